@@ -1,0 +1,222 @@
+/**
+ * The relay's wire contract: every HTTP body and WebSocket frame that crosses the network.
+ * Shared by the server (src/lib/server) and the client worker (src/lib/worker); both validate
+ * with these schemas, so a malformed message is rejected at the boundary with a clear error.
+ *
+ * Binary values travel as base64url without padding (see `b64u`).
+ */
+import { z } from 'zod';
+
+/** Limits that both sides agree on. The server enforces them; the client checks before sending. */
+export const LIMITS = {
+  usernameMin: 3,
+  usernameMax: 32,
+  passwordMin: 8,
+  passwordMax: 1024,
+  displayNameMax: 64,
+  deviceNameMax: 64,
+  textMax: 4096,
+  /** Largest JSON body the API accepts (bytes). */
+  jsonBodyMax: 256 * 1024,
+  /** Largest WebSocket frame the relay accepts (bytes). */
+  wsFrameMax: 256 * 1024,
+  /** Largest opaque envelope body (bytes, decoded). */
+  envelopeMax: 128 * 1024,
+  pageMax: 200,
+  syncPageMax: 500
+} as const;
+
+const B64U = /^[A-Za-z0-9_-]*$/;
+/** base64url (no padding), optionally of an exact decoded byte length. */
+export const b64u = (bytes?: number) => {
+  const s = z.string().regex(B64U, 'must be base64url');
+  if (bytes === undefined) return s;
+  const len = Math.ceil((bytes * 4) / 3);
+  return s.length(len, `must be ${bytes} bytes in base64url`);
+};
+
+export const Username = z
+  .string()
+  .min(LIMITS.usernameMin, `username must be at least ${LIMITS.usernameMin} characters`)
+  .max(LIMITS.usernameMax, `username must be at most ${LIMITS.usernameMax} characters`)
+  .transform((s) => s.toLowerCase())
+  .pipe(z.string().regex(/^[a-z0-9_]+$/, 'username may contain only a-z, 0-9 and _'));
+
+export const Password = z
+  .string()
+  .min(LIMITS.passwordMin, `password must be at least ${LIMITS.passwordMin} characters`)
+  .max(LIMITS.passwordMax, 'password is too long');
+
+export const DisplayName = z
+  .string()
+  .trim()
+  .min(1, 'display name must not be empty')
+  .max(LIMITS.displayNameMax, `display name must be at most ${LIMITS.displayNameMax} characters`);
+
+/** Ids minted by the server: short opaque strings. */
+export const Id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'malformed id');
+/** Ids minted by clients (message ids, envelope ids): UUIDs, so a resend is idempotent. */
+export const ClientId = z
+  .string()
+  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'must be a lowercase UUID');
+
+export const DeviceKeys = z.object({
+  name: z.string().trim().min(1).max(LIMITS.deviceNameMax),
+  /** Ed25519 identity public key (32 bytes). */
+  signPub: b64u(32),
+  /** X25519 identity public key (32 bytes). */
+  dhPub: b64u(32)
+});
+export type DeviceKeys = z.infer<typeof DeviceKeys>;
+
+// ---------- auth ----------
+export const SignupReq = z.object({
+  username: Username,
+  password: Password,
+  displayName: DisplayName.optional(),
+  device: DeviceKeys
+});
+export type SignupReq = z.input<typeof SignupReq>;
+
+export const LoginReq = z.object({
+  username: z.string().min(1).max(LIMITS.usernameMax).transform((s) => s.toLowerCase()),
+  password: z.string().min(1).max(LIMITS.passwordMax),
+  device: DeviceKeys
+});
+export type LoginReq = z.input<typeof LoginReq>;
+
+export const PublicUser = z.object({ id: Id, username: z.string(), displayName: z.string() });
+export type PublicUser = z.infer<typeof PublicUser>;
+
+export const DeviceInfo = z.object({
+  id: Id,
+  name: z.string(),
+  createdAt: z.number(),
+  lastSeenAt: z.number(),
+  current: z.boolean()
+});
+export type DeviceInfo = z.infer<typeof DeviceInfo>;
+
+/** Response of signup, login and GET /api/me. The session token is only ever in an HttpOnly cookie. */
+export const Session = z.object({
+  user: PublicUser,
+  device: z.object({ id: Id, name: z.string() })
+});
+export type Session = z.infer<typeof Session>;
+
+export const UpdateProfileReq = z.object({ displayName: DisplayName });
+
+export const PublicDevice = z.object({ id: Id, signPub: b64u(32), dhPub: b64u(32) });
+export type PublicDevice = z.infer<typeof PublicDevice>;
+
+// ---------- cloud chats ----------
+export const CloudMessage = z.object({
+  id: ClientId,
+  /** The chat, named by the other user's id from the reader's point of view. */
+  peerId: Id,
+  /** Server-assigned, strictly increasing per chat, starting at 1. */
+  seq: z.number().int().positive(),
+  senderId: Id,
+  senderDeviceId: Id,
+  text: z.string(),
+  replyTo: ClientId.nullable(),
+  createdAt: z.number()
+});
+export type CloudMessage = z.infer<typeof CloudMessage>;
+
+export const SendCloudReq = z.object({
+  id: ClientId,
+  toUserId: Id,
+  text: z.string().min(1, 'message is empty').max(LIMITS.textMax, 'message is too long'),
+  replyTo: ClientId.nullable().optional()
+});
+export type SendCloudReq = z.input<typeof SendCloudReq>;
+
+export const ChatSummary = z.object({
+  peer: PublicUser,
+  lastMessage: CloudMessage.nullable(),
+  /** Highest seq the reader has read. */
+  myReadSeq: z.number().int().nonnegative(),
+  /** Highest seq the peer has read (drives two ticks). */
+  peerReadSeq: z.number().int().nonnegative(),
+  unread: z.number().int().nonnegative()
+});
+export type ChatSummary = z.infer<typeof ChatSummary>;
+
+export const ReadReq = z.object({ seq: z.number().int().positive() });
+export const DeleteCloudReq = z.object({ ids: z.array(ClientId).min(1).max(100) });
+
+/** One entry of a user's update log: what every device of the user replays to converge. */
+export const Update = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('message'), cursor: z.number().int(), message: CloudMessage, peer: PublicUser }),
+  z.object({
+    kind: z.literal('read'),
+    cursor: z.number().int(),
+    peerId: Id,
+    /** Who read: the reader's own user id or the peer's. */
+    readerId: Id,
+    seq: z.number().int().nonnegative()
+  }),
+  z.object({ kind: z.literal('delete'), cursor: z.number().int(), peerId: Id, ids: z.array(ClientId) })
+]);
+export type Update = z.infer<typeof Update>;
+
+export const SyncRes = z.object({ updates: z.array(Update), cursor: z.number().int(), more: z.boolean() });
+export type SyncRes = z.infer<typeof SyncRes>;
+
+// ---------- device envelopes (secret chats; opaque to the relay) ----------
+export const SendEnvelopeReq = z.object({
+  id: ClientId,
+  toDeviceId: Id,
+  /** Opaque ciphertext, padded by the client. */
+  body: b64u()
+});
+export const Envelope = z.object({
+  /** Queue position on the recipient device; acknowledge by this. */
+  seq: z.number().int().positive(),
+  id: ClientId,
+  fromDeviceId: Id,
+  fromUserId: Id,
+  body: b64u(),
+  createdAt: z.number()
+});
+export type Envelope = z.infer<typeof Envelope>;
+export const AckReq = z.object({ upTo: z.number().int().positive() });
+
+// ---------- WebSocket frames ----------
+export const ClientFrame = z.discriminatedUnion('t', [
+  z.object({ t: z.literal('ping'), n: z.number().int().optional() }),
+  /** Ephemeral, never stored: "typing…" in a cloud chat. */
+  z.object({ t: z.literal('typing'), peerId: Id })
+]);
+export type ClientFrame = z.infer<typeof ClientFrame>;
+
+export const ServerFrame = z.discriminatedUnion('t', [
+  z.object({ t: z.literal('hello'), cursor: z.number().int(), envelopes: z.number().int() }),
+  z.object({ t: z.literal('pong'), n: z.number().int().optional() }),
+  z.object({ t: z.literal('update'), update: Update }),
+  z.object({ t: z.literal('envelope'), envelope: Envelope }),
+  z.object({ t: z.literal('typing'), peerId: Id }),
+  z.object({ t: z.literal('revoked') }),
+  z.object({ t: z.literal('error'), code: z.string(), message: z.string() })
+]);
+export type ServerFrame = z.infer<typeof ServerFrame>;
+
+/** Every 4xx/5xx body. */
+export const ApiError = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+export type ApiError = z.infer<typeof ApiError>;
+
+/** Error codes the API uses; clients may branch on these. */
+export type ErrorCode =
+  | 'bad_request'
+  | 'invalid_json'
+  | 'too_large'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'username_taken'
+  | 'bad_credentials'
+  | 'rate_limited'
+  | 'conflict'
+  | 'method_not_allowed'
+  | 'internal';

@@ -1,0 +1,13 @@
+/**
+ * App-wide reactive state the layout keeps in step with the worker's events.
+ */
+import type { ConnectionState, SessionView } from '$lib/worker/protocol';
+
+export const app = $state<{
+  ready: boolean;
+  session: SessionView | null;
+  connection: ConnectionState;
+  /** A new version of the app is waiting; the user may reload into it. */
+  updateReady: boolean;
+  notice: string | null;
+}>({ ready: false, session: null, connection: 'offline', updateReady: false, notice: null });

@@ -1,0 +1,85 @@
+/**
+ * Page-side handle on the crypto worker. Pages talk to keys and storage only through this.
+ */
+import {
+  parseResponse,
+  type Method,
+  type Params,
+  type Result,
+  type RpcError,
+  type WorkerEvent
+} from './protocol';
+
+export class WorkerCallError extends Error implements RpcError {
+  constructor(
+    readonly code: string,
+    message: string
+  ) {
+    super(message);
+    this.name = 'WorkerCallError';
+  }
+}
+
+type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
+type Listener = (e: WorkerEvent) => void;
+
+class WorkerClient {
+  private worker: Worker;
+  private nextId = 1;
+  private pending = new Map<number, Pending>();
+  private listeners = new Set<Listener>();
+
+  constructor() {
+    this.worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'cinder-core' });
+    this.worker.addEventListener('message', (ev) => this.onMessage(ev.data));
+    this.worker.addEventListener('error', (ev) => {
+      console.error('cinder worker failed', ev.message);
+      for (const p of this.pending.values()) p.reject(new WorkerCallError('worker_failed', 'The app core stopped unexpectedly'));
+      this.pending.clear();
+    });
+  }
+
+  call<M extends Method>(method: M, params: Params<M>): Promise<Result<M>> {
+    const id = this.nextId++;
+    return new Promise<Result<M>>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.worker.postMessage({ kind: 'call', id, method, params });
+    });
+  }
+
+  on(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private onMessage(data: unknown) {
+    const msg = parseResponse(data);
+    if (!msg) {
+      console.warn('cinder: ignored malformed message from worker');
+      return;
+    }
+    if (msg.kind === 'event') {
+      for (const l of this.listeners) l(msg.event);
+      return;
+    }
+    const p = this.pending.get(msg.id);
+    if (!p) return;
+    this.pending.delete(msg.id);
+    if (msg.ok) p.resolve(msg.value);
+    else p.reject(new WorkerCallError(msg.error.code, msg.error.message));
+  }
+}
+
+let client: WorkerClient | null = null;
+
+/** The single worker of this page, started on first use (never during SSR). */
+export function core(): WorkerClient {
+  client ??= new WorkerClient();
+  return client;
+}
+
+export function errorMessage(e: unknown): string {
+  if (e instanceof WorkerCallError) return e.message;
+  if (e instanceof Error) return e.message;
+  return String(e);
+}

@@ -1,0 +1,434 @@
+/**
+ * The worker's state and the methods pages call. It owns the device keys, the local database
+ * and the relay connection; pages see only the views defined in ./protocol.
+ */
+import { ed25519, x25519 } from '@noble/curves/ed25519.js';
+import { z } from 'zod';
+import { toB64u } from '$lib/api/b64';
+import {
+  CloudMessage,
+  DeviceInfo,
+  PublicUser,
+  Session,
+  SyncRes,
+  LIMITS,
+  type ServerFrame,
+  type Update
+} from '$lib/api/wire';
+import { destroyStore, openStore, type CinderDB, type MessageRow } from '$lib/store/db';
+import type { Vault } from '$lib/store/vault';
+import {
+  applyUpdates,
+  chatViews,
+  localPage,
+  messageView,
+  msgPlace,
+  sealMessage,
+  storeChatPeer,
+  type Body
+} from './cloud';
+import { Mutex } from './mutex';
+import { NetError, request } from './net';
+import type { ConnectionState, Methods, Params, Result, SessionView, WorkerEvent } from './protocol';
+import { RelaySocket } from './socket';
+
+export class CoreError extends Error {
+  constructor(
+    readonly code: string,
+    message: string
+  ) {
+    super(message);
+  }
+}
+
+const Str = (max: number) => z.string().max(max);
+const PeerParams = z.object({ peerId: z.string().min(1).max(64) });
+
+type Handler<M extends keyof Methods> = (p: Params<M>) => Promise<Result<M>>;
+
+export class Core {
+  private db!: CinderDB;
+  private vault!: Vault;
+  private session: SessionView | null = null;
+  private socket: RelaySocket | null = null;
+  private connection: ConnectionState = 'offline';
+  private writes = new Mutex();
+  private syncing: Promise<void> | null = null;
+  private flushing: Promise<void> | null = null;
+  private ready: Promise<void>;
+
+  constructor(private readonly emit: (e: WorkerEvent) => void) {
+    this.ready = this.openDb();
+    addEventListener('online', () => this.socket?.kick());
+  }
+
+  private async openDb() {
+    ({ db: this.db, vault: this.vault } = await openStore());
+  }
+
+  private get me(): string {
+    if (!this.session) throw new CoreError('unauthorized', 'You are not signed in');
+    return this.session.user.id;
+  }
+
+  // ---------- session ----------
+
+  private async setSession(s: SessionView | null) {
+    this.session = s;
+    if (s) await this.db.meta.put({ key: 'session', value: s });
+    this.emit({ type: 'session', session: s });
+  }
+
+  private startRelay() {
+    if (this.socket) return;
+    const url = new URL('/ws', self.location.origin);
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    this.socket = new RelaySocket(url.href, {
+      onOpen: () => this.setConnection('updating'),
+      onClose: () => this.setConnection('connecting'),
+      onFrame: (f) => void this.onFrame(f)
+    });
+    this.setConnection('connecting');
+    this.socket.start();
+  }
+
+  private setConnection(state: ConnectionState) {
+    if (state === this.connection) return;
+    this.connection = state;
+    this.emit({ type: 'connection', state });
+  }
+
+  /** Wipes everything on this device: keys, history, outbox. */
+  private async wipe(reason: 'revoked' | 'logout') {
+    this.socket?.stop();
+    this.socket = null;
+    this.setConnection('offline');
+    await destroyStore(this.db);
+    this.session = null;
+    await this.openDb();
+    this.emit({ type: 'session', session: null, reason });
+  }
+
+  private async register(path: string, body: Record<string, unknown>): Promise<SessionView> {
+    const sign = ed25519.keygen();
+    const dh = x25519.keygen();
+    const device = { name: deviceName(), signPub: toB64u(sign.publicKey), dhPub: toB64u(dh.publicKey) };
+    const session = await request('POST', path, { ...body, device }, Session);
+    // A new account on this browser starts from an empty device.
+    const previous = (await this.db.meta.get('session'))?.value as SessionView | undefined;
+    if (previous && previous.user.id !== session.user.id) await this.wipe('logout');
+    await this.db.secrets.put({
+      key: 'identity',
+      box: await this.vault.seal('secrets/identity', {
+        deviceId: session.device.id,
+        signSecret: toB64u(sign.secretKey),
+        dhSecret: toB64u(dh.secretKey)
+      })
+    });
+    sign.secretKey.fill(0);
+    dh.secretKey.fill(0);
+    await this.db.meta.put({ key: 'cursor', value: 0 });
+    await this.setSession(session);
+    this.startRelay();
+    return session;
+  }
+
+  // ---------- relay events ----------
+
+  private async onFrame(f: ServerFrame) {
+    switch (f.t) {
+      case 'hello':
+        await this.sync();
+        void this.flush();
+        break;
+      case 'update':
+        await this.writes.run(async () => {
+          const cursor = await this.cursor();
+          if (f.update.cursor <= cursor) return;
+          await this.apply([f.update]);
+          await this.db.meta.put({ key: 'cursor', value: f.update.cursor });
+        });
+        break;
+      case 'typing':
+        this.emit({ type: 'typing', peerId: f.peerId });
+        break;
+      case 'revoked':
+        await this.wipe('revoked');
+        break;
+      default:
+        break;
+    }
+  }
+
+  private async cursor(): Promise<number> {
+    return ((await this.db.meta.get('cursor'))?.value as number | undefined) ?? 0;
+  }
+
+  private async apply(updates: Update[]) {
+    const changed = await applyUpdates(this.db, this.vault, this.me, updates);
+    if (changed.size) this.emit({ type: 'chats' });
+    for (const peerId of changed) this.emit({ type: 'messages', peerId });
+  }
+
+  /** Replays the update log from the stored cursor until caught up. */
+  private sync(): Promise<void> {
+    this.syncing ??= this.writes
+      .run(async () => {
+        this.setConnection('updating');
+        for (;;) {
+          const after = await this.cursor();
+          const page = await request('GET', `/api/sync?after=${after}&limit=${LIMITS.syncPageMax}`, undefined, SyncRes);
+          if (page.updates.length) await this.apply(page.updates);
+          await this.db.meta.put({ key: 'cursor', value: Math.max(after, page.cursor) });
+          if (!page.more) break;
+        }
+        this.setConnection(this.socket?.open ? 'online' : 'connecting');
+      })
+      .catch((e) => this.onNetFailure(e))
+      .finally(() => (this.syncing = null));
+    return this.syncing;
+  }
+
+  private async onNetFailure(e: unknown) {
+    if (e instanceof NetError && e.code === 'unauthorized' && this.session) await this.wipe('revoked');
+    else if (!(e instanceof NetError)) console.error('cinder core:', e);
+    if (this.session) this.setConnection(this.socket?.open ? 'online' : 'connecting');
+  }
+
+  /** Sends what the outbox holds, oldest first; stops at the first network failure. */
+  private flush(): Promise<void> {
+    this.flushing ??= (async () => {
+      const queued = await this.db.outbox.orderBy('createdAt').toArray();
+      for (const row of queued) {
+        const body = await this.vault.open<Body>(msgPlace(row.id), row.box);
+        try {
+          const { message } = await request(
+            'POST',
+            '/api/cloud/messages',
+            { id: row.id, toUserId: row.peerId, text: body.text, replyTo: body.replyTo },
+            z.object({ message: CloudMessage })
+          );
+          const sealed = await sealMessage(this.vault, message);
+          await this.db.transaction('rw', this.db.messages, this.db.outbox, async () => {
+            await this.db.messages.put(sealed);
+            await this.db.outbox.delete(row.id);
+          });
+        } catch (e) {
+          if (e instanceof NetError && (e.code === 'offline' || e.code === 'rate_limited' || e.status >= 500)) break;
+          if (e instanceof NetError && e.code === 'unauthorized') {
+            await this.onNetFailure(e);
+            return;
+          }
+          // The server refused this message for good: keep it visible as failed, stop retrying.
+          await this.db.transaction('rw', this.db.messages, this.db.outbox, async () => {
+            await this.db.messages.update(row.id, { status: 'failed' });
+            await this.db.outbox.delete(row.id);
+          });
+        }
+        this.emit({ type: 'messages', peerId: row.peerId });
+        this.emit({ type: 'chats' });
+      }
+      await this.flushReads();
+    })()
+      .catch((e) => this.onNetFailure(e))
+      .finally(() => (this.flushing = null));
+    return this.flushing;
+  }
+
+  private async flushReads() {
+    for (const chat of await this.db.chats.toArray()) {
+      if (chat.myReadSeq <= chat.readSentSeq) continue;
+      await request('POST', `/api/cloud/chats/${encodeURIComponent(chat.peerId)}/read`, { seq: chat.myReadSeq }, null);
+      await this.db.chats.update(chat.peerId, { readSentSeq: chat.myReadSeq });
+    }
+  }
+
+  // ---------- methods ----------
+
+  readonly methods: { [M in keyof Methods]: Handler<M> } = {
+    init: async () => {
+      await this.ready;
+      const stored = (await this.db.meta.get('session'))?.value as SessionView | undefined;
+      if (stored && !this.session) {
+        this.session = stored;
+        this.startRelay();
+        // Confirms the device is still valid; offline keeps the cached session.
+        request('GET', '/api/me', undefined, Session)
+          .then((s) => this.setSession(s))
+          .catch((e) => this.onNetFailure(e));
+      }
+      return { session: this.session, connection: this.connection };
+    },
+
+    signup: async (p) => {
+      await this.ready;
+      const body = z
+        .object({ username: Str(64), password: Str(LIMITS.passwordMax), displayName: Str(LIMITS.displayNameMax).optional() })
+        .parse(p);
+      return this.register('/api/auth/signup', body);
+    },
+
+    login: async (p) => {
+      await this.ready;
+      const body = z.object({ username: Str(64), password: Str(LIMITS.passwordMax) }).parse(p);
+      return this.register('/api/auth/login', body);
+    },
+
+    logout: async () => {
+      try {
+        await request('POST', '/api/auth/logout', {}, null);
+      } catch (e) {
+        // Offline: this device is wiped anyway; it can be revoked later from another device.
+        if (!(e instanceof NetError) || e.code !== 'offline') throw e;
+      }
+      await this.wipe('logout');
+      return null;
+    },
+
+    updateProfile: async (p) => {
+      const body = z.object({ displayName: Str(LIMITS.displayNameMax) }).parse(p);
+      const s = await request('PATCH', '/api/me', body, Session);
+      await this.setSession(s);
+      return s;
+    },
+
+    listDevices: async () => (await request('GET', '/api/devices', undefined, z.object({ devices: z.array(DeviceInfo) }))).devices,
+
+    revokeDevice: async (p) => {
+      const { id } = z.object({ id: z.string().min(1).max(64) }).parse(p);
+      await request('DELETE', `/api/devices/${encodeURIComponent(id)}`, undefined, null);
+      return null;
+    },
+
+    searchUsers: async (p) => {
+      const { q } = z.object({ q: Str(64) }).parse(p);
+      if (!q.trim()) return [];
+      const res = await request('GET', `/api/users?q=${encodeURIComponent(q.trim().toLowerCase())}`, undefined, z.object({ users: z.array(PublicUser) }));
+      return res.users;
+    },
+
+    userByName: async (p) => {
+      const { username } = z.object({ username: Str(64) }).parse(p);
+      const res = await request('GET', `/api/users/by-name/${encodeURIComponent(username.toLowerCase())}`, undefined, z.object({ user: PublicUser }));
+      await storeChatPeer(this.db, res.user);
+      return res.user;
+    },
+
+    listChats: async () => chatViews(this.db, this.vault, this.me),
+
+    chat: async (p) => {
+      const { peerId } = PeerParams.parse(p);
+      let chat = await this.db.chats.get(peerId);
+      if (!chat) {
+        const { user } = await request('GET', `/api/users/${encodeURIComponent(peerId)}`, undefined, z.object({ user: PublicUser }));
+        chat = await storeChatPeer(this.db, user);
+      }
+      return { peer: chat.peer, peerReadSeq: chat.peerReadSeq };
+    },
+
+    messages: async (p) => {
+      const { peerId, beforeSeq, limit } = PeerParams.extend({
+        beforeSeq: z.number().int().positive().optional(),
+        limit: z.number().int().min(1).max(LIMITS.pageMax).optional()
+      }).parse(p);
+      const n = limit ?? 50;
+      let { stored, pending } = await localPage(this.db, peerId, beforeSeq, n);
+      const oldest = stored[0]?.seq ?? beforeSeq ?? Infinity;
+      let hasMore = oldest > 1;
+      const want = n - stored.length;
+      if (want > 0 && hasMore && Number.isFinite(oldest)) {
+        // Older history this device has not seen (e.g. before its cursor): ask the server.
+        try {
+          const res = await request(
+            'GET',
+            `/api/cloud/chats/${encodeURIComponent(peerId)}/messages?before=${oldest}&limit=${want}`,
+            undefined,
+            z.object({ messages: z.array(CloudMessage) })
+          );
+          const rows: MessageRow[] = [];
+          for (const m of res.messages) rows.push(await sealMessage(this.vault, m));
+          await this.db.messages.bulkPut(rows);
+          stored = [...rows, ...stored];
+          hasMore = rows.length === want && (rows[0]?.seq ?? 1) > 1;
+        } catch (e) {
+          if (!(e instanceof NetError) || e.code !== 'offline') throw e;
+        }
+      }
+      const chat = await this.db.chats.get(peerId);
+      const me = this.me;
+      const views = [];
+      for (const row of [...stored, ...pending]) views.push(await messageView(this.vault, row, me, chat?.peerReadSeq ?? 0));
+      return { messages: views, hasMore };
+    },
+
+    send: async (p) => {
+      const { peerId, text, replyTo } = PeerParams.extend({
+        text: z.string().trim().min(1, 'Message is empty').max(LIMITS.textMax, 'Message is too long'),
+        replyTo: z.string().uuid().nullable().optional()
+      }).parse(p);
+      const id = crypto.randomUUID();
+      const createdAt = Date.now();
+      const body: Body = { text, replyTo: replyTo ?? null };
+      const box = await this.vault.seal(msgPlace(id), body);
+      const row: MessageRow = { id, peerId, seq: 0, senderId: this.me, createdAt, status: 'pending', box };
+      await this.db.transaction('rw', this.db.messages, this.db.outbox, this.db.chats, async () => {
+        await this.db.messages.add(row);
+        await this.db.outbox.add({ id, peerId, createdAt, attempts: 0, box });
+        await this.db.chats.update(peerId, { lastAt: createdAt });
+      });
+      this.emit({ type: 'messages', peerId });
+      this.emit({ type: 'chats' });
+      void this.flush();
+      return messageView(this.vault, row, this.me, 0);
+    },
+
+    markRead: async (p) => {
+      const { peerId, seq } = PeerParams.extend({ seq: z.number().int().positive() }).parse(p);
+      const chat = await this.db.chats.get(peerId);
+      if (!chat || seq <= chat.myReadSeq) return null;
+      await this.db.chats.update(peerId, { myReadSeq: seq });
+      this.emit({ type: 'chats' });
+      void this.flush();
+      return null;
+    },
+
+    deleteMessages: async (p) => {
+      const { peerId, ids } = PeerParams.extend({ ids: z.array(z.string().uuid()).min(1).max(100) }).parse(p);
+      await request('POST', `/api/cloud/chats/${encodeURIComponent(peerId)}/delete`, { ids }, null);
+      await this.db.transaction('rw', this.db.messages, this.db.outbox, async () => {
+        await this.db.messages.bulkDelete(ids);
+        await this.db.outbox.bulkDelete(ids);
+      });
+      this.emit({ type: 'messages', peerId });
+      this.emit({ type: 'chats' });
+      return null;
+    },
+
+    typing: async (p) => {
+      const { peerId } = PeerParams.parse(p);
+      this.socket?.send({ t: 'typing', peerId });
+      return null;
+    },
+
+    syncNow: async () => {
+      this.socket?.kick();
+      await this.sync();
+      await this.flush();
+      return null;
+    }
+  };
+}
+
+function deviceName(): string {
+  const ua = self.navigator?.userAgent ?? '';
+  const browser = /Edg\//.test(ua) ? 'Edge' : /Firefox\//.test(ua) ? 'Firefox' : /Chrom(e|ium)\//.test(ua) ? 'Chrome' : /Safari\//.test(ua) ? 'Safari' : 'Browser';
+  const os = /Android/.test(ua) ? 'Android' : /iPhone|iPad/.test(ua) ? 'iOS' : /Mac OS X/.test(ua) ? 'macOS' : /Windows/.test(ua) ? 'Windows' : /Linux/.test(ua) ? 'Linux' : 'unknown OS';
+  return `${browser} on ${os}`;
+}
+
+export const toRpcError = (e: unknown): { code: string; message: string } => {
+  if (e instanceof CoreError || e instanceof NetError) return { code: e.code, message: e.message };
+  if (e instanceof z.ZodError) return { code: 'bad_request', message: e.issues[0]?.message ?? 'Invalid input' };
+  console.error('cinder core:', e);
+  return { code: 'internal', message: 'Something went wrong in the app core' };
+};

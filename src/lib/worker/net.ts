@@ -1,0 +1,56 @@
+/**
+ * HTTP calls from the worker to the relay. The session token lives in an HttpOnly cookie that the
+ * browser attaches; no JavaScript context ever sees it. Every answer is validated against the
+ * wire schema before use.
+ */
+import type { z } from 'zod';
+import { ApiError } from '$lib/api/wire';
+
+export class NetError extends Error {
+  constructor(
+    /** Server error code, or 'offline' when the relay could not be reached. */
+    readonly code: string,
+    message: string,
+    readonly status = 0
+  ) {
+    super(message);
+    this.name = 'NetError';
+  }
+}
+
+export async function request<S extends z.ZodType>(
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+  path: string,
+  body: unknown,
+  schema: S | null,
+  timeoutMs = 15000
+): Promise<z.infer<S>> {
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method,
+      credentials: 'same-origin',
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(timeoutMs)
+    });
+  } catch {
+    throw new NetError('offline', 'Cannot reach the server. You are offline or the server is down.');
+  }
+  if (res.status === 204) return null as z.infer<S>;
+  let json: unknown;
+  try {
+    json = await res.json();
+  } catch {
+    throw new NetError(res.ok ? 'bad_response' : 'offline', `The server answered ${res.status} without JSON`, res.status);
+  }
+  if (!res.ok) {
+    const err = ApiError.safeParse(json);
+    if (err.success) throw new NetError(err.data.error.code, err.data.error.message, res.status);
+    throw new NetError('bad_response', `The server answered ${res.status}`, res.status);
+  }
+  if (!schema) return json as z.infer<S>;
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) throw new NetError('bad_response', `Unexpected answer from the server for ${path}`, res.status);
+  return parsed.data;
+}

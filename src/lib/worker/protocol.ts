@@ -1,0 +1,139 @@
+/**
+ * The typed message API between pages and the crypto worker. Pages call methods with
+ * `call(method, params)`; the worker answers with the method's result or an `RpcError`, and
+ * pushes `WorkerEvent`s. This file holds types and the validators for the postMessage boundary
+ * only: it must stay free of crypto and storage code because pages import it.
+ */
+
+export interface UserView {
+  id: string;
+  username: string;
+  displayName: string;
+}
+
+export interface SessionView {
+  user: UserView;
+  device: { id: string; name: string };
+}
+
+export interface DeviceView {
+  id: string;
+  name: string;
+  createdAt: number;
+  lastSeenAt: number;
+  current: boolean;
+}
+
+export interface ChatView {
+  peer: UserView;
+  preview: string;
+  previewMine: boolean;
+  lastAt: number;
+  unread: number;
+}
+
+/** pending = in the outbox (clock); sent = stored on the server (one tick); read = two ticks. */
+export type TickState = 'pending' | 'sent' | 'read' | 'failed';
+
+export interface MessageView {
+  id: string;
+  seq: number;
+  text: string;
+  replyTo: string | null;
+  mine: boolean;
+  senderId: string;
+  createdAt: number;
+  ticks: TickState;
+}
+
+export type ConnectionState = 'offline' | 'connecting' | 'updating' | 'online';
+
+export interface Methods {
+  init: { params: Record<string, never>; result: { session: SessionView | null; connection: ConnectionState } };
+  signup: { params: { username: string; password: string; displayName?: string }; result: SessionView };
+  login: { params: { username: string; password: string }; result: SessionView };
+  logout: { params: Record<string, never>; result: null };
+  updateProfile: { params: { displayName: string }; result: SessionView };
+  listDevices: { params: Record<string, never>; result: DeviceView[] };
+  revokeDevice: { params: { id: string }; result: null };
+  searchUsers: { params: { q: string }; result: UserView[] };
+  userByName: { params: { username: string }; result: UserView };
+  listChats: { params: Record<string, never>; result: ChatView[] };
+  chat: { params: { peerId: string }; result: { peer: UserView; peerReadSeq: number } };
+  messages: { params: { peerId: string; beforeSeq?: number; limit?: number }; result: { messages: MessageView[]; hasMore: boolean } };
+  send: { params: { peerId: string; text: string; replyTo?: string | null }; result: MessageView };
+  markRead: { params: { peerId: string; seq: number }; result: null };
+  deleteMessages: { params: { peerId: string; ids: string[] }; result: null };
+  typing: { params: { peerId: string }; result: null };
+  syncNow: { params: Record<string, never>; result: null };
+}
+
+export type Method = keyof Methods;
+export type Params<M extends Method> = Methods[M]['params'];
+export type Result<M extends Method> = Methods[M]['result'];
+
+export type WorkerEvent =
+  | { type: 'session'; session: SessionView | null; reason?: 'revoked' | 'logout' }
+  | { type: 'connection'; state: ConnectionState }
+  | { type: 'chats' }
+  | { type: 'messages'; peerId: string }
+  | { type: 'typing'; peerId: string };
+
+export interface RpcError {
+  code: string;
+  message: string;
+}
+
+export type Request = { kind: 'call'; id: number; method: Method; params: unknown };
+export type Response =
+  | { kind: 'result'; id: number; ok: true; value: unknown }
+  | { kind: 'result'; id: number; ok: false; error: RpcError }
+  | { kind: 'event'; event: WorkerEvent };
+
+export const METHODS: readonly Method[] = [
+  'init',
+  'signup',
+  'login',
+  'logout',
+  'updateProfile',
+  'listDevices',
+  'revokeDevice',
+  'searchUsers',
+  'userByName',
+  'listChats',
+  'chat',
+  'messages',
+  'send',
+  'markRead',
+  'deleteMessages',
+  'typing',
+  'syncNow'
+];
+
+/** Validates a request arriving at the worker: shape only; each handler validates its params. */
+export function parseRequest(data: unknown): Request | null {
+  if (typeof data !== 'object' || data === null) return null;
+  const r = data as Record<string, unknown>;
+  if (r.kind !== 'call' || typeof r.id !== 'number' || !Number.isSafeInteger(r.id)) return null;
+  if (typeof r.method !== 'string' || !(METHODS as readonly string[]).includes(r.method)) return null;
+  if (typeof r.params !== 'object' || r.params === null || Array.isArray(r.params)) return null;
+  return { kind: 'call', id: r.id, method: r.method as Method, params: r.params };
+}
+
+/** Validates a message arriving at the page from the worker. */
+export function parseResponse(data: unknown): Response | null {
+  if (typeof data !== 'object' || data === null) return null;
+  const r = data as Record<string, unknown>;
+  if (r.kind === 'event') {
+    const e = r.event as Record<string, unknown> | undefined;
+    return e && typeof e.type === 'string' ? (r as unknown as Response) : null;
+  }
+  if (r.kind === 'result' && typeof r.id === 'number' && typeof r.ok === 'boolean') {
+    if (!r.ok) {
+      const e = r.error as Record<string, unknown> | undefined;
+      if (!e || typeof e.code !== 'string' || typeof e.message !== 'string') return null;
+    }
+    return r as unknown as Response;
+  }
+  return null;
+}

@@ -1,0 +1,76 @@
+import { test as base, expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import { removeDir, startServer, type RunningServer } from '../support/server';
+
+export { expect };
+
+/** One real server per Playwright worker; tests keep apart by unique usernames. */
+export const test = base.extend<{ relay: RunningServer }, { workerRelay: RunningServer }>({
+  workerRelay: [
+    async ({}, use) => {
+      const server = await startServer();
+      await use(server);
+      await server.stop();
+      removeDir(server.dataDir);
+    },
+    { scope: 'worker' }
+  ],
+  relay: async ({ workerRelay }, use) => use(workerRelay)
+});
+
+let counter = 0;
+export function uniqueName(prefix: string): string {
+  return `${prefix}_${process.pid % 1000}_${Date.now() % 100000}_${counter++}`.slice(0, 32);
+}
+
+export const PASSWORD = 'correct horse battery';
+
+export interface User {
+  context: BrowserContext;
+  page: Page;
+  username: string;
+}
+
+export async function newDevice(browser: Browser, relay: RunningServer): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ baseURL: relay.url });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => console.error(`[page error] ${e.message}`));
+  return { context, page };
+}
+
+export async function signUp(browser: Browser, relay: RunningServer, prefix: string, displayName?: string): Promise<User> {
+  const { context, page } = await newDevice(browser, relay);
+  const username = uniqueName(prefix);
+  await page.goto('/signup');
+  await page.getByLabel('Username').fill(username);
+  if (displayName) await page.getByLabel(/Display name/).fill(displayName);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await expect(page.getByRole('heading', { name: 'Chats' })).toBeVisible();
+  return { context, page, username };
+}
+
+export async function logIn(browser: Browser, relay: RunningServer, username: string): Promise<User> {
+  const { context, page } = await newDevice(browser, relay);
+  await page.goto('/login');
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('heading', { name: 'Chats' })).toBeVisible();
+  return { context, page, username };
+}
+
+/** Opens the cloud chat with `peer` through the directory, as a user would. */
+export async function openChatWith(page: Page, peer: string) {
+  await page.goto('/');
+  await page.getByLabel('Search chats and people').fill(peer);
+  await page.getByRole('list', { name: 'People' }).getByRole('link').filter({ hasText: `@${peer}` }).click();
+  await page.getByRole('link', { name: 'Send message' }).click();
+  await expect(page.getByLabel('Message', { exact: true })).toBeVisible();
+}
+
+export async function sendText(page: Page, text: string) {
+  await page.getByLabel('Message', { exact: true }).fill(text);
+  await page.getByRole('button', { name: 'Send' }).click();
+}
+
+export const messageLog = (page: Page) => page.getByRole('list', { name: 'Messages' });

@@ -1,0 +1,316 @@
+/**
+ * The JSON API of docs/api.md. Handlers validate everything with the shared wire schemas, so bad input
+ * is always a 4xx; the order inside a handler is: same-origin check, authentication, rate limit, body.
+ */
+import { z } from 'zod';
+import {
+  AckReq,
+  DeleteCloudReq,
+  Id,
+  LIMITS,
+  LoginReq,
+  ReadReq,
+  SendCloudReq,
+  SendEnvelopeReq,
+  SignupReq,
+  UpdateProfileReq,
+  type DeviceInfo,
+  type Envelope,
+  type PublicDevice,
+  type Session
+} from '../api/wire';
+import type { AtRest } from './atrest';
+import {
+  authenticate,
+  clearCookie,
+  clientAddress,
+  isSecure,
+  newToken,
+  originAllowed,
+  sessionCookie,
+  type AuthCtx
+} from './auth';
+import type { Bus } from './bus';
+import { publicUser, type Cloud } from './cloud';
+import type { Config } from './config';
+import { HttpError, parse, queryInt, readJson, Router, type Ctx, type Reply } from './http';
+import { newId } from './ids';
+import type { Logger } from './log';
+import type { PasswordVerifier } from './password';
+import type { RateLimiter } from './ratelimit';
+import { UniqueViolation, type DeviceRow, type EnvelopeRow, type Store, type UserRow } from './store/types';
+
+export interface ApiDeps {
+  config: Config;
+  store: Store;
+  log: Logger;
+  bus: Bus;
+  cloud: Cloud;
+  atRest: AtRest;
+  passwords: PasswordVerifier;
+  authLimiter: RateLimiter;
+  sendLimiter: RateLimiter;
+  now: () => number;
+}
+
+const DAY_MS = 86_400_000;
+const envelopeAad = (toDeviceId: string, id: string) => `env:${toDeviceId}:${id}`;
+const UsernameParam = z.string().min(1).max(LIMITS.usernameMax).transform((s) => s.toLowerCase());
+const SearchQuery = z.string().min(1, 'must not be empty').max(LIMITS.usernameMax).transform((s) => s.toLowerCase());
+
+const session = (user: UserRow, device: DeviceRow | { id: string; name: string }): Session => ({
+  user: publicUser(user),
+  device: { id: device.id, name: device.name }
+});
+
+export function createApi(deps: ApiDeps): Router {
+  const { config, store, log, bus, cloud, atRest, passwords, now } = deps;
+  const router = new Router();
+
+  /** Browsers always send Origin on unsafe requests; a foreign one is a cross-site request. */
+  const checkOrigin = (ctx: Ctx) => {
+    if (!originAllowed(ctx.req, config.trustProxy)) throw new HttpError(403, 'forbidden', 'cross-origin request refused');
+  };
+
+  const requireAuth = async (ctx: Ctx): Promise<AuthCtx> => {
+    if (ctx.req.method !== 'GET') checkOrigin(ctx);
+    const auth = await authenticate(store, ctx.req, now());
+    if (!auth) throw new HttpError(401, 'unauthorized', 'sign in required');
+    return auth;
+  };
+
+  const limit = (limiter: RateLimiter, key: string) => {
+    const r = limiter.take(key);
+    if (!r.ok) {
+      throw new HttpError(429, 'rate_limited', 'too many requests, slow down', { 'retry-after': String(r.retryAfterSec) });
+    }
+  };
+
+  const param = <S extends z.ZodType>(ctx: Ctx, name: string, schema: S): z.output<S> => parse(schema, ctx.params[name]);
+
+  const json = (body: unknown, status = 200, headers?: Reply['headers']): Reply => ({ status, body, headers });
+  const noContent = (headers?: Reply['headers']): Reply => ({ status: 204, headers });
+
+  const revoke = async (auth: AuthCtx, deviceId: string): Promise<boolean> => {
+    const done = await store.revokeDevice(auth.user.id, deviceId, now());
+    if (done) {
+      bus.publish({ to: 'revoke', deviceId });
+      log.info('device revoked', { userId: auth.user.id, deviceId });
+    }
+    return done;
+  };
+
+  const openEnvelope = (e: EnvelopeRow): Envelope => ({
+    seq: e.seq,
+    id: e.id,
+    fromDeviceId: e.fromDeviceId,
+    fromUserId: e.fromUserId,
+    body: atRest.open(e.body, envelopeAad(e.toDeviceId, e.id)).toString('base64url'),
+    createdAt: e.createdAt
+  });
+
+  // ---------- health ----------
+  router.add('GET', '/healthz', async () => json({ ok: true }));
+
+  // ---------- auth ----------
+  router.add('POST', '/api/auth/signup', async (ctx) => {
+    checkOrigin(ctx);
+    limit(deps.authLimiter, clientAddress(ctx.req, config.trustProxy));
+    const body = await readJson(ctx.req, SignupReq);
+    // Cheap early answer; the UNIQUE constraint below still settles races.
+    if (await store.getUserByName(body.username)) throw new HttpError(409, 'username_taken', 'that username is taken');
+    const t = now();
+    const user: UserRow = {
+      id: newId(),
+      username: body.username,
+      displayName: body.displayName ?? body.username,
+      pwHash: await passwords.hash(body.password),
+      createdAt: t
+    };
+    const { token, hash } = newToken();
+    const device = { id: newId(), userId: user.id, ...body.device, tokenHash: hash, createdAt: t };
+    try {
+      await store.createUser(user, device);
+    } catch (e) {
+      if (e instanceof UniqueViolation) throw new HttpError(409, 'username_taken', 'that username is taken');
+      throw e;
+    }
+    log.info('signup', { userId: user.id, deviceId: device.id });
+    return json(session(user, device), 201, { 'set-cookie': sessionCookie(token, isSecure(ctx.req, config.trustProxy)) });
+  });
+
+  router.add('POST', '/api/auth/login', async (ctx) => {
+    checkOrigin(ctx);
+    limit(deps.authLimiter, clientAddress(ctx.req, config.trustProxy));
+    const body = await readJson(ctx.req, LoginReq);
+    const user = await store.getUserByName(body.username);
+    // Unknown users are checked against a dummy hash: same cost, same answer as a wrong password.
+    const ok = await passwords.verify(body.password, user?.pwHash ?? null);
+    if (!user || !ok) throw new HttpError(401, 'bad_credentials', 'wrong username or password');
+    const { token, hash } = newToken();
+    const device = { id: newId(), userId: user.id, ...body.device, tokenHash: hash, createdAt: now() };
+    await store.createDevice(device);
+    log.info('login', { userId: user.id, deviceId: device.id });
+    return json(session(user, device), 200, { 'set-cookie': sessionCookie(token, isSecure(ctx.req, config.trustProxy)) });
+  });
+
+  router.add('POST', '/api/auth/logout', async (ctx) => {
+    const auth = await requireAuth(ctx);
+    await revoke(auth, auth.device.id);
+    return noContent({ 'set-cookie': clearCookie(isSecure(ctx.req, config.trustProxy)) });
+  });
+
+  router.add('GET', '/api/me', async (ctx) => {
+    const auth = await requireAuth(ctx);
+    return json(session(auth.user, auth.device));
+  });
+
+  router.add('PATCH', '/api/me', async (ctx) => {
+    const auth = await requireAuth(ctx);
+    const { displayName } = await readJson(ctx.req, UpdateProfileReq);
+    await store.setDisplayName(auth.user.id, displayName);
+    return json(session({ ...auth.user, displayName }, auth.device));
+  });
+
+  router.add('GET', '/api/devices', async (ctx) => {
+    const auth = await requireAuth(ctx);
+    const devices: DeviceInfo[] = (await store.listDevices(auth.user.id)).map((d) => ({
+      id: d.id,
+      name: d.name,
+      createdAt: d.createdAt,
+      lastSeenAt: d.lastSeenAt,
+      current: d.id === auth.device.id
+    }));
+    return json({ devices });
+  });
+
+  router.add('DELETE', '/api/devices/:id', async (ctx) => {
+    const auth = await requireAuth(ctx);
+    const id = param(ctx, 'id', Id);
+    if (!(await revoke(auth, id))) throw new HttpError(404, 'not_found', 'no such device');
+    const self = id === auth.device.id;
+    return noContent(self ? { 'set-cookie': clearCookie(isSecure(ctx.req, config.trustProxy)) } : undefined);
+  });
+
+  // ---------- directory ----------
+  router.add('GET', '/api/users', async (ctx) => {
+    await requireAuth(ctx);
+    const q = parse(SearchQuery, ctx.url.searchParams.get('q') ?? '');
+    // Usernames are [a-z0-9_]; any other character can't match anything.
+    const users = /^[a-z0-9_]+$/.test(q) ? await store.searchUsers(q, 20) : [];
+    return json({ users: users.map(publicUser) });
+  });
+
+  router.add('GET', '/api/users/by-name/:username', async (ctx) => {
+    await requireAuth(ctx);
+    const user = await store.getUserByName(param(ctx, 'username', UsernameParam));
+    if (!user) throw new HttpError(404, 'not_found', 'no such user');
+    return json({ user: publicUser(user) });
+  });
+
+  router.add('GET', '/api/users/:id', async (ctx) => {
+    await requireAuth(ctx);
+    const user = await store.getUser(param(ctx, 'id', Id));
+    if (!user) throw new HttpError(404, 'not_found', 'no such user');
+    return json({ user: publicUser(user) });
+  });
+
+  router.add('GET', '/api/users/:id/devices', async (ctx) => {
+    await requireAuth(ctx);
+    const id = param(ctx, 'id', Id);
+    if (!(await store.getUser(id))) throw new HttpError(404, 'not_found', 'no such user');
+    const devices: PublicDevice[] = (await store.listDevices(id)).map((d) => ({ id: d.id, signPub: d.signPub, dhPub: d.dhPub }));
+    return json({ devices });
+  });
+
+  // ---------- cloud chats ----------
+  router.add('POST', '/api/cloud/messages', async (ctx) => {
+    const auth = await requireAuth(ctx);
+    limit(deps.sendLimiter, auth.device.id);
+    const body = await readJson(ctx.req, SendCloudReq);
+    const message = await cloud.send(auth.user.id, auth.device.id, body);
+    return json({ message });
+  });
+
+  router.add('GET', '/api/cloud/chats', async (ctx) => {
+    const auth = await requireAuth(ctx);
+    return json({ chats: await cloud.chats(auth.user.id) });
+  });
+
+  router.add('GET', '/api/cloud/chats/:peerId/messages', async (ctx) => {
+    const auth = await requireAuth(ctx);
+    const peerId = param(ctx, 'peerId', Id);
+    const before = queryInt(ctx.url, 'before', { min: 1, max: Number.MAX_SAFE_INTEGER, def: null });
+    const n = queryInt(ctx.url, 'limit', { min: 1, max: LIMITS.pageMax, def: 50 });
+    return json({ messages: await cloud.history(auth.user.id, peerId, before, n) });
+  });
+
+  router.add('POST', '/api/cloud/chats/:peerId/read', async (ctx) => {
+    const auth = await requireAuth(ctx);
+    const peerId = param(ctx, 'peerId', Id);
+    const { seq } = await readJson(ctx.req, ReadReq);
+    await cloud.read(auth.user.id, peerId, seq);
+    return noContent();
+  });
+
+  router.add('POST', '/api/cloud/chats/:peerId/delete', async (ctx) => {
+    const auth = await requireAuth(ctx);
+    const peerId = param(ctx, 'peerId', Id);
+    const { ids } = await readJson(ctx.req, DeleteCloudReq);
+    await cloud.remove(auth.user.id, peerId, ids);
+    return noContent();
+  });
+
+  router.add('GET', '/api/sync', async (ctx) => {
+    const auth = await requireAuth(ctx);
+    const after = queryInt(ctx.url, 'after', { min: 0, max: Number.MAX_SAFE_INTEGER, def: 0 });
+    const n = queryInt(ctx.url, 'limit', { min: 1, max: LIMITS.syncPageMax, def: 200 });
+    return json(await cloud.sync(auth.user.id, after, n));
+  });
+
+  // ---------- envelopes ----------
+  router.add('POST', '/api/envelopes', async (ctx) => {
+    const auth = await requireAuth(ctx);
+    limit(deps.sendLimiter, auth.device.id);
+    const body = await readJson(ctx.req, SendEnvelopeReq);
+    if (body.body.length === 0 || body.body.length % 4 === 1) {
+      throw new HttpError(400, 'bad_request', 'body: must be non-empty base64url');
+    }
+    const bytes = Buffer.from(body.body, 'base64url');
+    if (bytes.length > LIMITS.envelopeMax) {
+      throw new HttpError(413, 'too_large', `envelope body exceeds ${LIMITS.envelopeMax} bytes`);
+    }
+    const to = await store.getDevice(body.toDeviceId);
+    if (!to || to.revokedAt !== null) throw new HttpError(404, 'not_found', 'no such device');
+    const t = now();
+    const r = await store.putEnvelope({
+      id: body.id,
+      toDeviceId: to.id,
+      fromDeviceId: auth.device.id,
+      fromUserId: auth.user.id,
+      body: atRest.seal(bytes, envelopeAad(to.id, body.id)),
+      createdAt: t,
+      expiresAt: t + config.envelopeTtlDays * DAY_MS
+    });
+    if (!r.ok) throw new HttpError(409, 'conflict', 'envelope id is already used by another sender');
+    if (r.created) bus.publish({ to: 'device', deviceId: to.id, frame: { t: 'envelope', envelope: openEnvelope(r.envelope) } });
+    return json({ seq: r.envelope.seq });
+  });
+
+  router.add('GET', '/api/envelopes', async (ctx) => {
+    const auth = await requireAuth(ctx);
+    const after = queryInt(ctx.url, 'after', { min: 0, max: Number.MAX_SAFE_INTEGER, def: 0 });
+    const n = queryInt(ctx.url, 'limit', { min: 1, max: LIMITS.pageMax, def: LIMITS.pageMax });
+    const rows = await store.listEnvelopes(auth.device.id, after, n, now());
+    return json({ envelopes: rows.map(openEnvelope) });
+  });
+
+  router.add('POST', '/api/envelopes/ack', async (ctx) => {
+    const auth = await requireAuth(ctx);
+    const { upTo } = await readJson(ctx.req, AckReq);
+    await store.ackEnvelopes(auth.device.id, upTo);
+    return noContent();
+  });
+
+  return router;
+}

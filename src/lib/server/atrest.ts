@@ -1,0 +1,52 @@
+/**
+ * Encryption of stored payloads (cloud message bodies, envelope bodies) under the server's at-rest key,
+ * so the database file, its WAL and backups never hold message text in the clear.
+ *
+ * Blob format, version 1:  0x01 | nonce (12) | ciphertext | GCM tag (16)
+ * The AAD is the version byte plus the row identity (e.g. "msg:<uuid>"), so a blob copied onto another
+ * row fails to open instead of silently showing the wrong content.
+ */
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+
+const VERSION = 1;
+const NONCE = 12;
+const TAG = 16;
+
+export class AtRestError extends Error {
+  override name = 'AtRestError';
+}
+
+export interface AtRest {
+  seal(plain: Uint8Array, aad: string): Buffer;
+  open(blob: Uint8Array, aad: string): Buffer;
+}
+
+export function createAtRest(key: Uint8Array): AtRest {
+  if (key.length !== 32) throw new AtRestError('at-rest key must be 32 bytes');
+  const k = Buffer.from(key);
+  const aadFor = (aad: string) => Buffer.concat([Buffer.from([VERSION]), Buffer.from(aad, 'utf8')]);
+  return {
+    seal(plain, aad) {
+      const nonce = randomBytes(NONCE);
+      const c = createCipheriv('aes-256-gcm', k, nonce, { authTagLength: TAG });
+      c.setAAD(aadFor(aad));
+      const ct = Buffer.concat([c.update(plain), c.final()]);
+      return Buffer.concat([Buffer.from([VERSION]), nonce, ct, c.getAuthTag()]);
+    },
+    open(blob, aad) {
+      const b = Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);
+      if (b.length < 1 + NONCE + TAG) throw new AtRestError('blob too short');
+      if (b[0] !== VERSION) throw new AtRestError(`unknown blob version ${b[0]}`);
+      const nonce = b.subarray(1, 1 + NONCE);
+      const tag = b.subarray(b.length - TAG);
+      const d = createDecipheriv('aes-256-gcm', k, nonce, { authTagLength: TAG });
+      d.setAAD(aadFor(aad));
+      d.setAuthTag(tag);
+      try {
+        return Buffer.concat([d.update(b.subarray(1 + NONCE, b.length - TAG)), d.final()]);
+      } catch {
+        throw new AtRestError('blob failed authentication (wrong key or row)');
+      }
+    }
+  };
+}

@@ -1,0 +1,178 @@
+/**
+ * Cloud chats: 1:1 conversations stored on the relay, sealed at rest. This module owns the mapping
+ * between stored rows and the wire types, always from one reader's point of view (`peerId` is the
+ * other member), and publishes every appended update-log row to the bus for live delivery.
+ */
+import type { ChatSummary, CloudMessage, PublicUser, SyncRes, Update } from '../api/wire';
+import type { AtRest } from './atrest';
+import type { Bus } from './bus';
+import { HttpError } from './http';
+import type { AppendedUpdate, ChatRow, MessageRow, Store, UpdateRow, UserRow } from './store/types';
+
+export const publicUser = (u: UserRow): PublicUser => ({ id: u.id, username: u.username, displayName: u.displayName });
+
+const otherMember = (chat: ChatRow, userId: string) => (chat.userA === userId ? chat.userB : chat.userA);
+const messageAad = (id: string) => `msg:${id}`;
+
+interface MessageContent {
+  text: string;
+  replyTo: string | null;
+}
+
+export interface CloudDeps {
+  store: Store;
+  atRest: AtRest;
+  bus: Bus;
+  now: () => number;
+}
+
+export interface SendInput {
+  id: string;
+  toUserId: string;
+  text: string;
+  replyTo?: string | null;
+}
+
+export function createCloud({ store, atRest, bus, now }: CloudDeps) {
+  const seal = (id: string, content: MessageContent) =>
+    atRest.seal(Buffer.from(JSON.stringify(content), 'utf8'), messageAad(id));
+
+  const open = (m: MessageRow): MessageContent =>
+    JSON.parse(atRest.open(m.body, messageAad(m.id)).toString('utf8')) as MessageContent;
+
+  const toWire = (m: MessageRow, peerId: string): CloudMessage => {
+    const { text, replyTo } = open(m);
+    return {
+      id: m.id,
+      peerId,
+      seq: m.seq,
+      senderId: m.senderId,
+      senderDeviceId: m.senderDeviceId,
+      text,
+      replyTo,
+      createdAt: m.createdAt
+    };
+  };
+
+  /** Per-call cache so a page of updates looks each peer up once. */
+  const userCache = () => {
+    const cache = new Map<string, Promise<UserRow | null>>();
+    return (id: string) => {
+      let p = cache.get(id);
+      if (!p) cache.set(id, (p = store.getUser(id)));
+      return p;
+    };
+  };
+
+  /** The wire form of one update-log row for `userId`; null for a message that has since been deleted. */
+  async function hydrate(row: UpdateRow, userId: string, getUser: (id: string) => Promise<UserRow | null>): Promise<Update | null> {
+    const peerId = otherMember(row.chat, userId);
+    switch (row.kind) {
+      case 'message': {
+        if (!row.message || row.message.deleted) return null;
+        const peer = await getUser(peerId);
+        if (!peer) return null;
+        return { kind: 'message', cursor: row.cursor, message: toWire(row.message, peerId), peer: publicUser(peer) };
+      }
+      case 'read': {
+        const { readerId, seq } = JSON.parse(row.data) as { readerId: string; seq: number };
+        return { kind: 'read', cursor: row.cursor, peerId, readerId, seq };
+      }
+      case 'delete':
+        return { kind: 'delete', cursor: row.cursor, peerId, ids: JSON.parse(row.data) as string[] };
+    }
+  }
+
+  /** Pushes freshly appended update rows to every socket of their users. */
+  async function publish(appended: AppendedUpdate[]): Promise<void> {
+    const getUser = userCache();
+    for (const { userId, cursor } of appended) {
+      const row = await store.getUpdate(cursor);
+      if (!row) continue;
+      const update = await hydrate(row, userId, getUser);
+      if (update) bus.publish({ to: 'user', userId, frame: { t: 'update', update } });
+    }
+  }
+
+  async function requireUser(id: string): Promise<UserRow> {
+    const u = await store.getUser(id);
+    if (!u) throw new HttpError(404, 'not_found', 'no such user');
+    return u;
+  }
+
+  async function requireChat(userId: string, peerId: string): Promise<ChatRow> {
+    const chat = await store.getChat(userId, peerId);
+    if (!chat) throw new HttpError(404, 'not_found', 'no such chat');
+    return chat;
+  }
+
+  return {
+    async send(senderId: string, senderDeviceId: string, input: SendInput): Promise<CloudMessage> {
+      await requireUser(input.toUserId);
+      const result = await store.sendMessage({
+        id: input.id,
+        senderId,
+        senderDeviceId,
+        recipientId: input.toUserId,
+        body: seal(input.id, { text: input.text, replyTo: input.replyTo ?? null }),
+        createdAt: now()
+      });
+      if (!result.ok) throw new HttpError(409, 'conflict', 'message id is already used by another message');
+      if (result.message.deleted) throw new HttpError(409, 'conflict', 'that message was deleted');
+      await publish(result.updates);
+      return toWire(result.message, input.toUserId);
+    },
+
+    async history(userId: string, peerId: string, before: number | null, limit: number): Promise<CloudMessage[]> {
+      await requireUser(peerId);
+      const chat = await store.getChat(userId, peerId);
+      if (!chat) return [];
+      return (await store.listMessages(chat.id, before, limit)).map((m) => toWire(m, peerId));
+    },
+
+    async chats(userId: string): Promise<ChatSummary[]> {
+      const getUser = userCache();
+      const out: ChatSummary[] = [];
+      for (const s of await store.listChats(userId)) {
+        const peer = await getUser(s.peerId);
+        if (!peer) continue;
+        out.push({
+          peer: publicUser(peer),
+          lastMessage: s.lastMessage ? toWire(s.lastMessage, s.peerId) : null,
+          myReadSeq: s.myReadSeq,
+          peerReadSeq: s.peerReadSeq,
+          unread: s.unread
+        });
+      }
+      return out;
+    },
+
+    async read(userId: string, peerId: string, seq: number): Promise<void> {
+      const chat = await requireChat(userId, peerId);
+      const r = await store.markRead(chat.id, userId, seq);
+      if (r) await publish(r.updates);
+    },
+
+    async remove(userId: string, peerId: string, ids: string[]): Promise<void> {
+      const chat = await requireChat(userId, peerId);
+      const r = await store.deleteMessages(chat.id, ids);
+      await publish(r.updates);
+    },
+
+    async sync(userId: string, after: number, limit: number): Promise<SyncRes> {
+      // One extra row tells whether there is more without a second query.
+      const rows = await store.listUpdates(userId, after, limit + 1);
+      const more = rows.length > limit;
+      const page = more ? rows.slice(0, limit) : rows;
+      const getUser = userCache();
+      const updates: Update[] = [];
+      for (const row of page) {
+        const u = await hydrate(row, userId, getUser);
+        if (u) updates.push(u);
+      }
+      return { updates, cursor: page.length ? page[page.length - 1].cursor : after, more };
+    }
+  };
+}
+
+export type Cloud = ReturnType<typeof createCloud>;

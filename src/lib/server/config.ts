@@ -1,0 +1,134 @@
+/**
+ * Relay configuration, read once from the environment at start. Every value is validated here so a
+ * typo in a deployment fails loudly at boot instead of misbehaving later (see docs/operations.md).
+ */
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface Config {
+  port: number;
+  host: string;
+  /** Absolute path; created (mode 0700) if missing. */
+  dataDir: string;
+  /** 32-byte AES-256-GCM key for data at rest. */
+  atRestKey: Buffer;
+  /** Where the key came from, for the startup log (never the key itself). */
+  atRestKeySource: 'env' | 'file' | 'generated';
+  logLevel: LogLevel;
+  /** Sign-up + login attempts per client address per minute. */
+  authRateLimit: number;
+  /** Trust X-Forwarded-For / X-Forwarded-Proto / X-Forwarded-Host from one reverse proxy in front. */
+  trustProxy: boolean;
+  envelopeTtlDays: number;
+  /** Per-device send limit (cloud messages + envelopes): burst size and sustained rate per second. */
+  sendRateBurst: number;
+  sendRatePerSec: number;
+  /** Per-WebSocket inbound frame limit: burst size and sustained rate per second. */
+  wsFrameBurst: number;
+  wsFramePerSec: number;
+  /** How long graceful shutdown waits for in-flight requests before cutting connections. */
+  shutdownTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+function str(env: Env, name: string): string | undefined {
+  const v = env[name];
+  return v === undefined || v.trim() === '' ? undefined : v.trim();
+}
+
+function int(env: Env, name: string, def: number, min: number, max: number): number {
+  const v = str(env, name);
+  if (v === undefined) return def;
+  if (!/^\d+$/.test(v)) throw new ConfigError(`${name} must be a whole number, got "${v}"`);
+  const n = Number(v);
+  if (n < min || n > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+function bool(env: Env, name: string, def: boolean): boolean {
+  const v = str(env, name);
+  if (v === undefined) return def;
+  const l = v.toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(l)) return true;
+  if (['0', 'false', 'no', 'off'].includes(l)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${v}"`);
+}
+
+const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+export const KEY_FILE = 'at-rest.key';
+
+function decodeKey(b64: string, what: string): Buffer {
+  // Accept standard and url-safe base64, with or without padding.
+  if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(b64)) throw new ConfigError(`${what} is not base64`);
+  const key = Buffer.from(b64.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+  if (key.length !== 32) throw new ConfigError(`${what} must decode to 32 bytes, got ${key.length}`);
+  return key;
+}
+
+/** Reads DATA_DIR/at-rest.key, or creates it (0600, exclusive create so two starting processes can't race). */
+function loadOrCreateKey(dataDir: string): { key: Buffer; source: 'file' | 'generated' } {
+  const path = join(dataDir, KEY_FILE);
+  try {
+    const key = randomBytes(32);
+    writeFileSync(path, key.toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
+    return { key, source: 'generated' };
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') {
+      throw new ConfigError(`cannot create ${path}: ${(e as Error).message}`);
+    }
+  }
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8').trim();
+  } catch (e) {
+    throw new ConfigError(`cannot read ${path}: ${(e as Error).message}`);
+  }
+  // Tighten permissions if someone loosened them; the key is as sensitive as the data it protects.
+  if ((statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600);
+  return { key: decodeKey(text, path), source: 'file' };
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const port = int(env, 'PORT', 3000, 0, 65535);
+  const host = str(env, 'HOST') ?? '0.0.0.0';
+  const logLevel = (str(env, 'LOG_LEVEL') ?? 'info').toLowerCase() as LogLevel;
+  if (!LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LEVELS.join(', ')}`);
+
+  const dataDir = resolve(str(env, 'DATA_DIR') ?? './data');
+  try {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  } catch (e) {
+    throw new ConfigError(`cannot create DATA_DIR ${dataDir}: ${(e as Error).message}`);
+  }
+  if (!statSync(dataDir).isDirectory()) throw new ConfigError(`DATA_DIR ${dataDir} is not a directory`);
+
+  const envKey = str(env, 'AT_REST_KEY');
+  const { key: atRestKey, source: atRestKeySource } = envKey
+    ? { key: decodeKey(envKey, 'AT_REST_KEY'), source: 'env' as const }
+    : loadOrCreateKey(dataDir);
+
+  return {
+    port,
+    host,
+    dataDir,
+    atRestKey,
+    atRestKeySource,
+    logLevel,
+    authRateLimit: int(env, 'AUTH_RATE_LIMIT', 20, 1, 1_000_000),
+    trustProxy: bool(env, 'TRUST_PROXY', false),
+    envelopeTtlDays: int(env, 'ENVELOPE_TTL_DAYS', 7, 1, 365),
+    sendRateBurst: int(env, 'SEND_RATE_BURST', 30, 1, 1_000_000),
+    sendRatePerSec: int(env, 'SEND_RATE_PER_SEC', 10, 1, 1_000_000),
+    wsFrameBurst: int(env, 'WS_FRAME_BURST', 40, 1, 1_000_000),
+    wsFramePerSec: int(env, 'WS_FRAME_PER_SEC', 20, 1, 1_000_000),
+    shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000)
+  };
+}

@@ -1,0 +1,90 @@
+/**
+ * SQLite schema, as numbered migrations. Append new entries; never edit an applied one.
+ * Each runs in the same transaction as the row recording it in `migrations`.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial',
+    sql: `
+      CREATE TABLE users (
+        id           TEXT PRIMARY KEY,
+        username     TEXT NOT NULL UNIQUE CHECK (username = lower(username)),
+        display_name TEXT NOT NULL,
+        pw_hash      TEXT NOT NULL,
+        created_at   INTEGER NOT NULL
+      ) STRICT;
+
+      CREATE TABLE devices (
+        id           TEXT PRIMARY KEY,
+        user_id      TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        name         TEXT NOT NULL,
+        sign_pub     TEXT NOT NULL,
+        dh_pub       TEXT NOT NULL,
+        token_hash   TEXT NOT NULL UNIQUE,
+        created_at   INTEGER NOT NULL,
+        last_seen_at INTEGER NOT NULL,
+        revoked_at   INTEGER
+      ) STRICT;
+      CREATE INDEX devices_by_user ON devices(user_id);
+
+      CREATE TABLE cloud_chats (
+        id       INTEGER PRIMARY KEY,
+        user_a   TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        user_b   TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        next_seq INTEGER NOT NULL DEFAULT 1,
+        CHECK (user_a <= user_b),
+        UNIQUE (user_a, user_b)
+      ) STRICT;
+      CREATE INDEX cloud_chats_by_b ON cloud_chats(user_b);
+
+      CREATE TABLE cloud_messages (
+        chat_id          INTEGER NOT NULL REFERENCES cloud_chats(id) ON DELETE CASCADE,
+        seq              INTEGER NOT NULL,
+        id               TEXT NOT NULL UNIQUE,
+        sender_id        TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        sender_device_id TEXT NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+        body             BLOB NOT NULL,
+        created_at       INTEGER NOT NULL,
+        deleted          INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (chat_id, seq)
+      ) STRICT;
+
+      CREATE TABLE chat_reads (
+        chat_id  INTEGER NOT NULL REFERENCES cloud_chats(id) ON DELETE CASCADE,
+        user_id  TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        read_seq INTEGER NOT NULL,
+        PRIMARY KEY (chat_id, user_id)
+      ) STRICT;
+
+      CREATE TABLE user_updates (
+        cursor  INTEGER PRIMARY KEY AUTOINCREMENT,
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        kind    TEXT NOT NULL CHECK (kind IN ('message', 'read', 'delete')),
+        chat_id INTEGER NOT NULL REFERENCES cloud_chats(id) ON DELETE CASCADE,
+        data    TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX user_updates_by_user ON user_updates(user_id, cursor);
+
+      CREATE TABLE envelopes (
+        seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+        id             TEXT NOT NULL,
+        to_device_id   TEXT NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+        from_device_id TEXT NOT NULL,
+        from_user_id   TEXT NOT NULL,
+        body           BLOB NOT NULL,
+        created_at     INTEGER NOT NULL,
+        expires_at     INTEGER NOT NULL,
+        UNIQUE (to_device_id, id)
+      ) STRICT;
+      CREATE INDEX envelopes_by_device ON envelopes(to_device_id, seq);
+      CREATE INDEX envelopes_by_expiry ON envelopes(expires_at);
+    `
+  }
+];

@@ -1,0 +1,410 @@
+/**
+ * The SQLite backend (better-sqlite3) in DATA_DIR/cinder.db. better-sqlite3 is synchronous, which makes
+ * each transaction trivially atomic within this process; the async wrappers only satisfy `Store`.
+ */
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
+import { MIGRATIONS, type Migration } from './migrations';
+import {
+  UniqueViolation,
+  type AppendedUpdate,
+  type ChatRow,
+  type ChatSummaryRow,
+  type DeviceRow,
+  type EnvelopeRow,
+  type MessageRow,
+  type NewDevice,
+  type NewEnvelope,
+  type PutEnvelopeResult,
+  type SendMessageInput,
+  type SendMessageResult,
+  type Store,
+  type UpdateKind,
+  type UpdateRow,
+  type UserRow
+} from './types';
+
+export const DB_FILE = 'cinder.db';
+
+type Row = Record<string, unknown>;
+
+const toUser = (r: Row): UserRow => ({
+  id: r.id as string,
+  username: r.username as string,
+  displayName: r.display_name as string,
+  pwHash: r.pw_hash as string,
+  createdAt: r.created_at as number
+});
+
+const toDevice = (r: Row, p = ''): DeviceRow => ({
+  id: r[p + 'id'] as string,
+  userId: r[p + 'user_id'] as string,
+  name: r[p + 'name'] as string,
+  signPub: r[p + 'sign_pub'] as string,
+  dhPub: r[p + 'dh_pub'] as string,
+  createdAt: r[p + 'created_at'] as number,
+  lastSeenAt: r[p + 'last_seen_at'] as number,
+  revokedAt: (r[p + 'revoked_at'] as number | null) ?? null
+});
+
+const toChat = (r: Row, p = ''): ChatRow => ({
+  id: r[p + 'id'] as number,
+  userA: r[p + 'user_a'] as string,
+  userB: r[p + 'user_b'] as string,
+  nextSeq: r[p + 'next_seq'] as number
+});
+
+const toMessage = (r: Row, p = ''): MessageRow => ({
+  chatId: r[p + 'chat_id'] as number,
+  seq: r[p + 'seq'] as number,
+  id: r[p + 'id'] as string,
+  senderId: r[p + 'sender_id'] as string,
+  senderDeviceId: r[p + 'sender_device_id'] as string,
+  body: r[p + 'body'] as Buffer,
+  createdAt: r[p + 'created_at'] as number,
+  deleted: (r[p + 'deleted'] as number) !== 0
+});
+
+const toEnvelope = (r: Row): EnvelopeRow => ({
+  seq: r.seq as number,
+  id: r.id as string,
+  toDeviceId: r.to_device_id as string,
+  fromDeviceId: r.from_device_id as string,
+  fromUserId: r.from_user_id as string,
+  body: r.body as Buffer,
+  createdAt: r.created_at as number,
+  expiresAt: r.expires_at as number
+});
+
+/** Members of a chat, sorted, as stored (user_a <= user_b). */
+const pair = (x: string, y: string): [string, string] => (x <= y ? [x, y] : [y, x]);
+const members = (c: ChatRow): string[] => (c.userA === c.userB ? [c.userA] : [c.userA, c.userB]);
+
+const UPDATE_SELECT = `
+  SELECT u.cursor AS u_cursor, u.kind AS u_kind, u.data AS u_data,
+         c.id AS c_id, c.user_a AS c_user_a, c.user_b AS c_user_b, c.next_seq AS c_next_seq,
+         m.chat_id AS m_chat_id, m.seq AS m_seq, m.id AS m_id, m.sender_id AS m_sender_id,
+         m.sender_device_id AS m_sender_device_id, m.body AS m_body, m.created_at AS m_created_at,
+         m.deleted AS m_deleted
+  FROM user_updates u
+  JOIN cloud_chats c ON c.id = u.chat_id
+  LEFT JOIN cloud_messages m ON u.kind = 'message' AND m.id = u.data`;
+
+const toUpdate = (r: Row): UpdateRow => ({
+  cursor: r.u_cursor as number,
+  kind: r.u_kind as UpdateKind,
+  data: r.u_data as string,
+  chat: toChat(r, 'c_'),
+  message: r.m_id == null ? null : toMessage(r, 'm_')
+});
+
+/** Applies pending migrations, all in one transaction. Returns the versions applied now. */
+export function migrate(db: Database.Database, migrations: readonly Migration[] = MIGRATIONS): number[] {
+  db.exec(`CREATE TABLE IF NOT EXISTS migrations (
+    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT`);
+  const run = db.transaction(() => {
+    const current = (db.prepare('SELECT max(version) AS v FROM migrations').get() as { v: number | null }).v ?? 0;
+    const applied: number[] = [];
+    for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+      if (m.version <= current) continue;
+      db.exec(m.sql);
+      db.prepare('INSERT INTO migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Date.now());
+      applied.push(m.version);
+    }
+    return applied;
+  });
+  // IMMEDIATE: take the write lock up front so two processes starting together can't both migrate.
+  return run.immediate();
+}
+
+export interface SqliteStore extends Store {
+  /** The raw handle, for tests and maintenance. */
+  readonly db: Database.Database;
+  /** Versions applied when this store was opened. */
+  readonly migrated: number[];
+}
+
+export function openSqliteStore(dataDir: string, file = DB_FILE): SqliteStore {
+  const db = new Database(join(dataDir, file));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  // Overwrite freed pages with zeros so deleted (sealed) bodies don't linger in free pages.
+  db.pragma('secure_delete = ON');
+  const migrated = migrate(db);
+
+  const q = {
+    insertUser: db.prepare(
+      'INSERT INTO users (id, username, display_name, pw_hash, created_at) VALUES (@id, @username, @displayName, @pwHash, @createdAt)'
+    ),
+    userById: db.prepare('SELECT * FROM users WHERE id = ?'),
+    userByName: db.prepare('SELECT * FROM users WHERE username = ?'),
+    searchUsers: db.prepare("SELECT * FROM users WHERE username LIKE ? ESCAPE '\\' ORDER BY username LIMIT ?"),
+    setDisplayName: db.prepare('UPDATE users SET display_name = ? WHERE id = ?'),
+    insertDevice: db.prepare(
+      `INSERT INTO devices (id, user_id, name, sign_pub, dh_pub, token_hash, created_at, last_seen_at)
+       VALUES (@id, @userId, @name, @signPub, @dhPub, @tokenHash, @createdAt, @createdAt)`
+    ),
+    deviceById: db.prepare('SELECT * FROM devices WHERE id = ?'),
+    session: db.prepare(
+      `SELECT u.*, d.id AS d_id, d.user_id AS d_user_id, d.name AS d_name, d.sign_pub AS d_sign_pub,
+              d.dh_pub AS d_dh_pub, d.created_at AS d_created_at, d.last_seen_at AS d_last_seen_at,
+              d.revoked_at AS d_revoked_at
+       FROM devices d JOIN users u ON u.id = d.user_id WHERE d.token_hash = ?`
+    ),
+    liveDevices: db.prepare('SELECT * FROM devices WHERE user_id = ? AND revoked_at IS NULL ORDER BY created_at, id'),
+    revokeDevice: db.prepare('UPDATE devices SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL'),
+    dropDeviceEnvelopes: db.prepare('DELETE FROM envelopes WHERE to_device_id = ?'),
+    touchDevice: db.prepare('UPDATE devices SET last_seen_at = ? WHERE id = ? AND last_seen_at < ?'),
+
+    chatByPair: db.prepare('SELECT * FROM cloud_chats WHERE user_a = ? AND user_b = ?'),
+    chatById: db.prepare('SELECT * FROM cloud_chats WHERE id = ?'),
+    chatsOf: db.prepare('SELECT * FROM cloud_chats WHERE user_a = ? OR user_b = ?'),
+    insertChat: db.prepare('INSERT INTO cloud_chats (user_a, user_b) VALUES (?, ?) ON CONFLICT DO NOTHING'),
+    bumpSeq: db.prepare('UPDATE cloud_chats SET next_seq = next_seq + 1 WHERE id = ? RETURNING next_seq - 1 AS seq'),
+    messageById: db.prepare('SELECT * FROM cloud_messages WHERE id = ?'),
+    insertMessage: db.prepare(
+      `INSERT INTO cloud_messages (chat_id, seq, id, sender_id, sender_device_id, body, created_at)
+       VALUES (@chatId, @seq, @id, @senderId, @senderDeviceId, @body, @createdAt)`
+    ),
+    messagesBefore: db.prepare(
+      'SELECT * FROM cloud_messages WHERE chat_id = ? AND seq < ? AND deleted = 0 ORDER BY seq DESC LIMIT ?'
+    ),
+    lastMessage: db.prepare('SELECT * FROM cloud_messages WHERE chat_id = ? AND deleted = 0 ORDER BY seq DESC LIMIT 1'),
+    unread: db.prepare(
+      'SELECT count(*) AS n FROM cloud_messages WHERE chat_id = ? AND seq > ? AND sender_id <> ? AND deleted = 0'
+    ),
+    readSeq: db.prepare('SELECT read_seq FROM chat_reads WHERE chat_id = ? AND user_id = ?'),
+    upsertRead: db.prepare(
+      `INSERT INTO chat_reads (chat_id, user_id, read_seq) VALUES (?, ?, ?)
+       ON CONFLICT (chat_id, user_id) DO UPDATE SET read_seq = excluded.read_seq`
+    ),
+    liveMessageInChat: db.prepare('SELECT id FROM cloud_messages WHERE chat_id = ? AND id = ? AND deleted = 0'),
+    deleteMessage: db.prepare("UPDATE cloud_messages SET deleted = 1, body = X'' WHERE chat_id = ? AND id = ?"),
+    insertUpdate: db.prepare('INSERT INTO user_updates (user_id, kind, chat_id, data) VALUES (?, ?, ?, ?)'),
+    updatesAfter: db.prepare(`${UPDATE_SELECT} WHERE u.user_id = ? AND u.cursor > ? ORDER BY u.cursor LIMIT ?`),
+    updateByCursor: db.prepare(`${UPDATE_SELECT} WHERE u.cursor = ?`),
+    latestCursor: db.prepare('SELECT max(cursor) AS c FROM user_updates WHERE user_id = ?'),
+
+    envelopeByKey: db.prepare('SELECT * FROM envelopes WHERE to_device_id = ? AND id = ?'),
+    insertEnvelope: db.prepare(
+      `INSERT INTO envelopes (id, to_device_id, from_device_id, from_user_id, body, created_at, expires_at)
+       VALUES (@id, @toDeviceId, @fromDeviceId, @fromUserId, @body, @createdAt, @expiresAt)`
+    ),
+    envelopesAfter: db.prepare(
+      'SELECT * FROM envelopes WHERE to_device_id = ? AND seq > ? AND expires_at > ? ORDER BY seq LIMIT ?'
+    ),
+    countEnvelopes: db.prepare('SELECT count(*) AS n FROM envelopes WHERE to_device_id = ? AND expires_at > ?'),
+    ackEnvelopes: db.prepare('DELETE FROM envelopes WHERE to_device_id = ? AND seq <= ?'),
+    purgeEnvelopes: db.prepare('DELETE FROM envelopes WHERE expires_at <= ?')
+  };
+
+  const get = (stmt: Database.Statement, ...args: unknown[]) => stmt.get(...args) as Row | undefined;
+  const all = (stmt: Database.Statement, ...args: unknown[]) => stmt.all(...args) as Row[];
+
+  const appendUpdates = (chat: ChatRow, kind: UpdateKind, data: string): AppendedUpdate[] =>
+    members(chat).map((userId) => ({
+      userId,
+      cursor: Number(q.insertUpdate.run(userId, kind, chat.id, data).lastInsertRowid)
+    }));
+
+  const isUnique = (e: unknown) =>
+    e instanceof Database.SqliteError && (e.code === 'SQLITE_CONSTRAINT_UNIQUE' || e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY');
+
+  const sendMessageTx = db.transaction((input: SendMessageInput): SendMessageResult => {
+    const [a, b] = pair(input.senderId, input.recipientId);
+    const existing = get(q.messageById, input.id);
+    if (existing) {
+      const message = toMessage(existing);
+      const chat = toChat(get(q.chatById, message.chatId)!);
+      if (message.senderId !== input.senderId || chat.userA !== a || chat.userB !== b) {
+        return { ok: false, reason: 'id_conflict' };
+      }
+      return { ok: true, created: false, chat, message, updates: [] };
+    }
+    q.insertChat.run(a, b);
+    const chatId = get(q.chatByPair, a, b)!.id as number;
+    const seq = get(q.bumpSeq, chatId)!.seq as number;
+    const message: MessageRow = {
+      chatId,
+      seq,
+      id: input.id,
+      senderId: input.senderId,
+      senderDeviceId: input.senderDeviceId,
+      body: input.body,
+      createdAt: input.createdAt,
+      deleted: false
+    };
+    q.insertMessage.run({
+      chatId,
+      seq,
+      id: message.id,
+      senderId: message.senderId,
+      senderDeviceId: message.senderDeviceId,
+      body: message.body,
+      createdAt: message.createdAt
+    });
+    const chat = toChat(get(q.chatById, chatId)!);
+    return { ok: true, created: true, chat, message, updates: appendUpdates(chat, 'message', message.id) };
+  });
+
+  const markReadTx = db.transaction((chatId: number, readerId: string, seq: number) => {
+    const chat = toChat(get(q.chatById, chatId)!);
+    const capped = Math.min(seq, chat.nextSeq - 1);
+    const current = (get(q.readSeq, chatId, readerId)?.read_seq as number | undefined) ?? 0;
+    if (capped <= current) return null;
+    q.upsertRead.run(chatId, readerId, capped);
+    return { seq: capped, updates: appendUpdates(chat, 'read', JSON.stringify({ readerId, seq: capped })) };
+  });
+
+  const deleteTx = db.transaction((chatId: number, ids: string[]) => {
+    const chat = toChat(get(q.chatById, chatId)!);
+    const done = [...new Set(ids)].filter((id) => get(q.liveMessageInChat, chatId, id) !== undefined);
+    for (const id of done) q.deleteMessage.run(chatId, id);
+    if (done.length === 0) return { ids: done, updates: [] };
+    return { ids: done, updates: appendUpdates(chat, 'delete', JSON.stringify(done)) };
+  });
+
+  const createUserTx = db.transaction((user: UserRow, device: NewDevice) => {
+    q.insertUser.run(user);
+    q.insertDevice.run(device);
+  });
+
+  const putEnvelopeTx = db.transaction((e: NewEnvelope): PutEnvelopeResult => {
+    const existing = get(q.envelopeByKey, e.toDeviceId, e.id);
+    if (existing) {
+      const env = toEnvelope(existing);
+      return env.fromDeviceId === e.fromDeviceId
+        ? { ok: true, created: false, envelope: env }
+        : { ok: false, reason: 'id_conflict' };
+    }
+    const seq = Number(q.insertEnvelope.run(e).lastInsertRowid);
+    return { ok: true, created: true, envelope: { ...e, seq } };
+  });
+
+  const revokeTx = db.transaction((userId: string, deviceId: string, at: number) => {
+    if (q.revokeDevice.run(at, deviceId, userId).changes === 0) return false;
+    q.dropDeviceEnvelopes.run(deviceId);
+    return true;
+  });
+
+  let closed = false;
+
+  return {
+    db,
+    migrated,
+
+    async createUser(user, device) {
+      try {
+        createUserTx(user, device);
+      } catch (e) {
+        if (isUnique(e)) throw new UniqueViolation('username taken');
+        throw e;
+      }
+    },
+    async getUser(id) {
+      const r = get(q.userById, id);
+      return r ? toUser(r) : null;
+    },
+    async getUserByName(username) {
+      const r = get(q.userByName, username.toLowerCase());
+      return r ? toUser(r) : null;
+    },
+    async searchUsers(prefix, limit) {
+      const pattern = prefix.toLowerCase().replace(/[\\%_]/g, (c) => '\\' + c) + '%';
+      return all(q.searchUsers, pattern, limit).map(toUser);
+    },
+    async setDisplayName(userId, displayName) {
+      q.setDisplayName.run(displayName, userId);
+    },
+
+    async createDevice(device) {
+      q.insertDevice.run(device);
+    },
+    async getDevice(id) {
+      const r = get(q.deviceById, id);
+      return r ? toDevice(r) : null;
+    },
+    async getSession(tokenHash) {
+      const r = get(q.session, tokenHash);
+      return r ? { user: toUser(r), device: toDevice(r, 'd_') } : null;
+    },
+    async listDevices(userId) {
+      return all(q.liveDevices, userId).map((r) => toDevice(r));
+    },
+    async revokeDevice(userId, deviceId, at) {
+      return revokeTx(userId, deviceId, at);
+    },
+    async touchDevice(deviceId, at) {
+      q.touchDevice.run(at, deviceId, at);
+    },
+
+    async getChat(x, y) {
+      const r = get(q.chatByPair, ...pair(x, y));
+      return r ? toChat(r) : null;
+    },
+    async sendMessage(input) {
+      return sendMessageTx(input);
+    },
+    async listMessages(chatId, before, limit) {
+      return all(q.messagesBefore, chatId, before ?? Number.MAX_SAFE_INTEGER, limit)
+        .map((r) => toMessage(r))
+        .reverse();
+    },
+    async listChats(userId) {
+      const out: ChatSummaryRow[] = all(q.chatsOf, userId, userId).map((r) => {
+        const chat = toChat(r);
+        const peerId = chat.userA === userId ? chat.userB : chat.userA;
+        const last = get(q.lastMessage, chat.id);
+        const myReadSeq = (get(q.readSeq, chat.id, userId)?.read_seq as number | undefined) ?? 0;
+        const peerReadSeq =
+          peerId === userId ? myReadSeq : ((get(q.readSeq, chat.id, peerId)?.read_seq as number | undefined) ?? 0);
+        const unread = get(q.unread, chat.id, myReadSeq, userId)!.n as number;
+        return { chat, peerId, lastMessage: last ? toMessage(last) : null, myReadSeq, peerReadSeq, unread };
+      });
+      // Newest activity first; chats whose messages were all deleted sink to the bottom.
+      return out.sort(
+        (x, y) => (y.lastMessage?.createdAt ?? -1) - (x.lastMessage?.createdAt ?? -1) || y.chat.id - x.chat.id
+      );
+    },
+    async markRead(chatId, readerId, seq) {
+      return markReadTx(chatId, readerId, seq);
+    },
+    async deleteMessages(chatId, ids) {
+      return deleteTx(chatId, ids);
+    },
+    async listUpdates(userId, after, limit) {
+      return all(q.updatesAfter, userId, after, limit).map(toUpdate);
+    },
+    async getUpdate(cursor) {
+      const r = get(q.updateByCursor, cursor);
+      return r ? toUpdate(r) : null;
+    },
+    async latestCursor(userId) {
+      return (get(q.latestCursor, userId)?.c as number | null) ?? 0;
+    },
+
+    async putEnvelope(e) {
+      return putEnvelopeTx(e);
+    },
+    async listEnvelopes(deviceId, after, limit, now) {
+      return all(q.envelopesAfter, deviceId, after, now, limit).map(toEnvelope);
+    },
+    async countEnvelopes(deviceId, now) {
+      return get(q.countEnvelopes, deviceId, now)!.n as number;
+    },
+    async ackEnvelopes(deviceId, upTo) {
+      return q.ackEnvelopes.run(deviceId, upTo).changes;
+    },
+    async purgeExpiredEnvelopes(now) {
+      return q.purgeEnvelopes.run(now).changes;
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      db.close();
+    }
+  };
+}

@@ -1,0 +1,177 @@
+/**
+ * The storage contract. Async so a networked backend (PostgreSQL) can implement the same interface;
+ * the SQLite backend (./sqlite.ts) is synchronous underneath. Bodies are opaque bytes here: callers
+ * seal them with the at-rest key before they reach the store, so no backend ever sees plaintext.
+ *
+ * Every multi-row change (a message send, a read, a delete) happens atomically inside the store, and
+ * each one appends rows to the per-user update log that devices replay by cursor.
+ */
+
+export interface UserRow {
+  id: string;
+  /** Lowercased; unique. */
+  username: string;
+  displayName: string;
+  pwHash: string;
+  createdAt: number;
+}
+
+export interface DeviceRow {
+  id: string;
+  userId: string;
+  name: string;
+  signPub: string;
+  dhPub: string;
+  createdAt: number;
+  lastSeenAt: number;
+  revokedAt: number | null;
+}
+
+export interface NewDevice {
+  id: string;
+  userId: string;
+  name: string;
+  signPub: string;
+  dhPub: string;
+  /** SHA-256 of the session token (hex); the token itself is never stored. */
+  tokenHash: string;
+  createdAt: number;
+}
+
+export interface ChatRow {
+  id: number;
+  /** The two members, ordered so that userA <= userB (equal for a chat with oneself). */
+  userA: string;
+  userB: string;
+  /** The seq the next message will get. */
+  nextSeq: number;
+}
+
+export interface MessageRow {
+  chatId: number;
+  seq: number;
+  /** Client-minted UUID. */
+  id: string;
+  senderId: string;
+  senderDeviceId: string;
+  /** Sealed at rest; empty once deleted. */
+  body: Buffer;
+  createdAt: number;
+  deleted: boolean;
+}
+
+export type UpdateKind = 'message' | 'read' | 'delete';
+
+/** One appended update-log row, as reported to the caller that caused it (for live fan-out). */
+export interface AppendedUpdate {
+  userId: string;
+  cursor: number;
+}
+
+/** An update-log row joined with what it needs to be turned into a wire `Update`. */
+export interface UpdateRow {
+  cursor: number;
+  kind: UpdateKind;
+  chat: ChatRow;
+  /** message: the message id; read: JSON {readerId, seq}; delete: JSON string[] of ids. */
+  data: string;
+  /** For kind 'message': the message, or null if it no longer exists. */
+  message: MessageRow | null;
+}
+
+export interface SendMessageInput {
+  id: string;
+  senderId: string;
+  senderDeviceId: string;
+  recipientId: string;
+  body: Buffer;
+  createdAt: number;
+}
+
+export type SendMessageResult =
+  | { ok: true; created: boolean; chat: ChatRow; message: MessageRow; updates: AppendedUpdate[] }
+  /** The id is already used by a message of another sender or chat. */
+  | { ok: false; reason: 'id_conflict' };
+
+export interface ChatSummaryRow {
+  chat: ChatRow;
+  peerId: string;
+  lastMessage: MessageRow | null;
+  myReadSeq: number;
+  peerReadSeq: number;
+  unread: number;
+}
+
+export interface EnvelopeRow {
+  seq: number;
+  id: string;
+  toDeviceId: string;
+  fromDeviceId: string;
+  fromUserId: string;
+  body: Buffer;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export type NewEnvelope = Omit<EnvelopeRow, 'seq'>;
+
+export type PutEnvelopeResult =
+  | { ok: true; created: boolean; envelope: EnvelopeRow }
+  | { ok: false; reason: 'id_conflict' };
+
+export class UniqueViolation extends Error {
+  override name = 'UniqueViolation';
+}
+
+export interface Store {
+  // ---- users ----
+  /** Creates the user and its first device atomically. Throws UniqueViolation if the username is taken. */
+  createUser(user: UserRow, device: NewDevice): Promise<void>;
+  getUser(id: string): Promise<UserRow | null>;
+  getUserByName(username: string): Promise<UserRow | null>;
+  /** Users whose (lowercase) username starts with `prefix`, ordered by username. */
+  searchUsers(prefix: string, limit: number): Promise<UserRow[]>;
+  setDisplayName(userId: string, displayName: string): Promise<void>;
+
+  // ---- devices ----
+  createDevice(device: NewDevice): Promise<void>;
+  getDevice(id: string): Promise<DeviceRow | null>;
+  /** The device (revoked or not) holding this token hash, with its user. */
+  getSession(tokenHash: string): Promise<{ user: UserRow; device: DeviceRow } | null>;
+  /** Non-revoked devices of a user, oldest first. */
+  listDevices(userId: string): Promise<DeviceRow[]>;
+  /** Revokes one of the user's live devices and drops its pending envelopes. False if none matched. */
+  revokeDevice(userId: string, deviceId: string, at: number): Promise<boolean>;
+  touchDevice(deviceId: string, at: number): Promise<void>;
+
+  // ---- cloud chats ----
+  getChat(userA: string, userB: string): Promise<ChatRow | null>;
+  /** Atomic and idempotent by message id: seq, message and one update row per member. */
+  sendMessage(input: SendMessageInput): Promise<SendMessageResult>;
+  /** Non-deleted messages with seq < before (or the newest), ascending, at most `limit`. */
+  listMessages(chatId: number, before: number | null, limit: number): Promise<MessageRow[]>;
+  listChats(userId: string): Promise<ChatSummaryRow[]>;
+  /**
+   * Raises the reader's read mark (monotonic, capped at the chat's last seq). Returns the new mark and
+   * the update rows appended, or null when nothing changed.
+   */
+  markRead(chatId: number, readerId: string, seq: number): Promise<{ seq: number; updates: AppendedUpdate[] } | null>;
+  /** Deletes the listed messages of the chat (unknown or already deleted ids are skipped). */
+  deleteMessages(chatId: number, ids: string[]): Promise<{ ids: string[]; updates: AppendedUpdate[] }>;
+  /** Update-log rows with cursor > after, ascending, at most `limit`. */
+  listUpdates(userId: string, after: number, limit: number): Promise<UpdateRow[]>;
+  getUpdate(cursor: number): Promise<UpdateRow | null>;
+  latestCursor(userId: string): Promise<number>;
+
+  // ---- envelopes ----
+  /** Idempotent by (toDeviceId, id). */
+  putEnvelope(envelope: NewEnvelope): Promise<PutEnvelopeResult>;
+  /** Unexpired envelopes of the device with seq > after, ascending. */
+  listEnvelopes(deviceId: string, after: number, limit: number, now: number): Promise<EnvelopeRow[]>;
+  countEnvelopes(deviceId: string, now: number): Promise<number>;
+  /** Deletes the device's envelopes with seq <= upTo; returns how many. */
+  ackEnvelopes(deviceId: string, upTo: number): Promise<number>;
+  purgeExpiredEnvelopes(now: number): Promise<number>;
+
+  close(): Promise<void>;
+}

@@ -1,0 +1,84 @@
+/** The production entry as a real process: start, serve, shut down gracefully, refuse bad config. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { deviceKeys, tempDir } from './helpers';
+
+const root = join(__dirname, '..', '..', '..');
+const tsx = join(root, 'node_modules', '.bin', 'tsx');
+const entry = join(root, 'src', 'lib', 'server', 'main.ts');
+
+const procs: ChildProcess[] = [];
+const dirs: string[] = [];
+afterEach(() => {
+  for (const p of procs.splice(0)) if (p.exitCode === null) p.kill('SIGKILL');
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function start(env: Record<string, string>) {
+  const p = spawn(tsx, [entry], { env: { ...process.env, HOST: '127.0.0.1', PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  procs.push(p);
+  const lines: string[] = [];
+  let err = '';
+  p.stdout!.setEncoding('utf8').on('data', (d: string) => lines.push(...d.split('\n').filter(Boolean)));
+  p.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
+  const exited = new Promise<number | null>((r) => p.on('exit', (code) => r(code)));
+  const listening = new Promise<string>((resolve, reject) => {
+    const t = setInterval(() => {
+      const l = lines.map((x) => JSON.parse(x) as { msg: string; url?: string }).find((x) => x.msg === 'listening');
+      if (l) {
+        clearInterval(t);
+        resolve(l.url!);
+      }
+    }, 20);
+    void exited.then(() => {
+      clearInterval(t);
+      reject(new Error(`exited early: ${err}${lines.join('\n')}`));
+    });
+  });
+  listening.catch(() => {}); // only awaited by tests that expect a successful start
+  return { p, lines, stderr: () => err, exited, listening };
+}
+
+describe('main entry', () => {
+  it('serves the relay, then shuts down gracefully on SIGTERM (sockets 1001, exit 0)', async () => {
+    const dataDir = tempDir();
+    dirs.push(dataDir);
+    const s = start({ DATA_DIR: dataDir });
+    const url = (await s.listening).replace('localhost', '127.0.0.1');
+    expect(await (await fetch(url + '/healthz')).json()).toEqual({ ok: true });
+
+    const r = await fetch(url + '/api/auth/signup', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'mainuser', password: 'password123', device: deviceKeys() })
+    });
+    expect(r.status).toBe(201);
+    const token = /cinder_session=([^;]+)/.exec(r.headers.get('set-cookie')!)![1];
+    const ws = new WebSocket(url.replace('http', 'ws') + '/ws', { headers: { authorization: `Bearer ${token}` } });
+    await new Promise((res, rej) => {
+      ws.once('message', res);
+      ws.once('error', rej);
+    });
+    const closed = new Promise<number>((res) => ws.on('close', (code) => res(code)));
+
+    s.p.kill('SIGTERM');
+    expect(await closed).toBe(1001);
+    expect(await s.exited).toBe(0);
+    const msgs = s.lines.map((l) => JSON.parse(l).msg);
+    expect(msgs).toContain('shutting down');
+    expect(msgs.at(-1)).toBe('stopped');
+    // Every log line is one JSON object with time and level.
+    for (const l of s.lines) expect(JSON.parse(l)).toMatchObject({ time: expect.any(String), level: expect.any(String) });
+  }, 30_000);
+
+  it('exits 1 with a clear message on bad configuration', async () => {
+    const dataDir = tempDir();
+    dirs.push(dataDir);
+    const s = start({ DATA_DIR: dataDir, PORT: 'eighty' });
+    expect(await s.exited).toBe(1);
+    expect(s.stderr()).toContain('PORT must be a whole number');
+  }, 30_000);
+});

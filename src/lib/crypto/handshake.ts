@@ -1,0 +1,251 @@
+/**
+ * Handshake (Telegram secret-chat flow, asynchronous request -> accept), hybrid X3DH-style + ML-KEM-768.
+ *
+ *  Initiator A                                   Acceptor B
+ *  createRequest: chat id, EKa, (ek, dk) ML-KEM
+ *   REQUEST = body_A || Sig_IKa(label || body_A)  ---->
+ *                                                 acceptRequest: verify, EKb, (ct, ss) = Encaps(ek)
+ *                                     <----        ACCEPT = body_B || Sig_IKb(label || body_B) || confirm_B
+ *  completeHandshake: verify sig, Decaps, derive, check confirm_B
+ *
+ *  TH   = SHA-256("Cinder/v1/transcript" || REQUEST || body_B)
+ *  IKM  = DH(IKa, EKb) || DH(EKa, IKb) || DH(EKa, EKb) || ss
+ *  RK0 || CK0 || KC = HKDF-SHA-256(IKM, salt = TH, info = "Cinder/v1/root", 96)
+ *  confirm_B = HMAC-SHA-256(KC, "Cinder/v1/confirm" || TH)
+ * The initiator's key confirmation is its first ratchet message (Session.confirmed on B).
+ */
+import type { CryptoBackend, KeyPair } from './backend.js';
+import { concat, equalBytes, randomBytes, Reader, zeroize, type Rng } from './bytes.js';
+import { Kind, WIRE_VERSION } from './envelope.js';
+import { fail } from './errors.js';
+import { identityBytes, samePublicIdentity, publicIdentity, type Identity, type PublicIdentity } from './identity.js';
+import { LABEL, sha256 } from './kdf.js';
+import { KEM_CT_LEN, KEM_PK_LEN, kemDecapsulate, kemEncapsulate, kemKeygen } from './kem.js';
+import { advanceRootKey } from './root-key.js';
+import type { Session } from './session.js';
+
+export const CHAT_ID_LEN = 16;
+export const REQUEST_BODY_LEN = 2 + 16 + 64 + 64 + 32 + KEM_PK_LEN; // 1362
+export const REQUEST_LEN = REQUEST_BODY_LEN + 64; // 1426
+export const ACCEPT_BODY_LEN = 2 + 16 + 32 + 32 + KEM_CT_LEN; // 1170
+export const ACCEPT_LEN = ACCEPT_BODY_LEN + 64 + 32; // 1266
+
+/** Initiator state between createRequest and completeHandshake (serialize with serializePending). */
+export interface PendingHandshake {
+  readonly chatId: Uint8Array;
+  readonly localIdentity: PublicIdentity;
+  readonly remoteIdentity: PublicIdentity;
+  readonly request: Uint8Array; // full REQUEST bytes, needed for the transcript
+  readonly ephemeral: KeyPair; // EKa
+  readonly kemSecretKey: Uint8Array; // ML-KEM-768 decapsulation key (2400 bytes)
+}
+
+export interface ParsedRequest {
+  chatId: Uint8Array;
+  initiator: PublicIdentity;
+  acceptor: PublicIdentity;
+  ephemeralPub: Uint8Array;
+  kemPublicKey: Uint8Array;
+  body: Uint8Array;
+  signature: Uint8Array;
+}
+
+export interface ParsedAccept {
+  chatId: Uint8Array;
+  requestHash: Uint8Array;
+  ephemeralPub: Uint8Array;
+  kemCipherText: Uint8Array;
+  body: Uint8Array;
+  signature: Uint8Array;
+  confirm: Uint8Array;
+}
+
+function header(r: Reader, kind: number): void {
+  if (r.u8() !== WIRE_VERSION) fail('bad_version', 'handshake version');
+  if (r.u8() !== kind) fail('malformed', 'wrong handshake message kind');
+}
+
+export function parseRequest(bytes: Uint8Array): ParsedRequest {
+  const r = new Reader(bytes);
+  header(r, Kind.REQUEST);
+  if (bytes.length !== REQUEST_LEN) fail('malformed', 'request length');
+  const chatId = r.bytes(16);
+  const initiator = { signPub: r.bytes(32), dhPub: r.bytes(32) };
+  const acceptor = { signPub: r.bytes(32), dhPub: r.bytes(32) };
+  const ephemeralPub = r.bytes(32);
+  const kemPublicKey = r.bytes(KEM_PK_LEN);
+  const body = bytes.slice(0, REQUEST_BODY_LEN);
+  const signature = r.bytes(64);
+  r.end();
+  return { chatId, initiator, acceptor, ephemeralPub, kemPublicKey, body, signature };
+}
+
+export function parseAccept(bytes: Uint8Array): ParsedAccept {
+  const r = new Reader(bytes);
+  header(r, Kind.ACCEPT);
+  if (bytes.length !== ACCEPT_LEN) fail('malformed', 'accept length');
+  const chatId = r.bytes(16);
+  const requestHash = r.bytes(32);
+  const ephemeralPub = r.bytes(32);
+  const kemCipherText = r.bytes(KEM_CT_LEN);
+  const body = bytes.slice(0, ACCEPT_BODY_LEN);
+  const signature = r.bytes(64);
+  const confirm = r.bytes(32);
+  r.end();
+  return { chatId, requestHash, ephemeralPub, kemCipherText, body, signature, confirm };
+}
+
+export function transcriptHash(request: Uint8Array, acceptBody: Uint8Array): Uint8Array {
+  return sha256(concat(LABEL.transcript, request, acceptBody));
+}
+
+interface RootMaterial {
+  rootKey: Uint8Array;
+  chainKey: Uint8Array; // CK0: the acceptor's first sending chain (before any DH ratchet step)
+  confirmKey: Uint8Array;
+}
+
+/** Root material through the backend's HKDF (WebCrypto or noble: both are checked against the same
+ * known-answer vectors). HKDF over the concatenation is a dual-PRF style combiner: the output stays
+ * secret if either the X25519 part or the ML-KEM secret does; TH (salt) binds ek, ct and identities. */
+async function deriveRoot(backend: CryptoBackend, dh: Uint8Array[], ss: Uint8Array, th: Uint8Array): Promise<RootMaterial> {
+  const ikm = concat(...dh, ss);
+  zeroize(...dh, ss);
+  const okm = await backend.hkdfSha256(ikm, th, LABEL.root, 96);
+  zeroize(ikm);
+  const out = { rootKey: okm.slice(0, 32), chainKey: okm.slice(32, 64), confirmKey: okm.slice(64, 96) };
+  zeroize(okm);
+  return out;
+}
+
+const confirmTag = (backend: CryptoBackend, kc: Uint8Array, th: Uint8Array) => backend.hmacSha256(kc, concat(LABEL.confirm, th));
+
+function checkIdentity(me: Identity, claimed: PublicIdentity, code: 'wrong_recipient' | 'identity_mismatch'): void {
+  if (!samePublicIdentity(publicIdentity(me), claimed)) fail(code);
+}
+
+/** Step 1 (initiator): build the signed REQUEST for `peer` (its relay-published identity). */
+export async function createRequest(
+  backend: CryptoBackend,
+  identity: Identity,
+  peer: PublicIdentity,
+  rng: Rng = randomBytes
+): Promise<{ request: Uint8Array; pending: PendingHandshake }> {
+  if (peer.signPub.length !== 32 || peer.dhPub.length !== 32) fail('malformed', 'peer identity');
+  const chatId = rng(CHAT_ID_LEN);
+  const ephemeral = await backend.x25519Keygen(rng);
+  const kem = kemKeygen(rng);
+  const local = publicIdentity(identity);
+  const body = concat(new Uint8Array([WIRE_VERSION, Kind.REQUEST]), chatId, identityBytes(local), identityBytes(peer), ephemeral.pub, kem.publicKey);
+  const sig = await backend.ed25519Sign(identity.sign, concat(LABEL.requestSig, body));
+  const request = concat(body, sig);
+  return {
+    request,
+    pending: { chatId, localIdentity: local, remoteIdentity: { signPub: peer.signPub.slice(), dhPub: peer.dhPub.slice() }, request, ephemeral, kemSecretKey: kem.secretKey }
+  };
+}
+
+export interface AcceptOptions {
+  rng?: Rng;
+  /** The initiator's relay-published identity; if given, a different one is 'identity_mismatch'. */
+  expectedPeer?: PublicIdentity;
+}
+
+/** Step 2 (acceptor): verify REQUEST, answer with ACCEPT; the session can send immediately. */
+export async function acceptRequest(
+  backend: CryptoBackend,
+  identity: Identity,
+  request: Uint8Array,
+  opts: AcceptOptions = {}
+): Promise<{ accept: Uint8Array; session: Session; peer: PublicIdentity }> {
+  const rng = opts.rng ?? randomBytes;
+  const req = parseRequest(request);
+  checkIdentity(identity, req.acceptor, 'wrong_recipient');
+  if (opts.expectedPeer && !samePublicIdentity(opts.expectedPeer, req.initiator)) fail('identity_mismatch');
+  if (!(await backend.ed25519Verify(req.initiator.signPub, concat(LABEL.requestSig, req.body), req.signature))) fail('bad_signature', 'request');
+
+  const ephemeral = await backend.x25519Keygen(rng);
+  const { cipherText, sharedSecret } = kemEncapsulate(req.kemPublicKey, rng);
+  const body = concat(new Uint8Array([WIRE_VERSION, Kind.ACCEPT]), req.chatId, sha256(request), ephemeral.pub, cipherText);
+  const th = transcriptHash(request, body);
+  const [dh1, dh2, dh3] = await Promise.all([
+    backend.x25519(ephemeral, req.initiator.dhPub), // DH(IKa, EKb)
+    backend.x25519(identity.dh, req.ephemeralPub), // DH(EKa, IKb)
+    backend.x25519(ephemeral, req.ephemeralPub) // DH(EKa, EKb)
+  ]);
+  const root = await deriveRoot(backend, [dh1, dh2, dh3], sharedSecret, th);
+  const sig = await backend.ed25519Sign(identity.sign, concat(LABEL.acceptSig, body));
+  const confirm = await confirmTag(backend, root.confirmKey, th);
+  zeroize(root.confirmKey);
+  const session: Session = {
+    role: 'acceptor',
+    chatId: req.chatId,
+    localIdentity: publicIdentity(identity),
+    remoteIdentity: req.initiator,
+    transcriptHash: th,
+    rootKey: root.rootKey,
+    ratchetKey: ephemeral, // EKb doubles as B's first ratchet key (like Signal's signed prekey)
+    sending: { chainKey: root.chainKey, n: 0 },
+    previousCounter: 0,
+    receiving: null,
+    skipped: [],
+    pastRemoteKeys: [],
+    confirmed: false
+  };
+  return { accept: concat(body, sig, confirm), session, peer: req.initiator };
+}
+
+/** Step 3 (initiator): verify ACCEPT, derive the session, take the first DH ratchet step. */
+export async function completeHandshake(
+  backend: CryptoBackend,
+  identity: Identity,
+  pending: PendingHandshake,
+  accept: Uint8Array,
+  rng: Rng = randomBytes
+): Promise<Session> {
+  checkIdentity(identity, pending.localIdentity, 'identity_mismatch');
+  const acc = parseAccept(accept);
+  if (!equalBytes(acc.chatId, pending.chatId)) fail('wrong_chat', 'accept for another chat');
+  if (!equalBytes(acc.requestHash, sha256(pending.request))) fail('transcript_mismatch');
+  if (!(await backend.ed25519Verify(pending.remoteIdentity.signPub, concat(LABEL.acceptSig, acc.body), acc.signature))) fail('bad_signature', 'accept');
+
+  const ss = kemDecapsulate(acc.kemCipherText, pending.kemSecretKey);
+  const th = transcriptHash(pending.request, acc.body);
+  const [dh1, dh2, dh3] = await Promise.all([
+    backend.x25519(identity.dh, acc.ephemeralPub), // DH(IKa, EKb)
+    backend.x25519(pending.ephemeral, pending.remoteIdentity.dhPub), // DH(EKa, IKb)
+    backend.x25519(pending.ephemeral, acc.ephemeralPub) // DH(EKa, EKb)
+  ]);
+  const root = await deriveRoot(backend, [dh1, dh2, dh3], ss, th);
+  const ok = equalBytes(await confirmTag(backend, root.confirmKey, th), acc.confirm);
+  zeroize(root.confirmKey);
+  if (!ok) {
+    zeroize(root.rootKey, root.chainKey);
+    fail('key_confirmation', 'acceptor derived a different key');
+  }
+  // First DH ratchet step, so that our first message already carries a fresh ratchet key.
+  const ratchetKey = await backend.x25519Keygen(rng);
+  const dh = await backend.x25519(ratchetKey, acc.ephemeralPub);
+  const step = advanceRootKey(root.rootKey, dh);
+  zeroize(dh, root.rootKey);
+  return {
+    role: 'initiator',
+    chatId: pending.chatId.slice(),
+    localIdentity: pending.localIdentity,
+    remoteIdentity: pending.remoteIdentity,
+    transcriptHash: th,
+    rootKey: step.rootKey,
+    ratchetKey,
+    sending: { chainKey: step.chainKey, n: 0 },
+    previousCounter: 0,
+    receiving: { ratchetPub: acc.ephemeralPub, chainKey: root.chainKey, n: 0 },
+    skipped: [],
+    pastRemoteKeys: [],
+    confirmed: false
+  };
+}
+
+/** Wipe the initiator's ephemeral secrets once the session exists (or the chat was abandoned). */
+export function zeroizePending(p: PendingHandshake): void {
+  zeroize(p.ephemeral.priv, p.kemSecretKey);
+}

@@ -20,3 +20,25 @@ export function dayLabel(ts: number, now = Date.now()): string {
   if (d.toDateString() === y.toDateString()) return 'Yesterday';
   return d.toLocaleDateString(undefined, { day: 'numeric', month: 'long', year: d.getFullYear() === n.getFullYear() ? undefined : 'numeric' });
 }
+
+/** Self-destruct timer choices (seconds), Telegram's set; 0 = off. */
+export const TTL_CHOICES = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 30, 60, 3600, 86400, 604800] as const;
+
+export function formatTtl(seconds: number): string {
+  if (seconds <= 0) return 'Off';
+  if (seconds < 60) return `${seconds} second${seconds === 1 ? '' : 's'}`;
+  if (seconds === 60) return '1 minute';
+  if (seconds === 3600) return '1 hour';
+  if (seconds === 86400) return '1 day';
+  if (seconds === 604800) return '1 week';
+  return `${seconds} s`;
+}
+
+/** Compact form for badges: 5s, 1m, 1h, 1d, 1w. */
+export function shortTtl(seconds: number): string {
+  if (seconds < 60) return `${seconds}s`;
+  if (seconds < 3600) return `${Math.round(seconds / 60)}m`;
+  if (seconds < 86400) return `${Math.round(seconds / 3600)}h`;
+  if (seconds < 604800) return `${Math.round(seconds / 86400)}d`;
+  return `${Math.round(seconds / 604800)}w`;
+}

@@ -169,8 +169,14 @@ export const SendEnvelopeReq = z.object({
   id: ClientId,
   toDeviceId: Id,
   /** Opaque ciphertext, padded by the client. */
-  body: b64u()
+  body: b64u(),
+  /**
+   * Marks a secret-chat handshake request fanned out to every device of one user: the relay records
+   * the request and lets exactly one of those devices claim it (`POST /api/secret/claim`).
+   */
+  requestId: ClientId.optional()
 });
+export type SendEnvelopeReq = z.input<typeof SendEnvelopeReq>;
 export const Envelope = z.object({
   /** Queue position on the recipient device; acknowledge by this. */
   seq: z.number().int().positive(),
@@ -178,10 +184,23 @@ export const Envelope = z.object({
   fromDeviceId: Id,
   fromUserId: Id,
   body: b64u(),
-  createdAt: z.number()
+  createdAt: z.number(),
+  /** The handshake request this envelope belongs to (as sent in `SendEnvelopeReq`), else null. */
+  requestId: ClientId.nullable()
 });
 export type Envelope = z.infer<typeof Envelope>;
 export const AckReq = z.object({ upTo: z.number().int().positive() });
+
+/** Body of `POST /api/secret/claim` and `POST /api/secret/withdraw`. */
+export const SecretRequestReq = z.object({ requestId: ClientId });
+export type SecretRequestReq = z.input<typeof SecretRequestReq>;
+
+// ---------- encrypted media blobs (secret chats; opaque to the relay) ----------
+/** Header naming the one device (besides the uploader) allowed to download a blob. */
+export const BLOB_TO_DEVICE_HEADER = 'x-cinder-to-device';
+/** Answer of `POST /api/blobs` (201). */
+export const BlobCreated = z.object({ id: Id });
+export type BlobCreated = z.infer<typeof BlobCreated>;
 
 // ---------- WebSocket frames ----------
 export const ClientFrame = z.discriminatedUnion('t', [
@@ -218,5 +237,9 @@ export type ErrorCode =
   | 'bad_credentials'
   | 'rate_limited'
   | 'conflict'
+  /** 410: the thing existed but was withdrawn (a secret-chat request). */
+  | 'gone'
+  /** 413: the user's blob storage quota would be exceeded. */
+  | 'quota_exceeded'
   | 'method_not_allowed'
   | 'internal';

@@ -5,11 +5,13 @@
 import { z } from 'zod';
 import {
   AckReq,
+  BLOB_TO_DEVICE_HEADER,
   DeleteCloudReq,
   Id,
   LIMITS,
   LoginReq,
   ReadReq,
+  SecretRequestReq,
   SendCloudReq,
   SendEnvelopeReq,
   SignupReq,
@@ -20,6 +22,7 @@ import {
   type Session
 } from '../api/wire';
 import type { AtRest } from './atrest';
+import type { BlobFiles } from './blobs';
 import {
   authenticate,
   clearCookie,
@@ -47,6 +50,7 @@ export interface ApiDeps {
   bus: Bus;
   cloud: Cloud;
   atRest: AtRest;
+  blobFiles: BlobFiles;
   passwords: PasswordVerifier;
   authLimiter: RateLimiter;
   sendLimiter: RateLimiter;
@@ -64,7 +68,7 @@ const session = (user: UserRow, device: DeviceRow | { id: string; name: string }
 });
 
 export function createApi(deps: ApiDeps): Router {
-  const { config, store, log, bus, cloud, atRest, passwords, now } = deps;
+  const { config, store, log, bus, cloud, atRest, blobFiles, passwords, now } = deps;
   const router = new Router();
 
   /** Browsers always send Origin on unsafe requests; a foreign one is a cross-site request. */
@@ -106,7 +110,8 @@ export function createApi(deps: ApiDeps): Router {
     fromDeviceId: e.fromDeviceId,
     fromUserId: e.fromUserId,
     body: atRest.open(e.body, envelopeAad(e.toDeviceId, e.id)).toString('base64url'),
-    createdAt: e.createdAt
+    createdAt: e.createdAt,
+    requestId: e.requestId
   });
 
   // ---------- health ----------
@@ -283,16 +288,30 @@ export function createApi(deps: ApiDeps): Router {
     const to = await store.getDevice(body.toDeviceId);
     if (!to || to.revokedAt !== null) throw new HttpError(404, 'not_found', 'no such device');
     const t = now();
-    const r = await store.putEnvelope({
-      id: body.id,
-      toDeviceId: to.id,
-      fromDeviceId: auth.device.id,
-      fromUserId: auth.user.id,
-      body: atRest.seal(bytes, envelopeAad(to.id, body.id)),
-      createdAt: t,
-      expiresAt: t + config.envelopeTtlDays * DAY_MS
-    });
-    if (!r.ok) throw new HttpError(409, 'conflict', 'envelope id is already used by another sender');
+    const requestId = body.requestId ?? null;
+    const r = await store.putEnvelope(
+      {
+        id: body.id,
+        toDeviceId: to.id,
+        fromDeviceId: auth.device.id,
+        fromUserId: auth.user.id,
+        body: atRest.seal(bytes, envelopeAad(to.id, body.id)),
+        createdAt: t,
+        expiresAt: t + config.envelopeTtlDays * DAY_MS,
+        requestId
+      },
+      requestId === null ? undefined : { toUserId: to.userId }
+    );
+    if (!r.ok) {
+      switch (r.reason) {
+        case 'id_conflict':
+          throw new HttpError(409, 'conflict', 'envelope id is already used by another sender or request');
+        case 'request_conflict':
+          throw new HttpError(409, 'conflict', 'requestId belongs to another sender device or another user');
+        case 'request_gone':
+          throw new HttpError(410, 'gone', 'the request was already claimed or withdrawn');
+      }
+    }
     if (r.created) bus.publish({ to: 'device', deviceId: to.id, frame: { t: 'envelope', envelope: openEnvelope(r.envelope) } });
     return json({ seq: r.envelope.seq });
   });
@@ -309,6 +328,128 @@ export function createApi(deps: ApiDeps): Router {
     const auth = await requireAuth(ctx);
     const { upTo } = await readJson(ctx.req, AckReq);
     await store.ackEnvelopes(auth.device.id, upTo);
+    return noContent();
+  });
+
+  // ---------- secret-chat requests ----------
+  router.add('POST', '/api/secret/claim', async (ctx) => {
+    const auth = await requireAuth(ctx);
+    const { requestId } = await readJson(ctx.req, SecretRequestReq);
+    const r = await store.claimSecretRequest(requestId, auth.user.id, auth.device.id);
+    switch (r) {
+      case 'claimed':
+        log.debug('secret request claimed', { requestId, deviceId: auth.device.id });
+        return noContent();
+      case 'already':
+        return noContent();
+      case 'conflict':
+        throw new HttpError(409, 'conflict', 'another device already claimed this request');
+      case 'gone':
+        throw new HttpError(410, 'gone', 'the request was withdrawn');
+      case 'not_found':
+        throw new HttpError(404, 'not_found', 'no such request');
+    }
+  });
+
+  router.add('POST', '/api/secret/withdraw', async (ctx) => {
+    const auth = await requireAuth(ctx);
+    const { requestId } = await readJson(ctx.req, SecretRequestReq);
+    if (!(await store.withdrawSecretRequest(requestId, auth.device.id))) {
+      throw new HttpError(404, 'not_found', 'no such request');
+    }
+    return noContent();
+  });
+
+  // ---------- encrypted media blobs ----------
+  router.add('POST', '/api/blobs', async (ctx) => {
+    const auth = await requireAuth(ctx);
+    limit(deps.sendLimiter, auth.device.id);
+    const type = (ctx.req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    if (type !== 'application/octet-stream') {
+      throw new HttpError(415, 'bad_request', 'content-type must be application/octet-stream');
+    }
+    const toHeader = ctx.req.headers[BLOB_TO_DEVICE_HEADER];
+    const toId = Id.safeParse(toHeader);
+    if (!toId.success) throw new HttpError(400, 'bad_request', `${BLOB_TO_DEVICE_HEADER}: must name a device`);
+    const to = await store.getDevice(toId.data);
+    if (!to || to.revokedAt !== null) throw new HttpError(404, 'not_found', 'no such device');
+
+    const t = now();
+    const room = config.blobQuotaBytes - (await store.blobUsage(auth.user.id, t));
+    const tooLarge = () =>
+      new HttpError(413, 'too_large', `blob exceeds ${config.maxBlobBytes} bytes`, { connection: 'close' });
+    const overQuota = () =>
+      new HttpError(413, 'quota_exceeded', `blob storage quota of ${config.blobQuotaBytes} bytes exceeded`, {
+        connection: 'close'
+      });
+    const declared = ctx.req.headers['content-length'];
+    if (declared !== undefined) {
+      if (Number(declared) > config.maxBlobBytes) throw tooLarge();
+      if (Number(declared) > room) throw overQuota();
+    }
+    const cap = Math.max(0, Math.min(config.maxBlobBytes, room));
+    const { tmp, size } = await blobFiles.receive(ctx.req, cap, config.maxBlobBytes <= room ? tooLarge : overQuota);
+    if (size === 0) {
+      await blobFiles.remove(tmp);
+      throw new HttpError(400, 'bad_request', 'blob must not be empty');
+    }
+    const id = newId();
+    let stored = false;
+    try {
+      await blobFiles.commit(tmp, id);
+      stored = await store.createBlob(
+        {
+          id,
+          ownerDeviceId: auth.device.id,
+          ownerUserId: auth.user.id,
+          toDeviceId: to.id,
+          size,
+          createdAt: t,
+          expiresAt: t + config.envelopeTtlDays * DAY_MS
+        },
+        config.blobQuotaBytes,
+        t
+      );
+    } finally {
+      if (!stored) {
+        await blobFiles.remove(tmp);
+        await blobFiles.remove(id);
+      }
+    }
+    // Only reachable by concurrent uploads racing past the early check.
+    if (!stored) throw overQuota();
+    log.debug('blob stored', { id, size, deviceId: auth.device.id });
+    return json({ id }, 201);
+  });
+
+  const visibleBlob = async (auth: AuthCtx, id: string) => {
+    const blob = await store.getBlob(id, now());
+    if (!blob || (blob.ownerDeviceId !== auth.device.id && blob.toDeviceId !== auth.device.id)) {
+      throw new HttpError(404, 'not_found', 'no such blob');
+    }
+    return blob;
+  };
+
+  router.add('GET', '/api/blobs/:id', async (ctx) => {
+    const auth = await requireAuth(ctx);
+    const blob = await visibleBlob(auth, param(ctx, 'id', Id));
+    const handle = await blobFiles.open(blob.id);
+    if (!handle) throw new HttpError(404, 'not_found', 'no such blob');
+    let size: number;
+    try {
+      size = (await handle.stat()).size;
+    } catch (e) {
+      await handle.close().catch(() => undefined);
+      throw e;
+    }
+    return { status: 200, file: { handle, size } };
+  });
+
+  router.add('DELETE', '/api/blobs/:id', async (ctx) => {
+    const auth = await requireAuth(ctx);
+    const blob = await visibleBlob(auth, param(ctx, 'id', Id));
+    await store.deleteBlob(blob.id);
+    await blobFiles.remove(blob.id);
     return noContent();
   });
 

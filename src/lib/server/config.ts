@@ -23,6 +23,10 @@ export interface Config {
   /** Trust X-Forwarded-For / X-Forwarded-Proto / X-Forwarded-Host from one reverse proxy in front. */
   trustProxy: boolean;
   envelopeTtlDays: number;
+  /** Largest encrypted media blob (bytes). */
+  maxBlobBytes: number;
+  /** Per-user total of live (unexpired, undeleted) blob bytes. */
+  blobQuotaBytes: number;
   /** Per-device send limit (cloud messages + envelopes): burst size and sustained rate per second. */
   sendRateBurst: number;
   sendRatePerSec: number;
@@ -125,6 +129,8 @@ export function loadConfig(env: Env = process.env): Config {
     authRateLimit: int(env, 'AUTH_RATE_LIMIT', 20, 1, 1_000_000),
     trustProxy: bool(env, 'TRUST_PROXY', false),
     envelopeTtlDays: int(env, 'ENVELOPE_TTL_DAYS', 7, 1, 365),
+    maxBlobBytes: int(env, 'MAX_BLOB_BYTES', 25 * 1024 * 1024, 1, 2 ** 40),
+    blobQuotaBytes: int(env, 'BLOB_QUOTA_BYTES', 200 * 1024 * 1024, 1, 2 ** 50),
     sendRateBurst: int(env, 'SEND_RATE_BURST', 30, 1, 1_000_000),
     sendRatePerSec: int(env, 'SEND_RATE_PER_SEC', 10, 1, 1_000_000),
     wsFrameBurst: int(env, 'WS_FRAME_BURST', 40, 1, 1_000_000),

@@ -3,6 +3,7 @@
  * reading, zod validation that turns every bad input into a 4xx, and one place that writes responses
  * (so every API answer carries the same security headers).
  */
+import type { FileHandle } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import { LIMITS, type ErrorCode } from '../api/wire';
@@ -23,7 +24,10 @@ export class HttpError extends Error {
 
 export interface Reply {
   status: number;
+  /** JSON-encoded. */
   body?: unknown;
+  /** Raw bytes streamed from an open file (sent as application/octet-stream; the handle is closed after). */
+  file?: { handle: FileHandle; size: number };
   headers?: Headers;
 }
 
@@ -95,8 +99,26 @@ const SECURITY_HEADERS: Headers = {
 };
 
 export function send(res: ServerResponse, reply: Reply): void {
-  if (res.headersSent || res.destroyed) return;
+  if (res.headersSent || res.destroyed) {
+    void reply.file?.handle.close().catch(() => undefined);
+    return;
+  }
   const headers: Headers = { ...SECURITY_HEADERS, ...reply.headers };
+  if (reply.file) {
+    headers['content-type'] = 'application/octet-stream';
+    headers['content-length'] = String(reply.file.size);
+    res.writeHead(reply.status, headers);
+    if (reply.file.size === 0) {
+      void reply.file.handle.close().catch(() => undefined);
+      res.end();
+      return;
+    }
+    const stream = reply.file.handle.createReadStream({ start: 0, end: Math.max(0, reply.file.size - 1) });
+    stream.on('error', () => res.destroy());
+    res.on('close', () => stream.destroy());
+    stream.pipe(res);
+    return;
+  }
   let payload: string | undefined;
   if (reply.body !== undefined) {
     payload = JSON.stringify(reply.body);

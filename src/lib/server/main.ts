@@ -62,8 +62,8 @@ async function main(): Promise<void> {
   const purgeOnce = () =>
     relay
       .purgeExpired()
-      .then((n) => n > 0 && log.info('expired envelopes purged', { count: n }))
-      .catch((err: unknown) => log.error('envelope purge failed', { err: err instanceof Error ? err : String(err) }));
+      .then((n) => n > 0 && log.info('expired envelopes and blobs purged', { count: n }))
+      .catch((err: unknown) => log.error('expiry purge failed', { err: err instanceof Error ? err : String(err) }));
   void purgeOnce();
   const purge = setInterval(() => void purgeOnce(), PURGE_INTERVAL_MS);
   purge.unref();

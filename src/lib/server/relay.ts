@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { createApi } from './api';
 import { createAtRest } from './atrest';
+import { createBlobFiles } from './blobs';
 import { createLocalBus, type Bus } from './bus';
 import { createCloud } from './cloud';
 import type { Config } from './config';
@@ -36,7 +37,7 @@ export interface Relay {
   handle(req: IncomingMessage, res: ServerResponse): boolean;
   /** Accepts the /ws upgrade; returns false (socket untouched) for any other path. */
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
-  /** Deletes expired envelopes; returns how many. */
+  /** Deletes expired envelopes, secret-chat requests and blobs (rows and files); returns how many envelopes + blobs. */
   purgeExpired(): Promise<number>;
   /** Number of open WebSockets. */
   readonly sockets: number;
@@ -55,6 +56,7 @@ export function createRelay(config: Config, opts: RelayOptions = {}): Relay {
   const bus = opts.bus ?? createLocalBus((err) => log.error('bus listener failed', { err: err as Error }));
   const now = opts.now ?? Date.now;
   const atRest = createAtRest(config.atRestKey);
+  const blobFiles = createBlobFiles(config.dataDir);
 
   const authLimiter = perMinute(config.authRateLimit, now);
   const sendLimiter = new RateLimiter({ capacity: config.sendRateBurst, refillPerSec: config.sendRatePerSec, now });
@@ -66,6 +68,7 @@ export function createRelay(config: Config, opts: RelayOptions = {}): Relay {
     bus,
     cloud,
     atRest,
+    blobFiles,
     passwords: createPasswordVerifier(opts.scrypt ?? DEFAULT_PARAMS),
     authLimiter,
     sendLimiter,
@@ -86,7 +89,17 @@ export function createRelay(config: Config, opts: RelayOptions = {}): Relay {
       return true;
     },
     upgrade: (req, socket, head) => hub.upgrade(req, socket, head),
-    purgeExpired: () => store.purgeExpiredEnvelopes(now()),
+    async purgeExpired() {
+      const t = now();
+      const envelopes = await store.purgeExpiredEnvelopes(t);
+      const blobs = await store.purgeExpiredBlobs(t);
+      for (const id of blobs) {
+        await blobFiles.remove(id).catch((err: unknown) =>
+          log.error('blob file removal failed', { id, err: err instanceof Error ? err : String(err) })
+        );
+      }
+      return envelopes + blobs.length;
+    },
     get sockets() {
       return hub.size;
     },

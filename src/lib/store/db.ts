@@ -67,6 +67,65 @@ export interface OutboxRow {
   box: Uint8Array;
 }
 
+export type SecretStatus = 'waiting' | 'active' | 'cancelled';
+
+/** A secret chat. It exists only in this device's database; its keys are inside the sealed `box`. */
+export interface SecretChatRow {
+  /** Local id; also the relay's request id for the handshake fan-out. */
+  id: string;
+  peerId: string;
+  peer: PeerProfile;
+  role: 'initiator' | 'acceptor';
+  status: SecretStatus;
+  /** Protocol chat id (hex) once established: incoming envelopes are routed by it. */
+  protoChatId: string | null;
+  peerDeviceId: string | null;
+  createdAt: number;
+  lastAt: number;
+  /** Set when cancelled: who ended it. */
+  cancelledBy: 'me' | 'peer' | null;
+  /** Sealed SecretState (ratchet session, pending handshakes, ordering windows, fingerprint). */
+  box: Uint8Array;
+}
+
+export type SecretMessageStatus = 'pending' | 'sent' | 'read' | 'failed';
+
+export interface SecretMessageRow {
+  id: string;
+  chatId: string;
+  /** Local display order: send time for ours, arrival time for theirs. */
+  at: number;
+  mine: boolean;
+  status: SecretMessageStatus;
+  /** Self-destruct timer in seconds (0 = none). Kept in clear: a time, not content. */
+  ttl: number;
+  /** When the message self-destructs (ms), once its timer started; null before. In clear so expired rows can be purged without the vault key. */
+  deadline: number | null;
+  /** Sealed SecretBody. */
+  box: Uint8Array;
+}
+
+/** Envelopes waiting to reach the relay (ciphertext only; removed once the relay has them). */
+export interface SendQueueRow {
+  id: string;
+  toDeviceId: string;
+  body: string;
+  requestId: string | null;
+  chatId: string;
+  /** Messages whose tick becomes "sent" once this envelope is on the relay. */
+  messageIds: string[];
+  createdAt: number;
+}
+
+/** A peer device whose identity key this user verified (scan or in-person comparison). */
+export interface TrustRow {
+  deviceId: string;
+  userId: string;
+  /** Ed25519 identity key (hex) that was verified. */
+  signPub: string;
+  verifiedAt: number;
+}
+
 export class CinderDB extends Dexie {
   vault!: EntityTable<VaultRow, 'id'>;
   meta!: EntityTable<MetaRow, 'key'>;
@@ -74,6 +133,10 @@ export class CinderDB extends Dexie {
   chats!: EntityTable<ChatRow, 'peerId'>;
   messages!: EntityTable<MessageRow, 'id'>;
   outbox!: EntityTable<OutboxRow, 'id'>;
+  secretChats!: EntityTable<SecretChatRow, 'id'>;
+  secretMessages!: EntityTable<SecretMessageRow, 'id'>;
+  sendQueue!: EntityTable<SendQueueRow, 'id'>;
+  trust!: EntityTable<TrustRow, 'deviceId'>;
 
   constructor(name = DB_NAME) {
     super(name);
@@ -85,6 +148,12 @@ export class CinderDB extends Dexie {
       // [peerId+seq] pages history; pending rows have seq 0 and are read separately.
       messages: 'id, [peerId+seq], [peerId+createdAt]',
       outbox: 'id, createdAt'
+    });
+    this.version(2).stores({
+      secretChats: 'id, protoChatId, lastAt, peerId',
+      secretMessages: 'id, [chatId+at], deadline',
+      sendQueue: 'id, createdAt, chatId',
+      trust: 'deviceId, userId'
     });
   }
 }

@@ -98,6 +98,8 @@ export async function chatViews(db: CinderDB, vault: Vault, me: string): Promise
     if (!last) continue;
     const body = await vault.open<Body>(msgPlace(last.id), last.box);
     views.push({
+      kind: 'cloud',
+      id: chat.peerId,
       peer: chat.peer,
       preview: body.text,
       previewMine: last.senderId === me,

@@ -2,9 +2,9 @@
  * The worker's state and the methods pages call. It owns the device keys, the local database
  * and the relay connection; pages see only the views defined in ./protocol.
  */
-import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import { z } from 'zod';
-import { toB64u } from '$lib/api/b64';
+import { fromB64u, toB64u } from '$lib/api/b64';
+import { detectBackend, deserializeIdentity, isProtocolError, generateIdentity, serializeIdentity, type CryptoBackend, type Identity } from '$lib/crypto';
 import {
   CloudMessage,
   DeviceInfo,
@@ -16,6 +16,7 @@ import {
   type Update
 } from '$lib/api/wire';
 import { destroyStore, openStore, type CinderDB, type MessageRow } from '$lib/store/db';
+import { nextDeadline, purgeExpired } from '$lib/store/purge';
 import type { Vault } from '$lib/store/vault';
 import {
   applyUpdates,
@@ -31,6 +32,8 @@ import { Mutex } from './mutex';
 import { NetError, request } from './net';
 import type { ConnectionState, Methods, Params, Result, SessionView, WorkerEvent } from './protocol';
 import { RelaySocket } from './socket';
+import { emptyDiagnostics, SecretEngine, SecretError, type Diagnostics } from './secret';
+import { secretChatList, secretChatView, secretKey, secretMessages } from './secret-views';
 
 export class CoreError extends Error {
   constructor(
@@ -43,6 +46,8 @@ export class CoreError extends Error {
 
 const Str = (max: number) => z.string().max(max);
 const PeerParams = z.object({ peerId: z.string().min(1).max(64) });
+const ChatParams = z.object({ id: z.string().uuid() });
+const IdsParams = ChatParams.extend({ ids: z.array(z.string().uuid()).min(1).max(500) });
 
 type Handler<M extends keyof Methods> = (p: Params<M>) => Promise<Result<M>>;
 
@@ -56,6 +61,10 @@ export class Core {
   private syncing: Promise<void> | null = null;
   private flushing: Promise<void> | null = null;
   private ready: Promise<void>;
+  private backend!: CryptoBackend;
+  private identityCache: Identity | null = null;
+  private secret!: SecretEngine;
+  private purgeTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(private readonly emit: (e: WorkerEvent) => void) {
     this.ready = this.openDb();
@@ -64,6 +73,39 @@ export class Core {
 
   private async openDb() {
     ({ db: this.db, vault: this.vault } = await openStore());
+    this.backend ??= await detectBackend();
+    this.identityCache = null;
+    this.secret = new SecretEngine({
+      db: this.db,
+      vault: this.vault,
+      backend: this.backend,
+      identity: () => this.identity(),
+      me: () => ({ userId: this.me, deviceId: this.session!.device.id }),
+      emit: (e) => {
+        this.emit(e);
+        if (e.type === 'secret') void this.armPurge();
+      }
+    });
+  }
+
+  /** Deletes expired messages now and arms a timer for the next deadline. */
+  private async armPurge(): Promise<void> {
+    if (this.purgeTimer) clearTimeout(this.purgeTimer);
+    this.purgeTimer = null;
+    const chats = await purgeExpired(this.db);
+    for (const chatId of chats) this.emit({ type: 'secret', chatId });
+    if (chats.size) this.emit({ type: 'chats' });
+    const next = await nextDeadline(this.db);
+    if (next !== null) this.purgeTimer = setTimeout(() => void this.armPurge(), Math.max(0, next - Date.now()) + 5);
+  }
+
+  private async identity(): Promise<Identity> {
+    if (this.identityCache) return this.identityCache;
+    const row = await this.db.secrets.get('identity');
+    if (!row) throw new CoreError('no_identity', 'This device has no identity keys; sign in again');
+    const { identity } = await this.vault.open<{ identity: string }>('secrets/identity', row.box);
+    this.identityCache = deserializeIdentity(fromB64u(identity));
+    return this.identityCache;
   }
 
   private get me(): string {
@@ -100,6 +142,8 @@ export class Core {
 
   /** Wipes everything on this device: keys, history, outbox. */
   private async wipe(reason: 'revoked' | 'logout') {
+    if (this.purgeTimer) clearTimeout(this.purgeTimer);
+    this.purgeTimer = null;
     this.socket?.stop();
     this.socket = null;
     this.setConnection('offline');
@@ -110,23 +154,19 @@ export class Core {
   }
 
   private async register(path: string, body: Record<string, unknown>): Promise<SessionView> {
-    const sign = ed25519.keygen();
-    const dh = x25519.keygen();
-    const device = { name: deviceName(), signPub: toB64u(sign.publicKey), dhPub: toB64u(dh.publicKey) };
+    const identity = await generateIdentity(this.backend);
+    const device = { name: deviceName(), signPub: toB64u(identity.sign.pub), dhPub: toB64u(identity.dh.pub) };
     const session = await request('POST', path, { ...body, device }, Session);
     // A new account on this browser starts from an empty device.
     const previous = (await this.db.meta.get('session'))?.value as SessionView | undefined;
     if (previous && previous.user.id !== session.user.id) await this.wipe('logout');
+    const secretBytes = serializeIdentity(identity);
     await this.db.secrets.put({
       key: 'identity',
-      box: await this.vault.seal('secrets/identity', {
-        deviceId: session.device.id,
-        signSecret: toB64u(sign.secretKey),
-        dhSecret: toB64u(dh.secretKey)
-      })
+      box: await this.vault.seal('secrets/identity', { deviceId: session.device.id, identity: toB64u(secretBytes) })
     });
-    sign.secretKey.fill(0);
-    dh.secretKey.fill(0);
+    secretBytes.fill(0);
+    this.identityCache = identity;
     await this.db.meta.put({ key: 'cursor', value: 0 });
     await this.setSession(session);
     this.startRelay();
@@ -140,6 +180,10 @@ export class Core {
       case 'hello':
         await this.sync();
         void this.flush();
+        await this.secret.pull().catch((e) => this.onNetFailure(e));
+        break;
+      case 'envelope':
+        await this.secret.receive([f.envelope]);
         break;
       case 'update':
         await this.writes.run(async () => {
@@ -248,6 +292,8 @@ export class Core {
   readonly methods: { [M in keyof Methods]: Handler<M> } = {
     init: async () => {
       await this.ready;
+      // Anything whose timer ran out while the app was closed is gone before the first render.
+      await this.armPurge();
       const stored = (await this.db.meta.get('session'))?.value as SessionView | undefined;
       if (stored && !this.session) {
         this.session = stored;
@@ -275,6 +321,8 @@ export class Core {
     },
 
     logout: async () => {
+      // Each peer learns that its secret chat with this device is cancelled before the keys go.
+      await this.secret.cancelAll().catch(() => undefined);
       try {
         await request('POST', '/api/auth/logout', {}, null);
       } catch (e) {
@@ -314,7 +362,10 @@ export class Core {
       return res.user;
     },
 
-    listChats: async () => chatViews(this.db, this.vault, this.me),
+    listChats: async () => {
+      const all = [...(await chatViews(this.db, this.vault, this.me)), ...(await secretChatList(this.db, this.vault))];
+      return all.sort((a, b) => b.lastAt - a.lastAt);
+    },
 
     chat: async (p) => {
       const { peerId } = PeerParams.parse(p);
@@ -414,8 +465,69 @@ export class Core {
       this.socket?.kick();
       await this.sync();
       await this.flush();
+      await this.secret.flush();
       return null;
-    }
+    },
+
+    startSecretChat: async (p) => {
+      const { peerId } = PeerParams.parse(p);
+      if (peerId === this.me) throw new CoreError('bad_request', 'A secret chat needs another person');
+      return { id: await this.secret.start(peerId) };
+    },
+
+    secretChat: async (p) => secretChatView(this.db, this.vault, ChatParams.parse(p).id),
+
+    secretMessages: async (p) => secretMessages(this.db, this.vault, ChatParams.parse(p).id),
+
+    secretSend: async (p) => {
+      const { id, text, replyTo } = ChatParams.extend({
+        text: z.string().trim().min(1, 'Message is empty').max(LIMITS.textMax, 'Message is too long'),
+        replyTo: z.string().uuid().nullable().optional()
+      }).parse(p);
+      return { id: await this.secret.sendText(id, text, replyTo ?? null) };
+    },
+
+    secretRead: async (p) => {
+      const { id, ids } = IdsParams.parse(p);
+      await this.secret.markRead(id, ids);
+      return null;
+    },
+
+    secretTyping: async (p) => {
+      await this.secret.typing(ChatParams.parse(p).id);
+      return null;
+    },
+
+    secretDelete: async (p) => {
+      const { id, ids } = IdsParams.parse(p);
+      await this.secret.deleteMessages(id, ids);
+      return null;
+    },
+
+    secretClear: async (p) => {
+      await this.secret.clearHistory(ChatParams.parse(p).id);
+      return null;
+    },
+
+    secretDeleteChat: async (p) => {
+      await this.secret.deleteChat(ChatParams.parse(p).id);
+      return null;
+    },
+
+    secretSetTimer: async (p) => {
+      const { id, seconds } = ChatParams.extend({ seconds: z.number().int() }).parse(p);
+      await this.secret.setTimer(id, seconds);
+      return null;
+    },
+
+    secretKey: async (p) => secretKey(this.db, this.vault, await this.db.secretChats.get(ChatParams.parse(p).id)),
+
+    secretVerify: async (p) => {
+      await this.secret.verify(ChatParams.parse(p).id);
+      return null;
+    },
+
+    diagnostics: async () => ((await this.db.meta.get('diagnostics'))?.value as Diagnostics | undefined) ?? emptyDiagnostics()
   };
 }
 
@@ -427,7 +539,8 @@ function deviceName(): string {
 }
 
 export const toRpcError = (e: unknown): { code: string; message: string } => {
-  if (e instanceof CoreError || e instanceof NetError) return { code: e.code, message: e.message };
+  if (e instanceof CoreError || e instanceof NetError || e instanceof SecretError) return { code: e.code, message: e.message };
+  if (isProtocolError(e)) return { code: e.code, message: `Secret chat error: ${e.message}` };
   if (e instanceof z.ZodError) return { code: 'bad_request', message: e.issues[0]?.message ?? 'Invalid input' };
   console.error('cinder core:', e);
   return { code: 'internal', message: 'Something went wrong in the app core' };

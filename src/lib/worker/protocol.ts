@@ -25,6 +25,11 @@ export interface DeviceView {
 }
 
 export interface ChatView {
+  kind: 'cloud' | 'secret';
+  /** The route id: the peer's user id for cloud chats, the chat's own id for secret chats. */
+  id: string;
+  /** Secret chats only. */
+  status?: 'waiting' | 'active' | 'cancelled';
   peer: UserView;
   preview: string;
   previewMine: boolean;
@@ -44,6 +49,50 @@ export interface MessageView {
   senderId: string;
   createdAt: number;
   ticks: TickState;
+}
+
+export interface SecretChatView {
+  id: string;
+  peer: UserView;
+  role: 'initiator' | 'acceptor';
+  status: 'waiting' | 'active' | 'cancelled';
+  cancelledBy: 'me' | 'peer' | null;
+  /** Self-destruct timer for messages I send from now on (seconds, 0 = off). */
+  ttl: number;
+  createdAt: number;
+  verifiedByMe: boolean;
+  verifiedByPeer: boolean;
+  /** The peer device's key changed since this user verified it: warn loudly. */
+  keyChanged: boolean;
+}
+
+export interface SecretMessageView {
+  id: string;
+  at: number;
+  mine: boolean;
+  kind: 'text' | 'service';
+  text: string;
+  replyTo: string | null;
+  ttl: number;
+  service?: 'established' | 'ttl' | 'screenshot' | 'cancelled' | 'cleared';
+  by?: 'me' | 'peer';
+  ticks: TickState;
+  /** When it self-destructs (ms since epoch), once its timer runs; null before. */
+  deadline: number | null;
+}
+
+export interface KeyView {
+  /** 32-byte chat fingerprint. */
+  fingerprint: Uint8Array;
+  /** Ed25519 identity keys of this device and of the peer's device (32 bytes each). */
+  myIdentity: Uint8Array;
+  peerIdentity: Uint8Array;
+}
+
+export interface DiagnosticsView {
+  rejected: number;
+  byCode: Record<string, number>;
+  recent: { at: number; code: string }[];
 }
 
 export type ConnectionState = 'offline' | 'connecting' | 'updating' | 'online';
@@ -66,6 +115,19 @@ export interface Methods {
   deleteMessages: { params: { peerId: string; ids: string[] }; result: null };
   typing: { params: { peerId: string }; result: null };
   syncNow: { params: Record<string, never>; result: null };
+  startSecretChat: { params: { peerId: string }; result: { id: string } };
+  secretChat: { params: { id: string }; result: SecretChatView };
+  secretMessages: { params: { id: string }; result: SecretMessageView[] };
+  secretSend: { params: { id: string; text: string; replyTo?: string | null }; result: { id: string } };
+  secretRead: { params: { id: string; ids: string[] }; result: null };
+  secretTyping: { params: { id: string }; result: null };
+  secretDelete: { params: { id: string; ids: string[] }; result: null };
+  secretClear: { params: { id: string }; result: null };
+  secretDeleteChat: { params: { id: string }; result: null };
+  secretSetTimer: { params: { id: string; seconds: number }; result: null };
+  secretKey: { params: { id: string }; result: KeyView };
+  secretVerify: { params: { id: string }; result: null };
+  diagnostics: { params: Record<string, never>; result: DiagnosticsView };
 }
 
 export type Method = keyof Methods;
@@ -77,7 +139,9 @@ export type WorkerEvent =
   | { type: 'connection'; state: ConnectionState }
   | { type: 'chats' }
   | { type: 'messages'; peerId: string }
-  | { type: 'typing'; peerId: string };
+  | { type: 'typing'; peerId: string; chatId?: string }
+  | { type: 'secret'; chatId: string }
+  | { type: 'diagnostics' };
 
 export interface RpcError {
   code: string;
@@ -107,7 +171,20 @@ export const METHODS: readonly Method[] = [
   'markRead',
   'deleteMessages',
   'typing',
-  'syncNow'
+  'syncNow',
+  'startSecretChat',
+  'secretChat',
+  'secretMessages',
+  'secretSend',
+  'secretRead',
+  'secretTyping',
+  'secretDelete',
+  'secretClear',
+  'secretDeleteChat',
+  'secretSetTimer',
+  'secretKey',
+  'secretVerify',
+  'diagnostics'
 ];
 
 /** Validates a request arriving at the worker: shape only; each handler validates its params. */

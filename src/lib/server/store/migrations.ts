@@ -86,5 +86,38 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX envelopes_by_device ON envelopes(to_device_id, seq);
       CREATE INDEX envelopes_by_expiry ON envelopes(expires_at);
     `
+  },
+  {
+    version: 2,
+    name: 'secret requests and blobs',
+    sql: `
+      ALTER TABLE envelopes ADD COLUMN request_id TEXT;
+      CREATE INDEX envelopes_by_request ON envelopes(request_id) WHERE request_id IS NOT NULL;
+
+      -- A secret-chat handshake request fanned out to every device of one user; one device claims it.
+      CREATE TABLE secret_requests (
+        id                   TEXT PRIMARY KEY,
+        from_device_id       TEXT NOT NULL,
+        to_user_id           TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        claimed_by_device_id TEXT,
+        withdrawn            INTEGER NOT NULL DEFAULT 0,
+        created_at           INTEGER NOT NULL,
+        expires_at           INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX secret_requests_by_expiry ON secret_requests(expires_at);
+
+      -- Encrypted media; the bytes live in DATA_DIR/blobs/<id>.
+      CREATE TABLE blobs (
+        id              TEXT PRIMARY KEY,
+        owner_device_id TEXT NOT NULL,
+        owner_user_id   TEXT NOT NULL,
+        to_device_id    TEXT NOT NULL,
+        size            INTEGER NOT NULL,
+        created_at      INTEGER NOT NULL,
+        expires_at      INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX blobs_by_owner ON blobs(owner_user_id, expires_at);
+      CREATE INDEX blobs_by_expiry ON blobs(expires_at);
+    `
   }
 ];

@@ -8,14 +8,18 @@ import { MIGRATIONS, type Migration } from './migrations';
 import {
   UniqueViolation,
   type AppendedUpdate,
+  type BlobRow,
   type ChatRow,
+  type ClaimResult,
   type ChatSummaryRow,
   type DeviceRow,
+  type EnvelopeRequestCtx,
   type EnvelopeRow,
   type MessageRow,
   type NewDevice,
   type NewEnvelope,
   type PutEnvelopeResult,
+  type SecretRequestRow,
   type SendMessageInput,
   type SendMessageResult,
   type Store,
@@ -72,6 +76,27 @@ const toEnvelope = (r: Row): EnvelopeRow => ({
   fromDeviceId: r.from_device_id as string,
   fromUserId: r.from_user_id as string,
   body: r.body as Buffer,
+  createdAt: r.created_at as number,
+  expiresAt: r.expires_at as number,
+  requestId: (r.request_id as string | null) ?? null
+});
+
+const toSecretRequest = (r: Row): SecretRequestRow => ({
+  id: r.id as string,
+  fromDeviceId: r.from_device_id as string,
+  toUserId: r.to_user_id as string,
+  claimedByDeviceId: (r.claimed_by_device_id as string | null) ?? null,
+  withdrawn: (r.withdrawn as number) !== 0,
+  createdAt: r.created_at as number,
+  expiresAt: r.expires_at as number
+});
+
+const toBlob = (r: Row): BlobRow => ({
+  id: r.id as string,
+  ownerDeviceId: r.owner_device_id as string,
+  ownerUserId: r.owner_user_id as string,
+  toDeviceId: r.to_device_id as string,
+  size: r.size as number,
   createdAt: r.created_at as number,
   expiresAt: r.expires_at as number
 });
@@ -189,15 +214,36 @@ export function openSqliteStore(dataDir: string, file = DB_FILE): SqliteStore {
 
     envelopeByKey: db.prepare('SELECT * FROM envelopes WHERE to_device_id = ? AND id = ?'),
     insertEnvelope: db.prepare(
-      `INSERT INTO envelopes (id, to_device_id, from_device_id, from_user_id, body, created_at, expires_at)
-       VALUES (@id, @toDeviceId, @fromDeviceId, @fromUserId, @body, @createdAt, @expiresAt)`
+      `INSERT INTO envelopes (id, to_device_id, from_device_id, from_user_id, body, created_at, expires_at, request_id)
+       VALUES (@id, @toDeviceId, @fromDeviceId, @fromUserId, @body, @createdAt, @expiresAt, @requestId)`
     ),
     envelopesAfter: db.prepare(
       'SELECT * FROM envelopes WHERE to_device_id = ? AND seq > ? AND expires_at > ? ORDER BY seq LIMIT ?'
     ),
     countEnvelopes: db.prepare('SELECT count(*) AS n FROM envelopes WHERE to_device_id = ? AND expires_at > ?'),
     ackEnvelopes: db.prepare('DELETE FROM envelopes WHERE to_device_id = ? AND seq <= ?'),
-    purgeEnvelopes: db.prepare('DELETE FROM envelopes WHERE expires_at <= ?')
+    purgeEnvelopes: db.prepare('DELETE FROM envelopes WHERE expires_at <= ?'),
+
+    requestById: db.prepare('SELECT * FROM secret_requests WHERE id = ?'),
+    insertRequest: db.prepare(
+      `INSERT INTO secret_requests (id, from_device_id, to_user_id, created_at, expires_at)
+       VALUES (?, ?, ?, ?, ?)`
+    ),
+    extendRequest: db.prepare('UPDATE secret_requests SET expires_at = max(expires_at, ?) WHERE id = ?'),
+    claimRequest: db.prepare('UPDATE secret_requests SET claimed_by_device_id = ? WHERE id = ? AND claimed_by_device_id IS NULL'),
+    withdrawRequest: db.prepare('UPDATE secret_requests SET withdrawn = 1 WHERE id = ?'),
+    dropRequestEnvelopesExcept: db.prepare('DELETE FROM envelopes WHERE request_id = ? AND to_device_id <> ?'),
+    dropRequestEnvelopes: db.prepare('DELETE FROM envelopes WHERE request_id = ?'),
+    purgeRequests: db.prepare('DELETE FROM secret_requests WHERE expires_at <= ?'),
+
+    insertBlob: db.prepare(
+      `INSERT INTO blobs (id, owner_device_id, owner_user_id, to_device_id, size, created_at, expires_at)
+       VALUES (@id, @ownerDeviceId, @ownerUserId, @toDeviceId, @size, @createdAt, @expiresAt)`
+    ),
+    blobById: db.prepare('SELECT * FROM blobs WHERE id = ? AND expires_at > ?'),
+    deleteBlob: db.prepare('DELETE FROM blobs WHERE id = ?'),
+    blobUsage: db.prepare('SELECT coalesce(sum(size), 0) AS n FROM blobs WHERE owner_user_id = ? AND expires_at > ?'),
+    purgeBlobs: db.prepare('DELETE FROM blobs WHERE expires_at <= ? RETURNING id')
   };
 
   const get = (stmt: Database.Statement, ...args: unknown[]) => stmt.get(...args) as Row | undefined;
@@ -271,16 +317,63 @@ export function openSqliteStore(dataDir: string, file = DB_FILE): SqliteStore {
     q.insertDevice.run(device);
   });
 
-  const putEnvelopeTx = db.transaction((e: NewEnvelope): PutEnvelopeResult => {
+  const putEnvelopeTx = db.transaction((e: NewEnvelope, request?: EnvelopeRequestCtx): PutEnvelopeResult => {
     const existing = get(q.envelopeByKey, e.toDeviceId, e.id);
     if (existing) {
       const env = toEnvelope(existing);
-      return env.fromDeviceId === e.fromDeviceId
+      return env.fromDeviceId === e.fromDeviceId && env.requestId === e.requestId
         ? { ok: true, created: false, envelope: env }
         : { ok: false, reason: 'id_conflict' };
     }
+    if (e.requestId !== null) {
+      if (!request) throw new Error('putEnvelope: a request envelope needs its target user');
+      const r = get(q.requestById, e.requestId);
+      if (!r) {
+        q.insertRequest.run(e.requestId, e.fromDeviceId, request.toUserId, e.createdAt, e.expiresAt);
+      } else {
+        const req = toSecretRequest(r);
+        if (req.fromDeviceId !== e.fromDeviceId || req.toUserId !== request.toUserId) {
+          return { ok: false, reason: 'request_conflict' };
+        }
+        if (req.withdrawn || req.claimedByDeviceId !== null) return { ok: false, reason: 'request_gone' };
+        q.extendRequest.run(e.expiresAt, e.requestId);
+      }
+    }
     const seq = Number(q.insertEnvelope.run(e).lastInsertRowid);
     return { ok: true, created: true, envelope: { ...e, seq } };
+  });
+
+  const claimTx = db.transaction((id: string, userId: string, deviceId: string): ClaimResult => {
+    const r = get(q.requestById, id);
+    if (!r) return 'not_found';
+    const req = toSecretRequest(r);
+    if (req.toUserId !== userId) return 'not_found';
+    if (req.withdrawn) return 'gone';
+    if (req.claimedByDeviceId !== null) return req.claimedByDeviceId === deviceId ? 'already' : 'conflict';
+    q.claimRequest.run(deviceId, id);
+    q.dropRequestEnvelopesExcept.run(id, deviceId);
+    return 'claimed';
+  });
+
+  const withdrawTx = db.transaction((id: string, fromDeviceId: string): boolean => {
+    const r = get(q.requestById, id);
+    if (!r || (r.from_device_id as string) !== fromDeviceId) return false;
+    q.withdrawRequest.run(id);
+    q.dropRequestEnvelopes.run(id);
+    return true;
+  });
+
+  const createBlobTx = db.transaction((b: BlobRow, quota: number, now: number): boolean => {
+    const used = get(q.blobUsage, b.ownerUserId, now)!.n as number;
+    if (used + b.size > quota) return false;
+    q.insertBlob.run(b);
+    return true;
+  });
+
+  const purgeEnvelopesTx = db.transaction((now: number): number => {
+    const n = q.purgeEnvelopes.run(now).changes;
+    q.purgeRequests.run(now);
+    return n;
   });
 
   const revokeTx = db.transaction((userId: string, deviceId: string, at: number) => {
@@ -385,8 +478,8 @@ export function openSqliteStore(dataDir: string, file = DB_FILE): SqliteStore {
       return (get(q.latestCursor, userId)?.c as number | null) ?? 0;
     },
 
-    async putEnvelope(e) {
-      return putEnvelopeTx(e);
+    async putEnvelope(e, request) {
+      return putEnvelopeTx(e, request);
     },
     async listEnvelopes(deviceId, after, limit, now) {
       return all(q.envelopesAfter, deviceId, after, now, limit).map(toEnvelope);
@@ -398,7 +491,35 @@ export function openSqliteStore(dataDir: string, file = DB_FILE): SqliteStore {
       return q.ackEnvelopes.run(deviceId, upTo).changes;
     },
     async purgeExpiredEnvelopes(now) {
-      return q.purgeEnvelopes.run(now).changes;
+      return purgeEnvelopesTx(now);
+    },
+
+    async getSecretRequest(id) {
+      const r = get(q.requestById, id);
+      return r ? toSecretRequest(r) : null;
+    },
+    async claimSecretRequest(id, userId, deviceId) {
+      return claimTx(id, userId, deviceId);
+    },
+    async withdrawSecretRequest(id, fromDeviceId) {
+      return withdrawTx(id, fromDeviceId);
+    },
+
+    async createBlob(b, quota, now) {
+      return createBlobTx(b, quota, now);
+    },
+    async getBlob(id, now) {
+      const r = get(q.blobById, id, now);
+      return r ? toBlob(r) : null;
+    },
+    async deleteBlob(id) {
+      return q.deleteBlob.run(id).changes > 0;
+    },
+    async blobUsage(userId, now) {
+      return get(q.blobUsage, userId, now)!.n as number;
+    },
+    async purgeExpiredBlobs(now) {
+      return all(q.purgeBlobs, now).map((r) => r.id as string);
     },
 
     async close() {

@@ -111,13 +111,47 @@ export interface EnvelopeRow {
   body: Buffer;
   createdAt: number;
   expiresAt: number;
+  /** The secret-chat handshake request this envelope carries, if any. */
+  requestId: string | null;
 }
 
 export type NewEnvelope = Omit<EnvelopeRow, 'seq'>;
 
+/** For an envelope with a requestId: the user owning the recipient device (the request's target). */
+export interface EnvelopeRequestCtx {
+  toUserId: string;
+}
+
 export type PutEnvelopeResult =
   | { ok: true; created: boolean; envelope: EnvelopeRow }
-  | { ok: false; reason: 'id_conflict' };
+  /**
+   * id_conflict: the (recipient, id) pair is used by another sender or another request.
+   * request_conflict: the requestId belongs to another sender device or another target user.
+   * request_gone: the request was already claimed or withdrawn; no further request envelopes.
+   */
+  | { ok: false; reason: 'id_conflict' | 'request_conflict' | 'request_gone' };
+
+export interface SecretRequestRow {
+  id: string;
+  fromDeviceId: string;
+  toUserId: string;
+  claimedByDeviceId: string | null;
+  withdrawn: boolean;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export type ClaimResult = 'claimed' | 'already' | 'conflict' | 'not_found' | 'gone';
+
+export interface BlobRow {
+  id: string;
+  ownerDeviceId: string;
+  ownerUserId: string;
+  toDeviceId: string;
+  size: number;
+  createdAt: number;
+  expiresAt: number;
+}
 
 export class UniqueViolation extends Error {
   override name = 'UniqueViolation';
@@ -164,14 +198,39 @@ export interface Store {
   latestCursor(userId: string): Promise<number>;
 
   // ---- envelopes ----
-  /** Idempotent by (toDeviceId, id). */
-  putEnvelope(envelope: NewEnvelope): Promise<PutEnvelopeResult>;
+  /**
+   * Idempotent by (toDeviceId, id). With `envelope.requestId` set, `request` must be given: the request
+   * row is created on first use and checked (same sender device, same target user, still open) after.
+   */
+  putEnvelope(envelope: NewEnvelope, request?: EnvelopeRequestCtx): Promise<PutEnvelopeResult>;
   /** Unexpired envelopes of the device with seq > after, ascending. */
   listEnvelopes(deviceId: string, after: number, limit: number, now: number): Promise<EnvelopeRow[]>;
   countEnvelopes(deviceId: string, now: number): Promise<number>;
   /** Deletes the device's envelopes with seq <= upTo; returns how many. */
   ackEnvelopes(deviceId: string, upTo: number): Promise<number>;
+  /** Deletes expired envelopes and expired secret-request rows; returns how many envelopes. */
   purgeExpiredEnvelopes(now: number): Promise<number>;
+
+  // ---- secret-chat requests ----
+  getSecretRequest(id: string): Promise<SecretRequestRow | null>;
+  /**
+   * Atomically claims the request for `deviceId` (of `userId`). On the first claim, deletes the queued
+   * envelopes of the request addressed to any other device.
+   */
+  claimSecretRequest(id: string, userId: string, deviceId: string): Promise<ClaimResult>;
+  /** Marks withdrawn and deletes all queued envelopes of the request. False unless `fromDeviceId` sent it. */
+  withdrawSecretRequest(id: string, fromDeviceId: string): Promise<boolean>;
+
+  // ---- blobs (rows only; the bytes are files managed by the caller) ----
+  /** Inserts the row unless the owner's live blobs plus this one would exceed `quota` bytes. */
+  createBlob(blob: BlobRow, quota: number, now: number): Promise<boolean>;
+  /** The blob, unless missing or expired. */
+  getBlob(id: string, now: number): Promise<BlobRow | null>;
+  deleteBlob(id: string): Promise<boolean>;
+  /** Bytes of the user's unexpired blobs. */
+  blobUsage(userId: string, now: number): Promise<number>;
+  /** Deletes expired blob rows; returns their ids (so the caller removes the files). */
+  purgeExpiredBlobs(now: number): Promise<string[]>;
 
   close(): Promise<void>;
 }

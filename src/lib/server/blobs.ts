@@ -1,0 +1,110 @@
+/**
+ * Encrypted media blobs (secret-chat attachments) as files in DATA_DIR/blobs/<id>. The bytes are the
+ * client's ciphertext; the relay never parses them. Uploads stream into a temp file in the same
+ * directory (renamed into place once complete), so a half-written blob is never visible; the row in
+ * the store (size, owner, recipient, expiry) is the source of truth and the file only its payload.
+ */
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import type { IncomingMessage } from 'node:http';
+import { join } from 'node:path';
+import { ClientGone, HttpError } from './http';
+
+export const BLOBS_DIR = 'blobs';
+const TMP_PREFIX = '.tmp-';
+
+export interface BlobFiles {
+  readonly dir: string;
+  /**
+   * Streams the request body into a fresh temp file, refusing (and deleting it) as soon as more than
+   * `limit` bytes arrive: `tooMuch()` is thrown then. Returns the temp path and the size.
+   */
+  receive(req: IncomingMessage, limit: number, tooMuch: () => HttpError): Promise<{ tmp: string; size: number }>;
+  /** Moves a received temp file into place as blob `id`. */
+  commit(tmp: string, id: string): Promise<void>;
+  /** Opens blob `id` for reading, or null when its file is gone. */
+  open(id: string): Promise<FileHandle | null>;
+  /** Removes a blob's file or a temp file; missing files are fine. */
+  remove(idOrTmp: string): Promise<void>;
+}
+
+const ignoreMissing = (e: unknown) => {
+  if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+};
+
+export function createBlobFiles(dataDir: string): BlobFiles {
+  const dir = join(dataDir, BLOBS_DIR);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // Blob ids are base64url, so they never start with '.': temp names can't collide with them.
+  const path = (idOrTmp: string) => (idOrTmp.startsWith('/') ? idOrTmp : join(dir, idOrTmp));
+
+  return {
+    dir,
+
+    receive(req, limit, tooMuch) {
+      const tmp = join(dir, TMP_PREFIX + randomBytes(12).toString('base64url'));
+      return new Promise((resolve, reject) => {
+        const out = createWriteStream(tmp, { flags: 'wx', mode: 0o600 });
+        let size = 0;
+        let settled = false;
+        const cleanup = () => {
+          req.off('data', onData);
+          req.off('end', onEnd);
+          req.off('error', onGone);
+          req.off('aborted', onGone);
+        };
+        const fail = (err: Error) => {
+          if (settled) return;
+          settled = true;
+          cleanup();
+          out.destroy();
+          // Discard the rest; the reply carries `connection: close`, so the socket is cut after it.
+          req.resume();
+          unlink(tmp).catch(() => undefined);
+          reject(err);
+        };
+        const onData = (c: Buffer) => {
+          size += c.length;
+          if (size > limit) return fail(tooMuch());
+          if (!out.write(c)) {
+            req.pause();
+            out.once('drain', () => req.resume());
+          }
+        };
+        const onEnd = () => {
+          cleanup();
+          out.end();
+        };
+        const onGone = () => fail(new ClientGone());
+        out.on('error', (e) => fail(e));
+        out.on('finish', () => {
+          if (settled) return;
+          settled = true;
+          resolve({ tmp, size });
+        });
+        req.on('data', onData);
+        req.on('end', onEnd);
+        req.on('error', onGone);
+        req.on('aborted', onGone);
+      });
+    },
+
+    async commit(tmp, id) {
+      await rename(tmp, path(id));
+    },
+
+    async open(id) {
+      try {
+        return await open(path(id), 'r');
+      } catch (e) {
+        ignoreMissing(e);
+        return null;
+      }
+    },
+
+    async remove(idOrTmp) {
+      await unlink(path(idOrTmp)).catch(ignoreMissing);
+    }
+  };
+}

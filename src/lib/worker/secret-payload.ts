@@ -1,0 +1,78 @@
+/**
+ * What travels inside a secret chat's encrypted frames (application type 0x10, JSON). The relay
+ * sees none of it: a message, a read receipt, a delete order and a timer change are all padded
+ * ciphertext of the same shape. Everything here comes from the peer, so it is validated strictly.
+ */
+import { z } from 'zod';
+import { LIMITS } from '$lib/api/wire';
+import { TTL_CHOICES } from '$lib/format';
+
+export const APP_JSON = 0x10;
+
+const Uuid = z.string().uuid();
+const Ids = z.array(Uuid).min(1).max(500);
+
+const Ttl = z
+  .number()
+  .int()
+  .refine((n) => (TTL_CHOICES as readonly number[]).includes(n), 'unsupported timer');
+
+export const FileRef = z.object({
+  blobId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+  /** AES-256-GCM key of the blob, base64url. */
+  key: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
+  name: z.string().max(255),
+  mime: z.string().max(127),
+  size: z.number().int().nonnegative()
+});
+export type FileRef = z.infer<typeof FileRef>;
+
+export const SecretPayload = z.discriminatedUnion('k', [
+  z.object({
+    k: z.literal('text'),
+    id: Uuid,
+    text: z.string().max(LIMITS.textMax),
+    replyTo: Uuid.nullable(),
+    ttl: Ttl,
+    at: z.number(),
+    file: FileRef.nullable().optional()
+  }),
+  z.object({ k: z.literal('read'), ids: Ids, at: z.number() }),
+  z.object({ k: z.literal('typing') }),
+  z.object({ k: z.literal('delete'), ids: Ids }),
+  z.object({ k: z.literal('clear') }),
+  z.object({ k: z.literal('cancel') }),
+  z.object({ k: z.literal('ttl'), id: Uuid, seconds: Ttl, at: z.number() }),
+  z.object({ k: z.literal('screenshot'), id: Uuid, at: z.number() }),
+  z.object({ k: z.literal('verified'), on: z.boolean() })
+]);
+export type SecretPayload = z.infer<typeof SecretPayload>;
+
+const enc = new TextEncoder();
+const dec = new TextDecoder('utf-8', { fatal: true });
+
+export const encodePayload = (p: SecretPayload): Uint8Array => enc.encode(JSON.stringify(p));
+
+/** Returns null for anything that is not a valid payload (the caller counts it as rejected). */
+export function decodePayload(bytes: Uint8Array): SecretPayload | null {
+  try {
+    const parsed = SecretPayload.safeParse(JSON.parse(dec.decode(bytes)));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+/** What the device stores (sealed) for one secret-chat message. */
+export interface SecretBody {
+  kind: 'text' | 'service';
+  text: string;
+  replyTo: string | null;
+  /** Seconds; 0 = no timer. */
+  ttl: number;
+  file?: FileRef | null;
+  /** Service messages: what happened, for rendering. */
+  service?: 'established' | 'ttl' | 'screenshot' | 'cancelled' | 'cleared';
+  /** Who caused a service event. */
+  by?: 'me' | 'peer';
+}

@@ -1,0 +1,95 @@
+/**
+ * Reads secret chats for the pages: plain view objects, decrypted from the vault on demand.
+ */
+import { fromB64u } from '$lib/api/b64';
+import { Dexie } from 'dexie';
+import { deserializeSession, zeroizeSession } from '$lib/crypto';
+import type { CinderDB, SecretChatRow, SecretMessageRow } from '$lib/store/db';
+import type { Vault } from '$lib/store/vault';
+import type { ChatView, KeyView, SecretChatView, SecretMessageView } from './protocol';
+import type { SecretBody } from './secret-payload';
+import { SecretError, secretMsgPlace, statePlace, type SecretState } from './secret';
+
+const SERVICE_TEXT: Record<NonNullable<SecretBody['service']>, string> = {
+  established: 'Secret chat established',
+  ttl: 'Self-destruct timer changed',
+  screenshot: 'Screenshot taken',
+  cancelled: 'Secret chat cancelled',
+  cleared: 'History cleared'
+};
+
+const byChat = (db: CinderDB, chatId: string) => db.secretMessages.where('[chatId+at]').between([chatId, Dexie.minKey], [chatId, Dexie.maxKey]);
+
+export async function secretMessageView(vault: Vault, row: SecretMessageRow): Promise<SecretMessageView> {
+  const body = await vault.open<SecretBody>(secretMsgPlace(row.id), row.box);
+  return {
+    id: row.id,
+    at: row.at,
+    mine: row.mine,
+    kind: body.kind,
+    text: body.text,
+    replyTo: body.replyTo,
+    ttl: body.ttl,
+    service: body.service,
+    by: body.by,
+    ticks: row.mine ? row.status : 'sent',
+    deadline: row.deadline
+  };
+}
+
+export async function secretChatList(db: CinderDB, vault: Vault): Promise<ChatView[]> {
+  const out: ChatView[] = [];
+  for (const row of await db.secretChats.toArray()) {
+    const last = await byChat(db, row.id).last();
+    let preview = row.status === 'waiting' ? `Waiting for ${row.peer.displayName} to get online…` : '';
+    let previewMine = false;
+    if (last && row.status !== 'waiting') {
+      const v = await secretMessageView(vault, last);
+      preview = v.kind === 'service' ? SERVICE_TEXT[v.service!] : v.text;
+      previewMine = v.mine && v.kind === 'text';
+    }
+    if (row.status === 'cancelled') preview = 'Secret chat cancelled';
+    const unread = await byChat(db, row.id)
+      .filter((m) => !m.mine && m.status !== 'read')
+      .count();
+    out.push({ kind: 'secret', id: row.id, status: row.status, peer: row.peer, preview, previewMine, lastAt: row.lastAt, unread: row.status === 'active' ? unread : 0 });
+  }
+  return out;
+}
+
+export async function secretChatView(db: CinderDB, vault: Vault, id: string): Promise<SecretChatView> {
+  const row = await db.secretChats.get(id);
+  if (!row) throw new SecretError('not_found', 'This secret chat does not exist on this device');
+  const state = await vault.open<SecretState>(statePlace(id), row.box);
+  return {
+    id,
+    peer: row.peer,
+    role: row.role,
+    status: row.status,
+    cancelledBy: row.cancelledBy,
+    ttl: state.ttl,
+    createdAt: row.createdAt,
+    verifiedByMe: state.verifiedByMe ?? false,
+    verifiedByPeer: state.verifiedByPeer ?? false,
+    keyChanged: state.keyChanged ?? false
+  };
+}
+
+export async function secretMessages(db: CinderDB, vault: Vault, id: string): Promise<SecretMessageView[]> {
+  const rows = await byChat(db, id).toArray();
+  return Promise.all(rows.map((r) => secretMessageView(vault, r)));
+}
+
+export async function secretKey(db: CinderDB, vault: Vault, row: SecretChatRow | undefined): Promise<KeyView> {
+  if (!row) throw new SecretError('not_found', 'This secret chat does not exist on this device');
+  const state = await vault.open<SecretState>(statePlace(row.id), row.box);
+  if (!state.fingerprint || !state.session) throw new SecretError('not_active', 'The key exists once the secret chat is established');
+  const session = deserializeSession(fromB64u(state.session));
+  const view = {
+    fingerprint: fromB64u(state.fingerprint),
+    myIdentity: session.localIdentity.signPub.slice(),
+    peerIdentity: session.remoteIdentity.signPub.slice()
+  };
+  zeroizeSession(session);
+  return view;
+}

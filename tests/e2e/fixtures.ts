@@ -30,14 +30,14 @@ export interface User {
   username: string;
 }
 
-export async function newDevice(browser: Browser, relay: RunningServer): Promise<{ context: BrowserContext; page: Page }> {
+export async function newDevice(browser: Browser, relay: Pick<RunningServer, 'url'>): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ baseURL: relay.url });
   const page = await context.newPage();
   page.on('pageerror', (e) => console.error(`[page error] ${e.message}`));
   return { context, page };
 }
 
-export async function signUp(browser: Browser, relay: RunningServer, prefix: string, displayName?: string): Promise<User> {
+export async function signUp(browser: Browser, relay: Pick<RunningServer, 'url'>, prefix: string, displayName?: string): Promise<User> {
   const { context, page } = await newDevice(browser, relay);
   const username = uniqueName(prefix);
   await page.goto('/signup');
@@ -49,7 +49,7 @@ export async function signUp(browser: Browser, relay: RunningServer, prefix: str
   return { context, page, username };
 }
 
-export async function logIn(browser: Browser, relay: RunningServer, username: string): Promise<User> {
+export async function logIn(browser: Browser, relay: Pick<RunningServer, 'url'>, username: string): Promise<User> {
   const { context, page } = await newDevice(browser, relay);
   await page.goto('/login');
   await page.getByLabel('Username').fill(username);

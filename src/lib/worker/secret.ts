@@ -171,6 +171,8 @@ export class SecretEngine {
 
   private async messageRow(chatId: string, id: string, at: number, mine: boolean, body: SecretBody, status: SecretMessageRow['status'] = 'sent'): Promise<{ row: SecretMessageRow }> {
     const ttl = body.kind === 'text' ? body.ttl : 0;
+    // Service notices are never "unread": they count neither as unread nor for read receipts.
+    if (body.kind === 'service') status = 'read';
     return { row: { id, chatId, at, mine, status, ttl, deadline: null, box: await this.ctx.vault.seal(secretMsgPlace(id), body) } };
   }
 

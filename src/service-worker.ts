@@ -11,6 +11,7 @@ import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from
 import { NavigationRoute, registerRoute } from 'workbox-routing';
 import { CinderDB } from '$lib/store/db';
 import { purgeExpired } from '$lib/store/purge';
+import { backgroundWake, type WakeKind } from '$lib/worker/background';
 
 declare const self: ServiceWorkerGlobalScope;
 
@@ -62,7 +63,8 @@ self.addEventListener('fetch', (event) => {
 });
 
 self.addEventListener('sync', (event) => {
-  event.waitUntil(purge());
+  // Background Sync: the outboxes (cloud and secret) go out once connectivity returns.
+  event.waitUntil(purge().then(() => backgroundWake('sync')).then(() => tellWindows()));
 });
 
 self.addEventListener('periodicsync', (event) => {
@@ -73,20 +75,59 @@ self.addEventListener('push', (event) => {
   event.waitUntil(onPush(event.data?.text() ?? ''));
 });
 
-/**
- * Pushes carry no content: the relay only knows that something is waiting or that a deadline
- * arrived. Browsers require a visible notification for a push while no Cinder window is focused.
- */
-async function onPush(_data: string) {
-  await purge();
+async function tellWindows() {
   const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
   for (const w of windows) w.postMessage({ type: 'cinder-wake' });
-  if (windows.some((w) => (w as WindowClient).focused)) return;
-  await self.registration.showNotification('Cinder', {
-    body: 'Expired secret messages were removed.',
-    tag: 'cinder-maintenance',
-    silent: true,
-    icon: '/icons/icon-192.png',
-    badge: '/icons/icon-192.png'
-  });
+  return windows;
 }
+
+/**
+ * Pushes carry no content: the relay only says that something is waiting ("envelope", "update")
+ * or that a self-destruct deadline arrived ("wake"). We fetch and process what is pending with
+ * the same core as the app, then notify. Browsers require a visible notification for a push while
+ * no Cinder window is focused (userVisibleOnly), so a wake-up shows a silent maintenance notice.
+ */
+async function onPush(data: string) {
+  await purge();
+  let kind: WakeKind = 'sync';
+  try {
+    const t = (JSON.parse(data) as { t?: unknown }).t;
+    if (t === 'envelope' || t === 'update' || t === 'wake') kind = t;
+  } catch {
+    /* an empty or foreign payload: check everything */
+  }
+  const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+  const focused = windows.some((w) => (w as WindowClient).focused);
+  // An open app has its own connection; it only needs a nudge.
+  const notices = focused ? [] : await backgroundWake(kind);
+  await tellWindows();
+  if (focused) return;
+  for (const n of notices) {
+    await self.registration.showNotification(n.title, { body: n.body, tag: n.tag, data: { url: n.url }, icon: '/icons/icon-192.png', badge: '/icons/icon-192.png' });
+  }
+  if (!notices.length) {
+    await self.registration.showNotification('Cinder', {
+      body: kind === 'wake' ? 'Expired secret messages were removed.' : 'Cinder is up to date.',
+      tag: 'cinder-maintenance',
+      silent: true,
+      icon: '/icons/icon-192.png'
+    });
+    // Nothing for the user to read (a receipt, a timer change): take the required notice away again.
+    if (kind !== 'wake') for (const n of await self.registration.getNotifications({ tag: 'cinder-maintenance' })) n.close();
+  }
+}
+
+self.addEventListener('notificationclick', (event) => {
+  event.notification.close();
+  const url = (event.notification.data as { url?: string } | null)?.url ?? '/';
+  event.waitUntil(
+    (async () => {
+      const windows = (await self.clients.matchAll({ type: 'window', includeUncontrolled: true })) as WindowClient[];
+      const open = windows[0];
+      if (open) {
+        await open.focus();
+        await open.navigate(url).catch(() => undefined);
+      } else await self.clients.openWindow(url);
+    })()
+  );
+});

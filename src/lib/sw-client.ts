@@ -16,3 +16,45 @@ export async function registerServiceWorker(onUpdate: (apply: () => void) => voi
   });
   await wb.register();
 }
+
+/** Asks the service worker to flush the outboxes when connectivity returns (Background Sync). */
+export async function requestBackgroundSync(): Promise<void> {
+  if (!('serviceWorker' in navigator)) return;
+  const reg = (await navigator.serviceWorker.ready) as ServiceWorkerRegistration & { sync?: { register(tag: string): Promise<void> } };
+  await reg.sync?.register('cinder-outbox').catch(() => undefined);
+}
+
+/** The service worker nudges open pages after it handled a push or a sync. */
+export function onServiceWorkerWake(fn: () => void): () => void {
+  if (!('serviceWorker' in navigator)) return () => undefined;
+  const handler = (e: MessageEvent) => {
+    if ((e.data as { type?: string } | null)?.type === 'cinder-wake') fn();
+  };
+  navigator.serviceWorker.addEventListener('message', handler);
+  return () => navigator.serviceWorker.removeEventListener('message', handler);
+}
+
+/**
+ * Turns on Web Push. Must run from a user gesture (the permission prompt is never shown on load).
+ * Returns the subscription to hand to the relay, or a reason it is not available.
+ */
+export async function subscribePush(publicKey: string): Promise<PushSubscriptionJSON> {
+  if (!('Notification' in self) || !('PushManager' in self)) throw new Error('This browser does not support notifications.');
+  const permission = await Notification.requestPermission();
+  if (permission !== 'granted') throw new Error('Notifications are blocked for Cinder in this browser.');
+  const reg = await navigator.serviceWorker.ready;
+  const existing = await reg.pushManager.getSubscription();
+  const sub =
+    existing ??
+    (await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: urlBase64ToBytes(publicKey) }).catch(() => {
+      throw new Error('This browser has no push service available right now.');
+    }));
+  return sub.toJSON();
+}
+
+function urlBase64ToBytes(s: string): Uint8Array<ArrayBuffer> {
+  const bin = atob(s.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (s.length % 4)) % 4));
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}

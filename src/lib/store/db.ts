@@ -126,6 +126,12 @@ export interface TrustRow {
   verifiedAt: number;
 }
 
+/** Relay envelopes already processed (a lost ack or a second context may deliver one again). */
+export interface SeenEnvelopeRow {
+  id: string;
+  at: number;
+}
+
 export class CinderDB extends Dexie {
   vault!: EntityTable<VaultRow, 'id'>;
   meta!: EntityTable<MetaRow, 'key'>;
@@ -137,6 +143,7 @@ export class CinderDB extends Dexie {
   secretMessages!: EntityTable<SecretMessageRow, 'id'>;
   sendQueue!: EntityTable<SendQueueRow, 'id'>;
   trust!: EntityTable<TrustRow, 'deviceId'>;
+  seenEnvelopes!: EntityTable<SeenEnvelopeRow, 'id'>;
 
   constructor(name = DB_NAME) {
     super(name);
@@ -153,7 +160,8 @@ export class CinderDB extends Dexie {
       secretChats: 'id, protoChatId, lastAt, peerId',
       secretMessages: 'id, [chatId+at], deadline',
       sendQueue: 'id, createdAt, chatId',
-      trust: 'deviceId, userId'
+      trust: 'deviceId, userId',
+      seenEnvelopes: 'id, at'
     });
   }
 }

@@ -4,10 +4,13 @@
  * seen twice — through the socket and again through sync — changes nothing the second time.
  */
 import { Dexie } from 'dexie';
-import type { CloudMessage, PublicUser, Update } from '$lib/api/wire';
+import { z } from 'zod';
+import { CloudMessage, LIMITS, SyncRes, type PublicUser, type Update } from '$lib/api/wire';
 import type { ChatRow, CinderDB, MessageRow } from '$lib/store/db';
 import type { Vault } from '$lib/store/vault';
 import type { ChatView, MessageView } from './protocol';
+import { withLock } from './locks';
+import { NetError, request } from './net';
 
 export interface Body {
   text: string;
@@ -32,14 +35,26 @@ function newChat(peer: PublicUser, lastAt: number): ChatRow {
   return { peerId: peer.id, peer, lastAt, myReadSeq: 0, readSentSeq: 0, peerReadSeq: 0 };
 }
 
+/** A message from the peer seen for the first time (notifications). */
+export interface Fresh {
+  peer: PublicUser;
+  text: string;
+}
+
+export interface Applied {
+  changed: Set<string>;
+  fresh: Fresh[];
+}
+
 /**
  * Applies a batch of updates in one transaction. Sealing happens before the transaction opens
- * because IndexedDB transactions cannot span WebCrypto calls. Returns the peers whose chats changed.
+ * because IndexedDB transactions cannot span WebCrypto calls.
  */
-export async function applyUpdates(db: CinderDB, vault: Vault, me: string, updates: Update[]): Promise<Set<string>> {
+export async function applyUpdates(db: CinderDB, vault: Vault, me: string, updates: Update[]): Promise<Applied> {
   const sealed = new Map<string, MessageRow>();
   for (const u of updates) if (u.kind === 'message') sealed.set(u.message.id, await sealMessage(vault, u.message));
   const changed = new Set<string>();
+  const fresh: Fresh[] = [];
   await db.transaction('rw', db.chats, db.messages, db.outbox, async () => {
     for (const u of updates) {
       changed.add(u.kind === 'message' ? u.message.peerId : u.peerId);
@@ -51,6 +66,7 @@ export async function applyUpdates(db: CinderDB, vault: Vault, me: string, updat
         // My own message read by the server means I have read everything before it.
         if (m.senderId === me) chat.myReadSeq = Math.max(chat.myReadSeq, m.seq);
         await db.chats.put(chat);
+        if (m.senderId !== me && m.seq > chat.myReadSeq && !(await db.messages.get(m.id))) fresh.push({ peer: u.peer, text: m.text });
         await db.messages.put(sealed.get(m.id)!);
         await db.outbox.delete(m.id);
       } else if (u.kind === 'read') {
@@ -67,7 +83,71 @@ export async function applyUpdates(db: CinderDB, vault: Vault, me: string, updat
       }
     }
   });
-  return changed;
+  return { changed, fresh };
+}
+
+const cursorOf = async (db: CinderDB) => ((await db.meta.get('cursor'))?.value as number | undefined) ?? 0;
+
+/** Replays the user's update log from the stored cursor until caught up (one context at a time). */
+export function pullUpdates(db: CinderDB, vault: Vault, me: string, onApplied: (a: Applied) => void): Promise<void> {
+  return withLock('cinder-cloud-sync', async () => {
+    for (;;) {
+      const after = await cursorOf(db);
+      const page = await request('GET', `/api/sync?after=${after}&limit=${LIMITS.syncPageMax}`, undefined, SyncRes);
+      if (page.updates.length) onApplied(await applyUpdates(db, vault, me, page.updates));
+      await db.meta.put({ key: 'cursor', value: Math.max(after, page.cursor) });
+      if (!page.more) break;
+    }
+  });
+}
+
+/** Applies one live update from the socket if it is the next one this device has not seen. */
+export function applyLive(db: CinderDB, vault: Vault, me: string, u: Update): Promise<Applied | null> {
+  return withLock('cinder-cloud-sync', async () => {
+    if (u.cursor <= (await cursorOf(db))) return null;
+    const applied = await applyUpdates(db, vault, me, [u]);
+    await db.meta.put({ key: 'cursor', value: u.cursor });
+    return applied;
+  });
+}
+
+/**
+ * Sends the outbox oldest first (idempotent by message id, so a resend after a lost answer is
+ * harmless); stops at the first network failure. Throws NetError('unauthorized') when revoked.
+ */
+export function flushOutbox(db: CinderDB, vault: Vault, onChanged: (peerId: string) => void): Promise<void> {
+  return withLock('cinder-cloud-outbox', async () => {
+    for (const row of await db.outbox.orderBy('createdAt').toArray()) {
+      const body = await vault.open<Body>(msgPlace(row.id), row.box);
+      try {
+        const { message } = await request(
+          'POST',
+          '/api/cloud/messages',
+          { id: row.id, toUserId: row.peerId, text: body.text, replyTo: body.replyTo },
+          z.object({ message: CloudMessage })
+        );
+        const stored = await sealMessage(vault, message);
+        await db.transaction('rw', db.messages, db.outbox, async () => {
+          await db.messages.put(stored);
+          await db.outbox.delete(row.id);
+        });
+      } catch (e) {
+        if (e instanceof NetError && (e.code === 'offline' || e.code === 'rate_limited' || e.status >= 500)) return;
+        if (e instanceof NetError && e.code === 'unauthorized') throw e;
+        // The server refused this message for good: keep it visible as failed, stop retrying.
+        await db.transaction('rw', db.messages, db.outbox, async () => {
+          await db.messages.update(row.id, { status: 'failed' });
+          await db.outbox.delete(row.id);
+        });
+      }
+      onChanged(row.peerId);
+    }
+    for (const chat of await db.chats.toArray()) {
+      if (chat.myReadSeq <= chat.readSentSeq) continue;
+      await request('POST', `/api/cloud/chats/${encodeURIComponent(chat.peerId)}/read`, { seq: chat.myReadSeq }, null);
+      await db.chats.update(chat.peerId, { readSentSeq: chat.myReadSeq });
+    }
+  });
 }
 
 export async function storeChatPeer(db: CinderDB, peer: PublicUser): Promise<ChatRow> {

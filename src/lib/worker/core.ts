@@ -4,13 +4,12 @@
  */
 import { z } from 'zod';
 import { fromB64u, toB64u } from '$lib/api/b64';
-import { detectBackend, deserializeIdentity, isProtocolError, generateIdentity, serializeIdentity, type CryptoBackend, type Identity } from '$lib/crypto';
+import { detectBackend, isProtocolError, generateIdentity, serializeIdentity, type CryptoBackend, type Identity } from '$lib/crypto';
 import {
   CloudMessage,
   DeviceInfo,
   PublicUser,
   Session,
-  SyncRes,
   LIMITS,
   type ServerFrame,
   type Update
@@ -19,8 +18,10 @@ import { destroyStore, openStore, type CinderDB, type MessageRow } from '$lib/st
 import { nextDeadline, purgeExpired } from '$lib/store/purge';
 import type { Vault } from '$lib/store/vault';
 import {
-  applyUpdates,
+  applyLive,
   chatViews,
+  flushOutbox,
+  pullUpdates,
   localPage,
   messageView,
   msgPlace,
@@ -28,10 +29,11 @@ import {
   storeChatPeer,
   type Body
 } from './cloud';
-import { Mutex } from './mutex';
 import { NetError, request } from './net';
 import type { ConnectionState, Methods, Params, Result, SessionView, WorkerEvent } from './protocol';
 import { RelaySocket } from './socket';
+import { IDENTITY_PLACE, loadIdentity } from './identity';
+import { loadPrefs } from './prefs';
 import { emptyDiagnostics, SecretEngine, SecretError, type Diagnostics } from './secret';
 import { secretChatList, secretChatView, secretKey, secretMessages } from './secret-views';
 
@@ -57,7 +59,6 @@ export class Core {
   private session: SessionView | null = null;
   private socket: RelaySocket | null = null;
   private connection: ConnectionState = 'offline';
-  private writes = new Mutex();
   private syncing: Promise<void> | null = null;
   private flushing: Promise<void> | null = null;
   private ready: Promise<void>;
@@ -100,11 +101,7 @@ export class Core {
   }
 
   private async identity(): Promise<Identity> {
-    if (this.identityCache) return this.identityCache;
-    const row = await this.db.secrets.get('identity');
-    if (!row) throw new CoreError('no_identity', 'This device has no identity keys; sign in again');
-    const { identity } = await this.vault.open<{ identity: string }>('secrets/identity', row.box);
-    this.identityCache = deserializeIdentity(fromB64u(identity));
+    this.identityCache ??= await loadIdentity(this.db, this.vault);
     return this.identityCache;
   }
 
@@ -163,7 +160,7 @@ export class Core {
     const secretBytes = serializeIdentity(identity);
     await this.db.secrets.put({
       key: 'identity',
-      box: await this.vault.seal('secrets/identity', { deviceId: session.device.id, identity: toB64u(secretBytes) })
+      box: await this.vault.seal(IDENTITY_PLACE, { deviceId: session.device.id, identity: toB64u(secretBytes) })
     });
     secretBytes.fill(0);
     this.identityCache = identity;
@@ -185,14 +182,11 @@ export class Core {
       case 'envelope':
         await this.secret.receive([f.envelope]);
         break;
-      case 'update':
-        await this.writes.run(async () => {
-          const cursor = await this.cursor();
-          if (f.update.cursor <= cursor) return;
-          await this.apply([f.update]);
-          await this.db.meta.put({ key: 'cursor', value: f.update.cursor });
-        });
+      case 'update': {
+        const applied = await applyLive(this.db, this.vault, this.me, f.update);
+        if (applied) this.announce(applied.changed);
         break;
+      }
       case 'typing':
         this.emit({ type: 'typing', peerId: f.peerId });
         break;
@@ -204,30 +198,19 @@ export class Core {
     }
   }
 
-  private async cursor(): Promise<number> {
-    return ((await this.db.meta.get('cursor'))?.value as number | undefined) ?? 0;
-  }
-
-  private async apply(updates: Update[]) {
-    const changed = await applyUpdates(this.db, this.vault, this.me, updates);
+  private announce(changed: Set<string>) {
     if (changed.size) this.emit({ type: 'chats' });
     for (const peerId of changed) this.emit({ type: 'messages', peerId });
   }
 
   /** Replays the update log from the stored cursor until caught up. */
+  /** Replays the update log from the stored cursor until caught up. */
   private sync(): Promise<void> {
-    this.syncing ??= this.writes
-      .run(async () => {
-        this.setConnection('updating');
-        for (;;) {
-          const after = await this.cursor();
-          const page = await request('GET', `/api/sync?after=${after}&limit=${LIMITS.syncPageMax}`, undefined, SyncRes);
-          if (page.updates.length) await this.apply(page.updates);
-          await this.db.meta.put({ key: 'cursor', value: Math.max(after, page.cursor) });
-          if (!page.more) break;
-        }
-        this.setConnection(this.socket?.open ? 'online' : 'connecting');
-      })
+    this.syncing ??= (async () => {
+      this.setConnection('updating');
+      await pullUpdates(this.db, this.vault, this.me, (a) => this.announce(a.changed));
+      this.setConnection(this.socket?.open ? 'online' : 'connecting');
+    })()
       .catch((e) => this.onNetFailure(e))
       .finally(() => (this.syncing = null));
     return this.syncing;
@@ -241,50 +224,10 @@ export class Core {
 
   /** Sends what the outbox holds, oldest first; stops at the first network failure. */
   private flush(): Promise<void> {
-    this.flushing ??= (async () => {
-      const queued = await this.db.outbox.orderBy('createdAt').toArray();
-      for (const row of queued) {
-        const body = await this.vault.open<Body>(msgPlace(row.id), row.box);
-        try {
-          const { message } = await request(
-            'POST',
-            '/api/cloud/messages',
-            { id: row.id, toUserId: row.peerId, text: body.text, replyTo: body.replyTo },
-            z.object({ message: CloudMessage })
-          );
-          const sealed = await sealMessage(this.vault, message);
-          await this.db.transaction('rw', this.db.messages, this.db.outbox, async () => {
-            await this.db.messages.put(sealed);
-            await this.db.outbox.delete(row.id);
-          });
-        } catch (e) {
-          if (e instanceof NetError && (e.code === 'offline' || e.code === 'rate_limited' || e.status >= 500)) break;
-          if (e instanceof NetError && e.code === 'unauthorized') {
-            await this.onNetFailure(e);
-            return;
-          }
-          // The server refused this message for good: keep it visible as failed, stop retrying.
-          await this.db.transaction('rw', this.db.messages, this.db.outbox, async () => {
-            await this.db.messages.update(row.id, { status: 'failed' });
-            await this.db.outbox.delete(row.id);
-          });
-        }
-        this.emit({ type: 'messages', peerId: row.peerId });
-        this.emit({ type: 'chats' });
-      }
-      await this.flushReads();
-    })()
+    this.flushing ??= flushOutbox(this.db, this.vault, (peerId) => this.announce(new Set([peerId])))
       .catch((e) => this.onNetFailure(e))
       .finally(() => (this.flushing = null));
     return this.flushing;
-  }
-
-  private async flushReads() {
-    for (const chat of await this.db.chats.toArray()) {
-      if (chat.myReadSeq <= chat.readSentSeq) continue;
-      await request('POST', `/api/cloud/chats/${encodeURIComponent(chat.peerId)}/read`, { seq: chat.myReadSeq }, null);
-      await this.db.chats.update(chat.peerId, { readSentSeq: chat.myReadSeq });
-    }
   }
 
   // ---------- methods ----------
@@ -525,6 +468,29 @@ export class Core {
     secretVerify: async (p) => {
       await this.secret.verify(ChatParams.parse(p).id);
       return null;
+    },
+
+    pushKey: async () => request('GET', '/api/push/key', undefined, z.object({ publicKey: z.string().min(1).max(200) })),
+
+    pushSubscribe: async (p) => {
+      const sub = z
+        .object({ endpoint: z.string().url().max(2048), keys: z.object({ p256dh: z.string().max(200), auth: z.string().max(100) }) })
+        .parse(p);
+      await request('POST', '/api/push/subscribe', sub, null);
+      return null;
+    },
+
+    pushUnsubscribe: async () => {
+      await request('DELETE', '/api/push/subscribe', undefined, null);
+      return null;
+    },
+
+    prefs: async () => loadPrefs(this.db),
+
+    setPrefs: async (p) => {
+      const prefs = z.object({ hidePreviews: z.boolean() }).parse(p);
+      await this.db.meta.put({ key: 'prefs', value: prefs });
+      return prefs;
     },
 
     diagnostics: async () => ((await this.db.meta.get('diagnostics'))?.value as Diagnostics | undefined) ?? emptyDiagnostics()

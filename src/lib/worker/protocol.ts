@@ -128,6 +128,11 @@ export interface Methods {
   secretKey: { params: { id: string }; result: KeyView };
   secretVerify: { params: { id: string }; result: null };
   diagnostics: { params: Record<string, never>; result: DiagnosticsView };
+  pushKey: { params: Record<string, never>; result: { publicKey: string } };
+  pushSubscribe: { params: { endpoint: string; keys: { p256dh: string; auth: string } }; result: null };
+  pushUnsubscribe: { params: Record<string, never>; result: null };
+  prefs: { params: Record<string, never>; result: { hidePreviews: boolean } };
+  setPrefs: { params: { hidePreviews: boolean }; result: { hidePreviews: boolean } };
 }
 
 export type Method = keyof Methods;
@@ -184,7 +189,12 @@ export const METHODS: readonly Method[] = [
   'secretSetTimer',
   'secretKey',
   'secretVerify',
-  'diagnostics'
+  'diagnostics',
+  'pushKey',
+  'pushSubscribe',
+  'pushUnsubscribe',
+  'prefs',
+  'setPrefs'
 ];
 
 /** Validates a request arriving at the worker: shape only; each handler validates its params. */

@@ -50,6 +50,7 @@ import {
 import { parseAccept } from '$lib/crypto/handshake';
 import type { CinderDB, SecretChatRow, SecretMessageRow, SendQueueRow } from '$lib/store/db';
 import type { Vault } from '$lib/store/vault';
+import { withLock } from './locks';
 import { NetError, request } from './net';
 import type { WorkerEvent } from './protocol';
 import { APP_JSON, decodePayload, encodePayload, type SecretBody, type SecretPayload } from './secret-payload';
@@ -109,21 +110,6 @@ export class SecretError extends Error {
   }
 }
 
-const fallbackLocks = new Map<string, Promise<unknown>>();
-
-/** Serializes work on one chat across every context that can decrypt (page worker, service worker). */
-export function withLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
-  const locks = (globalThis.navigator as Navigator | undefined)?.locks;
-  if (locks) return locks.request(name, { mode: 'exclusive' }, fn) as Promise<T>;
-  const prev = fallbackLocks.get(name) ?? Promise.resolve();
-  const next = prev.then(fn, fn);
-  fallbackLocks.set(
-    name,
-    next.catch(() => undefined)
-  );
-  return next;
-}
-
 const newState = (): SecretState => ({
   v: 1,
   session: null,
@@ -138,9 +124,19 @@ const newState = (): SecretState => ({
   keyChanged: false
 });
 
+/** What one receive run brought: chats with new incoming messages (for notifications). */
+export interface Received {
+  chats: Map<string, number>;
+}
+
+const SEEN_KEEP_MS = 8 * 86400_000;
+
 export class SecretEngine {
   private inbound = Promise.resolve();
   private flushing: Promise<void> | null = null;
+  /** The relay envelope being handled (recorded as seen in the same transaction as its effects). */
+  private current: string | null = null;
+  private received: Received = { chats: new Map() };
 
   constructor(private readonly ctx: SecretContext) {}
 
@@ -158,7 +154,9 @@ export class SecretEngine {
     const { db, vault } = this.ctx;
     const row = c.row ? { ...c.row } : c.row;
     if (row && c.state) row.box = await vault.seal(statePlace(row.id), c.state);
-    await db.transaction('rw', db.secretChats, db.secretMessages, db.sendQueue, async () => {
+    const seen = this.current;
+    await db.transaction('rw', [db.secretChats, db.secretMessages, db.sendQueue, db.seenEnvelopes], async () => {
+      if (seen) await db.seenEnvelopes.put({ id: seen, at: Date.now() });
       if (row === null) await db.secretChats.delete(chatId);
       else if (row) await db.secretChats.put(row);
       if (c.clearChat) await db.secretMessages.where('[chatId+at]').between([chatId, -Infinity], [chatId, Infinity]).delete();
@@ -167,6 +165,9 @@ export class SecretEngine {
       for (const u of c.updates ?? []) await db.secretMessages.update(u.id, u.changes);
       if (c.queue?.length) await db.sendQueue.bulkPut(c.queue);
     });
+    // The relay wakes this device at each new deadline (it learns only the times).
+    const at = (c.updates ?? []).map((u) => u.changes.deadline).filter((d): d is number => !!d && d > Date.now());
+    if (at.length) void request('POST', '/api/wakeups', { at }, null).catch(() => undefined);
   }
 
   private async messageRow(chatId: string, id: string, at: number, mine: boolean, body: SecretBody, status: SecretMessageRow['status'] = 'sent'): Promise<{ row: SecretMessageRow }> {
@@ -302,7 +303,7 @@ export class SecretEngine {
 
   /** Sends what the queue holds, oldest first; stops at the first network failure. */
   flush(): Promise<void> {
-    this.flushing ??= (async () => {
+    this.flushing ??= withLock('cinder-send-queue', async () => {
       const { db } = this.ctx;
       for (const q of await db.sendQueue.orderBy('createdAt').toArray()) {
         try {
@@ -326,36 +327,51 @@ export class SecretEngine {
         });
         if (q.messageIds.length) this.changed(q.chatId);
       }
-    })().finally(() => (this.flushing = null));
+    }).finally(() => (this.flushing = null));
     return this.flushing;
   }
 
   // ---------- receiving ----------
 
   /** Processes relay envelopes in order, one at a time, then acknowledges them to the relay. */
-  receive(envelopes: Envelope[]): Promise<void> {
-    const run = this.inbound.then(async () => {
-      let upTo = 0;
-      for (const env of envelopes) {
-        try {
-          await this.handle(env);
-        } catch (e) {
-          if (e instanceof NetError && e.code === 'offline') break; // keep it on the relay, retry later
-          await this.reject(e);
+  receive(envelopes: Envelope[]): Promise<Received> {
+    // One receiver at a time across the page's worker and the service worker.
+    const run = this.inbound.then(() =>
+      withLock('cinder-inbound', async () => {
+        this.received = { chats: new Map() };
+        const { db } = this.ctx;
+        await db.seenEnvelopes.where('at').below(Date.now() - SEEN_KEEP_MS).delete();
+        let upTo = 0;
+        for (const env of envelopes) {
+          if (await db.seenEnvelopes.get(env.id)) {
+            upTo = env.seq;
+            continue;
+          }
+          this.current = env.id;
+          try {
+            await this.handle(env);
+            await db.seenEnvelopes.put({ id: env.id, at: Date.now() });
+          } catch (e) {
+            if (e instanceof NetError && e.code === 'offline') break; // keep it on the relay, retry later
+            await this.reject(e);
+          } finally {
+            this.current = null;
+          }
+          upTo = env.seq;
         }
-        upTo = env.seq;
-      }
-      if (upTo) await request('POST', '/api/envelopes/ack', { upTo }, null).catch(() => undefined);
-      void this.flush();
-    });
-    this.inbound = run.catch(() => undefined);
+        if (upTo) await request('POST', '/api/envelopes/ack', { upTo }, null).catch(() => undefined);
+        void this.flush();
+        return this.received;
+      })
+    );
+    this.inbound = run.then(() => undefined, () => undefined);
     return run;
   }
 
   /** Pulls everything the relay holds for this device (after reconnecting). */
-  async pull(): Promise<void> {
+  async pull(): Promise<Received> {
     const { envelopes } = await request('GET', '/api/envelopes', undefined, z.object({ envelopes: z.array(Envelope) }));
-    if (envelopes.length) await this.receive(envelopes);
+    return envelopes.length ? this.receive(envelopes) : { chats: new Map() };
   }
 
   private async reject(e: unknown) {
@@ -560,6 +576,7 @@ export class SecretEngine {
         if (await this.ctx.db.secretMessages.get(p.id)) return;
         c.put.push(await this.messageRow(chatId, p.id, now, false, { kind: 'text', text: p.text, replyTo: p.replyTo, ttl: p.ttl, file: p.file ?? null }));
         c.row = { ...row, lastAt: now };
+        this.received.chats.set(chatId, (this.received.chats.get(chatId) ?? 0) + 1);
         return;
       }
       case 'read':

@@ -1,0 +1,78 @@
+/**
+ * What the service worker does while no Cinder page is open: the same core as the page's worker
+ * (same database, vault, crypto and per-chat locks), run for one wake-up. Secret envelopes are
+ * decrypted and stored here, so a message read later was already ratcheted and acknowledged.
+ */
+import { detectBackend, type Identity } from '$lib/crypto';
+import { openStore } from '$lib/store/db';
+import { purgeExpired } from '$lib/store/purge';
+import { flushOutbox, pullUpdates, type Fresh } from './cloud';
+import { loadIdentity } from './identity';
+import { NetError } from './net';
+import { loadPrefs } from './prefs';
+import type { SessionView } from './protocol';
+import { SecretEngine } from './secret';
+
+export type WakeKind = 'envelope' | 'update' | 'wake' | 'sync';
+
+export interface Notice {
+  title: string;
+  body: string;
+  tag: string;
+  url: string;
+}
+
+
+export async function backgroundWake(kind: WakeKind): Promise<Notice[]> {
+  const { db, vault } = await openStore();
+  try {
+    await purgeExpired(db);
+    const session = (await db.meta.get('session'))?.value as SessionView | undefined;
+    if (!session || kind === 'wake') return [];
+    const prefs = await loadPrefs(db);
+    const backend = await detectBackend();
+    let identity: Identity | null = null;
+    const engine = new SecretEngine({
+      db,
+      vault,
+      backend,
+      identity: async () => (identity ??= await loadIdentity(db, vault)),
+      me: () => ({ userId: session.user.id, deviceId: session.device.id }),
+      emit: () => undefined
+    });
+    const notices: Notice[] = [];
+    try {
+      if (kind !== 'update') {
+        const received = await engine.pull();
+        for (const [chatId, n] of received.chats) {
+          const chat = await db.secretChats.get(chatId);
+          // Secret content never reaches a notification, not even the sender's name.
+          notices.push({ title: 'Cinder', body: n > 1 ? `${n} new secret messages` : 'New secret message', tag: `secret-${chatId}`, url: `/secret/${chat?.id ?? chatId}` });
+        }
+        await engine.flush();
+      }
+      if (kind !== 'envelope') {
+        const fresh: Fresh[] = [];
+        await pullUpdates(db, vault, session.user.id, (a) => fresh.push(...a.fresh));
+        await flushOutbox(db, vault, () => undefined);
+        const byPeer = new Map<string, Fresh[]>();
+        for (const f of fresh) byPeer.set(f.peer.id, [...(byPeer.get(f.peer.id) ?? []), f]);
+        for (const [peerId, list] of byPeer) {
+          const last = list[list.length - 1];
+          notices.push({
+            title: last.peer.displayName,
+            body: prefs.hidePreviews ? (list.length > 1 ? `${list.length} new messages` : 'New message') : last.text,
+            tag: `chat-${peerId}`,
+            url: `/chat/${peerId}`
+          });
+        }
+      }
+    } catch (e) {
+      // Offline or revoked: nothing to do until the app opens; never let a wake-up throw.
+      if (!(e instanceof NetError)) console.warn('cinder sw:', e);
+    }
+    return notices;
+  } finally {
+    db.close();
+  }
+}

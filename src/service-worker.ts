@@ -46,14 +46,15 @@ self.addEventListener('activate', (event) => {
 let db: CinderDB | null = null;
 let lastPurge = 0;
 
-async function purge(): Promise<Set<string>> {
+async function purge(): Promise<void> {
   lastPurge = Date.now();
   db ??= new CinderDB();
   try {
-    return await purgeExpired(db);
+    const { blobs } = await purgeExpired(db);
+    // Best effort: the relay also drops unacknowledged blobs after a week on its own.
+    for (const id of blobs) await fetch(`/api/blobs/${encodeURIComponent(id)}`, { method: 'DELETE', credentials: 'same-origin' }).catch(() => undefined);
   } catch (e) {
     console.warn('cinder sw: purge failed', e);
-    return new Set();
   }
 }
 

@@ -101,6 +101,8 @@ export interface SecretMessageRow {
   ttl: number;
   /** When the message self-destructs (ms), once its timer started; null before. In clear so expired rows can be purged without the vault key. */
   deadline: number | null;
+  /** The relay's id of the encrypted attachment (opaque), so it can be deleted there too. */
+  blobId: string | null;
   /** Sealed SecretBody. */
   box: Uint8Array;
 }
@@ -126,6 +128,13 @@ export interface TrustRow {
   verifiedAt: number;
 }
 
+/** A secret-chat attachment's plaintext, sealed; deleted with its message. */
+export interface SecretMediaRow {
+  messageId: string;
+  chatId: string;
+  box: Uint8Array;
+}
+
 /** Relay envelopes already processed (a lost ack or a second context may deliver one again). */
 export interface SeenEnvelopeRow {
   id: string;
@@ -144,6 +153,7 @@ export class CinderDB extends Dexie {
   sendQueue!: EntityTable<SendQueueRow, 'id'>;
   trust!: EntityTable<TrustRow, 'deviceId'>;
   seenEnvelopes!: EntityTable<SeenEnvelopeRow, 'id'>;
+  secretMedia!: EntityTable<SecretMediaRow, 'messageId'>;
 
   constructor(name = DB_NAME) {
     super(name);
@@ -161,7 +171,8 @@ export class CinderDB extends Dexie {
       secretMessages: 'id, [chatId+at], deadline',
       sendQueue: 'id, createdAt, chatId',
       trust: 'deviceId, userId',
-      seenEnvelopes: 'id, at'
+      seenEnvelopes: 'id, at',
+      secretMedia: 'messageId, chatId'
     });
   }
 }

@@ -5,14 +5,25 @@
  */
 import type { CinderDB } from './db';
 
-export async function purgeExpired(db: CinderDB, now = Date.now()): Promise<Set<string>> {
-  const chats = new Set<string>();
-  await db.transaction('rw', db.secretMessages, async () => {
+export interface Purged {
+  chats: Set<string>;
+  /** Relay copies of the expired attachments, to delete there too (best effort). */
+  blobs: string[];
+}
+
+export async function purgeExpired(db: CinderDB, now = Date.now()): Promise<Purged> {
+  const out: Purged = { chats: new Set(), blobs: [] };
+  await db.transaction('rw', db.secretMessages, db.secretMedia, async () => {
     const expired = await db.secretMessages.where('deadline').belowOrEqual(now).toArray();
-    for (const m of expired) chats.add(m.chatId);
-    await db.secretMessages.bulkDelete(expired.map((m) => m.id));
+    for (const m of expired) {
+      out.chats.add(m.chatId);
+      if (m.blobId) out.blobs.push(m.blobId);
+    }
+    const ids = expired.map((m) => m.id);
+    await db.secretMessages.bulkDelete(ids);
+    await db.secretMedia.bulkDelete(ids);
   });
-  return chats;
+  return out;
 }
 
 /** The next deadline still ahead, to arm a timer for it. */

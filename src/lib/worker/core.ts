@@ -49,6 +49,8 @@ export class CoreError extends Error {
 const Str = (max: number) => z.string().max(max);
 const PeerParams = z.object({ peerId: z.string().min(1).max(64) });
 const ChatParams = z.object({ id: z.string().uuid() });
+/** The relay's default MAX_BLOB_BYTES, less room for the AES-GCM nonce and tag. */
+const MAX_FILE_BYTES = 25 * 1024 * 1024 - 64;
 const IdsParams = ChatParams.extend({ ids: z.array(z.string().uuid()).min(1).max(500) });
 
 type Handler<M extends keyof Methods> = (p: Params<M>) => Promise<Result<M>>;
@@ -93,9 +95,10 @@ export class Core {
   private async armPurge(): Promise<void> {
     if (this.purgeTimer) clearTimeout(this.purgeTimer);
     this.purgeTimer = null;
-    const chats = await purgeExpired(this.db);
+    const { chats, blobs } = await purgeExpired(this.db);
     for (const chatId of chats) this.emit({ type: 'secret', chatId });
     if (chats.size) this.emit({ type: 'chats' });
+    for (const id of blobs) void request('DELETE', `/api/blobs/${encodeURIComponent(id)}`, undefined, null).catch(() => undefined);
     const next = await nextDeadline(this.db);
     if (next !== null) this.purgeTimer = setTimeout(() => void this.armPurge(), Math.max(0, next - Date.now()) + 5);
   }
@@ -467,6 +470,27 @@ export class Core {
 
     secretVerify: async (p) => {
       await this.secret.verify(ChatParams.parse(p).id);
+      return null;
+    },
+
+    secretSendFile: async (p) => {
+      const { id, name, mime, bytes, caption } = ChatParams.extend({
+        name: z.string().min(1).max(255),
+        mime: z.string().max(127),
+        bytes: z.instanceof(ArrayBuffer).refine((b) => b.byteLength > 0 && b.byteLength <= MAX_FILE_BYTES, 'Files up to 25 MB can be sent'),
+        caption: z.string().max(LIMITS.textMax).optional()
+      }).parse(p);
+      return { id: await this.secret.sendFile(id, name, mime || 'application/octet-stream', new Uint8Array(bytes), caption?.trim() ?? '') };
+    },
+
+    secretMedia: async (p) => {
+      const { messageId } = z.object({ messageId: z.string().uuid() }).parse(p);
+      const m = await this.secret.media(messageId);
+      return { bytes: m.bytes.buffer.slice(m.bytes.byteOffset, m.bytes.byteOffset + m.bytes.byteLength) as ArrayBuffer, mime: m.mime, name: m.name };
+    },
+
+    secretScreenshot: async (p) => {
+      await this.secret.screenshot(ChatParams.parse(p).id);
       return null;
     },
 

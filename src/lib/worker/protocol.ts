@@ -76,6 +76,8 @@ export interface SecretMessageView {
   ttl: number;
   service?: 'established' | 'ttl' | 'screenshot' | 'cancelled' | 'cleared';
   by?: 'me' | 'peer';
+  /** Attachment metadata (its key stays in the worker). */
+  file: { name: string; mime: string; size: number } | null;
   ticks: TickState;
   /** When it self-destructs (ms since epoch), once its timer runs; null before. */
   deadline: number | null;
@@ -128,6 +130,9 @@ export interface Methods {
   secretKey: { params: { id: string }; result: KeyView };
   secretVerify: { params: { id: string }; result: null };
   diagnostics: { params: Record<string, never>; result: DiagnosticsView };
+  secretSendFile: { params: { id: string; name: string; mime: string; bytes: ArrayBuffer; caption?: string }; result: { id: string } };
+  secretMedia: { params: { messageId: string }; result: { bytes: ArrayBuffer; mime: string; name: string } };
+  secretScreenshot: { params: { id: string }; result: null };
   pushKey: { params: Record<string, never>; result: { publicKey: string } };
   pushSubscribe: { params: { endpoint: string; keys: { p256dh: string; auth: string } }; result: null };
   pushUnsubscribe: { params: Record<string, never>; result: null };
@@ -146,7 +151,9 @@ export type WorkerEvent =
   | { type: 'messages'; peerId: string }
   | { type: 'typing'; peerId: string; chatId?: string }
   | { type: 'secret'; chatId: string }
-  | { type: 'diagnostics' };
+  | { type: 'diagnostics' }
+  /** Attachment upload/download progress (bytes). */
+  | { type: 'progress'; id: string; loaded: number; total: number };
 
 export interface RpcError {
   code: string;
@@ -190,6 +197,9 @@ export const METHODS: readonly Method[] = [
   'secretKey',
   'secretVerify',
   'diagnostics',
+  'secretSendFile',
+  'secretMedia',
+  'secretScreenshot',
   'pushKey',
   'pushSubscribe',
   'pushUnsubscribe',

@@ -48,12 +48,13 @@ import {
   type Session
 } from '$lib/crypto';
 import { parseAccept } from '$lib/crypto/handshake';
-import type { CinderDB, SecretChatRow, SecretMessageRow, SendQueueRow } from '$lib/store/db';
+import type { CinderDB, SecretChatRow, SecretMediaRow, SecretMessageRow, SendQueueRow } from '$lib/store/db';
 import type { Vault } from '$lib/store/vault';
 import { withLock } from './locks';
 import { NetError, request } from './net';
 import type { WorkerEvent } from './protocol';
-import { APP_JSON, decodePayload, encodePayload, type SecretBody, type SecretPayload } from './secret-payload';
+import { decryptFile, downloadBlob, encryptFile, uploadBlob } from './media';
+import { APP_JSON, decodePayload, encodePayload, type FileRef, type SecretBody, type SecretPayload } from './secret-payload';
 
 const KIND_REQUEST = 0x01;
 const KIND_ACCEPT = 0x02;
@@ -95,11 +96,13 @@ interface Commit {
   remove?: string[];
   clearChat?: boolean;
   queue?: SendQueueRow[];
+  media?: SecretMediaRow[];
   updates?: { id: string; changes: Partial<Pick<SecretMessageRow, 'status' | 'deadline'>> }[];
 }
 
 export const statePlace = (id: string) => `secretChats/${id}`;
 export const secretMsgPlace = (id: string) => `secretMessages/${id}`;
+export const mediaPlace = (id: string) => `secretMedia/${id}`;
 
 export class SecretError extends Error {
   constructor(
@@ -174,7 +177,8 @@ export class SecretEngine {
     const ttl = body.kind === 'text' ? body.ttl : 0;
     // Service notices are never "unread": they count neither as unread nor for read receipts.
     if (body.kind === 'service') status = 'read';
-    return { row: { id, chatId, at, mine, status, ttl, deadline: null, box: await this.ctx.vault.seal(secretMsgPlace(id), body) } };
+    const blobId = body.file?.blobId || null;
+    return { row: { id, chatId, at, mine, status, ttl, deadline: null, blobId, box: await this.ctx.vault.seal(secretMsgPlace(id), body) } };
   }
 
   private changed(chatId: string) {
@@ -299,6 +303,64 @@ export class SecretEngine {
       async (_row, state) => ({ put: [await this.messageRow(chatId, id, at, true, { kind: 'text', text, replyTo, ttl: state.ttl, file }, 'pending')] })
     );
     return id;
+  }
+
+  /**
+   * Sends a file: shown at once (with upload progress), encrypted under a fresh key, uploaded as
+   * ciphertext for the peer's device only, then announced with its key inside the channel.
+   */
+  async sendFile(chatId: string, name: string, mime: string, bytes: Uint8Array, caption: string): Promise<string> {
+    const row = await this.ctx.db.secretChats.get(chatId);
+    if (!row || row.status !== 'active' || !row.peerDeviceId) throw new SecretError('not_active', 'The secret chat is not established');
+    const id = crypto.randomUUID();
+    const at = Date.now();
+    const { vault, db } = this.ctx;
+    const local = { blobId: '', key: '', name, mime, size: bytes.length };
+    const state = await vault.open<SecretState>(statePlace(chatId), row.box);
+    const pending = await this.messageRow(chatId, id, at, true, { kind: 'text', text: caption, replyTo: null, ttl: state.ttl, file: local }, 'pending');
+    const media: SecretMediaRow = { messageId: id, chatId, box: await vault.sealBytes(mediaPlace(id), bytes) };
+    await db.transaction('rw', db.secretMessages, db.secretMedia, async () => {
+      await db.secretMessages.put(pending.row);
+      await db.secretMedia.put(media);
+    });
+    this.changed(chatId);
+    const { key, blob } = await encryptFile(bytes);
+    let blobId: string;
+    try {
+      blobId = await uploadBlob(blob, row.peerDeviceId, (loaded, total) => this.ctx.emit({ type: 'progress', id, loaded, total }));
+    } catch (e) {
+      await db.secretMessages.update(id, { status: 'failed' });
+      this.changed(chatId);
+      throw e;
+    }
+    const file: FileRef = { blobId, key, name, mime, size: bytes.length };
+    await this.send(
+      chatId,
+      (st) => ({ k: 'text', id, text: caption, replyTo: null, ttl: st.ttl, at, file }),
+      async (_r, st) => ({ put: [await this.messageRow(chatId, id, at, true, { kind: 'text', text: caption, replyTo: null, ttl: st.ttl, file }, 'pending')] })
+    );
+    return id;
+  }
+
+  /** An attachment's plaintext: from the vault, or downloaded, decrypted and kept (sealed) once. */
+  async media(messageId: string): Promise<{ bytes: Uint8Array; mime: string; name: string }> {
+    const { db, vault } = this.ctx;
+    const msg = await db.secretMessages.get(messageId);
+    if (!msg) throw new SecretError('not_found', 'This message is gone');
+    const body = await vault.open<SecretBody>(secretMsgPlace(messageId), msg.box);
+    if (!body.file) throw new SecretError('not_found', 'This message has no attachment');
+    const stored = await db.secretMedia.get(messageId);
+    if (stored) return { bytes: await vault.openBytes(mediaPlace(messageId), stored.box), mime: body.file.mime, name: body.file.name };
+    const blob = await downloadBlob(body.file.blobId, body.file.size, (loaded, total) => this.ctx.emit({ type: 'progress', id: messageId, loaded, total }));
+    const bytes = await decryptFile(body.file.key, blob);
+    const box = await vault.sealBytes(mediaPlace(messageId), bytes);
+    // The message may have been deleted or expired during the download: keep nothing then.
+    await db.transaction('rw', db.secretMessages, db.secretMedia, async () => {
+      if (await db.secretMessages.get(messageId)) await db.secretMedia.put({ messageId, chatId: msg.chatId, box });
+    });
+    // This device holds it now; the relay's copy has served its purpose.
+    void request('DELETE', `/api/blobs/${encodeURIComponent(body.file.blobId)}`, undefined, null).catch(() => undefined);
+    return { bytes, mime: body.file.mime, name: body.file.name };
   }
 
   /** Sends what the queue holds, oldest first; stops at the first network failure. */
@@ -680,6 +742,15 @@ export class SecretEngine {
       await this.deleteChat(row.id).catch(() => undefined);
     }
     await this.flush();
+  }
+
+  /** Best-effort screenshot notice (the page saw a platform signal such as PrintScreen). */
+  async screenshot(chatId: string): Promise<void> {
+    const id = crypto.randomUUID();
+    const at = Date.now();
+    await this.send(chatId, { k: 'screenshot', id, at }, async () => ({
+      put: [await this.messageRow(chatId, id, at, true, { kind: 'service', text: '', replyTo: null, ttl: 0, service: 'screenshot', by: 'me' })]
+    }));
   }
 
   async typing(chatId: string): Promise<void> {

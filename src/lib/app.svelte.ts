@@ -10,4 +10,7 @@ export const app = $state<{
   /** A new version of the app is waiting; the user may reload into it. */
   updateReady: boolean;
   notice: string | null;
-}>({ ready: false, session: null, connection: 'offline', updateReady: false, notice: null });
+  /** The passcode lock is closed: only the lock screen shows. */
+  locked: boolean;
+  hasPasscode: boolean;
+}>({ ready: false, session: null, connection: 'offline', updateReady: false, notice: null, locked: false, hasPasscode: false });

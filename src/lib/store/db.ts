@@ -9,9 +9,21 @@ import { createVaultKey, Vault } from './vault';
 
 export const DB_NAME = 'cinder';
 
+/** The vault key: either a non-extractable CryptoKey, or (passcode lock) only its AES-KW wrapping. */
 export interface VaultRow {
   id: 'main';
-  key: CryptoKey;
+  key?: CryptoKey;
+  wrapped?: Uint8Array;
+  salt?: Uint8Array;
+  iterations?: number;
+}
+
+/** Relay envelopes that arrived while the app was locked: kept as the relay sent them (ciphertext). */
+export interface LockedInboxRow {
+  id: string;
+  seq: number;
+  envelope: unknown;
+  at: number;
 }
 
 /** Plain key/value settings that are not secret (session identity, sync cursor). */
@@ -154,6 +166,7 @@ export class CinderDB extends Dexie {
   trust!: EntityTable<TrustRow, 'deviceId'>;
   seenEnvelopes!: EntityTable<SeenEnvelopeRow, 'id'>;
   secretMedia!: EntityTable<SecretMediaRow, 'messageId'>;
+  lockedInbox!: EntityTable<LockedInboxRow, 'id'>;
 
   constructor(name = DB_NAME) {
     super(name);
@@ -172,27 +185,32 @@ export class CinderDB extends Dexie {
       sendQueue: 'id, createdAt, chatId',
       trust: 'deviceId, userId',
       seenEnvelopes: 'id, at',
-      secretMedia: 'messageId, chatId'
+      secretMedia: 'messageId, chatId',
+      lockedInbox: 'id, seq'
     });
   }
 }
 
-/** Opens the database and its vault, creating the vault key on first use. */
-export async function openStore(name = DB_NAME): Promise<{ db: CinderDB; vault: Vault }> {
+/**
+ * Opens the database and its vault, creating the vault key on first use. `vault` is null while a
+ * passcode lock is set and not yet entered (see passcode.ts).
+ */
+export async function openStore(name = DB_NAME): Promise<{ db: CinderDB; vault: Vault | null }> {
   const db = new CinderDB(name);
   await db.open();
   const existing = await db.vault.get('main');
-  if (existing) return { db, vault: new Vault(existing.key) };
+  if (existing?.key) return { db, vault: new Vault(existing.key) };
+  if (existing?.wrapped) return { db, vault: null };
   // WebCrypto calls may not run inside an IndexedDB transaction, so create first, then
   // insert-if-absent: when two contexts race, both end up using the key that was stored first.
   const fresh = await createVaultKey();
-  const key = await db.transaction('rw', db.vault, async () => {
-    const row = await db.vault.get('main');
-    if (row) return row.key;
+  const row = await db.transaction('rw', db.vault, async () => {
+    const current = await db.vault.get('main');
+    if (current) return current;
     await db.vault.add({ id: 'main', key: fresh });
-    return fresh;
+    return { id: 'main' as const, key: fresh };
   });
-  return { db, vault: new Vault(key) };
+  return { db, vault: row.key ? new Vault(row.key) : null };
 }
 
 /** Deletes everything this device stores: used on logout and revocation. */

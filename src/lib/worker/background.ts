@@ -4,11 +4,13 @@
  * decrypted and stored here, so a message read later was already ratcheted and acknowledged.
  */
 import { detectBackend, type Identity } from '$lib/crypto';
-import { openStore } from '$lib/store/db';
+import { z } from 'zod';
+import { Envelope } from '$lib/api/wire';
+import { openStore, type CinderDB } from '$lib/store/db';
 import { purgeExpired } from '$lib/store/purge';
 import { flushOutbox, pullUpdates, type Fresh } from './cloud';
 import { loadIdentity } from './identity';
-import { NetError } from './net';
+import { NetError, request } from './net';
 import { loadPrefs } from './prefs';
 import type { SessionView } from './protocol';
 import { SecretEngine } from './secret';
@@ -23,12 +25,31 @@ export interface Notice {
 }
 
 
+/**
+ * Locked: no key here to decrypt with. Envelopes are fetched and kept exactly as the relay sent
+ * them (ciphertext) and acknowledged, so the relay can drop them; the app handles them after unlock.
+ */
+async function holdWhileLocked(db: CinderDB, kind: WakeKind): Promise<Notice[]> {
+  if (kind === 'update') return [{ title: 'Cinder', body: 'New messages', tag: 'cinder-locked', url: '/' }];
+  try {
+    const { envelopes } = await request('GET', '/api/envelopes', undefined, z.object({ envelopes: z.array(Envelope) }));
+    if (!envelopes.length) return [];
+    await db.lockedInbox.bulkPut(envelopes.map((e) => ({ id: e.id, seq: e.seq, envelope: e, at: Date.now() })));
+    await request('POST', '/api/envelopes/ack', { upTo: envelopes[envelopes.length - 1].seq }, null);
+    return [{ title: 'Cinder', body: 'New secret message', tag: 'cinder-locked', url: '/' }];
+  } catch (e) {
+    if (!(e instanceof NetError)) console.warn('cinder sw:', e instanceof Error ? `${e.name}: ${e.message}` : e);
+    return [];
+  }
+}
+
 export async function backgroundWake(kind: WakeKind): Promise<Notice[]> {
   const { db, vault } = await openStore();
   try {
     await purgeExpired(db);
     const session = (await db.meta.get('session'))?.value as SessionView | undefined;
     if (!session || kind === 'wake') return [];
+    if (!vault) return await holdWhileLocked(db, kind);
     const prefs = await loadPrefs(db);
     const backend = await detectBackend();
     let identity: Identity | null = null;
@@ -69,7 +90,7 @@ export async function backgroundWake(kind: WakeKind): Promise<Notice[]> {
       }
     } catch (e) {
       // Offline or revoked: nothing to do until the app opens; never let a wake-up throw.
-      if (!(e instanceof NetError)) console.warn('cinder sw:', e);
+      if (!(e instanceof NetError)) console.warn('cinder sw:', e instanceof Error ? `${e.name}: ${e.message}` : e);
     }
     return notices;
   } finally {

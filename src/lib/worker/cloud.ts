@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { CloudMessage, LIMITS, SyncRes, type PublicUser, type Update } from '$lib/api/wire';
 import type { ChatRow, CinderDB, MessageRow } from '$lib/store/db';
 import type { Vault } from '$lib/store/vault';
+import { places } from '$lib/store/places';
 import type { ChatView, MessageView } from './protocol';
 import { withLock } from './locks';
 import { NetError, request } from './net';
@@ -17,7 +18,7 @@ export interface Body {
   replyTo: string | null;
 }
 
-export const msgPlace = (id: string) => `messages/${id}`;
+export const msgPlace = places.message;
 
 export async function sealMessage(vault: Vault, m: CloudMessage): Promise<MessageRow> {
   return {
@@ -88,9 +89,17 @@ export async function applyUpdates(db: CinderDB, vault: Vault, me: string, updat
 
 const cursorOf = async (db: CinderDB) => ((await db.meta.get('cursor'))?.value as number | undefined) ?? 0;
 
-/** Replays the user's update log from the stored cursor until caught up (one context at a time). */
-export function pullUpdates(db: CinderDB, vault: Vault, me: string, onApplied: (a: Applied) => void): Promise<void> {
-  return withLock('cinder-cloud-sync', async () => {
+/**
+ * Whether this device may apply live updates one by one. It is not after connecting (until the
+ * first pull completes) nor after a failed pull: updates between the stored cursor and a live one
+ * would be skipped for good, since applying the live one moves the cursor past them.
+ */
+export interface SyncState {
+  behind: boolean;
+}
+
+async function pullLocked(db: CinderDB, vault: Vault, me: string, onApplied: (a: Applied) => void, state?: SyncState): Promise<void> {
+  try {
     for (;;) {
       const after = await cursorOf(db);
       const page = await request('GET', `/api/sync?after=${after}&limit=${LIMITS.syncPageMax}`, undefined, SyncRes);
@@ -98,16 +107,29 @@ export function pullUpdates(db: CinderDB, vault: Vault, me: string, onApplied: (
       await db.meta.put({ key: 'cursor', value: Math.max(after, page.cursor) });
       if (!page.more) break;
     }
-  });
+  } catch (e) {
+    if (state) state.behind = true;
+    throw e;
+  }
+  if (state) state.behind = false;
 }
 
-/** Applies one live update from the socket if it is the next one this device has not seen. */
-export function applyLive(db: CinderDB, vault: Vault, me: string, u: Update): Promise<Applied | null> {
+/** Replays the user's update log from the stored cursor until caught up (one context at a time). */
+export function pullUpdates(db: CinderDB, vault: Vault, me: string, onApplied: (a: Applied) => void, state?: SyncState): Promise<void> {
+  return withLock('cinder-cloud-sync', () => pullLocked(db, vault, me, onApplied, state));
+}
+
+/**
+ * Applies one live update from the socket if this device is caught up and has not seen it; when
+ * it is behind, pulls from the stored cursor instead (that includes this update).
+ */
+export function applyLive(db: CinderDB, vault: Vault, me: string, u: Update, state: SyncState, onApplied: (a: Applied) => void): Promise<void> {
   return withLock('cinder-cloud-sync', async () => {
-    if (u.cursor <= (await cursorOf(db))) return null;
+    if (state.behind) return pullLocked(db, vault, me, onApplied, state);
+    if (u.cursor <= (await cursorOf(db))) return;
     const applied = await applyUpdates(db, vault, me, [u]);
     await db.meta.put({ key: 'cursor', value: u.cursor });
-    return applied;
+    onApplied(applied);
   });
 }
 

@@ -7,6 +7,7 @@ import { fromB64u, toB64u } from '$lib/api/b64';
 import { detectBackend, isProtocolError, generateIdentity, serializeIdentity, type CryptoBackend, type Identity } from '$lib/crypto';
 import {
   CloudMessage,
+  Envelope,
   DeviceInfo,
   PublicUser,
   Session,
@@ -16,12 +17,14 @@ import {
 } from '$lib/api/wire';
 import { destroyStore, openStore, type CinderDB, type MessageRow } from '$lib/store/db';
 import { nextDeadline, purgeExpired } from '$lib/store/purge';
+import { removePasscode, setPasscode, unlockVault, PasscodeError } from '$lib/store/passcode';
 import type { Vault } from '$lib/store/vault';
 import {
   applyLive,
   chatViews,
   flushOutbox,
   pullUpdates,
+  type SyncState,
   localPage,
   messageView,
   msgPlace,
@@ -57,30 +60,62 @@ type Handler<M extends keyof Methods> = (p: Params<M>) => Promise<Result<M>>;
 
 export class Core {
   private db!: CinderDB;
-  private vault!: Vault;
+  /** Null while the passcode lock is closed: nothing sealed can be read then. */
+  private unlockedVault: Vault | null = null;
+  private engine: SecretEngine | null = null;
   private session: SessionView | null = null;
   private socket: RelaySocket | null = null;
   private connection: ConnectionState = 'offline';
   private syncing: Promise<void> | null = null;
   private flushing: Promise<void> | null = null;
+  /** Live updates are applied one by one only once a pull has caught up on this connection. */
+  private readonly syncState: SyncState = { behind: true };
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private retryDelay = 0;
   private ready: Promise<void>;
   private backend!: CryptoBackend;
   private identityCache: Identity | null = null;
-  private secret!: SecretEngine;
   private purgeTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(private readonly emit: (e: WorkerEvent) => void) {
     this.ready = this.openDb();
-    addEventListener('online', () => this.socket?.kick());
+    addEventListener('online', () => {
+      this.socket?.kick();
+      // The socket may have survived the outage; what failed meanwhile is retried now.
+      if (this.socket) void this.retryNow();
+    });
   }
 
   private async openDb() {
-    ({ db: this.db, vault: this.vault } = await openStore());
+    const { db, vault } = await openStore();
+    this.db = db;
     this.backend ??= await detectBackend();
+    this.useVault(vault);
+  }
+
+  private get vault(): Vault {
+    if (!this.unlockedVault) throw new CoreError('locked', 'Cinder is locked. Enter your passcode.');
+    return this.unlockedVault;
+  }
+
+  private get secret(): SecretEngine {
+    if (!this.engine) throw new CoreError('locked', 'Cinder is locked. Enter your passcode.');
+    return this.engine;
+  }
+
+  /** Switches to an (un)locked vault: the engine and cached keys belong to one vault. */
+  private useVault(vault: Vault | null) {
+    if (this.identityCache) {
+      this.identityCache.sign.priv.fill(0);
+      this.identityCache.dh.priv.fill(0);
+    }
     this.identityCache = null;
-    this.secret = new SecretEngine({
+    this.unlockedVault = vault;
+    this.engine = !vault
+      ? null
+      : new SecretEngine({
       db: this.db,
-      vault: this.vault,
+      vault,
       backend: this.backend,
       identity: () => this.identity(),
       me: () => ({ userId: this.me, deviceId: this.session!.device.id }),
@@ -126,7 +161,10 @@ export class Core {
     const url = new URL('/ws', self.location.origin);
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
     this.socket = new RelaySocket(url.href, {
-      onOpen: () => this.setConnection('updating'),
+      onOpen: () => {
+        this.syncState.behind = true;
+        this.setConnection('updating');
+      },
       onClose: () => this.setConnection('connecting'),
       onFrame: (f) => void this.onFrame(f)
     });
@@ -143,6 +181,8 @@ export class Core {
   /** Wipes everything on this device: keys, history, outbox. */
   private async wipe(reason: 'revoked' | 'logout') {
     if (this.purgeTimer) clearTimeout(this.purgeTimer);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
     this.purgeTimer = null;
     this.socket?.stop();
     this.socket = null;
@@ -186,8 +226,10 @@ export class Core {
         await this.secret.receive([f.envelope]);
         break;
       case 'update': {
-        const applied = await applyLive(this.db, this.vault, this.me, f.update);
-        if (applied) this.announce(applied.changed);
+        // When this device is behind (a pull failed), this pulls instead, so nothing is skipped.
+        await applyLive(this.db, this.vault, this.me, f.update, this.syncState, (a) => this.announce(a.changed)).catch((e) =>
+          this.onNetFailure(e)
+        );
         break;
       }
       case 'typing':
@@ -211,11 +253,14 @@ export class Core {
   private sync(): Promise<void> {
     this.syncing ??= (async () => {
       this.setConnection('updating');
-      await pullUpdates(this.db, this.vault, this.me, (a) => this.announce(a.changed));
+      await pullUpdates(this.db, this.vault, this.me, (a) => this.announce(a.changed), this.syncState);
       this.setConnection(this.socket?.open ? 'online' : 'connecting');
     })()
       .catch((e) => this.onNetFailure(e))
-      .finally(() => (this.syncing = null));
+      .finally(() => {
+        this.syncing = null;
+        void this.scheduleRetry();
+      });
     return this.syncing;
   }
 
@@ -229,8 +274,38 @@ export class Core {
   private flush(): Promise<void> {
     this.flushing ??= flushOutbox(this.db, this.vault, (peerId) => this.announce(new Set([peerId])))
       .catch((e) => this.onNetFailure(e))
-      .finally(() => (this.flushing = null));
+      .finally(() => {
+        this.flushing = null;
+        void this.scheduleRetry();
+      });
     return this.flushing;
+  }
+
+  /**
+   * A failed pull, or an outbox or secret send queue that could not be emptied (offline while the
+   * socket stayed open, 429, 5xx, a send that came in while a flush was already past it), is
+   * retried with backoff: otherwise nothing would try again until the next send or reconnect.
+   */
+  private async scheduleRetry(): Promise<void> {
+    if (!this.session || !this.socket || this.retryTimer) return;
+    const behind = this.syncState.behind && this.socket.open;
+    if (!behind && (await this.db.outbox.count()) === 0 && (await this.db.sendQueue.count()) === 0) {
+      this.retryDelay = 0;
+      return;
+    }
+    if (this.retryTimer) return;
+    this.retryDelay = Math.min(30000, Math.max(1000, this.retryDelay * 2));
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      void this.retryNow();
+    }, this.retryDelay);
+  }
+
+  private async retryNow(): Promise<void> {
+    if (!this.session || !this.socket) return;
+    if (this.syncState.behind && this.socket.open) await this.sync();
+    await Promise.all([this.flush(), this.secret.flush().catch((e) => this.onNetFailure(e))]);
+    void this.scheduleRetry();
   }
 
   // ---------- methods ----------
@@ -241,15 +316,54 @@ export class Core {
       // Anything whose timer ran out while the app was closed is gone before the first render.
       await this.armPurge();
       const stored = (await this.db.meta.get('session'))?.value as SessionView | undefined;
+      const hasPasscode = !!(await this.db.vault.get('main'))?.wrapped;
       if (stored && !this.session) {
         this.session = stored;
-        this.startRelay();
+        if (this.unlockedVault) this.startRelay();
         // Confirms the device is still valid; offline keeps the cached session.
         request('GET', '/api/me', undefined, Session)
           .then((s) => this.setSession(s))
           .catch((e) => this.onNetFailure(e));
       }
-      return { session: this.session, connection: this.connection };
+      return { session: this.session, connection: this.connection, locked: !this.unlockedVault, hasPasscode };
+    },
+
+    lock: async () => {
+      if (!(await this.db.vault.get('main'))?.wrapped) throw new CoreError('no_passcode', 'Set a passcode first');
+      this.socket?.stop();
+      this.socket = null;
+      this.setConnection('offline');
+      this.useVault(null);
+      this.emit({ type: 'lock', locked: true, hasPasscode: true });
+      return null;
+    },
+
+    unlock: async (p) => {
+      const { passcode } = z.object({ passcode: z.string().min(1).max(256) }).parse(p);
+      this.useVault(await unlockVault(this.db, passcode));
+      this.emit({ type: 'lock', locked: false, hasPasscode: true });
+      // What the service worker kept (undecrypted) while we were locked is handled first.
+      const held = await this.db.lockedInbox.orderBy('seq').toArray();
+      if (held.length) {
+        const envelopes = held.map((h) => Envelope.parse(h.envelope));
+        await this.secret.receive(envelopes);
+        await this.db.lockedInbox.bulkDelete(held.map((h) => h.id));
+      }
+      if (this.session) this.startRelay();
+      return null;
+    },
+
+    setPasscode: async (p) => {
+      const { passcode } = z.object({ passcode: z.string().min(4, 'Use at least 4 characters').max(256) }).parse(p);
+      this.useVault(await setPasscode(this.db, this.vault, passcode));
+      this.emit({ type: 'lock', locked: false, hasPasscode: true });
+      return null;
+    },
+
+    removePasscode: async () => {
+      this.useVault(await removePasscode(this.db, this.vault));
+      this.emit({ type: 'lock', locked: false, hasPasscode: false });
+      return null;
     },
 
     signup: async (p) => {
@@ -268,7 +382,8 @@ export class Core {
 
     logout: async () => {
       // Each peer learns that its secret chat with this device is cancelled before the keys go.
-      await this.secret.cancelAll().catch(() => undefined);
+      // (Locked: the keys are out of reach, so the peers cannot be told; their chats stay open.)
+      await this.engine?.cancelAll().catch(() => undefined);
       try {
         await request('POST', '/api/auth/logout', {}, null);
       } catch (e) {
@@ -430,7 +545,10 @@ export class Core {
         text: z.string().trim().min(1, 'Message is empty').max(LIMITS.textMax, 'Message is too long'),
         replyTo: z.string().uuid().nullable().optional()
       }).parse(p);
-      return { id: await this.secret.sendText(id, text, replyTo ?? null) };
+      const sent = await this.secret.sendText(id, text, replyTo ?? null);
+      // Retried until the queue is empty, in case this flush fails (see scheduleRetry).
+      void this.scheduleRetry();
+      return { id: sent };
     },
 
     secretRead: async (p) => {
@@ -512,8 +630,10 @@ export class Core {
     prefs: async () => loadPrefs(this.db),
 
     setPrefs: async (p) => {
-      const prefs = z.object({ hidePreviews: z.boolean() }).parse(p);
+      const change = z.object({ hidePreviews: z.boolean().optional(), autoLockMinutes: z.number().int().min(0).max(1440).optional() }).parse(p);
+      const prefs = { ...(await loadPrefs(this.db)), ...change };
       await this.db.meta.put({ key: 'prefs', value: prefs });
+      this.emit({ type: 'prefs' });
       return prefs;
     },
 
@@ -529,7 +649,7 @@ function deviceName(): string {
 }
 
 export const toRpcError = (e: unknown): { code: string; message: string } => {
-  if (e instanceof CoreError || e instanceof NetError || e instanceof SecretError) return { code: e.code, message: e.message };
+  if (e instanceof CoreError || e instanceof NetError || e instanceof SecretError || e instanceof PasscodeError) return { code: e.code, message: e.message };
   if (isProtocolError(e)) return { code: e.code, message: `Secret chat error: ${e.message}` };
   if (e instanceof z.ZodError) return { code: 'bad_request', message: e.issues[0]?.message ?? 'Invalid input' };
   console.error('cinder core:', e);

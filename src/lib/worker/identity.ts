@@ -3,8 +3,9 @@ import { fromB64u } from '$lib/api/b64';
 import { deserializeIdentity, type Identity } from '$lib/crypto';
 import type { CinderDB } from '$lib/store/db';
 import type { Vault } from '$lib/store/vault';
+import { places } from '$lib/store/places';
 
-export const IDENTITY_PLACE = 'secrets/identity';
+export const IDENTITY_PLACE = places.secret('identity');
 
 export class NoIdentityError extends Error {
   readonly code = 'no_identity';

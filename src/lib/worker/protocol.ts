@@ -97,10 +97,20 @@ export interface DiagnosticsView {
   recent: { at: number; code: string }[];
 }
 
+export interface PrefsView {
+  hidePreviews: boolean;
+  /** Lock after this many minutes without use (0 = only by hand); applies when a passcode is set. */
+  autoLockMinutes: number;
+}
+
 export type ConnectionState = 'offline' | 'connecting' | 'updating' | 'online';
 
 export interface Methods {
-  init: { params: Record<string, never>; result: { session: SessionView | null; connection: ConnectionState } };
+  init: { params: Record<string, never>; result: { session: SessionView | null; connection: ConnectionState; locked: boolean; hasPasscode: boolean } };
+  lock: { params: Record<string, never>; result: null };
+  unlock: { params: { passcode: string }; result: null };
+  setPasscode: { params: { passcode: string }; result: null };
+  removePasscode: { params: Record<string, never>; result: null };
   signup: { params: { username: string; password: string; displayName?: string }; result: SessionView };
   login: { params: { username: string; password: string }; result: SessionView };
   logout: { params: Record<string, never>; result: null };
@@ -136,8 +146,8 @@ export interface Methods {
   pushKey: { params: Record<string, never>; result: { publicKey: string } };
   pushSubscribe: { params: { endpoint: string; keys: { p256dh: string; auth: string } }; result: null };
   pushUnsubscribe: { params: Record<string, never>; result: null };
-  prefs: { params: Record<string, never>; result: { hidePreviews: boolean } };
-  setPrefs: { params: { hidePreviews: boolean }; result: { hidePreviews: boolean } };
+  prefs: { params: Record<string, never>; result: PrefsView };
+  setPrefs: { params: Partial<PrefsView>; result: PrefsView };
 }
 
 export type Method = keyof Methods;
@@ -152,6 +162,8 @@ export type WorkerEvent =
   | { type: 'typing'; peerId: string; chatId?: string }
   | { type: 'secret'; chatId: string }
   | { type: 'diagnostics' }
+  | { type: 'lock'; locked: boolean; hasPasscode: boolean }
+  | { type: 'prefs' }
   /** Attachment upload/download progress (bytes). */
   | { type: 'progress'; id: string; loaded: number; total: number };
 
@@ -168,6 +180,10 @@ export type Response =
 
 export const METHODS: readonly Method[] = [
   'init',
+  'lock',
+  'unlock',
+  'setPasscode',
+  'removePasscode',
   'signup',
   'login',
   'logout',

@@ -50,6 +50,7 @@ import {
 import { parseAccept } from '$lib/crypto/handshake';
 import type { CinderDB, SecretChatRow, SecretMediaRow, SecretMessageRow, SendQueueRow } from '$lib/store/db';
 import type { Vault } from '$lib/store/vault';
+import { places } from '$lib/store/places';
 import { withLock } from './locks';
 import { NetError, request } from './net';
 import type { WorkerEvent } from './protocol';
@@ -100,9 +101,9 @@ interface Commit {
   updates?: { id: string; changes: Partial<Pick<SecretMessageRow, 'status' | 'deadline'>> }[];
 }
 
-export const statePlace = (id: string) => `secretChats/${id}`;
-export const secretMsgPlace = (id: string) => `secretMessages/${id}`;
-export const mediaPlace = (id: string) => `secretMedia/${id}`;
+export const statePlace = places.secretChat;
+export const secretMsgPlace = places.secretMessage;
+export const mediaPlace = places.secretMedia;
 
 export class SecretError extends Error {
   constructor(

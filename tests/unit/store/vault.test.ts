@@ -1,6 +1,7 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import { CinderDB, destroyStore, openStore } from '../../../src/lib/store/db';
+import { CinderDB, destroyStore } from '../../../src/lib/store/db';
+import { unlockedStore } from '../support/store';
 import { Vault, VaultError, createVaultKey } from '../../../src/lib/store/vault';
 
 let n = 0;
@@ -33,25 +34,25 @@ describe('vault', () => {
 
   it('keeps one non-extractable key in IndexedDB across reopen, and loses it on destroy', async () => {
     const name = dbName();
-    const a = await openStore(name);
+    const a = await unlockedStore(name);
     const row = await a.db.vault.get('main');
-    expect(row?.key.extractable).toBe(false);
-    await expect(crypto.subtle.exportKey('raw', row!.key)).rejects.toThrow();
+    expect(row?.key?.extractable).toBe(false);
+    await expect(crypto.subtle.exportKey('raw', row!.key!)).rejects.toThrow();
     const sealed = await a.vault.seal('p', 42);
     a.db.close();
 
-    const b = await openStore(name);
+    const b = await unlockedStore(name);
     expect(await b.vault.open('p', sealed)).toBe(42);
     await destroyStore(b.db);
 
-    const c = await openStore(name);
+    const c = await unlockedStore(name);
     await expect(c.vault.open('p', sealed)).rejects.toBeInstanceOf(VaultError);
     c.db.close();
   });
 
   it('two contexts opening at once agree on one key', async () => {
     const name = dbName();
-    const [a, b] = await Promise.all([openStore(name), openStore(name)]);
+    const [a, b] = await Promise.all([unlockedStore(name), unlockedStore(name)]);
     const sealed = await a.vault.seal('p', 'x');
     expect(await b.vault.open('p', sealed)).toBe('x');
     expect(await new CinderDB(name).vault.count()).toBe(1);

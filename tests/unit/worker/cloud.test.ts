@@ -1,7 +1,7 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import type { CloudMessage, PublicUser, Update } from '$lib/api/wire';
-import { openStore } from '$lib/store/db';
+import { unlockedStore } from '../support/store';
 import { applyUpdates, chatViews, localPage, messageView } from '$lib/worker/cloud';
 
 const ME = 'me';
@@ -26,7 +26,7 @@ function msg(i: number, from: string, seq = i): Update {
 
 describe('cloud chat replay', () => {
   it('is idempotent, counts unread from the read marker and orders history', async () => {
-    const { db, vault } = await openStore(`cloud-${n++}`);
+    const { db, vault } = await unlockedStore(`cloud-${n++}`);
     const updates = [msg(1, ME), msg(2, 'bob'), msg(3, 'bob'), msg(4, 'bob')];
     await applyUpdates(db, vault, ME, updates);
     await applyUpdates(db, vault, ME, updates); // seen again through sync: no change
@@ -63,7 +63,7 @@ describe('cloud chat replay', () => {
   });
 
   it('stores message text only sealed', async () => {
-    const { db, vault } = await openStore(`cloud-${n++}`);
+    const { db, vault } = await unlockedStore(`cloud-${n++}`);
     await applyUpdates(db, vault, ME, [msg(9, 'bob')]);
     const row = (await db.messages.get(uuid(9)))!;
     expect(JSON.stringify(row)).not.toContain('text 9');

@@ -1,0 +1,11 @@
+/**
+ * Where each sealed value lives: the vault binds every ciphertext to its place (table + row id),
+ * so a value copied to another row does not open. One list, used to seal, open and re-key.
+ */
+export const places = {
+  secret: (key: string) => `secrets/${key}`,
+  message: (id: string) => `messages/${id}`,
+  secretChat: (id: string) => `secretChats/${id}`,
+  secretMessage: (id: string) => `secretMessages/${id}`,
+  secretMedia: (id: string) => `secretMedia/${id}`
+};

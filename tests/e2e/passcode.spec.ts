@@ -1,0 +1,91 @@
+import type { BrowserContext, Page } from '@playwright/test';
+import { expect, messageLog, signUp, test } from './fixtures';
+import { sendSecret, startSecretChat } from './secret-helpers';
+
+async function registrationId(context: BrowserContext, page: Page) {
+  const cdp = await context.newCDPSession(page);
+  const id = new Promise<string>((resolve) => {
+    cdp.on('ServiceWorker.workerRegistrationUpdated', (e: { registrations: { registrationId: string; isDeleted: boolean }[] }) => {
+      const r = e.registrations.find((x) => !x.isDeleted);
+      if (r) resolve(r.registrationId);
+    });
+  });
+  await cdp.send('ServiceWorker.enable');
+  return { cdp, registrationId: await id };
+}
+
+test('passcode lock: locks the app, holds secret envelopes encrypted while locked, and opens only with the passcode', async ({ browser, relay }) => {
+  const alice = await signUp(browser, relay, 'alice', 'Alice');
+  const bob = await signUp(browser, relay, 'bob', 'Bob');
+  const chatId = await startSecretChat(alice.page, bob.username);
+  await expect(alice.page.getByText('Bob joined your secret chat.')).toBeVisible();
+  await bob.page.goto(`/secret/${chatId}`);
+  await sendSecret(bob.page, 'before the lock');
+  await expect(messageLog(alice.page).getByText('before the lock')).toBeVisible();
+  await expect(messageLog(bob.page).locator('[data-ticks="read"]')).toHaveCount(1);
+
+  await alice.page.goto('/settings');
+  await alice.page.getByLabel('Passcode', { exact: true }).fill('2468');
+  await alice.page.getByLabel('Repeat the passcode').fill('2468');
+  await alice.page.getByRole('button', { name: 'Set passcode' }).click();
+  await expect(alice.page.getByText('Passcode set.')).toBeVisible({ timeout: 15_000 });
+
+  // A reload starts locked: nothing of the chats shows.
+  await alice.page.reload();
+  await expect(alice.page.getByRole('heading', { name: 'Cinder is locked' })).toBeVisible();
+  await expect(alice.page.getByText('before the lock')).toHaveCount(0);
+  await alice.page.getByLabel('Passcode').fill('1357');
+  await alice.page.getByRole('button', { name: 'Unlock' }).click();
+  await expect(alice.page.getByRole('alert')).toHaveText('Wrong passcode');
+
+  // Locked, with the page gone: a push makes the service worker keep Bob's envelope undecrypted.
+  const blank = await alice.context.newPage();
+  await blank.goto('data:text/html,<p>elsewhere</p>');
+  await alice.page.close();
+  const { cdp, registrationId: reg } = await registrationId(alice.context, blank);
+  await sendSecret(bob.page, 'sent while Alice is locked');
+  await expect(messageLog(bob.page).locator('[data-ticks="sent"]')).toHaveCount(1);
+  const sw = alice.context.serviceWorkers()[0];
+  await cdp.send('ServiceWorker.deliverPushMessage', { origin: relay.url, registrationId: reg, data: '{"t":"envelope"}' });
+  await expect
+    .poll(() =>
+      sw.evaluate(async () => {
+        const db: IDBDatabase = await new Promise((res) => {
+          const r = indexedDB.open('cinder');
+          r.onsuccess = () => res(r.result);
+        });
+        const n: number = await new Promise((res) => {
+          const q = db.transaction('lockedInbox').objectStore('lockedInbox').count();
+          q.onsuccess = () => res(q.result);
+        });
+        db.close();
+        return n;
+      }),
+      { timeout: 15_000 }
+    )
+    .toBeGreaterThanOrEqual(1);
+  // …and acknowledged them, so the relay no longer holds them.
+  const cookie = (await alice.context.cookies()).find((c) => c.name === 'cinder_session')!.value;
+  const queued = await (await fetch(`${relay.url}/api/envelopes`, { headers: { authorization: `Bearer ${cookie}` } })).json();
+  expect(queued.envelopes).toEqual([]);
+
+  const page = await alice.context.newPage();
+  await page.goto(`/secret/${chatId}`);
+  await page.getByLabel('Passcode').fill('2468');
+  await page.getByRole('button', { name: 'Unlock' }).click();
+  await expect(messageLog(page).getByText('sent while Alice is locked')).toBeVisible();
+  await expect(messageLog(page).getByText('before the lock')).toBeVisible();
+  // Bob gets his two ticks once Alice actually sees it.
+  await expect(messageLog(bob.page).locator('[data-ticks="read"]')).toHaveCount(2);
+
+  // Lock by hand (in-app navigation: a reload would simply start locked again), then "forgot passcode".
+  await page.getByRole('link', { name: 'Back to chats' }).click();
+  await page.getByRole('link', { name: 'Settings' }).click();
+  await page.getByRole('button', { name: 'Lock now' }).click();
+  await expect(page.getByRole('heading', { name: 'Cinder is locked' })).toBeVisible();
+  await page.getByRole('button', { name: 'Forgot your passcode?' }).click();
+  await page.getByRole('button', { name: 'Log out and erase this device' }).click();
+  await expect(page.getByRole('button', { name: 'Sign in' })).toBeVisible();
+  await alice.context.close();
+  await bob.context.close();
+});

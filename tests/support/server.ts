@@ -3,7 +3,7 @@
  * the way a user runs it. Tests get its URL, its data folder and its captured logs.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +14,8 @@ export interface RunningServer {
   dataDir: string;
   logs: () => string;
   stop: (signal?: NodeJS.Signals) => Promise<number | null>;
-  restart: () => Promise<void>;
+  /** Stops the server (SIGTERM: graceful; SIGKILL: a crash) and starts it again on the same port and DATA_DIR. */
+  restart: (signal?: NodeJS.Signals) => Promise<void>;
 }
 
 export async function freePort(): Promise<number> {
@@ -29,14 +30,33 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startServer(env: Record<string, string> = {}, dataDir?: string): Promise<RunningServer> {
+/**
+ * A private copy of build/ (under .tmp/, so node_modules still resolves), for tests that restart
+ * the server: a rebuild running meanwhile would otherwise swap the program under them.
+ */
+export async function snapshotBuild(): Promise<string> {
+  mkdirSync('.tmp', { recursive: true });
+  const dir = mkdtempSync(join('.tmp', 'build-'));
+  for (let i = 0; ; i++) {
+    try {
+      cpSync('build', dir, { recursive: true });
+      if (existsSync(join(dir, 'cinder.js')) && existsSync(join(dir, 'handler.js'))) return dir;
+    } catch {
+      /* build/ is being rewritten: try again */
+    }
+    if (i >= 30) throw new Error('build/ is incomplete: run npm run build');
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+export async function startServer(env: Record<string, string> = {}, dataDir?: string, buildDir = 'build'): Promise<RunningServer> {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'cinder-e2e-'));
   const port = await freePort();
   let out = '';
   let child: ChildProcess;
 
   const launch = async () => {
-    child = spawn(process.execPath, ['build/cinder.js'], {
+    child = spawn(process.execPath, [join(buildDir, 'cinder.js')], {
       env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dir, AUTH_RATE_LIMIT: '1000', ...env },
       stdio: ['ignore', 'pipe', 'pipe']
     });
@@ -70,8 +90,8 @@ export async function startServer(env: Record<string, string> = {}, dataDir?: st
     dataDir: dir,
     logs: () => out,
     stop,
-    restart: async () => {
-      await stop();
+    restart: async (signal: NodeJS.Signals = 'SIGTERM') => {
+      await stop(signal);
       await launch();
     }
   };

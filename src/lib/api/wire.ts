@@ -202,6 +202,66 @@ export const BLOB_TO_DEVICE_HEADER = 'x-cinder-to-device';
 export const BlobCreated = z.object({ id: Id });
 export type BlobCreated = z.infer<typeof BlobCreated>;
 
+// ---------- Web Push (content-free wake-ups; docs/api.md "Web Push", docs/timers.md) ----------
+export const PUSH_LIMITS = {
+  endpointMax: 2048,
+  /** Wake-up times per `POST /api/wakeups`. */
+  wakeupsPerCall: 100,
+  /** How far ahead a wake-up may be registered (ms). */
+  wakeupHorizonMs: 8 * 86_400_000,
+  /** Wake-ups pending per device. */
+  wakeupsPerDevice: 1000
+} as const;
+
+/** base64url of an exact byte length; trailing `=` padding (some browsers add it) is accepted and dropped. */
+const b64uKey = (bytes: number) =>
+  z
+    .string()
+    .transform((s) => s.replace(/=+$/, ''))
+    .pipe(b64u(bytes));
+
+/** Answer of `GET /api/push/key`: the relay's VAPID public key, for `pushManager.subscribe({applicationServerKey})`. */
+export const PushKeyRes = z.object({ publicKey: b64u(65) });
+export type PushKeyRes = z.infer<typeof PushKeyRes>;
+
+/**
+ * Body of `POST /api/push/subscribe`: `PushSubscription.toJSON()`. The relay additionally requires an
+ * https endpoint on a public host name (see `pushEndpointProblem` in src/lib/server/push.ts).
+ */
+export const PushSubscribeReq = z.object({
+  endpoint: z
+    .string()
+    .max(PUSH_LIMITS.endpointMax, 'must be at most 2048 characters')
+    .url('must be a URL')
+    .refine((s) => /^https?:\/\//i.test(s), 'must be an https URL'),
+  expirationTime: z.number().nullable().optional(),
+  keys: z.object({
+    /** The subscription's P-256 public key, uncompressed (65 bytes). */
+    // An uncompressed point starts with byte 0x04, i.e. base64url "B" (checked without Buffer: the client uses this too).
+    p256dh: b64uKey(65).refine((s) => s.startsWith('B'), 'must be an uncompressed P-256 point'),
+    /** The subscription's auth secret (16 bytes). */
+    auth: b64uKey(16)
+  })
+});
+export type PushSubscribeReq = z.input<typeof PushSubscribeReq>;
+
+/** Body of `POST /api/wakeups`: deadlines (ms since the epoch) at which the device wants a `wake` push. */
+export const WakeupsReq = z.object({
+  at: z
+    .array(z.number().int('must be whole milliseconds').nonnegative())
+    .min(1, 'must list at least one time')
+    .max(PUSH_LIMITS.wakeupsPerCall, `at most ${PUSH_LIMITS.wakeupsPerCall} times per call`)
+});
+export type WakeupsReq = z.input<typeof WakeupsReq>;
+
+/**
+ * The decrypted payload of every push the relay sends. Content-free on purpose: the service worker
+ * fetches what is pending itself. envelope: a secret-chat envelope is queued for this device;
+ * update: a new cloud message; wake: a registered self-destruct deadline passed.
+ */
+export const PushPayload = z.object({ t: z.enum(['envelope', 'update', 'wake']) });
+export type PushPayload = z.infer<typeof PushPayload>;
+
 // ---------- WebSocket frames ----------
 export const ClientFrame = z.discriminatedUnion('t', [
   z.object({ t: z.literal('ping'), n: z.number().int().optional() }),

@@ -10,12 +10,15 @@ import {
   Id,
   LIMITS,
   LoginReq,
+  PUSH_LIMITS,
+  PushSubscribeReq,
   ReadReq,
   SecretRequestReq,
   SendCloudReq,
   SendEnvelopeReq,
   SignupReq,
   UpdateProfileReq,
+  WakeupsReq,
   type DeviceInfo,
   type Envelope,
   type PublicDevice,
@@ -40,8 +43,10 @@ import { HttpError, parse, queryInt, readJson, Router, type Ctx, type Reply } fr
 import { newId } from './ids';
 import type { Logger } from './log';
 import type { PasswordVerifier } from './password';
+import { pushEndpointProblem, type PushService } from './push';
 import type { RateLimiter } from './ratelimit';
 import { UniqueViolation, type DeviceRow, type EnvelopeRow, type Store, type UserRow } from './store/types';
+import { wakeTimesProblem, type WakeScheduler } from './wakeups';
 
 export interface ApiDeps {
   config: Config;
@@ -55,6 +60,11 @@ export interface ApiDeps {
   authLimiter: RateLimiter;
   sendLimiter: RateLimiter;
   now: () => number;
+  /** GET /healthz: dependency checks (monitor.ts); plain `{ok: true}` without it. */
+  health?: () => Promise<Reply>;
+  /** Web Push (push.ts) and self-destruct wake-ups (wakeups.ts). */
+  push: PushService;
+  wakeups: WakeScheduler;
 }
 
 const DAY_MS = 86_400_000;
@@ -115,7 +125,7 @@ export function createApi(deps: ApiDeps): Router {
   });
 
   // ---------- health ----------
-  router.add('GET', '/healthz', async () => json({ ok: true }));
+  router.add('GET', '/healthz', async () => (deps.health ? deps.health() : json({ ok: true })));
 
   // ---------- auth ----------
   router.add('POST', '/api/auth/signup', async (ctx) => {
@@ -450,6 +460,36 @@ export function createApi(deps: ApiDeps): Router {
     const blob = await visibleBlob(auth, param(ctx, 'id', Id));
     await store.deleteBlob(blob.id);
     await blobFiles.remove(blob.id);
+    return noContent();
+  });
+
+  // ---------- Web Push and self-destruct wake-ups (push.ts, wakeups.ts; content-free pushes) ----------
+  router.add('GET', '/api/push/key', async () => json({ publicKey: deps.push.publicKey }));
+
+  router.add('POST', '/api/push/subscribe', async (ctx) => {
+    const auth = await requireAuth(ctx);
+    const { endpoint, keys } = await readJson(ctx.req, PushSubscribeReq);
+    const problem = pushEndpointProblem(endpoint, config.pushAllowInsecure);
+    if (problem) throw new HttpError(400, 'bad_request', `endpoint: ${problem}`);
+    await store.setPushSubscription({ deviceId: auth.device.id, endpoint, p256dh: keys.p256dh, auth: keys.auth, createdAt: now() });
+    return noContent();
+  });
+
+  router.add('DELETE', '/api/push/subscribe', async (ctx) => {
+    const auth = await requireAuth(ctx);
+    await store.deletePushSubscription(auth.device.id);
+    return noContent();
+  });
+
+  router.add('POST', '/api/wakeups', async (ctx) => {
+    const auth = await requireAuth(ctx);
+    const { at } = await readJson(ctx.req, WakeupsReq);
+    const problem = wakeTimesProblem(at, now());
+    if (problem) throw new HttpError(400, 'bad_request', problem);
+    if (!(await store.addWakeups(auth.device.id, at, PUSH_LIMITS.wakeupsPerDevice))) {
+      throw new HttpError(409, 'conflict', `too many pending wake-ups (at most ${PUSH_LIMITS.wakeupsPerDevice} per device)`);
+    }
+    deps.wakeups.scheduled();
     return noContent();
   });
 

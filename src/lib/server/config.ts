@@ -2,7 +2,7 @@
  * Relay configuration, read once from the environment at start. Every value is validated here so a
  * typo in a deployment fails loudly at boot instead of misbehaving later (see docs/operations.md).
  */
-import { randomBytes } from 'node:crypto';
+import { createECDH, randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
@@ -35,6 +35,18 @@ export interface Config {
   wsFramePerSec: number;
   /** How long graceful shutdown waits for in-flight requests before cutting connections. */
   shutdownTimeoutMs: number;
+  /** DATABASE_URL: PostgreSQL (several nodes can share it); null: SQLite in dataDir. */
+  databaseUrl: string | null;
+  /** REDIS_URL: cross-node pub/sub for live events and presence; null: in-process bus (one node). */
+  redisUrl: string | null;
+  /** METRICS_TOKEN: when set, GET /metrics needs `Authorization: Bearer <token>`. */
+  metricsToken: string | null;
+  /** Web Push VAPID key pair (base64url) from VAPID_PUBLIC_KEY/VAPID_PRIVATE_KEY; null: DATA_DIR/vapid.json (push.ts). */
+  vapidKeys: { publicKey: string; privateKey: string } | null;
+  /** VAPID contact (`sub` claim): a mailto: or https: URL. */
+  vapidSubject: string;
+  /** Accept http://127.0.0.1 / localhost push endpoints (tests only). */
+  pushAllowInsecure: boolean;
 }
 
 export class ConfigError extends Error {
@@ -64,6 +76,20 @@ function bool(env: Env, name: string, def: boolean): boolean {
   if (['1', 'true', 'yes', 'on'].includes(l)) return true;
   if (['0', 'false', 'no', 'off'].includes(l)) return false;
   throw new ConfigError(`${name} must be true or false, got "${v}"`);
+}
+
+/** A connection URL with one of the given schemes, or null when unset. */
+function url(env: Env, name: string, schemes: string[]): string | null {
+  const v = str(env, name);
+  if (v === undefined) return null;
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    throw new ConfigError(`${name} is not a valid URL`);
+  }
+  if (!schemes.includes(u.protocol)) throw new ConfigError(`${name} must start with ${schemes.map((s) => s + '//').join(' or ')}`);
+  return v;
 }
 
 const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
@@ -135,6 +161,53 @@ export function loadConfig(env: Env = process.env): Config {
     sendRatePerSec: int(env, 'SEND_RATE_PER_SEC', 10, 1, 1_000_000),
     wsFrameBurst: int(env, 'WS_FRAME_BURST', 40, 1, 1_000_000),
     wsFramePerSec: int(env, 'WS_FRAME_PER_SEC', 20, 1, 1_000_000),
-    shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000)
+    shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+    databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    metricsToken: str(env, 'METRICS_TOKEN') ?? null,
+    vapidKeys: vapidKeys(env),
+    vapidSubject: vapidSubject(env),
+    pushAllowInsecure: bool(env, 'PUSH_ALLOW_INSECURE', false)
   };
+}
+
+/** VAPID_PUBLIC_KEY (65-byte uncompressed P-256 point) and VAPID_PRIVATE_KEY (32 bytes), both or neither. */
+function vapidKeys(env: Env): { publicKey: string; privateKey: string } | null {
+  const pub = str(env, 'VAPID_PUBLIC_KEY');
+  const priv = str(env, 'VAPID_PRIVATE_KEY');
+  if (pub === undefined && priv === undefined) return null;
+  if (pub === undefined || priv === undefined) throw new ConfigError('set both VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY, or neither');
+  const check = (v: string, name: string, len: number) => {
+    if (!/^[A-Za-z0-9_-]+=*$/.test(v)) throw new ConfigError(`${name} must be base64url`);
+    const b = Buffer.from(v, 'base64url');
+    if (b.length !== len) throw new ConfigError(`${name} must decode to ${len} bytes, got ${b.length}`);
+    return b.toString('base64url');
+  };
+  const publicKey = check(pub, 'VAPID_PUBLIC_KEY', 65);
+  if (Buffer.from(publicKey, 'base64url')[0] !== 4) throw new ConfigError('VAPID_PUBLIC_KEY must be an uncompressed P-256 point');
+  const privateKey = check(priv, 'VAPID_PRIVATE_KEY', 32);
+  let derived: string;
+  try {
+    const ecdh = createECDH('prime256v1');
+    ecdh.setPrivateKey(Buffer.from(privateKey, 'base64url'));
+    derived = ecdh.getPublicKey().toString('base64url');
+  } catch {
+    throw new ConfigError('VAPID_PRIVATE_KEY is not a valid P-256 private key');
+  }
+  if (derived !== publicKey) throw new ConfigError('VAPID_PUBLIC_KEY does not belong to VAPID_PRIVATE_KEY');
+  return { publicKey, privateKey };
+}
+
+function vapidSubject(env: Env): string {
+  const v = str(env, 'VAPID_SUBJECT') ?? 'mailto:admin@localhost';
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    throw new ConfigError(`VAPID_SUBJECT must be a mailto: or https: URL, got "${v}"`);
+  }
+  if (u.protocol !== 'mailto:' && u.protocol !== 'https:') {
+    throw new ConfigError(`VAPID_SUBJECT must be a mailto: or https: URL, got "${v}"`);
+  }
+  return v;
 }

@@ -8,8 +8,10 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig, type Config } from './config';
 import { createLogger, type Logger } from './log';
+import { applySecurityHeaders } from './headers';
 import { createRelay } from './relay';
-import { openSqliteStore } from './store/sqlite';
+import { createRedisBus } from './redis-bus';
+import { openStore, redactUrl } from './store/open';
 
 type AppHandler = (req: IncomingMessage, res: ServerResponse, next?: () => void) => void;
 
@@ -47,12 +49,38 @@ async function main(): Promise<void> {
     log.error('unhandled rejection', { err: err instanceof Error ? err : String(err) });
   });
 
-  const store = openSqliteStore(config.dataDir);
-  log.info('database ready', { dataDir: config.dataDir, migrationsApplied: store.migrated, atRest: config.atRestKeySource });
-  const relay = createRelay(config, { store, log });
+  // DATABASE_URL: PostgreSQL (migrated under an advisory lock); otherwise SQLite in DATA_DIR.
+  const { store, backend, migrated } = await openStore(config, (err) => log.warn('database connection error', { err }));
+  log.info('database ready', {
+    backend,
+    where: backend === 'postgres' ? redactUrl(config.databaseUrl!) : config.dataDir,
+    migrationsApplied: migrated,
+    atRest: config.atRestKeySource
+  });
+  // REDIS_URL: live events and presence shared by every node; otherwise this process only.
+  let lastRedisWarn = 0;
+  const bus = config.redisUrl
+    ? await createRedisBus({
+        url: config.redisUrl,
+        onError: (err) => {
+          if (Date.now() - lastRedisWarn < 10_000) return; // reconnect loops would flood the log
+          lastRedisWarn = Date.now();
+          log.warn('redis error', { err: err instanceof Error ? err.message : String(err) });
+        }
+      })
+    : undefined;
+  if (bus) log.info('redis bus ready', { where: redactUrl(config.redisUrl!), nodeId: bus.nodeId });
+  const relay = createRelay(config, {
+    store,
+    log,
+    bus,
+    presence: bus?.presence,
+    healthChecks: bus ? [{ name: 'redis', run: () => bus.ping() }] : []
+  });
   const app = await loadApp(log);
 
   const server = createServer((req, res) => {
+    applySecurityHeaders(req, res, config.trustProxy);
     if (!relay.handle(req, res)) app(req, res);
   });
   server.on('upgrade', (req, socket, head) => {
@@ -101,6 +129,7 @@ async function main(): Promise<void> {
       log.warn('in-flight requests did not finish in time; closing connections', { timeoutMs: config.shutdownTimeoutMs });
       server.closeAllConnections();
     }
+    await bus?.close();
     await store.close();
     log.info('stopped');
     process.exit(0);

@@ -12,10 +12,14 @@ import { createCloud } from './cloud';
 import type { Config } from './config';
 import { dispatch, errorBody, requestUrl } from './http';
 import { createLogger, type Logger } from './log';
+import { instrumentStore, Metrics, runHealth, serveMetrics, storeCheck, type HealthCheck } from './monitor';
 import { createPasswordVerifier, DEFAULT_PARAMS, type ScryptParams } from './password';
+import { createLocalPresence, type Presence } from './presence';
 import { perMinute, RateLimiter } from './ratelimit';
+import { createPush, resolveVapidKeys, tapBus } from './push';
 import { openSqliteStore } from './store/sqlite';
 import type { Store } from './store/types';
+import { createWakeScheduler } from './wakeups';
 import { createWsHub } from './ws';
 
 export interface RelayOptions {
@@ -30,6 +34,14 @@ export interface RelayOptions {
   heartbeatMs?: number;
   /** scrypt cost; only lowered in tests. */
   scrypt?: ScryptParams;
+  /** Counters and gauges for GET /metrics; a fresh registry by default. */
+  metrics?: Metrics;
+  /** Extra /healthz checks besides the store (e.g. Redis). */
+  healthChecks?: HealthCheck[];
+  /** Cross-node presence (RedisBus.presence); defaults to this process's sockets only. */
+  presence?: Presence;
+  /** Web Push coalescing window per device (ms, default 2000); only changed in tests. */
+  pushCoalesceMs?: number;
 }
 
 export interface Relay {
@@ -41,18 +53,28 @@ export interface Relay {
   purgeExpired(): Promise<number>;
   /** Number of open WebSockets. */
   readonly sockets: number;
+  /** The /metrics registry (other modules bump counters, e.g. `cinder_push_sent_total`). */
+  readonly metrics: Metrics;
+  /** Whether a device holds a live socket on any node. */
+  readonly presence: Presence;
+  /** Runs the self-destruct wake-up scheduler once now (it also runs on its own timer); pushes sent. */
+  runWakeups(): Promise<number>;
   /** Closes sockets (1001), timers, and the store if the relay opened it. */
   close(): Promise<void>;
 }
 
 export function isRelayPath(pathname: string): boolean {
-  return pathname === '/healthz' || pathname === '/api' || pathname.startsWith('/api/');
+  return pathname === '/healthz' || pathname === '/metrics' || pathname === '/api' || pathname.startsWith('/api/');
 }
 
 export function createRelay(config: Config, opts: RelayOptions = {}): Relay {
   const log = opts.log ?? createLogger(config.logLevel);
   const ownsStore = !opts.store;
-  const store = opts.store ?? openSqliteStore(config.dataDir);
+  const metrics = opts.metrics ?? new Metrics();
+  // Counts created messages and envelopes for /metrics; otherwise transparent.
+  const store = instrumentStore(opts.store ?? openSqliteStore(config.dataDir), metrics);
+  const presence = opts.presence ?? createLocalPresence();
+  const healthChecks = [storeCheck(store), ...(opts.healthChecks ?? [])];
   const bus = opts.bus ?? createLocalBus((err) => log.error('bus listener failed', { err: err as Error }));
   const now = opts.now ?? Date.now;
   const atRest = createAtRest(config.atRestKey);
@@ -60,26 +82,55 @@ export function createRelay(config: Config, opts: RelayOptions = {}): Relay {
 
   const authLimiter = perMinute(config.authRateLimit, now);
   const sendLimiter = new RateLimiter({ capacity: config.sendRateBurst, refillPerSec: config.sendRatePerSec, now });
-  const cloud = createCloud({ store, atRest, bus, now });
+  // Web Push to devices without a socket (push.ts) and self-destruct wake-ups (wakeups.ts).
+  const vapid = resolveVapidKeys(config);
+  const push = createPush({
+    store,
+    log,
+    vapid: vapid.keys,
+    subject: config.vapidSubject,
+    allowInsecure: config.pushAllowInsecure,
+    isOnline: (deviceId) => presence.isOnline(deviceId),
+    metrics,
+    coalesceMs: opts.pushCoalesceMs
+  });
+  const wakeups = createWakeScheduler({ store, push, log, now });
+  // The API and cloud publish through this tap, so each new envelope or message can push offline devices.
+  const apiBus = tapBus(bus, (event) => push.onEvent(event));
+  const cloud = createCloud({ store, atRest, bus: apiBus, now });
   const router = createApi({
     config,
     store,
     log,
-    bus,
+    bus: apiBus,
     cloud,
     atRest,
     blobFiles,
     passwords: createPasswordVerifier(opts.scrypt ?? DEFAULT_PARAMS),
     authLimiter,
     sendLimiter,
-    now
+    now,
+    push,
+    wakeups,
+    health: async () => {
+      const report = await runHealth(healthChecks);
+      return { status: report.ok ? 200 : 503, body: { ...report, sockets: hub.size } };
+    }
   });
-  const hub = createWsHub({ config, store, log, bus, now, heartbeatMs: opts.heartbeatMs });
+  const hub = createWsHub({ config, store, log, bus, now, heartbeatMs: opts.heartbeatMs, presence });
+  wakeups.start();
+  log.debug('web push ready', { vapid: vapid.source });
+  metrics.gauge('cinder_ws_connected_sockets', 'Open WebSockets on this node.', () => hub.size);
   let closed = false;
 
   return {
     handle(req, res) {
-      if (!isRelayPath(requestUrl(req).pathname)) return false;
+      const pathname = requestUrl(req).pathname;
+      if (!isRelayPath(pathname)) return false;
+      if (pathname === '/metrics') {
+        serveMetrics(req, res, metrics, config.metricsToken ?? null);
+        return true;
+      }
       dispatch(router, req, res, log).catch((err: unknown) => {
         // Only reachable if writing the response itself failed.
         log.error('response failed', { err: err instanceof Error ? err : String(err) });
@@ -103,9 +154,14 @@ export function createRelay(config: Config, opts: RelayOptions = {}): Relay {
     get sockets() {
       return hub.size;
     },
+    metrics,
+    presence,
+    runWakeups: () => wakeups.run(),
     async close() {
       if (closed) return;
       closed = true;
+      await wakeups.close();
+      await push.close();
       await hub.close();
       authLimiter.close();
       sendLimiter.close();

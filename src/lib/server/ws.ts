@@ -13,6 +13,7 @@ import type { Config } from './config';
 import { errorBody, requestUrl } from './http';
 import type { Logger } from './log';
 import { TokenBucket } from './ratelimit';
+import type { Presence } from './presence';
 import type { Store } from './store/types';
 
 export const WS_PATH = '/ws';
@@ -20,6 +21,11 @@ export const WS_PATH = '/ws';
 export const CLOSE_REVOKED = 4001;
 /** Bad frames tolerated per socket before it is closed with 1008. */
 export const MAX_BAD_FRAMES = 10;
+/**
+ * Open sockets per device (one per tab of the app, plus half-dead ones awaiting the heartbeat); more
+ * are refused with 429 so one token cannot pin unbounded server memory.
+ */
+export const MAX_SOCKETS_PER_DEVICE = 16;
 /** A peer that lets this much pile up unsent is too slow to keep. */
 const MAX_BUFFERED = 8 * 1024 * 1024;
 
@@ -31,6 +37,8 @@ export interface WsDeps {
   now: () => number;
   /** Ping interval; a socket that misses one whole interval is terminated. */
   heartbeatMs?: number;
+  /** Told when this node gets its first / loses its last socket of a device (cross-node presence). */
+  presence?: Presence;
 }
 
 interface Client {
@@ -62,7 +70,7 @@ function rejectUpgrade(socket: Duplex, status: number, code: ErrorCode, message:
   );
 }
 
-export function createWsHub({ config, store, log, bus, now, heartbeatMs = 30_000 }: WsDeps): WsHub {
+export function createWsHub({ config, store, log, bus, now, heartbeatMs = 30_000, presence }: WsDeps): WsHub {
   const wss = new WebSocketServer({ noServer: true, maxPayload: LIMITS.wsFrameMax });
   const byUser = new Map<string, Set<Client>>();
   const byDevice = new Map<string, Set<Client>>();
@@ -178,6 +186,7 @@ export function createWsHub({ config, store, log, bus, now, heartbeatMs = 30_000
     clients.set(ws, c);
     index(byUser, c.userId, c, true);
     index(byDevice, c.deviceId, c, true);
+    if (byDevice.get(c.deviceId)?.size === 1) presence?.online(c.deviceId);
     log.debug('ws open', { userId: c.userId, deviceId: c.deviceId });
 
     ws.on('pong', () => (c.alive = true));
@@ -192,6 +201,7 @@ export function createWsHub({ config, store, log, bus, now, heartbeatMs = 30_000
       clients.delete(ws);
       index(byUser, c.userId, c, false);
       index(byDevice, c.deviceId, c, false);
+      if (!byDevice.has(c.deviceId)) presence?.offline(c.deviceId);
       log.debug('ws close', { deviceId: c.deviceId, code });
     });
 
@@ -226,6 +236,11 @@ export function createWsHub({ config, store, log, bus, now, heartbeatMs = 30_000
         .then((auth) => {
           if (!auth) return rejectUpgrade(socket, 401, 'unauthorized', 'sign in required');
           if (socket.destroyed) return;
+          // Checked and registered in the same tick (handleUpgrade completes synchronously), so
+          // concurrent upgrades cannot overshoot.
+          if ((byDevice.get(auth.device.id)?.size ?? 0) >= MAX_SOCKETS_PER_DEVICE) {
+            return rejectUpgrade(socket, 429, 'rate_limited', 'too many open sockets for this device');
+          }
           wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, auth));
         })
         .catch((err: unknown) => {

@@ -32,6 +32,8 @@ export interface StartOptions {
   env?: Record<string, string>;
   heartbeatMs?: number;
   dataDir?: string;
+  /** Web Push coalescing window (ms); the relay's default (2000) otherwise. */
+  pushCoalesceMs?: number;
 }
 
 export function tempDir(): string {
@@ -51,7 +53,8 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
     log,
     scrypt: FAST_SCRYPT,
     now: () => clock.now ?? Date.now(),
-    heartbeatMs: opts.heartbeatMs
+    heartbeatMs: opts.heartbeatMs,
+    pushCoalesceMs: opts.pushCoalesceMs
   });
   const server = createServer((req, res) => {
     if (!relay.handle(req, res)) res.writeHead(418).end('not the relay');

@@ -48,7 +48,7 @@ describe('main entry', () => {
     dirs.push(dataDir);
     const s = start({ DATA_DIR: dataDir });
     const url = (await s.listening).replace('localhost', '127.0.0.1');
-    expect(await (await fetch(url + '/healthz')).json()).toEqual({ ok: true });
+    expect(await (await fetch(url + '/healthz')).json()).toMatchObject({ ok: true, checks: { db: { ok: true } } });
 
     const r = await fetch(url + '/api/auth/signup', {
       method: 'POST',

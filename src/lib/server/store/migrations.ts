@@ -119,5 +119,31 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX blobs_by_owner ON blobs(owner_user_id, expires_at);
       CREATE INDEX blobs_by_expiry ON blobs(expires_at);
     `
+  },
+  {
+    version: 3,
+    name: 'web push subscriptions and wake-ups',
+    sql: `
+      -- One Web Push subscription per device (src/lib/server/push.ts).
+      CREATE TABLE push_subscriptions (
+        device_id  TEXT PRIMARY KEY REFERENCES devices(id) ON DELETE CASCADE,
+        endpoint   TEXT NOT NULL,
+        p256dh     TEXT NOT NULL,
+        auth       TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+
+      -- Self-destruct deadlines a device asked to be woken at (src/lib/server/wakeups.ts); only times.
+      -- claimed_by/claimed_at: the relay node sending it right now (a stale claim is retaken).
+      CREATE TABLE wakeups (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        device_id  TEXT NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+        at         INTEGER NOT NULL,
+        claimed_by TEXT,
+        claimed_at INTEGER,
+        UNIQUE (device_id, at)
+      ) STRICT;
+      CREATE INDEX wakeups_by_at ON wakeups(at);
+    `
   }
 ];

@@ -18,6 +18,7 @@ import {
   type MessageRow,
   type NewDevice,
   type NewEnvelope,
+  type PushSubscriptionRow,
   type PutEnvelopeResult,
   type SecretRequestRow,
   type SendMessageInput,
@@ -25,7 +26,8 @@ import {
   type Store,
   type UpdateKind,
   type UpdateRow,
-  type UserRow
+  type UserRow,
+  type WakeupRow
 } from './types';
 
 export const DB_FILE = 'cinder.db';
@@ -100,6 +102,16 @@ const toBlob = (r: Row): BlobRow => ({
   createdAt: r.created_at as number,
   expiresAt: r.expires_at as number
 });
+
+const toPushSub = (r: Row): PushSubscriptionRow => ({
+  deviceId: r.device_id as string,
+  endpoint: r.endpoint as string,
+  p256dh: r.p256dh as string,
+  auth: r.auth as string,
+  createdAt: r.created_at as number
+});
+
+const toWakeup = (r: Row): WakeupRow => ({ id: r.id as number, deviceId: r.device_id as string, at: r.at as number });
 
 /** Members of a chat, sorted, as stored (user_a <= user_b). */
 const pair = (x: string, y: string): [string, string] => (x <= y ? [x, y] : [y, x]);
@@ -243,7 +255,34 @@ export function openSqliteStore(dataDir: string, file = DB_FILE): SqliteStore {
     blobById: db.prepare('SELECT * FROM blobs WHERE id = ? AND expires_at > ?'),
     deleteBlob: db.prepare('DELETE FROM blobs WHERE id = ?'),
     blobUsage: db.prepare('SELECT coalesce(sum(size), 0) AS n FROM blobs WHERE owner_user_id = ? AND expires_at > ?'),
-    purgeBlobs: db.prepare('DELETE FROM blobs WHERE expires_at <= ? RETURNING id')
+    purgeBlobs: db.prepare('DELETE FROM blobs WHERE expires_at <= ? RETURNING id'),
+
+    upsertPushSub: db.prepare(
+      `INSERT INTO push_subscriptions (device_id, endpoint, p256dh, auth, created_at)
+       VALUES (@deviceId, @endpoint, @p256dh, @auth, @createdAt)
+       ON CONFLICT (device_id) DO UPDATE SET endpoint = excluded.endpoint, p256dh = excluded.p256dh,
+         auth = excluded.auth, created_at = excluded.created_at`
+    ),
+    pushSubByDevice: db.prepare('SELECT * FROM push_subscriptions WHERE device_id = ?'),
+    deletePushSub: db.prepare('DELETE FROM push_subscriptions WHERE device_id = ?'),
+    deletePushSubIf: db.prepare('DELETE FROM push_subscriptions WHERE device_id = ? AND endpoint = ?'),
+    countWakeups: db.prepare('SELECT count(*) AS n FROM wakeups WHERE device_id = ?'),
+    wakeupExists: db.prepare('SELECT 1 AS x FROM wakeups WHERE device_id = ? AND at = ?'),
+    insertWakeup: db.prepare('INSERT INTO wakeups (device_id, at) VALUES (?, ?) ON CONFLICT (device_id, at) DO NOTHING'),
+    // One statement, so the claim is atomic even against other processes on the same file.
+    claimWakeups: db.prepare(
+      `UPDATE wakeups SET claimed_by = @node, claimed_at = @now
+       WHERE id IN (SELECT id FROM wakeups
+                    WHERE at <= @dueBy AND (claimed_by IS NULL OR claimed_at < @staleBefore)
+                    ORDER BY at, id LIMIT @limit)
+       RETURNING id, device_id, at`
+    ),
+    deleteWakeup: db.prepare('DELETE FROM wakeups WHERE id = ? AND claimed_by = ?'),
+    nextWakeup: db.prepare(
+      `WITH r AS (SELECT CASE WHEN claimed_by IS NULL THEN at ELSE max(at, claimed_at + @stale) END AS t FROM wakeups)
+       SELECT max(t) AS t FROM r WHERE t <= (SELECT min(t) FROM r) + @group`
+    ),
+    dropDeviceWakeups: db.prepare('DELETE FROM wakeups WHERE device_id = ?')
   };
 
   const get = (stmt: Database.Statement, ...args: unknown[]) => stmt.get(...args) as Row | undefined;
@@ -379,7 +418,20 @@ export function openSqliteStore(dataDir: string, file = DB_FILE): SqliteStore {
   const revokeTx = db.transaction((userId: string, deviceId: string, at: number) => {
     if (q.revokeDevice.run(at, deviceId, userId).changes === 0) return false;
     q.dropDeviceEnvelopes.run(deviceId);
+    q.deletePushSub.run(deviceId);
+    q.dropDeviceWakeups.run(deviceId);
     return true;
+  });
+
+  const addWakeupsTx = db.transaction((deviceId: string, times: number[], maxPending: number): boolean => {
+    const fresh = [...new Set(times)].filter((t) => get(q.wakeupExists, deviceId, t) === undefined);
+    if ((get(q.countWakeups, deviceId)!.n as number) + fresh.length > maxPending) return false;
+    for (const t of fresh) q.insertWakeup.run(deviceId, t);
+    return true;
+  });
+
+  const deleteWakeupsTx = db.transaction((ids: number[], node: string) => {
+    for (const id of ids) q.deleteWakeup.run(id, node);
   });
 
   let closed = false;
@@ -520,6 +572,29 @@ export function openSqliteStore(dataDir: string, file = DB_FILE): SqliteStore {
     },
     async purgeExpiredBlobs(now) {
       return all(q.purgeBlobs, now).map((r) => r.id as string);
+    },
+
+    async setPushSubscription(sub) {
+      q.upsertPushSub.run(sub);
+    },
+    async getPushSubscription(deviceId) {
+      const r = get(q.pushSubByDevice, deviceId);
+      return r ? toPushSub(r) : null;
+    },
+    async deletePushSubscription(deviceId, endpoint) {
+      return (endpoint === undefined ? q.deletePushSub.run(deviceId) : q.deletePushSubIf.run(deviceId, endpoint)).changes > 0;
+    },
+    async addWakeups(deviceId, times, maxPending) {
+      return addWakeupsTx(deviceId, times, maxPending);
+    },
+    async claimWakeups(node, now, dueBy, staleBefore, limit) {
+      return all(q.claimWakeups, { node, now, dueBy, staleBefore, limit }).map(toWakeup);
+    },
+    async deleteWakeups(ids, node) {
+      deleteWakeupsTx(ids, node);
+    },
+    async nextWakeupAt(staleMs, groupMs) {
+      return (get(q.nextWakeup, { stale: staleMs, group: groupMs })?.t as number | null) ?? null;
     },
 
     async close() {

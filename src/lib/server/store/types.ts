@@ -153,6 +153,25 @@ export interface BlobRow {
   expiresAt: number;
 }
 
+/** A device's Web Push subscription (at most one per device; see ../push.ts). */
+export interface PushSubscriptionRow {
+  deviceId: string;
+  /** The push service URL (https, validated on subscribe). */
+  endpoint: string;
+  /** base64url, as the browser gave them: P-256 public key (65 bytes) and auth secret (16 bytes). */
+  p256dh: string;
+  auth: string;
+  createdAt: number;
+}
+
+/** A wake-up time registered by a device (see ../wakeups.ts). The relay learns only the time. */
+export interface WakeupRow {
+  id: number;
+  deviceId: string;
+  /** ms since the epoch. */
+  at: number;
+}
+
 export class UniqueViolation extends Error {
   override name = 'UniqueViolation';
 }
@@ -174,7 +193,10 @@ export interface Store {
   getSession(tokenHash: string): Promise<{ user: UserRow; device: DeviceRow } | null>;
   /** Non-revoked devices of a user, oldest first. */
   listDevices(userId: string): Promise<DeviceRow[]>;
-  /** Revokes one of the user's live devices and drops its pending envelopes. False if none matched. */
+  /**
+   * Revokes one of the user's live devices and drops its pending envelopes, its push subscription and
+   * its wake-ups (same transaction). False if none matched.
+   */
   revokeDevice(userId: string, deviceId: string, at: number): Promise<boolean>;
   touchDevice(deviceId: string, at: number): Promise<void>;
 
@@ -231,6 +253,42 @@ export interface Store {
   blobUsage(userId: string, now: number): Promise<number>;
   /** Deletes expired blob rows; returns their ids (so the caller removes the files). */
   purgeExpiredBlobs(now: number): Promise<string[]>;
+
+  // ---- web push subscriptions and wake-ups (../push.ts, ../wakeups.ts; SQLite migration 3) ----
+  // PORTING NOTES for PostgreSQL: tables `push_subscriptions` (device_id PK → devices ON DELETE CASCADE,
+  // endpoint, p256dh, auth TEXT, created_at BIGINT) and `wakeups` (id BIGSERIAL PK, device_id → devices
+  // ON DELETE CASCADE, at BIGINT, claimed_by TEXT NULL, claimed_at BIGINT NULL, UNIQUE (device_id, at),
+  // INDEX on at). revokeDevice must delete both for the device. Reference implementation: ./sqlite.ts.
+  /** Inserts or replaces the device's subscription (one per device). */
+  setPushSubscription(sub: PushSubscriptionRow): Promise<void>;
+  getPushSubscription(deviceId: string): Promise<PushSubscriptionRow | null>;
+  /**
+   * Deletes the device's subscription. With `endpoint`, only if it is still that endpoint (a 404/410 for
+   * an old endpoint must not delete a subscription the device replaced meanwhile). True if a row went.
+   */
+  deletePushSubscription(deviceId: string, endpoint?: string): Promise<boolean>;
+  /**
+   * Stores wake-up times for the device; a (deviceId, at) pair already stored is skipped
+   * (PG: INSERT ... ON CONFLICT DO NOTHING). Stores nothing and returns false if the device would then
+   * have more than `maxPending` rows (a soft cap: checked in the same transaction, races may pass it).
+   */
+  addWakeups(deviceId: string, times: number[], maxPending: number): Promise<boolean>;
+  /**
+   * Atomically claims up to `limit` rows (earliest first) with `at <= dueBy` that are unclaimed or whose
+   * claim is stale (`claimed_at < staleBefore`): sets claimed_by = node, claimed_at = now, returns them.
+   * Two concurrent callers (other processes included) never get the same row; this is what makes a
+   * wake-up fire once across relay nodes. PG: UPDATE wakeups SET ... WHERE id IN (SELECT id ... ORDER BY
+   * at LIMIT n FOR UPDATE SKIP LOCKED) RETURNING id, device_id, at.
+   */
+  claimWakeups(node: string, now: number, dueBy: number, staleBefore: number, limit: number): Promise<WakeupRow[]>;
+  /** Deletes the given rows, but only those still claimed by `node` (after sending them). */
+  deleteWakeups(ids: number[], node: string): Promise<void>;
+  /**
+   * When the scheduler should next run: with each row's "ready" time being `at` (unclaimed) or
+   * max(at, claimed_at + staleMs) (claimed), the latest ready time within `groupMs` of the earliest one,
+   * so wake-ups that close together go out as one push. null when there are no rows.
+   */
+  nextWakeupAt(staleMs: number, groupMs: number): Promise<number | null>;
 
   close(): Promise<void>;
 }

@@ -1,0 +1,165 @@
+/**
+ * Cross-node fan-out over Redis pub/sub (REDIS_URL), behind the same `Bus` interface as the in-process
+ * bus. Every node publishes each event once to one channel and subscribes to it; an event is delivered
+ * to local subscribers synchronously at publish time (same behaviour as the local bus) and to every
+ * other node through Redis (each node skips its own echo by node id).
+ *
+ * Delivery is best effort, like the sockets it feeds: a frame only announces something the client can
+ * always fetch over HTTP (sync by cursor, envelopes by seq), so an event lost while Redis is
+ * unreachable costs latency, not data. ioredis reconnects and resubscribes by itself.
+ *
+ * Presence (which devices hold a socket on any node) lives next to it: a sorted set per device whose
+ * members are node ids scored with an expiry time, refreshed by a heartbeat, so a node that dies
+ * stops counting after `presenceTtlMs`.
+ */
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import type { Bus, BusEvent } from './bus';
+import type { Presence } from './presence';
+
+export type { Presence };
+
+export interface RedisBus extends Bus {
+  readonly nodeId: string;
+  readonly presence: Presence;
+  /** Round trip to Redis in ms (health checks); rejects when unreachable. */
+  ping(): Promise<number>;
+  /** Events received from other nodes / published by this node (metrics). */
+  readonly stats: { published: number; received: number };
+}
+
+export interface RedisBusOptions {
+  url: string;
+  /** Pub/sub channel and key prefix; nodes of one deployment must share it. Default "cinder". */
+  prefix?: string;
+  /** Unique per process; random by default. */
+  nodeId?: string;
+  /** A presence entry lives this long without a heartbeat (default 90 s). */
+  presenceTtlMs?: number;
+  onError?: (err: unknown) => void;
+}
+
+interface Wire {
+  /** Origin node id. */
+  o: string;
+  e: BusEvent;
+}
+
+/** Connects (both connections) and subscribes before resolving, so no event published afterwards is missed. */
+export async function createRedisBus(opts: RedisBusOptions): Promise<RedisBus> {
+  const prefix = opts.prefix ?? 'cinder';
+  const channel = `${prefix}:bus`;
+  const nodeId = opts.nodeId ?? randomBytes(9).toString('base64url');
+  const ttl = opts.presenceTtlMs ?? 90_000;
+  const onError = opts.onError ?? (() => {});
+  const redisOpts = { lazyConnect: true, maxRetriesPerRequest: 2, enableAutoPipelining: true } as const;
+
+  const pub = new Redis(opts.url, { ...redisOpts, connectionName: `cinder-pub-${nodeId}` });
+  const sub = new Redis(opts.url, { ...redisOpts, connectionName: `cinder-sub-${nodeId}` });
+  // Without listeners ioredis logs every connection error to stderr; route them to the caller instead.
+  pub.on('error', onError);
+  sub.on('error', onError);
+
+  const listeners = new Set<(event: BusEvent) => void>();
+  const stats = { published: 0, received: 0 };
+  const deliver = (event: BusEvent) => {
+    for (const l of listeners) {
+      try {
+        l(event);
+      } catch (e) {
+        onError(e);
+      }
+    }
+  };
+
+  sub.on('message', (ch: string, text: string) => {
+    if (ch !== channel) return;
+    let msg: Wire;
+    try {
+      msg = JSON.parse(text) as Wire;
+    } catch (e) {
+      onError(e);
+      return;
+    }
+    if (msg.o === nodeId) return; // already delivered locally at publish time
+    stats.received++;
+    deliver(msg.e);
+  });
+
+  try {
+    await Promise.all([pub.connect(), sub.connect()]);
+    await sub.subscribe(channel);
+  } catch (e) {
+    pub.disconnect();
+    sub.disconnect();
+    throw e;
+  }
+
+  // ---- presence ----
+  const presenceKey = (deviceId: string) => `${prefix}:presence:${deviceId}`;
+  const local = new Set<string>();
+  const refresh = (deviceIds: Iterable<string>) => {
+    const until = Date.now() + ttl;
+    const m = pub.multi();
+    let n = 0;
+    for (const id of deviceIds) {
+      m.zadd(presenceKey(id), until, nodeId);
+      m.pexpire(presenceKey(id), ttl * 2);
+      n++;
+    }
+    if (n > 0) m.exec().catch(onError);
+    else m.discard();
+  };
+  const heartbeat = setInterval(() => refresh(local), Math.max(1000, Math.floor(ttl / 3)));
+  heartbeat.unref();
+
+  const presence: Presence = {
+    online(deviceId) {
+      local.add(deviceId);
+      refresh([deviceId]);
+    },
+    offline(deviceId) {
+      local.delete(deviceId);
+      pub.zrem(presenceKey(deviceId), nodeId).catch(onError);
+    },
+    async isOnline(deviceId) {
+      if (local.has(deviceId)) return true;
+      return (await pub.zcount(presenceKey(deviceId), Date.now(), '+inf')) > 0;
+    }
+  };
+
+  let closed = false;
+  return {
+    nodeId,
+    presence,
+    stats,
+    publish(event) {
+      deliver(event);
+      if (closed) return;
+      stats.published++;
+      pub.publish(channel, JSON.stringify({ o: nodeId, e: event } satisfies Wire)).catch(onError);
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async ping() {
+      const t = performance.now();
+      await pub.ping();
+      return performance.now() - t;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(heartbeat);
+      listeners.clear();
+      if (local.size > 0) {
+        const m = pub.multi();
+        for (const id of local) m.zrem(presenceKey(id), nodeId);
+        await m.exec().catch(() => {});
+        local.clear();
+      }
+      await Promise.all([sub.quit().catch(() => sub.disconnect()), pub.quit().catch(() => pub.disconnect())]);
+    }
+  };
+}

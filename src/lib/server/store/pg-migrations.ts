@@ -1,0 +1,149 @@
+/**
+ * PostgreSQL schema, as numbered migrations mirroring the SQLite ones in ./migrations.ts (same version
+ * numbers, same tables and columns). Append new entries; never edit an applied one. They are applied
+ * by ./postgres.ts at start, all pending ones in one transaction under an advisory lock, so several
+ * nodes starting at once migrate exactly once.
+ *
+ * Differences from SQLite, all invisible through `Store`:
+ * - timestamps, seqs and cursors are BIGINT (parsed back to JS numbers), bodies BYTEA;
+ * - identifiers and usernames use the "C" collation so ordering matches JavaScript's string order
+ *   (the chat pair invariant `user_a <= user_b` is computed in JS);
+ * - update-log cursors and envelope seqs come from BIGSERIAL; the store takes a per-user / per-device
+ *   advisory lock before appending so they become visible in order (see postgres.ts).
+ */
+import type { Migration } from './migrations';
+
+export const PG_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial',
+    sql: `
+      CREATE TABLE users (
+        id           TEXT COLLATE "C" PRIMARY KEY,
+        username     TEXT COLLATE "C" NOT NULL UNIQUE CHECK (username = lower(username)),
+        display_name TEXT NOT NULL,
+        pw_hash      TEXT NOT NULL,
+        created_at   BIGINT NOT NULL
+      );
+
+      CREATE TABLE devices (
+        id           TEXT COLLATE "C" PRIMARY KEY,
+        user_id      TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        name         TEXT NOT NULL,
+        sign_pub     TEXT NOT NULL,
+        dh_pub       TEXT NOT NULL,
+        token_hash   TEXT NOT NULL UNIQUE,
+        created_at   BIGINT NOT NULL,
+        last_seen_at BIGINT NOT NULL,
+        revoked_at   BIGINT
+      );
+      CREATE INDEX devices_by_user ON devices(user_id);
+
+      CREATE TABLE cloud_chats (
+        id       BIGSERIAL PRIMARY KEY,
+        user_a   TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        user_b   TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        next_seq BIGINT NOT NULL DEFAULT 1,
+        CHECK (user_a <= user_b),
+        UNIQUE (user_a, user_b)
+      );
+      CREATE INDEX cloud_chats_by_b ON cloud_chats(user_b);
+
+      CREATE TABLE cloud_messages (
+        chat_id          BIGINT NOT NULL REFERENCES cloud_chats(id) ON DELETE CASCADE,
+        seq              BIGINT NOT NULL,
+        id               TEXT COLLATE "C" NOT NULL UNIQUE,
+        sender_id        TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        sender_device_id TEXT COLLATE "C" NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+        body             BYTEA NOT NULL,
+        created_at       BIGINT NOT NULL,
+        deleted          BOOLEAN NOT NULL DEFAULT FALSE,
+        PRIMARY KEY (chat_id, seq)
+      );
+
+      CREATE TABLE chat_reads (
+        chat_id  BIGINT NOT NULL REFERENCES cloud_chats(id) ON DELETE CASCADE,
+        user_id  TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        read_seq BIGINT NOT NULL,
+        PRIMARY KEY (chat_id, user_id)
+      );
+
+      CREATE TABLE user_updates (
+        cursor  BIGSERIAL PRIMARY KEY,
+        user_id TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        kind    TEXT NOT NULL CHECK (kind IN ('message', 'read', 'delete')),
+        chat_id BIGINT NOT NULL REFERENCES cloud_chats(id) ON DELETE CASCADE,
+        data    TEXT NOT NULL
+      );
+      CREATE INDEX user_updates_by_user ON user_updates(user_id, cursor);
+
+      CREATE TABLE envelopes (
+        seq            BIGSERIAL PRIMARY KEY,
+        id             TEXT COLLATE "C" NOT NULL,
+        to_device_id   TEXT COLLATE "C" NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+        from_device_id TEXT COLLATE "C" NOT NULL,
+        from_user_id   TEXT COLLATE "C" NOT NULL,
+        body           BYTEA NOT NULL,
+        created_at     BIGINT NOT NULL,
+        expires_at     BIGINT NOT NULL,
+        UNIQUE (to_device_id, id)
+      );
+      CREATE INDEX envelopes_by_device ON envelopes(to_device_id, seq);
+      CREATE INDEX envelopes_by_expiry ON envelopes(expires_at);
+    `
+  },
+  {
+    version: 2,
+    name: 'secret requests and blobs',
+    sql: `
+      ALTER TABLE envelopes ADD COLUMN request_id TEXT COLLATE "C";
+      CREATE INDEX envelopes_by_request ON envelopes(request_id) WHERE request_id IS NOT NULL;
+
+      CREATE TABLE secret_requests (
+        id                   TEXT COLLATE "C" PRIMARY KEY,
+        from_device_id       TEXT COLLATE "C" NOT NULL,
+        to_user_id           TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        claimed_by_device_id TEXT COLLATE "C",
+        withdrawn            BOOLEAN NOT NULL DEFAULT FALSE,
+        created_at           BIGINT NOT NULL,
+        expires_at           BIGINT NOT NULL
+      );
+      CREATE INDEX secret_requests_by_expiry ON secret_requests(expires_at);
+
+      CREATE TABLE blobs (
+        id              TEXT COLLATE "C" PRIMARY KEY,
+        owner_device_id TEXT COLLATE "C" NOT NULL,
+        owner_user_id   TEXT COLLATE "C" NOT NULL,
+        to_device_id    TEXT COLLATE "C" NOT NULL,
+        size            BIGINT NOT NULL,
+        created_at      BIGINT NOT NULL,
+        expires_at      BIGINT NOT NULL
+      );
+      CREATE INDEX blobs_by_owner ON blobs(owner_user_id, expires_at);
+      CREATE INDEX blobs_by_expiry ON blobs(expires_at);
+    `
+  },
+  {
+    version: 3,
+    name: 'web push subscriptions and wake-ups',
+    sql: `
+      CREATE TABLE push_subscriptions (
+        device_id  TEXT COLLATE "C" PRIMARY KEY REFERENCES devices(id) ON DELETE CASCADE,
+        endpoint   TEXT NOT NULL,
+        p256dh     TEXT NOT NULL,
+        auth       TEXT NOT NULL,
+        created_at BIGINT NOT NULL
+      );
+
+      CREATE TABLE wakeups (
+        id         BIGSERIAL PRIMARY KEY,
+        device_id  TEXT COLLATE "C" NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+        at         BIGINT NOT NULL,
+        claimed_by TEXT,
+        claimed_at BIGINT,
+        UNIQUE (device_id, at)
+      );
+      CREATE INDEX wakeups_by_at ON wakeups(at);
+    `
+  }
+];

@@ -1,0 +1,309 @@
+/**
+ * Several relay nodes serving the same users: two `createRelay` instances on one PostgreSQL schema,
+ * their live events fanned out through Redis (RedisBus). Clients talk to different nodes over HTTP
+ * (bearer tokens) and WebSockets. Then one node is killed mid-conversation: its client reconnects to
+ * the other node, resyncs by cursor and seq, and nothing is lost.
+ *
+ * Needs PostgreSQL and Redis; skipped with a printed reason without them, except with CI=true.
+ */
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Envelope, ServerFrame, SyncRes, Update } from '../../../src/lib/api/wire';
+import { loadConfig } from '../../../src/lib/server/config';
+import { createLogger } from '../../../src/lib/server/log';
+import { createRedisBus, type RedisBus } from '../../../src/lib/server/redis-bus';
+import { createRelay, type Relay } from '../../../src/lib/server/relay';
+import { dropPostgresSchema, openPostgresStore, type PostgresStore } from '../../../src/lib/server/store/postgres';
+import {
+  call,
+  connect,
+  FAST_SCRYPT,
+  login,
+  signup,
+  sleep,
+  tempDir,
+  uuid,
+  type Account,
+  type TestServer,
+  type WsClient
+} from './helpers';
+import { postgres, redis, skipWithout, uniqueName } from './services';
+
+const pgService = await postgres();
+const redisService = await redis();
+const skip = skipWithout('multi-node relay', pgService, redisService);
+
+interface Node {
+  name: string;
+  /** Enough of TestServer for the helpers (they only use `url`). */
+  ts: TestServer;
+  relay: Relay;
+  bus: RedisBus;
+  store: PostgresStore;
+  server: Server;
+  logs: string[];
+  /** Abrupt stop: sockets cut without a close handshake, then everything released. */
+  kill(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const AT_REST_KEY = randomBytes(32).toString('base64');
+
+async function startNode(name: string, schema: string, prefix: string, dataDir: string): Promise<Node> {
+  // Nodes share the at-rest key and (like a shared volume) DATA_DIR for blobs.
+  const config = loadConfig({ DATA_DIR: dataDir, AT_REST_KEY, AUTH_RATE_LIMIT: '10000', SEND_RATE_BURST: '10000', SEND_RATE_PER_SEC: '10000' });
+  const logs: string[] = [];
+  const log = createLogger('debug', (l) => logs.push(l));
+  const store = await openPostgresStore(pgService.url, { schema, max: 6 });
+  const bus = await createRedisBus({ url: redisService.url, prefix, nodeId: name, presenceTtlMs: 3000, onError: () => {} });
+  const relay = createRelay(config, {
+    store,
+    bus,
+    presence: bus.presence,
+    log,
+    scrypt: FAST_SCRYPT,
+    healthChecks: [{ name: 'redis', run: () => bus.ping() }]
+  });
+  const server = createServer((req, res) => {
+    if (!relay.handle(req, res)) res.writeHead(404).end();
+  });
+  server.on('upgrade', (req, socket, head) => {
+    if (!relay.upgrade(req, socket, head)) socket.destroy();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+  let done = false;
+  const release = async () => {
+    await relay.close();
+    await new Promise<void>((r) => server.close(() => r()));
+    await bus.close();
+    await store.close();
+  };
+  return {
+    name,
+    ts: { url, host: `127.0.0.1:${port}` } as TestServer,
+    relay,
+    bus,
+    store,
+    server,
+    logs,
+    async kill() {
+      if (done) return;
+      done = true;
+      server.closeAllConnections(); // HTTP keep-alive and upgraded sockets alike: no close frames
+      await release();
+    },
+    async close() {
+      if (done) return;
+      done = true;
+      server.closeAllConnections();
+      await release();
+    }
+  };
+}
+
+const isUpdate = (pred: (u: Update) => boolean) => (f: ServerFrame) => f.t === 'update' && pred(f.update);
+const isMessageFrom = (id: string) => isUpdate((u) => u.kind === 'message' && u.message.id === id);
+
+/** A client that keeps its sync cursor and envelope seq, like the app's worker. */
+class Client {
+  cursor = 0;
+  envSeq = 0;
+  readonly messages = new Set<string>();
+  readonly envelopes = new Set<string>();
+  ws: WsClient | null = null;
+
+  constructor(readonly acct: Account) {}
+
+  onFrame = (f: ServerFrame) => {
+    if (f.t === 'update') {
+      if (f.update.kind === 'message') this.messages.add(f.update.message.id);
+      this.cursor = Math.max(this.cursor, f.update.cursor);
+    } else if (f.t === 'envelope') {
+      this.envelopes.add(f.envelope.id);
+    }
+  };
+
+  async attach(node: Node) {
+    this.ws = await connect(node.ts, this.acct.token);
+    this.ws.ws.on('message', (d) => this.onFrame(JSON.parse(d.toString()) as ServerFrame));
+    for (const f of this.ws.frames) this.onFrame(f);
+    await this.ws.next((f) => f.t === 'hello');
+  }
+
+  /** Catches up over HTTP from the stored cursor / seq (what a client does after any reconnect). */
+  async resync(node: Node) {
+    for (;;) {
+      const r = await call<SyncRes>(node.ts, 'GET', `/api/sync?after=${this.cursor}`, { token: this.acct.token });
+      expect(r.status).toBe(200);
+      for (const u of r.body.updates) this.onFrame({ t: 'update', update: u });
+      this.cursor = Math.max(this.cursor, r.body.cursor);
+      if (!r.body.more) break;
+    }
+    for (;;) {
+      const r = await call<{ envelopes: Envelope[] }>(node.ts, 'GET', `/api/envelopes?after=${this.envSeq}`, { token: this.acct.token });
+      expect(r.status).toBe(200);
+      if (r.body.envelopes.length === 0) break;
+      for (const e of r.body.envelopes) this.envelopes.add(e.id);
+      this.envSeq = r.body.envelopes.at(-1)!.seq;
+    }
+  }
+}
+
+describe.skipIf(skip)('multi-node relay (PostgreSQL + Redis)', () => {
+  const schema = uniqueName('multinode');
+  const prefix = uniqueName('bus');
+  const dataDir = tempDir();
+  let a: Node;
+  let b: Node;
+
+  beforeAll(async () => {
+    a = await startNode('node-a', schema, prefix, dataDir);
+    b = await startNode('node-b', schema, prefix, dataDir);
+  });
+
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    await dropPostgresSchema(pgService.url, schema).catch(() => {});
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('reports db and redis in /healthz and counts in /metrics', async () => {
+    const h = await call(a.ts, 'GET', '/healthz');
+    expect(h.status).toBe(200);
+    expect(h.body).toMatchObject({ ok: true, checks: { db: { ok: true }, redis: { ok: true } } });
+    const m = await fetch(a.ts.url + '/metrics');
+    expect(m.status).toBe(200);
+    expect(m.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    const text = await m.text();
+    for (const name of ['cinder_ws_connected_sockets', 'cinder_messages_sent_total', 'cinder_envelopes_queued_total', 'cinder_push_sent_total', 'process_resident_memory_bytes']) {
+      expect(text).toMatch(new RegExp(`^${name} \\d+$`, 'm'));
+    }
+  });
+
+  it('delivers cloud messages, envelopes, typing and revocation between clients on different nodes', async () => {
+    const alice = await signup(a.ts);
+    const bob = await signup(b.ts);
+    const wsA = await connect(a.ts, alice.token);
+    const wsB = await connect(b.ts, bob.token);
+    await wsA.next((f) => f.t === 'hello');
+    await wsB.next((f) => f.t === 'hello');
+
+    // Presence is visible from both nodes.
+    expect(await a.relay.presence.isOnline(bob.deviceId)).toBe(true);
+    expect(await b.relay.presence.isOnline(alice.deviceId)).toBe(true);
+
+    // Cloud message A → B, in real time.
+    const m1 = uuid();
+    const sent = await call(a.ts, 'POST', '/api/cloud/messages', { token: alice.token, body: { id: m1, toUserId: bob.userId, text: 'hi from node A' } });
+    expect(sent.status).toBe(200);
+    const got = await wsB.next(isMessageFrom(m1));
+    expect(got.t === 'update' && got.update.kind === 'message' && got.update.message.text).toBe('hi from node A');
+    await wsA.next(isMessageFrom(m1)); // the sender's own other sockets hear it too
+
+    // And back B → A; the seq continues in the shared chat.
+    const m2 = uuid();
+    await call(b.ts, 'POST', '/api/cloud/messages', { token: bob.token, body: { id: m2, toUserId: alice.userId, text: 'hello from B' } });
+    const back = await wsA.next(isMessageFrom(m2));
+    expect(back.t === 'update' && back.update.kind === 'message' && back.update.message.seq).toBe(2);
+
+    // Read receipts travel too.
+    await call(a.ts, 'POST', `/api/cloud/chats/${bob.userId}/read`, { token: alice.token, body: { seq: 2 } });
+    await wsB.next(isUpdate((u) => u.kind === 'read' && u.readerId === alice.userId && u.seq === 2));
+
+    // Envelope A → bob's device on B.
+    const envId = uuid();
+    const body = randomBytes(1024).toString('base64url');
+    const pe = await call(a.ts, 'POST', '/api/envelopes', { token: alice.token, body: { id: envId, toDeviceId: bob.deviceId, body } });
+    expect(pe.status).toBe(200);
+    const ef = await wsB.next((f) => f.t === 'envelope' && f.envelope.id === envId);
+    expect(ef.t === 'envelope' && ef.envelope.body).toBe(body);
+
+    // Typing over the socket on B reaches A.
+    wsB.send({ t: 'typing', peerId: alice.userId });
+    await wsA.next((f) => f.t === 'typing' && f.peerId === bob.userId);
+
+    // Bob's second device sits on node A; revoking it through node B closes that socket on A.
+    const bob2 = await login(b.ts, bob, 'Bob tablet');
+    const ws2 = await connect(a.ts, bob2.token);
+    await ws2.next((f) => f.t === 'hello');
+    expect(await b.relay.presence.isOnline(bob2.deviceId)).toBe(true);
+    expect((await call(b.ts, 'DELETE', `/api/devices/${bob2.deviceId}`, { token: bob.token })).status).toBe(204);
+    await ws2.next((f) => f.t === 'revoked');
+    expect((await ws2.closed).code).toBe(4001);
+    await expect.poll(() => b.relay.presence.isOnline(bob2.deviceId)).toBe(false);
+
+    wsA.close();
+    wsB.close();
+    await expect.poll(() => b.relay.presence.isOnline(alice.deviceId)).toBe(false);
+    expect(a.relay.metrics.get('cinder_messages_sent_total')).toBeGreaterThanOrEqual(1);
+    expect(b.relay.metrics.get('cinder_messages_sent_total')).toBeGreaterThanOrEqual(1);
+  });
+
+  it('loses nothing when a node dies mid-conversation: its client moves to the other node', async () => {
+    const alice = new Client(await signup(a.ts));
+    const bob = new Client(await signup(b.ts));
+    await alice.attach(a);
+    await bob.attach(b);
+
+    const sentMessages: string[] = [];
+    const sentEnvelopes: string[] = [];
+    let stop = false;
+    let failures = 0;
+    // Alice (on A) keeps talking to Bob the whole time: cloud messages and envelopes, alternating.
+    const talker = (async () => {
+      for (let i = 0; !stop && i < 360; i++) {
+        const id = uuid();
+        const r =
+          i % 2 === 0
+            ? await call(a.ts, 'POST', '/api/cloud/messages', { token: alice.acct.token, body: { id, toUserId: bob.acct.userId, text: `m${i}` } })
+            : await call(a.ts, 'POST', '/api/envelopes', {
+                token: alice.acct.token,
+                body: { id, toDeviceId: bob.acct.deviceId, body: randomBytes(64).toString('base64url') }
+              });
+        if (r.status === 200) (i % 2 === 0 ? sentMessages : sentEnvelopes).push(id);
+        else failures++;
+        await sleep(5);
+      }
+    })();
+
+    // Bob receives live on node B…
+    await expect.poll(() => bob.messages.size, { timeout: 5000 }).toBeGreaterThanOrEqual(5);
+    const liveBefore = bob.messages.size;
+    expect(bob.envelopes.size).toBeGreaterThan(0);
+
+    // …until node B dies. Bob notices the dropped socket and reconnects to node A.
+    await b.kill();
+    const closed = await bob.ws!.closed;
+    expect(closed.code).not.toBe(1000);
+    await sleep(100); // messages keep flowing to a client that is momentarily offline
+    await bob.attach(a);
+    await bob.resync(a);
+    await sleep(300); // live again, now through node A
+    stop = true;
+    await talker;
+    await sleep(200);
+    await bob.resync(a); // the final catch-up a client does anyway on its next sync
+
+    expect(failures).toBe(0);
+    expect(sentMessages.length).toBeGreaterThan(liveBefore);
+    for (const id of sentMessages) expect(bob.messages.has(id), `message ${id}`).toBe(true);
+    for (const id of sentEnvelopes) expect(bob.envelopes.has(id), `envelope ${id}`).toBe(true);
+
+    // Bob's reply from node A reaches Alice live, and seqs stayed gap-free across the failover.
+    const reply = uuid();
+    await call(a.ts, 'POST', '/api/cloud/messages', { token: bob.acct.token, body: { id: reply, toUserId: alice.acct.userId, text: 'still here' } });
+    await alice.ws!.next(isMessageFrom(reply));
+    const hist = await call(a.ts, 'GET', `/api/cloud/chats/${alice.acct.userId}/messages?limit=200`, { token: bob.acct.token });
+    const seqs = (hist.body.messages as Array<{ seq: number }>).map((m) => m.seq);
+    expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
+    expect(seqs.length).toBe(sentMessages.length + 1);
+    alice.ws!.close();
+    bob.ws!.close();
+  });
+});

@@ -1,0 +1,603 @@
+/**
+ * The storage contract, run against every backend: the embedded SQLite store and PostgreSQL (each test
+ * in a fresh schema created on the fly and dropped after). Same cases, same expected results; the
+ * concurrency cases also open a second store on the same database, like a second relay node.
+ *
+ * PostgreSQL is skipped (with the reason printed) when unreachable, except with CI=true where it fails.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MIGRATIONS } from '../../../src/lib/server/store/migrations';
+import { PG_MIGRATIONS } from '../../../src/lib/server/store/pg-migrations';
+import { dropPostgresSchema, openPostgresStore } from '../../../src/lib/server/store/postgres';
+import { openSqliteStore } from '../../../src/lib/server/store/sqlite';
+import {
+  UniqueViolation,
+  type NewDevice,
+  type NewEnvelope,
+  type Store,
+  type UserRow
+} from '../../../src/lib/server/store/types';
+import { tempDir } from './helpers';
+import { postgres, skipWithout, uniqueName } from './services';
+
+interface Harness {
+  /** The store under test. */
+  store: Store & { migrated: number[] };
+  /** Another store on the same database (a second node / a restart). */
+  open(): Promise<Store & { migrated: number[] }>;
+  cleanup(): Promise<void>;
+}
+
+interface Backend {
+  name: string;
+  skip: boolean;
+  versions: number[];
+  create(): Promise<Harness>;
+}
+
+const pgService = await postgres();
+
+const backends: Backend[] = [
+  {
+    name: 'sqlite',
+    skip: false,
+    versions: MIGRATIONS.map((m) => m.version),
+    async create() {
+      const dir = tempDir();
+      const extra: Store[] = [];
+      const store = openSqliteStore(dir);
+      return {
+        store,
+        async open() {
+          const s = openSqliteStore(dir);
+          extra.push(s);
+          return s;
+        },
+        async cleanup() {
+          for (const s of [store, ...extra]) await s.close();
+          rmSync(dir, { recursive: true, force: true });
+        }
+      };
+    }
+  },
+  {
+    name: 'postgres',
+    skip: skipWithout('store contract: postgres', pgService),
+    versions: PG_MIGRATIONS.map((m) => m.version),
+    async create() {
+      const schema = uniqueName('contract');
+      const extra: Store[] = [];
+      const store = await openPostgresStore(pgService.url, { schema, max: 8 });
+      return {
+        store,
+        async open() {
+          const s = await openPostgresStore(pgService.url, { schema, max: 8 });
+          extra.push(s);
+          return s;
+        },
+        async cleanup() {
+          for (const s of [store, ...extra]) await s.close();
+          await dropPostgresSchema(pgService.url, schema);
+        }
+      };
+    }
+  }
+];
+
+const id = () => randomBytes(16).toString('base64url').slice(0, 22);
+const T0 = 1_700_000_000_000;
+const DAY = 86_400_000;
+
+let userCounter = 0;
+async function mkUser(store: Store, name = `user${++userCounter}_${randomBytes(2).toString('hex')}`) {
+  const user: UserRow = { id: id(), username: name.toLowerCase(), displayName: name, pwHash: 'scrypt$x', createdAt: T0 };
+  const device: NewDevice = {
+    id: id(),
+    userId: user.id,
+    name: 'Laptop',
+    signPub: 'sp',
+    dhPub: 'dp',
+    tokenHash: randomBytes(32).toString('hex'),
+    createdAt: T0
+  };
+  await store.createUser(user, device);
+  return { user, device };
+}
+
+async function mkDevice(store: Store, userId: string, createdAt = T0 + 1) {
+  const d: NewDevice = {
+    id: id(),
+    userId,
+    name: 'Phone',
+    signPub: 'sp2',
+    dhPub: 'dp2',
+    tokenHash: randomBytes(32).toString('hex'),
+    createdAt
+  };
+  await store.createDevice(d);
+  return d;
+}
+
+const env = (toDeviceId: string, from: { user: UserRow; device: NewDevice }, over: Partial<NewEnvelope> = {}): NewEnvelope => ({
+  id: randomUUID(),
+  toDeviceId,
+  fromDeviceId: from.device.id,
+  fromUserId: from.user.id,
+  body: randomBytes(64),
+  createdAt: T0,
+  expiresAt: T0 + 7 * DAY,
+  requestId: null,
+  ...over
+});
+
+const send = (store: Store, from: { user: UserRow; device: NewDevice }, to: { user: UserRow }, msgId: string = randomUUID(), createdAt = T0) =>
+  store.sendMessage({
+    id: msgId,
+    senderId: from.user.id,
+    senderDeviceId: from.device.id,
+    recipientId: to.user.id,
+    body: Buffer.from(`sealed:${msgId}`),
+    createdAt
+  });
+
+for (const backend of backends) {
+  describe.skipIf(backend.skip)(`store contract: ${backend.name}`, () => {
+    let h: Harness;
+    let store: Harness['store'];
+    beforeEach(async () => {
+      h = await backend.create();
+      store = h.store;
+    });
+    afterEach(async () => {
+      await h.cleanup();
+    });
+
+    // ---------------- migrations ----------------
+    it('applies every migration on a fresh database and none on the next start', async () => {
+      expect(store.migrated).toEqual(backend.versions);
+      const again = await h.open();
+      expect(again.migrated).toEqual([]);
+    });
+
+    // ---------------- users and devices ----------------
+    it('creates users with their first device; duplicate usernames are a UniqueViolation and create nothing', async () => {
+      const a = await mkUser(store, 'Alice');
+      expect(await store.getUser(a.user.id)).toEqual(a.user);
+      expect(await store.getUserByName('ALICE')).toEqual(a.user);
+      expect(await store.getUser('nope')).toBeNull();
+
+      const dupDevice = { ...a.device, id: id(), tokenHash: 'other' };
+      const dup = { ...a.user, id: id() };
+      await expect(store.createUser(dup, { ...dupDevice, userId: dup.id })).rejects.toBeInstanceOf(UniqueViolation);
+      expect(await store.getUser(dup.id)).toBeNull();
+      expect(await store.getDevice(dupDevice.id)).toBeNull();
+
+      await store.setDisplayName(a.user.id, 'Alice L.');
+      expect((await store.getUser(a.user.id))!.displayName).toBe('Alice L.');
+    });
+
+    it('searches usernames by escaped prefix, in byte order', async () => {
+      for (const n of ['bob', 'bo_b', 'bo%x', 'boA', 'bob2', 'alice']) await mkUser(store, n);
+      const names = async (p: string, limit = 20) => (await store.searchUsers(p, limit)).map((u) => u.username);
+      expect(await names('bo')).toEqual(['bo%x', 'bo_b', 'boa', 'bob', 'bob2']);
+      expect(await names('bo_')).toEqual(['bo_b']);
+      expect(await names('bo%')).toEqual(['bo%x']);
+      expect(await names('BOB')).toEqual(['bob', 'bob2']);
+      expect(await names('bo', 2)).toEqual(['bo%x', 'bo_b']);
+      expect(await names('zz')).toEqual([]);
+    });
+
+    it('lists, authenticates, touches and revokes devices', async () => {
+      const a = await mkUser(store);
+      const b = await mkUser(store);
+      const phone = await mkDevice(store, a.user.id);
+      expect((await store.listDevices(a.user.id)).map((d) => d.id)).toEqual([a.device.id, phone.id]);
+      const session = await store.getSession(phone.tokenHash);
+      expect(session!.user).toEqual(a.user);
+      expect(session!.device).toMatchObject({ id: phone.id, userId: a.user.id, name: 'Phone', revokedAt: null, lastSeenAt: T0 + 1 });
+      expect(await store.getSession('missing')).toBeNull();
+
+      await store.touchDevice(phone.id, T0 + 100);
+      await store.touchDevice(phone.id, T0 + 50); // never goes back
+      expect((await store.getDevice(phone.id))!.lastSeenAt).toBe(T0 + 100);
+
+      // Revoking drops the device's envelopes, push subscription and wake-ups.
+      await store.putEnvelope(env(phone.id, b));
+      await store.setPushSubscription({ deviceId: phone.id, endpoint: 'https://push.example/1', p256dh: 'k', auth: 'a', createdAt: T0 });
+      await store.addWakeups(phone.id, [T0 + 10], 10);
+      expect(await store.revokeDevice(b.user.id, phone.id, T0 + 200)).toBe(false); // not b's device
+      expect(await store.revokeDevice(a.user.id, phone.id, T0 + 200)).toBe(true);
+      expect(await store.revokeDevice(a.user.id, phone.id, T0 + 300)).toBe(false);
+      expect((await store.getDevice(phone.id))!.revokedAt).toBe(T0 + 200);
+      expect((await store.getSession(phone.tokenHash))!.device.revokedAt).toBe(T0 + 200);
+      expect((await store.listDevices(a.user.id)).map((d) => d.id)).toEqual([a.device.id]);
+      expect(await store.countEnvelopes(phone.id, T0)).toBe(0);
+      expect(await store.getPushSubscription(phone.id)).toBeNull();
+      expect(await store.claimWakeups('n', T0 + 20, T0 + 20, T0, 10)).toEqual([]);
+    });
+
+    // ---------------- cloud chats ----------------
+    it('sends messages: per-chat seqs, one update per member, idempotent by id, id conflicts', async () => {
+      const a = await mkUser(store);
+      const b = await mkUser(store);
+      const c = await mkUser(store);
+      const r1 = await send(store, a, b, 'm-1');
+      const r2 = await send(store, b, a, 'm-2');
+      if (!r1.ok || !r2.ok) throw new Error('send failed');
+      expect([r1.created, r1.message.seq, r2.message.seq]).toEqual([true, 1, 2]);
+      expect(r2.chat.id).toBe(r1.chat.id);
+      expect(r2.chat.nextSeq).toBe(3);
+      expect([r1.chat.userA, r1.chat.userB]).toEqual([a.user.id, b.user.id].sort());
+      expect(r1.updates.map((u) => u.userId).sort()).toEqual([a.user.id, b.user.id].sort());
+      expect(await store.getChat(b.user.id, a.user.id)).toEqual(r2.chat);
+
+      const again = await send(store, a, b, 'm-1');
+      expect(again).toMatchObject({ ok: true, created: false, updates: [] });
+      if (again.ok) expect(again.message.seq).toBe(1);
+      expect(await send(store, b, a, 'm-1')).toEqual({ ok: false, reason: 'id_conflict' }); // other sender
+      expect(await send(store, a, c, 'm-1')).toEqual({ ok: false, reason: 'id_conflict' }); // other chat
+
+      // A chat with oneself appends one update.
+      const self = await send(store, a, a, 'm-self');
+      expect(self.ok && self.updates.length).toBe(1);
+      expect(self.ok && self.chat.userA === a.user.id && self.chat.userB === a.user.id).toBe(true);
+    });
+
+    it('pages messages and the update log', async () => {
+      const a = await mkUser(store);
+      const b = await mkUser(store);
+      for (let i = 1; i <= 5; i++) await send(store, a, b, `p-${i}`, T0 + i);
+      const chat = (await store.getChat(a.user.id, b.user.id))!;
+      expect((await store.listMessages(chat.id, null, 3)).map((m) => m.seq)).toEqual([3, 4, 5]);
+      expect((await store.listMessages(chat.id, 3, 10)).map((m) => m.seq)).toEqual([1, 2]);
+      const m = (await store.listMessages(chat.id, 2, 1))[0];
+      expect(m).toEqual({
+        chatId: chat.id,
+        seq: 1,
+        id: 'p-1',
+        senderId: a.user.id,
+        senderDeviceId: a.device.id,
+        body: Buffer.from('sealed:p-1'),
+        createdAt: T0 + 1,
+        deleted: false
+      });
+
+      const ups = await store.listUpdates(b.user.id, 0, 100);
+      expect(ups.map((u) => u.message?.id)).toEqual(['p-1', 'p-2', 'p-3', 'p-4', 'p-5']);
+      expect(ups.every((u) => u.kind === 'message' && u.data === u.message!.id && u.chat.id === chat.id)).toBe(true);
+      const cursors = ups.map((u) => u.cursor);
+      expect([...cursors].sort((x, y) => x - y)).toEqual(cursors);
+      expect(await store.latestCursor(b.user.id)).toBe(cursors[4]);
+      expect(await store.latestCursor('nobody')).toBe(0);
+      expect((await store.listUpdates(b.user.id, cursors[2], 1)).map((u) => u.cursor)).toEqual([cursors[3]]);
+      expect((await store.getUpdate(cursors[0]))!.message!.id).toBe('p-1');
+      expect(await store.getUpdate(cursors[4] + 1000)).toBeNull();
+    });
+
+    it('marks reads monotonically, capped at the last seq', async () => {
+      const a = await mkUser(store);
+      const b = await mkUser(store);
+      for (let i = 0; i < 3; i++) await send(store, a, b);
+      const chat = (await store.getChat(a.user.id, b.user.id))!;
+      const r = await store.markRead(chat.id, b.user.id, 99);
+      expect(r!.seq).toBe(3);
+      expect(r!.updates).toHaveLength(2);
+      expect(await store.markRead(chat.id, b.user.id, 2)).toBeNull();
+      expect(await store.markRead(chat.id, b.user.id, 3)).toBeNull();
+      const up = await store.getUpdate(r!.updates[0].cursor);
+      expect(up!.kind).toBe('read');
+      expect(JSON.parse(up!.data)).toEqual({ readerId: b.user.id, seq: 3 });
+      expect(up!.message).toBeNull();
+    });
+
+    it('deletes messages (unknown and repeated ids skipped) and summarizes chats', async () => {
+      const a = await mkUser(store);
+      const b = await mkUser(store);
+      const c = await mkUser(store);
+      await send(store, a, b, 'd-1', T0 + 1);
+      await send(store, b, a, 'd-2', T0 + 2);
+      await send(store, b, a, 'd-3', T0 + 3);
+      await send(store, c, a, 'd-4', T0 + 10);
+      const ab = (await store.getChat(a.user.id, b.user.id))!;
+      await store.markRead(ab.id, a.user.id, 2);
+
+      let chats = await store.listChats(a.user.id);
+      expect(chats.map((s) => s.peerId)).toEqual([c.user.id, b.user.id]);
+      expect(chats[1]).toMatchObject({ myReadSeq: 2, peerReadSeq: 0, unread: 1 });
+      expect(chats[1].lastMessage!.id).toBe('d-3');
+      const fromB = (await store.listChats(b.user.id))[0];
+      expect(fromB).toMatchObject({ peerId: a.user.id, myReadSeq: 0, peerReadSeq: 2, unread: 1 });
+
+      const del = await store.deleteMessages(ab.id, ['d-3', 'nope', 'd-3', 'd-1']);
+      expect(del.ids).toEqual(['d-3', 'd-1']);
+      expect(del.updates).toHaveLength(2);
+      expect(JSON.parse((await store.getUpdate(del.updates[0].cursor))!.data)).toEqual(['d-3', 'd-1']);
+      expect(await store.deleteMessages(ab.id, ['d-3'])).toEqual({ ids: [], updates: [] });
+      expect((await store.listMessages(ab.id, null, 10)).map((m) => m.id)).toEqual(['d-2']);
+      // The update for a deleted message still joins the row, emptied and flagged.
+      const first = (await store.listUpdates(a.user.id, 0, 1))[0];
+      expect(first.message).toMatchObject({ id: 'd-1', deleted: true });
+      expect(first.message!.body.length).toBe(0);
+
+      chats = await store.listChats(a.user.id);
+      expect(chats[1]).toMatchObject({ unread: 0 });
+      expect(chats[1].lastMessage!.id).toBe('d-2');
+      await store.deleteMessages(ab.id, ['d-2']);
+      chats = await store.listChats(a.user.id);
+      expect(chats[1].lastMessage).toBeNull();
+    });
+
+    it('assigns gap-free seqs and in-order cursors under concurrent sends from two nodes', async () => {
+      const other = await h.open();
+      const a = await mkUser(store);
+      const b = await mkUser(store);
+      const ids = Array.from({ length: 60 }, () => randomUUID());
+      const results = await Promise.all(
+        ids.map((mid, i) => (i % 2 ? send(store, a, b, mid) : send(other, b, a, mid)))
+      );
+      // The same ids again, concurrently: nothing new.
+      const repeats = await Promise.all(ids.slice(0, 20).map((mid, i) => (i % 2 ? send(other, a, b, mid) : send(store, b, a, mid))));
+      expect(results.every((r) => r.ok && r.created)).toBe(true);
+      expect(repeats.every((r) => r.ok && !r.created)).toBe(true);
+      const seqs = results.map((r) => (r.ok ? r.message.seq : -1)).sort((x, y) => x - y);
+      expect(seqs).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+      for (const u of [a, b]) {
+        const ups = await store.listUpdates(u.user.id, 0, 1000);
+        expect(ups).toHaveLength(60);
+        // Cursor order matches seq order: a reader paging by cursor sees the chat in order.
+        expect(ups.map((x) => x.message!.seq)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+      }
+    });
+
+    // ---------------- envelopes ----------------
+    it('queues envelopes per device: idempotent by id, pages by seq, expires, acks', async () => {
+      const a = await mkUser(store);
+      const b = await mkUser(store);
+      const phone = await mkDevice(store, b.user.id);
+      const e1 = env(b.device.id, a);
+      const p1 = await store.putEnvelope(e1);
+      expect(p1).toMatchObject({ ok: true, created: true });
+      const seq1 = p1.ok ? p1.envelope.seq : 0;
+      expect(await store.putEnvelope({ ...e1, body: randomBytes(3) })).toMatchObject({ ok: true, created: false, envelope: { seq: seq1, body: e1.body } });
+      // Same id from another sender device: conflict. Same id to another device: independent.
+      expect(await store.putEnvelope({ ...e1, fromDeviceId: phone.id })).toEqual({ ok: false, reason: 'id_conflict' });
+      expect(await store.putEnvelope({ ...e1, toDeviceId: phone.id })).toMatchObject({ ok: true, created: true });
+
+      const e2 = env(b.device.id, a, { expiresAt: T0 + 1000 });
+      const e3 = env(b.device.id, a);
+      await store.putEnvelope(e2);
+      await store.putEnvelope(e3);
+      const all = await store.listEnvelopes(b.device.id, 0, 10, T0);
+      expect(all.map((e) => e.id)).toEqual([e1.id, e2.id, e3.id]);
+      expect(all[0]).toEqual({ ...e1, seq: seq1 });
+      expect((await store.listEnvelopes(b.device.id, all[0].seq, 1, T0)).map((e) => e.id)).toEqual([e2.id]);
+      expect((await store.listEnvelopes(b.device.id, 0, 10, T0 + 1000)).map((e) => e.id)).toEqual([e1.id, e3.id]);
+      expect(await store.countEnvelopes(b.device.id, T0)).toBe(3);
+      expect(await store.countEnvelopes(b.device.id, T0 + 1000)).toBe(2);
+
+      expect(await store.ackEnvelopes(b.device.id, all[1].seq)).toBe(2);
+      expect(await store.ackEnvelopes(b.device.id, all[1].seq)).toBe(0);
+      expect((await store.listEnvelopes(b.device.id, 0, 10, T0)).map((e) => e.id)).toEqual([e3.id]);
+      expect(await store.purgeExpiredEnvelopes(T0 + 8 * DAY)).toBe(2); // e3 and phone's copy of e1
+      expect(await store.countEnvelopes(phone.id, T0)).toBe(0);
+    });
+
+    it('keeps envelope seqs unique and ascending under concurrent puts from two nodes', async () => {
+      const other = await h.open();
+      const a = await mkUser(store);
+      const b = await mkUser(store);
+      const envs = Array.from({ length: 80 }, () => env(b.device.id, a));
+      const rs = await Promise.all(envs.map((e, i) => (i % 2 ? store : other).putEnvelope(e)));
+      expect(rs.every((r) => r.ok && r.created)).toBe(true);
+      const listed = await store.listEnvelopes(b.device.id, 0, 200, T0);
+      expect(listed).toHaveLength(80);
+      const seqs = listed.map((e) => e.seq);
+      expect(new Set(seqs).size).toBe(80);
+      expect([...seqs].sort((x, y) => x - y)).toEqual(seqs);
+    });
+
+    // ---------------- secret-chat requests ----------------
+    it('creates, checks, claims (atomically) and withdraws secret-chat requests', async () => {
+      const a = await mkUser(store);
+      const b = await mkUser(store);
+      const c = await mkUser(store);
+      const bPhone = await mkDevice(store, b.user.id);
+      const rid = randomUUID();
+      const req = { toUserId: b.user.id };
+      const toLaptop = env(b.device.id, a, { requestId: rid, expiresAt: T0 + DAY });
+      const toPhone = env(bPhone.id, a, { requestId: rid, expiresAt: T0 + 2 * DAY });
+      expect(await store.putEnvelope(toLaptop, req)).toMatchObject({ ok: true, created: true });
+      expect(await store.putEnvelope(toPhone, req)).toMatchObject({ ok: true, created: true });
+      expect(await store.getSecretRequest(rid)).toEqual({
+        id: rid,
+        fromDeviceId: a.device.id,
+        toUserId: b.user.id,
+        claimedByDeviceId: null,
+        withdrawn: false,
+        createdAt: T0,
+        expiresAt: T0 + 2 * DAY
+      });
+      // Same id, other request / other sender / other target.
+      expect(await store.putEnvelope({ ...toLaptop, requestId: randomUUID() }, req)).toEqual({ ok: false, reason: 'id_conflict' });
+      const aPhone = await mkDevice(store, a.user.id);
+      expect(await store.putEnvelope(env(b.device.id, { user: a.user, device: aPhone }, { requestId: rid }), req)).toEqual({
+        ok: false,
+        reason: 'request_conflict'
+      });
+      expect(await store.putEnvelope(env(c.device.id, a, { requestId: rid }), { toUserId: c.user.id })).toEqual({
+        ok: false,
+        reason: 'request_conflict'
+      });
+
+      // Two devices of b claim at once (through two nodes): exactly one wins.
+      const other = await h.open();
+      const [x, y] = await Promise.all([
+        store.claimSecretRequest(rid, b.user.id, b.device.id),
+        other.claimSecretRequest(rid, b.user.id, bPhone.id)
+      ]);
+      expect([x, y].sort()).toEqual(['claimed', 'conflict']);
+      const winner = x === 'claimed' ? b.device.id : bPhone.id;
+      const loser = winner === b.device.id ? bPhone.id : b.device.id;
+      expect(await store.claimSecretRequest(rid, b.user.id, winner)).toBe('already');
+      expect(await store.claimSecretRequest(rid, c.user.id, c.device.id)).toBe('not_found');
+      expect(await store.claimSecretRequest('unknown', b.user.id, winner)).toBe('not_found');
+      expect(await store.countEnvelopes(loser, T0)).toBe(0);
+      expect(await store.countEnvelopes(winner, T0)).toBe(1);
+      expect((await store.getSecretRequest(rid))!.claimedByDeviceId).toBe(winner);
+      expect(await store.putEnvelope(env(b.device.id, a, { requestId: rid }), req)).toEqual({ ok: false, reason: 'request_gone' });
+
+      expect(await store.withdrawSecretRequest(rid, b.device.id)).toBe(false);
+      expect(await store.withdrawSecretRequest(rid, a.device.id)).toBe(true);
+      expect(await store.withdrawSecretRequest(rid, a.device.id)).toBe(true);
+      expect(await store.countEnvelopes(winner, T0)).toBe(0);
+      expect(await store.claimSecretRequest(rid, b.user.id, winner)).toBe('gone');
+
+      // A fresh request that is withdrawn before anyone claims it.
+      const rid2 = randomUUID();
+      await store.putEnvelope(env(b.device.id, a, { requestId: rid2 }), req);
+      expect(await store.withdrawSecretRequest(rid2, a.device.id)).toBe(true);
+      expect(await store.putEnvelope(env(b.device.id, a, { requestId: rid2 }), req)).toEqual({ ok: false, reason: 'request_gone' });
+      expect(await store.claimSecretRequest(rid2, b.user.id, b.device.id)).toBe('gone');
+
+      // Expiry purges request rows with the envelopes.
+      await store.purgeExpiredEnvelopes(T0 + 30 * DAY);
+      expect(await store.getSecretRequest(rid)).toBeNull();
+      expect(await store.getSecretRequest(rid2)).toBeNull();
+    });
+
+    // ---------------- blobs ----------------
+    it('enforces blob quotas (also under concurrent uploads), expires and purges blobs', async () => {
+      const a = await mkUser(store);
+      const b = await mkUser(store);
+      const blob = (size: number, expiresAt = T0 + DAY) => ({
+        id: id(),
+        ownerDeviceId: a.device.id,
+        ownerUserId: a.user.id,
+        toDeviceId: b.device.id,
+        size,
+        createdAt: T0,
+        expiresAt
+      });
+      const first = blob(600, T0 + 100);
+      expect(await store.createBlob(first, 1000, T0)).toBe(true);
+      expect(await store.createBlob(blob(500), 1000, T0)).toBe(false);
+      expect(await store.blobUsage(a.user.id, T0)).toBe(600);
+      expect(await store.getBlob(first.id, T0)).toEqual(first);
+      expect(await store.getBlob(first.id, T0 + 100)).toBeNull();
+      // Expired blobs don't count against the quota.
+      expect(await store.blobUsage(a.user.id, T0 + 100)).toBe(0);
+
+      const other = await h.open();
+      const tries = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? store : other).createBlob(blob(300), 1000, T0 + 100)));
+      expect(tries.filter(Boolean)).toHaveLength(3);
+      expect(await store.blobUsage(a.user.id, T0 + 100)).toBe(900);
+
+      const gone = blob(1, T0 + 50);
+      await store.createBlob(gone, 10_000, T0);
+      expect((await store.purgeExpiredBlobs(T0 + 100)).sort()).toEqual([first.id, gone.id].sort());
+      const any = (await store.purgeExpiredBlobs(T0 + 2 * DAY)).length;
+      expect(any).toBe(3);
+      expect(await store.deleteBlob(first.id)).toBe(false);
+    });
+
+    // ---------------- web push and wake-ups ----------------
+    it('stores one push subscription per device and deletes it only for the current endpoint', async () => {
+      const a = await mkUser(store);
+      const sub = { deviceId: a.device.id, endpoint: 'https://push.example/a', p256dh: 'p', auth: 'x', createdAt: T0 };
+      await store.setPushSubscription(sub);
+      await store.setPushSubscription({ ...sub, endpoint: 'https://push.example/b', createdAt: T0 + 1 });
+      expect(await store.getPushSubscription(a.device.id)).toEqual({ ...sub, endpoint: 'https://push.example/b', createdAt: T0 + 1 });
+      expect(await store.deletePushSubscription(a.device.id, 'https://push.example/a')).toBe(false);
+      expect(await store.deletePushSubscription(a.device.id, 'https://push.example/b')).toBe(true);
+      await store.setPushSubscription(sub);
+      expect(await store.deletePushSubscription(a.device.id)).toBe(true);
+      expect(await store.getPushSubscription(a.device.id)).toBeNull();
+    });
+
+    it('adds wake-ups with a cap and claims each exactly once across nodes, retaking stale claims', async () => {
+      const a = await mkUser(store);
+      const b = await mkUser(store);
+      expect(await store.addWakeups(a.device.id, [T0 + 30, T0 + 10, T0 + 20, T0 + 10], 3)).toBe(true);
+      expect(await store.addWakeups(a.device.id, [T0 + 10, T0 + 20], 3)).toBe(true); // all already there
+      expect(await store.addWakeups(a.device.id, [T0 + 40], 3)).toBe(false);
+      expect(await store.addWakeups(b.device.id, [T0 + 15, T0 + 1000], 10)).toBe(true);
+
+      expect(await store.nextWakeupAt(60_000, 0)).toBe(T0 + 10);
+      expect(await store.nextWakeupAt(60_000, 10)).toBe(T0 + 20);
+
+      // Two nodes claim concurrently: disjoint sets that together cover every due row once.
+      const other = await h.open();
+      const [x, y] = await Promise.all([
+        store.claimWakeups('node-a', T0 + 100, T0 + 100, T0 + 100 - 60_000, 10),
+        other.claimWakeups('node-b', T0 + 100, T0 + 100, T0 + 100 - 60_000, 10)
+      ]);
+      const claimed = [...x, ...y].map((w) => w.at).sort((p, q) => p - q);
+      expect(claimed).toEqual([T0 + 10, T0 + 15, T0 + 20, T0 + 30]);
+      expect(x.every((w) => typeof w.id === 'number' && w.deviceId.length > 0)).toBe(true);
+      expect(await store.claimWakeups('node-c', T0 + 200, T0 + 200, T0 + 200 - 60_000, 10)).toEqual([]);
+      // Claimed rows count as ready again once stale: the unclaimed row comes first, then the stale ones.
+      expect(await store.nextWakeupAt(60_000, 0)).toBe(T0 + 1000);
+      expect(await store.nextWakeupAt(60_000, 60_000)).toBe(T0 + 100 + 60_000);
+
+      // node-b died: its rows are retaken after the stale period, by exactly one node.
+      const later = T0 + 100 + 60_001;
+      const [p, q] = await Promise.all([
+        store.claimWakeups('node-c', later, later, later - 60_000, 10),
+        other.claimWakeups('node-d', later, later, later - 60_000, 10)
+      ]);
+      expect([...p, ...q].map((w) => w.at).sort((m, n) => m - n)).toEqual([...claimed, T0 + 1000]);
+
+      // Only the current claimer deletes.
+      const mine = p.length > 0 ? { rows: p, node: 'node-c' } : { rows: q, node: 'node-d' };
+      await store.deleteWakeups(mine.rows.map((w) => w.id), 'node-a');
+      await store.deleteWakeups(mine.rows.map((w) => w.id), mine.node);
+      const left = await store.claimWakeups('node-e', later + 120_000, later + 120_000, later + 60_000, 10);
+      expect(left.map((w) => w.at).sort((m, n) => m - n)).toEqual(
+        [...p, ...q].filter((w) => !mine.rows.some((r) => r.id === w.id)).map((w) => w.at).sort((m, n) => m - n)
+      );
+      await store.deleteWakeups([], 'node-e');
+    });
+  });
+}
+
+describe.skipIf(backends[1].skip)('postgres migrations', () => {
+  it('several nodes starting at once migrate exactly once (advisory lock)', async () => {
+    const schema = uniqueName('migrate');
+    const opened = await Promise.allSettled(Array.from({ length: 4 }, () => openPostgresStore(pgService.url, { schema, max: 2 })));
+    const stores = opened.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    try {
+      expect(opened.map((r) => (r.status === 'rejected' ? String(r.reason) : 'ok'))).toEqual(['ok', 'ok', 'ok', 'ok']);
+      const applied = stores.map((s) => s.migrated);
+      expect(applied.filter((m) => m.length > 0)).toEqual([PG_MIGRATIONS.map((m) => m.version)]);
+      const { rows } = await stores[0].pool.query('SELECT version FROM migrations ORDER BY version');
+      expect(rows.map((r) => r.version)).toEqual(PG_MIGRATIONS.map((m) => m.version));
+    } finally {
+      for (const s of stores) await s.close();
+      await dropPostgresSchema(pgService.url, schema);
+    }
+  });
+
+  it('rolls back a failing migration entirely', async () => {
+    const schema = uniqueName('rollback');
+    const broken = [...PG_MIGRATIONS, { version: 99, name: 'broken', sql: 'CREATE TABLE later_ok (x INT); SELECT no_such_function();' }];
+    try {
+      await expect(openPostgresStore(pgService.url, { schema, migrations: broken })).rejects.toThrow(/no_such_function/);
+      const s = await openPostgresStore(pgService.url, { schema });
+      // Nothing of the failed run stayed: the real migrations apply now, and the half-made table is absent.
+      expect(s.migrated).toEqual(PG_MIGRATIONS.map((m) => m.version));
+      const { rows } = await s.pool.query("SELECT to_regclass('later_ok') AS t");
+      expect(rows[0].t).toBeNull();
+      await s.close();
+    } finally {
+      await dropPostgresSchema(pgService.url, schema);
+    }
+  });
+});
+
+describe('migrations parity', () => {
+  it('every SQLite migration has a PostgreSQL counterpart with the same version and name', () => {
+    expect(PG_MIGRATIONS.map((m) => [m.version, m.name])).toEqual(MIGRATIONS.map((m) => [m.version, m.name]));
+  });
+});

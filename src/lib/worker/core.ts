@@ -68,6 +68,7 @@ export class Core {
   private connection: ConnectionState = 'offline';
   private syncing: Promise<void> | null = null;
   private flushing: Promise<void> | null = null;
+  private flushAgain = false;
   /** Live updates are applied one by one only once a pull has caught up on this connection. */
   private readonly syncState: SyncState = { behind: true };
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
@@ -223,7 +224,8 @@ export class Core {
         await this.secret.pull().catch((e) => this.onNetFailure(e));
         break;
       case 'envelope':
-        await this.secret.receive([f.envelope]);
+        // Pull in queue order rather than handling this one alone (see SecretEngine.pull).
+        await this.secret.pull().catch((e) => this.onNetFailure(e));
         break;
       case 'update': {
         // When this device is behind (a pull failed), this pulls instead, so nothing is skipped.
@@ -272,7 +274,17 @@ export class Core {
 
   /** Sends what the outbox holds, oldest first; stops at the first network failure. */
   private flush(): Promise<void> {
-    this.flushing ??= flushOutbox(this.db, this.vault, (peerId) => this.announce(new Set([peerId])))
+    if (this.flushing) {
+      // Messages written while a flush runs go out in another pass.
+      this.flushAgain = true;
+      return this.flushing;
+    }
+    this.flushing = (async () => {
+      do {
+        this.flushAgain = false;
+        await flushOutbox(this.db, this.vault, (peerId) => this.announce(new Set([peerId])));
+      } while (this.flushAgain);
+    })()
       .catch((e) => this.onNetFailure(e))
       .finally(() => {
         this.flushing = null;

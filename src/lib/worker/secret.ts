@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import { fromB64u, toB64u } from '$lib/api/b64';
-import { Envelope, PublicDevice, PublicUser } from '$lib/api/wire';
+import { Envelope, LIMITS, PublicDevice, PublicUser } from '$lib/api/wire';
 import {
   acceptRequest,
   completeHandshake,
@@ -42,6 +42,7 @@ import {
   ackFrame,
   dataFrame,
   resendFrame,
+  SEQ_LIMITS,
   type CryptoBackend,
   type Frame,
   type Identity,
@@ -141,6 +142,10 @@ export class SecretEngine {
   /** The relay envelope being handled (recorded as seen in the same transaction as its effects). */
   private current: string | null = null;
   private received: Received = { chats: new Map() };
+  private ackDue = new Set<string>();
+  private pulling: Promise<Received> | null = null;
+  private pullAgain = false;
+  private flushAgain = false;
 
   constructor(private readonly ctx: SecretContext) {}
 
@@ -170,8 +175,10 @@ export class SecretEngine {
       if (c.queue?.length) await db.sendQueue.bulkPut(c.queue);
     });
     // The relay wakes this device at each new deadline (it learns only the times).
-    const at = (c.updates ?? []).map((u) => u.changes.deadline).filter((d): d is number => !!d && d > Date.now());
-    if (at.length) void request('POST', '/api/wakeups', { at }, null).catch(() => undefined);
+    // The relay takes at most 100 times per call, each within 8 days (later ones are purged on start).
+    const horizon = Date.now() + 8 * 86400_000 - 60_000;
+    const at = (c.updates ?? []).map((u) => u.changes.deadline).filter((d): d is number => !!d && d > Date.now() && d < horizon);
+    for (let i = 0; i < at.length; i += 100) void request('POST', '/api/wakeups', { at: at.slice(i, i + 100) }, null).catch(() => undefined);
   }
 
   private async messageRow(chatId: string, id: string, at: number, mine: boolean, body: SecretBody, status: SecretMessageRow['status'] = 'sent'): Promise<{ row: SecretMessageRow }> {
@@ -254,7 +261,11 @@ export class SecretEngine {
 
   /** Encrypts one application payload as the next sequenced frame. */
   private sealPayload(session: Session, state: SecretState, payload: SecretPayload) {
-    const pushed = outboxPush(outboxFromJSON(state.outbox), APP_JSON, encodePayload(payload));
+    let kept = outboxFromJSON(state.outbox);
+    // A long-offline peer: the relay holds every envelope durably, so the oldest unacknowledged
+    // frames (kept only to answer resend requests) can go instead of refusing to send.
+    if (kept.unacked.length >= SEQ_LIMITS.maxUnacked - 1) kept = { nextSeq: kept.nextSeq, unacked: kept.unacked.slice(-SEQ_LIMITS.maxUnacked / 2) };
+    const pushed = outboxPush(kept, APP_JSON, encodePayload(payload));
     const ack = inboxAck(inboxFromJSON(state.inbox));
     const { session: next, envelope } = encrypt(session, dataFrame(pushed.item, ack), Date.now());
     state.outbox = outboxToJSON(pushed.outbox);
@@ -366,30 +377,38 @@ export class SecretEngine {
 
   /** Sends what the queue holds, oldest first; stops at the first network failure. */
   flush(): Promise<void> {
-    this.flushing ??= withLock('cinder-send-queue', async () => {
+    if (this.flushing) {
+      // Sends queued while a flush runs go out in another pass, not at the next unrelated event.
+      this.flushAgain = true;
+      return this.flushing;
+    }
+    this.flushing = withLock('cinder-send-queue', async () => {
       const { db } = this.ctx;
-      for (const q of await db.sendQueue.orderBy('createdAt').toArray()) {
-        try {
-          await request('POST', '/api/envelopes', { id: q.id, toDeviceId: q.toDeviceId, body: q.body, ...(q.requestId ? { requestId: q.requestId } : {}) }, null);
-        } catch (e) {
-          if (e instanceof NetError && (e.code === 'offline' || e.code === 'rate_limited' || e.status >= 500 || e.code === 'unauthorized')) break;
-          // Refused for good (the peer device was revoked, the body was too large): never retry.
+      do {
+        this.flushAgain = false;
+        for (const q of await db.sendQueue.orderBy('createdAt').toArray()) {
+          try {
+            await request('POST', '/api/envelopes', { id: q.id, toDeviceId: q.toDeviceId, body: q.body, ...(q.requestId ? { requestId: q.requestId } : {}) }, null);
+          } catch (e) {
+            if (e instanceof NetError && (e.code === 'offline' || e.code === 'rate_limited' || e.status >= 500 || e.code === 'unauthorized')) break;
+            // Refused for good (the peer device was revoked, the body was too large): never retry.
+            await db.transaction('rw', db.sendQueue, db.secretMessages, async () => {
+              await db.sendQueue.delete(q.id);
+              for (const id of q.messageIds) await db.secretMessages.update(id, { status: 'failed' });
+            });
+            this.changed(q.chatId);
+            continue;
+          }
           await db.transaction('rw', db.sendQueue, db.secretMessages, async () => {
             await db.sendQueue.delete(q.id);
-            for (const id of q.messageIds) await db.secretMessages.update(id, { status: 'failed' });
+            for (const id of q.messageIds) {
+              const m = await db.secretMessages.get(id);
+              if (m?.status === 'pending') await db.secretMessages.update(id, { status: 'sent' });
+            }
           });
-          this.changed(q.chatId);
-          continue;
+          if (q.messageIds.length) this.changed(q.chatId);
         }
-        await db.transaction('rw', db.sendQueue, db.secretMessages, async () => {
-          await db.sendQueue.delete(q.id);
-          for (const id of q.messageIds) {
-            const m = await db.secretMessages.get(id);
-            if (m?.status === 'pending') await db.secretMessages.update(id, { status: 'sent' });
-          }
-        });
-        if (q.messageIds.length) this.changed(q.chatId);
-      }
+      } while (this.flushAgain);
     }).finally(() => (this.flushing = null));
     return this.flushing;
   }
@@ -422,6 +441,7 @@ export class SecretEngine {
           }
           upTo = env.seq;
         }
+        await this.sendAcks();
         if (upTo) await request('POST', '/api/envelopes/ack', { upTo }, null).catch(() => undefined);
         void this.flush();
         return this.received;
@@ -431,10 +451,53 @@ export class SecretEngine {
     return run;
   }
 
-  /** Pulls everything the relay holds for this device (after reconnecting). */
-  async pull(): Promise<Received> {
-    const { envelopes } = await request('GET', '/api/envelopes', undefined, z.object({ envelopes: z.array(Envelope) }));
-    return envelopes.length ? this.receive(envelopes) : { chats: new Map() };
+  /** One cumulative ACK frame per chat that received data in this batch. */
+  private async sendAcks(): Promise<void> {
+    const due = [...this.ackDue];
+    this.ackDue.clear();
+    for (const chatId of due) {
+      await withLock(`cinder-secret-${chatId}`, async () => {
+        const { row, state } = await this.load(chatId);
+        const ack = inboxAck(inboxFromJSON(state.inbox));
+        if (row.status !== 'active' || !state.session || ack <= state.ackSent) return;
+        const session = deserializeSession(fromB64u(state.session));
+        const { session: next, envelope } = encrypt(session, ackFrame(ack), Date.now());
+        state.session = toB64u(serializeSession(next));
+        state.ackSent = ack;
+        zeroizeSession(session);
+        zeroizeSession(next);
+        await this.commit(chatId, { row, state, queue: [this.queueRow(row, envelope)] });
+      }).catch((e) => console.warn('cinder secret: ack failed', e));
+    }
+  }
+
+  /**
+   * Pulls everything the relay holds for this device, page by page, in queue order. Live
+   * "envelope" frames also come here: processing one directly and acknowledging up to it could
+   * drop older envelopes still waiting on the relay.
+   */
+  pull(): Promise<Received> {
+    if (this.pulling) {
+      this.pullAgain = true;
+      return this.pulling;
+    }
+    const total: Received = { chats: new Map() };
+    this.pulling = (async () => {
+      do {
+        this.pullAgain = false;
+        let after = 0;
+        for (;;) {
+          const { envelopes } = await request('GET', `/api/envelopes?after=${after}&limit=${LIMITS.pageMax}`, undefined, z.object({ envelopes: z.array(Envelope) }));
+          if (!envelopes.length) break;
+          const got = await this.receive(envelopes);
+          for (const [chatId, n] of got.chats) total.chats.set(chatId, (total.chats.get(chatId) ?? 0) + n);
+          after = envelopes[envelopes.length - 1].seq;
+          if (envelopes.length < LIMITS.pageMax) break;
+        }
+      } while (this.pullAgain);
+      return total;
+    })().finally(() => (this.pulling = null));
+    return this.pulling;
   }
 
   private async reject(e: unknown) {
@@ -610,11 +673,8 @@ export class SecretEngine {
         }
         await this.applyPayload(c, payload);
       }
-      // Acknowledge so the peer can forget what we now hold (cumulative; one ACK per batch).
-      if (r.status !== 'held' && inboxAck(inbox) > state.ackSent) {
-        out(ackFrame(inboxAck(inbox)));
-        state.ackSent = inboxAck(inbox);
-      }
+      // The peer may forget what we now hold: one cumulative ACK after the batch (see sendAcks).
+      if (inboxAck(inbox) > state.ackSent) this.ackDue.add(row.id);
     }
     state.inbox = inboxToJSON(inbox);
     state.outbox = outboxToJSON(outbox);

@@ -1,0 +1,109 @@
+/**
+ * A second, page-less client for a signed-in browser context: the app's own worker bundle started
+ * from a same-origin non-app document, driven through its RPC protocol. The document is the worker
+ * script itself opened as a page: .js responses carry the relay's script CSP (script-src 'self',
+ * which lets a same-origin worker start), while every other non-app response has default-src 'none'. Benches use it to
+ * produce traffic (e.g. 1,000 secret messages) without the chat page re-rendering after each one.
+ */
+import { readdirSync } from 'node:fs';
+import type { BrowserContext, Page } from 'playwright';
+
+export function workerUrl(): string {
+  const f = readdirSync('build/client/_app/immutable/workers').find((n) => /^worker-.*\.js$/.test(n));
+  if (!f) throw new Error('no worker bundle in build/client/_app/immutable/workers');
+  return `/_app/immutable/workers/${f}`;
+}
+
+export async function rpcPage(context: BrowserContext, baseUrl: string): Promise<Page> {
+  const page = await context.newPage();
+  page.on('pageerror', (e) => console.error(`[rpc page error] ${e.message}`));
+  await page.goto(`${baseUrl}${workerUrl()}`);
+  await page.evaluate((url) => {
+    const w = new Worker(url, { type: 'module', name: 'cinder-core-bench' });
+    const pending = new Map<number, { res: (v: unknown) => void; rej: (e: Error) => void }>();
+    let next = 1;
+    w.onmessage = (ev) => {
+      const d = ev.data;
+      if (d?.kind !== 'result') return;
+      const p = pending.get(d.id);
+      pending.delete(d.id);
+      if (d.ok) p?.res(d.value);
+      else p?.rej(new Error(`${d.error.code}: ${d.error.message}`));
+    };
+    (window as unknown as { rpc: unknown }).rpc = (method: string, params: unknown) =>
+      new Promise((res, rej) => {
+        const id = next++;
+        pending.set(id, { res, rej });
+        w.postMessage({ kind: 'call', id, method, params });
+      });
+  }, workerUrl());
+  await rpc(page, 'init', {});
+  return page;
+}
+
+export function rpc<T = unknown>(page: Page, method: string, params: unknown): Promise<T> {
+  return page.evaluate(([m, p]) => (window as unknown as { rpc: (m: string, p: unknown) => Promise<unknown> }).rpc(m as string, p), [method, params] as const) as Promise<T>;
+}
+
+/** Number of rows in one object store of the app's IndexedDB (raw, read from any same-origin page). */
+export function countStore(page: Page, store: string): Promise<number> {
+  return page.evaluate(async (name) => {
+    const db: IDBDatabase = await new Promise((res, rej) => {
+      const r = indexedDB.open('cinder');
+      r.onsuccess = () => res(r.result);
+      r.onerror = () => rej(r.error);
+    });
+    const n: number = await new Promise((res) => {
+      const req = db.transaction(name).objectStore(name).count();
+      req.onsuccess = () => res(req.result);
+    });
+    db.close();
+    return n;
+  }, store);
+}
+
+/**
+ * Installs (before any app script runs) a 20 ms IndexedDB poller in `page` that records, as
+ * window.__reached (ms epoch), when `store` first holds at least `target` rows.
+ */
+export async function installCountWatch(page: Page, store: string, target: number) {
+  await page.addInitScript(
+    ([name, want]) => {
+      const w = window as unknown as { __reached?: number; __count?: number; __changedAt?: number };
+      let db: IDBDatabase | null = null;
+      const tick = () => {
+        if (!db) {
+          const r = indexedDB.open('cinder');
+          r.onsuccess = () => {
+            db = r.result;
+            db.onversionchange = () => {
+              db?.close();
+              db = null;
+            };
+            setTimeout(tick, 20);
+          };
+          r.onerror = () => setTimeout(tick, 20);
+          return;
+        }
+        let req: IDBRequest<number>;
+        try {
+          req = db.transaction(name as string).objectStore(name as string).count();
+        } catch {
+          setTimeout(tick, 20);
+          return;
+        }
+        req.onsuccess = () => {
+          if (req.result !== w.__count) w.__changedAt = Date.now();
+          w.__count = req.result;
+          if (req.result >= (want as number)) {
+            w.__reached = Date.now();
+            db?.close();
+          } else setTimeout(tick, 20);
+        };
+      };
+      if (location.pathname.startsWith('/_app')) return;
+      tick();
+    },
+    [store, target] as const
+  );
+}

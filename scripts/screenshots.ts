@@ -1,7 +1,7 @@
 /**
  * Takes the README's screenshots: starts the built server on a scratch DATA_DIR, plays a short
- * conversation between two users and captures each main screen (mobile 360×740 and desktop).
- * Run after `npm run build`: `npx tsx scripts/screenshots.ts`.
+ * conversation between users and captures each main screen on a phone (360×740) and a desktop
+ * (1280×800). Run after `npm run build`: `npx tsx scripts/screenshots.ts` (SCHEME=dark for dark).
  */
 import { chromium, type Page } from 'playwright';
 import { mkdirSync } from 'node:fs';
@@ -13,10 +13,12 @@ mkdirSync(OUT, { recursive: true });
 const server = await startServer();
 const browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
 const scheme = (process.env.SCHEME as 'light' | 'dark') ?? 'light';
+const suffix = scheme === 'dark' ? '-dark' : '';
 
 async function device(width: number, height: number) {
-  const ctx = await browser.newContext({ baseURL: server.url, viewport: { width, height }, colorScheme: scheme, deviceScaleFactor: 1 });
-  return ctx.newPage();
+  const ctx = await browser.newContext({ baseURL: server.url, viewport: { width, height }, colorScheme: scheme });
+  const p = await ctx.newPage();
+  return p;
 }
 
 async function signUp(page: Page, username: string, name: string) {
@@ -25,45 +27,70 @@ async function signUp(page: Page, username: string, name: string) {
   await page.getByLabel(/Display name/).fill(name);
   await page.getByLabel('Password').fill('correct horse battery');
   await page.getByRole('button', { name: 'Sign up' }).click();
-  await page.getByRole('heading', { name: 'Chats' }).waitFor();
+  await page.getByRole('heading', { name: 'Chats' }).first().waitFor();
 }
 
 async function send(page: Page, text: string) {
   await page.getByLabel('Message', { exact: true }).fill(text);
   await page.getByRole('button', { name: 'Send' }).click();
+  await page.waitForTimeout(150);
 }
+
+const shot = (page: Page, name: string) => page.screenshot({ path: `${OUT}/${name}${suffix}.png` });
 
 const alice = await device(360, 740);
 await alice.goto('/signup');
-await alice.screenshot({ path: `${OUT}/signup-mobile.png` });
+await shot(alice, 'signup-mobile');
 await signUp(alice, 'alice', 'Alice Liddell');
 const bob = await device(1280, 800);
 await signUp(bob, 'bob', 'Bob Builder');
 const carol = await device(360, 740);
 await signUp(carol, 'carol', 'Carol Danvers');
 
+// A cloud chat.
 await alice.goto('/u/bob');
 await alice.getByRole('link', { name: 'Send message' }).click();
 await send(alice, 'Hi Bob! Are we still on for the climbing gym tonight?');
-await bob.locator('[data-chat="alice"]').click();
+await bob.locator('[data-chat="alice"]').first().click();
 await send(bob, 'Yes! 7pm works. Bring the chalk 🧗');
 await send(alice, 'Deal. See you there.');
 await carol.goto('/u/alice');
 await carol.getByRole('link', { name: 'Send message' }).click();
 await send(carol, 'Did you see the new release notes?');
-await alice.waitForTimeout(500);
-await alice.screenshot({ path: `${OUT}/chat-mobile.png` });
+await alice.waitForTimeout(400);
+await shot(alice, 'chat-mobile');
+
+// A secret chat with a timer.
+await alice.goto('/u/bob');
+await alice.getByRole('button', { name: 'More actions' }).click();
+await shot(alice, 'profile-mobile');
+await alice.getByRole('menuitem', { name: 'Start Secret Chat' }).click();
+await alice.getByText('Bob joined your secret chat.').waitFor();
+const secretUrl = alice.url();
+await alice.getByRole('button', { name: /Self-destruct timer/ }).click();
+await alice.getByRole('menuitemradio', { name: '1 minute', exact: true }).click();
+await send(alice, 'The door code is 4-8-1-5. This burns in a minute.');
+await bob.goto(new URL(secretUrl).pathname);
+await bob.getByText('This burns in a minute').waitFor();
+await send(bob, 'Got it 👍');
+await alice.waitForTimeout(1200);
+await shot(alice, 'secret-mobile');
 await bob.waitForTimeout(300);
-await bob.screenshot({ path: `${OUT}/chat-desktop.png` });
+await shot(bob, 'secret-desktop');
+await alice.goto(new URL(secretUrl).pathname + '/key');
+await alice.getByLabel('Key in hexadecimal').waitFor();
+await shot(alice, 'key-mobile');
+await bob.goto('/');
+await bob.locator('[data-chat="alice"]').first().click();
+await bob.waitForTimeout(300);
+await shot(bob, 'chat-desktop');
+
 await alice.goto('/');
 await alice.locator('[data-chat="carol"]').waitFor();
-await alice.screenshot({ path: `${OUT}/chats-mobile.png` });
-await alice.goto('/u/carol');
-await alice.getByRole('button', { name: 'More actions' }).click();
-await alice.screenshot({ path: `${OUT}/profile-mobile.png` });
+await shot(alice, 'chats-mobile');
 await alice.goto('/settings');
 await alice.getByRole('list', { name: 'Devices' }).waitFor();
-await alice.screenshot({ path: `${OUT}/settings-mobile.png` });
+await shot(alice, 'settings-mobile');
 
 await browser.close();
 await server.stop();

@@ -64,6 +64,21 @@ test('two users chat in real time; a second device gets the history; offline rel
   for (const u of [alice, bob, alice2]) await u.context.close();
 });
 
+test('visiting a page again (a 304 revalidation) keeps the app policy and the app works', async ({ browser, relay }) => {
+  const context = await browser.newContext({ baseURL: relay.url });
+  const page = await context.newPage();
+  const violations: string[] = [];
+  page.on('console', (m) => m.text().includes('Content Security Policy') && violations.push(m.text()));
+  for (let i = 0; i < 3; i++) {
+    await page.goto('/signup');
+    await expect(page.getByLabel('Username')).toBeVisible();
+  }
+  await page.reload();
+  await expect(page.getByLabel('Username')).toBeVisible();
+  expect(violations).toEqual([]);
+  await context.close();
+});
+
 test('sign-up and login errors are clear; the device list can revoke another device', async ({ browser, relay }) => {
   const carol = await signUp(browser, relay, 'carol');
 

@@ -110,6 +110,54 @@ export const PublicDevice = z.object({ id: Id, signPub: b64u(32), dhPub: b64u(32
 export type PublicDevice = z.infer<typeof PublicDevice>;
 
 // ---------- cloud chats ----------
+/**
+ * Self-destruct timers for cloud-chat photos and videos (seconds): Telegram's set, as in secret chats.
+ * 0 = no timer (the media lives like a normal message).
+ */
+export const CLOUD_MEDIA_TTLS = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 30, 60, 3600, 86400, 604800] as const;
+export const CloudMediaTtl = z
+  .number()
+  .int()
+  .refine((n) => (CLOUD_MEDIA_TTLS as readonly number[]).includes(n), 'must be 0, 1-15, 30, 60, 3600, 86400 or 604800 seconds');
+
+/** Limits of a cloud attachment's metadata (headers of `POST /api/cloud/media`). */
+export const CLOUD_MEDIA_LIMITS = { nameMax: 255, mimeMax: 127 } as const;
+/** Headers of `POST /api/cloud/media`: the recipient user, the MIME type, the URL-encoded file name. */
+export const CLOUD_MEDIA_TO_USER_HEADER = 'x-cinder-to-user';
+export const CLOUD_MEDIA_MIME_HEADER = 'x-cinder-mime';
+export const CLOUD_MEDIA_NAME_HEADER = 'x-cinder-name';
+export const CloudMediaMime = z
+  .string()
+  .max(CLOUD_MEDIA_LIMITS.mimeMax)
+  .transform((s) => s.toLowerCase())
+  .pipe(z.string().regex(/^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/, 'must be a MIME type like image/png'));
+export const CloudMediaName = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(CLOUD_MEDIA_LIMITS.nameMax, `must be at most ${CLOUD_MEDIA_LIMITS.nameMax} characters`)
+  .refine((s) => !/[\u0000-\u001f\u007f/\\]/.test(s), 'must not contain control characters or slashes');
+
+/** An attachment of a cloud message (photos and videos; self-destructing when `ttl` > 0). */
+export const CloudMedia = z.object({
+  /** The relay's id of the attachment (`GET /api/cloud/media/:id`). */
+  id: Id,
+  mime: z.string(),
+  name: z.string(),
+  /** Bytes of the plaintext file. */
+  size: z.number().int().nonnegative(),
+  /** Self-destruct timer in seconds, 0 = none. */
+  ttl: z.number().int().nonnegative(),
+  /** When the recipient first opened it (ms), else null. */
+  openedAt: z.number().nullable(),
+  /** When the relay deletes it and its message for both users (openedAt + ttl), else null. */
+  deadline: z.number().nullable()
+});
+export type CloudMedia = z.infer<typeof CloudMedia>;
+
+/** Answer of `POST /api/cloud/media` (201). */
+export const CloudMediaCreated = z.object({ id: Id });
+
 export const CloudMessage = z.object({
   id: ClientId,
   /** The chat, named by the other user's id from the reader's point of view. */
@@ -120,16 +168,25 @@ export const CloudMessage = z.object({
   senderDeviceId: Id,
   text: z.string(),
   replyTo: ClientId.nullable(),
-  createdAt: z.number()
+  createdAt: z.number(),
+  /** The attached photo or video (uploaded with `POST /api/cloud/media`); the relay always sends it (null: none). */
+  media: CloudMedia.nullable().optional()
 });
 export type CloudMessage = z.infer<typeof CloudMessage>;
 
-export const SendCloudReq = z.object({
-  id: ClientId,
-  toUserId: Id,
-  text: z.string().min(1, 'message is empty').max(LIMITS.textMax, 'message is too long'),
-  replyTo: ClientId.nullable().optional()
-});
+export const SendCloudReq = z
+  .object({
+    id: ClientId,
+    toUserId: Id,
+    /** May be empty only when `media` is given (a caption). */
+    text: z.string().max(LIMITS.textMax, 'message is too long'),
+    replyTo: ClientId.nullable().optional(),
+    /** Attaches an upload of the sender's addressed to `toUserId`, with an optional self-destruct timer. */
+    media: z.object({ id: Id, ttl: CloudMediaTtl.optional() }).nullable().optional()
+  })
+  .superRefine((v, ctx) => {
+    if (v.text.length === 0 && !v.media) ctx.addIssue({ code: 'custom', path: ['text'], message: 'message is empty' });
+  });
 export type SendCloudReq = z.input<typeof SendCloudReq>;
 
 export const ChatSummary = z.object({

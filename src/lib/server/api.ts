@@ -6,6 +6,11 @@ import { z } from 'zod';
 import {
   AckReq,
   BLOB_TO_DEVICE_HEADER,
+  CLOUD_MEDIA_MIME_HEADER,
+  CLOUD_MEDIA_NAME_HEADER,
+  CLOUD_MEDIA_TO_USER_HEADER,
+  CloudMediaMime,
+  CloudMediaName,
   DeleteCloudReq,
   Id,
   LIMITS,
@@ -38,8 +43,9 @@ import {
 } from './auth';
 import type { Bus } from './bus';
 import { publicUser, type Cloud } from './cloud';
+import { openMediaFile, sealMediaFile, sealMediaMeta, type MediaTimers } from './cloud-media';
 import type { Config } from './config';
-import { HttpError, parse, queryInt, readJson, Router, type Ctx, type Reply } from './http';
+import { HttpError, parse, queryInt, readBody, readJson, Router, type Ctx, type Reply } from './http';
 import { newId } from './ids';
 import type { Logger } from './log';
 import type { PasswordVerifier } from './password';
@@ -56,6 +62,9 @@ export interface ApiDeps {
   cloud: Cloud;
   atRest: AtRest;
   blobFiles: BlobFiles;
+  /** Cloud-chat media files (DATA_DIR/media, sealed at rest) and their self-destruct timers. */
+  mediaFiles: BlobFiles;
+  mediaTimers: MediaTimers;
   passwords: PasswordVerifier;
   authLimiter: RateLimiter;
   sendLimiter: RateLimiter;
@@ -245,6 +254,91 @@ export function createApi(deps: ApiDeps): Router {
     const body = await readJson(ctx.req, SendCloudReq);
     const message = await cloud.send(auth.user.id, auth.device.id, body);
     return json({ message });
+  });
+
+  // ---------- cloud media (photos and videos of cloud chats; cloud-media.ts) ----------
+  router.add('POST', '/api/cloud/media', async (ctx) => {
+    const auth = await requireAuth(ctx);
+    limit(deps.sendLimiter, auth.device.id);
+    const type = (ctx.req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    if (type !== 'application/octet-stream') {
+      ctx.req.resume();
+      throw new HttpError(415, 'bad_request', 'content-type must be application/octet-stream');
+    }
+    const header = (name: string) => {
+      const v = ctx.req.headers[name];
+      return Array.isArray(v) ? v[0] : v;
+    };
+    const toId = Id.safeParse(header(CLOUD_MEDIA_TO_USER_HEADER));
+    if (!toId.success) throw new HttpError(400, 'bad_request', `${CLOUD_MEDIA_TO_USER_HEADER}: must name a user`);
+    const mime = CloudMediaMime.safeParse(header(CLOUD_MEDIA_MIME_HEADER) ?? '');
+    if (!mime.success) throw new HttpError(400, 'bad_request', `${CLOUD_MEDIA_MIME_HEADER}: ${mime.error.issues[0]?.message}`);
+    let rawName: string;
+    try {
+      rawName = decodeURIComponent(header(CLOUD_MEDIA_NAME_HEADER) ?? '');
+    } catch {
+      throw new HttpError(400, 'bad_request', `${CLOUD_MEDIA_NAME_HEADER}: must be URL-encoded`);
+    }
+    const name = CloudMediaName.safeParse(rawName);
+    if (!name.success) throw new HttpError(400, 'bad_request', `${CLOUD_MEDIA_NAME_HEADER}: ${name.error.issues[0]?.message}`);
+    if (!(await store.getUser(toId.data))) throw new HttpError(404, 'not_found', 'no such user');
+    // In memory, never as plaintext on disk: at most MAX_BLOB_BYTES (413 and the connection closed beyond).
+    const bytes = await readBody(ctx.req, config.maxBlobBytes);
+    if (bytes.length === 0) throw new HttpError(400, 'bad_request', 'media must not be empty');
+    const id = newId();
+    await deps.mediaFiles.write(id, sealMediaFile(atRest, id, bytes));
+    bytes.fill(0);
+    try {
+      await store.createCloudMedia({
+        id,
+        ownerUserId: auth.user.id,
+        ownerDeviceId: auth.device.id,
+        toUserId: toId.data,
+        meta: sealMediaMeta(atRest, id, { mime: mime.data, name: name.data }),
+        size: bytes.length,
+        createdAt: now()
+      });
+    } catch (e) {
+      await deps.mediaFiles.remove(id);
+      throw e;
+    }
+    log.debug('cloud media stored', { id, size: bytes.length, deviceId: auth.device.id });
+    return json({ id }, 201);
+  });
+
+  /** The media, if `auth` is a member of its chat and it is still live; 404 otherwise (no existence oracle). */
+  const visibleMedia = async (auth: AuthCtx, id: string) => {
+    const media = await store.getCloudMedia(id);
+    const member =
+      !!media &&
+      (media.ownerUserId === auth.user.id || (media.toUserId === auth.user.id && media.messageId !== null));
+    if (!media || !member || (media.deadline !== null && media.deadline <= now())) {
+      throw new HttpError(404, 'not_found', 'no such media');
+    }
+    return media;
+  };
+
+  router.add('GET', '/api/cloud/media/:id', async (ctx) => {
+    const auth = await requireAuth(ctx);
+    const media = await visibleMedia(auth, param(ctx, 'id', Id));
+    const sealed = await deps.mediaFiles.read(media.id);
+    if (!sealed) throw new HttpError(404, 'not_found', 'no such media');
+    return { status: 200, bytes: openMediaFile(atRest, media.id, sealed) };
+  });
+
+  router.add('POST', '/api/cloud/media/:id/opened', async (ctx) => {
+    const auth = await requireAuth(ctx);
+    const media = await visibleMedia(auth, param(ctx, 'id', Id));
+    if (media.toUserId !== auth.user.id || media.messageId === null) {
+      throw new HttpError(403, 'forbidden', 'only the recipient can open this media');
+    }
+    const r = await store.openCloudMedia(media.id, now());
+    if (!r) throw new HttpError(404, 'not_found', 'no such media');
+    if (r.updates.length) {
+      deps.mediaTimers.scheduled();
+      await cloud.publish(r.updates);
+    }
+    return json({ media: await cloud.mediaWire(media.id) });
   });
 
   router.add('GET', '/api/cloud/chats', async (ctx) => {

@@ -6,12 +6,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync } from 'node:fs';
-import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { open, rename, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { ClientGone, HttpError } from './http';
 
 export const BLOBS_DIR = 'blobs';
+/** Cloud-chat media (sealed with the at-rest key; ./cloud-media.ts). */
+export const MEDIA_DIR = 'media';
 const TMP_PREFIX = '.tmp-';
 
 export interface BlobFiles {
@@ -23,6 +25,10 @@ export interface BlobFiles {
   receive(req: IncomingMessage, limit: number, tooMuch: () => HttpError): Promise<{ tmp: string; size: number }>;
   /** Moves a received temp file into place as blob `id`. */
   commit(tmp: string, id: string): Promise<void>;
+  /** Writes `data` as blob `id` (through a temp file renamed into place). */
+  write(id: string, data: Uint8Array): Promise<void>;
+  /** Reads blob `id` whole, or null when its file is gone. */
+  read(id: string): Promise<Buffer | null>;
   /** Opens blob `id` for reading, or null when its file is gone. */
   open(id: string): Promise<FileHandle | null>;
   /** Removes a blob's file or a temp file; missing files are fine. */
@@ -33,8 +39,8 @@ const ignoreMissing = (e: unknown) => {
   if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
 };
 
-export function createBlobFiles(dataDir: string): BlobFiles {
-  const dir = join(dataDir, BLOBS_DIR);
+export function createBlobFiles(dataDir: string, sub: string = BLOBS_DIR): BlobFiles {
+  const dir = join(dataDir, sub);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   // Blob ids are base64url, so they never start with '.': temp names can't collide with them.
   const path = (idOrTmp: string) => (idOrTmp.startsWith('/') ? idOrTmp : join(dir, idOrTmp));
@@ -92,6 +98,32 @@ export function createBlobFiles(dataDir: string): BlobFiles {
 
     async commit(tmp, id) {
       await rename(tmp, path(id));
+    },
+
+    async write(id, data) {
+      const tmp = join(dir, TMP_PREFIX + randomBytes(12).toString('base64url'));
+      try {
+        await writeFile(tmp, data, { flag: 'wx', mode: 0o600 });
+        await rename(tmp, path(id));
+      } catch (e) {
+        await unlink(tmp).catch(() => undefined);
+        throw e;
+      }
+    },
+
+    async read(id) {
+      let h: FileHandle;
+      try {
+        h = await open(path(id), 'r');
+      } catch (e) {
+        ignoreMissing(e);
+        return null;
+      }
+      try {
+        return await h.readFile();
+      } finally {
+        await h.close().catch(() => undefined);
+      }
     },
 
     async open(id) {

@@ -3,9 +3,11 @@
  * between stored rows and the wire types, always from one reader's point of view (`peerId` is the
  * other member), and publishes every appended update-log row to the bus for live delivery.
  */
-import type { ChatSummary, CloudMessage, PublicUser, SyncRes, Update } from '../api/wire';
+import type { ChatSummary, CloudMedia, CloudMessage, PublicUser, SyncRes, Update } from '../api/wire';
 import type { AtRest } from './atrest';
+import type { BlobFiles } from './blobs';
 import type { Bus } from './bus';
+import { openMediaMeta } from './cloud-media';
 import { HttpError } from './http';
 import type { AppendedUpdate, ChatRow, MessageRow, Store, UpdateRow, UserRow } from './store/types';
 
@@ -17,6 +19,8 @@ const messageAad = (id: string) => `msg:${id}`;
 interface MessageContent {
   text: string;
   replyTo: string | null;
+  /** The attached cloud media (its row holds the metadata and the timer). */
+  mediaId?: string | null;
 }
 
 export interface CloudDeps {
@@ -24,6 +28,8 @@ export interface CloudDeps {
   atRest: AtRest;
   bus: Bus;
   now: () => number;
+  /** Files of cloud media (DATA_DIR/media); removed when their message is deleted. */
+  mediaFiles?: BlobFiles;
 }
 
 export interface SendInput {
@@ -31,17 +37,26 @@ export interface SendInput {
   toUserId: string;
   text: string;
   replyTo?: string | null;
+  media?: { id: string; ttl?: number } | null;
 }
 
-export function createCloud({ store, atRest, bus, now }: CloudDeps) {
+export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) {
   const seal = (id: string, content: MessageContent) =>
     atRest.seal(Buffer.from(JSON.stringify(content), 'utf8'), messageAad(id));
 
   const open = (m: MessageRow): MessageContent =>
     JSON.parse(atRest.open(m.body, messageAad(m.id)).toString('utf8')) as MessageContent;
 
-  const toWire = (m: MessageRow, peerId: string): CloudMessage => {
-    const { text, replyTo } = open(m);
+  /** The wire form of an attachment, from its row; null when it is gone. */
+  const mediaWire = async (id: string): Promise<CloudMedia | null> => {
+    const row = await store.getCloudMedia(id);
+    if (!row) return null;
+    const { mime, name } = openMediaMeta(atRest, row);
+    return { id: row.id, mime, name, size: row.size, ttl: row.ttl, openedAt: row.openedAt, deadline: row.deadline };
+  };
+
+  const toWire = async (m: MessageRow, peerId: string): Promise<CloudMessage> => {
+    const { text, replyTo, mediaId } = open(m);
     return {
       id: m.id,
       peerId,
@@ -50,7 +65,8 @@ export function createCloud({ store, atRest, bus, now }: CloudDeps) {
       senderDeviceId: m.senderDeviceId,
       text,
       replyTo,
-      createdAt: m.createdAt
+      createdAt: m.createdAt,
+      media: mediaId ? await mediaWire(mediaId) : null
     };
   };
 
@@ -72,7 +88,7 @@ export function createCloud({ store, atRest, bus, now }: CloudDeps) {
         if (!row.message || row.message.deleted) return null;
         const peer = await getUser(peerId);
         if (!peer) return null;
-        return { kind: 'message', cursor: row.cursor, message: toWire(row.message, peerId), peer: publicUser(peer) };
+        return { kind: 'message', cursor: row.cursor, message: await toWire(row.message, peerId), peer: publicUser(peer) };
       }
       case 'read': {
         const { readerId, seq } = JSON.parse(row.data) as { readerId: string; seq: number };
@@ -109,14 +125,19 @@ export function createCloud({ store, atRest, bus, now }: CloudDeps) {
   return {
     async send(senderId: string, senderDeviceId: string, input: SendInput): Promise<CloudMessage> {
       await requireUser(input.toUserId);
+      const media = input.media ? { id: input.media.id, ttl: input.media.ttl ?? 0 } : undefined;
       const result = await store.sendMessage({
         id: input.id,
         senderId,
         senderDeviceId,
         recipientId: input.toUserId,
-        body: seal(input.id, { text: input.text, replyTo: input.replyTo ?? null }),
-        createdAt: now()
+        body: seal(input.id, { text: input.text, replyTo: input.replyTo ?? null, ...(media ? { mediaId: media.id } : {}) }),
+        createdAt: now(),
+        media
       });
+      if (!result.ok && result.reason === 'media_unavailable') {
+        throw new HttpError(404, 'not_found', 'no such media upload for this chat (or it is attached to another message)');
+      }
       if (!result.ok) throw new HttpError(409, 'conflict', 'message id is already used by another message');
       if (result.message.deleted) throw new HttpError(409, 'conflict', 'that message was deleted');
       await publish(result.updates);
@@ -127,7 +148,9 @@ export function createCloud({ store, atRest, bus, now }: CloudDeps) {
       await requireUser(peerId);
       const chat = await store.getChat(userId, peerId);
       if (!chat) return [];
-      return (await store.listMessages(chat.id, before, limit)).map((m) => toWire(m, peerId));
+      const out: CloudMessage[] = [];
+      for (const m of await store.listMessages(chat.id, before, limit)) out.push(await toWire(m, peerId));
+      return out;
     },
 
     async chats(userId: string): Promise<ChatSummary[]> {
@@ -138,7 +161,7 @@ export function createCloud({ store, atRest, bus, now }: CloudDeps) {
         if (!peer) continue;
         out.push({
           peer: publicUser(peer),
-          lastMessage: s.lastMessage ? toWire(s.lastMessage, s.peerId) : null,
+          lastMessage: s.lastMessage ? await toWire(s.lastMessage, s.peerId) : null,
           myReadSeq: s.myReadSeq,
           peerReadSeq: s.peerReadSeq,
           unread: s.unread
@@ -157,7 +180,12 @@ export function createCloud({ store, atRest, bus, now }: CloudDeps) {
       const chat = await requireChat(userId, peerId);
       const r = await store.deleteMessages(chat.id, ids);
       await publish(r.updates);
+      for (const id of r.media ?? []) await mediaFiles?.remove(id);
     },
+
+    /** Live delivery of update rows appended elsewhere (cloud media opened or expired). */
+    publish,
+    mediaWire,
 
     async sync(userId: string, after: number, limit: number): Promise<SyncRes> {
       // One extra row tells whether there is more without a second query.

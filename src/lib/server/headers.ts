@@ -41,5 +41,10 @@ export function applySecurityHeaders(req: IncomingMessage, res: ServerResponse, 
   for (const [k, v] of Object.entries(BASE_HEADERS)) res.setHeader(k, v);
   if (isSecure(req, trustProxy)) res.setHeader('strict-transport-security', HSTS);
   const path = (req.url ?? '/').split('?')[0];
-  res.setHeader('content-security-policy', /\.m?js$/.test(path) ? SCRIPT_CSP : FALLBACK_CSP);
+  if (/\.m?js$/.test(path)) res.setHeader('content-security-policy', SCRIPT_CSP);
+  // App routes (no file extension) get SvelteKit's policy on a 200. Nothing is set here for them:
+  // a 304 revalidation carries no policy of its own, and a deny-all one on it would replace the
+  // cached page's policy in the browser and block the whole app on the next visit.
+  else if (path.startsWith('/api/') || path === '/healthz' || path === '/metrics' || /\.[a-z0-9]+$/i.test(path))
+    res.setHeader('content-security-policy', FALLBACK_CSP);
 }

@@ -28,6 +28,8 @@ export interface Reply {
   body?: unknown;
   /** Raw bytes streamed from an open file (sent as application/octet-stream; the handle is closed after). */
   file?: { handle: FileHandle; size: number };
+  /** Raw bytes from memory (sent as application/octet-stream). */
+  bytes?: Uint8Array;
   headers?: Headers;
 }
 
@@ -104,6 +106,13 @@ export function send(res: ServerResponse, reply: Reply): void {
     return;
   }
   const headers: Headers = { ...SECURITY_HEADERS, ...reply.headers };
+  if (reply.bytes) {
+    headers['content-type'] = 'application/octet-stream';
+    headers['content-length'] = String(reply.bytes.byteLength);
+    res.writeHead(reply.status, headers);
+    res.end(reply.bytes);
+    return;
+  }
   if (reply.file) {
     headers['content-type'] = 'application/octet-stream';
     headers['content-length'] = String(reply.file.size);

@@ -6,9 +6,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { createApi } from './api';
 import { createAtRest } from './atrest';
-import { createBlobFiles } from './blobs';
+import { createBlobFiles, MEDIA_DIR } from './blobs';
 import { createLocalBus, type Bus } from './bus';
 import { createCloud } from './cloud';
+import { createMediaTimers, UNATTACHED_MEDIA_MS } from './cloud-media';
 import type { Config } from './config';
 import { dispatch, errorBody, requestUrl } from './http';
 import { createLogger, type Logger } from './log';
@@ -59,6 +60,8 @@ export interface Relay {
   readonly presence: Presence;
   /** Runs the self-destruct wake-up scheduler once now (it also runs on its own timer); pushes sent. */
   runWakeups(): Promise<number>;
+  /** Expires due timed cloud media once now (it also runs on its own timer); how many this node deleted. */
+  runMediaTimers(): Promise<number>;
   /** Closes sockets (1001), timers, and the store if the relay opened it. */
   close(): Promise<void>;
 }
@@ -79,6 +82,7 @@ export function createRelay(config: Config, opts: RelayOptions = {}): Relay {
   const now = opts.now ?? Date.now;
   const atRest = createAtRest(config.atRestKey);
   const blobFiles = createBlobFiles(config.dataDir);
+  const mediaFiles = createBlobFiles(config.dataDir, MEDIA_DIR);
 
   const authLimiter = perMinute(config.authRateLimit, now);
   const sendLimiter = new RateLimiter({ capacity: config.sendRateBurst, refillPerSec: config.sendRatePerSec, now });
@@ -97,7 +101,8 @@ export function createRelay(config: Config, opts: RelayOptions = {}): Relay {
   const wakeups = createWakeScheduler({ store, push, log, now });
   // The API and cloud publish through this tap, so each new envelope or message can push offline devices.
   const apiBus = tapBus(bus, (event) => push.onEvent(event));
-  const cloud = createCloud({ store, atRest, bus: apiBus, now });
+  const cloud = createCloud({ store, atRest, bus: apiBus, now, mediaFiles });
+  const mediaTimers = createMediaTimers({ store, files: mediaFiles, publish: cloud.publish, log, now });
   const router = createApi({
     config,
     store,
@@ -106,6 +111,8 @@ export function createRelay(config: Config, opts: RelayOptions = {}): Relay {
     cloud,
     atRest,
     blobFiles,
+    mediaFiles,
+    mediaTimers,
     passwords: createPasswordVerifier(opts.scrypt ?? DEFAULT_PARAMS),
     authLimiter,
     sendLimiter,
@@ -119,6 +126,7 @@ export function createRelay(config: Config, opts: RelayOptions = {}): Relay {
   });
   const hub = createWsHub({ config, store, log, bus, now, heartbeatMs: opts.heartbeatMs, presence });
   wakeups.start();
+  mediaTimers.start();
   log.debug('web push ready', { vapid: vapid.source });
   metrics.gauge('cinder_ws_connected_sockets', 'Open WebSockets on this node.', () => hub.size);
   let closed = false;
@@ -149,6 +157,12 @@ export function createRelay(config: Config, opts: RelayOptions = {}): Relay {
           log.error('blob file removal failed', { id, err: err instanceof Error ? err : String(err) })
         );
       }
+      // Cloud media uploaded but never sent.
+      for (const id of await store.purgeUnattachedMedia(t - UNATTACHED_MEDIA_MS)) {
+        await mediaFiles.remove(id).catch((err: unknown) =>
+          log.error('media file removal failed', { id, err: err instanceof Error ? err : String(err) })
+        );
+      }
       return envelopes + blobs.length;
     },
     get sockets() {
@@ -157,10 +171,12 @@ export function createRelay(config: Config, opts: RelayOptions = {}): Relay {
     metrics,
     presence,
     runWakeups: () => wakeups.run(),
+    runMediaTimers: () => mediaTimers.run(),
     async close() {
       if (closed) return;
       closed = true;
       await wakeups.close();
+      await mediaTimers.close();
       await push.close();
       await hub.close();
       authLimiter.close();

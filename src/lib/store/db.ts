@@ -66,7 +66,19 @@ export interface MessageRow {
   senderId: string;
   createdAt: number;
   status: MessageStatus;
-  /** Sealed {text, replyTo}. */
+  /** Sealed {text, replyTo, media}. */
+  box: Uint8Array;
+  /**
+   * A self-destructing attachment's deadline (ms), once the recipient opened it; in clear (a time, not
+   * content) so the message is purged at the deadline even while locked, like secret messages.
+   */
+  deadline?: number | null;
+}
+
+/** A cloud-chat attachment's plaintext, sealed; deleted with its message. */
+export interface CloudMediaCacheRow {
+  messageId: string;
+  peerId: string;
   box: Uint8Array;
 }
 
@@ -167,6 +179,7 @@ export class CinderDB extends Dexie {
   seenEnvelopes!: EntityTable<SeenEnvelopeRow, 'id'>;
   secretMedia!: EntityTable<SecretMediaRow, 'messageId'>;
   lockedInbox!: EntityTable<LockedInboxRow, 'id'>;
+  cloudMedia!: EntityTable<CloudMediaCacheRow, 'messageId'>;
 
   constructor(name = DB_NAME) {
     super(name);
@@ -187,6 +200,11 @@ export class CinderDB extends Dexie {
       seenEnvelopes: 'id, at',
       secretMedia: 'messageId, chatId',
       lockedInbox: 'id, seq'
+    });
+    // Cloud-chat photos and videos: the sealed plaintext cache, and deadlines of timed ones.
+    this.version(3).stores({
+      messages: 'id, [peerId+seq], [peerId+createdAt], deadline',
+      cloudMedia: 'messageId, peerId'
     });
   }
 }

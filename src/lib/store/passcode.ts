@@ -60,7 +60,8 @@ async function rekey(db: CinderDB, from: Vault, to: Vault, vaultRow: VaultRow): 
     { t: db.outbox, place: (r: { id: string }) => places.message(r.id) },
     { t: db.secretChats, place: (r: { id: string }) => places.secretChat(r.id) },
     { t: db.secretMessages, place: (r: { id: string }) => places.secretMessage(r.id) },
-    { t: db.secretMedia, place: (r: { messageId: string }) => places.secretMedia(r.messageId) }
+    { t: db.secretMedia, place: (r: { messageId: string }) => places.secretMedia(r.messageId) },
+    { t: db.cloudMedia, place: (r: { messageId: string }) => places.cloudMedia(r.messageId) }
   ] as const;
   const rewritten: { t: Dexie.Table; rows: unknown[] }[] = [];
   for (const { t, place } of tables) {

@@ -7,5 +7,6 @@ export const places = {
   message: (id: string) => `messages/${id}`,
   secretChat: (id: string) => `secretChats/${id}`,
   secretMessage: (id: string) => `secretMessages/${id}`,
-  secretMedia: (id: string) => `secretMedia/${id}`
+  secretMedia: (id: string) => `secretMedia/${id}`,
+  cloudMedia: (messageId: string) => `cloudMedia/${messageId}`
 };

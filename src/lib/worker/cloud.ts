@@ -5,7 +5,7 @@
  */
 import { Dexie } from 'dexie';
 import { z } from 'zod';
-import { CloudMessage, LIMITS, SyncRes, type PublicUser, type Update } from '$lib/api/wire';
+import { CloudMessage, LIMITS, SyncRes, type CloudMedia, type PublicUser, type Update } from '$lib/api/wire';
 import type { ChatRow, CinderDB, MessageRow } from '$lib/store/db';
 import type { Vault } from '$lib/store/vault';
 import { places } from '$lib/store/places';
@@ -16,9 +16,19 @@ import { NetError, request } from './net';
 export interface Body {
   text: string;
   replyTo: string | null;
+  /** A photo or video (cloud media); its bytes are cached separately (`cloudMedia` table). */
+  media?: CloudMedia | null;
 }
 
 export const msgPlace = places.message;
+
+/** What a chat list or a notification shows for a message without text. */
+export function mediaLabel(media: Pick<CloudMedia, 'mime' | 'name'> | null | undefined): string {
+  if (!media) return '';
+  if (media.mime.startsWith('image/')) return '📷 Photo';
+  if (media.mime.startsWith('video/')) return '🎬 Video';
+  return `📎 ${media.name}`;
+}
 
 export async function sealMessage(vault: Vault, m: CloudMessage): Promise<MessageRow> {
   return {
@@ -28,7 +38,8 @@ export async function sealMessage(vault: Vault, m: CloudMessage): Promise<Messag
     senderId: m.senderId,
     createdAt: m.createdAt,
     status: 'sent',
-    box: await vault.seal<Body>(msgPlace(m.id), { text: m.text, replyTo: m.replyTo })
+    box: await vault.seal<Body>(msgPlace(m.id), { text: m.text, replyTo: m.replyTo, media: m.media ?? null }),
+    deadline: m.media?.deadline ?? null
   };
 }
 
@@ -56,7 +67,7 @@ export async function applyUpdates(db: CinderDB, vault: Vault, me: string, updat
   for (const u of updates) if (u.kind === 'message') sealed.set(u.message.id, await sealMessage(vault, u.message));
   const changed = new Set<string>();
   const fresh: Fresh[] = [];
-  await db.transaction('rw', db.chats, db.messages, db.outbox, async () => {
+  await db.transaction('rw', [db.chats, db.messages, db.outbox, db.cloudMedia], async () => {
     for (const u of updates) {
       changed.add(u.kind === 'message' ? u.message.peerId : u.peerId);
       if (u.kind === 'message') {
@@ -67,7 +78,9 @@ export async function applyUpdates(db: CinderDB, vault: Vault, me: string, updat
         // My own message read by the server means I have read everything before it.
         if (m.senderId === me) chat.myReadSeq = Math.max(chat.myReadSeq, m.seq);
         await db.chats.put(chat);
-        if (m.senderId !== me && m.seq > chat.myReadSeq && !(await db.messages.get(m.id))) fresh.push({ peer: u.peer, text: m.text });
+        if (m.senderId !== me && m.seq > chat.myReadSeq && !(await db.messages.get(m.id))) {
+          fresh.push({ peer: u.peer, text: m.text || mediaLabel(m.media) });
+        }
         await db.messages.put(sealed.get(m.id)!);
         await db.outbox.delete(m.id);
       } else if (u.kind === 'read') {
@@ -81,6 +94,8 @@ export async function applyUpdates(db: CinderDB, vault: Vault, me: string, updat
       } else {
         await db.messages.bulkDelete(u.ids);
         await db.outbox.bulkDelete(u.ids);
+        // A deleted (or expired) photo or video leaves nothing behind on the device.
+        await db.cloudMedia.bulkDelete(u.ids);
       }
     }
   });
@@ -203,7 +218,7 @@ export async function chatViews(db: CinderDB, vault: Vault, me: string): Promise
       kind: 'cloud',
       id: chat.peerId,
       peer: chat.peer,
-      preview: body.text,
+      preview: body.text || mediaLabel(body.media),
       previewMine: last.senderId === me,
       lastAt: last.createdAt,
       unread: await unreadCount(db, chat, me)
@@ -225,7 +240,10 @@ export async function messageView(vault: Vault, row: MessageRow, me: string, pee
     mine,
     senderId: row.senderId,
     createdAt: row.createdAt,
-    ticks
+    ticks,
+    media: body.media
+      ? { mime: body.media.mime, name: body.media.name, size: body.media.size, ttl: body.media.ttl, deadline: body.media.deadline }
+      : null
   };
 }
 

@@ -6,6 +6,11 @@ import { z } from 'zod';
 import { fromB64u, toB64u } from '$lib/api/b64';
 import { detectBackend, isProtocolError, generateIdentity, serializeIdentity, type CryptoBackend, type Identity } from '$lib/crypto';
 import {
+  CLOUD_MEDIA_MIME_HEADER,
+  CLOUD_MEDIA_NAME_HEADER,
+  CLOUD_MEDIA_TO_USER_HEADER,
+  CLOUD_MEDIA_TTLS,
+  CloudMedia,
   CloudMessage,
   Envelope,
   DeviceInfo,
@@ -16,6 +21,7 @@ import {
   type Update
 } from '$lib/api/wire';
 import { destroyStore, openStore, type CinderDB, type MessageRow } from '$lib/store/db';
+import { places } from '$lib/store/places';
 import { nextDeadline, purgeExpired } from '$lib/store/purge';
 import { removePasscode, setPasscode, unlockVault, PasscodeError } from '$lib/store/passcode';
 import type { Vault } from '$lib/store/vault';
@@ -32,6 +38,7 @@ import {
   storeChatPeer,
   type Body
 } from './cloud';
+import { downloadBytes, uploadBytes } from './media';
 import { NetError, request } from './net';
 import type { ConnectionState, Methods, Params, Result, SessionView, WorkerEvent } from './protocol';
 import { RelaySocket } from './socket';
@@ -73,7 +80,8 @@ export class Core {
   private readonly syncState: SyncState = { behind: true };
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private retryDelay = 0;
-  private ready: Promise<void>;
+  /** Resolves once the database is open; every call waits for it (see worker.ts). */
+  readonly ready: Promise<void>;
   private backend!: CryptoBackend;
   private identityCache: Identity | null = null;
   private purgeTimer: ReturnType<typeof setTimeout> | null = null;
@@ -131,9 +139,11 @@ export class Core {
   private async armPurge(): Promise<void> {
     if (this.purgeTimer) clearTimeout(this.purgeTimer);
     this.purgeTimer = null;
-    const { chats, blobs } = await purgeExpired(this.db);
+    const { chats, blobs, cloudPeers } = await purgeExpired(this.db);
     for (const chatId of chats) this.emit({ type: 'secret', chatId });
-    if (chats.size) this.emit({ type: 'chats' });
+    // Timed cloud photos and videos: the relay deletes them at the same deadline (a delete update follows).
+    for (const peerId of cloudPeers) this.emit({ type: 'messages', peerId });
+    if (chats.size || cloudPeers.size) this.emit({ type: 'chats' });
     for (const id of blobs) void request('DELETE', `/api/blobs/${encodeURIComponent(id)}`, undefined, null).catch(() => undefined);
     const next = await nextDeadline(this.db);
     if (next !== null) this.purgeTimer = setTimeout(() => void this.armPurge(), Math.max(0, next - Date.now()) + 5);
@@ -248,6 +258,15 @@ export class Core {
   private announce(changed: Set<string>) {
     if (changed.size) this.emit({ type: 'chats' });
     for (const peerId of changed) this.emit({ type: 'messages', peerId });
+    // An update may have brought a cloud media deadline: re-arm the purge timer for it.
+    if (changed.size) void this.armPurge();
+  }
+
+  /** A stored cloud message and its sealed body, or not_found. */
+  private async cloudMessage(messageId: string): Promise<{ row: MessageRow; body: Body }> {
+    const row = await this.db.messages.get(messageId);
+    if (!row) throw new CoreError('not_found', 'This message is gone');
+    return { row, body: await this.vault.open<Body>(msgPlace(messageId), row.box) };
   }
 
   /** Replays the update log from the stored cursor until caught up. */
@@ -519,9 +538,10 @@ export class Core {
     deleteMessages: async (p) => {
       const { peerId, ids } = PeerParams.extend({ ids: z.array(z.string().uuid()).min(1).max(100) }).parse(p);
       await request('POST', `/api/cloud/chats/${encodeURIComponent(peerId)}/delete`, { ids }, null);
-      await this.db.transaction('rw', this.db.messages, this.db.outbox, async () => {
+      await this.db.transaction('rw', [this.db.messages, this.db.outbox, this.db.cloudMedia], async () => {
         await this.db.messages.bulkDelete(ids);
         await this.db.outbox.bulkDelete(ids);
+        await this.db.cloudMedia.bulkDelete(ids);
       });
       this.emit({ type: 'messages', peerId });
       this.emit({ type: 'chats' });
@@ -622,6 +642,85 @@ export class Core {
     secretScreenshot: async (p) => {
       await this.secret.screenshot(ChatParams.parse(p).id);
       return null;
+    },
+
+    cloudSendMedia: async (p) => {
+      const { peerId, name, mime, bytes, ttl } = PeerParams.extend({
+        name: z.string().trim().min(1).max(255),
+        mime: z.string().max(127).regex(/^(image|video)\/[a-z0-9][a-z0-9!#$&^_.+-]*$/i, 'Only photos and videos can be sent here'),
+        bytes: z.instanceof(ArrayBuffer).refine((b) => b.byteLength > 0 && b.byteLength <= MAX_FILE_BYTES, 'Files up to 25 MB can be sent'),
+        ttl: z.number().int().refine((n) => (CLOUD_MEDIA_TTLS as readonly number[]).includes(n), 'Unsupported timer')
+      }).parse(p);
+      const id = crypto.randomUUID();
+      const plain = new Uint8Array(bytes);
+      const safeName = name.replace(/[\u0000-\u001f\u007f/\\]/g, '_');
+      const mediaId = await uploadBytes(
+        '/api/cloud/media',
+        { [CLOUD_MEDIA_TO_USER_HEADER]: peerId, [CLOUD_MEDIA_MIME_HEADER]: mime.toLowerCase(), [CLOUD_MEDIA_NAME_HEADER]: encodeURIComponent(safeName) },
+        plain,
+        (loaded, total) => this.emit({ type: 'progress', id, loaded, total })
+      );
+      const { message } = await request(
+        'POST',
+        '/api/cloud/messages',
+        { id, toUserId: peerId, text: '', media: { id: mediaId, ttl } },
+        z.object({ message: CloudMessage })
+      );
+      const row = await sealMessage(this.vault, message);
+      // The sender keeps the plaintext (sealed) so it never downloads its own upload.
+      const box = await this.vault.sealBytes(places.cloudMedia(id), plain);
+      await this.db.transaction('rw', [this.db.messages, this.db.chats, this.db.cloudMedia], async () => {
+        await this.db.messages.put(row);
+        await this.db.cloudMedia.put({ messageId: id, peerId, box });
+        await this.db.chats.update(peerId, { lastAt: message.createdAt });
+      });
+      this.emit({ type: 'messages', peerId });
+      this.emit({ type: 'chats' });
+      return messageView(this.vault, row, this.me, (await this.db.chats.get(peerId))?.peerReadSeq ?? 0);
+    },
+
+    cloudMedia: async (p) => {
+      const { messageId } = z.object({ messageId: z.string().uuid() }).parse(p);
+      const { row, body } = await this.cloudMessage(messageId);
+      if (!body.media) throw new CoreError('not_found', 'This message has no photo or video');
+      const place = places.cloudMedia(messageId);
+      const cached = await this.db.cloudMedia.get(messageId);
+      let plain: Uint8Array;
+      if (cached) plain = await this.vault.openBytes(place, cached.box);
+      else {
+        plain = await downloadBytes(`/api/cloud/media/${encodeURIComponent(body.media.id)}`, body.media.size, (loaded, total) =>
+          this.emit({ type: 'progress', id: messageId, loaded, total })
+        );
+        const box = await this.vault.sealBytes(place, plain);
+        // Cached only while the message exists: it may have been deleted during the download.
+        await this.db.transaction('rw', this.db.messages, this.db.cloudMedia, async () => {
+          if (await this.db.messages.get(messageId)) await this.db.cloudMedia.put({ messageId, peerId: row.peerId, box });
+        });
+      }
+      return { bytes: plain.buffer.slice(plain.byteOffset, plain.byteOffset + plain.byteLength) as ArrayBuffer, mime: body.media.mime, name: body.media.name };
+    },
+
+    cloudMediaOpened: async (p) => {
+      const { messageId } = z.object({ messageId: z.string().uuid() }).parse(p);
+      const { row, body } = await this.cloudMessage(messageId);
+      if (!body.media) throw new CoreError('not_found', 'This message has no photo or video');
+      const res = await request(
+        'POST',
+        `/api/cloud/media/${encodeURIComponent(body.media.id)}/opened`,
+        {},
+        z.object({ media: CloudMedia.nullable() })
+      );
+      const media = res.media;
+      if (media) {
+        // The relay's 'message' update brings the same; applying it now shows the countdown at once.
+        const box = await this.vault.seal<Body>(msgPlace(messageId), { ...body, media });
+        await this.db.transaction('rw', this.db.messages, async () => {
+          if (await this.db.messages.get(messageId)) await this.db.messages.update(messageId, { box, deadline: media.deadline });
+        });
+        this.emit({ type: 'messages', peerId: row.peerId });
+        void this.armPurge();
+      }
+      return { deadline: media?.deadline ?? null };
     },
 
     pushKey: async () => request('GET', '/api/push/key', undefined, z.object({ publicKey: z.string().min(1).max(200) })),

@@ -38,13 +38,21 @@ export async function decryptFile(keyB64: string, blob: Uint8Array): Promise<Uin
 
 export type Progress = (loaded: number, total: number) => void;
 
-/** Uploads with progress (XMLHttpRequest: fetch has no upload progress). */
+/** Uploads a secret-chat attachment's ciphertext for one device. */
 export function uploadBlob(blob: Uint8Array, toDeviceId: string, onProgress: Progress): Promise<string> {
+  return uploadBytes('/api/blobs', { [BLOB_TO_DEVICE_HEADER]: toDeviceId }, blob, onProgress);
+}
+
+/**
+ * POSTs raw bytes (application/octet-stream) with upload progress (XMLHttpRequest: fetch has no upload
+ * progress) to an endpoint answering `201 {id}`; resolves with the id.
+ */
+export function uploadBytes(path: string, headers: Record<string, string>, blob: Uint8Array, onProgress: Progress): Promise<string> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
-    xhr.open('POST', '/api/blobs');
+    xhr.open('POST', path);
     xhr.setRequestHeader('content-type', 'application/octet-stream');
-    xhr.setRequestHeader(BLOB_TO_DEVICE_HEADER, toDeviceId);
+    for (const [k, v] of Object.entries(headers)) xhr.setRequestHeader(k, v);
     xhr.upload.onprogress = (e) => onProgress(e.loaded, e.lengthComputable ? e.total : blob.length);
     xhr.onerror = () => reject(new NetError('offline', 'The upload failed: no connection to the server'));
     xhr.onload = () => {
@@ -65,11 +73,16 @@ export function uploadBlob(blob: Uint8Array, toDeviceId: string, onProgress: Pro
   });
 }
 
-/** Downloads with progress from the response stream. */
-export async function downloadBlob(blobId: string, expected: number, onProgress: Progress): Promise<Uint8Array> {
+/** Downloads a secret-chat attachment's ciphertext with progress. */
+export function downloadBlob(blobId: string, expected: number, onProgress: Progress): Promise<Uint8Array> {
+  return downloadBytes(`/api/blobs/${encodeURIComponent(blobId)}`, expected, onProgress);
+}
+
+/** Downloads raw bytes with progress from the response stream. */
+export async function downloadBytes(path: string, expected: number, onProgress: Progress): Promise<Uint8Array> {
   let res: Response;
   try {
-    res = await fetch(`/api/blobs/${encodeURIComponent(blobId)}`, { credentials: 'same-origin' });
+    res = await fetch(path, { credentials: 'same-origin' });
   } catch {
     throw new NetError('offline', 'Cannot download the attachment while offline');
   }

@@ -49,6 +49,19 @@ export interface MessageView {
   senderId: string;
   createdAt: number;
   ticks: TickState;
+  /** A photo or video (cloud media; its bytes come from `cloudMedia`), else null. */
+  media?: CloudMediaView | null;
+}
+
+/** A cloud message's attachment as pages see it. */
+export interface CloudMediaView {
+  mime: string;
+  name: string;
+  size: number;
+  /** Self-destruct timer (s), 0 = none; it starts when the recipient opens the media. */
+  ttl: number;
+  /** When it disappears for both (ms since epoch), once opened; null before. */
+  deadline: number | null;
 }
 
 export interface SecretChatView {
@@ -143,6 +156,12 @@ export interface Methods {
   secretSendFile: { params: { id: string; name: string; mime: string; bytes: ArrayBuffer; caption?: string }; result: { id: string } };
   secretMedia: { params: { messageId: string }; result: { bytes: ArrayBuffer; mime: string; name: string } };
   secretScreenshot: { params: { id: string }; result: null };
+  /** Uploads a photo or video to a cloud chat (progress events carry the returned message id), then sends it. */
+  cloudSendMedia: { params: { peerId: string; name: string; mime: string; bytes: ArrayBuffer; ttl: number }; result: MessageView };
+  /** A cloud message's attachment (cached sealed on the device after the first download). */
+  cloudMedia: { params: { messageId: string }; result: { bytes: ArrayBuffer; mime: string; name: string } };
+  /** The recipient opened a (timed) attachment: starts its timer on the relay; returns its deadline. */
+  cloudMediaOpened: { params: { messageId: string }; result: { deadline: number | null } };
   pushKey: { params: Record<string, never>; result: { publicKey: string } };
   pushSubscribe: { params: { endpoint: string; keys: { p256dh: string; auth: string } }; result: null };
   pushUnsubscribe: { params: Record<string, never>; result: null };
@@ -216,6 +235,9 @@ export const METHODS: readonly Method[] = [
   'secretSendFile',
   'secretMedia',
   'secretScreenshot',
+  'cloudSendMedia',
+  'cloudMedia',
+  'cloudMediaOpened',
   'pushKey',
   'pushSubscribe',
   'pushUnsubscribe',

@@ -16,6 +16,7 @@ self.addEventListener('message', async (ev: MessageEvent) => {
     return;
   }
   try {
+    await core.ready;
     const handler = core.methods[req.method] as (p: unknown) => Promise<unknown>;
     post({ kind: 'result', id: req.id, ok: true, value: await handler(req.params) });
   } catch (e) {

@@ -145,5 +145,31 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
       CREATE INDEX wakeups_by_at ON wakeups(at);
     `
+  },
+  {
+    version: 4,
+    name: 'cloud media',
+    sql: `
+      -- Cloud-chat photos and videos (src/lib/server/cloud-media.ts). The bytes are DATA_DIR/media/<id>,
+      -- sealed with the at-rest key; meta is the sealed {mime, name}. message_id: the carrying message
+      -- once sent. deadline = opened_at + ttl; claimed_by/claimed_at: the node expiring it right now.
+      CREATE TABLE cloud_media (
+        id              TEXT PRIMARY KEY,
+        owner_user_id   TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        owner_device_id TEXT NOT NULL,
+        to_user_id      TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        meta            BLOB NOT NULL,
+        size            INTEGER NOT NULL,
+        created_at      INTEGER NOT NULL,
+        message_id      TEXT UNIQUE,
+        ttl             INTEGER NOT NULL DEFAULT 0,
+        opened_at       INTEGER,
+        deadline        INTEGER,
+        claimed_by      TEXT,
+        claimed_at      INTEGER
+      ) STRICT;
+      CREATE INDEX cloud_media_by_deadline ON cloud_media(deadline) WHERE deadline IS NOT NULL;
+      CREATE INDEX cloud_media_unattached ON cloud_media(created_at) WHERE message_id IS NULL;
+    `
   }
 ];

@@ -145,5 +145,28 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       );
       CREATE INDEX wakeups_by_at ON wakeups(at);
     `
+  },
+  {
+    version: 4,
+    name: 'cloud media',
+    sql: `
+      CREATE TABLE cloud_media (
+        id              TEXT COLLATE "C" PRIMARY KEY,
+        owner_user_id   TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        owner_device_id TEXT COLLATE "C" NOT NULL,
+        to_user_id      TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        meta            BYTEA NOT NULL,
+        size            BIGINT NOT NULL,
+        created_at      BIGINT NOT NULL,
+        message_id      TEXT COLLATE "C" UNIQUE,
+        ttl             BIGINT NOT NULL DEFAULT 0,
+        opened_at       BIGINT,
+        deadline        BIGINT,
+        claimed_by      TEXT,
+        claimed_at      BIGINT
+      );
+      CREATE INDEX cloud_media_by_deadline ON cloud_media(deadline) WHERE deadline IS NOT NULL;
+      CREATE INDEX cloud_media_unattached ON cloud_media(created_at) WHERE message_id IS NULL;
+    `
   }
 ];

@@ -23,6 +23,8 @@ import {
   type ChatRow,
   type ChatSummaryRow,
   type ClaimResult,
+  type CloudMediaRow,
+  type DueMediaRow,
   type DeviceRow,
   type EnvelopeRow,
   type MessageRow,
@@ -121,6 +123,26 @@ const toPushSub = (r: Row): PushSubscriptionRow => ({
   p256dh: r.p256dh as string,
   auth: r.auth as string,
   createdAt: num(r.created_at)
+});
+
+const toCloudMedia = (r: Row): CloudMediaRow => ({
+  id: r.id as string,
+  ownerUserId: r.owner_user_id as string,
+  ownerDeviceId: r.owner_device_id as string,
+  toUserId: r.to_user_id as string,
+  meta: r.meta as Buffer,
+  size: num(r.size),
+  createdAt: num(r.created_at),
+  messageId: (r.message_id as string | null) ?? null,
+  ttl: num(r.ttl),
+  openedAt: r.opened_at == null ? null : num(r.opened_at),
+  deadline: r.deadline == null ? null : num(r.deadline)
+});
+
+const toDueMedia = (r: Row): DueMediaRow => ({
+  id: r.id as string,
+  messageId: (r.message_id as string | null) ?? null,
+  deadline: num(r.deadline)
 });
 
 const toWakeup = (r: Row): WakeupRow => ({ id: num(r.id), deviceId: r.device_id as string, at: num(r.at) });
@@ -420,6 +442,15 @@ export async function openPostgresStore(url: string, opts: PostgresOptions = {})
           }
           return { ok: true, created: false, chat, message, updates: [] };
         }
+        if (input.media) {
+          // Row lock: a concurrent send attaching the same upload waits, then sees it attached.
+          const media = await one(c, 'SELECT owner_user_id, to_user_id, message_id FROM cloud_media WHERE id = $1 FOR UPDATE', [
+            input.media.id
+          ]);
+          if (!media || media.owner_user_id !== input.senderId || media.to_user_id !== input.recipientId || media.message_id !== null) {
+            return { ok: false, reason: 'media_unavailable' };
+          }
+        }
         // Creates the chat or bumps its seq, holding the row lock until COMMIT: seqs are gap-free and
         // assigned in commit order. A concurrent send of the same id then fails on the unique key and
         // the retry finds the message above.
@@ -446,6 +477,9 @@ export async function openPostgresStore(url: string, opts: PostgresOptions = {})
            VALUES ($1, $2, $3, $4, $5, $6, $7)`,
           [message.chatId, message.seq, message.id, message.senderId, message.senderDeviceId, message.body, message.createdAt]
         );
+        if (input.media) {
+          await c.query('UPDATE cloud_media SET message_id = $1, ttl = $2 WHERE id = $3', [message.id, input.media.ttl, input.media.id]);
+        }
         return { ok: true, created: true, chat, message, updates: await appendUpdates(c, chat, 'message', message.id) };
       }, true);
     },
@@ -520,8 +554,13 @@ export async function openPostgresStore(url: string, opts: PostgresOptions = {})
           ).map((r) => r.id as string)
         );
         const done = wanted.filter((id) => hit.has(id));
-        if (done.length === 0) return { ids: done, updates: [] };
-        return { ids: done, updates: await appendUpdates(c, chat, 'delete', JSON.stringify(done)) };
+        const media =
+          done.length === 0
+            ? []
+            : (await all(c, 'DELETE FROM cloud_media WHERE message_id = ANY($1::text[]) RETURNING id', [done])).map((r) => r.id as string);
+        const extra = media.length ? { media } : {};
+        if (done.length === 0) return { ids: done, updates: [], ...extra };
+        return { ids: done, updates: await appendUpdates(c, chat, 'delete', JSON.stringify(done)), ...extra };
       });
     },
     async listUpdates(userId, after, limit) {
@@ -736,6 +775,83 @@ export async function openPostgresStore(url: string, opts: PostgresOptions = {})
         [staleMs, groupMs]
       );
       return r?.t == null ? null : num(r.t);
+    },
+
+    // ---- cloud media ----
+    async createCloudMedia(m) {
+      await pool.query(
+        `INSERT INTO cloud_media (id, owner_user_id, owner_device_id, to_user_id, meta, size, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        [m.id, m.ownerUserId, m.ownerDeviceId, m.toUserId, m.meta, m.size, m.createdAt]
+      );
+    },
+    async getCloudMedia(id) {
+      const r = await one(pool, 'SELECT * FROM cloud_media WHERE id = $1', [id]);
+      return r ? toCloudMedia(r) : null;
+    },
+    async openCloudMedia(id, now) {
+      return tx(async (c) => {
+        // Lock order as in deleteMessages: the chat row first, then the media row.
+        const pre = await one(
+          c,
+          'SELECT m.chat_id FROM cloud_media x JOIN cloud_messages m ON m.id = x.message_id WHERE x.id = $1 AND NOT m.deleted',
+          [id]
+        );
+        const chat = pre ? await lockedChat(c, num(pre.chat_id)) : null;
+        const r = await one(c, 'SELECT * FROM cloud_media WHERE id = $1 FOR UPDATE', [id]);
+        if (!r || r.message_id == null) return null;
+        const media = toCloudMedia(r);
+        if (media.openedAt !== null) return { media, updates: [] as AppendedUpdate[] };
+        const deadline = media.ttl > 0 ? now + media.ttl * 1000 : null;
+        await c.query('UPDATE cloud_media SET opened_at = $1, deadline = $2 WHERE id = $3', [now, deadline, id]);
+        const opened: CloudMediaRow = { ...media, openedAt: now, deadline };
+        if (deadline === null || !chat) return { media: opened, updates: [] as AppendedUpdate[] };
+        return { media: opened, updates: await appendUpdates(c, chat, 'message', media.messageId!) };
+      });
+    },
+    async claimDueMedia(node, now, staleBefore, limit) {
+      // As claimWakeups: SKIP LOCKED plus the re-check after the row lock.
+      const rows = await all(
+        pool,
+        `UPDATE cloud_media m SET claimed_by = $1, claimed_at = $2
+         WHERE m.id IN (SELECT id FROM cloud_media
+                        WHERE deadline IS NOT NULL AND deadline <= $2 AND (claimed_by IS NULL OR claimed_at < $3)
+                        ORDER BY deadline, id LIMIT $4 FOR UPDATE SKIP LOCKED)
+           AND m.deadline <= $2 AND (m.claimed_by IS NULL OR m.claimed_at < $3)
+         RETURNING m.id, m.message_id, m.deadline`,
+        [node, now, staleBefore, limit]
+      );
+      return rows.map(toDueMedia).sort((a, b) => a.deadline - b.deadline || (a.id < b.id ? -1 : 1));
+    },
+    async finishDueMedia(id, node) {
+      return tx(async (c) => {
+        // Lock order as in deleteMessages: the chat row first, then the media row.
+        const pre = await one(c, 'SELECT m.chat_id FROM cloud_media x JOIN cloud_messages m ON m.id = x.message_id WHERE x.id = $1', [id]);
+        const chat = pre ? await lockedChat(c, num(pre.chat_id)) : null;
+        const r = await one(c, 'DELETE FROM cloud_media WHERE id = $1 AND claimed_by = $2 RETURNING message_id', [id, node]);
+        if (!r) return { done: false, updates: [] as AppendedUpdate[] };
+        if (r.message_id == null || !chat) return { done: true, updates: [] as AppendedUpdate[] };
+        const hit = await c.query(
+          `UPDATE cloud_messages SET deleted = TRUE, body = ''::bytea WHERE id = $1 AND NOT deleted`,
+          [r.message_id]
+        );
+        if ((hit.rowCount ?? 0) === 0) return { done: true, updates: [] as AppendedUpdate[] };
+        return { done: true, updates: await appendUpdates(c, chat, 'delete', JSON.stringify([r.message_id])) };
+      });
+    },
+    async nextMediaDeadline(staleMs) {
+      const r = await one(
+        pool,
+        `SELECT min(CASE WHEN claimed_by IS NULL THEN deadline ELSE greatest(deadline, claimed_at + $1) END) AS t
+         FROM cloud_media WHERE deadline IS NOT NULL`,
+        [staleMs]
+      );
+      return r?.t == null ? null : num(r.t);
+    },
+    async purgeUnattachedMedia(before) {
+      return (await all(pool, 'DELETE FROM cloud_media WHERE message_id IS NULL AND created_at < $1 RETURNING id', [before])).map(
+        (r) => r.id as string
+      );
     },
 
     async close() {

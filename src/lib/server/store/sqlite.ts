@@ -12,6 +12,8 @@ import {
   type ChatRow,
   type ClaimResult,
   type ChatSummaryRow,
+  type CloudMediaRow,
+  type DueMediaRow,
   type DeviceRow,
   type EnvelopeRequestCtx,
   type EnvelopeRow,
@@ -109,6 +111,26 @@ const toPushSub = (r: Row): PushSubscriptionRow => ({
   p256dh: r.p256dh as string,
   auth: r.auth as string,
   createdAt: r.created_at as number
+});
+
+const toCloudMedia = (r: Row): CloudMediaRow => ({
+  id: r.id as string,
+  ownerUserId: r.owner_user_id as string,
+  ownerDeviceId: r.owner_device_id as string,
+  toUserId: r.to_user_id as string,
+  meta: r.meta as Buffer,
+  size: r.size as number,
+  createdAt: r.created_at as number,
+  messageId: (r.message_id as string | null) ?? null,
+  ttl: r.ttl as number,
+  openedAt: (r.opened_at as number | null) ?? null,
+  deadline: (r.deadline as number | null) ?? null
+});
+
+const toDueMedia = (r: Row): DueMediaRow => ({
+  id: r.id as string,
+  messageId: (r.message_id as string | null) ?? null,
+  deadline: r.deadline as number
 });
 
 const toWakeup = (r: Row): WakeupRow => ({ id: r.id as number, deviceId: r.device_id as string, at: r.at as number });
@@ -282,7 +304,30 @@ export function openSqliteStore(dataDir: string, file = DB_FILE): SqliteStore {
       `WITH r AS (SELECT CASE WHEN claimed_by IS NULL THEN at ELSE max(at, claimed_at + @stale) END AS t FROM wakeups)
        SELECT max(t) AS t FROM r WHERE t <= (SELECT min(t) FROM r) + @group`
     ),
-    dropDeviceWakeups: db.prepare('DELETE FROM wakeups WHERE device_id = ?')
+    dropDeviceWakeups: db.prepare('DELETE FROM wakeups WHERE device_id = ?'),
+
+    insertMedia: db.prepare(
+      `INSERT INTO cloud_media (id, owner_user_id, owner_device_id, to_user_id, meta, size, created_at)
+       VALUES (@id, @ownerUserId, @ownerDeviceId, @toUserId, @meta, @size, @createdAt)`
+    ),
+    mediaById: db.prepare('SELECT * FROM cloud_media WHERE id = ?'),
+    attachMedia: db.prepare('UPDATE cloud_media SET message_id = ?, ttl = ? WHERE id = ? AND message_id IS NULL'),
+    openMedia: db.prepare('UPDATE cloud_media SET opened_at = ?, deadline = ? WHERE id = ? AND opened_at IS NULL'),
+    dropMessageMedia: db.prepare('DELETE FROM cloud_media WHERE message_id = ? RETURNING id'),
+    // One statement, so the claim is atomic even against other processes on the same file.
+    claimDueMedia: db.prepare(
+      `UPDATE cloud_media SET claimed_by = @node, claimed_at = @now
+       WHERE id IN (SELECT id FROM cloud_media
+                    WHERE deadline IS NOT NULL AND deadline <= @now AND (claimed_by IS NULL OR claimed_at < @staleBefore)
+                    ORDER BY deadline, id LIMIT @limit)
+       RETURNING id, message_id, deadline`
+    ),
+    finishMedia: db.prepare('DELETE FROM cloud_media WHERE id = ? AND claimed_by = ? RETURNING message_id'),
+    nextMediaDeadline: db.prepare(
+      `SELECT min(CASE WHEN claimed_by IS NULL THEN deadline ELSE max(deadline, claimed_at + ?) END) AS t
+       FROM cloud_media WHERE deadline IS NOT NULL`
+    ),
+    purgeUnattachedMedia: db.prepare('DELETE FROM cloud_media WHERE message_id IS NULL AND created_at < ? RETURNING id')
   };
 
   const get = (stmt: Database.Statement, ...args: unknown[]) => stmt.get(...args) as Row | undefined;
@@ -308,6 +353,17 @@ export function openSqliteStore(dataDir: string, file = DB_FILE): SqliteStore {
       }
       return { ok: true, created: false, chat, message, updates: [] };
     }
+    if (input.media) {
+      const media = get(q.mediaById, input.media.id);
+      if (
+        !media ||
+        media.owner_user_id !== input.senderId ||
+        media.to_user_id !== input.recipientId ||
+        media.message_id !== null
+      ) {
+        return { ok: false, reason: 'media_unavailable' };
+      }
+    }
     q.insertChat.run(a, b);
     const chatId = get(q.chatByPair, a, b)!.id as number;
     const seq = get(q.bumpSeq, chatId)!.seq as number;
@@ -330,6 +386,7 @@ export function openSqliteStore(dataDir: string, file = DB_FILE): SqliteStore {
       body: message.body,
       createdAt: message.createdAt
     });
+    if (input.media) q.attachMedia.run(message.id, input.media.ttl, input.media.id);
     const chat = toChat(get(q.chatById, chatId)!);
     return { ok: true, created: true, chat, message, updates: appendUpdates(chat, 'message', message.id) };
   });
@@ -346,9 +403,39 @@ export function openSqliteStore(dataDir: string, file = DB_FILE): SqliteStore {
   const deleteTx = db.transaction((chatId: number, ids: string[]) => {
     const chat = toChat(get(q.chatById, chatId)!);
     const done = [...new Set(ids)].filter((id) => get(q.liveMessageInChat, chatId, id) !== undefined);
-    for (const id of done) q.deleteMessage.run(chatId, id);
-    if (done.length === 0) return { ids: done, updates: [] };
-    return { ids: done, updates: appendUpdates(chat, 'delete', JSON.stringify(done)) };
+    const media: string[] = [];
+    for (const id of done) {
+      q.deleteMessage.run(chatId, id);
+      for (const r of all(q.dropMessageMedia, id)) media.push(r.id as string);
+    }
+    // `media` only when some went (so callers comparing the plain result keep working).
+    const extra = media.length ? { media } : {};
+    if (done.length === 0) return { ids: done, updates: [], ...extra };
+    return { ids: done, updates: appendUpdates(chat, 'delete', JSON.stringify(done)), ...extra };
+  });
+
+  const openMediaTx = db.transaction((id: string, now: number) => {
+    const r = get(q.mediaById, id);
+    if (!r || r.message_id === null) return null;
+    const media = toCloudMedia(r);
+    if (media.openedAt !== null) return { media, updates: [] as AppendedUpdate[] };
+    const deadline = media.ttl > 0 ? now + media.ttl * 1000 : null;
+    q.openMedia.run(now, deadline, id);
+    const opened: CloudMediaRow = { ...media, openedAt: now, deadline };
+    const m = deadline === null ? undefined : get(q.messageById, media.messageId);
+    if (!m || (m.deleted as number) !== 0) return { media: opened, updates: [] as AppendedUpdate[] };
+    const chat = toChat(get(q.chatById, m.chat_id)!);
+    return { media: opened, updates: appendUpdates(chat, 'message', media.messageId!) };
+  });
+
+  const finishMediaTx = db.transaction((id: string, node: string) => {
+    const r = get(q.finishMedia, id, node);
+    if (!r) return { done: false, updates: [] as AppendedUpdate[] };
+    const m = r.message_id === null ? undefined : get(q.messageById, r.message_id);
+    if (!m || (m.deleted as number) !== 0) return { done: true, updates: [] as AppendedUpdate[] };
+    const chat = toChat(get(q.chatById, m.chat_id)!);
+    q.deleteMessage.run(chat.id, m.id);
+    return { done: true, updates: appendUpdates(chat, 'delete', JSON.stringify([m.id])) };
   });
 
   const createUserTx = db.transaction((user: UserRow, device: NewDevice) => {
@@ -595,6 +682,29 @@ export function openSqliteStore(dataDir: string, file = DB_FILE): SqliteStore {
     },
     async nextWakeupAt(staleMs, groupMs) {
       return (get(q.nextWakeup, { stale: staleMs, group: groupMs })?.t as number | null) ?? null;
+    },
+
+    async createCloudMedia(m) {
+      q.insertMedia.run(m);
+    },
+    async getCloudMedia(id) {
+      const r = get(q.mediaById, id);
+      return r ? toCloudMedia(r) : null;
+    },
+    async openCloudMedia(id, now) {
+      return openMediaTx(id, now);
+    },
+    async claimDueMedia(node, now, staleBefore, limit) {
+      return all(q.claimDueMedia, { node, now, staleBefore, limit }).map(toDueMedia);
+    },
+    async finishDueMedia(id, node) {
+      return finishMediaTx(id, node);
+    },
+    async nextMediaDeadline(staleMs) {
+      return (get(q.nextMediaDeadline, staleMs)?.t as number | null) ?? null;
+    },
+    async purgeUnattachedMedia(before) {
+      return all(q.purgeUnattachedMedia, before).map((r) => r.id as string);
     },
 
     async close() {

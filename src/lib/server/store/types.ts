@@ -86,12 +86,20 @@ export interface SendMessageInput {
   recipientId: string;
   body: Buffer;
   createdAt: number;
+  /**
+   * Attaches cloud media `id` (uploaded by `senderId` for `recipientId`, not yet attached to another
+   * message) with a self-destruct timer of `ttl` seconds (0 = none), in the same transaction.
+   */
+  media?: { id: string; ttl: number };
 }
 
 export type SendMessageResult =
   | { ok: true; created: boolean; chat: ChatRow; message: MessageRow; updates: AppendedUpdate[] }
-  /** The id is already used by a message of another sender or chat. */
-  | { ok: false; reason: 'id_conflict' };
+  /**
+   * id_conflict: the id is already used by a message of another sender or chat.
+   * media_unavailable: the media is unknown, not the sender's upload for this recipient, or attached elsewhere.
+   */
+  | { ok: false; reason: 'id_conflict' | 'media_unavailable' };
 
 export interface ChatSummaryRow {
   chat: ChatRow;
@@ -164,6 +172,40 @@ export interface PushSubscriptionRow {
   createdAt: number;
 }
 
+/**
+ * A cloud-chat attachment (../cloud-media.ts). The bytes are a file in DATA_DIR/media/<id>, sealed with
+ * the at-rest key; `meta` is the sealed {mime, name}. Times and the timer are in clear (the scheduler
+ * needs them), like wake-up times.
+ */
+export interface CloudMediaRow {
+  id: string;
+  ownerUserId: string;
+  ownerDeviceId: string;
+  /** The other member of the chat it is sent in (the only user besides the owner who may read it). */
+  toUserId: string;
+  meta: Buffer;
+  /** Plaintext bytes. */
+  size: number;
+  createdAt: number;
+  /** The cloud message carrying it, once sent; null while only uploaded. */
+  messageId: string | null;
+  /** Self-destruct timer (s), 0 = none; fixed when attached. */
+  ttl: number;
+  /** First opened by the recipient. */
+  openedAt: number | null;
+  /** openedAt + ttl when ttl > 0: the relay deletes the media and its message then. */
+  deadline: number | null;
+}
+
+export type NewCloudMedia = Omit<CloudMediaRow, 'messageId' | 'ttl' | 'openedAt' | 'deadline'>;
+
+/** A claimed due attachment (see Store.claimDueMedia). */
+export interface DueMediaRow {
+  id: string;
+  messageId: string | null;
+  deadline: number;
+}
+
 /** A wake-up time registered by a device (see ../wakeups.ts). The relay learns only the time. */
 export interface WakeupRow {
   id: number;
@@ -212,8 +254,12 @@ export interface Store {
    * the update rows appended, or null when nothing changed.
    */
   markRead(chatId: number, readerId: string, seq: number): Promise<{ seq: number; updates: AppendedUpdate[] } | null>;
-  /** Deletes the listed messages of the chat (unknown or already deleted ids are skipped). */
-  deleteMessages(chatId: number, ids: string[]): Promise<{ ids: string[]; updates: AppendedUpdate[] }>;
+  /**
+   * Deletes the listed messages of the chat (unknown or already deleted ids are skipped), and the cloud
+   * media rows attached to them (same transaction): their ids come back in `media` so the caller
+   * removes the files.
+   */
+  deleteMessages(chatId: number, ids: string[]): Promise<{ ids: string[]; updates: AppendedUpdate[]; media?: string[] }>;
   /** Update-log rows with cursor > after, ascending, at most `limit`. */
   listUpdates(userId: string, after: number, limit: number): Promise<UpdateRow[]>;
   getUpdate(cursor: number): Promise<UpdateRow | null>;
@@ -289,6 +335,32 @@ export interface Store {
    * so wake-ups that close together go out as one push. null when there are no rows.
    */
   nextWakeupAt(staleMs: number, groupMs: number): Promise<number | null>;
+
+  // ---- cloud media (../cloud-media.ts; SQLite/PG migration 4: table cloud_media) ----
+  createCloudMedia(media: NewCloudMedia): Promise<void>;
+  getCloudMedia(id: string): Promise<CloudMediaRow | null>;
+  /**
+   * The recipient opened the attachment: sets openedAt = now and, with a timer, deadline = now + ttl,
+   * once (later calls change nothing). Only attached media can be opened. When a deadline was set,
+   * appends a 'message' update for the carrying message to each member's log (so every device learns
+   * the deadline). null when there is no such attached media.
+   */
+  openCloudMedia(id: string, now: number): Promise<{ media: CloudMediaRow; updates: AppendedUpdate[] } | null>;
+  /**
+   * Atomically claims up to `limit` rows with `deadline <= now`, unclaimed or with a stale claim
+   * (`claimed_at < staleBefore`), earliest first, like `claimWakeups`: two concurrent callers (other
+   * processes included) never get the same row.
+   */
+  claimDueMedia(node: string, now: number, staleBefore: number, limit: number): Promise<DueMediaRow[]>;
+  /**
+   * Finishes a claimed due row: if still claimed by `node`, deletes it and deletes its message for both
+   * members (a 'delete' update each), in one transaction. `done` false when the row was gone or retaken.
+   */
+  finishDueMedia(id: string, node: string): Promise<{ done: boolean; updates: AppendedUpdate[] }>;
+  /** The earliest time a due row is ready (deadline, or claimed_at + staleMs for a claimed one); null if none. */
+  nextMediaDeadline(staleMs: number): Promise<number | null>;
+  /** Deletes uploads never attached to a message and created before `before`; returns their ids. */
+  purgeUnattachedMedia(before: number): Promise<string[]>;
 
   close(): Promise<void>;
 }

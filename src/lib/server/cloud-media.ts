@@ -1,0 +1,164 @@
+/**
+ * Cloud-chat photos and videos (docs/api.md "Cloud media", docs/timers.md). Cloud chats are
+ * client-server encrypted, so the relay holds the plaintext only in memory: an upload is sealed with the
+ * at-rest key (AES-256-GCM, bound to the media id) before it is written to DATA_DIR/media/<id>, and the
+ * name and MIME type are sealed in the row. Files are at most MAX_BLOB_BYTES, so sealing in memory is
+ * bounded.
+ *
+ * Self-destructing media: the recipient opening it sets deadline = now + ttl; at the deadline the relay
+ * deletes the file, the row and the message (a 'delete' update to both members). Safe with several
+ * relay processes on one database, like wake-ups (./wakeups.ts):
+ * - a timer is armed for the next deadline (`Store.nextMediaDeadline`), capped at `MAX_TIMER_MS` so
+ *   deadlines set through other nodes are picked up too, and re-armed when this node sets one;
+ * - due rows are claimed atomically (`Store.claimDueMedia`): no two nodes get the same row. The claimer
+ *   removes the file, then `Store.finishDueMedia` deletes row and message in one transaction, only if
+ *   the claim is still its own. A node dying in between leaves a claim that goes stale after
+ *   `CLAIM_STALE_MS` and is retaken (the file removal is idempotent), so the delete happens exactly once.
+ */
+import type { AtRest } from './atrest';
+import type { BlobFiles } from './blobs';
+import { newId } from './ids';
+import type { Logger } from './log';
+import type { AppendedUpdate, CloudMediaRow, Store } from './store/types';
+
+export const MEDIA_CLAIM_STALE_MS = 30_000;
+export const MEDIA_MAX_TIMER_MS = 60_000;
+/** Uploads never attached to a message are deleted after this long. */
+export const UNATTACHED_MEDIA_MS = 24 * 60 * 60_000;
+const CLAIM_BATCH = 100;
+
+const fileAad = (id: string) => `media:${id}`;
+const metaAad = (id: string) => `media-meta:${id}`;
+
+export interface MediaMeta {
+  mime: string;
+  name: string;
+}
+
+export const sealMediaMeta = (atRest: AtRest, id: string, meta: MediaMeta): Buffer =>
+  atRest.seal(Buffer.from(JSON.stringify(meta), 'utf8'), metaAad(id));
+
+export const openMediaMeta = (atRest: AtRest, row: Pick<CloudMediaRow, 'id' | 'meta'>): MediaMeta =>
+  JSON.parse(atRest.open(row.meta, metaAad(row.id)).toString('utf8')) as MediaMeta;
+
+export const sealMediaFile = (atRest: AtRest, id: string, plain: Uint8Array): Buffer => atRest.seal(plain, fileAad(id));
+export const openMediaFile = (atRest: AtRest, id: string, sealed: Uint8Array): Buffer => atRest.open(sealed, fileAad(id));
+
+export interface MediaTimerDeps {
+  store: Store;
+  files: BlobFiles;
+  /** Live delivery of the 'delete' updates (Cloud.publish). */
+  publish: (updates: AppendedUpdate[]) => Promise<void>;
+  log: Logger;
+  now: () => number;
+  nodeId?: string;
+}
+
+export interface MediaTimers {
+  readonly nodeId: string;
+  start(): void;
+  /** A deadline was just set through this node: re-arm from the store. */
+  scheduled(): void;
+  /** Expires everything due now; returns how many media were deleted by this node. Runs are serialised. */
+  run(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export function createMediaTimers({ store, files, publish, log, now, nodeId = newId() }: MediaTimerDeps): MediaTimers {
+  let timer: NodeJS.Timeout | null = null;
+  let running: Promise<number> | null = null;
+  let again = false;
+  let closed = false;
+  let rearmGen = 0;
+
+  const arm = (at: number) => {
+    if (closed) return;
+    const t = now();
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(
+      () => {
+        timer = null;
+        void run();
+      },
+      Math.max(0, Math.min(at, t + MEDIA_MAX_TIMER_MS) - t)
+    );
+    timer.unref();
+  };
+
+  const rearm = async () => {
+    const gen = ++rearmGen;
+    try {
+      const next = await store.nextMediaDeadline(MEDIA_CLAIM_STALE_MS);
+      if (gen === rearmGen) arm(next ?? Infinity);
+    } catch (err) {
+      log.error('media timer scheduling failed', { err: err instanceof Error ? err : String(err) });
+      arm(now() + MEDIA_MAX_TIMER_MS);
+    }
+  };
+
+  const runOnce = async (): Promise<number> => {
+    let deleted = 0;
+    for (;;) {
+      const t = now();
+      const rows = await store.claimDueMedia(nodeId, t, t - MEDIA_CLAIM_STALE_MS, CLAIM_BATCH);
+      for (const row of rows) {
+        try {
+          await files.remove(row.id);
+          const r = await store.finishDueMedia(row.id, nodeId);
+          if (!r.done) continue;
+          deleted++;
+          await publish(r.updates);
+        } catch (err) {
+          // The claim goes stale and another run retakes the row.
+          log.error('media expiry failed', { id: row.id, err: err instanceof Error ? err : String(err) });
+        }
+      }
+      if (rows.length < CLAIM_BATCH) break;
+    }
+    if (deleted > 0) log.debug('timed media deleted', { count: deleted, node: nodeId });
+    return deleted;
+  };
+
+  async function run(): Promise<number> {
+    if (closed) return 0;
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = (async () => {
+      let total = 0;
+      do {
+        again = false;
+        try {
+          total += await runOnce();
+        } catch (err) {
+          log.error('media timer run failed', { err: err instanceof Error ? err : String(err) });
+        }
+      } while (again && !closed);
+      return total;
+    })();
+    try {
+      return await running;
+    } finally {
+      running = null;
+      if (!closed) await rearm();
+    }
+  }
+
+  return {
+    nodeId,
+    start() {
+      void run();
+    },
+    scheduled() {
+      if (!running) void rearm();
+    },
+    run,
+    async close() {
+      closed = true;
+      if (timer) clearTimeout(timer);
+      timer = null;
+      if (running) await running.catch(() => undefined);
+    }
+  };
+}

@@ -224,3 +224,19 @@ test('a malformed envelope never breaks the chat; it is counted in diagnostics',
   await alice.context.close();
   await bob.context.close();
 });
+
+test('two tabs of the same device stay in step (ticks and new messages)', async ({ browser, relay }) => {
+  const alice = await signUp(browser, relay, 'alice', 'Alice');
+  const bob = await signUp(browser, relay, 'bob', 'Bob');
+  const chatId = await startSecretChat(alice.page, bob.username);
+  await expect(alice.page.getByText('Bob joined your secret chat.')).toBeVisible();
+  const tab2 = await alice.context.newPage();
+  await tab2.goto(`/secret/${chatId}`);
+  await expect(tab2.getByText('Bob joined your secret chat.')).toBeVisible();
+  await sendSecret(alice.page, 'from the first tab');
+  // The other tab shows it without a reload, and its tick follows the relay's answer.
+  await expect(messageLog(tab2).getByText('from the first tab')).toBeVisible();
+  await expect(messageLog(tab2).locator('[data-ticks="sent"], [data-ticks="read"]')).toHaveCount(1);
+  await alice.context.close();
+  await bob.context.close();
+});

@@ -4,10 +4,23 @@
  * it to the core. Keys and decrypted data stay in this context.
  */
 import { Core, toRpcError } from './core';
-import { parseRequest, type Response } from './protocol';
+import { parseRequest, type Response, type WorkerEvent } from './protocol';
 
 const post = (msg: Response) => (self as unknown as DedicatedWorkerGlobalScope).postMessage(msg);
-const core = new Core((event) => post({ kind: 'event', event }));
+
+// Other tabs' workers (and the service worker) change the same database: their "data changed"
+// events reach this tab's page too, so no tab shows a stale tick or list.
+const SHARED: ReadonlySet<WorkerEvent['type']> = new Set(['chats', 'messages', 'secret']);
+const peers = typeof BroadcastChannel === 'function' ? new BroadcastChannel('cinder-data') : null;
+peers?.addEventListener('message', (ev: MessageEvent) => {
+  const e = ev.data as WorkerEvent | null;
+  if (e && typeof e === 'object' && SHARED.has(e.type)) post({ kind: 'event', event: e });
+});
+
+const core = new Core((event) => {
+  post({ kind: 'event', event });
+  if (SHARED.has(event.type)) peers?.postMessage(event);
+});
 
 self.addEventListener('message', async (ev: MessageEvent) => {
   const req = parseRequest(ev.data);
@@ -23,4 +36,3 @@ self.addEventListener('message', async (ev: MessageEvent) => {
     post({ kind: 'result', id: req.id, ok: false, error: toRpcError(e) });
   }
 });
-

@@ -56,6 +56,8 @@ export interface Fresh {
 export interface Applied {
   changed: Set<string>;
   fresh: Fresh[];
+  /** Some message now has a self-destruct deadline (a timed photo or video was opened). */
+  deadlines?: boolean;
 }
 
 /**
@@ -99,7 +101,8 @@ export async function applyUpdates(db: CinderDB, vault: Vault, me: string, updat
       }
     }
   });
-  return { changed, fresh };
+  const deadlines = [...sealed.values()].some((r) => typeof r.deadline === 'number');
+  return { changed, fresh, deadlines };
 }
 
 const cursorOf = async (db: CinderDB) => ((await db.meta.get('cursor'))?.value as number | undefined) ?? 0;

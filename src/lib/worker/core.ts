@@ -239,7 +239,7 @@ export class Core {
         break;
       case 'update': {
         // When this device is behind (a pull failed), this pulls instead, so nothing is skipped.
-        await applyLive(this.db, this.vault, this.me, f.update, this.syncState, (a) => this.announce(a.changed)).catch((e) =>
+        await applyLive(this.db, this.vault, this.me, f.update, this.syncState, (a) => this.announce(a.changed, a.deadlines)).catch((e) =>
           this.onNetFailure(e)
         );
         break;
@@ -255,11 +255,11 @@ export class Core {
     }
   }
 
-  private announce(changed: Set<string>) {
+  private announce(changed: Set<string>, deadlines = false) {
     if (changed.size) this.emit({ type: 'chats' });
     for (const peerId of changed) this.emit({ type: 'messages', peerId });
-    // An update may have brought a cloud media deadline: re-arm the purge timer for it.
-    if (changed.size) void this.armPurge();
+    // An update brought a cloud media deadline: re-arm the purge timer for it.
+    if (deadlines) void this.armPurge();
   }
 
   /** A stored cloud message and its sealed body, or not_found. */
@@ -274,7 +274,7 @@ export class Core {
   private sync(): Promise<void> {
     this.syncing ??= (async () => {
       this.setConnection('updating');
-      await pullUpdates(this.db, this.vault, this.me, (a) => this.announce(a.changed), this.syncState);
+      await pullUpdates(this.db, this.vault, this.me, (a) => this.announce(a.changed, a.deadlines), this.syncState);
       this.setConnection(this.socket?.open ? 'online' : 'connecting');
     })()
       .catch((e) => this.onNetFailure(e))

@@ -559,6 +559,102 @@ for (const backend of backends) {
       );
       await store.deleteWakeups([], 'node-e');
     });
+
+    it('cloud media: attached once on send, opened once, due rows claimed exactly once across nodes, finished with the message', async () => {
+      const a = await mkUser(store);
+      const b = await mkUser(store);
+      const c = await mkUser(store);
+      const media = (mediaId: string, to = b) => ({
+        id: mediaId,
+        ownerUserId: a.user.id,
+        ownerDeviceId: a.device.id,
+        toUserId: to.user.id,
+        meta: Buffer.from(`sealed-meta:${mediaId}`),
+        size: 1234,
+        createdAt: T0
+      });
+      const withMedia = (msgId: string, mediaId: string, ttl: number, from = a, to = b) =>
+        store.sendMessage({
+          id: msgId,
+          senderId: from.user.id,
+          senderDeviceId: from.device.id,
+          recipientId: to.user.id,
+          body: Buffer.from(`sealed:${msgId}`),
+          createdAt: T0 + 1,
+          media: { id: mediaId, ttl }
+        });
+      for (const m of ['m-1', 'm-2', 'm-3', 'm-4', 'm-old']) await store.createCloudMedia(media(m));
+      await store.createCloudMedia({ ...media('m-new'), createdAt: T0 + DAY });
+      expect(await store.getCloudMedia('m-1')).toEqual({ ...media('m-1'), messageId: null, ttl: 0, openedAt: null, deadline: null });
+      expect(await store.getCloudMedia('nope')).toBeNull();
+      // Opening needs an attached media.
+      expect(await store.openCloudMedia('m-1', T0)).toBeNull();
+
+      // Only the uploader, only to the user it was uploaded for, only once; nothing is created otherwise.
+      expect(await withMedia('cm-x', 'm-1', 5, b, a)).toEqual({ ok: false, reason: 'media_unavailable' });
+      expect(await withMedia('cm-x', 'm-1', 5, a, c)).toEqual({ ok: false, reason: 'media_unavailable' });
+      expect(await withMedia('cm-x', 'nope', 5)).toEqual({ ok: false, reason: 'media_unavailable' });
+      expect(await store.getChat(a.user.id, c.user.id)).toBeNull();
+      const sent = await withMedia('cm-1', 'm-1', 5);
+      expect(sent.ok).toBe(true);
+      expect(await store.getCloudMedia('m-1')).toMatchObject({ messageId: 'cm-1', ttl: 5 });
+      expect(await withMedia('cm-2', 'm-1', 5)).toEqual({ ok: false, reason: 'media_unavailable' });
+      expect((await withMedia('cm-1', 'm-1', 5)).ok).toBe(true); // idempotent resend
+      await withMedia('cm-2', 'm-2', 5);
+      await withMedia('cm-3', 'm-3', 0);
+      await withMedia('cm-4', 'm-4', 60);
+      const chat = (await store.getChat(a.user.id, b.user.id))!;
+
+      // Opening sets the deadline once and re-announces the message to both members.
+      const o1 = await store.openCloudMedia('m-1', T0 + 100);
+      expect(o1!.media).toMatchObject({ openedAt: T0 + 100, deadline: T0 + 5100 });
+      expect(o1!.updates.map((u) => u.userId).sort()).toEqual([a.user.id, b.user.id].sort());
+      expect((await store.getUpdate(o1!.updates[0].cursor))!).toMatchObject({ kind: 'message', data: 'cm-1' });
+      const o1again = await store.openCloudMedia('m-1', T0 + 999);
+      expect(o1again).toEqual({ media: expect.objectContaining({ openedAt: T0 + 100, deadline: T0 + 5100 }), updates: [] });
+      expect(await store.openCloudMedia('m-3', T0 + 100)).toMatchObject({ media: { openedAt: T0 + 100, deadline: null }, updates: [] });
+      await store.openCloudMedia('m-2', T0 + 200);
+      await store.openCloudMedia('m-4', T0 + 300);
+      expect(await store.nextMediaDeadline(30_000)).toBe(T0 + 5100);
+
+      // Two nodes claim concurrently: disjoint, together every due row once.
+      const other = await h.open();
+      const now = T0 + 6000;
+      const [x, y] = await Promise.all([
+        store.claimDueMedia('node-a', now, now - 30_000, 10),
+        other.claimDueMedia('node-b', now, now - 30_000, 10)
+      ]);
+      expect([...x, ...y].map((r) => r.id).sort()).toEqual(['m-1', 'm-2']);
+      expect([...x, ...y].find((r) => r.id === 'm-1')).toEqual({ id: 'm-1', messageId: 'cm-1', deadline: T0 + 5100 });
+      expect(await store.claimDueMedia('node-c', now, now - 30_000, 10)).toEqual([]);
+      // Claimed rows are ready again once stale; the unexpired timer comes later.
+      expect(await store.nextMediaDeadline(30_000)).toBe(now + 30_000);
+
+      // Only the claimer finishes; finishing deletes the message for both members, once.
+      const m1 = x.some((r) => r.id === 'm-1') ? 'node-a' : 'node-b';
+      expect(await store.finishDueMedia('m-1', 'node-c')).toEqual({ done: false, updates: [] });
+      const fin = await store.finishDueMedia('m-1', m1);
+      expect(fin.done).toBe(true);
+      expect(fin.updates.map((u) => u.userId).sort()).toEqual([a.user.id, b.user.id].sort());
+      expect(JSON.parse((await store.getUpdate(fin.updates[0].cursor))!.data)).toEqual(['cm-1']);
+      expect(await store.finishDueMedia('m-1', m1)).toEqual({ done: false, updates: [] });
+      expect(await store.getCloudMedia('m-1')).toBeNull();
+      expect((await store.listMessages(chat.id, null, 10)).map((m) => m.id)).toEqual(['cm-2', 'cm-3', 'cm-4']);
+
+      // A stale claim is retaken by exactly one node; a message deleted meanwhile gives no second delete.
+      await store.deleteMessages(chat.id, ['cm-2']);
+      expect(await store.getCloudMedia('m-2')).toBeNull(); // deleting the message took its media along
+      const later = now + 30_001;
+      expect(await store.claimDueMedia('node-d', later, later - 30_000, 10)).toEqual([]);
+
+      // Deleting a message reports its media for file removal.
+      expect(await store.deleteMessages(chat.id, ['cm-3'])).toMatchObject({ ids: ['cm-3'], media: ['m-3'] });
+
+      // Uploads never attached are purged by age.
+      expect((await store.purgeUnattachedMedia(T0 + 1)).sort()).toEqual(['m-old']);
+      expect(await store.getCloudMedia('m-new')).not.toBeNull();
+      expect(await store.getCloudMedia('m-4')).not.toBeNull();
+    });
   });
 }
 

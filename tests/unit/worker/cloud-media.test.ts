@@ -1,0 +1,67 @@
+import 'fake-indexeddb/auto';
+import { describe, expect, it } from 'vitest';
+import type { CloudMedia, CloudMessage, PublicUser, Update } from '$lib/api/wire';
+import { places } from '$lib/store/places';
+import { nextDeadline, purgeExpired } from '$lib/store/purge';
+import { applyUpdates, chatViews, messageView } from '$lib/worker/cloud';
+import { unlockedStore } from '../support/store';
+
+const ME = 'me';
+const bob: PublicUser = { id: 'bob', username: 'bob', displayName: 'Bob' };
+const uuid = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+let n = 0;
+let cursor = 0;
+
+const media = (over: Partial<CloudMedia> = {}): CloudMedia => ({
+  id: 'media_1',
+  mime: 'image/png',
+  name: 'flame.png',
+  size: 3,
+  ttl: 3,
+  openedAt: null,
+  deadline: null,
+  ...over
+});
+
+function msg(i: number, m: CloudMedia | null, from = 'bob'): Update {
+  const message: CloudMessage = { id: uuid(i), peerId: 'bob', seq: i, senderId: from, senderDeviceId: 'd', text: '', replyTo: null, createdAt: 1_000 + i, media: m };
+  return { kind: 'message', cursor: ++cursor, message, peer: bob };
+}
+
+describe('cloud media on the device', () => {
+  it('keeps the attachment sealed in the message, its deadline in clear, and shows a label as preview', async () => {
+    const { db, vault } = await unlockedStore(`cloud-media-${n++}`);
+    await applyUpdates(db, vault, ME, [msg(1, media())]);
+    const row = (await db.messages.get(uuid(1)))!;
+    expect(row.deadline).toBeNull();
+    // The name is not stored in clear.
+    expect(new TextDecoder().decode(row.box).includes('flame')).toBe(false);
+    const view = await messageView(vault, row, ME, 0);
+    expect(view.media).toEqual({ mime: 'image/png', name: 'flame.png', size: 3, ttl: 3, deadline: null });
+    expect((await chatViews(db, vault, ME))[0].preview).toBe('📷 Photo');
+
+    // Opened: the relay re-sends the message with its deadline.
+    await applyUpdates(db, vault, ME, [msg(1, media({ openedAt: 5_000, deadline: 8_000 }))]);
+    expect((await db.messages.get(uuid(1)))!.deadline).toBe(8_000);
+    expect(await nextDeadline(db)).toBe(8_000);
+  });
+
+  it('purges a timed attachment and its cached plaintext at the deadline; a delete update removes the cache too', async () => {
+    const { db, vault } = await unlockedStore(`cloud-media-${n++}`);
+    await applyUpdates(db, vault, ME, [msg(1, media({ openedAt: 5_000, deadline: 8_000 })), msg(2, media({ id: 'media_2', ttl: 0 })), msg(3, null)]);
+    for (const i of [1, 2]) {
+      await db.cloudMedia.put({ messageId: uuid(i), peerId: 'bob', box: await vault.sealBytes(places.cloudMedia(uuid(i)), new Uint8Array([1, 2, 3])) });
+    }
+    expect((await purgeExpired(db, 7_999)).cloudPeers.size).toBe(0);
+    const purged = await purgeExpired(db, 8_000);
+    expect([...purged.cloudPeers]).toEqual(['bob']);
+    expect(await db.messages.get(uuid(1))).toBeUndefined();
+    expect(await db.cloudMedia.get(uuid(1))).toBeUndefined();
+    expect(await nextDeadline(db)).toBeNull();
+
+    expect(await db.cloudMedia.get(uuid(2))).toBeDefined();
+    await applyUpdates(db, vault, ME, [{ kind: 'delete', cursor: ++cursor, peerId: 'bob', ids: [uuid(2)] }]);
+    expect(await db.cloudMedia.count()).toBe(0);
+    expect((await db.messages.toArray()).map((m) => m.id)).toEqual([uuid(3)]);
+  });
+});

@@ -78,7 +78,8 @@ export function createWakeScheduler({ store, push, log, now, nodeId = newId() }:
         timer = null;
         void run();
       },
-      Math.max(0, fireAt - t)
+      // +2 ms: Node may fire a timer a hair early, which would claim half of a group.
+      Math.max(0, fireAt - t) + 2
     );
     timer.unref();
   };
@@ -113,6 +114,9 @@ export function createWakeScheduler({ store, push, log, now, nodeId = newId() }:
     let sent = 0;
     for (;;) {
       const t = now();
+      // Claim only once the earliest group is complete, so a group is never split into two pushes.
+      const groupEnd = await store.nextWakeupAt(CLAIM_STALE_MS, GROUP_MS);
+      if (groupEnd === null || groupEnd > t) break;
       const rows = await store.claimWakeups(nodeId, t, t, t - CLAIM_STALE_MS, CLAIM_BATCH);
       if (rows.length === 0) break;
       const byDevice = new Map<string, WakeupRow[]>();

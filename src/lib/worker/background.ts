@@ -3,7 +3,7 @@
  * (same database, vault, crypto and per-chat locks), run for one wake-up. Secret envelopes are
  * decrypted and stored here, so a message read later was already ratcheted and acknowledged.
  */
-import { detectBackend, type Identity } from '$lib/crypto';
+import { detectBackend, type CryptoBackend, type Identity } from '$lib/crypto';
 import { z } from 'zod';
 import { Envelope } from '$lib/api/wire';
 import { openStore, type CinderDB } from '$lib/store/db';
@@ -51,12 +51,12 @@ export async function backgroundWake(kind: WakeKind): Promise<Notice[]> {
     if (!session || kind === 'wake') return [];
     if (!vault) return await holdWhileLocked(db, kind);
     const prefs = await loadPrefs(db);
-    const backend = await detectBackend();
+    let backend: Promise<CryptoBackend> | null = null;
     let identity: Identity | null = null;
     const engine = new SecretEngine({
       db,
       vault,
-      backend,
+      backend: () => (backend ??= detectBackend()),
       identity: async () => (identity ??= await loadIdentity(db, vault)),
       me: () => ({ userId: session.user.id, deviceId: session.device.id }),
       emit: () => undefined

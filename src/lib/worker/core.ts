@@ -82,7 +82,7 @@ export class Core {
   private retryDelay = 0;
   /** Resolves once the database is open; every call waits for it (see worker.ts). */
   readonly ready: Promise<void>;
-  private backend!: CryptoBackend;
+  private backendP: Promise<CryptoBackend> | null = null;
   private identityCache: Identity | null = null;
   private purgeTimer: ReturnType<typeof setTimeout> | null = null;
 
@@ -98,8 +98,12 @@ export class Core {
   private async openDb() {
     const { db, vault } = await openStore();
     this.db = db;
-    this.backend ??= await detectBackend();
     this.useVault(vault);
+  }
+
+  private backend(): Promise<CryptoBackend> {
+    this.backendP ??= detectBackend();
+    return this.backendP;
   }
 
   private get vault(): Vault {
@@ -125,7 +129,7 @@ export class Core {
       : new SecretEngine({
       db: this.db,
       vault,
-      backend: this.backend,
+      backend: () => this.backend(),
       identity: () => this.identity(),
       me: () => ({ userId: this.me, deviceId: this.session!.device.id }),
       emit: (e) => {
@@ -205,7 +209,7 @@ export class Core {
   }
 
   private async register(path: string, body: Record<string, unknown>): Promise<SessionView> {
-    const identity = await generateIdentity(this.backend);
+    const identity = await generateIdentity(await this.backend());
     const device = { name: deviceName(), signPub: toB64u(identity.sign.pub), dhPub: toB64u(identity.dh.pub) };
     const session = await request('POST', path, { ...body, device }, Session);
     // A new account on this browser starts from an empty device.

@@ -84,7 +84,8 @@ export interface SecretState {
 export interface SecretContext {
   db: CinderDB;
   vault: Vault;
-  backend: CryptoBackend;
+  /** Resolved on first use: feature-testing WebCrypto need not delay the first screen. */
+  backend(): Promise<CryptoBackend>;
   identity(): Promise<Identity>;
   me(): { userId: string; deviceId: string };
   emit(e: WorkerEvent): void;
@@ -233,7 +234,7 @@ export class SecretEngine {
     const state = newState();
     const queue: SendQueueRow[] = [];
     for (const d of devices) {
-      const { request: req, pending } = await createRequest(this.ctx.backend, identity, { signPub: fromB64u(d.signPub), dhPub: fromB64u(d.dhPub) });
+      const { request: req, pending } = await createRequest(await this.ctx.backend(), identity, { signPub: fromB64u(d.signPub), dhPub: fromB64u(d.dhPub) });
       state.pendings.push({ deviceId: d.id, protoChatId: toHex(pending.chatId), pending: toB64u(serializePending(pending)) });
       zeroizePending(pending);
       queue.push({ id: crypto.randomUUID(), toDeviceId: d.id, body: toB64u(req), requestId: id, chatId: id, messageIds: [], createdAt: now });
@@ -552,7 +553,7 @@ export class SecretEngine {
     const device = devices.find((d) => d.id === env.fromDeviceId);
     if (!device) throw new SecretError('identity_mismatch', 'request from an unknown device');
     const identity = await this.ctx.identity();
-    const { accept, session } = await acceptRequest(this.ctx.backend, identity, body, {
+    const { accept, session } = await acceptRequest(await this.ctx.backend(), identity, body, {
       expectedPeer: { signPub: fromB64u(device.signPub), dhPub: fromB64u(device.dhPub) }
     });
     const now = Date.now();
@@ -604,7 +605,7 @@ export class SecretEngine {
       const p = state.pendings.find((x) => x.protoChatId === protoChatId && x.deviceId === env.fromDeviceId);
       if (!p) return;
       const pending = deserializePending(fromB64u(p.pending));
-      const session = await completeHandshake(this.ctx.backend, await this.ctx.identity(), pending, body);
+      const session = await completeHandshake(await this.ctx.backend(), await this.ctx.identity(), pending, body);
       zeroizePending(pending);
       // Confirm the key at once so the acceptor learns we derived the same one.
       const { session: next, envelope } = encrypt(session, ackFrame(0), Date.now());
@@ -637,7 +638,7 @@ export class SecretEngine {
       const { row, state } = await this.load(chatId);
       if (row.status !== 'active' || !state.session) return;
       const session = deserializeSession(fromB64u(state.session));
-      const { session: afterDecrypt, frame } = await decrypt(this.ctx.backend, session, body, Date.now());
+      const { session: afterDecrypt, frame } = await decrypt(await this.ctx.backend(), session, body, Date.now());
       zeroizeSession(session);
       const effects = await this.onFrame(row, state, afterDecrypt, frame);
       await this.commit(chatId, effects);

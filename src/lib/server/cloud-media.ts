@@ -17,6 +17,7 @@
  */
 import type { AtRest } from './atrest';
 import type { BlobFiles } from './blobs';
+import { createDueScheduler } from './due-scheduler';
 import { newId } from './ids';
 import type { Logger } from './log';
 import type { AppendedUpdate, CloudMediaRow, Store } from './store/types';
@@ -65,37 +66,6 @@ export interface MediaTimers {
 }
 
 export function createMediaTimers({ store, files, publish, log, now, nodeId = newId() }: MediaTimerDeps): MediaTimers {
-  let timer: NodeJS.Timeout | null = null;
-  let running: Promise<number> | null = null;
-  let again = false;
-  let closed = false;
-  let rearmGen = 0;
-
-  const arm = (at: number) => {
-    if (closed) return;
-    const t = now();
-    if (timer) clearTimeout(timer);
-    timer = setTimeout(
-      () => {
-        timer = null;
-        void run();
-      },
-      Math.max(0, Math.min(at, t + MEDIA_MAX_TIMER_MS) - t)
-    );
-    timer.unref();
-  };
-
-  const rearm = async () => {
-    const gen = ++rearmGen;
-    try {
-      const next = await store.nextMediaDeadline(MEDIA_CLAIM_STALE_MS);
-      if (gen === rearmGen) arm(next ?? Infinity);
-    } catch (err) {
-      log.error('media timer scheduling failed', { err: err instanceof Error ? err : String(err) });
-      arm(now() + MEDIA_MAX_TIMER_MS);
-    }
-  };
-
   const runOnce = async (): Promise<number> => {
     let deleted = 0;
     for (;;) {
@@ -119,46 +89,8 @@ export function createMediaTimers({ store, files, publish, log, now, nodeId = ne
     return deleted;
   };
 
-  async function run(): Promise<number> {
-    if (closed) return 0;
-    if (running) {
-      again = true;
-      return running;
-    }
-    running = (async () => {
-      let total = 0;
-      do {
-        again = false;
-        try {
-          total += await runOnce();
-        } catch (err) {
-          log.error('media timer run failed', { err: err instanceof Error ? err : String(err) });
-        }
-      } while (again && !closed);
-      return total;
-    })();
-    try {
-      return await running;
-    } finally {
-      running = null;
-      if (!closed) await rearm();
-    }
-  }
-
   return {
     nodeId,
-    start() {
-      void run();
-    },
-    scheduled() {
-      if (!running) void rearm();
-    },
-    run,
-    async close() {
-      closed = true;
-      if (timer) clearTimeout(timer);
-      timer = null;
-      if (running) await running.catch(() => undefined);
-    }
+    ...createDueScheduler({ next: () => store.nextMediaDeadline(MEDIA_CLAIM_STALE_MS), runOnce, log, label: 'media timer', now, maxTimerMs: MEDIA_MAX_TIMER_MS })
   };
 }

@@ -16,6 +16,7 @@
  *   given up (deleted, logged) once `GIVE_UP_MS` past due.
  */
 import { PUSH_LIMITS } from '../api/wire';
+import { createDueScheduler } from './due-scheduler';
 import { newId } from './ids';
 import type { Logger } from './log';
 import type { PushService } from './push';
@@ -62,41 +63,6 @@ export interface WakeScheduler {
 }
 
 export function createWakeScheduler({ store, push, log, now, nodeId = newId() }: WakeDeps): WakeScheduler {
-  let timer: NodeJS.Timeout | null = null;
-  let running: Promise<number> | null = null;
-  let again = false;
-  let closed = false;
-
-  /** (Re)arms the one timer for `at` (capped), replacing whatever was armed: the store's answer is authoritative. */
-  const arm = (at: number) => {
-    if (closed) return;
-    const t = now();
-    const fireAt = Math.min(at, t + MAX_TIMER_MS);
-    if (timer) clearTimeout(timer);
-    timer = setTimeout(
-      () => {
-        timer = null;
-        void run();
-      },
-      // +2 ms: Node may fire a timer a hair early, which would claim half of a group.
-      Math.max(0, fireAt - t) + 2
-    );
-    timer.unref();
-  };
-
-  let rearmGen = 0;
-  const rearm = async () => {
-    const gen = ++rearmGen;
-    try {
-      const next = await store.nextWakeupAt(CLAIM_STALE_MS, GROUP_MS);
-      // Only the latest re-arm counts: an older query may predate rows stored since.
-      if (gen === rearmGen) arm(next ?? Infinity);
-    } catch (err) {
-      log.error('wake-up scheduling failed', { err: err instanceof Error ? err : String(err) });
-      arm(now() + MAX_TIMER_MS);
-    }
-  };
-
   /** One device's claimed rows: one push; rows deleted unless the push failed transiently. */
   const fire = async (deviceId: string, rows: WakeupRow[], t: number): Promise<boolean> => {
     const outcome = await push.send(deviceId, 'wake');
@@ -133,47 +99,8 @@ export function createWakeScheduler({ store, push, log, now, nodeId = newId() }:
     return sent;
   };
 
-  async function run(): Promise<number> {
-    if (closed) return 0;
-    if (running) {
-      again = true;
-      return running;
-    }
-    running = (async () => {
-      let total = 0;
-      do {
-        again = false;
-        try {
-          total += await runOnce();
-        } catch (err) {
-          log.error('wake-up run failed', { err: err instanceof Error ? err : String(err) });
-        }
-      } while (again && !closed);
-      return total;
-    })();
-    try {
-      return await running;
-    } finally {
-      running = null;
-      if (!closed) await rearm();
-    }
-  }
-
   return {
     nodeId,
-    start() {
-      void run();
-    },
-    scheduled() {
-      // Re-read rather than arm for `at`: the new time may extend the group already armed for.
-      if (!running) void rearm();
-    },
-    run,
-    async close() {
-      closed = true;
-      if (timer) clearTimeout(timer);
-      timer = null;
-      if (running) await running.catch(() => undefined);
-    }
+    ...createDueScheduler({ next: () => store.nextWakeupAt(CLAIM_STALE_MS, GROUP_MS), runOnce, log, label: 'wake-up', now, maxTimerMs: MAX_TIMER_MS })
   };
 }

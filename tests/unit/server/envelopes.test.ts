@@ -116,3 +116,25 @@ describe('device envelopes', () => {
     }
   });
 });
+
+describe('group commit of envelopes', () => {
+  it('a burst posted at once is stored in order, each answered after the commit, and a conflicting one fails alone', async () => {
+    const clash = uuid();
+    expect((await put(alice, bob.deviceId, b64u(5), clash)).status).toBe(200);
+    const bodies = Array.from({ length: 40 }, (_, i) => b64u(8 + i));
+    // All requests in flight together: the store commits them in batches.
+    const results = await Promise.all([
+      ...bodies.map((b) => put(alice, bob.deviceId, b)),
+      // Same id as an envelope already queued, different sender: refused, without touching the others.
+      put(bob, bob.deviceId, b64u(5), clash)
+    ]);
+    expect(results.slice(0, 40).every((r) => r.status === 200)).toBe(true);
+    expect(results[40].status).toBe(409);
+    const seqs = results.slice(0, 40).map((r) => r.body.seq as number);
+    expect(new Set(seqs).size).toBe(40);
+    const got = await list(bob);
+    expect(got).toHaveLength(41);
+    // Stored exactly as acknowledged: every acknowledged seq is on the relay with its own body.
+    for (const [i, seq] of seqs.entries()) expect(got.find((e) => e.seq === seq)?.body).toBe(bodies[i]);
+  });
+});

@@ -469,6 +469,39 @@ export function openSqliteStore(dataDir: string, file = DB_FILE): SqliteStore {
     return { ok: true, created: true, envelope: { ...e, seq } };
   });
 
+  /**
+   * Group commit: envelopes posted in the same turn of the event loop are written in ONE transaction
+   * (each in its own savepoint, so one bad envelope fails alone). Every caller still gets its answer
+   * only after the commit, so an acknowledged envelope is durable; the saving is one WAL commit per
+   * burst instead of one per message.
+   */
+  type Pending = { e: NewEnvelope; request?: EnvelopeRequestCtx; resolve: (r: PutEnvelopeResult) => void; reject: (err: unknown) => void };
+  let pending: Pending[] = [];
+  const commitBatch = db.transaction((items: Pending[]) =>
+    items.map((it) => {
+      try {
+        return { ok: true as const, value: putEnvelopeTx(it.e, it.request) };
+      } catch (err) {
+        return { ok: false as const, err };
+      }
+    })
+  );
+  const runBatch = () => {
+    const items = pending;
+    pending = [];
+    try {
+      const results = commitBatch(items);
+      results.forEach((r, i) => (r.ok ? items[i].resolve(r.value) : items[i].reject(r.err)));
+    } catch (err) {
+      for (const it of items) it.reject(err);
+    }
+  };
+  const groupCommit = (e: NewEnvelope, request?: EnvelopeRequestCtx) =>
+    new Promise<PutEnvelopeResult>((resolve, reject) => {
+      pending.push({ e, request, resolve, reject });
+      if (pending.length === 1) setImmediate(runBatch);
+    });
+
   const claimTx = db.transaction((id: string, userId: string, deviceId: string): ClaimResult => {
     const r = get(q.requestById, id);
     if (!r) return 'not_found';
@@ -617,8 +650,8 @@ export function openSqliteStore(dataDir: string, file = DB_FILE): SqliteStore {
       return (get(q.latestCursor, userId)?.c as number | null) ?? 0;
     },
 
-    async putEnvelope(e, request) {
-      return putEnvelopeTx(e, request);
+    putEnvelope(e, request) {
+      return groupCommit(e, request);
     },
     async listEnvelopes(deviceId, after, limit, now) {
       return all(q.envelopesAfter, deviceId, after, now, limit).map(toEnvelope);

@@ -65,8 +65,10 @@ export function createDueScheduler({ next, runOnce, log, label, now, maxTimerMs 
   async function run(): Promise<number> {
     if (closed) return 0;
     if (running) {
+      // Joins the run in progress (it runs again for this request); what it handles is counted
+      // by the caller that started it, so concurrent callers never count an item twice.
       again = true;
-      return running;
+      return running.then(() => 0);
     }
     running = (async () => {
       let total = 0;

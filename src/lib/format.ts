@@ -42,3 +42,10 @@ export function shortTtl(seconds: number): string {
   if (seconds < 604800) return `${Math.round(seconds / 86400)}d`;
   return `${Math.round(seconds / 604800)}w`;
 }
+
+/** File sizes as people read them: 512 B, 14 KB, 3.2 MB. */
+export function fileSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1048576) return `${(bytes / 1024).toFixed(0)} KB`;
+  return `${(bytes / 1048576).toFixed(1)} MB`;
+}

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { isSendKey, toggled, typingNotifier } from '$lib/chat-ui';
+import { fileSize } from '$lib/format';
 
 afterEach(() => vi.useRealTimers());
 
@@ -32,5 +33,13 @@ describe('chat screen helpers', () => {
     expect(isSendKey(key({ shiftKey: true }))).toBe(false);
     expect(isSendKey(key({ isComposing: true }))).toBe(false);
     expect(isSendKey(key({ key: 'a' }))).toBe(false);
+  });
+});
+
+describe('file sizes', () => {
+  it('read as bytes, kilobytes and megabytes', () => {
+    expect(fileSize(512)).toBe('512 B');
+    expect(fileSize(14 * 1024)).toBe('14 KB');
+    expect(fileSize(3.2 * 1048576)).toBe('3.2 MB');
   });
 });

@@ -11,14 +11,15 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { applySecurityHeaders, BASE_HEADERS, FALLBACK_CSP, HSTS, SCRIPT_CSP } from '../../../src/lib/server/headers';
-import { tempDir } from './helpers';
+import { stopProcess, tempDir } from './helpers';
 
 const root = join(__dirname, '..', '..', '..');
 const procs: ChildProcess[] = [];
 const dirs: string[] = [];
 const servers: Server[] = [];
 afterEach(async () => {
-  for (const p of procs.splice(0)) if (p.exitCode === null) p.kill('SIGKILL');
+  // The server process itself (not a tsx wrapper), so killing it leaves no orphan writing to DATA_DIR.
+  await Promise.all(procs.splice(0).map(stopProcess));
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
   for (const s of servers.splice(0)) await new Promise((r) => s.close(r));
 });
@@ -26,7 +27,7 @@ afterEach(async () => {
 async function startMain(env: Record<string, string>): Promise<string> {
   const dataDir = tempDir();
   dirs.push(dataDir);
-  const p = spawn(join(root, 'node_modules', '.bin', 'tsx'), [join(root, 'src', 'lib', 'server', 'main.ts')], {
+  const p = spawn(process.execPath, ['--import', 'tsx', join(root, 'src', 'lib', 'server', 'main.ts')], {
     env: { ...process.env, HOST: '127.0.0.1', PORT: '0', DATA_DIR: dataDir, ...env },
     stdio: ['ignore', 'pipe', 'pipe']
   });

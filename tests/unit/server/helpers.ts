@@ -224,3 +224,11 @@ export function connect(ts: TestServer, token: string | null, headers: Record<st
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** SIGKILLs a child process (if still running) and waits until it has exited. */
+export async function stopProcess(p: import('node:child_process').ChildProcess): Promise<void> {
+  if (p.exitCode !== null || p.signalCode !== null) return;
+  const exited = new Promise((r) => p.once('exit', r));
+  p.kill('SIGKILL');
+  await exited;
+}

@@ -4,21 +4,21 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { deviceKeys, tempDir } from './helpers';
+import { deviceKeys, stopProcess, tempDir } from './helpers';
 
 const root = join(__dirname, '..', '..', '..');
-const tsx = join(root, 'node_modules', '.bin', 'tsx');
 const entry = join(root, 'src', 'lib', 'server', 'main.ts');
 
 const procs: ChildProcess[] = [];
 const dirs: string[] = [];
-afterEach(() => {
-  for (const p of procs.splice(0)) if (p.exitCode === null) p.kill('SIGKILL');
+afterEach(async () => {
+  // The server process itself (not a tsx wrapper), so killing it leaves no orphan writing to DATA_DIR.
+  await Promise.all(procs.splice(0).map(stopProcess));
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
 function start(env: Record<string, string>) {
-  const p = spawn(tsx, [entry], { env: { ...process.env, HOST: '127.0.0.1', PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const p = spawn(process.execPath, ['--import', 'tsx', entry], { env: { ...process.env, HOST: '127.0.0.1', PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   procs.push(p);
   const lines: string[] = [];
   let err = '';

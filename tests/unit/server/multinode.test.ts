@@ -119,16 +119,23 @@ class Client {
 
   constructor(readonly acct: Account) {}
 
-  onFrame = (f: ServerFrame) => {
+  /**
+   * Like the app's SyncState: from (re)connecting until a resync completes, live updates must not move
+   * the cursor, or updates sent while the client was away (below the live one) would be skipped.
+   */
+  behind = false;
+
+  onFrame = (f: ServerFrame, live = true) => {
     if (f.t === 'update') {
       if (f.update.kind === 'message') this.messages.add(f.update.message.id);
-      this.cursor = Math.max(this.cursor, f.update.cursor);
+      if (!live || !this.behind) this.cursor = Math.max(this.cursor, f.update.cursor);
     } else if (f.t === 'envelope') {
       this.envelopes.add(f.envelope.id);
     }
   };
 
   async attach(node: Node) {
+    this.behind = this.cursor > 0;
     this.ws = await connect(node.ts, this.acct.token);
     this.ws.ws.on('message', (d) => this.onFrame(JSON.parse(d.toString()) as ServerFrame));
     for (const f of this.ws.frames) this.onFrame(f);
@@ -140,10 +147,11 @@ class Client {
     for (;;) {
       const r = await call<SyncRes>(node.ts, 'GET', `/api/sync?after=${this.cursor}`, { token: this.acct.token });
       expect(r.status).toBe(200);
-      for (const u of r.body.updates) this.onFrame({ t: 'update', update: u });
+      for (const u of r.body.updates) this.onFrame({ t: 'update', update: u }, false);
       this.cursor = Math.max(this.cursor, r.body.cursor);
       if (!r.body.more) break;
     }
+    this.behind = false;
     for (;;) {
       const r = await call<{ envelopes: Envelope[] }>(node.ts, 'GET', `/api/envelopes?after=${this.envSeq}`, { token: this.acct.token });
       expect(r.status).toBe(200);
@@ -233,8 +241,11 @@ describe.skipIf(skip)('multi-node relay (PostgreSQL + Redis)', () => {
     const ws2 = await connect(a.ts, bob2.token);
     await ws2.next((f) => f.t === 'hello');
     expect(await b.relay.presence.isOnline(bob2.deviceId)).toBe(true);
+    expect((await call(a.ts, 'GET', '/api/me', { token: bob2.token })).status).toBe(200); // now in A's session cache
     expect((await call(b.ts, 'DELETE', `/api/devices/${bob2.deviceId}`, { token: bob.token })).status).toBe(204);
     await ws2.next((f) => f.t === 'revoked');
+    // The bus event that closed the socket on A also dropped the cached session there.
+    expect((await call(a.ts, 'GET', '/api/me', { token: bob2.token })).status).toBe(401);
     expect((await ws2.closed).code).toBe(4001);
     await expect.poll(() => b.relay.presence.isOnline(bob2.deviceId)).toBe(false);
 

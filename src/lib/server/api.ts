@@ -32,7 +32,6 @@ import {
 import type { AtRest } from './atrest';
 import type { BlobFiles } from './blobs';
 import {
-  authenticate,
   clearCookie,
   clientAddress,
   isSecure,
@@ -51,6 +50,7 @@ import type { Logger } from './log';
 import type { PasswordVerifier } from './password';
 import { pushEndpointProblem, type PushService } from './push';
 import type { RateLimiter } from './ratelimit';
+import type { SessionCache } from './session-cache';
 import { UniqueViolation, type DeviceRow, type EnvelopeRow, type Store, type UserRow } from './store/types';
 import { wakeTimesProblem, type WakeScheduler } from './wakeups';
 
@@ -66,6 +66,8 @@ export interface ApiDeps {
   mediaFiles: BlobFiles;
   mediaTimers: MediaTimers;
   passwords: PasswordVerifier;
+  /** Cached session and device lookups (the relay drops revoked devices from it). */
+  sessions: SessionCache;
   authLimiter: RateLimiter;
   sendLimiter: RateLimiter;
   now: () => number;
@@ -97,7 +99,7 @@ export function createApi(deps: ApiDeps): Router {
 
   const requireAuth = async (ctx: Ctx): Promise<AuthCtx> => {
     if (ctx.req.method !== 'GET') checkOrigin(ctx);
-    const auth = await authenticate(store, ctx.req, now());
+    const auth = await deps.sessions.authenticate(ctx.req);
     if (!auth) throw new HttpError(401, 'unauthorized', 'sign in required');
     return auth;
   };
@@ -117,6 +119,7 @@ export function createApi(deps: ApiDeps): Router {
   const revoke = async (auth: AuthCtx, deviceId: string): Promise<boolean> => {
     const done = await store.revokeDevice(auth.user.id, deviceId, now());
     if (done) {
+      deps.sessions.forgetDevice(deviceId); // here at once; other nodes on the bus event
       bus.publish({ to: 'revoke', deviceId });
       log.info('device revoked', { userId: auth.user.id, deviceId });
     }
@@ -186,13 +189,15 @@ export function createApi(deps: ApiDeps): Router {
 
   router.add('GET', '/api/me', async (ctx) => {
     const auth = await requireAuth(ctx);
-    return json(session(auth.user, auth.device));
+    // Fresh from the store: the cached row may predate a rename made through another node.
+    return json(session((await store.getUser(auth.user.id)) ?? auth.user, auth.device));
   });
 
   router.add('PATCH', '/api/me', async (ctx) => {
     const auth = await requireAuth(ctx);
     const { displayName } = await readJson(ctx.req, UpdateProfileReq);
     await store.setDisplayName(auth.user.id, displayName);
+    deps.sessions.forgetUser(auth.user.id);
     return json(session({ ...auth.user, displayName }, auth.device));
   });
 
@@ -389,7 +394,7 @@ export function createApi(deps: ApiDeps): Router {
     if (bytes.length > LIMITS.envelopeMax) {
       throw new HttpError(413, 'too_large', `envelope body exceeds ${LIMITS.envelopeMax} bytes`);
     }
-    const to = await store.getDevice(body.toDeviceId);
+    const to = await deps.sessions.device(body.toDeviceId);
     if (!to || to.revokedAt !== null) throw new HttpError(404, 'not_found', 'no such device');
     const t = now();
     const requestId = body.requestId ?? null;
@@ -416,7 +421,12 @@ export function createApi(deps: ApiDeps): Router {
           throw new HttpError(410, 'gone', 'the request was already claimed or withdrawn');
       }
     }
-    if (r.created) bus.publish({ to: 'device', deviceId: to.id, frame: { t: 'envelope', envelope: openEnvelope(r.envelope) } });
+    if (r.created) {
+      // From the bytes in hand (canonical base64url, as a later GET would give); no need to open what was just sealed.
+      const { seq, id, fromDeviceId, fromUserId, createdAt } = r.envelope;
+      const envelope: Envelope = { seq, id, fromDeviceId, fromUserId, body: bytes.toString('base64url'), createdAt, requestId };
+      bus.publish({ to: 'device', deviceId: to.id, frame: { t: 'envelope', envelope } });
+    }
     return json({ seq: r.envelope.seq });
   });
 

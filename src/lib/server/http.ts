@@ -252,9 +252,14 @@ export function requestUrl(req: IncomingMessage): URL {
  * Routes one request. Known failures (HttpError) are answered as they say; anything else is a bug:
  * logged with its stack and answered 500 internal without detail.
  */
-export async function dispatch(router: Router, req: IncomingMessage, res: ServerResponse, log: Logger): Promise<void> {
+export async function dispatch(
+  router: Router,
+  req: IncomingMessage,
+  res: ServerResponse,
+  log: Logger,
+  url: URL = requestUrl(req)
+): Promise<void> {
   const started = performance.now();
-  const url = requestUrl(req);
   const method = req.method ?? 'GET';
   let route = '(none)';
   let reply: Reply;

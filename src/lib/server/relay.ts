@@ -17,6 +17,7 @@ import { instrumentStore, Metrics, runHealth, serveMetrics, storeCheck, type Hea
 import { createPasswordVerifier, DEFAULT_PARAMS, type ScryptParams } from './password';
 import { createLocalPresence, type Presence } from './presence';
 import { perMinute, RateLimiter } from './ratelimit';
+import { SessionCache } from './session-cache';
 import { createPush, resolveVapidKeys, tapBus } from './push';
 import { openSqliteStore } from './store/sqlite';
 import type { Store } from './store/types';
@@ -84,6 +85,11 @@ export function createRelay(config: Config, opts: RelayOptions = {}): Relay {
   const blobFiles = createBlobFiles(config.dataDir);
   const mediaFiles = createBlobFiles(config.dataDir, MEDIA_DIR);
 
+  const sessions = new SessionCache(store, { now });
+  // Revocations made on any node reach every node's cache through the bus.
+  const unsubscribeSessions = bus.subscribe((event) => {
+    if (event.to === 'revoke') sessions.forgetDevice(event.deviceId);
+  });
   const authLimiter = perMinute(config.authRateLimit, now);
   const sendLimiter = new RateLimiter({ capacity: config.sendRateBurst, refillPerSec: config.sendRatePerSec, now });
   // Web Push to devices without a socket (push.ts) and self-destruct wake-ups (wakeups.ts).
@@ -114,6 +120,7 @@ export function createRelay(config: Config, opts: RelayOptions = {}): Relay {
     mediaFiles,
     mediaTimers,
     passwords: createPasswordVerifier(opts.scrypt ?? DEFAULT_PARAMS),
+    sessions,
     authLimiter,
     sendLimiter,
     now,
@@ -133,13 +140,14 @@ export function createRelay(config: Config, opts: RelayOptions = {}): Relay {
 
   return {
     handle(req, res) {
-      const pathname = requestUrl(req).pathname;
+      const url = requestUrl(req);
+      const pathname = url.pathname;
       if (!isRelayPath(pathname)) return false;
       if (pathname === '/metrics') {
         serveMetrics(req, res, metrics, config.metricsToken ?? null);
         return true;
       }
-      dispatch(router, req, res, log).catch((err: unknown) => {
+      dispatch(router, req, res, log, url).catch((err: unknown) => {
         // Only reachable if writing the response itself failed.
         log.error('response failed', { err: err instanceof Error ? err : String(err) });
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify(errorBody('internal', 'internal error')));
@@ -179,6 +187,7 @@ export function createRelay(config: Config, opts: RelayOptions = {}): Relay {
       await mediaTimers.close();
       await push.close();
       await hub.close();
+      unsubscribeSessions();
       authLimiter.close();
       sendLimiter.close();
       if (!opts.bus) await bus.close();

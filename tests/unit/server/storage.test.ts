@@ -117,3 +117,39 @@ describe('sqlite store', () => {
     await s.close();
   });
 });
+
+describe('background WAL checkpoints', () => {
+  it('checkpoint on a worker thread: the main connection never does, and the WAL is folded in', async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const s = openSqliteStore(dir);
+    expect(s.db.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
+    const dev = { id: 'd1', userId: 'u1', name: 'n', signPub: b64u(), dhPub: b64u(), tokenHash: 'h1', createdAt: 1 };
+    await s.createUser({ id: 'u1', username: 'zed', displayName: 'Zed', pwHash: 'x', createdAt: 1 }, dev);
+    const body = randomBytes(1100);
+    await Promise.all(
+      Array.from({ length: 300 }, () =>
+        s.putEnvelope({ id: uuid(), toDeviceId: 'd1', fromDeviceId: 'd1', fromUserId: 'u1', body, createdAt: 1, expiresAt: 2e12, requestId: null })
+      )
+    );
+    // The worker's periodic checkpoint catches up with everything written.
+    await expect.poll(async () => {
+      const r = await s.checkpoint();
+      return r.log > 0 && r.checkpointed === r.log;
+    }).toBe(true);
+    // What was checkpointed is in the main file: a fresh reader without the WAL sees it.
+    await s.close();
+    expect(existsSync(join(dir, 'cinder.db-wal'))).toBe(false);
+    const ro = new Database(join(dir, 'cinder.db'), { readonly: true });
+    expect(ro.prepare('SELECT count(*) AS n FROM envelopes').get()).toEqual({ n: 300 });
+    ro.close();
+  });
+
+  it('reports a checkpointer that cannot run (the store then checkpoints automatically)', async () => {
+    const { startCheckpointer } = await import('../../../src/lib/server/store/checkpointer');
+    const dir = tempDir();
+    dirs.push(dir);
+    const failed = new Promise<Error>((resolve) => startCheckpointer({ file: join(dir, 'missing', 'x.db'), onFailure: resolve }));
+    expect((await failed).message).toMatch(/exited|unable to open|directory/i);
+  });
+});

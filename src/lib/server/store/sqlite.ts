@@ -4,6 +4,7 @@
  */
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
+import { startCheckpointer, type Checkpointer } from './checkpointer';
 import { MIGRATIONS, type Migration } from './migrations';
 import {
   UniqueViolation,
@@ -181,10 +182,25 @@ export interface SqliteStore extends Store {
   readonly db: Database.Database;
   /** Versions applied when this store was opened. */
   readonly migrated: number[];
+  /** Runs a WAL checkpoint now (on the background thread when there is one); frames copied. */
+  checkpoint(): Promise<{ log: number; checkpointed: number }>;
 }
 
-export function openSqliteStore(dataDir: string, file = DB_FILE): SqliteStore {
-  const db = new Database(join(dataDir, file));
+export interface SqliteOptions {
+  /** File name inside dataDir. */
+  file?: string;
+  /**
+   * WAL checkpoints on a worker thread (default true): see checkpointer.ts. False keeps SQLite's
+   * automatic checkpoints on the calling thread.
+   */
+  backgroundCheckpoint?: boolean;
+  /** Called if the background checkpointer fails (the store then checkpoints automatically again). */
+  onCheckpointError?: (err: Error) => void;
+}
+
+export function openSqliteStore(dataDir: string, opts: SqliteOptions = {}): SqliteStore {
+  const path = join(dataDir, opts.file ?? DB_FILE);
+  const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
@@ -192,6 +208,21 @@ export function openSqliteStore(dataDir: string, file = DB_FILE): SqliteStore {
   // Overwrite freed pages with zeros so deleted (sealed) bodies don't linger in free pages.
   db.pragma('secure_delete = ON');
   const migrated = migrate(db);
+  let closed = false;
+  let checkpointer: Checkpointer | null = null;
+  if (opts.backgroundCheckpoint ?? true) {
+    db.pragma('wal_autocheckpoint = 0');
+    // Keep the WAL file from staying large after a burst (it is reused from the start after each checkpoint).
+    db.pragma('journal_size_limit = 67108864');
+    checkpointer = startCheckpointer({
+      file: path,
+      onFailure: (err) => {
+        checkpointer = null;
+        if (!closed) db.pragma('wal_autocheckpoint = 1000');
+        opts.onCheckpointError?.(err);
+      }
+    });
+  }
 
   const q = {
     insertUser: db.prepare(
@@ -250,6 +281,12 @@ export function openSqliteStore(dataDir: string, file = DB_FILE): SqliteStore {
     insertEnvelope: db.prepare(
       `INSERT INTO envelopes (id, to_device_id, from_device_id, from_user_id, body, created_at, expires_at, request_id)
        VALUES (@id, @toDeviceId, @fromDeviceId, @fromUserId, @body, @createdAt, @expiresAt, @requestId)`
+    ),
+    // The common case in one statement: a fresh id inserts, a repeated one returns no row.
+    insertEnvelopeIfNew: db.prepare(
+      `INSERT INTO envelopes (id, to_device_id, from_device_id, from_user_id, body, created_at, expires_at, request_id)
+       VALUES (@id, @toDeviceId, @fromDeviceId, @fromUserId, @body, @createdAt, @expiresAt, @requestId)
+       ON CONFLICT (to_device_id, id) DO NOTHING RETURNING seq`
     ),
     envelopesAfter: db.prepare(
       'SELECT * FROM envelopes WHERE to_device_id = ? AND seq > ? AND expires_at > ? ORDER BY seq LIMIT ?'
@@ -477,10 +514,20 @@ export function openSqliteStore(dataDir: string, file = DB_FILE): SqliteStore {
    */
   type Pending = { e: NewEnvelope; request?: EnvelopeRequestCtx; resolve: (r: PutEnvelopeResult) => void; reject: (err: unknown) => void };
   let pending: Pending[] = [];
+  /** Without a request there is only one write, which is atomic by itself: no savepoint needed. */
+  const putPlainEnvelope = (e: NewEnvelope): PutEnvelopeResult => {
+    const r = get(q.insertEnvelopeIfNew, e);
+    if (r) return { ok: true, created: true, envelope: { ...e, seq: r.seq as number } };
+    const env = toEnvelope(get(q.envelopeByKey, e.toDeviceId, e.id)!);
+    return env.fromDeviceId === e.fromDeviceId && env.requestId === null
+      ? { ok: true, created: false, envelope: env }
+      : { ok: false, reason: 'id_conflict' };
+  };
   const commitBatch = db.transaction((items: Pending[]) =>
     items.map((it) => {
       try {
-        return { ok: true as const, value: putEnvelopeTx(it.e, it.request) };
+        const value = it.e.requestId === null ? putPlainEnvelope(it.e) : putEnvelopeTx(it.e, it.request);
+        return { ok: true as const, value };
       } catch (err) {
         return { ok: false as const, err };
       }
@@ -554,7 +601,6 @@ export function openSqliteStore(dataDir: string, file = DB_FILE): SqliteStore {
     for (const id of ids) q.deleteWakeup.run(id, node);
   });
 
-  let closed = false;
 
   return {
     db,
@@ -740,9 +786,15 @@ export function openSqliteStore(dataDir: string, file = DB_FILE): SqliteStore {
       return all(q.purgeUnattachedMedia, before).map((r) => r.id as string);
     },
 
+    async checkpoint() {
+      if (checkpointer) return checkpointer.checkpoint();
+      const r = db.pragma('wal_checkpoint(PASSIVE)') as { log: number; checkpointed: number }[];
+      return { log: r[0].log, checkpointed: r[0].checkpointed };
+    },
     async close() {
       if (closed) return;
       closed = true;
+      await checkpointer?.stop();
       db.close();
     }
   };

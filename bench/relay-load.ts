@@ -14,6 +14,8 @@
  *
  * PostgreSQL/Redis: BENCH_DATABASE_URL / BENCH_REDIS_URL, else DATABASE_URL / REDIS_URL, else the
  * local defaults; that configuration is skipped (with a note) when they are unreachable.
+ * BENCH_RELAY_ONLY=sqlite (or pg) measures the bare relay and just that configuration, for quick
+ * iterations while profiling (BENCH_CPU_PROF=<dir> writes the servers' CPU profiles).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -29,7 +31,7 @@ const ENVELOPE_BYTES = 1024;
 const CLIENT_COUNTS = [200, 1000];
 const FIXED_RATE = 5000;
 const SAT_WARMUP_MS = 500;
-const SAT_MEASURE_MS = 2000;
+const SAT_MEASURE_MS = 1500;
 const FIXED_MS = 2500;
 const FIXED_WARMUP_MS = 500;
 const TOTAL_BUDGET_MS = 170_000;
@@ -388,26 +390,61 @@ interface Result {
   p99: number;
   achieved: number;
   lost: number;
+  /** Latency at the machine-scaled rate (see SCALED_REFERENCE), durable configurations only. */
+  scaled?: { rate: number; p50: number; p99: number; achieved: number; lost: number };
 }
 
-async function runConfig(name: string, nodes: string[], maxClients: number): Promise<Result[]> {
-  const all = await signupAll(nodes, maxClients);
+/**
+ * The issue's figures come from a machine where the bare relay saturated at ~58,000 msg/s, so 5,000 msg/s
+ * was ~9 % of its capacity. These shared machines vary several-fold (6,000–30,000 msg/s have been seen),
+ * so besides the fixed 5,000 msg/s the bench also measures latency at the same fraction of THIS run's bare
+ * capacity: 5,000 × bare/58,000. Both are printed; the fixed one is the goal as written.
+ */
+const SCALED_REFERENCE = 58_000;
+
+interface Config {
+  name: string;
+  clients: BenchClient[];
+}
+
+const ROUNDS = 3;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/**
+ * All configurations are up at once and measured in turns (bare, SQLite, PG, bare, SQLite, ...), each
+ * saturation figure the median of ROUNDS turns: on a shared machine whose speed drifts minute to
+ * minute, a ratio of two runs made a minute apart says more about the neighbours than about us.
+ */
+async function measureAll(configs: Config[]): Promise<Result[]> {
   const out: Result[] = [];
   for (const n of CLIENT_COUNTS) {
-    if (n > maxClients) continue;
-    const clients = all.slice(0, n);
-    await connectAll(clients);
-    sendErrors = 0;
-    const sat = await saturation(clients, 64);
-    const fx = await fixedRate(clients, FIXED_RATE);
-    out.push({ config: name, clients: n, sat, ...fx });
-    console.log(
-      `  ${name.padEnd(24)} ${String(n).padStart(5)} clients: ${sat.toFixed(0).padStart(6)} delivered/s at saturation; ` +
-        `at ${FIXED_RATE}/s: p50 ${fx.p50.toFixed(2)} ms, p99 ${fx.p99.toFixed(2)} ms (sent ${fx.achieved.toFixed(0)}/s` +
-        `${fx.lost ? `, ${fx.lost} undelivered` : ''}${sendErrors ? `, ${sendErrors} send errors` : ''})`
-    );
+    for (const c of configs) await connectAll(c.clients.slice(0, n));
+    const sats = new Map<string, number[]>(configs.map((c) => [c.name, []]));
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const c of configs) sats.get(c.name)!.push(await saturation(c.clients.slice(0, n), 64));
+    }
+    const bareSat = median(sats.get(configs[0].name)!);
+    for (const c of configs) {
+      const clients = c.clients.slice(0, n);
+      sendErrors = 0;
+      const sat = median(sats.get(c.name)!);
+      const fx = await fixedRate(clients, FIXED_RATE);
+      let scaled: Result['scaled'];
+      if (c !== configs[0]) {
+        const rate = Math.max(100, Math.round((FIXED_RATE * bareSat) / SCALED_REFERENCE));
+        scaled = { rate, ...(await fixedRate(clients, rate)) };
+      }
+      out.push({ config: c.name, clients: n, sat, ...fx, scaled });
+      console.log(
+        `  ${c.name.padEnd(24)} ${String(n).padStart(5)} clients: ${sat.toFixed(0).padStart(6)} delivered/s at saturation ` +
+          `(${sats.get(c.name)!.map((x) => x.toFixed(0)).join(', ')}); ` +
+          `at ${FIXED_RATE}/s: p50 ${fx.p50.toFixed(2)} ms, p99 ${fx.p99.toFixed(2)} ms (sent ${fx.achieved.toFixed(0)}/s` +
+          `${fx.lost ? `, ${fx.lost} undelivered` : ''}${sendErrors ? `, ${sendErrors} send errors` : ''})` +
+          (scaled ? `; at ${scaled.rate}/s (scaled): p50 ${scaled.p50.toFixed(2)} ms, p99 ${scaled.p99.toFixed(2)} ms` : '')
+      );
+    }
   }
-  for (const c of all) c.ws?.terminate();
+  for (const c of configs) for (const cl of c.clients) cl.ws?.terminate();
   await new Promise((r) => setTimeout(r, 200));
   for (const a of agents.values()) a.destroy();
   agents.clear();
@@ -449,26 +486,25 @@ async function main() {
     `relay load: ${CLIENT_COUNTS.join(' and ')} clients in pairs, ${ENVELOPE_BYTES} B envelopes (POST /api/envelopes → WebSocket), ` +
       `saturation = 64 requests in flight, latency at ${FIXED_RATE}/s; loopback, Node ${process.version}`
   );
-  const results: Result[] = [];
+  let results: Result[] = [];
   const dirs: string[] = [];
   const atRestKey = randomBytes(32).toString('base64');
+  const only = process.env.BENCH_RELAY_ONLY;
+  let pgCleanup: (() => Promise<void>) | null = null;
   try {
+    const configs: Config[] = [];
     // 1. Bare relay.
-    {
-      const s = await spawnServer({ kind: 'bare' });
-      results.push(...(await runConfig('bare ws relay', [s.url], maxClients)));
-      await stopServer(s.child);
-    }
+    const bare = await spawnServer({ kind: 'bare' });
+    configs.push({ name: 'bare ws relay', clients: await signupAll([bare.url], maxClients) });
     // 2. One durable node on SQLite.
-    {
+    if (!only || only === 'sqlite') {
       const dataDir = mkdtempSync(join(tmpdir(), 'cinder-bench-'));
       dirs.push(dataDir);
       const s = await spawnServer({ kind: 'relay', dataDir, atRestKey });
-      results.push(...(await runConfig('1 node SQLite', [s.url], maxClients)));
-      await stopServer(s.child);
+      configs.push({ name: '1 node SQLite', clients: await signupAll([s.url], maxClients) });
     }
     // 3. Two nodes on PostgreSQL + Redis.
-    const missing = (await reachable('pg', pgUrl)) ?? (await reachable('redis', redisUrl));
+    const missing = only && only !== 'pg' ? 'not selected' : ((await reachable('pg', pgUrl)) ?? (await reachable('redis', redisUrl)));
     if (missing) {
       console.log(`  2 nodes PostgreSQL+Redis: skipped (${missing})`);
     } else {
@@ -479,9 +515,7 @@ async function main() {
       const base = { kind: 'relay' as const, dataDir, atRestKey, databaseUrl: pgUrl, schema, redisUrl, prefix };
       const s1 = await spawnServer({ ...base, nodeId: 'n1' });
       const s2 = await spawnServer({ ...base, nodeId: 'n2' });
-      try {
-        results.push(...(await runConfig('2 nodes PostgreSQL+Redis', [s1.url, s2.url], maxClients)));
-      } finally {
+      pgCleanup = async () => {
         await stopServer(s1.child);
         await stopServer(s2.child);
         const pg = (await import('pg')).default;
@@ -489,9 +523,12 @@ async function main() {
         await c.connect();
         await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
         await c.end();
-      }
+      };
+      configs.push({ name: '2 nodes PostgreSQL+Redis', clients: await signupAll([s1.url, s2.url], maxClients) });
     }
+    results = await measureAll(configs);
   } finally {
+    await pgCleanup?.().catch((e: unknown) => console.error('bench: PostgreSQL cleanup failed', e));
     for (const c of children) c.kill('SIGKILL');
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   }
@@ -518,8 +555,17 @@ async function main() {
     const ok = d.p99 <= 5 && d.achieved >= FIXED_RATE * 0.95 && d.lost === 0;
     console.log(
       `  GOAL p99 <= 5 ms at ${FIXED_RATE} msg/s (${n} clients): ${d.p99.toFixed(2)} ms` +
-        `${d.achieved < FIXED_RATE * 0.95 ? ` (only ${d.achieved.toFixed(0)}/s sent)` : ''} -> ${ok ? 'PASS' : 'MISS'}`
+        `${d.achieved < FIXED_RATE * 0.95 ? ` (only ${d.achieved.toFixed(0)}/s sent)` : ''}` +
+        `${d.sat < FIXED_RATE ? ` (above this node's capacity here: ${d.sat.toFixed(0)}/s)` : ''} -> ${ok ? 'PASS' : 'MISS'}`
     );
+    if (d.scaled) {
+      const sc = d.scaled;
+      const okScaled = sc.p99 <= 5 && sc.achieved >= sc.rate * 0.95 && sc.lost === 0;
+      console.log(
+        `  (same goal at the machine-scaled load, ${sc.rate} msg/s = ${FIXED_RATE} x bare ${bare.sat.toFixed(0)}/${SCALED_REFERENCE}: ` +
+          `p99 ${sc.p99.toFixed(2)} ms -> ${okScaled ? 'PASS' : 'MISS'})`
+      );
+    }
   }
   console.log(`\ndone in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }

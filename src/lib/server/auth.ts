@@ -68,8 +68,15 @@ export function clientAddress(req: IncomingMessage, trustProxy: boolean): string
   return req.socket.remoteAddress ?? 'unknown';
 }
 
+/**
+ * Persistent (400 days, the longest browsers keep a cookie): a browser-session cookie would vanish when
+ * the browser quits, the next start would get 401 and the app would wipe the device's secret chats.
+ * The device session itself lasts until logout or revocation.
+ */
+export const COOKIE_MAX_AGE_S = 400 * 24 * 3600;
+
 export function sessionCookie(token: string, secure: boolean): string {
-  return `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/${secure ? '; Secure' : ''}`;
+  return `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${COOKIE_MAX_AGE_S}${secure ? '; Secure' : ''}`;
 }
 
 export function clearCookie(secure: boolean): string {

@@ -19,7 +19,8 @@ describe('sign-up and sessions', () => {
     expect(r.body.device.name).toBe('Laptop');
     expect(r.text).not.toMatch(/token|pw|hash/i);
     const cookie = r.headers.get('set-cookie')!;
-    expect(cookie).toMatch(/^cinder_session=[A-Za-z0-9_-]{43}; HttpOnly; SameSite=Strict; Path=\/$/);
+    // Persistent, so quitting the browser does not sign the device out (and wipe it on the next start).
+    expect(cookie).toMatch(/^cinder_session=[A-Za-z0-9_-]{43}; HttpOnly; SameSite=Strict; Path=\/; Max-Age=34560000$/);
     const token = tokenFrom(r);
 
     const viaCookie = await call(ts, 'GET', '/api/me', { headers: { cookie: `other=1; cinder_session=${token}` } });

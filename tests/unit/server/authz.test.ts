@@ -304,7 +304,7 @@ describe('session cookie', () => {
         body: { username: 'tlsuser', password: 'correct horse battery', device: { name: 'x', signPub: b64u(32), dhPub: b64u(32) } }
       });
       expect(r.status).toBe(201);
-      expect(r.headers.get('set-cookie')).toMatch(/; HttpOnly; SameSite=Strict; Path=\/; Secure$/);
+      expect(r.headers.get('set-cookie')).toMatch(/; HttpOnly; SameSite=Strict; Path=\/; Max-Age=\d+; Secure$/);
     } finally {
       await proxied.close();
     }

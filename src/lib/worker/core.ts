@@ -4,7 +4,8 @@
  */
 import { z } from 'zod';
 import { fromB64u, toB64u } from '$lib/api/b64';
-import { detectBackend, isProtocolError, generateIdentity, serializeIdentity, type CryptoBackend, type Identity } from '$lib/crypto';
+import type { CryptoBackend, Identity } from '$lib/crypto';
+import { isProtocolError } from '$lib/crypto/errors';
 import {
   CLOUD_MEDIA_MIME_HEADER,
   CLOUD_MEDIA_NAME_HEADER,
@@ -42,10 +43,14 @@ import { downloadBytes, uploadBytes } from './media';
 import { NetError, request } from './net';
 import type { ConnectionState, Methods, Params, Result, SessionView, WorkerEvent } from './protocol';
 import { RelaySocket } from './socket';
-import { IDENTITY_PLACE, loadIdentity } from './identity';
 import { loadPrefs } from './prefs';
-import { emptyDiagnostics, SecretEngine, SecretError, type Diagnostics } from './secret';
-import { secretChatList, secretChatView, secretKey, secretMessages } from './secret-views';
+import type { SecretEngine } from './secret';
+import { emptyDiagnostics, SecretError, type Diagnostics } from './secret-error';
+
+type SecretModule = typeof import('./secret-module');
+let secretModule: Promise<SecretModule> | null = null;
+/** The crypto half of the worker, loaded on first use (see secret-module.ts). */
+const loadSecret = (): Promise<SecretModule> => (secretModule ??= import('./secret-module'));
 
 export class CoreError extends Error {
   constructor(
@@ -80,14 +85,18 @@ export class Core {
   private readonly syncState: SyncState = { behind: true };
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private retryDelay = 0;
-  /** Resolves once the database is open; every call waits for it (see worker.ts). */
+  /**
+   * Resolves once the database is open and what expired while the app was closed is purged; every
+   * call waits for it (see worker.ts), so no call (the page asks for messages in parallel with init)
+   * can read a message whose timer already ran out.
+   */
   readonly ready: Promise<void>;
   private backendP: Promise<CryptoBackend> | null = null;
   private identityCache: Identity | null = null;
   private purgeTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(private readonly emit: (e: WorkerEvent) => void) {
-    this.ready = this.openDb();
+    this.ready = this.openDb().then(() => this.armPurge());
     addEventListener('online', () => {
       this.socket?.kick();
       // The socket may have survived the outage; what failed meanwhile is retried now.
@@ -102,7 +111,7 @@ export class Core {
   }
 
   private backend(): Promise<CryptoBackend> {
-    this.backendP ??= detectBackend();
+    this.backendP ??= loadSecret().then((m) => m.detectBackend());
     return this.backendP;
   }
 
@@ -111,8 +120,22 @@ export class Core {
     return this.unlockedVault;
   }
 
-  private get secret(): SecretEngine {
-    if (!this.engine) throw new CoreError('locked', 'Cinder is locked. Enter your passcode.');
+  /** The secret-chat engine of the unlocked vault (its code is loaded on first use). */
+  private async secret(): Promise<SecretEngine> {
+    const vault = this.vault; // throws 'locked'
+    const { SecretEngine } = await loadSecret();
+    if (this.unlockedVault !== vault) throw new CoreError('locked', 'Cinder is locked. Enter your passcode.');
+    this.engine ??= new SecretEngine({
+      db: this.db,
+      vault,
+      backend: () => this.backend(),
+      identity: () => this.identity(),
+      me: () => ({ userId: this.me, deviceId: this.session!.device.id }),
+      emit: (e) => {
+        this.emit(e);
+        if (e.type === 'secret') void this.armPurge();
+      }
+    });
     return this.engine;
   }
 
@@ -124,19 +147,7 @@ export class Core {
     }
     this.identityCache = null;
     this.unlockedVault = vault;
-    this.engine = !vault
-      ? null
-      : new SecretEngine({
-      db: this.db,
-      vault,
-      backend: () => this.backend(),
-      identity: () => this.identity(),
-      me: () => ({ userId: this.me, deviceId: this.session!.device.id }),
-      emit: (e) => {
-        this.emit(e);
-        if (e.type === 'secret') void this.armPurge();
-      }
-    });
+    this.engine = null; // the next secret() builds one for this vault
   }
 
   /** Deletes expired messages now and arms a timer for the next deadline. */
@@ -154,7 +165,8 @@ export class Core {
   }
 
   private async identity(): Promise<Identity> {
-    this.identityCache ??= await loadIdentity(this.db, this.vault);
+    const vault = this.vault;
+    this.identityCache ??= await (await loadSecret()).loadIdentity(this.db, vault);
     return this.identityCache;
   }
 
@@ -209,18 +221,14 @@ export class Core {
   }
 
   private async register(path: string, body: Record<string, unknown>): Promise<SessionView> {
+    const { generateIdentity, storeIdentity } = await loadSecret();
     const identity = await generateIdentity(await this.backend());
     const device = { name: deviceName(), signPub: toB64u(identity.sign.pub), dhPub: toB64u(identity.dh.pub) };
     const session = await request('POST', path, { ...body, device }, Session);
     // A new account on this browser starts from an empty device.
     const previous = (await this.db.meta.get('session'))?.value as SessionView | undefined;
     if (previous && previous.user.id !== session.user.id) await this.wipe('logout');
-    const secretBytes = serializeIdentity(identity);
-    await this.db.secrets.put({
-      key: 'identity',
-      box: await this.vault.seal(IDENTITY_PLACE, { deviceId: session.device.id, identity: toB64u(secretBytes) })
-    });
-    secretBytes.fill(0);
+    await storeIdentity(this.db, this.vault, session.device.id, identity);
     this.identityCache = identity;
     await this.db.meta.put({ key: 'cursor', value: 0 });
     await this.setSession(session);
@@ -235,11 +243,11 @@ export class Core {
       case 'hello':
         await this.sync();
         void this.flush();
-        await this.secret.pull().catch((e) => this.onNetFailure(e));
+        await (await this.secret()).pull().catch((e) => this.onNetFailure(e));
         break;
       case 'envelope':
         // Pull in queue order rather than handling this one alone (see SecretEngine.pull).
-        await this.secret.pull().catch((e) => this.onNetFailure(e));
+        await (await this.secret()).pull().catch((e) => this.onNetFailure(e));
         break;
       case 'update': {
         // When this device is behind (a pull failed), this pulls instead, so nothing is skipped.
@@ -339,7 +347,7 @@ export class Core {
   private async retryNow(): Promise<void> {
     if (!this.session || !this.socket) return;
     if (this.syncState.behind && this.socket.open) await this.sync();
-    await Promise.all([this.flush(), this.secret.flush().catch((e) => this.onNetFailure(e))]);
+    await Promise.all([this.flush(), (await this.secret()).flush().catch((e) => this.onNetFailure(e))]);
     void this.scheduleRetry();
   }
 
@@ -347,9 +355,8 @@ export class Core {
 
   readonly methods: { [M in keyof Methods]: Handler<M> } = {
     init: async () => {
+      // `ready` (awaited by every call) already purged what expired while the app was closed.
       await this.ready;
-      // Anything whose timer ran out while the app was closed is gone before the first render.
-      await this.armPurge();
       const stored = (await this.db.meta.get('session'))?.value as SessionView | undefined;
       const hasPasscode = !!(await this.db.vault.get('main'))?.wrapped;
       if (stored && !this.session) {
@@ -381,7 +388,7 @@ export class Core {
       const held = await this.db.lockedInbox.orderBy('seq').toArray();
       if (held.length) {
         const envelopes = held.map((h) => Envelope.parse(h.envelope));
-        await this.secret.receive(envelopes);
+        await (await this.secret()).receive(envelopes);
         await this.db.lockedInbox.bulkDelete(held.map((h) => h.id));
       }
       if (this.session) this.startRelay();
@@ -418,7 +425,7 @@ export class Core {
     logout: async () => {
       // Each peer learns that its secret chat with this device is cancelled before the keys go.
       // (Locked: the keys are out of reach, so the peers cannot be told; their chats stay open.)
-      await this.engine?.cancelAll().catch(() => undefined);
+      if (this.unlockedVault) await this.secret().then((engine) => engine.cancelAll()).catch(() => undefined);
       try {
         await request('POST', '/api/auth/logout', {}, null);
       } catch (e) {
@@ -459,7 +466,10 @@ export class Core {
     },
 
     listChats: async () => {
-      const all = [...(await chatViews(this.db, this.vault, this.me)), ...(await secretChatList(this.db, this.vault))];
+      const vault = this.vault;
+      // Secret chats need the crypto code; a device without any doesn't wait for it.
+      const secret = (await this.db.secretChats.count()) ? await (await loadSecret()).secretChatList(this.db, vault) : [];
+      const all = [...(await chatViews(this.db, vault, this.me)), ...secret];
       return all.sort((a, b) => b.lastAt - a.lastAt);
     },
 
@@ -562,26 +572,26 @@ export class Core {
       this.socket?.kick();
       await this.sync();
       await this.flush();
-      await this.secret.flush();
+      await (await this.secret()).flush();
       return null;
     },
 
     startSecretChat: async (p) => {
       const { peerId } = PeerParams.parse(p);
       if (peerId === this.me) throw new CoreError('bad_request', 'A secret chat needs another person');
-      return { id: await this.secret.start(peerId) };
+      return { id: await (await this.secret()).start(peerId) };
     },
 
-    secretChat: async (p) => secretChatView(this.db, this.vault, ChatParams.parse(p).id),
+    secretChat: async (p) => (await loadSecret()).secretChatView(this.db, this.vault, ChatParams.parse(p).id),
 
-    secretMessages: async (p) => secretMessages(this.db, this.vault, ChatParams.parse(p).id),
+    secretMessages: async (p) => (await loadSecret()).secretMessages(this.db, this.vault, ChatParams.parse(p).id),
 
     secretSend: async (p) => {
       const { id, text, replyTo } = ChatParams.extend({
         text: z.string().trim().min(1, 'Message is empty').max(LIMITS.textMax, 'Message is too long'),
         replyTo: z.string().uuid().nullable().optional()
       }).parse(p);
-      const sent = await this.secret.sendText(id, text, replyTo ?? null);
+      const sent = await (await this.secret()).sendText(id, text, replyTo ?? null);
       // Retried until the queue is empty, in case this flush fails (see scheduleRetry).
       void this.scheduleRetry();
       return { id: sent };
@@ -589,41 +599,41 @@ export class Core {
 
     secretRead: async (p) => {
       const { id, ids } = IdsParams.parse(p);
-      await this.secret.markRead(id, ids);
+      await (await this.secret()).markRead(id, ids);
       return null;
     },
 
     secretTyping: async (p) => {
-      await this.secret.typing(ChatParams.parse(p).id);
+      await (await this.secret()).typing(ChatParams.parse(p).id);
       return null;
     },
 
     secretDelete: async (p) => {
       const { id, ids } = IdsParams.parse(p);
-      await this.secret.deleteMessages(id, ids);
+      await (await this.secret()).deleteMessages(id, ids);
       return null;
     },
 
     secretClear: async (p) => {
-      await this.secret.clearHistory(ChatParams.parse(p).id);
+      await (await this.secret()).clearHistory(ChatParams.parse(p).id);
       return null;
     },
 
     secretDeleteChat: async (p) => {
-      await this.secret.deleteChat(ChatParams.parse(p).id);
+      await (await this.secret()).deleteChat(ChatParams.parse(p).id);
       return null;
     },
 
     secretSetTimer: async (p) => {
       const { id, seconds } = ChatParams.extend({ seconds: z.number().int() }).parse(p);
-      await this.secret.setTimer(id, seconds);
+      await (await this.secret()).setTimer(id, seconds);
       return null;
     },
 
-    secretKey: async (p) => secretKey(this.db, this.vault, await this.db.secretChats.get(ChatParams.parse(p).id)),
+    secretKey: async (p) => (await loadSecret()).secretKey(this.db, this.vault, await this.db.secretChats.get(ChatParams.parse(p).id)),
 
     secretVerify: async (p) => {
-      await this.secret.verify(ChatParams.parse(p).id);
+      await (await this.secret()).verify(ChatParams.parse(p).id);
       return null;
     },
 
@@ -634,17 +644,17 @@ export class Core {
         bytes: z.instanceof(ArrayBuffer).refine((b) => b.byteLength > 0 && b.byteLength <= MAX_FILE_BYTES, 'Files up to 25 MB can be sent'),
         caption: z.string().max(LIMITS.textMax).optional()
       }).parse(p);
-      return { id: await this.secret.sendFile(id, name, mime || 'application/octet-stream', new Uint8Array(bytes), caption?.trim() ?? '') };
+      return { id: await (await this.secret()).sendFile(id, name, mime || 'application/octet-stream', new Uint8Array(bytes), caption?.trim() ?? '') };
     },
 
     secretMedia: async (p) => {
       const { messageId } = z.object({ messageId: z.string().uuid() }).parse(p);
-      const m = await this.secret.media(messageId);
+      const m = await (await this.secret()).media(messageId);
       return { bytes: m.bytes.buffer.slice(m.bytes.byteOffset, m.bytes.byteOffset + m.bytes.byteLength) as ArrayBuffer, mime: m.mime, name: m.name };
     },
 
     secretScreenshot: async (p) => {
-      await this.secret.screenshot(ChatParams.parse(p).id);
+      await (await this.secret()).screenshot(ChatParams.parse(p).id);
       return null;
     },
 

@@ -1,6 +1,6 @@
 /** The device's identity keys, kept sealed in the vault; read by the worker and the service worker. */
-import { fromB64u } from '$lib/api/b64';
-import { deserializeIdentity, type Identity } from '$lib/crypto';
+import { fromB64u, toB64u } from '$lib/api/b64';
+import { deserializeIdentity, serializeIdentity, type Identity } from '$lib/crypto';
 import type { CinderDB } from '$lib/store/db';
 import type { Vault } from '$lib/store/vault';
 import { places } from '$lib/store/places';
@@ -19,4 +19,14 @@ export async function loadIdentity(db: CinderDB, vault: Vault): Promise<Identity
   if (!row) throw new NoIdentityError();
   const { identity } = await vault.open<{ identity: string }>(IDENTITY_PLACE, row.box);
   return deserializeIdentity(fromB64u(identity));
+}
+
+/** Seals a new device's identity into the vault (the serialized copy is wiped after). */
+export async function storeIdentity(db: CinderDB, vault: Vault, deviceId: string, identity: Identity): Promise<void> {
+  const bytes = serializeIdentity(identity);
+  try {
+    await db.secrets.put({ key: 'identity', box: await vault.seal(IDENTITY_PLACE, { deviceId, identity: toB64u(bytes) }) });
+  } finally {
+    bytes.fill(0);
+  }
 }

@@ -57,6 +57,8 @@ import { NetError, request } from './net';
 import type { WorkerEvent } from './protocol';
 import { decryptFile, downloadBlob, encryptFile, uploadBlob } from './media';
 import { APP_JSON, decodePayload, encodePayload, type FileRef, type SecretBody, type SecretPayload } from './secret-payload';
+import { emptyDiagnostics, SecretError, type Diagnostics } from './secret-error';
+export { emptyDiagnostics, SecretError, type Diagnostics };
 
 const KIND_REQUEST = 0x01;
 const KIND_ACCEPT = 0x02;
@@ -107,14 +109,6 @@ export const statePlace = places.secretChat;
 export const secretMsgPlace = places.secretMessage;
 export const mediaPlace = places.secretMedia;
 
-export class SecretError extends Error {
-  constructor(
-    readonly code: string,
-    message: string
-  ) {
-    super(message);
-  }
-}
 
 const newState = (): SecretState => ({
   v: 1,
@@ -822,10 +816,3 @@ export class SecretEngine {
 
 type Effects = Commit & { put: { row: SecretMessageRow }[]; remove: string[]; updates: NonNullable<Commit['updates']> };
 
-export interface Diagnostics {
-  rejected: number;
-  byCode: Record<string, number>;
-  recent: { at: number; code: string }[];
-}
-
-export const emptyDiagnostics = (): Diagnostics => ({ rejected: 0, byCode: {}, recent: [] });

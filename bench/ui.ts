@@ -74,7 +74,9 @@ try {
 
   // ---------- (a) open the chat ----------
   const cold: number[] = [], fcp: number[] = [];
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < 5; i++) {
+    // A second between runs: the previous page's worker and its database work wind down first.
+    await new Promise((r) => setTimeout(r, 1000));
     page = await bob.context.newPage();
     await page.goto(`/chat/${alice.userId}`);
     await page.waitForFunction(() => (window as unknown as { __probe: Probe }).__probe.firstMsg !== null, null, { timeout: 20_000 });
@@ -129,8 +131,9 @@ try {
   await page.close();
 
   console.log(`\n(a) cloud chat with ${N} messages:`);
-  report('ui: cold /chat/:peer → first message in DOM (median of 3)', percentile(cold, 50), 'ms', '< 300 ms', percentile(cold, 50) < 300);
-  report('ui: cold /chat/:peer first-contentful-paint (median of 3)', percentile(fcp, 50), 'ms', 'for reference');
+  report('ui: cold /chat/:peer → first message in DOM (median of 5)', percentile(cold, 50), 'ms', '< 300 ms', percentile(cold, 50) < 300);
+  report('ui: cold /chat/:peer first-contentful-paint (median of 5)', percentile(fcp, 50), 'ms', 'for reference');
+  console.log(`      (cold runs: first message ${cold.map((x) => fmt(x)).join(', ')} ms; FCP ${fcp.map((x) => fmt(x)).join(', ')} ms)`);
   report('ui: in-app open, click → first message in DOM (median of 3)', percentile(inApp, 50), 'ms', '< 300 ms', percentile(inApp, 50) < 300);
   report('ui: long tasks while opening the chat (cold load)', openLt.length, 'tasks', `${fmt(openLt.reduce((s, l) => s + l.dur, 0))} ms total`);
   report('ui: scroll to top ×20: long tasks', lt.length, 'tasks', `0; ${fmt(ltTotal)} ms total, longest ${fmt(ltMax)} ms`, lt.length === 0);

@@ -177,3 +177,41 @@ test('the app is installable (Chromium installability check is empty)', async ({
     removeDir(dir);
   }
 });
+
+test('quitting and reopening the browser keeps the device signed in, with its chats', async ({ browser, relay }) => {
+  const dir = mkdtempSync(join(tmpdir(), 'cinder-profile-'));
+  const open = () => chromium.launchPersistentContext(dir, { executablePath: chromiumPath(), args: CHROMIUM_ARGS, headless: true, baseURL: relay.url });
+  const alice = await signUp(browser, relay, 'alice', 'Alice');
+  const username = uniqueName('bob');
+  let context = await open();
+  try {
+    let page = await context.newPage();
+    await page.goto('/signup');
+    await page.getByLabel('Username').fill(username);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign up' }).click();
+    await expect(page.getByRole('heading', { name: 'Chats' })).toBeVisible();
+    // The session cookie outlives the browser session (a browser-session cookie would be dropped on quit).
+    const cookie = (await context.cookies()).find((c) => c.name === 'cinder_session');
+    expect(cookie?.httpOnly).toBe(true);
+    expect(cookie!.expires * 1000).toBeGreaterThan(Date.now() + 300 * 86_400_000);
+    await openChatWith(alice.page, username);
+    await sendText(alice.page, 'still here after a restart?');
+    await expect(page.getByRole('list', { name: 'Chats' }).getByText('still here after a restart?')).toBeVisible();
+    await context.close();
+
+    // Quit and start the browser again: still signed in, history still on the device.
+    context = await open();
+    page = await context.newPage();
+    await page.goto('/');
+    await expect(page.getByRole('heading', { name: 'Chats' })).toBeVisible();
+    await expect(page.getByRole('list', { name: 'Chats' }).getByText('still here after a restart?')).toBeVisible();
+    await page.waitForTimeout(1000); // time for the /api/me check that would have signed it out
+    expect(new URL(page.url()).pathname).toBe('/');
+    await expect(page.getByRole('heading', { name: 'Chats' })).toBeVisible();
+  } finally {
+    await context.close();
+    await alice.context.close();
+    removeDir(dir);
+  }
+});

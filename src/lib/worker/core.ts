@@ -165,9 +165,18 @@ export class Core {
   }
 
   private async identity(): Promise<Identity> {
+    if (this.identityCache) return this.identityCache;
     const vault = this.vault;
-    this.identityCache ??= await (await loadSecret()).loadIdentity(this.db, vault);
-    return this.identityCache;
+    const identity = await (await loadSecret()).loadIdentity(this.db, vault);
+    const locked = this.unlockedVault !== vault; // locked meanwhile: the keys belong to a closed vault
+    if (locked || this.identityCache) {
+      identity.sign.priv.fill(0);
+      identity.dh.priv.fill(0);
+      if (locked) throw new CoreError('locked', 'Cinder is locked. Enter your passcode.');
+      return this.identityCache!;
+    }
+    this.identityCache = identity;
+    return identity;
   }
 
   private get me(): string {

@@ -164,3 +164,23 @@ export function watchdog(ms: number, cleanup?: () => Promise<unknown>) {
   }, ms);
   t.unref();
 }
+
+/**
+ * The usual set-up of a browser bench: the app built and snapshotted, a relay without send limits, a
+ * headless Chromium, and a watchdog. `cleanup` (also run by the watchdog) closes all of it and removes
+ * the relay's data; `onCleanup` adds more (e.g. child processes) to run first.
+ */
+export async function startBrowserBench(watchdogMs: number) {
+  buildApp();
+  const server = await startServer(UNLIMITED_SENDS);
+  const browser = await launch();
+  const extra: (() => void)[] = [];
+  const cleanup = async () => {
+    for (const f of extra) f();
+    await browser.close().catch(() => undefined);
+    await server.stop().catch(() => undefined);
+    rmSync(server.dataDir, { recursive: true, force: true });
+  };
+  watchdog(watchdogMs, cleanup);
+  return { server, browser, url: server.url, cleanup, onCleanup: (f: () => void) => void extra.push(f) };
+}

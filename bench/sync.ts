@@ -12,26 +12,18 @@
  *    authenticated GET /api/me 200; p50 over 5 restarts, beside a bare `node -e 0` start in this run.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
 import type { Page } from 'playwright';
 import { countStore, installCountWatch, rpc, rpcPage } from './browser/rpc';
-import { buildApp, fmt, launch, percentile, report, sendCloud, signUpApi, signUpUi, startServer, UNLIMITED_SENDS, waitFor, watchdog, type RunningServer } from './support';
+import { fmt, percentile, report, sendCloud, signUpApi, signUpUi, waitFor, startBrowserBench } from './support';
 
 const N = 1000;
 const SYNC_TIMEOUT_MS = 30_000;
 const t0 = performance.now();
-buildApp();
-const server: RunningServer = await startServer(UNLIMITED_SENDS);
-const browser = await launch();
 let children: { kill: () => void }[] = [];
-const cleanup = async () => {
+const { server, browser, url, cleanup, onCleanup } = await startBrowserBench(170_000);
+onCleanup(() => {
   for (const c of children) c.kill();
-  await browser.close().catch(() => undefined);
-  await server.stop().catch(() => undefined);
-  rmSync(server.dataDir, { recursive: true, force: true });
-};
-watchdog(170_000, cleanup);
-const url = server.url;
+});
 const auth = (token: string) => ({ authorization: `Bearer ${token}` });
 
 /** Opens the app and times navigation → `store` holding `target` rows; gives up after 5 s without progress. */

@@ -9,26 +9,16 @@
  *      relay's wake-up push does), then poll IndexedDB inside the service worker until the rows go.
  * Budget (from the issue's test): gone within 1 s of the deadline.
  */
-import { rmSync } from 'node:fs';
 import type { BrowserContext, CDPSession, Page } from 'playwright';
 import { rpc, rpcPage } from './browser/rpc';
-import { buildApp, fmt, launch, percentile, report, signUpUi, startServer, UNLIMITED_SENDS, waitFor, watchdog } from './support';
+import { percentile, report, signUpUi, waitFor, startBrowserBench } from './support';
 
 const FOREGROUND_N = Number(process.env.TIMERS_N ?? 200);
 const PUSH_BATCHES = Number(process.env.TIMERS_PUSH_BATCHES ?? 20);
 const PUSH_BATCH = 10;
 const BUDGET_MS = 1000;
 const t0 = performance.now();
-buildApp();
-const server = await startServer(UNLIMITED_SENDS);
-const browser = await launch();
-const cleanup = async () => {
-  await browser.close().catch(() => undefined);
-  await server.stop().catch(() => undefined);
-  rmSync(server.dataDir, { recursive: true, force: true });
-};
-watchdog(170_000, cleanup);
-const url = server.url;
+const { browser, url, cleanup } = await startBrowserBench(170_000);
 
 type Tm = { deadlines: Record<string, number>; idbGone: Record<string, number>; domGone: Record<string, number> };
 

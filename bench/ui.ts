@@ -16,20 +16,11 @@ import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import type { Page } from 'playwright';
 import { countStore } from './browser/rpc';
-import { buildApp, fmt, launch, percentile, report, sendCloud, signUpApi, signUpUi, startServer, UNLIMITED_SENDS, waitFor, watchdog } from './support';
+import { fmt, percentile, report, sendCloud, signUpApi, signUpUi, waitFor, startBrowserBench } from './support';
 
 const N = Number(process.env.UI_N ?? 10_000);
 const t0 = performance.now();
-buildApp();
-const server = await startServer(UNLIMITED_SENDS);
-const browser = await launch();
-const cleanup = async () => {
-  await browser.close().catch(() => undefined);
-  await server.stop().catch(() => undefined);
-  rmSync(server.dataDir, { recursive: true, force: true });
-};
-watchdog(230_000, cleanup);
-const url = server.url;
+const { browser, url, cleanup } = await startBrowserBench(230_000);
 
 /** Before any app script: long tasks and first-bubble / heading timestamps (performance.now()). */
 const PROBE = `(() => {

@@ -119,7 +119,6 @@ export function createApi(deps: ApiDeps): Router {
   const revoke = async (auth: AuthCtx, deviceId: string): Promise<boolean> => {
     const done = await store.revokeDevice(auth.user.id, deviceId, now());
     if (done) {
-      deps.sessions.forgetDevice(deviceId); // here at once; other nodes on the bus event
       bus.publish({ to: 'revoke', deviceId });
       log.info('device revoked', { userId: auth.user.id, deviceId });
     }

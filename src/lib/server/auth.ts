@@ -6,7 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import type { DeviceRow, Store, UserRow } from './store/types';
+import type { DeviceRow, UserRow } from './store/types';
 
 export const COOKIE = 'cinder_session';
 /** Don't write last_seen_at more often than this per device. */
@@ -81,19 +81,6 @@ export function sessionCookie(token: string, secure: boolean): string {
 
 export function clearCookie(secure: boolean): string {
   return `${COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0${secure ? '; Secure' : ''}`;
-}
-
-/** Resolves the request's session; null when missing, unknown or revoked. */
-export async function authenticate(store: Store, req: IncomingMessage, now: number): Promise<AuthCtx | null> {
-  const token = readToken(req);
-  if (!token) return null;
-  const s = await store.getSession(hashToken(token));
-  if (!s || s.device.revokedAt !== null) return null;
-  if (now - s.device.lastSeenAt >= TOUCH_INTERVAL_MS) {
-    await store.touchDevice(s.device.id, now);
-    s.device.lastSeenAt = now;
-  }
-  return s;
 }
 
 /**

@@ -131,7 +131,7 @@ export function createRelay(config: Config, opts: RelayOptions = {}): Relay {
       return { status: report.ok ? 200 : 503, body: { ...report, sockets: hub.size } };
     }
   });
-  const hub = createWsHub({ config, store, log, bus, now, heartbeatMs: opts.heartbeatMs, presence });
+  const hub = createWsHub({ config, store, log, bus, now, heartbeatMs: opts.heartbeatMs, presence, authenticate: (req) => sessions.authenticate(req) });
   wakeups.start();
   mediaTimers.start();
   log.debug('web push ready', { vapid: vapid.source });

@@ -1,7 +1,8 @@
 /**
  * A short-lived in-memory cache of session and device lookups, the two reads every envelope POST
- * makes. Correctness rests on invalidation, not on the TTL: a revocation (logout, "remove device")
- * drops the device here at once on the node that did it and, through the bus, on every other node.
+ * makes (and every WebSocket upgrade). Correctness rests on invalidation, not on the TTL: a revocation
+ * (logout, "remove device") is published on the bus, which delivers it synchronously on the node that
+ * made it and through Redis on every other node; the relay drops the device from this cache on it.
  * The TTL only bounds how long a node that missed the bus event (Redis down) would keep honouring a
  * revoked token.
  */

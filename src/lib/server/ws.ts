@@ -7,7 +7,7 @@ import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { ClientFrame, LIMITS, type ErrorCode, type ServerFrame } from '../api/wire';
-import { authenticate, originAllowed, type AuthCtx } from './auth';
+import { originAllowed, type AuthCtx } from './auth';
 import type { Bus, BusEvent } from './bus';
 import type { Config } from './config';
 import { errorBody, requestUrl } from './http';
@@ -39,6 +39,8 @@ export interface WsDeps {
   heartbeatMs?: number;
   /** Told when this node gets its first / loses its last socket of a device (cross-node presence). */
   presence?: Presence;
+  /** Resolves a request's session (the relay's SessionCache, shared with the HTTP API). */
+  authenticate: (req: IncomingMessage) => Promise<AuthCtx | null>;
 }
 
 interface Client {
@@ -70,7 +72,7 @@ function rejectUpgrade(socket: Duplex, status: number, code: ErrorCode, message:
   );
 }
 
-export function createWsHub({ config, store, log, bus, now, heartbeatMs = 30_000, presence }: WsDeps): WsHub {
+export function createWsHub({ config, store, log, bus, now, heartbeatMs = 30_000, presence, authenticate }: WsDeps): WsHub {
   const wss = new WebSocketServer({ noServer: true, maxPayload: LIMITS.wsFrameMax });
   const byUser = new Map<string, Set<Client>>();
   const byDevice = new Map<string, Set<Client>>();
@@ -232,7 +234,7 @@ export function createWsHub({ config, store, log, bus, now, heartbeatMs = 30_000
         rejectUpgrade(socket, 403, 'forbidden', 'origin does not match host');
         return true;
       }
-      authenticate(store, req, now())
+      authenticate(req)
         .then((auth) => {
           if (!auth) return rejectUpgrade(socket, 401, 'unauthorized', 'sign in required');
           if (socket.destroyed) return;

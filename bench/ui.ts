@@ -8,7 +8,7 @@
  *      Budget: first message < 300 ms, no long tasks.
  *      Chromium runs with its address-bar WebUI preloading off (tests/support/chromium.ts): headless
  *      Chromium 156 starts that renderer with every new window, and on this 2-core machine it added
-^ *      ~110 ms to this median (paired runs of one build, 9 cold opens each: 354–361 → 234–249 ms);
+ *      ~110 ms to this median (paired runs of one build, 9 cold opens each: 354–361 → 234–249 ms);
  *      an installed app's window has no address bar.
  *  (b) offline start from the service worker: context offline, reload '/', navigation → 'Chats'
  *      heading + chat list in the DOM. Budget < 500 ms.

@@ -130,12 +130,18 @@ export interface Received {
 }
 
 const SEEN_KEEP_MS = 8 * 86400_000;
+const ANNOUNCE_MS = 250;
 
 export class SecretEngine {
   private inbound = Promise.resolve();
   private flushing: Promise<void> | null = null;
   /** The relay envelope being handled (recorded as seen in the same transaction as its effects). */
   private current: string | null = null;
+  /** Whether a commit has recorded `current` as seen. */
+  private currentRecorded = false;
+  /** While a receive run is going: chats changed but not yet announced (see changed()). */
+  private unannounced: Set<string> | null = null;
+  private announcedAt = 0;
   private received: Received = { chats: new Map() };
   private ackDue = new Set<string>();
   private pulling: Promise<Received> | null = null;
@@ -160,7 +166,10 @@ export class SecretEngine {
     if (row && c.state) row.box = await vault.seal(statePlace(row.id), c.state);
     const seen = this.current;
     await db.transaction('rw', [db.secretChats, db.secretMessages, db.sendQueue, db.seenEnvelopes], async () => {
-      if (seen) await db.seenEnvelopes.put({ id: seen, at: Date.now() });
+      if (seen) {
+        await db.seenEnvelopes.put({ id: seen, at: Date.now() });
+        this.currentRecorded = true;
+      }
       if (row === null) await db.secretChats.delete(chatId);
       else if (row) await db.secretChats.put(row);
       if (c.clearChat) await db.secretMessages.where('[chatId+at]').between([chatId, -Infinity], [chatId, Infinity]).delete();
@@ -184,8 +193,27 @@ export class SecretEngine {
     return { row: { id, chatId, at, mine, status, ttl, deadline: null, blobId, box: await this.ctx.vault.seal(secretMsgPlace(id), body) } };
   }
 
+  /**
+   * Tells the page (and the purge timer) that a chat changed. During a receive run the news is
+   * gathered and given at most every ANNOUNCE_MS and at the end: a backlog of 1,000 envelopes would
+   * otherwise re-render the open screen and re-arm the purge timer 1,000 times.
+   */
   private changed(chatId: string) {
+    if (this.unannounced) {
+      this.unannounced.add(chatId);
+      if (Date.now() - this.announcedAt >= ANNOUNCE_MS) this.announce();
+      return;
+    }
     this.ctx.emit({ type: 'secret', chatId });
+    this.ctx.emit({ type: 'chats' });
+  }
+
+  private announce() {
+    const chats = this.unannounced;
+    if (!chats?.size) return;
+    this.unannounced = new Set();
+    this.announcedAt = Date.now();
+    for (const chatId of chats) this.ctx.emit({ type: 'secret', chatId });
     this.ctx.emit({ type: 'chats' });
   }
 
@@ -416,30 +444,41 @@ export class SecretEngine {
     const run = this.inbound.then(() =>
       withLock('cinder-inbound', async () => {
         this.received = { chats: new Map() };
-        const { db } = this.ctx;
-        await db.seenEnvelopes.where('at').below(Date.now() - SEEN_KEEP_MS).delete();
-        let upTo = 0;
-        for (const env of envelopes) {
-          if (await db.seenEnvelopes.get(env.id)) {
+        this.unannounced = new Set();
+        this.announcedAt = Date.now();
+        try {
+          const { db } = this.ctx;
+          await db.seenEnvelopes.where('at').below(Date.now() - SEEN_KEEP_MS).delete();
+          // Only this run records envelopes as seen (it holds the lock every receiver takes).
+          const seen = await db.seenEnvelopes.bulkGet(envelopes.map((e) => e.id));
+          let upTo = 0;
+          for (const [i, env] of envelopes.entries()) {
+            if (seen[i]) {
+              upTo = env.seq;
+              continue;
+            }
+            this.current = env.id;
+            this.currentRecorded = false;
+            try {
+              await this.handle(env);
+              // A frame that changed nothing (e.g. for a cancelled chat) was not committed with it.
+              if (!this.currentRecorded) await db.seenEnvelopes.put({ id: env.id, at: Date.now() });
+            } catch (e) {
+              if (e instanceof NetError && e.code === 'offline') break; // keep it on the relay, retry later
+              await this.reject(e);
+            } finally {
+              this.current = null;
+            }
             upTo = env.seq;
-            continue;
           }
-          this.current = env.id;
-          try {
-            await this.handle(env);
-            await db.seenEnvelopes.put({ id: env.id, at: Date.now() });
-          } catch (e) {
-            if (e instanceof NetError && e.code === 'offline') break; // keep it on the relay, retry later
-            await this.reject(e);
-          } finally {
-            this.current = null;
-          }
-          upTo = env.seq;
+          await this.sendAcks();
+          if (upTo) await request('POST', '/api/envelopes/ack', { upTo }, null).catch(() => undefined);
+          void this.flush();
+          return this.received;
+        } finally {
+          this.announce();
+          this.unannounced = null;
         }
-        await this.sendAcks();
-        if (upTo) await request('POST', '/api/envelopes/ack', { upTo }, null).catch(() => undefined);
-        void this.flush();
-        return this.received;
       })
     );
     this.inbound = run.then(() => undefined, () => undefined);

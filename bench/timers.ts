@@ -9,7 +9,8 @@
  *      relay's wake-up push does), then poll IndexedDB inside the service worker until the rows go.
  * Budget (from the issue's test): gone within 1 s of the deadline.
  */
-import type { BrowserContext, CDPSession, Page } from 'playwright';
+import type { BrowserContext, Page } from 'playwright';
+import { swRegistration } from '../tests/support/sw';
 import { rpc, rpcPage } from './browser/rpc';
 import { percentile, report, signUpUi, waitFor, startBrowserBench } from './support';
 
@@ -73,18 +74,6 @@ async function swRows(context: BrowserContext): Promise<{ id: string; deadline: 
     db.close();
     return rows;
   });
-}
-
-async function swRegistration(context: BrowserContext, page: Page): Promise<{ cdp: CDPSession; registrationId: string }> {
-  const cdp = await context.newCDPSession(page);
-  const found = new Promise<string>((resolve) => {
-    cdp.on('ServiceWorker.workerRegistrationUpdated', (e: { registrations: { registrationId: string; isDeleted: boolean }[] }) => {
-      const r = e.registrations.find((x) => !x.isDeleted);
-      if (r) resolve(r.registrationId);
-    });
-  });
-  await cdp.send('ServiceWorker.enable');
-  return { cdp, registrationId: await found };
 }
 
 /** Alice's page-less client sends `n` texts, one every `gapMs`. */

@@ -8,6 +8,8 @@
 import { readdirSync } from 'node:fs';
 import type { BrowserContext, Page } from 'playwright';
 
+export { countStore } from '../../tests/support/sw';
+
 export function workerUrl(): string {
   const f = readdirSync('build/client/_app/immutable/workers').find((n) => /^worker-.*\.js$/.test(n));
   if (!f) throw new Error('no worker bundle in build/client/_app/immutable/workers');
@@ -43,23 +45,6 @@ export async function rpcPage(context: BrowserContext, baseUrl: string): Promise
 
 export function rpc<T = unknown>(page: Page, method: string, params: unknown): Promise<T> {
   return page.evaluate(([m, p]) => (window as unknown as { rpc: (m: string, p: unknown) => Promise<unknown> }).rpc(m as string, p), [method, params] as const) as Promise<T>;
-}
-
-/** Number of rows in one object store of the app's IndexedDB (raw, read from any same-origin page). */
-export function countStore(page: Page, store: string): Promise<number> {
-  return page.evaluate(async (name) => {
-    const db: IDBDatabase = await new Promise((res, rej) => {
-      const r = indexedDB.open('cinder');
-      r.onsuccess = () => res(r.result);
-      r.onerror = () => rej(r.error);
-    });
-    const n: number = await new Promise((res) => {
-      const req = db.transaction(name).objectStore(name).count();
-      req.onsuccess = () => res(req.result);
-    });
-    db.close();
-    return n;
-  }, store);
 }
 
 /**

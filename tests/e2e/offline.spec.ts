@@ -1,38 +1,11 @@
-import type { BrowserContext, CDPSession, Page, Worker } from '@playwright/test';
+import type { BrowserContext, Worker } from '@playwright/test';
+import { countStore as countRows, swRegistration as swSession } from '../support/sw';
 import { expect, messageLog, openChatWith, sendText, signUp, test } from './fixtures';
 import { sendSecret, startSecretChat } from './secret-helpers';
 
 async function serviceWorker(context: BrowserContext): Promise<Worker> {
   return context.serviceWorkers()[0] ?? context.waitForEvent('serviceworker');
 }
-
-async function swSession(context: BrowserContext, page: Page): Promise<{ cdp: CDPSession; registrationId: string }> {
-  const cdp = await context.newCDPSession(page);
-  const found = new Promise<string>((resolve) => {
-    cdp.on('ServiceWorker.workerRegistrationUpdated', (e: { registrations: { registrationId: string; isDeleted: boolean }[] }) => {
-      const r = e.registrations.find((x) => !x.isDeleted);
-      if (r) resolve(r.registrationId);
-    });
-  });
-  await cdp.send('ServiceWorker.enable');
-  return { cdp, registrationId: await found };
-}
-
-/** Count of rows in one store, read inside the service worker (no app page open). */
-const countRows = (sw: Worker, store: string) =>
-  sw.evaluate(async (name) => {
-    const db: IDBDatabase = await new Promise((res, rej) => {
-      const r = indexedDB.open('cinder');
-      r.onsuccess = () => res(r.result);
-      r.onerror = () => rej(r.error);
-    });
-    const n: number = await new Promise((res) => {
-      const req = db.transaction(name).objectStore(name).count();
-      req.onsuccess = () => res(req.result);
-    });
-    db.close();
-    return n;
-  }, store);
 
 const notifications = (sw: Worker) =>
   sw.evaluate(async () =>

@@ -1,18 +1,6 @@
-import type { BrowserContext, Page } from '@playwright/test';
+import { swRegistration } from '../support/sw';
 import { expect, messageLog, signUp, test } from './fixtures';
 import { sendSecret, startSecretChat } from './secret-helpers';
-
-async function registrationId(context: BrowserContext, page: Page) {
-  const cdp = await context.newCDPSession(page);
-  const id = new Promise<string>((resolve) => {
-    cdp.on('ServiceWorker.workerRegistrationUpdated', (e: { registrations: { registrationId: string; isDeleted: boolean }[] }) => {
-      const r = e.registrations.find((x) => !x.isDeleted);
-      if (r) resolve(r.registrationId);
-    });
-  });
-  await cdp.send('ServiceWorker.enable');
-  return { cdp, registrationId: await id };
-}
 
 test('passcode lock: locks the app, holds secret envelopes encrypted while locked, and opens only with the passcode', async ({ browser, relay }) => {
   const alice = await signUp(browser, relay, 'alice', 'Alice');
@@ -42,7 +30,7 @@ test('passcode lock: locks the app, holds secret envelopes encrypted while locke
   const blank = await alice.context.newPage();
   await blank.goto('data:text/html,<p>elsewhere</p>');
   await alice.page.close();
-  const { cdp, registrationId: reg } = await registrationId(alice.context, blank);
+  const { cdp, registrationId: reg } = await swRegistration(alice.context, blank);
   await sendSecret(bob.page, 'sent while Alice is locked');
   await expect(messageLog(bob.page).locator('[data-ticks="sent"]')).toHaveCount(1);
   const sw = alice.context.serviceWorkers()[0];

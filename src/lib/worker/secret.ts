@@ -139,9 +139,10 @@ export class SecretEngine {
   private current: string | null = null;
   /** Whether a commit has recorded `current` as seen. */
   private currentRecorded = false;
-  /** While a receive run is going: chats changed but not yet announced (see changed()). */
+  /** While a receive run or a flush is going: chats changed but not yet announced (see changed()). */
   private unannounced: Set<string> | null = null;
   private announcedAt = 0;
+  private gathering = 0;
   private received: Received = { chats: new Map() };
   private ackDue = new Set<string>();
   private pulling: Promise<Received> | null = null;
@@ -194,9 +195,9 @@ export class SecretEngine {
   }
 
   /**
-   * Tells the page (and the purge timer) that a chat changed. During a receive run the news is
-   * gathered and given at most every ANNOUNCE_MS and at the end: a backlog of 1,000 envelopes would
-   * otherwise re-render the open screen and re-arm the purge timer 1,000 times.
+   * Tells the page (and the purge timer) that a chat changed. During a receive run or a flush the
+   * news is gathered and given at most every ANNOUNCE_MS and at the end: a backlog of 1,000 envelopes
+   * would otherwise re-render the open screen and re-arm the purge timer 1,000 times.
    */
   private changed(chatId: string) {
     if (this.unannounced) {
@@ -206,6 +207,19 @@ export class SecretEngine {
     }
     this.ctx.emit({ type: 'secret', chatId });
     this.ctx.emit({ type: 'chats' });
+  }
+
+  private async gathered<T>(run: () => Promise<T>): Promise<T> {
+    if (this.gathering++ === 0) {
+      this.unannounced = new Set();
+      this.announcedAt = Date.now();
+    }
+    try {
+      return await run();
+    } finally {
+      this.announce();
+      if (--this.gathering === 0) this.unannounced = null;
+    }
   }
 
   private announce() {
@@ -405,7 +419,7 @@ export class SecretEngine {
       this.flushAgain = true;
       return this.flushing;
     }
-    this.flushing = withLock('cinder-send-queue', async () => {
+    this.flushing = withLock('cinder-send-queue', () => this.gathered(async () => {
       const { db } = this.ctx;
       do {
         this.flushAgain = false;
@@ -432,7 +446,7 @@ export class SecretEngine {
           if (q.messageIds.length) this.changed(q.chatId);
         }
       } while (this.flushAgain);
-    }).finally(() => (this.flushing = null));
+    })).finally(() => (this.flushing = null));
     return this.flushing;
   }
 
@@ -442,44 +456,37 @@ export class SecretEngine {
   receive(envelopes: Envelope[]): Promise<Received> {
     // One receiver at a time across the page's worker and the service worker.
     const run = this.inbound.then(() =>
-      withLock('cinder-inbound', async () => {
+      withLock('cinder-inbound', () => this.gathered(async () => {
         this.received = { chats: new Map() };
-        this.unannounced = new Set();
-        this.announcedAt = Date.now();
-        try {
-          const { db } = this.ctx;
-          await db.seenEnvelopes.where('at').below(Date.now() - SEEN_KEEP_MS).delete();
-          // Only this run records envelopes as seen (it holds the lock every receiver takes).
-          const seen = await db.seenEnvelopes.bulkGet(envelopes.map((e) => e.id));
-          let upTo = 0;
-          for (const [i, env] of envelopes.entries()) {
-            if (seen[i]) {
-              upTo = env.seq;
-              continue;
-            }
-            this.current = env.id;
-            this.currentRecorded = false;
-            try {
-              await this.handle(env);
-              // A frame that changed nothing (e.g. for a cancelled chat) was not committed with it.
-              if (!this.currentRecorded) await db.seenEnvelopes.put({ id: env.id, at: Date.now() });
-            } catch (e) {
-              if (e instanceof NetError && e.code === 'offline') break; // keep it on the relay, retry later
-              await this.reject(e);
-            } finally {
-              this.current = null;
-            }
+        const { db } = this.ctx;
+        await db.seenEnvelopes.where('at').below(Date.now() - SEEN_KEEP_MS).delete();
+        // Only this run records envelopes as seen (it holds the lock every receiver takes).
+        const seen = await db.seenEnvelopes.bulkGet(envelopes.map((e) => e.id));
+        let upTo = 0;
+        for (const [i, env] of envelopes.entries()) {
+          if (seen[i]) {
             upTo = env.seq;
+            continue;
           }
-          await this.sendAcks();
-          if (upTo) await request('POST', '/api/envelopes/ack', { upTo }, null).catch(() => undefined);
-          void this.flush();
-          return this.received;
-        } finally {
-          this.announce();
-          this.unannounced = null;
+          this.current = env.id;
+          this.currentRecorded = false;
+          try {
+            await this.handle(env);
+            // A frame that changed nothing (e.g. for a cancelled chat) was not committed with it.
+            if (!this.currentRecorded) await db.seenEnvelopes.put({ id: env.id, at: Date.now() });
+          } catch (e) {
+            if (e instanceof NetError && e.code === 'offline') break; // keep it on the relay, retry later
+            await this.reject(e);
+          } finally {
+            this.current = null;
+          }
+          upTo = env.seq;
         }
-      })
+        await this.sendAcks();
+        if (upTo) await request('POST', '/api/envelopes/ack', { upTo }, null).catch(() => undefined);
+        void this.flush();
+        return this.received;
+      }))
     );
     this.inbound = run.then(() => undefined, () => undefined);
     return run;

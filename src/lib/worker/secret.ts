@@ -103,6 +103,8 @@ interface Commit {
   queue?: SendQueueRow[];
   media?: SecretMediaRow[];
   updates?: { id: string; changes: Partial<Pick<SecretMessageRow, 'status' | 'deadline'>> }[];
+  /** The relay envelope these effects came from: recorded as seen in the same transaction. */
+  seen?: string;
 }
 
 export const statePlace = places.secretChat;
@@ -135,9 +137,8 @@ const ANNOUNCE_MS = 250;
 export class SecretEngine {
   private inbound = Promise.resolve();
   private flushing: Promise<void> | null = null;
-  /** The relay envelope being handled (recorded as seen in the same transaction as its effects). */
+  /** The relay envelope being handled, and whether a commit has recorded it as seen with its effects. */
   private current: string | null = null;
-  /** Whether a commit has recorded `current` as seen. */
   private currentRecorded = false;
   /** While a receive run or a flush is going: chats changed but not yet announced (see changed()). */
   private unannounced: Set<string> | null = null;
@@ -165,12 +166,8 @@ export class SecretEngine {
     const { db, vault } = this.ctx;
     const row = c.row ? { ...c.row } : c.row;
     if (row && c.state) row.box = await vault.seal(statePlace(row.id), c.state);
-    const seen = this.current;
     await db.transaction('rw', [db.secretChats, db.secretMessages, db.sendQueue, db.seenEnvelopes], async () => {
-      if (seen) {
-        await db.seenEnvelopes.put({ id: seen, at: Date.now() });
-        this.currentRecorded = true;
-      }
+      if (c.seen) await db.seenEnvelopes.put({ id: c.seen, at: Date.now() });
       if (row === null) await db.secretChats.delete(chatId);
       else if (row) await db.secretChats.put(row);
       if (c.clearChat) await db.secretMessages.where('[chatId+at]').between([chatId, -Infinity], [chatId, Infinity]).delete();
@@ -179,6 +176,7 @@ export class SecretEngine {
       for (const u of c.updates ?? []) await db.secretMessages.update(u.id, u.changes);
       if (c.queue?.length) await db.sendQueue.bulkPut(c.queue);
     });
+    if (c.seen && c.seen === this.current) this.currentRecorded = true;
     // The relay wakes this device at each new deadline (it learns only the times).
     // The relay takes at most 100 times per call, each within 8 days (later ones are purged on start).
     const horizon = Date.now() + 8 * 86400_000 - 60_000;
@@ -621,7 +619,8 @@ export class SecretEngine {
         row,
         state,
         put: [await this.messageRow(requestId, crypto.randomUUID(), now, false, { kind: 'service', text: '', replyTo: null, ttl: 0, service: 'established', by: 'peer' })],
-        queue: [{ id: crypto.randomUUID(), toDeviceId: device.id, body: toB64u(accept), requestId: null, chatId: requestId, messageIds: [], createdAt: now }]
+        queue: [{ id: crypto.randomUUID(), toDeviceId: device.id, body: toB64u(accept), requestId: null, chatId: requestId, messageIds: [], createdAt: now }],
+        seen: env.id
       });
     });
     this.changed(requestId);
@@ -661,7 +660,8 @@ export class SecretEngine {
         row: active,
         state,
         put: [await this.messageRow(chatId, crypto.randomUUID(), now, false, { kind: 'service', text: '', replyTo: null, ttl: 0, service: 'established', by: 'peer' })],
-        queue: [this.queueRow(active, envelope)]
+        queue: [this.queueRow(active, envelope)],
+        seen: env.id
       });
     });
     this.changed(chatId);
@@ -681,7 +681,7 @@ export class SecretEngine {
       const { session: afterDecrypt, frame } = await decrypt(await this.ctx.backend(), session, body, Date.now());
       zeroizeSession(session);
       const effects = await this.onFrame(row, state, afterDecrypt, frame);
-      await this.commit(chatId, effects);
+      await this.commit(chatId, { ...effects, seen: env.id });
     });
     this.changed(chatId);
   }

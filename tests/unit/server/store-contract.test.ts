@@ -16,6 +16,7 @@ import {
   UniqueViolation,
   type NewDevice,
   type NewEnvelope,
+  type PutEnvelopeResult,
   type Store,
   type UserRow
 } from '../../../src/lib/server/store/types';
@@ -396,6 +397,36 @@ for (const backend of backends) {
       const seqs = listed.map((e) => e.seq);
       expect(new Set(seqs).size).toBe(80);
       expect([...seqs].sort((x, y) => x - y)).toEqual(seqs);
+    });
+
+    it('settles each envelope of one burst on its own: repeats, id conflicts and a bad recipient fail alone', async () => {
+      const a = await mkUser(store);
+      const b = await mkUser(store);
+      const c = await mkUser(store);
+      const value = (r: PromiseSettledResult<PutEnvelopeResult>) => (r.status === 'fulfilled' ? r.value : r.reason);
+      // One burst (the backends write a burst together): the first of the same id wins, in arrival order.
+      const first = env(b.device.id, a);
+      const burst = [
+        ...Array.from({ length: 30 }, (_, i) => env(i % 2 ? b.device.id : c.device.id, a)),
+        first,
+        { ...first, body: randomBytes(8) }, // the same envelope again
+        { ...first, fromDeviceId: c.device.id, fromUserId: c.user.id } // its id, another sender
+      ];
+      const rs = (await Promise.allSettled(burst.map((e) => store.putEnvelope(e)))).map(value);
+      expect(rs.slice(0, 30).every((r) => r.ok && r.created)).toBe(true);
+      const [orig, again, other] = rs.slice(30);
+      expect(orig).toMatchObject({ ok: true, created: true, envelope: { body: first.body } });
+      expect(again).toMatchObject({ ok: true, created: false, envelope: { seq: orig.envelope.seq, body: first.body } });
+      expect(other).toEqual({ ok: false, reason: 'id_conflict' });
+      // A recipient that does not exist (foreign key) fails alone; the rest of its burst is stored.
+      const mixed = [env(b.device.id, a), env('no-such-device', a), env(b.device.id, a), env(c.device.id, a)];
+      const ms = await Promise.allSettled(mixed.map((e) => store.putEnvelope(e)));
+      expect(ms.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+      expect([0, 2, 3].every((i) => value(ms[i]).ok && value(ms[i]).created)).toBe(true);
+      const toB = await store.listEnvelopes(b.device.id, 0, 200, T0);
+      expect(toB).toHaveLength(18);
+      expect(toB.map((e) => e.seq)).toEqual([...toB.map((e) => e.seq)].sort((x, y) => x - y));
+      expect(await store.listEnvelopes(c.device.id, 0, 200, T0)).toHaveLength(16);
     });
 
     // ---------------- secret-chat requests ----------------

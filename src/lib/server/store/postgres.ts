@@ -12,6 +12,8 @@
  *   user/device, numbers are drawn and committed in the same order.
  * - Lock order is always chat row → user locks (sorted by id) → device lock; the rare deadlock or a
  *   unique-key race between two nodes is retried (whole transaction) a few times.
+ * - Plain envelopes posted while a write is in flight are group-committed: one statement takes their
+ *   devices' locks in sorted order, then inserts them all (one WAL flush for the burst).
  */
 import pg from 'pg';
 import type { Migration } from './migrations';
@@ -29,6 +31,7 @@ import {
   type EnvelopeRow,
   type MessageRow,
   type NewDevice,
+  type NewEnvelope,
   type PushSubscriptionRow,
   type PutEnvelopeResult,
   type SecretRequestRow,
@@ -335,6 +338,113 @@ export async function openPostgresStore(url: string, opts: PostgresOptions = {})
     return r ? toEnvelope(r) : null;
   };
 
+  const plainResult = (e: NewEnvelope, env: EnvelopeRow): PutEnvelopeResult =>
+    env.fromDeviceId === e.fromDeviceId && env.requestId === null ? { ok: true, created: false, envelope: env } : { ok: false, reason: 'id_conflict' };
+
+  /** One plain envelope in one statement (its own transaction): device lock, then the seq. */
+  const putPlainEnvelope = async (e: NewEnvelope): Promise<PutEnvelopeResult> => {
+    const args = [e.id, e.toDeviceId, e.fromDeviceId, e.fromUserId, e.body, e.createdAt, e.expiresAt];
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const r = await one(
+        pool,
+        `WITH l AS (SELECT pg_advisory_xact_lock(${LOCK.device}, hashtext($2)))
+         ${INSERT_ENVELOPE} SELECT $1::text, $2::text, $3::text, $4::text, $5::bytea, $6::bigint, $7::bigint, NULL FROM l
+         ON CONFLICT (to_device_id, id) DO NOTHING RETURNING seq`,
+        args
+      );
+      if (r) return { ok: true, created: true, envelope: { ...e, seq: num(r.seq) } };
+      const existing = await existingEnvelope(pool, e.toDeviceId, e.id);
+      if (existing) return plainResult(e, existing);
+      // Acked between the two statements: insert again.
+    }
+    throw new Error('putEnvelope: could not settle a concurrent insert');
+  };
+
+  /**
+   * Group commit for plain envelopes: those posted while a batch is being written go out together in
+   * ONE transaction (one WAL flush instead of one per envelope). The recipients' device locks are
+   * taken in one sorted order before any seq is drawn, so seqs still commit in order per device and
+   * two nodes' batches cannot deadlock. Every caller is answered only after the commit. An envelope
+   * the batch skipped (its id was taken) is settled on its own afterwards; if the batch fails as a
+   * whole, each envelope is retried on its own, so one bad envelope fails alone.
+   */
+  type PlainPending = { e: NewEnvelope; resolve: (r: PutEnvelopeResult) => void; reject: (err: unknown) => void };
+  const PLAIN_BATCH_MAX = 256;
+  let plainQueue: PlainPending[] = [];
+  let plainWriting = false;
+
+  /** One statement, so one round trip and its own transaction: the locks (sorted) come before any seq is drawn. */
+  const insertPlainBatch = async (items: PlainPending[]): Promise<Map<string, number>> => {
+    const col = <T>(f: (e: NewEnvelope) => T) => items.map((it) => f(it.e));
+    const params = [
+      col((e) => e.id),
+      col((e) => e.toDeviceId),
+      col((e) => e.fromDeviceId),
+      col((e) => e.fromUserId),
+      col((e) => e.body),
+      col((e) => e.createdAt),
+      col((e) => e.expiresAt)
+    ];
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const r = await pool.query(
+          `WITH l AS (
+             SELECT count(pg_advisory_xact_lock(${LOCK.device}, h)) AS n
+             FROM (SELECT DISTINCT hashtext(d) AS h FROM unnest($2::text[]) AS d ORDER BY 1) s
+           )
+           ${INSERT_ENVELOPE}
+           SELECT t.id, t.to_device_id, t.from_device_id, t.from_user_id, t.body, t.created_at, t.expires_at, NULL
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::bigint[], $7::bigint[])
+             WITH ORDINALITY AS t(id, to_device_id, from_device_id, from_user_id, body, created_at, expires_at, ord), l
+           ORDER BY t.ord
+           ON CONFLICT (to_device_id, id) DO NOTHING RETURNING id, to_device_id, seq`,
+          params
+        );
+        return new Map((r.rows as Row[]).map((row) => [`${row.to_device_id}\u0000${row.id}`, num(row.seq)]));
+      } catch (e) {
+        if (attempt < 4 && isTransient(e)) continue;
+        throw e;
+      }
+    }
+  };
+
+  async function writePlainBatches(): Promise<void> {
+    plainWriting = true;
+    try {
+      while (plainQueue.length) {
+        const items = plainQueue.slice(0, PLAIN_BATCH_MAX);
+        plainQueue = plainQueue.slice(items.length);
+        let seqs: Map<string, number> | null = null;
+        // A lone envelope takes the simpler statement.
+        if (items.length > 1) {
+          try {
+            seqs = await insertPlainBatch(items);
+          } catch {
+            seqs = null; // settled one by one below, each with its own error
+          }
+        }
+        const settle = async (it: PlainPending) => {
+          const key = `${it.e.toDeviceId}\u0000${it.e.id}`;
+          const seq = seqs?.get(key);
+          try {
+            // Of two same-id envelopes in one batch the first was inserted; the other is settled alone.
+            if (seq !== undefined) {
+              seqs!.delete(key);
+              it.resolve({ ok: true, created: true, envelope: { ...it.e, seq } });
+            } else it.resolve(await putPlainEnvelope(it.e));
+          } catch (err) {
+            it.reject(err);
+          }
+        };
+        // Without a batch result, one at a time in arrival order (as a lone node would have taken them).
+        if (seqs) await Promise.all(items.map(settle));
+        else for (const it of items) await settle(it);
+      }
+    } finally {
+      plainWriting = false;
+    }
+  }
+
   let closed = false;
 
   const store: PostgresStore = {
@@ -585,21 +695,10 @@ export async function openPostgresStore(url: string, opts: PostgresOptions = {})
           : { ok: false, reason: 'id_conflict' };
 
       if (e.requestId === null) {
-        // The common case in one statement (its own transaction): device lock, then the seq.
-        for (let attempt = 0; attempt < 3; attempt++) {
-          const r = await one(
-            pool,
-            `WITH l AS (SELECT pg_advisory_xact_lock(${LOCK.device}, hashtext($2)))
-             ${INSERT_ENVELOPE} SELECT $1::text, $2::text, $3::text, $4::text, $5::bytea, $6::bigint, $7::bigint, NULL FROM l
-             ON CONFLICT (to_device_id, id) DO NOTHING RETURNING seq`,
-            args
-          );
-          if (r) return { ok: true, created: true, envelope: { ...e, seq: num(r.seq) } };
-          const existing = await existingEnvelope(pool, e.toDeviceId, e.id);
-          if (existing) return sameAsExisting(existing);
-          // Acked between the two statements: insert again.
-        }
-        throw new Error('putEnvelope: could not settle a concurrent insert');
+        return new Promise<PutEnvelopeResult>((resolve, reject) => {
+          plainQueue.push({ e, resolve, reject });
+          if (!plainWriting) void writePlainBatches();
+        });
       }
 
       if (!request) throw new Error('putEnvelope: a request envelope needs its target user');

@@ -338,8 +338,9 @@ export async function openPostgresStore(url: string, opts: PostgresOptions = {})
     return r ? toEnvelope(r) : null;
   };
 
-  const plainResult = (e: NewEnvelope, env: EnvelopeRow): PutEnvelopeResult =>
-    env.fromDeviceId === e.fromDeviceId && env.requestId === null ? { ok: true, created: false, envelope: env } : { ok: false, reason: 'id_conflict' };
+  /** The answer for an envelope whose (recipient, id) is already stored: the same one again, or a conflict. */
+  const sameAsExisting = (e: NewEnvelope, env: EnvelopeRow): PutEnvelopeResult =>
+    env.fromDeviceId === e.fromDeviceId && env.requestId === e.requestId ? { ok: true, created: false, envelope: env } : { ok: false, reason: 'id_conflict' };
 
   /** One plain envelope in one statement (its own transaction): device lock, then the seq. */
   const putPlainEnvelope = async (e: NewEnvelope): Promise<PutEnvelopeResult> => {
@@ -354,7 +355,7 @@ export async function openPostgresStore(url: string, opts: PostgresOptions = {})
       );
       if (r) return { ok: true, created: true, envelope: { ...e, seq: num(r.seq) } };
       const existing = await existingEnvelope(pool, e.toDeviceId, e.id);
-      if (existing) return plainResult(e, existing);
+      if (existing) return sameAsExisting(e, existing);
       // Acked between the two statements: insert again.
     }
     throw new Error('putEnvelope: could not settle a concurrent insert');
@@ -688,12 +689,6 @@ export async function openPostgresStore(url: string, opts: PostgresOptions = {})
 
     // ---- envelopes ----
     async putEnvelope(e, request) {
-      const args = [e.id, e.toDeviceId, e.fromDeviceId, e.fromUserId, e.body, e.createdAt, e.expiresAt];
-      const sameAsExisting = (env: EnvelopeRow): PutEnvelopeResult =>
-        env.fromDeviceId === e.fromDeviceId && env.requestId === e.requestId
-          ? { ok: true, created: false, envelope: env }
-          : { ok: false, reason: 'id_conflict' };
-
       if (e.requestId === null) {
         return new Promise<PutEnvelopeResult>((resolve, reject) => {
           plainQueue.push({ e, resolve, reject });
@@ -702,10 +697,11 @@ export async function openPostgresStore(url: string, opts: PostgresOptions = {})
       }
 
       if (!request) throw new Error('putEnvelope: a request envelope needs its target user');
+      const args = [e.id, e.toDeviceId, e.fromDeviceId, e.fromUserId, e.body, e.createdAt, e.expiresAt];
       const requestId = e.requestId;
       return tx<PutEnvelopeResult>(async (c) => {
         const existing = await existingEnvelope(c, e.toDeviceId, e.id);
-        if (existing) return sameAsExisting(existing);
+        if (existing) return sameAsExisting(e, existing);
         const inserted = await c.query(
           `INSERT INTO secret_requests (id, from_device_id, to_user_id, created_at, expires_at)
            VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING`,

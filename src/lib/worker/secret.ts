@@ -137,9 +137,8 @@ const ANNOUNCE_MS = 250;
 export class SecretEngine {
   private inbound = Promise.resolve();
   private flushing: Promise<void> | null = null;
-  /** The relay envelope being handled, and whether a commit has recorded it as seen with its effects. */
-  private current: string | null = null;
-  private currentRecorded = false;
+  /** The last relay envelope a commit recorded as seen together with its effects. */
+  private lastSeenCommitted: string | null = null;
   /** While a receive run or a flush is going: chats changed but not yet announced (see changed()). */
   private unannounced: Set<string> | null = null;
   private announcedAt = 0;
@@ -176,7 +175,7 @@ export class SecretEngine {
       for (const u of c.updates ?? []) await db.secretMessages.update(u.id, u.changes);
       if (c.queue?.length) await db.sendQueue.bulkPut(c.queue);
     });
-    if (c.seen && c.seen === this.current) this.currentRecorded = true;
+    if (c.seen) this.lastSeenCommitted = c.seen;
     // The relay wakes this device at each new deadline (it learns only the times).
     // The relay takes at most 100 times per call, each within 8 days (later ones are purged on start).
     const horizon = Date.now() + 8 * 86400_000 - 60_000;
@@ -466,17 +465,13 @@ export class SecretEngine {
             upTo = env.seq;
             continue;
           }
-          this.current = env.id;
-          this.currentRecorded = false;
           try {
             await this.handle(env);
             // A frame that changed nothing (e.g. for a cancelled chat) was not committed with it.
-            if (!this.currentRecorded) await db.seenEnvelopes.put({ id: env.id, at: Date.now() });
+            if (this.lastSeenCommitted !== env.id) await db.seenEnvelopes.put({ id: env.id, at: Date.now() });
           } catch (e) {
             if (e instanceof NetError && e.code === 'offline') break; // keep it on the relay, retry later
             await this.reject(e);
-          } finally {
-            this.current = null;
           }
           upTo = env.seq;
         }

@@ -339,12 +339,15 @@ export async function openPostgresStore(url: string, opts: PostgresOptions = {})
   };
 
   /** The answer for an envelope whose (recipient, id) is already stored: the same one again, or a conflict. */
+  const envelopeArgs = (e: NewEnvelope) => [e.id, e.toDeviceId, e.fromDeviceId, e.fromUserId, e.body, e.createdAt, e.expiresAt];
+  const envelopeKey = (toDeviceId: unknown, id: unknown) => `${toDeviceId}\u0000${id}`;
+
   const sameAsExisting = (e: NewEnvelope, env: EnvelopeRow): PutEnvelopeResult =>
     env.fromDeviceId === e.fromDeviceId && env.requestId === e.requestId ? { ok: true, created: false, envelope: env } : { ok: false, reason: 'id_conflict' };
 
   /** One plain envelope in one statement (its own transaction): device lock, then the seq. */
   const putPlainEnvelope = async (e: NewEnvelope): Promise<PutEnvelopeResult> => {
-    const args = [e.id, e.toDeviceId, e.fromDeviceId, e.fromUserId, e.body, e.createdAt, e.expiresAt];
+    const args = envelopeArgs(e);
     for (let attempt = 0; attempt < 3; attempt++) {
       const r = await one(
         pool,
@@ -401,7 +404,7 @@ export async function openPostgresStore(url: string, opts: PostgresOptions = {})
            ON CONFLICT (to_device_id, id) DO NOTHING RETURNING id, to_device_id, seq`,
           params
         );
-        return new Map((r.rows as Row[]).map((row) => [`${row.to_device_id}\u0000${row.id}`, num(row.seq)]));
+        return new Map((r.rows as Row[]).map((row) => [envelopeKey(row.to_device_id, row.id), num(row.seq)]));
       } catch (e) {
         if (attempt < 4 && isTransient(e)) continue;
         throw e;
@@ -425,7 +428,7 @@ export async function openPostgresStore(url: string, opts: PostgresOptions = {})
           }
         }
         const settle = async (it: PlainPending) => {
-          const key = `${it.e.toDeviceId}\u0000${it.e.id}`;
+          const key = envelopeKey(it.e.toDeviceId, it.e.id);
           const seq = seqs?.get(key);
           try {
             // Of two same-id envelopes in one batch the first was inserted; the other is settled alone.
@@ -697,7 +700,7 @@ export async function openPostgresStore(url: string, opts: PostgresOptions = {})
       }
 
       if (!request) throw new Error('putEnvelope: a request envelope needs its target user');
-      const args = [e.id, e.toDeviceId, e.fromDeviceId, e.fromUserId, e.body, e.createdAt, e.expiresAt];
+      const args = envelopeArgs(e);
       const requestId = e.requestId;
       return tx<PutEnvelopeResult>(async (c) => {
         const existing = await existingEnvelope(c, e.toDeviceId, e.id);

@@ -67,7 +67,10 @@ export function createBlobFiles(dataDir: string, sub: string = BLOBS_DIR): BlobF
           out.destroy();
           // Discard the rest; the reply carries `connection: close`, so the socket is cut after it.
           req.resume();
-          unlink(tmp).catch(() => undefined);
+          // The file may still be opening: remove it once the stream has closed (else it would be
+          // created after the unlink and left behind). The client is answered at once.
+          const closed = out.closed ? Promise.resolve() : new Promise<void>((r) => out.once('close', () => r()));
+          void closed.then(() => unlink(tmp).catch(() => undefined));
           reject(err);
         };
         const onData = (c: Buffer) => {

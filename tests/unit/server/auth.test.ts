@@ -17,11 +17,16 @@ describe('sign-up and sessions', () => {
     expect(r.status).toBe(201);
     expect(r.body.user).toMatchObject({ username: 'alice_1', displayName: 'Alice' });
     expect(r.body.device.name).toBe('Laptop');
-    expect(r.text).not.toMatch(/token|pw|hash/i);
+    // No secret field anywhere in the answer (ids are random text, so keys are matched, not the text)...
+    const keys = (v: unknown): string[] => (v && typeof v === 'object' ? Object.entries(v).flatMap(([k, x]) => [k, ...keys(x)]) : []);
+    expect(keys(r.body).filter((k) => /token|pw|hash/i.test(k))).toEqual([]);
     const cookie = r.headers.get('set-cookie')!;
     // Persistent, so quitting the browser does not sign the device out (and wipe it on the next start).
     expect(cookie).toMatch(/^cinder_session=[A-Za-z0-9_-]{43}; HttpOnly; SameSite=Strict; Path=\/; Max-Age=34560000$/);
     const token = tokenFrom(r);
+    // ...nor any secret value: the session token and the password are not in the body.
+    expect(r.text).not.toContain(token);
+    expect(r.text).not.toContain('correct horse');
 
     const viaCookie = await call(ts, 'GET', '/api/me', { headers: { cookie: `other=1; cinder_session=${token}` } });
     expect(viaCookie.status).toBe(200);

@@ -123,7 +123,8 @@ describe('encrypted blobs', () => {
     expect(s.status).toBe(413);
     expect(JSON.parse(s.body).error.code).toBe('too_large');
     expect(s.sent).toBeLessThan(4 * 1024 * 1024);
-    expect(files()).toHaveLength(1); // only the first blob; temp files removed
+    // Only the first blob: the temp files are removed (just after the answer, once their streams closed).
+    await expect.poll(files, { timeout: 2000 }).toHaveLength(1);
   });
 
   it('enforces the per-user quota over live blobs (413 quota_exceeded), freed by delete', async () => {

@@ -330,7 +330,8 @@ export type ClientFrame = z.infer<typeof ClientFrame>;
 export const ServerFrame = z.discriminatedUnion('t', [
   z.object({ t: z.literal('hello'), cursor: z.number().int(), envelopes: z.number().int() }),
   z.object({ t: z.literal('pong'), n: z.number().int().optional() }),
-  z.object({ t: z.literal('update'), update: Update }),
+  /** `prev`: the user's cursor just before this update; a device holding another pulls instead of applying. */
+  z.object({ t: z.literal('update'), update: Update, prev: z.number().int().nonnegative() }),
   z.object({ t: z.literal('envelope'), envelope: Envelope }),
   z.object({ t: z.literal('typing'), peerId: Id }),
   z.object({ t: z.literal('revoked') }),

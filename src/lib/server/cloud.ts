@@ -102,11 +102,11 @@ export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) 
   /** Pushes freshly appended update rows to every socket of their users. */
   async function publish(appended: AppendedUpdate[]): Promise<void> {
     const getUser = userCache();
-    for (const { userId, cursor } of appended) {
+    for (const { userId, cursor, prev } of appended) {
       const row = await store.getUpdate(cursor);
       if (!row) continue;
       const update = await hydrate(row, userId, getUser);
-      if (update) bus.publish({ to: 'user', userId, frame: { t: 'update', update } });
+      if (update) bus.publish({ to: 'user', userId, frame: { t: 'update', update, prev } });
     }
   }
 

@@ -108,15 +108,19 @@ export async function applyUpdates(db: CinderDB, vault: Vault, me: string, updat
 const cursorOf = async (db: CinderDB) => ((await db.meta.get('cursor'))?.value as number | undefined) ?? 0;
 
 /**
- * Whether this device may apply live updates one by one. It is not after connecting (until the
- * first pull completes) nor after a failed pull: updates between the stored cursor and a live one
- * would be skipped for good, since applying the live one moves the cursor past them.
+ * Whether this device may apply live updates one by one. It is not after connecting (until a pull
+ * that started after that connect completes) nor after a failed pull: updates between the stored
+ * cursor and a live one would be skipped for good, since applying the live one moves the cursor
+ * past them. `epoch` counts connects: a pull that began before the latest one read the log before
+ * the new socket subscribed, so it leaves the device behind.
  */
 export interface SyncState {
   behind: boolean;
+  epoch: number;
 }
 
 async function pullLocked(db: CinderDB, vault: Vault, me: string, onApplied: (a: Applied) => void, state?: SyncState): Promise<void> {
+  const epoch = state?.epoch;
   try {
     for (;;) {
       const after = await cursorOf(db);
@@ -129,7 +133,7 @@ async function pullLocked(db: CinderDB, vault: Vault, me: string, onApplied: (a:
     if (state) state.behind = true;
     throw e;
   }
-  if (state) state.behind = false;
+  if (state && state.epoch === epoch) state.behind = false;
 }
 
 /** Replays the user's update log from the stored cursor until caught up (one context at a time). */
@@ -138,13 +142,25 @@ export function pullUpdates(db: CinderDB, vault: Vault, me: string, onApplied: (
 }
 
 /**
- * Applies one live update from the socket if this device is caught up and has not seen it; when
- * it is behind, pulls from the stored cursor instead (that includes this update).
+ * Applies one live update from the socket if this device is caught up and the update directly
+ * follows its cursor (`prev`, the user's cursor before this update, is the one stored). Otherwise
+ * it pulls from the stored cursor instead, which includes this update: live frames may arrive out
+ * of order (concurrent requests, several relay nodes) or after updates this device never saw.
  */
-export function applyLive(db: CinderDB, vault: Vault, me: string, u: Update, state: SyncState, onApplied: (a: Applied) => void): Promise<void> {
+export function applyLive(
+  db: CinderDB,
+  vault: Vault,
+  me: string,
+  u: Update,
+  prev: number,
+  state: SyncState,
+  onApplied: (a: Applied) => void
+): Promise<void> {
   return withLock('cinder-cloud-sync', async () => {
     if (state.behind) return pullLocked(db, vault, me, onApplied, state);
-    if (u.cursor <= (await cursorOf(db))) return;
+    const cursor = await cursorOf(db);
+    if (u.cursor <= cursor) return;
+    if (prev !== cursor) return pullLocked(db, vault, me, onApplied, state);
     const applied = await applyUpdates(db, vault, me, [u]);
     await db.meta.put({ key: 'cursor', value: u.cursor });
     onApplied(applied);

@@ -82,7 +82,7 @@ export class Core {
   private flushing: Promise<void> | null = null;
   private flushAgain = false;
   /** Live updates are applied one by one only once a pull has caught up on this connection. */
-  private readonly syncState: SyncState = { behind: true };
+  private readonly syncState: SyncState = { behind: true, epoch: 0 };
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private retryDelay = 0;
   /**
@@ -199,6 +199,7 @@ export class Core {
     this.socket = new RelaySocket(url.href, {
       onOpen: () => {
         this.syncState.behind = true;
+        this.syncState.epoch++;
         this.setConnection('updating');
       },
       onClose: () => this.setConnection('connecting'),
@@ -260,7 +261,7 @@ export class Core {
         break;
       case 'update': {
         // When this device is behind (a pull failed), this pulls instead, so nothing is skipped.
-        await applyLive(this.db, this.vault, this.me, f.update, this.syncState, (a) => this.announce(a.changed, a.deadlines)).catch((e) =>
+        await applyLive(this.db, this.vault, this.me, f.update, f.prev, this.syncState, (a) => this.announce(a.changed, a.deadlines)).catch((e) =>
           this.onNetFailure(e)
         );
         break;
@@ -290,12 +291,15 @@ export class Core {
     return { row, body: await this.vault.open<Body>(msgPlace(messageId), row.box) };
   }
 
-  /** Replays the update log from the stored cursor until caught up. */
-  /** Replays the update log from the stored cursor until caught up. */
+  /**
+   * Replays the update log from the stored cursor until caught up. A hello that comes while a pull
+   * runs joins it; that pull read the log before the new socket subscribed, so another one follows.
+   */
   private sync(): Promise<void> {
     this.syncing ??= (async () => {
       this.setConnection('updating');
-      await pullUpdates(this.db, this.vault, this.me, (a) => this.announce(a.changed, a.deadlines), this.syncState);
+      do await pullUpdates(this.db, this.vault, this.me, (a) => this.announce(a.changed, a.deadlines), this.syncState);
+      while (this.syncState.behind && this.socket?.open);
       this.setConnection(this.socket?.open ? 'online' : 'connecting');
     })()
       .catch((e) => this.onNetFailure(e))

@@ -122,13 +122,14 @@ class Client {
   /**
    * Like the app's SyncState: from (re)connecting until a resync completes, live updates must not move
    * the cursor, or updates sent while the client was away (below the live one) would be skipped.
+   * A live update moves it only when it directly follows (`prev`), as in the app's applyLive.
    */
   behind = false;
 
-  onFrame = (f: ServerFrame, live = true) => {
+  onFrame = (f: ServerFrame) => {
     if (f.t === 'update') {
       if (f.update.kind === 'message') this.messages.add(f.update.message.id);
-      if (!live || !this.behind) this.cursor = Math.max(this.cursor, f.update.cursor);
+      if (!this.behind && f.prev === this.cursor) this.cursor = f.update.cursor;
     } else if (f.t === 'envelope') {
       this.envelopes.add(f.envelope.id);
     }
@@ -147,7 +148,7 @@ class Client {
     for (;;) {
       const r = await call<SyncRes>(node.ts, 'GET', `/api/sync?after=${this.cursor}`, { token: this.acct.token });
       expect(r.status).toBe(200);
-      for (const u of r.body.updates) this.onFrame({ t: 'update', update: u }, false);
+      for (const u of r.body.updates) if (u.kind === 'message') this.messages.add(u.message.id);
       this.cursor = Math.max(this.cursor, r.body.cursor);
       if (!r.body.more) break;
     }

@@ -277,6 +277,27 @@ for (const backend of backends) {
       expect(await store.getUpdate(cursors[4] + 1000)).toBeNull();
     });
 
+    it('reports with each appended row the user\'s previous cursor, so live updates chain without gaps', async () => {
+      const a = await mkUser(store);
+      const b = await mkUser(store);
+      const c = await mkUser(store);
+      const appended = [];
+      for (const [from, to] of [[a, b], [b, a], [a, c], [c, b], [b, a]] as const) {
+        const r = await send(store, from, to);
+        if (!r.ok) throw new Error('send failed');
+        appended.push(...r.updates);
+      }
+      const chat = (await store.getChat(a.user.id, b.user.id))!;
+      appended.push(...(await store.markRead(chat.id, a.user.id, 2))!.updates);
+      for (const u of [a, b, c]) {
+        const log = (await store.listUpdates(u.user.id, 0, 100)).map((r) => r.cursor);
+        const mine = appended.filter((x) => x.userId === u.user.id);
+        expect(mine.map((x) => x.cursor)).toEqual(log);
+        // Each row points at the one before it in this user's log; the first at 0.
+        expect(mine.map((x) => x.prev)).toEqual([0, ...log.slice(0, -1)]);
+      }
+    });
+
     it('marks reads monotonically, capped at the last seq', async () => {
       const a = await mkUser(store);
       const b = await mkUser(store);

@@ -1,8 +1,8 @@
 import 'fake-indexeddb/auto';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { CloudMessage, PublicUser, Update } from '$lib/api/wire';
 import { unlockedStore } from '../support/store';
-import { applyUpdates, chatViews, localPage, messageView } from '$lib/worker/cloud';
+import { applyLive, applyUpdates, chatViews, localPage, messageView, pullUpdates, type SyncState } from '$lib/worker/cloud';
 
 const ME = 'me';
 const bob: PublicUser = { id: 'bob', username: 'bob', displayName: 'Bob' };
@@ -68,6 +68,65 @@ describe('cloud chat replay', () => {
     const row = (await db.messages.get(uuid(9)))!;
     expect(JSON.stringify(row)).not.toContain('text 9');
     expect(new TextDecoder().decode(row.box)).not.toContain('text 9');
+    db.close();
+  });
+});
+
+/** A fake relay log for `GET /api/sync`: the device pulls from it when a live update does not chain. */
+function fakeSync(log: Update[], onPull?: () => void) {
+  const pulls: number[] = [];
+  vi.stubGlobal('fetch', async (path: string) => {
+    const after = Number(new URL(path, 'http://relay').searchParams.get('after'));
+    pulls.push(after);
+    onPull?.();
+    const updates = log.filter((u) => u.cursor > after);
+    const body = { updates, cursor: updates.at(-1)?.cursor ?? after, more: false };
+    return new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json' } });
+  });
+  return pulls;
+}
+
+describe('live updates', () => {
+  afterEach(() => vi.unstubAllGlobals());
+  const ids = async (db: Awaited<ReturnType<typeof unlockedStore>>['db']) => (await db.messages.toArray()).map((m) => m.id).sort();
+  const cursorOf = async (db: Awaited<ReturnType<typeof unlockedStore>>['db']) => (await db.meta.get('cursor'))?.value;
+
+  it('apply one that directly follows the cursor; pull when one arrives ahead of a missing update', async () => {
+    const { db, vault } = await unlockedStore(`cloud-${n++}`);
+    const [u1, u2, u3] = [msg(101, 'bob'), msg(102, 'bob'), msg(103, 'bob')];
+    const pulls = fakeSync([u1, u2, u3]);
+    const state: SyncState = { behind: false, epoch: 0 };
+    const none = () => {};
+
+    await applyLive(db, vault, ME, u1, 0, state, none);
+    expect(pulls).toEqual([]);
+    expect(await cursorOf(db)).toBe(u1.cursor);
+
+    // u3 overtook u2 (two requests, or two relay nodes): applying it would skip u2 for good.
+    await applyLive(db, vault, ME, u3, u2.cursor, state, none);
+    expect(pulls).toEqual([u1.cursor]);
+    expect(await ids(db)).toEqual([uuid(101), uuid(102), uuid(103)]);
+    expect(await cursorOf(db)).toBe(u3.cursor);
+
+    // The late u2 changes nothing and costs no request.
+    await applyLive(db, vault, ME, u2, u1.cursor, state, none);
+    expect(pulls).toEqual([u1.cursor]);
+    db.close();
+  });
+
+  it('stay behind after a pull that began before the latest connect', async () => {
+    const { db, vault } = await unlockedStore(`cloud-${n++}`);
+    const u1 = msg(111, 'bob');
+    const state: SyncState = { behind: true, epoch: 1 };
+    // The socket reconnects while the pull is on its way: the relay read the log before it subscribed.
+    fakeSync([u1], () => state.epoch++);
+    await pullUpdates(db, vault, ME, () => {}, state);
+    expect(state.behind).toBe(true);
+    expect(await ids(db)).toEqual([uuid(111)]);
+    // A pull wholly after the connect catches the device up.
+    fakeSync([u1]);
+    await pullUpdates(db, vault, ME, () => {}, state);
+    expect(state.behind).toBe(false);
     db.close();
   });
 });

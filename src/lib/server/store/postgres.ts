@@ -307,13 +307,14 @@ export async function openPostgresStore(url: string, opts: PostgresOptions = {})
     );
     const out: AppendedUpdate[] = [];
     for (const userId of users) {
-      const r = await one(c, 'INSERT INTO user_updates (user_id, kind, chat_id, data) VALUES ($1, $2, $3, $4) RETURNING cursor', [
-        userId,
-        kind,
-        chat.id,
-        data
-      ]);
-      out.push({ userId, cursor: num(r!.cursor) });
+      // The user's advisory lock is held: the previous row is committed and nothing else is appended meanwhile.
+      const r = await one(
+        c,
+        `WITH p AS (SELECT coalesce(max(cursor), 0) AS prev FROM user_updates WHERE user_id = $1)
+         INSERT INTO user_updates (user_id, kind, chat_id, data) VALUES ($1, $2, $3, $4) RETURNING cursor, (SELECT prev FROM p)`,
+        [userId, kind, chat.id, data]
+      );
+      out.push({ userId, cursor: num(r!.cursor), prev: num(r!.prev) });
     }
     return out;
   };

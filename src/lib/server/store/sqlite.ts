@@ -371,10 +371,11 @@ export function openSqliteStore(dataDir: string, opts: SqliteOptions = {}): Sqli
   const all = (stmt: Database.Statement, ...args: unknown[]) => stmt.all(...args) as Row[];
 
   const appendUpdates = (chat: ChatRow, kind: UpdateKind, data: string): AppendedUpdate[] =>
-    members(chat).map((userId) => ({
-      userId,
-      cursor: Number(q.insertUpdate.run(userId, kind, chat.id, data).lastInsertRowid)
-    }));
+    members(chat).map((userId) => {
+      // Inside the write transaction: nothing can be appended for this user in between.
+      const prev = (get(q.latestCursor, userId)?.c as number | null) ?? 0;
+      return { userId, prev, cursor: Number(q.insertUpdate.run(userId, kind, chat.id, data).lastInsertRowid) };
+    });
 
   const isUnique = (e: unknown) =>
     e instanceof Database.SqliteError && (e.code === 'SQLITE_CONSTRAINT_UNIQUE' || e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY');

@@ -66,6 +66,13 @@ export type UpdateKind = 'message' | 'read' | 'delete';
 export interface AppendedUpdate {
   userId: string;
   cursor: number;
+  /**
+   * The user's previous cursor (0 for the first row). Cursors are global, so a device cannot tell a
+   * gap from them alone; a live update carries this so the device applies it only when it directly
+   * follows what it holds, and pulls otherwise (live frames can arrive out of order across requests
+   * and nodes, or after a reconnect whose pull read the log before the new socket subscribed).
+   */
+  prev: number;
 }
 
 /** An update-log row joined with what it needs to be turned into a wire `Update`. */

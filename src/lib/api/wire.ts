@@ -330,8 +330,11 @@ export type ClientFrame = z.infer<typeof ClientFrame>;
 export const ServerFrame = z.discriminatedUnion('t', [
   z.object({ t: z.literal('hello'), cursor: z.number().int(), envelopes: z.number().int() }),
   z.object({ t: z.literal('pong'), n: z.number().int().optional() }),
-  /** `prev`: the user's cursor just before this update; a device holding another pulls instead of applying. */
-  z.object({ t: z.literal('update'), update: Update, prev: z.number().int().nonnegative() }),
+  /**
+   * `prev`: the user's cursor just before this update; a device holding another pulls instead of
+   * applying. Optional only so a relay from before it (rolling upgrade) still works: absent → pull.
+   */
+  z.object({ t: z.literal('update'), update: Update, prev: z.number().int().nonnegative().optional() }),
   z.object({ t: z.literal('envelope'), envelope: Envelope }),
   z.object({ t: z.literal('typing'), peerId: Id }),
   z.object({ t: z.literal('revoked') }),

@@ -152,7 +152,7 @@ export function applyLive(
   vault: Vault,
   me: string,
   u: Update,
-  prev: number,
+  prev: number | undefined,
   state: SyncState,
   onApplied: (a: Applied) => void
 ): Promise<void> {

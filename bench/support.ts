@@ -8,12 +8,12 @@
  * for information, usually beside a same-run baseline).
  */
 import { execFileSync } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
 import { appendFileSync, cpSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright';
 import { CHROMIUM_ARGS, chromiumPath } from '../tests/support/chromium';
+import { sendCloud, signUpApi as signUpApiAs, type ApiUser } from '../tests/support/api';
 import { startServer, type RunningServer } from '../tests/support/server';
 
 export { startServer, type RunningServer };
@@ -90,45 +90,11 @@ export async function signUpUi(browser: Browser, url: string, prefix: string, di
   return { context, page, username, userId: me.user.id, token };
 }
 
-export interface ApiUser {
-  username: string;
-  userId: string;
-  token: string;
-}
+export type { ApiUser };
+export { sendCloud };
 
 /** Signs up through the HTTP API with throwaway device keys (for a sender that never decrypts). */
-export async function signUpApi(url: string, prefix: string): Promise<ApiUser> {
-  const username = uniqueName(prefix);
-  const b64u = (n: number) => randomBytes(n).toString('base64url');
-  const res = await fetch(`${url}/api/auth/signup`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, password: PASSWORD, device: { name: 'bench', signPub: b64u(32), dhPub: b64u(32) } })
-  });
-  if (res.status !== 201) throw new Error(`signup ${res.status}: ${await res.text()}`);
-  const token = /cinder_session=([^;]+)/.exec(res.headers.get('set-cookie') ?? '')![1];
-  const s = (await res.json()) as { user: { id: string } };
-  return { username, userId: s.user.id, token };
-}
-
-/** Sends `n` cloud messages from `from` to `toUserId` with `parallel` requests in flight. */
-export async function sendCloud(url: string, from: ApiUser, toUserId: string, n: number, parallel = 8, text = (i: number) => `message ${i} ${'x'.repeat(40)}`) {
-  let next = 0;
-  const worker = async () => {
-    for (;;) {
-      const i = next++;
-      if (i >= n) return;
-      const res = await fetch(`${url}/api/cloud/messages`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${from.token}` },
-        body: JSON.stringify({ id: randomUUID(), toUserId, text: text(i) })
-      });
-      if (!res.ok) throw new Error(`send ${res.status}: ${await res.text()}`);
-      await res.arrayBuffer();
-    }
-  };
-  await Promise.all(Array.from({ length: parallel }, worker));
-}
+export const signUpApi = (url: string, prefix: string): Promise<ApiUser> => signUpApiAs(url, uniqueName(prefix), PASSWORD);
 
 export function percentile(xs: number[], p: number): number {
   if (!xs.length) return NaN;

@@ -106,25 +106,36 @@ try {
   await page.waitForTimeout(500);
   const scrollStart = await page.evaluate(() => performance.now());
   const pageTimes: number[] = [];
-  const bubbles = () => page.locator('ol[aria-label="Messages"] [data-message-id]').count();
-  for (let i = 0; i < 20; i++) {
-    const before = await bubbles();
+  const downTimes: number[] = [];
+  const rows = page.locator('ol[aria-label="Messages"] [data-message-id]');
+  const bubbles = () => rows.count();
+  const edge = (which: 'first' | 'last') => rows[which]().getAttribute('data-message-id');
+  let maxBubbles = 0;
+  // Each scroll to an end must bring a new page there (the window moves); the DOM stays bounded.
+  const scrollTo = async (which: 'first' | 'last', times: number[]) => {
+    const before = await edge(which);
     const s = performance.now();
-    await page.evaluate(() => {
+    await page.evaluate((top) => {
       const sc = document.querySelector('.scroll.messages') as HTMLElement;
-      sc.scrollTop = 0;
-    });
-    await waitFor(async () => (await bubbles()) > before, 10_000, 10).catch(() => undefined);
-    pageTimes.push(performance.now() - s);
+      sc.scrollTop = top ? 0 : sc.scrollHeight;
+    }, which === 'first');
+    await waitFor(async () => (await edge(which)) !== before, 10_000, 10).catch(() => undefined);
+    times.push(performance.now() - s);
+    maxBubbles = Math.max(maxBubbles, await bubbles());
     await page.waitForTimeout(50);
-  }
+  };
+  for (let i = 0; i < 20; i++) await scrollTo('first', pageTimes);
   const scrollEnd = await page.evaluate(() => performance.now());
   const finalBubbles = await bubbles();
+  // 15 of the 17 pages between the window and the newest messages.
+  for (let i = 0; i < 15; i++) await scrollTo('last', downTimes);
+  const downEnd = await page.evaluate(() => performance.now());
   const pr = await probe(page);
   const lt = pr.longtasks.filter((l) => l.start >= scrollStart && l.start <= scrollEnd);
   const ltTotal = lt.reduce((s, l) => s + l.dur, 0);
   const ltMax = lt.reduce((m, l) => Math.max(m, l.dur), 0);
   const openLt = pr.longtasks.filter((l) => l.start < scrollStart);
+  const downLt = pr.longtasks.filter((l) => l.start > scrollEnd && l.start <= downEnd);
   await page.close();
 
   console.log(`\n(a) cloud chat with ${N} messages:`);
@@ -135,6 +146,8 @@ try {
   report('ui: long tasks while opening the chat (cold load)', openLt.length, 'tasks', `${fmt(openLt.reduce((s, l) => s + l.dur, 0))} ms total`);
   report('ui: scroll to top ×20: long tasks', lt.length, 'tasks', `0; ${fmt(ltTotal)} ms total, longest ${fmt(ltMax)} ms`, lt.length === 0);
   report('ui: scroll to top ×20: older page shown, median', percentile(pageTimes, 50), 'ms', `p90 ${fmt(percentile(pageTimes, 90))} ms; ${finalBubbles} bubbles in the DOM at the end`);
+  report('ui: back down ×15: long tasks', downLt.length, 'tasks', `0; newer page shown, median ${fmt(percentile(downTimes, 50))} ms`, downLt.length === 0);
+  report('ui: bubbles in the DOM, most at any time', maxBubbles, 'rows', '≤ 200 (windowed list)', maxBubbles <= 200);
 
   // ---------- (b) offline start ----------
   page = await bob.context.newPage();

@@ -266,6 +266,24 @@ export async function messageView(vault: Vault, row: MessageRow, me: string, pee
   };
 }
 
+const outboxOf = async (db: CinderDB, peerId: string) =>
+  (await db.messages.where('[peerId+seq]').equals([peerId, 0]).toArray()).sort((a, b) => a.createdAt - b.createdAt);
+
+/**
+ * The stored messages just after `afterSeq`, oldest first; when they reach the newest one, the outbox's
+ * messages (seq 0) follow and `hasNewer` is false.
+ */
+export async function localPageAfter(db: CinderDB, peerId: string, afterSeq: number, limit: number) {
+  const rows = await db.messages
+    .where('[peerId+seq]')
+    .between([peerId, afterSeq], [peerId, Dexie.maxKey], false, true)
+    .limit(limit + 1)
+    .toArray();
+  const hasNewer = rows.length > limit;
+  const stored = hasNewer ? rows.slice(0, limit) : rows;
+  return { stored, pending: hasNewer ? [] : await outboxOf(db, peerId), hasNewer };
+}
+
 /** A page of stored history, oldest first; outbox messages (seq 0) come after the newest page. */
 export async function localPage(db: CinderDB, peerId: string, beforeSeq: number | undefined, limit: number) {
   const upper = beforeSeq === undefined ? Dexie.maxKey : beforeSeq;
@@ -276,9 +294,6 @@ export async function localPage(db: CinderDB, peerId: string, beforeSeq: number 
     .limit(limit)
     .toArray();
   stored.reverse();
-  const pending =
-    beforeSeq === undefined
-      ? (await db.messages.where('[peerId+seq]').equals([peerId, 0]).toArray()).sort((a, b) => a.createdAt - b.createdAt)
-      : [];
+  const pending = beforeSeq === undefined ? await outboxOf(db, peerId) : [];
   return { stored, pending };
 }

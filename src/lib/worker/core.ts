@@ -30,6 +30,7 @@ import {
   applyLive,
   chatViews,
   flushOutbox,
+  localPageAfter,
   pullUpdates,
   type SyncState,
   localPage,
@@ -497,11 +498,26 @@ export class Core {
     },
 
     messages: async (p) => {
-      const { peerId, beforeSeq, limit } = PeerParams.extend({
+      const { peerId, beforeSeq, afterSeq, limit } = PeerParams.extend({
         beforeSeq: z.number().int().positive().optional(),
+        afterSeq: z.number().int().nonnegative().optional(),
         limit: z.number().int().min(1).max(LIMITS.pageMax).optional()
-      }).parse(p);
+      })
+        .refine((q) => q.beforeSeq === undefined || q.afterSeq === undefined, 'beforeSeq and afterSeq exclude each other')
+        .parse(p);
       const n = limit ?? 50;
+      const chat = await this.db.chats.get(peerId);
+      const me = this.me;
+      const viewsOf = async (rows: MessageRow[]) => {
+        const views = [];
+        for (const row of rows) views.push(await messageView(this.vault, row, me, chat?.peerReadSeq ?? 0));
+        return views;
+      };
+      if (afterSeq !== undefined) {
+        // Moving back down a long chat: everything after afterSeq is already on this device.
+        const { stored, pending, hasNewer } = await localPageAfter(this.db, peerId, afterSeq, n);
+        return { messages: await viewsOf([...stored, ...pending]), hasMore: afterSeq > 0 || (stored[0]?.seq ?? 1) > 1, hasNewer };
+      }
       let { stored, pending } = await localPage(this.db, peerId, beforeSeq, n);
       const oldest = stored[0]?.seq ?? beforeSeq ?? Infinity;
       let hasMore = oldest > 1;
@@ -524,11 +540,8 @@ export class Core {
           if (!(e instanceof NetError) || e.code !== 'offline') throw e;
         }
       }
-      const chat = await this.db.chats.get(peerId);
-      const me = this.me;
-      const views = [];
-      for (const row of [...stored, ...pending]) views.push(await messageView(this.vault, row, me, chat?.peerReadSeq ?? 0));
-      return { messages: views, hasMore };
+      // A page before beforeSeq has newer messages after it by definition.
+      return { messages: await viewsOf([...stored, ...pending]), hasMore, hasNewer: beforeSeq !== undefined };
     },
 
     send: async (p) => {

@@ -134,7 +134,15 @@ export interface Methods {
   userByName: { params: { username: string }; result: UserView };
   listChats: { params: Record<string, never>; result: ChatView[] };
   chat: { params: { peerId: string }; result: { peer: UserView; peerReadSeq: number } };
-  messages: { params: { peerId: string; beforeSeq?: number; limit?: number }; result: { messages: MessageView[]; hasMore: boolean } };
+  /**
+   * A page of a cloud chat, oldest first: the newest (with the outbox's messages after it), the one
+   * before `beforeSeq`, or the one after `afterSeq` (a long chat's window moving back down).
+   * `hasMore`: older messages exist; `hasNewer`: stored messages exist after this page.
+   */
+  messages: {
+    params: { peerId: string; beforeSeq?: number; afterSeq?: number; limit?: number };
+    result: { messages: MessageView[]; hasMore: boolean; hasNewer: boolean };
+  };
   send: { params: { peerId: string; text: string; replyTo?: string | null }; result: MessageView };
   markRead: { params: { peerId: string; seq: number }; result: null };
   deleteMessages: { params: { peerId: string; ids: string[] }; result: null };

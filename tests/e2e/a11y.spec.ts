@@ -1,13 +1,7 @@
-import AxeBuilder from '@axe-core/playwright';
-import type { Page } from '@playwright/test';
+import { audit } from './axe';
 import { expect, messageLog, openChatWith, sendText, signUp, test } from './fixtures';
 import { sendSecret, startSecretChat } from './secret-helpers';
 
-async function audit(page: Page, screen: string) {
-  const { violations } = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
-  const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(bad.map((v) => `${screen}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
-}
 
 for (const scheme of ['light', 'dark'] as const) {
   test(`every screen passes axe with no serious or critical violation (${scheme} theme)`, async ({ browser, relay }) => {

@@ -7,6 +7,7 @@
 import type { Page } from '@playwright/test';
 import { sendCloud, signUpApi } from '../support/api';
 import { removeDir, startServer } from '../support/server';
+import { audit } from './axe';
 import { expect, messageLog, PASSWORD, signUp, test, uniqueName } from './fixtures';
 
 const N = 620;
@@ -67,6 +68,10 @@ test('a long chat scrolls to its first message and back as a bounded window, eve
     expect(nums.at(-1)).toBe(WINDOW);
     const toLatest = page.getByRole('button', { name: 'Go to the newest messages' });
     await expect(toLatest).toBeVisible();
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      await audit(page, `long chat scrolled back (${scheme})`);
+    }
 
     // Back down, a page at a time, to the newest.
     for (let step = 0; nums.at(-1)! < N; step++) {

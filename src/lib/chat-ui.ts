@@ -20,3 +20,60 @@ export function typingNotifier(notify: () => Promise<unknown>): () => void {
     void notify().catch(() => {});
   };
 }
+
+/**
+ * A long chat is a window over its stored history: at most CHAT_WINDOW rows in the DOM, loaded and
+ * dropped CHAT_PAGE at a time at either end, so scrolling costs the same however long the chat is.
+ */
+export const CHAT_PAGE = 50;
+export const CHAT_WINDOW = 300;
+
+const rowOf = (scroller: HTMLElement, id: string) => scroller.querySelector<HTMLElement>(`[data-row-id="${CSS.escape(id)}"]`);
+
+/** The id of the first row (`data-row-id`) at least partly on screen in `scroller`. */
+export function firstVisibleRow(scroller: HTMLElement | undefined): string | null {
+  if (!scroller) return null;
+  const top = scroller.getBoundingClientRect().top;
+  for (const el of scroller.querySelectorAll<HTMLElement>('[data-row-id]')) if (el.getBoundingClientRect().bottom > top) return el.dataset.rowId!;
+  return null;
+}
+
+/**
+ * Runs `change` (which adds or drops rows at either end) and `settle` (usually Svelte's tick), then
+ * scrolls so that row `id` is where it was on screen: the reader's place survives pages coming and going.
+ */
+export async function keepingRow(scroller: HTMLElement | undefined, id: string | null, change: () => void, settle: () => Promise<void>) {
+  const el = scroller && id ? rowOf(scroller, id) : null;
+  const top = el?.getBoundingClientRect().top;
+  change();
+  await settle();
+  if (scroller && el?.isConnected && top !== undefined) scroller.scrollTop += el.getBoundingClientRect().top - top;
+}
+
+/** Distance in px from the bottom of `scroller`'s content to the bottom of its viewport. */
+export const fromBottom = (scroller: HTMLElement | undefined) => (scroller ? scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight : 0);
+
+/**
+ * Runs a chat window's loads one at a time, each on the window the previous one left: a refresh
+ * that read the window before a jump to the newest messages must not land after it. A refresh
+ * asked for while another is still waiting to start is the same refresh.
+ */
+export function windowQueue() {
+  let tail: Promise<unknown> = Promise.resolve();
+  let waiting: Promise<void> | null = null;
+  const run = <T>(fn: () => Promise<T>): Promise<T> => {
+    const p = tail.then(fn);
+    tail = p.catch(() => {});
+    return p;
+  };
+  return {
+    run,
+    refresh(fn: () => Promise<void>): Promise<void> {
+      waiting ??= run(() => {
+        waiting = null;
+        return fn();
+      });
+      return waiting;
+    }
+  };
+}

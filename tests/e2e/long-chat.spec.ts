@@ -1,17 +1,18 @@
 /**
- * A long cloud chat is a window over the stored history: scrolling up loads older pages and drops
- * the newest ones beyond the window, scrolling down does the reverse. Whatever the chat's length the
- * DOM holds at most 200 messages, every message shows exactly once and in order, and the row the
- * reader was looking at stays on screen while pages come and go.
+ * A long chat is a window over the stored history: scrolling up loads older pages and drops the
+ * newest ones beyond the window, scrolling down does the reverse. Whatever the chat's length the DOM
+ * holds at most 300 messages, every message shows exactly once and in order, and the row the reader
+ * was looking at stays on screen while pages come and go. Cloud and secret chats alike.
  */
 import type { Page } from '@playwright/test';
 import { sendCloud, signUpApi } from '../support/api';
+import { rpc, rpcPage } from '../support/rpc';
 import { removeDir, startServer } from '../support/server';
 import { audit } from './axe';
 import { expect, messageLog, PASSWORD, signUp, test, uniqueName } from './fixtures';
+import { sendSecret, startSecretChat } from './secret-helpers';
 
-const N = 620;
-const WINDOW = 200;
+const WINDOW = 300;
 const label = (i: number) => `long ${String(i).padStart(4, '0')}`;
 
 /** The numbers of the messages in the DOM, top to bottom; asserts they are one unbroken run. */
@@ -37,9 +38,47 @@ async function pageUp(page: Page): Promise<number> {
   return first;
 }
 
-test('a long chat scrolls to its first message and back as a bounded window, every message once and in order', async ({ browser }) => {
+async function pageDown(page: Page): Promise<number> {
+  const last = (await shown(page)).at(-1)!;
+  await scrollEnd(page, false);
+  await expect.poll(async () => (await shown(page)).at(-1), { timeout: 15_000 }).toBeGreaterThan(last);
+  await expect(messageLog(page).getByText(label(last), { exact: true })).toBeInViewport();
+  return last;
+}
+
+/** From the newest of `n` messages up to the first and back down, checking the window all the way. */
+async function walk(page: Page, n: number) {
+  await expect(messageLog(page).getByText(label(n), { exact: true })).toBeVisible({ timeout: 60_000 });
+  let nums = await shown(page);
+  expect(nums.at(-1)).toBe(n);
+  let maxShown = nums.length;
+  for (let step = 0; nums[0] > 1; step++) {
+    expect(step).toBeLessThan(30);
+    await pageUp(page);
+    nums = await shown(page);
+    maxShown = Math.max(maxShown, nums.length);
+  }
+  expect(nums[0]).toBe(1);
+  expect(maxShown).toBe(WINDOW);
+  // The window at the top: the first WINDOW rows (a secret chat's service notes among them).
+  expect(nums.length + (await messageLog(page).locator('li.service').count())).toBe(WINDOW);
+  const toLatest = page.getByRole('button', { name: 'Go to the newest messages' });
+  await expect(toLatest).toBeVisible();
+  for (let step = 0; nums.at(-1)! < n; step++) {
+    expect(step).toBeLessThan(30);
+    await pageDown(page);
+    nums = await shown(page);
+  }
+  await scrollEnd(page, false);
+  await expect(toLatest).toBeHidden();
+}
+
+const unlimited = { SEND_RATE_BURST: '1000000', SEND_RATE_PER_SEC: '1000000' };
+
+test('a long cloud chat scrolls to its first message and back as a bounded window, every message once and in order', async ({ browser }) => {
   test.setTimeout(240_000);
-  const relay = await startServer({ SEND_RATE_BURST: '1000000', SEND_RATE_PER_SEC: '1000000' });
+  const N = 720;
+  const relay = await startServer(unlimited);
   const contexts = [];
   try {
     const bob = await signUp(browser, relay, 'bob', 'Bob');
@@ -51,43 +90,17 @@ test('a long chat scrolls to its first message and back as a bounded window, eve
 
     const page = bob.page;
     await page.goto(`/chat/${alice.userId}`);
-    await expect(messageLog(page).getByText(label(N), { exact: true })).toBeVisible({ timeout: 30_000 });
-    let nums = await shown(page);
-    expect(nums.at(-1)).toBe(N);
-
-    // Up to the very first message, a page at a time.
-    let maxShown = nums.length;
-    for (let step = 0; nums[0] > 1; step++) {
-      expect(step).toBeLessThan(30);
-      await pageUp(page);
-      nums = await shown(page);
-      maxShown = Math.max(maxShown, nums.length);
-    }
-    expect(nums[0]).toBe(1);
-    expect(maxShown).toBe(WINDOW);
-    expect(nums.at(-1)).toBe(WINDOW);
+    await walk(page, N);
     const toLatest = page.getByRole('button', { name: 'Go to the newest messages' });
-    await expect(toLatest).toBeVisible();
+
+    // Far back again (the window leaves the newest messages after 300 rows); the button passes axe.
+    let reading = 0;
+    for (let k = 0; k < 8; k++) reading = await pageUp(page);
     for (const scheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme: scheme });
       await audit(page, `long chat scrolled back (${scheme})`);
     }
-
-    // Back down, a page at a time, to the newest.
-    for (let step = 0; nums.at(-1)! < N; step++) {
-      expect(step).toBeLessThan(30);
-      const last = nums.at(-1)!;
-      await scrollEnd(page, false);
-      await expect.poll(async () => (await shown(page)).at(-1), { timeout: 15_000 }).toBeGreaterThan(last);
-      await expect(messageLog(page).getByText(label(last), { exact: true })).toBeInViewport();
-      nums = await shown(page);
-    }
-    await scrollEnd(page, false);
-    await expect(toLatest).toBeHidden();
-
-    // Far back again; a new message meanwhile does not move the reader, and the button brings it.
-    let reading = 0;
-    for (let k = 0; k < 6; k++) reading = await pageUp(page);
+    // A new message meanwhile does not move the reader; the button brings it.
     await sendCloud(relay.url, alice, me.user.id, 1, 1, () => label(N + 1));
     await expect(messageLog(page).getByText(label(reading), { exact: true })).toBeInViewport();
     await toLatest.click();
@@ -95,11 +108,49 @@ test('a long chat scrolls to its first message and back as a bounded window, eve
     expect((await shown(page)).at(-1)).toBe(N + 1);
 
     // Sending while scrolled far back jumps to the newest messages with the new one at the end.
-    for (let k = 0; k < 6; k++) await pageUp(page);
+    for (let k = 0; k < 8; k++) await pageUp(page);
     await page.getByLabel('Message', { exact: true }).fill('back at the end');
     await page.getByRole('button', { name: 'Send' }).click();
     await expect(messageLog(page).getByText('back at the end', { exact: true })).toBeInViewport();
     await expect(messageLog(page).getByText(label(N + 1), { exact: true })).toBeAttached();
+  } finally {
+    for (const c of contexts) await c.close();
+    await relay.stop();
+    removeDir(relay.dataDir);
+  }
+});
+
+test('a long secret chat pages the same way, in the order the messages were sent', async ({ browser }) => {
+  test.setTimeout(300_000);
+  const N = 420;
+  const relay = await startServer(unlimited);
+  const contexts = [];
+  try {
+    const alice = await signUp(browser, relay, 'alice', 'Alice');
+    const bob = await signUp(browser, relay, 'bob', 'Bob');
+    contexts.push(alice.context, bob.context);
+    const chatId = await startSecretChat(alice.page, bob.username);
+    await expect(alice.page.getByText('Bob joined your secret chat.')).toBeVisible({ timeout: 30_000 });
+
+    // Alice's device writes the history through its own worker (no page re-rendering per message);
+    // Bob's app is closed meanwhile and takes the whole backlog when it opens.
+    await bob.page.close();
+    await alice.page.goto('/settings');
+    const writer = await rpcPage(alice.context, relay.url);
+    for (let i = 1; i <= N; i++) await rpc(writer, 'secretSend', { id: chatId, text: label(i) });
+
+    const page = await bob.context.newPage();
+    await page.goto('/');
+    await page.locator(`[data-secret-chat="${alice.username}"]`).click();
+    await walk(page, N);
+
+    // The newest-messages button and a reply from Bob while scrolled back.
+    for (let k = 0; k < 2; k++) await pageUp(page);
+    await expect(page.getByRole('button', { name: 'Go to the newest messages' })).toBeVisible();
+    await sendSecret(page, 'reply from far back');
+    await expect(messageLog(page).getByText('reply from far back', { exact: true })).toBeInViewport();
+    await alice.page.goto(`/secret/${chatId}`);
+    await expect(messageLog(alice.page).getByText('reply from far back', { exact: true })).toBeVisible({ timeout: 30_000 });
   } finally {
     for (const c of contexts) await c.close();
     await relay.stop();

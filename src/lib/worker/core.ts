@@ -610,7 +610,19 @@ export class Core {
 
     secretChat: async (p) => (await loadSecret()).secretChatView(this.db, this.vault, ChatParams.parse(p).id),
 
-    secretMessages: async (p) => (await loadSecret()).secretMessages(this.db, this.vault, ChatParams.parse(p).id),
+    secretMessages: async (p) => {
+      const cursor = z.object({ at: z.number().finite(), id: z.string().min(1).max(64) }).optional();
+      const { id, before, after, from, limit } = ChatParams.extend({
+        before: cursor,
+        after: cursor,
+        from: cursor,
+        // Local reads only (a page's whole window at most), nothing goes to the relay.
+        limit: z.number().int().min(1).max(1000).optional()
+      })
+        .refine((q) => [q.before, q.after, q.from].filter(Boolean).length <= 1, 'before, after and from exclude each other')
+        .parse(p);
+      return (await loadSecret()).secretMessages(this.db, this.vault, id, { before, after, from, limit: limit ?? 50 });
+    },
 
     secretSend: async (p) => {
       const { id, text, replyTo } = ChatParams.extend({

@@ -79,6 +79,12 @@ export interface SecretChatView {
   keyChanged: boolean;
 }
 
+/** A secret message's place in display order. */
+export interface SecretCursor {
+  at: number;
+  id: string;
+}
+
 export interface SecretMessageView {
   id: string;
   at: number;
@@ -150,7 +156,14 @@ export interface Methods {
   syncNow: { params: Record<string, never>; result: null };
   startSecretChat: { params: { peerId: string }; result: { id: string } };
   secretChat: { params: { id: string }; result: SecretChatView };
-  secretMessages: { params: { id: string }; result: SecretMessageView[] };
+  /**
+   * A page of a secret chat in display order (`at`, then id): the newest `limit`, the ones just
+   * before or after a message, or everything `from` a message on (a window's refresh), at most `limit`.
+   */
+  secretMessages: {
+    params: { id: string; before?: SecretCursor; after?: SecretCursor; from?: SecretCursor; limit?: number };
+    result: { messages: SecretMessageView[]; hasMore: boolean; hasNewer: boolean };
+  };
   secretSend: { params: { id: string; text: string; replyTo?: string | null }; result: { id: string } };
   secretRead: { params: { id: string; ids: string[] }; result: null };
   secretTyping: { params: { id: string }; result: null };

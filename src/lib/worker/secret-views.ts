@@ -6,7 +6,7 @@ import { Dexie } from 'dexie';
 import { deserializeSession, zeroizeSession } from '$lib/crypto';
 import type { CinderDB, SecretChatRow, SecretMessageRow } from '$lib/store/db';
 import type { Vault } from '$lib/store/vault';
-import type { ChatView, KeyView, SecretChatView, SecretMessageView } from './protocol';
+import type { ChatView, KeyView, SecretChatView, SecretCursor, SecretMessageView } from './protocol';
 import type { SecretBody } from './secret-payload';
 import { SecretError, secretMsgPlace, statePlace, type SecretState } from './secret';
 
@@ -76,9 +76,54 @@ export async function secretChatView(db: CinderDB, vault: Vault, id: string): Pr
   };
 }
 
-export async function secretMessages(db: CinderDB, vault: Vault, id: string): Promise<SecretMessageView[]> {
-  const rows = await byChat(db, id).toArray();
-  return Promise.all(rows.map((r) => secretMessageView(vault, r)));
+export interface SecretPageQuery {
+  before?: SecretCursor;
+  after?: SecretCursor;
+  from?: SecretCursor;
+  limit: number;
+}
+
+const isBefore = (r: SecretMessageRow, c: SecretCursor) => r.at < c.at || (r.at === c.at && r.id < c.id);
+
+/**
+ * One page of a chat's messages in display order. The [chatId+at] index orders equal `at` by id (the
+ * primary key), so (at, id) is a total order that a cursor can page through in both directions.
+ */
+export async function secretMessages(db: CinderDB, vault: Vault, id: string, q: SecretPageQuery) {
+  const { before, after, from, limit } = q;
+  let rows: SecretMessageRow[];
+  let hasMore: boolean;
+  let hasNewer: boolean;
+  if (after || from) {
+    const c = (after ?? from)!;
+    const got = await db.secretMessages
+      .where('[chatId+at]')
+      .between([id, c.at], [id, Dexie.maxKey])
+      .filter((r) => (after ? !isBefore(r, c) && r.id !== c.id : !isBefore(r, c)))
+      .limit(limit + 1)
+      .toArray();
+    hasNewer = got.length > limit;
+    rows = got.slice(0, limit);
+    // After a message: that one at least is older. From a message: is anything before it?
+    hasMore =
+      !!after ||
+      (await db.secretMessages
+        .where('[chatId+at]')
+        .between([id, Dexie.minKey], [id, c.at], true, true)
+        .filter((r) => isBefore(r, c))
+        .first()) !== undefined;
+  } else {
+    const range = before ? db.secretMessages.where('[chatId+at]').between([id, Dexie.minKey], [id, before.at], true, true) : byChat(db, id);
+    const got = await range
+      .reverse()
+      .filter((r) => !before || isBefore(r, before))
+      .limit(limit + 1)
+      .toArray();
+    hasMore = got.length > limit;
+    rows = got.slice(0, limit).reverse();
+    hasNewer = before !== undefined;
+  }
+  return { messages: await Promise.all(rows.map((r) => secretMessageView(vault, r))), hasMore, hasNewer };
 }
 
 export async function secretKey(db: CinderDB, vault: Vault, row: SecretChatRow | undefined): Promise<KeyView> {

@@ -733,8 +733,11 @@ export class SecretEngine {
     switch (p.k) {
       case 'text': {
         if (await this.ctx.db.secretMessages.get(p.id)) return;
-        c.put.push(await this.messageRow(chatId, p.id, now, false, { kind: 'text', text: p.text, replyTo: p.replyTo, ttl: p.ttl, file: p.file ?? null }));
-        c.row = { ...row, lastAt: now };
+        // Display order is (at, id): messages released together (a gap filled) or in the same
+        // millisecond must still get increasing times, or random ids would reorder them.
+        const at = Math.max(now, row.lastAt + 1);
+        c.put.push(await this.messageRow(chatId, p.id, at, false, { kind: 'text', text: p.text, replyTo: p.replyTo, ttl: p.ttl, file: p.file ?? null }));
+        c.row = { ...row, lastAt: at };
         this.received.chats.set(chatId, (this.received.chats.get(chatId) ?? 0) + 1);
         return;
       }

@@ -53,6 +53,24 @@ export async function keepingRow(scroller: HTMLElement | undefined, id: string |
 /** Distance in px from the bottom of `scroller`'s content to the bottom of its viewport. */
 export const fromBottom = (scroller: HTMLElement | undefined) => (scroller ? scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight : 0);
 
+/** What a scroll asks of a window: an older page near the top, a newer one near the bottom, and whether the reader is a screen or more away from the end. */
+export function scrollNeeds(scroller: HTMLElement, hasNewer: boolean) {
+  const below = fromBottom(scroller);
+  return { older: scroller.scrollTop < 200, newer: hasNewer && below < 200, away: below > scroller.clientHeight };
+}
+
+/** An older page above the window's rows; `trimmed` when the newest rows had to go. */
+export function joinOlder<T>(older: T[], rows: T[]): { rows: T[]; trimmed: boolean } {
+  const next = [...older, ...rows];
+  return next.length > CHAT_WINDOW ? { rows: next.slice(0, CHAT_WINDOW), trimmed: true } : { rows: next, trimmed: false };
+}
+
+/** A newer page below the window's rows; `trimmed` when the oldest rows had to go. */
+export function joinNewer<T>(rows: T[], newer: T[]): { rows: T[]; trimmed: boolean } {
+  const next = [...rows, ...newer];
+  return next.length > CHAT_WINDOW ? { rows: next.slice(next.length - CHAT_WINDOW), trimmed: true } : { rows: next, trimmed: false };
+}
+
 /**
  * Runs a chat window's loads one at a time, each on the window the previous one left: a refresh
  * that read the window before a jump to the newest messages must not land after it. A refresh
@@ -66,6 +84,7 @@ export function windowQueue() {
     tail = p.catch(() => {});
     return p;
   };
+  const busy = new Set<string>();
   return {
     run,
     refresh(fn: () => Promise<void>): Promise<void> {
@@ -74,6 +93,14 @@ export function windowQueue() {
         return fn();
       });
       return waiting;
+    },
+    /** Queues `fn` unless the load named `key` is already waiting or running (a scroll fires many events). */
+    once(key: string, fn: () => Promise<void>): void {
+      if (busy.has(key)) return;
+      busy.add(key);
+      void run(fn)
+        .catch(() => {})
+        .finally(() => busy.delete(key));
     }
   };
 }

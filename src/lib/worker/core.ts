@@ -254,7 +254,9 @@ export class Core {
       case 'hello':
         await this.sync();
         void this.flush();
-        await (await this.secret()).pull().catch((e) => this.onNetFailure(e));
+        // Nothing queued for this device (hello counts after subscribing, so any later envelope
+        // brings its own frame): the crypto half is not loaded and compiled for an empty pull.
+        if (f.envelopes > 0) await (await this.secret()).pull().catch((e) => this.onNetFailure(e));
         break;
       case 'envelope':
         // Pull in queue order rather than handling this one alone (see SecretEngine.pull).

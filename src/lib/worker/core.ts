@@ -94,6 +94,8 @@ export class Core {
   readonly ready: Promise<void>;
   private backendP: Promise<CryptoBackend> | null = null;
   private identityCache: Identity | null = null;
+  /** init has started the relay and the session check for the stored session (once per worker). */
+  private confirming = false;
   private purgeTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(private readonly emit: (e: WorkerEvent) => void) {
@@ -105,10 +107,15 @@ export class Core {
     });
   }
 
+  /**
+   * Opens the database and takes the stored session with it, so calls sent at start-up alongside
+   * `init` (the route's chat and first page) find the device signed in instead of failing once.
+   */
   private async openDb() {
     const { db, vault } = await openStore();
     this.db = db;
     this.useVault(vault);
+    this.session = ((await db.meta.get('session'))?.value as SessionView | undefined) ?? null;
   }
 
   private backend(): Promise<CryptoBackend> {
@@ -373,10 +380,9 @@ export class Core {
     init: async () => {
       // `ready` (awaited by every call) already purged what expired while the app was closed.
       await this.ready;
-      const stored = (await this.db.meta.get('session'))?.value as SessionView | undefined;
       const hasPasscode = !!(await this.db.vault.get('main'))?.wrapped;
-      if (stored && !this.session) {
-        this.session = stored;
+      if (this.session && !this.confirming) {
+        this.confirming = true;
         if (this.unlockedVault) this.startRelay();
         // Confirms the device is still valid; offline keeps the cached session.
         request('GET', '/api/me', undefined, Session)

@@ -27,6 +27,11 @@ export function typingNotifier(notify: () => Promise<unknown>): () => void {
  */
 export const CHAT_PAGE = 50;
 export const CHAT_WINDOW = 300;
+/**
+ * Opening a chat reads and renders fewer rows than a page: enough to fill a phone's screen, so the
+ * first bubbles paint sooner. A screen it does not fill asks for older pages at once (fillCheck).
+ */
+export const CHAT_FIRST_PAGE = 20;
 
 const rowOf = (scroller: HTMLElement, id: string) => scroller.querySelector<HTMLElement>(`[data-row-id="${CSS.escape(id)}"]`);
 

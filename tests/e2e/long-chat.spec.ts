@@ -120,6 +120,37 @@ test('a long cloud chat scrolls to its first message and back as a bounded windo
   }
 });
 
+test('a chat opens with a short first page; a tall screen it does not fill gets an older page without a scroll', async ({ browser }) => {
+  const N = 90;
+  const relay = await startServer(unlimited);
+  const contexts = [];
+  try {
+    const bob = await signUp(browser, relay, 'bob', 'Bob');
+    contexts.push(bob.context);
+    const me = (await (await bob.context.request.get('/api/me')).json()) as { user: { id: string } };
+    const alice = await signUpApi(relay.url, uniqueName('alice'), PASSWORD);
+    await sendCloud(relay.url, alice, me.user.id, N, 1, (i) => label(i + 1));
+    // ~2,000 px of messages area: more than the first page's rows fill, so nothing can be scrolled.
+    await bob.page.setViewportSize({ width: 1280, height: 2200 });
+    // Synced first (the chat list's preview is the newest message), then opened.
+    await expect(bob.page.getByRole('list', { name: 'Chats' }).getByText(label(N))).toBeVisible({ timeout: 30_000 });
+    await bob.page.goto(`/chat/${alice.userId}`);
+    // The first 20 rows leave the screen half empty: one older page (50) follows unasked and
+    // fills it, and then no more (the list now scrolls, so further pages wait for the reader).
+    await expect.poll(async () => (await shown(bob.page))[0], { timeout: 15_000 }).toBe(N - 20 - 50 + 1);
+    expect((await shown(bob.page)).at(-1)).toBe(N);
+    const scroller = bob.page.locator('.scroll.messages');
+    expect(await scroller.evaluate((el) => el.scrollHeight > el.clientHeight)).toBe(true);
+    await expect(messageLog(bob.page).getByText(label(N), { exact: true })).toBeInViewport();
+    await bob.page.waitForTimeout(1000);
+    expect((await shown(bob.page))[0]).toBe(N - 20 - 50 + 1);
+  } finally {
+    for (const c of contexts) await c.close();
+    await relay.stop();
+    removeDir(relay.dataDir);
+  }
+});
+
 test('a long secret chat pages the same way, in the order the messages were sent', async ({ browser }) => {
   test.setTimeout(300_000);
   const N = 420;

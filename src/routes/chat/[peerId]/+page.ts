@@ -1,9 +1,10 @@
+import { CHAT_FIRST_PAGE } from '$lib/chat-ui';
 import { core } from '$lib/worker/client';
 import type { PageLoad } from './$types';
 
 /** The chat and its newest page, asked for together (opening a chat is one round trip). */
 export function _openChat(peerId: string) {
-  const first = core().call('messages', { peerId, limit: 50 });
+  const first = core().call('messages', { peerId, limit: CHAT_FIRST_PAGE });
   const chat = core().call('chat', { peerId });
   first.catch(() => undefined); // handled where they are awaited
   chat.catch(() => undefined);

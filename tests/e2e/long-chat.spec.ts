@@ -5,7 +5,7 @@
  * was looking at stays on screen while pages come and go. Cloud and secret chats alike.
  */
 import type { Page } from '@playwright/test';
-import { sendCloud, signUpApi } from '../support/api';
+import { deleteCloud, sendCloud, signUpApi } from '../support/api';
 import { rpc, rpcPage } from '../support/rpc';
 import { removeDir, startServer } from '../support/server';
 import { audit } from './axe';
@@ -15,12 +15,17 @@ import { sendSecret, startSecretChat } from './secret-helpers';
 const WINDOW = 300;
 const label = (i: number) => `long ${String(i).padStart(4, '0')}`;
 
+/** Messages a test deleted for both: no longer part of the run. */
+const deleted = new Set<number>();
+test.beforeEach(() => deleted.clear());
+
 /** The numbers of the messages in the DOM, top to bottom; asserts they are one unbroken run. */
 async function shown(page: Page): Promise<number[]> {
   const texts = await messageLog(page).locator('[data-message-id] .text').allTextContents();
   const nums = texts.map((t) => Number(/^long (\d{4})$/.exec(t)?.[1] ?? NaN));
   expect(nums.length).toBeLessThanOrEqual(WINDOW);
-  expect(nums).toEqual(Array.from({ length: nums.length }, (_, k) => nums[0] + k));
+  const run = Array.from({ length: (nums.at(-1) ?? 0) - (nums[0] ?? 0) + 1 }, (_, k) => nums[0] + k).filter((i) => !deleted.has(i));
+  expect(nums).toEqual(nums.length ? run : []);
   return nums;
 }
 
@@ -100,6 +105,13 @@ test('a long cloud chat scrolls to its first message and back as a bounded windo
       await page.emulateMedia({ colorScheme: scheme });
       await audit(page, `long chat scrolled back (${scheme})`);
     }
+    // Alice deletes for both the message Bob is reading far back: it goes at once, nothing jumps.
+    const target = messageLog(page).locator('[data-message-id]', { has: page.getByText(label(reading + 1), { exact: true }) });
+    await deleteCloud(relay.url, alice, me.user.id, [(await target.getAttribute('data-message-id'))!]);
+    deleted.add(reading + 1);
+    await expect(messageLog(page).getByText(label(reading + 1), { exact: true })).toHaveCount(0);
+    await expect(messageLog(page).getByText(label(reading), { exact: true })).toBeInViewport();
+    await shown(page);
     // A new message meanwhile does not move the reader; the button brings it.
     await sendCloud(relay.url, alice, me.user.id, 1, 1, () => label(N + 1));
     await expect(messageLog(page).getByText(label(reading), { exact: true })).toBeInViewport();

@@ -42,3 +42,13 @@ export async function sendCloud(url: string, from: ApiUser, toUserId: string, n:
   };
   await Promise.all(Array.from({ length: parallel }, worker));
 }
+
+/** Deletes cloud messages for both sides of `from`'s chat with `peerId`. */
+export async function deleteCloud(url: string, from: ApiUser, peerId: string, ids: string[]) {
+  const res = await fetch(`${url}/api/cloud/chats/${encodeURIComponent(peerId)}/delete`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${from.token}` },
+    body: JSON.stringify({ ids })
+  });
+  if (!res.ok) throw new Error(`delete ${res.status}: ${await res.text()}`);
+}

@@ -284,6 +284,11 @@ export async function localPageAfter(db: CinderDB, peerId: string, afterSeq: num
   return { stored, pending: hasNewer ? [] : await outboxOf(db, peerId), hasNewer };
 }
 
+/** Ids of the stored messages with fromSeq ≤ seq ≤ toSeq, from the index alone (nothing is read or decrypted). */
+export async function storedIds(db: CinderDB, peerId: string, fromSeq: number, toSeq: number, limit = 1000): Promise<string[]> {
+  return (await db.messages.where('[peerId+seq]').between([peerId, fromSeq], [peerId, toSeq], true, true).limit(limit).primaryKeys()) as string[];
+}
+
 /** A page of stored history, oldest first; outbox messages (seq 0) come after the newest page. */
 export async function localPage(db: CinderDB, peerId: string, beforeSeq: number | undefined, limit: number) {
   const upper = beforeSeq === undefined ? Dexie.maxKey : beforeSeq;

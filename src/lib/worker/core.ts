@@ -31,6 +31,7 @@ import {
   chatViews,
   flushOutbox,
   localPageAfter,
+  storedIds,
   pullUpdates,
   type SyncState,
   localPage,
@@ -550,6 +551,13 @@ export class Core {
       }
       // A page before beforeSeq has newer messages after it by definition.
       return { messages: await viewsOf([...stored, ...pending]), hasMore, hasNewer: beforeSeq !== undefined };
+    },
+
+    messageIds: async (p) => {
+      const { peerId, fromSeq, toSeq } = PeerParams.extend({ fromSeq: z.number().int().positive(), toSeq: z.number().int().positive() })
+        .refine((q) => q.fromSeq <= q.toSeq, 'fromSeq comes before toSeq')
+        .parse(p);
+      return storedIds(this.db, peerId, fromSeq, toSeq);
     },
 
     send: async (p) => {

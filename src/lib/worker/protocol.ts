@@ -149,6 +149,8 @@ export interface Methods {
     params: { peerId: string; beforeSeq?: number; afterSeq?: number; limit?: number };
     result: { messages: MessageView[]; hasMore: boolean; hasNewer: boolean };
   };
+  /** Ids of the messages still stored with fromSeq ≤ seq ≤ toSeq, at most 1,000 (nothing decrypted): a long window drops what is gone. */
+  messageIds: { params: { peerId: string; fromSeq: number; toSeq: number }; result: string[] };
   send: { params: { peerId: string; text: string; replyTo?: string | null }; result: MessageView };
   markRead: { params: { peerId: string; seq: number }; result: null };
   deleteMessages: { params: { peerId: string; ids: string[] }; result: null };
@@ -235,6 +237,7 @@ export const METHODS: readonly Method[] = [
   'listChats',
   'chat',
   'messages',
+  'messageIds',
   'send',
   'markRead',
   'deleteMessages',

@@ -2,7 +2,7 @@ import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { CloudMessage, PublicUser, Update } from '$lib/api/wire';
 import { unlockedStore } from '../support/store';
-import { applyLive, applyUpdates, chatViews, localPage, messageView, pullUpdates, type SyncState } from '$lib/worker/cloud';
+import { applyLive, applyUpdates, chatViews, localPage, messageView, pullUpdates, storedIds, type SyncState } from '$lib/worker/cloud';
 
 const ME = 'me';
 const bob: PublicUser = { id: 'bob', username: 'bob', displayName: 'Bob' };
@@ -59,6 +59,21 @@ describe('cloud chat replay', () => {
     [view] = await chatViews(db, vault, ME);
     expect(view.preview).toBe('text 3');
     expect(view.unread).toBe(0);
+    db.close();
+  });
+
+  it('lists the ids still stored in a seq range, for a window to drop what was deleted', async () => {
+    const { db, vault } = await unlockedStore(`cloud-${n++}`);
+    await applyUpdates(db, vault, ME, [1, 2, 3, 4, 5, 6].map((i) => msg(i, 'bob')));
+    const carol: PublicUser = { id: 'carol', username: 'carol', displayName: 'Carol' };
+    const toCarol = msg(7, ME, 3) as Extract<Update, { kind: 'message' }>;
+    await applyUpdates(db, vault, ME, [{ ...toCarol, message: { ...toCarol.message, peerId: 'carol' }, peer: carol }]);
+    expect(await storedIds(db, 'bob', 2, 5)).toEqual([2, 3, 4, 5].map(uuid));
+    await applyUpdates(db, vault, ME, [{ kind: 'delete', cursor: ++cursor, peerId: 'bob', ids: [uuid(3), uuid(6)] }]);
+    expect(await storedIds(db, 'bob', 2, 6)).toEqual([2, 4, 5].map(uuid));
+    // Another chat's rows are never in the range; a limit caps a wide one.
+    expect(await storedIds(db, 'bob', 1, 100)).toEqual([1, 2, 4, 5].map(uuid));
+    expect(await storedIds(db, 'bob', 1, 100, 2)).toEqual([1, 2].map(uuid));
     db.close();
   });
 

@@ -4,12 +4,12 @@
  * holds at most 300 messages, every message shows exactly once and in order, and the row the reader
  * was looking at stays on screen while pages come and go. Cloud and secret chats alike.
  */
-import type { Page } from '@playwright/test';
-import { deleteCloud, sendCloud, signUpApi } from '../support/api';
+import type { Browser, Page } from '@playwright/test';
+import { deleteCloud, sendCloud, signUpApi, type ApiUser } from '../support/api';
 import { rpc, rpcPage } from '../support/rpc';
-import { removeDir, startServer } from '../support/server';
+import { removeDir, startServer, type RunningServer } from '../support/server';
 import { audit } from './axe';
-import { expect, messageLog, PASSWORD, signUp, test, uniqueName } from './fixtures';
+import { expect, messageLog, PASSWORD, signUp, test, uniqueName, type User } from './fixtures';
 import { sendSecret, startSecretChat } from './secret-helpers';
 
 const WINDOW = 300;
@@ -80,19 +80,29 @@ async function walk(page: Page, n: number) {
 
 const unlimited = { SEND_RATE_BURST: '1000000', SEND_RATE_PER_SEC: '1000000' };
 
+type CloudHistory = { relay: RunningServer; bob: User; alice: ApiUser; bobId: string };
+
+/** A relay, Bob signed up in the browser, and `n` cloud messages to him from Alice (through the API, one at a time so seq order is text order). */
+async function withCloudHistory(browser: Browser, n: number, body: (h: CloudHistory) => Promise<void>) {
+  const relay = await startServer(unlimited);
+  let bob: User | undefined;
+  try {
+    bob = await signUp(browser, relay, 'bob', 'Bob');
+    const me = (await (await bob.context.request.get('/api/me')).json()) as { user: { id: string } };
+    const alice = await signUpApi(relay.url, uniqueName('alice'), PASSWORD);
+    await sendCloud(relay.url, alice, me.user.id, n, 1, (i) => label(i + 1));
+    await body({ relay, bob, alice, bobId: me.user.id });
+  } finally {
+    await bob?.context.close();
+    await relay.stop();
+    removeDir(relay.dataDir);
+  }
+}
+
 test('a long cloud chat scrolls to its first message and back as a bounded window, every message once and in order', async ({ browser }) => {
   test.setTimeout(240_000);
   const N = 720;
-  const relay = await startServer(unlimited);
-  const contexts = [];
-  try {
-    const bob = await signUp(browser, relay, 'bob', 'Bob');
-    contexts.push(bob.context);
-    const me = (await (await bob.context.request.get('/api/me')).json()) as { user: { id: string } };
-    const alice = await signUpApi(relay.url, uniqueName('alice'), PASSWORD);
-    // One at a time, so seq order is text order.
-    await sendCloud(relay.url, alice, me.user.id, N, 1, (i) => label(i + 1));
-
+  await withCloudHistory(browser, N, async ({ relay, bob, alice, bobId }) => {
     const page = bob.page;
     await page.goto(`/chat/${alice.userId}`);
     await walk(page, N);
@@ -107,13 +117,13 @@ test('a long cloud chat scrolls to its first message and back as a bounded windo
     }
     // Alice deletes for both the message Bob is reading far back: it goes at once, nothing jumps.
     const target = messageLog(page).locator('[data-message-id]', { has: page.getByText(label(reading + 1), { exact: true }) });
-    await deleteCloud(relay.url, alice, me.user.id, [(await target.getAttribute('data-message-id'))!]);
+    await deleteCloud(relay.url, alice, bobId, [(await target.getAttribute('data-message-id'))!]);
     deleted.add(reading + 1);
     await expect(messageLog(page).getByText(label(reading + 1), { exact: true })).toHaveCount(0);
     await expect(messageLog(page).getByText(label(reading), { exact: true })).toBeInViewport();
     await shown(page);
     // A new message meanwhile does not move the reader; the button brings it.
-    await sendCloud(relay.url, alice, me.user.id, 1, 1, () => label(N + 1));
+    await sendCloud(relay.url, alice, bobId, 1, 1, () => label(N + 1));
     await expect(messageLog(page).getByText(label(reading), { exact: true })).toBeInViewport();
     await toLatest.click();
     await expect(messageLog(page).getByText(label(N + 1), { exact: true })).toBeInViewport();
@@ -125,23 +135,12 @@ test('a long cloud chat scrolls to its first message and back as a bounded windo
     await page.getByRole('button', { name: 'Send' }).click();
     await expect(messageLog(page).getByText('back at the end', { exact: true })).toBeInViewport();
     await expect(messageLog(page).getByText(label(N + 1), { exact: true })).toBeAttached();
-  } finally {
-    for (const c of contexts) await c.close();
-    await relay.stop();
-    removeDir(relay.dataDir);
-  }
+  });
 });
 
 test('a chat opens with a short first page; a tall screen it does not fill gets an older page without a scroll', async ({ browser }) => {
   const N = 90;
-  const relay = await startServer(unlimited);
-  const contexts = [];
-  try {
-    const bob = await signUp(browser, relay, 'bob', 'Bob');
-    contexts.push(bob.context);
-    const me = (await (await bob.context.request.get('/api/me')).json()) as { user: { id: string } };
-    const alice = await signUpApi(relay.url, uniqueName('alice'), PASSWORD);
-    await sendCloud(relay.url, alice, me.user.id, N, 1, (i) => label(i + 1));
+  await withCloudHistory(browser, N, async ({ bob, alice }) => {
     // ~2,000 px of messages area: more than the first page's rows fill, so nothing can be scrolled.
     await bob.page.setViewportSize({ width: 1280, height: 2200 });
     // Synced first (the chat list's preview is the newest message), then opened.
@@ -156,11 +155,7 @@ test('a chat opens with a short first page; a tall screen it does not fill gets 
     await expect(messageLog(bob.page).getByText(label(N), { exact: true })).toBeInViewport();
     await bob.page.waitForTimeout(1000);
     expect((await shown(bob.page))[0]).toBe(N - 20 - 50 + 1);
-  } finally {
-    for (const c of contexts) await c.close();
-    await relay.stop();
-    removeDir(relay.dataDir);
-  }
+  });
 });
 
 test('a long secret chat pages the same way, in the order the messages were sent', async ({ browser }) => {

@@ -71,8 +71,9 @@ export interface MessageRow {
   /**
    * A self-destructing attachment's deadline (ms), once the recipient opened it; in clear (a time, not
    * content) so the message is purged at the deadline even while locked, like secret messages.
+   * Absent, never null, while there is none: WebKit returns null-keyed rows from index ranges.
    */
-  deadline?: number | null;
+  deadline?: number;
 }
 
 /** A cloud-chat attachment's plaintext, sealed; deleted with its message. */
@@ -101,8 +102,8 @@ export interface SecretChatRow {
   peer: PeerProfile;
   role: 'initiator' | 'acceptor';
   status: SecretStatus;
-  /** Protocol chat id (hex) once established: incoming envelopes are routed by it. */
-  protoChatId: string | null;
+  /** Protocol chat id (hex) once established: incoming envelopes are routed by it. Indexed, so absent (never null) before. */
+  protoChatId?: string;
   peerDeviceId: string | null;
   createdAt: number;
   lastAt: number;
@@ -123,8 +124,11 @@ export interface SecretMessageRow {
   status: SecretMessageStatus;
   /** Self-destruct timer in seconds (0 = none). Kept in clear: a time, not content. */
   ttl: number;
-  /** When the message self-destructs (ms), once its timer started; null before. In clear so expired rows can be purged without the vault key. */
-  deadline: number | null;
+  /**
+   * When the message self-destructs (ms), once its timer started; absent before (never null: it is
+   * indexed). In clear so expired rows can be purged without the vault key.
+   */
+  deadline?: number;
   /** The relay's id of the encrypted attachment (opaque), so it can be deleted there too. */
   blobId: string | null;
   /** Sealed SecretBody. */

@@ -31,6 +31,7 @@ export function mediaLabel(media: Pick<CloudMedia, 'mime' | 'name'> | null | und
 }
 
 export async function sealMessage(vault: Vault, m: CloudMessage): Promise<MessageRow> {
+  const deadline = m.media?.deadline;
   return {
     id: m.id,
     peerId: m.peerId,
@@ -39,8 +40,17 @@ export async function sealMessage(vault: Vault, m: CloudMessage): Promise<Messag
     createdAt: m.createdAt,
     status: 'sent',
     box: await vault.seal<Body>(msgPlace(m.id), { text: m.text, replyTo: m.replyTo, media: m.media ?? null }),
-    deadline: m.media?.deadline ?? null
+    // Indexed: left out while there is none (WebKit's index ranges return null-keyed rows).
+    ...(typeof deadline === 'number' ? { deadline } : {})
   };
+}
+
+/** A timed attachment was opened: its re-sealed body and deadline, if the message is still stored. */
+export async function storeOpenedMedia(db: CinderDB, id: string, box: Uint8Array, deadline: number | null): Promise<void> {
+  await db.transaction('rw', db.messages, async () => {
+    // undefined makes Dexie's update() remove the property: an indexed deadline is never null.
+    if (await db.messages.get(id)) await db.messages.update(id, { box, deadline: deadline ?? undefined });
+  });
 }
 
 function newChat(peer: PublicUser, lastAt: number): ChatRow {

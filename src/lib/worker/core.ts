@@ -39,6 +39,7 @@ import {
   msgPlace,
   sealMessage,
   storeChatPeer,
+  storeOpenedMedia,
   type Body
 } from './cloud';
 import { downloadBytes, uploadBytes } from './media';
@@ -782,9 +783,7 @@ export class Core {
       if (media) {
         // The relay's 'message' update brings the same; applying it now shows the countdown at once.
         const box = await this.vault.seal<Body>(msgPlace(messageId), { ...body, media });
-        await this.db.transaction('rw', this.db.messages, async () => {
-          if (await this.db.messages.get(messageId)) await this.db.messages.update(messageId, { box, deadline: media.deadline });
-        });
+        await storeOpenedMedia(this.db, messageId, box, media.deadline);
         this.emit({ type: 'messages', peerId: row.peerId });
         void this.armPurge();
       }

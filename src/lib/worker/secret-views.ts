@@ -34,7 +34,7 @@ export async function secretMessageView(vault: Vault, row: SecretMessageRow): Pr
     by: body.by,
     file: body.file ? { name: body.file.name, mime: body.file.mime, size: body.file.size } : null,
     ticks: row.mine ? row.status : 'sent',
-    deadline: row.deadline
+    deadline: row.deadline ?? null
   };
 }
 

@@ -102,6 +102,7 @@ interface Commit {
   clearChat?: boolean;
   queue?: SendQueueRow[];
   media?: SecretMediaRow[];
+  /** A `deadline: undefined` change removes the property (Dexie's update()); it is never set to null. */
   updates?: { id: string; changes: Partial<Pick<SecretMessageRow, 'status' | 'deadline'>> }[];
   /** The relay envelope these effects came from: recorded as seen in the same transaction. */
   seen?: string;
@@ -188,7 +189,8 @@ export class SecretEngine {
     // Service notices are never "unread": they count neither as unread nor for read receipts.
     if (body.kind === 'service') status = 'read';
     const blobId = body.file?.blobId || null;
-    return { row: { id, chatId, at, mine, status, ttl, deadline: null, blobId, box: await this.ctx.vault.seal(secretMsgPlace(id), body) } };
+    // No deadline property until the timer starts: it is indexed, so never null (see upgrade-nulls.ts).
+    return { row: { id, chatId, at, mine, status, ttl, blobId, box: await this.ctx.vault.seal(secretMsgPlace(id), body) } };
   }
 
   /**
@@ -278,7 +280,7 @@ export class SecretEngine {
       peer: user,
       role: 'initiator',
       status: 'waiting',
-      protoChatId: null,
+      // protoChatId is left out until established: it is indexed, so never null.
       peerDeviceId: null,
       createdAt: now,
       lastAt: now,
@@ -748,7 +750,7 @@ export class SecretEngine {
           // The sender's timer starts at the peer's read time: back-dated, so an offline sender
           // whose deadline already passed deletes at once.
           const at = Math.min(p.at, now);
-          c.updates.push({ id, changes: { status: 'read', deadline: m.ttl > 0 ? m.deadline ?? at + m.ttl * 1000 : null } });
+          c.updates.push({ id, changes: { status: 'read', deadline: m.ttl > 0 ? m.deadline ?? at + m.ttl * 1000 : undefined } });
         }
         return;
       case 'typing':
@@ -798,7 +800,7 @@ export class SecretEngine {
       updates: await Promise.all(
         fresh.map(async (id) => {
           const m = await this.ctx.db.secretMessages.get(id);
-          return { id, changes: { status: 'read' as const, deadline: m && m.ttl > 0 ? at + m.ttl * 1000 : null } };
+          return { id, changes: { status: 'read' as const, deadline: m && m.ttl > 0 ? at + m.ttl * 1000 : undefined } };
         })
       )
     }));

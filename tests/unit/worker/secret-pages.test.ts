@@ -18,7 +18,7 @@ describe('secret chat pages', () => {
       const id = `m-${String((i * 7) % 23).padStart(2, '0')}`;
       const at = 1000 + Math.floor(i / 3);
       const box = await vault.seal(places.secretMessage(id), { kind: 'text', text: id, replyTo: null, ttl: 0 });
-      rows.push({ id, chatId: 'c1', at, mine: i % 2 === 0, status: 'sent', ttl: 0, deadline: null, blobId: null, box });
+      rows.push({ id, chatId: 'c1', at, mine: i % 2 === 0, status: 'sent', ttl: 0, blobId: null, box });
     }
     // Another chat's messages never show up.
     const other = await vault.seal(places.secretMessage('x'), { kind: 'text', text: 'x', replyTo: null, ttl: 0 });

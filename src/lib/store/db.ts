@@ -5,6 +5,7 @@
  * public profile data.
  */
 import { Dexie, type EntityTable } from 'dexie';
+import { dropIndexedNulls } from './upgrade-nulls';
 import { createVaultKey, Vault } from './vault';
 
 export const DB_NAME = 'cinder';
@@ -210,6 +211,8 @@ export class CinderDB extends Dexie {
       messages: 'id, [peerId+seq], [peerId+createdAt], deadline',
       cloudMedia: 'messageId, peerId'
     });
+    // Same schema; rows written before 4 may hold null in indexed properties (see upgrade-nulls.ts).
+    this.version(4).stores({}).upgrade(dropIndexedNulls);
   }
 }
 

@@ -3,6 +3,7 @@
  * (deadlines are stored in clear), so the service worker runs it on every wake, even while the
  * app is locked or closed, and the app runs it on start before anything renders.
  */
+import type { Collection, Table } from 'dexie';
 import type { CinderDB } from './db';
 
 export interface Purged {
@@ -13,10 +14,22 @@ export interface Purged {
   blobs: string[];
 }
 
+/**
+ * Rows whose deadline is in (0, upTo], soonest first. Bounded below and checked again here: no row
+ * is written with a null deadline, but WebKit returns null-keyed rows from index ranges (versions
+ * before schema 4 wrote them; an old tab may still), and such a row must never count as expired.
+ */
+function due<T extends { deadline?: number }, I>(table: Table<T, string, I>, upTo: number): Collection<T, string, I> {
+  return table
+    .where('deadline')
+    .between(0, upTo, false, true)
+    .filter((r) => typeof r.deadline === 'number' && r.deadline > 0 && r.deadline <= upTo);
+}
+
 export async function purgeExpired(db: CinderDB, now = Date.now()): Promise<Purged> {
   const out: Purged = { chats: new Set(), cloudPeers: new Set(), blobs: [] };
   await db.transaction('rw', db.secretMessages, db.secretMedia, async () => {
-    const expired = await db.secretMessages.where('deadline').belowOrEqual(now).toArray();
+    const expired = await due(db.secretMessages, now).toArray();
     for (const m of expired) {
       out.chats.add(m.chatId);
       if (m.blobId) out.blobs.push(m.blobId);
@@ -26,7 +39,7 @@ export async function purgeExpired(db: CinderDB, now = Date.now()): Promise<Purg
     await db.secretMedia.bulkDelete(ids);
   });
   await db.transaction('rw', db.messages, db.cloudMedia, async () => {
-    const expired = await db.messages.where('deadline').belowOrEqual(now).toArray();
+    const expired = await due(db.messages, now).toArray();
     for (const m of expired) out.cloudPeers.add(m.peerId);
     const ids = expired.map((m) => m.id);
     await db.messages.bulkDelete(ids);
@@ -37,8 +50,8 @@ export async function purgeExpired(db: CinderDB, now = Date.now()): Promise<Purg
 
 /** The next deadline still ahead, to arm a timer for it. */
 export async function nextDeadline(db: CinderDB): Promise<number | null> {
-  const first = await db.secretMessages.where('deadline').above(0).first();
-  const cloud = await db.messages.where('deadline').above(0).first();
+  const first = await due(db.secretMessages, Infinity).first();
+  const cloud = await due(db.messages, Infinity).first();
   const times = [first?.deadline, cloud?.deadline].filter((t): t is number => typeof t === 'number');
   return times.length ? Math.min(...times) : null;
 }

@@ -1,0 +1,96 @@
+import 'fake-indexeddb/auto';
+import { describe, expect, it, vi } from 'vitest';
+import { generateIdentity, nobleBackend } from '$lib/crypto';
+import type { CinderDB } from '$lib/store/db';
+import { purgeExpired } from '$lib/store/purge';
+import { SecretEngine } from '$lib/worker/secret';
+import { describeIndexedNulls, findIndexedNulls } from '../../support/indexed-nulls';
+import { FakeRelay, type RelayMember } from '../support/fake-relay';
+import { unlockedStore } from '../support/store';
+
+const relay = vi.hoisted(() => ({ current: null as FakeRelay | null }));
+vi.mock('$lib/worker/net', async (importOriginal) => {
+  const net = await importOriginal<typeof import('$lib/worker/net')>();
+  const request: typeof net.request = (method, path, body, schema) => relay.current!.request(method, path, body, schema);
+  return { ...net, request };
+});
+
+const backend = nobleBackend();
+
+async function device(name: string, userId: string, deviceId: string) {
+  const { db, vault } = await unlockedStore(`null-keys-secret-${name}`);
+  const member: RelayMember = { user: { id: userId, username: name, displayName: name }, deviceId, identity: await generateIdentity(backend) };
+  const engine = new SecretEngine({
+    db,
+    vault,
+    backend: async () => backend,
+    identity: async () => member.identity,
+    me: () => ({ userId, deviceId }),
+    emit: () => undefined
+  });
+  return { db, engine, member };
+}
+
+async function expectNoIndexedNull(db: CinderDB) {
+  const nulls = await findIndexedNulls(db);
+  expect(nulls, describeIndexedNulls(nulls)).toEqual([]);
+}
+
+describe('no null in indexed properties: secret chats', () => {
+  it('a whole secret chat (request, accept, messages with and without a timer, read receipts) stores no null', async () => {
+    const alice = await device('alice', 'u-alice', 'd-alice');
+    const bob = await device('bob', 'u-bob', 'd-bob');
+    relay.current = new FakeRelay([alice.member, bob.member]);
+    const deliver = async (to: typeof alice) => {
+      await to.engine.receive(relay.current!.take(to.member.deviceId));
+      await to.engine.flush();
+    };
+
+    // Waiting for the peer: no protocol chat id yet, so none stored.
+    const chatId = await alice.engine.start('u-bob');
+    await alice.engine.flush();
+    expect(await alice.db.secretChats.get(chatId)).not.toHaveProperty('protoChatId');
+    await expectNoIndexedNull(alice.db);
+
+    await deliver(bob); // request → Bob accepts
+    await deliver(alice); // accept → Alice active
+    await deliver(bob); // Alice's key confirmation
+    for (const d of [alice, bob]) {
+      const row = (await d.db.secretChats.get(chatId))!;
+      expect([row.status, typeof row.protoChatId]).toEqual(['active', 'string']);
+    }
+
+    const plain = await alice.engine.sendText(chatId, 'no timer', null);
+    await alice.engine.setTimer(chatId, 5);
+    const timed = await alice.engine.sendText(chatId, 'five seconds', null);
+    await alice.engine.flush();
+    await deliver(bob);
+    for (const d of [alice, bob]) {
+      for (const id of [plain, timed]) expect(await d.db.secretMessages.get(id)).not.toHaveProperty('deadline');
+      await expectNoIndexedNull(d.db);
+    }
+
+    // Read: the timer starts for the timed message only, on both sides.
+    await bob.engine.markRead(chatId, [plain, timed]);
+    await bob.engine.flush();
+    await deliver(alice);
+    for (const d of [alice, bob]) {
+      const [p, t] = [(await d.db.secretMessages.get(plain))!, (await d.db.secretMessages.get(timed))!];
+      expect(p.status).toBe('read');
+      expect(p).not.toHaveProperty('deadline');
+      expect(t.deadline).toBeGreaterThan(Date.now());
+      await expectNoIndexedNull(d.db);
+    }
+
+    // Later: only the timed message goes; the rest of the chat stays.
+    for (const d of [alice, bob]) {
+      const before = await d.db.secretMessages.count();
+      const purged = await purgeExpired(d.db, Date.now() + 86400_000);
+      expect([...purged.chats]).toEqual([chatId]);
+      expect(await d.db.secretMessages.get(timed)).toBeUndefined();
+      expect(await d.db.secretMessages.get(plain)).toBeDefined();
+      expect(await d.db.secretMessages.count()).toBe(before - 1);
+      d.db.close();
+    }
+  });
+});

@@ -65,8 +65,25 @@ self.addEventListener('fetch', (event) => {
 
 self.addEventListener('sync', (event) => {
   // Background Sync: the outboxes (cloud and secret) go out once connectivity returns.
-  event.waitUntil(purge().then(() => backgroundWake('sync')).then(() => tellWindows()));
+  event.waitUntil(purge().then(() => flushQueues()));
 });
+
+const queued = async () => {
+  db ??= new CinderDB();
+  return (await db.outbox.count()) + (await db.sendQueue.count());
+};
+
+/**
+ * Pages register the sync on every send (see requestBackgroundSync), so it usually finds the queues
+ * already emptied by the app: then it does nothing. What still waits afterwards makes the event fail,
+ * so the browser tries again later instead of dropping the registration.
+ */
+async function flushQueues() {
+  if (!(await queued())) return;
+  await backgroundWake('sync');
+  await tellWindows();
+  if (await queued()) throw new Error('cinder sw: messages still wait to be sent');
+}
 
 self.addEventListener('periodicsync', (event) => {
   (event as ExtendableEvent).waitUntil(purge());

@@ -11,7 +11,7 @@ import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from
 import { NavigationRoute, registerRoute } from 'workbox-routing';
 import { CinderDB } from '$lib/store/db';
 import { purgeExpired } from '$lib/store/purge';
-import { backgroundWake, type WakeKind } from '$lib/worker/background';
+import { backgroundWake, type Notice, type WakeKind } from '$lib/worker/background';
 
 declare const self: ServiceWorkerGlobalScope;
 
@@ -65,8 +65,25 @@ self.addEventListener('fetch', (event) => {
 
 self.addEventListener('sync', (event) => {
   // Background Sync: the outboxes (cloud and secret) go out once connectivity returns.
-  event.waitUntil(purge().then(() => backgroundWake('sync')).then(() => tellWindows()));
+  event.waitUntil(purge().then(() => flushQueues()));
 });
+
+const queued = async () => {
+  db ??= new CinderDB();
+  return (await db.outbox.count()) + (await db.sendQueue.count());
+};
+
+/**
+ * Pages register the sync on every send (see requestBackgroundSync), so it usually finds the queues
+ * already emptied by the app: then it does nothing. What still waits afterwards makes the event fail,
+ * so the browser tries again later instead of dropping the registration.
+ */
+async function flushQueues() {
+  if (!(await queued())) return;
+  await backgroundWake('sync');
+  await tellWindows();
+  if (await queued()) throw new Error('cinder sw: messages still wait to be sent');
+}
 
 self.addEventListener('periodicsync', (event) => {
   (event as ExtendableEvent).waitUntil(purge());
@@ -85,11 +102,17 @@ async function tellWindows() {
 /**
  * Pushes carry no content: the relay only says that something is waiting ("envelope", "update")
  * or that a self-destruct deadline arrived ("wake"). We fetch and process what is pending with
- * the same core as the app, then notify. Browsers require a visible notification for a push while
- * no Cinder window is focused (userVisibleOnly), so a wake-up shows a silent maintenance notice.
+ * the same core as the app, then notify.
+ *
+ * Every push ends with a notification shown, even while a Cinder window is focused. Cinder
+ * subscribes with userVisibleOnly, and Safari (iOS and macOS) counts each push that shows none and,
+ * at the third, removes the subscription for good, with no event telling the app; a focused page
+ * is no excuse there. Chrome tolerates a few silent pushes, then shows its own "updated in the
+ * background" notice. What an iPhone user sees: a banner for each new message while Cinder is
+ * closed; a quiet note that expired secret messages were removed; and, when there is nothing to
+ * read (a read receipt, or Cinder is already open and shows it), a quiet notice closed at once.
  */
 async function onPush(data: string) {
-  await purge();
   let kind: WakeKind = 'sync';
   try {
     const t = (JSON.parse(data) as { t?: unknown }).t;
@@ -97,25 +120,40 @@ async function onPush(data: string) {
   } catch {
     /* an empty or foreign payload: check everything */
   }
-  const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
-  const focused = windows.some((w) => (w as WindowClient).focused);
-  // An open app has its own connection; it only needs a nudge.
-  const notices = focused ? [] : await backgroundWake(kind);
-  await tellWindows();
-  if (focused) return;
-  for (const n of notices) {
-    await self.registration.showNotification(n.title, { body: n.body, tag: n.tag, data: { url: n.url }, icon: '/icons/icon-192.png', badge: '/icons/icon-192.png' });
+  let notices: Notice[] = [];
+  let focused = false;
+  try {
+    await purge();
+    const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+    focused = windows.some((w) => (w as WindowClient).focused);
+    // An open app has its own connection; it only needs a nudge.
+    notices = focused ? [] : await backgroundWake(kind);
+    await tellWindows();
+  } finally {
+    // Shown whatever went wrong above: a push without a notification costs the subscription.
+    await showNotices(notices, kind, focused);
   }
-  if (!notices.length) {
-    await self.registration.showNotification('Cinder', {
+}
+
+async function showNotices(notices: Notice[], kind: WakeKind, focused: boolean) {
+  for (const n of notices) {
+    await self.registration
+      .showNotification(n.title, { body: n.body, tag: n.tag, data: { url: n.url }, icon: '/icons/icon-192.png', badge: '/icons/icon-192.png' })
+      .catch((e) => console.warn('cinder sw: notification failed', e));
+  }
+  if (notices.length) return;
+  await self.registration
+    .showNotification('Cinder', {
       body: kind === 'wake' ? 'Expired secret messages were removed.' : 'Cinder is up to date.',
+      // One fixed tag: these replace each other instead of piling up.
       tag: 'cinder-maintenance',
       silent: true,
       icon: '/icons/icon-192.png'
-    });
-    // Nothing for the user to read (a receipt, a timer change): take the required notice away again.
-    if (kind !== 'wake') for (const n of await self.registration.getNotifications({ tag: 'cinder-maintenance' })) n.close();
-  }
+    })
+    .catch((e) => console.warn('cinder sw: notification failed', e));
+  // Nothing for the user to read (a receipt, a timer change, or the open app already shows it):
+  // take the required notice away again.
+  if (kind !== 'wake' || focused) for (const n of await self.registration.getNotifications({ tag: 'cinder-maintenance' })) n.close();
 }
 
 self.addEventListener('notificationclick', (event) => {

@@ -17,9 +17,15 @@ export async function registerServiceWorker(onUpdate: (apply: () => void) => voi
   await wb.register();
 }
 
-/** Asks the service worker to flush the outboxes when connectivity returns (Background Sync). */
+/**
+ * Asks the service worker to flush the outboxes when connectivity returns (Background Sync), so a
+ * message queued offline goes out even after the tab is closed. Called once per send, whatever the
+ * app believes about its connection; the service worker's sync does nothing when no queue holds
+ * anything. Firefox and Safari have no `SyncManager`: there the open app retries when the network
+ * comes back or the app is shown again (see watchReturn in +layout.svelte).
+ */
 export async function requestBackgroundSync(): Promise<void> {
-  if (!('serviceWorker' in navigator)) return;
+  if (!('serviceWorker' in navigator) || !('SyncManager' in self)) return;
   const reg = (await navigator.serviceWorker.ready) as ServiceWorkerRegistration & { sync?: { register(tag: string): Promise<void> } };
   await reg.sync?.register('cinder-outbox').catch(() => undefined);
 }

@@ -102,11 +102,6 @@ export class Core {
 
   constructor(private readonly emit: (e: WorkerEvent) => void) {
     this.ready = this.openDb().then(() => this.armPurge());
-    addEventListener('online', () => {
-      this.socket?.kick();
-      // The socket may have survived the outage; what failed meanwhile is retried now.
-      if (this.socket) void this.retryNow();
-    });
   }
 
   /**
@@ -369,10 +364,27 @@ export class Core {
     }, this.retryDelay);
   }
 
+  /**
+   * The page says the network is back or the app is visible again (see watchReturn in +layout):
+   * Firefox and Safari have no Background Sync, so this is when queued messages go out there,
+   * without waiting out the backoff. Cheap when nothing waits: local reads, no request.
+   */
+  private async retryQueued(): Promise<void> {
+    if (!this.session || !this.socket) return;
+    this.socket.kick();
+    // The socket may have survived the outage; what failed meanwhile is retried now.
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.retryDelay = 0;
+    await this.retryNow();
+  }
+
   private async retryNow(): Promise<void> {
     if (!this.session || !this.socket) return;
     if (this.syncState.behind && this.socket.open) await this.sync();
-    await Promise.all([this.flush(), (await this.secret()).flush().catch((e) => this.onNetFailure(e))]);
+    // The crypto half is not loaded just to find an empty send queue.
+    const secret = (await this.db.sendQueue.count()) ? (await this.secret()).flush().catch((e) => this.onNetFailure(e)) : null;
+    await Promise.all([this.flush(), secret]);
     void this.scheduleRetry();
   }
 
@@ -616,6 +628,11 @@ export class Core {
       await this.sync();
       await this.flush();
       await (await this.secret()).flush();
+      return null;
+    },
+
+    retryQueued: async () => {
+      await this.retryQueued();
       return null;
     },
 

@@ -156,6 +156,8 @@ export interface Methods {
   deleteMessages: { params: { peerId: string; ids: string[] }; result: null };
   typing: { params: { peerId: string }; result: null };
   syncNow: { params: Record<string, never>; result: null };
+  /** Retries what waits in the outbox and the secret send queue now (the network is back, or the app is visible again). */
+  retryQueued: { params: Record<string, never>; result: null };
   startSecretChat: { params: { peerId: string }; result: { id: string } };
   secretChat: { params: { id: string }; result: SecretChatView };
   /**
@@ -243,6 +245,7 @@ export const METHODS: readonly Method[] = [
   'deleteMessages',
   'typing',
   'syncNow',
+  'retryQueued',
   'startSecretChat',
   'secretChat',
   'secretMessages',

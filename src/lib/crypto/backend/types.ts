@@ -10,7 +10,8 @@ export interface KeyPair {
 export type Source = 'webcrypto' | 'noble';
 
 export interface CryptoBackend {
-  readonly name: Source;
+  /** 'mixed' when selection took some primitives from each (see SelectedBackend.sources). */
+  readonly name: Source | 'mixed';
   /** Fresh X25519 key pair; priv = rng(32) (see webcrypto note on the default RNG fast path). */
   x25519Keygen(rng?: Rng): Promise<KeyPair>;
   x25519PublicKey(priv: Uint8Array): Promise<Uint8Array>;

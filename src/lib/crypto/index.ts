@@ -3,7 +3,7 @@
  * injected RNG, runs in browsers, Web Workers, service workers and Node >= 20. Spec: docs/protocol.md.
  *
  * Typical flow
- *   const backend = await detectBackend();                        // WebCrypto if usable, else noble
+ *   const backend = await detectBackend();                        // per primitive: WebCrypto if it passes, else noble
  *   const me = await generateIdentity(backend);                   // publish encodePublicIdentity(publicIdentity(me))
  *   // A:
  *   const { request, pending } = await createRequest(backend, alice, bobPublic);
@@ -22,7 +22,17 @@
  */
 export { ProtocolError, isProtocolError, type ProtocolErrorCode } from './errors.js';
 export { randomBytes, zeroize, toHex, fromHex, type Rng } from './bytes.js';
-export { nobleBackend, webcryptoBackend, detectBackend, type CryptoBackend, type KeyPair } from './backend.js';
+export {
+  nobleBackend,
+  webcryptoBackend,
+  detectBackend,
+  selectBackend,
+  type CryptoBackend,
+  type KeyPair,
+  type Primitive,
+  type SelectedBackend,
+  type BackendStats
+} from './backend.js';
 export {
   generateIdentity,
   publicIdentity,

@@ -291,3 +291,32 @@ describe("Node's real WebCrypto with zero-led keys, end to end", () => {
     expect(Object.values(b.stats().fallbacks).every((n) => n === 0)).toBe(true);
   });
 });
+
+describe('Ed25519 input that crashes an engine never reaches it', () => {
+  // WebKitGTK 2.50 kills the web process when asked to verify with a key that is not a curve point.
+  it('keys and R values that are not curve points are refused before WebCrypto is asked', async () => {
+    let engineVerifies = 0;
+    let engineImports = 0;
+    const subtle = fakeSubtle({
+      importKey: (format, _data, alg) => void (format === 'raw' && algName(alg) === 'Ed25519' && engineImports++),
+      verify: () => void engineVerifies++
+    });
+    const wc = webcryptoBackend({ subtle, fallback: null });
+    const msg = new Uint8Array([1, 2, 3]);
+    const seed = randomBytes(32);
+    const pub = await noble.ed25519PublicKey(seed);
+    const sig = await noble.ed25519Sign({ priv: seed, pub }, msg);
+    const offCurve = Uint8Array.from([2, ...new Array(31).fill(0)]);
+    expect(() => C.nobleBackend().ed25519Verify(offCurve, msg, sig)).not.toThrow();
+    expect(await noble.ed25519Verify(offCurve, msg, sig)).toBe(false);
+    expect(await wc.ed25519Verify(offCurve, msg, sig)).toBe(false);
+    const badR = sig.slice();
+    badR.set(offCurve, 0);
+    expect(await noble.ed25519Verify(pub, msg, badR)).toBe(false);
+    expect(await wc.ed25519Verify(pub, msg, badR)).toBe(false);
+    expect(engineImports + engineVerifies).toBe(0);
+    // A well-formed signature still goes to the engine.
+    expect(await wc.ed25519Verify(pub, msg, sig)).toBe(true);
+    expect(engineVerifies).toBe(1);
+  });
+});

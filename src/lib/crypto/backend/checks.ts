@@ -1,4 +1,5 @@
 /** Input checks and result normalisation shared by both implementations, so they reject the same set. */
+import { ed25519 } from '@noble/curves/ed25519.js';
 import { fromHex, isAllZero } from '../bytes.js';
 import { fail } from '../errors.js';
 
@@ -53,6 +54,21 @@ export function strictEd25519Encoding(pub: Uint8Array, sig: Uint8Array): boolean
     !NEGATIVE_ZERO.some((z) => same(z, pub) || same(z, r)) &&
     !SMALL_ORDER.some((z) => same(z, pub))
   );
+}
+
+/**
+ * A and R decode to points on the curve. WebKitGTK 2.50's Ed25519 verify crashes the whole web
+ * process (every tab of the site) on a public key that is not a point, so a peer could kill the app
+ * with one crafted handshake: such input never reaches the engine. Noble answers false for it too.
+ */
+export function ed25519PointsDecode(pub: Uint8Array, sig: Uint8Array): boolean {
+  try {
+    ed25519.Point.fromBytes(pub, false);
+    ed25519.Point.fromBytes(sig.subarray(0, 32), false);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function same(a: Uint8Array, b: Uint8Array): boolean {

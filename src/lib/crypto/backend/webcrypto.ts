@@ -8,7 +8,7 @@
  */
 import { b64url, concat, fromB64url, randomBytes, zeroize } from '../bytes.js';
 import { fail, isProtocolError } from '../errors.js';
-import { check32, checkHkdfLength, lowOrderGuard, strictEd25519Encoding } from './checks.js';
+import { check32, checkHkdfLength, lowOrderGuard, ed25519PointsDecode, strictEd25519Encoding } from './checks.js';
 import { KeyCache } from './key-cache.js';
 import { nobleBackend } from './noble.js';
 import type { CryptoBackend, FallbackHook, Primitive } from './types.js';
@@ -154,7 +154,7 @@ export function webcryptoBackend(opts: WebCryptoOptions = {}): CryptoBackend {
       if (pub.length !== 32 || sig.length !== 64) return false;
       // Platforms differ on S >= L, non-canonical and small-order encodings; enforce strict RFC 8032
       // rules ourselves so both backends accept exactly the same set.
-      if (!strictEd25519Encoding(pub, sig)) return false;
+      if (!strictEd25519Encoding(pub, sig) || !ed25519PointsDecode(pub, sig)) return false;
       try {
         const k = await s.importKey('raw', bs(pub), { name: 'Ed25519' }, false, ['verify']);
         return await s.verify({ name: 'Ed25519' }, k, bs(sig), bs(msg));

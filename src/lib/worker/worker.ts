@@ -1,38 +1,14 @@
 /// <reference lib="webworker" />
 /**
- * The Web Worker entry: validates every request that crosses the postMessage boundary and hands
- * it to the core. Keys and decrypted data stay in this context.
+ * The Web Worker entry. It holds no code of its own on purpose: WebKit evaluates a module worker's
+ * entry script a second time when a lazily loaded chunk imports from it (the bundler puts shared code
+ * in the entry), which started a second core answering every call. Everything lives in
+ * worker-main.ts, loaded here, so no chunk ever imports this file.
  */
-import { Core, toRpcError } from './core';
-import { parseRequest, type Response, type WorkerEvent } from './protocol';
-
-const post = (msg: Response) => (self as unknown as DedicatedWorkerGlobalScope).postMessage(msg);
-
-// Other tabs' workers (and the service worker) change the same database: their "data changed"
-// events reach this tab's page too, so no tab shows a stale tick or list.
-const SHARED: ReadonlySet<WorkerEvent['type']> = new Set(['chats', 'messages', 'secret']);
-const peers = typeof BroadcastChannel === 'function' ? new BroadcastChannel('cinder-data') : null;
-peers?.addEventListener('message', (ev: MessageEvent) => {
-  const e = ev.data as WorkerEvent | null;
-  if (e && typeof e === 'object' && SHARED.has(e.type)) post({ kind: 'event', event: e });
-});
-
-const core = new Core((event) => {
-  post({ kind: 'event', event });
-  if (SHARED.has(event.type)) peers?.postMessage(event);
-});
-
-self.addEventListener('message', async (ev: MessageEvent) => {
-  const req = parseRequest(ev.data);
-  if (!req) {
-    console.warn('cinder worker: ignored malformed request');
-    return;
-  }
-  try {
-    await core.ready;
-    const handler = core.methods[req.method] as (p: unknown) => Promise<unknown>;
-    post({ kind: 'result', id: req.id, ok: true, value: await handler(req.params) });
-  } catch (e) {
-    post({ kind: 'result', id: req.id, ok: false, error: toRpcError(e) });
-  }
+const early: MessageEvent[] = [];
+const hold = (ev: MessageEvent) => void early.push(ev);
+self.addEventListener('message', hold);
+void import('./worker-main').then(({ serve }) => {
+  self.removeEventListener('message', hold);
+  serve(early);
 });

@@ -1,0 +1,44 @@
+/// <reference lib="webworker" />
+/**
+ * The Web Worker's body (loaded by worker.ts): validates every request that crosses the postMessage
+ * boundary and hands it to the core. Keys and decrypted data stay in this context.
+ */
+import { Core, toRpcError } from './core';
+import { parseRequest, type Response, type WorkerEvent } from './protocol';
+
+const post = (msg: Response) => (self as unknown as DedicatedWorkerGlobalScope).postMessage(msg);
+
+// Other tabs' workers (and the service worker) change the same database: their "data changed"
+// events reach this tab's page too, so no tab shows a stale tick or list.
+const SHARED: ReadonlySet<WorkerEvent['type']> = new Set(['chats', 'messages', 'secret']);
+const peers = typeof BroadcastChannel === 'function' ? new BroadcastChannel('cinder-data') : null;
+peers?.addEventListener('message', (ev: MessageEvent) => {
+  const e = ev.data as WorkerEvent | null;
+  if (e && typeof e === 'object' && SHARED.has(e.type)) post({ kind: 'event', event: e });
+});
+
+const core = new Core((event) => {
+  post({ kind: 'event', event });
+  if (SHARED.has(event.type)) peers?.postMessage(event);
+});
+
+async function onRequest(ev: MessageEvent) {
+  const req = parseRequest(ev.data);
+  if (!req) {
+    console.warn('cinder worker: ignored malformed request');
+    return;
+  }
+  try {
+    await core.ready;
+    const handler = core.methods[req.method] as (p: unknown) => Promise<unknown>;
+    post({ kind: 'result', id: req.id, ok: true, value: await handler(req.params) });
+  } catch (e) {
+    post({ kind: 'result', id: req.id, ok: false, error: toRpcError(e) });
+  }
+}
+
+/** Starts serving requests, first those that arrived while this module loaded. */
+export function serve(early: readonly MessageEvent[]): void {
+  self.addEventListener('message', (ev: MessageEvent) => void onRequest(ev));
+  for (const ev of early) void onRequest(ev);
+}

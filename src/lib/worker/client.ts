@@ -32,6 +32,14 @@ class WorkerClient {
   constructor() {
     this.worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'cinder-core' });
     this.worker.addEventListener('message', (ev) => this.onMessage(ev.data));
+    // WebKit keeps a page that was left in its back/forward cache with the worker frozen, not ended:
+    // its Web Locks and IndexedDB transactions stay held and the next page's worker (and the service
+    // worker) wait on them for good. Ending the worker when the page is hidden releases them (a
+    // transaction cut short rolls back whole); a page brought back from that cache starts afresh.
+    addEventListener('pagehide', () => this.worker.terminate());
+    addEventListener('pageshow', (ev) => {
+      if (ev.persisted) location.reload();
+    });
     this.worker.addEventListener('error', (ev) => {
       console.error('cinder worker failed', ev.message);
       for (const p of this.pending.values()) p.reject(new WorkerCallError('worker_failed', 'The app core stopped unexpectedly'));

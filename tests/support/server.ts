@@ -77,7 +77,8 @@ export async function startServer(env: Record<string, string> = {}, dataDir?: st
   };
 
   const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
-    if (child.exitCode !== null) return child.exitCode;
+    // Killed by a signal, a process has a signalCode and no exitCode: it is gone all the same.
+    if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     child.kill(signal);
     return exited;

@@ -1,0 +1,38 @@
+/**
+ * A camera for engines without fake-device flags: the scanning page's getUserMedia is replaced by a
+ * canvas stream that draws the QR code shown on the other device's key screen (its SVG path).
+ */
+import type { Device } from './driver';
+
+export const camera = {
+  async showQrOf(shown: Device, scanner: Device): Promise<void> {
+    const qr = await shown.until('the key QR code', () =>
+      shown.eval(() => {
+        const svg = document.querySelector('[data-testid="my-key-qr"] svg, svg.key-qr');
+        const path = svg?.querySelector('path')?.getAttribute('d');
+        const size = svg?.getAttribute('viewBox')?.split(' ')[2];
+        return path && size ? { path, size: Number(size) } : null;
+      })
+    );
+    await scanner.eval((path: string, size: number) => {
+      const canvas = document.createElement('canvas');
+      canvas.width = 640;
+      canvas.height = 480;
+      const ctx = canvas.getContext('2d')!;
+      const shape = new Path2D(path);
+      const draw = () => {
+        ctx.setTransform(1, 0, 0, 1, 0, 0);
+        ctx.fillStyle = '#fff';
+        ctx.fillRect(0, 0, 640, 480);
+        ctx.setTransform(400 / size, 0, 0, 400 / size, 120, 40);
+        ctx.fillStyle = '#000';
+        ctx.fill(shape);
+      };
+      draw();
+      // A live stream needs new frames; redraw at the capture rate.
+      setInterval(draw, 66);
+      const stream = canvas.captureStream(15);
+      Object.defineProperty(navigator.mediaDevices, 'getUserMedia', { configurable: true, value: async () => stream });
+    }, qr.path, qr.size);
+  }
+};

@@ -1,0 +1,92 @@
+/**
+ * Playwright Test fixtures for the cross-engine suite: one real relay per test worker, browsers
+ * launched once per worker and only when a test asks for that engine, and `open(engine)` for a
+ * fresh device (its own profile). Devices are closed after each test; a failing test leaves a
+ * screenshot of every device it opened.
+ */
+import { test as base, expect } from '@playwright/test';
+import type { Browser as PwBrowser } from '@playwright/test';
+import type { Browser as PpBrowser } from 'puppeteer-core';
+import { removeDir, startServer, type RunningServer } from '../support/server';
+import { chromiumDevice, launchChromium } from './adapters/chromium';
+import { firefoxDevice, launchFirefox } from './adapters/firefox';
+import { webkitDevice } from './adapters/webkit';
+import { Device, type Engine } from './driver';
+
+export { expect };
+
+/** What a failing test's devices were doing: page, service worker, and whether the relay answers. */
+async function diagnose() {
+  const me = await Promise.race([
+    fetch('/api/me').then((r) => `HTTP ${r.status}`, (e) => `failed: ${e}`),
+    new Promise((r) => setTimeout(() => r('no answer in 3 s'), 3000))
+  ]);
+  const db = await Promise.race([
+    new Promise((res) => {
+      const r = indexedDB.open('cinder');
+      r.onsuccess = () => {
+        const tx = r.result.transaction(['meta', 'secretMessages', 'messages'], 'readwrite');
+        tx.oncomplete = () => (r.result.close(), res('read-write transaction ok'));
+        tx.onerror = () => res(`transaction failed: ${tx.error}`);
+        tx.objectStore('meta').count();
+      };
+      r.onerror = () => res(`open failed: ${r.error}`);
+      r.onblocked = () => res('open blocked');
+    }),
+    new Promise((r) => setTimeout(() => r('database: no answer in 3 s'), 3000))
+  ]);
+  const locks = await navigator.locks?.query().catch((e) => String(e));
+  return { url: location.href, sw: !!navigator.serviceWorker?.controller, me, db, locks, text: document.body.innerText.slice(0, 200) };
+}
+
+interface Browsers {
+  chromium: () => Promise<PwBrowser>;
+  firefox: () => Promise<PpBrowser>;
+}
+
+export type Open = (engine: Engine, relay?: Pick<RunningServer, 'url'>) => Promise<Device>;
+
+export const test = base.extend<{ relay: RunningServer; open: Open }, { workerRelay: RunningServer; browsers: Browsers }>({
+  workerRelay: [
+    async ({}, use) => {
+      const server = await startServer();
+      await use(server);
+      await server.stop();
+      removeDir(server.dataDir);
+    },
+    { scope: 'worker' }
+  ],
+  browsers: [
+    async ({}, use) => {
+      let chromium: Promise<PwBrowser> | null = null;
+      let firefox: Promise<PpBrowser> | null = null;
+      await use({ chromium: () => (chromium ??= launchChromium()), firefox: () => (firefox ??= launchFirefox()) });
+      await Promise.all([chromium?.then((b) => b.close()), firefox?.then((b) => b.close())]);
+    },
+    { scope: 'worker' }
+  ],
+  relay: async ({ workerRelay }, use) => use(workerRelay),
+  open: async ({ browsers, relay }, use, testInfo) => {
+    const opened: Device[] = [];
+    await use(async (engine, server = relay) => {
+      const adapter =
+        engine === 'chromium'
+          ? await chromiumDevice(await browsers.chromium())
+          : engine === 'firefox'
+            ? await firefoxDevice(await browsers.firefox())
+            : await webkitDevice();
+      const device = new Device(adapter, server.url);
+      opened.push(device);
+      return device;
+    });
+    for (const [i, d] of opened.entries()) {
+      if (testInfo.status !== testInfo.expectedStatus) {
+        await d.screenshot(testInfo.outputPath(`device-${i}-${d.engine}.png`)).catch(() => undefined);
+        const errors = await d.errors().catch(() => []);
+        if (errors.length) console.error(`[${d.engine} page errors] ${errors.join('\n')}`);
+        console.error(`[device ${i} ${d.engine}] ${JSON.stringify(await d.eval(diagnose).catch((e) => String(e)))}`);
+      }
+      await d.close().catch(() => undefined);
+    }
+  }
+});

@@ -1,0 +1,106 @@
+/**
+ * Secret chats across engines: started from either side and accepted by either engine, messages
+ * both ways, timers firing on both devices, delete for both, photos, and the key screen with a scan.
+ */
+import { readFileSync } from 'node:fs';
+import { test } from './fixtures';
+import { camera } from './camera';
+import { inMessages, messages, setTimer, signUp, startSecretChat, type User } from './flows';
+import type { Engine } from './driver';
+
+const PHOTO = new Uint8Array(readFileSync('static/icons/icon-512.png'));
+
+/** `starter` starts a secret chat with `accepter`, whose device is online and accepts it. */
+async function secretChat(starter: User, accepter: User): Promise<string> {
+  const id = await startSecretChat(starter.device, accepter.username);
+  await starter.device.seeText(`${accepter.name} joined your secret chat.`);
+  await accepter.device.goto(`/secret/${id}`);
+  await accepter.device.seeText(`You joined ${starter.name}'s secret chat.`);
+  return id;
+}
+
+async function sendSecret(user: User, text: string) {
+  await user.device.fill({ label: 'Message', exact: true }, text);
+  await user.device.click({ role: 'button', name: 'Send', exact: true });
+  await user.device.see(inMessages(text));
+}
+
+const pairs: [Engine, Engine][] = [
+  ['firefox', 'chromium'],
+  ['webkit', 'chromium'],
+  ['chromium', 'firefox'],
+  ['chromium', 'webkit'],
+  ['webkit', 'firefox'],
+  ['firefox', 'webkit']
+];
+
+for (const [a, b] of pairs) {
+  test(`secret chat started on ${a}, accepted on ${b}: both ways, a 5 s timer burns on both, delete for both`, async ({ open }) => {
+    const alice = await signUp(await open(a), 'alice', 'Alice');
+    const bob = await signUp(await open(b), 'bob', 'Bob');
+    await secretChat(alice, bob);
+
+    await sendSecret(alice, `secret from ${a}`);
+    await bob.device.see(inMessages(`secret from ${a}`));
+    await alice.device.see({ css: '[data-ticks="read"]', within: messages });
+    await sendSecret(bob, `secret from ${b}`);
+    await alice.device.see(inMessages(`secret from ${b}`));
+    await sendSecret(alice, 'to delete for both');
+    await bob.device.see(inMessages('to delete for both'));
+
+    // Delete for both, from the accepting side.
+    await bob.device.click({ role: 'button', name: 'Select message', within: { css: 'li', hasText: 'to delete for both', within: messages } });
+    await bob.device.click({ role: 'button', name: 'Delete for both', exact: true });
+    await bob.device.gone(inMessages('to delete for both'));
+    await alice.device.gone(inMessages('to delete for both'));
+
+    // A timer applies to messages sent after it was set, and burns them on both devices.
+    await setTimer(alice.device, '5 seconds');
+    await bob.device.seeText('Alice set the self-destruct timer to 5 seconds');
+    await sendSecret(alice, 'burn after reading');
+    await bob.device.see(inMessages('burn after reading'));
+    await bob.device.see({ css: '[data-countdown]', within: messages });
+    await alice.device.see({ css: '[data-countdown]', within: messages });
+    await bob.device.gone(inMessages('burn after reading'));
+    await alice.device.gone(inMessages('burn after reading'));
+
+    // Earlier messages are untouched, also after a reload (nothing else was purged).
+    for (const u of [alice, bob]) {
+      await u.device.reload();
+      await u.device.see(inMessages(`secret from ${a}`));
+      await u.device.see(inMessages(`secret from ${b}`));
+    }
+  });
+}
+
+for (const [a, b] of pairs.filter(([, x]) => x !== 'chromium')) {
+  test(`secret chat started on ${a}, accepted on ${b}: photos both ways, the same key on both screens, and a camera scan verifies`, async ({ open }) => {
+    const alice = await signUp(await open(a), 'alice', 'Alice');
+    const bob = await signUp(await open(b), 'bob', 'Bob');
+    const id = await secretChat(alice, bob);
+
+    await alice.device.setFiles({ css: 'input[type=file]' }, [{ name: 'flame.png', mime: 'image/png', bytes: PHOTO }]);
+    await bob.device.see({ css: 'img[alt="flame.png"]', within: messages });
+    const width = await bob.device.eval(() => (document.querySelector('img[alt="flame.png"]') as HTMLImageElement).naturalWidth);
+    if (width !== 512) throw new Error(`${b} decoded the photo as ${width} px wide`);
+    await bob.device.setFiles({ css: 'input[type=file]' }, [{ name: 'back.png', mime: 'image/png', bytes: PHOTO }]);
+    await alice.device.see({ css: 'img[alt="back.png"]', within: messages });
+
+    // The key screen shows the same key on both devices.
+    await alice.device.goto(`/secret/${id}/key`);
+    await bob.device.goto(`/secret/${id}/key`);
+    const hexA = await alice.device.text({ label: 'Key in hexadecimal', exact: true });
+    const hexB = await bob.device.text({ label: 'Key in hexadecimal', exact: true });
+    if (!hexA || hexA !== hexB) throw new Error(`keys differ: ${hexA} vs ${hexB}`);
+    await bob.device.see({ role: 'img', name: /Key picture/ });
+    if ((await bob.device.count({ role: 'listitem', within: { role: 'list', name: 'Key emoji', exact: true } })) !== 16) throw new Error('16 emoji expected');
+
+    // Bob points his camera at Alice's screen.
+    await camera.showQrOf(alice.device, bob.device);
+    await bob.device.click({ role: 'button', name: "Scan Alice's code", exact: true });
+    await bob.device.see({ css: '[data-scan-result="match"]' }, 60_000);
+    await bob.device.see({ css: '[data-verified-by-me="true"]' });
+    await alice.device.reload();
+    await alice.device.see({ css: '[data-verified-by-peer="true"]' });
+  });
+}

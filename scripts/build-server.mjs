@@ -2,7 +2,7 @@
 // SvelteKit adapter-node output (build/handler.js), which main.ts imports at run time.
 // npm packages stay external (resolved from node_modules), so native better-sqlite3 works unchanged.
 import { build } from 'esbuild';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -30,4 +30,19 @@ const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.byte
 console.log(`built ${outfile} (${Math.round(bytes / 1024)} KiB)`);
 if (!existsSync(join(root, 'build', 'handler.js'))) {
   console.warn('note: build/handler.js is missing; run `vite build` first (npm run build does both)');
+}
+
+// The service worker precaches SvelteKit's `build` list, which lacks the Web Worker's chunks: write
+// their URLs over the token in service-worker.ts (see there). Content-hashed, so no revision needed.
+const clientDir = join(root, 'build', 'client');
+const swFile = join(clientDir, 'service-worker.js');
+const chunkDir = join(clientDir, '_app', 'immutable', 'workers', 'chunks');
+if (existsSync(swFile)) {
+  const chunks = existsSync(chunkDir) ? readdirSync(chunkDir).filter((f) => f.endsWith('.js')).sort() : [];
+  const sw = readFileSync(swFile, 'utf8');
+  const token = /(["'`])__CINDER_WORKER_CHUNKS__\1/;
+  if (!token.test(sw)) throw new Error(`${swFile}: the worker-chunk token is missing (already filled in, or renamed?)`);
+  const urls = chunks.map((f) => JSON.stringify(`/_app/immutable/workers/chunks/${f}`)).join(',');
+  writeFileSync(swFile, sw.replace(token, urls || '""'));
+  console.log(`service worker precaches ${chunks.length} worker chunk(s)`);
 }

@@ -18,9 +18,16 @@ declare const self: ServiceWorkerGlobalScope;
 // Large, rarely needed assets (the QR decoder's wasm) load on demand instead of at install.
 const lazy = (url: string) => url.endsWith('.wasm');
 
+/**
+ * The Web Worker's own chunks (its body and the lazily loaded secret-chat code), which
+ * `$service-worker`'s `build` list leaves out: scripts/build-server.mjs writes their URLs over this
+ * token after the build. Without them an updated app that goes offline cannot start its worker.
+ */
+const workerChunks = ['__CINDER_WORKER_CHUNKS__'].filter((u) => u.startsWith('/'));
+
 precacheAndRoute([
   { url: '/', revision: version },
-  ...build.filter((u) => !lazy(u)).map((url) => ({ url, revision: null })),
+  ...[...build.filter((u) => !lazy(u)), ...workerChunks].map((url) => ({ url, revision: null })),
   ...files.map((url) => ({ url, revision: version }))
 ]);
 cleanupOutdatedCaches();

@@ -1,4 +1,6 @@
 import type { BrowserContext, Worker } from '@playwright/test';
+import { readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { countStore as countRows, swRegistration as swSession } from '../support/sw';
 import { expect, messageLog, openChatWith, sendText, signUp, test } from './fixtures';
 import { sendSecret, startSecretChat } from './secret-helpers';
@@ -85,4 +87,21 @@ test('messages written offline wait with a clock and go out through Background S
   await expect(alice.page.locator(`[data-chat="${bob.username}"]`)).toContainText('written on the train');
   await alice.context.close();
   await bob.context.close();
+});
+
+test('the service worker precaches every file of the Web Worker, so an updated app starts offline', async ({ browser, relay }) => {
+  const dir = 'build/client/_app/immutable/workers';
+  const files = readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((f) => f.isFile() && f.name.endsWith('.js'))
+    .map((f) => `/${relative('build/client', join(f.parentPath, f.name))}`);
+  expect(files.length).toBeGreaterThanOrEqual(3); // the entry, its body and the secret-chat code
+  const alice = await signUp(browser, relay, 'alice', 'Alice');
+  await alice.page.evaluate(async () => navigator.serviceWorker.ready);
+  const cached = await alice.page.evaluate(async () => {
+    const urls: string[] = [];
+    for (const name of await caches.keys()) for (const req of await (await caches.open(name)).keys()) urls.push(new URL(req.url).pathname);
+    return urls;
+  });
+  for (const f of files) expect(cached).toContain(f);
+  await alice.context.close();
 });

@@ -2,7 +2,6 @@ import { defineConfig } from '@playwright/test';
 import { CHROMIUM_ARGS, chromiumPath } from './tests/support/chromium';
 
 export default defineConfig({
-  testDir: 'tests/e2e',
   outputDir: 'test-results',
   timeout: 90_000,
   expect: { timeout: 10_000 },
@@ -17,5 +16,11 @@ export default defineConfig({
     viewport: { width: 390, height: 800 },
     trace: 'retain-on-failure',
     screenshot: 'only-on-failure'
-  }
+  },
+  projects: [
+    // The full suite, in Chromium.
+    { name: 'chromium', testDir: 'tests/e2e' },
+    // Every flow again across Chromium, Firefox and WebKit, mixed-engine pairs included (see tests/engines/driver.ts).
+    { name: 'engines', testDir: 'tests/engines', timeout: 300_000 }
+  ]
 });

@@ -92,6 +92,11 @@ export class Device {
     return this.a.close();
   }
 
+  /** Evaluates a whole script (e.g. a bundle) in the page; its last expression is the result. */
+  script<R>(expr: string): Promise<R> {
+    return this.a.evaluate<R>(expr);
+  }
+
   eval<A extends unknown[], R>(fn: (...args: A) => R | Promise<R>, ...args: A): Promise<R> {
     return this.a.evaluate<R>(callExpr(fn as (...args: never[]) => unknown, args));
   }

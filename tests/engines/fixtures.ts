@@ -5,12 +5,13 @@
  * screenshot of every device it opened.
  */
 import { test as base, expect } from '@playwright/test';
+import { existsSync } from 'node:fs';
 import type { Browser as PwBrowser } from '@playwright/test';
 import type { Browser as PpBrowser } from 'puppeteer-core';
 import { removeDir, startServer, type RunningServer } from '../support/server';
 import { chromiumDevice, launchChromium } from './adapters/chromium';
-import { firefoxDevice, launchFirefox } from './adapters/firefox';
-import { webkitDevice } from './adapters/webkit';
+import { firefoxDevice, firefoxPath, launchFirefox } from './adapters/firefox';
+import { webkitAvailable, webkitDevice } from './adapters/webkit';
 import { Device, type Engine } from './driver';
 
 export { expect };
@@ -44,6 +45,12 @@ interface Browsers {
   firefox: () => Promise<PpBrowser>;
 }
 
+function missingEngine(engine: Engine): string | null {
+  if (engine === 'firefox' && !existsSync(firefoxPath())) return `Firefox not found at ${firefoxPath()} (apt-get install firefox-esr, or set FIREFOX_PATH)`;
+  if (engine === 'webkit' && !webkitAvailable()) return 'WebKitWebDriver/MiniBrowser not found (apt-get install webkit2gtk-driver xvfb, or set WEBKIT_DRIVER_PATH / WEBKIT_BROWSER_PATH)';
+  return null;
+}
+
 export type Open = (engine: Engine, relay?: Pick<RunningServer, 'url'>) => Promise<Device>;
 
 export const test = base.extend<{ relay: RunningServer; open: Open }, { workerRelay: RunningServer; browsers: Browsers }>({
@@ -69,6 +76,10 @@ export const test = base.extend<{ relay: RunningServer; open: Open }, { workerRe
   open: async ({ browsers, relay }, use, testInfo) => {
     const opened: Device[] = [];
     await use(async (engine, server = relay) => {
+      const missing = missingEngine(engine);
+      // A developer without Firefox or WebKit still runs the rest; CI must have every engine.
+      if (missing && !process.env.CI) testInfo.skip(true, missing);
+      if (missing) throw new Error(missing);
       const adapter =
         engine === 'chromium'
           ? await chromiumDevice(await browsers.chromium())

@@ -18,7 +18,7 @@ export function webkitPaths(): { driver: string; browser: string } {
   };
 }
 
-export const webkitAvailable = () => existsSync(webkitPaths().driver) && existsSync(webkitPaths().browser);
+export const webkitAvailable = () => existsSync(webkitPaths().driver) && existsSync(webkitPaths().browser) && existsSync('/usr/bin/xvfb-run');
 
 class WebDriverError extends Error {
   constructor(
@@ -36,7 +36,9 @@ export async function webkitDevice(): Promise<EngineAdapter> {
   const paths = webkitPaths();
   const port = await freePort();
   // Own process group, so closing kills xvfb-run, Xvfb, the driver and MiniBrowser together.
-  const driver: ChildProcess = spawn('xvfb-run', ['-a', paths.driver, `--port=${port}`, '--host=127.0.0.1'], {
+  // A random first display number: two drivers started at once by `-a` alone can pick the same one.
+  const display = String(100 + Math.floor(Math.random() * 30_000));
+  const driver: ChildProcess = spawn('xvfb-run', ['-a', '-n', display, paths.driver, `--port=${port}`, '--host=127.0.0.1'], {
     stdio: ['ignore', 'ignore', 'pipe'],
     detached: true
   });

@@ -47,6 +47,8 @@ export interface Config {
   vapidSubject: string;
   /** Accept http://127.0.0.1 / localhost push endpoints (tests only). */
   pushAllowInsecure: boolean;
+  /** PUSH_SERVICE_HOSTS: push-service domains (and their subdomains) the relay may POST to; null: any public host. */
+  pushServiceHosts: string[] | null;
 }
 
 export class ConfigError extends Error {
@@ -167,8 +169,23 @@ export function loadConfig(env: Env = process.env): Config {
     metricsToken: str(env, 'METRICS_TOKEN') ?? null,
     vapidKeys: vapidKeys(env),
     vapidSubject: vapidSubject(env),
-    pushAllowInsecure: bool(env, 'PUSH_ALLOW_INSECURE', false)
+    pushAllowInsecure: bool(env, 'PUSH_ALLOW_INSECURE', false),
+    pushServiceHosts: hostList(env, 'PUSH_SERVICE_HOSTS')
   };
+}
+
+/** A comma-separated list of DNS names (lowercased), or null when unset. */
+function hostList(env: Env, name: string): string[] | null {
+  const v = str(env, name);
+  if (v === undefined) return null;
+  const hosts = v.split(',').map((h) => h.trim().toLowerCase().replace(/^\./, '')).filter(Boolean);
+  for (const h of hosts) {
+    if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/.test(h)) {
+      throw new ConfigError(`${name}: "${h}" is not a domain name`);
+    }
+  }
+  if (hosts.length === 0) throw new ConfigError(`${name} must list at least one domain`);
+  return hosts;
 }
 
 /** VAPID_PUBLIC_KEY (65-byte uncompressed P-256 point) and VAPID_PRIVATE_KEY (32 bytes), both or neither. */

@@ -100,6 +100,7 @@ export function createRelay(config: Config, opts: RelayOptions = {}): Relay {
     vapid: vapid.keys,
     subject: config.vapidSubject,
     allowInsecure: config.pushAllowInsecure,
+    allowedHosts: config.pushServiceHosts,
     isOnline: (deviceId) => presence.isOnline(deviceId),
     metrics,
     coalesceMs: opts.pushCoalesceMs

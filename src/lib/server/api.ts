@@ -17,6 +17,7 @@ import {
   LoginReq,
   PUSH_LIMITS,
   PushSubscribeReq,
+  plainText,
   ReadReq,
   SecretRequestReq,
   SendCloudReq,
@@ -80,7 +81,7 @@ export interface ApiDeps {
 
 const DAY_MS = 86_400_000;
 const envelopeAad = (toDeviceId: string, id: string) => `env:${toDeviceId}:${id}`;
-const UsernameParam = z.string().min(1).max(LIMITS.usernameMax).transform((s) => s.toLowerCase());
+const UsernameParam = plainText(z.string().min(1).max(LIMITS.usernameMax)).transform((s) => s.toLowerCase());
 const SearchQuery = z.string().min(1, 'must not be empty').max(LIMITS.usernameMax).transform((s) => s.toLowerCase());
 
 const session = (user: UserRow, device: DeviceRow | { id: string; name: string }): Session => ({

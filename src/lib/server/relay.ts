@@ -9,6 +9,7 @@ import { createAtRest } from './atrest';
 import { createBlobFiles, MEDIA_DIR } from './blobs';
 import { createLocalBus, type Bus } from './bus';
 import { createCloud } from './cloud';
+import { restrictDataDir } from './data-perms';
 import { createMediaTimers, UNATTACHED_MEDIA_MS } from './cloud-media';
 import type { Config } from './config';
 import { dispatch, errorBody, requestUrl } from './http';
@@ -84,6 +85,8 @@ export function createRelay(config: Config, opts: RelayOptions = {}): Relay {
   const atRest = createAtRest(config.atRestKey);
   const blobFiles = createBlobFiles(config.dataDir);
   const mediaFiles = createBlobFiles(config.dataDir, MEDIA_DIR);
+  // Other local users must not read the database, keys or blobs (data-perms.ts).
+  for (const problem of restrictDataDir(config.dataDir)) log.warn('data directory permissions', { problem });
 
   const sessions = new SessionCache(store, { now });
   // Revocations made on any node reach every node's cache through the bus.

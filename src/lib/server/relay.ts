@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { createApi } from './api';
+import { clientAddress } from './auth';
 import { createAtRest } from './atrest';
 import { createBlobFiles, MEDIA_DIR } from './blobs';
 import { createLocalBus, type Bus } from './bus';
@@ -148,7 +149,7 @@ export function createRelay(config: Config, opts: RelayOptions = {}): Relay {
       const pathname = url.pathname;
       if (!isRelayPath(pathname)) return false;
       if (pathname === '/metrics') {
-        serveMetrics(req, res, metrics, config.metricsToken ?? null);
+        serveMetrics(req, res, metrics, config.metricsToken ?? null, clientAddress(req, config.trustProxy));
         return true;
       }
       dispatch(router, req, res, log, url).catch((err: unknown) => {

@@ -2,7 +2,7 @@
  * Relay configuration, read once from the environment at start. Every value is validated here so a
  * typo in a deployment fails loudly at boot instead of misbehaving later (see docs/operations.md).
  */
-import { createECDH, randomBytes } from 'node:crypto';
+import { createECDH, createHmac, randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
@@ -39,6 +39,12 @@ export interface Config {
   databaseUrl: string | null;
   /** REDIS_URL: cross-node pub/sub for live events and presence; null: in-process bus (one node). */
   redisUrl: string | null;
+  /**
+   * REDIS_PREFIX: the pub/sub channel and key prefix. Default: derived from the at-rest key, which
+   * every node of one deployment shares and no two deployments do, so deployments sharing a Redis
+   * never hear each other.
+   */
+  redisPrefix: string;
   /** METRICS_TOKEN: when set, GET /metrics needs `Authorization: Bearer <token>`. */
   metricsToken: string | null;
   /** Web Push VAPID key pair (base64url) from VAPID_PUBLIC_KEY/VAPID_PRIVATE_KEY; null: DATA_DIR/vapid.json (push.ts). */
@@ -166,6 +172,7 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    redisPrefix: redisPrefix(env, atRestKey),
     metricsToken: str(env, 'METRICS_TOKEN') ?? null,
     vapidKeys: vapidKeys(env),
     vapidSubject: vapidSubject(env),
@@ -226,5 +233,13 @@ function vapidSubject(env: Env): string {
   if (u.protocol !== 'mailto:' && u.protocol !== 'https:') {
     throw new ConfigError(`VAPID_SUBJECT must be a mailto: or https: URL, got "${v}"`);
   }
+  return v;
+}
+
+/** REDIS_PREFIX, or "cinder-" and 16 hex digits of an HMAC of the at-rest key (the key itself can't be recovered from it). */
+export function redisPrefix(env: Env, atRestKey: Buffer): string {
+  const v = str(env, 'REDIS_PREFIX');
+  if (v === undefined) return 'cinder-' + createHmac('sha256', atRestKey).update('cinder redis prefix').digest('hex').slice(0, 16);
+  if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(v)) throw new ConfigError('REDIS_PREFIX may contain only A-Z, a-z, 0-9, _ . : - (at most 64)');
   return v;
 }

@@ -62,6 +62,7 @@ async function main(): Promise<void> {
   const bus = config.redisUrl
     ? await createRedisBus({
         url: config.redisUrl,
+        prefix: config.redisPrefix,
         onError: (err) => {
           if (Date.now() - lastRedisWarn < 10_000) return; // reconnect loops would flood the log
           lastRedisWarn = Date.now();
@@ -69,7 +70,7 @@ async function main(): Promise<void> {
         }
       })
     : undefined;
-  if (bus) log.info('redis bus ready', { where: redactUrl(config.redisUrl!), nodeId: bus.nodeId });
+  if (bus) log.info('redis bus ready', { where: redactUrl(config.redisUrl!), nodeId: bus.nodeId, prefix: config.redisPrefix });
   const relay = createRelay(config, {
     store,
     log,

@@ -1,5 +1,5 @@
 /** Graceful shutdown ends connections that carry no request at once and lets in-flight requests finish. */
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import { connect as tcp, type AddressInfo, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { trackConnections } from '../../../src/lib/server/drain';
@@ -11,7 +11,7 @@ afterEach(() => {
   server?.closeAllConnections();
 });
 
-async function start(handler: Parameters<typeof createServer>[0]) {
+async function start(handler: RequestListener) {
   server = createServer(handler);
   const drain = trackConnections(server);
   await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));

@@ -26,6 +26,28 @@ export const LIMITS = {
   syncPageMax: 500
 } as const;
 
+/**
+ * The one rule for human-readable strings (names, and the metadata strings the relay stores):
+ * - `line` (names, file names, URLs): no C0 controls (NUL included), DEL, C1 controls, bidi
+ *   embeddings/overrides U+202A–202E or isolates U+2066–2069 (they let a name render as another,
+ *   "Trojan Source" style), and no lone surrogates (not representable in UTF-8, so a backend would
+ *   store something else). PostgreSQL refuses NUL outright; this keeps both backends the same.
+ * - `text` (message text: user content): newlines, tabs and CR are content and bidi controls are
+ *   legitimate in right-to-left writing, so only the other C0 controls (NUL included) and lone
+ *   surrogates are refused.
+ */
+const LINE_FORBIDDEN = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+const TEXT_FORBIDDEN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+export const CONTROL_CHARS_MESSAGE = 'must not contain control characters, bidirectional overrides or unpaired surrogates';
+/** Whether `s` passes the rule above for its kind. */
+export function isPlainText(s: string, kind: 'line' | 'text' = 'line'): boolean {
+  return !(kind === 'line' ? LINE_FORBIDDEN : TEXT_FORBIDDEN).test(s) && !LONE_SURROGATE.test(s);
+}
+/** Adds the rule to a string schema (after trim/min/max, so their messages come first). */
+export const plainText = <S extends z.ZodType<string>>(schema: S, kind: 'line' | 'text' = 'line') =>
+  schema.refine((s) => isPlainText(s, kind), kind === 'line' ? CONTROL_CHARS_MESSAGE : 'must not contain NUL or other control characters (newline and tab are fine)');
+
 const B64U = /^[A-Za-z0-9_-]*$/;
 /** base64url (no padding), optionally of an exact decoded byte length. */
 export const b64u = (bytes?: number) => {
@@ -47,11 +69,13 @@ export const Password = z
   .min(LIMITS.passwordMin, `password must be at least ${LIMITS.passwordMin} characters`)
   .max(LIMITS.passwordMax, 'password is too long');
 
-export const DisplayName = z
-  .string()
-  .trim()
-  .min(1, 'display name must not be empty')
-  .max(LIMITS.displayNameMax, `display name must be at most ${LIMITS.displayNameMax} characters`);
+export const DisplayName = plainText(
+  z
+    .string()
+    .trim()
+    .min(1, 'display name must not be empty')
+    .max(LIMITS.displayNameMax, `display name must be at most ${LIMITS.displayNameMax} characters`)
+);
 
 /** Ids minted by the server: short opaque strings. */
 export const Id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'malformed id');
@@ -61,7 +85,7 @@ export const ClientId = z
   .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'must be a lowercase UUID');
 
 export const DeviceKeys = z.object({
-  name: z.string().trim().min(1).max(LIMITS.deviceNameMax),
+  name: plainText(z.string().trim().min(1).max(LIMITS.deviceNameMax)),
   /** Ed25519 identity public key (32 bytes). */
   signPub: b64u(32),
   /** X25519 identity public key (32 bytes). */
@@ -79,7 +103,7 @@ export const SignupReq = z.object({
 export type SignupReq = z.input<typeof SignupReq>;
 
 export const LoginReq = z.object({
-  username: z.string().min(1).max(LIMITS.usernameMax).transform((s) => s.toLowerCase()),
+  username: plainText(z.string().min(1).max(LIMITS.usernameMax)).transform((s) => s.toLowerCase()),
   password: z.string().min(1).max(LIMITS.passwordMax),
   device: DeviceKeys
 });
@@ -136,7 +160,8 @@ export const CloudMediaName = z
   .trim()
   .min(1, 'must not be empty')
   .max(CLOUD_MEDIA_LIMITS.nameMax, `must be at most ${CLOUD_MEDIA_LIMITS.nameMax} characters`)
-  .refine((s) => !/[\u0000-\u001f\u007f/\\]/.test(s), 'must not contain control characters or slashes');
+  .refine((s) => !/[\u0000-\u001f\u007f/\\]/.test(s), 'must not contain control characters or slashes')
+  .refine((s) => isPlainText(s), CONTROL_CHARS_MESSAGE);
 
 /** An attachment of a cloud message (photos and videos; self-destructing when `ttl` > 0). */
 export const CloudMedia = z.object({
@@ -179,7 +204,7 @@ export const SendCloudReq = z
     id: ClientId,
     toUserId: Id,
     /** May be empty only when `media` is given (a caption). */
-    text: z.string().max(LIMITS.textMax, 'message is too long'),
+    text: plainText(z.string().max(LIMITS.textMax, 'message is too long'), 'text'),
     replyTo: ClientId.nullable().optional(),
     /** Attaches an upload of the sender's addressed to `toUserId`, with an optional self-destruct timer. */
     media: z.object({ id: Id, ttl: CloudMediaTtl.optional() }).nullable().optional()
@@ -290,7 +315,8 @@ export const PushSubscribeReq = z.object({
     .string()
     .max(PUSH_LIMITS.endpointMax, 'must be at most 2048 characters')
     .url('must be a URL')
-    .refine((s) => /^https?:\/\//i.test(s), 'must be an https URL'),
+    .refine((s) => /^https?:\/\//i.test(s), 'must be an https URL')
+    .refine((s) => isPlainText(s), CONTROL_CHARS_MESSAGE),
   expirationTime: z.number().nullable().optional(),
   keys: z.object({
     /** The subscription's P-256 public key, uncompressed (65 bytes). */

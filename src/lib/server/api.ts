@@ -17,6 +17,7 @@ import {
   LoginReq,
   PUSH_LIMITS,
   PushSubscribeReq,
+  plainText,
   ReadReq,
   SecretRequestReq,
   SendCloudReq,
@@ -48,7 +49,7 @@ import { HttpError, parse, queryInt, readBody, readJson, Router, type Ctx, type 
 import { newId } from './ids';
 import type { Logger } from './log';
 import type { PasswordVerifier } from './password';
-import { pushEndpointProblem, type PushService } from './push';
+import { pushEndpointProblem, pushKeysProblem, type PushService } from './push';
 import type { RateLimiter } from './ratelimit';
 import type { SessionCache } from './session-cache';
 import { UniqueViolation, type DeviceRow, type EnvelopeRow, type Store, type UserRow } from './store/types';
@@ -80,7 +81,7 @@ export interface ApiDeps {
 
 const DAY_MS = 86_400_000;
 const envelopeAad = (toDeviceId: string, id: string) => `env:${toDeviceId}:${id}`;
-const UsernameParam = z.string().min(1).max(LIMITS.usernameMax).transform((s) => s.toLowerCase());
+const UsernameParam = plainText(z.string().min(1).max(LIMITS.usernameMax)).transform((s) => s.toLowerCase());
 const SearchQuery = z.string().min(1, 'must not be empty').max(LIMITS.usernameMax).transform((s) => s.toLowerCase());
 
 const session = (user: UserRow, device: DeviceRow | { id: string; name: string }): Session => ({
@@ -572,8 +573,10 @@ export function createApi(deps: ApiDeps): Router {
   router.add('POST', '/api/push/subscribe', async (ctx) => {
     const auth = await requireAuth(ctx);
     const { endpoint, keys } = await readJson(ctx.req, PushSubscribeReq);
-    const problem = pushEndpointProblem(endpoint, config.pushAllowInsecure);
+    const problem = pushEndpointProblem(endpoint, config.pushAllowInsecure, config.pushServiceHosts);
     if (problem) throw new HttpError(400, 'bad_request', `endpoint: ${problem}`);
+    const keysProblem = pushKeysProblem(keys.p256dh, keys.auth);
+    if (keysProblem) throw new HttpError(400, 'bad_request', keysProblem);
     await store.setPushSubscription({ deviceId: auth.device.id, endpoint, p256dh: keys.p256dh, auth: keys.auth, createdAt: now() });
     return noContent();
   });

@@ -96,15 +96,21 @@ export function requestHost(req: IncomingMessage, trustProxy: boolean): string |
   return req.headers.host?.toLowerCase();
 }
 
-/** True when there is no Origin header (non-browser client) or it names the same host as the request. */
+/**
+ * True when there is no Origin header (non-browser client) or it is exactly the request's own origin:
+ * scheme (TLS, or X-Forwarded-Proto from a trusted proxy), host and port. Host alone would let a page
+ * on http://host, or on another port of the same host, make requests as the https app.
+ */
 export function originAllowed(req: IncomingMessage, trustProxy: boolean): boolean {
   const origin = req.headers.origin;
   if (origin === undefined) return true;
-  let host: string;
+  const host = requestHost(req, trustProxy);
+  if (!host) return false;
   try {
-    host = new URL(origin).host.toLowerCase();
+    const own = new URL(`${isSecure(req, trustProxy) ? 'https' : 'http'}://${host}`);
+    // URL normalises case and default ports (https://h:443 is https://h).
+    return new URL(origin).origin === own.origin;
   } catch {
     return false; // includes "null" (sandboxed or file: origins)
   }
-  return host === requestHost(req, trustProxy);
 }

@@ -2,7 +2,7 @@
  * Relay configuration, read once from the environment at start. Every value is validated here so a
  * typo in a deployment fails loudly at boot instead of misbehaving later (see docs/operations.md).
  */
-import { createECDH, randomBytes } from 'node:crypto';
+import { createECDH, createHmac, randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
@@ -39,6 +39,12 @@ export interface Config {
   databaseUrl: string | null;
   /** REDIS_URL: cross-node pub/sub for live events and presence; null: in-process bus (one node). */
   redisUrl: string | null;
+  /**
+   * REDIS_PREFIX: the pub/sub channel and key prefix. Default: derived from the at-rest key, which
+   * every node of one deployment shares and no two deployments do, so deployments sharing a Redis
+   * never hear each other.
+   */
+  redisPrefix: string;
   /** METRICS_TOKEN: when set, GET /metrics needs `Authorization: Bearer <token>`. */
   metricsToken: string | null;
   /** Web Push VAPID key pair (base64url) from VAPID_PUBLIC_KEY/VAPID_PRIVATE_KEY; null: DATA_DIR/vapid.json (push.ts). */
@@ -47,6 +53,8 @@ export interface Config {
   vapidSubject: string;
   /** Accept http://127.0.0.1 / localhost push endpoints (tests only). */
   pushAllowInsecure: boolean;
+  /** PUSH_SERVICE_HOSTS: push-service domains (and their subdomains) the relay may POST to; null: any public host. */
+  pushServiceHosts: string[] | null;
 }
 
 export class ConfigError extends Error {
@@ -164,11 +172,27 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    redisPrefix: redisPrefix(env, atRestKey),
     metricsToken: str(env, 'METRICS_TOKEN') ?? null,
     vapidKeys: vapidKeys(env),
     vapidSubject: vapidSubject(env),
-    pushAllowInsecure: bool(env, 'PUSH_ALLOW_INSECURE', false)
+    pushAllowInsecure: bool(env, 'PUSH_ALLOW_INSECURE', false),
+    pushServiceHosts: hostList(env, 'PUSH_SERVICE_HOSTS')
   };
+}
+
+/** A comma-separated list of DNS names (lowercased), or null when unset. */
+function hostList(env: Env, name: string): string[] | null {
+  const v = str(env, name);
+  if (v === undefined) return null;
+  const hosts = v.split(',').map((h) => h.trim().toLowerCase().replace(/^\./, '')).filter(Boolean);
+  for (const h of hosts) {
+    if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/.test(h)) {
+      throw new ConfigError(`${name}: "${h}" is not a domain name`);
+    }
+  }
+  if (hosts.length === 0) throw new ConfigError(`${name} must list at least one domain`);
+  return hosts;
 }
 
 /** VAPID_PUBLIC_KEY (65-byte uncompressed P-256 point) and VAPID_PRIVATE_KEY (32 bytes), both or neither. */
@@ -209,5 +233,13 @@ function vapidSubject(env: Env): string {
   if (u.protocol !== 'mailto:' && u.protocol !== 'https:') {
     throw new ConfigError(`VAPID_SUBJECT must be a mailto: or https: URL, got "${v}"`);
   }
+  return v;
+}
+
+/** REDIS_PREFIX, or "cinder-" and 16 hex digits of an HMAC of the at-rest key (the key itself can't be recovered from it). */
+export function redisPrefix(env: Env, atRestKey: Buffer): string {
+  const v = str(env, 'REDIS_PREFIX');
+  if (v === undefined) return 'cinder-' + createHmac('sha256', atRestKey).update('cinder redis prefix').digest('hex').slice(0, 16);
+  if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(v)) throw new ConfigError('REDIS_PREFIX may contain only A-Z, a-z, 0-9, _ . : - (at most 64)');
   return v;
 }

@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig, type Config } from './config';
 import { createLogger, type Logger } from './log';
+import { trackConnections } from './drain';
 import { applySecurityHeaders } from './headers';
 import { createRelay } from './relay';
 import { createRedisBus } from './redis-bus';
@@ -62,6 +63,7 @@ async function main(): Promise<void> {
   const bus = config.redisUrl
     ? await createRedisBus({
         url: config.redisUrl,
+        prefix: config.redisPrefix,
         onError: (err) => {
           if (Date.now() - lastRedisWarn < 10_000) return; // reconnect loops would flood the log
           lastRedisWarn = Date.now();
@@ -69,7 +71,7 @@ async function main(): Promise<void> {
         }
       })
     : undefined;
-  if (bus) log.info('redis bus ready', { where: redactUrl(config.redisUrl!), nodeId: bus.nodeId });
+  if (bus) log.info('redis bus ready', { where: redactUrl(config.redisUrl!), nodeId: bus.nodeId, prefix: config.redisPrefix });
   const relay = createRelay(config, {
     store,
     log,
@@ -86,6 +88,7 @@ async function main(): Promise<void> {
   server.on('upgrade', (req, socket, head) => {
     if (!relay.upgrade(req, socket, head)) socket.destroy();
   });
+  const drain = trackConnections(server);
 
   const purgeOnce = () =>
     relay
@@ -117,16 +120,15 @@ async function main(): Promise<void> {
     stopping = true;
     log.info('shutting down', { signal });
     clearInterval(purge);
-    // Stop accepting; the callback fires once every connection has ended.
-    const drained = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeIdleConnections();
+    // Stop accepting and end idle connections now; in-flight requests finish (drain.ts).
+    const drained = drain.shutdown();
     await relay.close(); // WebSockets get 1001 "going away"
     const timedOut = await Promise.race([
       drained.then(() => false),
       new Promise<boolean>((r) => setTimeout(() => r(true), config.shutdownTimeoutMs).unref())
     ]);
     if (timedOut) {
-      log.warn('in-flight requests did not finish in time; closing connections', { timeoutMs: config.shutdownTimeoutMs });
+      log.warn('in-flight requests did not finish in time; closing connections', { timeoutMs: config.shutdownTimeoutMs, busy: drain.busy });
       server.closeAllConnections();
     }
     await bus?.close();

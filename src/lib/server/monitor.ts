@@ -1,6 +1,7 @@
 /**
  * Monitoring: `GET /healthz` with dependency checks (database, Redis) and `GET /metrics` in the
- * Prometheus text format (0.0.4), optionally behind `METRICS_TOKEN` (`Authorization: Bearer <token>`).
+ * Prometheus text format (0.0.4), behind `METRICS_TOKEN` (`Authorization: Bearer <token>`), or for
+ * loopback clients only when no token is set.
  *
  * Counters are per process (each node is scraped on its own; sum them in queries). Store writes are
  * counted by wrapping the store (`instrumentStore`), so no handler needs to know about metrics; other
@@ -8,6 +9,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isIP } from 'node:net';
 import type { Store } from './store/types';
 
 export interface CounterDef {
@@ -157,7 +159,12 @@ const tokenMatches = (given: string, expected: string) => {
 };
 
 /** Serves GET /metrics (text/plain); 401 without the right bearer token when one is configured. */
-export function serveMetrics(req: IncomingMessage, res: ServerResponse, metrics: Metrics, token: string | null): void {
+/**
+ * GET /metrics. With a token: `Authorization: Bearer <token>` from anywhere. Without one: loopback
+ * clients only (a scraper on the same host, or `curl` over SSH), so counters and socket counts are not
+ * public by default. `client` is the caller's address (behind TRUST_PROXY, the proxy's X-Forwarded-For).
+ */
+export function serveMetrics(req: IncomingMessage, res: ServerResponse, metrics: Metrics, token: string | null, client: string): void {
   const base = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { ...base, allow: 'GET', 'content-type': 'text/plain; charset=utf-8' }).end('method not allowed\n');
@@ -171,8 +178,17 @@ export function serveMetrics(req: IncomingMessage, res: ServerResponse, metrics:
         .end('unauthorized\n');
       return;
     }
+  } else if (!isLoopback(client)) {
+    res.writeHead(403, { ...base, 'content-type': 'text/plain; charset=utf-8' }).end('metrics are served to loopback clients only; set METRICS_TOKEN\n');
+    return;
   }
   const body = metrics.render();
   res.writeHead(200, { ...base, 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': Buffer.byteLength(body) });
   res.end(req.method === 'HEAD' ? undefined : body);
+}
+
+/** 127.0.0.0/8, ::1 and their IPv4-mapped forms. */
+export function isLoopback(address: string): boolean {
+  const a = address.replace(/^::ffff:/i, '');
+  return (isIP(a) === 4 && a.startsWith('127.')) || a === '::1';
 }

@@ -15,13 +15,14 @@
  * - Coalescing: at most one push per device per `coalesceMs` (2 s); events inside the window set a
  *   pending flag and one trailing push goes out when it closes (if the device is still offline).
  * - Requests are built by web-push (`generateRequestDetails`: aes128gcm + VAPID JWT) and sent here,
- *   with a timeout and no redirects. 404/410 deletes the subscription. Failures are logged without
+ *   with a timeout and no redirects, through agents that refuse internal addresses at connect time
+ *   (net-guard.ts), so a public-looking name that resolves inside the relay's network is never reached. 404/410 deletes the subscription. Failures are logged without
  *   the endpoint path or keys and never reach the request that triggered them.
  */
-import { randomBytes } from 'node:crypto';
+import { createECDH, randomBytes } from 'node:crypto';
 import { linkSync, readFileSync, statSync, chmodSync, unlinkSync, writeFileSync } from 'node:fs';
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import webpush, { type RequestDetails } from 'web-push';
@@ -29,6 +30,7 @@ import type { PushPayload } from '../api/wire';
 import type { Bus, BusEvent } from './bus';
 import { ConfigError, type Config } from './config';
 import type { Logger } from './log';
+import { guardedLookup, isInternalAddress, RefusedAddressError, type GuardOptions } from './net-guard';
 import type { Store } from './store/types';
 
 export const VAPID_FILE = 'vapid.json';
@@ -101,14 +103,27 @@ export function resolveVapidKeys(config: Config): { keys: VapidKeys; source: 'en
 // ---------- endpoint policy ----------
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+/** Names that only resolve inside some private network (or are reserved never to resolve publicly). */
+const INTERNAL_SUFFIX = /\.(local|localhost|localdomain|internal|intranet|lan|home|corp|private|svc|cluster|arpa|invalid|test|example|onion)$/;
+
+/** Whether `host` is one of `allowed` or a subdomain of one (a leading dot in an entry is ignored). */
+export function hostAllowed(host: string, allowed: readonly string[]): boolean {
+  const h = host.toLowerCase().replace(/\.$/, '');
+  return allowed.some((a) => {
+    const d = a.toLowerCase().replace(/^\./, '').replace(/\.$/, '');
+    return h === d || h.endsWith('.' + d);
+  });
+}
 
 /**
  * Why the relay refuses to POST to this endpoint, or null if it is acceptable. Push services are public
  * https hosts on the default port; anything else (IP literals, internal names, other ports) would let a
- * client aim the relay's requests at the relay's own network. With PUSH_ALLOW_INSECURE (tests only),
- * http or https on 127.0.0.1 / localhost is accepted.
+ * client aim the relay's requests at the relay's own network. This is the syntactic half; the address a
+ * name resolves to is checked when connecting (net-guard.ts). With `allowedHosts` (PUSH_SERVICE_HOSTS)
+ * the host must also be one of those domains. With PUSH_ALLOW_INSECURE (tests only), http or https on
+ * 127.0.0.1 / localhost is accepted.
  */
-export function pushEndpointProblem(endpoint: string, allowInsecure: boolean): string | null {
+export function pushEndpointProblem(endpoint: string, allowInsecure: boolean, allowedHosts: readonly string[] | null = null): string | null {
   let u: URL;
   try {
     u = new URL(endpoint);
@@ -119,11 +134,31 @@ export function pushEndpointProblem(endpoint: string, allowInsecure: boolean): s
   if (allowInsecure && LOOPBACK.has(u.hostname) && (u.protocol === 'http:' || u.protocol === 'https:')) return null;
   if (u.protocol !== 'https:') return 'must be an https URL';
   if (u.port !== '') return 'must use the default https port';
-  const host = u.hostname.toLowerCase();
+  // "localhost." is "localhost": a trailing dot must not slip a name past the suffix checks.
+  const host = u.hostname.toLowerCase().replace(/\.$/, '');
   if (isIP(host.replace(/^\[|\]$/g, '')) !== 0) return 'must name a push service host, not an IP address';
-  if (!host.includes('.') || /\.(local|localhost|internal|lan|home|arpa)\.?$/.test(host) || host === 'localhost') {
+  if (!host.includes('.') || INTERNAL_SUFFIX.test(host) || host === 'localhost') {
     return 'must name a public push service host';
   }
+  if (allowedHosts && !hostAllowed(host, allowedHosts)) return 'is not one of the push services this relay sends to';
+  return null;
+}
+
+/**
+ * Why the subscription keys are unusable, or null. The wire schema checks lengths; this checks that
+ * p256dh is a point on P-256 (encryption to anything else fails on every send).
+ */
+export function pushKeysProblem(p256dh: string, auth: string): string | null {
+  const point = Buffer.from(p256dh, 'base64url');
+  if (point.length !== 65 || point[0] !== 4) return 'keys.p256dh: must be an uncompressed P-256 point';
+  try {
+    const ecdh = createECDH('prime256v1');
+    ecdh.generateKeys();
+    ecdh.computeSecret(point); // throws for a point that is not on the curve
+  } catch {
+    return 'keys.p256dh: is not a point on the P-256 curve';
+  }
+  if (Buffer.from(auth, 'base64url').length !== 16) return 'keys.auth: must be 16 bytes';
   return null;
 }
 
@@ -143,6 +178,10 @@ export interface PushDeps {
   vapid: VapidKeys;
   subject: string;
   allowInsecure: boolean;
+  /** PUSH_SERVICE_HOSTS: the only push-service domains sent to; null: any public host. */
+  allowedHosts?: readonly string[] | null;
+  /** DNS resolver behind the address guard (tests inject one); dns.lookup by default. */
+  resolve?: GuardOptions['resolve'];
   /** Whether the device has a live socket on any node (then it hears about everything there). */
   isOnline(deviceId: string): boolean | Promise<boolean>;
   /** Counters `cinder_push_sent_total` / `cinder_push_failed_total` (monitor.ts `Metrics`). */
@@ -186,12 +225,35 @@ const serviceHost = (endpoint: string) => {
   }
 };
 
-function post(details: RequestDetails, timeoutMs: number): Promise<number> {
+interface Agents {
+  http: HttpAgent;
+  https: HttpsAgent;
+}
+
+/** Keep-alive agents whose every new connection goes through the address guard (net-guard.ts). */
+function guardedAgents(guard: GuardOptions): Agents {
+  const lookup = guardedLookup(guard);
+  return { http: new HttpAgent({ keepAlive: true, lookup }), https: new HttpsAgent({ keepAlive: true, lookup }) };
+}
+
+function post(details: RequestDetails, timeoutMs: number, agents: Agents, allowLoopback: boolean): Promise<number> {
   return new Promise((resolve, reject) => {
     const u = new URL(details.endpoint);
-    const req = (u.protocol === 'http:' ? httpRequest : httpsRequest)(
+    // IP literals never reach `lookup`; check them here.
+    const literal = u.hostname.replace(/^\[|\]$/g, '');
+    if (isIP(literal) !== 0 && isInternalAddress(literal) && !(allowLoopback && /^(127\.|::1$)/.test(literal))) {
+      reject(new RefusedAddressError(u.hostname, literal));
+      return;
+    }
+    const http = u.protocol === 'http:';
+    const req = (http ? httpRequest : httpsRequest)(
       u,
-      { method: 'POST', headers: details.headers as Record<string, string | number>, timeout: timeoutMs },
+      {
+        method: 'POST',
+        headers: details.headers as Record<string, string | number>,
+        timeout: timeoutMs,
+        agent: http ? agents.http : agents.https
+      },
       (res: IncomingMessage) => {
         res.resume(); // the answer's body is of no interest
         res.on('end', () => resolve(res.statusCode ?? 0));
@@ -208,6 +270,8 @@ export function createPush(deps: PushDeps): PushService {
   const { store, log, vapid, subject, allowInsecure, isOnline } = deps;
   const coalesceMs = deps.coalesceMs ?? PUSH_COALESCE_MS;
   const timeoutMs = deps.timeoutMs ?? PUSH_TIMEOUT_MS;
+  const allowedHosts = deps.allowedHosts ?? null;
+  const agents = guardedAgents({ allowLoopback: allowInsecure, resolve: deps.resolve });
   const inflight = new Set<Promise<unknown>>();
   /** Open coalescing windows: a push went out to the device less than `coalesceMs` ago. */
   const windows = new Map<string, { timer: NodeJS.Timeout; pending: 'envelope' | 'update' | null }>();
@@ -225,9 +289,11 @@ export function createPush(deps: PushDeps): PushService {
       const sub = await store.getPushSubscription(deviceId);
       if (!sub) return 'gone';
       host = serviceHost(sub.endpoint);
-      const problem = pushEndpointProblem(sub.endpoint, allowInsecure);
+      const problem = pushEndpointProblem(sub.endpoint, allowInsecure, allowedHosts) ?? pushKeysProblem(sub.p256dh, sub.auth);
       if (problem) {
-        log.warn('push endpoint refused', { deviceId, service: host, reason: problem });
+        // Stored before these checks existed (or the allowlist changed): it can never work, so drop it.
+        await store.deletePushSubscription(deviceId, sub.endpoint);
+        log.warn('push subscription refused; deleted', { deviceId, service: host, reason: problem });
         return 'gone';
       }
       const { ttl, payload } = KINDS[kind];
@@ -239,7 +305,7 @@ export function createPush(deps: PushDeps): PushService {
         topic: kind,
         contentEncoding: 'aes128gcm'
       });
-      const status = await post(details, timeoutMs);
+      const status = await post(details, timeoutMs, agents, allowInsecure);
       if (status >= 200 && status < 300) {
         log.debug('push sent', { deviceId, kind, service: host, status });
         deps.metrics?.inc('cinder_push_sent_total');
@@ -346,6 +412,8 @@ export function createPush(deps: PushDeps): PushService {
       for (const w of windows.values()) clearTimeout(w.timer);
       windows.clear();
       await this.idle();
+      agents.http.destroy();
+      agents.https.destroy();
     }
   };
 }

@@ -30,7 +30,7 @@ export interface RedisBus extends Bus {
 
 export interface RedisBusOptions {
   url: string;
-  /** Pub/sub channel and key prefix; nodes of one deployment must share it. Default "cinder". */
+  /** Pub/sub channel and key prefix; nodes of one deployment must share it, deployments must not (config `redisPrefix`). Default "cinder". */
   prefix?: string;
   /** Unique per process; random by default. */
   nodeId?: string;

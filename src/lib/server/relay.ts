@@ -5,10 +5,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { createApi } from './api';
+import { clientAddress } from './auth';
 import { createAtRest } from './atrest';
 import { createBlobFiles, MEDIA_DIR } from './blobs';
 import { createLocalBus, type Bus } from './bus';
 import { createCloud } from './cloud';
+import { restrictDataDir } from './data-perms';
 import { createMediaTimers, UNATTACHED_MEDIA_MS } from './cloud-media';
 import type { Config } from './config';
 import { dispatch, errorBody, requestUrl } from './http';
@@ -84,6 +86,8 @@ export function createRelay(config: Config, opts: RelayOptions = {}): Relay {
   const atRest = createAtRest(config.atRestKey);
   const blobFiles = createBlobFiles(config.dataDir);
   const mediaFiles = createBlobFiles(config.dataDir, MEDIA_DIR);
+  // Other local users must not read the database, keys or blobs (data-perms.ts).
+  for (const problem of restrictDataDir(config.dataDir)) log.warn('data directory permissions', { problem });
 
   const sessions = new SessionCache(store, { now });
   // Revocations made on any node reach every node's cache through the bus.
@@ -100,6 +104,7 @@ export function createRelay(config: Config, opts: RelayOptions = {}): Relay {
     vapid: vapid.keys,
     subject: config.vapidSubject,
     allowInsecure: config.pushAllowInsecure,
+    allowedHosts: config.pushServiceHosts,
     isOnline: (deviceId) => presence.isOnline(deviceId),
     metrics,
     coalesceMs: opts.pushCoalesceMs
@@ -144,7 +149,7 @@ export function createRelay(config: Config, opts: RelayOptions = {}): Relay {
       const pathname = url.pathname;
       if (!isRelayPath(pathname)) return false;
       if (pathname === '/metrics') {
-        serveMetrics(req, res, metrics, config.metricsToken ?? null);
+        serveMetrics(req, res, metrics, config.metricsToken ?? null, clientAddress(req, config.trustProxy));
         return true;
       }
       dispatch(router, req, res, log, url).catch((err: unknown) => {

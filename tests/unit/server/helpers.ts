@@ -84,6 +84,9 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
   };
 }
 
+/** What the request helpers need of a server: its base URL. */
+export type Served = Pick<TestServer, 'url'>;
+
 export interface Res<T = any> {
   status: number;
   body: T;
@@ -99,7 +102,7 @@ export interface CallOptions {
   headers?: Record<string, string>;
 }
 
-export async function call<T = any>(ts: TestServer, method: string, path: string, o: CallOptions = {}): Promise<Res<T>> {
+export async function call<T = any>(ts: Served, method: string, path: string, o: CallOptions = {}): Promise<Res<T>> {
   const headers: Record<string, string> = { ...o.headers };
   if (o.token) headers.authorization = `Bearer ${o.token}`;
   let body: string | Uint8Array | undefined;
@@ -140,14 +143,14 @@ export interface Account {
 }
 
 let counter = 0;
-export async function signup(ts: TestServer, username = `user${++counter}_${randomBytes(3).toString('hex')}`, password = 'correct horse battery'): Promise<Account> {
+export async function signup(ts: Served, username = `user${++counter}_${randomBytes(3).toString('hex')}`, password = 'correct horse battery'): Promise<Account> {
   const r = await call<Session>(ts, 'POST', '/api/auth/signup', { body: { username, password, device: deviceKeys() } });
   if (r.status !== 201) throw new Error(`signup failed: ${r.status} ${r.text}`);
   return { token: tokenFrom(r), session: r.body, userId: r.body.user.id, deviceId: r.body.device.id, username, password };
 }
 
 /** A second device of the same user. */
-export async function login(ts: TestServer, a: { username: string; password: string }, name = 'Second device'): Promise<Account> {
+export async function login(ts: Served, a: { username: string; password: string }, name = 'Second device'): Promise<Account> {
   const r = await call<Session>(ts, 'POST', '/api/auth/login', {
     body: { username: a.username, password: a.password, device: deviceKeys(name) }
   });
@@ -155,7 +158,7 @@ export async function login(ts: TestServer, a: { username: string; password: str
   return { token: tokenFrom(r), session: r.body, userId: r.body.user.id, deviceId: r.body.device.id, username: a.username, password: a.password };
 }
 
-export async function sendText(ts: TestServer, from: Account, to: Account, text: string, id = uuid()) {
+export async function sendText(ts: Served, from: Account, to: Account, text: string, id = uuid()) {
   const r = await call(ts, 'POST', '/api/cloud/messages', { token: from.token, body: { id, toUserId: to.userId, text } });
   if (r.status !== 200) throw new Error(`send failed: ${r.status} ${r.text}`);
   return r.body.message as import('../../../src/lib/api/wire').CloudMessage;
@@ -173,7 +176,7 @@ export interface WsClient {
   close(): void;
 }
 
-export function connect(ts: TestServer, token: string | null, headers: Record<string, string> = {}): Promise<WsClient> {
+export function connect(ts: Served, token: string | null, headers: Record<string, string> = {}): Promise<WsClient> {
   const h: Record<string, string> = { ...headers };
   if (token) h.authorization = `Bearer ${token}`;
   const ws = new WebSocket(ts.url.replace('http', 'ws') + '/ws', { headers: h });

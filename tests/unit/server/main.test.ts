@@ -1,6 +1,7 @@
 /** The production entry as a real process: start, serve, shut down gracefully, refuse bad config. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
@@ -72,6 +73,34 @@ describe('main entry', () => {
     expect(msgs.at(-1)).toBe('stopped');
     // Every log line is one JSON object with time and level.
     for (const l of s.lines) expect(JSON.parse(l)).toMatchObject({ time: expect.any(String), level: expect.any(String) });
+  }, 30_000);
+
+  it('SIGTERM with a kept-alive idle connection and a pre-connection exits without waiting out SHUTDOWN_TIMEOUT_MS', async () => {
+    const dataDir = tempDir();
+    dirs.push(dataDir);
+    // Longer than this test may run: exiting at all proves shutdown didn't wait for the idle connections.
+    const s = start({ DATA_DIR: dataDir, SHUTDOWN_TIMEOUT_MS: '120000' });
+    const url = new URL((await s.listening).replace('localhost', '127.0.0.1'));
+    const socket = () =>
+      new Promise<Socket>((resolve, reject) => {
+        const c = connect(Number(url.port), '127.0.0.1', () => resolve(c));
+        c.on('error', reject);
+      });
+    const idle = await socket();
+    let answer = '';
+    idle.on('data', (d) => (answer += d.toString()));
+    idle.write(`GET /healthz HTTP/1.1\r\nHost: ${url.host}\r\n\r\n`);
+    while (!answer.includes('"ok":true')) await new Promise((r) => setTimeout(r, 10));
+    expect(answer).toMatch(/connection: keep-alive/i);
+    const preconnect = await socket(); // like a browser's speculative connection: no request yet
+    const ended = Promise.all([idle, preconnect].map((c) => new Promise((r) => c.once('close', r))));
+
+    s.p.kill('SIGTERM');
+    expect(await s.exited).toBe(0);
+    await ended;
+    const msgs = s.lines.map((l) => JSON.parse(l).msg);
+    expect(msgs).not.toContain('in-flight requests did not finish in time; closing connections');
+    expect(msgs.at(-1)).toBe('stopped');
   }, 30_000);
 
   it('exits 1 with a clear message on bad configuration', async () => {

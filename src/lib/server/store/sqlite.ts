@@ -4,6 +4,7 @@
  */
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
+import { prepareDbFile } from '../data-perms';
 import { startCheckpointer, type Checkpointer } from './checkpointer';
 import { MIGRATIONS, type Migration } from './migrations';
 import {
@@ -200,6 +201,8 @@ export interface SqliteOptions {
 
 export function openSqliteStore(dataDir: string, opts: SqliteOptions = {}): SqliteStore {
   const path = join(dataDir, opts.file ?? DB_FILE);
+  // 0600 before opening, so the -wal and -shm files SQLite creates next to it are 0600 too.
+  prepareDbFile(path);
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// The whole test suite: unit tests (Vitest), a production build, then the end-to-end tests
-// (Playwright against the real server). Ends with one summary line across both runners.
+// The whole test suite: unit tests (Vitest), a type check, a production build, then the end-to-end
+// tests (Playwright against the real server: the Chromium suite and the cross-engine suite). Ends with
+// one summary line across both runners.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 
@@ -19,6 +20,9 @@ if (existsSync('.tmp/vitest.json')) {
   counts.skipped += r.numPendingTests + (r.numTodoTests ?? 0);
 }
 if (unit !== 0) failedSteps.push('unit');
+
+// Types across the app, the relay and the tests (svelte-check over tsconfig.json).
+if (run('npm', ['run', 'check', '--silent']) !== 0) failedSteps.push('check');
 
 const build = run('npm', ['run', 'build', '--silent']);
 if (build !== 0) failedSteps.push('build');

@@ -6,7 +6,7 @@ import type { Device } from './driver';
 
 export const camera = {
   async showQrOf(shown: Device, scanner: Device): Promise<void> {
-    const qr = await shown.until('the key QR code', () =>
+    const { path, size } = await shown.until('the key QR code', () =>
       shown.eval(() => {
         const svg = document.querySelector('[data-testid="my-key-qr"] svg, svg.key-qr');
         const path = svg?.querySelector('path')?.getAttribute('d');
@@ -33,6 +33,6 @@ export const camera = {
       setInterval(draw, 66);
       const stream = canvas.captureStream(15);
       Object.defineProperty(navigator.mediaDevices, 'getUserMedia', { configurable: true, value: async () => stream });
-    }, qr.path, qr.size);
+    }, path, size);
   }
 };

@@ -102,13 +102,13 @@ export class Device {
   }
 
   /** Polls `probe` until it returns a non-undefined, truthy value; throws with `what` on timeout. */
-  async until<R>(what: string, probe: () => Promise<R>, timeout = WAIT_MS): Promise<R> {
+  async until<R>(what: string, probe: () => Promise<R>, timeout = WAIT_MS): Promise<NonNullable<R>> {
     const end = Date.now() + timeout;
     let last: unknown;
     for (;;) {
       try {
         const v = await probe();
-        if (v) return v;
+        if (v) return v as NonNullable<R>;
       } catch (e) {
         // A navigation in progress destroys the context the probe ran in: try again.
         last = e;

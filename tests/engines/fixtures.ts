@@ -65,10 +65,9 @@ export const test = base.extend<{ relay: RunningServer; open: Open }, { workerRe
   ],
   browsers: [
     async ({}, use) => {
-      let chromium: Promise<PwBrowser> | null = null;
-      let firefox: Promise<PpBrowser> | null = null;
-      await use({ chromium: () => (chromium ??= launchChromium()), firefox: () => (firefox ??= launchFirefox()) });
-      await Promise.all([chromium?.then((b) => b.close()), firefox?.then((b) => b.close())]);
+      const launched: { chromium?: Promise<PwBrowser>; firefox?: Promise<PpBrowser> } = {};
+      await use({ chromium: () => (launched.chromium ??= launchChromium()), firefox: () => (launched.firefox ??= launchFirefox()) });
+      await Promise.all([launched.chromium?.then((b) => b.close()), launched.firefox?.then((b) => b.close())]);
     },
     { scope: 'worker' }
   ],

@@ -36,8 +36,8 @@ class WorkerClient {
     // its Web Locks and IndexedDB transactions stay held and the next page's worker (and the service
     // worker) wait on them for good. Ending the worker when the page is hidden releases them (a
     // transaction cut short rolls back whole); a page brought back from that cache starts afresh.
-    addEventListener('pagehide', () => this.worker.terminate());
-    addEventListener('pageshow', (ev) => {
+    window.addEventListener('pagehide', () => this.worker.terminate());
+    window.addEventListener('pageshow', (ev) => {
       if (ev.persisted) location.reload();
     });
     this.worker.addEventListener('error', (ev) => {

@@ -39,7 +39,7 @@ export async function firefoxDevice(browser: Browser): Promise<EngineAdapter> {
     goto: async (url) => void (await page.goto(url)),
     reload: async () => void (await page.reload()),
     url: async () => page.url(),
-    evaluate: (expr) => page.evaluate(expr),
+    evaluate: <R>(expr: string) => page.evaluate(expr) as Promise<R>,
     click: async (expr) => {
       const el = await handle(expr);
       if (!el) return false;

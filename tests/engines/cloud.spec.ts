@@ -1,7 +1,22 @@
-/** Cloud chats across engines: sign-up, login, real-time both ways, history after reload. */
+/** Cloud chats across engines: sign-up, login, real-time both ways, photos, history after reload. */
+import { readFileSync } from 'node:fs';
 import { test } from './fixtures';
-import { inMessages, logIn, openChatWith, send, signUp } from './flows';
+import { inMessages, logIn, messages, openChatWith, send, signUp, type User } from './flows';
 import type { Engine } from './driver';
+
+const PHOTO = new Uint8Array(readFileSync('static/icons/icon-512.png'));
+
+/** Picks a photo, sees the preview, sends it; the peer's screen decodes it at full size. */
+async function sendPhoto(from: User, to: User, name: string) {
+  await from.device.setFiles({ css: 'input[type=file]' }, [{ name, mime: 'image/png', bytes: PHOTO }]);
+  await from.device.click({ role: 'button', name: 'Send photo', exact: true, within: { role: 'region', name: 'Send photo', exact: true } });
+  await from.device.see({ css: `img[alt="${name}"]`, within: messages });
+  await to.device.see({ css: `img[alt="${name}"]`, within: messages });
+  const width = await to.device.until(`${name} decoded`, () =>
+    to.device.eval((n: string) => (document.querySelector(`img[alt="${n}"]`) as HTMLImageElement | null)?.naturalWidth ?? 0, name)
+  );
+  if (width !== 512) throw new Error(`${to.device.engine} decoded ${name} as ${width} px wide`);
+}
 
 for (const engine of ['firefox', 'webkit'] satisfies Engine[]) {
   test(`${engine} ↔ chromium: cloud chat both ways in real time, history after reload and on a second device`, async ({ open }) => {
@@ -18,6 +33,10 @@ for (const engine of ['firefox', 'webkit'] satisfies Engine[]) {
 
     await send(bob.device, 'Hello back from chromium');
     await alice.device.see(inMessages('Hello back from chromium'));
+
+    // Photos both ways.
+    await sendPhoto(alice, bob, `from-${engine}.png`);
+    await sendPhoto(bob, alice, 'from-chromium.png');
 
     // History survives a reload of the engine under test.
     await alice.device.reload();

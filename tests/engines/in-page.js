@@ -13,6 +13,7 @@
     listitem: 'li',
     img: 'img[alt], svg',
     dialog: 'dialog',
+    region: 'section[aria-label], section[aria-labelledby]',
     alert: '',
     status: 'output'
   };

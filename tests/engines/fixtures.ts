@@ -4,11 +4,11 @@
  * fresh device (its own profile). Devices are closed after each test; a failing test leaves a
  * screenshot of every device it opened.
  */
-import { test as base, expect } from '@playwright/test';
 import { existsSync } from 'node:fs';
 import type { Browser as PwBrowser } from '@playwright/test';
 import type { Browser as PpBrowser } from 'puppeteer-core';
-import { removeDir, startServer, type RunningServer } from '../support/server';
+import type { RunningServer } from '../support/server';
+import { expect, test as base } from '../e2e/fixtures';
 import { chromiumDevice, launchChromium } from './adapters/chromium';
 import { firefoxDevice, firefoxPath, launchFirefox } from './adapters/firefox';
 import { webkitAvailable, webkitDevice } from './adapters/webkit';
@@ -53,16 +53,8 @@ function missingEngine(engine: Engine): string | null {
 
 export type Open = (engine: Engine, relay?: Pick<RunningServer, 'url'>) => Promise<Device>;
 
-export const test = base.extend<{ relay: RunningServer; open: Open }, { workerRelay: RunningServer; browsers: Browsers }>({
-  workerRelay: [
-    async ({}, use) => {
-      const server = await startServer();
-      await use(server);
-      await server.stop();
-      removeDir(server.dataDir);
-    },
-    { scope: 'worker' }
-  ],
+/** The Chromium suite's fixtures (one relay per worker: `relay`), plus browsers of every engine. */
+export const test = base.extend<{ open: Open }, { browsers: Browsers }>({
   browsers: [
     async ({}, use) => {
       const launched: { chromium?: Promise<PwBrowser>; firefox?: Promise<PpBrowser> } = {};
@@ -71,7 +63,6 @@ export const test = base.extend<{ relay: RunningServer; open: Open }, { workerRe
     },
     { scope: 'worker' }
   ],
-  relay: async ({ workerRelay }, use) => use(workerRelay),
   open: async ({ browsers, relay }, use, testInfo) => {
     const opened: Device[] = [];
     await use(async (engine, server = relay) => {

@@ -43,15 +43,17 @@ import {
 } from './auth';
 import type { Bus } from './bus';
 import { publicUser, type Cloud } from './cloud';
-import { openMediaFile, sealMediaFile, sealMediaMeta, type MediaTimers } from './cloud-media';
+import { sealMediaMeta, type MediaTimers } from './cloud-media';
 import type { Config } from './config';
-import { HttpError, parse, queryInt, readBody, readJson, Router, type Ctx, type Reply } from './http';
+import { HttpError, parse, queryInt, readJson, Router, type Ctx, type Reply } from './http';
 import { newId } from './ids';
 import type { Logger } from './log';
+import { createChunkSealer, openMediaStream } from './media-chunks';
 import type { PasswordVerifier } from './password';
 import { pushEndpointProblem, pushKeysProblem, type PushService } from './push';
 import type { RateLimiter } from './ratelimit';
 import type { SessionCache } from './session-cache';
+import { createUploadSlots } from './upload-slots';
 import { UniqueViolation, type DeviceRow, type EnvelopeRow, type Store, type UserRow } from './store/types';
 import { wakeTimesProblem, type WakeScheduler } from './wakeups';
 
@@ -80,6 +82,7 @@ export interface ApiDeps {
 }
 
 const DAY_MS = 86_400_000;
+const mib = (n: number) => (n >= 1024 * 1024 ? `${Math.round(n / (1024 * 1024))} MB` : `${Math.ceil(n / 1024)} KB`);
 const envelopeAad = (toDeviceId: string, id: string) => `env:${toDeviceId}:${id}`;
 const UsernameParam = plainText(z.string().min(1).max(LIMITS.usernameMax)).transform((s) => s.toLowerCase());
 const SearchQuery = z.string().min(1, 'must not be empty').max(LIMITS.usernameMax).transform((s) => s.toLowerCase());
@@ -92,6 +95,7 @@ const session = (user: UserRow, device: DeviceRow | { id: string; name: string }
 export function createApi(deps: ApiDeps): Router {
   const { config, store, log, bus, cloud, atRest, blobFiles, passwords, now } = deps;
   const router = new Router();
+  const uploadSlots = createUploadSlots(config.maxConcurrentUploads);
 
   /** Browsers always send Origin on unsafe requests; a foreign one is a cross-site request. */
   const checkOrigin = (ctx: Ctx) => {
@@ -176,7 +180,13 @@ export function createApi(deps: ApiDeps): Router {
     if (!user || !ok) throw new HttpError(401, 'bad_credentials', 'wrong username or password');
     const { token, hash } = newToken();
     const device = { id: newId(), userId: user.id, ...body.device, tokenHash: hash, createdAt: now() };
-    await store.createDevice(device);
+    if (!(await store.createDevice(device, config.maxDevicesPerAccount))) {
+      throw new HttpError(
+        409,
+        'conflict',
+        `This account is already signed in on ${config.maxDevicesPerAccount} devices, the most allowed. Sign out on one of them (Settings → Devices) and try again.`
+      );
+    }
     log.info('login', { userId: user.id, deviceId: device.id });
     return json(session(user, device), 200, { 'set-cookie': sessionCookie(token, isSecure(ctx.req, config.trustProxy)) });
   });
@@ -287,28 +297,59 @@ export function createApi(deps: ApiDeps): Router {
     const name = CloudMediaName.safeParse(rawName);
     if (!name.success) throw new HttpError(400, 'bad_request', `${CLOUD_MEDIA_NAME_HEADER}: ${name.error.issues[0]?.message}`);
     if (!(await store.getUser(toId.data))) throw new HttpError(404, 'not_found', 'no such user');
-    // In memory, never as plaintext on disk: at most MAX_BLOB_BYTES (413 and the connection closed beyond).
-    const bytes = await readBody(ctx.req, config.maxBlobBytes);
-    if (bytes.length === 0) throw new HttpError(400, 'bad_request', 'media must not be empty');
-    const id = newId();
-    await deps.mediaFiles.write(id, sealMediaFile(atRest, id, bytes));
-    bytes.fill(0);
+    const declared = header('content-length');
+    // Without a declared length the unread rest can't be drained: close the connection after refusing.
+    const close = declared === undefined ? { connection: 'close' } : undefined;
+    const tooLarge = () => new HttpError(413, 'too_large', `media exceeds ${config.maxBlobBytes} bytes`, { connection: 'close' });
+    if (declared !== undefined && Number(declared) > config.maxBlobBytes) throw tooLarge();
+    const release = uploadSlots.take(auth.user.id);
+    if (!release) {
+      throw new HttpError(429, 'rate_limited', `Only ${config.maxConcurrentUploads} uploads can run at once. Wait for one to finish and try again.`, {
+        'retry-after': '5',
+        ...close
+      });
+    }
     try {
-      await store.createCloudMedia({
+      const id = newId();
+      // The quota is reserved before a byte is written: the declared length, else the largest allowed.
+      const reserved = declared !== undefined ? Number(declared) : config.maxBlobBytes;
+      const row = {
         id,
         ownerUserId: auth.user.id,
         ownerDeviceId: auth.device.id,
         toUserId: toId.data,
         meta: sealMediaMeta(atRest, id, { mime: mime.data, name: name.data }),
-        size: bytes.length,
+        size: reserved,
         createdAt: now()
-      });
-    } catch (e) {
-      await deps.mediaFiles.remove(id);
-      throw e;
+      };
+      if (!(await store.reserveCloudMedia(row, config.cloudMediaQuotaBytes))) {
+        throw new HttpError(
+          413,
+          'quota_exceeded',
+          `Your storage for photos and videos on the server is full (${mib(config.cloudMediaQuotaBytes)}). Delete some you sent, or wait for timed ones to expire, and try again.`,
+          close
+        );
+      }
+      let tmp: string | null = null;
+      try {
+        // Sealed chunk by chunk on the way to a temp file: never whole in memory, never plaintext on disk.
+        const got = await deps.mediaFiles.receive(ctx.req, reserved, tooLarge, createChunkSealer(atRest, id));
+        tmp = got.tmp;
+        if (got.size === 0) throw new HttpError(400, 'bad_request', 'media must not be empty');
+        await deps.mediaFiles.commit(got.tmp, id);
+        tmp = null;
+        await store.settleCloudMedia(id, got.size);
+        log.debug('cloud media stored', { id, size: got.size, deviceId: auth.device.id });
+        return json({ id }, 201);
+      } catch (e) {
+        if (tmp) await deps.mediaFiles.remove(tmp);
+        await deps.mediaFiles.remove(id);
+        await store.deleteCloudMedia(id);
+        throw e;
+      }
+    } finally {
+      release();
     }
-    log.debug('cloud media stored', { id, size: bytes.length, deviceId: auth.device.id });
-    return json({ id }, 201);
   });
 
   /** The media, if `auth` is a member of its chat and it is still live; 404 otherwise (no existence oracle). */
@@ -326,9 +367,9 @@ export function createApi(deps: ApiDeps): Router {
   router.add('GET', '/api/cloud/media/:id', async (ctx) => {
     const auth = await requireAuth(ctx);
     const media = await visibleMedia(auth, param(ctx, 'id', Id));
-    const sealed = await deps.mediaFiles.read(media.id);
-    if (!sealed) throw new HttpError(404, 'not_found', 'no such media');
-    return { status: 200, bytes: openMediaFile(atRest, media.id, sealed) };
+    const handle = await deps.mediaFiles.open(media.id);
+    if (!handle) throw new HttpError(404, 'not_found', 'no such media');
+    return { status: 200, stream: { body: await openMediaStream(atRest, media.id, handle, config.maxBlobBytes), size: media.size } };
   });
 
   router.add('POST', '/api/cloud/media/:id/opened', async (ctx) => {

@@ -9,6 +9,7 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { open, rename, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
+import type { Transform } from 'node:stream';
 import { ClientGone, HttpError } from './http';
 
 export const BLOBS_DIR = 'blobs';
@@ -20,9 +21,10 @@ export interface BlobFiles {
   readonly dir: string;
   /**
    * Streams the request body into a fresh temp file, refusing (and deleting it) as soon as more than
-   * `limit` bytes arrive: `tooMuch()` is thrown then. Returns the temp path and the size.
+   * `limit` bytes arrive: `tooMuch()` is thrown then. Returns the temp path and the size received.
+   * With `through`, the body passes through it on the way to the file (cloud media: chunked sealing).
    */
-  receive(req: IncomingMessage, limit: number, tooMuch: () => HttpError): Promise<{ tmp: string; size: number }>;
+  receive(req: IncomingMessage, limit: number, tooMuch: () => HttpError, through?: Transform): Promise<{ tmp: string; size: number }>;
   /** Moves a received temp file into place as blob `id`. */
   commit(tmp: string, id: string): Promise<void>;
   /** Writes `data` as blob `id` (through a temp file renamed into place). */
@@ -48,10 +50,12 @@ export function createBlobFiles(dataDir: string, sub: string = BLOBS_DIR): BlobF
   return {
     dir,
 
-    receive(req, limit, tooMuch) {
+    receive(req, limit, tooMuch, through) {
       const tmp = join(dir, TMP_PREFIX + randomBytes(12).toString('base64url'));
       return new Promise((resolve, reject) => {
         const out = createWriteStream(tmp, { flags: 'wx', mode: 0o600 });
+        const sink = through ?? out;
+        through?.pipe(out);
         let size = 0;
         let settled = false;
         const cleanup = () => {
@@ -64,6 +68,7 @@ export function createBlobFiles(dataDir: string, sub: string = BLOBS_DIR): BlobF
           if (settled) return;
           settled = true;
           cleanup();
+          through?.destroy();
           out.destroy();
           // Discard the rest; the reply carries `connection: close`, so the socket is cut after it.
           req.resume();
@@ -76,17 +81,18 @@ export function createBlobFiles(dataDir: string, sub: string = BLOBS_DIR): BlobF
         const onData = (c: Buffer) => {
           size += c.length;
           if (size > limit) return fail(tooMuch());
-          if (!out.write(c)) {
+          if (!sink.write(c)) {
             req.pause();
-            out.once('drain', () => req.resume());
+            sink.once('drain', () => req.resume());
           }
         };
         const onEnd = () => {
           cleanup();
-          out.end();
+          sink.end();
         };
         const onGone = () => fail(new ClientGone());
         out.on('error', (e) => fail(e));
+        through?.on('error', (e) => fail(e));
         out.on('finish', () => {
           if (settled) return;
           settled = true;

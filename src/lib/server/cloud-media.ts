@@ -1,9 +1,9 @@
 /**
  * Cloud-chat photos and videos (docs/api.md "Cloud media", docs/timers.md). Cloud chats are
- * client-server encrypted, so the relay holds the plaintext only in memory: an upload is sealed with the
- * at-rest key (AES-256-GCM, bound to the media id) before it is written to DATA_DIR/media/<id>, and the
- * name and MIME type are sealed in the row. Files are at most MAX_BLOB_BYTES, so sealing in memory is
- * bounded.
+ * client-server encrypted, so the relay holds the plaintext only in memory, one chunk at a time: an
+ * upload is sealed chunk by chunk with the at-rest key as it streams to DATA_DIR/media/<id>
+ * (./media-chunks.ts), and the name and MIME type are sealed in the row. Each user's rows count against
+ * CLOUD_MEDIA_QUOTA_BYTES; an upload reserves its row before the first byte is written.
  *
  * Self-destructing media: the recipient opening it sets deadline = now + ttl; at the deadline the relay
  * deletes the file, the row and the message (a 'delete' update to both members). Safe with several
@@ -28,7 +28,6 @@ export const MEDIA_MAX_TIMER_MS = 60_000;
 export const UNATTACHED_MEDIA_MS = 24 * 60 * 60_000;
 const CLAIM_BATCH = 100;
 
-const fileAad = (id: string) => `media:${id}`;
 const metaAad = (id: string) => `media-meta:${id}`;
 
 export interface MediaMeta {
@@ -42,8 +41,6 @@ export const sealMediaMeta = (atRest: AtRest, id: string, meta: MediaMeta): Buff
 export const openMediaMeta = (atRest: AtRest, row: Pick<CloudMediaRow, 'id' | 'meta'>): MediaMeta =>
   JSON.parse(atRest.open(row.meta, metaAad(row.id)).toString('utf8')) as MediaMeta;
 
-export const sealMediaFile = (atRest: AtRest, id: string, plain: Uint8Array): Buffer => atRest.seal(plain, fileAad(id));
-export const openMediaFile = (atRest: AtRest, id: string, sealed: Uint8Array): Buffer => atRest.open(sealed, fileAad(id));
 
 export interface MediaTimerDeps {
   store: Store;

@@ -27,6 +27,12 @@ export interface Config {
   maxBlobBytes: number;
   /** Per-user total of live (unexpired, undeleted) blob bytes. */
   blobQuotaBytes: number;
+  /** Per-user total of cloud-media bytes held by the relay (uploads in progress count at their reservation). */
+  cloudMediaQuotaBytes: number;
+  /** Cloud-media uploads one user may run at once on this node; more are answered 429. */
+  maxConcurrentUploads: number;
+  /** Live (non-revoked) devices per account; a login beyond it is refused. */
+  maxDevicesPerAccount: number;
   /** Per-device send limit (cloud messages + envelopes): burst size and sustained rate per second. */
   sendRateBurst: number;
   sendRatePerSec: number;
@@ -165,6 +171,9 @@ export function loadConfig(env: Env = process.env): Config {
     envelopeTtlDays: int(env, 'ENVELOPE_TTL_DAYS', 7, 1, 365),
     maxBlobBytes: int(env, 'MAX_BLOB_BYTES', 25 * 1024 * 1024, 1, 2 ** 40),
     blobQuotaBytes: int(env, 'BLOB_QUOTA_BYTES', 200 * 1024 * 1024, 1, 2 ** 50),
+    cloudMediaQuotaBytes: int(env, 'CLOUD_MEDIA_QUOTA_BYTES', 200 * 1024 * 1024, 1, 2 ** 50),
+    maxConcurrentUploads: int(env, 'MAX_CONCURRENT_UPLOADS', 3, 1, 1000),
+    maxDevicesPerAccount: int(env, 'MAX_DEVICES_PER_ACCOUNT', 20, 1, 10_000),
     sendRateBurst: int(env, 'SEND_RATE_BURST', 30, 1, 1_000_000),
     sendRatePerSec: int(env, 'SEND_RATE_PER_SEC', 10, 1, 1_000_000),
     wsFrameBurst: int(env, 'WS_FRAME_BURST', 40, 1, 1_000_000),

@@ -5,6 +5,7 @@
  */
 import type { FileHandle } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
 import type { z } from 'zod';
 import { LIMITS, type ErrorCode } from '../api/wire';
 import type { Logger } from './log';
@@ -30,6 +31,8 @@ export interface Reply {
   file?: { handle: FileHandle; size: number };
   /** Raw bytes from memory (sent as application/octet-stream). */
   bytes?: Uint8Array;
+  /** Raw bytes produced as they are sent (application/octet-stream, exactly `size` bytes; destroyed if unsent). */
+  stream?: { body: Readable; size: number };
   headers?: Headers;
 }
 
@@ -103,6 +106,7 @@ const SECURITY_HEADERS: Headers = {
 export function send(res: ServerResponse, reply: Reply): void {
   if (res.headersSent || res.destroyed) {
     void reply.file?.handle.close().catch(() => undefined);
+    reply.stream?.body.destroy();
     return;
   }
   const headers: Headers = { ...SECURITY_HEADERS, ...reply.headers };
@@ -126,6 +130,17 @@ export function send(res: ServerResponse, reply: Reply): void {
     stream.on('error', () => res.destroy());
     res.on('close', () => stream.destroy());
     stream.pipe(res);
+    return;
+  }
+  if (reply.stream) {
+    const { body, size } = reply.stream;
+    headers['content-type'] = 'application/octet-stream';
+    headers['content-length'] = String(size);
+    res.writeHead(reply.status, headers);
+    // A failure after the head can only cut the connection: the client sees a short body, never a wrong one.
+    body.on('error', () => res.destroy());
+    res.on('close', () => body.destroy());
+    body.pipe(res);
     return;
   }
   let payload: string | undefined;

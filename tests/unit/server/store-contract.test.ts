@@ -707,6 +707,91 @@ for (const backend of backends) {
       expect(await store.getCloudMedia('m-new')).not.toBeNull();
       expect(await store.getCloudMedia('m-4')).not.toBeNull();
     });
+
+    it('cloud media quota: reserved before writing, settled to the real size, released by delete, purge and expiry', async () => {
+      const a = await mkUser(store);
+      const b = await mkUser(store);
+      const row = (mediaId: string, size: number, createdAt = T0) => ({
+        id: mediaId,
+        ownerUserId: a.user.id,
+        ownerDeviceId: a.device.id,
+        toUserId: b.user.id,
+        meta: Buffer.from('m'),
+        size,
+        createdAt
+      });
+      expect(await store.reserveCloudMedia(row('q-1', 600), 1000)).toBe(true);
+      expect(await store.reserveCloudMedia(row('q-2', 401), 1000)).toBe(false);
+      expect(await store.getCloudMedia('q-2')).toBeNull();
+      expect(await store.cloudMediaUsage(a.user.id)).toBe(600);
+      expect(await store.cloudMediaUsage(b.user.id)).toBe(0);
+      // Settling shrinks the reservation to what arrived, making room.
+      await store.settleCloudMedia('q-1', 100);
+      expect((await store.getCloudMedia('q-1'))?.size).toBe(100);
+      expect(await store.reserveCloudMedia(row('q-2', 900), 1000)).toBe(true);
+      expect(await store.reserveCloudMedia(row('q-3', 1), 1000)).toBe(false);
+      // A failed upload releases its reservation.
+      expect(await store.deleteCloudMedia('q-2')).toBe(true);
+      expect(await store.deleteCloudMedia('q-2')).toBe(false);
+      expect(await store.cloudMediaUsage(a.user.id)).toBe(100);
+      // Attached and then deleted with its message, or timed out: released too.
+      const sent = await store.sendMessage({
+        id: 'qm-1',
+        senderId: a.user.id,
+        senderDeviceId: a.device.id,
+        recipientId: b.user.id,
+        body: Buffer.from('x'),
+        createdAt: T0 + 1,
+        media: { id: 'q-1', ttl: 5 }
+      });
+      expect(sent.ok).toBe(true);
+      await store.openCloudMedia('q-1', T0 + 2);
+      const [due] = await store.claimDueMedia('node-a', T0 + 10_000, T0, 10);
+      expect(due?.id).toBe('q-1');
+      expect((await store.finishDueMedia('q-1', 'node-a')).done).toBe(true);
+      expect(await store.cloudMediaUsage(a.user.id)).toBe(0);
+      // An upload that never finished (a crash) is released by the unattached purge.
+      expect(await store.reserveCloudMedia(row('q-4', 1000), 1000)).toBe(true);
+      expect(await store.purgeUnattachedMedia(T0 + 1)).toEqual(['q-4']);
+      expect(await store.cloudMediaUsage(a.user.id)).toBe(0);
+    });
+
+    it('cloud media quota: concurrent reservations on two nodes racing for the last bytes never overshoot', async () => {
+      const a = await mkUser(store);
+      const b = await mkUser(store);
+      const other = await h.open();
+      const row = (mediaId: string) => ({
+        id: mediaId,
+        ownerUserId: a.user.id,
+        ownerDeviceId: a.device.id,
+        toUserId: b.user.id,
+        meta: Buffer.from('m'),
+        size: 300,
+        createdAt: T0
+      });
+      expect(await store.reserveCloudMedia({ ...row('base'), size: 400 }, 1000)).toBe(true);
+      // 600 bytes left: exactly two of the twelve 300-byte uploads fit.
+      const results = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => (i % 2 ? other : store).reserveCloudMedia(row(`race-${i}`), 1000))
+      );
+      expect(results.filter(Boolean)).toHaveLength(2);
+      expect(await store.cloudMediaUsage(a.user.id)).toBe(1000);
+    });
+
+    it('device cap: createDevice with a cap refuses beyond it, atomically across nodes; revoked devices do not count', async () => {
+      const a = await mkUser(store);
+      const other = await h.open();
+      const dev = () => ({ id: id(), userId: a.user.id, name: 'D', signPub: 's', dhPub: 'd', tokenHash: randomBytes(32).toString('hex'), createdAt: T0 + 1 });
+      // One live device already (from sign-up); four logins race for the three slots left.
+      const results = await Promise.all(Array.from({ length: 4 }, (_, i) => (i % 2 ? other : store).createDevice(dev(), 4)));
+      expect(results.filter(Boolean)).toHaveLength(3);
+      expect(await store.listDevices(a.user.id)).toHaveLength(4);
+      expect(await store.createDevice(dev(), 4)).toBe(false);
+      expect(await store.revokeDevice(a.user.id, a.device.id, T0 + 2)).toBe(true);
+      expect(await store.createDevice(dev(), 4)).toBe(true);
+      // Without a cap (sign-up paths, tests) nothing is counted.
+      expect(await store.createDevice(dev())).toBe(true);
+    });
   });
 }
 

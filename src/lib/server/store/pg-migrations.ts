@@ -168,5 +168,12 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX cloud_media_by_deadline ON cloud_media(deadline) WHERE deadline IS NOT NULL;
       CREATE INDEX cloud_media_unattached ON cloud_media(created_at) WHERE message_id IS NULL;
     `
+  },
+  {
+    version: 5,
+    name: 'cloud media quota',
+    sql: `
+      CREATE INDEX cloud_media_by_owner ON cloud_media(owner_user_id);
+    `
   }
 ];

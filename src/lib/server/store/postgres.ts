@@ -47,7 +47,7 @@ type Row = Record<string, unknown>;
 type Db = pg.Pool | pg.PoolClient;
 
 /** Advisory-lock namespaces (first key of the two-int form). */
-const LOCK = { user: 1, device: 2, blobOwner: 3, migrate: 4, wakeups: 5 } as const;
+const LOCK = { user: 1, device: 2, blobOwner: 3, migrate: 4, wakeups: 5, deviceCap: 6, mediaOwner: 7 } as const;
 
 const num = (v: unknown) => (v === null || v === undefined ? 0 : Number(v));
 
@@ -498,8 +498,19 @@ export async function openPostgresStore(url: string, opts: PostgresOptions = {})
     },
 
     // ---- devices ----
-    async createDevice(device) {
-      await pool.query(INSERT_DEVICE, deviceArgs(device));
+    async createDevice(device, maxLive) {
+      if (maxLive === undefined) {
+        await pool.query(INSERT_DEVICE, deviceArgs(device));
+        return true;
+      }
+      return tx(async (c) => {
+        // Serializes logins of one user so two nodes can't both take the last slot.
+        await c.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [LOCK.deviceCap, device.userId]);
+        const live = num((await one(c, 'SELECT count(*) AS n FROM devices WHERE user_id = $1 AND revoked_at IS NULL', [device.userId]))?.n);
+        if (live >= maxLive) return false;
+        await c.query(INSERT_DEVICE, deviceArgs(device));
+        return true;
+      });
     },
     async getDevice(id) {
       const r = await one(pool, 'SELECT * FROM devices WHERE id = $1', [id]);
@@ -883,6 +894,29 @@ export async function openPostgresStore(url: string, opts: PostgresOptions = {})
          VALUES ($1, $2, $3, $4, $5, $6, $7)`,
         [m.id, m.ownerUserId, m.ownerDeviceId, m.toUserId, m.meta, m.size, m.createdAt]
       );
+    },
+    async reserveCloudMedia(m, quota) {
+      return tx(async (c) => {
+        // Serializes reservations of one owner so two nodes can't both fit under the quota.
+        await c.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [LOCK.mediaOwner, m.ownerUserId]);
+        const used = num((await one(c, 'SELECT coalesce(sum(size), 0) AS n FROM cloud_media WHERE owner_user_id = $1', [m.ownerUserId]))?.n);
+        if (used + m.size > quota) return false;
+        await c.query(
+          `INSERT INTO cloud_media (id, owner_user_id, owner_device_id, to_user_id, meta, size, created_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+          [m.id, m.ownerUserId, m.ownerDeviceId, m.toUserId, m.meta, m.size, m.createdAt]
+        );
+        return true;
+      });
+    },
+    async settleCloudMedia(id, size) {
+      await pool.query('UPDATE cloud_media SET size = $1 WHERE id = $2', [size, id]);
+    },
+    async deleteCloudMedia(id) {
+      return ((await pool.query('DELETE FROM cloud_media WHERE id = $1', [id])).rowCount ?? 0) > 0;
+    },
+    async cloudMediaUsage(userId) {
+      return num((await one(pool, 'SELECT coalesce(sum(size), 0) AS n FROM cloud_media WHERE owner_user_id = $1', [userId]))?.n);
     },
     async getCloudMedia(id) {
       const r = await one(pool, 'SELECT * FROM cloud_media WHERE id = $1', [id]);

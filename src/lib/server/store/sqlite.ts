@@ -20,6 +20,7 @@ import {
   type EnvelopeRequestCtx,
   type EnvelopeRow,
   type MessageRow,
+  type NewCloudMedia,
   type NewDevice,
   type NewEnvelope,
   type PushSubscriptionRow,
@@ -351,6 +352,10 @@ export function openSqliteStore(dataDir: string, opts: SqliteOptions = {}): Sqli
        VALUES (@id, @ownerUserId, @ownerDeviceId, @toUserId, @meta, @size, @createdAt)`
     ),
     mediaById: db.prepare('SELECT * FROM cloud_media WHERE id = ?'),
+    mediaUsage: db.prepare('SELECT coalesce(sum(size), 0) AS n FROM cloud_media WHERE owner_user_id = ?'),
+    settleMedia: db.prepare('UPDATE cloud_media SET size = ? WHERE id = ?'),
+    deleteMedia: db.prepare('DELETE FROM cloud_media WHERE id = ?'),
+    countLiveDevices: db.prepare('SELECT count(*) AS n FROM devices WHERE user_id = ? AND revoked_at IS NULL'),
     attachMedia: db.prepare('UPDATE cloud_media SET message_id = ?, ttl = ? WHERE id = ? AND message_id IS NULL'),
     openMedia: db.prepare('UPDATE cloud_media SET opened_at = ?, deadline = ? WHERE id = ? AND opened_at IS NULL'),
     dropMessageMedia: db.prepare('DELETE FROM cloud_media WHERE message_id = ? RETURNING id'),
@@ -573,6 +578,18 @@ export function openSqliteStore(dataDir: string, opts: SqliteOptions = {}): Sqli
     return true;
   });
 
+  const reserveMediaTx = db.transaction((m: NewCloudMedia, quota: number): boolean => {
+    if ((get(q.mediaUsage, m.ownerUserId)!.n as number) + m.size > quota) return false;
+    q.insertMedia.run(m);
+    return true;
+  });
+
+  const createDeviceTx = db.transaction((device: NewDevice, maxLive: number): boolean => {
+    if ((get(q.countLiveDevices, device.userId)!.n as number) >= maxLive) return false;
+    q.insertDevice.run(device);
+    return true;
+  });
+
   const createBlobTx = db.transaction((b: BlobRow, quota: number, now: number): boolean => {
     const used = get(q.blobUsage, b.ownerUserId, now)!.n as number;
     if (used + b.size > quota) return false;
@@ -634,8 +651,12 @@ export function openSqliteStore(dataDir: string, opts: SqliteOptions = {}): Sqli
       q.setDisplayName.run(displayName, userId);
     },
 
-    async createDevice(device) {
-      q.insertDevice.run(device);
+    async createDevice(device, maxLive) {
+      if (maxLive === undefined) {
+        q.insertDevice.run(device);
+        return true;
+      }
+      return createDeviceTx(device, maxLive);
     },
     async getDevice(id) {
       const r = get(q.deviceById, id);
@@ -769,6 +790,18 @@ export function openSqliteStore(dataDir: string, opts: SqliteOptions = {}): Sqli
 
     async createCloudMedia(m) {
       q.insertMedia.run(m);
+    },
+    async reserveCloudMedia(m, quota) {
+      return reserveMediaTx(m, quota);
+    },
+    async settleCloudMedia(id, size) {
+      q.settleMedia.run(size, id);
+    },
+    async deleteCloudMedia(id) {
+      return q.deleteMedia.run(id).changes > 0;
+    },
+    async cloudMediaUsage(userId) {
+      return get(q.mediaUsage, userId)!.n as number;
     },
     async getCloudMedia(id) {
       const r = get(q.mediaById, id);

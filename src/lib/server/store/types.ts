@@ -236,7 +236,11 @@ export interface Store {
   setDisplayName(userId: string, displayName: string): Promise<void>;
 
   // ---- devices ----
-  createDevice(device: NewDevice): Promise<void>;
+  /**
+   * Adds a device. With `maxLive`, atomically refuses (returns false, nothing stored) when the user
+   * already has that many non-revoked devices.
+   */
+  createDevice(device: NewDevice, maxLive?: number): Promise<boolean>;
   getDevice(id: string): Promise<DeviceRow | null>;
   /** The device (revoked or not) holding this token hash, with its user. */
   getSession(tokenHash: string): Promise<{ user: UserRow; device: DeviceRow } | null>;
@@ -345,6 +349,18 @@ export interface Store {
 
   // ---- cloud media (../cloud-media.ts; SQLite/PG migration 4: table cloud_media) ----
   createCloudMedia(media: NewCloudMedia): Promise<void>;
+  /**
+   * Quota reservation (SQLite/PG migration 5): inserts the row with `size` as the bytes reserved, unless
+   * the owner's rows (uploads in progress included) plus this one would exceed `quota`. Serialised per
+   * owner, so concurrent uploads on any node cannot overshoot. False: nothing stored.
+   */
+  reserveCloudMedia(media: NewCloudMedia, quota: number): Promise<boolean>;
+  /** The upload finished: its row keeps the real size (at most the reservation). */
+  settleCloudMedia(id: string, size: number): Promise<void>;
+  /** Deletes the row (a failed upload releasing its reservation); true if it existed. */
+  deleteCloudMedia(id: string): Promise<boolean>;
+  /** Bytes counted against the user's cloud-media quota. */
+  cloudMediaUsage(userId: string): Promise<number>;
   getCloudMedia(id: string): Promise<CloudMediaRow | null>;
   /**
    * The recipient opened the attachment: sets openedAt = now and, with a timer, deadline = now + ttl,

@@ -50,7 +50,7 @@ import { newId } from './ids';
 import type { Logger } from './log';
 import type { PasswordVerifier } from './password';
 import { pushEndpointProblem, pushKeysProblem, type PushService } from './push';
-import type { RateLimiter } from './ratelimit';
+import { addressBucket, type RateLimiter } from './ratelimit';
 import type { SessionCache } from './session-cache';
 import { UniqueViolation, type DeviceRow, type EnvelopeRow, type Store, type UserRow } from './store/types';
 import { wakeTimesProblem, type WakeScheduler } from './wakeups';
@@ -142,7 +142,7 @@ export function createApi(deps: ApiDeps): Router {
   // ---------- auth ----------
   router.add('POST', '/api/auth/signup', async (ctx) => {
     checkOrigin(ctx);
-    limit(deps.authLimiter, clientAddress(ctx.req, config.trustProxy));
+    limit(deps.authLimiter, addressBucket(clientAddress(ctx.req, config.trustProxy)));
     const body = await readJson(ctx.req, SignupReq);
     // Cheap early answer; the UNIQUE constraint below still settles races.
     if (await store.getUserByName(body.username)) throw new HttpError(409, 'username_taken', 'that username is taken');
@@ -168,7 +168,7 @@ export function createApi(deps: ApiDeps): Router {
 
   router.add('POST', '/api/auth/login', async (ctx) => {
     checkOrigin(ctx);
-    limit(deps.authLimiter, clientAddress(ctx.req, config.trustProxy));
+    limit(deps.authLimiter, addressBucket(clientAddress(ctx.req, config.trustProxy)));
     const body = await readJson(ctx.req, LoginReq);
     const user = await store.getUserByName(body.username);
     // Unknown users are checked against a dummy hash: same cost, same answer as a wrong password.

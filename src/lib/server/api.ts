@@ -35,6 +35,7 @@ import type { BlobFiles } from './blobs';
 import {
   clearCookie,
   clientAddress,
+  hashToken,
   isSecure,
   newToken,
   originAllowed,
@@ -51,10 +52,11 @@ import type { Logger } from './log';
 import { createChunkSealer, openMediaStream } from './media-chunks';
 import type { PasswordVerifier } from './password';
 import { pushEndpointProblem, pushKeysProblem, type PushService } from './push';
-import type { RateLimiter } from './ratelimit';
+import { addressBucket, type RateLimiter } from './ratelimit';
 import type { SessionCache } from './session-cache';
 import { createUploadSlots } from './upload-slots';
 import { UniqueViolation, type DeviceRow, type EnvelopeRow, type Store, type UserRow } from './store/types';
+import { backoffMs, KNOWN_PER_USER, knownCookie, LOGIN_FORGET_MS, loginKey, readKnownToken } from './throttle';
 import { wakeTimesProblem, type WakeScheduler } from './wakeups';
 
 export interface ApiDeps {
@@ -146,7 +148,7 @@ export function createApi(deps: ApiDeps): Router {
   // ---------- auth ----------
   router.add('POST', '/api/auth/signup', async (ctx) => {
     checkOrigin(ctx);
-    limit(deps.authLimiter, clientAddress(ctx.req, config.trustProxy));
+    limit(deps.authLimiter, addressBucket(clientAddress(ctx.req, config.trustProxy)));
     const body = await readJson(ctx.req, SignupReq);
     // Cheap early answer; the UNIQUE constraint below still settles races.
     if (await store.getUserByName(body.username)) throw new HttpError(409, 'username_taken', 'that username is taken');
@@ -170,14 +172,39 @@ export function createApi(deps: ApiDeps): Router {
     return json(session(user, device), 201, { 'set-cookie': sessionCookie(token, isSecure(ctx.req, config.trustProxy)) });
   });
 
+  /** Mints a fresh known-device token for the user (rotating the one presented) and its cookie. */
+  const rememberDevice = async (ctx: Ctx, userId: string, presented: string | null): Promise<string> => {
+    const { token, hash } = newToken();
+    await store.rememberKnownDevice(userId, hash, presented === null ? null : hashToken(presented), now(), KNOWN_PER_USER);
+    return knownCookie(token, isSecure(ctx.req, config.trustProxy));
+  };
+
   router.add('POST', '/api/auth/login', async (ctx) => {
     checkOrigin(ctx);
-    limit(deps.authLimiter, clientAddress(ctx.req, config.trustProxy));
+    limit(deps.authLimiter, addressBucket(clientAddress(ctx.req, config.trustProxy)));
     const body = await readJson(ctx.req, LoginReq);
     const user = await store.getUserByName(body.username);
+    const presented = readKnownToken(ctx.req);
+    // Looked up for unknown users too, so the timing doesn't tell them apart.
+    const known = presented !== null && (await store.isKnownDevice(user?.id ?? '', hashToken(presented)));
+    const key = loginKey(body.username);
+    if (!known) {
+      const t = now();
+      const delay = (n: number) => backoffMs(n, config.loginBackoffAfter, config.loginBackoffMaxSec);
+      const r = await store.takeLoginAttempt(key, t, t - LOGIN_FORGET_MS, delay);
+      if (!r.ok) {
+        const wait = Math.max(1, Math.ceil((r.nextAt - t) / 1000));
+        log.info('login throttled', { wait });
+        throw new HttpError(429, 'rate_limited', `too many failed sign-ins for this account; try again in ${wait} s`, {
+          'retry-after': String(wait)
+        });
+      }
+    }
     // Unknown users are checked against a dummy hash: same cost, same answer as a wrong password.
     const ok = await passwords.verify(body.password, user?.pwHash ?? null);
     if (!user || !ok) throw new HttpError(401, 'bad_credentials', 'wrong username or password');
+    // A known device's success leaves the count alone: it would hand an attacker fresh free guesses.
+    if (!known) await store.clearLoginAttempts(key);
     const { token, hash } = newToken();
     const device = { id: newId(), userId: user.id, ...body.device, tokenHash: hash, createdAt: now() };
     if (!(await store.createDevice(device, config.maxDevicesPerAccount))) {
@@ -187,14 +214,17 @@ export function createApi(deps: ApiDeps): Router {
         `This account is already signed in on ${config.maxDevicesPerAccount} devices, the most allowed. Sign out on one of them (Settings → Devices) and try again.`
       );
     }
-    log.info('login', { userId: user.id, deviceId: device.id });
-    return json(session(user, device), 200, { 'set-cookie': sessionCookie(token, isSecure(ctx.req, config.trustProxy)) });
+    log.info('login', { userId: user.id, deviceId: device.id, knownDevice: known });
+    const cookies = [sessionCookie(token, isSecure(ctx.req, config.trustProxy)), await rememberDevice(ctx, user.id, presented)];
+    return json(session(user, device), 200, { 'set-cookie': cookies });
   });
 
   router.add('POST', '/api/auth/logout', async (ctx) => {
     const auth = await requireAuth(ctx);
     await revoke(auth, auth.device.id);
-    return noContent({ 'set-cookie': clearCookie(isSecure(ctx.req, config.trustProxy)) });
+    // The browser signed in as this user: it can prove so at its next login (see throttle.ts).
+    const known = await rememberDevice(ctx, auth.user.id, readKnownToken(ctx.req));
+    return noContent({ 'set-cookie': [clearCookie(isSecure(ctx.req, config.trustProxy)), known] });
   });
 
   router.add('GET', '/api/me', async (ctx) => {

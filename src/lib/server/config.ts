@@ -20,6 +20,10 @@ export interface Config {
   logLevel: LogLevel;
   /** Sign-up + login attempts per client address per minute. */
   authRateLimit: number;
+  /** Failed logins per account before its backoff starts (0: no per-account backoff; throttle.ts). */
+  loginBackoffAfter: number;
+  /** Longest per-account backoff (seconds). */
+  loginBackoffMaxSec: number;
   /** Trust X-Forwarded-For / X-Forwarded-Proto / X-Forwarded-Host from one reverse proxy in front. */
   trustProxy: boolean;
   envelopeTtlDays: number;
@@ -167,6 +171,9 @@ export function loadConfig(env: Env = process.env): Config {
     atRestKeySource,
     logLevel,
     authRateLimit: int(env, 'AUTH_RATE_LIMIT', 20, 1, 1_000_000),
+    loginBackoffAfter: int(env, 'LOGIN_BACKOFF_AFTER', 5, 0, 1000),
+    // At most a day: attempts are forgotten after a quiet day (throttle.ts), so a longer wait would never end.
+    loginBackoffMaxSec: int(env, 'LOGIN_BACKOFF_MAX', 900, 1, 86_400),
     trustProxy: bool(env, 'TRUST_PROXY', false),
     envelopeTtlDays: int(env, 'ENVELOPE_TTL_DAYS', 7, 1, 365),
     maxBlobBytes: int(env, 'MAX_BLOB_BYTES', 25 * 1024 * 1024, 1, 2 ** 40),

@@ -4,6 +4,8 @@
  * no information and are swept. (One process only: a multi-node deployment needs a shared store.)
  */
 
+import { isIPv6 } from 'node:net';
+
 export type Take = { ok: true } | { ok: false; retryAfterSec: number };
 
 export class TokenBucket {
@@ -86,3 +88,35 @@ export class RateLimiter {
 /** Limit of `perMinute` per key, allowing all of them in a burst. */
 export const perMinute = (perMinute: number, now?: () => number) =>
   new RateLimiter({ capacity: perMinute, refillPerSec: perMinute / 60, now });
+
+/**
+ * The per-address bucket for a client address: IPv4 (and IPv4-mapped IPv6) by the full address, other
+ * IPv6 by its /64, since one subscriber usually gets a whole /64 and could rotate through it freely.
+ */
+export function addressBucket(address: string): string {
+  const addr = address.split('%')[0].toLowerCase(); // drop a zone id (fe80::1%eth0)
+  if (!isIPv6(addr)) return address; // IPv4, or no address at all ('unknown')
+  const g = expandIPv6(addr);
+  if (g.slice(0, 5).every((x) => x === '0') && g[5] === 'ffff') {
+    const hi = parseInt(g[6], 16);
+    const lo = parseInt(g[7], 16);
+    return [hi >> 8, hi & 255, lo >> 8, lo & 255].join('.');
+  }
+  return `${g.slice(0, 4).join(':')}::/64`;
+}
+
+/** The eight 16-bit groups of a valid IPv6 address, as lowercase hex without leading zeros. */
+function expandIPv6(addr: string): string[] {
+  let s = addr;
+  // An embedded IPv4 tail (::1.2.3.4 and friends) becomes two groups.
+  const v4 = /(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
+  if (v4) {
+    const [a, b, c, d] = v4.slice(1).map(Number);
+    s = s.slice(0, v4.index) + ((a << 8) | b).toString(16) + ':' + ((c << 8) | d).toString(16);
+  }
+  const [head, tail] = s.includes('::') ? s.split('::') : [s, null];
+  const h = head ? head.split(':') : [];
+  const t = tail ? tail.split(':') : [];
+  const groups = tail === null ? h : [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t];
+  return groups.map((g) => parseInt(g, 16).toString(16));
+}

@@ -23,6 +23,7 @@ import { SessionCache } from './session-cache';
 import { createPush, resolveVapidKeys, tapBus } from './push';
 import { openSqliteStore } from './store/sqlite';
 import type { Store } from './store/types';
+import { LOGIN_FORGET_MS } from './throttle';
 import { createWakeScheduler } from './wakeups';
 import { createWsHub } from './ws';
 
@@ -53,7 +54,7 @@ export interface Relay {
   handle(req: IncomingMessage, res: ServerResponse): boolean;
   /** Accepts the /ws upgrade; returns false (socket untouched) for any other path. */
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
-  /** Deletes expired envelopes, secret-chat requests and blobs (rows and files); returns how many envelopes + blobs. */
+  /** Deletes expired envelopes, secret-chat requests, blobs (rows and files) and stale sign-in counts; returns how many envelopes + blobs. */
   purgeExpired(): Promise<number>;
   /** Number of open WebSockets. */
   readonly sockets: number;
@@ -176,6 +177,8 @@ export function createRelay(config: Config, opts: RelayOptions = {}): Relay {
           log.error('media file removal failed', { id, err: err instanceof Error ? err : String(err) })
         );
       }
+      // Sign-in attempt counts nobody added to for a day (throttle.ts).
+      await store.purgeLoginAttempts(t - LOGIN_FORGET_MS);
       return envelopes + blobs.length;
     },
     get sockets() {

@@ -22,6 +22,8 @@ describe('config', () => {
       host: '0.0.0.0',
       logLevel: 'info',
       authRateLimit: 20,
+      loginBackoffAfter: 5,
+      loginBackoffMaxSec: 900,
       trustProxy: false,
       envelopeTtlDays: 7,
       atRestKeySource: 'generated'
@@ -66,6 +68,9 @@ describe('config', () => {
     ['LOG_LEVEL', 'loud', /LOG_LEVEL/],
     ['AUTH_RATE_LIMIT', '0', /AUTH_RATE_LIMIT/],
     ['AUTH_RATE_LIMIT', '-3', /AUTH_RATE_LIMIT/],
+    ['LOGIN_BACKOFF_AFTER', '1001', /LOGIN_BACKOFF_AFTER/],
+    ['LOGIN_BACKOFF_MAX', '0', /LOGIN_BACKOFF_MAX/],
+    ['LOGIN_BACKOFF_MAX', '86401', /LOGIN_BACKOFF_MAX/],
     ['TRUST_PROXY', 'maybe', /TRUST_PROXY/],
     ['ENVELOPE_TTL_DAYS', '1.5', /ENVELOPE_TTL_DAYS/],
     ['AT_REST_KEY', Buffer.alloc(16).toString('base64'), /32 bytes/],

@@ -792,6 +792,62 @@ for (const backend of backends) {
       // Without a cap (sign-up paths, tests) nothing is counted.
       expect(await store.createDevice(dev())).toBe(true);
     });
+
+    // ---------------- sign-in backoff and known devices ----------------
+    it('counts sign-in attempts per key with a backoff, forgets them after a while, clears and purges', async () => {
+      const delay = (n: number) => (n < 3 ? 0 : 1000 * 2 ** (n - 3));
+      const take = (key: string, now: number) => store.takeLoginAttempt(key, now, now - DAY, delay);
+      expect(await take('k', T0)).toEqual({ ok: true });
+      expect(await take('k', T0)).toEqual({ ok: true });
+      expect(await take('k', T0)).toEqual({ ok: true }); // third: now waits 1 s
+      expect(await take('k', T0 + 999)).toEqual({ ok: false, nextAt: T0 + 1000 });
+      expect(await take('other', T0 + 999)).toEqual({ ok: true });
+      expect(await take('k', T0 + 1000)).toEqual({ ok: true }); // fourth: 2 s
+      expect(await take('k', T0 + 2999)).toEqual({ ok: false, nextAt: T0 + 3000 });
+      // A refused attempt does not count.
+      expect(await take('k', T0 + 3000)).toEqual({ ok: true }); // fifth: 4 s
+      expect(await take('k', T0 + 6999)).toEqual({ ok: false, nextAt: T0 + 7000 });
+      // A day without attempts forgets them.
+      expect(await take('k', T0 + 3001 + DAY)).toEqual({ ok: true });
+      expect(await take('k', T0 + 3001 + DAY)).toEqual({ ok: true });
+      await store.clearLoginAttempts('k');
+      for (let i = 0; i < 3; i++) expect(await take('k', T0 + 2 * DAY)).toEqual({ ok: true });
+      expect((await take('k', T0 + 2 * DAY)).ok).toBe(false);
+      expect(await store.purgeLoginAttempts(T0 + DAY)).toBe(1); // 'other'
+      expect(await store.purgeLoginAttempts(T0 + DAY)).toBe(0);
+      expect((await take('k', T0 + 2 * DAY)).ok).toBe(false);
+    });
+
+    it('lets exactly one of many concurrent attempts through a closed window, across nodes', async () => {
+      const other = await h.open();
+      const delay = (n: number) => (n < 2 ? 0 : 60_000);
+      const take = (s: Store) => s.takeLoginAttempt('race', T0, T0 - DAY, delay);
+      expect((await take(store)).ok).toBe(true);
+      // The second attempt closes the window; of the rest only it passes.
+      const results = await Promise.all(Array.from({ length: 12 }, (_, i) => take(i % 2 ? other : store)));
+      expect(results.filter((r) => r.ok)).toHaveLength(1);
+      expect(results.filter((r) => !r.ok)).toEqual(Array(11).fill({ ok: false, nextAt: T0 + 60_000 }));
+    });
+
+    it('remembers known devices per user, rotates a token, keeps the most recent ones', async () => {
+      const a = await mkUser(store);
+      const b = await mkUser(store);
+      await store.rememberKnownDevice(a.user.id, 'h1', null, T0, 3);
+      expect(await store.isKnownDevice(a.user.id, 'h1')).toBe(true);
+      expect(await store.isKnownDevice(b.user.id, 'h1')).toBe(false);
+      expect(await store.isKnownDevice('', 'h1')).toBe(false);
+      // One browser, two accounts: signing in to b rotates the cookie for both.
+      await store.rememberKnownDevice(b.user.id, 'h2', 'h1', T0 + 1, 3);
+      expect(await store.isKnownDevice(a.user.id, 'h1')).toBe(false);
+      expect(await store.isKnownDevice(a.user.id, 'h2')).toBe(true);
+      expect(await store.isKnownDevice(b.user.id, 'h2')).toBe(true);
+      // Same hash again: refreshed, not duplicated.
+      await store.rememberKnownDevice(a.user.id, 'h2', 'h2', T0 + 2, 3);
+      for (let i = 3; i <= 5; i++) await store.rememberKnownDevice(a.user.id, `h${i}`, null, T0 + i, 3);
+      expect(await store.isKnownDevice(a.user.id, 'h2')).toBe(false); // oldest of four dropped
+      for (const t of ['h3', 'h4', 'h5']) expect(await store.isKnownDevice(a.user.id, t)).toBe(true);
+      expect(await store.isKnownDevice(b.user.id, 'h2')).toBe(true); // b's own rows are not trimmed by a's
+    });
   });
 }
 

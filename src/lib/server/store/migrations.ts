@@ -179,5 +179,29 @@ export const MIGRATIONS: readonly Migration[] = [
       -- The per-user quota sums cloud_media.size by owner (uploads in progress hold their reservation).
       CREATE INDEX cloud_media_by_owner ON cloud_media(owner_user_id);
     `
+  },
+  {
+    version: 6,
+    name: 'login backoff and known devices',
+    sql: `
+      -- Per-account sign-in backoff (src/lib/server/throttle.ts). key: SHA-256 of the lowercased username
+      -- as typed, so unknown names are throttled alike and no username is stored in clear.
+      CREATE TABLE login_throttle (
+        key      TEXT PRIMARY KEY,
+        failures INTEGER NOT NULL,
+        next_at  INTEGER NOT NULL,
+        last_at  INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX login_throttle_by_last ON login_throttle(last_at);
+
+      -- Browsers that signed in to the account before: SHA-256 of their known-device cookie token.
+      CREATE TABLE known_devices (
+        user_id    TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        token_hash TEXT NOT NULL,
+        last_at    INTEGER NOT NULL,
+        PRIMARY KEY (user_id, token_hash)
+      ) STRICT;
+      CREATE INDEX known_devices_by_token ON known_devices(token_hash);
+    `
   }
 ];

@@ -175,5 +175,26 @@ export const PG_MIGRATIONS: readonly Migration[] = [
     sql: `
       CREATE INDEX cloud_media_by_owner ON cloud_media(owner_user_id);
     `
+  },
+  {
+    version: 6,
+    name: 'login backoff and known devices',
+    sql: `
+      CREATE TABLE login_throttle (
+        key      TEXT COLLATE "C" PRIMARY KEY,
+        failures INTEGER NOT NULL,
+        next_at  BIGINT NOT NULL,
+        last_at  BIGINT NOT NULL
+      );
+      CREATE INDEX login_throttle_by_last ON login_throttle(last_at);
+
+      CREATE TABLE known_devices (
+        user_id    TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        token_hash TEXT COLLATE "C" NOT NULL,
+        last_at    BIGINT NOT NULL,
+        PRIMARY KEY (user_id, token_hash)
+      );
+      CREATE INDEX known_devices_by_token ON known_devices(token_hash);
+    `
   }
 ];

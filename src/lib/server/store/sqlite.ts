@@ -19,6 +19,7 @@ import {
   type DeviceRow,
   type EnvelopeRequestCtx,
   type EnvelopeRow,
+  type LoginAttempt,
   type MessageRow,
   type NewCloudMedia,
   type NewDevice,
@@ -372,7 +373,24 @@ export function openSqliteStore(dataDir: string, opts: SqliteOptions = {}): Sqli
       `SELECT min(CASE WHEN claimed_by IS NULL THEN deadline ELSE max(deadline, claimed_at + ?) END) AS t
        FROM cloud_media WHERE deadline IS NOT NULL`
     ),
-    purgeUnattachedMedia: db.prepare('DELETE FROM cloud_media WHERE message_id IS NULL AND created_at < ? RETURNING id')
+    purgeUnattachedMedia: db.prepare('DELETE FROM cloud_media WHERE message_id IS NULL AND created_at < ? RETURNING id'),
+
+    throttleByKey: db.prepare('SELECT * FROM login_throttle WHERE key = ?'),
+    upsertThrottle: db.prepare(
+      `INSERT INTO login_throttle (key, failures, next_at, last_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, next_at = excluded.next_at, last_at = excluded.last_at`
+    ),
+    clearThrottle: db.prepare('DELETE FROM login_throttle WHERE key = ?'),
+    purgeThrottle: db.prepare('DELETE FROM login_throttle WHERE last_at < ?'),
+    rotateKnown: db.prepare('UPDATE known_devices SET token_hash = ? WHERE token_hash = ?'),
+    upsertKnown: db.prepare(
+      'INSERT INTO known_devices (user_id, token_hash, last_at) VALUES (?, ?, ?) ON CONFLICT (user_id, token_hash) DO UPDATE SET last_at = excluded.last_at'
+    ),
+    trimKnown: db.prepare(
+      `DELETE FROM known_devices WHERE user_id = @userId AND token_hash NOT IN
+         (SELECT token_hash FROM known_devices WHERE user_id = @userId ORDER BY last_at DESC, token_hash LIMIT @keep)`
+    ),
+    knownExists: db.prepare('SELECT 1 AS x FROM known_devices WHERE user_id = ? AND token_hash = ?')
   };
 
   const get = (stmt: Database.Statement, ...args: unknown[]) => stmt.get(...args) as Row | undefined;
@@ -603,6 +621,23 @@ export function openSqliteStore(dataDir: string, opts: SqliteOptions = {}): Sqli
     return n;
   });
 
+  const takeLoginTx = db.transaction(
+    (key: string, now: number, forgetBefore: number, delayMs: (failures: number) => number): LoginAttempt => {
+      const r = get(q.throttleByKey, key);
+      const live = r !== undefined && (r.last_at as number) >= forgetBefore;
+      if (live && (r.next_at as number) > now) return { ok: false, nextAt: r.next_at as number };
+      const failures = (live ? (r.failures as number) : 0) + 1;
+      q.upsertThrottle.run(key, failures, now + delayMs(failures), now);
+      return { ok: true };
+    }
+  );
+
+  const rememberKnownTx = db.transaction((userId: string, tokenHash: string, replaces: string | null, at: number, keep: number) => {
+    if (replaces !== null) q.rotateKnown.run(tokenHash, replaces);
+    q.upsertKnown.run(userId, tokenHash, at);
+    q.trimKnown.run({ userId, keep });
+  });
+
   const revokeTx = db.transaction((userId: string, deviceId: string, at: number) => {
     if (q.revokeDevice.run(at, deviceId, userId).changes === 0) return false;
     q.dropDeviceEnvelopes.run(deviceId);
@@ -821,6 +856,23 @@ export function openSqliteStore(dataDir: string, opts: SqliteOptions = {}): Sqli
     },
     async purgeUnattachedMedia(before) {
       return all(q.purgeUnattachedMedia, before).map((r) => r.id as string);
+    },
+
+    async takeLoginAttempt(key, now, forgetBefore, delayMs) {
+      // IMMEDIATE: takes the write lock before reading, so processes sharing the file can't both pass.
+      return takeLoginTx.immediate(key, now, forgetBefore, delayMs);
+    },
+    async clearLoginAttempts(key) {
+      q.clearThrottle.run(key);
+    },
+    async purgeLoginAttempts(before) {
+      return q.purgeThrottle.run(before).changes;
+    },
+    async rememberKnownDevice(userId, tokenHash, replaces, at, keep) {
+      rememberKnownTx.immediate(userId, tokenHash, replaces, at, keep);
+    },
+    async isKnownDevice(userId, tokenHash) {
+      return get(q.knownExists, userId, tokenHash) !== undefined;
     },
 
     async checkpoint() {

@@ -225,6 +225,8 @@ export class UniqueViolation extends Error {
   override name = 'UniqueViolation';
 }
 
+export type LoginAttempt = { ok: true } | { ok: false; nextAt: number };
+
 export interface Store {
   // ---- users ----
   /** Creates the user and its first device atomically. Throws UniqueViolation if the username is taken. */
@@ -384,6 +386,26 @@ export interface Store {
   nextMediaDeadline(staleMs: number): Promise<number | null>;
   /** Deletes uploads never attached to a message and created before `before`; returns their ids. */
   purgeUnattachedMedia(before: number): Promise<string[]>;
+
+  // ---- sign-in backoff and known devices (../throttle.ts; SQLite/PG migration 5) ----
+  /**
+   * Counts one sign-in attempt for `key`, atomically (callers on other nodes included): unless the key is
+   * waiting (a row with last_at >= forgetBefore and next_at > now), sets failures = that row's failures
+   * + 1 (1 for a missing or forgotten row), next_at = now + delayMs(failures), last_at = now, and
+   * returns ok. A waiting key changes nothing and returns when it may try again.
+   */
+  takeLoginAttempt(key: string, now: number, forgetBefore: number, delayMs: (failures: number) => number): Promise<LoginAttempt>;
+  /** Forgets the key's failures (a successful sign-in). */
+  clearLoginAttempts(key: string): Promise<void>;
+  /** Deletes keys last tried before `before`; returns how many. */
+  purgeLoginAttempts(before: number): Promise<number>;
+  /**
+   * Records `tokenHash` as a known device of the user (last_at = at). With `replaces`, the rows of
+   * that old hash (any user's) take the new one first: the cookie is rotated, not duplicated. Keeps
+   * only the user's `keep` most recent rows.
+   */
+  rememberKnownDevice(userId: string, tokenHash: string, replaces: string | null, at: number, keep: number): Promise<void>;
+  isKnownDevice(userId: string, tokenHash: string): Promise<boolean>;
 
   close(): Promise<void>;
 }

@@ -49,7 +49,9 @@ const show = (o: Outcome): string => ('ok' in o ? showBytes(o.ok) : 'code' in o 
 // --- checks --------------------------------------------------------------------------------------
 
 const fixedRng = (k: Uint8Array): Rng => () => k.slice();
+/** Public key and pinned signature of MSG: the valid-signature verify cases. */
 const edSigners = [{ pub: RFC8032[0].pub, sig: RFC8032_1_MSG_SIG }, { pub: ED_PUB_ZERO.pub, sig: ED_PUB_ZERO.sig }, ...ZERO_KEYS.map((k) => ({ pub: k.edPub, sig: k.edSig }))];
+/** Pairs with a zero byte in the public key or the seed (JWK sign path), with their signature of MSG. */
 const edZero = [{ priv: ED_PUB_ZERO.seed, pub: ED_PUB_ZERO.pub, sig: ED_PUB_ZERO.sig }, ...ZERO_KEYS.map((k) => ({ priv: k.priv, pub: k.edPub, sig: k.edSig }))];
 
 const CHECKS: Record<Primitive, readonly Check[]> = {

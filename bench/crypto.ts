@@ -3,8 +3,12 @@
  * For each backend: raw primitive costs, then handshakes/s and 1 KiB messages/s (encrypt + decrypt),
  * one direction and alternating (every message turns the DH ratchet), each printed next to the
  * "primitive floor" predicted from the primitives measured in the same run.
+ * First line: what selectBackend() (the self-test on the first secret-chat operation) costs, cold in
+ * fresh processes and warm.
  */
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import * as C from '../src/lib/crypto/index.js';
 import { hkdfSha256, hmacSha256 } from '../src/lib/crypto/kdf.js';
 import { kemDecapsulate, kemEncapsulate, kemKeygen } from '../src/lib/crypto/kem.js';
@@ -93,9 +97,39 @@ async function benchBackend(backend: C.CryptoBackend) {
   return { backend: backend.name, hs, oneWay, alt };
 }
 
+/** Child mode: first selectBackend() in this fresh process, then the median of 20 more, as JSON. */
+if (process.argv.includes('--select-only')) {
+  let t = performance.now();
+  await C.selectBackend();
+  const cold = performance.now() - t;
+  const warm: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    t = performance.now();
+    await C.selectBackend();
+    warm.push(performance.now() - t);
+  }
+  console.log(JSON.stringify({ cold, warm: median(warm) }));
+  process.exit(0);
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[s.length >> 1];
+}
+
+/** selectBackend() cold (first call in a fresh process; median over 3 processes) and warm. */
+function selectCost(): { cold: number; warm: number } {
+  const runs = Array.from({ length: 3 }, () => {
+    const out = execFileSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--select-only'], { encoding: 'utf8' });
+    return JSON.parse(out.trim().split('\n').pop()!) as { cold: number; warm: number };
+  });
+  return { cold: median(runs.map((r) => r.cold)), warm: median(runs.map((r) => r.warm)) };
+}
+
 const t0 = performance.now();
 console.log(`Cinder crypto bench — Node ${process.version}, ${(await import('node:os')).cpus().length} CPUs`);
-console.log(`detectBackend() -> ${(await C.detectBackend()).name}`);
+const sel = selectCost();
+console.log(`detectBackend() -> ${(await C.detectBackend()).name}; self-test cold ${sel.cold.toFixed(0)} ms (fresh process, median of 3), warm ${sel.warm.toFixed(1)} ms`);
 // Global warm-up so the first backend does not pay for JIT compilation of the shared noble code.
 {
   const w = C.webcryptoBackend();

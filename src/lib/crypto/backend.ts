@@ -3,8 +3,9 @@
  * interface with implementations that must agree bit-for-bit (see ./backend/):
  *  - webcryptoBackend(): WebCrypto X25519 / Ed25519 / HKDF / HMAC (native speed);
  *  - nobleBackend(): @noble/curves + @noble/hashes, the portable fallback and reference;
- *  - detectBackend() / selectBackend(): per primitive, WebCrypto if it passes a self-test against noble
- *    on the inputs that break real engines, else noble; WebCrypto calls that throw anyway are retried on noble.
+ *  - detectBackend() / selectBackend(): per primitive, WebCrypto if it passes a self-test against noble's
+ *    pinned answers on the inputs that break real engines, else noble; WebCrypto calls that throw anyway
+ *    are retried on noble.
  * Per-message symmetric work (chain KDFs, XChaCha20-Poly1305) is always synchronous noble code, see kdf.ts.
  *
  * All wrappers validate lengths first and normalise failures: X25519 with an all-zero result ->

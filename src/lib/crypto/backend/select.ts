@@ -23,7 +23,7 @@ export interface SelectedBackend extends CryptoBackend {
 export interface SelectOptions {
   /** WebCrypto to test (default globalThis.crypto.subtle; null = none). Injectable for tests. */
   readonly subtle?: SubtleCrypto | null;
-  /** Reference and fallback (default noble). */
+  /** Fallback for rejected primitives and engine errors (default noble; the self-test's pinned answers are its). */
   readonly reference?: CryptoBackend;
   readonly onFallback?: FallbackHook;
 }
@@ -38,7 +38,7 @@ export async function selectBackend(opts: SelectOptions = {}): Promise<SelectedB
   let live: CryptoBackend = reference;
   if (subtle) {
     // The self-test sees raw engine errors (no fallback); the live instance has the safety net.
-    report = await selfTest(webcryptoBackend({ subtle, fallback: null }), reference);
+    report = await selfTest(webcryptoBackend({ subtle, fallback: null }));
     live = webcryptoBackend({
       subtle,
       fallback: reference,

@@ -116,8 +116,8 @@ async function tellWindows() {
  * at the third, removes the subscription for good, with no event telling the app; a focused page
  * is no excuse there. Chrome tolerates a few silent pushes, then shows its own "updated in the
  * background" notice. What an iPhone user sees: a banner for each new message while Cinder is
- * closed; a quiet note that expired secret messages were removed; and, when there is nothing to
- * read (a read receipt, or Cinder is already open and shows it), a quiet notice closed at once.
+ * closed; and, when there is nothing to read (a read receipt, a timer that ran out, or Cinder is
+ * already open and shows it), a quiet notice closed at once.
  */
 async function onPush(data: string) {
   let kind: WakeKind = 'sync';
@@ -128,21 +128,20 @@ async function onPush(data: string) {
     /* an empty or foreign payload: check everything */
   }
   let notices: Notice[] = [];
-  let focused = false;
   try {
     await purge();
     const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
-    focused = windows.some((w) => (w as WindowClient).focused);
+    const focused = windows.some((w) => (w as WindowClient).focused);
     // An open app has its own connection; it only needs a nudge.
     notices = focused ? [] : await backgroundWake(kind);
     await tellWindows();
   } finally {
     // Shown whatever went wrong above: a push without a notification costs the subscription.
-    await showNotices(notices, kind, focused);
+    await showNotices(notices);
   }
 }
 
-async function showNotices(notices: Notice[], kind: WakeKind, focused: boolean) {
+async function showNotices(notices: Notice[]) {
   for (const n of notices) {
     await self.registration
       .showNotification(n.title, { body: n.body, tag: n.tag, data: { url: n.url }, icon: '/icons/icon-192.png', badge: '/icons/icon-192.png' })
@@ -151,16 +150,16 @@ async function showNotices(notices: Notice[], kind: WakeKind, focused: boolean) 
   if (notices.length) return;
   await self.registration
     .showNotification('Cinder', {
-      body: kind === 'wake' ? 'Expired secret messages were removed.' : 'Cinder is up to date.',
+      body: 'Cinder is up to date.',
       // One fixed tag: these replace each other instead of piling up.
       tag: 'cinder-maintenance',
       silent: true,
       icon: '/icons/icon-192.png'
     })
     .catch((e) => console.warn('cinder sw: notification failed', e));
-  // Nothing for the user to read (a receipt, a timer change, or the open app already shows it):
-  // take the required notice away again.
-  if (kind !== 'wake' || focused) for (const n of await self.registration.getNotifications({ tag: 'cinder-maintenance' })) n.close();
+  // Nothing for the user to read (a receipt, a timer that ran out, or the open app already shows
+  // it): take the required notice away again. A lock screen never learns that a timer fired.
+  for (const n of await self.registration.getNotifications({ tag: 'cinder-maintenance' })) n.close();
 }
 
 self.addEventListener('notificationclick', (event) => {

@@ -219,6 +219,39 @@ for (const backend of backends) {
       expect(await store.claimWakeups('n', T0 + 20, T0 + 20, T0, 10)).toEqual([]);
     });
 
+    it('revokes all other devices, alone or with a password change that only a live device and the current hash can make', async () => {
+      const a = await mkUser(store);
+      const b = await mkUser(store);
+      const phone = await mkDevice(store, a.user.id);
+      const tablet = await mkDevice(store, a.user.id, T0 + 2);
+      await store.putEnvelope(env(phone.id, b));
+      await store.setPushSubscription({ deviceId: tablet.id, endpoint: 'https://push.example/2', p256dh: 'k', auth: 'a', createdAt: T0 });
+      await store.addWakeups(phone.id, [T0 + 10], 10);
+
+      expect(await store.changePassword(a.user.id, 'wrong$old', 'scrypt$new', a.device.id, T0 + 5)).toBeNull();
+      expect(await store.changePassword(a.user.id, a.user.pwHash, 'scrypt$new', b.device.id, T0 + 5)).toBeNull(); // not a's device
+      expect((await store.getUser(a.user.id))!.pwHash).toBe(a.user.pwHash);
+      expect((await store.listDevices(a.user.id)).length).toBe(3);
+
+      expect((await store.changePassword(a.user.id, a.user.pwHash, 'scrypt$new', a.device.id, T0 + 5))!.sort()).toEqual([phone.id, tablet.id].sort());
+      expect((await store.getUser(a.user.id))!.pwHash).toBe('scrypt$new');
+      expect((await store.listDevices(a.user.id)).map((d) => d.id)).toEqual([a.device.id]);
+      expect((await store.getDevice(phone.id))!.revokedAt).toBe(T0 + 5);
+      expect(await store.countEnvelopes(phone.id, T0)).toBe(0);
+      expect(await store.getPushSubscription(tablet.id)).toBeNull();
+      expect(await store.claimWakeups('n', T0 + 20, T0 + 20, T0, 10)).toEqual([]);
+      // The old hash no longer matches: a second, concurrent change loses.
+      expect(await store.changePassword(a.user.id, a.user.pwHash, 'scrypt$other', a.device.id, T0 + 6)).toBeNull();
+      // A revoked device can't change it either.
+      expect(await store.changePassword(a.user.id, 'scrypt$new', 'scrypt$x2', phone.id, T0 + 6)).toBeNull();
+
+      const laptop = await mkDevice(store, a.user.id, T0 + 7);
+      expect(await store.revokeOtherDevices(a.user.id, laptop.id, T0 + 8)).toEqual([a.device.id]);
+      expect(await store.revokeOtherDevices(a.user.id, laptop.id, T0 + 9)).toEqual([]);
+      expect((await store.listDevices(a.user.id)).map((d) => d.id)).toEqual([laptop.id]);
+      expect((await store.listDevices(b.user.id)).length).toBe(1); // other users untouched
+    });
+
     // ---------------- cloud chats ----------------
     it('sends messages: per-chat seqs, one update per member, idempotent by id, id conflicts', async () => {
       const a = await mkUser(store);

@@ -297,6 +297,26 @@ export async function openPostgresStore(url: string, opts: PostgresOptions = {})
     }
   }
 
+  /** Revokes one live device of the user with its envelopes, push subscription and wake-ups. */
+  const revokeOne = async (c: pg.PoolClient, userId: string, deviceId: string, at: number): Promise<boolean> => {
+    const r = await c.query('UPDATE devices SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL', [at, deviceId, userId]);
+    if (r.rowCount === 0) return false;
+    await c.query('DELETE FROM envelopes WHERE to_device_id = $1', [deviceId]);
+    await c.query('DELETE FROM push_subscriptions WHERE device_id = $1', [deviceId]);
+    await c.query('DELETE FROM wakeups WHERE device_id = $1', [deviceId]);
+    return true;
+  };
+
+  const revokeOthers = async (c: pg.PoolClient, userId: string, keepDeviceId: string, at: number): Promise<string[]> => {
+    const rows = await all(c, 'SELECT id FROM devices WHERE user_id = $1 AND revoked_at IS NULL AND id <> $2 ORDER BY created_at, id FOR UPDATE', [
+      userId,
+      keepDeviceId
+    ]);
+    const out: string[] = [];
+    for (const r of rows) if (await revokeOne(c, userId, r.id as string, at)) out.push(r.id as string);
+    return out;
+  };
+
   /** Takes the update-log locks of the members (sorted) and appends one row each. */
   const appendUpdates = async (c: pg.PoolClient, chat: ChatRow, kind: UpdateKind, data: string): Promise<AppendedUpdate[]> => {
     const users = members(chat);
@@ -534,13 +554,18 @@ export async function openPostgresStore(url: string, opts: PostgresOptions = {})
       );
     },
     async revokeDevice(userId, deviceId, at) {
+      return tx((c) => revokeOne(c, userId, deviceId, at));
+    },
+    async revokeOtherDevices(userId, keepDeviceId, at) {
+      return tx((c) => revokeOthers(c, userId, keepDeviceId, at));
+    },
+    async changePassword(userId, oldHash, newHash, keepDeviceId, at) {
       return tx(async (c) => {
-        const r = await c.query('UPDATE devices SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL', [at, deviceId, userId]);
-        if (r.rowCount === 0) return false;
-        await c.query('DELETE FROM envelopes WHERE to_device_id = $1', [deviceId]);
-        await c.query('DELETE FROM push_subscriptions WHERE device_id = $1', [deviceId]);
-        await c.query('DELETE FROM wakeups WHERE device_id = $1', [deviceId]);
-        return true;
+        const live = await c.query('SELECT 1 FROM devices WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL', [keepDeviceId, userId]);
+        if (live.rowCount === 0) return null;
+        const r = await c.query('UPDATE users SET pw_hash = $1 WHERE id = $2 AND pw_hash = $3', [newHash, userId, oldHash]);
+        if (r.rowCount === 0) return null;
+        return revokeOthers(c, userId, keepDeviceId, at);
       });
     },
     async touchDevice(deviceId, at) {

@@ -252,6 +252,8 @@ export function openSqliteStore(dataDir: string, opts: SqliteOptions = {}): Sqli
     revokeDevice: db.prepare('UPDATE devices SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL'),
     dropDeviceEnvelopes: db.prepare('DELETE FROM envelopes WHERE to_device_id = ?'),
     touchDevice: db.prepare('UPDATE devices SET last_seen_at = ? WHERE id = ? AND last_seen_at < ?'),
+    setPwHash: db.prepare('UPDATE users SET pw_hash = ? WHERE id = ? AND pw_hash = ?'),
+    liveDevice: db.prepare('SELECT 1 FROM devices WHERE id = ? AND user_id = ? AND revoked_at IS NULL'),
 
     chatByPair: db.prepare('SELECT * FROM cloud_chats WHERE user_a = ? AND user_b = ?'),
     chatById: db.prepare('SELECT * FROM cloud_chats WHERE id = ?'),
@@ -646,6 +648,20 @@ export function openSqliteStore(dataDir: string, opts: SqliteOptions = {}): Sqli
     return true;
   });
 
+  const revokeOthersTx = db.transaction((userId: string, keepDeviceId: string, at: number): string[] =>
+    all(q.liveDevices, userId)
+      .map((r) => r.id as string)
+      .filter((id) => id !== keepDeviceId && revokeTx(userId, id, at))
+  );
+
+  const changePasswordTx = db.transaction(
+    (userId: string, oldHash: string, newHash: string, keepDeviceId: string, at: number): string[] | null => {
+      if (get(q.liveDevice, keepDeviceId, userId) === undefined) return null;
+      if (q.setPwHash.run(newHash, userId, oldHash).changes === 0) return null;
+      return revokeOthersTx(userId, keepDeviceId, at);
+    }
+  );
+
   const addWakeupsTx = db.transaction((deviceId: string, times: number[], maxPending: number): boolean => {
     const fresh = [...new Set(times)].filter((t) => get(q.wakeupExists, deviceId, t) === undefined);
     if ((get(q.countWakeups, deviceId)!.n as number) + fresh.length > maxPending) return false;
@@ -709,6 +725,12 @@ export function openSqliteStore(dataDir: string, opts: SqliteOptions = {}): Sqli
     },
     async touchDevice(deviceId, at) {
       q.touchDevice.run(at, deviceId, at);
+    },
+    async revokeOtherDevices(userId, keepDeviceId, at) {
+      return revokeOthersTx.immediate(userId, keepDeviceId, at);
+    },
+    async changePassword(userId, oldHash, newHash, keepDeviceId, at) {
+      return changePasswordTx.immediate(userId, oldHash, newHash, keepDeviceId, at);
     },
 
     async getChat(x, y) {

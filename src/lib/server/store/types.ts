@@ -254,6 +254,14 @@ export interface Store {
    */
   revokeDevice(userId: string, deviceId: string, at: number): Promise<boolean>;
   touchDevice(deviceId: string, at: number): Promise<void>;
+  /** Revokes every live device of the user but `keepDeviceId`, each as revokeDevice does (one transaction); their ids. */
+  revokeOtherDevices(userId: string, keepDeviceId: string, at: number): Promise<string[]>;
+  /**
+   * Replaces the password hash and revokes the user's other devices (as revokeOtherDevices), in one
+   * transaction. Does nothing and returns null unless the stored hash is still `oldHash` (a concurrent
+   * change wins) and `keepDeviceId` is a live device of the user; else the revoked ids.
+   */
+  changePassword(userId: string, oldHash: string, newHash: string, keepDeviceId: string, at: number): Promise<string[] | null>;
 
   // ---- cloud chats ----
   getChat(userA: string, userB: string): Promise<ChatRow | null>;

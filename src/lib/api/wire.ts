@@ -109,6 +109,17 @@ export const LoginReq = z.object({
 });
 export type LoginReq = z.input<typeof LoginReq>;
 
+/** The new password follows sign-up's rules; the current one only login's. */
+export const ChangePasswordReq = z.object({
+  currentPassword: z.string().min(1).max(LIMITS.passwordMax),
+  newPassword: Password
+});
+export type ChangePasswordReq = z.input<typeof ChangePasswordReq>;
+
+/** Answer of a password change and of "sign out all other devices": how many devices were revoked. */
+export const SignedOutRes = z.object({ signedOut: z.number().int().nonnegative() });
+export type SignedOutRes = z.infer<typeof SignedOutRes>;
+
 export const PublicUser = z.object({ id: Id, username: z.string(), displayName: z.string() });
 export type PublicUser = z.infer<typeof PublicUser>;
 

@@ -9,6 +9,7 @@ import {
   CLOUD_MEDIA_MIME_HEADER,
   CLOUD_MEDIA_NAME_HEADER,
   CLOUD_MEDIA_TO_USER_HEADER,
+  ChangePasswordReq,
   CloudMediaMime,
   CloudMediaName,
   DeleteCloudReq,
@@ -28,7 +29,8 @@ import {
   type DeviceInfo,
   type Envelope,
   type PublicDevice,
-  type Session
+  type Session,
+  type SignedOutRes
 } from '../api/wire';
 import type { AtRest } from './atrest';
 import type { BlobFiles } from './blobs';
@@ -132,6 +134,26 @@ export function createApi(deps: ApiDeps): Router {
     return done;
   };
 
+  /** Tells every node (sockets, session caches) that these devices are gone. */
+  const revoked = (userId: string, deviceIds: string[], why: string) => {
+    for (const deviceId of deviceIds) bus.publish({ to: 'revoke', deviceId });
+    log.info('other devices revoked', { userId, count: deviceIds.length, why });
+  };
+
+  /** Counts a password attempt against the account's sign-in backoff (throttle.ts); 429 while it runs. */
+  const takeAttempt = async (key: string) => {
+    const t = now();
+    const delay = (n: number) => backoffMs(n, config.loginBackoffAfter, config.loginBackoffMaxSec);
+    const r = await store.takeLoginAttempt(key, t, t - LOGIN_FORGET_MS, delay);
+    if (!r.ok) {
+      const wait = Math.max(1, Math.ceil((r.nextAt - t) / 1000));
+      log.info('login throttled', { wait });
+      throw new HttpError(429, 'rate_limited', `too many failed sign-ins for this account; try again in ${wait} s`, {
+        'retry-after': String(wait)
+      });
+    }
+  };
+
   const openEnvelope = (e: EnvelopeRow): Envelope => ({
     seq: e.seq,
     id: e.id,
@@ -188,18 +210,7 @@ export function createApi(deps: ApiDeps): Router {
     // Looked up for unknown users too, so the timing doesn't tell them apart.
     const known = presented !== null && (await store.isKnownDevice(user?.id ?? '', hashToken(presented)));
     const key = loginKey(body.username);
-    if (!known) {
-      const t = now();
-      const delay = (n: number) => backoffMs(n, config.loginBackoffAfter, config.loginBackoffMaxSec);
-      const r = await store.takeLoginAttempt(key, t, t - LOGIN_FORGET_MS, delay);
-      if (!r.ok) {
-        const wait = Math.max(1, Math.ceil((r.nextAt - t) / 1000));
-        log.info('login throttled', { wait });
-        throw new HttpError(429, 'rate_limited', `too many failed sign-ins for this account; try again in ${wait} s`, {
-          'retry-after': String(wait)
-        });
-      }
-    }
+    if (!known) await takeAttempt(key);
     // Unknown users are checked against a dummy hash: same cost, same answer as a wrong password.
     const ok = await passwords.verify(body.password, user?.pwHash ?? null);
     if (!user || !ok) throw new HttpError(401, 'bad_credentials', 'wrong username or password');
@@ -225,6 +236,29 @@ export function createApi(deps: ApiDeps): Router {
     // The browser signed in as this user: it can prove so at its next login (see throttle.ts).
     const known = await rememberDevice(ctx, auth.user.id, readKnownToken(ctx.req));
     return noContent({ 'set-cookie': [clearCookie(isSecure(ctx.req, config.trustProxy)), known] });
+  });
+
+  // Always counted, even from a known device: a stolen session must not get free guesses.
+  router.add('POST', '/api/auth/password', async (ctx) => {
+    const auth = await requireAuth(ctx);
+    limit(deps.authLimiter, addressBucket(clientAddress(ctx.req, config.trustProxy)));
+    const body = await readJson(ctx.req, ChangePasswordReq);
+    // Fresh from the store: the cached row may hold a hash another node has replaced.
+    const user = await store.getUser(auth.user.id);
+    if (!user) throw new HttpError(401, 'unauthorized', 'sign in required');
+    const key = loginKey(user.username);
+    await takeAttempt(key);
+    if (!(await passwords.verify(body.currentPassword, user.pwHash))) {
+      throw new HttpError(401, 'bad_credentials', 'the current password is wrong');
+    }
+    await store.clearLoginAttempts(key);
+    const gone = await store.changePassword(user.id, user.pwHash, await passwords.hash(body.newPassword), auth.device.id, now());
+    if (!gone) throw new HttpError(409, 'conflict', 'the password was changed at the same time on another device; sign in again');
+    deps.sessions.forgetUser(user.id);
+    revoked(user.id, gone, 'password changed');
+    const res: SignedOutRes = { signedOut: gone.length };
+    // Known-device tokens were all dropped with the old password; this browser gets a fresh one.
+    return json(res, 200, { 'set-cookie': await rememberDevice(ctx, user.id, null) });
   });
 
   router.add('GET', '/api/me', async (ctx) => {
@@ -259,6 +293,14 @@ export function createApi(deps: ApiDeps): Router {
     if (!(await revoke(auth, id))) throw new HttpError(404, 'not_found', 'no such device');
     const self = id === auth.device.id;
     return noContent(self ? { 'set-cookie': clearCookie(isSecure(ctx.req, config.trustProxy)) } : undefined);
+  });
+
+  router.add('POST', '/api/devices/revoke-others', async (ctx) => {
+    const auth = await requireAuth(ctx);
+    const gone = await store.revokeOtherDevices(auth.user.id, auth.device.id, now());
+    revoked(auth.user.id, gone, 'signed out elsewhere');
+    const res: SignedOutRes = { signedOut: gone.length };
+    return json(res);
   });
 
   // ---------- directory ----------

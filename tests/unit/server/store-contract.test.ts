@@ -227,11 +227,14 @@ for (const backend of backends) {
       await store.putEnvelope(env(phone.id, b));
       await store.setPushSubscription({ deviceId: tablet.id, endpoint: 'https://push.example/2', p256dh: 'k', auth: 'a', createdAt: T0 });
       await store.addWakeups(phone.id, [T0 + 10], 10);
+      await store.rememberKnownDevice(a.user.id, 'known-a', null, T0, 20);
+      await store.rememberKnownDevice(b.user.id, 'known-b', null, T0, 20);
 
       expect(await store.changePassword(a.user.id, 'wrong$old', 'scrypt$new', a.device.id, T0 + 5)).toBeNull();
       expect(await store.changePassword(a.user.id, a.user.pwHash, 'scrypt$new', b.device.id, T0 + 5)).toBeNull(); // not a's device
       expect((await store.getUser(a.user.id))!.pwHash).toBe(a.user.pwHash);
       expect((await store.listDevices(a.user.id)).length).toBe(3);
+      expect(await store.isKnownDevice(a.user.id, 'known-a')).toBe(true);
 
       expect((await store.changePassword(a.user.id, a.user.pwHash, 'scrypt$new', a.device.id, T0 + 5))!.sort()).toEqual([phone.id, tablet.id].sort());
       expect((await store.getUser(a.user.id))!.pwHash).toBe('scrypt$new');
@@ -240,6 +243,8 @@ for (const backend of backends) {
       expect(await store.countEnvelopes(phone.id, T0)).toBe(0);
       expect(await store.getPushSubscription(tablet.id)).toBeNull();
       expect(await store.claimWakeups('n', T0 + 20, T0 + 20, T0, 10)).toEqual([]);
+      expect(await store.isKnownDevice(a.user.id, 'known-a')).toBe(false);
+      expect(await store.isKnownDevice(b.user.id, 'known-b')).toBe(true);
       // The old hash no longer matches: a second, concurrent change loses.
       expect(await store.changePassword(a.user.id, a.user.pwHash, 'scrypt$other', a.device.id, T0 + 6)).toBeNull();
       // A revoked device can't change it either.

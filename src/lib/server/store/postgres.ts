@@ -565,6 +565,7 @@ export async function openPostgresStore(url: string, opts: PostgresOptions = {})
         if (live.rowCount === 0) return null;
         const r = await c.query('UPDATE users SET pw_hash = $1 WHERE id = $2 AND pw_hash = $3', [newHash, userId, oldHash]);
         if (r.rowCount === 0) return null;
+        await c.query('DELETE FROM known_devices WHERE user_id = $1', [userId]);
         return revokeOthers(c, userId, keepDeviceId, at);
       });
     },

@@ -253,6 +253,7 @@ export function openSqliteStore(dataDir: string, opts: SqliteOptions = {}): Sqli
     dropDeviceEnvelopes: db.prepare('DELETE FROM envelopes WHERE to_device_id = ?'),
     touchDevice: db.prepare('UPDATE devices SET last_seen_at = ? WHERE id = ? AND last_seen_at < ?'),
     setPwHash: db.prepare('UPDATE users SET pw_hash = ? WHERE id = ? AND pw_hash = ?'),
+    forgetKnown: db.prepare('DELETE FROM known_devices WHERE user_id = ?'),
     liveDevice: db.prepare('SELECT 1 FROM devices WHERE id = ? AND user_id = ? AND revoked_at IS NULL'),
 
     chatByPair: db.prepare('SELECT * FROM cloud_chats WHERE user_a = ? AND user_b = ?'),
@@ -658,6 +659,7 @@ export function openSqliteStore(dataDir: string, opts: SqliteOptions = {}): Sqli
     (userId: string, oldHash: string, newHash: string, keepDeviceId: string, at: number): string[] | null => {
       if (get(q.liveDevice, keepDeviceId, userId) === undefined) return null;
       if (q.setPwHash.run(newHash, userId, oldHash).changes === 0) return null;
+      q.forgetKnown.run(userId);
       return revokeOthersTx(userId, keepDeviceId, at);
     }
   );

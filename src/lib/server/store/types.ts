@@ -259,7 +259,8 @@ export interface Store {
   /**
    * Replaces the password hash and revokes the user's other devices (as revokeOtherDevices), in one
    * transaction. Does nothing and returns null unless the stored hash is still `oldHash` (a concurrent
-   * change wins) and `keepDeviceId` is a live device of the user; else the revoked ids.
+   * change wins) and `keepDeviceId` is a live device of the user; else the revoked ids. Also forgets the
+   * user's known-device tokens: a browser that knew the old password loses its backoff exemption.
    */
   changePassword(userId: string, oldHash: string, newHash: string, keepDeviceId: string, at: number): Promise<string[] | null>;
 

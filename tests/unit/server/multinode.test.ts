@@ -257,6 +257,21 @@ describe.skipIf(skip)('multi-node relay (PostgreSQL + Redis)', () => {
     expect(b.relay.metrics.get('cinder_messages_sent_total')).toBeGreaterThanOrEqual(1);
   });
 
+  it('a password change on one node signs the other devices out on every node at once', async () => {
+    const carol = await signup(a.ts);
+    const phone = await login(a.ts, carol, 'Phone');
+    const tablet = await login(b.ts, carol, 'Tablet');
+    const [wsPhone, wsTablet] = await Promise.all([connect(a.ts, phone.token), connect(b.ts, tablet.token)]);
+    await Promise.all([wsPhone.next((f) => f.t === 'hello'), wsTablet.next((f) => f.t === 'hello')]);
+    expect((await call(a.ts, 'GET', '/api/me', { token: tablet.token })).status).toBe(200); // cached on A
+    const r = await call(b.ts, 'POST', '/api/auth/password', { token: carol.token, body: { currentPassword: carol.password, newPassword: 'the new passphrase' } });
+    expect([r.status, r.body]).toEqual([200, { signedOut: 2 }]);
+    await wsPhone.next((f) => f.t === 'revoked');
+    await wsTablet.next((f) => f.t === 'revoked');
+    for (const n of [a, b]) for (const d of [phone, tablet]) expect((await call(n.ts, 'GET', '/api/me', { token: d.token })).status).toBe(401);
+    expect((await call(a.ts, 'GET', '/api/me', { token: carol.token })).status).toBe(200);
+  });
+
   it('loses nothing when a node dies mid-conversation: its client moves to the other node', async () => {
     const alice = new Client(await signup(a.ts));
     const bob = new Client(await signup(b.ts));

@@ -17,6 +17,7 @@ import {
   DeviceInfo,
   PublicUser,
   Session,
+  SignedOutRes,
   LIMITS,
   type ServerFrame,
   type Update
@@ -486,6 +487,13 @@ export class Core {
       await request('DELETE', `/api/devices/${encodeURIComponent(id)}`, undefined, null);
       return null;
     },
+
+    changePassword: async (p) => {
+      const body = z.object({ currentPassword: Str(LIMITS.passwordMax), newPassword: Str(LIMITS.passwordMax) }).parse(p);
+      return request('POST', '/api/auth/password', body, SignedOutRes);
+    },
+
+    revokeOtherDevices: async () => request('POST', '/api/devices/revoke-others', {}, SignedOutRes),
 
     searchUsers: async (p) => {
       const { q } = z.object({ q: Str(64) }).parse(p);

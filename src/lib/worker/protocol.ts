@@ -136,6 +136,9 @@ export interface Methods {
   updateProfile: { params: { displayName: string }; result: SessionView };
   listDevices: { params: Record<string, never>; result: DeviceView[] };
   revokeDevice: { params: { id: string }; result: null };
+  /** Both sign out every other device of the account; the result is how many. */
+  changePassword: { params: { currentPassword: string; newPassword: string }; result: { signedOut: number } };
+  revokeOtherDevices: { params: Record<string, never>; result: { signedOut: number } };
   searchUsers: { params: { q: string }; result: UserView[] };
   userByName: { params: { username: string }; result: UserView };
   listChats: { params: Record<string, never>; result: ChatView[] };
@@ -234,6 +237,8 @@ export const METHODS: readonly Method[] = [
   'updateProfile',
   'listDevices',
   'revokeDevice',
+  'changePassword',
+  'revokeOtherDevices',
   'searchUsers',
   'userByName',
   'listChats',

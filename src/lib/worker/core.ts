@@ -140,7 +140,8 @@ export class Core {
       emit: (e) => {
         this.emit(e);
         if (e.type === 'secret') void this.armPurge();
-      }
+      },
+      sendStalled: () => void this.scheduleRetry()
     });
     return this.engine;
   }

@@ -91,6 +91,8 @@ export interface SecretContext {
   identity(): Promise<Identity>;
   me(): { userId: string; deviceId: string };
   emit(e: WorkerEvent): void;
+  /** A flush stopped on a failure worth retrying (offline, 429, 5xx) with envelopes still queued. */
+  sendStalled?(): void;
 }
 
 /** What one locked step wants committed. */
@@ -418,15 +420,20 @@ export class SecretEngine {
       this.flushAgain = true;
       return this.flushing;
     }
+    let stalled = false;
     this.flushing = withLock('cinder-send-queue', () => this.gathered(async () => {
       const { db } = this.ctx;
       do {
         this.flushAgain = false;
+        stalled = false;
         for (const q of await db.sendQueue.orderBy('createdAt').toArray()) {
           try {
             await request('POST', '/api/envelopes', { id: q.id, toDeviceId: q.toDeviceId, body: q.body, ...(q.requestId ? { requestId: q.requestId } : {}) }, null);
           } catch (e) {
-            if (e instanceof NetError && (e.code === 'offline' || e.code === 'rate_limited' || e.status >= 500 || e.code === 'unauthorized')) break;
+            if (e instanceof NetError && (e.code === 'offline' || e.code === 'rate_limited' || e.status >= 500 || e.code === 'unauthorized')) {
+              stalled = true;
+              break;
+            }
             // Refused for good (the peer device was revoked, the body was too large): never retry.
             await db.transaction('rw', db.sendQueue, db.secretMessages, async () => {
               await db.sendQueue.delete(q.id);
@@ -445,7 +452,11 @@ export class SecretEngine {
           if (q.messageIds.length) this.changed(q.chatId);
         }
       } while (this.flushAgain);
-    })).finally(() => (this.flushing = null));
+    })).finally(() => {
+      this.flushing = null;
+      // Nothing else would try again before the next send or reconnect: the owner schedules a retry.
+      if (stalled) this.ctx.sendStalled?.();
+    });
     return this.flushing;
   }
 

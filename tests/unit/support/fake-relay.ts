@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import { toB64u } from '$lib/api/b64';
 import type { Envelope, PublicDevice, PublicUser } from '$lib/api/wire';
 import type { Identity } from '$lib/crypto';
+import { NetError } from '$lib/worker/net';
 
 export interface RelayMember {
   user: PublicUser;
@@ -24,6 +25,8 @@ interface SendBody {
 export class FakeRelay {
   private readonly queues = new Map<string, Envelope[]>();
   private seq = 0;
+  /** The next this-many envelope posts fail as a relay outage would (503). */
+  failSends = 0;
 
   constructor(private readonly members: [RelayMember, RelayMember]) {}
 
@@ -44,6 +47,7 @@ export class FakeRelay {
       return user[2] ? { devices: [this.device(m)] } : { user: m.user };
     }
     if (method === 'POST' && path === '/api/envelopes') {
+      if (this.failSends > 0 && this.failSends--) throw new NetError('unavailable', 'relay unavailable', 503);
       const b = body as SendBody;
       const from = this.member((x) => x.deviceId !== b.toDeviceId);
       const env: Envelope = { seq: ++this.seq, id: b.id, fromDeviceId: from.deviceId, fromUserId: from.user.id, body: b.body, createdAt: Date.now(), requestId: b.requestId ?? null };

@@ -81,7 +81,10 @@ for (const [a, b] of pairs.filter(([, x]) => x !== 'chromium')) {
 
     await alice.device.setFiles({ css: 'input[type=file]' }, [{ name: 'flame.png', mime: 'image/png', bytes: PHOTO }]);
     await bob.device.see({ css: 'img[alt="flame.png"]', within: messages });
-    const width = await bob.device.eval(() => (document.querySelector('img[alt="flame.png"]') as HTMLImageElement).naturalWidth);
+    // Shown first, decoded a moment later: wait for the decode rather than read it at once.
+    const width = await bob.device.until('the photo decoded', () =>
+      bob.device.eval(() => (document.querySelector('img[alt="flame.png"]') as HTMLImageElement | null)?.naturalWidth ?? 0)
+    );
     if (width !== 512) throw new Error(`${b} decoded the photo as ${width} px wide`);
     await bob.device.setFiles({ css: 'input[type=file]' }, [{ name: 'back.png', mime: 'image/png', bytes: PHOTO }]);
     await alice.device.see({ css: 'img[alt="back.png"]', within: messages });

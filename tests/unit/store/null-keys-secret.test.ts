@@ -1,12 +1,10 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it, vi } from 'vitest';
-import { generateIdentity, nobleBackend } from '$lib/crypto';
 import type { CinderDB } from '$lib/store/db';
 import { purgeExpired } from '$lib/store/purge';
-import { SecretEngine } from '$lib/worker/secret';
 import { describeIndexedNulls, findIndexedNulls } from '../../support/indexed-nulls';
-import { FakeRelay, type RelayMember } from '../support/fake-relay';
-import { unlockedStore } from '../support/store';
+import { FakeRelay } from '../support/fake-relay';
+import { deliver as deliverTo, secretDevice, type SecretDevice } from '../support/secret-pair';
 
 const relay = vi.hoisted(() => ({ current: null as FakeRelay | null }));
 vi.mock('$lib/worker/net', async (importOriginal) => {
@@ -15,21 +13,7 @@ vi.mock('$lib/worker/net', async (importOriginal) => {
   return { ...net, request };
 });
 
-const backend = nobleBackend();
-
-async function device(name: string, userId: string, deviceId: string) {
-  const { db, vault } = await unlockedStore(`null-keys-secret-${name}`);
-  const member: RelayMember = { user: { id: userId, username: name, displayName: name }, deviceId, identity: await generateIdentity(backend) };
-  const engine = new SecretEngine({
-    db,
-    vault,
-    backend: async () => backend,
-    identity: async () => member.identity,
-    me: () => ({ userId, deviceId }),
-    emit: () => undefined
-  });
-  return { db, engine, member };
-}
+const device = (name: string, userId: string, deviceId: string) => secretDevice(`null-keys-secret-${name}`, name, { userId, deviceId });
 
 async function expectNoIndexedNull(db: CinderDB) {
   const nulls = await findIndexedNulls(db);
@@ -41,10 +25,7 @@ describe('no null in indexed properties: secret chats', () => {
     const alice = await device('alice', 'u-alice', 'd-alice');
     const bob = await device('bob', 'u-bob', 'd-bob');
     relay.current = new FakeRelay([alice.member, bob.member]);
-    const deliver = async (to: typeof alice) => {
-      await to.engine.receive(relay.current!.take(to.member.deviceId));
-      await to.engine.flush();
-    };
+    const deliver = (to: SecretDevice) => deliverTo(relay.current!, to);
 
     // Waiting for the peer: no protocol chat id yet, so none stored.
     const chatId = await alice.engine.start('u-bob');

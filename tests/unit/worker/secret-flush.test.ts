@@ -1,9 +1,7 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it, vi } from 'vitest';
-import { generateIdentity, nobleBackend } from '$lib/crypto';
-import { SecretEngine } from '$lib/worker/secret';
-import { FakeRelay, type RelayMember } from '../support/fake-relay';
-import { unlockedStore } from '../support/store';
+import { FakeRelay } from '../support/fake-relay';
+import { deliver as deliverTo, secretDevice, type SecretDevice } from '../support/secret-pair';
 
 const relay = vi.hoisted(() => ({ current: null as FakeRelay | null }));
 vi.mock('$lib/worker/net', async (importOriginal) => {
@@ -12,34 +10,14 @@ vi.mock('$lib/worker/net', async (importOriginal) => {
   return { ...net, request };
 });
 
-const backend = nobleBackend();
-
-async function device(name: string, userId: string, deviceId: string, sendStalled?: () => void) {
-  const { db, vault } = await unlockedStore(`secret-flush-${name}`);
-  const member: RelayMember = { user: { id: userId, username: name, displayName: name }, deviceId, identity: await generateIdentity(backend) };
-  const engine = new SecretEngine({
-    db,
-    vault,
-    backend: async () => backend,
-    identity: async () => member.identity,
-    me: () => ({ userId, deviceId }),
-    emit: () => undefined,
-    sendStalled
-  });
-  return { db, engine, member };
-}
-
 describe('secret send queue', () => {
   // Sends queued by the engine itself (receipts, deletes, replies) have no caller to retry them.
   it('a flush stopped by a relay outage tells its owner, and the envelope goes out on the retry', async () => {
     let stalls = 0;
-    const alice = await device('alice', 'u-alice', 'd-alice', () => stalls++);
-    const bob = await device('bob', 'u-bob', 'd-bob');
+    const alice = await secretDevice('secret-flush-alice', 'alice', { userId: 'u-alice', deviceId: 'd-alice' }, { sendStalled: () => stalls++ });
+    const bob = await secretDevice('secret-flush-bob', 'bob', { userId: 'u-bob', deviceId: 'd-bob' });
     relay.current = new FakeRelay([alice.member, bob.member]);
-    const deliver = async (to: typeof alice) => {
-      await to.engine.receive(relay.current!.take(to.member.deviceId));
-      await to.engine.flush();
-    };
+    const deliver = (to: SecretDevice) => deliverTo(relay.current!, to);
     const chatId = await alice.engine.start('u-bob');
     await alice.engine.flush();
     await deliver(bob);

@@ -1,0 +1,33 @@
+/**
+ * Two SecretEngines over a FakeRelay, for tests that run a real secret chat in Node. The test file
+ * itself must route `$lib/worker/net`'s request() to `relay.current` (vi.mock is hoisted per file).
+ */
+import { generateIdentity, nobleBackend } from '$lib/crypto';
+import { SecretEngine, type SecretContext } from '$lib/worker/secret';
+import type { FakeRelay, RelayMember } from './fake-relay';
+import { unlockedStore } from './store';
+
+const backend = nobleBackend();
+
+export type SecretDevice = Awaited<ReturnType<typeof secretDevice>>;
+
+export async function secretDevice(dbName: string, name: string, ids: { userId: string; deviceId: string }, extra: Partial<SecretContext> = {}) {
+  const { db, vault } = await unlockedStore(dbName);
+  const member: RelayMember = { user: { id: ids.userId, username: name, displayName: name }, deviceId: ids.deviceId, identity: await generateIdentity(backend) };
+  const engine = new SecretEngine({
+    db,
+    vault,
+    backend: async () => backend,
+    identity: async () => member.identity,
+    me: () => ids,
+    emit: () => undefined,
+    ...extra
+  });
+  return { db, engine, member };
+}
+
+/** Hands `to` everything the relay holds for it, then sends what that produced. */
+export async function deliver(relay: FakeRelay, to: SecretDevice): Promise<void> {
+  await to.engine.receive(relay.take(to.member.deviceId));
+  await to.engine.flush();
+}

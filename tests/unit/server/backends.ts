@@ -3,15 +3,13 @@
  * alike (PostgreSQL: a fresh schema per server, dropped on close; skipped when unreachable outside CI).
  */
 import { rmSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../../../src/lib/server/config';
 import { createLogger } from '../../../src/lib/server/log';
 import { createRelay } from '../../../src/lib/server/relay';
 import { dropPostgresSchema, openPostgresStore } from '../../../src/lib/server/store/postgres';
 import { openSqliteStore } from '../../../src/lib/server/store/sqlite';
 import type { Store } from '../../../src/lib/server/store/types';
-import { FAST_SCRYPT, tempDir, type TestServer } from './helpers';
+import { FAST_SCRYPT, listenRelay, tempDir, type TestServer } from './helpers';
 import { postgres, skipWithout, uniqueName } from './services';
 
 const pgService = await postgres();
@@ -38,28 +36,17 @@ export async function startOn(backend: Backend['name'], env: Record<string, stri
   const store: Store = backend === 'sqlite' ? openSqliteStore(dataDir) : await openPostgresStore(pgService.url, { schema, max: 4 });
   const clock: { now: number | null } = { now: null };
   const relay = createRelay(config, { store, log, scrypt: FAST_SCRYPT, now: () => clock.now ?? Date.now() });
-  const server = createServer((req, res) => {
-    if (!relay.handle(req, res)) res.writeHead(418).end('not the relay');
-  });
-  server.on('upgrade', (req, socket, head) => {
-    if (!relay.upgrade(req, socket, head)) socket.destroy();
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
+  const served = await listenRelay(relay);
   return {
-    url: `http://127.0.0.1:${port}`,
-    host: `127.0.0.1:${port}`,
+    ...served,
     dataDir,
     config,
     relay,
     store,
-    server,
     logs,
     clock,
     async close() {
-      await relay.close();
-      server.closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
+      await served.stop();
       await store.close();
       if (backend === 'postgres') await dropPostgresSchema(pgService.url, schema);
       rmSync(dataDir, { recursive: true, force: true });

@@ -56,6 +56,25 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
     heartbeatMs: opts.heartbeatMs,
     pushCoalesceMs: opts.pushCoalesceMs
   });
+  const served = await listenRelay(relay);
+  return {
+    ...served,
+    dataDir,
+    config,
+    relay,
+    store,
+    logs,
+    clock,
+    async close() {
+      await served.stop();
+      await store.close();
+      if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    }
+  };
+}
+
+/** Serves a relay (HTTP and WebSocket upgrades) on an ephemeral loopback port. */
+export async function listenRelay(relay: Relay): Promise<{ url: string; host: string; server: Server; stop(): Promise<void> }> {
   const server = createServer((req, res) => {
     if (!relay.handle(req, res)) res.writeHead(418).end('not the relay');
   });
@@ -67,19 +86,11 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
   return {
     url: `http://127.0.0.1:${port}`,
     host: `127.0.0.1:${port}`,
-    dataDir,
-    config,
-    relay,
-    store,
     server,
-    logs,
-    clock,
-    async close() {
+    async stop() {
       await relay.close();
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
-      await store.close();
-      if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
     }
   };
 }

@@ -1,4 +1,4 @@
-/** Small byte helpers: concat, big-endian ints, constant-time compare, zeroize, reader/writer. */
+/** Small byte helpers: concat, big-endian ints, constant-time compare, zeroize, hex and base64url, reader/writer. */
 import { fail, type ProtocolErrorCode } from './errors.js';
 
 export type Rng = (n: number) => Uint8Array;
@@ -64,16 +64,38 @@ export function fromHex(h: string): Uint8Array {
   return out;
 }
 
+const B64URL_CHARS = /^[A-Za-z0-9_-]*$/;
+const B64URL_VALUE = (c: string) => 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'.indexOf(c);
+
+/**
+ * base64url without padding (RFC 4648 §5): the one text form of bytes on the wire, in storage and in
+ * verification payloads. btoa in 32 KiB slices keeps large media fast and within argument limits.
+ */
 export function b64url(a: Uint8Array): string {
   let s = '';
-  for (let i = 0; i < a.length; i++) s += String.fromCharCode(a[i]);
+  for (let i = 0; i < a.length; i += 0x8000) s += String.fromCharCode(...a.subarray(i, i + 0x8000));
   return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
+/**
+ * Strict base64url decode, or null: only the alphabet, no padding or whitespace, a possible length,
+ * and zero unused trailing bits, so one byte string has exactly one text form (a relay or peer
+ * cannot make two different strings mean the same bytes).
+ */
+export function b64urlDecode(s: string): Uint8Array | null {
+  if (typeof s !== 'string' || !B64URL_CHARS.test(s) || s.length % 4 === 1) return null;
+  const rest = s.length % 4;
+  if (rest && B64URL_VALUE(s[s.length - 1]) & (rest === 2 ? 15 : 3)) return null;
+  const bin = atob(s.replace(/-/g, '+').replace(/_/g, '/') + '==='.slice((s.length + 3) % 4));
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+/** Strict base64url decode that throws `malformed base64url` (see b64urlDecode). */
 export function fromB64url(s: string): Uint8Array {
-  const b = atob(s.replace(/-/g, '+').replace(/_/g, '/'));
-  const out = new Uint8Array(b.length);
-  for (let i = 0; i < b.length; i++) out[i] = b.charCodeAt(i);
+  const out = b64urlDecode(s);
+  if (!out) throw new Error('malformed base64url');
   return out;
 }
 

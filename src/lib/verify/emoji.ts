@@ -1,6 +1,7 @@
 // Emoji and hex renderings of a chat fingerprint for side-by-side comparison.
 import { sha256 } from '@noble/hashes/sha2.js';
-import { assertFingerprint, concatBytes, utf8 } from './bytes';
+import { assertFingerprint } from './bytes';
+import { concat, utf8 } from '$lib/crypto/bytes';
 
 export interface EmojiEntry {
   /** A single code point with default emoji presentation (no VS16, ZWJ or skin tone). */
@@ -91,7 +92,7 @@ export const EMOJI_COUNT = 16;
 /** Indices into EMOJI_TABLE: the first 16 bytes of SHA-256(label ‖ 0x00 ‖ fp). */
 export function fingerprintEmojiIndices(fp: Uint8Array): number[] {
   assertFingerprint(fp);
-  const digest = sha256(concatBytes(utf8(EMOJI_LABEL), Uint8Array.of(0), fp));
+  const digest = sha256(concat(utf8(EMOJI_LABEL), Uint8Array.of(0), fp));
   return Array.from(digest.subarray(0, EMOJI_COUNT));
 }
 

@@ -3,7 +3,8 @@
 // familiar; the input here is our fingerprint instead of Telegram's auth key.
 import { sha1 } from '@noble/hashes/legacy.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { assertFingerprint, concatBytes } from './bytes';
+import { assertFingerprint } from './bytes';
+import { concat } from '$lib/crypto/bytes';
 
 export const KEY_PICTURE_GRID = 12;
 export const KEY_PICTURE_CELLS = KEY_PICTURE_GRID * KEY_PICTURE_GRID; // 144
@@ -14,7 +15,7 @@ export const KEY_PICTURE_PALETTE = ['#FFFFFF', '#D5E6F3', '#2D5775', '#2F99C9'] 
 /** 36 bytes = SHA-1(fp)[0..16) ‖ SHA-256(fp)[0..20); 288 bits = 144 cells × 2 bits. */
 export function keyPictureHash(fp: Uint8Array): Uint8Array {
   assertFingerprint(fp);
-  return concatBytes(sha1(fp).subarray(0, 16), sha256(fp).subarray(0, 20));
+  return concat(sha1(fp).subarray(0, 16), sha256(fp).subarray(0, 20));
 }
 
 /** 144 cell values (0..3), row-major: left→right, top→bottom. */

@@ -16,14 +16,9 @@ import {
   MAX_FINGERPRINT_BYTES,
   MIN_FINGERPRINT_BYTES,
   assertFingerprint,
-  assertIdentityKey,
-  base64UrlDecode,
-  base64UrlEncode,
-  concatBytes,
-  constantTimeEqual
+  assertIdentityKey
 } from './bytes';
-
-export { constantTimeEqual } from './bytes';
+import { b64url, b64urlDecode, concat, equalBytes } from '$lib/crypto/bytes';
 
 // Not exported: a shared Uint8Array could be mutated by a caller.
 const QR_MAGIC = Uint8Array.of(0x43, 0x4e, 0x44, 0x52); // "CNDR"
@@ -57,14 +52,14 @@ export function encodeQrPayload(p: VerifyPayload): string {
   assertFingerprint(p.fingerprint);
   assertIdentityKey(p.ownerKey, 'ownerKey');
   assertIdentityKey(p.peerKey, 'peerKey');
-  const bytes = concatBytes(
+  const bytes = concat(
     QR_MAGIC,
     Uint8Array.of(QR_VERSION, p.fingerprint.length),
     p.fingerprint,
     p.ownerKey,
     p.peerKey
   );
-  return QR_PREFIX + base64UrlEncode(bytes);
+  return QR_PREFIX + b64url(bytes);
 }
 
 const fail = (error: QrParseError): QrParseResult => ({ ok: false, error });
@@ -84,7 +79,7 @@ export function parseQrPayload(text: unknown): QrParseResult {
   if (!m) return fail('malformed');
   if (m[1] !== String(QR_VERSION)) return fail('unknown_version');
 
-  const bytes = base64UrlDecode(m[2]);
+  const bytes = b64urlDecode(m[2]);
   if (!bytes || bytes.length < HEADER_BYTES) return fail('malformed');
   for (let i = 0; i < QR_MAGIC.length; i++) if (bytes[i] !== QR_MAGIC[i]) return fail('malformed');
   if (bytes[4] !== QR_VERSION) return fail('unknown_version');
@@ -122,10 +117,10 @@ export function parseQrPayload(text: unknown): QrParseResult {
  * field differed.
  */
 export function compareScanned(scanned: VerifyPayload, local: VerifyPayload): CompareResult {
-  const sameFp = constantTimeEqual(scanned.fingerprint, local.fingerprint);
-  const theyAreMyPeer = constantTimeEqual(scanned.ownerKey, local.peerKey);
-  const theyTalkToMe = constantTimeEqual(scanned.peerKey, local.ownerKey);
-  const isMyOwnCode = constantTimeEqual(scanned.ownerKey, local.ownerKey);
+  const sameFp = equalBytes(scanned.fingerprint, local.fingerprint);
+  const theyAreMyPeer = equalBytes(scanned.ownerKey, local.peerKey);
+  const theyTalkToMe = equalBytes(scanned.peerKey, local.ownerKey);
+  const isMyOwnCode = equalBytes(scanned.ownerKey, local.ownerKey);
 
   // Bitwise & keeps all three results in play without a branch per field.
   if ((Number(sameFp) & Number(theyAreMyPeer) & Number(theyTalkToMe)) === 1) return 'match';

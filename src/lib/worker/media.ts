@@ -5,6 +5,7 @@
  * sealed in its vault, and deletes the relay's copy.
  */
 import { fromB64u, toB64u } from '$lib/api/b64';
+import { concat } from '$lib/crypto/bytes';
 import { ApiError, BLOB_TO_DEVICE_HEADER, BlobCreated } from '$lib/api/wire';
 import { NetError } from './net';
 
@@ -16,9 +17,7 @@ export async function encryptFile(plain: Uint8Array): Promise<{ key: string; blo
   const key = await crypto.subtle.importKey('raw', raw, 'AES-GCM', false, ['encrypt']);
   const nonce = crypto.getRandomValues(new Uint8Array(NONCE));
   const ct = new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv: nonce }, key, ab(plain)));
-  const blob = new Uint8Array(NONCE + ct.length);
-  blob.set(nonce);
-  blob.set(ct, NONCE);
+  const blob = concat(nonce, ct);
   const out = { key: toB64u(raw), blob };
   raw.fill(0);
   return out;

@@ -3,12 +3,11 @@ import fc from 'fast-check';
 import {
   QR_MAX_TEXT,
   compareScanned,
-  constantTimeEqual,
   encodeQrPayload,
   parseQrPayload,
   type VerifyPayload
 } from '$lib/verify/qr-payload';
-import { base64UrlDecode, base64UrlEncode } from '$lib/verify/bytes';
+import { b64url, b64urlDecode, equalBytes } from '$lib/crypto/bytes';
 
 const bytes = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff);
 const ALICE = bytes(32, 1);
@@ -121,7 +120,7 @@ describe('encodeQrPayload / parseQrPayload', () => {
     const last = short.at(-1)!;
     const idx = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'.indexOf(last);
     const tweaked = short.slice(0, -1) + 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'[idx | 1];
-    expect(base64UrlDecode(tweaked.slice(10))).toBeNull();
+    expect(b64urlDecode(tweaked.slice(10))).toBeNull();
     expect(parseQrPayload(text).ok).toBe(true);
   });
 
@@ -171,9 +170,9 @@ describe('base64url helpers', () => {
   it('agree with Buffer for any bytes', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 200 }), (b) => {
-        const s = base64UrlEncode(b);
+        const s = b64url(b);
         expect(s).toBe(Buffer.from(b).toString('base64url'));
-        expect(base64UrlDecode(s)).toEqual(b);
+        expect(b64urlDecode(s)).toEqual(b);
       })
     );
   });
@@ -253,30 +252,30 @@ describe('compareScanned', () => {
   });
 });
 
-describe('constantTimeEqual', () => {
+describe('equalBytes', () => {
   it('agrees with naive equality', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 40 }), fc.uint8Array({ maxLength: 40 }), (a, b) => {
         const naive = a.length === b.length && a.every((x, i) => x === b[i]);
-        expect(constantTimeEqual(a, b)).toBe(naive);
-        expect(constantTimeEqual(a, a.slice())).toBe(true);
+        expect(equalBytes(a, b)).toBe(naive);
+        expect(equalBytes(a, a.slice())).toBe(true);
       })
     );
   });
 
   it('handles different lengths, including zero-padded prefixes', () => {
-    expect(constantTimeEqual(new Uint8Array(0), new Uint8Array(0))).toBe(true);
-    expect(constantTimeEqual(new Uint8Array(0), new Uint8Array(1))).toBe(false);
-    expect(constantTimeEqual(Uint8Array.of(1, 2), Uint8Array.of(1, 2, 0))).toBe(false);
-    expect(constantTimeEqual(Uint8Array.of(1, 2, 0), Uint8Array.of(1, 2))).toBe(false);
+    expect(equalBytes(new Uint8Array(0), new Uint8Array(0))).toBe(true);
+    expect(equalBytes(new Uint8Array(0), new Uint8Array(1))).toBe(false);
+    expect(equalBytes(Uint8Array.of(1, 2), Uint8Array.of(1, 2, 0))).toBe(false);
+    expect(equalBytes(Uint8Array.of(1, 2, 0), Uint8Array.of(1, 2))).toBe(false);
     // Length xor alone could cancel out; the byte loop must still catch it.
-    expect(constantTimeEqual(new Uint8Array(256), new Uint8Array(0))).toBe(false);
+    expect(equalBytes(new Uint8Array(256), new Uint8Array(0))).toBe(false);
   });
 
   it('detects a difference in the last byte', () => {
     const a = new Uint8Array(1000);
     const b = a.slice();
     b[999] = 1;
-    expect(constantTimeEqual(a, b)).toBe(false);
+    expect(equalBytes(a, b)).toBe(false);
   });
 });

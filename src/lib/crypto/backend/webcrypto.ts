@@ -6,7 +6,7 @@
  * other than a ProtocolError is answered by `fallback` (noble) instead of surfacing as a lost message.
  * The try/catch sits inside each async method, so the cached-key X25519 path gains no promise hop.
  */
-import { b64url, concat, fromB64url, randomBytes, zeroize } from '../bytes.js';
+import { b64url, b64urlDecode, concat, randomBytes, zeroize } from '../bytes.js';
 import { fail, isProtocolError } from '../errors.js';
 import { check32, checkHkdfLength, lowOrderGuard, ed25519PointsDecode, strictEd25519Encoding } from './checks.js';
 import { KeyCache } from './key-cache.js';
@@ -36,7 +36,10 @@ function len32(b: Uint8Array, what: string): Uint8Array {
 
 function b64(s: string | undefined, what: string): Uint8Array {
   if (typeof s !== 'string') throw new EngineError(`${what} missing`);
-  return len32(fromB64url(s), what);
+  const bytes = b64urlDecode(s);
+  // Non-canonical text from the engine counts as an engine bug too: the caller falls back to noble.
+  if (!bytes) throw new EngineError(`${what}: not canonical base64url`);
+  return len32(bytes, what);
 }
 
 /**

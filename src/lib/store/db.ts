@@ -5,6 +5,7 @@
  * public profile data.
  */
 import { Dexie, type EntityTable } from 'dexie';
+import { lockTransactions } from './tx-locks';
 import { dropIndexedNulls } from './upgrade-nulls';
 import { createVaultKey, Vault } from './vault';
 
@@ -213,6 +214,7 @@ export class CinderDB extends Dexie {
     });
     // Same schema; rows written before 4 may hold null in indexed properties (see upgrade-nulls.ts).
     this.version(4).stores({}).upgrade(dropIndexedNulls);
+    lockTransactions(this);
   }
 }
 

@@ -1,0 +1,163 @@
+/**
+ * Every IndexedDB transaction of the app first takes Web Locks on the object stores it touches
+ * (shared to read, exclusive to write), so IndexedDB is never handed a transaction that must wait
+ * for another one with an overlapping scope: conflicting transactions wait here, in lock order.
+ *
+ * Why: WebKit (Safari, every iPhone browser) loses the whole database when a worker ends — a page
+ * closed or navigated away — while one of its transactions is queued behind another read-write
+ * transaction on the same stores: every later transaction of every tab and of the service worker
+ * hangs with no error until the browser restarts (WebKit bug 324094; here it showed as "Opening
+ * Cinder…" forever and messages that never arrived). Checked with a bare worker in WebKitGTK: two
+ * overlapping read-write transactions in flight at the end hang the database at the second or third
+ * try; one at a time, or disjoint stores, never. Web Locks span the page's worker and the service
+ * worker, so neither ever queues inside IndexedDB behind the other.
+ *
+ * One gap: Dexie's open reads the schema in a transaction without requests that it does not wait for,
+ * so a first write may queue behind that read for a moment (a read, which ends on its own).
+ *
+ * The wait is one IndexedDB would impose anyway (it runs overlapping transactions one after the other
+ * when one writes), in the same order, so this adds no deadlock and changes no result.
+ */
+import { Dexie, type Table } from 'dexie';
+
+type Mode = 'shared' | 'exclusive';
+
+/** The part of the Web Locks API used here (navigator.locks, or the in-memory stand-in). */
+export interface LockRequester {
+  request<T>(name: string, options: { mode: Mode }, callback: () => Promise<T>): Promise<T>;
+}
+
+/** For contexts without Web Locks (Node in unit tests, very old engines): the same rules within one context. */
+export class LocalLocks implements LockRequester {
+  private readonly held = new Map<string, { mode: Mode; count: number }>();
+  private readonly waiting = new Map<string, { mode: Mode; grant: () => void }[]>();
+
+  async request<T>(name: string, options: { mode: Mode }, callback: () => Promise<T>): Promise<T> {
+    await this.acquire(name, options.mode);
+    try {
+      return await callback();
+    } finally {
+      this.release(name);
+    }
+  }
+
+  private acquire(name: string, mode: Mode): Promise<void> {
+    const queue = this.waiting.get(name) ?? [];
+    if (!queue.length && this.compatible(name, mode)) {
+      this.take(name, mode);
+      return Promise.resolve();
+    }
+    return new Promise((grant) => {
+      queue.push({ mode, grant: () => (this.take(name, mode), grant()) });
+      this.waiting.set(name, queue);
+    });
+  }
+
+  private compatible(name: string, mode: Mode): boolean {
+    const h = this.held.get(name);
+    return !h || (h.mode === 'shared' && mode === 'shared');
+  }
+
+  private take(name: string, mode: Mode) {
+    const h = this.held.get(name);
+    this.held.set(name, { mode, count: (h?.count ?? 0) + 1 });
+  }
+
+  private release(name: string) {
+    const h = this.held.get(name)!;
+    if (--h.count === 0) this.held.delete(name);
+    // First come, first served: grant from the head of the queue while it is compatible.
+    const queue = this.waiting.get(name) ?? [];
+    while (queue.length && this.compatible(name, queue[0].mode)) queue.shift()!.grant();
+    if (!queue.length) this.waiting.delete(name);
+  }
+}
+
+let local: LocalLocks | null = null;
+
+function platformLocks(): LockRequester {
+  const locks = (globalThis as { navigator?: { locks?: LockRequester } }).navigator?.locks;
+  return locks ?? (local ??= new LocalLocks());
+}
+
+const isWrite = (mode: string) => mode === 'readwrite' || mode.startsWith('rw');
+
+/** Takes the locks one by one in name order (a fixed order, so two transactions never wait on each other). */
+function withLocks<T>(locks: LockRequester, names: string[], mode: Mode, run: () => Promise<T>): Promise<T> {
+  const [first, ...rest] = names;
+  if (first === undefined) return run();
+  return locks.request(first, { mode }, () => withLocks(locks, rest, mode, run));
+}
+
+/** Store names of a Dexie `transaction(mode, ...tables, scope)` call. */
+function scopeOf(args: unknown[]): string[] {
+  const names = new Set<string>();
+  const add = (t: unknown): void => {
+    if (Array.isArray(t)) t.forEach(add);
+    else if (typeof t === 'string') names.add(t);
+    else if (t && typeof (t as Table).name === 'string') names.add((t as Table).name);
+  };
+  args.slice(1, -1).forEach(add);
+  return [...names];
+}
+
+/**
+ * Makes every transaction this Dexie instance starts (explicit `db.transaction()` and the implicit
+ * one behind a lone `table.get/put/…`) take its store locks first. Work inside a transaction
+ * already holds them and passes straight through.
+ */
+export function lockTransactions(db: Dexie, locks: LockRequester = platformLocks()): void {
+  const names = (stores: string[]) => stores.map((s) => `cinder-idb:${db.name}:${s}`).sort();
+
+  // Opening reads the schema in a transaction over every store: it takes them all, shared.
+  const open = db.open.bind(db);
+  db.open = () => Dexie.Promise.resolve(withLocks(locks, names(db.tables.map((t) => t.name)), 'shared', () => open())) as ReturnType<Dexie['open']>;
+  // Open before taking a transaction's locks, or the open would wait for the locks its own caller holds.
+  // A database closed on purpose (or that failed to open) stays so: Dexie's own path then reports it.
+  const locked = <T>(stores: string[], mode: Mode, run: () => Promise<T>): Promise<T> =>
+    (db.isOpen() || db.hasFailed() ? Promise.resolve() : db.open().then(() => undefined, () => undefined)).then(() => withLocks(locks, names(stores), mode, run));
+
+  const transaction = db.transaction.bind(db) as (...args: unknown[]) => Promise<unknown>;
+  (db as unknown as { transaction: (...args: unknown[]) => Promise<unknown> }).transaction = (...args: unknown[]) => {
+    if (Dexie.currentTransaction) return transaction(...args);
+    const mode: Mode = isWrite(String(args[0])) ? 'exclusive' : 'shared';
+    // Dexie resolves an explicit transaction only once IndexedDB completed it: the locks last that long.
+    return Dexie.Promise.resolve(locked(scopeOf(args), mode, () => transaction(...args)));
+  };
+
+  // The implicit transaction of a lone table operation is made in Table#_trans (Dexie 4's one path for it).
+  type Trans = (mode: string, fn: (idbtrans: IDBTransaction, trans: unknown) => unknown, writeLocked?: boolean) => PromiseLike<unknown>;
+  const proto = (db as unknown as { Table: { prototype: { _trans: Trans } } }).Table.prototype;
+  const trans = proto._trans;
+  if (typeof trans !== 'function') throw new Error('Dexie internals changed: Table#_trans is missing');
+  proto._trans = function (this: Table & { _tx?: unknown }, mode, fn, writeLocked) {
+    if (this._tx || Dexie.currentTransaction) return trans.call(this, mode, fn, writeLocked);
+    return Dexie.Promise.resolve(
+      locked([this.name], isWrite(mode) ? 'exclusive' : 'shared', () => {
+        // A read resolves before its transaction has committed: hold the lock until it has.
+        let done: Promise<void> = Promise.resolve();
+        const result = Promise.resolve(
+          trans.call(
+            this,
+            mode,
+            (idbtrans, t) => {
+              done = new Promise<void>((ended) => {
+                idbtrans.addEventListener('complete', () => ended());
+                idbtrans.addEventListener('abort', () => ended());
+              });
+              return fn(idbtrans, t);
+            },
+            writeLocked
+          )
+        );
+        return result.then(
+          async (value) => (await done, value),
+          async (error) => {
+            await done;
+            throw error;
+          }
+        );
+      })
+    );
+  };
+}

@@ -1,10 +1,12 @@
 /// <reference lib="webworker" />
 /**
  * The Web Worker's body (loaded by worker.ts): validates every request that crosses the postMessage
- * boundary and hands it to the core. Keys and decrypted data stay in this context.
+ * boundary (its shape and method name, ./rpc/methods) and hands it to the core, which checks its
+ * params and runs the method's handler. Keys and decrypted data stay in this context.
  */
 import { Core, toRpcError } from './core';
-import { parseRequest, type Response, type WorkerEvent } from './protocol';
+import type { Response, WorkerEvent } from './protocol';
+import { parseRequest } from './rpc/methods';
 
 const post = (msg: Response) => (self as unknown as DedicatedWorkerGlobalScope).postMessage(msg);
 
@@ -30,8 +32,7 @@ async function onRequest(ev: MessageEvent) {
   }
   try {
     await core.ready;
-    const handler = core.methods[req.method] as (p: unknown) => Promise<unknown>;
-    post({ kind: 'result', id: req.id, ok: true, value: await handler(req.params) });
+    post({ kind: 'result', id: req.id, ok: true, value: await core.call(req.method, req.params) });
   } catch (e) {
     post({ kind: 'result', id: req.id, ok: false, error: toRpcError(e) });
   }

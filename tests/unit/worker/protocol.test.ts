@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseRequest, parseResponse } from '$lib/worker/protocol';
+import { parseResponse } from '$lib/worker/protocol';
+import { parseRequest } from '$lib/worker/rpc/methods';
 
 describe('worker postMessage boundary', () => {
   it('accepts well-formed calls only', () => {

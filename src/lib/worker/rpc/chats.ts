@@ -1,0 +1,39 @@
+/** Finding people and the chat list (cloud and secret chats together). */
+import { z } from 'zod';
+import { PublicUser } from '$lib/api/wire';
+import { chatViews, storeChatPeer } from '../cloud';
+import { request } from '../net';
+import type { CoreContext, Handlers } from './context';
+
+type Ctx = Pick<CoreContext, 'db' | 'vault' | 'me' | 'secretModule'>;
+
+export const chatsHandlers: Handlers<'searchUsers' | 'userByName' | 'listChats' | 'chat', Ctx> = {
+  searchUsers: async (_ctx, { q }) => {
+    if (!q.trim()) return [];
+    const res = await request('GET', `/api/users?q=${encodeURIComponent(q.trim().toLowerCase())}`, undefined, z.object({ users: z.array(PublicUser) }));
+    return res.users;
+  },
+
+  userByName: async (ctx, { username }) => {
+    const res = await request('GET', `/api/users/by-name/${encodeURIComponent(username.toLowerCase())}`, undefined, z.object({ user: PublicUser }));
+    await storeChatPeer(ctx.db, res.user);
+    return res.user;
+  },
+
+  listChats: async (ctx) => {
+    const vault = ctx.vault;
+    // Secret chats need the crypto code; a device without any doesn't wait for it.
+    const secret = (await ctx.db.secretChats.count()) ? await (await ctx.secretModule()).secretChatList(ctx.db, vault) : [];
+    const all = [...(await chatViews(ctx.db, vault, ctx.me)), ...secret];
+    return all.sort((a, b) => b.lastAt - a.lastAt);
+  },
+
+  chat: async (ctx, { peerId }) => {
+    let chat = await ctx.db.chats.get(peerId);
+    if (!chat) {
+      const { user } = await request('GET', `/api/users/${encodeURIComponent(peerId)}`, undefined, z.object({ user: PublicUser }));
+      chat = await storeChatPeer(ctx.db, user);
+    }
+    return { peer: chat.peer, peerReadSeq: chat.peerReadSeq };
+  }
+};

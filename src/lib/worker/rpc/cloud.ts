@@ -1,0 +1,96 @@
+/** Cloud chats: reading pages, sending, read receipts, deleting, typing. */
+import { z } from 'zod';
+import { CloudMessage } from '$lib/api/wire';
+import type { MessageRow } from '$lib/store/db';
+import { localPage, localPageAfter, messageView, msgPlace, sealMessage, storedIds, type Body } from '../cloud';
+import { NetError, request } from '../net';
+import type { CoreContext, Handlers } from './context';
+
+type Ctx = Pick<CoreContext, 'db' | 'vault' | 'me' | 'emit' | 'flush' | 'sendFrame'>;
+
+export const cloudHandlers: Handlers<'messages' | 'messageIds' | 'send' | 'markRead' | 'deleteMessages' | 'typing', Ctx> = {
+  messages: async (ctx, { peerId, beforeSeq, afterSeq, limit }) => {
+    const n = limit ?? 50;
+    const chat = await ctx.db.chats.get(peerId);
+    const me = ctx.me;
+    const viewsOf = async (rows: MessageRow[]) => {
+      const views = [];
+      for (const row of rows) views.push(await messageView(ctx.vault, row, me, chat?.peerReadSeq ?? 0));
+      return views;
+    };
+    if (afterSeq !== undefined) {
+      // Moving back down a long chat: everything after afterSeq is already on this device.
+      const { stored, pending, hasNewer } = await localPageAfter(ctx.db, peerId, afterSeq, n);
+      return { messages: await viewsOf([...stored, ...pending]), hasMore: afterSeq > 0 || (stored[0]?.seq ?? 1) > 1, hasNewer };
+    }
+    let { stored, pending } = await localPage(ctx.db, peerId, beforeSeq, n);
+    const oldest = stored[0]?.seq ?? beforeSeq ?? Infinity;
+    let hasMore = oldest > 1;
+    const want = n - stored.length;
+    if (want > 0 && hasMore && Number.isFinite(oldest)) {
+      // Older history this device has not seen (e.g. before its cursor): ask the server.
+      try {
+        const res = await request(
+          'GET',
+          `/api/cloud/chats/${encodeURIComponent(peerId)}/messages?before=${oldest}&limit=${want}`,
+          undefined,
+          z.object({ messages: z.array(CloudMessage) })
+        );
+        const rows: MessageRow[] = [];
+        for (const m of res.messages) rows.push(await sealMessage(ctx.vault, m));
+        await ctx.db.messages.bulkPut(rows);
+        stored = [...rows, ...stored];
+        hasMore = rows.length === want && (rows[0]?.seq ?? 1) > 1;
+      } catch (e) {
+        if (!(e instanceof NetError) || e.code !== 'offline') throw e;
+      }
+    }
+    // A page before beforeSeq has newer messages after it by definition.
+    return { messages: await viewsOf([...stored, ...pending]), hasMore, hasNewer: beforeSeq !== undefined };
+  },
+
+  messageIds: async (ctx, { peerId, fromSeq, toSeq }) => storedIds(ctx.db, peerId, fromSeq, toSeq),
+
+  send: async (ctx, { peerId, text, replyTo }) => {
+    const id = crypto.randomUUID();
+    const createdAt = Date.now();
+    const body: Body = { text, replyTo: replyTo ?? null };
+    const box = await ctx.vault.seal(msgPlace(id), body);
+    const row: MessageRow = { id, peerId, seq: 0, senderId: ctx.me, createdAt, status: 'pending', box };
+    await ctx.db.transaction('rw', ctx.db.messages, ctx.db.outbox, ctx.db.chats, async () => {
+      await ctx.db.messages.add(row);
+      await ctx.db.outbox.add({ id, peerId, createdAt, attempts: 0, box });
+      await ctx.db.chats.update(peerId, { lastAt: createdAt });
+    });
+    ctx.emit({ type: 'messages', peerId });
+    ctx.emit({ type: 'chats' });
+    void ctx.flush();
+    return messageView(ctx.vault, row, ctx.me, 0);
+  },
+
+  markRead: async (ctx, { peerId, seq }) => {
+    const chat = await ctx.db.chats.get(peerId);
+    if (!chat || seq <= chat.myReadSeq) return null;
+    await ctx.db.chats.update(peerId, { myReadSeq: seq });
+    ctx.emit({ type: 'chats' });
+    void ctx.flush();
+    return null;
+  },
+
+  deleteMessages: async (ctx, { peerId, ids }) => {
+    await request('POST', `/api/cloud/chats/${encodeURIComponent(peerId)}/delete`, { ids }, null);
+    await ctx.db.transaction('rw', [ctx.db.messages, ctx.db.outbox, ctx.db.cloudMedia], async () => {
+      await ctx.db.messages.bulkDelete(ids);
+      await ctx.db.outbox.bulkDelete(ids);
+      await ctx.db.cloudMedia.bulkDelete(ids);
+    });
+    ctx.emit({ type: 'messages', peerId });
+    ctx.emit({ type: 'chats' });
+    return null;
+  },
+
+  typing: async (ctx, { peerId }) => {
+    ctx.sendFrame({ t: 'typing', peerId });
+    return null;
+  }
+};

@@ -1,0 +1,37 @@
+/**
+ * Every RPC method's handler, gathered from the area files, and the one entry that validates a
+ * call's params against the method table (./methods) before its handler runs.
+ */
+import { accountHandlers } from './account';
+import { chatsHandlers } from './chats';
+import { cloudHandlers } from './cloud';
+import type { CoreContext, Handlers } from './context';
+import { mediaHandlers } from './media';
+import { parseParams, type Method, type Result } from './methods';
+import { passcodeHandlers } from './passcode';
+import { prefsHandlers } from './prefs';
+import { pushHandlers } from './push';
+import { secretHandlers } from './secret';
+import { sessionHandlers } from './session';
+import { syncHandlers } from './sync';
+import { verificationHandlers } from './verification';
+
+export const HANDLERS: Handlers<Method> = {
+  ...sessionHandlers,
+  ...passcodeHandlers,
+  ...accountHandlers,
+  ...chatsHandlers,
+  ...cloudHandlers,
+  ...syncHandlers,
+  ...secretHandlers,
+  ...verificationHandlers,
+  ...mediaHandlers,
+  ...pushHandlers,
+  ...prefsHandlers
+};
+
+/** Runs `method` with `params` validated by its schema (a ZodError, answered as bad_request, if they don't fit). */
+export async function dispatch<M extends Method>(ctx: CoreContext, method: M, params: unknown): Promise<Result<M>> {
+  const handler = HANDLERS[method] as (ctx: CoreContext, p: unknown) => Promise<Result<M>>;
+  return handler(ctx, parseParams(method, params));
+}

@@ -1,0 +1,191 @@
+/**
+ * The method table of the worker's RPC, declared once: each method's params schema and result type.
+ * The page-side types (`Method`, `Params<M>`, `Result<M>`, re-exported by ../protocol as types only)
+ * and the worker's runtime validation (`parseRequest`, `parseParams`) both derive from it. Pages
+ * import this file for its types only, so zod never reaches their bundle.
+ */
+import { z } from 'zod';
+import { CLOUD_MEDIA_TTLS, LIMITS } from '$lib/api/wire';
+import type {
+  ChatView,
+  ConnectionState,
+  DeviceView,
+  DiagnosticsView,
+  KeyView,
+  MessageView,
+  PrefsView,
+  SecretChatView,
+  SecretMessageView,
+  SessionView,
+  UserView
+} from '../protocol';
+
+/** A method's result type, carried by the table for the type system only (no runtime value). */
+const returns = <R>(): R => undefined as R;
+
+const None = z.object({});
+const Str = (max: number) => z.string().max(max);
+const PeerParams = z.object({ peerId: z.string().min(1).max(64) });
+const ChatParams = z.object({ id: z.string().uuid() });
+const IdsParams = ChatParams.extend({ ids: z.array(z.string().uuid()).min(1).max(500) });
+const MessageIdParams = z.object({ messageId: z.string().uuid() });
+const Text = z.string().trim().min(1, 'Message is empty').max(LIMITS.textMax, 'Message is too long');
+const SecretCursor = z.object({ at: z.number().finite(), id: z.string().min(1).max(64) }).optional();
+/** The relay's default MAX_BLOB_BYTES, less room for the AES-GCM nonce and tag. */
+export const MAX_FILE_BYTES = 25 * 1024 * 1024 - 64;
+const FileBytes = z.instanceof(ArrayBuffer).refine((b) => b.byteLength > 0 && b.byteLength <= MAX_FILE_BYTES, 'Files up to 25 MB can be sent');
+/** An attachment's plaintext as pages get it. */
+type MediaBytes = { bytes: ArrayBuffer; mime: string; name: string };
+
+export const METHODS = {
+  // ---------- session and passcode lock ----------
+  init: { params: None, result: returns<{ session: SessionView | null; connection: ConnectionState; locked: boolean; hasPasscode: boolean }>() },
+  lock: { params: None, result: returns<null>() },
+  unlock: { params: z.object({ passcode: z.string().min(1).max(256) }), result: returns<null>() },
+  setPasscode: { params: z.object({ passcode: z.string().min(4, 'Use at least 4 characters').max(256) }), result: returns<null>() },
+  removePasscode: { params: None, result: returns<null>() },
+  signup: {
+    params: z.object({ username: Str(64), password: Str(LIMITS.passwordMax), displayName: Str(LIMITS.displayNameMax).optional() }),
+    result: returns<SessionView>()
+  },
+  login: { params: z.object({ username: Str(64), password: Str(LIMITS.passwordMax) }), result: returns<SessionView>() },
+  logout: { params: None, result: returns<null>() },
+
+  // ---------- account and devices ----------
+  updateProfile: { params: z.object({ displayName: Str(LIMITS.displayNameMax) }), result: returns<SessionView>() },
+  listDevices: { params: None, result: returns<DeviceView[]>() },
+  revokeDevice: { params: z.object({ id: z.string().min(1).max(64) }), result: returns<null>() },
+  /** Both sign out every other device of the account; the result is how many. */
+  changePassword: {
+    params: z.object({ currentPassword: Str(LIMITS.passwordMax), newPassword: Str(LIMITS.passwordMax) }),
+    result: returns<{ signedOut: number }>()
+  },
+  revokeOtherDevices: { params: None, result: returns<{ signedOut: number }>() },
+
+  // ---------- people and the chat list ----------
+  searchUsers: { params: z.object({ q: Str(64) }), result: returns<UserView[]>() },
+  userByName: { params: z.object({ username: Str(64) }), result: returns<UserView>() },
+  listChats: { params: None, result: returns<ChatView[]>() },
+  chat: { params: PeerParams, result: returns<{ peer: UserView; peerReadSeq: number }>() },
+
+  // ---------- cloud chats ----------
+  /**
+   * A page of a cloud chat, oldest first: the newest (with the outbox's messages after it), the one
+   * before `beforeSeq`, or the one after `afterSeq` (a long chat's window moving back down).
+   * `hasMore`: older messages exist; `hasNewer`: stored messages exist after this page.
+   */
+  messages: {
+    params: PeerParams.extend({
+      beforeSeq: z.number().int().positive().optional(),
+      afterSeq: z.number().int().nonnegative().optional(),
+      limit: z.number().int().min(1).max(LIMITS.pageMax).optional()
+    }).refine((q) => q.beforeSeq === undefined || q.afterSeq === undefined, 'beforeSeq and afterSeq exclude each other'),
+    result: returns<{ messages: MessageView[]; hasMore: boolean; hasNewer: boolean }>()
+  },
+  /** Ids of the messages still stored with fromSeq ≤ seq ≤ toSeq, at most 1,000 (nothing decrypted): a long window drops what is gone. */
+  messageIds: {
+    params: PeerParams.extend({ fromSeq: z.number().int().positive(), toSeq: z.number().int().positive() }).refine(
+      (q) => q.fromSeq <= q.toSeq,
+      'fromSeq comes before toSeq'
+    ),
+    result: returns<string[]>()
+  },
+  send: { params: PeerParams.extend({ text: Text, replyTo: z.string().uuid().nullable().optional() }), result: returns<MessageView>() },
+  markRead: { params: PeerParams.extend({ seq: z.number().int().positive() }), result: returns<null>() },
+  deleteMessages: { params: PeerParams.extend({ ids: z.array(z.string().uuid()).min(1).max(100) }), result: returns<null>() },
+  typing: { params: PeerParams, result: returns<null>() },
+  syncNow: { params: None, result: returns<null>() },
+  /** Retries what waits in the outbox and the secret send queue now (the network is back, or the app is visible again). */
+  retryQueued: { params: None, result: returns<null>() },
+
+  // ---------- secret chats ----------
+  startSecretChat: { params: PeerParams, result: returns<{ id: string }>() },
+  secretChat: { params: ChatParams, result: returns<SecretChatView>() },
+  /**
+   * A page of a secret chat in display order (`at`, then id): the newest `limit`, the ones just
+   * before or after a message, or everything `from` a message on (a window's refresh), at most `limit`.
+   */
+  secretMessages: {
+    params: ChatParams.extend({
+      before: SecretCursor,
+      after: SecretCursor,
+      from: SecretCursor,
+      // Local reads only (a page's whole window at most), nothing goes to the relay.
+      limit: z.number().int().min(1).max(1000).optional()
+    }).refine((q) => [q.before, q.after, q.from].filter(Boolean).length <= 1, 'before, after and from exclude each other'),
+    result: returns<{ messages: SecretMessageView[]; hasMore: boolean; hasNewer: boolean }>()
+  },
+  secretSend: { params: ChatParams.extend({ text: Text, replyTo: z.string().uuid().nullable().optional() }), result: returns<{ id: string }>() },
+  secretRead: { params: IdsParams, result: returns<null>() },
+  secretTyping: { params: ChatParams, result: returns<null>() },
+  secretDelete: { params: IdsParams, result: returns<null>() },
+  secretClear: { params: ChatParams, result: returns<null>() },
+  secretDeleteChat: { params: ChatParams, result: returns<null>() },
+  secretSetTimer: { params: ChatParams.extend({ seconds: z.number().int() }), result: returns<null>() },
+  secretScreenshot: { params: ChatParams, result: returns<null>() },
+  diagnostics: { params: None, result: returns<DiagnosticsView>() },
+
+  // ---------- verification ----------
+  secretKey: { params: ChatParams, result: returns<KeyView>() },
+  secretVerify: { params: ChatParams, result: returns<null>() },
+
+  // ---------- media ----------
+  secretSendFile: {
+    params: ChatParams.extend({ name: z.string().min(1).max(255), mime: z.string().max(127), bytes: FileBytes, caption: z.string().max(LIMITS.textMax).optional() }),
+    result: returns<{ id: string }>()
+  },
+  secretMedia: { params: MessageIdParams, result: returns<MediaBytes>() },
+  /** Uploads a photo or video to a cloud chat (progress events carry the returned message id), then sends it. */
+  cloudSendMedia: {
+    params: PeerParams.extend({
+      name: z.string().trim().min(1).max(255),
+      mime: z.string().max(127).regex(/^(image|video)\/[a-z0-9][a-z0-9!#$&^_.+-]*$/i, 'Only photos and videos can be sent here'),
+      bytes: FileBytes,
+      ttl: z.number().int().refine((n) => (CLOUD_MEDIA_TTLS as readonly number[]).includes(n), 'Unsupported timer')
+    }),
+    result: returns<MessageView>()
+  },
+  /** A cloud message's attachment (cached sealed on the device after the first download). */
+  cloudMedia: { params: MessageIdParams, result: returns<MediaBytes>() },
+  /** The recipient opened a (timed) attachment: starts its timer on the relay; returns its deadline. */
+  cloudMediaOpened: { params: MessageIdParams, result: returns<{ deadline: number | null }>() },
+
+  // ---------- push and preferences ----------
+  pushKey: { params: None, result: returns<{ publicKey: string }>() },
+  pushSubscribe: {
+    params: z.object({ endpoint: z.string().url().max(2048), keys: z.object({ p256dh: z.string().max(200), auth: z.string().max(100) }) }),
+    result: returns<null>()
+  },
+  pushUnsubscribe: { params: None, result: returns<null>() },
+  prefs: { params: None, result: returns<PrefsView>() },
+  setPrefs: {
+    params: z.object({ hidePreviews: z.boolean().optional(), autoLockMinutes: z.number().int().min(0).max(1440).optional() }),
+    result: returns<PrefsView>()
+  }
+} satisfies Record<string, { params: z.ZodType<object>; result: unknown }>;
+
+export type Method = keyof typeof METHODS;
+/** What a page passes (before validation). */
+export type Params<M extends Method> = z.input<(typeof METHODS)[M]['params']>;
+/** What a handler receives (after validation: trimmed, defaults applied, unknown keys dropped). */
+export type ValidParams<M extends Method> = z.output<(typeof METHODS)[M]['params']>;
+export type Result<M extends Method> = (typeof METHODS)[M]['result'];
+
+export type Request = { kind: 'call'; id: number; method: Method; params: unknown };
+
+export const isMethod = (name: unknown): name is Method => typeof name === 'string' && Object.hasOwn(METHODS, name);
+
+/** Validates a request arriving at the worker: its shape and method name; `parseParams` checks its params. */
+export function parseRequest(data: unknown): Request | null {
+  if (typeof data !== 'object' || data === null) return null;
+  const r = data as Record<string, unknown>;
+  if (r.kind !== 'call' || typeof r.id !== 'number' || !Number.isSafeInteger(r.id)) return null;
+  if (!isMethod(r.method)) return null;
+  if (typeof r.params !== 'object' || r.params === null || Array.isArray(r.params)) return null;
+  return { kind: 'call', id: r.id, method: r.method, params: r.params };
+}
+
+/** A method's params checked against its schema; throws a ZodError (answered as bad_request) if they don't fit. */
+export function parseParams<M extends Method>(method: M, params: unknown): ValidParams<M> {
+  return METHODS[method].params.parse(params) as ValidParams<M>;
+}

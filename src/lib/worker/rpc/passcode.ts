@@ -1,0 +1,41 @@
+/** The passcode lock: locking, unlocking, setting and removing the passcode. */
+import { Envelope } from '$lib/api/wire';
+import { removePasscode, setPasscode, unlockVault } from '$lib/store/passcode';
+import { CoreError, type CoreContext, type Handlers } from './context';
+
+type Ctx = Pick<CoreContext, 'db' | 'vault' | 'session' | 'emit' | 'lock' | 'useVault' | 'secret' | 'startRelay'>;
+
+export const passcodeHandlers: Handlers<'lock' | 'unlock' | 'setPasscode' | 'removePasscode', Ctx> = {
+  lock: async (ctx) => {
+    if (!(await ctx.db.vault.get('main'))?.wrapped) throw new CoreError('no_passcode', 'Set a passcode first');
+    ctx.lock();
+    ctx.emit({ type: 'lock', locked: true, hasPasscode: true });
+    return null;
+  },
+
+  unlock: async (ctx, { passcode }) => {
+    ctx.useVault(await unlockVault(ctx.db, passcode));
+    ctx.emit({ type: 'lock', locked: false, hasPasscode: true });
+    // What the service worker kept (undecrypted) while we were locked is handled first.
+    const held = await ctx.db.lockedInbox.orderBy('seq').toArray();
+    if (held.length) {
+      const envelopes = held.map((h) => Envelope.parse(h.envelope));
+      await (await ctx.secret()).receive(envelopes);
+      await ctx.db.lockedInbox.bulkDelete(held.map((h) => h.id));
+    }
+    if (ctx.session) ctx.startRelay();
+    return null;
+  },
+
+  setPasscode: async (ctx, { passcode }) => {
+    ctx.useVault(await setPasscode(ctx.db, ctx.vault, passcode));
+    ctx.emit({ type: 'lock', locked: false, hasPasscode: true });
+    return null;
+  },
+
+  removePasscode: async (ctx) => {
+    ctx.useVault(await removePasscode(ctx.db, ctx.vault));
+    ctx.emit({ type: 'lock', locked: false, hasPasscode: false });
+    return null;
+  }
+};

@@ -1,0 +1,76 @@
+/** Secret chats: starting one, reading, sending, receipts, deleting, the self-destruct timer. */
+import { emptyDiagnostics, type Diagnostics } from '../secret-error';
+import { CoreError, type CoreContext, type Handlers } from './context';
+
+type Ctx = Pick<CoreContext, 'db' | 'vault' | 'me' | 'secret' | 'secretModule' | 'scheduleRetry'>;
+
+type SecretMethod =
+  | 'startSecretChat'
+  | 'secretChat'
+  | 'secretMessages'
+  | 'secretSend'
+  | 'secretRead'
+  | 'secretTyping'
+  | 'secretDelete'
+  | 'secretClear'
+  | 'secretDeleteChat'
+  | 'secretSetTimer'
+  | 'secretScreenshot'
+  | 'diagnostics';
+
+export const secretHandlers: Handlers<SecretMethod, Ctx> = {
+  startSecretChat: async (ctx, { peerId }) => {
+    if (peerId === ctx.me) throw new CoreError('bad_request', 'A secret chat needs another person');
+    return { id: await (await ctx.secret()).start(peerId) };
+  },
+
+  secretChat: async (ctx, { id }) => (await ctx.secretModule()).secretChatView(ctx.db, ctx.vault, id),
+
+  secretMessages: async (ctx, { id, before, after, from, limit }) =>
+    (await ctx.secretModule()).secretMessages(ctx.db, ctx.vault, id, { before, after, from, limit: limit ?? 50 }),
+
+  secretSend: async (ctx, { id, text, replyTo }) => {
+    const sent = await (await ctx.secret()).sendText(id, text, replyTo ?? null);
+    // Retried until the queue is empty, in case this flush fails (see Core.scheduleRetry).
+    void ctx.scheduleRetry();
+    return { id: sent };
+  },
+
+  secretRead: async (ctx, { id, ids }) => {
+    await (await ctx.secret()).markRead(id, ids);
+    return null;
+  },
+
+  secretTyping: async (ctx, { id }) => {
+    await (await ctx.secret()).typing(id);
+    return null;
+  },
+
+  secretDelete: async (ctx, { id, ids }) => {
+    await (await ctx.secret()).deleteMessages(id, ids);
+    return null;
+  },
+
+  secretClear: async (ctx, { id }) => {
+    await (await ctx.secret()).clearHistory(id);
+    return null;
+  },
+
+  secretDeleteChat: async (ctx, { id }) => {
+    await (await ctx.secret()).deleteChat(id);
+    return null;
+  },
+
+  secretSetTimer: async (ctx, { id, seconds }) => {
+    await (await ctx.secret()).setTimer(id, seconds);
+    return null;
+  },
+
+  secretScreenshot: async (ctx, { id }) => {
+    await (await ctx.secret()).screenshot(id);
+    return null;
+  },
+
+  /** Envelopes this device rejected (by error code), for the settings page. */
+  diagnostics: async (ctx) => ((await ctx.db.meta.get('diagnostics'))?.value as Diagnostics | undefined) ?? emptyDiagnostics()
+};

@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { toRpcError } from '$lib/worker/core';
+import { dispatch, HANDLERS } from '$lib/worker/rpc';
+import { accountHandlers } from '$lib/worker/rpc/account';
+import { chatsHandlers } from '$lib/worker/rpc/chats';
+import { cloudHandlers } from '$lib/worker/rpc/cloud';
+import type { CoreContext } from '$lib/worker/rpc/context';
+import { mediaHandlers } from '$lib/worker/rpc/media';
+import { METHODS, parseParams, parseRequest, type Method } from '$lib/worker/rpc/methods';
+import { passcodeHandlers } from '$lib/worker/rpc/passcode';
+import { prefsHandlers } from '$lib/worker/rpc/prefs';
+import { pushHandlers } from '$lib/worker/rpc/push';
+import { secretHandlers } from '$lib/worker/rpc/secret';
+import { sessionHandlers } from '$lib/worker/rpc/session';
+import { syncHandlers } from '$lib/worker/rpc/sync';
+import { verificationHandlers } from '$lib/worker/rpc/verification';
+
+const AREAS = [
+  sessionHandlers,
+  passcodeHandlers,
+  accountHandlers,
+  chatsHandlers,
+  cloudHandlers,
+  syncHandlers,
+  secretHandlers,
+  verificationHandlers,
+  mediaHandlers,
+  pushHandlers,
+  prefsHandlers
+];
+
+/** A context that fails the test on any use: validation must reject before a handler touches it. */
+const untouchable = new Proxy({} as CoreContext, {
+  get: (_t, key) => {
+    throw new Error(`handler ran and read ctx.${String(key)}`);
+  }
+});
+
+/** A fake context recording which of its operations a handler used, in order. */
+function recording(over: Partial<CoreContext> = {}) {
+  const calls: string[] = [];
+  const op = (name: string, value?: unknown) => (...args: unknown[]) => {
+    calls.push(args.length ? `${name} ${JSON.stringify(args)}` : name);
+    return value;
+  };
+  const ctx = {
+    kick: op('kick'),
+    sync: op('sync', Promise.resolve()),
+    flush: op('flush', Promise.resolve()),
+    retryQueued: op('retryQueued', Promise.resolve()),
+    sendFrame: op('sendFrame'),
+    secret: async () => ({ flush: op('secret.flush', Promise.resolve()) }),
+    ...over
+  } as unknown as CoreContext;
+  return { ctx, calls };
+}
+
+describe('worker RPC method table', () => {
+  it('has exactly one handler per method, and one schema per handler', () => {
+    const methods = Object.keys(METHODS).sort();
+    expect(Object.keys(HANDLERS).sort()).toEqual(methods);
+    for (const m of methods) expect(typeof HANDLERS[m as Method]).toBe('function');
+    for (const m of methods) expect(METHODS[m as Method].params).toBeInstanceOf(z.ZodType);
+  });
+
+  it('defines each method in one area file only (a second definition would silently win the merge)', () => {
+    const all = AREAS.flatMap((a) => Object.keys(a));
+    expect(all.length).toBe(new Set(all).size);
+    expect(all.length).toBe(Object.keys(METHODS).length);
+  });
+
+  it('accepts only the table’s own method names', () => {
+    expect(parseRequest({ kind: 'call', id: 7, method: 'secretSend', params: {} })).toEqual({ kind: 'call', id: 7, method: 'secretSend', params: {} });
+    for (const method of ['toString', 'hasOwnProperty', 'constructor', 'valueOf']) {
+      expect(parseRequest({ kind: 'call', id: 1, method, params: {} })).toBeNull();
+    }
+  });
+});
+
+describe('worker RPC params', () => {
+  it('rejects malformed params with bad_request and a clear message before the handler runs', async () => {
+    const cases: [Method, unknown, string][] = [
+      ['send', { peerId: 'bob', text: '   ' }, 'Message is empty'],
+      ['messages', { peerId: 'bob', beforeSeq: 5, afterSeq: 2 }, 'beforeSeq and afterSeq exclude each other'],
+      ['secretMessages', { id: crypto.randomUUID(), before: { at: 1, id: 'a' }, from: { at: 2, id: 'b' } }, 'before, after and from exclude each other'],
+      ['setPasscode', { passcode: 'abc' }, 'Use at least 4 characters'],
+      ['cloudSendMedia', { peerId: 'bob', name: 'a.pdf', mime: 'application/pdf', bytes: new ArrayBuffer(3), ttl: 0 }, 'Only photos and videos can be sent here'],
+      ['cloudSendMedia', { peerId: 'bob', name: 'a.png', mime: 'image/png', bytes: new ArrayBuffer(3), ttl: 17 }, 'Unsupported timer'],
+      ['secretSendFile', { id: crypto.randomUUID(), name: 'a', mime: '', bytes: new ArrayBuffer(0) }, 'Files up to 25 MB can be sent']
+    ];
+    for (const [method, params, message] of cases) {
+      const err = await dispatch(untouchable, method, params).then(
+        () => null,
+        (e: unknown) => e
+      );
+      expect(err, method).toBeInstanceOf(z.ZodError);
+      expect(toRpcError(err)).toEqual({ code: 'bad_request', message });
+    }
+    // Wrong types and missing fields are refused too, for every kind of id.
+    for (const [method, params] of [
+      ['secretChat', { id: 'not-a-uuid' }],
+      ['chat', {}],
+      ['markRead', { peerId: 'bob', seq: 0 }],
+      ['cloudMedia', { messageId: 42 }],
+      ['setPrefs', { autoLockMinutes: 1441 }]
+    ] as [Method, unknown][]) {
+      await expect(dispatch(untouchable, method, params), method).rejects.toBeInstanceOf(z.ZodError);
+    }
+  });
+
+  it('hands the handler the validated params: trimmed, unknown keys dropped', () => {
+    expect(parseParams('send', { peerId: 'bob', text: '  hi  ', extra: 1 })).toEqual({ peerId: 'bob', text: 'hi' });
+    expect(parseParams('init', { anything: true })).toEqual({});
+  });
+});
+
+describe('worker RPC handlers on a narrow context', () => {
+  it('syncNow reconnects, pulls, then sends the outbox and the secret queue', async () => {
+    const { ctx, calls } = recording();
+    await expect(dispatch(ctx, 'syncNow', {})).resolves.toBeNull();
+    expect(calls).toEqual(['kick', 'sync', 'flush', 'secret.flush']);
+  });
+
+  it('typing sends one typing frame for the peer', async () => {
+    const { ctx, calls } = recording();
+    await dispatch(ctx, 'typing', { peerId: 'bob' });
+    expect(calls).toEqual([`sendFrame ${JSON.stringify([{ t: 'typing', peerId: 'bob' }])}`]);
+  });
+
+  it('startSecretChat refuses a chat with oneself without loading the engine', async () => {
+    const { ctx } = recording({ me: 'me', secret: () => Promise.reject(new Error('engine loaded')) });
+    await expect(dispatch(ctx, 'startSecretChat', { peerId: 'me' })).rejects.toMatchObject({ code: 'bad_request', message: 'A secret chat needs another person' });
+  });
+});

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Envelope, type ServerFrame } from '../../../src/lib/api/wire';
-import { MIGRATIONS } from '../../../src/lib/server/store/migrations';
+import { MIGRATIONS } from '../../../src/lib/server/store/sqlite/migrations';
 import { migrate } from '../../../src/lib/server/store/sqlite';
 import { b64u, call, connect, login, signup, startServer, uuid, type Account, type TestServer } from './helpers';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AtRestError, createAtRest } from '../../../src/lib/server/atrest';
-import { MIGRATIONS } from '../../../src/lib/server/store/migrations';
+import { MIGRATIONS } from '../../../src/lib/server/store/sqlite/migrations';
 import { migrate, openSqliteStore } from '../../../src/lib/server/store/sqlite';
 import { b64u, call, sendText, signup, startServer, tempDir, uuid } from './helpers';
 

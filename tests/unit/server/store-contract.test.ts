@@ -8,8 +8,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MIGRATIONS } from '../../../src/lib/server/store/migrations';
-import { PG_MIGRATIONS } from '../../../src/lib/server/store/pg-migrations';
+import { MIGRATIONS } from '../../../src/lib/server/store/sqlite/migrations';
+import { PG_MIGRATIONS } from '../../../src/lib/server/store/postgres/migrations';
 import { dropPostgresSchema, openPostgresStore } from '../../../src/lib/server/store/postgres';
 import { openSqliteStore } from '../../../src/lib/server/store/sqlite';
 import {

@@ -1,6 +1,6 @@
 /**
  * The storage contract. Async so a networked backend (PostgreSQL) can implement the same interface;
- * the SQLite backend (./sqlite.ts) is synchronous underneath. Bodies are opaque bytes here: callers
+ * the SQLite backend (./sqlite/) is synchronous underneath. Bodies are opaque bytes here: callers
  * seal them with the at-rest key before they reach the store, so no backend ever sees plaintext.
  *
  * Every multi-row change (a message send, a read, a delete) happens atomically inside the store, and
@@ -221,14 +221,21 @@ export interface WakeupRow {
   at: number;
 }
 
+/** One numbered schema change (./sqlite/migrations.ts, ./postgres/migrations.ts); never edited once applied. */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
 export class UniqueViolation extends Error {
   override name = 'UniqueViolation';
 }
 
 export type LoginAttempt = { ok: true } | { ok: false; nextAt: number };
 
-export interface Store {
-  // ---- users ----
+/** Accounts (the `users` table). */
+export interface UserStore {
   /** Creates the user and its first device atomically. Throws UniqueViolation if the username is taken. */
   createUser(user: UserRow, device: NewDevice): Promise<void>;
   getUser(id: string): Promise<UserRow | null>;
@@ -236,8 +243,10 @@ export interface Store {
   /** Users whose (lowercase) username starts with `prefix`, ordered by username. */
   searchUsers(prefix: string, limit: number): Promise<UserRow[]>;
   setDisplayName(userId: string, displayName: string): Promise<void>;
+}
 
-  // ---- devices ----
+/** Devices and their sessions (token hashes), sign-out, and the password change that signs the others out. */
+export interface DeviceStore {
   /**
    * Adds a device. With `maxLive`, atomically refuses (returns false, nothing stored) when the user
    * already has that many non-revoked devices.
@@ -263,8 +272,10 @@ export interface Store {
    * user's known-device tokens: a browser that knew the old password loses its backoff exemption.
    */
   changePassword(userId: string, oldHash: string, newHash: string, keepDeviceId: string, at: number): Promise<string[] | null>;
+}
 
-  // ---- cloud chats ----
+/** Cloud chats: chats, messages, read marks and the per-user update log. */
+export interface CloudStore {
   getChat(userA: string, userB: string): Promise<ChatRow | null>;
   /** Atomic and idempotent by message id: seq, message and one update row per member. */
   sendMessage(input: SendMessageInput): Promise<SendMessageResult>;
@@ -286,8 +297,10 @@ export interface Store {
   listUpdates(userId: string, after: number, limit: number): Promise<UpdateRow[]>;
   getUpdate(cursor: number): Promise<UpdateRow | null>;
   latestCursor(userId: string): Promise<number>;
+}
 
-  // ---- envelopes ----
+/** Secret-chat envelopes queued per recipient device. */
+export interface EnvelopeStore {
   /**
    * Idempotent by (toDeviceId, id). With `envelope.requestId` set, `request` must be given: the request
    * row is created on first use and checked (same sender device, same target user, still open) after.
@@ -300,8 +313,10 @@ export interface Store {
   ackEnvelopes(deviceId: string, upTo: number): Promise<number>;
   /** Deletes expired envelopes and expired secret-request rows; returns how many envelopes. */
   purgeExpiredEnvelopes(now: number): Promise<number>;
+}
 
-  // ---- secret-chat requests ----
+/** Secret-chat requests (carried by envelopes; see EnvelopeStore.putEnvelope). */
+export interface SecretRequestStore {
   getSecretRequest(id: string): Promise<SecretRequestRow | null>;
   /**
    * Atomically claims the request for `deviceId` (of `userId`). On the first claim, deletes the queued
@@ -310,8 +325,10 @@ export interface Store {
   claimSecretRequest(id: string, userId: string, deviceId: string): Promise<ClaimResult>;
   /** Marks withdrawn and deletes all queued envelopes of the request. False unless `fromDeviceId` sent it. */
   withdrawSecretRequest(id: string, fromDeviceId: string): Promise<boolean>;
+}
 
-  // ---- blobs (rows only; the bytes are files managed by the caller) ----
+/** Secret-chat media blobs (rows only; the bytes are files managed by the caller). */
+export interface BlobStore {
   /** Inserts the row unless the owner's live blobs plus this one would exceed `quota` bytes. */
   createBlob(blob: BlobRow, quota: number, now: number): Promise<boolean>;
   /** The blob, unless missing or expired. */
@@ -321,12 +338,10 @@ export interface Store {
   blobUsage(userId: string, now: number): Promise<number>;
   /** Deletes expired blob rows; returns their ids (so the caller removes the files). */
   purgeExpiredBlobs(now: number): Promise<string[]>;
+}
 
-  // ---- web push subscriptions and wake-ups (../push.ts, ../wakeups.ts; SQLite migration 3) ----
-  // PORTING NOTES for PostgreSQL: tables `push_subscriptions` (device_id PK → devices ON DELETE CASCADE,
-  // endpoint, p256dh, auth TEXT, created_at BIGINT) and `wakeups` (id BIGSERIAL PK, device_id → devices
-  // ON DELETE CASCADE, at BIGINT, claimed_by TEXT NULL, claimed_at BIGINT NULL, UNIQUE (device_id, at),
-  // INDEX on at). revokeDevice must delete both for the device. Reference implementation: ./sqlite.ts.
+/** Web Push subscriptions, one per device (../push.ts; SQLite/PG migration 3). */
+export interface PushStore {
   /** Inserts or replaces the device's subscription (one per device). */
   setPushSubscription(sub: PushSubscriptionRow): Promise<void>;
   getPushSubscription(deviceId: string): Promise<PushSubscriptionRow | null>;
@@ -335,6 +350,10 @@ export interface Store {
    * an old endpoint must not delete a subscription the device replaced meanwhile). True if a row went.
    */
   deletePushSubscription(deviceId: string, endpoint?: string): Promise<boolean>;
+}
+
+/** Self-destruct wake-up times per device (../wakeups.ts; SQLite/PG migration 3). */
+export interface WakeupStore {
   /**
    * Stores wake-up times for the device; a (deviceId, at) pair already stored is skipped
    * (PG: INSERT ... ON CONFLICT DO NOTHING). Stores nothing and returns false if the device would then
@@ -357,8 +376,10 @@ export interface Store {
    * so wake-ups that close together go out as one push. null when there are no rows.
    */
   nextWakeupAt(staleMs: number, groupMs: number): Promise<number | null>;
+}
 
-  // ---- cloud media (../cloud-media.ts; SQLite/PG migration 4: table cloud_media) ----
+/** Cloud-chat media rows, quotas and self-destruct deadlines (../cloud-media.ts; SQLite/PG migration 4). */
+export interface CloudMediaStore {
   createCloudMedia(media: NewCloudMedia): Promise<void>;
   /**
    * Quota reservation (SQLite/PG migration 5): inserts the row with `size` as the bytes reserved, unless
@@ -395,8 +416,10 @@ export interface Store {
   nextMediaDeadline(staleMs: number): Promise<number | null>;
   /** Deletes uploads never attached to a message and created before `before`; returns their ids. */
   purgeUnattachedMedia(before: number): Promise<string[]>;
+}
 
-  // ---- sign-in backoff and known devices (../throttle.ts; SQLite/PG migration 5) ----
+/** Sign-in backoff and known devices (../throttle.ts; SQLite/PG migration 5). */
+export interface LoginStore {
   /**
    * Counts one sign-in attempt for `key`, atomically (callers on other nodes included): unless the key is
    * waiting (a row with last_at >= forgetBefore and next_at > now), sets failures = that row's failures
@@ -415,6 +438,22 @@ export interface Store {
    */
   rememberKnownDevice(userId: string, tokenHash: string, replaces: string | null, at: number, keep: number): Promise<void>;
   isKnownDevice(userId: string, tokenHash: string): Promise<boolean>;
+}
 
+/**
+ * The whole storage contract: every area above (callers that need one area can ask for just that one).
+ * Implemented by ./sqlite (one object over one better-sqlite3 handle) and ./postgres (over one pool).
+ */
+export interface Store
+  extends UserStore,
+    DeviceStore,
+    CloudStore,
+    EnvelopeStore,
+    SecretRequestStore,
+    BlobStore,
+    PushStore,
+    WakeupStore,
+    CloudMediaStore,
+    LoginStore {
   close(): Promise<void>;
 }

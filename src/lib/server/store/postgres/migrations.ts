@@ -1,7 +1,7 @@
 /**
- * PostgreSQL schema, as numbered migrations mirroring the SQLite ones in ./migrations.ts (same version
+ * PostgreSQL schema, as numbered migrations mirroring the SQLite ones in ../sqlite/migrations.ts (same version
  * numbers, same tables and columns). Append new entries; never edit an applied one. They are applied
- * by ./postgres.ts at start, all pending ones in one transaction under an advisory lock, so several
+ * by ./index.ts at start, all pending ones in one transaction under an advisory lock, so several
  * nodes starting at once migrate exactly once.
  *
  * Differences from SQLite, all invisible through `Store`:
@@ -9,9 +9,9 @@
  * - identifiers and usernames use the "C" collation so ordering matches JavaScript's string order
  *   (the chat pair invariant `user_a <= user_b` is computed in JS);
  * - update-log cursors and envelope seqs come from BIGSERIAL; the store takes a per-user / per-device
- *   advisory lock before appending so they become visible in order (see postgres.ts).
+ *   advisory lock before appending so they become visible in order (see ./index.ts).
  */
-import type { Migration } from './migrations';
+import type { Migration } from '../types';
 
 export const PG_MIGRATIONS: readonly Migration[] = [
   {

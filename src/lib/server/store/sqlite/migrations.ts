@@ -2,11 +2,9 @@
  * SQLite schema, as numbered migrations. Append new entries; never edit an applied one.
  * Each runs in the same transaction as the row recording it in `migrations`.
  */
-export interface Migration {
-  version: number;
-  name: string;
-  sql: string;
-}
+import type { Migration } from '../types';
+
+export type { Migration };
 
 export const MIGRATIONS: readonly Migration[] = [
   {

@@ -1,0 +1,115 @@
+/**
+ * Secret-chat envelopes (sealed at rest, queued per recipient device, pushed live over the bus) and the
+ * secret-chat requests they may carry (claim, withdraw).
+ */
+import { AckReq, LIMITS, SecretRequestReq, SendEnvelopeReq, type Envelope } from '../../api/wire';
+import { HttpError, queryInt, readJson } from '../http';
+import type { EnvelopeRow } from '../store/types';
+import { DAY_MS, json, limit, noContent, type RouteArea } from './shared';
+
+const envelopeAad = (toDeviceId: string, id: string) => `env:${toDeviceId}:${id}`;
+
+export const envelopeRoutes: RouteArea = (router, deps, { requireAuth }) => {
+  const { config, store, log, bus, atRest, now } = deps;
+
+  const openEnvelope = (e: EnvelopeRow): Envelope => ({
+    seq: e.seq,
+    id: e.id,
+    fromDeviceId: e.fromDeviceId,
+    fromUserId: e.fromUserId,
+    body: atRest.open(e.body, envelopeAad(e.toDeviceId, e.id)).toString('base64url'),
+    createdAt: e.createdAt,
+    requestId: e.requestId
+  });
+
+  router.add('POST', '/api/envelopes', async (ctx) => {
+    const auth = await requireAuth(ctx);
+    limit(deps.sendLimiter, auth.device.id);
+    const body = await readJson(ctx.req, SendEnvelopeReq);
+    if (body.body.length === 0 || body.body.length % 4 === 1) {
+      throw new HttpError(400, 'bad_request', 'body: must be non-empty base64url');
+    }
+    const bytes = Buffer.from(body.body, 'base64url');
+    if (bytes.length > LIMITS.envelopeMax) {
+      throw new HttpError(413, 'too_large', `envelope body exceeds ${LIMITS.envelopeMax} bytes`);
+    }
+    const to = await deps.sessions.device(body.toDeviceId);
+    if (!to || to.revokedAt !== null) throw new HttpError(404, 'not_found', 'no such device');
+    const t = now();
+    const requestId = body.requestId ?? null;
+    const r = await store.putEnvelope(
+      {
+        id: body.id,
+        toDeviceId: to.id,
+        fromDeviceId: auth.device.id,
+        fromUserId: auth.user.id,
+        body: atRest.seal(bytes, envelopeAad(to.id, body.id)),
+        createdAt: t,
+        expiresAt: t + config.envelopeTtlDays * DAY_MS,
+        requestId
+      },
+      requestId === null ? undefined : { toUserId: to.userId }
+    );
+    if (!r.ok) {
+      switch (r.reason) {
+        case 'id_conflict':
+          throw new HttpError(409, 'conflict', 'envelope id is already used by another sender or request');
+        case 'request_conflict':
+          throw new HttpError(409, 'conflict', 'requestId belongs to another sender device or another user');
+        case 'request_gone':
+          throw new HttpError(410, 'gone', 'the request was already claimed or withdrawn');
+      }
+    }
+    if (r.created) {
+      // From the bytes in hand (canonical base64url, as a later GET would give); no need to open what was just sealed.
+      const { seq, id, fromDeviceId, fromUserId, createdAt } = r.envelope;
+      const envelope: Envelope = { seq, id, fromDeviceId, fromUserId, body: bytes.toString('base64url'), createdAt, requestId };
+      bus.publish({ to: 'device', deviceId: to.id, frame: { t: 'envelope', envelope } });
+    }
+    return json({ seq: r.envelope.seq });
+  });
+
+  router.add('GET', '/api/envelopes', async (ctx) => {
+    const auth = await requireAuth(ctx);
+    const after = queryInt(ctx.url, 'after', { min: 0, max: Number.MAX_SAFE_INTEGER, def: 0 });
+    const n = queryInt(ctx.url, 'limit', { min: 1, max: LIMITS.pageMax, def: LIMITS.pageMax });
+    const rows = await store.listEnvelopes(auth.device.id, after, n, now());
+    return json({ envelopes: rows.map(openEnvelope) });
+  });
+
+  router.add('POST', '/api/envelopes/ack', async (ctx) => {
+    const auth = await requireAuth(ctx);
+    const { upTo } = await readJson(ctx.req, AckReq);
+    await store.ackEnvelopes(auth.device.id, upTo);
+    return noContent();
+  });
+
+  // ---------- secret-chat requests ----------
+  router.add('POST', '/api/secret/claim', async (ctx) => {
+    const auth = await requireAuth(ctx);
+    const { requestId } = await readJson(ctx.req, SecretRequestReq);
+    const r = await store.claimSecretRequest(requestId, auth.user.id, auth.device.id);
+    switch (r) {
+      case 'claimed':
+        log.debug('secret request claimed', { requestId, deviceId: auth.device.id });
+        return noContent();
+      case 'already':
+        return noContent();
+      case 'conflict':
+        throw new HttpError(409, 'conflict', 'another device already claimed this request');
+      case 'gone':
+        throw new HttpError(410, 'gone', 'the request was withdrawn');
+      case 'not_found':
+        throw new HttpError(404, 'not_found', 'no such request');
+    }
+  });
+
+  router.add('POST', '/api/secret/withdraw', async (ctx) => {
+    const auth = await requireAuth(ctx);
+    const { requestId } = await readJson(ctx.req, SecretRequestReq);
+    if (!(await store.withdrawSecretRequest(requestId, auth.device.id))) {
+      throw new HttpError(404, 'not_found', 'no such request');
+    }
+    return noContent();
+  });
+};

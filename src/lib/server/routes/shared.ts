@@ -1,0 +1,112 @@
+/**
+ * What every route area (./*.ts) shares: the dependencies, the guards (same-origin check,
+ * authentication, rate limit), parameter parsing, replies, and the device sign-out helpers.
+ * The order inside a handler is: same-origin check, authentication, rate limit, body.
+ */
+import type { z } from 'zod';
+import type { Session } from '../../api/wire';
+import type { AtRest } from '../atrest';
+import { originAllowed, type AuthCtx } from '../auth';
+import type { BlobFiles } from '../blobs';
+import type { Bus } from '../bus';
+import { publicUser, type Cloud } from '../cloud';
+import type { MediaTimers } from '../cloud-media';
+import type { Config } from '../config';
+import { HttpError, parse, type Ctx, type Reply, type Router } from '../http';
+import type { Logger } from '../log';
+import type { PasswordVerifier } from '../password';
+import type { PushService } from '../push';
+import type { RateLimiter } from '../ratelimit';
+import type { SessionCache } from '../session-cache';
+import type { DeviceRow, Store, UserRow } from '../store/types';
+import type { WakeScheduler } from '../wakeups';
+
+export interface ApiDeps {
+  config: Config;
+  store: Store;
+  log: Logger;
+  bus: Bus;
+  cloud: Cloud;
+  atRest: AtRest;
+  blobFiles: BlobFiles;
+  /** Cloud-chat media files (DATA_DIR/media, sealed at rest) and their self-destruct timers. */
+  mediaFiles: BlobFiles;
+  mediaTimers: MediaTimers;
+  passwords: PasswordVerifier;
+  /** Cached session and device lookups (the relay drops revoked devices from it). */
+  sessions: SessionCache;
+  authLimiter: RateLimiter;
+  sendLimiter: RateLimiter;
+  now: () => number;
+  /** GET /healthz: dependency checks (monitor.ts); plain `{ok: true}` without it. */
+  health?: () => Promise<Reply>;
+  /** Web Push (push.ts) and self-destruct wake-ups (wakeups.ts). */
+  push: PushService;
+  wakeups: WakeScheduler;
+}
+
+/** The deps-bound helpers of `createKit`. */
+export interface Kit {
+  /** Browsers always send Origin on unsafe requests; a foreign one is a cross-site request. */
+  checkOrigin(ctx: Ctx): void;
+  /** The signed-in device (401 otherwise); unsafe methods are origin-checked first. */
+  requireAuth(ctx: Ctx): Promise<AuthCtx>;
+  /** Revokes one of the user's devices and tells every node; false if it was not a live device. */
+  revoke(auth: AuthCtx, deviceId: string): Promise<boolean>;
+  /** Tells every node (sockets, session caches) that these devices are gone. */
+  revoked(userId: string, deviceIds: string[], why: string): void;
+}
+
+/** One area of the API: registers its routes on the router. */
+export type RouteArea = (router: Router, deps: ApiDeps, kit: Kit) => void;
+
+export const DAY_MS = 86_400_000;
+export const mib = (n: number) => (n >= 1024 * 1024 ? `${Math.round(n / (1024 * 1024))} MB` : `${Math.ceil(n / 1024)} KB`);
+
+/** 429 unless the limiter has a token for `key`. */
+export const limit = (limiter: RateLimiter, key: string) => {
+  const r = limiter.take(key);
+  if (!r.ok) {
+    throw new HttpError(429, 'rate_limited', 'too many requests, slow down', { 'retry-after': String(r.retryAfterSec) });
+  }
+};
+
+export const param = <S extends z.ZodType>(ctx: Ctx, name: string, schema: S): z.output<S> => parse(schema, ctx.params[name]);
+
+export const json = (body: unknown, status = 200, headers?: Reply['headers']): Reply => ({ status, body, headers });
+export const noContent = (headers?: Reply['headers']): Reply => ({ status: 204, headers });
+
+export const session = (user: UserRow, device: DeviceRow | { id: string; name: string }): Session => ({
+  user: publicUser(user),
+  device: { id: device.id, name: device.name }
+});
+
+export function createKit(deps: ApiDeps): Kit {
+  const { config, store, log, bus, now } = deps;
+
+  const checkOrigin = (ctx: Ctx) => {
+    if (!originAllowed(ctx.req, config.trustProxy)) throw new HttpError(403, 'forbidden', 'cross-origin request refused');
+  };
+
+  return {
+    checkOrigin,
+    async requireAuth(ctx) {
+      if (ctx.req.method !== 'GET') checkOrigin(ctx);
+      const auth = await deps.sessions.authenticate(ctx.req);
+      if (!auth) throw new HttpError(401, 'unauthorized', 'sign in required');
+      return auth;
+    },
+    async revoke(auth, deviceId) {
+      const done = await store.revokeDevice(auth.user.id, deviceId, now());
+      if (done) {
+        bus.publish({ to: 'revoke', deviceId });
+        log.info('device revoked', { userId: auth.user.id, deviceId });
+      }
+      return done;
+    },
+    revoked(userId, deviceIds, why) {
+      for (const deviceId of deviceIds) bus.publish({ to: 'revoke', deviceId });
+      log.info('other devices revoked', { userId, count: deviceIds.length, why });
+    }
+  };
+}

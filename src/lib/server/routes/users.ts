@@ -1,0 +1,41 @@
+/** The user directory: search by username prefix, look-ups by name or id, and a user's public device keys. */
+import { z } from 'zod';
+import { Id, LIMITS, plainText, type PublicDevice } from '../../api/wire';
+import { publicUser } from '../cloud';
+import { HttpError, parse } from '../http';
+import { json, param, type RouteArea } from './shared';
+
+const UsernameParam = plainText(z.string().min(1).max(LIMITS.usernameMax)).transform((s) => s.toLowerCase());
+const SearchQuery = z.string().min(1, 'must not be empty').max(LIMITS.usernameMax).transform((s) => s.toLowerCase());
+
+export const userRoutes: RouteArea = (router, { store }, { requireAuth }) => {
+  router.add('GET', '/api/users', async (ctx) => {
+    await requireAuth(ctx);
+    const q = parse(SearchQuery, ctx.url.searchParams.get('q') ?? '');
+    // Usernames are [a-z0-9_]; any other character can't match anything.
+    const users = /^[a-z0-9_]+$/.test(q) ? await store.searchUsers(q, 20) : [];
+    return json({ users: users.map(publicUser) });
+  });
+
+  router.add('GET', '/api/users/by-name/:username', async (ctx) => {
+    await requireAuth(ctx);
+    const user = await store.getUserByName(param(ctx, 'username', UsernameParam));
+    if (!user) throw new HttpError(404, 'not_found', 'no such user');
+    return json({ user: publicUser(user) });
+  });
+
+  router.add('GET', '/api/users/:id', async (ctx) => {
+    await requireAuth(ctx);
+    const user = await store.getUser(param(ctx, 'id', Id));
+    if (!user) throw new HttpError(404, 'not_found', 'no such user');
+    return json({ user: publicUser(user) });
+  });
+
+  router.add('GET', '/api/users/:id/devices', async (ctx) => {
+    await requireAuth(ctx);
+    const id = param(ctx, 'id', Id);
+    if (!(await store.getUser(id))) throw new HttpError(404, 'not_found', 'no such user');
+    const devices: PublicDevice[] = (await store.listDevices(id)).map((d) => ({ id: d.id, signPub: d.signPub, dhPub: d.dhPub }));
+    return json({ devices });
+  });
+};

@@ -1,0 +1,166 @@
+/** PostgreSQL: cloud chats, messages, read marks and the update log (chat row lock, then user locks). */
+import { num, pair, toChat, toMessage, toUpdate } from '../rows';
+import type { ChatSummaryRow, CloudStore, MessageRow, SendMessageResult } from '../types';
+import { all, appendUpdates, lockedChat, MESSAGE_COLS, one, UPDATE_SELECT, type Db, type Pg } from './db';
+
+const readSeq = async (db: Db, chatId: number, userId: string) =>
+  num((await one(db, 'SELECT read_seq FROM chat_reads WHERE chat_id = $1 AND user_id = $2', [chatId, userId]))?.read_seq);
+
+export function pgCloud({ pool, tx }: Pg): CloudStore {
+  return {
+    async getChat(x, y) {
+      const r = await one(pool, 'SELECT * FROM cloud_chats WHERE user_a = $1 AND user_b = $2', pair(x, y));
+      return r ? toChat(r) : null;
+    },
+    async sendMessage(input) {
+      const [a, b] = pair(input.senderId, input.recipientId);
+      return tx<SendMessageResult>(async (c) => {
+        const ex = await one(
+          c,
+          `SELECT m.*, c.user_a AS c_user_a, c.user_b AS c_user_b, c.next_seq AS c_next_seq, c.id AS c_id
+           FROM cloud_messages m JOIN cloud_chats c ON c.id = m.chat_id WHERE m.id = $1`,
+          [input.id]
+        );
+        if (ex) {
+          const message = toMessage(ex);
+          const chat = toChat(ex, 'c_');
+          if (message.senderId !== input.senderId || chat.userA !== a || chat.userB !== b) {
+            return { ok: false, reason: 'id_conflict' };
+          }
+          return { ok: true, created: false, chat, message, updates: [] };
+        }
+        if (input.media) {
+          // Row lock: a concurrent send attaching the same upload waits, then sees it attached.
+          const media = await one(c, 'SELECT owner_user_id, to_user_id, message_id FROM cloud_media WHERE id = $1 FOR UPDATE', [
+            input.media.id
+          ]);
+          if (!media || media.owner_user_id !== input.senderId || media.to_user_id !== input.recipientId || media.message_id !== null) {
+            return { ok: false, reason: 'media_unavailable' };
+          }
+        }
+        // Creates the chat or bumps its seq, holding the row lock until COMMIT: seqs are gap-free and
+        // assigned in commit order. A concurrent send of the same id then fails on the unique key and
+        // the retry finds the message above.
+        const r = await one(
+          c,
+          `INSERT INTO cloud_chats (user_a, user_b, next_seq) VALUES ($1, $2, 2)
+           ON CONFLICT (user_a, user_b) DO UPDATE SET next_seq = cloud_chats.next_seq + 1
+           RETURNING *`,
+          [a, b]
+        );
+        const chat = toChat(r!);
+        const message: MessageRow = {
+          chatId: chat.id,
+          seq: chat.nextSeq - 1,
+          id: input.id,
+          senderId: input.senderId,
+          senderDeviceId: input.senderDeviceId,
+          body: input.body,
+          createdAt: input.createdAt,
+          deleted: false
+        };
+        await c.query(
+          `INSERT INTO cloud_messages (chat_id, seq, id, sender_id, sender_device_id, body, created_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+          [message.chatId, message.seq, message.id, message.senderId, message.senderDeviceId, message.body, message.createdAt]
+        );
+        if (input.media) {
+          await c.query('UPDATE cloud_media SET message_id = $1, ttl = $2 WHERE id = $3', [message.id, input.media.ttl, input.media.id]);
+        }
+        return { ok: true, created: true, chat, message, updates: await appendUpdates(c, chat, 'message', message.id) };
+      }, true);
+    },
+    async listMessages(chatId, before, limit) {
+      return (
+        await all(pool, 'SELECT * FROM cloud_messages WHERE chat_id = $1 AND seq < $2 AND NOT deleted ORDER BY seq DESC LIMIT $3', [
+          chatId,
+          before ?? Number.MAX_SAFE_INTEGER,
+          limit
+        ])
+      )
+        .map((r) => toMessage(r))
+        .reverse();
+    },
+    async listChats(userId) {
+      const rows = await all(
+        pool,
+        `SELECT c.id, c.user_a, c.user_b, c.next_seq,
+                coalesce(mr.read_seq, 0) AS my_read, coalesce(pr.read_seq, 0) AS peer_read,
+                ${MESSAGE_COLS('m_', 'lm')},
+                (SELECT count(*) FROM cloud_messages x
+                  WHERE x.chat_id = c.id AND x.seq > coalesce(mr.read_seq, 0) AND x.sender_id <> $1 AND NOT x.deleted) AS unread
+         FROM cloud_chats c
+         LEFT JOIN chat_reads mr ON mr.chat_id = c.id AND mr.user_id = $1
+         LEFT JOIN chat_reads pr ON pr.chat_id = c.id
+                               AND pr.user_id = (CASE WHEN c.user_a = $1 THEN c.user_b ELSE c.user_a END)
+         LEFT JOIN LATERAL (SELECT * FROM cloud_messages m WHERE m.chat_id = c.id AND NOT m.deleted
+                            ORDER BY m.seq DESC LIMIT 1) lm ON TRUE
+         WHERE c.user_a = $1 OR c.user_b = $1`,
+        [userId]
+      );
+      const out: ChatSummaryRow[] = rows.map((r) => {
+        const chat = toChat(r);
+        return {
+          chat,
+          peerId: chat.userA === userId ? chat.userB : chat.userA,
+          lastMessage: r.m_id == null ? null : toMessage(r, 'm_'),
+          myReadSeq: num(r.my_read),
+          peerReadSeq: num(r.peer_read),
+          unread: num(r.unread)
+        };
+      });
+      return out.sort(
+        (x, y) => (y.lastMessage?.createdAt ?? -1) - (x.lastMessage?.createdAt ?? -1) || y.chat.id - x.chat.id
+      );
+    },
+    async markRead(chatId, readerId, seq) {
+      return tx(async (c) => {
+        const chat = await lockedChat(c, chatId);
+        const capped = Math.min(seq, chat.nextSeq - 1);
+        if (capped <= (await readSeq(c, chatId, readerId))) return null;
+        await c.query(
+          `INSERT INTO chat_reads (chat_id, user_id, read_seq) VALUES ($1, $2, $3)
+           ON CONFLICT (chat_id, user_id) DO UPDATE SET read_seq = excluded.read_seq`,
+          [chatId, readerId, capped]
+        );
+        return { seq: capped, updates: await appendUpdates(c, chat, 'read', JSON.stringify({ readerId, seq: capped })) };
+      });
+    },
+    async deleteMessages(chatId, ids) {
+      const wanted = [...new Set(ids)];
+      return tx(async (c) => {
+        const chat = await lockedChat(c, chatId);
+        const hit = new Set(
+          (
+            await all(
+              c,
+              `UPDATE cloud_messages SET deleted = TRUE, body = ''::bytea
+               WHERE chat_id = $1 AND id = ANY($2::text[]) AND NOT deleted RETURNING id`,
+              [chatId, wanted]
+            )
+          ).map((r) => r.id as string)
+        );
+        const done = wanted.filter((id) => hit.has(id));
+        const media =
+          done.length === 0
+            ? []
+            : (await all(c, 'DELETE FROM cloud_media WHERE message_id = ANY($1::text[]) RETURNING id', [done])).map((r) => r.id as string);
+        const extra = media.length ? { media } : {};
+        if (done.length === 0) return { ids: done, updates: [], ...extra };
+        return { ids: done, updates: await appendUpdates(c, chat, 'delete', JSON.stringify(done)), ...extra };
+      });
+    },
+    async listUpdates(userId, after, limit) {
+      return (await all(pool, `${UPDATE_SELECT} WHERE u.user_id = $1 AND u.cursor > $2 ORDER BY u.cursor LIMIT $3`, [userId, after, limit])).map(
+        toUpdate
+      );
+    },
+    async getUpdate(cursor) {
+      const r = await one(pool, `${UPDATE_SELECT} WHERE u.cursor = $1`, [cursor]);
+      return r ? toUpdate(r) : null;
+    },
+    async latestCursor(userId) {
+      return num((await one(pool, 'SELECT max(cursor) AS c FROM user_updates WHERE user_id = $1', [userId]))?.c);
+    }
+  };
+}

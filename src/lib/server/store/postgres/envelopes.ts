@@ -1,0 +1,215 @@
+/**
+ * PostgreSQL: secret-chat envelopes and the secret-chat requests they carry (one module: a request
+ * envelope creates or checks its request row in its own transaction). Plain envelopes are
+ * group-committed (see below); per recipient device, seqs are drawn under an advisory lock so they
+ * commit in order.
+ */
+import { num, toEnvelope, toSecretRequest, type Row } from '../rows';
+import type { ClaimResult, EnvelopeRow, EnvelopeStore, NewEnvelope, PutEnvelopeResult, SecretRequestStore } from '../types';
+import { all, isTransient, LOCK, one, type Db, type Pg } from './db';
+
+export function pgEnvelopes({ pool, tx }: Pg): EnvelopeStore & SecretRequestStore {
+  const INSERT_ENVELOPE = `INSERT INTO envelopes (id, to_device_id, from_device_id, from_user_id, body, created_at, expires_at, request_id)`;
+
+  const existingEnvelope = async (db: Db, toDeviceId: string, id: string) => {
+    const r = await one(db, 'SELECT * FROM envelopes WHERE to_device_id = $1 AND id = $2', [toDeviceId, id]);
+    return r ? toEnvelope(r) : null;
+  };
+
+  /** The answer for an envelope whose (recipient, id) is already stored: the same one again, or a conflict. */
+  const envelopeArgs = (e: NewEnvelope) => [e.id, e.toDeviceId, e.fromDeviceId, e.fromUserId, e.body, e.createdAt, e.expiresAt];
+  const envelopeKey = (toDeviceId: unknown, id: unknown) => `${toDeviceId}\u0000${id}`;
+
+  const sameAsExisting = (e: NewEnvelope, env: EnvelopeRow): PutEnvelopeResult =>
+    env.fromDeviceId === e.fromDeviceId && env.requestId === e.requestId ? { ok: true, created: false, envelope: env } : { ok: false, reason: 'id_conflict' };
+
+  /** One plain envelope in one statement (its own transaction): device lock, then the seq. */
+  const putPlainEnvelope = async (e: NewEnvelope): Promise<PutEnvelopeResult> => {
+    const args = envelopeArgs(e);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const r = await one(
+        pool,
+        `WITH l AS (SELECT pg_advisory_xact_lock(${LOCK.device}, hashtext($2)))
+         ${INSERT_ENVELOPE} SELECT $1::text, $2::text, $3::text, $4::text, $5::bytea, $6::bigint, $7::bigint, NULL FROM l
+         ON CONFLICT (to_device_id, id) DO NOTHING RETURNING seq`,
+        args
+      );
+      if (r) return { ok: true, created: true, envelope: { ...e, seq: num(r.seq) } };
+      const existing = await existingEnvelope(pool, e.toDeviceId, e.id);
+      if (existing) return sameAsExisting(e, existing);
+      // Acked between the two statements: insert again.
+    }
+    throw new Error('putEnvelope: could not settle a concurrent insert');
+  };
+
+  /**
+   * Group commit for plain envelopes: those posted while a batch is being written go out together in
+   * ONE transaction (one WAL flush instead of one per envelope). The recipients' device locks are
+   * taken in one sorted order before any seq is drawn, so seqs still commit in order per device and
+   * two nodes' batches cannot deadlock. Every caller is answered only after the commit. An envelope
+   * the batch skipped (its id was taken) is settled on its own afterwards; if the batch fails as a
+   * whole, each envelope is retried on its own, so one bad envelope fails alone.
+   */
+  type PlainPending = { e: NewEnvelope; resolve: (r: PutEnvelopeResult) => void; reject: (err: unknown) => void };
+  const PLAIN_BATCH_MAX = 256;
+  let plainQueue: PlainPending[] = [];
+  let plainWriting = false;
+
+  /** One statement, so one round trip and its own transaction: the locks (sorted) come before any seq is drawn. */
+  const insertPlainBatch = async (items: PlainPending[]): Promise<Map<string, number>> => {
+    const col = <T>(f: (e: NewEnvelope) => T) => items.map((it) => f(it.e));
+    const params = [
+      col((e) => e.id),
+      col((e) => e.toDeviceId),
+      col((e) => e.fromDeviceId),
+      col((e) => e.fromUserId),
+      col((e) => e.body),
+      col((e) => e.createdAt),
+      col((e) => e.expiresAt)
+    ];
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const r = await pool.query(
+          `WITH l AS (
+             SELECT count(pg_advisory_xact_lock(${LOCK.device}, h)) AS n
+             FROM (SELECT DISTINCT hashtext(d) AS h FROM unnest($2::text[]) AS d ORDER BY 1) s
+           )
+           ${INSERT_ENVELOPE}
+           SELECT t.id, t.to_device_id, t.from_device_id, t.from_user_id, t.body, t.created_at, t.expires_at, NULL
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::bigint[], $7::bigint[])
+             WITH ORDINALITY AS t(id, to_device_id, from_device_id, from_user_id, body, created_at, expires_at, ord), l
+           ORDER BY t.ord
+           ON CONFLICT (to_device_id, id) DO NOTHING RETURNING id, to_device_id, seq`,
+          params
+        );
+        return new Map((r.rows as Row[]).map((row) => [envelopeKey(row.to_device_id, row.id), num(row.seq)]));
+      } catch (e) {
+        if (attempt < 4 && isTransient(e)) continue;
+        throw e;
+      }
+    }
+  };
+
+  async function writePlainBatches(): Promise<void> {
+    plainWriting = true;
+    try {
+      while (plainQueue.length) {
+        const items = plainQueue.slice(0, PLAIN_BATCH_MAX);
+        plainQueue = plainQueue.slice(items.length);
+        let seqs: Map<string, number> | null = null;
+        // A lone envelope takes the simpler statement.
+        if (items.length > 1) {
+          try {
+            seqs = await insertPlainBatch(items);
+          } catch {
+            seqs = null; // settled one by one below, each with its own error
+          }
+        }
+        const settle = async (it: PlainPending) => {
+          const key = envelopeKey(it.e.toDeviceId, it.e.id);
+          const seq = seqs?.get(key);
+          try {
+            // Of two same-id envelopes in one batch the first was inserted; the other is settled alone.
+            if (seq !== undefined) {
+              seqs!.delete(key);
+              it.resolve({ ok: true, created: true, envelope: { ...it.e, seq } });
+            } else it.resolve(await putPlainEnvelope(it.e));
+          } catch (err) {
+            it.reject(err);
+          }
+        };
+        // Without a batch result, one at a time in arrival order (as a lone node would have taken them).
+        if (seqs) await Promise.all(items.map(settle));
+        else for (const it of items) await settle(it);
+      }
+    } finally {
+      plainWriting = false;
+    }
+  }
+
+  return {
+    async putEnvelope(e, request) {
+      if (e.requestId === null) {
+        return new Promise<PutEnvelopeResult>((resolve, reject) => {
+          plainQueue.push({ e, resolve, reject });
+          if (!plainWriting) void writePlainBatches();
+        });
+      }
+
+      if (!request) throw new Error('putEnvelope: a request envelope needs its target user');
+      const args = envelopeArgs(e);
+      const requestId = e.requestId;
+      return tx<PutEnvelopeResult>(async (c) => {
+        const existing = await existingEnvelope(c, e.toDeviceId, e.id);
+        if (existing) return sameAsExisting(e, existing);
+        const inserted = await c.query(
+          `INSERT INTO secret_requests (id, from_device_id, to_user_id, created_at, expires_at)
+           VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING`,
+          [requestId, e.fromDeviceId, request.toUserId, e.createdAt, e.expiresAt]
+        );
+        const req = toSecretRequest((await one(c, 'SELECT * FROM secret_requests WHERE id = $1 FOR UPDATE', [requestId]))!);
+        if (inserted.rowCount === 0) {
+          if (req.fromDeviceId !== e.fromDeviceId || req.toUserId !== request.toUserId) {
+            return { ok: false, reason: 'request_conflict' };
+          }
+          if (req.withdrawn || req.claimedByDeviceId !== null) return { ok: false, reason: 'request_gone' };
+          await c.query('UPDATE secret_requests SET expires_at = greatest(expires_at, $1) WHERE id = $2', [e.expiresAt, requestId]);
+        }
+        await c.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [LOCK.device, e.toDeviceId]);
+        const r = await one(c, `${INSERT_ENVELOPE} VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING seq`, [...args, requestId]);
+        return { ok: true, created: true, envelope: { ...e, seq: num(r!.seq) } };
+      }, true);
+    },
+    async listEnvelopes(deviceId, after, limit, now) {
+      return (
+        await all(pool, 'SELECT * FROM envelopes WHERE to_device_id = $1 AND seq > $2 AND expires_at > $3 ORDER BY seq LIMIT $4', [
+          deviceId,
+          after,
+          now,
+          limit
+        ])
+      ).map(toEnvelope);
+    },
+    async countEnvelopes(deviceId, now) {
+      return num((await one(pool, 'SELECT count(*) AS n FROM envelopes WHERE to_device_id = $1 AND expires_at > $2', [deviceId, now]))?.n);
+    },
+    async ackEnvelopes(deviceId, upTo) {
+      return (await pool.query('DELETE FROM envelopes WHERE to_device_id = $1 AND seq <= $2', [deviceId, upTo])).rowCount ?? 0;
+    },
+    async purgeExpiredEnvelopes(now) {
+      return tx(async (c) => {
+        const n = (await c.query('DELETE FROM envelopes WHERE expires_at <= $1', [now])).rowCount ?? 0;
+        await c.query('DELETE FROM secret_requests WHERE expires_at <= $1', [now]);
+        return n;
+      });
+    },
+
+    // ---- secret-chat requests ----
+    async getSecretRequest(id) {
+      const r = await one(pool, 'SELECT * FROM secret_requests WHERE id = $1', [id]);
+      return r ? toSecretRequest(r) : null;
+    },
+    async claimSecretRequest(id, userId, deviceId) {
+      return tx<ClaimResult>(async (c) => {
+        const r = await one(c, 'SELECT * FROM secret_requests WHERE id = $1 FOR UPDATE', [id]);
+        if (!r) return 'not_found';
+        const req = toSecretRequest(r);
+        if (req.toUserId !== userId) return 'not_found';
+        if (req.withdrawn) return 'gone';
+        if (req.claimedByDeviceId !== null) return req.claimedByDeviceId === deviceId ? 'already' : 'conflict';
+        await c.query('UPDATE secret_requests SET claimed_by_device_id = $1 WHERE id = $2', [deviceId, id]);
+        await c.query('DELETE FROM envelopes WHERE request_id = $1 AND to_device_id <> $2', [id, deviceId]);
+        return 'claimed';
+      });
+    },
+    async withdrawSecretRequest(id, fromDeviceId) {
+      return tx(async (c) => {
+        const r = await one(c, 'SELECT from_device_id FROM secret_requests WHERE id = $1 FOR UPDATE', [id]);
+        if (!r || (r.from_device_id as string) !== fromDeviceId) return false;
+        await c.query('UPDATE secret_requests SET withdrawn = TRUE WHERE id = $1', [id]);
+        await c.query('DELETE FROM envelopes WHERE request_id = $1', [id]);
+        return true;
+      });
+    }
+  };
+}

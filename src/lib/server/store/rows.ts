@@ -1,0 +1,142 @@
+/**
+ * Row mapping (database row → domain type), shared by both backends: their tables have the same
+ * columns. Numbers go through `num` (PostgreSQL's BIGINT arrives as a number through the pool's type
+ * parser, SQLite's INTEGER as a number already) and flags through `flag` (SQLite stores 0/1, PostgreSQL
+ * a BOOLEAN). `p` is a column prefix for joined rows (e.g. 'd_' for `d.id AS d_id`).
+ */
+import type {
+  BlobRow,
+  ChatRow,
+  CloudMediaRow,
+  DeviceRow,
+  DueMediaRow,
+  EnvelopeRow,
+  MessageRow,
+  PushSubscriptionRow,
+  SecretRequestRow,
+  UpdateKind,
+  UpdateRow,
+  UserRow,
+  WakeupRow
+} from './types';
+
+export type Row = Record<string, unknown>;
+
+/** A number column (0 for NULL, which only aggregates such as max() return). */
+export const num = (v: unknown) => (v === null || v === undefined ? 0 : Number(v));
+const numOrNull = (v: unknown) => (v == null ? null : num(v));
+/** A boolean column: SQLite's 0/1 or PostgreSQL's BOOLEAN. */
+export const flag = (v: unknown) => v === true || (typeof v === 'number' && v !== 0);
+const strOrNull = (v: unknown) => (v as string | null | undefined) ?? null;
+
+export const toUser = (r: Row): UserRow => ({
+  id: r.id as string,
+  username: r.username as string,
+  displayName: r.display_name as string,
+  pwHash: r.pw_hash as string,
+  createdAt: num(r.created_at)
+});
+
+export const toDevice = (r: Row, p = ''): DeviceRow => ({
+  id: r[p + 'id'] as string,
+  userId: r[p + 'user_id'] as string,
+  name: r[p + 'name'] as string,
+  signPub: r[p + 'sign_pub'] as string,
+  dhPub: r[p + 'dh_pub'] as string,
+  createdAt: num(r[p + 'created_at']),
+  lastSeenAt: num(r[p + 'last_seen_at']),
+  revokedAt: numOrNull(r[p + 'revoked_at'])
+});
+
+export const toChat = (r: Row, p = ''): ChatRow => ({
+  id: num(r[p + 'id']),
+  userA: r[p + 'user_a'] as string,
+  userB: r[p + 'user_b'] as string,
+  nextSeq: num(r[p + 'next_seq'])
+});
+
+export const toMessage = (r: Row, p = ''): MessageRow => ({
+  chatId: num(r[p + 'chat_id']),
+  seq: num(r[p + 'seq']),
+  id: r[p + 'id'] as string,
+  senderId: r[p + 'sender_id'] as string,
+  senderDeviceId: r[p + 'sender_device_id'] as string,
+  body: r[p + 'body'] as Buffer,
+  createdAt: num(r[p + 'created_at']),
+  deleted: flag(r[p + 'deleted'])
+});
+
+export const toEnvelope = (r: Row): EnvelopeRow => ({
+  seq: num(r.seq),
+  id: r.id as string,
+  toDeviceId: r.to_device_id as string,
+  fromDeviceId: r.from_device_id as string,
+  fromUserId: r.from_user_id as string,
+  body: r.body as Buffer,
+  createdAt: num(r.created_at),
+  expiresAt: num(r.expires_at),
+  requestId: strOrNull(r.request_id)
+});
+
+export const toSecretRequest = (r: Row): SecretRequestRow => ({
+  id: r.id as string,
+  fromDeviceId: r.from_device_id as string,
+  toUserId: r.to_user_id as string,
+  claimedByDeviceId: strOrNull(r.claimed_by_device_id),
+  withdrawn: flag(r.withdrawn),
+  createdAt: num(r.created_at),
+  expiresAt: num(r.expires_at)
+});
+
+export const toBlob = (r: Row): BlobRow => ({
+  id: r.id as string,
+  ownerDeviceId: r.owner_device_id as string,
+  ownerUserId: r.owner_user_id as string,
+  toDeviceId: r.to_device_id as string,
+  size: num(r.size),
+  createdAt: num(r.created_at),
+  expiresAt: num(r.expires_at)
+});
+
+export const toPushSub = (r: Row): PushSubscriptionRow => ({
+  deviceId: r.device_id as string,
+  endpoint: r.endpoint as string,
+  p256dh: r.p256dh as string,
+  auth: r.auth as string,
+  createdAt: num(r.created_at)
+});
+
+export const toCloudMedia = (r: Row): CloudMediaRow => ({
+  id: r.id as string,
+  ownerUserId: r.owner_user_id as string,
+  ownerDeviceId: r.owner_device_id as string,
+  toUserId: r.to_user_id as string,
+  meta: r.meta as Buffer,
+  size: num(r.size),
+  createdAt: num(r.created_at),
+  messageId: strOrNull(r.message_id),
+  ttl: num(r.ttl),
+  openedAt: numOrNull(r.opened_at),
+  deadline: numOrNull(r.deadline)
+});
+
+export const toDueMedia = (r: Row): DueMediaRow => ({
+  id: r.id as string,
+  messageId: strOrNull(r.message_id),
+  deadline: num(r.deadline)
+});
+
+export const toWakeup = (r: Row): WakeupRow => ({ id: num(r.id), deviceId: r.device_id as string, at: num(r.at) });
+
+/** An update-log row joined as `u_*` (user_updates), `c_*` (cloud_chats) and `m_*` (cloud_messages, LEFT JOIN). */
+export const toUpdate = (r: Row): UpdateRow => ({
+  cursor: num(r.u_cursor),
+  kind: r.u_kind as UpdateKind,
+  data: r.u_data as string,
+  chat: toChat(r, 'c_'),
+  message: r.m_id == null ? null : toMessage(r, 'm_')
+});
+
+/** Members of a chat, sorted, as stored (user_a <= user_b). */
+export const pair = (x: string, y: string): [string, string] => (x <= y ? [x, y] : [y, x]);
+export const members = (c: ChatRow): string[] => (c.userA === c.userB ? [c.userA] : [c.userA, c.userB]);

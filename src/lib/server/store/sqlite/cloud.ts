@@ -1,0 +1,159 @@
+/** SQLite: cloud chats, messages, read marks and the update log. */
+import { pair, toChat, toMessage, toUpdate } from '../rows';
+import type { ChatSummaryRow, CloudStore, MessageRow, SendMessageInput, SendMessageResult } from '../types';
+import { all, get, UPDATE_SELECT, type AppendUpdates, type Db } from './db';
+
+export function sqliteCloud(db: Db, appendUpdates: AppendUpdates): CloudStore {
+  const q = {
+    chatByPair: db.prepare('SELECT * FROM cloud_chats WHERE user_a = ? AND user_b = ?'),
+    chatById: db.prepare('SELECT * FROM cloud_chats WHERE id = ?'),
+    chatsOf: db.prepare('SELECT * FROM cloud_chats WHERE user_a = ? OR user_b = ?'),
+    insertChat: db.prepare('INSERT INTO cloud_chats (user_a, user_b) VALUES (?, ?) ON CONFLICT DO NOTHING'),
+    bumpSeq: db.prepare('UPDATE cloud_chats SET next_seq = next_seq + 1 WHERE id = ? RETURNING next_seq - 1 AS seq'),
+    messageById: db.prepare('SELECT * FROM cloud_messages WHERE id = ?'),
+    insertMessage: db.prepare(
+      `INSERT INTO cloud_messages (chat_id, seq, id, sender_id, sender_device_id, body, created_at)
+       VALUES (@chatId, @seq, @id, @senderId, @senderDeviceId, @body, @createdAt)`
+    ),
+    messagesBefore: db.prepare(
+      'SELECT * FROM cloud_messages WHERE chat_id = ? AND seq < ? AND deleted = 0 ORDER BY seq DESC LIMIT ?'
+    ),
+    lastMessage: db.prepare('SELECT * FROM cloud_messages WHERE chat_id = ? AND deleted = 0 ORDER BY seq DESC LIMIT 1'),
+    unread: db.prepare(
+      'SELECT count(*) AS n FROM cloud_messages WHERE chat_id = ? AND seq > ? AND sender_id <> ? AND deleted = 0'
+    ),
+    readSeq: db.prepare('SELECT read_seq FROM chat_reads WHERE chat_id = ? AND user_id = ?'),
+    upsertRead: db.prepare(
+      `INSERT INTO chat_reads (chat_id, user_id, read_seq) VALUES (?, ?, ?)
+       ON CONFLICT (chat_id, user_id) DO UPDATE SET read_seq = excluded.read_seq`
+    ),
+    liveMessageInChat: db.prepare('SELECT id FROM cloud_messages WHERE chat_id = ? AND id = ? AND deleted = 0'),
+    deleteMessage: db.prepare("UPDATE cloud_messages SET deleted = 1, body = X'' WHERE chat_id = ? AND id = ?"),
+    updatesAfter: db.prepare(`${UPDATE_SELECT} WHERE u.user_id = ? AND u.cursor > ? ORDER BY u.cursor LIMIT ?`),
+    updateByCursor: db.prepare(`${UPDATE_SELECT} WHERE u.cursor = ?`),
+    latestCursor: db.prepare('SELECT max(cursor) AS c FROM user_updates WHERE user_id = ?'),
+    // The media a message carries (../cloud-media.ts), attached and dropped with it.
+    mediaById: db.prepare('SELECT * FROM cloud_media WHERE id = ?'),
+    attachMedia: db.prepare('UPDATE cloud_media SET message_id = ?, ttl = ? WHERE id = ? AND message_id IS NULL'),
+    dropMessageMedia: db.prepare('DELETE FROM cloud_media WHERE message_id = ? RETURNING id')
+  };
+
+  const sendMessageTx = db.transaction((input: SendMessageInput): SendMessageResult => {
+    const [a, b] = pair(input.senderId, input.recipientId);
+    const existing = get(q.messageById, input.id);
+    if (existing) {
+      const message = toMessage(existing);
+      const chat = toChat(get(q.chatById, message.chatId)!);
+      if (message.senderId !== input.senderId || chat.userA !== a || chat.userB !== b) {
+        return { ok: false, reason: 'id_conflict' };
+      }
+      return { ok: true, created: false, chat, message, updates: [] };
+    }
+    if (input.media) {
+      const media = get(q.mediaById, input.media.id);
+      if (
+        !media ||
+        media.owner_user_id !== input.senderId ||
+        media.to_user_id !== input.recipientId ||
+        media.message_id !== null
+      ) {
+        return { ok: false, reason: 'media_unavailable' };
+      }
+    }
+    q.insertChat.run(a, b);
+    const chatId = get(q.chatByPair, a, b)!.id as number;
+    const seq = get(q.bumpSeq, chatId)!.seq as number;
+    const message: MessageRow = {
+      chatId,
+      seq,
+      id: input.id,
+      senderId: input.senderId,
+      senderDeviceId: input.senderDeviceId,
+      body: input.body,
+      createdAt: input.createdAt,
+      deleted: false
+    };
+    q.insertMessage.run({
+      chatId,
+      seq,
+      id: message.id,
+      senderId: message.senderId,
+      senderDeviceId: message.senderDeviceId,
+      body: message.body,
+      createdAt: message.createdAt
+    });
+    if (input.media) q.attachMedia.run(message.id, input.media.ttl, input.media.id);
+    const chat = toChat(get(q.chatById, chatId)!);
+    return { ok: true, created: true, chat, message, updates: appendUpdates(chat, 'message', message.id) };
+  });
+
+  const markReadTx = db.transaction((chatId: number, readerId: string, seq: number) => {
+    const chat = toChat(get(q.chatById, chatId)!);
+    const capped = Math.min(seq, chat.nextSeq - 1);
+    const current = (get(q.readSeq, chatId, readerId)?.read_seq as number | undefined) ?? 0;
+    if (capped <= current) return null;
+    q.upsertRead.run(chatId, readerId, capped);
+    return { seq: capped, updates: appendUpdates(chat, 'read', JSON.stringify({ readerId, seq: capped })) };
+  });
+
+  const deleteTx = db.transaction((chatId: number, ids: string[]) => {
+    const chat = toChat(get(q.chatById, chatId)!);
+    const done = [...new Set(ids)].filter((id) => get(q.liveMessageInChat, chatId, id) !== undefined);
+    const media: string[] = [];
+    for (const id of done) {
+      q.deleteMessage.run(chatId, id);
+      for (const r of all(q.dropMessageMedia, id)) media.push(r.id as string);
+    }
+    // `media` only when some went (so callers comparing the plain result keep working).
+    const extra = media.length ? { media } : {};
+    if (done.length === 0) return { ids: done, updates: [], ...extra };
+    return { ids: done, updates: appendUpdates(chat, 'delete', JSON.stringify(done)), ...extra };
+  });
+
+  return {
+    async getChat(x, y) {
+      const r = get(q.chatByPair, ...pair(x, y));
+      return r ? toChat(r) : null;
+    },
+    async sendMessage(input) {
+      return sendMessageTx(input);
+    },
+    async listMessages(chatId, before, limit) {
+      return all(q.messagesBefore, chatId, before ?? Number.MAX_SAFE_INTEGER, limit)
+        .map((r) => toMessage(r))
+        .reverse();
+    },
+    async listChats(userId) {
+      const out: ChatSummaryRow[] = all(q.chatsOf, userId, userId).map((r) => {
+        const chat = toChat(r);
+        const peerId = chat.userA === userId ? chat.userB : chat.userA;
+        const last = get(q.lastMessage, chat.id);
+        const myReadSeq = (get(q.readSeq, chat.id, userId)?.read_seq as number | undefined) ?? 0;
+        const peerReadSeq =
+          peerId === userId ? myReadSeq : ((get(q.readSeq, chat.id, peerId)?.read_seq as number | undefined) ?? 0);
+        const unread = get(q.unread, chat.id, myReadSeq, userId)!.n as number;
+        return { chat, peerId, lastMessage: last ? toMessage(last) : null, myReadSeq, peerReadSeq, unread };
+      });
+      // Newest activity first; chats whose messages were all deleted sink to the bottom.
+      return out.sort(
+        (x, y) => (y.lastMessage?.createdAt ?? -1) - (x.lastMessage?.createdAt ?? -1) || y.chat.id - x.chat.id
+      );
+    },
+    async markRead(chatId, readerId, seq) {
+      return markReadTx(chatId, readerId, seq);
+    },
+    async deleteMessages(chatId, ids) {
+      return deleteTx(chatId, ids);
+    },
+    async listUpdates(userId, after, limit) {
+      return all(q.updatesAfter, userId, after, limit).map(toUpdate);
+    },
+    async getUpdate(cursor) {
+      const r = get(q.updateByCursor, cursor);
+      return r ? toUpdate(r) : null;
+    },
+    async latestCursor(userId) {
+      return (get(q.latestCursor, userId)?.c as number | null) ?? 0;
+    }
+  };
+}

@@ -49,12 +49,12 @@ import type { ConnectionState, Methods, Params, Result, SessionView, WorkerEvent
 import { RelaySocket } from './socket';
 import { loadPrefs } from './prefs';
 import type { SecretEngine } from './secret';
-import { emptyDiagnostics, SecretError, type Diagnostics } from './secret-error';
+import { emptyDiagnostics, SecretError, type Diagnostics } from './secret/errors';
 
-type SecretModule = typeof import('./secret-module');
+type SecretModule = typeof import('./secret');
 let secretModule: Promise<SecretModule> | null = null;
-/** The crypto half of the worker, loaded on first use (see secret-module.ts). */
-const loadSecret = (): Promise<SecretModule> => (secretModule ??= import('./secret-module'));
+/** The crypto half of the worker, loaded on first use (see secret/index.ts). */
+const loadSecret = (): Promise<SecretModule> => (secretModule ??= import('./secret'));
 
 export class CoreError extends Error {
   constructor(

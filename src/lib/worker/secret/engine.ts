@@ -52,12 +52,12 @@ import { parseAccept } from '$lib/crypto/handshake';
 import type { CinderDB, SecretChatRow, SecretMediaRow, SecretMessageRow, SendQueueRow } from '$lib/store/db';
 import type { Vault } from '$lib/store/vault';
 import { places } from '$lib/store/places';
-import { withLock } from './locks';
-import { NetError, request } from './net';
-import type { WorkerEvent } from './protocol';
-import { decryptFile, downloadBlob, encryptFile, uploadBlob } from './media';
-import { APP_JSON, decodePayload, encodePayload, type FileRef, type SecretBody, type SecretPayload } from './secret-payload';
-import { emptyDiagnostics, SecretError, type Diagnostics } from './secret-error';
+import { withLock } from '../locks';
+import { NetError, request } from '../net';
+import type { WorkerEvent } from '../protocol';
+import { decryptFile, downloadBlob, encryptFile, uploadBlob } from '../media';
+import { APP_JSON, decodePayload, encodePayload, type FileRef, type SecretBody, type SecretPayload } from './payload';
+import { emptyDiagnostics, SecretError, type Diagnostics } from './errors';
 export { emptyDiagnostics, SecretError, type Diagnostics };
 
 const KIND_REQUEST = 0x01;

@@ -6,9 +6,9 @@ import { Dexie } from 'dexie';
 import { deserializeSession, zeroizeSession } from '$lib/crypto';
 import type { CinderDB, SecretChatRow, SecretMessageRow } from '$lib/store/db';
 import type { Vault } from '$lib/store/vault';
-import type { ChatView, KeyView, SecretChatView, SecretCursor, SecretMessageView } from './protocol';
-import type { SecretBody } from './secret-payload';
-import { SecretError, secretMsgPlace, statePlace, type SecretState } from './secret';
+import type { ChatView, KeyView, SecretChatView, SecretCursor, SecretMessageView } from '../protocol';
+import type { SecretBody } from './payload';
+import { SecretError, secretMsgPlace, statePlace, type SecretState } from './engine';
 
 const SERVICE_TEXT: Record<NonNullable<SecretBody['service']>, string> = {
   established: 'Secret chat established',

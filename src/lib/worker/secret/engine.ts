@@ -7,9 +7,8 @@
  * with its effects (messages stored, envelopes queued). A crash between decrypt and save therefore
  * loses nothing: the envelope is acknowledged to the relay only after the commit, so it comes back.
  */
-import { z } from 'zod';
 import { fromB64u, toB64u } from '$lib/api/b64';
-import { Envelope, LIMITS, PublicDevice, PublicUser } from '$lib/api/wire';
+import { LIMITS, type Envelope } from '$lib/api/wire';
 import {
   acceptRequest,
   completeHandshake,
@@ -53,9 +52,10 @@ import type { CinderDB, SecretChatRow, SecretMediaRow, SecretMessageRow, SendQue
 import type { Vault } from '$lib/store/vault';
 import { places } from '$lib/store/places';
 import { withLock } from '../locks';
-import { NetError, request } from '../net';
+import { NetError } from '../net';
 import type { WorkerEvent } from '../protocol';
-import { decryptFile, downloadBlob, encryptFile, uploadBlob } from '../media';
+import { decryptFile, encryptFile } from '../media';
+import { httpRelay, type SecretRelay } from './relay';
 import { APP_JSON, decodePayload, encodePayload, type FileRef, type SecretBody, type SecretPayload } from './payload';
 import { emptyDiagnostics, SecretError, type Diagnostics } from './errors';
 export { emptyDiagnostics, SecretError, type Diagnostics };
@@ -93,6 +93,8 @@ export interface SecretContext {
   emit(e: WorkerEvent): void;
   /** A flush stopped on a failure worth retrying (offline, 429, 5xx) with envelopes still queued. */
   sendStalled?(): void;
+  /** How the engine reaches the relay; the relay over HTTP (httpRelay) when not given. */
+  relay?: SecretRelay;
 }
 
 /** What one locked step wants committed. */
@@ -152,7 +154,11 @@ export class SecretEngine {
   private pullAgain = false;
   private flushAgain = false;
 
-  constructor(private readonly ctx: SecretContext) {}
+  private readonly relay: SecretRelay;
+
+  constructor(private readonly ctx: SecretContext) {
+    this.relay = ctx.relay ?? httpRelay;
+  }
 
   // ---------- state ----------
 
@@ -183,7 +189,7 @@ export class SecretEngine {
     // The relay takes at most 100 times per call, each within 8 days (later ones are purged on start).
     const horizon = Date.now() + 8 * 86400_000 - 60_000;
     const at = (c.updates ?? []).map((u) => u.changes.deadline).filter((d): d is number => !!d && d > Date.now() && d < horizon);
-    for (let i = 0; i < at.length; i += 100) void request('POST', '/api/wakeups', { at: at.slice(i, i + 100) }, null).catch(() => undefined);
+    for (let i = 0; i < at.length; i += 100) void this.relay.wakeAt(at.slice(i, i + 100)).catch(() => undefined);
   }
 
   private async messageRow(chatId: string, id: string, at: number, mine: boolean, body: SecretBody, status: SecretMessageRow['status'] = 'sent'): Promise<{ row: SecretMessageRow }> {
@@ -262,8 +268,8 @@ export class SecretEngine {
 
   /** "Start Secret Chat": one signed request per device of the peer; the first device to accept owns it. */
   async start(peerId: string): Promise<string> {
-    const { user } = await request('GET', `/api/users/${encodeURIComponent(peerId)}`, undefined, z.object({ user: PublicUser }));
-    const { devices } = await request('GET', `/api/users/${encodeURIComponent(peerId)}/devices`, undefined, z.object({ devices: z.array(PublicDevice) }));
+    const user = await this.relay.user(peerId);
+    const devices = await this.relay.devices(peerId);
     if (!devices.length) throw new SecretError('no_devices', `${user.displayName} has no device that can take a secret chat`);
     const identity = await this.ctx.identity();
     const id = crypto.randomUUID();
@@ -377,7 +383,7 @@ export class SecretEngine {
     const { key, blob } = await encryptFile(bytes);
     let blobId: string;
     try {
-      blobId = await uploadBlob(blob, row.peerDeviceId, (loaded, total) => this.ctx.emit({ type: 'progress', id, loaded, total }));
+      blobId = await this.relay.uploadBlob(blob, row.peerDeviceId, (loaded, total) => this.ctx.emit({ type: 'progress', id, loaded, total }));
     } catch (e) {
       await db.secretMessages.update(id, { status: 'failed' });
       this.changed(chatId);
@@ -401,7 +407,7 @@ export class SecretEngine {
     if (!body.file) throw new SecretError('not_found', 'This message has no attachment');
     const stored = await db.secretMedia.get(messageId);
     if (stored) return { bytes: await vault.openBytes(mediaPlace(messageId), stored.box), mime: body.file.mime, name: body.file.name };
-    const blob = await downloadBlob(body.file.blobId, body.file.size, (loaded, total) => this.ctx.emit({ type: 'progress', id: messageId, loaded, total }));
+    const blob = await this.relay.downloadBlob(body.file.blobId, body.file.size, (loaded, total) => this.ctx.emit({ type: 'progress', id: messageId, loaded, total }));
     const bytes = await decryptFile(body.file.key, blob);
     const box = await vault.sealBytes(mediaPlace(messageId), bytes);
     // The message may have been deleted or expired during the download: keep nothing then.
@@ -409,7 +415,7 @@ export class SecretEngine {
       if (await db.secretMessages.get(messageId)) await db.secretMedia.put({ messageId, chatId: msg.chatId, box });
     });
     // This device holds it now; the relay's copy has served its purpose.
-    void request('DELETE', `/api/blobs/${encodeURIComponent(body.file.blobId)}`, undefined, null).catch(() => undefined);
+    void this.relay.deleteBlob(body.file.blobId).catch(() => undefined);
     return { bytes, mime: body.file.mime, name: body.file.name };
   }
 
@@ -428,7 +434,7 @@ export class SecretEngine {
         stalled = false;
         for (const q of await db.sendQueue.orderBy('createdAt').toArray()) {
           try {
-            await request('POST', '/api/envelopes', { id: q.id, toDeviceId: q.toDeviceId, body: q.body, ...(q.requestId ? { requestId: q.requestId } : {}) }, null);
+            await this.relay.send({ id: q.id, toDeviceId: q.toDeviceId, body: q.body, ...(q.requestId ? { requestId: q.requestId } : {}) });
           } catch (e) {
             if (e instanceof NetError && (e.code === 'offline' || e.code === 'rate_limited' || e.status >= 500 || e.code === 'unauthorized')) {
               stalled = true;
@@ -489,7 +495,7 @@ export class SecretEngine {
           upTo = env.seq;
         }
         await this.sendAcks();
-        if (upTo) await request('POST', '/api/envelopes/ack', { upTo }, null).catch(() => undefined);
+        if (upTo) await this.relay.ack(upTo).catch(() => undefined);
         void this.flush();
         return this.received;
       }))
@@ -534,7 +540,7 @@ export class SecretEngine {
         this.pullAgain = false;
         let after = 0;
         for (;;) {
-          const { envelopes } = await request('GET', `/api/envelopes?after=${after}&limit=${LIMITS.pageMax}`, undefined, z.object({ envelopes: z.array(Envelope) }));
+          const envelopes = await this.relay.pull(after, LIMITS.pageMax);
           if (!envelopes.length) break;
           const got = await this.receive(envelopes);
           for (const [chatId, n] of got.chats) total.chats.set(chatId, (total.chats.get(chatId) ?? 0) + n);
@@ -587,15 +593,12 @@ export class SecretEngine {
     if (await this.ctx.db.secretChats.get(requestId)) return; // seen before a lost ack
     // The relay lets exactly one of the peer's devices own the chat; the others drop the request.
     try {
-      await request('POST', '/api/secret/claim', { requestId }, null);
+      await this.relay.claim(requestId);
     } catch (e) {
       if (e instanceof NetError && (e.code === 'conflict' || e.code === 'not_found' || e.code === 'gone')) return;
       throw e;
     }
-    const [{ user }, { devices }] = await Promise.all([
-      request('GET', `/api/users/${encodeURIComponent(env.fromUserId)}`, undefined, z.object({ user: PublicUser })),
-      request('GET', `/api/users/${encodeURIComponent(env.fromUserId)}/devices`, undefined, z.object({ devices: z.array(PublicDevice) }))
-    ]);
+    const [user, devices] = await Promise.all([this.relay.user(env.fromUserId), this.relay.devices(env.fromUserId)]);
     const device = devices.find((d) => d.id === env.fromDeviceId);
     if (!device) throw new SecretError('identity_mismatch', 'request from an unknown device');
     const identity = await this.ctx.identity();
@@ -843,7 +846,7 @@ export class SecretEngine {
     if (row.status === 'active') {
       await this.send(chatId, { k: 'cancel' }, async () => ({ row: null, clearChat: true }));
     } else {
-      if (row.status === 'waiting') await request('POST', '/api/secret/withdraw', { requestId: chatId }, null).catch(() => undefined);
+      if (row.status === 'waiting') await this.relay.withdraw(chatId).catch(() => undefined);
       await withLock(`cinder-secret-${chatId}`, () => this.commit(chatId, { row: null, clearChat: true }));
       this.changed(chatId);
     }

@@ -7,7 +7,8 @@
  */
 export { detectBackend, generateIdentity } from '$lib/crypto';
 export { loadIdentity, storeIdentity } from '../identity';
-export { SecretEngine, type SecretContext, type SecretState, type Received } from './engine';
+export { SecretEngine } from './engine';
 export { httpRelay, type SecretRelay } from './relay';
+export type { Received, SecretContext, SecretState } from './state';
 export { emptyDiagnostics, SecretError, type Diagnostics } from './errors';
 export { secretChatList, secretChatView, secretKey, secretMessages } from './views';

@@ -8,7 +8,8 @@ import type { CinderDB, SecretChatRow, SecretMessageRow } from '$lib/store/db';
 import type { Vault } from '$lib/store/vault';
 import type { ChatView, KeyView, SecretChatView, SecretCursor, SecretMessageView } from '../protocol';
 import type { SecretBody } from './payload';
-import { SecretError, secretMsgPlace, statePlace, type SecretState } from './engine';
+import { SecretError } from './errors';
+import { secretMsgPlace, statePlace, type SecretState } from './state';
 
 const SERVICE_TEXT: Record<NonNullable<SecretBody['service']>, string> = {
   established: 'Secret chat established',

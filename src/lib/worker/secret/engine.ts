@@ -10,9 +10,8 @@
  * This class is the engine's face: it wires the parts (chats.ts, handshake.ts, outbound.ts,
  * inbound.ts, media.ts) and holds the local actions that order the peer too.
  */
-import { fromB64u } from '$lib/api/b64';
 import type { Envelope } from '$lib/api/wire';
-import { deserializeSession, toHex, zeroizeSession } from '$lib/crypto';
+import { toHex } from '$lib/crypto';
 import type { SecretChatRow } from '$lib/store/db';
 import { Chats } from './chats';
 import { SecretError } from './errors';
@@ -21,6 +20,7 @@ import { Inbound } from './inbound';
 import { Media } from './media';
 import { Outbound } from './outbound';
 import type { SecretBody, SecretPayload } from './payload';
+import { readSession } from './ratchet';
 import { httpRelay } from './relay';
 import type { Commit, Received, SecretContext, SecretState } from './state';
 
@@ -95,9 +95,7 @@ export class SecretEngine {
   async verify(chatId: string): Promise<void> {
     const { row, state } = await this.chats.load(chatId);
     if (row.status !== 'active' || !state.session || !row.peerDeviceId) throw new SecretError('not_active', 'Only an established secret chat can be verified');
-    const session = deserializeSession(fromB64u(state.session));
-    const signPub = toHex(session.remoteIdentity.signPub);
-    zeroizeSession(session);
+    const signPub = readSession(state.session, (session) => toHex(session.remoteIdentity.signPub));
     await this.ctx.db.trust.put({ deviceId: row.peerDeviceId, userId: row.peerId, signPub, verifiedAt: Date.now() });
     await this.send(chatId, { k: 'verified', on: true }, async (_r, st) => {
       st.verifiedByMe = true;

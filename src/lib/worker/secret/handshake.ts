@@ -24,6 +24,7 @@ import { NetError } from '../net';
 import type { Chats } from './chats';
 import { SecretError } from './errors';
 import { queueRow, type Outbound } from './outbound';
+import { ratchet } from './ratchet';
 import { newState, statePlace, type SecretState } from './state';
 
 export class Handshake {
@@ -154,14 +155,11 @@ export class Handshake {
       const pending = deserializePending(fromB64u(p.pending));
       const session = await completeHandshake(await ctx.backend(), await ctx.identity(), pending, body);
       zeroizePending(pending);
-      // Confirm the key at once so the acceptor learns we derived the same one.
-      const { session: next, envelope } = encrypt(session, ackFrame(0), Date.now());
-      state.session = toB64u(serializeSession(next));
       state.fingerprint = toB64u(fingerprint(session));
       state.pendings = [];
       await this.applyTrust(state, env.fromDeviceId, session.remoteIdentity.signPub);
-      zeroizeSession(session);
-      zeroizeSession(next);
+      // Confirm the key at once so the acceptor learns we derived the same one.
+      const { envelope } = await ratchet(state, (s) => encrypt(s, ackFrame(0), Date.now()), session);
       const now = Date.now();
       const active: SecretChatRow = { ...row, status: 'active', protoChatId, peerDeviceId: env.fromDeviceId, lastAt: now };
       await this.chats.commit(chatId, {

@@ -3,13 +3,12 @@
  * ratchet message), its effects committed with it marked seen, and only then acknowledged to the
  * relay, so a crash between decrypt and save loses nothing: the envelope comes back.
  */
-import { fromB64u, toB64u } from '$lib/api/b64';
+import { fromB64u } from '$lib/api/b64';
 import { LIMITS, type Envelope } from '$lib/api/wire';
 import {
   dataFrame,
   decodeEnvelope,
   decrypt,
-  deserializeSession,
   encrypt,
   FrameType,
   inboxAck,
@@ -22,7 +21,6 @@ import {
   outboxToJSON,
   parseResend,
   resendFrame,
-  serializeSession,
   toHex,
   zeroizeSession,
   type Frame,
@@ -38,6 +36,7 @@ import { SecretError } from './errors';
 import type { Handshake } from './handshake';
 import { queueRow, type Outbound } from './outbound';
 import { APP_JSON, decodePayload } from './payload';
+import { ratchet } from './ratchet';
 import type { Commit, Effects, Received, SecretState } from './state';
 
 const KIND_REQUEST = 0x01;
@@ -163,17 +162,21 @@ export class Inbound {
     await this.chats.locked(chatId, async () => {
       const { row, state } = await this.chats.load(chatId);
       if (row.status !== 'active' || !state.session) return;
-      const session = deserializeSession(fromB64u(state.session));
-      const { session: afterDecrypt, frame } = await decrypt(await ctx.backend(), session, body, Date.now());
-      zeroizeSession(session);
-      const effects = await this.onFrame(row, state, afterDecrypt, frame);
+      const backend = await ctx.backend();
+      const { effects } = await ratchet(state, async (session) => {
+        const { session: afterDecrypt, frame } = await decrypt(backend, session, body, Date.now());
+        return this.onFrame(row, state, afterDecrypt, frame);
+      });
       await this.chats.commit(chatId, { ...effects, seen: env.id });
     });
     this.chats.changed(chatId);
   }
 
-  /** Applies one decrypted frame: ordering first, then the payloads it releases, in order. */
-  private async onFrame(row: SecretChatRow, state: SecretState, session: Session, frame: Frame): Promise<Commit> {
+  /**
+   * Applies one decrypted frame: ordering first, then the payloads it releases, in order. Returns the
+   * session after the frames it sends back (resends, resend requests), or null if the chat ended.
+   */
+  private async onFrame(row: SecretChatRow, state: SecretState, session: Session, frame: Frame): Promise<{ session: Session | null; effects: Commit }> {
     const outbox = outboxAck(outboxFromJSON(state.outbox), frame.ack);
     let inbox = inboxFromJSON(state.inbox);
     const envelopes: Uint8Array[] = [];
@@ -206,14 +209,12 @@ export class Inbound {
     state.inbox = inboxToJSON(inbox);
     state.outbox = outboxToJSON(outbox);
     if (c.row && c.row.status === 'active') {
-      state.session = toB64u(serializeSession(sess));
       c.queue = envelopes.map((e) => queueRow(row, e));
-    } else {
-      // The peer cancelled: the keys go now, nothing more is sent in this chat.
-      state.session = null;
-      state.pendings = [];
+      return { session: sess, effects: c };
     }
+    // The peer cancelled: the keys go now, nothing more is sent in this chat.
     zeroizeSession(sess);
-    return c;
+    state.pendings = [];
+    return { session: null, effects: c };
   }
 }

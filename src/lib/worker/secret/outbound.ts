@@ -2,28 +2,15 @@
  * Sending: a payload sealed as the next sequenced frame and queued in the same commit as its local
  * effects, then the send queue flushed to the relay oldest first; and the cumulative ACK frames.
  */
-import { fromB64u, toB64u } from '$lib/api/b64';
-import {
-  ackFrame,
-  dataFrame,
-  deserializeSession,
-  encrypt,
-  inboxAck,
-  inboxFromJSON,
-  outboxFromJSON,
-  outboxPush,
-  outboxToJSON,
-  serializeSession,
-  SEQ_LIMITS,
-  zeroizeSession,
-  type Session
-} from '$lib/crypto';
+import { toB64u } from '$lib/api/b64';
+import { ackFrame, dataFrame, encrypt, inboxAck, inboxFromJSON, outboxFromJSON, outboxPush, outboxToJSON, SEQ_LIMITS, type Session } from '$lib/crypto';
 import type { SecretChatRow, SendQueueRow } from '$lib/store/db';
 import { withLock } from '../locks';
 import { NetError } from '../net';
 import type { Chats } from './chats';
 import { SecretError } from './errors';
 import { APP_JSON, encodePayload, type SecretPayload } from './payload';
+import { ratchet } from './ratchet';
 import type { Commit, SecretState } from './state';
 
 /** An envelope for the chat's peer device, as the send queue keeps it. */
@@ -61,11 +48,7 @@ export class Outbound {
       const { row, state } = await this.chats.load(chatId);
       if (row.status !== 'active' || !state.session) throw new SecretError('not_active', row.status === 'waiting' ? 'The secret chat is not established yet' : 'This secret chat was cancelled');
       const payload = typeof build === 'function' ? build(state) : build;
-      const session = deserializeSession(fromB64u(state.session));
-      const { session: next, envelope } = sealPayload(session, state, payload);
-      state.session = toB64u(serializeSession(next));
-      zeroizeSession(session);
-      zeroizeSession(next);
+      const { envelope } = await ratchet(state, (session) => sealPayload(session, state, payload));
       const extra = await local(row, state);
       const messageIds = payload.k === 'text' ? [payload.id] : [];
       await this.chats.commit(chatId, {
@@ -87,12 +70,8 @@ export class Outbound {
           const { row, state } = await this.chats.load(chatId);
           const ack = inboxAck(inboxFromJSON(state.inbox));
           if (row.status !== 'active' || !state.session || ack <= state.ackSent) return;
-          const session = deserializeSession(fromB64u(state.session));
-          const { session: next, envelope } = encrypt(session, ackFrame(ack), Date.now());
-          state.session = toB64u(serializeSession(next));
+          const { envelope } = await ratchet(state, (session) => encrypt(session, ackFrame(ack), Date.now()));
           state.ackSent = ack;
-          zeroizeSession(session);
-          zeroizeSession(next);
           await this.chats.commit(chatId, { row, state, queue: [queueRow(row, envelope)] });
         })
         .catch((e) => console.warn('cinder secret: ack failed', e));

@@ -21,13 +21,13 @@ import { dispatch } from './rpc';
 import { METHODS, type Method, type Params, type Result } from './rpc/methods';
 import { RelaySocket } from './socket';
 import type { SecretEngine } from './secret';
-import { SecretError } from './secret-error';
+import { SecretError } from './secret/errors';
 
 export { CoreError };
 
 let secretModule: Promise<SecretModule> | null = null;
-/** The crypto half of the worker, loaded on first use (see secret-module.ts). */
-const loadSecret = (): Promise<SecretModule> => (secretModule ??= import('./secret-module'));
+/** The crypto half of the worker, loaded on first use (see secret/index.ts). */
+const loadSecret = (): Promise<SecretModule> => (secretModule ??= import('./secret'));
 
 export class Core {
   private db!: CinderDB;

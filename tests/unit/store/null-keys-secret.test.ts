@@ -1,19 +1,12 @@
 import 'fake-indexeddb/auto';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CinderDB } from '$lib/store/db';
 import { purgeExpired } from '$lib/store/purge';
 import { describeIndexedNulls, findIndexedNulls } from '../../support/indexed-nulls';
 import { FakeRelay } from '../support/fake-relay';
 import { deliver as deliverTo, secretDevice, type SecretDevice } from '../support/secret-pair';
 
-const relay = vi.hoisted(() => ({ current: null as FakeRelay | null }));
-vi.mock('$lib/worker/net', async (importOriginal) => {
-  const net = await importOriginal<typeof import('$lib/worker/net')>();
-  const request: typeof net.request = (method, path, body, schema) => relay.current!.request(method, path, body, schema);
-  return { ...net, request };
-});
-
-const device = (name: string, userId: string, deviceId: string) => secretDevice(`null-keys-secret-${name}`, name, { userId, deviceId });
+const device = (relay: FakeRelay, name: string, userId: string, deviceId: string) => secretDevice(relay, `null-keys-secret-${name}`, name, { userId, deviceId });
 
 async function expectNoIndexedNull(db: CinderDB) {
   const nulls = await findIndexedNulls(db);
@@ -22,10 +15,10 @@ async function expectNoIndexedNull(db: CinderDB) {
 
 describe('no null in indexed properties: secret chats', () => {
   it('a whole secret chat (request, accept, messages with and without a timer, read receipts) stores no null', async () => {
-    const alice = await device('alice', 'u-alice', 'd-alice');
-    const bob = await device('bob', 'u-bob', 'd-bob');
-    relay.current = new FakeRelay([alice.member, bob.member]);
-    const deliver = (to: SecretDevice) => deliverTo(relay.current!, to);
+    const relay = new FakeRelay();
+    const alice = await device(relay, 'alice', 'u-alice', 'd-alice');
+    const bob = await device(relay, 'bob', 'u-bob', 'd-bob');
+    const deliver = (to: SecretDevice) => deliverTo(relay, to);
 
     // Waiting for the peer: no protocol chat id yet, so none stored.
     const chatId = await alice.engine.start('u-bob');

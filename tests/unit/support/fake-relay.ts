@@ -1,13 +1,14 @@
 /**
- * A two-device relay in memory, standing in for `request()` (worker/net.ts) so two SecretEngines
- * can run a real secret chat in one Node process. Envelopes wait per device until a test delivers
- * them; the sender of an envelope is the device it is not addressed to.
+ * A relay in memory for two or more devices, so SecretEngines can run a real secret chat in one Node
+ * process. Each device talks to it through its own `as(deviceId)` view, the engine's SecretRelay
+ * (worker/secret/relay.ts), as the real relay knows the caller by its session cookie. Envelopes wait
+ * per device until a test takes them (take) or the device pulls and acknowledges them (pull, ack).
  */
-import type { z } from 'zod';
 import { toB64u } from '$lib/api/b64';
 import type { Envelope, PublicDevice, PublicUser } from '$lib/api/wire';
 import type { Identity } from '$lib/crypto';
 import { NetError } from '$lib/worker/net';
+import type { SecretRelay } from '$lib/worker/secret/relay';
 
 export interface RelayMember {
   user: PublicUser;
@@ -15,24 +16,30 @@ export interface RelayMember {
   identity: Identity;
 }
 
-interface SendBody {
-  id: string;
-  toDeviceId: string;
-  body: string;
-  requestId?: string;
-}
-
 export class FakeRelay {
+  private readonly members: RelayMember[] = [];
   private readonly queues = new Map<string, Envelope[]>();
+  private readonly blobs = new Map<string, Uint8Array>();
+  private readonly claimed = new Set<string>();
   private seq = 0;
   /** The next this-many envelope posts fail as a relay outage would (503). */
   failSends = 0;
+  /** Every wake-up time a device asked for, by device. */
+  readonly wakeups = new Map<string, number[]>();
+  /** Chat requests taken back, in order. */
+  readonly withdrawn: string[] = [];
 
-  constructor(private readonly members: [RelayMember, RelayMember]) {}
+  constructor(members: RelayMember[] = []) {
+    for (const m of members) this.join(m);
+  }
+
+  join(member: RelayMember): void {
+    this.members.push(member);
+  }
 
   private member(pred: (m: RelayMember) => boolean): RelayMember {
     const m = this.members.find(pred);
-    if (!m) throw new Error('fake relay: unknown user or device');
+    if (!m) throw new NetError('not_found', 'fake relay: unknown user or device', 404);
     return m;
   }
 
@@ -40,29 +47,40 @@ export class FakeRelay {
     return { id: m.deviceId, signPub: toB64u(m.identity.sign.pub), dhPub: toB64u(m.identity.dh.pub) };
   }
 
-  private answer(method: string, path: string, body: unknown): unknown {
-    const user = /^\/api\/users\/([^/]+)(\/devices)?$/.exec(path);
-    if (method === 'GET' && user) {
-      const m = this.member((x) => x.user.id === decodeURIComponent(user[1]));
-      return user[2] ? { devices: [this.device(m)] } : { user: m.user };
-    }
-    if (method === 'POST' && path === '/api/envelopes') {
-      if (this.failSends > 0 && this.failSends--) throw new NetError('unavailable', 'relay unavailable', 503);
-      const b = body as SendBody;
-      const from = this.member((x) => x.deviceId !== b.toDeviceId);
-      const env: Envelope = { seq: ++this.seq, id: b.id, fromDeviceId: from.deviceId, fromUserId: from.user.id, body: b.body, createdAt: Date.now(), requestId: b.requestId ?? null };
-      this.queues.set(b.toDeviceId, [...(this.queues.get(b.toDeviceId) ?? []), env]);
-      return null;
-    }
-    // Claims, acks, wake-up times: accepted, nothing to model here.
-    if (method === 'POST') return null;
-    throw new Error(`fake relay: no route for ${method} ${path}`);
-  }
-
-  /** The `request()` stand-in: answers are checked against the caller's schema, as the real one does. */
-  async request<S extends z.ZodType>(method: string, path: string, body: unknown, schema: S | null): Promise<z.infer<S>> {
-    const res = this.answer(method, path, body);
-    return (schema ? schema.parse(res) : res) as z.infer<S>;
+  /** What the device `deviceId` sees of the relay. */
+  as(deviceId: string): SecretRelay {
+    const me = () => this.member((x) => x.deviceId === deviceId);
+    return {
+      user: async (userId) => this.member((x) => x.user.id === userId).user,
+      devices: async (userId) => this.members.filter((x) => x.user.id === userId).map((x) => this.device(x)),
+      send: async (e) => {
+        if (this.failSends > 0 && this.failSends--) throw new NetError('unavailable', 'relay unavailable', 503);
+        const from = me();
+        const env: Envelope = { seq: ++this.seq, id: e.id, fromDeviceId: from.deviceId, fromUserId: from.user.id, body: e.body, createdAt: Date.now(), requestId: e.requestId ?? null };
+        this.queues.set(e.toDeviceId, [...(this.queues.get(e.toDeviceId) ?? []), env]);
+      },
+      pull: async (after, limit) => (this.queues.get(deviceId) ?? []).filter((e) => e.seq > after).slice(0, limit),
+      ack: async (upTo) => void this.queues.set(deviceId, (this.queues.get(deviceId) ?? []).filter((e) => e.seq > upTo)),
+      claim: async (requestId) => {
+        if (this.claimed.has(requestId)) throw new NetError('conflict', 'another device took this request', 409);
+        this.claimed.add(requestId);
+      },
+      withdraw: async (requestId) => void this.withdrawn.push(requestId),
+      wakeAt: async (times) => void this.wakeups.set(deviceId, [...(this.wakeups.get(deviceId) ?? []), ...times]),
+      uploadBlob: async (blob, _to, onProgress) => {
+        const id = toB64u(crypto.getRandomValues(new Uint8Array(16)));
+        this.blobs.set(id, blob.slice());
+        onProgress(blob.length, blob.length);
+        return id;
+      },
+      downloadBlob: async (blobId, _size, onProgress) => {
+        const blob = this.blobs.get(blobId);
+        if (!blob) throw new NetError('not_found', 'no such blob', 404);
+        onProgress(blob.length, blob.length);
+        return blob.slice();
+      },
+      deleteBlob: async (blobId) => void this.blobs.delete(blobId)
+    };
   }
 
   /** Everything waiting for a device, in queue order (taken off the relay). */
@@ -70,5 +88,10 @@ export class FakeRelay {
     const out = this.queues.get(deviceId) ?? [];
     this.queues.delete(deviceId);
     return out;
+  }
+
+  /** Whether the relay still holds this blob. */
+  hasBlob(blobId: string): boolean {
+    return this.blobs.has(blobId);
   }
 }

@@ -1,6 +1,6 @@
 /**
- * Two SecretEngines over a FakeRelay, for tests that run a real secret chat in Node. The test file
- * itself must route `$lib/worker/net`'s request() to `relay.current` (vi.mock is hoisted per file).
+ * SecretEngines over a FakeRelay, for tests that run a real secret chat in Node: each device joins
+ * the relay and its engine talks to it through the relay's view for that device.
  */
 import { generateIdentity, nobleBackend } from '$lib/crypto';
 import { SecretEngine, type SecretContext } from '$lib/worker/secret';
@@ -11,9 +11,10 @@ const backend = nobleBackend();
 
 export type SecretDevice = Awaited<ReturnType<typeof secretDevice>>;
 
-export async function secretDevice(dbName: string, name: string, ids: { userId: string; deviceId: string }, extra: Partial<SecretContext> = {}) {
+export async function secretDevice(relay: FakeRelay, dbName: string, name: string, ids: { userId: string; deviceId: string }, extra: Partial<SecretContext> = {}) {
   const { db, vault } = await unlockedStore(dbName);
   const member: RelayMember = { user: { id: ids.userId, username: name, displayName: name }, deviceId: ids.deviceId, identity: await generateIdentity(backend) };
+  relay.join(member);
   const engine = new SecretEngine({
     db,
     vault,
@@ -21,9 +22,10 @@ export async function secretDevice(dbName: string, name: string, ids: { userId: 
     identity: async () => member.identity,
     me: () => ids,
     emit: () => undefined,
+    relay: relay.as(ids.deviceId),
     ...extra
   });
-  return { db, engine, member };
+  return { db, vault, engine, member };
 }
 
 /** Hands `to` everything the relay holds for it, then sends what that produced. */

@@ -1,23 +1,16 @@
 import 'fake-indexeddb/auto';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FakeRelay } from '../support/fake-relay';
 import { deliver as deliverTo, secretDevice, type SecretDevice } from '../support/secret-pair';
-
-const relay = vi.hoisted(() => ({ current: null as FakeRelay | null }));
-vi.mock('$lib/worker/net', async (importOriginal) => {
-  const net = await importOriginal<typeof import('$lib/worker/net')>();
-  const request: typeof net.request = (method, path, body, schema) => relay.current!.request(method, path, body, schema);
-  return { ...net, request };
-});
 
 describe('secret send queue', () => {
   // Sends queued by the engine itself (receipts, deletes, replies) have no caller to retry them.
   it('a flush stopped by a relay outage tells its owner, and the envelope goes out on the retry', async () => {
     let stalls = 0;
-    const alice = await secretDevice('secret-flush-alice', 'alice', { userId: 'u-alice', deviceId: 'd-alice' }, { sendStalled: () => stalls++ });
-    const bob = await secretDevice('secret-flush-bob', 'bob', { userId: 'u-bob', deviceId: 'd-bob' });
-    relay.current = new FakeRelay([alice.member, bob.member]);
-    const deliver = (to: SecretDevice) => deliverTo(relay.current!, to);
+    const relay = new FakeRelay();
+    const alice = await secretDevice(relay, 'secret-flush-alice', 'alice', { userId: 'u-alice', deviceId: 'd-alice' }, { sendStalled: () => stalls++ });
+    const bob = await secretDevice(relay, 'secret-flush-bob', 'bob', { userId: 'u-bob', deviceId: 'd-bob' });
+    const deliver = (to: SecretDevice) => deliverTo(relay, to);
     const chatId = await alice.engine.start('u-bob');
     await alice.engine.flush();
     await deliver(bob);
@@ -25,17 +18,17 @@ describe('secret send queue', () => {
     await deliver(bob);
     expect(stalls).toBe(0);
 
-    relay.current.failSends = 1000; // the relay is down
+    relay.failSends = 1000; // the relay is down
     await alice.engine.sendText(chatId, 'through an outage', null);
     await alice.engine.flush();
     expect(stalls).toBe(1);
     expect(await alice.db.sendQueue.count()).toBe(1);
 
-    relay.current.failSends = 0; // back: the owner's retry sends it
+    relay.failSends = 0; // back: the owner's retry sends it
     await alice.engine.flush();
     expect(stalls).toBe(1);
     expect(await alice.db.sendQueue.count()).toBe(0);
-    await bob.engine.receive(relay.current.take('d-bob'));
+    await bob.engine.receive(relay.take('d-bob'));
     const texts = await bob.db.secretMessages.where('chatId').equals(chatId).count();
     expect(texts).toBeGreaterThan(0);
   });

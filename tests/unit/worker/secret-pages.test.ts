@@ -2,7 +2,7 @@ import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { places } from '$lib/store/places';
 import type { SecretMessageRow } from '$lib/store/db';
-import { secretMessages } from '$lib/worker/secret-views';
+import { secretMessages } from '$lib/worker/secret/views';
 import { unlockedStore } from '../support/store';
 
 /**

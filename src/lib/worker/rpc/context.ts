@@ -10,7 +10,7 @@ import type { ConnectionState, SessionView, WorkerEvent } from '../protocol';
 import type { SecretEngine } from '../secret';
 import type { Method, Result, ValidParams } from './methods';
 
-export type SecretModule = typeof import('../secret-module');
+export type SecretModule = typeof import('../secret');
 
 export class CoreError extends Error {
   constructor(
@@ -35,7 +35,7 @@ export interface CoreContext {
   /** Resolves once the database is open and what expired meanwhile is purged. */
   readonly ready: Promise<void>;
   emit(e: WorkerEvent): void;
-  /** The crypto half of the worker, loaded on first use (see secret-module.ts). */
+  /** The crypto half of the worker, loaded on first use (see secret/index.ts). */
   secretModule(): Promise<SecretModule>;
   /** The secret-chat engine of the unlocked vault. */
   secret(): Promise<SecretEngine>;

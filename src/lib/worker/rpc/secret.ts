@@ -1,5 +1,5 @@
 /** Secret chats: starting one, reading, sending, receipts, deleting, the self-destruct timer. */
-import { emptyDiagnostics, type Diagnostics } from '../secret-error';
+import { emptyDiagnostics, type Diagnostics } from '../secret/errors';
 import { CoreError, type CoreContext, type Handlers } from './context';
 
 type Ctx = Pick<CoreContext, 'db' | 'vault' | 'me' | 'secret' | 'secretModule' | 'scheduleRetry'>;

@@ -1,6 +1,7 @@
 /**
  * What the core needs of the secret-chat engine before (or without) loading it: its error class and
- * the empty diagnostics. Kept apart from secret.ts so the worker starts without the crypto code.
+ * the empty diagnostics. Kept apart from the engine (core.ts imports this file statically) so the
+ * worker starts without the crypto code.
  */
 export class SecretError extends Error {
   constructor(

@@ -3,12 +3,13 @@
  */
 import { fromB64u } from '$lib/api/b64';
 import { Dexie } from 'dexie';
-import { deserializeSession, zeroizeSession } from '$lib/crypto';
 import type { CinderDB, SecretChatRow, SecretMessageRow } from '$lib/store/db';
 import type { Vault } from '$lib/store/vault';
-import type { ChatView, KeyView, SecretChatView, SecretCursor, SecretMessageView } from './protocol';
-import type { SecretBody } from './secret-payload';
-import { SecretError, secretMsgPlace, statePlace, type SecretState } from './secret';
+import type { ChatView, KeyView, SecretChatView, SecretCursor, SecretMessageView } from '../protocol';
+import type { SecretBody } from './payload';
+import { readSession } from './ratchet';
+import { SecretError } from './errors';
+import { secretMsgPlace, statePlace, type SecretState } from './state';
 
 const SERVICE_TEXT: Record<NonNullable<SecretBody['service']>, string> = {
   established: 'Secret chat established',
@@ -130,12 +131,10 @@ export async function secretKey(db: CinderDB, vault: Vault, row: SecretChatRow |
   if (!row) throw new SecretError('not_found', 'This secret chat does not exist on this device');
   const state = await vault.open<SecretState>(statePlace(row.id), row.box);
   if (!state.fingerprint || !state.session) throw new SecretError('not_active', 'The key exists once the secret chat is established');
-  const session = deserializeSession(fromB64u(state.session));
-  const view = {
-    fingerprint: fromB64u(state.fingerprint),
+  const fingerprint = state.fingerprint;
+  return readSession(state.session, (session) => ({
+    fingerprint: fromB64u(fingerprint),
     myIdentity: session.localIdentity.signPub.slice(),
     peerIdentity: session.remoteIdentity.signPub.slice()
-  };
-  zeroizeSession(session);
-  return view;
+  }));
 }

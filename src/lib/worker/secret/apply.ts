@@ -1,0 +1,67 @@
+/**
+ * What one decrypted payload from the peer does here: a message stored, a receipt that starts a
+ * timer, a delete, a clear, a cancel, a timer change, a screenshot notice, the peer's verification.
+ * It only adds to the commit being built; nothing is written before that commit.
+ */
+import type { Chats } from './chats';
+import type { SecretPayload } from './payload';
+import type { Effects, Received } from './state';
+
+export async function applyPayload(chats: Chats, c: Effects, p: SecretPayload, received: Received): Promise<void> {
+  const { db } = chats.ctx;
+  const row = c.row!;
+  const chatId = row.id;
+  const now = Date.now();
+  switch (p.k) {
+    case 'text': {
+      if (await db.secretMessages.get(p.id)) return;
+      // Display order is (at, id): messages released together (a gap filled) or in the same
+      // millisecond must still get increasing times, or random ids would reorder them.
+      const at = Math.max(now, row.lastAt + 1);
+      c.put.push(await chats.messageRow(chatId, p.id, at, false, { kind: 'text', text: p.text, replyTo: p.replyTo, ttl: p.ttl, file: p.file ?? null }));
+      c.row = { ...row, lastAt: at };
+      received.chats.set(chatId, (received.chats.get(chatId) ?? 0) + 1);
+      return;
+    }
+    case 'read':
+      for (const id of p.ids) {
+        const m = await db.secretMessages.get(id);
+        if (!m || m.chatId !== chatId || !m.mine) continue;
+        // The sender's timer starts at the peer's read time: back-dated, so an offline sender
+        // whose deadline already passed deletes at once.
+        const at = Math.min(p.at, now);
+        c.updates.push({ id, changes: { status: 'read', deadline: m.ttl > 0 ? m.deadline ?? at + m.ttl * 1000 : undefined } });
+      }
+      return;
+    case 'typing':
+      chats.ctx.emit({ type: 'typing', peerId: row.peerId, chatId });
+      return;
+    case 'delete':
+      for (const id of p.ids) {
+        const m = await db.secretMessages.get(id);
+        if (m && m.chatId === chatId) c.remove.push(id);
+      }
+      return;
+    case 'clear':
+      c.clearChat = true;
+      c.put.length = 0;
+      c.put.push(await chats.messageRow(chatId, crypto.randomUUID(), now, false, { kind: 'service', text: '', replyTo: null, ttl: 0, service: 'cleared', by: 'peer' }));
+      return;
+    case 'cancel':
+      c.clearChat = true;
+      c.put.length = 0;
+      c.row = { ...row, status: 'cancelled', cancelledBy: 'peer', lastAt: now };
+      c.put.push(await chats.messageRow(chatId, crypto.randomUUID(), now, false, { kind: 'service', text: '', replyTo: null, ttl: 0, service: 'cancelled', by: 'peer' }));
+      return;
+    case 'ttl':
+      c.state!.ttl = p.seconds;
+      c.put.push(await chats.messageRow(chatId, p.id, now, false, { kind: 'service', text: '', replyTo: null, ttl: p.seconds, service: 'ttl', by: 'peer' }));
+      return;
+    case 'screenshot':
+      c.put.push(await chats.messageRow(chatId, p.id, now, false, { kind: 'service', text: '', replyTo: null, ttl: 0, service: 'screenshot', by: 'peer' }));
+      return;
+    case 'verified':
+      c.state!.verifiedByPeer = p.on;
+      return;
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * The engine's shared core: a chat's state loaded from the vault, changed under the chat's lock and
+ * committed in ONE Dexie transaction together with its effects, and the news of it given to the page.
+ */
+import type { SecretChatRow, SecretMessageRow } from '$lib/store/db';
+import { withLock } from '../locks';
+import { SecretError } from './errors';
+import type { SecretBody } from './payload';
+import type { SecretRelay } from './relay';
+import { secretMsgPlace, statePlace, type Commit, type SecretContext, type SecretState } from './state';
+
+const ANNOUNCE_MS = 250;
+
+export class Chats {
+  /** The last relay envelope a commit recorded as seen together with its effects. */
+  lastSeenCommitted: string | null = null;
+  /** While a receive run or a flush is going: chats changed but not yet announced (see changed()). */
+  private unannounced: Set<string> | null = null;
+  private announcedAt = 0;
+  private gathering = 0;
+
+  constructor(
+    readonly ctx: SecretContext,
+    readonly relay: SecretRelay
+  ) {}
+
+  /** Runs `fn` under the chat's lock: a Web Lock shared by the page's worker and the service worker. */
+  locked<T>(chatId: string, fn: () => Promise<T>): Promise<T> {
+    return withLock(`cinder-secret-${chatId}`, fn);
+  }
+
+  async load(id: string): Promise<{ row: SecretChatRow; state: SecretState }> {
+    const row = await this.ctx.db.secretChats.get(id);
+    if (!row) throw new SecretError('not_found', 'This secret chat does not exist on this device');
+    const state = await this.ctx.vault.open<SecretState>(statePlace(id), row.box);
+    if (state?.v !== 1) throw new SecretError('bad_state', 'Secret chat state is unreadable');
+    return { row, state };
+  }
+
+  async commit(chatId: string, c: Commit): Promise<void> {
+    const { db, vault } = this.ctx;
+    const row = c.row ? { ...c.row } : c.row;
+    if (row && c.state) row.box = await vault.seal(statePlace(row.id), c.state);
+    await db.transaction('rw', [db.secretChats, db.secretMessages, db.sendQueue, db.seenEnvelopes], async () => {
+      if (c.seen) await db.seenEnvelopes.put({ id: c.seen, at: Date.now() });
+      if (row === null) await db.secretChats.delete(chatId);
+      else if (row) await db.secretChats.put(row);
+      if (c.clearChat) await db.secretMessages.where('[chatId+at]').between([chatId, -Infinity], [chatId, Infinity]).delete();
+      if (c.remove?.length) await db.secretMessages.bulkDelete(c.remove);
+      for (const p of c.put ?? []) await db.secretMessages.put(p.row);
+      for (const u of c.updates ?? []) await db.secretMessages.update(u.id, u.changes);
+      if (c.queue?.length) await db.sendQueue.bulkPut(c.queue);
+    });
+    if (c.seen) this.lastSeenCommitted = c.seen;
+    // The relay wakes this device at each new deadline (it learns only the times).
+    // The relay takes at most 100 times per call, each within 8 days (later ones are purged on start).
+    const horizon = Date.now() + 8 * 86400_000 - 60_000;
+    const at = (c.updates ?? []).map((u) => u.changes.deadline).filter((d): d is number => !!d && d > Date.now() && d < horizon);
+    for (let i = 0; i < at.length; i += 100) void this.relay.wakeAt(at.slice(i, i + 100)).catch(() => undefined);
+  }
+
+  async messageRow(chatId: string, id: string, at: number, mine: boolean, body: SecretBody, status: SecretMessageRow['status'] = 'sent'): Promise<{ row: SecretMessageRow }> {
+    const ttl = body.kind === 'text' ? body.ttl : 0;
+    // Service notices are never "unread": they count neither as unread nor for read receipts.
+    if (body.kind === 'service') status = 'read';
+    const blobId = body.file?.blobId || null;
+    // No deadline property until the timer starts: it is indexed, so never null (see upgrade-nulls.ts).
+    return { row: { id, chatId, at, mine, status, ttl, blobId, box: await this.ctx.vault.seal(secretMsgPlace(id), body) } };
+  }
+
+  /**
+   * Tells the page (and the purge timer) that a chat changed. During a receive run or a flush the
+   * news is gathered and given at most every ANNOUNCE_MS and at the end: a backlog of 1,000 envelopes
+   * would otherwise re-render the open screen and re-arm the purge timer 1,000 times.
+   */
+  changed(chatId: string) {
+    if (this.unannounced) {
+      this.unannounced.add(chatId);
+      if (Date.now() - this.announcedAt >= ANNOUNCE_MS) this.announce();
+      return;
+    }
+    this.ctx.emit({ type: 'secret', chatId });
+    this.ctx.emit({ type: 'chats' });
+  }
+
+  async gathered<T>(run: () => Promise<T>): Promise<T> {
+    if (this.gathering++ === 0) {
+      this.unannounced = new Set();
+      this.announcedAt = Date.now();
+    }
+    try {
+      return await run();
+    } finally {
+      this.announce();
+      if (--this.gathering === 0) this.unannounced = null;
+    }
+  }
+
+  private announce() {
+    const chats = this.unannounced;
+    if (!chats?.size) return;
+    this.unannounced = new Set();
+    this.announcedAt = Date.now();
+    for (const chatId of chats) this.ctx.emit({ type: 'secret', chatId });
+    this.ctx.emit({ type: 'chats' });
+  }
+}

@@ -1,0 +1,21 @@
+/**
+ * A rejected envelope or payload changes no chat: it is only counted, by error code, in the
+ * device's diagnostics (shown on the settings screen).
+ */
+import { isProtocolError } from '$lib/crypto';
+import { emptyDiagnostics, SecretError, type Diagnostics } from './errors';
+import type { SecretContext } from './state';
+
+export async function recordRejection(ctx: SecretContext, e: unknown): Promise<void> {
+  const code = isProtocolError(e) ? e.code : e instanceof SecretError ? e.code : 'internal';
+  if (code === 'internal') console.error('cinder secret:', e);
+  const { db } = ctx;
+  await db.transaction('rw', db.meta, async () => {
+    const d = ((await db.meta.get('diagnostics'))?.value as Diagnostics | undefined) ?? emptyDiagnostics();
+    d.rejected++;
+    d.byCode[code] = (d.byCode[code] ?? 0) + 1;
+    d.recent = [{ at: Date.now(), code }, ...d.recent].slice(0, 20);
+    await db.meta.put({ key: 'diagnostics', value: d });
+  });
+  ctx.emit({ type: 'diagnostics' });
+}

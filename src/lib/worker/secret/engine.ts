@@ -1,0 +1,177 @@
+/**
+ * Secret chats on this device: the handshake through the relay's queue, the Double Ratchet per
+ * message, ordering and resend, and what the peer's frames ask us to do.
+ *
+ * Every change to a chat's cryptographic state happens under that chat's lock (a Web Lock, shared
+ * by the page's worker and the service worker) and is committed in ONE Dexie transaction together
+ * with its effects (messages stored, envelopes queued). A crash between decrypt and save therefore
+ * loses nothing: the envelope is acknowledged to the relay only after the commit, so it comes back.
+ *
+ * This class is the engine's face: it wires the parts (chats.ts, handshake.ts, outbound.ts,
+ * inbound.ts, media.ts) and holds the local actions that order the peer too.
+ */
+import type { Envelope } from '$lib/api/wire';
+import { toHex } from '$lib/crypto';
+import type { SecretChatRow } from '$lib/store/db';
+import { Chats } from './chats';
+import { SecretError } from './errors';
+import { Handshake } from './handshake';
+import { Inbound } from './inbound';
+import { Media } from './media';
+import { Outbound } from './outbound';
+import type { SecretBody, SecretPayload } from './payload';
+import { readSession } from './ratchet';
+import { httpRelay } from './relay';
+import type { Commit, Received, SecretContext, SecretState } from './state';
+
+export class SecretEngine {
+  private readonly chats: Chats;
+  private readonly out: Outbound;
+  private readonly handshake: Handshake;
+  private readonly in: Inbound;
+  private readonly files: Media;
+
+  constructor(private readonly ctx: SecretContext) {
+    this.chats = new Chats(ctx, ctx.relay ?? httpRelay);
+    this.out = new Outbound(this.chats);
+    this.handshake = new Handshake(this.chats, this.out);
+    this.in = new Inbound(this.chats, this.out, this.handshake);
+    this.files = new Media(this.chats, this.out);
+  }
+
+  /** "Start Secret Chat": one signed request per device of the peer; the first device to accept owns it. */
+  start(peerId: string): Promise<string> {
+    return this.handshake.start(peerId);
+  }
+
+  /** Sends a payload in an established chat and runs `local` to build the matching local effects. */
+  send(
+    chatId: string,
+    build: SecretPayload | ((state: SecretState) => SecretPayload),
+    local?: (row: SecretChatRow, state: SecretState) => Promise<Partial<Commit>>
+  ): Promise<void> {
+    return this.out.send(chatId, build, local);
+  }
+
+  /** Sends what the queue holds, oldest first; stops at the first network failure. */
+  flush(): Promise<void> {
+    return this.out.flush();
+  }
+
+  /** Processes relay envelopes in order, one at a time, then acknowledges them to the relay. */
+  receive(envelopes: Envelope[]): Promise<Received> {
+    return this.in.receive(envelopes);
+  }
+
+  /** Pulls everything the relay holds for this device, page by page, in queue order. */
+  pull(): Promise<Received> {
+    return this.in.pull();
+  }
+
+  sendFile(chatId: string, name: string, mime: string, bytes: Uint8Array, caption: string): Promise<string> {
+    return this.files.sendFile(chatId, name, mime, bytes, caption);
+  }
+
+  /** An attachment's plaintext: from the vault, or downloaded, decrypted and kept (sealed) once. */
+  media(messageId: string): Promise<{ bytes: Uint8Array; mime: string; name: string }> {
+    return this.files.media(messageId);
+  }
+
+  // ---------- local actions that order the peer too ----------
+
+  async sendText(chatId: string, text: string, replyTo: string | null, file: SecretBody['file'] = null): Promise<string> {
+    const id = crypto.randomUUID();
+    const at = Date.now();
+    // Each message carries the timer in force when it was sent (it applies to later messages only).
+    await this.send(
+      chatId,
+      (state) => ({ k: 'text', id, text, replyTo, ttl: state.ttl, at, file }),
+      async (_row, state) => ({ put: [await this.chats.messageRow(chatId, id, at, true, { kind: 'text', text, replyTo, ttl: state.ttl, file }, 'pending')] })
+    );
+    return id;
+  }
+
+  /** The user compared keys (scan or in person): pin the peer device and tell the peer. */
+  async verify(chatId: string): Promise<void> {
+    const { row, state } = await this.chats.load(chatId);
+    if (row.status !== 'active' || !state.session || !row.peerDeviceId) throw new SecretError('not_active', 'Only an established secret chat can be verified');
+    const signPub = readSession(state.session, (session) => toHex(session.remoteIdentity.signPub));
+    await this.ctx.db.trust.put({ deviceId: row.peerDeviceId, userId: row.peerId, signPub, verifiedAt: Date.now() });
+    await this.send(chatId, { k: 'verified', on: true }, async (_r, st) => {
+      st.verifiedByMe = true;
+      st.keyChanged = false;
+      return {};
+    });
+  }
+
+  async markRead(chatId: string, ids: string[]): Promise<void> {
+    const fresh: string[] = [];
+    for (const id of ids) {
+      const m = await this.ctx.db.secretMessages.get(id);
+      if (m && m.chatId === chatId && !m.mine && m.status !== 'read') fresh.push(id);
+    }
+    if (!fresh.length) return;
+    const at = Date.now();
+    await this.send(chatId, { k: 'read', ids: fresh, at }, async () => ({
+      updates: await Promise.all(
+        fresh.map(async (id) => {
+          const m = await this.ctx.db.secretMessages.get(id);
+          return { id, changes: { status: 'read' as const, deadline: m && m.ttl > 0 ? at + m.ttl * 1000 : undefined } };
+        })
+      )
+    }));
+  }
+
+  async deleteMessages(chatId: string, ids: string[]): Promise<void> {
+    await this.send(chatId, { k: 'delete', ids }, async () => ({ remove: ids }));
+  }
+
+  async clearHistory(chatId: string): Promise<void> {
+    await this.send(chatId, { k: 'clear' }, async () => ({
+      clearChat: true,
+      put: [await this.chats.messageRow(chatId, crypto.randomUUID(), Date.now(), true, { kind: 'service', text: '', replyTo: null, ttl: 0, service: 'cleared', by: 'me' })]
+    }));
+  }
+
+  async setTimer(chatId: string, seconds: number): Promise<void> {
+    const id = crypto.randomUUID();
+    await this.send(chatId, { k: 'ttl', id, seconds, at: Date.now() }, async (_row, state) => {
+      state.ttl = seconds;
+      return { put: [await this.chats.messageRow(chatId, id, Date.now(), true, { kind: 'service', text: '', replyTo: null, ttl: seconds, service: 'ttl', by: 'me' })] };
+    });
+  }
+
+  /** Delete chat: tell the peer (if established), then destroy keys and history here. */
+  async deleteChat(chatId: string): Promise<void> {
+    const row = await this.ctx.db.secretChats.get(chatId);
+    if (!row) return;
+    if (row.status === 'active') {
+      await this.send(chatId, { k: 'cancel' }, async () => ({ row: null, clearChat: true }));
+    } else {
+      if (row.status === 'waiting') await this.chats.relay.withdraw(chatId).catch(() => undefined);
+      await this.chats.locked(chatId, () => this.chats.commit(chatId, { row: null, clearChat: true }));
+      this.chats.changed(chatId);
+    }
+  }
+
+  /** Logging out: every peer is told its chat is cancelled before this device forgets the keys. */
+  async cancelAll(): Promise<void> {
+    for (const row of await this.ctx.db.secretChats.toArray()) {
+      await this.deleteChat(row.id).catch(() => undefined);
+    }
+    await this.flush();
+  }
+
+  /** Best-effort screenshot notice (the page saw a platform signal such as PrintScreen). */
+  async screenshot(chatId: string): Promise<void> {
+    const id = crypto.randomUUID();
+    const at = Date.now();
+    await this.send(chatId, { k: 'screenshot', id, at }, async () => ({
+      put: [await this.chats.messageRow(chatId, id, at, true, { kind: 'service', text: '', replyTo: null, ttl: 0, service: 'screenshot', by: 'me' })]
+    }));
+  }
+
+  async typing(chatId: string): Promise<void> {
+    await this.send(chatId, { k: 'typing' });
+  }
+}

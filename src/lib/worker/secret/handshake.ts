@@ -1,0 +1,175 @@
+/**
+ * Starting a secret chat: one signed request per device of the peer, the one device that claims it
+ * accepts, and the initiator completes the handshake and confirms the key at once.
+ */
+import type { Envelope } from '$lib/api/wire';
+import { fromB64u, toB64u } from '$lib/api/b64';
+import {
+  acceptRequest,
+  ackFrame,
+  completeHandshake,
+  createRequest,
+  deserializePending,
+  encrypt,
+  fingerprint,
+  serializePending,
+  serializeSession,
+  toHex,
+  zeroizePending,
+  zeroizeSession
+} from '$lib/crypto';
+import { parseAccept } from '$lib/crypto/handshake';
+import type { SecretChatRow, SendQueueRow } from '$lib/store/db';
+import { NetError } from '../net';
+import type { Chats } from './chats';
+import { SecretError } from './errors';
+import { queueRow, type Outbound } from './outbound';
+import { ratchet } from './ratchet';
+import { newState, statePlace, type SecretState } from './state';
+
+export class Handshake {
+  constructor(
+    private readonly chats: Chats,
+    private readonly out: Outbound
+  ) {}
+
+  /** Pinned trust: a device verified once stays verified for later chats while its key is the same. */
+  private async applyTrust(state: SecretState, deviceId: string, signPub: Uint8Array) {
+    const { db } = this.chats.ctx;
+    const pinned = await db.trust.get(deviceId);
+    if (!pinned) return;
+    if (pinned.signPub === toHex(signPub)) state.verifiedByMe = true;
+    else {
+      state.keyChanged = true;
+      await db.trust.delete(deviceId);
+    }
+  }
+
+  /** "Start Secret Chat": one signed request per device of the peer; the first device to accept owns it. */
+  async start(peerId: string): Promise<string> {
+    const { ctx, relay } = this.chats;
+    const user = await relay.user(peerId);
+    const devices = await relay.devices(peerId);
+    if (!devices.length) throw new SecretError('no_devices', `${user.displayName} has no device that can take a secret chat`);
+    const identity = await ctx.identity();
+    const id = crypto.randomUUID();
+    const now = Date.now();
+    const state = newState();
+    const queue: SendQueueRow[] = [];
+    for (const d of devices) {
+      const { request: req, pending } = await createRequest(await ctx.backend(), identity, { signPub: fromB64u(d.signPub), dhPub: fromB64u(d.dhPub) });
+      state.pendings.push({ deviceId: d.id, protoChatId: toHex(pending.chatId), pending: toB64u(serializePending(pending)) });
+      zeroizePending(pending);
+      queue.push({ id: crypto.randomUUID(), toDeviceId: d.id, body: toB64u(req), requestId: id, chatId: id, messageIds: [], createdAt: now });
+    }
+    const row: SecretChatRow = {
+      id,
+      peerId: user.id,
+      peer: user,
+      role: 'initiator',
+      status: 'waiting',
+      // protoChatId is left out until established: it is indexed, so never null.
+      peerDeviceId: null,
+      createdAt: now,
+      lastAt: now,
+      cancelledBy: null,
+      box: new Uint8Array()
+    };
+    await this.chats.commit(id, { row, state, queue });
+    this.chats.changed(id);
+    void this.out.flush();
+    return id;
+  }
+
+  /** A peer's request reached this device: claim it, accept it, and queue the accept. */
+  async onRequest(env: Envelope, body: Uint8Array) {
+    const { ctx, relay } = this.chats;
+    const requestId = env.requestId;
+    if (!requestId) throw new SecretError('malformed', 'request without request id');
+    if (await ctx.db.secretChats.get(requestId)) return; // seen before a lost ack
+    // The relay lets exactly one of the peer's devices own the chat; the others drop the request.
+    try {
+      await relay.claim(requestId);
+    } catch (e) {
+      if (e instanceof NetError && (e.code === 'conflict' || e.code === 'not_found' || e.code === 'gone')) return;
+      throw e;
+    }
+    const [user, devices] = await Promise.all([relay.user(env.fromUserId), relay.devices(env.fromUserId)]);
+    const device = devices.find((d) => d.id === env.fromDeviceId);
+    if (!device) throw new SecretError('identity_mismatch', 'request from an unknown device');
+    const identity = await ctx.identity();
+    const { accept, session } = await acceptRequest(await ctx.backend(), identity, body, {
+      expectedPeer: { signPub: fromB64u(device.signPub), dhPub: fromB64u(device.dhPub) }
+    });
+    const now = Date.now();
+    const state = newState();
+    state.session = toB64u(serializeSession(session));
+    state.fingerprint = toB64u(fingerprint(session));
+    await this.applyTrust(state, device.id, session.remoteIdentity.signPub);
+    const row: SecretChatRow = {
+      id: requestId,
+      peerId: user.id,
+      peer: user,
+      role: 'acceptor',
+      status: 'active',
+      protoChatId: toHex(session.chatId),
+      peerDeviceId: device.id,
+      createdAt: now,
+      lastAt: now,
+      cancelledBy: null,
+      box: new Uint8Array()
+    };
+    zeroizeSession(session);
+    await this.chats.locked(requestId, async () => {
+      if (await ctx.db.secretChats.get(requestId)) return;
+      await this.chats.commit(requestId, {
+        row,
+        state,
+        put: [await this.chats.messageRow(requestId, crypto.randomUUID(), now, false, { kind: 'service', text: '', replyTo: null, ttl: 0, service: 'established', by: 'peer' })],
+        queue: [{ id: crypto.randomUUID(), toDeviceId: device.id, body: toB64u(accept), requestId: null, chatId: requestId, messageIds: [], createdAt: now }],
+        seen: env.id
+      });
+    });
+    this.chats.changed(requestId);
+  }
+
+  /** The peer's device accepted one of our requests: complete the handshake, confirm the key. */
+  async onAccept(env: Envelope, body: Uint8Array) {
+    const { ctx } = this.chats;
+    const acc = parseAccept(body);
+    const protoChatId = toHex(acc.chatId);
+    const waiting = await ctx.db.secretChats.where('peerId').equals(env.fromUserId).toArray();
+    let target: SecretChatRow | undefined;
+    for (const row of waiting) {
+      if (row.status !== 'waiting') continue;
+      const st = await ctx.vault.open<SecretState>(statePlace(row.id), row.box);
+      if (st.pendings.some((p) => p.protoChatId === protoChatId && p.deviceId === env.fromDeviceId)) target = row;
+    }
+    if (!target) throw new SecretError('unknown_chat', 'accept for no pending secret chat');
+    const chatId = target.id;
+    await this.chats.locked(chatId, async () => {
+      const { row, state } = await this.chats.load(chatId);
+      if (row.status !== 'waiting') return;
+      const p = state.pendings.find((x) => x.protoChatId === protoChatId && x.deviceId === env.fromDeviceId);
+      if (!p) return;
+      const pending = deserializePending(fromB64u(p.pending));
+      const session = await completeHandshake(await ctx.backend(), await ctx.identity(), pending, body);
+      zeroizePending(pending);
+      state.fingerprint = toB64u(fingerprint(session));
+      state.pendings = [];
+      await this.applyTrust(state, env.fromDeviceId, session.remoteIdentity.signPub);
+      // Confirm the key at once so the acceptor learns we derived the same one.
+      const { envelope } = await ratchet(state, (s) => encrypt(s, ackFrame(0), Date.now()), session);
+      const now = Date.now();
+      const active: SecretChatRow = { ...row, status: 'active', protoChatId, peerDeviceId: env.fromDeviceId, lastAt: now };
+      await this.chats.commit(chatId, {
+        row: active,
+        state,
+        put: [await this.chats.messageRow(chatId, crypto.randomUUID(), now, false, { kind: 'service', text: '', replyTo: null, ttl: 0, service: 'established', by: 'peer' })],
+        queue: [queueRow(active, envelope)],
+        seen: env.id
+      });
+    });
+    this.chats.changed(chatId);
+  }
+}

@@ -1,0 +1,220 @@
+/**
+ * Receiving: relay envelopes pulled in queue order, each handled once (a request, an accept or a
+ * ratchet message), its effects committed with it marked seen, and only then acknowledged to the
+ * relay, so a crash between decrypt and save loses nothing: the envelope comes back.
+ */
+import { fromB64u } from '$lib/api/b64';
+import { LIMITS, type Envelope } from '$lib/api/wire';
+import {
+  dataFrame,
+  decodeEnvelope,
+  decrypt,
+  encrypt,
+  FrameType,
+  inboxAck,
+  inboxFromJSON,
+  inboxReceive,
+  inboxToJSON,
+  outboxAck,
+  outboxFromJSON,
+  outboxResend,
+  outboxToJSON,
+  parseResend,
+  resendFrame,
+  toHex,
+  zeroizeSession,
+  type Frame,
+  type Session
+} from '$lib/crypto';
+import type { SecretChatRow } from '$lib/store/db';
+import { withLock } from '../locks';
+import { NetError } from '../net';
+import { applyPayload } from './apply';
+import type { Chats } from './chats';
+import { recordRejection } from './diagnostics';
+import { SecretError } from './errors';
+import type { Handshake } from './handshake';
+import { queueRow, type Outbound } from './outbound';
+import { APP_JSON, decodePayload } from './payload';
+import { ratchet } from './ratchet';
+import type { Commit, Effects, Received, SecretState } from './state';
+
+const KIND_REQUEST = 0x01;
+const KIND_ACCEPT = 0x02;
+const KIND_MESSAGE = 0x03;
+
+const SEEN_KEEP_MS = 8 * 86400_000;
+
+export class Inbound {
+  private inbound = Promise.resolve();
+  private received: Received = { chats: new Map() };
+  private ackDue = new Set<string>();
+  private pulling: Promise<Received> | null = null;
+  private pullAgain = false;
+
+  constructor(
+    private readonly chats: Chats,
+    private readonly out: Outbound,
+    private readonly handshake: Handshake
+  ) {}
+
+  /** Processes relay envelopes in order, one at a time, then acknowledges them to the relay. */
+  receive(envelopes: Envelope[]): Promise<Received> {
+    // One receiver at a time across the page's worker and the service worker.
+    const run = this.inbound.then(() =>
+      withLock('cinder-inbound', () =>
+        this.chats.gathered(async () => {
+          this.received = { chats: new Map() };
+          const { db } = this.chats.ctx;
+          await db.seenEnvelopes.where('at').below(Date.now() - SEEN_KEEP_MS).delete();
+          // Only this run records envelopes as seen (it holds the lock every receiver takes).
+          const seen = await db.seenEnvelopes.bulkGet(envelopes.map((e) => e.id));
+          let upTo = 0;
+          for (const [i, env] of envelopes.entries()) {
+            if (seen[i]) {
+              upTo = env.seq;
+              continue;
+            }
+            try {
+              await this.handle(env);
+              // A frame that changed nothing (e.g. for a cancelled chat) was not committed with it.
+              if (this.chats.lastSeenCommitted !== env.id) await db.seenEnvelopes.put({ id: env.id, at: Date.now() });
+            } catch (e) {
+              if (e instanceof NetError && e.code === 'offline') break; // keep it on the relay, retry later
+              await recordRejection(this.chats.ctx, e);
+            }
+            upTo = env.seq;
+          }
+          // The peer may forget what we now hold: one cumulative ACK per chat after the batch.
+          const due = [...this.ackDue];
+          this.ackDue.clear();
+          await this.out.sendAcks(due);
+          if (upTo) await this.chats.relay.ack(upTo).catch(() => undefined);
+          void this.out.flush();
+          return this.received;
+        })
+      )
+    );
+    this.inbound = run.then(
+      () => undefined,
+      () => undefined
+    );
+    return run;
+  }
+
+  /**
+   * Pulls everything the relay holds for this device, page by page, in queue order. Live
+   * "envelope" frames also come here: processing one directly and acknowledging up to it could
+   * drop older envelopes still waiting on the relay.
+   */
+  pull(): Promise<Received> {
+    if (this.pulling) {
+      this.pullAgain = true;
+      return this.pulling;
+    }
+    const total: Received = { chats: new Map() };
+    this.pulling = (async () => {
+      do {
+        this.pullAgain = false;
+        let after = 0;
+        for (;;) {
+          const envelopes = await this.chats.relay.pull(after, LIMITS.pageMax);
+          if (!envelopes.length) break;
+          const got = await this.receive(envelopes);
+          for (const [chatId, n] of got.chats) total.chats.set(chatId, (total.chats.get(chatId) ?? 0) + n);
+          after = envelopes[envelopes.length - 1].seq;
+          if (envelopes.length < LIMITS.pageMax) break;
+        }
+      } while (this.pullAgain);
+      return total;
+    })().finally(() => (this.pulling = null));
+    return this.pulling;
+  }
+
+  private async handle(env: Envelope) {
+    let body: Uint8Array;
+    try {
+      body = fromB64u(env.body);
+    } catch {
+      throw new SecretError('malformed', 'envelope is not base64url');
+    }
+    if (body.length < 2) throw new SecretError('malformed', 'envelope too short');
+    switch (body[1]) {
+      case KIND_REQUEST:
+        return this.handshake.onRequest(env, body);
+      case KIND_ACCEPT:
+        return this.handshake.onAccept(env, body);
+      case KIND_MESSAGE:
+        return this.onMessage(env, body);
+      default:
+        throw new SecretError('malformed', 'unknown envelope kind');
+    }
+  }
+
+  private async onMessage(env: Envelope, body: Uint8Array) {
+    const { ctx } = this.chats;
+    const { header } = decodeEnvelope(body);
+    const row0 = await ctx.db.secretChats.where('protoChatId').equals(toHex(header.chatId)).first();
+    if (!row0) throw new SecretError('unknown_chat', 'envelope for a chat this device does not have');
+    if (row0.peerDeviceId !== env.fromDeviceId) throw new SecretError('wrong_sender', 'envelope from a device that is not in this chat');
+    if (row0.status !== 'active') return;
+    const chatId = row0.id;
+    await this.chats.locked(chatId, async () => {
+      const { row, state } = await this.chats.load(chatId);
+      if (row.status !== 'active' || !state.session) return;
+      const backend = await ctx.backend();
+      const { effects } = await ratchet(state, async (session) => {
+        const { session: afterDecrypt, frame } = await decrypt(backend, session, body, Date.now());
+        return this.onFrame(row, state, afterDecrypt, frame);
+      });
+      await this.chats.commit(chatId, { ...effects, seen: env.id });
+    });
+    this.chats.changed(chatId);
+  }
+
+  /**
+   * Applies one decrypted frame: ordering first, then the payloads it releases, in order. Returns the
+   * session after the frames it sends back (resends, resend requests), or null if the chat ended.
+   */
+  private async onFrame(row: SecretChatRow, state: SecretState, session: Session, frame: Frame): Promise<{ session: Session | null; effects: Commit }> {
+    const outbox = outboxAck(outboxFromJSON(state.outbox), frame.ack);
+    let inbox = inboxFromJSON(state.inbox);
+    const envelopes: Uint8Array[] = [];
+    const c: Effects = { row, state, put: [], remove: [], updates: [] };
+    let sess = session;
+    const out = (f: Frame) => {
+      const r = encrypt(sess, f, Date.now());
+      zeroizeSession(sess);
+      sess = r.session;
+      envelopes.push(r.envelope);
+    };
+
+    if (frame.type === FrameType.RESEND) {
+      for (const item of outboxResend(outbox, parseResend(frame))) out(dataFrame(item, inboxAck(inbox)));
+    } else if (frame.type !== FrameType.ACK) {
+      const r = inboxReceive(inbox, frame);
+      inbox = r.inbox;
+      for (const range of r.resend) out(resendFrame(range, inboxAck(inbox)));
+      for (const item of r.release) {
+        const payload = item.type === APP_JSON ? decodePayload(item.payload) : null;
+        if (!payload) {
+          await recordRejection(this.chats.ctx, new SecretError('bad_payload', 'peer sent an unreadable payload'));
+          continue;
+        }
+        await applyPayload(this.chats, c, payload, this.received);
+      }
+      // The peer may forget what we now hold: one cumulative ACK after the batch (see receive).
+      if (inboxAck(inbox) > state.ackSent) this.ackDue.add(row.id);
+    }
+    state.inbox = inboxToJSON(inbox);
+    state.outbox = outboxToJSON(outbox);
+    if (c.row && c.row.status === 'active') {
+      c.queue = envelopes.map((e) => queueRow(row, e));
+      return { session: sess, effects: c };
+    }
+    // The peer cancelled: the keys go now, nothing more is sent in this chat.
+    zeroizeSession(sess);
+    state.pendings = [];
+    return { session: null, effects: c };
+  }
+}

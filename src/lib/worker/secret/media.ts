@@ -1,0 +1,79 @@
+/**
+ * Attachments in a secret chat: encrypted under a fresh key, uploaded as ciphertext for the peer's
+ * device only, announced with the key inside the channel; received ones are downloaded, decrypted
+ * and kept sealed on the device.
+ */
+import type { SecretMediaRow } from '$lib/store/db';
+import { decryptFile, encryptFile } from '../media';
+import type { Chats } from './chats';
+import { SecretError } from './errors';
+import type { Outbound } from './outbound';
+import type { FileRef, SecretBody } from './payload';
+import { mediaPlace, secretMsgPlace, statePlace, type SecretState } from './state';
+
+export class Media {
+  constructor(
+    private readonly chats: Chats,
+    private readonly out: Outbound
+  ) {}
+
+  /**
+   * Sends a file: shown at once (with upload progress), encrypted under a fresh key, uploaded as
+   * ciphertext for the peer's device only, then announced with its key inside the channel.
+   */
+  async sendFile(chatId: string, name: string, mime: string, bytes: Uint8Array, caption: string): Promise<string> {
+    const { ctx, relay } = this.chats;
+    const row = await ctx.db.secretChats.get(chatId);
+    if (!row || row.status !== 'active' || !row.peerDeviceId) throw new SecretError('not_active', 'The secret chat is not established');
+    const id = crypto.randomUUID();
+    const at = Date.now();
+    const { vault, db } = ctx;
+    const local = { blobId: '', key: '', name, mime, size: bytes.length };
+    const state = await vault.open<SecretState>(statePlace(chatId), row.box);
+    const pending = await this.chats.messageRow(chatId, id, at, true, { kind: 'text', text: caption, replyTo: null, ttl: state.ttl, file: local }, 'pending');
+    const media: SecretMediaRow = { messageId: id, chatId, box: await vault.sealBytes(mediaPlace(id), bytes) };
+    await db.transaction('rw', db.secretMessages, db.secretMedia, async () => {
+      await db.secretMessages.put(pending.row);
+      await db.secretMedia.put(media);
+    });
+    this.chats.changed(chatId);
+    const { key, blob } = await encryptFile(bytes);
+    let blobId: string;
+    try {
+      blobId = await relay.uploadBlob(blob, row.peerDeviceId, (loaded, total) => ctx.emit({ type: 'progress', id, loaded, total }));
+    } catch (e) {
+      await db.secretMessages.update(id, { status: 'failed' });
+      this.chats.changed(chatId);
+      throw e;
+    }
+    const file: FileRef = { blobId, key, name, mime, size: bytes.length };
+    await this.out.send(
+      chatId,
+      (st) => ({ k: 'text', id, text: caption, replyTo: null, ttl: st.ttl, at, file }),
+      async (_r, st) => ({ put: [await this.chats.messageRow(chatId, id, at, true, { kind: 'text', text: caption, replyTo: null, ttl: st.ttl, file }, 'pending')] })
+    );
+    return id;
+  }
+
+  /** An attachment's plaintext: from the vault, or downloaded, decrypted and kept (sealed) once. */
+  async media(messageId: string): Promise<{ bytes: Uint8Array; mime: string; name: string }> {
+    const { ctx, relay } = this.chats;
+    const { db, vault } = ctx;
+    const msg = await db.secretMessages.get(messageId);
+    if (!msg) throw new SecretError('not_found', 'This message is gone');
+    const body = await vault.open<SecretBody>(secretMsgPlace(messageId), msg.box);
+    if (!body.file) throw new SecretError('not_found', 'This message has no attachment');
+    const stored = await db.secretMedia.get(messageId);
+    if (stored) return { bytes: await vault.openBytes(mediaPlace(messageId), stored.box), mime: body.file.mime, name: body.file.name };
+    const blob = await relay.downloadBlob(body.file.blobId, body.file.size, (loaded, total) => ctx.emit({ type: 'progress', id: messageId, loaded, total }));
+    const bytes = await decryptFile(body.file.key, blob);
+    const box = await vault.sealBytes(mediaPlace(messageId), bytes);
+    // The message may have been deleted or expired during the download: keep nothing then.
+    await db.transaction('rw', db.secretMessages, db.secretMedia, async () => {
+      if (await db.secretMessages.get(messageId)) await db.secretMedia.put({ messageId, chatId: msg.chatId, box });
+    });
+    // This device holds it now; the relay's copy has served its purpose.
+    void relay.deleteBlob(body.file.blobId).catch(() => undefined);
+    return { bytes, mime: body.file.mime, name: body.file.name };
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * Everything the secret-chat engine asks of the relay, as one narrow interface: the engine never
+ * calls HTTP itself. Production uses `httpRelay` (over net.ts's request() and media.ts's blob
+ * transfers); unit tests pass an in-memory relay (tests/unit/support/fake-relay.ts).
+ *
+ * A failure is a NetError (net.ts) as request() throws it: the engine tells an outage ('offline',
+ * 'rate_limited', 5xx, 'unauthorized') from a refusal ('conflict', 'not_found', 'gone', …) by its code.
+ */
+import { z } from 'zod';
+import { Envelope, PublicDevice, PublicUser } from '$lib/api/wire';
+import { downloadBlob, uploadBlob, type Progress } from '../media';
+import { request } from '../net';
+
+/** One envelope to post: the relay keeps it for `toDeviceId`; `id` makes the post idempotent. */
+export interface OutgoingEnvelope {
+  id: string;
+  toDeviceId: string;
+  body: string;
+  /** Only on a chat request: the id the peer's devices claim it by. */
+  requestId?: string;
+}
+
+export interface SecretRelay {
+  /** A user's public profile (who a chat is with). */
+  user(userId: string): Promise<PublicUser>;
+  /** A user's devices and their public keys (where requests go, who may accept). */
+  devices(userId: string): Promise<PublicDevice[]>;
+  send(envelope: OutgoingEnvelope): Promise<void>;
+  /** Envelopes waiting for this device after queue position `after`, oldest first, at most `limit`. */
+  pull(after: number, limit: number): Promise<Envelope[]>;
+  /** This device is done with every envelope up to queue position `upTo`. */
+  ack(upTo: number): Promise<void>;
+  /** Takes a chat request for this device; the relay lets exactly one of the user's devices win. */
+  claim(requestId: string): Promise<void>;
+  /** Takes back a chat request nobody accepted yet. */
+  withdraw(requestId: string): Promise<void>;
+  /** Asks the relay to wake this device at these times (message deadlines; it learns only times). */
+  wakeAt(times: number[]): Promise<void>;
+  uploadBlob(blob: Uint8Array, toDeviceId: string, onProgress: Progress): Promise<string>;
+  downloadBlob(blobId: string, size: number, onProgress: Progress): Promise<Uint8Array>;
+  deleteBlob(blobId: string): Promise<void>;
+}
+
+const id = (s: string) => encodeURIComponent(s);
+/** For calls whose answer carries nothing (204, or a body the engine does not use). */
+const done = async (call: Promise<unknown>): Promise<void> => void (await call);
+
+/** The relay over HTTP, with this device's session cookie. */
+export const httpRelay: SecretRelay = {
+  user: async (userId) => (await request('GET', `/api/users/${id(userId)}`, undefined, z.object({ user: PublicUser }))).user,
+  devices: async (userId) => (await request('GET', `/api/users/${id(userId)}/devices`, undefined, z.object({ devices: z.array(PublicDevice) }))).devices,
+  send: (e) => done(request('POST', '/api/envelopes', e, null)),
+  pull: async (after, limit) => (await request('GET', `/api/envelopes?after=${after}&limit=${limit}`, undefined, z.object({ envelopes: z.array(Envelope) }))).envelopes,
+  ack: (upTo) => done(request('POST', '/api/envelopes/ack', { upTo }, null)),
+  claim: (requestId) => done(request('POST', '/api/secret/claim', { requestId }, null)),
+  withdraw: (requestId) => done(request('POST', '/api/secret/withdraw', { requestId }, null)),
+  wakeAt: (at) => done(request('POST', '/api/wakeups', { at }, null)),
+  uploadBlob,
+  downloadBlob,
+  deleteBlob: (blobId) => done(request('DELETE', `/api/blobs/${id(blobId)}`, undefined, null))
+};

@@ -1,0 +1,84 @@
+/**
+ * What a secret chat keeps (sealed in the vault), what the engine is given, and what one locked
+ * step hands to commit.
+ */
+import { inboxToJSON, newInbox, newOutbox, outboxToJSON, type CryptoBackend, type Identity } from '$lib/crypto';
+import type { CinderDB, SecretChatRow, SecretMediaRow, SecretMessageRow, SendQueueRow } from '$lib/store/db';
+import { places } from '$lib/store/places';
+import type { Vault } from '$lib/store/vault';
+import type { WorkerEvent } from '../protocol';
+import type { SecretRelay } from './relay';
+
+export interface SecretState {
+  v: 1;
+  session: string | null;
+  pendings: { deviceId: string; protoChatId: string; pending: string }[];
+  inbox: ReturnType<typeof inboxToJSON>;
+  outbox: ReturnType<typeof outboxToJSON>;
+  fingerprint: string | null;
+  /** Timer for messages I send from now on (seconds). */
+  ttl: number;
+  /** Highest peer seq we have acknowledged in an outgoing frame. */
+  ackSent: number;
+  /** I verified the peer device's key (scan, in person, or pinned from an earlier chat). */
+  verifiedByMe: boolean;
+  /** The peer told us (inside the channel) that it verified our key. */
+  verifiedByPeer: boolean;
+  /** The peer device's key differs from the one this user verified before. */
+  keyChanged: boolean;
+}
+
+export interface SecretContext {
+  db: CinderDB;
+  vault: Vault;
+  /** Resolved on first use: feature-testing WebCrypto need not delay the first screen. */
+  backend(): Promise<CryptoBackend>;
+  identity(): Promise<Identity>;
+  me(): { userId: string; deviceId: string };
+  emit(e: WorkerEvent): void;
+  /** A flush stopped on a failure worth retrying (offline, 429, 5xx) with envelopes still queued. */
+  sendStalled?(): void;
+  /** How the engine reaches the relay; the relay over HTTP (httpRelay) when not given. */
+  relay?: SecretRelay;
+}
+
+/** What one locked step wants committed. */
+export interface Commit {
+  row?: SecretChatRow | null;
+  state?: SecretState;
+  put?: { row: SecretMessageRow }[];
+  remove?: string[];
+  clearChat?: boolean;
+  queue?: SendQueueRow[];
+  media?: SecretMediaRow[];
+  /** A `deadline: undefined` change removes the property (Dexie's update()); it is never set to null. */
+  updates?: { id: string; changes: Partial<Pick<SecretMessageRow, 'status' | 'deadline'>> }[];
+  /** The relay envelope these effects came from: recorded as seen in the same transaction. */
+  seen?: string;
+}
+
+/** A Commit being built by a received frame (its lists always present). */
+export type Effects = Commit & { put: { row: SecretMessageRow }[]; remove: string[]; updates: NonNullable<Commit['updates']> };
+
+/** What one receive run brought: chats with new incoming messages (for notifications). */
+export interface Received {
+  chats: Map<string, number>;
+}
+
+export const statePlace = places.secretChat;
+export const secretMsgPlace = places.secretMessage;
+export const mediaPlace = places.secretMedia;
+
+export const newState = (): SecretState => ({
+  v: 1,
+  session: null,
+  pendings: [],
+  inbox: inboxToJSON(newInbox()),
+  outbox: outboxToJSON(newOutbox()),
+  fingerprint: null,
+  ttl: 0,
+  ackSent: 0,
+  verifiedByMe: false,
+  verifiedByPeer: false,
+  keyChanged: false
+});

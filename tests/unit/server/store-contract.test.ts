@@ -831,6 +831,29 @@ for (const backend of backends) {
       expect(await store.createDevice(dev())).toBe(true);
     });
 
+    it('login race: createDevice with the checked password hash refuses once the password changed, and a change that races it signs the new device out', async () => {
+      const a = await mkUser(store);
+      const other = await h.open();
+      const dev = () => ({ id: id(), userId: a.user.id, name: 'D', signPub: 's', dhPub: 'd', tokenHash: randomBytes(32).toString('hex'), createdAt: T0 + 1 });
+      expect(await store.createDevice(dev(), 10, a.user.pwHash)).toBe(true);
+      expect(await store.changePassword(a.user.id, a.user.pwHash, 'scrypt$new', a.device.id, T0 + 2)).not.toBeNull();
+      const late = dev();
+      expect(await store.createDevice(late, 10, a.user.pwHash)).toBe('password_changed');
+      expect(await store.getDevice(late.id)).toBeNull();
+      expect(await store.createDevice(dev(), undefined, 'scrypt$new')).toBe(true);
+      // Logins that checked the old hash race a change on another node: whichever commits first,
+      // no device that a login with the old password added stays signed in.
+      const racers = Array.from({ length: 4 }, dev);
+      const [changed] = await Promise.all([
+        other.changePassword(a.user.id, 'scrypt$new', 'scrypt$newer', a.device.id, T0 + 3),
+        ...racers.map((d, i) => (i % 2 ? other : store).createDevice(d, 10, 'scrypt$new'))
+      ]);
+      expect(changed).not.toBeNull();
+      const live = new Set((await store.listDevices(a.user.id)).map((d) => d.id));
+      expect(racers.filter((d) => live.has(d.id))).toEqual([]);
+      expect(live.has(a.device.id)).toBe(true);
+    });
+
     // ---------------- sign-in backoff and known devices ----------------
     it('counts sign-in attempts per key with a backoff, forgets them after a while, clears and purges', async () => {
       const delay = (n: number) => (n < 3 ? 0 : 1000 * 2 ** (n - 3));

@@ -75,7 +75,10 @@ export const authRoutes: RouteArea = (router, deps, { checkOrigin, requireAuth, 
     if (!known) await store.clearLoginAttempts(key);
     const { token, hash } = newToken();
     const device = { id: newId(), userId: user.id, ...body.device, tokenHash: hash, createdAt: now() };
-    if (!(await store.createDevice(device, config.maxDevicesPerAccount))) {
+    const created = await store.createDevice(device, config.maxDevicesPerAccount, user.pwHash);
+    // The password changed after it was checked above: this login used the old one.
+    if (created === 'password_changed') throw new HttpError(401, 'bad_credentials', 'wrong username or password');
+    if (!created) {
       throw new HttpError(
         409,
         'conflict',

@@ -249,9 +249,12 @@ export interface UserStore {
 export interface DeviceStore {
   /**
    * Adds a device. With `maxLive`, atomically refuses (returns false, nothing stored) when the user
-   * already has that many non-revoked devices.
+   * already has that many non-revoked devices. With `pwHash` (a login that checked this password
+   * hash), refuses with 'password_changed' when the hash is no longer the user's: a password change
+   * that happened between the check and now would otherwise miss the new device when it signs the
+   * others out.
    */
-  createDevice(device: NewDevice, maxLive?: number): Promise<boolean>;
+  createDevice(device: NewDevice, maxLive?: number, pwHash?: string): Promise<boolean | 'password_changed'>;
   getDevice(id: string): Promise<DeviceRow | null>;
   /** The device (revoked or not) holding this token hash, with its user. */
   getSession(tokenHash: string): Promise<{ user: UserRow; device: DeviceRow } | null>;

@@ -30,14 +30,24 @@ const revokeOthers = async (c: pg.PoolClient, userId: string, keepDeviceId: stri
 
 export function pgDevices({ pool, tx }: Pg): DeviceStore {
   return {
-    async createDevice(device, maxLive) {
-      if (maxLive === undefined) {
+    async createDevice(device, maxLive, pwHash) {
+      if (maxLive === undefined && pwHash === undefined) {
         await pool.query(INSERT_DEVICE, deviceArgs(device));
         return true;
       }
       return tx(async (c) => {
         // Serializes logins of one user so two nodes can't both take the last slot.
         await c.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [LOCK.deviceCap, device.userId]);
+        if (pwHash !== undefined) {
+          // FOR SHARE: a password change (UPDATE of this row) waits for this login to commit, and then
+          // signs out the device it adds; one that committed first is seen here.
+          const user = await one(c, 'SELECT pw_hash FROM users WHERE id = $1 FOR SHARE', [device.userId]);
+          if (user?.pw_hash !== pwHash) return 'password_changed' as const;
+        }
+        if (maxLive === undefined) {
+          await c.query(INSERT_DEVICE, deviceArgs(device));
+          return true;
+        }
         const live = num((await one(c, 'SELECT count(*) AS n FROM devices WHERE user_id = $1 AND revoked_at IS NULL', [device.userId]))?.n);
         if (live >= maxLive) return false;
         await c.query(INSERT_DEVICE, deviceArgs(device));

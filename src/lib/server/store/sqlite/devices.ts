@@ -24,11 +24,13 @@ export function sqliteDevices(db: Db): DeviceStore {
     dropDeviceWakeups: db.prepare('DELETE FROM wakeups WHERE device_id = ?'),
     touchDevice: db.prepare('UPDATE devices SET last_seen_at = ? WHERE id = ? AND last_seen_at < ?'),
     setPwHash: db.prepare('UPDATE users SET pw_hash = ? WHERE id = ? AND pw_hash = ?'),
+    pwHash: db.prepare('SELECT pw_hash FROM users WHERE id = ?'),
     forgetKnown: db.prepare('DELETE FROM known_devices WHERE user_id = ?'),
     liveDevice: db.prepare('SELECT 1 FROM devices WHERE id = ? AND user_id = ? AND revoked_at IS NULL')
   };
 
-  const createDeviceTx = db.transaction((device: NewDevice, maxLive: number): boolean => {
+  const createDeviceTx = db.transaction((device: NewDevice, maxLive: number, pwHash?: string): boolean | 'password_changed' => {
+    if (pwHash !== undefined && get(q.pwHash, device.userId)?.pw_hash !== pwHash) return 'password_changed';
     if ((get(q.countLiveDevices, device.userId)!.n as number) >= maxLive) return false;
     q.insertDevice.run(device);
     return true;
@@ -58,12 +60,12 @@ export function sqliteDevices(db: Db): DeviceStore {
   );
 
   return {
-    async createDevice(device, maxLive) {
-      if (maxLive === undefined) {
+    async createDevice(device, maxLive, pwHash) {
+      if (maxLive === undefined && pwHash === undefined) {
         q.insertDevice.run(device);
         return true;
       }
-      return createDeviceTx(device, maxLive);
+      return createDeviceTx(device, maxLive ?? Infinity, pwHash);
     },
     async getDevice(id) {
       const r = get(q.deviceById, id);

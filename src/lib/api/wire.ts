@@ -6,7 +6,7 @@
  * Binary values travel as base64url without padding (see `b64u`).
  */
 import { z } from 'zod';
-import { LIMITS } from './limits';
+import { LIMITS, TTL_CHOICES } from './limits';
 
 export { LIMITS };
 
@@ -133,7 +133,7 @@ export type PublicDevice = z.infer<typeof PublicDevice>;
  * Self-destruct timers for cloud-chat photos and videos (seconds): Telegram's set, as in secret chats.
  * 0 = no timer (the media lives like a normal message).
  */
-export const CLOUD_MEDIA_TTLS = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 30, 60, 3600, 86400, 604800] as const;
+export const CLOUD_MEDIA_TTLS = TTL_CHOICES;
 export const CloudMediaTtl = z
   .number()
   .int()

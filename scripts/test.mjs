@@ -10,7 +10,7 @@ const run = (cmd, args) => spawnSync(cmd, args, { stdio: 'inherit', env: process
 const npx = (...args) => run('npx', args);
 
 const counts = { passed: 0, failed: 0, skipped: 0 };
-let failedSteps = [];
+const failedSteps = [];
 
 const unit = npx('vitest', 'run', '--reporter=default', '--reporter=json', '--outputFile.json=.tmp/vitest.json');
 if (existsSync('.tmp/vitest.json')) {

@@ -20,7 +20,9 @@ export { LIMITS };
  *   legitimate in right-to-left writing, so only the other C0 controls (NUL included) and lone
  *   surrogates are refused.
  */
+// eslint-disable-next-line no-control-regex -- refusing control characters is the point
 const LINE_FORBIDDEN = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+// eslint-disable-next-line no-control-regex -- refusing control characters is the point
 const TEXT_FORBIDDEN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 export const CONTROL_CHARS_MESSAGE = 'must not contain control characters, bidirectional overrides or unpaired surrogates';
@@ -155,6 +157,7 @@ export const CloudMediaName = z
   .trim()
   .min(1, 'must not be empty')
   .max(CLOUD_MEDIA_LIMITS.nameMax, `must be at most ${CLOUD_MEDIA_LIMITS.nameMax} characters`)
+  // eslint-disable-next-line no-control-regex -- refusing control characters is the point
   .refine((s) => !/[\u0000-\u001f\u007f/\\]/.test(s), 'must not contain control characters or slashes')
   .refine((s) => isPlainText(s), CONTROL_CHARS_MESSAGE);
 

@@ -3,7 +3,7 @@
  * and the relay connection; pages see only the views defined in ./protocol.
  */
 import { z } from 'zod';
-import { fromB64u, toB64u } from '$lib/api/b64';
+import { toB64u } from '$lib/api/b64';
 import type { CryptoBackend, Identity } from '$lib/crypto';
 import { isProtocolError } from '$lib/crypto/errors';
 import {
@@ -19,8 +19,7 @@ import {
   Session,
   SignedOutRes,
   LIMITS,
-  type ServerFrame,
-  type Update
+  type ServerFrame
 } from '$lib/api/wire';
 import { destroyStore, openStore, type CinderDB, type MessageRow } from '$lib/store/db';
 import { places } from '$lib/store/places';
@@ -748,6 +747,7 @@ export class Core {
       }).parse(p);
       const id = crypto.randomUUID();
       const plain = new Uint8Array(bytes);
+      // eslint-disable-next-line no-control-regex -- replacing control characters is the point
       const safeName = name.replace(/[\u0000-\u001f\u007f/\\]/g, '_');
       const mediaId = await uploadBytes(
         '/api/cloud/media',

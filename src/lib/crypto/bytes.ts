@@ -33,13 +33,13 @@ export function concat(...arrs: Uint8Array[]): Uint8Array {
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   let d = 0;
-  for (let i = 0; i < a.length; i++) d |= a[i] ^ b[i];
+  for (let i = 0; i < a.length; i++) d |= a[i]! ^ b[i]!;
   return d === 0;
 }
 
 export function isAllZero(a: Uint8Array): boolean {
   let d = 0;
-  for (let i = 0; i < a.length; i++) d |= a[i];
+  for (let i = 0; i < a.length; i++) d |= a[i]!;
   return d === 0;
 }
 
@@ -53,7 +53,7 @@ export const utf8 = (s: string): Uint8Array => enc.encode(s);
 
 export function toHex(a: Uint8Array): string {
   let s = '';
-  for (let i = 0; i < a.length; i++) s += a[i].toString(16).padStart(2, '0');
+  for (let i = 0; i < a.length; i++) s += a[i]!.toString(16).padStart(2, '0');
   return s;
 }
 
@@ -66,7 +66,7 @@ export function fromHex(h: string): Uint8Array {
 
 export function b64url(a: Uint8Array): string {
   let s = '';
-  for (let i = 0; i < a.length; i++) s += String.fromCharCode(a[i]);
+  for (let i = 0; i < a.length; i++) s += String.fromCharCode(a[i]!);
   return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
@@ -120,13 +120,13 @@ export class Reader {
   }
   u8(): number {
     this.need(1);
-    return this.buf[this.off++];
+    return this.buf[this.off++]!; // in range: need(1) checked it
   }
   u32(): number {
     this.need(4);
     const b = this.buf, o = this.off;
     this.off += 4;
-    return ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
+    return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
   }
   u64(): number {
     const hi = this.u32(), lo = this.u32();

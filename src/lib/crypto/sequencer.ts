@@ -68,7 +68,7 @@ export function inboxReceive(inbox: Inbox, frame: SeqItem): InboxResult {
     const release = [item];
     let delivered = seq;
     const held = [...inbox.held];
-    while (held.length && held[0].seq === delivered + 1) {
+    while (held.length && held[0]!.seq === delivered + 1) {
       release.push(held.shift()!);
       delivered++;
     }
@@ -99,7 +99,7 @@ function gaps(from: number, to: number, held: readonly SeqItem[]): Range[] {
  * recovers them by retransmitting unacknowledged frames (outboxPending). */
 export function missingRanges(inbox: Inbox): Range[] {
   if (!inbox.held.length) return [];
-  return gaps(inbox.delivered + 1, inbox.held[inbox.held.length - 1].seq - 1, inbox.held);
+  return gaps(inbox.delivered + 1, inbox.held[inbox.held.length - 1]!.seq - 1, inbox.held);
 }
 
 /** Cumulative ack to put into every outgoing frame. */

@@ -17,7 +17,7 @@
  *      first load of '/' fetches, except the crypto worker and the lazy QR decoder. Budget < 60 KB.
  *      The worker bundle and the service worker are reported separately.
  */
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import type { Page } from 'playwright';
 import { countStore } from './browser/rpc';

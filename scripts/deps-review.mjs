@@ -33,12 +33,18 @@ function allowed(expr) {
   };
   const and = () => {
     let v = term();
-    while (tokens[i] === 'AND') (i++, (v = term() && v));
+    while (tokens[i] === 'AND') {
+      i++;
+      v = term() && v;
+    }
     return v;
   };
   const or = () => {
     let v = and();
-    while (tokens[i] === 'OR') (i++, (v = and() || v));
+    while (tokens[i] === 'OR') {
+      i++;
+      v = and() || v;
+    }
     return v;
   };
   return tokens.length > 0 && or() && i === tokens.length;

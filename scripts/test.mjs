@@ -1,5 +1,7 @@
 #!/usr/bin/env node
-// The whole test suite: unit tests (Vitest), a type check, a production build, then the end-to-end
+// The whole test suite: the fast static checks (lint: prettier + ESLint with the architecture's import
+// boundaries; the service worker's and the crypto folder's stricter type checks), unit tests (Vitest),
+// a type check, a production build, then the end-to-end
 // tests (Playwright against the real server: the Chromium suite and the cross-engine suite). Ends with
 // one summary line across both runners.
 import { spawnSync } from 'node:child_process';
@@ -10,7 +12,12 @@ const run = (cmd, args) => spawnSync(cmd, args, { stdio: 'inherit', env: process
 const npx = (...args) => run('npx', args);
 
 const counts = { passed: 0, failed: 0, skipped: 0 };
-let failedSteps = [];
+const failedSteps = [];
+
+// Fast static checks first: each fails the run, but the slower steps still run to report everything.
+if (run('npm', ['run', 'lint', '--silent']) !== 0) failedSteps.push('lint');
+if (run('npm', ['run', 'check:sw', '--silent']) !== 0) failedSteps.push('check:sw');
+if (run('npm', ['run', 'check:crypto', '--silent']) !== 0) failedSteps.push('check:crypto');
 
 const unit = npx('vitest', 'run', '--reporter=default', '--reporter=json', '--outputFile.json=.tmp/vitest.json');
 if (existsSync('.tmp/vitest.json')) {

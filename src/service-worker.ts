@@ -15,6 +15,18 @@ import { backgroundWake, type Notice, type WakeKind } from '$lib/worker/backgrou
 
 declare const self: ServiceWorkerGlobalScope;
 
+// Background Sync and Periodic Background Sync events are not in TypeScript's webworker lib yet.
+interface SyncEvent extends ExtendableEvent {
+  readonly tag: string;
+  readonly lastChance: boolean;
+}
+declare global {
+  interface ServiceWorkerGlobalScopeEventMap {
+    sync: SyncEvent;
+    periodicsync: ExtendableEvent & { readonly tag: string };
+  }
+}
+
 // Large, rarely needed assets (the QR decoder's wasm) load on demand instead of at install.
 const lazy = (url: string) => url.endsWith('.wasm');
 

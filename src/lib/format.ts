@@ -21,8 +21,8 @@ export function dayLabel(ts: number, now = Date.now()): string {
   return d.toLocaleDateString(undefined, { day: 'numeric', month: 'long', year: d.getFullYear() === n.getFullYear() ? undefined : 'numeric' });
 }
 
-/** Self-destruct timer choices (seconds), Telegram's set; 0 = off. */
-export const TTL_CHOICES = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 30, 60, 3600, 86400, 604800] as const;
+/** Self-destruct timer choices (seconds): defined with the wire contract, re-exported for the pages. */
+export { TTL_CHOICES } from '$lib/api/limits';
 
 export function formatTtl(seconds: number): string {
   if (seconds <= 0) return 'Off';

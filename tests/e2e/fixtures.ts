@@ -6,6 +6,7 @@ export { expect };
 /** One real server per Playwright worker; tests keep apart by unique usernames. */
 export const test = base.extend<{ relay: RunningServer }, { workerRelay: RunningServer }>({
   workerRelay: [
+    // eslint-disable-next-line no-empty-pattern -- Playwright requires a destructuring first parameter
     async ({}, use) => {
       const server = await startServer();
       await use(server);

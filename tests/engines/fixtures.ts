@@ -56,6 +56,7 @@ export type Open = (engine: Engine, relay?: Pick<RunningServer, 'url'>) => Promi
 /** The Chromium suite's fixtures (one relay per worker: `relay`), plus browsers of every engine. */
 export const test = base.extend<{ open: Open }, { browsers: Browsers }>({
   browsers: [
+    // eslint-disable-next-line no-empty-pattern -- Playwright requires a destructuring first parameter
     async ({}, use) => {
       const launched: { chromium?: Promise<PwBrowser>; firefox?: Promise<PpBrowser> } = {};
       await use({ chromium: () => (launched.chromium ??= launchChromium()), firefox: () => (launched.firefox ??= launchFirefox()) });

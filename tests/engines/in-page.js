@@ -1,3 +1,4 @@
+// eslint-disable-next-line @typescript-eslint/ban-ts-comment -- this file is never compiled, only read as text
 // @ts-nocheck -- plain JS read as text and evaluated inside the page under test (see driver.ts)
 // Runs inside the page under test, in every engine: finds elements the way a user names them
 // (role + accessible name, label, text). Plain JS, read as text: no transpiler may touch it.

@@ -19,3 +19,9 @@ export const LIMITS = {
   pageMax: 200,
   syncPageMax: 500
 } as const;
+
+/**
+ * Self-destruct timer choices (seconds), Telegram's set; 0 = off. Part of the contract: the peer's worker
+ * refuses a secret message whose timer is not one of these, the relay a cloud photo's. The UI lists them.
+ */
+export const TTL_CHOICES = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 30, 60, 3600, 86400, 604800] as const;

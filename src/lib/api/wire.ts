@@ -6,7 +6,7 @@
  * Binary values travel as base64url without padding (see `b64u`).
  */
 import { z } from 'zod';
-import { LIMITS } from './limits';
+import { LIMITS, TTL_CHOICES } from './limits';
 
 export { LIMITS };
 
@@ -20,7 +20,9 @@ export { LIMITS };
  *   legitimate in right-to-left writing, so only the other C0 controls (NUL included) and lone
  *   surrogates are refused.
  */
+// eslint-disable-next-line no-control-regex -- refusing control characters is the point
 const LINE_FORBIDDEN = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+// eslint-disable-next-line no-control-regex -- refusing control characters is the point
 const TEXT_FORBIDDEN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 export const CONTROL_CHARS_MESSAGE = 'must not contain control characters, bidirectional overrides or unpaired surrogates';
@@ -133,7 +135,7 @@ export type PublicDevice = z.infer<typeof PublicDevice>;
  * Self-destruct timers for cloud-chat photos and videos (seconds): Telegram's set, as in secret chats.
  * 0 = no timer (the media lives like a normal message).
  */
-export const CLOUD_MEDIA_TTLS = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 30, 60, 3600, 86400, 604800] as const;
+export const CLOUD_MEDIA_TTLS = TTL_CHOICES;
 export const CloudMediaTtl = z
   .number()
   .int()
@@ -155,6 +157,7 @@ export const CloudMediaName = z
   .trim()
   .min(1, 'must not be empty')
   .max(CLOUD_MEDIA_LIMITS.nameMax, `must be at most ${CLOUD_MEDIA_LIMITS.nameMax} characters`)
+  // eslint-disable-next-line no-control-regex -- refusing control characters is the point
   .refine((s) => !/[\u0000-\u001f\u007f/\\]/.test(s), 'must not contain control characters or slashes')
   .refine((s) => isPlainText(s), CONTROL_CHARS_MESSAGE);
 

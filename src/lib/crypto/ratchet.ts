@@ -96,7 +96,7 @@ async function messageKeyFor(backend: CryptoBackend, s: Session, h: Header, now:
   const i = findSkipped(s.skipped, h.ratchetPub, h.n);
   if (i >= 0) {
     const [k] = s.skipped.splice(i, 1);
-    return k.messageKey;
+    return k!.messageKey;
   }
   // 2. The current receiving chain.
   if (s.receiving && equalBytes(h.ratchetPub, s.receiving.ratchetPub)) {

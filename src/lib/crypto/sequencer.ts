@@ -68,7 +68,10 @@ export function inboxReceive(inbox: Inbox, frame: SeqItem): InboxResult {
     const release = [item];
     let delivered = seq;
     const held = [...inbox.held];
-    while (held.length && held[0].seq === delivered + 1) release.push(held.shift()!), delivered++;
+    while (held.length && held[0]!.seq === delivered + 1) {
+      release.push(held.shift()!);
+      delivered++;
+    }
     return { inbox: { delivered, requestedUpTo: Math.max(inbox.requestedUpTo, delivered), held }, status: 'delivered', release, resend: [] };
   }
   if (inbox.held.length >= SEQ_LIMITS.maxHeld) return same('dropped');
@@ -96,7 +99,7 @@ function gaps(from: number, to: number, held: readonly SeqItem[]): Range[] {
  * recovers them by retransmitting unacknowledged frames (outboxPending). */
 export function missingRanges(inbox: Inbox): Range[] {
   if (!inbox.held.length) return [];
-  return gaps(inbox.delivered + 1, inbox.held[inbox.held.length - 1].seq - 1, inbox.held);
+  return gaps(inbox.delivered + 1, inbox.held[inbox.held.length - 1]!.seq - 1, inbox.held);
 }
 
 /** Cumulative ack to put into every outgoing frame. */
@@ -145,6 +148,7 @@ const isU32 = (n: unknown): n is number => typeof n === 'number' && Number.isInt
 function itemsFromJSON(a: unknown, max: number, minSeq: number, maxSeq: number): SeqItem[] {
   if (!Array.isArray(a) || a.length > max) fail('bad_state', 'item list');
   let prev = minSeq;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- untrusted stored JSON: every field is checked just below
   return a.map((x: any) => {
     if (!x || !isU32(x.seq) || x.seq <= prev || x.seq > maxSeq) fail('bad_state', 'item seq');
     if (!isU32(x.type) || x.type < FrameType.APP || x.type > 255 || typeof x.payload !== 'string' || !/^[A-Za-z0-9_-]*$/.test(x.payload)) fail('bad_state', 'item');

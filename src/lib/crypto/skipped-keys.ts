@@ -15,7 +15,7 @@ export interface SkippedKey {
 
 /** Index of the key for (pub, n), or -1. */
 export function findSkipped(list: readonly SkippedKey[], pub: Uint8Array, n: number): number {
-  for (let i = 0; i < list.length; i++) if (list[i].n === n && equalBytes(list[i].ratchetPub, pub)) return i;
+  for (let i = 0; i < list.length; i++) if (list[i]!.n === n && equalBytes(list[i]!.ratchetPub, pub)) return i;
   return -1;
 }
 
@@ -39,7 +39,7 @@ export function addSkipped(list: SkippedKey[], key: SkippedKey): void {
   for (const k of list) if (equalBytes(k.ratchetPub, key.ratchetPub)) inChain++;
   if (inChain > LIMITS.maxSkippedPerChain) {
     const i = list.findIndex((k) => equalBytes(k.ratchetPub, key.ratchetPub));
-    zeroize(list[i].messageKey);
+    zeroize(list[i]!.messageKey);
     list.splice(i, 1);
   }
   if (list.length > LIMITS.maxSkippedTotal) zeroize(list.shift()!.messageKey);

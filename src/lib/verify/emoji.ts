@@ -17,6 +17,7 @@ export interface EmojiEntry {
  * colour-only variants, clock faces, moon phases, check/cross marks that look like
  * UI verdicts) are excluded so two different sequences don't look alike.
  */
+// prettier-ignore -- a table, four entries a line
 export const EMOJI_TABLE: readonly EmojiEntry[] = Object.freeze([
   { e: '🐶', name: 'dog' }, { e: '🐱', name: 'cat' }, { e: '🐭', name: 'mouse' }, { e: '🐰', name: 'rabbit' },
   { e: '🦊', name: 'fox' }, { e: '🐻', name: 'bear' }, { e: '🐼', name: 'panda' }, { e: '🐨', name: 'koala' },

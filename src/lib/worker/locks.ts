@@ -6,7 +6,7 @@
 const fallback = new Map<string, Promise<unknown>>();
 
 export function withLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
-  const locks = (globalThis.navigator as Navigator | undefined)?.locks;
+  const locks = (globalThis.navigator as { locks?: LockManager } | undefined)?.locks;
   if (locks) return locks.request(name, { mode: 'exclusive' }, fn) as Promise<T>;
   const prev = fallback.get(name) ?? Promise.resolve();
   const next = prev.then(fn, fn);

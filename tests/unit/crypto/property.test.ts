@@ -40,7 +40,7 @@ describe('property: lossy, duplicating, reordering network', () => {
         const parties: Party[] = [p.a, p.b].map((session) => ({ session, inbox: C.newInbox(), outbox: C.newOutbox(), released: [] }));
         const wire: { to: 0 | 1; env: Uint8Array }[] = [];
         const seen = new Set<string>(); // envelopes that decrypted successfully
-        let sent = [0, 0];
+        const sent = [0, 0];
 
         const send = (from: 0 | 1, frame: C.Frame) => {
           const me = parties[from];

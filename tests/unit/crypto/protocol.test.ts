@@ -22,7 +22,7 @@ describe.each(backends.map((b) => [b.name, b] as const))('handshake + ratchet (%
     expect(C.fingerprint(p.a).length).toBe(32);
     // acceptor first (initial chain), then initiator
     let { session: b, envelope } = C.encrypt(p.b, appFrame(1, 'hi from B'), NOW);
-    let d = await C.decrypt(backend, p.a, envelope, NOW);
+    const d = await C.decrypt(backend, p.a, envelope, NOW);
     expect(text(d.frame)).toBe('hi from B');
     expect(p.b.confirmed).toBe(false);
     const e2 = C.encrypt(d.session, appFrame(1, 'hi from A'), NOW);

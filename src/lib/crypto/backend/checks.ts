@@ -78,14 +78,14 @@ function same(a: Uint8Array, b: Uint8Array): boolean {
 
 function ltLE(a: Uint8Array, b: Uint8Array): boolean {
   for (let i = a.length - 1; i >= 0; i--) {
-    if (a[i] !== b[i]) return a[i] < b[i];
+    if (a[i] !== b[i]) return a[i]! < b[i]!;
   }
   return false;
 }
 
 /** y (low 255 bits) < p = 2^255 - 19. */
 function canonicalY(enc: Uint8Array): boolean {
-  if ((enc[31] & 0x7f) !== 0x7f) return true;
+  if ((enc[31]! & 0x7f) !== 0x7f) return true;
   for (let i = 30; i >= 1; i--) if (enc[i] !== 0xff) return true;
-  return enc[0] < 0xed;
+  return enc[0]! < 0xed;
 }

@@ -34,6 +34,6 @@ export class KeyCache {
 
 function toHexStr(a: Uint8Array): string {
   let h = '';
-  for (let i = 0; i < a.length; i++) h += (a[i] < 16 ? '0' : '') + a[i].toString(16);
+  for (let i = 0; i < a.length; i++) h += (a[i]! < 16 ? '0' : '') + a[i]!.toString(16);
   return h;
 }

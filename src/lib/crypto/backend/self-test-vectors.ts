@@ -95,7 +95,7 @@ export const ZERO_KEYS = [
     edPub: '03ee365c2ffd3deba5fabe29a35826f24872f7fbccf297a9528938f00b648021',
     edSig: '0da7a3b84dcd93dba90c64bd6a4b491656913e5af39a4b9899af812351cc7fd82be16c9232c49e760fcb55b7ce6fe8ef121258a7885272b812ba29e83c6ea803'
   })
-];
+] as const;
 
 // --- Ed25519 -------------------------------------------------------------------------------------
 
@@ -119,7 +119,7 @@ export const RFC8032 = [
     msg: 'af82',
     sig: '6291d657deec24024827e69c3abe01a30ce548a284743a445e3680d7db5ac3ac18ff9b538d16f290ae67f760984dc6594a7c15e9716ed28dc027beceea1ec40a'
   })
-];
+] as const;
 /** The RFC 8032 test 1 key's signature of MSG (valid and tampered verify cases). */
 export const RFC8032_1_MSG_SIG = h('4a2b54c235c846b18323a0f2ad0119cba6cb12120e0495f3f0fe12bdea94b43c711ec8bb12135a3695e34635674f1512d21b71c0c21d72140226ae714ecf6e0a');
 

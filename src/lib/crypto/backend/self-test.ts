@@ -105,7 +105,7 @@ function addL(sig: Uint8Array): Uint8Array {
   const out = sig.slice();
   let carry = 0;
   for (let i = 0; i < 32; i++) {
-    const v = out[32 + i] + ED_L[i] + carry;
+    const v = out[32 + i]! + ED_L[i]! + carry;
     out[32 + i] = v & 0xff;
     carry = v >> 8;
   }

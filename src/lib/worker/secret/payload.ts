@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { LIMITS } from '$lib/api/wire';
-import { TTL_CHOICES } from '$lib/format';
+import { TTL_CHOICES } from '$lib/api/limits';
 
 export const APP_JSON = 0x10;
 

@@ -5,7 +5,7 @@
  * public profile data.
  */
 import { Dexie, type EntityTable } from 'dexie';
-import { lockTransactions } from './tx-locks';
+import { lockTransactions, openLocked } from './tx-locks';
 import { dropIndexedNulls } from './upgrade-nulls';
 import { createVaultKey, Vault } from './vault';
 
@@ -224,7 +224,7 @@ export class CinderDB extends Dexie {
  */
 export async function openStore(name = DB_NAME): Promise<{ db: CinderDB; vault: Vault | null }> {
   const db = new CinderDB(name);
-  await db.open();
+  await openLocked(db);
   const existing = await db.vault.get('main');
   if (existing?.key) return { db, vault: new Vault(existing.key) };
   if (existing?.wrapped) return { db, vault: null };

@@ -101,6 +101,13 @@ function scopeOf(args: unknown[]): string[] {
   return [...names];
 }
 
+const opens = new WeakMap<Dexie, () => Promise<void>>();
+
+/** Opens the database the locked way (see lockTransactions); a Dexie without store locks opens plainly. */
+export function openLocked(db: Dexie): Promise<void> {
+  return (opens.get(db) ?? (() => db.open().then(() => undefined)))();
+}
+
 /**
  * Makes every transaction this Dexie instance starts (explicit `db.transaction()` and the implicit
  * one behind a lone `table.get/put/…`) take its store locks first. Work inside a transaction
@@ -109,13 +116,20 @@ function scopeOf(args: unknown[]): string[] {
 export function lockTransactions(db: Dexie, locks: LockRequester = platformLocks()): void {
   const names = (stores: string[]) => stores.map((s) => `cinder-idb:${db.name}:${s}`).sort();
 
-  // Opening reads the schema in a transaction over every store: it takes them all, shared.
+  // Opening reads the schema in a transaction over every store: it takes them all, shared. Done
+  // before a transaction's own locks are taken: Dexie opens a closed database (after a version change
+  // elsewhere) on its own when a transaction starts, and that open must not wait for locks its caller
+  // holds, so Dexie's own opens are left as they are (db.open is not replaced).
   const open = db.open.bind(db);
-  db.open = () => Dexie.Promise.resolve(withLocks(locks, names(db.tables.map((t) => t.name)), 'shared', () => open())) as ReturnType<Dexie['open']>;
-  // Open before taking a transaction's locks, or the open would wait for the locks its own caller holds.
-  // A database closed on purpose (or that failed to open) stays so: Dexie's own path then reports it.
-  const locked = <T>(stores: string[], mode: Mode, run: () => Promise<T>): Promise<T> =>
-    (db.isOpen() || db.hasFailed() ? Promise.resolve() : db.open().then(() => undefined, () => undefined)).then(() => withLocks(locks, names(stores), mode, run));
+  const state = (db as unknown as { _state?: { autoOpen?: unknown } })._state;
+  if (typeof state?.autoOpen !== 'boolean') throw new Error('Dexie internals changed: _state.autoOpen is missing');
+  const mustOpen = () => !db.isOpen() && state.autoOpen === true;
+  opens.set(db, () => withLocks(locks, names(db.tables.map((t) => t.name)), 'shared', () => Promise.resolve(open())).then(() => undefined));
+  // A database closed on purpose stays so (autoOpen off): Dexie's own path then reports it.
+  const locked = async <T>(stores: string[], mode: Mode, run: () => Promise<T>): Promise<T> => {
+    if (mustOpen()) await openLocked(db).catch(() => undefined);
+    return withLocks(locks, names(stores), mode, run);
+  };
 
   const transaction = db.transaction.bind(db) as (...args: unknown[]) => Promise<unknown>;
   (db as unknown as { transaction: (...args: unknown[]) => Promise<unknown> }).transaction = (...args: unknown[]) => {

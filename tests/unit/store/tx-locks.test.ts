@@ -6,7 +6,7 @@
 import 'fake-indexeddb/auto';
 import { Dexie } from 'dexie';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CinderDB } from '$lib/store/db';
+import { CinderDB, destroyStore, openStore } from '$lib/store/db';
 import { LocalLocks, lockTransactions } from '$lib/store/tx-locks';
 
 interface Live {
@@ -115,6 +115,24 @@ describe('store locks', () => {
     await Promise.all([traffic(a as never), traffic(b as never)]);
     expect(conflicts).toEqual([]);
     a.close();
+    b.close();
+  });
+
+  it('a database deleted by one connection (logout) while another is busy: both go on, nothing waits for good', async () => {
+    const a = await openStore('tx-delete');
+    const b = new CinderDB('tx-delete');
+    await b.meta.put({ key: 'x', value: 1 });
+    // b keeps writing while a erases the device; Dexie closes b on the version change and opens it again.
+    const busy = Promise.allSettled(Array.from({ length: 30 }, (_, i) => b.transaction('rw', b.meta, b.messages, () => b.meta.put({ key: `b${i}`, value: i }))));
+    const erased = (async () => {
+      await destroyStore(a.db);
+      return openStore('tx-delete');
+    })();
+    const timeout = new Promise((_, fail) => setTimeout(() => fail(new Error('waited for good')), 10_000));
+    const [, fresh] = await Promise.race([Promise.all([busy, erased]), timeout]) as [unknown, Awaited<ReturnType<typeof openStore>>];
+    await fresh.db.meta.put({ key: 'after', value: 2 });
+    expect((await b.meta.get('after'))?.value).toBe(2);
+    fresh.db.close();
     b.close();
   });
 

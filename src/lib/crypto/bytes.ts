@@ -33,13 +33,13 @@ export function concat(...arrs: Uint8Array[]): Uint8Array {
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   let d = 0;
-  for (let i = 0; i < a.length; i++) d |= a[i] ^ b[i];
+  for (let i = 0; i < a.length; i++) d |= a[i]! ^ b[i]!;
   return d === 0;
 }
 
 export function isAllZero(a: Uint8Array): boolean {
   let d = 0;
-  for (let i = 0; i < a.length; i++) d |= a[i];
+  for (let i = 0; i < a.length; i++) d |= a[i]!;
   return d === 0;
 }
 
@@ -53,7 +53,7 @@ export const utf8 = (s: string): Uint8Array => enc.encode(s);
 
 export function toHex(a: Uint8Array): string {
   let s = '';
-  for (let i = 0; i < a.length; i++) s += a[i].toString(16).padStart(2, '0');
+  for (let i = 0; i < a.length; i++) s += a[i]!.toString(16).padStart(2, '0');
   return s;
 }
 
@@ -85,7 +85,7 @@ export function b64url(a: Uint8Array): string {
 export function b64urlDecode(s: string): Uint8Array | null {
   if (typeof s !== 'string' || !B64URL_CHARS.test(s) || s.length % 4 === 1) return null;
   const rest = s.length % 4;
-  if (rest && B64URL_VALUE(s[s.length - 1]) & (rest === 2 ? 15 : 3)) return null;
+  if (rest && B64URL_VALUE(s[s.length - 1]!) & (rest === 2 ? 15 : 3)) return null;
   const bin = atob(s.replace(/-/g, '+').replace(/_/g, '/') + '==='.slice((s.length + 3) % 4));
   const out = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
@@ -142,16 +142,18 @@ export class Reader {
   }
   u8(): number {
     this.need(1);
-    return this.buf[this.off++];
+    return this.buf[this.off++]!; // in range: need(1) checked it
   }
   u32(): number {
     this.need(4);
-    const b = this.buf, o = this.off;
+    const b = this.buf,
+      o = this.off;
     this.off += 4;
-    return ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
+    return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
   }
   u64(): number {
-    const hi = this.u32(), lo = this.u32();
+    const hi = this.u32(),
+      lo = this.u32();
     if (hi >= 2 ** 21) fail(this.code, 'u64 exceeds 2^53');
     return hi * 2 ** 32 + lo;
   }

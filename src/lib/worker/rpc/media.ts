@@ -33,6 +33,7 @@ export const mediaHandlers: Handlers<'secretSendFile' | 'secretMedia' | 'cloudSe
   cloudSendMedia: async (ctx, { peerId, name, mime, bytes, ttl }) => {
     const id = crypto.randomUUID();
     const plain = new Uint8Array(bytes);
+    // eslint-disable-next-line no-control-regex -- replacing control characters is the point
     const safeName = name.replace(/[\u0000-\u001f\u007f/\\]/g, '_');
     const mediaId = await uploadBytes(
       '/api/cloud/media',

@@ -71,8 +71,7 @@ try {
   tab.on('pageerror', (e) => console.error(`[page error] ${e.message}`));
   await tab.goto(`http://127.0.0.1:${port}/`);
   const out = (await tab.evaluate(() => (window as unknown as { result: Promise<unknown> }).result)) as
-    | { ok: true; detected: string; userAgent: string; cores: number; results: Row[] }
-    | { ok: false; error: string };
+    { ok: true; detected: string; userAgent: string; cores: number; results: Row[] } | { ok: false; error: string };
   if (!out.ok) throw new Error(out.error);
   const ver = /Chrome\/([\d.]+)/.exec(out.userAgent)?.[1] ?? '?';
   console.log(`Cinder crypto bench in a Web Worker — headless Chromium ${ver}, ${out.cores} logical CPUs; detectBackend() -> ${out.detected}`);

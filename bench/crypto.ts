@@ -33,7 +33,8 @@ const us = (opsPerSec: number) => 1e6 / opsPerSec;
 async function benchBackend(backend: C.CryptoBackend) {
   console.log(`\n=== backend: ${backend.name} ===`);
   // --- raw primitives ---
-  const a = await backend.x25519Keygen(), b = await backend.x25519Keygen();
+  const a = await backend.x25519Keygen(),
+    b = await backend.x25519Keygen();
   const prim = {
     dh: await rate(() => backend.x25519(a, b.pub)),
     keygen: await rate(() => backend.x25519Keygen()),
@@ -56,7 +57,8 @@ async function benchBackend(backend: C.CryptoBackend) {
   console.log(`  XChaCha20-Poly1305 seal 1088 B ${fmt(prim.aead)}   HKDF-64 ${fmt(prim.hkdf)}   HMAC ${fmt(prim.hmac)}`);
 
   // --- handshakes ---
-  const alice = await C.generateIdentity(backend), bob = await C.generateIdentity(backend);
+  const alice = await C.generateIdentity(backend),
+    bob = await C.generateIdentity(backend);
   const hs = await rate(async () => {
     const { request, pending } = await C.createRequest(backend, alice, C.publicIdentity(bob));
     const { accept } = await C.acceptRequest(backend, bob, request);
@@ -64,7 +66,7 @@ async function benchBackend(backend: C.CryptoBackend) {
   }, 5);
   // handshake = 2 keygen(EK) + 1 keygen(ratchet) + 7 DH + 2 sign + 2 verify + KEM kg/enc/dec
   const hsFloorUs = 3 * us(prim.keygen) + 7 * us(prim.dh) + 2 * us(edSign) + 2 * us(verifyRate) + us(kemRate);
-  console.log(`handshakes/s (request+accept+complete) ${fmt(hs)}   floor ${fmt(1e6 / hsFloorUs)}   (${((hs * hsFloorUs) / 1e6 * 100).toFixed(0)}% of floor)`);
+  console.log(`handshakes/s (request+accept+complete) ${fmt(hs)}   floor ${fmt(1e6 / hsFloorUs)}   (${(((hs * hsFloorUs) / 1e6) * 100).toFixed(0)}% of floor)`);
 
   // --- messages ---
   const { request, pending } = await C.createRequest(backend, alice, C.publicIdentity(bob));
@@ -88,12 +90,14 @@ async function benchBackend(backend: C.CryptoBackend) {
   // symmetric part per message: 2 AEAD (seal+open) + 2 HKDF(msg key) + 4 HMAC (2 chain steps)
   const symUs = 2 * us(prim.aead) + 2 * us(prim.hkdf) + 4 * us(prim.hmac);
   const oneWay = await rate(() => exchange(true), 200);
-  console.log(`1 KiB msgs/s one-way      ${fmt(oneWay)}   floor ${fmt(1e6 / symUs)}   (${((oneWay * symUs) / 1e6 * 100).toFixed(0)}% of floor)`);
+  console.log(`1 KiB msgs/s one-way      ${fmt(oneWay)}   floor ${fmt(1e6 / symUs)}   (${(((oneWay * symUs) / 1e6) * 100).toFixed(0)}% of floor)`);
   let turn = false;
   const alt = await rate(() => exchange((turn = !turn)), 200);
   // + one DH ratchet step: keygen + 2 DH + 2 root HKDF
   const altUs = symUs + us(prim.keygen) + 2 * us(prim.dh) + 2 * us(prim.hkdf);
-  console.log(`1 KiB msgs/s alternating  ${fmt(alt)}   floor ${fmt(1e6 / altUs)}   (${((alt * altUs) / 1e6 * 100).toFixed(0)}% of floor; keygen||DH run concurrently, so >100% is possible)`);
+  console.log(
+    `1 KiB msgs/s alternating  ${fmt(alt)}   floor ${fmt(1e6 / altUs)}   (${(((alt * altUs) / 1e6) * 100).toFixed(0)}% of floor; keygen||DH run concurrently, so >100% is possible)`
+  );
   return { backend: backend.name, hs, oneWay, alt };
 }
 
@@ -129,12 +133,15 @@ function selectCost(): { cold: number; warm: number } {
 const t0 = performance.now();
 console.log(`Cinder crypto bench — Node ${process.version}, ${(await import('node:os')).cpus().length} CPUs`);
 const sel = selectCost();
-console.log(`detectBackend() -> ${(await C.detectBackend()).name}; self-test cold ${sel.cold.toFixed(0)} ms (fresh process, median of 3), warm ${sel.warm.toFixed(1)} ms`);
+console.log(
+  `detectBackend() -> ${(await C.detectBackend()).name}; self-test cold ${sel.cold.toFixed(0)} ms (fresh process, median of 3), warm ${sel.warm.toFixed(1)} ms`
+);
 // Global warm-up so the first backend does not pay for JIT compilation of the shared noble code.
 {
   const w = C.webcryptoBackend();
   for (let i = 0; i < 3; i++) {
-    const x = await C.generateIdentity(w), y = await C.generateIdentity(w);
+    const x = await C.generateIdentity(w),
+      y = await C.generateIdentity(w);
     const { request, pending } = await C.createRequest(w, x, C.publicIdentity(y));
     const acc = await C.acceptRequest(w, y, request);
     let s = await C.completeHandshake(w, x, pending, acc.accept);
@@ -147,4 +154,4 @@ console.log('\nsummary:');
 for (const r of results) console.log(`  ${r.backend.padEnd(10)} handshakes/s ${fmt(r.hs)}  one-way msg/s ${fmt(r.oneWay)}  alternating msg/s ${fmt(r.alt)}`);
 const goal = results[0].alt >= 2600 ? 'MET' : 'NOT MET (machine load?)';
 console.log(`goal: alternating 1 KiB >= 2600 msg/s with webcrypto: ${goal}`);
-console.log(`total ${(performance.now() - t0) / 1000 | 0} s`);
+console.log(`total ${((performance.now() - t0) / 1000) | 0} s`);

@@ -112,9 +112,7 @@ async function serveRelay(spec: ServeSpec): Promise<number> {
     LOG_LEVEL: 'error'
   });
   const log = createLogger('error');
-  const store = spec.databaseUrl
-    ? await openPostgresStore(spec.databaseUrl, { schema: spec.schema, max: 16 })
-    : openSqliteStore(spec.dataDir!);
+  const store = spec.databaseUrl ? await openPostgresStore(spec.databaseUrl, { schema: spec.schema, max: 16 }) : openSqliteStore(spec.dataDir!);
   const bus = spec.redisUrl ? await createRedisBus({ url: spec.redisUrl, prefix: spec.prefix, nodeId: spec.nodeId }) : undefined;
   const relay = createRelay(config, {
     store,
@@ -437,7 +435,10 @@ async function measureAll(configs: Config[]): Promise<Result[]> {
       out.push({ config: c.name, clients: n, sat, ...fx, scaled });
       console.log(
         `  ${c.name.padEnd(24)} ${String(n).padStart(5)} clients: ${sat.toFixed(0).padStart(6)} delivered/s at saturation ` +
-          `(${sats.get(c.name)!.map((x) => x.toFixed(0)).join(', ')}); ` +
+          `(${sats
+            .get(c.name)!
+            .map((x) => x.toFixed(0))
+            .join(', ')}); ` +
           `at ${FIXED_RATE}/s: p50 ${fx.p50.toFixed(2)} ms, p99 ${fx.p99.toFixed(2)} ms (sent ${fx.achieved.toFixed(0)}/s` +
           `${fx.lost ? `, ${fx.lost} undelivered` : ''}${sendErrors ? `, ${sendErrors} send errors` : ''})` +
           (scaled ? `; at ${scaled.rate}/s (scaled): p50 ${scaled.p50.toFixed(2)} ms, p99 ${scaled.p99.toFixed(2)} ms` : '')

@@ -57,9 +57,14 @@ try {
   const rawRuns: number[] = [];
   for (let r = 0; r < 3; r++) {
     t = performance.now();
-    let after = 0, got = 0;
+    let after = 0,
+      got = 0;
     for (;;) {
-      const res = (await (await fetch(`${url}/api/sync?after=${after}&limit=500`, { headers: auth(bob.token) })).json()) as { updates: { kind: string }[]; cursor: number; more: boolean };
+      const res = (await (await fetch(`${url}/api/sync?after=${after}&limit=500`, { headers: auth(bob.token) })).json()) as {
+        updates: { kind: string }[];
+        cursor: number;
+        more: boolean;
+      };
       got += res.updates.filter((u) => u.kind === 'message').length;
       after = res.cursor;
       if (!res.more) break;
@@ -99,27 +104,35 @@ try {
   await bobPage.close();
 
   t = performance.now();
-  await a.evaluate(async ([id, n]) => {
-    const call = (window as unknown as { rpc: (m: string, p: unknown) => Promise<unknown> }).rpc;
-    await Promise.all(Array.from({ length: n as number }, (_, i) => call('secretSend', { id, text: `secret ${i} ${'y'.repeat(40)}` })));
-  }, [chatId, N] as const);
+  await a.evaluate(
+    async ([id, n]) => {
+      const call = (window as unknown as { rpc: (m: string, p: unknown) => Promise<unknown> }).rpc;
+      await Promise.all(Array.from({ length: n as number }, (_, i) => call('secretSend', { id, text: `secret ${i} ${'y'.repeat(40)}` })));
+    },
+    [chatId, N] as const
+  );
   const queuedAfterBurst = await countStore(a, 'sendQueue');
   // A flush only sends what was queued when it started, and sends made during it join that run
   // (flushing ??= …), so the tail of a burst waits for the next trigger: nudge with syncNow.
   let nudges = 0;
-  await waitFor(async () => {
-    if ((await countStore(a, 'sendQueue')) === 0) return true;
-    nudges++;
-    await rpc(a, 'syncNow', {});
-    return (await countStore(a, 'sendQueue')) === 0;
-  }, 60_000, 200);
+  await waitFor(
+    async () => {
+      if ((await countStore(a, 'sendQueue')) === 0) return true;
+      nudges++;
+      await rpc(a, 'syncNow', {});
+      return (await countStore(a, 'sendQueue')) === 0;
+    },
+    60_000,
+    200
+  );
   const secretSendRate = (N * 1000) / (performance.now() - t);
   await a.close();
 
   const envRuns: number[] = [];
   for (let r = 0; r < 3; r++) {
     t = performance.now();
-    let after = 0, got = 0;
+    let after = 0,
+      got = 0;
     for (;;) {
       const res = (await (await fetch(`${url}/api/envelopes?after=${after}&limit=200`, { headers: auth(bob.token) })).json()) as { envelopes: { seq: number }[] };
       if (!res.envelopes.length) break;
@@ -154,7 +167,10 @@ try {
   }
   await server.stop();
   const env = { ...process.env, PORT: String(server.port), HOST: '127.0.0.1', DATA_DIR: server.dataDir, AUTH_RATE_LIMIT: '1000', LOG_LEVEL: 'warn' };
-  const shutdown: number[] = [], healthz: number[] = [], authed: number[] = [], total: number[] = [];
+  const shutdown: number[] = [],
+    healthz: number[] = [],
+    authed: number[] = [],
+    total: number[] = [];
   let child = spawn(process.execPath, ['build/cinder.js'], { env, stdio: 'ignore' });
   children = [{ kill: () => child.kill('SIGKILL') }];
   await waitFor(async () => (await fetch(`${url}/healthz`).catch(() => null))?.ok, 20_000, 20);

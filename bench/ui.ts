@@ -52,7 +52,7 @@ const probe = (page: Page) => page.evaluate(() => (window as unknown as { __prob
 
 try {
   console.log(`Cinder UI bench — headless Chromium 360×740, ${N} messages, 2-core shared machine`);
-  console.log('(Chromium\'s own address-bar WebUI preloading is switched off: see tests/support/chromium.ts)');
+  console.log("(Chromium's own address-bar WebUI preloading is switched off: see tests/support/chromium.ts)");
   const bob = await signUpUi(browser, url, 'bob', 'Bob');
   await bob.context.addInitScript({ content: PROBE });
   await bob.page.evaluate(async () => navigator.serviceWorker.ready);
@@ -71,7 +71,8 @@ try {
   await page.close();
 
   // ---------- (a) open the chat ----------
-  const cold: number[] = [], fcp: number[] = [];
+  const cold: number[] = [],
+    fcp: number[] = [];
   for (let i = 0; i < COLD_RUNS; i++) {
     // A second between runs: the previous page's worker and its database work wind down first.
     await new Promise((r) => setTimeout(r, 1000));
@@ -146,7 +147,12 @@ try {
   report('ui: in-app open, click → first message in DOM (median of 3)', percentile(inApp, 50), 'ms', '< 300 ms', percentile(inApp, 50) < 300);
   report('ui: long tasks while opening the chat (cold load)', openLt.length, 'tasks', `${fmt(openLt.reduce((s, l) => s + l.dur, 0))} ms total`);
   report('ui: scroll to top ×20: long tasks', lt.length, 'tasks', `0; ${fmt(ltTotal)} ms total, longest ${fmt(ltMax)} ms`, lt.length === 0);
-  report('ui: scroll to top ×20: older page shown, median', percentile(pageTimes, 50), 'ms', `p90 ${fmt(percentile(pageTimes, 90))} ms; ${finalBubbles} bubbles in the DOM at the end`);
+  report(
+    'ui: scroll to top ×20: older page shown, median',
+    percentile(pageTimes, 50),
+    'ms',
+    `p90 ${fmt(percentile(pageTimes, 90))} ms; ${finalBubbles} bubbles in the DOM at the end`
+  );
   report('ui: back down ×14: long tasks', downLt.length, 'tasks', `0; newer page shown, median ${fmt(percentile(downTimes, 50))} ms`, downLt.length === 0);
   report('ui: bubbles in the DOM, most at any time', maxBubbles, 'rows', '≤ 300 (windowed list)', maxBubbles <= 300);
 
@@ -192,7 +198,9 @@ try {
   }
   await page.close();
   const dir = 'build/client/_app/immutable/workers';
-  const workerGz = readdirSync(dir).filter((f) => f.endsWith('.js')).reduce((s, f) => s + gzipSync(readFileSync(`${dir}/${f}`)).length, 0);
+  const workerGz = readdirSync(dir)
+    .filter((f) => f.endsWith('.js'))
+    .reduce((s, f) => s + gzipSync(readFileSync(`${dir}/${f}`)).length, 0);
   const swGz = gzipSync(readFileSync('build/client/service-worker.js')).length;
   console.log(`\n(c) initial JavaScript of '/' (${lines.length} scripts):`);
   for (const l of lines) console.log(l);

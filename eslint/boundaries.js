@@ -48,7 +48,7 @@ export function violation(area, target, typeOnly) {
       if (pkg !== undefined) return /^@noble\//.test(pkg) ? null : `src/lib/crypto imports only @noble/* packages, not '${pkg}'.`;
       return under(file, `${LIB}/crypto`) ? null : 'src/lib/crypto imports only files inside src/lib/crypto.';
     case 'server':
-      if (pkg !== undefined) return /^\$app(\/|$)/.test(pkg) ? 'The relay imports nothing from SvelteKit\'s client side ($app/*).' : null;
+      if (pkg !== undefined) return /^\$app(\/|$)/.test(pkg) ? "The relay imports nothing from SvelteKit's client side ($app/*)." : null;
       for (const dir of ['worker', 'store', 'components', 'crypto', 'verify', 'format', 'chat-ui', 'app.svelte', 'sw-client'])
         if (under(file, `${LIB}/${dir}`)) return `The relay imports nothing from the client side ($lib/${dir}).`;
       if (under(file, 'src/routes') || isSvelteModule(file)) return 'The relay imports nothing from the client side (routes, Svelte modules).';

@@ -38,7 +38,11 @@ const clientDir = join(root, 'build', 'client');
 const swFile = join(clientDir, 'service-worker.js');
 const chunkDir = join(clientDir, '_app', 'immutable', 'workers', 'chunks');
 if (existsSync(swFile)) {
-  const chunks = existsSync(chunkDir) ? readdirSync(chunkDir).filter((f) => f.endsWith('.js')).sort() : [];
+  const chunks = existsSync(chunkDir)
+    ? readdirSync(chunkDir)
+        .filter((f) => f.endsWith('.js'))
+        .sort()
+    : [];
   const sw = readFileSync(swFile, 'utf8');
   const token = /(["'`])__CINDER_WORKER_CHUNKS__\1/;
   if (!token.test(sw)) throw new Error(`${swFile}: the worker-chunk token is missing (already filled in, or renamed?)`);

@@ -107,7 +107,11 @@ for (const a of absent) if (!allowed(a.licence)) problems.push(`licence not allo
 
 // ---- report ----
 const sorted = [...groups].sort((a, b) => b[1].runtime.size + b[1].dev.size - (a[1].runtime.size + a[1].dev.size) || a[0].localeCompare(b[0]));
-const list = (s) => [...s].sort().map((p) => `\`${p}\``).join(', ') || '–';
+const list = (s) =>
+  [...s]
+    .sort()
+    .map((p) => `\`${p}\``)
+    .join(', ') || '–';
 const installedCount = sorted.reduce((n, [, g]) => n + g.runtime.size + g.dev.size, 0);
 const absentLicences = [...new Set(absent.map((a) => a.licence))].sort().join(', ');
 const md = `# Dependencies

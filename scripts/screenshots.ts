@@ -71,7 +71,15 @@ await alice.getByRole('button', { name: /Self-destruct timer/ }).click();
 await alice.getByRole('menuitemradio', { name: '1 minute', exact: true }).click();
 await send(alice, 'The door code is 4-8-1-5. This burns in a minute.');
 await bob.goto(new URL(secretUrl).pathname);
-await bob.getByRole('list', { name: 'Messages' }).getByText('This burns in a minute').waitFor().catch(async (e) => { await bob.screenshot({ path: '/tmp/bobfail.png' }); await alice.screenshot({ path: '/tmp/alicefail.png' }); throw e; });
+await bob
+  .getByRole('list', { name: 'Messages' })
+  .getByText('This burns in a minute')
+  .waitFor()
+  .catch(async (e) => {
+    await bob.screenshot({ path: '/tmp/bobfail.png' });
+    await alice.screenshot({ path: '/tmp/alicefail.png' });
+    throw e;
+  });
 await send(bob, 'Got it 👍');
 await alice.waitForTimeout(1200);
 await shot(alice, 'secret-mobile');

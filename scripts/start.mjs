@@ -16,9 +16,7 @@ function newest(dir) {
 }
 
 const out = 'build/cinder.js';
-const stale =
-  !existsSync(out) ||
-  Math.max(newest('src'), newest('static'), statSync('package.json').mtimeMs) > statSync(out).mtimeMs;
+const stale = !existsSync(out) || Math.max(newest('src'), newest('static'), statSync('package.json').mtimeMs) > statSync(out).mtimeMs;
 if (stale) {
   console.log('Building Cinder…');
   const r = spawnSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit' });

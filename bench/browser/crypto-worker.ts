@@ -22,7 +22,8 @@ async function rate(f: () => unknown, minOps = 20): Promise<number> {
 const us = (opsPerSec: number) => 1e6 / opsPerSec;
 
 async function benchBackend(backend: C.CryptoBackend) {
-  const a = await backend.x25519Keygen(), b = await backend.x25519Keygen();
+  const a = await backend.x25519Keygen(),
+    b = await backend.x25519Keygen();
   const dh = await rate(() => backend.x25519(a, b.pub));
   const keygen = await rate(() => backend.x25519Keygen());
   const aead = await rate(() => xchacha20poly1305(new Uint8Array(32), new Uint8Array(24), new Uint8Array(59)).encrypt(new Uint8Array(1088)));
@@ -37,7 +38,8 @@ async function benchBackend(backend: C.CryptoBackend) {
   const verify = await rate(() => backend.ed25519Verify(id.sign.pub, new Uint8Array(200), sig));
   const sign = await rate(() => backend.ed25519Sign(id.sign, new Uint8Array(200)));
 
-  const alice = await C.generateIdentity(backend), bob = await C.generateIdentity(backend);
+  const alice = await C.generateIdentity(backend),
+    bob = await C.generateIdentity(backend);
   const hs = await rate(async () => {
     const { request, pending } = await C.createRequest(backend, alice, C.publicIdentity(bob));
     const { accept } = await C.acceptRequest(backend, bob, request);
@@ -71,7 +73,12 @@ async function benchBackend(backend: C.CryptoBackend) {
   return {
     backend: backend.name,
     prim: { dh, keygen, sign, verify, signVerify: 1e6 / (us(sign) + us(verify)), aead, hkdf, hmac, kem },
-    hs, hsFloor, oneWay, oneWayFloor: 1e6 / symUs, alt, altFloor: 1e6 / altUs
+    hs,
+    hsFloor,
+    oneWay,
+    oneWayFloor: 1e6 / symUs,
+    alt,
+    altFloor: 1e6 / altUs
   };
 }
 
@@ -81,7 +88,8 @@ self.onmessage = async () => {
     // Global warm-up (as bench/crypto.ts) so the first backend does not pay for JIT compilation.
     const w = C.webcryptoBackend();
     for (let i = 0; i < 3; i++) {
-      const x = await C.generateIdentity(w), y = await C.generateIdentity(w);
+      const x = await C.generateIdentity(w),
+        y = await C.generateIdentity(w);
       const { request, pending } = await C.createRequest(w, x, C.publicIdentity(y));
       const acc = await C.acceptRequest(w, y, request);
       let s = await C.completeHandshake(w, x, pending, acc.accept);

@@ -31,7 +31,10 @@ export async function installCountWatch(page: Page, store: string, target: numbe
         }
         let req: IDBRequest<number>;
         try {
-          req = db.transaction(name as string).objectStore(name as string).count();
+          req = db
+            .transaction(name as string)
+            .objectStore(name as string)
+            .count();
         } catch {
           setTimeout(tick, 20);
           return;

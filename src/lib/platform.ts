@@ -20,5 +20,4 @@ export function platformOf(ua: string, maxTouchPoints = 0): Platform {
 export const thisPlatform = (): Platform => platformOf(navigator.userAgent, navigator.maxTouchPoints ?? 0);
 
 /** Running as an installed app (home screen or dock), not in a browser tab. */
-export const isStandalone = (): boolean =>
-  matchMedia('(display-mode: standalone)').matches || (navigator as { standalone?: boolean }).standalone === true;
+export const isStandalone = (): boolean => matchMedia('(display-mode: standalone)').matches || (navigator as { standalone?: boolean }).standalone === true;

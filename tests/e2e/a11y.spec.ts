@@ -2,7 +2,6 @@ import { audit } from './axe';
 import { expect, messageLog, openChatWith, sendText, signUp, test } from './fixtures';
 import { sendSecret, startSecretChat } from './secret-helpers';
 
-
 for (const scheme of ['light', 'dark'] as const) {
   test(`every screen passes axe with no serious or critical violation (${scheme} theme)`, async ({ browser, relay }) => {
     const context = await browser.newContext({ baseURL: relay.url, colorScheme: scheme });

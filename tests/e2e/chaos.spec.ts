@@ -11,7 +11,6 @@ import { removeDir, snapshotBuild, startServer, type RunningServer } from '../su
 import { expect, messageLog, openChatWith, signUp, test, type User } from './fixtures';
 import { startSecretChat } from './secret-helpers';
 
-
 // The relay is restarted mid-test: it must restart the same program even if build/ is rebuilt meanwhile.
 let buildDir = 'build';
 test.beforeAll(async () => {
@@ -213,9 +212,7 @@ async function uiSend(page: Page, text: string) {
   await expect(box).toHaveValue('');
 }
 
-test('cloud chat: 300 messages each way survive 3 relay restarts (one crash) and random offline spells, exactly once and in order', async ({
-  browser
-}) => {
+test('cloud chat: 300 messages each way survive 3 relay restarts (one crash) and random offline spells, exactly once and in order', async ({ browser }) => {
   // Generous: this checks correctness, not speed, and 600 UI sends take minutes on a loaded 2-core machine.
   // 600 sends clicked in the UI: on shared 2-core machines that phase alone has taken 390–470 s.
   test.setTimeout(900_000);
@@ -399,9 +396,7 @@ test('secret chat: 100 messages each way survive 2 relay restarts and random off
   }
 });
 
-test('a message written while the network is down (the socket survives the outage) goes out once it is back, cloud and secret', async ({
-  browser
-}) => {
+test('a message written while the network is down (the socket survives the outage) goes out once it is back, cloud and secret', async ({ browser }) => {
   const relay = await startServer({}, undefined, buildDir);
   const users: User[] = [];
   try {
@@ -432,10 +427,13 @@ test('a message written while the network is down (the socket survives the outag
     await expect(messageLog(alice.page).locator('[data-ticks="pending"]')).toHaveCount(0, { timeout: 15_000 });
     // (Read from the database: the other tab's worker may be the one that sent it, and tells only its own page.)
     await expect
-      .poll(async () => {
-        const t = await idbRows(secretTab, ['secretMessages', 'sendQueue']);
-        return { queue: t.sendQueue.length, pending: t.secretMessages.filter((m) => m.status === 'pending').length };
-      }, { timeout: 15_000 })
+      .poll(
+        async () => {
+          const t = await idbRows(secretTab, ['secretMessages', 'sendQueue']);
+          return { queue: t.sendQueue.length, pending: t.secretMessages.filter((m) => m.status === 'pending').length };
+        },
+        { timeout: 15_000 }
+      )
       .toEqual({ queue: 0, pending: 0 });
     await bob.page.goto(`/secret/${chatId}`);
     await expect(messageLog(bob.page).getByText('secret in the tunnel')).toBeVisible();

@@ -5,10 +5,7 @@ import { expect, messageLog, openChatWith, sendText, signUp, test } from './fixt
 const PHOTO = readFileSync('static/icons/icon-512.png');
 const files = (dir: string) => readdirSync(dir).filter((f) => !f.startsWith('.'));
 
-test('a cloud-chat photo with a 3 s timer: blurred until Bob taps it, then gone for both at the deadline, and from the server', async ({
-  browser,
-  relay
-}) => {
+test('a cloud-chat photo with a 3 s timer: blurred until Bob taps it, then gone for both at the deadline, and from the server', async ({ browser, relay }) => {
   const alice = await signUp(browser, relay, 'alice', 'Alice');
   const bob = await signUp(browser, relay, 'bob', 'Bob');
   await openChatWith(alice.page, bob.username);

@@ -64,7 +64,11 @@ export async function logIn(browser: Browser, relay: Pick<RunningServer, 'url'>,
 export async function openChatWith(page: Page, peer: string) {
   await page.goto('/');
   await page.getByLabel('Search chats and people').fill(peer);
-  await page.getByRole('list', { name: 'People' }).getByRole('link').filter({ hasText: `@${peer}` }).click();
+  await page
+    .getByRole('list', { name: 'People' })
+    .getByRole('link')
+    .filter({ hasText: `@${peer}` })
+    .click();
   await page.getByRole('link', { name: 'Send message' }).click();
   await expect(page.getByLabel('Message', { exact: true })).toBeVisible();
 }

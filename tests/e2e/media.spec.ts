@@ -5,7 +5,10 @@ import { sendSecret, startSecretChat } from './secret-helpers';
 
 const PHOTO = readFileSync('static/icons/icon-512.png');
 
-test('photos and files in a secret chat: encrypted upload, decrypted in the worker, no save or forward, relay copy deleted after download', async ({ browser, relay }) => {
+test('photos and files in a secret chat: encrypted upload, decrypted in the worker, no save or forward, relay copy deleted after download', async ({
+  browser,
+  relay
+}) => {
   const alice = await signUp(browser, relay, 'alice', 'Alice');
   const bob = await signUp(browser, relay, 'bob', 'Bob');
   const chatId = await startSecretChat(alice.page, bob.username);

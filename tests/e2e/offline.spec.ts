@@ -11,7 +11,11 @@ async function serviceWorker(context: BrowserContext): Promise<Worker> {
 
 const notifications = (sw: Worker) =>
   sw.evaluate(async () =>
-    (await (self as unknown as ServiceWorkerGlobalScope).registration.getNotifications()).map((n) => ({ title: n.title, body: n.body, url: (n.data as { url?: string })?.url }))
+    (await (self as unknown as ServiceWorkerGlobalScope).registration.getNotifications()).map((n) => ({
+      title: n.title,
+      body: n.body,
+      url: (n.data as { url?: string })?.url
+    }))
   );
 
 test('with the app closed, a push makes the service worker fetch, decrypt and store messages, then notify', async ({ browser, relay }) => {

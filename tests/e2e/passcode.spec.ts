@@ -36,19 +36,20 @@ test('passcode lock: locks the app, holds secret envelopes encrypted while locke
   const sw = alice.context.serviceWorkers()[0];
   await cdp.send('ServiceWorker.deliverPushMessage', { origin: relay.url, registrationId: reg, data: '{"t":"envelope"}' });
   await expect
-    .poll(() =>
-      sw.evaluate(async () => {
-        const db: IDBDatabase = await new Promise((res) => {
-          const r = indexedDB.open('cinder');
-          r.onsuccess = () => res(r.result);
-        });
-        const n: number = await new Promise((res) => {
-          const q = db.transaction('lockedInbox').objectStore('lockedInbox').count();
-          q.onsuccess = () => res(q.result);
-        });
-        db.close();
-        return n;
-      }),
+    .poll(
+      () =>
+        sw.evaluate(async () => {
+          const db: IDBDatabase = await new Promise((res) => {
+            const r = indexedDB.open('cinder');
+            r.onsuccess = () => res(r.result);
+          });
+          const n: number = await new Promise((res) => {
+            const q = db.transaction('lockedInbox').objectStore('lockedInbox').count();
+            q.onsuccess = () => res(q.result);
+          });
+          db.close();
+          return n;
+        }),
       { timeout: 15_000 }
     )
     .toBeGreaterThanOrEqual(1);

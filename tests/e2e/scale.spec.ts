@@ -58,8 +58,7 @@ test('two browsers on two relay nodes (PostgreSQL + Redis) chat in real time', a
     await expect(messageLog(bob.page)).toContainText('second from A', { timeout: 10_000 });
 
     // Both nodes counted their side of the conversation.
-    const metric = async (n: RunningServer) =>
-      Number(/^cinder_messages_sent_total (\d+)$/m.exec(await (await fetch(n.url + '/metrics')).text())?.[1] ?? 0);
+    const metric = async (n: RunningServer) => Number(/^cinder_messages_sent_total (\d+)$/m.exec(await (await fetch(n.url + '/metrics')).text())?.[1] ?? 0);
     expect(await metric(nodeA)).toBe(2);
     expect(await metric(nodeB)).toBe(1);
 

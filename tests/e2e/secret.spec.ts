@@ -16,8 +16,7 @@ async function dumpIndexedDb(page: Page): Promise<Record<string, unknown[]>> {
     for (const name of Array.from(db.objectStoreNames)) {
       out[name] = await new Promise((res) => {
         const req = db.transaction(name).objectStore(name).getAll();
-        req.onsuccess = () =>
-          res(req.result.map((v: unknown) => JSON.parse(JSON.stringify(v, (_k, x) => (x instanceof Uint8Array ? Array.from(x) : x)))));
+        req.onsuccess = () => res(req.result.map((v: unknown) => JSON.parse(JSON.stringify(v, (_k, x) => (x instanceof Uint8Array ? Array.from(x) : x)))));
       });
     }
     db.close();

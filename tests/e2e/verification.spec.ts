@@ -22,9 +22,22 @@ async function filmQr(page: Page, dir: string, video: string) {
   const png = join(dir, 'qr.png');
   await page.getByTestId('my-key-qr').screenshot({ path: png });
   execFileSync('ffmpeg', [
-    '-loglevel', 'error', '-y', '-loop', '1', '-i', png,
-    '-vf', 'scale=400:400:flags=neighbor,pad=640:480:(ow-iw)/2:(oh-ih)/2:white,format=yuv420p',
-    '-r', '15', '-frames:v', '15', '-f', 'yuv4mpegpipe', video
+    '-loglevel',
+    'error',
+    '-y',
+    '-loop',
+    '1',
+    '-i',
+    png,
+    '-vf',
+    'scale=400:400:flags=neighbor,pad=640:480:(ow-iw)/2:(oh-ih)/2:white,format=yuv420p',
+    '-r',
+    '15',
+    '-frames:v',
+    '15',
+    '-f',
+    'yuv4mpegpipe',
+    video
   ]);
 }
 

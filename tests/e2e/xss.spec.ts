@@ -36,7 +36,9 @@ test('HTML, script, markdown and bidi tricks in names and messages render inert'
     await u.page.exposeFunction('__cspViolation', (d: string) => violations.push(d));
     await u.page.addInitScript(() => {
       document.addEventListener('securitypolicyviolation', (e) =>
-        (window as unknown as { __cspViolation(d: string): void }).__cspViolation(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}:${e.columnNumber} ${e.sample}`)
+        (window as unknown as { __cspViolation(d: string): void }).__cspViolation(
+          `${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}:${e.columnNumber} ${e.sample}`
+        )
       );
     });
   }

@@ -14,25 +14,29 @@ export const camera = {
         return path && size ? { path, size: Number(size) } : null;
       })
     );
-    await scanner.eval((path: string, size: number) => {
-      const canvas = document.createElement('canvas');
-      canvas.width = 640;
-      canvas.height = 480;
-      const ctx = canvas.getContext('2d')!;
-      const shape = new Path2D(path);
-      const draw = () => {
-        ctx.setTransform(1, 0, 0, 1, 0, 0);
-        ctx.fillStyle = '#fff';
-        ctx.fillRect(0, 0, 640, 480);
-        ctx.setTransform(400 / size, 0, 0, 400 / size, 120, 40);
-        ctx.fillStyle = '#000';
-        ctx.fill(shape);
-      };
-      draw();
-      // A live stream needs new frames; redraw at the capture rate.
-      setInterval(draw, 66);
-      const stream = canvas.captureStream(15);
-      Object.defineProperty(navigator.mediaDevices, 'getUserMedia', { configurable: true, value: async () => stream });
-    }, path, size);
+    await scanner.eval(
+      (path: string, size: number) => {
+        const canvas = document.createElement('canvas');
+        canvas.width = 640;
+        canvas.height = 480;
+        const ctx = canvas.getContext('2d')!;
+        const shape = new Path2D(path);
+        const draw = () => {
+          ctx.setTransform(1, 0, 0, 1, 0, 0);
+          ctx.fillStyle = '#fff';
+          ctx.fillRect(0, 0, 640, 480);
+          ctx.setTransform(400 / size, 0, 0, 400 / size, 120, 40);
+          ctx.fillStyle = '#000';
+          ctx.fill(shape);
+        };
+        draw();
+        // A live stream needs new frames; redraw at the capture rate.
+        setInterval(draw, 66);
+        const stream = canvas.captureStream(15);
+        Object.defineProperty(navigator.mediaDevices, 'getUserMedia', { configurable: true, value: async () => stream });
+      },
+      path,
+      size
+    );
   }
 };

@@ -39,7 +39,9 @@ for (const engine of ENGINES) {
     await alice.device.see(inMessages('before the lock'));
   });
 
-  test(`${engine}: with the relay down the app starts from the service worker with chats and previews; what is written offline goes out when the relay is back`, async ({ open }) => {
+  test(`${engine}: with the relay down the app starts from the service worker with chats and previews; what is written offline goes out when the relay is back`, async ({
+    open
+  }) => {
     const relay = await startServer();
     try {
       const alice = await signUp(await open(engine, relay), 'alice', 'Alice');

@@ -15,11 +15,7 @@ type Text = string | RegExp;
 
 /** How a user names an element. `within` scopes the search; `hasText` filters by content. */
 export type Target = (
-  | { role: string; name?: Text; exact?: boolean }
-  | { label: Text; exact?: boolean }
-  | { text: Text; exact?: boolean }
-  | { css: string }
-  | { testId: string }
+  { role: string; name?: Text; exact?: boolean } | { label: Text; exact?: boolean } | { text: Text; exact?: boolean } | { css: string } | { testId: string }
 ) & { within?: Target; hasText?: Text; nth?: number; hidden?: boolean };
 
 /** The in-page locator library, evaluated fresh in each call (pages navigate, state does not survive). */
@@ -154,10 +150,14 @@ export class Device {
   }
 
   async waitForURL(re: RegExp, timeout?: number): Promise<string> {
-    return this.until(`URL ${re}`, async () => {
-      const u = await this.url();
-      return re.test(u) ? u : '';
-    }, timeout);
+    return this.until(
+      `URL ${re}`,
+      async () => {
+        const u = await this.url();
+        return re.test(u) ? u : '';
+      },
+      timeout
+    );
   }
 
   /** Picks files for the <input type=file> the target names, as the OS file dialog would. */

@@ -19,7 +19,10 @@ export { expect };
 /** What a failing test's devices were doing: page, service worker, and whether the relay answers. */
 async function diagnose() {
   const me = await Promise.race([
-    fetch('/api/me').then((r) => `HTTP ${r.status}`, (e) => `failed: ${e}`),
+    fetch('/api/me').then(
+      (r) => `HTTP ${r.status}`,
+      (e) => `failed: ${e}`
+    ),
     new Promise((r) => setTimeout(() => r('no answer in 3 s'), 3000))
   ]);
   const db = await Promise.race([
@@ -47,7 +50,8 @@ interface Browsers {
 
 function missingEngine(engine: Engine): string | null {
   if (engine === 'firefox' && !existsSync(firefoxPath())) return `Firefox not found at ${firefoxPath()} (apt-get install firefox-esr, or set FIREFOX_PATH)`;
-  if (engine === 'webkit' && !webkitAvailable()) return 'WebKitWebDriver/MiniBrowser not found (apt-get install webkit2gtk-driver xvfb, or set WEBKIT_DRIVER_PATH / WEBKIT_BROWSER_PATH)';
+  if (engine === 'webkit' && !webkitAvailable())
+    return 'WebKitWebDriver/MiniBrowser not found (apt-get install webkit2gtk-driver xvfb, or set WEBKIT_DRIVER_PATH / WEBKIT_BROWSER_PATH)';
   return null;
 }
 

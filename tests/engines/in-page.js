@@ -29,13 +29,27 @@
     }
     return el.getClientRects().length > 0;
   };
-  const byIds = (ids) => ids.split(/\s+/).map((id) => document.getElementById(id)).filter(Boolean);
+  const byIds = (ids) =>
+    ids
+      .split(/\s+/)
+      .map((id) => document.getElementById(id))
+      .filter(Boolean);
   const labelOf = (el) => {
     const lb = el.getAttribute('aria-labelledby');
-    if (lb) return norm(byIds(lb).map((e) => e.textContent).join(' '));
+    if (lb)
+      return norm(
+        byIds(lb)
+          .map((e) => e.textContent)
+          .join(' ')
+      );
     const al = el.getAttribute('aria-label');
     if (al) return norm(al);
-    if (el.labels && el.labels.length) return norm(Array.from(el.labels).map((l) => l.textContent).join(' '));
+    if (el.labels && el.labels.length)
+      return norm(
+        Array.from(el.labels)
+          .map((l) => l.textContent)
+          .join(' ')
+      );
     return '';
   };
   const nameOf = (el) => {
@@ -87,7 +101,7 @@
   function one(t) {
     const els = find(t);
     if (els.length === 0) return null;
-    return t.nth !== undefined ? els[t.nth] ?? null : els[0];
+    return t.nth !== undefined ? (els[t.nth] ?? null) : els[0];
   }
   return { find, one, nameOf, visible };
-})()
+})();

@@ -43,5 +43,8 @@ export async function rpcPage(context: BrowserContext, baseUrl: string): Promise
 }
 
 export function rpc<T = unknown>(page: Page, method: string, params: unknown): Promise<T> {
-  return page.evaluate(([m, p]) => (window as unknown as { rpc: (m: string, p: unknown) => Promise<unknown> }).rpc(m as string, p), [method, params] as const) as Promise<T>;
+  return page.evaluate(([m, p]) => (window as unknown as { rpc: (m: string, p: unknown) => Promise<unknown> }).rpc(m as string, p), [
+    method,
+    params
+  ] as const) as Promise<T>;
 }

@@ -50,25 +50,16 @@ export const Username = z
   .transform((s) => s.toLowerCase())
   .pipe(z.string().regex(/^[a-z0-9_]+$/, 'username may contain only a-z, 0-9 and _'));
 
-export const Password = z
-  .string()
-  .min(LIMITS.passwordMin, `password must be at least ${LIMITS.passwordMin} characters`)
-  .max(LIMITS.passwordMax, 'password is too long');
+export const Password = z.string().min(LIMITS.passwordMin, `password must be at least ${LIMITS.passwordMin} characters`).max(LIMITS.passwordMax, 'password is too long');
 
 export const DisplayName = plainText(
-  z
-    .string()
-    .trim()
-    .min(1, 'display name must not be empty')
-    .max(LIMITS.displayNameMax, `display name must be at most ${LIMITS.displayNameMax} characters`)
+  z.string().trim().min(1, 'display name must not be empty').max(LIMITS.displayNameMax, `display name must be at most ${LIMITS.displayNameMax} characters`)
 );
 
 /** Ids minted by the server: short opaque strings. */
 export const Id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'malformed id');
 /** Ids minted by clients (message ids, envelope ids): UUIDs, so a resend is idempotent. */
-export const ClientId = z
-  .string()
-  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'must be a lowercase UUID');
+export const ClientId = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'must be a lowercase UUID');
 
 export const DeviceKeys = z.object({
   name: plainText(z.string().trim().min(1).max(LIMITS.deviceNameMax)),

@@ -54,7 +54,8 @@ export function decodeEnvelope(bytes: Uint8Array): ParsedEnvelope {
   const direction = r.u8();
   if (direction !== 0 && direction !== 1) fail('malformed', 'direction byte');
   const ratchetPub = r.bytes(32);
-  const pn = r.u32(), n = r.u32();
+  const pn = r.u32(),
+    n = r.u32();
   return {
     header: { chatId, direction, ratchetPub, pn, n },
     headerBytes: bytes.slice(0, HEADER_LEN),

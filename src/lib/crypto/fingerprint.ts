@@ -19,7 +19,8 @@ function compare(a: Uint8Array, b: Uint8Array): number {
 }
 
 export function computeFingerprint(a: PublicIdentity, b: PublicIdentity, transcriptHash: Uint8Array): Uint8Array {
-  const ia = identityBytes(a), ib = identityBytes(b);
+  const ia = identityBytes(a),
+    ib = identityBytes(b);
   const [lo, hi] = compare(ia, ib) <= 0 ? [ia, ib] : [ib, ia];
   return sha512(concat(LABEL.fingerprint, lo, hi, transcriptHash)).slice(0, FINGERPRINT_LEN);
 }

@@ -38,7 +38,8 @@ function validate(f: Frame): void {
   if (f.type === FrameType.RESEND) {
     if (f.payload.length !== 8) fail('bad_frame', 'RESEND payload');
     const r = new Reader(f.payload, 'bad_frame');
-    const from = r.u32(), to = r.u32();
+    const from = r.u32(),
+      to = r.u32();
     if (from < 1 || to < from) fail('bad_frame', 'RESEND range');
   }
   if (f.payload.length > MAX_PAYLOAD) fail('limit', 'payload too large');
@@ -55,7 +56,10 @@ export function encodeFrame(f: Frame): Uint8Array {
 /** Strict: padding must be canonical (exact Padmé length, all zeros). */
 export function decodeFrame(padded: Uint8Array): Frame {
   const r = new Reader(padded, 'bad_frame');
-  const seq = r.u32(), ack = r.u32(), type = r.u8(), len = r.u32();
+  const seq = r.u32(),
+    ack = r.u32(),
+    type = r.u8(),
+    len = r.u32();
   if (len > MAX_PAYLOAD || len > r.remaining()) fail('bad_frame', 'length');
   const payload = r.bytes(len);
   if (padded.length !== paddedLength(FRAME_HEADER_LEN + len)) fail('bad_frame', 'non-canonical padding length');

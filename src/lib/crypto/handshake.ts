@@ -141,7 +141,14 @@ export async function createRequest(
   const request = concat(body, sig);
   return {
     request,
-    pending: { chatId, localIdentity: local, remoteIdentity: { signPub: peer.signPub.slice(), dhPub: peer.dhPub.slice() }, request, ephemeral, kemSecretKey: kem.secretKey }
+    pending: {
+      chatId,
+      localIdentity: local,
+      remoteIdentity: { signPub: peer.signPub.slice(), dhPub: peer.dhPub.slice() },
+      request,
+      ephemeral,
+      kemSecretKey: kem.secretKey
+    }
   };
 }
 

@@ -20,7 +20,6 @@ export const LABEL = {
   fingerprint: utf8('Cinder/v1/fingerprint')
 } as const;
 
-export const hkdfSha256 = (ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, len: number): Uint8Array =>
-  hkdf(sha256, ikm, salt, info, len);
+export const hkdfSha256 = (ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, len: number): Uint8Array => hkdf(sha256, ikm, salt, info, len);
 export const hmacSha256 = (key: Uint8Array, msg: Uint8Array): Uint8Array => hmac(sha256, key, msg);
 export { sha256, sha512 };

@@ -59,13 +59,7 @@ export function encrypt(session: Session, frame: Frame, now: number): EncryptRes
   }
 }
 
-export async function decrypt(
-  backend: CryptoBackend,
-  session: Session,
-  envelope: Uint8Array,
-  now: number,
-  rng: Rng = randomBytes
-): Promise<DecryptResult> {
+export async function decrypt(backend: CryptoBackend, session: Session, envelope: Uint8Array, now: number, rng: Rng = randomBytes): Promise<DecryptResult> {
   const { header, headerBytes, ciphertext } = decodeEnvelope(envelope);
   if (!equalBytes(header.chatId, session.chatId)) fail('wrong_chat');
   if (header.direction !== receiveDirection(session.role)) fail('wrong_direction');

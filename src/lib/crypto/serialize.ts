@@ -85,8 +85,18 @@ export function deserializeSession(bytes: Uint8Array): Session {
   if (roleByte === 0 && !receiving) fail('bad_state', 'initiator without receiving chain');
   return {
     role: roleByte === 0 ? 'initiator' : 'acceptor',
-    chatId, localIdentity, remoteIdentity, transcriptHash, rootKey, ratchetKey, sending, previousCounter,
-    receiving, skipped, pastRemoteKeys, confirmed
+    chatId,
+    localIdentity,
+    remoteIdentity,
+    transcriptHash,
+    rootKey,
+    ratchetKey,
+    sending,
+    previousCounter,
+    receiving,
+    skipped,
+    pastRemoteKeys,
+    confirmed
   };
 }
 
@@ -127,7 +137,12 @@ export function deserializePending(bytes: Uint8Array): PendingHandshake {
   } catch {
     fail('bad_state', 'stored request unparsable');
   }
-  if (!equalBytes(req.chatId, p.chatId) || !equalBytes(req.ephemeralPub, p.ephemeral.pub) || !samePublicIdentity(req.initiator, p.localIdentity) || !samePublicIdentity(req.acceptor, p.remoteIdentity)) {
+  if (
+    !equalBytes(req.chatId, p.chatId) ||
+    !equalBytes(req.ephemeralPub, p.ephemeral.pub) ||
+    !samePublicIdentity(req.initiator, p.localIdentity) ||
+    !samePublicIdentity(req.acceptor, p.remoteIdentity)
+  ) {
     fail('bad_state', 'pending fields do not match the stored request');
   }
   return p;

@@ -18,17 +18,7 @@ import { userRoutes } from './routes/users';
 export type { ApiDeps } from './routes/shared';
 
 /** Registration order is match order (see Router); no two areas' patterns overlap. */
-const AREAS: RouteArea[] = [
-  healthRoutes,
-  authRoutes,
-  accountRoutes,
-  userRoutes,
-  cloudRoutes,
-  cloudMediaRoutes,
-  envelopeRoutes,
-  blobRoutes,
-  pushRoutes
-];
+const AREAS: RouteArea[] = [healthRoutes, authRoutes, accountRoutes, userRoutes, cloudRoutes, cloudMediaRoutes, envelopeRoutes, blobRoutes, pushRoutes];
 
 export function createApi(deps: ApiDeps): Router {
   const router = new Router();

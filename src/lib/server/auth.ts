@@ -62,7 +62,10 @@ export function isSecure(req: IncomingMessage, trustProxy: boolean): boolean {
 export function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
   if (trustProxy) {
     const xff = req.headers['x-forwarded-for'];
-    const list = (Array.isArray(xff) ? xff.join(',') : (xff ?? '')).split(',').map((s) => s.trim()).filter(Boolean);
+    const list = (Array.isArray(xff) ? xff.join(',') : (xff ?? ''))
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     if (list.length) return list[list.length - 1];
   }
   return req.socket.remoteAddress ?? 'unknown';

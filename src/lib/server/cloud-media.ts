@@ -35,12 +35,10 @@ export interface MediaMeta {
   name: string;
 }
 
-export const sealMediaMeta = (atRest: AtRest, id: string, meta: MediaMeta): Buffer =>
-  atRest.seal(Buffer.from(JSON.stringify(meta), 'utf8'), metaAad(id));
+export const sealMediaMeta = (atRest: AtRest, id: string, meta: MediaMeta): Buffer => atRest.seal(Buffer.from(JSON.stringify(meta), 'utf8'), metaAad(id));
 
 export const openMediaMeta = (atRest: AtRest, row: Pick<CloudMediaRow, 'id' | 'meta'>): MediaMeta =>
   JSON.parse(atRest.open(row.meta, metaAad(row.id)).toString('utf8')) as MediaMeta;
-
 
 export interface MediaTimerDeps {
   store: Store;

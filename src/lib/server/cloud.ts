@@ -41,11 +41,9 @@ export interface SendInput {
 }
 
 export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) {
-  const seal = (id: string, content: MessageContent) =>
-    atRest.seal(Buffer.from(JSON.stringify(content), 'utf8'), messageAad(id));
+  const seal = (id: string, content: MessageContent) => atRest.seal(Buffer.from(JSON.stringify(content), 'utf8'), messageAad(id));
 
-  const open = (m: MessageRow): MessageContent =>
-    JSON.parse(atRest.open(m.body, messageAad(m.id)).toString('utf8')) as MessageContent;
+  const open = (m: MessageRow): MessageContent => JSON.parse(atRest.open(m.body, messageAad(m.id)).toString('utf8')) as MessageContent;
 
   /** The wire form of an attachment, from its row; null when it is gone. */
   const mediaWire = async (id: string): Promise<CloudMedia | null> => {

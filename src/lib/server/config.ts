@@ -159,9 +159,7 @@ export function loadConfig(env: Env = process.env): Config {
   if (!statSync(dataDir).isDirectory()) throw new ConfigError(`DATA_DIR ${dataDir} is not a directory`);
 
   const envKey = str(env, 'AT_REST_KEY');
-  const { key: atRestKey, source: atRestKeySource } = envKey
-    ? { key: decodeKey(envKey, 'AT_REST_KEY'), source: 'env' as const }
-    : loadOrCreateKey(dataDir);
+  const { key: atRestKey, source: atRestKeySource } = envKey ? { key: decodeKey(envKey, 'AT_REST_KEY'), source: 'env' as const } : loadOrCreateKey(dataDir);
 
   return {
     port,
@@ -201,7 +199,10 @@ export function loadConfig(env: Env = process.env): Config {
 function hostList(env: Env, name: string): string[] | null {
   const v = str(env, name);
   if (v === undefined) return null;
-  const hosts = v.split(',').map((h) => h.trim().toLowerCase().replace(/^\./, '')).filter(Boolean);
+  const hosts = v
+    .split(',')
+    .map((h) => h.trim().toLowerCase().replace(/^\./, ''))
+    .filter(Boolean);
   for (const h of hosts) {
     if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/.test(h)) {
       throw new ConfigError(`${name}: "${h}" is not a domain name`);

@@ -14,8 +14,7 @@ export const HSTS = 'max-age=63072000; includeSubDomains';
 export const BASE_HEADERS: Readonly<Record<string, string>> = {
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
-  'permissions-policy':
-    'camera=(self), microphone=(), geolocation=(), payment=(), usb=(), display-capture=()',
+  'permissions-policy': 'camera=(self), microphone=(), geolocation=(), payment=(), usb=(), display-capture=()',
   'x-frame-options': 'DENY',
   'cross-origin-opener-policy': 'same-origin',
   'cross-origin-resource-policy': 'same-origin'
@@ -45,6 +44,5 @@ export function applySecurityHeaders(req: IncomingMessage, res: ServerResponse, 
   // App routes (no file extension) get SvelteKit's policy on a 200. Nothing is set here for them:
   // a 304 revalidation carries no policy of its own, and a deny-all one on it would replace the
   // cached page's policy in the browser and block the whole app on the next visit.
-  else if (path.startsWith('/api/') || path === '/healthz' || path === '/metrics' || /\.[a-z0-9]+$/i.test(path))
-    res.setHeader('content-security-policy', FALLBACK_CSP);
+  else if (path.startsWith('/api/') || path === '/healthz' || path === '/metrics' || /\.[a-z0-9]+$/i.test(path)) res.setHeader('content-security-policy', FALLBACK_CSP);
 }

@@ -52,10 +52,7 @@ interface Route {
   handler: Handler;
 }
 
-export type Match =
-  | { kind: 'ok'; route: Route; params: Record<string, string> }
-  | { kind: 'method'; allowed: string[] }
-  | { kind: 'none' };
+export type Match = { kind: 'ok'; route: Route; params: Record<string, string> } | { kind: 'method'; allowed: string[] } | { kind: 'none' };
 
 /** Routes are tried in registration order, so register literal paths before overlapping `:param` ones. */
 export class Router {
@@ -171,8 +168,7 @@ export class ClientGone extends Error {}
  * rest of the upload is never read into memory.
  */
 export function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
-  const tooLarge = () =>
-    new HttpError(413, 'too_large', `request body exceeds ${max} bytes`, { connection: 'close' });
+  const tooLarge = () => new HttpError(413, 'too_large', `request body exceeds ${max} bytes`, { connection: 'close' });
   return new Promise((resolve, reject) => {
     const declared = req.headers['content-length'];
     if (declared !== undefined && Number(declared) > max) {
@@ -216,11 +212,7 @@ export function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Reads, parses and validates a JSON body. */
-export async function readJson<S extends z.ZodType>(
-  req: IncomingMessage,
-  schema: S,
-  max: number = LIMITS.jsonBodyMax
-): Promise<z.output<S>> {
+export async function readJson<S extends z.ZodType>(req: IncomingMessage, schema: S, max: number = LIMITS.jsonBodyMax): Promise<z.output<S>> {
   const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
   if (type !== 'application/json') {
     req.resume();
@@ -267,13 +259,7 @@ export function requestUrl(req: IncomingMessage): URL {
  * Routes one request. Known failures (HttpError) are answered as they say; anything else is a bug:
  * logged with its stack and answered 500 internal without detail.
  */
-export async function dispatch(
-  router: Router,
-  req: IncomingMessage,
-  res: ServerResponse,
-  log: Logger,
-  url: URL = requestUrl(req)
-): Promise<void> {
+export async function dispatch(router: Router, req: IncomingMessage, res: ServerResponse, log: Logger, url: URL = requestUrl(req)): Promise<void> {
   const started = performance.now();
   const method = req.method ?? 'GET';
   let route = '(none)';

@@ -28,11 +28,7 @@ function clean(fields: Fields): Fields {
   return out;
 }
 
-export function createLogger(
-  level: LogLevel = 'info',
-  write: (line: string) => void = (line) => process.stdout.write(line + '\n'),
-  base: Fields = {}
-): Logger {
+export function createLogger(level: LogLevel = 'info', write: (line: string) => void = (line) => process.stdout.write(line + '\n'), base: Fields = {}): Logger {
   const min = RANK[level];
   const emit = (lvl: LogLevel, msg: string, fields?: Fields) => {
     if (RANK[lvl] < min) return;

@@ -123,10 +123,7 @@ async function main(): Promise<void> {
     // Stop accepting and end idle connections now; in-flight requests finish (drain.ts).
     const drained = drain.shutdown();
     await relay.close(); // WebSockets get 1001 "going away"
-    const timedOut = await Promise.race([
-      drained.then(() => false),
-      new Promise<boolean>((r) => setTimeout(() => r(true), config.shutdownTimeoutMs).unref())
-    ]);
+    const timedOut = await Promise.race([drained.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), config.shutdownTimeoutMs).unref())]);
     if (timedOut) {
       log.warn('in-flight requests did not finish in time; closing connections', { timeoutMs: config.shutdownTimeoutMs, busy: drain.busy });
       server.closeAllConnections();

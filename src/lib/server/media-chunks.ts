@@ -36,7 +36,7 @@ export function createChunkSealer(atRest: AtRest, id: string, chunk = MEDIA_CHUN
   return new Transform({
     transform(data: Buffer, _enc, cb) {
       try {
-        for (let off = 0; off < data.length; ) {
+        for (let off = 0; off < data.length;) {
           if (heldLen === chunk) this.push(seal(false));
           const take = Math.min(chunk - heldLen, data.length - off);
           held.push(data.subarray(off, off + take));

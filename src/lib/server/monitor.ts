@@ -132,10 +132,7 @@ export async function runHealth(checks: HealthCheck[], timeoutMs = 2000): Promis
         ]);
         return [c.name, { ok: true, ms: Math.round((performance.now() - t) * 10) / 10 }] as const;
       } catch (e) {
-        return [
-          c.name,
-          { ok: false, ms: Math.round((performance.now() - t) * 10) / 10, error: e instanceof Error ? e.message : String(e) }
-        ] as const;
+        return [c.name, { ok: false, ms: Math.round((performance.now() - t) * 10) / 10, error: e instanceof Error ? e.message : String(e) }] as const;
       } finally {
         clearTimeout(timer);
       }
@@ -173,9 +170,7 @@ export function serveMetrics(req: IncomingMessage, res: ServerResponse, metrics:
   if (token !== null) {
     const m = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
     if (!m || !tokenMatches(m[1].trim(), token)) {
-      res
-        .writeHead(401, { ...base, 'www-authenticate': 'Bearer realm="metrics"', 'content-type': 'text/plain; charset=utf-8' })
-        .end('unauthorized\n');
+      res.writeHead(401, { ...base, 'www-authenticate': 'Bearer realm="metrics"', 'content-type': 'text/plain; charset=utf-8' }).end('unauthorized\n');
       return;
     }
   } else if (!isLoopback(client)) {

@@ -334,9 +334,7 @@ export function createPush(deps: PushDeps): PushService {
       (async () => {
         if (await isOnline(deviceId)) return;
         coalesce(deviceId, kind);
-      })().catch((err: unknown) =>
-        log.error('push presence check failed', { deviceId, err: err instanceof Error ? err : String(err) })
-      )
+      })().catch((err: unknown) => log.error('push presence check failed', { deviceId, err: err instanceof Error ? err : String(err) }))
     );
   }
 

@@ -86,8 +86,7 @@ export class RateLimiter {
 }
 
 /** Limit of `perMinute` per key, allowing all of them in a burst. */
-export const perMinute = (perMinute: number, now?: () => number) =>
-  new RateLimiter({ capacity: perMinute, refillPerSec: perMinute / 60, now });
+export const perMinute = (perMinute: number, now?: () => number) => new RateLimiter({ capacity: perMinute, refillPerSec: perMinute / 60, now });
 
 /**
  * The per-address bucket for a client address: IPv4 (and IPv4-mapped IPv6) by the full address, other

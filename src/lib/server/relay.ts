@@ -167,15 +167,11 @@ export function createRelay(config: Config, opts: RelayOptions = {}): Relay {
       const envelopes = await store.purgeExpiredEnvelopes(t);
       const blobs = await store.purgeExpiredBlobs(t);
       for (const id of blobs) {
-        await blobFiles.remove(id).catch((err: unknown) =>
-          log.error('blob file removal failed', { id, err: err instanceof Error ? err : String(err) })
-        );
+        await blobFiles.remove(id).catch((err: unknown) => log.error('blob file removal failed', { id, err: err instanceof Error ? err : String(err) }));
       }
       // Cloud media uploaded but never sent.
       for (const id of await store.purgeUnattachedMedia(t - UNATTACHED_MEDIA_MS)) {
-        await mediaFiles.remove(id).catch((err: unknown) =>
-          log.error('media file removal failed', { id, err: err instanceof Error ? err : String(err) })
-        );
+        await mediaFiles.remove(id).catch((err: unknown) => log.error('media file removal failed', { id, err: err instanceof Error ? err : String(err) }));
       }
       // Sign-in attempt counts nobody added to for a day (throttle.ts).
       await store.purgeLoginAttempts(t - LOGIN_FORGET_MS);

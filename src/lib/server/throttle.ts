@@ -18,8 +18,7 @@ export const KNOWN_PER_USER = 20;
 export const LOGIN_FORGET_MS = 86_400_000;
 
 /** The throttle key of a username as typed (lowercased); hashed so no name is stored in clear. */
-export const loginKey = (username: string): string =>
-  createHash('sha256').update(`login\0${username.toLowerCase()}`, 'utf8').digest('hex');
+export const loginKey = (username: string): string => createHash('sha256').update(`login\0${username.toLowerCase()}`, 'utf8').digest('hex');
 
 /** Wait (ms) after `failures` counted attempts: none below `after`, then 1, 2, 4 ... s up to `maxSec`. */
 export function backoffMs(failures: number, after: number, maxSec: number): number {

@@ -28,10 +28,7 @@ export function isLocked(row: VaultRow | undefined): boolean {
 
 async function kek(passcode: string, salt: Uint8Array, iterations: number): Promise<CryptoKey> {
   const base = await crypto.subtle.importKey('raw', new TextEncoder().encode(passcode.normalize('NFKC')), 'PBKDF2', false, ['deriveKey']);
-  return crypto.subtle.deriveKey({ name: 'PBKDF2', hash: 'SHA-256', salt: ab(salt), iterations }, base, { name: 'AES-KW', length: 256 }, false, [
-    'wrapKey',
-    'unwrapKey'
-  ]);
+  return crypto.subtle.deriveKey({ name: 'PBKDF2', hash: 'SHA-256', salt: ab(salt), iterations }, base, { name: 'AES-KW', length: 256 }, false, ['wrapKey', 'unwrapKey']);
 }
 
 const unwrap = (wrapped: Uint8Array, k: CryptoKey) =>

@@ -36,13 +36,7 @@ export class Vault {
 
   async sealBytes(place: Place, plain: Uint8Array): Promise<Uint8Array> {
     const nonce = crypto.getRandomValues(new Uint8Array(NONCE_BYTES));
-    const ct = new Uint8Array(
-      await crypto.subtle.encrypt(
-        { name: 'AES-GCM', iv: nonce, additionalData: aad(place) },
-        this.key,
-        ab(plain)
-      )
-    );
+    const ct = new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv: nonce, additionalData: aad(place) }, this.key, ab(plain)));
     const out = new Uint8Array(1 + NONCE_BYTES + ct.length);
     out[0] = VERSION;
     out.set(nonce, 1);

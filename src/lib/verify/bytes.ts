@@ -11,9 +11,7 @@ export const IDENTITY_KEY_BYTES = 32;
 export function assertFingerprint(fp: Uint8Array): void {
   if (!(fp instanceof Uint8Array)) throw new TypeError('fingerprint must be a Uint8Array');
   if (fp.length < MIN_FINGERPRINT_BYTES || fp.length > MAX_FINGERPRINT_BYTES) {
-    throw new RangeError(
-      `fingerprint must be ${MIN_FINGERPRINT_BYTES}..${MAX_FINGERPRINT_BYTES} bytes, got ${fp.length}`
-    );
+    throw new RangeError(`fingerprint must be ${MIN_FINGERPRINT_BYTES}..${MAX_FINGERPRINT_BYTES} bytes, got ${fp.length}`);
   }
 }
 

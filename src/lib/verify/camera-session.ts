@@ -10,11 +10,9 @@ export interface ScanError {
 }
 
 export const SCAN_ERROR_MESSAGES: Record<ScanErrorCode, string> = {
-  denied:
-    'Camera access was blocked. Allow camera access for this site in your browser settings, then tap “Scan again”.',
+  denied: 'Camera access was blocked. Allow camera access for this site in your browser settings, then tap “Scan again”.',
   no_camera: 'No camera was found on this device. You can compare the emoji or key picture instead.',
-  unsupported:
-    'This browser can’t scan QR codes. Compare the emoji or key picture instead, or open Cinder in an up-to-date browser.',
+  unsupported: 'This browser can’t scan QR codes. Compare the emoji or key picture instead, or open Cinder in an up-to-date browser.',
   failed: 'The camera could not be started. Close other apps that may be using it and try again.'
 };
 

@@ -11,13 +11,7 @@
 // Text form for the QR: "cinder:v1:" + base64url(bytes), no padding. Plain ASCII
 // text decodes identically with native BarcodeDetector and zxing (no byte-mode
 // charset guessing), and the prefix lets us reject foreign codes cheaply.
-import {
-  IDENTITY_KEY_BYTES,
-  MAX_FINGERPRINT_BYTES,
-  MIN_FINGERPRINT_BYTES,
-  assertFingerprint,
-  assertIdentityKey
-} from './bytes';
+import { IDENTITY_KEY_BYTES, MAX_FINGERPRINT_BYTES, MIN_FINGERPRINT_BYTES, assertFingerprint, assertIdentityKey } from './bytes';
 import { b64url, b64urlDecode, concat, equalBytes } from '$lib/crypto/bytes';
 
 // Not exported: a shared Uint8Array could be mutated by a caller.
@@ -41,9 +35,7 @@ export interface VerifyPayload {
 
 export type QrParseError = 'not_cinder' | 'unknown_version' | 'too_long' | 'malformed';
 
-export type QrParseResult =
-  | ({ ok: true; version: 1 } & VerifyPayload)
-  | { ok: false; error: QrParseError };
+export type QrParseResult = ({ ok: true; version: 1 } & VerifyPayload) | { ok: false; error: QrParseError };
 
 export type CompareResult = 'match' | 'mismatch' | 'wrong_chat';
 
@@ -52,13 +44,7 @@ export function encodeQrPayload(p: VerifyPayload): string {
   assertFingerprint(p.fingerprint);
   assertIdentityKey(p.ownerKey, 'ownerKey');
   assertIdentityKey(p.peerKey, 'peerKey');
-  const bytes = concat(
-    QR_MAGIC,
-    Uint8Array.of(QR_VERSION, p.fingerprint.length),
-    p.fingerprint,
-    p.ownerKey,
-    p.peerKey
-  );
+  const bytes = concat(QR_MAGIC, Uint8Array.of(QR_VERSION, p.fingerprint.length), p.fingerprint, p.ownerKey, p.peerKey);
   return QR_PREFIX + b64url(bytes);
 }
 

@@ -39,10 +39,7 @@ function nativeDetectorCtor(): DetectorCtor | null {
 
 async function loadWasmDetector(): Promise<DetectorCtor> {
   if (typeof WebAssembly !== 'object') throw new ScannerUnsupportedError();
-  const [ponyfill, wasm] = await Promise.all([
-    import('barcode-detector/ponyfill'),
-    import('zxing-wasm/reader/zxing_reader.wasm?url')
-  ]);
+  const [ponyfill, wasm] = await Promise.all([import('barcode-detector/ponyfill'), import('zxing-wasm/reader/zxing_reader.wasm?url')]);
   // barcode-detector bundles its own copy of the zxing glue code, so it must be
   // configured through its re-exported prepareZXingModule (not zxing-wasm's).
   // fireImmediately: fetch + compile now so a load failure surfaces here, not on
@@ -58,11 +55,7 @@ async function loadWasmDetector(): Promise<DetectorCtor> {
 
 function isUnreadyVideo(source: unknown): boolean {
   // HTMLMediaElement.HAVE_CURRENT_DATA = 2; detect() throws InvalidStateError before that.
-  return (
-    typeof HTMLVideoElement !== 'undefined' &&
-    source instanceof HTMLVideoElement &&
-    (source.readyState < 2 || source.videoWidth === 0)
-  );
+  return typeof HTMLVideoElement !== 'undefined' && source instanceof HTMLVideoElement && (source.readyState < 2 || source.videoWidth === 0);
 }
 
 function wrap(detector: Detector, backend: Scanner['backend']): Scanner {

@@ -24,7 +24,6 @@ export interface Notice {
   url: string;
 }
 
-
 /**
  * Locked: no key here to decrypt with. Envelopes are fetched and kept exactly as the relay sent
  * them (ciphertext) and acknowledged, so the relay can drop them; the app handles them after unlock.
@@ -68,7 +67,12 @@ export async function backgroundWake(kind: WakeKind): Promise<Notice[]> {
         for (const [chatId, n] of received.chats) {
           const chat = await db.secretChats.get(chatId);
           // Secret content never reaches a notification, not even the sender's name.
-          notices.push({ title: 'Cinder', body: n > 1 ? `${n} new secret messages` : 'New secret message', tag: `secret-${chatId}`, url: `/secret/${chat?.id ?? chatId}` });
+          notices.push({
+            title: 'Cinder',
+            body: n > 1 ? `${n} new secret messages` : 'New secret message',
+            tag: `secret-${chatId}`,
+            url: `/secret/${chat?.id ?? chatId}`
+          });
         }
         await engine.flush();
       }

@@ -1,14 +1,7 @@
 /**
  * Page-side handle on the crypto worker. Pages talk to keys and storage only through this.
  */
-import {
-  parseResponse,
-  type Method,
-  type Params,
-  type Result,
-  type RpcError,
-  type WorkerEvent
-} from './protocol';
+import { parseResponse, type Method, type Params, type Result, type RpcError, type WorkerEvent } from './protocol';
 
 export class WorkerCallError extends Error implements RpcError {
   constructor(

@@ -157,15 +157,7 @@ export function pullUpdates(db: CinderDB, vault: Vault, me: string, onApplied: (
  * it pulls from the stored cursor instead, which includes this update: live frames may arrive out
  * of order (concurrent requests, several relay nodes) or after updates this device never saw.
  */
-export function applyLive(
-  db: CinderDB,
-  vault: Vault,
-  me: string,
-  u: Update,
-  prev: number | undefined,
-  state: SyncState,
-  onApplied: (a: Applied) => void
-): Promise<void> {
+export function applyLive(db: CinderDB, vault: Vault, me: string, u: Update, prev: number | undefined, state: SyncState, onApplied: (a: Applied) => void): Promise<void> {
   return withLock('cinder-cloud-sync', async () => {
     if (state.behind) return pullLocked(db, vault, me, onApplied, state);
     const cursor = await cursorOf(db);
@@ -225,8 +217,7 @@ export async function storeChatPeer(db: CinderDB, peer: PublicUser): Promise<Cha
   });
 }
 
-const byPeer = (db: CinderDB, peerId: string) =>
-  db.messages.where('[peerId+createdAt]').between([peerId, Dexie.minKey], [peerId, Dexie.maxKey]);
+const byPeer = (db: CinderDB, peerId: string) => db.messages.where('[peerId+createdAt]').between([peerId, Dexie.minKey], [peerId, Dexie.maxKey]);
 
 export async function unreadCount(db: CinderDB, chat: ChatRow, me: string): Promise<number> {
   return db.messages
@@ -259,8 +250,7 @@ export async function chatViews(db: CinderDB, vault: Vault, me: string): Promise
 export async function messageView(vault: Vault, row: MessageRow, me: string, peerReadSeq: number): Promise<MessageView> {
   const body = await vault.open<Body>(msgPlace(row.id), row.box);
   const mine = row.senderId === me;
-  const ticks =
-    row.status === 'failed' ? 'failed' : row.status === 'pending' ? 'pending' : mine && row.seq <= peerReadSeq ? 'read' : 'sent';
+  const ticks = row.status === 'failed' ? 'failed' : row.status === 'pending' ? 'pending' : mine && row.seq <= peerReadSeq ? 'read' : 'sent';
   return {
     id: row.id,
     seq: row.seq,
@@ -270,9 +260,7 @@ export async function messageView(vault: Vault, row: MessageRow, me: string, pee
     senderId: row.senderId,
     createdAt: row.createdAt,
     ticks,
-    media: body.media
-      ? { mime: body.media.mime, name: body.media.name, size: body.media.size, ttl: body.media.ttl, deadline: body.media.deadline }
-      : null
+    media: body.media ? { mime: body.media.mime, name: body.media.name, size: body.media.size, ttl: body.media.ttl, deadline: body.media.deadline } : null
   };
 }
 
@@ -302,12 +290,7 @@ export async function storedIds(db: CinderDB, peerId: string, fromSeq: number, t
 /** A page of stored history, oldest first; outbox messages (seq 0) come after the newest page. */
 export async function localPage(db: CinderDB, peerId: string, beforeSeq: number | undefined, limit: number) {
   const upper = beforeSeq === undefined ? Dexie.maxKey : beforeSeq;
-  const stored = await db.messages
-    .where('[peerId+seq]')
-    .between([peerId, 1], [peerId, upper], true, false)
-    .reverse()
-    .limit(limit)
-    .toArray();
+  const stored = await db.messages.where('[peerId+seq]').between([peerId, 1], [peerId, upper], true, false).reverse().limit(limit).toArray();
   stored.reverse();
   const pending = beforeSeq === undefined ? await outboxOf(db, peerId) : [];
   return { stored, pending };

@@ -247,9 +247,7 @@ export class Core {
         break;
       case 'update': {
         // When this device is behind (a pull failed), this pulls instead, so nothing is skipped.
-        await applyLive(this.db, this.vault, this.me, f.update, f.prev, this.syncState, (a) => this.announce(a.changed, a.deadlines)).catch((e) =>
-          this.onNetFailure(e)
-        );
+        await applyLive(this.db, this.vault, this.me, f.update, f.prev, this.syncState, (a) => this.announce(a.changed, a.deadlines)).catch((e) => this.onNetFailure(e));
         break;
       }
       case 'typing':
@@ -422,7 +420,17 @@ export class Core {
 function deviceName(): string {
   const ua = self.navigator?.userAgent ?? '';
   const browser = /Edg\//.test(ua) ? 'Edge' : /Firefox\//.test(ua) ? 'Firefox' : /Chrom(e|ium)\//.test(ua) ? 'Chrome' : /Safari\//.test(ua) ? 'Safari' : 'Browser';
-  const os = /Android/.test(ua) ? 'Android' : /iPhone|iPad/.test(ua) ? 'iOS' : /Mac OS X/.test(ua) ? 'macOS' : /Windows/.test(ua) ? 'Windows' : /Linux/.test(ua) ? 'Linux' : 'unknown OS';
+  const os = /Android/.test(ua)
+    ? 'Android'
+    : /iPhone|iPad/.test(ua)
+      ? 'iOS'
+      : /Mac OS X/.test(ua)
+        ? 'macOS'
+        : /Windows/.test(ua)
+          ? 'Windows'
+          : /Linux/.test(ua)
+            ? 'Linux'
+            : 'unknown OS';
   return `${browser} on ${os}`;
 }
 

@@ -66,7 +66,9 @@ export function uploadBytes(path: string, headers: Record<string, string>, blob:
         if (ok.success) return resolve(ok.data.id);
       }
       const err = ApiError.safeParse(json);
-      reject(err.success ? new NetError(err.data.error.code, err.data.error.message, xhr.status) : new NetError('bad_response', `Upload answered ${xhr.status}`, xhr.status));
+      reject(
+        err.success ? new NetError(err.data.error.code, err.data.error.message, xhr.status) : new NetError('bad_response', `Upload answered ${xhr.status}`, xhr.status)
+      );
     };
     xhr.send(ab(blob));
   });

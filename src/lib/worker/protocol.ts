@@ -148,9 +148,7 @@ export interface RpcError {
 }
 
 export type Response =
-  | { kind: 'result'; id: number; ok: true; value: unknown }
-  | { kind: 'result'; id: number; ok: false; error: RpcError }
-  | { kind: 'event'; event: WorkerEvent };
+  { kind: 'result'; id: number; ok: true; value: unknown } | { kind: 'result'; id: number; ok: false; error: RpcError } | { kind: 'event'; event: WorkerEvent };
 
 /** Validates a message arriving at the page from the worker. */
 export function parseResponse(data: unknown): Response | null {

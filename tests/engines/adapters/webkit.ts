@@ -147,10 +147,13 @@ export async function webkitDevice(): Promise<EngineAdapter> {
     },
     type: async (expr, text) => {
       const id = await element(expr);
-      return !!id && transient(async () => {
-        await call('POST', s(`/element/${id}/clear`), {});
-        if (text) await call('POST', s(`/element/${id}/value`), { text });
-      });
+      return (
+        !!id &&
+        transient(async () => {
+          await call('POST', s(`/element/${id}/clear`), {});
+          if (text) await call('POST', s(`/element/${id}/value`), { text });
+        })
+      );
     },
     screenshot: async (path) => {
       const { writeFileSync } = await import('node:fs');

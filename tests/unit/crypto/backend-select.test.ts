@@ -126,7 +126,11 @@ describe('selection with broken engines', () => {
     // With only 4 random generateKey calls the self-test usually misses a 1/256 bug; either way the
     // pair must be right, so run many and compare each with noble.
     const fallbacks: Primitive[] = [];
-    const subtle = fakeSubtle({ exportKey: (jwk) => { if (jwk.d && fromB64url(jwk.d)[0] === 0) throw domError('OperationError'); } });
+    const subtle = fakeSubtle({
+      exportKey: (jwk) => {
+        if (jwk.d && fromB64url(jwk.d)[0] === 0) throw domError('OperationError');
+      }
+    });
     const b = await selectBackend({ subtle, onFallback: (p) => fallbacks.push(p) });
     expect(b.sources.x25519).toBe('webcrypto');
     for (let i = 0; i < 600; i++) {
@@ -151,7 +155,14 @@ describe('selection with broken engines', () => {
   });
 
   it('X25519 entirely broken: only X25519 from noble', async () => {
-    const subtle = fakeSubtle({ importKey: (_f, _d, alg) => { if (algName(alg) === 'X25519') throw domError('NotSupportedError'); }, generateKey: (alg) => { if (alg === 'X25519') throw domError('NotSupportedError'); } });
+    const subtle = fakeSubtle({
+      importKey: (_f, _d, alg) => {
+        if (algName(alg) === 'X25519') throw domError('NotSupportedError');
+      },
+      generateKey: (alg) => {
+        if (alg === 'X25519') throw domError('NotSupportedError');
+      }
+    });
     const b = await selectBackend({ subtle });
     expect(b.sources).toEqual(allFrom('webcrypto', X_ONLY));
   });
@@ -168,7 +179,9 @@ describe('selection with broken engines', () => {
     const hk = await selectBackend({ subtle: fakeSubtle({ deriveBits: (alg, out) => (alg === 'HKDF' ? flip(out) : out) }) });
     expect(hk.sources).toEqual(allFrom('webcrypto', ['hkdfSha256']));
     // HMAC: an engine truncating keys longer than the block instead of hashing them (only RFC 4231 test 6 sees it).
-    const truncate = fakeSubtle({ importKey: (f, d, alg) => (f === 'raw' && algName(alg) === 'HMAC' && bytes(d as BufferSource).length > 64 ? bytes(d as BufferSource).slice(0, 64) : undefined) });
+    const truncate = fakeSubtle({
+      importKey: (f, d, alg) => (f === 'raw' && algName(alg) === 'HMAC' && bytes(d as BufferSource).length > 64 ? bytes(d as BufferSource).slice(0, 64) : undefined)
+    });
     const hm = await selectBackend({ subtle: truncate });
     expect(hm.sources).toEqual(allFrom('webcrypto', ['hmacSha256']));
     expect(hm.selfTest.hmacSha256).toMatch(/^RFC 4231 test 6: got 32 bytes/);
@@ -178,7 +191,10 @@ describe('selection with broken engines', () => {
     const zeros = fakeSubtle({ deriveBits: (alg, out) => (alg === 'X25519' ? out.catch(() => new ArrayBuffer(32)) : out) });
     const garbage = fakeSubtle({ deriveBits: (alg, out) => (alg === 'X25519' ? out.catch(() => new Uint8Array(32).fill(9).buffer) : out) });
     const lowOrder = new Uint8Array(32); // u = 0
-    for (const [subtle, fallbacks] of [[zeros, 0], [real, 1]] as const) {
+    for (const [subtle, fallbacks] of [
+      [zeros, 0],
+      [real, 1]
+    ] as const) {
       const b = await selectBackend({ subtle });
       expect(b.sources.x25519).toBe('webcrypto');
       const kp = await b.x25519Keygen();
@@ -218,7 +234,11 @@ describe('runtime safety net (a bug the self-test did not catch)', () => {
   });
 
   it('Ed25519 sign and verify on failing keys answer as noble (a throw in verify is not a "false")', async () => {
-    const verifyThrows = fakeSubtle({ verify: (alg, key) => { if (alg === 'Ed25519' && key.type === 'public') throw domError('OperationError'); } });
+    const verifyThrows = fakeSubtle({
+      verify: (alg, key) => {
+        if (alg === 'Ed25519' && key.type === 'public') throw domError('OperationError');
+      }
+    });
     const b = await selectBackend({ subtle: sneaky() });
     expect((await selectBackend({ subtle: verifyThrows })).sources.ed25519Verify).toBe('noble');
     // Used anyway (as if it broke after detection): the net answers with noble's verdict.
@@ -276,10 +296,21 @@ describe("Node's real WebCrypto with zero-led keys, end to end", () => {
     const p = await makePair(b, rng);
     expect(p.alice.dh.priv[0]).toBe(0);
     // The same transcript through noble gives the same bytes.
-    const q = await makePair(noble, (() => { const s2 = seededRng('zero-led'); return (n: number) => { const o = s2(n); o[0] = 0; return o; }; })());
+    const q = await makePair(
+      noble,
+      (() => {
+        const s2 = seededRng('zero-led');
+        return (n: number) => {
+          const o = s2(n);
+          o[0] = 0;
+          return o;
+        };
+      })()
+    );
     expect(toHex(p.request)).toBe(toHex(q.request));
     expect(toHex(p.accept)).toBe(toHex(q.accept));
-    let a = p.a, bb = p.b;
+    let a = p.a,
+      bb = p.b;
     for (let i = 1; i <= 40; i++) {
       const fromA = i % 2 === 1;
       const r = C.encrypt(fromA ? a : bb, appFrame(i, `m${i}`), 0);

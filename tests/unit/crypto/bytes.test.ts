@@ -19,7 +19,15 @@ describe('base64url', () => {
   });
 
   it('pins RFC 4648 vectors (base64url alphabet, no padding)', () => {
-    const vectors: [string, string][] = [['', ''], ['f', 'Zg'], ['fo', 'Zm8'], ['foo', 'Zm9v'], ['foob', 'Zm9vYg'], ['fooba', 'Zm9vYmE'], ['foobar', 'Zm9vYmFy']];
+    const vectors: [string, string][] = [
+      ['', ''],
+      ['f', 'Zg'],
+      ['fo', 'Zm8'],
+      ['foo', 'Zm9v'],
+      ['foob', 'Zm9vYg'],
+      ['fooba', 'Zm9vYmE'],
+      ['foobar', 'Zm9vYmFy']
+    ];
     for (const [plain, text] of vectors) {
       expect(b64url(new TextEncoder().encode(plain))).toBe(text);
       expect(new TextDecoder().decode(fromB64url(text))).toBe(plain);

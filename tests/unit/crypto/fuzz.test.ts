@@ -12,9 +12,24 @@ import { parseQrPayload, encodeQrPayload, QR_PREFIX } from '../../../src/lib/ver
 import { makePair, seededRng } from './helpers.js';
 
 const CODES: ReadonlySet<C.ProtocolErrorCode> = new Set<C.ProtocolErrorCode>([
-  'bad_version', 'malformed', 'bad_signature', 'low_order', 'bad_kem', 'key_confirmation', 'wrong_chat', 'wrong_recipient',
-  'identity_mismatch', 'transcript_mismatch', 'wrong_direction', 'decrypt_failed', 'replay', 'too_far_ahead', 'bad_frame',
-  'bad_state', 'limit', 'backend_unavailable'
+  'bad_version',
+  'malformed',
+  'bad_signature',
+  'low_order',
+  'bad_kem',
+  'key_confirmation',
+  'wrong_chat',
+  'wrong_recipient',
+  'identity_mismatch',
+  'transcript_mismatch',
+  'wrong_direction',
+  'decrypt_failed',
+  'replay',
+  'too_far_ahead',
+  'bad_frame',
+  'bad_state',
+  'limit',
+  'backend_unavailable'
 ]);
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 1500);
@@ -35,10 +50,15 @@ async function typedOnly(what: string, f: () => unknown): Promise<'ok' | C.Proto
 const bytesAround = (lengths: number[], prefixes: number[][]) =>
   fc.oneof(
     fc.uint8Array({ maxLength: 64 }),
-    fc.constantFrom(...lengths).chain((n) => fc.integer({ min: Math.max(0, n - 3), max: n + 3 })).chain((n) => fc.uint8Array({ minLength: n, maxLength: n })),
+    fc
+      .constantFrom(...lengths)
+      .chain((n) => fc.integer({ min: Math.max(0, n - 3), max: n + 3 }))
+      .chain((n) => fc.uint8Array({ minLength: n, maxLength: n })),
     fc
       .tuple(fc.constantFrom(...prefixes), fc.constantFrom(...lengths), fc.integer({ min: -2, max: 2 }))
-      .chain(([p, n, d]) => fc.uint8Array({ minLength: Math.max(0, n + d - p.length), maxLength: Math.max(0, n + d - p.length) }).map((rest) => Uint8Array.from([...p, ...rest])))
+      .chain(([p, n, d]) =>
+        fc.uint8Array({ minLength: Math.max(0, n + d - p.length), maxLength: Math.max(0, n + d - p.length) }).map((rest) => Uint8Array.from([...p, ...rest]))
+      )
   );
 
 /** A valid encoding with bytes overwritten, truncated or extended. */
@@ -132,9 +152,9 @@ describe('fuzz: protocol parsers only ever throw typed ProtocolErrors', async ()
       fc.asyncProperty(
         fc.oneof(
           fc.anything({ withNullPrototype: true, withObjectString: true, maxDepth: 3 }),
-          fc.constantFrom(...valid).chain((v) =>
-            fc.tuple(fc.constantFrom(...Object.keys(v as object)), fc.anything({ maxDepth: 2 })).map(([k, x]) => ({ ...(v as object), [k]: x }))
-          ),
+          fc
+            .constantFrom(...valid)
+            .chain((v) => fc.tuple(fc.constantFrom(...Object.keys(v as object)), fc.anything({ maxDepth: 2 })).map(([k, x]) => ({ ...(v as object), [k]: x }))),
           fc.record({ v: fc.constant(1), delivered: fc.nat(), requestedUpTo: fc.nat(), nextSeq: fc.nat(), held: fc.anything(), unacked: fc.anything() })
         ),
         async (j) => {
@@ -168,8 +188,18 @@ describe('fuzz: QR payload parser never throws', () => {
           fc.string({ unit: 'binary', maxLength: 600 }),
           fc.uint8Array({ maxLength: 120 }).map((b) => QR_PREFIX + Buffer.from(b).toString('base64url')),
           fc.string({ unit: 'binary', maxLength: 200 }).map((s) => QR_PREFIX + s),
-          fc.tuple(fc.nat({ max: valid.length - 1 }), fc.string({ unit: 'binary', minLength: 1, maxLength: 3 })).map(([i, s]) => valid.slice(0, i) + s + valid.slice(i + 1)),
-          fc.constantFrom('cinder:v1:', 'cinder:v999:AAAA', 'cinder:v01:' + valid.slice(10), 'cinder:v1:' + '='.repeat(500), '\uD800cinder:v1:', valid + '\u202E', ' \n' + valid + '\n ')
+          fc
+            .tuple(fc.nat({ max: valid.length - 1 }), fc.string({ unit: 'binary', minLength: 1, maxLength: 3 }))
+            .map(([i, s]) => valid.slice(0, i) + s + valid.slice(i + 1)),
+          fc.constantFrom(
+            'cinder:v1:',
+            'cinder:v999:AAAA',
+            'cinder:v01:' + valid.slice(10),
+            'cinder:v1:' + '='.repeat(500),
+            '\uD800cinder:v1:',
+            valid + '\u202E',
+            ' \n' + valid + '\n '
+          )
         ),
         check
       ),

@@ -21,10 +21,7 @@ interface Party {
   released: number[]; // seqs released to the app, in order
 }
 
-type Cmd =
-  | { k: 'send'; from: 0 | 1 }
-  | { k: 'deliver'; pick: number; dup: boolean }
-  | { k: 'drop'; pick: number };
+type Cmd = { k: 'send'; from: 0 | 1 } | { k: 'deliver'; pick: number; dup: boolean } | { k: 'drop'; pick: number };
 
 const cmdArb: fc.Arbitrary<Cmd> = fc.oneof(
   fc.record({ k: fc.constant('send' as const), from: fc.constantFrom(0 as const, 1 as const) }),
@@ -156,7 +153,10 @@ describe('property: any single-byte modification is rejected without state chang
     const env = C.encrypt(a, { seq: 1, ack: 0, type: 0x10, payload: new Uint8Array(5) }, NOW).envelope;
     const before = C.serializeSession(b);
     for (let n = 0; n < env.length; n += 7) {
-      const err = await C.decrypt(backend, b, env.slice(0, n), NOW).then(() => null, (e) => e);
+      const err = await C.decrypt(backend, b, env.slice(0, n), NOW).then(
+        () => null,
+        (e) => e
+      );
       expect(C.isProtocolError(err)).toBe(true);
     }
     expect(C.serializeSession(b)).toEqual(before);

@@ -97,7 +97,11 @@ describe.each(backends.map((b) => [b.name, b] as const))('handshake + ratchet (%
   it('low-order ratchet key in an envelope -> low_order', async () => {
     const p = await makePair(backend);
     const e = C.encrypt(p.a, appFrame(1, 'x'), NOW).envelope;
-    for (const lo of ['0000000000000000000000000000000000000000000000000000000000000000', '0100000000000000000000000000000000000000000000000000000000000000', 'e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800']) {
+    for (const lo of [
+      '0000000000000000000000000000000000000000000000000000000000000000',
+      '0100000000000000000000000000000000000000000000000000000000000000',
+      'e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800'
+    ]) {
       const m = e.slice();
       m.set(C.fromHex(lo), 19);
       await rejects(C.decrypt(backend, p.b, m, NOW), 'low_order');
@@ -175,7 +179,9 @@ describe.each(backends.map((b) => [b.name, b] as const))('handshake + ratchet (%
 
   it('handshake rejections', async () => {
     const rng = C.randomBytes;
-    const alice = await C.generateIdentity(backend), bob = await C.generateIdentity(backend), eve = await C.generateIdentity(backend);
+    const alice = await C.generateIdentity(backend),
+      bob = await C.generateIdentity(backend),
+      eve = await C.generateIdentity(backend);
     const { request, pending } = await C.createRequest(backend, alice, C.publicIdentity(bob), rng);
     await rejects(C.acceptRequest(backend, eve, request), 'wrong_recipient');
     await rejects(C.acceptRequest(backend, bob, request, { expectedPeer: C.publicIdentity(eve) }), 'identity_mismatch');
@@ -236,7 +242,8 @@ describe('cross-backend interop', () => {
     const [wc, nb] = backends;
     const run = async (ba: C.CryptoBackend, bb: C.CryptoBackend) => {
       const rng = seededRng('interop');
-      const alice = await C.generateIdentity(ba, rng), bob = await C.generateIdentity(bb, rng);
+      const alice = await C.generateIdentity(ba, rng),
+        bob = await C.generateIdentity(bb, rng);
       const { request, pending } = await C.createRequest(ba, alice, C.publicIdentity(bob), rng);
       const { accept, session: b } = await C.acceptRequest(bb, bob, request, { rng });
       const a = await C.completeHandshake(ba, alice, pending, accept, rng);
@@ -244,7 +251,9 @@ describe('cross-backend interop', () => {
       const d = await C.decrypt(bb, b, r.envelope, NOW, rng);
       return [request, accept, r.envelope, ser(a), ser(d.session)].map(toHex);
     };
-    const x = await run(wc, nb), y = await run(nb, wc), z = await run(wc, wc);
+    const x = await run(wc, nb),
+      y = await run(nb, wc),
+      z = await run(wc, wc);
     expect(x).toEqual(y);
     expect(x).toEqual(z);
   });
@@ -253,7 +262,8 @@ describe('cross-backend interop', () => {
 describe('MITM', () => {
   const backend = backends[0];
   it('substituting ephemeral / KEM keys is caught by the signatures', async () => {
-    const alice = await C.generateIdentity(backend), bob = await C.generateIdentity(backend);
+    const alice = await C.generateIdentity(backend),
+      bob = await C.generateIdentity(backend);
     const { request, pending } = await C.createRequest(backend, alice, C.publicIdentity(bob));
     const mallory = await backend.x25519Keygen();
     const subEk = request.slice();
@@ -278,7 +288,9 @@ describe('MITM', () => {
   });
 
   it('MITM with its own identity (lying relay) -> the two ends see different fingerprints', async () => {
-    const alice = await C.generateIdentity(backend), bob = await C.generateIdentity(backend), mal = await C.generateIdentity(backend);
+    const alice = await C.generateIdentity(backend),
+      bob = await C.generateIdentity(backend),
+      mal = await C.generateIdentity(backend);
     // relay tells Alice that Mallory's identity is Bob's, and Bob that Mallory's is Alice's
     const r1 = await C.createRequest(backend, alice, C.publicIdentity(mal));
     const m1 = await C.acceptRequest(backend, mal, r1.request);
@@ -296,7 +308,8 @@ describe('persistence', () => {
   const backend = backends[0];
   it('session, pending and identity round-trip', async () => {
     const rng = seededRng('persist');
-    const alice = await C.generateIdentity(backend, rng), bob = await C.generateIdentity(backend, rng);
+    const alice = await C.generateIdentity(backend, rng),
+      bob = await C.generateIdentity(backend, rng);
     expect(C.serializeIdentity(C.deserializeIdentity(C.serializeIdentity(alice)))).toEqual(C.serializeIdentity(alice));
     expect(C.decodePublicIdentity(C.encodePublicIdentity(C.publicIdentity(bob)))).toEqual(C.publicIdentity(bob));
     const { request, pending } = await C.createRequest(backend, alice, C.publicIdentity(bob), rng);

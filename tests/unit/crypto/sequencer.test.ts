@@ -27,7 +27,10 @@ describe('Inbox', () => {
     ib = r.inbox;
     r = C.inboxReceive(ib, item(4));
     expect(r.status).toBe('duplicate');
-    expect(C.missingRanges(ib)).toEqual([{ from: 1, to: 3 }, { from: 5, to: 6 }]);
+    expect(C.missingRanges(ib)).toEqual([
+      { from: 1, to: 3 },
+      { from: 5, to: 6 }
+    ]);
     r = C.inboxReceive(ib, item(2));
     expect(r.resend).toEqual([]);
     ib = r.inbox;

@@ -35,7 +35,8 @@ export async function generateVectors(backend: C.CryptoBackend, seed = KAT_SEED)
   const { request, pending } = await C.createRequest(backend, alice, C.publicIdentity(bob), rng);
   const { accept, session: b0 } = await C.acceptRequest(backend, bob, request, { rng });
   const a0 = await C.completeHandshake(backend, alice, pending, accept, rng);
-  let a = a0, b = b0;
+  let a = a0,
+    b = b0;
   const script: ['initiator' | 'acceptor', string][] = [
     ['acceptor', 'hello from the acceptor (initial chain)'],
     ['initiator', 'hi! first initiator message = key confirmation'],

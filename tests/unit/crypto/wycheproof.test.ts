@@ -22,7 +22,8 @@ const backends: CryptoBackend[] = [webcryptoBackend({ onFallback: (p) => fallbac
 
 describe.each(backends.map((b) => [b.name, b] as const))('%s backend', (_name, b) => {
   it('X25519 (xdh_comp, all 518 cases)', async () => {
-    let valid = 0, lowOrder = 0;
+    let valid = 0,
+      lowOrder = 0;
     for (const { t } of tests('x25519_test.json')) {
       const priv = fromHex(t.private);
       const my = { priv, pub: await b.x25519PublicKey(priv) };

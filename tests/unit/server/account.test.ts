@@ -77,7 +77,13 @@ for (const backend of BACKENDS) {
       const r = await change(alice, alice.password, NEW); // even the right one waits
       expect([r.status, r.headers.get('retry-after')]).toEqual([429, '1']);
       // The same count as sign-in's: a login for the account waits too.
-      expect((await call(ts, 'POST', '/api/auth/login', { body: { username: alice.username, password: alice.password, device: { name: 'x', signPub: 'A'.repeat(43), dhPub: 'A'.repeat(43) } } })).status).toBe(429);
+      expect(
+        (
+          await call(ts, 'POST', '/api/auth/login', {
+            body: { username: alice.username, password: alice.password, device: { name: 'x', signPub: 'A'.repeat(43), dhPub: 'A'.repeat(43) } }
+          })
+        ).status
+      ).toBe(429);
       ts.clock.now = T0 + 60_000;
       expect((await change(alice, alice.password, NEW)).status).toBe(200);
       expect(await status(alice)).toBe(200);
@@ -101,10 +107,7 @@ for (const backend of BACKENDS) {
       await status(laptop); // within the minute: not written
       const seen = async () =>
         Object.fromEntries(
-          (await call(ts, 'GET', '/api/devices', { token: alice.token })).body.devices.map((d: { name: string; lastSeenAt: number }) => [
-            d.name,
-            d.lastSeenAt
-          ])
+          (await call(ts, 'GET', '/api/devices', { token: alice.token })).body.devices.map((d: { name: string; lastSeenAt: number }) => [d.name, d.lastSeenAt])
         );
       expect((await seen()).Laptop).toBe(T0 + 90_000);
       ts.clock.now = T0 + 200_000;

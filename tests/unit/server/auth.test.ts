@@ -51,7 +51,12 @@ describe('sign-up and sessions', () => {
   });
 
   it('refuses missing, malformed and unknown tokens with 401 unauthorized', async () => {
-    for (const headers of <Record<string, string>[]>[{}, { authorization: 'Bearer nope' }, { authorization: `Bearer ${'A'.repeat(43)}` }, { cookie: 'cinder_session=' }]) {
+    for (const headers of <Record<string, string>[]>[
+      {},
+      { authorization: 'Bearer nope' },
+      { authorization: `Bearer ${'A'.repeat(43)}` },
+      { cookie: 'cinder_session=' }
+    ]) {
       const r = await call(ts, 'GET', '/api/me', { headers });
       expect(r.status).toBe(401);
       expect(r.body).toEqual({ error: { code: 'unauthorized', message: expect.any(String) } });
@@ -174,8 +179,7 @@ describe('rate limiting', () => {
   it('limits sign-up + login attempts per client address with 429 and Retry-After', async () => {
     await ts.close();
     ts = await startServer({ env: { AUTH_RATE_LIMIT: '3' } });
-    const attempt = () =>
-      call(ts, 'POST', '/api/auth/login', { body: { username: 'nobody', password: 'whatever1', device: deviceKeys() } });
+    const attempt = () => call(ts, 'POST', '/api/auth/login', { body: { username: 'nobody', password: 'whatever1', device: deviceKeys() } });
     const a = await signup(ts, 'limited');
     expect(a.userId).toBeTruthy();
     expect((await attempt()).status).toBe(401);

@@ -20,8 +20,7 @@ const mediaHeaders = (from: Account, to: string) => ({
   'x-cinder-mime': 'image/png',
   'x-cinder-name': 'p.png'
 });
-const upload = (ts: AnyServer, from: Account, to: string, bytes: Buffer) =>
-  call(ts, 'POST', '/api/cloud/media', { raw: bytes, headers: mediaHeaders(from, to) });
+const upload = (ts: AnyServer, from: Account, to: string, bytes: Buffer) => call(ts, 'POST', '/api/cloud/media', { raw: bytes, headers: mediaHeaders(from, to) });
 const files = (ts: AnyServer) => readdirSync(join(ts.dataDir, 'media'));
 
 /** An upload whose body is sent only partly until `finish` (or cut by `abort`). */
@@ -107,7 +106,10 @@ for (const backend of BACKENDS) {
       expect((await upload(ts, bob, alice.userId, randomBytes(6000))).status).toBe(201);
 
       const msgId = uuid();
-      const sent = await call(ts, 'POST', '/api/cloud/messages', { token: alice.token, body: { id: msgId, toUserId: bob.userId, text: '', media: { id: first.body.id } } });
+      const sent = await call(ts, 'POST', '/api/cloud/messages', {
+        token: alice.token,
+        body: { id: msgId, toUserId: bob.userId, text: '', media: { id: first.body.id } }
+      });
       expect(sent.status).toBe(200);
       const del = await call(ts, 'POST', `/api/cloud/chats/${bob.userId}/delete`, { token: alice.token, body: { ids: [msgId] } });
       expect(del.status).toBeLessThan(300);

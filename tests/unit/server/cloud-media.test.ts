@@ -160,7 +160,7 @@ describe('cloud media', () => {
     expect((await opened(ts, carol, id)).status).toBe(404);
     await sleep(1200);
     // Not opened: nothing expires.
-    expect((await ts.relay.runMediaTimers())).toBe(0);
+    expect(await ts.relay.runMediaTimers()).toBe(0);
     expect(existsSync(join(mediaDir(ts), id))).toBe(true);
 
     const t0 = Date.now();

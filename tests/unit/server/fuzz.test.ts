@@ -237,8 +237,20 @@ const pathSegment = fc.oneof(
 );
 const queryString = fc.oneof(
   fc.constant(''),
-  fc.constantFrom('?q=%00', '?after=-1', '?after=1e3&limit=0', '?limit=99999999999999999999', '?before=abc', '?q=' + 'a'.repeat(5000), '?q=%ZZ', '?after=1&after=2', '?q[]=1'),
-  fc.tuple(fc.constantFrom('q', 'after', 'before', 'limit', '__proto__'), nastyString).map(([k, v]) => `?${k}=${encodeURIComponent(v.replace(/[\uD800-\uDFFF]/g, '?')).slice(0, 3000)}`)
+  fc.constantFrom(
+    '?q=%00',
+    '?after=-1',
+    '?after=1e3&limit=0',
+    '?limit=99999999999999999999',
+    '?before=abc',
+    '?q=' + 'a'.repeat(5000),
+    '?q=%ZZ',
+    '?after=1&after=2',
+    '?q[]=1'
+  ),
+  fc
+    .tuple(fc.constantFrom('q', 'after', 'before', 'limit', '__proto__'), nastyString)
+    .map(([k, v]) => `?${k}=${encodeURIComponent(v.replace(/[\uD800-\uDFFF]/g, '?')).slice(0, 3000)}`)
 );
 const contentType = fc.constantFrom(
   'application/json',
@@ -318,21 +330,23 @@ describe('fuzz: HTTP', () => {
   it('answers hostile headers and request lines with 4xx', async () => {
     const cases: [string, string, Record<string, string>][] = [
       ['GET', '/api/me', { authorization: 'Bearer ' + 'A'.repeat(10_000) }],
-      ['GET', '/api/me', { authorization: 'Bearer \u0000' .replace('\u0000', '%00') }],
+      ['GET', '/api/me', { authorization: 'Bearer \u0000'.replace('\u0000', '%00') }],
       ['GET', '/api/me', { cookie: 'cinder_session=' + 'x'.repeat(4000) + '; cinder_session=' + alice.token }],
       ['GET', '/api/me', { cookie: '=;=;;;cinder_session' }],
       ['POST', '/api/cloud/messages', { origin: 'null', 'content-type': 'application/json' }],
       ['POST', '/api/cloud/messages', { origin: 'http://[::1', 'content-type': 'application/json' }],
-      ['POST', '/api/auth/signup', { 'content-type': 'application/json', 'x-forwarded-for': '\u202E1.2.3.4' .replace('\u202E', '') }],
+      ['POST', '/api/auth/signup', { 'content-type': 'application/json', 'x-forwarded-for': '\u202E1.2.3.4'.replace('\u202E', '') }],
       ['GET', '/api/users?q=' + '%F0%9F%98%80'.repeat(10), {}],
       ['GET', '/api//users', {}],
       ['GET', '/api/users/%2e%2e/devices', {}],
       ['GET', '/api/blobs/..%2F..%2Fat-rest.key', {}]
     ];
     for (const [method, path, headers] of cases) {
-      const r = await call(ts, method, path, { token: headers.authorization || headers.cookie ? undefined : alice.token, headers, raw: method === 'GET' ? undefined : '{}' }).catch(
-        (e: Error) => ({ status: 400, text: e.message, body: { error: { code: 'client_refused' } } })
-      );
+      const r = await call(ts, method, path, {
+        token: headers.authorization || headers.cookie ? undefined : alice.token,
+        headers,
+        raw: method === 'GET' ? undefined : '{}'
+      }).catch((e: Error) => ({ status: 400, text: e.message, body: { error: { code: 'client_refused' } } }));
       expectSaneAnswer(`${method} ${path}`, r);
     }
     expect(unhandled()).toEqual([]);

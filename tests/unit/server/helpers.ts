@@ -198,9 +198,7 @@ export function connect(ts: Served, token: string | null, headers: Record<string
     frames.push(JSON.parse(d.toString()) as ServerFrame);
     for (const w of waiters.splice(0)) w();
   });
-  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
-    ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() }))
-  );
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
   const client: WsClient = {
     ws,
     frames,
@@ -219,10 +217,7 @@ export function connect(ts: Served, token: string | null, headers: Record<string
           }
           return false;
         };
-        const timer = setTimeout(
-          () => reject(new Error(`no matching frame within ${timeoutMs}ms; got ${JSON.stringify(frames)}`)),
-          timeoutMs
-        );
+        const timer = setTimeout(() => reject(new Error(`no matching frame within ${timeoutMs}ms; got ${JSON.stringify(frames)}`)), timeoutMs);
         const loop = () => {
           if (!check()) waiters.push(loop);
         };

@@ -17,19 +17,7 @@ import { createLogger } from '../../../src/lib/server/log';
 import { createRedisBus, type RedisBus } from '../../../src/lib/server/redis-bus';
 import { createRelay, type Relay } from '../../../src/lib/server/relay';
 import { dropPostgresSchema, openPostgresStore, type PostgresStore } from '../../../src/lib/server/store/postgres';
-import {
-  call,
-  connect,
-  FAST_SCRYPT,
-  login,
-  signup,
-  sleep,
-  tempDir,
-  uuid,
-  type Account,
-  type TestServer,
-  type WsClient
-} from './helpers';
+import { call, connect, FAST_SCRYPT, login, signup, sleep, tempDir, uuid, type Account, type TestServer, type WsClient } from './helpers';
 import { postgres, redis, skipWithout, uniqueName } from './services';
 
 const pgService = await postgres();
@@ -190,7 +178,13 @@ describe.skipIf(skip)('multi-node relay (PostgreSQL + Redis)', () => {
     expect(m.status).toBe(200);
     expect(m.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     const text = await m.text();
-    for (const name of ['cinder_ws_connected_sockets', 'cinder_messages_sent_total', 'cinder_envelopes_queued_total', 'cinder_push_sent_total', 'process_resident_memory_bytes']) {
+    for (const name of [
+      'cinder_ws_connected_sockets',
+      'cinder_messages_sent_total',
+      'cinder_envelopes_queued_total',
+      'cinder_push_sent_total',
+      'process_resident_memory_bytes'
+    ]) {
       expect(text).toMatch(new RegExp(`^${name} \\d+$`, 'm'));
     }
   });

@@ -63,7 +63,9 @@ describe.each(BACKENDS)('origin check over HTTP and WebSocket on $name', ({ name
 
   it.skipIf(skip)('the WebSocket upgrade applies the same rule', async () => {
     await expect(connect(ts, a.token, { origin: `https://127.0.0.1:${port()}` })).rejects.toMatchObject({ status: 403 });
-    await expect(connect(ts, a.token, { origin: 'http://chat.example', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'chat.example' })).rejects.toMatchObject({ status: 403 });
+    await expect(connect(ts, a.token, { origin: 'http://chat.example', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'chat.example' })).rejects.toMatchObject({
+      status: 403
+    });
     const ok = await connect(ts, a.token, { origin: 'https://chat.example', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'chat.example' });
     await ok.next((f) => f.t === 'hello');
     ok.close();

@@ -14,20 +14,48 @@ import { BACKENDS, startOn, type AnyServer } from './backends';
 import { b64u, call, signup, tempDir, type Account } from './helpers';
 import { newSubscriber, startFakePushService, type FakePushService } from './push-fake';
 
-const answer = (...addresses: string[]) => (_host: string, cb: (err: NodeJS.ErrnoException | null, a: LookupAddress[]) => void) =>
-  cb(null, addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 })));
+const answer =
+  (...addresses: string[]) =>
+  (_host: string, cb: (err: NodeJS.ErrnoException | null, a: LookupAddress[]) => void) =>
+    cb(
+      null,
+      addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }))
+    );
 
 describe('internal addresses', () => {
   it.each([
-    '127.0.0.1', '127.9.9.9', '10.1.2.3', '172.16.0.1', '172.31.255.255', '192.168.1.1', '169.254.169.254', '100.64.0.1',
-    '100.127.255.255', '0.0.0.0', '224.0.0.1', '255.255.255.255', '198.18.0.1', '::', '::1', 'fe80::1', 'fe80::1%eth0',
-    'fc00::1', 'fd12:3456::1', 'ff02::1', '::ffff:127.0.0.1', '::ffff:7f00:1', '::ffff:10.0.0.1', '::ffff:a9fe:a9fe',
-    '64:ff9b::a00:1', '2002:7f00:1::', '[::1]', 'not-an-ip'
+    '127.0.0.1',
+    '127.9.9.9',
+    '10.1.2.3',
+    '172.16.0.1',
+    '172.31.255.255',
+    '192.168.1.1',
+    '169.254.169.254',
+    '100.64.0.1',
+    '100.127.255.255',
+    '0.0.0.0',
+    '224.0.0.1',
+    '255.255.255.255',
+    '198.18.0.1',
+    '::',
+    '::1',
+    'fe80::1',
+    'fe80::1%eth0',
+    'fc00::1',
+    'fd12:3456::1',
+    'ff02::1',
+    '::ffff:127.0.0.1',
+    '::ffff:7f00:1',
+    '::ffff:10.0.0.1',
+    '::ffff:a9fe:a9fe',
+    '64:ff9b::a00:1',
+    '2002:7f00:1::',
+    '[::1]',
+    'not-an-ip'
   ])('%s is refused', (a) => expect(isInternalAddress(a)).toBe(true));
 
-  it.each(['8.8.8.8', '142.250.74.10', '172.32.0.1', '100.128.0.1', '2a00:1450:4001:82b::200a', '2606:4700::1111', '::ffff:8.8.8.8'])(
-    '%s is public',
-    (a) => expect(isInternalAddress(a)).toBe(false)
+  it.each(['8.8.8.8', '142.250.74.10', '172.32.0.1', '100.128.0.1', '2a00:1450:4001:82b::200a', '2606:4700::1111', '::ffff:8.8.8.8'])('%s is public', (a) =>
+    expect(isInternalAddress(a)).toBe(false)
   );
 });
 
@@ -108,10 +136,7 @@ describe('push endpoint and key policy', () => {
   it('reads PUSH_SERVICE_HOSTS', () => {
     const d = tempDir();
     expect(loadConfig({ DATA_DIR: d }).pushServiceHosts).toBeNull();
-    expect(loadConfig({ DATA_DIR: d, PUSH_SERVICE_HOSTS: ' FCM.googleapis.com, .push.apple.com ' }).pushServiceHosts).toEqual([
-      'fcm.googleapis.com',
-      'push.apple.com'
-    ]);
+    expect(loadConfig({ DATA_DIR: d, PUSH_SERVICE_HOSTS: ' FCM.googleapis.com, .push.apple.com ' }).pushServiceHosts).toEqual(['fcm.googleapis.com', 'push.apple.com']);
     expect(() => loadConfig({ DATA_DIR: d, PUSH_SERVICE_HOSTS: 'localhost' })).toThrow(ConfigError);
     expect(() => loadConfig({ DATA_DIR: d, PUSH_SERVICE_HOSTS: 'https://fcm.googleapis.com' })).toThrow(ConfigError);
   });

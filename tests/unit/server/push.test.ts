@@ -89,9 +89,8 @@ describe('push subscriptions', () => {
   });
 
   const good = () => newSubscriber({ origin: 'https://fcm.googleapis.com' }, 'fcm');
-  const row = () => ts.store.db.prepare('SELECT * FROM push_subscriptions WHERE device_id = ?').get(alice.deviceId) as
-    | { endpoint: string; p256dh: string; auth: string }
-    | undefined;
+  const row = () =>
+    ts.store.db.prepare('SELECT * FROM push_subscriptions WHERE device_id = ?').get(alice.deviceId) as { endpoint: string; p256dh: string; auth: string } | undefined;
 
   it('stores one subscription per device, replaced on resubscribe, deleted by DELETE', async () => {
     const s1 = good();
@@ -196,7 +195,10 @@ describe('pushes to devices without a socket', () => {
     const m = await sendText(ts, bob, alice, 'the actual secret text');
     const [p1] = await fake.waitFor(aliceSub.path);
     const [p2] = await fake.waitFor(alice2Sub.path);
-    for (const [p, s] of [[p1, aliceSub], [p2, alice2Sub]] as const) {
+    for (const [p, s] of [
+      [p1, aliceSub],
+      [p2, alice2Sub]
+    ] as const) {
       expect(s.decrypt(p.body)).toBe('{"t":"update"}');
       expect(p.headers.topic).toBe('update');
     }

@@ -26,8 +26,7 @@ const list = async (who: Account) => {
   return r.body.envelopes;
 };
 const claim = (who: Account, requestId: string) => call(ts, 'POST', '/api/secret/claim', { token: who.token, body: { requestId } });
-const withdraw = (who: Account, requestId: string) =>
-  call(ts, 'POST', '/api/secret/withdraw', { token: who.token, body: { requestId } });
+const withdraw = (who: Account, requestId: string) => call(ts, 'POST', '/api/secret/withdraw', { token: who.token, body: { requestId } });
 
 describe('secret-chat requests', () => {
   it('fans out to every device; the first claim wins and removes the request from the other devices', async () => {
@@ -157,7 +156,12 @@ describe('migration 2', () => {
   it('upgrades a version-1 database in place: envelopes gain request_id, new tables appear', () => {
     const db = new Database(':memory:');
     try {
-      expect(migrate(db, MIGRATIONS.filter((m) => m.version === 1))).toEqual([1]);
+      expect(
+        migrate(
+          db,
+          MIGRATIONS.filter((m) => m.version === 1)
+        )
+      ).toEqual([1]);
       expect(migrate(db)).toEqual(MIGRATIONS.filter((m) => m.version >= 2).map((m) => m.version));
       const cols = (db.prepare('PRAGMA table_info(envelopes)').all() as { name: string }[]).map((c) => c.name);
       expect(cols).toContain('request_id');

@@ -110,9 +110,7 @@ describe('sqlite store', () => {
     const s = openSqliteStore(dir);
     const dev = (id: string, th: string) => ({ id, userId: id === 'd1' ? 'u1' : 'u2', name: 'n', signPub: 'a', dhPub: 'b', tokenHash: th, createdAt: 1 });
     await s.createUser({ id: 'u1', username: 'same', displayName: 's', pwHash: 'x', createdAt: 1 }, dev('d1', 'h1'));
-    await expect(s.createUser({ id: 'u2', username: 'same', displayName: 's', pwHash: 'x', createdAt: 1 }, dev('d2', 'h2'))).rejects.toThrow(
-      'username taken'
-    );
+    await expect(s.createUser({ id: 'u2', username: 'same', displayName: 's', pwHash: 'x', createdAt: 1 }, dev('d2', 'h2'))).rejects.toThrow('username taken');
     expect(await s.getDevice('d2')).toBeNull();
     await s.close();
   });
@@ -133,10 +131,12 @@ describe('background WAL checkpoints', () => {
       )
     );
     // The worker's periodic checkpoint catches up with everything written.
-    await expect.poll(async () => {
-      const r = await s.checkpoint();
-      return r.log > 0 && r.checkpointed === r.log;
-    }).toBe(true);
+    await expect
+      .poll(async () => {
+        const r = await s.checkpoint();
+        return r.log > 0 && r.checkpointed === r.log;
+      })
+      .toBe(true);
     // What was checkpointed is in the main file: a fresh reader without the WAL sees it.
     await s.close();
     expect(existsSync(join(dir, 'cinder.db-wal'))).toBe(false);

@@ -12,14 +12,7 @@ import { MIGRATIONS } from '../../../src/lib/server/store/sqlite/migrations';
 import { PG_MIGRATIONS } from '../../../src/lib/server/store/postgres/migrations';
 import { dropPostgresSchema, openPostgresStore } from '../../../src/lib/server/store/postgres';
 import { openSqliteStore } from '../../../src/lib/server/store/sqlite';
-import {
-  UniqueViolation,
-  type NewDevice,
-  type NewEnvelope,
-  type PutEnvelopeResult,
-  type Store,
-  type UserRow
-} from '../../../src/lib/server/store/types';
+import { UniqueViolation, type NewDevice, type NewEnvelope, type PutEnvelopeResult, type Store, type UserRow } from '../../../src/lib/server/store/types';
 import { tempDir } from './helpers';
 import { postgres, skipWithout, uniqueName } from './services';
 
@@ -315,12 +308,18 @@ for (const backend of backends) {
       expect(await store.getUpdate(cursors[4] + 1000)).toBeNull();
     });
 
-    it('reports with each appended row the user\'s previous cursor, so live updates chain without gaps', async () => {
+    it("reports with each appended row the user's previous cursor, so live updates chain without gaps", async () => {
       const a = await mkUser(store);
       const b = await mkUser(store);
       const c = await mkUser(store);
       const appended = [];
-      for (const [from, to] of [[a, b], [b, a], [a, c], [c, b], [b, a]] as const) {
+      for (const [from, to] of [
+        [a, b],
+        [b, a],
+        [a, c],
+        [c, b],
+        [b, a]
+      ] as const) {
         const r = await send(store, from, to);
         if (!r.ok) throw new Error('send failed');
         appended.push(...r.updates);
@@ -394,9 +393,7 @@ for (const backend of backends) {
       const a = await mkUser(store);
       const b = await mkUser(store);
       const ids = Array.from({ length: 60 }, () => randomUUID());
-      const results = await Promise.all(
-        ids.map((mid, i) => (i % 2 ? send(store, a, b, mid) : send(other, b, a, mid)))
-      );
+      const results = await Promise.all(ids.map((mid, i) => (i % 2 ? send(store, a, b, mid) : send(other, b, a, mid))));
       // The same ids again, concurrently: nothing new.
       const repeats = await Promise.all(ids.slice(0, 20).map((mid, i) => (i % 2 ? send(other, a, b, mid) : send(store, b, a, mid))));
       expect(results.every((r) => r.ok && r.created)).toBe(true);
@@ -523,10 +520,7 @@ for (const backend of backends) {
 
       // Two devices of b claim at once (through two nodes): exactly one wins.
       const other = await h.open();
-      const [x, y] = await Promise.all([
-        store.claimSecretRequest(rid, b.user.id, b.device.id),
-        other.claimSecretRequest(rid, b.user.id, bPhone.id)
-      ]);
+      const [x, y] = await Promise.all([store.claimSecretRequest(rid, b.user.id, b.device.id), other.claimSecretRequest(rid, b.user.id, bPhone.id)]);
       expect([x, y].sort()).toEqual(['claimed', 'conflict']);
       const winner = x === 'claimed' ? b.device.id : bPhone.id;
       const loser = winner === b.device.id ? bPhone.id : b.device.id;
@@ -633,19 +627,25 @@ for (const backend of backends) {
 
       // node-b died: its rows are retaken after the stale period, by exactly one node.
       const later = T0 + 100 + 60_001;
-      const [p, q] = await Promise.all([
-        store.claimWakeups('node-c', later, later, later - 60_000, 10),
-        other.claimWakeups('node-d', later, later, later - 60_000, 10)
-      ]);
+      const [p, q] = await Promise.all([store.claimWakeups('node-c', later, later, later - 60_000, 10), other.claimWakeups('node-d', later, later, later - 60_000, 10)]);
       expect([...p, ...q].map((w) => w.at).sort((m, n) => m - n)).toEqual([...claimed, T0 + 1000]);
 
       // Only the current claimer deletes.
       const mine = p.length > 0 ? { rows: p, node: 'node-c' } : { rows: q, node: 'node-d' };
-      await store.deleteWakeups(mine.rows.map((w) => w.id), 'node-a');
-      await store.deleteWakeups(mine.rows.map((w) => w.id), mine.node);
+      await store.deleteWakeups(
+        mine.rows.map((w) => w.id),
+        'node-a'
+      );
+      await store.deleteWakeups(
+        mine.rows.map((w) => w.id),
+        mine.node
+      );
       const left = await store.claimWakeups('node-e', later + 120_000, later + 120_000, later + 60_000, 10);
       expect(left.map((w) => w.at).sort((m, n) => m - n)).toEqual(
-        [...p, ...q].filter((w) => !mine.rows.some((r) => r.id === w.id)).map((w) => w.at).sort((m, n) => m - n)
+        [...p, ...q]
+          .filter((w) => !mine.rows.some((r) => r.id === w.id))
+          .map((w) => w.at)
+          .sort((m, n) => m - n)
       );
       await store.deleteWakeups([], 'node-e');
     });
@@ -710,10 +710,7 @@ for (const backend of backends) {
       // Two nodes claim concurrently: disjoint, together every due row once.
       const other = await h.open();
       const now = T0 + 6000;
-      const [x, y] = await Promise.all([
-        store.claimDueMedia('node-a', now, now - 30_000, 10),
-        other.claimDueMedia('node-b', now, now - 30_000, 10)
-      ]);
+      const [x, y] = await Promise.all([store.claimDueMedia('node-a', now, now - 30_000, 10), other.claimDueMedia('node-b', now, now - 30_000, 10)]);
       expect([...x, ...y].map((r) => r.id).sort()).toEqual(['m-1', 'm-2']);
       expect([...x, ...y].find((r) => r.id === 'm-1')).toEqual({ id: 'm-1', messageId: 'cm-1', deadline: T0 + 5100 });
       expect(await store.claimDueMedia('node-c', now, now - 30_000, 10)).toEqual([]);
@@ -809,9 +806,7 @@ for (const backend of backends) {
       });
       expect(await store.reserveCloudMedia({ ...row('base'), size: 400 }, 1000)).toBe(true);
       // 600 bytes left: exactly two of the twelve 300-byte uploads fit.
-      const results = await Promise.all(
-        Array.from({ length: 12 }, (_, i) => (i % 2 ? other : store).reserveCloudMedia(row(`race-${i}`), 1000))
-      );
+      const results = await Promise.all(Array.from({ length: 12 }, (_, i) => (i % 2 ? other : store).reserveCloudMedia(row(`race-${i}`), 1000)));
       expect(results.filter(Boolean)).toHaveLength(2);
       expect(await store.cloudMediaUsage(a.user.id)).toBe(1000);
     });

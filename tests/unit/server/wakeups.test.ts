@@ -70,15 +70,25 @@ describe('POST /api/wakeups', () => {
     expect((await register(ts, alice, times)).status).toBe(204);
     expect((await register(ts, alice, [now + 8 * DAY - 60_000, now - 10_000, now + 60_000])).status).toBe(204);
     // (The one in the past may already have fired: alice has no subscription, so it is simply dropped.)
-    expect(rows(ts, alice.deviceId).map((r) => r.at).filter((at) => at > now)).toEqual(
-      [...new Set([...times, now + 8 * DAY - 60_000])].sort((a, b) => a - b)
-    );
+    expect(
+      rows(ts, alice.deviceId)
+        .map((r) => r.at)
+        .filter((at) => at > now)
+    ).toEqual([...new Set([...times, now + 8 * DAY - 60_000])].sort((a, b) => a - b));
   });
 
   it(`caps pending wake-ups at ${PUSH_LIMITS.wakeupsPerDevice} per device (409)`, async () => {
     const base = Date.now() + 3_600_000;
     for (let c = 0; c < PUSH_LIMITS.wakeupsPerDevice / 100; c++) {
-      expect((await register(ts, alice, Array.from({ length: 100 }, (_, i) => base + c * 100_000 + i * 1000))).status).toBe(204);
+      expect(
+        (
+          await register(
+            ts,
+            alice,
+            Array.from({ length: 100 }, (_, i) => base + c * 100_000 + i * 1000)
+          )
+        ).status
+      ).toBe(204);
     }
     const r = await register(ts, alice, [base - 1000]);
     expect(r.status).toBe(409);

@@ -13,7 +13,16 @@ const uuid = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, '0
 let n = 0;
 let cursor = 0;
 
-const media = (over: Partial<CloudMedia> = {}): CloudMedia => ({ id: 'media_1', mime: 'image/png', name: 'a.png', size: 3, ttl: 5, openedAt: null, deadline: null, ...over });
+const media = (over: Partial<CloudMedia> = {}): CloudMedia => ({
+  id: 'media_1',
+  mime: 'image/png',
+  name: 'a.png',
+  size: 3,
+  ttl: 5,
+  openedAt: null,
+  deadline: null,
+  ...over
+});
 
 function msg(i: number, m: CloudMedia | null, from = 'bob'): Update {
   const message: CloudMessage = { id: uuid(i), peerId: 'bob', seq: i, senderId: from, senderDeviceId: 'd', text: `t${i}`, replyTo: null, createdAt: 1_000 + i, media: m };

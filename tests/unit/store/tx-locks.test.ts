@@ -129,7 +129,7 @@ describe('store locks', () => {
       return openStore('tx-delete');
     })();
     const timeout = new Promise((_, fail) => setTimeout(() => fail(new Error('waited for good')), 10_000));
-    const [, fresh] = await Promise.race([Promise.all([busy, erased]), timeout]) as [unknown, Awaited<ReturnType<typeof openStore>>];
+    const [, fresh] = (await Promise.race([Promise.all([busy, erased]), timeout])) as [unknown, Awaited<ReturnType<typeof openStore>>];
     await fresh.db.meta.put({ key: 'after', value: 2 });
     expect((await b.meta.get('after'))?.value).toBe(2);
     fresh.db.close();
@@ -157,7 +157,12 @@ describe('LocalLocks (the stand-in where Web Locks are missing)', () => {
       });
     let open!: () => void;
     const gate = new Promise<void>((r) => (open = r));
-    const all = [hold('s', 'shared', 'r1', gate), hold('s', 'shared', 'r2', gate), hold('s', 'exclusive', 'w', Promise.resolve()), hold('s', 'shared', 'r3', Promise.resolve())];
+    const all = [
+      hold('s', 'shared', 'r1', gate),
+      hold('s', 'shared', 'r2', gate),
+      hold('s', 'exclusive', 'w', Promise.resolve()),
+      hold('s', 'shared', 'r3', Promise.resolve())
+    ];
     await tick();
     expect(log).toEqual(['+r1', '+r2']);
     open();

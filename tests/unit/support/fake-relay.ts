@@ -56,11 +56,23 @@ export class FakeRelay {
       send: async (e) => {
         if (this.failSends > 0 && this.failSends--) throw new NetError('unavailable', 'relay unavailable', 503);
         const from = me();
-        const env: Envelope = { seq: ++this.seq, id: e.id, fromDeviceId: from.deviceId, fromUserId: from.user.id, body: e.body, createdAt: Date.now(), requestId: e.requestId ?? null };
+        const env: Envelope = {
+          seq: ++this.seq,
+          id: e.id,
+          fromDeviceId: from.deviceId,
+          fromUserId: from.user.id,
+          body: e.body,
+          createdAt: Date.now(),
+          requestId: e.requestId ?? null
+        };
         this.queues.set(e.toDeviceId, [...(this.queues.get(e.toDeviceId) ?? []), env]);
       },
       pull: async (after, limit) => (this.queues.get(deviceId) ?? []).filter((e) => e.seq > after).slice(0, limit),
-      ack: async (upTo) => void this.queues.set(deviceId, (this.queues.get(deviceId) ?? []).filter((e) => e.seq > upTo)),
+      ack: async (upTo) =>
+        void this.queues.set(
+          deviceId,
+          (this.queues.get(deviceId) ?? []).filter((e) => e.seq > upTo)
+        ),
       claim: async (requestId) => {
         if (this.claimed.has(requestId)) throw new NetError('conflict', 'another device took this request', 409);
         this.claimed.add(requestId);

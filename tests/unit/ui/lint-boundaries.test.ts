@@ -80,7 +80,7 @@ describe('lint: architecture import boundaries', () => {
   });
 
   it('a .svelte component is checked too', async () => {
-    const code = "<script lang=\"ts\">\n  import { openStore } from '$lib/store/db';\n  void openStore;\n</script>\n";
+    const code = '<script lang="ts">\n  import { openStore } from \'$lib/store/db\';\n  void openStore;\n</script>\n';
     expect(await boundaryErrors('src/lib/components/X.svelte', code)).toHaveLength(1);
   });
 });

@@ -2,14 +2,7 @@
 // the camera must be released on result, on error and on stop — including a
 // stop that happens while the permission prompt is still open.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import {
-  CAMERA_CONSTRAINTS,
-  SCAN_ERROR_MESSAGES,
-  classifyCameraError,
-  startCameraSession,
-  type CameraSessionOptions,
-  type VideoSink
-} from '$lib/verify/camera-session';
+import { CAMERA_CONSTRAINTS, SCAN_ERROR_MESSAGES, classifyCameraError, startCameraSession, type CameraSessionOptions, type VideoSink } from '$lib/verify/camera-session';
 import type { Scanner } from '$lib/verify/scanner';
 
 function fakeStream() {

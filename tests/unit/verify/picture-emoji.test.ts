@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import {
-  KEY_PICTURE_CELLS,
-  KEY_PICTURE_GRID,
-  KEY_PICTURE_PALETTE,
-  keyPictureCells,
-  keyPictureHash,
-  keyPicturePaths
-} from '$lib/verify/picture';
+import { KEY_PICTURE_CELLS, KEY_PICTURE_GRID, KEY_PICTURE_PALETTE, keyPictureCells, keyPictureHash, keyPicturePaths } from '$lib/verify/picture';
 import { EMOJI_COUNT, EMOJI_TABLE, fingerprintEmoji, fingerprintEmojiIndices, fingerprintHex } from '$lib/verify/emoji';
 import { pathToCells } from './helpers';
 
@@ -78,14 +71,26 @@ describe('emoji table', () => {
   it('avoids emoji newer than Emoji 11 (2018)', () => {
     // Code point ranges first assigned in Unicode 12+ (emoji 12.0–15.1).
     const newer: Array<[number, number]> = [
-      [0x1fa70, 0x1faff], [0x1f7e0, 0x1f7ff], [0x1f90c, 0x1f90f], [0x1f93f, 0x1f93f],
-      [0x1f971, 0x1f972], [0x1f977, 0x1f979], [0x1f97b, 0x1f97b], [0x1f9a3, 0x1f9af],
-      [0x1f9ba, 0x1f9bf], [0x1f9c3, 0x1f9cf], [0x1f6d5, 0x1f6d7], [0x1f6dc, 0x1f6df],
+      [0x1fa70, 0x1faff],
+      [0x1f7e0, 0x1f7ff],
+      [0x1f90c, 0x1f90f],
+      [0x1f93f, 0x1f93f],
+      [0x1f971, 0x1f972],
+      [0x1f977, 0x1f979],
+      [0x1f97b, 0x1f97b],
+      [0x1f9a3, 0x1f9af],
+      [0x1f9ba, 0x1f9bf],
+      [0x1f9c3, 0x1f9cf],
+      [0x1f6d5, 0x1f6d7],
+      [0x1f6dc, 0x1f6df],
       [0x1f6fa, 0x1f6fc]
     ];
     for (const { e, name } of EMOJI_TABLE) {
       const cp = e.codePointAt(0)!;
-      expect(newer.some(([a, b]) => cp >= a && cp <= b), `${e} ${name}`).toBe(false);
+      expect(
+        newer.some(([a, b]) => cp >= a && cp <= b),
+        `${e} ${name}`
+      ).toBe(false);
     }
   });
 
@@ -129,9 +134,7 @@ describe('fingerprintEmoji', () => {
 describe('fingerprintHex', () => {
   it('groups 4 uppercase hex chars, 8 groups per line', () => {
     const fp = Uint8Array.from({ length: 32 }, (_, i) => 0xa0 + i);
-    expect(fingerprintHex(fp)).toBe(
-      'A0A1 A2A3 A4A5 A6A7 A8A9 AAAB ACAD AEAF\nB0B1 B2B3 B4B5 B6B7 B8B9 BABB BCBD BEBF'
-    );
+    expect(fingerprintHex(fp)).toBe('A0A1 A2A3 A4A5 A6A7 A8A9 AAAB ACAD AEAF\nB0B1 B2B3 B4B5 B6B7 B8B9 BABB BCBD BEBF');
   });
 
   it('round-trips for any length 32..64, odd lengths included', () => {

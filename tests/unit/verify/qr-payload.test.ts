@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import {
-  QR_MAX_TEXT,
-  compareScanned,
-  encodeQrPayload,
-  parseQrPayload,
-  type VerifyPayload
-} from '$lib/verify/qr-payload';
+import { QR_MAX_TEXT, compareScanned, encodeQrPayload, parseQrPayload, type VerifyPayload } from '$lib/verify/qr-payload';
 import { b64url, b64urlDecode, equalBytes } from '$lib/crypto/bytes';
 
 const bytes = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff);

@@ -64,7 +64,12 @@ describe('cloud chat replay', () => {
 
   it('lists the ids still stored in a seq range, for a window to drop what was deleted', async () => {
     const { db, vault } = await unlockedStore(`cloud-${n++}`);
-    await applyUpdates(db, vault, ME, [1, 2, 3, 4, 5, 6].map((i) => msg(i, 'bob')));
+    await applyUpdates(
+      db,
+      vault,
+      ME,
+      [1, 2, 3, 4, 5, 6].map((i) => msg(i, 'bob'))
+    );
     const carol: PublicUser = { id: 'carol', username: 'carol', displayName: 'Carol' };
     const toCarol = msg(7, ME, 3) as Extract<Update, { kind: 'message' }>;
     await applyUpdates(db, vault, ME, [{ ...toCarol, message: { ...toCarol.message, peerId: 'carol' }, peer: carol }]);

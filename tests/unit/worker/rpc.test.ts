@@ -40,10 +40,12 @@ const untouchable = new Proxy({} as CoreContext, {
 /** A fake context recording which of its operations a handler used, in order. */
 function recording(over: Partial<CoreContext> = {}) {
   const calls: string[] = [];
-  const op = (name: string, value?: unknown) => (...args: unknown[]) => {
-    calls.push(args.length ? `${name} ${JSON.stringify(args)}` : name);
-    return value;
-  };
+  const op =
+    (name: string, value?: unknown) =>
+    (...args: unknown[]) => {
+      calls.push(args.length ? `${name} ${JSON.stringify(args)}` : name);
+      return value;
+    };
   const ctx = {
     kick: op('kick'),
     sync: op('sync', Promise.resolve()),

@@ -68,7 +68,10 @@ describe('secret chat between two engines', () => {
     await bob.engine.pull();
     expect((await alice.db.secretChats.get(chatId))?.status).toBe('active');
     expect(await shown(alice, chatId)).toEqual(['[established]']);
-    const [a, b] = [await secretKey(alice.db, alice.vault, await alice.db.secretChats.get(chatId)), await secretKey(bob.db, bob.vault, await bob.db.secretChats.get(chatId))];
+    const [a, b] = [
+      await secretKey(alice.db, alice.vault, await alice.db.secretChats.get(chatId)),
+      await secretKey(bob.db, bob.vault, await bob.db.secretChats.get(chatId))
+    ];
     expect(toB64u(a.fingerprint)).toBe(toB64u(b.fingerprint));
     expect(toB64u(a.peerIdentity)).toBe(toB64u(bob.member.identity.sign.pub));
     expect(toB64u(b.peerIdentity)).toBe(toB64u(alice.member.identity.sign.pub));

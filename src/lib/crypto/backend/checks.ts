@@ -38,7 +38,9 @@ const SMALL_ORDER = [
   '0000000000000000000000000000000000000000000000000000000000000000',
   'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa'
 ].map(fromHex);
-const NEGATIVE_ZERO = ['0100000000000000000000000000000000000000000000000000000000000080', 'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff'].map(fromHex);
+const NEGATIVE_ZERO = ['0100000000000000000000000000000000000000000000000000000000000080', 'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff'].map(
+  fromHex
+);
 
 /**
  * Strict RFC 8032 encoding rules, as noble applies them with zip215:false: S < L, canonical (y < p)

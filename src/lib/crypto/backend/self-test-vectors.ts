@@ -18,8 +18,14 @@ export const MSG = utf8('cinder backend self-test');
 // --- X25519 ------------------------------------------------------------------------------------
 
 // RFC 7748 §6.1.
-export const ALICE = bytes({ priv: '77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a', pub: '8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a' });
-export const BOB = bytes({ priv: '5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb', pub: 'de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f' });
+export const ALICE = bytes({
+  priv: '77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a',
+  pub: '8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a'
+});
+export const BOB = bytes({
+  priv: '5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb',
+  pub: 'de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f'
+});
 export const ALICE_BOB = h('4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742');
 
 /**
@@ -151,15 +157,31 @@ const NONE = new Uint8Array(0);
 
 /** RFC 5869 A.1 and A.3; the handshake's 96-byte output; one byte; out-of-range lengths. */
 export const HKDF: readonly HkdfVector[] = [
-  { label: 'RFC 5869 A.1', ikm: h('0b'.repeat(22)), salt: h('000102030405060708090a0b0c'), info: h('f0f1f2f3f4f5f6f7f8f9'), length: 42, want: h('3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865') },
-  { label: 'RFC 5869 A.3', ikm: h('0b'.repeat(22)), salt: NONE, info: NONE, length: 42, want: h('8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d9d201395faa4b61a96c8') },
+  {
+    label: 'RFC 5869 A.1',
+    ikm: h('0b'.repeat(22)),
+    salt: h('000102030405060708090a0b0c'),
+    info: h('f0f1f2f3f4f5f6f7f8f9'),
+    length: 42,
+    want: h('3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865')
+  },
+  {
+    label: 'RFC 5869 A.3',
+    ikm: h('0b'.repeat(22)),
+    salt: NONE,
+    info: NONE,
+    length: 42,
+    want: h('8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d9d201395faa4b61a96c8')
+  },
   {
     label: '96 bytes',
     ikm: ZERO_KEYS[0].priv,
     salt: ZERO_KEYS[1].priv,
     info: MSG,
     length: 96,
-    want: h('42befd84122ab03610e0cc80a3902f9b72e9ee3c35ad2a36521124b595fb132ad67d0731ca2ef1aa02e575c7a42da776ef88541a15b33fabf0612ec419b43257de7a20c92ff6b3a77faf7e2ba730c68803452c2578b71e82989e706cb74c963f')
+    want: h(
+      '42befd84122ab03610e0cc80a3902f9b72e9ee3c35ad2a36521124b595fb132ad67d0731ca2ef1aa02e575c7a42da776ef88541a15b33fabf0612ec419b43257de7a20c92ff6b3a77faf7e2ba730c68803452c2578b71e82989e706cb74c963f'
+    )
   },
   { label: '1 byte', ikm: ZERO_KEYS[0].priv, salt: NONE, info: MSG, length: 1, want: h('22') },
   { label: 'length 0', ikm: ZERO_KEYS[0].priv, salt: NONE, info: MSG, length: 0, want: 'malformed' },

@@ -10,7 +10,24 @@
 import { concat, equalBytes, utf8, type Rng } from '../bytes.js';
 import { isProtocolError, type ProtocolErrorCode } from '../errors.js';
 import { PRIMITIVES, type CryptoBackend, type Primitive } from './types.js';
-import { ALICE, ALICE_BOB, BOB, ED_IDENTITY, ED_L, ED_NOT_ON_CURVE, ED_PUB_ZERO, HKDF, HMAC, LOW_ORDER, MSG, RFC7748_52, RFC8032, RFC8032_1_MSG_SIG, X_PUB_ZERO, ZERO_KEYS } from './self-test-vectors.js';
+import {
+  ALICE,
+  ALICE_BOB,
+  BOB,
+  ED_IDENTITY,
+  ED_L,
+  ED_NOT_ON_CURVE,
+  ED_PUB_ZERO,
+  HKDF,
+  HMAC,
+  LOW_ORDER,
+  MSG,
+  RFC7748_52,
+  RFC8032,
+  RFC8032_1_MSG_SIG,
+  X_PUB_ZERO,
+  ZERO_KEYS
+} from './self-test-vectors.js';
 
 /** Per primitive: null if every check matched the reference, else the first mismatch (diagnostics). */
 export type SelfTestReport = Record<Primitive, string | null>;
@@ -48,9 +65,16 @@ const show = (o: Outcome): string => ('ok' in o ? showBytes(o.ok) : 'code' in o 
 
 // --- checks --------------------------------------------------------------------------------------
 
-const fixedRng = (k: Uint8Array): Rng => () => k.slice();
+const fixedRng =
+  (k: Uint8Array): Rng =>
+  () =>
+    k.slice();
 /** Public key and pinned signature of MSG: the valid-signature verify cases. */
-const edSigners = [{ pub: RFC8032[0].pub, sig: RFC8032_1_MSG_SIG }, { pub: ED_PUB_ZERO.pub, sig: ED_PUB_ZERO.sig }, ...ZERO_KEYS.map((k) => ({ pub: k.edPub, sig: k.edSig }))];
+const edSigners = [
+  { pub: RFC8032[0].pub, sig: RFC8032_1_MSG_SIG },
+  { pub: ED_PUB_ZERO.pub, sig: ED_PUB_ZERO.sig },
+  ...ZERO_KEYS.map((k) => ({ pub: k.edPub, sig: k.edSig }))
+];
 /** Pairs with a zero byte in the public key or the seed (JWK sign path), with their signature of MSG. */
 const edZero = [{ priv: ED_PUB_ZERO.seed, pub: ED_PUB_ZERO.pub, sig: ED_PUB_ZERO.sig }, ...ZERO_KEYS.map((k) => ({ priv: k.priv, pub: k.edPub, sig: k.edSig }))];
 
@@ -70,9 +94,11 @@ const CHECKS: Record<Primitive, readonly Check[]> = {
       want: true
     }))
   ],
-  x25519PublicKey: [ALICE, BOB, X_PUB_ZERO, ...ZERO_KEYS.map((k) => ({ priv: k.priv, pub: k.xPub }))].map(
-    (k, i): Check => ({ label: `PKCS#8 key ${i}`, run: (b) => b.x25519PublicKey(k.priv), want: k.pub })
-  ),
+  x25519PublicKey: [ALICE, BOB, X_PUB_ZERO, ...ZERO_KEYS.map((k) => ({ priv: k.priv, pub: k.xPub }))].map((k, i): Check => ({
+    label: `PKCS#8 key ${i}`,
+    run: (b) => b.x25519PublicKey(k.priv),
+    want: k.pub
+  })),
   x25519: [
     { label: 'RFC 7748 6.1 Alice', run: (b) => b.x25519(ALICE, BOB.pub), want: ALICE_BOB },
     { label: 'RFC 7748 6.1 Bob', run: (b) => b.x25519(BOB, ALICE.pub), want: ALICE_BOB },
@@ -82,9 +108,11 @@ const CHECKS: Record<Primitive, readonly Check[]> = {
     // Must end in 'low_order' (an engine throw is fine: the safety net asks noble), never in a result.
     ...LOW_ORDER.map((u, i): Check => ({ label: `low-order point ${i}`, run: (b) => b.x25519(ALICE, u), want: 'low_order', lenient: true }))
   ],
-  ed25519PublicKey: [...RFC8032, ED_PUB_ZERO, ...ZERO_KEYS.map((k) => ({ seed: k.priv, pub: k.edPub }))].map(
-    (k, i): Check => ({ label: `PKCS#8 seed ${i}`, run: (b) => b.ed25519PublicKey(k.seed), want: k.pub })
-  ),
+  ed25519PublicKey: [...RFC8032, ED_PUB_ZERO, ...ZERO_KEYS.map((k) => ({ seed: k.priv, pub: k.edPub }))].map((k, i): Check => ({
+    label: `PKCS#8 seed ${i}`,
+    run: (b) => b.ed25519PublicKey(k.seed),
+    want: k.pub
+  })),
   ed25519Sign: [
     ...RFC8032.map((v, i): Check => ({ label: `RFC 8032 test ${i + 1}`, run: (b) => b.ed25519Sign({ priv: v.seed, pub: v.pub }, v.msg), want: v.sig })),
     ...edZero.map((k, i): Check => ({ label: `JWK zero-byte seed ${i}`, run: (b) => b.ed25519Sign(k, MSG), want: k.sig }))

@@ -23,8 +23,7 @@ export const blobRoutes: RouteArea = (router, deps, { requireAuth }) => {
 
     const t = now();
     const room = config.blobQuotaBytes - (await store.blobUsage(auth.user.id, t));
-    const tooLarge = () =>
-      new HttpError(413, 'too_large', `blob exceeds ${config.maxBlobBytes} bytes`, { connection: 'close' });
+    const tooLarge = () => new HttpError(413, 'too_large', `blob exceeds ${config.maxBlobBytes} bytes`, { connection: 'close' });
     const overQuota = () =>
       new HttpError(413, 'quota_exceeded', `blob storage quota of ${config.blobQuotaBytes} bytes exceeded`, {
         connection: 'close'

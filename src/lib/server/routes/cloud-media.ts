@@ -1,12 +1,5 @@
 /** Cloud-chat media (photos and videos; ../cloud-media.ts): sealed upload under a quota, download, opened. */
-import {
-  CLOUD_MEDIA_MIME_HEADER,
-  CLOUD_MEDIA_NAME_HEADER,
-  CLOUD_MEDIA_TO_USER_HEADER,
-  CloudMediaMime,
-  CloudMediaName,
-  Id
-} from '../../api/wire';
+import { CLOUD_MEDIA_MIME_HEADER, CLOUD_MEDIA_NAME_HEADER, CLOUD_MEDIA_TO_USER_HEADER, CloudMediaMime, CloudMediaName, Id } from '../../api/wire';
 import type { AuthCtx } from '../auth';
 import { sealMediaMeta } from '../cloud-media';
 import { HttpError } from '../http';
@@ -102,9 +95,7 @@ export const cloudMediaRoutes: RouteArea = (router, deps, { requireAuth }) => {
   /** The media, if `auth` is a member of its chat and it is still live; 404 otherwise (no existence oracle). */
   const visibleMedia = async (auth: AuthCtx, id: string) => {
     const media = await store.getCloudMedia(id);
-    const member =
-      !!media &&
-      (media.ownerUserId === auth.user.id || (media.toUserId === auth.user.id && media.messageId !== null));
+    const member = !!media && (media.ownerUserId === auth.user.id || (media.toUserId === auth.user.id && media.messageId !== null));
     if (!media || !member || (media.deadline !== null && media.deadline <= now())) {
       throw new HttpError(404, 'not_found', 'no such media');
     }

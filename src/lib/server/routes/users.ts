@@ -6,7 +6,11 @@ import { HttpError, parse } from '../http';
 import { json, param, type RouteArea } from './shared';
 
 const UsernameParam = plainText(z.string().min(1).max(LIMITS.usernameMax)).transform((s) => s.toLowerCase());
-const SearchQuery = z.string().min(1, 'must not be empty').max(LIMITS.usernameMax).transform((s) => s.toLowerCase());
+const SearchQuery = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(LIMITS.usernameMax)
+  .transform((s) => s.toLowerCase());
 
 export const userRoutes: RouteArea = (router, { store }, { requireAuth }) => {
   router.add('GET', '/api/users', async (ctx) => {

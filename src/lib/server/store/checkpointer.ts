@@ -57,10 +57,7 @@ parentPort.postMessage({ t: 'ready' });
 `;
 
 type FromWorker =
-  | { t: 'ready' }
-  | { t: 'error'; message: string }
-  | { t: 'done'; id: number; result?: { log: number; checkpointed: number }; error?: string }
-  | { t: 'stopped' };
+  { t: 'ready' } | { t: 'error'; message: string } | { t: 'done'; id: number; result?: { log: number; checkpointed: number }; error?: string } | { t: 'stopped' };
 
 export function startCheckpointer(opts: CheckpointerOptions): Checkpointer {
   const require = createRequire(import.meta.url);

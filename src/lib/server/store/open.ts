@@ -14,10 +14,7 @@ export interface OpenedStore {
   migrated: number[];
 }
 
-export async function openStore(
-  config: Pick<Config, 'dataDir'> & { databaseUrl?: string | null },
-  onError?: (err: Error) => void
-): Promise<OpenedStore> {
+export async function openStore(config: Pick<Config, 'dataDir'> & { databaseUrl?: string | null }, onError?: (err: Error) => void): Promise<OpenedStore> {
   if (config.databaseUrl) {
     const store = await openPostgresStore(config.databaseUrl, { onError });
     return { store, backend: 'postgres', migrated: store.migrated };

@@ -447,16 +447,6 @@ export interface LoginStore {
  * The whole storage contract: every area above (callers that need one area can ask for just that one).
  * Implemented by ./sqlite (one object over one better-sqlite3 handle) and ./postgres (over one pool).
  */
-export interface Store
-  extends UserStore,
-    DeviceStore,
-    CloudStore,
-    EnvelopeStore,
-    SecretRequestStore,
-    BlobStore,
-    PushStore,
-    WakeupStore,
-    CloudMediaStore,
-    LoginStore {
+export interface Store extends UserStore, DeviceStore, CloudStore, EnvelopeStore, SecretRequestStore, BlobStore, PushStore, WakeupStore, CloudMediaStore, LoginStore {
   close(): Promise<void>;
 }

@@ -139,9 +139,15 @@ export const METHODS = {
   cloudSendMedia: {
     params: PeerParams.extend({
       name: z.string().trim().min(1).max(255),
-      mime: z.string().max(127).regex(/^(image|video)\/[a-z0-9][a-z0-9!#$&^_.+-]*$/i, 'Only photos and videos can be sent here'),
+      mime: z
+        .string()
+        .max(127)
+        .regex(/^(image|video)\/[a-z0-9][a-z0-9!#$&^_.+-]*$/i, 'Only photos and videos can be sent here'),
       bytes: FileBytes,
-      ttl: z.number().int().refine((n) => (CLOUD_MEDIA_TTLS as readonly number[]).includes(n), 'Unsupported timer')
+      ttl: z
+        .number()
+        .int()
+        .refine((n) => (CLOUD_MEDIA_TTLS as readonly number[]).includes(n), 'Unsupported timer')
     }),
     result: returns<MessageView>()
   },

@@ -27,7 +27,11 @@ export const sessionHandlers: Handlers<'init' | 'signup' | 'login' | 'logout', C
   logout: async (ctx) => {
     // Each peer learns that its secret chat with this device is cancelled before the keys go.
     // (Locked: the keys are out of reach, so the peers cannot be told; their chats stay open.)
-    if (ctx.unlocked) await ctx.secret().then((engine) => engine.cancelAll()).catch(() => undefined);
+    if (ctx.unlocked)
+      await ctx
+        .secret()
+        .then((engine) => engine.cancelAll())
+        .catch(() => undefined);
     try {
       await request('POST', '/api/auth/logout', {}, null);
     } catch (e) {

@@ -30,7 +30,7 @@ export async function applyPayload(chats: Chats, c: Effects, p: SecretPayload, r
         // The sender's timer starts at the peer's read time: back-dated, so an offline sender
         // whose deadline already passed deletes at once.
         const at = Math.min(p.at, now);
-        c.updates.push({ id, changes: { status: 'read', deadline: m.ttl > 0 ? m.deadline ?? at + m.ttl * 1000 : undefined } });
+        c.updates.push({ id, changes: { status: 'read', deadline: m.ttl > 0 ? (m.deadline ?? at + m.ttl * 1000) : undefined } });
       }
       return;
     case 'typing':

@@ -59,7 +59,14 @@ export class Chats {
     for (let i = 0; i < at.length; i += 100) void this.relay.wakeAt(at.slice(i, i + 100)).catch(() => undefined);
   }
 
-  async messageRow(chatId: string, id: string, at: number, mine: boolean, body: SecretBody, status: SecretMessageRow['status'] = 'sent'): Promise<{ row: SecretMessageRow }> {
+  async messageRow(
+    chatId: string,
+    id: string,
+    at: number,
+    mine: boolean,
+    body: SecretBody,
+    status: SecretMessageRow['status'] = 'sent'
+  ): Promise<{ row: SecretMessageRow }> {
     const ttl = body.kind === 'text' ? body.ttl : 0;
     // Service notices are never "unread": they count neither as unread nor for read receipts.
     if (body.kind === 'service') status = 'read';

@@ -129,7 +129,9 @@ export class SecretEngine {
   async clearHistory(chatId: string): Promise<void> {
     await this.send(chatId, { k: 'clear' }, async () => ({
       clearChat: true,
-      put: [await this.chats.messageRow(chatId, crypto.randomUUID(), Date.now(), true, { kind: 'service', text: '', replyTo: null, ttl: 0, service: 'cleared', by: 'me' })]
+      put: [
+        await this.chats.messageRow(chatId, crypto.randomUUID(), Date.now(), true, { kind: 'service', text: '', replyTo: null, ttl: 0, service: 'cleared', by: 'me' })
+      ]
     }));
   }
 

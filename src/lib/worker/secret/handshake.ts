@@ -125,7 +125,16 @@ export class Handshake {
       await this.chats.commit(requestId, {
         row,
         state,
-        put: [await this.chats.messageRow(requestId, crypto.randomUUID(), now, false, { kind: 'service', text: '', replyTo: null, ttl: 0, service: 'established', by: 'peer' })],
+        put: [
+          await this.chats.messageRow(requestId, crypto.randomUUID(), now, false, {
+            kind: 'service',
+            text: '',
+            replyTo: null,
+            ttl: 0,
+            service: 'established',
+            by: 'peer'
+          })
+        ],
         queue: [{ id: crypto.randomUUID(), toDeviceId: device.id, body: toB64u(accept), requestId: null, chatId: requestId, messageIds: [], createdAt: now }],
         seen: env.id
       });
@@ -165,7 +174,9 @@ export class Handshake {
       await this.chats.commit(chatId, {
         row: active,
         state,
-        put: [await this.chats.messageRow(chatId, crypto.randomUUID(), now, false, { kind: 'service', text: '', replyTo: null, ttl: 0, service: 'established', by: 'peer' })],
+        put: [
+          await this.chats.messageRow(chatId, crypto.randomUUID(), now, false, { kind: 'service', text: '', replyTo: null, ttl: 0, service: 'established', by: 'peer' })
+        ],
         queue: [queueRow(active, envelope)],
         seen: env.id
       });

@@ -66,7 +66,10 @@ export class Inbound {
         this.chats.gathered(async () => {
           this.received = { chats: new Map() };
           const { db } = this.chats.ctx;
-          await db.seenEnvelopes.where('at').below(Date.now() - SEEN_KEEP_MS).delete();
+          await db.seenEnvelopes
+            .where('at')
+            .below(Date.now() - SEEN_KEEP_MS)
+            .delete();
           // Only this run records envelopes as seen (it holds the lock every receiver takes).
           const seen = await db.seenEnvelopes.bulkGet(envelopes.map((e) => e.id));
           let upTo = 0;

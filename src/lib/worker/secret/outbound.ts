@@ -46,7 +46,8 @@ export class Outbound {
   ): Promise<void> {
     await this.chats.locked(chatId, async () => {
       const { row, state } = await this.chats.load(chatId);
-      if (row.status !== 'active' || !state.session) throw new SecretError('not_active', row.status === 'waiting' ? 'The secret chat is not established yet' : 'This secret chat was cancelled');
+      if (row.status !== 'active' || !state.session)
+        throw new SecretError('not_active', row.status === 'waiting' ? 'The secret chat is not established yet' : 'This secret chat was cancelled');
       const payload = typeof build === 'function' ? build(state) : build;
       const { envelope } = await ratchet(state, (session) => sealPayload(session, state, payload));
       const extra = await local(row, state);

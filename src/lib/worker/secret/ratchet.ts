@@ -12,7 +12,11 @@ import type { SecretState } from './state';
  * keys). The sessions are wiped after the step, also when it throws; what else the step returns
  * (an envelope, a frame, effects) is passed through.
  */
-export async function ratchet<T extends { session: Session | null }>(state: SecretState, step: (session: Session) => T | Promise<T>, from?: Session): Promise<Omit<T, 'session'>> {
+export async function ratchet<T extends { session: Session | null }>(
+  state: SecretState,
+  step: (session: Session) => T | Promise<T>,
+  from?: Session
+): Promise<Omit<T, 'session'>> {
   const session = from ?? deserializeSession(fromB64u(state.session!));
   try {
     const { session: next, ...rest } = await step(session);

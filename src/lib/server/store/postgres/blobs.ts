@@ -9,9 +9,7 @@ export function pgBlobs({ pool, tx }: Pg): BlobStore {
       return tx(async (c) => {
         // Serializes uploads of one owner so two nodes can't both fit under the quota.
         await c.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [LOCK.blobOwner, blob.ownerUserId]);
-        const used = num(
-          (await one(c, 'SELECT coalesce(sum(size), 0) AS n FROM blobs WHERE owner_user_id = $1 AND expires_at > $2', [blob.ownerUserId, now]))?.n
-        );
+        const used = num((await one(c, 'SELECT coalesce(sum(size), 0) AS n FROM blobs WHERE owner_user_id = $1 AND expires_at > $2', [blob.ownerUserId, now]))?.n);
         if (used + blob.size > quota) return false;
         await c.query(
           `INSERT INTO blobs (id, owner_device_id, owner_user_id, to_device_id, size, created_at, expires_at)

@@ -42,11 +42,7 @@ export function pgCloudMedia({ pool, tx }: Pg): CloudMediaStore {
     async openCloudMedia(id, now) {
       return tx(async (c) => {
         // Lock order as in deleteMessages: the chat row first, then the media row.
-        const pre = await one(
-          c,
-          'SELECT m.chat_id FROM cloud_media x JOIN cloud_messages m ON m.id = x.message_id WHERE x.id = $1 AND NOT m.deleted',
-          [id]
-        );
+        const pre = await one(c, 'SELECT m.chat_id FROM cloud_media x JOIN cloud_messages m ON m.id = x.message_id WHERE x.id = $1 AND NOT m.deleted', [id]);
         const chat = pre ? await lockedChat(c, num(pre.chat_id)) : null;
         const r = await one(c, 'SELECT * FROM cloud_media WHERE id = $1 FOR UPDATE', [id]);
         if (!r || r.message_id == null) return null;
@@ -81,10 +77,7 @@ export function pgCloudMedia({ pool, tx }: Pg): CloudMediaStore {
         const r = await one(c, 'DELETE FROM cloud_media WHERE id = $1 AND claimed_by = $2 RETURNING message_id', [id, node]);
         if (!r) return { done: false, updates: [] as AppendedUpdate[] };
         if (r.message_id == null || !chat) return { done: true, updates: [] as AppendedUpdate[] };
-        const hit = await c.query(
-          `UPDATE cloud_messages SET deleted = TRUE, body = ''::bytea WHERE id = $1 AND NOT deleted`,
-          [r.message_id]
-        );
+        const hit = await c.query(`UPDATE cloud_messages SET deleted = TRUE, body = ''::bytea WHERE id = $1 AND NOT deleted`, [r.message_id]);
         if ((hit.rowCount ?? 0) === 0) return { done: true, updates: [] as AppendedUpdate[] };
         return { done: true, updates: await appendUpdates(c, chat, 'delete', JSON.stringify([r.message_id])) };
       });
@@ -99,9 +92,7 @@ export function pgCloudMedia({ pool, tx }: Pg): CloudMediaStore {
       return r?.t == null ? null : num(r.t);
     },
     async purgeUnattachedMedia(before) {
-      return (await all(pool, 'DELETE FROM cloud_media WHERE message_id IS NULL AND created_at < $1 RETURNING id', [before])).map(
-        (r) => r.id as string
-      );
+      return (await all(pool, 'DELETE FROM cloud_media WHERE message_id IS NULL AND created_at < $1 RETURNING id', [before])).map((r) => r.id as string);
     }
   };
 }

@@ -31,9 +31,7 @@ export function pgCloud({ pool, tx }: Pg): CloudStore {
         }
         if (input.media) {
           // Row lock: a concurrent send attaching the same upload waits, then sees it attached.
-          const media = await one(c, 'SELECT owner_user_id, to_user_id, message_id FROM cloud_media WHERE id = $1 FOR UPDATE', [
-            input.media.id
-          ]);
+          const media = await one(c, 'SELECT owner_user_id, to_user_id, message_id FROM cloud_media WHERE id = $1 FOR UPDATE', [input.media.id]);
           if (!media || media.owner_user_id !== input.senderId || media.to_user_id !== input.recipientId || media.message_id !== null) {
             return { ok: false, reason: 'media_unavailable' };
           }
@@ -109,9 +107,7 @@ export function pgCloud({ pool, tx }: Pg): CloudStore {
           unread: num(r.unread)
         };
       });
-      return out.sort(
-        (x, y) => (y.lastMessage?.createdAt ?? -1) - (x.lastMessage?.createdAt ?? -1) || y.chat.id - x.chat.id
-      );
+      return out.sort((x, y) => (y.lastMessage?.createdAt ?? -1) - (x.lastMessage?.createdAt ?? -1) || y.chat.id - x.chat.id);
     },
     async markRead(chatId, readerId, seq) {
       return tx(async (c) => {
@@ -142,18 +138,14 @@ export function pgCloud({ pool, tx }: Pg): CloudStore {
         );
         const done = wanted.filter((id) => hit.has(id));
         const media =
-          done.length === 0
-            ? []
-            : (await all(c, 'DELETE FROM cloud_media WHERE message_id = ANY($1::text[]) RETURNING id', [done])).map((r) => r.id as string);
+          done.length === 0 ? [] : (await all(c, 'DELETE FROM cloud_media WHERE message_id = ANY($1::text[]) RETURNING id', [done])).map((r) => r.id as string);
         const extra = media.length ? { media } : {};
         if (done.length === 0) return { ids: done, updates: [], ...extra };
         return { ids: done, updates: await appendUpdates(c, chat, 'delete', JSON.stringify(done)), ...extra };
       });
     },
     async listUpdates(userId, after, limit) {
-      return (await all(pool, `${UPDATE_SELECT} WHERE u.user_id = $1 AND u.cursor > $2 ORDER BY u.cursor LIMIT $3`, [userId, after, limit])).map(
-        toUpdate
-      );
+      return (await all(pool, `${UPDATE_SELECT} WHERE u.user_id = $1 AND u.cursor > $2 ORDER BY u.cursor LIMIT $3`, [userId, after, limit])).map(toUpdate);
     },
     async getUpdate(cursor) {
       const r = await one(pool, `${UPDATE_SELECT} WHERE u.cursor = $1`, [cursor]);

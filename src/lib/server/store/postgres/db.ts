@@ -14,9 +14,7 @@ export type Db = pg.Pool | pg.PoolClient;
 export const LOCK = { user: 1, device: 2, blobOwner: 3, migrate: 4, wakeups: 5, deviceCap: 6, mediaOwner: 7 } as const;
 
 const pgCode = (e: unknown): string | undefined =>
-  typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'string'
-    ? (e as { code: string }).code
-    : undefined;
+  typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'string' ? (e as { code: string }).code : undefined;
 export const isUnique = (e: unknown) => pgCode(e) === '23505';
 /** Serialization failure or deadlock: the whole transaction may simply be run again. */
 export const isTransient = (e: unknown) => pgCode(e) === '40001' || pgCode(e) === '40P01';
@@ -24,8 +22,7 @@ export const isTransient = (e: unknown) => pgCode(e) === '40001' || pgCode(e) ==
 /** Quotes an identifier for SQL. */
 export const quoteIdent = (name: string) => '"' + name.replace(/"/g, '""') + '"';
 
-export const one = async (db: Db, sql: string, args: unknown[] = []): Promise<Row | undefined> =>
-  (await db.query(sql, args)).rows[0] as Row | undefined;
+export const one = async (db: Db, sql: string, args: unknown[] = []): Promise<Row | undefined> => (await db.query(sql, args)).rows[0] as Row | undefined;
 export const all = async (db: Db, sql: string, args: unknown[] = []): Promise<Row[]> => (await db.query(sql, args)).rows as Row[];
 
 /** Runs `fn` in a transaction; retries deadlocks (and, with retryUnique, unique-key races). */
@@ -82,9 +79,7 @@ export async function migratePostgres(db: pg.Pool, migrations: readonly Migratio
 
 /** The message columns of table alias `a`, aliased with prefix `p` (for ../rows.ts `toMessage(r, p)`). */
 export const MESSAGE_COLS = (p: string, a: string) =>
-  ['chat_id', 'seq', 'id', 'sender_id', 'sender_device_id', 'body', 'created_at', 'deleted']
-    .map((c) => `${a}.${c} AS ${p}${c}`)
-    .join(', ');
+  ['chat_id', 'seq', 'id', 'sender_id', 'sender_device_id', 'body', 'created_at', 'deleted'].map((c) => `${a}.${c} AS ${p}${c}`).join(', ');
 
 /** An update-log row with its chat and (for 'message') its message, aliased for ../rows.ts `toUpdate`. */
 export const UPDATE_SELECT = `
@@ -99,9 +94,7 @@ export const UPDATE_SELECT = `
 export const appendUpdates = async (c: pg.PoolClient, chat: ChatRow, kind: UpdateKind, data: string): Promise<AppendedUpdate[]> => {
   const users = members(chat);
   await c.query(
-    users.length === 1
-      ? 'SELECT pg_advisory_xact_lock($1, hashtext($2))'
-      : 'SELECT pg_advisory_xact_lock($1, hashtext($2)), pg_advisory_xact_lock($1, hashtext($3))',
+    users.length === 1 ? 'SELECT pg_advisory_xact_lock($1, hashtext($2))' : 'SELECT pg_advisory_xact_lock($1, hashtext($2)), pg_advisory_xact_lock($1, hashtext($3))',
     [LOCK.user, ...users]
   );
   const out: AppendedUpdate[] = [];

@@ -19,10 +19,7 @@ const revokeOne = async (c: pg.PoolClient, userId: string, deviceId: string, at:
 };
 
 const revokeOthers = async (c: pg.PoolClient, userId: string, keepDeviceId: string, at: number): Promise<string[]> => {
-  const rows = await all(c, 'SELECT id FROM devices WHERE user_id = $1 AND revoked_at IS NULL AND id <> $2 ORDER BY created_at, id FOR UPDATE', [
-    userId,
-    keepDeviceId
-  ]);
+  const rows = await all(c, 'SELECT id FROM devices WHERE user_id = $1 AND revoked_at IS NULL AND id <> $2 ORDER BY created_at, id FOR UPDATE', [userId, keepDeviceId]);
   const out: string[] = [];
   for (const r of rows) if (await revokeOne(c, userId, r.id as string, at)) out.push(r.id as string);
   return out;
@@ -70,9 +67,7 @@ export function pgDevices({ pool, tx }: Pg): DeviceStore {
       return r ? { user: toUser(r), device: toDevice(r, 'd_') } : null;
     },
     async listDevices(userId) {
-      return (await all(pool, 'SELECT * FROM devices WHERE user_id = $1 AND revoked_at IS NULL ORDER BY created_at, id', [userId])).map((r) =>
-        toDevice(r)
-      );
+      return (await all(pool, 'SELECT * FROM devices WHERE user_id = $1 AND revoked_at IS NULL ORDER BY created_at, id', [userId])).map((r) => toDevice(r));
     },
     async revokeDevice(userId, deviceId, at) {
       return tx((c) => revokeOne(c, userId, deviceId, at));

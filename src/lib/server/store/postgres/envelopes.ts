@@ -162,12 +162,7 @@ export function pgEnvelopes({ pool, tx }: Pg): EnvelopeStore & SecretRequestStor
     },
     async listEnvelopes(deviceId, after, limit, now) {
       return (
-        await all(pool, 'SELECT * FROM envelopes WHERE to_device_id = $1 AND seq > $2 AND expires_at > $3 ORDER BY seq LIMIT $4', [
-          deviceId,
-          after,
-          now,
-          limit
-        ])
+        await all(pool, 'SELECT * FROM envelopes WHERE to_device_id = $1 AND seq > $2 AND expires_at > $3 ORDER BY seq LIMIT $4', [deviceId, after, now, limit])
       ).map(toEnvelope);
     },
     async countEnvelopes(deviceId, now) {

@@ -13,12 +13,7 @@ export function pgLogin({ pool, tx }: Pg): LoginStore {
         const live = num(r.last_at) >= forgetBefore;
         if (live && num(r.next_at) > now) return { ok: false, nextAt: num(r.next_at) };
         const failures = (live ? num(r.failures) : 0) + 1;
-        await c.query('UPDATE login_throttle SET failures = $2, next_at = $3, last_at = $4 WHERE key = $1', [
-          key,
-          failures,
-          now + delayMs(failures),
-          now
-        ]);
+        await c.query('UPDATE login_throttle SET failures = $2, next_at = $3, last_at = $4 WHERE key = $1', [key, failures, now + delayMs(failures), now]);
         return { ok: true };
       });
     },

@@ -29,9 +29,7 @@ export function pgPush({ pool, tx }: Pg): PushStore & WakeupStore {
       return tx(async (c) => {
         // Per-device lock: the cap holds exactly even with several nodes adding at once.
         await c.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [LOCK.wakeups, deviceId]);
-        const existing = new Set(
-          (await all(c, 'SELECT at FROM wakeups WHERE device_id = $1', [deviceId])).map((r) => num(r.at))
-        );
+        const existing = new Set((await all(c, 'SELECT at FROM wakeups WHERE device_id = $1', [deviceId])).map((r) => num(r.at)));
         const fresh = wanted.filter((t) => !existing.has(t));
         if (existing.size + fresh.length > maxPending) return false;
         if (fresh.length > 0) {

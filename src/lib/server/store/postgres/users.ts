@@ -33,9 +33,7 @@ export function pgUsers({ pool, tx }: Pg): UserStore {
     },
     async searchUsers(prefix, limit) {
       const pattern = prefix.toLowerCase().replace(/[\\%_]/g, (ch) => '\\' + ch) + '%';
-      return (await all(pool, "SELECT * FROM users WHERE username LIKE $1 ESCAPE '\\' ORDER BY username LIMIT $2", [pattern, limit])).map(
-        toUser
-      );
+      return (await all(pool, "SELECT * FROM users WHERE username LIKE $1 ESCAPE '\\' ORDER BY username LIMIT $2", [pattern, limit])).map(toUser);
     },
     async setDisplayName(userId, displayName) {
       await pool.query('UPDATE users SET display_name = $1 WHERE id = $2', [displayName, userId]);

@@ -15,13 +15,9 @@ export function sqliteCloud(db: Db, appendUpdates: AppendUpdates): CloudStore {
       `INSERT INTO cloud_messages (chat_id, seq, id, sender_id, sender_device_id, body, created_at)
        VALUES (@chatId, @seq, @id, @senderId, @senderDeviceId, @body, @createdAt)`
     ),
-    messagesBefore: db.prepare(
-      'SELECT * FROM cloud_messages WHERE chat_id = ? AND seq < ? AND deleted = 0 ORDER BY seq DESC LIMIT ?'
-    ),
+    messagesBefore: db.prepare('SELECT * FROM cloud_messages WHERE chat_id = ? AND seq < ? AND deleted = 0 ORDER BY seq DESC LIMIT ?'),
     lastMessage: db.prepare('SELECT * FROM cloud_messages WHERE chat_id = ? AND deleted = 0 ORDER BY seq DESC LIMIT 1'),
-    unread: db.prepare(
-      'SELECT count(*) AS n FROM cloud_messages WHERE chat_id = ? AND seq > ? AND sender_id <> ? AND deleted = 0'
-    ),
+    unread: db.prepare('SELECT count(*) AS n FROM cloud_messages WHERE chat_id = ? AND seq > ? AND sender_id <> ? AND deleted = 0'),
     readSeq: db.prepare('SELECT read_seq FROM chat_reads WHERE chat_id = ? AND user_id = ?'),
     upsertRead: db.prepare(
       `INSERT INTO chat_reads (chat_id, user_id, read_seq) VALUES (?, ?, ?)
@@ -51,12 +47,7 @@ export function sqliteCloud(db: Db, appendUpdates: AppendUpdates): CloudStore {
     }
     if (input.media) {
       const media = get(q.mediaById, input.media.id);
-      if (
-        !media ||
-        media.owner_user_id !== input.senderId ||
-        media.to_user_id !== input.recipientId ||
-        media.message_id !== null
-      ) {
+      if (!media || media.owner_user_id !== input.senderId || media.to_user_id !== input.recipientId || media.message_id !== null) {
         return { ok: false, reason: 'media_unavailable' };
       }
     }
@@ -129,15 +120,12 @@ export function sqliteCloud(db: Db, appendUpdates: AppendUpdates): CloudStore {
         const peerId = chat.userA === userId ? chat.userB : chat.userA;
         const last = get(q.lastMessage, chat.id);
         const myReadSeq = (get(q.readSeq, chat.id, userId)?.read_seq as number | undefined) ?? 0;
-        const peerReadSeq =
-          peerId === userId ? myReadSeq : ((get(q.readSeq, chat.id, peerId)?.read_seq as number | undefined) ?? 0);
+        const peerReadSeq = peerId === userId ? myReadSeq : ((get(q.readSeq, chat.id, peerId)?.read_seq as number | undefined) ?? 0);
         const unread = get(q.unread, chat.id, myReadSeq, userId)!.n as number;
         return { chat, peerId, lastMessage: last ? toMessage(last) : null, myReadSeq, peerReadSeq, unread };
       });
       // Newest activity first; chats whose messages were all deleted sink to the bottom.
-      return out.sort(
-        (x, y) => (y.lastMessage?.createdAt ?? -1) - (x.lastMessage?.createdAt ?? -1) || y.chat.id - x.chat.id
-      );
+      return out.sort((x, y) => (y.lastMessage?.createdAt ?? -1) - (x.lastMessage?.createdAt ?? -1) || y.chat.id - x.chat.id);
     },
     async markRead(chatId, readerId, seq) {
       return markReadTx(chatId, readerId, seq);

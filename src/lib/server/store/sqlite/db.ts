@@ -13,8 +13,7 @@ export type Db = Database.Database;
 export const get = (stmt: Database.Statement, ...args: unknown[]) => stmt.get(...args) as Row | undefined;
 export const all = (stmt: Database.Statement, ...args: unknown[]) => stmt.all(...args) as Row[];
 
-export const isUnique = (e: unknown) =>
-  e instanceof Database.SqliteError && (e.code === 'SQLITE_CONSTRAINT_UNIQUE' || e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY');
+export const isUnique = (e: unknown) => e instanceof Database.SqliteError && (e.code === 'SQLITE_CONSTRAINT_UNIQUE' || e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY');
 
 /** Applies pending migrations, all in one transaction. Returns the versions applied now. */
 export function migrate(db: Db, migrations: readonly Migration[] = MIGRATIONS): number[] {

@@ -50,14 +50,12 @@ export function sqliteDevices(db: Db): DeviceStore {
       .filter((id) => id !== keepDeviceId && revokeTx(userId, id, at))
   );
 
-  const changePasswordTx = db.transaction(
-    (userId: string, oldHash: string, newHash: string, keepDeviceId: string, at: number): string[] | null => {
-      if (get(q.liveDevice, keepDeviceId, userId) === undefined) return null;
-      if (q.setPwHash.run(newHash, userId, oldHash).changes === 0) return null;
-      q.forgetKnown.run(userId);
-      return revokeOthersTx(userId, keepDeviceId, at);
-    }
-  );
+  const changePasswordTx = db.transaction((userId: string, oldHash: string, newHash: string, keepDeviceId: string, at: number): string[] | null => {
+    if (get(q.liveDevice, keepDeviceId, userId) === undefined) return null;
+    if (q.setPwHash.run(newHash, userId, oldHash).changes === 0) return null;
+    q.forgetKnown.run(userId);
+    return revokeOthersTx(userId, keepDeviceId, at);
+  });
 
   return {
     async createDevice(device, maxLive, pwHash) {

@@ -3,14 +3,7 @@
  * because a request envelope creates or checks its request row in the envelope's own transaction.
  */
 import { toEnvelope, toSecretRequest } from '../rows';
-import type {
-  ClaimResult,
-  EnvelopeRequestCtx,
-  EnvelopeStore,
-  NewEnvelope,
-  PutEnvelopeResult,
-  SecretRequestStore
-} from '../types';
+import type { ClaimResult, EnvelopeRequestCtx, EnvelopeStore, NewEnvelope, PutEnvelopeResult, SecretRequestStore } from '../types';
 import { all, get, type Db } from './db';
 
 export function sqliteEnvelopes(db: Db): EnvelopeStore & SecretRequestStore {
@@ -26,9 +19,7 @@ export function sqliteEnvelopes(db: Db): EnvelopeStore & SecretRequestStore {
        VALUES (@id, @toDeviceId, @fromDeviceId, @fromUserId, @body, @createdAt, @expiresAt, @requestId)
        ON CONFLICT (to_device_id, id) DO NOTHING RETURNING seq`
     ),
-    envelopesAfter: db.prepare(
-      'SELECT * FROM envelopes WHERE to_device_id = ? AND seq > ? AND expires_at > ? ORDER BY seq LIMIT ?'
-    ),
+    envelopesAfter: db.prepare('SELECT * FROM envelopes WHERE to_device_id = ? AND seq > ? AND expires_at > ? ORDER BY seq LIMIT ?'),
     countEnvelopes: db.prepare('SELECT count(*) AS n FROM envelopes WHERE to_device_id = ? AND expires_at > ?'),
     ackEnvelopes: db.prepare('DELETE FROM envelopes WHERE to_device_id = ? AND seq <= ?'),
     purgeEnvelopes: db.prepare('DELETE FROM envelopes WHERE expires_at <= ?'),
@@ -50,9 +41,7 @@ export function sqliteEnvelopes(db: Db): EnvelopeStore & SecretRequestStore {
     const existing = get(q.envelopeByKey, e.toDeviceId, e.id);
     if (existing) {
       const env = toEnvelope(existing);
-      return env.fromDeviceId === e.fromDeviceId && env.requestId === e.requestId
-        ? { ok: true, created: false, envelope: env }
-        : { ok: false, reason: 'id_conflict' };
+      return env.fromDeviceId === e.fromDeviceId && env.requestId === e.requestId ? { ok: true, created: false, envelope: env } : { ok: false, reason: 'id_conflict' };
     }
     if (e.requestId !== null) {
       if (!request) throw new Error('putEnvelope: a request envelope needs its target user');
@@ -85,9 +74,7 @@ export function sqliteEnvelopes(db: Db): EnvelopeStore & SecretRequestStore {
     const r = get(q.insertEnvelopeIfNew, e);
     if (r) return { ok: true, created: true, envelope: { ...e, seq: r.seq as number } };
     const env = toEnvelope(get(q.envelopeByKey, e.toDeviceId, e.id)!);
-    return env.fromDeviceId === e.fromDeviceId && env.requestId === null
-      ? { ok: true, created: false, envelope: env }
-      : { ok: false, reason: 'id_conflict' };
+    return env.fromDeviceId === e.fromDeviceId && env.requestId === null ? { ok: true, created: false, envelope: env } : { ok: false, reason: 'id_conflict' };
   };
   const commitBatch = db.transaction((items: Pending[]) =>
     items.map((it) => {

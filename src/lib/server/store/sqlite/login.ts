@@ -22,16 +22,14 @@ export function sqliteLogin(db: Db): LoginStore {
     knownExists: db.prepare('SELECT 1 AS x FROM known_devices WHERE user_id = ? AND token_hash = ?')
   };
 
-  const takeLoginTx = db.transaction(
-    (key: string, now: number, forgetBefore: number, delayMs: (failures: number) => number): LoginAttempt => {
-      const r = get(q.throttleByKey, key);
-      const live = r !== undefined && (r.last_at as number) >= forgetBefore;
-      if (live && (r.next_at as number) > now) return { ok: false, nextAt: r.next_at as number };
-      const failures = (live ? (r.failures as number) : 0) + 1;
-      q.upsertThrottle.run(key, failures, now + delayMs(failures), now);
-      return { ok: true };
-    }
-  );
+  const takeLoginTx = db.transaction((key: string, now: number, forgetBefore: number, delayMs: (failures: number) => number): LoginAttempt => {
+    const r = get(q.throttleByKey, key);
+    const live = r !== undefined && (r.last_at as number) >= forgetBefore;
+    if (live && (r.next_at as number) > now) return { ok: false, nextAt: r.next_at as number };
+    const failures = (live ? (r.failures as number) : 0) + 1;
+    q.upsertThrottle.run(key, failures, now + delayMs(failures), now);
+    return { ok: true };
+  });
 
   const rememberKnownTx = db.transaction((userId: string, tokenHash: string, replaces: string | null, at: number, keep: number) => {
     if (replaces !== null) q.rotateKnown.run(tokenHash, replaces);

@@ -6,9 +6,7 @@ import { INSERT_DEVICE } from './devices';
 
 export function sqliteUsers(db: Db): UserStore {
   const q = {
-    insertUser: db.prepare(
-      'INSERT INTO users (id, username, display_name, pw_hash, created_at) VALUES (@id, @username, @displayName, @pwHash, @createdAt)'
-    ),
+    insertUser: db.prepare('INSERT INTO users (id, username, display_name, pw_hash, created_at) VALUES (@id, @username, @displayName, @pwHash, @createdAt)'),
     insertDevice: db.prepare(INSERT_DEVICE),
     userById: db.prepare('SELECT * FROM users WHERE id = ?'),
     userByName: db.prepare('SELECT * FROM users WHERE username = ?'),

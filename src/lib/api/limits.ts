@@ -16,6 +16,8 @@ export const LIMITS = {
   wsFrameMax: 256 * 1024,
   /** Largest opaque envelope body (bytes, decoded). */
   envelopeMax: 128 * 1024,
+  /** Largest media blob the relay stores by default (bytes; MAX_BLOB_BYTES may set another): a file as sent, less its encryption overhead. */
+  fileMax: 25 * 1024 * 1024,
   pageMax: 200,
   syncPageMax: 500
 } as const;

@@ -130,7 +130,13 @@ export const CLOUD_MEDIA_TTLS = TTL_CHOICES;
 export const CloudMediaTtl = z
   .number()
   .int()
-  .refine((n) => (CLOUD_MEDIA_TTLS as readonly number[]).includes(n), 'must be 0, 1-15, 30, 60, 3600, 86400 or 604800 seconds');
+  .refine((n) => (CLOUD_MEDIA_TTLS as readonly number[]).includes(n), 'Unsupported timer');
+
+/**
+ * A secret chat's self-destruct timer (seconds): the one schema for the sender's own check and the
+ * peer's, so a device never sets a timer its peer would refuse.
+ */
+export const TimerSeconds = CloudMediaTtl;
 
 /** Limits of a cloud attachment's metadata (headers of `POST /api/cloud/media`). */
 export const CLOUD_MEDIA_LIMITS = { nameMax: 255, mimeMax: 127 } as const;

@@ -5,6 +5,7 @@
 import { createECDH, createHmac, randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { LIMITS } from '../api/limits';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -174,7 +175,7 @@ export function loadConfig(env: Env = process.env): Config {
     loginBackoffMaxSec: int(env, 'LOGIN_BACKOFF_MAX', 900, 1, 86_400),
     trustProxy: bool(env, 'TRUST_PROXY', false),
     envelopeTtlDays: int(env, 'ENVELOPE_TTL_DAYS', 7, 1, 365),
-    maxBlobBytes: int(env, 'MAX_BLOB_BYTES', 25 * 1024 * 1024, 1, 2 ** 40),
+    maxBlobBytes: int(env, 'MAX_BLOB_BYTES', LIMITS.fileMax, 1, 2 ** 40),
     blobQuotaBytes: int(env, 'BLOB_QUOTA_BYTES', 200 * 1024 * 1024, 1, 2 ** 50),
     cloudMediaQuotaBytes: int(env, 'CLOUD_MEDIA_QUOTA_BYTES', 200 * 1024 * 1024, 1, 2 ** 50),
     maxConcurrentUploads: int(env, 'MAX_CONCURRENT_UPLOADS', 3, 1, 1000),

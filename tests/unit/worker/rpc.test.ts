@@ -89,6 +89,8 @@ describe('worker RPC params', () => {
       ['setPasscode', { passcode: 'abc' }, 'Use at least 4 characters'],
       ['cloudSendMedia', { peerId: 'bob', name: 'a.pdf', mime: 'application/pdf', bytes: new ArrayBuffer(3), ttl: 0 }, 'Only photos and videos can be sent here'],
       ['cloudSendMedia', { peerId: 'bob', name: 'a.png', mime: 'image/png', bytes: new ArrayBuffer(3), ttl: 17 }, 'Unsupported timer'],
+      // The same schema the peer applies to a received timer (TimerSeconds): never set one it would refuse.
+      ['secretSetTimer', { id: crypto.randomUUID(), seconds: 17 }, 'Unsupported timer'],
       ['secretSendFile', { id: crypto.randomUUID(), name: 'a', mime: '', bytes: new ArrayBuffer(0) }, 'Files up to 25 MB can be sent']
     ];
     for (const [method, params, message] of cases) {

@@ -5,7 +5,7 @@
  * import this file for its types only, so zod never reaches their bundle.
  */
 import { z } from 'zod';
-import { CLOUD_MEDIA_TTLS, LIMITS } from '$lib/api/wire';
+import { CloudMediaTtl, LIMITS, TimerSeconds } from '$lib/api/wire';
 import type {
   ChatView,
   ConnectionState,
@@ -32,7 +32,7 @@ const MessageIdParams = z.object({ messageId: z.string().uuid() });
 const Text = z.string().trim().min(1, 'Message is empty').max(LIMITS.textMax, 'Message is too long');
 const SecretCursor = z.object({ at: z.number().finite(), id: z.string().min(1).max(64) }).optional();
 /** The relay's default MAX_BLOB_BYTES, less room for the AES-GCM nonce and tag. */
-export const MAX_FILE_BYTES = 25 * 1024 * 1024 - 64;
+export const MAX_FILE_BYTES = LIMITS.fileMax - 64;
 const FileBytes = z.instanceof(ArrayBuffer).refine((b) => b.byteLength > 0 && b.byteLength <= MAX_FILE_BYTES, 'Files up to 25 MB can be sent');
 /** An attachment's plaintext as pages get it. */
 type MediaBytes = { bytes: ArrayBuffer; mime: string; name: string };
@@ -121,7 +121,7 @@ export const METHODS = {
   secretDelete: { params: IdsParams, result: returns<null>() },
   secretClear: { params: ChatParams, result: returns<null>() },
   secretDeleteChat: { params: ChatParams, result: returns<null>() },
-  secretSetTimer: { params: ChatParams.extend({ seconds: z.number().int() }), result: returns<null>() },
+  secretSetTimer: { params: ChatParams.extend({ seconds: TimerSeconds }), result: returns<null>() },
   secretScreenshot: { params: ChatParams, result: returns<null>() },
   diagnostics: { params: None, result: returns<DiagnosticsView>() },
 
@@ -144,10 +144,7 @@ export const METHODS = {
         .max(127)
         .regex(/^(image|video)\/[a-z0-9][a-z0-9!#$&^_.+-]*$/i, 'Only photos and videos can be sent here'),
       bytes: FileBytes,
-      ttl: z
-        .number()
-        .int()
-        .refine((n) => (CLOUD_MEDIA_TTLS as readonly number[]).includes(n), 'Unsupported timer')
+      ttl: CloudMediaTtl
     }),
     result: returns<MessageView>()
   },

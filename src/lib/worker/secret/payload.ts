@@ -4,18 +4,14 @@
  * ciphertext of the same shape. Everything here comes from the peer, so it is validated strictly.
  */
 import { z } from 'zod';
-import { LIMITS } from '$lib/api/wire';
-import { TTL_CHOICES } from '$lib/api/limits';
+import { LIMITS, TimerSeconds } from '$lib/api/wire';
 
 export const APP_JSON = 0x10;
 
 const Uuid = z.string().uuid();
 const Ids = z.array(Uuid).min(1).max(500);
 
-const Ttl = z
-  .number()
-  .int()
-  .refine((n) => (TTL_CHOICES as readonly number[]).includes(n), 'unsupported timer');
+const Ttl = TimerSeconds;
 
 export const FileRef = z.object({
   blobId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),

@@ -87,7 +87,8 @@ export class Core {
     const vault = this.vault; // throws 'locked'
     const { SecretEngine } = await loadSecret();
     if (this.unlockedVault !== vault) throw new CoreError('locked', 'Cinder is locked. Enter your passcode.');
-    this.engine ??= new SecretEngine({
+    if (this.engine) return this.engine;
+    this.engine = new SecretEngine({
       db: this.db,
       vault,
       backend: () => this.backend(),
@@ -99,6 +100,8 @@ export class Core {
       },
       sendStalled: () => void this.scheduleRetry()
     });
+    // Chats stored by an earlier version are sealed again in the current format (this needs the open vault).
+    void this.engine.upgradeStored().catch(() => undefined);
     return this.engine;
   }
 

@@ -7,7 +7,8 @@ import { withLock } from '../locks';
 import { SecretError } from './errors';
 import type { SecretBody } from './payload';
 import type { SecretRelay } from './relay';
-import { secretMsgPlace, statePlace, type Commit, type SecretContext, type SecretState } from './state';
+import { secretMsgPlace, type Commit, type SecretContext, type SecretState } from './state';
+import { openState, sealState, wipeState } from './stored';
 
 const ANNOUNCE_MS = 250;
 
@@ -32,15 +33,43 @@ export class Chats {
   async load(id: string): Promise<{ row: SecretChatRow; state: SecretState }> {
     const row = await this.ctx.db.secretChats.get(id);
     if (!row) throw new SecretError('not_found', 'This secret chat does not exist on this device');
-    const state = await this.ctx.vault.open<SecretState>(statePlace(id), row.box);
-    if (state?.v !== 1) throw new SecretError('bad_state', 'Secret chat state is unreadable');
+    // Either stored format; a format-1 state is written as format 2 at this chat's next commit.
+    const { state } = await openState(this.ctx.vault, id, row.box);
     return { row, state };
+  }
+
+  /**
+   * Rewrites every chat whose state is still in stored format 1 as format 2 (see stored.ts), each
+   * under its lock. Chats in use are rewritten at their next commit anyway; this reaches idle ones.
+   * Needs the open vault, so it runs after unlock, not in a Dexie schema upgrade. Returns how many.
+   */
+  async upgradeStored(): Promise<number> {
+    let upgraded = 0;
+    for (const id of (await this.ctx.db.secretChats.toCollection().primaryKeys()) as string[]) {
+      // A chat that does not open is left as it is: using it reports the error (bad_state).
+      await this.locked(id, async () => {
+        const row = await this.ctx.db.secretChats.get(id);
+        if (!row) return;
+        const { state, format } = await openState(this.ctx.vault, id, row.box);
+        if (format === 2) return wipeState(state);
+        await this.commit(id, { row, state }); // wipes the state
+        upgraded++;
+      }).catch(() => undefined);
+    }
+    return upgraded;
   }
 
   async commit(chatId: string, c: Commit): Promise<void> {
     const { db, vault } = this.ctx;
     const row = c.row ? { ...c.row } : c.row;
-    if (row && c.state) row.box = await vault.seal(statePlace(row.id), c.state);
+    if (c.state) {
+      // A step's state is used up by its commit: sealed (as bytes), then its keys wiped in memory.
+      try {
+        if (row) row.box = await sealState(vault, row.id, c.state);
+      } finally {
+        wipeState(c.state);
+      }
+    }
     await db.transaction('rw', [db.secretChats, db.secretMessages, db.sendQueue, db.seenEnvelopes], async () => {
       if (c.seen) await db.seenEnvelopes.put({ id: c.seen, at: Date.now() });
       if (row === null) await db.secretChats.delete(chatId);

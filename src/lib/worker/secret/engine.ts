@@ -53,6 +53,11 @@ export class SecretEngine {
     return this.out.send(chatId, build, local);
   }
 
+  /** Rewrites chats stored in an earlier sealed format in the current one (run after unlock). */
+  upgradeStored(): Promise<number> {
+    return this.chats.upgradeStored();
+  }
+
   /** Sends what the queue holds, oldest first; stops at the first network failure. */
   flush(): Promise<void> {
     return this.out.flush();

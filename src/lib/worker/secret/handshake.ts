@@ -25,7 +25,8 @@ import type { Chats } from './chats';
 import { SecretError } from './errors';
 import { queueRow, type Outbound } from './outbound';
 import { ratchet } from './ratchet';
-import { newState, statePlace, type SecretState } from './state';
+import { newState, type SecretState } from './state';
+import { dropPendings, openState, wipeState } from './stored';
 
 export class Handshake {
   constructor(
@@ -58,7 +59,7 @@ export class Handshake {
     const queue: SendQueueRow[] = [];
     for (const d of devices) {
       const { request: req, pending } = await createRequest(await ctx.backend(), identity, { signPub: fromB64u(d.signPub), dhPub: fromB64u(d.dhPub) });
-      state.pendings.push({ deviceId: d.id, protoChatId: toHex(pending.chatId), pending: toB64u(serializePending(pending)) });
+      state.pendings.push({ deviceId: d.id, protoChatId: toHex(pending.chatId), pending: serializePending(pending) });
       zeroizePending(pending);
       queue.push({ id: crypto.randomUUID(), toDeviceId: d.id, body: toB64u(req), requestId: id, chatId: id, messageIds: [], createdAt: now });
     }
@@ -103,7 +104,7 @@ export class Handshake {
     });
     const now = Date.now();
     const state = newState();
-    state.session = toB64u(serializeSession(session));
+    state.session = serializeSession(session);
     state.fingerprint = toB64u(fingerprint(session));
     await this.applyTrust(state, device.id, session.remoteIdentity.signPub);
     const row: SecretChatRow = {
@@ -151,8 +152,9 @@ export class Handshake {
     let target: SecretChatRow | undefined;
     for (const row of waiting) {
       if (row.status !== 'waiting') continue;
-      const st = await ctx.vault.open<SecretState>(statePlace(row.id), row.box);
+      const { state: st } = await openState(ctx.vault, row.id, row.box);
       if (st.pendings.some((p) => p.protoChatId === protoChatId && p.deviceId === env.fromDeviceId)) target = row;
+      wipeState(st);
     }
     if (!target) throw new SecretError('unknown_chat', 'accept for no pending secret chat');
     const chatId = target.id;
@@ -161,11 +163,11 @@ export class Handshake {
       if (row.status !== 'waiting') return;
       const p = state.pendings.find((x) => x.protoChatId === protoChatId && x.deviceId === env.fromDeviceId);
       if (!p) return;
-      const pending = deserializePending(fromB64u(p.pending));
+      const pending = deserializePending(p.pending);
       const session = await completeHandshake(await ctx.backend(), await ctx.identity(), pending, body);
       zeroizePending(pending);
       state.fingerprint = toB64u(fingerprint(session));
-      state.pendings = [];
+      dropPendings(state);
       await this.applyTrust(state, env.fromDeviceId, session.remoteIdentity.signPub);
       // Confirm the key at once so the acceptor learns we derived the same one.
       const { envelope } = await ratchet(state, (s) => encrypt(s, ackFrame(0), Date.now()), session);

@@ -38,6 +38,7 @@ import { queueRow, type Outbound } from './outbound';
 import { APP_JSON, decodePayload } from './payload';
 import { ratchet } from './ratchet';
 import type { Commit, Effects, Received, SecretState } from './state';
+import { dropPendings } from './stored';
 
 const KIND_REQUEST = 0x01;
 const KIND_ACCEPT = 0x02;
@@ -217,7 +218,7 @@ export class Inbound {
     }
     // The peer cancelled: the keys go now, nothing more is sent in this chat.
     zeroizeSession(sess);
-    state.pendings = [];
+    dropPendings(state);
     return { session: null, effects: c };
   }
 }

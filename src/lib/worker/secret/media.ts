@@ -9,7 +9,8 @@ import type { Chats } from './chats';
 import { SecretError } from './errors';
 import type { Outbound } from './outbound';
 import type { FileRef, SecretBody } from './payload';
-import { mediaPlace, secretMsgPlace, statePlace, type SecretState } from './state';
+import { mediaPlace, secretMsgPlace } from './state';
+import { openState, wipeState } from './stored';
 
 export class Media {
   constructor(
@@ -29,7 +30,8 @@ export class Media {
     const at = Date.now();
     const { vault, db } = ctx;
     const local = { blobId: '', key: '', name, mime, size: bytes.length };
-    const state = await vault.open<SecretState>(statePlace(chatId), row.box);
+    const { state } = await openState(vault, chatId, row.box);
+    wipeState(state); // only its timer is used here
     const pending = await this.chats.messageRow(chatId, id, at, true, { kind: 'text', text: caption, replyTo: null, ttl: state.ttl, file: local }, 'pending');
     const media: SecretMediaRow = { messageId: id, chatId, box: await vault.sealBytes(mediaPlace(id), bytes) };
     await db.transaction('rw', db.secretMessages, db.secretMedia, async () => {

@@ -2,8 +2,7 @@
  * The one way the engine touches a chat's Double Ratchet session: loaded from the chat's state,
  * stepped, the new session stored back, and every copy in memory wiped, whatever happens.
  */
-import { fromB64u, toB64u } from '$lib/api/b64';
-import { deserializeSession, serializeSession, zeroizeSession, type Session } from '$lib/crypto';
+import { deserializeSession, serializeSession, zeroize, zeroizeSession, type Session } from '$lib/crypto';
 import type { SecretState } from './state';
 
 /**
@@ -17,10 +16,12 @@ export async function ratchet<T extends { session: Session | null }>(
   step: (session: Session) => T | Promise<T>,
   from?: Session
 ): Promise<Omit<T, 'session'>> {
-  const session = from ?? deserializeSession(fromB64u(state.session!));
+  const session = from ?? deserializeSession(state.session!);
   try {
     const { session: next, ...rest } = await step(session);
-    state.session = next ? toB64u(serializeSession(next)) : null;
+    const old = state.session;
+    state.session = next ? serializeSession(next) : null;
+    zeroize(old);
     if (next) zeroizeSession(next);
     return rest;
   } finally {
@@ -29,8 +30,8 @@ export async function ratchet<T extends { session: Session | null }>(
 }
 
 /** Reads from a stored session without stepping it (the copy is wiped after). */
-export function readSession<T>(stored: string, read: (session: Session) => T): T {
-  const session = deserializeSession(fromB64u(stored));
+export function readSession<T>(stored: Uint8Array, read: (session: Session) => T): T {
+  const session = deserializeSession(stored);
   try {
     return read(session);
   } finally {

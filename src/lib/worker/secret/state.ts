@@ -9,10 +9,16 @@ import type { Vault } from '$lib/store/vault';
 import type { WorkerEvent } from '../protocol';
 import type { SecretRelay } from './relay';
 
+/**
+ * A chat's state in memory. Stored sealed as bytes (format 2, see stored.ts); the session and the
+ * pending handshakes are crypto's binary serializations, kept as bytes so they can be wiped.
+ */
 export interface SecretState {
-  v: 1;
-  session: string | null;
-  pendings: { deviceId: string; protoChatId: string; pending: string }[];
+  v: 2;
+  /** serializeSession of the Double Ratchet session, once established. */
+  session: Uint8Array | null;
+  /** serializePending of each handshake still waiting for a device's accept. */
+  pendings: { deviceId: string; protoChatId: string; pending: Uint8Array }[];
   inbox: ReturnType<typeof inboxToJSON>;
   outbox: ReturnType<typeof outboxToJSON>;
   fingerprint: string | null;
@@ -70,7 +76,7 @@ export const secretMsgPlace = places.secretMessage;
 export const mediaPlace = places.secretMedia;
 
 export const newState = (): SecretState => ({
-  v: 1,
+  v: 2,
   session: null,
   pendings: [],
   inbox: inboxToJSON(newInbox()),

@@ -9,7 +9,8 @@ import type { ChatView, KeyView, SecretChatView, SecretCursor, SecretMessageView
 import type { SecretBody } from './payload';
 import { readSession } from './ratchet';
 import { SecretError } from './errors';
-import { secretMsgPlace, statePlace, type SecretState } from './state';
+import { secretMsgPlace } from './state';
+import { openState, wipeState } from './stored';
 
 const SERVICE_TEXT: Record<NonNullable<SecretBody['service']>, string> = {
   established: 'Secret chat established',
@@ -62,7 +63,8 @@ export async function secretChatList(db: CinderDB, vault: Vault): Promise<ChatVi
 export async function secretChatView(db: CinderDB, vault: Vault, id: string): Promise<SecretChatView> {
   const row = await db.secretChats.get(id);
   if (!row) throw new SecretError('not_found', 'This secret chat does not exist on this device');
-  const state = await vault.open<SecretState>(statePlace(id), row.box);
+  const { state } = await openState(vault, id, row.box);
+  wipeState(state); // only its clear fields are shown
   return {
     id,
     peer: row.peer,
@@ -71,9 +73,9 @@ export async function secretChatView(db: CinderDB, vault: Vault, id: string): Pr
     cancelledBy: row.cancelledBy,
     ttl: state.ttl,
     createdAt: row.createdAt,
-    verifiedByMe: state.verifiedByMe ?? false,
-    verifiedByPeer: state.verifiedByPeer ?? false,
-    keyChanged: state.keyChanged ?? false
+    verifiedByMe: state.verifiedByMe,
+    verifiedByPeer: state.verifiedByPeer,
+    keyChanged: state.keyChanged
   };
 }
 
@@ -129,12 +131,16 @@ export async function secretMessages(db: CinderDB, vault: Vault, id: string, q: 
 
 export async function secretKey(db: CinderDB, vault: Vault, row: SecretChatRow | undefined): Promise<KeyView> {
   if (!row) throw new SecretError('not_found', 'This secret chat does not exist on this device');
-  const state = await vault.open<SecretState>(statePlace(row.id), row.box);
-  if (!state.fingerprint || !state.session) throw new SecretError('not_active', 'The key exists once the secret chat is established');
-  const fingerprint = state.fingerprint;
-  return readSession(state.session, (session) => ({
-    fingerprint: fromB64u(fingerprint),
-    myIdentity: session.localIdentity.signPub.slice(),
-    peerIdentity: session.remoteIdentity.signPub.slice()
-  }));
+  const { state } = await openState(vault, row.id, row.box);
+  try {
+    if (!state.fingerprint || !state.session) throw new SecretError('not_active', 'The key exists once the secret chat is established');
+    const fingerprint = state.fingerprint;
+    return readSession(state.session, (session) => ({
+      fingerprint: fromB64u(fingerprint),
+      myIdentity: session.localIdentity.signPub.slice(),
+      peerIdentity: session.remoteIdentity.signPub.slice()
+    }));
+  } finally {
+    wipeState(state);
+  }
 }

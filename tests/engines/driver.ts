@@ -20,7 +20,9 @@ export type Target = (
 
 /** The in-page locator library, evaluated fresh in each call (pages navigate, state does not survive). */
 // An expression: prettier ends the file with a semicolon, which cannot stand inside the parentheses below.
-const LIB = readFileSync(new URL('./in-page.js', import.meta.url), 'utf8').trim().replace(/;$/, '');
+const LIB = readFileSync(new URL('./in-page.js', import.meta.url), 'utf8')
+  .trim()
+  .replace(/;$/, '');
 
 /** Targets cross into the page as JSON: a RegExp becomes {regex, flags}. */
 export function serializeTarget(t: Target): string {

@@ -19,7 +19,7 @@ const config = {
   compilerOptions: { runes: true },
   kit: {
     adapter: adapter({ out: 'build', precompress: false }),
-    // Registered by src/lib/sw-client.ts through workbox-window (update prompt).
+    // Registered by src/lib/pwa/sw-client.ts through workbox-window (update prompt).
     serviceWorker: { register: false },
     // One shell serves every route offline, so asset URLs must not depend on the route's depth.
     paths: { relative: false },

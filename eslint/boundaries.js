@@ -21,7 +21,7 @@ const isSvelteModule = (file) => /\.svelte(\.(ts|js))?$/.test(file);
 
 /** The area a file belongs to, or null when no boundary applies. */
 function areaOf(file) {
-  if (under(file, 'src/routes') || under(file, `${LIB}/components`)) return 'ui';
+  if (under(file, 'src/routes') || ['components', 'chat', 'ui', 'pwa'].some((dir) => under(file, `${LIB}/${dir}`))) return 'ui';
   if (under(file, `${LIB}/crypto`)) return 'crypto';
   if (under(file, `${LIB}/server`)) return 'server';
   if (under(file, `${LIB}/worker`)) return 'worker';
@@ -49,14 +49,14 @@ export function violation(area, target, typeOnly) {
       return under(file, `${LIB}/crypto`) ? null : 'src/lib/crypto imports only files inside src/lib/crypto.';
     case 'server':
       if (pkg !== undefined) return /^\$app(\/|$)/.test(pkg) ? "The relay imports nothing from SvelteKit's client side ($app/*)." : null;
-      for (const dir of ['worker', 'store', 'components', 'crypto', 'verify', 'format', 'chat-ui', 'app.svelte', 'sw-client'])
+      for (const dir of ['worker', 'store', 'components', 'crypto', 'verify', 'ui', 'chat', 'pwa'])
         if (under(file, `${LIB}/${dir}`)) return `The relay imports nothing from the client side ($lib/${dir}).`;
       if (under(file, 'src/routes') || isSvelteModule(file)) return 'The relay imports nothing from the client side (routes, Svelte modules).';
       return null;
     case 'worker':
       if (pkg !== undefined) return /^\$app(\/|$)/.test(pkg) ? 'The worker imports no UI module ($app/*).' : null;
       if (under(file, `${LIB}/components`)) return 'The worker imports no UI module ($lib/components).';
-      if (noExt(file) === `${LIB}/format`) return 'The worker imports no UI module ($lib/format): shared values belong in $lib/api.';
+      if (under(file, `${LIB}/ui`)) return 'The worker imports no UI module ($lib/ui): shared values belong in $lib/api.';
       if (isSvelteModule(file)) return 'The worker imports no UI module (.svelte / .svelte.ts).';
       return null;
   }

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { isSendKey, toggled, typingNotifier } from '$lib/chat-ui';
-import { fileSize } from '$lib/format';
+import { isSendKey, toggled, typingNotifier } from '$lib/chat/chat-ui';
+import { fileSize } from '$lib/ui/format';
 
 afterEach(() => vi.useRealTimers());
 

@@ -40,12 +40,17 @@ const forbidden: [string, string][] = [
   ['src/lib/server/x.ts', "import { x } from '../worker/protocol';"],
   ['src/lib/server/store/x.ts', "import { x } from '../../store/db';"],
   ['src/lib/server/x.ts', "import { page } from '$app/state';"],
+  ['src/lib/server/x.ts', "import { fileSize } from '$lib/ui/format';"],
+  ['src/lib/server/x.ts', "import { CHAT_PAGE } from '$lib/chat/chat-ui';"],
+  ['src/lib/server/x.ts', "import { x } from '../pwa/sw-client';"],
+  ['src/lib/chat/x.svelte.ts', "import { x } from '$lib/crypto';"],
+  ['src/lib/ui/x.ts', "import { openStore } from '../store/db';"],
   // worker: no UI module.
-  ['src/lib/worker/x.ts', "import { TTL_CHOICES } from '$lib/format';"],
-  ['src/lib/worker/x.ts', "import { x } from '../format';"],
+  ['src/lib/worker/x.ts', "import { TTL_CHOICES } from '$lib/ui/format';"],
+  ['src/lib/worker/x.ts', "import { x } from '../ui/format';"],
   ['src/lib/worker/x.ts', "import Avatar from '$lib/components/Avatar.svelte';"],
-  ['src/lib/worker/x.ts', "import { app } from '$lib/app.svelte';"],
-  ['src/lib/worker/x.ts', "import { x } from '../attachment.svelte.ts';"],
+  ['src/lib/worker/x.ts', "import { app } from '$lib/ui/app.svelte';"],
+  ['src/lib/worker/x.ts', "import { x } from '../chat/attachment.svelte.ts';"],
   ['src/lib/worker/x.ts', "import { goto } from '$app/navigation';"]
 ];
 
@@ -53,7 +58,7 @@ const allowed: [string, string][] = [
   ['src/routes/x/+page.ts', "import { worker } from '$lib/worker/client';"],
   ['src/routes/x/+page.ts', "import type { ChatView } from '$lib/worker/protocol';"],
   ['src/routes/x/+page.ts', "import { type ChatView } from '$lib/worker/protocol';"],
-  ['src/routes/x/+page.ts', "import { TTL_CHOICES } from '$lib/format';"],
+  ['src/routes/x/+page.ts', "import { TTL_CHOICES } from '$lib/ui/format';"],
   ['src/lib/components/X.ts', "import { worker } from '../worker/client';"],
   ['src/lib/crypto/x.ts', "import { ed25519 } from '@noble/curves/ed25519.js';"],
   ['src/lib/crypto/x.ts', "import { x } from './bytes';"],

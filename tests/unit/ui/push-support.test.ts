@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { platformOf } from '$lib/platform';
-import { pushUnsupportedMessage, type PushFeatures } from '$lib/push-support';
+import { platformOf } from '$lib/pwa/platform';
+import { pushUnsupportedMessage, type PushFeatures } from '$lib/pwa/push-support';
 
 const UA = {
   iphone: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1',

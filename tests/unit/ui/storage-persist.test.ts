@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { platformOf } from '$lib/platform';
-import { persistState, persistText, requestPersist } from '$lib/storage-persist';
+import { platformOf } from '$lib/pwa/platform';
+import { persistState, persistText, requestPersist } from '$lib/pwa/storage-persist';
 
 const UA = {
   iphone: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1',

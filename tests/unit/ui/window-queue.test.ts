@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CHAT_WINDOW, joinNewer, joinOlder, windowQueue } from '$lib/chat-ui';
+import { CHAT_WINDOW, joinNewer, joinOlder, windowQueue } from '$lib/chat/chat-ui';
 
 describe('windowQueue', () => {
   it('runs loads one at a time in order and merges refreshes that wait', async () => {

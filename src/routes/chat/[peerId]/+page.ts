@@ -1,4 +1,4 @@
-import { CHAT_FIRST_PAGE } from '$lib/chat-ui';
+import { CHAT_FIRST_PAGE } from '$lib/chat/chat-ui';
 import { core } from '$lib/worker/client';
 import type { PageLoad } from './$types';
 

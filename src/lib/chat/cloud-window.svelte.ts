@@ -1,0 +1,220 @@
+/** The cloud chat's window (see ./window.svelte.ts): rows paged by seq, read receipts, sending text and media. */
+import { tick } from 'svelte';
+import { core, errorMessage } from '$lib/worker/client';
+import type { MessageView, UserView, WorkerEvent } from '$lib/worker/protocol';
+import { requestBackgroundSync } from '$lib/pwa/sw-client';
+import { CHAT_FIRST_PAGE, CHAT_PAGE as PAGE, firstVisibleRow, joinNewer, typingNotifier } from './chat-ui';
+import { ChatWindow } from './window.svelte';
+
+/**
+ * On new messages, ticks or deletions: the window's last page and what came after it is re-read.
+ * REFRESH is the worker's largest page (LIMITS.pageMax).
+ */
+const REFRESH = 200;
+
+export type FirstPage = Promise<{ messages: MessageView[]; hasMore: boolean }>;
+
+export class CloudWindow extends ChatWindow<MessageView> {
+  peer = $state<UserView | null>(null);
+  // Photos and videos: the file picked (with a preview) waiting for "Send", its timer, upload progress.
+  pending = $state<{ file: File; url: string; kind: 'photo' | 'video' } | null>(null);
+  mediaTtl = $state(0);
+  uploading = $state(false);
+  uploadProgress = $state(0);
+  downloads = $state<Record<string, number>>({});
+  private readonly peerId: () => string;
+  private readObserver: IntersectionObserver | null = null;
+  private maxVisibleSeq = 0;
+
+  constructor(peerId: () => string) {
+    super(1000);
+    this.peerId = peerId;
+  }
+
+  override reset() {
+    super.reset();
+    this.peer = null;
+    this.maxVisibleSeq = 0;
+  }
+
+  protected override paged(m: MessageView) {
+    return m.seq > 0;
+  }
+
+  protected older(oldest: MessageView) {
+    return core().call('messages', { peerId: this.peerId(), beforeSeq: oldest.seq, limit: PAGE });
+  }
+
+  protected newer(newest: MessageView) {
+    return core().call('messages', { peerId: this.peerId(), afterSeq: newest.seq, limit: PAGE });
+  }
+
+  protected latest() {
+    return this.showLatest();
+  }
+
+  /** The first page of a chat (or a jump back to its newest messages). */
+  async showLatest(first?: FirstPage) {
+    const res = await (first ?? core().call('messages', { peerId: this.peerId(), limit: CHAT_FIRST_PAGE }));
+    this.messages = res.messages;
+    this.hasMore = res.hasMore;
+    this.hasNewer = false;
+    await tick();
+    this.scrollToBottom();
+    this.fillCheck();
+  }
+
+  /**
+   * Re-reads the window's last page and what came after it, and keeps the older rows already shown
+   * that are still stored (their ids, from the index alone), so a long history is not re-read on every
+   * message yet a deletion or an expired photo anywhere in the window goes at once. A window scrolled
+   * far back (hasNewer) keeps its rows, less the ones gone.
+   */
+  private async refreshLatest() {
+    const peerId = this.peerId();
+    const stored = this.messages.filter((m) => m.seq > 0);
+    if (this.hasNewer) return this.dropGone(stored);
+    const from = stored.at(-PAGE)?.seq ?? stored[0]?.seq;
+    if (from === undefined) return this.showLatest();
+    const [res, ids] = await Promise.all([
+      core().call('messages', { peerId, afterSeq: from - 1, limit: REFRESH }),
+      from > stored[0].seq ? core().call('messageIds', { peerId, fromSeq: stored[0].seq, toSeq: from - 1 }) : Promise.resolve([])
+    ]);
+    if (this.hasNewer) return;
+    // Where the reader is now, not when the read began: a scroll up meanwhile must not be undone.
+    const atBottom = this.isNearBottom();
+    // More came than one refresh holds (a long sync): the newest page is what matters now.
+    if (res.hasNewer) return atBottom ? this.showLatest() : void (this.hasNewer = true);
+    // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a lookup of the ids still stored, never rendered
+    const still = new Set(ids);
+    const kept = this.messages.filter((m) => m.seq > 0 && m.seq < from && still.has(m.id));
+    // At the bottom the window follows the newest messages; scrolled up a little, it keeps its top.
+    const next = atBottom ? joinNewer(kept, res.messages) : { rows: [...kept, ...res.messages], trimmed: false };
+    if (next.trimmed) this.hasMore = true;
+    await this.keeping(atBottom ? null : firstVisibleRow(this.scroller), () => (this.messages = next.rows));
+    if (atBottom) this.scrollToBottom();
+  }
+
+  /** Scrolled far back: the rows shown stay, less those no longer stored (deleted for both, a timer ran out). */
+  private async dropGone(stored: MessageView[]) {
+    if (!stored.length) return;
+    const last = stored[stored.length - 1].seq;
+    // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a lookup of the ids still stored, never rendered
+    const still = new Set(await core().call('messageIds', { peerId: this.peerId(), fromSeq: stored[0].seq, toSeq: last }));
+    if (!this.hasNewer || stored.every((m) => still.has(m.id))) return;
+    await this.keeping(firstVisibleRow(this.scroller), () => (this.messages = this.messages.filter((m) => m.seq === 0 || m.seq > last || still.has(m.id))));
+  }
+
+  protected onEvent(e: WorkerEvent) {
+    const peerId = this.peerId();
+    if (e.type === 'messages' && e.peerId === peerId) void this.ops.refresh(() => this.refreshLatest()).catch(() => {});
+    if (e.type === 'typing' && e.peerId === peerId) this.typing();
+    if (e.type === 'progress') {
+      const fraction = e.total > 0 ? e.loaded / e.total : 0;
+      // A shown message's id: its download; otherwise the upload in progress here.
+      if (this.messages.some((m) => m.id === e.id)) this.downloads = { ...this.downloads, [e.id]: fraction };
+      else if (this.uploading) this.uploadProgress = fraction;
+    }
+  }
+
+  // Read receipts: a message counts as read when it is on screen while the page is visible.
+  observeRead = (node: HTMLElement, seq: number) => {
+    node.dataset.seq = String(seq);
+    this.readObserver?.observe(node);
+    return { destroy: () => this.readObserver?.unobserve(node) };
+  };
+
+  private reportRead() {
+    if (document.visibilityState !== 'visible' || this.maxVisibleSeq <= 0) return;
+    void core()
+      .call('markRead', { peerId: this.peerId(), seq: this.maxVisibleSeq })
+      .catch(() => {});
+  }
+
+  override start() {
+    this.readObserver = new IntersectionObserver(
+      (entries) => {
+        for (const en of entries) {
+          if (en.isIntersecting) this.maxVisibleSeq = Math.max(this.maxVisibleSeq, Number((en.target as HTMLElement).dataset.seq));
+        }
+        this.reportRead();
+      },
+      { threshold: 0.6 }
+    );
+    const onVisible = () => this.reportRead();
+    document.addEventListener('visibilitychange', onVisible);
+    const stop = super.start();
+    return () => {
+      stop();
+      if (this.pending) URL.revokeObjectURL(this.pending.url);
+      document.removeEventListener('visibilitychange', onVisible);
+      this.readObserver?.disconnect();
+    };
+  }
+
+  send = async (e?: Event) => {
+    e?.preventDefault();
+    const text = this.draft.trim();
+    if (!text) return;
+    this.actionError = null;
+    try {
+      this.draft = '';
+      await core().call('send', { peerId: this.peerId(), text });
+      // Asked on every send: app.connection can still say 'online' while the browser is offline.
+      // Should it wait, the service worker sends it when the network returns, even with this tab closed.
+      void requestBackgroundSync();
+      await this.toLatest();
+    } catch (err) {
+      this.draft = text;
+      this.actionError = errorMessage(err);
+    }
+  };
+
+  /** A file picked to send: kept with a preview until "Send" (photos and videos only). */
+  choose = (file: File) => {
+    this.actionError = null;
+    const kind = file.type.startsWith('video/') ? 'video' : file.type.startsWith('image/') ? 'photo' : null;
+    if (!kind) {
+      this.actionError = 'Only photos and videos can be sent here.';
+      return;
+    }
+    if (this.pending) URL.revokeObjectURL(this.pending.url);
+    this.pending = { file, url: URL.createObjectURL(file), kind };
+  };
+
+  cancelMedia = () => {
+    if (this.pending) URL.revokeObjectURL(this.pending.url);
+    this.pending = null;
+  };
+
+  sendMedia = async () => {
+    if (!this.pending || this.uploading) return;
+    const { file } = this.pending;
+    this.actionError = null;
+    this.uploading = true;
+    this.uploadProgress = 0;
+    try {
+      const bytes = await file.arrayBuffer();
+      await core().call('cloudSendMedia', { peerId: this.peerId(), name: file.name || 'media', mime: file.type, bytes, ttl: this.mediaTtl });
+      this.cancelMedia();
+      await this.toLatest();
+    } catch (err) {
+      this.actionError = errorMessage(err);
+    } finally {
+      this.uploading = false;
+    }
+  };
+
+  onInput = typingNotifier(() => core().call('typing', { peerId: this.peerId() }));
+
+  deleteSelected = async () => {
+    const ids = [...this.selected];
+    try {
+      await core().call('deleteMessages', { peerId: this.peerId(), ids });
+      // eslint-disable-next-line svelte/prefer-svelte-reactivity -- the selection is replaced, never mutated (see toggled)
+      this.selected = new Set();
+    } catch (err) {
+      this.actionError = errorMessage(err);
+    }
+  };
+}

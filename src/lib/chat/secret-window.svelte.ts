@@ -1,0 +1,193 @@
+/** The secret chat's window (see ./window.svelte.ts): rows paged by (time, id) cursors, read receipts, sending text and files. */
+import { core, errorMessage } from '$lib/worker/client';
+import type { SecretChatView, SecretCursor, SecretMessageView, WorkerEvent } from '$lib/worker/protocol';
+import { requestBackgroundSync } from '$lib/pwa/sw-client';
+import { tick } from 'svelte';
+import { CHAT_FIRST_PAGE, CHAT_PAGE as PAGE, CHAT_WINDOW as WINDOW, firstVisibleRow, joinNewer, joinOlder, typingNotifier } from './chat-ui';
+import { ChatWindow } from './window.svelte';
+
+const cursor = (m: SecretMessageView): SecretCursor => ({ at: m.at, id: m.id });
+const MAX_FILE = 25 * 1024 * 1024 - 64;
+
+export type SecretOpening = { chat: Promise<SecretChatView>; first: Promise<{ messages: SecretMessageView[]; hasMore: boolean; hasNewer: boolean }> };
+
+export class SecretWindow extends ChatWindow<SecretMessageView> {
+  chat = $state<SecretChatView | null>(null);
+  progress = $state<Record<string, number>>({});
+  private readonly id: () => string;
+  private readObserver: IntersectionObserver | null = null;
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a plain buffer of ids to mark read, never rendered
+  private readonly seen = new Set<string>();
+  private readTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(id: () => string) {
+    super(250);
+    this.id = id;
+  }
+
+  override reset() {
+    super.reset();
+    this.chat = null;
+  }
+
+  protected older(oldest: SecretMessageView) {
+    return core().call('secretMessages', { id: this.id(), before: cursor(oldest), limit: PAGE });
+  }
+
+  protected newer(newest: SecretMessageView) {
+    return core().call('secretMessages', { id: this.id(), after: cursor(newest), limit: PAGE });
+  }
+
+  protected latest() {
+    return this.load(true);
+  }
+
+  /**
+   * Reads the chat and the window of messages it shows (see CHAT_WINDOW): on opening, the newest rows
+   * (`opening`: asked for by the route's load); after that, everything from the window's first row on,
+   * so timers and deletions anywhere in it show at once and the window keeps its size unless messages
+   * came. Following the newest messages (at the bottom), the window drops its oldest rows beyond
+   * CHAT_WINDOW; a flood larger than one read jumps to the newest rows. Scrolled up, it keeps its top
+   * and leaves the rest below it.
+   */
+  async load(first = false, opening?: SecretOpening): Promise<void> {
+    const id = this.id();
+    const fresh = first || !this.messages.length;
+    const q = fresh ? { id, limit: CHAT_FIRST_PAGE } : { id, from: cursor(this.messages[0]), limit: this.hasNewer ? WINDOW : WINDOW + PAGE };
+    const [c, res] = await Promise.all(opening ? [opening.chat, opening.first] : [core().call('secretChat', { id }), core().call('secretMessages', q)]);
+    this.chat = c;
+    // Where the reader is now, not when the read began: a scroll up meanwhile must not be undone.
+    const following = fresh || (this.isNearBottom() && !this.hasNewer);
+    if (!fresh && following && res.hasNewer) return this.load(true);
+    const next = following ? joinNewer([], res.messages) : joinOlder(res.messages, []);
+    await this.keeping(following ? null : firstVisibleRow(this.scroller), () => {
+      this.messages = next.rows;
+      this.hasMore = res.hasMore || (following && next.trimmed);
+      this.hasNewer = res.hasNewer || (!following && next.trimmed);
+    });
+    if (following) this.scrollToBottom();
+    this.fillCheck();
+  }
+
+  protected onEvent(e: WorkerEvent) {
+    const id = this.id();
+    if (e.type === 'secret' && e.chatId === id) void this.ops.refresh(() => this.load()).catch(() => {});
+    if (e.type === 'typing' && e.chatId === id) this.typing();
+    if (e.type === 'progress') this.progress = { ...this.progress, [e.id]: e.total ? e.loaded / e.total : 0 };
+  }
+
+  // The peer's two ticks (and, with a timer, the countdown) start when a message is really on screen.
+  observeRead = (node: HTMLElement, messageId: string | null) => {
+    if (!messageId) return {};
+    node.dataset.readId = messageId;
+    this.readObserver?.observe(node);
+    return { destroy: () => this.readObserver?.unobserve(node) };
+  };
+
+  private reportRead() {
+    if (document.visibilityState !== 'visible') return;
+    const ids = [...this.seen];
+    if (!ids.length) return;
+    this.seen.clear();
+    void core()
+      .call('secretRead', { id: this.id(), ids })
+      .catch(() => ids.forEach((i) => this.seen.add(i)));
+  }
+
+  /** A photo with a short timer, opened: its timer starts now. */
+  opened = (messageId: string) =>
+    void core()
+      .call('secretRead', { id: this.id(), ids: [messageId] })
+      .catch(() => {});
+
+  override start() {
+    this.readObserver = new IntersectionObserver(
+      (entries) => {
+        for (const en of entries) if (en.isIntersecting) this.seen.add((en.target as HTMLElement).dataset.readId!);
+        clearTimeout(this.readTimer);
+        this.readTimer = setTimeout(() => this.reportRead(), 100);
+      },
+      { threshold: 0.6 }
+    );
+    const onVisible = () => {
+      if (document.visibilityState === 'visible') {
+        // Re-observe: what is on screen now counts as seen.
+        this.readObserver?.takeRecords();
+        for (const el of document.querySelectorAll<HTMLElement>('[data-read-id]')) {
+          this.readObserver?.unobserve(el);
+          this.readObserver?.observe(el);
+        }
+      }
+    };
+    document.addEventListener('visibilitychange', onVisible);
+    const stop = super.start();
+    // Best effort: a browser only tells us about the PrintScreen key on desktop; nothing else is detectable.
+    const onKeyUp = (e: KeyboardEvent) => {
+      if (e.key === 'PrintScreen' && this.chat?.status === 'active')
+        void core()
+          .call('secretScreenshot', { id: this.id() })
+          .catch(() => {});
+    };
+    window.addEventListener('keyup', onKeyUp);
+    return () => {
+      stop();
+      window.removeEventListener('keyup', onKeyUp);
+      clearTimeout(this.readTimer);
+      document.removeEventListener('visibilitychange', onVisible);
+      this.readObserver?.disconnect();
+    };
+  }
+
+  /** Runs a chat action, showing what it failed with. */
+  act = async (fn: () => Promise<unknown>) => {
+    this.actionError = null;
+    try {
+      await fn();
+    } catch (e) {
+      this.actionError = errorMessage(e);
+    }
+  };
+
+  send = async (e?: Event) => {
+    e?.preventDefault();
+    const text = this.draft.trim();
+    if (!text) return;
+    this.draft = '';
+    await this.act(async () => {
+      try {
+        await core().call('secretSend', { id: this.id(), text });
+        // Asked on every send: app.connection can still say 'online' while the browser is offline.
+        // Should it wait, the service worker sends it when the network returns, even with this tab closed.
+        void requestBackgroundSync();
+      } catch (err) {
+        this.draft = text;
+        throw err;
+      }
+      await tick();
+      await this.toLatest();
+    });
+  };
+
+  /** A file picked: sent at once, with the draft as its caption. */
+  sendFile = async (f: File) => {
+    if (f.size > MAX_FILE) {
+      this.actionError = 'Files up to 25 MB can be sent in a secret chat.';
+      return;
+    }
+    const caption = this.draft.trim();
+    this.draft = '';
+    await this.act(async () => {
+      await core().call('secretSendFile', { id: this.id(), name: f.name, mime: f.type, bytes: await f.arrayBuffer(), caption });
+      void requestBackgroundSync();
+    });
+  };
+
+  onInput = typingNotifier(() => core().call('secretTyping', { id: this.id() }));
+
+  deleteSelected = () =>
+    this.act(async () => {
+      await core().call('secretDelete', { id: this.id(), ids: [...this.selected] });
+      // eslint-disable-next-line svelte/prefer-svelte-reactivity -- the selection is replaced, never mutated (see toggled)
+      this.selected = new Set();
+    });
+}

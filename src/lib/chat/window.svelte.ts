@@ -1,0 +1,147 @@
+/**
+ * A chat screen's window over its stored history (see CHAT_WINDOW in ./chat-ui), shared by the cloud
+ * chat and the secret chat: the rows shown, paging older and newer pages as the reader scrolls, the
+ * jump back to the newest messages, the peer's "typing…" and the worker's events for this chat.
+ * A subclass says what differs: which worker methods read a page, how the window is refreshed, and
+ * which events concern it (./cloud-window.svelte.ts, ./secret-window.svelte.ts).
+ */
+import { tick } from 'svelte';
+import { core } from '$lib/worker/client';
+import type { WorkerEvent } from '$lib/worker/protocol';
+import { fromBottom, isSendKey, joinNewer, joinOlder, keepingRow, scrollNeeds, toggled, windowQueue } from './chat-ui';
+
+export type OlderPage<M> = { messages: M[]; hasMore: boolean };
+export type NewerPage<M> = { messages: M[]; hasNewer: boolean };
+
+export abstract class ChatWindow<M extends { id: string }> {
+  messages = $state<M[]>([]);
+  hasMore = $state(false);
+  /** The window shows older history and stops short of the newest messages (scrolled far back). */
+  hasNewer = $state(false);
+  loadingOlder = $state(false);
+  awayFromBottom = $state(false);
+  scroller = $state<HTMLDivElement | undefined>();
+  draft = $state('');
+  /** What the last send or action failed with, shown to the user. */
+  actionError = $state<string | null>(null);
+  /** The rows picked for "Delete for both". */
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- the selection is replaced, never mutated (see toggled)
+  selected = $state<Set<string>>(new Set());
+  typingUntil = $state(0);
+  now = $state(Date.now());
+  readonly peerTyping = $derived(this.typingUntil > this.now);
+  /** The window's loads, one at a time (windowQueue). */
+  readonly ops = windowQueue();
+
+  /** How often (ms) `now` moves on, for the typing indicator and countdowns. */
+  private readonly clock: number;
+
+  constructor(clock: number) {
+    this.clock = clock;
+  }
+
+  /** An older page above `oldest`. */
+  protected abstract older(oldest: M): Promise<OlderPage<M>>;
+  /** A newer page below `newest`. */
+  protected abstract newer(newest: M): Promise<NewerPage<M>>;
+  /** Replaces the window with the newest page (the chat scrolled far back jumps to its end). */
+  protected abstract latest(): Promise<void>;
+  /** A worker event: refresh the window, the peer typing, progress. */
+  protected abstract onEvent(e: WorkerEvent): void;
+  /** The rows a page is asked from (a cloud row not stored yet has no place in the history). */
+  protected paged(_m: M): boolean {
+    return true;
+  }
+
+  toggle = (m: M) => (this.selected = toggled(this.selected, m.id));
+
+  /** Empties the window (another chat opens). */
+  reset() {
+    this.messages = [];
+    this.hasMore = this.hasNewer = false;
+  }
+
+  /** Runs `change`, keeping row `id` where it is on screen (null: no row to keep). */
+  protected keeping(id: string | null, change: () => void) {
+    return keepingRow(this.scroller, id, change, tick);
+  }
+
+  /** Enter sends (see isSendKey). */
+  abstract send: (e?: Event) => Promise<void>;
+
+  /** "Delete for both" the rows selected. */
+  abstract deleteSelected: () => Promise<void>;
+  /** Typing in the field: tells the peer (at most every 3 s, see typingNotifier). */
+  abstract onInput: () => void;
+
+  onKeydown = (e: KeyboardEvent) => {
+    if (isSendKey(e)) void this.send(e);
+  };
+
+  isNearBottom = () => fromBottom(this.scroller) < 80;
+
+  scrollToBottom = () => {
+    if (this.scroller) this.scroller.scrollTop = this.scroller.scrollHeight;
+  };
+
+  loadOlder = async () => {
+    const oldest = this.messages.find((m) => this.paged(m));
+    if (!this.hasMore || !oldest) return;
+    // The hint goes in the same update as the page, so keeping() accounts for both.
+    this.loadingOlder = true;
+    const res = await this.older(oldest).finally(() => (this.loadingOlder = false));
+    await this.keeping(oldest.id, () => {
+      const next = joinOlder(res.messages, this.messages);
+      if (next.trimmed) this.hasNewer = true;
+      this.messages = next.rows;
+      this.hasMore = res.hasMore;
+    });
+    this.fillCheck();
+  };
+
+  loadNewer = async () => {
+    const newest = this.messages.findLast((m) => this.paged(m));
+    if (!this.hasNewer || !newest) return;
+    const res = await this.newer(newest);
+    await this.keeping(newest.id, () => {
+      const next = joinNewer(this.messages, res.messages);
+      if (next.trimmed) this.hasMore = true;
+      this.messages = next.rows;
+      this.hasNewer = res.hasNewer;
+    });
+  };
+
+  /** The "newest messages" button (or a send while scrolled far back): straight back to the end. */
+  toLatest = () =>
+    this.ops.run(async () => {
+      if (this.hasNewer) await this.latest();
+      else this.scrollToBottom();
+      this.awayFromBottom = false;
+    });
+
+  onScroll = () => {
+    if (!this.scroller) return;
+    const need = scrollNeeds(this.scroller, this.hasNewer);
+    this.awayFromBottom = need.away;
+    if (need.older && this.hasMore) this.ops.once('older', this.loadOlder);
+    if (need.newer) this.ops.once('newer', this.loadNewer);
+  };
+
+  /** After a load: rows that do not reach above the top edge (a tall screen, short messages) cannot be scrolled to ask for more, so ask now. */
+  fillCheck = () => requestAnimationFrame(this.onScroll);
+
+  /** The peer is typing: "typing…" for the next 5 s. */
+  protected typing() {
+    this.typingUntil = Date.now() + 5000;
+  }
+
+  /** Follows the clock and the worker's events while the screen is shown; returns the way to stop. */
+  start(): () => void {
+    const clock = setInterval(() => (this.now = Date.now()), this.clock);
+    const off = core().on((e) => this.onEvent(e));
+    return () => {
+      off();
+      clearInterval(clock);
+    };
+  }
+}

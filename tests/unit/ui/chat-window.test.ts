@@ -1,0 +1,97 @@
+// The chat window controller ($lib/chat/window.svelte.ts) without a screen: paging older and newer
+// pages over a stored history, the window trimmed at CHAT_WINDOW rows, the jump to the newest page.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHAT_PAGE, CHAT_WINDOW } from '$lib/chat/chat-ui';
+import { ChatWindow } from '$lib/chat/window.svelte';
+
+type Row = { id: string; n: number };
+const history: Row[] = Array.from({ length: 1000 }, (_, n) => ({ id: `m${n}`, n }));
+
+class FakeWindow extends ChatWindow<Row> {
+  latestCalls = 0;
+  constructor() {
+    super(1000);
+  }
+  protected async older(oldest: Row) {
+    const rows = history.slice(Math.max(0, oldest.n - CHAT_PAGE), oldest.n);
+    return { messages: rows, hasMore: rows.length > 0 && rows[0].n > 0 };
+  }
+  protected async newer(newest: Row) {
+    const rows = history.slice(newest.n + 1, newest.n + 1 + CHAT_PAGE);
+    return { messages: rows, hasNewer: rows.length > 0 && rows[rows.length - 1].n < history.length - 1 };
+  }
+  protected async latest() {
+    this.latestCalls++;
+    this.messages = history.slice(-20);
+    this.hasMore = true;
+    this.hasNewer = false;
+  }
+  protected onEvent() {}
+  send = async () => {};
+  onInput = () => {};
+  deleteSelected = async () => {};
+}
+
+const raf = globalThis.requestAnimationFrame;
+beforeAll(() => {
+  globalThis.requestAnimationFrame = () => 0;
+});
+afterAll(() => {
+  globalThis.requestAnimationFrame = raf;
+});
+
+describe('ChatWindow', () => {
+  it('pages older rows above, trims the newest beyond CHAT_WINDOW, and pages them back below', async () => {
+    const w = new FakeWindow();
+    w.messages = history.slice(-20);
+    w.hasMore = true;
+    for (let i = 0; i < 6; i++) await w.loadOlder();
+    expect(w.messages.length).toBe(CHAT_WINDOW);
+    expect(w.hasNewer).toBe(true);
+    expect(w.loadingOlder).toBe(false);
+    const top = w.messages[0].n;
+    expect(w.messages.map((m) => m.n)).toEqual(history.slice(top, top + CHAT_WINDOW).map((m) => m.n));
+    await w.loadNewer();
+    expect(w.messages.length).toBe(CHAT_WINDOW);
+    // The 20 newest rows came back below; as many of the oldest went.
+    expect(w.messages[0].n).toBe(top + 20);
+    expect(w.messages.at(-1)?.n).toBe(history.length - 1);
+    expect(w.hasNewer).toBe(false);
+    expect(w.hasMore).toBe(true);
+  });
+
+  it('asks for nothing older at the start of the history, nor newer at its end', async () => {
+    const w = new FakeWindow();
+    w.messages = history.slice(0, 10);
+    await w.loadOlder();
+    await w.loadNewer();
+    expect(w.messages.map((m) => m.n)).toEqual(history.slice(0, 10).map((m) => m.n));
+  });
+
+  it('goes back to the newest page only when the window stops short of it', async () => {
+    const w = new FakeWindow();
+    w.messages = history.slice(-20);
+    w.awayFromBottom = true;
+    await w.toLatest();
+    expect(w.latestCalls).toBe(0);
+    expect(w.awayFromBottom).toBe(false);
+    w.messages = history.slice(0, 20);
+    w.hasNewer = true;
+    await w.toLatest();
+    expect(w.latestCalls).toBe(1);
+    expect(w.messages.at(-1)?.n).toBe(history.length - 1);
+  });
+
+  it('selects and unselects rows; reset empties the window', () => {
+    const w = new FakeWindow();
+    w.messages = history.slice(0, 3);
+    w.hasMore = w.hasNewer = true;
+    w.toggle(history[1]);
+    expect([...w.selected]).toEqual(['m1']);
+    w.toggle(history[1]);
+    expect(w.selected.size).toBe(0);
+    w.reset();
+    expect(w.messages).toEqual([]);
+    expect(w.hasMore || w.hasNewer).toBe(false);
+  });
+});

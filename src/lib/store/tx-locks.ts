@@ -12,8 +12,9 @@
  * try; one at a time, or disjoint stores, never. Web Locks span the page's worker and the service
  * worker, so neither ever queues inside IndexedDB behind the other.
  *
- * One gap: Dexie's open reads the schema in a transaction without requests that it does not wait for,
- * so a first write may queue behind that read for a moment (a read, which ends on its own).
+ * Dexie's open reads the schema in a transaction without requests that it does not wait for: our opens
+ * hold their locks until it has ended (Dexie's own re-open after a version change elsewhere is the one
+ * open left unlocked: it runs inside a transaction's locks, which it must not wait for).
  *
  * The wait is one IndexedDB would impose anyway (it runs overlapping transactions one after the other
  * when one writes), in the same order, so this adds no deadlock and changes no result.
@@ -103,6 +104,41 @@ function scopeOf(args: unknown[]): string[] {
 
 const opens = new WeakMap<Dexie, () => Promise<void>>();
 
+/**
+ * Transactions still running per connection. Dexie's open reads the schema in a transaction without
+ * requests and does not wait for it; an open holds its locks until that one has ended too, or a write
+ * could queue behind it (the trap above).
+ */
+const running = new WeakMap<IDBDatabase, Set<IDBTransaction>>();
+let tracking = false;
+function trackTransactions() {
+  if (tracking || typeof IDBDatabase === 'undefined') return;
+  tracking = true;
+  const transaction = IDBDatabase.prototype.transaction;
+  IDBDatabase.prototype.transaction = function (this: IDBDatabase, ...args: Parameters<IDBDatabase['transaction']>) {
+    const tx = transaction.apply(this, args);
+    const set = running.get(this) ?? new Set<IDBTransaction>();
+    running.set(this, set);
+    set.add(tx);
+    const end = () => set.delete(tx);
+    tx.addEventListener('complete', end);
+    tx.addEventListener('abort', end);
+    return tx;
+  } as IDBDatabase['transaction'];
+}
+function ended(idb: IDBDatabase | null | undefined): Promise<void> {
+  const txs = idb ? [...(running.get(idb) ?? [])] : [];
+  return Promise.all(
+    txs.map(
+      (tx) =>
+        new Promise<void>((done) => {
+          tx.addEventListener('complete', () => done());
+          tx.addEventListener('abort', () => done());
+        })
+    )
+  ).then(() => undefined);
+}
+
 /** Opens the database the locked way (see lockTransactions); a Dexie without store locks opens plainly. */
 export function openLocked(db: Dexie): Promise<void> {
   return (opens.get(db) ?? (() => db.open().then(() => undefined)))();
@@ -124,7 +160,13 @@ export function lockTransactions(db: Dexie, locks: LockRequester = platformLocks
   const state = (db as unknown as { _state?: { autoOpen?: unknown } })._state;
   if (typeof state?.autoOpen !== 'boolean') throw new Error('Dexie internals changed: _state.autoOpen is missing');
   const mustOpen = () => !db.isOpen() && state.autoOpen === true;
-  opens.set(db, () => withLocks(locks, names(db.tables.map((t) => t.name)), 'shared', () => Promise.resolve(open())).then(() => undefined));
+  trackTransactions();
+  opens.set(db, () =>
+    withLocks(locks, names(db.tables.map((t) => t.name)), 'shared', async () => {
+      await open();
+      await ended((db as unknown as { idbdb?: IDBDatabase | null }).idbdb);
+    })
+  );
   // A database closed on purpose stays so (autoOpen off): Dexie's own path then reports it.
   const locked = async <T>(stores: string[], mode: Mode, run: () => Promise<T>): Promise<T> => {
     if (mustOpen()) await openLocked(db).catch(() => undefined);

@@ -18,7 +18,7 @@ const config = {
   preprocess: vitePreprocess(),
   compilerOptions: { runes: true },
   kit: {
-    adapter: adapter({ out: 'build', precompress: false }),
+    adapter: adapter({ out: 'build', precompress: true }),
     // Registered by src/lib/pwa/sw-client.ts through workbox-window (update prompt).
     serviceWorker: { register: false },
     // One shell serves every route offline, so asset URLs must not depend on the route's depth.

@@ -47,8 +47,13 @@ export function buildApp(): string {
 /** tsx (esbuild keepNames) wraps named functions in __name(); functions serialized into pages need it defined. */
 export const NAME_SHIM = 'globalThis.__name = globalThis.__name || ((f) => f);';
 
-export async function newContext(browser: Browser, url: string, viewport = { width: 360, height: 740 }): Promise<BrowserContext> {
-  const context = await browser.newContext({ baseURL: url, viewport });
+export async function newContext(
+  browser: Browser,
+  url: string,
+  viewport = { width: 360, height: 740 },
+  options: Parameters<Browser['newContext']>[0] = {}
+): Promise<BrowserContext> {
+  const context = await browser.newContext({ ...options, baseURL: url, viewport });
   await context.addInitScript({ content: NAME_SHIM });
   return context;
 }

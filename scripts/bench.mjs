@@ -19,6 +19,7 @@ const BENCHES = [
   { name: 'timers', file: 'bench/timers.ts' },
   { name: 'sync', file: 'bench/sync.ts' },
   { name: 'ui', file: 'bench/ui.ts' },
+  { name: 'wire', file: 'bench/wire.ts' },
   { name: 'relay', file: 'bench/relay-load.ts' }
 ];
 const PER_BENCH_TIMEOUT_MS = 5 * 60_000;
@@ -30,7 +31,7 @@ const started = Date.now();
 console.log(`Cinder benchmarks — Node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'})`);
 
 // The browser benches run the production server; build it once here (they then get SKIP_BUILD=1).
-if (process.env.SKIP_BUILD !== '1' && selected.some((b) => ['timers', 'sync', 'ui', 'relay'].includes(b.name))) {
+if (process.env.SKIP_BUILD !== '1' && selected.some((b) => ['timers', 'sync', 'ui', 'wire', 'relay'].includes(b.name))) {
   console.log('\n$ npm run build --silent');
   try {
     execFileSync('npm', ['run', 'build', '--silent'], { stdio: ['ignore', 'ignore', 'inherit'] });

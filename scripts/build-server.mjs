@@ -5,6 +5,7 @@ import { build } from 'esbuild';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { brotliCompressSync, brotliDecompressSync, constants as zlibConstants, gunzipSync, gzipSync } from 'node:zlib';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outfile = join(root, 'build', 'cinder.js');
@@ -47,6 +48,17 @@ if (existsSync(swFile)) {
   const token = /(["'`])__CINDER_WORKER_CHUNKS__\1/;
   if (!token.test(sw)) throw new Error(`${swFile}: the worker-chunk token is missing (already filled in, or renamed?)`);
   const urls = chunks.map((f) => JSON.stringify(`/_app/immutable/workers/chunks/${f}`)).join(',');
-  writeFileSync(swFile, sw.replace(token, urls || '""'));
+  const patched = sw.replace(token, urls || '""');
+  writeFileSync(swFile, patched);
   console.log(`service worker precaches ${chunks.length} worker chunk(s)`);
+  // adapter-node precompressed the file before it was patched: rewrite its .br/.gz siblings, or a browser
+  // asking for brotli would get the unpatched worker.
+  if (existsSync(swFile + '.br')) writeFileSync(swFile + '.br', brotliCompressSync(patched, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 11 } }));
+  if (existsSync(swFile + '.gz')) writeFileSync(swFile + '.gz', gzipSync(patched, { level: 9 }));
+  for (const ext of ['.br', '.gz']) {
+    if (!existsSync(swFile + ext)) continue;
+    const raw = readFileSync(swFile + ext);
+    const back = ext === '.br' ? brotliDecompressSync(raw) : gunzipSync(raw);
+    if (back.toString('utf8') !== patched) throw new Error(`${swFile}${ext} does not match the patched service worker`);
+  }
 }

@@ -58,6 +58,8 @@ export interface Config {
   redisPrefix: string;
   /** METRICS_TOKEN: when set, GET /metrics needs `Authorization: Bearer <token>`. */
   metricsToken: string | null;
+  /** COMPRESSION (default on): serve brotli/gzip static files and compress the shell and large opted-in JSON. Off: behind a proxy that compresses. */
+  compression: boolean;
   /** Web Push VAPID key pair (base64url) from VAPID_PUBLIC_KEY/VAPID_PRIVATE_KEY; null: DATA_DIR/vapid.json (push.ts). */
   vapidKeys: { publicKey: string; privateKey: string } | null;
   /** VAPID contact (`sub` claim): a mailto: or https: URL. */
@@ -189,6 +191,7 @@ export function loadConfig(env: Env = process.env): Config {
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     redisPrefix: redisPrefix(env, atRestKey),
     metricsToken: str(env, 'METRICS_TOKEN') ?? null,
+    compression: bool(env, 'COMPRESSION', true),
     vapidKeys: vapidKeys(env),
     vapidSubject: vapidSubject(env),
     pushAllowInsecure: bool(env, 'PUSH_ALLOW_INSECURE', false),

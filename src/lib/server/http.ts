@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { z } from 'zod';
 import { LIMITS, type ErrorCode } from '../api/wire';
+import { COMPRESS_MIN_BYTES, compress, pickEncoding } from './compress';
 import type { Logger } from './log';
 
 export type Headers = Record<string, string | string[]>;
@@ -34,6 +35,8 @@ export interface Reply {
   /** Raw bytes produced as they are sent (application/octet-stream, exactly `size` bytes; destroyed if unsent). */
   stream?: { body: Readable; size: number };
   headers?: Headers;
+  /** The JSON body may be compressed (safe only without secrets beside attacker-chosen text: see compress.ts). */
+  compress?: boolean;
 }
 
 export interface Ctx {
@@ -100,7 +103,8 @@ const SECURITY_HEADERS: Headers = {
   'x-frame-options': 'DENY'
 };
 
-export function send(res: ServerResponse, reply: Reply): void {
+/** Writes `reply`; `acceptEncoding` (the request's header) lets a `compress` reply be brotli/gzip-encoded. */
+export function send(res: ServerResponse, reply: Reply, acceptEncoding?: string | string[]): void {
   if (res.headersSent || res.destroyed) {
     void reply.file?.handle.close().catch(() => undefined);
     reply.stream?.body.destroy();
@@ -140,11 +144,19 @@ export function send(res: ServerResponse, reply: Reply): void {
     body.pipe(res);
     return;
   }
-  let payload: string | undefined;
+  let payload: Buffer | undefined;
   if (reply.body !== undefined) {
-    payload = JSON.stringify(reply.body);
+    payload = Buffer.from(JSON.stringify(reply.body));
     headers['content-type'] = 'application/json; charset=utf-8';
-    headers['content-length'] = String(Buffer.byteLength(payload));
+    if (reply.compress) {
+      headers['vary'] = 'Accept-Encoding';
+      const encoding = payload.length >= COMPRESS_MIN_BYTES ? pickEncoding(acceptEncoding) : null;
+      if (encoding) {
+        payload = compress(payload, encoding);
+        headers['content-encoding'] = encoding;
+      }
+    }
+    headers['content-length'] = String(payload.length);
   }
   res.writeHead(reply.status, headers);
   res.end(payload);
@@ -286,6 +298,6 @@ export async function dispatch(router: Router, req: IncomingMessage, res: Server
   }
   // Don't leave an unread request body behind on a kept-alive connection.
   if (!req.complete) req.resume();
-  send(res, reply);
+  send(res, reply, req.headers['accept-encoding']);
   log.info('request', { method, route, status: reply.status, ms: Math.round(performance.now() - started) });
 }

@@ -82,6 +82,8 @@ async function main(): Promise<void> {
   const app = await loadApp(log);
 
   const server = createServer((req, res) => {
+    // Off: every answer is identity-encoded (a fronting proxy may compress instead).
+    if (!config.compression) delete req.headers['accept-encoding'];
     applySecurityHeaders(req, res, config.trustProxy);
     if (!relay.handle(req, res)) app(req, res);
   });

@@ -5,7 +5,7 @@
 import { AckReq, LIMITS, SecretRequestReq, SendEnvelopeReq, type Envelope } from '../../api/wire';
 import { HttpError, queryInt, readJson } from '../http';
 import type { EnvelopeRow } from '../store/types';
-import { DAY_MS, json, limit, noContent, type RouteArea } from './shared';
+import { compressibleJson, DAY_MS, json, limit, noContent, type RouteArea } from './shared';
 
 const envelopeAad = (toDeviceId: string, id: string) => `env:${toDeviceId}:${id}`;
 
@@ -74,7 +74,8 @@ export const envelopeRoutes: RouteArea = (router, deps, { requireAuth }) => {
     const after = queryInt(ctx.url, 'after', { min: 0, max: Number.MAX_SAFE_INTEGER, def: 0 });
     const n = queryInt(ctx.url, 'limit', { min: 1, max: LIMITS.pageMax, def: LIMITS.pageMax });
     const rows = await store.listEnvelopes(auth.device.id, after, n, now());
-    return json({ envelopes: rows.map(openEnvelope) });
+    // Ciphertext: compressing it cannot reveal plaintext.
+    return compressibleJson({ envelopes: rows.map(openEnvelope) });
   });
 
   router.add('POST', '/api/envelopes/ack', async (ctx) => {

@@ -74,6 +74,8 @@ export const limit = (limiter: RateLimiter, key: string) => {
 export const param = <S extends z.ZodType>(ctx: Ctx, name: string, schema: S): z.output<S> => parse(schema, ctx.params[name]);
 
 export const json = (body: unknown, status = 200, headers?: Reply['headers']): Reply => ({ status, body, headers });
+/** JSON that may be compressed: no secret beside attacker-chosen text in it (BREACH, see compress.ts). */
+export const compressibleJson = (body: unknown): Reply => ({ status: 200, body, compress: true });
 export const noContent = (headers?: Reply['headers']): Reply => ({ status: 204, headers });
 
 export const session = (user: UserRow, device: DeviceRow | { id: string; name: string }): Session => ({

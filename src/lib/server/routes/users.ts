@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { Id, LIMITS, plainText, type PublicDevice } from '../../api/wire';
 import { publicUser } from '../cloud';
 import { HttpError, parse } from '../http';
-import { json, param, type RouteArea } from './shared';
+import { compressibleJson, json, param, type RouteArea } from './shared';
 
 const UsernameParam = plainText(z.string().min(1).max(LIMITS.usernameMax)).transform((s) => s.toLowerCase());
 const SearchQuery = z
@@ -18,7 +18,7 @@ export const userRoutes: RouteArea = (router, { store }, { requireAuth }) => {
     const q = parse(SearchQuery, ctx.url.searchParams.get('q') ?? '');
     // Usernames are [a-z0-9_]; any other character can't match anything.
     const users = /^[a-z0-9_]+$/.test(q) ? await store.searchUsers(q, 20) : [];
-    return json({ users: users.map(publicUser) });
+    return compressibleJson({ users: users.map(publicUser) });
   });
 
   router.add('GET', '/api/users/by-name/:username', async (ctx) => {
@@ -40,6 +40,6 @@ export const userRoutes: RouteArea = (router, { store }, { requireAuth }) => {
     const id = param(ctx, 'id', Id);
     if (!(await store.getUser(id))) throw new HttpError(404, 'not_found', 'no such user');
     const devices: PublicDevice[] = (await store.listDevices(id)).map((d) => ({ id: d.id, signPub: d.signPub, dhPub: d.dhPub }));
-    return json({ devices });
+    return compressibleJson({ devices });
   });
 };

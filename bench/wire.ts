@@ -1,0 +1,136 @@
+/**
+ * Bytes on the wire for a new user's first load: `npm run bench:wire` (~1 min).
+ * Two production servers from one build in the same run: the default (precompressed brotli/gzip static
+ * files, compressed shell) and the baseline COMPRESSION=off (identity, as before). Each sits behind a
+ * counting TCP proxy, so the figure is what crossed the socket (headers, TLS-less HTTP framing and
+ * WebSocket frames included), not what the browser says it decoded. Headless Chromium at 360×740:
+ *  (a) first visit of '/' → the sign-up screen's form is usable;
+ *  (b) then sign-up → the chat list ('Chats' heading): the first load a user waits for. Budget ≤ 60 KB;
+ *  (c) then the service worker installed and its precache filled (everything the app needs offline).
+ * Printed: compressed, identity, ratio.
+ */
+import { createConnection, createServer, type Server } from 'node:net';
+import type { Browser } from 'playwright';
+import { fmt, launch, newContext, PASSWORD, report, startServer, uniqueName, UNLIMITED_SENDS, buildApp, watchdog } from './support';
+
+interface Counter {
+  url: string;
+  down: () => number;
+  close: () => Promise<void>;
+}
+
+/** A TCP proxy to `port` counting the bytes the server sends. */
+async function countingProxy(port: number): Promise<Counter> {
+  let down = 0;
+  const sockets = new Set<import('node:net').Socket>();
+  const srv: Server = createServer((client) => {
+    const upstream = createConnection({ port, host: '127.0.0.1' });
+    sockets.add(client).add(upstream);
+    upstream.on('data', (d: Buffer) => (down += d.length));
+    client.pipe(upstream);
+    upstream.pipe(client);
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+      sockets.delete(client);
+      sockets.delete(upstream);
+    };
+    client.on('error', end).on('close', end);
+    upstream.on('error', end).on('close', end);
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const addr = srv.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${addr.port}`,
+    down: () => down,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => srv.close(r));
+    }
+  };
+}
+
+/** Bytes received by the network quietening down: no new byte for `quietMs`. */
+async function settle(c: Counter, quietMs = 1500, maxMs = 60_000): Promise<number> {
+  const end = Date.now() + maxMs;
+  let last = c.down(),
+    since = Date.now();
+  while (Date.now() < end) {
+    await new Promise((r) => setTimeout(r, 100));
+    const now = c.down();
+    if (now !== last) [last, since] = [now, Date.now()];
+    else if (Date.now() - since >= quietMs) break;
+  }
+  return c.down();
+}
+
+/**
+ * (a) and (b) with the service worker blocked, so its precache (which starts at once, in parallel) is
+ * not counted as what the page needs; (c) in a second, fresh context with the service worker allowed.
+ */
+async function firstLoad(browser: Browser, c: Counter) {
+  const context = await newContext(browser, c.url, undefined, { serviceWorkers: 'block' });
+  const page = await context.newPage();
+  let base = c.down();
+  await page.goto('/signup');
+  await page.getByRole('button', { name: 'Sign up' }).waitFor();
+  const visit = (await settle(c, 500)) - base;
+  await page.getByLabel('Username').fill(uniqueName('wire'));
+  await page.getByLabel(/Display name/).fill('Wire');
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await page.getByRole('heading', { name: 'Chats' }).waitFor();
+  await page.getByText('No chats yet.').waitFor();
+  const chats = (await settle(c, 500)) - base;
+  await context.close();
+
+  const withSw = await newContext(browser, c.url);
+  const p2 = await withSw.newPage();
+  base = c.down();
+  await p2.goto('/signup');
+  await p2.evaluate(async () => (await navigator.serviceWorker.ready).active?.state);
+  const offline = (await settle(c)) - base;
+  await withSw.close();
+  return { visit, chats, offline };
+}
+
+buildApp();
+watchdog(180_000);
+const plain = await startServer({ ...UNLIMITED_SENDS, COMPRESSION: 'off' });
+const packed = await startServer(UNLIMITED_SENDS);
+const browser = await launch();
+const proxies = await Promise.all([countingProxy(plain.port), countingProxy(packed.port)]);
+try {
+  console.log('Cinder wire bench — bytes the server sent for a new user, headless Chromium 360×740');
+  const runs = Number(process.env.WIRE_RUNS ?? 2);
+  const best = { off: { visit: Infinity, chats: Infinity, offline: Infinity }, on: { visit: Infinity, chats: Infinity, offline: Infinity } };
+  for (let i = 0; i < runs; i++) {
+    for (const [key, proxy] of [
+      ['off', proxies[0]],
+      ['on', proxies[1]]
+    ] as const) {
+      const r = await firstLoad(browser, proxy);
+      // The least of the runs: a retry or a slow socket only ever adds bytes.
+      for (const k of ['visit', 'chats', 'offline'] as const) best[key][k] = Math.min(best[key][k], r[k]);
+    }
+  }
+  const kb = (n: number) => n / 1024;
+  const rows = [
+    ['first visit: sign-up form usable', 'visit'],
+    ['first load: sign-up → chat list', 'chats'],
+    ['first visit + service worker precache (offline-ready)', 'offline']
+  ] as const;
+  for (const [label, k] of rows) {
+    const on = kb(best.on[k]),
+      off = kb(best.off[k]);
+    console.log(`  ${label.padEnd(46)} ${fmt(on, 1).padStart(7)} KB compressed, ${fmt(off, 1).padStart(7)} KB identity, ratio ${fmt(on / off, 2)}×`);
+  }
+  report('wire: first load to the chat list (compressed)', kb(best.on.chats), 'KB', '≤ 60 KB', kb(best.on.chats) <= 60, 1);
+  report('wire: first load to the chat list (identity, same run)', kb(best.off.chats), 'KB', null, null, 1);
+  report('wire: offline-ready total (compressed)', kb(best.on.offline), 'KB', null, null, 1);
+  report('wire: offline-ready total (identity, same run)', kb(best.off.offline), 'KB', null, null, 1);
+} finally {
+  await browser.close().catch(() => undefined);
+  for (const p of proxies) await p.close();
+  for (const s of [plain, packed]) await s.stop().catch(() => undefined);
+}

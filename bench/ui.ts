@@ -142,6 +142,8 @@ try {
 
   console.log(`\n(a) cloud chat with ${N} messages:`);
   report(`ui: cold /chat/:peer → first message in DOM (median of ${COLD_RUNS})`, percentile(cold, 50), 'ms', '< 300 ms', percentile(cold, 50) < 300);
+  // The budget is on the median; p90 shows how much margin a busy machine leaves (issue #19.7).
+  report(`ui: cold /chat/:peer → first message in DOM (p90 of ${COLD_RUNS})`, percentile(cold, 90), 'ms', 'for reference (budget is on the median)');
   report(`ui: cold /chat/:peer first-contentful-paint (median of ${COLD_RUNS})`, percentile(fcp, 50), 'ms', 'for reference');
   console.log(`      (cold runs: first message ${cold.map((x) => fmt(x)).join(', ')} ms; FCP ${fcp.map((x) => fmt(x)).join(', ')} ms)`);
   report('ui: in-app open, click → first message in DOM (median of 3)', percentile(inApp, 50), 'ms', '< 300 ms', percentile(inApp, 50) < 300);
@@ -162,7 +164,8 @@ try {
   await page.getByRole('list', { name: 'Chats' }).getByRole('link').first().waitFor();
   await bob.context.setOffline(true);
   const offline: number[] = [];
-  for (let i = 0; i < 3; i++) {
+  const OFFLINE_RUNS = Number(process.env.UI_OFFLINE_RUNS ?? 7);
+  for (let i = 0; i < OFFLINE_RUNS; i++) {
     await page.reload();
     await page.waitForFunction(() => (window as unknown as { __probe: Probe }).__probe.chats !== null, null, { timeout: 20_000 });
     offline.push((await probe(page)).chats!);
@@ -170,7 +173,8 @@ try {
   await bob.context.setOffline(false);
   await page.close();
   console.log('\n(b) offline start from the service worker:');
-  report('ui: offline reload → Chats heading + list in DOM (median of 3)', percentile(offline, 50), 'ms', '< 500 ms', percentile(offline, 50) < 500);
+  report(`ui: offline reload → Chats heading + list in DOM (median of ${OFFLINE_RUNS})`, percentile(offline, 50), 'ms', '< 500 ms', percentile(offline, 50) < 500);
+  report(`ui: offline reload → Chats heading + list in DOM (p90 of ${OFFLINE_RUNS})`, percentile(offline, 90), 'ms', 'for reference (budget is on the median)');
 
   // ---------- (c) initial JavaScript ----------
   // Bob's signed-in device loads '/' in a new tab and renders his chat list; scripts come from the

@@ -25,6 +25,39 @@ function msg(i: number, from: string, seq = i): Update {
 }
 
 describe('cloud chat replay', () => {
+  it('applies a mixed batch in order with bulk writes: a message deleted later in the batch is never stored', async () => {
+    const { db, vault } = await unlockedStore(`cloud-${n++}`);
+    // Two of my messages still in the outbox: the relay's copies replace them.
+    const queued = (i: number) => ({ id: uuid(i), peerId: 'bob', text: `text ${i}`, replyTo: null, createdAt: 1_000 + i }) as never;
+    await db.outbox.bulkPut([queued(10), queued(11)]);
+    const a = msg(10, ME),
+      b = msg(11, ME),
+      c = msg(12, 'bob'),
+      d = msg(13, 'bob');
+    const applied = await applyUpdates(db, vault, ME, [
+      a,
+      c,
+      { kind: 'delete', cursor: ++cursor, peerId: 'bob', ids: [uuid(10), uuid(12)] },
+      b,
+      { kind: 'read', cursor: ++cursor, peerId: 'bob', readerId: 'bob', seq: 11 },
+      d
+    ]);
+    expect((await db.messages.toArray()).map((m) => m.id).sort()).toEqual([uuid(11), uuid(13)]);
+    expect(await db.outbox.count()).toBe(0);
+    const chat = (await db.chats.get('bob'))!;
+    expect(chat).toMatchObject({ peerReadSeq: 11, myReadSeq: 11, lastAt: 1_013 });
+    // Bob's two were new to this device when they arrived, the deleted one included (as one by one).
+    expect(applied.fresh.map((f) => f.text)).toEqual(['text 12', 'text 13']);
+    expect([...applied.changed]).toEqual(['bob']);
+    // Each row opens at its own place: the seals were not mixed up by sealing them all at once.
+    const page = await localPage(db, 'bob', undefined, 10);
+    expect(await Promise.all(page.stored.map(async (r) => (await messageView(vault, r, ME, chat.peerReadSeq)).text))).toEqual(['text 11', 'text 13']);
+    // Seen again (a sync that overlaps): nothing is fresh any more, nothing changes.
+    const again = await applyUpdates(db, vault, ME, [b, d]);
+    expect(again.fresh).toEqual([]);
+    expect(await db.messages.count()).toBe(2);
+  });
+
   it('is idempotent, counts unread from the read marker and orders history', async () => {
     const { db, vault } = await unlockedStore(`cloud-${n++}`);
     const updates = [msg(1, ME), msg(2, 'bob'), msg(3, 'bob'), msg(4, 'bob')];

@@ -21,8 +21,9 @@ import type { AppendedUpdate, DeletedAccount, Store } from './store/types';
 export const DAY_MS = 86_400_000;
 /** A month of "away", as the option counts it. */
 export const MONTH_MS = 30 * DAY_MS;
-/** How often each node looks for accounts away too long. */
+/** How often each node looks for accounts away too long, and how soon after start the first time. */
 export const SWEEP_INTERVAL_MS = 60 * 60_000;
+export const FIRST_SWEEP_MS = 60_000;
 const SWEEP_BATCH = 100;
 
 export interface AccountDeps {
@@ -51,6 +52,7 @@ export interface Accounts {
 export function createAccounts(deps: AccountDeps): Accounts {
   const { config, store, atRest, bus, sessions, log, now } = deps;
   let timer: ReturnType<typeof setInterval> | null = null;
+  let first: ReturnType<typeof setTimeout> | null = null;
   let running: Promise<number> = Promise.resolve(0);
 
   const removeFiles = async (files: BlobFiles, ids: string[], what: string) => {
@@ -118,14 +120,19 @@ export function createAccounts(deps: AccountDeps): Accounts {
     sweep,
     start() {
       if (timer) return;
-      timer = setInterval(() => {
+      const tick = () => {
         sweep().catch((err: unknown) => log.error('auto-delete sweep failed', { err: err instanceof Error ? err : String(err) }));
-      }, SWEEP_INTERVAL_MS);
+      };
+      timer = setInterval(tick, SWEEP_INTERVAL_MS);
       timer.unref?.();
+      // Also soon after start: a node restarted more often than hourly would otherwise never sweep.
+      first = setTimeout(tick, FIRST_SWEEP_MS);
+      first.unref?.();
     },
     async close() {
       if (timer) clearInterval(timer);
-      timer = null;
+      if (first) clearTimeout(first);
+      timer = first = null;
       await running.catch(() => undefined);
     }
   };

@@ -97,7 +97,8 @@ export type ChangePasswordReq = z.input<typeof ChangePasswordReq>;
 export const SignedOutRes = z.object({ signedOut: z.number().int().nonnegative() });
 export type SignedOutRes = z.infer<typeof SignedOutRes>;
 
-export const PublicUser = z.object({ id: Id, username: z.string(), displayName: z.string() });
+/** `deleted`: the account was deleted (its username is then empty); absent for every other user. */
+export const PublicUser = z.object({ id: Id, username: z.string(), displayName: z.string(), deleted: z.literal(true).optional() });
 export type PublicUser = z.infer<typeof PublicUser>;
 
 export const DeviceInfo = z.object({
@@ -117,6 +118,24 @@ export const Session = z.object({
 export type Session = z.infer<typeof Session>;
 
 export const UpdateProfileReq = z.object({ displayName: DisplayName });
+
+// ---------- account deletion ----------
+/** Body of `POST /api/account/delete`: the password, and the username typed again as the confirmation. */
+export const DeleteAccountReq = z.object({
+  password: z.string().min(1).max(LIMITS.passwordMax),
+  confirm: plainText(z.string().min(1, 'type your username to confirm').max(LIMITS.usernameMax))
+});
+export type DeleteAccountReq = z.input<typeof DeleteAccountReq>;
+
+/** "Delete my account if away for": months without any device's activity (0 = never). */
+export const AUTO_DELETE_MONTHS = [0, 1, 3, 6, 12] as const;
+export const AutoDeleteMonths = z
+  .number()
+  .int()
+  .refine((n) => (AUTO_DELETE_MONTHS as readonly number[]).includes(n), `months must be one of ${AUTO_DELETE_MONTHS.join(', ')}`);
+/** Body of `PUT /api/account/auto-delete` and the answer of its GET. */
+export const AutoDeleteReq = z.object({ months: AutoDeleteMonths });
+export type AutoDeleteReq = z.infer<typeof AutoDeleteReq>;
 
 export const PublicDevice = z.object({ id: Id, signPub: b64u(32), dhPub: b64u(32) });
 export type PublicDevice = z.infer<typeof PublicDevice>;
@@ -263,7 +282,12 @@ export const Envelope = z.object({
   body: b64u(),
   createdAt: z.number(),
   /** The handshake request this envelope belongs to (as sent in `SendEnvelopeReq`), else null. */
-  requestId: ClientId.nullable()
+  requestId: ClientId.nullable(),
+  /**
+   * Set only by the relay itself (no client can send one): 'account_deleted' says the sender device's
+   * account was deleted, so the recipient's secret chats with that device end. Its body is empty.
+   */
+  notice: z.enum(['account_deleted']).optional()
 });
 export type Envelope = z.infer<typeof Envelope>;
 export const AckReq = z.object({ upTo: z.number().int().positive() });
@@ -376,6 +400,8 @@ export type ErrorCode =
   | 'forbidden'
   | 'not_found'
   | 'username_taken'
+  /** 409: the username belonged to a deleted account and is still in quarantine. */
+  | 'username_quarantined'
   | 'bad_credentials'
   | 'rate_limited'
   | 'conflict'

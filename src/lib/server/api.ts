@@ -5,6 +5,7 @@
  */
 import { Router } from './http';
 import { accountRoutes } from './routes/account';
+import { accountDeleteRoutes } from './routes/account-delete';
 import { authRoutes } from './routes/auth';
 import { blobRoutes } from './routes/blobs';
 import { cloudRoutes } from './routes/cloud';
@@ -18,7 +19,18 @@ import { userRoutes } from './routes/users';
 export type { ApiDeps } from './routes/shared';
 
 /** Registration order is match order (see Router); no two areas' patterns overlap. */
-const AREAS: RouteArea[] = [healthRoutes, authRoutes, accountRoutes, userRoutes, cloudRoutes, cloudMediaRoutes, envelopeRoutes, blobRoutes, pushRoutes];
+const AREAS: RouteArea[] = [
+  healthRoutes,
+  authRoutes,
+  accountRoutes,
+  accountDeleteRoutes,
+  userRoutes,
+  cloudRoutes,
+  cloudMediaRoutes,
+  envelopeRoutes,
+  blobRoutes,
+  pushRoutes
+];
 
 export function createApi(deps: ApiDeps): Router {
   const router = new Router();

@@ -11,7 +11,9 @@ import { openMediaMeta } from './cloud-media';
 import { HttpError } from './http';
 import type { AppendedUpdate, ChatRow, MessageRow, Store, UpdateRow, UserRow } from './store/types';
 
-export const publicUser = (u: UserRow): PublicUser => ({ id: u.id, username: u.username, displayName: u.displayName });
+/** A deleted account shows as "Deleted account" with no username (its tombstone's placeholder stays private). */
+export const publicUser = (u: UserRow): PublicUser =>
+  u.deletedAt != null ? { id: u.id, username: '', displayName: u.displayName, deleted: true } : { id: u.id, username: u.username, displayName: u.displayName };
 
 const otherMember = (chat: ChatRow, userId: string) => (chat.userA === userId ? chat.userB : chat.userA);
 const messageAad = (id: string) => `msg:${id}`;
@@ -122,7 +124,8 @@ export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) 
 
   return {
     async send(senderId: string, senderDeviceId: string, input: SendInput): Promise<CloudMessage> {
-      await requireUser(input.toUserId);
+      const to = await requireUser(input.toUserId);
+      if (to.deletedAt != null) throw new HttpError(410, 'gone', 'this account was deleted');
       const media = input.media ? { id: input.media.id, ttl: input.media.ttl ?? 0 } : undefined;
       const result = await store.sendMessage({
         id: input.id,

@@ -38,6 +38,8 @@ export interface Config {
   maxConcurrentUploads: number;
   /** Live (non-revoked) devices per account; a login beyond it is refused. */
   maxDevicesPerAccount: number;
+  /** Days a deleted account's username stays refused at sign-up (0: free at once). */
+  usernameQuarantineDays: number;
   /** Per-device send limit (cloud messages + envelopes): burst size and sustained rate per second. */
   sendRateBurst: number;
   sendRatePerSec: number;
@@ -182,6 +184,7 @@ export function loadConfig(env: Env = process.env): Config {
     cloudMediaQuotaBytes: int(env, 'CLOUD_MEDIA_QUOTA_BYTES', 200 * 1024 * 1024, 1, 2 ** 50),
     maxConcurrentUploads: int(env, 'MAX_CONCURRENT_UPLOADS', 3, 1, 1000),
     maxDevicesPerAccount: int(env, 'MAX_DEVICES_PER_ACCOUNT', 20, 1, 10_000),
+    usernameQuarantineDays: int(env, 'USERNAME_QUARANTINE_DAYS', 30, 0, 3650),
     sendRateBurst: int(env, 'SEND_RATE_BURST', 30, 1, 1_000_000),
     sendRatePerSec: int(env, 'SEND_RATE_PER_SEC', 10, 1, 1_000_000),
     wsFrameBurst: int(env, 'WS_FRAME_BURST', 40, 1, 1_000_000),

@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { createAccounts } from './accounts';
 import { createApi } from './api';
 import { clientAddress } from './auth';
 import { createAtRest } from './atrest';
@@ -66,6 +67,8 @@ export interface Relay {
   runWakeups(): Promise<number>;
   /** Expires due timed cloud media once now (it also runs on its own timer); how many this node deleted. */
   runMediaTimers(): Promise<number>;
+  /** Deletes the accounts away longer than their "delete if away" option once now (it also runs hourly); how many. */
+  runAccountSweep(): Promise<number>;
   /** Closes sockets (1001), timers, and the store if the relay opened it. */
   close(): Promise<void>;
 }
@@ -115,6 +118,7 @@ export function createRelay(config: Config, opts: RelayOptions = {}): Relay {
   const apiBus = tapBus(bus, (event) => push.onEvent(event));
   const cloud = createCloud({ store, atRest, bus: apiBus, now, mediaFiles });
   const mediaTimers = createMediaTimers({ store, files: mediaFiles, publish: cloud.publish, log, now });
+  const accounts = createAccounts({ config, store, atRest, bus: apiBus, sessions, blobFiles, mediaFiles, publish: cloud.publish, log, now });
   const router = createApi({
     config,
     store,
@@ -132,6 +136,7 @@ export function createRelay(config: Config, opts: RelayOptions = {}): Relay {
     now,
     push,
     wakeups,
+    accounts,
     health: async () => {
       const report = await runHealth(healthChecks);
       return { status: report.ok ? 200 : 503, body: { ...report, sockets: hub.size } };
@@ -140,6 +145,7 @@ export function createRelay(config: Config, opts: RelayOptions = {}): Relay {
   const hub = createWsHub({ config, store, log, bus, now, heartbeatMs: opts.heartbeatMs, presence, authenticate: (req) => sessions.authenticate(req) });
   wakeups.start();
   mediaTimers.start();
+  accounts.start();
   log.debug('web push ready', { vapid: vapid.source });
   metrics.gauge('cinder_ws_connected_sockets', 'Open WebSockets on this node.', () => hub.size);
   let closed = false;
@@ -175,6 +181,8 @@ export function createRelay(config: Config, opts: RelayOptions = {}): Relay {
       }
       // Sign-in attempt counts nobody added to for a day (throttle.ts).
       await store.purgeLoginAttempts(t - LOGIN_FORGET_MS);
+      // Usernames of deleted accounts whose quarantine ended: nothing about them is kept longer.
+      await store.purgeUsernameQuarantine(t);
       return envelopes + blobs.length;
     },
     get sockets() {
@@ -184,11 +192,13 @@ export function createRelay(config: Config, opts: RelayOptions = {}): Relay {
     presence,
     runWakeups: () => wakeups.run(),
     runMediaTimers: () => mediaTimers.run(),
+    runAccountSweep: () => accounts.sweep(),
     async close() {
       if (closed) return;
       closed = true;
       await wakeups.close();
       await mediaTimers.close();
+      await accounts.close();
       await push.close();
       await hub.close();
       unsubscribeSessions();

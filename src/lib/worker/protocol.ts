@@ -94,7 +94,7 @@ export interface SecretMessageView {
   text: string;
   replyTo: string | null;
   ttl: number;
-  service?: 'established' | 'ttl' | 'screenshot' | 'cancelled' | 'cleared';
+  service?: 'established' | 'ttl' | 'screenshot' | 'cancelled' | 'cleared' | 'account_deleted';
   by?: 'me' | 'peer';
   /** Attachment metadata (its key stays in the worker). */
   file: { name: string; mime: string; size: number } | null;

@@ -155,7 +155,7 @@ afterAll(async () => {
 });
 
 /** Well-formed bodies that mutations start from, so input also reaches the code behind validation. */
-function template(method: string, pattern: string): Record<string, unknown> | null {
+function template(method: string, pattern: string, self: Account = alice): Record<string, unknown> | null {
   const device = { name: 'Fuzz', signPub: b64u(32), dhPub: b64u(32) };
   switch (`${method} ${pattern}`) {
     case 'POST /api/auth/signup':
@@ -166,6 +166,10 @@ function template(method: string, pattern: string): Record<string, unknown> | nu
       return { currentPassword: 'wrong password', newPassword: 'password123' };
     case 'PATCH /api/me':
       return { displayName: 'Fuzzy' };
+    case 'POST /api/account/delete': // `self` is a throwaway account: the unmutated body deletes it
+      return { password: self.password, confirm: self.username };
+    case 'PUT /api/account/auto-delete':
+      return { months: 3 };
     case 'POST /api/cloud/messages':
       return { id: uuid(), toUserId: bob.userId, text: 'hi', replyTo: messageId };
     case 'POST /api/cloud/chats/:peerId/read':
@@ -299,13 +303,15 @@ describe('fuzz: HTTP', () => {
           const path = route.pattern.replace(/:(\w+)/g, (_x, name: string) => (o.keepParams && real[name] ? real[name] : o.params[i++] || 'x'));
           const method = o.methodSwap ?? route.method;
           const withBody = method !== 'GET';
-          const body = withBody ? mutate(template(route.method, route.pattern), m) : undefined;
+          // Logging out, revoking, signing out the other devices or deleting the account would end the shared
+          // session: those run in a throwaway account (a throwaway device of alice's would hit the device cap,
+          // or sign her out).
+          const revoking = /^\/api\/(auth\/logout|devices\/|account\/delete)/.test(path) && method !== 'GET';
+          const self = o.authed && revoking ? await signup(ts) : alice;
+          const body = withBody ? mutate(template(route.method, route.pattern, self), m) : undefined;
           const headers: Record<string, string> = { 'content-type': o.type || 'application/json' };
           if (route.pattern === '/api/blobs') headers['x-cinder-to-device'] = o.keepParams ? bob.deviceId : o.params[0];
-          // Logging out, revoking or signing out the other devices would end the shared session: those run
-          // in a throwaway account (a throwaway device of alice's would hit the device cap, or sign her out).
-          const revoking = /^\/api\/(auth\/logout|devices\/)/.test(path) && method !== 'GET';
-          const token = !o.authed ? undefined : revoking ? (await signup(ts)).token : alice.token;
+          const token = o.authed ? self.token : undefined;
           const r = await call(ts, method, path + o.query, { token, raw: body, headers });
           expectSaneAnswer(`${method} ${path}${o.query.slice(0, 50)} [${m.k}]`, r);
           seen.add(r.status);

@@ -266,6 +266,28 @@ describe.skipIf(skip)('multi-node relay (PostgreSQL + Redis)', () => {
     expect((await call(a.ts, 'GET', '/api/me', { token: carol.token })).status).toBe(200);
   });
 
+  it('an account deletion on one node signs every device out and tells the peer on every node at once', async () => {
+    const dan = await signup(a.ts);
+    const phone = await login(a.ts, dan, 'Phone');
+    const erin = await signup(b.ts);
+    const [wsDan, wsPhone, wsErin] = await Promise.all([connect(a.ts, dan.token), connect(b.ts, phone.token), connect(b.ts, erin.token)]);
+    await Promise.all([wsDan, wsPhone, wsErin].map((w) => w.next((f) => f.t === 'hello')));
+    expect((await call(b.ts, 'GET', '/api/me', { token: phone.token })).status).toBe(200); // cached on B
+    // A secret-chat exchange between Dan's phone and Erin, through B.
+    expect(
+      (await call(b.ts, 'POST', '/api/envelopes', { token: phone.token, body: { id: uuid(), toDeviceId: erin.deviceId, body: randomBytes(48).toString('base64url') } }))
+        .status
+    ).toBe(200);
+    const r = await call(a.ts, 'POST', '/api/account/delete', { token: dan.token, body: { password: dan.password, confirm: dan.username } });
+    expect(r.status).toBe(204);
+    await wsDan.next((f) => f.t === 'revoked');
+    await wsPhone.next((f) => f.t === 'revoked');
+    for (const n of [a, b]) for (const d of [dan, phone]) expect((await call(n.ts, 'GET', '/api/me', { token: d.token })).status).toBe(401);
+    const notice = await wsErin.next<Extract<ServerFrame, { t: 'envelope' }>>((f) => f.t === 'envelope' && f.envelope.notice === 'account_deleted');
+    expect(notice.envelope.fromDeviceId).toBe(phone.deviceId);
+    wsErin.close();
+  });
+
   it('loses nothing when a node dies mid-conversation: its client moves to the other node', async () => {
     const alice = new Client(await signup(a.ts));
     const bob = new Client(await signup(b.ts));

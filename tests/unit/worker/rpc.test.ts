@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { toRpcError } from '$lib/worker/core';
 import { dispatch, HANDLERS } from '$lib/worker/rpc';
 import { accountHandlers } from '$lib/worker/rpc/account';
+import { accountDeleteHandlers } from '$lib/worker/rpc/account-delete';
 import { chatsHandlers } from '$lib/worker/rpc/chats';
 import { cloudHandlers } from '$lib/worker/rpc/cloud';
 import type { CoreContext } from '$lib/worker/rpc/context';
@@ -20,6 +21,7 @@ const AREAS = [
   sessionHandlers,
   passcodeHandlers,
   accountHandlers,
+  accountDeleteHandlers,
   chatsHandlers,
   cloudHandlers,
   syncHandlers,
@@ -87,6 +89,7 @@ describe('worker RPC params', () => {
       ['messages', { peerId: 'bob', beforeSeq: 5, afterSeq: 2 }, 'beforeSeq and afterSeq exclude each other'],
       ['secretMessages', { id: crypto.randomUUID(), before: { at: 1, id: 'a' }, from: { at: 2, id: 'b' } }, 'before, after and from exclude each other'],
       ['setPasscode', { passcode: 'abc' }, 'Use at least 4 characters'],
+      ['setAutoDelete', { months: 2 }, 'months must be one of 0, 1, 3, 6, 12'],
       ['cloudSendMedia', { peerId: 'bob', name: 'a.pdf', mime: 'application/pdf', bytes: new ArrayBuffer(3), ttl: 0 }, 'Only photos and videos can be sent here'],
       ['cloudSendMedia', { peerId: 'bob', name: 'a.png', mime: 'image/png', bytes: new ArrayBuffer(3), ttl: 17 }, 'Unsupported timer'],
       // The same schema the peer applies to a received timer (TimerSeconds): never set one it would refuse.

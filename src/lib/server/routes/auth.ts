@@ -5,25 +5,13 @@ import { HttpError, readJson, type Ctx } from '../http';
 import { newId } from '../ids';
 import { addressBucket } from '../ratelimit';
 import { UniqueViolation, type UserRow } from '../store/types';
-import { backoffMs, KNOWN_PER_USER, knownCookie, LOGIN_FORGET_MS, loginKey, readKnownToken } from '../throttle';
-import { json, limit, noContent, session, type RouteArea } from './shared';
+import { KNOWN_PER_USER, knownCookie, loginKey, readKnownToken } from '../throttle';
+import { json, limit, noContent, session, takeAttempt as takeSignInAttempt, type RouteArea } from './shared';
 
 export const authRoutes: RouteArea = (router, deps, { checkOrigin, requireAuth, revoke, revoked }) => {
   const { config, store, log, passwords, now } = deps;
 
-  /** Counts a password attempt against the account's sign-in backoff (throttle.ts); 429 while it runs. */
-  const takeAttempt = async (key: string) => {
-    const t = now();
-    const delay = (n: number) => backoffMs(n, config.loginBackoffAfter, config.loginBackoffMaxSec);
-    const r = await store.takeLoginAttempt(key, t, t - LOGIN_FORGET_MS, delay);
-    if (!r.ok) {
-      const wait = Math.max(1, Math.ceil((r.nextAt - t) / 1000));
-      log.info('login throttled', { wait });
-      throw new HttpError(429, 'rate_limited', `too many failed sign-ins for this account; try again in ${wait} s`, {
-        'retry-after': String(wait)
-      });
-    }
-  };
+  const takeAttempt = (key: string) => takeSignInAttempt(deps, key);
 
   /** Mints a fresh known-device token for the user (rotating the one presented) and its cookie. */
   const rememberDevice = async (ctx: Ctx, userId: string, presented: string | null): Promise<string> => {
@@ -38,6 +26,11 @@ export const authRoutes: RouteArea = (router, deps, { checkOrigin, requireAuth, 
     const body = await readJson(ctx.req, SignupReq);
     // Cheap early answer; the UNIQUE constraint below still settles races.
     if (await store.getUserByName(body.username)) throw new HttpError(409, 'username_taken', 'that username is taken');
+    const freeAt = await store.usernameQuarantine(body.username, now());
+    if (freeAt !== null) {
+      const day = new Date(freeAt).toISOString().slice(0, 10);
+      throw new HttpError(409, 'username_quarantined', `that username belonged to a deleted account; it can be taken again from ${day}`);
+    }
     const t = now();
     const user: UserRow = {
       id: newId(),

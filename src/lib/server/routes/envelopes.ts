@@ -3,11 +3,10 @@
  * secret-chat requests they may carry (claim, withdraw).
  */
 import { AckReq, LIMITS, SecretRequestReq, SendEnvelopeReq, type Envelope } from '../../api/wire';
+import { envelopeAad } from '../envelope-aad';
 import { HttpError, queryInt, readJson } from '../http';
 import type { EnvelopeRow } from '../store/types';
 import { compressibleJson, DAY_MS, json, limit, noContent, type RouteArea } from './shared';
-
-const envelopeAad = (toDeviceId: string, id: string) => `env:${toDeviceId}:${id}`;
 
 export const envelopeRoutes: RouteArea = (router, deps, { requireAuth }) => {
   const { config, store, log, bus, atRest, now } = deps;
@@ -19,8 +18,22 @@ export const envelopeRoutes: RouteArea = (router, deps, { requireAuth }) => {
     fromUserId: e.fromUserId,
     body: atRest.open(e.body, envelopeAad(e.toDeviceId, e.id)).toString('base64url'),
     createdAt: e.createdAt,
-    requestId: e.requestId
+    requestId: e.requestId,
+    ...(e.notice ? { notice: e.notice } : {})
   });
+
+  /**
+   * Pairs already recorded as secret-chat contacts by this node (store.noteSecretContact), so a chat's
+   * traffic writes its pair once, not once per envelope. Bounded: cleared when full (then rewritten).
+   */
+  const noted = new Set<string>();
+  const noteContact = async (a: string, b: string) => {
+    const key = a < b ? `${a} ${b}` : `${b} ${a}`;
+    if (noted.has(key)) return;
+    await store.noteSecretContact(a, b, now());
+    if (noted.size >= 50_000) noted.clear();
+    noted.add(key);
+  };
 
   router.add('POST', '/api/envelopes', async (ctx) => {
     const auth = await requireAuth(ctx);
@@ -60,6 +73,8 @@ export const envelopeRoutes: RouteArea = (router, deps, { requireAuth }) => {
           throw new HttpError(410, 'gone', 'the request was already claimed or withdrawn');
       }
     }
+    // Who to tell if either account is deleted (accounts.ts); a pair the relay sees anyway, kept until then.
+    await noteContact(auth.device.id, to.id);
     if (r.created) {
       // From the bytes in hand (canonical base64url, as a later GET would give); no need to open what was just sealed.
       const { seq, id, fromDeviceId, fromUserId, createdAt } = r.envelope;

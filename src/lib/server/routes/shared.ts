@@ -5,6 +5,7 @@
  */
 import type { z } from 'zod';
 import type { Session } from '../../api/wire';
+import type { Accounts } from '../accounts';
 import type { AtRest } from '../atrest';
 import { originAllowed, type AuthCtx } from '../auth';
 import type { BlobFiles } from '../blobs';
@@ -19,6 +20,7 @@ import type { PushService } from '../push';
 import type { RateLimiter } from '../ratelimit';
 import type { SessionCache } from '../session-cache';
 import type { DeviceRow, Store, UserRow } from '../store/types';
+import { backoffMs, LOGIN_FORGET_MS } from '../throttle';
 import type { WakeScheduler } from '../wakeups';
 
 export interface ApiDeps {
@@ -43,6 +45,8 @@ export interface ApiDeps {
   /** Web Push (push.ts) and self-destruct wake-ups (wakeups.ts). */
   push: PushService;
   wakeups: WakeScheduler;
+  /** Account deletion and its fan-out (../accounts.ts). */
+  accounts: Accounts;
 }
 
 /** The deps-bound helpers of `createKit`. */
@@ -62,6 +66,24 @@ export type RouteArea = (router: Router, deps: ApiDeps, kit: Kit) => void;
 
 export const DAY_MS = 86_400_000;
 export const mib = (n: number) => (n >= 1024 * 1024 ? `${Math.round(n / (1024 * 1024))} MB` : `${Math.ceil(n / 1024)} KB`);
+
+/**
+ * Counts a password attempt against the account's sign-in backoff (../throttle.ts): 429 while it runs.
+ * Sign-in, password change and account deletion share it, so no route gives free guesses.
+ */
+export async function takeAttempt(deps: ApiDeps, key: string): Promise<void> {
+  const { config, store, log, now } = deps;
+  const t = now();
+  const delay = (n: number) => backoffMs(n, config.loginBackoffAfter, config.loginBackoffMaxSec);
+  const r = await store.takeLoginAttempt(key, t, t - LOGIN_FORGET_MS, delay);
+  if (!r.ok) {
+    const wait = Math.max(1, Math.ceil((r.nextAt - t) / 1000));
+    log.info('login throttled', { wait });
+    throw new HttpError(429, 'rate_limited', `too many failed sign-ins for this account; try again in ${wait} s`, {
+      'retry-after': String(wait)
+    });
+  }
+}
 
 /** 429 unless the limiter has a token for `key`. */
 export const limit = (limiter: RateLimiter, key: string) => {

@@ -34,7 +34,9 @@ export const toUser = (r: Row): UserRow => ({
   username: r.username as string,
   displayName: r.display_name as string,
   pwHash: r.pw_hash as string,
-  createdAt: num(r.created_at)
+  createdAt: num(r.created_at),
+  // Only on a deleted account's tombstone, so a live user's row is the same as before migration 7.
+  ...(r.deleted_at != null ? { deletedAt: num(r.deleted_at) } : {})
 });
 
 export const toDevice = (r: Row, p = ''): DeviceRow => ({
@@ -75,7 +77,9 @@ export const toEnvelope = (r: Row): EnvelopeRow => ({
   body: r.body as Buffer,
   createdAt: num(r.created_at),
   expiresAt: num(r.expires_at),
-  requestId: strOrNull(r.request_id)
+  requestId: strOrNull(r.request_id),
+  // Only on a relay notice (migration 7), so a client envelope's row is the same as before.
+  ...(r.notice === 'account_deleted' ? { notice: 'account_deleted' as const } : {})
 });
 
 export const toSecretRequest = (r: Row): SecretRequestRow => ({

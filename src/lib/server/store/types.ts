@@ -14,6 +14,8 @@ export interface UserRow {
   displayName: string;
   pwHash: string;
   createdAt: number;
+  /** Set once the account is deleted (the row stays as a tombstone so peers' chats keep their other side). */
+  deletedAt?: number | null;
 }
 
 export interface DeviceRow {
@@ -128,7 +130,14 @@ export interface EnvelopeRow {
   expiresAt: number;
   /** The secret-chat handshake request this envelope carries, if any. */
   requestId: string | null;
+  /**
+   * A notice the relay itself queued (never a client): 'account_deleted' tells the recipient that the
+   * sender device's account is gone (its body is empty). Absent or null for every client envelope.
+   */
+  notice?: EnvelopeNotice | null;
 }
+
+export type EnvelopeNotice = 'account_deleted';
 
 export type NewEnvelope = Omit<EnvelopeRow, 'seq'>;
 
@@ -443,10 +452,54 @@ export interface LoginStore {
   isKnownDevice(userId: string, tokenHash: string): Promise<boolean>;
 }
 
+/** What one account deletion removed, for the caller's fan-out and file removal (see AccountStore). */
+export interface DeletedAccount {
+  /** The user's devices that were live until now (the bus revokes their sockets and cached sessions). */
+  liveDeviceIds: string[];
+  /** 'delete' updates appended to the peers' logs for the messages the user sent (live fan-out). */
+  updates: AppendedUpdate[];
+  /** Cloud-media ids and secret-chat blob ids whose files the caller removes. */
+  media: string[];
+  blobs: string[];
+  /** The relay notices queued for peer devices that had secret-chat traffic with the user's devices. */
+  notices: EnvelopeRow[];
+}
+
+/** Account deletion, the username quarantine, "delete my account if away" and secret-chat contacts. */
+export interface AccountStore {
+  /**
+   * Deletes the account in one transaction: revokes every device (their envelopes, push subscriptions
+   * and wake-ups go), deletes every cloud message the user sent (a 'delete' update each chat, so the
+   * peers' devices drop them) with its media, the user's other cloud media, secret-chat blobs from or to
+   * the user, envelopes from the user, secret-chat requests from or to the user, known-device tokens and
+   * the user's own update log. The users row stays as a tombstone (renamed, display name "Deleted
+   * account", no password), so peers' chats keep their other member; the username is quarantined until
+   * `usernameFreeAt`. Every live peer device recorded as a secret-chat contact of one of the user's
+   * devices gets a notice envelope built by `notice` (the caller seals it). null when there is no such
+   * user or it was already deleted (so two sweeps on two nodes delete once).
+   */
+  deleteAccount(userId: string, at: number, usernameFreeAt: number, notice: (fromDeviceId: string, toDeviceId: string) => NewEnvelope): Promise<DeletedAccount | null>;
+  /** When a quarantined username becomes free again, or null when it is not quarantined at `now`. */
+  usernameQuarantine(username: string, now: number): Promise<number | null>;
+  /** Deletes quarantine rows that ended before `now`; returns how many. */
+  purgeUsernameQuarantine(now: number): Promise<number>;
+  /** "Delete my account if away for N months": 0 (off) or a number of months. */
+  getAutoDelete(userId: string): Promise<number>;
+  setAutoDelete(userId: string, months: number): Promise<void>;
+  /**
+   * Users with auto-delete on whose last activity (the latest last_seen_at of any of their devices,
+   * revoked ones included, or the sign-up time) is older than `now - months * monthMs`; at most `limit`.
+   */
+  listAwayUsers(now: number, monthMs: number, limit: number): Promise<string[]>;
+  /** Records that two devices exchanged secret-chat envelopes (idempotent; one row per pair). */
+  noteSecretContact(deviceA: string, deviceB: string, at: number): Promise<void>;
+}
+
 /**
  * The whole storage contract: every area above (callers that need one area can ask for just that one).
  * Implemented by ./sqlite (one object over one better-sqlite3 handle) and ./postgres (over one pool).
  */
-export interface Store extends UserStore, DeviceStore, CloudStore, EnvelopeStore, SecretRequestStore, BlobStore, PushStore, WakeupStore, CloudMediaStore, LoginStore {
+export interface Store
+  extends UserStore, DeviceStore, CloudStore, EnvelopeStore, SecretRequestStore, BlobStore, PushStore, WakeupStore, CloudMediaStore, LoginStore, AccountStore {
   close(): Promise<void>;
 }

@@ -3,6 +3,7 @@
  * call's params against the method table (./methods) before its handler runs.
  */
 import { accountHandlers } from './account';
+import { accountDeleteHandlers } from './account-delete';
 import { chatsHandlers } from './chats';
 import { cloudHandlers } from './cloud';
 import type { CoreContext, Handlers } from './context';
@@ -20,6 +21,7 @@ export const HANDLERS: Handlers<Method> = {
   ...sessionHandlers,
   ...passcodeHandlers,
   ...accountHandlers,
+  ...accountDeleteHandlers,
   ...chatsHandlers,
   ...cloudHandlers,
   ...syncHandlers,

@@ -5,7 +5,7 @@
  * import this file for its types only, so zod never reaches their bundle.
  */
 import { z } from 'zod';
-import { CloudMediaTtl, LIMITS, TimerSeconds } from '$lib/api/wire';
+import { AutoDeleteReq, CloudMediaTtl, LIMITS, TimerSeconds } from '$lib/api/wire';
 import type {
   ChatView,
   ConnectionState,
@@ -61,6 +61,11 @@ export const METHODS = {
     result: returns<{ signedOut: number }>()
   },
   revokeOtherDevices: { params: None, result: returns<{ signedOut: number }>() },
+  /** Deletes the account on the relay (password and the username typed again), then wipes this device. */
+  deleteAccount: { params: z.object({ password: Str(LIMITS.passwordMax), confirm: Str(64) }), result: returns<null>() },
+  /** "Delete my account if away for N months" (0 = never). */
+  getAutoDelete: { params: None, result: returns<{ months: number }>() },
+  setAutoDelete: { params: AutoDeleteReq, result: returns<{ months: number }>() },
 
   // ---------- people and the chat list ----------
   searchUsers: { params: z.object({ q: Str(64) }), result: returns<UserView[]>() },

@@ -29,6 +29,7 @@ import {
 import type { SecretChatRow } from '$lib/store/db';
 import { withLock } from '../locks';
 import { NetError } from '../net';
+import { endChatsWithDeletedAccount } from './account-deleted';
 import { applyPayload } from './apply';
 import type { Chats } from './chats';
 import { recordRejection } from './diagnostics';
@@ -136,6 +137,8 @@ export class Inbound {
   }
 
   private async handle(env: Envelope) {
+    // Made by the relay itself, never by a client (see account-deleted.ts); its body is empty.
+    if (env.notice === 'account_deleted') return endChatsWithDeletedAccount(this.chats, env);
     let body: Uint8Array;
     try {
       body = fromB64u(env.body);

@@ -68,7 +68,7 @@ export interface SecretBody {
   ttl: number;
   file?: FileRef | null;
   /** Service messages: what happened, for rendering. */
-  service?: 'established' | 'ttl' | 'screenshot' | 'cancelled' | 'cleared';
+  service?: 'established' | 'ttl' | 'screenshot' | 'cancelled' | 'cleared' | 'account_deleted';
   /** Who caused a service event. */
   by?: 'me' | 'peer';
 }

@@ -17,7 +17,8 @@ const SERVICE_TEXT: Record<NonNullable<SecretBody['service']>, string> = {
   ttl: 'Self-destruct timer changed',
   screenshot: 'Screenshot taken',
   cancelled: 'Secret chat cancelled',
-  cleared: 'History cleared'
+  cleared: 'History cleared',
+  account_deleted: 'Account deleted'
 };
 
 const byChat = (db: CinderDB, chatId: string) => db.secretMessages.where('[chatId+at]').between([chatId, Dexie.minKey], [chatId, Dexie.maxKey]);
@@ -51,7 +52,7 @@ export async function secretChatList(db: CinderDB, vault: Vault): Promise<ChatVi
       preview = v.kind === 'service' ? SERVICE_TEXT[v.service!] : v.text || (v.file ? (v.file.mime.startsWith('image/') ? 'Photo' : 'File') : '');
       previewMine = v.mine && v.kind === 'text';
     }
-    if (row.status === 'cancelled') preview = 'Secret chat cancelled';
+    if (row.status === 'cancelled') preview = preview === SERVICE_TEXT.account_deleted ? 'Account deleted · secret chat ended' : 'Secret chat cancelled';
     const unread = await byChat(db, row.id)
       .filter((m) => !m.mine && m.status !== 'read')
       .count();

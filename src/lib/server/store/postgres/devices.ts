@@ -15,6 +15,7 @@ const revokeOne = async (c: pg.PoolClient, userId: string, deviceId: string, at:
   await c.query('DELETE FROM envelopes WHERE to_device_id = $1', [deviceId]);
   await c.query('DELETE FROM push_subscriptions WHERE device_id = $1', [deviceId]);
   await c.query('DELETE FROM wakeups WHERE device_id = $1', [deviceId]);
+  await c.query('DELETE FROM secret_contacts WHERE device_a = $1 OR device_b = $1', [deviceId]);
   return true;
 };
 

@@ -20,6 +20,7 @@
  */
 import pg from 'pg';
 import type { Migration, Store } from '../types';
+import { pgAccount } from './account';
 import { pgBlobs } from './blobs';
 import { pgCloud } from './cloud';
 import { pgCloudMedia } from './cloud-media';
@@ -111,6 +112,7 @@ export async function openPostgresStore(url: string, opts: PostgresOptions = {})
     ...pgPush(kit),
     ...pgCloudMedia(kit),
     ...pgLogin(kit),
+    ...pgAccount(kit),
 
     async close() {
       if (closed) return;

@@ -196,5 +196,29 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       );
       CREATE INDEX known_devices_by_token ON known_devices(token_hash);
     `
+  },
+  {
+    version: 7,
+    name: 'account deletion',
+    sql: `
+      ALTER TABLE users ADD COLUMN deleted_at BIGINT;
+      ALTER TABLE users ADD COLUMN away_months INTEGER NOT NULL DEFAULT 0;
+      CREATE INDEX users_auto_delete ON users(away_months) WHERE away_months > 0 AND deleted_at IS NULL;
+
+      CREATE TABLE username_quarantine (
+        username TEXT COLLATE "C" PRIMARY KEY,
+        free_at  BIGINT NOT NULL
+      );
+
+      CREATE TABLE secret_contacts (
+        device_a TEXT COLLATE "C" NOT NULL,
+        device_b TEXT COLLATE "C" NOT NULL,
+        last_at  BIGINT NOT NULL,
+        PRIMARY KEY (device_a, device_b)
+      );
+      CREATE INDEX secret_contacts_by_b ON secret_contacts(device_b);
+
+      ALTER TABLE envelopes ADD COLUMN notice TEXT;
+    `
   }
 ];

@@ -22,6 +22,7 @@ export function sqliteDevices(db: Db): DeviceStore {
     dropDeviceEnvelopes: db.prepare('DELETE FROM envelopes WHERE to_device_id = ?'),
     deletePushSub: db.prepare('DELETE FROM push_subscriptions WHERE device_id = ?'),
     dropDeviceWakeups: db.prepare('DELETE FROM wakeups WHERE device_id = ?'),
+    dropDeviceContacts: db.prepare('DELETE FROM secret_contacts WHERE device_a = ? OR device_b = ?'),
     touchDevice: db.prepare('UPDATE devices SET last_seen_at = ? WHERE id = ? AND last_seen_at < ?'),
     setPwHash: db.prepare('UPDATE users SET pw_hash = ? WHERE id = ? AND pw_hash = ?'),
     pwHash: db.prepare('SELECT pw_hash FROM users WHERE id = ?'),
@@ -41,6 +42,7 @@ export function sqliteDevices(db: Db): DeviceStore {
     q.dropDeviceEnvelopes.run(deviceId);
     q.deletePushSub.run(deviceId);
     q.dropDeviceWakeups.run(deviceId);
+    q.dropDeviceContacts.run(deviceId, deviceId);
     return true;
   });
 

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { prepareDbFile } from '../../data-perms';
 import { startCheckpointer, type Checkpointer } from '../checkpointer';
 import type { Store } from '../types';
+import { sqliteAccount } from './account';
 import { sqliteBlobs } from './blobs';
 import { sqliteCloud } from './cloud';
 import { sqliteCloudMedia } from './cloud-media';
@@ -85,6 +86,7 @@ export function openSqliteStore(dataDir: string, opts: SqliteOptions = {}): Sqli
     ...sqlitePush(db),
     ...sqliteCloudMedia(db, appendUpdates),
     ...sqliteLogin(db),
+    ...sqliteAccount(db, appendUpdates),
 
     async checkpoint() {
       if (checkpointer) return checkpointer.checkpoint();

@@ -201,5 +201,35 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
       CREATE INDEX known_devices_by_token ON known_devices(token_hash);
     `
+  },
+  {
+    version: 7,
+    name: 'account deletion',
+    sql: `
+      -- A deleted account keeps its users row as a tombstone (renamed, no password) so its peers' chats
+      -- keep their other member. away_months: "delete my account if away for N months" (0 = off).
+      ALTER TABLE users ADD COLUMN deleted_at INTEGER;
+      ALTER TABLE users ADD COLUMN away_months INTEGER NOT NULL DEFAULT 0;
+      CREATE INDEX users_auto_delete ON users(away_months) WHERE away_months > 0 AND deleted_at IS NULL;
+
+      -- Usernames of deleted accounts, refused at sign-up until free_at (USERNAME_QUARANTINE_DAYS).
+      CREATE TABLE username_quarantine (
+        username TEXT PRIMARY KEY,
+        free_at  INTEGER NOT NULL
+      ) STRICT;
+
+      -- Pairs of devices that exchanged secret-chat envelopes (device_a < device_b), so an account
+      -- deletion can tell the peer devices without reading any content. Dropped when either is revoked.
+      CREATE TABLE secret_contacts (
+        device_a TEXT NOT NULL,
+        device_b TEXT NOT NULL,
+        last_at  INTEGER NOT NULL,
+        PRIMARY KEY (device_a, device_b)
+      ) STRICT;
+      CREATE INDEX secret_contacts_by_b ON secret_contacts(device_b);
+
+      -- A notice queued by the relay itself ('account_deleted'); NULL for every client envelope.
+      ALTER TABLE envelopes ADD COLUMN notice TEXT;
+    `
   }
 ];

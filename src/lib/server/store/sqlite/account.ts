@@ -1,0 +1,135 @@
+/** SQLite: account deletion (one transaction), the username quarantine, auto-delete and secret-chat contacts. */
+import { pair, toChat, toEnvelope } from '../rows';
+import type { AccountStore, AppendedUpdate, EnvelopeRow, NewEnvelope } from '../types';
+import { DELETE_BATCH, DELETED_NAME, tombstoneName } from '../tombstone';
+import { all, get, type AppendUpdates, type Db } from './db';
+
+export function sqliteAccount(db: Db, appendUpdates: AppendUpdates): AccountStore {
+  const q = {
+    liveUser: db.prepare('SELECT username FROM users WHERE id = ? AND deleted_at IS NULL'),
+    devices: db.prepare('SELECT id, revoked_at FROM devices WHERE user_id = ?'),
+    revokeAll: db.prepare("UPDATE devices SET revoked_at = ?, name = '' WHERE user_id = ? AND revoked_at IS NULL"),
+    scrubRevoked: db.prepare("UPDATE devices SET name = '' WHERE user_id = ?"),
+    chatsOf: db.prepare('SELECT * FROM cloud_chats WHERE user_a = ? OR user_b = ?'),
+    deleteSent: db.prepare("UPDATE cloud_messages SET deleted = 1, body = X'' WHERE chat_id = ? AND sender_id = ? AND deleted = 0 RETURNING id"),
+    dropMessageMedia: db.prepare('DELETE FROM cloud_media WHERE message_id = ? RETURNING id'),
+    dropOwnMedia: db.prepare('DELETE FROM cloud_media WHERE owner_user_id = ? RETURNING id'),
+    dropBlobs: db.prepare('DELETE FROM blobs WHERE owner_user_id = ? RETURNING id'),
+    dropBlobsTo: db.prepare('DELETE FROM blobs WHERE to_device_id = ? RETURNING id'),
+    dropEnvelopesTo: db.prepare('DELETE FROM envelopes WHERE to_device_id = ?'),
+    dropEnvelopesFrom: db.prepare('DELETE FROM envelopes WHERE from_user_id = ?'),
+    dropRequestsTo: db.prepare('DELETE FROM secret_requests WHERE to_user_id = ?'),
+    dropRequestsFrom: db.prepare('DELETE FROM secret_requests WHERE from_device_id = ?'),
+    dropPush: db.prepare('DELETE FROM push_subscriptions WHERE device_id = ?'),
+    dropWakeups: db.prepare('DELETE FROM wakeups WHERE device_id = ?'),
+    dropKnown: db.prepare('DELETE FROM known_devices WHERE user_id = ?'),
+    dropLog: db.prepare('DELETE FROM user_updates WHERE user_id = ?'),
+    contactsOf: db.prepare(
+      `SELECT c.device_b AS peer FROM secret_contacts c JOIN devices d ON d.id = c.device_b WHERE c.device_a = ? AND d.revoked_at IS NULL
+       UNION SELECT c.device_a AS peer FROM secret_contacts c JOIN devices d ON d.id = c.device_a WHERE c.device_b = ? AND d.revoked_at IS NULL`
+    ),
+    dropContacts: db.prepare('DELETE FROM secret_contacts WHERE device_a = ? OR device_b = ?'),
+    insertNotice: db.prepare(
+      `INSERT INTO envelopes (id, to_device_id, from_device_id, from_user_id, body, created_at, expires_at, request_id, notice)
+       VALUES (@id, @toDeviceId, @fromDeviceId, @fromUserId, @body, @createdAt, @expiresAt, NULL, 'account_deleted')
+       ON CONFLICT (to_device_id, id) DO NOTHING RETURNING *`
+    ),
+    tombstone: db.prepare("UPDATE users SET deleted_at = ?, username = ?, display_name = ?, pw_hash = '!', away_months = 0 WHERE id = ?"),
+    quarantine: db.prepare(
+      `INSERT INTO username_quarantine (username, free_at) VALUES (?, ?)
+       ON CONFLICT (username) DO UPDATE SET free_at = max(free_at, excluded.free_at)`
+    ),
+    quarantined: db.prepare('SELECT free_at FROM username_quarantine WHERE username = ? AND free_at > ?'),
+    purgeQuarantine: db.prepare('DELETE FROM username_quarantine WHERE free_at <= ?'),
+    getAway: db.prepare('SELECT away_months FROM users WHERE id = ? AND deleted_at IS NULL'),
+    setAway: db.prepare('UPDATE users SET away_months = ? WHERE id = ? AND deleted_at IS NULL'),
+    away: db.prepare(
+      `SELECT u.id FROM users u
+       WHERE u.away_months > 0 AND u.deleted_at IS NULL
+         AND max(u.created_at, coalesce((SELECT max(d.last_seen_at) FROM devices d WHERE d.user_id = u.id), 0)) < ? - u.away_months * ?
+       ORDER BY u.id LIMIT ?`
+    ),
+    noteContact: db.prepare(
+      `INSERT INTO secret_contacts (device_a, device_b, last_at) VALUES (?, ?, ?)
+       ON CONFLICT (device_a, device_b) DO UPDATE SET last_at = max(last_at, excluded.last_at)`
+    )
+  };
+
+  const deleteTx = db.transaction((userId: string, at: number, freeAt: number, notice: (from: string, to: string) => NewEnvelope) => {
+    const user = get(q.liveUser, userId);
+    if (!user) return null;
+    const devices = all(q.devices, userId);
+    const ids = devices.map((d) => d.id as string);
+    const liveDeviceIds = devices.filter((d) => d.revoked_at === null).map((d) => d.id as string);
+    q.revokeAll.run(at, userId);
+    q.scrubRevoked.run(userId);
+
+    // The cloud messages the user sent: deleted for both members, as a delete from the sender would be.
+    const updates: AppendedUpdate[] = [];
+    const media: string[] = [];
+    for (const r of all(q.chatsOf, userId, userId)) {
+      const chat = toChat(r);
+      const gone = all(q.deleteSent, chat.id, userId).map((m) => m.id as string);
+      for (const id of gone) for (const m of all(q.dropMessageMedia, id)) media.push(m.id as string);
+      for (let i = 0; i < gone.length; i += DELETE_BATCH) {
+        updates.push(...appendUpdates(chat, 'delete', JSON.stringify(gone.slice(i, i + DELETE_BATCH))));
+      }
+    }
+    for (const m of all(q.dropOwnMedia, userId)) media.push(m.id as string);
+    const blobs = all(q.dropBlobs, userId).map((b) => b.id as string);
+
+    // Peers to tell, before the contact rows go.
+    const peers: [string, string][] = [];
+    for (const id of ids) {
+      for (const p of all(q.contactsOf, id, id)) if (!ids.includes(p.peer as string)) peers.push([id, p.peer as string]);
+    }
+    for (const id of ids) {
+      for (const b of all(q.dropBlobsTo, id)) blobs.push(b.id as string);
+      q.dropEnvelopesTo.run(id);
+      q.dropRequestsFrom.run(id);
+      q.dropPush.run(id);
+      q.dropWakeups.run(id);
+      q.dropContacts.run(id, id);
+    }
+    q.dropEnvelopesFrom.run(userId);
+    q.dropRequestsTo.run(userId);
+    q.dropKnown.run(userId);
+    // The user's own log: no device of theirs will read it again (appended above for both members).
+    q.dropLog.run(userId);
+
+    const notices: EnvelopeRow[] = [];
+    for (const [from, to] of peers) {
+      const r = get(q.insertNotice, notice(from, to));
+      if (r) notices.push(toEnvelope(r));
+    }
+    q.tombstone.run(at, tombstoneName(userId), DELETED_NAME, userId);
+    q.quarantine.run(user.username as string, freeAt);
+    return { liveDeviceIds, updates: updates.filter((u) => u.userId !== userId), media, blobs, notices };
+  });
+
+  return {
+    async deleteAccount(userId, at, usernameFreeAt, notice) {
+      return deleteTx.immediate(userId, at, usernameFreeAt, notice);
+    },
+    async usernameQuarantine(username, now) {
+      const r = get(q.quarantined, username.toLowerCase(), now);
+      return r ? (r.free_at as number) : null;
+    },
+    async purgeUsernameQuarantine(now) {
+      return q.purgeQuarantine.run(now).changes;
+    },
+    async getAutoDelete(userId) {
+      return (get(q.getAway, userId)?.away_months as number | undefined) ?? 0;
+    },
+    async setAutoDelete(userId, months) {
+      q.setAway.run(months, userId);
+    },
+    async listAwayUsers(now, monthMs, limit) {
+      return all(q.away, now, monthMs, limit).map((r) => r.id as string);
+    },
+    async noteSecretContact(deviceA, deviceB, at) {
+      if (deviceA === deviceB) return;
+      q.noteContact.run(...pair(deviceA, deviceB), at);
+    }
+  };
+}

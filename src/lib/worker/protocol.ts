@@ -132,6 +132,8 @@ export type { Method, Params, Result } from './rpc/methods';
 export type WorkerEvent =
   | { type: 'session'; session: SessionView | null; reason?: 'revoked' | 'logout' }
   | { type: 'connection'; state: ConnectionState }
+  /** How many messages wait to be sent (cloud outbox and secret messages not yet on the relay). */
+  | { type: 'queued'; count: number }
   | { type: 'chats' }
   | { type: 'messages'; peerId: string }
   | { type: 'typing'; peerId: string; chatId?: string }

@@ -31,6 +31,8 @@ export interface ChatView {
   id: string;
   /** Secret chats only. */
   status?: 'waiting' | 'active' | 'cancelled';
+  /** Secret chats only: the peer started it and this device accepted (an in-app notice says so once). */
+  incoming?: boolean;
   peer: UserView;
   preview: string;
   previewMine: boolean;

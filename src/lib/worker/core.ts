@@ -26,8 +26,16 @@ import { SecretError } from './secret/errors';
 export { CoreError };
 
 let secretModule: Promise<SecretModule> | null = null;
-/** The crypto half of the worker, loaded on first use (see secret/index.ts). */
-const loadSecret = (): Promise<SecretModule> => (secretModule ??= import('./secret'));
+/**
+ * The crypto half of the worker, loaded on first use (see secret/index.ts). A load that failed (the
+ * server unreachable before the service worker cached it) is said as such and tried again next time.
+ */
+const loadSecret = (): Promise<SecretModule> =>
+  (secretModule ??= import('./secret').catch((e: unknown) => {
+    secretModule = null;
+    console.warn('cinder core: loading the secret-chat code failed', e);
+    throw new NetError('offline', 'Cannot reach the server to load the app');
+  }));
 
 export class Core {
   private db!: CinderDB;

@@ -1,6 +1,6 @@
 import type { Page } from '@playwright/test';
 import { audit } from './axe';
-import { expect, messageLog, openChatWith, sendText, signUp, test } from './fixtures';
+import { expect, messageLog, newDevice, openChatWith, PASSWORD, sendText, signUp, test, uniqueName } from './fixtures';
 import { sendSecret, startSecretChat } from './secret-helpers';
 
 const syncTags = (page: Page) =>
@@ -118,4 +118,92 @@ test('inside a chat, another chat’s messages show on the back control and in t
   await alice.page.getByRole('link', { name: /^Back to chats/ }).click();
   await expect(alice.page).toHaveTitle('(2) Chats · Cinder');
   for (const u of [alice, bob, carol]) await u.context.close();
+});
+
+/** Issue 16 §8: forms speak human. */
+test('sign-up and sign-in check their fields before sending, in words, tied to the field; axe in light and dark', async ({ browser, relay }) => {
+  const { context, page } = await newDevice(browser, relay);
+  await page.setViewportSize({ width: 360, height: 740 });
+  await page.goto('/signup');
+  const username = page.getByLabel('Username');
+  const password = page.getByLabel('Password');
+  await username.fill('no spaces!');
+  await password.focus(); // leaving the field shows its check
+  await expect(username).toHaveAttribute('aria-invalid', 'true');
+  await expect(username).toHaveAccessibleDescription(/a-z, 0-9 and _/);
+  await password.fill('short');
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await expect(password).toHaveAccessibleDescription('At least 8 characters');
+  await expect(password).toHaveAttribute('aria-invalid', 'true');
+  // Nothing was sent: still here, and no server message with a field prefix.
+  await expect(page).toHaveURL(/\/signup$/);
+  await expect(page.getByText(/password: |username: /)).toHaveCount(0);
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await audit(page, `sign-up errors ${scheme}`);
+    await page.screenshot({ path: test.info().outputPath(`signup-errors-${scheme}-360.png`) });
+  }
+  // Fixed, the checks go away.
+  await username.fill('fine_name');
+  await password.fill('long enough now');
+  await expect(username).toHaveAttribute('aria-invalid', 'false');
+  await expect(password).toHaveAttribute('aria-invalid', 'false');
+
+  await page.goto('/login');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByLabel('Username')).toHaveAccessibleDescription('Enter your username');
+  await expect(page.getByLabel('Password')).toHaveAccessibleDescription('Enter your password');
+  await audit(page, 'sign-in errors');
+  await context.close();
+});
+
+test('a server that cannot be reached is said plainly ("Can\'t reach Cinder\'s server…"), and sign-up goes through once it answers', async ({ browser, relay }) => {
+  const { context, page } = await newDevice(browser, relay);
+  await page.goto('/signup');
+  await page.getByLabel('Username').fill(uniqueName('dora'));
+  await page.getByLabel('Password').fill(PASSWORD);
+  let refused = 0;
+  await context.route('**/api/auth/signup', (route) => {
+    refused++;
+    return route.abort('internetdisconnected');
+  });
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  const alert = page.locator('[data-unreachable]');
+  await expect(alert).toHaveText("Can't reach Cinder's server. Check your connection; we'll keep trying.");
+  await expect(page.getByText(/app core/)).toHaveCount(0);
+  expect(refused).toBeGreaterThan(0);
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await audit(page, `server unreachable ${scheme}`);
+  }
+  // The server answers again: the form keeps trying on its own.
+  await context.unroute('**/api/auth/signup');
+  await expect(page.getByRole('heading', { name: 'Chats' })).toBeVisible({ timeout: 20_000 });
+  await context.close();
+});
+
+/** Settings' passcode form checks before it secures anything. */
+test('the passcode form says "At least 4 characters" and "The passcodes don\'t match" before anything is done', async ({ browser, relay }) => {
+  const alice = await signUp(browser, relay, 'alice', 'Alice');
+  const { page } = alice;
+  await page.setViewportSize({ width: 360, height: 740 });
+  await page.goto('/settings');
+  const first = page.getByLabel('Passcode', { exact: true });
+  const repeat = page.getByLabel('Repeat the passcode');
+  await expect(first).toHaveAccessibleDescription('At least 4 characters');
+  await first.fill('12');
+  await page.getByRole('button', { name: 'Set passcode' }).click();
+  await expect(first).toHaveAttribute('aria-invalid', 'true');
+  await first.fill('2468');
+  await repeat.fill('2469');
+  await expect(repeat).toHaveAccessibleDescription("The passcodes don't match");
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await audit(page, `passcode errors ${scheme}`);
+  }
+  await expect(page.getByText('Passcode set.')).toHaveCount(0);
+  await repeat.fill('2468');
+  await page.getByRole('button', { name: 'Set passcode' }).click();
+  await expect(page.getByText('Passcode set.')).toBeVisible({ timeout: 15_000 });
+  await alice.context.close();
 });

@@ -48,11 +48,23 @@ test('offline: "Waiting for network…" within 2 s with the queued count, Backgr
   await banner(alice.page).screenshot({ path: test.info().outputPath('offline-banner-360.png') });
 
   // The network returns: both go out at once (before: 9–20 s of leftover backoff).
+  // Bob's page notes when the second message shows (Playwright's polling would blur the time).
+  await bob.page.evaluate(() => {
+    const w = window as unknown as { shownAt?: number };
+    const log = document.querySelector('ol.log')!;
+    const seen = () => [...log.querySelectorAll('p.text')].some((p) => p.textContent === 'second from the tunnel');
+    new MutationObserver((_m, mo) => {
+      if (!seen()) return;
+      w.shownAt = Date.now();
+      mo.disconnect();
+    }).observe(log, { childList: true, subtree: true, characterData: true });
+  });
   await alice.context.setOffline(false);
   const back = Date.now();
   await expect(messageLog(bob.page).getByText('second from the tunnel')).toBeVisible({ timeout: 5_000 });
   await expect(messageLog(bob.page).getByText('first from the tunnel')).toBeVisible();
-  console.log(`presence: network back → delivered to the peer in ${Date.now() - back} ms`);
+  const shownAt = await bob.page.evaluate(() => (window as unknown as { shownAt?: number }).shownAt);
+  console.log(`presence: network back → shown on the peer's screen in ${shownAt! - back} ms`);
   await expect(messageLog(alice.page).locator('[data-ticks="pending"]')).toHaveCount(0);
   await expect(banner(alice.page)).toHaveAttribute('data-connection', 'online');
 

@@ -58,7 +58,8 @@ test('two users chat in real time; a second device gets the history; offline rel
   await alice.context.setOffline(true);
   await alice.page.reload();
   await expect(messageLog(alice.page).getByText('Hi Alice! Bob here.')).toBeVisible();
-  await expect(alice.page.getByText('Connecting…')).toBeVisible();
+  // Issue 16 §6: offline is said as such (was "Connecting…", which never ends while offline).
+  await expect(alice.page.getByText('Waiting for network…')).toBeVisible();
   await alice.context.setOffline(false);
 
   for (const u of [alice, bob, alice2]) await u.context.close();

@@ -7,6 +7,8 @@ export const LIMITS = {
   usernameMax: 32,
   passwordMin: 8,
   passwordMax: 1024,
+  /** A cloud message sent from an outbox keeps the time it was written if it is at most this old (7 days). */
+  writtenAtMaxAgeMs: 7 * 24 * 3600_000,
   displayNameMax: 64,
   deviceNameMax: 64,
   textMax: 4096,

@@ -220,6 +220,12 @@ export const SendCloudReq = z
     /** May be empty only when `media` is given (a caption). */
     text: plainText(z.string().max(LIMITS.textMax, 'message is too long'), 'text'),
     replyTo: ClientId.nullable().optional(),
+    /**
+     * When the sender wrote it (ms since epoch), for a message that waited in an outbox: the relay
+     * keeps it as the message's time if it is not in the future and at most `LIMITS.writtenAtMaxAgeMs`
+     * old, else it uses its own clock. Absent (older clients): the relay's time.
+     */
+    writtenAt: z.number().int().nonnegative().optional(),
     /** Attaches an upload of the sender's addressed to `toUserId`, with an optional self-destruct timer. */
     media: z.object({ id: Id, ttl: CloudMediaTtl.optional() }).nullable().optional()
   })

@@ -3,6 +3,7 @@
  * between stored rows and the wire types, always from one reader's point of view (`peerId` is the
  * other member), and publishes every appended update-log row to the bus for live delivery.
  */
+import { LIMITS } from '../api/limits';
 import type { ChatSummary, CloudMedia, CloudMessage, PublicUser, SyncRes, Update } from '../api/wire';
 import type { AtRest } from './atrest';
 import type { BlobFiles } from './blobs';
@@ -40,6 +41,13 @@ export interface SendInput {
   text: string;
   replyTo?: string | null;
   media?: { id: string; ttl?: number } | null;
+  writtenAt?: number;
+}
+
+/** A message written offline keeps its time (see SendCloudReq.writtenAt); a clock far off does not. */
+export function messageTime(writtenAt: number | undefined, now: number): number {
+  if (writtenAt === undefined || writtenAt > now || now - writtenAt > LIMITS.writtenAtMaxAgeMs) return now;
+  return writtenAt;
 }
 
 export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) {
@@ -133,7 +141,7 @@ export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) 
         senderDeviceId,
         recipientId: input.toUserId,
         body: seal(input.id, { text: input.text, replyTo: input.replyTo ?? null, ...(media ? { mediaId: media.id } : {}) }),
-        createdAt: now(),
+        createdAt: messageTime(input.writtenAt, now()),
         media
       });
       if (!result.ok && result.reason === 'media_unavailable') {

@@ -7,10 +7,12 @@ export const app = $state<{
   ready: boolean;
   session: SessionView | null;
   connection: ConnectionState;
+  /** Messages waiting to be sent (shown with the connection state). */
+  queued: number;
   /** A new version of the app is waiting; the user may reload into it. */
   updateReady: boolean;
   notice: string | null;
   /** The passcode lock is closed: only the lock screen shows. */
   locked: boolean;
   hasPasscode: boolean;
-}>({ ready: false, session: null, connection: 'offline', updateReady: false, notice: null, locked: false, hasPasscode: false });
+}>({ ready: false, session: null, connection: 'offline', queued: 0, updateReady: false, notice: null, locked: false, hasPasscode: false });

@@ -1,6 +1,7 @@
 /**
  * Page-side handle on the crypto worker. Pages talk to keys and storage only through this.
  */
+import { humanError } from '$lib/api/error-text';
 import { parseResponse, type Method, type Params, type Result, type RpcError, type WorkerEvent } from './protocol';
 
 export class WorkerCallError extends Error implements RpcError {
@@ -79,8 +80,12 @@ export function core(): WorkerClient {
   return client;
 }
 
+/** What to tell the person: a sentence without field prefixes (see $lib/api/error-text). */
 export function errorMessage(e: unknown): string {
-  if (e instanceof WorkerCallError) return e.message;
-  if (e instanceof Error) return e.message;
+  if (e instanceof WorkerCallError) return humanError(e.code, e.message);
+  if (e instanceof Error) return humanError(undefined, e.message);
   return String(e);
 }
+
+/** The worker could not reach the relay. */
+export const isUnreachable = (e: unknown): boolean => e instanceof WorkerCallError && e.code === 'offline';

@@ -205,7 +205,8 @@ export function flushOutbox(db: CinderDB, vault: Vault, onChanged: (peerId: stri
         const { message } = await request(
           'POST',
           '/api/cloud/messages',
-          { id: row.id, toUserId: row.peerId, text: body.text, replyTo: body.replyTo },
+          // writtenAt: a message written offline keeps the time it was written, for everyone.
+          { id: row.id, toUserId: row.peerId, text: body.text, replyTo: body.replyTo, writtenAt: row.createdAt },
           z.object({ message: CloudMessage })
         );
         const stored = await sealMessage(vault, message);

@@ -26,8 +26,16 @@ import { SecretError } from './secret/errors';
 export { CoreError };
 
 let secretModule: Promise<SecretModule> | null = null;
-/** The crypto half of the worker, loaded on first use (see secret/index.ts). */
-const loadSecret = (): Promise<SecretModule> => (secretModule ??= import('./secret'));
+/**
+ * The crypto half of the worker, loaded on first use (see secret/index.ts). A load that failed (the
+ * server unreachable before the service worker cached it) is said as such and tried again next time.
+ */
+const loadSecret = (): Promise<SecretModule> =>
+  (secretModule ??= import('./secret').catch((e: unknown) => {
+    secretModule = null;
+    console.warn('cinder core: loading the secret-chat code failed', e);
+    throw new NetError('offline', 'Cannot reach the server to load the app');
+  }));
 
 export class Core {
   private db!: CinderDB;
@@ -44,6 +52,10 @@ export class Core {
   private readonly syncState: SyncState = { behind: true, epoch: 0 };
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private retryDelay = 0;
+  /** The browser reported no network, or the heartbeat found the socket dead: shown as 'offline' until the relay answers. */
+  private netDown = false;
+  /** The last queued count told to pages (outbox plus secret messages not yet on the relay). */
+  private queued = -1;
   /**
    * Resolves once the database is open and what expired while the app was closed is purged; every
    * call waits for it (see worker.ts), so no call (the page asks for messages in parallel with init)
@@ -164,15 +176,47 @@ export class Core {
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
     this.socket = new RelaySocket(url.href, {
       onOpen: () => {
+        this.netDown = false;
         this.syncState.behind = true;
         this.syncState.epoch++;
         this.setConnection('updating');
       },
-      onClose: () => this.setConnection('connecting'),
+      onClose: (reason) => {
+        if (reason === 'dead') this.netDown = true;
+        this.setConnection('connecting');
+      },
       onFrame: (f) => void this.onFrame(f)
     });
     this.setConnection('connecting');
     this.socket.start();
+    void this.reportQueued();
+  }
+
+  /** How long the open socket may stay silent once the browser reported going offline. */
+  static readonly OFFLINE_CHECK_MS = 1500;
+
+  /**
+   * The browser says the network is gone: say so at once, and find out whether the open socket
+   * died with it (a socket can stay "open" without a network; only the missing pong tells).
+   */
+  private networkLost() {
+    if (!this.session || !this.socket) return;
+    this.netDown = true;
+    this.setConnection(this.connection);
+    this.socket.check(Core.OFFLINE_CHECK_MS);
+  }
+
+  /** Tells pages how many messages wait to be sent (only when it changed). */
+  private async reportQueued(): Promise<void> {
+    if (!this.session) return;
+    const ids = new Set<string>();
+    for (const q of await this.db.sendQueue.toArray()) for (const id of q.messageIds) ids.add(id);
+    const count = (await this.db.outbox.count()) + ids.size;
+    if (this.socket) this.socket.urgent = count > 0;
+    if (count > 0) this.socket?.hurry();
+    if (count === this.queued) return;
+    this.queued = count;
+    this.emit({ type: 'queued', count });
   }
 
   /**
@@ -190,13 +234,16 @@ export class Core {
 
   /** The passcode lock closes: the relay connection ends and the vault's keys are dropped. */
   private lock() {
+    this.netDown = false;
     this.socket?.stop();
     this.socket = null;
     this.setConnection('offline');
     this.useVault(null);
   }
 
-  private setConnection(state: ConnectionState) {
+  private setConnection(requested: ConnectionState) {
+    // Nothing reaches the relay while the network is down, whatever the last socket said.
+    const state = this.netDown && requested !== 'offline' ? 'offline' : requested;
     if (state === this.connection) return;
     this.connection = state;
     this.emit({ type: 'connection', state });
@@ -208,6 +255,8 @@ export class Core {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
     this.purgeTimer = null;
+    this.netDown = false;
+    this.queued = -1;
     this.socket?.stop();
     this.socket = null;
     this.setConnection('offline');
@@ -238,8 +287,10 @@ export class Core {
   private async onFrame(f: ServerFrame) {
     switch (f.t) {
       case 'hello':
+        // The relay answers again: what waits goes out now, beside the catch-up pull, not after a
+        // backoff wait left over from the outage.
+        void this.sendQueuedNow();
         await this.sync();
-        void this.flush();
         // Nothing queued for this device (hello counts after subscribing, so any later envelope
         // brings its own frame): the crypto half is not loaded and compiled for an empty pull.
         if (f.envelopes > 0) await (await this.secret()).pull().catch((e) => this.onNetFailure(e));
@@ -298,6 +349,7 @@ export class Core {
 
   /** Sends what the outbox holds, oldest first; stops at the first network failure. */
   private flush(): Promise<void> {
+    void this.reportQueued();
     if (this.flushing) {
       // Messages written while a flush runs go out in another pass.
       this.flushAgain = true;
@@ -323,6 +375,7 @@ export class Core {
    * retried with backoff: otherwise nothing would try again until the next send or reconnect.
    */
   private async scheduleRetry(): Promise<void> {
+    await this.reportQueued();
     if (!this.session || !this.socket || this.retryTimer) return;
     const behind = this.syncState.behind && this.socket.open;
     if (!behind && (await this.db.outbox.count()) === 0 && (await this.db.sendQueue.count()) === 0) {
@@ -344,12 +397,26 @@ export class Core {
    */
   private async retryQueued(): Promise<void> {
     if (!this.session || !this.socket) return;
+    if (this.netDown) {
+      this.netDown = false;
+      this.setConnection(this.socket.open ? 'online' : 'connecting');
+      this.socket.check(Core.OFFLINE_CHECK_MS);
+    }
     this.socket.kick();
     // The socket may have survived the outage; what failed meanwhile is retried now.
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
     this.retryDelay = 0;
     await this.retryNow();
+  }
+
+  /** Cancels a pending backoff retry and sends both queues at once. */
+  private async sendQueuedNow(): Promise<void> {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.retryDelay = 0;
+    const secret = (await this.db.sendQueue.count()) ? (await this.secret()).flush().catch((e) => this.onNetFailure(e)) : null;
+    await Promise.all([this.flush(), secret]);
   }
 
   private async retryNow(): Promise<void> {
@@ -405,6 +472,7 @@ export class Core {
       flush: () => this.flush(),
       scheduleRetry: () => this.scheduleRetry(),
       retryQueued: () => this.retryQueued(),
+      networkLost: () => this.networkLost(),
       armPurge: () => this.armPurge()
     };
   }

@@ -31,6 +31,8 @@ export interface ChatView {
   id: string;
   /** Secret chats only. */
   status?: 'waiting' | 'active' | 'cancelled';
+  /** Secret chats only: the peer started it and this device accepted (an in-app notice says so once). */
+  incoming?: boolean;
   peer: UserView;
   preview: string;
   previewMine: boolean;
@@ -132,6 +134,8 @@ export type { Method, Params, Result } from './rpc/methods';
 export type WorkerEvent =
   | { type: 'session'; session: SessionView | null; reason?: 'revoked' | 'logout' }
   | { type: 'connection'; state: ConnectionState }
+  /** How many messages wait to be sent (cloud outbox and secret messages not yet on the relay). */
+  | { type: 'queued'; count: number }
   | { type: 'chats' }
   | { type: 'messages'; peerId: string }
   | { type: 'typing'; peerId: string; chatId?: string }

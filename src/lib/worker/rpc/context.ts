@@ -61,6 +61,8 @@ export interface CoreContext {
   sendFrame(frame: ClientFrame): void;
   /** Reconnects the relay socket now if it is waiting out a backoff. */
   kick(): void;
+  /** The browser reported going offline: show it and check the open socket with a short deadline. */
+  networkLost(): void;
   /** Replays the update log until caught up. */
   sync(): Promise<void>;
   /** Sends what the outbox holds. */

@@ -102,6 +102,8 @@ export const METHODS = {
   syncNow: { params: None, result: returns<null>() },
   /** Retries what waits in the outbox and the secret send queue now (the network is back, or the app is visible again). */
   retryQueued: { params: None, result: returns<null>() },
+  /** The browser reported going offline (the page's `offline` event): shown at once, and the open socket is checked. */
+  networkLost: { params: None, result: returns<null>() },
 
   // ---------- secret chats ----------
   startSecretChat: { params: PeerParams, result: returns<{ id: string }>() },

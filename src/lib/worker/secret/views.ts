@@ -56,7 +56,17 @@ export async function secretChatList(db: CinderDB, vault: Vault): Promise<ChatVi
     const unread = await byChat(db, row.id)
       .filter((m) => !m.mine && m.status !== 'read')
       .count();
-    out.push({ kind: 'secret', id: row.id, status: row.status, peer: row.peer, preview, previewMine, lastAt: row.lastAt, unread: row.status === 'active' ? unread : 0 });
+    out.push({
+      kind: 'secret',
+      id: row.id,
+      status: row.status,
+      peer: row.peer,
+      preview,
+      previewMine,
+      lastAt: row.lastAt,
+      unread: row.status === 'active' ? unread : 0,
+      incoming: row.role === 'acceptor'
+    });
   }
   return out;
 }

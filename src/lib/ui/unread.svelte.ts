@@ -1,0 +1,33 @@
+/**
+ * Unread messages in chats other than the open one: the count on the back control and in the
+ * document title ("(3) Cinder"), and secret chats started with this user since the app opened.
+ * Counts and names only; no message text (nothing from a secret chat) ever leaves the chat list.
+ */
+import type { ChatView } from '$lib/worker/protocol';
+
+/** The route of a chat in the list (cloud: the peer's id, secret: the chat's own id). */
+export const chatPath = (c: Pick<ChatView, 'kind' | 'id'>): string => (c.kind === 'secret' ? `/secret/${c.id}` : `/chat/${c.id}`);
+
+/** Unread messages in every chat but the one at `path` (the open chat counts as seen). */
+export function unreadElsewhere(chats: readonly Pick<ChatView, 'kind' | 'id' | 'unread'>[], path: string): number {
+  let n = 0;
+  for (const c of chats) if (chatPath(c) !== path) n += Math.max(0, c.unread);
+  return n;
+}
+
+/**
+ * Secret chats in `next` that the peer started and that were not in the list seen before
+ * (`known`, the ids seen so far; null before the first list: nothing is new then).
+ */
+export function newIncomingSecret(known: ReadonlySet<string> | null, next: readonly ChatView[]): ChatView[] {
+  if (!known) return [];
+  return next.filter((c) => c.kind === 'secret' && c.incoming && c.status !== 'cancelled' && !known.has(c.id));
+}
+
+/** "(3) Chats · Cinder": the page's own title with the unread count in front (none at 0). */
+export function titleWithCount(title: string, count: number): string {
+  const plain = title.replace(/^\(\d+\+?\) /, '');
+  return count > 0 ? `(${count > 999 ? '999+' : count}) ${plain}` : plain;
+}
+
+export const unread = $state<{ chats: ChatView[]; notices: ChatView[] }>({ chats: [], notices: [] });

@@ -16,7 +16,8 @@ export class SecretAttach {
   caption = $state('');
   ttl = $state(0);
   sending = $state(false);
-  private dims: Dims | null = null;
+  /** The size being read for the picked file (null when it cannot be decoded). */
+  private dims: { of: File; size: Promise<Dims | null> } | null = null;
 
   constructor(
     private readonly id: () => string,
@@ -37,12 +38,9 @@ export class SecretAttach {
     this.caption = this.win.draft.trim();
     this.win.draft = '';
     this.ttl = this.win.chat?.ttl ?? 0;
-    this.dims = null;
     const picked = { file, url: URL.createObjectURL(file), kind } as const;
     this.pending = picked;
-    void mediaDims(file).then((d) => {
-      if (this.pending?.file === picked.file) this.dims = d;
-    });
+    this.dims = { of: file, size: mediaDims(file) };
   };
 
   /** Cancel: nothing is sent; the caption goes back to the message field. */
@@ -59,29 +57,41 @@ export class SecretAttach {
     this.caption = '';
   };
 
+  /** The picked file's size, waiting for it a little at most: a file the browser cannot read goes without one. */
+  private sizeOf(file: File): Promise<Dims | null> {
+    if (this.dims?.of !== file) return Promise.resolve(null);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const giveUp = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), 3000)));
+    return Promise.race([this.dims.size, giveUp]).finally(() => clearTimeout(timer));
+  }
+
   send = async () => {
     const p = this.pending;
     if (!p || this.sending) return;
     this.sending = true;
+    // Read now: another file picked while this one uploads starts its own caption and timer.
+    const caption = this.caption.trim();
+    const ttl = this.ttl;
     try {
       let sent = false;
       await this.win.act(async () => {
         const bytes = await p.file.arrayBuffer();
-        const d = this.dims;
+        const d = await this.sizeOf(p.file);
         await core().call('secretSendFile', {
           id: this.id(),
           name: p.file.name || p.kind,
           mime: p.file.type,
           bytes,
-          caption: this.caption.trim(),
-          ttl: this.ttl,
+          caption,
+          ttl,
           ...(d ? { width: d.width, height: d.height } : {})
         });
         sent = true;
         void requestBackgroundSync();
       });
       if (!sent) return;
-      this.drop();
+      // Another file may have been picked meanwhile: that one stays for its own "Send".
+      if (this.pending?.file === p.file) this.drop();
       await this.win.toLatest();
     } finally {
       this.sending = false;

@@ -14,6 +14,9 @@ import { audit } from './axe';
 import { expect, messageLog, openChatWith, sendText, signUp, test } from './fixtures';
 import { sendSecret, startSecretChat } from './secret-helpers';
 
+// Two users each, many round trips: a generous ceiling for a loaded machine (the steps wait on conditions).
+test.describe.configure({ timeout: 240_000 });
+
 const CLIP = readFileSync('tests/fixtures/media/clip.webm');
 const TONE = readFileSync('tests/fixtures/media/tone.ogg');
 const WIDE = readFileSync('tests/fixtures/media/wide.png');
@@ -75,8 +78,8 @@ test('a received video plays inline; a short-timer video stays locked until tapp
   const frame = await bobLog.locator('[data-media] [data-frame]').first().boundingBox();
   expect(Math.abs(frame!.width / frame!.height - 160 / 90)).toBeLessThan(0.05);
 
-  // A 5-second video: locked for Bob, nothing runs, even once later messages were read.
-  await sendMedia(alice.page, 'video', 'clip.webm', 'video/webm', CLIP, '5 seconds');
+  // A 15-second video: locked for Bob, nothing runs, even once later messages were read.
+  await sendMedia(alice.page, 'video', 'clip.webm', 'video/webm', CLIP, '15 seconds');
   await sendSecret(alice.page, 'after the video');
   await expect(bobLog.getByText('after the video')).toBeVisible();
   // Read: the first video and the text; the locked video is not, until it is opened.
@@ -91,16 +94,16 @@ test('a received video plays inline; a short-timer video stays locked until tapp
   await locked.click();
   const viewer = bob.page.getByRole('dialog', { name: 'clip.webm' });
   await expect(viewer).toBeVisible();
+  await expect(bobLog.locator('[data-countdown]')).toHaveCount(1);
+  await expect(aliceLog.locator('[data-countdown]')).toHaveCount(1);
   await expect.poll(() => viewer.locator('video').evaluate((v: HTMLVideoElement) => v.videoWidth)).toBe(160);
   // Timed: no way to save it from the viewer.
   await expect(viewer.getByRole('link', { name: 'Save' })).toHaveCount(0);
-  await expect(bobLog.locator('[data-countdown]')).toHaveCount(1);
-  await expect(aliceLog.locator('[data-countdown]')).toHaveCount(1);
   await bob.page.keyboard.press('Escape');
   await expect(viewer).toHaveCount(0);
   // At the deadline it is gone for both.
-  await expect(bobLog.locator('[data-media]')).toHaveCount(1, { timeout: 15_000 });
-  await expect(aliceLog.locator('[data-media]')).toHaveCount(1, { timeout: 15_000 });
+  await expect(bobLog.locator('[data-media]')).toHaveCount(1, { timeout: 40_000 });
+  await expect(aliceLog.locator('[data-media]')).toHaveCount(1, { timeout: 40_000 });
   await alice.context.close();
   await bob.context.close();
 });

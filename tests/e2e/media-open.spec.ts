@@ -198,6 +198,14 @@ test('a secret photo waits in a preview: caption, its own timer, cancel; it open
   await panel.getByLabel('Caption').press('Escape');
   await expect(panel).toHaveCount(0);
 
+  // Bob's download of the photo is held: its box must be there before its bytes.
+  let release = () => {};
+  const held = new Promise<void>((r) => (release = r));
+  await bob.context.route('**/api/blobs/**', async (route) => {
+    if (route.request().method() === 'GET') await held;
+    await route.fallback();
+  });
+
   // Sent with a caption and a 1-hour timer of its own; the chat's timer stays off.
   await pick(alice.page, 'wide.png', 'image/png', WIDE);
   await panel.getByLabel('Caption').fill('a wide one');
@@ -205,16 +213,20 @@ test('a secret photo waits in a preview: caption, its own timer, cancel; it open
   await panel.getByRole('button', { name: 'Send photo' }).click();
   await expect(panel).toHaveCount(0);
   await expect(bobLog.getByText('a wide one')).toBeVisible();
+  // Before the bytes: the box has the photo's shape (400×200, sent with it), and nothing is drawn yet.
   const img = bobLog.locator('img[alt="wide.png"]');
+  await expect(img).toHaveCount(0);
+  const reserved = await bobLog.locator('[data-frame]').boundingBox();
+  expect(Math.abs(reserved!.width / reserved!.height - 2)).toBeLessThan(0.05);
+  release();
   await expect(img).toBeVisible();
   await expect(bobLog.locator('[data-media][data-timed="3600"]')).toHaveCount(1);
   await expect(alice.page.getByRole('button', { name: 'Self-destruct timer: Off' })).toBeVisible();
   // Nothing was sent by the cancelled previews.
   await expect(aliceLog.locator('[data-media]')).toHaveCount(1);
   await expect(bobLog.locator('[data-media]')).toHaveCount(1);
-  // Its box is the photo's shape (400×200), sent with it.
-  const frame = await bobLog.locator('[data-frame]').boundingBox();
-  expect(Math.abs(frame!.width / frame!.height - 2)).toBeLessThan(0.05);
+  // The same box once drawn: nothing moved.
+  expect(await bobLog.locator('[data-frame]').boundingBox()).toEqual(reserved);
 
   // Opens full screen; timed, so no Save.
   await bobLog.getByRole('button', { name: 'Open photo wide.png' }).click();

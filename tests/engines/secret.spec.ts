@@ -80,6 +80,7 @@ for (const [a, b] of pairs.filter(([, x]) => x !== 'chromium')) {
     const id = await secretChat(alice, bob);
 
     await alice.device.setFiles({ css: 'input[type=file]' }, [{ name: 'flame.png', mime: 'image/png', bytes: PHOTO }]);
+    await alice.device.click({ role: 'button', name: 'Send photo', exact: true, within: { role: 'region', name: 'Send photo', exact: true } });
     await bob.device.see({ css: 'img[alt="flame.png"]', within: messages });
     // Shown first, decoded a moment later: wait for the decode rather than read it at once.
     const width = await bob.device.until('the photo decoded', () =>
@@ -87,6 +88,7 @@ for (const [a, b] of pairs.filter(([, x]) => x !== 'chromium')) {
     );
     if (width !== 512) throw new Error(`${b} decoded the photo as ${width} px wide`);
     await bob.device.setFiles({ css: 'input[type=file]' }, [{ name: 'back.png', mime: 'image/png', bytes: PHOTO }]);
+    await bob.device.click({ role: 'button', name: 'Send photo', exact: true, within: { role: 'region', name: 'Send photo', exact: true } });
     await alice.device.see({ css: 'img[alt="back.png"]', within: messages });
 
     // The key screen shows the same key on both devices.

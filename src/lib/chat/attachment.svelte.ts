@@ -6,6 +6,8 @@ import { errorMessage } from '$lib/worker/client';
 
 export class Attachment {
   url = $state<string | null>(null);
+  /** The same bytes as a Blob, for a viewer that reads them (plain text) or saves them. */
+  blob = $state.raw<Blob | null>(null);
   error = $state<string | null>(null);
   loading = $state(false);
 
@@ -17,7 +19,8 @@ export class Attachment {
     this.error = null;
     try {
       const m = await this.fetchBytes();
-      this.url = URL.createObjectURL(new Blob([m.bytes], { type: m.mime }));
+      this.blob = new Blob([m.bytes], { type: m.mime });
+      this.url = URL.createObjectURL(this.blob);
     } catch (e) {
       this.error = errorMessage(e);
     } finally {
@@ -28,5 +31,6 @@ export class Attachment {
   release(): void {
     if (this.url) URL.revokeObjectURL(this.url);
     this.url = null;
+    this.blob = null;
   }
 }

@@ -58,10 +58,16 @@ export async function keepingRow(scroller: HTMLElement | undefined, id: string |
 /** Distance in px from the bottom of `scroller`'s content to the bottom of its viewport. */
 export const fromBottom = (scroller: HTMLElement | undefined) => (scroller ? scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight : 0);
 
-/** What a scroll asks of a window: an older page near the top, a newer one near the bottom, and whether the reader is a screen or more away from the end. */
+/** How close (px) to the end of the list still counts as "at the bottom" (the newest row followed). */
+export const AT_BOTTOM = 80;
+
+/**
+ * What a scroll asks of a window: an older page near the top, a newer one near the bottom, whether the
+ * reader is a screen or more away from the end, and whether they are at the bottom (following new rows).
+ */
 export function scrollNeeds(scroller: HTMLElement, hasNewer: boolean) {
   const below = fromBottom(scroller);
-  return { older: scroller.scrollTop < 200, newer: hasNewer && below < 200, away: below > scroller.clientHeight };
+  return { older: scroller.scrollTop < 200, newer: hasNewer && below < 200, away: below > scroller.clientHeight, atBottom: below < AT_BOTTOM };
 }
 
 /** An older page above the window's rows; `trimmed` when the newest rows had to go. */

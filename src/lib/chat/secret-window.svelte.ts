@@ -179,6 +179,7 @@ export class SecretWindow extends ChatWindow<SecretMessageView> {
     await this.act(async () => {
       await core().call('secretSendFile', { id: this.id(), name: f.name, mime: f.type, bytes: await f.arrayBuffer(), caption });
       void requestBackgroundSync();
+      await this.toLatest();
     });
   };
 

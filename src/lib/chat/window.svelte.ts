@@ -8,7 +8,7 @@
 import { tick } from 'svelte';
 import { core } from '$lib/worker/client';
 import type { WorkerEvent } from '$lib/worker/protocol';
-import { fromBottom, isSendKey, joinNewer, joinOlder, keepingRow, scrollNeeds, toggled, windowQueue } from './chat-ui';
+import { AT_BOTTOM, fromBottom, isSendKey, joinNewer, joinOlder, keepingRow, scrollNeeds, toggled, windowQueue } from './chat-ui';
 
 export type OlderPage<M> = { messages: M[]; hasMore: boolean };
 export type NewerPage<M> = { messages: M[]; hasNewer: boolean };
@@ -32,6 +32,12 @@ export abstract class ChatWindow<M extends { id: string }> {
   readonly peerTyping = $derived(this.typingUntil > this.now);
   /** The window's loads, one at a time (windowQueue). */
   readonly ops = windowQueue();
+
+  /**
+   * The reader was at the bottom at the last scroll: when the rows or the list's viewport change size
+   * (a photo decoding, a new row, the composer or attach panel growing) the newest row stays in view.
+   */
+  private pinned = true;
 
   /** How often (ms) `now` moves on, for the typing indicator and countdowns. */
   private readonly clock: number;
@@ -59,7 +65,22 @@ export abstract class ChatWindow<M extends { id: string }> {
   reset() {
     this.messages = [];
     this.hasMore = this.hasNewer = false;
+    this.pinned = true;
   }
+
+  private resizes: ResizeObserver | null = null;
+
+  /**
+   * On the scroller and on the list of rows: whenever one changes size while the reader is at the
+   * bottom, scrolls back to the bottom, so the newest message stays fully in view.
+   */
+  follow = (node: HTMLElement) => {
+    this.resizes ??= new ResizeObserver(() => {
+      if (this.pinned && !this.hasNewer) this.scrollToBottom();
+    });
+    this.resizes.observe(node);
+    return { destroy: () => this.resizes?.unobserve(node) };
+  };
 
   /** Runs `change`, keeping row `id` where it is on screen (null: no row to keep). */
   protected keeping(id: string | null, change: () => void) {
@@ -78,7 +99,7 @@ export abstract class ChatWindow<M extends { id: string }> {
     if (isSendKey(e)) void this.send(e);
   };
 
-  isNearBottom = () => fromBottom(this.scroller) < 80;
+  isNearBottom = () => fromBottom(this.scroller) < AT_BOTTOM;
 
   scrollToBottom = () => {
     if (this.scroller) this.scroller.scrollTop = this.scroller.scrollHeight;
@@ -122,6 +143,7 @@ export abstract class ChatWindow<M extends { id: string }> {
   onScroll = () => {
     if (!this.scroller) return;
     const need = scrollNeeds(this.scroller, this.hasNewer);
+    this.pinned = need.atBottom;
     this.awayFromBottom = need.away;
     if (need.older && this.hasMore) this.ops.once('older', this.loadOlder);
     if (need.newer) this.ops.once('newer', this.loadNewer);

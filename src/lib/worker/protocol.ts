@@ -99,7 +99,7 @@ export interface SecretMessageView {
   service?: 'established' | 'ttl' | 'screenshot' | 'cancelled' | 'cleared' | 'account_deleted';
   by?: 'me' | 'peer';
   /** Attachment metadata (its key stays in the worker). */
-  file: { name: string; mime: string; size: number } | null;
+  file: { name: string; mime: string; size: number; width?: number; height?: number } | null;
   ticks: TickState;
   /** When it self-destructs (ms since epoch), once its timer runs; null before. */
   deadline: number | null;

@@ -262,3 +262,29 @@ describe('secret chat between two engines', () => {
     expect(toB64u((await alice.engine.media(id)).bytes)).toBe(toB64u(bytes));
   });
 });
+
+describe('a file with its own timer and size', () => {
+  it('travels with the timer picked for it (not the chat timer) and the photo size, both sides', async () => {
+    const { relay, alice, bob, chatId } = await established();
+    const bytes = crypto.getRandomValues(new Uint8Array(500));
+    const id = await alice.engine.sendFile(chatId, 'wide.png', 'image/png', bytes, '', { ttl: 5, width: 640, height: 360 });
+    await alice.engine.flush();
+    await deliver(relay, bob);
+    for (const d of [alice, bob]) {
+      const { messages } = await secretMessages(d.db, d.vault, chatId, { limit: 100 });
+      const m = messages.find((x) => x.id === id)!;
+      expect([m.ttl, m.file?.width, m.file?.height]).toEqual([5, 640, 360]);
+    }
+    // The chat's own timer is untouched.
+    expect((await secretMessages(bob.db, bob.vault, chatId, { limit: 100 })).messages.filter((m) => m.service === 'ttl')).toEqual([]);
+  });
+
+  it('without a size or timer: the chat timer, and no size (an older sender)', async () => {
+    const { relay, alice, bob, chatId } = await established();
+    const id = await alice.engine.sendFile(chatId, 'a.bin', 'application/octet-stream', new Uint8Array([1, 2, 3]), '', { width: 10 });
+    await alice.engine.flush();
+    await deliver(relay, bob);
+    const m = (await secretMessages(bob.db, bob.vault, chatId, { limit: 100 })).messages.find((x) => x.id === id)!;
+    expect([m.ttl, m.file?.width, m.file?.height]).toEqual([0, undefined, undefined]);
+  });
+});

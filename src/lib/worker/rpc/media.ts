@@ -21,8 +21,8 @@ async function cloudMessage(ctx: Pick<Ctx, 'db' | 'vault'>, messageId: string): 
 }
 
 export const mediaHandlers: Handlers<'secretSendFile' | 'secretMedia' | 'cloudSendMedia' | 'cloudMedia' | 'cloudMediaOpened', Ctx> = {
-  secretSendFile: async (ctx, { id, name, mime, bytes, caption }) => ({
-    id: await (await ctx.secret()).sendFile(id, name, mime || 'application/octet-stream', new Uint8Array(bytes), caption?.trim() ?? '')
+  secretSendFile: async (ctx, { id, name, mime, bytes, caption, ttl, width, height }) => ({
+    id: await (await ctx.secret()).sendFile(id, name, mime || 'application/octet-stream', new Uint8Array(bytes), caption?.trim() ?? '', { ttl, width, height })
   }),
 
   secretMedia: async (ctx, { messageId }) => {

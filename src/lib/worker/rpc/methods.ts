@@ -33,6 +33,7 @@ const Text = z.string().trim().min(1, 'Message is empty').max(LIMITS.textMax, 'M
 const SecretCursor = z.object({ at: z.number().finite(), id: z.string().min(1).max(64) }).optional();
 /** The relay's default MAX_BLOB_BYTES, less room for the AES-GCM nonce and tag. */
 export const MAX_FILE_BYTES = LIMITS.fileMax - 64;
+const MediaDim = z.number().int().min(1).max(16384);
 const FileBytes = z.instanceof(ArrayBuffer).refine((b) => b.byteLength > 0 && b.byteLength <= MAX_FILE_BYTES, 'Files up to 25 MB can be sent');
 /** An attachment's plaintext as pages get it. */
 type MediaBytes = { bytes: ArrayBuffer; mime: string; name: string };
@@ -138,7 +139,17 @@ export const METHODS = {
 
   // ---------- media ----------
   secretSendFile: {
-    params: ChatParams.extend({ name: z.string().min(1).max(255), mime: z.string().max(127), bytes: FileBytes, caption: z.string().max(LIMITS.textMax).optional() }),
+    params: ChatParams.extend({
+      name: z.string().min(1).max(255),
+      mime: z.string().max(127),
+      bytes: FileBytes,
+      caption: z.string().max(LIMITS.textMax).optional(),
+      /** This file's own self-destruct timer (the photo preview's choice); the chat's timer without it. */
+      ttl: TimerSeconds.optional(),
+      /** A photo's or video's size in pixels, sent along so the peer reserves its box before it loads. */
+      width: MediaDim.optional(),
+      height: MediaDim.optional()
+    }),
     result: returns<{ id: string }>()
   },
   secretMedia: { params: MessageIdParams, result: returns<MediaBytes>() },

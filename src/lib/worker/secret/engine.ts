@@ -17,7 +17,7 @@ import { Chats } from './chats';
 import { SecretError } from './errors';
 import { Handshake } from './handshake';
 import { Inbound } from './inbound';
-import { Media } from './media';
+import { Media, type SendFileOptions } from './media';
 import { Outbound } from './outbound';
 import type { SecretBody, SecretPayload } from './payload';
 import { readSession } from './ratchet';
@@ -73,8 +73,8 @@ export class SecretEngine {
     return this.in.pull();
   }
 
-  sendFile(chatId: string, name: string, mime: string, bytes: Uint8Array, caption: string): Promise<string> {
-    return this.files.sendFile(chatId, name, mime, bytes, caption);
+  sendFile(chatId: string, name: string, mime: string, bytes: Uint8Array, caption: string, opts?: SendFileOptions): Promise<string> {
+    return this.files.sendFile(chatId, name, mime, bytes, caption, opts);
   }
 
   /** An attachment's plaintext: from the vault, or downloaded, decrypted and kept (sealed) once. */

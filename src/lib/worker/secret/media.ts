@@ -12,6 +12,13 @@ import type { FileRef, SecretBody } from './payload';
 import { mediaPlace, secretMsgPlace } from './state';
 import { openState, wipeState } from './stored';
 
+/** What the sender chose for one file: its own timer (else the chat's), and a photo's or video's size in pixels. */
+export interface SendFileOptions {
+  ttl?: number;
+  width?: number;
+  height?: number;
+}
+
 export class Media {
   constructor(
     private readonly chats: Chats,
@@ -22,17 +29,21 @@ export class Media {
    * Sends a file: shown at once (with upload progress), encrypted under a fresh key, uploaded as
    * ciphertext for the peer's device only, then announced with its key inside the channel.
    */
-  async sendFile(chatId: string, name: string, mime: string, bytes: Uint8Array, caption: string): Promise<string> {
+  async sendFile(chatId: string, name: string, mime: string, bytes: Uint8Array, caption: string, opts: SendFileOptions = {}): Promise<string> {
     const { ctx, relay } = this.chats;
     const row = await ctx.db.secretChats.get(chatId);
     if (!row || row.status !== 'active' || !row.peerDeviceId) throw new SecretError('not_active', 'The secret chat is not established');
     const id = crypto.randomUUID();
     const at = Date.now();
     const { vault, db } = ctx;
-    const local = { blobId: '', key: '', name, mime, size: bytes.length };
+    // Both sides of a size or neither: a peer reserves a box only for a whole one.
+    const dims = opts.width && opts.height ? { w: opts.width, h: opts.height } : {};
+    const local = { blobId: '', key: '', name, mime, size: bytes.length, ...dims };
     const { state } = await openState(vault, chatId, row.box);
     wipeState(state); // only its timer is used here
-    const pending = await this.chats.messageRow(chatId, id, at, true, { kind: 'text', text: caption, replyTo: null, ttl: state.ttl, file: local }, 'pending');
+    // A timer picked for this file (the photo preview) wins over the chat's.
+    const ttlOf = (chatTtl: number) => opts.ttl ?? chatTtl;
+    const pending = await this.chats.messageRow(chatId, id, at, true, { kind: 'text', text: caption, replyTo: null, ttl: ttlOf(state.ttl), file: local }, 'pending');
     const media: SecretMediaRow = { messageId: id, chatId, box: await vault.sealBytes(mediaPlace(id), bytes) };
     await db.transaction('rw', db.secretMessages, db.secretMedia, async () => {
       await db.secretMessages.put(pending.row);
@@ -48,11 +59,13 @@ export class Media {
       this.chats.changed(chatId);
       throw e;
     }
-    const file: FileRef = { blobId, key, name, mime, size: bytes.length };
+    const file: FileRef = { blobId, key, name, mime, size: bytes.length, ...dims };
     await this.out.send(
       chatId,
-      (st) => ({ k: 'text', id, text: caption, replyTo: null, ttl: st.ttl, at, file }),
-      async (_r, st) => ({ put: [await this.chats.messageRow(chatId, id, at, true, { kind: 'text', text: caption, replyTo: null, ttl: st.ttl, file }, 'pending')] })
+      (st) => ({ k: 'text', id, text: caption, replyTo: null, ttl: ttlOf(st.ttl), at, file }),
+      async (_r, st) => ({
+        put: [await this.chats.messageRow(chatId, id, at, true, { kind: 'text', text: caption, replyTo: null, ttl: ttlOf(st.ttl), file }, 'pending')]
+      })
     );
     return id;
   }

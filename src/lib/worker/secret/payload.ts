@@ -19,7 +19,10 @@ export const FileRef = z.object({
   key: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
   name: z.string().max(255),
   mime: z.string().max(127),
-  size: z.number().int().nonnegative()
+  size: z.number().int().nonnegative(),
+  /** A photo's or video's size in pixels (optional: older apps send none), so the peer reserves its box before it loads. */
+  w: z.number().int().min(1).max(16384).optional(),
+  h: z.number().int().min(1).max(16384).optional()
 });
 export type FileRef = z.infer<typeof FileRef>;
 

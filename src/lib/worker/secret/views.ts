@@ -35,7 +35,7 @@ export async function secretMessageView(vault: Vault, row: SecretMessageRow): Pr
     ttl: body.ttl,
     service: body.service,
     by: body.by,
-    file: body.file ? { name: body.file.name, mime: body.file.mime, size: body.file.size } : null,
+    file: body.file ? { name: body.file.name, mime: body.file.mime, size: body.file.size, width: body.file.w, height: body.file.h } : null,
     ticks: row.mine ? row.status : 'sent',
     deadline: row.deadline ?? null
   };

@@ -10,6 +10,7 @@
  * This class is the engine's face: it wires the parts (chats.ts, handshake.ts, outbound.ts,
  * inbound.ts, media.ts) and holds the local actions that order the peer too.
  */
+import type { VoiceMeta } from '$lib/api/voice';
 import type { Envelope } from '$lib/api/wire';
 import { toHex } from '$lib/crypto';
 import type { SecretChatRow } from '$lib/store/db';
@@ -73,8 +74,8 @@ export class SecretEngine {
     return this.in.pull();
   }
 
-  sendFile(chatId: string, name: string, mime: string, bytes: Uint8Array, caption: string): Promise<string> {
-    return this.files.sendFile(chatId, name, mime, bytes, caption);
+  sendFile(chatId: string, name: string, mime: string, bytes: Uint8Array, caption: string, voice?: VoiceMeta): Promise<string> {
+    return this.files.sendFile(chatId, name, mime, bytes, caption, voice);
   }
 
   /** An attachment's plaintext: from the vault, or downloaded, decrypted and kept (sealed) once. */

@@ -3,6 +3,7 @@
  * device only, announced with the key inside the channel; received ones are downloaded, decrypted
  * and kept sealed on the device.
  */
+import type { VoiceMeta } from '$lib/api/voice';
 import type { SecretMediaRow } from '$lib/store/db';
 import { decryptFile, encryptFile } from '../media';
 import type { Chats } from './chats';
@@ -22,14 +23,15 @@ export class Media {
    * Sends a file: shown at once (with upload progress), encrypted under a fresh key, uploaded as
    * ciphertext for the peer's device only, then announced with its key inside the channel.
    */
-  async sendFile(chatId: string, name: string, mime: string, bytes: Uint8Array, caption: string): Promise<string> {
+  async sendFile(chatId: string, name: string, mime: string, bytes: Uint8Array, caption: string, voice?: VoiceMeta): Promise<string> {
     const { ctx, relay } = this.chats;
     const row = await ctx.db.secretChats.get(chatId);
     if (!row || row.status !== 'active' || !row.peerDeviceId) throw new SecretError('not_active', 'The secret chat is not established');
     const id = crypto.randomUUID();
     const at = Date.now();
     const { vault, db } = ctx;
-    const local = { blobId: '', key: '', name, mime, size: bytes.length };
+    const extra = voice ? { voice } : {};
+    const local = { blobId: '', key: '', name, mime, size: bytes.length, ...extra };
     const { state } = await openState(vault, chatId, row.box);
     wipeState(state); // only its timer is used here
     const pending = await this.chats.messageRow(chatId, id, at, true, { kind: 'text', text: caption, replyTo: null, ttl: state.ttl, file: local }, 'pending');
@@ -48,7 +50,7 @@ export class Media {
       this.chats.changed(chatId);
       throw e;
     }
-    const file: FileRef = { blobId, key, name, mime, size: bytes.length };
+    const file: FileRef = { blobId, key, name, mime, size: bytes.length, ...extra };
     await this.out.send(
       chatId,
       (st) => ({ k: 'text', id, text: caption, replyTo: null, ttl: st.ttl, at, file }),

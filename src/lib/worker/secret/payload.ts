@@ -4,6 +4,7 @@
  * ciphertext of the same shape. Everything here comes from the peer, so it is validated strictly.
  */
 import { z } from 'zod';
+import { VoiceMeta } from '$lib/api/voice';
 import { LIMITS, TimerSeconds } from '$lib/api/wire';
 
 export const APP_JSON = 0x10;
@@ -19,7 +20,9 @@ export const FileRef = z.object({
   key: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
   name: z.string().max(255),
   mime: z.string().max(127),
-  size: z.number().int().nonnegative()
+  size: z.number().int().nonnegative(),
+  /** A voice message's duration and waveform (optional: older clients send plain files). */
+  voice: VoiceMeta.optional()
 });
 export type FileRef = z.infer<typeof FileRef>;
 

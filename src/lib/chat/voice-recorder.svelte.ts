@@ -1,6 +1,6 @@
 /**
  * Records a voice message from the microphone: MediaRecorder in the best format the engine has
- * (./voice.ts), an AnalyserNode sampled every 50 ms for the live waveform and the clip's stored one,
+ * (./voice.ts), an AnalyserNode sampled every 80 ms for the live waveform and the clip's stored one,
  * and the elapsed time. One recording at a time; `finish` hands back the clip, `cancel` drops it.
  * Every path releases the microphone (tracks stopped) and the AudioContext.
  */
@@ -14,7 +14,7 @@ export interface VoiceClip {
   voice: VoiceMeta;
 }
 
-const SAMPLE_MS = 50;
+const SAMPLE_MS = 80;
 /** Bars of the live waveform shown while recording. */
 export const LIVE_BARS = 40;
 
@@ -71,11 +71,15 @@ export class VoiceRecorder {
     }
     this.status = 'starting';
     const gen = ++this.generation;
+    // Created now, while the tap is still a user gesture: one created after the permission prompt may
+    // stay suspended (WebKit, and Chromium once the gesture has expired) and the waveform silent.
+    this.openAudio();
     let stream: MediaStream;
     try {
       stream = await media.getUserMedia({ audio: { echoCancellation: true, noiseSuppression: true } });
     } catch (e) {
       if (gen === this.generation) {
+        this.release();
         this.status = 'idle';
         this.error = microphoneError(e);
       }
@@ -114,11 +118,20 @@ export class VoiceRecorder {
   private analyser: AnalyserNode | null = null;
   private frame: Uint8Array<ArrayBuffer> | null = null;
 
-  private startAnalyser(stream: MediaStream) {
+  private openAudio() {
     try {
       const Ctx = window.AudioContext ?? (window as unknown as { webkitAudioContext?: typeof AudioContext }).webkitAudioContext;
       if (!Ctx) return;
       this.audio = new Ctx();
+      void this.audio.resume().catch(() => undefined);
+    } catch {
+      this.audio = null;
+    }
+  }
+
+  private startAnalyser(stream: MediaStream) {
+    try {
+      if (!this.audio) return;
       const source = this.audio.createMediaStreamSource(stream);
       this.analyser = this.audio.createAnalyser();
       this.analyser.fftSize = 1024;

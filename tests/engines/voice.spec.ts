@@ -15,6 +15,7 @@ const voiceBubble = { css: '[data-voice]', within: messages };
 async function recordAndSend(user: User, seconds: number) {
   await user.device.eval(installFakeMicrophone, 'ok');
   await user.device.click({ role: 'button', name: 'Record a voice message', exact: true });
+  await user.device.see({ css: '[data-voice-recorder]' });
   await user.device.until(`${seconds} s recorded`, async () => {
     const t = await user.device.text({ css: '[data-voice-elapsed]' });
     const [m, s] = t.split(':').map(Number);

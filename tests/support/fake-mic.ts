@@ -27,7 +27,8 @@ export function installFakeMicrophone(mode: 'ok' | 'refused' | 'none' = 'ok') {
     tone.connect(level).connect(out);
     tone.start();
     swing.start();
-    await ctx.resume().catch(() => undefined);
+    // Not awaited: an engine that holds a context suspended until a gesture (Firefox) never settles it.
+    void ctx.resume().catch(() => undefined);
     // The app stops the tracks when it is done: close the context with them.
     for (const t of out.stream.getTracks()) {
       const stop = t.stop.bind(t);

@@ -13,7 +13,7 @@ const clip = () => Buffer.concat([Buffer.from('1a45dfa3', 'hex'), randomBytes(30
 const VOICE = { duration: 4200, waveform: Array.from({ length: 48 }, (_, i) => (i * 5) % 256) };
 
 const upload = (ts: TestServer, from: Account, to: string, headers: Record<string, string>) =>
-  call<{ id: string }>(ts, 'POST', '/api/cloud/media', {
+  call<{ id: string; error: { message: string } }>(ts, 'POST', '/api/cloud/media', {
     token: from.token,
     raw: clip(),
     headers: { 'content-type': 'application/octet-stream', 'x-cinder-to-user': to, 'x-cinder-name': 'voice.webm', ...headers }

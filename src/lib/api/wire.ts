@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { LIMITS, TTL_CHOICES } from './limits';
+import { VoiceMeta } from './voice';
 
 export { LIMITS };
 
@@ -190,7 +191,9 @@ export const CloudMedia = z.object({
   /** When the recipient first opened it (ms), else null. */
   openedAt: z.number().nullable(),
   /** When the relay deletes it and its message for both users (openedAt + ttl), else null. */
-  deadline: z.number().nullable()
+  deadline: z.number().nullable(),
+  /** A voice message's duration and waveform (./voice.ts); absent for other media. */
+  voice: VoiceMeta.optional()
 });
 export type CloudMedia = z.infer<typeof CloudMedia>;
 

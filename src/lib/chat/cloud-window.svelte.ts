@@ -5,6 +5,7 @@ import type { MessageView, UserView, WorkerEvent } from '$lib/worker/protocol';
 import { requestBackgroundSync } from '$lib/pwa/sw-client';
 import { CHAT_FIRST_PAGE, CHAT_PAGE as PAGE, firstVisibleRow, joinNewer, typingNotifier } from './chat-ui';
 import { ChatWindow } from './window.svelte';
+import type { VoiceClip } from './voice-recorder.svelte';
 
 /**
  * On new messages, ticks or deletions: the window's last page and what came after it is re-read.
@@ -197,6 +198,22 @@ export class CloudWindow extends ChatWindow<MessageView> {
       const bytes = await file.arrayBuffer();
       await core().call('cloudSendMedia', { peerId: this.peerId(), name: file.name || 'media', mime: file.type, bytes, ttl: this.mediaTtl });
       this.cancelMedia();
+      await this.toLatest();
+    } catch (err) {
+      this.actionError = errorMessage(err);
+    } finally {
+      this.uploading = false;
+    }
+  };
+
+  /** A recorded voice message: uploaded and sent at once (no preview step, no timer). */
+  sendVoice = async (clip: VoiceClip) => {
+    if (this.uploading) return;
+    this.actionError = null;
+    this.uploading = true;
+    try {
+      const bytes = await clip.blob.arrayBuffer();
+      await core().call('cloudSendMedia', { peerId: this.peerId(), name: clip.name, mime: clip.mime, bytes, ttl: 0, voice: clip.voice });
       await this.toLatest();
     } catch (err) {
       this.actionError = errorMessage(err);

@@ -5,6 +5,7 @@ import { requestBackgroundSync } from '$lib/pwa/sw-client';
 import { tick } from 'svelte';
 import { CHAT_FIRST_PAGE, CHAT_PAGE as PAGE, CHAT_WINDOW as WINDOW, firstVisibleRow, joinNewer, joinOlder, typingNotifier } from './chat-ui';
 import { ChatWindow } from './window.svelte';
+import type { VoiceClip } from './voice-recorder.svelte';
 
 const cursor = (m: SecretMessageView): SecretCursor => ({ at: m.at, id: m.id });
 const MAX_FILE = 25 * 1024 * 1024 - 64;
@@ -182,6 +183,16 @@ export class SecretWindow extends ChatWindow<SecretMessageView> {
       await this.toLatest();
     });
   };
+
+  /** A recorded voice message: sent like any attachment, with its duration and waveform. */
+  sendVoice = (clip: VoiceClip) =>
+    this.act(async () => {
+      if (clip.blob.size > MAX_FILE) throw new Error('This recording is too long to send.');
+      await core().call('secretSendFile', { id: this.id(), name: clip.name, mime: clip.mime, bytes: await clip.blob.arrayBuffer(), voice: clip.voice });
+      void requestBackgroundSync();
+      await tick();
+      await this.toLatest();
+    });
 
   onInput = typingNotifier(() => core().call('secretTyping', { id: this.id() }));
 

@@ -15,6 +15,7 @@
  *   the claim is still its own. A node dying in between leaves a claim that goes stale after
  *   `CLAIM_STALE_MS` and is retaken (the file removal is idempotent), so the delete happens exactly once.
  */
+import type { VoiceMeta } from '../api/voice';
 import type { AtRest } from './atrest';
 import type { BlobFiles } from './blobs';
 import { createDueScheduler } from './due-scheduler';
@@ -33,6 +34,8 @@ const metaAad = (id: string) => `media-meta:${id}`;
 export interface MediaMeta {
   mime: string;
   name: string;
+  /** A voice clip's duration and waveform (validated at upload); absent on other media and older rows. */
+  voice?: VoiceMeta;
 }
 
 export const sealMediaMeta = (atRest: AtRest, id: string, meta: MediaMeta): Buffer => atRest.seal(Buffer.from(JSON.stringify(meta), 'utf8'), metaAad(id));

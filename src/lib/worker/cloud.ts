@@ -23,8 +23,9 @@ export interface Body {
 export const msgPlace = places.message;
 
 /** What a chat list or a notification shows for a message without text. */
-export function mediaLabel(media: Pick<CloudMedia, 'mime' | 'name'> | null | undefined): string {
+export function mediaLabel(media: Pick<CloudMedia, 'mime' | 'name' | 'voice'> | null | undefined): string {
   if (!media) return '';
+  if (media.voice) return '🎤 Voice message';
   if (media.mime.startsWith('image/')) return '📷 Photo';
   if (media.mime.startsWith('video/')) return '🎬 Video';
   return `📎 ${media.name}`;
@@ -285,7 +286,16 @@ export async function messageView(vault: Vault, row: MessageRow, me: string, pee
     senderId: row.senderId,
     createdAt: row.createdAt,
     ticks,
-    media: body.media ? { mime: body.media.mime, name: body.media.name, size: body.media.size, ttl: body.media.ttl, deadline: body.media.deadline } : null
+    media: body.media
+      ? {
+          mime: body.media.mime,
+          name: body.media.name,
+          size: body.media.size,
+          ttl: body.media.ttl,
+          deadline: body.media.deadline,
+          ...(body.media.voice ? { voice: body.media.voice } : {})
+        }
+      : null
   };
 }
 

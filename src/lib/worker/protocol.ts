@@ -5,6 +5,7 @@
  * the worker posts; requests are validated in the worker against the method table (./rpc/methods).
  * It must stay free of crypto and storage code (and of zod) because pages import it.
  */
+import type { VoiceMeta } from '$lib/api/voice';
 
 export interface UserView {
   id: string;
@@ -65,6 +66,8 @@ export interface CloudMediaView {
   ttl: number;
   /** When it disappears for both (ms since epoch), once opened; null before. */
   deadline: number | null;
+  /** A voice message's duration (ms) and waveform; absent for other media. */
+  voice?: VoiceMeta;
 }
 
 export interface SecretChatView {
@@ -99,7 +102,7 @@ export interface SecretMessageView {
   service?: 'established' | 'ttl' | 'screenshot' | 'cancelled' | 'cleared' | 'account_deleted';
   by?: 'me' | 'peer';
   /** Attachment metadata (its key stays in the worker). */
-  file: { name: string; mime: string; size: number; width?: number; height?: number } | null;
+  file: { name: string; mime: string; size: number; width?: number; height?: number; voice?: VoiceMeta } | null;
   ticks: TickState;
   /** When it self-destructs (ms since epoch), once its timer runs; null before. */
   deadline: number | null;

@@ -1,5 +1,6 @@
 /** Cloud-chat media (photos and videos; ../cloud-media.ts): sealed upload under a quota, download, opened. */
 import { CLOUD_MEDIA_MIME_HEADER, CLOUD_MEDIA_NAME_HEADER, CLOUD_MEDIA_TO_USER_HEADER, CloudMediaMime, CloudMediaName, Id } from '../../api/wire';
+import { CLOUD_MEDIA_VOICE_HEADER, isAudioMime, parseVoiceHeader } from '../../api/voice';
 import type { AuthCtx } from '../auth';
 import { sealMediaMeta } from '../cloud-media';
 import { HttpError } from '../http';
@@ -36,6 +37,10 @@ export const cloudMediaRoutes: RouteArea = (router, deps, { requireAuth }) => {
     }
     const name = CloudMediaName.safeParse(rawName);
     if (!name.success) throw new HttpError(400, 'bad_request', `${CLOUD_MEDIA_NAME_HEADER}: ${name.error.issues[0]?.message}`);
+    // A voice clip's duration and waveform (optional): only on audio.
+    const voice = parseVoiceHeader(header(CLOUD_MEDIA_VOICE_HEADER));
+    if (!voice.ok) throw new HttpError(400, 'bad_request', `${CLOUD_MEDIA_VOICE_HEADER}: ${voice.error}`);
+    if (voice.voice && !isAudioMime(mime.data)) throw new HttpError(400, 'bad_request', `${CLOUD_MEDIA_VOICE_HEADER}: only audio can be a voice message`);
     if (!(await store.getUser(toId.data))) throw new HttpError(404, 'not_found', 'no such user');
     const declared = header('content-length');
     // Without a declared length the unread rest can't be drained: close the connection after refusing.
@@ -58,7 +63,7 @@ export const cloudMediaRoutes: RouteArea = (router, deps, { requireAuth }) => {
         ownerUserId: auth.user.id,
         ownerDeviceId: auth.device.id,
         toUserId: toId.data,
-        meta: sealMediaMeta(atRest, id, { mime: mime.data, name: name.data }),
+        meta: sealMediaMeta(atRest, id, { mime: mime.data, name: name.data, ...(voice.voice ? { voice: voice.voice } : {}) }),
         size: reserved,
         createdAt: now()
       };

@@ -1,5 +1,6 @@
 /** Attachments: files in secret chats, photos and videos in cloud chats (sending, fetching, opening). */
 import { z } from 'zod';
+import { CLOUD_MEDIA_VOICE_HEADER, voiceHeader } from '$lib/api/voice';
 import { CLOUD_MEDIA_MIME_HEADER, CLOUD_MEDIA_NAME_HEADER, CLOUD_MEDIA_TO_USER_HEADER, CloudMedia, CloudMessage } from '$lib/api/wire';
 import type { MessageRow } from '$lib/store/db';
 import { places } from '$lib/store/places';
@@ -21,8 +22,8 @@ async function cloudMessage(ctx: Pick<Ctx, 'db' | 'vault'>, messageId: string): 
 }
 
 export const mediaHandlers: Handlers<'secretSendFile' | 'secretMedia' | 'cloudSendMedia' | 'cloudMedia' | 'cloudMediaOpened', Ctx> = {
-  secretSendFile: async (ctx, { id, name, mime, bytes, caption, ttl, width, height }) => ({
-    id: await (await ctx.secret()).sendFile(id, name, mime || 'application/octet-stream', new Uint8Array(bytes), caption?.trim() ?? '', { ttl, width, height })
+  secretSendFile: async (ctx, { id, name, mime, bytes, caption, ttl, width, height, voice }) => ({
+    id: await (await ctx.secret()).sendFile(id, name, mime || 'application/octet-stream', new Uint8Array(bytes), caption?.trim() ?? '', { ttl, width, height, voice })
   }),
 
   secretMedia: async (ctx, { messageId }) => {
@@ -30,14 +31,19 @@ export const mediaHandlers: Handlers<'secretSendFile' | 'secretMedia' | 'cloudSe
     return { bytes: ownBuffer(m.bytes), mime: m.mime, name: m.name };
   },
 
-  cloudSendMedia: async (ctx, { peerId, name, mime, bytes, ttl }) => {
+  cloudSendMedia: async (ctx, { peerId, name, mime, bytes, ttl, voice }) => {
     const id = crypto.randomUUID();
     const plain = new Uint8Array(bytes);
     // eslint-disable-next-line no-control-regex -- replacing control characters is the point
     const safeName = name.replace(/[\u0000-\u001f\u007f/\\]/g, '_');
     const mediaId = await uploadBytes(
       '/api/cloud/media',
-      { [CLOUD_MEDIA_TO_USER_HEADER]: peerId, [CLOUD_MEDIA_MIME_HEADER]: mime.toLowerCase(), [CLOUD_MEDIA_NAME_HEADER]: encodeURIComponent(safeName) },
+      {
+        [CLOUD_MEDIA_TO_USER_HEADER]: peerId,
+        [CLOUD_MEDIA_MIME_HEADER]: mime.toLowerCase(),
+        [CLOUD_MEDIA_NAME_HEADER]: encodeURIComponent(safeName),
+        ...(voice ? { [CLOUD_MEDIA_VOICE_HEADER]: voiceHeader(voice) } : {})
+      },
       plain,
       (loaded, total) => ctx.emit({ type: 'progress', id, loaded, total })
     );

@@ -5,6 +5,7 @@
  * import this file for its types only, so zod never reaches their bundle.
  */
 import { z } from 'zod';
+import { isAudioMime, VoiceMeta } from '$lib/api/voice';
 import { AutoDeleteReq, CloudMediaTtl, LIMITS, TimerSeconds } from '$lib/api/wire';
 import type {
   ChatView,
@@ -148,22 +149,26 @@ export const METHODS = {
       ttl: TimerSeconds.optional(),
       /** A photo's or video's size in pixels, sent along so the peer reserves its box before it loads. */
       width: MediaDim.optional(),
-      height: MediaDim.optional()
-    }),
+      height: MediaDim.optional(),
+      /** A voice message's duration and waveform (the file is then its audio). */
+      voice: VoiceMeta.optional()
+    }).refine((p) => !p.voice || isAudioMime(p.mime), { message: 'A voice message must be audio', path: ['mime'] }),
     result: returns<{ id: string }>()
   },
   secretMedia: { params: MessageIdParams, result: returns<MediaBytes>() },
-  /** Uploads a photo or video to a cloud chat (progress events carry the returned message id), then sends it. */
+  /** Uploads a photo, video or voice message to a cloud chat (progress events carry the returned message id), then sends it. */
   cloudSendMedia: {
     params: PeerParams.extend({
       name: z.string().trim().min(1).max(255),
       mime: z
         .string()
         .max(127)
-        .regex(/^(image|video)\/[a-z0-9][a-z0-9!#$&^_.+-]*$/i, 'Only photos and videos can be sent here'),
+        .regex(/^(image|video|audio)\/[a-z0-9][a-z0-9!#$&^_.+-]*$/i, 'Only photos and videos can be sent here'),
       bytes: FileBytes,
-      ttl: CloudMediaTtl
-    }),
+      ttl: CloudMediaTtl,
+      /** A voice message's duration and waveform: audio is sent only as one. */
+      voice: VoiceMeta.optional()
+    }).refine((p) => !!p.voice === p.mime.toLowerCase().startsWith('audio/'), { message: 'Only photos and videos can be sent here', path: ['mime'] }),
     result: returns<MessageView>()
   },
   /** A cloud message's attachment (cached sealed on the device after the first download). */

@@ -3,6 +3,7 @@
  * device only, announced with the key inside the channel; received ones are downloaded, decrypted
  * and kept sealed on the device.
  */
+import type { VoiceMeta } from '$lib/api/voice';
 import type { SecretMediaRow } from '$lib/store/db';
 import { decryptFile, encryptFile } from '../media';
 import type { Chats } from './chats';
@@ -17,6 +18,8 @@ export interface SendFileOptions {
   ttl?: number;
   width?: number;
   height?: number;
+  /** A voice message's duration and waveform. */
+  voice?: VoiceMeta;
 }
 
 export class Media {
@@ -37,8 +40,8 @@ export class Media {
     const at = Date.now();
     const { vault, db } = ctx;
     // Both sides of a size or neither: a peer reserves a box only for a whole one.
-    const dims = opts.width && opts.height ? { w: opts.width, h: opts.height } : {};
-    const local = { blobId: '', key: '', name, mime, size: bytes.length, ...dims };
+    const extra = { ...(opts.width && opts.height ? { w: opts.width, h: opts.height } : {}), ...(opts.voice ? { voice: opts.voice } : {}) };
+    const local = { blobId: '', key: '', name, mime, size: bytes.length, ...extra };
     const { state } = await openState(vault, chatId, row.box);
     wipeState(state); // only its timer is used here
     // A timer picked for this file (the photo preview) wins over the chat's.
@@ -59,7 +62,7 @@ export class Media {
       this.chats.changed(chatId);
       throw e;
     }
-    const file: FileRef = { blobId, key, name, mime, size: bytes.length, ...dims };
+    const file: FileRef = { blobId, key, name, mime, size: bytes.length, ...extra };
     await this.out.send(
       chatId,
       (st) => ({ k: 'text', id, text: caption, replyTo: null, ttl: ttlOf(st.ttl), at, file }),

@@ -4,6 +4,7 @@
  * ciphertext of the same shape. Everything here comes from the peer, so it is validated strictly.
  */
 import { z } from 'zod';
+import { VoiceMeta } from '$lib/api/voice';
 import { LIMITS, TimerSeconds } from '$lib/api/wire';
 
 export const APP_JSON = 0x10;
@@ -22,7 +23,9 @@ export const FileRef = z.object({
   size: z.number().int().nonnegative(),
   /** A photo's or video's size in pixels (optional: older apps send none), so the peer reserves its box before it loads. */
   w: z.number().int().min(1).max(16384).optional(),
-  h: z.number().int().min(1).max(16384).optional()
+  h: z.number().int().min(1).max(16384).optional(),
+  /** A voice message's duration and waveform (optional: older clients send plain files). */
+  voice: VoiceMeta.optional()
 });
 export type FileRef = z.infer<typeof FileRef>;
 

@@ -35,7 +35,16 @@ export async function secretMessageView(vault: Vault, row: SecretMessageRow): Pr
     ttl: body.ttl,
     service: body.service,
     by: body.by,
-    file: body.file ? { name: body.file.name, mime: body.file.mime, size: body.file.size, width: body.file.w, height: body.file.h } : null,
+    file: body.file
+      ? {
+          name: body.file.name,
+          mime: body.file.mime,
+          size: body.file.size,
+          width: body.file.w,
+          height: body.file.h,
+          ...(body.file.voice ? { voice: body.file.voice } : {})
+        }
+      : null,
     ticks: row.mine ? row.status : 'sent',
     deadline: row.deadline ?? null
   };
@@ -49,7 +58,10 @@ export async function secretChatList(db: CinderDB, vault: Vault): Promise<ChatVi
     let previewMine = false;
     if (last && row.status !== 'waiting') {
       const v = await secretMessageView(vault, last);
-      preview = v.kind === 'service' ? SERVICE_TEXT[v.service!] : v.text || (v.file ? (v.file.mime.startsWith('image/') ? 'Photo' : 'File') : '');
+      preview =
+        v.kind === 'service'
+          ? SERVICE_TEXT[v.service!]
+          : v.text || (v.file ? (v.file.voice ? 'Voice message' : v.file.mime.startsWith('image/') ? 'Photo' : 'File') : '');
       previewMine = v.mine && v.kind === 'text';
     }
     if (row.status === 'cancelled') preview = preview === SERVICE_TEXT.account_deleted ? 'Account deleted · secret chat ended' : 'Secret chat cancelled';

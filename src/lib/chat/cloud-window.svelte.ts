@@ -41,6 +41,10 @@ export class CloudWindow extends ChatWindow<MessageView> {
     return m.seq > 0;
   }
 
+  protected override fromPeer(m: MessageView) {
+    return !m.mine;
+  }
+
   protected older(oldest: MessageView) {
     return core().call('messages', { peerId: this.peerId(), beforeSeq: oldest.seq, limit: PAGE });
   }

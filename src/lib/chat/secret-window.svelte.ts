@@ -30,6 +30,10 @@ export class SecretWindow extends ChatWindow<SecretMessageView> {
     this.chat = null;
   }
 
+  protected override fromPeer(m: SecretMessageView) {
+    return !m.mine && m.kind === 'text';
+  }
+
   protected older(oldest: SecretMessageView) {
     return core().call('secretMessages', { id: this.id(), before: cursor(oldest), limit: PAGE });
   }

@@ -28,8 +28,14 @@ export abstract class ChatWindow<M extends { id: string }> {
   // eslint-disable-next-line svelte/prefer-svelte-reactivity -- the selection is replaced, never mutated (see toggled)
   selected = $state<Set<string>>(new Set());
   typingUntil = $state(0);
+  /** The peer's newest message shown when "typing…" came: one after it is the typed message arriving. */
+  private typingAfter = $state<string | undefined>(undefined);
   now = $state(Date.now());
-  readonly peerTyping = $derived(this.typingUntil > this.now);
+  /**
+   * "typing…" for 5 s after the peer's last typing signal, ending the moment a newer message of the
+   * peer's shows in the window: derived from the rows, so it goes in the same update as the bubble.
+   */
+  readonly peerTyping = $derived(this.typingUntil > this.now && this.lastFromPeer() === this.typingAfter);
   /** The window's loads, one at a time (windowQueue). */
   readonly ops = windowQueue();
 
@@ -51,6 +57,14 @@ export abstract class ChatWindow<M extends { id: string }> {
   /** The rows a page is asked from (a cloud row not stored yet has no place in the history). */
   protected paged(_m: M): boolean {
     return true;
+  }
+  /** A message the peer wrote (not mine, not a service notice): it ends the peer's "typing…". */
+  protected fromPeer(_m: M): boolean {
+    return false;
+  }
+
+  private lastFromPeer(): string | undefined {
+    return this.messages.findLast((m) => this.fromPeer(m))?.id;
   }
 
   toggle = (m: M) => (this.selected = toggled(this.selected, m.id));
@@ -132,6 +146,7 @@ export abstract class ChatWindow<M extends { id: string }> {
 
   /** The peer is typing: "typing…" for the next 5 s. */
   protected typing() {
+    this.typingAfter = this.lastFromPeer();
     this.typingUntil = Date.now() + 5000;
   }
 

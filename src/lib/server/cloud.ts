@@ -3,6 +3,7 @@
  * between stored rows and the wire types, always from one reader's point of view (`peerId` is the
  * other member), and publishes every appended update-log row to the bus for live delivery.
  */
+import type { ReplyQuote } from '../api/quote';
 import type { ChatSummary, CloudMedia, CloudMessage, PublicUser, SyncRes, Update } from '../api/wire';
 import type { AtRest } from './atrest';
 import type { BlobFiles } from './blobs';
@@ -19,6 +20,8 @@ const messageAad = (id: string) => `msg:${id}`;
 interface MessageContent {
   text: string;
   replyTo: string | null;
+  /** What a reply quotes of `replyTo`, sealed at rest with the text (absent in older rows). */
+  quote?: ReplyQuote;
   /** The attached cloud media (its row holds the metadata and the timer). */
   mediaId?: string | null;
 }
@@ -37,6 +40,7 @@ export interface SendInput {
   toUserId: string;
   text: string;
   replyTo?: string | null;
+  quote?: ReplyQuote;
   media?: { id: string; ttl?: number } | null;
 }
 
@@ -54,7 +58,7 @@ export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) 
   };
 
   const toWire = async (m: MessageRow, peerId: string): Promise<CloudMessage> => {
-    const { text, replyTo, mediaId } = open(m);
+    const { text, replyTo, quote, mediaId } = open(m);
     return {
       id: m.id,
       peerId,
@@ -63,6 +67,7 @@ export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) 
       senderDeviceId: m.senderDeviceId,
       text,
       replyTo,
+      ...(replyTo && quote ? { quote } : {}),
       createdAt: m.createdAt,
       media: mediaId ? await mediaWire(mediaId) : null
     };
@@ -129,7 +134,12 @@ export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) 
         senderId,
         senderDeviceId,
         recipientId: input.toUserId,
-        body: seal(input.id, { text: input.text, replyTo: input.replyTo ?? null, ...(media ? { mediaId: media.id } : {}) }),
+        body: seal(input.id, {
+          text: input.text,
+          replyTo: input.replyTo ?? null,
+          ...(input.replyTo && input.quote ? { quote: input.quote } : {}),
+          ...(media ? { mediaId: media.id } : {})
+        }),
         createdAt: now(),
         media
       });

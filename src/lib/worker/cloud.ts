@@ -6,16 +6,20 @@
 import { Dexie } from 'dexie';
 import { z } from 'zod';
 import { CloudMessage, LIMITS, SyncRes, type CloudMedia, type PublicUser, type Update } from '$lib/api/wire';
+import type { ReplyQuote } from '$lib/api/quote';
 import type { ChatRow, CinderDB, MessageRow } from '$lib/store/db';
 import type { Vault } from '$lib/store/vault';
 import { places } from '$lib/store/places';
-import type { ChatView, MessageView } from './protocol';
+import { quoteView, type ChatView, type MessageView } from './protocol';
+import { hiddenIds } from './hidden';
 import { withLock } from './locks';
 import { NetError, request } from './net';
 
 export interface Body {
   text: string;
   replyTo: string | null;
+  /** What a reply quotes of `replyTo` (absent: none, or stored before quotes). */
+  quote?: ReplyQuote;
   /** A photo or video (cloud media); its bytes are cached separately (`cloudMedia` table). */
   media?: CloudMedia | null;
 }
@@ -39,7 +43,7 @@ export async function sealMessage(vault: Vault, m: CloudMessage): Promise<Messag
     senderId: m.senderId,
     createdAt: m.createdAt,
     status: 'sent',
-    box: await vault.seal<Body>(msgPlace(m.id), { text: m.text, replyTo: m.replyTo, media: m.media ?? null }),
+    box: await vault.seal<Body>(msgPlace(m.id), { text: m.text, replyTo: m.replyTo, media: m.media ?? null, ...(m.quote ? { quote: m.quote } : {}) }),
     // Indexed: left out while there is none (WebKit's index ranges return null-keyed rows).
     ...(typeof deadline === 'number' ? { deadline } : {})
   };
@@ -79,11 +83,13 @@ export async function applyUpdates(db: CinderDB, vault: Vault, me: string, updat
   for (const u of updates) if (u.kind === 'message') sealed.set(u.message.id, await sealMessage(vault, u.message));
   const changed = new Set<string>();
   const fresh: Fresh[] = [];
-  await db.transaction('rw', [db.chats, db.messages, db.outbox, db.cloudMedia], async () => {
+  await db.transaction('rw', [db.chats, db.messages, db.outbox, db.cloudMedia, db.meta], async () => {
     for (const u of updates) {
       changed.add(u.kind === 'message' ? u.message.peerId : u.peerId);
       if (u.kind === 'message') {
         const m = u.message;
+        // Deleted for me on this device (./hidden): a replayed update does not bring it back.
+        if ((await hiddenIds(db, m.peerId)).has(m.id)) continue;
         const chat = (await db.chats.get(m.peerId)) ?? newChat(u.peer, m.createdAt);
         chat.peer = u.peer;
         chat.lastAt = Math.max(chat.lastAt, m.createdAt);
@@ -181,7 +187,7 @@ export function flushOutbox(db: CinderDB, vault: Vault, onChanged: (peerId: stri
         const { message } = await request(
           'POST',
           '/api/cloud/messages',
-          { id: row.id, toUserId: row.peerId, text: body.text, replyTo: body.replyTo },
+          { id: row.id, toUserId: row.peerId, text: body.text, replyTo: body.replyTo, ...(body.replyTo && body.quote ? { quote: body.quote } : {}) },
           z.object({ message: CloudMessage })
         );
         const stored = await sealMessage(vault, message);
@@ -260,7 +266,8 @@ export async function messageView(vault: Vault, row: MessageRow, me: string, pee
     senderId: row.senderId,
     createdAt: row.createdAt,
     ticks,
-    media: body.media ? { mime: body.media.mime, name: body.media.name, size: body.media.size, ttl: body.media.ttl, deadline: body.media.deadline } : null
+    media: body.media ? { mime: body.media.mime, name: body.media.name, size: body.media.size, ttl: body.media.ttl, deadline: body.media.deadline } : null,
+    quote: quoteView(body.replyTo, body.quote, mine)
   };
 }
 

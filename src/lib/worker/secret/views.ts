@@ -5,7 +5,7 @@ import { fromB64u } from '$lib/api/b64';
 import { Dexie } from 'dexie';
 import type { CinderDB, SecretChatRow, SecretMessageRow } from '$lib/store/db';
 import type { Vault } from '$lib/store/vault';
-import type { ChatView, KeyView, SecretChatView, SecretCursor, SecretMessageView } from '../protocol';
+import { quoteView, type ChatView, type KeyView, type SecretChatView, type SecretCursor, type SecretMessageView } from '../protocol';
 import type { SecretBody } from './payload';
 import { readSession } from './ratchet';
 import { SecretError } from './errors';
@@ -36,7 +36,8 @@ export async function secretMessageView(vault: Vault, row: SecretMessageRow): Pr
     by: body.by,
     file: body.file ? { name: body.file.name, mime: body.file.mime, size: body.file.size } : null,
     ticks: row.mine ? row.status : 'sent',
-    deadline: row.deadline ?? null
+    deadline: row.deadline ?? null,
+    quote: quoteView(body.replyTo, body.quote, row.mine)
   };
 }
 

@@ -39,3 +39,6 @@ export function quoteFor(original: { text: string; mine: boolean }, attachment: 
 
 /** Who a quote names: "You" or the peer. */
 export const quoteAuthor = (q: Pick<QuoteView, 'mine'>, peerName: string) => (q.mine ? 'You' : peerName);
+
+/** A cloud message's photo or video, or a secret message's file. */
+export const attachmentOf = (m: object): Attachment => ('media' in m ? (m.media as Attachment) : 'file' in m ? (m.file as Attachment) : null);

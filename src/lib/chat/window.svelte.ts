@@ -8,6 +8,7 @@
 import { tick } from 'svelte';
 import { core } from '$lib/worker/client';
 import type { WorkerEvent } from '$lib/worker/protocol';
+import { MessageActions } from './actions.svelte';
 import { fromBottom, isSendKey, joinNewer, joinOlder, keepingRow, scrollNeeds, toggled, windowQueue } from './chat-ui';
 
 export type OlderPage<M> = { messages: M[]; hasMore: boolean };
@@ -38,6 +39,8 @@ export abstract class ChatWindow<M extends { id: string }> {
   readonly peerTyping = $derived(this.typingUntil > this.now && this.lastFromPeer() === this.typingAfter);
   /** The window's loads, one at a time (windowQueue). */
   readonly ops = windowQueue();
+  /** Reply, copy, delete (after asking), the jump to a quoted message (./actions.svelte.ts). */
+  readonly actions: MessageActions<M> = new MessageActions<M>(this);
 
   /** How often (ms) `now` moves on, for the typing indicator and countdowns. */
   private readonly clock: number;
@@ -85,6 +88,8 @@ export abstract class ChatWindow<M extends { id: string }> {
 
   /** "Delete for both" the rows selected. */
   abstract deleteSelected: () => Promise<void>;
+  /** Deletes `ids` for me only, or for both (everyone); shows what it failed with. Asked first (actions.askDelete). */
+  abstract deleteFor(ids: string[], everyone: boolean): Promise<void>;
   /** Typing in the field: tells the peer (at most every 3 s, see typingNotifier). */
   abstract onInput: () => void;
 

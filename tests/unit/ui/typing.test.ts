@@ -29,6 +29,7 @@ class TypingWindow extends ChatWindow<Row> {
   send = async () => {};
   onInput = () => {};
   deleteSelected = async () => {};
+  async deleteFor() {}
 }
 
 describe('ChatWindow typing', () => {

@@ -100,7 +100,8 @@ export class MessageActions<M extends { id: string }> {
     await tick();
     if (back?.isConnected) back.focus();
     if (!ids || !choice) return false;
-    await this.host.deleteFor(ids, choice === 'everyone');
+    // A plain copy: the state's proxy cannot be posted to the worker.
+    await this.host.deleteFor($state.snapshot(ids), choice === 'everyone');
     if (this.replyingTo && ids.includes(this.replyingTo.id)) this.replyingTo = null;
     return true;
   }

@@ -32,9 +32,14 @@ export function snippetOf(m: { text: string }, attachment: Attachment): string {
   return oneLine(m.text) || oneLine(attachmentLabel(attachment)) || 'Message';
 }
 
-/** The quote sent with a reply by me to `original` (`from` as the wire says it: seen by the reply's author). */
-export function quoteFor(original: { text: string; mine: boolean }, attachment: Attachment): { snippet: string; from: 'sender' | 'recipient' } {
-  return { snippet: snippetOf(original, attachment), from: original.mine ? 'sender' : 'recipient' };
+/**
+ * The quote sent with a reply by me to `original` (`from` as the wire says it: seen by the reply's
+ * author). A self-destructing original (`timed`) is quoted by its kind only, never its words: the
+ * reply must not keep its content past its timer.
+ */
+export function quoteFor(original: { text: string; mine: boolean }, attachment: Attachment, timed = false): { snippet: string; from: 'sender' | 'recipient' } {
+  const snippet = timed ? attachmentLabel(attachment) || 'Self-destructing message' : snippetOf(original, attachment);
+  return { snippet, from: original.mine ? 'sender' : 'recipient' };
 }
 
 /** Who a quote names: "You" or the peer. */

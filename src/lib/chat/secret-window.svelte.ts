@@ -162,7 +162,11 @@ export class SecretWindow extends ChatWindow<SecretMessageView> {
     this.actions.replyingTo = null;
     await this.act(async () => {
       try {
-        await core().call('secretSend', { id: this.id(), text, ...(original ? { replyTo: original.id, quote: quoteFor(original, original.file) } : {}) });
+        await core().call('secretSend', {
+          id: this.id(),
+          text,
+          ...(original ? { replyTo: original.id, quote: quoteFor(original, original.file, original.ttl > 0) } : {})
+        });
         // Asked on every send: app.connection can still say 'online' while the browser is offline.
         // Should it wait, the service worker sends it when the network returns, even with this tab closed.
         void requestBackgroundSync();

@@ -45,6 +45,8 @@ export interface QuoteView {
   snippet: string;
   /** The reader wrote the original. */
   mine: boolean;
+  /** The original is no longer on this device (secret chats: deleted, expired, cleared): its snippet is not shown. */
+  gone?: boolean;
 }
 
 /** Who wrote a quoted original, for the reader: `from` is seen by the reply's author. */

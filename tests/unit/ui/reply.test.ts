@@ -34,6 +34,9 @@ describe('reply snippets', () => {
   it('says who wrote the original from the reply author’s side', () => {
     expect(quoteFor({ text: 'mine', mine: true }, null)).toEqual({ snippet: 'mine', from: 'sender' });
     expect(quoteFor({ text: 'theirs', mine: false }, null)).toEqual({ snippet: 'theirs', from: 'recipient' });
+    // A self-destructing original is quoted by its kind only, never its words.
+    expect(quoteFor({ text: 'burn this', mine: false }, null, true)).toEqual({ snippet: 'Self-destructing message', from: 'recipient' });
+    expect(quoteFor({ text: 'caption', mine: true }, { mime: 'image/jpeg', name: 'x.jpg' }, true).snippet).toBe('Photo');
     expect(quoteAuthor({ mine: true }, 'Bob')).toBe('You');
     expect(quoteAuthor({ mine: false }, 'Bob')).toBe('Bob');
   });

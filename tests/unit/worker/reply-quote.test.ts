@@ -107,6 +107,9 @@ describe('secret chat replies and delete for me', () => {
     await deliver(relay, bob);
     expect(await alice.db.secretMessages.get(question)).toBeUndefined();
     expect(await bob.db.secretMessages.get(question)).toBeDefined();
+    // The original gone here: its reply no longer shows the snippet.
+    const after = (await secretMessages(alice.db, alice.vault, chatId, { limit: 50 })).messages.find((m) => m.id === answer);
+    expect(after?.quote).toEqual({ id: question, snippet: 'Deleted message', mine: false, gone: true });
     // An id of no message in this chat is ignored.
     await alice.engine.deleteForMe(chatId, [ORIGINAL]);
     expect(await alice.db.secretMessages.get(answer)).toBeDefined();

@@ -127,7 +127,22 @@ export async function secretMessages(db: CinderDB, vault: Vault, id: string, q: 
     rows = got.slice(0, limit).reverse();
     hasNewer = before !== undefined;
   }
-  return { messages: await Promise.all(rows.map((r) => secretMessageView(vault, r))), hasMore, hasNewer };
+  const messages = await Promise.all(rows.map((r) => secretMessageView(vault, r)));
+  return { messages: await withGoneQuotes(db, id, messages), hasMore, hasNewer };
+}
+
+/**
+ * A reply whose original is gone here (deleted, self-destructed, cleared) shows "Deleted message"
+ * instead of its snippet: what the peer deleted or let expire is not kept on screen by a quote.
+ */
+async function withGoneQuotes(db: CinderDB, chatId: string, views: SecretMessageView[]): Promise<SecretMessageView[]> {
+  const quoted = views.filter((v) => v.quote);
+  if (!quoted.length) return views;
+  const originals = await db.secretMessages.bulkGet(quoted.map((v) => v.quote!.id));
+  quoted.forEach((v, i) => {
+    if (originals[i]?.chatId !== chatId) v.quote = { ...v.quote!, snippet: 'Deleted message', gone: true };
+  });
+  return views;
 }
 
 export async function secretKey(db: CinderDB, vault: Vault, row: SecretChatRow | undefined): Promise<KeyView> {

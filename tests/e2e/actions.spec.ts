@@ -135,6 +135,8 @@ test('secret chat: keyboard menu, reply quoted inside the encryption, tap to the
   await dialog(alice.page).getByRole('button', { name: 'Delete for both' }).click();
   await expect(row(alice.page, 'Dinner at eight?')).toHaveCount(0);
   await expect(row(bob.page, 'Dinner at eight?')).toHaveCount(0);
+  // The quote no longer shows what was deleted.
+  await expect(row(bob.page, 'Eight works').getByRole('button', { name: /^Reply to You: Deleted message/ })).toBeVisible();
   await row(bob.page, 'Eight works')
     .getByRole('button', { name: /^Reply to You/ })
     .click();

@@ -114,14 +114,16 @@ test('delete for both (also queued while offline), clear history, delete chat, a
 
   // Delete for both while Bob is online.
   await messageLog(alice.page).locator('li', { hasText: 'first secret' }).getByRole('button', { name: 'Select message' }).click();
-  await alice.page.getByRole('button', { name: 'Delete for both' }).click();
+  await alice.page.getByRole('button', { name: 'Delete', exact: true }).click();
+  await alice.page.getByRole('alertdialog').getByRole('button', { name: 'Delete for both' }).click();
   await expect(messageLog(alice.page).getByText('first secret')).toHaveCount(0);
   await expect(bobLog.getByText('first secret')).toHaveCount(0);
 
   // Delete while Bob is away: applied when he returns.
   await bob.page.close();
   await messageLog(alice.page).locator('li', { hasText: 'second secret' }).getByRole('button', { name: 'Select message' }).click();
-  await alice.page.getByRole('button', { name: 'Delete for both' }).click();
+  await alice.page.getByRole('button', { name: 'Delete', exact: true }).click();
+  await alice.page.getByRole('alertdialog').getByRole('button', { name: 'Delete for both' }).click();
   const bobPage = await bob.context.newPage();
   await bobPage.goto(`/secret/${chatId}`);
   await expect(messageLog(bobPage).getByText('second secret')).toHaveCount(0);

@@ -50,7 +50,8 @@ for (const [a, b] of pairs) {
 
     // Delete for both, from the accepting side.
     await bob.device.click({ role: 'button', name: 'Select message', within: { css: 'li', hasText: 'to delete for both', within: messages } });
-    await bob.device.click({ role: 'button', name: 'Delete for both', exact: true });
+    await bob.device.click({ role: 'button', name: 'Delete', exact: true });
+    await bob.device.click({ role: 'button', name: 'Delete for both', exact: true, within: { role: 'alertdialog' } });
     await bob.device.gone(inMessages('to delete for both'));
     await alice.device.gone(inMessages('to delete for both'));
 

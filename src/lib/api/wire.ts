@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { LIMITS, TTL_CHOICES } from './limits';
 import { VoiceMeta } from './voice';
+import { ReplyQuote } from './quote';
 
 export { LIMITS };
 
@@ -210,6 +211,8 @@ export const CloudMessage = z.object({
   senderDeviceId: Id,
   text: z.string(),
   replyTo: ClientId.nullable(),
+  /** What the reply quotes of `replyTo` (absent: not a reply, or sent before quotes existed). */
+  quote: ReplyQuote.optional(),
   createdAt: z.number(),
   /** The attached photo or video (uploaded with `POST /api/cloud/media`); the relay always sends it (null: none). */
   media: CloudMedia.nullable().optional()
@@ -229,11 +232,14 @@ export const SendCloudReq = z
      * old, else it uses its own clock. Absent (older clients): the relay's time.
      */
     writtenAt: z.number().int().nonnegative().optional(),
+    /** The quoted snippet of `replyTo`, sealed with the message; only with `replyTo`. */
+    quote: ReplyQuote.optional(),
     /** Attaches an upload of the sender's addressed to `toUserId`, with an optional self-destruct timer. */
     media: z.object({ id: Id, ttl: CloudMediaTtl.optional() }).nullable().optional()
   })
   .superRefine((v, ctx) => {
     if (v.text.length === 0 && !v.media) ctx.addIssue({ code: 'custom', path: ['text'], message: 'message is empty' });
+    if (v.quote && !v.replyTo) ctx.addIssue({ code: 'custom', path: ['quote'], message: 'a quote needs replyTo' });
   });
 export type SendCloudReq = z.input<typeof SendCloudReq>;
 

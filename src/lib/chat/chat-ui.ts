@@ -11,6 +11,11 @@ export function toggled(set: ReadonlySet<string>, id: string): Set<string> {
   return next;
 }
 
+/** A copy of `set` less `ids` (rows deleted while selected). */
+export function unselected(set: ReadonlySet<string>, ids: readonly string[]): Set<string> {
+  return new Set([...set].filter((id) => !ids.includes(id)));
+}
+
 /** Calls `notify` at most every 3 s while the user types ("typing…" for the peer). */
 export function typingNotifier(notify: () => Promise<unknown>): () => void {
   let last = 0;

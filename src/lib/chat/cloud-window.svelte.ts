@@ -3,7 +3,8 @@ import { tick } from 'svelte';
 import { core, errorMessage } from '$lib/worker/client';
 import type { MessageView, UserView, WorkerEvent } from '$lib/worker/protocol';
 import { requestBackgroundSync } from '$lib/pwa/sw-client';
-import { CHAT_FIRST_PAGE, CHAT_PAGE as PAGE, firstVisibleRow, joinNewer, typingNotifier } from './chat-ui';
+import { CHAT_FIRST_PAGE, CHAT_PAGE as PAGE, firstVisibleRow, joinNewer, typingNotifier, unselected } from './chat-ui';
+import { quoteFor } from './reply';
 import { ChatWindow } from './window.svelte';
 import type { VoiceClip } from './voice-recorder.svelte';
 
@@ -40,6 +41,10 @@ export class CloudWindow extends ChatWindow<MessageView> {
 
   protected override paged(m: MessageView) {
     return m.seq > 0;
+  }
+
+  protected override fromPeer(m: MessageView) {
+    return !m.mine;
   }
 
   protected older(oldest: MessageView) {
@@ -158,15 +163,18 @@ export class CloudWindow extends ChatWindow<MessageView> {
     const text = this.draft.trim();
     if (!text) return;
     this.actionError = null;
+    const original = this.actions.replyingTo;
     try {
       this.draft = '';
-      await core().call('send', { peerId: this.peerId(), text });
+      this.actions.replyingTo = null;
+      await core().call('send', { peerId: this.peerId(), text, ...(original ? { replyTo: original.id, quote: quoteFor(original, original.media) } : {}) });
       // Asked on every send: app.connection can still say 'online' while the browser is offline.
       // Should it wait, the service worker sends it when the network returns, even with this tab closed.
       void requestBackgroundSync();
       await this.toLatest();
     } catch (err) {
       this.draft = text;
+      this.actions.replyingTo ??= original;
       this.actionError = errorMessage(err);
     }
   };
@@ -224,14 +232,15 @@ export class CloudWindow extends ChatWindow<MessageView> {
 
   onInput = typingNotifier(() => core().call('typing', { peerId: this.peerId() }));
 
-  deleteSelected = async () => {
-    const ids = [...this.selected];
+  deleteSelected = () => this.deleteFor([...this.selected], true);
+
+  async deleteFor(ids: string[], everyone: boolean) {
+    this.actionError = null;
     try {
-      await core().call('deleteMessages', { peerId: this.peerId(), ids });
-      // eslint-disable-next-line svelte/prefer-svelte-reactivity -- the selection is replaced, never mutated (see toggled)
-      this.selected = new Set();
+      await core().call(everyone ? 'deleteMessages' : 'deleteForMe', { peerId: this.peerId(), ids });
+      this.selected = unselected(this.selected, ids);
     } catch (err) {
       this.actionError = errorMessage(err);
     }
-  };
+  }
 }

@@ -3,7 +3,8 @@ import { core, errorMessage } from '$lib/worker/client';
 import type { SecretChatView, SecretCursor, SecretMessageView, WorkerEvent } from '$lib/worker/protocol';
 import { requestBackgroundSync } from '$lib/pwa/sw-client';
 import { tick } from 'svelte';
-import { CHAT_FIRST_PAGE, CHAT_PAGE as PAGE, CHAT_WINDOW as WINDOW, firstVisibleRow, joinNewer, joinOlder, typingNotifier } from './chat-ui';
+import { CHAT_FIRST_PAGE, CHAT_PAGE as PAGE, CHAT_WINDOW as WINDOW, firstVisibleRow, joinNewer, joinOlder, typingNotifier, unselected } from './chat-ui';
+import { quoteFor } from './reply';
 import { ChatWindow } from './window.svelte';
 import type { VoiceClip } from './voice-recorder.svelte';
 
@@ -29,6 +30,10 @@ export class SecretWindow extends ChatWindow<SecretMessageView> {
   override reset() {
     super.reset();
     this.chat = null;
+  }
+
+  protected override fromPeer(m: SecretMessageView) {
+    return !m.mine && m.kind === 'text';
   }
 
   protected older(oldest: SecretMessageView) {
@@ -154,14 +159,21 @@ export class SecretWindow extends ChatWindow<SecretMessageView> {
     const text = this.draft.trim();
     if (!text) return;
     this.draft = '';
+    const original = this.actions.replyingTo;
+    this.actions.replyingTo = null;
     await this.act(async () => {
       try {
-        await core().call('secretSend', { id: this.id(), text });
+        await core().call('secretSend', {
+          id: this.id(),
+          text,
+          ...(original ? { replyTo: original.id, quote: quoteFor(original, original.file, original.ttl > 0) } : {})
+        });
         // Asked on every send: app.connection can still say 'online' while the browser is offline.
         // Should it wait, the service worker sends it when the network returns, even with this tab closed.
         void requestBackgroundSync();
       } catch (err) {
         this.draft = text;
+        this.actions.replyingTo ??= original;
         throw err;
       }
       await tick();
@@ -196,10 +208,12 @@ export class SecretWindow extends ChatWindow<SecretMessageView> {
 
   onInput = typingNotifier(() => core().call('secretTyping', { id: this.id() }));
 
-  deleteSelected = () =>
-    this.act(async () => {
-      await core().call('secretDelete', { id: this.id(), ids: [...this.selected] });
-      // eslint-disable-next-line svelte/prefer-svelte-reactivity -- the selection is replaced, never mutated (see toggled)
-      this.selected = new Set();
+  deleteSelected = () => this.deleteFor([...this.selected], true);
+
+  deleteFor(ids: string[], everyone: boolean) {
+    return this.act(async () => {
+      await core().call(everyone ? 'secretDelete' : 'secretDeleteForMe', { id: this.id(), ids });
+      this.selected = unselected(this.selected, ids);
     });
+  }
 }

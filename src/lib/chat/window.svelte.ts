@@ -8,6 +8,7 @@
 import { tick } from 'svelte';
 import { core } from '$lib/worker/client';
 import type { WorkerEvent } from '$lib/worker/protocol';
+import { MessageActions } from './actions.svelte';
 import { AT_BOTTOM, fromBottom, isSendKey, joinNewer, joinOlder, keepingRow, scrollNeeds, toggled, windowQueue } from './chat-ui';
 
 export type OlderPage<M> = { messages: M[]; hasMore: boolean };
@@ -28,10 +29,18 @@ export abstract class ChatWindow<M extends { id: string }> {
   // eslint-disable-next-line svelte/prefer-svelte-reactivity -- the selection is replaced, never mutated (see toggled)
   selected = $state<Set<string>>(new Set());
   typingUntil = $state(0);
+  /** The peer's newest message shown when "typing…" came: one after it is the typed message arriving. */
+  private typingAfter = $state<string | undefined>(undefined);
   now = $state(Date.now());
-  readonly peerTyping = $derived(this.typingUntil > this.now);
+  /**
+   * "typing…" for 5 s after the peer's last typing signal, ending the moment a newer message of the
+   * peer's shows in the window: derived from the rows, so it goes in the same update as the bubble.
+   */
+  readonly peerTyping = $derived(this.typingUntil > this.now && this.lastFromPeer() === this.typingAfter);
   /** The window's loads, one at a time (windowQueue). */
   readonly ops = windowQueue();
+  /** Reply, copy, delete (after asking), the jump to a quoted message (./actions.svelte.ts). */
+  readonly actions: MessageActions<M> = new MessageActions<M>(this);
 
   /**
    * The reader was at the bottom at the last scroll: when the rows or the list's viewport change size
@@ -57,6 +66,14 @@ export abstract class ChatWindow<M extends { id: string }> {
   /** The rows a page is asked from (a cloud row not stored yet has no place in the history). */
   protected paged(_m: M): boolean {
     return true;
+  }
+  /** A message the peer wrote (not mine, not a service notice): it ends the peer's "typing…". */
+  protected fromPeer(_m: M): boolean {
+    return false;
+  }
+
+  private lastFromPeer(): string | undefined {
+    return this.messages.findLast((m) => this.fromPeer(m))?.id;
   }
 
   toggle = (m: M) => (this.selected = toggled(this.selected, m.id));
@@ -92,6 +109,8 @@ export abstract class ChatWindow<M extends { id: string }> {
 
   /** "Delete for both" the rows selected. */
   abstract deleteSelected: () => Promise<void>;
+  /** Deletes `ids` for me only, or for both (everyone); shows what it failed with. Asked first (actions.askDelete). */
+  abstract deleteFor(ids: string[], everyone: boolean): Promise<void>;
   /** Typing in the field: tells the peer (at most every 3 s, see typingNotifier). */
   abstract onInput: () => void;
 
@@ -154,6 +173,7 @@ export abstract class ChatWindow<M extends { id: string }> {
 
   /** The peer is typing: "typing…" for the next 5 s. */
   protected typing() {
+    this.typingAfter = this.lastFromPeer();
     this.typingUntil = Date.now() + 5000;
   }
 

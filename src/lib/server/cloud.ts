@@ -4,6 +4,7 @@
  * other member), and publishes every appended update-log row to the bus for live delivery.
  */
 import { LIMITS } from '../api/limits';
+import type { ReplyQuote } from '../api/quote';
 import type { ChatSummary, CloudMedia, CloudMessage, PublicUser, SyncRes, Update } from '../api/wire';
 import type { AtRest } from './atrest';
 import type { BlobFiles } from './blobs';
@@ -22,6 +23,8 @@ const messageAad = (id: string) => `msg:${id}`;
 interface MessageContent {
   text: string;
   replyTo: string | null;
+  /** What a reply quotes of `replyTo`, sealed at rest with the text (absent in older rows). */
+  quote?: ReplyQuote;
   /** The attached cloud media (its row holds the metadata and the timer). */
   mediaId?: string | null;
 }
@@ -40,6 +43,7 @@ export interface SendInput {
   toUserId: string;
   text: string;
   replyTo?: string | null;
+  quote?: ReplyQuote;
   media?: { id: string; ttl?: number } | null;
   writtenAt?: number;
 }
@@ -64,7 +68,7 @@ export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) 
   };
 
   const toWire = async (m: MessageRow, peerId: string): Promise<CloudMessage> => {
-    const { text, replyTo, mediaId } = open(m);
+    const { text, replyTo, quote, mediaId } = open(m);
     return {
       id: m.id,
       peerId,
@@ -73,6 +77,7 @@ export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) 
       senderDeviceId: m.senderDeviceId,
       text,
       replyTo,
+      ...(replyTo && quote ? { quote } : {}),
       createdAt: m.createdAt,
       media: mediaId ? await mediaWire(mediaId) : null
     };
@@ -140,7 +145,12 @@ export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) 
         senderId,
         senderDeviceId,
         recipientId: input.toUserId,
-        body: seal(input.id, { text: input.text, replyTo: input.replyTo ?? null, ...(media ? { mediaId: media.id } : {}) }),
+        body: seal(input.id, {
+          text: input.text,
+          replyTo: input.replyTo ?? null,
+          ...(input.replyTo && input.quote ? { quote: input.quote } : {}),
+          ...(media ? { mediaId: media.id } : {})
+        }),
         createdAt: messageTime(input.writtenAt, now()),
         media
       });

@@ -6,16 +6,20 @@
 import { Dexie } from 'dexie';
 import { z } from 'zod';
 import { CloudMessage, LIMITS, SyncRes, type CloudMedia, type PublicUser, type Update } from '$lib/api/wire';
+import type { ReplyQuote } from '$lib/api/quote';
 import type { ChatRow, CinderDB, MessageRow } from '$lib/store/db';
 import type { Vault } from '$lib/store/vault';
 import { places } from '$lib/store/places';
-import type { ChatView, MessageView } from './protocol';
+import { quoteView, type ChatView, type MessageView } from './protocol';
+import { hiddenIds } from './hidden';
 import { withLock } from './locks';
 import { NetError, request } from './net';
 
 export interface Body {
   text: string;
   replyTo: string | null;
+  /** What a reply quotes of `replyTo` (absent: none, or stored before quotes). */
+  quote?: ReplyQuote;
   /** A photo or video (cloud media); its bytes are cached separately (`cloudMedia` table). */
   media?: CloudMedia | null;
 }
@@ -40,7 +44,7 @@ export async function sealMessage(vault: Vault, m: CloudMessage): Promise<Messag
     senderId: m.senderId,
     createdAt: m.createdAt,
     status: 'sent',
-    box: await vault.seal<Body>(msgPlace(m.id), { text: m.text, replyTo: m.replyTo, media: m.media ?? null }),
+    box: await vault.seal<Body>(msgPlace(m.id), { text: m.text, replyTo: m.replyTo, media: m.media ?? null, ...(m.quote ? { quote: m.quote } : {}) }),
     // Indexed: left out while there is none (WebKit's index ranges return null-keyed rows).
     ...(typeof deadline === 'number' ? { deadline } : {})
   };
@@ -83,10 +87,13 @@ export async function applyUpdates(db: CinderDB, vault: Vault, me: string, updat
   const sealed = new Map((await Promise.all(messages.map((m) => sealMessage(vault, m)))).map((r) => [r.id, r]));
   const changed = new Set<string>();
   const fresh: Fresh[] = [];
-  await db.transaction('rw', [db.chats, db.messages, db.outbox, db.cloudMedia], async () => {
+  await db.transaction('rw', [db.chats, db.messages, db.outbox, db.cloudMedia, db.meta], async () => {
     const peerIds = [...new Set(updates.map((u) => (u.kind === 'message' ? u.message.peerId : u.peerId)))];
     const chats = new Map<string, ChatRow>();
     (await db.chats.bulkGet(peerIds)).forEach((c, i) => c && chats.set(peerIds[i], c));
+    // Deleted for me on this device (./hidden): a replayed update does not bring them back.
+    const hidden = new Map<string, Set<string>>();
+    for (const peerId of new Set(messages.map((m) => m.peerId))) hidden.set(peerId, await hiddenIds(db, peerId));
     const ids = messages.map((m) => m.id);
     const known = new Set<string>();
     (await db.messages.bulkGet(ids)).forEach((r, i) => r && known.add(ids[i]));
@@ -98,6 +105,7 @@ export async function applyUpdates(db: CinderDB, vault: Vault, me: string, updat
       changed.add(u.kind === 'message' ? u.message.peerId : u.peerId);
       if (u.kind === 'message') {
         const m = u.message;
+        if (hidden.get(m.peerId)?.has(m.id)) continue;
         const chat = chats.get(m.peerId) ?? newChat(u.peer, m.createdAt);
         chat.peer = u.peer;
         chat.lastAt = Math.max(chat.lastAt, m.createdAt);
@@ -207,7 +215,14 @@ export function flushOutbox(db: CinderDB, vault: Vault, onChanged: (peerId: stri
           'POST',
           '/api/cloud/messages',
           // writtenAt: a message written offline keeps the time it was written, for everyone.
-          { id: row.id, toUserId: row.peerId, text: body.text, replyTo: body.replyTo, writtenAt: row.createdAt },
+          {
+            id: row.id,
+            toUserId: row.peerId,
+            text: body.text,
+            replyTo: body.replyTo,
+            writtenAt: row.createdAt,
+            ...(body.replyTo && body.quote ? { quote: body.quote } : {})
+          },
           z.object({ message: CloudMessage })
         );
         const stored = await sealMessage(vault, message);
@@ -295,7 +310,8 @@ export async function messageView(vault: Vault, row: MessageRow, me: string, pee
           deadline: body.media.deadline,
           ...(body.media.voice ? { voice: body.media.voice } : {})
         }
-      : null
+      : null,
+    quote: quoteView(body.replyTo, body.quote, mine)
   };
 }
 

@@ -41,6 +41,21 @@ export interface ChatView {
   unread: number;
 }
 
+/** What a reply shows of the message it answers (`id`), as the reader sees it. */
+export interface QuoteView {
+  id: string;
+  /** Its first line, or "Photo", "Voice message", a file's name. */
+  snippet: string;
+  /** The reader wrote the original. */
+  mine: boolean;
+  /** The original is no longer on this device (secret chats: deleted, expired, cleared): its snippet is not shown. */
+  gone?: boolean;
+}
+
+/** Who wrote a quoted original, for the reader: `from` is seen by the reply's author. */
+export const quoteView = (replyTo: string | null, quote: { snippet: string; from: 'sender' | 'recipient' } | undefined, replyMine: boolean): QuoteView | null =>
+  replyTo && quote ? { id: replyTo, snippet: quote.snippet, mine: (quote.from === 'sender') === replyMine } : null;
+
 /** pending = in the outbox (clock); sent = stored on the server (one tick); read = two ticks. */
 export type TickState = 'pending' | 'sent' | 'read' | 'failed';
 
@@ -55,6 +70,8 @@ export interface MessageView {
   ticks: TickState;
   /** A photo or video (cloud media; its bytes come from `cloudMedia`), else null. */
   media?: CloudMediaView | null;
+  /** A reply: what it quotes (null: not a reply, or one sent before quotes). */
+  quote?: QuoteView | null;
 }
 
 /** A cloud message's attachment as pages see it. */
@@ -106,6 +123,8 @@ export interface SecretMessageView {
   ticks: TickState;
   /** When it self-destructs (ms since epoch), once its timer runs; null before. */
   deadline: number | null;
+  /** A reply: what it quotes (null: not a reply, or one sent before quotes). */
+  quote?: QuoteView | null;
 }
 
 export interface KeyView {

@@ -26,6 +26,7 @@ class StillWindow extends ChatWindow<Row> {
   send = async () => {};
   onInput = () => {};
   deleteSelected = async () => {};
+  async deleteFor() {}
 }
 
 const icon = createRawSnippet(() => ({ render: () => '<svg aria-hidden="true"></svg>' }));
@@ -100,7 +101,8 @@ describe('SelectionBar.svelte and Menu.svelte', () => {
     const { body } = render(SelectionBar<Row>, { props: { win } });
     expect(body).toContain('aria-label="Cancel selection"');
     expect(body).toContain('<h1>1 selected</h1>');
-    expect(body).toContain('Delete for both');
+    // It asks before deleting (MessageActions' dialog): the bar only offers Delete.
+    expect(body).toMatch(/<button class="btn danger"[^>]*>Delete<\/button>/);
   });
 
   it('renders the menu only when open', () => {

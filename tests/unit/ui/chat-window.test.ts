@@ -30,6 +30,7 @@ class FakeWindow extends ChatWindow<Row> {
   send = async () => {};
   onInput = () => {};
   deleteSelected = async () => {};
+  async deleteFor() {}
 }
 
 const raf = globalThis.requestAnimationFrame;

@@ -23,6 +23,7 @@ class StillWindow extends ChatWindow<Row> {
   send = async () => {};
   onInput = () => {};
   deleteSelected = async () => {};
+  async deleteFor() {}
 }
 const icon = createRawSnippet(() => ({ render: () => '<svg aria-hidden="true"></svg>' }));
 const props = (win: StillWindow, onvoice?: () => void) => ({ win, placeholder: 'Message', attachLabel: 'Attach', onfile: () => {}, onvoice, icon });

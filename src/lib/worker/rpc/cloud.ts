@@ -3,12 +3,13 @@ import { z } from 'zod';
 import { CloudMessage } from '$lib/api/wire';
 import type { MessageRow } from '$lib/store/db';
 import { localPage, localPageAfter, messageView, msgPlace, sealMessage, storedIds, type Body } from '../cloud';
+import { hiddenIds, hideMessages } from '../hidden';
 import { NetError, request } from '../net';
 import type { CoreContext, Handlers } from './context';
 
 type Ctx = Pick<CoreContext, 'db' | 'vault' | 'me' | 'emit' | 'flush' | 'sendFrame'>;
 
-export const cloudHandlers: Handlers<'messages' | 'messageIds' | 'send' | 'markRead' | 'deleteMessages' | 'typing', Ctx> = {
+export const cloudHandlers: Handlers<'messages' | 'messageIds' | 'send' | 'markRead' | 'deleteMessages' | 'deleteForMe' | 'typing', Ctx> = {
   messages: async (ctx, { peerId, beforeSeq, afterSeq, limit }) => {
     const n = limit ?? 50;
     const chat = await ctx.db.chats.get(peerId);
@@ -37,10 +38,11 @@ export const cloudHandlers: Handlers<'messages' | 'messageIds' | 'send' | 'markR
           z.object({ messages: z.array(CloudMessage) })
         );
         const rows: MessageRow[] = [];
-        for (const m of res.messages) rows.push(await sealMessage(ctx.vault, m));
+        const hidden = await hiddenIds(ctx.db, peerId);
+        for (const m of res.messages) if (!hidden.has(m.id)) rows.push(await sealMessage(ctx.vault, m));
         await ctx.db.messages.bulkPut(rows);
         stored = [...rows, ...stored];
-        hasMore = rows.length === want && (rows[0]?.seq ?? 1) > 1;
+        hasMore = res.messages.length === want && (res.messages[0]?.seq ?? 1) > 1;
       } catch (e) {
         if (!(e instanceof NetError) || e.code !== 'offline') throw e;
       }
@@ -51,10 +53,10 @@ export const cloudHandlers: Handlers<'messages' | 'messageIds' | 'send' | 'markR
 
   messageIds: async (ctx, { peerId, fromSeq, toSeq }) => storedIds(ctx.db, peerId, fromSeq, toSeq),
 
-  send: async (ctx, { peerId, text, replyTo }) => {
+  send: async (ctx, { peerId, text, replyTo, quote }) => {
     const id = crypto.randomUUID();
     const createdAt = Date.now();
-    const body: Body = { text, replyTo: replyTo ?? null };
+    const body: Body = { text, replyTo: replyTo ?? null, ...(replyTo && quote ? { quote } : {}) };
     const box = await ctx.vault.seal(msgPlace(id), body);
     const row: MessageRow = { id, peerId, seq: 0, senderId: ctx.me, createdAt, status: 'pending', box };
     await ctx.db.transaction('rw', ctx.db.messages, ctx.db.outbox, ctx.db.chats, async () => {
@@ -84,6 +86,14 @@ export const cloudHandlers: Handlers<'messages' | 'messageIds' | 'send' | 'markR
       await ctx.db.outbox.bulkDelete(ids);
       await ctx.db.cloudMedia.bulkDelete(ids);
     });
+    ctx.emit({ type: 'messages', peerId });
+    ctx.emit({ type: 'chats' });
+    return null;
+  },
+
+  /** Deletes on this device only; the peer keeps the messages (./hidden). */
+  deleteForMe: async (ctx, { peerId, ids }) => {
+    await hideMessages(ctx.db, peerId, ids);
     ctx.emit({ type: 'messages', peerId });
     ctx.emit({ type: 'chats' });
     return null;

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { isAudioMime, VoiceMeta } from '$lib/api/voice';
 import { AutoDeleteReq, CloudMediaTtl, LIMITS, TimerSeconds } from '$lib/api/wire';
+import { ReplyQuote } from '$lib/api/quote';
 import type {
   ChatView,
   ConnectionState,
@@ -97,9 +98,11 @@ export const METHODS = {
     ),
     result: returns<string[]>()
   },
-  send: { params: PeerParams.extend({ text: Text, replyTo: z.string().uuid().nullable().optional() }), result: returns<MessageView>() },
+  send: { params: PeerParams.extend({ text: Text, replyTo: z.string().uuid().nullable().optional(), quote: ReplyQuote.optional() }), result: returns<MessageView>() },
   markRead: { params: PeerParams.extend({ seq: z.number().int().positive() }), result: returns<null>() },
   deleteMessages: { params: PeerParams.extend({ ids: z.array(z.string().uuid()).min(1).max(100) }), result: returns<null>() },
+  /** Deletes cloud messages on this device only ("Delete for me"); the peer keeps them. */
+  deleteForMe: { params: PeerParams.extend({ ids: z.array(z.string().uuid()).min(1).max(100) }), result: returns<null>() },
   typing: { params: PeerParams, result: returns<null>() },
   syncNow: { params: None, result: returns<null>() },
   /** Retries what waits in the outbox and the secret send queue now (the network is back, or the app is visible again). */
@@ -124,10 +127,15 @@ export const METHODS = {
     }).refine((q) => [q.before, q.after, q.from].filter(Boolean).length <= 1, 'before, after and from exclude each other'),
     result: returns<{ messages: SecretMessageView[]; hasMore: boolean; hasNewer: boolean }>()
   },
-  secretSend: { params: ChatParams.extend({ text: Text, replyTo: z.string().uuid().nullable().optional() }), result: returns<{ id: string }>() },
+  secretSend: {
+    params: ChatParams.extend({ text: Text, replyTo: z.string().uuid().nullable().optional(), quote: ReplyQuote.optional() }),
+    result: returns<{ id: string }>()
+  },
   secretRead: { params: IdsParams, result: returns<null>() },
   secretTyping: { params: ChatParams, result: returns<null>() },
   secretDelete: { params: IdsParams, result: returns<null>() },
+  /** Deletes secret messages on this device only ("Delete for me"); nothing is sent to the peer. */
+  secretDeleteForMe: { params: IdsParams, result: returns<null>() },
   secretClear: { params: ChatParams, result: returns<null>() },
   secretDeleteChat: { params: ChatParams, result: returns<null>() },
   secretSetTimer: { params: ChatParams.extend({ seconds: TimerSeconds }), result: returns<null>() },

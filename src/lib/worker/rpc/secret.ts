@@ -12,6 +12,7 @@ type SecretMethod =
   | 'secretRead'
   | 'secretTyping'
   | 'secretDelete'
+  | 'secretDeleteForMe'
   | 'secretClear'
   | 'secretDeleteChat'
   | 'secretSetTimer'
@@ -29,8 +30,8 @@ export const secretHandlers: Handlers<SecretMethod, Ctx> = {
   secretMessages: async (ctx, { id, before, after, from, limit }) =>
     (await ctx.secretModule()).secretMessages(ctx.db, ctx.vault, id, { before, after, from, limit: limit ?? 50 }),
 
-  secretSend: async (ctx, { id, text, replyTo }) => {
-    const sent = await (await ctx.secret()).sendText(id, text, replyTo ?? null);
+  secretSend: async (ctx, { id, text, replyTo, quote }) => {
+    const sent = await (await ctx.secret()).sendText(id, text, replyTo ?? null, null, replyTo ? quote : undefined);
     // Retried until the queue is empty, in case this flush fails (see Core.scheduleRetry).
     void ctx.scheduleRetry();
     return { id: sent };
@@ -48,6 +49,11 @@ export const secretHandlers: Handlers<SecretMethod, Ctx> = {
 
   secretDelete: async (ctx, { id, ids }) => {
     await (await ctx.secret()).deleteMessages(id, ids);
+    return null;
+  },
+
+  secretDeleteForMe: async (ctx, { id, ids }) => {
+    await (await ctx.secret()).deleteForMe(id, ids);
     return null;
   },
 

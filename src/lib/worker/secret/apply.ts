@@ -18,7 +18,16 @@ export async function applyPayload(chats: Chats, c: Effects, p: SecretPayload, r
       // Display order is (at, id): messages released together (a gap filled) or in the same
       // millisecond must still get increasing times, or random ids would reorder them.
       const at = Math.max(now, row.lastAt + 1);
-      c.put.push(await chats.messageRow(chatId, p.id, at, false, { kind: 'text', text: p.text, replyTo: p.replyTo, ttl: p.ttl, file: p.file ?? null }));
+      c.put.push(
+        await chats.messageRow(chatId, p.id, at, false, {
+          kind: 'text',
+          text: p.text,
+          replyTo: p.replyTo,
+          ...(p.replyTo && p.quote ? { quote: p.quote } : {}),
+          ttl: p.ttl,
+          file: p.file ?? null
+        })
+      );
       c.row = { ...row, lastAt: at };
       received.chats.set(chatId, (received.chats.get(chatId) ?? 0) + 1);
       return;

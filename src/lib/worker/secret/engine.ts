@@ -84,14 +84,16 @@ export class SecretEngine {
 
   // ---------- local actions that order the peer too ----------
 
-  async sendText(chatId: string, text: string, replyTo: string | null, file: SecretBody['file'] = null): Promise<string> {
+  async sendText(chatId: string, text: string, replyTo: string | null, file: SecretBody['file'] = null, quote?: SecretBody['quote']): Promise<string> {
     const id = crypto.randomUUID();
     const at = Date.now();
     // Each message carries the timer in force when it was sent (it applies to later messages only).
     await this.send(
       chatId,
-      (state) => ({ k: 'text', id, text, replyTo, ttl: state.ttl, at, file }),
-      async (_row, state) => ({ put: [await this.chats.messageRow(chatId, id, at, true, { kind: 'text', text, replyTo, ttl: state.ttl, file }, 'pending')] })
+      (state) => ({ k: 'text', id, text, replyTo, ...(replyTo && quote ? { quote } : {}), ttl: state.ttl, at, file }),
+      async (_row, state) => ({
+        put: [await this.chats.messageRow(chatId, id, at, true, { kind: 'text', text, replyTo, ...(replyTo && quote ? { quote } : {}), ttl: state.ttl, file }, 'pending')]
+      })
     );
     return id;
   }
@@ -129,6 +131,16 @@ export class SecretEngine {
 
   async deleteMessages(chatId: string, ids: string[]): Promise<void> {
     await this.send(chatId, { k: 'delete', ids }, async () => ({ remove: ids }));
+  }
+
+  /** "Delete for me": removes this chat's messages here only; the peer is not told and keeps them. */
+  async deleteForMe(chatId: string, ids: string[]): Promise<void> {
+    await this.chats.locked(chatId, async () => {
+      const rows = await this.ctx.db.secretMessages.bulkGet(ids);
+      const remove = ids.filter((_, i) => rows[i]?.chatId === chatId);
+      if (remove.length) await this.chats.commit(chatId, { remove });
+    });
+    this.chats.changed(chatId);
   }
 
   async clearHistory(chatId: string): Promise<void> {

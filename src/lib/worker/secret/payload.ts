@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { VoiceMeta } from '$lib/api/voice';
 import { LIMITS, TimerSeconds } from '$lib/api/wire';
+import { ReplyQuote } from '$lib/api/quote';
 
 export const APP_JSON = 0x10;
 
@@ -35,6 +36,8 @@ export const SecretPayload = z.discriminatedUnion('k', [
     id: Uuid,
     text: z.string().max(LIMITS.textMax),
     replyTo: Uuid.nullable(),
+    /** What the reply shows of `replyTo` (inside the encryption like everything here); only with replyTo. */
+    quote: ReplyQuote.optional(),
     ttl: Ttl,
     at: z.number(),
     file: FileRef.nullable().optional()
@@ -59,7 +62,10 @@ export const encodePayload = (p: SecretPayload): Uint8Array => enc.encode(JSON.s
 export function decodePayload(bytes: Uint8Array): SecretPayload | null {
   try {
     const parsed = SecretPayload.safeParse(JSON.parse(dec.decode(bytes)));
-    return parsed.success ? parsed.data : null;
+    if (!parsed.success) return null;
+    // A quote without the message it quotes is malformed (a discriminated union's member cannot refine).
+    if (parsed.data.k === 'text' && parsed.data.quote && !parsed.data.replyTo) return null;
+    return parsed.data;
   } catch {
     return null;
   }
@@ -70,6 +76,8 @@ export interface SecretBody {
   kind: 'text' | 'service';
   text: string;
   replyTo: string | null;
+  /** What the reply shows of `replyTo`, `from` seen by the reply's author (absent: none, or stored before quotes). */
+  quote?: ReplyQuote;
   /** Seconds; 0 = no timer. */
   ttl: number;
   file?: FileRef | null;

@@ -5,7 +5,7 @@ import { fromB64u } from '$lib/api/b64';
 import { Dexie } from 'dexie';
 import type { CinderDB, SecretChatRow, SecretMessageRow } from '$lib/store/db';
 import type { Vault } from '$lib/store/vault';
-import type { ChatView, KeyView, SecretChatView, SecretCursor, SecretMessageView } from '../protocol';
+import { quoteView, type ChatView, type KeyView, type SecretChatView, type SecretCursor, type SecretMessageView } from '../protocol';
 import type { SecretBody } from './payload';
 import { readSession } from './ratchet';
 import { SecretError } from './errors';
@@ -46,7 +46,8 @@ export async function secretMessageView(vault: Vault, row: SecretMessageRow): Pr
         }
       : null,
     ticks: row.mine ? row.status : 'sent',
-    deadline: row.deadline ?? null
+    deadline: row.deadline ?? null,
+    quote: quoteView(body.replyTo, body.quote, row.mine)
   };
 }
 
@@ -149,7 +150,22 @@ export async function secretMessages(db: CinderDB, vault: Vault, id: string, q: 
     rows = got.slice(0, limit).reverse();
     hasNewer = before !== undefined;
   }
-  return { messages: await Promise.all(rows.map((r) => secretMessageView(vault, r))), hasMore, hasNewer };
+  const messages = await Promise.all(rows.map((r) => secretMessageView(vault, r)));
+  return { messages: await withGoneQuotes(db, id, messages), hasMore, hasNewer };
+}
+
+/**
+ * A reply whose original is gone here (deleted, self-destructed, cleared) shows "Deleted message"
+ * instead of its snippet: what the peer deleted or let expire is not kept on screen by a quote.
+ */
+async function withGoneQuotes(db: CinderDB, chatId: string, views: SecretMessageView[]): Promise<SecretMessageView[]> {
+  const quoted = views.filter((v) => v.quote);
+  if (!quoted.length) return views;
+  const originals = await db.secretMessages.bulkGet(quoted.map((v) => v.quote!.id));
+  quoted.forEach((v, i) => {
+    if (originals[i]?.chatId !== chatId) v.quote = { ...v.quote!, snippet: 'Deleted message', gone: true };
+  });
+  return views;
 }
 
 export async function secretKey(db: CinderDB, vault: Vault, row: SecretChatRow | undefined): Promise<KeyView> {

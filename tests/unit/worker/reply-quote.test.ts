@@ -1,0 +1,144 @@
+// Replies' quotes and "Delete for me": the secret payload and the cloud wire accept a quote only with
+// the message it quotes, old messages without one still parse, and the quote reaches the reader with
+// the right author; a message deleted for me leaves the peer's copy and does not come back.
+import 'fake-indexeddb/auto';
+import { describe, expect, it, vi } from 'vitest';
+import type { CloudMessage, PublicUser, Update } from '$lib/api/wire';
+import { CloudMessage as CloudMessageSchema, SendCloudReq } from '$lib/api/wire';
+import { applyUpdates, messageView } from '$lib/worker/cloud';
+import { hiddenIds, hideMessages } from '$lib/worker/hidden';
+import { quoteView } from '$lib/worker/protocol';
+import { secretMessages } from '$lib/worker/secret';
+import { decodePayload, encodePayload, SecretPayload } from '$lib/worker/secret/payload';
+import { FakeRelay } from '../support/fake-relay';
+import { deliver, secretDevice } from '../support/secret-pair';
+import { unlockedStore } from '../support/store';
+
+vi.mock('$lib/worker/net', async (importOriginal) => {
+  const net = await importOriginal<typeof import('$lib/worker/net')>();
+  const request: typeof net.request = async (method, path) => {
+    throw new Error(`unexpected relay call: ${method} ${path}`);
+  };
+  return { ...net, request };
+});
+
+const ID = '00000000-0000-4000-8000-000000000001';
+const ORIGINAL = '00000000-0000-4000-8000-000000000002';
+const text = { k: 'text', id: ID, text: 'yes', replyTo: ORIGINAL, ttl: 0, at: 1 };
+const bytes = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
+
+describe('secret payload quote', () => {
+  it('accepts a reply with its quote and keeps it through encode/decode', () => {
+    const p = SecretPayload.parse({ ...text, quote: { snippet: 'are you coming?', from: 'recipient' } });
+    expect(decodePayload(encodePayload(p))).toEqual(p);
+  });
+
+  it('still parses an older message without a quote (and a reply without one)', () => {
+    const old = { k: 'text', id: ID, text: 'hi', replyTo: null, ttl: 0, at: 1 };
+    expect(decodePayload(bytes(old))).toEqual(old);
+    expect(decodePayload(bytes(text))).toEqual(text);
+  });
+
+  it('rejects a quote without replyTo, a multi-line or too long snippet, an unknown author', () => {
+    expect(decodePayload(bytes({ ...text, replyTo: null, quote: { snippet: 'x', from: 'sender' } }))).toBeNull();
+    expect(decodePayload(bytes({ ...text, quote: { snippet: 'a\nb', from: 'sender' } }))).toBeNull();
+    expect(decodePayload(bytes({ ...text, quote: { snippet: 'x'.repeat(121), from: 'sender' } }))).toBeNull();
+    expect(decodePayload(bytes({ ...text, quote: { snippet: '', from: 'sender' } }))).toBeNull();
+    expect(decodePayload(bytes({ ...text, quote: { snippet: 'x', from: 'someone' } }))).toBeNull();
+    expect(decodePayload(bytes({ ...text, quote: 'x' }))).toBeNull();
+  });
+});
+
+describe('cloud wire quote', () => {
+  const req = { id: ID, toUserId: 'bob', text: 'yes', replyTo: ORIGINAL };
+  it('accepts a send with a quote and one without; refuses a quote without replyTo or a bad one', () => {
+    expect(SendCloudReq.safeParse({ ...req, quote: { snippet: 'coming?', from: 'recipient' } }).success).toBe(true);
+    expect(SendCloudReq.safeParse(req).success).toBe(true);
+    expect(SendCloudReq.safeParse({ ...req, replyTo: null, quote: { snippet: 'coming?', from: 'recipient' } }).success).toBe(false);
+    expect(SendCloudReq.safeParse({ ...req, quote: { snippet: 'a\u0000', from: 'sender' } }).success).toBe(false);
+  });
+
+  it('parses a stored message from before quotes', () => {
+    const old = { id: ID, peerId: 'bob', seq: 1, senderId: 'bob', senderDeviceId: 'd', text: 'hi', replyTo: null, createdAt: 1 };
+    expect(CloudMessageSchema.parse(old)).toEqual(old);
+  });
+
+  it('names the original’s author from the reader’s side', () => {
+    // Bob replies to his own message: for me (the reader) the original is not mine.
+    expect(quoteView(ORIGINAL, { snippet: 's', from: 'sender' }, false)).toEqual({ id: ORIGINAL, snippet: 's', mine: false });
+    // Bob replies to my message.
+    expect(quoteView(ORIGINAL, { snippet: 's', from: 'recipient' }, false)?.mine).toBe(true);
+    // I reply to my own message, and to Bob's.
+    expect(quoteView(ORIGINAL, { snippet: 's', from: 'sender' }, true)?.mine).toBe(true);
+    expect(quoteView(ORIGINAL, { snippet: 's', from: 'recipient' }, true)?.mine).toBe(false);
+    expect(quoteView(null, { snippet: 's', from: 'sender' }, true)).toBeNull();
+    expect(quoteView(ORIGINAL, undefined, true)).toBeNull();
+  });
+});
+
+let dbs = 0;
+const device = (relay: FakeRelay, name: string) => secretDevice(relay, `reply-quote-${name}-${++dbs}`, name, { userId: `u-${name}`, deviceId: `d-${name}` });
+
+describe('secret chat replies and delete for me', () => {
+  it('carries the quote inside the encryption, and deletes for me without telling the peer', async () => {
+    const relay = new FakeRelay();
+    const alice = await device(relay, 'alice');
+    const bob = await device(relay, 'bob');
+    const chatId = await alice.engine.start('u-bob');
+    await alice.engine.flush();
+    await deliver(relay, bob);
+    await deliver(relay, alice);
+    await deliver(relay, bob);
+
+    const question = await bob.engine.sendText(chatId, 'lunch?', null);
+    await bob.engine.flush();
+    await deliver(relay, alice);
+    const answer = await alice.engine.sendText(chatId, 'yes!', question, null, { snippet: 'lunch?', from: 'recipient' });
+    await alice.engine.flush();
+    await deliver(relay, bob);
+
+    const onBob = (await secretMessages(bob.db, bob.vault, chatId, { limit: 50 })).messages.find((m) => m.id === answer);
+    expect(onBob?.quote).toEqual({ id: question, snippet: 'lunch?', mine: true });
+    const onAlice = (await secretMessages(alice.db, alice.vault, chatId, { limit: 50 })).messages.find((m) => m.id === answer);
+    expect(onAlice?.quote).toEqual({ id: question, snippet: 'lunch?', mine: false });
+
+    await alice.engine.deleteForMe(chatId, [question]);
+    await alice.engine.flush();
+    await deliver(relay, bob);
+    expect(await alice.db.secretMessages.get(question)).toBeUndefined();
+    expect(await bob.db.secretMessages.get(question)).toBeDefined();
+    // The original gone here: its reply no longer shows the snippet.
+    const after = (await secretMessages(alice.db, alice.vault, chatId, { limit: 50 })).messages.find((m) => m.id === answer);
+    expect(after?.quote).toEqual({ id: question, snippet: 'Deleted message', mine: false, gone: true });
+    // An id of no message in this chat is ignored.
+    await alice.engine.deleteForMe(chatId, [ORIGINAL]);
+    expect(await alice.db.secretMessages.get(answer)).toBeDefined();
+  });
+});
+
+describe('cloud delete for me', () => {
+  const bobUser: PublicUser = { id: 'bob', username: 'bob', displayName: 'Bob' };
+  const uuid = (i: number) => `00000000-0000-4000-8000-${String(100 + i).padStart(12, '0')}`;
+  const update = (i: number, extra: Partial<CloudMessage> = {}): Update => ({
+    kind: 'message',
+    cursor: i,
+    peer: bobUser,
+    message: { id: uuid(i), peerId: 'bob', seq: i, senderId: 'bob', senderDeviceId: 'd', text: `t${i}`, replyTo: null, createdAt: i, ...extra }
+  });
+
+  it('removes the row here, remembers it, and a replayed update does not bring it back', async () => {
+    const { db, vault } = await unlockedStore(`reply-quote-cloud-${++dbs}`);
+    const reply = update(2, { replyTo: uuid(1), quote: { snippet: 't1', from: 'sender' } });
+    await applyUpdates(db, vault, 'me', [update(1), reply]);
+    const view = await messageView(vault, (await db.messages.get(uuid(2)))!, 'me', 0);
+    expect(view.quote).toEqual({ id: uuid(1), snippet: 't1', mine: false });
+
+    await hideMessages(db, 'bob', [uuid(1), '00000000-0000-4000-8000-999999999999']);
+    expect(await db.messages.get(uuid(1))).toBeUndefined();
+    expect(await db.messages.get(uuid(2))).toBeDefined();
+    expect([...(await hiddenIds(db, 'bob'))]).toEqual([uuid(1)]);
+    await applyUpdates(db, vault, 'me', [update(1), update(3)]);
+    expect(await db.messages.get(uuid(1))).toBeUndefined();
+    expect(await db.messages.get(uuid(3))).toBeDefined();
+  });
+});

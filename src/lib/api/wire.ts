@@ -118,6 +118,14 @@ export type Session = z.infer<typeof Session>;
 
 export const UpdateProfileReq = z.object({ displayName: DisplayName });
 
+/** A device's name as its owner types it in Settings (sign-up and login send the browser's guess). */
+export const DeviceName = plainText(
+  z.string().trim().min(1, 'device name must not be empty').max(LIMITS.deviceNameMax, `device name must be at most ${LIMITS.deviceNameMax} characters`)
+);
+/** PATCH /api/devices/:id: renames one of the caller's own devices; answers its DeviceInfo. */
+export const RenameDeviceReq = z.object({ name: DeviceName });
+export type RenameDeviceReq = z.input<typeof RenameDeviceReq>;
+
 export const PublicDevice = z.object({ id: Id, signPub: b64u(32), dhPub: b64u(32) });
 export type PublicDevice = z.infer<typeof PublicDevice>;
 

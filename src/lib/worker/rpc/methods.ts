@@ -5,7 +5,7 @@
  * import this file for its types only, so zod never reaches their bundle.
  */
 import { z } from 'zod';
-import { CloudMediaTtl, LIMITS, TimerSeconds } from '$lib/api/wire';
+import { CloudMediaTtl, DeviceName, LIMITS, TimerSeconds } from '$lib/api/wire';
 import type {
   ChatView,
   ConnectionState,
@@ -55,6 +55,8 @@ export const METHODS = {
   updateProfile: { params: z.object({ displayName: Str(LIMITS.displayNameMax) }), result: returns<SessionView>() },
   listDevices: { params: None, result: returns<DeviceView[]>() },
   revokeDevice: { params: z.object({ id: z.string().min(1).max(64) }), result: returns<null>() },
+  /** One of this account's devices, renamed (the relay checks the name like every human string). */
+  renameDevice: { params: z.object({ id: z.string().min(1).max(64), name: DeviceName }), result: returns<DeviceView>() },
   /** Both sign out every other device of the account; the result is how many. */
   changePassword: {
     params: z.object({ currentPassword: Str(LIMITS.passwordMax), newPassword: Str(LIMITS.passwordMax) }),

@@ -5,7 +5,8 @@ import { fromB64u } from '$lib/api/b64';
 import { Dexie } from 'dexie';
 import type { CinderDB, SecretChatRow, SecretMessageRow } from '$lib/store/db';
 import type { Vault } from '$lib/store/vault';
-import type { ChatView, KeyView, SecretChatView, SecretCursor, SecretMessageView } from '../protocol';
+import { fingerprintEmoji } from '$lib/verify/emoji';
+import type { ChatView, KeyEmojiView, KeyView, SecretChatView, SecretCursor, SecretFailureView, SecretMessageView } from '../protocol';
 import type { SecretBody } from './payload';
 import { readSession } from './ratchet';
 import { SecretError } from './errors';
@@ -19,6 +20,31 @@ const SERVICE_TEXT: Record<NonNullable<SecretBody['service']>, string> = {
   cancelled: 'Secret chat cancelled',
   cleared: 'History cleared'
 };
+
+/** What the chat list says of a failed handshake (the chat screen says what to do). */
+const FAILURE_TEXT: Record<SecretFailureView, (peer: string) => string> = {
+  refused: (peer) => `${peer}'s device refused this secret chat`,
+  unsupported: (peer) => `${peer}'s app cannot take this secret chat`,
+  gone: (peer) => `None of ${peer}'s devices can take this secret chat`
+};
+
+/** The key's first emoji, as the key screen shows it first; none before the key exists. */
+function keyEmoji(fingerprint: string | null): KeyEmojiView | undefined {
+  if (!fingerprint) return undefined;
+  const [first] = fingerprintEmoji(fromB64u(fingerprint));
+  return first ? { emoji: first.e, name: first.name } : undefined;
+}
+
+/** The chat's clear fields from its sealed state (the keys are wiped at once). */
+async function keyOf(vault: Vault, row: SecretChatRow): Promise<KeyEmojiView | undefined> {
+  if (row.status === 'waiting' || row.status === 'failed') return undefined;
+  const { state } = await openState(vault, row.id, row.box);
+  try {
+    return keyEmoji(state.fingerprint);
+  } finally {
+    wipeState(state);
+  }
+}
 
 const byChat = (db: CinderDB, chatId: string) => db.secretMessages.where('[chatId+at]').between([chatId, Dexie.minKey], [chatId, Dexie.maxKey]);
 
@@ -52,10 +78,24 @@ export async function secretChatList(db: CinderDB, vault: Vault): Promise<ChatVi
       previewMine = v.mine && v.kind === 'text';
     }
     if (row.status === 'cancelled') preview = 'Secret chat cancelled';
+    if (row.status === 'failed') preview = FAILURE_TEXT[row.failure ?? 'gone'](row.peer.displayName);
     const unread = await byChat(db, row.id)
       .filter((m) => !m.mine && m.status !== 'read')
       .count();
-    out.push({ kind: 'secret', id: row.id, status: row.status, peer: row.peer, preview, previewMine, lastAt: row.lastAt, unread: row.status === 'active' ? unread : 0 });
+    out.push({
+      kind: 'secret',
+      id: row.id,
+      status: row.status,
+      peer: row.peer,
+      preview,
+      previewMine,
+      lastAt: row.lastAt,
+      unread: row.status === 'active' ? unread : 0,
+      createdAt: row.createdAt,
+      role: row.role,
+      key: await keyOf(vault, row).catch(() => undefined),
+      ...(row.status === 'failed' ? { failure: row.failure ?? 'gone' } : {})
+    });
   }
   return out;
 }
@@ -64,6 +104,7 @@ export async function secretChatView(db: CinderDB, vault: Vault, id: string): Pr
   const row = await db.secretChats.get(id);
   if (!row) throw new SecretError('not_found', 'This secret chat does not exist on this device');
   const { state } = await openState(vault, id, row.box);
+  const key = row.status === 'waiting' || row.status === 'failed' ? undefined : keyEmoji(state.fingerprint);
   wipeState(state); // only its clear fields are shown
   return {
     id,
@@ -71,6 +112,8 @@ export async function secretChatView(db: CinderDB, vault: Vault, id: string): Pr
     role: row.role,
     status: row.status,
     cancelledBy: row.cancelledBy,
+    ...(row.status === 'failed' ? { failure: row.failure ?? 'gone' } : {}),
+    ...(key ? { key } : {}),
     ttl: state.ttl,
     createdAt: row.createdAt,
     verifiedByMe: state.verifiedByMe,

@@ -25,7 +25,7 @@ export interface DeviceView {
   current: boolean;
 }
 
-/** The first emoji of a secret chat's key fingerprint and its spoken name. */
+/** The first two emoji of a secret chat's key fingerprint (as the key screen starts) and their spoken names. */
 export interface KeyEmojiView {
   emoji: string;
   name: string;
@@ -40,7 +40,7 @@ export interface ChatView {
   id: string;
   /** Secret chats only. */
   status?: 'waiting' | 'active' | 'cancelled' | 'failed';
-  /** Secret chats only: when it was started or accepted here, by whom, and its key's first emoji (see SecretChatView). */
+  /** Secret chats only: when it was started or accepted here, by whom, and its key's first two emoji (see SecretChatView). */
   createdAt?: number;
   role?: 'initiator' | 'acceptor';
   key?: KeyEmojiView;
@@ -87,7 +87,7 @@ export interface SecretChatView {
   cancelledBy: 'me' | 'peer' | null;
   /** With status 'failed': why the handshake ended without a chat. */
   failure?: SecretFailureView;
-  /** The first emoji of the key's fingerprint (the key screen's first one), once there is a key: tells several chats with one person apart. */
+  /** The first two emoji of the key's fingerprint (the key screen's first ones), once there is a key: tells several chats with one person apart. */
   key?: KeyEmojiView;
   /** Self-destruct timer for messages I send from now on (seconds, 0 = off). */
   ttl: number;

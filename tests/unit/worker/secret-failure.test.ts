@@ -145,7 +145,7 @@ describe('a secret chat whose handshake fails', () => {
     expect(relay.withdrawn).toEqual([chatId]);
   });
 
-  it('gives each established chat the first emoji of its own key, on both devices, with when and who started it', async () => {
+  it('gives each established chat the first two emoji of its own key, on both devices, with when and who started it', async () => {
     const relay = new FakeRelay();
     const alice = await device(relay, 'alice');
     const bob = await device(relay, 'bob');
@@ -159,10 +159,10 @@ describe('a secret chat whose handshake fails', () => {
     }
     for (const id of ids) {
       const { fingerprint } = await secretKey(alice.db, alice.vault, await alice.db.secretChats.get(id));
-      const [first] = fingerprintEmoji(fingerprint);
+      const [first, second] = fingerprintEmoji(fingerprint);
       const mine = await secretChatView(alice.db, alice.vault, id);
       const theirs = await secretChatView(bob.db, bob.vault, id);
-      expect(mine.key).toEqual({ emoji: first.e, name: first.name });
+      expect(mine.key).toEqual({ emoji: first.e + second.e, name: `${first.name}, ${second.name}` });
       expect(theirs.key).toEqual(mine.key);
       expect([mine.role, theirs.role]).toEqual(['initiator', 'acceptor']);
     }

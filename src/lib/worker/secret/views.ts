@@ -28,11 +28,15 @@ const FAILURE_TEXT: Record<SecretFailureView, (peer: string) => string> = {
   gone: (peer) => `None of ${peer}'s devices can take this secret chat`
 };
 
-/** The key's first emoji, as the key screen shows it first; none before the key exists. */
+/**
+ * The key's first two emoji, as the key screen starts: none before the key exists. Two, not one: with
+ * 256 emoji, two chats started in the same minute would look alike once in 256 times; with two, once
+ * in 65,536.
+ */
 function keyEmoji(fingerprint: string | null): KeyEmojiView | undefined {
   if (!fingerprint) return undefined;
-  const [first] = fingerprintEmoji(fromB64u(fingerprint));
-  return first ? { emoji: first.e, name: first.name } : undefined;
+  const first = fingerprintEmoji(fromB64u(fingerprint)).slice(0, 2);
+  return first.length ? { emoji: first.map((x) => x.e).join(''), name: first.map((x) => x.name).join(', ') } : undefined;
 }
 
 /** The chat's clear fields from its sealed state (the keys are wiped at once). */

@@ -2,6 +2,7 @@
  * Takes the README's screenshots: starts the built server on a scratch DATA_DIR, plays a short
  * conversation between users and captures each main screen on a phone (360×740) and a desktop
  * (1280×800). Run after `npm run build`: `npx tsx scripts/screenshots.ts` (SCHEME=dark for dark).
+ * Waits only on what the screen shows (a fixed pause only to let an animation settle before a shot).
  */
 import { chromium, type Page } from 'playwright';
 import { mkdirSync } from 'node:fs';
@@ -68,7 +69,9 @@ await alice.getByRole('menuitem', { name: 'Start Secret Chat' }).click();
 await alice.getByText('joined your secret chat.').waitFor();
 const secretUrl = alice.url();
 await alice.getByRole('button', { name: /Self-destruct timer/ }).click();
-await alice.getByRole('menuitemradio', { name: '1 minute', exact: true }).click();
+await alice.getByRole('radiogroup', { name: 'Self-destruct timer' }).waitFor();
+await shot(alice, 'timer-mobile');
+await alice.getByRole('radio', { name: '1 minute', exact: true }).click();
 await send(alice, 'The door code is 4-8-1-5. This burns in a minute.');
 await bob.goto(new URL(secretUrl).pathname);
 await bob
@@ -93,12 +96,51 @@ await bob.locator('[data-chat="alice"]').first().click();
 await bob.waitForTimeout(300);
 await shot(bob, 'chat-desktop');
 
+// A second secret chat with Bob: the list and the header tell them apart (key emoji, start time).
+await alice.goto('/u/bob');
+await alice.getByRole('button', { name: 'More actions' }).click();
+await alice.getByRole('menuitem', { name: 'Start Secret Chat' }).click();
+await alice.getByText('joined your secret chat.').waitFor();
+await send(alice, 'A second one, for the trip plans ✈️');
+
+// A secret chat Carol's device refuses (its request arrives broken): the chat says so, with a way out.
+await carol.context().route(/\/api\/envelopes\?/, async (route) => {
+  const res = await route.fetch();
+  const body = (await res.json()) as { envelopes: { body: string; requestId: string | null }[] };
+  for (const e of body.envelopes) {
+    if (!e.requestId) continue;
+    const bytes = Buffer.from(e.body, 'base64url');
+    bytes[bytes.length - 1] ^= 1;
+    e.body = bytes.toString('base64url');
+  }
+  await route.fulfill({ response: res, json: body });
+});
+await alice.goto('/u/carol');
+await alice.getByRole('button', { name: 'More actions' }).click();
+await alice.getByRole('menuitem', { name: 'Start Secret Chat' }).click();
+await carol.goto('/');
+await alice.locator('[data-secret-failed]').waitFor();
+await shot(alice, 'secret-failed-mobile');
+
 await alice.goto('/');
 await alice.locator('[data-chat="carol"]').waitFor();
+await alice.locator('[data-secret-tag]').nth(1).waitFor();
 await shot(alice, 'chats-mobile');
 await alice.goto('/settings');
-await alice.getByRole('list', { name: 'Devices' }).waitFor();
+await alice
+  .getByRole('list', { name: 'Devices' })
+  .getByRole('button', { name: /^Rename / })
+  .click();
+await alice.getByLabel('Device name').fill('Alice’s phone');
+await alice.getByLabel('Device name').press('Enter');
+await alice.getByText('Renamed to').waitFor();
 await shot(alice, 'settings-mobile');
+
+// Desktop, no chat open: the list beside an empty pane.
+await bob.goto('/');
+await bob.locator('[data-no-chat-open]').waitFor();
+await bob.locator('[data-secret-tag]').nth(1).waitFor();
+await shot(bob, 'chats-desktop');
 
 await browser.close();
 await server.stop();

@@ -61,7 +61,7 @@ test('a photo with a short timer stays blurred until pressed and held; its timer
   await expect(alice.page.getByText('Bob joined your secret chat.')).toBeVisible();
   await bob.page.goto(`/secret/${chatId}`);
   await alice.page.getByRole('button', { name: /Self-destruct timer/ }).click();
-  await alice.page.getByRole('menuitemradio', { name: '5 seconds', exact: true }).click();
+  await alice.page.getByRole('radio', { name: '5 seconds', exact: true }).click();
   await expect(bob.page.getByText('Alice set the self-destruct timer to 5 seconds')).toBeVisible();
   await alice.page.locator('input[type=file]').setInputFiles({ name: 'flame.png', mimeType: 'image/png', buffer: PHOTO });
   // The preview starts with the chat's timer.

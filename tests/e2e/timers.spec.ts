@@ -4,7 +4,7 @@ import { startSecretChat, sendSecret } from './secret-helpers';
 
 async function setTimer(page: Page, label: string) {
   await page.getByRole('button', { name: /Self-destruct timer/ }).click();
-  await page.getByRole('menuitemradio', { name: label, exact: true }).click();
+  await page.getByRole('radio', { name: label, exact: true }).click();
 }
 
 /** Ids in one object store of the app's IndexedDB, read raw inside the running service worker

@@ -63,7 +63,7 @@ export async function startSecretChat(device: Device, peer: string): Promise<str
 
 export async function setTimer(device: Device, label: string) {
   await device.click({ role: 'button', name: /Self-destruct timer/ });
-  await device.click({ role: 'menuitemradio', name: label, exact: true });
+  await device.click({ role: 'radio', name: label, exact: true });
 }
 
 /** Waits until the service worker controls the page (reloading once if needed), so it can start offline. */

@@ -138,6 +138,13 @@ export const AutoDeleteMonths = z
 /** Body of `PUT /api/account/auto-delete` and the answer of its GET. */
 export const AutoDeleteReq = z.object({ months: AutoDeleteMonths });
 export type AutoDeleteReq = z.infer<typeof AutoDeleteReq>;
+/** A device's name as its owner types it in Settings (sign-up and login send the browser's guess). */
+export const DeviceName = plainText(
+  z.string().trim().min(1, 'device name must not be empty').max(LIMITS.deviceNameMax, `device name must be at most ${LIMITS.deviceNameMax} characters`)
+);
+/** PATCH /api/devices/:id: renames one of the caller's own devices; answers its DeviceInfo. */
+export const RenameDeviceReq = z.object({ name: DeviceName });
+export type RenameDeviceReq = z.input<typeof RenameDeviceReq>;
 
 export const PublicDevice = z.object({ id: Id, signPub: b64u(32), dhPub: b64u(32) });
 export type PublicDevice = z.infer<typeof PublicDevice>;

@@ -94,7 +94,14 @@ export interface OutboxRow {
   box: Uint8Array;
 }
 
-export type SecretStatus = 'waiting' | 'active' | 'cancelled';
+export type SecretStatus = 'waiting' | 'active' | 'cancelled' | 'failed';
+
+/**
+ * Why a handshake ended without a chat (status 'failed'): the device that claimed the request
+ * refused it (it could not verify it: 'refused', or speaks another protocol version: 'unsupported'),
+ * or no device the request went to can take it any more (signed out, request undeliverable: 'gone').
+ */
+export type SecretFailure = 'refused' | 'unsupported' | 'gone';
 
 /** A secret chat. It exists only in this device's database; its keys are inside the sealed `box`. */
 export interface SecretChatRow {
@@ -111,6 +118,8 @@ export interface SecretChatRow {
   lastAt: number;
   /** Set when cancelled: who ended it. */
   cancelledBy: 'me' | 'peer' | null;
+  /** Set with status 'failed' (absent otherwise; not indexed). */
+  failure?: SecretFailure;
   /** Sealed SecretState (ratchet session, pending handshakes, ordering windows, fingerprint). */
   box: Uint8Array;
 }

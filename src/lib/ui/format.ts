@@ -8,6 +8,42 @@ export function listTime(ts: number, now = Date.now()): string {
   return d.toLocaleDateString();
 }
 
+const MIN = 60_000;
+
+/**
+ * When a chat's last message was, as a chat list says it: "just now" under a minute, "5 min" under an
+ * hour, the clock time earlier today, "Yesterday", the weekday within a week, then the date ("4 Dec",
+ * "4 Dec 2025" in another year). A time slightly in the future (another device's clock) is "just now".
+ */
+export function relativeTime(ts: number, now = Date.now(), locale?: string): string {
+  const ago = now - ts;
+  if (ago < MIN) return 'just now';
+  if (ago < 60 * MIN) return `${Math.floor(ago / MIN)} min`;
+  const d = new Date(ts);
+  const n = new Date(now);
+  if (d.toDateString() === n.toDateString()) return d.toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' });
+  const yesterday = new Date(n.getFullYear(), n.getMonth(), n.getDate() - 1);
+  if (d.toDateString() === yesterday.toDateString()) return 'Yesterday';
+  const weekAgo = new Date(n.getFullYear(), n.getMonth(), n.getDate() - 6);
+  if (d >= weekAgo) return d.toLocaleDateString(locale, { weekday: 'short' });
+  if (d.getFullYear() === n.getFullYear()) return d.toLocaleDateString(locale, { day: 'numeric', month: 'short' });
+  return d.toLocaleDateString(locale, { day: 'numeric', month: 'short', year: 'numeric' });
+}
+
+/** How long until relativeTime's answer for `ts` may change (ms): a list re-renders then. */
+export function relativeTimeRefresh(ts: number, now = Date.now()): number {
+  const ago = now - ts;
+  if (ago < 60 * MIN) return MIN - (Math.max(ago, 0) % MIN);
+  const n = new Date(now);
+  return new Date(n.getFullYear(), n.getMonth(), n.getDate() + 1).getTime() - now;
+}
+
+/** "4 Dec 14:05": when a secret chat started, to tell several with one person apart. */
+export function startedAt(ts: number, locale?: string): string {
+  const d = new Date(ts);
+  return `${d.toLocaleDateString(locale, { day: 'numeric', month: 'short' })} ${d.toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' })}`;
+}
+
 export function clockTime(ts: number): string {
   return new Date(ts).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
 }

@@ -26,14 +26,28 @@ export interface DeviceView {
   current: boolean;
 }
 
+/** The first two emoji of a secret chat's key fingerprint (as the key screen starts) and their spoken names. */
+export interface KeyEmojiView {
+  emoji: string;
+  name: string;
+}
+
+/** Why a secret chat's handshake failed: refused by the device that took it, unsupported there, or no device left to take it. */
+export type SecretFailureView = 'refused' | 'unsupported' | 'gone';
+
 export interface ChatView {
   kind: 'cloud' | 'secret';
   /** The route id: the peer's user id for cloud chats, the chat's own id for secret chats. */
   id: string;
   /** Secret chats only. */
-  status?: 'waiting' | 'active' | 'cancelled';
+  status?: 'waiting' | 'active' | 'cancelled' | 'failed';
   /** Secret chats only: the peer started it and this device accepted (an in-app notice says so once). */
   incoming?: boolean;
+  /** Secret chats only: when it was started or accepted here, by whom, and its key's first two emoji (see SecretChatView). */
+  createdAt?: number;
+  role?: 'initiator' | 'acceptor';
+  key?: KeyEmojiView;
+  failure?: SecretFailureView;
   peer: UserView;
   preview: string;
   previewMine: boolean;
@@ -91,8 +105,12 @@ export interface SecretChatView {
   id: string;
   peer: UserView;
   role: 'initiator' | 'acceptor';
-  status: 'waiting' | 'active' | 'cancelled';
+  status: 'waiting' | 'active' | 'cancelled' | 'failed';
   cancelledBy: 'me' | 'peer' | null;
+  /** With status 'failed': why the handshake ended without a chat. */
+  failure?: SecretFailureView;
+  /** The first two emoji of the key's fingerprint (the key screen's first ones), once there is a key: tells several chats with one person apart. */
+  key?: KeyEmojiView;
   /** Self-destruct timer for messages I send from now on (seconds, 0 = off). */
   ttl: number;
   createdAt: number;

@@ -89,6 +89,39 @@ for (const backend of BACKENDS) {
       expect(await status(alice)).toBe(200);
     });
 
+    it("renames the caller's own devices, validated like other human strings", async () => {
+      ts = await startOn(backend.name);
+      const alice = await signup(ts);
+      const phone = await login(ts, alice, 'Chrome on Linux');
+      const bob = await signup(ts);
+      const rename = (who: Account, id: string, name: unknown, headers: Record<string, string> = {}) =>
+        call(ts, 'PATCH', `/api/devices/${id}`, { token: who.token, body: { name }, headers });
+
+      const ok = await rename(alice, phone.deviceId, '  Pixel at work  ');
+      expect(ok.status).toBe(200);
+      expect(ok.body.device).toMatchObject({ id: phone.deviceId, name: 'Pixel at work', current: false });
+      expect((await rename(alice, alice.deviceId, 'This laptop')).body.device).toMatchObject({ name: 'This laptop', current: true });
+      const names = async () => (await call(ts, 'GET', '/api/devices', { token: alice.token })).body.devices.map((d: { name: string }) => d.name);
+      expect(await names()).toEqual(['This laptop', 'Pixel at work']);
+      expect((await call(ts, 'GET', '/api/me', { token: phone.token })).body.device.name).toBe('Pixel at work');
+
+      // Refused, nothing changed: empty, too long, control or bidi characters, not a string, someone else's device, cross-site.
+      for (const bad of ['   ', 'x'.repeat(65), 'evil\u202Egnp.exe', 'a\u0000b', 42]) {
+        const r = await rename(alice, phone.deviceId, bad);
+        expect([r.status, r.body.error.code]).toEqual([400, 'bad_request']);
+      }
+      expect((await rename(alice, phone.deviceId, '')).text).toContain('device name must not be empty');
+      expect((await rename(bob, phone.deviceId, 'Mine now')).status).toBe(404);
+      expect((await rename(alice, 'no-such-device', 'Ghost')).status).toBe(404);
+      expect((await rename(alice, phone.deviceId, 'Cross-site', { origin: 'https://evil.example' })).status).toBe(403);
+      expect((await call(ts, 'PATCH', `/api/devices/${phone.deviceId}`, { body: { name: 'Anonymous' } })).status).toBe(401);
+      expect(await names()).toEqual(['This laptop', 'Pixel at work']);
+
+      // A signed-out device cannot be renamed.
+      expect((await call(ts, 'DELETE', `/api/devices/${phone.deviceId}`, { token: alice.token })).status).toBe(204);
+      expect((await rename(alice, phone.deviceId, 'Gone')).status).toBe(404);
+    });
+
     it('signs out all other devices, and shows when each device was last active', async () => {
       ts = await startOn(backend.name);
       ts.clock.now = T0;

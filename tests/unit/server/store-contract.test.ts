@@ -212,6 +212,23 @@ for (const backend of backends) {
       expect(await store.claimWakeups('n', T0 + 20, T0 + 20, T0, 10)).toEqual([]);
     });
 
+    it("renames only the user's own live devices, keeping the name byte for byte", async () => {
+      const a = await mkUser(store);
+      const b = await mkUser(store);
+      const phone = await mkDevice(store, a.user.id);
+      expect(await store.renameDevice(a.user.id, phone.id, 'Work laptop 💻 «Ünïcode»')).toBe(true);
+      expect((await store.getDevice(phone.id))!.name).toBe('Work laptop 💻 «Ünïcode»');
+      expect((await store.listDevices(a.user.id)).find((d) => d.id === phone.id)!.name).toBe('Work laptop 💻 «Ünïcode»');
+      expect((await store.getSession(phone.tokenHash))!.device.name).toBe('Work laptop 💻 «Ünïcode»');
+      expect(await store.renameDevice(b.user.id, phone.id, 'Stolen')).toBe(false); // not b's device
+      expect(await store.renameDevice(a.user.id, 'missing', 'Nothing')).toBe(false);
+      expect((await store.getDevice(phone.id))!.name).toBe('Work laptop 💻 «Ünïcode»');
+      expect((await store.getDevice(a.device.id))!.name).not.toBe('Work laptop 💻 «Ünïcode»'); // only that one
+      expect(await store.revokeDevice(a.user.id, phone.id, T0 + 5)).toBe(true);
+      expect(await store.renameDevice(a.user.id, phone.id, 'Too late')).toBe(false); // a revoked device keeps its name
+      expect((await store.getDevice(phone.id))!.name).toBe('Work laptop 💻 «Ünïcode»');
+    });
+
     it('revokes all other devices, alone or with a password change that only a live device and the current hash can make', async () => {
       const a = await mkUser(store);
       const b = await mkUser(store);

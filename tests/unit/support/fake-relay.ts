@@ -21,6 +21,7 @@ export class FakeRelay {
   private readonly queues = new Map<string, Envelope[]>();
   private readonly blobs = new Map<string, Uint8Array>();
   private readonly claimed = new Set<string>();
+  private readonly revoked = new Set<string>();
   private seq = 0;
   /** The next this-many envelope posts fail as a relay outage would (503). */
   failSends = 0;
@@ -35,6 +36,16 @@ export class FakeRelay {
 
   join(member: RelayMember): void {
     this.members.push(member);
+  }
+
+  /** Signs a device out, as the relay does: it is no longer listed, its queue is dropped, posts to it are refused (404). */
+  revoke(deviceId: string): void {
+    this.members.splice(
+      this.members.findIndex((m) => m.deviceId === deviceId),
+      1
+    );
+    this.queues.delete(deviceId);
+    this.revoked.add(deviceId);
   }
 
   private member(pred: (m: RelayMember) => boolean): RelayMember {
@@ -55,6 +66,7 @@ export class FakeRelay {
       devices: async (userId) => this.members.filter((x) => x.user.id === userId).map((x) => this.device(x)),
       send: async (e) => {
         if (this.failSends > 0 && this.failSends--) throw new NetError('unavailable', 'relay unavailable', 503);
+        if (this.revoked.has(e.toDeviceId)) throw new NetError('not_found', 'no such device', 404);
         const from = me();
         const env: Envelope = {
           seq: ++this.seq,

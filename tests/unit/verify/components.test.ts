@@ -48,4 +48,10 @@ describe('QrScanner.svelte', () => {
     expect(body).toContain('playsinline');
     expect(body).toMatch(/<video[^>]*aria-label="[^"]+"/);
   });
+
+  it('leaves the one camera control to the page when told to (no second "Stop scanning")', () => {
+    const { body } = render(QrScanner, { props: { onresult: () => {}, controls: false } });
+    expect(body).not.toContain('<button');
+    expect(body).toContain('role="status"');
+  });
 });

@@ -1,5 +1,5 @@
 /** The signed-in account: its profile (/api/me) and its devices (list, sign one out, sign out the others). */
-import { Id, UpdateProfileReq, type DeviceInfo, type SignedOutRes } from '../../api/wire';
+import { Id, RenameDeviceReq, UpdateProfileReq, type DeviceInfo, type SignedOutRes } from '../../api/wire';
 import { clearCookie, isSecure } from '../auth';
 import { HttpError, readJson } from '../http';
 import { json, noContent, param, session, type RouteArea } from './shared';
@@ -31,6 +31,19 @@ export const accountRoutes: RouteArea = (router, deps, { requireAuth, revoke, re
       current: d.id === auth.device.id
     }));
     return json({ devices });
+  });
+
+  // Only the caller's own live devices: another user's id is "not found", as for sign-out.
+  router.add('PATCH', '/api/devices/:id', async (ctx) => {
+    const auth = await requireAuth(ctx);
+    const id = param(ctx, 'id', Id);
+    const { name } = await readJson(ctx.req, RenameDeviceReq);
+    if (!(await store.renameDevice(auth.user.id, id, name))) throw new HttpError(404, 'not_found', 'no such device');
+    deps.sessions.forgetDevice(id);
+    const d = await store.getDevice(id);
+    if (!d) throw new HttpError(404, 'not_found', 'no such device');
+    const device: DeviceInfo = { id: d.id, name: d.name, createdAt: d.createdAt, lastSeenAt: d.lastSeenAt, current: d.id === auth.device.id };
+    return json({ device });
   });
 
   router.add('DELETE', '/api/devices/:id', async (ctx) => {

@@ -275,6 +275,8 @@ export interface DeviceStore {
    */
   revokeDevice(userId: string, deviceId: string, at: number): Promise<boolean>;
   touchDevice(deviceId: string, at: number): Promise<void>;
+  /** Renames one of the user's live devices (the name is already validated). False if none matched. */
+  renameDevice(userId: string, deviceId: string, name: string): Promise<boolean>;
   /** Revokes every live device of the user but `keepDeviceId`, each as revokeDevice does (one transaction); their ids. */
   revokeOtherDevices(userId: string, keepDeviceId: string, at: number): Promise<string[]>;
   /**

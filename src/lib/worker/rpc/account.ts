@@ -6,7 +6,7 @@ import type { CoreContext, Handlers } from './context';
 
 type Ctx = Pick<CoreContext, 'setSession'>;
 
-export const accountHandlers: Handlers<'updateProfile' | 'listDevices' | 'revokeDevice' | 'changePassword' | 'revokeOtherDevices', Ctx> = {
+export const accountHandlers: Handlers<'updateProfile' | 'listDevices' | 'revokeDevice' | 'renameDevice' | 'changePassword' | 'revokeOtherDevices', Ctx> = {
   updateProfile: async (ctx, body) => {
     const s = await request('PATCH', '/api/me', body, Session);
     await ctx.setSession(s);
@@ -19,6 +19,9 @@ export const accountHandlers: Handlers<'updateProfile' | 'listDevices' | 'revoke
     await request('DELETE', `/api/devices/${encodeURIComponent(id)}`, undefined, null);
     return null;
   },
+
+  // The relay trims and validates the name (RenameDeviceReq); its 400 names what is wrong.
+  renameDevice: async (_ctx, { id, name }) => (await request('PATCH', `/api/devices/${encodeURIComponent(id)}`, { name }, z.object({ device: DeviceInfo }))).device,
 
   changePassword: async (_ctx, body) => request('POST', '/api/auth/password', body, SignedOutRes),
 

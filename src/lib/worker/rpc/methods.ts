@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { isAudioMime, VoiceMeta } from '$lib/api/voice';
-import { AutoDeleteReq, CloudMediaTtl, LIMITS, TimerSeconds } from '$lib/api/wire';
+import { AutoDeleteReq, CloudMediaTtl, DeviceName, LIMITS, TimerSeconds } from '$lib/api/wire';
 import { ReplyQuote } from '$lib/api/quote';
 import type {
   ChatView,
@@ -58,6 +58,8 @@ export const METHODS = {
   updateProfile: { params: z.object({ displayName: Str(LIMITS.displayNameMax) }), result: returns<SessionView>() },
   listDevices: { params: None, result: returns<DeviceView[]>() },
   revokeDevice: { params: z.object({ id: z.string().min(1).max(64) }), result: returns<null>() },
+  /** One of this account's devices, renamed (the relay checks the name like every human string). */
+  renameDevice: { params: z.object({ id: z.string().min(1).max(64), name: DeviceName }), result: returns<DeviceView>() },
   /** Both sign out every other device of the account; the result is how many. */
   changePassword: {
     params: z.object({ currentPassword: Str(LIMITS.passwordMax), newPassword: Str(LIMITS.passwordMax) }),

@@ -25,7 +25,13 @@ export const secretHandlers: Handlers<SecretMethod, Ctx> = {
     return { id: await (await ctx.secret()).start(peerId) };
   },
 
-  secretChat: async (ctx, { id }) => (await ctx.secretModule()).secretChatView(ctx.db, ctx.vault, id),
+  secretChat: async (ctx, { id }) => {
+    const view = await (await ctx.secretModule()).secretChatView(ctx.db, ctx.vault, id);
+    // A waiting chat on screen: find out (in the background) whether any device can still take it;
+    // if not it fails, and the 'secret' event makes the page read it again.
+    if (view.status === 'waiting' && view.role === 'initiator') void ctx.secret().then((engine) => engine.checkWaiting(id).catch(() => undefined));
+    return view;
+  },
 
   secretMessages: async (ctx, { id, before, after, from, limit }) =>
     (await ctx.secretModule()).secretMessages(ctx.db, ctx.vault, id, { before, after, from, limit: limit ?? 50 }),

@@ -15,6 +15,7 @@ import { toHex } from '$lib/crypto';
 import type { SecretChatRow } from '$lib/store/db';
 import { Chats } from './chats';
 import { SecretError } from './errors';
+import { Failures } from './failure';
 import { Handshake } from './handshake';
 import { Inbound } from './inbound';
 import { Media, type SendFileOptions } from './media';
@@ -28,6 +29,7 @@ export class SecretEngine {
   private readonly chats: Chats;
   private readonly out: Outbound;
   private readonly handshake: Handshake;
+  private readonly failures: Failures;
   private readonly in: Inbound;
   private readonly files: Media;
 
@@ -35,7 +37,9 @@ export class SecretEngine {
     this.chats = new Chats(ctx, ctx.relay ?? httpRelay);
     this.out = new Outbound(this.chats);
     this.handshake = new Handshake(this.chats, this.out);
-    this.in = new Inbound(this.chats, this.out, this.handshake);
+    this.failures = new Failures(this.chats);
+    this.out.onRequestRefused = (chatId, deviceId) => this.failures.requestUndeliverable(chatId, deviceId);
+    this.in = new Inbound(this.chats, this.out, this.handshake, this.failures);
     this.files = new Media(this.chats, this.out);
   }
 
@@ -51,6 +55,14 @@ export class SecretEngine {
     local?: (row: SecretChatRow, state: SecretState) => Promise<Partial<Commit>>
   ): Promise<void> {
     return this.out.send(chatId, build, local);
+  }
+
+  /**
+   * Fails waiting chats (all, or `only`) whose requests no signed-in device of the peer can take any
+   * more (failure.ts). Asks the relay; a network failure changes nothing.
+   */
+  checkWaiting(only?: string): Promise<void> {
+    return this.failures.checkWaiting(only);
   }
 
   /** Rewrites chats stored in an earlier sealed format in the current one (run after unlock). */

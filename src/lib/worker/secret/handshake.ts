@@ -12,6 +12,7 @@ import {
   deserializePending,
   encrypt,
   fingerprint,
+  ProtocolError,
   serializePending,
   serializeSession,
   toHex,
@@ -23,6 +24,7 @@ import type { SecretChatRow, SendQueueRow } from '$lib/store/db';
 import { NetError } from '../net';
 import type { Chats } from './chats';
 import { SecretError } from './errors';
+import { encodeRefusal, refusalRow } from './failure';
 import { queueRow, type Outbound } from './outbound';
 import { ratchet } from './ratchet';
 import { newState, type SecretState } from './state';
@@ -97,11 +99,19 @@ export class Handshake {
     }
     const [user, devices] = await Promise.all([relay.user(env.fromUserId), relay.devices(env.fromUserId)]);
     const device = devices.find((d) => d.id === env.fromDeviceId);
-    if (!device) throw new SecretError('identity_mismatch', 'request from an unknown device');
     const identity = await ctx.identity();
-    const { accept, session } = await acceptRequest(await ctx.backend(), identity, body, {
-      expectedPeer: { signPub: fromB64u(device.signPub), dhPub: fromB64u(device.dhPub) }
-    });
+    let accepted: Awaited<ReturnType<typeof acceptRequest>>;
+    try {
+      if (!device) throw new SecretError('identity_mismatch', 'request from an unknown device');
+      accepted = await acceptRequest(await ctx.backend(), identity, body, {
+        expectedPeer: { signPub: fromB64u(device.signPub), dhPub: fromB64u(device.dhPub) }
+      });
+    } catch (e) {
+      // This device holds the claim, so no other device of ours can accept: tell the requester (failure.ts).
+      await this.refuse(env, body, e instanceof ProtocolError && e.code === 'bad_version' ? 'unsupported' : 'refused');
+      throw e;
+    }
+    const { accept, session } = accepted;
     const now = Date.now();
     const state = newState();
     state.session = serializeSession(session);
@@ -141,6 +151,14 @@ export class Handshake {
       });
     });
     this.chats.changed(requestId);
+  }
+
+  /** Sends a REFUSE back for a claimed request this device cannot accept; the request counts as handled. */
+  private async refuse(env: Envelope, body: Uint8Array, reason: 'refused' | 'unsupported') {
+    const refusal = encodeRefusal(body, reason);
+    if (!refusal) return;
+    await this.chats.commit(env.requestId!, { queue: [refusalRow(env.requestId!, env.fromDeviceId, refusal)], seen: env.id });
+    void this.out.flush();
   }
 
   /** The peer's device accepted one of our requests: complete the handshake, confirm the key. */

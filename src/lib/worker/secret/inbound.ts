@@ -34,6 +34,7 @@ import { applyPayload } from './apply';
 import type { Chats } from './chats';
 import { recordRejection } from './diagnostics';
 import { SecretError } from './errors';
+import { KIND_REFUSE, type Failures } from './failure';
 import type { Handshake } from './handshake';
 import { queueRow, type Outbound } from './outbound';
 import { APP_JSON, decodePayload } from './payload';
@@ -57,7 +58,8 @@ export class Inbound {
   constructor(
     private readonly chats: Chats,
     private readonly out: Outbound,
-    private readonly handshake: Handshake
+    private readonly handshake: Handshake,
+    private readonly failures: Failures
   ) {}
 
   /** Processes relay envelopes in order, one at a time, then acknowledges them to the relay. */
@@ -153,6 +155,8 @@ export class Inbound {
         return this.handshake.onAccept(env, body);
       case KIND_MESSAGE:
         return this.onMessage(env, body);
+      case KIND_REFUSE:
+        return this.failures.onRefuse(env, body);
       default:
         throw new SecretError('malformed', 'unknown envelope kind');
     }

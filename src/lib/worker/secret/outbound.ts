@@ -35,6 +35,8 @@ function sealPayload(session: Session, state: SecretState, payload: SecretPayloa
 export class Outbound {
   private flushing: Promise<void> | null = null;
   private flushAgain = false;
+  /** Set by the engine: a chat request the relay refused for good (failure.ts). */
+  onRequestRefused?: (chatId: string, deviceId: string) => Promise<void>;
 
   constructor(private readonly chats: Chats) {}
 
@@ -107,6 +109,8 @@ export class Outbound {
                 await db.sendQueue.delete(q.id);
                 for (const id of q.messageIds) await db.secretMessages.update(id, { status: 'failed' });
               });
+              // A chat request that can never reach that device: its handshake is over (failure.ts).
+              if (q.requestId) await this.onRequestRefused?.(q.chatId, q.toDeviceId).catch(() => undefined);
               this.chats.changed(q.chatId);
               continue;
             }

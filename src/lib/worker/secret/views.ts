@@ -5,7 +5,17 @@ import { fromB64u } from '$lib/api/b64';
 import { Dexie } from 'dexie';
 import type { CinderDB, SecretChatRow, SecretMessageRow } from '$lib/store/db';
 import type { Vault } from '$lib/store/vault';
-import { quoteView, type ChatView, type KeyView, type SecretChatView, type SecretCursor, type SecretMessageView } from '../protocol';
+import { fingerprintEmoji } from '$lib/verify/emoji';
+import {
+  quoteView,
+  type ChatView,
+  type KeyEmojiView,
+  type KeyView,
+  type SecretChatView,
+  type SecretCursor,
+  type SecretFailureView,
+  type SecretMessageView
+} from '../protocol';
 import type { SecretBody } from './payload';
 import { readSession } from './ratchet';
 import { SecretError } from './errors';
@@ -20,6 +30,35 @@ const SERVICE_TEXT: Record<NonNullable<SecretBody['service']>, string> = {
   cleared: 'History cleared',
   account_deleted: 'Account deleted'
 };
+
+/** What the chat list says of a failed handshake (the chat screen says what to do). */
+const FAILURE_TEXT: Record<SecretFailureView, (peer: string) => string> = {
+  refused: (peer) => `${peer}'s device refused this secret chat`,
+  unsupported: (peer) => `${peer}'s app cannot take this secret chat`,
+  gone: (peer) => `None of ${peer}'s devices can take this secret chat`
+};
+
+/**
+ * The key's first two emoji, as the key screen starts: none before the key exists. Two, not one: with
+ * 256 emoji, two chats started in the same minute would look alike once in 256 times; with two, once
+ * in 65,536.
+ */
+function keyEmoji(fingerprint: string | null): KeyEmojiView | undefined {
+  if (!fingerprint) return undefined;
+  const first = fingerprintEmoji(fromB64u(fingerprint)).slice(0, 2);
+  return first.length ? { emoji: first.map((x) => x.e).join(''), name: first.map((x) => x.name).join(', ') } : undefined;
+}
+
+/** The chat's clear fields from its sealed state (the keys are wiped at once). */
+async function keyOf(vault: Vault, row: SecretChatRow): Promise<KeyEmojiView | undefined> {
+  if (row.status === 'waiting' || row.status === 'failed') return undefined;
+  const { state } = await openState(vault, row.id, row.box);
+  try {
+    return keyEmoji(state.fingerprint);
+  } finally {
+    wipeState(state);
+  }
+}
 
 const byChat = (db: CinderDB, chatId: string) => db.secretMessages.where('[chatId+at]').between([chatId, Dexie.minKey], [chatId, Dexie.maxKey]);
 
@@ -66,6 +105,7 @@ export async function secretChatList(db: CinderDB, vault: Vault): Promise<ChatVi
       previewMine = v.mine && v.kind === 'text';
     }
     if (row.status === 'cancelled') preview = preview === SERVICE_TEXT.account_deleted ? 'Account deleted · secret chat ended' : 'Secret chat cancelled';
+    if (row.status === 'failed') preview = FAILURE_TEXT[row.failure ?? 'gone'](row.peer.displayName);
     const unread = await byChat(db, row.id)
       .filter((m) => !m.mine && m.status !== 'read')
       .count();
@@ -78,7 +118,11 @@ export async function secretChatList(db: CinderDB, vault: Vault): Promise<ChatVi
       previewMine,
       lastAt: row.lastAt,
       unread: row.status === 'active' ? unread : 0,
-      incoming: row.role === 'acceptor'
+      incoming: row.role === 'acceptor',
+      createdAt: row.createdAt,
+      role: row.role,
+      key: await keyOf(vault, row).catch(() => undefined),
+      ...(row.status === 'failed' ? { failure: row.failure ?? 'gone' } : {})
     });
   }
   return out;
@@ -88,6 +132,7 @@ export async function secretChatView(db: CinderDB, vault: Vault, id: string): Pr
   const row = await db.secretChats.get(id);
   if (!row) throw new SecretError('not_found', 'This secret chat does not exist on this device');
   const { state } = await openState(vault, id, row.box);
+  const key = row.status === 'waiting' || row.status === 'failed' ? undefined : keyEmoji(state.fingerprint);
   wipeState(state); // only its clear fields are shown
   return {
     id,
@@ -95,6 +140,8 @@ export async function secretChatView(db: CinderDB, vault: Vault, id: string): Pr
     role: row.role,
     status: row.status,
     cancelledBy: row.cancelledBy,
+    ...(row.status === 'failed' ? { failure: row.failure ?? 'gone' } : {}),
+    ...(key ? { key } : {}),
     ttl: state.ttl,
     createdAt: row.createdAt,
     verifiedByMe: state.verifiedByMe,

@@ -86,6 +86,10 @@ export function pgDevices({ pool, tx }: Pg): DeviceStore {
         return revokeOthers(c, userId, keepDeviceId, at);
       });
     },
+    async renameDevice(userId, deviceId, name) {
+      const r = await pool.query('UPDATE devices SET name = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL', [name, deviceId, userId]);
+      return (r.rowCount ?? 0) > 0;
+    },
     async touchDevice(deviceId, at) {
       await pool.query('UPDATE devices SET last_seen_at = $1 WHERE id = $2 AND last_seen_at < $1', [at, deviceId]);
     }

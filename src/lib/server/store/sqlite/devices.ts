@@ -23,6 +23,7 @@ export function sqliteDevices(db: Db): DeviceStore {
     deletePushSub: db.prepare('DELETE FROM push_subscriptions WHERE device_id = ?'),
     dropDeviceWakeups: db.prepare('DELETE FROM wakeups WHERE device_id = ?'),
     dropDeviceContacts: db.prepare('DELETE FROM secret_contacts WHERE device_a = ? OR device_b = ?'),
+    renameDevice: db.prepare('UPDATE devices SET name = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL'),
     touchDevice: db.prepare('UPDATE devices SET last_seen_at = ? WHERE id = ? AND last_seen_at < ?'),
     setPwHash: db.prepare('UPDATE users SET pw_hash = ? WHERE id = ? AND pw_hash = ?'),
     pwHash: db.prepare('SELECT pw_hash FROM users WHERE id = ?'),
@@ -80,6 +81,9 @@ export function sqliteDevices(db: Db): DeviceStore {
     },
     async revokeDevice(userId, deviceId, at) {
       return revokeTx(userId, deviceId, at);
+    },
+    async renameDevice(userId, deviceId, name) {
+      return q.renameDevice.run(name, deviceId, userId).changes > 0;
     },
     async touchDevice(deviceId, at) {
       q.touchDevice.run(at, deviceId, at);

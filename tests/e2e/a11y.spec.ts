@@ -4,6 +4,8 @@ import { sendSecret, startSecretChat } from './secret-helpers';
 
 for (const scheme of ['light', 'dark'] as const) {
   test(`every screen passes axe with no serious or critical violation (${scheme} theme)`, async ({ browser, relay }) => {
+    // Nine axe audits: each takes tens of seconds on a loaded 2-core machine.
+    test.setTimeout(300_000);
     const context = await browser.newContext({ baseURL: relay.url, colorScheme: scheme });
     const page = await context.newPage();
     await page.goto('/signup');
@@ -32,6 +34,10 @@ for (const scheme of ['light', 'dark'] as const) {
     await sendSecret(alice.page, 'Secret hello');
     await alice.page.getByRole('button', { name: /Self-destruct timer/ }).click();
     await audit(alice.page, 'secret chat with timer menu');
+    // With a timer set, its badge shows on the button.
+    await alice.page.getByRole('radio', { name: '5 seconds' }).click();
+    await expect(alice.page.getByRole('button', { name: 'Self-destruct timer: 5 seconds' })).toBeVisible();
+    await audit(alice.page, 'secret chat with a timer set');
     await alice.page.keyboard.press('Escape');
     await alice.page.goto(`/secret/${chatId}/key`);
     await expect(alice.page.getByLabel('Key in hexadecimal')).toBeVisible();

@@ -88,6 +88,14 @@ test('deleting the account: this device wiped, the other signed out, the peer se
   // Bob's cloud chat: Alice's message gone, his own kept.
   await expect(messageLog(bob.page).getByText('cloud hello from Alice')).toHaveCount(0);
   await expect(messageLog(bob.page).getByText('cloud reply from Bob')).toBeVisible();
+  // Writing to her now fails once, then the chat says the account is gone and offers no composer.
+  await sendText(bob.page, 'are you there?');
+  await expect(bob.page.getByRole('status').filter({ hasText: 'This account was deleted' })).toBeVisible();
+  await expect(bob.page.getByLabel('Message', { exact: true })).toHaveCount(0);
+  await expect(bob.page.getByText('account deleted', { exact: true })).toBeVisible();
+  // Opened again later: the relay's profile is read on open, so it is said at once.
+  await bob.page.reload();
+  await expect(bob.page.getByRole('status').filter({ hasText: 'This account was deleted' })).toBeVisible();
   // Bob's secret chat: ended with a service message, no composer; his copy of the history stays.
   await expect(bobSecret.getByText('Alice deleted their account. This secret chat has ended.')).toBeVisible();
   await expect(bobSecret.getByLabel('Message', { exact: true })).toHaveCount(0);

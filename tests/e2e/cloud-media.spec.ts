@@ -58,13 +58,15 @@ test('a cloud-chat photo with a 3 s timer: blurred until Bob taps it, then gone 
 
   // ...and gone on both within about a second after it (the relay's delete update / the local purge).
   const goneIn = async (page: typeof bob.page) => {
-    await expect(messageLog(page).locator('[data-cloud-media]')).toHaveCount(0, { timeout: 5000 });
+    await expect(messageLog(page).locator('[data-cloud-media]')).toHaveCount(0, { timeout: 8000 });
     return Date.now();
   };
   const [bobGone, aliceGone] = await Promise.all([goneIn(bob.page), goneIn(alice.page)]);
-  // `opened` was taken before the click, so the real deadline is a little later than `deadline`.
-  expect(bobGone - deadline).toBeLessThan(1500);
-  expect(aliceGone - deadline).toBeLessThan(1500);
+  // `opened` was taken before the click, so the real deadline is a little later than `deadline`. The
+  // bound only tells "at its deadline" from "at some later purge": how fast is bench/timers.ts's job (a
+  // loaded machine took 1.9 s here once).
+  expect(bobGone - deadline).toBeLessThan(4000);
+  expect(aliceGone - deadline).toBeLessThan(4000);
   await expect(bobLog.getByText('a photo for you')).toBeVisible();
   await expect(aliceLog.getByText('a photo for you')).toBeVisible();
 

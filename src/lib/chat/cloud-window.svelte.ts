@@ -113,7 +113,16 @@ export class CloudWindow extends ChatWindow<MessageView> {
 
   protected onEvent(e: WorkerEvent) {
     const peerId = this.peerId();
-    if (e.type === 'messages' && e.peerId === peerId) void this.ops.refresh(() => this.refreshLatest()).catch(() => {});
+    if (e.type === 'messages' && e.peerId === peerId) {
+      void this.ops.refresh(() => this.refreshLatest()).catch(() => {});
+      // The profile may have changed with them (renamed, or the account deleted).
+      void core()
+        .call('chat', { peerId })
+        .then(({ peer }) => {
+          if (this.peerId() === peerId) this.peer = peer;
+        })
+        .catch(() => {});
+    }
     if (e.type === 'typing' && e.peerId === peerId) this.typing();
     if (e.type === 'progress') {
       const fraction = e.total > 0 ? e.loaded / e.total : 0;

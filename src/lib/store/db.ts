@@ -44,6 +44,8 @@ export interface PeerProfile {
   id: string;
   username: string;
   displayName: string;
+  /** The account was deleted (the relay's placeholder profile). */
+  deleted?: true;
 }
 
 /** Previews and unread counts are derived from `messages` when listed, so they cannot drift. */

@@ -5,7 +5,7 @@
  */
 import { Dexie } from 'dexie';
 import { z } from 'zod';
-import { CloudMessage, LIMITS, SyncRes, type CloudMedia, type PublicUser, type Update } from '$lib/api/wire';
+import { CloudMessage, LIMITS, PublicUser as PublicUserSchema, SyncRes, type CloudMedia, type PublicUser, type Update } from '$lib/api/wire';
 import type { ReplyQuote } from '$lib/api/quote';
 import type { ChatRow, CinderDB, MessageRow } from '$lib/store/db';
 import type { Vault } from '$lib/store/vault';
@@ -238,6 +238,8 @@ export function flushOutbox(db: CinderDB, vault: Vault, onChanged: (peerId: stri
           await db.messages.update(row.id, { status: 'failed' });
           await db.outbox.delete(row.id);
         });
+        // 410: the peer deleted their account; the chat shows it (and stops offering to write).
+        if (e instanceof NetError && e.code === 'gone') await refreshPeer(db, row.peerId).catch(() => false);
       }
       onChanged(row.peerId);
     }
@@ -246,6 +248,22 @@ export function flushOutbox(db: CinderDB, vault: Vault, onChanged: (peerId: stri
       await request('POST', `/api/cloud/chats/${encodeURIComponent(chat.peerId)}/read`, { seq: chat.myReadSeq }, null);
       await db.chats.update(chat.peerId, { readSentSeq: chat.myReadSeq });
     }
+  });
+}
+
+/**
+ * Reads the peer's public profile from the relay and stores it on the chat if it changed (renamed, or
+ * the account was deleted: `deleted`, no username). True when it changed.
+ */
+export async function refreshPeer(db: CinderDB, peerId: string): Promise<boolean> {
+  const { user } = await request('GET', `/api/users/${encodeURIComponent(peerId)}`, undefined, z.object({ user: PublicUserSchema }));
+  return db.transaction('rw', db.chats, async () => {
+    const chat = await db.chats.get(peerId);
+    if (!chat) return false;
+    const p = chat.peer;
+    if (p.username === user.username && p.displayName === user.displayName && !!p.deleted === !!user.deleted) return false;
+    await db.chats.update(peerId, { peer: user });
+    return true;
   });
 }
 

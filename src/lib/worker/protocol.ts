@@ -11,6 +11,8 @@ export interface UserView {
   id: string;
   username: string;
   displayName: string;
+  /** The account was deleted (its username is then empty): nothing can be sent to it. */
+  deleted?: true;
 }
 
 export interface SessionView {

@@ -1,11 +1,11 @@
 /** Finding people and the chat list (cloud and secret chats together). */
 import { z } from 'zod';
 import { PublicUser } from '$lib/api/wire';
-import { chatViews, storeChatPeer } from '../cloud';
+import { chatViews, refreshPeer, storeChatPeer } from '../cloud';
 import { request } from '../net';
 import type { CoreContext, Handlers } from './context';
 
-type Ctx = Pick<CoreContext, 'db' | 'vault' | 'me' | 'secretModule'>;
+type Ctx = Pick<CoreContext, 'db' | 'vault' | 'me' | 'secretModule' | 'emit'>;
 
 export const chatsHandlers: Handlers<'searchUsers' | 'userByName' | 'listChats' | 'chat', Ctx> = {
   searchUsers: async (_ctx, { q }) => {
@@ -28,11 +28,20 @@ export const chatsHandlers: Handlers<'searchUsers' | 'userByName' | 'listChats' 
     return all.sort((a, b) => b.lastAt - a.lastAt);
   },
 
-  chat: async (ctx, { peerId }) => {
+  chat: async (ctx, { peerId, refresh }) => {
     let chat = await ctx.db.chats.get(peerId);
     if (!chat) {
       const { user } = await request('GET', `/api/users/${encodeURIComponent(peerId)}`, undefined, z.object({ user: PublicUser }));
       chat = await storeChatPeer(ctx.db, user);
+    } else if (refresh) {
+      // The stored profile answers at once; a rename or a deleted account shows once the relay says so.
+      void refreshPeer(ctx.db, peerId)
+        .then((changed) => {
+          if (!changed) return;
+          ctx.emit({ type: 'messages', peerId });
+          ctx.emit({ type: 'chats' });
+        })
+        .catch(() => undefined);
     }
     return { peer: chat.peer, peerReadSeq: chat.peerReadSeq };
   }

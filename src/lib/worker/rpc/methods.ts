@@ -76,7 +76,8 @@ export const METHODS = {
   searchUsers: { params: z.object({ q: Str(64) }), result: returns<UserView[]>() },
   userByName: { params: z.object({ username: Str(64) }), result: returns<UserView>() },
   listChats: { params: None, result: returns<ChatView[]>() },
-  chat: { params: PeerParams, result: returns<{ peer: UserView; peerReadSeq: number }>() },
+  /** `refresh`: also ask the relay for the peer's profile (a rename, a deleted account) and announce a change. */
+  chat: { params: PeerParams.extend({ refresh: z.boolean().optional() }), result: returns<{ peer: UserView; peerReadSeq: number }>() },
 
   // ---------- cloud chats ----------
   /**

@@ -5,7 +5,7 @@ import type { PageLoad } from './$types';
 /** The chat and its newest page, asked for together (opening a chat is one round trip). */
 export function _openChat(peerId: string) {
   const first = core().call('messages', { peerId, limit: CHAT_FIRST_PAGE });
-  const chat = core().call('chat', { peerId });
+  const chat = core().call('chat', { peerId, refresh: true });
   first.catch(() => undefined); // handled where they are awaited
   chat.catch(() => undefined);
   return { first, chat };

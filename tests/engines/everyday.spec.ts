@@ -216,9 +216,8 @@ for (const engine of ['firefox', 'webkit'] satisfies Engine[]) {
     if (aliceTags[0] === aliceTags[1]) throw new Error(`${engine}: both secret chats show ${aliceTags[0]}`);
     if ([...aliceTags].sort().join() !== [...bobTags].sort().join()) throw new Error(`the tags differ: ${aliceTags} on ${engine}, ${bobTags} on chromium`);
 
-    // Firefox reports zod's feature test for eval (`Function('')` in a try, refused by the CSP, then
-    // it parses without compiling) as a page error: harmless, so not counted.
-    const errors = (await alice.device.errors()).filter((e) => !/Content-Security-Policy.*blocked a JavaScript eval/.test(e));
+    // None: not even zod's test for eval, which the CSP refuses (src/lib/no-eval.ts).
+    const errors = await alice.device.errors();
     if (errors.length) throw new Error(`${engine} page errors: ${errors.join('\n')}`);
   });
 }

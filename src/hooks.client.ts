@@ -1,3 +1,5 @@
+// Before any module that builds a zod schema (see no-eval.ts).
+import '$lib/no-eval';
 import type { ClientInit } from '@sveltejs/kit';
 import { core } from '$lib/worker/client';
 

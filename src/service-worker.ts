@@ -6,6 +6,8 @@
  * The service worker: precaches the app shell so Cinder opens offline, and serves that one shell
  * for every in-app navigation. It never caches API answers (they carry user data).
  */
+// Before any module that builds a zod schema (see no-eval.ts).
+import '$lib/no-eval';
 import { build, files, version } from '$service-worker';
 import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from 'workbox-precaching';
 import { NavigationRoute, registerRoute } from 'workbox-routing';

@@ -5,6 +5,9 @@
  * in the entry), which started a second core answering every call. Everything lives in
  * worker-main.ts, loaded here, so no chunk ever imports this file.
  */
+// Before worker-main builds any zod schema (see no-eval.ts).
+import '$lib/no-eval';
+
 const early: MessageEvent[] = [];
 const hold = (ev: MessageEvent) => void early.push(ev);
 self.addEventListener('message', hold);

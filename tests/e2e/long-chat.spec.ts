@@ -53,7 +53,8 @@ async function pageDown(page: Page): Promise<number> {
 
 /** From the newest of `n` messages up to the first and back down, checking the window all the way. */
 async function walk(page: Page, n: number) {
-  await expect(messageLog(page).getByText(label(n), { exact: true })).toBeVisible({ timeout: 60_000 });
+  // The whole backlog first (a secret one is decrypted message by message: minutes on a loaded machine).
+  await expect(messageLog(page).getByText(label(n), { exact: true })).toBeVisible({ timeout: 150_000 });
   let nums = await shown(page);
   expect(nums.at(-1)).toBe(n);
   let maxShown = nums.length;

@@ -143,6 +143,9 @@ export abstract class ChatWindow<M extends { id: string }> {
     const newest = this.messages.findLast((m) => this.paged(m));
     if (!this.hasNewer || !newest) return;
     const res = await this.newer(newest);
+    // Rows now come below the reader, who stays where they were (keeping): no longer at the bottom, so
+    // follow()'s resize must not pull the list down to the new end (the next scroll says again).
+    this.pinned = false;
     await this.keeping(newest.id, () => {
       const next = joinNewer(this.messages, res.messages);
       if (next.trimmed) this.hasMore = true;

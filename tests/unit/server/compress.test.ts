@@ -1,8 +1,8 @@
 import { request } from 'node:http';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { COMPRESS_MIN_BYTES, pickEncoding } from '../../../src/lib/server/compress';
-import { b64u, call, sendText, signup, startServer, uuid, type Account, type TestServer } from './helpers';
+import { b64u, call, sendText, signup, useRelayWith, uuid, type TestServer } from './helpers';
 
 describe('pickEncoding', () => {
   it.each([
@@ -43,56 +43,48 @@ function rawGet(ts: TestServer, path: string, token: string, acceptEncoding?: st
 }
 
 describe('compressed JSON answers', () => {
-  let ts: TestServer;
-  let alice: Account;
-  let bob: Account;
-  beforeEach(async () => {
-    ts = await startServer();
-    alice = await signup(ts, 'alice');
-    bob = await signup(ts, 'bob');
-  });
-  afterEach(async () => {
-    await ts.close();
-  });
+  const rig = useRelayWith(['alice', 'bob']);
 
   it('encodes a large envelope page as the client asks, and the decoded body is the identity one', async () => {
     for (let i = 0; i < 8; i++) {
-      expect((await call(ts, 'POST', '/api/envelopes', { token: alice.token, body: { id: uuid(), toDeviceId: bob.deviceId, body: b64u(600) } })).status).toBe(200);
+      expect((await call(rig.ts, 'POST', '/api/envelopes', { token: rig.alice.token, body: { id: uuid(), toDeviceId: rig.bob.deviceId, body: b64u(600) } })).status).toBe(
+        200
+      );
     }
-    const plain = await rawGet(ts, '/api/envelopes', bob.token);
+    const plain = await rawGet(rig.ts, '/api/envelopes', rig.bob.token);
     expect(plain.headers['content-encoding']).toBeUndefined();
     expect(plain.headers['vary']).toBe('Accept-Encoding');
     expect(plain.body.length).toBeGreaterThan(COMPRESS_MIN_BYTES);
 
-    const br = await rawGet(ts, '/api/envelopes', bob.token, 'gzip, deflate, br');
+    const br = await rawGet(rig.ts, '/api/envelopes', rig.bob.token, 'gzip, deflate, br');
     expect(br.headers['content-encoding']).toBe('br');
     expect(Number(br.headers['content-length'])).toBe(br.body.length);
     expect(br.body.length).toBeLessThan(plain.body.length);
     expect(JSON.parse(brotliDecompressSync(br.body).toString())).toEqual(JSON.parse(plain.body.toString()));
 
-    const gz = await rawGet(ts, '/api/envelopes', bob.token, 'gzip');
+    const gz = await rawGet(rig.ts, '/api/envelopes', rig.bob.token, 'gzip');
     expect(gz.headers['content-encoding']).toBe('gzip');
     expect(JSON.parse(gunzipSync(gz.body).toString())).toEqual(JSON.parse(plain.body.toString()));
   });
 
   it('leaves small answers identity-encoded (still varying on Accept-Encoding)', async () => {
-    const r = await rawGet(ts, '/api/envelopes', bob.token, 'br');
+    const r = await rawGet(rig.ts, '/api/envelopes', rig.bob.token, 'br');
     expect(r.headers['content-encoding']).toBeUndefined();
     expect(r.headers['vary']).toBe('Accept-Encoding');
     expect(JSON.parse(r.body.toString())).toEqual({ envelopes: [] });
   });
 
   it('never compresses cloud-chat text, however large (BREACH: one sender could probe another’s words)', async () => {
-    const carol = await signup(ts, 'carol');
+    const carol = await signup(rig.ts, 'carol');
     for (let i = 0; i < 6; i++) {
-      await sendText(ts, alice, bob, `the secret word is swordfish ${i} `.repeat(20));
-      await sendText(ts, carol, bob, `guess: swordfish ${i} `.repeat(20));
+      await sendText(rig.ts, rig.alice, rig.bob, `the secret word is swordfish ${i} `.repeat(20));
+      await sendText(rig.ts, carol, rig.bob, `guess: swordfish ${i} `.repeat(20));
     }
-    const sync = await rawGet(ts, '/api/sync?after=0', bob.token, 'gzip, deflate, br');
+    const sync = await rawGet(rig.ts, '/api/sync?after=0', rig.bob.token, 'gzip, deflate, br');
     expect(sync.status).toBe(200);
     expect(sync.body.length).toBeGreaterThan(COMPRESS_MIN_BYTES);
     expect(sync.headers['content-encoding']).toBeUndefined();
-    const page = await rawGet(ts, `/api/cloud/chats/${alice.userId}/messages`, bob.token, 'br');
+    const page = await rawGet(rig.ts, `/api/cloud/chats/${rig.alice.userId}/messages`, rig.bob.token, 'br');
     expect(page.headers['content-encoding']).toBeUndefined();
   });
 });

@@ -5,6 +5,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach, beforeEach } from 'vitest';
 import { WebSocket } from 'ws';
 import type { ServerFrame, Session } from '../../../src/lib/api/wire';
 import { loadConfig, type Config } from '../../../src/lib/server/config';
@@ -240,4 +241,24 @@ export async function stopProcess(p: import('node:child_process').ChildProcess):
   const exited = new Promise((r) => p.once('exit', r));
   p.kill('SIGKILL');
   await exited;
+}
+
+/** A relay and its accounts, refreshed before each test (see useRelayWith). */
+export type RelayWith<N extends string> = { ts: TestServer } & Record<N, Account>;
+
+/**
+ * Registers beforeEach/afterEach hooks (in the enclosing describe, or the file) that start a fresh
+ * relay and sign up one account per name (username = name), and close the relay after the test.
+ * Returns a live object: read `rig.ts`, `rig.alice`… inside tests, not at collection time.
+ */
+export function useRelayWith<N extends string>(names: readonly N[], opts: StartOptions = {}): RelayWith<N> {
+  const rig = {} as RelayWith<N>;
+  beforeEach(async () => {
+    rig.ts = await startServer(opts);
+    for (const name of names) (rig as Record<N, Account>)[name] = await signup(rig.ts, name);
+  });
+  afterEach(async () => {
+    await rig.ts.close();
+  });
+  return rig;
 }

@@ -1,25 +1,15 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LIMITS } from '../../../src/lib/api/limits';
 import type { CloudMessage } from '../../../src/lib/api/wire';
 import { messageTime } from '../../../src/lib/server/cloud';
-import { call, signup, startServer, uuid, type Account, type TestServer } from './helpers';
+import { call, useRelayWith, uuid } from './helpers';
 
-let ts: TestServer;
-let alice: Account;
-let bob: Account;
-beforeEach(async () => {
-  ts = await startServer();
-  alice = await signup(ts, 'alice');
-  bob = await signup(ts, 'bob');
-});
-afterEach(async () => {
-  await ts.close();
-});
+const rig = useRelayWith(['alice', 'bob']);
 
 const send = async (extra: Record<string, unknown>) => {
-  const r = await call<{ message: CloudMessage }>(ts, 'POST', '/api/cloud/messages', {
-    token: alice.token,
-    body: { id: uuid(), toUserId: bob.userId, text: 'hi', ...extra }
+  const r = await call<{ message: CloudMessage }>(rig.ts, 'POST', '/api/cloud/messages', {
+    token: rig.alice.token,
+    body: { id: uuid(), toUserId: rig.bob.userId, text: 'hi', ...extra }
   });
   return r;
 };
@@ -28,12 +18,12 @@ const send = async (extra: Record<string, unknown>) => {
 describe('cloud message time', () => {
   it('keeps the sender’s written time from an outbox, within limits; without it the relay’s clock', async () => {
     const now = 1_800_000_000_000;
-    ts.clock.now = now;
+    rig.ts.clock.now = now;
     const written = now - 90_000;
     const kept = await send({ writtenAt: written });
     expect(kept.status).toBe(200);
     expect(kept.body.message.createdAt).toBe(written);
-    const hist = await call<{ messages: CloudMessage[] }>(ts, 'GET', `/api/cloud/chats/${alice.userId}/messages`, { token: bob.token });
+    const hist = await call<{ messages: CloudMessage[] }>(rig.ts, 'GET', `/api/cloud/chats/${rig.alice.userId}/messages`, { token: rig.bob.token });
     expect(hist.body.messages.map((m) => m.createdAt)).toEqual([written]);
 
     // An old client sends none; a clock in the future or far in the past is not believed.

@@ -4,7 +4,7 @@
  */
 import { generateIdentity, nobleBackend } from '$lib/crypto';
 import { SecretEngine, type SecretContext } from '$lib/worker/secret';
-import type { FakeRelay, RelayMember } from './fake-relay';
+import { FakeRelay, type RelayMember } from './fake-relay';
 import { unlockedStore } from './store';
 
 const backend = nobleBackend();
@@ -32,4 +32,26 @@ export async function secretDevice(relay: FakeRelay, dbName: string, name: strin
 export async function deliver(relay: FakeRelay, to: SecretDevice): Promise<void> {
   await to.engine.receive(relay.take(to.member.deviceId));
   await to.engine.flush();
+}
+
+/**
+ * A test file's devices over a FakeRelay: `device(relay, name)` opens a fresh database
+ * (`<prefix>-<name>-<n>`) for user `u-<name>`, device `d-<name>`; `established()` gives Alice and
+ * Bob with an active secret chat (request, accept, key confirmation).
+ */
+export function secretPair(prefix: string) {
+  let dbs = 0;
+  const device = (relay: FakeRelay, name: string, userId = `u-${name}`) => secretDevice(relay, `${prefix}-${name}-${++dbs}`, name, { userId, deviceId: `d-${name}` });
+  async function established() {
+    const relay = new FakeRelay();
+    const alice = await device(relay, 'alice');
+    const bob = await device(relay, 'bob');
+    const chatId = await alice.engine.start('u-bob');
+    await alice.engine.flush();
+    await deliver(relay, bob);
+    await deliver(relay, alice);
+    await deliver(relay, bob);
+    return { relay, alice, bob, chatId };
+  }
+  return { device, established };
 }

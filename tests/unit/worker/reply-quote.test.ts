@@ -10,8 +10,7 @@ import { hiddenIds, hideMessages } from '$lib/worker/hidden';
 import { quoteView } from '$lib/worker/protocol';
 import { secretMessages } from '$lib/worker/secret';
 import { decodePayload, encodePayload, SecretPayload } from '$lib/worker/secret/payload';
-import { FakeRelay } from '../support/fake-relay';
-import { deliver, secretDevice } from '../support/secret-pair';
+import { deliver, secretPair } from '../support/secret-pair';
 import { unlockedStore } from '../support/store';
 
 vi.mock('$lib/worker/net', async (importOriginal) => {
@@ -77,18 +76,11 @@ describe('cloud wire quote', () => {
 });
 
 let dbs = 0;
-const device = (relay: FakeRelay, name: string) => secretDevice(relay, `reply-quote-${name}-${++dbs}`, name, { userId: `u-${name}`, deviceId: `d-${name}` });
+const { established } = secretPair('reply-quote');
 
 describe('secret chat replies and delete for me', () => {
   it('carries the quote inside the encryption, and deletes for me without telling the peer', async () => {
-    const relay = new FakeRelay();
-    const alice = await device(relay, 'alice');
-    const bob = await device(relay, 'bob');
-    const chatId = await alice.engine.start('u-bob');
-    await alice.engine.flush();
-    await deliver(relay, bob);
-    await deliver(relay, alice);
-    await deliver(relay, bob);
+    const { relay, alice, bob, chatId } = await established();
 
     const question = await bob.engine.sendText(chatId, 'lunch?', null);
     await bob.engine.flush();

@@ -14,7 +14,7 @@ import { secretChatView, secretKey, secretMessages } from '$lib/worker/secret';
 import { decodeState, encodeState, openState } from '$lib/worker/secret/stored';
 import type { CinderDB } from '$lib/store/db';
 import { FakeRelay } from '../support/fake-relay';
-import { deliver, secretDevice, type SecretDevice } from '../support/secret-pair';
+import { deliver, secretPair, type SecretDevice } from '../support/secret-pair';
 
 vi.mock('$lib/worker/net', async (importOriginal) => {
   const net = await importOriginal<typeof import('$lib/worker/net')>();
@@ -24,8 +24,7 @@ vi.mock('$lib/worker/net', async (importOriginal) => {
   return { ...net, request };
 });
 
-let dbs = 0;
-const device = (relay: FakeRelay, name: string) => secretDevice(relay, `sealed-format-${name}-${++dbs}`, name, { userId: `u-${name}`, deviceId: `d-${name}` });
+const { device, established } = secretPair('sealed-format');
 
 async function shown(d: SecretDevice, chatId: string): Promise<string[]> {
   const { messages } = await secretMessages(d.db, d.vault, chatId, { limit: 100 });
@@ -65,18 +64,6 @@ async function toFormat1(d: SecretDevice, chatId: string): Promise<void> {
 /** The identity row as the code before format 2 stored it. */
 async function identityFormat1(db: CinderDB, vault: Vault, deviceId: string, identity: Identity): Promise<void> {
   await db.secrets.put({ key: 'identity', box: await vault.seal(IDENTITY_PLACE, { deviceId, identity: toB64u(serializeIdentity(identity)) }) });
-}
-
-async function established() {
-  const relay = new FakeRelay();
-  const alice = await device(relay, 'alice');
-  const bob = await device(relay, 'bob');
-  const chatId = await alice.engine.start('u-bob');
-  await alice.engine.flush();
-  await deliver(relay, bob);
-  await deliver(relay, alice);
-  await deliver(relay, bob);
-  return { relay, alice, bob, chatId };
 }
 
 describe('sealed secret chat state (format 2) and the format-1 migration', () => {

@@ -10,7 +10,7 @@ import type { Envelope } from '$lib/api/wire';
 import { secretMessages } from '$lib/worker/secret';
 import { openState } from '$lib/worker/secret/stored';
 import { FakeRelay } from '../support/fake-relay';
-import { deliver, secretDevice, type SecretDevice } from '../support/secret-pair';
+import { deliver, secretPair, type SecretDevice } from '../support/secret-pair';
 
 vi.mock('$lib/worker/net', async (importOriginal) => {
   const net = await importOriginal<typeof import('$lib/worker/net')>();
@@ -20,8 +20,7 @@ vi.mock('$lib/worker/net', async (importOriginal) => {
   return { ...net, request };
 });
 
-let dbs = 0;
-const device = (relay: FakeRelay, name: string, userId = `u-${name}`) => secretDevice(relay, `acct-del-${name}-${++dbs}`, name, { userId, deviceId: `d-${name}` });
+const { device, established } = secretPair('acct-del');
 
 const shown = async (d: SecretDevice, chatId: string) =>
   (await secretMessages(d.db, d.vault, chatId, { limit: 100 })).messages.map((m) => (m.kind === 'service' ? `[${m.service}]` : m.text));
@@ -40,14 +39,7 @@ const notice = (fromDeviceId: string, fromUserId: string): Envelope => ({
 
 describe('secret chats and the account_deleted notice', () => {
   it('ends the chat with the named device: service message, history kept, keys gone, sending refused', async () => {
-    const relay = new FakeRelay();
-    const alice = await device(relay, 'alice');
-    const bob = await device(relay, 'bob');
-    const chatId = await alice.engine.start('u-bob');
-    await alice.engine.flush();
-    await deliver(relay, bob);
-    await deliver(relay, alice);
-    await deliver(relay, bob);
+    const { relay, alice, bob, chatId } = await established();
     await alice.engine.sendText(chatId, 'hello bob', null);
     await alice.engine.flush();
     await deliver(relay, bob);

@@ -6,7 +6,7 @@ import { purgeExpired } from '$lib/store/purge';
 import { secretChatView, secretKey, secretMessages } from '$lib/worker/secret';
 import type { Diagnostics } from '$lib/worker/secret/errors';
 import { FakeRelay } from '../support/fake-relay';
-import { deliver, secretDevice, type SecretDevice } from '../support/secret-pair';
+import { deliver, secretDevice, secretPair, type SecretDevice } from '../support/secret-pair';
 
 // The engine reaches the relay only through its injected SecretRelay: any direct HTTP call fails here.
 vi.mock('$lib/worker/net', async (importOriginal) => {
@@ -18,20 +18,7 @@ vi.mock('$lib/worker/net', async (importOriginal) => {
 });
 
 let dbs = 0;
-const device = (relay: FakeRelay, name: string) => secretDevice(relay, `secret-chat-${name}-${++dbs}`, name, { userId: `u-${name}`, deviceId: `d-${name}` });
-
-/** Alice and Bob with an established secret chat (request, accept, key confirmation). */
-async function established() {
-  const relay = new FakeRelay();
-  const alice = await device(relay, 'alice');
-  const bob = await device(relay, 'bob');
-  const chatId = await alice.engine.start('u-bob');
-  await alice.engine.flush();
-  await deliver(relay, bob);
-  await deliver(relay, alice);
-  await deliver(relay, bob);
-  return { relay, alice, bob, chatId };
-}
+const { device, established } = secretPair('secret-chat');
 
 /** What a device shows of the chat, in display order: its texts and service notices. */
 async function shown(d: SecretDevice, chatId: string): Promise<string[]> {

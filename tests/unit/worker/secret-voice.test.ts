@@ -6,8 +6,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { toB64u } from '$lib/api/b64';
 import { secretChatList, secretMessages } from '$lib/worker/secret';
 import { decodePayload, encodePayload, type SecretPayload } from '$lib/worker/secret/payload';
-import { FakeRelay } from '../support/fake-relay';
-import { deliver, secretDevice } from '../support/secret-pair';
+import { deliver, secretPair } from '../support/secret-pair';
 
 vi.mock('$lib/worker/net', async (importOriginal) => {
   const net = await importOriginal<typeof import('$lib/worker/net')>();
@@ -17,8 +16,7 @@ vi.mock('$lib/worker/net', async (importOriginal) => {
   return { ...net, request };
 });
 
-let dbs = 0;
-const device = (relay: FakeRelay, name: string) => secretDevice(relay, `secret-voice-${name}-${++dbs}`, name, { userId: `u-${name}`, deviceId: `d-${name}` });
+const { established } = secretPair('secret-voice');
 const VOICE = { duration: 3100, waveform: Array.from({ length: 48 }, (_, i) => (i * 11) % 256) };
 
 const file = { blobId: 'blob_1', key: 'A'.repeat(43), name: 'voice.webm', mime: 'audio/webm', size: 1200 };
@@ -69,14 +67,7 @@ describe('voice metadata in the secret payload', () => {
 
 describe('a voice message between two devices', () => {
   it('arrives with its duration and waveform, plays the same bytes, and is listed as a voice message', async () => {
-    const relay = new FakeRelay();
-    const alice = await device(relay, 'alice');
-    const bob = await device(relay, 'bob');
-    const chatId = await alice.engine.start('u-bob');
-    await alice.engine.flush();
-    await deliver(relay, bob);
-    await deliver(relay, alice);
-    await deliver(relay, bob);
+    const { relay, alice, bob, chatId } = await established();
 
     const bytes = crypto.getRandomValues(new Uint8Array(2500));
     const id = await alice.engine.sendFile(chatId, 'voice-1.webm', 'audio/webm', bytes, '', { voice: VOICE });

@@ -35,7 +35,7 @@ for (const scheme of ['light', 'dark'] as const) {
     await alice.page.getByRole('button', { name: /Self-destruct timer/ }).click();
     await audit(alice.page, 'secret chat with timer menu');
     // With a timer set, its badge shows on the button.
-    await alice.page.getByRole('radio', { name: '5 seconds' }).click();
+    await alice.page.getByRole('radio', { name: '5 seconds', exact: true }).click();
     await expect(alice.page.getByRole('button', { name: 'Self-destruct timer: 5 seconds' })).toBeVisible();
     await audit(alice.page, 'secret chat with a timer set');
     await alice.page.keyboard.press('Escape');

@@ -16,14 +16,16 @@ export function unselected(set: ReadonlySet<string>, ids: readonly string[]): Se
   return new Set([...set].filter((id) => !ids.includes(id)));
 }
 
-/** Calls `notify` at most every 3 s while the user types ("typing…" for the peer). */
-export function typingNotifier(notify: () => Promise<unknown>): () => void {
+/** Calls `notify` at most every 3 s while the user types ("typing…" for the peer); `reset()` after a send. */
+export function typingNotifier(notify: () => Promise<unknown>): (() => void) & { reset(): void } {
   let last = 0;
-  return () => {
+  const onInput = () => {
     if (Date.now() - last < 3000) return;
     last = Date.now();
     void notify().catch(() => {});
   };
+  // The peer's "typing…" ends when the message arrives; the next message typed says so again at once.
+  return Object.assign(onInput, { reset: () => void (last = 0) });
 }
 
 /**

@@ -175,6 +175,7 @@ export class CloudWindow extends ChatWindow<MessageView> {
     const original = this.actions.replyingTo;
     try {
       this.draft = '';
+      this.onInput.reset();
       this.actions.replyingTo = null;
       await core().call('send', { peerId: this.peerId(), text, ...(original ? { replyTo: original.id, quote: quoteFor(original, original.media) } : {}) });
       // Asked on every send: app.connection can still say 'online' while the browser is offline.

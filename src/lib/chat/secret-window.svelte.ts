@@ -159,6 +159,7 @@ export class SecretWindow extends ChatWindow<SecretMessageView> {
     const text = this.draft.trim();
     if (!text) return;
     this.draft = '';
+    this.onInput.reset();
     const original = this.actions.replyingTo;
     this.actions.replyingTo = null;
     await this.act(async () => {

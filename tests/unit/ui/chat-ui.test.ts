@@ -25,6 +25,11 @@ describe('chat screen helpers', () => {
     vi.advanceTimersByTime(1);
     typing();
     expect(notify).toHaveBeenCalledTimes(2);
+    // A message sent (the peer's "typing…" ends with it): the next one typed says so at once.
+    vi.advanceTimersByTime(500);
+    typing.reset();
+    typing();
+    expect(notify).toHaveBeenCalledTimes(3);
   });
 
   it('Enter sends; Shift+Enter and IME composition do not', () => {

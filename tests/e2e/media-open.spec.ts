@@ -45,7 +45,7 @@ async function sendMedia(page: Page, kind: 'photo' | 'video', name: string, mime
 
 async function setChatTimer(page: Page, label: string) {
   await page.getByRole('button', { name: /Self-destruct timer:/ }).click();
-  await page.getByRole('menuitemradio', { name: label, exact: true }).click();
+  await page.getByRole('radio', { name: label, exact: true }).click();
 }
 
 /** Whether the last message's bubble lies wholly inside the message list's viewport. */

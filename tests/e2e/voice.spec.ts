@@ -63,7 +63,7 @@ test('a voice message in a secret chat with a 5 s timer: its countdown starts on
   await expect(alice.page.getByText('Bob joined your secret chat.')).toBeVisible();
   await bob.page.goto(`/secret/${chatId}`);
   await alice.page.getByRole('button', { name: /Self-destruct timer/ }).click();
-  await alice.page.getByRole('menuitemradio', { name: '5 seconds', exact: true }).click();
+  await alice.page.getByRole('radio', { name: '5 seconds', exact: true }).click();
   await expect(bob.page.getByText('Alice set the self-destruct timer to 5 seconds')).toBeVisible();
   await withMic(alice);
 

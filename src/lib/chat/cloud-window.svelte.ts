@@ -113,9 +113,9 @@ export class CloudWindow extends ChatWindow<MessageView> {
 
   protected onEvent(e: WorkerEvent) {
     const peerId = this.peerId();
-    if (e.type === 'messages' && e.peerId === peerId) {
-      void this.ops.refresh(() => this.refreshLatest()).catch(() => {});
-      // The profile may have changed with them (renamed, or the account deleted).
+    if (e.type === 'messages' && e.peerId === peerId) void this.ops.refresh(() => this.refreshLatest()).catch(() => {});
+    // Renamed, or the account deleted: only then is the profile read again.
+    if (e.type === 'peer' && e.peerId === peerId) {
       void core()
         .call('chat', { peerId })
         .then(({ peer }) => {

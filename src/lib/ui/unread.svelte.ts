@@ -9,9 +9,9 @@ import type { ChatView } from '$lib/worker/protocol';
 export const chatPath = (c: Pick<ChatView, 'kind' | 'id'>): string => (c.kind === 'secret' ? `/secret/${c.id}` : `/chat/${c.id}`);
 
 /** Unread messages in every chat but the one at `path` (the open chat counts as seen). */
-export function unreadElsewhere(chats: readonly Pick<ChatView, 'kind' | 'id' | 'unread'>[], path: string): number {
+export function unreadElsewhere(chats: readonly Pick<ChatView, 'kind' | 'id' | 'unread'>[] | null, path: string): number {
   let n = 0;
-  for (const c of chats) if (chatPath(c) !== path) n += Math.max(0, c.unread);
+  for (const c of chats ?? []) if (chatPath(c) !== path) n += Math.max(0, c.unread);
   return n;
 }
 
@@ -30,4 +30,8 @@ export function titleWithCount(title: string, count: number): string {
   return count > 0 ? `(${count > 999 ? '999+' : count}) ${plain}` : plain;
 }
 
-export const unread = $state<{ chats: ChatView[]; notices: ChatView[] }>({ chats: [], notices: [] });
+/**
+ * The chat list, read once per change for everyone who shows it (the list, the back control, the
+ * title; UnreadWatch keeps it), null until the first read; and the new-secret-chat notices.
+ */
+export const unread = $state<{ chats: ChatView[] | null; notices: ChatView[] }>({ chats: null, notices: [] });

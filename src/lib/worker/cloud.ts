@@ -70,6 +70,8 @@ export interface Fresh {
 
 export interface Applied {
   changed: Set<string>;
+  /** Chats whose peer's profile changed (renamed, or the account deleted): the open chat re-reads it. */
+  peers: Set<string>;
   fresh: Fresh[];
   /** Some message now has a self-destruct deadline (a timed photo or video was opened). */
   deadlines?: boolean;
@@ -86,6 +88,7 @@ export async function applyUpdates(db: CinderDB, vault: Vault, me: string, updat
   const messages = updates.flatMap((u) => (u.kind === 'message' ? [u.message] : []));
   const sealed = new Map((await Promise.all(messages.map((m) => sealMessage(vault, m)))).map((r) => [r.id, r]));
   const changed = new Set<string>();
+  const peers = new Set<string>();
   const fresh: Fresh[] = [];
   await db.transaction('rw', [db.chats, db.messages, db.outbox, db.cloudMedia, db.meta], async () => {
     const peerIds = [...new Set(updates.map((u) => (u.kind === 'message' ? u.message.peerId : u.peerId)))];
@@ -107,6 +110,7 @@ export async function applyUpdates(db: CinderDB, vault: Vault, me: string, updat
         const m = u.message;
         if (hidden.get(m.peerId)?.has(m.id)) continue;
         const chat = chats.get(m.peerId) ?? newChat(u.peer, m.createdAt);
+        if (!samePeer(chat.peer, u.peer)) peers.add(m.peerId);
         chat.peer = u.peer;
         chat.lastAt = Math.max(chat.lastAt, m.createdAt);
         // My own message read by the server means I have read everything before it.
@@ -145,7 +149,7 @@ export async function applyUpdates(db: CinderDB, vault: Vault, me: string, updat
     if (unqueued.size) await db.outbox.bulkDelete([...unqueued]);
   });
   const deadlines = [...sealed.values()].some((r) => typeof r.deadline === 'number');
-  return { changed, fresh, deadlines };
+  return { changed, peers, fresh, deadlines };
 }
 
 const cursorOf = async (db: CinderDB) => ((await db.meta.get('cursor'))?.value as number | undefined) ?? 0;
@@ -206,10 +210,11 @@ export function applyLive(db: CinderDB, vault: Vault, me: string, u: Update, pre
  * Sends the outbox oldest first (idempotent by message id, so a resend after a lost answer is
  * harmless); stops at the first network failure. Throws NetError('unauthorized') when revoked.
  */
-export function flushOutbox(db: CinderDB, vault: Vault, onChanged: (peerId: string) => void): Promise<void> {
+export function flushOutbox(db: CinderDB, vault: Vault, onChanged: (peerId: string, peerChanged?: boolean) => void): Promise<void> {
   return withLock('cinder-cloud-outbox', async () => {
     for (const row of await db.outbox.orderBy('createdAt').toArray()) {
       const body = await vault.open<Body>(msgPlace(row.id), row.box);
+      let peerChanged = false;
       try {
         const { message } = await request(
           'POST',
@@ -239,9 +244,9 @@ export function flushOutbox(db: CinderDB, vault: Vault, onChanged: (peerId: stri
           await db.outbox.delete(row.id);
         });
         // 410: the peer deleted their account; the chat shows it (and stops offering to write).
-        if (e instanceof NetError && e.code === 'gone') await refreshPeer(db, row.peerId).catch(() => false);
+        if (e instanceof NetError && e.code === 'gone') peerChanged = await refreshPeer(db, row.peerId).catch(() => false);
       }
-      onChanged(row.peerId);
+      onChanged(row.peerId, peerChanged);
     }
     for (const chat of await db.chats.toArray()) {
       if (chat.myReadSeq <= chat.readSentSeq) continue;
@@ -250,6 +255,9 @@ export function flushOutbox(db: CinderDB, vault: Vault, onChanged: (peerId: stri
     }
   });
 }
+
+/** Whether two copies of a profile show the same (a rename or a deleted account makes them differ). */
+const samePeer = (a: PublicUser, b: PublicUser) => a.username === b.username && a.displayName === b.displayName && !!a.deleted === !!b.deleted;
 
 /**
  * Reads the peer's public profile from the relay and stores it on the chat if it changed (renamed, or
@@ -260,8 +268,7 @@ export async function refreshPeer(db: CinderDB, peerId: string): Promise<boolean
   return db.transaction('rw', db.chats, async () => {
     const chat = await db.chats.get(peerId);
     if (!chat) return false;
-    const p = chat.peer;
-    if (p.username === user.username && p.displayName === user.displayName && !!p.deleted === !!user.deleted) return false;
+    if (samePeer(chat.peer, user)) return false;
     await db.chats.update(peerId, { peer: user });
     return true;
   });

@@ -301,7 +301,9 @@ export class Core {
         break;
       case 'update': {
         // When this device is behind (a pull failed), this pulls instead, so nothing is skipped.
-        await applyLive(this.db, this.vault, this.me, f.update, f.prev, this.syncState, (a) => this.announce(a.changed, a.deadlines)).catch((e) => this.onNetFailure(e));
+        await applyLive(this.db, this.vault, this.me, f.update, f.prev, this.syncState, (a) => this.announce(a.changed, a.deadlines, a.peers)).catch((e) =>
+          this.onNetFailure(e)
+        );
         break;
       }
       case 'typing':
@@ -315,9 +317,10 @@ export class Core {
     }
   }
 
-  private announce(changed: Set<string>, deadlines = false) {
+  private announce(changed: Set<string>, deadlines = false, peers?: Set<string>) {
     if (changed.size) this.emit({ type: 'chats' });
     for (const peerId of changed) this.emit({ type: 'messages', peerId });
+    for (const peerId of peers ?? []) this.emit({ type: 'peer', peerId });
     // An update brought a cloud media deadline: re-arm the purge timer for it.
     if (deadlines) void this.armPurge();
   }
@@ -329,7 +332,7 @@ export class Core {
   private sync(): Promise<void> {
     this.syncing ??= (async () => {
       this.setConnection('updating');
-      do await pullUpdates(this.db, this.vault, this.me, (a) => this.announce(a.changed, a.deadlines), this.syncState);
+      do await pullUpdates(this.db, this.vault, this.me, (a) => this.announce(a.changed, a.deadlines, a.peers), this.syncState);
       while (this.syncState.behind && this.socket?.open);
       this.setConnection(this.socket?.open ? 'online' : 'connecting');
     })()
@@ -358,7 +361,7 @@ export class Core {
     this.flushing = (async () => {
       do {
         this.flushAgain = false;
-        await flushOutbox(this.db, this.vault, (peerId) => this.announce(new Set([peerId])));
+        await flushOutbox(this.db, this.vault, (peerId, peerChanged) => this.announce(new Set([peerId]), false, peerChanged ? new Set([peerId]) : undefined));
       } while (this.flushAgain);
     })()
       .catch((e) => this.onNetFailure(e))

@@ -180,6 +180,8 @@ export type WorkerEvent =
   | { type: 'queued'; count: number }
   | { type: 'chats' }
   | { type: 'messages'; peerId: string }
+  /** A cloud chat's peer profile changed (renamed, or the account deleted). */
+  | { type: 'peer'; peerId: string }
   | { type: 'typing'; peerId: string; chatId?: string }
   | { type: 'secret'; chatId: string }
   | { type: 'diagnostics' }

@@ -12,7 +12,7 @@ const post = (msg: Response) => (self as unknown as DedicatedWorkerGlobalScope).
 
 // Other tabs' workers (and the service worker) change the same database: their "data changed"
 // events reach this tab's page too, so no tab shows a stale tick or list.
-const SHARED: ReadonlySet<WorkerEvent['type']> = new Set(['chats', 'messages', 'secret']);
+const SHARED: ReadonlySet<WorkerEvent['type']> = new Set(['chats', 'messages', 'peer', 'secret']);
 const peers = typeof BroadcastChannel === 'function' ? new BroadcastChannel('cinder-data') : null;
 peers?.addEventListener('message', (ev: MessageEvent) => {
   const e = ev.data as WorkerEvent | null;

@@ -58,6 +58,19 @@ describe('cloud chat replay', () => {
     expect(await db.messages.count()).toBe(2);
   });
 
+  it("names the chats whose peer's profile changed, and only those (the open chat re-reads the profile then)", async () => {
+    const { db, vault } = await unlockedStore(`cloud-${n++}`);
+    // A new chat is not a change; the same profile again is not either.
+    expect([...(await applyUpdates(db, vault, ME, [msg(1, 'bob')])).peers]).toEqual([]);
+    expect([...(await applyUpdates(db, vault, ME, [msg(2, 'bob'), msg(3, ME)])).peers]).toEqual([]);
+    const renamed = { ...msg(4, 'bob'), peer: { ...bob, displayName: 'Robert' } } as Update;
+    const applied = await applyUpdates(db, vault, ME, [renamed]);
+    expect([...applied.peers]).toEqual(['bob']);
+    expect((await db.chats.get('bob'))!.peer.displayName).toBe('Robert');
+    const gone = { ...msg(5, 'bob'), peer: { id: 'bob', username: '', displayName: 'Deleted account', deleted: true } } as Update;
+    expect([...(await applyUpdates(db, vault, ME, [gone])).peers]).toEqual(['bob']);
+  });
+
   it('is idempotent, counts unread from the read marker and orders history', async () => {
     const { db, vault } = await unlockedStore(`cloud-${n++}`);
     const updates = [msg(1, ME), msg(2, 'bob'), msg(3, 'bob'), msg(4, 'bob')];

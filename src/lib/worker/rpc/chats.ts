@@ -38,7 +38,7 @@ export const chatsHandlers: Handlers<'searchUsers' | 'userByName' | 'listChats' 
       void refreshPeer(ctx.db, peerId)
         .then((changed) => {
           if (!changed) return;
-          ctx.emit({ type: 'messages', peerId });
+          ctx.emit({ type: 'peer', peerId });
           ctx.emit({ type: 'chats' });
         })
         .catch(() => undefined);

@@ -13,13 +13,7 @@ import { decodePayload, encodePayload, SecretPayload } from '$lib/worker/secret/
 import { deliver, secretPair } from '../support/secret-pair';
 import { unlockedStore } from '../support/store';
 
-vi.mock('$lib/worker/net', async (importOriginal) => {
-  const net = await importOriginal<typeof import('$lib/worker/net')>();
-  const request: typeof net.request = async (method, path) => {
-    throw new Error(`unexpected relay call: ${method} ${path}`);
-  };
-  return { ...net, request };
-});
+vi.mock('$lib/worker/net', async (orig) => (await import('../support/no-relay')).noDirectRelay(orig));
 
 const ID = '00000000-0000-4000-8000-000000000001';
 const ORIGINAL = '00000000-0000-4000-8000-000000000002';

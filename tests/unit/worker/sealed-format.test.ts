@@ -16,13 +16,7 @@ import type { CinderDB } from '$lib/store/db';
 import { FakeRelay } from '../support/fake-relay';
 import { deliver, secretPair, type SecretDevice } from '../support/secret-pair';
 
-vi.mock('$lib/worker/net', async (importOriginal) => {
-  const net = await importOriginal<typeof import('$lib/worker/net')>();
-  const request: typeof net.request = async (method, path) => {
-    throw new Error(`secret engine called the relay directly: ${method} ${path}`);
-  };
-  return { ...net, request };
-});
+vi.mock('$lib/worker/net', async (orig) => (await import('../support/no-relay')).noDirectRelay(orig));
 
 const { device, established } = secretPair('sealed-format');
 

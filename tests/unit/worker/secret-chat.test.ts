@@ -9,13 +9,7 @@ import { FakeRelay } from '../support/fake-relay';
 import { deliver, secretDevice, secretPair, type SecretDevice } from '../support/secret-pair';
 
 // The engine reaches the relay only through its injected SecretRelay: any direct HTTP call fails here.
-vi.mock('$lib/worker/net', async (importOriginal) => {
-  const net = await importOriginal<typeof import('$lib/worker/net')>();
-  const request: typeof net.request = async (method, path) => {
-    throw new Error(`secret engine called the relay directly: ${method} ${path}`);
-  };
-  return { ...net, request };
-});
+vi.mock('$lib/worker/net', async (orig) => (await import('../support/no-relay')).noDirectRelay(orig));
 
 let dbs = 0;
 const { device, established } = secretPair('secret-chat');

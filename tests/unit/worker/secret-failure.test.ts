@@ -15,13 +15,7 @@ import { openState } from '$lib/worker/secret/stored';
 import { FakeRelay } from '../support/fake-relay';
 import { deliver, secretDevice, type SecretDevice } from '../support/secret-pair';
 
-vi.mock('$lib/worker/net', async (importOriginal) => {
-  const net = await importOriginal<typeof import('$lib/worker/net')>();
-  const request: typeof net.request = async (method, path) => {
-    throw new Error(`secret engine called the relay directly: ${method} ${path}`);
-  };
-  return { ...net, request };
-});
+vi.mock('$lib/worker/net', async (orig) => (await import('../support/no-relay')).noDirectRelay(orig));
 
 let dbs = 0;
 const device = (relay: FakeRelay, name: string, user = name) =>

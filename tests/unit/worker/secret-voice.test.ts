@@ -8,13 +8,7 @@ import { secretChatList, secretMessages } from '$lib/worker/secret';
 import { decodePayload, encodePayload, type SecretPayload } from '$lib/worker/secret/payload';
 import { deliver, secretPair } from '../support/secret-pair';
 
-vi.mock('$lib/worker/net', async (importOriginal) => {
-  const net = await importOriginal<typeof import('$lib/worker/net')>();
-  const request: typeof net.request = async (method, path) => {
-    throw new Error(`secret engine called the relay directly: ${method} ${path}`);
-  };
-  return { ...net, request };
-});
+vi.mock('$lib/worker/net', async (orig) => (await import('../support/no-relay')).noDirectRelay(orig));
 
 const { established } = secretPair('secret-voice');
 const VOICE = { duration: 3100, waveform: Array.from({ length: 48 }, (_, i) => (i * 11) % 256) };

@@ -7,29 +7,12 @@ import Composer from '$lib/components/Composer.svelte';
 import Menu from '$lib/components/Menu.svelte';
 import MessageList from '$lib/components/MessageList.svelte';
 import SelectionBar from '$lib/components/SelectionBar.svelte';
-import { ChatWindow } from '$lib/chat/window.svelte';
+import { StillWindow as Still, icon } from '../support/still-window';
 
 type Row = { id: string; text: string };
 
-class StillWindow extends ChatWindow<Row> {
-  constructor() {
-    super(1000);
-  }
-  protected async older() {
-    return { messages: [], hasMore: false };
-  }
-  protected async newer() {
-    return { messages: [], hasNewer: false };
-  }
-  protected async latest() {}
-  protected onEvent() {}
-  send = async () => {};
-  onInput = () => {};
-  deleteSelected = async () => {};
-  async deleteFor() {}
-}
+class StillWindow extends Still<Row> {}
 
-const icon = createRawSnippet(() => ({ render: () => '<svg aria-hidden="true"></svg>' }));
 const row = createRawSnippet((m: () => Row) => ({ render: () => `<li data-row-id="${m().id}">${m().text}</li>` }));
 const item = createRawSnippet(() => ({ render: () => '<li role="none"><button role="menuitem">Clear history</button></li>' }));
 const trigger = createRawSnippet(() => ({ render: () => '<button aria-label="Chat actions"></button>' }));

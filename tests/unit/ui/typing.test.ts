@@ -1,35 +1,21 @@
 // The peer's "typing…" (ChatWindow.peerTyping): shown for 5 s after a typing signal, and gone in the
 // same update that shows the peer's next message, not 5 s later.
 import { describe, expect, it } from 'vitest';
-import { ChatWindow } from '$lib/chat/window.svelte';
+import { StillWindow } from '../support/still-window';
 import type { WorkerEvent } from '$lib/worker/protocol';
 
 type Row = { id: string; mine: boolean };
 
-class TypingWindow extends ChatWindow<Row> {
-  constructor() {
-    super(1000);
-  }
-  protected async older() {
-    return { messages: [], hasMore: false };
-  }
-  protected async newer() {
-    return { messages: [], hasNewer: false };
-  }
-  protected async latest() {}
+class TypingWindow extends StillWindow<Row> {
   protected override fromPeer(m: Row) {
     return !m.mine;
   }
-  protected onEvent(e: WorkerEvent) {
+  protected override onEvent(e: WorkerEvent) {
     if (e.type === 'typing') this.typing();
   }
   signal() {
     this.onEvent({ type: 'typing', peerId: 'p' });
   }
-  send = async () => {};
-  onInput = () => {};
-  deleteSelected = async () => {};
-  async deleteFor() {}
 }
 
 describe('ChatWindow typing', () => {

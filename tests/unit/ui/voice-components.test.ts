@@ -1,31 +1,13 @@
 // Server-side renders of the voice pieces: the composer shows the microphone in place of Send only
 // when the field is empty and the screen can send voice; the bubble names its controls.
 import { describe, expect, it } from 'vitest';
-import { createRawSnippet } from 'svelte';
 import { render } from 'svelte/server';
 import Composer from '$lib/components/Composer.svelte';
 import VoiceMessage from '$lib/components/VoiceMessage.svelte';
-import { ChatWindow } from '$lib/chat/window.svelte';
+import { StillWindow as Still, icon } from '../support/still-window';
 
 type Row = { id: string };
-class StillWindow extends ChatWindow<Row> {
-  constructor() {
-    super(1000);
-  }
-  protected async older() {
-    return { messages: [], hasMore: false };
-  }
-  protected async newer() {
-    return { messages: [], hasNewer: false };
-  }
-  protected async latest() {}
-  protected onEvent() {}
-  send = async () => {};
-  onInput = () => {};
-  deleteSelected = async () => {};
-  async deleteFor() {}
-}
-const icon = createRawSnippet(() => ({ render: () => '<svg aria-hidden="true"></svg>' }));
+class StillWindow extends Still<Row> {}
 const props = (win: StillWindow, onvoice?: () => void) => ({ win, placeholder: 'Message', attachLabel: 'Attach', onfile: () => {}, onvoice, icon });
 
 describe('Composer with voice', () => {

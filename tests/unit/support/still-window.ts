@@ -1,0 +1,27 @@
+/**
+ * A chat window that never pages, sends or hears the worker: enough to render the shared chat pieces
+ * (Composer, MessageList, SelectionBar…) on the server and read their markup.
+ */
+import { createRawSnippet } from 'svelte';
+import { ChatWindow } from '$lib/chat/window.svelte';
+
+export class StillWindow<Row extends { id: string } = { id: string }> extends ChatWindow<Row> {
+  constructor() {
+    super(1000);
+  }
+  protected async older() {
+    return { messages: [], hasMore: false };
+  }
+  protected async newer() {
+    return { messages: [], hasNewer: false };
+  }
+  protected async latest() {}
+  protected onEvent() {}
+  send = async () => {};
+  onInput = () => {};
+  deleteSelected = async () => {};
+  async deleteFor() {}
+}
+
+/** An icon snippet (the attach button's). */
+export const icon = createRawSnippet(() => ({ render: () => '<svg aria-hidden="true"></svg>' }));

@@ -4,6 +4,7 @@
  */
 import { createRawSnippet } from 'svelte';
 import { ChatWindow } from '$lib/chat/window.svelte';
+import type { WorkerEvent } from '$lib/worker/protocol';
 
 export class StillWindow<Row extends { id: string } = { id: string }> extends ChatWindow<Row> {
   constructor() {
@@ -16,7 +17,7 @@ export class StillWindow<Row extends { id: string } = { id: string }> extends Ch
     return { messages: [], hasNewer: false };
   }
   protected async latest() {}
-  protected onEvent() {}
+  protected onEvent(_e: WorkerEvent) {}
   send = async () => {};
   onInput = () => {};
   deleteSelected = async () => {};

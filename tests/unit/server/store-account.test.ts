@@ -4,94 +4,16 @@
  * the secret-chat notices, and the auto-delete query picks exactly the accounts away too long (the clock
  * is a parameter, so the sweep's time is injected).
  */
-import { randomBytes, randomUUID } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { dropPostgresSchema, openPostgresStore } from '../../../src/lib/server/store/postgres';
-import { openSqliteStore } from '../../../src/lib/server/store/sqlite';
-import type { NewDevice, NewEnvelope, Store, UserRow } from '../../../src/lib/server/store/types';
-import { tempDir } from './helpers';
-import { postgres, skipWithout, uniqueName } from './services';
+import type { NewEnvelope, Store } from '../../../src/lib/server/store/types';
+import { DAY, env, mkDevice, mkUser, send, storeBackends, T0, type Account } from './store-fixtures';
 
-const pgService = await postgres();
-
-const backends: { name: string; skip: boolean; open(): Promise<{ store: Store; second(): Promise<Store>; cleanup(): Promise<void> }> }[] = [
-  {
-    name: 'sqlite',
-    skip: false,
-    async open() {
-      const dir = tempDir();
-      const store = openSqliteStore(dir);
-      const extra: Store[] = [];
-      return {
-        store,
-        async second() {
-          const s = openSqliteStore(dir);
-          extra.push(s);
-          return s;
-        },
-        async cleanup() {
-          for (const s of [store, ...extra]) await s.close();
-          rmSync(dir, { recursive: true, force: true });
-        }
-      };
-    }
-  },
-  {
-    name: 'postgres',
-    skip: skipWithout('account store: postgres', pgService),
-    async open() {
-      const schema = uniqueName('account');
-      const store = await openPostgresStore(pgService.url, { schema, max: 4 });
-      const extra: Store[] = [];
-      return {
-        store,
-        async second() {
-          const s = await openPostgresStore(pgService.url, { schema, max: 4 });
-          extra.push(s);
-          return s;
-        },
-        async cleanup() {
-          for (const s of [store, ...extra]) await s.close();
-          await dropPostgresSchema(pgService.url, schema);
-        }
-      };
-    }
-  }
-];
-
-const id = () => randomBytes(16).toString('base64url').slice(0, 22);
-const T0 = 1_700_000_000_000;
-const DAY = 86_400_000;
+const backends = storeBackends('account store');
 const MONTH = 30 * DAY;
+/** An envelope to `to` from one of `from`'s devices. */
+const envelope = (to: string, from: Account, fromDeviceId = from.device.id, over: Partial<NewEnvelope> = {}) => env(to, from, { fromDeviceId, ...over });
 
-type Acct = { user: UserRow; device: NewDevice };
-let n = 0;
-async function mkUser(store: Store, createdAt = T0): Promise<Acct> {
-  const name = `u${++n}_${randomBytes(2).toString('hex')}`;
-  const user: UserRow = { id: id(), username: name, displayName: name, pwHash: 'scrypt$x', createdAt };
-  const device: NewDevice = { id: id(), userId: user.id, name: 'Laptop', signPub: 'sp', dhPub: 'dp', tokenHash: randomBytes(32).toString('hex'), createdAt };
-  await store.createUser(user, device);
-  return { user, device };
-}
-async function mkDevice(store: Store, userId: string): Promise<NewDevice> {
-  const d: NewDevice = { id: id(), userId, name: 'Phone', signPub: 'sp', dhPub: 'dp', tokenHash: randomBytes(32).toString('hex'), createdAt: T0 + 1 };
-  await store.createDevice(d);
-  return d;
-}
-const envelope = (to: string, from: Acct, fromDevice = from.device.id, over: Partial<NewEnvelope> = {}): NewEnvelope => ({
-  id: randomUUID(),
-  toDeviceId: to,
-  fromDeviceId: fromDevice,
-  fromUserId: from.user.id,
-  body: randomBytes(16),
-  createdAt: T0,
-  expiresAt: T0 + 7 * DAY,
-  requestId: null,
-  ...over
-});
-const send = (store: Store, from: Acct, to: Acct, createdAt = T0) =>
-  store.sendMessage({ id: randomUUID(), senderId: from.user.id, senderDeviceId: from.device.id, recipientId: to.user.id, body: Buffer.from('sealed'), createdAt });
 const notice =
   (userId: string) =>
   (fromDeviceId: string, toDeviceId: string): NewEnvelope => ({
@@ -108,9 +30,9 @@ const notice =
 for (const backend of backends) {
   describe.skipIf(backend.skip)(`account store: ${backend.name}`, () => {
     let store: Store;
-    let h: Awaited<ReturnType<(typeof backends)[number]['open']>>;
+    let h: Awaited<ReturnType<(typeof backends)[number]['create']>>;
     beforeEach(async () => {
-      h = await backend.open();
+      h = await backend.create();
       store = h.store;
     });
     afterEach(async () => {
@@ -265,7 +187,7 @@ for (const backend of backends) {
       expect((await store.listDevices(bob.user.id)).map((d) => d.id)).toEqual([bob.device.id]);
 
       // A second deletion (another node's sweep) does nothing.
-      const other = await h.second();
+      const other = await h.open();
       expect(await other.deleteAccount(alice.user.id, T0 + 2 * DAY, T0 + 40 * DAY, notice(alice.user.id))).toBeNull();
       expect(await store.usernameQuarantine(alice.user.username, T0 + 30 * DAY)).toBe(T0 + 31 * DAY);
       // The name can be taken by a new account once free (the tombstone no longer holds it).
@@ -278,7 +200,7 @@ for (const backend of backends) {
       const bob = await mkUser(store);
       await send(store, alice, bob);
       await store.noteSecretContact(alice.device.id, bob.device.id, T0);
-      const other = await h.second();
+      const other = await h.open();
       const [x, y] = await Promise.all([
         store.deleteAccount(alice.user.id, T0 + DAY, T0 + 2 * DAY, notice(alice.user.id)),
         other.deleteAccount(alice.user.id, T0 + DAY, T0 + 2 * DAY, notice(alice.user.id))
@@ -304,7 +226,7 @@ for (const backend of backends) {
       const off = await mkUser(store);
       const away = await mkUser(store);
       const busyOther = await mkUser(store);
-      const fresh = await mkUser(store, T0 + 5 * MONTH);
+      const fresh = await mkUser(store, { createdAt: T0 + 5 * MONTH });
       expect(await store.getAutoDelete(away.user.id)).toBe(0);
       await store.setAutoDelete(away.user.id, 3);
       await store.setAutoDelete(busyOther.user.id, 3);

@@ -6,135 +6,17 @@
  * PostgreSQL is skipped (with the reason printed) when unreachable, except with CI=true where it fails.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { rmSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../../../src/lib/server/store/sqlite/migrations';
 import { PG_MIGRATIONS } from '../../../src/lib/server/store/postgres/migrations';
+import { UniqueViolation, type PutEnvelopeResult, type Store } from '../../../src/lib/server/store/types';
 import { dropPostgresSchema, openPostgresStore } from '../../../src/lib/server/store/postgres';
-import { openSqliteStore } from '../../../src/lib/server/store/sqlite';
-import { UniqueViolation, type NewDevice, type NewEnvelope, type PutEnvelopeResult, type Store, type UserRow } from '../../../src/lib/server/store/types';
-import { tempDir } from './helpers';
-import { postgres, skipWithout, uniqueName } from './services';
-
-interface Harness {
-  /** The store under test. */
-  store: Store & { migrated: number[] };
-  /** Another store on the same database (a second node / a restart). */
-  open(): Promise<Store & { migrated: number[] }>;
-  cleanup(): Promise<void>;
-}
-
-interface Backend {
-  name: string;
-  skip: boolean;
-  versions: number[];
-  create(): Promise<Harness>;
-}
+import { postgres, uniqueName } from './services';
+import { DAY, env, id, mkDevice, mkUser, send, storeBackends, T0, type StoreHarness as Harness } from './store-fixtures';
 
 const pgService = await postgres();
-
-const backends: Backend[] = [
-  {
-    name: 'sqlite',
-    skip: false,
-    versions: MIGRATIONS.map((m) => m.version),
-    async create() {
-      const dir = tempDir();
-      const extra: Store[] = [];
-      const store = openSqliteStore(dir);
-      return {
-        store,
-        async open() {
-          const s = openSqliteStore(dir);
-          extra.push(s);
-          return s;
-        },
-        async cleanup() {
-          for (const s of [store, ...extra]) await s.close();
-          rmSync(dir, { recursive: true, force: true });
-        }
-      };
-    }
-  },
-  {
-    name: 'postgres',
-    skip: skipWithout('store contract: postgres', pgService),
-    versions: PG_MIGRATIONS.map((m) => m.version),
-    async create() {
-      const schema = uniqueName('contract');
-      const extra: Store[] = [];
-      const store = await openPostgresStore(pgService.url, { schema, max: 8 });
-      return {
-        store,
-        async open() {
-          const s = await openPostgresStore(pgService.url, { schema, max: 8 });
-          extra.push(s);
-          return s;
-        },
-        async cleanup() {
-          for (const s of [store, ...extra]) await s.close();
-          await dropPostgresSchema(pgService.url, schema);
-        }
-      };
-    }
-  }
-];
-
-const id = () => randomBytes(16).toString('base64url').slice(0, 22);
-const T0 = 1_700_000_000_000;
-const DAY = 86_400_000;
-
-let userCounter = 0;
-async function mkUser(store: Store, name = `user${++userCounter}_${randomBytes(2).toString('hex')}`) {
-  const user: UserRow = { id: id(), username: name.toLowerCase(), displayName: name, pwHash: 'scrypt$x', createdAt: T0 };
-  const device: NewDevice = {
-    id: id(),
-    userId: user.id,
-    name: 'Laptop',
-    signPub: 'sp',
-    dhPub: 'dp',
-    tokenHash: randomBytes(32).toString('hex'),
-    createdAt: T0
-  };
-  await store.createUser(user, device);
-  return { user, device };
-}
-
-async function mkDevice(store: Store, userId: string, createdAt = T0 + 1) {
-  const d: NewDevice = {
-    id: id(),
-    userId,
-    name: 'Phone',
-    signPub: 'sp2',
-    dhPub: 'dp2',
-    tokenHash: randomBytes(32).toString('hex'),
-    createdAt
-  };
-  await store.createDevice(d);
-  return d;
-}
-
-const env = (toDeviceId: string, from: { user: UserRow; device: NewDevice }, over: Partial<NewEnvelope> = {}): NewEnvelope => ({
-  id: randomUUID(),
-  toDeviceId,
-  fromDeviceId: from.device.id,
-  fromUserId: from.user.id,
-  body: randomBytes(64),
-  createdAt: T0,
-  expiresAt: T0 + 7 * DAY,
-  requestId: null,
-  ...over
-});
-
-const send = (store: Store, from: { user: UserRow; device: NewDevice }, to: { user: UserRow }, msgId: string = randomUUID(), createdAt = T0) =>
-  store.sendMessage({
-    id: msgId,
-    senderId: from.user.id,
-    senderDeviceId: from.device.id,
-    recipientId: to.user.id,
-    body: Buffer.from(`sealed:${msgId}`),
-    createdAt
-  });
+const backends = storeBackends('store contract', 8);
+const versions = { sqlite: MIGRATIONS.map((m) => m.version), postgres: PG_MIGRATIONS.map((m) => m.version) };
 
 for (const backend of backends) {
   describe.skipIf(backend.skip)(`store contract: ${backend.name}`, () => {
@@ -150,14 +32,14 @@ for (const backend of backends) {
 
     // ---------------- migrations ----------------
     it('applies every migration on a fresh database and none on the next start', async () => {
-      expect(store.migrated).toEqual(backend.versions);
+      expect(store.migrated).toEqual(versions[backend.name]);
       const again = await h.open();
       expect(again.migrated).toEqual([]);
     });
 
     // ---------------- users and devices ----------------
     it('creates users with their first device; duplicate usernames are a UniqueViolation and create nothing', async () => {
-      const a = await mkUser(store, 'Alice');
+      const a = await mkUser(store, { name: 'Alice' });
       expect(await store.getUser(a.user.id)).toEqual(a.user);
       expect(await store.getUserByName('ALICE')).toEqual(a.user);
       expect(await store.getUser('nope')).toBeNull();
@@ -173,7 +55,7 @@ for (const backend of backends) {
     });
 
     it('searches usernames by escaped prefix, in byte order', async () => {
-      for (const n of ['bob', 'bo_b', 'bo%x', 'boA', 'bob2', 'alice']) await mkUser(store, n);
+      for (const n of ['bob', 'bo_b', 'bo%x', 'boA', 'bob2', 'alice']) await mkUser(store, { name: n });
       const names = async (p: string, limit = 20) => (await store.searchUsers(p, limit)).map((u) => u.username);
       expect(await names('bo')).toEqual(['bo%x', 'bo_b', 'boa', 'bob', 'bob2']);
       expect(await names('bo_')).toEqual(['bo_b']);

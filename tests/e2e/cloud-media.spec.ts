@@ -16,7 +16,7 @@ test('a cloud-chat photo with a 3 s timer: blurred until Bob taps it, then gone 
   await expect(bobLog.getByText('a photo for you')).toBeVisible();
 
   // Alice picks a photo, chooses a 3-second timer and sends it with upload progress.
-  await expect(alice.page.getByRole('button', { name: 'Attach photo or video' })).toBeVisible();
+  await expect(alice.page.getByRole('button', { name: 'Attach a photo or file' })).toBeVisible();
   await alice.page.locator('input[type=file]').setInputFiles({ name: 'flame.png', mimeType: 'image/png', buffer: PHOTO });
   const panel = alice.page.getByRole('region', { name: 'Send photo' });
   await panel.getByLabel('Self-destruct timer').selectOption({ label: '3 seconds' });

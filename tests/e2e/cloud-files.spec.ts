@@ -71,7 +71,6 @@ test('a cloud chat sends any file: audio plays, text opens in the viewer, a file
     return a.play();
   });
   await expect.poll(() => audio.evaluate((a: HTMLAudioElement) => a.currentTime)).toBeGreaterThan(0);
-  await bob.page.screenshot({ path: 'test-results/cloud-files-bob.png' });
 
   // The text file opens in the viewer, showing its text, with Save.
   await bobLog.getByRole('button', { name: 'Open notes.txt' }).click();
@@ -98,6 +97,7 @@ test('a cloud chat sends any file: audio plays, text opens in the viewer, a file
     await bob.page.emulateMedia({ colorScheme: scheme });
     await expect(bobLog.locator('[data-file]').first()).toBeVisible();
     await audit(bob.page, `cloud file bubbles (${scheme})`);
+    await bob.page.screenshot({ path: `test-results/cloud-files-bob-${scheme}.png` });
   }
   await bob.page.emulateMedia({ colorScheme: 'light' });
 
@@ -110,6 +110,7 @@ test('a cloud chat sends any file: audio plays, text opens in the viewer, a file
   await expect(aliceLog.getByRole('button', { name: 'Save secret.txt' })).toHaveCount(0);
   await expect(bobLog.locator('[data-cloud-media][data-timed="10"]')).toContainText('opens only in Cinder');
   await expect(aliceLog.getByText(/10 seconds after it is opened/)).toBeVisible();
+  await alice.page.screenshot({ path: 'test-results/cloud-files-alice.png' });
   await expect(bobLog.locator('[data-countdown]')).toHaveCount(0);
 
   await open.click();

@@ -228,7 +228,7 @@ export const CloudMessage = z.object({
   /** What the reply quotes of `replyTo` (absent: not a reply, or sent before quotes existed). */
   quote: ReplyQuote.optional(),
   createdAt: z.number(),
-  /** The attached photo or video (uploaded with `POST /api/cloud/media`); the relay always sends it (null: none). */
+  /** The attached file (uploaded with `POST /api/cloud/media`); the relay always sends it (null: none). */
   media: CloudMedia.nullable().optional()
 });
 export type CloudMessage = z.infer<typeof CloudMessage>;

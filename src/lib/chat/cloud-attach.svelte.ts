@@ -4,7 +4,7 @@
  * uploads it with progress (the window passes the upload's progress events on), then sends the message.
  */
 import { core, errorMessage } from '$lib/worker/client';
-import { MAX_FILE, PickedFile, TOO_LARGE } from './picked-file.svelte';
+import { MAX_FILE, PickedFile, sendableMime, TOO_LARGE } from './picked-file.svelte';
 
 /** What the attach panel needs of the cloud chat's window. */
 export interface CloudAttachHost {
@@ -43,8 +43,7 @@ export class CloudAttach extends PickedFile {
         const bytes = await p.file.arrayBuffer();
         const d = await this.sizeOf(p.file);
         this.progress = 0;
-        const mime = p.file.type || 'application/octet-stream';
-        await core().call('cloudSendMedia', { peerId: this.peerId(), name: p.file.name || p.kind, mime, bytes, ttl, ...(d ?? {}) });
+        await core().call('cloudSendMedia', { peerId: this.peerId(), name: p.file.name || p.kind, mime: sendableMime(p.file.type), bytes, ttl, ...(d ?? {}) });
         return true;
       } catch (err) {
         this.win.actionError = errorMessage(err);

@@ -14,7 +14,13 @@ export type PickedKind = 'photo' | 'video' | 'file';
 export const MAX_FILE = LIMITS.fileMax - 64;
 export const TOO_LARGE = `Files up to ${LIMITS.fileMax / 1024 / 1024} MB can be sent.`;
 
-export const pickedKind = (file: File): PickedKind => (file.type.startsWith('image/') ? 'photo' : file.type.startsWith('video/') ? 'video' : 'file');
+export const pickedKind = (file: Pick<File, 'type'>): PickedKind => (file.type.startsWith('image/') ? 'photo' : file.type.startsWith('video/') ? 'video' : 'file');
+
+/** The MIME type a file is sent as: the browser's, when it is a plain type/subtype; else a generic binary. */
+export function sendableMime(type: string): string {
+  const t = type.split(';')[0].trim().toLowerCase();
+  return /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/.test(t) && t.length <= 127 ? t : 'application/octet-stream';
+}
 
 export abstract class PickedFile {
   /** The picked file; `url` previews a photo or video (null for other files). */

@@ -1,8 +1,8 @@
-/** Cloud chats across engines: sign-up, login, real-time both ways, photos, history after reload. */
+/** Cloud chats across engines: sign-up, login, real-time both ways, photos and files, history after reload. */
 import { readFileSync } from 'node:fs';
 import { test } from './fixtures';
 import { inMessages, logIn, messages, openChatWith, send, signUp, type User } from './flows';
-import type { Engine } from './driver';
+import type { Engine, Target } from './driver';
 
 const PHOTO = new Uint8Array(readFileSync('static/icons/icon-512.png'));
 
@@ -37,6 +37,17 @@ for (const engine of ['firefox', 'webkit'] satisfies Engine[]) {
     // Photos both ways.
     await sendPhoto(alice, bob, `from-${engine}.png`);
     await sendPhoto(bob, alice, 'from-chromium.png');
+
+    // A file from Chromium (through the attach panel) opens in the engine's in-app viewer.
+    const words = `cloud words ${Math.random().toString(36).slice(2)}`;
+    await bob.device.setFiles({ css: 'input[type=file]' }, [{ name: 'notes.txt', mime: 'text/plain', bytes: new TextEncoder().encode(words) }]);
+    await bob.device.click({ role: 'button', name: 'Send file', exact: true, within: { role: 'region', name: 'Send file', exact: true } });
+    await alice.device.see({ role: 'button', name: 'Save notes.txt', exact: true, within: messages });
+    await alice.device.click({ role: 'button', name: 'Open notes.txt', exact: true, within: messages });
+    const textViewer: Target = { role: 'dialog', name: 'notes.txt', exact: true };
+    await alice.device.see({ label: 'Text of notes.txt', exact: true, hasText: words, within: textViewer });
+    await alice.device.click({ role: 'button', name: 'Close viewer', exact: true, within: textViewer });
+    await alice.device.gone(textViewer);
 
     // History survives a reload of the engine under test.
     await alice.device.reload();

@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { LIMITS, TTL_CHOICES } from './limits';
 import { VoiceMeta } from './voice';
+import { MEDIA_DIM_MAX } from './media-dims';
 import { ReplyQuote } from './quote';
 
 export { LIMITS };
@@ -186,7 +187,10 @@ export const CloudMediaName = z
   .refine((s) => !/[\u0000-\u001f\u007f/\\]/.test(s), 'must not contain control characters or slashes')
   .refine((s) => isPlainText(s), CONTROL_CHARS_MESSAGE);
 
-/** An attachment of a cloud message (photos and videos; self-destructing when `ttl` > 0). */
+/** A photo's or video's width or height in pixels. */
+const MediaDim = z.number().int().min(1).max(MEDIA_DIM_MAX);
+
+/** An attachment of a cloud message (any file; self-destructing when `ttl` > 0). */
 export const CloudMedia = z.object({
   /** The relay's id of the attachment (`GET /api/cloud/media/:id`). */
   id: Id,
@@ -201,7 +205,10 @@ export const CloudMedia = z.object({
   /** When the relay deletes it and its message for both users (openedAt + ttl), else null. */
   deadline: z.number().nullable(),
   /** A voice message's duration and waveform (./voice.ts); absent for other media. */
-  voice: VoiceMeta.optional()
+  voice: VoiceMeta.optional(),
+  /** A photo's or video's size in pixels (./media-dims.ts); absent when not sent (older media, other files). */
+  width: MediaDim.optional(),
+  height: MediaDim.optional()
 });
 export type CloudMedia = z.infer<typeof CloudMedia>;
 
@@ -221,7 +228,7 @@ export const CloudMessage = z.object({
   /** What the reply quotes of `replyTo` (absent: not a reply, or sent before quotes existed). */
   quote: ReplyQuote.optional(),
   createdAt: z.number(),
-  /** The attached photo or video (uploaded with `POST /api/cloud/media`); the relay always sends it (null: none). */
+  /** The attached file (uploaded with `POST /api/cloud/media`); the relay always sends it (null: none). */
   media: CloudMedia.nullable().optional()
 });
 export type CloudMessage = z.infer<typeof CloudMessage>;

@@ -1,4 +1,4 @@
-/** The cloud chat's window (see ./window.svelte.ts): rows paged by seq, read receipts, sending text and media. */
+/** The cloud chat's window (see ./window.svelte.ts): rows paged by seq, read receipts, sending text, files (./cloud-attach.svelte.ts) and voice. */
 import { tick } from 'svelte';
 import { core, errorMessage } from '$lib/worker/client';
 import type { MessageView, UserView, WorkerEvent } from '$lib/worker/protocol';
@@ -6,6 +6,7 @@ import { requestBackgroundSync } from '$lib/pwa/sw-client';
 import { CHAT_FIRST_PAGE, CHAT_PAGE as PAGE, firstVisibleRow, joinNewer, typingNotifier, unselected } from './chat-ui';
 import { quoteFor } from './reply';
 import { ChatWindow } from './window.svelte';
+import { CloudAttach } from './cloud-attach.svelte';
 import type { VoiceClip } from './voice-recorder.svelte';
 
 /**
@@ -18,11 +19,10 @@ export type FirstPage = Promise<{ messages: MessageView[]; hasMore: boolean }>;
 
 export class CloudWindow extends ChatWindow<MessageView> {
   peer = $state<UserView | null>(null);
-  // Photos and videos: the file picked (with a preview) waiting for "Send", its timer, upload progress.
-  pending = $state<{ file: File; url: string; kind: 'photo' | 'video' } | null>(null);
-  mediaTtl = $state(0);
+  /** The file picked to send, waiting in the attach panel. */
+  readonly attach: CloudAttach;
+  /** A voice message is uploading. */
   uploading = $state(false);
-  uploadProgress = $state(0);
   downloads = $state<Record<string, number>>({});
   private readonly peerId: () => string;
   private readObserver: IntersectionObserver | null = null;
@@ -31,6 +31,7 @@ export class CloudWindow extends ChatWindow<MessageView> {
   constructor(peerId: () => string) {
     super(1000);
     this.peerId = peerId;
+    this.attach = new CloudAttach(peerId, this);
   }
 
   override reset() {
@@ -128,7 +129,7 @@ export class CloudWindow extends ChatWindow<MessageView> {
       const fraction = e.total > 0 ? e.loaded / e.total : 0;
       // A shown message's id: its download; otherwise the upload in progress here.
       if (this.messages.some((m) => m.id === e.id)) this.downloads = { ...this.downloads, [e.id]: fraction };
-      else if (this.uploading) this.uploadProgress = fraction;
+      else if (this.attach.sending) this.attach.progress = fraction;
     }
   }
 
@@ -161,7 +162,7 @@ export class CloudWindow extends ChatWindow<MessageView> {
     const stop = super.start();
     return () => {
       stop();
-      if (this.pending) URL.revokeObjectURL(this.pending.url);
+      this.attach.drop();
       document.removeEventListener('visibilitychange', onVisible);
       this.readObserver?.disconnect();
     };
@@ -186,41 +187,6 @@ export class CloudWindow extends ChatWindow<MessageView> {
       this.draft = text;
       this.actions.replyingTo ??= original;
       this.actionError = errorMessage(err);
-    }
-  };
-
-  /** A file picked to send: kept with a preview until "Send" (photos and videos only). */
-  choose = (file: File) => {
-    this.actionError = null;
-    const kind = file.type.startsWith('video/') ? 'video' : file.type.startsWith('image/') ? 'photo' : null;
-    if (!kind) {
-      this.actionError = 'Only photos and videos can be sent here.';
-      return;
-    }
-    if (this.pending) URL.revokeObjectURL(this.pending.url);
-    this.pending = { file, url: URL.createObjectURL(file), kind };
-  };
-
-  cancelMedia = () => {
-    if (this.pending) URL.revokeObjectURL(this.pending.url);
-    this.pending = null;
-  };
-
-  sendMedia = async () => {
-    if (!this.pending || this.uploading) return;
-    const { file } = this.pending;
-    this.actionError = null;
-    this.uploading = true;
-    this.uploadProgress = 0;
-    try {
-      const bytes = await file.arrayBuffer();
-      await core().call('cloudSendMedia', { peerId: this.peerId(), name: file.name || 'media', mime: file.type, bytes, ttl: this.mediaTtl });
-      this.cancelMedia();
-      await this.toLatest();
-    } catch (err) {
-      this.actionError = errorMessage(err);
-    } finally {
-      this.uploading = false;
     }
   };
 

@@ -3,6 +3,7 @@
  * message list before its bytes arrive (so a photo loading late never pushes the newest message out
  * of view). Pure: the components and the tests share it.
  */
+import { validDim } from '$lib/api/media-dims';
 
 export type MediaKind = 'image' | 'video' | 'audio' | 'pdf' | 'text' | 'other';
 
@@ -24,11 +25,8 @@ export function mediaKind(mime: string): MediaKind {
 export const MEDIA_MAX = { width: 280, height: 320 } as const;
 /** The box of media whose size was not sent (messages from before sizes travelled, or unreadable files). */
 export const MEDIA_PLACEHOLDER = { width: 240, height: 180 } as const;
-/** Largest side accepted as a media dimension (px); anything else is treated as unknown. */
-export const MEDIA_DIM_MAX = 16384;
-
-/** A width or height worth trusting: a whole number of pixels in 1..MEDIA_DIM_MAX. */
-export const validDim = (n: unknown): n is number => typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= MEDIA_DIM_MAX;
+/** Largest side accepted as a media dimension (px), and the check: anything else is treated as unknown. */
+export { MEDIA_DIM_MAX, validDim } from '$lib/api/media-dims';
 
 /**
  * The box (CSS px, whole numbers, at least 1) that media of `width`×`height` takes: scaled down to fit

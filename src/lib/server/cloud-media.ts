@@ -1,5 +1,5 @@
 /**
- * Cloud-chat photos and videos (docs/api.md "Cloud media", docs/timers.md). Cloud chats are
+ * Cloud-chat attachments: photos, videos, voice messages and any other file (docs/api.md "Cloud media", docs/timers.md). Cloud chats are
  * client-server encrypted, so the relay holds the plaintext only in memory, one chunk at a time: an
  * upload is sealed chunk by chunk with the at-rest key as it streams to DATA_DIR/media/<id>
  * (./media-chunks.ts), and the name and MIME type are sealed in the row. Each user's rows count against
@@ -36,6 +36,9 @@ export interface MediaMeta {
   name: string;
   /** A voice clip's duration and waveform (validated at upload); absent on other media and older rows. */
   voice?: VoiceMeta;
+  /** A photo's or video's size in pixels (validated at upload); absent on other media and older rows. */
+  width?: number;
+  height?: number;
 }
 
 export const sealMediaMeta = (atRest: AtRest, id: string, meta: MediaMeta): Buffer => atRest.seal(Buffer.from(JSON.stringify(meta), 'utf8'), metaAad(id));

@@ -63,8 +63,18 @@ export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) 
   const mediaWire = async (id: string): Promise<CloudMedia | null> => {
     const row = await store.getCloudMedia(id);
     if (!row) return null;
-    const { mime, name, voice } = openMediaMeta(atRest, row);
-    return { id: row.id, mime, name, size: row.size, ttl: row.ttl, openedAt: row.openedAt, deadline: row.deadline, ...(voice ? { voice } : {}) };
+    const { mime, name, voice, width, height } = openMediaMeta(atRest, row);
+    return {
+      id: row.id,
+      mime,
+      name,
+      size: row.size,
+      ttl: row.ttl,
+      openedAt: row.openedAt,
+      deadline: row.deadline,
+      ...(voice ? { voice } : {}),
+      ...(width && height ? { width, height } : {})
+    };
   };
 
   const toWire = async (m: MessageRow, peerId: string): Promise<CloudMessage> => {

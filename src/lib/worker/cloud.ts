@@ -333,7 +333,8 @@ export async function messageView(vault: Vault, row: MessageRow, me: string, pee
           size: body.media.size,
           ttl: body.media.ttl,
           deadline: body.media.deadline,
-          ...(body.media.voice ? { voice: body.media.voice } : {})
+          ...(body.media.voice ? { voice: body.media.voice } : {}),
+          ...(body.media.width && body.media.height ? { width: body.media.width, height: body.media.height } : {})
         }
       : null,
     quote: quoteView(body.replyTo, body.quote, mine)

@@ -101,6 +101,9 @@ export interface CloudMediaView {
   deadline: number | null;
   /** A voice message's duration (ms) and waveform; absent for other media. */
   voice?: VoiceMeta;
+  /** A photo's or video's size in pixels, when the sender sent it (its box is reserved before it loads). */
+  width?: number;
+  height?: number;
 }
 
 export interface SecretChatView {

@@ -116,10 +116,12 @@ describe('the voice header', () => {
 describe('RPC params of a voice message', () => {
   const bytes = new Uint8Array(10).buffer;
   const voice = { duration: 1000, waveform: [1, 2, 3] };
-  it('cloud: audio only as a voice message, and a voice message only as audio', () => {
+  it('cloud: any file, and a voice message only as audio', () => {
     const base = { peerId: 'u1', name: 'voice.webm', bytes, ttl: 0 };
     expect(parseParams('cloudSendMedia', { ...base, mime: 'audio/webm', voice }).voice).toEqual(voice);
-    expect(() => parseParams('cloudSendMedia', { ...base, mime: 'audio/webm' })).toThrow(/Only photos and videos/);
+    // An audio file that is not a voice message is an ordinary file.
+    expect(parseParams('cloudSendMedia', { ...base, mime: 'audio/webm' }).voice).toBeUndefined();
+    expect(() => parseParams('cloudSendMedia', { ...base, mime: 'text/plain', voice })).toThrow(/must be audio/);
     expect(() => parseParams('cloudSendMedia', { ...base, mime: 'image/png', voice })).toThrow();
     expect(() => parseParams('cloudSendMedia', { ...base, mime: 'audio/webm', voice: { duration: 0, waveform: [1] } })).toThrow();
     expect(parseParams('cloudSendMedia', { ...base, mime: 'image/png' }).voice).toBeUndefined();

@@ -65,4 +65,13 @@ describe('cloud media on the device', () => {
     expect(await db.cloudMedia.count()).toBe(0);
     expect((await db.messages.toArray()).map((m) => m.id)).toEqual([uuid(3)]);
   });
+
+  it("shows a photo's size when it came with one, and a file by its name", async () => {
+    const { db, vault } = await unlockedStore(`cloud-media-${n++}`);
+    await applyUpdates(db, vault, ME, [msg(1, media({ width: 1280, height: 720 })), msg(2, media({ id: 'media_2', mime: 'application/pdf', name: 'doc.pdf', ttl: 0 }))]);
+    const [photo, file] = await Promise.all([uuid(1), uuid(2)].map(async (id) => messageView(vault, (await db.messages.get(id))!, ME, 0)));
+    expect(photo.media).toMatchObject({ width: 1280, height: 720 });
+    expect(file.media).toEqual({ mime: 'application/pdf', name: 'doc.pdf', size: 3, ttl: 0, deadline: null });
+    expect((await chatViews(db, vault, ME))[0].preview).toBe('📎 doc.pdf');
+  });
 });

@@ -90,7 +90,17 @@ describe('worker RPC params', () => {
       ['secretMessages', { id: crypto.randomUUID(), before: { at: 1, id: 'a' }, from: { at: 2, id: 'b' } }, 'before, after and from exclude each other'],
       ['setPasscode', { passcode: 'abc' }, 'Use at least 4 characters'],
       ['setAutoDelete', { months: 2 }, 'months must be one of 0, 1, 3, 6, 12'],
-      ['cloudSendMedia', { peerId: 'bob', name: 'a.pdf', mime: 'application/pdf', bytes: new ArrayBuffer(3), ttl: 0 }, 'Only photos and videos can be sent here'],
+      ['cloudSendMedia', { peerId: 'bob', name: 'a.pdf', mime: 'pdf', bytes: new ArrayBuffer(3), ttl: 0 }, 'Unknown file type'],
+      [
+        'cloudSendMedia',
+        { peerId: 'bob', name: 'a.pdf', mime: 'application/pdf', bytes: new ArrayBuffer(3), ttl: 0, width: 10, height: 10 },
+        'Only a photo or video has a size, and it needs both sides'
+      ],
+      [
+        'cloudSendMedia',
+        { peerId: 'bob', name: 'a.png', mime: 'image/png', bytes: new ArrayBuffer(3), ttl: 0, width: 10 },
+        'Only a photo or video has a size, and it needs both sides'
+      ],
       ['cloudSendMedia', { peerId: 'bob', name: 'a.png', mime: 'image/png', bytes: new ArrayBuffer(3), ttl: 17 }, 'Unsupported timer'],
       // The same schema the peer applies to a received timer (TimerSeconds): never set one it would refuse.
       ['secretSetTimer', { id: crypto.randomUUID(), seconds: 17 }, 'Unsupported timer'],

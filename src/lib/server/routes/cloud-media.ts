@@ -1,6 +1,7 @@
-/** Cloud-chat media (photos and videos; ../cloud-media.ts): sealed upload under a quota, download, opened. */
+/** Cloud-chat media (photos, videos, voice and any other file; ../cloud-media.ts): sealed upload under a quota, download, opened. */
 import { CLOUD_MEDIA_MIME_HEADER, CLOUD_MEDIA_NAME_HEADER, CLOUD_MEDIA_TO_USER_HEADER, CloudMediaMime, CloudMediaName, Id } from '../../api/wire';
 import { CLOUD_MEDIA_VOICE_HEADER, isAudioMime, parseVoiceHeader } from '../../api/voice';
+import { CLOUD_MEDIA_DIMS_HEADER, hasDims, parseDimsHeader } from '../../api/media-dims';
 import type { AuthCtx } from '../auth';
 import { sealMediaMeta } from '../cloud-media';
 import { HttpError } from '../http';
@@ -41,6 +42,10 @@ export const cloudMediaRoutes: RouteArea = (router, deps, { requireAuth }) => {
     const voice = parseVoiceHeader(header(CLOUD_MEDIA_VOICE_HEADER));
     if (!voice.ok) throw new HttpError(400, 'bad_request', `${CLOUD_MEDIA_VOICE_HEADER}: ${voice.error}`);
     if (voice.voice && !isAudioMime(mime.data)) throw new HttpError(400, 'bad_request', `${CLOUD_MEDIA_VOICE_HEADER}: only audio can be a voice message`);
+    // A photo's or video's size in pixels (optional): the recipient reserves its box before the bytes.
+    const dims = parseDimsHeader(header(CLOUD_MEDIA_DIMS_HEADER));
+    if (!dims.ok) throw new HttpError(400, 'bad_request', `${CLOUD_MEDIA_DIMS_HEADER}: ${dims.error}`);
+    if (dims.dims && !hasDims(mime.data)) throw new HttpError(400, 'bad_request', `${CLOUD_MEDIA_DIMS_HEADER}: only photos and videos have a size`);
     if (!(await store.getUser(toId.data))) throw new HttpError(404, 'not_found', 'no such user');
     const declared = header('content-length');
     // Without a declared length the unread rest can't be drained: close the connection after refusing.
@@ -63,7 +68,7 @@ export const cloudMediaRoutes: RouteArea = (router, deps, { requireAuth }) => {
         ownerUserId: auth.user.id,
         ownerDeviceId: auth.device.id,
         toUserId: toId.data,
-        meta: sealMediaMeta(atRest, id, { mime: mime.data, name: name.data, ...(voice.voice ? { voice: voice.voice } : {}) }),
+        meta: sealMediaMeta(atRest, id, { mime: mime.data, name: name.data, ...(voice.voice ? { voice: voice.voice } : {}), ...(dims.dims ?? {}) }),
         size: reserved,
         createdAt: now()
       };

@@ -1,6 +1,7 @@
-/** Attachments: files in secret chats, photos and videos in cloud chats (sending, fetching, opening). */
+/** Attachments: files in secret and cloud chats (sending, fetching, opening). */
 import { z } from 'zod';
 import { CLOUD_MEDIA_VOICE_HEADER, voiceHeader } from '$lib/api/voice';
+import { CLOUD_MEDIA_DIMS_HEADER, dimsHeader } from '$lib/api/media-dims';
 import { CLOUD_MEDIA_MIME_HEADER, CLOUD_MEDIA_NAME_HEADER, CLOUD_MEDIA_TO_USER_HEADER, CloudMedia, CloudMessage } from '$lib/api/wire';
 import type { MessageRow } from '$lib/store/db';
 import { places } from '$lib/store/places';
@@ -31,7 +32,7 @@ export const mediaHandlers: Handlers<'secretSendFile' | 'secretMedia' | 'cloudSe
     return { bytes: ownBuffer(m.bytes), mime: m.mime, name: m.name };
   },
 
-  cloudSendMedia: async (ctx, { peerId, name, mime, bytes, ttl, voice }) => {
+  cloudSendMedia: async (ctx, { peerId, name, mime, bytes, ttl, voice, width, height }) => {
     const id = crypto.randomUUID();
     const plain = new Uint8Array(bytes);
     // eslint-disable-next-line no-control-regex -- replacing control characters is the point
@@ -42,7 +43,8 @@ export const mediaHandlers: Handlers<'secretSendFile' | 'secretMedia' | 'cloudSe
         [CLOUD_MEDIA_TO_USER_HEADER]: peerId,
         [CLOUD_MEDIA_MIME_HEADER]: mime.toLowerCase(),
         [CLOUD_MEDIA_NAME_HEADER]: encodeURIComponent(safeName),
-        ...(voice ? { [CLOUD_MEDIA_VOICE_HEADER]: voiceHeader(voice) } : {})
+        ...(voice ? { [CLOUD_MEDIA_VOICE_HEADER]: voiceHeader(voice) } : {}),
+        ...(width && height ? { [CLOUD_MEDIA_DIMS_HEADER]: dimsHeader(width, height) } : {})
       },
       plain,
       (loaded, total) => ctx.emit({ type: 'progress', id, loaded, total })
@@ -68,7 +70,7 @@ export const mediaHandlers: Handlers<'secretSendFile' | 'secretMedia' | 'cloudSe
 
   cloudMedia: async (ctx, { messageId }) => {
     const { row, body } = await cloudMessage(ctx, messageId);
-    if (!body.media) throw new CoreError('not_found', 'This message has no photo or video');
+    if (!body.media) throw new CoreError('not_found', 'This message has no attachment');
     const place = places.cloudMedia(messageId);
     const cached = await ctx.db.cloudMedia.get(messageId);
     let plain: Uint8Array;
@@ -88,7 +90,7 @@ export const mediaHandlers: Handlers<'secretSendFile' | 'secretMedia' | 'cloudSe
 
   cloudMediaOpened: async (ctx, { messageId }) => {
     const { row, body } = await cloudMessage(ctx, messageId);
-    if (!body.media) throw new CoreError('not_found', 'This message has no photo or video');
+    if (!body.media) throw new CoreError('not_found', 'This message has no attachment');
     const res = await request('POST', `/api/cloud/media/${encodeURIComponent(body.media.id)}/opened`, {}, z.object({ media: CloudMedia.nullable() }));
     const media = res.media;
     if (media) {

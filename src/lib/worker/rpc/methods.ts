@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { isAudioMime, VoiceMeta } from '$lib/api/voice';
+import { hasDims, MEDIA_DIM_MAX } from '$lib/api/media-dims';
 import { AutoDeleteReq, CloudMediaTtl, DeviceName, LIMITS, TimerSeconds } from '$lib/api/wire';
 import { ReplyQuote } from '$lib/api/quote';
 import type {
@@ -35,7 +36,7 @@ const Text = z.string().trim().min(1, 'Message is empty').max(LIMITS.textMax, 'M
 const SecretCursor = z.object({ at: z.number().finite(), id: z.string().min(1).max(64) }).optional();
 /** The relay's default MAX_BLOB_BYTES, less room for the AES-GCM nonce and tag. */
 export const MAX_FILE_BYTES = LIMITS.fileMax - 64;
-const MediaDim = z.number().int().min(1).max(16384);
+const MediaDim = z.number().int().min(1).max(MEDIA_DIM_MAX);
 const FileBytes = z.instanceof(ArrayBuffer).refine((b) => b.byteLength > 0 && b.byteLength <= MAX_FILE_BYTES, 'Files up to 25 MB can be sent');
 /** An attachment's plaintext as pages get it. */
 type MediaBytes = { bytes: ArrayBuffer; mime: string; name: string };
@@ -167,19 +168,27 @@ export const METHODS = {
     result: returns<{ id: string }>()
   },
   secretMedia: { params: MessageIdParams, result: returns<MediaBytes>() },
-  /** Uploads a photo, video or voice message to a cloud chat (progress events carry the returned message id), then sends it. */
+  /** Uploads a file (photo, video, voice message, any other) to a cloud chat (progress events carry the returned message id), then sends it. */
   cloudSendMedia: {
     params: PeerParams.extend({
       name: z.string().trim().min(1).max(255),
       mime: z
         .string()
         .max(127)
-        .regex(/^(image|video|audio)\/[a-z0-9][a-z0-9!#$&^_.+-]*$/i, 'Only photos and videos can be sent here'),
+        .regex(/^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/i, 'Unknown file type'),
       bytes: FileBytes,
       ttl: CloudMediaTtl,
-      /** A voice message's duration and waveform: audio is sent only as one. */
-      voice: VoiceMeta.optional()
-    }).refine((p) => !!p.voice === p.mime.toLowerCase().startsWith('audio/'), { message: 'Only photos and videos can be sent here', path: ['mime'] }),
+      /** A voice message's duration and waveform (the file is then its audio). */
+      voice: VoiceMeta.optional(),
+      /** A photo's or video's size in pixels, sent along so the peer reserves its box before it loads. */
+      width: MediaDim.optional(),
+      height: MediaDim.optional()
+    })
+      .refine((p) => !p.voice || isAudioMime(p.mime), { message: 'A voice message must be audio', path: ['mime'] })
+      .refine((p) => (p.width === undefined && p.height === undefined) || (p.width !== undefined && p.height !== undefined && hasDims(p.mime)), {
+        message: 'Only a photo or video has a size, and it needs both sides',
+        path: ['width']
+      }),
     result: returns<MessageView>()
   },
   /** A cloud message's attachment (cached sealed on the device after the first download). */

@@ -1,11 +1,12 @@
 /**
  * PDFs open inside Cinder (issue 16, item 1): pdf.js draws them onto canvases in the viewer, page by
- * page with a page count; a timed PDF has no Save, an untimed one has; a damaged one says it cannot be
- * shown; pdf.js and its worker come from the service worker's precache, so a PDF opens offline too.
+ * page with a page count; a timed PDF has no Save, an untimed one has; a damaged one or one behind a
+ * password says it cannot be shown; pdf.js and its worker come from the service worker's precache, so a
+ * PDF opens offline too.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Locator, Page } from '@playwright/test';
-import { DAMAGED_PDF, TWO_PAGES } from '../support/pdf';
+import { DAMAGED_PDF, LOCKED_PDF, makePdf, TWO_PAGES } from '../support/pdf';
 import { audit } from './axe';
 import { expect, messageLog, signUp, test } from './fixtures';
 import { startSecretChat } from './secret-helpers';
@@ -98,7 +99,7 @@ test('a timed PDF opens in the viewer: drawn pages, "Page n of 2", no Save; it p
   await bob.context.close();
 });
 
-test('offline, an untimed PDF opens from the precache and has Save; a damaged PDF says it cannot be shown', async ({ browser, relay }) => {
+test('offline, an untimed PDF opens from the precache and has Save; a damaged or password-protected PDF says it cannot be shown', async ({ browser, relay }) => {
   const { alice, bob } = await secretPair(browser, relay);
   const bobLog = messageLog(bob.page);
 
@@ -121,12 +122,19 @@ test('offline, an untimed PDF opens from the precache and has Save; a damaged PD
 
   await pick(alice.page, 'plain.pdf', TWO_PAGES());
   await expect(bobLog.getByRole('button', { name: 'Open plain.pdf' })).toBeVisible();
+  const long = makePdf(Array.from({ length: 12 }, (_, i) => ({ text: `Page ${i + 1}`, rgb: [0.2, 0.6, 0.2] as [number, number, number] })));
+  await pick(alice.page, 'long.pdf', long);
+  await expect(bobLog.getByRole('button', { name: 'Open long.pdf' })).toBeVisible();
   await pick(alice.page, 'broken.pdf', DAMAGED_PDF());
   await expect(bobLog.getByRole('button', { name: 'Open broken.pdf' })).toBeVisible();
+  await pick(alice.page, 'locked.pdf', LOCKED_PDF());
+  await expect(bobLog.getByRole('button', { name: 'Open locked.pdf' })).toBeVisible();
   // Fetch both files' bytes while online (saving the first), then go offline before pdf.js ever loads.
   const [download] = await Promise.all([bob.page.waitForEvent('download'), bobLog.getByRole('button', { name: 'Save plain.pdf' }).click()]);
   expect(download.suggestedFilename()).toBe('plain.pdf');
+  await Promise.all([bob.page.waitForEvent('download'), bobLog.getByRole('button', { name: 'Save long.pdf' }).click()]);
   await Promise.all([bob.page.waitForEvent('download'), bobLog.getByRole('button', { name: 'Save broken.pdf' }).click()]);
+  await Promise.all([bob.page.waitForEvent('download'), bobLog.getByRole('button', { name: 'Save locked.pdf' }).click()]);
   await bob.context.setOffline(true);
 
   await bobLog.getByRole('button', { name: 'Open plain.pdf' }).click();
@@ -137,12 +145,35 @@ test('offline, an untimed PDF opens from the precache and has Save; a damaged PD
   await viewer.getByRole('button', { name: 'Close viewer' }).click();
   await expect(viewer).toHaveCount(0);
 
+  // A long PDF draws only the pages near the view, and gives back the canvases of those scrolled far away.
+  await bobLog.getByRole('button', { name: 'Open long.pdf' }).click();
+  const longViewer = bob.page.getByRole('dialog', { name: 'long.pdf' });
+  const page1 = longViewer.getByRole('img', { name: 'Page 1', exact: true });
+  const page12 = longViewer.getByRole('img', { name: 'Page 12', exact: true });
+  await expect.poll(async () => (await ink(page1)).dark).toBeGreaterThan(50);
+  expect(await page12.evaluate((c: HTMLCanvasElement) => c.width)).toBe(0);
+  await longViewer.getByRole('region', { name: 'Pages of long.pdf' }).focus();
+  await bob.page.keyboard.press('End');
+  await expect(longViewer.getByText('Page 12 of 12')).toBeVisible();
+  await expect.poll(async () => (await ink(page12)).dark).toBeGreaterThan(50);
+  await expect.poll(() => page1.evaluate((c: HTMLCanvasElement) => c.width)).toBe(0);
+  await bob.page.keyboard.press('Escape');
+  await expect(longViewer).toHaveCount(0);
+
   await bobLog.getByRole('button', { name: 'Open broken.pdf' }).click();
   const broken = bob.page.getByRole('dialog', { name: 'broken.pdf' });
   await expect(broken.getByRole('alert')).toContainText("Can't show this PDF.");
   await expect(broken.getByRole('alert')).toContainText('damaged');
   await expect(broken.getByRole('link', { name: 'Save' })).toHaveAttribute('download', 'broken.pdf');
   await expect(broken.locator('canvas')).toHaveCount(0);
+  await bob.page.keyboard.press('Escape');
+  await expect(broken).toHaveCount(0);
+
+  // One behind a password says so.
+  await bobLog.getByRole('button', { name: 'Open locked.pdf' }).click();
+  const locked = bob.page.getByRole('dialog', { name: 'locked.pdf' });
+  await expect(locked.getByRole('alert')).toContainText("Can't show this PDF.");
+  await expect(locked.getByRole('alert')).toContainText('protected by a password');
   await bob.page.keyboard.press('Escape');
   await bob.context.setOffline(false);
   await alice.context.close();

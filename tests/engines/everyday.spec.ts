@@ -147,10 +147,10 @@ async function listTags(device: Device, peer: string): Promise<string[]> {
 }
 
 for (const engine of ['firefox', 'webkit'] satisfies Engine[]) {
-  test(`everyday on ${engine} with chromium: message menu (reply, delete asks), typing, videos and a text file that open, two secret chats told apart, the timer grid`, async ({
+  test(`everyday on ${engine} with chromium: message menu (reply, delete asks), typing, videos, a text file and a PDF that open, two secret chats told apart, the timer grid`, async ({
     open
   }) => {
-    test.setTimeout(600_000); // one long flow: two handshakes, three files, many round trips, on a busy machine
+    test.setTimeout(600_000); // one long flow: two handshakes, four files, many round trips, on a busy machine
     const alice = await signUp(await open(engine), 'alice', 'Alice');
     const bob = await signUp(await open('chromium'), 'bob', 'Bob');
     const first = await startSecretChat(alice.device, bob.username);

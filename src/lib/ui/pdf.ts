@@ -3,7 +3,7 @@
  * opens, so neither pdf.js nor its worker weigh on the first load (the service worker still
  * precaches both: they are ordinary build chunks). The legacy build carries its own polyfills:
  * the modern one calls `Map.prototype.getOrInsertComputed` and `Promise.try` without a fallback,
- * which older Safari (iPhone) lacks.
+ * which iPhones on older iOS lack (docs/compatibility.md).
  *
  * Nothing is fetched: the bytes are handed over, eval stays off (the CSP forbids it), and the
  * optional data files (standard fonts, CJK CMaps, wasm image decoders) are not bundled, so a

@@ -25,9 +25,12 @@ async function secretPair(browser: Parameters<typeof signUp>[0], relay: Paramete
 
 const pick = (page: Page, name: string, buffer: Buffer) => page.locator('input[type=file]').setInputFiles({ name, mimeType: 'application/pdf', buffer });
 
-/** Pixels of a canvas: how many are not white, and how many are dark (text). */
-const ink = (canvas: Locator) =>
-  canvas.evaluate((c: HTMLCanvasElement) => {
+/** The canvas of a page (role img, "Page n"). */
+const canvasOf = (page: Locator) => page.locator('canvas');
+
+/** Pixels of a page's canvas: how many are not white, and how many are dark (text). */
+const ink = (page: Locator) =>
+  canvasOf(page).evaluate((c: HTMLCanvasElement) => {
     if (!c.width || !c.height) return { marked: 0, dark: 0 };
     const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
     let marked = 0,
@@ -66,7 +69,7 @@ test('a timed PDF opens in the viewer: drawn pages, "Page n of 2", no Save; it p
   await expect.poll(async () => (await ink(first)).marked).toBeGreaterThan(5000);
   await expect.poll(async () => (await ink(first)).dark).toBeGreaterThan(50);
   // Sharp: one canvas pixel per device pixel across the page's width.
-  const fit = await first.evaluate((c: HTMLCanvasElement) => ({ px: c.width, want: Math.floor(c.clientWidth * devicePixelRatio) }));
+  const fit = await canvasOf(first).evaluate((c: HTMLCanvasElement) => ({ px: c.width, want: Math.floor(c.clientWidth * devicePixelRatio) }));
   expect(Math.abs(fit.px - fit.want)).toBeLessThanOrEqual(2);
 
   // Timed: nothing to save, download or print from.
@@ -151,12 +154,12 @@ test('offline, an untimed PDF opens from the precache and has Save; a damaged or
   const page1 = longViewer.getByRole('img', { name: 'Page 1', exact: true });
   const page12 = longViewer.getByRole('img', { name: 'Page 12', exact: true });
   await expect.poll(async () => (await ink(page1)).dark).toBeGreaterThan(50);
-  expect(await page12.evaluate((c: HTMLCanvasElement) => c.width)).toBe(0);
+  expect(await canvasOf(page12).evaluate((c: HTMLCanvasElement) => c.width)).toBe(0);
   await longViewer.getByRole('region', { name: 'Pages of long.pdf' }).focus();
   await bob.page.keyboard.press('End');
   await expect(longViewer.getByText('Page 12 of 12')).toBeVisible();
   await expect.poll(async () => (await ink(page12)).dark).toBeGreaterThan(50);
-  await expect.poll(() => page1.evaluate((c: HTMLCanvasElement) => c.width)).toBe(0);
+  await expect.poll(() => canvasOf(page1).evaluate((c: HTMLCanvasElement) => c.width)).toBe(0);
   await bob.page.keyboard.press('Escape');
   await expect(longViewer).toHaveCount(0);
 

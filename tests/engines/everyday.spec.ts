@@ -30,7 +30,7 @@ const CLIP = new Uint8Array(readFileSync('tests/fixtures/media/clip.webm'));
 
 /** Whether the viewer's first PDF page canvas shows both the coloured block and dark text (true), or not yet (undefined). */
 function inkOnPage1() {
-  const c = document.querySelector<HTMLCanvasElement>('dialog[open] canvas[aria-label="Page 1"]');
+  const c = document.querySelector<HTMLCanvasElement>('dialog[open] [aria-label="Page 1"] canvas');
   if (!c?.width || !c.height) return undefined;
   const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
   let marked = 0,

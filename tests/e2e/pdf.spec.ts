@@ -60,6 +60,10 @@ test('a timed PDF opens in the viewer: drawn pages, "Page n of 2", no Save; it p
   await alice.page.getByRole('radio', { name: '1 hour', exact: true }).click();
   await expect(bob.page.getByText('Alice set the self-destruct timer to 1 hour')).toBeVisible();
   await pick(alice.page, 'report.pdf', TWO_PAGES());
+  // A high-density screen (2 device pixels per CSS pixel), as on a phone.
+  const size = bob.page.viewportSize()!;
+  await (await bob.context.newCDPSession(bob.page)).send('Emulation.setDeviceMetricsOverride', { ...size, deviceScaleFactor: 2, mobile: false });
+  expect(await bob.page.evaluate(() => devicePixelRatio)).toBe(2);
   await bobLog.getByRole('button', { name: 'Open report.pdf' }).click();
 
   const viewer = bob.page.getByRole('dialog', { name: 'report.pdf' });
@@ -68,8 +72,9 @@ test('a timed PDF opens in the viewer: drawn pages, "Page n of 2", no Save; it p
   // Drawn: the blue block and the dark text are on the canvas.
   await expect.poll(async () => (await ink(first)).marked).toBeGreaterThan(5000);
   await expect.poll(async () => (await ink(first)).dark).toBeGreaterThan(50);
-  // Sharp: one canvas pixel per device pixel across the page's width.
-  const fit = await canvasOf(first).evaluate((c: HTMLCanvasElement) => ({ px: c.width, want: Math.floor(c.clientWidth * devicePixelRatio) }));
+  // Sharp: one canvas pixel per device pixel across the page's width (twice its CSS width here).
+  const fit = await canvasOf(first).evaluate((c: HTMLCanvasElement) => ({ px: c.width, want: c.clientWidth * 2 }));
+  expect(fit.want).toBeGreaterThan(400);
   expect(Math.abs(fit.px - fit.want)).toBeLessThanOrEqual(2);
 
   // Timed: nothing to save, download or print from.

@@ -100,8 +100,12 @@ test('a timed PDF opens in the viewer: drawn pages, "Page n of 2", no Save; it p
     await audit(bob.page, `PDF viewer (${scheme})`);
   }
   await bob.page.screenshot({ path: test.info().outputPath('pdf-viewer.png') });
+  // pdf.js's worker (holding the plaintext) runs while the viewer is open, and ends with it.
+  const pdfWorkers = () => bob.page.workers().filter((w) => w.url().includes('/pdf.worker')).length;
+  expect(pdfWorkers()).toBe(1);
   await bob.page.keyboard.press('Escape');
   await expect(viewer).toHaveCount(0);
+  await expect.poll(pdfWorkers).toBe(0);
   expect(csp).toEqual([]);
   await alice.context.close();
   await bob.context.close();

@@ -8,7 +8,8 @@
  * - typing (#16.7): "typing…" shows while the other one types, both ways, and is gone in the same
  *   update that shows the typed message;
  * - media that opens (#16.1): a video sent from the engine plays in Chromium, one sent from Chromium
- *   plays inline and in the full-screen viewer of the engine; a text file opens in the in-app viewer;
+ *   plays inline and in the full-screen viewer of the engine; a text file opens in the in-app viewer, and
+ *   a PDF is drawn by pdf.js in it;
  * - several secret chats with one person (#16.9): different key-emoji tags in the chat list, the
  *   same ones on both devices;
  * - the timer grid (#16.10): a timer picked in the engine's grid reaches the peer, and back.
@@ -20,11 +21,26 @@
  * relay is shared).
  */
 import { readFileSync } from 'node:fs';
+import { TWO_PAGES } from '../support/pdf';
 import { test } from './fixtures';
 import { messages, setTimer, signUp, startSecretChat, type User } from './flows';
 import type { Device, Engine, Target } from './driver';
 
 const CLIP = new Uint8Array(readFileSync('tests/fixtures/media/clip.webm'));
+
+/** Whether the viewer's first PDF page canvas shows both the coloured block and dark text (true), or not yet (undefined). */
+function inkOnPage1() {
+  const c = document.querySelector<HTMLCanvasElement>('dialog[open] [aria-label="Page 1"] canvas');
+  if (!c?.width || !c.height) return undefined;
+  const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+  let marked = 0,
+    dark = 0;
+  for (let i = 0; i < d.length; i += 4) {
+    if (d[i] < 240 || d[i + 1] < 240 || d[i + 2] < 240) marked++;
+    if (d[i] < 90 && d[i + 1] < 90 && d[i + 2] < 90) dark++;
+  }
+  return marked > 5000 && dark > 50 ? true : undefined;
+}
 
 /** The message (its row) whose text contains `text`: the first such row, so an original comes before a reply quoting it. */
 const row = (text: string): Target => ({ css: 'li.msg', hasText: text, within: messages });
@@ -131,10 +147,10 @@ async function listTags(device: Device, peer: string): Promise<string[]> {
 }
 
 for (const engine of ['firefox', 'webkit'] satisfies Engine[]) {
-  test(`everyday on ${engine} with chromium: message menu (reply, delete asks), typing, videos and a text file that open, two secret chats told apart, the timer grid`, async ({
+  test(`everyday on ${engine} with chromium: message menu (reply, delete asks), typing, videos, a text file and a PDF that open, two secret chats told apart, the timer grid`, async ({
     open
   }) => {
-    test.setTimeout(600_000); // one long flow: two handshakes, three files, many round trips, on a busy machine
+    test.setTimeout(600_000); // one long flow: two handshakes, four files, many round trips, on a busy machine
     const alice = await signUp(await open(engine), 'alice', 'Alice');
     const bob = await signUp(await open('chromium'), 'bob', 'Bob');
     const first = await startSecretChat(alice.device, bob.username);
@@ -195,6 +211,15 @@ for (const engine of ['firefox', 'webkit'] satisfies Engine[]) {
     await alice.device.see({ label: 'Text of notes.txt', exact: true, hasText: words, within: textViewer });
     await alice.device.click({ role: 'button', name: 'Close viewer', exact: true, within: textViewer });
     await alice.device.gone(textViewer);
+
+    // A PDF opens in the engine's in-app viewer: pdf.js (its lazily loaded chunk and worker) draws page 1.
+    await bob.device.setFiles({ css: 'input[type=file]' }, [{ name: 'two.pdf', mime: 'application/pdf', bytes: new Uint8Array(TWO_PAGES()) }]);
+    await alice.device.click({ role: 'button', name: 'Open two.pdf', exact: true, within: messages });
+    const pdfViewer: Target = { role: 'dialog', name: 'two.pdf', exact: true };
+    await alice.device.see({ text: 'Page 1 of 2', within: pdfViewer });
+    await alice.device.until(`page 1 of the PDF drawn on ${engine}`, () => alice.device.eval(inkOnPage1));
+    await alice.device.click({ role: 'button', name: 'Close viewer', exact: true, within: pdfViewer });
+    await alice.device.gone(pdfViewer);
 
     // #16.9 A second secret chat with Bob; #16.10 a timer picked in the engine's grid reaches Bob, and back.
     const second = await startSecretChat(alice.device, bob.username);

@@ -5,6 +5,7 @@ import type { Envelope } from '$lib/api/wire';
 import { purgeExpired } from '$lib/store/purge';
 import { secretChatView, secretKey, secretMessages } from '$lib/worker/secret';
 import type { Diagnostics } from '$lib/worker/secret/errors';
+import { wakeSlot } from '$lib/worker/secret/wake-slots';
 import { FakeRelay } from '../support/fake-relay';
 import { deliver, secretDevice, secretPair, type SecretDevice } from '../support/secret-pair';
 
@@ -12,6 +13,7 @@ import { deliver, secretDevice, secretPair, type SecretDevice } from '../support
 vi.mock('$lib/worker/net', async (orig) => (await import('../support/no-relay')).noDirectRelay(orig));
 
 let dbs = 0;
+const phaseOf = async (d: SecretDevice) => (await d.db.meta.get('wakePhase'))?.value as number;
 const { device, established } = secretPair('secret-chat');
 
 /** What a device shows of the chat, in display order: its texts and service notices. */
@@ -175,13 +177,16 @@ describe('secret chat between two engines', () => {
     await bob.engine.markRead(chatId, [before, timed]);
     const bobDeadline = (await bob.db.secretMessages.get(timed))!.deadline!;
     expect(bobDeadline).toBeGreaterThanOrEqual(readAt + 5000);
-    expect(relay.wakeups.get('d-bob')).toEqual([bobDeadline]);
+    // Not the deadline itself: the first slot at or after it on Bob's own grid (wake-slots.ts).
+    await vi.waitFor(async () => expect(relay.wakeups.get('d-bob')).toEqual([wakeSlot(bobDeadline, await phaseOf(bob))]));
     await bob.engine.flush();
     await deliver(relay, alice);
     const aliceDeadline = (await alice.db.secretMessages.get(timed))!.deadline!;
     expect(aliceDeadline).toBeLessThanOrEqual(bobDeadline);
     expect(aliceDeadline).toBeGreaterThanOrEqual(readAt + 5000);
-    expect(relay.wakeups.get('d-alice')).toEqual([aliceDeadline]);
+    await vi.waitFor(async () => expect(relay.wakeups.get('d-alice')).toEqual([wakeSlot(aliceDeadline, await phaseOf(alice))]));
+    // Each device on a grid of its own: the relay cannot pair them by the times they ask for.
+    expect(await phaseOf(alice)).not.toBe(await phaseOf(bob));
 
     for (const d of [alice, bob]) {
       await purgeExpired(d.db, bobDeadline + 1);

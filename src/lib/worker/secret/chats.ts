@@ -9,6 +9,7 @@ import type { SecretBody } from './payload';
 import type { SecretRelay } from './relay';
 import { secretMsgPlace, type Commit, type SecretContext, type SecretState } from './state';
 import { openState, sealState, wipeState } from './stored';
+import { registerWakeups } from './wakeups';
 
 const ANNOUNCE_MS = 250;
 
@@ -81,11 +82,9 @@ export class Chats {
       if (c.queue?.length) await db.sendQueue.bulkPut(c.queue);
     });
     if (c.seen) this.lastSeenCommitted = c.seen;
-    // The relay wakes this device at each new deadline (it learns only the times).
-    // The relay takes at most 100 times per call, each within 8 days (later ones are purged on start).
-    const horizon = Date.now() + 8 * 86400_000 - 60_000;
-    const at = (c.updates ?? []).map((u) => u.changes.deadline).filter((d): d is number => !!d && d > Date.now() && d < horizon);
-    for (let i = 0; i < at.length; i += 100) void this.relay.wakeAt(at.slice(i, i + 100)).catch(() => undefined);
+    // The relay wakes this device soon after each new deadline: at coarse slots of its own (./wakeups.ts).
+    const deadlines = (c.updates ?? []).map((u) => u.changes.deadline).filter((d): d is number => !!d);
+    if (deadlines.length) void registerWakeups(db, this.relay, deadlines).catch(() => undefined);
   }
 
   async messageRow(

@@ -109,11 +109,14 @@ async function messageKeyFor(backend: CryptoBackend, s: Session, h: Header, now:
     if (s.pastRemoteKeys.length > LIMITS.maxPastRemoteKeys) s.pastRemoteKeys.shift();
     zeroize(s.receiving.chainKey);
   }
-  // DH(old pair, new key) and the new key pair are independent: run them concurrently.
-  const [dhRecv, fresh] = await Promise.all([backend.x25519(s.ratchetKey, h.ratchetPub), backend.x25519Keygen(rng)]);
+  // DH(old pair, new key) runs while the new pair is made; DH(new pair, new key) starts as soon as
+  // that pair exists, without waiting for the first DH.
+  const [dhRecv, [fresh, dhSend]] = await Promise.all([
+    backend.x25519(s.ratchetKey, h.ratchetPub),
+    backend.x25519Keygen(rng).then(async (pair) => [pair, await backend.x25519(pair, h.ratchetPub)] as const)
+  ]);
   const recv = advanceRootKey(s.rootKey, dhRecv);
   zeroize(dhRecv, s.rootKey);
-  const dhSend = await backend.x25519(fresh, h.ratchetPub);
   const send = advanceRootKey(recv.rootKey, dhSend);
   zeroize(dhSend, recv.rootKey, s.ratchetKey.priv, s.sending.chainKey);
 

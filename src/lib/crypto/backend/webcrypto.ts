@@ -8,7 +8,7 @@
  */
 import { b64url, b64urlDecode, concat, randomBytes, zeroize } from '../bytes.js';
 import { fail, isProtocolError } from '../errors.js';
-import { check32, checkHkdfLength, lowOrderGuard, ed25519PointsDecode, strictEd25519Encoding } from './checks.js';
+import { check32, checkHkdfLength, ed25519PointDecodes, lowOrderGuard, strictEd25519Pub, strictEd25519Sig } from './checks.js';
 import { KeyCache } from './key-cache.js';
 import { nobleBackend } from './noble.js';
 import type { CryptoBackend, FallbackHook, Primitive } from './types.js';
@@ -78,6 +78,11 @@ export function webcryptoBackend(opts: WebCryptoOptions = {}): CryptoBackend {
   const onFallback = opts.onFallback;
   const privKeys = new KeyCache();
   const pubKeys = new KeyCache();
+  // The identity key signs every handshake, a contact's identity key is verified on each of its
+  // handshakes: import each once (a private JWK import recomputes the public key on the main thread).
+  const signKeys = new KeyCache(4);
+  // Only keys that passed strictEd25519Pub and decode to a point are ever stored here.
+  const verifyKeys = new KeyCache();
   /** The safety net: protocol outcomes pass through, engine failures are retried on the fallback. */
   const rescue = <T>(p: Primitive, e: unknown, retry: (f: CryptoBackend) => Promise<T>): Promise<T> => {
     if (!fallback || isProtocolError(e)) throw e;
@@ -145,7 +150,8 @@ export function webcryptoBackend(opts: WebCryptoOptions = {}): CryptoBackend {
     async ed25519Sign(my, msg) {
       check32('seed', my.priv);
       try {
-        const k = await importPriv(s, 'Ed25519', my.priv, my.pub);
+        let k = signKeys.get(my.pub, my.priv);
+        if (!k) signKeys.set(my.pub, my.priv, (k = await importPriv(s, 'Ed25519', my.priv, my.pub)));
         const sig = new Uint8Array(await s.sign({ name: 'Ed25519' }, k, bs(msg)));
         if (sig.length !== 64) throw new EngineError(`Ed25519 signature: ${sig.length} bytes`);
         return sig;
@@ -157,9 +163,11 @@ export function webcryptoBackend(opts: WebCryptoOptions = {}): CryptoBackend {
       if (pub.length !== 32 || sig.length !== 64) return false;
       // Platforms differ on S >= L, non-canonical and small-order encodings; enforce strict RFC 8032
       // rules ourselves so both backends accept exactly the same set.
-      if (!strictEd25519Encoding(pub, sig) || !ed25519PointsDecode(pub, sig)) return false;
+      if (!strictEd25519Sig(sig) || !ed25519PointDecodes(sig.subarray(0, 32))) return false;
+      let k = verifyKeys.get(pub, null);
+      if (!k && !(strictEd25519Pub(pub) && ed25519PointDecodes(pub))) return false;
       try {
-        const k = await s.importKey('raw', bs(pub), { name: 'Ed25519' }, false, ['verify']);
+        if (!k) verifyKeys.set(pub, null, (k = await s.importKey('raw', bs(pub), { name: 'Ed25519' }, false, ['verify'])));
         return await s.verify({ name: 'Ed25519' }, k, bs(sig), bs(msg));
       } catch (e) {
         // A throw is not a verdict (it may be an engine bug on a valid key): noble decides.

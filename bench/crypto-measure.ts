@@ -5,16 +5,17 @@
  * Each figure is printed beside its "primitive floor": the time the same primitives take when each is
  * called alone, one after the other, in the same process (X25519 DH and keygen, Ed25519 sign and
  * verify through the backend, ML-KEM-768, XChaCha20-Poly1305, HKDF, HMAC). The machine is shared and
- * its speed drifts, so primitives and figures are measured in ROUNDS interleaved rounds and the
- * median of the per-round ratios is reported (each ratio compares numbers taken seconds apart).
+ * its speed drifts within seconds, so one operation of the figure and one run of its floor's
+ * primitives alternate, each timed apart, and the ratio is floor time / figure time; the median of
+ * ROUNDS such ratios is reported.
  */
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import * as C from '../src/lib/crypto/index.js';
 import { hkdfSha256, hmacSha256 } from '../src/lib/crypto/kdf.js';
 import { kemDecapsulate, kemEncapsulate, kemKeygen } from '../src/lib/crypto/kem.js';
 
-const ROUNDS = 5;
-const TIME_BOX_MS = 300;
+const ROUNDS = 3;
+const TIME_BOX_MS = 500;
 
 /** ops/s of an (a)sync op, time-boxed. */
 export async function rate(f: () => unknown, minOps = 20, ms = TIME_BOX_MS): Promise<number> {
@@ -29,7 +30,6 @@ export async function rate(f: () => unknown, minOps = 20, ms = TIME_BOX_MS): Pro
 }
 
 export const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
-const us = (opsPerSec: number) => 1e6 / opsPerSec;
 
 export interface Primitives {
   dh: number;
@@ -57,41 +57,58 @@ export interface BackendResult {
   figures: Record<Figure, Measured>;
 }
 
-async function primitives(backend: C.CryptoBackend): Promise<Primitives> {
+interface Ops {
+  figure: Record<Figure, () => Promise<unknown>>;
+  floor: Record<Figure, () => Promise<unknown>>;
+  primitive: Record<keyof Primitives, () => unknown>;
+}
+
+async function ops(backend: C.CryptoBackend): Promise<Ops> {
   const a = await backend.x25519Keygen(),
     b = await backend.x25519Keygen();
-  const id = await C.generateIdentity(backend);
-  const msg = new Uint8Array(1500); // about a handshake body
-  const sig = await backend.ed25519Sign(id.sign, msg);
-  return {
-    dh: await rate(() => backend.x25519(a, b.pub)),
-    keygen: await rate(() => backend.x25519Keygen()),
-    sign: await rate(() => backend.ed25519Sign(id.sign, msg)),
-    verify: await rate(() => backend.ed25519Verify(id.sign.pub, msg, sig)),
-    kem: await rate(() => {
+  const alice = await C.generateIdentity(backend),
+    bob = await C.generateIdentity(backend);
+  const body = new Uint8Array(1500); // about a handshake body
+  const sig = await backend.ed25519Sign(alice.sign, body);
+  const primitive = {
+    dh: () => backend.x25519(a, b.pub),
+    keygen: () => backend.x25519Keygen(),
+    sign: () => backend.ed25519Sign(alice.sign, body),
+    verify: () => backend.ed25519Verify(alice.sign.pub, body, sig),
+    kem: () => {
       const k = kemKeygen();
       kemDecapsulate(kemEncapsulate(k.publicKey).cipherText, k.secretKey);
-    }, 5),
-    aead: await rate(() => xchacha20poly1305(new Uint8Array(32), new Uint8Array(24), new Uint8Array(59)).encrypt(new Uint8Array(1088))),
-    hkdf: await rate(() => hkdfSha256(new Uint8Array(32), new Uint8Array(32), new Uint8Array(17), 64)),
-    hmac: await rate(() => hmacSha256(new Uint8Array(32), new Uint8Array(1)))
+    },
+    aead: () => xchacha20poly1305(new Uint8Array(32), new Uint8Array(24), new Uint8Array(59)).encrypt(new Uint8Array(1088)),
+    hkdf: () => hkdfSha256(new Uint8Array(32), new Uint8Array(32), new Uint8Array(17), 64),
+    hmac: () => hmacSha256(new Uint8Array(32), new Uint8Array(1))
   };
-}
-
-/** Floors in µs per operation. */
-export function floorsUs(p: Primitives): Record<Figure, number> {
+  const times = async (n: number, f: () => unknown) => {
+    for (let i = 0; i < n; i++) await f();
+  };
   // handshake = 3 X25519 keygens (EKa, EKb, A's first ratchet key) + 7 DH + 2 sign + 2 verify + ML-KEM
-  // kg/enc/dec (the root HKDF and confirmation HMAC are a few µs of hashing and left out).
-  const handshake = 3 * us(p.keygen) + 7 * us(p.dh) + 2 * us(p.sign) + 2 * us(p.verify) + us(p.kem);
+  // kg/enc/dec (the root HKDF and the confirmation HMAC are a few µs of hashing and left out).
+  const handshakeFloor = async () => {
+    await times(3, primitive.keygen);
+    await times(7, primitive.dh);
+    await times(2, primitive.sign);
+    await times(2, primitive.verify);
+    primitive.kem();
+  };
   // one 1 KiB message: seal + open, 2 message-key HKDFs, 2 chain steps (4 HMAC)
-  const oneWay = 2 * us(p.aead) + 2 * us(p.hkdf) + 4 * us(p.hmac);
+  const oneWayFloor = async () => {
+    await times(2, primitive.aead);
+    await times(2, primitive.hkdf);
+    await times(4, primitive.hmac);
+  };
   // + one DH ratchet step on the receiver: keygen + 2 DH + 2 root HKDFs
-  const alt = oneWay + us(p.keygen) + 2 * us(p.dh) + 2 * us(p.hkdf);
-  // session setup = handshake + A's first message + B's answer (each turns the receiver's ratchet)
-  return { handshake, setup: handshake + 2 * alt, oneWay, alt };
-}
+  const altFloor = async () => {
+    await oneWayFloor();
+    await primitive.keygen();
+    await times(2, primitive.dh);
+    await times(2, primitive.hkdf);
+  };
 
-async function figures(backend: C.CryptoBackend, alice: C.Identity, bob: C.Identity): Promise<Record<Figure, number>> {
   const payload = new Uint8Array(1024);
   let seq = 0;
   const frame = () => ({ seq: ++seq, ack: 0, type: 0x10, payload });
@@ -100,51 +117,81 @@ async function figures(backend: C.CryptoBackend, alice: C.Identity, bob: C.Ident
     const acc = await C.acceptRequest(backend, bob, request);
     return { a: await C.completeHandshake(backend, alice, pending, acc.accept), b: acc.session };
   };
-  let { a, b } = await handshake();
+  let { a: sa, b: sb } = await handshake();
   const send = async (fromA: boolean) => {
     if (fromA) {
-      const r = C.encrypt(a, frame(), 0);
-      a = r.session;
-      b = (await C.decrypt(backend, b, r.envelope, 0)).session;
+      const r = C.encrypt(sa, frame(), 0);
+      sa = r.session;
+      sb = (await C.decrypt(backend, sb, r.envelope, 0)).session;
     } else {
-      const r = C.encrypt(b, frame(), 0);
-      b = r.session;
-      a = (await C.decrypt(backend, a, r.envelope, 0)).session;
+      const r = C.encrypt(sb, frame(), 0);
+      sb = r.session;
+      sa = (await C.decrypt(backend, sa, r.envelope, 0)).session;
     }
   };
-  const hs = await rate(handshake, 5);
-  const setup = await rate(async () => {
-    ({ a, b } = await handshake());
-    await send(true);
-    await send(false);
-  }, 5);
-  const oneWay = await rate(() => send(true), 200);
   let turn = false;
-  const alt = await rate(() => send((turn = !turn)), 200);
-  return { handshake: hs, setup, oneWay, alt };
+  return {
+    primitive,
+    figure: {
+      handshake,
+      // session setup = handshake + A's first message + B's answer (each turns the receiver's ratchet)
+      setup: async () => {
+        ({ a: sa, b: sb } = await handshake());
+        await send(true);
+        await send(false);
+      },
+      oneWay: () => send(true),
+      alt: () => send((turn = !turn))
+    },
+    floor: {
+      handshake: handshakeFloor,
+      setup: async () => {
+        await handshakeFloor();
+        await times(2, altFloor);
+      },
+      oneWay: oneWayFloor,
+      alt: altFloor
+    }
+  };
+}
+
+/** One figure op and one floor run alternate, each timed apart: both see the same machine. */
+async function paired(figure: () => Promise<unknown>, floor: () => Promise<unknown>, minPairs: number): Promise<{ value: number; floor: number }> {
+  for (let i = 0; i < 3; i++) {
+    await figure();
+    await floor();
+  }
+  let tf = 0,
+    tp = 0,
+    n = 0;
+  const t0 = performance.now();
+  while (n < minPairs || performance.now() - t0 < 2 * TIME_BOX_MS) {
+    let t = performance.now();
+    await figure();
+    tf += performance.now() - t;
+    t = performance.now();
+    await floor();
+    tp += performance.now() - t;
+    n++;
+  }
+  return { value: (n * 1000) / tf, floor: (n * 1000) / tp };
 }
 
 export async function measureBackend(backend: C.CryptoBackend): Promise<BackendResult> {
-  const alice = await C.generateIdentity(backend),
-    bob = await C.generateIdentity(backend);
-  const prims: Primitives[] = [];
-  const rounds: { value: Record<Figure, number>; floor: Record<Figure, number> }[] = [];
-  for (let r = 0; r < ROUNDS; r++) {
-    const p = await primitives(backend);
-    prims.push(p);
-    const us = floorsUs(p);
-    rounds.push({ value: await figures(backend, alice, bob), floor: Object.fromEntries(FIGURES.map((f) => [f, 1e6 / us[f]])) as Record<Figure, number> });
-  }
-  const prim = Object.fromEntries(Object.keys(prims[0]!).map((k) => [k, median(prims.map((p) => p[k as keyof Primitives]))])) as unknown as Primitives;
-  const out = {} as Record<Figure, Measured>;
+  const o = await ops(backend);
+  const prim = {} as Primitives;
+  for (const k of Object.keys(o.primitive) as (keyof Primitives)[]) prim[k] = await rate(o.primitive[k], k === 'kem' ? 5 : 20);
+  const figures = {} as Record<Figure, Measured>;
   for (const f of FIGURES) {
-    out[f] = {
-      value: median(rounds.map((r) => r.value[f])),
-      floor: median(rounds.map((r) => r.floor[f])),
-      ratio: median(rounds.map((r) => r.value[f] / r.floor[f]))
+    const rounds = [];
+    for (let r = 0; r < ROUNDS; r++) rounds.push(await paired(o.figure[f], o.floor[f], f === 'oneWay' || f === 'alt' ? 50 : 3));
+    figures[f] = {
+      value: median(rounds.map((r) => r.value)),
+      floor: median(rounds.map((r) => r.floor)),
+      ratio: median(rounds.map((r) => r.value / r.floor))
     };
   }
-  return { backend: backend.name, prim, figures: out };
+  return { backend: backend.name, prim, figures };
 }
 
 /** Warm-up so the first backend does not pay for JIT compilation of the shared noble code. */
@@ -176,12 +223,12 @@ export function describe(r: BackendResult): string[] {
   const f = (x: number) => x.toFixed(0).padStart(8);
   const p = r.prim;
   const lines = [
-    'primitives (ops/s, median of the rounds):',
+    'primitives (ops/s, each alone):',
     `  X25519 DH          ${f(p.dh)}   X25519 keygen   ${f(p.keygen)}`,
     `  Ed25519 sign       ${f(p.sign)}   Ed25519 verify  ${f(p.verify)}`,
     `  ML-KEM-768 kg+enc+dec ${f(p.kem)}`,
     `  XChaCha20-Poly1305 seal 1088 B ${f(p.aead)}   HKDF-64 ${f(p.hkdf)}   HMAC ${f(p.hmac)}`,
-    `${''.padEnd(42)}   measured      floor   ratio (median of ${ROUNDS} rounds)`
+    `${''.padEnd(42)}   measured      floor   ratio (figure and floor interleaved; median of ${ROUNDS} rounds)`
   ];
   for (const k of FIGURES) {
     const m = r.figures[k];

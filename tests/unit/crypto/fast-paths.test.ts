@@ -47,6 +47,32 @@ describe.each(backends.map((b) => [b.name, b] as const))('%s backend key caches'
   });
 });
 
+describe('WebCrypto public-key imports', () => {
+  it('concurrent DHs with one new peer key share one import and agree with noble', async () => {
+    const subtle = globalThis.crypto.subtle;
+    let imports = 0;
+    const counting = new Proxy(subtle, {
+      get(t, k) {
+        if (k === 'importKey')
+          return (...args: Parameters<SubtleCrypto['importKey']>) => {
+            if (args[0] === 'raw' && (args[2] as Algorithm).name === 'X25519') imports++;
+            return t.importKey(...args);
+          };
+        const v = Reflect.get(t, k);
+        return typeof v === 'function' ? v.bind(t) : v;
+      }
+    });
+    const web = C.webcryptoBackend({ subtle: counting });
+    const noble = C.nobleBackend();
+    const rng = seededRng('shared-import');
+    const mine = await Promise.all([0, 1, 2].map(() => noble.x25519Keygen(rng)));
+    const peer = await noble.x25519Keygen(rng);
+    const got = await Promise.all(mine.map((k) => web.x25519(k, peer.pub)));
+    expect(imports).toBe(1);
+    for (let i = 0; i < 3; i++) expect(got[i]).toEqual(await noble.x25519(mine[i]!, peer.pub));
+  });
+});
+
 describe('sessions and handshakes', () => {
   it('a clone owns its secrets: zeroizing the original leaves the clone usable', async () => {
     const backend = backends[0]!;

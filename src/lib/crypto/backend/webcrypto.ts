@@ -6,7 +6,7 @@
  * other than a ProtocolError is answered by `fallback` (noble) instead of surfacing as a lost message.
  * The try/catch sits inside each async method, so the cached-key X25519 path gains no promise hop.
  */
-import { b64url, b64urlDecode, concat, randomBytes, zeroize } from '../bytes.js';
+import { b64url, b64urlDecode, concat, randomBytes, toHex, zeroize } from '../bytes.js';
 import { fail, isProtocolError } from '../errors.js';
 import { check32, checkHkdfLength, ed25519PointDecodes, lowOrderGuard, strictEd25519Pub, strictEd25519Sig } from './checks.js';
 import { KeyCache } from './key-cache.js';
@@ -78,6 +78,17 @@ export function webcryptoBackend(opts: WebCryptoOptions = {}): CryptoBackend {
   const onFallback = opts.onFallback;
   const privKeys = new KeyCache();
   const pubKeys = new KeyCache();
+  // Imports in flight, shared: a handshake runs three DHs with the same peer key at once.
+  const importing = new Map<string, Promise<CryptoKey>>();
+  const importPub = (pub: Uint8Array): Promise<CryptoKey> => {
+    const id = toHex(pub);
+    let p = importing.get(id);
+    if (!p) {
+      p = s.importKey('raw', bs(pub), { name: 'X25519' }, false, []).finally(() => importing.delete(id));
+      importing.set(id, p);
+    }
+    return p;
+  };
   // The identity key signs every handshake, a contact's identity key is verified on each of its
   // handshakes: import each once (a private JWK import recomputes the public key on the main thread).
   const signKeys = new KeyCache(4);
@@ -131,7 +142,7 @@ export function webcryptoBackend(opts: WebCryptoOptions = {}): CryptoBackend {
         let k = privKeys.get(my.pub, my.priv);
         if (!k) privKeys.set(my.pub, my.priv, (k = await importPriv(s, 'X25519', my.priv, my.pub)));
         let p = pubKeys.get(theirPub, null);
-        if (!p) pubKeys.set(theirPub, null, (p = await s.importKey('raw', bs(theirPub), { name: 'X25519' }, false, [])));
+        if (!p) pubKeys.set(theirPub, null, (p = await importPub(theirPub)));
         out = len32(new Uint8Array(await s.deriveBits({ name: 'X25519', public: p }, k, 256)), 'X25519 output');
       } catch (e) {
         // Includes engines that throw on low-order points (Node/OpenSSL): noble then says 'low_order'.

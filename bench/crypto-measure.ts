@@ -184,7 +184,7 @@ export async function measureBackend(backend: C.CryptoBackend): Promise<BackendR
   const figures = {} as Record<Figure, Measured>;
   for (const f of FIGURES) {
     const rounds = [];
-    for (let r = 0; r < ROUNDS; r++) rounds.push(await paired(o.figure[f], o.floor[f], f === 'oneWay' || f === 'alt' ? 50 : 3));
+    for (let r = 0; r < ROUNDS; r++) rounds.push(await paired(o.figure[f], o.floor[f], f === 'oneWay' || f === 'alt' ? 100 : 12));
     figures[f] = {
       value: median(rounds.map((r) => r.value)),
       floor: median(rounds.map((r) => r.floor)),

@@ -4,8 +4,9 @@
  *  - decrypt: a new peer ratchet key triggers a DH ratchet step (post-compromise recovery):
  *      RK, CKr = KDF_RK(RK, DH(our ratchet key, their new key))
  *      fresh ratchet key pair;  RK, CKs = KDF_RK(RK, DH(new pair, their new key))
- * Clone-then-commit: decrypt works on a deep copy and returns it only if everything (including the
- * AEAD tag and the inner frame) checked out; on any error the caller's session is untouched.
+ * Clone-then-commit: decrypt works on a copy (every secret copied, see cloneSession) and returns it
+ * only if everything (including the AEAD tag and the inner frame) checked out; on any error the
+ * caller's session is untouched.
  */
 import type { CryptoBackend } from './backend.js';
 import { equalBytes, randomBytes, zeroize, type Rng } from './bytes.js';

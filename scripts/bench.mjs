@@ -4,7 +4,7 @@
  * (continuing after a failure) and prints a summary: figure | value | budget/baseline | ok?
  *
  * Benches written on bench/support.ts report their figures as JSON lines into the file named by
- * BENCH_RESULTS; for the others (bench/crypto.ts, bench/relay-load.ts) the summary picks their
+ * BENCH_RESULTS; for the others (bench/relay-load.ts) the summary picks their
  * goal/summary lines out of the output. Each bench also has its own `npm run bench:<name>`.
  * Options: `npm run bench -- sync ui` runs only those; SKIP_BUILD=1 reuses ./build.
  */
@@ -75,22 +75,11 @@ function run(b, resultsFile) {
 }
 
 /** Figures from a bench that does not write BENCH_RESULTS: its goal and summary lines. */
-function scrape(b, out) {
+function scrape(out) {
   const rows = [];
   for (const raw of out.split('\n')) {
     const line = raw.trim();
-    let m;
-    if (b.name === 'crypto' && (m = /^(webcrypto|noble)\s+handshakes\/s\s+(\d+)\s+one-way msg\/s\s+(\d+)\s+alternating msg\/s\s+(\d+)/.exec(line))) {
-      rows.push({ figure: `node ${m[1]}: handshakes/s`, value: +m[2], unit: '/s', budget: null, ok: null });
-      rows.push({ figure: `node ${m[1]}: 1 KiB msgs/s one-way`, value: +m[3], unit: '/s', budget: null, ok: null });
-      rows.push({
-        figure: `node ${m[1]}: 1 KiB msgs/s alternating`,
-        value: +m[4],
-        unit: '/s',
-        budget: m[1] === 'webcrypto' ? '≥ 2600 (goal)' : null,
-        ok: m[1] === 'webcrypto' ? +m[4] >= 2600 : null
-      });
-    } else if (/^goal:/.test(line) && b.name !== 'crypto') {
+    if (/^goal:/.test(line)) {
       rows.push({ figure: line, value: '', unit: '', budget: '', ok: /\b(MET|PASS)\b/.test(line) && !/NOT MET|MISS/.test(line) });
     } else if (/^GOAL/.test(line)) {
       rows.push({ figure: line.replace(/\s*->\s*(PASS|MISS).*$/, ''), value: '', unit: '', budget: '', ok: /PASS/.test(line) });
@@ -116,7 +105,7 @@ for (const b of selected) {
         .filter(Boolean)
         .map((l) => JSON.parse(l))
     : [];
-  if (!rows.length) rows = scrape(b, r.out);
+  if (!rows.length) rows = scrape(r.out);
   summary.push({ bench: b.name, status: r.code === 0 ? `ok, ${(r.ms / 1000).toFixed(0)} s` : `FAILED (exit ${r.code}) after ${(r.ms / 1000).toFixed(0)} s`, rows });
 }
 rmSync(tmp, { recursive: true, force: true });

@@ -1,5 +1,5 @@
 /**
- * CryptoBackend: the asymmetric primitives (and HKDF/HMAC for the handshake), behind one small async
+ * CryptoBackend: the asymmetric primitives (and HKDF/HMAC, self-tested like the rest), behind one small async
  * interface with implementations that must agree bit-for-bit (see ./backend/):
  *  - webcryptoBackend(): WebCrypto X25519 / Ed25519 / HKDF / HMAC (native speed);
  *  - nobleBackend(): @noble/curves + @noble/hashes, the portable fallback and reference;

@@ -13,13 +13,18 @@
  *  RK0 || CK0 || KC = HKDF-SHA-256(IKM, salt = TH, info = "Cinder/v1/root", 96)
  *  confirm_B = HMAC-SHA-256(KC, "Cinder/v1/confirm" || TH)
  * The initiator's key confirmation is its first ratchet message (Session.confirmed on B).
+ *
+ * Speed: WebCrypto work (X25519, Ed25519) runs on the platform's threads, ML-KEM and hashing on ours,
+ * so each step starts its WebCrypto calls first, does its synchronous work meanwhile, then awaits;
+ * independent calls run concurrently. Every rng draw happens in the order of the steps above (the
+ * backends draw synchronously when called), so the known-answer vectors do not depend on timing.
  */
 import type { CryptoBackend, KeyPair } from './backend.js';
 import { concat, equalBytes, randomBytes, Reader, zeroize, type Rng } from './bytes.js';
 import { Kind, WIRE_VERSION } from './envelope.js';
 import { fail } from './errors.js';
 import { identityBytes, samePublicIdentity, publicIdentity, type Identity, type PublicIdentity } from './identity.js';
-import { LABEL, sha256 } from './kdf.js';
+import { hkdfSha256, hmacSha256, LABEL, sha256 } from './kdf.js';
 import { KEM_CT_LEN, KEM_PK_LEN, kemDecapsulate, kemEncapsulate, kemKeygen } from './kem.js';
 import { advanceRootKey } from './root-key.js';
 import type { Session } from './session.js';
@@ -105,20 +110,43 @@ interface RootMaterial {
   confirmKey: Uint8Array;
 }
 
-/** Root material through the backend's HKDF (WebCrypto or noble: both are checked against the same
- * known-answer vectors). HKDF over the concatenation is a dual-PRF style combiner: the output stays
- * secret if either the X25519 part or the ML-KEM secret does; TH (salt) binds ek, ct and identities. */
-async function deriveRoot(backend: CryptoBackend, dh: Uint8Array[], ss: Uint8Array, th: Uint8Array): Promise<RootMaterial> {
+/** HKDF over the concatenation is a dual-PRF style combiner: the output stays secret if either the
+ * X25519 part or the ML-KEM secret does; TH (salt) binds ek, ct and identities. Synchronous noble HKDF
+ * (kdf.ts): for these sizes a WebCrypto call costs more in thread hand-offs than the hashing itself. */
+function deriveRoot(dh: Uint8Array[], ss: Uint8Array, th: Uint8Array): RootMaterial {
   const ikm = concat(...dh, ss);
   zeroize(...dh, ss);
-  const okm = await backend.hkdfSha256(ikm, th, LABEL.root, 96);
+  const okm = hkdfSha256(ikm, th, LABEL.root, 96);
   zeroize(ikm);
   const out = { rootKey: okm.slice(0, 32), chainKey: okm.slice(32, 64), confirmKey: okm.slice(64, 96) };
   zeroize(okm);
   return out;
 }
 
-const confirmTag = (backend: CryptoBackend, kc: Uint8Array, th: Uint8Array) => backend.hmacSha256(kc, concat(LABEL.confirm, th));
+const confirmTag = (kc: Uint8Array, th: Uint8Array) => hmacSha256(kc, concat(LABEL.confirm, th));
+
+/** f(), wiping `secret` (a key pair made ahead of a check) if it throws. */
+function wipeOnThrow<T>(f: () => T, secret: Uint8Array): T {
+  try {
+    return f();
+  } catch (e) {
+    zeroize(secret);
+    throw e;
+  }
+}
+
+/** Runs synchronous work now (while WebCrypto calls are in flight) and returns its result or error
+ * for later, so a check awaited first (the signature) keeps deciding which error a bad message gets. */
+function attempt<T>(f: () => T): () => T {
+  try {
+    const v = f();
+    return () => v;
+  } catch (e) {
+    return () => {
+      throw e;
+    };
+  }
+}
 
 function checkIdentity(me: Identity, claimed: PublicIdentity, code: 'wrong_recipient' | 'identity_mismatch'): void {
   if (!samePublicIdentity(publicIdentity(me), claimed)) fail(code);
@@ -133,8 +161,10 @@ export async function createRequest(
 ): Promise<{ request: Uint8Array; pending: PendingHandshake }> {
   if (peer.signPub.length !== 32 || peer.dhPub.length !== 32) fail('malformed', 'peer identity');
   const chatId = rng(CHAT_ID_LEN);
-  const ephemeral = await backend.x25519Keygen(rng);
-  const kem = kemKeygen(rng);
+  const keyPair = backend.x25519Keygen(rng);
+  const kemResult = attempt(() => kemKeygen(rng));
+  const ephemeral = await keyPair;
+  const kem = kemResult();
   const local = publicIdentity(identity);
   const body = concat(new Uint8Array([WIRE_VERSION, Kind.REQUEST]), chatId, identityBytes(local), identityBytes(peer), ephemeral.pub, kem.publicKey);
   const sig = await backend.ed25519Sign(identity.sign, concat(LABEL.requestSig, body));
@@ -169,20 +199,28 @@ export async function acceptRequest(
   const req = parseRequest(request);
   checkIdentity(identity, req.acceptor, 'wrong_recipient');
   if (opts.expectedPeer && !samePublicIdentity(opts.expectedPeer, req.initiator)) fail('identity_mismatch');
-  if (!(await backend.ed25519Verify(req.initiator.signPub, concat(LABEL.requestSig, req.body), req.signature))) fail('bad_signature', 'request');
-
-  const ephemeral = await backend.x25519Keygen(rng);
-  const { cipherText, sharedSecret } = kemEncapsulate(req.kemPublicKey, rng);
-  const body = concat(new Uint8Array([WIRE_VERSION, Kind.ACCEPT]), req.chatId, sha256(request), ephemeral.pub, cipherText);
+  // Verify, our key pair and the ML-KEM encapsulation overlap; nothing is sent or derived from them
+  // unless the signature verified.
+  const verified = backend.ed25519Verify(req.initiator.signPub, concat(LABEL.requestSig, req.body), req.signature);
+  const keyPair = backend.x25519Keygen(rng);
+  const encapsulated = attempt(() => kemEncapsulate(req.kemPublicKey, rng));
+  const requestHash = sha256(request);
+  const [ok, ephemeral] = await Promise.all([verified, keyPair]);
+  if (!ok) {
+    zeroize(ephemeral.priv);
+    fail('bad_signature', 'request');
+  }
+  const { cipherText, sharedSecret } = wipeOnThrow(encapsulated, ephemeral.priv);
+  const body = concat(new Uint8Array([WIRE_VERSION, Kind.ACCEPT]), req.chatId, requestHash, ephemeral.pub, cipherText);
   const th = transcriptHash(request, body);
-  const [dh1, dh2, dh3] = await Promise.all([
+  const [sig, dh1, dh2, dh3] = await Promise.all([
+    backend.ed25519Sign(identity.sign, concat(LABEL.acceptSig, body)),
     backend.x25519(ephemeral, req.initiator.dhPub), // DH(IKa, EKb)
     backend.x25519(identity.dh, req.ephemeralPub), // DH(EKa, IKb)
     backend.x25519(ephemeral, req.ephemeralPub) // DH(EKa, EKb)
   ]);
-  const root = await deriveRoot(backend, [dh1, dh2, dh3], sharedSecret, th);
-  const sig = await backend.ed25519Sign(identity.sign, concat(LABEL.acceptSig, body));
-  const confirm = await confirmTag(backend, root.confirmKey, th);
+  const root = deriveRoot([dh1, dh2, dh3], sharedSecret, th);
+  const confirm = confirmTag(root.confirmKey, th);
   zeroize(root.confirmKey);
   const session: Session = {
     role: 'acceptor',
@@ -214,25 +252,33 @@ export async function completeHandshake(
   const acc = parseAccept(accept);
   if (!equalBytes(acc.chatId, pending.chatId)) fail('wrong_chat', 'accept for another chat');
   if (!equalBytes(acc.requestHash, sha256(pending.request))) fail('transcript_mismatch');
-  if (!(await backend.ed25519Verify(pending.remoteIdentity.signPub, concat(LABEL.acceptSig, acc.body), acc.signature))) fail('bad_signature', 'accept');
-
-  const ss = kemDecapsulate(acc.kemCipherText, pending.kemSecretKey);
+  // Verify, our first ratchet key pair and the ML-KEM decapsulation overlap (the key pair depends on
+  // nothing received; it is wiped if the accept turns out bad).
+  const verified = backend.ed25519Verify(pending.remoteIdentity.signPub, concat(LABEL.acceptSig, acc.body), acc.signature);
+  const keyPair = backend.x25519Keygen(rng);
+  const decapsulated = attempt(() => kemDecapsulate(acc.kemCipherText, pending.kemSecretKey));
   const th = transcriptHash(pending.request, acc.body);
-  const [dh1, dh2, dh3] = await Promise.all([
+  const [ok, ratchetKey] = await Promise.all([verified, keyPair]);
+  if (!ok) {
+    zeroize(ratchetKey.priv);
+    fail('bad_signature', 'accept');
+  }
+  const ss = wipeOnThrow(decapsulated, ratchetKey.priv);
+  // The first DH ratchet step (our first message already carries a fresh ratchet key) runs with the
+  // three handshake DHs; its output is only used once the confirmation tag checked out.
+  const [dh1, dh2, dh3, dh] = await Promise.all([
     backend.x25519(identity.dh, acc.ephemeralPub), // DH(IKa, EKb)
     backend.x25519(pending.ephemeral, pending.remoteIdentity.dhPub), // DH(EKa, IKb)
-    backend.x25519(pending.ephemeral, acc.ephemeralPub) // DH(EKa, EKb)
+    backend.x25519(pending.ephemeral, acc.ephemeralPub), // DH(EKa, EKb)
+    backend.x25519(ratchetKey, acc.ephemeralPub)
   ]);
-  const root = await deriveRoot(backend, [dh1, dh2, dh3], ss, th);
-  const ok = equalBytes(await confirmTag(backend, root.confirmKey, th), acc.confirm);
+  const root = deriveRoot([dh1, dh2, dh3], ss, th);
+  const confirmed = equalBytes(confirmTag(root.confirmKey, th), acc.confirm);
   zeroize(root.confirmKey);
-  if (!ok) {
-    zeroize(root.rootKey, root.chainKey);
+  if (!confirmed) {
+    zeroize(root.rootKey, root.chainKey, dh, ratchetKey.priv);
     fail('key_confirmation', 'acceptor derived a different key');
   }
-  // First DH ratchet step, so that our first message already carries a fresh ratchet key.
-  const ratchetKey = await backend.x25519Keygen(rng);
-  const dh = await backend.x25519(ratchetKey, acc.ephemeralPub);
   const step = advanceRootKey(root.rootKey, dh);
   zeroize(dh, root.rootKey);
   return {

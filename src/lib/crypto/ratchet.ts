@@ -4,8 +4,9 @@
  *  - decrypt: a new peer ratchet key triggers a DH ratchet step (post-compromise recovery):
  *      RK, CKr = KDF_RK(RK, DH(our ratchet key, their new key))
  *      fresh ratchet key pair;  RK, CKs = KDF_RK(RK, DH(new pair, their new key))
- * Clone-then-commit: decrypt works on a deep copy and returns it only if everything (including the
- * AEAD tag and the inner frame) checked out; on any error the caller's session is untouched.
+ * Clone-then-commit: decrypt works on a copy (every secret copied, see cloneSession) and returns it
+ * only if everything (including the AEAD tag and the inner frame) checked out; on any error the
+ * caller's session is untouched.
  */
 import type { CryptoBackend } from './backend.js';
 import { equalBytes, randomBytes, zeroize, type Rng } from './bytes.js';
@@ -109,11 +110,14 @@ async function messageKeyFor(backend: CryptoBackend, s: Session, h: Header, now:
     if (s.pastRemoteKeys.length > LIMITS.maxPastRemoteKeys) s.pastRemoteKeys.shift();
     zeroize(s.receiving.chainKey);
   }
-  // DH(old pair, new key) and the new key pair are independent: run them concurrently.
-  const [dhRecv, fresh] = await Promise.all([backend.x25519(s.ratchetKey, h.ratchetPub), backend.x25519Keygen(rng)]);
+  // DH(old pair, new key) runs while the new pair is made; DH(new pair, new key) starts as soon as
+  // that pair exists, without waiting for the first DH.
+  const [dhRecv, [fresh, dhSend]] = await Promise.all([
+    backend.x25519(s.ratchetKey, h.ratchetPub),
+    backend.x25519Keygen(rng).then(async (pair) => [pair, await backend.x25519(pair, h.ratchetPub)] as const)
+  ]);
   const recv = advanceRootKey(s.rootKey, dhRecv);
   zeroize(dhRecv, s.rootKey);
-  const dhSend = await backend.x25519(fresh, h.ratchetPub);
   const send = advanceRootKey(recv.rootKey, dhSend);
   zeroize(dhSend, recv.rootKey, s.ratchetKey.priv, s.sending.chainKey);
 

@@ -38,21 +38,25 @@ export const receiveDirection = (role: Role): Direction => (role === 'initiator'
 
 const c = (b: Uint8Array) => b.slice();
 
-/** Deep copy: the copy shares no buffers with the original, so either can be zeroized safely. */
+/**
+ * Copy for clone-then-commit: every secret buffer (the ones zeroizeSession wipes) is copied, so either
+ * object can be zeroized safely. Public buffers (ids, public keys, the transcript hash) are never
+ * written after creation and are shared: copying them was most of a clone's cost on every message.
+ */
 export function cloneSession(s: Session): Session {
   return {
     role: s.role,
-    chatId: c(s.chatId),
-    localIdentity: { signPub: c(s.localIdentity.signPub), dhPub: c(s.localIdentity.dhPub) },
-    remoteIdentity: { signPub: c(s.remoteIdentity.signPub), dhPub: c(s.remoteIdentity.dhPub) },
-    transcriptHash: c(s.transcriptHash),
+    chatId: s.chatId,
+    localIdentity: s.localIdentity,
+    remoteIdentity: s.remoteIdentity,
+    transcriptHash: s.transcriptHash,
     rootKey: c(s.rootKey),
-    ratchetKey: { priv: c(s.ratchetKey.priv), pub: c(s.ratchetKey.pub) },
+    ratchetKey: { priv: c(s.ratchetKey.priv), pub: s.ratchetKey.pub },
     sending: { chainKey: c(s.sending.chainKey), n: s.sending.n },
     previousCounter: s.previousCounter,
-    receiving: s.receiving ? { ratchetPub: c(s.receiving.ratchetPub), chainKey: c(s.receiving.chainKey), n: s.receiving.n } : null,
-    skipped: s.skipped.map((k) => ({ ratchetPub: c(k.ratchetPub), n: k.n, messageKey: c(k.messageKey), storedAt: k.storedAt })),
-    pastRemoteKeys: s.pastRemoteKeys.map(c),
+    receiving: s.receiving ? { ratchetPub: s.receiving.ratchetPub, chainKey: c(s.receiving.chainKey), n: s.receiving.n } : null,
+    skipped: s.skipped.map((k) => ({ ratchetPub: k.ratchetPub, n: k.n, messageKey: c(k.messageKey), storedAt: k.storedAt })),
+    pastRemoteKeys: s.pastRemoteKeys.slice(),
     confirmed: s.confirmed
   };
 }

@@ -45,28 +45,27 @@ const NEGATIVE_ZERO = ['01000000000000000000000000000000000000000000000000000000
 /**
  * Strict RFC 8032 encoding rules, as noble applies them with zip215:false: S < L, canonical (y < p)
  * encodings of R and A, no negative zero, no small-order A. Platforms differ on all of these, so the
- * WebCrypto path checks them itself. Public data, so plain comparisons are fine.
+ * WebCrypto path checks them itself. Public data, so plain comparisons are fine. Split in the
+ * public-key part (checked once per imported key) and the signature part (checked every time).
  */
-export function strictEd25519Encoding(pub: Uint8Array, sig: Uint8Array): boolean {
+export function strictEd25519Pub(pub: Uint8Array): boolean {
+  return canonicalY(pub) && !NEGATIVE_ZERO.some((z) => same(z, pub)) && !SMALL_ORDER.some((z) => same(z, pub));
+}
+
+export function strictEd25519Sig(sig: Uint8Array): boolean {
   const r = sig.subarray(0, 32);
-  return (
-    ltLE(sig.subarray(32, 64), ED_L) &&
-    canonicalY(pub) &&
-    canonicalY(r) &&
-    !NEGATIVE_ZERO.some((z) => same(z, pub) || same(z, r)) &&
-    !SMALL_ORDER.some((z) => same(z, pub))
-  );
+  return ltLE(sig.subarray(32, 64), ED_L) && canonicalY(r) && !NEGATIVE_ZERO.some((z) => same(z, r));
 }
 
 /**
- * A and R decode to points on the curve. WebKitGTK 2.50's Ed25519 verify crashes the whole web
- * process (every tab of the site) on a public key that is not a point, so a peer could kill the app
- * with one crafted handshake: such input never reaches the engine. Noble answers false for it too.
+ * The encoding (A or R) decodes to a point on the curve. WebKitGTK 2.50's Ed25519 verify crashes the
+ * whole web process (every tab of the site) on a public key that is not a point, so a peer could kill
+ * the app with one crafted handshake: such input never reaches the engine. Noble answers false for it
+ * too. Costly (a field exponentiation in BigInt, ~0.2 ms), hence decoded A is remembered with its key.
  */
-export function ed25519PointsDecode(pub: Uint8Array, sig: Uint8Array): boolean {
+export function ed25519PointDecodes(enc: Uint8Array): boolean {
   try {
-    ed25519.Point.fromBytes(pub, false);
-    ed25519.Point.fromBytes(sig.subarray(0, 32), false);
+    ed25519.Point.fromBytes(enc, false);
     return true;
   } catch {
     return false;

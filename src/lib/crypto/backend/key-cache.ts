@@ -1,9 +1,9 @@
 /**
- * Tiny LRU of imported CryptoKeys, keyed by the (public) X25519 public key. Importing dominates a
+ * Tiny LRU of imported CryptoKeys, keyed by the public key (one cache per algorithm). Importing dominates a
  * WebCrypto DH (~40us JWK import vs ~65us derive); in the ratchet every private key is used twice
  * and every peer key twice, so caching saves ~30% per DH step. Private entries also keep a copy of
  * the raw private key, compared in constant time, so a stale entry can never answer for another key;
- * evicted entries are wiped. Cap 16 entries: old ratchet keys leave the cache quickly.
+ * evicted entries are wiped. Cap 16 entries by default: old ratchet keys leave the cache quickly.
  */
 import { equalBytes, zeroize } from '../bytes.js';
 

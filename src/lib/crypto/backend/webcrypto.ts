@@ -6,9 +6,9 @@
  * other than a ProtocolError is answered by `fallback` (noble) instead of surfacing as a lost message.
  * The try/catch sits inside each async method, so the cached-key X25519 path gains no promise hop.
  */
-import { b64url, b64urlDecode, concat, randomBytes, zeroize } from '../bytes.js';
+import { b64url, b64urlDecode, concat, randomBytes, toHex, zeroize } from '../bytes.js';
 import { fail, isProtocolError } from '../errors.js';
-import { check32, checkHkdfLength, lowOrderGuard, ed25519PointsDecode, strictEd25519Encoding } from './checks.js';
+import { check32, checkHkdfLength, ed25519PointDecodes, lowOrderGuard, strictEd25519Pub, strictEd25519Sig } from './checks.js';
 import { KeyCache } from './key-cache.js';
 import { nobleBackend } from './noble.js';
 import type { CryptoBackend, FallbackHook, Primitive } from './types.js';
@@ -78,6 +78,22 @@ export function webcryptoBackend(opts: WebCryptoOptions = {}): CryptoBackend {
   const onFallback = opts.onFallback;
   const privKeys = new KeyCache();
   const pubKeys = new KeyCache();
+  // Imports in flight, shared: a handshake runs three DHs with the same peer key at once.
+  const importing = new Map<string, Promise<CryptoKey>>();
+  const importPub = (pub: Uint8Array): Promise<CryptoKey> => {
+    const id = toHex(pub);
+    let p = importing.get(id);
+    if (!p) {
+      p = s.importKey('raw', bs(pub), { name: 'X25519' }, false, []).finally(() => importing.delete(id));
+      importing.set(id, p);
+    }
+    return p;
+  };
+  // The identity key signs every handshake, a contact's identity key is verified on each of its
+  // handshakes: import each once (a private JWK import recomputes the public key on the main thread).
+  const signKeys = new KeyCache(4);
+  // Only keys that passed strictEd25519Pub and decode to a point are ever stored here.
+  const verifyKeys = new KeyCache();
   /** The safety net: protocol outcomes pass through, engine failures are retried on the fallback. */
   const rescue = <T>(p: Primitive, e: unknown, retry: (f: CryptoBackend) => Promise<T>): Promise<T> => {
     if (!fallback || isProtocolError(e)) throw e;
@@ -126,7 +142,7 @@ export function webcryptoBackend(opts: WebCryptoOptions = {}): CryptoBackend {
         let k = privKeys.get(my.pub, my.priv);
         if (!k) privKeys.set(my.pub, my.priv, (k = await importPriv(s, 'X25519', my.priv, my.pub)));
         let p = pubKeys.get(theirPub, null);
-        if (!p) pubKeys.set(theirPub, null, (p = await s.importKey('raw', bs(theirPub), { name: 'X25519' }, false, [])));
+        if (!p) pubKeys.set(theirPub, null, (p = await importPub(theirPub)));
         out = len32(new Uint8Array(await s.deriveBits({ name: 'X25519', public: p }, k, 256)), 'X25519 output');
       } catch (e) {
         // Includes engines that throw on low-order points (Node/OpenSSL): noble then says 'low_order'.
@@ -145,7 +161,8 @@ export function webcryptoBackend(opts: WebCryptoOptions = {}): CryptoBackend {
     async ed25519Sign(my, msg) {
       check32('seed', my.priv);
       try {
-        const k = await importPriv(s, 'Ed25519', my.priv, my.pub);
+        let k = signKeys.get(my.pub, my.priv);
+        if (!k) signKeys.set(my.pub, my.priv, (k = await importPriv(s, 'Ed25519', my.priv, my.pub)));
         const sig = new Uint8Array(await s.sign({ name: 'Ed25519' }, k, bs(msg)));
         if (sig.length !== 64) throw new EngineError(`Ed25519 signature: ${sig.length} bytes`);
         return sig;
@@ -157,9 +174,11 @@ export function webcryptoBackend(opts: WebCryptoOptions = {}): CryptoBackend {
       if (pub.length !== 32 || sig.length !== 64) return false;
       // Platforms differ on S >= L, non-canonical and small-order encodings; enforce strict RFC 8032
       // rules ourselves so both backends accept exactly the same set.
-      if (!strictEd25519Encoding(pub, sig) || !ed25519PointsDecode(pub, sig)) return false;
+      if (!strictEd25519Sig(sig) || !ed25519PointDecodes(sig.subarray(0, 32))) return false;
+      let k = verifyKeys.get(pub, null);
+      if (!k && !(strictEd25519Pub(pub) && ed25519PointDecodes(pub))) return false;
       try {
-        const k = await s.importKey('raw', bs(pub), { name: 'Ed25519' }, false, ['verify']);
+        if (!k) verifyKeys.set(pub, null, (k = await s.importKey('raw', bs(pub), { name: 'Ed25519' }, false, ['verify'])));
         return await s.verify({ name: 'Ed25519' }, k, bs(sig), bs(msg));
       } catch (e) {
         // A throw is not a verdict (it may be an engine bug on a valid key): noble decides.

@@ -4,7 +4,7 @@
  */
 import type { SecretChatRow, SecretMessageRow } from '$lib/store/db';
 import { withLock } from '../locks';
-import { SecretError } from './errors';
+import { SecretError, StoreFailure } from './errors';
 import type { SecretBody } from './payload';
 import type { SecretRelay } from './relay';
 import { secretMsgPlace, type Commit, type SecretContext, type SecretState } from './state';
@@ -71,16 +71,20 @@ export class Chats {
         wipeState(c.state);
       }
     }
-    await db.transaction('rw', [db.secretChats, db.secretMessages, db.sendQueue, db.seenEnvelopes], async () => {
-      if (c.seen) await db.seenEnvelopes.put({ id: c.seen, at: Date.now() });
-      if (row === null) await db.secretChats.delete(chatId);
-      else if (row) await db.secretChats.put(row);
-      if (c.clearChat) await db.secretMessages.where('[chatId+at]').between([chatId, -Infinity], [chatId, Infinity]).delete();
-      if (c.remove?.length) await db.secretMessages.bulkDelete(c.remove);
-      for (const p of c.put ?? []) await db.secretMessages.put(p.row);
-      for (const u of c.updates ?? []) await db.secretMessages.update(u.id, u.changes);
-      if (c.queue?.length) await db.sendQueue.bulkPut(c.queue);
-    });
+    try {
+      await db.transaction('rw', [db.secretChats, db.secretMessages, db.sendQueue, db.seenEnvelopes], async () => {
+        if (c.seen) await db.seenEnvelopes.put({ id: c.seen, at: Date.now() });
+        if (row === null) await db.secretChats.delete(chatId);
+        else if (row) await db.secretChats.put(row);
+        if (c.clearChat) await db.secretMessages.where('[chatId+at]').between([chatId, -Infinity], [chatId, Infinity]).delete();
+        if (c.remove?.length) await db.secretMessages.bulkDelete(c.remove);
+        for (const p of c.put ?? []) await db.secretMessages.put(p.row);
+        for (const u of c.updates ?? []) await db.secretMessages.update(u.id, u.changes);
+        if (c.queue?.length) await db.sendQueue.bulkPut(c.queue);
+      });
+    } catch (e) {
+      throw new StoreFailure(e);
+    }
     if (c.seen) this.lastSeenCommitted = c.seen;
     // The relay wakes this device soon after each new deadline: at coarse slots of its own (./wakeups.ts).
     const deadlines = (c.updates ?? []).map((u) => u.changes.deadline).filter((d): d is number => !!d);

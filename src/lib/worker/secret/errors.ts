@@ -12,6 +12,17 @@ export class SecretError extends Error {
   }
 }
 
+/**
+ * The device could not store what a received envelope did (a full disk, an aborted transaction): not
+ * the sender's fault, so the envelope is not rejected but left on the relay (unacknowledged) to be
+ * received again.
+ */
+export class StoreFailure extends Error {
+  constructor(readonly cause: unknown) {
+    super('This device could not store a message. It will try again.');
+  }
+}
+
 export interface Diagnostics {
   rejected: number;
   byCode: Record<string, number>;

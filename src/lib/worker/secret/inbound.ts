@@ -33,7 +33,7 @@ import { endChatsWithDeletedAccount } from './account-deleted';
 import { applyPayload } from './apply';
 import type { Chats } from './chats';
 import { recordRejection } from './diagnostics';
-import { SecretError } from './errors';
+import { SecretError, StoreFailure } from './errors';
 import { KIND_REFUSE, type Failures } from './failure';
 import type { Handshake } from './handshake';
 import { queueRow, type Outbound } from './outbound';
@@ -54,6 +54,7 @@ export class Inbound {
   private ackDue = new Set<string>();
   private pulling: Promise<Received> | null = null;
   private pullAgain = false;
+  private retryMs = 0;
 
   constructor(
     private readonly chats: Chats,
@@ -77,6 +78,7 @@ export class Inbound {
           // Only this run records envelopes as seen (it holds the lock every receiver takes).
           const seen = await db.seenEnvelopes.bulkGet(envelopes.map((e) => e.id));
           let upTo = 0;
+          let failed: StoreFailure | null = null;
           for (const [i, env] of envelopes.entries()) {
             if (seen[i]) {
               upTo = env.seq;
@@ -88,6 +90,11 @@ export class Inbound {
               if (this.chats.lastSeenCommitted !== env.id) await db.seenEnvelopes.put({ id: env.id, at: Date.now() });
             } catch (e) {
               if (e instanceof NetError && e.code === 'offline') break; // keep it on the relay, retry later
+              if (e instanceof StoreFailure) {
+                // Not the sender's fault: unacknowledged, it comes back (this run stops here, in order).
+                failed = e;
+                break;
+              }
               await recordRejection(this.chats.ctx, e);
             }
             upTo = env.seq;
@@ -98,6 +105,12 @@ export class Inbound {
           await this.out.sendAcks(due);
           if (upTo) await this.chats.relay.ack(upTo).catch(() => undefined);
           void this.out.flush();
+          if (failed) {
+            console.warn('cinder secret: a received message could not be stored; it stays on the relay', failed.cause);
+            this.retryLater();
+            throw failed;
+          }
+          this.retryMs = 0;
           return this.received;
         })
       )
@@ -107,6 +120,12 @@ export class Inbound {
       () => undefined
     );
     return run;
+  }
+
+  /** After a store failure nothing else may pull soon: pull again in 2 s, doubling up to a minute. */
+  private retryLater() {
+    this.retryMs = Math.min(60_000, this.retryMs ? this.retryMs * 2 : 2000);
+    setTimeout(() => void this.pull().catch(() => undefined), this.retryMs);
   }
 
   /**

@@ -21,6 +21,8 @@ export class SecretWindow extends ChatWindow<SecretMessageView> {
   // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a plain buffer of ids to mark read, never rendered
   private readonly seen = new Set<string>();
   private readTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The chat the ids in `seen` belong to. */
+  private seenIn: string | null = null;
 
   constructor(id: () => string) {
     super(250);
@@ -95,8 +97,9 @@ export class SecretWindow extends ChatWindow<SecretMessageView> {
     const ids = [...this.seen];
     if (!ids.length) return;
     this.seen.clear();
+    const chat = this.seenIn ?? this.id();
     void core()
-      .call('secretRead', { id: this.id(), ids })
+      .call('secretRead', { id: chat, ids })
       .catch(() => ids.forEach((i) => this.seen.add(i)));
   }
 
@@ -109,6 +112,9 @@ export class SecretWindow extends ChatWindow<SecretMessageView> {
   override start() {
     this.readObserver = new IntersectionObserver(
       (entries) => {
+        // The chat they were seen in: a report sent while leaving it must not name the next one.
+        if (this.seenIn !== this.id()) this.reportRead();
+        this.seenIn = this.id();
         for (const en of entries) if (en.isIntersecting) this.seen.add((en.target as HTMLElement).dataset.readId!);
         clearTimeout(this.readTimer);
         this.readTimer = setTimeout(() => this.reportRead(), 100);
@@ -138,7 +144,9 @@ export class SecretWindow extends ChatWindow<SecretMessageView> {
     return () => {
       stop();
       window.removeEventListener('keyup', onKeyUp);
+      // What was on screen just before leaving was seen: report it now rather than drop it.
       clearTimeout(this.readTimer);
+      this.reportRead();
       document.removeEventListener('visibilitychange', onVisible);
       this.readObserver?.disconnect();
     };

@@ -57,7 +57,8 @@ for (const engine of ['firefox', 'webkit'] satisfies Engine[]) {
     await device.gone({ text: /password: |username: / });
 
     // §5: inside Alice's chat with Bob, Carol's messages count; Bob's own (in the open chat) do not.
-    const alice = await signUp(device, 'alice', 'Alice');
+    // A fresh profile signs up: the form above stays as it was left (Firefox restores typed fields on reload).
+    const alice = await signUp(await open(engine), 'alice', 'Alice');
     const bob = await signUp(await open('chromium'), 'bob', 'Bob');
     const carol = await signUp(await open('chromium'), 'carol', 'Carol');
     await openChatWith(alice.device, bob.username);

@@ -158,6 +158,28 @@ export interface SendQueueRow {
   /** Messages whose tick becomes "sent" once this envelope is on the relay. */
   messageIds: string[];
   createdAt: number;
+  /**
+   * A sealed post (protocol 2): the peer's mailbox (b64url), the capability MAC over id and body,
+   * and the mailbox's epoch. Posted to /api/sealed without credentials; toDeviceId is then local only.
+   */
+  mailbox?: string;
+  mac?: string;
+  epoch?: number;
+  /** Register the chat's receive mailboxes at the relay before posting this (a version-2 handshake step). */
+  register?: true;
+}
+
+/**
+ * A receive mailbox of a version-2 secret chat registered at the relay: routes a sealed envelope to
+ * its chat and epoch (the header key is derived again from the chat's sealed state).
+ */
+export interface MailboxRow {
+  /** b64url of the 16-byte mailbox id. */
+  id: string;
+  chatId: string;
+  epoch: number;
+  /** When the relay forgets it. */
+  expiresAt: number;
 }
 
 /** A peer device whose identity key this user verified (scan or in-person comparison). */
@@ -197,6 +219,7 @@ export class CinderDB extends Dexie {
   secretMedia!: EntityTable<SecretMediaRow, 'messageId'>;
   lockedInbox!: EntityTable<LockedInboxRow, 'id'>;
   cloudMedia!: EntityTable<CloudMediaCacheRow, 'messageId'>;
+  mailboxes!: EntityTable<MailboxRow, 'id'>;
 
   constructor(name = DB_NAME) {
     super(name);
@@ -225,6 +248,8 @@ export class CinderDB extends Dexie {
     });
     // Same schema; rows written before 4 may hold null in indexed properties (see upgrade-nulls.ts).
     this.version(4).stores({}).upgrade(dropIndexedNulls);
+    // Sealed addressing (protocol 2): receive mailboxes of version-2 secret chats.
+    this.version(5).stores({ mailboxes: 'id, chatId, expiresAt' });
     lockTransactions(this);
   }
 }

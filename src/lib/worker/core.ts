@@ -294,6 +294,11 @@ export class Core {
         // Nothing queued for this device (hello counts after subscribing, so any later envelope
         // brings its own frame): the crypto half is not loaded and compiled for an empty pull.
         if (f.envelopes > 0) await (await this.secret()).pull().catch((e) => this.onNetFailure(e));
+        // Sealed addressing: protocol 2 told once, mailboxes of version-2 chats registered again.
+        if (this.unlockedVault && ((await this.db.meta.get('protocol')) === undefined || (await this.db.mailboxes.count()) > 0))
+          void this.secret()
+            .then((engine) => engine.maintain())
+            .catch(() => undefined);
         break;
       case 'envelope':
         // Pull in queue order rather than handling this one alone (see SecretEngine.pull).

@@ -6,7 +6,7 @@
  */
 import { fromB64u, toB64u } from '$lib/api/b64';
 import { concat } from '$lib/crypto/bytes';
-import { ApiError, BLOB_TO_DEVICE_HEADER, BlobCreated } from '$lib/api/wire';
+import { ApiError, BLOB_MAILBOX_HEADER, BLOB_TO_DEVICE_HEADER, BLOB_TOKEN_HEADER, BlobCreated } from '$lib/api/wire';
 import { NetError } from './net';
 
 const NONCE = 12;
@@ -40,6 +40,35 @@ export type Progress = (loaded: number, total: number) => void;
 /** Uploads a secret-chat attachment's ciphertext for one device. */
 export function uploadBlob(blob: Uint8Array, toDeviceId: string, onProgress: Progress): Promise<string> {
   return uploadBytes('/api/blobs', { [BLOB_TO_DEVICE_HEADER]: toDeviceId }, blob, onProgress);
+}
+
+/**
+ * Uploads an attachment's ciphertext for a version-2 chat's peer anonymously: the mailbox and its blob
+ * token stand for the recipient, and no cookie travels (fetch with credentials 'omit': a same-origin
+ * XMLHttpRequest always sends it). fetch has no upload progress, so progress jumps to done.
+ */
+export async function uploadSealedBlob(blob: Uint8Array, mailbox: string, token: string, onProgress: Progress): Promise<string> {
+  let res: Response;
+  try {
+    res = await fetch('/api/blobs', {
+      method: 'POST',
+      credentials: 'omit',
+      headers: { 'content-type': 'application/octet-stream', [BLOB_MAILBOX_HEADER]: mailbox, [BLOB_TOKEN_HEADER]: token },
+      body: ab(blob)
+    });
+  } catch {
+    throw new NetError('offline', 'The upload failed: no connection to the server');
+  }
+  const json: unknown = await res.json().catch(() => null);
+  if (res.status === 201) {
+    const ok = BlobCreated.safeParse(json);
+    if (ok.success) {
+      onProgress(blob.length, blob.length);
+      return ok.data.id;
+    }
+  }
+  const err = ApiError.safeParse(json);
+  throw err.success ? new NetError(err.data.error.code, err.data.error.message, res.status) : new NetError('bad_response', `Upload answered ${res.status}`, res.status);
 }
 
 /**

@@ -23,13 +23,15 @@ export async function request<S extends z.ZodType>(
   path: string,
   body: unknown,
   schema: S | null,
-  timeoutMs = 15000
+  timeoutMs = 15000,
+  /** 'omit' for anonymous calls (sealed posts): the session cookie must not travel with them. */
+  credentials: RequestCredentials = 'same-origin'
 ): Promise<z.infer<S>> {
   let res: Response;
   try {
     res = await fetch(path, {
       method,
-      credentials: 'same-origin',
+      credentials,
       headers: body === undefined ? {} : { 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(timeoutMs)

@@ -4,9 +4,9 @@
  * (worker/secret/relay.ts), as the real relay knows the caller by its session cookie. Envelopes wait
  * per device until a test takes them (take) or the device pulls and acknowledges them (pull, ack).
  */
-import { toB64u } from '$lib/api/b64';
+import { fromB64u, toB64u } from '$lib/api/b64';
 import type { Envelope, PublicDevice, PublicUser } from '$lib/api/wire';
-import type { Identity } from '$lib/crypto';
+import { blobToken, capMac, type Identity } from '$lib/crypto';
 import { NetError } from '$lib/worker/net';
 import type { SecretRelay } from '$lib/worker/secret/relay';
 
@@ -29,8 +29,16 @@ export class FakeRelay {
   readonly wakeups = new Map<string, number[]>();
   /** Chat requests taken back, in order. */
   readonly withdrawn: string[] = [];
+  /** Registered mailboxes (b64url id → owner device and capability key). */
+  readonly mailboxes = new Map<string, { deviceId: string; cap: Uint8Array; expiresAt: number }>();
+  /** Devices that told the relay they speak protocol 2; listed so only when `sealed` is set. */
+  readonly protocol2 = new Set<string>();
 
-  constructor(members: RelayMember[] = []) {
+  /** `sealed`: devices are listed with the protocol they told (else all as 1, so chats stay version 1). */
+  constructor(
+    members: RelayMember[] = [],
+    readonly sealed = false
+  ) {
     for (const m of members) this.join(m);
   }
 
@@ -55,7 +63,8 @@ export class FakeRelay {
   }
 
   private device(m: RelayMember): PublicDevice {
-    return { id: m.deviceId, signPub: toB64u(m.identity.sign.pub), dhPub: toB64u(m.identity.dh.pub) };
+    const protocol = this.sealed && this.protocol2.has(m.deviceId) ? 2 : 1;
+    return { id: m.deviceId, signPub: toB64u(m.identity.sign.pub), dhPub: toB64u(m.identity.dh.pub), protocol };
   }
 
   /** What the device `deviceId` sees of the relay. */
@@ -79,6 +88,25 @@ export class FakeRelay {
         };
         this.queues.set(e.toDeviceId, [...(this.queues.get(e.toDeviceId) ?? []), env]);
       },
+      sendSealed: async (p) => {
+        if (this.failSends > 0 && this.failSends--) throw new NetError('unavailable', 'relay unavailable', 503);
+        const box = this.mailboxes.get(p.mailbox);
+        if (!box || box.expiresAt <= Date.now()) throw new NetError('not_found', 'no such mailbox', 404);
+        if (toB64u(capMac(box.cap, p.id, fromB64u(p.body))) !== p.mac) throw new NetError('forbidden', 'bad mac', 403);
+        const env: Envelope = { seq: ++this.seq, id: p.id, fromDeviceId: null, fromUserId: null, mailbox: p.mailbox, body: p.body, createdAt: Date.now(), requestId: null };
+        this.queues.set(box.deviceId, [...(this.queues.get(box.deviceId) ?? []), env]);
+      },
+      registerMailboxes: async (list) => {
+        for (const m of list) {
+          const had = this.mailboxes.get(m.id);
+          if (had && (had.deviceId !== deviceId || toB64u(had.cap) !== m.cap)) throw new NetError('conflict', 'mailbox taken', 409);
+          this.mailboxes.set(m.id, { deviceId, cap: fromB64u(m.cap), expiresAt: m.expiresAt });
+        }
+      },
+      dropMailboxes: async (ids) => {
+        for (const id of ids) if (this.mailboxes.get(id)?.deviceId === deviceId) this.mailboxes.delete(id);
+      },
+      setProtocol: async (protocol) => void (protocol >= 2 ? this.protocol2.add(deviceId) : this.protocol2.delete(deviceId)),
       pull: async (after, limit) => (this.queues.get(deviceId) ?? []).filter((e) => e.seq > after).slice(0, limit),
       ack: async (upTo) =>
         void this.queues.set(
@@ -92,6 +120,14 @@ export class FakeRelay {
       withdraw: async (requestId) => void this.withdrawn.push(requestId),
       wakeAt: async (times) => void this.wakeups.set(deviceId, [...(this.wakeups.get(deviceId) ?? []), ...times]),
       uploadBlob: async (blob, _to, onProgress) => {
+        const id = toB64u(crypto.getRandomValues(new Uint8Array(16)));
+        this.blobs.set(id, blob.slice());
+        onProgress(blob.length, blob.length);
+        return id;
+      },
+      uploadSealedBlob: async (blob, mailbox, token, onProgress) => {
+        const box = this.mailboxes.get(mailbox);
+        if (!box || toB64u(blobToken(box.cap)) !== token) throw new NetError('forbidden', 'bad blob token', 403);
         const id = toB64u(crypto.getRandomValues(new Uint8Array(16)));
         this.blobs.set(id, blob.slice());
         onProgress(blob.length, blob.length);

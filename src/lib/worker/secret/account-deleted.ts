@@ -5,12 +5,12 @@
  * client request carries it), and it names the deleted account's own device and user, so a notice can
  * end only chats with that very device; the history stays (it is this device's copy).
  */
+import type { AddressedEnvelope } from '$lib/api/wire';
 import { zeroize } from '$lib/crypto/bytes';
-import type { Envelope } from '$lib/api/wire';
 import type { Chats } from './chats';
 import { dropPendings, wipeState } from './stored';
 
-export async function endChatsWithDeletedAccount(chats: Chats, env: Envelope): Promise<void> {
+export async function endChatsWithDeletedAccount(chats: Chats, env: AddressedEnvelope): Promise<void> {
   const { db } = chats.ctx;
   const rows = await db.secretChats.where('peerId').equals(env.fromUserId).toArray();
   for (const row0 of rows) {

@@ -5,6 +5,7 @@
 import type { SecretChatRow, SecretMessageRow } from '$lib/store/db';
 import { withLock } from '../locks';
 import { SecretError, StoreFailure } from './errors';
+import { Mailboxes } from './mailboxes';
 import type { SecretBody } from './payload';
 import type { SecretRelay } from './relay';
 import { secretMsgPlace, type Commit, type SecretContext, type SecretState } from './state';
@@ -20,6 +21,8 @@ export class Chats {
   private unannounced: Set<string> | null = null;
   private announcedAt = 0;
   private gathering = 0;
+  /** This device's receive mailboxes of version-2 chats (mailboxes.ts). */
+  readonly mailboxes: Mailboxes = new Mailboxes(this);
 
   constructor(
     readonly ctx: SecretContext,
@@ -71,8 +74,15 @@ export class Chats {
         wipeState(c.state);
       }
     }
+    // A chat that ends (deleted, cancelled, failed) gives up its receive mailboxes, here and at the relay.
+    const ends = row === null || (row !== undefined && row.status !== 'active' && row.status !== 'waiting');
+    let dropped: string[] = [];
     try {
-      await db.transaction('rw', [db.secretChats, db.secretMessages, db.sendQueue, db.seenEnvelopes], async () => {
+      await db.transaction('rw', [db.secretChats, db.secretMessages, db.sendQueue, db.seenEnvelopes, db.mailboxes], async () => {
+        if (ends) {
+          dropped = (await db.mailboxes.where('chatId').equals(chatId).primaryKeys()) as string[];
+          await db.mailboxes.bulkDelete(dropped);
+        }
         if (c.seen) await db.seenEnvelopes.put({ id: c.seen, at: Date.now() });
         if (row === null) await db.secretChats.delete(chatId);
         else if (row) await db.secretChats.put(row);
@@ -86,6 +96,8 @@ export class Chats {
       throw new StoreFailure(e);
     }
     if (c.seen) this.lastSeenCommitted = c.seen;
+    // Best effort: the relay forgets them at their expiry anyway; posts to them are then refused.
+    if (dropped.length) void this.relay.dropMailboxes(dropped).catch(() => undefined);
     // The relay wakes this device soon after each new deadline: at coarse slots of its own (./wakeups.ts).
     const deadlines = (c.updates ?? []).map((u) => u.changes.deadline).filter((d): d is number => !!d);
     if (deadlines.length) void registerWakeups(db, this.relay, deadlines).catch(() => undefined);

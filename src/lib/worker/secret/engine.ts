@@ -70,6 +70,14 @@ export class SecretEngine {
     return this.chats.upgradeStored();
   }
 
+  /**
+   * Sealed addressing upkeep (run at start): tells the relay this device speaks protocol 2, and
+   * registers the receive mailboxes of every version-2 chat for the coming days (mailboxes.ts).
+   */
+  maintain(): Promise<void> {
+    return this.chats.mailboxes.refresh(true);
+  }
+
   /** Sends what the queue holds, oldest first; stops at the first network failure. */
   flush(): Promise<void> {
     return this.out.flush();

@@ -18,7 +18,7 @@
  *  18  u8   reason: 0x01 invalid (did not verify), 0x02 unsupported (version)
  * A device without this code records a REFUSE as a malformed envelope and drops it.
  */
-import type { Envelope } from '$lib/api/wire';
+import type { AddressedEnvelope } from '$lib/api/wire';
 import { toB64u } from '$lib/api/b64';
 import { toHex } from '$lib/crypto';
 import type { SecretChatRow, SecretFailure } from '$lib/store/db';
@@ -65,7 +65,7 @@ export class Failures {
   }
 
   /** The device that claimed our request refused it. */
-  async onRefuse(env: Envelope, body: Uint8Array) {
+  async onRefuse(env: AddressedEnvelope, body: Uint8Array) {
     const { ctx } = this.chats;
     const { protoChatId, reason } = parseRefusal(body);
     let target: string | undefined;

@@ -2,7 +2,7 @@
  * Starting a secret chat: one signed request per device of the peer, the one device that claims it
  * accepts, and the initiator completes the handshake and confirms the key at once.
  */
-import type { Envelope } from '$lib/api/wire';
+import type { AddressedEnvelope } from '$lib/api/wire';
 import { fromB64u, toB64u } from '$lib/api/b64';
 import {
   acceptRequest,
@@ -27,6 +27,7 @@ import { SecretError } from './errors';
 import { encodeRefusal, refusalRow } from './failure';
 import { queueRow, type Outbound } from './outbound';
 import { ratchet } from './ratchet';
+import { sendKeys } from './sealed';
 import { newState, type SecretState } from './state';
 import { dropPendings, openState, wipeState } from './stored';
 
@@ -60,7 +61,9 @@ export class Handshake {
     const state = newState();
     const queue: SendQueueRow[] = [];
     for (const d of devices) {
-      const { request: req, pending } = await createRequest(await ctx.backend(), identity, { signPub: fromB64u(d.signPub), dhPub: fromB64u(d.dhPub) });
+      // Sealed addressing with a device that speaks it (protocol 2); version 1 with any other.
+      const version = d.protocol >= 2 ? 2 : 1;
+      const { request: req, pending } = await createRequest(await ctx.backend(), identity, { signPub: fromB64u(d.signPub), dhPub: fromB64u(d.dhPub) }, { version });
       state.pendings.push({ deviceId: d.id, protoChatId: toHex(pending.chatId), pending: serializePending(pending) });
       zeroizePending(pending);
       queue.push({ id: crypto.randomUUID(), toDeviceId: d.id, body: toB64u(req), requestId: id, chatId: id, messageIds: [], createdAt: now });
@@ -85,7 +88,7 @@ export class Handshake {
   }
 
   /** A peer's request reached this device: claim it, accept it, and queue the accept. */
-  async onRequest(env: Envelope, body: Uint8Array) {
+  async onRequest(env: AddressedEnvelope, body: Uint8Array) {
     const { ctx, relay } = this.chats;
     const requestId = env.requestId;
     if (!requestId) throw new SecretError('malformed', 'request without request id');
@@ -112,6 +115,7 @@ export class Handshake {
       throw e;
     }
     const { accept, session } = accepted;
+    const sealed = session.seal !== null;
     const now = Date.now();
     const state = newState();
     state.session = serializeSession(session);
@@ -146,7 +150,19 @@ export class Handshake {
             by: 'peer'
           })
         ],
-        queue: [{ id: crypto.randomUUID(), toDeviceId: device.id, body: toB64u(accept), requestId: null, chatId: requestId, messageIds: [], createdAt: now }],
+        // Version 2: our mailboxes are registered before the ACCEPT goes, so the peer's first post finds them.
+        queue: [
+          {
+            id: crypto.randomUUID(),
+            toDeviceId: device.id,
+            body: toB64u(accept),
+            requestId: null,
+            chatId: requestId,
+            messageIds: [],
+            createdAt: now,
+            ...(sealed ? { register: true as const } : {})
+          }
+        ],
         seen: env.id
       });
     });
@@ -154,7 +170,7 @@ export class Handshake {
   }
 
   /** Sends a REFUSE back for a claimed request this device cannot accept; the request counts as handled. */
-  private async refuse(env: Envelope, body: Uint8Array, reason: 'refused' | 'unsupported') {
+  private async refuse(env: AddressedEnvelope, body: Uint8Array, reason: 'refused' | 'unsupported') {
     const refusal = encodeRefusal(body, reason);
     if (!refusal) return;
     await this.chats.commit(env.requestId!, { queue: [refusalRow(env.requestId!, env.fromDeviceId, refusal)], seen: env.id });
@@ -162,7 +178,7 @@ export class Handshake {
   }
 
   /** The peer's device accepted one of our requests: complete the handshake, confirm the key. */
-  async onAccept(env: Envelope, body: Uint8Array) {
+  async onAccept(env: AddressedEnvelope, body: Uint8Array) {
     const { ctx } = this.chats;
     const acc = parseAccept(body);
     const protoChatId = toHex(acc.chatId);
@@ -188,16 +204,18 @@ export class Handshake {
       dropPendings(state);
       await this.applyTrust(state, env.fromDeviceId, session.remoteIdentity.signPub);
       // Confirm the key at once so the acceptor learns we derived the same one.
-      const { envelope } = await ratchet(state, (s) => encrypt(s, ackFrame(0), Date.now()), session);
+      const { envelope, keys } = await ratchet(state, (s) => ({ ...encrypt(s, ackFrame(0), Date.now()), keys: sendKeys(s) }), session);
       const now = Date.now();
       const active: SecretChatRow = { ...row, status: 'active', protoChatId, peerDeviceId: env.fromDeviceId, lastAt: now };
+      // Version 2: sealed for the peer's mailbox, and ours registered before it goes (the peer answers there).
+      const confirm = queueRow(active, envelope, [], keys);
       await this.chats.commit(chatId, {
         row: active,
         state,
         put: [
           await this.chats.messageRow(chatId, crypto.randomUUID(), now, false, { kind: 'service', text: '', replyTo: null, ttl: 0, service: 'established', by: 'peer' })
         ],
-        queue: [queueRow(active, envelope)],
+        queue: [keys ? { ...confirm, register: true } : confirm],
         seen: env.id
       });
     });

@@ -4,7 +4,7 @@
  * relay, so a crash between decrypt and save loses nothing: the envelope comes back.
  */
 import { fromB64u } from '$lib/api/b64';
-import { LIMITS, type Envelope } from '$lib/api/wire';
+import { isAddressed, LIMITS, type AddressedEnvelope, type Envelope } from '$lib/api/wire';
 import {
   dataFrame,
   decodeEnvelope,
@@ -23,6 +23,7 @@ import {
   resendFrame,
   toHex,
   zeroizeSession,
+  unsealEnvelope,
   type Frame,
   type Session
 } from '$lib/crypto';
@@ -39,6 +40,7 @@ import type { Handshake } from './handshake';
 import { queueRow, type Outbound } from './outbound';
 import { APP_JSON, decodePayload } from './payload';
 import { ratchet } from './ratchet';
+import { recvKeys, sendKeys, wipeKeys, type EpochKeys } from './sealed';
 import type { Commit, Effects, Received, SecretState } from './state';
 import { dropPendings } from './stored';
 
@@ -140,6 +142,8 @@ export class Inbound {
     }
     const total: Received = { chats: new Map() };
     this.pulling = (async () => {
+      // About twice a day: mailboxes for the coming days (a failure is retried at the next pull).
+      await this.chats.mailboxes.refreshIfDue().catch(() => undefined);
       do {
         this.pullAgain = false;
         let after = 0;
@@ -157,16 +161,20 @@ export class Inbound {
     return this.pulling;
   }
 
-  private async handle(env: Envelope) {
-    // Made by the relay itself, never by a client (see account-deleted.ts); its body is empty.
-    if (env.notice === 'account_deleted') return endChatsWithDeletedAccount(this.chats, env);
+  private async handle(e: Envelope) {
     let body: Uint8Array;
     try {
-      body = fromB64u(env.body);
+      body = fromB64u(e.body);
     } catch {
       throw new SecretError('malformed', 'envelope is not base64url');
     }
     if (body.length < 2) throw new SecretError('malformed', 'envelope too short');
+    // A sealed post (protocol 2) names no sender: its mailbox says which chat it is for.
+    if (e.mailbox) return this.onSealed(e.mailbox, e.id, body);
+    if (!isAddressed(e)) throw new SecretError('malformed', 'envelope without sender or mailbox');
+    const env = e;
+    // Made by the relay itself, never by a client (see account-deleted.ts); its body is empty.
+    if (env.notice === 'account_deleted') return endChatsWithDeletedAccount(this.chats, env);
     switch (body[1]) {
       case KIND_REQUEST:
         return this.handshake.onRequest(env, body);
@@ -181,23 +189,53 @@ export class Inbound {
     }
   }
 
-  private async onMessage(env: Envelope, body: Uint8Array) {
+  private async onMessage(env: AddressedEnvelope, body: Uint8Array) {
     const { ctx } = this.chats;
     const { header } = decodeEnvelope(body);
     const row0 = await ctx.db.secretChats.where('protoChatId').equals(toHex(header.chatId)).first();
     if (!row0) throw new SecretError('unknown_chat', 'envelope for a chat this device does not have');
     if (row0.peerDeviceId !== env.fromDeviceId) throw new SecretError('wrong_sender', 'envelope from a device that is not in this chat');
     if (row0.status !== 'active') return;
-    const chatId = row0.id;
+    await this.decryptInto(row0.id, env.id, () => body);
+  }
+
+  /**
+   * A sealed envelope: its mailbox gives the chat and epoch, the chat's receive seed the header key.
+   * No sender to check: only the peer holds the seed (the mailbox's MAC and the header's AEAD prove it).
+   */
+  private async onSealed(mailbox: string, envId: string, body: Uint8Array) {
+    const { db } = this.chats.ctx;
+    const box = await db.mailboxes.get(mailbox);
+    const row0 = box && (await db.secretChats.get(box.chatId));
+    // Not ours (dropped, expired, or a relay's mistake): rejected and acknowledged.
+    if (!box || !row0) throw new SecretError('unknown_chat', 'sealed envelope for a mailbox this device does not have');
+    if (row0.status !== 'active') return;
+    await this.decryptInto(row0.id, envId, (row, session) => {
+      const keys = recvKeys(session, box.epoch);
+      if (!keys) throw new SecretError('wrong_sender', 'sealed envelope in a version-1 chat');
+      let inner: Uint8Array;
+      try {
+        inner = unsealEnvelope(body, keys.header);
+      } finally {
+        wipeKeys(keys);
+      }
+      if (toHex(decodeEnvelope(inner).header.chatId) !== row.protoChatId) throw new SecretError('wrong_sender', 'sealed envelope of another chat');
+      return inner;
+    });
+  }
+
+  /** Decrypts a ratchet envelope (`open` gives its version-1 bytes) in a chat, under its lock, and commits what it does. */
+  private async decryptInto(chatId: string, envId: string, open: (row: SecretChatRow, session: Session) => Uint8Array) {
+    const { ctx } = this.chats;
     await this.chats.locked(chatId, async () => {
       const { row, state } = await this.chats.load(chatId);
       if (row.status !== 'active' || !state.session) return;
       const backend = await ctx.backend();
       const { effects } = await ratchet(state, async (session) => {
-        const { session: afterDecrypt, frame } = await decrypt(backend, session, body, Date.now());
+        const { session: afterDecrypt, frame } = await decrypt(backend, session, open(row, session), Date.now());
         return this.onFrame(row, state, afterDecrypt, frame);
       });
-      await this.chats.commit(chatId, { ...effects, seen: env.id });
+      await this.chats.commit(chatId, { ...effects, seen: envId });
     });
     this.chats.changed(chatId);
   }
@@ -209,14 +247,14 @@ export class Inbound {
   private async onFrame(row: SecretChatRow, state: SecretState, session: Session, frame: Frame): Promise<{ session: Session | null; effects: Commit }> {
     const outbox = outboxAck(outboxFromJSON(state.outbox), frame.ack);
     let inbox = inboxFromJSON(state.inbox);
-    const envelopes: Uint8Array[] = [];
+    const envelopes: { envelope: Uint8Array; keys: EpochKeys | null }[] = [];
     const c: Effects = { row, state, put: [], remove: [], updates: [] };
     let sess = session;
     const out = (f: Frame) => {
       const r = encrypt(sess, f, Date.now());
       zeroizeSession(sess);
       sess = r.session;
-      envelopes.push(r.envelope);
+      envelopes.push({ envelope: r.envelope, keys: sendKeys(sess) });
     };
 
     if (frame.type === FrameType.RESEND) {
@@ -239,9 +277,10 @@ export class Inbound {
     state.inbox = inboxToJSON(inbox);
     state.outbox = outboxToJSON(outbox);
     if (c.row && c.row.status === 'active') {
-      c.queue = envelopes.map((e) => queueRow(row, e));
+      c.queue = envelopes.map((e) => queueRow(row, e.envelope, [], e.keys));
       return { session: sess, effects: c };
     }
+    for (const e of envelopes) wipeKeys(e.keys);
     // The peer cancelled: the keys go now, nothing more is sent in this chat.
     zeroizeSession(sess);
     dropPendings(state);

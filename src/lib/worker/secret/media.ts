@@ -10,6 +10,8 @@ import type { Chats } from './chats';
 import { SecretError } from './errors';
 import type { Outbound } from './outbound';
 import type { FileRef, SecretBody } from './payload';
+import { readSession } from './ratchet';
+import { blobAuth, sendKeys, wipeKeys } from './sealed';
 import { mediaPlace, secretMsgPlace } from './state';
 import { openState, wipeState } from './stored';
 
@@ -43,7 +45,21 @@ export class Media {
     const extra = { ...(opts.width && opts.height ? { w: opts.width, h: opts.height } : {}), ...(opts.voice ? { voice: opts.voice } : {}) };
     const local = { blobId: '', key: '', name, mime, size: bytes.length, ...extra };
     const { state } = await openState(vault, chatId, row.box);
-    wipeState(state); // only its timer is used here
+    // Only its timer is used here, and in a version-2 chat the peer's mailbox for an anonymous upload.
+    let auth: { mailbox: string; token: string } | null = null;
+    try {
+      if (state.session)
+        auth = readSession(state.session, (session) => {
+          const keys = sendKeys(session);
+          try {
+            return keys && blobAuth(keys);
+          } finally {
+            wipeKeys(keys);
+          }
+        });
+    } finally {
+      wipeState(state);
+    }
     // A timer picked for this file (the photo preview) wins over the chat's.
     const ttlOf = (chatTtl: number) => opts.ttl ?? chatTtl;
     const pending = await this.chats.messageRow(chatId, id, at, true, { kind: 'text', text: caption, replyTo: null, ttl: ttlOf(state.ttl), file: local }, 'pending');
@@ -56,7 +72,8 @@ export class Media {
     const { key, blob } = await encryptFile(bytes);
     let blobId: string;
     try {
-      blobId = await relay.uploadBlob(blob, row.peerDeviceId, (loaded, total) => ctx.emit({ type: 'progress', id, loaded, total }));
+      const progress = (loaded: number, total: number) => ctx.emit({ type: 'progress', id, loaded, total });
+      blobId = auth ? await relay.uploadSealedBlob(blob, auth.mailbox, auth.token, progress) : await relay.uploadBlob(blob, row.peerDeviceId, progress);
     } catch (e) {
       await db.secretMessages.update(id, { status: 'failed' });
       this.chats.changed(chatId);

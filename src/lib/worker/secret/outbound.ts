@@ -3,19 +3,44 @@
  * effects, then the send queue flushed to the relay oldest first; and the cumulative ACK frames.
  */
 import { toB64u } from '$lib/api/b64';
-import { ackFrame, dataFrame, encrypt, inboxAck, inboxFromJSON, outboxFromJSON, outboxPush, outboxToJSON, SEQ_LIMITS, type Session } from '$lib/crypto';
+import {
+  ackFrame,
+  dataFrame,
+  encrypt,
+  epochOf,
+  inboxAck,
+  inboxFromJSON,
+  mailboxKeys,
+  outboxFromJSON,
+  outboxPush,
+  outboxToJSON,
+  SEQ_LIMITS,
+  type Session
+} from '$lib/crypto';
 import type { SecretChatRow, SendQueueRow } from '$lib/store/db';
 import { withLock } from '../locks';
 import { NetError } from '../net';
 import type { Chats } from './chats';
 import { SecretError } from './errors';
 import { APP_JSON, encodePayload, type SecretPayload } from './payload';
-import { ratchet } from './ratchet';
+import { SEALED_WAIT_MS } from './mailboxes';
+import { ratchet, readSession } from './ratchet';
+import { resealRow, sealRow, sendKeys, wipeKeys, type EpochKeys } from './sealed';
 import type { Commit, SecretState } from './state';
+import { openState, wipeState } from './stored';
 
-/** An envelope for the chat's peer device, as the send queue keeps it. */
-export function queueRow(row: SecretChatRow, envelope: Uint8Array, messageIds: string[] = []): SendQueueRow {
-  return { id: crypto.randomUUID(), toDeviceId: row.peerDeviceId!, body: toB64u(envelope), requestId: null, chatId: row.id, messageIds, createdAt: Date.now() };
+/**
+ * An envelope for the chat's peer device, as the send queue keeps it: sealed for the peer's mailbox
+ * when `keys` are given (a version-2 chat, see sealed.ts; the keys are wiped here).
+ */
+export function queueRow(row: SecretChatRow, envelope: Uint8Array, messageIds: string[] = [], keys: EpochKeys | null = null): SendQueueRow {
+  const q: SendQueueRow = { id: crypto.randomUUID(), toDeviceId: row.peerDeviceId!, body: toB64u(envelope), requestId: null, chatId: row.id, messageIds, createdAt: Date.now() };
+  if (!keys) return q;
+  try {
+    return sealRow(q, envelope, keys);
+  } finally {
+    wipeKeys(keys);
+  }
 }
 
 /** Encrypts one application payload as the next sequenced frame. */
@@ -29,7 +54,7 @@ function sealPayload(session: Session, state: SecretState, payload: SecretPayloa
   const { session: next, envelope } = encrypt(session, dataFrame(pushed.item, ack), Date.now());
   state.outbox = outboxToJSON(pushed.outbox);
   state.ackSent = ack;
-  return { session: next, envelope };
+  return { session: next, envelope, keys: sendKeys(session) };
 }
 
 export class Outbound {
@@ -51,14 +76,14 @@ export class Outbound {
       if (row.status !== 'active' || !state.session)
         throw new SecretError('not_active', row.status === 'waiting' ? 'The secret chat is not established yet' : 'This secret chat was cancelled');
       const payload = typeof build === 'function' ? build(state) : build;
-      const { envelope } = await ratchet(state, (session) => sealPayload(session, state, payload));
+      const { envelope, keys } = await ratchet(state, (session) => sealPayload(session, state, payload));
+      const queued = queueRow(row, envelope, payload.k === 'text' ? [payload.id] : [], keys);
       const extra = await local(row, state);
-      const messageIds = payload.k === 'text' ? [payload.id] : [];
       await this.chats.commit(chatId, {
         ...extra,
         row: extra.row === undefined ? { ...row, lastAt: payload.k === 'text' ? Date.now() : row.lastAt } : extra.row,
         state,
-        queue: [...(extra.queue ?? []), queueRow(row, envelope, messageIds)]
+        queue: [...(extra.queue ?? []), queued]
       });
     });
     this.chats.changed(chatId);
@@ -73,9 +98,9 @@ export class Outbound {
           const { row, state } = await this.chats.load(chatId);
           const ack = inboxAck(inboxFromJSON(state.inbox));
           if (row.status !== 'active' || !state.session || ack <= state.ackSent) return;
-          const { envelope } = await ratchet(state, (session) => encrypt(session, ackFrame(ack), Date.now()));
+          const { envelope, keys } = await ratchet(state, (session) => ({ ...encrypt(session, ackFrame(ack), Date.now()), keys: sendKeys(session) }));
           state.ackSent = ack;
-          await this.chats.commit(chatId, { row, state, queue: [queueRow(row, envelope)] });
+          await this.chats.commit(chatId, { row, state, queue: [queueRow(row, envelope, [], keys)] });
         })
         .catch((e) => console.warn('cinder secret: ack failed', e));
     }
@@ -96,13 +121,23 @@ export class Outbound {
         do {
           this.flushAgain = false;
           stalled = false;
+          // Chats whose peer mailbox does not exist (yet): their later posts wait too, in order.
+          const waiting = new Set<string>();
           for (const q of await db.sendQueue.orderBy('createdAt').toArray()) {
+            if (waiting.has(q.chatId)) continue;
             try {
-              await relay.send({ id: q.id, toDeviceId: q.toDeviceId, body: q.body, ...(q.requestId ? { requestId: q.requestId } : {}) });
+              await this.post(q);
             } catch (e) {
-              if (e instanceof NetError && (e.code === 'offline' || e.code === 'rate_limited' || e.status >= 500 || e.code === 'unauthorized')) {
+              if (isOutage(e)) {
                 stalled = true;
                 break;
+              }
+              // A version-2 handshake's peer may not have registered its mailboxes yet (it has not
+              // received the ACCEPT, or was offline for days): try again later, for a while.
+              if (q.mailbox && e instanceof NetError && e.code === 'not_found' && Date.now() - q.createdAt < SEALED_WAIT_MS) {
+                waiting.add(q.chatId);
+                stalled = true;
+                continue;
               }
               // Refused for good (the peer device was revoked, the body was too large): never retry.
               await db.transaction('rw', db.sendQueue, db.secretMessages, async () => {
@@ -132,4 +167,50 @@ export class Outbound {
     });
     return this.flushing;
   }
+
+  /** Posts one queued envelope: sealed and anonymous in a version-2 chat, else as this device. */
+  private async post(q: SendQueueRow): Promise<void> {
+    const { relay, mailboxes } = this.chats;
+    // A version-2 handshake step: the peer answers to our mailboxes, so they exist before it can.
+    if (q.register)
+      await mailboxes.register(q.chatId).catch((e: unknown) => {
+        if (isOutage(e)) throw e;
+        console.warn('cinder secret: mailbox registration refused', e);
+      });
+    if (!q.mailbox) return relay.send({ id: q.id, toDeviceId: q.toDeviceId, body: q.body, ...(q.requestId ? { requestId: q.requestId } : {}) });
+    const sealed = q.epoch !== undefined && q.epoch < epochOf(Date.now()) - 1 ? await this.reseal(q) : q;
+    if (!sealed) return; // the chat is gone: nothing to post
+    await relay.sendSealed({ id: sealed.id, mailbox: sealed.mailbox!, body: sealed.body, mac: sealed.mac! });
+  }
+
+  /**
+   * A post queued so long ago that its mailbox has expired at the relay (a day after its epoch):
+   * sealed again for the current epoch's mailbox and stored so. Null if the chat has no session any more.
+   */
+  private async reseal(q: SendQueueRow): Promise<SendQueueRow | null> {
+    const { ctx } = this.chats;
+    const row = await ctx.db.secretChats.get(q.chatId);
+    if (!row?.box.length) return null;
+    const { state } = await openState(ctx.vault, q.chatId, row.box);
+    try {
+      if (!state.session) return null;
+      const next = readSession(state.session, (session) => {
+        const fresh = sendKeys(session);
+        const old = session.seal ? { epoch: q.epoch!, ...mailboxKeys(session.seal.send, q.epoch!) } : null;
+        try {
+          return fresh && old ? resealRow(q, old, fresh) : null;
+        } finally {
+          wipeKeys(fresh);
+          wipeKeys(old);
+        }
+      });
+      if (next) await ctx.db.sendQueue.put(next);
+      return next;
+    } finally {
+      wipeState(state);
+    }
+  }
 }
+
+/** A failure worth retrying later (no connection, rate limited, the relay down or the session lapsed). */
+const isOutage = (e: unknown) => e instanceof NetError && (e.code === 'offline' || e.code === 'rate_limited' || e.status >= 500 || e.code === 'unauthorized');

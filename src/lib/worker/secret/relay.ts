@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import { Envelope, PublicDevice, PublicUser } from '$lib/api/wire';
-import { downloadBlob, uploadBlob, type Progress } from '../media';
+import { downloadBlob, uploadBlob, uploadSealedBlob, type Progress } from '../media';
 import { request } from '../net';
 
 /** One envelope to post: the relay keeps it for `toDeviceId`; `id` makes the post idempotent. */
@@ -20,12 +20,37 @@ export interface OutgoingEnvelope {
   requestId?: string;
 }
 
+/** A sealed post (protocol 2): no sender; the mailbox's capability MAC (crypto's capMac) proves membership. */
+export interface SealedPost {
+  id: string;
+  /** b64url of the 16-byte mailbox id. */
+  mailbox: string;
+  body: string;
+  /** b64url of capMac(cap, id, body bytes). */
+  mac: string;
+}
+
+/** A receive mailbox registered for this device (b64url id and capability key). */
+export interface MailboxRegistration {
+  id: string;
+  cap: string;
+  expiresAt: number;
+}
+
 export interface SecretRelay {
   /** A user's public profile (who a chat is with). */
   user(userId: string): Promise<PublicUser>;
   /** A user's devices and their public keys (where requests go, who may accept). */
   devices(userId: string): Promise<PublicDevice[]>;
   send(envelope: OutgoingEnvelope): Promise<void>;
+  /** Posts to a mailbox anonymously (no credentials): the relay queues it for the mailbox's device. */
+  sendSealed(post: SealedPost): Promise<void>;
+  /** This device owns these receive mailboxes (until each expiresAt). */
+  registerMailboxes(mailboxes: MailboxRegistration[]): Promise<void>;
+  /** This device gives up these receive mailboxes. */
+  dropMailboxes(ids: string[]): Promise<void>;
+  /** The highest protocol version this device speaks (others start version-2 chats with it from 2 on). */
+  setProtocol(protocol: 1 | 2): Promise<void>;
   /** Envelopes waiting for this device after queue position `after`, oldest first, at most `limit`. */
   pull(after: number, limit: number): Promise<Envelope[]>;
   /** This device is done with every envelope up to queue position `upTo`. */
@@ -37,6 +62,8 @@ export interface SecretRelay {
   /** Asks the relay to wake this device at these times (message deadlines; it learns only times). */
   wakeAt(times: number[]): Promise<void>;
   uploadBlob(blob: Uint8Array, toDeviceId: string, onProgress: Progress): Promise<string>;
+  /** Uploads for a mailbox's device anonymously, with the mailbox's blob token (crypto's blobToken). */
+  uploadSealedBlob(blob: Uint8Array, mailbox: string, token: string, onProgress: Progress): Promise<string>;
   downloadBlob(blobId: string, size: number, onProgress: Progress): Promise<Uint8Array>;
   deleteBlob(blobId: string): Promise<void>;
 }
@@ -50,12 +77,18 @@ export const httpRelay: SecretRelay = {
   user: async (userId) => (await request('GET', `/api/users/${id(userId)}`, undefined, z.object({ user: PublicUser }))).user,
   devices: async (userId) => (await request('GET', `/api/users/${id(userId)}/devices`, undefined, z.object({ devices: z.array(PublicDevice) }))).devices,
   send: (e) => done(request('POST', '/api/envelopes', e, null)),
+  // Without the session cookie: the relay must not be able to tell who posted.
+  sendSealed: (p) => done(request('POST', '/api/sealed', p, null, undefined, 'omit')),
+  registerMailboxes: (mailboxes) => done(request('POST', '/api/mailboxes', { mailboxes }, null)),
+  dropMailboxes: (ids) => done(request('POST', '/api/mailboxes/drop', { ids }, null)),
+  setProtocol: (protocol) => done(request('POST', '/api/devices/protocol', { protocol }, null)),
   pull: async (after, limit) => (await request('GET', `/api/envelopes?after=${after}&limit=${limit}`, undefined, z.object({ envelopes: z.array(Envelope) }))).envelopes,
   ack: (upTo) => done(request('POST', '/api/envelopes/ack', { upTo }, null)),
   claim: (requestId) => done(request('POST', '/api/secret/claim', { requestId }, null)),
   withdraw: (requestId) => done(request('POST', '/api/secret/withdraw', { requestId }, null)),
   wakeAt: (at) => done(request('POST', '/api/wakeups', { at }, null)),
   uploadBlob,
+  uploadSealedBlob,
   downloadBlob,
   deleteBlob: (blobId) => done(request('DELETE', `/api/blobs/${id(blobId)}`, undefined, null))
 };

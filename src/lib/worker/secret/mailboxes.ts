@@ -1,0 +1,122 @@
+/**
+ * This device's receive mailboxes (protocol 2). A version-2 chat's peer posts to a mailbox derived
+ * from the chat's receive seed and the UTC day (epoch); this device registers the mailboxes of the
+ * epochs e-1 … e+2 of every active version-2 chat at the relay (authenticated: the relay learns only
+ * that this device owns them) and keeps mailbox id → (chat, epoch) locally, so a sealed envelope finds
+ * its chat. Registered when a chat is established, on engine start and about twice a day; dropped when
+ * the chat ends (chats.ts) and forgotten locally once expired at the relay.
+ */
+import { toB64u } from '$lib/api/b64';
+import { EPOCH_MS, epochOf } from '$lib/crypto';
+import type { MailboxRow } from '$lib/store/db';
+import type { Chats } from './chats';
+import { readSession } from './ratchet';
+import type { MailboxRegistration } from './relay';
+import { recvKeys, wipeKeys } from './sealed';
+import { openState, wipeState } from './stored';
+
+/** Epochs registered around the current one: a day back, two ahead (clock skew, a device offline for a day). */
+const BEHIND = 1;
+const AHEAD = 2;
+/** A scheduled refresh runs when the last one is this old. */
+const REFRESH_MS = 12 * 3600_000;
+/** Protocol support is told again after this many epochs (the relay may have lost it). */
+const PROTOCOL_EPOCHS = 7;
+/** Checks of the refresh's meta row at most this often (pull and flush ask on every run). */
+const CHECK_MS = 60_000;
+
+/** How long a sealed post refused as 'not_found' (no such mailbox yet) is tried again before it fails. */
+export const SEALED_WAIT_MS = 4 * EPOCH_MS;
+
+/** When the relay forgets a mailbox of `epoch`: a day after the epoch ends. */
+export const mailboxExpiry = (epoch: number) => (epoch + 2) * EPOCH_MS;
+
+export class Mailboxes {
+  private running: Promise<void> | null = null;
+  private checkedAt = 0;
+
+  constructor(private readonly chats: Chats) {}
+
+  /**
+   * Registers a chat's receive mailboxes for e-1 … e+2 (all of them with `force`, else those not
+   * registered yet). Nothing for a version-1 or inactive chat. Throws what the relay throws.
+   */
+  async register(chatId: string, now = Date.now(), force = false): Promise<void> {
+    const { ctx, relay } = this.chats;
+    const { db } = ctx;
+    const row = await db.secretChats.get(chatId);
+    if (!row || row.status !== 'active') return;
+    const known = force ? new Set<number>() : new Set((await db.mailboxes.where('chatId').equals(chatId).toArray()).map((m) => m.epoch));
+    const e = epochOf(now);
+    const fresh: { reg: MailboxRegistration; row: MailboxRow }[] = [];
+    const { state } = await openState(ctx.vault, chatId, row.box);
+    try {
+      if (!state.session) return;
+      readSession(state.session, (session) => {
+        for (let epoch = e - BEHIND; epoch <= e + AHEAD; epoch++) {
+          if (known.has(epoch)) continue;
+          const keys = recvKeys(session, epoch);
+          if (!keys) return; // version 1
+          const id = toB64u(keys.mailbox);
+          const expiresAt = mailboxExpiry(epoch);
+          fresh.push({ reg: { id, cap: toB64u(keys.cap), expiresAt }, row: { id, chatId, epoch, expiresAt } });
+          wipeKeys(keys);
+        }
+      });
+    } finally {
+      wipeState(state);
+    }
+    if (!fresh.length) return;
+    await relay.registerMailboxes(fresh.map((f) => f.reg));
+    // The chat may have ended meanwhile: then its mailboxes go again.
+    const kept = await db.transaction('rw', db.secretChats, db.mailboxes, async () => {
+      const still = await db.secretChats.get(chatId);
+      if (still?.status !== 'active') return false;
+      await db.mailboxes.bulkPut(fresh.map((f) => f.row));
+      return true;
+    });
+    if (!kept) await relay.dropMailboxes(fresh.map((f) => f.row.id)).catch(() => undefined);
+  }
+
+  /**
+   * Tells the relay this device speaks protocol 2 (once, and again after PROTOCOL_EPOCHS), forgets
+   * expired mailboxes and registers those of every active chat (all again with `force`: the engine's
+   * start, in case the relay lost them). One run at a time; a failure is thrown (the next run retries).
+   */
+  refresh(force = false, now = Date.now()): Promise<void> {
+    this.running ??= this.run(force, now).finally(() => (this.running = null));
+    return this.running;
+  }
+
+  /** Runs refresh() if the last one is older than REFRESH_MS (asked on every pull and flush). */
+  async refreshIfDue(now = Date.now()): Promise<void> {
+    if (this.running || now - this.checkedAt < CHECK_MS) return;
+    this.checkedAt = now;
+    const at = (await this.chats.ctx.db.meta.get('mailboxesAt'))?.value;
+    if (typeof at === 'number' && at <= now && now - at < REFRESH_MS) return;
+    await this.refresh(false, now);
+  }
+
+  private async run(force: boolean, now: number): Promise<void> {
+    const { db } = this.chats.ctx;
+    await this.announce(now);
+    await db.mailboxes.where('expiresAt').belowOrEqual(now).delete();
+    let failed: unknown = null;
+    for (const row of await db.secretChats.toArray()) {
+      if (row.status !== 'active') continue;
+      await this.register(row.id, now, force).catch((e: unknown) => (failed ??= e));
+    }
+    if (failed) throw failed;
+    await db.meta.put({ key: 'mailboxesAt', value: now });
+    this.checkedAt = now;
+  }
+
+  /** Protocol support, told to the relay; recorded (with the epoch) only once it answered. */
+  private async announce(now: number): Promise<void> {
+    const { db } = this.chats.ctx;
+    const told = (await db.meta.get('protocol'))?.value as { v: number; epoch: number } | undefined;
+    if (told?.v === 2 && epochOf(now) - told.epoch < PROTOCOL_EPOCHS && told.epoch <= epochOf(now)) return;
+    await this.chats.relay.setProtocol(2);
+    await db.meta.put({ key: 'protocol', value: { v: 2, epoch: epochOf(now) } });
+  }
+}

@@ -17,6 +17,7 @@ export type ProtocolErrorCode =
   | 'transcript_mismatch' // accept does not refer to our request
   | 'wrong_direction' // envelope direction byte is not the one we receive (reflection)
   | 'decrypt_failed' // AEAD authentication failed (altered envelope, wrong key)
+  | 'bad_header' // sealed (version 2) envelope header did not authenticate under the mailbox's header key
   | 'replay' // message key already consumed (or expired): duplicate / replayed envelope
   | 'too_far_ahead' // counter jump exceeds MAX_SKIP (DoS guard)
   | 'bad_frame' // inner plaintext frame is malformed (after successful AEAD)

@@ -12,6 +12,10 @@
  *   // A:
  *   const sa = await completeHandshake(backend, alice, pending, accept);
  *   // both: compare formatFingerprint(fingerprint(s)) out of band
+ *   // version 2 (sealed addressing): createRequest(backend, alice, bobPublic, { version: 2 }); then per message
+ *   //   const k = mailboxKeys(session.seal.send, epochOf(Date.now()));
+ *   //   post sealEnvelope(envelope, k.header) to k.mailbox with capMac(k.cap, id, body); the receiver
+ *   //   unsealEnvelope(sealed, mailboxKeys(session.seal.recv, epoch).header) and decrypt()s as usual.
  *   const { outbox, item } = outboxPush(newOutbox(), 0x10, payload);
  *   const { session, envelope } = encrypt(sa, dataFrame(item, inboxAck(inbox)), Date.now());
  *   const { session: sb2, frame } = await decrypt(backend, sb, envelope, Date.now());
@@ -50,13 +54,21 @@ export {
   completeHandshake,
   zeroizePending,
   parseRequest,
+  parseAccept,
   REQUEST_LEN,
   ACCEPT_LEN,
+  HANDSHAKE_VERSIONS,
   type PendingHandshake,
-  type AcceptOptions
+  type AcceptOptions,
+  type RequestOptions,
+  type HandshakeVersion,
+  type ParsedRequest,
+  type ParsedAccept
 } from './handshake.js';
 export { encrypt, decrypt, type EncryptResult, type DecryptResult } from './ratchet.js';
-export { cloneSession, zeroizeSession, type Session, type Role } from './session.js';
+export { cloneSession, zeroizeSession, type Session, type Role, type SealSeeds } from './session.js';
+export { EPOCH_MS, MAILBOX_ID_LEN, epochOf, mailboxKeys, capMac, blobToken, type MailboxKeys } from './mailbox.js';
+export { sealEnvelope, unsealEnvelope, SEALED_VERSION, SEALED_KIND, SEALED_HEADER_LEN, SEALED_OVERHEAD, MIN_SEALED_LEN } from './sealed-envelope.js';
 export { fingerprint, computeFingerprint, formatFingerprint, FINGERPRINT_LEN } from './fingerprint.js';
 export { serializeSession, deserializeSession, serializePending, deserializePending, STATE_VERSION } from './serialize.js';
 export { encodeFrame, decodeFrame, parseResend, FrameType, type Frame } from './frame.js';

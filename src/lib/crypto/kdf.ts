@@ -17,7 +17,14 @@ export const LABEL = {
   confirm: utf8('Cinder/v1/confirm'),
   ratchet: utf8('Cinder/v1/ratchet'),
   message: utf8('Cinder/v1/message'),
-  fingerprint: utf8('Cinder/v1/fingerprint')
+  fingerprint: utf8('Cinder/v1/fingerprint'),
+  // Version 2 (sealed addressing, mailbox.ts): different lengths, so label || u32 epoch never collide.
+  seal: utf8('Cinder/v2/seal'),
+  mailbox: utf8('Cinder/v2/mailbox'),
+  cap: utf8('Cinder/v2/cap'),
+  header: utf8('Cinder/v2/header'),
+  post: utf8('Cinder/v2/post'),
+  blob: utf8('Cinder/v2/blob')
 } as const;
 
 export const hkdfSha256 = (ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, len: number): Uint8Array => hkdf(sha256, ikm, salt, info, len);

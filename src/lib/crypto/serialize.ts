@@ -9,6 +9,10 @@
  *   ratchetPriv[32] | ratchetPub[32] | sendCK[32] | sendN u32 | pn u32
  *   u8 hasReceiving | (recvPub[32] | recvCK[32] | recvN u32)?
  *   u8 confirmed | u32 #pastRemoteKeys | pub[32]* | u32 #skipped | (pub[32] | n u32 | mk[32] | storedAt u64)*
+ * Session v2 = the v1 layout with version 2, followed by  u8 hasSeal | (sealSend[32] | sealRecv[32])?
+ * A session without seal seeds (every version-1 chat) is still written as v1, byte for byte as before,
+ * so an older build can read it; both versions are read.
+ * Pending (v1, unchanged): the REQUEST inside carries the handshake version.
  */
 import { Reader, Writer } from './bytes.js';
 import { fail } from './errors.js';
@@ -19,13 +23,16 @@ import { KEM_SK_LEN } from './kem.js';
 import { LIMITS } from './limits.js';
 import type { Session } from './session.js';
 
-export const STATE_VERSION = 1;
+/** Newest session state version (written for sessions with seal seeds). */
+export const STATE_VERSION = 2;
+const SESSION_V1 = 1;
+const PENDING_VERSION = 1;
 const KIND_SESSION = 0x53; // 'S'
 const KIND_PENDING = 0x50; // 'P'
 
 export function serializeSession(s: Session): Uint8Array {
   const w = new Writer()
-    .u8(STATE_VERSION)
+    .u8(s.seal ? STATE_VERSION : SESSION_V1)
     .u8(KIND_SESSION)
     .u8(s.role === 'initiator' ? 0 : 1)
     .bytes(s.chatId)
@@ -46,6 +53,7 @@ export function serializeSession(s: Session): Uint8Array {
   for (const k of s.pastRemoteKeys) w.bytes(k);
   w.u32(s.skipped.length);
   for (const k of s.skipped) w.bytes(k.ratchetPub).u32(k.n).bytes(k.messageKey).u64(k.storedAt);
+  if (s.seal) w.u8(1).bytes(s.seal.send).bytes(s.seal.recv);
   return w.finish();
 }
 
@@ -55,14 +63,16 @@ function bool(r: Reader): boolean {
   return b === 1;
 }
 
-function header(r: Reader, kind: number): void {
-  if (r.u8() !== STATE_VERSION) fail('bad_version', 'state version');
+function header(r: Reader, kind: number, versions: readonly number[]): number {
+  const version = r.u8();
+  if (!versions.includes(version)) fail('bad_version', 'state version');
   if (r.u8() !== kind) fail('bad_state', 'state kind');
+  return version;
 }
 
 export function deserializeSession(bytes: Uint8Array): Session {
   const r = new Reader(bytes, 'bad_state');
-  header(r, KIND_SESSION);
+  const version = header(r, KIND_SESSION, [SESSION_V1, STATE_VERSION]);
   const roleByte = r.u8();
   if (roleByte > 1) fail('bad_state', 'role');
   const chatId = r.bytes(16);
@@ -81,6 +91,7 @@ export function deserializeSession(bytes: Uint8Array): Session {
   const nSkipped = r.u32();
   if (nSkipped > LIMITS.maxSkippedTotal) fail('bad_state', 'too many skipped keys');
   const skipped = Array.from({ length: nSkipped }, () => ({ ratchetPub: r.bytes(32), n: r.u32(), messageKey: r.bytes(32), storedAt: r.u64() }));
+  const seal = version === SESSION_V1 || !bool(r) ? null : { send: r.bytes(32), recv: r.bytes(32) };
   r.end();
   if (roleByte === 0 && !receiving) fail('bad_state', 'initiator without receiving chain');
   return {
@@ -96,7 +107,8 @@ export function deserializeSession(bytes: Uint8Array): Session {
     receiving,
     skipped,
     pastRemoteKeys,
-    confirmed
+    confirmed,
+    seal
   };
 }
 
@@ -104,7 +116,7 @@ export function deserializeSession(bytes: Uint8Array): Session {
  *  | kemSecretKey[2400] | request[1426]. */
 export function serializePending(p: PendingHandshake): Uint8Array {
   return new Writer()
-    .u8(STATE_VERSION)
+    .u8(PENDING_VERSION)
     .u8(KIND_PENDING)
     .bytes(p.chatId)
     .bytes(p.localIdentity.signPub)
@@ -120,8 +132,8 @@ export function serializePending(p: PendingHandshake): Uint8Array {
 
 export function deserializePending(bytes: Uint8Array): PendingHandshake {
   const r = new Reader(bytes, 'bad_state');
-  header(r, KIND_PENDING);
-  const p: PendingHandshake = {
+  header(r, KIND_PENDING, [PENDING_VERSION]);
+  const fields = {
     chatId: r.bytes(16),
     localIdentity: { signPub: r.bytes(32), dhPub: r.bytes(32) },
     remoteIdentity: { signPub: r.bytes(32), dhPub: r.bytes(32) },
@@ -133,10 +145,11 @@ export function deserializePending(bytes: Uint8Array): PendingHandshake {
   // The stored request must be the one these secrets belong to.
   let req;
   try {
-    req = parseRequest(p.request);
+    req = parseRequest(fields.request);
   } catch {
     fail('bad_state', 'stored request unparsable');
   }
+  const p: PendingHandshake = { ...fields, version: req.version };
   if (
     !equalBytes(req.chatId, p.chatId) ||
     !equalBytes(req.ephemeralPub, p.ephemeral.pub) ||

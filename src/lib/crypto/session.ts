@@ -31,6 +31,14 @@ export interface Session {
   skipped: SkippedKey[];
   pastRemoteKeys: Uint8Array[]; // recent peer ratchet keys we moved past (replay classification)
   confirmed: boolean; // a message from the peer has decrypted (key confirmation)
+  /** Version-2 chats: the per-direction seeds of sealed addressing (mailbox.ts); null for version 1.
+   * Fixed for the chat's lifetime, secret (wiped by zeroizeSession). */
+  readonly seal: SealSeeds | null;
+}
+
+export interface SealSeeds {
+  readonly send: Uint8Array; // 32: our sending direction's seed
+  readonly recv: Uint8Array; // 32: the peer's sending direction's seed
 }
 
 export const sendDirection = (role: Role): Direction => (role === 'initiator' ? 0 : 1);
@@ -57,13 +65,14 @@ export function cloneSession(s: Session): Session {
     receiving: s.receiving ? { ratchetPub: s.receiving.ratchetPub, chainKey: c(s.receiving.chainKey), n: s.receiving.n } : null,
     skipped: s.skipped.map((k) => ({ ratchetPub: k.ratchetPub, n: k.n, messageKey: c(k.messageKey), storedAt: k.storedAt })),
     pastRemoteKeys: s.pastRemoteKeys.slice(),
-    confirmed: s.confirmed
+    confirmed: s.confirmed,
+    seal: s.seal ? { send: c(s.seal.send), recv: c(s.seal.recv) } : null
   };
 }
 
 /** Wipes every secret in a session object that is no longer needed (e.g. the pre-decrypt state
  * after the new state has been persisted). The object must not be used afterwards. */
 export function zeroizeSession(s: Session): void {
-  zeroize(s.rootKey, s.ratchetKey.priv, s.sending.chainKey, s.receiving?.chainKey);
+  zeroize(s.rootKey, s.ratchetKey.priv, s.sending.chainKey, s.receiving?.chainKey, s.seal?.send, s.seal?.recv);
   for (const k of s.skipped) zeroize(k.messageKey);
 }

@@ -55,7 +55,7 @@ export class FakeRelay {
   }
 
   private device(m: RelayMember): PublicDevice {
-    return { id: m.deviceId, signPub: toB64u(m.identity.sign.pub), dhPub: toB64u(m.identity.dh.pub) };
+    return { id: m.deviceId, signPub: toB64u(m.identity.sign.pub), dhPub: toB64u(m.identity.dh.pub), protocol: 1 };
   }
 
   /** What the device `deviceId` sees of the relay. */

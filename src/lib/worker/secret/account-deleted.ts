@@ -6,7 +6,7 @@
  * end only chats with that very device; the history stays (it is this device's copy).
  */
 import { zeroize } from '$lib/crypto/bytes';
-import type { Envelope } from '$lib/api/wire';
+import type { AddressedEnvelope as Envelope } from '$lib/api/wire';
 import type { Chats } from './chats';
 import { dropPendings, wipeState } from './stored';
 

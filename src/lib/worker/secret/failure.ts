@@ -18,7 +18,7 @@
  *  18  u8   reason: 0x01 invalid (did not verify), 0x02 unsupported (version)
  * A device without this code records a REFUSE as a malformed envelope and drops it.
  */
-import type { Envelope } from '$lib/api/wire';
+import type { AddressedEnvelope as Envelope } from '$lib/api/wire';
 import { toB64u } from '$lib/api/b64';
 import { toHex } from '$lib/crypto';
 import type { SecretChatRow, SecretFailure } from '$lib/store/db';

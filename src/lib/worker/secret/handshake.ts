@@ -2,7 +2,7 @@
  * Starting a secret chat: one signed request per device of the peer, the one device that claims it
  * accepts, and the initiator completes the handshake and confirms the key at once.
  */
-import type { Envelope } from '$lib/api/wire';
+import type { AddressedEnvelope as Envelope } from '$lib/api/wire';
 import { fromB64u, toB64u } from '$lib/api/b64';
 import {
   acceptRequest,

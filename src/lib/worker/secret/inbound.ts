@@ -4,7 +4,7 @@
  * relay, so a crash between decrypt and save loses nothing: the envelope comes back.
  */
 import { fromB64u } from '$lib/api/b64';
-import { LIMITS, type Envelope } from '$lib/api/wire';
+import { isAddressed, LIMITS, type Envelope } from '$lib/api/wire';
 import {
   dataFrame,
   decodeEnvelope,
@@ -158,6 +158,8 @@ export class Inbound {
   }
 
   private async handle(env: Envelope) {
+    // Sealed envelopes (protocol version 2) come only to mailboxes this device registered; not yet handled here.
+    if (!isAddressed(env)) throw new SecretError('malformed', 'sealed envelope');
     // Made by the relay itself, never by a client (see account-deleted.ts); its body is empty.
     if (env.notice === 'account_deleted') return endChatsWithDeletedAccount(this.chats, env);
     let body: Uint8Array;

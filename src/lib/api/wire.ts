@@ -147,8 +147,16 @@ export const DeviceName = plainText(
 export const RenameDeviceReq = z.object({ name: DeviceName });
 export type RenameDeviceReq = z.input<typeof RenameDeviceReq>;
 
-export const PublicDevice = z.object({ id: Id, signPub: b64u(32), dhPub: b64u(32) });
+/**
+ * `protocol`: the highest secret-chat protocol version the device speaks (1: version-1 addressing only;
+ * 2: also sealed mailboxes, docs/protocol.md "Version 2"). Absent from an older relay: 1.
+ */
+export const PublicDevice = z.object({ id: Id, signPub: b64u(32), dhPub: b64u(32), protocol: z.number().int().min(1).default(1) });
 export type PublicDevice = z.infer<typeof PublicDevice>;
+
+/** Body of `POST /api/devices/protocol`: the caller's own device's protocol version. */
+export const DeviceProtocolReq = z.object({ protocol: z.union([z.literal(1), z.literal(2)]) });
+export type DeviceProtocolReq = z.infer<typeof DeviceProtocolReq>;
 
 // ---------- cloud chats ----------
 /**
@@ -290,6 +298,8 @@ export const SyncRes = z.object({ updates: z.array(Update), cursor: z.number().i
 export type SyncRes = z.infer<typeof SyncRes>;
 
 // ---------- device envelopes (secret chats; opaque to the relay) ----------
+/** A sealed mailbox's id: 16 bytes, base64url. */
+export const MailboxId = b64u(16);
 export const SendEnvelopeReq = z.object({
   id: ClientId,
   toDeviceId: Id,
@@ -306,8 +316,9 @@ export const Envelope = z.object({
   /** Queue position on the recipient device; acknowledge by this. */
   seq: z.number().int().positive(),
   id: ClientId,
-  fromDeviceId: Id,
-  fromUserId: Id,
+  /** The sending device and its user; both null on a sealed envelope (`POST /api/sealed`: the relay does not know). */
+  fromDeviceId: Id.nullable(),
+  fromUserId: Id.nullable(),
   body: b64u(),
   createdAt: z.number(),
   /** The handshake request this envelope belongs to (as sent in `SendEnvelopeReq`), else null. */
@@ -316,10 +327,41 @@ export const Envelope = z.object({
    * Set only by the relay itself (no client can send one): 'account_deleted' says the sender device's
    * account was deleted, so the recipient's secret chats with that device end. Its body is empty.
    */
-  notice: z.enum(['account_deleted']).optional()
+  notice: z.enum(['account_deleted']).optional(),
+  /** The mailbox a sealed envelope was posted to (present only on those; then both senders are null). */
+  mailbox: MailboxId.optional()
 });
 export type Envelope = z.infer<typeof Envelope>;
+/** An envelope whose sender the relay recorded: every one but a sealed one. */
+export type AddressedEnvelope = Envelope & { fromDeviceId: string; fromUserId: string };
+export const isAddressed = (e: Envelope): e is AddressedEnvelope => e.fromDeviceId !== null && e.fromUserId !== null;
 export const AckReq = z.object({ upTo: z.number().int().positive() });
+
+// ---------- sealed mailboxes (protocol version 2; docs/protocol.md "Version 2: sealed addressing") ----------
+export const MAILBOX_LIMITS = {
+  /** Mailboxes per `POST /api/mailboxes` or `POST /api/mailboxes/drop`. */
+  perCall: 256,
+  /** How far ahead a mailbox may expire (ms); a later expiresAt is clamped to this. */
+  maxTtlMs: 4 * 86_400_000
+} as const;
+/** One receive mailbox: its id, the capability key senders prove with, and when the relay forgets it (ms). */
+export const MailboxReg = z.object({ id: MailboxId, cap: b64u(32), expiresAt: z.number().int().nonnegative() });
+export type MailboxReg = z.infer<typeof MailboxReg>;
+/** Body of `POST /api/mailboxes` (authenticated): registers receive mailboxes for the caller's device. */
+export const RegisterMailboxesReq = z.object({ mailboxes: z.array(MailboxReg).min(1).max(MAILBOX_LIMITS.perCall) });
+export type RegisterMailboxesReq = z.infer<typeof RegisterMailboxesReq>;
+/** Body of `POST /api/mailboxes/drop` (authenticated): forgets the caller's own mailboxes with these ids. */
+export const DropMailboxesReq = z.object({ ids: z.array(MailboxId).min(1).max(MAILBOX_LIMITS.perCall) });
+export type DropMailboxesReq = z.infer<typeof DropMailboxesReq>;
+/**
+ * Body of `POST /api/sealed` (no authentication): an envelope for the device owning `mailbox`.
+ * `mac` = HMAC-SHA-256(cap, utf8("Cinder/v2/post") || utf8(id) || 0x00 || body bytes).
+ */
+export const SealedPostReq = z.object({ id: ClientId, mailbox: MailboxId, body: b64u(), mac: b64u(32) });
+export type SealedPostReq = z.infer<typeof SealedPostReq>;
+/** Answer of `POST /api/envelopes` and `POST /api/sealed`: the envelope's place in the recipient's queue. */
+export const EnvelopeQueued = z.object({ seq: z.number().int().positive() });
+export type EnvelopeQueued = z.infer<typeof EnvelopeQueued>;
 
 /** Body of `POST /api/secret/claim` and `POST /api/secret/withdraw`. */
 export const SecretRequestReq = z.object({ requestId: ClientId });
@@ -328,6 +370,12 @@ export type SecretRequestReq = z.input<typeof SecretRequestReq>;
 // ---------- encrypted media blobs (secret chats; opaque to the relay) ----------
 /** Header naming the one device (besides the uploader) allowed to download a blob. */
 export const BLOB_TO_DEVICE_HEADER = 'x-cinder-to-device';
+/**
+ * Instead of a session and BLOB_TO_DEVICE_HEADER, an anonymous upload for a sealed mailbox's device:
+ * the mailbox id, and the blob token base64url(HMAC-SHA-256(cap, utf8("Cinder/v2/blob"))).
+ */
+export const BLOB_MAILBOX_HEADER = 'x-cinder-mailbox';
+export const BLOB_TOKEN_HEADER = 'x-cinder-blob-token';
 /** Answer of `POST /api/blobs` (201). */
 export const BlobCreated = z.object({ id: Id });
 export type BlobCreated = z.infer<typeof BlobCreated>;

@@ -55,7 +55,7 @@ export interface Relay {
   handle(req: IncomingMessage, res: ServerResponse): boolean;
   /** Accepts the /ws upgrade; returns false (socket untouched) for any other path. */
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
-  /** Deletes expired envelopes, secret-chat requests, blobs (rows and files) and stale sign-in counts; returns how many envelopes + blobs. */
+  /** Deletes expired envelopes, secret-chat requests, mailboxes, blobs (rows and files) and stale sign-in counts; returns how many envelopes + blobs. */
   purgeExpired(): Promise<number>;
   /** Number of open WebSockets. */
   readonly sockets: number;
@@ -72,6 +72,9 @@ export interface Relay {
   /** Closes sockets (1001), timers, and the store if the relay opened it. */
   close(): Promise<void>;
 }
+
+/** How many devices' worth of sealed posts one client address may make (see createRelay). */
+export const SEALED_ADDRESS_FACTOR = 8;
 
 export function isRelayPath(pathname: string): boolean {
   return pathname === '/healthz' || pathname === '/metrics' || pathname === '/api' || pathname.startsWith('/api/');
@@ -100,6 +103,10 @@ export function createRelay(config: Config, opts: RelayOptions = {}): Relay {
   });
   const authLimiter = perMinute(config.authRateLimit, now);
   const sendLimiter = new RateLimiter({ capacity: config.sendRateBurst, refillPerSec: config.sendRatePerSec, now });
+  // Sealed posts have no device to count against: each mailbox (one chat direction, one day) gets a
+  // device's send rate, and each client address eight times that (several devices may share one).
+  const mailboxLimiter = new RateLimiter({ capacity: config.sendRateBurst, refillPerSec: config.sendRatePerSec, now });
+  const addressLimiter = new RateLimiter({ capacity: config.sendRateBurst * SEALED_ADDRESS_FACTOR, refillPerSec: config.sendRatePerSec * SEALED_ADDRESS_FACTOR, now });
   // Web Push to devices without a socket (push.ts) and self-destruct wake-ups (wakeups.ts).
   const vapid = resolveVapidKeys(config);
   const push = createPush({
@@ -133,6 +140,8 @@ export function createRelay(config: Config, opts: RelayOptions = {}): Relay {
     sessions,
     authLimiter,
     sendLimiter,
+    mailboxLimiter,
+    addressLimiter,
     now,
     push,
     wakeups,
@@ -171,6 +180,7 @@ export function createRelay(config: Config, opts: RelayOptions = {}): Relay {
     async purgeExpired() {
       const t = now();
       const envelopes = await store.purgeExpiredEnvelopes(t);
+      await store.purgeExpiredMailboxes(t);
       const blobs = await store.purgeExpiredBlobs(t);
       for (const id of blobs) {
         await blobFiles.remove(id).catch((err: unknown) => log.error('blob file removal failed', { id, err: err instanceof Error ? err : String(err) }));
@@ -204,6 +214,8 @@ export function createRelay(config: Config, opts: RelayOptions = {}): Relay {
       unsubscribeSessions();
       authLimiter.close();
       sendLimiter.close();
+      mailboxLimiter.close();
+      addressLimiter.close();
       if (!opts.bus) await bus.close();
       if (ownsStore) await store.close();
     }

@@ -189,7 +189,8 @@ export function createWsHub({ config, store, log, bus, now, heartbeatMs = 30_000
     index(byUser, c.userId, c, true);
     index(byDevice, c.deviceId, c, true);
     if (byDevice.get(c.deviceId)?.size === 1) presence?.online(c.deviceId);
-    log.debug('ws open', { userId: c.userId, deviceId: c.deviceId });
+    // Nothing naming the device: the log would otherwise keep when each one was online.
+    log.debug('ws open');
 
     ws.on('pong', () => (c.alive = true));
     ws.on('message', (data, isBinary) => {
@@ -204,7 +205,7 @@ export function createWsHub({ config, store, log, bus, now, heartbeatMs = 30_000
       index(byUser, c.userId, c, false);
       index(byDevice, c.deviceId, c, false);
       if (!byDevice.has(c.deviceId)) presence?.offline(c.deviceId);
-      log.debug('ws close', { deviceId: c.deviceId, code });
+      log.debug('ws close', { code });
     });
 
     // Registered before reading the cursor, so nothing published in between is missed.

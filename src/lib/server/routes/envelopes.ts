@@ -6,6 +6,7 @@ import { AckReq, LIMITS, SecretRequestReq, SendEnvelopeReq, type Envelope } from
 import { envelopeAad } from '../envelope-aad';
 import { HttpError, queryInt, readJson } from '../http';
 import type { EnvelopeRow } from '../store/types';
+import { envelopeBytes } from './sealed';
 import { compressibleJson, DAY_MS, json, limit, noContent, type RouteArea } from './shared';
 
 export const envelopeRoutes: RouteArea = (router, deps, { requireAuth }) => {
@@ -19,7 +20,8 @@ export const envelopeRoutes: RouteArea = (router, deps, { requireAuth }) => {
     body: atRest.open(e.body, envelopeAad(e.toDeviceId, e.id)).toString('base64url'),
     createdAt: e.createdAt,
     requestId: e.requestId,
-    ...(e.notice ? { notice: e.notice } : {})
+    ...(e.notice ? { notice: e.notice } : {}),
+    ...(e.mailbox ? { mailbox: e.mailbox } : {})
   });
 
   /**
@@ -39,13 +41,7 @@ export const envelopeRoutes: RouteArea = (router, deps, { requireAuth }) => {
     const auth = await requireAuth(ctx);
     limit(deps.sendLimiter, auth.device.id);
     const body = await readJson(ctx.req, SendEnvelopeReq);
-    if (body.body.length === 0 || body.body.length % 4 === 1) {
-      throw new HttpError(400, 'bad_request', 'body: must be non-empty base64url');
-    }
-    const bytes = Buffer.from(body.body, 'base64url');
-    if (bytes.length > LIMITS.envelopeMax) {
-      throw new HttpError(413, 'too_large', `envelope body exceeds ${LIMITS.envelopeMax} bytes`);
-    }
+    const bytes = envelopeBytes(body.body);
     const to = await deps.sessions.device(body.toDeviceId);
     if (!to || to.revokedAt !== null) throw new HttpError(404, 'not_found', 'no such device');
     const t = now();
@@ -74,6 +70,7 @@ export const envelopeRoutes: RouteArea = (router, deps, { requireAuth }) => {
       }
     }
     // Who to tell if either account is deleted (accounts.ts); a pair the relay sees anyway, kept until then.
+    // (Sealed posts, ./sealed.ts, record nothing: the pair was noted by the handshake's envelopes.)
     await noteContact(auth.device.id, to.id);
     if (r.created) {
       // From the bytes in hand (canonical base64url, as a later GET would give); no need to open what was just sealed.

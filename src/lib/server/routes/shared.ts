@@ -39,6 +39,9 @@ export interface ApiDeps {
   sessions: SessionCache;
   authLimiter: RateLimiter;
   sendLimiter: RateLimiter;
+  /** Anonymous sealed posts and uploads: per mailbox (./sealed.ts), and per client address (addressBucket). */
+  mailboxLimiter: RateLimiter;
+  addressLimiter: RateLimiter;
   now: () => number;
   /** GET /healthz: dependency checks (monitor.ts); plain `{ok: true}` without it. */
   health?: () => Promise<Reply>;

@@ -39,7 +39,7 @@ export const userRoutes: RouteArea = (router, { store }, { requireAuth }) => {
     await requireAuth(ctx);
     const id = param(ctx, 'id', Id);
     if (!(await store.getUser(id))) throw new HttpError(404, 'not_found', 'no such user');
-    const devices: PublicDevice[] = (await store.listDevices(id)).map((d) => ({ id: d.id, signPub: d.signPub, dhPub: d.dhPub }));
+    const devices: PublicDevice[] = (await store.listDevices(id)).map((d) => ({ id: d.id, signPub: d.signPub, dhPub: d.dhPub, protocol: d.protocol }));
     return compressibleJson({ devices });
   });
 };

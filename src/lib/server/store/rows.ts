@@ -11,6 +11,7 @@ import type {
   DeviceRow,
   DueMediaRow,
   EnvelopeRow,
+  MailboxRow,
   MessageRow,
   PushSubscriptionRow,
   SecretRequestRow,
@@ -47,7 +48,9 @@ export const toDevice = (r: Row, p = ''): DeviceRow => ({
   dhPub: r[p + 'dh_pub'] as string,
   createdAt: num(r[p + 'created_at']),
   lastSeenAt: num(r[p + 'last_seen_at']),
-  revokedAt: numOrNull(r[p + 'revoked_at'])
+  revokedAt: numOrNull(r[p + 'revoked_at']),
+  // 1 also for a row read without the column (it has a NOT NULL default since migration 8).
+  protocol: num(r[p + 'protocol']) || 1
 });
 
 export const toChat = (r: Row, p = ''): ChatRow => ({
@@ -72,15 +75,24 @@ export const toEnvelope = (r: Row): EnvelopeRow => ({
   seq: num(r.seq),
   id: r.id as string,
   toDeviceId: r.to_device_id as string,
-  fromDeviceId: r.from_device_id as string,
-  fromUserId: r.from_user_id as string,
+  fromDeviceId: strOrNull(r.from_device_id),
+  fromUserId: strOrNull(r.from_user_id),
   body: r.body as Buffer,
   createdAt: num(r.created_at),
   expiresAt: num(r.expires_at),
   requestId: strOrNull(r.request_id),
   // Only on a relay notice (migration 7), so a client envelope's row is the same as before.
-  ...(r.notice === 'account_deleted' ? { notice: 'account_deleted' as const } : {})
+  ...(r.notice === 'account_deleted' ? { notice: 'account_deleted' as const } : {}),
+  // Only on a sealed envelope (migration 8), likewise.
+  ...(r.mailbox != null ? { mailbox: r.mailbox as string } : {})
 });
+
+/**
+ * Whether a stored envelope is a repeat of `e` (same recipient and id already matched): the same sender
+ * device, request and mailbox. Anything else reusing the id is an id conflict.
+ */
+export const sameEnvelopeOrigin = (stored: EnvelopeRow, e: Omit<EnvelopeRow, 'seq'>) =>
+  stored.fromDeviceId === e.fromDeviceId && stored.requestId === e.requestId && (stored.mailbox ?? null) === (e.mailbox ?? null);
 
 export const toSecretRequest = (r: Row): SecretRequestRow => ({
   id: r.id as string,
@@ -94,11 +106,18 @@ export const toSecretRequest = (r: Row): SecretRequestRow => ({
 
 export const toBlob = (r: Row): BlobRow => ({
   id: r.id as string,
-  ownerDeviceId: r.owner_device_id as string,
-  ownerUserId: r.owner_user_id as string,
+  ownerDeviceId: strOrNull(r.owner_device_id),
+  ownerUserId: strOrNull(r.owner_user_id),
   toDeviceId: r.to_device_id as string,
   size: num(r.size),
   createdAt: num(r.created_at),
+  expiresAt: num(r.expires_at)
+});
+
+export const toMailbox = (r: Row): MailboxRow => ({
+  id: r.id as string,
+  deviceId: r.device_id as string,
+  cap: r.cap as Buffer,
   expiresAt: num(r.expires_at)
 });
 

@@ -27,6 +27,8 @@ export interface DeviceRow {
   createdAt: number;
   lastSeenAt: number;
   revokedAt: number | null;
+  /** Highest secret-chat protocol version the device said it speaks (1 until it says otherwise; migration 8). */
+  protocol: number;
 }
 
 export interface NewDevice {
@@ -123,8 +125,9 @@ export interface EnvelopeRow {
   seq: number;
   id: string;
   toDeviceId: string;
-  fromDeviceId: string;
-  fromUserId: string;
+  /** The sender; both null on a sealed envelope (posted anonymously to a mailbox). */
+  fromDeviceId: string | null;
+  fromUserId: string | null;
   body: Buffer;
   createdAt: number;
   expiresAt: number;
@@ -135,6 +138,8 @@ export interface EnvelopeRow {
    * sender device's account is gone (its body is empty). Absent or null for every client envelope.
    */
   notice?: EnvelopeNotice | null;
+  /** The mailbox a sealed envelope was posted to (migration 8); absent or null for every other envelope. */
+  mailbox?: string | null;
 }
 
 export type EnvelopeNotice = 'account_deleted';
@@ -149,7 +154,7 @@ export interface EnvelopeRequestCtx {
 export type PutEnvelopeResult =
   | { ok: true; created: boolean; envelope: EnvelopeRow }
   /**
-   * id_conflict: the (recipient, id) pair is used by another sender or another request.
+   * id_conflict: the (recipient, id) pair is used by another sender, another request or another mailbox.
    * request_conflict: the requestId belongs to another sender device or another target user.
    * request_gone: the request was already claimed or withdrawn; no further request envelopes.
    */
@@ -169,13 +174,29 @@ export type ClaimResult = 'claimed' | 'already' | 'conflict' | 'not_found' | 'go
 
 export interface BlobRow {
   id: string;
-  ownerDeviceId: string;
-  ownerUserId: string;
+  /** The uploader; both null for a sealed upload (through a mailbox token: the relay does not know it). */
+  ownerDeviceId: string | null;
+  ownerUserId: string | null;
   toDeviceId: string;
   size: number;
   createdAt: number;
   expiresAt: number;
 }
+
+/**
+ * A sealed receive mailbox of a device (protocol version 2; migration 8). `cap` is the capability key
+ * sealed with the at-rest key (the relay opens it to check a post's MAC); the store compares nothing in it.
+ */
+export interface MailboxRow {
+  /** base64url of 16 bytes. */
+  id: string;
+  deviceId: string;
+  cap: Buffer;
+  expiresAt: number;
+}
+
+/** ok, or the first id that belongs to another device or has another capability key (nothing stored then). */
+export type RegisterMailboxesResult = { ok: true } | { ok: false; conflict: string };
 
 /** A device's Web Push subscription (at most one per device; see ../push.ts). */
 export interface PushSubscriptionRow {
@@ -270,11 +291,13 @@ export interface DeviceStore {
   /** Non-revoked devices of a user, oldest first. */
   listDevices(userId: string): Promise<DeviceRow[]>;
   /**
-   * Revokes one of the user's live devices and drops its pending envelopes, its push subscription and
-   * its wake-ups (same transaction). False if none matched.
+   * Revokes one of the user's live devices and drops its pending envelopes, its push subscription, its
+   * wake-ups and its mailboxes (same transaction). False if none matched.
    */
   revokeDevice(userId: string, deviceId: string, at: number): Promise<boolean>;
   touchDevice(deviceId: string, at: number): Promise<void>;
+  /** Sets a live device's protocol version; false if no live device matched. */
+  setDeviceProtocol(deviceId: string, protocol: number): Promise<boolean>;
   /** Renames one of the user's live devices (the name is already validated). False if none matched. */
   renameDevice(userId: string, deviceId: string, name: string): Promise<boolean>;
   /** Revokes every live device of the user but `keepDeviceId`, each as revokeDevice does (one transaction); their ids. */
@@ -350,8 +373,32 @@ export interface BlobStore {
   deleteBlob(id: string): Promise<boolean>;
   /** Bytes of the user's unexpired blobs. */
   blobUsage(userId: string, now: number): Promise<number>;
+  /**
+   * A sealed upload (owner columns null): inserts the row unless the unexpired sealed blobs addressed
+   * to `blob.toDeviceId` plus this one would exceed `quota` bytes (the recipient device's inbound quota,
+   * apart from its user's own uploads). Serialised per recipient device.
+   */
+  createSealedBlob(blob: BlobRow, quota: number, now: number): Promise<boolean>;
+  /** Bytes of the unexpired sealed blobs addressed to the device. */
+  sealedBlobUsage(deviceId: string, now: number): Promise<number>;
   /** Deletes expired blob rows; returns their ids (so the caller removes the files). */
   purgeExpiredBlobs(now: number): Promise<string[]>;
+}
+
+/** Sealed receive mailboxes (protocol version 2; SQLite/PG migration 8). */
+export interface MailboxStore {
+  /**
+   * Registers the device's mailboxes in one transaction. An id already registered (unexpired) for this
+   * device whose stored cap `sameCap` accepts is kept, with the new expiresAt; an id of another device,
+   * or whose cap `sameCap` refuses, fails the whole call (nothing stored). An expired row counts as absent.
+   */
+  registerMailboxes(deviceId: string, mailboxes: MailboxRow[], sameCap: (id: string, stored: Buffer) => boolean, now: number): Promise<RegisterMailboxesResult>;
+  /** Deletes the device's own mailboxes with these ids (others are ignored); returns how many. */
+  dropMailboxes(deviceId: string, ids: string[]): Promise<number>;
+  /** The mailbox, unless missing or expired at `now`. */
+  getMailbox(id: string, now: number): Promise<MailboxRow | null>;
+  /** Deletes expired mailboxes; returns how many. */
+  purgeExpiredMailboxes(now: number): Promise<number>;
 }
 
 /** Web Push subscriptions, one per device (../push.ts; SQLite/PG migration 3). */
@@ -470,8 +517,8 @@ export interface DeletedAccount {
 /** Account deletion, the username quarantine, "delete my account if away" and secret-chat contacts. */
 export interface AccountStore {
   /**
-   * Deletes the account in one transaction: revokes every device (their envelopes, push subscriptions
-   * and wake-ups go), deletes every cloud message the user sent (a 'delete' update each chat, so the
+   * Deletes the account in one transaction: revokes every device (their envelopes, push subscriptions,
+   * wake-ups and mailboxes go), deletes every cloud message the user sent (a 'delete' update each chat, so the
    * peers' devices drop them) with its media, the user's other cloud media, secret-chat blobs from or to
    * the user, envelopes from the user, secret-chat requests from or to the user, known-device tokens and
    * the user's own update log. The users row stays as a tombstone (renamed, display name "Deleted
@@ -502,6 +549,18 @@ export interface AccountStore {
  * Implemented by ./sqlite (one object over one better-sqlite3 handle) and ./postgres (over one pool).
  */
 export interface Store
-  extends UserStore, DeviceStore, CloudStore, EnvelopeStore, SecretRequestStore, BlobStore, PushStore, WakeupStore, CloudMediaStore, LoginStore, AccountStore {
+  extends
+    UserStore,
+    DeviceStore,
+    CloudStore,
+    EnvelopeStore,
+    SecretRequestStore,
+    BlobStore,
+    MailboxStore,
+    PushStore,
+    WakeupStore,
+    CloudMediaStore,
+    LoginStore,
+    AccountStore {
   close(): Promise<void>;
 }

@@ -1,4 +1,4 @@
-/** PostgreSQL: devices, sessions, sign-out (with the device's envelopes, push subscription and wake-ups) and password change. */
+/** PostgreSQL: devices, sessions, sign-out (with the device's envelopes, push subscription, wake-ups and mailboxes) and password change. */
 import type pg from 'pg';
 import { num, toDevice, toUser } from '../rows';
 import type { DeviceStore, NewDevice } from '../types';
@@ -8,7 +8,7 @@ export const INSERT_DEVICE = `INSERT INTO devices (id, user_id, name, sign_pub, 
     VALUES ($1, $2, $3, $4, $5, $6, $7, $7)`;
 export const deviceArgs = (d: NewDevice) => [d.id, d.userId, d.name, d.signPub, d.dhPub, d.tokenHash, d.createdAt];
 
-/** Revokes one live device of the user with its envelopes, push subscription and wake-ups. */
+/** Revokes one live device of the user with its envelopes, push subscription, wake-ups and mailboxes. */
 const revokeOne = async (c: pg.PoolClient, userId: string, deviceId: string, at: number): Promise<boolean> => {
   const r = await c.query('UPDATE devices SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL', [at, deviceId, userId]);
   if (r.rowCount === 0) return false;
@@ -16,6 +16,7 @@ const revokeOne = async (c: pg.PoolClient, userId: string, deviceId: string, at:
   await c.query('DELETE FROM push_subscriptions WHERE device_id = $1', [deviceId]);
   await c.query('DELETE FROM wakeups WHERE device_id = $1', [deviceId]);
   await c.query('DELETE FROM secret_contacts WHERE device_a = $1 OR device_b = $1', [deviceId]);
+  await c.query('DELETE FROM mailboxes WHERE device_id = $1', [deviceId]);
   return true;
 };
 
@@ -61,7 +62,7 @@ export function pgDevices({ pool, tx }: Pg): DeviceStore {
         pool,
         `SELECT u.*, d.id AS d_id, d.user_id AS d_user_id, d.name AS d_name, d.sign_pub AS d_sign_pub,
                 d.dh_pub AS d_dh_pub, d.created_at AS d_created_at, d.last_seen_at AS d_last_seen_at,
-                d.revoked_at AS d_revoked_at
+                d.revoked_at AS d_revoked_at, d.protocol AS d_protocol
          FROM devices d JOIN users u ON u.id = d.user_id WHERE d.token_hash = $1`,
         [tokenHash]
       );
@@ -92,6 +93,9 @@ export function pgDevices({ pool, tx }: Pg): DeviceStore {
     },
     async touchDevice(deviceId, at) {
       await pool.query('UPDATE devices SET last_seen_at = $1 WHERE id = $2 AND last_seen_at < $1', [at, deviceId]);
+    },
+    async setDeviceProtocol(deviceId, protocol) {
+      return ((await pool.query('UPDATE devices SET protocol = $1 WHERE id = $2 AND revoked_at IS NULL', [protocol, deviceId])).rowCount ?? 0) > 0;
     }
   };
 }

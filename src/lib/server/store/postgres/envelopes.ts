@@ -4,12 +4,12 @@
  * group-committed (see below); per recipient device, seqs are drawn under an advisory lock so they
  * commit in order.
  */
-import { num, toEnvelope, toSecretRequest, type Row } from '../rows';
+import { num, sameEnvelopeOrigin, toEnvelope, toSecretRequest, type Row } from '../rows';
 import type { ClaimResult, EnvelopeRow, EnvelopeStore, NewEnvelope, PutEnvelopeResult, SecretRequestStore } from '../types';
 import { all, isTransient, LOCK, one, type Db, type Pg } from './db';
 
 export function pgEnvelopes({ pool, tx }: Pg): EnvelopeStore & SecretRequestStore {
-  const INSERT_ENVELOPE = `INSERT INTO envelopes (id, to_device_id, from_device_id, from_user_id, body, created_at, expires_at, request_id)`;
+  const INSERT_ENVELOPE = `INSERT INTO envelopes (id, to_device_id, from_device_id, from_user_id, body, created_at, expires_at, mailbox, request_id)`;
 
   const existingEnvelope = async (db: Db, toDeviceId: string, id: string) => {
     const r = await one(db, 'SELECT * FROM envelopes WHERE to_device_id = $1 AND id = $2', [toDeviceId, id]);
@@ -17,11 +17,11 @@ export function pgEnvelopes({ pool, tx }: Pg): EnvelopeStore & SecretRequestStor
   };
 
   /** The answer for an envelope whose (recipient, id) is already stored: the same one again, or a conflict. */
-  const envelopeArgs = (e: NewEnvelope) => [e.id, e.toDeviceId, e.fromDeviceId, e.fromUserId, e.body, e.createdAt, e.expiresAt];
+  const envelopeArgs = (e: NewEnvelope) => [e.id, e.toDeviceId, e.fromDeviceId, e.fromUserId, e.body, e.createdAt, e.expiresAt, e.mailbox ?? null];
   const envelopeKey = (toDeviceId: unknown, id: unknown) => `${toDeviceId}\u0000${id}`;
 
   const sameAsExisting = (e: NewEnvelope, env: EnvelopeRow): PutEnvelopeResult =>
-    env.fromDeviceId === e.fromDeviceId && env.requestId === e.requestId ? { ok: true, created: false, envelope: env } : { ok: false, reason: 'id_conflict' };
+    sameEnvelopeOrigin(env, e) ? { ok: true, created: false, envelope: env } : { ok: false, reason: 'id_conflict' };
 
   /** One plain envelope in one statement (its own transaction): device lock, then the seq. */
   const putPlainEnvelope = async (e: NewEnvelope): Promise<PutEnvelopeResult> => {
@@ -30,7 +30,7 @@ export function pgEnvelopes({ pool, tx }: Pg): EnvelopeStore & SecretRequestStor
       const r = await one(
         pool,
         `WITH l AS (SELECT pg_advisory_xact_lock(${LOCK.device}, hashtext($2)))
-         ${INSERT_ENVELOPE} SELECT $1::text, $2::text, $3::text, $4::text, $5::bytea, $6::bigint, $7::bigint, NULL FROM l
+         ${INSERT_ENVELOPE} SELECT $1::text, $2::text, $3::text, $4::text, $5::bytea, $6::bigint, $7::bigint, $8::text, NULL FROM l
          ON CONFLICT (to_device_id, id) DO NOTHING RETURNING seq`,
         args
       );
@@ -65,7 +65,8 @@ export function pgEnvelopes({ pool, tx }: Pg): EnvelopeStore & SecretRequestStor
       col((e) => e.fromUserId),
       col((e) => e.body),
       col((e) => e.createdAt),
-      col((e) => e.expiresAt)
+      col((e) => e.expiresAt),
+      col((e) => e.mailbox ?? null)
     ];
     for (let attempt = 0; ; attempt++) {
       try {
@@ -75,9 +76,9 @@ export function pgEnvelopes({ pool, tx }: Pg): EnvelopeStore & SecretRequestStor
              FROM (SELECT DISTINCT hashtext(d) AS h FROM unnest($2::text[]) AS d ORDER BY 1) s
            )
            ${INSERT_ENVELOPE}
-           SELECT t.id, t.to_device_id, t.from_device_id, t.from_user_id, t.body, t.created_at, t.expires_at, NULL
-           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::bigint[], $7::bigint[])
-             WITH ORDINALITY AS t(id, to_device_id, from_device_id, from_user_id, body, created_at, expires_at, ord), l
+           SELECT t.id, t.to_device_id, t.from_device_id, t.from_user_id, t.body, t.created_at, t.expires_at, t.mailbox, NULL
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::bigint[], $7::bigint[], $8::text[])
+             WITH ORDINALITY AS t(id, to_device_id, from_device_id, from_user_id, body, created_at, expires_at, mailbox, ord), l
            ORDER BY t.ord
            ON CONFLICT (to_device_id, id) DO NOTHING RETURNING id, to_device_id, seq`,
           params
@@ -156,7 +157,7 @@ export function pgEnvelopes({ pool, tx }: Pg): EnvelopeStore & SecretRequestStor
           await c.query('UPDATE secret_requests SET expires_at = greatest(expires_at, $1) WHERE id = $2', [e.expiresAt, requestId]);
         }
         await c.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [LOCK.device, e.toDeviceId]);
-        const r = await one(c, `${INSERT_ENVELOPE} VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING seq`, [...args, requestId]);
+        const r = await one(c, `${INSERT_ENVELOPE} VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING seq`, [...args, requestId]);
         return { ok: true, created: true, envelope: { ...e, seq: num(r!.seq) } };
       }, true);
     },

@@ -28,6 +28,7 @@ import { LOCK, migratePostgres, quoteIdent, transactions, type Pg } from './db';
 import { pgDevices } from './devices';
 import { pgEnvelopes } from './envelopes';
 import { pgLogin } from './login';
+import { pgMailboxes } from './mailboxes';
 import { pgPush } from './push';
 import { pgUsers } from './users';
 
@@ -109,6 +110,7 @@ export async function openPostgresStore(url: string, opts: PostgresOptions = {})
     ...pgCloud(kit),
     ...pgEnvelopes(kit),
     ...pgBlobs(kit),
+    ...pgMailboxes(kit),
     ...pgPush(kit),
     ...pgCloudMedia(kit),
     ...pgLogin(kit),

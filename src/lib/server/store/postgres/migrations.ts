@@ -220,5 +220,32 @@ export const PG_MIGRATIONS: readonly Migration[] = [
 
       ALTER TABLE envelopes ADD COLUMN notice TEXT;
     `
+  },
+  {
+    version: 8,
+    name: 'sealed sender',
+    sql: `
+      ALTER TABLE devices ADD COLUMN protocol INTEGER NOT NULL DEFAULT 1;
+
+      CREATE TABLE mailboxes (
+        id         TEXT COLLATE "C" PRIMARY KEY,
+        device_id  TEXT COLLATE "C" NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+        cap        BYTEA NOT NULL,
+        expires_at BIGINT NOT NULL
+      );
+      CREATE INDEX mailboxes_by_device ON mailboxes(device_id);
+      CREATE INDEX mailboxes_by_expiry ON mailboxes(expires_at);
+
+      ALTER TABLE envelopes ALTER COLUMN from_device_id DROP NOT NULL;
+      ALTER TABLE envelopes ALTER COLUMN from_user_id DROP NOT NULL;
+      ALTER TABLE envelopes ADD COLUMN mailbox TEXT COLLATE "C";
+      ALTER TABLE envelopes ADD CONSTRAINT envelopes_sender_pair CHECK ((from_device_id IS NULL) = (from_user_id IS NULL));
+      ALTER TABLE envelopes ADD CONSTRAINT envelopes_sender_or_mailbox CHECK (from_device_id IS NOT NULL OR mailbox IS NOT NULL);
+
+      ALTER TABLE blobs ALTER COLUMN owner_device_id DROP NOT NULL;
+      ALTER TABLE blobs ALTER COLUMN owner_user_id DROP NOT NULL;
+      ALTER TABLE blobs ADD CONSTRAINT blobs_owner_pair CHECK ((owner_device_id IS NULL) = (owner_user_id IS NULL));
+      CREATE INDEX blobs_by_recipient ON blobs(to_device_id, expires_at);
+    `
   }
 ];

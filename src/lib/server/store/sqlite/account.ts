@@ -29,6 +29,7 @@ export function sqliteAccount(db: Db, appendUpdates: AppendUpdates): AccountStor
        UNION SELECT c.device_a AS peer FROM secret_contacts c JOIN devices d ON d.id = c.device_a WHERE c.device_b = ? AND d.revoked_at IS NULL`
     ),
     dropContacts: db.prepare('DELETE FROM secret_contacts WHERE device_a = ? OR device_b = ?'),
+    dropMailboxes: db.prepare('DELETE FROM mailboxes WHERE device_id = ?'),
     insertNotice: db.prepare(
       `INSERT INTO envelopes (id, to_device_id, from_device_id, from_user_id, body, created_at, expires_at, request_id, notice)
        VALUES (@id, @toDeviceId, @fromDeviceId, @fromUserId, @body, @createdAt, @expiresAt, NULL, 'account_deleted')
@@ -90,6 +91,7 @@ export function sqliteAccount(db: Db, appendUpdates: AppendUpdates): AccountStor
       q.dropPush.run(id);
       q.dropWakeups.run(id);
       q.dropContacts.run(id, id);
+      q.dropMailboxes.run(id);
     }
     q.dropEnvelopesFrom.run(userId);
     q.dropRequestsTo.run(userId);

@@ -1,4 +1,4 @@
-/** SQLite: devices, sessions, sign-out (with the device's envelopes, push subscription and wake-ups) and password change. */
+/** SQLite: devices, sessions, sign-out (with the device's envelopes, push subscription, wake-ups and mailboxes) and password change. */
 import { toDevice, toUser } from '../rows';
 import type { DeviceStore, NewDevice } from '../types';
 import { all, get, type Db } from './db';
@@ -13,7 +13,7 @@ export function sqliteDevices(db: Db): DeviceStore {
     session: db.prepare(
       `SELECT u.*, d.id AS d_id, d.user_id AS d_user_id, d.name AS d_name, d.sign_pub AS d_sign_pub,
               d.dh_pub AS d_dh_pub, d.created_at AS d_created_at, d.last_seen_at AS d_last_seen_at,
-              d.revoked_at AS d_revoked_at
+              d.revoked_at AS d_revoked_at, d.protocol AS d_protocol
        FROM devices d JOIN users u ON u.id = d.user_id WHERE d.token_hash = ?`
     ),
     liveDevices: db.prepare('SELECT * FROM devices WHERE user_id = ? AND revoked_at IS NULL ORDER BY created_at, id'),
@@ -23,6 +23,8 @@ export function sqliteDevices(db: Db): DeviceStore {
     deletePushSub: db.prepare('DELETE FROM push_subscriptions WHERE device_id = ?'),
     dropDeviceWakeups: db.prepare('DELETE FROM wakeups WHERE device_id = ?'),
     dropDeviceContacts: db.prepare('DELETE FROM secret_contacts WHERE device_a = ? OR device_b = ?'),
+    dropDeviceMailboxes: db.prepare('DELETE FROM mailboxes WHERE device_id = ?'),
+    setProtocol: db.prepare('UPDATE devices SET protocol = ? WHERE id = ? AND revoked_at IS NULL'),
     renameDevice: db.prepare('UPDATE devices SET name = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL'),
     touchDevice: db.prepare('UPDATE devices SET last_seen_at = ? WHERE id = ? AND last_seen_at < ?'),
     setPwHash: db.prepare('UPDATE users SET pw_hash = ? WHERE id = ? AND pw_hash = ?'),
@@ -44,6 +46,7 @@ export function sqliteDevices(db: Db): DeviceStore {
     q.deletePushSub.run(deviceId);
     q.dropDeviceWakeups.run(deviceId);
     q.dropDeviceContacts.run(deviceId, deviceId);
+    q.dropDeviceMailboxes.run(deviceId);
     return true;
   });
 
@@ -87,6 +90,9 @@ export function sqliteDevices(db: Db): DeviceStore {
     },
     async touchDevice(deviceId, at) {
       q.touchDevice.run(at, deviceId, at);
+    },
+    async setDeviceProtocol(deviceId, protocol) {
+      return q.setProtocol.run(protocol, deviceId).changes > 0;
     },
     async revokeOtherDevices(userId, keepDeviceId, at) {
       return revokeOthersTx.immediate(userId, keepDeviceId, at);

@@ -2,7 +2,7 @@
  * SQLite: secret-chat envelopes (group-committed) and the secret-chat requests they carry. One module
  * because a request envelope creates or checks its request row in the envelope's own transaction.
  */
-import { toEnvelope, toSecretRequest } from '../rows';
+import { sameEnvelopeOrigin, toEnvelope, toSecretRequest } from '../rows';
 import type { ClaimResult, EnvelopeRequestCtx, EnvelopeStore, NewEnvelope, PutEnvelopeResult, SecretRequestStore } from '../types';
 import { all, get, type Db } from './db';
 
@@ -10,13 +10,13 @@ export function sqliteEnvelopes(db: Db): EnvelopeStore & SecretRequestStore {
   const q = {
     envelopeByKey: db.prepare('SELECT * FROM envelopes WHERE to_device_id = ? AND id = ?'),
     insertEnvelope: db.prepare(
-      `INSERT INTO envelopes (id, to_device_id, from_device_id, from_user_id, body, created_at, expires_at, request_id)
-       VALUES (@id, @toDeviceId, @fromDeviceId, @fromUserId, @body, @createdAt, @expiresAt, @requestId)`
+      `INSERT INTO envelopes (id, to_device_id, from_device_id, from_user_id, body, created_at, expires_at, request_id, mailbox)
+       VALUES (@id, @toDeviceId, @fromDeviceId, @fromUserId, @body, @createdAt, @expiresAt, @requestId, @mailbox)`
     ),
     // The common case in one statement: a fresh id inserts, a repeated one returns no row.
     insertEnvelopeIfNew: db.prepare(
-      `INSERT INTO envelopes (id, to_device_id, from_device_id, from_user_id, body, created_at, expires_at, request_id)
-       VALUES (@id, @toDeviceId, @fromDeviceId, @fromUserId, @body, @createdAt, @expiresAt, @requestId)
+      `INSERT INTO envelopes (id, to_device_id, from_device_id, from_user_id, body, created_at, expires_at, request_id, mailbox)
+       VALUES (@id, @toDeviceId, @fromDeviceId, @fromUserId, @body, @createdAt, @expiresAt, @requestId, @mailbox)
        ON CONFLICT (to_device_id, id) DO NOTHING RETURNING seq`
     ),
     envelopesAfter: db.prepare('SELECT * FROM envelopes WHERE to_device_id = ? AND seq > ? AND expires_at > ? ORDER BY seq LIMIT ?'),
@@ -37,11 +37,14 @@ export function sqliteEnvelopes(db: Db): EnvelopeStore & SecretRequestStore {
     purgeRequests: db.prepare('DELETE FROM secret_requests WHERE expires_at <= ?')
   };
 
+  // Named parameters must all be present; `mailbox` is optional on NewEnvelope.
+  const params = (e: NewEnvelope) => ({ ...e, mailbox: e.mailbox ?? null });
+
   const putEnvelopeTx = db.transaction((e: NewEnvelope, request?: EnvelopeRequestCtx): PutEnvelopeResult => {
     const existing = get(q.envelopeByKey, e.toDeviceId, e.id);
     if (existing) {
       const env = toEnvelope(existing);
-      return env.fromDeviceId === e.fromDeviceId && env.requestId === e.requestId ? { ok: true, created: false, envelope: env } : { ok: false, reason: 'id_conflict' };
+      return sameEnvelopeOrigin(env, e) ? { ok: true, created: false, envelope: env } : { ok: false, reason: 'id_conflict' };
     }
     if (e.requestId !== null) {
       if (!request) throw new Error('putEnvelope: a request envelope needs its target user');
@@ -57,7 +60,7 @@ export function sqliteEnvelopes(db: Db): EnvelopeStore & SecretRequestStore {
         q.extendRequest.run(e.expiresAt, e.requestId);
       }
     }
-    const seq = Number(q.insertEnvelope.run(e).lastInsertRowid);
+    const seq = Number(q.insertEnvelope.run(params(e)).lastInsertRowid);
     return { ok: true, created: true, envelope: { ...e, seq } };
   });
 
@@ -71,10 +74,10 @@ export function sqliteEnvelopes(db: Db): EnvelopeStore & SecretRequestStore {
   let pending: Pending[] = [];
   /** Without a request there is only one write, which is atomic by itself: no savepoint needed. */
   const putPlainEnvelope = (e: NewEnvelope): PutEnvelopeResult => {
-    const r = get(q.insertEnvelopeIfNew, e);
+    const r = get(q.insertEnvelopeIfNew, params(e));
     if (r) return { ok: true, created: true, envelope: { ...e, seq: r.seq as number } };
     const env = toEnvelope(get(q.envelopeByKey, e.toDeviceId, e.id)!);
-    return env.fromDeviceId === e.fromDeviceId && env.requestId === null ? { ok: true, created: false, envelope: env } : { ok: false, reason: 'id_conflict' };
+    return sameEnvelopeOrigin(env, e) ? { ok: true, created: false, envelope: env } : { ok: false, reason: 'id_conflict' };
   };
   const commitBatch = db.transaction((items: Pending[]) =>
     items.map((it) => {

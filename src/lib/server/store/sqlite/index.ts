@@ -17,6 +17,7 @@ import { migrate, updateLog } from './db';
 import { sqliteDevices } from './devices';
 import { sqliteEnvelopes } from './envelopes';
 import { sqliteLogin } from './login';
+import { sqliteMailboxes } from './mailboxes';
 import { sqlitePush } from './push';
 import { sqliteUsers } from './users';
 
@@ -83,6 +84,7 @@ export function openSqliteStore(dataDir: string, opts: SqliteOptions = {}): Sqli
     ...sqliteCloud(db, appendUpdates),
     ...sqliteEnvelopes(db),
     ...sqliteBlobs(db),
+    ...sqliteMailboxes(db),
     ...sqlitePush(db),
     ...sqliteCloudMedia(db, appendUpdates),
     ...sqliteLogin(db),

@@ -231,5 +231,70 @@ export const MIGRATIONS: readonly Migration[] = [
       -- A notice queued by the relay itself ('account_deleted'); NULL for every client envelope.
       ALTER TABLE envelopes ADD COLUMN notice TEXT;
     `
+  },
+  {
+    version: 8,
+    name: 'sealed sender',
+    sql: `
+      -- The highest secret-chat protocol version a device speaks (2: sealed mailboxes).
+      ALTER TABLE devices ADD COLUMN protocol INTEGER NOT NULL DEFAULT 1;
+
+      -- Receive mailboxes of protocol-2 devices. cap: the capability key, sealed with the at-rest key.
+      CREATE TABLE mailboxes (
+        id         TEXT PRIMARY KEY,
+        device_id  TEXT NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+        cap        BLOB NOT NULL,
+        expires_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX mailboxes_by_device ON mailboxes(device_id);
+      CREATE INDEX mailboxes_by_expiry ON mailboxes(expires_at);
+
+      -- Envelopes posted to a mailbox have no sender: SQLite cannot drop NOT NULL, so the table is
+      -- rebuilt. Its AUTOINCREMENT counter moves with it, so seqs keep rising (devices page by them).
+      CREATE TABLE envelopes_v8 (
+        seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+        id             TEXT NOT NULL,
+        to_device_id   TEXT NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+        from_device_id TEXT,
+        from_user_id   TEXT,
+        body           BLOB NOT NULL,
+        created_at     INTEGER NOT NULL,
+        expires_at     INTEGER NOT NULL,
+        request_id     TEXT,
+        notice         TEXT,
+        mailbox        TEXT,
+        UNIQUE (to_device_id, id),
+        CHECK ((from_device_id IS NULL) = (from_user_id IS NULL)),
+        CHECK (from_device_id IS NOT NULL OR mailbox IS NOT NULL)
+      ) STRICT;
+      INSERT INTO envelopes_v8 (seq, id, to_device_id, from_device_id, from_user_id, body, created_at, expires_at, request_id, notice)
+        SELECT seq, id, to_device_id, from_device_id, from_user_id, body, created_at, expires_at, request_id, notice FROM envelopes;
+      DELETE FROM sqlite_sequence WHERE name = 'envelopes_v8';
+      UPDATE sqlite_sequence SET name = 'envelopes_v8' WHERE name = 'envelopes';
+      DROP TABLE envelopes;
+      ALTER TABLE envelopes_v8 RENAME TO envelopes;
+      CREATE INDEX envelopes_by_device ON envelopes(to_device_id, seq);
+      CREATE INDEX envelopes_by_expiry ON envelopes(expires_at);
+      CREATE INDEX envelopes_by_request ON envelopes(request_id) WHERE request_id IS NOT NULL;
+
+      -- Blobs uploaded through a mailbox token have no owner either (same rebuild; no counter here).
+      CREATE TABLE blobs_v8 (
+        id              TEXT PRIMARY KEY,
+        owner_device_id TEXT,
+        owner_user_id   TEXT,
+        to_device_id    TEXT NOT NULL,
+        size            INTEGER NOT NULL,
+        created_at      INTEGER NOT NULL,
+        expires_at      INTEGER NOT NULL,
+        CHECK ((owner_device_id IS NULL) = (owner_user_id IS NULL))
+      ) STRICT;
+      INSERT INTO blobs_v8 SELECT id, owner_device_id, owner_user_id, to_device_id, size, created_at, expires_at FROM blobs;
+      DROP TABLE blobs;
+      ALTER TABLE blobs_v8 RENAME TO blobs;
+      CREATE INDEX blobs_by_owner ON blobs(owner_user_id, expires_at);
+      CREATE INDEX blobs_by_expiry ON blobs(expires_at);
+      -- The inbound quota of sealed uploads, and the blobs to a device that account deletion drops.
+      CREATE INDEX blobs_by_recipient ON blobs(to_device_id, expires_at);
+    `
   }
 ];

@@ -66,7 +66,7 @@ describe('a secret chat whose handshake fails', () => {
     const bob = await device(relay, 'bob');
     const chatId = await alice.engine.start('u-bob');
     await alice.engine.flush();
-    await bob.engine.receive(tamper(relay.take('d-bob'), 0, 0x03)); // version 0x02
+    await bob.engine.receive(tamper(relay.take('d-bob'), 0, 0x02)); // version 0x03 (2 is sealed addressing now)
     await bob.engine.flush();
     await deliver(relay, alice);
     expect((await secretChatView(alice.db, alice.vault, chatId)).failure).toBe('unsupported');

@@ -17,6 +17,8 @@ beforeEach(async () => {
   ts = await startServer();
 });
 afterEach(async () => {
+  const errors = ts.logs.filter((l) => /"level":"(error|warn)"/.test(l));
+  if (errors.length) console.log(errors.slice(-5).join('\n'));
   vi.restoreAllMocks();
   await ts.close();
 });
@@ -47,9 +49,10 @@ async function v2(name: string) {
   return d;
 }
 
-/** Shifts every clock (the engines' and the relay's: both read Date.now) by `days`. */
+const realNow = Date.now.bind(Date);
+/** Sets every clock (the engines' and the relay's: both read Date.now) `days` ahead of real time. */
 function travel(days: number) {
-  const real = Date.now.bind(Date);
+  const real = realNow;
   const shift = days * EPOCH_MS;
   vi.spyOn(Date, 'now').mockImplementation(() => real() + shift);
 }
@@ -102,7 +105,7 @@ describe('sealed addressing between two protocol-2 devices', () => {
     expect(queued(alice).every((r) => r.from_device_id === null && r.mailbox !== null)).toBe(true);
     await sync(alice);
     await sync(bob);
-    expect(await shown(bob, chatId)).toEqual(['a0', 'a1', 'a2']);
+    expect(await shown(bob, chatId)).toEqual(['a0', 'a1', 'a2', 'b0']);
     expect(await shown(alice, chatId)).toEqual(['a0', 'a1', 'a2', 'b0']);
     expect(posts(alice, '/api/envelopes')).toBe(1);
     expect(posts(bob, '/api/envelopes')).toBe(1);
@@ -141,7 +144,7 @@ describe('sealed addressing between two protocol-2 devices', () => {
     await bob.engine.sendText(chatId, 'day 1 back', null);
     await bob.engine.flush();
     await sync(alice);
-    expect(await shown(bob, chatId)).toEqual(['day 1']);
+    expect(await shown(bob, chatId)).toEqual(['day 1', 'day 1 back']);
     expect(await shown(alice, chatId)).toEqual(['day 1', 'day 1 back']);
 
     // Alice's message is queued while the relay is out of reach; she posts it two days later, when
@@ -159,8 +162,11 @@ describe('sealed addressing between two protocol-2 devices', () => {
     await sync(bob); // Bob's device registers the coming days (its last refresh is two days old)
     await alice.engine.flush();
     expect(await alice.db.sendQueue.count()).toBe(0);
+    const [resealed] = queued(bob);
+    expect(resealed.id).toBe(before.id);
+    expect((await bob.db.mailboxes.get(resealed.mailbox!))?.epoch).toBe(Math.floor(Date.now() / EPOCH_MS));
     await sync(bob);
-    expect(await shown(bob, chatId)).toEqual(['day 1', 'queued on day 1']);
+    expect(await shown(bob, chatId)).toEqual(['day 1', 'day 1 back', 'queued on day 1']);
 
     // Four days on Bob has not been online: his mailboxes for today do not exist yet. Alice's post
     // waits (it is not failed) and goes once Bob's device registered them.
@@ -174,7 +180,7 @@ describe('sealed addressing between two protocol-2 devices', () => {
     await alice.engine.flush();
     expect(await alice.db.sendQueue.count()).toBe(0);
     await sync(bob);
-    expect(await shown(bob, chatId)).toEqual(['day 1', 'queued on day 1', 'day 7']);
+    expect(await shown(bob, chatId)).toEqual(['day 1', 'day 1 back', 'queued on day 1', 'day 7']);
     // Old mailboxes are forgotten locally once the relay has let them expire.
     const now = Date.now();
     expect((await bob.db.mailboxes.toArray()).every((m) => m.expiresAt > now)).toBe(true);

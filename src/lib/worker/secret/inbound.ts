@@ -162,6 +162,11 @@ export class Inbound {
   }
 
   private async handle(e: Envelope) {
+    // Made by the relay itself, never by a client (see account-deleted.ts); its body is empty.
+    if (e.notice === 'account_deleted') {
+      if (!isAddressed(e)) throw new SecretError('malformed', 'account notice without a device');
+      return endChatsWithDeletedAccount(this.chats, e);
+    }
     let body: Uint8Array;
     try {
       body = fromB64u(e.body);
@@ -172,18 +177,15 @@ export class Inbound {
     // A sealed post (protocol 2) names no sender: its mailbox says which chat it is for.
     if (e.mailbox) return this.onSealed(e.mailbox, e.id, body);
     if (!isAddressed(e)) throw new SecretError('malformed', 'envelope without sender or mailbox');
-    const env = e;
-    // Made by the relay itself, never by a client (see account-deleted.ts); its body is empty.
-    if (env.notice === 'account_deleted') return endChatsWithDeletedAccount(this.chats, env);
     switch (body[1]) {
       case KIND_REQUEST:
-        return this.handshake.onRequest(env, body);
+        return this.handshake.onRequest(e, body);
       case KIND_ACCEPT:
-        return this.handshake.onAccept(env, body);
+        return this.handshake.onAccept(e, body);
       case KIND_MESSAGE:
-        return this.onMessage(env, body);
+        return this.onMessage(e, body);
       case KIND_REFUSE:
-        return this.failures.onRefuse(env, body);
+        return this.failures.onRefuse(e, body);
       default:
         throw new SecretError('malformed', 'unknown envelope kind');
     }

@@ -114,7 +114,7 @@ export class Outbound {
       return this.flushing;
     }
     let stalled = false;
-    const { ctx, relay } = this.chats;
+    const { ctx } = this.chats;
     this.flushing = withLock('cinder-send-queue', () =>
       this.chats.gathered(async () => {
         const { db } = ctx;

@@ -93,7 +93,16 @@ export class FakeRelay {
         const box = this.mailboxes.get(p.mailbox);
         if (!box || box.expiresAt <= Date.now()) throw new NetError('not_found', 'no such mailbox', 404);
         if (toB64u(capMac(box.cap, p.id, fromB64u(p.body))) !== p.mac) throw new NetError('forbidden', 'bad mac', 403);
-        const env: Envelope = { seq: ++this.seq, id: p.id, fromDeviceId: null, fromUserId: null, mailbox: p.mailbox, body: p.body, createdAt: Date.now(), requestId: null };
+        const env: Envelope = {
+          seq: ++this.seq,
+          id: p.id,
+          fromDeviceId: null,
+          fromUserId: null,
+          mailbox: p.mailbox,
+          body: p.body,
+          createdAt: Date.now(),
+          requestId: null
+        };
         this.queues.set(box.deviceId, [...(this.queues.get(box.deviceId) ?? []), env]);
       },
       registerMailboxes: async (list) => {

@@ -76,7 +76,10 @@ export function relayClient(ts: Served, token: string, opts: { protocol1?: boole
     wakeAt: (at) => done(call('POST', '/api/wakeups', { at })),
     uploadBlob: async (blob, toDeviceId, onProgress) => {
       calls.push('POST /api/blobs');
-      const { value } = await http(ts, token, 'POST', '/api/blobs', blob, BlobCreated, { 'content-type': 'application/octet-stream', [BLOB_TO_DEVICE_HEADER]: toDeviceId });
+      const { value } = await http(ts, token, 'POST', '/api/blobs', blob, BlobCreated, {
+        'content-type': 'application/octet-stream',
+        [BLOB_TO_DEVICE_HEADER]: toDeviceId
+      });
       onProgress(blob.length, blob.length);
       return value.id;
     },

@@ -78,9 +78,19 @@ it('records no sender, no pair and no exact timer or read time of a sealed secre
   afterHandshake = true;
 
   const aToB = Array.from({ length: 20 }, (_, i) => send(alice, chatId, `a${i}`));
-  await event('20 texts Alice → Bob', ...aToB, () => sync(bob), () => sync(alice));
+  await event(
+    '20 texts Alice → Bob',
+    ...aToB,
+    () => sync(bob),
+    () => sync(alice)
+  );
   const bToA = Array.from({ length: 20 }, (_, i) => send(bob, chatId, `b${i}`));
-  await event('20 texts Bob → Alice', ...bToA, () => sync(alice), () => sync(bob));
+  await event(
+    '20 texts Bob → Alice',
+    ...bToA,
+    () => sync(alice),
+    () => sync(bob)
+  );
 
   await event(
     'timer set (1 h)',
@@ -142,7 +152,9 @@ it('records no sender, no pair and no exact timer or read time of a sealed secre
     const distinct = [...new Set(named)];
     table.push({ event: r.event, where: 'log', count: r.logs.length, recorded: distinct.join(', ').slice(0, 160) });
   }
-  console.log(`What the relay recorded per event:\n${table.map((t) => `${t.event.padEnd(22)} ${t.where.padEnd(16)} ${String(t.count).padStart(3)}  ${t.recorded}`).join('\n')}`);
+  console.log(
+    `What the relay recorded per event:\n${table.map((t) => `${t.event.padEnd(22)} ${t.where.padEnd(16)} ${String(t.count).padStart(3)}  ${t.recorded}`).join('\n')}`
+  );
 
   // ---- assertions ----
   const ids = names.map(([id]) => id);

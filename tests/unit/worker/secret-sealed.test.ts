@@ -33,8 +33,11 @@ interface EnvelopeRow {
 }
 /** What the relay holds for a device right now (before it pulls and acknowledges). */
 const queued = (d: RealDevice) =>
-  ts.store.db.prepare('SELECT id, to_device_id, from_device_id, from_user_id, mailbox, request_id FROM envelopes WHERE to_device_id = ? ORDER BY seq').all(d.deviceId) as EnvelopeRow[];
-const relayMailboxes = (d: RealDevice) => (ts.store.db.prepare('SELECT id FROM mailboxes WHERE device_id = ?').all(d.deviceId) as { id: string }[]).map((r) => r.id).sort();
+  ts.store.db
+    .prepare('SELECT id, to_device_id, from_device_id, from_user_id, mailbox, request_id FROM envelopes WHERE to_device_id = ? ORDER BY seq')
+    .all(d.deviceId) as EnvelopeRow[];
+const relayMailboxes = (d: RealDevice) =>
+  (ts.store.db.prepare('SELECT id FROM mailboxes WHERE device_id = ?').all(d.deviceId) as { id: string }[]).map((r) => r.id).sort();
 const localMailboxes = async (d: RealDevice) => (await d.db.mailboxes.toArray()).map((m) => m.id).sort();
 
 async function shown(d: RealDevice, chatId: string): Promise<string[]> {

@@ -34,7 +34,15 @@ import { openState, wipeState } from './stored';
  * when `keys` are given (a version-2 chat, see sealed.ts; the keys are wiped here).
  */
 export function queueRow(row: SecretChatRow, envelope: Uint8Array, messageIds: string[] = [], keys: EpochKeys | null = null): SendQueueRow {
-  const q: SendQueueRow = { id: crypto.randomUUID(), toDeviceId: row.peerDeviceId!, body: toB64u(envelope), requestId: null, chatId: row.id, messageIds, createdAt: Date.now() };
+  const q: SendQueueRow = {
+    id: crypto.randomUUID(),
+    toDeviceId: row.peerDeviceId!,
+    body: toB64u(envelope),
+    requestId: null,
+    chatId: row.id,
+    messageIds,
+    createdAt: Date.now()
+  };
   if (!keys) return q;
   try {
     return sealRow(q, envelope, keys);

@@ -24,6 +24,7 @@ const CODES: ReadonlySet<C.ProtocolErrorCode> = new Set<C.ProtocolErrorCode>([
   'transcript_mismatch',
   'wrong_direction',
   'decrypt_failed',
+  'bad_header',
   'replay',
   'too_far_ahead',
   'bad_frame',
@@ -88,6 +89,14 @@ describe('fuzz: protocol parsers only ever throw typed ProtocolErrors', async ()
   const frame = C.encodeFrame({ seq: 1, ack: 0, type: 0x10, payload: new Uint8Array([1, 2, 3]) });
   const publicId = C.encodePublicIdentity(C.publicIdentity(pair.alice));
   const secretId = C.serializeIdentity(pair.alice);
+  // Version 2: handshake messages, a session with seal seeds, a sealed envelope.
+  const v2rng = seededRng('fuzz v2');
+  const v2 = await C.createRequest(backend, pair.alice, C.publicIdentity(pair.bob), { rng: v2rng, version: 2 });
+  const v2b = await C.acceptRequest(backend, pair.bob, v2.request, { rng: v2rng });
+  const v2a = await C.completeHandshake(backend, pair.alice, v2.pending, v2b.accept, v2rng);
+  const headerKey = C.mailboxKeys(v2a.seal!.send, 1).header;
+  const sealed = C.sealEnvelope(C.encrypt(v2a, { seq: 1, ack: 0, type: 0x10, payload: new Uint8Array(10) }, 0).envelope, headerKey, v2rng);
+  const sessionV2 = C.serializeSession(v2a);
 
   const parsers: [string, (b: Uint8Array) => unknown, Uint8Array, number[]][] = [
     ['decodeEnvelope', C.decodeEnvelope, envelope, [0x01, 0x03]],
@@ -97,7 +106,11 @@ describe('fuzz: protocol parsers only ever throw typed ProtocolErrors', async ()
     ['deserializePending', C.deserializePending, pendingBytes, Array.from(pendingBytes.slice(0, 2))],
     ['decodeFrame', C.decodeFrame, frame, []],
     ['decodePublicIdentity', C.decodePublicIdentity, publicId, Array.from(publicId.slice(0, 2))],
-    ['deserializeIdentity', C.deserializeIdentity, secretId, Array.from(secretId.slice(0, 2))]
+    ['deserializeIdentity', C.deserializeIdentity, secretId, Array.from(secretId.slice(0, 2))],
+    ['parseRequest v2', C.parseRequest, v2.request, [0x02, 0x01]],
+    ['parseAccept v2', parseAccept, v2b.accept, [0x02, 0x02]],
+    ['deserializeSession v2', C.deserializeSession, sessionV2, Array.from(sessionV2.slice(0, 2))],
+    ['unsealEnvelope', (b) => C.unsealEnvelope(b, headerKey), sealed, [0x02, 0x04]]
   ];
 
   for (const [name, parse, valid, prefix] of parsers) {

@@ -1,5 +1,6 @@
 /** Protocol version 2: versioned handshake with seal seeds, mailbox derivations, sealed envelopes. */
 import { createHmac } from 'node:crypto';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as C from '../../../src/lib/crypto/index.js';
 import { concat, utf8 } from '../../../src/lib/crypto/bytes.js';
@@ -269,5 +270,21 @@ describe('sealed envelopes', () => {
     await rejects(() => C.sealEnvelope(sealed, hk), 'malformed'); // no double sealing
     await rejects(() => C.sealEnvelope(env, hk.subarray(1)), 'malformed');
     expect(C.unsealEnvelope(sealed, hk)).toEqual(env);
+  });
+
+  it('property: unseal(seal(env)) = env for any payload and key; any flipped sealed-header bit is refused', async () => {
+    const p = await pair(2, 'property');
+    await fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 3000 }), fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.nat({ max: 101 * 8 - 1 }), (payload, key, bit) => {
+        const env = C.encrypt(p.a, { seq: 1, ack: 0, type: 0x10, payload }, NOW).envelope;
+        const sealed = C.sealEnvelope(env, key);
+        expect(C.unsealEnvelope(sealed, key)).toEqual(env);
+        const bad = sealed.slice();
+        bad[bit >> 3] ^= 1 << (bit & 7);
+        const code = bit < 8 ? 'bad_version' : bit < 16 ? 'malformed' : 'bad_header';
+        expect(() => C.unsealEnvelope(bad, key)).toThrow(code);
+      }),
+      { numRuns: 200 }
+    );
   });
 });

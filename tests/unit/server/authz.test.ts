@@ -14,7 +14,8 @@ import { b64u, call, connect, login, sendText, signup, startServer, uuid, type A
 
 const SERVER_DIR = join(__dirname, '..', '..', '..', 'src', 'lib', 'server');
 // GET /api/push/key is public by design: it serves only the relay's VAPID public key (docs/api.md "Web Push").
-const PUBLIC = new Set(['GET /healthz', 'POST /api/auth/signup', 'POST /api/auth/login', 'GET /api/push/key']);
+// POST /api/sealed is anonymous by design: a mailbox's capability MAC stands in for the session (sealed.test.ts).
+const PUBLIC = new Set(['GET /healthz', 'POST /api/auth/signup', 'POST /api/auth/login', 'GET /api/push/key', 'POST /api/sealed']);
 
 /** Every `router.add('METHOD', '/path', ...)` in the server sources. */
 function discoverRoutes(): { method: string; pattern: string }[] {

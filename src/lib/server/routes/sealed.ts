@@ -52,8 +52,11 @@ export const sealedRoutes: RouteArea = (router, deps, { requireAuth, checkOrigin
       };
     });
     const sameCap = (id: string, stored: Buffer) => {
-      const cap = atRest.open(stored, mailboxAad(auth.device.id, id));
-      return timingSafeEqual(cap, caps.get(id)!);
+      try {
+        return timingSafeEqual(atRest.open(stored, mailboxAad(auth.device.id, id)), caps.get(id)!);
+      } catch {
+        return false; // unreadable (another at-rest key): not provably the same key
+      }
     };
     const r = await store.registerMailboxes(auth.device.id, rows, sameCap, t);
     if (!r.ok) throw new HttpError(409, 'conflict', 'a mailbox id is already registered by another device or with another key');

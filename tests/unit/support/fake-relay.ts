@@ -118,4 +118,9 @@ export class FakeRelay {
   hasBlob(blobId: string): boolean {
     return this.blobs.has(blobId);
   }
+
+  /** The size of a blob the relay holds (what it learns of the file's length). */
+  blobSize(blobId: string): number | undefined {
+    return this.blobs.get(blobId)?.length;
+  }
 }

@@ -114,6 +114,11 @@ export class FakeRelay {
     return out;
   }
 
+  /** How many envelopes wait for a device (left on the relay). */
+  peek(deviceId: string): number {
+    return this.queues.get(deviceId)?.length ?? 0;
+  }
+
   /** Whether the relay still holds this blob. */
   hasBlob(blobId: string): boolean {
     return this.blobs.has(blobId);

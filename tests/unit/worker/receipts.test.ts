@@ -106,7 +106,9 @@ describe('receipts', () => {
     const [id] = await aliceSends(pair, ['read before closing']);
     await bob.engine.markRead(chatId, [id!]);
     expect(relay.peek('d-alice')).toBe(0);
-    // The app closes (that engine's timer never fires); a new engine opens the same store.
+    // The app locks or closes: that engine's timers stop; a new engine opens the same store.
+    bob.engine.stop();
+    expect(bob.clock.armed()).toEqual([]);
     const clock = new FakeClock();
     const again = new SecretEngine({
       db: bob.db,

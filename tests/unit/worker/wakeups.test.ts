@@ -129,8 +129,11 @@ describe('Wakeups', () => {
   it('slots still waiting when the app closed are sent at the next start (if still ahead); past ones are dropped', async () => {
     const { db, relay, calls } = await setup(0.5);
     const before = new FakeClock({ now: T0, random: 0.5 });
-    await new Wakeups(db, relay, before).add([T0 + 3 * 3600_000, T0 + 20_000]);
+    const first = new Wakeups(db, relay, before);
+    await first.add([T0 + 3 * 3600_000, T0 + 20_000]);
     expect(before.armed()).toHaveLength(1);
+    first.stop();
+    expect(before.armed()).toEqual([]);
     // The app closes: that engine's timer never fires. Past the first slot, a new engine starts.
     const after = new FakeClock({ now: T0 + WAKE_SLOT_MS + 1, random: 0 });
     const later = new Wakeups(db, relay, after);

@@ -156,6 +156,12 @@ export class SecretEngine {
     this.chats.changed(chatId);
   }
 
+  /** This engine is done with (the vault locked, signed out): its receipt and wake-up timers stop; what they held stays in meta for the next engine. */
+  stop(): void {
+    this.receipts.stop();
+    this.chats.wakeups.stop();
+  }
+
   /** Sends the waiting receipts (read reports, ACKs) now instead of at their batch's random time. */
   sendReceipts(chatId?: string): Promise<void> {
     return this.receipts.send(chatId);

@@ -20,6 +20,8 @@ import type { Outbound } from './outbound';
 const KEY = 'receiptsDue';
 /** A read report names at most this many messages (payload.ts). */
 const PER_REPORT = 500;
+/** A batch that keeps failing (not for the network: the send queue absorbs that) is tried this often, then left for the next start. */
+const MAX_TRIES = 3;
 
 type Due = Record<string, { ids: string[]; at: number }>;
 
@@ -32,6 +34,9 @@ const validDue = (v: unknown): v is Due =>
 export class Receipts {
   private readonly timers = new Map<string, unknown>();
   private readonly acks = new Set<string>();
+  /** Batches that failed in a row, per chat: after MAX_TRIES the reads wait for the next start. */
+  private readonly failures = new Map<string, number>();
+  private stopped = false;
 
   constructor(
     private readonly chats: Chats,
@@ -81,8 +86,15 @@ export class Receipts {
     return this.timers.has(chatId);
   }
 
+  /** This engine is done (locked, signed out): no batch fires any more; the reads stay kept for the next one. */
+  stop(): void {
+    this.stopped = true;
+    for (const t of this.timers.values()) this.clock.clearTimeout(t);
+    this.timers.clear();
+  }
+
   private schedule(chatId: string): void {
-    if (this.timers.has(chatId)) return;
+    if (this.stopped || this.timers.has(chatId)) return;
     const handle = this.clock.setTimeout(
       () => {
         this.timers.delete(chatId);
@@ -110,9 +122,11 @@ export class Receipts {
       try {
         await this.out.send(chatId, { k: 'read', ids, at: entry.at });
       } catch (e) {
-        // The chat ended or is gone: nobody is left to tell. Anything else: the next batch tries again.
+        // The chat ended or is gone: nobody is left to tell. Anything else: a later batch tries again.
         if (!(e instanceof SecretError)) {
-          this.schedule(chatId);
+          const tries = (this.failures.get(chatId) ?? 0) + 1;
+          this.failures.set(chatId, tries);
+          if (tries < MAX_TRIES) this.schedule(chatId);
           throw e;
         }
       }
@@ -124,6 +138,7 @@ export class Receipts {
         else delete due[chatId];
       });
     }
+    this.failures.delete(chatId);
     // A read report carried the ACK already; then this sends nothing.
     if (this.acks.delete(chatId)) await this.out.sendAcks([chatId]);
   }

@@ -32,6 +32,7 @@ const retryable = (e: unknown) => e instanceof NetError && (e.code === 'offline'
 export class Wakeups {
   private timer: unknown = null;
   private timerAt = Infinity;
+  private stopped = false;
 
   constructor(
     private readonly db: CinderDB,
@@ -75,7 +76,16 @@ export class Wakeups {
     );
   }
 
+  /** This engine is done: its timer is dropped; the waiting slots stay kept for the next one. */
+  stop(): void {
+    this.stopped = true;
+    if (this.timer !== null) this.clock.clearTimeout(this.timer);
+    this.timer = null;
+    this.timerAt = Infinity;
+  }
+
   private at(when: number, now: number): void {
+    if (this.stopped) return;
     if (this.timer !== null) this.clock.clearTimeout(this.timer);
     this.timerAt = when;
     this.timer = this.clock.setTimeout(

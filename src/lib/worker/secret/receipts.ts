@@ -12,6 +12,7 @@
  * earliest read time per chat — both in clear in the message rows already), so an app closed before
  * the batch sends it at the next start. ACKs are not kept: the next frame to that chat carries one.
  */
+import { withLock } from '../locks';
 import type { Chats } from './chats';
 import { SecretError } from './errors';
 import { receiptDelay, type Clock } from './jitter';
@@ -116,6 +117,11 @@ export class Receipts {
     const timer = this.timers.get(chatId);
     if (timer !== undefined) this.clock.clearTimeout(timer);
     this.timers.delete(chatId);
+    // One sender per chat across the page's worker and the service worker: the second finds the batch gone.
+    await withLock(`cinder-receipts-${chatId}`, () => this.sendLocked(chatId));
+  }
+
+  private async sendLocked(chatId: string): Promise<void> {
     const entry = (await this.load())[chatId];
     for (let i = 0; entry && i < entry.ids.length; i += PER_REPORT) {
       const ids = entry.ids.slice(i, i + PER_REPORT);
@@ -123,7 +129,7 @@ export class Receipts {
         await this.out.send(chatId, { k: 'read', ids, at: entry.at });
       } catch (e) {
         // The chat ended or is gone: nobody is left to tell. Anything else: a later batch tries again.
-        if (!(e instanceof SecretError)) {
+        if (!(e instanceof SecretError && (e.code === 'not_active' || e.code === 'not_found'))) {
           const tries = (this.failures.get(chatId) ?? 0) + 1;
           this.failures.set(chatId, tries);
           if (tries < MAX_TRIES) this.schedule(chatId);

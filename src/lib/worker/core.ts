@@ -125,6 +125,7 @@ export class Core {
     }
     this.identityCache = null;
     this.unlockedVault = vault;
+    this.engine?.stop(); // its receipt and wake-up timers: the next engine takes up what they held (kept in meta)
     this.engine = null; // the next secret() builds one for this vault
   }
 

@@ -159,8 +159,18 @@ export class FakeRelay {
     return out;
   }
 
+  /** How many envelopes wait for a device (left on the relay). */
+  peek(deviceId: string): number {
+    return this.queues.get(deviceId)?.length ?? 0;
+  }
+
   /** Whether the relay still holds this blob. */
   hasBlob(blobId: string): boolean {
     return this.blobs.has(blobId);
+  }
+
+  /** The size of a blob the relay holds (what it learns of the file's length). */
+  blobSize(blobId: string): number | undefined {
+    return this.blobs.get(blobId)?.length;
   }
 }

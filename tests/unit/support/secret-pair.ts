@@ -4,6 +4,7 @@
  */
 import { generateIdentity, nobleBackend } from '$lib/crypto';
 import { SecretEngine, type SecretContext } from '$lib/worker/secret';
+import { FakeClock } from './fake-clock';
 import { FakeRelay, type RelayMember } from './fake-relay';
 import { unlockedStore } from './store';
 
@@ -15,6 +16,8 @@ export async function secretDevice(relay: FakeRelay, dbName: string, name: strin
   const { db, vault } = await unlockedStore(dbName);
   const member: RelayMember = { user: { id: ids.userId, username: name, displayName: name }, deviceId: ids.deviceId, identity: await generateIdentity(backend) };
   relay.join(member);
+  // Receipt batches and wake-up registrations wait on this clock: they go when a test sends them or moves it on.
+  const clock = new FakeClock();
   const engine = new SecretEngine({
     db,
     vault,
@@ -23,14 +26,16 @@ export async function secretDevice(relay: FakeRelay, dbName: string, name: strin
     me: () => ids,
     emit: () => undefined,
     relay: relay.as(ids.deviceId),
+    clock,
     ...extra
   });
-  return { db, vault, engine, member };
+  return { db, vault, engine, member, clock };
 }
 
-/** Hands `to` everything the relay holds for it, then sends what that produced. */
+/** Hands `to` everything the relay holds for it, then sends what that produced (its ACKs too, without their random wait). */
 export async function deliver(relay: FakeRelay, to: SecretDevice): Promise<void> {
   await to.engine.receive(relay.take(to.member.deviceId));
+  await to.engine.sendReceipts();
   await to.engine.flush();
 }
 

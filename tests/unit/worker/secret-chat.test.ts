@@ -5,6 +5,7 @@ import type { Envelope } from '$lib/api/wire';
 import { purgeExpired } from '$lib/store/purge';
 import { secretChatView, secretKey, secretMessages } from '$lib/worker/secret';
 import type { Diagnostics } from '$lib/worker/secret/errors';
+import { WAKE_SEND_MAX_MS } from '$lib/worker/secret/jitter';
 import { wakeSlot } from '$lib/worker/secret/wake-slots';
 import { FakeRelay } from '../support/fake-relay';
 import { deliver, secretDevice, secretPair, type SecretDevice } from '../support/secret-pair';
@@ -93,7 +94,8 @@ describe('secret chat between two engines', () => {
     expect(await shown(alice, chatId)).toEqual(['[established]', 'hi Bob', 'how are you?', 'hi Alice']);
 
     await bob.engine.markRead(chatId, [hi]);
-    await bob.engine.flush();
+    // The read report waits for the chat's receipt batch (receipts.ts); sent now instead.
+    await bob.engine.sendReceipts();
     await deliver(relay, alice);
     expect((await alice.db.secretMessages.get(hi))?.status).toBe('read');
   });
@@ -177,13 +179,20 @@ describe('secret chat between two engines', () => {
     await bob.engine.markRead(chatId, [before, timed]);
     const bobDeadline = (await bob.db.secretMessages.get(timed))!.deadline!;
     expect(bobDeadline).toBeGreaterThanOrEqual(readAt + 5000);
+    // The read report waits for the chat's receipt batch (receipts.ts); sent now instead.
+    await bob.engine.sendReceipts();
+    // The wake-up is not asked for at the read but at a random moment before its slot (wakeups.ts).
+    await vi.waitFor(() => expect(bob.clock.armed()).toHaveLength(1));
+    expect(relay.wakeups.get('d-bob')).toBeUndefined();
+    bob.clock.advance(WAKE_SEND_MAX_MS);
     // Not the deadline itself: the first slot at or after it on Bob's own grid (wake-slots.ts).
     await vi.waitFor(async () => expect(relay.wakeups.get('d-bob')).toEqual([wakeSlot(bobDeadline, await phaseOf(bob))]));
-    await bob.engine.flush();
     await deliver(relay, alice);
     const aliceDeadline = (await alice.db.secretMessages.get(timed))!.deadline!;
     expect(aliceDeadline).toBeLessThanOrEqual(bobDeadline);
     expect(aliceDeadline).toBeGreaterThanOrEqual(readAt + 5000);
+    await vi.waitFor(() => expect(alice.clock.armed()).toHaveLength(1));
+    alice.clock.advance(WAKE_SEND_MAX_MS);
     await vi.waitFor(async () => expect(relay.wakeups.get('d-alice')).toEqual([wakeSlot(aliceDeadline, await phaseOf(alice))]));
     // Each device on a grid of its own: the relay cannot pair them by the times they ask for.
     expect(await phaseOf(alice)).not.toBe(await phaseOf(bob));

@@ -10,7 +10,8 @@ import type { SecretBody } from './payload';
 import type { SecretRelay } from './relay';
 import { secretMsgPlace, type Commit, type SecretContext, type SecretState } from './state';
 import { openState, sealState, wipeState } from './stored';
-import { registerWakeups } from './wakeups';
+import { systemClock } from './jitter';
+import { Wakeups } from './wakeups';
 
 const ANNOUNCE_MS = 250;
 
@@ -23,11 +24,15 @@ export class Chats {
   private gathering = 0;
   /** This device's receive mailboxes of version-2 chats (mailboxes.ts). */
   readonly mailboxes: Mailboxes = new Mailboxes(this);
+  /** Wake-up slots for the deadlines commits store, registered at random times (./wakeups.ts). */
+  readonly wakeups: Wakeups;
 
   constructor(
     readonly ctx: SecretContext,
     readonly relay: SecretRelay
-  ) {}
+  ) {
+    this.wakeups = new Wakeups(ctx.db, relay, ctx.clock ?? systemClock);
+  }
 
   /** Runs `fn` under the chat's lock: a Web Lock shared by the page's worker and the service worker. */
   locked<T>(chatId: string, fn: () => Promise<T>): Promise<T> {
@@ -98,9 +103,10 @@ export class Chats {
     if (c.seen) this.lastSeenCommitted = c.seen;
     // Best effort: the relay forgets them at their expiry anyway; posts to them are then refused.
     if (dropped.length) void this.relay.dropMailboxes(dropped).catch(() => undefined);
-    // The relay wakes this device soon after each new deadline: at coarse slots of its own (./wakeups.ts).
+    // The relay wakes this device soon after each new deadline: at coarse slots of its own, asked for
+    // at a random time, not at the read (./wakeups.ts).
     const deadlines = (c.updates ?? []).map((u) => u.changes.deadline).filter((d): d is number => !!d);
-    if (deadlines.length) void registerWakeups(db, this.relay, deadlines).catch(() => undefined);
+    if (deadlines.length) void this.wakeups.add(deadlines).catch(() => undefined);
   }
 
   async messageRow(

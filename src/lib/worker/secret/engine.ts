@@ -22,6 +22,8 @@ import { Media, type SendFileOptions } from './media';
 import { Outbound } from './outbound';
 import type { SecretBody, SecretPayload } from './payload';
 import { readSession } from './ratchet';
+import { Receipts } from './receipts';
+import { systemClock } from './jitter';
 import { httpRelay } from './relay';
 import type { Commit, Received, SecretContext, SecretState } from './state';
 
@@ -32,6 +34,7 @@ export class SecretEngine {
   private readonly failures: Failures;
   private readonly in: Inbound;
   private readonly files: Media;
+  private readonly receipts: Receipts;
 
   constructor(private readonly ctx: SecretContext) {
     this.chats = new Chats(ctx, ctx.relay ?? httpRelay);
@@ -41,6 +44,12 @@ export class SecretEngine {
     this.out.onRequestRefused = (chatId, deviceId) => this.failures.requestUndeliverable(chatId, deviceId);
     this.in = new Inbound(this.chats, this.out, this.handshake, this.failures);
     this.files = new Media(this.chats, this.out);
+    // Read reports and ACKs leave in per-chat batches at random times, not right after a message (receipts.ts).
+    this.receipts = new Receipts(this.chats, this.out, ctx.clock ?? systemClock);
+    this.in.onAcksDue = (chatIds) => this.receipts.ack(chatIds);
+    // What an earlier run left waiting: reads not yet told, wake-up slots not yet registered.
+    void this.receipts.resume().catch(() => undefined);
+    void this.chats.wakeups.arm().catch(() => undefined);
   }
 
   /** "Start Secret Chat": one signed request per device of the peer; the first device to accept owns it. */
@@ -139,14 +148,31 @@ export class SecretEngine {
     }
     if (!fresh.length) return;
     const at = Date.now();
-    await this.send(chatId, { k: 'read', ids: fresh, at }, async () => ({
-      updates: await Promise.all(
+    await this.chats.locked(chatId, async () => {
+      const row = await this.ctx.db.secretChats.get(chatId);
+      if (row?.status !== 'active') throw new SecretError('not_active', 'This secret chat is not active');
+      // Kept for the peer before applied here: a crash between the two tells the peer, never loses the read.
+      await this.receipts.read(chatId, fresh, at);
+      const updates = await Promise.all(
         fresh.map(async (id) => {
           const m = await this.ctx.db.secretMessages.get(id);
           return { id, changes: { status: 'read' as const, deadline: m && m.ttl > 0 ? at + m.ttl * 1000 : undefined } };
         })
-      )
-    }));
+      );
+      await this.chats.commit(chatId, { updates });
+    });
+    this.chats.changed(chatId);
+  }
+
+  /** This engine is done with (the vault locked, signed out): its receipt and wake-up timers stop; what they held stays in meta for the next engine. */
+  stop(): void {
+    this.receipts.stop();
+    this.chats.wakeups.stop();
+  }
+
+  /** Sends the waiting receipts (read reports, ACKs) now instead of at their batch's random time. */
+  sendReceipts(chatId?: string): Promise<void> {
+    return this.receipts.send(chatId);
   }
 
   async deleteMessages(chatId: string, ids: string[]): Promise<void> {

@@ -57,6 +57,8 @@ export class Inbound {
   private pulling: Promise<Received> | null = null;
   private pullAgain = false;
   private retryMs = 0;
+  /** Set by the engine: where the chats owing an ACK go (the receipt batches, receipts.ts); sent at once otherwise. */
+  onAcksDue: (chatIds: string[]) => Promise<void> | void = (chatIds) => this.out.sendAcks(chatIds);
 
   constructor(
     private readonly chats: Chats,
@@ -104,7 +106,7 @@ export class Inbound {
           // The peer may forget what we now hold: one cumulative ACK per chat after the batch.
           const due = [...this.ackDue];
           this.ackDue.clear();
-          await this.out.sendAcks(due);
+          await this.onAcksDue(due);
           if (upTo) await this.chats.relay.ack(upTo).catch(() => undefined);
           void this.out.flush();
           if (failed) {

@@ -6,6 +6,7 @@
 import type { VoiceMeta } from '$lib/api/voice';
 import type { SecretMediaRow } from '$lib/store/db';
 import { decryptFile, encryptFile } from '../media';
+import { MEDIA_PAD, padMedia, unpadMedia } from '../media-padding';
 import type { Chats } from './chats';
 import { SecretError } from './errors';
 import type { Outbound } from './outbound';
@@ -69,7 +70,8 @@ export class Media {
       await db.secretMedia.put(media);
     });
     this.chats.changed(chatId);
-    const { key, blob } = await encryptFile(bytes);
+    // Padded to a size bucket, so the relay does not learn the file's exact size.
+    const { key, blob } = await encryptFile(padMedia(bytes));
     let blobId: string;
     try {
       const progress = (loaded: number, total: number) => ctx.emit({ type: 'progress', id, loaded, total });
@@ -79,7 +81,7 @@ export class Media {
       this.chats.changed(chatId);
       throw e;
     }
-    const file: FileRef = { blobId, key, name, mime, size: bytes.length, ...extra };
+    const file: FileRef = { blobId, key, name, mime, size: bytes.length, ...extra, pad: MEDIA_PAD };
     await this.out.send(
       chatId,
       (st) => ({ k: 'text', id, text: caption, replyTo: null, ttl: ttlOf(st.ttl), at, file }),
@@ -101,7 +103,7 @@ export class Media {
     const stored = await db.secretMedia.get(messageId);
     if (stored) return { bytes: await vault.openBytes(mediaPlace(messageId), stored.box), mime: body.file.mime, name: body.file.name };
     const blob = await relay.downloadBlob(body.file.blobId, body.file.size, (loaded, total) => ctx.emit({ type: 'progress', id: messageId, loaded, total }));
-    const bytes = await decryptFile(body.file.key, blob);
+    const bytes = unpadMedia(await decryptFile(body.file.key, blob), body.file.size, body.file.pad);
     const box = await vault.sealBytes(mediaPlace(messageId), bytes);
     // The message may have been deleted or expired during the download: keep nothing then.
     await db.transaction('rw', db.secretMessages, db.secretMedia, async () => {

@@ -26,7 +26,9 @@ export const FileRef = z.object({
   w: z.number().int().min(1).max(16384).optional(),
   h: z.number().int().min(1).max(16384).optional(),
   /** A voice message's duration and waveform (optional: older clients send plain files). */
-  voice: VoiceMeta.optional()
+  voice: VoiceMeta.optional(),
+  /** 1: the blob is padded to a size bucket (media-padding.ts); absent in blobs of older apps, which are not. */
+  pad: z.literal(1).optional()
 });
 export type FileRef = z.infer<typeof FileRef>;
 

@@ -7,6 +7,7 @@ import type { CinderDB, SecretChatRow, SecretMediaRow, SecretMessageRow, SendQue
 import { places } from '$lib/store/places';
 import type { Vault } from '$lib/store/vault';
 import type { WorkerEvent } from '../protocol';
+import type { Clock } from './jitter';
 import type { SecretRelay } from './relay';
 
 /**
@@ -46,6 +47,8 @@ export interface SecretContext {
   sendStalled?(): void;
   /** How the engine reaches the relay; the relay over HTTP (httpRelay) when not given. */
   relay?: SecretRelay;
+  /** Time, chance and timers for the random delays of receipts and wake-up registrations (jitter.ts); the system's when not given. */
+  clock?: Clock;
 }
 
 /** What one locked step wants committed. */

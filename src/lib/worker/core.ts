@@ -296,8 +296,8 @@ export class Core {
         if (f.envelopes > 0) await (await this.secret()).pull().catch((e) => this.onNetFailure(e));
         break;
       case 'envelope':
-        // Pull in queue order rather than handling this one alone (see SecretEngine.pull).
-        await (await this.secret()).pull().catch((e) => this.onNetFailure(e));
+        // The frame's own envelope when it is next in queue order, else a pull (see SecretEngine.live).
+        await (await this.secret()).live(f.envelope, f.prev).catch((e) => this.onNetFailure(e));
         break;
       case 'update': {
         // When this device is behind (a pull failed), this pulls instead, so nothing is skipped.

@@ -132,8 +132,8 @@ export class Core {
   private async armPurge(): Promise<void> {
     if (this.purgeTimer) clearTimeout(this.purgeTimer);
     this.purgeTimer = null;
-    const { chats, blobs, cloudPeers } = await purgeExpired(this.db);
-    for (const chatId of chats) this.emit({ type: 'secret', chatId });
+    const { chats, removed, blobs, cloudPeers } = await purgeExpired(this.db);
+    for (const chatId of chats) this.emit({ type: 'secret', chatId, rows: removed.get(chatId) });
     // Timed cloud photos and videos: the relay deletes them at the same deadline (a delete update follows).
     for (const peerId of cloudPeers) this.emit({ type: 'messages', peerId });
     if (chats.size || cloudPeers.size) this.emit({ type: 'chats' });

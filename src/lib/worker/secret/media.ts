@@ -52,14 +52,14 @@ export class Media {
       await db.secretMessages.put(pending.row);
       await db.secretMedia.put(media);
     });
-    this.chats.changed(chatId);
+    this.chats.changed(chatId, [id]);
     const { key, blob } = await encryptFile(bytes);
     let blobId: string;
     try {
       blobId = await relay.uploadBlob(blob, row.peerDeviceId, (loaded, total) => ctx.emit({ type: 'progress', id, loaded, total }));
     } catch (e) {
       await db.secretMessages.update(id, { status: 'failed' });
-      this.chats.changed(chatId);
+      this.chats.changed(chatId, [id]);
       throw e;
     }
     const file: FileRef = { blobId, key, name, mime, size: bytes.length, ...extra };

@@ -11,7 +11,7 @@ import type { VoiceClip } from './voice-recorder.svelte';
 
 const cursor = (m: SecretMessageView): SecretCursor => ({ at: m.at, id: m.id });
 const MAX_FILE = 25 * 1024 * 1024 - 64;
-// eslint-disable-next-line svelte/prefer-svelte-reactivity -- a plain buffer of ids to read, never rendered
+/** The ids the worker's events named (a plain buffer, never rendered). */
 const idBuffer = () => new Set<string>();
 
 export type SecretOpening = { chat: Promise<SecretChatView>; first: Promise<{ messages: SecretMessageView[]; hasMore: boolean; hasNewer: boolean }> };

@@ -287,6 +287,8 @@ export class Core {
   private async onFrame(f: ServerFrame) {
     switch (f.t) {
       case 'hello':
+        // A new socket (perhaps to a relay restored from a backup): what was handled counts again after a pull.
+        this.engine?.reconnected();
         // The relay answers again: what waits goes out now, beside the catch-up pull, not after a
         // backoff wait left over from the outage.
         void this.sendQueuedNow();

@@ -192,6 +192,25 @@ describe('live envelopes over the real relay', () => {
     expect(await queued(bob)).toBe(0);
   });
 
+  it('in order, the next frame is taken directly; after a new socket (reconnected) it pulls instead', async () => {
+    const { alice, bob, chatId } = await established();
+    bob.counts.pulls = 0;
+    const held: LiveFrame[] = [];
+    bob.onEnvelope = (f) => void held.push(f);
+    for (const text of ['p', 'q', 'r']) await alice.engine.sendText(chatId, text, null);
+    await alice.engine.flush();
+    await vi.waitFor(() => expect(held.length).toBe(3), { timeout: 10_000, interval: 20 });
+    expect(held[1].prev).toBe(held[0].envelope.seq);
+    await bob.engine.live(held[0].envelope, held[0].prev);
+    await bob.engine.live(held[1].envelope, held[1].prev);
+    expect(bob.counts.pulls).toBe(0);
+    expect(await texts(bob, chatId)).toEqual(['p', 'q']);
+    bob.engine.reconnected();
+    await bob.engine.live(held[2].envelope, held[2].prev);
+    expect(bob.counts.pulls).toBeGreaterThan(0);
+    expect(await texts(bob, chatId)).toEqual(['p', 'q', 'r']);
+  });
+
   it('a frame without prev (an older relay, a relay notice) pulls', async () => {
     const { alice, bob, chatId } = await established();
     bob.counts.pulls = 0;

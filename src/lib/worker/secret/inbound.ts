@@ -185,6 +185,11 @@ export class Inbound {
     return run;
   }
 
+  /** A new socket: forget how far the queue was handled (see live()). */
+  reconnected(): void {
+    this.handledUpTo = 0;
+  }
+
   private async handle(env: Envelope) {
     // Made by the relay itself, never by a client (see account-deleted.ts); its body is empty.
     if (env.notice === 'account_deleted') return endChatsWithDeletedAccount(this.chats, env);

@@ -21,6 +21,7 @@ const BENCHES = [
   { name: 'ui', file: 'bench/ui.ts' },
   { name: 'wire', file: 'bench/wire.ts' },
   { name: 'sockets', file: 'bench/sockets.ts' },
+  { name: 'window', file: 'bench/window.ts' },
   { name: 'relay', file: 'bench/relay-load.ts' }
 ];
 const PER_BENCH_TIMEOUT_MS = 5 * 60_000;

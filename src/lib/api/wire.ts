@@ -457,7 +457,12 @@ export const ServerFrame = z.discriminatedUnion('t', [
    * applying. Optional only so a relay from before it (rolling upgrade) still works: absent → pull.
    */
   z.object({ t: z.literal('update'), update: Update, prev: z.number().int().nonnegative().optional() }),
-  z.object({ t: z.literal('envelope'), envelope: Envelope }),
+  /**
+   * `prev`: the seq of the device's newest envelope still queued before this one (0: none). A device
+   * that handled everything up to `prev` takes this envelope from the frame; otherwise, or when absent
+   * (a relay notice, an older relay), it pulls, so nothing queued earlier is skipped or reordered.
+   */
+  z.object({ t: z.literal('envelope'), envelope: Envelope, prev: z.number().int().nonnegative().optional() }),
   z.object({ t: z.literal('typing'), peerId: Id }),
   z.object({ t: z.literal('revoked') }),
   z.object({ t: z.literal('error'), code: z.string(), message: z.string() })

@@ -5,11 +5,14 @@ import { requestBackgroundSync } from '$lib/pwa/sw-client';
 import { tick } from 'svelte';
 import { CHAT_FIRST_PAGE, CHAT_PAGE as PAGE, CHAT_WINDOW as WINDOW, firstVisibleRow, joinNewer, joinOlder, typingNotifier, unselected } from './chat-ui';
 import { quoteFor } from './reply';
+import { spliceRows } from './splice';
 import { ChatWindow } from './window.svelte';
 import type { VoiceClip } from './voice-recorder.svelte';
 
 const cursor = (m: SecretMessageView): SecretCursor => ({ at: m.at, id: m.id });
 const MAX_FILE = 25 * 1024 * 1024 - 64;
+/** The ids the worker's events named (a plain buffer, never rendered). */
+const idBuffer = () => new Set<string>();
 
 export type SecretOpening = { chat: Promise<SecretChatView>; first: Promise<{ messages: SecretMessageView[]; hasMore: boolean; hasNewer: boolean }> };
 
@@ -23,6 +26,8 @@ export class SecretWindow extends ChatWindow<SecretMessageView> {
   private readTimer: ReturnType<typeof setTimeout> | undefined;
   /** The chat the ids in `seen` belong to. */
   private seenIn: string | null = null;
+  /** The rows the worker's events named since the last update; null: one event could not say (read all). */
+  private changedRows: Set<string> | null = idBuffer();
 
   constructor(id: () => string) {
     super(250);
@@ -32,6 +37,7 @@ export class SecretWindow extends ChatWindow<SecretMessageView> {
   override reset() {
     super.reset();
     this.chat = null;
+    this.changedRows = idBuffer();
   }
 
   protected override fromPeer(m: SecretMessageView) {
@@ -77,9 +83,43 @@ export class SecretWindow extends ChatWindow<SecretMessageView> {
     this.fillCheck();
   }
 
+  /**
+   * After the worker's events: only the rows they named are read and spliced into the window (see
+   * ./splice.ts), with the chat itself (status, timer, verification). An event that could not say
+   * which rows (a clear, many changes), or an empty window, reads the whole window again (load).
+   */
+  async update(): Promise<void> {
+    const ids = this.changedRows;
+    this.changedRows = idBuffer();
+    if (!ids || !this.messages.length || ids.size > PAGE) return this.load();
+    const id = this.id();
+    const [c, fresh] = await Promise.all([core().call('secretChat', { id }), ids.size ? core().call('secretRows', { id, ids: [...ids] }) : []]).catch((e: unknown) => {
+      this.changedRows = null; // those rows are still to be read: the next update reads the window
+      throw e;
+    });
+    if (id !== this.id()) return;
+    this.chat = c;
+    if (!ids.size) return;
+    const following = this.isNearBottom() && !this.hasNewer;
+    const spliced = spliceRows(this.messages, [...ids], fresh, this);
+    // As load() does: following the newest rows, the oldest go beyond CHAT_WINDOW; scrolled up, the top stays.
+    const next = following ? joinNewer([], spliced.rows) : joinOlder(spliced.rows, []);
+    await this.keeping(following ? null : firstVisibleRow(this.scroller), () => {
+      this.messages = next.rows;
+      if (next.trimmed && following) this.hasMore = true;
+      if (next.trimmed && !following) this.hasNewer = true;
+    });
+    if (following) this.scrollToBottom();
+    this.fillCheck();
+  }
+
   protected onEvent(e: WorkerEvent) {
     const id = this.id();
-    if (e.type === 'secret' && e.chatId === id) void this.ops.refresh(() => this.load()).catch(() => {});
+    if (e.type === 'secret' && e.chatId === id) {
+      if (this.changedRows && e.rows) for (const r of e.rows) this.changedRows.add(r);
+      else this.changedRows = null;
+      void this.ops.refresh(() => this.update()).catch(() => {});
+    }
     if (e.type === 'typing' && e.chatId === id) this.typing();
     if (e.type === 'progress') this.progress = { ...this.progress, [e.id]: e.total ? e.loaded / e.total : 0 };
   }

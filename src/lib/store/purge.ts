@@ -8,6 +8,8 @@ import type { CinderDB } from './db';
 
 export interface Purged {
   chats: Set<string>;
+  /** The secret messages deleted, by chat. */
+  removed: Map<string, string[]>;
   /** Cloud chats (peer ids) that lost a timed photo or video (the relay deletes them too, at the same time). */
   cloudPeers: Set<string>;
   /** Relay copies of the expired attachments, to delete there too (best effort). */
@@ -27,11 +29,12 @@ function due<T extends { deadline?: number }, I>(table: Table<T, string, I>, upT
 }
 
 export async function purgeExpired(db: CinderDB, now = Date.now()): Promise<Purged> {
-  const out: Purged = { chats: new Set(), cloudPeers: new Set(), blobs: [] };
+  const out: Purged = { chats: new Set(), removed: new Map(), cloudPeers: new Set(), blobs: [] };
   await db.transaction('rw', db.secretMessages, db.secretMedia, async () => {
     const expired = await due(db.secretMessages, now).toArray();
     for (const m of expired) {
       out.chats.add(m.chatId);
+      out.removed.set(m.chatId, [...(out.removed.get(m.chatId) ?? []), m.id]);
       if (m.blobId) out.blobs.push(m.blobId);
     }
     const ids = expired.map((m) => m.id);

@@ -133,8 +133,8 @@ export class Core {
   private async armPurge(): Promise<void> {
     if (this.purgeTimer) clearTimeout(this.purgeTimer);
     this.purgeTimer = null;
-    const { chats, blobs, cloudPeers } = await purgeExpired(this.db);
-    for (const chatId of chats) this.emit({ type: 'secret', chatId });
+    const { chats, removed, blobs, cloudPeers } = await purgeExpired(this.db);
+    for (const chatId of chats) this.emit({ type: 'secret', chatId, rows: removed.get(chatId) });
     // Timed cloud photos and videos: the relay deletes them at the same deadline (a delete update follows).
     for (const peerId of cloudPeers) this.emit({ type: 'messages', peerId });
     if (chats.size || cloudPeers.size) this.emit({ type: 'chats' });
@@ -288,6 +288,8 @@ export class Core {
   private async onFrame(f: ServerFrame) {
     switch (f.t) {
       case 'hello':
+        // A new socket (perhaps to a relay restored from a backup): what was handled counts again after a pull.
+        this.engine?.reconnected();
         // The relay answers again: what waits goes out now, beside the catch-up pull, not after a
         // backoff wait left over from the outage.
         void this.sendQueuedNow();
@@ -302,8 +304,8 @@ export class Core {
             .catch(() => undefined);
         break;
       case 'envelope':
-        // Pull in queue order rather than handling this one alone (see SecretEngine.pull).
-        await (await this.secret()).pull().catch((e) => this.onNetFailure(e));
+        // The frame's own envelope when it is next in queue order, else a pull (see SecretEngine.live).
+        await (await this.secret()).live(f.envelope, f.prev).catch((e) => this.onNetFailure(e));
         break;
       case 'update': {
         // When this device is behind (a pull failed), this pulls instead, so nothing is skipped.

@@ -186,7 +186,11 @@ export type WorkerEvent =
   /** A cloud chat's peer profile changed (renamed, or the account deleted). */
   | { type: 'peer'; peerId: string }
   | { type: 'typing'; peerId: string; chatId?: string }
-  | { type: 'secret'; chatId: string }
+  /**
+   * A secret chat changed. `rows`: the ids of the message rows added, changed or removed since its last
+   * event (a page reads just those); absent when that is not known (a clear, many changes): read all.
+   */
+  | { type: 'secret'; chatId: string; rows?: string[] }
   | { type: 'diagnostics' }
   | { type: 'lock'; locked: boolean; hasPasscode: boolean }
   | { type: 'prefs' }

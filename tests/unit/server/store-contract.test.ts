@@ -333,8 +333,13 @@ for (const backend of backends) {
       expect(await store.countEnvelopes(b.device.id, T0)).toBe(3);
       expect(await store.countEnvelopes(b.device.id, T0 + 1000)).toBe(2);
 
+      // What is still queued before a seq, per device (live frames carry it as `prev`).
+      expect(await store.envelopeBefore(b.device.id, all[0].seq)).toBe(0);
+      expect(await store.envelopeBefore(b.device.id, all[2].seq)).toBe(all[1].seq);
+      expect(await store.envelopeBefore(phone.id, all[2].seq)).toBeGreaterThan(0);
       expect(await store.ackEnvelopes(b.device.id, all[1].seq)).toBe(2);
       expect(await store.ackEnvelopes(b.device.id, all[1].seq)).toBe(0);
+      expect(await store.envelopeBefore(b.device.id, all[2].seq)).toBe(0);
       expect((await store.listEnvelopes(b.device.id, 0, 10, T0)).map((e) => e.id)).toEqual([e3.id]);
       expect(await store.purgeExpiredEnvelopes(T0 + 8 * DAY)).toBe(2); // e3 and phone's copy of e1
       expect(await store.countEnvelopes(phone.id, T0)).toBe(0);

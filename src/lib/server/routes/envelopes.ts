@@ -76,7 +76,9 @@ export const envelopeRoutes: RouteArea = (router, deps, { requireAuth }) => {
       // From the bytes in hand (canonical base64url, as a later GET would give); no need to open what was just sealed.
       const { seq, id, fromDeviceId, fromUserId, createdAt } = r.envelope;
       const envelope: Envelope = { seq, id, fromDeviceId, fromUserId, body: bytes.toString('base64url'), createdAt, requestId };
-      bus.publish({ to: 'device', deviceId: to.id, frame: { t: 'envelope', envelope } });
+      // What was queued before it: a device that handled up to `prev` takes this one from the frame, not a pull.
+      const prev = await store.envelopeBefore(to.id, seq);
+      bus.publish({ to: 'device', deviceId: to.id, frame: { t: 'envelope', envelope, prev } });
     }
     return json({ seq: r.envelope.seq });
   });

@@ -346,6 +346,11 @@ export interface EnvelopeStore {
   /** Unexpired envelopes of the device with seq > after, ascending. */
   listEnvelopes(deviceId: string, after: number, limit: number, now: number): Promise<EnvelopeRow[]>;
   countEnvelopes(deviceId: string, now: number): Promise<number>;
+  /**
+   * The seq of the device's newest envelope still queued before `seq`, or 0 if none. Exact once `seq`
+   * is committed: per device, seqs commit in order (see putEnvelope), so nothing older appears later.
+   */
+  envelopeBefore(deviceId: string, seq: number): Promise<number>;
   /** Deletes the device's envelopes with seq <= upTo; returns how many. */
   ackEnvelopes(deviceId: string, upTo: number): Promise<number>;
   /** Deletes expired envelopes and expired secret-request rows; returns how many envelopes. */

@@ -131,6 +131,11 @@ export const METHODS = {
     }).refine((q) => [q.before, q.after, q.from].filter(Boolean).length <= 1, 'before, after and from exclude each other'),
     result: returns<{ messages: SecretMessageView[]; hasMore: boolean; hasNewer: boolean }>()
   },
+  /** These messages of a secret chat as the window shows them; ids no longer stored in it are left out. */
+  secretRows: {
+    params: ChatParams.extend({ ids: z.array(z.string().min(1).max(64)).min(1).max(500) }),
+    result: returns<SecretMessageView[]>()
+  },
   secretSend: {
     params: ChatParams.extend({ text: Text, replyTo: z.string().uuid().nullable().optional(), quote: ReplyQuote.optional() }),
     result: returns<{ id: string }>()

@@ -8,6 +8,7 @@ type SecretMethod =
   | 'startSecretChat'
   | 'secretChat'
   | 'secretMessages'
+  | 'secretRows'
   | 'secretSend'
   | 'secretRead'
   | 'secretTyping'
@@ -35,6 +36,8 @@ export const secretHandlers: Handlers<SecretMethod, Ctx> = {
 
   secretMessages: async (ctx, { id, before, after, from, limit }) =>
     (await ctx.secretModule()).secretMessages(ctx.db, ctx.vault, id, { before, after, from, limit: limit ?? 50 }),
+
+  secretRows: async (ctx, { id, ids }) => (await ctx.secretModule()).secretRows(ctx.db, ctx.vault, id, ids),
 
   secretSend: async (ctx, { id, text, replyTo, quote }) => {
     const sent = await (await ctx.secret()).sendText(id, text, replyTo ?? null, null, replyTo ? quote : undefined);

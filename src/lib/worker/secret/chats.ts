@@ -3,6 +3,7 @@
  * committed in ONE Dexie transaction together with its effects, and the news of it given to the page.
  */
 import type { SecretChatRow, SecretMessageRow } from '$lib/store/db';
+import type { WorkerEvent } from '../protocol';
 import { withLock } from '../locks';
 import { SecretError, StoreFailure } from './errors';
 import { Mailboxes } from './mailboxes';
@@ -14,6 +15,8 @@ import { systemClock } from './jitter';
 import { Wakeups } from './wakeups';
 
 const ANNOUNCE_MS = 250;
+/** More message rows changed than this between two events: the page re-reads its window instead. */
+const ROWS_MAX = 50;
 
 export class Chats {
   /** The last relay envelope a commit recorded as seen together with its effects. */
@@ -26,6 +29,11 @@ export class Chats {
   readonly mailboxes: Mailboxes = new Mailboxes(this);
   /** Wake-up slots for the deadlines commits store, registered at random times (./wakeups.ts). */
   readonly wakeups: Wakeups;
+  /**
+   * Per chat, the message rows written since its last event (see changed()); null once that is not
+   * known (a clear, the chat deleted, too many). A chat not listed changed in a way no commit saw.
+   */
+  private touched = new Map<string, Set<string> | null>();
 
   constructor(
     readonly ctx: SecretContext,
@@ -103,6 +111,7 @@ export class Chats {
     if (c.seen) this.lastSeenCommitted = c.seen;
     // Best effort: the relay forgets them at their expiry anyway; posts to them are then refused.
     if (dropped.length) void this.relay.dropMailboxes(dropped).catch(() => undefined);
+    this.touch(chatId, c.clearChat || row === null ? null : [...(c.put ?? []).map((p) => p.row.id), ...(c.remove ?? []), ...(c.updates ?? []).map((u) => u.id)]);
     // The relay wakes this device soon after each new deadline: at coarse slots of its own, asked for
     // at a random time, not at the read (./wakeups.ts).
     const deadlines = (c.updates ?? []).map((u) => u.changes.deadline).filter((d): d is number => !!d);
@@ -130,14 +139,30 @@ export class Chats {
    * news is gathered and given at most every ANNOUNCE_MS and at the end: a backlog of 1,000 envelopes
    * would otherwise re-render the open screen and re-arm the purge timer 1,000 times.
    */
-  changed(chatId: string) {
+  changed(chatId: string, rows?: string[]) {
+    if (rows) this.touch(chatId, rows);
     if (this.unannounced) {
       this.unannounced.add(chatId);
       if (Date.now() - this.announcedAt >= ANNOUNCE_MS) this.announce();
       return;
     }
-    this.ctx.emit({ type: 'secret', chatId });
+    this.ctx.emit(this.event(chatId));
     this.ctx.emit({ type: 'chats' });
+  }
+
+  /** Notes message rows written in a chat (null: not known which), for its next event. */
+  private touch(chatId: string, ids: string[] | null) {
+    const known = this.touched.has(chatId) ? this.touched.get(chatId)! : new Set<string>();
+    if (!known || !ids) return void this.touched.set(chatId, null);
+    for (const id of ids) known.add(id);
+    this.touched.set(chatId, known.size > ROWS_MAX ? null : known);
+  }
+
+  /** The chat's event, naming the rows written since the last one when every write was noted. */
+  private event(chatId: string): WorkerEvent {
+    const rows = this.touched.get(chatId);
+    this.touched.delete(chatId);
+    return rows ? { type: 'secret', chatId, rows: [...rows] } : { type: 'secret', chatId };
   }
 
   async gathered<T>(run: () => Promise<T>): Promise<T> {
@@ -158,7 +183,7 @@ export class Chats {
     if (!chats?.size) return;
     this.unannounced = new Set();
     this.announcedAt = Date.now();
-    for (const chatId of chats) this.ctx.emit({ type: 'secret', chatId });
+    for (const chatId of chats) this.ctx.emit(this.event(chatId));
     this.ctx.emit({ type: 'chats' });
   }
 }

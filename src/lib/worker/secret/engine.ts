@@ -102,6 +102,16 @@ export class SecretEngine {
     return this.in.pull();
   }
 
+  /** A new socket: live frames are taken directly again only once a pull or a frame with nothing before it (prev 0) says where the queue is. */
+  reconnected(): void {
+    this.in.reconnected();
+  }
+
+  /** A live envelope frame: handled from the frame when it is next in queue order (`prev`), else a pull. */
+  live(envelope: Envelope, prev: number | undefined): Promise<Received> {
+    return this.in.live(envelope, prev);
+  }
+
   sendFile(chatId: string, name: string, mime: string, bytes: Uint8Array, caption: string, opts?: SendFileOptions): Promise<string> {
     return this.files.sendFile(chatId, name, mime, bytes, caption, opts);
   }

@@ -50,6 +50,9 @@ const KIND_MESSAGE = 0x03;
 
 const SEEN_KEEP_MS = 8 * 86400_000;
 
+/** The highest seq a receive run handled and acknowledged (see live()); kept beside its result. */
+const runUpTo = new WeakMap<Received, number>();
+
 export class Inbound {
   private inbound = Promise.resolve();
   private received: Received = { chats: new Map() };
@@ -59,6 +62,9 @@ export class Inbound {
   private retryMs = 0;
   /** Set by the engine: where the chats owing an ACK go (the receipt batches, receipts.ts); sent at once otherwise. */
   onAcksDue: (chatIds: string[]) => Promise<void> | void = (chatIds) => this.out.sendAcks(chatIds);
+  /** Every envelope of this device's queue up to this seq is handled (pulled in order, or live). */
+  private handledUpTo = 0;
+  private liveChain: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly chats: Chats,
@@ -115,6 +121,7 @@ export class Inbound {
             throw failed;
           }
           this.retryMs = 0;
+          runUpTo.set(this.received, upTo);
           return this.received;
         })
       )
@@ -133,9 +140,9 @@ export class Inbound {
   }
 
   /**
-   * Pulls everything the relay holds for this device, page by page, in queue order. Live
-   * "envelope" frames also come here: processing one directly and acknowledging up to it could
-   * drop older envelopes still waiting on the relay.
+   * Pulls everything the relay holds for this device, page by page, in queue order. A live
+   * "envelope" frame comes here when it cannot be handled alone (see live()): processing one directly
+   * and acknowledging up to it could drop older envelopes still waiting on the relay.
    */
   pull(): Promise<Received> {
     if (this.pulling) {
@@ -149,18 +156,44 @@ export class Inbound {
       do {
         this.pullAgain = false;
         let after = 0;
+        // From the queue's start, page after page: handled up to the last seq while no page stopped short.
+        let whole = true;
         for (;;) {
           const envelopes = await this.chats.relay.pull(after, LIMITS.pageMax);
           if (!envelopes.length) break;
           const got = await this.receive(envelopes);
           for (const [chatId, n] of got.chats) total.chats.set(chatId, (total.chats.get(chatId) ?? 0) + n);
           after = envelopes[envelopes.length - 1].seq;
+          whole &&= runUpTo.get(got) === after;
+          if (whole) this.handledUpTo = Math.max(this.handledUpTo, after);
           if (envelopes.length < LIMITS.pageMax) break;
         }
       } while (this.pullAgain);
       return total;
     })().finally(() => (this.pulling = null));
     return this.pulling;
+  }
+
+  /**
+   * A live "envelope" frame (one at a time, in arrival order). Taken from the frame itself when
+   * everything queued before it (`prev`, from the relay) is handled and no pull runs: then it is the
+   * next in queue order and acknowledging up to it drops nothing unseen. Otherwise (a gap, a pull
+   * running, no `prev`) this pulls, as before.
+   */
+  live(env: Envelope, prev: number | undefined): Promise<Received> {
+    const run = this.liveChain.then(async () => {
+      if (prev === undefined || this.pulling || prev > this.handledUpTo) return this.pull();
+      const got = await this.receive([env]);
+      if (runUpTo.get(got) === env.seq) this.handledUpTo = Math.max(this.handledUpTo, env.seq);
+      return got;
+    });
+    this.liveChain = run.catch(() => undefined);
+    return run;
+  }
+
+  /** A new socket: forget how far the queue was handled (see live()). */
+  reconnected(): void {
+    this.handledUpTo = 0;
   }
 
   private async handle(e: Envelope) {

@@ -11,4 +11,4 @@ export { SecretEngine } from './engine';
 export { httpRelay, type SecretRelay } from './relay';
 export type { Received, SecretContext, SecretState } from './state';
 export { emptyDiagnostics, SecretError, type Diagnostics } from './errors';
-export { secretChatList, secretChatView, secretKey, secretMessages } from './views';
+export { secretChatList, secretChatView, secretKey, secretMessages, secretRows } from './views';

@@ -69,7 +69,7 @@ export class Media {
       await db.secretMessages.put(pending.row);
       await db.secretMedia.put(media);
     });
-    this.chats.changed(chatId);
+    this.chats.changed(chatId, [id]);
     // Padded to a size bucket, so the relay does not learn the file's exact size.
     const { key, blob } = await encryptFile(padMedia(bytes));
     let blobId: string;
@@ -78,7 +78,7 @@ export class Media {
       blobId = auth ? await relay.uploadSealedBlob(blob, auth.mailbox, auth.token, progress) : await relay.uploadBlob(blob, row.peerDeviceId, progress);
     } catch (e) {
       await db.secretMessages.update(id, { status: 'failed' });
-      this.chats.changed(chatId);
+      this.chats.changed(chatId, [id]);
       throw e;
     }
     const file: FileRef = { blobId, key, name, mime, size: bytes.length, ...extra, pad: MEDIA_PAD };

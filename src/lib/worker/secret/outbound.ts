@@ -154,7 +154,7 @@ export class Outbound {
               });
               // A chat request that can never reach that device: its handshake is over (failure.ts).
               if (q.requestId) await this.onRequestRefused?.(q.chatId, q.toDeviceId).catch(() => undefined);
-              this.chats.changed(q.chatId);
+              this.chats.changed(q.chatId, q.messageIds);
               continue;
             }
             await db.transaction('rw', db.sendQueue, db.secretMessages, async () => {
@@ -164,7 +164,7 @@ export class Outbound {
                 if (m?.status === 'pending') await db.secretMessages.update(id, { status: 'sent' });
               }
             });
-            if (q.messageIds.length) this.chats.changed(q.chatId);
+            if (q.messageIds.length) this.chats.changed(q.chatId, q.messageIds);
           }
         } while (this.flushAgain);
       })

@@ -201,6 +201,12 @@ export async function secretMessages(db: CinderDB, vault: Vault, id: string, q: 
   return { messages: await withGoneQuotes(db, id, messages), hasMore, hasNewer };
 }
 
+/** These rows of a chat (an event named them), as secretMessages shows them; the ones gone are left out. */
+export async function secretRows(db: CinderDB, vault: Vault, id: string, ids: string[]): Promise<SecretMessageView[]> {
+  const rows = (await db.secretMessages.bulkGet(ids)).filter((r): r is SecretMessageRow => r?.chatId === id);
+  return withGoneQuotes(db, id, await Promise.all(rows.map((r) => secretMessageView(vault, r))));
+}
+
 /**
  * A reply whose original is gone here (deleted, self-destructed, cleared) shows "Deleted message"
  * instead of its snippet: what the peer deleted or let expire is not kept on screen by a quote.

@@ -169,6 +169,9 @@ export function pgEnvelopes({ pool, tx }: Pg): EnvelopeStore & SecretRequestStor
     async countEnvelopes(deviceId, now) {
       return num((await one(pool, 'SELECT count(*) AS n FROM envelopes WHERE to_device_id = $1 AND expires_at > $2', [deviceId, now]))?.n);
     },
+    async envelopeBefore(deviceId, seq) {
+      return num((await one(pool, 'SELECT max(seq) AS seq FROM envelopes WHERE to_device_id = $1 AND seq < $2', [deviceId, seq]))?.seq);
+    },
     async ackEnvelopes(deviceId, upTo) {
       return (await pool.query('DELETE FROM envelopes WHERE to_device_id = $1 AND seq <= $2', [deviceId, upTo])).rowCount ?? 0;
     },

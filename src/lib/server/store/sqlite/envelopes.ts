@@ -21,6 +21,7 @@ export function sqliteEnvelopes(db: Db): EnvelopeStore & SecretRequestStore {
     ),
     envelopesAfter: db.prepare('SELECT * FROM envelopes WHERE to_device_id = ? AND seq > ? AND expires_at > ? ORDER BY seq LIMIT ?'),
     countEnvelopes: db.prepare('SELECT count(*) AS n FROM envelopes WHERE to_device_id = ? AND expires_at > ?'),
+    envelopeBefore: db.prepare('SELECT max(seq) AS seq FROM envelopes WHERE to_device_id = ? AND seq < ?'),
     ackEnvelopes: db.prepare('DELETE FROM envelopes WHERE to_device_id = ? AND seq <= ?'),
     purgeEnvelopes: db.prepare('DELETE FROM envelopes WHERE expires_at <= ?'),
 
@@ -140,6 +141,9 @@ export function sqliteEnvelopes(db: Db): EnvelopeStore & SecretRequestStore {
     },
     async countEnvelopes(deviceId, now) {
       return get(q.countEnvelopes, deviceId, now)!.n as number;
+    },
+    async envelopeBefore(deviceId, seq) {
+      return (get(q.envelopeBefore, deviceId, seq)?.seq as number | null) ?? 0;
     },
     async ackEnvelopes(deviceId, upTo) {
       return q.ackEnvelopes.run(deviceId, upTo).changes;

@@ -1,0 +1,210 @@
+/**
+ * Live envelopes over the real relay: two SecretEngines, each with its HTTP calls and its WebSocket to
+ * an in-process relay. A frame's envelope next in queue order is handled from the frame (no GET
+ * /api/envelopes); a gap, or a frame ahead of an older one, still pulls, in order and exactly once.
+ */
+import 'fake-indexeddb/auto';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { toB64u } from '$lib/api/b64';
+import { type ServerFrame } from '$lib/api/wire';
+import { generateIdentity, nobleBackend } from '$lib/crypto';
+import { SecretEngine, secretMessages } from '$lib/worker/secret';
+import type { SecretRelay } from '$lib/worker/secret/relay';
+import { call, connect, startServer, tokenFrom, type TestServer, type WsClient } from '../server/helpers';
+import { relayClient } from '../support/real-relay';
+import { unlockedStore } from '../support/store';
+
+vi.mock('$lib/worker/net', async (orig) => (await import('../support/no-relay')).noDirectRelay(orig));
+
+const backend = nobleBackend();
+let dbs = 0;
+
+/** The relay over HTTP with this device's token (as in production, sealed posts included), counting the pulls. */
+function httpRelay(ts: TestServer, token: string, counts: { pulls: number }): SecretRelay {
+  const relay = relayClient(ts, token);
+  return {
+    ...relay,
+    pull: (after, limit) => {
+      counts.pulls++;
+      return relay.pull(after, limit);
+    }
+  };
+}
+
+type LiveFrame = Extract<ServerFrame, { t: 'envelope' }>;
+
+/** A signed-up device: its engine, its socket, and a hook deciding what each envelope frame does. */
+async function liveDevice(ts: TestServer, name: string) {
+  const { db, vault } = await unlockedStore(`secret-live-${name}-${++dbs}`);
+  const identity = await generateIdentity(backend);
+  const device = { name, signPub: toB64u(identity.sign.pub), dhPub: toB64u(identity.dh.pub) };
+  const r = await call(ts, 'POST', '/api/auth/signup', { body: { username: `${name}${dbs}`, password: 'correct horse battery', device } });
+  if (r.status !== 201) throw new Error(`signup: ${r.status} ${r.text}`);
+  const token = tokenFrom(r);
+  const ids = { userId: r.body.user.id as string, deviceId: r.body.device.id as string };
+  const counts = { pulls: 0 };
+  const engine = new SecretEngine({
+    db,
+    vault,
+    backend: async () => backend,
+    identity: async () => identity,
+    me: () => ids,
+    emit: () => undefined,
+    relay: httpRelay(ts, token, counts)
+  });
+  const ws: WsClient = await connect(ts, token);
+  await ws.next((f) => f.t === 'hello');
+  const d = {
+    db,
+    vault,
+    engine,
+    ids,
+    counts,
+    ws,
+    /** What a frame does; by default what core.ts does with it. */
+    onEnvelope: (f: LiveFrame): unknown => engine.live(f.envelope, f.prev),
+    frames: [] as LiveFrame[],
+    /** The frames' runs still going (awaited by settle()). */
+    runs: [] as Promise<unknown>[]
+  };
+  ws.ws.on('message', (data) => {
+    const f = JSON.parse(data.toString()) as ServerFrame;
+    if (f.t !== 'envelope') return;
+    d.frames.push(f);
+    const run = d.onEnvelope(f);
+    if (run instanceof Promise) d.runs.push(run.then(() => engine.flush()));
+  });
+  return d;
+}
+type LiveDevice = Awaited<ReturnType<typeof liveDevice>>;
+
+const texts = async (d: LiveDevice, chatId: string) =>
+  (await secretMessages(d.db, d.vault, chatId, { limit: 100 })).messages.filter((m) => m.kind === 'text').map((m) => m.text);
+
+/** Waits until `d` shows `want` (the texts of the chat, in order), then until its frames' runs are done. */
+async function shows(d: LiveDevice, chatId: string, want: string[]) {
+  await vi.waitFor(async () => expect(await texts(d, chatId)).toEqual(want), { timeout: 20_000, interval: 20 });
+  await Promise.all(d.runs);
+}
+
+let ts: TestServer | null = null;
+afterEach(async () => {
+  await ts?.close();
+  ts = null;
+});
+
+async function established() {
+  ts = await startServer();
+  const alice = await liveDevice(ts, 'alice');
+  const bob = await liveDevice(ts, 'bob');
+  const chatId = await alice.engine.start(bob.ids.userId);
+  await alice.engine.flush();
+  // Request, accept, key confirmation: each side's frames drive the handshake.
+  await vi.waitFor(async () => expect((await alice.db.secretChats.get(chatId))?.status).toBe('active'), { timeout: 20_000, interval: 20 });
+  await vi.waitFor(async () => expect((await bob.db.secretChats.get(chatId))?.status).toBe('active'), { timeout: 20_000, interval: 20 });
+  await Promise.all([...alice.runs, ...bob.runs]);
+  return { ts, alice, bob, chatId };
+}
+
+const queued = (d: LiveDevice) => ts!.store.countEnvelopes(d.ids.deviceId, Date.now());
+
+describe('live envelopes over the real relay', () => {
+  it('a live message in a quiet chat is taken from the frame: no pull, acknowledged, shown once', async () => {
+    const { alice, bob, chatId } = await established();
+    bob.counts.pulls = 0;
+    const framesBefore = bob.frames.length;
+    for (const text of ['one', 'two', 'three']) {
+      await alice.engine.sendText(chatId, text, null);
+      await alice.engine.flush();
+      await shows(bob, chatId, ['one', 'two', 'three'].slice(0, ['one', 'two', 'three'].indexOf(text) + 1));
+    }
+    expect(bob.frames.length - framesBefore).toBeGreaterThanOrEqual(3);
+    expect(bob.counts.pulls).toBe(0);
+    await vi.waitFor(async () => expect(await queued(bob)).toBe(0), { timeout: 10_000, interval: 20 });
+    // Bob's cumulative ACKs reach Alice the same way: her side pulled nothing either once established.
+    await vi.waitFor(async () => expect(await queued(alice)).toBe(0), { timeout: 10_000, interval: 20 });
+  });
+
+  it('a frame after a gap (an earlier frame lost) pulls, and both arrive in order, once', async () => {
+    const { alice, bob, chatId } = await established();
+    bob.counts.pulls = 0;
+    // The first envelope's frame is lost: the next one names it as queued before it (prev).
+    let dropped: LiveFrame | null = null;
+    bob.onEnvelope = (f) => {
+      if (!dropped) return void (dropped = f);
+      return bob.engine.live(f.envelope, f.prev);
+    };
+    await alice.engine.sendText(chatId, 'first', null);
+    await alice.engine.flush();
+    await vi.waitFor(() => expect(dropped).not.toBeNull(), { timeout: 10_000, interval: 20 });
+    expect(await texts(bob, chatId)).toEqual([]);
+    await alice.engine.sendText(chatId, 'second', null);
+    await alice.engine.flush();
+    await shows(bob, chatId, ['first', 'second']);
+    expect(bob.frames.at(-1)!.prev).toBe(dropped!.envelope.seq);
+    expect(bob.counts.pulls).toBeGreaterThan(0);
+    await vi.waitFor(async () => expect(await queued(bob)).toBe(0), { timeout: 10_000, interval: 20 });
+
+    // The lost frame turning up late changes nothing (already seen), and costs no pull.
+    const pulls = bob.counts.pulls;
+    await bob.engine.live(dropped!.envelope, dropped!.prev);
+    expect(await texts(bob, chatId)).toEqual(['first', 'second']);
+    expect(bob.counts.pulls).toBe(pulls);
+
+    // Back in order: the next live message is taken from its frame again.
+    await alice.engine.sendText(chatId, 'third', null);
+    await alice.engine.flush();
+    await shows(bob, chatId, ['first', 'second', 'third']);
+    expect(bob.counts.pulls).toBe(pulls);
+  });
+
+  it('frames arriving newest first: the newer one pulls both, the older is then a no-op', async () => {
+    const { alice, bob, chatId } = await established();
+    bob.counts.pulls = 0;
+    const held: LiveFrame[] = [];
+    bob.onEnvelope = (f) => void held.push(f);
+    await alice.engine.sendText(chatId, 'a', null);
+    await alice.engine.sendText(chatId, 'b', null);
+    await alice.engine.flush();
+    await vi.waitFor(() => expect(held.length).toBe(2), { timeout: 10_000, interval: 20 });
+    const [older, newer] = held;
+    expect(newer.prev).toBe(older.envelope.seq);
+    await bob.engine.live(newer.envelope, newer.prev);
+    expect(bob.counts.pulls).toBeGreaterThan(0);
+    expect(await texts(bob, chatId)).toEqual(['a', 'b']);
+    const pulls = bob.counts.pulls;
+    await bob.engine.live(older.envelope, older.prev);
+    expect(await texts(bob, chatId)).toEqual(['a', 'b']);
+    expect(bob.counts.pulls).toBe(pulls);
+    expect(await queued(bob)).toBe(0);
+  });
+
+  it('in order, the next frame is taken directly; after a new socket (reconnected) it pulls instead', async () => {
+    const { alice, bob, chatId } = await established();
+    bob.counts.pulls = 0;
+    const held: LiveFrame[] = [];
+    bob.onEnvelope = (f) => void held.push(f);
+    for (const text of ['p', 'q', 'r']) await alice.engine.sendText(chatId, text, null);
+    await alice.engine.flush();
+    await vi.waitFor(() => expect(held.length).toBe(3), { timeout: 10_000, interval: 20 });
+    expect(held[1].prev).toBe(held[0].envelope.seq);
+    await bob.engine.live(held[0].envelope, held[0].prev);
+    await bob.engine.live(held[1].envelope, held[1].prev);
+    expect(bob.counts.pulls).toBe(0);
+    expect(await texts(bob, chatId)).toEqual(['p', 'q']);
+    bob.engine.reconnected();
+    await bob.engine.live(held[2].envelope, held[2].prev);
+    expect(bob.counts.pulls).toBeGreaterThan(0);
+    expect(await texts(bob, chatId)).toEqual(['p', 'q', 'r']);
+  });
+
+  it('a frame without prev (an older relay, a relay notice) pulls', async () => {
+    const { alice, bob, chatId } = await established();
+    bob.counts.pulls = 0;
+    bob.onEnvelope = (f) => bob.engine.live(f.envelope, undefined);
+    await alice.engine.sendText(chatId, 'x', null);
+    await alice.engine.flush();
+    await shows(bob, chatId, ['x']);
+    expect(bob.counts.pulls).toBeGreaterThan(0);
+  });
+});

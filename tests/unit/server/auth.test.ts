@@ -170,7 +170,7 @@ describe('directory', () => {
     const devs = await call(ts, 'GET', `/api/users/${a.userId}/devices`, { token: third.token });
     expect(devs.status).toBe(200);
     expect(devs.body.devices.map((d: { id: string }) => d.id).sort()).toEqual([a.deviceId, third.deviceId].sort());
-    expect(Object.keys(devs.body.devices[0]).sort()).toEqual(['dhPub', 'id', 'signPub']);
+    expect(Object.keys(devs.body.devices[0]).sort()).toEqual(['dhPub', 'id', 'protocol', 'signPub']);
     expect((await call(ts, 'GET', '/api/users?q=judy', {})).status).toBe(401);
   });
 });

@@ -204,6 +204,21 @@ describe('sealed addressing between two protocol-2 devices', () => {
     await until(() => relayMailboxes(bob).length === 0, "Bob's mailboxes dropped at the relay");
   });
 
+  it('registers the mailboxes of every chat again at start, in one call', async () => {
+    const alice = await v2('alice');
+    const bob = await v2('bob');
+    const first = await handshake(alice, bob);
+    const second = await handshake(bob, alice);
+    expect(relayMailboxes(alice)).toHaveLength(8);
+    // The relay lost them (say, restored from a backup): the engine's start registers them again.
+    ts.store.db.prepare('DELETE FROM mailboxes').run();
+    alice.relay.calls.length = 0;
+    await alice.engine.maintain();
+    expect(posts(alice, '/api/mailboxes')).toBe(1);
+    expect(relayMailboxes(alice)).toHaveLength(8);
+    expect(new Set((await alice.db.mailboxes.toArray()).map((m) => m.chatId))).toEqual(new Set([first, second]));
+  });
+
   it('rejects and acknowledges a sealed envelope for a mailbox this device does not know', async () => {
     const alice = await v2('alice');
     const bob = await v2('bob');

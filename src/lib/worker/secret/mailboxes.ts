@@ -7,6 +7,7 @@
  * the chat ends (chats.ts) and forgotten locally once expired at the relay.
  */
 import { toB64u } from '$lib/api/b64';
+import { MAILBOX_LIMITS } from '$lib/api/wire';
 import { EPOCH_MS, epochOf } from '$lib/crypto';
 import type { MailboxRow } from '$lib/store/db';
 import type { Chats } from './chats';
@@ -31,6 +32,9 @@ export const SEALED_WAIT_MS = 4 * EPOCH_MS;
 /** When the relay forgets a mailbox of `epoch`: a day after the epoch ends. */
 export const mailboxExpiry = (epoch: number) => (epoch + 2) * EPOCH_MS;
 
+/** A mailbox to register, and the row that routes to it once registered. */
+type Fresh = { reg: MailboxRegistration; row: MailboxRow };
+
 export class Mailboxes {
   private running: Promise<void> | null = null;
   private checkedAt = 0;
@@ -42,16 +46,21 @@ export class Mailboxes {
    * registered yet). Nothing for a version-1 or inactive chat. Throws what the relay throws.
    */
   async register(chatId: string, now = Date.now(), force = false): Promise<void> {
-    const { ctx, relay } = this.chats;
+    await this.store(await this.collect(chatId, now, force));
+  }
+
+  /** A chat's mailboxes to register (see register), derived from its receive seed; the keys are wiped. */
+  private async collect(chatId: string, now: number, force: boolean): Promise<Fresh[]> {
+    const { ctx } = this.chats;
     const { db } = ctx;
     const row = await db.secretChats.get(chatId);
-    if (!row || row.status !== 'active') return;
+    if (!row || row.status !== 'active') return [];
     const known = force ? new Set<number>() : new Set((await db.mailboxes.where('chatId').equals(chatId).toArray()).map((m) => m.epoch));
     const e = epochOf(now);
-    const fresh: { reg: MailboxRegistration; row: MailboxRow }[] = [];
+    const fresh: Fresh[] = [];
     const { state } = await openState(ctx.vault, chatId, row.box);
     try {
-      if (!state.session) return;
+      if (!state.session) return [];
       readSession(state.session, (session) => {
         for (let epoch = e - BEHIND; epoch <= e + AHEAD; epoch++) {
           if (known.has(epoch)) continue;
@@ -66,16 +75,27 @@ export class Mailboxes {
     } finally {
       wipeState(state);
     }
-    if (!fresh.length) return;
-    await relay.registerMailboxes(fresh.map((f) => f.reg));
-    // The chat may have ended meanwhile: then its mailboxes go again.
-    const kept = await db.transaction('rw', db.secretChats, db.mailboxes, async () => {
-      const still = await db.secretChats.get(chatId);
-      if (still?.status !== 'active') return false;
-      await db.mailboxes.bulkPut(fresh.map((f) => f.row));
-      return true;
-    });
-    if (!kept) await relay.dropMailboxes(fresh.map((f) => f.row.id)).catch(() => undefined);
+    return fresh;
+  }
+
+  /** Registers mailboxes at the relay (several chats' in one call), then remembers those of chats still active. */
+  private async store(fresh: Fresh[]): Promise<void> {
+    const { relay, ctx } = this.chats;
+    const { db } = ctx;
+    for (let i = 0; i < fresh.length; i += MAILBOX_LIMITS.perCall) {
+      const part = fresh.slice(i, i + MAILBOX_LIMITS.perCall);
+      await relay.registerMailboxes(part.map((f) => f.reg));
+      // A chat may have ended meanwhile: then its mailboxes go again.
+      const gone = await db.transaction('rw', db.secretChats, db.mailboxes, async () => {
+        const out: string[] = [];
+        for (const f of part) {
+          if ((await db.secretChats.get(f.row.chatId))?.status === 'active') await db.mailboxes.put(f.row);
+          else out.push(f.row.id);
+        }
+        return out;
+      });
+      if (gone.length) await relay.dropMailboxes(gone).catch(() => undefined);
+    }
   }
 
   /**
@@ -101,12 +121,12 @@ export class Mailboxes {
     const { db } = this.chats.ctx;
     await this.announce(now);
     await db.mailboxes.where('expiresAt').belowOrEqual(now).delete();
-    let failed: unknown = null;
+    // All chats' mailboxes in as few calls as possible: fewer requests, and less to tell them apart by.
+    const fresh: Fresh[] = [];
     for (const row of await db.secretChats.toArray()) {
-      if (row.status !== 'active') continue;
-      await this.register(row.id, now, force).catch((e: unknown) => (failed ??= e));
+      if (row.status === 'active') fresh.push(...(await this.collect(row.id, now, force).catch(() => [])));
     }
-    if (failed) throw failed;
+    await this.store(fresh);
     await db.meta.put({ key: 'mailboxesAt', value: now });
     this.checkedAt = now;
   }

@@ -7,8 +7,9 @@
  * (wake-ups are per-device 10-minute slots, wake-slots.ts). Prints what was recorded per event.
  */
 import 'fake-indexeddb/auto';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it, vi } from 'vitest';
 import { startServer, type TestServer } from '../server/helpers';
+import { FakeClock } from '../support/fake-clock';
 import { handshake, realDevice, sync, type RealDevice } from '../support/real-relay';
 
 let ts: TestServer;
@@ -46,8 +47,11 @@ interface Recorded {
 const TTL = 3600; // seconds; an unusual number, so a stored copy of it would stand out
 
 it('records no sender, no pair and no exact timer or read time of a sealed secret chat', async () => {
-  const alice = await realDevice(ts, 'alice');
-  const bob = await realDevice(ts, 'bob');
+  // Receipts and wake-up registrations leave at random times (receipts.ts, wakeups.ts): the test moves
+  // these clocks on instead of waiting.
+  const clocks = [new FakeClock(), new FakeClock()];
+  const alice = await realDevice(ts, 'alice', { extra: { clock: clocks[0] } });
+  const bob = await realDevice(ts, 'bob', { extra: { clock: clocks[1] } });
   await alice.engine.maintain();
   await bob.engine.maintain();
   const recorded: Recorded[] = [];
@@ -108,8 +112,14 @@ it('records no sender, no pair and no exact timer or read time of a sealed secre
   await event(
     'read (timer starts)',
     () => bob.engine.markRead(chatId, [timedId]),
+    () => bob.engine.sendReceipts(),
     () => bob.engine.flush(),
-    () => sync(alice)
+    () => sync(alice),
+    async () => {
+      // Both devices now hold a deadline; wake-up slots go to the relay within 5 minutes.
+      for (const c of clocks) c.advance(6 * 60_000);
+      await vi.waitFor(() => expect((ts.store.db.prepare('SELECT count(*) AS n FROM wakeups').get() as { n: number }).n).toBeGreaterThanOrEqual(1), { timeout: 15_000 });
+    }
   );
   await event(
     'delete',

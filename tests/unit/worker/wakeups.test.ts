@@ -34,9 +34,6 @@ async function setup(random?: number | number[]) {
   return { db, clock, relay, calls, fail, wakeups: new Wakeups(db, relay, clock) };
 }
 
-/** Lets the store and the relay stub settle after a timer fired (fake-indexeddb is asynchronous). */
-const settle = () => new Promise((r) => setTimeout(r, 50));
-
 describe('when a registration leaves', () => {
   it('uniformly up to WAKE_SEND_MAX_MS later, and never later than WAKE_LEAD_MS before the slot', () => {
     const now = T0;
@@ -65,15 +62,15 @@ describe('Wakeups', () => {
     expect(sendAt).toBeGreaterThan(T0);
     expect(sendAt).toBeLessThanOrEqual(slot - WAKE_LEAD_MS);
     clock.advance(sendAt - T0 - 1);
-    await settle();
+    await wakeups.idle();
     expect(calls).toEqual([]);
     clock.advance(1);
-    await settle();
+    await wakeups.idle();
     expect(calls).toEqual([{ at: sendAt, times: [slot] }]);
     // Again, and one more deadline in a later slot: only that slot is asked for; the phase stays.
     await wakeups.add([T0 + 5_500, T0 + 2 * WAKE_SLOT_MS]);
     clock.advance(WAKE_SEND_MAX_MS);
-    await settle();
+    await wakeups.idle();
     expect((await db.meta.get('wakePhase'))!.value).toBe(phase);
     expect(calls.map((c) => c.times)).toEqual([[slot], [wakeSlot(T0 + 2 * WAKE_SLOT_MS, phase)]]);
   });
@@ -94,7 +91,7 @@ describe('Wakeups', () => {
     const fireAt = clock.armed()[0]!;
     expect(clock.armed()).toEqual([clock.now() + Math.floor(0.5 * (near - WAKE_LEAD_MS - clock.now()))]);
     clock.advance(fireAt - clock.now());
-    await settle();
+    await wakeups.idle();
     // One request with both slots, sent before the nearer one is due.
     expect(calls).toEqual([{ at: fireAt, times: [near, far] }]);
     expect(fireAt).toBeLessThanOrEqual(near - WAKE_LEAD_MS);
@@ -105,24 +102,24 @@ describe('Wakeups', () => {
     fail(new NetError('offline', 'no network'));
     await wakeups.add([T0 + 3600_000]);
     clock.advance(0);
-    await settle();
+    await wakeups.idle();
     expect(calls).toEqual([]);
     // The retry timer (15–45 s).
     expect(clock.armed()).toHaveLength(1);
     clock.advance(45_000);
-    await settle();
+    await wakeups.idle();
     expect(calls).toHaveLength(1);
 
     fail(new NetError('bad_request', 'refused', 400));
     await wakeups.add([T0 + 7200_000]);
     clock.advance(0);
-    await settle();
+    await wakeups.idle();
     expect(calls).toHaveLength(1);
     expect(clock.armed()).toEqual([]);
     // Forgotten, so the next deadline in that slot asks again.
     await wakeups.add([T0 + 7200_000]);
     clock.advance(0);
-    await settle();
+    await wakeups.idle();
     expect(calls).toHaveLength(2);
   });
 
@@ -157,7 +154,7 @@ describe('Wakeups', () => {
     await wakeups.add([T0 + 1_000]);
     expect((await db.meta.get('wakePhase'))!.value).toBe(WAKE_SLOT_MS / 4);
     clock.advance(WAKE_SEND_MAX_MS);
-    await settle();
+    await wakeups.idle();
     expect(calls).toHaveLength(1);
   });
 });

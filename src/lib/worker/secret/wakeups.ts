@@ -33,6 +33,8 @@ export class Wakeups {
   private timer: unknown = null;
   private timerAt = Infinity;
   private stopped = false;
+  /** The registration the timer last started. */
+  private running: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly db: CinderDB,
@@ -76,6 +78,11 @@ export class Wakeups {
     );
   }
 
+  /** Resolves when the registration the timer last started is done (what a test waits on, not a time). */
+  idle(): Promise<void> {
+    return this.running;
+  }
+
   /** This engine is done: its timer is dropped; the waiting slots stay kept for the next one. */
   stop(): void {
     this.stopped = true;
@@ -92,7 +99,7 @@ export class Wakeups {
       () => {
         this.timer = null;
         this.timerAt = Infinity;
-        void this.send().catch(() => undefined);
+        this.running = this.send().catch(() => undefined);
       },
       Math.max(0, when - now)
     );

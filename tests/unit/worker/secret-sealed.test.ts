@@ -62,7 +62,8 @@ function travel(days: number) {
 
 /** Waits until `check` holds (the relay calls that follow a commit are not awaited by it). */
 async function until(check: () => boolean | Promise<boolean>, what: string) {
-  for (let i = 0; i < 200; i++) {
+  // Generous: a loaded machine is slow, and a condition met early returns at once.
+  for (const end = Date.now() + 20_000; Date.now() < end;) {
     if (await check()) return;
     await new Promise((r) => setTimeout(r, 10));
   }

@@ -4,14 +4,11 @@
  * methods pages call are in ./rpc, one file per area, and reach this state only through the
  * `CoreContext` it hands them; pages see only the views defined in ./protocol.
  */
-import { z } from 'zod';
 import { toB64u } from '$lib/api/b64';
 import type { CryptoBackend, Identity } from '$lib/crypto';
-import { isProtocolError } from '$lib/crypto/errors';
 import { Session, type ServerFrame } from '$lib/api/wire';
 import { destroyStore, openStore, type CinderDB } from '$lib/store/db';
 import { nextDeadline, purgeExpired } from '$lib/store/purge';
-import { PasscodeError } from '$lib/store/passcode';
 import type { Vault } from '$lib/store/vault';
 import { applyLive, flushOutbox, pullUpdates, type SyncState } from './cloud';
 import { NetError, request } from './net';
@@ -19,9 +16,9 @@ import type { ConnectionState, SessionView, WorkerEvent } from './protocol';
 import { CoreError, type CoreContext, type SecretModule } from './rpc/context';
 import { dispatch } from './rpc';
 import { METHODS, type Method, type Params, type Result } from './rpc/methods';
+import { deviceName } from './device-name';
 import { RelaySocket } from './socket';
 import type { SecretEngine } from './secret';
-import { SecretError } from './secret/errors';
 
 export { CoreError };
 
@@ -498,28 +495,3 @@ export class Core {
     [M in Method]: (p: Params<M>) => Promise<Result<M>>;
   };
 }
-
-function deviceName(): string {
-  const ua = self.navigator?.userAgent ?? '';
-  const browser = /Edg\//.test(ua) ? 'Edge' : /Firefox\//.test(ua) ? 'Firefox' : /Chrom(e|ium)\//.test(ua) ? 'Chrome' : /Safari\//.test(ua) ? 'Safari' : 'Browser';
-  const os = /Android/.test(ua)
-    ? 'Android'
-    : /iPhone|iPad/.test(ua)
-      ? 'iOS'
-      : /Mac OS X/.test(ua)
-        ? 'macOS'
-        : /Windows/.test(ua)
-          ? 'Windows'
-          : /Linux/.test(ua)
-            ? 'Linux'
-            : 'unknown OS';
-  return `${browser} on ${os}`;
-}
-
-export const toRpcError = (e: unknown): { code: string; message: string } => {
-  if (e instanceof CoreError || e instanceof NetError || e instanceof SecretError || e instanceof PasscodeError) return { code: e.code, message: e.message };
-  if (isProtocolError(e)) return { code: e.code, message: `Secret chat error: ${e.message}` };
-  if (e instanceof z.ZodError) return { code: 'bad_request', message: e.issues[0]?.message ?? 'Invalid input' };
-  console.error('cinder core:', e);
-  return { code: 'internal', message: 'Something went wrong in the app core' };
-};

@@ -4,7 +4,8 @@
  * boundary (its shape and method name, ./rpc/methods) and hands it to the core, which checks its
  * params and runs the method's handler. Keys and decrypted data stay in this context.
  */
-import { Core, toRpcError } from './core';
+import { Core } from './core';
+import { toRpcError } from './rpc-error';
 import type { Response, WorkerEvent } from './protocol';
 import { parseRequest } from './rpc/methods';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { toRpcError } from '$lib/worker/core';
+import { toRpcError } from '$lib/worker/rpc-error';
 import { dispatch, HANDLERS } from '$lib/worker/rpc';
 import { accountHandlers } from '$lib/worker/rpc/account';
 import { accountDeleteHandlers } from '$lib/worker/rpc/account-delete';

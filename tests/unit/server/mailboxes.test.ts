@@ -15,124 +15,115 @@ import { MIGRATIONS } from '../../../src/lib/server/store/sqlite/migrations';
 import { openSqliteStore } from '../../../src/lib/server/store/sqlite';
 import type { BlobRow, MailboxRow } from '../../../src/lib/server/store/types';
 import { tempDir } from './helpers';
-import { DAY, env, id, mkDevice, mkUser, storeBackends, T0, type StoreHarness } from './store-fixtures';
+import { eachStore, DAY, env, id, mkDevice, mkUser, T0 } from './store-fixtures';
 
 const mbId = () => randomBytes(16).toString('base64url');
 /** A row as the relay makes it; `cap` stands for the sealed key (the store only hands it to `sameCap`). */
 const box = (deviceId: string, cap = randomBytes(61), expiresAt = T0 + DAY, mid = mbId()): MailboxRow => ({ id: mid, deviceId, cap, expiresAt });
 const byBytes = (rows: MailboxRow[]) => (mid: string, stored: Buffer) => rows.some((r) => r.id === mid && r.cap.equals(stored));
 
-for (const backend of storeBackends('sealed mailboxes')) {
-  describe.skipIf(backend.skip)(`sealed addressing store: ${backend.name}`, () => {
-    let h: StoreHarness;
-    let store: StoreHarness['store'];
-    beforeEach(async () => {
-      h = await backend.create();
-      store = h.store;
-    });
-    afterEach(async () => {
-      await h.cleanup();
-    });
-
+eachStore(
+  'sealed addressing store',
+  (t) => {
     it('registers mailboxes idempotently, all or nothing on a conflict, and expires, drops and purges them', async () => {
-      const a = await mkUser(store);
-      const b = await mkUser(store);
+      const a = await mkUser(t.store);
+      const b = await mkUser(t.store);
       const [m1, m2] = [box(a.device.id), box(a.device.id)];
-      expect(await store.registerMailboxes(a.device.id, [m1, m2], byBytes([m1, m2]), T0)).toEqual({ ok: true });
-      expect(await store.getMailbox(m1.id, T0)).toEqual(m1);
+      expect(await t.store.registerMailboxes(a.device.id, [m1, m2], byBytes([m1, m2]), T0)).toEqual({ ok: true });
+      expect(await t.store.getMailbox(m1.id, T0)).toEqual(m1);
       // Again with the same key (as `sameCap` decides) and a later expiry: kept, extended.
       const later = { ...m1, cap: randomBytes(61), expiresAt: T0 + 2 * DAY };
-      expect(await store.registerMailboxes(a.device.id, [later], () => true, T0)).toEqual({ ok: true });
-      expect(await store.getMailbox(m1.id, T0)).toEqual({ ...m1, expiresAt: T0 + 2 * DAY });
+      expect(await t.store.registerMailboxes(a.device.id, [later], () => true, T0)).toEqual({ ok: true });
+      expect(await t.store.getMailbox(m1.id, T0)).toEqual({ ...m1, expiresAt: T0 + 2 * DAY });
       // Another key, or another device: the whole call fails and stores nothing.
       const fresh = box(a.device.id);
-      expect(await store.registerMailboxes(a.device.id, [fresh, { ...m2, cap: randomBytes(61) }], () => false, T0)).toEqual({ ok: false, conflict: m2.id });
+      expect(await t.store.registerMailboxes(a.device.id, [fresh, { ...m2, cap: randomBytes(61) }], () => false, T0)).toEqual({ ok: false, conflict: m2.id });
       const theirs = box(b.device.id);
-      expect(await store.registerMailboxes(b.device.id, [theirs, { ...m1, deviceId: b.device.id }], () => true, T0)).toEqual({ ok: false, conflict: m1.id });
-      expect(await store.getMailbox(fresh.id, T0)).toBeNull();
-      expect(await store.getMailbox(theirs.id, T0)).toBeNull();
-      expect((await store.getMailbox(m1.id, T0))!.deviceId).toBe(a.device.id);
+      expect(await t.store.registerMailboxes(b.device.id, [theirs, { ...m1, deviceId: b.device.id }], () => true, T0)).toEqual({ ok: false, conflict: m1.id });
+      expect(await t.store.getMailbox(fresh.id, T0)).toBeNull();
+      expect(await t.store.getMailbox(theirs.id, T0)).toBeNull();
+      expect((await t.store.getMailbox(m1.id, T0))!.deviceId).toBe(a.device.id);
 
       // Expired: not found, and replaceable by anyone (the purge just had not run).
-      expect(await store.getMailbox(m2.id, T0 + DAY)).toBeNull();
+      expect(await t.store.getMailbox(m2.id, T0 + DAY)).toBeNull();
       const taken = { ...m2, deviceId: b.device.id, cap: randomBytes(61), expiresAt: T0 + 3 * DAY };
-      expect(await store.registerMailboxes(b.device.id, [taken], () => false, T0 + DAY)).toEqual({ ok: true });
-      expect(await store.getMailbox(m2.id, T0 + DAY)).toEqual(taken);
+      expect(await t.store.registerMailboxes(b.device.id, [taken], () => false, T0 + DAY)).toEqual({ ok: true });
+      expect(await t.store.getMailbox(m2.id, T0 + DAY)).toEqual(taken);
 
       // Drop: only the caller's own.
-      expect(await store.dropMailboxes(b.device.id, [m1.id, m2.id, mbId()])).toBe(1);
-      expect(await store.getMailbox(m1.id, T0)).not.toBeNull();
-      expect(await store.getMailbox(m2.id, T0)).toBeNull();
+      expect(await t.store.dropMailboxes(b.device.id, [m1.id, m2.id, mbId()])).toBe(1);
+      expect(await t.store.getMailbox(m1.id, T0)).not.toBeNull();
+      expect(await t.store.getMailbox(m2.id, T0)).toBeNull();
       // Purge: only the expired ones.
       const short = box(a.device.id, randomBytes(61), T0 + 10);
-      await store.registerMailboxes(a.device.id, [short], () => true, T0);
-      expect(await store.purgeExpiredMailboxes(T0 + 10)).toBe(1);
-      expect(await store.getMailbox(short.id, 0)).toBeNull();
-      expect(await store.getMailbox(m1.id, 0)).not.toBeNull();
+      await t.store.registerMailboxes(a.device.id, [short], () => true, T0);
+      expect(await t.store.purgeExpiredMailboxes(T0 + 10)).toBe(1);
+      expect(await t.store.getMailbox(short.id, 0)).toBeNull();
+      expect(await t.store.getMailbox(m1.id, 0)).not.toBeNull();
     });
 
     it('two nodes registering the same id for two devices at once: exactly one gets it', async () => {
-      const a = await mkUser(store);
-      const b = await mkUser(store);
-      const other = await h.open();
+      const a = await mkUser(t.store);
+      const b = await mkUser(t.store);
+      const other = await t.h.open();
       for (let i = 0; i < 5; i++) {
         const mid = mbId();
         const [ra, rb] = await Promise.all([
-          store.registerMailboxes(a.device.id, [box(a.device.id, randomBytes(61), T0 + DAY, mid)], () => true, T0),
+          t.store.registerMailboxes(a.device.id, [box(a.device.id, randomBytes(61), T0 + DAY, mid)], () => true, T0),
           other.registerMailboxes(b.device.id, [box(b.device.id, randomBytes(61), T0 + DAY, mid)], () => true, T0)
         ]);
         expect([ra.ok, rb.ok].sort()).toEqual([false, true]);
-        expect((await store.getMailbox(mid, T0))!.deviceId).toBe(ra.ok ? a.device.id : b.device.id);
+        expect((await t.store.getMailbox(mid, T0))!.deviceId).toBe(ra.ok ? a.device.id : b.device.id);
       }
     });
 
     it('drops a device’s mailboxes when it is revoked, and every device’s when the account is deleted', async () => {
-      const a = await mkUser(store);
-      const phone = await mkDevice(store, a.user.id);
-      const peer = await mkUser(store);
+      const a = await mkUser(t.store);
+      const phone = await mkDevice(t.store, a.user.id);
+      const peer = await mkUser(t.store);
       const [ml, mp, mq] = [box(a.device.id), box(phone.id), box(peer.device.id)];
-      await store.registerMailboxes(a.device.id, [ml], () => true, T0);
-      await store.registerMailboxes(phone.id, [mp], () => true, T0);
-      await store.registerMailboxes(peer.device.id, [mq], () => true, T0);
+      await t.store.registerMailboxes(a.device.id, [ml], () => true, T0);
+      await t.store.registerMailboxes(phone.id, [mp], () => true, T0);
+      await t.store.registerMailboxes(peer.device.id, [mq], () => true, T0);
       // Sealed envelopes both ways: the deletion must not trip over rows without a sender.
-      await store.putEnvelope(env(a.device.id, peer, { fromDeviceId: null, fromUserId: null, mailbox: ml.id }));
-      await store.putEnvelope(env(peer.device.id, a, { fromDeviceId: null, fromUserId: null, mailbox: mq.id }));
-      expect(await store.revokeDevice(a.user.id, phone.id, T0 + 5)).toBe(true);
-      expect(await store.getMailbox(mp.id, T0)).toBeNull();
-      expect(await store.getMailbox(ml.id, T0)).not.toBeNull();
-      const gone = await store.deleteAccount(a.user.id, T0 + 10, T0 + 30 * DAY, () => {
+      await t.store.putEnvelope(env(a.device.id, peer, { fromDeviceId: null, fromUserId: null, mailbox: ml.id }));
+      await t.store.putEnvelope(env(peer.device.id, a, { fromDeviceId: null, fromUserId: null, mailbox: mq.id }));
+      expect(await t.store.revokeDevice(a.user.id, phone.id, T0 + 5)).toBe(true);
+      expect(await t.store.getMailbox(mp.id, T0)).toBeNull();
+      expect(await t.store.getMailbox(ml.id, T0)).not.toBeNull();
+      const gone = await t.store.deleteAccount(a.user.id, T0 + 10, T0 + 30 * DAY, () => {
         throw new Error('no contacts were recorded');
       });
       expect(gone).not.toBeNull();
-      expect(await store.getMailbox(ml.id, T0)).toBeNull();
-      expect(await store.getMailbox(mq.id, T0)).not.toBeNull();
-      expect(await store.listEnvelopes(a.device.id, 0, 10, T0)).toEqual([]);
+      expect(await t.store.getMailbox(ml.id, T0)).toBeNull();
+      expect(await t.store.getMailbox(mq.id, T0)).not.toBeNull();
+      expect(await t.store.listEnvelopes(a.device.id, 0, 10, T0)).toEqual([]);
       // The peer keeps what reached it: the relay cannot tell it came from the deleted account.
-      expect(await store.listEnvelopes(peer.device.id, 0, 10, T0)).toHaveLength(1);
+      expect(await t.store.listEnvelopes(peer.device.id, 0, 10, T0)).toHaveLength(1);
     });
 
     it('stores envelopes without a sender, idempotent by (recipient, id) and mailbox', async () => {
-      const a = await mkUser(store);
-      const b = await mkUser(store);
+      const a = await mkUser(t.store);
+      const b = await mkUser(t.store);
       const mid = mbId();
       const sealed = env(b.device.id, a, { fromDeviceId: null, fromUserId: null, mailbox: mid });
-      const first = await store.putEnvelope(sealed);
+      const first = await t.store.putEnvelope(sealed);
       expect(first).toMatchObject({ ok: true, created: true, envelope: { fromDeviceId: null, fromUserId: null, mailbox: mid } });
       const seq = first.ok ? first.envelope.seq : 0;
-      expect(await store.putEnvelope({ ...sealed, body: randomBytes(8) })).toMatchObject({ ok: true, created: false, envelope: { seq } });
-      expect(await store.putEnvelope({ ...sealed, mailbox: mbId() })).toEqual({ ok: false, reason: 'id_conflict' });
+      expect(await t.store.putEnvelope({ ...sealed, body: randomBytes(8) })).toMatchObject({ ok: true, created: false, envelope: { seq } });
+      expect(await t.store.putEnvelope({ ...sealed, mailbox: mbId() })).toEqual({ ok: false, reason: 'id_conflict' });
       // A device's envelope cannot take a sealed one's id, nor the other way round.
-      expect(await store.putEnvelope({ ...sealed, fromDeviceId: a.device.id, fromUserId: a.user.id, mailbox: null })).toEqual({ ok: false, reason: 'id_conflict' });
+      expect(await t.store.putEnvelope({ ...sealed, fromDeviceId: a.device.id, fromUserId: a.user.id, mailbox: null })).toEqual({ ok: false, reason: 'id_conflict' });
       const plain = env(b.device.id, a);
-      await store.putEnvelope(plain);
-      expect(await store.putEnvelope({ ...plain, fromDeviceId: null, fromUserId: null, mailbox: mid })).toEqual({ ok: false, reason: 'id_conflict' });
+      await t.store.putEnvelope(plain);
+      expect(await t.store.putEnvelope({ ...plain, fromDeviceId: null, fromUserId: null, mailbox: mid })).toEqual({ ok: false, reason: 'id_conflict' });
       // Group commit: a burst mixing both kinds.
       const burst = Array.from({ length: 12 }, (_, i) =>
         i % 2 ? env(b.device.id, a) : env(b.device.id, a, { fromDeviceId: null, fromUserId: null, mailbox: mbId(), id: randomUUID() })
       );
-      const results = await Promise.all(burst.map((e) => store.putEnvelope(e)));
+      const results = await Promise.all(burst.map((e) => t.store.putEnvelope(e)));
       expect(results.every((r) => r.ok && r.created)).toBe(true);
-      const rows = await store.listEnvelopes(b.device.id, 0, 100, T0);
+      const rows = await t.store.listEnvelopes(b.device.id, 0, 100, T0);
       expect(rows).toHaveLength(14);
       const [row] = rows;
       expect(row).toEqual({ ...sealed, seq });
@@ -145,8 +136,8 @@ for (const backend of storeBackends('sealed mailboxes')) {
     });
 
     it('keeps sealed blobs under the recipient device’s inbound quota, apart from its user’s own uploads', async () => {
-      const a = await mkUser(store);
-      const b = await mkUser(store);
+      const a = await mkUser(t.store);
+      const b = await mkUser(t.store);
       const blob = (size: number, over: Partial<BlobRow> = {}): BlobRow => ({
         id: id(),
         ownerDeviceId: null,
@@ -158,38 +149,39 @@ for (const backend of storeBackends('sealed mailboxes')) {
         ...over
       });
       const s1 = blob(600);
-      expect(await store.createSealedBlob(s1, 1000, T0)).toBe(true);
-      expect(await store.getBlob(s1.id, T0)).toEqual(s1);
-      expect(await store.createSealedBlob(blob(500), 1000, T0)).toBe(false);
-      expect(await store.createSealedBlob(blob(400), 1000, T0)).toBe(true);
+      expect(await t.store.createSealedBlob(s1, 1000, T0)).toBe(true);
+      expect(await t.store.getBlob(s1.id, T0)).toEqual(s1);
+      expect(await t.store.createSealedBlob(blob(500), 1000, T0)).toBe(false);
+      expect(await t.store.createSealedBlob(blob(400), 1000, T0)).toBe(true);
       // b's own uploads, and sealed ones to another device, are counted elsewhere.
-      expect(await store.createBlob(blob(900, { ownerDeviceId: b.device.id, ownerUserId: b.user.id, toDeviceId: a.device.id }), 1000, T0)).toBe(true);
-      expect(await store.createSealedBlob(blob(900, { toDeviceId: a.device.id }), 1000, T0)).toBe(true);
-      expect(await store.sealedBlobUsage(b.device.id, T0)).toBe(1000);
-      expect(await store.blobUsage(b.user.id, T0)).toBe(900);
+      expect(await t.store.createBlob(blob(900, { ownerDeviceId: b.device.id, ownerUserId: b.user.id, toDeviceId: a.device.id }), 1000, T0)).toBe(true);
+      expect(await t.store.createSealedBlob(blob(900, { toDeviceId: a.device.id }), 1000, T0)).toBe(true);
+      expect(await t.store.sealedBlobUsage(b.device.id, T0)).toBe(1000);
+      expect(await t.store.blobUsage(b.user.id, T0)).toBe(900);
       // Expired ones stop counting; an owned row is refused here.
-      expect(await store.sealedBlobUsage(b.device.id, T0 + DAY)).toBe(0);
-      await expect(store.createSealedBlob(blob(1, { ownerDeviceId: a.device.id, ownerUserId: a.user.id }), 1000, T0)).rejects.toThrow();
+      expect(await t.store.sealedBlobUsage(b.device.id, T0 + DAY)).toBe(0);
+      await expect(t.store.createSealedBlob(blob(1, { ownerDeviceId: a.device.id, ownerUserId: a.user.id }), 1000, T0)).rejects.toThrow();
       // Concurrent uploads from two nodes never overshoot.
-      const other = await h.open();
-      const c = await mkUser(store);
-      const race = await Promise.all(Array.from({ length: 6 }, (_, i) => (i % 2 ? store : other).createSealedBlob(blob(300, { toDeviceId: c.device.id }), 1000, T0)));
+      const other = await t.h.open();
+      const c = await mkUser(t.store);
+      const race = await Promise.all(Array.from({ length: 6 }, (_, i) => (i % 2 ? t.store : other).createSealedBlob(blob(300, { toDeviceId: c.device.id }), 1000, T0)));
       expect(race.filter(Boolean)).toHaveLength(3);
-      expect(await store.sealedBlobUsage(c.device.id, T0)).toBe(900);
+      expect(await t.store.sealedBlobUsage(c.device.id, T0)).toBe(900);
     });
 
     it('records the device protocol version, for listings and sessions alike', async () => {
-      const a = await mkUser(store);
-      expect((await store.getDevice(a.device.id))!.protocol).toBe(1);
-      expect(await store.setDeviceProtocol(a.device.id, 2)).toBe(true);
-      expect((await store.listDevices(a.user.id))[0].protocol).toBe(2);
-      expect((await store.getSession(a.device.tokenHash))!.device.protocol).toBe(2);
-      expect(await store.setDeviceProtocol('nosuchdevice', 2)).toBe(false);
-      await store.revokeDevice(a.user.id, a.device.id, T0 + 1);
-      expect(await store.setDeviceProtocol(a.device.id, 1)).toBe(false);
+      const a = await mkUser(t.store);
+      expect((await t.store.getDevice(a.device.id))!.protocol).toBe(1);
+      expect(await t.store.setDeviceProtocol(a.device.id, 2)).toBe(true);
+      expect((await t.store.listDevices(a.user.id))[0].protocol).toBe(2);
+      expect((await t.store.getSession(a.device.tokenHash))!.device.protocol).toBe(2);
+      expect(await t.store.setDeviceProtocol('nosuchdevice', 2)).toBe(false);
+      await t.store.revokeDevice(a.user.id, a.device.id, T0 + 1);
+      expect(await t.store.setDeviceProtocol(a.device.id, 1)).toBe(false);
     });
-  });
-}
+  },
+  { label: 'sealed mailboxes' }
+);
 
 describe('SQLite migration 8 (tables rebuilt)', () => {
   let dir: string;

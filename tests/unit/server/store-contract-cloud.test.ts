@@ -4,58 +4,47 @@
  * same database standing in for a second relay node).
  */
 import { randomUUID } from 'node:crypto';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DAY, mkUser, send, storeBackends, T0, type StoreHarness as Harness } from './store-fixtures';
+import { expect, it } from 'vitest';
+import { eachStore, DAY, mkUser, send, T0 } from './store-fixtures';
 
-const backends = storeBackends('store contract, cloud', 8);
-
-for (const backend of backends) {
-  describe.skipIf(backend.skip)(`store contract, cloud: ${backend.name}`, () => {
-    let h: Harness;
-    let store: Harness['store'];
-    beforeEach(async () => {
-      h = await backend.create();
-      store = h.store;
-    });
-    afterEach(async () => {
-      await h.cleanup();
-    });
-
+eachStore(
+  'store contract, cloud',
+  (t) => {
     // ---------------- cloud chats ----------------
     it('sends messages: per-chat seqs, one update per member, idempotent by id, id conflicts', async () => {
-      const a = await mkUser(store);
-      const b = await mkUser(store);
-      const c = await mkUser(store);
-      const r1 = await send(store, a, b, 'm-1');
-      const r2 = await send(store, b, a, 'm-2');
+      const a = await mkUser(t.store);
+      const b = await mkUser(t.store);
+      const c = await mkUser(t.store);
+      const r1 = await send(t.store, a, b, 'm-1');
+      const r2 = await send(t.store, b, a, 'm-2');
       if (!r1.ok || !r2.ok) throw new Error('send failed');
       expect([r1.created, r1.message.seq, r2.message.seq]).toEqual([true, 1, 2]);
       expect(r2.chat.id).toBe(r1.chat.id);
       expect(r2.chat.nextSeq).toBe(3);
       expect([r1.chat.userA, r1.chat.userB]).toEqual([a.user.id, b.user.id].sort());
       expect(r1.updates.map((u) => u.userId).sort()).toEqual([a.user.id, b.user.id].sort());
-      expect(await store.getChat(b.user.id, a.user.id)).toEqual(r2.chat);
+      expect(await t.store.getChat(b.user.id, a.user.id)).toEqual(r2.chat);
 
-      const again = await send(store, a, b, 'm-1');
+      const again = await send(t.store, a, b, 'm-1');
       expect(again).toMatchObject({ ok: true, created: false, updates: [] });
       if (again.ok) expect(again.message.seq).toBe(1);
-      expect(await send(store, b, a, 'm-1')).toEqual({ ok: false, reason: 'id_conflict' }); // other sender
-      expect(await send(store, a, c, 'm-1')).toEqual({ ok: false, reason: 'id_conflict' }); // other chat
+      expect(await send(t.store, b, a, 'm-1')).toEqual({ ok: false, reason: 'id_conflict' }); // other sender
+      expect(await send(t.store, a, c, 'm-1')).toEqual({ ok: false, reason: 'id_conflict' }); // other chat
 
       // A chat with oneself appends one update.
-      const self = await send(store, a, a, 'm-self');
+      const self = await send(t.store, a, a, 'm-self');
       expect(self.ok && self.updates.length).toBe(1);
       expect(self.ok && self.chat.userA === a.user.id && self.chat.userB === a.user.id).toBe(true);
     });
 
     it('pages messages and the update log', async () => {
-      const a = await mkUser(store);
-      const b = await mkUser(store);
-      for (let i = 1; i <= 5; i++) await send(store, a, b, `p-${i}`, T0 + i);
-      const chat = (await store.getChat(a.user.id, b.user.id))!;
-      expect((await store.listMessages(chat.id, null, 3)).map((m) => m.seq)).toEqual([3, 4, 5]);
-      expect((await store.listMessages(chat.id, 3, 10)).map((m) => m.seq)).toEqual([1, 2]);
-      const m = (await store.listMessages(chat.id, 2, 1))[0];
+      const a = await mkUser(t.store);
+      const b = await mkUser(t.store);
+      for (let i = 1; i <= 5; i++) await send(t.store, a, b, `p-${i}`, T0 + i);
+      const chat = (await t.store.getChat(a.user.id, b.user.id))!;
+      expect((await t.store.listMessages(chat.id, null, 3)).map((m) => m.seq)).toEqual([3, 4, 5]);
+      expect((await t.store.listMessages(chat.id, 3, 10)).map((m) => m.seq)).toEqual([1, 2]);
+      const m = (await t.store.listMessages(chat.id, 2, 1))[0];
       expect(m).toEqual({
         chatId: chat.id,
         seq: 1,
@@ -67,22 +56,22 @@ for (const backend of backends) {
         deleted: false
       });
 
-      const ups = await store.listUpdates(b.user.id, 0, 100);
+      const ups = await t.store.listUpdates(b.user.id, 0, 100);
       expect(ups.map((u) => u.message?.id)).toEqual(['p-1', 'p-2', 'p-3', 'p-4', 'p-5']);
       expect(ups.every((u) => u.kind === 'message' && u.data === u.message!.id && u.chat.id === chat.id)).toBe(true);
       const cursors = ups.map((u) => u.cursor);
       expect([...cursors].sort((x, y) => x - y)).toEqual(cursors);
-      expect(await store.latestCursor(b.user.id)).toBe(cursors[4]);
-      expect(await store.latestCursor('nobody')).toBe(0);
-      expect((await store.listUpdates(b.user.id, cursors[2], 1)).map((u) => u.cursor)).toEqual([cursors[3]]);
-      expect((await store.getUpdate(cursors[0]))!.message!.id).toBe('p-1');
-      expect(await store.getUpdate(cursors[4] + 1000)).toBeNull();
+      expect(await t.store.latestCursor(b.user.id)).toBe(cursors[4]);
+      expect(await t.store.latestCursor('nobody')).toBe(0);
+      expect((await t.store.listUpdates(b.user.id, cursors[2], 1)).map((u) => u.cursor)).toEqual([cursors[3]]);
+      expect((await t.store.getUpdate(cursors[0]))!.message!.id).toBe('p-1');
+      expect(await t.store.getUpdate(cursors[4] + 1000)).toBeNull();
     });
 
     it("reports with each appended row the user's previous cursor, so live updates chain without gaps", async () => {
-      const a = await mkUser(store);
-      const b = await mkUser(store);
-      const c = await mkUser(store);
+      const a = await mkUser(t.store);
+      const b = await mkUser(t.store);
+      const c = await mkUser(t.store);
       const appended = [];
       for (const [from, to] of [
         [a, b],
@@ -91,14 +80,14 @@ for (const backend of backends) {
         [c, b],
         [b, a]
       ] as const) {
-        const r = await send(store, from, to);
+        const r = await send(t.store, from, to);
         if (!r.ok) throw new Error('send failed');
         appended.push(...r.updates);
       }
-      const chat = (await store.getChat(a.user.id, b.user.id))!;
-      appended.push(...(await store.markRead(chat.id, a.user.id, 2))!.updates);
+      const chat = (await t.store.getChat(a.user.id, b.user.id))!;
+      appended.push(...(await t.store.markRead(chat.id, a.user.id, 2))!.updates);
       for (const u of [a, b, c]) {
-        const log = (await store.listUpdates(u.user.id, 0, 100)).map((r) => r.cursor);
+        const log = (await t.store.listUpdates(u.user.id, 0, 100)).map((r) => r.cursor);
         const mine = appended.filter((x) => x.userId === u.user.id);
         expect(mine.map((x) => x.cursor)).toEqual(log);
         // Each row points at the one before it in this user's log; the first at 0.
@@ -107,72 +96,72 @@ for (const backend of backends) {
     });
 
     it('marks reads monotonically, capped at the last seq', async () => {
-      const a = await mkUser(store);
-      const b = await mkUser(store);
-      for (let i = 0; i < 3; i++) await send(store, a, b);
-      const chat = (await store.getChat(a.user.id, b.user.id))!;
-      const r = await store.markRead(chat.id, b.user.id, 99);
+      const a = await mkUser(t.store);
+      const b = await mkUser(t.store);
+      for (let i = 0; i < 3; i++) await send(t.store, a, b);
+      const chat = (await t.store.getChat(a.user.id, b.user.id))!;
+      const r = await t.store.markRead(chat.id, b.user.id, 99);
       expect(r!.seq).toBe(3);
       expect(r!.updates).toHaveLength(2);
-      expect(await store.markRead(chat.id, b.user.id, 2)).toBeNull();
-      expect(await store.markRead(chat.id, b.user.id, 3)).toBeNull();
-      const up = await store.getUpdate(r!.updates[0].cursor);
+      expect(await t.store.markRead(chat.id, b.user.id, 2)).toBeNull();
+      expect(await t.store.markRead(chat.id, b.user.id, 3)).toBeNull();
+      const up = await t.store.getUpdate(r!.updates[0].cursor);
       expect(up!.kind).toBe('read');
       expect(JSON.parse(up!.data)).toEqual({ readerId: b.user.id, seq: 3 });
       expect(up!.message).toBeNull();
     });
 
     it('deletes messages (unknown and repeated ids skipped) and summarizes chats', async () => {
-      const a = await mkUser(store);
-      const b = await mkUser(store);
-      const c = await mkUser(store);
-      await send(store, a, b, 'd-1', T0 + 1);
-      await send(store, b, a, 'd-2', T0 + 2);
-      await send(store, b, a, 'd-3', T0 + 3);
-      await send(store, c, a, 'd-4', T0 + 10);
-      const ab = (await store.getChat(a.user.id, b.user.id))!;
-      await store.markRead(ab.id, a.user.id, 2);
+      const a = await mkUser(t.store);
+      const b = await mkUser(t.store);
+      const c = await mkUser(t.store);
+      await send(t.store, a, b, 'd-1', T0 + 1);
+      await send(t.store, b, a, 'd-2', T0 + 2);
+      await send(t.store, b, a, 'd-3', T0 + 3);
+      await send(t.store, c, a, 'd-4', T0 + 10);
+      const ab = (await t.store.getChat(a.user.id, b.user.id))!;
+      await t.store.markRead(ab.id, a.user.id, 2);
 
-      let chats = await store.listChats(a.user.id);
+      let chats = await t.store.listChats(a.user.id);
       expect(chats.map((s) => s.peerId)).toEqual([c.user.id, b.user.id]);
       expect(chats[1]).toMatchObject({ myReadSeq: 2, peerReadSeq: 0, unread: 1 });
       expect(chats[1].lastMessage!.id).toBe('d-3');
-      const fromB = (await store.listChats(b.user.id))[0];
+      const fromB = (await t.store.listChats(b.user.id))[0];
       expect(fromB).toMatchObject({ peerId: a.user.id, myReadSeq: 0, peerReadSeq: 2, unread: 1 });
 
-      const del = await store.deleteMessages(ab.id, ['d-3', 'nope', 'd-3', 'd-1']);
+      const del = await t.store.deleteMessages(ab.id, ['d-3', 'nope', 'd-3', 'd-1']);
       expect(del.ids).toEqual(['d-3', 'd-1']);
       expect(del.updates).toHaveLength(2);
-      expect(JSON.parse((await store.getUpdate(del.updates[0].cursor))!.data)).toEqual(['d-3', 'd-1']);
-      expect(await store.deleteMessages(ab.id, ['d-3'])).toEqual({ ids: [], updates: [] });
-      expect((await store.listMessages(ab.id, null, 10)).map((m) => m.id)).toEqual(['d-2']);
+      expect(JSON.parse((await t.store.getUpdate(del.updates[0].cursor))!.data)).toEqual(['d-3', 'd-1']);
+      expect(await t.store.deleteMessages(ab.id, ['d-3'])).toEqual({ ids: [], updates: [] });
+      expect((await t.store.listMessages(ab.id, null, 10)).map((m) => m.id)).toEqual(['d-2']);
       // The update for a deleted message still joins the row, emptied and flagged.
-      const first = (await store.listUpdates(a.user.id, 0, 1))[0];
+      const first = (await t.store.listUpdates(a.user.id, 0, 1))[0];
       expect(first.message).toMatchObject({ id: 'd-1', deleted: true });
       expect(first.message!.body.length).toBe(0);
 
-      chats = await store.listChats(a.user.id);
+      chats = await t.store.listChats(a.user.id);
       expect(chats[1]).toMatchObject({ unread: 0 });
       expect(chats[1].lastMessage!.id).toBe('d-2');
-      await store.deleteMessages(ab.id, ['d-2']);
-      chats = await store.listChats(a.user.id);
+      await t.store.deleteMessages(ab.id, ['d-2']);
+      chats = await t.store.listChats(a.user.id);
       expect(chats[1].lastMessage).toBeNull();
     });
 
     it('assigns gap-free seqs and in-order cursors under concurrent sends from two nodes', async () => {
-      const other = await h.open();
-      const a = await mkUser(store);
-      const b = await mkUser(store);
+      const other = await t.h.open();
+      const a = await mkUser(t.store);
+      const b = await mkUser(t.store);
       const ids = Array.from({ length: 60 }, () => randomUUID());
-      const results = await Promise.all(ids.map((mid, i) => (i % 2 ? send(store, a, b, mid) : send(other, b, a, mid))));
+      const results = await Promise.all(ids.map((mid, i) => (i % 2 ? send(t.store, a, b, mid) : send(other, b, a, mid))));
       // The same ids again, concurrently: nothing new.
-      const repeats = await Promise.all(ids.slice(0, 20).map((mid, i) => (i % 2 ? send(other, a, b, mid) : send(store, b, a, mid))));
+      const repeats = await Promise.all(ids.slice(0, 20).map((mid, i) => (i % 2 ? send(other, a, b, mid) : send(t.store, b, a, mid))));
       expect(results.every((r) => r.ok && r.created)).toBe(true);
       expect(repeats.every((r) => r.ok && !r.created)).toBe(true);
       const seqs = results.map((r) => (r.ok ? r.message.seq : -1)).sort((x, y) => x - y);
       expect(seqs).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
       for (const u of [a, b]) {
-        const ups = await store.listUpdates(u.user.id, 0, 1000);
+        const ups = await t.store.listUpdates(u.user.id, 0, 1000);
         expect(ups).toHaveLength(60);
         // Cursor order matches seq order: a reader paging by cursor sees the chat in order.
         expect(ups.map((x) => x.message!.seq)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
@@ -180,9 +169,9 @@ for (const backend of backends) {
     });
 
     it('cloud media: attached once on send, opened once, due rows claimed exactly once across nodes, finished with the message', async () => {
-      const a = await mkUser(store);
-      const b = await mkUser(store);
-      const c = await mkUser(store);
+      const a = await mkUser(t.store);
+      const b = await mkUser(t.store);
+      const c = await mkUser(t.store);
       const media = (mediaId: string, to = b) => ({
         id: mediaId,
         ownerUserId: a.user.id,
@@ -193,7 +182,7 @@ for (const backend of backends) {
         createdAt: T0
       });
       const withMedia = (msgId: string, mediaId: string, ttl: number, from = a, to = b) =>
-        store.sendMessage({
+        t.store.sendMessage({
           id: msgId,
           senderId: from.user.id,
           senderDeviceId: from.device.id,
@@ -202,79 +191,79 @@ for (const backend of backends) {
           createdAt: T0 + 1,
           media: { id: mediaId, ttl }
         });
-      for (const m of ['m-1', 'm-2', 'm-3', 'm-4', 'm-old']) await store.createCloudMedia(media(m));
-      await store.createCloudMedia({ ...media('m-new'), createdAt: T0 + DAY });
-      expect(await store.getCloudMedia('m-1')).toEqual({ ...media('m-1'), messageId: null, ttl: 0, openedAt: null, deadline: null });
-      expect(await store.getCloudMedia('nope')).toBeNull();
+      for (const m of ['m-1', 'm-2', 'm-3', 'm-4', 'm-old']) await t.store.createCloudMedia(media(m));
+      await t.store.createCloudMedia({ ...media('m-new'), createdAt: T0 + DAY });
+      expect(await t.store.getCloudMedia('m-1')).toEqual({ ...media('m-1'), messageId: null, ttl: 0, openedAt: null, deadline: null });
+      expect(await t.store.getCloudMedia('nope')).toBeNull();
       // Opening needs an attached media.
-      expect(await store.openCloudMedia('m-1', T0)).toBeNull();
+      expect(await t.store.openCloudMedia('m-1', T0)).toBeNull();
 
       // Only the uploader, only to the user it was uploaded for, only once; nothing is created otherwise.
       expect(await withMedia('cm-x', 'm-1', 5, b, a)).toEqual({ ok: false, reason: 'media_unavailable' });
       expect(await withMedia('cm-x', 'm-1', 5, a, c)).toEqual({ ok: false, reason: 'media_unavailable' });
       expect(await withMedia('cm-x', 'nope', 5)).toEqual({ ok: false, reason: 'media_unavailable' });
-      expect(await store.getChat(a.user.id, c.user.id)).toBeNull();
+      expect(await t.store.getChat(a.user.id, c.user.id)).toBeNull();
       const sent = await withMedia('cm-1', 'm-1', 5);
       expect(sent.ok).toBe(true);
-      expect(await store.getCloudMedia('m-1')).toMatchObject({ messageId: 'cm-1', ttl: 5 });
+      expect(await t.store.getCloudMedia('m-1')).toMatchObject({ messageId: 'cm-1', ttl: 5 });
       expect(await withMedia('cm-2', 'm-1', 5)).toEqual({ ok: false, reason: 'media_unavailable' });
       expect((await withMedia('cm-1', 'm-1', 5)).ok).toBe(true); // idempotent resend
       await withMedia('cm-2', 'm-2', 5);
       await withMedia('cm-3', 'm-3', 0);
       await withMedia('cm-4', 'm-4', 60);
-      const chat = (await store.getChat(a.user.id, b.user.id))!;
+      const chat = (await t.store.getChat(a.user.id, b.user.id))!;
 
       // Opening sets the deadline once and re-announces the message to both members.
-      const o1 = await store.openCloudMedia('m-1', T0 + 100);
+      const o1 = await t.store.openCloudMedia('m-1', T0 + 100);
       expect(o1!.media).toMatchObject({ openedAt: T0 + 100, deadline: T0 + 5100 });
       expect(o1!.updates.map((u) => u.userId).sort()).toEqual([a.user.id, b.user.id].sort());
-      expect((await store.getUpdate(o1!.updates[0].cursor))!).toMatchObject({ kind: 'message', data: 'cm-1' });
-      const o1again = await store.openCloudMedia('m-1', T0 + 999);
+      expect((await t.store.getUpdate(o1!.updates[0].cursor))!).toMatchObject({ kind: 'message', data: 'cm-1' });
+      const o1again = await t.store.openCloudMedia('m-1', T0 + 999);
       expect(o1again).toEqual({ media: expect.objectContaining({ openedAt: T0 + 100, deadline: T0 + 5100 }), updates: [] });
-      expect(await store.openCloudMedia('m-3', T0 + 100)).toMatchObject({ media: { openedAt: T0 + 100, deadline: null }, updates: [] });
-      await store.openCloudMedia('m-2', T0 + 200);
-      await store.openCloudMedia('m-4', T0 + 300);
-      expect(await store.nextMediaDeadline(30_000)).toBe(T0 + 5100);
+      expect(await t.store.openCloudMedia('m-3', T0 + 100)).toMatchObject({ media: { openedAt: T0 + 100, deadline: null }, updates: [] });
+      await t.store.openCloudMedia('m-2', T0 + 200);
+      await t.store.openCloudMedia('m-4', T0 + 300);
+      expect(await t.store.nextMediaDeadline(30_000)).toBe(T0 + 5100);
 
       // Two nodes claim concurrently: disjoint, together every due row once.
-      const other = await h.open();
+      const other = await t.h.open();
       const now = T0 + 6000;
-      const [x, y] = await Promise.all([store.claimDueMedia('node-a', now, now - 30_000, 10), other.claimDueMedia('node-b', now, now - 30_000, 10)]);
+      const [x, y] = await Promise.all([t.store.claimDueMedia('node-a', now, now - 30_000, 10), other.claimDueMedia('node-b', now, now - 30_000, 10)]);
       expect([...x, ...y].map((r) => r.id).sort()).toEqual(['m-1', 'm-2']);
       expect([...x, ...y].find((r) => r.id === 'm-1')).toEqual({ id: 'm-1', messageId: 'cm-1', deadline: T0 + 5100 });
-      expect(await store.claimDueMedia('node-c', now, now - 30_000, 10)).toEqual([]);
+      expect(await t.store.claimDueMedia('node-c', now, now - 30_000, 10)).toEqual([]);
       // Claimed rows are ready again once stale; the unexpired timer comes later.
-      expect(await store.nextMediaDeadline(30_000)).toBe(now + 30_000);
+      expect(await t.store.nextMediaDeadline(30_000)).toBe(now + 30_000);
 
       // Only the claimer finishes; finishing deletes the message for both members, once.
       const m1 = x.some((r) => r.id === 'm-1') ? 'node-a' : 'node-b';
-      expect(await store.finishDueMedia('m-1', 'node-c')).toEqual({ done: false, updates: [] });
-      const fin = await store.finishDueMedia('m-1', m1);
+      expect(await t.store.finishDueMedia('m-1', 'node-c')).toEqual({ done: false, updates: [] });
+      const fin = await t.store.finishDueMedia('m-1', m1);
       expect(fin.done).toBe(true);
       expect(fin.updates.map((u) => u.userId).sort()).toEqual([a.user.id, b.user.id].sort());
-      expect(JSON.parse((await store.getUpdate(fin.updates[0].cursor))!.data)).toEqual(['cm-1']);
-      expect(await store.finishDueMedia('m-1', m1)).toEqual({ done: false, updates: [] });
-      expect(await store.getCloudMedia('m-1')).toBeNull();
-      expect((await store.listMessages(chat.id, null, 10)).map((m) => m.id)).toEqual(['cm-2', 'cm-3', 'cm-4']);
+      expect(JSON.parse((await t.store.getUpdate(fin.updates[0].cursor))!.data)).toEqual(['cm-1']);
+      expect(await t.store.finishDueMedia('m-1', m1)).toEqual({ done: false, updates: [] });
+      expect(await t.store.getCloudMedia('m-1')).toBeNull();
+      expect((await t.store.listMessages(chat.id, null, 10)).map((m) => m.id)).toEqual(['cm-2', 'cm-3', 'cm-4']);
 
       // A stale claim is retaken by exactly one node; a message deleted meanwhile gives no second delete.
-      await store.deleteMessages(chat.id, ['cm-2']);
-      expect(await store.getCloudMedia('m-2')).toBeNull(); // deleting the message took its media along
+      await t.store.deleteMessages(chat.id, ['cm-2']);
+      expect(await t.store.getCloudMedia('m-2')).toBeNull(); // deleting the message took its media along
       const later = now + 30_001;
-      expect(await store.claimDueMedia('node-d', later, later - 30_000, 10)).toEqual([]);
+      expect(await t.store.claimDueMedia('node-d', later, later - 30_000, 10)).toEqual([]);
 
       // Deleting a message reports its media for file removal.
-      expect(await store.deleteMessages(chat.id, ['cm-3'])).toMatchObject({ ids: ['cm-3'], media: ['m-3'] });
+      expect(await t.store.deleteMessages(chat.id, ['cm-3'])).toMatchObject({ ids: ['cm-3'], media: ['m-3'] });
 
       // Uploads never attached are purged by age.
-      expect((await store.purgeUnattachedMedia(T0 + 1)).sort()).toEqual(['m-old']);
-      expect(await store.getCloudMedia('m-new')).not.toBeNull();
-      expect(await store.getCloudMedia('m-4')).not.toBeNull();
+      expect((await t.store.purgeUnattachedMedia(T0 + 1)).sort()).toEqual(['m-old']);
+      expect(await t.store.getCloudMedia('m-new')).not.toBeNull();
+      expect(await t.store.getCloudMedia('m-4')).not.toBeNull();
     });
 
     it('cloud media quota: reserved before writing, settled to the real size, released by delete, purge and expiry', async () => {
-      const a = await mkUser(store);
-      const b = await mkUser(store);
+      const a = await mkUser(t.store);
+      const b = await mkUser(t.store);
       const row = (mediaId: string, size: number, createdAt = T0) => ({
         id: mediaId,
         ownerUserId: a.user.id,
@@ -284,22 +273,22 @@ for (const backend of backends) {
         size,
         createdAt
       });
-      expect(await store.reserveCloudMedia(row('q-1', 600), 1000)).toBe(true);
-      expect(await store.reserveCloudMedia(row('q-2', 401), 1000)).toBe(false);
-      expect(await store.getCloudMedia('q-2')).toBeNull();
-      expect(await store.cloudMediaUsage(a.user.id)).toBe(600);
-      expect(await store.cloudMediaUsage(b.user.id)).toBe(0);
+      expect(await t.store.reserveCloudMedia(row('q-1', 600), 1000)).toBe(true);
+      expect(await t.store.reserveCloudMedia(row('q-2', 401), 1000)).toBe(false);
+      expect(await t.store.getCloudMedia('q-2')).toBeNull();
+      expect(await t.store.cloudMediaUsage(a.user.id)).toBe(600);
+      expect(await t.store.cloudMediaUsage(b.user.id)).toBe(0);
       // Settling shrinks the reservation to what arrived, making room.
-      await store.settleCloudMedia('q-1', 100);
-      expect((await store.getCloudMedia('q-1'))?.size).toBe(100);
-      expect(await store.reserveCloudMedia(row('q-2', 900), 1000)).toBe(true);
-      expect(await store.reserveCloudMedia(row('q-3', 1), 1000)).toBe(false);
+      await t.store.settleCloudMedia('q-1', 100);
+      expect((await t.store.getCloudMedia('q-1'))?.size).toBe(100);
+      expect(await t.store.reserveCloudMedia(row('q-2', 900), 1000)).toBe(true);
+      expect(await t.store.reserveCloudMedia(row('q-3', 1), 1000)).toBe(false);
       // A failed upload releases its reservation.
-      expect(await store.deleteCloudMedia('q-2')).toBe(true);
-      expect(await store.deleteCloudMedia('q-2')).toBe(false);
-      expect(await store.cloudMediaUsage(a.user.id)).toBe(100);
+      expect(await t.store.deleteCloudMedia('q-2')).toBe(true);
+      expect(await t.store.deleteCloudMedia('q-2')).toBe(false);
+      expect(await t.store.cloudMediaUsage(a.user.id)).toBe(100);
       // Attached and then deleted with its message, or timed out: released too.
-      const sent = await store.sendMessage({
+      const sent = await t.store.sendMessage({
         id: 'qm-1',
         senderId: a.user.id,
         senderDeviceId: a.device.id,
@@ -309,21 +298,21 @@ for (const backend of backends) {
         media: { id: 'q-1', ttl: 5 }
       });
       expect(sent.ok).toBe(true);
-      await store.openCloudMedia('q-1', T0 + 2);
-      const [due] = await store.claimDueMedia('node-a', T0 + 10_000, T0, 10);
+      await t.store.openCloudMedia('q-1', T0 + 2);
+      const [due] = await t.store.claimDueMedia('node-a', T0 + 10_000, T0, 10);
       expect(due?.id).toBe('q-1');
-      expect((await store.finishDueMedia('q-1', 'node-a')).done).toBe(true);
-      expect(await store.cloudMediaUsage(a.user.id)).toBe(0);
+      expect((await t.store.finishDueMedia('q-1', 'node-a')).done).toBe(true);
+      expect(await t.store.cloudMediaUsage(a.user.id)).toBe(0);
       // An upload that never finished (a crash) is released by the unattached purge.
-      expect(await store.reserveCloudMedia(row('q-4', 1000), 1000)).toBe(true);
-      expect(await store.purgeUnattachedMedia(T0 + 1)).toEqual(['q-4']);
-      expect(await store.cloudMediaUsage(a.user.id)).toBe(0);
+      expect(await t.store.reserveCloudMedia(row('q-4', 1000), 1000)).toBe(true);
+      expect(await t.store.purgeUnattachedMedia(T0 + 1)).toEqual(['q-4']);
+      expect(await t.store.cloudMediaUsage(a.user.id)).toBe(0);
     });
 
     it('cloud media quota: concurrent reservations on two nodes racing for the last bytes never overshoot', async () => {
-      const a = await mkUser(store);
-      const b = await mkUser(store);
-      const other = await h.open();
+      const a = await mkUser(t.store);
+      const b = await mkUser(t.store);
+      const other = await t.h.open();
       const row = (mediaId: string) => ({
         id: mediaId,
         ownerUserId: a.user.id,
@@ -333,11 +322,12 @@ for (const backend of backends) {
         size: 300,
         createdAt: T0
       });
-      expect(await store.reserveCloudMedia({ ...row('base'), size: 400 }, 1000)).toBe(true);
+      expect(await t.store.reserveCloudMedia({ ...row('base'), size: 400 }, 1000)).toBe(true);
       // 600 bytes left: exactly two of the twelve 300-byte uploads fit.
-      const results = await Promise.all(Array.from({ length: 12 }, (_, i) => (i % 2 ? other : store).reserveCloudMedia(row(`race-${i}`), 1000)));
+      const results = await Promise.all(Array.from({ length: 12 }, (_, i) => (i % 2 ? other : t.store).reserveCloudMedia(row(`race-${i}`), 1000)));
       expect(results.filter(Boolean)).toHaveLength(2);
-      expect(await store.cloudMediaUsage(a.user.id)).toBe(1000);
+      expect(await t.store.cloudMediaUsage(a.user.id)).toBe(1000);
     });
-  });
-}
+  },
+  { max: 8 }
+);

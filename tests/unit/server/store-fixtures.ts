@@ -3,6 +3,7 @@
  * fresh schema, skipped when unreachable outside CI) with a second store on the same database (another
  * node, or a restart), and rows made the way the relay makes them.
  */
+import { afterEach, beforeEach, describe } from 'vitest';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { dropPostgresSchema, openPostgresStore } from '../../../src/lib/server/store/postgres';
@@ -69,6 +70,33 @@ export function storeBackends(label: string, max = 4): StoreBackend[] {
       }
     }
   ];
+}
+
+/** A test's store in eachStore: a fresh database before each test, cleaned up after it. */
+export interface StoreCtx {
+  backend: StoreBackend;
+  h: StoreHarness;
+  store: StoreHarness['store'];
+}
+
+/**
+ * Declares `cases` once per backend (`title: sqlite`, `title: postgres`), each test with a fresh store
+ * in `t` (read `t.store` inside a test, not when declaring it).
+ */
+export function eachStore(title: string, cases: (t: StoreCtx) => void, opts: { label?: string; max?: number } = {}): void {
+  for (const backend of storeBackends(opts.label ?? title, opts.max)) {
+    describe.skipIf(backend.skip)(`${title}: ${backend.name}`, () => {
+      const t = { backend } as StoreCtx;
+      beforeEach(async () => {
+        t.h = await backend.create();
+        t.store = t.h.store;
+      });
+      afterEach(async () => {
+        await t.h.cleanup();
+      });
+      cases(t);
+    });
+  }
 }
 
 export const id = () => randomBytes(16).toString('base64url').slice(0, 22);

@@ -47,10 +47,15 @@ export async function deliver(relay: FakeRelay, to: SecretDevice): Promise<void>
 export function secretPair(prefix: string) {
   let dbs = 0;
   const device = (relay: FakeRelay, name: string, userId = `u-${name}`) => secretDevice(relay, `${prefix}-${name}-${++dbs}`, name, { userId, deviceId: `d-${name}` });
-  async function established() {
-    const relay = new FakeRelay();
+  /** `sealed`: both devices first tell the relay they speak protocol 2 (a sealed-mode FakeRelay), so the chat is version 2. */
+  async function established(opts: { relay?: FakeRelay; sealed?: boolean } = {}) {
+    const relay = opts.relay ?? new FakeRelay();
     const alice = await device(relay, 'alice');
     const bob = await device(relay, 'bob');
+    if (opts.sealed) {
+      await alice.engine.maintain();
+      await bob.engine.maintain();
+    }
     const chatId = await alice.engine.start('u-bob');
     await alice.engine.flush();
     await deliver(relay, bob);

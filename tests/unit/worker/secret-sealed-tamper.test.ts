@@ -10,31 +10,17 @@ import type { Envelope } from '$lib/api/wire';
 import { secretMessages } from '$lib/worker/secret';
 import type { Diagnostics } from '$lib/worker/secret/errors';
 import { FakeRelay } from '../support/fake-relay';
-import { deliver, secretDevice, type SecretDevice } from '../support/secret-pair';
+import { secretPair, type SecretDevice } from '../support/secret-pair';
 
 vi.mock('$lib/worker/net', async (orig) => (await import('../support/no-relay')).noDirectRelay(orig));
 
-let dbs = 0;
-const device = (relay: FakeRelay, name: string) => secretDevice(relay, `sealed-tamper-${name}-${++dbs}`, name, { userId: `u-${name}`, deviceId: `d-${name}` });
+const { established: pair } = secretPair('sealed-tamper');
 const rejected = async (d: SecretDevice) => ((await d.db.meta.get('diagnostics'))?.value as Diagnostics | undefined)?.byCode ?? {};
 const texts = async (d: SecretDevice, chatId: string) =>
   (await secretMessages(d.db, d.vault, chatId, { limit: 50 })).messages.filter((m) => m.kind === 'text').map((m) => m.text);
 
-async function established(sealed: boolean) {
-  const relay = new FakeRelay([], true);
-  const alice = await device(relay, 'alice');
-  const bob = await device(relay, 'bob');
-  if (sealed) {
-    await alice.engine.maintain();
-    await bob.engine.maintain();
-  }
-  const chatId = await alice.engine.start('u-bob');
-  await alice.engine.flush();
-  await deliver(relay, bob);
-  await deliver(relay, alice);
-  await deliver(relay, bob);
-  return { relay, alice, bob, chatId };
-}
+/** A chat over the in-memory relay in sealed mode: version 2 when `sealed`, else a version-1 chat. */
+const established = (sealed: boolean) => pair({ relay: new FakeRelay([], true), sealed });
 
 describe('sealed envelopes that do not open', () => {
   it('an altered sealed header is rejected (bad_header) and changes nothing', async () => {

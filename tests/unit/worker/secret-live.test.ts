@@ -5,60 +5,37 @@
  */
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { toB64u } from '$lib/api/b64';
 import { type ServerFrame } from '$lib/api/wire';
-import { generateIdentity, nobleBackend } from '$lib/crypto';
-import { SecretEngine, secretMessages } from '$lib/worker/secret';
-import type { SecretRelay } from '$lib/worker/secret/relay';
-import { call, connect, startServer, tokenFrom, type TestServer, type WsClient } from '../server/helpers';
-import { relayClient } from '../support/real-relay';
-import { unlockedStore } from '../support/store';
+import { secretMessages } from '$lib/worker/secret';
+import { connect, startServer, type TestServer, type WsClient } from '../server/helpers';
+import { realDevice } from '../support/real-relay';
 
 vi.mock('$lib/worker/net', async (orig) => (await import('../support/no-relay')).noDirectRelay(orig));
 
-const backend = nobleBackend();
 let dbs = 0;
-
-/** The relay over HTTP with this device's token (as in production, sealed posts included), counting the pulls. */
-function httpRelay(ts: TestServer, token: string, counts: { pulls: number }): SecretRelay {
-  const relay = relayClient(ts, token);
-  return {
-    ...relay,
-    pull: (after, limit) => {
-      counts.pulls++;
-      return relay.pull(after, limit);
-    }
-  };
-}
 
 type LiveFrame = Extract<ServerFrame, { t: 'envelope' }>;
 
 /** A signed-up device: its engine, its socket, and a hook deciding what each envelope frame does. */
 async function liveDevice(ts: TestServer, name: string) {
-  const { db, vault } = await unlockedStore(`secret-live-${name}-${++dbs}`);
-  const identity = await generateIdentity(backend);
-  const device = { name, signPub: toB64u(identity.sign.pub), dhPub: toB64u(identity.dh.pub) };
-  const r = await call(ts, 'POST', '/api/auth/signup', { body: { username: `${name}${dbs}`, password: 'correct horse battery', device } });
-  if (r.status !== 201) throw new Error(`signup: ${r.status} ${r.text}`);
-  const token = tokenFrom(r);
-  const ids = { userId: r.body.user.id as string, deviceId: r.body.device.id as string };
-  const counts = { pulls: 0 };
-  const engine = new SecretEngine({
-    db,
-    vault,
-    backend: async () => backend,
-    identity: async () => identity,
-    me: () => ids,
-    emit: () => undefined,
-    relay: httpRelay(ts, token, counts)
-  });
+  const dev = await realDevice(ts, `${name}${++dbs}`);
+  const isPull = (c: string) => c.startsWith('GET /api/envelopes');
+  // GET /api/envelopes calls since the test last set `pulls` (to 0).
+  let base = 0;
+  const counts = {
+    get pulls() {
+      return dev.relay.calls.filter(isPull).length - base;
+    },
+    set pulls(n: number) {
+      base = dev.relay.calls.filter(isPull).length - n;
+    }
+  };
+  const { engine, token } = dev;
   const ws: WsClient = await connect(ts, token);
   await ws.next((f) => f.t === 'hello');
   const d = {
-    db,
-    vault,
-    engine,
-    ids,
+    ...dev,
+    ids: { userId: dev.userId, deviceId: dev.deviceId },
     counts,
     ws,
     /** What a frame does; by default what core.ts does with it. */
@@ -97,12 +74,17 @@ async function established() {
   ts = await startServer();
   const alice = await liveDevice(ts, 'alice');
   const bob = await liveDevice(ts, 'bob');
+  // Both speak protocol 2: the chat's envelopes are sealed posts, whose frames carry `prev` too.
+  await alice.engine.maintain();
+  await bob.engine.maintain();
   const chatId = await alice.engine.start(bob.ids.userId);
   await alice.engine.flush();
   // Request, accept, key confirmation: each side's frames drive the handshake.
   await vi.waitFor(async () => expect((await alice.db.secretChats.get(chatId))?.status).toBe('active'), { timeout: 20_000, interval: 20 });
   await vi.waitFor(async () => expect((await bob.db.secretChats.get(chatId))?.status).toBe('active'), { timeout: 20_000, interval: 20 });
   await Promise.all([...alice.runs, ...bob.runs]);
+  // The key confirmation went as a sealed post: a version-2 chat.
+  expect(alice.relay.calls).toContain('POST /api/sealed');
   return { ts, alice, bob, chatId };
 }
 

@@ -81,7 +81,7 @@ test('HTML, script, markdown and bidi tricks in names and messages render inert'
   // An attachment whose file name is markup (and carries a bidi override to fake its extension).
   const evilFile = '<img src=x onerror="window.__xss=1">\u202Etxt.exe';
   await mallory.page.locator('input[type="file"]').setInputFiles({ name: evilFile, mimeType: 'text/plain', buffer: Buffer.from('hello') });
-  const fileName = messageLog(victim.page).locator('.name').filter({ hasText: 'onerror' });
+  const fileName = messageLog(victim.page).locator('[data-file] .media-name').filter({ hasText: 'onerror' });
   await expect(fileName).toHaveText(evilFile);
   await assertInert(victim.page);
 

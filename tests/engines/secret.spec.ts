@@ -104,7 +104,26 @@ for (const [a, b] of pairs.filter(([, x]) => x !== 'chromium')) {
     // Bob points his camera at Alice's screen.
     await camera.showQrOf(alice.device, bob.device);
     await bob.device.click({ role: 'button', name: "Scan Alice's code", exact: true });
-    await bob.device.see({ css: '[data-scan-result="match"]' }, 60_000);
+    // Any other end (a mismatch, a scanner error) fails at once and says what the screen showed.
+    const scanned = await bob.device
+      .until(
+        'a scan result',
+        () =>
+          bob.device.eval(() => {
+            const result = document.querySelector('[data-scan-result]')?.getAttribute('data-scan-result');
+            const error = document.querySelector('.scanner .error')?.textContent;
+            return result ?? (error ? `scanner error: ${error}` : null);
+          }),
+        60_000
+      )
+      .catch(async (e) => {
+        const seen = await bob.device.eval(() => {
+          const v = document.querySelector('.scanner video') as HTMLVideoElement | null;
+          return `status "${document.querySelector('.scanner .status')?.textContent?.trim()}", video readyState ${v?.readyState} ${v?.videoWidth}x${v?.videoHeight} paused ${v?.paused}`;
+        });
+        throw new Error(`${String(e)}; the scanner showed: ${seen}`);
+      });
+    if (scanned !== 'match') throw new Error(`${b} scanned ${a}'s code: ${scanned}`);
     await bob.device.see({ css: '[data-verified-by-me="true"]' });
     await alice.device.reload();
     await alice.device.see({ css: '[data-verified-by-peer="true"]' });

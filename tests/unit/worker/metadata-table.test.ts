@@ -116,9 +116,20 @@ it('records no sender, no pair and no exact timer or read time of a sealed secre
     () => bob.engine.flush(),
     () => sync(alice),
     async () => {
-      // Both devices now hold a deadline; wake-up slots go to the relay within 5 minutes.
-      for (const c of clocks) c.advance(6 * 60_000);
-      await vi.waitFor(() => expect((ts.store.db.prepare('SELECT count(*) AS n FROM wakeups').get() as { n: number }).n).toBeGreaterThanOrEqual(1), { timeout: 15_000 });
+      // Both devices now hold a deadline; each asks the relay for its wake-up slot at a random time within
+      // 5 minutes, on a timer armed just after the commit. A device's clock moves on while its slot waits.
+      const devices = [alice, bob];
+      const registered = () => (ts.store.db.prepare('SELECT count(DISTINCT device_id) AS n FROM wakeups').get() as { n: number }).n;
+      await vi.waitFor(
+        async () => {
+          for (const [i, d] of devices.entries()) {
+            const due = (await d.db.meta.get('wakeDue'))?.value;
+            if (Array.isArray(due) && due.length) clocks[i].advance(6 * 60_000);
+          }
+          expect(registered()).toBe(2);
+        },
+        { timeout: 15_000, interval: 100 }
+      );
     }
   );
   await event(
@@ -201,7 +212,7 @@ it('records no sender, no pair and no exact timer or read time of a sealed secre
   expect(deadlines.length).toBeGreaterThanOrEqual(2);
   const reads = deadlines.map((d) => d - TTL * 1000);
   const wakeups = post.flatMap((r) => r.rows.get('wakeups') ?? []);
-  expect(wakeups.length).toBeGreaterThanOrEqual(1); // the devices asked to be woken
+  expect(new Set(wakeups.map((w) => w.device_id)).size).toBe(2); // both devices asked to be woken
   const numbers = (row: Row) => Object.values(row).filter((v): v is number => typeof v === 'number');
   for (const r of post)
     for (const [t, rows] of r.rows)

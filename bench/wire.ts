@@ -7,10 +7,11 @@
  *  (a) first visit of '/' → the sign-up screen's form is usable;
  *  (b) then sign-up → the chat list ('Chats' heading): the first load a user waits for. Budget ≤ 60 KB;
  *  (c) then the service worker installed and its precache filled (everything the app needs offline).
- * Printed: compressed, identity, ratio.
+ * Printed: compressed, identity, ratio; then what (a) and (b) were, URL by URL, on the compressed
+ * server (Playwright's per-request sizes: response headers + body as sent), grouped by kind.
  */
 import { createConnection, createServer, type Server } from 'node:net';
-import type { Browser } from 'playwright';
+import type { Browser, BrowserContext } from 'playwright';
 import { fmt, launch, newContext, PASSWORD, report, startServer, uniqueName, UNLIMITED_SENDS, buildApp, watchdog } from './support';
 
 interface Counter {
@@ -64,17 +65,76 @@ async function settle(c: Counter, quietMs = 1500, maxMs = 60_000): Promise<numbe
   return c.down();
 }
 
+type Phase = 'visit' | 'chats';
+interface Fetched {
+  phase: Phase;
+  path: string;
+  bytes: number;
+  headers: number;
+  encoding: string;
+}
+
+/** Each response the context receives, tagged with the phase it arrived in. */
+function recordRequests(context: BrowserContext, phase: () => Phase): { rows: Fetched[]; pending: Promise<unknown>[] } {
+  const out: Fetched[] = [];
+  const pending: Promise<unknown>[] = [];
+  context.on('requestfinished', (req) => {
+    const at = phase();
+    const p = Promise.all([req.sizes(), req.response()]).then(([sz, res]) =>
+      out.push({
+        phase: at,
+        path: new URL(req.url()).pathname + new URL(req.url()).search,
+        bytes: sz.responseBodySize + sz.responseHeadersSize,
+        headers: sz.responseHeadersSize,
+        encoding: res?.headers()['content-encoding'] ?? 'identity'
+      })
+    );
+    pending.push(p);
+  });
+  return { rows: out, pending };
+}
+
+function kindOf(path: string): string {
+  if (path.startsWith('/api/')) return 'API JSON';
+  if (/^\/_app\/immutable\/workers\/chunks\//.test(path)) return 'worker chunk';
+  if (/^\/_app\/immutable\/workers\//.test(path)) return 'worker entry';
+  if (path.endsWith('.css')) return 'page CSS';
+  if (path.startsWith('/_app/')) return 'page JS';
+  if (/^\/icons\/|\.webmanifest$/.test(path)) return 'icons, manifest';
+  return 'HTML shell';
+}
+
+function printBreakdown(rows: Fetched[]) {
+  for (const phase of ['visit', 'chats'] as const) {
+    const mine = rows.filter((r) => r.phase === phase);
+    const total = mine.reduce((n, r) => n + r.bytes, 0);
+    console.log(`\n  ${phase === 'visit' ? '(a) first visit → sign-up form' : '(b) sign-up → chat list'}: ${mine.length} responses, ${fmt(total / 1024, 1)} KB`);
+    const kinds = new Map<string, { n: number; bytes: number; headers: number }>();
+    for (const r of mine) {
+      const k = kinds.get(kindOf(r.path)) ?? { n: 0, bytes: 0, headers: 0 };
+      kinds.set(kindOf(r.path), { n: k.n + 1, bytes: k.bytes + r.bytes, headers: k.headers + r.headers });
+    }
+    for (const [k, v] of [...kinds].sort((a, b) => b[1].bytes - a[1].bytes))
+      console.log(`    ${k.padEnd(16)} ${String(v.n).padStart(3)} × ${fmt(v.bytes / 1024, 1).padStart(6)} KB (headers ${fmt(v.headers / 1024, 1)} KB)`);
+    for (const r of [...mine].sort((a, b) => b.bytes - a.bytes).filter((r) => r.bytes >= 2048))
+      console.log(`      ${fmt(r.bytes / 1024, 1).padStart(6)} KB ${r.encoding.padEnd(8)} ${r.path}`);
+  }
+}
+
 /**
  * (a) and (b) with the service worker blocked, so its precache (which starts at once, in parallel) is
  * not counted as what the page needs; (c) in a second, fresh context with the service worker allowed.
  */
-async function firstLoad(browser: Browser, c: Counter) {
+async function firstLoad(browser: Browser, c: Counter, detail = false) {
   const context = await newContext(browser, c.url, undefined, { serviceWorkers: 'block' });
+  let phase: Phase = 'visit';
+  const fetched = detail ? recordRequests(context, () => phase) : null;
   const page = await context.newPage();
   let base = c.down();
   await page.goto('/signup');
   await page.getByRole('button', { name: 'Sign up' }).waitFor();
   const visit = (await settle(c, 500)) - base;
+  phase = 'chats';
   await page.getByLabel('Username').fill(uniqueName('wire'));
   await page.getByLabel(/Display name/).fill('Wire');
   await page.getByLabel('Password').fill(PASSWORD);
@@ -82,6 +142,10 @@ async function firstLoad(browser: Browser, c: Counter) {
   await page.getByRole('heading', { name: 'Chats' }).waitFor();
   await page.getByText('No chats yet.').waitFor();
   const chats = (await settle(c, 500)) - base;
+  if (fetched) {
+    await Promise.allSettled(fetched.pending);
+    printBreakdown(fetched.rows);
+  }
   await context.close();
 
   const withSw = await newContext(browser, c.url);
@@ -109,7 +173,7 @@ try {
       ['off', proxies[0]],
       ['on', proxies[1]]
     ] as const) {
-      const r = await firstLoad(browser, proxy);
+      const r = await firstLoad(browser, proxy, key === 'on' && i === runs - 1);
       // The least of the runs: a retry or a slow socket only ever adds bytes.
       for (const k of ['visit', 'chats', 'offline'] as const) best[key][k] = Math.min(best[key][k], r[k]);
     }

@@ -12,12 +12,9 @@ import { concat, u32be, utf8 } from './bytes.js';
 import { fail } from './errors.js';
 import { hmacSha256, LABEL } from './kdf.js';
 
-export const EPOCH_MS = 86_400_000;
+export { EPOCH_MS, epochOf } from './epoch.js';
 export const MAILBOX_ID_LEN = 16;
 export const SEED_LEN = 32;
-
-/** UTC day number of a time in ms. */
-export const epochOf = (ms: number): number => Math.floor(ms / EPOCH_MS);
 
 export interface MailboxKeys {
   mailbox: Uint8Array; // 16

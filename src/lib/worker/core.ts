@@ -13,26 +13,16 @@ import type { Vault } from '$lib/store/vault';
 import { applyLive, flushOutbox, pullUpdates, type SyncState } from './cloud';
 import { NetError, request } from './net';
 import type { ConnectionState, SessionView, WorkerEvent } from './protocol';
-import { CoreError, type CoreContext, type SecretModule } from './rpc/context';
+import { CoreError, type CoreContext } from './rpc/context';
 import { dispatch } from './rpc';
 import { METHODS, type Method, type Params, type Result } from './rpc/methods';
 import { deviceName } from './device-name';
 import { RelaySocket } from './socket';
 import type { SecretEngine } from './secret';
+import { loadKeygen, loadSecret } from './lazy';
+import { announceProtocol } from './protocol-announce';
 
 export { CoreError };
-
-let secretModule: Promise<SecretModule> | null = null;
-/**
- * The crypto half of the worker, loaded on first use (see secret/index.ts). A load that failed (the
- * server unreachable before the service worker cached it) is said as such and tried again next time.
- */
-const loadSecret = (): Promise<SecretModule> =>
-  (secretModule ??= import('./secret').catch((e: unknown) => {
-    secretModule = null;
-    console.warn('cinder core: loading the secret-chat code failed', e);
-    throw new NetError('offline', 'Cannot reach the server to load the app');
-  }));
 
 export class Core {
   private db!: CinderDB;
@@ -82,7 +72,7 @@ export class Core {
   }
 
   private backend(): Promise<CryptoBackend> {
-    this.backendP ??= loadSecret().then((m) => m.detectBackend());
+    this.backendP ??= loadKeygen().then((m) => m.detectBackend());
     return this.backendP;
   }
 
@@ -143,7 +133,7 @@ export class Core {
   private async identity(): Promise<Identity> {
     if (this.identityCache) return this.identityCache;
     const vault = this.vault;
-    const identity = await (await loadSecret()).loadIdentity(this.db, vault);
+    const identity = await (await loadKeygen()).loadIdentity(this.db, vault);
     const locked = this.unlockedVault !== vault; // locked meanwhile: the keys belong to a closed vault
     if (locked || this.identityCache) {
       identity.sign.priv.fill(0);
@@ -265,7 +255,7 @@ export class Core {
   }
 
   private async register(path: string, body: Record<string, unknown>): Promise<SessionView> {
-    const { generateIdentity, storeIdentity } = await loadSecret();
+    const { generateIdentity, storeIdentity } = await loadKeygen();
     const identity = await generateIdentity(await this.backend());
     const device = { name: deviceName(), signPub: toB64u(identity.sign.pub), dhPub: toB64u(identity.dh.pub) };
     const session = await request('POST', path, { ...body, device }, Session);
@@ -294,11 +284,14 @@ export class Core {
         // Nothing queued for this device (hello counts after subscribing, so any later envelope
         // brings its own frame): the crypto half is not loaded and compiled for an empty pull.
         if (f.envelopes > 0) await (await this.secret()).pull().catch((e) => this.onNetFailure(e));
-        // Sealed addressing: protocol 2 told once, mailboxes of version-2 chats registered again.
-        if (this.unlockedVault && ((await this.db.meta.get('protocol')) === undefined || (await this.db.mailboxes.count()) > 0))
+        // Sealed addressing: protocol 2 told once, mailboxes of version-2 chats registered again. A
+        // device without secret chats tells the protocol without loading the secret-chat code.
+        if (!this.unlockedVault) break;
+        if ((await this.db.mailboxes.count()) > 0 || ((await this.db.meta.get('protocol')) === undefined && (await this.db.secretChats.count()) > 0))
           void this.secret()
             .then((engine) => engine.maintain())
             .catch(() => undefined);
+        else void announceProtocol(this.db, (protocol) => request('POST', '/api/devices/protocol', { protocol }, null).then(() => undefined)).catch(() => undefined);
         break;
       case 'envelope':
         // The frame's own envelope when it is next in queue order, else a pull (see SecretEngine.live).

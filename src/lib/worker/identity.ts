@@ -7,8 +7,8 @@
  * {deviceId, identity: base64url}: still read, and rewritten as format 2 the first time it is loaded.
  * The opened plaintext and the serialized identity are wiped once parsed.
  */
-import { deserializeIdentity, serializeIdentity, zeroize, type Identity } from '$lib/crypto';
-import { b64urlDecode, Reader, Writer } from '$lib/crypto/bytes';
+import { deserializeIdentity, serializeIdentity, type Identity } from '$lib/crypto/identity';
+import { b64urlDecode, Reader, Writer, zeroize } from '$lib/crypto/bytes';
 import type { CinderDB } from '$lib/store/db';
 import { places } from '$lib/store/places';
 import { VaultError, type Vault } from '$lib/store/vault';

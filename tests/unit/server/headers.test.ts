@@ -10,7 +10,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { applySecurityHeaders, BASE_HEADERS, FALLBACK_CSP, HSTS, SCRIPT_CSP } from '../../../src/lib/server/headers';
+import { applySecurityHeaders, ASSET_HEADERS, BASE_HEADERS, FALLBACK_CSP, HSTS, PAGE_ASSET, SCRIPT_CSP } from '../../../src/lib/server/headers';
 import { stopProcess, tempDir } from './helpers';
 
 const root = join(__dirname, '..', '..', '..');
@@ -65,6 +65,30 @@ describe('security headers', () => {
     expect(HSTS).toMatch(/max-age=\d{8,}/);
     const tlsApp = await fetch(url + '/some/app/page', { headers: { 'x-forwarded-proto': 'https' } });
     expect(tlsApp.headers.get('strict-transport-security')).toBe(HSTS);
+  }, 30_000);
+
+  it("sends a page's hashed scripts and styles only the headers that matter for them; workers and other files keep all", async () => {
+    const url = await startMain({ TRUST_PROXY: 'true' });
+    for (const path of ['/_app/immutable/chunks/Ab1_-x.js', '/_app/immutable/entry/start.x1.js', '/_app/immutable/nodes/0.x.js', '/_app/immutable/assets/0.x.css']) {
+      const r = await fetch(url + path, { headers: { 'x-forwarded-proto': 'https' } });
+      for (const k of Object.keys(BASE_HEADERS)) expect(r.headers.get(k), `${path} ${k}`).toBe(ASSET_HEADERS.includes(k) ? BASE_HEADERS[k] : null);
+      expect(r.headers.get('content-security-policy'), path).toBeNull();
+      expect(r.headers.get('strict-transport-security')).toBe(HSTS);
+    }
+    expect(ASSET_HEADERS).toEqual(expect.arrayContaining(['x-content-type-options', 'cross-origin-resource-policy']));
+    // A worker's script is governed by its own response: it keeps the script policy. An SVG, wasm or
+    // a path that only looks like an asset keeps everything too.
+    for (const path of ['/_app/immutable/workers/worker-x.js', '/_app/immutable/workers/chunks/x.js', '/service-worker.js']) {
+      const r = await fetch(url + path);
+      expectBase(r.headers);
+      expect(r.headers.get('content-security-policy'), path).toBe(SCRIPT_CSP);
+    }
+    for (const path of ['/_app/immutable/assets/x.svg', '/_app/immutable/assets/x.wasm', '/_app/immutable/chunks/../x.svg', '/_app/immutable/chunks/x.js.svg']) {
+      const r = await fetch(url + path);
+      expectBase(r.headers);
+      expect(r.headers.get('content-security-policy'), path).toBe(FALLBACK_CSP);
+    }
+    expect(PAGE_ASSET.test('/_app/immutable/chunks/a/b.js')).toBe(false);
   }, 30_000);
 
   it('ignores X-Forwarded-Proto without TRUST_PROXY', async () => {

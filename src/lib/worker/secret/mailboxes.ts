@@ -15,14 +15,13 @@ import { readSession } from './ratchet';
 import type { MailboxRegistration } from './relay';
 import { recvKeys, wipeKeys } from './sealed';
 import { openState, wipeState } from './stored';
+import { announceProtocol } from '../protocol-announce';
 
 /** Epochs registered around the current one: a day back, two ahead (clock skew, a device offline for a day). */
 const BEHIND = 1;
 const AHEAD = 2;
 /** A scheduled refresh runs when the last one is this old. */
 const REFRESH_MS = 12 * 3600_000;
-/** Protocol support is told again after this many epochs (the relay may have lost it). */
-const PROTOCOL_EPOCHS = 7;
 /** Checks of the refresh's meta row at most this often (pull and flush ask on every run). */
 const CHECK_MS = 60_000;
 
@@ -131,12 +130,8 @@ export class Mailboxes {
     this.checkedAt = now;
   }
 
-  /** Protocol support, told to the relay; recorded (with the epoch) only once it answered. */
-  private async announce(now: number): Promise<void> {
-    const { db } = this.chats.ctx;
-    const told = (await db.meta.get('protocol'))?.value as { v: number; epoch: number } | undefined;
-    if (told?.v === 2 && epochOf(now) - told.epoch < PROTOCOL_EPOCHS && told.epoch <= epochOf(now)) return;
-    await this.chats.relay.setProtocol(2);
-    await db.meta.put({ key: 'protocol', value: { v: 2, epoch: epochOf(now) } });
+  /** Protocol support, told to the relay (see protocol-announce.ts). */
+  private announce(now: number): Promise<void> {
+    return announceProtocol(this.chats.ctx.db, (v) => this.chats.relay.setProtocol(v), now);
   }
 }

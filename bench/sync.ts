@@ -1,10 +1,11 @@
 /**
- * Reconnect sync and relay restart benchmark: `npm run bench:sync` (~60-90 s).
+ * Reconnect sync and relay restart benchmark: `npm run bench:sync` (~2-4 min on a loaded machine, mostly sending).
  *
- * 1. Cloud: Bob's app is closed; Alice (API client) sends 1,000 cloud messages. Bob opens the app;
- *    we time navigation → his IndexedDB `messages` table holding all 1,000 (sealed, decryptable).
- *    Baseline in the same run: the same 1,000 updates fetched raw with Node fetch via GET /api/sync
- *    paging (no browser, no decryption, no storage).
+ * 1. Cloud: Bob's app is closed; Alice (API client) sends 5,000 cloud messages (with `cloud` as the only
+ *    argument, 1,000 first too, then only this part runs). Bob opens the app; we time navigation → his
+ *    IndexedDB `messages` table holding them all, and the applied rate (first sync page received → all
+ *    stored; issue #19.2: ≥ 5,000 msg/s). Baseline in the same run: the same updates fetched raw with
+ *    Node fetch via GET /api/sync paging (no browser, no validation, no storage).
  * 2. Secret: Bob's app is closed; Alice's worker sends 1,000 secret messages (envelopes queue on the
  *    relay). Bob opens the app; we time navigation → 1,000 decrypted messages in `secretMessages`.
  *    Baseline: the same envelopes fetched raw via GET /api/envelopes paging.
@@ -21,7 +22,7 @@ const N = 1000;
 const SYNC_TIMEOUT_MS = 30_000;
 const t0 = performance.now();
 let children: { kill: () => void }[] = [];
-const { server, browser, url, cleanup, onCleanup } = await startBrowserBench(170_000);
+const { server, browser, url, cleanup, onCleanup } = await startBrowserBench(280_000);
 onCleanup(() => {
   for (const c of children) c.kill();
 });
@@ -113,12 +114,16 @@ const parts = process.argv.slice(2);
 try {
   console.log(`Cinder reconnect-sync bench — ${N} queued messages, 2-core shared machine (no budget in the issue: figures beside same-run baselines)`);
   // ---------- cloud ----------
-  // 1,000 as before, and 5,000 (ten sync pages): enough that the rate is not one page's latency.
-  const bob = await cloudRun(N);
-  await cloudRun(5 * N);
+  // 5,000 (ten sync pages): enough that the rate is not one page's latency.
+  // Sending takes most of the time (~100 sends/s on a loaded machine): the whole bench measures 5,000
+  // (the goal's figure); `cloud` alone measures 1,000 as well.
+  const cloudOnly = parts.length === 1 && parts[0] === 'cloud';
+  if (cloudOnly) await cloudRun(N);
+  const bob = await cloudRun(5 * N);
   // `npx tsx bench/sync.ts cloud`: only the cloud figures (1,000 and 5,000 messages).
-  if (parts.length !== 1 || parts[0] !== 'cloud') {
+  if (!cloudOnly) {
     // ---------- secret ----------
+    let t: number;
     const aliceUi = await signUpUi(browser, url, 'alice2', 'Alice');
     await aliceUi.page.close();
     const a = await rpcPage(aliceUi.context, url);

@@ -1,17 +1,15 @@
 /**
- * Cloud chats on the device: the local copy of the server's history, kept in step by replaying
- * the user's update log. Every apply is idempotent (rows are keyed by message id), so an update
- * seen twice — through the socket and again through sync — changes nothing the second time.
+ * Cloud chats on the device: the local copy of the server's history (kept in step with the user's
+ * update log by ./cloud-sync), the outbox, and the views pages read.
  */
 import { Dexie } from 'dexie';
 import { z } from 'zod';
-import { CloudMessage, LIMITS, PublicUser as PublicUserSchema, SyncRes, type CloudMedia, type PublicUser, type Update } from '$lib/api/wire';
+import { CloudMessage, PublicUser as PublicUserSchema, type CloudMedia, type PublicUser } from '$lib/api/wire';
 import type { ReplyQuote } from '$lib/api/quote';
 import type { ChatRow, CinderDB, MessageRow } from '$lib/store/db';
 import type { Vault } from '$lib/store/vault';
 import { places } from '$lib/store/places';
 import { quoteView, type ChatView, type MessageView } from './protocol';
-import { hiddenIds } from './hidden';
 import { withLock } from './locks';
 import { NetError, request } from './net';
 
@@ -58,152 +56,8 @@ export async function storeOpenedMedia(db: CinderDB, id: string, box: Uint8Array
   });
 }
 
-function newChat(peer: PublicUser, lastAt: number): ChatRow {
+export function newChat(peer: PublicUser, lastAt: number): ChatRow {
   return { peerId: peer.id, peer, lastAt, myReadSeq: 0, readSentSeq: 0, peerReadSeq: 0 };
-}
-
-/** A message from the peer seen for the first time (notifications). */
-export interface Fresh {
-  peer: PublicUser;
-  text: string;
-}
-
-export interface Applied {
-  changed: Set<string>;
-  /** Chats whose peer's profile changed (renamed, or the account deleted): the open chat re-reads it. */
-  peers: Set<string>;
-  fresh: Fresh[];
-  /** Some message now has a self-destruct deadline (a timed photo or video was opened). */
-  deadlines?: boolean;
-}
-
-/**
- * Applies a batch of updates (a sync page, or one live update) in one transaction, with one bulk
- * read and one bulk write per table instead of a few requests per message. Updates take effect in
- * their order: a message deleted later in the batch is never written. Sealing happens before the
- * transaction opens (IndexedDB transactions cannot span WebCrypto calls), all seals at once so the
- * engine's crypto threads overlap them.
- */
-export async function applyUpdates(db: CinderDB, vault: Vault, me: string, updates: Update[]): Promise<Applied> {
-  const messages = updates.flatMap((u) => (u.kind === 'message' ? [u.message] : []));
-  const sealed = new Map((await Promise.all(messages.map((m) => sealMessage(vault, m)))).map((r) => [r.id, r]));
-  const changed = new Set<string>();
-  const peers = new Set<string>();
-  const fresh: Fresh[] = [];
-  await db.transaction('rw', [db.chats, db.messages, db.outbox, db.cloudMedia, db.meta], async () => {
-    const peerIds = [...new Set(updates.map((u) => (u.kind === 'message' ? u.message.peerId : u.peerId)))];
-    const chats = new Map<string, ChatRow>();
-    (await db.chats.bulkGet(peerIds)).forEach((c, i) => c && chats.set(peerIds[i], c));
-    // Deleted for me on this device (./hidden): a replayed update does not bring them back.
-    const hidden = new Map<string, Set<string>>();
-    for (const peerId of new Set(messages.map((m) => m.peerId))) hidden.set(peerId, await hiddenIds(db, peerId));
-    const ids = messages.map((m) => m.id);
-    const known = new Set<string>();
-    (await db.messages.bulkGet(ids)).forEach((r, i) => r && known.add(ids[i]));
-    const dirty = new Set<string>();
-    const puts = new Map<string, MessageRow>();
-    const deleted = new Set<string>();
-    const unqueued = new Set<string>();
-    for (const u of updates) {
-      changed.add(u.kind === 'message' ? u.message.peerId : u.peerId);
-      if (u.kind === 'message') {
-        const m = u.message;
-        if (hidden.get(m.peerId)?.has(m.id)) continue;
-        const chat = chats.get(m.peerId) ?? newChat(u.peer, m.createdAt);
-        if (!samePeer(chat.peer, u.peer)) peers.add(m.peerId);
-        chat.peer = u.peer;
-        chat.lastAt = Math.max(chat.lastAt, m.createdAt);
-        // My own message read by the server means I have read everything before it.
-        if (m.senderId === me) chat.myReadSeq = Math.max(chat.myReadSeq, m.seq);
-        chats.set(m.peerId, chat);
-        dirty.add(m.peerId);
-        if (m.senderId !== me && m.seq > chat.myReadSeq && !known.has(m.id)) fresh.push({ peer: u.peer, text: m.text || mediaLabel(m.media) });
-        known.add(m.id);
-        puts.set(m.id, sealed.get(m.id)!);
-        deleted.delete(m.id);
-        unqueued.add(m.id);
-      } else if (u.kind === 'read') {
-        const chat = chats.get(u.peerId);
-        if (!chat) continue;
-        if (u.readerId === me) {
-          chat.myReadSeq = Math.max(chat.myReadSeq, u.seq);
-          chat.readSentSeq = Math.max(chat.readSentSeq, u.seq);
-        } else chat.peerReadSeq = Math.max(chat.peerReadSeq, u.seq);
-        dirty.add(u.peerId);
-      } else {
-        for (const id of u.ids) {
-          puts.delete(id);
-          deleted.add(id);
-          unqueued.add(id);
-        }
-      }
-    }
-    await db.chats.bulkPut([...dirty].map((id) => chats.get(id)!));
-    // `puts` and `deleted` are disjoint (each update above moves its ids from one to the other).
-    if (deleted.size) {
-      await db.messages.bulkDelete([...deleted]);
-      // A deleted (or expired) photo or video leaves nothing behind on the device.
-      await db.cloudMedia.bulkDelete([...deleted]);
-    }
-    if (puts.size) await db.messages.bulkPut([...puts.values()]);
-    if (unqueued.size) await db.outbox.bulkDelete([...unqueued]);
-  });
-  const deadlines = [...sealed.values()].some((r) => typeof r.deadline === 'number');
-  return { changed, peers, fresh, deadlines };
-}
-
-const cursorOf = async (db: CinderDB) => ((await db.meta.get('cursor'))?.value as number | undefined) ?? 0;
-
-/**
- * Whether this device may apply live updates one by one. It is not after connecting (until a pull
- * that started after that connect completes) nor after a failed pull: updates between the stored
- * cursor and a live one would be skipped for good, since applying the live one moves the cursor
- * past them. `epoch` counts connects: a pull that began before the latest one read the log before
- * the new socket subscribed, so it leaves the device behind.
- */
-export interface SyncState {
-  behind: boolean;
-  epoch: number;
-}
-
-async function pullLocked(db: CinderDB, vault: Vault, me: string, onApplied: (a: Applied) => void, state?: SyncState): Promise<void> {
-  const epoch = state?.epoch;
-  try {
-    for (;;) {
-      const after = await cursorOf(db);
-      const page = await request('GET', `/api/sync?after=${after}&limit=${LIMITS.syncPageMax}`, undefined, SyncRes);
-      if (page.updates.length) onApplied(await applyUpdates(db, vault, me, page.updates));
-      await db.meta.put({ key: 'cursor', value: Math.max(after, page.cursor) });
-      if (!page.more) break;
-    }
-  } catch (e) {
-    if (state) state.behind = true;
-    throw e;
-  }
-  if (state && state.epoch === epoch) state.behind = false;
-}
-
-/** Replays the user's update log from the stored cursor until caught up (one context at a time). */
-export function pullUpdates(db: CinderDB, vault: Vault, me: string, onApplied: (a: Applied) => void, state?: SyncState): Promise<void> {
-  return withLock('cinder-cloud-sync', () => pullLocked(db, vault, me, onApplied, state));
-}
-
-/**
- * Applies one live update from the socket if this device is caught up and the update directly
- * follows its cursor (`prev`, the user's cursor before this update, is the one stored). Otherwise
- * it pulls from the stored cursor instead, which includes this update: live frames may arrive out
- * of order (concurrent requests, several relay nodes) or after updates this device never saw.
- */
-export function applyLive(db: CinderDB, vault: Vault, me: string, u: Update, prev: number | undefined, state: SyncState, onApplied: (a: Applied) => void): Promise<void> {
-  return withLock('cinder-cloud-sync', async () => {
-    if (state.behind) return pullLocked(db, vault, me, onApplied, state);
-    const cursor = await cursorOf(db);
-    if (u.cursor <= cursor) return;
-    if (prev !== cursor) return pullLocked(db, vault, me, onApplied, state);
-    const applied = await applyUpdates(db, vault, me, [u]);
-    await db.meta.put({ key: 'cursor', value: u.cursor });
-    onApplied(applied);
-  });
 }
 
 /**
@@ -257,7 +111,7 @@ export function flushOutbox(db: CinderDB, vault: Vault, onChanged: (peerId: stri
 }
 
 /** Whether two copies of a profile show the same (a rename or a deleted account makes them differ). */
-const samePeer = (a: PublicUser, b: PublicUser) => a.username === b.username && a.displayName === b.displayName && !!a.deleted === !!b.deleted;
+export const samePeer = (a: PublicUser, b: PublicUser) => a.username === b.username && a.displayName === b.displayName && !!a.deleted === !!b.deleted;
 
 /**
  * Reads the peer's public profile from the relay and stores it on the chat if it changed (renamed, or

@@ -10,7 +10,8 @@ import { Session, type ServerFrame } from '$lib/api/wire';
 import { destroyStore, openStore, type CinderDB } from '$lib/store/db';
 import { nextDeadline, purgeExpired } from '$lib/store/purge';
 import type { Vault } from '$lib/store/vault';
-import { applyLive, flushOutbox, pullUpdates, type SyncState } from './cloud';
+import { flushOutbox } from './cloud';
+import { applyLive, pullUpdates, type SyncState } from './cloud-sync';
 import { NetError, request } from './net';
 import type { ConnectionState, SessionView, WorkerEvent } from './protocol';
 import { CoreError, type CoreContext } from './rpc/context';
@@ -299,7 +300,7 @@ export class Core {
         break;
       case 'update': {
         // When this device is behind (a pull failed), this pulls instead, so nothing is skipped.
-        await applyLive(this.db, this.vault, this.me, f.update, f.prev, this.syncState, (a) => this.announce(a.changed, a.deadlines, a.peers)).catch((e) =>
+        await applyLive(this.db, this.vault, this.me, f.update, f.prev, this.syncState, (a) => this.announce(a.changed, a.deadlines, a.peers, a.list)).catch((e) =>
           this.onNetFailure(e)
         );
         break;
@@ -315,8 +316,8 @@ export class Core {
     }
   }
 
-  private announce(changed: Set<string>, deadlines = false, peers?: Set<string>) {
-    if (changed.size) this.emit({ type: 'chats' });
+  private announce(changed: Set<string>, deadlines = false, peers?: Set<string>, list = changed.size > 0) {
+    if (list) this.emit({ type: 'chats' });
     for (const peerId of changed) this.emit({ type: 'messages', peerId });
     for (const peerId of peers ?? []) this.emit({ type: 'peer', peerId });
     // An update brought a cloud media deadline: re-arm the purge timer for it.
@@ -330,7 +331,7 @@ export class Core {
   private sync(): Promise<void> {
     this.syncing ??= (async () => {
       this.setConnection('updating');
-      do await pullUpdates(this.db, this.vault, this.me, (a) => this.announce(a.changed, a.deadlines, a.peers), this.syncState);
+      do await pullUpdates(this.db, this.vault, this.me, (a) => this.announce(a.changed, a.deadlines, a.peers, a.list), this.syncState);
       while (this.syncState.behind && this.socket?.open);
       this.setConnection(this.socket?.open ? 'online' : 'connecting');
     })()

@@ -9,13 +9,14 @@ import type { CinderDB } from '$lib/store/db';
 /** At most this many ids are remembered per chat (the oldest are forgotten first). */
 export const HIDDEN_MAX = 5000;
 
-const key = (peerId: string) => `hidden:${peerId}`;
+/** The `meta` row holding a chat's ids deleted for me. */
+export const hiddenKey = (peerId: string) => `hidden:${peerId}`;
 
-const idsOf = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
+export const idsOf = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
 
 /** The ids deleted for me in a chat (read inside or outside a transaction over `meta`). */
 export async function hiddenIds(db: CinderDB, peerId: string): Promise<Set<string>> {
-  return new Set(idsOf((await db.meta.get(key(peerId)))?.value));
+  return new Set(idsOf((await db.meta.get(hiddenKey(peerId)))?.value));
 }
 
 /** Deletes messages of one chat on this device only, and remembers them as deleted for me. */
@@ -27,7 +28,7 @@ export async function hideMessages(db: CinderDB, peerId: string, ids: string[]):
     await db.messages.bulkDelete(mine);
     await db.outbox.bulkDelete(mine);
     await db.cloudMedia.bulkDelete(mine);
-    const kept = idsOf((await db.meta.get(key(peerId)))?.value).filter((id) => !mine.includes(id));
-    await db.meta.put({ key: key(peerId), value: [...kept, ...mine].slice(-HIDDEN_MAX) });
+    const kept = idsOf((await db.meta.get(hiddenKey(peerId)))?.value).filter((id) => !mine.includes(id));
+    await db.meta.put({ key: hiddenKey(peerId), value: [...kept, ...mine].slice(-HIDDEN_MAX) });
   });
 }

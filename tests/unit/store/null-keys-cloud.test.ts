@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import type { CloudMedia, CloudMessage, PublicUser, Update } from '$lib/api/wire';
 import type { MessageRow } from '$lib/store/db';
 import { places } from '$lib/store/places';
-import { applyUpdates, storeOpenedMedia } from '$lib/worker/cloud';
+import { storeOpenedMedia } from '$lib/worker/cloud';
+import { applyUpdates } from '$lib/worker/cloud-sync';
 import { describeIndexedNulls, findIndexedNulls } from '../../support/indexed-nulls';
 import { unlockedStore } from '../support/store';
 

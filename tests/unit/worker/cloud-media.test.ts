@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import type { CloudMedia, CloudMessage, PublicUser, Update } from '$lib/api/wire';
 import { places } from '$lib/store/places';
 import { nextDeadline, purgeExpired } from '$lib/store/purge';
-import { applyUpdates, chatViews, messageView } from '$lib/worker/cloud';
+import { chatViews, messageView } from '$lib/worker/cloud';
+import { applyUpdates } from '$lib/worker/cloud-sync';
 import { unlockedStore } from '../support/store';
 
 const ME = 'me';

@@ -2,7 +2,8 @@ import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { CloudMessage, PublicUser, Update } from '$lib/api/wire';
 import { unlockedStore } from '../support/store';
-import { applyLive, applyUpdates, chatViews, localPage, messageView, pullUpdates, storedIds, type SyncState } from '$lib/worker/cloud';
+import { chatViews, localPage, messageView, storedIds } from '$lib/worker/cloud';
+import { applyLive, applyUpdates, pullUpdates, type SyncState } from '$lib/worker/cloud-sync';
 
 const ME = 'me';
 const bob: PublicUser = { id: 'bob', username: 'bob', displayName: 'Bob' };

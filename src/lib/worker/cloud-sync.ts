@@ -1,0 +1,272 @@
+/**
+ * Cloud sync: the user's update log replayed into the local database. A pull reads the log page by
+ * page from the stored cursor; each page is checked row by row, sealed, and committed with the new
+ * cursor in one transaction, while the next page is already being fetched and sealed. Applying is
+ * idempotent (rows are keyed by message id), so a page applied twice — after a crash between commit
+ * and the next fetch, or a live update seen again through sync — changes nothing the second time.
+ */
+import { Dexie } from 'dexie';
+import { z } from 'zod';
+import { LIMITS, Update, type PublicUser } from '$lib/api/wire';
+import type { ChatRow, CinderDB, MessageRow } from '$lib/store/db';
+import type { Vault } from '$lib/store/vault';
+import { mediaLabel, newChat, samePeer, sealMessage } from './cloud';
+import { hiddenKey, idsOf } from './hidden';
+import { withLock } from './locks';
+import { NetError, request } from './net';
+
+/** A message from the peer seen for the first time (notifications). */
+export interface Fresh {
+  peer: PublicUser;
+  text: string;
+}
+
+/** An update of the log that this device refused (malformed, or out of order); the rest of its page applied. */
+export interface Rejected {
+  cursor: number | null;
+  reason: string;
+}
+
+export interface Applied {
+  changed: Set<string>;
+  /** Chats whose peer's profile changed (renamed, or the account deleted): the open chat re-reads it. */
+  peers: Set<string>;
+  fresh: Fresh[];
+  /** Some message now has a self-destruct deadline (a timed photo or video was opened). */
+  deadlines?: boolean;
+  rejected: Rejected[];
+  /** Whether the chat list changed since it was last announced and should be announced now (see `pullLocked`). */
+  list: boolean;
+}
+
+/** A page as it crosses the wire: its updates are checked one by one (see `checkPage`). */
+const SyncPage = z.object({ updates: z.array(z.unknown()).max(LIMITS.syncPageMax), cursor: z.number().int().nonnegative(), more: z.boolean() });
+
+export interface Page {
+  updates: Update[];
+  rejected: Rejected[];
+  cursor: number;
+  more: boolean;
+}
+
+/**
+ * Validates a page's updates one at a time, so one bad row is rejected without losing the rest:
+ * each must match the wire schema, come after `after` in log order, and a message must belong to
+ * the chat its peer names.
+ */
+export function checkPage(raw: unknown, after: number): Page {
+  const page = SyncPage.safeParse(raw);
+  // A cursor that goes back, or stands still while more is promised, would loop or skip: refused whole.
+  if (!page.success || page.data.cursor < after || (page.data.more && page.data.cursor === after))
+    throw new NetError('bad_response', 'Unexpected answer from the server for /api/sync');
+  const updates: Update[] = [];
+  const rejected: Rejected[] = [];
+  let last = after;
+  for (const item of page.data.updates) {
+    const u = Update.safeParse(item);
+    if (!u.success) {
+      const cursor = (item as { cursor?: unknown } | null)?.cursor;
+      const reason = u.error.issues.map((i) => `${i.path.join('.') || 'update'}: ${i.message}`).join('; ');
+      rejected.push({ cursor: typeof cursor === 'number' ? cursor : null, reason: `malformed (${reason})`.slice(0, 300) });
+      continue;
+    }
+    const reason =
+      u.data.cursor <= last || u.data.cursor > page.data.cursor
+        ? 'out of order'
+        : u.data.kind === 'message' && u.data.peer.id !== u.data.message.peerId
+          ? 'message and peer disagree'
+          : null;
+    if (reason) rejected.push({ cursor: u.data.cursor, reason });
+    else {
+      updates.push(u.data);
+      last = u.data.cursor;
+    }
+  }
+  return { updates, rejected, cursor: page.data.cursor, more: page.data.more };
+}
+
+/** A page with its messages already sealed (sealing cannot run inside an IndexedDB transaction). */
+interface Prepared extends Page {
+  sealed: Map<string, MessageRow>;
+}
+
+async function sealAll(vault: Vault, updates: Update[]): Promise<Map<string, MessageRow>> {
+  const messages = updates.flatMap((u) => (u.kind === 'message' ? [u.message] : []));
+  // All at once: WebCrypto runs them off this thread, overlapped with each other and with IndexedDB.
+  return new Map((await Promise.all(messages.map((m) => sealMessage(vault, m)))).map((r) => [r.id, r]));
+}
+
+async function fetchPage(vault: Vault, after: number): Promise<Prepared> {
+  const raw = await request('GET', `/api/sync?after=${after}&limit=${LIMITS.syncPageMax}`, undefined, null);
+  const page = checkPage(raw, after);
+  const sealed = await sealAll(vault, page.updates);
+  return { ...page, sealed };
+}
+
+const CURSOR = 'cursor';
+/** The `[peerId+seq]` key of a chat's newest stored message, from the index alone. */
+const newestKey = async (db: CinderDB, peerId: string) =>
+  (await db.messages.where('[peerId+seq]').between([peerId, Dexie.minKey], [peerId, Dexie.maxKey]).reverse().limit(1).keys())[0] as unknown as
+    [string, number] | undefined;
+const cursorOf = async (db: CinderDB) => ((await db.meta.get(CURSOR))?.value as number | undefined) ?? 0;
+
+/**
+ * Applies a batch of updates (a sync page, or one live update) in one transaction, with one bulk
+ * read and one bulk write per table. Updates take effect in their order: a message deleted later in
+ * the batch is never written. With `cursor`, the stored cursor moves there in the same transaction,
+ * so it never runs ahead of what is stored (and never goes back).
+ */
+export async function applyUpdates(db: CinderDB, vault: Vault, me: string, updates: Update[], cursor?: number): Promise<Applied> {
+  return commit(db, me, { updates, rejected: [], sealed: await sealAll(vault, updates) }, cursor);
+}
+
+async function commit(db: CinderDB, me: string, page: Pick<Prepared, 'updates' | 'rejected' | 'sealed'>, cursor?: number): Promise<Applied> {
+  const { updates, sealed } = page;
+  const changed = new Set<string>();
+  const peers = new Set<string>();
+  const fresh: Fresh[] = [];
+  await db.transaction('rw', [db.chats, db.messages, db.outbox, db.cloudMedia, db.meta], async () => {
+    const peerIds = [...new Set(updates.map((u) => (u.kind === 'message' ? u.message.peerId : u.peerId)))];
+    const messagePeers = [...new Set([...sealed.values()].map((m) => m.peerId))];
+    // The reads in one round trip: chats, the stored cursor and the ids deleted for me (./hidden:
+    // a replayed update does not bring them back), each chat's newest stored seq (a message above it
+    // is new here: seqs grow with the log within a chat), and the outbox's ids (usually none).
+    const [chatRows, metaRows, newest, queued] = await Promise.all([
+      db.chats.bulkGet(peerIds),
+      db.meta.bulkGet([CURSOR, ...messagePeers.map(hiddenKey)]),
+      Promise.all(messagePeers.map(async (p) => ((await newestKey(db, p))?.[1] as number | undefined) ?? 0)),
+      db.outbox.toCollection().primaryKeys()
+    ]);
+    const chats = new Map<string, ChatRow>();
+    chatRows.forEach((c, i) => c && chats.set(peerIds[i], c));
+    const hidden = new Map(messagePeers.map((p, i) => [p, new Set(idsOf(metaRows[i + 1]?.value))]));
+    const top = new Map(messagePeers.map((p, i) => [p, newest[i]]));
+    const inOutbox = new Set(queued as string[]);
+    const dirty = new Set<string>();
+    const puts = new Map<string, MessageRow>();
+    const deleted = new Set<string>();
+    const unqueued = new Set<string>();
+    for (const u of updates) {
+      changed.add(u.kind === 'message' ? u.message.peerId : u.peerId);
+      if (u.kind === 'message') {
+        const m = u.message;
+        if (hidden.get(m.peerId)?.has(m.id)) continue;
+        const chat = chats.get(m.peerId) ?? newChat(u.peer, m.createdAt);
+        if (!samePeer(chat.peer, u.peer)) peers.add(m.peerId);
+        chat.peer = u.peer;
+        chat.lastAt = Math.max(chat.lastAt, m.createdAt);
+        // My own message read by the server means I have read everything before it.
+        if (m.senderId === me) chat.myReadSeq = Math.max(chat.myReadSeq, m.seq);
+        chats.set(m.peerId, chat);
+        dirty.add(m.peerId);
+        const seen = top.get(m.peerId) ?? 0;
+        if (m.senderId !== me && m.seq > chat.myReadSeq && m.seq > seen) fresh.push({ peer: u.peer, text: m.text || mediaLabel(m.media) });
+        top.set(m.peerId, Math.max(seen, m.seq));
+        puts.set(m.id, sealed.get(m.id)!);
+        deleted.delete(m.id);
+        if (inOutbox.has(m.id)) unqueued.add(m.id);
+      } else if (u.kind === 'read') {
+        const chat = chats.get(u.peerId);
+        if (!chat) continue;
+        if (u.readerId === me) {
+          chat.myReadSeq = Math.max(chat.myReadSeq, u.seq);
+          chat.readSentSeq = Math.max(chat.readSentSeq, u.seq);
+        } else chat.peerReadSeq = Math.max(chat.peerReadSeq, u.seq);
+        dirty.add(u.peerId);
+      } else {
+        for (const id of u.ids) {
+          puts.delete(id);
+          deleted.add(id);
+          if (inOutbox.has(id)) unqueued.add(id);
+        }
+      }
+    }
+    // The writes are queued without waiting for each other (IndexedDB runs them in this order);
+    // `puts` and `deleted` are disjoint (each update above moves its ids from one to the other).
+    const writes: Promise<unknown>[] = [];
+    if (dirty.size) writes.push(db.chats.bulkPut([...dirty].map((id) => chats.get(id)!)));
+    if (deleted.size) {
+      writes.push(db.messages.bulkDelete([...deleted]));
+      // A deleted (or expired) photo or video leaves nothing behind on the device.
+      writes.push(db.cloudMedia.bulkDelete([...deleted]));
+    }
+    if (puts.size) writes.push(db.messages.bulkPut([...puts.values()]));
+    if (unqueued.size) writes.push(db.outbox.bulkDelete([...unqueued]));
+    const stored = (metaRows[0]?.value as number | undefined) ?? 0;
+    if (cursor !== undefined && cursor > stored) writes.push(db.meta.put({ key: CURSOR, value: cursor }));
+    await Promise.all(writes);
+  });
+  const deadlines = [...sealed.values()].some((r) => typeof r.deadline === 'number');
+  return { changed, peers, fresh, deadlines, rejected: page.rejected, list: changed.size > 0 };
+}
+
+/**
+ * Whether this device may apply live updates one by one. It is not after connecting (until a pull
+ * that started after that connect completes) nor after a failed pull: updates between the stored
+ * cursor and a live one would be skipped for good, since applying the live one moves the cursor
+ * past them. `epoch` counts connects: a pull that began before the latest one read the log before
+ * the new socket subscribed, so it leaves the device behind.
+ */
+export interface SyncState {
+  behind: boolean;
+  epoch: number;
+}
+
+/**
+ * A page re-reads the chat list on every notice, and that read (unread counts over the new rows)
+ * holds the messages store while the next page waits to commit: during a long pull the list is
+ * announced at most this often, and once at its end. Each page still announces its chats' messages.
+ */
+const LIST_NOTICE_MS = 1000;
+
+async function pullLocked(db: CinderDB, vault: Vault, me: string, onApplied: (a: Applied) => void, state?: SyncState): Promise<void> {
+  const epoch = state?.epoch;
+  let owed = false;
+  let noticeAt = -Infinity;
+  try {
+    let next = fetchPage(vault, await cursorOf(db));
+    for (;;) {
+      const page = await next;
+      // Read ahead: the next page is fetched and sealed while this one is committed. If the commit
+      // fails, the page read ahead is dropped and the cursor still names the failed one.
+      if (page.more) {
+        next = fetchPage(vault, page.cursor);
+        next.catch(() => undefined);
+      }
+      // A refused update is named here and skipped: the rest of its page applies, the cursor moves on.
+      for (const r of page.rejected) console.warn(`cinder sync: update ${r.cursor ?? '?'} rejected: ${r.reason}`);
+      const applied = await commit(db, me, page, page.cursor);
+      owed ||= applied.list;
+      applied.list = owed && (!page.more || performance.now() - noticeAt >= LIST_NOTICE_MS);
+      if (applied.list) [owed, noticeAt] = [false, performance.now()];
+      onApplied(applied);
+      if (!page.more) break;
+    }
+  } catch (e) {
+    if (state) state.behind = true;
+    if (owed) onApplied({ changed: new Set(), peers: new Set(), fresh: [], rejected: [], list: true });
+    throw e;
+  }
+  if (state && state.epoch === epoch) state.behind = false;
+}
+
+/** Replays the user's update log from the stored cursor until caught up (one context at a time). */
+export function pullUpdates(db: CinderDB, vault: Vault, me: string, onApplied: (a: Applied) => void, state?: SyncState): Promise<void> {
+  return withLock('cinder-cloud-sync', () => pullLocked(db, vault, me, onApplied, state));
+}
+
+/**
+ * Applies one live update from the socket if this device is caught up and the update directly
+ * follows its cursor (`prev`, the user's cursor before this update, is the one stored). Otherwise
+ * it pulls from the stored cursor instead, which includes this update: live frames may arrive out
+ * of order (concurrent requests, several relay nodes) or after updates this device never saw.
+ */
+export function applyLive(db: CinderDB, vault: Vault, me: string, u: Update, prev: number | undefined, state: SyncState, onApplied: (a: Applied) => void): Promise<void> {
+  return withLock('cinder-cloud-sync', async () => {
+    if (state.behind) return pullLocked(db, vault, me, onApplied, state);
+    const cursor = await cursorOf(db);
+    if (u.cursor <= cursor) return;
+    if (prev !== cursor) return pullLocked(db, vault, me, onApplied, state);
+    onApplied(await applyUpdates(db, vault, me, [u], u.cursor));
+  });
+}

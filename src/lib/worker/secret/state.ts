@@ -62,8 +62,8 @@ export interface Commit {
   media?: SecretMediaRow[];
   /** A `deadline: undefined` change removes the property (Dexie's update()); it is never set to null. */
   updates?: { id: string; changes: Partial<Pick<SecretMessageRow, 'status' | 'deadline'>> }[];
-  /** The relay envelope these effects came from: recorded as seen in the same transaction. */
-  seen?: string;
+  /** The relay envelope(s) these effects came from (a batch: several): recorded as seen in the same transaction. */
+  seen?: string | string[];
 }
 
 /** A Commit being built by a received frame (its lists always present). */

@@ -25,7 +25,8 @@ export async function applyPayload(chats: Chats, c: Effects, p: SecretPayload, r
   const now = Date.now();
   switch (p.k) {
     case 'text': {
-      if (await pending(chats, c, p.id)) return;
+      // A copy within this batch is dropped here; one already stored, for the whole batch at once (batch.ts).
+      if (c.put.some((x) => x.row.id === p.id)) return;
       // Display order is (at, id): messages released together (a gap filled) or in the same
       // millisecond must still get increasing times, or random ids would reorder them.
       const at = Math.max(now, row.lastAt + 1);
@@ -40,6 +41,7 @@ export async function applyPayload(chats: Chats, c: Effects, p: SecretPayload, r
         })
       );
       c.row = { ...row, lastAt: at };
+      c.texts.push(p.id);
       received.chats.set(chatId, (received.chats.get(chatId) ?? 0) + 1);
       return;
     }
@@ -60,10 +62,10 @@ export async function applyPayload(chats: Chats, c: Effects, p: SecretPayload, r
       for (const id of p.ids) {
         const m = await pending(chats, c, id);
         if (!m || m.chatId !== chatId) continue;
-        // Written earlier in this batch: it is simply not written (a remove would run before the put).
+        // Written earlier in this batch: not written after all (the remove runs before the puts).
         const i = c.put.findIndex((p) => p.row.id === id);
         if (i >= 0) c.put.splice(i, 1);
-        else c.remove.push(id);
+        c.remove.push(id);
       }
       return;
     case 'clear':

@@ -9,6 +9,7 @@
 import {
   dataFrame,
   decrypt,
+  deserializeSession,
   encrypt,
   FrameType,
   inboxAck,
@@ -21,6 +22,8 @@ import {
   outboxToJSON,
   parseResend,
   resendFrame,
+  serializeSession,
+  zeroize,
   zeroizeSession,
   type Frame,
   type Session
@@ -32,7 +35,6 @@ import { recordRejection } from './diagnostics';
 import { SecretError, StoreFailure } from './errors';
 import { queueRow } from './outbound';
 import { APP_JSON, decodePayload } from './payload';
-import { ratchet } from './ratchet';
 import { sendKeys, wipeKeys, type EpochKeys } from './sealed';
 import type { Effects, Received, SecretState } from './state';
 import { dropPendings, wipeState } from './stored';
@@ -70,32 +72,47 @@ export async function receiveBatch(chats: Chats, chatId: string, items: BatchIte
       return;
     }
     const { row, state } = loaded;
-    let c: Effects = { row, state, put: [], remove: [], updates: [], queue: [] };
+    let c: Effects = { row, state, put: [], remove: [], updates: [], queue: [], texts: [] };
     const backend = await chats.ctx.backend();
     let accepted = 0;
-    for (const item of items) {
-      // A chat not (or no longer, e.g. cancelled earlier in this batch) active: the envelope changes nothing.
-      if (c.row?.status !== 'active' || !state.session) continue;
-      const before = { ...state };
-      const trial: Effects = { ...c, put: [...c.put], remove: [...c.remove], updates: [...c.updates], queue: [...(c.queue ?? [])] };
-      const counts: Received = { chats: new Map() };
-      try {
-        await ratchet(state, async (session) => {
-          const { session: next, frame } = await decrypt(backend, session, item.open(trial.row!, session), Date.now());
-          return onFrame(chats, trial, next, frame, counts, run.ackDue);
-        });
-        c = trial;
-        accepted++;
-        addCounts(got, counts);
-      } catch (e) {
-        if (e instanceof StoreFailure) throw e;
-        // As if it never came: the session (left as it was by ratchet()) and every other field restored.
-        Object.assign(state, before);
-        rejected.push(e);
-        // Not marked seen either: the genuine envelope of that id may still come.
-        failed.add(item.envId);
+    // The session stays in memory for the whole batch (decrypt and encrypt return new sessions and
+    // leave the one given as it was); stored back into the state once, before the one seal.
+    let live: Session | null = state.session ? deserializeSession(state.session) : null;
+    try {
+      for (const item of items) {
+        // A chat not (or no longer, e.g. cancelled earlier in this batch) active: the envelope changes nothing.
+        if (c.row?.status !== 'active' || !live) continue;
+        const before = { ...state };
+        const trial: Effects = { ...c, put: [...c.put], remove: [...c.remove], updates: [...c.updates], queue: [...(c.queue ?? [])], texts: [...c.texts] };
+        const counts: Received = { chats: new Map() };
+        let next: Session | null = null;
+        try {
+          const d = await decrypt(backend, live, item.open(trial.row!, live), Date.now());
+          next = d.session;
+          const after = await onFrame(chats, trial, d.session, d.frame, counts, run.ackDue);
+          zeroizeSession(live);
+          live = after.session;
+          c = trial;
+          accepted++;
+          addCounts(got, counts);
+        } catch (e) {
+          if (e instanceof StoreFailure) throw e;
+          if (next) zeroizeSession(next);
+          // As if it never came: the session in memory was not replaced, every other field is restored.
+          Object.assign(state, before);
+          rejected.push(e);
+          // Not marked seen either: the genuine envelope of that id may still come.
+          failed.add(item.envId);
+        }
       }
+      if (accepted) {
+        zeroize(state.session);
+        state.session = live ? serializeSession(live) : null;
+      }
+    } finally {
+      if (live) zeroizeSession(live);
     }
+    await dropStored(chats, c, got);
     const seen = items.filter((i) => !failed.has(i.envId)).map((i) => i.envId);
     // Nothing decrypted (all rejected, or the chat not active): the state stays as it was, not even re-sealed.
     if (!accepted) {
@@ -109,6 +126,21 @@ export async function receiveBatch(chats: Chats, chatId: string, items: BatchIte
   addCounts(run.received, got);
   for (const e of rejected) await recordRejection(chats.ctx, e);
   chats.changed(chatId);
+}
+
+/**
+ * Incoming messages already stored (sent twice, e.g. after the peer restored its state) stay as they
+ * are: one read for the whole batch instead of one per message. After a clear in the batch there is
+ * nothing stored to keep.
+ */
+async function dropStored(chats: Chats, c: Effects, got: Received): Promise<void> {
+  if (c.clearChat || !c.texts.length) return;
+  const have = await chats.ctx.db.secretMessages.bulkGet(c.texts);
+  const stored = new Set(have.flatMap((r) => (r ? [r.id] : [])));
+  if (!stored.size) return;
+  c.put = c.put.filter((p) => !stored.has(p.row.id));
+  const chatId = c.row!.id;
+  got.chats.set(chatId, Math.max(0, (got.chats.get(chatId) ?? 0) - stored.size));
 }
 
 /**

@@ -67,7 +67,13 @@ export interface Commit {
 }
 
 /** A Commit being built by a received frame (its lists always present). */
-export type Effects = Commit & { put: { row: SecretMessageRow }[]; remove: string[]; updates: NonNullable<Commit['updates']> };
+export type Effects = Commit & {
+  put: { row: SecretMessageRow }[];
+  remove: string[];
+  updates: NonNullable<Commit['updates']>;
+  /** Ids of the incoming text messages put (checked against stored rows once per batch, batch.ts). */
+  texts: string[];
+};
 
 /** What one receive run brought: chats with new incoming messages (for notifications). */
 export interface Received {

@@ -7,7 +7,7 @@
  * every 20 ms from the page). Baseline in the same run and the same browser: the one-way Double
  * Ratchet rate of Cinder's crypto in a Web Worker (1 KiB frames, encrypt + decrypt, the backend the
  * app picks; bench/browser/oneway-worker.ts). Goal: received rate >= 0.5x that rate.
- * Chromium only: see docs/benchmarks.md for Firefox and WebKit.
+ * Chromium here; Firefox and WebKit: bench/backlog-engines.ts.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';

@@ -28,7 +28,7 @@ import {
   type Frame,
   type Session
 } from '$lib/crypto';
-import type { SecretChatRow } from '$lib/store/db';
+import type { SecretChatRow, SecretMessageRow } from '$lib/store/db';
 import { applyPayload } from './apply';
 import type { Chats } from './chats';
 import { recordRejection } from './diagnostics';
@@ -112,13 +112,18 @@ export async function receiveBatch(chats: Chats, chatId: string, items: BatchIte
     } finally {
       if (live) zeroizeSession(live);
     }
-    await dropStored(chats, c, got);
     const seen = items.filter((i) => !failed.has(i.envId)).map((i) => i.envId);
     // Nothing decrypted (all rejected, or the chat not active): the state stays as it was, not even re-sealed.
     if (!accepted) {
       wipeState(state);
       if (seen.length) await chats.commit(chatId, { seen });
       return;
+    }
+    try {
+      await dropStored(chats, c, got);
+    } catch (e) {
+      wipeState(state);
+      throw e;
     }
     // Seals the state once and wipes it, also when the transaction fails.
     await chats.commit(chatId, { ...c, seen });
@@ -135,7 +140,13 @@ export async function receiveBatch(chats: Chats, chatId: string, items: BatchIte
  */
 async function dropStored(chats: Chats, c: Effects, got: Received): Promise<void> {
   if (c.clearChat || !c.texts.length) return;
-  const have = await chats.ctx.db.secretMessages.bulkGet(c.texts);
+  let have: (SecretMessageRow | undefined)[];
+  try {
+    have = await chats.ctx.db.secretMessages.bulkGet(c.texts);
+  } catch (e) {
+    // Like a failed commit: the batch stays on the relay, not acknowledged as if handled.
+    throw new StoreFailure(e);
+  }
   const stored = new Set(have.flatMap((r) => (r ? [r.id] : [])));
   if (!stored.size) return;
   c.put = c.put.filter((p) => !stored.has(p.row.id));

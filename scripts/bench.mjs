@@ -18,6 +18,7 @@ const BENCHES = [
   { name: 'crypto-browser', file: 'bench/crypto-browser.ts' },
   { name: 'timers', file: 'bench/timers.ts' },
   { name: 'sync', file: 'bench/sync.ts' },
+  { name: 'backlog', file: 'bench/backlog.ts' },
   { name: 'ui', file: 'bench/ui.ts' },
   { name: 'wire', file: 'bench/wire.ts' },
   { name: 'sockets', file: 'bench/sockets.ts' },
@@ -33,7 +34,7 @@ const started = Date.now();
 console.log(`Cinder benchmarks — Node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'})`);
 
 // The browser benches run the production server; build it once here (they then get SKIP_BUILD=1).
-if (process.env.SKIP_BUILD !== '1' && selected.some((b) => ['timers', 'sync', 'ui', 'wire', 'relay'].includes(b.name))) {
+if (process.env.SKIP_BUILD !== '1' && selected.some((b) => ['timers', 'sync', 'backlog', 'ui', 'wire', 'relay'].includes(b.name))) {
   console.log('\n$ npm run build --silent');
   try {
     execFileSync('npm', ['run', 'build', '--silent'], { stdio: ['ignore', 'ignore', 'inherit'] });

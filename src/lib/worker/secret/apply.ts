@@ -3,18 +3,30 @@
  * timer, a delete, a clear, a cancel, a timer change, a screenshot notice, the peer's verification.
  * It only adds to the commit being built; nothing is written before that commit.
  */
+import type { SecretMessageRow } from '$lib/store/db';
 import type { Chats } from './chats';
 import type { SecretPayload } from './payload';
 import type { Effects, Received } from './state';
 
+/**
+ * A message row as it will be once `c` is committed: a batch (batch.ts) builds one commit from many
+ * frames, so a row written, removed or cleared earlier in it is not what the database holds yet.
+ */
+async function pending(chats: Chats, c: Effects, id: string): Promise<SecretMessageRow | undefined> {
+  const put = c.put.findLast((p) => p.row.id === id);
+  if (put) return put.row;
+  if (c.clearChat || c.remove.includes(id)) return undefined;
+  return chats.ctx.db.secretMessages.get(id);
+}
+
 export async function applyPayload(chats: Chats, c: Effects, p: SecretPayload, received: Received): Promise<void> {
-  const { db } = chats.ctx;
   const row = c.row!;
   const chatId = row.id;
   const now = Date.now();
   switch (p.k) {
     case 'text': {
-      if (await db.secretMessages.get(p.id)) return;
+      // A copy within this batch is dropped here; one already stored, for the whole batch at once (batch.ts).
+      if (c.put.some((x) => x.row.id === p.id)) return;
       // Display order is (at, id): messages released together (a gap filled) or in the same
       // millisecond must still get increasing times, or random ids would reorder them.
       const at = Math.max(now, row.lastAt + 1);
@@ -29,12 +41,13 @@ export async function applyPayload(chats: Chats, c: Effects, p: SecretPayload, r
         })
       );
       c.row = { ...row, lastAt: at };
+      c.texts.push(p.id);
       received.chats.set(chatId, (received.chats.get(chatId) ?? 0) + 1);
       return;
     }
     case 'read':
       for (const id of p.ids) {
-        const m = await db.secretMessages.get(id);
+        const m = await pending(chats, c, id);
         if (!m || m.chatId !== chatId || !m.mine) continue;
         // The sender's timer starts at the peer's read time: back-dated, so an offline sender
         // whose deadline already passed deletes at once.
@@ -47,8 +60,12 @@ export async function applyPayload(chats: Chats, c: Effects, p: SecretPayload, r
       return;
     case 'delete':
       for (const id of p.ids) {
-        const m = await db.secretMessages.get(id);
-        if (m && m.chatId === chatId) c.remove.push(id);
+        const m = await pending(chats, c, id);
+        if (!m || m.chatId !== chatId) continue;
+        // Written earlier in this batch: not written after all (the remove runs before the puts).
+        const i = c.put.findIndex((p) => p.row.id === id);
+        if (i >= 0) c.put.splice(i, 1);
+        c.remove.push(id);
       }
       return;
     case 'clear':
@@ -62,13 +79,20 @@ export async function applyPayload(chats: Chats, c: Effects, p: SecretPayload, r
       c.row = { ...row, status: 'cancelled', cancelledBy: 'peer', lastAt: now };
       c.put.push(await chats.messageRow(chatId, crypto.randomUUID(), now, false, { kind: 'service', text: '', replyTo: null, ttl: 0, service: 'cancelled', by: 'peer' }));
       return;
-    case 'ttl':
+    case 'ttl': {
       c.state!.ttl = p.seconds;
-      c.put.push(await chats.messageRow(chatId, p.id, now, false, { kind: 'service', text: '', replyTo: null, ttl: p.seconds, service: 'ttl', by: 'peer' }));
+      // After the rows before it, also those of the same batch and millisecond (see 'text').
+      const at = Math.max(now, row.lastAt + 1);
+      c.put.push(await chats.messageRow(chatId, p.id, at, false, { kind: 'service', text: '', replyTo: null, ttl: p.seconds, service: 'ttl', by: 'peer' }));
+      c.row = { ...row, lastAt: at };
       return;
-    case 'screenshot':
-      c.put.push(await chats.messageRow(chatId, p.id, now, false, { kind: 'service', text: '', replyTo: null, ttl: 0, service: 'screenshot', by: 'peer' }));
+    }
+    case 'screenshot': {
+      const at = Math.max(now, row.lastAt + 1);
+      c.put.push(await chats.messageRow(chatId, p.id, at, false, { kind: 'service', text: '', replyTo: null, ttl: 0, service: 'screenshot', by: 'peer' }));
+      c.row = { ...row, lastAt: at };
       return;
+    }
     case 'verified':
       c.state!.verifiedByPeer = p.on;
       return;

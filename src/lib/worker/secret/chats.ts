@@ -96,19 +96,19 @@ export class Chats {
           dropped = (await db.mailboxes.where('chatId').equals(chatId).primaryKeys()) as string[];
           await db.mailboxes.bulkDelete(dropped);
         }
-        if (c.seen) await db.seenEnvelopes.put({ id: c.seen, at: Date.now() });
+        if (c.seen?.length) await db.seenEnvelopes.bulkPut([c.seen].flat().map((id) => ({ id, at: Date.now() })));
         if (row === null) await db.secretChats.delete(chatId);
         else if (row) await db.secretChats.put(row);
         if (c.clearChat) await db.secretMessages.where('[chatId+at]').between([chatId, -Infinity], [chatId, Infinity]).delete();
         if (c.remove?.length) await db.secretMessages.bulkDelete(c.remove);
-        for (const p of c.put ?? []) await db.secretMessages.put(p.row);
+        if (c.put?.length) await db.secretMessages.bulkPut(c.put.map((p) => p.row));
         for (const u of c.updates ?? []) await db.secretMessages.update(u.id, u.changes);
         if (c.queue?.length) await db.sendQueue.bulkPut(c.queue);
       });
     } catch (e) {
       throw new StoreFailure(e);
     }
-    if (c.seen) this.lastSeenCommitted = c.seen;
+    if (typeof c.seen === 'string') this.lastSeenCommitted = c.seen;
     // Best effort: the relay forgets them at their expiry anyway; posts to them are then refused.
     if (dropped.length) void this.relay.dropMailboxes(dropped).catch(() => undefined);
     this.touch(chatId, c.clearChat || row === null ? null : [...(c.put ?? []).map((p) => p.row.id), ...(c.remove ?? []), ...(c.updates ?? []).map((u) => u.id)]);

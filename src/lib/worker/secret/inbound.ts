@@ -4,51 +4,32 @@
  * relay, so a crash between decrypt and save loses nothing: the envelope comes back.
  */
 import { fromB64u } from '$lib/api/b64';
-import { isAddressed, LIMITS, type AddressedEnvelope, type Envelope } from '$lib/api/wire';
-import {
-  dataFrame,
-  decodeEnvelope,
-  decrypt,
-  encrypt,
-  FrameType,
-  inboxAck,
-  inboxFromJSON,
-  inboxReceive,
-  inboxToJSON,
-  outboxAck,
-  outboxFromJSON,
-  outboxResend,
-  outboxToJSON,
-  parseResend,
-  resendFrame,
-  toHex,
-  zeroizeSession,
-  unsealEnvelope,
-  type Frame,
-  type Session
-} from '$lib/crypto';
+import { isAddressed, LIMITS, type Envelope } from '$lib/api/wire';
+import { decodeEnvelope, toHex, unsealEnvelope, type Session } from '$lib/crypto';
 import type { SecretChatRow } from '$lib/store/db';
 import { withLock } from '../locks';
 import { NetError } from '../net';
 import { endChatsWithDeletedAccount } from './account-deleted';
-import { applyPayload } from './apply';
+import { receiveBatch, type BatchItem } from './batch';
 import type { Chats } from './chats';
 import { recordRejection } from './diagnostics';
 import { SecretError, StoreFailure } from './errors';
 import { KIND_REFUSE, type Failures } from './failure';
 import type { Handshake } from './handshake';
-import { queueRow, type Outbound } from './outbound';
-import { APP_JSON, decodePayload } from './payload';
-import { ratchet } from './ratchet';
-import { recvKeys, sendKeys, wipeKeys, type EpochKeys } from './sealed';
-import type { Commit, Effects, Received, SecretState } from './state';
-import { dropPendings } from './stored';
+import type { Outbound } from './outbound';
+import { recvKeys, wipeKeys } from './sealed';
+import type { Received } from './state';
 
 const KIND_REQUEST = 0x01;
 const KIND_ACCEPT = 0x02;
 const KIND_MESSAGE = 0x03;
 
 const SEEN_KEEP_MS = 8 * 86400_000;
+/** Old seen-envelope records are dropped at most this often (not at every page or live envelope). */
+const SEEN_PRUNE_MS = 10 * 60_000;
+
+/** A ratchet envelope ready for its chat's batch, or (null) another kind, handled alone. */
+type Classified = { chatId: string; item: BatchItem } | null;
 
 /** The highest seq a receive run handled and acknowledged (see live()); kept beside its result. */
 const runUpTo = new WeakMap<Received, number>();
@@ -65,6 +46,9 @@ export class Inbound {
   /** Every envelope of this device's queue up to this seq is handled (pulled in order, or live). */
   private handledUpTo = 0;
   private liveChain: Promise<unknown> = Promise.resolve();
+  private prunedAt = 0;
+  /** Within a receive run: the chat of a protocol chat id or a mailbox, once found (see classify()). */
+  private lookups = new Map<string, string>();
 
   constructor(
     private readonly chats: Chats,
@@ -81,19 +65,60 @@ export class Inbound {
         this.chats.gathered(async () => {
           this.received = { chats: new Map() };
           const { db } = this.chats.ctx;
-          await db.seenEnvelopes
-            .where('at')
-            .below(Date.now() - SEEN_KEEP_MS)
-            .delete();
+          if (Date.now() - this.prunedAt >= SEEN_PRUNE_MS) {
+            this.prunedAt = Date.now();
+            await db.seenEnvelopes
+              .where('at')
+              .below(Date.now() - SEEN_KEEP_MS)
+              .delete();
+          }
           // Only this run records envelopes as seen (it holds the lock every receiver takes).
           const seen = await db.seenEnvelopes.bulkGet(envelopes.map((e) => e.id));
+          this.lookups.clear();
           let upTo = 0;
-          let failed: StoreFailure | null = null;
+          // Set in flush() too (a closure): typed so TypeScript does not narrow it to null.
+          let failed = null as StoreFailure | null;
+          // Consecutive ratchet envelopes of one chat, received together (batch.ts); `to`: the last seq they cover.
+          let batch: { chatId: string; items: BatchItem[]; to: number } | null = null;
+          const flush = async (): Promise<boolean> => {
+            if (!batch) return true;
+            const b = batch;
+            batch = null;
+            try {
+              await receiveBatch(this.chats, b.chatId, b.items, { received: this.received, ackDue: this.ackDue });
+            } catch (e) {
+              // Not the sender's fault: unacknowledged, the whole batch comes back (this run stops here, in order).
+              if (e instanceof StoreFailure) return ((failed = e), false);
+              await recordRejection(this.chats.ctx, e);
+            }
+            upTo = b.to;
+            return true;
+          };
           for (const [i, env] of envelopes.entries()) {
             if (seen[i]) {
+              if (batch) batch.to = env.seq;
+              else upTo = env.seq;
+              continue;
+            }
+            let m: Classified;
+            try {
+              m = await this.classify(env);
+            } catch (e) {
+              if (!(await flush())) break;
+              await recordRejection(this.chats.ctx, e);
               upTo = env.seq;
               continue;
             }
+            if (m) {
+              if (batch && batch.chatId !== m.chatId && !(await flush())) break;
+              batch ??= { chatId: m.chatId, items: [], to: env.seq };
+              batch.items.push(m.item);
+              batch.to = env.seq;
+              continue;
+            }
+            // A handshake, a refusal, an account notice: alone, after the batch before it, as before.
+            if (!(await flush())) break;
+            this.lookups.clear();
             try {
               await this.handle(env);
               // A frame that changed nothing (e.g. for a cancelled chat) was not committed with it.
@@ -109,6 +134,7 @@ export class Inbound {
             }
             upTo = env.seq;
           }
+          await flush();
           // The peer may forget what we now hold: one cumulative ACK per chat after the batch.
           const due = [...this.ackDue];
           this.ackDue.clear();
@@ -158,15 +184,22 @@ export class Inbound {
         let after = 0;
         // From the queue's start, page after page: handled up to the last seq while no page stopped short.
         let whole = true;
+        let next = this.chats.relay.pull(after, LIMITS.pageMax);
         for (;;) {
-          const envelopes = await this.chats.relay.pull(after, LIMITS.pageMax);
+          const envelopes = await next;
           if (!envelopes.length) break;
+          // Read ahead: the next page travels while this one is decrypted (it is only read; acks follow commits).
+          const full = envelopes.length >= LIMITS.pageMax;
+          if (full) {
+            next = this.chats.relay.pull(envelopes[envelopes.length - 1].seq, LIMITS.pageMax);
+            next.catch(() => undefined); // awaited below unless this page fails first
+          }
           const got = await this.receive(envelopes);
           for (const [chatId, n] of got.chats) total.chats.set(chatId, (total.chats.get(chatId) ?? 0) + n);
           after = envelopes[envelopes.length - 1].seq;
           whole &&= runUpTo.get(got) === after;
           if (whole) this.handledUpTo = Math.max(this.handledUpTo, after);
-          if (envelopes.length < LIMITS.pageMax) break;
+          if (!full) break;
         }
       } while (this.pullAgain);
       return total;
@@ -196,59 +229,48 @@ export class Inbound {
     this.handledUpTo = 0;
   }
 
-  private async handle(e: Envelope) {
-    // Made by the relay itself, never by a client (see account-deleted.ts); its body is empty.
-    if (e.notice === 'account_deleted') {
-      if (!isAddressed(e)) throw new SecretError('malformed', 'account notice without a device');
-      return endChatsWithDeletedAccount(this.chats, e);
-    }
-    let body: Uint8Array;
-    try {
-      body = fromB64u(e.body);
-    } catch {
-      throw new SecretError('malformed', 'envelope is not base64url');
-    }
-    if (body.length < 2) throw new SecretError('malformed', 'envelope too short');
+  /**
+   * Which chat's batch a ratchet envelope joins (its validity checked as far as it can be without
+   * the chat's keys), or null for the kinds handled alone. Throws what rejects the envelope.
+   */
+  private async classify(e: Envelope): Promise<Classified> {
+    if (e.notice) return null;
+    const body = bodyOf(e);
     // A sealed post (protocol 2) names no sender: its mailbox says which chat it is for.
-    if (e.mailbox) return this.onSealed(e.mailbox, e.id, body);
-    if (!isAddressed(e)) throw new SecretError('malformed', 'envelope without sender or mailbox');
-    switch (body[1]) {
-      case KIND_REQUEST:
-        return this.handshake.onRequest(e, body);
-      case KIND_ACCEPT:
-        return this.handshake.onAccept(e, body);
-      case KIND_MESSAGE:
-        return this.onMessage(e, body);
-      case KIND_REFUSE:
-        return this.failures.onRefuse(e, body);
-      default:
-        throw new SecretError('malformed', 'unknown envelope kind');
-    }
-  }
-
-  private async onMessage(env: AddressedEnvelope, body: Uint8Array) {
-    const { ctx } = this.chats;
+    if (e.mailbox) return this.sealedTo(e.mailbox, e.id, body);
+    if (!isAddressed(e) || body[1] !== KIND_MESSAGE) return null;
     const { header } = decodeEnvelope(body);
-    const row0 = await ctx.db.secretChats.where('protoChatId').equals(toHex(header.chatId)).first();
-    if (!row0) throw new SecretError('unknown_chat', 'envelope for a chat this device does not have');
-    if (row0.peerDeviceId !== env.fromDeviceId) throw new SecretError('wrong_sender', 'envelope from a device that is not in this chat');
-    if (row0.status !== 'active') return;
-    await this.decryptInto(row0.id, env.id, () => body);
+    const proto = toHex(header.chatId);
+    let found = this.lookups.get(`p:${proto}`);
+    if (!found) {
+      const row0 = await this.chats.ctx.db.secretChats.where('protoChatId').equals(proto).first();
+      if (!row0) throw new SecretError('unknown_chat', 'envelope for a chat this device does not have');
+      found = `${row0.id}\n${row0.peerDeviceId}`;
+      this.lookups.set(`p:${proto}`, found);
+    }
+    const [chatId, peerDeviceId] = found.split('\n');
+    if (peerDeviceId !== e.fromDeviceId) throw new SecretError('wrong_sender', 'envelope from a device that is not in this chat');
+    return { chatId: chatId!, item: { envId: e.id, open: () => body } };
   }
 
   /**
    * A sealed envelope: its mailbox gives the chat and epoch, the chat's receive seed the header key.
    * No sender to check: only the peer holds the seed (the mailbox's MAC and the header's AEAD prove it).
    */
-  private async onSealed(mailbox: string, envId: string, body: Uint8Array) {
+  private async sealedTo(mailbox: string, envId: string, body: Uint8Array): Promise<Classified> {
     const { db } = this.chats.ctx;
-    const box = await db.mailboxes.get(mailbox);
-    const row0 = box && (await db.secretChats.get(box.chatId));
-    // Not ours (dropped, expired, or a relay's mistake): rejected and acknowledged.
-    if (!box || !row0) throw new SecretError('unknown_chat', 'sealed envelope for a mailbox this device does not have');
-    if (row0.status !== 'active') return;
-    await this.decryptInto(row0.id, envId, (row, session) => {
-      const keys = recvKeys(session, box.epoch);
+    let found = this.lookups.get(`m:${mailbox}`);
+    if (!found) {
+      const box = await db.mailboxes.get(mailbox);
+      const row0 = box && (await db.secretChats.get(box.chatId));
+      // Not ours (dropped, expired, or a relay's mistake): rejected and acknowledged.
+      if (!box || !row0) throw new SecretError('unknown_chat', 'sealed envelope for a mailbox this device does not have');
+      found = `${row0.id}\n${box.epoch}`;
+      this.lookups.set(`m:${mailbox}`, found);
+    }
+    const [chatId, epoch] = found.split('\n');
+    const open = (row: SecretChatRow, session: Session) => {
+      const keys = recvKeys(session, Number(epoch));
       if (!keys) throw new SecretError('wrong_sender', 'sealed envelope in a version-1 chat');
       let inner: Uint8Array;
       try {
@@ -258,69 +280,39 @@ export class Inbound {
       }
       if (toHex(decodeEnvelope(inner).header.chatId) !== row.protoChatId) throw new SecretError('wrong_sender', 'sealed envelope of another chat');
       return inner;
-    });
-  }
-
-  /** Decrypts a ratchet envelope (`open` gives its version-1 bytes) in a chat, under its lock, and commits what it does. */
-  private async decryptInto(chatId: string, envId: string, open: (row: SecretChatRow, session: Session) => Uint8Array) {
-    const { ctx } = this.chats;
-    await this.chats.locked(chatId, async () => {
-      const { row, state } = await this.chats.load(chatId);
-      if (row.status !== 'active' || !state.session) return;
-      const backend = await ctx.backend();
-      const { effects } = await ratchet(state, async (session) => {
-        const { session: afterDecrypt, frame } = await decrypt(backend, session, open(row, session), Date.now());
-        return this.onFrame(row, state, afterDecrypt, frame);
-      });
-      await this.chats.commit(chatId, { ...effects, seen: envId });
-    });
-    this.chats.changed(chatId);
-  }
-
-  /**
-   * Applies one decrypted frame: ordering first, then the payloads it releases, in order. Returns the
-   * session after the frames it sends back (resends, resend requests), or null if the chat ended.
-   */
-  private async onFrame(row: SecretChatRow, state: SecretState, session: Session, frame: Frame): Promise<{ session: Session | null; effects: Commit }> {
-    const outbox = outboxAck(outboxFromJSON(state.outbox), frame.ack);
-    let inbox = inboxFromJSON(state.inbox);
-    const envelopes: { envelope: Uint8Array; keys: EpochKeys | null }[] = [];
-    const c: Effects = { row, state, put: [], remove: [], updates: [] };
-    let sess = session;
-    const out = (f: Frame) => {
-      const r = encrypt(sess, f, Date.now());
-      zeroizeSession(sess);
-      sess = r.session;
-      envelopes.push({ envelope: r.envelope, keys: sendKeys(sess) });
     };
-
-    if (frame.type === FrameType.RESEND) {
-      for (const item of outboxResend(outbox, parseResend(frame))) out(dataFrame(item, inboxAck(inbox)));
-    } else if (frame.type !== FrameType.ACK) {
-      const r = inboxReceive(inbox, frame);
-      inbox = r.inbox;
-      for (const range of r.resend) out(resendFrame(range, inboxAck(inbox)));
-      for (const item of r.release) {
-        const payload = item.type === APP_JSON ? decodePayload(item.payload) : null;
-        if (!payload) {
-          await recordRejection(this.chats.ctx, new SecretError('bad_payload', 'peer sent an unreadable payload'));
-          continue;
-        }
-        await applyPayload(this.chats, c, payload, this.received);
-      }
-      // The peer may forget what we now hold: one cumulative ACK after the batch (see receive).
-      if (inboxAck(inbox) > state.ackSent) this.ackDue.add(row.id);
-    }
-    state.inbox = inboxToJSON(inbox);
-    state.outbox = outboxToJSON(outbox);
-    if (c.row && c.row.status === 'active') {
-      c.queue = envelopes.map((e) => queueRow(row, e.envelope, [], e.keys));
-      return { session: sess, effects: c };
-    }
-    for (const e of envelopes) wipeKeys(e.keys);
-    // The peer cancelled: the keys go now, nothing more is sent in this chat.
-    zeroizeSession(sess);
-    dropPendings(state);
-    return { session: null, effects: c };
+    return { chatId: chatId!, item: { envId, open } };
   }
+
+  /** An envelope of a kind handled alone (see classify()). */
+  private async handle(e: Envelope) {
+    // Made by the relay itself, never by a client (see account-deleted.ts); its body is empty.
+    if (e.notice === 'account_deleted') {
+      if (!isAddressed(e)) throw new SecretError('malformed', 'account notice without a device');
+      return endChatsWithDeletedAccount(this.chats, e);
+    }
+    const body = bodyOf(e);
+    if (!isAddressed(e)) throw new SecretError('malformed', 'envelope without sender or mailbox');
+    switch (body[1]) {
+      case KIND_REQUEST:
+        return this.handshake.onRequest(e, body);
+      case KIND_ACCEPT:
+        return this.handshake.onAccept(e, body);
+      case KIND_REFUSE:
+        return this.failures.onRefuse(e, body);
+      default:
+        throw new SecretError('malformed', 'unknown envelope kind');
+    }
+  }
+}
+
+function bodyOf(e: Envelope): Uint8Array {
+  let body: Uint8Array;
+  try {
+    body = fromB64u(e.body);
+  } catch {
+    throw new SecretError('malformed', 'envelope is not base64url');
+  }
+  if (body.length < 2) throw new SecretError('malformed', 'envelope too short');
+  return body;
 }

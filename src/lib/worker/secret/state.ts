@@ -62,12 +62,18 @@ export interface Commit {
   media?: SecretMediaRow[];
   /** A `deadline: undefined` change removes the property (Dexie's update()); it is never set to null. */
   updates?: { id: string; changes: Partial<Pick<SecretMessageRow, 'status' | 'deadline'>> }[];
-  /** The relay envelope these effects came from: recorded as seen in the same transaction. */
-  seen?: string;
+  /** The relay envelope(s) these effects came from (a batch: several): recorded as seen in the same transaction. */
+  seen?: string | string[];
 }
 
 /** A Commit being built by a received frame (its lists always present). */
-export type Effects = Commit & { put: { row: SecretMessageRow }[]; remove: string[]; updates: NonNullable<Commit['updates']> };
+export type Effects = Commit & {
+  put: { row: SecretMessageRow }[];
+  remove: string[];
+  updates: NonNullable<Commit['updates']>;
+  /** Ids of the incoming text messages put (checked against stored rows once per batch, batch.ts). */
+  texts: string[];
+};
 
 /** What one receive run brought: chats with new incoming messages (for notifications). */
 export interface Received {

@@ -1,0 +1,151 @@
+/**
+ * The secret backlog bench (bench/backlog.ts) with Bob in Firefox or WebKit:
+ * `BENCH_ENGINE=firefox|webkit npm run bench:backlog-engines` (WebKit under `xvfb-run -a`).
+ *
+ * Bob's browser is driven through tests/engines' adapters (puppeteer-core over BiDi for Firefox,
+ * WebKitWebDriver + MiniBrowser for WebKit); Alice is the page-less worker client in Chromium. The
+ * driver cannot see the worker's requests, so the figure runs from the first received row stored to
+ * all stored (an in-page 20 ms IndexedDB poller), over the messages stored in that span. Baseline:
+ * the one-way ratchet in a Web Worker of Bob's browser, 3 rounds before and 3 after, median.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { firefoxDevice, launchFirefox } from '../tests/engines/adapters/firefox';
+import { webkitDevice } from '../tests/engines/adapters/webkit';
+import { Device } from '../tests/engines/driver';
+import { signUp } from '../tests/engines/flows';
+import { countStore, rpc, rpcPage } from './browser/rpc';
+import { fmt, report, signUpUi, startBrowserBench, waitFor } from './support';
+
+const N = 1000;
+const GOAL = 0.5;
+const engine = (process.env.BENCH_ENGINE ?? 'firefox') as 'firefox' | 'webkit';
+const t0 = performance.now();
+const { browser, url, cleanup, onCleanup } = await startBrowserBench(400_000);
+
+const ff = engine === 'firefox' ? await launchFirefox() : null;
+const bob = new Device(ff ? await firefoxDevice(ff) : await webkitDevice(), url);
+onCleanup(() => {
+  void bob.close().catch(() => undefined);
+  void ff?.close().catch(() => undefined);
+});
+
+/** Bob's store count and when it first moved / reached the target, from a poller in his page. */
+const pollerExpr = (before: number, target: number) => `(() => {
+  const w = window; w.__bl = { first: 0, reached: 0, count: ${before}, firstCount: 0 };
+  let db = null;
+  const tick = () => {
+    if (!db) { const r = indexedDB.open('cinder'); r.onsuccess = () => { db = r.result; setTimeout(tick, 20); }; r.onerror = () => setTimeout(tick, 20); return; }
+    let q; try { q = db.transaction('secretMessages').objectStore('secretMessages').count(); } catch { setTimeout(tick, 20); return; }
+    q.onsuccess = () => {
+      const n = q.result; w.__bl.count = n;
+      if (n > ${before} && !w.__bl.first) { w.__bl.first = Date.now(); w.__bl.firstCount = n; }
+      if (n >= ${target}) { w.__bl.reached = Date.now(); db.close(); } else setTimeout(tick, 20);
+    };
+  };
+  tick();
+  return true;
+})()`;
+
+async function oneWay(): Promise<number[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'cinder-bench-oneway-'));
+  await build({
+    entryPoints: [new URL('./browser/oneway-worker.ts', import.meta.url).pathname],
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    minify: true,
+    outfile: join(dir, 'worker.js'),
+    logLevel: 'warning'
+  });
+  const html = `<!doctype html><meta charset="utf-8"><script type="module">
+    const w = new Worker('/worker.js', { type: 'module' });
+    window.result = new Promise((resolve) => { w.onmessage = (e) => resolve(e.data); w.onerror = (e) => resolve({ ok: false, error: e.message }); });
+    w.postMessage('go');
+  </script>`;
+  const server = createServer((req, res) => {
+    const js = req.url === '/worker.js';
+    res.writeHead(js || req.url === '/' ? 200 : 404, { 'content-type': js ? 'text/javascript' : 'text/html' });
+    res.end(js ? readFileSync(join(dir, 'worker.js')) : req.url === '/' ? html : '');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    await bob.goto(`http://127.0.0.1:${(server.address() as { port: number }).port}/`);
+    const out = await bob.until('the ratchet worker', () => bob.script<{ ok: boolean; rounds?: number[]; error?: string } | null>('window.result'), 120_000);
+    if (!out.ok) throw new Error(out.error);
+    return out.rounds!;
+  } finally {
+    server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+try {
+  console.log(`Cinder secret backlog bench — ${N} queued secret envelopes received in ${engine}'s app worker, goal >= ${GOAL}x the one-way ratchet rate`);
+  await signUp(bob, 'bob', 'Bob');
+  const bobId = await bob.eval(async () => ((await (await fetch('/api/me')).json()) as { user: { id: string } }).user.id);
+  const aliceUi = await signUpUi(browser, url, 'alice', 'Alice');
+  await aliceUi.page.close();
+  const a = await rpcPage(aliceUi.context, url);
+  const { id: chatId } = await rpc<{ id: string }>(a, 'startSecretChat', { peerId: bobId });
+  await waitFor(async () => (await rpc<{ status: string }>(a, 'secretChat', { id: chatId })).status === 'active', 60_000, 100);
+  await waitFor(async () => (await countStore(a, 'sendQueue')) === 0, 20_000, 100);
+  const before = await bob.eval(
+    () =>
+      new Promise<number>((res) => {
+        const r = indexedDB.open('cinder');
+        r.onsuccess = () => {
+          const q = r.result.transaction('secretMessages').objectStore('secretMessages').count();
+          q.onsuccess = () => (r.result.close(), res(q.result));
+        };
+      })
+  );
+  await bob.goto('about:blank'); // Bob's app closed: no page, no worker
+
+  await a.evaluate(
+    async ([id, n]) => {
+      const call = (window as unknown as { rpc: (m: string, p: unknown) => Promise<unknown> }).rpc;
+      await Promise.all(Array.from({ length: n as number }, (_, i) => call('secretSend', { id, text: `secret ${i} ${'y'.repeat(40)}` })));
+    },
+    [chatId, N] as const
+  );
+  await waitFor(
+    async () => {
+      if ((await countStore(a, 'sendQueue')) === 0) return true;
+      await rpc(a, 'syncNow', {});
+      return (await countStore(a, 'sendQueue')) === 0;
+    },
+    120_000,
+    200
+  );
+  await a.close();
+
+  const roundsBefore = await oneWay();
+  await bob.goto('/');
+  await bob.script(pollerExpr(before, before + N));
+  const got = await bob.until(
+    '1,000 messages stored',
+    () => bob.script<{ first: number; reached: number; count: number; firstCount: number } | null>('window.__bl?.reached ? window.__bl : null'),
+    180_000
+  );
+  const roundsAfter = await oneWay();
+  const rounds = [...roundsBefore, ...roundsAfter];
+  const ratchet = [...rounds].sort((x, y) => x - y)[rounds.length >> 1]!;
+  const rate = ((before + N - got.firstCount) * 1000) / (got.reached - got.first);
+  console.log(`\nsecret backlog in ${engine}, 1,000 queued envelopes:`);
+  report(`baseline: one-way ratchet in a ${engine} worker (1 KiB)`, ratchet, 'msg/s', `rounds ${rounds.map((r) => fmt(r)).join(', ')}`);
+  report(
+    `received rate (first row stored → all stored, ${before + N - got.firstCount} msgs)`,
+    rate,
+    'msg/s',
+    `${fmt(rate / ratchet, 2)}x ratchet; goal >= ${GOAL}x`,
+    rate / ratchet >= GOAL
+  );
+  console.log(`total ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+} finally {
+  await cleanup();
+}

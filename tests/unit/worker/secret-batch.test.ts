@@ -126,6 +126,33 @@ describe('a page of one chat received as one batch', () => {
     }
   });
 
+  it('the vault failing at the state seal (e.g. locked meanwhile) is a store failure too: nothing acknowledged, nothing rejected', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout'] });
+    try {
+      const { relay, alice, bob, chatId } = await established();
+      await send(alice, chatId, numbered('v', 20));
+      const before = await rejected(bob);
+      const seal = bob.vault.sealBytes.bind(bob.vault);
+      let armed = true;
+      const spy = vi.spyOn(bob.vault, 'sealBytes').mockImplementation(async (place, plain) => {
+        if (armed && place === `secretChats/${chatId}`) {
+          armed = false;
+          throw new Error('the vault is locked');
+        }
+        return seal(place, plain);
+      });
+      await expect(bob.engine.pull()).rejects.toBeInstanceOf(StoreFailure);
+      expect(await texts(bob, chatId)).toEqual([]);
+      expect(await relay.as('d-bob').pull(0, 100)).toHaveLength(20);
+      await vi.advanceTimersByTimeAsync(2_000);
+      await vi.waitFor(async () => expect(await texts(bob, chatId)).toEqual(numbered('v', 20)), { timeout: 10_000 });
+      spy.mockRestore();
+      expect(await rejected(bob)).toEqual(before);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('two chats interleaved in one page: each in order, one commit per run of a chat', async () => {
     const { relay, alice, bob, chatId } = await established();
     const carol = await device(relay, 'carol');

@@ -83,6 +83,9 @@ export class Chats {
       // A step's state is used up by its commit: sealed (as bytes), then its keys wiped in memory.
       try {
         if (row) row.box = await sealState(vault, row.id, c.state);
+      } catch (e) {
+        // The vault, not the peer (e.g. locked meanwhile): what this commit holds stays unacknowledged.
+        throw new StoreFailure(e);
       } finally {
         wipeState(c.state);
       }

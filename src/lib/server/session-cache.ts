@@ -4,7 +4,8 @@
  * (logout, "remove device") is published on the bus, which delivers it synchronously on the node that
  * made it and through Redis on every other node; the relay drops the device from this cache on it.
  * The TTL only bounds how long a node that missed the bus event (Redis down) would keep honouring a
- * revoked token.
+ * revoked token. An entry past half its TTL is still served but re-read in the background, so a busy
+ * device's lookups never wait on the store (every expiry used to stall its requests on a read).
  */
 import { hashToken, readToken, TOUCH_INTERVAL_MS, type AuthCtx } from './auth';
 import type { IncomingMessage } from 'node:http';
@@ -31,6 +32,8 @@ export class SessionCache {
   private readonly devices = new Map<string, Entry<DeviceRow>>();
   /** Bumped by every invalidation, so a lookup that started before it doesn't cache a stale row. */
   private epoch = 0;
+  /** Keys being re-read in the background (see refresh). */
+  private readonly refreshing = new Set<string>();
 
   constructor(
     private readonly store: Store,
@@ -48,6 +51,14 @@ export class SessionCache {
     const hash = hashToken(token);
     const t = this.now();
     let s = this.fresh(this.sessions, hash, t);
+    if (s && this.stale(this.sessions, hash, t))
+      this.refresh(
+        `s${hash}`,
+        () => this.store.getSession(hash),
+        this.sessions,
+        hash,
+        (row) => !!row && row.device.revokedAt === null
+      );
     if (!s) {
       const epoch = this.epoch;
       const row = await this.store.getSession(hash);
@@ -66,7 +77,17 @@ export class SessionCache {
   async device(id: string): Promise<DeviceRow | null> {
     const t = this.now();
     const hit = this.fresh(this.devices, id, t);
-    if (hit) return hit;
+    if (hit) {
+      if (this.stale(this.devices, id, t))
+        this.refresh(
+          `d${id}`,
+          () => this.store.getDevice(id),
+          this.devices,
+          id,
+          (row) => !!row
+        );
+      return hit;
+    }
     const epoch = this.epoch;
     const row = await this.store.getDevice(id);
     if (row && epoch === this.epoch) this.put(this.devices, id, row, t);
@@ -98,6 +119,26 @@ export class SessionCache {
       return null;
     }
     return e.value;
+  }
+
+  /** Past half its TTL (the entry exists and is fresh). */
+  private stale<T>(map: Map<string, Entry<T>>, key: string, t: number): boolean {
+    return t - map.get(key)!.at >= this.ttlMs / 2;
+  }
+
+  /** One background re-read per key; a row that is gone or revoked drops the entry, and an invalidation meanwhile wins. */
+  private refresh<T>(flight: string, read: () => Promise<T | null>, map: Map<string, Entry<T>>, key: string, live: (row: T | null) => boolean): void {
+    if (this.refreshing.has(flight)) return;
+    this.refreshing.add(flight);
+    const epoch = this.epoch;
+    read()
+      .then((row) => {
+        if (epoch !== this.epoch) return;
+        if (live(row)) this.put(map, key, row as T, this.now());
+        else map.delete(key);
+      })
+      .catch(() => map.delete(key)) // the next request reads it itself, and sees the error
+      .finally(() => this.refreshing.delete(flight));
   }
 
   private put<T>(map: Map<string, Entry<T>>, key: string, value: T, t: number): void {

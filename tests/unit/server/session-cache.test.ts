@@ -83,6 +83,29 @@ describe('session cache', () => {
     expect(reads.session).toBe(2);
   });
 
+  it('re-reads an entry past half its TTL in the background, serving it meanwhile; a revoked row drops it', async () => {
+    const { store, raw, reads } = await countingStore();
+    let now = Date.now();
+    const cache = new SessionCache(store, { now: () => now, ttlMs: 1000 });
+    await cache.authenticate(req(TOKEN));
+    await cache.device('d1');
+    now += 600;
+    // Served from memory, and one background read each (not one per request).
+    for (let i = 0; i < 3; i++) expect((await cache.authenticate(req(TOKEN)))?.device.id).toBe('d1');
+    for (let i = 0; i < 3; i++) expect((await cache.device('d1'))?.id).toBe('d1');
+    await expect.poll(() => reads).toEqual({ session: 2, device: 2 });
+    // The re-read restarted the TTL: 1,050 ms after the first read, still no read at all.
+    now += 450;
+    await cache.authenticate(req(TOKEN));
+    await expect.poll(() => reads.session).toBe(2);
+    // Revoked in the store, the bus event missed: the background re-read drops it, within the TTL.
+    await raw.revokeDevice('u1', 'd1', now);
+    now += 100;
+    expect(await cache.authenticate(req(TOKEN))).not.toBeNull(); // served while the re-read runs
+    await expect.poll(() => reads.session).toBe(3);
+    await expect.poll(() => cache.authenticate(req(TOKEN))).toBeNull();
+  });
+
   it('keeps at most `max` entries, dropping the oldest', async () => {
     const { store, raw, reads } = await countingStore();
     for (const id of ['d2', 'd3']) {

@@ -62,6 +62,30 @@ eachStore(
       expect([...seqs].sort((x, y) => x - y)).toEqual(seqs);
     });
 
+    it("answers a created envelope with its prev, envelopeBefore's answer, even in bursts from two nodes", async () => {
+      const other = await t.h.open();
+      const a = await mkUser(t.store);
+      const b = await mkUser(t.store);
+      const c = await mkUser(t.store);
+      // Two recipients interleaved, so a burst holds several envelopes of each device.
+      const envs = Array.from({ length: 60 }, (_, i) => env(i % 3 ? b.device.id : c.device.id, a));
+      const rs = await Promise.all(envs.map((e, i) => (i % 2 ? t.store : other).putEnvelope(e)));
+      for (const dev of [b.device.id, c.device.id]) {
+        const mine = rs.flatMap((r) => (r.ok && r.created && r.envelope.toDeviceId === dev ? [r] : [])).sort((x, y) => x.envelope.seq - y.envelope.seq);
+        expect(mine.length).toBeGreaterThan(0);
+        // A store may leave prev out (the relay then asks envelopeBefore); when given it must be exact.
+        mine.forEach((r, i) => r.prev === undefined || expect(r.prev).toBe(i === 0 ? 0 : mine[i - 1].envelope.seq));
+        for (const r of mine) if (r.prev !== undefined) expect(await t.store.envelopeBefore(dev, r.envelope.seq)).toBe(r.prev);
+      }
+      // Both backends give it for a plain envelope written on its own, too.
+      const lone = await t.store.putEnvelope(env(b.device.id, a));
+      expect(lone.ok && lone.created && lone.prev).toBe(
+        rs.filter((r) => r.ok && r.envelope.toDeviceId === b.device.id).length
+          ? Math.max(...rs.flatMap((r) => (r.ok && r.envelope.toDeviceId === b.device.id ? [r.envelope.seq] : [])))
+          : 0
+      );
+    });
+
     it('settles each envelope of one burst on its own: repeats, id conflicts and a bad recipient fail alone', async () => {
       const a = await mkUser(t.store);
       const b = await mkUser(t.store);

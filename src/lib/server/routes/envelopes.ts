@@ -77,7 +77,7 @@ export const envelopeRoutes: RouteArea = (router, deps, { requireAuth }) => {
       const { seq, id, fromDeviceId, fromUserId, createdAt } = r.envelope;
       const envelope: Envelope = { seq, id, fromDeviceId, fromUserId, body: bytes.toString('base64url'), createdAt, requestId };
       // What was queued before it: a device that handled up to `prev` takes this one from the frame, not a pull.
-      const prev = await store.envelopeBefore(to.id, seq);
+      const prev = r.prev ?? (await store.envelopeBefore(to.id, seq));
       bus.publish({ to: 'device', deviceId: to.id, frame: { t: 'envelope', envelope, prev } });
     }
     return json({ seq: r.envelope.seq });

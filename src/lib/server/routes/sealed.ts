@@ -100,7 +100,7 @@ export const sealedRoutes: RouteArea = (router, deps, { requireAuth, checkOrigin
       const { seq, id, createdAt } = r.envelope;
       const envelope: Envelope = { seq, id, fromDeviceId: null, fromUserId: null, body: bytes.toString('base64url'), createdAt, requestId: null, mailbox: mailbox.id };
       // As in ./envelopes.ts: `prev` lets a device that handled the queue up to it take this one from the frame.
-      const prev = await store.envelopeBefore(to, seq);
+      const prev = r.prev ?? (await store.envelopeBefore(to, seq));
       bus.publish({ to: 'device', deviceId: to, frame: { t: 'envelope', envelope, prev } });
     }
     return json({ seq: r.envelope.seq });

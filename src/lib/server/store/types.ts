@@ -152,7 +152,11 @@ export interface EnvelopeRequestCtx {
 }
 
 export type PutEnvelopeResult =
-  | { ok: true; created: boolean; envelope: EnvelopeRow }
+  /**
+   * prev (created only): what envelopeBefore(toDeviceId, seq) gives once this one is committed, taken by
+   * the store along with the write so the live frame costs no extra query.
+   */
+  | { ok: true; created: boolean; envelope: EnvelopeRow; prev?: number }
   /**
    * id_conflict: the (recipient, id) pair is used by another sender, another request or another mailbox.
    * request_conflict: the requestId belongs to another sender device or another target user.

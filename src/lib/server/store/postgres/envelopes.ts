@@ -6,6 +6,7 @@
  */
 import { num, sameEnvelopeOrigin, toEnvelope, toSecretRequest, type Row } from '../rows';
 import type { ClaimResult, EnvelopeRow, EnvelopeStore, NewEnvelope, PutEnvelopeResult, SecretRequestStore } from '../types';
+import pg from 'pg';
 import { all, isTransient, LOCK, one, type Db, type Pg } from './db';
 
 export function pgEnvelopes({ pool, tx }: Pg): EnvelopeStore & SecretRequestStore {
@@ -55,35 +56,42 @@ export function pgEnvelopes({ pool, tx }: Pg): EnvelopeStore & SecretRequestStor
   let plainQueue: PlainPending[] = [];
   let plainWriting = false;
 
-  /** One statement, so one round trip and its own transaction: the locks (sorted) come before any seq is drawn. */
-  const insertPlainBatch = async (items: PlainPending[]): Promise<Map<string, number>> => {
-    const col = <T>(f: (e: NewEnvelope) => T) => items.map((it) => f(it.e));
-    const params = [
-      col((e) => e.id),
-      col((e) => e.toDeviceId),
-      col((e) => e.fromDeviceId),
-      col((e) => e.fromUserId),
-      col((e) => e.body),
-      col((e) => e.createdAt),
-      col((e) => e.expiresAt),
-      col((e) => e.mailbox ?? null)
-    ];
+  /** SQL literals for the batch text below (ids are validated on the wire; escaped all the same). */
+  const text = (v: string | null | undefined) => (v == null ? 'NULL' : pg.escapeLiteral(v));
+  const int = (v: number) => {
+    if (!Number.isSafeInteger(v)) throw new Error('putEnvelope: not an integer');
+    return String(v);
+  };
+  const bytes = (b: Buffer) => `decode('${b.toString('hex')}', 'hex')`;
+
+  /**
+   * The batch in ONE round trip: three statements in one simple-protocol query, which PostgreSQL runs
+   * as one transaction. (1) the devices' locks, sorted; (2) the insert, seqs drawn in arrival order;
+   * (3) each new envelope's `prev` (what envelopeBefore gives). (3) has its own snapshot, taken after
+   * (1) got the locks, so it sees every older envelope of the device, another node's included; it
+   * could not be folded into (2), whose snapshot predates the locks. Key → seq and prev of the rows created.
+   */
+  const insertPlainBatch = async (items: PlainPending[]): Promise<Map<string, { seq: number; prev: number }>> => {
+    const devices = [...new Set(items.map((it) => it.e.toDeviceId))];
+    const rows = items.map(({ e }) =>
+      [text(e.id), text(e.toDeviceId), text(e.fromDeviceId), text(e.fromUserId), bytes(e.body), int(e.createdAt), int(e.expiresAt), text(e.mailbox), 'NULL'].join(', ')
+    );
+    const keys = items.map(({ e }) => `(${text(e.toDeviceId)}, ${text(e.id)})`);
+    const sql = `SELECT count(pg_advisory_xact_lock(${LOCK.device}, h)) FROM (SELECT DISTINCT hashtext(d) AS h FROM (VALUES (${devices.map(text).join('), (')})) v(d) ORDER BY 1) s;
+      ${INSERT_ENVELOPE} VALUES (${rows.join('), (')}) ON CONFLICT (to_device_id, id) DO NOTHING RETURNING id, to_device_id, seq;
+      SELECT e.id, e.to_device_id, e.seq, (SELECT max(p.seq) FROM envelopes p WHERE p.to_device_id = e.to_device_id AND p.seq < e.seq) AS prev
+        FROM envelopes e JOIN (VALUES ${keys.join(', ')}) k(d, i) ON e.to_device_id = k.d AND e.id = k.i`;
     for (let attempt = 0; ; attempt++) {
       try {
-        const r = await pool.query(
-          `WITH l AS (
-             SELECT count(pg_advisory_xact_lock(${LOCK.device}, h)) AS n
-             FROM (SELECT DISTINCT hashtext(d) AS h FROM unnest($2::text[]) AS d ORDER BY 1) s
-           )
-           ${INSERT_ENVELOPE}
-           SELECT t.id, t.to_device_id, t.from_device_id, t.from_user_id, t.body, t.created_at, t.expires_at, t.mailbox, NULL
-           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::bigint[], $7::bigint[], $8::text[])
-             WITH ORDINALITY AS t(id, to_device_id, from_device_id, from_user_id, body, created_at, expires_at, mailbox, ord), l
-           ORDER BY t.ord
-           ON CONFLICT (to_device_id, id) DO NOTHING RETURNING id, to_device_id, seq`,
-          params
-        );
-        return new Map((r.rows as Row[]).map((row) => [envelopeKey(row.to_device_id, row.id), num(row.seq)]));
+        const [, inserted, prevs] = (await pool.query(sql)) as unknown as pg.QueryResult[];
+        const prevOf = new Map((prevs.rows as Row[]).map((r) => [envelopeKey(r.to_device_id, r.id), { seq: num(r.seq), prev: num(r.prev) }]));
+        const out = new Map<string, { seq: number; prev: number }>();
+        for (const r of inserted.rows as Row[]) {
+          const key = envelopeKey(r.to_device_id, r.id);
+          const p = prevOf.get(key);
+          if (p && p.seq === num(r.seq)) out.set(key, p);
+        }
+        return out;
       } catch (e) {
         if (attempt < 4 && isTransient(e)) continue;
         throw e;
@@ -97,30 +105,28 @@ export function pgEnvelopes({ pool, tx }: Pg): EnvelopeStore & SecretRequestStor
       while (plainQueue.length) {
         const items = plainQueue.slice(0, PLAIN_BATCH_MAX);
         plainQueue = plainQueue.slice(items.length);
-        let seqs: Map<string, number> | null = null;
-        // A lone envelope takes the simpler statement.
-        if (items.length > 1) {
-          try {
-            seqs = await insertPlainBatch(items);
-          } catch {
-            seqs = null; // settled one by one below, each with its own error
-          }
+        let created: Map<string, { seq: number; prev: number }> | null = null;
+        // A lone envelope too: one round trip, and its prev comes along.
+        try {
+          created = await insertPlainBatch(items);
+        } catch (e) {
+          created = null; // settled one by one below, each with its own error
         }
         const settle = async (it: PlainPending) => {
           const key = envelopeKey(it.e.toDeviceId, it.e.id);
-          const seq = seqs?.get(key);
+          const c = created?.get(key);
           try {
             // Of two same-id envelopes in one batch the first was inserted; the other is settled alone.
-            if (seq !== undefined) {
-              seqs!.delete(key);
-              it.resolve({ ok: true, created: true, envelope: { ...it.e, seq } });
+            if (c !== undefined) {
+              created!.delete(key);
+              it.resolve({ ok: true, created: true, envelope: { ...it.e, seq: c.seq }, prev: c.prev });
             } else it.resolve(await putPlainEnvelope(it.e));
           } catch (err) {
             it.reject(err);
           }
         };
         // Without a batch result, one at a time in arrival order (as a lone node would have taken them).
-        if (seqs) await Promise.all(items.map(settle));
+        if (created) await Promise.all(items.map(settle));
         else for (const it of items) await settle(it);
       }
     } finally {

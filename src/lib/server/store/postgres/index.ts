@@ -12,8 +12,9 @@
  *   user/device, numbers are drawn and committed in the same order.
  * - Lock order is always chat row → user locks (sorted by id) → device lock; the rare deadlock or a
  *   unique-key race between two nodes is retried (whole transaction) a few times.
- * - Plain envelopes posted while a write is in flight are group-committed: one statement takes their
- *   devices' locks in sorted order, then inserts them all (one WAL flush for the burst).
+ * - Plain envelopes posted while a write is in flight are group-committed: one round trip takes their
+ *   devices' locks in sorted order, inserts them all and reads each one's `prev` (one WAL flush for the
+ *   burst; see ./envelopes.ts).
  *
  * One pool, opened here; each area of the contract (../types.ts) is one module of this folder
  * (shared helpers and the transaction runner in ./db.ts), composed into a single object.

@@ -40,6 +40,8 @@ export function sqliteEnvelopes(db: Db): EnvelopeStore & SecretRequestStore {
 
   // Named parameters must all be present; `mailbox` is optional on NewEnvelope.
   const params = (e: NewEnvelope) => ({ ...e, mailbox: e.mailbox ?? null });
+  /** envelopeBefore, inside the writing transaction (one writer: nothing can slip in before `seq`). */
+  const prevOf = (deviceId: string, seq: number) => (get(q.envelopeBefore, deviceId, seq)?.seq as number | null) ?? 0;
 
   const putEnvelopeTx = db.transaction((e: NewEnvelope, request?: EnvelopeRequestCtx): PutEnvelopeResult => {
     const existing = get(q.envelopeByKey, e.toDeviceId, e.id);
@@ -62,7 +64,7 @@ export function sqliteEnvelopes(db: Db): EnvelopeStore & SecretRequestStore {
       }
     }
     const seq = Number(q.insertEnvelope.run(params(e)).lastInsertRowid);
-    return { ok: true, created: true, envelope: { ...e, seq } };
+    return { ok: true, created: true, envelope: { ...e, seq }, prev: prevOf(e.toDeviceId, seq) };
   });
 
   /**
@@ -76,7 +78,7 @@ export function sqliteEnvelopes(db: Db): EnvelopeStore & SecretRequestStore {
   /** Without a request there is only one write, which is atomic by itself: no savepoint needed. */
   const putPlainEnvelope = (e: NewEnvelope): PutEnvelopeResult => {
     const r = get(q.insertEnvelopeIfNew, params(e));
-    if (r) return { ok: true, created: true, envelope: { ...e, seq: r.seq as number } };
+    if (r) return { ok: true, created: true, envelope: { ...e, seq: r.seq as number }, prev: prevOf(e.toDeviceId, r.seq as number) };
     const env = toEnvelope(get(q.envelopeByKey, e.toDeviceId, e.id)!);
     return sameEnvelopeOrigin(env, e) ? { ok: true, created: false, envelope: env } : { ok: false, reason: 'id_conflict' };
   };
@@ -143,7 +145,7 @@ export function sqliteEnvelopes(db: Db): EnvelopeStore & SecretRequestStore {
       return get(q.countEnvelopes, deviceId, now)!.n as number;
     },
     async envelopeBefore(deviceId, seq) {
-      return (get(q.envelopeBefore, deviceId, seq)?.seq as number | null) ?? 0;
+      return prevOf(deviceId, seq);
     },
     async ackEnvelopes(deviceId, upTo) {
       return q.ackEnvelopes.run(deviceId, upTo).changes;

@@ -8,16 +8,12 @@
  * all stored (an in-page 20 ms IndexedDB poller), over the messages stored in that span. Baseline:
  * the one-way ratchet in a Web Worker of Bob's browser, 3 rounds before and 3 after, median.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { build } from 'esbuild';
 import { firefoxDevice, launchFirefox } from '../tests/engines/adapters/firefox';
 import { webkitDevice } from '../tests/engines/adapters/webkit';
 import { Device } from '../tests/engines/driver';
 import { signUp } from '../tests/engines/flows';
 import { countStore, rpc, rpcPage } from './browser/rpc';
+import { serveWorkerPage } from './browser/worker-page';
 import { fmt, report, signUpUi, startBrowserBench, waitFor } from './support';
 
 const N = 1000;
@@ -51,36 +47,14 @@ const pollerExpr = (before: number, target: number) => `(() => {
 })()`;
 
 async function oneWay(): Promise<number[]> {
-  const dir = mkdtempSync(join(tmpdir(), 'cinder-bench-oneway-'));
-  await build({
-    entryPoints: [new URL('./browser/oneway-worker.ts', import.meta.url).pathname],
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    minify: true,
-    outfile: join(dir, 'worker.js'),
-    logLevel: 'warning'
-  });
-  const html = `<!doctype html><meta charset="utf-8"><script type="module">
-    const w = new Worker('/worker.js', { type: 'module' });
-    window.result = new Promise((resolve) => { w.onmessage = (e) => resolve(e.data); w.onerror = (e) => resolve({ ok: false, error: e.message }); });
-    w.postMessage('go');
-  </script>`;
-  const server = createServer((req, res) => {
-    const js = req.url === '/worker.js';
-    res.writeHead(js || req.url === '/' ? 200 : 404, { 'content-type': js ? 'text/javascript' : 'text/html' });
-    res.end(js ? readFileSync(join(dir, 'worker.js')) : req.url === '/' ? html : '');
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const served = await serveWorkerPage(new URL('./browser/oneway-worker.ts', import.meta.url), 'oneway');
   try {
-    await bob.goto(`http://127.0.0.1:${(server.address() as { port: number }).port}/`);
+    await bob.goto(served.url);
     const out = await bob.until('the ratchet worker', () => bob.script<{ ok: boolean; rounds?: number[]; error?: string } | null>('window.result'), 120_000);
     if (!out.ok) throw new Error(out.error);
     return out.rounds!;
   } finally {
-    server.close();
-    rmSync(dir, { recursive: true, force: true });
+    served.close();
   }
 }
 

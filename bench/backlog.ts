@@ -9,13 +9,9 @@
  * app picks; bench/browser/oneway-worker.ts). Goal: received rate >= 0.5x that rate.
  * Chromium here; Firefox and WebKit: bench/backlog-engines.ts.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { build } from 'esbuild';
 import type { Browser, Page } from 'playwright';
 import { countStore, installCountWatch, rpc, rpcPage } from './browser/rpc';
+import { serveWorkerPage } from './browser/worker-page';
 import { fmt, report, signUpUi, startBrowserBench, waitFor } from './support';
 
 const N = 1000;
@@ -25,39 +21,17 @@ const { browser, url, cleanup } = await startBrowserBench(300_000);
 
 /** The one-way ratchet rate inside a Web Worker of `browser` (a tiny server of its own serves the bundle). */
 async function oneWayRate(browser: Browser): Promise<{ rate: number; rounds: number[]; backend: string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'cinder-bench-oneway-'));
-  await build({
-    entryPoints: [new URL('./browser/oneway-worker.ts', import.meta.url).pathname],
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    minify: true,
-    outfile: join(dir, 'worker.js'),
-    logLevel: 'warning'
-  });
-  const html = `<!doctype html><meta charset="utf-8"><script type="module">
-    const w = new Worker('/worker.js', { type: 'module' });
-    window.result = new Promise((resolve) => { w.onmessage = (e) => resolve(e.data); w.onerror = (e) => resolve({ ok: false, error: e.message }); });
-    w.postMessage('go');
-  </script>`;
-  const server = createServer((req, res) => {
-    const js = req.url === '/worker.js';
-    res.writeHead(js || req.url === '/' ? 200 : 404, { 'content-type': js ? 'text/javascript' : 'text/html' });
-    res.end(js ? readFileSync(join(dir, 'worker.js')) : req.url === '/' ? html : '');
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const served = await serveWorkerPage(new URL('./browser/oneway-worker.ts', import.meta.url), 'oneway');
   try {
     const tab = await browser.newPage();
-    await tab.goto(`http://127.0.0.1:${(server.address() as { port: number }).port}/`);
+    await tab.goto(served.url);
     const out = (await tab.evaluate(() => (window as unknown as { result: Promise<unknown> }).result)) as
       { ok: true; rate: number; rounds: number[]; backend: string } | { ok: false; error: string };
     await tab.close();
     if (!out.ok) throw new Error(out.error);
     return out;
   } finally {
-    server.close();
-    rmSync(dir, { recursive: true, force: true });
+    served.close();
   }
 }
 

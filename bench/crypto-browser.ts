@@ -7,59 +7,25 @@
  * How: esbuild bundles bench/browser/crypto-worker.ts (which imports src/lib/crypto) into a temp
  * dir, a tiny http server on 127.0.0.1 serves it, a page starts the worker and reads its JSON.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { build } from 'esbuild';
+import { serveWorkerPage } from './browser/worker-page';
 import { describe, GOAL_FIGURES, GOAL_RATIO, LABELS, type BackendResult, type Figure } from './crypto-measure';
 import { launch, report, watchdog } from './support';
 
 const t0 = performance.now();
-const dir = mkdtempSync(join(tmpdir(), 'cinder-bench-crypto-'));
-let cleanup = async () => rmSync(dir, { recursive: true, force: true });
+let cleanup = async () => undefined as void;
 watchdog(240_000, () => cleanup());
 
-await build({
-  entryPoints: [new URL('./browser/crypto-worker.ts', import.meta.url).pathname],
-  bundle: true,
-  format: 'esm',
-  platform: 'browser',
-  target: 'es2022',
-  minify: true,
-  outfile: join(dir, 'worker.js'),
-  logLevel: 'warning'
-});
-const page = `<!doctype html><meta charset="utf-8"><title>crypto bench</title><script type="module">
-  const w = new Worker('/worker.js', { type: 'module' });
-  window.result = new Promise((resolve) => { w.onmessage = (e) => resolve(e.data); w.onerror = (e) => resolve({ ok: false, error: e.message }); });
-  w.postMessage('go');
-</script>`;
-const server = createServer((req, res) => {
-  if (req.url === '/worker.js') {
-    res.writeHead(200, { 'content-type': 'text/javascript' });
-    res.end(readFileSync(join(dir, 'worker.js')));
-  } else if (req.url === '/') {
-    res.writeHead(200, { 'content-type': 'text/html' });
-    res.end(page);
-  } else {
-    res.writeHead(404);
-    res.end();
-  }
-});
-await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-const port = (server.address() as { port: number }).port;
+const served = await serveWorkerPage(new URL('./browser/crypto-worker.ts', import.meta.url), 'crypto');
 const browser = await launch();
 cleanup = async () => {
   await browser.close().catch(() => undefined);
-  server.close();
-  rmSync(dir, { recursive: true, force: true });
+  served.close();
 };
 
 try {
   const tab = await browser.newPage();
   tab.on('pageerror', (e) => console.error(`[page error] ${e.message}`));
-  await tab.goto(`http://127.0.0.1:${port}/`);
+  await tab.goto(served.url);
   const out = (await tab.evaluate(() => (window as unknown as { result: Promise<unknown> }).result)) as
     { ok: true; detected: string; userAgent: string; cores: number; results: BackendResult[] } | { ok: false; error: string };
   if (!out.ok) throw new Error(out.error);

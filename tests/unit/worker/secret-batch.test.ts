@@ -7,6 +7,7 @@ import { fromB64u, toB64u } from '$lib/api/b64';
 import { secretMessages } from '$lib/worker/secret';
 import { StoreFailure, type Diagnostics } from '$lib/worker/secret/errors';
 import { deliver, secretPair, type SecretDevice } from '../support/secret-pair';
+import { abortNextCommit } from '../support/abort-commit';
 
 vi.mock('$lib/worker/net', async (orig) => (await import('../support/no-relay')).noDirectRelay(orig));
 
@@ -31,22 +32,6 @@ function countCommits(d: SecretDevice, chatId: string) {
     return tx(...args);
   }) as never);
   return { n, restore: () => (s1.mockRestore(), s2.mockRestore()) };
-}
-
-/** The next read-write transaction over secretMessages throws after its writes (as a crash mid-commit would). */
-function abortNextCommit(d: SecretDevice) {
-  const original = d.db.transaction.bind(d.db) as (...args: unknown[]) => Promise<unknown>;
-  let armed = true;
-  return vi.spyOn(d.db, 'transaction').mockImplementation(((...args: unknown[]) => {
-    const tables = args.slice(1, -1).flat() as { name?: string }[];
-    if (!armed || args[0] !== 'rw' || !tables.some((t) => t?.name === 'secretMessages')) return original(...args);
-    armed = false;
-    const body = args[args.length - 1] as () => Promise<unknown>;
-    return original(...args.slice(0, -1), async () => {
-      await body();
-      throw new Error('simulated crash in the middle of the commit');
-    });
-  }) as never);
 }
 
 const numbered = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i + 1}`);

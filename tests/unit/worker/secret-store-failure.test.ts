@@ -6,6 +6,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { secretMessages } from '$lib/worker/secret';
 import { StoreFailure, type Diagnostics } from '$lib/worker/secret/errors';
 import { secretPair, type SecretDevice } from '../support/secret-pair';
+import { abortNextCommit } from '../support/abort-commit';
 
 vi.mock('$lib/worker/net', async (orig) => (await import('../support/no-relay')).noDirectRelay(orig));
 
@@ -14,22 +15,6 @@ const { established } = secretPair('secret-store-failure');
 const shown = async (d: SecretDevice, chatId: string) =>
   (await secretMessages(d.db, d.vault, chatId, { limit: 100 })).messages.flatMap((m) => (m.kind === 'service' ? [] : [m.text]));
 const rejected = async (d: SecretDevice) => ((await d.db.meta.get('diagnostics'))?.value as Diagnostics | undefined)?.rejected ?? 0;
-
-/** The next read-write transaction over secretMessages throws after its writes (as a crash mid-commit would). */
-function abortNextCommit(d: SecretDevice) {
-  const original = d.db.transaction.bind(d.db) as (...args: unknown[]) => Promise<unknown>;
-  let armed = true;
-  return vi.spyOn(d.db, 'transaction').mockImplementation(((...args: unknown[]) => {
-    const tables = args.slice(1, -1).flat() as { name?: string }[];
-    if (!armed || args[0] !== 'rw' || !tables.some((t) => t?.name === 'secretMessages')) return original(...args);
-    armed = false;
-    const body = args[args.length - 1] as () => Promise<unknown>;
-    return original(...args.slice(0, -1), async () => {
-      await body();
-      throw new Error('simulated crash in the middle of the commit');
-    });
-  }) as never);
-}
 
 describe('a received message that cannot be stored', () => {
   it('stays on the relay unacknowledged, is not counted as rejected, and is shown once, in order, on the next pull', async () => {

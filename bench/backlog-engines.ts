@@ -12,7 +12,7 @@ import { firefoxDevice, launchFirefox } from '../tests/engines/adapters/firefox'
 import { webkitDevice } from '../tests/engines/adapters/webkit';
 import { Device } from '../tests/engines/driver';
 import { signUp } from '../tests/engines/flows';
-import { countStore, rpc, rpcPage } from './browser/rpc';
+import { countStore, rpc, rpcPage, sendSecretBurst } from './browser/rpc';
 import { serveWorkerPage } from './browser/worker-page';
 import { fmt, report, signUpUi, startBrowserBench, waitFor } from './support';
 
@@ -80,22 +80,7 @@ try {
   );
   await bob.goto('about:blank'); // Bob's app closed: no page, no worker
 
-  await a.evaluate(
-    async ([id, n]) => {
-      const call = (window as unknown as { rpc: (m: string, p: unknown) => Promise<unknown> }).rpc;
-      await Promise.all(Array.from({ length: n as number }, (_, i) => call('secretSend', { id, text: `secret ${i} ${'y'.repeat(40)}` })));
-    },
-    [chatId, N] as const
-  );
-  await waitFor(
-    async () => {
-      if ((await countStore(a, 'sendQueue')) === 0) return true;
-      await rpc(a, 'syncNow', {});
-      return (await countStore(a, 'sendQueue')) === 0;
-    },
-    120_000,
-    200
-  );
+  await sendSecretBurst(a, chatId, N, 120_000);
   await a.close();
 
   const roundsBefore = await oneWay();

@@ -10,7 +10,7 @@
  * Chromium here; Firefox and WebKit: bench/backlog-engines.ts.
  */
 import type { Browser, Page } from 'playwright';
-import { countStore, installCountWatch, rpc, rpcPage } from './browser/rpc';
+import { countStore, installCountWatch, rpc, rpcPage, sendSecretBurst } from './browser/rpc';
 import { serveWorkerPage } from './browser/worker-page';
 import { fmt, report, signUpUi, startBrowserBench, waitFor } from './support';
 
@@ -72,23 +72,7 @@ try {
   await bob.page.close();
 
   const t = performance.now();
-  await a.evaluate(
-    async ([id, n]) => {
-      const call = (window as unknown as { rpc: (m: string, p: unknown) => Promise<unknown> }).rpc;
-      await Promise.all(Array.from({ length: n as number }, (_, i) => call('secretSend', { id, text: `secret ${i} ${'y'.repeat(40)}` })));
-    },
-    [chatId, N] as const
-  );
-  // A flush sends what was queued when it started: nudge until the queue is empty (see bench/sync.ts).
-  await waitFor(
-    async () => {
-      if ((await countStore(a, 'sendQueue')) === 0) return true;
-      await rpc(a, 'syncNow', {});
-      return (await countStore(a, 'sendQueue')) === 0;
-    },
-    90_000,
-    200
-  );
+  await sendSecretBurst(a, chatId, N, 90_000);
   const sendRate = (N * 1000) / (performance.now() - t);
   await a.close();
 

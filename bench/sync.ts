@@ -15,7 +15,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import type { Page } from 'playwright';
-import { countStore, installCountWatch, rpc, rpcPage } from './browser/rpc';
+import { countStore, installCountWatch, rpc, rpcPage, sendSecretBurst } from './browser/rpc';
 import { fmt, percentile, report, sendCloud, signUpApi, signUpUi, waitFor, startBrowserBench } from './support';
 
 const N = 1000;
@@ -141,27 +141,7 @@ try {
     await bobPage.close();
 
     t = performance.now();
-    await a.evaluate(
-      async ([id, n]) => {
-        const call = (window as unknown as { rpc: (m: string, p: unknown) => Promise<unknown> }).rpc;
-        await Promise.all(Array.from({ length: n as number }, (_, i) => call('secretSend', { id, text: `secret ${i} ${'y'.repeat(40)}` })));
-      },
-      [chatId, N] as const
-    );
-    const queuedAfterBurst = await countStore(a, 'sendQueue');
-    // A flush only sends what was queued when it started, and sends made during it join that run
-    // (flushing ??= …), so the tail of a burst waits for the next trigger: nudge with syncNow.
-    let nudges = 0;
-    await waitFor(
-      async () => {
-        if ((await countStore(a, 'sendQueue')) === 0) return true;
-        nudges++;
-        await rpc(a, 'syncNow', {});
-        return (await countStore(a, 'sendQueue')) === 0;
-      },
-      60_000,
-      200
-    );
+    const { queuedAfterBurst, nudges } = await sendSecretBurst(a, chatId, N, 60_000);
     const secretSendRate = (N * 1000) / (performance.now() - t);
     await a.close();
 

@@ -5,18 +5,18 @@
  * show: a short snippet (its first line, or "Photo", "Voice message", a file's name) and who wrote it,
  * seen from the reply's author ('sender': the author quoted themself; 'recipient': the reader).
  */
-import { z } from 'zod';
+import { z } from './zod';
 
 /** Longest snippet (characters); the sender cuts its first line to this. */
 export const QUOTE_MAX = 120;
 
 export const ReplyQuote = z.object({
-  snippet: z
-    .string()
-    .min(1)
-    .max(QUOTE_MAX)
+  snippet: z.string().check(
+    z.minLength(1),
+    z.maxLength(QUOTE_MAX),
     // One line of plain text: no control characters at all (a newline included).
-    .refine((s) => !/\p{Cc}/u.test(s), 'quote snippet must be one line of plain text'),
+    z.refine((s) => !/\p{Cc}/u.test(s), 'quote snippet must be one line of plain text')
+  ),
   from: z.enum(['sender', 'recipient'])
 });
 export type ReplyQuote = z.infer<typeof ReplyQuote>;

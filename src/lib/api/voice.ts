@@ -5,7 +5,7 @@
  * that knows nothing of voice messages still parses the message. Validated wherever it crosses a trust
  * boundary (the relay reads the header, the worker reads the peer's payload and its own RPC params).
  */
-import { z } from 'zod';
+import { z } from './zod';
 
 /** Longest clip the recorder makes (ms): stops by itself there. */
 export const VOICE_RECORD_MAX_MS = 10 * 60_000;
@@ -20,9 +20,9 @@ export const CLOUD_MEDIA_VOICE_HEADER = 'x-cinder-voice';
 
 export const VoiceMeta = z.object({
   /** Length of the clip, milliseconds. */
-  duration: z.number().int().positive().max(VOICE_DURATION_MAX_MS),
+  duration: z.number().check(z.int(), z.positive(), z.maximum(VOICE_DURATION_MAX_MS)),
   /** Loudness over the clip, one byte per bar (0 silent … 255 loudest). */
-  waveform: z.array(z.number().int().min(0).max(255)).min(1).max(VOICE_WAVEFORM_MAX)
+  waveform: z.array(z.number().check(z.int(), z.minimum(0), z.maximum(255))).check(z.minLength(1), z.maxLength(VOICE_WAVEFORM_MAX))
 });
 export type VoiceMeta = z.infer<typeof VoiceMeta>;
 

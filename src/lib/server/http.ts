@@ -6,7 +6,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
-import type { z } from 'zod';
+import type { z } from '$lib/api/zod';
 import { LIMITS, type ErrorCode } from '../api/wire';
 import { COMPRESS_MIN_BYTES, compress, pickEncoding } from './compress';
 import type { Logger } from './log';
@@ -163,7 +163,7 @@ export function send(res: ServerResponse, reply: Reply, acceptEncoding?: string 
 }
 
 /** Validates with zod; any issue becomes 400 bad_request naming the first problem and where it is. */
-export function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+export function parse<S extends z.ZodMiniType>(schema: S, value: unknown): z.output<S> {
   const r = schema.safeParse(value);
   if (r.success) return r.data;
   const issue = r.error.issues[0];
@@ -224,7 +224,7 @@ export function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Reads, parses and validates a JSON body. */
-export async function readJson<S extends z.ZodType>(req: IncomingMessage, schema: S, max: number = LIMITS.jsonBodyMax): Promise<z.output<S>> {
+export async function readJson<S extends z.ZodMiniType>(req: IncomingMessage, schema: S, max: number = LIMITS.jsonBodyMax): Promise<z.output<S>> {
   const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
   if (type !== 'application/json') {
     req.resume();

@@ -4,7 +4,7 @@
  * decrypted and stored here, so a message read later was already ratcheted and acknowledged.
  */
 import { detectBackend, type CryptoBackend, type Identity } from '$lib/crypto';
-import { z } from 'zod';
+import { z } from '$lib/api/zod';
 import { Envelope } from '$lib/api/wire';
 import { openStore, type CinderDB } from '$lib/store/db';
 import { purgeExpired } from '$lib/store/purge';

@@ -6,7 +6,7 @@
  * and the next fetch, or a live update seen again through sync — changes nothing the second time.
  */
 import { Dexie } from 'dexie';
-import { z } from 'zod';
+import { z } from '$lib/api/zod';
 import { LIMITS, Update, type PublicUser } from '$lib/api/wire';
 import type { ChatRow, CinderDB, MessageRow } from '$lib/store/db';
 import type { Vault } from '$lib/store/vault';
@@ -40,7 +40,11 @@ export interface Applied {
 }
 
 /** A page as it crosses the wire: its updates are checked one by one (see `checkPage`). */
-const SyncPage = z.object({ updates: z.array(z.unknown()).max(LIMITS.syncPageMax), cursor: z.number().int().nonnegative(), more: z.boolean() });
+const SyncPage = z.object({
+  updates: z.array(z.unknown()).check(z.maxLength(LIMITS.syncPageMax)),
+  cursor: z.number().check(z.int(), z.nonnegative()),
+  more: z.boolean()
+});
 
 export interface Page {
   updates: Update[];

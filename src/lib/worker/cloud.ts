@@ -3,7 +3,7 @@
  * update log by ./cloud-sync), the outbox, and the views pages read.
  */
 import { Dexie } from 'dexie';
-import { z } from 'zod';
+import { z } from '$lib/api/zod';
 import { CloudMessage, PublicUser as PublicUserSchema, type CloudMedia, type PublicUser } from '$lib/api/wire';
 import type { ReplyQuote } from '$lib/api/quote';
 import type { ChatRow, CinderDB, MessageRow } from '$lib/store/db';

@@ -3,7 +3,7 @@
  * browser attaches; no JavaScript context ever sees it. Every answer is validated against the
  * wire schema before use.
  */
-import type { z } from 'zod';
+import type { z } from '$lib/api/zod';
 import { ApiError } from '$lib/api/wire';
 
 export class NetError extends Error {
@@ -18,7 +18,7 @@ export class NetError extends Error {
   }
 }
 
-export async function request<S extends z.ZodType>(
+export async function request<S extends z.ZodMiniType>(
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
   path: string,
   body: unknown,

@@ -4,7 +4,7 @@
  * (same paths and bodies), with its session token as a Bearer header instead of the browser's cookie.
  * Anonymous calls (sealed posts, sealed blob uploads) carry no token at all.
  */
-import { z } from 'zod';
+import { z } from '$lib/api/zod';
 import { toB64u } from '$lib/api/b64';
 import { ApiError, BLOB_MAILBOX_HEADER, BLOB_TO_DEVICE_HEADER, BLOB_TOKEN_HEADER, BlobCreated, Envelope, PublicDevice, PublicUser, Session } from '$lib/api/wire';
 import { generateIdentity, nobleBackend, type Identity } from '$lib/crypto';
@@ -15,7 +15,7 @@ import { unlockedStore } from './store';
 
 const backend = nobleBackend();
 
-async function http<T>(ts: Served, token: string | null, method: string, path: string, body?: unknown, schema?: z.ZodType<T>, headers: Record<string, string> = {}) {
+async function http<T>(ts: Served, token: string | null, method: string, path: string, body?: unknown, schema?: z.ZodMiniType<T>, headers: Record<string, string> = {}) {
   const h: Record<string, string> = { ...headers };
   if (token) h.authorization = `Bearer ${token}`;
   let payload: BodyInit | undefined;
@@ -42,7 +42,7 @@ async function http<T>(ts: Served, token: string | null, method: string, path: s
 /** What one device sees of the relay; `protocol1` makes it an old device that never tells it speaks protocol 2. */
 export function relayClient(ts: Served, token: string, opts: { protocol1?: boolean } = {}): SecretRelay & { calls: string[]; protocol1: boolean } {
   const calls: string[] = [];
-  const call = <T>(method: string, path: string, body?: unknown, schema?: z.ZodType<T>) => {
+  const call = <T>(method: string, path: string, body?: unknown, schema?: z.ZodMiniType<T>) => {
     calls.push(`${method} ${path}`);
     return http(ts, token, method, path, body, schema).then((r) => r.value);
   };

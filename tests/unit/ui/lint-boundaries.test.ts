@@ -89,3 +89,24 @@ describe('lint: architecture import boundaries', () => {
     expect(await boundaryErrors('src/lib/components/X.svelte', code)).toHaveLength(1);
   });
 });
+
+describe('lint: zod only as zod/mini through $lib/api/zod', () => {
+  const zodErrors = async (filePath: string, code: string) =>
+    (await eslint.lintText(code, { filePath }))[0].messages.filter((m) => m.ruleId === 'no-restricted-imports' || m.fatal).map((m) => m.message);
+
+  it.each([
+    ['src/lib/worker/x.ts', "import { z } from 'zod';"],
+    ['src/lib/api/x.ts', "import * as z from 'zod/v4';"],
+    ['src/lib/server/x.ts', "import type { z } from 'zod';"],
+    ['tests/unit/x.test.ts', "import { z } from 'zod';"]
+  ])('%s: refuses %s', async (file, code) => {
+    const errors = await zodErrors(file, code);
+    expect(errors.length, `expected full zod to be refused in ${file}`).toBeGreaterThan(0);
+    expect(errors[0]).toMatch(/\$lib\/api\/zod/);
+  });
+
+  it('allows $lib/api/zod, and zod/mini inside it', async () => {
+    expect(await zodErrors('src/lib/worker/x.ts', "import { z } from '$lib/api/zod';")).toEqual([]);
+    expect(await zodErrors('src/lib/api/zod.ts', "import * as z from 'zod/mini';")).toEqual([]);
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import { z } from '$lib/api/zod';
 import { toRpcError } from '$lib/worker/rpc-error';
 import { dispatch, HANDLERS } from '$lib/worker/rpc';
 import { accountHandlers } from '$lib/worker/rpc/account';
@@ -65,7 +65,7 @@ describe('worker RPC method table', () => {
     const methods = Object.keys(METHODS).sort();
     expect(Object.keys(HANDLERS).sort()).toEqual(methods);
     for (const m of methods) expect(typeof HANDLERS[m as Method]).toBe('function');
-    for (const m of methods) expect(METHODS[m as Method].params).toBeInstanceOf(z.ZodType);
+    for (const m of methods) expect(METHODS[m as Method].params).toBeInstanceOf(z.ZodMiniType);
   });
 
   it('defines each method in one area file only (a second definition would silently win the merge)', () => {
@@ -111,7 +111,7 @@ describe('worker RPC params', () => {
         () => null,
         (e: unknown) => e
       );
-      expect(err, method).toBeInstanceOf(z.ZodError);
+      expect(err, method).toBeInstanceOf(z.core.$ZodError);
       expect(toRpcError(err)).toEqual({ code: 'bad_request', message });
     }
     // Wrong types and missing fields are refused too, for every kind of id.
@@ -122,7 +122,7 @@ describe('worker RPC params', () => {
       ['cloudMedia', { messageId: 42 }],
       ['setPrefs', { autoLockMinutes: 1441 }]
     ] as [Method, unknown][]) {
-      await expect(dispatch(untouchable, method, params), method).rejects.toBeInstanceOf(z.ZodError);
+      await expect(dispatch(untouchable, method, params), method).rejects.toBeInstanceOf(z.core.$ZodError);
     }
   });
 

@@ -3,7 +3,7 @@
  * authentication, rate limit), parameter parsing, replies, and the device sign-out helpers.
  * The order inside a handler is: same-origin check, authentication, rate limit, body.
  */
-import type { z } from 'zod';
+import type { z } from '$lib/api/zod';
 import type { Session } from '../../api/wire';
 import type { Accounts } from '../accounts';
 import type { AtRest } from '../atrest';
@@ -96,7 +96,7 @@ export const limit = (limiter: RateLimiter, key: string) => {
   }
 };
 
-export const param = <S extends z.ZodType>(ctx: Ctx, name: string, schema: S): z.output<S> => parse(schema, ctx.params[name]);
+export const param = <S extends z.ZodMiniType>(ctx: Ctx, name: string, schema: S): z.output<S> => parse(schema, ctx.params[name]);
 
 export const json = (body: unknown, status = 200, headers?: Reply['headers']): Reply => ({ status, body, headers });
 /** JSON that may be compressed: no secret beside attacker-chosen text in it (BREACH, see compress.ts). */

@@ -1,16 +1,18 @@
 /** The user directory: search by username prefix, look-ups by name or id, and a user's public device keys. */
-import { z } from 'zod';
+import { z } from '$lib/api/zod';
 import { Id, LIMITS, plainText, type PublicDevice } from '../../api/wire';
 import { publicUser } from '../cloud';
 import { HttpError, parse } from '../http';
 import { compressibleJson, json, param, type RouteArea } from './shared';
 
-const UsernameParam = plainText(z.string().min(1).max(LIMITS.usernameMax)).transform((s) => s.toLowerCase());
-const SearchQuery = z
-  .string()
-  .min(1, 'must not be empty')
-  .max(LIMITS.usernameMax)
-  .transform((s) => s.toLowerCase());
+const UsernameParam = z.pipe(
+  plainText(z.string().check(z.minLength(1), z.maxLength(LIMITS.usernameMax))),
+  z.transform((s: string) => s.toLowerCase())
+);
+const SearchQuery = z.pipe(
+  z.string().check(z.minLength(1, 'must not be empty'), z.maxLength(LIMITS.usernameMax)),
+  z.transform((s: string) => s.toLowerCase())
+);
 
 export const userRoutes: RouteArea = (router, { store }, { requireAuth }) => {
   router.add('GET', '/api/users', async (ctx) => {

@@ -1,5 +1,5 @@
 /** The account: profile, password and the devices signed in to it. */
-import { z } from 'zod';
+import { z } from '$lib/api/zod';
 import { DeviceInfo, Session, SignedOutRes } from '$lib/api/wire';
 import { request } from '../net';
 import type { CoreContext, Handlers } from './context';

@@ -1,5 +1,5 @@
 /** Finding people and the chat list (cloud and secret chats together). */
-import { z } from 'zod';
+import { z } from '$lib/api/zod';
 import { PublicUser } from '$lib/api/wire';
 import { chatViews, refreshPeer, storeChatPeer } from '../cloud';
 import { request } from '../net';

@@ -1,5 +1,5 @@
 /** Cloud chats: reading pages, sending, read receipts, deleting, typing. */
-import { z } from 'zod';
+import { z } from '$lib/api/zod';
 import { CloudMessage } from '$lib/api/wire';
 import type { MessageRow } from '$lib/store/db';
 import { localPage, localPageAfter, messageView, msgPlace, sealMessage, storedIds, type Body } from '../cloud';

@@ -1,5 +1,5 @@
 /** Attachments: files in secret and cloud chats (sending, fetching, opening). */
-import { z } from 'zod';
+import { z } from '$lib/api/zod';
 import { CLOUD_MEDIA_VOICE_HEADER, voiceHeader } from '$lib/api/voice';
 import { CLOUD_MEDIA_DIMS_HEADER, dimsHeader } from '$lib/api/media-dims';
 import { CLOUD_MEDIA_MIME_HEADER, CLOUD_MEDIA_NAME_HEADER, CLOUD_MEDIA_TO_USER_HEADER, CloudMedia, CloudMessage } from '$lib/api/wire';
@@ -91,7 +91,7 @@ export const mediaHandlers: Handlers<'secretSendFile' | 'secretMedia' | 'cloudSe
   cloudMediaOpened: async (ctx, { messageId }) => {
     const { row, body } = await cloudMessage(ctx, messageId);
     if (!body.media) throw new CoreError('not_found', 'This message has no attachment');
-    const res = await request('POST', `/api/cloud/media/${encodeURIComponent(body.media.id)}/opened`, {}, z.object({ media: CloudMedia.nullable() }));
+    const res = await request('POST', `/api/cloud/media/${encodeURIComponent(body.media.id)}/opened`, {}, z.object({ media: z.nullable(CloudMedia) }));
     const media = res.media;
     if (media) {
       // The relay's 'message' update brings the same; applying it now shows the countdown at once.

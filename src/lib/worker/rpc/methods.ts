@@ -4,7 +4,7 @@
  * and the worker's runtime validation (`parseRequest`, `parseParams`) both derive from it. Pages
  * import this file for its types only, so zod never reaches their bundle.
  */
-import { z } from 'zod';
+import { z } from '$lib/api/zod';
 import { isAudioMime, VoiceMeta } from '$lib/api/voice';
 import { hasDims, MEDIA_DIM_MAX } from '$lib/api/media-dims';
 import { AutoDeleteReq, CloudMediaTtl, DeviceName, LIMITS, TimerSeconds } from '$lib/api/wire';
@@ -27,17 +27,20 @@ import type {
 const returns = <R>(): R => undefined as R;
 
 const None = z.object({});
-const Str = (max: number) => z.string().max(max);
-const PeerParams = z.object({ peerId: z.string().min(1).max(64) });
-const ChatParams = z.object({ id: z.string().uuid() });
-const IdsParams = ChatParams.extend({ ids: z.array(z.string().uuid()).min(1).max(500) });
-const MessageIdParams = z.object({ messageId: z.string().uuid() });
-const Text = z.string().trim().min(1, 'Message is empty').max(LIMITS.textMax, 'Message is too long');
-const SecretCursor = z.object({ at: z.number().finite(), id: z.string().min(1).max(64) }).optional();
+const Str = (max: number) => z.string().check(z.maxLength(max));
+const StrIn = (min: number, max: number) => z.string().check(z.minLength(min), z.maxLength(max));
+const Uuid = z.string().check(z.uuid());
+const PeerParams = z.object({ peerId: StrIn(1, 64) });
+const ChatParams = z.object({ id: Uuid });
+const IdsParams = z.extend(ChatParams, { ids: z.array(Uuid).check(z.minLength(1), z.maxLength(500)) });
+const MessageIdParams = z.object({ messageId: Uuid });
+const Text = z.string().check(z.trim(), z.minLength(1, 'Message is empty'), z.maxLength(LIMITS.textMax, 'Message is too long'));
+// z.number() refuses Infinity and NaN by itself (full zod's .finite() was a no-op).
+const SecretCursor = z.optional(z.object({ at: z.number(), id: StrIn(1, 64) }));
 /** The relay's default MAX_BLOB_BYTES, less room for the AES-GCM nonce and tag. */
 export const MAX_FILE_BYTES = LIMITS.fileMax - 64;
-const MediaDim = z.number().int().min(1).max(MEDIA_DIM_MAX);
-const FileBytes = z.instanceof(ArrayBuffer).refine((b) => b.byteLength > 0 && b.byteLength <= MAX_FILE_BYTES, 'Files up to 25 MB can be sent');
+const MediaDim = z.number().check(z.int(), z.minimum(1), z.maximum(MEDIA_DIM_MAX));
+const FileBytes = z.instanceof(ArrayBuffer).check(z.refine((b) => b.byteLength > 0 && b.byteLength <= MAX_FILE_BYTES, 'Files up to 25 MB can be sent'));
 /** An attachment's plaintext as pages get it. */
 type MediaBytes = { bytes: ArrayBuffer; mime: string; name: string };
 
@@ -45,11 +48,11 @@ export const METHODS = {
   // ---------- session and passcode lock ----------
   init: { params: None, result: returns<{ session: SessionView | null; connection: ConnectionState; locked: boolean; hasPasscode: boolean }>() },
   lock: { params: None, result: returns<null>() },
-  unlock: { params: z.object({ passcode: z.string().min(1).max(256) }), result: returns<null>() },
-  setPasscode: { params: z.object({ passcode: z.string().min(4, 'Use at least 4 characters').max(256) }), result: returns<null>() },
+  unlock: { params: z.object({ passcode: StrIn(1, 256) }), result: returns<null>() },
+  setPasscode: { params: z.object({ passcode: z.string().check(z.minLength(4, 'Use at least 4 characters'), z.maxLength(256)) }), result: returns<null>() },
   removePasscode: { params: None, result: returns<null>() },
   signup: {
-    params: z.object({ username: Str(64), password: Str(LIMITS.passwordMax), displayName: Str(LIMITS.displayNameMax).optional() }),
+    params: z.object({ username: Str(64), password: Str(LIMITS.passwordMax), displayName: z.optional(Str(LIMITS.displayNameMax)) }),
     result: returns<SessionView>()
   },
   login: { params: z.object({ username: Str(64), password: Str(LIMITS.passwordMax) }), result: returns<SessionView>() },
@@ -58,9 +61,9 @@ export const METHODS = {
   // ---------- account and devices ----------
   updateProfile: { params: z.object({ displayName: Str(LIMITS.displayNameMax) }), result: returns<SessionView>() },
   listDevices: { params: None, result: returns<DeviceView[]>() },
-  revokeDevice: { params: z.object({ id: z.string().min(1).max(64) }), result: returns<null>() },
+  revokeDevice: { params: z.object({ id: StrIn(1, 64) }), result: returns<null>() },
   /** One of this account's devices, renamed (the relay checks the name like every human string). */
-  renameDevice: { params: z.object({ id: z.string().min(1).max(64), name: DeviceName }), result: returns<DeviceView>() },
+  renameDevice: { params: z.object({ id: StrIn(1, 64), name: DeviceName }), result: returns<DeviceView>() },
   /** Both sign out every other device of the account; the result is how many. */
   changePassword: {
     params: z.object({ currentPassword: Str(LIMITS.passwordMax), newPassword: Str(LIMITS.passwordMax) }),
@@ -78,7 +81,7 @@ export const METHODS = {
   userByName: { params: z.object({ username: Str(64) }), result: returns<UserView>() },
   listChats: { params: None, result: returns<ChatView[]>() },
   /** `refresh`: also ask the relay for the peer's profile (a rename, a deleted account) and announce a change. */
-  chat: { params: PeerParams.extend({ refresh: z.boolean().optional() }), result: returns<{ peer: UserView; peerReadSeq: number }>() },
+  chat: { params: z.extend(PeerParams, { refresh: z.optional(z.boolean()) }), result: returns<{ peer: UserView; peerReadSeq: number }>() },
 
   // ---------- cloud chats ----------
   /**
@@ -87,26 +90,27 @@ export const METHODS = {
    * `hasMore`: older messages exist; `hasNewer`: stored messages exist after this page.
    */
   messages: {
-    params: PeerParams.extend({
-      beforeSeq: z.number().int().positive().optional(),
-      afterSeq: z.number().int().nonnegative().optional(),
-      limit: z.number().int().min(1).max(LIMITS.pageMax).optional()
-    }).refine((q) => q.beforeSeq === undefined || q.afterSeq === undefined, 'beforeSeq and afterSeq exclude each other'),
+    params: z
+      .extend(PeerParams, {
+        beforeSeq: z.optional(z.number().check(z.int(), z.positive())),
+        afterSeq: z.optional(z.number().check(z.int(), z.nonnegative())),
+        limit: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(LIMITS.pageMax)))
+      })
+      .check(z.refine((q) => q.beforeSeq === undefined || q.afterSeq === undefined, 'beforeSeq and afterSeq exclude each other')),
     result: returns<{ messages: MessageView[]; hasMore: boolean; hasNewer: boolean }>()
   },
   /** Ids of the messages still stored with fromSeq ≤ seq ≤ toSeq, at most 1,000 (nothing decrypted): a long window drops what is gone. */
   messageIds: {
-    params: PeerParams.extend({ fromSeq: z.number().int().positive(), toSeq: z.number().int().positive() }).refine(
-      (q) => q.fromSeq <= q.toSeq,
-      'fromSeq comes before toSeq'
-    ),
+    params: z
+      .extend(PeerParams, { fromSeq: z.number().check(z.int(), z.positive()), toSeq: z.number().check(z.int(), z.positive()) })
+      .check(z.refine((q) => q.fromSeq <= q.toSeq, 'fromSeq comes before toSeq')),
     result: returns<string[]>()
   },
-  send: { params: PeerParams.extend({ text: Text, replyTo: z.string().uuid().nullable().optional(), quote: ReplyQuote.optional() }), result: returns<MessageView>() },
-  markRead: { params: PeerParams.extend({ seq: z.number().int().positive() }), result: returns<null>() },
-  deleteMessages: { params: PeerParams.extend({ ids: z.array(z.string().uuid()).min(1).max(100) }), result: returns<null>() },
+  send: { params: z.extend(PeerParams, { text: Text, replyTo: z.optional(z.nullable(Uuid)), quote: z.optional(ReplyQuote) }), result: returns<MessageView>() },
+  markRead: { params: z.extend(PeerParams, { seq: z.number().check(z.int(), z.positive()) }), result: returns<null>() },
+  deleteMessages: { params: z.extend(PeerParams, { ids: z.array(Uuid).check(z.minLength(1), z.maxLength(100)) }), result: returns<null>() },
   /** Deletes cloud messages on this device only ("Delete for me"); the peer keeps them. */
-  deleteForMe: { params: PeerParams.extend({ ids: z.array(z.string().uuid()).min(1).max(100) }), result: returns<null>() },
+  deleteForMe: { params: z.extend(PeerParams, { ids: z.array(Uuid).check(z.minLength(1), z.maxLength(100)) }), result: returns<null>() },
   typing: { params: PeerParams, result: returns<null>() },
   syncNow: { params: None, result: returns<null>() },
   /** Retries what waits in the outbox and the secret send queue now (the network is back, or the app is visible again). */
@@ -122,22 +126,24 @@ export const METHODS = {
    * before or after a message, or everything `from` a message on (a window's refresh), at most `limit`.
    */
   secretMessages: {
-    params: ChatParams.extend({
-      before: SecretCursor,
-      after: SecretCursor,
-      from: SecretCursor,
-      // Local reads only (a page's whole window at most), nothing goes to the relay.
-      limit: z.number().int().min(1).max(1000).optional()
-    }).refine((q) => [q.before, q.after, q.from].filter(Boolean).length <= 1, 'before, after and from exclude each other'),
+    params: z
+      .extend(ChatParams, {
+        before: SecretCursor,
+        after: SecretCursor,
+        from: SecretCursor,
+        // Local reads only (a page's whole window at most), nothing goes to the relay.
+        limit: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(1000)))
+      })
+      .check(z.refine((q) => [q.before, q.after, q.from].filter(Boolean).length <= 1, 'before, after and from exclude each other')),
     result: returns<{ messages: SecretMessageView[]; hasMore: boolean; hasNewer: boolean }>()
   },
   /** These messages of a secret chat as the window shows them; ids no longer stored in it are left out. */
   secretRows: {
-    params: ChatParams.extend({ ids: z.array(z.string().min(1).max(64)).min(1).max(500) }),
+    params: z.extend(ChatParams, { ids: z.array(StrIn(1, 64)).check(z.minLength(1), z.maxLength(500)) }),
     result: returns<SecretMessageView[]>()
   },
   secretSend: {
-    params: ChatParams.extend({ text: Text, replyTo: z.string().uuid().nullable().optional(), quote: ReplyQuote.optional() }),
+    params: z.extend(ChatParams, { text: Text, replyTo: z.optional(z.nullable(Uuid)), quote: z.optional(ReplyQuote) }),
     result: returns<{ id: string }>()
   },
   secretRead: { params: IdsParams, result: returns<null>() },
@@ -147,7 +153,7 @@ export const METHODS = {
   secretDeleteForMe: { params: IdsParams, result: returns<null>() },
   secretClear: { params: ChatParams, result: returns<null>() },
   secretDeleteChat: { params: ChatParams, result: returns<null>() },
-  secretSetTimer: { params: ChatParams.extend({ seconds: TimerSeconds }), result: returns<null>() },
+  secretSetTimer: { params: z.extend(ChatParams, { seconds: TimerSeconds }), result: returns<null>() },
   secretScreenshot: { params: ChatParams, result: returns<null>() },
   diagnostics: { params: None, result: returns<DiagnosticsView>() },
 
@@ -157,43 +163,45 @@ export const METHODS = {
 
   // ---------- media ----------
   secretSendFile: {
-    params: ChatParams.extend({
-      name: z.string().min(1).max(255),
-      mime: z.string().max(127),
-      bytes: FileBytes,
-      caption: z.string().max(LIMITS.textMax).optional(),
-      /** This file's own self-destruct timer (the photo preview's choice); the chat's timer without it. */
-      ttl: TimerSeconds.optional(),
-      /** A photo's or video's size in pixels, sent along so the peer reserves its box before it loads. */
-      width: MediaDim.optional(),
-      height: MediaDim.optional(),
-      /** A voice message's duration and waveform (the file is then its audio). */
-      voice: VoiceMeta.optional()
-    }).refine((p) => !p.voice || isAudioMime(p.mime), { message: 'A voice message must be audio', path: ['mime'] }),
+    params: z
+      .extend(ChatParams, {
+        name: StrIn(1, 255),
+        mime: Str(127),
+        bytes: FileBytes,
+        caption: z.optional(Str(LIMITS.textMax)),
+        /** This file's own self-destruct timer (the photo preview's choice); the chat's timer without it. */
+        ttl: z.optional(TimerSeconds),
+        /** A photo's or video's size in pixels, sent along so the peer reserves its box before it loads. */
+        width: z.optional(MediaDim),
+        height: z.optional(MediaDim),
+        /** A voice message's duration and waveform (the file is then its audio). */
+        voice: z.optional(VoiceMeta)
+      })
+      .check(z.refine((p) => !p.voice || isAudioMime(p.mime), { message: 'A voice message must be audio', path: ['mime'] })),
     result: returns<{ id: string }>()
   },
   secretMedia: { params: MessageIdParams, result: returns<MediaBytes>() },
   /** Uploads a file (photo, video, voice message, any other) to a cloud chat (progress events carry the returned message id), then sends it. */
   cloudSendMedia: {
-    params: PeerParams.extend({
-      name: z.string().trim().min(1).max(255),
-      mime: z
-        .string()
-        .max(127)
-        .regex(/^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/i, 'Unknown file type'),
-      bytes: FileBytes,
-      ttl: CloudMediaTtl,
-      /** A voice message's duration and waveform (the file is then its audio). */
-      voice: VoiceMeta.optional(),
-      /** A photo's or video's size in pixels, sent along so the peer reserves its box before it loads. */
-      width: MediaDim.optional(),
-      height: MediaDim.optional()
-    })
-      .refine((p) => !p.voice || isAudioMime(p.mime), { message: 'A voice message must be audio', path: ['mime'] })
-      .refine((p) => (p.width === undefined && p.height === undefined) || (p.width !== undefined && p.height !== undefined && hasDims(p.mime)), {
-        message: 'Only a photo or video has a size, and it needs both sides',
-        path: ['width']
-      }),
+    params: z
+      .extend(PeerParams, {
+        name: z.string().check(z.trim(), z.minLength(1), z.maxLength(255)),
+        mime: z.string().check(z.maxLength(127), z.regex(/^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/i, 'Unknown file type')),
+        bytes: FileBytes,
+        ttl: CloudMediaTtl,
+        /** A voice message's duration and waveform (the file is then its audio). */
+        voice: z.optional(VoiceMeta),
+        /** A photo's or video's size in pixels, sent along so the peer reserves its box before it loads. */
+        width: z.optional(MediaDim),
+        height: z.optional(MediaDim)
+      })
+      .check(
+        z.refine((p) => !p.voice || isAudioMime(p.mime), { message: 'A voice message must be audio', path: ['mime'] }),
+        z.refine((p) => (p.width === undefined && p.height === undefined) || (p.width !== undefined && p.height !== undefined && hasDims(p.mime)), {
+          message: 'Only a photo or video has a size, and it needs both sides',
+          path: ['width']
+        })
+      ),
     result: returns<MessageView>()
   },
   /** A cloud message's attachment (cached sealed on the device after the first download). */
@@ -204,16 +212,16 @@ export const METHODS = {
   // ---------- push and preferences ----------
   pushKey: { params: None, result: returns<{ publicKey: string }>() },
   pushSubscribe: {
-    params: z.object({ endpoint: z.string().url().max(2048), keys: z.object({ p256dh: z.string().max(200), auth: z.string().max(100) }) }),
+    params: z.object({ endpoint: z.string().check(z.url(), z.maxLength(2048)), keys: z.object({ p256dh: Str(200), auth: Str(100) }) }),
     result: returns<null>()
   },
   pushUnsubscribe: { params: None, result: returns<null>() },
   prefs: { params: None, result: returns<PrefsView>() },
   setPrefs: {
-    params: z.object({ hidePreviews: z.boolean().optional(), autoLockMinutes: z.number().int().min(0).max(1440).optional() }),
+    params: z.object({ hidePreviews: z.optional(z.boolean()), autoLockMinutes: z.optional(z.number().check(z.int(), z.minimum(0), z.maximum(1440))) }),
     result: returns<PrefsView>()
   }
-} satisfies Record<string, { params: z.ZodType<object>; result: unknown }>;
+} satisfies Record<string, { params: z.ZodMiniType<object>; result: unknown }>;
 
 export type Method = keyof typeof METHODS;
 /** What a page passes (before validation). */
@@ -236,7 +244,7 @@ export function parseRequest(data: unknown): Request | null {
   return { kind: 'call', id: r.id, method: r.method, params: r.params };
 }
 
-/** A method's params checked against its schema; throws a ZodError (answered as bad_request) if they don't fit. */
+/** A method's params checked against its schema; throws a $ZodError (answered as bad_request) if they don't fit. */
 export function parseParams<M extends Method>(method: M, params: unknown): ValidParams<M> {
   return METHODS[method].params.parse(params) as ValidParams<M>;
 }

@@ -3,32 +3,32 @@
  * sees none of it: a message, a read receipt, a delete order and a timer change are all padded
  * ciphertext of the same shape. Everything here comes from the peer, so it is validated strictly.
  */
-import { z } from 'zod';
+import { z } from '$lib/api/zod';
 import { VoiceMeta } from '$lib/api/voice';
 import { LIMITS, TimerSeconds } from '$lib/api/wire';
 import { ReplyQuote } from '$lib/api/quote';
 
 export const APP_JSON = 0x10;
 
-const Uuid = z.string().uuid();
-const Ids = z.array(Uuid).min(1).max(500);
+const Uuid = z.string().check(z.uuid());
+const Ids = z.array(Uuid).check(z.minLength(1), z.maxLength(500));
 
 const Ttl = TimerSeconds;
 
 export const FileRef = z.object({
-  blobId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+  blobId: z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/)),
   /** AES-256-GCM key of the blob, base64url. */
-  key: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
-  name: z.string().max(255),
-  mime: z.string().max(127),
-  size: z.number().int().nonnegative(),
+  key: z.string().check(z.regex(/^[A-Za-z0-9_-]{43}$/)),
+  name: z.string().check(z.maxLength(255)),
+  mime: z.string().check(z.maxLength(127)),
+  size: z.number().check(z.int(), z.nonnegative()),
   /** A photo's or video's size in pixels (optional: older apps send none), so the peer reserves its box before it loads. */
-  w: z.number().int().min(1).max(16384).optional(),
-  h: z.number().int().min(1).max(16384).optional(),
+  w: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(16384))),
+  h: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(16384))),
   /** A voice message's duration and waveform (optional: older clients send plain files). */
-  voice: VoiceMeta.optional(),
+  voice: z.optional(VoiceMeta),
   /** 1: the blob is padded to a size bucket (media-padding.ts); absent in blobs of older apps, which are not. */
-  pad: z.literal(1).optional()
+  pad: z.optional(z.literal(1))
 });
 export type FileRef = z.infer<typeof FileRef>;
 
@@ -36,13 +36,13 @@ export const SecretPayload = z.discriminatedUnion('k', [
   z.object({
     k: z.literal('text'),
     id: Uuid,
-    text: z.string().max(LIMITS.textMax),
-    replyTo: Uuid.nullable(),
+    text: z.string().check(z.maxLength(LIMITS.textMax)),
+    replyTo: z.nullable(Uuid),
     /** What the reply shows of `replyTo` (inside the encryption like everything here); only with replyTo. */
-    quote: ReplyQuote.optional(),
+    quote: z.optional(ReplyQuote),
     ttl: Ttl,
     at: z.number(),
-    file: FileRef.nullable().optional()
+    file: z.optional(z.nullable(FileRef))
   }),
   z.object({ k: z.literal('read'), ids: Ids, at: z.number() }),
   z.object({ k: z.literal('typing') }),

@@ -6,7 +6,7 @@
  * A failure is a NetError (net.ts) as request() throws it: the engine tells an outage ('offline',
  * 'rate_limited', 5xx, 'unauthorized') from a refusal ('conflict', 'not_found', 'gone', …) by its code.
  */
-import { z } from 'zod';
+import { z } from '$lib/api/zod';
 import { Envelope, PublicDevice, PublicUser } from '$lib/api/wire';
 import { downloadBlob, uploadBlob, uploadSealedBlob, type Progress } from '../media';
 import { request } from '../net';

@@ -6,14 +6,9 @@
  * boundary (the relay reads the header, the worker reads the peer's payload and its own RPC params).
  */
 import { z } from './zod';
+import { VOICE_DURATION_MAX_MS, VOICE_WAVEFORM_MAX } from './voice-limits';
 
-/** Longest clip the recorder makes (ms): stops by itself there. */
-export const VOICE_RECORD_MAX_MS = 10 * 60_000;
-/** Longest duration accepted from anyone (ms): a clip of another client may be longer than ours. */
-export const VOICE_DURATION_MAX_MS = 60 * 60_000;
-/** Amplitude bars in a waveform (each 0..255). */
-export const VOICE_WAVEFORM_BARS = 48;
-export const VOICE_WAVEFORM_MAX = 64;
+export { VOICE_DURATION_MAX_MS, VOICE_RECORD_MAX_MS, VOICE_WAVEFORM_BARS, VOICE_WAVEFORM_MAX } from './voice-limits';
 
 /** Upload header of `POST /api/cloud/media` carrying a voice clip's metadata (JSON of VoiceMeta). */
 export const CLOUD_MEDIA_VOICE_HEADER = 'x-cinder-voice';

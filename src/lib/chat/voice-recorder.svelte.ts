@@ -4,7 +4,8 @@
  * and the elapsed time. One recording at a time; `finish` hands back the clip, `cancel` drops it.
  * Every path releases the microphone (tracks stopped) and the AudioContext.
  */
-import { VOICE_RECORD_MAX_MS, type VoiceMeta } from '$lib/api/voice';
+import type { VoiceMeta } from '$lib/api/voice';
+import { VOICE_RECORD_MAX_MS } from '$lib/api/voice-limits';
 import { chooseVoiceMime, downsampleWaveform, frameLevel, voiceFileName, voiceMime } from './voice';
 
 export interface VoiceClip {

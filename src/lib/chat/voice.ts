@@ -2,7 +2,7 @@
  * The pure parts of voice messages (no DOM): which recording format to ask the engine for, how a
  * recording's loudness becomes the few bars of its waveform, and how a duration reads.
  */
-import { VOICE_WAVEFORM_BARS } from '$lib/api/voice';
+import { VOICE_WAVEFORM_BARS } from '$lib/api/voice-limits';
 
 /**
  * Formats in order of preference: Opus (Chromium and Firefox record it in WebM, Firefox also in Ogg),

@@ -59,6 +59,13 @@ test('static files are served brotli or gzip as asked, identical once decoded; C
     expect(plain.headers['content-encoding'], `${path} with COMPRESSION=off`).toBeUndefined();
     expect(plain.body.equals(identity.body)).toBe(true);
   }
+  // The shell: compressed as asked, the same page once decoded, and no Link header repeating its preloads.
+  const shellBr = await rawGet(`${on.url}/`, 'gzip, deflate, br');
+  expect(shellBr.headers['content-encoding']).toBe('br');
+  expect(String(shellBr.headers['vary'])).toMatch(/accept-encoding/i);
+  expect(brotliDecompressSync(shellBr.body).toString()).toBe(shell.body.toString());
+  expect(shellBr.headers['link']).toBeUndefined();
+  expect((await rawGet(`${off.url}/`, 'gzip, deflate, br')).headers['content-encoding']).toBeUndefined();
   // The patched service worker lists the Web Worker's chunks in every encoding (a stale .br once did not).
   const sw = brotliDecompressSync((await rawGet(`${on.url}/service-worker.js`, 'br')).body).toString();
   expect(sw).not.toContain('__CINDER_WORKER_CHUNKS__');

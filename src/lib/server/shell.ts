@@ -17,5 +17,5 @@ export async function shellResponse(res: Response, acceptEncoding: string | unde
   const packed = compress(body, encoding);
   headers.set('content-encoding', encoding);
   headers.set('content-length', String(packed.length));
-  return new Response(packed, { status: res.status, headers });
+  return new Response(new Uint8Array(packed), { status: res.status, headers });
 }

@@ -122,9 +122,9 @@ export async function createRedisBus(opts: RedisBusOptions): Promise<RedisBus> {
       local.delete(deviceId);
       pub.zrem(presenceKey(deviceId), nodeId).catch(onError);
     },
-    async isOnline(deviceId) {
+    isOnline(deviceId) {
       if (local.has(deviceId)) return true;
-      return (await pub.zcount(presenceKey(deviceId), Date.now(), '+inf')) > 0;
+      return pub.zcount(presenceKey(deviceId), Date.now(), '+inf').then((n) => n > 0);
     }
   };
 

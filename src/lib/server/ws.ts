@@ -90,7 +90,8 @@ export function createWsHub({ config, store, log, bus, now, heartbeatMs = 30_000
     }
   };
 
-  const send = (c: Client, frame: ServerFrame) => {
+  /** `text`: the frame already serialised (one JSON.stringify per event, not per socket). */
+  const send = (c: Client, frame: ServerFrame, text?: string) => {
     if (c.pending) {
       c.pending.push(frame);
       return;
@@ -101,16 +102,22 @@ export function createWsHub({ config, store, log, bus, now, heartbeatMs = 30_000
       c.ws.terminate();
       return;
     }
-    c.ws.send(JSON.stringify(frame));
+    c.ws.send(text ?? JSON.stringify(frame));
+  };
+
+  const fanOut = (to: Set<Client> | undefined, frame: ServerFrame) => {
+    if (!to) return;
+    let text: string | undefined;
+    for (const c of to) send(c, frame, c.pending ? undefined : (text ??= JSON.stringify(frame)));
   };
 
   const deliver = (event: BusEvent) => {
     switch (event.to) {
       case 'user':
-        for (const c of byUser.get(event.userId) ?? []) send(c, event.frame);
+        fanOut(byUser.get(event.userId), event.frame);
         break;
       case 'device':
-        for (const c of byDevice.get(event.deviceId) ?? []) send(c, event.frame);
+        fanOut(byDevice.get(event.deviceId), event.frame);
         break;
       case 'revoke':
         for (const c of byDevice.get(event.deviceId) ?? []) {

@@ -13,6 +13,7 @@ import type { Vault } from '$lib/store/vault';
 import { mediaLabel, newChat, samePeer, sealMessage } from './cloud';
 import { hiddenKey, idsOf } from './hidden';
 import { withLock } from './locks';
+import { countUnread } from './unread';
 import { NetError, request } from './net';
 
 /** A message from the peer seen for the first time (notifications). */
@@ -131,6 +132,10 @@ async function commit(db: CinderDB, me: string, page: Pick<Prepared, 'updates' |
     // The reads in one round trip: chats, the stored cursor and the ids deleted for me (./hidden:
     // a replayed update does not bring them back), each chat's newest stored seq (a message above it
     // is new here: seqs grow with the log within a chat), and the outbox's ids (usually none).
+    // Deleted rows may belong to another chat than their update names: their chats' counts are redone.
+    const deleteIds = updates.flatMap((u) => (u.kind === 'delete' ? u.ids : []));
+    const deletedRows = deleteIds.length ? await db.messages.bulkGet(deleteIds) : [];
+    for (const r of deletedRows) if (r && !peerIds.includes(r.peerId)) peerIds.push(r.peerId);
     const [chatRows, metaRows, newest, queued] = await Promise.all([
       db.chats.bulkGet(peerIds),
       db.meta.bulkGet([CURSOR, ...messagePeers.map(hiddenKey)]),
@@ -139,6 +144,12 @@ async function commit(db: CinderDB, me: string, page: Pick<Prepared, 'updates' |
     ]);
     const chats = new Map<string, ChatRow>();
     chatRows.forEach((c, i) => c && chats.set(peerIds[i], c));
+    // Unread counts: a peer's message above the chat's newest stored seq is a row new to this device
+    // and adds one; anything else that may change a count (a read marker that moves, a row that may
+    // already be stored, a delete, a count not known) has the chat counted again after the writes.
+    const readBefore = new Map([...chats].map(([id, c]) => [id, c.myReadSeq]));
+    const recount = new Set(deletedRows.flatMap((r) => (r ? [r.peerId] : [])));
+    const added = new Map<string, number[]>();
     const hidden = new Map(messagePeers.map((p, i) => [p, new Set(idsOf(metaRows[i + 1]?.value))]));
     const top = new Map(messagePeers.map((p, i) => [p, newest[i]]));
     const inOutbox = new Set(queued as string[]);
@@ -151,7 +162,13 @@ async function commit(db: CinderDB, me: string, page: Pick<Prepared, 'updates' |
       if (u.kind === 'message') {
         const m = u.message;
         if (hidden.get(m.peerId)?.has(m.id)) continue;
-        const chat = chats.get(m.peerId) ?? newChat(u.peer, m.createdAt);
+        let chat = chats.get(m.peerId);
+        if (!chat) {
+          chat = newChat(u.peer, m.createdAt);
+          readBefore.set(m.peerId, chat.myReadSeq);
+          // Rows stored without their chat (not expected) would be missed by counting only the new ones.
+          if (top.get(m.peerId)) recount.add(m.peerId);
+        }
         if (!samePeer(chat.peer, u.peer)) peers.add(m.peerId);
         chat.peer = u.peer;
         chat.lastAt = Math.max(chat.lastAt, m.createdAt);
@@ -161,6 +178,11 @@ async function commit(db: CinderDB, me: string, page: Pick<Prepared, 'updates' |
         dirty.add(m.peerId);
         const seen = top.get(m.peerId) ?? 0;
         if (m.senderId !== me && m.seq > chat.myReadSeq && m.seq > seen) fresh.push({ peer: u.peer, text: m.text || mediaLabel(m.media) });
+        if (m.senderId !== me) {
+          if (m.seq <= seen) recount.add(m.peerId);
+          else if (added.has(m.peerId)) added.get(m.peerId)!.push(m.seq);
+          else added.set(m.peerId, [m.seq]);
+        }
         top.set(m.peerId, Math.max(seen, m.seq));
         puts.set(m.id, sealed.get(m.id)!);
         deleted.delete(m.id);
@@ -174,6 +196,7 @@ async function commit(db: CinderDB, me: string, page: Pick<Prepared, 'updates' |
         } else chat.peerReadSeq = Math.max(chat.peerReadSeq, u.seq);
         dirty.add(u.peerId);
       } else {
+        recount.add(u.peerId);
         for (const id of u.ids) {
           puts.delete(id);
           deleted.add(id);
@@ -184,7 +207,6 @@ async function commit(db: CinderDB, me: string, page: Pick<Prepared, 'updates' |
     // The writes are queued without waiting for each other (IndexedDB runs them in this order);
     // `puts` and `deleted` are disjoint (each update above moves its ids from one to the other).
     const writes: Promise<unknown>[] = [];
-    if (dirty.size) writes.push(db.chats.bulkPut([...dirty].map((id) => chats.get(id)!)));
     if (deleted.size) {
       writes.push(db.messages.bulkDelete([...deleted]));
       // A deleted (or expired) photo or video leaves nothing behind on the device.
@@ -194,6 +216,19 @@ async function commit(db: CinderDB, me: string, page: Pick<Prepared, 'updates' |
     if (unqueued.size) writes.push(db.outbox.bulkDelete([...unqueued]));
     const stored = (metaRows[0]?.value as number | undefined) ?? 0;
     if (cursor !== undefined && cursor > stored) writes.push(db.meta.put({ key: CURSOR, value: cursor }));
+    const stale: [string, ChatRow][] = [];
+    for (const [id, chat] of chats) {
+      if (!dirty.has(id) && !recount.has(id)) continue;
+      dirty.add(id);
+      if (recount.has(id) || chat.myReadSeq !== readBefore.get(id) || typeof chat.unread !== 'number') stale.push([id, chat]);
+      else chat.unread += (added.get(id) ?? []).filter((seq) => seq > chat.myReadSeq).length;
+    }
+    if (stale.length) {
+      // Counted once the rows above are written (rarely: see `recount`).
+      await Promise.all(writes.splice(0));
+      await Promise.all(stale.map(async ([id, chat]) => (chat.unread = await countUnread(db, id, chat.myReadSeq, me))));
+    }
+    if (dirty.size) writes.push(db.chats.bulkPut([...dirty].map((id) => chats.get(id)!)));
     await Promise.all(writes);
   });
   const deadlines = [...sealed.values()].some((r) => typeof r.deadline === 'number');
@@ -213,8 +248,8 @@ export interface SyncState {
 }
 
 /**
- * A page re-reads the chat list on every notice, and that read (unread counts over the new rows)
- * holds the messages store while the next page waits to commit: during a long pull the list is
+ * A page re-reads the chat list on every notice, and that read (each chat's newest row) holds the
+ * messages store while the next page waits to commit: during a long pull the list is
  * announced at most this often, and once at its end. Each page still announces its chats' messages.
  */
 const LIST_NOTICE_MS = 1000;

@@ -15,6 +15,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import type { Page } from 'playwright';
+import { LIMITS } from '../src/lib/api/limits';
 import { countStore, installCountWatch, rpc, rpcPage, sendSecretBurst } from './browser/rpc';
 import { fmt, percentile, report, sendCloud, signUpApi, signUpUi, waitFor, startBrowserBench } from './support';
 
@@ -70,7 +71,7 @@ async function cloudRun(n: number) {
     let after = 0,
       got = 0;
     for (;;) {
-      const res = (await (await fetch(`${url}/api/sync?after=${after}&limit=500`, { headers: auth(bob.token) })).json()) as {
+      const res = (await (await fetch(`${url}/api/sync?after=${after}&limit=${LIMITS.syncPageMax}`, { headers: auth(bob.token) })).json()) as {
         updates: { kind: string }[];
         cursor: number;
         more: boolean;

@@ -97,11 +97,22 @@ async function sealAll(vault: Vault, updates: Update[]): Promise<Map<string, Mes
   return new Map((await Promise.all(messages.map((m) => sealMessage(vault, m)))).map((r) => [r.id, r]));
 }
 
-async function fetchPage(vault: Vault, after: number): Promise<Prepared> {
-  const raw = await request('GET', `/api/sync?after=${after}&limit=${LIMITS.syncPageMax}`, undefined, null);
-  const page = checkPage(raw, after);
-  const sealed = await sealAll(vault, page.updates);
-  return { ...page, sealed };
+/**
+ * A page on its way: `head` settles once the response is in and checked (the next page can be asked
+ * for then, with its cursor), `page` once its rows are sealed as well.
+ */
+interface Fetching {
+  head: Promise<{ cursor: number; more: boolean }>;
+  page: Promise<Prepared>;
+}
+
+function fetchPage(vault: Vault, after: number): Fetching {
+  const raw = request('GET', `/api/sync?after=${after}&limit=${LIMITS.syncPageMax}`, undefined, null);
+  const checked = raw.then((r) => checkPage(r, after));
+  const page = checked.then(async (p) => ({ ...p, sealed: await sealAll(vault, p.updates) }));
+  // Awaited later, or dropped when a commit before it fails: never an unhandled rejection.
+  page.catch(() => undefined);
+  return { head: checked, page };
 }
 
 const CURSOR = 'cursor';
@@ -261,13 +272,12 @@ async function pullLocked(db: CinderDB, vault: Vault, me: string, onApplied: (a:
   try {
     let next = fetchPage(vault, await cursorOf(db));
     for (;;) {
-      const page = await next;
-      // Read ahead: the next page is fetched and sealed while this one is committed. If the commit
-      // fails, the page read ahead is dropped and the cursor still names the failed one.
-      if (page.more) {
-        next = fetchPage(vault, page.cursor);
-        next.catch(() => undefined);
-      }
+      const head = await next.head;
+      // Read ahead: the next page is asked for as soon as this one's cursor is known, and checked
+      // and sealed while this one is. If a commit fails, the page read ahead is dropped and the
+      // stored cursor still names the failed one.
+      const ahead = head.more ? fetchPage(vault, head.cursor) : null;
+      const page = await next.page;
       // A refused update is named here and skipped: the rest of its page applies, the cursor moves on.
       for (const r of page.rejected) console.warn(`cinder sync: update ${r.cursor ?? '?'} rejected: ${r.reason}`);
       const applied = await commit(db, me, page, page.cursor);
@@ -275,7 +285,8 @@ async function pullLocked(db: CinderDB, vault: Vault, me: string, onApplied: (a:
       applied.list = owed && (!page.more || performance.now() - noticeAt >= LIST_NOTICE_MS);
       if (applied.list) [owed, noticeAt] = [false, performance.now()];
       onApplied(applied);
-      if (!page.more) break;
+      if (!ahead) break;
+      next = ahead;
     }
   } catch (e) {
     if (state) state.behind = true;

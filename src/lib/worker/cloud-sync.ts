@@ -13,6 +13,7 @@ import type { Vault } from '$lib/store/vault';
 import { mediaLabel, newChat, samePeer, sealMessage } from './cloud';
 import { hiddenKey, idsOf } from './hidden';
 import { withLock } from './locks';
+import { fastMessageUpdate } from './sync-fast-check';
 import { countUnread } from './unread';
 import { NetError, request } from './net';
 
@@ -52,8 +53,9 @@ export interface Page {
 
 /**
  * Validates a page's updates one at a time, so one bad row is rejected without losing the rest:
- * each must match the wire schema, come after `after` in log order, and a message must belong to
- * the chat its peer names.
+ * each must match the wire schema (a plain message is recognised by ./sync-fast-check first, the
+ * rest and anything it does not accept by the schema itself), come after `after` in log order, and
+ * a message must belong to the chat its peer names.
  */
 export function checkPage(raw: unknown, after: number): Page {
   const page = SyncPage.safeParse(raw);
@@ -64,7 +66,8 @@ export function checkPage(raw: unknown, after: number): Page {
   const rejected: Rejected[] = [];
   let last = after;
   for (const item of page.data.updates) {
-    const u = Update.safeParse(item);
+    const fast = fastMessageUpdate(item);
+    const u = fast ? ({ success: true, data: fast } as const) : Update.safeParse(item);
     if (!u.success) {
       const cursor = (item as { cursor?: unknown } | null)?.cursor;
       const reason = u.error.issues.map((i) => `${i.path.join('.') || 'update'}: ${i.message}`).join('; ');

@@ -3,7 +3,8 @@ import { Update } from '$lib/api/wire';
 import { fastMessageUpdate } from '$lib/worker/sync-fast-check';
 import { checkPage } from '$lib/worker/cloud-sync';
 
-const good = () => ({
+type Row = { [k: string]: unknown; message: Record<string, unknown>; peer: Record<string, unknown> };
+const good = (): Row => ({
   kind: 'message',
   cursor: 7,
   message: {
@@ -19,9 +20,8 @@ const good = () => ({
   },
   peer: { id: 'bob', username: 'bob', displayName: 'Bob' }
 });
-type Row = ReturnType<typeof good> & Record<string, unknown>;
-const edit = (f: (u: Row & { message: Record<string, unknown>; peer: Record<string, unknown> }) => void) => {
-  const u = good() as Row & { message: Record<string, unknown>; peer: Record<string, unknown> };
+const edit = (f: (u: Row) => void) => {
+  const u = good();
   f(u);
   return u;
 };

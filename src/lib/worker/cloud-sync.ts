@@ -118,6 +118,48 @@ function fetchPage(vault: Vault, after: number): Fetching {
   return { head: checked, page };
 }
 
+/** Pages asked for ahead of the one being committed. */
+const AHEAD = 2;
+
+/**
+ * The pages from `after` on, in order. Each page is asked for as soon as the one before it is in
+ * and checked (its cursor names where the next starts), up to AHEAD pages beyond the one the caller
+ * is committing, so a slow answer of the relay overlaps the commits instead of adding to them.
+ * After `stop` (a commit failed) nothing more is asked for; what is in flight is dropped, and the
+ * stored cursor still names the first page not committed.
+ */
+function readAhead(vault: Vault, after: number) {
+  const queue: Fetching[] = [];
+  let tail: { cursor: number; more: boolean } | null = null;
+  let stopped = false;
+  const grow = () => {
+    if (stopped || !tail?.more || queue.length >= AHEAD) return;
+    const cursor = tail.cursor;
+    tail = null;
+    push(fetchPage(vault, cursor));
+  };
+  const push = (f: Fetching) => {
+    queue.push(f);
+    f.head.then(
+      (h) => {
+        tail = h;
+        grow();
+      },
+      () => undefined
+    );
+  };
+  push(fetchPage(vault, after));
+  return {
+    /** The next page, checked and sealed; call again only after committing it. */
+    next(): Promise<Prepared> {
+      const f = queue.shift()!;
+      grow();
+      return f.page;
+    },
+    stop: () => void (stopped = true)
+  };
+}
+
 const CURSOR = 'cursor';
 /** The `[peerId+seq]` key of a chat's newest stored message, from the index alone. */
 const newestKey = async (db: CinderDB, peerId: string) =>
@@ -272,15 +314,11 @@ async function pullLocked(db: CinderDB, vault: Vault, me: string, onApplied: (a:
   const epoch = state?.epoch;
   let owed = false;
   let noticeAt = -Infinity;
+  let ahead: ReturnType<typeof readAhead> | undefined;
   try {
-    let next = fetchPage(vault, await cursorOf(db));
+    ahead = readAhead(vault, await cursorOf(db));
     for (;;) {
-      const head = await next.head;
-      // Read ahead: the next page is asked for as soon as this one's cursor is known, and checked
-      // and sealed while this one is. If a commit fails, the page read ahead is dropped and the
-      // stored cursor still names the failed one.
-      const ahead = head.more ? fetchPage(vault, head.cursor) : null;
-      const page = await next.page;
+      const page = await ahead.next();
       // A refused update is named here and skipped: the rest of its page applies, the cursor moves on.
       for (const r of page.rejected) console.warn(`cinder sync: update ${r.cursor ?? '?'} rejected: ${r.reason}`);
       const applied = await commit(db, me, page, page.cursor);
@@ -288,10 +326,10 @@ async function pullLocked(db: CinderDB, vault: Vault, me: string, onApplied: (a:
       applied.list = owed && (!page.more || performance.now() - noticeAt >= LIST_NOTICE_MS);
       if (applied.list) [owed, noticeAt] = [false, performance.now()];
       onApplied(applied);
-      if (!ahead) break;
-      next = ahead;
+      if (!page.more) break;
     }
   } catch (e) {
+    ahead?.stop();
     if (state) state.behind = true;
     if (owed) onApplied({ changed: new Set(), peers: new Set(), fresh: [], rejected: [], list: true });
     throw e;

@@ -21,7 +21,7 @@ export const LIMITS = {
   /** Largest media blob the relay stores by default (bytes; MAX_BLOB_BYTES may set another): a file as sent, less its encryption overhead. */
   fileMax: 25 * 1024 * 1024,
   pageMax: 200,
-  syncPageMax: 1000
+  syncPageMax: 500
 } as const;
 
 /**

@@ -7,6 +7,7 @@
 import { Dexie, type EntityTable } from 'dexie';
 import { lockTransactions, openLocked } from './tx-locks';
 import { dropIndexedNulls } from './upgrade-nulls';
+import { countStoredUnread } from './upgrade-unread';
 import { createVaultKey, Vault } from './vault';
 
 export const DB_NAME = 'cinder';
@@ -48,7 +49,10 @@ export interface PeerProfile {
   deleted?: true;
 }
 
-/** Previews and unread counts are derived from `messages` when listed, so they cannot drift. */
+/**
+ * Previews are derived from `messages` when listed; the unread count is stored (`unread`) and kept
+ * in the same transaction as the messages it counts (see worker/unread.ts).
+ */
 export interface ChatRow {
   peerId: string;
   peer: PeerProfile;
@@ -58,6 +62,11 @@ export interface ChatRow {
   /** Highest seq this device has told the server it read (a lower myReadSeq is still to send). */
   readSentSeq: number;
   peerReadSeq: number;
+  /**
+   * The peer's stored messages after `myReadSeq`. Absent: not known (cleared by a writer that could
+   * not count, or not yet counted), the next list read counts it.
+   */
+  unread?: number;
 }
 
 export type MessageStatus = 'pending' | 'sent' | 'failed';
@@ -250,6 +259,8 @@ export class CinderDB extends Dexie {
     this.version(4).stores({}).upgrade(dropIndexedNulls);
     // Sealed addressing (protocol 2): receive mailboxes of version-2 secret chats.
     this.version(5).stores({ mailboxes: 'id, chatId, expiresAt' });
+    // Same schema; cloud chats store their unread count (see upgrade-unread.ts).
+    this.version(6).stores({}).upgrade(countStoredUnread);
     lockTransactions(this);
   }
 }

@@ -41,12 +41,14 @@ export async function purgeExpired(db: CinderDB, now = Date.now()): Promise<Purg
     await db.secretMessages.bulkDelete(ids);
     await db.secretMedia.bulkDelete(ids);
   });
-  await db.transaction('rw', db.messages, db.cloudMedia, async () => {
+  await db.transaction('rw', db.messages, db.cloudMedia, db.chats, async () => {
     const expired = await due(db.messages, now).toArray();
     for (const m of expired) out.cloudPeers.add(m.peerId);
     const ids = expired.map((m) => m.id);
     await db.messages.bulkDelete(ids);
     await db.cloudMedia.bulkDelete(ids);
+    // The chats' unread counts are counted again at the next list read (this layer cannot tell mine).
+    for (const peerId of out.cloudPeers) await db.chats.update(peerId, { unread: undefined });
   });
   return out;
 }

@@ -13,6 +13,8 @@ import type { Vault } from '$lib/store/vault';
 import { mediaLabel, newChat, samePeer, sealMessage } from './cloud';
 import { hiddenKey, idsOf } from './hidden';
 import { withLock } from './locks';
+import { fastMessageUpdate } from './sync-fast-check';
+import { countUnread } from './unread';
 import { NetError, request } from './net';
 
 /** A message from the peer seen for the first time (notifications). */
@@ -55,8 +57,9 @@ export interface Page {
 
 /**
  * Validates a page's updates one at a time, so one bad row is rejected without losing the rest:
- * each must match the wire schema, come after `after` in log order, and a message must belong to
- * the chat its peer names.
+ * each must match the wire schema (a plain message is recognised by ./sync-fast-check first, the
+ * rest and anything it does not accept by the schema itself), come after `after` in log order, and
+ * a message must belong to the chat its peer names.
  */
 export function checkPage(raw: unknown, after: number): Page {
   const page = SyncPage.safeParse(raw);
@@ -67,7 +70,8 @@ export function checkPage(raw: unknown, after: number): Page {
   const rejected: Rejected[] = [];
   let last = after;
   for (const item of page.data.updates) {
-    const u = Update.safeParse(item);
+    const fast = fastMessageUpdate(item);
+    const u = fast ? ({ success: true, data: fast } as const) : Update.safeParse(item);
     if (!u.success) {
       const cursor = (item as { cursor?: unknown } | null)?.cursor;
       const reason = u.error.issues.map((i) => `${i.path.join('.') || 'update'}: ${i.message}`).join('; ');
@@ -100,11 +104,64 @@ async function sealAll(vault: Vault, updates: Update[]): Promise<Map<string, Mes
   return new Map((await Promise.all(messages.map((m) => sealMessage(vault, m)))).map((r) => [r.id, r]));
 }
 
-async function fetchPage(vault: Vault, after: number): Promise<Prepared> {
-  const raw = await request('GET', `/api/sync?after=${after}&limit=${LIMITS.syncPageMax}`, undefined, null);
-  const page = checkPage(raw, after);
-  const sealed = await sealAll(vault, page.updates);
-  return { ...page, sealed };
+/**
+ * A page on its way: `head` settles once the response is in and checked (the next page can be asked
+ * for then, with its cursor), `page` once its rows are sealed as well.
+ */
+interface Fetching {
+  head: Promise<{ cursor: number; more: boolean }>;
+  page: Promise<Prepared>;
+}
+
+function fetchPage(vault: Vault, after: number): Fetching {
+  const raw = request('GET', `/api/sync?after=${after}&limit=${LIMITS.syncPageMax}`, undefined, null);
+  const checked = raw.then((r) => checkPage(r, after));
+  const page = checked.then(async (p) => ({ ...p, sealed: await sealAll(vault, p.updates) }));
+  // Awaited later, or dropped when a commit before it fails: never an unhandled rejection.
+  page.catch(() => undefined);
+  return { head: checked, page };
+}
+
+/** Pages asked for ahead of the one being committed. */
+const AHEAD = 2;
+
+/**
+ * The pages from `after` on, in order. Each page is asked for as soon as the one before it is in
+ * and checked (its cursor names where the next starts), up to AHEAD pages beyond the one the caller
+ * is committing, so a slow answer of the relay overlaps the commits instead of adding to them.
+ * After `stop` (a commit failed) nothing more is asked for; what is in flight is dropped, and the
+ * stored cursor still names the first page not committed.
+ */
+function readAhead(vault: Vault, after: number) {
+  const queue: Fetching[] = [];
+  let tail: { cursor: number; more: boolean } | null = null;
+  let stopped = false;
+  const grow = () => {
+    if (stopped || !tail?.more || queue.length >= AHEAD) return;
+    const cursor = tail.cursor;
+    tail = null;
+    push(fetchPage(vault, cursor));
+  };
+  const push = (f: Fetching) => {
+    queue.push(f);
+    f.head.then(
+      (h) => {
+        tail = h;
+        grow();
+      },
+      () => undefined
+    );
+  };
+  push(fetchPage(vault, after));
+  return {
+    /** The next page, checked and sealed; call again only after committing it. */
+    next(): Promise<Prepared> {
+      const f = queue.shift()!;
+      grow();
+      return f.page;
+    },
+    stop: () => void (stopped = true)
+  };
 }
 
 const CURSOR = 'cursor';
@@ -135,6 +192,10 @@ async function commit(db: CinderDB, me: string, page: Pick<Prepared, 'updates' |
     // The reads in one round trip: chats, the stored cursor and the ids deleted for me (./hidden:
     // a replayed update does not bring them back), each chat's newest stored seq (a message above it
     // is new here: seqs grow with the log within a chat), and the outbox's ids (usually none).
+    // Deleted rows may belong to another chat than their update names: their chats' counts are redone.
+    const deleteIds = updates.flatMap((u) => (u.kind === 'delete' ? u.ids : []));
+    const deletedRows = deleteIds.length ? await db.messages.bulkGet(deleteIds) : [];
+    for (const r of deletedRows) if (r && !peerIds.includes(r.peerId)) peerIds.push(r.peerId);
     const [chatRows, metaRows, newest, queued] = await Promise.all([
       db.chats.bulkGet(peerIds),
       db.meta.bulkGet([CURSOR, ...messagePeers.map(hiddenKey)]),
@@ -143,6 +204,12 @@ async function commit(db: CinderDB, me: string, page: Pick<Prepared, 'updates' |
     ]);
     const chats = new Map<string, ChatRow>();
     chatRows.forEach((c, i) => c && chats.set(peerIds[i], c));
+    // Unread counts: a peer's message above the chat's newest stored seq is a row new to this device
+    // and adds one; anything else that may change a count (a read marker that moves, a row that may
+    // already be stored, a delete, a count not known) has the chat counted again after the writes.
+    const readBefore = new Map([...chats].map(([id, c]) => [id, c.myReadSeq]));
+    const recount = new Set(deletedRows.flatMap((r) => (r ? [r.peerId] : [])));
+    const added = new Map<string, number[]>();
     const hidden = new Map(messagePeers.map((p, i) => [p, new Set(idsOf(metaRows[i + 1]?.value))]));
     const top = new Map(messagePeers.map((p, i) => [p, newest[i]]));
     const inOutbox = new Set(queued as string[]);
@@ -155,7 +222,13 @@ async function commit(db: CinderDB, me: string, page: Pick<Prepared, 'updates' |
       if (u.kind === 'message') {
         const m = u.message;
         if (hidden.get(m.peerId)?.has(m.id)) continue;
-        const chat = chats.get(m.peerId) ?? newChat(u.peer, m.createdAt);
+        let chat = chats.get(m.peerId);
+        if (!chat) {
+          chat = newChat(u.peer, m.createdAt);
+          readBefore.set(m.peerId, chat.myReadSeq);
+          // Rows stored without their chat (not expected) would be missed by counting only the new ones.
+          if (top.get(m.peerId)) recount.add(m.peerId);
+        }
         if (!samePeer(chat.peer, u.peer)) peers.add(m.peerId);
         chat.peer = u.peer;
         chat.lastAt = Math.max(chat.lastAt, m.createdAt);
@@ -165,6 +238,11 @@ async function commit(db: CinderDB, me: string, page: Pick<Prepared, 'updates' |
         dirty.add(m.peerId);
         const seen = top.get(m.peerId) ?? 0;
         if (m.senderId !== me && m.seq > chat.myReadSeq && m.seq > seen) fresh.push({ peer: u.peer, text: m.text || mediaLabel(m.media) });
+        if (m.senderId !== me) {
+          if (m.seq <= seen) recount.add(m.peerId);
+          else if (added.has(m.peerId)) added.get(m.peerId)!.push(m.seq);
+          else added.set(m.peerId, [m.seq]);
+        }
         top.set(m.peerId, Math.max(seen, m.seq));
         puts.set(m.id, sealed.get(m.id)!);
         deleted.delete(m.id);
@@ -178,6 +256,7 @@ async function commit(db: CinderDB, me: string, page: Pick<Prepared, 'updates' |
         } else chat.peerReadSeq = Math.max(chat.peerReadSeq, u.seq);
         dirty.add(u.peerId);
       } else {
+        recount.add(u.peerId);
         for (const id of u.ids) {
           puts.delete(id);
           deleted.add(id);
@@ -188,7 +267,6 @@ async function commit(db: CinderDB, me: string, page: Pick<Prepared, 'updates' |
     // The writes are queued without waiting for each other (IndexedDB runs them in this order);
     // `puts` and `deleted` are disjoint (each update above moves its ids from one to the other).
     const writes: Promise<unknown>[] = [];
-    if (dirty.size) writes.push(db.chats.bulkPut([...dirty].map((id) => chats.get(id)!)));
     if (deleted.size) {
       writes.push(db.messages.bulkDelete([...deleted]));
       // A deleted (or expired) photo or video leaves nothing behind on the device.
@@ -198,6 +276,19 @@ async function commit(db: CinderDB, me: string, page: Pick<Prepared, 'updates' |
     if (unqueued.size) writes.push(db.outbox.bulkDelete([...unqueued]));
     const stored = (metaRows[0]?.value as number | undefined) ?? 0;
     if (cursor !== undefined && cursor > stored) writes.push(db.meta.put({ key: CURSOR, value: cursor }));
+    const stale: [string, ChatRow][] = [];
+    for (const [id, chat] of chats) {
+      if (!dirty.has(id) && !recount.has(id)) continue;
+      dirty.add(id);
+      if (recount.has(id) || chat.myReadSeq !== readBefore.get(id) || typeof chat.unread !== 'number') stale.push([id, chat]);
+      else chat.unread += (added.get(id) ?? []).filter((seq) => seq > chat.myReadSeq).length;
+    }
+    if (stale.length) {
+      // Counted once the rows above are written (rarely: see `recount`).
+      await Promise.all(writes.splice(0));
+      await Promise.all(stale.map(async ([id, chat]) => (chat.unread = await countUnread(db, id, chat.myReadSeq, me))));
+    }
+    if (dirty.size) writes.push(db.chats.bulkPut([...dirty].map((id) => chats.get(id)!)));
     await Promise.all(writes);
   });
   const deadlines = [...sealed.values()].some((r) => typeof r.deadline === 'number');
@@ -217,8 +308,8 @@ export interface SyncState {
 }
 
 /**
- * A page re-reads the chat list on every notice, and that read (unread counts over the new rows)
- * holds the messages store while the next page waits to commit: during a long pull the list is
+ * A page re-reads the chat list on every notice, and that read (each chat's newest row) holds the
+ * messages store while the next page waits to commit: during a long pull the list is
  * announced at most this often, and once at its end. Each page still announces its chats' messages.
  */
 const LIST_NOTICE_MS = 1000;
@@ -227,16 +318,11 @@ async function pullLocked(db: CinderDB, vault: Vault, me: string, onApplied: (a:
   const epoch = state?.epoch;
   let owed = false;
   let noticeAt = -Infinity;
+  let ahead: ReturnType<typeof readAhead> | undefined;
   try {
-    let next = fetchPage(vault, await cursorOf(db));
+    ahead = readAhead(vault, await cursorOf(db));
     for (;;) {
-      const page = await next;
-      // Read ahead: the next page is fetched and sealed while this one is committed. If the commit
-      // fails, the page read ahead is dropped and the cursor still names the failed one.
-      if (page.more) {
-        next = fetchPage(vault, page.cursor);
-        next.catch(() => undefined);
-      }
+      const page = await ahead.next();
       // A refused update is named here and skipped: the rest of its page applies, the cursor moves on.
       for (const r of page.rejected) console.warn(`cinder sync: update ${r.cursor ?? '?'} rejected: ${r.reason}`);
       const applied = await commit(db, me, page, page.cursor);
@@ -247,6 +333,7 @@ async function pullLocked(db: CinderDB, vault: Vault, me: string, onApplied: (a:
       if (!page.more) break;
     }
   } catch (e) {
+    ahead?.stop();
     if (state) state.behind = true;
     if (owed) onApplied({ changed: new Set(), peers: new Set(), fresh: [], rejected: [], list: true });
     throw e;

@@ -12,6 +12,7 @@ import { places } from '$lib/store/places';
 import { quoteView, type ChatView, type MessageView } from './protocol';
 import { withLock } from './locks';
 import { NetError, request } from './net';
+import { unreadOf } from './unread';
 
 export interface Body {
   text: string;
@@ -57,7 +58,7 @@ export async function storeOpenedMedia(db: CinderDB, id: string, box: Uint8Array
 }
 
 export function newChat(peer: PublicUser, lastAt: number): ChatRow {
-  return { peerId: peer.id, peer, lastAt, myReadSeq: 0, readSentSeq: 0, peerReadSeq: 0 };
+  return { peerId: peer.id, peer, lastAt, myReadSeq: 0, readSentSeq: 0, peerReadSeq: 0, unread: 0 };
 }
 
 /**
@@ -139,14 +140,6 @@ export async function storeChatPeer(db: CinderDB, peer: PublicUser): Promise<Cha
 
 const byPeer = (db: CinderDB, peerId: string) => db.messages.where('[peerId+createdAt]').between([peerId, Dexie.minKey], [peerId, Dexie.maxKey]);
 
-export async function unreadCount(db: CinderDB, chat: ChatRow, me: string): Promise<number> {
-  return db.messages
-    .where('[peerId+seq]')
-    .between([chat.peerId, chat.myReadSeq + 1], [chat.peerId, Dexie.maxKey])
-    .filter((m) => m.senderId !== me)
-    .count();
-}
-
 export async function chatViews(db: CinderDB, vault: Vault, me: string): Promise<ChatView[]> {
   const chats = await db.chats.orderBy('lastAt').reverse().toArray();
   const views: ChatView[] = [];
@@ -161,7 +154,7 @@ export async function chatViews(db: CinderDB, vault: Vault, me: string): Promise
       preview: body.text || mediaLabel(body.media),
       previewMine: last.senderId === me,
       lastAt: last.createdAt,
-      unread: await unreadCount(db, chat, me)
+      unread: await unreadOf(db, chat, me)
     });
   }
   return views;

@@ -46,9 +46,10 @@ describe('cloud sync pull', () => {
 
   it('commits each page, its rows and the cursor, in one transaction, reading the next page ahead', async () => {
     const { db, vault } = await unlockedStore(`sync-${dbs++}`);
-    const log = Array.from({ length: 7 }, (_, i) => msg(i + 1));
+    const log = Array.from({ length: 10 }, (_, i) => msg(i + 1));
     const transactions = vi.spyOn(db, 'transaction');
-    // How many commits had begun when each page was asked for: the next page is asked for first.
+    // How many commits had begun when each page was asked for: the next page is asked for before
+    // the first commit, and at most two pages beyond the one being committed.
     const begun: number[] = [];
     const pulls = fakeRelay(log, 3, () => begun.push(transactions.mock.calls.length));
     const cursorWrites: boolean[] = [];
@@ -56,18 +57,44 @@ describe('cloud sync pull', () => {
     vi.spyOn(db.meta, 'put').mockImplementation(((row: never) => (cursorWrites.push(Dexie.currentTransaction?.mode === 'readwrite'), put(row))) as never);
     const notices: Applied[] = [];
     await pullUpdates(db, vault, ME, (a) => notices.push(a));
-    expect(pulls).toEqual([0, 3, 6]);
-    expect(begun).toEqual([0, 0, 1]);
-    // Three pages, three read-write transactions, and the cursor written inside each.
-    expect(transactions).toHaveBeenCalledTimes(3);
-    expect(cursorWrites).toEqual([true, true, true]);
-    expect(await cursorOf(db)).toBe(7);
+    expect(pulls).toEqual([0, 3, 6, 9]);
+    expect(begun[1]).toBe(0);
+    expect(begun[3]).toBeGreaterThanOrEqual(1);
+    // Four pages, four read-write transactions, and the cursor written inside each.
+    expect(transactions).toHaveBeenCalledTimes(4);
+    expect(cursorWrites).toEqual([true, true, true, true]);
+    expect(await cursorOf(db)).toBe(10);
     expect(await texts(db, vault)).toEqual(log.map((_, i) => `text ${i + 1}`));
     // One notice per page; the chat list at least on the first page and the last.
-    expect(notices.map((a) => [...a.changed])).toEqual([['bob'], ['bob'], ['bob']]);
+    expect(notices.map((a) => [...a.changed])).toEqual([['bob'], ['bob'], ['bob'], ['bob']]);
     expect(notices[0].list).toBe(true);
-    expect(notices[2].list).toBe(true);
-    expect(notices.flatMap((a) => a.fresh).length).toBe(7);
+    expect(notices[3].list).toBe(true);
+    expect(notices.flatMap((a) => a.fresh).length).toBe(10);
+    db.close();
+  });
+
+  it('asks for two pages ahead of the one being committed, not more', async () => {
+    const { db, vault } = await unlockedStore(`sync-${dbs++}`);
+    const log = Array.from({ length: 12 }, (_, i) => msg(i + 1));
+    const transactions = vi.spyOn(db, 'transaction');
+    const begun: number[] = [];
+    let thirdAsked = () => {};
+    const asked = new Promise<void>((resolve) => (thirdAsked = resolve));
+    const pulls = fakeRelay(log, 3, () => (begun.push(transactions.mock.calls.length), begun.length === 3 && thirdAsked()));
+    // The first page's seals wait until the third page is asked for (or 500 ms, for a reader that waits for its commit).
+    const seal = vault.seal.bind(vault);
+    let first = true;
+    vi.spyOn(vault, 'seal').mockImplementation((async (place: string, value: unknown) => {
+      if (first) await Promise.race([asked, new Promise((r) => setTimeout(r, 500))]);
+      return seal(place, value);
+    }) as never);
+    const pulled = pullUpdates(db, vault, ME, () => (first = false));
+    await pulled;
+    expect(pulls).toEqual([0, 3, 6, 9]);
+    // Pages 2 and 3 were asked for before the first commit began; page 4 only once it had.
+    expect(begun).toEqual([0, 0, 0, 1]);
+    expect(await cursorOf(db)).toBe(12);
+    expect(await texts(db, vault)).toEqual(log.map((_, i) => `text ${i + 1}`));
     db.close();
   });
 

@@ -5,6 +5,7 @@ import type { MessageRow } from '$lib/store/db';
 import { localPage, localPageAfter, messageView, msgPlace, sealMessage, storedIds, type Body } from '../cloud';
 import { hiddenIds, hideMessages } from '../hidden';
 import { NetError, request } from '../net';
+import { recountUnread } from '../unread';
 import type { CoreContext, Handlers } from './context';
 
 type Ctx = Pick<CoreContext, 'db' | 'vault' | 'me' | 'emit' | 'flush' | 'sendFrame'>;
@@ -40,7 +41,10 @@ export const cloudHandlers: Handlers<'messages' | 'messageIds' | 'send' | 'markR
         const rows: MessageRow[] = [];
         const hidden = await hiddenIds(ctx.db, peerId);
         for (const m of res.messages) if (!hidden.has(m.id)) rows.push(await sealMessage(ctx.vault, m));
-        await ctx.db.messages.bulkPut(rows);
+        await ctx.db.transaction('rw', ctx.db.messages, ctx.db.chats, async () => {
+          await ctx.db.messages.bulkPut(rows);
+          await recountUnread(ctx.db, [peerId], me);
+        });
         stored = [...rows, ...stored];
         hasMore = res.messages.length === want && (res.messages[0]?.seq ?? 1) > 1;
       } catch (e) {
@@ -71,9 +75,14 @@ export const cloudHandlers: Handlers<'messages' | 'messageIds' | 'send' | 'markR
   },
 
   markRead: async (ctx, { peerId, seq }) => {
-    const chat = await ctx.db.chats.get(peerId);
-    if (!chat || seq <= chat.myReadSeq) return null;
-    await ctx.db.chats.update(peerId, { myReadSeq: seq });
+    const moved = await ctx.db.transaction('rw', ctx.db.chats, ctx.db.messages, async () => {
+      const chat = await ctx.db.chats.get(peerId);
+      if (!chat || seq <= chat.myReadSeq) return false;
+      await ctx.db.chats.update(peerId, { myReadSeq: seq });
+      await recountUnread(ctx.db, [peerId], ctx.me);
+      return true;
+    });
+    if (!moved) return null;
     ctx.emit({ type: 'chats' });
     void ctx.flush();
     return null;
@@ -81,10 +90,12 @@ export const cloudHandlers: Handlers<'messages' | 'messageIds' | 'send' | 'markR
 
   deleteMessages: async (ctx, { peerId, ids }) => {
     await request('POST', `/api/cloud/chats/${encodeURIComponent(peerId)}/delete`, { ids }, null);
-    await ctx.db.transaction('rw', [ctx.db.messages, ctx.db.outbox, ctx.db.cloudMedia], async () => {
+    await ctx.db.transaction('rw', [ctx.db.messages, ctx.db.outbox, ctx.db.cloudMedia, ctx.db.chats], async () => {
+      const chats = (await ctx.db.messages.bulkGet(ids)).flatMap((r) => (r ? [r.peerId] : []));
       await ctx.db.messages.bulkDelete(ids);
       await ctx.db.outbox.bulkDelete(ids);
       await ctx.db.cloudMedia.bulkDelete(ids);
+      await recountUnread(ctx.db, chats, ctx.me);
     });
     ctx.emit({ type: 'messages', peerId });
     ctx.emit({ type: 'chats' });

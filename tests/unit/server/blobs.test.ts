@@ -108,11 +108,14 @@ describe('encrypted blobs', () => {
     expect(big.status).toBe(413);
     expect(big.body.error.code).toBe('too_large');
 
-    // Chunked, no Content-Length: cut as soon as the limit is passed, long before the 4 MiB are sent.
-    const s = await streamUpload(rig.alice, rig.bob.deviceId, 4 * 1024 * 1024);
+    // Chunked, no Content-Length: cut as soon as the limit is passed, long before the whole stream is
+    // sent. 64 MiB, because loopback socket buffers alone can take several MiB (tcp_rmem max is 32 MiB
+    // on some kernels) before the server has read a byte, so a smaller stream proved nothing.
+    const total = 64 * 1024 * 1024;
+    const s = await streamUpload(rig.alice, rig.bob.deviceId, total);
     expect(s.status).toBe(413);
     expect(JSON.parse(s.body).error.code).toBe('too_large');
-    expect(s.sent).toBeLessThan(4 * 1024 * 1024);
+    expect(s.sent).toBeLessThan(total);
     // Only the first blob: the temp files are removed (just after the answer, once their streams closed).
     await expect.poll(files, { timeout: 2000 }).toHaveLength(1);
   });

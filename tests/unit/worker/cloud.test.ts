@@ -1,29 +1,12 @@
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { CloudMessage, PublicUser, Update } from '$lib/api/wire';
+import type { PublicUser, Update } from '$lib/api/wire';
 import { unlockedStore } from '../support/store';
+import { bob, ME, msg, nextCursor, uuid } from '../support/cloud-updates';
 import { chatViews, localPage, messageView, storedIds } from '$lib/worker/cloud';
 import { applyLive, applyUpdates, pullUpdates, type SyncState } from '$lib/worker/cloud-sync';
 
-const ME = 'me';
-const bob: PublicUser = { id: 'bob', username: 'bob', displayName: 'Bob' };
 let n = 0;
-let cursor = 0;
-const uuid = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
-
-function msg(i: number, from: string, seq = i): Update {
-  const message: CloudMessage = {
-    id: uuid(i),
-    peerId: 'bob',
-    seq,
-    senderId: from,
-    senderDeviceId: 'd',
-    text: `text ${i}`,
-    replyTo: null,
-    createdAt: 1_000 + i
-  };
-  return { kind: 'message', cursor: ++cursor, message, peer: bob };
-}
 
 describe('cloud chat replay', () => {
   it('applies a mixed batch in order with bulk writes: a message deleted later in the batch is never stored', async () => {
@@ -38,9 +21,9 @@ describe('cloud chat replay', () => {
     const applied = await applyUpdates(db, vault, ME, [
       a,
       c,
-      { kind: 'delete', cursor: ++cursor, peerId: 'bob', ids: [uuid(10), uuid(12)] },
+      { kind: 'delete', cursor: nextCursor(), peerId: 'bob', ids: [uuid(10), uuid(12)] },
       b,
-      { kind: 'read', cursor: ++cursor, peerId: 'bob', readerId: 'bob', seq: 11 },
+      { kind: 'read', cursor: nextCursor(), peerId: 'bob', readerId: 'bob', seq: 11 },
       d
     ]);
     expect((await db.messages.toArray()).map((m) => m.id).sort()).toEqual([uuid(11), uuid(13)]);
@@ -85,12 +68,12 @@ describe('cloud chat replay', () => {
     // My own message at seq 1 marks seq 1 as read; 3 of Bob's messages are unread.
     expect(view.unread).toBe(3);
 
-    await applyUpdates(db, vault, ME, [{ kind: 'read', cursor: ++cursor, peerId: 'bob', readerId: ME, seq: 3 }]);
+    await applyUpdates(db, vault, ME, [{ kind: 'read', cursor: nextCursor(), peerId: 'bob', readerId: ME, seq: 3 }]);
     [view] = await chatViews(db, vault, ME);
     expect(view.unread).toBe(1);
 
     // Bob read my message: two ticks.
-    await applyUpdates(db, vault, ME, [{ kind: 'read', cursor: ++cursor, peerId: 'bob', readerId: 'bob', seq: 1 }]);
+    await applyUpdates(db, vault, ME, [{ kind: 'read', cursor: nextCursor(), peerId: 'bob', readerId: 'bob', seq: 1 }]);
     const chat = (await db.chats.get('bob'))!;
     const page = await localPage(db, 'bob', undefined, 10);
     expect(page.stored.map((m) => m.seq)).toEqual([1, 2, 3, 4]);
@@ -102,7 +85,7 @@ describe('cloud chat replay', () => {
     expect(older.stored.map((m) => m.seq)).toEqual([2, 3]);
 
     // Deletion removes the rows and the preview moves back.
-    await applyUpdates(db, vault, ME, [{ kind: 'delete', cursor: ++cursor, peerId: 'bob', ids: [uuid(4)] }]);
+    await applyUpdates(db, vault, ME, [{ kind: 'delete', cursor: nextCursor(), peerId: 'bob', ids: [uuid(4)] }]);
     [view] = await chatViews(db, vault, ME);
     expect(view.preview).toBe('text 3');
     expect(view.unread).toBe(0);
@@ -121,7 +104,7 @@ describe('cloud chat replay', () => {
     const toCarol = msg(7, ME, 3) as Extract<Update, { kind: 'message' }>;
     await applyUpdates(db, vault, ME, [{ ...toCarol, message: { ...toCarol.message, peerId: 'carol' }, peer: carol }]);
     expect(await storedIds(db, 'bob', 2, 5)).toEqual([2, 3, 4, 5].map(uuid));
-    await applyUpdates(db, vault, ME, [{ kind: 'delete', cursor: ++cursor, peerId: 'bob', ids: [uuid(3), uuid(6)] }]);
+    await applyUpdates(db, vault, ME, [{ kind: 'delete', cursor: nextCursor(), peerId: 'bob', ids: [uuid(3), uuid(6)] }]);
     expect(await storedIds(db, 'bob', 2, 6)).toEqual([2, 4, 5].map(uuid));
     // Another chat's rows are never in the range; a limit caps a wide one.
     expect(await storedIds(db, 'bob', 1, 100)).toEqual([1, 2, 4, 5].map(uuid));

@@ -1,7 +1,6 @@
 import 'fake-indexeddb/auto';
 import { Dexie } from 'dexie';
 import { describe, expect, it } from 'vitest';
-import type { CloudMessage, PublicUser, Update } from '$lib/api/wire';
 import { openStore } from '$lib/store/db';
 import { purgeExpired } from '$lib/store/purge';
 import { chatViews } from '$lib/worker/cloud';
@@ -9,24 +8,16 @@ import { applyUpdates } from '$lib/worker/cloud-sync';
 import { hideMessages } from '$lib/worker/hidden';
 import { cloudHandlers } from '$lib/worker/rpc/cloud';
 import { unlockedStore } from '../support/store';
+import { bob, lastCursor, ME, msg, nextCursor, uuid } from '../support/cloud-updates';
 
-const ME = 'me';
-const bob: PublicUser = { id: 'bob', username: 'bob', displayName: 'Bob' };
 let n = 0;
-let cursor = 0;
-const uuid = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
-
-function msg(i: number, from: string, seq = i): Update {
-  const message: CloudMessage = { id: uuid(i), peerId: 'bob', seq, senderId: from, senderDeviceId: 'd', text: `text ${i}`, replyTo: null, createdAt: 1_000 + i };
-  return { kind: 'message', cursor: ++cursor, message, peer: bob };
-}
 const stored = async (db: Dexie & { chats: { get(id: string): Promise<{ unread?: number } | undefined> } }) => (await db.chats.get('bob'))?.unread;
 const listed = async (db: Parameters<typeof chatViews>[0], vault: Parameters<typeof chatViews>[1]) => (await chatViews(db, vault, ME))[0].unread;
 
 describe('stored unread counts of cloud chats', () => {
   it('are kept by sync in the commit: new rows add, a replay does not, a moved read marker or a delete counts again', async () => {
     const { db, vault } = await unlockedStore(`unread-${n++}`);
-    await applyUpdates(db, vault, ME, [msg(1, ME), msg(2, 'bob'), msg(3, 'bob')], cursor);
+    await applyUpdates(db, vault, ME, [msg(1, ME), msg(2, 'bob'), msg(3, 'bob')], lastCursor());
     expect(await stored(db)).toBe(2);
     // A second page and a live update add to the stored count.
     await applyUpdates(db, vault, ME, [msg(4, 'bob'), msg(5, 'bob')]);
@@ -39,9 +30,9 @@ describe('stored unread counts of cloud chats', () => {
     await applyUpdates(db, vault, ME, [msg(7, 'bob'), msg(8, ME), msg(9, 'bob')]);
     expect(await stored(db)).toBe(1);
     // A read update, then a delete of an unread row.
-    await applyUpdates(db, vault, ME, [msg(10, 'bob'), msg(11, 'bob'), { kind: 'read', cursor: ++cursor, peerId: 'bob', readerId: ME, seq: 9 }]);
+    await applyUpdates(db, vault, ME, [msg(10, 'bob'), msg(11, 'bob'), { kind: 'read', cursor: nextCursor(), peerId: 'bob', readerId: ME, seq: 9 }]);
     expect(await stored(db)).toBe(2);
-    await applyUpdates(db, vault, ME, [{ kind: 'delete', cursor: ++cursor, peerId: 'bob', ids: [uuid(11)] }]);
+    await applyUpdates(db, vault, ME, [{ kind: 'delete', cursor: nextCursor(), peerId: 'bob', ids: [uuid(11)] }]);
     expect(await stored(db)).toBe(1);
     expect(await listed(db, vault)).toBe(1);
     db.close();

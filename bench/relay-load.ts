@@ -22,69 +22,43 @@
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import type { BenchClient, Command, Mode, Reply } from './relay/loadgen';
 import type { ServeSpec } from './relay/serve';
 
 const SERVE = fileURLToPath(new URL('./relay/serve.ts', import.meta.url));
-/** The servers run as production runs the relay: one esbuild bundle, npm packages external (see bundleServers). */
-const SERVE_BUNDLE = fileURLToPath(new URL('../.tmp/relay-bench/serve.mjs', import.meta.url));
 const LOADGEN = fileURLToPath(new URL('./relay/loadgen.ts', import.meta.url));
 const ENVELOPE_BYTES = 1024;
-// BENCH_RELAY_CLIENTS=200 (comma-separated) and BENCH_RELAY_ROUNDS=1 shorten profiling iterations.
-const CLIENT_COUNTS = (process.env.BENCH_RELAY_CLIENTS ?? '200,1000').split(',').map(Number);
+const CLIENT_COUNTS = [200, 1000];
 const FIXED_RATE = 5000;
 const WINDOW = 64;
 const SAT = { warmupMs: 500, measureMs: 1500 };
 const FIXED = { warmupMs: 500, measureMs: 2000 };
-const ROUNDS = Math.max(1, Number(process.env.BENCH_RELAY_ROUNDS ?? 3));
+const ROUNDS = 3;
 const LOADGENS = Math.max(1, Number(process.env.BENCH_LOADGENS ?? 2));
 // A loaded shared machine may need longer: BENCH_RELAY_BUDGET_S raises the watchdog.
 const TOTAL_BUDGET_MS = Number(process.env.BENCH_RELAY_BUDGET_S ?? 280) * 1000;
 
 const children = new Set<ChildProcess>();
-const servers = new Set<ChildProcess>();
 const track = (c: ChildProcess) => {
   children.add(c);
   c.on('exit', () => children.delete(c));
   return c;
 };
 
-/**
- * Bundles bench/relay/serve.ts with the relay's sources the way scripts/build-server.mjs bundles
- * main.ts (esbuild, no keepNames). Run under tsx instead, every closure the relay creates per request
- * went through tsx's `__name` helper, a cost production does not have (~2 % of the node's profile).
- * Inside the repo (.tmp/, git-ignored) so the external packages resolve from its node_modules.
- */
-async function bundleServers() {
-  mkdirSync(dirname(SERVE_BUNDLE), { recursive: true });
-  const opts = { bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'warning' } as const;
-  await build({ ...opts, entryPoints: [SERVE], outfile: SERVE_BUNDLE });
-  if (COMPARE) await build({ ...opts, entryPoints: [join(COMPARE, 'bench/relay/serve.ts')], outfile: COMPARE_BUNDLE });
-}
-
-/**
- * BENCH_RELAY_COMPARE=<another checkout of this repo>: also measure ITS SQLite node, in the same turns
- * as this one ("A/B" on a shared machine, where two separate runs differ more than most changes do).
- */
-const COMPARE = process.env.BENCH_RELAY_COMPARE;
-const COMPARE_BUNDLE = join(dirname(SERVE_BUNDLE), 'serve-compare.mjs');
-
-async function spawnServer(spec: ServeSpec, bundle = SERVE_BUNDLE): Promise<{ url: string; child: ChildProcess }> {
+async function spawnServer(spec: ServeSpec): Promise<{ url: string; child: ChildProcess }> {
   // BENCH_CPU_PROF=<dir>: write a V8 CPU profile of every server process there.
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
   const child = track(
-    spawn(process.execPath, [...prof, bundle, '--serve', JSON.stringify(spec)], {
+    spawn(process.execPath, [...prof, '--import', 'tsx', SERVE, '--serve', JSON.stringify(spec)], {
       stdio: ['pipe', 'pipe', 'inherit'],
       env: { ...process.env, NODE_ENV: 'production' }
     })
   );
-  servers.add(child);
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
     const t = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 30_000);
@@ -105,8 +79,7 @@ async function stopServer(child: ChildProcess) {
   if (child.exitCode !== null) return;
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');
-  // Writing a --cpu-prof profile of a whole run takes a while.
-  await Promise.race([exited, new Promise((r) => setTimeout(r, process.env.BENCH_CPU_PROF ? 30_000 : 3000))]);
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
   if (child.exitCode === null) child.kill('SIGKILL');
 }
 
@@ -149,17 +122,11 @@ class Generators {
     return this.each((p) => ({ cmd: 'connect', pairs: this.share(n, p) }));
   }
 
-  /**
-   * Delivered/s with WINDOW sends in flight among the first n clients (split over the generators), and
-   * the CPU time the `servers` spent per delivered envelope over the whole call (NaN off Linux).
-   */
-  async saturate(n: number, servers: number[]): Promise<{ rate: number; cpuUs: number }> {
+  /** Delivered/s with WINDOW sends in flight among the first n clients (split over the generators). */
+  async saturate(n: number): Promise<number> {
     const window = Math.max(1, Math.round(WINDOW / LOADGENS));
-    const cpu0 = cpuMs(servers);
     const r = await this.each((p) => ({ cmd: 'saturate', pairs: this.share(n, p), window, ...SAT }));
-    const cpu = cpuMs(servers) - cpu0;
-    const total = r.reduce((s, x) => s + x.total!, 0);
-    return { rate: r.reduce((s, x) => s + (x.delivered! * 1000) / x.ms!, 0), cpuUs: (cpu * 1000) / total };
+    return r.reduce((s, x) => s + (x.delivered! * 1000) / x.ms!, 0);
   }
 
   async fixed(n: number, rate: number): Promise<Latency> {
@@ -180,25 +147,6 @@ class Generators {
   close() {
     return this.each(() => ({ cmd: 'close' })).catch(() => undefined);
   }
-}
-
-/**
- * User + system CPU time (ms) of these processes' main threads (the event loop, which is what saturates;
- * not GC helpers, the profiler or the checkpointer), from /proc (Linux; NaN elsewhere). CPU time per
- * envelope depends much less than throughput on what else the shared machine is running.
- */
-function cpuMs(pids: number[]): number {
-  let ticks = 0;
-  try {
-    for (const pid of pids) {
-      // Fields after the parenthesised command name; utime and stime are the 14th and 15th fields.
-      const f = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      ticks += Number(f[11]) + Number(f[12]);
-    }
-  } catch {
-    return NaN;
-  }
-  return ticks * 10; // USER_HZ is 100 on Linux
 }
 
 interface Latency {
@@ -256,16 +204,12 @@ interface Config {
   name: string;
   gens: Generators;
   baseline: boolean;
-  /** The server processes, for their CPU time. */
-  pids: number[];
 }
 interface Result {
   config: string;
   clients: number;
   sat: number;
   rounds: number[];
-  /** Server CPU µs per delivered envelope at saturation (median of the rounds). */
-  cpuUs: number;
   fixed: Latency;
   half?: Latency;
 }
@@ -286,21 +230,14 @@ async function measureAll(configs: Config[]): Promise<Result[]> {
   for (const n of CLIENT_COUNTS) {
     for (const c of configs) await c.gens.connect(n);
     const sats = new Map<string, number[]>(configs.map((c) => [c.name, []]));
-    const cpus = new Map<string, number[]>(configs.map((c) => [c.name, []]));
-    for (let round = 0; round < ROUNDS; round++)
-      for (const c of configs) {
-        const r = await c.gens.saturate(n, c.pids);
-        sats.get(c.name)!.push(r.rate);
-        cpus.get(c.name)!.push(r.cpuUs);
-      }
+    for (let round = 0; round < ROUNDS; round++) for (const c of configs) sats.get(c.name)!.push(await c.gens.saturate(n));
     const bareSat = median(sats.get(BARE)!);
     for (const c of configs) {
       const sat = median(sats.get(c.name)!);
-      const cpuUs = median(cpus.get(c.name)!);
       const fixed = await c.gens.fixed(n, FIXED_RATE);
       // The issue's latency goal: at half of what the bare relay carried in this run.
       const half = c.baseline ? undefined : await c.gens.fixed(n, Math.max(100, Math.round(bareSat / 2)));
-      out.push({ config: c.name, clients: n, sat, rounds: sats.get(c.name)!, cpuUs, fixed, half });
+      out.push({ config: c.name, clients: n, sat, rounds: sats.get(c.name)!, fixed, half });
       const lat = (l: Latency) =>
         `at ${l.rate}/s: p50 ${l.p50.toFixed(2)} ms, p99 ${l.p99.toFixed(2)} ms (sent ${l.achieved.toFixed(0)}/s` +
         `${l.lost ? `, ${l.lost} undelivered` : ''}${l.errors ? `, ${l.errors} send errors` : ''})`;
@@ -309,7 +246,7 @@ async function measureAll(configs: Config[]): Promise<Result[]> {
           `(${sats
             .get(c.name)!
             .map((x) => x.toFixed(0))
-            .join(', ')}), server CPU ${cpuUs.toFixed(0)} µs/envelope; ${lat(fixed)}${half ? `; ${lat(half)}` : ''}`
+            .join(', ')}); ${lat(fixed)}${half ? `; ${lat(half)}` : ''}`
       );
     }
   }
@@ -347,7 +284,6 @@ function report(results: Result[]) {
       console.log(
         `  ${r.config.padEnd(24)} ${String(n).padStart(5)} clients: throughput ${(r.sat / bare.sat).toFixed(2)}x bare` +
           (floor && r !== floor ? `, ${(r.sat / floor.sat).toFixed(2)}x floor` : '') +
-          `; server CPU per envelope ${(r.cpuUs / bare.cpuUs).toFixed(2)}x bare's` +
           `; p99 at ${FIXED_RATE}/s ${(r.fixed.p99 / bare.fixed.p99).toFixed(1)}x bare's (bare ${bare.sat.toFixed(0)}/s, floor ${floor?.sat.toFixed(0) ?? '-'}/s)`
       );
     }
@@ -394,29 +330,22 @@ async function main() {
       `saturation = ${WINDOW} sends in flight, latency at ${FIXED_RATE}/s and at half the bare capacity; ${LOADGENS} load generator processes; ` +
       `loopback, Node ${process.version}`
   );
-  await bundleServers();
   const dirs: string[] = [];
   const atRestKey = randomBytes(32).toString('base64');
   const only = process.env.BENCH_RELAY_ONLY;
   const configs: Config[] = [];
   let pgCleanup: (() => Promise<void>) | null = null;
   try {
-    const add = async (name: string, servers: { url: string; child: ChildProcess }[], mode: Mode, baseline: boolean) => {
-      const urls = servers.map((s) => s.url);
-      configs.push({ name, gens: await Generators.start(await signupAll(urls, maxClients), mode), baseline, pids: servers.map((s) => s.child.pid!) });
+    const add = async (name: string, urls: string[], mode: Mode, baseline: boolean) => {
+      configs.push({ name, gens: await Generators.start(await signupAll(urls, maxClients), mode), baseline });
       console.log(`  (${name}: up with ${maxClients} accounts at ${((performance.now() - started) / 1000).toFixed(1)} s)`);
     };
-    await add(BARE, [await spawnServer({ kind: 'bare' })], 'http', true);
-    await add(FLOOR, [await spawnServer({ kind: 'ws-floor' })], 'ws', true);
+    await add(BARE, [(await spawnServer({ kind: 'bare' })).url], 'http', true);
+    await add(FLOOR, [(await spawnServer({ kind: 'ws-floor' })).url], 'ws', true);
     if (!only || only === 'sqlite') {
       const dataDir = mkdtempSync(join(tmpdir(), 'cinder-bench-'));
       dirs.push(dataDir);
-      await add(SQLITE, [await spawnServer({ kind: 'relay', dataDir, atRestKey })], 'http', false);
-      if (COMPARE) {
-        const other = mkdtempSync(join(tmpdir(), 'cinder-bench-'));
-        dirs.push(other);
-        await add(`${SQLITE} (compare)`, [await spawnServer({ kind: 'relay', dataDir: other, atRestKey }, COMPARE_BUNDLE)], 'http', false);
-      }
+      await add(SQLITE, [(await spawnServer({ kind: 'relay', dataDir, atRestKey })).url], 'http', false);
     }
     const missing = only && only !== 'pg' ? 'not selected' : ((await reachable('pg', pgUrl)) ?? (await reachable('redis', redisUrl)));
     if (missing) {
@@ -438,14 +367,12 @@ async function main() {
         await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
         await c.end();
       };
-      await add(PG, [s1, s2], 'http', false);
+      await add(PG, [s1.url, s2.url], 'http', false);
     }
     report(await measureAll(configs));
   } finally {
     for (const c of configs) await c.gens.close();
     await pgCleanup?.().catch((e: unknown) => console.error('bench: PostgreSQL cleanup failed', e));
-    // SIGTERM first: a clean exit is what writes the BENCH_CPU_PROF profiles.
-    await Promise.all([...servers].map(stopServer));
     for (const c of children) c.kill('SIGKILL');
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   }

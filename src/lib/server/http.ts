@@ -60,32 +60,13 @@ export type Match = { kind: 'ok'; route: Route; params: Record<string, string> }
 /** Routes are tried in registration order, so register literal paths before overlapping `:param` ones. */
 export class Router {
   private readonly routes: Route[] = [];
-  /** Registered patterns without `:param` segments, as written ('/api/envelopes'). */
-  private readonly literals = new Set<string>();
-  /**
-   * `match` results for (method, pathname) where the pathname is exactly one of `literals`: the hot
-   * routes (posting an envelope) skip splitting, decoding and walking every route. Bounded by the
-   * routes; cleared when one is added.
-   */
-  private readonly memo = new Map<string, Match>();
 
   add(method: string, pattern: string, handler: Handler): this {
     this.routes.push({ method, pattern, segments: pattern.split('/').filter(Boolean), handler });
-    if (!pattern.includes(':')) this.literals.add(pattern);
-    this.memo.clear();
     return this;
   }
 
   match(method: string, pathname: string): Match {
-    if (!this.literals.has(pathname)) return this.walk(method, pathname);
-    const key = `${method} ${pathname}`;
-    let m = this.memo.get(key);
-    if (!m) this.memo.set(key, (m = this.walk(method, pathname)));
-    // A fresh params object per request: handlers get their own.
-    return m.kind === 'ok' ? { ...m, params: { ...m.params } } : m;
-  }
-
-  private walk(method: string, pathname: string): Match {
     let parts: string[];
     try {
       parts = pathname.split('/').filter(Boolean).map(decodeURIComponent);

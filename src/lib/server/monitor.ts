@@ -82,31 +82,26 @@ export class Metrics {
   }
 }
 
-/**
- * A store whose successful creating writes bump the matching counters. Everything else passes through.
- * Each method is bound once, not on every access (every request reads several), and rebound only if
- * the store's property changed (tests replace methods to inject failures).
- */
+/** A store whose successful creating writes bump the matching counters. Everything else passes through. */
 export function instrumentStore<S extends Store>(store: S, metrics: Metrics): S {
-  const counters: Partial<Record<PropertyKey, CounterName>> = { sendMessage: 'cinder_messages_sent_total', putEnvelope: 'cinder_envelopes_queued_total' };
-  const bound = new Map<PropertyKey, { of: unknown; fn: unknown }>();
-  type Method = (...a: unknown[]) => Promise<{ ok: boolean; created?: boolean }>;
   return new Proxy(store, {
     get(target, prop, receiver) {
+      if (prop === 'sendMessage') {
+        return async (...args: Parameters<Store['sendMessage']>) => {
+          const r = await target.sendMessage(...args);
+          if (r.ok && r.created) metrics.inc('cinder_messages_sent_total');
+          return r;
+        };
+      }
+      if (prop === 'putEnvelope') {
+        return async (...args: Parameters<Store['putEnvelope']>) => {
+          const r = await target.putEnvelope(...args);
+          if (r.ok && r.created) metrics.inc('cinder_envelopes_queued_total');
+          return r;
+        };
+      }
       const v = Reflect.get(target, prop, receiver) as unknown;
-      if (typeof v !== 'function') return v;
-      const hit = bound.get(prop);
-      if (hit?.of === v) return hit.fn;
-      const counter = counters[prop];
-      const fn = counter
-        ? async (...args: unknown[]) => {
-            const r = await (v as Method).apply(target, args);
-            if (r.ok && r.created) metrics.inc(counter);
-            return r;
-          }
-        : (v as Method).bind(target);
-      bound.set(prop, { of: v, fn });
-      return fn;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
     }
   });
 }

@@ -9,8 +9,8 @@ export interface Presence {
   online(deviceId: string): void;
   /** This node no longer holds any socket of the device. */
   offline(deviceId: string): void;
-  /** Whether any node holds a live socket of the device (synchronous when this node can tell alone). */
-  isOnline(deviceId: string): boolean | Promise<boolean>;
+  /** Whether any node holds a live socket of the device. */
+  isOnline(deviceId: string): Promise<boolean>;
 }
 
 export function createLocalPresence(): Presence {
@@ -18,6 +18,6 @@ export function createLocalPresence(): Presence {
   return {
     online: (id) => void devices.add(id),
     offline: (id) => void devices.delete(id),
-    isOnline: (id) => devices.has(id)
+    isOnline: async (id) => devices.has(id)
   };
 }

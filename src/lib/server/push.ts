@@ -330,19 +330,12 @@ export function createPush(deps: PushDeps): PushService {
 
   function notify(deviceId: string, kind: 'envelope' | 'update'): void {
     if (closed) return;
-    const failed = (err: unknown) => log.error('push presence check failed', { deviceId, err: err instanceof Error ? err : String(err) });
-    let online: boolean | Promise<boolean>;
-    try {
-      online = isOnline(deviceId);
-    } catch (err) {
-      return failed(err);
-    }
-    // A synchronous answer (a socket on this node) costs no promise: the common case of every envelope.
-    if (typeof online === 'boolean') {
-      if (!online) coalesce(deviceId, kind);
-      return;
-    }
-    void track(online.then((on) => void (on || coalesce(deviceId, kind))).catch(failed));
+    void track(
+      (async () => {
+        if (await isOnline(deviceId)) return;
+        coalesce(deviceId, kind);
+      })().catch((err: unknown) => log.error('push presence check failed', { deviceId, err: err instanceof Error ? err : String(err) }))
+    );
   }
 
   /** Sends now and opens the device's window, or marks the open window pending. */

@@ -122,9 +122,9 @@ export async function createRedisBus(opts: RedisBusOptions): Promise<RedisBus> {
       local.delete(deviceId);
       pub.zrem(presenceKey(deviceId), nodeId).catch(onError);
     },
-    isOnline(deviceId) {
+    async isOnline(deviceId) {
       if (local.has(deviceId)) return true;
-      return pub.zcount(presenceKey(deviceId), Date.now(), '+inf').then((n) => n > 0);
+      return (await pub.zcount(presenceKey(deviceId), Date.now(), '+inf')) > 0;
     }
   };
 

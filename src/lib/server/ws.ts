@@ -90,8 +90,7 @@ export function createWsHub({ config, store, log, bus, now, heartbeatMs = 30_000
     }
   };
 
-  /** `text`: the frame already serialised (one JSON.stringify per event, not per socket). */
-  const send = (c: Client, frame: ServerFrame, text?: string) => {
+  const send = (c: Client, frame: ServerFrame) => {
     if (c.pending) {
       c.pending.push(frame);
       return;
@@ -102,22 +101,16 @@ export function createWsHub({ config, store, log, bus, now, heartbeatMs = 30_000
       c.ws.terminate();
       return;
     }
-    c.ws.send(text ?? JSON.stringify(frame));
-  };
-
-  const fanOut = (to: Set<Client> | undefined, frame: ServerFrame) => {
-    if (!to) return;
-    let text: string | undefined;
-    for (const c of to) send(c, frame, c.pending ? undefined : (text ??= JSON.stringify(frame)));
+    c.ws.send(JSON.stringify(frame));
   };
 
   const deliver = (event: BusEvent) => {
     switch (event.to) {
       case 'user':
-        fanOut(byUser.get(event.userId), event.frame);
+        for (const c of byUser.get(event.userId) ?? []) send(c, event.frame);
         break;
       case 'device':
-        fanOut(byDevice.get(event.deviceId), event.frame);
+        for (const c of byDevice.get(event.deviceId) ?? []) send(c, event.frame);
         break;
       case 'revoke':
         for (const c of byDevice.get(event.deviceId) ?? []) {

@@ -6,7 +6,7 @@ import { AckReq, LIMITS, SecretRequestReq, SendEnvelopeReq, type Envelope } from
 import { envelopeAad } from '../envelope-aad';
 import { HttpError, queryInt, readJson } from '../http';
 import type { EnvelopeRow } from '../store/types';
-import { canonicalB64u, envelopeBytes } from './sealed';
+import { envelopeBytes } from './sealed';
 import { compressibleJson, DAY_MS, json, limit, noContent, type RouteArea } from './shared';
 
 export const envelopeRoutes: RouteArea = (router, deps, { requireAuth }) => {
@@ -29,14 +29,12 @@ export const envelopeRoutes: RouteArea = (router, deps, { requireAuth }) => {
    * traffic writes its pair once, not once per envelope. Bounded: cleared when full (then rewritten).
    */
   const noted = new Set<string>();
-  /** Resolves when the pair is recorded; null (no promise to await) when it already was. */
-  const noteContact = (a: string, b: string): Promise<void> | null => {
+  const noteContact = async (a: string, b: string) => {
     const key = a < b ? `${a} ${b}` : `${b} ${a}`;
-    if (noted.has(key)) return null;
-    return store.noteSecretContact(a, b, now()).then(() => {
-      if (noted.size >= 50_000) noted.clear();
-      noted.add(key);
-    });
+    if (noted.has(key)) return;
+    await store.noteSecretContact(a, b, now());
+    if (noted.size >= 50_000) noted.clear();
+    noted.add(key);
   };
 
   router.add('POST', '/api/envelopes', async (ctx) => {
@@ -73,12 +71,11 @@ export const envelopeRoutes: RouteArea = (router, deps, { requireAuth }) => {
     }
     // Who to tell if either account is deleted (accounts.ts); a pair the relay sees anyway, kept until then.
     // (Sealed posts, ./sealed.ts, record nothing: the pair was noted by the handshake's envelopes.)
-    const noting = noteContact(auth.device.id, to.id);
-    if (noting) await noting;
+    await noteContact(auth.device.id, to.id);
     if (r.created) {
       // From the bytes in hand (canonical base64url, as a later GET would give); no need to open what was just sealed.
       const { seq, id, fromDeviceId, fromUserId, createdAt } = r.envelope;
-      const envelope: Envelope = { seq, id, fromDeviceId, fromUserId, body: canonicalB64u(body.body, bytes), createdAt, requestId };
+      const envelope: Envelope = { seq, id, fromDeviceId, fromUserId, body: bytes.toString('base64url'), createdAt, requestId };
       // What was queued before it: a device that handled up to `prev` takes this one from the frame, not a pull.
       const prev = r.prev ?? (await store.envelopeBefore(to.id, seq));
       bus.publish({ to: 'device', deviceId: to.id, frame: { t: 'envelope', envelope, prev } });

@@ -23,19 +23,6 @@ export function envelopeBytes(body: string): Buffer {
   return bytes;
 }
 
-const B64U = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-
-/**
- * `text` itself when it is the canonical base64url of `bytes` (what `bytes.toString('base64url')` gives),
- * else that re-encoding. `text` must be valid unpadded base64url that decoded to `bytes`; the only
- * non-canonical form is then non-zero unused bits in its last character, so one lookup decides.
- */
-export function canonicalB64u(text: string, bytes: Buffer): string {
-  const unusedBits = [0, 0, 4, 2][text.length % 4];
-  const last = B64U.indexOf(text[text.length - 1]);
-  return unusedBits === 0 || (last & ((1 << unusedBits) - 1)) === 0 ? text : bytes.toString('base64url');
-}
-
 export const sealedRoutes: RouteArea = (router, deps, { requireAuth, checkOrigin }) => {
   const { config, store, atRest, bus, now } = deps;
 

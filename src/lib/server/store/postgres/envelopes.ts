@@ -62,8 +62,7 @@ export function pgEnvelopes({ pool, tx }: Pg): EnvelopeStore & SecretRequestStor
     if (!Number.isSafeInteger(v)) throw new Error('putEnvelope: not an integer');
     return String(v);
   };
-  // base64 (no quote among its characters): 1.33 bytes of SQL text per body byte where hex took 2.
-  const bytes = (b: Buffer) => `decode('${b.toString('base64')}', 'base64')`;
+  const bytes = (b: Buffer) => `decode('${b.toString('hex')}', 'hex')`;
 
   /**
    * The batch in ONE round trip: three statements in one simple-protocol query, which PostgreSQL runs

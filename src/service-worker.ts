@@ -65,10 +65,8 @@ self.addEventListener('activate', (event) => {
 // this works without the vault key (and while the app is locked).
 
 let db: CinderDB | null = null;
-let lastPurge = 0;
 
 async function purge(): Promise<void> {
-  lastPurge = Date.now();
   db ??= new CinderDB();
   try {
     const { blobs } = await purgeExpired(db);
@@ -79,10 +77,10 @@ async function purge(): Promise<void> {
   }
 }
 
-self.addEventListener('fetch', (event) => {
-  // At most once a second: fetches are frequent while the app is open.
-  if (Date.now() - lastPurge > 1000) event.waitUntil(purge());
-});
+// No purge on fetch: a fetch means a page and its worker are running, and that worker purges on
+// start and on its own timer. A purge here ran at every page load, exactly while the previous page's
+// worker was being ended, and took the same store locks: the one contention WebKit's IndexedDB
+// cannot afford (see src/lib/store/tx-locks.ts).
 
 self.addEventListener('sync', (event) => {
   // Background Sync: the outboxes (cloud and secret) go out once connectivity returns.

@@ -8,6 +8,7 @@ import { Dexie, type EntityTable } from 'dexie';
 import { lockTransactions, openLocked } from './tx-locks';
 import { dropIndexedNulls } from './upgrade-nulls';
 import { countStoredUnread } from './upgrade-unread';
+import { markSecretUnread } from './upgrade-secret-unread';
 import { createVaultKey, Vault } from './vault';
 
 export const DB_NAME = 'cinder';
@@ -155,6 +156,11 @@ export interface SecretMessageRow {
   blobId: string | null;
   /** Sealed SecretBody. */
   box: Uint8Array;
+  /**
+   * 1 while the message is the peer's and not yet read, absent otherwise (never null: it is indexed).
+   * The chat list counts unread messages on the `[chatId+unread]` index instead of reading every row.
+   */
+  unread?: 1;
 }
 
 /** Envelopes waiting to reach the relay (ciphertext only; removed once the relay has them). */
@@ -261,6 +267,8 @@ export class CinderDB extends Dexie {
     this.version(5).stores({ mailboxes: 'id, chatId, expiresAt' });
     // Same schema; cloud chats store their unread count (see upgrade-unread.ts).
     this.version(6).stores({}).upgrade(countStoredUnread);
+    // Secret chats' unread messages get an index of their own (see upgrade-secret-unread.ts).
+    this.version(7).stores({ secretMessages: 'id, [chatId+at], deadline, [chatId+unread]' }).upgrade(markSecretUnread);
     lockTransactions(this);
   }
 }

@@ -64,7 +64,7 @@ describe('schema 4 upgrade', () => {
 
     const db = new CinderDB(name);
     await db.open();
-    expect(db.verno).toBe(6); // through 4's upgrade (5 added the mailboxes table, 6 stored unread counts)
+    expect(db.verno).toBe(7); // through 4's upgrade (5 added the mailboxes table, 6 stored unread counts, 7 indexed secret unread)
     const nulls = await findIndexedNulls(db);
     expect(nulls, describeIndexedNulls(nulls)).toEqual([]);
 

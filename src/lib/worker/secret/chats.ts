@@ -3,6 +3,7 @@
  * committed in ONE Dexie transaction together with its effects, and the news of it given to the page.
  */
 import type { SecretChatRow, SecretMessageRow } from '$lib/store/db';
+import { isUnread } from '$lib/store/upgrade-secret-unread';
 import type { WorkerEvent } from '../protocol';
 import { withLock } from '../locks';
 import { SecretError, StoreFailure } from './errors';
@@ -105,7 +106,8 @@ export class Chats {
         if (c.clearChat) await db.secretMessages.where('[chatId+at]').between([chatId, -Infinity], [chatId, Infinity]).delete();
         if (c.remove?.length) await db.secretMessages.bulkDelete(c.remove);
         if (c.put?.length) await db.secretMessages.bulkPut(c.put.map((p) => p.row));
-        for (const u of c.updates ?? []) await db.secretMessages.update(u.id, u.changes);
+        // A message read leaves the unread index (Dexie's update() removes an undefined property).
+        for (const u of c.updates ?? []) await db.secretMessages.update(u.id, u.changes.status === 'read' ? { ...u.changes, unread: undefined } : u.changes);
         if (c.queue?.length) await db.sendQueue.bulkPut(c.queue);
       });
     } catch (e) {
@@ -134,7 +136,8 @@ export class Chats {
     if (body.kind === 'service') status = 'read';
     const blobId = body.file?.blobId || null;
     // No deadline property until the timer starts: it is indexed, so never null (see upgrade-nulls.ts).
-    return { row: { id, chatId, at, mine, status, ttl, blobId, box: await this.ctx.vault.seal(secretMsgPlace(id), body) } };
+    const box = await this.ctx.vault.seal(secretMsgPlace(id), body);
+    return { row: { id, chatId, at, mine, status, ttl, blobId, box, ...(isUnread({ mine, status }) ? { unread: 1 as const } : {}) } };
   }
 
   /**

@@ -106,9 +106,7 @@ export async function secretChatList(db: CinderDB, vault: Vault): Promise<ChatVi
     }
     if (row.status === 'cancelled') preview = preview === SERVICE_TEXT.account_deleted ? 'Account deleted · secret chat ended' : 'Secret chat cancelled';
     if (row.status === 'failed') preview = FAILURE_TEXT[row.failure ?? 'gone'](row.peer.displayName);
-    const unread = await byChat(db, row.id)
-      .filter((m) => !m.mine && m.status !== 'read')
-      .count();
+    const unread = row.status === 'active' ? await db.secretMessages.where('[chatId+unread]').equals([row.id, 1]).count() : 0;
     out.push({
       kind: 'secret',
       id: row.id,
@@ -117,7 +115,7 @@ export async function secretChatList(db: CinderDB, vault: Vault): Promise<ChatVi
       preview,
       previewMine,
       lastAt: row.lastAt,
-      unread: row.status === 'active' ? unread : 0,
+      unread,
       incoming: row.role === 'acceptor',
       createdAt: row.createdAt,
       role: row.role,

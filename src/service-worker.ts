@@ -13,9 +13,12 @@ import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from
 import { NavigationRoute, registerRoute } from 'workbox-routing';
 import { CinderDB } from '$lib/store/db';
 import { purgeExpired } from '$lib/store/purge';
+import { answerDiagnostics } from '$lib/store/lock-diagnostics';
 import { backgroundWake, type Notice, type WakeKind } from '$lib/worker/background';
 
 declare const self: ServiceWorkerGlobalScope;
+
+answerDiagnostics('service-worker');
 
 // Background Sync and Periodic Background Sync events are not in TypeScript's webworker lib yet.
 interface SyncEvent extends ExtendableEvent {

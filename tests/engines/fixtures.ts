@@ -40,7 +40,23 @@ async function diagnose() {
     new Promise((r) => setTimeout(() => r('database: no answer in 3 s'), 3000))
   ]);
   const locks = await navigator.locks?.query().catch((e) => String(e));
-  return { url: location.href, sw: !!navigator.serviceWorker?.controller, me, db, locks, text: document.body.innerText.slice(0, 200) };
+  // Which context holds those locks and what it is doing (src/lib/store/lock-diagnostics.ts); a
+  // context that does not answer is frozen or gone.
+  const contexts = await new Promise((done) => {
+    if (typeof BroadcastChannel !== 'function') return done('no BroadcastChannel');
+    const channel = new BroadcastChannel('cinder-store-diagnostics');
+    const ask = Math.random().toString(36).slice(2);
+    const reports: string[] = [];
+    channel.onmessage = (ev) => {
+      const r = ev.data as { type?: string; ask?: string; context?: string; clientId?: string; ops?: { mode: string; stores: string[]; phase: string; since: number }[] };
+      if (r?.type !== 'report' || r.ask !== ask) return;
+      const ops = (r.ops ?? []).map((o) => `${o.phase} ${o.mode} ${o.stores.join('+')} for ${Date.now() - o.since} ms`);
+      reports.push(`${r.context} ${r.clientId}: ${ops.join('; ') || 'idle'}`);
+    };
+    channel.postMessage({ type: 'ask', ask });
+    setTimeout(() => (channel.close(), done(reports)), 1500);
+  });
+  return { url: location.href, sw: !!navigator.serviceWorker?.controller, me, db, locks, contexts, text: document.body.innerText.slice(0, 200) };
 }
 
 interface Browsers {

@@ -76,6 +76,22 @@ export class LocalLocks implements LockRequester {
 
 let local: LocalLocks | null = null;
 
+/** One transaction of this context on its way through the store locks (for diagnostics). */
+export interface LockedOp {
+  db: string;
+  stores: string[];
+  mode: Mode;
+  /** opening: the database first; waiting: for the locks; held: locks taken, the transaction runs. */
+  phase: 'opening' | 'waiting' | 'held';
+  since: number;
+}
+const activity = new Set<LockedOp>();
+
+/** What this context's transactions are doing now: a stuck one shows which stores and since when. */
+export function lockActivity(): LockedOp[] {
+  return [...activity].map((op) => ({ ...op, stores: [...op.stores] }));
+}
+
 function platformLocks(): LockRequester {
   const locks = (globalThis as { navigator?: { locks?: LockRequester } }).navigator?.locks;
   return locks ?? (local ??= new LocalLocks());
@@ -169,8 +185,19 @@ export function lockTransactions(db: Dexie, locks: LockRequester = platformLocks
   );
   // A database closed on purpose stays so (autoOpen off): Dexie's own path then reports it.
   const locked = async <T>(stores: string[], mode: Mode, run: () => Promise<T>): Promise<T> => {
-    if (mustOpen()) await openLocked(db).catch(() => undefined);
-    return withLocks(locks, names(stores), mode, run);
+    const op: LockedOp = { db: db.name, stores, mode, phase: 'opening', since: Date.now() };
+    activity.add(op);
+    try {
+      if (mustOpen()) await openLocked(db).catch(() => undefined);
+      op.phase = 'waiting';
+      return await withLocks(locks, names(stores), mode, () => {
+        op.phase = 'held';
+        op.since = Date.now();
+        return run();
+      });
+    } finally {
+      activity.delete(op);
+    }
   };
 
   const transaction = db.transaction.bind(db) as (...args: unknown[]) => Promise<unknown>;

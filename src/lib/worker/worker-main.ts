@@ -4,6 +4,7 @@
  * boundary (its shape and method name, ./rpc/methods) and hands it to the core, which checks its
  * params and runs the method's handler. Keys and decrypted data stay in this context.
  */
+import { answerDiagnostics } from '$lib/store/lock-diagnostics';
 import { Core } from './core';
 import { toRpcError } from './rpc-error';
 import type { Response, WorkerEvent } from './protocol';
@@ -19,6 +20,8 @@ peers?.addEventListener('message', (ev: MessageEvent) => {
   const e = ev.data as WorkerEvent | null;
   if (e && typeof e === 'object' && SHARED.has(e.type)) post({ kind: 'event', event: e });
 });
+
+answerDiagnostics('worker');
 
 const core = new Core((event) => {
   post({ kind: 'event', event });

@@ -7,7 +7,8 @@ import 'fake-indexeddb/auto';
 import { Dexie } from 'dexie';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CinderDB, destroyStore, openStore } from '$lib/store/db';
-import { LocalLocks, lockTransactions } from '$lib/store/tx-locks';
+import { DIAG_CHANNEL, answerDiagnostics, type ContextReport } from '$lib/store/lock-diagnostics';
+import { LocalLocks, lockActivity, lockTransactions } from '$lib/store/tx-locks';
 
 interface Live {
   db: string;
@@ -134,6 +135,40 @@ describe('store locks', () => {
     expect((await b.meta.get('after'))?.value).toBe(2);
     fresh.db.close();
     b.close();
+  });
+
+  it('names what each transaction holds or waits for, here and over the diagnostics channel', async () => {
+    const db = new CinderDB('tx-diag');
+    await db.open();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    // Holds its locks until the gate opens (Dexie then reports the commit as premature: not the point here).
+    const first = db.transaction('rw', db.messages, db.chats, () => gate).catch(() => undefined);
+    const seen = () => lockActivity().map((op) => `${op.db} ${op.mode} ${[...op.stores].sort().join('+')} ${op.phase}`);
+    while (!seen().some((s) => s.endsWith('held'))) await new Promise((r) => setTimeout(r, 5));
+    const second = db.messages.delete('m');
+    while (seen().length < 2) await new Promise((r) => setTimeout(r, 5));
+    const expected = ['tx-diag exclusive chats+messages held', 'tx-diag exclusive messages waiting'];
+    expect(seen().sort()).toEqual(expected);
+
+    const stop = answerDiagnostics('unit-test');
+    const channel = new BroadcastChannel(DIAG_CHANNEL);
+    const report = new Promise<ContextReport>((done) =>
+      channel.addEventListener('message', (ev: MessageEvent) => {
+        const r = ev.data as ContextReport;
+        if (r.type === 'report' && r.ask === 'q1' && r.context === 'unit-test') done(r);
+      })
+    );
+    channel.postMessage({ type: 'ask', ask: 'q1' });
+    const got = await report;
+    channel.close();
+    stop();
+    expect(got.ops.map((op) => `${op.db} ${op.mode} ${[...op.stores].sort().join('+')} ${op.phase}`).sort()).toEqual(expected);
+
+    release();
+    await Promise.all([first, second]);
+    expect(lockActivity()).toEqual([]);
+    db.close();
   });
 
   it('refuses to run on a Dexie whose internals moved (rather than silently not locking)', () => {

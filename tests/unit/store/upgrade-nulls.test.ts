@@ -1,36 +1,8 @@
 import 'fake-indexeddb/auto';
-import { Dexie } from 'dexie';
 import { describe, expect, it } from 'vitest';
 import { CinderDB } from '$lib/store/db';
 import { describeIndexedNulls, findIndexedNulls } from '../../support/indexed-nulls';
-
-/** The schema as versions 1–3 of the app declared it (history: never edit). */
-class SchemaV3 extends Dexie {
-  constructor(name: string) {
-    super(name);
-    this.version(1).stores({
-      vault: 'id',
-      meta: 'key',
-      secrets: 'key',
-      chats: 'peerId, lastAt',
-      messages: 'id, [peerId+seq], [peerId+createdAt]',
-      outbox: 'id, createdAt'
-    });
-    this.version(2).stores({
-      secretChats: 'id, protoChatId, lastAt, peerId',
-      secretMessages: 'id, [chatId+at], deadline',
-      sendQueue: 'id, createdAt, chatId',
-      trust: 'deviceId, userId',
-      seenEnvelopes: 'id, at',
-      secretMedia: 'messageId, chatId',
-      lockedInbox: 'id, seq'
-    });
-    this.version(3).stores({
-      messages: 'id, [peerId+seq], [peerId+createdAt], deadline',
-      cloudMedia: 'messageId, peerId'
-    });
-  }
-}
+import { databaseAt } from '../support/schema-history';
 
 const box = new Uint8Array([7, 7, 7]);
 const peer = { id: 'bob', username: 'bob', displayName: 'Bob' };
@@ -53,7 +25,7 @@ const cloudMsg = (id: string, seq: number, deadline: number | null) => ({ id, pe
 describe('schema 4 upgrade', () => {
   it('removes null from indexed properties of rows an older version wrote, and keeps the rows', async () => {
     const name = 'upgrade-nulls';
-    const old = new SchemaV3(name);
+    const old = databaseAt(name, 3);
     await old.table('secretChats').bulkPut([chat('c-waiting', null), chat('c-active', 'ab12')]);
     await old.table('secretMessages').bulkPut([secretMsg('s-none', null), secretMsg('s-timed', 9_000)]);
     await old.table('messages').bulkPut([cloudMsg('m-none', 1, null), cloudMsg('m-timed', 2, 8_000)]);

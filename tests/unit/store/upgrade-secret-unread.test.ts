@@ -6,6 +6,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { openStore } from '$lib/store/db';
 import { isUnread } from '$lib/store/upgrade-secret-unread';
 import { secretChatList } from '$lib/worker/secret';
+import { databaseAt } from '../support/schema-history';
 import { deliver, secretPair } from '../support/secret-pair';
 
 vi.mock('$lib/worker/net', async (orig) => (await import('../support/no-relay')).noDirectRelay(orig));
@@ -25,25 +26,7 @@ async function walked(db: Dexie, chatId: string): Promise<number> {
 describe('secret unread counts (schema 7)', () => {
   it('the upgrade marks exactly the peer’s unread messages of a version-6 database', async () => {
     const name = `secret-unread-upgrade-${Date.now()}`;
-    const old = new Dexie(name);
-    // The database as version 6 left it (history: never edit).
-    old.version(6).stores({
-      vault: 'id',
-      meta: 'key',
-      secrets: 'key',
-      chats: 'peerId, lastAt',
-      messages: 'id, [peerId+seq], [peerId+createdAt], deadline',
-      outbox: 'id, createdAt',
-      secretChats: 'id, protoChatId, lastAt, peerId',
-      secretMessages: 'id, [chatId+at], deadline',
-      sendQueue: 'id, createdAt, chatId',
-      trust: 'deviceId, userId',
-      seenEnvelopes: 'id, at',
-      secretMedia: 'messageId, chatId',
-      lockedInbox: 'id, seq',
-      cloudMedia: 'messageId, peerId',
-      mailboxes: 'id, chatId, expiresAt'
-    });
+    const old = databaseAt(name, 6);
     await old.open();
     const row = (id: string, chatId: string, mine: boolean, status: string) => ({
       id,

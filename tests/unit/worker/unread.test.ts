@@ -9,6 +9,7 @@ import { hideMessages } from '$lib/worker/hidden';
 import { cloudHandlers } from '$lib/worker/rpc/cloud';
 import { unlockedStore } from '../support/store';
 import { bob, lastCursor, ME, msg, nextCursor, uuid } from '../support/cloud-updates';
+import { databaseAt } from '../support/schema-history';
 
 let n = 0;
 const stored = async (db: Dexie & { chats: { get(id: string): Promise<{ unread?: number } | undefined> } }) => (await db.chats.get('bob'))?.unread;
@@ -89,24 +90,7 @@ describe('stored unread counts of cloud chats', () => {
   it('are counted by the schema upgrade from version 5', async () => {
     const name = `unread-${n++}`;
     // The database as version 5 left it: no stored counts.
-    const old = new Dexie(name);
-    old.version(5).stores({
-      vault: 'id',
-      meta: 'key',
-      secrets: 'key',
-      chats: 'peerId, lastAt',
-      messages: 'id, [peerId+seq], [peerId+createdAt], deadline',
-      outbox: 'id, createdAt',
-      secretChats: 'id, protoChatId, lastAt, peerId',
-      secretMessages: 'id, [chatId+at], deadline',
-      sendQueue: 'id, createdAt, chatId',
-      trust: 'deviceId, userId',
-      seenEnvelopes: 'id, at',
-      secretMedia: 'messageId, chatId',
-      lockedInbox: 'id, seq',
-      cloudMedia: 'messageId, peerId',
-      mailboxes: 'id, chatId, expiresAt'
-    });
+    const old = databaseAt(name, 5);
     await old.open();
     await old.table('meta').put({ key: 'session', value: { user: { id: ME }, device: { id: 'd', name: 'd' } } });
     await old.table('chats').put({ peerId: 'bob', peer: bob, lastAt: 0, myReadSeq: 2, readSentSeq: 2, peerReadSeq: 0 });

@@ -10,6 +10,7 @@ import { openStore, type CinderDB } from '$lib/store/db';
 import { purgeExpired } from '$lib/store/purge';
 import { flushOutbox } from './cloud';
 import { pullUpdates, type Fresh } from './cloud-sync';
+import { dataChannel, share } from './data-channel';
 import { loadIdentity } from './identity';
 import { NetError, request } from './net';
 import { loadPrefs } from './prefs';
@@ -45,6 +46,9 @@ async function holdWhileLocked(db: CinderDB, kind: WakeKind): Promise<Notice[]> 
 
 export async function backgroundWake(kind: WakeKind): Promise<Notice[]> {
   const { db, vault } = await openStore();
+  // An open page shows what this wake stores only if told (./data-channel.ts): a Background Sync
+  // fires while the app is open too, and its rows were never announced to the chat on screen.
+  const channel = dataChannel();
   try {
     await purgeExpired(db);
     const session = (await db.meta.get('session'))?.value as SessionView | undefined;
@@ -59,7 +63,7 @@ export async function backgroundWake(kind: WakeKind): Promise<Notice[]> {
       backend: () => (backend ??= detectBackend()),
       identity: async () => (identity ??= await loadIdentity(db, vault)),
       me: () => ({ userId: session.user.id, deviceId: session.device.id }),
-      emit: () => undefined
+      emit: (e) => share(channel, e)
     });
     const notices: Notice[] = [];
     try {
@@ -79,8 +83,11 @@ export async function backgroundWake(kind: WakeKind): Promise<Notice[]> {
       }
       if (kind !== 'envelope') {
         const fresh: Fresh[] = [];
-        await pullUpdates(db, vault, session.user.id, (a) => fresh.push(...a.fresh));
-        await flushOutbox(db, vault, () => undefined);
+        await pullUpdates(db, vault, session.user.id, (a) => {
+          fresh.push(...a.fresh);
+          announce(channel, a.changed, a.peers, a.list);
+        });
+        await flushOutbox(db, vault, (peerId, peerChanged) => announce(channel, new Set([peerId]), peerChanged ? new Set([peerId]) : new Set(), true));
         const byPeer = new Map<string, Fresh[]>();
         for (const f of fresh) byPeer.set(f.peer.id, [...(byPeer.get(f.peer.id) ?? []), f]);
         for (const [peerId, list] of byPeer) {
@@ -99,6 +106,14 @@ export async function backgroundWake(kind: WakeKind): Promise<Notice[]> {
     }
     return notices;
   } finally {
+    channel?.close();
     db.close();
   }
+}
+
+/** Cloud changes as the app's core announces them (core.ts announce). */
+function announce(channel: BroadcastChannel | null, changed: Set<string>, peers: Set<string>, list: boolean) {
+  if (list) share(channel, { type: 'chats' });
+  for (const peerId of changed) share(channel, { type: 'messages', peerId });
+  for (const peerId of peers) share(channel, { type: 'peer', peerId });
 }

@@ -6,6 +6,7 @@
  */
 import { answerDiagnostics } from '$lib/store/lock-diagnostics';
 import { Core } from './core';
+import { dataChannel, share, SHARED } from './data-channel';
 import { toRpcError } from './rpc-error';
 import type { Response, WorkerEvent } from './protocol';
 import { parseRequest } from './rpc/methods';
@@ -13,9 +14,8 @@ import { parseRequest } from './rpc/methods';
 const post = (msg: Response) => (self as unknown as DedicatedWorkerGlobalScope).postMessage(msg);
 
 // Other tabs' workers (and the service worker) change the same database: their "data changed"
-// events reach this tab's page too, so no tab shows a stale tick or list.
-const SHARED: ReadonlySet<WorkerEvent['type']> = new Set(['chats', 'messages', 'peer', 'secret']);
-const peers = typeof BroadcastChannel === 'function' ? new BroadcastChannel('cinder-data') : null;
+// events reach this tab's page too, so no tab shows a stale tick or list (./data-channel.ts).
+const peers = dataChannel();
 peers?.addEventListener('message', (ev: MessageEvent) => {
   const e = ev.data as WorkerEvent | null;
   if (e && typeof e === 'object' && SHARED.has(e.type)) post({ kind: 'event', event: e });
@@ -25,7 +25,7 @@ answerDiagnostics('worker');
 
 const core = new Core((event) => {
   post({ kind: 'event', event });
-  if (SHARED.has(event.type)) peers?.postMessage(event);
+  share(peers, event);
 });
 
 async function onRequest(ev: MessageEvent) {

@@ -10,7 +10,7 @@ import { openStore, type CinderDB } from '$lib/store/db';
 import { purgeExpired } from '$lib/store/purge';
 import { flushOutbox } from './cloud';
 import { pullUpdates, type Fresh } from './cloud-sync';
-import { dataChannel, share } from './data-channel';
+import { cloudEvents, dataChannel, share } from './data-channel';
 import { loadIdentity } from './identity';
 import { NetError, request } from './net';
 import { loadPrefs } from './prefs';
@@ -85,9 +85,11 @@ export async function backgroundWake(kind: WakeKind): Promise<Notice[]> {
         const fresh: Fresh[] = [];
         await pullUpdates(db, vault, session.user.id, (a) => {
           fresh.push(...a.fresh);
-          announce(channel, a.changed, a.peers, a.list);
+          for (const e of cloudEvents(a.changed, a.peers, a.list)) share(channel, e);
         });
-        await flushOutbox(db, vault, (peerId, peerChanged) => announce(channel, new Set([peerId]), peerChanged ? new Set([peerId]) : new Set(), true));
+        await flushOutbox(db, vault, (peerId, peerChanged) => {
+          for (const e of cloudEvents([peerId], peerChanged ? [peerId] : [], true)) share(channel, e);
+        });
         const byPeer = new Map<string, Fresh[]>();
         for (const f of fresh) byPeer.set(f.peer.id, [...(byPeer.get(f.peer.id) ?? []), f]);
         for (const [peerId, list] of byPeer) {
@@ -109,11 +111,4 @@ export async function backgroundWake(kind: WakeKind): Promise<Notice[]> {
     channel?.close();
     db.close();
   }
-}
-
-/** Cloud changes as the app's core announces them (core.ts announce). */
-function announce(channel: BroadcastChannel | null, changed: Set<string>, peers: Set<string>, list: boolean) {
-  if (list) share(channel, { type: 'chats' });
-  for (const peerId of changed) share(channel, { type: 'messages', peerId });
-  for (const peerId of peers) share(channel, { type: 'peer', peerId });
 }

@@ -11,6 +11,7 @@ import { destroyStore, openStore, type CinderDB } from '$lib/store/db';
 import { nextDeadline, purgeExpired } from '$lib/store/purge';
 import type { Vault } from '$lib/store/vault';
 import { flushOutbox } from './cloud';
+import { cloudEvents } from './data-channel';
 import { applyLive, pullUpdates, type SyncState } from './cloud-sync';
 import { NetError, request } from './net';
 import type { ConnectionState, SessionView, WorkerEvent } from './protocol';
@@ -317,9 +318,7 @@ export class Core {
   }
 
   private announce(changed: Set<string>, deadlines = false, peers?: Set<string>, list = changed.size > 0) {
-    if (list) this.emit({ type: 'chats' });
-    for (const peerId of changed) this.emit({ type: 'messages', peerId });
-    for (const peerId of peers ?? []) this.emit({ type: 'peer', peerId });
+    for (const e of cloudEvents(changed, peers ?? [], list)) this.emit(e);
     // An update brought a cloud media deadline: re-arm the purge timer for it.
     if (deadlines) void this.armPurge();
   }

@@ -15,3 +15,11 @@ export const dataChannel = (): BroadcastChannel | null => (typeof BroadcastChann
 export function share(channel: BroadcastChannel | null, e: WorkerEvent): void {
   if (SHARED.has(e.type)) channel?.postMessage(e);
 }
+
+/** The events a cloud change makes: the chat list, each changed chat's messages, each changed peer. */
+export function cloudEvents(changed: Iterable<string>, peers: Iterable<string>, list: boolean): WorkerEvent[] {
+  const events: WorkerEvent[] = list ? [{ type: 'chats' }] : [];
+  for (const peerId of changed) events.push({ type: 'messages', peerId });
+  for (const peerId of peers) events.push({ type: 'peer', peerId });
+  return events;
+}

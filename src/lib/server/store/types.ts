@@ -7,267 +7,35 @@
  * each one appends rows to the per-user update log that devices replay by cursor.
  */
 
-export interface UserRow {
-  id: string;
-  /** Lowercased; unique. */
-  username: string;
-  displayName: string;
-  pwHash: string;
-  createdAt: number;
-  /** Set once the account is deleted (the row stays as a tombstone so peers' chats keep their other side). */
-  deletedAt?: number | null;
-}
-
-export interface DeviceRow {
-  id: string;
-  userId: string;
-  name: string;
-  signPub: string;
-  dhPub: string;
-  createdAt: number;
-  lastSeenAt: number;
-  revokedAt: number | null;
-  /** Highest secret-chat protocol version the device said it speaks (1 until it says otherwise; migration 8). */
-  protocol: number;
-}
-
-export interface NewDevice {
-  id: string;
-  userId: string;
-  name: string;
-  signPub: string;
-  dhPub: string;
-  /** SHA-256 of the session token (hex); the token itself is never stored. */
-  tokenHash: string;
-  createdAt: number;
-}
-
-export interface ChatRow {
-  id: number;
-  /** The two members, ordered so that userA <= userB (equal for a chat with oneself). */
-  userA: string;
-  userB: string;
-  /** The seq the next message will get. */
-  nextSeq: number;
-}
-
-export interface MessageRow {
-  chatId: number;
-  seq: number;
-  /** Client-minted UUID. */
-  id: string;
-  senderId: string;
-  senderDeviceId: string;
-  /** Sealed at rest; empty once deleted. */
-  body: Buffer;
-  createdAt: number;
-  deleted: boolean;
-}
-
-export type UpdateKind = 'message' | 'read' | 'delete';
-
-/** One appended update-log row, as reported to the caller that caused it (for live fan-out). */
-export interface AppendedUpdate {
-  userId: string;
-  cursor: number;
-  /**
-   * The user's previous cursor (0 for the first row). Cursors are global, so a device cannot tell a
-   * gap from them alone; a live update carries this so the device applies it only when it directly
-   * follows what it holds, and pulls otherwise (live frames can arrive out of order across requests
-   * and nodes, or after a reconnect whose pull read the log before the new socket subscribed).
-   */
-  prev: number;
-}
-
-/** An update-log row joined with what it needs to be turned into a wire `Update`. */
-export interface UpdateRow {
-  cursor: number;
-  kind: UpdateKind;
-  chat: ChatRow;
-  /** message: the message id; read: JSON {readerId, seq}; delete: JSON string[] of ids. */
-  data: string;
-  /** For kind 'message': the message, or null if it no longer exists. */
-  message: MessageRow | null;
-}
-
-export interface SendMessageInput {
-  id: string;
-  senderId: string;
-  senderDeviceId: string;
-  recipientId: string;
-  body: Buffer;
-  createdAt: number;
-  /**
-   * Attaches cloud media `id` (uploaded by `senderId` for `recipientId`, not yet attached to another
-   * message) with a self-destruct timer of `ttl` seconds (0 = none), in the same transaction.
-   */
-  media?: { id: string; ttl: number };
-}
-
-export type SendMessageResult =
-  | { ok: true; created: boolean; chat: ChatRow; message: MessageRow; updates: AppendedUpdate[] }
-  /**
-   * id_conflict: the id is already used by a message of another sender or chat.
-   * media_unavailable: the media is unknown, not the sender's upload for this recipient, or attached elsewhere.
-   */
-  | { ok: false; reason: 'id_conflict' | 'media_unavailable' };
-
-export interface ChatSummaryRow {
-  chat: ChatRow;
-  peerId: string;
-  lastMessage: MessageRow | null;
-  myReadSeq: number;
-  peerReadSeq: number;
-  unread: number;
-}
-
-export interface EnvelopeRow {
-  seq: number;
-  id: string;
-  toDeviceId: string;
-  /** The sender; both null on a sealed envelope (posted anonymously to a mailbox). */
-  fromDeviceId: string | null;
-  fromUserId: string | null;
-  body: Buffer;
-  createdAt: number;
-  expiresAt: number;
-  /** The secret-chat handshake request this envelope carries, if any. */
-  requestId: string | null;
-  /**
-   * A notice the relay itself queued (never a client): 'account_deleted' tells the recipient that the
-   * sender device's account is gone (its body is empty). Absent or null for every client envelope.
-   */
-  notice?: EnvelopeNotice | null;
-  /** The mailbox a sealed envelope was posted to (migration 8); absent or null for every other envelope. */
-  mailbox?: string | null;
-}
-
-export type EnvelopeNotice = 'account_deleted';
-
-export type NewEnvelope = Omit<EnvelopeRow, 'seq'>;
-
-/** For an envelope with a requestId: the user owning the recipient device (the request's target). */
-export interface EnvelopeRequestCtx {
-  toUserId: string;
-}
-
-export type PutEnvelopeResult =
-  /**
-   * prev (created only): what envelopeBefore(toDeviceId, seq) gives once this one is committed, taken by
-   * the store along with the write so the live frame costs no extra query.
-   */
-  | { ok: true; created: boolean; envelope: EnvelopeRow; prev?: number }
-  /**
-   * id_conflict: the (recipient, id) pair is used by another sender, another request or another mailbox.
-   * request_conflict: the requestId belongs to another sender device or another target user.
-   * request_gone: the request was already claimed or withdrawn; no further request envelopes.
-   */
-  | { ok: false; reason: 'id_conflict' | 'request_conflict' | 'request_gone' };
-
-export interface SecretRequestRow {
-  id: string;
-  fromDeviceId: string;
-  toUserId: string;
-  claimedByDeviceId: string | null;
-  withdrawn: boolean;
-  createdAt: number;
-  expiresAt: number;
-}
-
-export type ClaimResult = 'claimed' | 'already' | 'conflict' | 'not_found' | 'gone';
-
-export interface BlobRow {
-  id: string;
-  /** The uploader; both null for a sealed upload (through a mailbox token: the relay does not know it). */
-  ownerDeviceId: string | null;
-  ownerUserId: string | null;
-  toDeviceId: string;
-  size: number;
-  createdAt: number;
-  expiresAt: number;
-}
-
-/**
- * A sealed receive mailbox of a device (protocol version 2; migration 8). `cap` is the capability key
- * sealed with the at-rest key (the relay opens it to check a post's MAC); the store compares nothing in it.
- */
-export interface MailboxRow {
-  /** base64url of 16 bytes. */
-  id: string;
-  deviceId: string;
-  cap: Buffer;
-  expiresAt: number;
-}
-
-/** ok, or the first id that belongs to another device or has another capability key (nothing stored then). */
-export type RegisterMailboxesResult = { ok: true } | { ok: false; conflict: string };
-
-/** A device's Web Push subscription (at most one per device; see ../push.ts). */
-export interface PushSubscriptionRow {
-  deviceId: string;
-  /** The push service URL (https, validated on subscribe). */
-  endpoint: string;
-  /** base64url, as the browser gave them: P-256 public key (65 bytes) and auth secret (16 bytes). */
-  p256dh: string;
-  auth: string;
-  createdAt: number;
-}
-
-/**
- * A cloud-chat attachment (../cloud-media.ts). The bytes are a file in DATA_DIR/media/<id>, sealed with
- * the at-rest key; `meta` is the sealed {mime, name}. Times and the timer are in clear (the scheduler
- * needs them), like wake-up times.
- */
-export interface CloudMediaRow {
-  id: string;
-  ownerUserId: string;
-  ownerDeviceId: string;
-  /** The other member of the chat it is sent in (the only user besides the owner who may read it). */
-  toUserId: string;
-  meta: Buffer;
-  /** Plaintext bytes. */
-  size: number;
-  createdAt: number;
-  /** The cloud message carrying it, once sent; null while only uploaded. */
-  messageId: string | null;
-  /** Self-destruct timer (s), 0 = none; fixed when attached. */
-  ttl: number;
-  /** First opened by the recipient. */
-  openedAt: number | null;
-  /** openedAt + ttl when ttl > 0: the relay deletes the media and its message then. */
-  deadline: number | null;
-}
-
-export type NewCloudMedia = Omit<CloudMediaRow, 'messageId' | 'ttl' | 'openedAt' | 'deadline'>;
-
-/** A claimed due attachment (see Store.claimDueMedia). */
-export interface DueMediaRow {
-  id: string;
-  messageId: string | null;
-  deadline: number;
-}
-
-/** A wake-up time registered by a device (see ../wakeups.ts). The relay learns only the time. */
-export interface WakeupRow {
-  id: number;
-  deviceId: string;
-  /** ms since the epoch. */
-  at: number;
-}
-
-/** One numbered schema change (./sqlite/migrations.ts, ./postgres/migrations.ts); never edited once applied. */
-export interface Migration {
-  version: number;
-  name: string;
-  sql: string;
-}
-
-export class UniqueViolation extends Error {
-  override name = 'UniqueViolation';
-}
-
-export type LoginAttempt = { ok: true } | { ok: false; nextAt: number };
-
+// The rows and results the contract speaks in (./records.ts), for importers of the contract.
+export * from './records';
+import type {
+  UserRow,
+  DeviceRow,
+  NewDevice,
+  ChatRow,
+  MessageRow,
+  AppendedUpdate,
+  UpdateRow,
+  SendMessageInput,
+  SendMessageResult,
+  ChatSummaryRow,
+  EnvelopeRow,
+  NewEnvelope,
+  EnvelopeRequestCtx,
+  PutEnvelopeResult,
+  SecretRequestRow,
+  ClaimResult,
+  BlobRow,
+  MailboxRow,
+  RegisterMailboxesResult,
+  PushSubscriptionRow,
+  CloudMediaRow,
+  NewCloudMedia,
+  DueMediaRow,
+  WakeupRow,
+  LoginAttempt
+} from './records';
 /** Accounts (the `users` table). */
 export interface UserStore {
   /** Creates the user and its first device atomically. Throws UniqueViolation if the username is taken. */

@@ -12,6 +12,7 @@
 import type { Browser, Page } from 'playwright';
 import { countStore, installCountWatch, rpc, rpcPage, sendSecretBurst } from './browser/rpc';
 import { serveWorkerPage } from './browser/worker-page';
+import { profileWorkers } from './browser/worker-profile';
 import { fmt, report, signUpUi, startBrowserBench, waitFor } from './support';
 
 const N = 1000;
@@ -43,6 +44,7 @@ async function receiveBacklog(page: Page, target: number): Promise<{ applyMs: nu
   page.on('response', (r) => {
     if (Number.isNaN(firstAt) && /\/api\/envelopes\?/.test(r.url())) firstAt = Date.now();
   });
+  const profiling = process.env.BENCH_PROFILE ? await profileWorkers(page) : null;
   const start = Date.now();
   await page.goto('/');
   type W = { __reached?: number; __count?: number; __changedAt?: number };
@@ -51,6 +53,7 @@ async function receiveBacklog(page: Page, target: number): Promise<{ applyMs: nu
       const x = window as unknown as W;
       return { reached: x.__reached, count: x.__count ?? 0, changedAt: x.__changedAt ?? 0 };
     });
+    if (w.reached) await profiling?.stop(process.env.BENCH_PROFILE!);
     if (w.reached) return { applyMs: w.reached - firstAt, openMs: w.reached - start, got: target };
     // Stalled (no new row for 10 s): report what arrived.
     if (Date.now() - Math.max(start, w.changedAt) > 10_000) return { applyMs: NaN, openMs: NaN, got: w.count };

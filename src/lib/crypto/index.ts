@@ -25,7 +25,7 @@
  * ProtocolError (typed `code`) means the input state is still valid and unchanged.
  */
 export { ProtocolError, isProtocolError, type ProtocolErrorCode } from './errors.js';
-export { randomBytes, zeroize, toHex, fromHex, type Rng } from './bytes.js';
+export { randomBytes, zeroize, toHex, fromHex, equalBytes, type Rng } from './bytes.js';
 export {
   nobleBackend,
   webcryptoBackend,
@@ -67,7 +67,7 @@ export {
 } from './handshake.js';
 export { encrypt, decrypt, type EncryptResult, type DecryptResult } from './ratchet.js';
 export { cloneSession, zeroizeSession, type Session, type Role, type SealSeeds } from './session.js';
-export { EPOCH_MS, MAILBOX_ID_LEN, epochOf, mailboxKeys, capMac, blobToken, type MailboxKeys } from './mailbox.js';
+export { EPOCH_MS, MAILBOX_ID_LEN, epochOf, mailboxKeys, headerKey, capMac, blobToken, type MailboxKeys } from './mailbox.js';
 export { sealEnvelope, unsealEnvelope, SEALED_VERSION, SEALED_KIND, SEALED_HEADER_LEN, SEALED_OVERHEAD, MIN_SEALED_LEN } from './sealed-envelope.js';
 export { fingerprint, computeFingerprint, formatFingerprint, FINGERPRINT_LEN } from './fingerprint.js';
 export { serializeSession, deserializeSession, serializePending, deserializePending, STATE_VERSION } from './serialize.js';

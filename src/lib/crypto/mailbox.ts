@@ -23,12 +23,21 @@ export interface MailboxKeys {
 }
 
 export function mailboxKeys(seed: Uint8Array, epoch: number): MailboxKeys {
-  if (!(seed instanceof Uint8Array) || seed.length !== SEED_LEN) fail('malformed', 'seal seed length');
-  const e = u32be(epoch); // 'limit' outside 0..2^32-1
+  const e = epochBytes(seed, epoch);
   const mailbox = hmacSha256(seed, concat(LABEL.mailbox, e));
   const out = { mailbox: mailbox.slice(0, MAILBOX_ID_LEN), cap: hmacSha256(seed, concat(LABEL.cap, e)), header: hmacSha256(seed, concat(LABEL.header, e)) };
   mailbox.fill(0);
   return out;
+}
+
+/** `mailboxKeys(seed, epoch).header` alone: all a receiver needs to unseal (one HMAC instead of three). */
+export function headerKey(seed: Uint8Array, epoch: number): Uint8Array {
+  return hmacSha256(seed, concat(LABEL.header, epochBytes(seed, epoch)));
+}
+
+function epochBytes(seed: Uint8Array, epoch: number): Uint8Array {
+  if (!(seed instanceof Uint8Array) || seed.length !== SEED_LEN) fail('malformed', 'seal seed length');
+  return u32be(epoch); // 'limit' outside 0..2^32-1
 }
 
 /** Proof of membership for one sealed post: HMAC-SHA-256(cap, "Cinder/v2/post" || utf8(id) || 0x00 || body).

@@ -166,6 +166,7 @@ describe('mailbox derivations', () => {
     expect(k.mailbox).toEqual(nodeHmac(seed, utf8('Cinder/v2/mailbox'), u32(19675)).subarray(0, 16));
     expect(k.cap).toEqual(nodeHmac(seed, utf8('Cinder/v2/cap'), u32(19675)));
     expect(k.header).toEqual(nodeHmac(seed, utf8('Cinder/v2/header'), u32(19675)));
+    expect(C.headerKey(seed, 19675)).toEqual(k.header);
     const body = utf8('opaque body');
     expect(C.capMac(k.cap, 'id-1', body)).toEqual(nodeHmac(k.cap, utf8('Cinder/v2/post'), utf8('id-1'), new Uint8Array([0]), body));
     expect(C.blobToken(k.cap)).toEqual(nodeHmac(k.cap, utf8('Cinder/v2/blob')));
@@ -188,6 +189,8 @@ describe('mailbox derivations', () => {
     await rejects(() => C.mailboxKeys(seed, -1), 'limit');
     await rejects(() => C.mailboxKeys(seed, 2 ** 32), 'limit');
     await rejects(() => C.mailboxKeys(seed, 1.5), 'limit');
+    await rejects(() => C.headerKey(seed.subarray(0, 31), 1), 'malformed');
+    await rejects(() => C.headerKey(seed, -1), 'limit');
     await rejects(() => C.capMac(seed.subarray(1), 'x', new Uint8Array()), 'malformed');
     await rejects(() => C.capMac(seed, 'x\0y', new Uint8Array()), 'malformed');
     await rejects(() => C.blobToken(new Uint8Array(16)), 'malformed');

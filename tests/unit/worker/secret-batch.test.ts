@@ -6,6 +6,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { fromB64u, toB64u } from '$lib/api/b64';
 import { secretMessages } from '$lib/worker/secret';
 import { StoreFailure, type Diagnostics } from '$lib/worker/secret/errors';
+import { secretMsgPlace } from '$lib/worker/secret/state';
 import { deliver, secretPair, type SecretDevice } from '../support/secret-pair';
 import { abortNextCommit } from '../support/abort-commit';
 
@@ -87,6 +88,27 @@ describe('a page of one chat received as one batch', () => {
     await bob.engine.receive(relay.take('d-bob'));
     expect(await texts(bob, chatId)).toEqual(['kept']);
     expect(await bob.db.secretMessages.get(id)).toBeUndefined();
+  });
+
+  it('a message already stored that comes again (the peer restored its state) stays as it is and is not new', async () => {
+    const { relay, alice, bob, chatId } = await established();
+    await alice.engine.sendText(chatId, 'one', null);
+    const again = await alice.engine.sendText(chatId, 'two', null);
+    await alice.engine.flush();
+    const box = await bob.vault.seal(secretMsgPlace(again), { kind: 'text', text: 'stored before', replyTo: null, ttl: 0, file: null });
+    await bob.db.secretMessages.put({ id: again, chatId, at: 1, mine: false, status: 'read', ttl: 0, blobId: null, box });
+    const { n, restore } = countCommits(bob, chatId);
+    let got;
+    try {
+      got = await bob.engine.receive(relay.take('d-bob'));
+    } finally {
+      restore();
+    }
+    expect(await texts(bob, chatId)).toEqual(['stored before', 'one']);
+    expect((await bob.db.secretMessages.get(again))?.status).toBe('read');
+    expect(got.chats.get(chatId)).toBe(1);
+    // Checked inside the batch's one transaction.
+    expect(n).toEqual({ seals: 1, transactions: 1 });
   });
 
   it('a store failure in the batch leaves all of it unacknowledged; the next pull delivers each exactly once, in order', async () => {

@@ -28,21 +28,21 @@ import {
   type Frame,
   type Session
 } from '$lib/crypto';
-import type { SecretChatRow, SecretMessageRow } from '$lib/store/db';
+import type { SecretChatRow } from '$lib/store/db';
 import { applyPayload } from './apply';
 import type { Chats } from './chats';
 import { recordRejection } from './diagnostics';
 import { SecretError, StoreFailure } from './errors';
 import { queueRow } from './outbound';
 import { APP_JSON, decodePayload } from './payload';
-import { sendKeys, wipeKeys, type EpochKeys } from './sealed';
+import { RecvHeaderKeys, sendKeys, wipeKeys, type EpochKeys } from './sealed';
 import type { Effects, Received, SecretState } from './state';
 import { dropPendings, wipeState } from './stored';
 
-/** One envelope of a batch: `open` gives its version-1 ratchet bytes (a sealed one is unsealed with the session's keys). */
+/** One envelope of a batch: `open` gives its version-1 ratchet bytes (a sealed one is unsealed with the batch's header keys). */
 export interface BatchItem {
   envId: string;
-  open: (row: SecretChatRow, session: Session) => Uint8Array;
+  open: (row: SecretChatRow, session: Session, keys: RecvHeaderKeys) => Uint8Array;
 }
 
 /** What a batch adds to the receive run it belongs to. */
@@ -78,6 +78,7 @@ export async function receiveBatch(chats: Chats, chatId: string, items: BatchIte
     // The session stays in memory for the whole batch (decrypt and encrypt return new sessions and
     // leave the one given as it was); stored back into the state once, before the one seal.
     let live: Session | null = state.session ? deserializeSession(state.session) : null;
+    const headerKeys = new RecvHeaderKeys();
     try {
       for (const item of items) {
         // A chat not (or no longer, e.g. cancelled earlier in this batch) active: the envelope changes nothing.
@@ -87,7 +88,7 @@ export async function receiveBatch(chats: Chats, chatId: string, items: BatchIte
         const counts: Received = { chats: new Map() };
         let next: Session | null = null;
         try {
-          const d = await decrypt(backend, live, item.open(trial.row!, live), Date.now());
+          const d = await decrypt(backend, live, item.open(trial.row!, live, headerKeys), Date.now());
           next = d.session;
           const after = await onFrame(chats, trial, d.session, d.frame, counts, run.ackDue);
           zeroizeSession(live);
@@ -110,6 +111,7 @@ export async function receiveBatch(chats: Chats, chatId: string, items: BatchIte
         state.session = live ? serializeSession(live) : null;
       }
     } finally {
+      headerKeys.wipe();
       if (live) zeroizeSession(live);
     }
     const seen = items.filter((i) => !failed.has(i.envId)).map((i) => i.envId);
@@ -119,39 +121,14 @@ export async function receiveBatch(chats: Chats, chatId: string, items: BatchIte
       if (seen.length) await chats.commit(chatId, { seen });
       return;
     }
-    try {
-      await dropStored(chats, c, got);
-    } catch (e) {
-      wipeState(state);
-      throw e;
-    }
-    // Seals the state once and wipes it, also when the transaction fails.
-    await chats.commit(chatId, { ...c, seen });
+    // Seals the state once and wipes it, also when the transaction fails. Incoming messages already
+    // stored (sent twice, e.g. after the peer restored its state) stay as they are, and are not new.
+    const kept = await chats.commit(chatId, { ...c, seen, keep: c.texts });
+    if (kept) got.chats.set(chatId, Math.max(0, (got.chats.get(chatId) ?? 0) - kept));
   });
   addCounts(run.received, got);
   for (const e of rejected) await recordRejection(chats.ctx, e);
   chats.changed(chatId);
-}
-
-/**
- * Incoming messages already stored (sent twice, e.g. after the peer restored its state) stay as they
- * are: one read for the whole batch instead of one per message. After a clear in the batch there is
- * nothing stored to keep.
- */
-async function dropStored(chats: Chats, c: Effects, got: Received): Promise<void> {
-  if (c.clearChat || !c.texts.length) return;
-  let have: (SecretMessageRow | undefined)[];
-  try {
-    have = await chats.ctx.db.secretMessages.bulkGet(c.texts);
-  } catch (e) {
-    // Like a failed commit: the batch stays on the relay, not acknowledged as if handled.
-    throw new StoreFailure(e);
-  }
-  const stored = new Set(have.flatMap((r) => (r ? [r.id] : [])));
-  if (!stored.size) return;
-  c.put = c.put.filter((p) => !stored.has(p.row.id));
-  const chatId = c.row!.id;
-  got.chats.set(chatId, Math.max(0, (got.chats.get(chatId) ?? 0) - stored.size));
 }
 
 /**

@@ -77,7 +77,8 @@ export class Chats {
     return upgraded;
   }
 
-  async commit(chatId: string, c: Commit): Promise<void> {
+  /** Writes `c` in one transaction; resolves to how many of `c.keep` were stored already (and kept). */
+  async commit(chatId: string, c: Commit): Promise<number> {
     const { db, vault } = this.ctx;
     const row = c.row ? { ...c.row } : c.row;
     if (c.state) {
@@ -94,6 +95,7 @@ export class Chats {
     // A chat that ends (deleted, cancelled, failed) gives up its receive mailboxes, here and at the relay.
     const ends = row === null || (row !== undefined && row.status !== 'active' && row.status !== 'waiting');
     let dropped: string[] = [];
+    let put = c.put ?? [];
     try {
       await db.transaction('rw', [db.secretChats, db.secretMessages, db.sendQueue, db.seenEnvelopes, db.mailboxes], async () => {
         if (ends) {
@@ -105,7 +107,12 @@ export class Chats {
         else if (row) await db.secretChats.put(row);
         if (c.clearChat) await db.secretMessages.where('[chatId+at]').between([chatId, -Infinity], [chatId, Infinity]).delete();
         if (c.remove?.length) await db.secretMessages.bulkDelete(c.remove);
-        if (c.put?.length) await db.secretMessages.bulkPut(c.put.map((p) => p.row));
+        if (c.keep?.length && !c.clearChat) {
+          // Read in this transaction: no other one (and no lock round trip) per batch for a rare case.
+          const stored = new Set((await db.secretMessages.bulkGet(c.keep)).flatMap((r) => (r ? [r.id] : [])));
+          if (stored.size) put = put.filter((p) => !stored.has(p.row.id));
+        }
+        if (put.length) await db.secretMessages.bulkPut(put.map((p) => p.row));
         // A message read leaves the unread index (Dexie's update() removes an undefined property).
         for (const u of c.updates ?? []) await db.secretMessages.update(u.id, u.changes.status === 'read' ? { ...u.changes, unread: undefined } : u.changes);
         if (c.queue?.length) await db.sendQueue.bulkPut(c.queue);
@@ -116,11 +123,12 @@ export class Chats {
     if (typeof c.seen === 'string') this.lastSeenCommitted = c.seen;
     // Best effort: the relay forgets them at their expiry anyway; posts to them are then refused.
     if (dropped.length) void this.relay.dropMailboxes(dropped).catch(() => undefined);
-    this.touch(chatId, c.clearChat || row === null ? null : [...(c.put ?? []).map((p) => p.row.id), ...(c.remove ?? []), ...(c.updates ?? []).map((u) => u.id)]);
+    this.touch(chatId, c.clearChat || row === null ? null : [...put.map((p) => p.row.id), ...(c.remove ?? []), ...(c.updates ?? []).map((u) => u.id)]);
     // The relay wakes this device soon after each new deadline: at coarse slots of its own, asked for
     // at a random time, not at the read (./wakeups.ts).
     const deadlines = (c.updates ?? []).map((u) => u.changes.deadline).filter((d): d is number => !!d);
     if (deadlines.length) void this.wakeups.add(deadlines).catch(() => undefined);
+    return (c.put?.length ?? 0) - put.length;
   }
 
   async messageRow(

@@ -17,7 +17,7 @@ import { SecretError, StoreFailure } from './errors';
 import { KIND_REFUSE, type Failures } from './failure';
 import type { Handshake } from './handshake';
 import type { Outbound } from './outbound';
-import { recvKeys, wipeKeys } from './sealed';
+import type { RecvHeaderKeys } from './sealed';
 import type { Received } from './state';
 
 const KIND_REQUEST = 0x01;
@@ -269,15 +269,10 @@ export class Inbound {
       this.lookups.set(`m:${mailbox}`, found);
     }
     const [chatId, epoch] = found.split('\n');
-    const open = (row: SecretChatRow, session: Session) => {
-      const keys = recvKeys(session, Number(epoch));
-      if (!keys) throw new SecretError('wrong_sender', 'sealed envelope in a version-1 chat');
-      let inner: Uint8Array;
-      try {
-        inner = unsealEnvelope(body, keys.header);
-      } finally {
-        wipeKeys(keys);
-      }
+    const open = (row: SecretChatRow, session: Session, keys: RecvHeaderKeys) => {
+      const header = keys.get(session, Number(epoch));
+      if (!header) throw new SecretError('wrong_sender', 'sealed envelope in a version-1 chat');
+      const inner = unsealEnvelope(body, header);
       if (toHex(decodeEnvelope(inner).header.chatId) !== row.protoChatId) throw new SecretError('wrong_sender', 'sealed envelope of another chat');
       return inner;
     };

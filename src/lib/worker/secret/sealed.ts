@@ -5,7 +5,7 @@
  * wiped after use; nothing derived is stored except the mailbox id and MAC a queued post carries.
  */
 import { fromB64u, toB64u } from '$lib/api/b64';
-import { blobToken, capMac, epochOf, mailboxKeys, sealEnvelope, unsealEnvelope, zeroize, type Session } from '$lib/crypto';
+import { blobToken, capMac, equalBytes, epochOf, headerKey, mailboxKeys, sealEnvelope, unsealEnvelope, zeroize, type Session } from '$lib/crypto';
 import type { SendQueueRow } from '$lib/store/db';
 
 /** One epoch's keys of a send or receive seed. */
@@ -30,6 +30,35 @@ export function sendKeys(session: Session, now = Date.now()): EpochKeys | null {
 /** This device's receive mailbox keys of a version-2 session at `epoch`; null for version 1. */
 export function recvKeys(session: Session, epoch: number): EpochKeys | null {
   return session.seal ? keysOf(session.seal.recv, epoch) : null;
+}
+
+/**
+ * The receive header keys a batch of one chat's sealed envelopes unseals with: derived once per epoch
+ * (a backlog's envelopes share one or two), not once per envelope. wipe() when the batch is done.
+ */
+export class RecvHeaderKeys {
+  private seed: Uint8Array | null = null;
+  private readonly keys = new Map<number, Uint8Array>();
+
+  /** The header key of `session`'s receive seed at `epoch`; null for a version-1 session. */
+  get(session: Session, epoch: number): Uint8Array | null {
+    if (!session.seal) return null;
+    // A new seed (another session) makes every key held stale.
+    if (!this.seed || !equalBytes(this.seed, session.seal.recv)) {
+      this.wipe();
+      this.seed = session.seal.recv.slice();
+    }
+    let key = this.keys.get(epoch);
+    if (!key) this.keys.set(epoch, (key = headerKey(session.seal.recv, epoch)));
+    return key;
+  }
+
+  wipe(): void {
+    for (const key of this.keys.values()) zeroize(key);
+    this.keys.clear();
+    if (this.seed) zeroize(this.seed);
+    this.seed = null;
+  }
 }
 
 /** Seals a queued ratchet envelope for the peer's mailbox (the row's id is the post's id, covered by the MAC). */

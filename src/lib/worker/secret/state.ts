@@ -64,6 +64,8 @@ export interface Commit {
   updates?: { id: string; changes: Partial<Pick<SecretMessageRow, 'status' | 'deadline'>> }[];
   /** The relay envelope(s) these effects came from (a batch: several): recorded as seen in the same transaction. */
   seen?: string | string[];
+  /** Ids among `put` whose stored row, if there is one, stays as it is (an incoming text sent twice). */
+  keep?: string[];
 }
 
 /** A Commit being built by a received frame (its lists always present). */
@@ -71,7 +73,7 @@ export type Effects = Commit & {
   put: { row: SecretMessageRow }[];
   remove: string[];
   updates: NonNullable<Commit['updates']>;
-  /** Ids of the incoming text messages put (checked against stored rows once per batch, batch.ts). */
+  /** Ids of the incoming text messages put (kept as stored if they are: Commit.keep, batch.ts). */
   texts: string[];
 };
 

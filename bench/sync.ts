@@ -160,7 +160,9 @@ try {
       let after = 0,
         got = 0;
       for (;;) {
-        const res = (await (await fetch(`${url}/api/envelopes?after=${after}&limit=200`, { headers: auth(bob.token) })).json()) as { envelopes: { seq: number }[] };
+        const res = (await (await fetch(`${url}/api/envelopes?after=${after}&limit=${LIMITS.envelopePageMax}`, { headers: auth(bob.token) })).json()) as {
+          envelopes: { seq: number }[];
+        };
         if (!res.envelopes.length) break;
         got += res.envelopes.length;
         after = res.envelopes[res.envelopes.length - 1].seq;

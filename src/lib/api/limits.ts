@@ -21,6 +21,13 @@ export const LIMITS = {
   /** Largest media blob the relay stores by default (bytes; MAX_BLOB_BYTES may set another): a file as sent, less its encryption overhead. */
   fileMax: 25 * 1024 * 1024,
   pageMax: 200,
+  /**
+   * Secret envelopes per `GET /api/envelopes` page: a backlog received in fewer, larger batches (one
+   * lock, state seal and transaction per chat per page). A page also stops at envelopePageBytes.
+   */
+  envelopePageMax: 500,
+  /** Envelope body bytes per page (decoded; the first envelope always comes): large envelopes make short pages. */
+  envelopePageBytes: 4 * 1024 * 1024,
   syncPageMax: 500
 } as const;
 

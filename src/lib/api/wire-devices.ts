@@ -43,6 +43,9 @@ export type Envelope = z.infer<typeof Envelope>;
 /** An envelope whose sender the relay recorded: every one but a sealed one. */
 export type AddressedEnvelope = Envelope & { fromDeviceId: string; fromUserId: string };
 export const isAddressed = (e: Envelope): e is AddressedEnvelope => e.fromDeviceId !== null && e.fromUserId !== null;
+/** A `GET /api/envelopes` page; `more`: cut short by the byte budget (LIMITS.envelopePageBytes), so ask for the next. */
+export const EnvelopePage = z.object({ envelopes: z.array(Envelope), more: z.optional(z.boolean()) });
+export type EnvelopePage = z.infer<typeof EnvelopePage>;
 export const AckReq = z.object({ upTo: z.number().check(z.int(), z.positive()) });
 
 // ---------- sealed mailboxes (protocol version 2; docs/protocol.md "Version 2: sealed addressing") ----------

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Envelope } from '../../../src/lib/api/wire';
 import { LIMITS } from '../../../src/lib/api/wire';
 import { b64u, call, connect, login, signup, useRelayWith, uuid, type Account } from './helpers';
+import { withinBytes } from '../../../src/lib/server/routes/envelopes';
 
 const rig = useRelayWith(['alice', 'bob']);
 
@@ -126,5 +127,36 @@ describe('group commit of envelopes', () => {
     expect(got).toHaveLength(41);
     // Stored exactly as acknowledged: every acknowledged seq is on the relay with its own body.
     for (const [i, seq] of seqs.entries()) expect(got.find((e) => e.seq === seq)?.body).toBe(bodies[i]);
+  });
+});
+
+describe('envelope pages', () => {
+  it('hold up to LIMITS.envelopePageMax envelopes and end early at the byte budget, saying more: true', async () => {
+    const dana = await signup(rig.ts, 'dana');
+    const page = (after: number, limit: number) =>
+      call<{ envelopes: Envelope[]; more?: boolean }>(rig.ts, 'GET', `/api/envelopes?after=${after}&limit=${limit}`, { token: dana.token });
+    // 40 envelopes of 120 KiB: 4.7 MiB, over the 4 MiB a page carries.
+    const big = 120 * 1024;
+    for (let i = 0; i < 40; i++) expect((await put(rig.alice, dana.deviceId, b64u(big))).status).toBe(200);
+    const first = await page(0, LIMITS.envelopePageMax);
+    expect(first.status).toBe(200);
+    expect(first.body.envelopes).toHaveLength(Math.floor(LIMITS.envelopePageBytes / (big + 64)));
+    expect(first.body.more).toBe(true);
+    const rest = await page(first.body.envelopes.at(-1)!.seq, LIMITS.envelopePageMax);
+    expect(rest.body.envelopes).toHaveLength(40 - first.body.envelopes.length);
+    expect(rest.body.more).toBeUndefined();
+    // Small ones: a page is the count asked for, up to the maximum.
+    for (let i = 0; i < 3; i++) await put(rig.alice, dana.deviceId, b64u(10));
+    const after = rest.body.envelopes.at(-1)!.seq;
+    expect((await page(after, 2)).body).toEqual({ envelopes: [expect.anything(), expect.anything()] });
+    expect((await page(after, LIMITS.envelopePageMax + 1)).status).toBe(400);
+  });
+
+  it('withinBytes keeps the rows that fit, and always the first', () => {
+    const rows = (...sizes: number[]) => sizes.map((n) => ({ body: new Uint8Array(n) }));
+    expect(withinBytes(rows(3, 3, 3), 6)).toHaveLength(2);
+    expect(withinBytes(rows(3, 3, 3), 9)).toHaveLength(3);
+    expect(withinBytes(rows(10, 1), 5)).toHaveLength(1);
+    expect(withinBytes([], 5)).toEqual([]);
   });
 });

@@ -25,6 +25,8 @@ export class FakeRelay {
   private seq = 0;
   /** The next this-many envelope posts fail as a relay outage would (503). */
   failSends = 0;
+  /** A pulled page's body budget (characters of base64url here; the relay's is LIMITS.envelopePageBytes). */
+  pageBytes = Infinity;
   /** Every wake-up time a device asked for, by device. */
   readonly wakeups = new Map<string, number[]>();
   /** Chat requests taken back, in order. */
@@ -116,7 +118,15 @@ export class FakeRelay {
         for (const id of ids) if (this.mailboxes.get(id)?.deviceId === deviceId) this.mailboxes.delete(id);
       },
       setProtocol: async (protocol) => void (protocol >= 2 ? this.protocol2.add(deviceId) : this.protocol2.delete(deviceId)),
-      pull: async (after, limit) => (this.queues.get(deviceId) ?? []).filter((e) => e.seq > after).slice(0, limit),
+      pull: async (after, limit) => {
+        const rest = (this.queues.get(deviceId) ?? []).filter((e) => e.seq > after);
+        // As the relay: a page also ends at its byte budget (pageBytes here, so a test can reach it).
+        let page = rest.slice(0, limit);
+        let bytes = 0;
+        const cut = page.findIndex((e, i) => (bytes += e.body.length) > this.pageBytes && i > 0);
+        if (cut > 0) page = page.slice(0, cut);
+        return { envelopes: page, ...(cut > 0 ? { more: true } : {}) };
+      },
       ack: async (upTo) =>
         void this.queues.set(
           deviceId,

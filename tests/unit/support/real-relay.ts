@@ -6,7 +6,7 @@
  */
 import { z } from '$lib/api/zod';
 import { toB64u } from '$lib/api/b64';
-import { ApiError, BLOB_MAILBOX_HEADER, BLOB_TO_DEVICE_HEADER, BLOB_TOKEN_HEADER, BlobCreated, Envelope, PublicDevice, PublicUser, Session } from '$lib/api/wire';
+import { ApiError, BLOB_MAILBOX_HEADER, BLOB_TO_DEVICE_HEADER, BLOB_TOKEN_HEADER, BlobCreated, EnvelopePage, PublicDevice, PublicUser, Session } from '$lib/api/wire';
 import { generateIdentity, nobleBackend, type Identity } from '$lib/crypto';
 import { NetError } from '$lib/worker/net';
 import { SecretEngine, type SecretContext, type SecretRelay } from '$lib/worker/secret';
@@ -69,7 +69,7 @@ export function relayClient(ts: Served, token: string, opts: { protocol1?: boole
       if (client.protocol1) return;
       await done(call('POST', '/api/devices/protocol', { protocol }));
     },
-    pull: async (after, limit) => (await call('GET', `/api/envelopes?after=${after}&limit=${limit}`, undefined, z.object({ envelopes: z.array(Envelope) }))).envelopes,
+    pull: (after, limit) => call('GET', `/api/envelopes?after=${after}&limit=${limit}`, undefined, EnvelopePage),
     ack: (upTo) => done(call('POST', '/api/envelopes/ack', { upTo })),
     claim: (requestId) => done(call('POST', '/api/secret/claim', { requestId })),
     withdraw: (requestId) => done(call('POST', '/api/secret/withdraw', { requestId })),

@@ -62,6 +62,17 @@ describe('a page of one chat received as one batch', () => {
     expect(await texts(bob, chatId)).toEqual(numbered('m', 50));
   });
 
+  it('a pull goes on past a page the relay cut short by its byte budget (more: true)', async () => {
+    const { relay, alice, bob, chatId } = await established();
+    await send(alice, chatId, numbered('p', 30));
+    relay.pageBytes = 2_000; // a few envelopes per page
+    const first = await relay.as('d-bob').pull(0, 500);
+    expect(first.more).toBe(true);
+    expect(first.envelopes.length).toBeLessThan(10);
+    await bob.engine.pull();
+    expect(await texts(bob, chatId)).toEqual(numbered('p', 30));
+  });
+
   it('a tampered envelope in the middle is rejected alone and changes no state: the rest land, the genuine one fills the gap', async () => {
     const { relay, alice, bob, chatId } = await established();
     await send(alice, chatId, numbered('t', 10));
@@ -122,11 +133,11 @@ describe('a page of one chat received as one batch', () => {
       await expect(bob.engine.pull()).rejects.toBeInstanceOf(StoreFailure);
       spy.mockRestore();
       expect(await texts(bob, chatId)).toEqual([]);
-      expect(await relay.as('d-bob').pull(0, 100)).toHaveLength(50);
+      expect((await relay.as('d-bob').pull(0, 100)).envelopes).toHaveLength(50);
       expect(await bob.db.seenEnvelopes.count()).toBe(seenBefore);
       await vi.advanceTimersByTimeAsync(2_000); // the engine pulls again by itself
       await vi.waitFor(async () => expect(await texts(bob, chatId)).toEqual(numbered('s', 50)), { timeout: 10_000 });
-      expect(await relay.as('d-bob').pull(0, 100)).toHaveLength(0);
+      expect((await relay.as('d-bob').pull(0, 100)).envelopes).toHaveLength(0);
       expect(await rejected(bob)).toEqual(before);
     } finally {
       vi.useRealTimers();
@@ -150,7 +161,7 @@ describe('a page of one chat received as one batch', () => {
       });
       await expect(bob.engine.pull()).rejects.toBeInstanceOf(StoreFailure);
       expect(await texts(bob, chatId)).toEqual([]);
-      expect(await relay.as('d-bob').pull(0, 100)).toHaveLength(20);
+      expect((await relay.as('d-bob').pull(0, 100)).envelopes).toHaveLength(20);
       await vi.advanceTimersByTimeAsync(2_000);
       await vi.waitFor(async () => expect(await texts(bob, chatId)).toEqual(numbered('v', 20)), { timeout: 10_000 });
       spy.mockRestore();

@@ -30,7 +30,7 @@ describe('a received message that cannot be stored', () => {
       expect(await shown(bob, chatId)).toEqual([]);
       expect(await rejected(bob)).toBe(before);
       // All three still wait on the relay: the failed one and those after it.
-      expect(await relay.as(bob.member.deviceId).pull(0, 100)).toHaveLength(3);
+      expect((await relay.as(bob.member.deviceId).pull(0, 100)).envelopes).toHaveLength(3);
       // The engine pulls again by itself after a while.
       await vi.advanceTimersByTimeAsync(2_000);
       await vi.waitFor(async () => expect(await shown(bob, chatId)).toEqual(['one', 'two', 'three']), { timeout: 10_000 });

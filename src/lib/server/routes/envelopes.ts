@@ -86,10 +86,11 @@ export const envelopeRoutes: RouteArea = (router, deps, { requireAuth }) => {
   router.add('GET', '/api/envelopes', async (ctx) => {
     const auth = await requireAuth(ctx);
     const after = queryInt(ctx.url, 'after', { min: 0, max: Number.MAX_SAFE_INTEGER, def: 0 });
-    const n = queryInt(ctx.url, 'limit', { min: 1, max: LIMITS.pageMax, def: LIMITS.pageMax });
+    const n = queryInt(ctx.url, 'limit', { min: 1, max: LIMITS.envelopePageMax, def: LIMITS.pageMax });
     const rows = await store.listEnvelopes(auth.device.id, after, n, now());
+    const page = withinBytes(rows, LIMITS.envelopePageBytes);
     // Ciphertext: compressing it cannot reveal plaintext.
-    return compressibleJson({ envelopes: rows.map(openEnvelope) });
+    return compressibleJson({ envelopes: page.map(openEnvelope), ...(page.length < rows.length ? { more: true } : {}) });
   });
 
   router.add('POST', '/api/envelopes/ack', async (ctx) => {
@@ -128,3 +129,13 @@ export const envelopeRoutes: RouteArea = (router, deps, { requireAuth }) => {
     return noContent();
   });
 };
+
+/** The first rows whose bodies (as stored) fit in `budget` bytes, at least one: a page of large envelopes stays a bounded response. */
+export function withinBytes<T extends { body: Uint8Array }>(rows: T[], budget: number): T[] {
+  let bytes = 0;
+  for (let i = 0; i < rows.length; i++) {
+    bytes += rows[i]!.body.length;
+    if (bytes > budget && i > 0) return rows.slice(0, i);
+  }
+  return rows;
+}

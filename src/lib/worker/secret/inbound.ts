@@ -184,14 +184,14 @@ export class Inbound {
         let after = 0;
         // From the queue's start, page after page: handled up to the last seq while no page stopped short.
         let whole = true;
-        let next = this.chats.relay.pull(after, LIMITS.pageMax);
+        let next = this.chats.relay.pull(after, LIMITS.envelopePageMax);
         for (;;) {
-          const envelopes = await next;
+          const { envelopes, more } = await next;
           if (!envelopes.length) break;
           // Read ahead: the next page travels while this one is decrypted (it is only read; acks follow commits).
-          const full = envelopes.length >= LIMITS.pageMax;
+          const full = envelopes.length >= LIMITS.envelopePageMax || more === true;
           if (full) {
-            next = this.chats.relay.pull(envelopes[envelopes.length - 1].seq, LIMITS.pageMax);
+            next = this.chats.relay.pull(envelopes[envelopes.length - 1].seq, LIMITS.envelopePageMax);
             next.catch(() => undefined); // awaited below unless this page fails first
           }
           const got = await this.receive(envelopes);

@@ -7,7 +7,7 @@
  * 'rate_limited', 5xx, 'unauthorized') from a refusal ('conflict', 'not_found', 'gone', …) by its code.
  */
 import { z } from '$lib/api/zod';
-import { Envelope, PublicDevice, PublicUser } from '$lib/api/wire';
+import { EnvelopePage, PublicDevice, PublicUser } from '$lib/api/wire';
 import { downloadBlob, uploadBlob, uploadSealedBlob, type Progress } from '../media';
 import { request } from '../net';
 
@@ -52,7 +52,8 @@ export interface SecretRelay {
   /** The highest protocol version this device speaks (others start version-2 chats with it from 2 on). */
   setProtocol(protocol: 1 | 2): Promise<void>;
   /** Envelopes waiting for this device after queue position `after`, oldest first, at most `limit`. */
-  pull(after: number, limit: number): Promise<Envelope[]>;
+  /** Up to `limit` envelopes after queue position `after`; `more` when the relay cut the page short by bytes. */
+  pull(after: number, limit: number): Promise<EnvelopePage>;
   /** This device is done with every envelope up to queue position `upTo`. */
   ack(upTo: number): Promise<void>;
   /** Takes a chat request for this device; the relay lets exactly one of the user's devices win. */
@@ -82,7 +83,7 @@ export const httpRelay: SecretRelay = {
   registerMailboxes: (mailboxes) => done(request('POST', '/api/mailboxes', { mailboxes }, null)),
   dropMailboxes: (ids) => done(request('POST', '/api/mailboxes/drop', { ids }, null)),
   setProtocol: (protocol) => done(request('POST', '/api/devices/protocol', { protocol }, null)),
-  pull: async (after, limit) => (await request('GET', `/api/envelopes?after=${after}&limit=${limit}`, undefined, z.object({ envelopes: z.array(Envelope) }))).envelopes,
+  pull: (after, limit) => request('GET', `/api/envelopes?after=${after}&limit=${limit}`, undefined, EnvelopePage),
   ack: (upTo) => done(request('POST', '/api/envelopes/ack', { upTo }, null)),
   claim: (requestId) => done(request('POST', '/api/secret/claim', { requestId }, null)),
   withdraw: (requestId) => done(request('POST', '/api/secret/withdraw', { requestId }, null)),

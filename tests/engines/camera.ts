@@ -33,7 +33,11 @@ export const camera = {
         // A live stream needs new frames; redraw at the capture rate.
         setInterval(draw, 66);
         const stream = canvas.captureStream(15);
-        Object.defineProperty(navigator.mediaDevices, 'getUserMedia', { configurable: true, value: async () => stream });
+        // On MediaDevices.prototype, not the instance: WebKit may drop the navigator.mediaDevices wrapper in
+        // a garbage collection and make a new one without the property (the app then got the real camera
+        // call, "No camera was found"). The stream is kept on window for the same reason.
+        (window as unknown as { __fakeCamera?: MediaStream }).__fakeCamera = stream;
+        Object.defineProperty(Object.getPrototypeOf(navigator.mediaDevices), 'getUserMedia', { configurable: true, value: async () => stream });
       },
       path,
       size

@@ -111,7 +111,8 @@ for (const [a, b] of pairs.filter(([, x]) => x !== 'chromium')) {
         () =>
           bob.device.eval(() => {
             const result = document.querySelector('[data-scan-result]')?.getAttribute('data-scan-result');
-            const error = document.querySelector('.scanner .error')?.textContent;
+            // The scanner's own error, or the page's once the scanner closed on one.
+            const error = document.querySelector('.scanner .error, p.error[role=alert]')?.textContent;
             return result ?? (error ? `scanner error: ${error}` : null);
           }),
         60_000

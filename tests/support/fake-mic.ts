@@ -40,5 +40,9 @@ export function installFakeMicrophone(mode: 'ok' | 'refused' | 'none' = 'ok') {
     return out.stream;
   };
   if (!navigator.mediaDevices) Object.defineProperty(navigator, 'mediaDevices', { configurable: true, value: {} });
-  Object.defineProperty(navigator.mediaDevices, 'getUserMedia', { configurable: true, value: getUserMedia });
+  // On the prototype where there is one: WebKit may replace the navigator.mediaDevices wrapper after a
+  // garbage collection, without a property set on the old one.
+  const devices = navigator.mediaDevices;
+  const proto = Object.getPrototypeOf(devices) as object;
+  Object.defineProperty(proto === Object.prototype ? devices : proto, 'getUserMedia', { configurable: true, value: getUserMedia });
 }

@@ -77,6 +77,9 @@ export function b64url(a: Uint8Array): string {
   return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
+/** `Uint8Array.fromBase64` (ES2026; Chromium 140, Firefox 133, Safari 18.2), not in Node 20. */
+const nativeFromBase64 = (Uint8Array as unknown as { fromBase64?: (s: string, o: { alphabet: 'base64url' }) => Uint8Array }).fromBase64;
+
 /**
  * Strict base64url decode, or null: only the alphabet, no padding or whitespace, a possible length,
  * and zero unused trailing bits, so one byte string has exactly one text form (a relay or peer
@@ -86,6 +89,8 @@ export function b64urlDecode(s: string): Uint8Array | null {
   if (typeof s !== 'string' || !B64URL_CHARS.test(s) || s.length % 4 === 1) return null;
   const rest = s.length % 4;
   if (rest && B64URL_VALUE(s[s.length - 1]!) & (rest === 2 ? 15 : 3)) return null;
+  // Checked above: what is left is valid, so the engine's own decoder (where it has one) gives the same bytes.
+  if (nativeFromBase64) return nativeFromBase64.call(Uint8Array, s, { alphabet: 'base64url' });
   const bin = atob(s.replace(/-/g, '+').replace(/_/g, '/') + '==='.slice((s.length + 3) % 4));
   const out = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);

@@ -8,6 +8,7 @@ import { Dexie, type EntityTable } from 'dexie';
 import { lockTransactions, openLocked } from './tx-locks';
 import { dropIndexedNulls } from './upgrade-nulls';
 import { countStoredUnread } from './upgrade-unread';
+import { seenWithSeq } from './upgrade-seen-seq';
 import { markSecretUnread } from './upgrade-secret-unread';
 import { createVaultKey, Vault } from './vault';
 
@@ -217,6 +218,8 @@ export interface SecretMediaRow {
 export interface SeenEnvelopeRow {
   id: string;
   at: number;
+  /** The relay seq it came with; 0 for a record written before schema 8 (upgrade-seen-seq.ts). */
+  seq: number;
 }
 
 export class CinderDB extends Dexie {
@@ -269,6 +272,8 @@ export class CinderDB extends Dexie {
     this.version(6).stores({}).upgrade(countStoredUnread);
     // Secret chats' unread messages get an index of their own (see upgrade-secret-unread.ts).
     this.version(7).stores({ secretMessages: 'id, [chatId+at], deadline, [chatId+unread]' }).upgrade(markSecretUnread);
+    // Seen envelopes are found by the seqs of a relay page (see upgrade-seen-seq.ts).
+    this.version(8).stores({ seenEnvelopes: 'id, at, seq' }).upgrade(seenWithSeq);
     lockTransactions(this);
   }
 }

@@ -29,7 +29,8 @@ const HISTORY: Record<number, Record<string, string>> = {
   },
   4: {},
   5: { mailboxes: 'id, chatId, expiresAt' },
-  6: {}
+  6: {},
+  7: { secretMessages: 'id, [chatId+at], deadline, [chatId+unread]' }
 };
 
 /** A Dexie declaring versions 1 to `version` as the app did then, without their upgrades. */

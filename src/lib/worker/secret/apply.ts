@@ -31,7 +31,7 @@ export async function applyPayload(chats: Chats, c: Effects, p: SecretPayload, r
       // millisecond must still get increasing times, or random ids would reorder them.
       const at = Math.max(now, row.lastAt + 1);
       c.put.push(
-        await chats.messageRow(chatId, p.id, at, false, {
+        chats.messageRowSealing(chatId, p.id, at, false, {
           kind: 'text',
           text: p.text,
           replyTo: p.replyTo,

@@ -42,6 +42,7 @@ import { dropPendings, wipeState } from './stored';
 /** One envelope of a batch: `open` gives its version-1 ratchet bytes (a sealed one is unsealed with the batch's header keys). */
 export interface BatchItem {
   envId: string;
+  seq: number;
   open: (row: SecretChatRow, session: Session, keys: RecvHeaderKeys) => Uint8Array;
 }
 
@@ -114,7 +115,7 @@ export async function receiveBatch(chats: Chats, chatId: string, items: BatchIte
       headerKeys.wipe();
       if (live) zeroizeSession(live);
     }
-    const seen = items.filter((i) => !failed.has(i.envId)).map((i) => i.envId);
+    const seen = items.filter((i) => !failed.has(i.envId)).map((i) => ({ id: i.envId, seq: i.seq }));
     // Nothing decrypted (all rejected, or the chat not active): the state stays as it was, not even re-sealed.
     if (!accepted) {
       wipeState(state);

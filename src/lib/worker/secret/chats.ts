@@ -2,6 +2,7 @@
  * The engine's shared core: a chat's state loaded from the vault, changed under the chat's lock and
  * committed in ONE Dexie transaction together with its effects, and the news of it given to the page.
  */
+import { Dexie, type EntityTable } from 'dexie';
 import type { SecretChatRow, SecretMessageRow } from '$lib/store/db';
 import { isUnread } from '$lib/store/upgrade-secret-unread';
 import type { WorkerEvent } from '../protocol';
@@ -81,6 +82,12 @@ export class Chats {
   async commit(chatId: string, c: Commit): Promise<number> {
     const { db, vault } = this.ctx;
     const row = c.row ? { ...c.row } : c.row;
+    try {
+      await Promise.all((c.put ?? []).map((p) => p.sealing));
+    } catch (e) {
+      if (c.state) wipeState(c.state);
+      throw new StoreFailure(e);
+    }
     if (c.state) {
       // A step's state is used up by its commit: sealed (as bytes), then its keys wiped in memory.
       try {
@@ -95,40 +102,56 @@ export class Chats {
     // A chat that ends (deleted, cancelled, failed) gives up its receive mailboxes, here and at the relay.
     const ends = row === null || (row !== undefined && row.status !== 'active' && row.status !== 'waiting');
     let dropped: string[] = [];
-    let put = c.put ?? [];
+    // Incoming texts are added, not put: one already stored (sent twice) fails alone and stays as it is.
+    const keep = new Set(c.clearChat ? [] : (c.keep ?? []));
+    const put = (c.put ?? []).filter((p) => !keep.has(p.row.id)).map((p) => p.row);
+    const add = (c.put ?? []).filter((p) => keep.has(p.row.id)).map((p) => p.row);
+    let stored = new Set<string>();
     try {
       await db.transaction('rw', [db.secretChats, db.secretMessages, db.sendQueue, db.seenEnvelopes, db.mailboxes], async () => {
         if (ends) {
           dropped = (await db.mailboxes.where('chatId').equals(chatId).primaryKeys()) as string[];
           await db.mailboxes.bulkDelete(dropped);
         }
-        if (c.seen?.length) await db.seenEnvelopes.bulkPut([c.seen].flat().map((id) => ({ id, at: Date.now() })));
-        if (row === null) await db.secretChats.delete(chatId);
-        else if (row) await db.secretChats.put(row);
-        if (c.clearChat) await db.secretMessages.where('[chatId+at]').between([chatId, -Infinity], [chatId, Infinity]).delete();
-        if (c.remove?.length) await db.secretMessages.bulkDelete(c.remove);
-        if (c.keep?.length && !c.clearChat) {
-          // Read in this transaction: no other one (and no lock round trip) per batch for a rare case.
-          const stored = new Set((await db.secretMessages.bulkGet(c.keep)).flatMap((r) => (r ? [r.id] : [])));
-          if (stored.size) put = put.filter((p) => !stored.has(p.row.id));
+        // Requests of one transaction run in the order they are made: the other tables' writes are not
+        // awaited one by one, so a batch's commit costs the database one round trip, not five.
+        const writes: Promise<unknown>[] = [];
+        const seen = c.seen ? [c.seen].flat() : [];
+        if (seen.length) writes.push(db.seenEnvelopes.bulkPut(seen.map(({ id, seq }) => ({ id, seq, at: Date.now() }))));
+        if (row === null) writes.push(db.secretChats.delete(chatId));
+        else if (row) writes.push(db.secretChats.put(row));
+        if (c.queue?.length) writes.push(db.sendQueue.bulkPut(c.queue));
+        try {
+          // The message rows in order (a clear, then removals, then writes, then updates).
+          if (c.clearChat) await db.secretMessages.where('[chatId+at]').between([chatId, -Infinity], [chatId, Infinity]).delete();
+          if (c.remove?.length) await db.secretMessages.bulkDelete(c.remove);
+          if (add.length) stored = await addNew(db.secretMessages, add);
+          if (put.length) await db.secretMessages.bulkPut(put);
+          // A message read leaves the unread index (Dexie's update() removes an undefined property).
+          for (const u of c.updates ?? []) await db.secretMessages.update(u.id, u.changes.status === 'read' ? { ...u.changes, unread: undefined } : u.changes);
+        } finally {
+          // Also when a write above failed (the transaction then aborts with that error): none left unawaited.
+          await Promise.allSettled(writes);
         }
-        if (put.length) await db.secretMessages.bulkPut(put.map((p) => p.row));
-        // A message read leaves the unread index (Dexie's update() removes an undefined property).
-        for (const u of c.updates ?? []) await db.secretMessages.update(u.id, u.changes.status === 'read' ? { ...u.changes, unread: undefined } : u.changes);
-        if (c.queue?.length) await db.sendQueue.bulkPut(c.queue);
+        await Promise.all(writes);
       });
     } catch (e) {
       throw new StoreFailure(e);
     }
-    if (typeof c.seen === 'string') this.lastSeenCommitted = c.seen;
+    if (c.seen && !Array.isArray(c.seen)) this.lastSeenCommitted = c.seen.id;
     // Best effort: the relay forgets them at their expiry anyway; posts to them are then refused.
     if (dropped.length) void this.relay.dropMailboxes(dropped).catch(() => undefined);
-    this.touch(chatId, c.clearChat || row === null ? null : [...put.map((p) => p.row.id), ...(c.remove ?? []), ...(c.updates ?? []).map((u) => u.id)]);
+    this.touch(
+      chatId,
+      c.clearChat || row === null
+        ? null
+        : [...put.map((r) => r.id), ...add.flatMap((r) => (stored.has(r.id) ? [] : [r.id])), ...(c.remove ?? []), ...(c.updates ?? []).map((u) => u.id)]
+    );
     // The relay wakes this device soon after each new deadline: at coarse slots of its own, asked for
     // at a random time, not at the read (./wakeups.ts).
     const deadlines = (c.updates ?? []).map((u) => u.changes.deadline).filter((d): d is number => !!d);
     if (deadlines.length) void this.wakeups.add(deadlines).catch(() => undefined);
-    return (c.put?.length ?? 0) - put.length;
+    return stored.size;
   }
 
   async messageRow(
@@ -139,13 +162,34 @@ export class Chats {
     body: SecretBody,
     status: SecretMessageRow['status'] = 'sent'
   ): Promise<{ row: SecretMessageRow }> {
+    const { row, sealing } = this.messageRowSealing(chatId, id, at, mine, body, status);
+    await sealing;
+    return { row };
+  }
+
+  /**
+   * The row at once, its box sealed in the background (`sealing` fills it in; commit() waits for
+   * it): a batch's rows are sealed by WebCrypto off this thread while the next envelopes decrypt.
+   * Until then the box is empty, which no reader opens.
+   */
+  messageRowSealing(
+    chatId: string,
+    id: string,
+    at: number,
+    mine: boolean,
+    body: SecretBody,
+    status: SecretMessageRow['status'] = 'sent'
+  ): { row: SecretMessageRow; sealing: Promise<void> } {
     const ttl = body.kind === 'text' ? body.ttl : 0;
     // Service notices are never "unread": they count neither as unread nor for read receipts.
     if (body.kind === 'service') status = 'read';
     const blobId = body.file?.blobId || null;
     // No deadline property until the timer starts: it is indexed, so never null (see upgrade-nulls.ts).
-    const box = await this.ctx.vault.seal(secretMsgPlace(id), body);
-    return { row: { id, chatId, at, mine, status, ttl, blobId, box, ...(isUnread({ mine, status }) ? { unread: 1 as const } : {}) } };
+    const row: SecretMessageRow = { id, chatId, at, mine, status, ttl, blobId, box: new Uint8Array(0), ...(isUnread({ mine, status }) ? { unread: 1 as const } : {}) };
+    const sealing = this.ctx.vault.seal(secretMsgPlace(id), body).then((box) => void (row.box = box));
+    // Awaited by commit(); a row of a frame rejected later in its batch is dropped without it.
+    sealing.catch(() => undefined);
+    return { row, sealing };
   }
 
   /**
@@ -199,5 +243,24 @@ export class Chats {
     this.announcedAt = Date.now();
     for (const chatId of chats) this.ctx.emit(this.event(chatId));
     this.ctx.emit({ type: 'chats' });
+  }
+}
+
+/**
+ * Adds `rows`; a row whose id is stored already fails alone (ConstraintError, the transaction goes
+ * on) and the stored one stays. Resolves to the ids that were stored already; rethrows anything else.
+ */
+async function addNew(table: EntityTable<SecretMessageRow, 'id'>, rows: SecretMessageRow[]): Promise<Set<string>> {
+  try {
+    await table.bulkAdd(rows);
+    return new Set();
+  } catch (e) {
+    if (!(e instanceof Dexie.BulkError)) throw e;
+    const stored = new Set<string>();
+    for (const [pos, err] of Object.entries(e.failuresByPos)) {
+      if (err.name !== 'ConstraintError') throw err;
+      stored.add(rows[Number(pos)]!.id);
+    }
+    return stored;
   }
 }

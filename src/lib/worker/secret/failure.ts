@@ -80,7 +80,7 @@ export class Failures {
     await this.chats.locked(chatId, async () => {
       const { row, state } = await this.chats.load(chatId);
       if (row.status !== 'waiting' || !state.pendings.some((p) => p.protoChatId === protoChatId && p.deviceId === env.fromDeviceId)) return wipeState(state);
-      await this.chats.commit(chatId, { ...this.failed(row, state, reason), seen: env.id });
+      await this.chats.commit(chatId, { ...this.failed(row, state, reason), seen: { id: env.id, seq: env.seq } });
     });
     this.chats.changed(chatId);
   }

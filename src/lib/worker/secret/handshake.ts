@@ -163,7 +163,7 @@ export class Handshake {
             ...(sealed ? { register: true as const } : {})
           }
         ],
-        seen: env.id
+        seen: { id: env.id, seq: env.seq }
       });
     });
     this.chats.changed(requestId);
@@ -173,7 +173,7 @@ export class Handshake {
   private async refuse(env: AddressedEnvelope, body: Uint8Array, reason: 'refused' | 'unsupported') {
     const refusal = encodeRefusal(body, reason);
     if (!refusal) return;
-    await this.chats.commit(env.requestId!, { queue: [refusalRow(env.requestId!, env.fromDeviceId, refusal)], seen: env.id });
+    await this.chats.commit(env.requestId!, { queue: [refusalRow(env.requestId!, env.fromDeviceId, refusal)], seen: { id: env.id, seq: env.seq } });
     void this.out.flush();
   }
 
@@ -216,7 +216,7 @@ export class Handshake {
           await this.chats.messageRow(chatId, crypto.randomUUID(), now, false, { kind: 'service', text: '', replyTo: null, ttl: 0, service: 'established', by: 'peer' })
         ],
         queue: [keys ? { ...confirm, register: true } : confirm],
-        seen: env.id
+        seen: { id: env.id, seq: env.seq }
       });
     });
     this.chats.changed(chatId);

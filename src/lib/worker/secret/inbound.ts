@@ -7,6 +7,7 @@ import { fromB64u } from '$lib/api/b64';
 import { isAddressed, LIMITS, type Envelope } from '$lib/api/wire';
 import { decodeEnvelope, toHex, unsealEnvelope, type Session } from '$lib/crypto';
 import type { SecretChatRow } from '$lib/store/db';
+import { SEQ_UNKNOWN } from '$lib/store/upgrade-seen-seq';
 import { withLock } from '../locks';
 import { NetError } from '../net';
 import { endChatsWithDeletedAccount } from './account-deleted';
@@ -49,6 +50,8 @@ export class Inbound {
   private prunedAt = 0;
   /** Within a receive run: the chat of a protocol chat id or a mailbox, once found (see classify()). */
   private lookups = new Map<string, string>();
+  /** Seen records without a seq may exist (unknown until the first run looks; once none, none come back). */
+  private legacySeen: boolean | null = null;
 
   constructor(
     private readonly chats: Chats,
@@ -73,7 +76,7 @@ export class Inbound {
               .delete();
           }
           // Only this run records envelopes as seen (it holds the lock every receiver takes).
-          const seen = await db.seenEnvelopes.bulkGet(envelopes.map((e) => e.id));
+          const seen = await this.seen(envelopes);
           this.lookups.clear();
           let upTo = 0;
           // Set in flush() too (a closure): typed so TypeScript does not narrow it to null.
@@ -122,7 +125,7 @@ export class Inbound {
             try {
               await this.handle(env);
               // A frame that changed nothing (e.g. for a cancelled chat) was not committed with it.
-              if (this.chats.lastSeenCommitted !== env.id) await db.seenEnvelopes.put({ id: env.id, at: Date.now() });
+              if (this.chats.lastSeenCommitted !== env.id) await db.seenEnvelopes.put({ id: env.id, seq: env.seq, at: Date.now() });
             } catch (e) {
               if (e instanceof NetError && e.code === 'offline') break; // keep it on the relay, retry later
               if (e instanceof StoreFailure) {
@@ -157,6 +160,27 @@ export class Inbound {
       () => undefined
     );
     return run;
+  }
+
+  /**
+   * Which of `envelopes` (one relay page, in seq order) were handled before: the seen records in the
+   * page's seq range, read at once. Records from before seqs were kept (seq 0, pruned after 8 days)
+   * are looked up by id as well, while any is left. Called under the inbound lock.
+   */
+  private async seen(envelopes: Envelope[]): Promise<boolean[]> {
+    const { db } = this.chats.ctx;
+    if (!envelopes.length) return [];
+    const seqs = envelopes.map((e) => e.seq);
+    const inRange = await db.seenEnvelopes
+      .where('seq')
+      .between(Math.min(...seqs), Math.max(...seqs), true, true)
+      .primaryKeys();
+    const ids = new Set<string>(inRange);
+    if (this.legacySeen !== false) {
+      this.legacySeen = (await db.seenEnvelopes.where('seq').equals(SEQ_UNKNOWN).count()) > 0;
+      if (this.legacySeen) for (const r of await db.seenEnvelopes.bulkGet(envelopes.map((e) => e.id))) if (r) ids.add(r.id);
+    }
+    return envelopes.map((e) => ids.has(e.id));
   }
 
   /** After a store failure nothing else may pull soon: pull again in 2 s, doubling up to a minute. */
@@ -237,7 +261,7 @@ export class Inbound {
     if (e.notice) return null;
     const body = bodyOf(e);
     // A sealed post (protocol 2) names no sender: its mailbox says which chat it is for.
-    if (e.mailbox) return this.sealedTo(e.mailbox, e.id, body);
+    if (e.mailbox) return this.sealedTo(e.mailbox, e.id, e.seq, body);
     if (!isAddressed(e) || body[1] !== KIND_MESSAGE) return null;
     const { header } = decodeEnvelope(body);
     const proto = toHex(header.chatId);
@@ -250,14 +274,14 @@ export class Inbound {
     }
     const [chatId, peerDeviceId] = found.split('\n');
     if (peerDeviceId !== e.fromDeviceId) throw new SecretError('wrong_sender', 'envelope from a device that is not in this chat');
-    return { chatId: chatId!, item: { envId: e.id, open: () => body } };
+    return { chatId: chatId!, item: { envId: e.id, seq: e.seq, open: () => body } };
   }
 
   /**
    * A sealed envelope: its mailbox gives the chat and epoch, the chat's receive seed the header key.
    * No sender to check: only the peer holds the seed (the mailbox's MAC and the header's AEAD prove it).
    */
-  private async sealedTo(mailbox: string, envId: string, body: Uint8Array): Promise<Classified> {
+  private async sealedTo(mailbox: string, envId: string, seq: number, body: Uint8Array): Promise<Classified> {
     const { db } = this.chats.ctx;
     let found = this.lookups.get(`m:${mailbox}`);
     if (!found) {
@@ -276,7 +300,7 @@ export class Inbound {
       if (toHex(decodeEnvelope(inner).header.chatId) !== row.protoChatId) throw new SecretError('wrong_sender', 'sealed envelope of another chat');
       return inner;
     };
-    return { chatId: chatId!, item: { envId, open } };
+    return { chatId: chatId!, item: { envId, seq, open } };
   }
 
   /** An envelope of a kind handled alone (see classify()). */

@@ -51,11 +51,18 @@ export interface SecretContext {
   clock?: Clock;
 }
 
+/** A relay envelope by id, with the seq it came with (the seen records are found by seq, inbound.ts). */
+export interface SeenRef {
+  id: string;
+  seq: number;
+}
+
 /** What one locked step wants committed. */
 export interface Commit {
   row?: SecretChatRow | null;
   state?: SecretState;
-  put?: { row: SecretMessageRow }[];
+  /** Rows to write; `sealing`, when given, fills in the row's box (Chats.messageRowSealing). */
+  put?: { row: SecretMessageRow; sealing?: Promise<void> }[];
   remove?: string[];
   clearChat?: boolean;
   queue?: SendQueueRow[];
@@ -63,14 +70,14 @@ export interface Commit {
   /** A `deadline: undefined` change removes the property (Dexie's update()); it is never set to null. */
   updates?: { id: string; changes: Partial<Pick<SecretMessageRow, 'status' | 'deadline'>> }[];
   /** The relay envelope(s) these effects came from (a batch: several): recorded as seen in the same transaction. */
-  seen?: string | string[];
+  seen?: SeenRef | SeenRef[];
   /** Ids among `put` whose stored row, if there is one, stays as it is (an incoming text sent twice). */
   keep?: string[];
 }
 
 /** A Commit being built by a received frame (its lists always present). */
 export type Effects = Commit & {
-  put: { row: SecretMessageRow }[];
+  put: NonNullable<Commit['put']>;
   remove: string[];
   updates: NonNullable<Commit['updates']>;
   /** Ids of the incoming text messages put (kept as stored if they are: Commit.keep, batch.ts). */

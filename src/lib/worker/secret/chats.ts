@@ -113,27 +113,17 @@ export class Chats {
           dropped = (await db.mailboxes.where('chatId').equals(chatId).primaryKeys()) as string[];
           await db.mailboxes.bulkDelete(dropped);
         }
-        // Requests of one transaction run in the order they are made: the other tables' writes are not
-        // awaited one by one, so a batch's commit costs the database one round trip, not five.
-        const writes: Promise<unknown>[] = [];
         const seen = c.seen ? [c.seen].flat() : [];
-        if (seen.length) writes.push(db.seenEnvelopes.bulkPut(seen.map(({ id, seq }) => ({ id, seq, at: Date.now() }))));
-        if (row === null) writes.push(db.secretChats.delete(chatId));
-        else if (row) writes.push(db.secretChats.put(row));
-        if (c.queue?.length) writes.push(db.sendQueue.bulkPut(c.queue));
-        try {
-          // The message rows in order (a clear, then removals, then writes, then updates).
-          if (c.clearChat) await db.secretMessages.where('[chatId+at]').between([chatId, -Infinity], [chatId, Infinity]).delete();
-          if (c.remove?.length) await db.secretMessages.bulkDelete(c.remove);
-          if (add.length) stored = await addNew(db.secretMessages, add);
-          if (put.length) await db.secretMessages.bulkPut(put);
-          // A message read leaves the unread index (Dexie's update() removes an undefined property).
-          for (const u of c.updates ?? []) await db.secretMessages.update(u.id, u.changes.status === 'read' ? { ...u.changes, unread: undefined } : u.changes);
-        } finally {
-          // Also when a write above failed (the transaction then aborts with that error): none left unawaited.
-          await Promise.allSettled(writes);
-        }
-        await Promise.all(writes);
+        if (seen.length) await db.seenEnvelopes.bulkPut(seen.map(({ id, seq }) => ({ id, seq, at: Date.now() })));
+        if (row === null) await db.secretChats.delete(chatId);
+        else if (row) await db.secretChats.put(row);
+        if (c.clearChat) await db.secretMessages.where('[chatId+at]').between([chatId, -Infinity], [chatId, Infinity]).delete();
+        if (c.remove?.length) await db.secretMessages.bulkDelete(c.remove);
+        if (add.length) stored = await addNew(db.secretMessages, add);
+        if (put.length) await db.secretMessages.bulkPut(put);
+        // A message read leaves the unread index (Dexie's update() removes an undefined property).
+        for (const u of c.updates ?? []) await db.secretMessages.update(u.id, u.changes.status === 'read' ? { ...u.changes, unread: undefined } : u.changes);
+        if (c.queue?.length) await db.sendQueue.bulkPut(c.queue);
       });
     } catch (e) {
       throw new StoreFailure(e);

@@ -2,7 +2,7 @@
  * The engine's shared core: a chat's state loaded from the vault, changed under the chat's lock and
  * committed in ONE Dexie transaction together with its effects, and the news of it given to the page.
  */
-import { Dexie, type EntityTable } from 'dexie';
+import { addNew } from '$lib/store/add-new';
 import type { SecretChatRow, SecretMessageRow } from '$lib/store/db';
 import { isUnread } from '$lib/store/upgrade-secret-unread';
 import type { WorkerEvent } from '../protocol';
@@ -233,24 +233,5 @@ export class Chats {
     this.announcedAt = Date.now();
     for (const chatId of chats) this.ctx.emit(this.event(chatId));
     this.ctx.emit({ type: 'chats' });
-  }
-}
-
-/**
- * Adds `rows`; a row whose id is stored already fails alone (ConstraintError, the transaction goes
- * on) and the stored one stays. Resolves to the ids that were stored already; rethrows anything else.
- */
-async function addNew(table: EntityTable<SecretMessageRow, 'id'>, rows: SecretMessageRow[]): Promise<Set<string>> {
-  try {
-    await table.bulkAdd(rows);
-    return new Set();
-  } catch (e) {
-    if (!(e instanceof Dexie.BulkError)) throw e;
-    const stored = new Set<string>();
-    for (const [pos, err] of Object.entries(e.failuresByPos)) {
-      if (err.name !== 'ConstraintError') throw err;
-      stored.add(rows[Number(pos)]!.id);
-    }
-    return stored;
   }
 }

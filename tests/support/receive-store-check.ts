@@ -1,0 +1,85 @@
+/**
+ * What a secret receive asks of IndexedDB, runnable in Node (fake-indexeddb) and, bundled, in real
+ * browsers: (1) a batch's commit adds incoming messages with bulkAdd, and a copy already stored fails
+ * alone inside the read-write transaction, which goes on and commits the rest; (2) a page's seen
+ * envelopes are one range read on the `seq` index (schema 8), records from before on seq 0.
+ * Imports only the store and Dexie: no Node or test-runner APIs.
+ */
+import { Dexie } from 'dexie';
+import { addNew } from '$lib/store/add-new';
+import { CinderDB, type SecretMessageRow } from '$lib/store/db';
+
+export interface ReceiveStoreCheckResult {
+  ok: boolean;
+  details: string;
+}
+
+const row = (id: string, box: number): SecretMessageRow => ({
+  id,
+  chatId: 'chat-1',
+  at: 1_000,
+  mine: false,
+  status: 'sent',
+  ttl: 0,
+  blobId: null,
+  box: new Uint8Array([box])
+});
+
+async function scenario(db: CinderDB): Promise<string[]> {
+  const problems: string[] = [];
+  const expect = (what: string, got: unknown, want: unknown) => {
+    if (JSON.stringify(got) !== JSON.stringify(want)) problems.push(`${what}: got ${JSON.stringify(got)}, want ${JSON.stringify(want)}`);
+  };
+
+  // (1) One copy stored already, one twice in the batch, two new: the transaction still commits.
+  await db.secretMessages.put(row('m-stored', 1));
+  let stored = new Set<string>();
+  await db.transaction('rw', [db.secretMessages, db.seenEnvelopes, db.sendQueue], async () => {
+    await db.seenEnvelopes.bulkPut([{ id: 'e-1', seq: 11, at: 1 }]);
+    stored = await addNew(db.secretMessages, [row('m-new-1', 2), row('m-stored', 3), row('m-new-2', 4), row('m-new-1', 5)]);
+    await db.seenEnvelopes.put({ id: 'e-2', seq: 12, at: 2 });
+  });
+  expect('already stored', [...stored].sort(), ['m-new-1', 'm-stored']);
+  const boxes = Object.fromEntries((await db.secretMessages.toArray()).map((m) => [m.id, [...m.box]]));
+  expect('rows after the commit', boxes, { 'm-new-1': [2], 'm-new-2': [4], 'm-stored': [1] });
+  expect('the writes around it committed', (await db.seenEnvelopes.toArray()).map((s) => s.id).sort(), ['e-1', 'e-2']);
+
+  // Any other failure still fails the transaction, and nothing of it stays.
+  let failed = '';
+  try {
+    await db.transaction('rw', [db.secretMessages, db.seenEnvelopes], async () => {
+      await db.seenEnvelopes.put({ id: 'e-3', seq: 13, at: 3 });
+      await addNew(db.secretMessages, [row('m-new-3', 6), { ...row('m-bad', 7), id: undefined as unknown as string }]);
+    });
+  } catch (e) {
+    failed = e instanceof Error ? e.name : String(e);
+  }
+  expect('a row without a key fails the batch', failed !== '', true);
+  expect('nothing of the failed batch stayed', [await db.seenEnvelopes.get('e-3'), await db.secretMessages.get('m-new-3')], [undefined, undefined]);
+
+  // (2) Seen records by seq: the page's range, and the records from before schema 8 on seq 0.
+  await db.seenEnvelopes.bulkPut([
+    { id: 'e-old', seq: 0, at: 0 },
+    { id: 'e-20', seq: 20, at: 4 },
+    { id: 'e-21', seq: 21, at: 5 },
+    { id: 'e-25', seq: 25, at: 6 }
+  ]);
+  expect('seen in [12, 21]', ((await db.seenEnvelopes.where('seq').between(12, 21, true, true).primaryKeys()) as string[]).sort(), ['e-2', 'e-20', 'e-21']);
+  expect('records without a seq', await db.seenEnvelopes.where('seq').equals(0).count(), 1);
+  return problems;
+}
+
+export async function runReceiveStoreCheck(dbName: string): Promise<ReceiveStoreCheckResult> {
+  await Dexie.delete(dbName);
+  const db = new CinderDB(dbName);
+  try {
+    await db.open();
+    const problems = await scenario(db);
+    return { ok: problems.length === 0, details: problems.length ? problems.join('\n') : 'copies kept, the transaction committed the rest, seen found by seq' };
+  } catch (e) {
+    return { ok: false, details: `receive store check threw: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}` };
+  } finally {
+    db.close();
+    await Dexie.delete(dbName);
+  }
+}

@@ -24,7 +24,7 @@ export async function endChatsWithDeletedAccount(chats: Chats, env: AddressedEnv
       if (state.session) zeroize(state.session);
       state.session = null;
       dropPendings(state);
-      const notice = await chats.messageRow(row.id, crypto.randomUUID(), now, false, {
+      const notice = chats.messageRow(row.id, crypto.randomUUID(), now, false, {
         kind: 'service',
         text: '',
         replyTo: null,

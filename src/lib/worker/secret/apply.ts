@@ -31,7 +31,7 @@ export async function applyPayload(chats: Chats, c: Effects, p: SecretPayload, r
       // millisecond must still get increasing times, or random ids would reorder them.
       const at = Math.max(now, row.lastAt + 1);
       c.put.push(
-        chats.messageRowSealing(chatId, p.id, at, false, {
+        chats.messageRow(chatId, p.id, at, false, {
           kind: 'text',
           text: p.text,
           replyTo: p.replyTo,
@@ -71,25 +71,25 @@ export async function applyPayload(chats: Chats, c: Effects, p: SecretPayload, r
     case 'clear':
       c.clearChat = true;
       c.put.length = 0;
-      c.put.push(await chats.messageRow(chatId, crypto.randomUUID(), now, false, { kind: 'service', text: '', replyTo: null, ttl: 0, service: 'cleared', by: 'peer' }));
+      c.put.push(chats.messageRow(chatId, crypto.randomUUID(), now, false, { kind: 'service', text: '', replyTo: null, ttl: 0, service: 'cleared', by: 'peer' }));
       return;
     case 'cancel':
       c.clearChat = true;
       c.put.length = 0;
       c.row = { ...row, status: 'cancelled', cancelledBy: 'peer', lastAt: now };
-      c.put.push(await chats.messageRow(chatId, crypto.randomUUID(), now, false, { kind: 'service', text: '', replyTo: null, ttl: 0, service: 'cancelled', by: 'peer' }));
+      c.put.push(chats.messageRow(chatId, crypto.randomUUID(), now, false, { kind: 'service', text: '', replyTo: null, ttl: 0, service: 'cancelled', by: 'peer' }));
       return;
     case 'ttl': {
       c.state!.ttl = p.seconds;
       // After the rows before it, also those of the same batch and millisecond (see 'text').
       const at = Math.max(now, row.lastAt + 1);
-      c.put.push(await chats.messageRow(chatId, p.id, at, false, { kind: 'service', text: '', replyTo: null, ttl: p.seconds, service: 'ttl', by: 'peer' }));
+      c.put.push(chats.messageRow(chatId, p.id, at, false, { kind: 'service', text: '', replyTo: null, ttl: p.seconds, service: 'ttl', by: 'peer' }));
       c.row = { ...row, lastAt: at };
       return;
     }
     case 'screenshot': {
       const at = Math.max(now, row.lastAt + 1);
-      c.put.push(await chats.messageRow(chatId, p.id, at, false, { kind: 'service', text: '', replyTo: null, ttl: 0, service: 'screenshot', by: 'peer' }));
+      c.put.push(chats.messageRow(chatId, p.id, at, false, { kind: 'service', text: '', replyTo: null, ttl: 0, service: 'screenshot', by: 'peer' }));
       c.row = { ...row, lastAt: at };
       return;
     }

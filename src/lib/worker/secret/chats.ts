@@ -144,25 +144,13 @@ export class Chats {
     return stored.size;
   }
 
-  async messageRow(
-    chatId: string,
-    id: string,
-    at: number,
-    mine: boolean,
-    body: SecretBody,
-    status: SecretMessageRow['status'] = 'sent'
-  ): Promise<{ row: SecretMessageRow }> {
-    const { row, sealing } = this.messageRowSealing(chatId, id, at, mine, body, status);
-    await sealing;
-    return { row };
-  }
-
   /**
-   * The row at once, its box sealed in the background (`sealing` fills it in; commit() waits for
-   * it): a batch's rows are sealed by WebCrypto off this thread while the next envelopes decrypt.
-   * Until then the box is empty, which no reader opens.
+   * A message row at once, its box sealed in the background: `sealing` fills it in, and commit()
+   * waits for it (a row written any other way must await it first). A batch's rows are thus sealed by
+   * WebCrypto off this thread while the next envelopes decrypt. Until then the box is empty, which no
+   * reader opens.
    */
-  messageRowSealing(
+  messageRow(
     chatId: string,
     id: string,
     at: number,

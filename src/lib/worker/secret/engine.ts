@@ -131,7 +131,7 @@ export class SecretEngine {
       chatId,
       (state) => ({ k: 'text', id, text, replyTo, ...(replyTo && quote ? { quote } : {}), ttl: state.ttl, at, file }),
       async (_row, state) => ({
-        put: [await this.chats.messageRow(chatId, id, at, true, { kind: 'text', text, replyTo, ...(replyTo && quote ? { quote } : {}), ttl: state.ttl, file }, 'pending')]
+        put: [this.chats.messageRow(chatId, id, at, true, { kind: 'text', text, replyTo, ...(replyTo && quote ? { quote } : {}), ttl: state.ttl, file }, 'pending')]
       })
     );
     return id;
@@ -202,9 +202,7 @@ export class SecretEngine {
   async clearHistory(chatId: string): Promise<void> {
     await this.send(chatId, { k: 'clear' }, async () => ({
       clearChat: true,
-      put: [
-        await this.chats.messageRow(chatId, crypto.randomUUID(), Date.now(), true, { kind: 'service', text: '', replyTo: null, ttl: 0, service: 'cleared', by: 'me' })
-      ]
+      put: [this.chats.messageRow(chatId, crypto.randomUUID(), Date.now(), true, { kind: 'service', text: '', replyTo: null, ttl: 0, service: 'cleared', by: 'me' })]
     }));
   }
 
@@ -212,7 +210,7 @@ export class SecretEngine {
     const id = crypto.randomUUID();
     await this.send(chatId, { k: 'ttl', id, seconds, at: Date.now() }, async (_row, state) => {
       state.ttl = seconds;
-      return { put: [await this.chats.messageRow(chatId, id, Date.now(), true, { kind: 'service', text: '', replyTo: null, ttl: seconds, service: 'ttl', by: 'me' })] };
+      return { put: [this.chats.messageRow(chatId, id, Date.now(), true, { kind: 'service', text: '', replyTo: null, ttl: seconds, service: 'ttl', by: 'me' })] };
     });
   }
 
@@ -242,7 +240,7 @@ export class SecretEngine {
     const id = crypto.randomUUID();
     const at = Date.now();
     await this.send(chatId, { k: 'screenshot', id, at }, async () => ({
-      put: [await this.chats.messageRow(chatId, id, at, true, { kind: 'service', text: '', replyTo: null, ttl: 0, service: 'screenshot', by: 'me' })]
+      put: [this.chats.messageRow(chatId, id, at, true, { kind: 'service', text: '', replyTo: null, ttl: 0, service: 'screenshot', by: 'me' })]
     }));
   }
 

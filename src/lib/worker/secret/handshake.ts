@@ -141,7 +141,7 @@ export class Handshake {
         row,
         state,
         put: [
-          await this.chats.messageRow(requestId, crypto.randomUUID(), now, false, {
+          this.chats.messageRow(requestId, crypto.randomUUID(), now, false, {
             kind: 'service',
             text: '',
             replyTo: null,
@@ -212,9 +212,7 @@ export class Handshake {
       await this.chats.commit(chatId, {
         row: active,
         state,
-        put: [
-          await this.chats.messageRow(chatId, crypto.randomUUID(), now, false, { kind: 'service', text: '', replyTo: null, ttl: 0, service: 'established', by: 'peer' })
-        ],
+        put: [this.chats.messageRow(chatId, crypto.randomUUID(), now, false, { kind: 'service', text: '', replyTo: null, ttl: 0, service: 'established', by: 'peer' })],
         queue: [keys ? { ...confirm, register: true } : confirm],
         seen: { id: env.id, seq: env.seq }
       });

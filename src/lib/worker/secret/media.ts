@@ -63,8 +63,9 @@ export class Media {
     }
     // A timer picked for this file (the photo preview) wins over the chat's.
     const ttlOf = (chatTtl: number) => opts.ttl ?? chatTtl;
-    const pending = await this.chats.messageRow(chatId, id, at, true, { kind: 'text', text: caption, replyTo: null, ttl: ttlOf(state.ttl), file: local }, 'pending');
+    const pending = this.chats.messageRow(chatId, id, at, true, { kind: 'text', text: caption, replyTo: null, ttl: ttlOf(state.ttl), file: local }, 'pending');
     const media: SecretMediaRow = { messageId: id, chatId, box: await vault.sealBytes(mediaPlace(id), bytes) };
+    await pending.sealing; // written here, not through commit()
     await db.transaction('rw', db.secretMessages, db.secretMedia, async () => {
       await db.secretMessages.put(pending.row);
       await db.secretMedia.put(media);
@@ -86,7 +87,7 @@ export class Media {
       chatId,
       (st) => ({ k: 'text', id, text: caption, replyTo: null, ttl: ttlOf(st.ttl), at, file }),
       async (_r, st) => ({
-        put: [await this.chats.messageRow(chatId, id, at, true, { kind: 'text', text: caption, replyTo: null, ttl: ttlOf(st.ttl), file }, 'pending')]
+        put: [this.chats.messageRow(chatId, id, at, true, { kind: 'text', text: caption, replyTo: null, ttl: ttlOf(st.ttl), file }, 'pending')]
       })
     );
     return id;

@@ -61,7 +61,7 @@ export interface SeenRef {
 export interface Commit {
   row?: SecretChatRow | null;
   state?: SecretState;
-  /** Rows to write; `sealing`, when given, fills in the row's box (Chats.messageRowSealing). */
+  /** Rows to write; `sealing`, when given, fills in the row's box and is awaited first (Chats.messageRow). */
   put?: { row: SecretMessageRow; sealing?: Promise<void> }[];
   remove?: string[];
   clearChat?: boolean;

@@ -26,24 +26,24 @@ async function checkBundle(file: string, globalName: string): Promise<string> {
   return out.outputFiles[0].text;
 }
 
-for (const engine of ENGINES) {
-  test(`${engine}: the purge deletes exactly the expired messages of a store holding rows with and without deadlines`, async ({ open }) => {
-    const device = await open(engine);
-    await device.goto('/login');
-    const bundle = await checkBundle('purge-check.ts', '__purgeCheck');
-    const result = await device.script<{ ok: boolean; details: string }>(
-      `(async () => { ${bundle}; return __purgeCheck.runPurgeCheck('purge-check-' + Date.now()); })()`
-    );
-    expect(result.ok, result.details).toBe(true);
-  });
+/** Each check: its tests/support file, the global its bundle defines, and the function to call there. */
+const CHECKS = [
+  { what: 'the purge deletes exactly the expired messages of a store holding rows with and without deadlines', file: 'purge-check.ts', run: 'runPurgeCheck' },
+  {
+    what: 'a copy already stored fails alone in a receive’s transaction, which commits the rest; seen envelopes are found by seq',
+    file: 'receive-store-check.ts',
+    run: 'runReceiveStoreCheck'
+  }
+];
 
-  test(`${engine}: a copy already stored fails alone in a receive's transaction, which commits the rest; seen envelopes are found by seq`, async ({ open }) => {
-    const device = await open(engine);
-    await device.goto('/login');
-    const bundle = await checkBundle('receive-store-check.ts', '__receiveCheck');
-    const result = await device.script<{ ok: boolean; details: string }>(
-      `(async () => { ${bundle}; return __receiveCheck.runReceiveStoreCheck('receive-check-' + Date.now()); })()`
-    );
-    expect(result.ok, result.details).toBe(true);
-  });
+for (const engine of ENGINES) {
+  for (const check of CHECKS) {
+    test(`${engine}: ${check.what}`, async ({ open }) => {
+      const device = await open(engine);
+      await device.goto('/login');
+      const bundle = await checkBundle(check.file, '__check');
+      const result = await device.script<{ ok: boolean; details: string }>(`(async () => { ${bundle}; return __check.${check.run}('${check.run}-' + Date.now()); })()`);
+      expect(result.ok, result.details).toBe(true);
+    });
+  }
 }

@@ -5,14 +5,9 @@
  * by an old tab still open). Only expired rows may go, whatever the engine does with null keys.
  * Imports only the store and Dexie: no Node or test-runner APIs.
  */
-import { Dexie } from 'dexie';
-import { CinderDB, type MessageRow, type SecretMessageRow } from '$lib/store/db';
+import type { CinderDB, MessageRow, SecretMessageRow } from '$lib/store/db';
 import { nextDeadline, purgeExpired } from '$lib/store/purge';
-
-export interface PurgeCheckResult {
-  ok: boolean;
-  details: string;
-}
+import { runStoreCheck, type Expect, type StoreCheckResult } from './store-check';
 
 const BOX = new Uint8Array([1, 2, 3]);
 const sorted = (xs: Iterable<string>) => [...xs].sort();
@@ -30,11 +25,7 @@ function cloud(id: string, deadline?: number): MessageRow {
 /** A row as versions before schema 4 stored it: the types now forbid this null. */
 const legacy = <T>(row: T): T => ({ ...row, deadline: null }) as T;
 
-async function scenario(db: CinderDB): Promise<string[]> {
-  const problems: string[] = [];
-  const expect = (what: string, got: unknown, want: unknown) => {
-    if (JSON.stringify(got) !== JSON.stringify(want)) problems.push(`${what}: got ${JSON.stringify(got)}, want ${JSON.stringify(want)}`);
-  };
+async function scenario(db: CinderDB, expect: Expect): Promise<void> {
   const now = Date.now();
   await db.secretMessages.bulkPut([
     secret('s-none', 0),
@@ -66,20 +57,8 @@ async function scenario(db: CinderDB): Promise<string[]> {
   expect('a year later, purged', [again.chats.size, again.cloudPeers.size], [0, 0]);
   expect('a year later, secret kept', await db.secretMessages.count(), 3);
   expect('a year later, cloud kept', await db.messages.count(), 2);
-  return problems;
 }
 
-export async function runPurgeCheck(dbName: string): Promise<PurgeCheckResult> {
-  await Dexie.delete(dbName);
-  const db = new CinderDB(dbName);
-  try {
-    await db.open();
-    const problems = await scenario(db);
-    return { ok: problems.length === 0, details: problems.length ? problems.join('\n') : 'purge kept every row without an expired deadline' };
-  } catch (e) {
-    return { ok: false, details: `purge check threw: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}` };
-  } finally {
-    db.close();
-    await Dexie.delete(dbName);
-  }
+export function runPurgeCheck(dbName: string): Promise<StoreCheckResult> {
+  return runStoreCheck(dbName, 'purge check', scenario, 'purge kept every row without an expired deadline');
 }

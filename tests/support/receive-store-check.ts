@@ -5,14 +5,9 @@
  * envelopes are one range read on the `seq` index (schema 8), records from before on seq 0.
  * Imports only the store and Dexie: no Node or test-runner APIs.
  */
-import { Dexie } from 'dexie';
 import { addNew } from '$lib/store/add-new';
-import { CinderDB, type SecretMessageRow } from '$lib/store/db';
-
-export interface ReceiveStoreCheckResult {
-  ok: boolean;
-  details: string;
-}
+import type { CinderDB, SecretMessageRow } from '$lib/store/db';
+import { runStoreCheck, type Expect, type StoreCheckResult } from './store-check';
 
 const row = (id: string, box: number): SecretMessageRow => ({
   id,
@@ -25,12 +20,7 @@ const row = (id: string, box: number): SecretMessageRow => ({
   box: new Uint8Array([box])
 });
 
-async function scenario(db: CinderDB): Promise<string[]> {
-  const problems: string[] = [];
-  const expect = (what: string, got: unknown, want: unknown) => {
-    if (JSON.stringify(got) !== JSON.stringify(want)) problems.push(`${what}: got ${JSON.stringify(got)}, want ${JSON.stringify(want)}`);
-  };
-
+async function scenario(db: CinderDB, expect: Expect): Promise<void> {
   // (1) One copy stored already, one twice in the batch, two new: the transaction still commits.
   await db.secretMessages.put(row('m-stored', 1));
   let stored = new Set<string>();
@@ -66,20 +56,8 @@ async function scenario(db: CinderDB): Promise<string[]> {
   ]);
   expect('seen in [12, 21]', ((await db.seenEnvelopes.where('seq').between(12, 21, true, true).primaryKeys()) as string[]).sort(), ['e-2', 'e-20', 'e-21']);
   expect('records without a seq', await db.seenEnvelopes.where('seq').equals(0).count(), 1);
-  return problems;
 }
 
-export async function runReceiveStoreCheck(dbName: string): Promise<ReceiveStoreCheckResult> {
-  await Dexie.delete(dbName);
-  const db = new CinderDB(dbName);
-  try {
-    await db.open();
-    const problems = await scenario(db);
-    return { ok: problems.length === 0, details: problems.length ? problems.join('\n') : 'copies kept, the transaction committed the rest, seen found by seq' };
-  } catch (e) {
-    return { ok: false, details: `receive store check threw: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}` };
-  } finally {
-    db.close();
-    await Dexie.delete(dbName);
-  }
+export function runReceiveStoreCheck(dbName: string): Promise<StoreCheckResult> {
+  return runStoreCheck(dbName, 'receive store check', scenario, 'copies kept, the transaction committed the rest, seen found by seq');
 }

@@ -8,6 +8,7 @@ import { Dexie, type EntityTable } from 'dexie';
 import { lockTransactions, openLocked } from './tx-locks';
 import { dropIndexedNulls } from './upgrade-nulls';
 import { countStoredUnread } from './upgrade-unread';
+import { seenInBatches } from './upgrade-seen-batches';
 import { seenWithSeq } from './upgrade-seen-seq';
 import { markSecretUnread } from './upgrade-secret-unread';
 import { createVaultKey, Vault } from './vault';
@@ -214,12 +215,18 @@ export interface SecretMediaRow {
   box: Uint8Array;
 }
 
-/** Relay envelopes already processed (a lost ack or a second context may deliver one again). */
+/**
+ * Relay envelopes already processed (a lost ack or a second context may deliver one again): one
+ * record per commit, naming every envelope it handled (a batch: up to a page), found by their seqs.
+ */
 export interface SeenEnvelopeRow {
+  /** The first envelope's id (a record from before schema 9: its only envelope). */
   id: string;
   at: number;
-  /** The relay seq it came with; 0 for a record written before schema 8 (upgrade-seen-seq.ts). */
-  seq: number;
+  /** The envelopes it records, in queue order (`ids[0] === id`). */
+  ids: string[];
+  /** Their relay seqs, indexed one by one (multi-entry); [0] for a record from before schema 8. */
+  seqs: number[];
 }
 
 export class CinderDB extends Dexie {
@@ -274,6 +281,8 @@ export class CinderDB extends Dexie {
     this.version(7).stores({ secretMessages: 'id, [chatId+at], deadline, [chatId+unread]' }).upgrade(markSecretUnread);
     // Seen envelopes are found by the seqs of a relay page (see upgrade-seen-seq.ts).
     this.version(8).stores({ seenEnvelopes: 'id, at, seq' }).upgrade(seenWithSeq);
+    // One seen record per commit (a batch of envelopes), found by any of its seqs (see upgrade-seen-batches.ts).
+    this.version(9).stores({ seenEnvelopes: 'id, at, *seqs' }).upgrade(seenInBatches);
     lockTransactions(this);
   }
 }

@@ -4,6 +4,7 @@
  */
 import { addNew } from '$lib/store/add-new';
 import type { SecretChatRow, SecretMessageRow } from '$lib/store/db';
+import { seenRecord } from '$lib/store/upgrade-seen-batches';
 import { isUnread } from '$lib/store/upgrade-secret-unread';
 import type { WorkerEvent } from '../protocol';
 import { withLock } from '../locks';
@@ -114,7 +115,8 @@ export class Chats {
           await db.mailboxes.bulkDelete(dropped);
         }
         const seen = c.seen ? [c.seen].flat() : [];
-        if (seen.length) await db.seenEnvelopes.bulkPut(seen.map(({ id, seq }) => ({ id, seq, at: Date.now() })));
+        // One record for all of them: a batch of a page is one write, not one per envelope.
+        if (seen.length) await db.seenEnvelopes.put(seenRecord(seen, Date.now()));
         if (row === null) await db.secretChats.delete(chatId);
         else if (row) await db.secretChats.put(row);
         if (c.clearChat) await db.secretMessages.where('[chatId+at]').between([chatId, -Infinity], [chatId, Infinity]).delete();

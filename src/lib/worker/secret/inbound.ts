@@ -7,6 +7,7 @@ import { fromB64u } from '$lib/api/b64';
 import { isAddressed, LIMITS, type Envelope } from '$lib/api/wire';
 import { decodeEnvelope, toHex, unsealEnvelope, type Session } from '$lib/crypto';
 import type { SecretChatRow } from '$lib/store/db';
+import { seenRecord } from '$lib/store/upgrade-seen-batches';
 import { SEQ_UNKNOWN } from '$lib/store/upgrade-seen-seq';
 import { withLock } from '../locks';
 import { NetError } from '../net';
@@ -125,7 +126,7 @@ export class Inbound {
             try {
               await this.handle(env);
               // A frame that changed nothing (e.g. for a cancelled chat) was not committed with it.
-              if (this.chats.lastSeenCommitted !== env.id) await db.seenEnvelopes.put({ id: env.id, seq: env.seq, at: Date.now() });
+              if (this.chats.lastSeenCommitted !== env.id) await db.seenEnvelopes.put(seenRecord([env], Date.now()));
             } catch (e) {
               if (e instanceof NetError && e.code === 'offline') break; // keep it on the relay, retry later
               if (e instanceof StoreFailure) {
@@ -163,21 +164,24 @@ export class Inbound {
   }
 
   /**
-   * Which of `envelopes` (one relay page, in seq order) were handled before: the seen records in the
-   * page's seq range, read at once. Records from before seqs were kept (seq 0, pruned after 8 days)
-   * are looked up by id as well, while any is left. Called under the inbound lock.
+   * Which of `envelopes` (one relay page, in seq order) were handled before: the seen records holding
+   * any of the page's seqs, read at once (a record lists a whole batch). Records from before seqs were
+   * kept (seq 0, pruned after 8 days) are looked up by id as well, while any is left. Called under
+   * the inbound lock.
    */
   private async seen(envelopes: Envelope[]): Promise<boolean[]> {
     const { db } = this.chats.ctx;
     if (!envelopes.length) return [];
     const seqs = envelopes.map((e) => e.seq);
-    const inRange = await db.seenEnvelopes
-      .where('seq')
+    const ids = new Set<string>();
+    const records = await db.seenEnvelopes
+      .where('seqs')
       .between(Math.min(...seqs), Math.max(...seqs), true, true)
-      .primaryKeys();
-    const ids = new Set<string>(inRange);
+      .distinct()
+      .toArray();
+    for (const r of records) for (const id of r.ids) ids.add(id);
     if (this.legacySeen !== false) {
-      this.legacySeen = (await db.seenEnvelopes.where('seq').equals(SEQ_UNKNOWN).count()) > 0;
+      this.legacySeen = (await db.seenEnvelopes.where('seqs').equals(SEQ_UNKNOWN).count()) > 0;
       if (this.legacySeen) for (const r of await db.seenEnvelopes.bulkGet(envelopes.map((e) => e.id))) if (r) ids.add(r.id);
     }
     return envelopes.map((e) => ids.has(e.id));

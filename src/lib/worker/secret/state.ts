@@ -5,6 +5,7 @@
 import { inboxToJSON, newInbox, newOutbox, outboxToJSON, type CryptoBackend, type Identity } from '$lib/crypto';
 import type { CinderDB, SecretChatRow, SecretMediaRow, SecretMessageRow, SendQueueRow } from '$lib/store/db';
 import { places } from '$lib/store/places';
+import type { SeenRef } from '$lib/store/upgrade-seen-batches';
 import type { Vault } from '$lib/store/vault';
 import type { WorkerEvent } from '../protocol';
 import type { Clock } from './jitter';
@@ -49,12 +50,6 @@ export interface SecretContext {
   relay?: SecretRelay;
   /** Time, chance and timers for the random delays of receipts and wake-up registrations (jitter.ts); the system's when not given. */
   clock?: Clock;
-}
-
-/** A relay envelope by id, with the seq it came with (the seen records are found by seq, inbound.ts). */
-export interface SeenRef {
-  id: string;
-  seq: number;
 }
 
 /** What one locked step wants committed. */

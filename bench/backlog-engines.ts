@@ -6,13 +6,15 @@
  * WebKitWebDriver + MiniBrowser for WebKit); Alice is the page-less worker client in Chromium. The
  * driver cannot see the worker's requests, so the figure runs from the first received row stored to
  * all stored (an in-page 20 ms IndexedDB poller), over the messages stored in that span. Baseline:
- * the one-way ratchet in a Web Worker of Bob's browser, 3 rounds before and 3 after, median.
+ * the one-way ratchet in a Web Worker of Bob's browser, 3 rounds before and 3 after, median; and the
+ * storage floor in the same browser (bench/browser/idb-floor.ts).
  */
 import { firefoxDevice, launchFirefox } from '../tests/engines/adapters/firefox';
 import { webkitDevice } from '../tests/engines/adapters/webkit';
 import { Device } from '../tests/engines/driver';
 import { signUp } from '../tests/engines/flows';
 import { countStore, rpc, rpcPage, sendSecretBurst } from './browser/rpc';
+import { reportFloor, type Floor } from './browser/idb-floor';
 import { serveWorkerPage } from './browser/worker-page';
 import { fmt, report, signUpUi, startBrowserBench, waitFor } from './support';
 
@@ -46,17 +48,20 @@ const pollerExpr = (before: number, target: number) => `(() => {
   return true;
 })()`;
 
-async function oneWay(): Promise<number[]> {
-  const served = await serveWorkerPage(new URL('./browser/oneway-worker.ts', import.meta.url), 'oneway');
+/** The first reply of a bench worker (bench/browser/*-worker.ts) run in a page of Bob's browser. */
+async function inWorker<T>(file: string, what: string): Promise<T> {
+  const served = await serveWorkerPage(new URL(`./browser/${file}`, import.meta.url), file.replace(/\.ts$/, ''));
   try {
     await bob.goto(served.url);
-    const out = await bob.until('the ratchet worker', () => bob.script<{ ok: boolean; rounds?: number[]; error?: string } | null>('window.result'), 120_000);
+    const out = await bob.until(what, () => bob.script<({ ok: true } & T) | { ok: false; error: string } | null>('window.result'), 120_000);
     if (!out.ok) throw new Error(out.error);
-    return out.rounds!;
+    return out;
   } finally {
     served.close();
   }
 }
+
+const oneWay = async (): Promise<number[]> => (await inWorker<{ rounds: number[] }>('oneway-worker.ts', 'the ratchet worker')).rounds;
 
 try {
   console.log(`Cinder secret backlog bench — ${N} queued secret envelopes received in ${engine}'s app worker, goal >= ${GOAL}x the one-way ratchet rate`);
@@ -92,6 +97,7 @@ try {
     180_000
   );
   const roundsAfter = await oneWay();
+  const floor = await inWorker<Floor>('idb-floor-worker.ts', 'the storage floor worker');
   const rounds = [...roundsBefore, ...roundsAfter];
   const ratchet = [...rounds].sort((x, y) => x - y)[rounds.length >> 1]!;
   const rate = ((before + N - got.firstCount) * 1000) / (got.reached - got.first);
@@ -104,6 +110,7 @@ try {
     `${fmt(rate / ratchet, 2)}x ratchet; goal >= ${GOAL}x`,
     rate / ratchet >= GOAL
   );
+  reportFloor(floor, ratchet, rate, GOAL);
   console.log(`total ${((performance.now() - t0) / 1000).toFixed(0)} s`);
 } finally {
   await cleanup();

@@ -6,11 +6,14 @@
  * envelope page received to all 1,000 decrypted and stored in `secretMessages` (IndexedDB polled
  * every 20 ms from the page). Baseline in the same run and the same browser: the one-way Double
  * Ratchet rate of Cinder's crypto in a Web Worker (1 KiB frames, encrypt + decrypt, the backend the
- * app picks; bench/browser/oneway-worker.ts). Goal: received rate >= 0.5x that rate.
+ * app picks; bench/browser/oneway-worker.ts). Goal: received rate >= 0.5x that rate. Also printed: the
+ * storage floor in the same browser (the same 1,000 rows written to IndexedDB as a receive writes
+ * them, without crypto: bench/browser/idb-floor-worker.ts) and the serial ceiling it gives.
  * Chromium here; Firefox and WebKit: bench/backlog-engines.ts.
  */
 import type { Browser, Page } from 'playwright';
 import { countStore, installCountWatch, rpc, rpcPage, sendSecretBurst } from './browser/rpc';
+import { reportFloor, type Floor } from './browser/idb-floor';
 import { serveWorkerPage } from './browser/worker-page';
 import { profileWorkers } from './browser/worker-profile';
 import { fmt, report, signUpUi, startBrowserBench, waitFor } from './support';
@@ -20,14 +23,13 @@ const GOAL = 0.5;
 const t0 = performance.now();
 const { browser, url, cleanup } = await startBrowserBench(300_000);
 
-/** The one-way ratchet rate inside a Web Worker of `browser` (a tiny server of its own serves the bundle). */
-async function oneWayRate(browser: Browser): Promise<{ rate: number; rounds: number[]; backend: string }> {
-  const served = await serveWorkerPage(new URL('./browser/oneway-worker.ts', import.meta.url), 'oneway');
+/** The first reply of a bench worker (bench/browser/*-worker.ts) run in a tab of `browser` (a tiny server of its own serves the bundle). */
+async function inWorker<T>(browser: Browser, file: string): Promise<T> {
+  const served = await serveWorkerPage(new URL(`./browser/${file}`, import.meta.url), file.replace(/\.ts$/, ''));
   try {
     const tab = await browser.newPage();
     await tab.goto(served.url);
-    const out = (await tab.evaluate(() => (window as unknown as { result: Promise<unknown> }).result)) as
-      { ok: true; rate: number; rounds: number[]; backend: string } | { ok: false; error: string };
+    const out = (await tab.evaluate(() => (window as unknown as { result: Promise<unknown> }).result)) as ({ ok: true } & T) | { ok: false; error: string };
     await tab.close();
     if (!out.ok) throw new Error(out.error);
     return out;
@@ -35,6 +37,9 @@ async function oneWayRate(browser: Browser): Promise<{ rate: number; rounds: num
     served.close();
   }
 }
+
+/** The one-way ratchet rate inside a Web Worker of `browser`. */
+const oneWayRate = (browser: Browser) => inWorker<{ rate: number; rounds: number[]; backend: string }>(browser, 'oneway-worker.ts');
 
 /** Opens the app and times the first /api/envelopes response → `target` rows in secretMessages. */
 async function receiveBacklog(page: Page, target: number): Promise<{ applyMs: number; openMs: number; got: number }> {
@@ -87,6 +92,7 @@ try {
   const got = await receiveBacklog(bobPage, before + N);
   await bobPage.close();
   const ratchetAfter = await oneWayRate(browser);
+  const floor = await inWorker<Floor>(browser, 'idb-floor-worker.ts');
   const rounds = [...ratchetBefore.rounds, ...ratchetAfter.rounds];
   const ratchet = { backend: ratchetAfter.backend, rounds, rate: [...rounds].sort((x, y) => x - y)[rounds.length >> 1]! };
 
@@ -97,6 +103,7 @@ try {
     const rate = (N * 1000) / got.applyMs;
     report('app open → 1,000 msgs decrypted+stored', got.openMs, 'ms');
     report('received rate (first envelope page → all stored)', rate, 'msg/s', `${fmt(rate / ratchet.rate, 2)}x ratchet; goal >= ${GOAL}x`, rate / ratchet.rate >= GOAL);
+    reportFloor(floor, ratchet.rate, rate, GOAL);
   } else report('msgs stored before receive stalled 10 s (INCOMPLETE)', got.got - before, 'msgs', `of ${N}`, false);
   console.log(`total ${((performance.now() - t0) / 1000).toFixed(0)} s`);
 } finally {

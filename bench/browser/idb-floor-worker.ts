@@ -1,9 +1,10 @@
 /**
  * Runs inside a dedicated Web Worker (bundled by bench/backlog.ts): the storage floor of receiving a
  * backlog. 1,000 message rows of the app's shape (ids, an indexed chat/time pair, the unread flag and a
- * sealed box the size the vault makes of the bench's texts) written as a receive writes them: two read-write transactions of 500, each with
- * the page's seen record and the chat row. Raw IndexedDB (no Dexie, no crypto, no locks) and, for the
- * cost Dexie adds, the same through Dexie; rows/s of each, posted back as JSON.
+ * sealed box the size the vault makes of the bench's texts) written as a receive writes them: two
+ * read-write transactions of 500, each with the page's seen record and the chat row. Raw IndexedDB (no
+ * Dexie, no crypto, no locks) and, for the cost Dexie adds, the same through Dexie; rows/s of each,
+ * posted back as JSON.
  */
 import { Dexie } from 'dexie';
 import { median } from '../crypto-measure.js';

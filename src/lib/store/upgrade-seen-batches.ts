@@ -25,7 +25,6 @@ export async function seenInBatches(tx: Transaction): Promise<void> {
     .table('seenEnvelopes')
     .toCollection()
     .modify((r: SeenV8Row & Partial<SeenEnvelopeRow>) => {
-      if (Array.isArray(r.ids) && Array.isArray(r.seqs)) return;
       const seq = typeof r.seq === 'number' ? r.seq : SEQ_UNKNOWN;
       r.ids = [r.id];
       r.seqs = [seq];

@@ -13,8 +13,8 @@ const ROWS = 1000;
 const PAGE = 500;
 const ROUNDS = 3;
 
-/** The vault's box of a bench message ("secret <i> yyy…", bench/browser/rpc.ts): version, nonce, sealed JSON, tag. */
-const BOX_BYTES = 1 + 12 + JSON.stringify({ kind: 'text', text: `secret 999 ${'y'.repeat(40)}`, replyTo: null, ttl: 0, file: null }).length + 16;
+/** The vault's box of a bench message ("secret <i> yyy…", bench/browser/rpc.ts): version, key id, nonce, sealed JSON, tag. */
+const BOX_BYTES = 1 + 4 + 12 + JSON.stringify({ kind: 'text', text: `secret 999 ${'y'.repeat(40)}`, replyTo: null, ttl: 0, file: null }).length + 16;
 
 const rowsOf = (round: number) =>
   Array.from({ length: ROWS }, (_, i) => ({

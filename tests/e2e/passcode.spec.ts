@@ -80,3 +80,51 @@ test('passcode lock: locks the app, holds secret envelopes encrypted while locke
   await alice.context.close();
   await bob.context.close();
 });
+
+test('a passcode set in one tab locks the other tabs, whose messages still arrive; turned off in one, the others open by themselves', async ({ browser, relay }) => {
+  const alice = await signUp(browser, relay, 'alice', 'Alice');
+  const bob = await signUp(browser, relay, 'bob', 'Bob');
+  const chatId = await startSecretChat(alice.page, bob.username);
+  await expect(alice.page.getByText('Bob joined your secret chat.')).toBeVisible();
+  await bob.page.goto(`/secret/${chatId}`);
+  const other = await alice.context.newPage();
+  await other.goto(`/secret/${chatId}`);
+  await expect(other.getByText('Bob joined your secret chat.')).toBeVisible();
+
+  // Set in the first tab while Bob writes: the re-key and the received messages meet (the failure this guards against).
+  await alice.page.goto('/settings');
+  await alice.page.getByLabel('Passcode', { exact: true }).fill('2468');
+  await alice.page.getByLabel('Repeat the passcode').fill('2468');
+  for (let i = 1; i <= 3; i++) await sendSecret(bob.page, `while the key changes ${i}`);
+  await alice.page.getByRole('button', { name: 'Set passcode' }).click();
+  await expect(alice.page.getByText('Passcode set.')).toBeVisible({ timeout: 15_000 });
+  // The other tab held the old key: it locks (its key is gone from the device) rather than write under it.
+  await expect(other.getByRole('heading', { name: 'Cinder is locked' })).toBeVisible();
+  await sendSecret(bob.page, 'after the passcode');
+
+  await other.getByLabel('Passcode').fill('2468');
+  await other.getByRole('button', { name: 'Unlock' }).click();
+  for (const t of ['while the key changes 1', 'while the key changes 2', 'while the key changes 3', 'after the passcode'])
+    await expect(messageLog(other).getByText(t)).toBeVisible();
+
+  // Turned off in the other tab (in-app navigation: a reload would start locked): the first one takes up
+  // the new key without asking, and keeps working.
+  await other.getByRole('link', { name: 'Back to chats' }).click();
+  await other.getByRole('link', { name: 'Settings' }).click();
+  await other.getByRole('button', { name: 'Turn off passcode' }).click();
+  await expect(other.getByText('Passcode turned off.')).toBeVisible({ timeout: 15_000 });
+  await expect(alice.page.getByRole('button', { name: 'Set passcode' })).toBeVisible();
+  await alice.page.getByRole('link', { name: /^Back/ }).click();
+  await alice.page.locator(`a[href="/secret/${chatId}"]`).first().click();
+  await expect(alice.page).toHaveURL(new RegExp(`/secret/${chatId}`));
+  await sendSecret(alice.page, 'from the first tab, under the new key');
+  await expect(messageLog(bob.page).getByText('from the first tab, under the new key')).toBeVisible();
+  await sendSecret(bob.page, 'and back');
+  await expect(messageLog(alice.page).getByText('and back')).toBeVisible();
+  // A restart opens without a passcode and reads everything.
+  await alice.page.reload();
+  await expect(messageLog(alice.page).getByText('after the passcode')).toBeVisible();
+  await expect(messageLog(alice.page).getByText('and back')).toBeVisible();
+  await alice.context.close();
+  await bob.context.close();
+});

@@ -11,7 +11,8 @@ import { countStoredUnread } from './upgrade-unread';
 import { seenInBatches } from './upgrade-seen-batches';
 import { seenWithSeq } from './upgrade-seen-seq';
 import { markSecretUnread } from './upgrade-secret-unread';
-import { createVaultKey, Vault } from './vault';
+import { createVaultKey, newKeyId, Vault } from './vault';
+import { guardSealedWrites } from './vault-guard';
 
 export const DB_NAME = 'cinder';
 
@@ -22,6 +23,8 @@ export interface VaultRow {
   wrapped?: Uint8Array;
   salt?: Uint8Array;
   iterations?: number;
+  /** Which key this is (not secret; see vault.ts). Absent on a key stored before key ids: LEGACY_KEY_ID. */
+  keyId?: Uint8Array;
 }
 
 /** Relay envelopes that arrived while the app was locked: kept as the relay sent them (ciphertext). */
@@ -284,6 +287,7 @@ export class CinderDB extends Dexie {
     // One seen record per commit (a batch of envelopes), found by any of its seqs (see upgrade-seen-batches.ts).
     this.version(9).stores({ seenEnvelopes: 'id, at, *seqs' }).upgrade(seenInBatches);
     lockTransactions(this);
+    guardSealedWrites(this);
   }
 }
 
@@ -295,18 +299,18 @@ export async function openStore(name = DB_NAME): Promise<{ db: CinderDB; vault: 
   const db = new CinderDB(name);
   await openLocked(db);
   const existing = await db.vault.get('main');
-  if (existing?.key) return { db, vault: new Vault(existing.key) };
+  if (existing?.key) return { db, vault: new Vault(existing.key, existing.keyId) };
   if (existing?.wrapped) return { db, vault: null };
   // WebCrypto calls may not run inside an IndexedDB transaction, so create first, then
   // insert-if-absent: when two contexts race, both end up using the key that was stored first.
-  const fresh = await createVaultKey();
+  const fresh: VaultRow = { id: 'main', key: await createVaultKey(), keyId: newKeyId() };
   const row = await db.transaction('rw', db.vault, async () => {
     const current = await db.vault.get('main');
     if (current) return current;
-    await db.vault.add({ id: 'main', key: fresh });
-    return { id: 'main' as const, key: fresh };
+    await db.vault.add(fresh);
+    return fresh;
   });
-  return { db, vault: row.key ? new Vault(row.key) : null };
+  return { db, vault: row.key ? new Vault(row.key, row.keyId) : null };
 }
 
 /** Deletes everything this device stores: used on logout and revocation. */

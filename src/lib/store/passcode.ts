@@ -5,10 +5,10 @@
  * deadlines are stored in clear. Turning the passcode on or off re-keys every sealed value, so a
  * copy of the database taken before cannot be opened with the new key.
  */
-import { Dexie } from 'dexie';
 import type { CinderDB, VaultRow } from './db';
 import { places } from './places';
-import { Vault } from './vault';
+import { newKeyId, Vault } from './vault';
+import { SEALED_TABLES, type SealedTable } from './vault-guard';
 
 export const PBKDF2_ITERATIONS = 600_000;
 const ab = (u: Uint8Array) => u as Uint8Array<ArrayBuffer>;
@@ -39,7 +39,7 @@ export async function unlockVault(db: CinderDB, passcode: string): Promise<Vault
   const row = await db.vault.get('main');
   if (!row?.wrapped || !row.salt || !row.iterations) throw new PasscodeError('no_passcode', 'No passcode is set on this device');
   try {
-    return new Vault(await unwrap(row.wrapped, await kek(passcode, row.salt, row.iterations)));
+    return new Vault(await unwrap(row.wrapped, await kek(passcode, row.salt, row.iterations)), row.keyId);
   } catch {
     throw new PasscodeError('bad_passcode', 'Wrong passcode');
   }
@@ -49,31 +49,69 @@ interface Boxed {
   box: Uint8Array | null;
 }
 
-/** Every sealed value, with its place, re-sealed from one vault to another in ONE transaction. */
+/** Where the rows of each sealed table keep their value (the vault binds a box to it). */
+const PLACES: Record<SealedTable, (r: Record<string, unknown>) => string> = {
+  secrets: (r) => places.secret(r.key as string),
+  messages: (r) => places.message(r.id as string),
+  outbox: (r) => places.message(r.id as string),
+  secretChats: (r) => places.secretChat(r.id as string),
+  secretMessages: (r) => places.secretMessage(r.id as string),
+  secretMedia: (r) => places.secretMedia(r.messageId as string),
+  cloudMedia: (r) => places.cloudMedia(r.messageId as string)
+};
+
+/** How often a re-key starts over when other writes keep changing sealed rows while it seals. */
+const REKEY_TRIES = 8;
+
+class RowsChanged extends Error {}
+
+const sameBytes = (a: Uint8Array, b: unknown) => b instanceof Uint8Array && a.length === b.length && a.every((x, i) => x === b[i]);
+
+/**
+ * Every sealed value re-sealed from one vault to another, and the new vault row stored, in ONE
+ * transaction. WebCrypto cannot run inside it, so the values are sealed first, then the transaction
+ * reads the rows again: a box changed meanwhile (another write sealed it with the old key) means the
+ * whole re-key starts over; a row whose box is unchanged keeps what else changed in it. Writes after
+ * the commit that still use the old key are refused by the vault guard (vault-guard.ts).
+ */
 async function rekey(db: CinderDB, from: Vault, to: Vault, vaultRow: VaultRow): Promise<void> {
-  const tables = [
-    { t: db.secrets, place: (r: { key: string }) => places.secret(r.key) },
-    { t: db.messages, place: (r: { id: string }) => places.message(r.id) },
-    { t: db.outbox, place: (r: { id: string }) => places.message(r.id) },
-    { t: db.secretChats, place: (r: { id: string }) => places.secretChat(r.id) },
-    { t: db.secretMessages, place: (r: { id: string }) => places.secretMessage(r.id) },
-    { t: db.secretMedia, place: (r: { messageId: string }) => places.secretMedia(r.messageId) },
-    { t: db.cloudMedia, place: (r: { messageId: string }) => places.cloudMedia(r.messageId) }
-  ] as const;
-  const rewritten: { t: Dexie.Table; rows: unknown[] }[] = [];
-  for (const { t, place } of tables) {
-    const rows = (await (t as unknown as Dexie.Table).toArray()) as (Boxed & Record<string, unknown>)[];
-    for (const r of rows) {
-      if (!r.box) continue;
-      const p = (place as (x: unknown) => string)(r);
-      r.box = await to.sealBytes(p, await from.openBytes(p, r.box));
+  for (let attempt = 1; ; attempt++) {
+    // Per table: primary key → [the box read, the same value sealed under the new key].
+    const resealed = new Map<SealedTable, Map<unknown, [Uint8Array, Uint8Array]>>();
+    for (const name of SEALED_TABLES) {
+      const t = db.table(name);
+      const pk = t.schema.primKey.keyPath as string;
+      const boxes = new Map<unknown, [Uint8Array, Uint8Array]>();
+      for (const r of (await t.toArray()) as (Boxed & Record<string, unknown>)[]) {
+        if (!r.box) continue;
+        const p = PLACES[name](r);
+        boxes.set(r[pk], [r.box, await to.sealBytes(p, await from.openBytes(p, r.box))]);
+      }
+      resealed.set(name, boxes);
     }
-    rewritten.push({ t: t as unknown as Dexie.Table, rows });
+    try {
+      await db.transaction('rw', [db.vault, ...SEALED_TABLES.map((n) => db.table(n))], async () => {
+        // First: the guard checks each box written below against this row's key id.
+        await db.vault.put(vaultRow);
+        for (const name of SEALED_TABLES) {
+          const t = db.table(name);
+          const pk = t.schema.primKey.keyPath as string;
+          const boxes = resealed.get(name)!;
+          const rows = (await t.toArray()) as (Boxed & Record<string, unknown>)[];
+          for (const r of rows) {
+            if (!r.box) continue;
+            const pair = boxes.get(r[pk]);
+            if (!pair || !sameBytes(pair[0], r.box)) throw new RowsChanged();
+            r.box = pair[1];
+          }
+          await t.bulkPut(rows);
+        }
+      });
+      return;
+    } catch (e) {
+      if (!(e instanceof RowsChanged) || attempt >= REKEY_TRIES) throw e;
+    }
   }
-  await db.transaction('rw', [db.vault, ...rewritten.map((x) => x.t)], async () => {
-    for (const { t, rows } of rewritten) await t.bulkPut(rows);
-    await db.vault.put(vaultRow);
-  });
 }
 
 /** Sets (or changes) the passcode: a fresh vault key, stored only wrapped. */
@@ -84,15 +122,17 @@ export async function setPasscode(db: CinderDB, current: Vault, passcode: string
   const salt = crypto.getRandomValues(new Uint8Array(16));
   const k = await kek(passcode, salt, PBKDF2_ITERATIONS);
   const wrapped = new Uint8Array(await crypto.subtle.wrapKey('raw', fresh, k, 'AES-KW'));
-  const next = new Vault(await unwrap(wrapped, k));
-  await rekey(db, current, next, { id: 'main', wrapped, salt, iterations: PBKDF2_ITERATIONS });
+  const keyId = newKeyId();
+  const next = new Vault(await unwrap(wrapped, k), keyId);
+  await rekey(db, current, next, { id: 'main', wrapped, salt, iterations: PBKDF2_ITERATIONS, keyId });
   return next;
 }
 
 /** Removes the passcode: back to a non-extractable key stored in IndexedDB. */
 export async function removePasscode(db: CinderDB, current: Vault): Promise<Vault> {
   const key = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
-  const next = new Vault(key);
-  await rekey(db, current, next, { id: 'main', key });
+  const keyId = newKeyId();
+  const next = new Vault(key, keyId);
+  await rekey(db, current, next, { id: 'main', key, keyId });
   return next;
 }

@@ -10,6 +10,7 @@ import { Session, type ServerFrame } from '$lib/api/wire';
 import { destroyStore, openStore, type CinderDB } from '$lib/store/db';
 import { nextDeadline, purgeExpired } from '$lib/store/purge';
 import type { Vault } from '$lib/store/vault';
+import { onStaleWrite } from '$lib/store/vault-guard';
 import { flushOutbox } from './cloud';
 import { cloudEvents } from './data-channel';
 import { applyLive, pullUpdates, type SyncState } from './cloud-sync';
@@ -23,6 +24,8 @@ import { RelaySocket } from './socket';
 import type { SecretEngine } from './secret';
 import { loadKeygen, loadSecret } from './lazy';
 import { announceProtocol } from './protocol-announce';
+import { VaultFollower } from './vault-follow';
+import { IdentityCache } from './identity-cache';
 
 export { CoreError };
 
@@ -52,11 +55,26 @@ export class Core {
    */
   readonly ready: Promise<void>;
   private backendP: Promise<CryptoBackend> | null = null;
-  private identityCache: Identity | null = null;
+  private readonly identities = new IdentityCache();
   /** init has started the relay and the session check for the stored session (once per worker). */
   private confirming = false;
   private purgeTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly ctx: CoreContext = this.context();
+  /** Another tab set or removed the passcode: this worker follows (./vault-follow.ts). */
+  private readonly vaults = new VaultFollower({
+    db: () => this.db,
+    current: () => this.unlockedVault,
+    useClear: (vault) => {
+      const wasLocked = !this.unlockedVault;
+      this.useVault(vault);
+      this.emit({ type: 'lock', locked: false, hasPasscode: false });
+      if (wasLocked && this.session) this.startRelay();
+    },
+    lockOut: () => {
+      this.lock();
+      this.emit({ type: 'lock', locked: true, hasPasscode: true });
+    }
+  });
 
   constructor(private readonly emit: (e: WorkerEvent) => void) {
     this.ready = this.openDb().then(() => this.armPurge());
@@ -69,6 +87,7 @@ export class Core {
   private async openDb() {
     const { db, vault } = await openStore();
     this.db = db;
+    onStaleWrite(db, () => void this.vaults.follow().catch(() => undefined));
     this.useVault(vault);
     this.session = ((await db.meta.get('session'))?.value as SessionView | undefined) ?? null;
   }
@@ -108,11 +127,7 @@ export class Core {
 
   /** Switches to an (un)locked vault: the engine and cached keys belong to one vault. */
   private useVault(vault: Vault | null) {
-    if (this.identityCache) {
-      this.identityCache.sign.priv.fill(0);
-      this.identityCache.dh.priv.fill(0);
-    }
-    this.identityCache = null;
+    this.identities.clear();
     this.unlockedVault = vault;
     this.engine?.stop(); // its receipt and wake-up timers: the next engine takes up what they held (kept in meta)
     this.engine = null; // the next secret() builds one for this vault
@@ -132,19 +147,9 @@ export class Core {
     if (next !== null) this.purgeTimer = setTimeout(() => void this.armPurge(), Math.max(0, next - Date.now()) + 5);
   }
 
-  private async identity(): Promise<Identity> {
-    if (this.identityCache) return this.identityCache;
+  private identity(): Promise<Identity> {
     const vault = this.vault;
-    const identity = await (await loadKeygen()).loadIdentity(this.db, vault);
-    const locked = this.unlockedVault !== vault; // locked meanwhile: the keys belong to a closed vault
-    if (locked || this.identityCache) {
-      identity.sign.priv.fill(0);
-      identity.dh.priv.fill(0);
-      if (locked) throw new CoreError('locked', 'Cinder is locked. Enter your passcode.');
-      return this.identityCache!;
-    }
-    this.identityCache = identity;
-    return identity;
+    return this.identities.get(this.db, vault, () => this.unlockedVault === vault);
   }
 
   private get me(): string {
@@ -265,7 +270,7 @@ export class Core {
     const previous = (await this.db.meta.get('session'))?.value as SessionView | undefined;
     if (previous && previous.user.id !== session.user.id) await this.wipe('logout');
     await storeIdentity(this.db, this.vault, session.device.id, identity);
-    this.identityCache = identity;
+    this.identities.set(identity);
     await this.db.meta.put({ key: 'cursor', value: 0 });
     await this.setSession(session);
     this.startRelay();
@@ -465,6 +470,7 @@ export class Core {
       confirmSession: () => this.confirmSession(),
       wipe: (reason) => this.wipe(reason),
       useVault: (vault) => this.useVault(vault),
+      replaceVault: (rekey) => this.vaults.replace(rekey, (vault) => this.useVault(vault)),
       lock: () => this.lock(),
       startRelay: () => this.startRelay(),
       sendFrame: (frame) => void this.socket?.send(frame),
@@ -480,7 +486,7 @@ export class Core {
 
   /** Calls a method: its params are validated against the method table, then its handler runs. */
   call<M extends Method>(method: M, params: unknown): Promise<Result<M>> {
-    return dispatch(this.ctx, method, params);
+    return this.vaults.around(() => dispatch(this.ctx, method, params));
   }
 
   /** Every method as a function of its params (validated), e.g. `core.methods.messages({ peerId })`. */

@@ -143,12 +143,12 @@ describe('store locks', () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     // Holds its locks until the gate opens (Dexie then reports the commit as premature: not the point here).
-    const first = db.transaction('rw', db.messages, db.chats, () => gate).catch(() => undefined);
+    const first = db.transaction('rw', db.meta, db.chats, () => gate).catch(() => undefined);
     const seen = () => lockActivity().map((op) => `${op.db} ${op.mode} ${[...op.stores].sort().join('+')} ${op.phase}`);
     while (!seen().some((s) => s.endsWith('held'))) await new Promise((r) => setTimeout(r, 5));
-    const second = db.messages.delete('m');
+    const second = db.meta.delete('m');
     while (seen().length < 2) await new Promise((r) => setTimeout(r, 5));
-    const expected = ['tx-diag exclusive chats+messages held', 'tx-diag exclusive messages waiting'];
+    const expected = ['tx-diag exclusive chats+meta held', 'tx-diag exclusive meta waiting'];
     expect(seen().sort()).toEqual(expected);
 
     const stop = answerDiagnostics('unit-test');

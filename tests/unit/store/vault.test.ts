@@ -2,7 +2,7 @@ import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { CinderDB, destroyStore } from '../../../src/lib/store/db';
 import { unlockedStore } from '../support/store';
-import { Vault, VaultError, createVaultKey } from '../../../src/lib/store/vault';
+import { KEY_ID_BYTES, keyIdOf, LEGACY_KEY_ID, Vault, VaultError, createVaultKey, newKeyId } from '../../../src/lib/store/vault';
 
 let n = 0;
 const dbName = () => `vault-test-${n++}`;
@@ -25,6 +25,35 @@ describe('vault', () => {
       await expect(v.openBytes('x', bad)).rejects.toBeInstanceOf(VaultError);
     }
     await expect(v.openBytes('x', new Uint8Array(5))).rejects.toMatchObject({ code: 'corrupt' });
+  });
+
+  it('a sealed value names its key: [2][key id][nonce][ciphertext]; another key id is a stale key, not tampering', async () => {
+    const key = await createVaultKey();
+    const id = newKeyId();
+    const v = new Vault(key, id);
+    const sealed = await v.sealBytes('p', new Uint8Array([7, 8, 9]));
+    expect(sealed[0]).toBe(2);
+    expect([...sealed.subarray(1, 1 + KEY_ID_BYTES)]).toEqual([...id]);
+    expect(sealed.length).toBe(1 + KEY_ID_BYTES + 12 + 3 + 16);
+    expect([...keyIdOf(sealed)!]).toEqual([...id]);
+    // The same key under another id (as after a re-key elsewhere) refuses before decrypting.
+    await expect(new Vault(key, newKeyId()).openBytes('p', sealed)).rejects.toMatchObject({ code: 'stale_key' });
+    // A key stored before key ids (no id in its vault row) seals under the legacy id.
+    expect([...keyIdOf(await new Vault(key).sealBytes('p', new Uint8Array(1)))!]).toEqual([...LEGACY_KEY_ID]);
+    expect(() => new Vault(key, new Uint8Array(3))).toThrow(VaultError);
+  });
+
+  it('still opens format 1 (no key id), written before key ids', async () => {
+    const key = await createVaultKey();
+    const nonce = new Uint8Array(12).fill(5);
+    const ad = new TextEncoder().encode('cinder/vault/v1/messages/a');
+    const ct = new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv: nonce, additionalData: ad }, key, new TextEncoder().encode('"old"')));
+    const v1 = new Uint8Array([1, ...nonce, ...ct]);
+    expect(keyIdOf(v1)).toEqual(LEGACY_KEY_ID);
+    // Format 1 names no key: any vault tries it, and only the key that sealed it opens it.
+    expect(await new Vault(key, newKeyId()).open('messages/a', v1)).toBe('old');
+    await expect(new Vault(key).open('messages/b', v1)).rejects.toMatchObject({ code: 'wrong_place' });
+    await expect(new Vault(await createVaultKey()).open('messages/a', v1)).rejects.toMatchObject({ code: 'wrong_place' });
   });
 
   it('refuses an extractable key', async () => {

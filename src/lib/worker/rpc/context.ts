@@ -52,6 +52,8 @@ export interface CoreContext {
   // ---------- vault ----------
   /** Switches to an (un)locked vault (null = locked): the engine and cached keys belong to one vault. */
   useVault(vault: Vault | null): void;
+  /** Sets or removes the passcode (`rekey` re-keys the store): switches to the new vault and tells the other tabs. */
+  replaceVault(rekey: () => Promise<Vault>): Promise<void>;
   /** Closes the relay connection and the vault. */
   lock(): void;
 

@@ -3,7 +3,7 @@ import { Envelope } from '$lib/api/wire';
 import { removePasscode, setPasscode, unlockVault } from '$lib/store/passcode';
 import { CoreError, type CoreContext, type Handlers } from './context';
 
-type Ctx = Pick<CoreContext, 'db' | 'vault' | 'session' | 'emit' | 'lock' | 'useVault' | 'secret' | 'startRelay'>;
+type Ctx = Pick<CoreContext, 'db' | 'vault' | 'session' | 'emit' | 'lock' | 'useVault' | 'replaceVault' | 'secret' | 'startRelay'>;
 
 export const passcodeHandlers: Handlers<'lock' | 'unlock' | 'setPasscode' | 'removePasscode', Ctx> = {
   lock: async (ctx) => {
@@ -28,13 +28,15 @@ export const passcodeHandlers: Handlers<'lock' | 'unlock' | 'setPasscode' | 'rem
   },
 
   setPasscode: async (ctx, { passcode }) => {
-    ctx.useVault(await setPasscode(ctx.db, ctx.vault, passcode));
+    const current = ctx.vault;
+    await ctx.replaceVault(() => setPasscode(ctx.db, current, passcode));
     ctx.emit({ type: 'lock', locked: false, hasPasscode: true });
     return null;
   },
 
   removePasscode: async (ctx) => {
-    ctx.useVault(await removePasscode(ctx.db, ctx.vault));
+    const current = ctx.vault;
+    await ctx.replaceVault(() => removePasscode(ctx.db, current));
     ctx.emit({ type: 'lock', locked: false, hasPasscode: false });
     return null;
   }

@@ -3,6 +3,8 @@
  * the empty diagnostics. Kept apart from the engine (core.ts imports this file statically) so the
  * worker starts without the crypto code.
  */
+import { VaultError } from '$lib/store/vault';
+
 export class SecretError extends Error {
   constructor(
     readonly code: string,
@@ -21,6 +23,17 @@ export class StoreFailure extends Error {
   constructor(readonly cause: unknown) {
     super('This device could not store a message. It will try again.');
   }
+}
+
+/**
+ * `e` as a StoreFailure when the device, not the sender, is why an envelope failed: a store failure,
+ * or a sealed value under a vault key replaced meanwhile (the passcode was set or removed: the next
+ * try uses the new key). Null for anything else.
+ */
+export function localFailure(e: unknown): StoreFailure | null {
+  if (e instanceof StoreFailure) return e;
+  if (e instanceof VaultError && e.code === 'stale_key') return new StoreFailure(e);
+  return null;
 }
 
 export interface Diagnostics {

@@ -15,7 +15,7 @@ import { endChatsWithDeletedAccount } from './account-deleted';
 import { receiveBatch, type BatchItem } from './batch';
 import type { Chats } from './chats';
 import { recordRejection } from './diagnostics';
-import { SecretError, StoreFailure } from './errors';
+import { localFailure, SecretError, type StoreFailure } from './errors';
 import { KIND_REFUSE, type Failures } from './failure';
 import type { Handshake } from './handshake';
 import type { Outbound } from './outbound';
@@ -92,7 +92,8 @@ export class Inbound {
               await receiveBatch(this.chats, b.chatId, b.items, { received: this.received, ackDue: this.ackDue });
             } catch (e) {
               // Not the sender's fault: unacknowledged, the whole batch comes back (this run stops here, in order).
-              if (e instanceof StoreFailure) return ((failed = e), false);
+              const local = localFailure(e);
+              if (local) return ((failed = local), false);
               await recordRejection(this.chats.ctx, e);
             }
             upTo = b.to;
@@ -109,6 +110,11 @@ export class Inbound {
               m = await this.classify(env);
             } catch (e) {
               if (!(await flush())) break;
+              const local = localFailure(e);
+              if (local) {
+                failed = local;
+                break;
+              }
               await recordRejection(this.chats.ctx, e);
               upTo = env.seq;
               continue;
@@ -129,9 +135,10 @@ export class Inbound {
               if (this.chats.lastSeenCommitted !== env.id) await db.seenEnvelopes.put(seenRecord([env], Date.now()));
             } catch (e) {
               if (e instanceof NetError && e.code === 'offline') break; // keep it on the relay, retry later
-              if (e instanceof StoreFailure) {
+              const local = localFailure(e);
+              if (local) {
                 // Not the sender's fault: unacknowledged, it comes back (this run stops here, in order).
-                failed = e;
+                failed = local;
                 break;
               }
               await recordRejection(this.chats.ctx, e);

@@ -25,6 +25,7 @@ import type { SecretEngine } from './secret';
 import { loadKeygen, loadSecret } from './lazy';
 import { announceProtocol } from './protocol-announce';
 import { VaultFollower } from './vault-follow';
+import { receiveHeld } from './locked-inbox';
 import { IdentityCache } from './identity-cache';
 
 export { CoreError };
@@ -69,6 +70,7 @@ export class Core {
       this.useVault(vault);
       this.emit({ type: 'lock', locked: false, hasPasscode: false });
       if (wasLocked && this.session) this.startRelay();
+      if (wasLocked) void receiveHeld(this.db, () => this.secret()).catch(() => undefined);
     },
     lockOut: () => {
       this.lock();

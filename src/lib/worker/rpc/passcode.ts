@@ -1,5 +1,5 @@
 /** The passcode lock: locking, unlocking, setting and removing the passcode. */
-import { Envelope } from '$lib/api/wire';
+import { receiveHeld } from '../locked-inbox';
 import { removePasscode, setPasscode, unlockVault } from '$lib/store/passcode';
 import { CoreError, type CoreContext, type Handlers } from './context';
 
@@ -17,12 +17,7 @@ export const passcodeHandlers: Handlers<'lock' | 'unlock' | 'setPasscode' | 'rem
     ctx.useVault(await unlockVault(ctx.db, passcode));
     ctx.emit({ type: 'lock', locked: false, hasPasscode: true });
     // What the service worker kept (undecrypted) while we were locked is handled first.
-    const held = await ctx.db.lockedInbox.orderBy('seq').toArray();
-    if (held.length) {
-      const envelopes = held.map((h) => Envelope.parse(h.envelope));
-      await (await ctx.secret()).receive(envelopes);
-      await ctx.db.lockedInbox.bulkDelete(held.map((h) => h.id));
-    }
+    await receiveHeld(ctx.db, ctx.secret);
     if (ctx.session) ctx.startRelay();
     return null;
   },

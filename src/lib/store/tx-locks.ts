@@ -107,7 +107,7 @@ function withLocks<T>(locks: LockRequester, names: string[], mode: Mode, run: ()
 }
 
 /** Store names of a Dexie `transaction(mode, ...tables, scope)` call. */
-function scopeOf(args: unknown[]): string[] {
+export function scopeOf(args: unknown[]): string[] {
   const names = new Set<string>();
   const add = (t: unknown): void => {
     if (Array.isArray(t)) t.forEach(add);

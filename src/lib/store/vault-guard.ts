@@ -7,13 +7,14 @@
  * the vault store, and each row's `box` must name the key in the vault row of that same transaction
  * (vault.ts: a sealed value carries its key id). A stale one aborts the whole transaction with
  * VaultError('stale_key'): nothing of it is stored, and the writer tries again with the current key
- * (the engine's retries, the relay keeping what was not acknowledged) or locks (vault-sync in the core).
+ * (the engine's retries, the relay keeping what was not acknowledged) or locks (worker/vault-follow.ts).
  *
  * The vault store joins the transaction's scope before its store locks are taken (tx-locks.ts), so
  * the rule that IndexedDB never queues one transaction behind another holds for it too.
  */
 import { Dexie, type DBCore, type DBCoreMutateRequest, type DBCoreTable, type Table } from 'dexie';
 import type { VaultRow } from './db';
+import { scopeOf } from './tx-locks';
 import { keyIdOf, LEGACY_KEY_ID, sameKeyId, VaultError } from './vault';
 
 /** The tables whose rows hold a `box` sealed by the vault: re-keyed together, guarded on every write. */
@@ -23,18 +24,6 @@ export type SealedTable = (typeof SEALED_TABLES)[number];
 const SEALED: ReadonlySet<string> = new Set(SEALED_TABLES);
 const VAULT = 'vault';
 const isWrite = (mode: string) => mode === 'readwrite' || mode.startsWith('rw');
-
-/** Table names of a Dexie `transaction(mode, ...tables, scope)` call. */
-function tableNames(args: unknown[]): string[] {
-  const names: string[] = [];
-  const add = (t: unknown): void => {
-    if (Array.isArray(t)) t.forEach(add);
-    else if (typeof t === 'string') names.push(t);
-    else if (t && typeof (t as Table).name === 'string') names.push((t as Table).name);
-  };
-  args.slice(1, -1).forEach(add);
-  return names;
-}
 
 /** Throws VaultError('stale_key') when a value's box names another key than `row` holds. */
 export function checkBoxes(row: VaultRow | undefined, values: readonly unknown[]): void {
@@ -88,7 +77,7 @@ export function guardSealedWrites(db: Dexie): void {
 
   const transaction = db.transaction.bind(db) as (...args: unknown[]) => Promise<unknown>;
   (db as unknown as { transaction: (...args: unknown[]) => Promise<unknown> }).transaction = (...args: unknown[]) => {
-    const names = tableNames(args);
+    const names = scopeOf(args);
     if (!isWrite(String(args[0])) || names.includes(VAULT) || !names.some((n) => SEALED.has(n))) return transaction(...args);
     return transaction(args[0], [...names, VAULT], args[args.length - 1]);
   };

@@ -81,7 +81,10 @@ test('passcode lock: locks the app, holds secret envelopes encrypted while locke
   await bob.context.close();
 });
 
-test('a passcode set in one tab locks the other tabs, whose messages still arrive; turned off in one, the others open by themselves', async ({ browser, relay }) => {
+test('a passcode set in one tab locks the other tabs, whose messages still arrive; Lock now locks every tab; turned off in one, the others open by themselves', async ({
+  browser,
+  relay
+}) => {
   const alice = await signUp(browser, relay, 'alice', 'Alice');
   const bob = await signUp(browser, relay, 'bob', 'Bob');
   const chatId = await startSecretChat(alice.page, bob.username);
@@ -107,8 +110,16 @@ test('a passcode set in one tab locks the other tabs, whose messages still arriv
   for (const t of ['while the key changes 1', 'while the key changes 2', 'while the key changes 3', 'after the passcode'])
     await expect(messageLog(other).getByText(t)).toBeVisible();
 
-  // Turned off in the other tab (in-app navigation: a reload would start locked): the first one takes up
-  // the new key without asking, and keeps working.
+  // "Lock now" locks the device, not one tab: the other tab drops the key too.
+  await alice.page.getByRole('button', { name: 'Lock now' }).click();
+  await expect(alice.page.getByRole('heading', { name: 'Cinder is locked' })).toBeVisible();
+  await expect(other.getByRole('heading', { name: 'Cinder is locked' })).toBeVisible();
+  await other.getByLabel('Passcode').fill('2468');
+  await other.getByRole('button', { name: 'Unlock' }).click();
+  await expect(messageLog(other).getByText('after the passcode')).toBeVisible();
+
+  // Turned off in the other tab (in-app navigation: a reload would start locked): the first one, locked,
+  // takes up the new key without asking, and keeps working.
   await other.getByRole('link', { name: 'Back to chats' }).click();
   await other.getByRole('link', { name: 'Settings' }).click();
   await other.getByRole('button', { name: 'Turn off passcode' }).click();

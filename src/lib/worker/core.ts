@@ -474,6 +474,7 @@ export class Core {
       useVault: (vault) => this.useVault(vault),
       replaceVault: (rekey) => this.vaults.replace(rekey, (vault) => this.useVault(vault)),
       lock: () => this.lock(),
+      lockOtherTabs: () => this.vaults.announceLocked(),
       startRelay: () => this.startRelay(),
       sendFrame: (frame) => void this.socket?.send(frame),
       kick: () => this.socket?.kick(),

@@ -4,6 +4,8 @@
  * write they seal with it is refused (store/vault-guard.ts). They follow: told at once on a channel
  * of their own, and again whenever a write of theirs was refused. A key now kept in clear is taken
  * up; a key now behind a passcode locks this tab too (its passcode is asked for, as on a restart).
+ * Locking is for the whole device as well: a tab that locks (by hand or after the idle time) tells
+ * the others, and each drops the key (the passcode opens each tab again).
  */
 import type { CinderDB } from '$lib/store/db';
 import { LEGACY_KEY_ID, sameKeyId, Vault, VaultError } from '$lib/store/vault';
@@ -28,7 +30,21 @@ export class VaultFollower {
   private readonly channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel(CHANNEL) : null;
 
   constructor(private readonly host: VaultHost) {
-    this.channel?.addEventListener('message', () => void this.follow().catch(() => undefined));
+    this.channel?.addEventListener('message', (ev: MessageEvent) => {
+      if (ev.data === 'locked') void this.lockedElsewhere().catch(() => undefined);
+      else void this.follow().catch(() => undefined);
+    });
+  }
+
+  /** This tab locked: the others drop the key too. */
+  announceLocked(): void {
+    this.channel?.postMessage('locked');
+  }
+
+  /** Another tab locked: this one too, if the key is behind a passcode (without one there is no lock). */
+  private async lockedElsewhere(): Promise<void> {
+    if (!this.host.current() || this.replacing) return;
+    if ((await this.host.db().vault.get('main'))?.wrapped && this.host.current()) this.host.lockOut();
   }
 
   /** Runs this worker's own re-key (`rekey` returns the new vault); the other contexts are told after. */

@@ -73,6 +73,29 @@ describe('following the vault key another tab replaced', () => {
     db.close();
   });
 
+  it('a tab that locks locks the others (with a passcode set; without one there is nothing to lock)', async () => {
+    const { db, vault } = await unlockedStore(`follow-${n++}`);
+    const a = tab(db, vault);
+    const b = tab(db, vault);
+    // No passcode: the notice is ignored.
+    b.follower.announceLocked();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(a.events).toEqual([]);
+
+    await b.follower.replace(
+      () => setPasscode(db, vault, '2468'),
+      (v) => (b.vault = v)
+    );
+    await until(() => a.events.includes('locked'));
+    a.vault = await unlockVault(db, '2468');
+    a.events.length = 0;
+    b.follower.announceLocked();
+    await until(() => a.events.includes('locked'));
+    expect(a.vault).toBeNull();
+    expect(b.events).toEqual([]); // the one that locked is not told its own notice
+    db.close();
+  });
+
   it('a stale key while receiving is the device’s failure (kept on the relay), not the sender’s', () => {
     const stale = localFailure(new VaultError('stale_key', 'x'));
     expect(stale).toBeInstanceOf(StoreFailure);

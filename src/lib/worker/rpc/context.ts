@@ -56,6 +56,8 @@ export interface CoreContext {
   replaceVault(rekey: () => Promise<Vault>): Promise<void>;
   /** Closes the relay connection and the vault. */
   lock(): void;
+  /** Tells this device's other tabs to lock too (the passcode lock is for the whole device). */
+  lockOtherTabs(): void;
 
   // ---------- relay, sync and queues ----------
   startRelay(): void;

@@ -3,13 +3,14 @@ import { receiveHeld } from '../locked-inbox';
 import { removePasscode, setPasscode, unlockVault } from '$lib/store/passcode';
 import { CoreError, type CoreContext, type Handlers } from './context';
 
-type Ctx = Pick<CoreContext, 'db' | 'vault' | 'session' | 'emit' | 'lock' | 'useVault' | 'replaceVault' | 'secret' | 'startRelay'>;
+type Ctx = Pick<CoreContext, 'db' | 'vault' | 'session' | 'emit' | 'lock' | 'lockOtherTabs' | 'useVault' | 'replaceVault' | 'secret' | 'startRelay'>;
 
 export const passcodeHandlers: Handlers<'lock' | 'unlock' | 'setPasscode' | 'removePasscode', Ctx> = {
   lock: async (ctx) => {
     if (!(await ctx.db.vault.get('main'))?.wrapped) throw new CoreError('no_passcode', 'Set a passcode first');
     ctx.lock();
     ctx.emit({ type: 'lock', locked: true, hasPasscode: true });
+    ctx.lockOtherTabs();
     return null;
   },
 

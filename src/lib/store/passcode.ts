@@ -5,6 +5,7 @@
  * deadlines are stored in clear. Turning the passcode on or off re-keys every sealed value, so a
  * copy of the database taken before cannot be opened with the new key.
  */
+import { equalBytes } from '$lib/crypto/bytes';
 import type { CinderDB, VaultRow } from './db';
 import { places } from './places';
 import { newKeyId, Vault } from './vault';
@@ -65,8 +66,6 @@ const REKEY_TRIES = 8;
 
 class RowsChanged extends Error {}
 
-const sameBytes = (a: Uint8Array, b: unknown) => b instanceof Uint8Array && a.length === b.length && a.every((x, i) => x === b[i]);
-
 /**
  * Every sealed value re-sealed from one vault to another, and the new vault row stored, in ONE
  * transaction. WebCrypto cannot run inside it, so the values are sealed first, then the transaction
@@ -101,7 +100,7 @@ async function rekey(db: CinderDB, from: Vault, to: Vault, vaultRow: VaultRow): 
           for (const r of rows) {
             if (!r.box) continue;
             const pair = boxes.get(r[pk]);
-            if (!pair || !sameBytes(pair[0], r.box)) throw new RowsChanged();
+            if (!pair || !(r.box instanceof Uint8Array && equalBytes(pair[0], r.box))) throw new RowsChanged();
             r.box = pair[1];
           }
           await t.bulkPut(rows);

@@ -15,7 +15,8 @@
 import { Dexie, type DBCore, type DBCoreMutateRequest, type DBCoreTable, type Table } from 'dexie';
 import type { VaultRow } from './db';
 import { scopeOf } from './tx-locks';
-import { keyIdOf, LEGACY_KEY_ID, sameKeyId, VaultError } from './vault';
+import { equalBytes } from '$lib/crypto/bytes';
+import { keyIdOf, LEGACY_KEY_ID, VaultError } from './vault';
 
 /** The tables whose rows hold a `box` sealed by the vault: re-keyed together, guarded on every write. */
 export const SEALED_TABLES = ['secrets', 'messages', 'outbox', 'secretChats', 'secretMessages', 'secretMedia', 'cloudMedia'] as const;
@@ -35,7 +36,7 @@ export function checkBoxes(row: VaultRow | undefined, values: readonly unknown[]
     if (box == null) continue;
     const id = keyIdOf(box);
     // Bytes that are no sealed value at all fail when opened; this guard is about keys.
-    if (id && !sameKeyId(id, current))
+    if (id && !equalBytes(id, current))
       throw new VaultError('stale_key', 'a value sealed under a replaced vault key was not stored (the passcode was set or removed meanwhile)');
   }
 }

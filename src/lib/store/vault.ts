@@ -11,6 +11,8 @@
  * under it (./vault-guard.ts refuses such a write; opening one says `stale_key`).
  */
 
+import { equalBytes } from '$lib/crypto/bytes';
+
 /** Format 1 (before key ids): [1][nonce][ciphertext]; still opened, never written. */
 const VERSION_1 = 1;
 /** Format 2: [2][key id][nonce][ciphertext]. */
@@ -38,8 +40,6 @@ export async function createVaultKey(): Promise<CryptoKey> {
 
 /** A fresh key id: only needs to differ from the key it replaces. */
 export const newKeyId = (): Uint8Array => crypto.getRandomValues(new Uint8Array(KEY_ID_BYTES));
-
-export const sameKeyId = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /** The id of the key `sealed` names (format 1: the legacy id); null when it is no sealed value. */
 export function keyIdOf(sealed: unknown): Uint8Array | null {
@@ -80,7 +80,7 @@ export class Vault {
     if (!id) throw new VaultError('corrupt', 'sealed value is malformed');
     const v2 = sealed[0] === VERSION;
     // A format-1 value names no key: it opens only if it was sealed under this one.
-    if (v2 && !sameKeyId(id, this.keyId)) throw new VaultError('stale_key', 'sealed value is under another vault key (the passcode was set or removed meanwhile)');
+    if (v2 && !equalBytes(id, this.keyId)) throw new VaultError('stale_key', 'sealed value is under another vault key (the passcode was set or removed meanwhile)');
     const start = v2 ? 1 + KEY_ID_BYTES : 1;
     try {
       const pt = await crypto.subtle.decrypt(

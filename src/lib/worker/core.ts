@@ -69,8 +69,9 @@ export class Core {
       const wasLocked = !this.unlockedVault;
       this.useVault(vault);
       this.emit({ type: 'lock', locked: false, hasPasscode: false });
-      if (wasLocked && this.session) this.startRelay();
-      if (wasLocked) void receiveHeld(this.db, () => this.secret()).catch(() => undefined);
+      if (!wasLocked) return;
+      if (this.session) this.startRelay();
+      void receiveHeld(this.db, () => this.secret()).catch(() => undefined);
     },
     lockOut: () => {
       this.lock();

@@ -8,7 +8,7 @@
  * The opened plaintext and the serialized identity are wiped once parsed.
  */
 import { deserializeIdentity, serializeIdentity, type Identity } from '$lib/crypto/identity';
-import { b64urlDecode, Reader, Writer, zeroize } from '$lib/crypto/bytes';
+import { b64urlDecode, equalBytes, Reader, Writer, zeroize } from '$lib/crypto/bytes';
 import type { CinderDB } from '$lib/store/db';
 import { places } from '$lib/store/places';
 import { VaultError, type Vault } from '$lib/store/vault';
@@ -102,7 +102,7 @@ async function upgradeIdentity(db: CinderDB, vault: Vault, old: Uint8Array, devi
     const box = await vault.sealBytes(IDENTITY_PLACE, plain);
     await db.transaction('rw', db.secrets, async () => {
       const now = await db.secrets.get('identity');
-      if (now && sameBytes(now.box, old)) await db.secrets.put({ key: 'identity', box });
+      if (now && equalBytes(now.box, old)) await db.secrets.put({ key: 'identity', box });
     });
   } catch {
     // Still readable as format 1; tried again at the next load.
@@ -110,8 +110,6 @@ async function upgradeIdentity(db: CinderDB, vault: Vault, old: Uint8Array, devi
     zeroize(plain);
   }
 }
-
-const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /** Seals a new device's identity into the vault (format 2; the serialized copy is wiped after). */
 export async function storeIdentity(db: CinderDB, vault: Vault, deviceId: string, identity: Identity): Promise<void> {

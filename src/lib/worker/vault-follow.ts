@@ -8,7 +8,8 @@
  * the others, and each drops the key (the passcode opens each tab again).
  */
 import type { CinderDB } from '$lib/store/db';
-import { LEGACY_KEY_ID, sameKeyId, Vault, VaultError } from '$lib/store/vault';
+import { equalBytes } from '$lib/crypto/bytes';
+import { LEGACY_KEY_ID, Vault, VaultError } from '$lib/store/vault';
 import { CoreError } from './rpc/context';
 
 export interface VaultHost {
@@ -81,7 +82,7 @@ export class VaultFollower {
     if (!row || this.replacing) return;
     const id = row.keyId ?? LEGACY_KEY_ID;
     const current = this.host.current();
-    if (current && sameKeyId(current.keyId, id)) return;
+    if (current && equalBytes(current.keyId, id)) return;
     if (row.key) this.host.useClear(new Vault(row.key, row.keyId));
     else if (row.wrapped && current) this.host.lockOut();
   }

@@ -2,7 +2,8 @@ import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import type { CinderDB } from '$lib/store/db';
 import { removePasscode, setPasscode, unlockVault } from '$lib/store/passcode';
-import { sameKeyId, VaultError, type Vault } from '$lib/store/vault';
+import { equalBytes } from '$lib/crypto/bytes';
+import { VaultError, type Vault } from '$lib/store/vault';
 import { VaultFollower } from '$lib/worker/vault-follow';
 import { localFailure, StoreFailure } from '$lib/worker/secret/errors';
 import { unlockedStore } from '../support/store';
@@ -52,7 +53,7 @@ describe('following the vault key another tab replaced', () => {
       (v) => (b.vault = v)
     );
     expect(b.events).toEqual([]);
-    expect(sameKeyId(b.vault!.keyId, (await db.vault.get('main'))!.keyId!)).toBe(true);
+    expect(equalBytes(b.vault!.keyId, (await db.vault.get('main'))!.keyId!)).toBe(true);
     // a is told on the channel and locks: its key is gone from the store.
     await until(() => a.events.includes('locked'));
     expect(a.vault).toBeNull();
@@ -66,7 +67,7 @@ describe('following the vault key another tab replaced', () => {
       (v) => (b.vault = v)
     );
     await until(() => a.events.includes('clear'));
-    expect(sameKeyId(a.vault!.keyId, b.vault!.keyId)).toBe(true);
+    expect(equalBytes(a.vault!.keyId, b.vault!.keyId)).toBe(true);
     // Nothing changed since: checking again does nothing.
     await a.follower.follow();
     expect(a.events).toEqual(['clear']);

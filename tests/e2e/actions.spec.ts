@@ -5,7 +5,7 @@
 import type { Browser, Page } from '@playwright/test';
 import { audit } from './axe';
 import { expect, messageLog, openChatWith, PASSWORD, sendText, signUp, test, type User } from './fixtures';
-import { sendSecret, startSecretChat } from './secret-helpers';
+import { secretPair, sendSecret } from './secret-helpers';
 
 /** The message whose own text (not a quote of it) contains `text`. */
 // Two long flows each, with axe four times: generous budgets for a busy machine.
@@ -57,11 +57,7 @@ test('secret chat: keyboard menu, reply quoted inside the encryption, tap to the
   browser,
   relay
 }) => {
-  const alice = await signUp(browser, relay, 'alice', 'Alice');
-  const bob = await signUp(browser, relay, 'bob', 'Bob');
-  const chatId = await startSecretChat(alice.page, bob.username);
-  await expect(alice.page.getByText('Bob joined your secret chat.')).toBeVisible();
-  await bob.page.goto(`/secret/${chatId}`);
+  const { alice, bob } = await secretPair(browser, relay);
 
   await sendSecret(bob.page, 'Dinner at eight?\nor nine');
   await expect(row(alice.page, 'Dinner at eight?')).toBeVisible();

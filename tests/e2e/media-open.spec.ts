@@ -11,8 +11,8 @@
 import { readFileSync } from 'node:fs';
 import type { Page } from '@playwright/test';
 import { audit } from './axe';
-import { expect, messageLog, openChatWith, sendText, signUp, test } from './fixtures';
-import { sendSecret, startSecretChat } from './secret-helpers';
+import { expect, messageLog, openChatWith, sendText, test } from './fixtures';
+import { secretPair, sendSecret } from './secret-helpers';
 
 // Two users each, many round trips: a generous ceiling for a loaded machine (the steps wait on conditions).
 test.describe.configure({ timeout: 240_000 });
@@ -20,17 +20,6 @@ test.describe.configure({ timeout: 240_000 });
 const CLIP = readFileSync('tests/fixtures/media/clip.webm');
 const TONE = readFileSync('tests/fixtures/media/tone.ogg');
 const WIDE = readFileSync('tests/fixtures/media/wide.png');
-
-/** Alice and Bob in an established secret chat, both on its screen. */
-async function secretPair(browser: Parameters<typeof signUp>[0], relay: Parameters<typeof signUp>[1]) {
-  const alice = await signUp(browser, relay, 'alice', 'Alice');
-  const bob = await signUp(browser, relay, 'bob', 'Bob');
-  const chatId = await startSecretChat(alice.page, bob.username);
-  await expect(alice.page.getByText('Bob joined your secret chat.')).toBeVisible();
-  await bob.page.goto(`/secret/${chatId}`);
-  await expect(bob.page.getByText("You joined Alice's secret chat.")).toBeVisible();
-  return { alice, bob, chatId };
-}
 
 const pick = (page: Page, name: string, mimeType: string, buffer: Buffer) => page.locator('input[type=file]').setInputFiles({ name, mimeType, buffer });
 

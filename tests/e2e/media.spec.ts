@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, messageLog, signUp, test } from './fixtures';
-import { sendSecret, startSecretChat } from './secret-helpers';
+import { secretPair, sendSecret, startSecretChat } from './secret-helpers';
 
 const PHOTO = readFileSync('static/icons/icon-512.png');
 
@@ -55,11 +55,7 @@ test('photos and files in a secret chat: encrypted upload, decrypted in the work
 });
 
 test('a photo with a short timer stays blurred until pressed and held; its timer starts only then', async ({ browser, relay }) => {
-  const alice = await signUp(browser, relay, 'alice', 'Alice');
-  const bob = await signUp(browser, relay, 'bob', 'Bob');
-  const chatId = await startSecretChat(alice.page, bob.username);
-  await expect(alice.page.getByText('Bob joined your secret chat.')).toBeVisible();
-  await bob.page.goto(`/secret/${chatId}`);
+  const { alice, bob } = await secretPair(browser, relay);
   await alice.page.getByRole('button', { name: /Self-destruct timer/ }).click();
   await alice.page.getByRole('radio', { name: '5 seconds', exact: true }).click();
   await expect(bob.page.getByText('Alice set the self-destruct timer to 5 seconds')).toBeVisible();

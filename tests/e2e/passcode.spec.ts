@@ -1,13 +1,9 @@
 import { swRegistration } from '../support/sw';
-import { expect, messageLog, signUp, test } from './fixtures';
-import { sendSecret, startSecretChat } from './secret-helpers';
+import { expect, messageLog, test } from './fixtures';
+import { secretPair, sendSecret } from './secret-helpers';
 
 test('passcode lock: locks the app, holds secret envelopes encrypted while locked, and opens only with the passcode', async ({ browser, relay }) => {
-  const alice = await signUp(browser, relay, 'alice', 'Alice');
-  const bob = await signUp(browser, relay, 'bob', 'Bob');
-  const chatId = await startSecretChat(alice.page, bob.username);
-  await expect(alice.page.getByText('Bob joined your secret chat.')).toBeVisible();
-  await bob.page.goto(`/secret/${chatId}`);
+  const { alice, bob, chatId } = await secretPair(browser, relay);
   await sendSecret(bob.page, 'before the lock');
   await expect(messageLog(alice.page).getByText('before the lock')).toBeVisible();
   // Read reports leave in a batch 0.5–3 s after the read (receipts.ts): a longer wait, still on the ticks.
@@ -85,11 +81,7 @@ test('a passcode set in one tab locks the other tabs, whose messages still arriv
   browser,
   relay
 }) => {
-  const alice = await signUp(browser, relay, 'alice', 'Alice');
-  const bob = await signUp(browser, relay, 'bob', 'Bob');
-  const chatId = await startSecretChat(alice.page, bob.username);
-  await expect(alice.page.getByText('Bob joined your secret chat.')).toBeVisible();
-  await bob.page.goto(`/secret/${chatId}`);
+  const { alice, bob, chatId } = await secretPair(browser, relay);
   const other = await alice.context.newPage();
   await other.goto(`/secret/${chatId}`);
   await expect(other.getByText('Bob joined your secret chat.')).toBeVisible();

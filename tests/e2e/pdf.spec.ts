@@ -8,20 +8,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import type { Locator, Page } from '@playwright/test';
 import { DAMAGED_PDF, LOCKED_PDF, makePdf, TWO_PAGES } from '../support/pdf';
 import { audit } from './axe';
-import { expect, messageLog, signUp, test } from './fixtures';
-import { startSecretChat } from './secret-helpers';
+import { expect, messageLog, test } from './fixtures';
+import { secretPair } from './secret-helpers';
 
 test.describe.configure({ timeout: 240_000 });
-
-async function secretPair(browser: Parameters<typeof signUp>[0], relay: Parameters<typeof signUp>[1]) {
-  const alice = await signUp(browser, relay, 'alice', 'Alice');
-  const bob = await signUp(browser, relay, 'bob', 'Bob');
-  const chatId = await startSecretChat(alice.page, bob.username);
-  await expect(alice.page.getByText('Bob joined your secret chat.')).toBeVisible();
-  await bob.page.goto(`/secret/${chatId}`);
-  await expect(bob.page.getByText("You joined Alice's secret chat.")).toBeVisible();
-  return { alice, bob };
-}
 
 const pick = (page: Page, name: string, buffer: Buffer) => page.locator('input[type=file]').setInputFiles({ name, mimeType: 'application/pdf', buffer });
 

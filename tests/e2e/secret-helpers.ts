@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { expect } from './fixtures';
+import { expect, signUp } from './fixtures';
 
 /** Profile → "…" → "Start Secret Chat", as a user does; returns the chat's id. */
 export async function startSecretChat(page: Page, peer: string): Promise<string> {
@@ -13,4 +13,15 @@ export async function startSecretChat(page: Page, peer: string): Promise<string>
 export async function sendSecret(page: Page, text: string) {
   await page.getByLabel('Message', { exact: true }).fill(text);
   await page.getByRole('button', { name: 'Send' }).click();
+}
+
+/** Alice and Bob in an established secret chat that Alice started, both on its screen. */
+export async function secretPair(browser: Parameters<typeof signUp>[0], relay: Parameters<typeof signUp>[1]) {
+  const alice = await signUp(browser, relay, 'alice', 'Alice');
+  const bob = await signUp(browser, relay, 'bob', 'Bob');
+  const chatId = await startSecretChat(alice.page, bob.username);
+  await expect(alice.page.getByText('Bob joined your secret chat.')).toBeVisible();
+  await bob.page.goto(`/secret/${chatId}`);
+  await expect(bob.page.getByText("You joined Alice's secret chat.")).toBeVisible();
+  return { alice, bob, chatId };
 }

@@ -20,6 +20,7 @@
  * when one writes), in the same order, so this adds no deadlock and changes no result.
  */
 import { Dexie, type Table } from 'dexie';
+import { watchHeld, watchOpen, watchTransaction } from './stall-watch';
 
 type Mode = 'shared' | 'exclusive';
 
@@ -121,7 +122,7 @@ export function scopeOf(args: unknown[]): string[] {
 const opens = new WeakMap<Dexie, () => Promise<void>>();
 
 /**
- * Transactions still running per connection. Dexie's open reads the schema in a transaction without
+ * Transactions still running per connection (each also watched for answers: stall-watch.ts). Dexie's open reads the schema in a transaction without
  * requests and does not wait for it; an open holds its locks until that one has ended too, or a write
  * could queue behind it (the trap above).
  */
@@ -139,8 +140,17 @@ function trackTransactions() {
     const end = () => set.delete(tx);
     tx.addEventListener('complete', end);
     tx.addEventListener('abort', end);
+    watchTransaction(tx);
     return tx;
   } as IDBDatabase['transaction'];
+  if (typeof IDBFactory !== 'undefined') {
+    const open = IDBFactory.prototype.open;
+    IDBFactory.prototype.open = function (this: IDBFactory, ...args: Parameters<IDBFactory['open']>) {
+      const req = open.apply(this, args);
+      watchOpen(req);
+      return req;
+    } as IDBFactory['open'];
+  }
 }
 function ended(idb: IDBDatabase | null | undefined): Promise<void> {
   const txs = idb ? [...(running.get(idb) ?? [])] : [];
@@ -177,6 +187,7 @@ export function lockTransactions(db: Dexie, locks: LockRequester = platformLocks
   if (typeof state?.autoOpen !== 'boolean') throw new Error('Dexie internals changed: _state.autoOpen is missing');
   const mustOpen = () => !db.isOpen() && state.autoOpen === true;
   trackTransactions();
+  watchHeld(() => [...activity].filter((op) => op.phase === 'held').map((op) => op.since));
   opens.set(db, () =>
     withLocks(locks, names(db.tables.map((t) => t.name)), 'shared', async () => {
       await open();

@@ -192,6 +192,8 @@ export type WorkerEvent =
    */
   | { type: 'secret'; chatId: string; rows?: string[] }
   | { type: 'diagnostics' }
+  /** This worker's database connection stopped answering (store/stall-watch.ts): only a new page gets it back. */
+  | { type: 'storeStalled' }
   | { type: 'lock'; locked: boolean; hasPasscode: boolean }
   | { type: 'prefs' }
   /** Attachment upload/download progress (bytes). */

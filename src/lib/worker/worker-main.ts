@@ -5,6 +5,7 @@
  * params and runs the method's handler. Keys and decrypted data stay in this context.
  */
 import { answerDiagnostics } from '$lib/store/lock-diagnostics';
+import { onStall } from '$lib/store/stall-watch';
 import { Core } from './core';
 import { dataChannel, share, SHARED } from './data-channel';
 import { toRpcError } from './rpc-error';
@@ -22,6 +23,8 @@ peers?.addEventListener('message', (ev: MessageEvent) => {
 });
 
 answerDiagnostics('worker');
+// Nothing in this context gets a stuck database back: the page says so and offers a reload.
+onStall(() => post({ kind: 'event', event: { type: 'storeStalled' } }));
 
 const core = new Core((event) => {
   post({ kind: 'event', event });

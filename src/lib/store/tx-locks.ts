@@ -122,9 +122,10 @@ export function scopeOf(args: unknown[]): string[] {
 const opens = new WeakMap<Dexie, () => Promise<void>>();
 
 /**
- * Transactions still running per connection (each also watched for answers: stall-watch.ts). Dexie's open reads the schema in a transaction without
+ * Transactions still running per connection. Dexie's open reads the schema in a transaction without
  * requests and does not wait for it; an open holds its locks until that one has ended too, or a write
- * could queue behind it (the trap above).
+ * could queue behind it (the trap above). Each transaction and open is also watched for answers
+ * (stall-watch.ts).
  */
 const running = new WeakMap<IDBDatabase, Set<IDBTransaction>>();
 let tracking = false;

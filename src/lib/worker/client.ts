@@ -14,6 +14,9 @@ export class WorkerCallError extends Error implements RpcError {
   }
 }
 
+/** How long leave() waits for the worker to finish storing before the app reloads anyway. */
+const LEAVE_WAIT_MS = 3000;
+
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
 type Listener = (e: WorkerEvent) => void;
 
@@ -31,6 +34,10 @@ class WorkerClient {
     // worker) wait on them for good. Ending the worker when the page is hidden releases them (a
     // transaction cut short rolls back whole); a page brought back from that cache starts afresh.
     window.addEventListener('pagehide', () => this.worker.terminate());
+    // WebKit's IndexedDB can hang for the next page when a page is left while its worker stores
+    // something (store/tx-locks.ts): from `beforeunload` on, the worker starts no new storage work.
+    // Safari on iOS never fires it; the app's own reloads go through leave() instead.
+    window.addEventListener('beforeunload', () => void this.call('leaving', {}).catch(() => undefined));
     window.addEventListener('pageshow', (ev) => {
       if (ev.persisted) location.reload();
     });
@@ -47,6 +54,14 @@ class WorkerClient {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
       this.worker.postMessage({ kind: 'call', id, method, params });
     });
+  }
+
+  /**
+   * Before the app reloads itself: the worker finishes what it is storing and starts nothing new. Waits
+   * at most LEAVE_WAIT_MS, so a store that stopped answering cannot keep the reload from happening.
+   */
+  async leave(): Promise<void> {
+    await Promise.race([this.call('leaving', {}).catch(() => null), new Promise((done) => setTimeout(done, LEAVE_WAIT_MS))]);
   }
 
   on(listener: Listener): () => void {

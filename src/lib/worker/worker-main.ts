@@ -38,7 +38,8 @@ async function onRequest(ev: MessageEvent) {
     return;
   }
   try {
-    await core.ready;
+    // A page being left pauses the store at once, even while the core is still opening it.
+    if (req.method !== 'leaving') await core.ready;
     post({ kind: 'result', id: req.id, ok: true, value: await core.call(req.method, req.params) });
   } catch (e) {
     post({ kind: 'result', id: req.id, ok: false, error: toRpcError(e) });

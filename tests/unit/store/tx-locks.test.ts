@@ -8,7 +8,7 @@ import { Dexie } from 'dexie';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CinderDB, destroyStore, openStore } from '$lib/store/db';
 import { DIAG_CHANNEL, answerDiagnostics, type ContextReport } from '$lib/store/lock-diagnostics';
-import { LocalLocks, lockActivity, lockTransactions } from '$lib/store/tx-locks';
+import { LocalLocks, lockActivity, lockTransactions, openLocked, pauseTransactions } from '$lib/store/tx-locks';
 
 interface Live {
   db: string;
@@ -169,6 +169,50 @@ describe('store locks', () => {
     await Promise.all([first, second]);
     expect(lockActivity()).toEqual([]);
     db.close();
+  });
+
+  it('a page being left: what holds its locks ends, then the pause answers; new work (and opens) waits until it ends', async () => {
+    const db = new CinderDB('tx-pause');
+    await db.open();
+    const phases = () => lockActivity().map((op) => `${[...op.stores].sort().join('+')} ${op.phase}`);
+    const until = async (what: string) => {
+      while (!phases().includes(what)) await new Promise((r) => setTimeout(r, 5));
+    };
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const running = db.transaction('rw', db.meta, db.chats, async () => {
+      await db.meta.put({ key: 'a', value: 1 });
+      await Dexie.waitFor(gate);
+      await db.meta.put({ key: 'b', value: 2 });
+    });
+    await until('chats+meta held');
+
+    let resume!: () => void;
+    let quiet = false;
+    const paused = pauseTransactions(new Promise<void>((r) => (resume = r))).then(() => (quiet = true));
+    const later = db.meta.put({ key: 'c', value: 3 });
+    const other = new CinderDB('tx-pause-other');
+    const opened = openLocked(other);
+    await until('meta paused');
+    expect(quiet).toBe(false);
+
+    release();
+    await running;
+    await paused;
+    // Nothing of this context runs now; the write and the open that came after the pause still wait.
+    expect(phases()).toEqual(['meta paused']);
+    expect(other.isOpen()).toBe(false);
+
+    resume();
+    await Promise.all([later, opened]);
+    expect(other.isOpen()).toBe(true);
+    expect((await db.meta.bulkGet(['a', 'b', 'c'])).map((r) => r?.value)).toEqual([1, 2, 3]);
+    // A pause with nothing running answers at once, and work goes on once it ends.
+    await pauseTransactions(Promise.resolve());
+    await db.meta.put({ key: 'd', value: 4 });
+    expect(lockActivity()).toEqual([]);
+    db.close();
+    other.close();
   });
 
   it('refuses to run on a Dexie whose internals moved (rather than silently not locking)', () => {

@@ -159,6 +159,10 @@ describe('worker RPC handlers on a narrow context', () => {
     expect(calls).toEqual(['kick', 'sync', 'flush', 'secret.flush']);
   });
 
+  it('leaving needs nothing of the core and answers once nothing runs in the store (store/tx-locks.ts pauses it)', async () => {
+    await expect(dispatch(untouchable, 'leaving', {})).resolves.toBeNull();
+  });
+
   it('typing sends one typing frame for the peer', async () => {
     const { ctx, calls } = recording();
     await dispatch(ctx, 'typing', { peerId: 'bob' });

@@ -113,6 +113,11 @@ export const METHODS = {
   deleteForMe: { params: z.extend(PeerParams, { ids: z.array(Uuid).check(z.minLength(1), z.maxLength(100)) }), result: returns<null>() },
   typing: { params: PeerParams, result: returns<null>() },
   syncNow: { params: None, result: returns<null>() },
+  /**
+   * The page is about to be left (or to reload itself): no new storage work for a few seconds, and the
+   * answer comes once nothing runs in IndexedDB (store/tx-locks.ts says why). Served before the core is ready.
+   */
+  leaving: { params: None, result: returns<null>() },
   /** Retries what waits in the outbox and the secret send queue now (the network is back, or the app is visible again). */
   retryQueued: { params: None, result: returns<null>() },
   /** The browser reported going offline (the page's `offline` event): shown at once, and the open socket is checked. */

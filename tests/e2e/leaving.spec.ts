@@ -24,14 +24,14 @@ test('a page about to be left stores nothing new; if it stays after all, what ar
   await expect(alice.page.getByRole('list', { name: 'Messages' }).getByText('before the page is left')).toBeVisible();
 
   // The browser's own event, as at the start of a navigation (one that then does not happen), sent
-  // again until the receive is seen waiting (each one pauses anew: a busy machine may take
-  // longer than one pause to get the message to Alice's worker).
+  // again until the receive is seen waiting at its look-up of seen envelopes (each one pauses anew:
+  // a busy machine may take longer than one pause to get the message to Alice's worker).
   const leaving = () => alice.page.evaluate(() => window.dispatchEvent(new Event('beforeunload', { cancelable: true })));
   await leaving();
   await sendSecret(bob.page, 'while the page was being left');
   await expect
     .poll(async () => (await leaving(), alice.page.evaluate(workerOps)), { timeout: 30_000 })
-    .toContainEqual(expect.stringMatching(/^paused \w+ .*secretMessages/));
+    .toContainEqual(expect.stringMatching(/^paused \w+ .*seenEnvelopes/));
   await expect(alice.page.getByRole('list', { name: 'Messages' }).getByText('while the page was being left')).toHaveCount(0);
 
   // The page stayed: the pause ends by itself and the message is stored and shown.

@@ -96,8 +96,8 @@ let opensRunning = 0;
 // from the page, got no answer) when a page was left while its worker was storing what it had just
 // received: about one navigation in 20 of a soak (tests/engines/soak.spec.ts); none while the worker
 // was idle. The cause is inside WebKit (docs/compatibility.md). So from the moment a page is about to
-// be left, its worker starts no new transaction or open, and what holds its locks ends: 2 hangs in
-// ~900 navigations of the same soak.
+// be left, its worker starts no new transaction or open, and what holds its locks ends: 3 hangs in
+// ~1,350 navigations of the same soak.
 
 const pauses = new Set<Promise<void>>();
 let quietWaiters: (() => void)[] = [];

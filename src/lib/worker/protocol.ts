@@ -192,7 +192,7 @@ export type WorkerEvent =
    */
   | { type: 'secret'; chatId: string; rows?: string[] }
   | { type: 'diagnostics' }
-  /** This worker's database connection stopped answering (store/stall-watch.ts): only a new page gets it back. */
+  /** This worker's database connection stopped answering (store/stall-watch.ts): a reload sometimes gets it back, otherwise a browser restart. */
   | { type: 'storeStalled' }
   | { type: 'lock'; locked: boolean; hasPasscode: boolean }
   | { type: 'prefs' }

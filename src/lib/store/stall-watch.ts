@@ -2,9 +2,10 @@
  * Notices an IndexedDB transaction, open or locked store operation of this context that stopped
  * answering. WebKit (WebKitGTK 2.50, as Safari) can leave the next page's worker without answers when
  * a page is left while its worker writes: its open, its schema read or a later transaction never
- * answers, nor does a fresh open from the page (docs/compatibility.md: about one navigation in 30–60
- * of a soak while messages arrive). Nothing inside this context gets the database back; a reload
- * usually does, so the page says so (the `storeStalled` event).
+ * answers, nor does a fresh open from the page (docs/compatibility.md; tx-locks.ts now pauses a page's
+ * storage while it is left, which makes it rare). Nothing inside this context gets the database back,
+ * and it did not come back by itself in 5 minutes: the page says so (the `storeStalled` event) and
+ * what helps (a reload, else quitting the browser).
  *
  * An IndexedDB transaction cannot idle: once no request is pending it commits. One that has had no
  * request answered, and has not ended, for STALL_MS is therefore stuck, not slow: a busy device

@@ -9,7 +9,7 @@ type Ctx = Pick<CoreContext, 'db' | 'kick' | 'sync' | 'flush' | 'secret' | 'retr
  * How long a page being left keeps its worker's storage paused: its replacement arrives well within
  * it. A navigation that did not happen after all (a download, say) delays storing by this much.
  */
-export const LEAVE_PAUSE_MS = 5000;
+const LEAVE_PAUSE_MS = 5000;
 
 export const syncHandlers: Handlers<'syncNow' | 'retryQueued' | 'networkLost' | 'leaving', Ctx> = {
   syncNow: async (ctx) => {

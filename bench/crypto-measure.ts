@@ -196,7 +196,7 @@ export async function measureBackend(backend: C.CryptoBackend): Promise<BackendR
 
 /** Warm-up so the first backend does not pay for JIT compilation of the shared noble code. */
 export async function warmUp(): Promise<void> {
-  const w = C.webcryptoBackend();
+  const w = C.webcryptoBackend({ fallback: C.nobleBackend() });
   for (let i = 0; i < 3; i++) {
     const x = await C.generateIdentity(w),
       y = await C.generateIdentity(w);

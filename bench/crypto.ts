@@ -16,12 +16,12 @@ import { report } from './support.js';
 /** Child mode: first selectBackend() in this fresh process, then the median of 20 more, as JSON. */
 if (process.argv.includes('--select-only')) {
   let t = performance.now();
-  await C.selectBackend();
+  await C.selectBackend({ reference: C.nobleBackend() });
   const cold = performance.now() - t;
   const warm: number[] = [];
   for (let i = 0; i < 20; i++) {
     t = performance.now();
-    await C.selectBackend();
+    await C.selectBackend({ reference: C.nobleBackend() });
     warm.push(performance.now() - t);
   }
   console.log(JSON.stringify({ cold, warm: median(warm) }));
@@ -45,7 +45,7 @@ console.log(
 );
 await warmUp();
 const results = [];
-for (const b of [C.webcryptoBackend(), C.nobleBackend()]) {
+for (const b of [C.webcryptoBackend({ fallback: C.nobleBackend() }), C.nobleBackend()]) {
   const r = await measureBackend(b);
   console.log(`\n=== backend: ${r.backend} ===`);
   for (const line of describe(r)) console.log(line);

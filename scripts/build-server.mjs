@@ -45,6 +45,10 @@ if (existsSync(swFile)) {
         .sort()
     : [];
   const sw = readFileSync(swFile, 'utf8');
+  // It is registered as a classic script, where `import.meta` is a syntax error: the service worker would
+  // never install. Vite's preload helper brings it along with any import() in code the service worker
+  // bundles (which is why worker/backend.ts, not crypto, loads noble lazily).
+  if (/\bimport\.meta\b/.test(sw)) throw new Error(`${swFile}: uses import.meta (a dynamic import in code it bundles?); it cannot install`);
   const token = /(["'`])__CINDER_WORKER_CHUNKS__\1/;
   if (!token.test(sw)) throw new Error(`${swFile}: the worker-chunk token is missing (already filled in, or renamed?)`);
   const urls = chunks.map((f) => JSON.stringify(`/_app/immutable/workers/chunks/${f}`)).join(',');

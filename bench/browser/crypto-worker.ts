@@ -10,7 +10,7 @@ self.onmessage = async () => {
     const detected = (await C.detectBackend()).name;
     await warmUp();
     const results = [];
-    for (const b of [C.webcryptoBackend(), C.nobleBackend()]) results.push(await measureBackend(b));
+    for (const b of [C.webcryptoBackend({ fallback: C.nobleBackend() }), C.nobleBackend()]) results.push(await measureBackend(b));
     postMessage({ ok: true, detected, userAgent: navigator.userAgent, cores: navigator.hardwareConcurrency, results });
   } catch (e) {
     postMessage({ ok: false, error: String((e as Error)?.stack ?? e) });

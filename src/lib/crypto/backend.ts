@@ -1,9 +1,9 @@
 /**
  * CryptoBackend: the asymmetric primitives (and HKDF/HMAC, self-tested like the rest), behind one small async
  * interface with implementations that must agree bit-for-bit (see ./backend/):
- *  - webcryptoBackend(): WebCrypto X25519 / Ed25519 / HKDF / HMAC (native speed);
+ *  - webcryptoBackend({ fallback }): WebCrypto X25519 / Ed25519 / HKDF / HMAC (native speed);
  *  - nobleBackend(): @noble/curves + @noble/hashes, the portable fallback and reference;
- *  - detectBackend() / selectBackend(): per primitive, WebCrypto if it passes a self-test against noble's
+ *  - detectBackend() / selectBackend({ reference }): per primitive, WebCrypto if it passes a self-test against noble's
  *    pinned answers on the inputs that break real engines, else noble; WebCrypto calls that throw anyway
  *    are retried on noble.
  * Per-message symmetric work (chain KDFs, XChaCha20-Poly1305) is always synchronous noble code, see kdf.ts.
@@ -15,4 +15,5 @@ export { PRIMITIVES, type CryptoBackend, type FallbackHook, type KeyPair, type P
 export { nobleBackend } from './backend/noble.js';
 export { webcryptoBackend, EngineError, type WebCryptoOptions } from './backend/webcrypto.js';
 export { selfTest, type SelfTestReport } from './backend/self-test.js';
-export { detectBackend, selectBackend, type BackendStats, type SelectedBackend, type SelectOptions } from './backend/select.js';
+export { selectBackend, type BackendStats, type SelectedBackend, type SelectOptions } from './backend/select.js';
+export { detectBackend } from './backend/detect.js';

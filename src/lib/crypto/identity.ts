@@ -2,7 +2,6 @@
  * Device identity: an Ed25519 key pair (transcript signatures) and an X25519 key pair (handshake key
  * agreement). The two public halves (64 bytes) are what the relay publishes.
  */
-import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import type { CryptoBackend, KeyPair } from './backend.js';
 import { concat, equalBytes, randomBytes, Reader, type Rng } from './bytes.js';
 import { fail } from './errors.js';
@@ -60,15 +59,18 @@ export function serializeIdentity(id: Identity): Uint8Array {
   return concat(new Uint8Array([IDENTITY_VERSION, KIND_SECRET]), id.sign.priv, id.sign.pub, id.dh.priv, id.dh.pub);
 }
 
-/** Validates structure and that both public halves really belong to the private halves. */
-export function deserializeIdentity(bytes: Uint8Array): Identity {
+/**
+ * Validates structure and that both public halves really belong to the private halves (computed by
+ * `backend`, so loading an identity needs no curve code of its own).
+ */
+export async function deserializeIdentity(bytes: Uint8Array, backend: CryptoBackend): Promise<Identity> {
   const r = new Reader(bytes, 'bad_state');
   if (r.u8() !== IDENTITY_VERSION) fail('bad_version', 'identity version');
   if (r.u8() !== KIND_SECRET) fail('bad_state', 'not an identity');
   const sign = { priv: r.bytes(32), pub: r.bytes(32) };
   const dh = { priv: r.bytes(32), pub: r.bytes(32) };
   r.end();
-  if (!equalBytes(ed25519.getPublicKey(sign.priv), sign.pub)) fail('bad_state', 'Ed25519 public key mismatch');
-  if (!equalBytes(x25519.getPublicKey(dh.priv), dh.pub)) fail('bad_state', 'X25519 public key mismatch');
+  if (!equalBytes(await backend.ed25519PublicKey(sign.priv), sign.pub)) fail('bad_state', 'Ed25519 public key mismatch');
+  if (!equalBytes(await backend.x25519PublicKey(dh.priv), dh.pub)) fail('bad_state', 'X25519 public key mismatch');
   return { sign, dh };
 }

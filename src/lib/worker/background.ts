@@ -61,7 +61,7 @@ export async function backgroundWake(kind: WakeKind): Promise<Notice[]> {
       db,
       vault,
       backend: () => (backend ??= detectBackend()),
-      identity: async () => (identity ??= await loadIdentity(db, vault)),
+      identity: async () => (identity ??= await loadIdentity(db, vault, await (backend ??= detectBackend()))),
       me: () => ({ userId: session.user.id, deviceId: session.device.id }),
       emit: (e) => share(channel, e)
     });

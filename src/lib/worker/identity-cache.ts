@@ -19,7 +19,8 @@ export class IdentityCache {
   /** The identity sealed in `vault`; `open()` says whether that vault is still the open one once it is loaded. */
   async get(db: CinderDB, vault: Vault, open: () => boolean): Promise<Identity> {
     if (this.identity) return this.identity;
-    const identity = await (await loadKeygen()).loadIdentity(db, vault);
+    const keygen = await loadKeygen();
+    const identity = await keygen.loadIdentity(db, vault, await keygen.detectBackend());
     // Locked meanwhile: the keys belong to a closed vault. Loaded twice at once: the first one stays.
     if (!open() || this.identity) {
       wipe(identity);

@@ -7,6 +7,7 @@
  * {deviceId, identity: base64url}: still read, and rewritten as format 2 the first time it is loaded.
  * The opened plaintext and the serialized identity are wiped once parsed.
  */
+import type { CryptoBackend } from '$lib/crypto/backend/types';
 import { deserializeIdentity, serializeIdentity, type Identity } from '$lib/crypto/identity';
 import { b64urlDecode, equalBytes, Reader, Writer, zeroize } from '$lib/crypto/bytes';
 import type { CinderDB } from '$lib/store/db';
@@ -73,7 +74,8 @@ export function decodeIdentity(plain: Uint8Array): { deviceId: string; bytes: Ui
   }
 }
 
-export async function loadIdentity(db: CinderDB, vault: Vault): Promise<Identity> {
+/** The stored identity; `backend` checks that its public halves belong to its private ones. */
+export async function loadIdentity(db: CinderDB, vault: Vault, backend: CryptoBackend): Promise<Identity> {
   const row = await db.secrets.get('identity');
   if (!row) throw new NoIdentityError();
   const plain = await vault.openBytes(IDENTITY_PLACE, row.box);
@@ -84,7 +86,7 @@ export async function loadIdentity(db: CinderDB, vault: Vault): Promise<Identity
     zeroize(plain);
   }
   try {
-    const identity = deserializeIdentity(parsed.bytes);
+    const identity = await deserializeIdentity(parsed.bytes, backend);
     if (parsed.format === 1) await upgradeIdentity(db, vault, row.box, parsed.deviceId, identity);
     return identity;
   } finally {

@@ -100,14 +100,14 @@ describe('self-test', () => {
   });
 
   it("Node's WebCrypto passes every check", async () => {
-    const b = await selectBackend();
+    const b = await selectBackend({ reference: nobleBackend() });
     expect(b.selfTest).toEqual(Object.fromEntries(PRIMITIVES.map((p) => [p, null])));
     expect(b.sources).toEqual(allFrom('webcrypto'));
     expect(b.name).toBe('webcrypto');
   });
 
   it('no WebCrypto: everything from noble', async () => {
-    const b = await selectBackend({ subtle: null });
+    const b = await selectBackend({ reference: nobleBackend(), subtle: null });
     expect(b.name).toBe('noble');
     expect(b.sources).toEqual(allFrom('noble'));
   });
@@ -115,7 +115,7 @@ describe('self-test', () => {
 
 describe('selection with broken engines', () => {
   it('WebKit-like leading-zero bug: X25519 and Ed25519 key handling from noble, verify/HKDF/HMAC stay native', async () => {
-    const b = await selectBackend({ subtle: webkitLike() });
+    const b = await selectBackend({ reference: nobleBackend(), subtle: webkitLike() });
     expect(b.name).toBe('mixed');
     expect(b.sources).toEqual(allFrom('noble', ['ed25519Verify', 'hkdfSha256', 'hmacSha256']));
     expect(b.selfTest.x25519).toMatch(/zero-byte key.*DataError/);
@@ -131,7 +131,7 @@ describe('selection with broken engines', () => {
         if (jwk.d && fromB64url(jwk.d)[0] === 0) throw domError('OperationError');
       }
     });
-    const b = await selectBackend({ subtle, onFallback: (p) => fallbacks.push(p) });
+    const b = await selectBackend({ reference: nobleBackend(), subtle, onFallback: (p) => fallbacks.push(p) });
     expect(b.sources.x25519).toBe('webcrypto');
     for (let i = 0; i < 600; i++) {
       const kp = await b.x25519Keygen();
@@ -146,7 +146,7 @@ describe('selection with broken engines', () => {
       if (alg === 'Ed25519') throw domError('NotSupportedError');
     };
     const subtle = fakeSubtle({ importKey: (_f, _d, alg) => broken(algName(alg)), sign: broken, verify: broken, generateKey: broken });
-    const b = await selectBackend({ subtle });
+    const b = await selectBackend({ reference: nobleBackend(), subtle });
     expect(b.sources).toEqual(allFrom('webcrypto', ED_ONLY));
     const id = await C.generateIdentity(b);
     const sig = await b.ed25519Sign(id.sign, new Uint8Array([1]));
@@ -163,7 +163,7 @@ describe('selection with broken engines', () => {
         if (alg === 'X25519') throw domError('NotSupportedError');
       }
     });
-    const b = await selectBackend({ subtle });
+    const b = await selectBackend({ reference: nobleBackend(), subtle });
     expect(b.sources).toEqual(allFrom('webcrypto', X_ONLY));
   });
 
@@ -173,16 +173,16 @@ describe('selection with broken engines', () => {
       b[b.length - 1] ^= 1;
       return b.buffer;
     };
-    const x = await selectBackend({ subtle: fakeSubtle({ deriveBits: (alg, out) => (alg === 'X25519' ? flip(out) : out) }) });
+    const x = await selectBackend({ reference: nobleBackend(), subtle: fakeSubtle({ deriveBits: (alg, out) => (alg === 'X25519' ? flip(out) : out) }) });
     expect(x.sources).toEqual(allFrom('webcrypto', ['x25519']));
     expect(x.selfTest.x25519).toMatch(/RFC 7748 6\.1 Alice: got 32 bytes/);
-    const hk = await selectBackend({ subtle: fakeSubtle({ deriveBits: (alg, out) => (alg === 'HKDF' ? flip(out) : out) }) });
+    const hk = await selectBackend({ reference: nobleBackend(), subtle: fakeSubtle({ deriveBits: (alg, out) => (alg === 'HKDF' ? flip(out) : out) }) });
     expect(hk.sources).toEqual(allFrom('webcrypto', ['hkdfSha256']));
     // HMAC: an engine truncating keys longer than the block instead of hashing them (only RFC 4231 test 6 sees it).
     const truncate = fakeSubtle({
       importKey: (f, d, alg) => (f === 'raw' && algName(alg) === 'HMAC' && bytes(d as BufferSource).length > 64 ? bytes(d as BufferSource).slice(0, 64) : undefined)
     });
-    const hm = await selectBackend({ subtle: truncate });
+    const hm = await selectBackend({ reference: nobleBackend(), subtle: truncate });
     expect(hm.sources).toEqual(allFrom('webcrypto', ['hmacSha256']));
     expect(hm.selfTest.hmacSha256).toMatch(/^RFC 4231 test 6: got 32 bytes/);
   });
@@ -195,13 +195,13 @@ describe('selection with broken engines', () => {
       [zeros, 0],
       [real, 1]
     ] as const) {
-      const b = await selectBackend({ subtle });
+      const b = await selectBackend({ reference: nobleBackend(), subtle });
       expect(b.sources.x25519).toBe('webcrypto');
       const kp = await b.x25519Keygen();
       expect(await b.x25519(kp, lowOrder).catch((e) => e.code)).toBe('low_order');
       expect(b.stats().fallbacks.x25519).toBe(fallbacks); // Node throws: noble gives the answer
     }
-    const g = await selectBackend({ subtle: garbage });
+    const g = await selectBackend({ reference: nobleBackend(), subtle: garbage });
     expect(g.sources.x25519).toBe('noble');
     expect(g.selfTest.x25519).toMatch(/low-order point 0: got 32 bytes, expected low_order/);
   });
@@ -219,11 +219,11 @@ describe('runtime safety net (a bug the self-test did not catch)', () => {
   };
 
   it('is selected for everything', async () => {
-    expect((await selectBackend({ subtle: sneaky() })).sources).toEqual(allFrom('webcrypto'));
+    expect((await selectBackend({ reference: nobleBackend(), subtle: sneaky() })).sources).toEqual(allFrom('webcrypto'));
   });
 
   it('X25519 on 300 failing keys: every DH retried on noble, same secret as noble', async () => {
-    const b = await selectBackend({ subtle: sneaky() });
+    const b = await selectBackend({ reference: nobleBackend(), subtle: sneaky() });
     const peer = await noble.x25519Keygen();
     for (let i = 0; i < 300; i++) {
       const priv = keyWith42();
@@ -241,10 +241,10 @@ describe('runtime safety net (a bug the self-test did not catch)', () => {
         if (alg === 'Ed25519' && key.type === 'public') throw domError('OperationError');
       }
     });
-    const b = await selectBackend({ subtle: sneaky() });
-    expect((await selectBackend({ subtle: verifyThrows })).sources.ed25519Verify).toBe('noble');
+    const b = await selectBackend({ reference: nobleBackend(), subtle: sneaky() });
+    expect((await selectBackend({ reference: nobleBackend(), subtle: verifyThrows })).sources.ed25519Verify).toBe('noble');
     // Used anyway (as if it broke after detection): the net answers with noble's verdict.
-    const live = webcryptoBackend({ subtle: verifyThrows });
+    const live = webcryptoBackend({ subtle: verifyThrows, fallback: nobleBackend() });
     for (let i = 0; i < 30; i++) {
       const seed = keyWith42();
       const kp = { priv: seed, pub: await b.ed25519PublicKey(seed) };
@@ -259,7 +259,7 @@ describe('runtime safety net (a bug the self-test did not catch)', () => {
 
   it('1,000 random zero-led keys on a WebKit-like engine used as WebCrypto everywhere: all agree with noble', async () => {
     let fallbacks = 0;
-    const b = webcryptoBackend({ subtle: webkitLike(), onFallback: () => fallbacks++ });
+    const b = webcryptoBackend({ subtle: webkitLike(), fallback: nobleBackend(), onFallback: () => fallbacks++ });
     const peer = await noble.x25519Keygen();
     for (let i = 0; i < 1000; i++) {
       const priv = zeroLed();
@@ -270,7 +270,7 @@ describe('runtime safety net (a bug the self-test did not catch)', () => {
   });
 
   it('deterministic keygen keeps the drawn key when it falls back (known-answer vectors stay valid)', async () => {
-    const b = webcryptoBackend({ subtle: webkitLike() });
+    const b = webcryptoBackend({ subtle: webkitLike(), fallback: nobleBackend() });
     const k = zeroLed();
     const kp = await b.x25519Keygen(() => k.slice());
     expect(toHex(kp.priv)).toBe(toHex(k));
@@ -279,7 +279,7 @@ describe('runtime safety net (a bug the self-test did not catch)', () => {
 
   it('protocol errors are not retried', async () => {
     let fallbacks = 0;
-    const b = webcryptoBackend({ onFallback: () => fallbacks++ });
+    const b = webcryptoBackend({ fallback: nobleBackend(), onFallback: () => fallbacks++ });
     await expect(b.x25519({ priv: new Uint8Array(31), pub: new Uint8Array(32) }, new Uint8Array(32))).rejects.toMatchObject({ code: 'malformed' });
     await expect(b.hkdfSha256(new Uint8Array(1), new Uint8Array(0), new Uint8Array(0), 0)).rejects.toMatchObject({ code: 'malformed' });
     expect(fallbacks).toBe(0);
@@ -288,7 +288,7 @@ describe('runtime safety net (a bug the self-test did not catch)', () => {
 
 describe("Node's real WebCrypto with zero-led keys, end to end", () => {
   it('identities, handshake and 40 ratchet steps with every key zero-led: no fallback, same as noble', async () => {
-    const b = await selectBackend();
+    const b = await selectBackend({ reference: nobleBackend() });
     const seeded = seededRng('zero-led');
     const rng: C.Rng = (n) => {
       const out = seeded(n);

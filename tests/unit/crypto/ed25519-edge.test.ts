@@ -2,7 +2,9 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { describe, expect, it } from 'vitest';
 import { sha512 } from '@noble/hashes/sha2.js';
-import { concat, fromHex } from '../../../src/lib/crypto/bytes.js';
+import fc from 'fast-check';
+import { ed25519PointDecodes } from '../../../src/lib/crypto/backend/checks.js';
+import { concat, fromHex, toHex } from '../../../src/lib/crypto/bytes.js';
 import { backends } from './helpers.js';
 
 const ID = '0100000000000000000000000000000000000000000000000000000000000000';
@@ -39,5 +41,58 @@ describe('Ed25519 strict edge cases agree across backends', () => {
     const k2 = leToBig(sha512(concat(fromHex(ID), pub, msg))) % L;
     expect(ed25519.verify(concat(fromHex(ID), bigToLe((k2 * scalar) % L)), msg, pub, { zip215: false })).toBe(true);
     for (const b of backends) expect(await b.ed25519Verify(pub, msg, sig), b.name).toBe(false);
+  });
+});
+
+/** noble's strict decoding (zip215: false), the reference for checks.ts's own. */
+const nobleDecodes = (enc: Uint8Array): boolean => {
+  try {
+    ed25519.Point.fromBytes(enc, false);
+    return true;
+  } catch {
+    return false;
+  }
+};
+const P = 2n ** 255n - 19n;
+const withSign = (n: bigint) => {
+  const b = bigToLe(n);
+  b[31]! |= 0x80;
+  return b;
+};
+
+describe('ed25519PointDecodes (written out so WebCrypto engines need no noble) decodes exactly what noble does', () => {
+  it('edge encodings: small-order points, negative zero, y = 0, ±1, p - 1, non-canonical y ≥ p, each with and without the sign bit', () => {
+    const ys = [0n, 1n, 2n, P - 1n, P - 2n, P, P + 1n, P + 18n, 2n ** 255n - 1n, (P - 1n) / 2n];
+    const encodings = [...ys.flatMap((y) => [bigToLe(y & (2n ** 255n - 1n)), withSign(y & (2n ** 255n - 1n))]), fromHex(ID), fromHex(ORD8), fromHex(NEG_ZERO)];
+    let points = 0;
+    for (const enc of encodings) {
+      const want = nobleDecodes(enc);
+      points += want ? 1 : 0;
+      expect(ed25519PointDecodes(enc), toHex(enc)).toBe(want);
+    }
+    expect(points).toBeGreaterThan(4); // both answers occur
+    expect(points).toBeLessThan(encodings.length);
+  });
+
+  it('random encodings (about half are points) and real public keys with either sign', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), (enc) => {
+        expect(ed25519PointDecodes(enc)).toBe(nobleDecodes(enc));
+      }),
+      { numRuns: 2000 }
+    );
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.boolean(), (seed, flip) => {
+        const pub = ed25519.getPublicKey(seed);
+        if (flip) pub[31]! ^= 0x80; // the point's mirror image: still a point, unless x = 0
+        expect(ed25519PointDecodes(pub)).toBe(nobleDecodes(pub));
+      }),
+      { numRuns: 300 }
+    );
+  });
+
+  it('refuses anything that is not 32 bytes', () => {
+    expect(ed25519PointDecodes(new Uint8Array(31))).toBe(false);
+    expect(ed25519PointDecodes(new Uint8Array(33))).toBe(false);
   });
 });

@@ -62,7 +62,7 @@ describe('WebCrypto public-key imports', () => {
         return typeof v === 'function' ? v.bind(t) : v;
       }
     });
-    const web = C.webcryptoBackend({ subtle: counting });
+    const web = C.webcryptoBackend({ subtle: counting, fallback: C.nobleBackend() });
     const noble = C.nobleBackend();
     const rng = seededRng('shared-import');
     const mine = await Promise.all([0, 1, 2].map(() => noble.x25519Keygen(rng)));

@@ -34,7 +34,7 @@ const CODES: ReadonlySet<C.ProtocolErrorCode> = new Set<C.ProtocolErrorCode>([
 ]);
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 1500);
-const backend = C.webcryptoBackend();
+const backend = C.webcryptoBackend({ fallback: C.nobleBackend() });
 
 /** Runs `f`; a thrown value must be a ProtocolError with a known code. */
 async function typedOnly(what: string, f: () => unknown): Promise<'ok' | C.ProtocolErrorCode> {
@@ -106,7 +106,7 @@ describe('fuzz: protocol parsers only ever throw typed ProtocolErrors', async ()
     ['deserializePending', C.deserializePending, pendingBytes, Array.from(pendingBytes.slice(0, 2))],
     ['decodeFrame', C.decodeFrame, frame, []],
     ['decodePublicIdentity', C.decodePublicIdentity, publicId, Array.from(publicId.slice(0, 2))],
-    ['deserializeIdentity', C.deserializeIdentity, secretId, Array.from(secretId.slice(0, 2))],
+    ['deserializeIdentity', (b) => C.deserializeIdentity(b, backend), secretId, Array.from(secretId.slice(0, 2))],
     ['parseRequest v2', C.parseRequest, v2.request, [0x02, 0x01]],
     ['parseAccept v2', parseAccept, v2b.accept, [0x02, 0x02]],
     ['deserializeSession v2', C.deserializeSession, sessionV2, Array.from(sessionV2.slice(0, 2))],

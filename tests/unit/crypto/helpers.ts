@@ -15,7 +15,7 @@ export function seededRng(seed: string): C.Rng {
   };
 }
 
-export const backends = [C.webcryptoBackend(), C.nobleBackend()];
+export const backends = [C.webcryptoBackend({ fallback: C.nobleBackend() }), C.nobleBackend()];
 
 export interface Pair {
   alice: C.Identity;

@@ -41,8 +41,8 @@ describe('protocol known-answer vectors', () => {
   it('fixture states deserialize and are consistent with the recorded fingerprint', async () => {
     const v: Vectors = JSON.parse(readFileSync(FIXTURE, 'utf8'));
     const backend = backends[0];
-    C.deserializeIdentity(fromHex(v.alice.identity)); // identities validate (public halves match)
-    C.deserializeIdentity(fromHex(v.bob.identity));
+    await C.deserializeIdentity(fromHex(v.alice.identity), backend); // identities validate (public halves match)
+    await C.deserializeIdentity(fromHex(v.bob.identity), backend);
     expect(C.parseRequest(fromHex(v.request)).chatId).toEqual(fromHex(v.chatId));
     const a = C.deserializeSession(fromHex(v.finalState.initiator));
     expect(C.toHex(C.fingerprint(a))).toBe(v.fingerprint);

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import * as C from '../../../src/lib/crypto/index.js';
 import { makePair, seededRng } from './helpers.js';
 
-const backend = C.webcryptoBackend();
+const backend = C.webcryptoBackend({ fallback: C.nobleBackend() });
 const NOW = 1_700_000_000_000;
 
 interface Party {

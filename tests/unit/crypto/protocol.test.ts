@@ -310,7 +310,7 @@ describe('persistence', () => {
     const rng = seededRng('persist');
     const alice = await C.generateIdentity(backend, rng),
       bob = await C.generateIdentity(backend, rng);
-    expect(C.serializeIdentity(C.deserializeIdentity(C.serializeIdentity(alice)))).toEqual(C.serializeIdentity(alice));
+    expect(C.serializeIdentity(await C.deserializeIdentity(C.serializeIdentity(alice), backend))).toEqual(C.serializeIdentity(alice));
     expect(C.decodePublicIdentity(C.encodePublicIdentity(C.publicIdentity(bob)))).toEqual(C.publicIdentity(bob));
     const { request, pending } = await C.createRequest(backend, alice, C.publicIdentity(bob), rng);
     const pend2 = C.deserializePending(C.serializePending(pending));
@@ -351,7 +351,7 @@ describe('persistence', () => {
     const id = C.serializeIdentity(p.alice);
     const idBad = id.slice();
     idBad[40] ^= 1; // Ed25519 public key no longer matches the seed
-    await rejects(() => C.deserializeIdentity(idBad), 'bad_state');
+    await rejects(() => C.deserializeIdentity(idBad, backend), 'bad_state');
     await rejects(() => C.deserializePending(new Uint8Array([1, 0x50, 0])), 'bad_state');
   });
 });

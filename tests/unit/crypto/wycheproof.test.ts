@@ -18,7 +18,7 @@ const tests = (f: string): { g: T; t: T }[] => load(f).testGroups.flatMap((g: T)
 // WebCrypto with its runtime safety net: count what noble had to answer, so a valid case can never
 // pass just because noble stepped in.
 const fallbacks: string[] = [];
-const backends: CryptoBackend[] = [webcryptoBackend({ onFallback: (p) => fallbacks.push(p) }), nobleBackend()];
+const backends: CryptoBackend[] = [webcryptoBackend({ fallback: nobleBackend(), onFallback: (p) => fallbacks.push(p) }), nobleBackend()];
 
 describe.each(backends.map((b) => [b.name, b] as const))('%s backend', (_name, b) => {
   it('X25519 (xdh_comp, all 518 cases)', async () => {

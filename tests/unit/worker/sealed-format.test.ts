@@ -6,7 +6,7 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it, vi } from 'vitest';
 import { toB64u } from '$lib/api/b64';
-import { serializeIdentity, type Identity } from '$lib/crypto';
+import { nobleBackend, serializeIdentity, type Identity } from '$lib/crypto';
 import { places } from '$lib/store/places';
 import type { Vault } from '$lib/store/vault';
 import { IDENTITY_PLACE, loadIdentity, storeIdentity } from '$lib/worker/identity';
@@ -125,15 +125,15 @@ describe('sealed secret chat state (format 2) and the format-1 migration', () =>
     await identityFormat1(db, vault, 'd-alice', member.identity);
     expect(await tag(vault, IDENTITY_PLACE, (await db.secrets.get('identity'))!.box)).toBe('json');
 
-    const loaded = await loadIdentity(db, vault);
+    const loaded = await loadIdentity(db, vault, nobleBackend());
     expect(toB64u(serializeIdentity(loaded))).toBe(toB64u(serializeIdentity(member.identity)));
     expect(await tag(vault, IDENTITY_PLACE, (await db.secrets.get('identity'))!.box)).toBe('ci2');
-    const again = await loadIdentity(db, vault);
+    const again = await loadIdentity(db, vault, nobleBackend());
     expect(toB64u(serializeIdentity(again))).toBe(toB64u(serializeIdentity(member.identity)));
 
     await storeIdentity(db, vault, 'd-alice', member.identity);
     expect(await tag(vault, IDENTITY_PLACE, (await db.secrets.get('identity'))!.box)).toBe('ci2');
-    expect(toB64u(serializeIdentity(await loadIdentity(db, vault)))).toBe(toB64u(serializeIdentity(member.identity)));
+    expect(toB64u(serializeIdentity(await loadIdentity(db, vault, nobleBackend())))).toBe(toB64u(serializeIdentity(member.identity)));
   });
 
   it('malformed or moved blobs are rejected with a clear error', async () => {
@@ -158,12 +158,12 @@ describe('sealed secret chat state (format 2) and the format-1 migration', () =>
     // Bound to its row: a state copied to another chat's row does not open there.
     await expect(openState(vault, 'another-chat', (await db.secretChats.get(chatId))!.box)).rejects.toMatchObject({ code: 'wrong_place' });
     // The same for the identity, and a malformed identity is not misread.
-    await expect(loadIdentity(db, vault)).rejects.toThrow(); // the test device never stored one
+    await expect(loadIdentity(db, vault, nobleBackend())).rejects.toThrow(); // the test device never stored one
     await db.secrets.put({ key: 'identity', box: (await db.secretChats.get(chatId))!.box });
-    await expect(loadIdentity(db, vault)).rejects.toMatchObject({ code: 'wrong_place' });
+    await expect(loadIdentity(db, vault, nobleBackend())).rejects.toMatchObject({ code: 'wrong_place' });
     await db.secrets.put({ key: 'identity', box: await vault.sealBytes(IDENTITY_PLACE, new Uint8Array([0x63, 0x69, 2, 0, 0, 0, 1])) });
-    await expect(loadIdentity(db, vault)).rejects.toMatchObject({ code: 'corrupt', message: /identity is unreadable/ });
+    await expect(loadIdentity(db, vault, nobleBackend())).rejects.toMatchObject({ code: 'corrupt', message: /identity is unreadable/ });
     await db.secrets.put({ key: 'identity', box: await vault.seal(IDENTITY_PLACE, { deviceId: 'd', identity: 7 }) });
-    await expect(loadIdentity(db, vault)).rejects.toMatchObject({ code: 'corrupt', message: /format 1 fields/ });
+    await expect(loadIdentity(db, vault, nobleBackend())).rejects.toMatchObject({ code: 'corrupt', message: /format 1 fields/ });
   });
 });

@@ -1,5 +1,4 @@
 /** Input checks and result normalisation shared by both implementations, so they reject the same set. */
-import { ed25519 } from '@noble/curves/ed25519.js';
 import { fromHex, isAllZero } from '../bytes.js';
 import { fail } from '../errors.js';
 
@@ -57,19 +56,35 @@ export function strictEd25519Sig(sig: Uint8Array): boolean {
   return ltLE(sig.subarray(32, 64), ED_L) && canonicalY(r) && !NEGATIVE_ZERO.some((z) => same(z, r));
 }
 
+// Curve25519's field prime and Edwards d (RFC 8032 §5.1), for the decoding check below.
+const P = 2n ** 255n - 19n;
+const D = 37095705934669439343138083508754565189542113879843219016388785533085940283555n;
+
+function powMod(b: bigint, e: bigint): bigint {
+  let r = 1n;
+  for (b %= P; e > 0n; e >>= 1n, b = (b * b) % P) if (e & 1n) r = (r * b) % P;
+  return r;
+}
+
 /**
- * The encoding (A or R) decodes to a point on the curve. WebKitGTK 2.50's Ed25519 verify crashes the
- * whole web process (every tab of the site) on a public key that is not a point, so a peer could kill
- * the app with one crafted handshake: such input never reaches the engine. Noble answers false for it
- * too. Costly (a field exponentiation in BigInt, ~0.2 ms), hence decoded A is remembered with its key.
+ * The encoding (A or R) decodes to a point on the curve (RFC 8032 §5.1.3, strict: y < p). WebKitGTK
+ * 2.50's Ed25519 verify crashes the whole web process (every tab of the site) on a public key that is
+ * not a point, so a peer could kill the app with one crafted handshake: such input never reaches the
+ * engine. Noble answers false for it too. y decodes iff x² = u/v (u = y² - 1, v = d·y² + 1, never 0)
+ * has a root, i.e. u·v is 0 or a square (Euler's criterion), and x = 0 must not carry the sign bit.
+ * Written out rather than imported so WebCrypto engines never download noble's curve (pinned against
+ * noble in tests/unit/crypto/ed25519-edge.test.ts). Costly (a field exponentiation in BigInt, ~0.2 ms),
+ * hence decoded A is remembered with its key.
  */
 export function ed25519PointDecodes(enc: Uint8Array): boolean {
-  try {
-    ed25519.Point.fromBytes(enc, false);
-    return true;
-  } catch {
-    return false;
-  }
+  if (enc.length !== 32 || !canonicalY(enc)) return false;
+  let y = 0n;
+  for (let i = 31; i >= 0; i--) y = (y << 8n) | BigInt(i === 31 ? enc[i]! & 0x7f : enc[i]!);
+  const y2 = (y * y) % P;
+  const u = (y2 - 1n + P) % P;
+  if (u === 0n) return (enc[31]! & 0x80) === 0;
+  const v = (D * y2 + 1n) % P;
+  return powMod(u * v, (P - 1n) / 2n) === 1n;
 }
 
 function same(a: Uint8Array, b: Uint8Array): boolean {

@@ -3,7 +3,6 @@
  * so an engine with broken Ed25519 but sound X25519 still gets native X25519. WebCrypto primitives
  * keep the runtime safety net (webcrypto.ts): a call that throws anyway is answered by noble.
  */
-import { nobleBackend } from './noble.js';
 import { selfTest, type SelfTestReport } from './self-test.js';
 import { PRIMITIVES, type CryptoBackend, type FallbackHook, type Primitive, type Source } from './types.js';
 import { webcryptoBackend } from './webcrypto.js';
@@ -23,15 +22,18 @@ export interface SelectedBackend extends CryptoBackend {
 export interface SelectOptions {
   /** WebCrypto to test (default globalThis.crypto.subtle; null = none). Injectable for tests. */
   readonly subtle?: SubtleCrypto | null;
-  /** Fallback for rejected primitives and engine errors (default noble; the self-test's pinned answers are its). */
-  readonly reference?: CryptoBackend;
+  /**
+   * Fallback for rejected primitives and engine errors: noble (the self-test's pinned answers are its).
+   * Required, so this module never bundles it: see detect.ts, and worker/backend.ts which loads it lazily.
+   */
+  readonly reference: CryptoBackend;
   readonly onFallback?: FallbackHook;
 }
 
 const counter = (): Record<Primitive, number> => Object.fromEntries(PRIMITIVES.map((p) => [p, 0])) as Record<Primitive, number>;
 
-export async function selectBackend(opts: SelectOptions = {}): Promise<SelectedBackend> {
-  const reference = opts.reference ?? nobleBackend();
+export async function selectBackend(opts: SelectOptions): Promise<SelectedBackend> {
+  const reference = opts.reference;
   const subtle = opts.subtle === undefined ? globalThis.crypto?.subtle : opts.subtle;
   const fallbacks = counter();
   let report: SelfTestReport;
@@ -68,12 +70,4 @@ export async function selectBackend(opts: SelectOptions = {}): Promise<SelectedB
     hkdfSha256: from('hkdfSha256').hkdfSha256,
     hmacSha256: from('hmacSha256').hmacSha256
   };
-}
-
-let detected: Promise<SelectedBackend> | null = null;
-
-/** selectBackend() on this platform's WebCrypto, once per context. */
-export function detectBackend(): Promise<SelectedBackend> {
-  detected ??= selectBackend();
-  return detected;
 }

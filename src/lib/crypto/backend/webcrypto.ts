@@ -10,7 +10,6 @@ import { b64url, b64urlDecode, concat, randomBytes, toHex, zeroize } from '../by
 import { fail, isProtocolError } from '../errors.js';
 import { check32, checkHkdfLength, ed25519PointDecodes, lowOrderGuard, strictEd25519Pub, strictEd25519Sig } from './checks.js';
 import { KeyCache } from './key-cache.js';
-import { nobleBackend } from './noble.js';
 import type { CryptoBackend, FallbackHook, Primitive } from './types.js';
 
 // PKCS#8 prefixes for raw 32-byte private keys (RFC 8410).
@@ -66,15 +65,18 @@ async function publicFromPriv(s: SubtleCrypto, alg: 'X25519' | 'Ed25519', priv: 
 export interface WebCryptoOptions {
   /** Default globalThis.crypto.subtle; injectable so tests can simulate broken engines. */
   readonly subtle?: SubtleCrypto;
-  /** Answers calls on which the engine threw (default noble); null lets engine errors through (self-test). */
-  readonly fallback?: CryptoBackend | null;
+  /**
+   * Answers calls on which the engine threw (noble: `nobleBackend()`, or the worker's copy loaded on first
+   * use); null lets engine errors through (the self-test). Required, so this module never bundles noble.
+   */
+  readonly fallback: CryptoBackend | null;
   readonly onFallback?: FallbackHook;
 }
 
-export function webcryptoBackend(opts: WebCryptoOptions = {}): CryptoBackend {
+export function webcryptoBackend(opts: WebCryptoOptions): CryptoBackend {
   const s = opts.subtle ?? globalThis.crypto?.subtle;
   if (!s) fail('backend_unavailable', 'WebCrypto subtle missing');
-  const fallback = opts.fallback === undefined ? nobleBackend() : opts.fallback;
+  const fallback = opts.fallback;
   const onFallback = opts.onFallback;
   const privKeys = new KeyCache();
   const pubKeys = new KeyCache();

@@ -41,6 +41,10 @@ export default defineConfig({
   plugins: [sveltekit()],
   worker: { format: 'es', rolldownOptions: { output: { codeSplitting: { groups: [startChunk(WORKER_START_ROOTS)] } } } },
   build: { rolldownOptions: { output: { codeSplitting: { groups: [startChunk(START_ROOTS)] } } } },
+  // Dexie's package hands bundlers a CommonJS/UMD build behind an ESM wrapper (there to keep one copy per
+  // realm when require and import meet, which never happens here); its ES2018+ build of the same version
+  // is 1.8 KB smaller brotli in the worker's start chunk and needs no CommonJS shim.
+  resolve: { alias: [{ find: /^dexie$/, replacement: 'dexie/dist/modern/dexie.mjs' }] },
   optimizeDeps: { include: ['dexie', '@noble/curves/ed25519.js', '@noble/ciphers/chacha.js', '@noble/hashes/sha2.js'] },
   test: {
     include: ['tests/unit/**/*.test.ts'],

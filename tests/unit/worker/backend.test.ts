@@ -46,10 +46,15 @@ describe('lazyNobleBackend', () => {
     expect(await lazy.ed25519PublicKey(bytes(32, 1))).toEqual(await nobleBackend().ed25519PublicKey(bytes(32, 1)));
     expect(loads).toBe(2);
   });
+
+  it("by default imports the worker's noble module and answers as noble", async () => {
+    const seed = bytes(32, 5);
+    expect(await lazyNobleBackend().ed25519PublicKey(seed)).toEqual(await nobleBackend().ed25519PublicKey(seed));
+  });
 });
 
 describe("the worker's detectBackend", () => {
-  it('selects WebCrypto for every primitive where it passes (Node), with the lazy noble as the safety net', async () => {
+  it('selects WebCrypto for every primitive where it passes (Node), once per worker', async () => {
     const b = await detectBackend();
     expect(b).toBe(await detectBackend());
     expect(Object.values(b.sources)).toEqual(PRIMITIVES.map(() => 'webcrypto'));

@@ -9,19 +9,24 @@
  * app picks; bench/browser/oneway-worker.ts). Goal: received rate >= 0.5x that rate. Also printed: the
  * storage floor in the same browser (the same 1,000 rows written to IndexedDB as a receive writes
  * them, without crypto: bench/browser/idb-floor-worker.ts) and the serial ceiling it gives.
- * Chromium here; Firefox and WebKit: bench/backlog-engines.ts.
+ * Chromium here; Firefox and WebKit: bench/backlog-engines.ts. `BENCH_RTT_MS=<ms>`: Bob's connection
+ * goes through a proxy adding that round trip (bench/latency-proxy.ts), as on a phone's network.
  */
 import type { Browser, Page } from 'playwright';
 import { countStore, installCountWatch, rpc, rpcPage, sendSecretBurst } from './browser/rpc';
 import { reportFloor, type Floor } from './browser/idb-floor';
 import { serveWorkerPage } from './browser/worker-page';
 import { profileWorkers } from './browser/worker-profile';
+import { latencyProxy } from './latency-proxy';
 import { fmt, report, signUpUi, startBrowserBench, waitFor } from './support';
 
 const N = 1000;
 const GOAL = 0.5;
 const t0 = performance.now();
-const { browser, url, cleanup } = await startBrowserBench(300_000);
+const { browser, url, cleanup, onCleanup } = await startBrowserBench(300_000);
+const RTT_MS = Number(process.env.BENCH_RTT_MS ?? 0);
+const bobProxy = RTT_MS > 0 ? await latencyProxy(Number(new URL(url).port), RTT_MS / 2) : null;
+if (bobProxy) onCleanup(() => void bobProxy.close());
 
 /** The first reply of a bench worker (bench/browser/*-worker.ts) run in a tab of `browser` (a tiny server of its own serves the bundle). */
 async function inWorker<T>(browser: Browser, file: string): Promise<T> {
@@ -68,7 +73,8 @@ async function receiveBacklog(page: Page, target: number): Promise<{ applyMs: nu
 
 try {
   console.log(`Cinder secret backlog bench — ${N} queued secret envelopes received in the app's worker (headless Chromium), goal >= ${GOAL}x the one-way ratchet rate`);
-  const bob = await signUpUi(browser, url, 'bob', 'Bob');
+  if (bobProxy) console.log(`(Bob's connection: through a proxy adding ${RTT_MS} ms per round trip)`);
+  const bob = await signUpUi(browser, bobProxy?.url ?? url, 'bob', 'Bob');
   const aliceUi = await signUpUi(browser, url, 'alice', 'Alice');
   await aliceUi.page.close();
   const a = await rpcPage(aliceUi.context, url);

@@ -9,6 +9,8 @@ import { StoreFailure, type Diagnostics } from '$lib/worker/secret/errors';
 import { secretMsgPlace } from '$lib/worker/secret/state';
 import { deliver, secretPair, type SecretDevice } from '../support/secret-pair';
 import { abortNextCommit } from '../support/abort-commit';
+import { FakeRelay } from '../support/fake-relay';
+import type { SecretRelay } from '$lib/worker/secret/relay';
 
 vi.mock('$lib/worker/net', async (orig) => (await import('../support/no-relay')).noDirectRelay(orig));
 
@@ -71,6 +73,43 @@ describe('a page of one chat received as one batch', () => {
     expect(first.envelopes.length).toBeLessThan(10);
     await bob.engine.pull();
     expect(await texts(bob, chatId)).toEqual(numbered('p', 30));
+  });
+
+  it("a page's relay ACK does not hold up the next page: ACKs go in order, the pull ends after the last", async () => {
+    // Once armed, Bob's ACKs are recorded and wait until the test opens the gate.
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    let armed = false;
+    const acks: number[] = [];
+    class GatedRelay extends FakeRelay {
+      override as(deviceId: string): SecretRelay {
+        const r = super.as(deviceId);
+        if (deviceId !== 'd-bob') return r;
+        return { ...r, ack: async (upTo) => (armed ? (acks.push(upTo), await gate, r.ack(upTo)) : r.ack(upTo)) };
+      }
+    }
+    const { relay, alice, bob, chatId } = await established({ relay: new GatedRelay() });
+    await send(alice, chatId, numbered('g', 30));
+    relay.pageBytes = 2_000; // a few envelopes per page
+    const pages = Math.ceil(30 / (await relay.as('d-bob').pull(0, 500)).envelopes.length);
+    expect(pages).toBeGreaterThan(3);
+    armed = true;
+    let ended = false;
+    const pull = bob.engine.pull().finally(() => (ended = true));
+    try {
+      // Every page is handled while the first ACK is still unanswered (the others wait behind it).
+      await vi.waitFor(async () => expect(await texts(bob, chatId)).toEqual(numbered('g', 30)), { timeout: 20_000, interval: 20 });
+      expect(acks).toHaveLength(1);
+      expect(ended).toBe(false);
+      relay.pageBytes = Infinity;
+      expect((await relay.as('d-bob').pull(0, 500)).envelopes.length).toBeGreaterThanOrEqual(30);
+    } finally {
+      open(); // also when it failed: the pull holds the inbound lock the next tests need
+    }
+    await pull;
+    expect(acks.length).toBeGreaterThanOrEqual(pages);
+    expect([...acks].sort((x, y) => x - y)).toEqual(acks);
+    expect((await relay.as('d-bob').pull(0, 500)).envelopes).toHaveLength(0);
   });
 
   it('a tampered envelope in the middle is rejected alone and changes no state: the rest land, the genuine one fills the gap', async () => {

@@ -53,6 +53,8 @@ export class Inbound {
   private lookups = new Map<string, string>();
   /** Seen records without a seq may exist (unknown until the first run looks; once none, none come back). */
   private legacySeen: boolean | null = null;
+  /** During a pull: its pages' relay ACKs, one after the other, each sent while the next page is handled. */
+  private acking: Promise<void> | null = null;
 
   constructor(
     private readonly chats: Chats,
@@ -150,7 +152,7 @@ export class Inbound {
           const due = [...this.ackDue];
           this.ackDue.clear();
           await this.onAcksDue(due);
-          if (upTo) await this.chats.relay.ack(upTo).catch(() => undefined);
+          if (upTo) await this.ackRelay(upTo);
           void this.out.flush();
           if (failed) {
             console.warn('cinder secret: a received message could not be stored; it stays on the relay', failed.cause);
@@ -194,6 +196,18 @@ export class Inbound {
     return envelopes.map((e) => ids.has(e.id));
   }
 
+  /**
+   * Tells the relay everything up to `upTo` is handled (committed: it may drop them). Within a pull
+   * the ACK does not hold up the next page: ACKs go in order while pages are handled, and the pull
+   * ends once the last one is answered. A lost ACK only brings committed envelopes back, known as seen.
+   */
+  private ackRelay(upTo: number): Promise<void> {
+    const send = () => this.chats.relay.ack(upTo).catch(() => undefined);
+    if (!this.acking) return send();
+    this.acking = this.acking.then(send);
+    return Promise.resolve();
+  }
+
   /** After a store failure nothing else may pull soon: pull again in 2 s, doubling up to a minute. */
   private retryLater() {
     this.retryMs = Math.min(60_000, this.retryMs ? this.retryMs * 2 : 2000);
@@ -214,6 +228,7 @@ export class Inbound {
     this.pulling = (async () => {
       // About twice a day: mailboxes for the coming days (a failure is retried at the next pull).
       await this.chats.mailboxes.refreshIfDue().catch(() => undefined);
+      this.acking = Promise.resolve();
       do {
         this.pullAgain = false;
         let after = 0;
@@ -237,8 +252,13 @@ export class Inbound {
           if (!full) break;
         }
       } while (this.pullAgain);
+      await this.acking;
       return total;
-    })().finally(() => (this.pulling = null));
+    })().finally(() => {
+      // After a failed page, ACKs already due still go (they cover committed envelopes only).
+      this.acking = null;
+      this.pulling = null;
+    });
     return this.pulling;
   }
 

@@ -56,6 +56,10 @@ async function receiveBacklog(page: Page, target: number): Promise<{ applyMs: nu
   });
   const profiling = process.env.BENCH_PROFILE ? await profileWorkers(page) : null;
   const start = Date.now();
+  if (process.env.BENCH_TRACE) {
+    page.on('request', (r) => console.log(`  +${Date.now() - start} req ${r.method()} ${r.url().replace(/^https?:\/\/[^/]+/, '')}`));
+    page.on('requestfinished', (r) => console.log(`  +${Date.now() - start} end ${r.method()} ${r.url().replace(/^https?:\/\/[^/]+/, '')}`));
+  }
   await page.goto('/');
   type W = { __reached?: number; __count?: number; __changedAt?: number };
   for (;;) {

@@ -6,9 +6,8 @@
  */
 import { toB64u } from '$lib/api/b64';
 import type { CryptoBackend, Identity } from '$lib/crypto';
-import { Session, type ServerFrame } from '$lib/api/wire';
+import { Session, type Envelope, type ServerFrame } from '$lib/api/wire';
 import { destroyStore, openStore, type CinderDB } from '$lib/store/db';
-import { nextDeadline, purgeExpired } from '$lib/store/purge';
 import type { Vault } from '$lib/store/vault';
 import { onStaleWrite } from '$lib/store/vault-guard';
 import { flushOutbox } from './cloud';
@@ -23,10 +22,11 @@ import { deviceName } from './device-name';
 import { RelaySocket } from './socket';
 import type { SecretEngine } from './secret';
 import { loadKeygen, loadSecret } from './lazy';
-import { announceProtocol } from './protocol-announce';
+import { keepAddressing } from './protocol-announce';
 import { VaultFollower } from './vault-follow';
 import { receiveHeld } from './locked-inbox';
 import { IdentityCache } from './identity-cache';
+import { PurgeTimer } from './purge-timer';
 
 export { CoreError };
 
@@ -59,7 +59,8 @@ export class Core {
   private readonly identities = new IdentityCache();
   /** init has started the relay and the session check for the stored session (once per worker). */
   private confirming = false;
-  private purgeTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly purge = new PurgeTimer({ db: () => this.db, emit: (e) => this.emit(e) });
+  private wiping: Promise<void> | null = null;
   private readonly ctx: CoreContext = this.context();
   /** Another tab set or removed the passcode: this worker follows (./vault-follow.ts). */
   private readonly vaults = new VaultFollower({
@@ -80,7 +81,7 @@ export class Core {
   });
 
   constructor(private readonly emit: (e: WorkerEvent) => void) {
-    this.ready = this.openDb().then(() => this.armPurge());
+    this.ready = this.openDb().then(() => this.purge.arm());
   }
 
   /**
@@ -119,7 +120,7 @@ export class Core {
       me: () => ({ userId: this.me, deviceId: this.session!.device.id }),
       emit: (e) => {
         this.emit(e);
-        if (e.type === 'secret') void this.armPurge();
+        if (e.type === 'secret') void this.purge.arm();
       },
       sendStalled: () => void this.scheduleRetry()
     });
@@ -134,20 +135,6 @@ export class Core {
     this.unlockedVault = vault;
     this.engine?.stop(); // its receipt and wake-up timers: the next engine takes up what they held (kept in meta)
     this.engine = null; // the next secret() builds one for this vault
-  }
-
-  /** Deletes expired messages now and arms a timer for the next deadline. */
-  private async armPurge(): Promise<void> {
-    if (this.purgeTimer) clearTimeout(this.purgeTimer);
-    this.purgeTimer = null;
-    const { chats, removed, blobs, cloudPeers } = await purgeExpired(this.db);
-    for (const chatId of chats) this.emit({ type: 'secret', chatId, rows: removed.get(chatId) });
-    // Timed cloud photos and videos: the relay deletes them at the same deadline (a delete update follows).
-    for (const peerId of cloudPeers) this.emit({ type: 'messages', peerId });
-    if (chats.size || cloudPeers.size) this.emit({ type: 'chats' });
-    for (const id of blobs) void request('DELETE', `/api/blobs/${encodeURIComponent(id)}`, undefined, null).catch(() => undefined);
-    const next = await nextDeadline(this.db);
-    if (next !== null) this.purgeTimer = setTimeout(() => void this.armPurge(), Math.max(0, next - Date.now()) + 5);
   }
 
   private identity(): Promise<Identity> {
@@ -247,12 +234,16 @@ export class Core {
     this.emit({ type: 'connection', state });
   }
 
-  /** Wipes everything on this device: keys, history, outbox. */
-  private async wipe(reason: 'revoked' | 'logout') {
-    if (this.purgeTimer) clearTimeout(this.purgeTimer);
+  /** Wipes everything on this device: keys, history, outbox. A wipe asked for while one runs joins it. */
+  private wipe(reason: 'revoked' | 'logout'): Promise<void> {
+    this.wiping ??= this.wipeNow(reason).finally(() => (this.wiping = null));
+    return this.wiping;
+  }
+
+  private async wipeNow(reason: 'revoked' | 'logout') {
+    this.purge.stop();
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
-    this.purgeTimer = null;
     this.netDown = false;
     this.queued = -1;
     this.socket?.stop();
@@ -290,22 +281,16 @@ export class Core {
         // The relay answers again: what waits goes out now, beside the catch-up pull, not after a
         // backoff wait left over from the outage.
         void this.sendQueuedNow();
-        await this.sync();
-        // Nothing queued for this device (hello counts after subscribing, so any later envelope
-        // brings its own frame): the crypto half is not loaded and compiled for an empty pull.
-        if (f.envelopes > 0) await (await this.secret()).pull().catch((e) => this.onNetFailure(e));
-        // Sealed addressing: protocol 2 told once, mailboxes of version-2 chats registered again. A
-        // device without secret chats tells the protocol without loading the secret-chat code.
-        if (!this.unlockedVault) break;
-        if ((await this.db.mailboxes.count()) > 0 || ((await this.db.meta.get('protocol')) === undefined && (await this.db.secretChats.count()) > 0))
-          void this.secret()
-            .then((engine) => engine.maintain())
-            .catch(() => undefined);
-        else void announceProtocol(this.db, (protocol) => request('POST', '/api/devices/protocol', { protocol }, null).then(() => undefined)).catch(() => undefined);
+        // The cloud catch-up and the secret pull side by side (neither waits on the other's round trips).
+        // Nothing queued for this device (hello counts after subscribing, so any later envelope brings
+        // its own frame): the crypto half is not loaded and compiled for an empty pull.
+        await Promise.all([this.sync(), f.envelopes > 0 && this.pullSecret()]);
+        // Sealed addressing (protocol-announce.ts).
+        if (this.unlockedVault) void keepAddressing(this.db, () => this.secret()).catch(() => undefined);
         break;
       case 'envelope':
         // The frame's own envelope when it is next in queue order, else a pull (see SecretEngine.live).
-        await (await this.secret()).live(f.envelope, f.prev).catch((e) => this.onNetFailure(e));
+        await this.pullSecret(f);
         break;
       case 'update': {
         // When this device is behind (a pull failed), this pulls instead, so nothing is skipped.
@@ -325,10 +310,20 @@ export class Core {
     }
   }
 
+  /** The secret queue pulled, or a live envelope taken (its failure reported, never thrown). */
+  private async pullSecret(live?: { envelope: Envelope; prev?: number }): Promise<void> {
+    try {
+      const engine = await this.secret();
+      await (live ? engine.live(live.envelope, live.prev) : engine.pull());
+    } catch (e) {
+      await this.onNetFailure(e);
+    }
+  }
+
   private announce(changed: Set<string>, deadlines = false, peers?: Set<string>, list = changed.size > 0) {
     for (const e of cloudEvents(changed, peers ?? [], list)) this.emit(e);
     // An update brought a cloud media deadline: re-arm the purge timer for it.
-    if (deadlines) void this.armPurge();
+    if (deadlines) void this.purge.arm();
   }
 
   /**
@@ -424,17 +419,20 @@ export class Core {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
     this.retryDelay = 0;
-    const secret = (await this.db.sendQueue.count()) ? (await this.secret()).flush().catch((e) => this.onNetFailure(e)) : null;
-    await Promise.all([this.flush(), secret]);
+    await this.flushBoth();
   }
 
   private async retryNow(): Promise<void> {
     if (!this.session || !this.socket) return;
     if (this.syncState.behind && this.socket.open) await this.sync();
-    // The crypto half is not loaded just to find an empty send queue.
+    await this.flushBoth();
+    void this.scheduleRetry();
+  }
+
+  /** The outbox and the secret send queue (the crypto half is not loaded just to find that one empty). */
+  private async flushBoth(): Promise<void> {
     const secret = (await this.db.sendQueue.count()) ? (await this.secret()).flush().catch((e) => this.onNetFailure(e)) : null;
     await Promise.all([this.flush(), secret]);
-    void this.scheduleRetry();
   }
 
   // ---------- methods ----------
@@ -484,7 +482,7 @@ export class Core {
       scheduleRetry: () => this.scheduleRetry(),
       retryQueued: () => this.retryQueued(),
       networkLost: () => this.networkLost(),
-      armPurge: () => this.armPurge()
+      armPurge: () => this.purge.arm()
     };
   }
 

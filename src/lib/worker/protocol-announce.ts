@@ -6,6 +6,8 @@
  */
 import { epochOf } from '$lib/crypto/epoch';
 import type { CinderDB } from '$lib/store/db';
+import { request } from './net';
+import type { SecretEngine } from './secret';
 
 export const PROTOCOL_EPOCHS = 7;
 export const PROTOCOL_VERSION = 2;
@@ -16,3 +18,14 @@ export async function announceProtocol(db: CinderDB, tell: (protocol: typeof PRO
   await tell(PROTOCOL_VERSION);
   await db.meta.put({ key: 'protocol', value: { v: PROTOCOL_VERSION, epoch: epochOf(now) } });
 }
+
+/**
+ * At each connect: protocol 2 told once, mailboxes of version-2 chats registered again by the engine;
+ * a device without secret chats tells the protocol without loading the secret-chat code.
+ */
+export async function keepAddressing(db: CinderDB, engine: () => Promise<SecretEngine>, tell = tellRelay): Promise<void> {
+  if ((await db.mailboxes.count()) > 0 || ((await db.meta.get('protocol')) === undefined && (await db.secretChats.count()) > 0)) await (await engine()).maintain();
+  else await announceProtocol(db, tell);
+}
+
+const tellRelay = (protocol: typeof PROTOCOL_VERSION) => request('POST', '/api/devices/protocol', { protocol }, null).then(() => undefined);

@@ -2,7 +2,8 @@ import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { EPOCH_MS, epochOf } from '$lib/crypto';
 import { openStore } from '$lib/store/db';
-import { announceProtocol, PROTOCOL_EPOCHS } from '$lib/worker/protocol-announce';
+import { announceProtocol, keepAddressing, PROTOCOL_EPOCHS } from '$lib/worker/protocol-announce';
+import type { SecretEngine } from '$lib/worker/secret';
 
 /** Telling the relay protocol 2 without the secret-chat engine (a device without secret chats, at connect). */
 describe('announceProtocol', () => {
@@ -23,6 +24,27 @@ describe('announceProtocol', () => {
     // A record from the future (a clock set back) is told again rather than trusted.
     await announceProtocol(db, async (v) => void told.push(v), t0);
     expect(told).toEqual([2, 2, 2]);
+    db.close();
+  });
+
+  it('at connect: the engine keeps the addressing once there are mailboxes or untold secret chats; otherwise only the protocol is told', async () => {
+    const { db } = await openStore(`keep-${Math.random()}`);
+    const calls: string[] = [];
+    const engine = async () => ({ maintain: async () => void calls.push('maintain') }) as unknown as SecretEngine;
+    const tell = async () => void calls.push('told');
+    await keepAddressing(db, engine, tell);
+    await keepAddressing(db, engine, tell); // told already: nothing
+    expect(calls).toEqual(['told']);
+    await db.meta.delete('protocol');
+    await db.secretChats.put({ id: 'c1' } as never);
+    await keepAddressing(db, engine, tell);
+    expect(calls).toEqual(['told', 'maintain']);
+    await db.meta.put({ key: 'protocol', value: { v: 2, epoch: 0 } });
+    await keepAddressing(db, engine, tell); // told (long ago) and no mailbox: the protocol again, no engine
+    expect(calls).toEqual(['told', 'maintain', 'told']);
+    await db.mailboxes.put({ id: 'm1', chatId: 'c1', epoch: 1, expiresAt: Date.now() + 1e6 } as never);
+    await keepAddressing(db, engine, tell);
+    expect(calls).toEqual(['told', 'maintain', 'told', 'maintain']);
     db.close();
   });
 });

@@ -1,0 +1,35 @@
+/**
+ * Timed messages leave this device at their deadline while the app is open: expired rows are deleted
+ * now, and one timer is armed for the next deadline in the store (the service worker does the same
+ * while the app is closed).
+ */
+import type { CinderDB } from '$lib/store/db';
+import { nextDeadline, purgeExpired } from '$lib/store/purge';
+import { request } from './net';
+import type { WorkerEvent } from './protocol';
+
+export class PurgeTimer {
+  private timer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(private readonly core: { db: () => CinderDB; emit: (e: WorkerEvent) => void }) {}
+
+  /** Deletes expired messages now and arms the timer for the next deadline. */
+  async arm(): Promise<void> {
+    this.stop();
+    const { db: current, emit } = this.core;
+    const db = current();
+    const { chats, removed, blobs, cloudPeers } = await purgeExpired(db);
+    for (const chatId of chats) emit({ type: 'secret', chatId, rows: removed.get(chatId) });
+    // Timed cloud photos and videos: the relay deletes them at the same deadline (a delete update follows).
+    for (const peerId of cloudPeers) emit({ type: 'messages', peerId });
+    if (chats.size || cloudPeers.size) emit({ type: 'chats' });
+    for (const id of blobs) void request('DELETE', `/api/blobs/${encodeURIComponent(id)}`, undefined, null).catch(() => undefined);
+    const next = await nextDeadline(db);
+    if (next !== null) this.timer = setTimeout(() => void this.arm(), Math.max(0, next - Date.now()) + 5);
+  }
+
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+}

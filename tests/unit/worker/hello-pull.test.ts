@@ -1,0 +1,41 @@
+import 'fake-indexeddb/auto';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { openStore } from '$lib/store/db';
+import type { SessionView } from '$lib/worker/protocol';
+import { FakeSocket } from '../support/fake-socket';
+
+const me: SessionView = { user: { id: 'me', username: 'me', displayName: 'Me' }, device: { id: 'dev-1', name: 'test' } };
+
+/** At each hello the cloud catch-up and the secret queue's pull run side by side, on a slow network too. */
+describe('worker hello', () => {
+  afterAll(() => vi.unstubAllGlobals());
+
+  it('a hello with envelopes waiting: the secret pull does not wait for the cloud catch-up', async () => {
+    const paths: string[] = [];
+    vi.stubGlobal('addEventListener', () => {});
+    vi.stubGlobal('self', globalThis);
+    vi.stubGlobal('location', new URL('http://relay.test/'));
+    vi.stubGlobal('WebSocket', FakeSocket);
+    vi.stubGlobal('fetch', async (path: string) => {
+      paths.push(path);
+      if (path === '/api/me') return Response.json(me);
+      // The catch-up pull never ends (a slow network): the secret queue must not wait behind it.
+      if (path.startsWith('/api/sync')) return new Promise<Response>(() => {});
+      if (path.startsWith('/api/envelopes?')) return Response.json({ envelopes: [] });
+      return Response.json({ error: { code: 'not_found', message: 'no' } }, { status: 404 });
+    });
+    const seeded = await openStore();
+    await seeded.db.meta.put({ key: 'session', value: me });
+    seeded.db.close();
+
+    const { Core } = await import('$lib/worker/core');
+    const core = new Core(() => undefined);
+    await core.ready;
+    await core.methods.init({});
+    const ws = FakeSocket.last!;
+    ws.open();
+    ws.receive({ t: 'hello', cursor: 0, envelopes: 3 });
+    await vi.waitFor(() => expect(paths.filter((p) => p.startsWith('/api/envelopes?'))).toHaveLength(1), { timeout: 10_000 });
+    expect(paths.filter((p) => p.startsWith('/api/sync'))).toHaveLength(1);
+  });
+});

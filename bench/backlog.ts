@@ -10,7 +10,8 @@
  * storage floor in the same browser (the same 1,000 rows written to IndexedDB as a receive writes
  * them, without crypto: bench/browser/idb-floor-worker.ts) and the serial ceiling it gives.
  * Chromium here; Firefox and WebKit: bench/backlog-engines.ts. `BENCH_RTT_MS=<ms>`: Bob's connection
- * goes through a proxy adding that round trip (bench/latency-proxy.ts), as on a phone's network.
+ * goes through a proxy adding that round trip (bench/latency-proxy.ts), as on a phone's network;
+ * `BENCH_TRACE=1` prints each of Bob's requests (start and end) with its time after the app was opened.
  */
 import type { Browser, Page } from 'playwright';
 import { countStore, installCountWatch, rpc, rpcPage, sendSecretBurst } from './browser/rpc';

@@ -84,7 +84,10 @@ export class Core {
     this.ready = this.openDb().then(() => this.purge.arm());
   }
 
-  /** Opens the database with the stored session, so calls sent at start-up beside `init` find the device signed in. */
+  /**
+   * Opens the database and takes the stored session with it, so calls sent at start-up alongside
+   * `init` (the route's chat and first page) find the device signed in instead of failing once.
+   */
   private async openDb() {
     const { db, vault } = await openStore();
     this.db = db;
@@ -177,7 +180,10 @@ export class Core {
   /** How long the open socket may stay silent once the browser reported going offline. */
   static readonly OFFLINE_CHECK_MS = 1500;
 
-  /** The network is gone (the browser says): say so, and check the socket (it can stay "open" without a network). */
+  /**
+   * The browser says the network is gone: say so at once, and find out whether the open socket
+   * died with it (a socket can stay "open" without a network; only the missing pong tells).
+   */
   private networkLost() {
     if (!this.session || !this.socket) return;
     this.netDown = true;
@@ -199,18 +205,13 @@ export class Core {
   }
 
   /**
-   * Once per worker (init): starts the relay and pulls at once (a round trip before the socket's hello,
-   * whose pulls still follow) for the stored session (unless locked), and confirms with the server
-   * that the device is still valid; offline keeps the cached session.
+   * Once per worker (init): starts the relay for the stored session (unless locked) and confirms
+   * with the server that the device is still valid; offline keeps the cached session.
    */
   private confirmSession() {
     if (!this.session || this.confirming) return;
     this.confirming = true;
-    if (this.unlockedVault) {
-      this.startRelay();
-      void this.sync();
-      void this.db.secretChats.count().then((n) => n > 0 && this.pullSecret());
-    }
+    if (this.unlockedVault) this.startRelay();
     request('GET', '/api/me', undefined, Session)
       .then((s) => this.setSession(s))
       .catch((e) => this.onNetFailure(e));
@@ -277,7 +278,8 @@ export class Core {
       case 'hello':
         // A new socket (perhaps to a relay restored from a backup): what was handled counts again after a pull.
         this.engine?.reconnected();
-        // What waits goes out now, beside the catch-up pull, not after a backoff left from an outage.
+        // The relay answers again: what waits goes out now, beside the catch-up pull, not after a
+        // backoff wait left over from the outage.
         void this.sendQueuedNow();
         // The cloud catch-up and the secret pull side by side (neither waits on the other's round trips).
         // Nothing queued for this device (hello counts after subscribing, so any later envelope brings

@@ -16,15 +16,15 @@ export class PurgeTimer {
   /** Deletes expired messages now and arms the timer for the next deadline. */
   async arm(): Promise<void> {
     this.stop();
-    const { db: current, emit } = this.core;
-    const db = current();
-    const { chats, removed, blobs, cloudPeers } = await purgeExpired(db);
+    // The database is asked for at each step: a wipe meanwhile opens a new one.
+    const { db, emit } = this.core;
+    const { chats, removed, blobs, cloudPeers } = await purgeExpired(db());
     for (const chatId of chats) emit({ type: 'secret', chatId, rows: removed.get(chatId) });
     // Timed cloud photos and videos: the relay deletes them at the same deadline (a delete update follows).
     for (const peerId of cloudPeers) emit({ type: 'messages', peerId });
     if (chats.size || cloudPeers.size) emit({ type: 'chats' });
     for (const id of blobs) void request('DELETE', `/api/blobs/${encodeURIComponent(id)}`, undefined, null).catch(() => undefined);
-    const next = await nextDeadline(db);
+    const next = await nextDeadline(db());
     if (next !== null) this.timer = setTimeout(() => void this.arm(), Math.max(0, next - Date.now()) + 5);
   }
 

@@ -1,34 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ServerFrame } from '$lib/api/wire';
 import { RelaySocket } from '$lib/worker/socket';
-
-/** A WebSocket the test drives: it records what was sent and opens, answers or dies on command. */
-class FakeSocket {
-  readyState = 0;
-  sent: { t: string; n?: number }[] = [];
-  onopen: ((ev: unknown) => void) | null = null;
-  onmessage: ((ev: { data: unknown }) => void) | null = null;
-  onclose: ((ev: unknown) => void) | null = null;
-  closed = false;
-  send(data: string) {
-    this.sent.push(JSON.parse(data));
-  }
-  close() {
-    this.closed = true;
-    this.readyState = 3;
-  }
-  open() {
-    this.readyState = 1;
-    this.onopen?.({});
-  }
-  receive(frame: object) {
-    this.onmessage?.({ data: JSON.stringify(frame) });
-  }
-  fail() {
-    this.readyState = 3;
-    this.onclose?.({});
-  }
-}
+import { FakeSocket } from '../support/fake-socket';
 
 function harness(options: { pingEvery?: number; pongTimeout?: number } = {}) {
   const sockets: FakeSocket[] = [];

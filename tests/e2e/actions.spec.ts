@@ -65,6 +65,18 @@ test('secret chat: keyboard menu, reply quoted inside the encryption, tap to the
   await sendSecret(alice.page, Array.from({ length: 45 }, (_, i) => `line ${i}`).join('\n'));
   await expect(row(bob.page, 'line 44')).toBeVisible();
 
+  // A web address is a link: it opens in a new tab without a referrer, and tapping it selects nothing.
+  const address = `${relay.url}/healthz?from=secret`;
+  await sendSecret(bob.page, `The map: ${address}.`);
+  const link = row(alice.page, 'The map:').getByRole('link', { name: address });
+  await expect(link).toHaveAttribute('href', address);
+  await expect(link).toHaveAttribute('rel', 'noopener noreferrer nofollow');
+  await expect(link).toHaveAttribute('target', '_blank');
+  const [tab] = await Promise.all([alice.context.waitForEvent('page'), link.click()]);
+  await expect.poll(() => tab.url()).toBe(address);
+  await tab.close();
+  await expect(row(alice.page, 'The map:').getByRole('button', { name: 'Select message' })).toHaveAttribute('aria-pressed', 'false');
+
   // Keyboard: Tab reaches the message's menu button; Enter opens the menu on its first item; arrows move.
   await row(alice.page, 'Dinner at eight?').getByRole('button', { name: 'Select message' }).focus();
   await alice.page.keyboard.press('Tab');

@@ -81,6 +81,9 @@ export abstract class ChatWindow<M extends { id: string }> {
   /** Empties the window (another chat opens). */
   reset() {
     this.messages = [];
+    // A selection belongs to its chat: kept, "Delete" would act on the next chat's peer.
+    // eslint-disable-next-line svelte/prefer-svelte-reactivity -- replaced, never mutated (see `selected`)
+    this.selected = new Set();
     this.hasMore = this.hasNewer = false;
     this.pinned = true;
   }

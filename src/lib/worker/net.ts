@@ -18,6 +18,10 @@ export class NetError extends Error {
   }
 }
 
+/** A failure worth retrying later (no connection, rate limited, the relay down or the session lapsed). */
+export const isOutage = (e: unknown): e is NetError =>
+  e instanceof NetError && (e.code === 'offline' || e.code === 'rate_limited' || e.status >= 500 || e.code === 'unauthorized');
+
 export async function request<S extends z.ZodMiniType>(
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
   path: string,

@@ -83,7 +83,7 @@ describe('ChatWindow', () => {
     expect(w.messages.at(-1)?.n).toBe(history.length - 1);
   });
 
-  it('selects and unselects rows; reset empties the window', () => {
+  it('selects and unselects rows; reset (another chat opens) empties the window and the selection', () => {
     const w = new FakeWindow();
     w.messages = history.slice(0, 3);
     w.hasMore = w.hasNewer = true;
@@ -91,7 +91,9 @@ describe('ChatWindow', () => {
     expect([...w.selected]).toEqual(['m1']);
     w.toggle(history[1]);
     expect(w.selected.size).toBe(0);
+    w.toggle(history[2]);
     w.reset();
+    expect(w.selected.size).toBe(0);
     expect(w.messages).toEqual([]);
     expect(w.hasMore || w.hasNewer).toBe(false);
   });

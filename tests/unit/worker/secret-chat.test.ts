@@ -133,6 +133,22 @@ describe('secret chat between two engines', () => {
     expect(await shown(bob, chatId)).toEqual(['[established]', 'one', 'two', 'three']);
   });
 
+  it("deletes for both only the chat's own messages (ids from another chat, a stale selection, are ignored)", async () => {
+    const { relay, alice, bob, chatId } = await established();
+    const second = await alice.engine.start('u-bob');
+    await alice.engine.flush();
+    await deliver(relay, bob);
+    await deliver(relay, alice);
+    await deliver(relay, bob);
+    const other = await alice.engine.sendText(second, 'in the second chat', null);
+    await alice.engine.flush();
+    await deliver(relay, bob);
+    await alice.engine.deleteMessages(chatId, [other]);
+    await alice.engine.flush();
+    expect(relay.peek('d-bob')).toBe(0);
+    for (const d of [alice, bob]) expect(await d.db.secretMessages.get(other)).toBeDefined();
+  });
+
   it('deletes, a cleared history and a deleted chat reach the peer', async () => {
     const { relay, alice, bob, chatId } = await established();
     const keep = await alice.engine.sendText(chatId, 'keep', null);

@@ -70,9 +70,18 @@ describe('stored unread counts of cloud chats', () => {
     expect(await listed(db, vault)).toBe(3);
 
     const fetchMock = globalThis.fetch;
-    globalThis.fetch = async () => new Response('{}', { status: 200, headers: { 'content-type': 'application/json' } });
+    const posted: unknown[] = [];
+    globalThis.fetch = async (_url, init) => (
+      posted.push(JSON.parse(String(init?.body))),
+      new Response('{}', { status: 200, headers: { 'content-type': 'application/json' } })
+    );
     try {
-      await cloudHandlers.deleteMessages(ctx, { peerId: 'bob', ids: [uuid(4)] });
+      // A stale selection from another chat: nothing deleted here, nothing asked of the server.
+      await cloudHandlers.deleteMessages(ctx, { peerId: 'carol', ids: [uuid(4)] });
+      expect(posted).toEqual([]);
+      expect(await db.messages.get(uuid(4))).toBeDefined();
+      await cloudHandlers.deleteMessages(ctx, { peerId: 'bob', ids: [uuid(4), 'not-in-this-chat'] });
+      expect(posted).toEqual([{ ids: [uuid(4)] }]);
     } finally {
       globalThis.fetch = fetchMock;
     }

@@ -88,14 +88,17 @@ export const cloudHandlers: Handlers<'messages' | 'messageIds' | 'send' | 'markR
     return null;
   },
 
-  deleteMessages: async (ctx, { peerId, ids }) => {
+  deleteMessages: async (ctx, { peerId, ids: asked }) => {
+    // Only this chat's messages: ids of another chat (a stale selection) are neither deleted here nor sent.
+    const found = await ctx.db.messages.bulkGet(asked);
+    const ids = asked.filter((_, i) => found[i]?.peerId === peerId);
+    if (!ids.length) return null;
     await request('POST', `/api/cloud/chats/${encodeURIComponent(peerId)}/delete`, { ids }, null);
     await ctx.db.transaction('rw', [ctx.db.messages, ctx.db.outbox, ctx.db.cloudMedia, ctx.db.chats], async () => {
-      const chats = (await ctx.db.messages.bulkGet(ids)).flatMap((r) => (r ? [r.peerId] : []));
       await ctx.db.messages.bulkDelete(ids);
       await ctx.db.outbox.bulkDelete(ids);
       await ctx.db.cloudMedia.bulkDelete(ids);
-      await recountUnread(ctx.db, chats, ctx.me);
+      await recountUnread(ctx.db, [peerId], ctx.me);
     });
     ctx.emit({ type: 'messages', peerId });
     ctx.emit({ type: 'chats' });

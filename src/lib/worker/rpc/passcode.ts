@@ -17,9 +17,13 @@ export const passcodeHandlers: Handlers<'lock' | 'unlock' | 'setPasscode' | 'rem
   unlock: async (ctx, { passcode }) => {
     ctx.useVault(await unlockVault(ctx.db, passcode));
     ctx.emit({ type: 'lock', locked: false, hasPasscode: true });
-    // What the service worker kept (undecrypted) while we were locked is handled first.
-    await receiveHeld(ctx.db, ctx.secret);
-    if (ctx.session) ctx.startRelay();
+    // What the service worker kept (undecrypted) while we were locked is handled first; the relay
+    // starts even if that fails (a pull takes held envelopes first anyway).
+    try {
+      await receiveHeld(ctx.db, ctx.secret);
+    } finally {
+      if (ctx.session) ctx.startRelay();
+    }
     return null;
   },
 

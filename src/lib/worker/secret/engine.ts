@@ -97,6 +97,11 @@ export class SecretEngine {
     return this.in.receive(envelopes);
   }
 
+  /** Receives what the service worker held while locked (locked-inbox.ts): how many were handled. */
+  async receiveHeld(): Promise<number> {
+    return (await this.in.takeHeld()).handled;
+  }
+
   /** Pulls everything the relay holds for this device, page by page, in queue order. */
   pull(): Promise<Received> {
     return this.in.pull();
@@ -185,8 +190,12 @@ export class SecretEngine {
     return this.receipts.send(chatId);
   }
 
+  /** "Delete for both": this chat's messages among `ids` (others are ignored, never ordered deleted on this peer). */
   async deleteMessages(chatId: string, ids: string[]): Promise<void> {
-    await this.send(chatId, { k: 'delete', ids }, async () => ({ remove: ids }));
+    const rows = await this.ctx.db.secretMessages.bulkGet(ids);
+    const remove = ids.filter((_, i) => rows[i]?.chatId === chatId);
+    if (!remove.length) return;
+    await this.send(chatId, { k: 'delete', ids: remove }, async () => ({ remove }));
   }
 
   /** "Delete for me": removes this chat's messages here only; the peer is not told and keeps them. */

@@ -9,8 +9,9 @@ import { decodeEnvelope, toHex, unsealEnvelope, type Session } from '$lib/crypto
 import type { SecretChatRow } from '$lib/store/db';
 import { seenRecord } from '$lib/store/upgrade-seen-batches';
 import { SEQ_UNKNOWN } from '$lib/store/upgrade-seen-seq';
+import { takeHeld } from '../locked-inbox';
 import { withLock } from '../locks';
-import { NetError } from '../net';
+import { isOutage } from '../net';
 import { endChatsWithDeletedAccount } from './account-deleted';
 import { receiveBatch, type BatchItem } from './batch';
 import type { Chats } from './chats';
@@ -84,6 +85,8 @@ export class Inbound {
           let upTo = 0;
           // Set in flush() too (a closure): typed so TypeScript does not narrow it to null.
           let failed = null as StoreFailure | null;
+          // An outage stopped the run short: pull again later (nothing else may come to pull soon).
+          let stopped = false;
           // Consecutive ratchet envelopes of one chat, received together (batch.ts); `to`: the last seq they cover.
           let batch: { chatId: string; items: BatchItem[]; to: number } | null = null;
           const flush = async (): Promise<boolean> => {
@@ -136,7 +139,11 @@ export class Inbound {
               // A frame that changed nothing (e.g. for a cancelled chat) was not committed with it.
               if (this.chats.lastSeenCommitted !== env.id) await db.seenEnvelopes.put(seenRecord([env], Date.now()));
             } catch (e) {
-              if (e instanceof NetError && e.code === 'offline') break; // keep it on the relay, retry later
+              // Not the sender's fault either (a claim or a lookup met an outage): kept on the relay, retried later.
+              if (isOutage(e)) {
+                stopped = true;
+                break;
+              }
               const local = localFailure(e);
               if (local) {
                 // Not the sender's fault: unacknowledged, it comes back (this run stops here, in order).
@@ -159,7 +166,8 @@ export class Inbound {
             this.retryLater();
             throw failed;
           }
-          this.retryMs = 0;
+          if (stopped) this.retryLater();
+          else this.retryMs = 0;
           runUpTo.set(this.received, upTo);
           return this.received;
         })
@@ -170,6 +178,11 @@ export class Inbound {
       () => undefined
     );
     return run;
+  }
+
+  /** Envelopes the service worker held while locked (locked-inbox.ts), received before anything newer. */
+  takeHeld(): Promise<{ handled: number; left: number }> {
+    return takeHeld(this.chats.ctx.db, async (envelopes) => runUpTo.get(await this.receive(envelopes)) ?? 0);
   }
 
   /**
@@ -228,12 +241,13 @@ export class Inbound {
     this.pulling = (async () => {
       // About twice a day: mailboxes for the coming days (a failure is retried at the next pull).
       await this.chats.mailboxes.refreshIfDue().catch(() => undefined);
+      // Held envelopes are older than any on the relay (acknowledged when held): while some wait, nothing newer is taken.
+      if ((await this.takeHeld()).left) return total;
       this.acking = Promise.resolve();
       do {
         this.pullAgain = false;
         let after = 0;
-        // From the queue's start, page after page: handled up to the last seq while no page stopped short.
-        let whole = true;
+        // From the queue's start, page after page, while no page stops short.
         let next = this.chats.relay.pull(after, LIMITS.envelopePageMax);
         for (;;) {
           const { envelopes, more } = await next;
@@ -247,8 +261,9 @@ export class Inbound {
           const got = await this.receive(envelopes);
           for (const [chatId, n] of got.chats) total.chats.set(chatId, (total.chats.get(chatId) ?? 0) + n);
           after = envelopes[envelopes.length - 1].seq;
-          whole &&= runUpTo.get(got) === after;
-          if (whole) this.handledUpTo = Math.max(this.handledUpTo, after);
+          // A page that stopped short ends the pull: the next page's ACK would drop what it left on the relay.
+          if (runUpTo.get(got) !== after) break;
+          this.handledUpTo = Math.max(this.handledUpTo, after);
           if (!full) break;
         }
       } while (this.pullAgain);

@@ -19,7 +19,7 @@ import {
 } from '$lib/crypto';
 import type { SecretChatRow, SendQueueRow } from '$lib/store/db';
 import { withLock } from '../locks';
-import { NetError } from '../net';
+import { isOutage, NetError } from '../net';
 import type { Chats } from './chats';
 import { SecretError } from './errors';
 import { APP_JSON, encodePayload, type SecretPayload } from './payload';
@@ -219,6 +219,3 @@ export class Outbound {
     }
   }
 }
-
-/** A failure worth retrying later (no connection, rate limited, the relay down or the session lapsed). */
-const isOutage = (e: unknown) => e instanceof NetError && (e.code === 'offline' || e.code === 'rate_limited' || e.status >= 500 || e.code === 'unauthorized');

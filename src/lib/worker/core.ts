@@ -59,7 +59,8 @@ export class Core {
   private readonly identities = new IdentityCache();
   /** init has started the relay and the session check for the stored session (once per worker). */
   private confirming = false;
-  private readonly purge = new PurgeTimer({ db: () => this.db, emit: (e) => this.emit(e) });
+  /** Timed messages' deadlines; worker-main re-arms it when another context changed messages. */
+  readonly purge = new PurgeTimer({ db: () => this.db, emit: (e) => this.emit(e) });
   private wiping: Promise<void> | null = null;
   private readonly ctx: CoreContext = this.context();
   /** Another tab set or removed the passcode: this worker follows (./vault-follow.ts). */

@@ -11,6 +11,19 @@ export const SHARED: ReadonlySet<WorkerEvent['type']> = new Set(['chats', 'messa
 /** The device's data channel, or null where BroadcastChannel is missing. */
 export const dataChannel = (): BroadcastChannel | null => (typeof BroadcastChannel === 'function' ? new BroadcastChannel('cinder-data') : null);
 
+/**
+ * Listens to the other contexts: each change they show goes to `show` (this tab's page); a change of
+ * messages may carry a deadline they set (a tab closed before it fired), so `deadlinesMayMove` too.
+ */
+export function followPeers(channel: BroadcastChannel | null, show: (e: WorkerEvent) => void, deadlinesMayMove: () => void): void {
+  channel?.addEventListener('message', (ev: MessageEvent) => {
+    const e = ev.data as WorkerEvent | null;
+    if (!e || typeof e !== 'object' || !SHARED.has(e.type)) return;
+    show(e);
+    if (e.type === 'secret' || e.type === 'messages') deadlinesMayMove();
+  });
+}
+
 /** Tells the other contexts about `e` if it is a change they show. */
 export function share(channel: BroadcastChannel | null, e: WorkerEvent): void {
   if (SHARED.has(e.type)) channel?.postMessage(e);

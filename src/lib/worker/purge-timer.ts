@@ -10,6 +10,7 @@ import type { WorkerEvent } from './protocol';
 
 export class PurgeTimer {
   private timer: ReturnType<typeof setTimeout> | null = null;
+  private soonTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(private readonly core: { db: () => CinderDB; emit: (e: WorkerEvent) => void }) {}
 
@@ -28,8 +29,20 @@ export class PurgeTimer {
     if (next !== null) this.timer = setTimeout(() => void this.arm(), Math.max(0, next - Date.now()) + 5);
   }
 
+  /**
+   * Another context (a tab's worker, the service worker) changed timed rows and may have set a
+   * deadline this timer does not know: armed again shortly, once for a burst of changes.
+   */
+  soon(delayMs = 200): void {
+    this.soonTimer ??= setTimeout(() => {
+      this.soonTimer = null;
+      void this.arm().catch(() => undefined);
+    }, delayMs);
+  }
+
   stop(): void {
     if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
+    if (this.soonTimer) clearTimeout(this.soonTimer);
+    this.timer = this.soonTimer = null;
   }
 }

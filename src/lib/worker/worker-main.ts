@@ -7,9 +7,9 @@
 import { answerDiagnostics } from '$lib/store/lock-diagnostics';
 import { onStall } from '$lib/store/stall-watch';
 import { Core } from './core';
-import { dataChannel, share, SHARED } from './data-channel';
+import { dataChannel, followPeers, share } from './data-channel';
 import { toRpcError } from './rpc-error';
-import type { Response, WorkerEvent } from './protocol';
+import type { Response } from './protocol';
 import { parseRequest } from './rpc/methods';
 
 const post = (msg: Response) => (self as unknown as DedicatedWorkerGlobalScope).postMessage(msg);
@@ -17,10 +17,11 @@ const post = (msg: Response) => (self as unknown as DedicatedWorkerGlobalScope).
 // Other tabs' workers (and the service worker) change the same database: their "data changed"
 // events reach this tab's page too, so no tab shows a stale tick or list (./data-channel.ts).
 const peers = dataChannel();
-peers?.addEventListener('message', (ev: MessageEvent) => {
-  const e = ev.data as WorkerEvent | null;
-  if (e && typeof e === 'object' && SHARED.has(e.type)) post({ kind: 'event', event: e });
-});
+followPeers(
+  peers,
+  (event) => post({ kind: 'event', event }),
+  () => core.purge.soon()
+);
 
 answerDiagnostics('worker');
 // Nothing in this context gets a stuck database back: the page says so and offers a reload.

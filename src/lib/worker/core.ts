@@ -27,6 +27,7 @@ import { VaultFollower } from './vault-follow';
 import { receiveHeld } from './locked-inbox';
 import { IdentityCache } from './identity-cache';
 import { PurgeTimer } from './purge-timer';
+import { failDeadUploads } from './secret-uploads';
 
 export { CoreError };
 
@@ -82,7 +83,8 @@ export class Core {
   });
 
   constructor(private readonly emit: (e: WorkerEvent) => void) {
-    this.ready = this.openDb().then(() => this.purge.arm());
+    // Secret files whose upload died with an earlier worker are shown failed, not "sending" (secret-uploads.ts).
+    this.ready = this.openDb().then(() => Promise.all([this.purge.arm(), failDeadUploads(this.db, this.emit).catch(() => undefined)]).then(() => undefined));
   }
 
   /**

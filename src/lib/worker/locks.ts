@@ -4,15 +4,36 @@
  * (Node tests).
  */
 const fallback = new Map<string, Promise<unknown>>();
+/** Fallback only: runs queued or going per name, so tryLock can tell a held lock. */
+const busy = new Map<string, number>();
 
-export function withLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
-  const locks = (globalThis.navigator as { locks?: LockManager } | undefined)?.locks;
-  if (locks) return locks.request(name, { mode: 'exclusive' }, fn) as Promise<T>;
+const webLocks = () => (globalThis.navigator as { locks?: LockManager } | undefined)?.locks;
+
+function queued<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  busy.set(name, (busy.get(name) ?? 0) + 1);
   const prev = fallback.get(name) ?? Promise.resolve();
-  const next = prev.then(fn, fn);
+  const next = prev.then(fn, fn).finally(() => {
+    const n = busy.get(name)! - 1;
+    if (n) return void busy.set(name, n);
+    busy.delete(name);
+    fallback.delete(name); // names can be one-off (an upload's): the map does not grow with them
+  });
   fallback.set(
     name,
     next.catch(() => undefined)
   );
   return next;
+}
+
+export function withLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  const locks = webLocks();
+  if (locks) return locks.request(name, { mode: 'exclusive' }, fn) as Promise<T>;
+  return queued(name, fn);
+}
+
+/** Runs `fn` under the lock only if no one holds or waits for it now; undefined otherwise. */
+export function tryLock<T>(name: string, fn: () => Promise<T>): Promise<T | undefined> {
+  const locks = webLocks();
+  if (locks) return locks.request(name, { mode: 'exclusive', ifAvailable: true }, (lock) => (lock ? fn() : undefined)) as Promise<T | undefined>;
+  return busy.has(name) ? Promise.resolve(undefined) : queued(name, fn);
 }

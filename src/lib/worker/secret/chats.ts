@@ -3,7 +3,7 @@
  * committed in ONE Dexie transaction together with its effects, and the news of it given to the page.
  */
 import { addNew } from '$lib/store/add-new';
-import type { SecretChatRow, SecretMessageRow } from '$lib/store/db';
+import type { CinderDB, SecretChatRow, SecretMessageRow } from '$lib/store/db';
 import { seenRecord } from '$lib/store/upgrade-seen-batches';
 import { isUnread } from '$lib/store/upgrade-secret-unread';
 import type { WorkerEvent } from '../protocol';
@@ -108,8 +108,12 @@ export class Chats {
     const put = (c.put ?? []).filter((p) => !keep.has(p.row.id)).map((p) => p.row);
     const add = (c.put ?? []).filter((p) => keep.has(p.row.id)).map((p) => p.row);
     let stored = new Set<string>();
+    // A message removed takes its attachment with it, in the same transaction (the relay's copy after).
+    const removes = !!c.clearChat || !!c.remove?.length;
+    let blobs: string[] = [];
     try {
-      await db.transaction('rw', [db.secretChats, db.secretMessages, db.sendQueue, db.seenEnvelopes, db.mailboxes], async () => {
+      const stores = [db.secretChats, db.secretMessages, db.sendQueue, db.seenEnvelopes, db.mailboxes, ...(removes ? [db.secretMedia] : [])];
+      await db.transaction('rw', stores, async () => {
         if (ends) {
           dropped = (await db.mailboxes.where('chatId').equals(chatId).primaryKeys()) as string[];
           await db.mailboxes.bulkDelete(dropped);
@@ -119,8 +123,7 @@ export class Chats {
         if (seen.length) await db.seenEnvelopes.put(seenRecord(seen, Date.now()));
         if (row === null) await db.secretChats.delete(chatId);
         else if (row) await db.secretChats.put(row);
-        if (c.clearChat) await db.secretMessages.where('[chatId+at]').between([chatId, -Infinity], [chatId, Infinity]).delete();
-        if (c.remove?.length) await db.secretMessages.bulkDelete(c.remove);
+        if (removes) blobs = await removeMessages(db, chatId, c);
         if (add.length) stored = await addNew(db.secretMessages, add);
         if (put.length) await db.secretMessages.bulkPut(put);
         // A message read leaves the unread index (Dexie's update() removes an undefined property).
@@ -133,6 +136,8 @@ export class Chats {
     if (c.seen && !Array.isArray(c.seen)) this.lastSeenCommitted = c.seen.id;
     // Best effort: the relay forgets them at their expiry anyway; posts to them are then refused.
     if (dropped.length) void this.relay.dropMailboxes(dropped).catch(() => undefined);
+    // Best effort, as the self-destruct purge does: the relay refuses a blob this device may not delete.
+    for (const id of blobs) void this.relay.deleteBlob(id).catch(() => undefined);
     this.touch(
       chatId,
       c.clearChat || row === null
@@ -224,4 +229,28 @@ export class Chats {
     for (const chatId of chats) this.ctx.emit(this.event(chatId));
     this.ctx.emit({ type: 'chats' });
   }
+}
+
+/**
+ * Deletes the messages `c` removes (its clear first) with their attachments; returns the relay copies
+ * to delete. A delete for me leaves those of my own files: they are the peer's, who keeps the message.
+ */
+async function removeMessages(db: CinderDB, chatId: string, c: Commit): Promise<string[]> {
+  // A new collection each time: Dexie's filter() narrows the collection it is called on.
+  const inChat = () => db.secretMessages.where('[chatId+at]').between([chatId, -Infinity], [chatId, Infinity]);
+  const files = c.clearChat
+    ? await inChat()
+        .filter((m) => !!m.blobId)
+        .toArray()
+    : [];
+  const picked = c.remove?.length ? await db.secretMessages.bulkGet(c.remove) : [];
+  if (c.clearChat) {
+    await inChat().delete();
+    await db.secretMedia.where('chatId').equals(chatId).delete();
+  }
+  if (c.remove?.length) {
+    await db.secretMessages.bulkDelete(c.remove);
+    await db.secretMedia.bulkDelete(c.remove);
+  }
+  return [...files, ...picked].flatMap((m) => (m?.blobId && !(c.forMe && m.mine) ? [m.blobId] : []));
 }

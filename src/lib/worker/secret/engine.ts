@@ -203,7 +203,7 @@ export class SecretEngine {
     await this.chats.locked(chatId, async () => {
       const rows = await this.ctx.db.secretMessages.bulkGet(ids);
       const remove = ids.filter((_, i) => rows[i]?.chatId === chatId);
-      if (remove.length) await this.chats.commit(chatId, { remove });
+      if (remove.length) await this.chats.commit(chatId, { remove, forMe: true });
     });
     this.chats.changed(chatId);
   }

@@ -15,6 +15,7 @@ import { readSession } from './ratchet';
 import { blobAuth, sendKeys, wipeKeys } from './sealed';
 import { mediaPlace, secretMsgPlace } from './state';
 import { openState, wipeState } from './stored';
+import { failUpload, uploadMarker, whileUploading } from '../secret-uploads';
 
 /** What the sender chose for one file: its own timer (else the chat's), and a photo's or video's size in pixels. */
 export interface SendFileOptions {
@@ -39,6 +40,7 @@ export class Media {
     const { ctx, relay } = this.chats;
     const row = await ctx.db.secretChats.get(chatId);
     if (!row || row.status !== 'active' || !row.peerDeviceId) throw new SecretError('not_active', 'The secret chat is not established');
+    const to = row.peerDeviceId;
     const id = crypto.randomUUID();
     const at = Date.now();
     const { vault, db } = ctx;
@@ -66,31 +68,39 @@ export class Media {
     const pending = this.chats.messageRow(chatId, id, at, true, { kind: 'text', text: caption, replyTo: null, ttl: ttlOf(state.ttl), file: local }, 'pending');
     const media: SecretMediaRow = { messageId: id, chatId, box: await vault.sealBytes(mediaPlace(id), bytes) };
     await pending.sealing; // written here, not through commit()
-    await db.transaction('rw', db.secretMessages, db.secretMedia, async () => {
-      await db.secretMessages.put(pending.row);
-      await db.secretMedia.put(media);
-    });
-    this.chats.changed(chatId, [id]);
-    // Padded to a size bucket, so the relay does not learn the file's exact size.
-    const { key, blob } = await encryptFile(padMedia(bytes));
-    let blobId: string;
-    try {
-      const progress = (loaded: number, total: number) => ctx.emit({ type: 'progress', id, loaded, total });
-      blobId = auth ? await relay.uploadSealedBlob(blob, auth.mailbox, auth.token, progress) : await relay.uploadBlob(blob, row.peerDeviceId, progress);
-    } catch (e) {
-      await db.secretMessages.update(id, { status: 'failed' });
+    return whileUploading(id, async () => {
+      await db.transaction('rw', db.secretMessages, db.secretMedia, db.meta, async () => {
+        await db.secretMessages.put(pending.row);
+        await db.secretMedia.put(media);
+        await db.meta.put(uploadMarker(id));
+      });
       this.chats.changed(chatId, [id]);
-      throw e;
-    }
-    const file: FileRef = { blobId, key, name, mime, size: bytes.length, ...extra, pad: MEDIA_PAD };
-    await this.out.send(
-      chatId,
-      (st) => ({ k: 'text', id, text: caption, replyTo: null, ttl: ttlOf(st.ttl), at, file }),
-      async (_r, st) => ({
-        put: [this.chats.messageRow(chatId, id, at, true, { kind: 'text', text: caption, replyTo: null, ttl: ttlOf(st.ttl), file }, 'pending')]
-      })
-    );
-    return id;
+      let blobId: string | null = null;
+      try {
+        // Padded to a size bucket, so the relay does not learn the file's exact size.
+        const { key, blob } = await encryptFile(padMedia(bytes));
+        const progress = (loaded: number, total: number) => ctx.emit({ type: 'progress', id, loaded, total });
+        blobId = auth ? await relay.uploadSealedBlob(blob, auth.mailbox, auth.token, progress) : await relay.uploadBlob(blob, to, progress);
+        const file: FileRef = { blobId, key, name, mime, size: bytes.length, ...extra, pad: MEDIA_PAD };
+        await this.out.send(
+          chatId,
+          (st) => ({ k: 'text', id, text: caption, replyTo: null, ttl: ttlOf(st.ttl), at, file }),
+          async (_r, st) => ({
+            put: [this.chats.messageRow(chatId, id, at, true, { kind: 'text', text: caption, replyTo: null, ttl: ttlOf(st.ttl), file }, 'pending')]
+          })
+        );
+      } catch (e) {
+        // Whatever failed (the upload, the chat ended, the vault locked): "Not sent", never "sending" for good;
+        // and the relay's copy, which no one will fetch, goes.
+        const { failed, queued } = await failUpload(db, id).catch(() => ({ failed: undefined, queued: true }));
+        if (failed) this.chats.changed(chatId, [id]);
+        if (blobId && !queued) void relay.deleteBlob(blobId).catch(() => undefined);
+        throw e;
+      }
+      // Best effort: a marker left behind is dropped at the next start (the row is queued by now).
+      await db.meta.delete(uploadMarker(id).key).catch(() => undefined);
+      return id;
+    });
   }
 
   /** An attachment's plaintext: from the vault, or downloaded, decrypted and kept (sealed) once. */

@@ -59,6 +59,8 @@ export interface Commit {
   /** Rows to write; `sealing`, when given, fills in the row's box and is awaited first (Chats.messageRow). */
   put?: { row: SecretMessageRow; sealing?: Promise<void> }[];
   remove?: string[];
+  /** `remove` is a delete for me: the peer keeps those messages, and the relay's copies of my files for it. */
+  forMe?: true;
   clearChat?: boolean;
   queue?: SendQueueRow[];
   media?: SecretMediaRow[];

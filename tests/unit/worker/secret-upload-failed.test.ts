@@ -1,0 +1,103 @@
+import 'fake-indexeddb/auto';
+import { describe, expect, it, vi } from 'vitest';
+import { DB_NAME, openStore, type CinderDB } from '$lib/store/db';
+import type { WorkerEvent } from '$lib/worker/protocol';
+import type { SecretRelay } from '$lib/worker/secret/relay';
+import { FakeRelay } from '../support/fake-relay';
+import { deliver, secretDevice, secretPair } from '../support/secret-pair';
+
+// The engine reaches the relay only through its injected SecretRelay: any direct HTTP call fails here.
+vi.mock('$lib/worker/net', async (orig) => (await import('../support/no-relay')).noDirectRelay(orig));
+
+/** A relay whose uploads first wait for `upload` (a test's hook), and that lists what was uploaded. */
+class HookedRelay extends FakeRelay {
+  upload: (() => Promise<void>) | null = null;
+  readonly uploaded: string[] = [];
+  as(deviceId: string): SecretRelay {
+    const base = super.as(deviceId);
+    return {
+      ...base,
+      uploadBlob: async (blob, to, progress) => {
+        await this.upload?.();
+        const id = await base.uploadBlob(blob, to, progress);
+        this.uploaded.push(id);
+        return id;
+      }
+    };
+  }
+}
+
+const { established } = secretPair('secret-upload-failed');
+const file = () => crypto.getRandomValues(new Uint8Array(2000));
+/** The device's one file message (service notices are stored 'read'). */
+async function fileRow(db: CinderDB) {
+  const rows = (await db.secretMessages.toArray()).filter((m) => m.mine && m.status !== 'read');
+  expect(rows).toHaveLength(1);
+  return rows[0];
+}
+
+/** A secret file is never left "sending" for good: a failure after its row is shown marks it failed. */
+describe('a secret file whose send cannot finish', () => {
+  it('the chat ends during the upload: failed, and the relay copy no one will fetch is deleted', async () => {
+    const relay = new HookedRelay();
+    const { alice, chatId } = await established({ relay });
+    // As the relay's notice that the peer's account was deleted does (account-deleted.ts).
+    relay.upload = async () => void (await alice.db.secretChats.update(chatId, { status: 'cancelled', cancelledBy: 'peer' }));
+    await expect(alice.engine.sendFile(chatId, 'a.pdf', 'application/pdf', file(), '')).rejects.toThrow();
+    expect((await fileRow(alice.db)).status).toBe('failed');
+    expect(relay.uploaded).toHaveLength(1);
+    expect(relay.hasBlob(relay.uploaded[0])).toBe(false);
+  });
+
+  it('a sent file leaves nothing behind that a later start would fail', async () => {
+    const { relay, alice, bob, chatId } = await established();
+    const id = await alice.engine.sendFile(chatId, 'a.pdf', 'application/pdf', file(), '');
+    await alice.engine.flush();
+    await deliver(relay, bob);
+    expect((await alice.db.secretMessages.get(id))?.status).toBe('sent');
+    expect(await alice.db.meta.where('key').startsWith('secretUpload:').count()).toBe(0);
+  });
+
+  it('the worker dies mid-upload: the next worker start marks it failed, not one whose upload still runs', async () => {
+    vi.stubGlobal('addEventListener', () => {});
+    const relay = new HookedRelay();
+    // Alice on the database a worker opens (Core uses the default name).
+    const alice = await secretDevice(relay, DB_NAME, 'alice', { userId: 'u-alice', deviceId: 'd-alice' });
+    const bob = await secretDevice(relay, 'secret-upload-failed-bob', 'bob', { userId: 'u-bob', deviceId: 'd-bob' });
+    const chatId = await alice.engine.start('u-bob');
+    await alice.engine.flush();
+    await deliver(relay, bob);
+    await deliver(relay, alice);
+    await deliver(relay, bob);
+
+    let die: (e: Error) => void = () => undefined;
+    let uploading: () => void = () => undefined;
+    const started = new Promise<void>((r) => (uploading = r));
+    relay.upload = () => {
+      uploading();
+      return new Promise((_, reject) => (die = reject));
+    };
+    const sending = alice.engine.sendFile(chatId, 'a.pdf', 'application/pdf', file(), '');
+    await started;
+    const row = await fileRow(alice.db);
+    expect(row.status).toBe('pending');
+
+    const { Core } = await import('$lib/worker/core');
+    // Another tab's worker starts while this upload runs: it is left alone.
+    await new Core(() => {}).ready;
+    const other = await openStore();
+    expect((await other.db.secretMessages.get(row.id))?.status).toBe('pending');
+
+    // The tab closes: its worker writes nothing more, and the browser releases its locks.
+    alice.db.close();
+    die(new Error('worker gone'));
+    await expect(sending).rejects.toThrow();
+    expect((await other.db.secretMessages.get(row.id))?.status).toBe('pending');
+
+    const events: WorkerEvent[] = [];
+    await new Core((e) => events.push(e)).ready;
+    expect((await other.db.secretMessages.get(row.id))?.status).toBe('failed');
+    expect(events).toContainEqual({ type: 'secret', chatId, rows: [row.id] });
+    vi.unstubAllGlobals();
+  });
+});

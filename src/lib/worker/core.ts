@@ -27,6 +27,7 @@ import { VaultFollower } from './vault-follow';
 import { receiveHeld } from './locked-inbox';
 import { IdentityCache } from './identity-cache';
 import { PurgeTimer } from './purge-timer';
+import { countQueued } from './queued';
 import { failDeadUploads } from './secret-uploads';
 
 export { CoreError };
@@ -51,9 +52,9 @@ export class Core {
   /** The last queued count told to pages (outbox plus secret messages not yet on the relay). */
   private queued = -1;
   /**
-   * Resolves once the database is open and what expired while the app was closed is purged; every
-   * call waits for it (see worker.ts), so no call (the page asks for messages in parallel with init)
-   * can read a message whose timer already ran out.
+   * Resolves once the database is open, what expired while the app was closed is purged and secret
+   * files whose upload died with an earlier worker are marked failed (secret-uploads.ts); every call
+   * waits for it (see worker.ts), so no call can read a message whose timer already ran out.
    */
   readonly ready: Promise<void>;
   private backendP: Promise<CryptoBackend> | null = null;
@@ -83,7 +84,6 @@ export class Core {
   });
 
   constructor(private readonly emit: (e: WorkerEvent) => void) {
-    // Secret files whose upload died with an earlier worker are shown failed, not "sending" (secret-uploads.ts).
     this.ready = this.openDb().then(() => Promise.all([this.purge.arm(), failDeadUploads(this.db, this.emit).catch(() => undefined)]).then(() => undefined));
   }
 
@@ -197,9 +197,7 @@ export class Core {
   /** Tells pages how many messages wait to be sent (only when it changed). */
   private async reportQueued(): Promise<void> {
     if (!this.session) return;
-    const ids = new Set<string>();
-    for (const q of await this.db.sendQueue.toArray()) for (const id of q.messageIds) ids.add(id);
-    const count = (await this.db.outbox.count()) + ids.size;
+    const count = await countQueued(this.db);
     if (this.socket) this.socket.urgent = count > 0;
     if (count > 0) this.socket?.hurry();
     if (count === this.queued) return;

@@ -112,7 +112,8 @@ export interface CloudStore {
 export interface EnvelopeStore {
   /**
    * Idempotent by (toDeviceId, id). With `envelope.requestId` set, `request` must be given: the request
-   * row is created on first use and checked (same sender device, same target user, still open) after.
+   * row is created on first use and checked (same sender device, same target user, still open) after;
+   * a row expired at `envelope.createdAt` counts as unused (taken over by this request).
    */
   putEnvelope(envelope: NewEnvelope, request?: EnvelopeRequestCtx): Promise<PutEnvelopeResult>;
   /** Unexpired envelopes of the device with seq > after, ascending. */
@@ -134,11 +135,11 @@ export interface SecretRequestStore {
   getSecretRequest(id: string): Promise<SecretRequestRow | null>;
   /**
    * Atomically claims the request for `deviceId` (of `userId`). On the first claim, deletes the queued
-   * envelopes of the request addressed to any other device.
+   * envelopes of the request addressed to any other device. A request expired at `now` is 'not_found'.
    */
-  claimSecretRequest(id: string, userId: string, deviceId: string): Promise<ClaimResult>;
-  /** Marks withdrawn and deletes all queued envelopes of the request. False unless `fromDeviceId` sent it. */
-  withdrawSecretRequest(id: string, fromDeviceId: string): Promise<boolean>;
+  claimSecretRequest(id: string, userId: string, deviceId: string, now: number): Promise<ClaimResult>;
+  /** Marks withdrawn and deletes all queued envelopes of the request. False unless `fromDeviceId` sent it and it is unexpired at `now`. */
+  withdrawSecretRequest(id: string, fromDeviceId: string, now: number): Promise<boolean>;
 }
 
 /** Secret-chat media blobs (rows only; the bytes are files managed by the caller). */

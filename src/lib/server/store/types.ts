@@ -226,8 +226,11 @@ export interface CloudMediaStore {
    * owner, so concurrent uploads on any node cannot overshoot. False: nothing stored.
    */
   reserveCloudMedia(media: NewCloudMedia, quota: number): Promise<boolean>;
-  /** The upload finished: its row keeps the real size (at most the reservation). */
-  settleCloudMedia(id: string, size: number): Promise<void>;
+  /**
+   * The upload finished: its row keeps the real size (at most the reservation). False when the row is
+   * gone (the account was deleted meanwhile): the caller must remove the file, nothing would.
+   */
+  settleCloudMedia(id: string, size: number): Promise<boolean>;
   /** Deletes the row (a failed upload releasing its reservation); true if it existed. */
   deleteCloudMedia(id: string): Promise<boolean>;
   /** Bytes counted against the user's cloud-media quota. */

@@ -245,6 +245,21 @@ eachStore(
       expect(await t.store.deleteBlob(first.id)).toBe(false);
     });
 
+    it('settles a blob reservation to its real size and expiry; a reservation deleted meanwhile is reported', async () => {
+      const a = await mkUser(t.store);
+      const b = await mkUser(t.store);
+      const held = { id: id(), ownerDeviceId: a.device.id, ownerUserId: a.user.id, toDeviceId: b.device.id, size: 800, createdAt: T0, expiresAt: T0 + 100 };
+      expect(await t.store.createBlob(held, 1000, T0)).toBe(true);
+      expect(await t.store.settleBlob(held.id, 300, T0 + DAY)).toBe(true);
+      expect(await t.store.getBlob(held.id, T0 + 100)).toEqual({ ...held, size: 300, expiresAt: T0 + DAY });
+      expect(await t.store.blobUsage(a.user.id, T0)).toBe(300);
+      const sealed = { ...held, id: id(), ownerDeviceId: null, ownerUserId: null };
+      expect(await t.store.createSealedBlob(sealed, 1000, T0)).toBe(true);
+      expect(await t.store.deleteBlob(sealed.id)).toBe(true);
+      expect(await t.store.settleBlob(sealed.id, 300, T0 + DAY)).toBe(false);
+      expect(await t.store.sealedBlobUsage(b.device.id, T0)).toBe(0);
+    });
+
     // ---------------- web push and wake-ups ----------------
     it('stores one push subscription per device and deletes it only for the current endpoint', async () => {
       const a = await mkUser(t.store);

@@ -159,6 +159,11 @@ export interface BlobStore {
   createSealedBlob(blob: BlobRow, quota: number, now: number): Promise<boolean>;
   /** Bytes of the unexpired sealed blobs addressed to the device. */
   sealedBlobUsage(deviceId: string, now: number): Promise<number>;
+  /**
+   * An upload reserved its quota with createBlob/createSealedBlob before streaming; now it finished:
+   * the row takes the real size and expiry. False when the row is gone (an account was deleted meanwhile).
+   */
+  settleBlob(id: string, size: number, expiresAt: number): Promise<boolean>;
   /** Deletes expired blob rows; returns their ids (so the caller removes the files). */
   purgeExpiredBlobs(now: number): Promise<string[]>;
 }

@@ -1,7 +1,8 @@
 /**
- * Concurrent cloud-media uploads per user on this node. Each upload holds a socket, a temp file and a
- * quota reservation for as long as the client takes, so one account (all its devices) may only run
- * a few at once; the rest are answered 429 with Retry-After and the client tries again.
+ * Concurrent uploads (cloud media, secret-chat blobs) per user on this node. Each upload holds a socket,
+ * a temp file and a quota reservation for as long as the client takes, so one account (all its devices)
+ * may only run a few at once; the rest are answered 429 with Retry-After. Sealed blob uploads are keyed
+ * by their recipient device instead.
  */
 export interface UploadSlots {
   /** Takes a slot for `userId`; returns its release (idempotent), or null when all are in use. */

@@ -152,6 +152,20 @@ for (const backend of BACKENDS) {
       expect(await ts.store.cloudMediaUsage(alice.userId)).toBe(41000);
     });
 
+    it('an upload outliving its account is refused (410) and leaves no file behind', async () => {
+      ts = await startOn(backend.name, { MAX_BLOB_BYTES: String(MAX) });
+      const [alice, bob] = [await signup(ts), await signup(ts)];
+      const held = heldUpload(ts, alice, bob.userId, 40000);
+      await until(async () => (await ts.store.cloudMediaUsage(alice.userId)) === 40000);
+      const del = await call(ts, 'POST', '/api/account/delete', { token: alice.token, body: { password: alice.password, confirm: alice.username } });
+      expect(del.status).toBe(204);
+      held.finish();
+      const r = await held.reply;
+      expect(r.status).toBe(410);
+      expect(JSON.parse(r.body).error.code).toBe('gone');
+      await until(() => files(ts).length === 0);
+    });
+
     it('caps devices per account: a login beyond it is 409 asking to sign out another device', async () => {
       ts = await startOn(backend.name, { MAX_DEVICES_PER_ACCOUNT: '2' });
       const alice = await signup(ts);

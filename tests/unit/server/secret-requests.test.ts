@@ -140,6 +140,20 @@ describe('secret-chat requests', () => {
     expect(rig.ts.store.db.prepare('SELECT count(*) AS n FROM secret_requests').get()).toEqual({ n: 0 });
     expect((await claim(rig.bob, requestId)).status).toBe(404);
   });
+
+  it('answers an expired request 404 before the purge has run; its id may start a new request', async () => {
+    const t0 = Date.now();
+    rig.ts.clock.now = t0;
+    const requestId = uuid();
+    expect((await put(rig.alice, rig.bob.deviceId, requestId)).status).toBe(200);
+    expect((await claim(rig.bob, requestId)).status).toBe(204);
+    rig.ts.clock.now = t0 + 7 * 86_400_000;
+    expect((await claim(rig.bob, requestId)).status).toBe(404);
+    expect((await withdraw(rig.alice, requestId)).status).toBe(404);
+    // Claimed before it expired, yet no 410: the id is unknown now.
+    expect((await put(rig.alice, rig.bob.deviceId, requestId)).status).toBe(200);
+    expect((await claim(rig.bob, requestId)).status).toBe(204);
+  });
 });
 
 describe('migration 2', () => {

@@ -279,13 +279,15 @@ eachStore(
       expect(await t.store.cloudMediaUsage(a.user.id)).toBe(600);
       expect(await t.store.cloudMediaUsage(b.user.id)).toBe(0);
       // Settling shrinks the reservation to what arrived, making room.
-      await t.store.settleCloudMedia('q-1', 100);
+      expect(await t.store.settleCloudMedia('q-1', 100)).toBe(true);
       expect((await t.store.getCloudMedia('q-1'))?.size).toBe(100);
       expect(await t.store.reserveCloudMedia(row('q-2', 900), 1000)).toBe(true);
       expect(await t.store.reserveCloudMedia(row('q-3', 1), 1000)).toBe(false);
       // A failed upload releases its reservation.
       expect(await t.store.deleteCloudMedia('q-2')).toBe(true);
       expect(await t.store.deleteCloudMedia('q-2')).toBe(false);
+      // Settling a row deleted meanwhile (the account was deleted) says so.
+      expect(await t.store.settleCloudMedia('q-2', 10)).toBe(false);
       expect(await t.store.cloudMediaUsage(a.user.id)).toBe(100);
       // Attached and then deleted with its message, or timed out: released too.
       const sent = await t.store.sendMessage({

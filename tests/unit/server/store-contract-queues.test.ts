@@ -151,35 +151,63 @@ eachStore(
 
       // Two devices of b claim at once (through two nodes): exactly one wins.
       const other = await t.h.open();
-      const [x, y] = await Promise.all([t.store.claimSecretRequest(rid, b.user.id, b.device.id), other.claimSecretRequest(rid, b.user.id, bPhone.id)]);
+      const [x, y] = await Promise.all([t.store.claimSecretRequest(rid, b.user.id, b.device.id, T0), other.claimSecretRequest(rid, b.user.id, bPhone.id, T0)]);
       expect([x, y].sort()).toEqual(['claimed', 'conflict']);
       const winner = x === 'claimed' ? b.device.id : bPhone.id;
       const loser = winner === b.device.id ? bPhone.id : b.device.id;
-      expect(await t.store.claimSecretRequest(rid, b.user.id, winner)).toBe('already');
-      expect(await t.store.claimSecretRequest(rid, c.user.id, c.device.id)).toBe('not_found');
-      expect(await t.store.claimSecretRequest('unknown', b.user.id, winner)).toBe('not_found');
+      expect(await t.store.claimSecretRequest(rid, b.user.id, winner, T0)).toBe('already');
+      expect(await t.store.claimSecretRequest(rid, c.user.id, c.device.id, T0)).toBe('not_found');
+      expect(await t.store.claimSecretRequest('unknown', b.user.id, winner, T0)).toBe('not_found');
       expect(await t.store.countEnvelopes(loser, T0)).toBe(0);
       expect(await t.store.countEnvelopes(winner, T0)).toBe(1);
       expect((await t.store.getSecretRequest(rid))!.claimedByDeviceId).toBe(winner);
       expect(await t.store.putEnvelope(env(b.device.id, a, { requestId: rid }), req)).toEqual({ ok: false, reason: 'request_gone' });
 
-      expect(await t.store.withdrawSecretRequest(rid, b.device.id)).toBe(false);
-      expect(await t.store.withdrawSecretRequest(rid, a.device.id)).toBe(true);
-      expect(await t.store.withdrawSecretRequest(rid, a.device.id)).toBe(true);
+      expect(await t.store.withdrawSecretRequest(rid, b.device.id, T0)).toBe(false);
+      expect(await t.store.withdrawSecretRequest(rid, a.device.id, T0)).toBe(true);
+      expect(await t.store.withdrawSecretRequest(rid, a.device.id, T0)).toBe(true);
       expect(await t.store.countEnvelopes(winner, T0)).toBe(0);
-      expect(await t.store.claimSecretRequest(rid, b.user.id, winner)).toBe('gone');
+      expect(await t.store.claimSecretRequest(rid, b.user.id, winner, T0)).toBe('gone');
 
       // A fresh request that is withdrawn before anyone claims it.
       const rid2 = randomUUID();
       await t.store.putEnvelope(env(b.device.id, a, { requestId: rid2 }), req);
-      expect(await t.store.withdrawSecretRequest(rid2, a.device.id)).toBe(true);
+      expect(await t.store.withdrawSecretRequest(rid2, a.device.id, T0)).toBe(true);
       expect(await t.store.putEnvelope(env(b.device.id, a, { requestId: rid2 }), req)).toEqual({ ok: false, reason: 'request_gone' });
-      expect(await t.store.claimSecretRequest(rid2, b.user.id, b.device.id)).toBe('gone');
+      expect(await t.store.claimSecretRequest(rid2, b.user.id, b.device.id, T0)).toBe('gone');
 
       // Expiry purges request rows with the envelopes.
       await t.store.purgeExpiredEnvelopes(T0 + 30 * DAY);
       expect(await t.store.getSecretRequest(rid)).toBeNull();
       expect(await t.store.getSecretRequest(rid2)).toBeNull();
+    });
+
+    it('treats a secret-chat request as unknown once expired, before the purge removes it', async () => {
+      const a = await mkUser(t.store);
+      const b = await mkUser(t.store);
+      const c = await mkUser(t.store);
+      const bPhone = await mkDevice(t.store, b.user.id);
+      const rid = randomUUID();
+      const end = T0 + DAY;
+      expect(await t.store.putEnvelope(env(b.device.id, a, { requestId: rid, expiresAt: end }), { toUserId: b.user.id })).toMatchObject({ ok: true, created: true });
+      expect(await t.store.claimSecretRequest(rid, b.user.id, b.device.id, end)).toBe('not_found');
+      expect(await t.store.withdrawSecretRequest(rid, a.device.id, end)).toBe(false);
+      expect(await t.store.claimSecretRequest(rid, b.user.id, b.device.id, end - 1)).toBe('claimed');
+      expect(await t.store.claimSecretRequest(rid, b.user.id, bPhone.id, end)).toBe('not_found');
+
+      // Its id is free again: a new envelope starts a new request, even from another sender to another user.
+      const later = { createdAt: end, expiresAt: end + DAY, requestId: rid };
+      expect(await t.store.putEnvelope(env(c.device.id, b, later), { toUserId: c.user.id })).toMatchObject({ ok: true, created: true });
+      expect(await t.store.getSecretRequest(rid)).toMatchObject({
+        fromDeviceId: b.device.id,
+        toUserId: c.user.id,
+        claimedByDeviceId: null,
+        withdrawn: false,
+        expiresAt: end + DAY
+      });
+      expect(await t.store.claimSecretRequest(rid, c.user.id, c.device.id, end)).toBe('claimed');
+      expect(await t.store.withdrawSecretRequest(rid, b.device.id, end)).toBe(true);
+      expect(await t.store.claimSecretRequest(rid, c.user.id, c.device.id, end)).toBe('gone');
     });
 
     // ---------------- blobs ----------------
@@ -215,6 +243,21 @@ eachStore(
       const any = (await t.store.purgeExpiredBlobs(T0 + 2 * DAY)).length;
       expect(any).toBe(3);
       expect(await t.store.deleteBlob(first.id)).toBe(false);
+    });
+
+    it('settles a blob reservation to its real size and expiry; a reservation deleted meanwhile is reported', async () => {
+      const a = await mkUser(t.store);
+      const b = await mkUser(t.store);
+      const held = { id: id(), ownerDeviceId: a.device.id, ownerUserId: a.user.id, toDeviceId: b.device.id, size: 800, createdAt: T0, expiresAt: T0 + 100 };
+      expect(await t.store.createBlob(held, 1000, T0)).toBe(true);
+      expect(await t.store.settleBlob(held.id, 300, T0 + DAY)).toBe(true);
+      expect(await t.store.getBlob(held.id, T0 + 100)).toEqual({ ...held, size: 300, expiresAt: T0 + DAY });
+      expect(await t.store.blobUsage(a.user.id, T0)).toBe(300);
+      const sealed = { ...held, id: id(), ownerDeviceId: null, ownerUserId: null };
+      expect(await t.store.createSealedBlob(sealed, 1000, T0)).toBe(true);
+      expect(await t.store.deleteBlob(sealed.id)).toBe(true);
+      expect(await t.store.settleBlob(sealed.id, 300, T0 + DAY)).toBe(false);
+      expect(await t.store.sealedBlobUsage(b.device.id, T0)).toBe(0);
     });
 
     // ---------------- web push and wake-ups ----------------

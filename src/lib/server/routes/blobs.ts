@@ -10,18 +10,30 @@ import { newId } from '../ids';
 import { addressBucket } from '../ratelimit';
 import { blobToken, macEqual, mailboxAad } from '../sealed';
 import type { BlobRow } from '../store/types';
+import { createUploadSlots } from '../upload-slots';
 import { DAY_MS, json, limit, noContent, param, type RouteArea } from './shared';
 
 const BlobToken = b64u(32);
+/** How long a reservation outlives a dead upload (uploads end within Node's 5-minute requestTimeout). */
+const UPLOAD_HOLD_MS = 60 * 60_000;
 
 export const blobRoutes: RouteArea = (router, deps, { requireAuth, checkOrigin }) => {
   const { config, store, log, blobFiles, atRest, now } = deps;
 
+  const uploadSlots = createUploadSlots(config.maxConcurrentUploads);
+
   /**
-   * Streams the body into a blob file under `room` bytes of quota and stores its row with `create`
-   * (which re-checks the quota atomically). Answers 201 {id}.
+   * Reserves quota with `reserve` (the row, sized as the most this upload may store), streams the body
+   * into a blob file, then settles the row to the real size. At most `maxConcurrentUploads` per `slot`
+   * run at once. Answers 201 {id}.
    */
-  const upload = async (ctx: Ctx, room: number, row: (id: string, size: number, t: number) => BlobRow, create: (b: BlobRow) => Promise<boolean>) => {
+  const upload = async (
+    ctx: Ctx,
+    slot: string,
+    room: number,
+    row: (id: string, size: number, t: number, expiresAt: number) => BlobRow,
+    reserve: (b: BlobRow) => Promise<boolean>
+  ) => {
     const type = (ctx.req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
     if (type !== 'application/octet-stream') {
       throw new HttpError(415, 'bad_request', 'content-type must be application/octet-stream');
@@ -36,28 +48,43 @@ export const blobRoutes: RouteArea = (router, deps, { requireAuth, checkOrigin }
       if (Number(declared) > config.maxBlobBytes) throw tooLarge();
       if (Number(declared) > room) throw overQuota();
     }
-    const cap = Math.max(0, Math.min(config.maxBlobBytes, room));
-    const { tmp, size } = await blobFiles.receive(ctx.req, cap, config.maxBlobBytes <= room ? tooLarge : overQuota);
-    if (size === 0) {
-      await blobFiles.remove(tmp);
-      throw new HttpError(400, 'bad_request', 'blob must not be empty');
+    // The declared length, else as much as may fit (re-checked atomically by `reserve`).
+    const want = declared !== undefined ? Number(declared) : Math.max(0, Math.min(config.maxBlobBytes, room));
+    const release = uploadSlots.take(slot);
+    if (!release) {
+      throw new HttpError(429, 'rate_limited', `Only ${config.maxConcurrentUploads} uploads can run at once. Wait for one to finish and try again.`, {
+        'retry-after': '5',
+        ...(declared === undefined ? { connection: 'close' } : {})
+      });
     }
-    const id = newId();
-    let stored = false;
     try {
-      await blobFiles.commit(tmp, id);
-      stored = await create(row(id, size, now()));
-    } finally {
-      if (!stored) {
-        await blobFiles.remove(tmp);
+      const id = newId();
+      const t = now();
+      // Held briefly: if this process dies mid-upload, the purge frees the reservation within the hour.
+      if (!(await reserve(row(id, want, t, t + UPLOAD_HOLD_MS)))) throw overQuota();
+      let tmp: string | null = null;
+      try {
+        const got = await blobFiles.receive(ctx.req, want, want >= config.maxBlobBytes ? tooLarge : overQuota);
+        tmp = got.tmp;
+        if (got.size === 0) throw new HttpError(400, 'bad_request', 'blob must not be empty');
+        await blobFiles.commit(got.tmp, id);
+        tmp = null;
+        // Gone when an account involved was deleted meanwhile: the catch removes the file (no purge would).
+        if (!(await store.settleBlob(id, got.size, t + config.envelopeTtlDays * DAY_MS))) {
+          throw new HttpError(410, 'gone', 'an account involved was deleted during the upload');
+        }
+        // Neither the uploader nor the recipient: the relay log needs no more than this.
+        log.debug('blob stored', { id, size: got.size });
+        return json({ id }, 201);
+      } catch (e) {
+        if (tmp) await blobFiles.remove(tmp);
         await blobFiles.remove(id);
+        await store.deleteBlob(id);
+        throw e;
       }
+    } finally {
+      release();
     }
-    // Only reachable by concurrent uploads racing past the early check.
-    if (!stored) throw overQuota();
-    // Neither the uploader nor the recipient: the relay log needs no more than this.
-    log.debug('blob stored', { id, size });
-    return json({ id }, 201);
   };
 
   /** A sealed upload: no session is read, nothing naming a device or user is logged. */
@@ -76,10 +103,12 @@ export const blobRoutes: RouteArea = (router, deps, { requireAuth, checkOrigin }
     if (!macEqual(blobToken(cap), Buffer.from(token.data, 'base64url'))) throw new HttpError(403, 'forbidden', 'bad blob token');
     const toDeviceId = mailbox.deviceId;
     const room = config.blobQuotaBytes - (await store.sealedBlobUsage(toDeviceId, t));
+    // Slots per recipient device, like its inbound quota: senders share them.
     return upload(
       ctx,
+      `inbox:${toDeviceId}`,
       room,
-      (id, size, at) => ({ id, ownerDeviceId: null, ownerUserId: null, toDeviceId, size, createdAt: at, expiresAt: at + config.envelopeTtlDays * DAY_MS }),
+      (id, size, at, expiresAt) => ({ id, ownerDeviceId: null, ownerUserId: null, toDeviceId, size, createdAt: at, expiresAt }),
       (b) => store.createSealedBlob(b, config.blobQuotaBytes, b.createdAt)
     );
   };
@@ -96,16 +125,9 @@ export const blobRoutes: RouteArea = (router, deps, { requireAuth, checkOrigin }
     const room = config.blobQuotaBytes - (await store.blobUsage(auth.user.id, now()));
     return upload(
       ctx,
+      auth.user.id,
       room,
-      (id, size, t) => ({
-        id,
-        ownerDeviceId: auth.device.id,
-        ownerUserId: auth.user.id,
-        toDeviceId: to.id,
-        size,
-        createdAt: t,
-        expiresAt: t + config.envelopeTtlDays * DAY_MS
-      }),
+      (id, size, t, expiresAt) => ({ id, ownerDeviceId: auth.device.id, ownerUserId: auth.user.id, toDeviceId: to.id, size, createdAt: t, expiresAt }),
       (b) => store.createBlob(b, config.blobQuotaBytes, b.createdAt)
     );
   });

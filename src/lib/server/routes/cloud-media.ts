@@ -88,7 +88,9 @@ export const cloudMediaRoutes: RouteArea = (router, deps, { requireAuth }) => {
         if (got.size === 0) throw new HttpError(400, 'bad_request', 'media must not be empty');
         await deps.mediaFiles.commit(got.tmp, id);
         tmp = null;
-        await store.settleCloudMedia(id, got.size);
+        // The row is gone when the account was deleted meanwhile: the catch removes the file (no purge would).
+        // 410, not a retryable status: the client reports the upload failed and stops.
+        if (!(await store.settleCloudMedia(id, got.size))) throw new HttpError(410, 'gone', 'the account was deleted during the upload');
         log.debug('cloud media stored', { id, size: got.size, deviceId: auth.device.id });
         return json({ id }, 201);
       } catch (e) {

@@ -104,7 +104,7 @@ export const envelopeRoutes: RouteArea = (router, deps, { requireAuth }) => {
   router.add('POST', '/api/secret/claim', async (ctx) => {
     const auth = await requireAuth(ctx);
     const { requestId } = await readJson(ctx.req, SecretRequestReq);
-    const r = await store.claimSecretRequest(requestId, auth.user.id, auth.device.id);
+    const r = await store.claimSecretRequest(requestId, auth.user.id, auth.device.id, now());
     switch (r) {
       case 'claimed':
         log.debug('secret request claimed', { requestId, deviceId: auth.device.id });
@@ -123,7 +123,7 @@ export const envelopeRoutes: RouteArea = (router, deps, { requireAuth }) => {
   router.add('POST', '/api/secret/withdraw', async (ctx) => {
     const auth = await requireAuth(ctx);
     const { requestId } = await readJson(ctx.req, SecretRequestReq);
-    if (!(await store.withdrawSecretRequest(requestId, auth.device.id))) {
+    if (!(await store.withdrawSecretRequest(requestId, auth.device.id, now()))) {
       throw new HttpError(404, 'not_found', 'no such request');
     }
     return noContent();

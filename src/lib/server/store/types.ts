@@ -112,7 +112,8 @@ export interface CloudStore {
 export interface EnvelopeStore {
   /**
    * Idempotent by (toDeviceId, id). With `envelope.requestId` set, `request` must be given: the request
-   * row is created on first use and checked (same sender device, same target user, still open) after.
+   * row is created on first use and checked (same sender device, same target user, still open) after;
+   * a row expired at `envelope.createdAt` counts as unused (taken over by this request).
    */
   putEnvelope(envelope: NewEnvelope, request?: EnvelopeRequestCtx): Promise<PutEnvelopeResult>;
   /** Unexpired envelopes of the device with seq > after, ascending. */
@@ -134,11 +135,11 @@ export interface SecretRequestStore {
   getSecretRequest(id: string): Promise<SecretRequestRow | null>;
   /**
    * Atomically claims the request for `deviceId` (of `userId`). On the first claim, deletes the queued
-   * envelopes of the request addressed to any other device.
+   * envelopes of the request addressed to any other device. A request expired at `now` is 'not_found'.
    */
-  claimSecretRequest(id: string, userId: string, deviceId: string): Promise<ClaimResult>;
-  /** Marks withdrawn and deletes all queued envelopes of the request. False unless `fromDeviceId` sent it. */
-  withdrawSecretRequest(id: string, fromDeviceId: string): Promise<boolean>;
+  claimSecretRequest(id: string, userId: string, deviceId: string, now: number): Promise<ClaimResult>;
+  /** Marks withdrawn and deletes all queued envelopes of the request. False unless `fromDeviceId` sent it and it is unexpired at `now`. */
+  withdrawSecretRequest(id: string, fromDeviceId: string, now: number): Promise<boolean>;
 }
 
 /** Secret-chat media blobs (rows only; the bytes are files managed by the caller). */
@@ -158,6 +159,11 @@ export interface BlobStore {
   createSealedBlob(blob: BlobRow, quota: number, now: number): Promise<boolean>;
   /** Bytes of the unexpired sealed blobs addressed to the device. */
   sealedBlobUsage(deviceId: string, now: number): Promise<number>;
+  /**
+   * An upload reserved its quota with createBlob/createSealedBlob before streaming; now it finished:
+   * the row takes the real size and expiry. False when the row is gone (an account was deleted meanwhile).
+   */
+  settleBlob(id: string, size: number, expiresAt: number): Promise<boolean>;
   /** Deletes expired blob rows; returns their ids (so the caller removes the files). */
   purgeExpiredBlobs(now: number): Promise<string[]>;
 }
@@ -225,8 +231,11 @@ export interface CloudMediaStore {
    * owner, so concurrent uploads on any node cannot overshoot. False: nothing stored.
    */
   reserveCloudMedia(media: NewCloudMedia, quota: number): Promise<boolean>;
-  /** The upload finished: its row keeps the real size (at most the reservation). */
-  settleCloudMedia(id: string, size: number): Promise<void>;
+  /**
+   * The upload finished: its row keeps the real size (at most the reservation). False when the row is
+   * gone (the account was deleted meanwhile): the caller must remove the file, nothing would.
+   */
+  settleCloudMedia(id: string, size: number): Promise<boolean>;
   /** Deletes the row (a failed upload releasing its reservation); true if it existed. */
   deleteCloudMedia(id: string): Promise<boolean>;
   /** Bytes counted against the user's cloud-media quota. */

@@ -45,6 +45,9 @@ export function pgBlobs({ pool, tx }: Pg): BlobStore {
       const r = await one(pool, 'SELECT * FROM blobs WHERE id = $1 AND expires_at > $2', [id, now]);
       return r ? toBlob(r) : null;
     },
+    async settleBlob(id, size, expiresAt) {
+      return ((await pool.query('UPDATE blobs SET size = $1, expires_at = $2 WHERE id = $3', [size, expiresAt, id])).rowCount ?? 0) > 0;
+    },
     async deleteBlob(id) {
       return ((await pool.query('DELETE FROM blobs WHERE id = $1', [id])).rowCount ?? 0) > 0;
     },

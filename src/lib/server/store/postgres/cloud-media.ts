@@ -27,7 +27,7 @@ export function pgCloudMedia({ pool, tx }: Pg): CloudMediaStore {
       });
     },
     async settleCloudMedia(id, size) {
-      await pool.query('UPDATE cloud_media SET size = $1 WHERE id = $2', [size, id]);
+      return ((await pool.query('UPDATE cloud_media SET size = $1 WHERE id = $2', [size, id])).rowCount ?? 0) > 0;
     },
     async deleteCloudMedia(id) {
       return ((await pool.query('DELETE FROM cloud_media WHERE id = $1', [id])).rowCount ?? 0) > 0;

@@ -155,7 +155,14 @@ export function pgEnvelopes({ pool, tx }: Pg): EnvelopeStore & SecretRequestStor
           [requestId, e.fromDeviceId, request.toUserId, e.createdAt, e.expiresAt]
         );
         const req = toSecretRequest((await one(c, 'SELECT * FROM secret_requests WHERE id = $1 FOR UPDATE', [requestId]))!);
-        if (inserted.rowCount === 0) {
+        if (inserted.rowCount === 0 && req.expiresAt <= e.createdAt) {
+          // An expired record the purge has not reached yet is unknown: this request takes its id over.
+          await c.query(
+            `UPDATE secret_requests SET from_device_id = $1, to_user_id = $2, claimed_by_device_id = NULL, withdrawn = FALSE, created_at = $3, expires_at = $4
+             WHERE id = $5`,
+            [e.fromDeviceId, request.toUserId, e.createdAt, e.expiresAt, requestId]
+          );
+        } else if (inserted.rowCount === 0) {
           if (req.fromDeviceId !== e.fromDeviceId || req.toUserId !== request.toUserId) {
             return { ok: false, reason: 'request_conflict' };
           }
@@ -194,9 +201,10 @@ export function pgEnvelopes({ pool, tx }: Pg): EnvelopeStore & SecretRequestStor
       const r = await one(pool, 'SELECT * FROM secret_requests WHERE id = $1', [id]);
       return r ? toSecretRequest(r) : null;
     },
-    async claimSecretRequest(id, userId, deviceId) {
+    async claimSecretRequest(id, userId, deviceId, now) {
       return tx<ClaimResult>(async (c) => {
-        const r = await one(c, 'SELECT * FROM secret_requests WHERE id = $1 FOR UPDATE', [id]);
+        // Expired rows linger until the hourly purge: unknown all the same.
+        const r = await one(c, 'SELECT * FROM secret_requests WHERE id = $1 AND expires_at > $2 FOR UPDATE', [id, now]);
         if (!r) return 'not_found';
         const req = toSecretRequest(r);
         if (req.toUserId !== userId) return 'not_found';
@@ -207,9 +215,9 @@ export function pgEnvelopes({ pool, tx }: Pg): EnvelopeStore & SecretRequestStor
         return 'claimed';
       });
     },
-    async withdrawSecretRequest(id, fromDeviceId) {
+    async withdrawSecretRequest(id, fromDeviceId, now) {
       return tx(async (c) => {
-        const r = await one(c, 'SELECT from_device_id FROM secret_requests WHERE id = $1 FOR UPDATE', [id]);
+        const r = await one(c, 'SELECT from_device_id FROM secret_requests WHERE id = $1 AND expires_at > $2 FOR UPDATE', [id, now]);
         if (!r || (r.from_device_id as string) !== fromDeviceId) return false;
         await c.query('UPDATE secret_requests SET withdrawn = TRUE WHERE id = $1', [id]);
         await c.query('DELETE FROM envelopes WHERE request_id = $1', [id]);

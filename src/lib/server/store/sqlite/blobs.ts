@@ -11,6 +11,7 @@ export function sqliteBlobs(db: Db): BlobStore {
     ),
     blobById: db.prepare('SELECT * FROM blobs WHERE id = ? AND expires_at > ?'),
     deleteBlob: db.prepare('DELETE FROM blobs WHERE id = ?'),
+    settleBlob: db.prepare('UPDATE blobs SET size = ?, expires_at = ? WHERE id = ?'),
     blobUsage: db.prepare('SELECT coalesce(sum(size), 0) AS n FROM blobs WHERE owner_user_id = ? AND expires_at > ?'),
     purgeBlobs: db.prepare('DELETE FROM blobs WHERE expires_at <= ? RETURNING id'),
     sealedUsage: db.prepare('SELECT coalesce(sum(size), 0) AS n FROM blobs WHERE to_device_id = ? AND owner_user_id IS NULL AND expires_at > ?')
@@ -44,6 +45,9 @@ export function sqliteBlobs(db: Db): BlobStore {
     async getBlob(id, now) {
       const r = get(q.blobById, id, now);
       return r ? toBlob(r) : null;
+    },
+    async settleBlob(id, size, expiresAt) {
+      return q.settleBlob.run(size, expiresAt, id).changes > 0;
     },
     async deleteBlob(id) {
       return q.deleteBlob.run(id).changes > 0;

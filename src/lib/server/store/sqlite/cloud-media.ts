@@ -72,7 +72,7 @@ export function sqliteCloudMedia(db: Db, appendUpdates: AppendUpdates): CloudMed
       return reserveMediaTx(m, quota);
     },
     async settleCloudMedia(id, size) {
-      q.settleMedia.run(size, id);
+      return q.settleMedia.run(size, id).changes > 0;
     },
     async deleteCloudMedia(id) {
       return q.deleteMedia.run(id).changes > 0;

@@ -30,6 +30,11 @@ export function sqliteEnvelopes(db: Db): EnvelopeStore & SecretRequestStore {
       `INSERT INTO secret_requests (id, from_device_id, to_user_id, created_at, expires_at)
        VALUES (?, ?, ?, ?, ?)`
     ),
+    // An expired record the purge has not reached yet is unknown: a new request takes its id over.
+    renewRequest: db.prepare(
+      `UPDATE secret_requests SET from_device_id = ?, to_user_id = ?, claimed_by_device_id = NULL, withdrawn = 0, created_at = ?, expires_at = ?
+       WHERE id = ?`
+    ),
     extendRequest: db.prepare('UPDATE secret_requests SET expires_at = max(expires_at, ?) WHERE id = ?'),
     claimRequest: db.prepare('UPDATE secret_requests SET claimed_by_device_id = ? WHERE id = ? AND claimed_by_device_id IS NULL'),
     withdrawRequest: db.prepare('UPDATE secret_requests SET withdrawn = 1 WHERE id = ?'),
@@ -54,6 +59,8 @@ export function sqliteEnvelopes(db: Db): EnvelopeStore & SecretRequestStore {
       const r = get(q.requestById, e.requestId);
       if (!r) {
         q.insertRequest.run(e.requestId, e.fromDeviceId, request.toUserId, e.createdAt, e.expiresAt);
+      } else if ((r.expires_at as number) <= e.createdAt) {
+        q.renewRequest.run(e.fromDeviceId, request.toUserId, e.createdAt, e.expiresAt, e.requestId);
       } else {
         const req = toSecretRequest(r);
         if (req.fromDeviceId !== e.fromDeviceId || req.toUserId !== request.toUserId) {
@@ -114,8 +121,14 @@ export function sqliteEnvelopes(db: Db): EnvelopeStore & SecretRequestStore {
     return n;
   });
 
-  const claimTx = db.transaction((id: string, userId: string, deviceId: string): ClaimResult => {
+  /** The request row unless missing or expired (expired ones linger until the hourly purge). */
+  const liveRequest = (id: string, now: number) => {
     const r = get(q.requestById, id);
+    return r && (r.expires_at as number) > now ? r : undefined;
+  };
+
+  const claimTx = db.transaction((id: string, userId: string, deviceId: string, now: number): ClaimResult => {
+    const r = liveRequest(id, now);
     if (!r) return 'not_found';
     const req = toSecretRequest(r);
     if (req.toUserId !== userId) return 'not_found';
@@ -126,8 +139,8 @@ export function sqliteEnvelopes(db: Db): EnvelopeStore & SecretRequestStore {
     return 'claimed';
   });
 
-  const withdrawTx = db.transaction((id: string, fromDeviceId: string): boolean => {
-    const r = get(q.requestById, id);
+  const withdrawTx = db.transaction((id: string, fromDeviceId: string, now: number): boolean => {
+    const r = liveRequest(id, now);
     if (!r || (r.from_device_id as string) !== fromDeviceId) return false;
     q.withdrawRequest.run(id);
     q.dropRequestEnvelopes.run(id);
@@ -158,11 +171,11 @@ export function sqliteEnvelopes(db: Db): EnvelopeStore & SecretRequestStore {
       const r = get(q.requestById, id);
       return r ? toSecretRequest(r) : null;
     },
-    async claimSecretRequest(id, userId, deviceId) {
-      return claimTx(id, userId, deviceId);
+    async claimSecretRequest(id, userId, deviceId, now) {
+      return claimTx(id, userId, deviceId, now);
     },
-    async withdrawSecretRequest(id, fromDeviceId) {
-      return withdrawTx(id, fromDeviceId);
+    async withdrawSecretRequest(id, fromDeviceId, now) {
+      return withdrawTx(id, fromDeviceId, now);
     }
   };
 }

@@ -8,11 +8,30 @@
 import type { CinderDB } from '$lib/store/db';
 import type { WorkerEvent } from './protocol';
 import { tryLock, withLock } from './locks';
+import { NetError } from './net';
 
 const PREFIX = 'secretUpload:';
 const lockName = (id: string) => `cinder-upload-${id}`;
 
 export const uploadMarker = (id: string) => ({ key: PREFIX + id, value: Date.now() });
+
+/**
+ * One secret upload at a time on this device, across tabs: the relay runs only a few per account at
+ * once (429 past that), and photos picked together would otherwise race for them. A 429 still met
+ * (the account's other devices uploading) is waited out a few times before the file shows failed.
+ */
+export function oneUploadAtATime<T>(upload: () => Promise<T>, waitMs = 2000): Promise<T> {
+  return withLock('cinder-secret-upload', async () => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await upload();
+      } catch (e) {
+        if (!(e instanceof NetError && e.code === 'rate_limited') || attempt >= 5) throw e;
+        await new Promise((r) => setTimeout(r, waitMs * attempt));
+      }
+    }
+  });
+}
 
 /** Runs one file's upload and send under its lock (held from before its marker is written until it is dropped). */
 export function whileUploading<T>(id: string, fn: () => Promise<T>): Promise<T> {

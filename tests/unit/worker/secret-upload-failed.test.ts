@@ -101,3 +101,27 @@ describe('a secret file whose send cannot finish', () => {
     vi.unstubAllGlobals();
   });
 });
+
+describe('secret uploads on one device', () => {
+  it('run one at a time, and a 429 from the relay is waited out, not shown as a failure', async () => {
+    const { oneUploadAtATime } = await import('$lib/worker/secret-uploads');
+    const { NetError } = await import('$lib/worker/net');
+    let running = 0;
+    let most = 0;
+    let refusals = 1;
+    const upload = (id: string) => async () => {
+      most = Math.max(most, ++running);
+      await new Promise((r) => setTimeout(r, 5));
+      running--;
+      if (id === 'b' && refusals-- > 0) throw new NetError('rate_limited', 'too many uploads', 429);
+      return id;
+    };
+    expect(await Promise.all(['a', 'b', 'c'].map((id) => oneUploadAtATime(upload(id), 1)))).toEqual(['a', 'b', 'c']);
+    expect(most).toBe(1);
+    // Other failures are not retried; a 429 that keeps coming is given up after five tries.
+    await expect(oneUploadAtATime(async () => Promise.reject(new NetError('offline', 'no network')), 1)).rejects.toThrow('no network');
+    let tries = 0;
+    await expect(oneUploadAtATime(async () => (tries++, Promise.reject(new NetError('rate_limited', 'busy', 429))), 1)).rejects.toThrow('busy');
+    expect(tries).toBe(5);
+  });
+});

@@ -15,7 +15,7 @@ import { readSession } from './ratchet';
 import { blobAuth, sendKeys, wipeKeys } from './sealed';
 import { mediaPlace, secretMsgPlace } from './state';
 import { openState, wipeState } from './stored';
-import { failUpload, uploadMarker, whileUploading } from '../secret-uploads';
+import { failUpload, oneUploadAtATime, uploadMarker, whileUploading } from '../secret-uploads';
 
 /** What the sender chose for one file: its own timer (else the chat's), and a photo's or video's size in pixels. */
 export interface SendFileOptions {
@@ -80,7 +80,7 @@ export class Media {
         // Padded to a size bucket, so the relay does not learn the file's exact size.
         const { key, blob } = await encryptFile(padMedia(bytes));
         const progress = (loaded: number, total: number) => ctx.emit({ type: 'progress', id, loaded, total });
-        blobId = auth ? await relay.uploadSealedBlob(blob, auth.mailbox, auth.token, progress) : await relay.uploadBlob(blob, to, progress);
+        blobId = await oneUploadAtATime(() => (auth ? relay.uploadSealedBlob(blob, auth.mailbox, auth.token, progress) : relay.uploadBlob(blob, to, progress)));
         const file: FileRef = { blobId, key, name, mime, size: bytes.length, ...extra, pad: MEDIA_PAD };
         await this.out.send(
           chatId,

@@ -16,6 +16,7 @@ import type { MailboxRegistration } from './relay';
 import { recvKeys, wipeKeys } from './sealed';
 import { openState, wipeState } from './stored';
 import { announceProtocol } from '../protocol-announce';
+import { recordProblem } from './diagnostics';
 
 /** Epochs registered around the current one: a day back, two ahead (clock skew, a device offline for a day). */
 const BEHIND = 1;
@@ -77,23 +78,42 @@ export class Mailboxes {
     return fresh;
   }
 
-  /** Registers mailboxes at the relay (several chats' in one call), then remembers those of chats still active. */
+  /**
+   * Registers mailboxes at the relay (several chats' in one call), then remembers those of chats still
+   * active. An id the relay says another device holds is that chat's problem alone (see taken()).
+   */
   private async store(fresh: Fresh[]): Promise<void> {
     const { relay, ctx } = this.chats;
     const { db } = ctx;
     for (let i = 0; i < fresh.length; i += MAILBOX_LIMITS.perCall) {
       const part = fresh.slice(i, i + MAILBOX_LIMITS.perCall);
-      await relay.registerMailboxes(part.map((f) => f.reg));
+      const conflicts = new Set(await relay.registerMailboxes(part.map((f) => f.reg)));
       // A chat may have ended meanwhile: then its mailboxes go again.
       const gone = await db.transaction('rw', db.secretChats, db.mailboxes, async () => {
         const out: string[] = [];
         for (const f of part) {
+          if (conflicts.has(f.row.id)) continue;
           if ((await db.secretChats.get(f.row.chatId))?.status === 'active') await db.mailboxes.put(f.row);
           else out.push(f.row.id);
         }
         return out;
       });
       if (gone.length) await relay.dropMailboxes(gone).catch(() => undefined);
+      if (conflicts.size) await this.taken(part.filter((f) => conflicts.has(f.row.id)).map((f) => f.row));
+    }
+  }
+
+  /**
+   * Mailboxes the relay keeps for another device: only the chat's peer (or the relay) can derive their
+   * ids, so one of them took it. Not stored here, so tried again at the next refresh (a squat lapses
+   * within 4 days); until then the peer's posts of that day cannot reach this device, as with any
+   * mailbox not registered (§15.5). Logged and shown in the diagnostics, once per chat.
+   */
+  private async taken(rows: MailboxRow[]): Promise<void> {
+    for (const chatId of new Set(rows.map((r) => r.chatId))) {
+      const epochs = rows.filter((r) => r.chatId === chatId).map((r) => r.epoch);
+      console.warn('cinder secret: a receive mailbox of a chat is held by another device at the relay', { chatId, epochs });
+      await recordProblem(this.chats.ctx, 'mailbox_taken').catch(() => undefined);
     }
   }
 

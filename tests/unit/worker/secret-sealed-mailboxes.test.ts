@@ -1,7 +1,8 @@
 /**
  * Receive mailboxes against a real relay (SQLite store) over HTTP, in the cases that go wrong over
  * days: a chat peer that registers one of this device's future mailbox ids first (only that chat may
- * suffer, not the device's others).
+ * suffer, not the device's others), and a device offline for days (envelopes the relay still holds
+ * must still find their mailbox here).
  */
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -9,6 +10,7 @@ import { toB64u } from '$lib/api/b64';
 import { EPOCH_MS, epochOf } from '$lib/crypto';
 import { secretMessages } from '$lib/worker/secret';
 import type { Diagnostics } from '$lib/worker/secret/errors';
+import { MAILBOX_KEEP_MS } from '$lib/worker/secret/mailboxes';
 import { readSession } from '$lib/worker/secret/ratchet';
 import { sendKeys, wipeKeys } from '$lib/worker/secret/sealed';
 import { openState, wipeState } from '$lib/worker/secret/stored';
@@ -102,5 +104,29 @@ describe('receive mailboxes over days', () => {
     await alice.engine.maintain();
     expect(relayOwner(squat.id)).toBe(alice.deviceId);
     expect((await alice.db.mailboxes.get(squat.id))?.epoch).toBe(e + 3);
+  });
+
+  it('keeps a mailbox here while the relay may still hold envelopes posted to it, then forgets it', async () => {
+    const alice = await v2('alice');
+    const bob = await v2('bob');
+    const chatId = await handshake(alice, bob);
+    const e = epochOf(Date.now());
+    await alice.engine.sendText(chatId, 'sent on day 0', null);
+    await alice.engine.flush();
+    // Bob's device is off for six days (the relay keeps envelopes seven); its mailbox of day 0 expired there on day 2.
+    travel(6);
+    await sync(bob);
+    expect(await shown(bob, chatId)).toEqual(['sent on day 0']);
+    expect((await diagnostics(bob))?.rejected ?? 0).toBe(0);
+    expect((await bob.db.mailboxes.toArray()).some((m) => m.epoch === e)).toBe(true);
+
+    // Past the envelope lifetime (and the margin) it is gone here too; the current days are kept.
+    travel(11);
+    await sync(bob);
+    const now = Date.now();
+    const rows = await bob.db.mailboxes.toArray();
+    expect(rows.every((m) => m.expiresAt + MAILBOX_KEEP_MS > now)).toBe(true);
+    expect(rows.some((m) => m.epoch === e)).toBe(false);
+    expect(rows.some((m) => m.epoch === epochOf(now))).toBe(true);
   });
 });

@@ -4,7 +4,7 @@
  * epochs e-1 … e+2 of every active version-2 chat at the relay (authenticated: the relay learns only
  * that this device owns them) and keeps mailbox id → (chat, epoch) locally, so a sealed envelope finds
  * its chat. Registered when a chat is established, on engine start and about twice a day; dropped when
- * the chat ends (chats.ts) and forgotten locally once expired at the relay.
+ * the chat ends (chats.ts), and forgotten locally once the relay can hold no envelope for them.
  */
 import { toB64u } from '$lib/api/b64';
 import { MAILBOX_LIMITS } from '$lib/api/wire';
@@ -31,6 +31,13 @@ export const SEALED_WAIT_MS = 4 * EPOCH_MS;
 
 /** When the relay forgets a mailbox of `epoch`: a day after the epoch ends. */
 export const mailboxExpiry = (epoch: number) => (epoch + 2) * EPOCH_MS;
+
+/**
+ * How long a mailbox stays in the local table after that: a post made just before it expired stays
+ * queued at the relay for the envelope lifetime (ENVELOPE_TTL_DAYS, 7 by default), plus a day of
+ * clock skew. Forgotten sooner, such a post would be rejected as unknown_chat (and acknowledged: lost).
+ */
+export const MAILBOX_KEEP_MS = 8 * EPOCH_MS;
 
 /** A mailbox to register, and the row that routes to it once registered. */
 type Fresh = { reg: MailboxRegistration; row: MailboxRow };
@@ -119,8 +126,9 @@ export class Mailboxes {
 
   /**
    * Tells the relay this device speaks protocol 2 (once, and again after PROTOCOL_EPOCHS), forgets
-   * expired mailboxes and registers those of every active chat (all again with `force`: the engine's
-   * start, in case the relay lost them). One run at a time; a failure is thrown (the next run retries).
+   * mailboxes past MAILBOX_KEEP_MS and registers those of every active chat (all again with `force`:
+   * the engine's start, in case the relay lost them). One run at a time; a failure is thrown (the next
+   * run retries).
    */
   refresh(force = false, now = Date.now()): Promise<void> {
     this.running ??= this.run(force, now).finally(() => (this.running = null));
@@ -139,7 +147,10 @@ export class Mailboxes {
   private async run(force: boolean, now: number): Promise<void> {
     const { db } = this.chats.ctx;
     await this.announce(now);
-    await db.mailboxes.where('expiresAt').belowOrEqual(now).delete();
+    await db.mailboxes
+      .where('expiresAt')
+      .belowOrEqual(now - MAILBOX_KEEP_MS)
+      .delete();
     // All chats' mailboxes in as few calls as possible: fewer requests, and less to tell them apart by.
     const fresh: Fresh[] = [];
     for (const row of await db.secretChats.toArray()) {

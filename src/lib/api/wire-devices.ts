@@ -53,7 +53,12 @@ export const MAILBOX_LIMITS = {
   /** Mailboxes per `POST /api/mailboxes` or `POST /api/mailboxes/drop`. */
   perCall: 256,
   /** How far ahead a mailbox may expire (ms); a later expiresAt is clamped to this. */
-  maxTtlMs: 4 * 86_400_000
+  maxTtlMs: 4 * 86_400_000,
+  /**
+   * Unexpired mailboxes per device. A device holds about 4 per version-2 chat (days e-1 … e+2), so
+   * this is ~1,000 chats: far above real use, low enough that one device cannot fill the table.
+   */
+  perDevice: 4096
 } as const;
 /** One receive mailbox: its id, the capability key senders prove with, and when the relay forgets it (ms). */
 export const MailboxReg = z.object({ id: MailboxId, cap: b64u(32), expiresAt: z.number().check(z.int(), z.nonnegative()) });
@@ -61,6 +66,9 @@ export type MailboxReg = z.infer<typeof MailboxReg>;
 /** Body of `POST /api/mailboxes` (authenticated): registers receive mailboxes for the caller's device. */
 export const RegisterMailboxesReq = z.object({ mailboxes: z.array(MailboxReg).check(z.minLength(1), z.maxLength(MAILBOX_LIMITS.perCall)) });
 export type RegisterMailboxesReq = z.infer<typeof RegisterMailboxesReq>;
+/** Answer of `POST /api/mailboxes`: the ids not registered because another device (or key) holds them; the rest are. */
+export const RegisterMailboxesRes = z.object({ conflicts: z.array(MailboxId) });
+export type RegisterMailboxesRes = z.infer<typeof RegisterMailboxesRes>;
 /** Body of `POST /api/mailboxes/drop` (authenticated): forgets the caller's own mailboxes with these ids. */
 export const DropMailboxesReq = z.object({ ids: z.array(MailboxId).check(z.minLength(1), z.maxLength(MAILBOX_LIMITS.perCall)) });
 export type DropMailboxesReq = z.infer<typeof DropMailboxesReq>;

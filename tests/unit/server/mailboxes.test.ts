@@ -1,7 +1,7 @@
 /**
  * The sealed-addressing part of the storage contract (migration 8), on SQLite and PostgreSQL: mailbox
- * registration (idempotent, all-or-nothing on a conflict, across two nodes), look-up, drop, expiry and
- * purge, revocation and account deletion; envelopes without a sender (idempotent by mailbox); sealed
+ * registration (idempotent, a conflicting id left out and named, a per-device cap, across two nodes),
+ * look-up, drop, expiry and purge, revocation and account deletion; envelopes without a sender (idempotent by mailbox); sealed
  * blobs under the recipient device's inbound quota; the device protocol column. And SQLite's table
  * rebuild: rows survive and envelope seqs keep rising.
  */
@@ -21,42 +21,52 @@ const mbId = () => randomBytes(16).toString('base64url');
 /** A row as the relay makes it; `cap` stands for the sealed key (the store only hands it to `sameCap`). */
 const box = (deviceId: string, cap = randomBytes(61), expiresAt = T0 + DAY, mid = mbId()): MailboxRow => ({ id: mid, deviceId, cap, expiresAt });
 const byBytes = (rows: MailboxRow[]) => (mid: string, stored: Buffer) => rows.some((r) => r.id === mid && r.cap.equals(stored));
+/** A per-device cap no test here reaches unless it means to. */
+const MAX = 1000;
 
 eachStore(
   'sealed addressing store',
   (t) => {
-    it('registers mailboxes idempotently, all or nothing on a conflict, and expires, drops and purges them', async () => {
+    it('registers mailboxes idempotently, leaves out and names conflicting ids, and expires, drops and purges them', async () => {
       const a = await mkUser(t.store);
       const b = await mkUser(t.store);
       const [m1, m2] = [box(a.device.id), box(a.device.id)];
-      expect(await t.store.registerMailboxes(a.device.id, [m1, m2], byBytes([m1, m2]), T0)).toEqual({ ok: true });
+      expect(await t.store.registerMailboxes(a.device.id, [m1, m2], byBytes([m1, m2]), T0, MAX)).toEqual({ ok: true, conflicts: [] });
       expect(await t.store.getMailbox(m1.id, T0)).toEqual(m1);
       // Again with the same key (as `sameCap` decides) and a later expiry: kept, extended.
       const later = { ...m1, cap: randomBytes(61), expiresAt: T0 + 2 * DAY };
-      expect(await t.store.registerMailboxes(a.device.id, [later], () => true, T0)).toEqual({ ok: true });
+      expect(await t.store.registerMailboxes(a.device.id, [later], () => true, T0, MAX)).toEqual({ ok: true, conflicts: [] });
       expect(await t.store.getMailbox(m1.id, T0)).toEqual({ ...m1, expiresAt: T0 + 2 * DAY });
-      // Another key, or another device: the whole call fails and stores nothing.
+      // Another key, or another device: that id is named and left as it was; the others are stored.
       const fresh = box(a.device.id);
-      expect(await t.store.registerMailboxes(a.device.id, [fresh, { ...m2, cap: randomBytes(61) }], () => false, T0)).toEqual({ ok: false, conflict: m2.id });
+      const rekeyed = { ...m2, cap: randomBytes(61), expiresAt: T0 + 3 * DAY };
+      expect(await t.store.registerMailboxes(a.device.id, [fresh, rekeyed], (mid) => mid === fresh.id, T0, MAX)).toEqual({ ok: true, conflicts: [m2.id] });
+      expect(await t.store.getMailbox(m2.id, T0)).toEqual(m2);
+      expect(await t.store.getMailbox(fresh.id, T0)).toEqual(fresh);
+      // A squatter's ids in the order given, whatever the backend's locking order.
       const theirs = box(b.device.id);
-      expect(await t.store.registerMailboxes(b.device.id, [theirs, { ...m1, deviceId: b.device.id }], () => true, T0)).toEqual({ ok: false, conflict: m1.id });
-      expect(await t.store.getMailbox(fresh.id, T0)).toBeNull();
-      expect(await t.store.getMailbox(theirs.id, T0)).toBeNull();
+      const squat = [m2, m1, fresh].map((m) => ({ ...m, deviceId: b.device.id }));
+      expect(await t.store.registerMailboxes(b.device.id, [squat[0]!, theirs, squat[1]!, squat[2]!], () => true, T0, MAX)).toEqual({
+        ok: true,
+        conflicts: [m2.id, m1.id, fresh.id]
+      });
+      expect(await t.store.getMailbox(theirs.id, T0)).toEqual(theirs);
       expect((await t.store.getMailbox(m1.id, T0))!.deviceId).toBe(a.device.id);
 
       // Expired: not found, and replaceable by anyone (the purge just had not run).
       expect(await t.store.getMailbox(m2.id, T0 + DAY)).toBeNull();
       const taken = { ...m2, deviceId: b.device.id, cap: randomBytes(61), expiresAt: T0 + 3 * DAY };
-      expect(await t.store.registerMailboxes(b.device.id, [taken], () => false, T0 + DAY)).toEqual({ ok: true });
+      expect(await t.store.registerMailboxes(b.device.id, [taken], () => false, T0 + DAY, MAX)).toEqual({ ok: true, conflicts: [] });
       expect(await t.store.getMailbox(m2.id, T0 + DAY)).toEqual(taken);
 
       // Drop: only the caller's own.
       expect(await t.store.dropMailboxes(b.device.id, [m1.id, m2.id, mbId()])).toBe(1);
+      expect(await t.store.dropMailboxes(b.device.id, [theirs.id])).toBe(1);
       expect(await t.store.getMailbox(m1.id, T0)).not.toBeNull();
       expect(await t.store.getMailbox(m2.id, T0)).toBeNull();
       // Purge: only the expired ones.
       const short = box(a.device.id, randomBytes(61), T0 + 10);
-      await t.store.registerMailboxes(a.device.id, [short], () => true, T0);
+      await t.store.registerMailboxes(a.device.id, [short], () => true, T0, MAX);
       expect(await t.store.purgeExpiredMailboxes(T0 + 10)).toBe(1);
       expect(await t.store.getMailbox(short.id, 0)).toBeNull();
       expect(await t.store.getMailbox(m1.id, 0)).not.toBeNull();
@@ -69,11 +79,55 @@ eachStore(
       for (let i = 0; i < 5; i++) {
         const mid = mbId();
         const [ra, rb] = await Promise.all([
-          t.store.registerMailboxes(a.device.id, [box(a.device.id, randomBytes(61), T0 + DAY, mid)], () => true, T0),
-          other.registerMailboxes(b.device.id, [box(b.device.id, randomBytes(61), T0 + DAY, mid)], () => true, T0)
+          t.store.registerMailboxes(a.device.id, [box(a.device.id, randomBytes(61), T0 + DAY, mid)], () => true, T0, MAX),
+          other.registerMailboxes(b.device.id, [box(b.device.id, randomBytes(61), T0 + DAY, mid)], () => true, T0, MAX)
         ]);
-        expect([ra.ok, rb.ok].sort()).toEqual([false, true]);
-        expect((await t.store.getMailbox(mid, T0))!.deviceId).toBe(ra.ok ? a.device.id : b.device.id);
+        const [aWon, bWon] = [ra, rb].map((r) => r.ok && r.conflicts.length === 0);
+        expect([aWon, bWon].sort()).toEqual([false, true]);
+        expect((await t.store.getMailbox(mid, T0))!.deviceId).toBe(aWon ? a.device.id : b.device.id);
+      }
+    });
+
+    it('caps a device’s unexpired mailboxes: a call that would pass the cap stores nothing', async () => {
+      const a = await mkUser(t.store);
+      const b = await mkUser(t.store);
+      const held = [box(a.device.id), box(a.device.id), box(a.device.id, randomBytes(61), T0 + 10)];
+      expect(await t.store.registerMailboxes(a.device.id, held, () => true, T0, 3)).toEqual({ ok: true, conflicts: [] });
+      const extra = box(a.device.id);
+      expect(await t.store.registerMailboxes(a.device.id, [extra], () => true, T0, 3)).toEqual({ ok: false, reason: 'too_many' });
+      expect(await t.store.getMailbox(extra.id, T0)).toBeNull();
+      // Extending what it holds adds nothing, even at the cap (a lowered cap still lets it keep them).
+      expect(await t.store.registerMailboxes(a.device.id, [{ ...held[0]!, expiresAt: T0 + 2 * DAY }, held[1]!], () => true, T0, 2)).toEqual({ ok: true, conflicts: [] });
+      // Too many: the whole call is refused, the extension in it too.
+      expect(await t.store.registerMailboxes(a.device.id, [{ ...held[1]!, expiresAt: T0 + 3 * DAY }, extra], () => true, T0, 3)).toEqual({
+        ok: false,
+        reason: 'too_many'
+      });
+      expect((await t.store.getMailbox(held[1]!.id, T0))!.expiresAt).toBe(T0 + DAY);
+      // Expired rows and another device's ids (conflicts, not stored) do not count.
+      const squatted = box(b.device.id);
+      await t.store.registerMailboxes(b.device.id, [squatted], () => true, T0, 3);
+      expect(await t.store.registerMailboxes(a.device.id, [extra, { ...squatted, deviceId: a.device.id }], () => true, T0 + 10, 3)).toEqual({
+        ok: true,
+        conflicts: [squatted.id]
+      });
+      expect(await t.store.getMailbox(extra.id, T0 + 10)).toEqual(extra);
+      // Other devices have their own count.
+      expect(await t.store.registerMailboxes(b.device.id, [box(b.device.id), box(b.device.id)], () => true, T0, 3)).toEqual({ ok: true, conflicts: [] });
+    });
+
+    it('two nodes registering for one device at once cannot pass its cap together', async () => {
+      const other = await t.h.open();
+      for (let i = 0; i < 5; i++) {
+        const a = await mkUser(t.store);
+        const results = await Promise.all(
+          [t.store, other, t.store, other].map((s) => s.registerMailboxes(a.device.id, [box(a.device.id), box(a.device.id)], () => true, T0, 5))
+        );
+        expect(results.filter((r) => r.ok)).toHaveLength(2);
+        expect(results.filter((r) => !r.ok)).toEqual([
+          { ok: false, reason: 'too_many' },
+          { ok: false, reason: 'too_many' }
+        ]);
       }
     });
 
@@ -82,9 +136,9 @@ eachStore(
       const phone = await mkDevice(t.store, a.user.id);
       const peer = await mkUser(t.store);
       const [ml, mp, mq] = [box(a.device.id), box(phone.id), box(peer.device.id)];
-      await t.store.registerMailboxes(a.device.id, [ml], () => true, T0);
-      await t.store.registerMailboxes(phone.id, [mp], () => true, T0);
-      await t.store.registerMailboxes(peer.device.id, [mq], () => true, T0);
+      await t.store.registerMailboxes(a.device.id, [ml], () => true, T0, MAX);
+      await t.store.registerMailboxes(phone.id, [mp], () => true, T0, MAX);
+      await t.store.registerMailboxes(peer.device.id, [mq], () => true, T0, MAX);
       // Sealed envelopes both ways: the deletion must not trip over rows without a sender.
       await t.store.putEnvelope(env(a.device.id, peer, { fromDeviceId: null, fromUserId: null, mailbox: ml.id }));
       await t.store.putEnvelope(env(peer.device.id, a, { fromDeviceId: null, fromUserId: null, mailbox: mq.id }));

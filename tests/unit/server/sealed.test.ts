@@ -6,7 +6,7 @@
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BLOB_MAILBOX_HEADER, BLOB_TOKEN_HEADER, Envelope, LIMITS, PublicDevice, type ServerFrame } from '../../../src/lib/api/wire';
+import { BLOB_MAILBOX_HEADER, BLOB_TOKEN_HEADER, Envelope, LIMITS, MAILBOX_LIMITS, PublicDevice, type ServerFrame } from '../../../src/lib/api/wire';
 import { COOKIE } from '../../../src/lib/server/auth';
 import { BACKENDS, startOn, type AnyServer } from './backends';
 import { b64u, call, connect, login, signup, uuid, type Account } from './helpers';
@@ -67,23 +67,25 @@ for (const backend of BACKENDS) {
       expect(PublicDevice.parse({ id: 'x', signPub: b64u(32), dhPub: b64u(32) }).protocol).toBe(1);
     });
 
-    it('registers mailboxes idempotently, refuses conflicts as a whole, clamps and expires them, drops only the caller’s own', async () => {
+    it('registers mailboxes idempotently, leaves out and names conflicting ids, clamps and expires them, drops only the caller’s own', async () => {
       const { alice, bob } = await start();
-      const [m1, m2, m3] = [newMailbox(), newMailbox(), newMailbox()];
-      expect((await register(bob, [m1, m2])).status).toBe(204);
+      const [m1, m2, m3, m4] = [newMailbox(), newMailbox(), newMailbox(), newMailbox()];
+      expect([(await register(bob, [m1, m2])).status, (await register(bob, [m1, m2])).body]).toEqual([200, { conflicts: [] }]);
       // Same device, same key: fine, and the expiry may move.
-      expect((await register(bob, [m1], T + 2 * DAY)).status).toBe(204);
+      expect((await register(bob, [m1], T + 2 * DAY)).status).toBe(200);
       expect((await ts.store.getMailbox(m1.id, T))!.expiresAt).toBe(T + 2 * DAY);
-      // Another device, or another key: 409, and nothing of that call is stored (m3 stays unknown).
+      // Another device, or another key: that id is named and left as it was; the call's others are registered.
       const other = await register(alice, [m3, m1]);
-      expect([other.status, other.body.error.code]).toEqual([409, 'conflict']);
-      expect((await register(bob, [m3, { id: m2.id, cap: randomBytes(32) }])).status).toBe(409);
-      expect(await ts.store.getMailbox(m3.id, T)).toBeNull();
-      expect((await post(m3)).status).toBe(404);
+      expect([other.status, other.body]).toEqual([200, { conflicts: [m1.id] }]);
+      expect((await ts.store.getMailbox(m3.id, T))!.deviceId).toBe(alice.deviceId);
+      expect((await ts.store.getMailbox(m1.id, T))!.deviceId).toBe(bob.deviceId);
+      expect((await register(bob, [m4, { id: m2.id, cap: randomBytes(32) }])).body).toEqual({ conflicts: [m2.id] });
+      expect((await post(m2)).status).toBe(200); // still under its first key
+      expect((await post(m3)).status).toBe(200);
       // A past expiry is refused; a far one is clamped to 4 days.
-      expect((await register(bob, [m3], T - 1)).status).toBe(400);
-      expect((await register(bob, [m3], T + 30 * DAY)).status).toBe(204);
-      expect((await ts.store.getMailbox(m3.id, T))!.expiresAt).toBe(T + 4 * DAY);
+      expect((await register(bob, [m4], T - 1)).status).toBe(400);
+      expect((await register(bob, [m4], T + 30 * DAY)).status).toBe(200);
+      expect((await ts.store.getMailbox(m4.id, T))!.expiresAt).toBe(T + 4 * DAY);
       // Malformed: ids listed twice, wrong sizes, empty or oversize lists, no session.
       expect((await register(bob, [m1, m1])).status).toBe(400);
       expect((await register(bob, [{ id: b64u(15), cap: m1.cap }])).status).toBe(400);
@@ -103,10 +105,41 @@ for (const backend of BACKENDS) {
       expect((await post(m2)).status).toBe(404);
       await ts.relay.purgeExpired();
       expect(await ts.store.getMailbox(m2.id, 0)).toBeNull();
-      expect(await ts.store.getMailbox(m3.id, 0)).not.toBeNull();
+      expect(await ts.store.getMailbox(m4.id, 0)).not.toBeNull();
       // An expired id may be registered afresh, even by another device.
-      expect((await register(alice, [m2], T + 2 * DAY)).status).toBe(204);
+      expect((await register(alice, [m2], T + 2 * DAY)).body).toEqual({ conflicts: [] });
       expect((await ts.store.getMailbox(m2.id, T + DAY))!.deviceId).toBe(alice.deviceId);
+    });
+
+    it('a chat peer that takes one of a device’s future mailbox ids keeps only that one out, not the device’s others', async () => {
+      const { alice, bob } = await start();
+      const carol = await signup(ts);
+      // Bob derives Alice's receive mailbox of a coming day in their chat and registers it first.
+      const fromBob = newMailbox();
+      expect((await register(bob, [fromBob], T + 3 * DAY)).status).toBe(200);
+      // Alice registers all her chats' mailboxes in one call, as the app does.
+      const fromCarol = newMailbox();
+      const r = await register(alice, [fromCarol, fromBob], T + 3 * DAY);
+      expect([r.status, r.body]).toEqual([200, { conflicts: [fromBob.id] }]);
+      // Carol's post to Alice gets through.
+      const id = uuid();
+      expect((await post(fromCarol, randomBytes(48), id, { authorization: `Bearer ${carol.token}` })).status).toBe(200);
+      expect((await envelopes(alice)).map((e) => [e.id, e.mailbox])).toEqual([[id, fromCarol.id]]);
+    });
+
+    it('caps the unexpired mailboxes of a device (409, nothing of that call stored)', async () => {
+      const { alice, bob } = await start({ SEND_RATE_BURST: '100' });
+      const perCall = MAILBOX_LIMITS.perCall;
+      for (let i = 0; i < MAILBOX_LIMITS.perDevice / perCall; i++) expect((await register(alice, Array.from({ length: perCall }, newMailbox))).status).toBe(200);
+      const over = [newMailbox(), newMailbox()];
+      const r = await register(alice, over);
+      expect([r.status, r.body.error.code]).toEqual([409, 'conflict']);
+      expect(r.body.error.message).toContain(`at most ${MAILBOX_LIMITS.perDevice}`);
+      expect(await ts.store.getMailbox(over[0]!.id, T)).toBeNull();
+      // Another device is not affected; once Alice's expire she may register again.
+      expect((await register(bob, over)).status).toBe(200);
+      ts.clock.now = T + DAY;
+      expect((await register(alice, [newMailbox()], T + 2 * DAY)).status).toBe(200);
     });
 
     it('queues a post without a session on the owner device with no sender and the mailbox, over GET and the socket', async () => {
@@ -191,7 +224,7 @@ for (const backend of BACKENDS) {
       // A frozen clock: no bucket refills during the test. Per mailbox 3; per address 8 × 3.
       const { bob } = await start({ SEND_RATE_BURST: '3', SEND_RATE_PER_SEC: '1' });
       const boxes = Array.from({ length: 9 }, newMailbox);
-      expect((await register(bob, boxes)).status).toBe(204);
+      expect((await register(bob, boxes)).status).toBe(200);
       const codes = async (m: Mailbox, n: number) => {
         const out: number[] = [];
         for (let i = 0; i < n; i++) out.push((await post(m)).status);

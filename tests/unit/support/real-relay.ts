@@ -6,7 +6,18 @@
  */
 import { z } from '$lib/api/zod';
 import { toB64u } from '$lib/api/b64';
-import { ApiError, BLOB_MAILBOX_HEADER, BLOB_TO_DEVICE_HEADER, BLOB_TOKEN_HEADER, BlobCreated, EnvelopePage, PublicDevice, PublicUser, Session } from '$lib/api/wire';
+import {
+  ApiError,
+  BLOB_MAILBOX_HEADER,
+  BLOB_TO_DEVICE_HEADER,
+  BLOB_TOKEN_HEADER,
+  BlobCreated,
+  EnvelopePage,
+  PublicDevice,
+  PublicUser,
+  Session,
+  type RegisterMailboxesRes
+} from '$lib/api/wire';
 import { generateIdentity, nobleBackend, type Identity } from '$lib/crypto';
 import { NetError } from '$lib/worker/net';
 import { SecretEngine, type SecretContext, type SecretRelay } from '$lib/worker/secret';
@@ -63,7 +74,8 @@ export function relayClient(ts: Served, token: string, opts: { protocol1?: boole
       calls.push('POST /api/sealed');
       await http(ts, null, 'POST', '/api/sealed', p);
     },
-    registerMailboxes: (mailboxes) => done(call('POST', '/api/mailboxes', { mailboxes })),
+    // null: a 204, as httpRelay reads it.
+    registerMailboxes: async (mailboxes) => (await call<RegisterMailboxesRes | null>('POST', '/api/mailboxes', { mailboxes }))?.conflicts ?? [],
     dropMailboxes: (ids) => done(call('POST', '/api/mailboxes/drop', { ids })),
     setProtocol: async (protocol) => {
       if (client.protocol1) return;

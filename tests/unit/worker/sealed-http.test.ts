@@ -42,9 +42,14 @@ describe('httpRelay (sealed addressing)', () => {
     expect(progress).toEqual([3]);
   });
 
+  it('returns the mailbox ids the relay refused as held by another device', async () => {
+    stubFetch(200, { conflicts: ['AAAAAAAAAAAAAAAAAAAAAA'] });
+    expect(await httpRelay.registerMailboxes([{ id: 'm', cap: 'c', expiresAt: 1 }])).toEqual(['AAAAAAAAAAAAAAAAAAAAAA']);
+  });
+
   it('registers and drops mailboxes and tells the protocol as this device (with its cookie)', async () => {
     stubFetch(204, null);
-    await httpRelay.registerMailboxes([{ id: 'm', cap: 'c', expiresAt: 1 }]);
+    expect(await httpRelay.registerMailboxes([{ id: 'm', cap: 'c', expiresAt: 1 }])).toEqual([]);
     await httpRelay.dropMailboxes(['m']);
     await httpRelay.setProtocol(2);
     expect(seen.map((s) => [s.url, s.init.credentials, JSON.parse(s.init.body as string)])).toEqual([

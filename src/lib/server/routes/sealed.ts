@@ -6,7 +6,16 @@
  * who sent.
  */
 import { timingSafeEqual } from 'node:crypto';
-import { DeviceProtocolReq, DropMailboxesReq, LIMITS, MAILBOX_LIMITS, RegisterMailboxesReq, SealedPostReq, type Envelope } from '../../api/wire';
+import {
+  DeviceProtocolReq,
+  DropMailboxesReq,
+  LIMITS,
+  MAILBOX_LIMITS,
+  RegisterMailboxesReq,
+  SealedPostReq,
+  type Envelope,
+  type RegisterMailboxesRes
+} from '../../api/wire';
 import { clientAddress } from '../auth';
 import { envelopeAad } from '../envelope-aad';
 import { HttpError, readJson } from '../http';
@@ -58,9 +67,11 @@ export const sealedRoutes: RouteArea = (router, deps, { requireAuth, checkOrigin
         return false; // unreadable (another at-rest key): not provably the same key
       }
     };
-    const r = await store.registerMailboxes(auth.device.id, rows, sameCap, t);
-    if (!r.ok) throw new HttpError(409, 'conflict', 'a mailbox id is already registered by another device or with another key');
-    return noContent();
+    const r = await store.registerMailboxes(auth.device.id, rows, sameCap, t, MAILBOX_LIMITS.perDevice);
+    if (!r.ok) throw new HttpError(409, 'conflict', `too many mailboxes (at most ${MAILBOX_LIMITS.perDevice} unexpired per device)`);
+    // The others are registered: a peer that took one of this device's ids (it can derive them) must
+    // not keep the device's other chats from registering theirs.
+    return json({ conflicts: r.conflicts } satisfies RegisterMailboxesRes);
   });
 
   router.add('POST', '/api/mailboxes/drop', async (ctx) => {

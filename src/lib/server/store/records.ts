@@ -195,8 +195,11 @@ export interface MailboxRow {
   expiresAt: number;
 }
 
-/** ok, or the first id that belongs to another device or has another capability key (nothing stored then). */
-export type RegisterMailboxesResult = { ok: true } | { ok: false; conflict: string };
+/**
+ * ok with the ids not stored because another device holds them or with another capability key (the
+ * rest are stored); or too_many when the device would hold more than its cap (nothing stored then).
+ */
+export type RegisterMailboxesResult = { ok: true; conflicts: string[] } | { ok: false; reason: 'too_many' };
 
 /** A device's Web Push subscription (at most one per device; see ../push.ts). */
 export interface PushSubscriptionRow {

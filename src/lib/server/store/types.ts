@@ -173,9 +173,18 @@ export interface MailboxStore {
   /**
    * Registers the device's mailboxes in one transaction. An id already registered (unexpired) for this
    * device whose stored cap `sameCap` accepts is kept, with the new expiresAt; an id of another device,
-   * or whose cap `sameCap` refuses, fails the whole call (nothing stored). An expired row counts as absent.
+   * or whose cap `sameCap` refuses, is left as it is and listed in `conflicts` (in the order given): one
+   * squatted id must not keep the device's other mailboxes out. An expired row counts as absent. If
+   * the call adds rows and the device would then hold more than `maxLive` unexpired ones, nothing is
+   * stored (`too_many`; counted in the same transaction, PG under a per-device lock).
    */
-  registerMailboxes(deviceId: string, mailboxes: MailboxRow[], sameCap: (id: string, stored: Buffer) => boolean, now: number): Promise<RegisterMailboxesResult>;
+  registerMailboxes(
+    deviceId: string,
+    mailboxes: MailboxRow[],
+    sameCap: (id: string, stored: Buffer) => boolean,
+    now: number,
+    maxLive: number
+  ): Promise<RegisterMailboxesResult>;
   /** Deletes the device's own mailboxes with these ids (others are ignored); returns how many. */
   dropMailboxes(deviceId: string, ids: string[]): Promise<number>;
   /** The mailbox, unless missing or expired at `now`. */

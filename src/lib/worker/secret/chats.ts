@@ -115,8 +115,11 @@ export class Chats {
       const stores = [db.secretChats, db.secretMessages, db.sendQueue, db.seenEnvelopes, db.mailboxes, ...(removes ? [db.secretMedia] : [])];
       await db.transaction('rw', stores, async () => {
         if (ends) {
-          dropped = (await db.mailboxes.where('chatId').equals(chatId).primaryKeys()) as string[];
-          await db.mailboxes.bulkDelete(dropped);
+          const rows = await db.mailboxes.where('chatId').equals(chatId).toArray();
+          await db.mailboxes.bulkDelete(rows.map((m) => m.id));
+          // Those kept only for envelopes still queued (mailboxes.ts MAILBOX_KEEP_MS) are gone at the relay already.
+          const now = Date.now();
+          dropped = rows.filter((m) => m.expiresAt > now).map((m) => m.id);
         }
         const seen = c.seen ? [c.seen].flat() : [];
         // One record for all of them: a batch of a page is one write, not one per envelope.

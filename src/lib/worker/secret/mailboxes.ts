@@ -4,7 +4,7 @@
  * epochs e-1 … e+2 of every active version-2 chat at the relay (authenticated: the relay learns only
  * that this device owns them) and keeps mailbox id → (chat, epoch) locally, so a sealed envelope finds
  * its chat. Registered when a chat is established, on engine start and about twice a day; dropped when
- * the chat ends (chats.ts) and forgotten locally once expired at the relay.
+ * the chat ends (chats.ts), and forgotten locally once the relay can hold no envelope for them.
  */
 import { toB64u } from '$lib/api/b64';
 import { MAILBOX_LIMITS } from '$lib/api/wire';
@@ -16,6 +16,7 @@ import type { MailboxRegistration } from './relay';
 import { recvKeys, wipeKeys } from './sealed';
 import { openState, wipeState } from './stored';
 import { announceProtocol } from '../protocol-announce';
+import { recordProblem } from './diagnostics';
 
 /** Epochs registered around the current one: a day back, two ahead (clock skew, a device offline for a day). */
 const BEHIND = 1;
@@ -30,6 +31,13 @@ export const SEALED_WAIT_MS = 4 * EPOCH_MS;
 
 /** When the relay forgets a mailbox of `epoch`: a day after the epoch ends. */
 export const mailboxExpiry = (epoch: number) => (epoch + 2) * EPOCH_MS;
+
+/**
+ * How long a mailbox stays in the local table after that: a post made just before it expired stays
+ * queued at the relay for the envelope lifetime (ENVELOPE_TTL_DAYS, 7 by default), plus a day of
+ * clock skew. Forgotten sooner, such a post would be rejected as unknown_chat (and acknowledged: lost).
+ */
+export const MAILBOX_KEEP_MS = 8 * EPOCH_MS;
 
 /** A mailbox to register, and the row that routes to it once registered. */
 type Fresh = { reg: MailboxRegistration; row: MailboxRow };
@@ -77,30 +85,50 @@ export class Mailboxes {
     return fresh;
   }
 
-  /** Registers mailboxes at the relay (several chats' in one call), then remembers those of chats still active. */
+  /**
+   * Registers mailboxes at the relay (several chats' in one call), then remembers those of chats still
+   * active. An id the relay says another device holds is that chat's problem alone (see taken()).
+   */
   private async store(fresh: Fresh[]): Promise<void> {
     const { relay, ctx } = this.chats;
     const { db } = ctx;
     for (let i = 0; i < fresh.length; i += MAILBOX_LIMITS.perCall) {
       const part = fresh.slice(i, i + MAILBOX_LIMITS.perCall);
-      await relay.registerMailboxes(part.map((f) => f.reg));
+      const conflicts = new Set(await relay.registerMailboxes(part.map((f) => f.reg)));
       // A chat may have ended meanwhile: then its mailboxes go again.
       const gone = await db.transaction('rw', db.secretChats, db.mailboxes, async () => {
         const out: string[] = [];
         for (const f of part) {
+          if (conflicts.has(f.row.id)) continue;
           if ((await db.secretChats.get(f.row.chatId))?.status === 'active') await db.mailboxes.put(f.row);
           else out.push(f.row.id);
         }
         return out;
       });
       if (gone.length) await relay.dropMailboxes(gone).catch(() => undefined);
+      if (conflicts.size) await this.taken(part.filter((f) => conflicts.has(f.row.id)).map((f) => f.row));
+    }
+  }
+
+  /**
+   * Mailboxes the relay keeps for another device: only the chat's peer (or the relay) can derive their
+   * ids, so one of them took it. Not stored here, so tried again at the next refresh (a squat lapses
+   * within 4 days); until then the peer's posts of that day cannot reach this device, as with any
+   * mailbox not registered (§15.5). Logged and shown in the diagnostics, once per chat.
+   */
+  private async taken(rows: MailboxRow[]): Promise<void> {
+    for (const chatId of new Set(rows.map((r) => r.chatId))) {
+      const epochs = rows.filter((r) => r.chatId === chatId).map((r) => r.epoch);
+      console.warn('cinder secret: a receive mailbox of a chat is held by another device at the relay', { chatId, epochs });
+      await recordProblem(this.chats.ctx, 'mailbox_taken').catch(() => undefined);
     }
   }
 
   /**
    * Tells the relay this device speaks protocol 2 (once, and again after PROTOCOL_EPOCHS), forgets
-   * expired mailboxes and registers those of every active chat (all again with `force`: the engine's
-   * start, in case the relay lost them). One run at a time; a failure is thrown (the next run retries).
+   * mailboxes past MAILBOX_KEEP_MS and registers those of every active chat (all again with `force`:
+   * the engine's start, in case the relay lost them). One run at a time; a failure is thrown (the next
+   * run retries).
    */
   refresh(force = false, now = Date.now()): Promise<void> {
     this.running ??= this.run(force, now).finally(() => (this.running = null));
@@ -119,7 +147,10 @@ export class Mailboxes {
   private async run(force: boolean, now: number): Promise<void> {
     const { db } = this.chats.ctx;
     await this.announce(now);
-    await db.mailboxes.where('expiresAt').belowOrEqual(now).delete();
+    await db.mailboxes
+      .where('expiresAt')
+      .belowOrEqual(now - MAILBOX_KEEP_MS)
+      .delete();
     // All chats' mailboxes in as few calls as possible: fewer requests, and less to tell them apart by.
     const fresh: Fresh[] = [];
     for (const row of await db.secretChats.toArray()) {

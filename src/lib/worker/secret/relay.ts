@@ -7,7 +7,7 @@
  * 'rate_limited', 5xx, 'unauthorized') from a refusal ('conflict', 'not_found', 'gone', …) by its code.
  */
 import { z } from '$lib/api/zod';
-import { EnvelopePage, PublicDevice, PublicUser } from '$lib/api/wire';
+import { EnvelopePage, PublicDevice, PublicUser, RegisterMailboxesRes } from '$lib/api/wire';
 import { downloadBlob, uploadBlob, uploadSealedBlob, type Progress } from '../media';
 import { request } from '../net';
 
@@ -45,8 +45,8 @@ export interface SecretRelay {
   send(envelope: OutgoingEnvelope): Promise<void>;
   /** Posts to a mailbox anonymously (no credentials): the relay queues it for the mailbox's device. */
   sendSealed(post: SealedPost): Promise<void>;
-  /** This device owns these receive mailboxes (until each expiresAt). */
-  registerMailboxes(mailboxes: MailboxRegistration[]): Promise<void>;
+  /** This device owns these receive mailboxes (until each expiresAt); returns the ids another device (or key) holds, not registered. */
+  registerMailboxes(mailboxes: MailboxRegistration[]): Promise<string[]>;
   /** This device gives up these receive mailboxes. */
   dropMailboxes(ids: string[]): Promise<void>;
   /** The highest protocol version this device speaks (others start version-2 chats with it from 2 on). */
@@ -80,7 +80,11 @@ export const httpRelay: SecretRelay = {
   send: (e) => done(request('POST', '/api/envelopes', e, null)),
   // Without the session cookie: the relay must not be able to tell who posted.
   sendSealed: (p) => done(request('POST', '/api/sealed', p, null, undefined, 'omit')),
-  registerMailboxes: (mailboxes) => done(request('POST', '/api/mailboxes', { mailboxes }, null)),
+  registerMailboxes: async (mailboxes) => {
+    // null: a 204 (a relay from before the conflicts were answered), which stored them all.
+    const r: RegisterMailboxesRes | null = await request('POST', '/api/mailboxes', { mailboxes }, RegisterMailboxesRes);
+    return r?.conflicts ?? [];
+  },
   dropMailboxes: (ids) => done(request('POST', '/api/mailboxes/drop', { ids }, null)),
   setProtocol: (protocol) => done(request('POST', '/api/devices/protocol', { protocol }, null)),
   pull: (after, limit) => request('GET', `/api/envelopes?after=${after}&limit=${limit}`, undefined, EnvelopePage),

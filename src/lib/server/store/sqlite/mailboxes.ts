@@ -7,6 +7,7 @@ export function sqliteMailboxes(db: Db): MailboxStore {
   const q = {
     byId: db.prepare('SELECT * FROM mailboxes WHERE id = ?'),
     live: db.prepare('SELECT * FROM mailboxes WHERE id = ? AND expires_at > ?'),
+    countLive: db.prepare('SELECT count(*) AS n FROM mailboxes WHERE device_id = ? AND expires_at > ?'),
     upsert: db.prepare(
       `INSERT INTO mailboxes (id, device_id, cap, expires_at) VALUES (@id, @deviceId, @cap, @expiresAt)
        ON CONFLICT (id) DO UPDATE SET device_id = excluded.device_id, cap = excluded.cap, expires_at = excluded.expires_at`
@@ -16,26 +17,34 @@ export function sqliteMailboxes(db: Db): MailboxStore {
     purge: db.prepare('DELETE FROM mailboxes WHERE expires_at <= ?')
   };
 
-  const registerTx = db.transaction((deviceId: string, rows: MailboxRow[], sameCap: (id: string, stored: Buffer) => boolean, now: number): RegisterMailboxesResult => {
-    for (const m of rows) {
-      if (m.deviceId !== deviceId) throw new Error('registerMailboxes: a row of another device');
-      const r = get(q.byId, m.id);
-      const old = r && toMailbox(r);
-      // An expired row is as good as gone (the purge just has not run yet): replaced outright.
-      if (!old || old.expiresAt <= now) q.upsert.run(m);
-      else if (old.deviceId === deviceId && sameCap(m.id, old.cap)) q.extend.run(m.expiresAt, m.id);
-      else throw new Conflict(m.id);
+  const registerTx = db.transaction(
+    (deviceId: string, rows: MailboxRow[], sameCap: (id: string, stored: Buffer) => boolean, now: number, maxLive: number): RegisterMailboxesResult => {
+      const conflicts: string[] = [];
+      let added = 0;
+      for (const m of rows) {
+        if (m.deviceId !== deviceId) throw new Error('registerMailboxes: a row of another device');
+        const r = get(q.byId, m.id);
+        const old = r && toMailbox(r);
+        // An expired row is as good as gone (the purge just has not run yet): replaced outright.
+        if (!old || old.expiresAt <= now) {
+          q.upsert.run(m);
+          added++;
+        } else if (old.deviceId === deviceId && sameCap(m.id, old.cap)) q.extend.run(m.expiresAt, m.id);
+        else conflicts.push(m.id);
+      }
+      // Counted after the writes, so ids listed twice or already held are not counted twice.
+      if (added > 0 && (get(q.countLive, deviceId, now)!.n as number) > maxLive) throw new TooMany();
+      return { ok: true, conflicts };
     }
-    return { ok: true };
-  });
+  );
 
   return {
-    async registerMailboxes(deviceId, rows, sameCap, now) {
+    async registerMailboxes(deviceId, rows, sameCap, now, maxLive) {
       try {
-        return registerTx(deviceId, rows, sameCap, now);
+        return registerTx(deviceId, rows, sameCap, now, maxLive);
       } catch (e) {
         // Thrown to roll the whole call back.
-        if (e instanceof Conflict) return { ok: false, conflict: e.id };
+        if (e instanceof TooMany) return { ok: false, reason: 'too_many' };
         throw e;
       }
     },
@@ -56,8 +65,8 @@ export function sqliteMailboxes(db: Db): MailboxStore {
   };
 }
 
-class Conflict extends Error {
-  constructor(readonly id: string) {
-    super(`mailbox ${id} conflicts`);
+class TooMany extends Error {
+  constructor() {
+    super('too many mailboxes');
   }
 }

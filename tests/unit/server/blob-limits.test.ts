@@ -117,7 +117,8 @@ for (const backend of BACKENDS) {
         token: bob.token,
         body: { mailboxes: [{ id: mailbox, cap: cap.toString('base64url'), expiresAt: Date.now() + 86_400_000 }] }
       });
-      expect(reg.status).toBe(204);
+      expect(reg.status).toBe(200);
+      expect(reg.body).toEqual({ conflicts: [] });
       const sealed = { [BLOB_MAILBOX_HEADER]: mailbox, [BLOB_TOKEN_HEADER]: createHmac('sha256', cap).update('Cinder/v2/blob').digest('base64url') };
       const inbound = () => ts.store.sealedBlobUsage(bob.deviceId, Date.now());
       const post = (n: number) => call(ts, 'POST', '/api/blobs', { raw: randomBytes(n), headers: { 'content-type': 'application/octet-stream', ...sealed } });

@@ -49,6 +49,27 @@ describe('a secret file whose send cannot finish', () => {
     expect(relay.hasBlob(relay.uploaded[0])).toBe(false);
   });
 
+  it('deleted while it uploads: not brought back, not sent, its relay copy deleted, no error', async () => {
+    const relay = new HookedRelay();
+    const { alice, chatId } = await established({ relay });
+    let release: () => void = () => undefined;
+    let uploading: () => void = () => undefined;
+    const started = new Promise<void>((r) => (uploading = r));
+    relay.upload = () => (uploading(), new Promise<void>((r) => (release = r)));
+    const sending = alice.engine.sendFile(chatId, 'a.pdf', 'application/pdf', file(), '');
+    await started;
+    const { id } = await fileRow(alice.db);
+    await alice.engine.deleteForMe(chatId, [id]);
+    const queued = await alice.db.sendQueue.count();
+    release();
+    await expect(sending).resolves.toBe(id);
+    expect(await alice.db.secretMessages.get(id)).toBeUndefined();
+    expect(await alice.db.secretMedia.get(id)).toBeUndefined();
+    expect(await alice.db.sendQueue.count()).toBe(queued);
+    expect(relay.uploaded).toHaveLength(1);
+    expect(relay.hasBlob(relay.uploaded[0])).toBe(false);
+  });
+
   it('a sent file leaves nothing behind that a later start would fail', async () => {
     const { relay, alice, bob, chatId } = await established();
     const id = await alice.engine.sendFile(chatId, 'a.pdf', 'application/pdf', file(), '');

@@ -85,9 +85,11 @@ export class Media {
         await this.out.send(
           chatId,
           (st) => ({ k: 'text', id, text: caption, replyTo: null, ttl: ttlOf(st.ttl), at, file }),
-          async (_r, st) => ({
-            put: [this.chats.messageRow(chatId, id, at, true, { kind: 'text', text: caption, replyTo: null, ttl: ttlOf(st.ttl), file }, 'pending')]
-          })
+          async (_r, st) => {
+            // Deleted while it uploaded (under the chat's lock, as this is): not brought back, not sent.
+            if (!(await db.secretMessages.get(id))) throw new SecretError('deleted', 'The file was deleted before it was sent');
+            return { put: [this.chats.messageRow(chatId, id, at, true, { kind: 'text', text: caption, replyTo: null, ttl: ttlOf(st.ttl), file }, 'pending')] };
+          }
         );
       } catch (e) {
         // Whatever failed (the upload, the chat ended, the vault locked): "Not sent", never "sending" for good;
@@ -95,6 +97,7 @@ export class Media {
         const { failed, queued } = await failUpload(db, id).catch(() => ({ failed: undefined, queued: true }));
         if (failed) this.chats.changed(chatId, [id]);
         if (blobId && !queued) void relay.deleteBlob(blobId).catch(() => undefined);
+        if (e instanceof SecretError && e.code === 'deleted') return id; // what the user asked for
         throw e;
       }
       // Best effort: a marker left behind is dropped at the next start (the row is queued by now).

@@ -24,6 +24,13 @@ export const CONTROL_CHARS_MESSAGE = 'must not contain control characters, bidir
 export function isPlainText(s: string, kind: 'line' | 'text' = 'line'): boolean {
   return !(kind === 'line' ? LINE_FORBIDDEN : TEXT_FORBIDDEN).test(s) && !LONE_SURROGATE.test(s);
 }
+/**
+ * `s` made to pass the `line` rule: each forbidden character or lone surrogate becomes U+FFFD. For
+ * names that come from elsewhere and must not be refused whole (a file name inside a peer's message).
+ */
+export function toPlainLine(s: string): string {
+  return s.replace(new RegExp(`${LINE_FORBIDDEN.source}|${LONE_SURROGATE.source}`, 'g'), '\ufffd');
+}
 /** Adds the rule to a string schema (after trim/min/max, so their messages come first). */
 export const plainText = <S extends z.ZodMiniType<string>>(schema: S, kind: 'line' | 'text' = 'line') =>
   schema.check(

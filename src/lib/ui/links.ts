@@ -38,6 +38,8 @@ export function linkTarget(url: string): string | null {
     return null;
   }
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return null;
+  // "https://www.bank.com@evil.example" opens evil.example: a link must go where its text seems to say.
+  if (parsed.username || parsed.password) return null;
   if (!/[\p{L}\p{N}]/u.test(parsed.hostname)) return null;
   // "www.x" alone names no site: a www. link needs a domain after it.
   if (www && !/^www\.[^.]+\.[^.]+/i.test(parsed.hostname)) return null;

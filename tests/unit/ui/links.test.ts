@@ -58,6 +58,9 @@ describe('linkTarget', () => {
     expect(linkTarget('mailto:a@b.c')).toBeNull();
     expect(linkTarget('https://')).toBeNull();
     expect(linkTarget('http://localhost:3000/x')).toBe('http://localhost:3000/x');
+    // The host is what follows the "@": such a link would go elsewhere than its text seems to say.
+    expect(linkTarget('https://www.bank.com@evil.example/login')).toBeNull();
+    expect(linkTarget('https://user:pass@example.com/')).toBeNull();
   });
 });
 

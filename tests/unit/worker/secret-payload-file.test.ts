@@ -29,4 +29,16 @@ describe('a file reference inside a secret payload', () => {
       expect(decodePayload(enc({ ...base, file: { ...base.file, w: bad, h: 10 } }))).toBeNull();
     }
   });
+
+  it('a file name that would render as another (bidi override, controls, lone surrogate) is kept with those characters replaced, not refused', () => {
+    for (const [sent, shown] of [
+      ['invoice\u202Etxt.exe', 'invoice\uFFFDtxt.exe'],
+      ['a\u0000b\u0007c.pdf', 'a\uFFFDb\uFFFDc.pdf'],
+      ['x\uD800.png', 'x\uFFFD.png'],
+      ['سلام.pdf', 'سلام.pdf']
+    ]) {
+      const p = decodePayload(enc({ ...base, file: { ...base.file, name: sent } }));
+      expect(p?.k === 'text' && p.file?.name).toBe(shown);
+    }
+  });
 });

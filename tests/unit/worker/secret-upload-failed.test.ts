@@ -2,6 +2,7 @@ import 'fake-indexeddb/auto';
 import { describe, expect, it, vi } from 'vitest';
 import { DB_NAME, openStore, type CinderDB } from '$lib/store/db';
 import type { WorkerEvent } from '$lib/worker/protocol';
+import { secretMessages } from '$lib/worker/secret';
 import type { SecretRelay } from '$lib/worker/secret/relay';
 import { FakeRelay } from '../support/fake-relay';
 import { deliver, secretDevice, secretPair } from '../support/secret-pair';
@@ -72,10 +73,15 @@ describe('a secret file whose send cannot finish', () => {
 
   it('a sent file leaves nothing behind that a later start would fail', async () => {
     const { relay, alice, bob, chatId } = await established();
-    const id = await alice.engine.sendFile(chatId, 'a.pdf', 'application/pdf', file(), '');
+    // A name that would render as another ("a\u202Efdp.exe" shows as "aexe.pdf"): both sides show it defused.
+    const id = await alice.engine.sendFile(chatId, 'a\u202Efdp.exe', 'application/pdf', file(), '');
     await alice.engine.flush();
     await deliver(relay, bob);
     expect((await alice.db.secretMessages.get(id))?.status).toBe('sent');
+    for (const d of [alice, bob]) {
+      const { messages } = await secretMessages(d.db, d.vault, chatId, { limit: 10 });
+      expect(messages.flatMap((m) => (m.kind === 'service' || !m.file ? [] : [m.file.name]))).toEqual(['a\uFFFDfdp.exe']);
+    }
     expect(await alice.db.meta.where('key').startsWith('secretUpload:').count()).toBe(0);
   });
 

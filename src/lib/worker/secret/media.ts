@@ -4,6 +4,7 @@
  * and kept sealed on the device.
  */
 import type { VoiceMeta } from '$lib/api/voice';
+import { toPlainLine } from '$lib/api/wire-base';
 import type { SecretMediaRow } from '$lib/store/db';
 import { decryptFile, encryptFile } from '../media';
 import { MEDIA_PAD, padMedia, unpadMedia } from '../media-padding';
@@ -36,8 +37,9 @@ export class Media {
    * Sends a file: shown at once (with upload progress), encrypted under a fresh key, uploaded as
    * ciphertext for the peer's device only, then announced with its key inside the channel.
    */
-  async sendFile(chatId: string, name: string, mime: string, bytes: Uint8Array, caption: string, opts: SendFileOptions = {}): Promise<string> {
+  async sendFile(chatId: string, fileName: string, mime: string, bytes: Uint8Array, caption: string, opts: SendFileOptions = {}): Promise<string> {
     const { ctx, relay } = this.chats;
+    const name = toPlainLine(fileName); // as the peer will show it (payload.ts)
     const row = await ctx.db.secretChats.get(chatId);
     if (!row || row.status !== 'active' || !row.peerDeviceId) throw new SecretError('not_active', 'The secret chat is not established');
     const to = row.peerDeviceId;

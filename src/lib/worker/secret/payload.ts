@@ -6,6 +6,7 @@
 import { z } from '$lib/api/zod';
 import { VoiceMeta } from '$lib/api/voice';
 import { LIMITS, TimerSeconds } from '$lib/api/wire';
+import { toPlainLine } from '$lib/api/wire-base';
 import { ReplyQuote } from '$lib/api/quote';
 
 export const APP_JSON = 0x10;
@@ -19,7 +20,8 @@ export const FileRef = z.object({
   blobId: z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/)),
   /** AES-256-GCM key of the blob, base64url. */
   key: z.string().check(z.regex(/^[A-Za-z0-9_-]{43}$/)),
-  name: z.string().check(z.maxLength(255)),
+  // Shown and saved under this name: bidi overrides ("invoice\u202Etxt.exe" shows as "invoiceexe.txt") and controls go.
+  name: z.pipe(z.string().check(z.maxLength(255)), z.transform(toPlainLine)),
   mime: z.string().check(z.maxLength(127)),
   size: z.number().check(z.int(), z.nonnegative()),
   /** A photo's or video's size in pixels (optional: older apps send none), so the peer reserves its box before it loads. */

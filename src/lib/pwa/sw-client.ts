@@ -1,20 +1,32 @@
 /**
- * Registers the service worker through workbox-window and reports when a new version waits.
+ * Registers the service worker through workbox-window and reports when a new version waits and when
+ * a new version took control of this page (whichever tab activated it: see update-flow.ts).
  * workbox-window is CommonJS-free only when bundled, so it is imported lazily (see stack notes).
  */
 import { dev } from '$app/environment';
 
-export async function registerServiceWorker(onUpdate: (apply: () => void) => void): Promise<void> {
+export async function registerServiceWorker(on: { waiting(): void; controlling(): void }): Promise<void> {
   if (!('serviceWorker' in navigator)) return;
   const { Workbox } = await import('workbox-window');
   const wb = new Workbox('/service-worker.js', { type: dev ? 'module' : 'classic' });
-  wb.addEventListener('waiting', () => {
-    onUpdate(() => {
-      wb.addEventListener('controlling', () => location.reload());
-      wb.messageSkipWaiting();
-    });
+  wb.addEventListener('waiting', () => on.waiting());
+  // Any tab's click activates the new worker, which claims every tab: each one hears it here. The
+  // first install claiming a page that had no worker is no new version (the page came from the server).
+  let controlled = !!navigator.serviceWorker.controller;
+  navigator.serviceWorker.addEventListener('controllerchange', () => {
+    if (controlled && navigator.serviceWorker.controller) on.controlling();
+    controlled = !!navigator.serviceWorker.controller;
   });
   await wb.register();
+}
+
+/** Tells the waiting service worker to take over; false when none waits (another tab activated it). */
+export async function activateWaiting(): Promise<boolean> {
+  if (!('serviceWorker' in navigator)) return false;
+  const waiting = (await navigator.serviceWorker.getRegistration())?.waiting;
+  if (!waiting) return false;
+  waiting.postMessage({ type: 'SKIP_WAITING' });
+  return true;
 }
 
 /**

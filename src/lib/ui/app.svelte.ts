@@ -1,6 +1,7 @@
 /**
  * App-wide reactive state the layout keeps in step with the worker's events.
  */
+import type { UpdatePhase } from '$lib/pwa/update-flow';
 import type { ConnectionState, SessionView } from '$lib/worker/protocol';
 
 export const app = $state<{
@@ -9,10 +10,10 @@ export const app = $state<{
   connection: ConnectionState;
   /** Messages waiting to be sent (shown with the connection state). */
   queued: number;
-  /** A new version of the app is waiting; the user may reload into it. */
-  updateReady: boolean;
+  /** A new version of the app waits (the user may reload into it), or took over and this page is the old one. */
+  update: UpdatePhase;
   notice: string | null;
   /** The passcode lock is closed: only the lock screen shows. */
   locked: boolean;
   hasPasscode: boolean;
-}>({ ready: false, session: null, connection: 'offline', queued: 0, updateReady: false, notice: null, locked: false, hasPasscode: false });
+}>({ ready: false, session: null, connection: 'offline', queued: 0, update: 'none', notice: null, locked: false, hasPasscode: false });

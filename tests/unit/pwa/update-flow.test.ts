@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import { holdReload, reloadHeld } from '$lib/pwa/reload-guard';
+import { UpdateFlow, whenUpdated, type UpdateEnv, type UpdatePhase } from '$lib/pwa/update-flow';
+
+/** A tab: whether it is shown, whether a reload would lose something, what happened. */
+function tab(opts: { visible?: boolean; held?: boolean; waiting?: boolean } = {}) {
+  const t = {
+    visible: opts.visible ?? true,
+    held: opts.held ?? false,
+    waiting: opts.waiting ?? true,
+    log: [] as string[],
+    shown: 'none' as UpdatePhase,
+    /** Resolves the clicked Reload's wait for the new worker (its fallback). */
+    timeout: null as (() => void) | null
+  };
+  const env: UpdateEnv = {
+    visible: () => t.visible,
+    held: () => t.held,
+    leave: async () => void t.log.push('leave'),
+    reload: () => void t.log.push('reload'),
+    activateWaiting: async () => {
+      t.log.push(t.waiting ? 'activate' : 'nothing waits');
+      return t.waiting;
+    },
+    show: (phase) => (t.shown = phase)
+  };
+  const flow = new UpdateFlow(env, () => new Promise<void>((done) => (t.timeout = done)));
+  return { t, flow };
+}
+const settle = () => new Promise((done) => setTimeout(done, 0));
+
+describe('whenUpdated', () => {
+  it('reloads the tab that asked, and hidden tabs; waits in a shown tab or one holding a draft', () => {
+    expect(whenUpdated({ asked: true, visible: true, held: true })).toBe('reload');
+    expect(whenUpdated({ asked: false, visible: false, held: false })).toBe('reload');
+    expect(whenUpdated({ asked: false, visible: true, held: false })).toBe('wait');
+    expect(whenUpdated({ asked: false, visible: false, held: true })).toBe('wait');
+  });
+});
+
+describe('UpdateFlow', () => {
+  it('the tab that clicks Reload activates the waiting version and reloads once it controls the tab', async () => {
+    const { t, flow } = tab();
+    flow.waiting();
+    expect(t.shown).toBe('waiting');
+    const click = flow.reloadClicked();
+    await settle();
+    expect(t.log).toEqual(['leave', 'activate']);
+    flow.controlling();
+    await settle();
+    expect(t.log).toEqual(['leave', 'activate', 'reload']);
+    t.timeout?.(); // the fallback reload does not reload twice
+    await click;
+    expect(t.log).toEqual(['leave', 'activate', 'reload']);
+  });
+
+  it('a hidden tab that did not click reloads onto the new version when another tab activated it', async () => {
+    const { t, flow } = tab({ visible: false });
+    flow.waiting();
+    flow.controlling();
+    await settle();
+    expect(t.log).toEqual(['leave', 'reload']);
+  });
+
+  it('a shown tab is not yanked: it says it was updated, and reloads once hidden', async () => {
+    const { t, flow } = tab({ visible: true });
+    flow.waiting();
+    flow.controlling();
+    await settle();
+    expect(t.shown).toBe('updated');
+    expect(t.log).toEqual([]);
+    t.visible = false;
+    flow.visibilityChanged();
+    await settle();
+    expect(t.log).toEqual(['leave', 'reload']);
+  });
+
+  it('a tab holding a draft or an upload never reloads by itself; its Reload reloads directly', async () => {
+    const { t, flow } = tab({ visible: false, held: true });
+    flow.waiting();
+    flow.controlling();
+    flow.visibilityChanged();
+    await settle();
+    expect(t.shown).toBe('updated');
+    expect(t.log).toEqual([]);
+    // The new version already controls the tab: nothing waits, Reload reloads.
+    await flow.reloadClicked();
+    expect(t.log).toEqual(['leave', 'reload']);
+  });
+
+  it("the banner's Reload reloads when nothing waits any more (another tab activated it, its event not seen)", async () => {
+    const { t, flow } = tab({ waiting: false });
+    flow.waiting();
+    await flow.reloadClicked();
+    expect(t.log).toEqual(['leave', 'nothing waits', 'reload']);
+  });
+
+  it('a clicked Reload reloads even when the new worker never takes over', async () => {
+    const { t, flow } = tab();
+    flow.waiting();
+    const click = flow.reloadClicked();
+    await settle();
+    t.timeout?.();
+    await click;
+    expect(t.log).toEqual(['leave', 'activate', 'reload']);
+  });
+});
+
+describe('reload guard', () => {
+  it('holds while any registered hold says so, until removed', () => {
+    let draft = '';
+    const off = holdReload(() => draft.trim());
+    expect(reloadHeld()).toBe(false);
+    draft = 'half-typed';
+    expect(reloadHeld()).toBe(true);
+    off();
+    expect(reloadHeld()).toBe(false);
+  });
+});

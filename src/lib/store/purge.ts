@@ -17,15 +17,16 @@ export interface Purged {
 }
 
 /**
- * Rows whose deadline is in (0, upTo], soonest first. Bounded below and checked again here: no row
- * is written with a null deadline, but WebKit returns null-keyed rows from index ranges (versions
- * before schema 4 wrote them; an old tab may still), and such a row must never count as expired.
+ * Rows whose deadline is a number up to `upTo`, soonest first. Checked again here: no row is written
+ * with a null deadline, but WebKit returns null-keyed rows from index ranges (versions before schema
+ * 4 wrote them; an old tab may still), and such a row must never count as expired. A deadline ≤ 0
+ * (a hostile read time before apply.ts bounded it) is due like any other.
  */
 function due<T extends { deadline?: number }, I>(table: Table<T, string, I>, upTo: number): Collection<T, string, I> {
   return table
     .where('deadline')
-    .between(0, upTo, false, true)
-    .filter((r) => typeof r.deadline === 'number' && r.deadline > 0 && r.deadline <= upTo);
+    .between(-Infinity, upTo, true, true)
+    .filter((r) => typeof r.deadline === 'number' && !Number.isNaN(r.deadline) && r.deadline <= upTo);
 }
 
 export async function purgeExpired(db: CinderDB, now = Date.now()): Promise<Purged> {

@@ -10,12 +10,13 @@ import { openStore, type CinderDB } from '$lib/store/db';
 import { purgeExpired } from '$lib/store/purge';
 import { flushOutbox } from './cloud';
 import { pullUpdates, type Fresh } from './cloud-sync';
-import { cloudEvents, dataChannel, share } from './data-channel';
+import { cloudEvents, dataChannel, purgeEvents, share } from './data-channel';
 import { loadIdentity } from './identity';
 import { NetError, request } from './net';
 import { loadPrefs } from './prefs';
 import type { SessionView } from './protocol';
 import { SecretEngine } from './secret';
+import { WAKE_SEND_BACKGROUND_MAX_MS } from './secret/jitter';
 
 export type WakeKind = 'envelope' | 'update' | 'wake' | 'sync';
 
@@ -44,13 +45,29 @@ async function holdWhileLocked(db: CinderDB, kind: WakeKind): Promise<Notice[]> 
   }
 }
 
-export async function backgroundWake(kind: WakeKind): Promise<Notice[]> {
+/**
+ * Deletes what expired and says so, as PurgeTimer.arm does: on the data channel (a page frozen in the
+ * background finds nothing left to purge when it wakes, so only this tells it to drop what it shows)
+ * and to the relay (the attachments' copies, best effort: it drops them after a week anyway).
+ */
+export async function purgeAndShare(db: CinderDB, channel: BroadcastChannel | null): Promise<void> {
+  const purged = await purgeExpired(db);
+  for (const e of purgeEvents(purged)) share(channel, e);
+  await Promise.all(purged.blobs.map((id) => request('DELETE', `/api/blobs/${encodeURIComponent(id)}`, undefined, null).catch(() => undefined)));
+}
+
+/**
+ * One wake. Its notices are returned as soon as they are known; what must still run (wake-up slots
+ * registered after a random delay) is handed to `extend` (the event's waitUntil), or awaited here.
+ */
+export async function backgroundWake(kind: WakeKind, extend?: (work: Promise<void>) => void): Promise<Notice[]> {
   const { db, vault } = await openStore();
   // An open page shows what this wake stores only if told (./data-channel.ts): a Background Sync
   // fires while the app is open too, and its rows were never announced to the chat on screen.
   const channel = dataChannel();
+  let rest: Promise<void> = Promise.resolve();
   try {
-    await purgeExpired(db);
+    await purgeAndShare(db, channel);
     const session = (await db.meta.get('session'))?.value as SessionView | undefined;
     if (!session || kind === 'wake') return [];
     if (!vault) return await holdWhileLocked(db, kind);
@@ -106,9 +123,21 @@ export async function backgroundWake(kind: WakeKind): Promise<Notice[]> {
       // Offline or revoked: nothing to do until the app opens; never let a wake-up throw.
       if (!(e instanceof NetError)) console.warn('cinder sw:', e instanceof Error ? `${e.name}: ${e.message}` : e);
     }
+    // The pull may have started timers (a read receipt back-dates my copy's deadline, often already
+    // past): purged now, not at the next wake. Those still ahead get their wake-up slots before the
+    // service worker ends, which no timer of the engine outlives (docs/timers.md).
+    await purgeAndShare(db, channel).catch((e) => console.warn('cinder sw: purge failed', e));
+    rest = engine
+      .registerWakeups(WAKE_SEND_BACKGROUND_MAX_MS)
+      .catch(() => undefined)
+      .finally(() => engine.stop());
     return notices;
   } finally {
-    channel?.close();
-    db.close();
+    const end = rest.finally(() => {
+      channel?.close();
+      db.close();
+    });
+    if (extend) extend(end);
+    else await end;
   }
 }

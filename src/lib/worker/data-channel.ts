@@ -4,6 +4,7 @@
  * so an open screen re-reads what another context wrote (a row it was never told about stays off
  * screen until something reads the whole window again).
  */
+import type { Purged } from '$lib/store/purge';
 import type { WorkerEvent } from './protocol';
 
 export const SHARED: ReadonlySet<WorkerEvent['type']> = new Set(['chats', 'messages', 'peer', 'secret']);
@@ -34,5 +35,14 @@ export function cloudEvents(changed: Iterable<string>, peers: Iterable<string>, 
   const events: WorkerEvent[] = list ? [{ type: 'chats' }] : [];
   for (const peerId of changed) events.push({ type: 'messages', peerId });
   for (const peerId of peers) events.push({ type: 'peer', peerId });
+  return events;
+}
+
+/** What a purge deleted, as events: the secret rows by chat, the cloud chats that lost a timed file, the list. */
+export function purgeEvents({ chats, removed, cloudPeers }: Purged): WorkerEvent[] {
+  const events: WorkerEvent[] = [...chats].map((chatId) => ({ type: 'secret', chatId, rows: removed.get(chatId) }));
+  // Timed cloud photos and videos: the relay deletes them at the same deadline (a delete update follows).
+  for (const peerId of cloudPeers) events.push({ type: 'messages', peerId });
+  if (chats.size || cloudPeers.size) events.push({ type: 'chats' });
   return events;
 }

@@ -5,6 +5,7 @@
  */
 import type { CinderDB } from '$lib/store/db';
 import { nextDeadline, purgeExpired } from '$lib/store/purge';
+import { purgeEvents } from './data-channel';
 import { request } from './net';
 import type { WorkerEvent } from './protocol';
 
@@ -19,12 +20,9 @@ export class PurgeTimer {
     this.stop();
     // The database is asked for at each step: a wipe meanwhile opens a new one.
     const { db, emit } = this.core;
-    const { chats, removed, blobs, cloudPeers } = await purgeExpired(db());
-    for (const chatId of chats) emit({ type: 'secret', chatId, rows: removed.get(chatId) });
-    // Timed cloud photos and videos: the relay deletes them at the same deadline (a delete update follows).
-    for (const peerId of cloudPeers) emit({ type: 'messages', peerId });
-    if (chats.size || cloudPeers.size) emit({ type: 'chats' });
-    for (const id of blobs) void request('DELETE', `/api/blobs/${encodeURIComponent(id)}`, undefined, null).catch(() => undefined);
+    const purged = await purgeExpired(db());
+    for (const e of purgeEvents(purged)) emit(e);
+    for (const id of purged.blobs) void request('DELETE', `/api/blobs/${encodeURIComponent(id)}`, undefined, null).catch(() => undefined);
     const next = await nextDeadline(db());
     if (next !== null) this.timer = setTimeout(() => void this.arm(), Math.max(0, next - Date.now()) + 5);
   }

@@ -17,6 +17,8 @@ vi.mock('$lib/worker/secret', () => ({
       return { chats: new Map() };
     }
     async flush() {}
+    async registerWakeups() {}
+    stop() {}
   }
 }));
 vi.mock('$lib/worker/cloud-sync', () => ({

@@ -3,9 +3,9 @@
 // the read — but always before its slot; one the relay could not take is tried again, one it refused
 // is asked for again by a later deadline; slots still waiting when the app closed go at the next start.
 import 'fake-indexeddb/auto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { NetError } from '$lib/worker/net';
-import { WAKE_LEAD_MS, WAKE_SEND_MAX_MS, wakeSendAt } from '$lib/worker/secret/jitter';
+import { WAKE_LEAD_MS, WAKE_SEND_BACKGROUND_MAX_MS, WAKE_SEND_MAX_MS, wakeSendAt } from '$lib/worker/secret/jitter';
 import type { SecretRelay } from '$lib/worker/secret/relay';
 import { WAKE_SLOT_MS, wakeSlot } from '$lib/worker/secret/wake-slots';
 import { Wakeups } from '$lib/worker/secret/wakeups';
@@ -143,6 +143,24 @@ describe('Wakeups', () => {
     expect(calls[0]!.times[0]).toBeGreaterThan(T0 + 3 * 3600_000 - 1);
     // Sent once: a second start has nothing left to send.
     await new Wakeups(db, relay, after).send();
+    expect(calls).toHaveLength(1);
+  });
+
+  it('a service-worker wake registers its new slots before it ends, within a short random delay', async () => {
+    // Before, the slot waited for a timer up to 5 minutes later, which a service worker never lives to run.
+    const { db, clock, calls, wakeups } = await setup(0.5);
+    // The commit's add is not awaited by the engine: sendWithin waits for it.
+    void wakeups.add([T0 + 3600_000]);
+    const done = wakeups.sendWithin(WAKE_SEND_BACKGROUND_MAX_MS);
+    await vi.waitFor(() => expect(clock.armed()).toEqual([T0 + WAKE_SEND_BACKGROUND_MAX_MS / 2]));
+    expect(calls).toEqual([]);
+    clock.advance(WAKE_SEND_BACKGROUND_MAX_MS / 2);
+    await done;
+    const slot = wakeSlot(T0 + 3600_000, (await db.meta.get('wakePhase'))!.value as number);
+    expect(calls).toEqual([{ at: T0 + WAKE_SEND_BACKGROUND_MAX_MS / 2, times: [slot] }]);
+    expect((await db.meta.get('wakeDue'))!.value).toEqual([]);
+    // Nothing waiting: nothing sent, nothing waited for.
+    await wakeups.sendWithin(WAKE_SEND_BACKGROUND_MAX_MS);
     expect(calls).toHaveLength(1);
   });
 

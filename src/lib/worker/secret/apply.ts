@@ -50,8 +50,9 @@ export async function applyPayload(chats: Chats, c: Effects, p: SecretPayload, r
         const m = await pending(chats, c, id);
         if (!m || m.chatId !== chatId || !m.mine) continue;
         // The sender's timer starts at the peer's read time: back-dated, so an offline sender
-        // whose deadline already passed deletes at once.
-        const at = Math.min(p.at, now);
+        // whose deadline already passed deletes at once. The peer's clock is not trusted past
+        // now, nor before the message was sent (a hostile time gave a deadline ≤ 0).
+        const at = Math.max(m.at, Math.min(p.at, now));
         c.updates.push({ id, changes: { status: 'read', deadline: m.ttl > 0 ? (m.deadline ?? at + m.ttl * 1000) : undefined } });
       }
       return;

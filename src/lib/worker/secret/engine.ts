@@ -185,6 +185,11 @@ export class SecretEngine {
     this.chats.wakeups.stop();
   }
 
+  /** Registers the waiting wake-up slots within `maxMs` (a service-worker wake, which no timer outlives). */
+  registerWakeups(maxMs: number): Promise<void> {
+    return this.chats.wakeups.sendWithin(maxMs);
+  }
+
   /** Sends the waiting receipts (read reports, ACKs) now instead of at their batch's random time. */
   sendReceipts(chatId?: string): Promise<void> {
     return this.receipts.send(chatId);

@@ -40,9 +40,15 @@ export function receiptDelay(random: () => number): number {
 export const WAKE_SEND_MAX_MS = 5 * 60_000;
 export const WAKE_LEAD_MS = 60_000;
 
+/**
+ * The same within a service-worker wake, which the browser ends seconds after its work: a timer set for
+ * later never fires there, so the registration is awaited within the wake (docs/timers.md).
+ */
+export const WAKE_SEND_BACKGROUND_MAX_MS = 10_000;
+
 /** When to send registrations whose earliest slot is `slot`, drawn uniformly in [now, min(now + max, slot − lead)]. */
-export function wakeSendAt(now: number, slot: number, random: () => number): number {
-  const latest = Math.min(now + WAKE_SEND_MAX_MS, slot - WAKE_LEAD_MS);
+export function wakeSendAt(now: number, slot: number, random: () => number, max = WAKE_SEND_MAX_MS): number {
+  const latest = Math.min(now + max, slot - WAKE_LEAD_MS);
   if (latest <= now) return now;
   return now + Math.floor(random() * (latest - now));
 }

@@ -35,6 +35,8 @@ export class Wakeups {
   private stopped = false;
   /** The registration the timer last started. */
   private running: Promise<void> = Promise.resolve();
+  /** add() calls still storing their slots (what sendWithin waits for). */
+  private readonly adding = new Set<Promise<void>>();
 
   constructor(
     private readonly db: CinderDB,
@@ -49,6 +51,16 @@ export class Wakeups {
 
   /** New deadlines: their slots are chosen now (once each) and registered at a random time before the earliest. */
   async add(deadlines: readonly number[]): Promise<void> {
+    const run = this.store(deadlines).then(() => this.arm());
+    this.adding.add(run);
+    try {
+      await run;
+    } finally {
+      this.adding.delete(run);
+    }
+  }
+
+  private async store(deadlines: readonly number[]): Promise<void> {
     const now = this.clock.now();
     const pending = deadlines.filter((d) => d > now);
     if (!pending.length) return;
@@ -62,7 +74,6 @@ export class Wakeups {
       const add = slotsToRegister(pending, phase, known, now + HORIZON_MS);
       if (add.length) await db.meta.put({ key: 'wakeDue', value: [...due, ...add] });
     });
-    await this.arm();
   }
 
   /** Arms the send for the slots waiting (at a start too): a timer already early enough is kept. */
@@ -76,6 +87,24 @@ export class Wakeups {
       wakeSendAt(now, earliest, () => this.clock.random()),
       now
     );
+  }
+
+  /**
+   * A service-worker wake: the browser ends it seconds after its work, so a timer set for later never
+   * fires. The waiting slots (also those of adds still storing) are sent before this resolves, at a
+   * random time within `maxMs` (and WAKE_LEAD_MS before the earliest), not at once after the read.
+   */
+  async sendWithin(maxMs: number): Promise<void> {
+    await Promise.allSettled([...this.adding]);
+    const now = this.clock.now();
+    const due = await this.slots('wakeDue', now);
+    if (!due.length || this.stopped) return;
+    const when = wakeSendAt(now, Math.min(...due), () => this.clock.random(), maxMs);
+    if (this.timer !== null) this.clock.clearTimeout(this.timer);
+    this.timer = null;
+    this.timerAt = Infinity;
+    await new Promise<void>((resolve) => this.clock.setTimeout(resolve, when - now));
+    await this.send();
   }
 
   /** Resolves when the registration the timer last started is done (what a test waits on, not a time). */

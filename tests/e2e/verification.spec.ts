@@ -64,8 +64,11 @@ test('scanning the friend’s screen with the camera verifies the chat; trust ca
     await alice.page.getByRole('button', { name: "Scan Bob's code" }).click();
     await expect(alice.page.locator('[data-scan-result="match"]')).toBeVisible({ timeout: 20_000 });
     await expect(alice.page.locator('[data-verified-by-me="true"]')).toBeVisible();
-    // Bob learns through the channel that Alice verified him.
+    // Bob learns through the channel that Alice verified him, shown once he verified her (before, a MITM could say it).
     await bob.page.reload();
+    await expect(bob.page.locator('[data-verified-by-peer="unknown"]')).toBeVisible();
+    await bob.page.getByRole('button', { name: 'Mark as verified' }).click();
+    await expect(bob.page.locator('[data-verified-by-me="true"]')).toBeVisible();
     await expect(bob.page.locator('[data-verified-by-peer="true"]')).toBeVisible();
 
     await alice.page.goto(`/secret/${chatId}`);
@@ -109,6 +112,8 @@ test('a relay that substitutes handshake keys is caught: the pictures differ and
     await expect(alice.page.locator('[data-scan-result="mismatch"]')).toBeVisible({ timeout: 20_000 });
     await expect(alice.page.getByRole('alert').filter({ hasText: 'The keys do not match!' })).toBeVisible();
     await expect(alice.page.locator('[data-verified-by-me="false"]')).toBeVisible();
+    // After a failed scan, comparing by eye cannot overrule it.
+    await expect(alice.page.getByRole('button', { name: 'Mark as verified' })).toHaveCount(0);
     await alice.context.close();
     await bob.context.close();
   } finally {

@@ -120,9 +120,12 @@ export interface SecretChatView {
   ttl: number;
   createdAt: number;
   verifiedByMe: boolean;
+  /** The peer said (in the chat) it verified my key; only ever true once verifiedByMe is (else a MITM could say it). */
   verifiedByPeer: boolean;
   /** The peer device's key changed since this user verified it: warn loudly. */
   keyChanged: boolean;
+  /** Not verified, but I verified another device of this user before: a new login, or a substituted device. */
+  newDevice: boolean;
 }
 
 /** A secret message's place in display order. */

@@ -41,6 +41,8 @@ const SecretCursor = z.optional(z.object({ at: z.number(), id: StrIn(1, 64) }));
 export const MAX_FILE_BYTES = LIMITS.fileMax - 64;
 const MediaDim = z.number().check(z.int(), z.minimum(1), z.maximum(MEDIA_DIM_MAX));
 const FileBytes = z.instanceof(ArrayBuffer).check(z.refine((b) => b.byteLength > 0 && b.byteLength <= MAX_FILE_BYTES, 'Files up to 25 MB can be sent'));
+/** A chat key's fingerprint (verify/), as the page holds it: 32 to 64 bytes. */
+const KeyBytes = z.custom<Uint8Array>((b) => b instanceof Uint8Array && b.length >= 32 && b.length <= 64, 'A key is 32 to 64 bytes');
 /** An attachment's plaintext as pages get it. */
 type MediaBytes = { bytes: ArrayBuffer; mime: string; name: string };
 
@@ -164,7 +166,11 @@ export const METHODS = {
 
   // ---------- verification ----------
   secretKey: { params: ChatParams, result: returns<KeyView>() },
-  secretVerify: { params: ChatParams, result: returns<null>() },
+  /** `fingerprint`: the key the user compared (scanned or shown); the worker refuses any other than the chat's. */
+  secretVerify: {
+    params: z.extend(ChatParams, { fingerprint: KeyBytes }),
+    result: returns<null>()
+  },
 
   // ---------- media ----------
   secretSendFile: {

@@ -6,8 +6,8 @@ type Ctx = Pick<CoreContext, 'db' | 'vault' | 'secret' | 'secretModule'>;
 export const verificationHandlers: Handlers<'secretKey' | 'secretVerify', Ctx> = {
   secretKey: async (ctx, { id }) => (await ctx.secretModule()).secretKey(ctx.db, ctx.vault, await ctx.db.secretChats.get(id)),
 
-  secretVerify: async (ctx, { id }) => {
-    await (await ctx.secret()).verify(id);
+  secretVerify: async (ctx, { id, fingerprint }) => {
+    await (await ctx.secret()).verify(id, fingerprint);
     return null;
   }
 };

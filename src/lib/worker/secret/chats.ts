@@ -112,7 +112,15 @@ export class Chats {
     const removes = !!c.clearChat || !!c.remove?.length;
     let blobs: string[] = [];
     try {
-      const stores = [db.secretChats, db.secretMessages, db.sendQueue, db.seenEnvelopes, db.mailboxes, ...(removes ? [db.secretMedia] : [])];
+      const stores = [
+        db.secretChats,
+        db.secretMessages,
+        db.sendQueue,
+        db.seenEnvelopes,
+        db.mailboxes,
+        ...(removes ? [db.secretMedia] : []),
+        ...(c.trust ? [db.trust] : [])
+      ];
       await db.transaction('rw', stores, async () => {
         if (ends) {
           const rows = await db.mailboxes.where('chatId').equals(chatId).toArray();
@@ -132,6 +140,7 @@ export class Chats {
         // A message read leaves the unread index (Dexie's update() removes an undefined property).
         for (const u of c.updates ?? []) await db.secretMessages.update(u.id, u.changes.status === 'read' ? { ...u.changes, unread: undefined } : u.changes);
         if (c.queue?.length) await db.sendQueue.bulkPut(c.queue);
+        if (c.trust) await db.trust.put(c.trust);
       });
     } catch (e) {
       throw new StoreFailure(e);

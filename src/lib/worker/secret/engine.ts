@@ -11,7 +11,9 @@
  * inbound.ts, media.ts) and holds the local actions that order the peer too.
  */
 import type { Envelope } from '$lib/api/wire';
+import { fromB64u } from '$lib/api/b64';
 import { toHex } from '$lib/crypto';
+import { equalBytes } from '$lib/crypto/bytes';
 import type { SecretChatRow } from '$lib/store/db';
 import { Chats } from './chats';
 import { SecretError } from './errors';
@@ -142,17 +144,28 @@ export class SecretEngine {
     return id;
   }
 
-  /** The user compared keys (scan or in person): pin the peer device and tell the peer. */
-  async verify(chatId: string): Promise<void> {
-    const { row, state } = await this.chats.load(chatId);
-    if (row.status !== 'active' || !state.session || !row.peerDeviceId) throw new SecretError('not_active', 'Only an established secret chat can be verified');
-    const signPub = readSession(state.session, (session) => toHex(session.remoteIdentity.signPub));
-    await this.ctx.db.trust.put({ deviceId: row.peerDeviceId, userId: row.peerId, signPub, verifiedAt: Date.now() });
-    await this.send(chatId, { k: 'verified', on: true }, async (_r, st) => {
-      st.verifiedByMe = true;
-      st.keyChanged = false;
-      return {};
-    });
+  /**
+   * The user compared keys (scan or in person): pin the peer device and tell the peer. `fingerprint`
+   * is what the user compared; it must be the chat's key now, or nothing is pinned.
+   */
+  async verify(chatId: string, fingerprint: Uint8Array): Promise<void> {
+    await this.send(
+      chatId,
+      (state) => {
+        // Checked under the chat's lock, before anything is sent: a stale or foreign key is never pinned.
+        if (!state.fingerprint || !equalBytes(fromB64u(state.fingerprint), fingerprint))
+          throw new SecretError('key_mismatch', 'The key you compared is not the key of this secret chat. Nothing was marked as verified.');
+        return { k: 'verified', on: true };
+      },
+      async (row, st) => {
+        if (!row.peerDeviceId) throw new SecretError('not_active', 'Only an established secret chat can be verified');
+        const signPub = readSession(st.session!, (session) => toHex(session.remoteIdentity.signPub));
+        st.verifiedByMe = true;
+        st.keyChanged = false;
+        st.newDevice = false;
+        return { trust: { deviceId: row.peerDeviceId, userId: row.peerId, signPub, verifiedAt: Date.now() } };
+      }
+    );
   }
 
   async markRead(chatId: string, ids: string[]): Promise<void> {

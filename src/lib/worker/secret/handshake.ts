@@ -37,16 +37,19 @@ export class Handshake {
     private readonly out: Outbound
   ) {}
 
-  /** Pinned trust: a device verified once stays verified for later chats while its key is the same. */
-  private async applyTrust(state: SecretState, deviceId: string, signPub: Uint8Array) {
+  /**
+   * Pinned trust, read only (the flags are saved in the chat's own commit). A key this user verified
+   * before (on any device id) is verified again; the verified device with another key is flagged
+   * keyChanged; another device of a user verified before is flagged newDevice. Trust pinned for another
+   * user never counts: the relay, not the key, says whose device it is. A mismatch never erases trust.
+   */
+  private async applyTrust(state: SecretState, userId: string, deviceId: string, signPub: Uint8Array) {
     const { db } = this.chats.ctx;
-    const pinned = await db.trust.get(deviceId);
-    if (!pinned) return;
-    if (pinned.signPub === toHex(signPub)) state.verifiedByMe = true;
-    else {
-      state.keyChanged = true;
-      await db.trust.delete(deviceId);
-    }
+    const key = toHex(signPub);
+    const pinned = await db.trust.where('userId').equals(userId).toArray();
+    state.verifiedByMe = pinned.some((t) => t.signPub === key);
+    state.keyChanged = !state.verifiedByMe && pinned.some((t) => t.deviceId === deviceId);
+    state.newDevice = !state.verifiedByMe && !state.keyChanged && pinned.length > 0;
   }
 
   /** "Start Secret Chat": one signed request per device of the peer; the first device to accept owns it. */
@@ -120,7 +123,7 @@ export class Handshake {
     const state = newState();
     state.session = serializeSession(session);
     state.fingerprint = toB64u(fingerprint(session));
-    await this.applyTrust(state, device.id, session.remoteIdentity.signPub);
+    await this.applyTrust(state, user.id, device.id, session.remoteIdentity.signPub);
     const row: SecretChatRow = {
       id: requestId,
       peerId: user.id,
@@ -202,7 +205,7 @@ export class Handshake {
       zeroizePending(pending);
       state.fingerprint = toB64u(fingerprint(session));
       dropPendings(state);
-      await this.applyTrust(state, env.fromDeviceId, session.remoteIdentity.signPub);
+      await this.applyTrust(state, row.peerId, env.fromDeviceId, session.remoteIdentity.signPub);
       // Confirm the key at once so the acceptor learns we derived the same one.
       const { envelope, keys } = await ratchet(state, (s) => ({ ...encrypt(s, ackFrame(0), Date.now()), keys: sendKeys(s) }), session);
       const now = Date.now();

@@ -3,7 +3,7 @@
  * step hands to commit.
  */
 import { inboxToJSON, newInbox, newOutbox, outboxToJSON, type CryptoBackend, type Identity } from '$lib/crypto';
-import type { CinderDB, SecretChatRow, SecretMediaRow, SecretMessageRow, SendQueueRow } from '$lib/store/db';
+import type { CinderDB, SecretChatRow, SecretMediaRow, SecretMessageRow, SendQueueRow, TrustRow } from '$lib/store/db';
 import { places } from '$lib/store/places';
 import type { SeenRef } from '$lib/store/upgrade-seen-batches';
 import type { Vault } from '$lib/store/vault';
@@ -34,6 +34,8 @@ export interface SecretState {
   verifiedByPeer: boolean;
   /** The peer device's key differs from the one this user verified before. */
   keyChanged: boolean;
+  /** Not verified, but I verified another device of this peer user before (a new login, or a substituted one). */
+  newDevice: boolean;
 }
 
 export interface SecretContext {
@@ -66,6 +68,8 @@ export interface Commit {
   media?: SecretMediaRow[];
   /** A `deadline: undefined` change removes the property (Dexie's update()); it is never set to null. */
   updates?: { id: string; changes: Partial<Pick<SecretMessageRow, 'status' | 'deadline'>> }[];
+  /** A peer device the user verified: pinned in the same transaction as the chat's state. */
+  trust?: TrustRow;
   /** The relay envelope(s) these effects came from (a batch: several): recorded as seen in the same transaction. */
   seen?: SeenRef | SeenRef[];
   /** Ids among `put` whose stored row, if there is one, stays as it is (an incoming text sent twice). */
@@ -101,5 +105,6 @@ export const newState = (): SecretState => ({
   ackSent: 0,
   verifiedByMe: false,
   verifiedByPeer: false,
-  keyChanged: false
+  keyChanged: false,
+  newDevice: false
 });

@@ -8,7 +8,7 @@
  *   u32 #pendings | (deviceId utf8 | protoChatId utf8 | pending (crypto's serializePending))*
  *   inbox JSON utf8 | outbox JSON utf8
  *   u8 hasFingerprint | fingerprint utf8?
- *   u32 ttl | u64 ackSent | u8 flags (1 verifiedByMe, 2 verifiedByPeer, 4 keyChanged)
+ *   u32 ttl | u64 ackSent | u8 flags (1 verifiedByMe, 2 verifiedByPeer, 4 keyChanged, 8 newDevice)
  *
  * Format 1 (written before; read, then rewritten as format 2 at the chat's next commit or by
  * migrateSealed after unlock): the UTF-8 JSON of {v: 1, session: base64url | null, pendings:
@@ -26,7 +26,8 @@ const LEGACY_JSON = 0x7b; // '{'
 const MAX_PENDINGS = 64;
 const MAX_TEXT = 1024;
 const MAX_PENDING = 16 * 1024;
-const FLAGS = { verifiedByMe: 1, verifiedByPeer: 2, keyChanged: 4 } as const;
+const FLAGS = { verifiedByMe: 1, verifiedByPeer: 2, keyChanged: 4, newDevice: 8 } as const;
+const ALL_FLAGS = FLAGS.verifiedByMe | FLAGS.verifiedByPeer | FLAGS.keyChanged | FLAGS.newDevice;
 
 const enc = new TextEncoder();
 const dec = new TextDecoder('utf-8', { fatal: true });
@@ -45,7 +46,12 @@ export function encodeState(s: SecretState): Uint8Array {
   else w.u8(0);
   w.u32(s.ttl)
     .u64(s.ackSent)
-    .u8((s.verifiedByMe ? FLAGS.verifiedByMe : 0) | (s.verifiedByPeer ? FLAGS.verifiedByPeer : 0) | (s.keyChanged ? FLAGS.keyChanged : 0));
+    .u8(
+      (s.verifiedByMe ? FLAGS.verifiedByMe : 0) |
+        (s.verifiedByPeer ? FLAGS.verifiedByPeer : 0) |
+        (s.keyChanged ? FLAGS.keyChanged : 0) |
+        (s.newDevice ? FLAGS.newDevice : 0)
+    );
   return w.finish();
 }
 
@@ -96,7 +102,7 @@ function decodeBinary(plain: Uint8Array): SecretState {
   const ackSent = r.u64();
   const flags = r.u8();
   r.end();
-  if (flags & ~(FLAGS.verifiedByMe | FLAGS.verifiedByPeer | FLAGS.keyChanged)) throw unreadable('unknown flags');
+  if (flags & ~ALL_FLAGS) throw unreadable('unknown flags');
   return {
     v: 2,
     session,
@@ -108,7 +114,8 @@ function decodeBinary(plain: Uint8Array): SecretState {
     ackSent,
     verifiedByMe: !!(flags & FLAGS.verifiedByMe),
     verifiedByPeer: !!(flags & FLAGS.verifiedByPeer),
-    keyChanged: !!(flags & FLAGS.keyChanged)
+    keyChanged: !!(flags & FLAGS.keyChanged),
+    newDevice: !!(flags & FLAGS.newDevice)
   };
 }
 
@@ -152,7 +159,8 @@ function decodeLegacy(plain: Uint8Array): SecretState {
     ackSent: count(o.ackSent, 'ackSent'),
     verifiedByMe: bool(o.verifiedByMe, 'verifiedByMe'),
     verifiedByPeer: bool(o.verifiedByPeer, 'verifiedByPeer'),
-    keyChanged: bool(o.keyChanged, 'keyChanged')
+    keyChanged: bool(o.keyChanged, 'keyChanged'),
+    newDevice: bool(o.newDevice, 'newDevice')
   };
 }
 

@@ -143,8 +143,10 @@ export async function secretChatView(db: CinderDB, vault: Vault, id: string): Pr
     ttl: state.ttl,
     createdAt: row.createdAt,
     verifiedByMe: state.verifiedByMe,
-    verifiedByPeer: state.verifiedByPeer,
-    keyChanged: state.keyChanged
+    // Until I verified the key, a MITM could have sent the peer's "verified": only an authenticated channel's counts.
+    verifiedByPeer: state.verifiedByMe && state.verifiedByPeer,
+    keyChanged: state.keyChanged,
+    newDevice: state.newDevice
   };
 }
 

@@ -5,48 +5,21 @@
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
-import { request, type ClientRequest, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BLOB_MAILBOX_HEADER, BLOB_TOKEN_HEADER } from '../../../src/lib/api/wire';
 import { BACKENDS, startOn, type AnyServer } from './backends';
-import { call, login, signup, sleep, type Account } from './helpers';
+import { heldUpload as held, until } from './held-upload';
+import { call, login, signup, type Account } from './helpers';
 
 const MAX = 64 * 1024;
 const QUOTA = 160 * 1024;
 const files = (ts: AnyServer) => readdirSync(join(ts.dataDir, 'blobs'));
 const temps = (ts: AnyServer) => files(ts).filter((f) => f.startsWith('.'));
 
-/** A blob upload whose body is sent only partly until `finish` (or cut by `abort`); chunked without `total`. */
-function heldUpload(ts: AnyServer, headers: Record<string, string>, total?: number) {
-  const url = new URL(ts.url);
-  let req!: ClientRequest;
-  const reply = new Promise<{ status: number; body: string }>((resolve, reject) => {
-    const length = total === undefined ? {} : { 'content-length': String(total) };
-    req = request(
-      { host: url.hostname, port: url.port, path: '/api/blobs', method: 'POST', headers: { 'content-type': 'application/octet-stream', ...headers, ...length } },
-      (res: IncomingMessage) => {
-        let body = '';
-        res.on('data', (c) => (body += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      }
-    );
-    req.on('error', reject);
-  });
-  // An aborted one never answers; that is expected.
-  reply.catch(() => undefined);
-  req.write(randomBytes(100));
-  return { reply, finish: () => req.end(randomBytes((total ?? 1000) - 100)), abort: () => req.destroy() };
-}
+const blobUpload = (ts: AnyServer, headers: Record<string, string>, total?: number) =>
+  held(ts, '/api/blobs', { 'content-type': 'application/octet-stream', ...headers }, total);
 const toDevice = (from: Account, to: Account) => ({ authorization: `Bearer ${from.token}`, 'x-cinder-to-device': to.deviceId });
-
-async function until(cond: () => boolean | Promise<boolean>, timeoutMs = 4000) {
-  const end = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await sleep(20);
-  }
-}
 
 for (const backend of BACKENDS) {
   describe.skipIf(backend.skip)(`blob upload limits: ${backend.name}`, () => {
@@ -62,16 +35,16 @@ for (const backend of BACKENDS) {
 
     it('reserves the quota before writing: uploads in flight count, so parallel ones cannot overshoot it', async () => {
       const { alice, bob } = await start({ MAX_CONCURRENT_UPLOADS: '20' });
-      const a = heldUpload(ts, toDevice(alice, bob), MAX);
-      const b = heldUpload(ts, toDevice(alice, bob), MAX);
+      const a = blobUpload(ts, toDevice(alice, bob), MAX);
+      const b = blobUpload(ts, toDevice(alice, bob), MAX);
       await until(async () => (await usage(alice)) === 2 * MAX);
       // 128 KiB reserved of 160: a third 64 KiB is refused before its body is read.
       const third = await call(ts, 'POST', '/api/blobs', { raw: randomBytes(MAX), headers: { 'content-type': 'application/octet-stream', ...toDevice(alice, bob) } });
       expect([third.status, third.body.error.code]).toEqual([413, 'quota_exceeded']);
       // Chunked (no declared length): reserves what is left (32 KiB) and is cut there.
-      const chunked = heldUpload(ts, toDevice(alice, bob));
+      const chunked = blobUpload(ts, toDevice(alice, bob));
       await until(async () => (await usage(alice)) === QUOTA);
-      const fourth = heldUpload(ts, toDevice(alice, bob));
+      const fourth = blobUpload(ts, toDevice(alice, bob));
       expect(JSON.parse((await fourth.reply).body).error.code).toBe('quota_exceeded');
       chunked.finish();
       expect((await chunked.reply).status).toBe(201);
@@ -86,8 +59,8 @@ for (const backend of BACKENDS) {
     it('caps concurrent uploads per user with 429 and Retry-After; a cut upload releases its slot, reservation and temp file', async () => {
       const { alice, bob } = await start({ MAX_CONCURRENT_UPLOADS: '2' });
       const phone = await login(ts, alice);
-      const a = heldUpload(ts, toDevice(alice, bob), 1000);
-      const b = heldUpload(ts, toDevice(phone, bob), 40_000);
+      const a = blobUpload(ts, toDevice(alice, bob), 1000);
+      const b = blobUpload(ts, toDevice(phone, bob), 40_000);
       await until(async () => (await usage(alice)) === 41_000);
       const third = await call(ts, 'POST', '/api/blobs', { raw: randomBytes(10), headers: { 'content-type': 'application/octet-stream', ...toDevice(alice, bob) } });
       expect([third.status, third.body.error.code]).toEqual([429, 'rate_limited']);
@@ -122,12 +95,12 @@ for (const backend of BACKENDS) {
       const sealed = { [BLOB_MAILBOX_HEADER]: mailbox, [BLOB_TOKEN_HEADER]: createHmac('sha256', cap).update('Cinder/v2/blob').digest('base64url') };
       const inbound = () => ts.store.sealedBlobUsage(bob.deviceId, Date.now());
       const post = (n: number) => call(ts, 'POST', '/api/blobs', { raw: randomBytes(n), headers: { 'content-type': 'application/octet-stream', ...sealed } });
-      const a = heldUpload(ts, sealed, MAX);
-      const b = heldUpload(ts, sealed, MAX);
+      const a = blobUpload(ts, sealed, MAX);
+      const b = blobUpload(ts, sealed, MAX);
       await until(async () => (await inbound()) === 2 * MAX);
       const over = await post(MAX);
       expect([over.status, over.body.error.code]).toEqual([413, 'quota_exceeded']);
-      const c = heldUpload(ts, sealed, 1000);
+      const c = blobUpload(ts, sealed, 1000);
       await until(async () => (await inbound()) === 2 * MAX + 1000);
       expect((await post(10)).status).toBe(429);
       a.abort();
@@ -142,7 +115,7 @@ for (const backend of BACKENDS) {
 
     it('an upload outliving its account is refused (410) and leaves no file behind', async () => {
       const { alice, bob } = await start();
-      const held = heldUpload(ts, toDevice(alice, bob), 40_000);
+      const held = blobUpload(ts, toDevice(alice, bob), 40_000);
       await until(async () => (await usage(alice)) === 40_000);
       const del = await call(ts, 'POST', '/api/account/delete', { token: alice.token, body: { password: alice.password, confirm: alice.username } });
       expect(del.status).toBe(204);

@@ -5,12 +5,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { request, type ClientRequest, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CHUNK_OVERHEAD, MEDIA_CHUNK } from '../../../src/lib/server/media-chunks';
 import { BACKENDS, startOn, type AnyServer } from './backends';
-import { call, deviceKeys, login, signup, sleep, uuid, type Account } from './helpers';
+import { heldUpload as held, until } from './held-upload';
+import { call, deviceKeys, login, signup, uuid, type Account } from './helpers';
 
 const MAX = 256 * 1024;
 const mediaHeaders = (from: Account, to: string) => ({
@@ -24,37 +24,7 @@ const upload = (ts: AnyServer, from: Account, to: string, bytes: Buffer) => call
 const files = (ts: AnyServer) => readdirSync(join(ts.dataDir, 'media'));
 
 /** An upload whose body is sent only partly until `finish` (or cut by `abort`). */
-function heldUpload(ts: AnyServer, from: Account, to: string, total: number) {
-  const url = new URL(ts.url);
-  let req!: ClientRequest;
-  const reply = new Promise<{ status: number; body: string }>((resolve, reject) => {
-    req = request(
-      { host: url.hostname, port: url.port, path: '/api/cloud/media', method: 'POST', headers: { ...mediaHeaders(from, to), 'content-length': String(total) } },
-      (res: IncomingMessage) => {
-        let body = '';
-        res.on('data', (c) => (body += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      }
-    );
-    req.on('error', reject);
-  });
-  // An aborted one never answers; that is expected.
-  reply.catch(() => undefined);
-  req.write(randomBytes(100));
-  return {
-    reply,
-    finish: () => req.end(randomBytes(total - 100)),
-    abort: () => req.destroy()
-  };
-}
-
-async function until(cond: () => boolean | Promise<boolean>, timeoutMs = 4000) {
-  const end = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await sleep(20);
-  }
-}
+const heldUpload = (ts: AnyServer, from: Account, to: string, total: number) => held(ts, '/api/cloud/media', mediaHeaders(from, to), total);
 
 for (const backend of BACKENDS) {
   describe.skipIf(backend.skip)(`cloud media limits: ${backend.name}`, () => {

@@ -8,6 +8,7 @@ import { CloudMessage as CloudMessageSchema, SendCloudReq } from '$lib/api/wire'
 import { messageView } from '$lib/worker/cloud';
 import { applyUpdates } from '$lib/worker/cloud-sync';
 import { hiddenIds, hideMessages } from '$lib/worker/hidden';
+import { cloudHandlers } from '$lib/worker/rpc/cloud';
 import { quoteView } from '$lib/worker/protocol';
 import { secretMessages } from '$lib/worker/secret';
 import { decodePayload, encodePayload, SecretPayload } from '$lib/worker/secret/payload';
@@ -89,6 +90,13 @@ describe('secret chat replies and delete for me', () => {
     const onAlice = (await secretMessages(alice.db, alice.vault, chatId, { limit: 50 })).messages.find((m) => m.id === answer);
     expect(onAlice?.quote).toEqual({ id: question, snippet: 'lunch?', mine: false });
 
+    // Bob quotes his own question as if Alice had written it: Alice's screen names the real author.
+    const misquote = await bob.engine.sendText(chatId, 'you said so', question, null, { snippet: 'lunch?', from: 'recipient' });
+    await bob.engine.flush();
+    await deliver(relay, alice);
+    const misquoted = (await secretMessages(alice.db, alice.vault, chatId, { limit: 50 })).messages.find((m) => m.id === misquote);
+    expect(misquoted?.quote).toEqual({ id: question, snippet: 'lunch?', mine: false });
+
     await alice.engine.deleteForMe(chatId, [question]);
     await alice.engine.flush();
     await deliver(relay, bob);
@@ -119,6 +127,12 @@ describe('cloud delete for me', () => {
     await applyUpdates(db, vault, 'me', [update(1), reply]);
     const view = await messageView(vault, (await db.messages.get(uuid(2)))!, 'me', 0);
     expect(view.quote).toEqual({ id: uuid(1), snippet: 't1', mine: false });
+
+    // Bob quotes his own t1 as if I had written it: the chat names the stored original's author.
+    await applyUpdates(db, vault, 'me', [update(4, { replyTo: uuid(1), quote: { snippet: 't1', from: 'recipient' } })]);
+    const ctx = { db, vault, me: 'me', emit: () => undefined, flush: async () => undefined } as never;
+    const { messages } = await cloudHandlers.messages(ctx, { peerId: 'bob' });
+    expect(messages.find((m) => m.id === uuid(4))?.quote).toEqual({ id: uuid(1), snippet: 't1', mine: false });
 
     await hideMessages(db, 'bob', [uuid(1), '00000000-0000-4000-8000-999999999999']);
     expect(await db.messages.get(uuid(1))).toBeUndefined();

@@ -18,6 +18,13 @@ export const cloudHandlers: Handlers<'messages' | 'messageIds' | 'send' | 'markR
     const viewsOf = async (rows: MessageRow[]) => {
       const views = [];
       for (const row of rows) views.push(await messageView(ctx.vault, row, me, chat?.peerReadSeq ?? 0));
+      // A quote's author is the stored original's, not the sender's claim (no "You: …" in a peer's words).
+      const quoted = views.filter((v) => v.quote);
+      const originals = quoted.length ? await ctx.db.messages.bulkGet(quoted.map((v) => v.quote!.id)) : [];
+      quoted.forEach((v, i) => {
+        const original = originals[i];
+        if (original?.peerId === peerId) v.quote = { ...v.quote!, mine: original.senderId === me };
+      });
       return views;
     };
     if (afterSeq !== undefined) {

@@ -209,14 +209,17 @@ export async function secretRows(db: CinderDB, vault: Vault, id: string, ids: st
 
 /**
  * A reply whose original is gone here (deleted, self-destructed, cleared) shows "Deleted message"
- * instead of its snippet: what the peer deleted or let expire is not kept on screen by a quote.
+ * instead of its snippet: what the peer deleted or let expire is not kept on screen by a quote. One
+ * whose original is here names its author from the original, not from the sender's claim (a peer
+ * must not put their own words in "You: …").
  */
 async function withGoneQuotes(db: CinderDB, chatId: string, views: SecretMessageView[]): Promise<SecretMessageView[]> {
   const quoted = views.filter((v) => v.quote);
   if (!quoted.length) return views;
   const originals = await db.secretMessages.bulkGet(quoted.map((v) => v.quote!.id));
   quoted.forEach((v, i) => {
-    if (originals[i]?.chatId !== chatId) v.quote = { ...v.quote!, snippet: 'Deleted message', gone: true };
+    const original = originals[i];
+    v.quote = original?.chatId === chatId ? { ...v.quote!, mine: original.mine } : { ...v.quote!, snippet: 'Deleted message', gone: true };
   });
   return views;
 }

@@ -1,7 +1,7 @@
 /**
  * Hostile text stays text: display names and messages carrying HTML, script, SVG handlers, markdown
- * links and bidi overrides render literally in cloud and secret chats (and as attachment file names),
- * run nothing, and add no elements. The app shell carries a strict Content-Security-Policy that blocks injected inline script.
+ * links and bidi overrides render literally in cloud and secret chats (attachment file names too, with
+ * their bidi overrides defused), run nothing, and add no elements. The app shell carries a strict Content-Security-Policy that blocks injected inline script.
  */
 import type { Page } from '@playwright/test';
 import { expect, messageLog, openChatWith, sendText, signUp, test } from './fixtures';
@@ -78,11 +78,12 @@ test('HTML, script, markdown and bidi tricks in names and messages render inert'
   for (const p of PAYLOADS.slice(0, 3)) await expect(messageLog(victim.page).getByText(p, { exact: true })).toBeVisible();
   await assertInert(victim.page);
 
-  // An attachment whose file name is markup (and carries a bidi override to fake its extension).
+  // An attachment whose file name is markup, and carries a bidi override to fake its extension
+  // ("…\u202Etxt.exe" renders as "…exe.txt"): the markup stays text, the override is defused (U+FFFD).
   const evilFile = '<img src=x onerror="window.__xss=1">\u202Etxt.exe';
   await mallory.page.locator('input[type="file"]').setInputFiles({ name: evilFile, mimeType: 'text/plain', buffer: Buffer.from('hello') });
   const fileName = messageLog(victim.page).locator('[data-file] .media-name').filter({ hasText: 'onerror' });
-  await expect(fileName).toHaveText(evilFile);
+  await expect(fileName).toHaveText('<img src=x onerror="window.__xss=1">\uFFFDtxt.exe');
   await assertInert(victim.page);
 
   // The app itself caused no CSP violation (its scripts, styles, worker and manifest all fit).

@@ -126,7 +126,11 @@ for (const [a, b] of pairs.filter(([, x]) => x !== 'chromium')) {
       });
     if (scanned !== 'match') throw new Error(`${b} scanned ${a}'s code: ${scanned}`);
     await bob.device.see({ css: '[data-verified-by-me="true"]' });
+    // Bob's "verified you" shows on Alice's screen once she verified Bob too (before, a MITM could claim it).
     await alice.device.reload();
+    await alice.device.see({ css: '[data-verified-by-peer="unknown"]' });
+    await alice.device.click({ role: 'button', name: 'Mark as verified', exact: true });
+    await alice.device.see({ css: '[data-verified-by-me="true"]' });
     await alice.device.see({ css: '[data-verified-by-peer="true"]' });
   });
 }

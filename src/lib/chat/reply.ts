@@ -2,7 +2,7 @@
  * Replies as the chat screens build them: the snippet a reply quotes of its original (its first line,
  * or what the attachment is), and the quote sent with the reply. Pure, so it is unit-tested.
  */
-import { attachmentLabel, QUOTE_MAX, quoteSnippet, snippetOf, type QuotedAttachment } from '$lib/api/quote';
+import { attachmentLabel, QUOTE_MAX, quoteSnippet, snippetOf, type QuotedAttachment } from '$lib/api/quote-snippet';
 import type { QuoteView } from '$lib/worker/protocol';
 
 /** Longest snippet (characters); the wire refuses longer ones. */

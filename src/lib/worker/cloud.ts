@@ -5,7 +5,8 @@
 import { Dexie } from 'dexie';
 import { z } from '$lib/api/zod';
 import { CloudMessage, PublicUser as PublicUserSchema, type CloudMedia, type PublicUser } from '$lib/api/wire';
-import { quoteSnippet, type ReplyQuote } from '$lib/api/quote';
+import { quoteSnippet } from '$lib/api/quote-snippet';
+import type { ReplyQuote } from '$lib/api/quote';
 import type { ChatRow, CinderDB, MessageRow } from '$lib/store/db';
 import type { Vault } from '$lib/store/vault';
 import { places } from '$lib/store/places';

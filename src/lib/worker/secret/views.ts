@@ -2,7 +2,7 @@
  * Reads secret chats for the pages: plain view objects, decrypted from the vault on demand.
  */
 import { fromB64u } from '$lib/api/b64';
-import { quoteSnippet } from '$lib/api/quote';
+import { quoteSnippet } from '$lib/api/quote-snippet';
 import { Dexie } from 'dexie';
 import type { CinderDB, SecretChatRow, SecretMessageRow } from '$lib/store/db';
 import type { Vault } from '$lib/store/vault';

@@ -5,10 +5,10 @@
  * show: a short snippet (its first line, or "Photo", "Voice message", a file's name) and who wrote it,
  * seen from the reply's author ('sender': the author quoted themself; 'recipient': the reader).
  */
+import { QUOTE_MAX } from './quote-snippet';
 import { z } from './zod';
 
-/** Longest snippet (characters); the sender cuts its first line to this. */
-export const QUOTE_MAX = 120;
+export { QUOTE_MAX };
 
 export const ReplyQuote = z.object({
   snippet: z.string().check(

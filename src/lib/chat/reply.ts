@@ -2,35 +2,17 @@
  * Replies as the chat screens build them: the snippet a reply quotes of its original (its first line,
  * or what the attachment is), and the quote sent with the reply. Pure, so it is unit-tested.
  */
+import { attachmentLabel, QUOTE_MAX, quoteSnippet, snippetOf, type QuotedAttachment } from '$lib/api/quote-snippet';
 import type { QuoteView } from '$lib/worker/protocol';
 
-/** Longest snippet (characters); the wire refuses longer ones (QUOTE_MAX in $lib/api/quote). */
-export const SNIPPET_MAX = 120;
+/** Longest snippet (characters); the wire refuses longer ones. */
+export const SNIPPET_MAX = QUOTE_MAX;
 
 /** An attachment as both chats describe it: a cloud photo or video, a secret-chat file. */
-export type Attachment = { mime: string; name: string } | null | undefined;
+export type Attachment = QuotedAttachment;
 
-/** What a quote shows of an attachment without text: "Photo", "Video", "Voice message", or the file's name. */
-export function attachmentLabel(a: Attachment): string {
-  if (!a) return '';
-  if (a.mime.startsWith('image/')) return 'Photo';
-  if (a.mime.startsWith('video/')) return 'Video';
-  if (a.mime.startsWith('audio/')) return 'Voice message';
-  return a.name || 'File';
-}
-
-/** One line of plain text, at most SNIPPET_MAX characters (an ellipsis marks a cut). */
-function oneLine(text: string): string {
-  // Control characters (a newline past the first line aside) would not pass the wire's check.
-  const first = (text.split('\n').find((l) => l.trim()) ?? '').replace(/\p{Cc}/gu, ' ').trim();
-  const chars = [...first];
-  return chars.length > SNIPPET_MAX ? chars.slice(0, SNIPPET_MAX - 1).join('') + '…' : first;
-}
-
-/** The snippet a reply shows of `m`: its first line of text, else what its attachment is. */
-export function snippetOf(m: { text: string }, attachment: Attachment): string {
-  return oneLine(m.text) || oneLine(attachmentLabel(attachment)) || 'Message';
-}
+// One derivation for the sender's quote and the reader's check of it (the worker uses them too).
+export { attachmentLabel, snippetOf };
 
 /**
  * The quote sent with a reply by me to `original` (`from` as the wire says it: seen by the reply's
@@ -38,8 +20,7 @@ export function snippetOf(m: { text: string }, attachment: Attachment): string {
  * reply must not keep its content past its timer.
  */
 export function quoteFor(original: { text: string; mine: boolean }, attachment: Attachment, timed = false): { snippet: string; from: 'sender' | 'recipient' } {
-  const snippet = timed ? attachmentLabel(attachment) || 'Self-destructing message' : snippetOf(original, attachment);
-  return { snippet, from: original.mine ? 'sender' : 'recipient' };
+  return { snippet: quoteSnippet(original, attachment, timed), from: original.mine ? 'sender' : 'recipient' };
 }
 
 /** Who a quote names: "You" or the peer. */

@@ -5,6 +5,7 @@
 import { Dexie } from 'dexie';
 import { z } from '$lib/api/zod';
 import { CloudMessage, PublicUser as PublicUserSchema, type CloudMedia, type PublicUser } from '$lib/api/wire';
+import { quoteSnippet } from '$lib/api/quote-snippet';
 import type { ReplyQuote } from '$lib/api/quote';
 import type { ChatRow, CinderDB, MessageRow } from '$lib/store/db';
 import type { Vault } from '$lib/store/vault';
@@ -186,6 +187,25 @@ export async function messageView(vault: Vault, row: MessageRow, me: string, pee
       : null,
     quote: quoteView(body.replyTo, body.quote, mine)
   };
+}
+
+/**
+ * A reply whose original is on this device shows the original's own author and snippet, not the
+ * sender's claim (a peer must not put their own words in "You: …", nor other words in a message of
+ * mine). One whose original is not here shows the quote as sent.
+ */
+export async function withStoredQuotes(db: CinderDB, vault: Vault, peerId: string, me: string, views: MessageView[]): Promise<MessageView[]> {
+  const quoted = views.filter((v) => v.quote);
+  if (!quoted.length) return views;
+  const onPage = new Map(views.map((v) => [v.id, v]));
+  const originals = await db.messages.bulkGet(quoted.map((v) => v.quote!.id));
+  for (const [i, v] of quoted.entries()) {
+    const row = originals[i];
+    if (row?.peerId !== peerId) continue;
+    const original = onPage.get(row.id) ?? (await vault.open<Body>(msgPlace(row.id), row.box));
+    v.quote = { ...v.quote!, snippet: quoteSnippet(original, original.media), mine: row.senderId === me };
+  }
+  return views;
 }
 
 const outboxOf = async (db: CinderDB, peerId: string) =>

@@ -11,8 +11,9 @@ import { hiddenIds, hideMessages } from '$lib/worker/hidden';
 import { cloudHandlers } from '$lib/worker/rpc/cloud';
 import { quoteView } from '$lib/worker/protocol';
 import { secretMessages } from '$lib/worker/secret';
+import { secretRows } from '$lib/worker/secret/views';
 import { decodePayload, encodePayload, SecretPayload } from '$lib/worker/secret/payload';
-import { deliver, secretPair } from '../support/secret-pair';
+import { deliver, secretPair, type SecretDevice } from '../support/secret-pair';
 import { unlockedStore } from '../support/store';
 
 vi.mock('$lib/worker/net', async (orig) => (await import('../support/no-relay')).noDirectRelay(orig));
@@ -108,6 +109,76 @@ describe('secret chat replies and delete for me', () => {
     // An id of no message in this chat is ignored.
     await alice.engine.deleteForMe(chatId, [ORIGINAL]);
     expect(await alice.db.secretMessages.get(answer)).toBeDefined();
+  });
+});
+
+describe('a quote of an original on this device', () => {
+  const quoteOn = async (d: SecretDevice, chatId: string, id: string) =>
+    (await secretMessages(d.db, d.vault, chatId, { limit: 50 })).messages.find((m) => m.id === id)?.quote;
+  const lie = { snippet: 'I owe you $1000', from: 'recipient' } as const;
+
+  it('shows the stored original’s own snippet in a secret chat, not the words the peer sent', async () => {
+    const { relay, alice, bob, chatId } = await established();
+    const said = await alice.engine.sendText(chatId, 'see you at 5\nbring cake', null);
+    const file = { blobId: 'blob1', key: 'k'.repeat(43), name: 'contract.pdf', mime: 'application/pdf', size: 10 };
+    const sent = await alice.engine.sendText(chatId, '', null, file);
+    await alice.engine.flush();
+    await deliver(relay, bob);
+
+    // Bob's replies put other words in Alice's messages.
+    const onText = await bob.engine.sendText(chatId, 'as agreed', said, null, lie);
+    const onFile = await bob.engine.sendText(chatId, 'signed', sent, null, lie);
+    await bob.engine.flush();
+    await deliver(relay, alice);
+    expect(await quoteOn(alice, chatId, onText)).toEqual({ id: said, snippet: 'see you at 5', mine: true });
+    expect(await quoteOn(alice, chatId, onFile)).toEqual({ id: sent, snippet: 'contract.pdf', mine: true });
+    // The same through the rows an event names (only the reply read, its original decrypted for it).
+    expect((await secretRows(alice.db, alice.vault, chatId, [onText]))[0].quote).toEqual({ id: said, snippet: 'see you at 5', mine: true });
+
+    // A self-destructing original is quoted by its kind only, as its sender's app would quote it.
+    await alice.engine.setTimer(chatId, 30);
+    const timed = await alice.engine.sendText(chatId, 'burn after reading', null);
+    await alice.engine.flush();
+    await deliver(relay, bob);
+    const onTimed = await bob.engine.sendText(chatId, 'ok', timed, null, { snippet: 'burn after reading', from: 'recipient' });
+    await bob.engine.flush();
+    await deliver(relay, alice);
+    expect(await quoteOn(alice, chatId, onTimed)).toEqual({ id: timed, snippet: 'Self-destructing message', mine: true });
+
+    // An original not on this device: the quote as sent (here: gone, so not shown at all).
+    const unknown = await bob.engine.sendText(chatId, 'remember?', ORIGINAL, null, lie);
+    await bob.engine.flush();
+    await deliver(relay, alice);
+    expect(await quoteOn(alice, chatId, unknown)).toEqual({ id: ORIGINAL, snippet: 'Deleted message', mine: true, gone: true });
+  });
+
+  it('shows the stored original’s own snippet in a cloud chat, and the quote as sent when the original is not here', async () => {
+    const { db, vault } = await unlockedStore(`reply-quote-cloud-${++dbs}`);
+    const bobUser: PublicUser = { id: 'bob', username: 'bob', displayName: 'Bob' };
+    const uuid = (i: number) => `00000000-0000-4000-8000-${String(200 + i).padStart(12, '0')}`;
+    const msg = (i: number, extra: Partial<CloudMessage>): Update => ({
+      kind: 'message',
+      cursor: i,
+      peer: bobUser,
+      message: { id: uuid(i), peerId: 'bob', seq: i, senderId: 'bob', senderDeviceId: 'd', text: '', replyTo: null, createdAt: i, ...extra }
+    });
+    const photo = { id: 'm1', mime: 'image/jpeg', name: 'x.jpg', size: 1, ttl: 0, openedAt: null, deadline: null };
+    await applyUpdates(db, vault, 'me', [
+      msg(1, { senderId: 'me', text: 'see you at 5\nbring cake' }),
+      msg(2, { senderId: 'me', media: photo }),
+      msg(3, { replyTo: uuid(1), quote: lie }),
+      msg(4, { replyTo: uuid(2), quote: lie }),
+      msg(5, { replyTo: ORIGINAL, quote: lie })
+    ]);
+    const ctx = { db, vault, me: 'me', emit: () => undefined, flush: async () => undefined } as never;
+    const quotes = async () => new Map((await cloudHandlers.messages(ctx, { peerId: 'bob' })).messages.map((m) => [m.id, m.quote]));
+    const q = await quotes();
+    expect(q.get(uuid(3))).toEqual({ id: uuid(1), snippet: 'see you at 5', mine: true });
+    expect(q.get(uuid(4))).toEqual({ id: uuid(2), snippet: 'Photo', mine: true });
+    expect(q.get(uuid(5))).toEqual({ id: ORIGINAL, snippet: 'I owe you $1000', mine: true });
+    // A page without the original (only its reply): the original is read from the store for it.
+    const page = await cloudHandlers.messages(ctx, { peerId: 'bob', afterSeq: 3 });
+    expect(page.messages.find((m) => m.id === uuid(4))?.quote).toEqual({ id: uuid(2), snippet: 'Photo', mine: true });
   });
 });
 

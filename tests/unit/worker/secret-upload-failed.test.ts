@@ -1,11 +1,13 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it, vi } from 'vitest';
-import { DB_NAME, openStore, type CinderDB } from '$lib/store/db';
+import { DB_NAME, openStore, type CinderDB, type SecretMessageRow } from '$lib/store/db';
 import type { WorkerEvent } from '$lib/worker/protocol';
 import { secretMessages } from '$lib/worker/secret';
+import { failDeadUploads, whileUploading } from '$lib/worker/secret-uploads';
 import type { SecretRelay } from '$lib/worker/secret/relay';
 import { FakeRelay } from '../support/fake-relay';
 import { deliver, secretDevice, secretPair } from '../support/secret-pair';
+import { unlockedStore } from '../support/store';
 
 // The engine reaches the relay only through its injected SecretRelay: any direct HTTP call fails here.
 vi.mock('$lib/worker/net', async (orig) => (await import('../support/no-relay')).noDirectRelay(orig));
@@ -126,6 +128,53 @@ describe('a secret file whose send cannot finish', () => {
     expect((await other.db.secretMessages.get(row.id))?.status).toBe('failed');
     expect(events).toContainEqual({ type: 'secret', chatId, rows: [row.id] });
     vi.unstubAllGlobals();
+  });
+});
+
+describe('a secret file left "sending" by an app from before the upload markers', () => {
+  const HOUR = 60 * 60_000;
+  const NOW = 10 * HOUR;
+  const uuid = (i: number) => `00000000-0000-4000-8000-${String(300 + i).padStart(12, '0')}`;
+  /** A row as older apps stored it in clear: mine, its file's bytes with it, no relay blob before the send. */
+  async function put(db: CinderDB, i: number, row: Partial<SecretMessageRow>, media = true) {
+    const id = uuid(i);
+    await db.secretMessages.put({ id, chatId: 'c1', at: NOW - 2 * HOUR, mine: true, status: 'pending', ttl: 0, blobId: null, box: new Uint8Array(1), ...row });
+    if (media) await db.secretMedia.put({ messageId: id, chatId: 'c1', box: new Uint8Array(1) });
+    return id;
+  }
+  const statuses = async (db: CinderDB, ids: string[]) => (await db.secretMessages.bulkGet(ids)).map((r) => r?.status);
+
+  it('is marked failed once old enough, when no one uploads it; nothing else is touched', async () => {
+    const { db } = await unlockedStore('secret-upload-legacy-1');
+    const dead = await put(db, 1, {});
+    const young = await put(db, 2, { at: NOW - 5 * 60_000 }); // perhaps an older tab's upload still running
+    const queued = await put(db, 3, { blobId: 'b3' }); // uploaded, its send on its way
+    const text = await put(db, 4, {}, false); // a text message waiting for the relay
+    const theirs = await put(db, 5, { mine: false, status: 'sent' });
+    const events: WorkerEvent[] = [];
+    await failDeadUploads(db, (e) => events.push(e), NOW);
+    expect(await statuses(db, [dead, young, queued, text, theirs])).toEqual(['failed', 'pending', 'pending', 'pending', 'sent']);
+    expect(events).toEqual([{ type: 'secret', chatId: 'c1', rows: [dead] }, { type: 'chats' }]);
+
+    // The young one is judged at a later start, once old enough; then the sweep is done for good.
+    await failDeadUploads(db, () => undefined, NOW + HOUR);
+    expect(await statuses(db, [young, queued, text])).toEqual(['failed', 'pending', 'pending']);
+    const later = await put(db, 6, {});
+    await failDeadUploads(db, () => undefined, NOW + 2 * HOUR);
+    expect(await statuses(db, [later])).toEqual(['pending']);
+  });
+
+  it('is left alone while a worker holds its upload lock, and judged at the next start', async () => {
+    const { db } = await unlockedStore('secret-upload-legacy-2');
+    const id = await put(db, 1, {});
+    let release: () => void = () => undefined;
+    const holding = whileUploading(id, () => new Promise<void>((r) => (release = r)));
+    await failDeadUploads(db, () => undefined, NOW);
+    expect(await statuses(db, [id])).toEqual(['pending']);
+    release();
+    await holding;
+    await failDeadUploads(db, () => undefined, NOW);
+    expect(await statuses(db, [id])).toEqual(['failed']);
   });
 });
 

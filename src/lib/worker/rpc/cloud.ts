@@ -2,7 +2,7 @@
 import { z } from '$lib/api/zod';
 import { CloudMessage } from '$lib/api/wire';
 import type { MessageRow } from '$lib/store/db';
-import { localPage, localPageAfter, messageView, msgPlace, sealMessage, storedIds, type Body } from '../cloud';
+import { localPage, localPageAfter, messageView, msgPlace, sealMessage, storedIds, withStoredQuotes, type Body } from '../cloud';
 import { hiddenIds, hideMessages } from '../hidden';
 import { NetError, request } from '../net';
 import { recountUnread } from '../unread';
@@ -18,14 +18,7 @@ export const cloudHandlers: Handlers<'messages' | 'messageIds' | 'send' | 'markR
     const viewsOf = async (rows: MessageRow[]) => {
       const views = [];
       for (const row of rows) views.push(await messageView(ctx.vault, row, me, chat?.peerReadSeq ?? 0));
-      // A quote's author is the stored original's, not the sender's claim (no "You: …" in a peer's words).
-      const quoted = views.filter((v) => v.quote);
-      const originals = quoted.length ? await ctx.db.messages.bulkGet(quoted.map((v) => v.quote!.id)) : [];
-      quoted.forEach((v, i) => {
-        const original = originals[i];
-        if (original?.peerId === peerId) v.quote = { ...v.quote!, mine: original.senderId === me };
-      });
-      return views;
+      return withStoredQuotes(ctx.db, ctx.vault, peerId, me, views);
     };
     if (afterSeq !== undefined) {
       // Moving back down a long chat: everything after afterSeq is already on this device.

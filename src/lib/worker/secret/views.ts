@@ -2,6 +2,7 @@
  * Reads secret chats for the pages: plain view objects, decrypted from the vault on demand.
  */
 import { fromB64u } from '$lib/api/b64';
+import { quoteSnippet } from '$lib/api/quote-snippet';
 import { Dexie } from 'dexie';
 import type { CinderDB, SecretChatRow, SecretMessageRow } from '$lib/store/db';
 import type { Vault } from '$lib/store/vault';
@@ -198,29 +199,35 @@ export async function secretMessages(db: CinderDB, vault: Vault, id: string, q: 
     hasNewer = before !== undefined;
   }
   const messages = await Promise.all(rows.map((r) => secretMessageView(vault, r)));
-  return { messages: await withGoneQuotes(db, id, messages), hasMore, hasNewer };
+  return { messages: await withGoneQuotes(db, vault, id, messages), hasMore, hasNewer };
 }
 
 /** These rows of a chat (an event named them), as secretMessages shows them; the ones gone are left out. */
 export async function secretRows(db: CinderDB, vault: Vault, id: string, ids: string[]): Promise<SecretMessageView[]> {
   const rows = (await db.secretMessages.bulkGet(ids)).filter((r): r is SecretMessageRow => r?.chatId === id);
-  return withGoneQuotes(db, id, await Promise.all(rows.map((r) => secretMessageView(vault, r))));
+  return withGoneQuotes(db, vault, id, await Promise.all(rows.map((r) => secretMessageView(vault, r))));
 }
 
 /**
  * A reply whose original is gone here (deleted, self-destructed, cleared) shows "Deleted message"
  * instead of its snippet: what the peer deleted or let expire is not kept on screen by a quote. One
- * whose original is here names its author from the original, not from the sender's claim (a peer
- * must not put their own words in "You: …").
+ * whose original is here shows the original's own author and snippet, not the sender's claim (a peer
+ * must not put their own words in "You: …", nor other words in a message of mine).
  */
-async function withGoneQuotes(db: CinderDB, chatId: string, views: SecretMessageView[]): Promise<SecretMessageView[]> {
+async function withGoneQuotes(db: CinderDB, vault: Vault, chatId: string, views: SecretMessageView[]): Promise<SecretMessageView[]> {
   const quoted = views.filter((v) => v.quote);
   if (!quoted.length) return views;
+  const onPage = new Map(views.map((v) => [v.id, v]));
   const originals = await db.secretMessages.bulkGet(quoted.map((v) => v.quote!.id));
-  quoted.forEach((v, i) => {
-    const original = originals[i];
-    v.quote = original?.chatId === chatId ? { ...v.quote!, mine: original.mine } : { ...v.quote!, snippet: 'Deleted message', gone: true };
-  });
+  for (const [i, v] of quoted.entries()) {
+    const row = originals[i];
+    if (row?.chatId !== chatId) {
+      v.quote = { ...v.quote!, snippet: 'Deleted message', gone: true };
+      continue;
+    }
+    const original = onPage.get(row.id) ?? (await secretMessageView(vault, row));
+    v.quote = { ...v.quote!, snippet: quoteSnippet(original, original.file, original.ttl > 0), mine: original.mine };
+  }
   return views;
 }
 

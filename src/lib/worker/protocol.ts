@@ -138,7 +138,8 @@ export interface SecretMessageView {
   id: string;
   at: number;
   mine: boolean;
-  kind: 'text' | 'service';
+  /** 'unsupported': a message of a newer Cinder this version cannot show; the page shows a placeholder. */
+  kind: 'text' | 'service' | 'unsupported';
   text: string;
   replyTo: string | null;
   ttl: number;

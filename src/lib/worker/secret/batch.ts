@@ -38,6 +38,7 @@ import { APP_JSON, decodePayload } from './payload';
 import { RecvHeaderKeys, sendKeys, wipeKeys, type EpochKeys } from './sealed';
 import type { Effects, Received, SecretState } from './state';
 import { dropPendings, wipeState } from './stored';
+import { applyUnsupported, unsupportedPayload } from './unsupported';
 
 /** One envelope of a batch: `open` gives its version-1 ratchet bytes (a sealed one is unsealed with the batch's header keys). */
 export interface BatchItem {
@@ -159,11 +160,14 @@ async function onFrame(chats: Chats, c: Effects, session: Session, frame: Frame,
     for (const range of r.resend) out(resendFrame(range, inboxAck(inbox)));
     for (const item of r.release) {
       const payload = item.type === APP_JSON ? decodePayload(item.payload) : null;
-      if (!payload) {
-        await recordRejection(chats.ctx, new SecretError('bad_payload', 'peer sent an unreadable payload'));
+      if (payload) {
+        await applyPayload(chats, c, payload, received);
         continue;
       }
-      await applyPayload(chats, c, payload, received);
+      // A message of a newer version: a placeholder, not a silent drop (unsupported.ts).
+      const newer = item.type === APP_JSON ? unsupportedPayload(item.payload) : null;
+      if (newer) applyUnsupported(chats, c, newer, received);
+      else await recordRejection(chats.ctx, new SecretError('bad_payload', 'peer sent an unreadable payload'));
     }
     // The peer may forget what we now hold: one cumulative ACK after the run (see Inbound.receive).
     if (inboxAck(inbox) > state.ackSent) ackDue.add(row.id);

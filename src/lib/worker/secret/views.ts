@@ -31,6 +31,9 @@ const SERVICE_TEXT: Record<NonNullable<SecretBody['service']>, string> = {
   account_deleted: 'Account deleted'
 };
 
+/** The chat list's preview of a message of a newer version (unsupported.ts); the chat shows a placeholder. */
+const UNSUPPORTED_TEXT = 'Unsupported message';
+
 /** What the chat list says of a failed handshake (the chat screen says what to do). */
 const FAILURE_TEXT: Record<SecretFailureView, (peer: string) => string> = {
   refused: (peer) => `${peer}'s device refused this secret chat`,
@@ -101,7 +104,9 @@ export async function secretChatList(db: CinderDB, vault: Vault): Promise<ChatVi
       preview =
         v.kind === 'service'
           ? SERVICE_TEXT[v.service!]
-          : v.text || (v.file ? (v.file.voice ? 'Voice message' : v.file.mime.startsWith('image/') ? 'Photo' : 'File') : '');
+          : v.kind === 'unsupported'
+            ? UNSUPPORTED_TEXT
+            : v.text || (v.file ? (v.file.voice ? 'Voice message' : v.file.mime.startsWith('image/') ? 'Photo' : 'File') : '');
       previewMine = v.mine && v.kind === 'text';
     }
     if (row.status === 'cancelled') preview = preview === SERVICE_TEXT.account_deleted ? 'Account deleted · secret chat ended' : 'Secret chat cancelled';

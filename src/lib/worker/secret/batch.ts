@@ -28,11 +28,13 @@ import {
   type Frame,
   type Session
 } from '$lib/crypto';
+import type { Envelope } from '$lib/api/wire';
 import type { SecretChatRow } from '$lib/store/db';
 import { applyPayload } from './apply';
 import type { Chats } from './chats';
 import { recordRejection } from './diagnostics';
-import { SecretError, StoreFailure } from './errors';
+import { NewerStateError, SecretError, StoreFailure } from './errors';
+import { park } from './parked';
 import { queueRow } from './outbound';
 import { APP_JSON, decodePayload } from './payload';
 import { RecvHeaderKeys, sendKeys, wipeKeys, type EpochKeys } from './sealed';
@@ -44,6 +46,8 @@ import { applyUnsupported, unsupportedPayload } from './unsupported';
 export interface BatchItem {
   envId: string;
   seq: number;
+  /** As the relay sent it: kept (parked.ts) when a newer version wrote the chat's state. */
+  envelope: Envelope;
   open: (row: SecretChatRow, session: Session, keys: RecvHeaderKeys) => Uint8Array;
 }
 
@@ -69,6 +73,13 @@ export async function receiveBatch(chats: Chats, chatId: string, items: BatchIte
       loaded = await chats.load(chatId);
     } catch (e) {
       if (e instanceof StoreFailure) throw e;
+      // Not corrupt, from a newer version: kept for it, acknowledged, and the rest of the queue goes on.
+      if (e instanceof NewerStateError)
+        return park(
+          chats,
+          chatId,
+          items.map((i) => i.envelope)
+        );
       // As before, per envelope: the chat cannot be opened (gone, unreadable), so none of them can.
       rejected.push(...items.map(() => e));
       return;

@@ -41,7 +41,7 @@ export class SecretWindow extends ChatWindow<SecretMessageView> {
   }
 
   protected override fromPeer(m: SecretMessageView) {
-    return !m.mine && m.kind === 'text';
+    return !m.mine && m.kind !== 'service';
   }
 
   protected older(oldest: SecretMessageView) {

@@ -29,6 +29,22 @@ export async function activateWaiting(): Promise<boolean> {
   return true;
 }
 
+/** When checkForUpdate last asked (at most one check a minute, however many placeholders show). */
+let checkedAt = 0;
+
+/**
+ * Asks the server now whether a newer version exists (a message or a chat of a newer Cinder was met):
+ * if one does, its service worker installs and the update prompt shows (update-flow.ts).
+ */
+export function checkForUpdate(): void {
+  if (!('serviceWorker' in navigator) || Date.now() - checkedAt < 60_000) return;
+  checkedAt = Date.now();
+  void navigator.serviceWorker
+    .getRegistration()
+    .then((r) => r?.update())
+    .catch(() => undefined);
+}
+
 /**
  * Asks the service worker to flush the outboxes when connectivity returns (Background Sync), so a
  * message queued offline goes out even after the tab is closed. Called once per send, whatever the

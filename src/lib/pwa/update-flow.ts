@@ -19,7 +19,8 @@
  * Every reload first lets the app's worker finish what it is storing (`core().leave()`).
  */
 
-export type UpdatePhase = 'none' | 'waiting' | 'updated';
+/** 'needed': this tab met what a newer version wrote (a secret chat's state), though no new worker may be known yet. */
+export type UpdatePhase = 'none' | 'waiting' | 'updated' | 'needed';
 
 /** Whether a tab reloads now that the new version controls it, or waits (showing the banner). */
 export function whenUpdated(tab: { asked: boolean; visible: boolean; held: boolean }): 'reload' | 'wait' {
@@ -37,7 +38,7 @@ export interface UpdateEnv {
   reload(): void;
   /** Tells the waiting worker to take over; false when none waits (another tab activated it). */
   activateWaiting(): Promise<boolean>;
-  /** Shows the phase: "a new version is ready" or "Cinder was updated". */
+  /** Shows the phase: "a new version is ready", "Cinder was updated" or "a newer version is needed". */
   show(phase: UpdatePhase): void;
 }
 
@@ -58,8 +59,18 @@ export class UpdateFlow {
 
   /** A new version installed and waits. */
   waiting(): void {
-    if (this.phase !== 'none') return;
+    if (this.phase !== 'none' && this.phase !== 'needed') return;
     this.phase = 'waiting';
+    this.env.show(this.phase);
+  }
+
+  /**
+   * This tab's code is older than data it met (a newer version wrote it: another tab, or a build since
+   * rolled back). Offers Reload, which takes a waiting version if there is one, else reloads.
+   */
+  needed(): void {
+    if (this.phase !== 'none') return;
+    this.phase = 'needed';
     this.env.show(this.phase);
   }
 

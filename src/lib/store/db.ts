@@ -35,6 +35,20 @@ export interface LockedInboxRow {
   at: number;
 }
 
+/**
+ * Relay envelopes of a secret chat whose state a newer version of Cinder wrote (worker/secret/parked.ts):
+ * kept as the relay sent them (ciphertext), acknowledged, until a version that reads the state takes them.
+ */
+export interface ParkedEnvelopeRow {
+  id: string;
+  seq: number;
+  chatId: string;
+  envelope: unknown;
+  at: number;
+  /** New each time the row is written: a take drops only rows it read, not one parked again meanwhile. */
+  token: string;
+}
+
 /** Plain key/value settings that are not secret (session identity, sync cursor). */
 export interface MetaRow {
   key: string;
@@ -248,6 +262,7 @@ export class CinderDB extends Dexie {
   lockedInbox!: EntityTable<LockedInboxRow, 'id'>;
   cloudMedia!: EntityTable<CloudMediaCacheRow, 'messageId'>;
   mailboxes!: EntityTable<MailboxRow, 'id'>;
+  parkedEnvelopes!: EntityTable<ParkedEnvelopeRow, 'id'>;
 
   constructor(name = DB_NAME) {
     super(name);
@@ -286,6 +301,8 @@ export class CinderDB extends Dexie {
     this.version(8).stores({ seenEnvelopes: 'id, at, seq' }).upgrade(seenWithSeq);
     // One seen record per commit (a batch of envelopes), found by any of its seqs (see upgrade-seen-batches.ts).
     this.version(9).stores({ seenEnvelopes: 'id, at, *seqs' }).upgrade(seenInBatches);
+    // Envelopes kept for a newer version of the app (see worker/secret/parked.ts).
+    this.version(10).stores({ parkedEnvelopes: 'id, seq, chatId' });
     lockTransactions(this);
     guardSealedWrites(this);
   }

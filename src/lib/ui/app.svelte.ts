@@ -12,8 +12,10 @@ export const app = $state<{
   queued: number;
   /** A new version of the app waits (the user may reload into it), or took over and this page is the old one. */
   update: UpdatePhase;
+  /** A secret chat's state was written by a newer version: this tab should update (see UpdateFlow.needed). */
+  outdated: boolean;
   notice: string | null;
   /** The passcode lock is closed: only the lock screen shows. */
   locked: boolean;
   hasPasscode: boolean;
-}>({ ready: false, session: null, connection: 'offline', queued: 0, update: 'none', notice: null, locked: false, hasPasscode: false });
+}>({ ready: false, session: null, connection: 'offline', queued: 0, update: 'none', outdated: false, notice: null, locked: false, hasPasscode: false });

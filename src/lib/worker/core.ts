@@ -24,7 +24,7 @@ import type { SecretEngine } from './secret';
 import { loadKeygen, loadSecret } from './lazy';
 import { keepAddressing } from './protocol-announce';
 import { VaultFollower } from './vault-follow';
-import { receiveHeld } from './locked-inbox';
+import { parkedWaiting, receiveHeld } from './locked-inbox';
 import { IdentityCache } from './identity-cache';
 import { PurgeTimer } from './purge-timer';
 import { countQueued } from './queued';
@@ -284,8 +284,8 @@ export class Core {
         void this.sendQueuedNow();
         // The cloud catch-up and the secret pull side by side (neither waits on the other's round trips).
         // Nothing queued for this device (hello counts after subscribing, so any later envelope brings
-        // its own frame): the crypto half is not loaded and compiled for an empty pull.
-        await Promise.all([this.sync(), f.envelopes > 0 && this.pullSecret()]);
+        // its own frame) and none parked: the crypto half is not loaded and compiled for an empty pull.
+        await Promise.all([this.sync(), (f.envelopes > 0 || (await parkedWaiting(this.db))) && this.pullSecret()]);
         // Sealed addressing (protocol-announce.ts).
         if (this.unlockedVault) void keepAddressing(this.db, () => this.secret()).catch(() => undefined);
         break;

@@ -16,6 +16,12 @@ export async function receiveHeld(db: CinderDB, engine: () => Promise<SecretEngi
 }
 
 /**
+ * Envelopes parked for a newer version of the app wait (secret/parked.ts): the relay's hello then
+ * pulls even with nothing queued there, so an updated app shows them at once (a pull takes them first).
+ */
+export const parkedWaiting = async (db: CinderDB): Promise<boolean> => (await db.parkedEnvelopes.count()) > 0;
+
+/**
  * The held envelopes, in queue order, through `receiveUpTo` (a receive run that answers the seq up
  * to which it handled them); those handled are dropped. `left`: held ones still waiting. They were
  * acknowledged to the relay when held, so these rows are the only copy: a run that stops short (an

@@ -50,6 +50,8 @@ export interface ChatView {
   role?: 'initiator' | 'acceptor';
   key?: KeyEmojiView;
   failure?: SecretFailureView;
+  /** Secret chats only: a newer version of Cinder wrote its state; this one cannot open it (update to). */
+  needsUpdate?: true;
   peer: UserView;
   preview: string;
   previewMine: boolean;
@@ -126,6 +128,8 @@ export interface SecretChatView {
   keyChanged: boolean;
   /** Not verified, but I verified another device of this user before: a new login, or a substituted device. */
   newDevice: boolean;
+  /** A newer version of Cinder wrote this chat's state: nothing of it but the row is known here; the page asks to update. */
+  needsUpdate?: true;
 }
 
 /** A secret message's place in display order. */
@@ -138,7 +142,8 @@ export interface SecretMessageView {
   id: string;
   at: number;
   mine: boolean;
-  kind: 'text' | 'service';
+  /** 'unsupported': a message of a newer Cinder this version cannot show; the page shows a placeholder. */
+  kind: 'text' | 'service' | 'unsupported';
   text: string;
   replyTo: string | null;
   ttl: number;

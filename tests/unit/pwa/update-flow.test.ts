@@ -106,6 +106,31 @@ describe('UpdateFlow', () => {
   });
 });
 
+describe('UpdateFlow: data from a newer version', () => {
+  it('asks to reload when this tab met a newer version’s chat, and Reload reloads (taking a waiting version if any)', async () => {
+    const { t, flow } = tab({ waiting: false });
+    flow.needed();
+    expect(t.shown).toBe('needed');
+    expect(t.log).toEqual([]); // never reloads by itself: the user may be reading
+    await flow.reloadClicked();
+    expect(t.log).toEqual(['leave', 'nothing waits', 'reload']);
+  });
+
+  it('a version found waiting afterwards takes over the prompt; one already there is not replaced', () => {
+    const first = tab();
+    first.flow.needed();
+    first.flow.waiting();
+    expect(first.t.shown).toBe('waiting');
+    const second = tab();
+    second.flow.waiting();
+    second.flow.needed();
+    expect(second.t.shown).toBe('waiting');
+    second.flow.controlling();
+    second.flow.needed();
+    expect(second.t.shown).toBe('updated');
+  });
+});
+
 describe('reload guard', () => {
   it('holds while any registered hold says so, until removed', () => {
     let draft = '';

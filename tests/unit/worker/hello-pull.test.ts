@@ -38,4 +38,28 @@ describe('worker hello', () => {
     await vi.waitFor(() => expect(paths.filter((p) => p.startsWith('/api/envelopes?'))).toHaveLength(1), { timeout: 10_000 });
     expect(paths.filter((p) => p.startsWith('/api/sync'))).toHaveLength(1);
   });
+
+  it('a hello with nothing queued still pulls while envelopes are parked for a newer version (an updated app takes them at once)', async () => {
+    const paths: string[] = [];
+    vi.stubGlobal('fetch', async (path: string) => {
+      paths.push(path);
+      if (path === '/api/me') return Response.json(me);
+      if (path.startsWith('/api/sync')) return new Promise<Response>(() => {});
+      if (path.startsWith('/api/envelopes?')) return Response.json({ envelopes: [] });
+      return Response.json({ error: { code: 'not_found', message: 'no' } }, { status: 404 });
+    });
+    const seeded = await openStore();
+    const envelope = { seq: 1, id: '00000000-0000-4000-8000-000000000001', fromDeviceId: 'dev-2', fromUserId: 'peer', body: 'AAAA', createdAt: 1, requestId: null };
+    await seeded.db.parkedEnvelopes.put({ id: envelope.id, seq: 1, chatId: 'chat', envelope, at: 1, token: 't' });
+    seeded.db.close();
+
+    const { Core } = await import('$lib/worker/core');
+    const core = new Core(() => undefined);
+    await core.ready;
+    await core.methods.init({});
+    const ws = FakeSocket.last!;
+    ws.open();
+    ws.receive({ t: 'hello', cursor: 0, envelopes: 0 });
+    await vi.waitFor(() => expect(paths.filter((p) => p.startsWith('/api/envelopes?'))).toHaveLength(1), { timeout: 10_000 });
+  });
 });

@@ -5,7 +5,7 @@
  */
 import type { SecretMessageRow } from '$lib/store/db';
 import type { Chats } from './chats';
-import type { SecretPayload } from './payload';
+import type { SecretBody, SecretPayload } from './payload';
 import type { Effects, Received } from './state';
 
 /**
@@ -19,32 +19,34 @@ async function pending(chats: Chats, c: Effects, id: string): Promise<SecretMess
   return chats.ctx.db.secretMessages.get(id);
 }
 
+/** The peer's message `id` (a text, or a placeholder for one this version cannot show: unsupported.ts), new and unread. */
+export function putIncoming(chats: Chats, c: Effects, id: string, received: Received, body: SecretBody): void {
+  const row = c.row!;
+  // A copy within this batch is dropped here; one already stored, for the whole batch at once (batch.ts).
+  if (c.put.some((x) => x.row.id === id)) return;
+  // Display order is (at, id): messages released together (a gap filled) or in the same
+  // millisecond must still get increasing times, or random ids would reorder them.
+  const at = Math.max(Date.now(), row.lastAt + 1);
+  c.put.push(chats.messageRow(row.id, id, at, false, body));
+  c.row = { ...row, lastAt: at };
+  c.texts.push(id);
+  received.chats.set(row.id, (received.chats.get(row.id) ?? 0) + 1);
+}
+
 export async function applyPayload(chats: Chats, c: Effects, p: SecretPayload, received: Received): Promise<void> {
   const row = c.row!;
   const chatId = row.id;
   const now = Date.now();
   switch (p.k) {
-    case 'text': {
-      // A copy within this batch is dropped here; one already stored, for the whole batch at once (batch.ts).
-      if (c.put.some((x) => x.row.id === p.id)) return;
-      // Display order is (at, id): messages released together (a gap filled) or in the same
-      // millisecond must still get increasing times, or random ids would reorder them.
-      const at = Math.max(now, row.lastAt + 1);
-      c.put.push(
-        chats.messageRow(chatId, p.id, at, false, {
-          kind: 'text',
-          text: p.text,
-          replyTo: p.replyTo,
-          ...(p.replyTo && p.quote ? { quote: p.quote } : {}),
-          ttl: p.ttl,
-          file: p.file ?? null
-        })
-      );
-      c.row = { ...row, lastAt: at };
-      c.texts.push(p.id);
-      received.chats.set(chatId, (received.chats.get(chatId) ?? 0) + 1);
-      return;
-    }
+    case 'text':
+      return putIncoming(chats, c, p.id, received, {
+        kind: 'text',
+        text: p.text,
+        replyTo: p.replyTo,
+        ...(p.replyTo && p.quote ? { quote: p.quote } : {}),
+        ttl: p.ttl,
+        file: p.file ?? null
+      });
     case 'read':
       for (const id of p.ids) {
         const m = await pending(chats, c, id);

@@ -28,21 +28,26 @@ import {
   type Frame,
   type Session
 } from '$lib/crypto';
+import type { Envelope } from '$lib/api/wire';
 import type { SecretChatRow } from '$lib/store/db';
 import { applyPayload } from './apply';
 import type { Chats } from './chats';
 import { recordRejection } from './diagnostics';
-import { SecretError, StoreFailure } from './errors';
+import { NewerStateError, SecretError, StoreFailure } from './errors';
+import { park } from './parked';
 import { queueRow } from './outbound';
 import { APP_JSON, decodePayload } from './payload';
 import { RecvHeaderKeys, sendKeys, wipeKeys, type EpochKeys } from './sealed';
 import type { Effects, Received, SecretState } from './state';
 import { dropPendings, wipeState } from './stored';
+import { applyUnsupported, unsupportedPayload } from './unsupported';
 
 /** One envelope of a batch: `open` gives its version-1 ratchet bytes (a sealed one is unsealed with the batch's header keys). */
 export interface BatchItem {
   envId: string;
   seq: number;
+  /** As the relay sent it: kept (parked.ts) when a newer version wrote the chat's state. */
+  envelope: Envelope;
   open: (row: SecretChatRow, session: Session, keys: RecvHeaderKeys) => Uint8Array;
 }
 
@@ -68,6 +73,13 @@ export async function receiveBatch(chats: Chats, chatId: string, items: BatchIte
       loaded = await chats.load(chatId);
     } catch (e) {
       if (e instanceof StoreFailure) throw e;
+      // Not corrupt, from a newer version: kept for it, acknowledged, and the rest of the queue goes on.
+      if (e instanceof NewerStateError)
+        return park(
+          chats,
+          chatId,
+          items.map((i) => i.envelope)
+        );
       // As before, per envelope: the chat cannot be opened (gone, unreadable), so none of them can.
       rejected.push(...items.map(() => e));
       return;
@@ -159,11 +171,14 @@ async function onFrame(chats: Chats, c: Effects, session: Session, frame: Frame,
     for (const range of r.resend) out(resendFrame(range, inboxAck(inbox)));
     for (const item of r.release) {
       const payload = item.type === APP_JSON ? decodePayload(item.payload) : null;
-      if (!payload) {
-        await recordRejection(chats.ctx, new SecretError('bad_payload', 'peer sent an unreadable payload'));
+      if (payload) {
+        await applyPayload(chats, c, payload, received);
         continue;
       }
-      await applyPayload(chats, c, payload, received);
+      // A message of a newer version: a placeholder, not a silent drop (unsupported.ts).
+      const newer = item.type === APP_JSON ? unsupportedPayload(item.payload) : null;
+      if (newer) applyUnsupported(chats, c, newer, received);
+      else await recordRejection(chats.ctx, new SecretError('bad_payload', 'peer sent an unreadable payload'));
     }
     // The peer may forget what we now hold: one cumulative ACK after the run (see Inbound.receive).
     if (inboxAck(inbox) > state.ackSent) ackDue.add(row.id);

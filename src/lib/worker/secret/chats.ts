@@ -177,7 +177,8 @@ export class Chats {
     body: SecretBody,
     status: SecretMessageRow['status'] = 'sent'
   ): { row: SecretMessageRow; sealing: Promise<void> } {
-    const ttl = body.kind === 'text' ? body.ttl : 0;
+    // A placeholder (kind 'unsupported') burns like the message it stands for.
+    const ttl = body.kind === 'service' ? 0 : body.ttl;
     // Service notices are never "unread": they count neither as unread nor for read receipts.
     if (body.kind === 'service') status = 'read';
     const blobId = body.file?.blobId || null;

@@ -15,6 +15,20 @@ export class SecretError extends Error {
 }
 
 /**
+ * A chat's stored state was written by a newer version of Cinder (an unknown format or flag, stored.ts):
+ * not corrupt (the vault's AES-GCM would have refused altered bytes), only unreadable by this version.
+ * Envelopes that meet it are kept for the newer version (parked.ts), not rejected. `chatId`: whose state.
+ */
+export class NewerStateError extends SecretError {
+  constructor(
+    readonly chatId: string,
+    readonly detail: string
+  ) {
+    super('newer_state', 'This secret chat was saved by a newer version of Cinder. Reload Cinder to update it.');
+  }
+}
+
+/**
  * The device could not store what a received envelope did (a full disk, an aborted transaction): not
  * the sender's fault, so the envelope is not rejected but left on the relay (unacknowledged) to be
  * received again.

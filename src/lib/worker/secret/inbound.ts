@@ -16,10 +16,11 @@ import { endChatsWithDeletedAccount } from './account-deleted';
 import { receiveBatch, type BatchItem } from './batch';
 import type { Chats } from './chats';
 import { recordRejection } from './diagnostics';
-import { localFailure, SecretError, type StoreFailure } from './errors';
+import { localFailure, NewerStateError, SecretError, type StoreFailure } from './errors';
 import { KIND_REFUSE, type Failures } from './failure';
 import type { Handshake } from './handshake';
 import type { Outbound } from './outbound';
+import { park, takeParked } from './parked';
 import type { RecvHeaderKeys } from './sealed';
 import type { Received } from './state';
 
@@ -144,13 +145,14 @@ export class Inbound {
                 stopped = true;
                 break;
               }
-              const local = localFailure(e);
+              // A chat a newer version wrote (an accept, a refusal or a notice met its state): kept for it (parked.ts).
+              const local = localFailure(e) ?? (e instanceof NewerStateError ? await park(this.chats, e.chatId, [env]).catch(localFailure) : null);
               if (local) {
                 // Not the sender's fault: unacknowledged, it comes back (this run stops here, in order).
                 failed = local;
                 break;
               }
-              await recordRejection(this.chats.ctx, e);
+              if (!(e instanceof NewerStateError)) await recordRejection(this.chats.ctx, e);
             }
             upTo = env.seq;
           }
@@ -182,8 +184,11 @@ export class Inbound {
 
   /** Envelopes the service worker held while locked (locked-inbox.ts), received before anything newer. */
   takeHeld(): Promise<{ handled: number; left: number }> {
-    return takeHeld(this.chats.ctx.db, async (envelopes) => runUpTo.get(await this.receive(envelopes)) ?? 0);
+    return takeHeld(this.chats.ctx.db, this.receiveUpTo);
   }
+
+  /** A receive run over envelopes kept here (held, parked), answering the seq up to which it handled them. */
+  private readonly receiveUpTo = async (envelopes: Envelope[]) => runUpTo.get(await this.receive(envelopes)) ?? 0;
 
   /**
    * Which of `envelopes` (one relay page, in seq order) were handled before: the seen records holding
@@ -243,6 +248,8 @@ export class Inbound {
       await this.chats.mailboxes.refreshIfDue().catch(() => undefined);
       // Held envelopes are older than any on the relay (acknowledged when held): while some wait, nothing newer is taken.
       if ((await this.takeHeld()).left) return total;
+      // So are parked ones (parked.ts), of chats this version reads now.
+      if ((await takeParked(this.chats, this.receiveUpTo)).left) return total;
       this.acking = Promise.resolve();
       do {
         this.pullAgain = false;
@@ -307,7 +314,7 @@ export class Inbound {
     if (e.notice) return null;
     const body = bodyOf(e);
     // A sealed post (protocol 2) names no sender: its mailbox says which chat it is for.
-    if (e.mailbox) return this.sealedTo(e.mailbox, e.id, e.seq, body);
+    if (e.mailbox) return this.sealedTo(e, e.mailbox, body);
     if (!isAddressed(e) || body[1] !== KIND_MESSAGE) return null;
     const { header } = decodeEnvelope(body);
     const proto = toHex(header.chatId);
@@ -320,14 +327,14 @@ export class Inbound {
     }
     const [chatId, peerDeviceId] = found.split('\n');
     if (peerDeviceId !== e.fromDeviceId) throw new SecretError('wrong_sender', 'envelope from a device that is not in this chat');
-    return { chatId: chatId!, item: { envId: e.id, seq: e.seq, open: () => body } };
+    return { chatId: chatId!, item: { envId: e.id, seq: e.seq, envelope: e, open: () => body } };
   }
 
   /**
    * A sealed envelope: its mailbox gives the chat and epoch, the chat's receive seed the header key.
    * No sender to check: only the peer holds the seed (the mailbox's MAC and the header's AEAD prove it).
    */
-  private async sealedTo(mailbox: string, envId: string, seq: number, body: Uint8Array): Promise<Classified> {
+  private async sealedTo(envelope: Envelope, mailbox: string, body: Uint8Array): Promise<Classified> {
     const { db } = this.chats.ctx;
     let found = this.lookups.get(`m:${mailbox}`);
     if (!found) {
@@ -346,7 +353,7 @@ export class Inbound {
       if (toHex(decodeEnvelope(inner).header.chatId) !== row.protoChatId) throw new SecretError('wrong_sender', 'sealed envelope of another chat');
       return inner;
     };
-    return { chatId: chatId!, item: { envId, seq, open } };
+    return { chatId: chatId!, item: { envId: envelope.id, seq: envelope.seq, envelope, open } };
   }
 
   /** An envelope of a kind handled alone (see classify()). */

@@ -11,7 +11,7 @@ import { ReplyQuote } from '$lib/api/quote';
 
 export const APP_JSON = 0x10;
 
-const Uuid = z.string().check(z.uuid());
+export const Uuid = z.string().check(z.uuid());
 const Ids = z.array(Uuid).check(z.minLength(1), z.maxLength(500));
 
 const Ttl = TimerSeconds;
@@ -77,7 +77,8 @@ export function decodePayload(bytes: Uint8Array): SecretPayload | null {
 
 /** What the device stores (sealed) for one secret-chat message. */
 export interface SecretBody {
-  kind: 'text' | 'service';
+  /** 'unsupported': a message of a newer Cinder this version cannot show (unsupported.ts); shown as a placeholder. */
+  kind: 'text' | 'service' | 'unsupported';
   text: string;
   replyTo: string | null;
   /** What the reply shows of `replyTo`, `from` seen by the reply's author (absent: none, or stored before quotes). */
@@ -89,4 +90,6 @@ export interface SecretBody {
   service?: 'established' | 'ttl' | 'screenshot' | 'cancelled' | 'cleared' | 'account_deleted';
   /** Who caused a service event. */
   by?: 'me' | 'peer';
+  /** An unsupported message's payload as it came (JSON text, at most RAW_MAX bytes), for a later version to show. */
+  raw?: string;
 }

@@ -10,6 +10,9 @@
  *   u8 hasFingerprint | fingerprint utf8?
  *   u32 ttl | u64 ackSent | u8 flags (1 verifiedByMe, 2 verifiedByPeer, 4 keyChanged, 8 newDevice)
  *
+ * A newer version adds a flag in an unused bit, or anything else under a higher format byte; this
+ * version then reads the state as a newer version's (NewerStateError, parked.ts), not as corrupt.
+ *
  * Format 1 (written before; read, then rewritten as format 2 at the chat's next commit or by
  * migrateSealed after unlock): the UTF-8 JSON of {v: 1, session: base64url | null, pendings:
  * [{deviceId, protoChatId, pending: base64url}], inbox, outbox, fingerprint, ttl, ackSent, flags}.
@@ -17,7 +20,7 @@
  */
 import { b64urlDecode, Reader, Writer, zeroize } from '$lib/crypto/bytes';
 import type { Vault } from '$lib/store/vault';
-import { SecretError } from './errors';
+import { NewerStateError, SecretError } from './errors';
 import { statePlace, type SecretState } from './state';
 
 export const STATE_FORMAT = 2;
@@ -33,6 +36,8 @@ const enc = new TextEncoder();
 const dec = new TextDecoder('utf-8', { fatal: true });
 
 const unreadable = (why: string) => new SecretError('bad_state', `Secret chat state is unreadable (${why})`);
+/** From a newer version (see the top of this file); openState names the chat. */
+const newer = (why: string) => new NewerStateError('', why);
 
 /** Serializes a state to format 2. The result holds the chat's keys: wipe it once sealed. */
 export function encodeState(s: SecretState): Uint8Array {
@@ -60,6 +65,8 @@ function formatOf(plain: Uint8Array): 1 | 2 {
   if (plain[0] === LEGACY_JSON) return 1;
   if (plain[0] === MAGIC[0] && plain[1] === MAGIC[1]) {
     if (plain[2] === STATE_FORMAT) return 2;
+    // Binary formats start at 2 (format 1 was JSON): a lower one is corruption, a higher one a newer version's.
+    if (plain[2]! > STATE_FORMAT) throw newer(`format ${plain[2]}`);
     throw unreadable(`unknown format ${plain[2]}`);
   }
   throw unreadable('no format tag');
@@ -102,7 +109,7 @@ function decodeBinary(plain: Uint8Array): SecretState {
   const ackSent = r.u64();
   const flags = r.u8();
   r.end();
-  if (flags & ~ALL_FLAGS) throw unreadable('unknown flags');
+  if (flags & ~ALL_FLAGS) throw newer(`flags ${flags}`);
   return {
     v: 2,
     session,
@@ -185,6 +192,8 @@ export async function openState(vault: Vault, chatId: string, box: Uint8Array): 
   const plain = await vault.openBytes(statePlace(chatId), box);
   try {
     return decodeState(plain);
+  } catch (e) {
+    throw e instanceof NewerStateError ? new NewerStateError(chatId, e.detail) : e;
   } finally {
     zeroize(plain);
   }

@@ -19,8 +19,8 @@ import {
 } from '../protocol';
 import type { SecretBody } from './payload';
 import { readSession } from './ratchet';
-import { SecretError } from './errors';
-import { secretMsgPlace } from './state';
+import { NewerStateError, SecretError } from './errors';
+import { secretMsgPlace, type SecretState } from './state';
 import { openState, wipeState } from './stored';
 
 const SERVICE_TEXT: Record<NonNullable<SecretBody['service']>, string> = {
@@ -31,6 +31,12 @@ const SERVICE_TEXT: Record<NonNullable<SecretBody['service']>, string> = {
   cleared: 'History cleared',
   account_deleted: 'Account deleted'
 };
+
+/** The chat list's preview of a message of a newer version (unsupported.ts); the chat shows a placeholder. */
+const UNSUPPORTED_TEXT = 'Unsupported message';
+
+/** The chat list's preview of a chat whose state a newer version wrote (stored.ts, parked.ts). */
+const NEEDS_UPDATE_TEXT = 'Update Cinder to open this chat';
 
 /** What the chat list says of a failed handshake (the chat screen says what to do). */
 const FAILURE_TEXT: Record<SecretFailureView, (peer: string) => string> = {
@@ -50,14 +56,18 @@ function keyEmoji(fingerprint: string | null): KeyEmojiView | undefined {
   return first.length ? { emoji: first.map((x) => x.e).join(''), name: first.map((x) => x.name).join(', ') } : undefined;
 }
 
-/** The chat's clear fields from its sealed state (the keys are wiped at once). */
-async function keyOf(vault: Vault, row: SecretChatRow): Promise<KeyEmojiView | undefined> {
-  if (row.status === 'waiting' || row.status === 'failed') return undefined;
-  const { state } = await openState(vault, row.id, row.box);
+/** The chat's clear fields from its sealed state (the keys are wiped at once), or that a newer version wrote it. */
+async function clearFields(vault: Vault, row: SecretChatRow): Promise<{ key?: KeyEmojiView; needsUpdate?: true }> {
+  if (row.status === 'failed') return {};
   try {
-    return keyEmoji(state.fingerprint);
-  } finally {
-    wipeState(state);
+    const { state } = await openState(vault, row.id, row.box);
+    try {
+      return row.status === 'waiting' ? {} : { key: keyEmoji(state.fingerprint) };
+    } finally {
+      wipeState(state);
+    }
+  } catch (e) {
+    return e instanceof NewerStateError ? { needsUpdate: true } : {};
   }
 }
 
@@ -102,11 +112,15 @@ export async function secretChatList(db: CinderDB, vault: Vault): Promise<ChatVi
       preview =
         v.kind === 'service'
           ? SERVICE_TEXT[v.service!]
-          : v.text || (v.file ? (v.file.voice ? 'Voice message' : v.file.mime.startsWith('image/') ? 'Photo' : 'File') : '');
+          : v.kind === 'unsupported'
+            ? UNSUPPORTED_TEXT
+            : v.text || (v.file ? (v.file.voice ? 'Voice message' : v.file.mime.startsWith('image/') ? 'Photo' : 'File') : '');
       previewMine = v.mine && v.kind === 'text';
     }
     if (row.status === 'cancelled') preview = preview === SERVICE_TEXT.account_deleted ? 'Account deleted · secret chat ended' : 'Secret chat cancelled';
     if (row.status === 'failed') preview = FAILURE_TEXT[row.failure ?? 'gone'](row.peer.displayName);
+    const { key, needsUpdate } = await clearFields(vault, row);
+    if (needsUpdate) preview = NEEDS_UPDATE_TEXT;
     const unread = row.status === 'active' ? await db.secretMessages.where('[chatId+unread]').equals([row.id, 1]).count() : 0;
     out.push({
       kind: 'secret',
@@ -120,8 +134,9 @@ export async function secretChatList(db: CinderDB, vault: Vault): Promise<ChatVi
       incoming: row.role === 'acceptor',
       createdAt: row.createdAt,
       role: row.role,
-      key: await keyOf(vault, row).catch(() => undefined),
-      ...(row.status === 'failed' ? { failure: row.failure ?? 'gone' } : {})
+      key,
+      ...(row.status === 'failed' ? { failure: row.failure ?? 'gone' } : {}),
+      ...(needsUpdate ? { needsUpdate } : {})
     });
   }
   return out;
@@ -130,19 +145,29 @@ export async function secretChatList(db: CinderDB, vault: Vault): Promise<ChatVi
 export async function secretChatView(db: CinderDB, vault: Vault, id: string): Promise<SecretChatView> {
   const row = await db.secretChats.get(id);
   if (!row) throw new SecretError('not_found', 'This secret chat does not exist on this device');
-  const { state } = await openState(vault, id, row.box);
-  const key = row.status === 'waiting' || row.status === 'failed' ? undefined : keyEmoji(state.fingerprint);
-  wipeState(state); // only its clear fields are shown
-  return {
+  const base = {
     id,
     peer: row.peer,
     role: row.role,
     status: row.status,
     cancelledBy: row.cancelledBy,
     ...(row.status === 'failed' ? { failure: row.failure ?? 'gone' } : {}),
+    createdAt: row.createdAt
+  };
+  let state: SecretState;
+  try {
+    ({ state } = await openState(vault, id, row.box));
+  } catch (e) {
+    if (!(e instanceof NewerStateError)) throw e;
+    // Written by a newer version: nothing of it is known here but that (the page asks to update).
+    return { ...base, ttl: 0, verifiedByMe: false, verifiedByPeer: false, keyChanged: false, newDevice: false, needsUpdate: true };
+  }
+  const key = row.status === 'waiting' || row.status === 'failed' ? undefined : keyEmoji(state.fingerprint);
+  wipeState(state); // only its clear fields are shown
+  return {
+    ...base,
     ...(key ? { key } : {}),
     ttl: state.ttl,
-    createdAt: row.createdAt,
     verifiedByMe: state.verifiedByMe,
     // Until I verified the key, a MITM could have sent the peer's "verified": only an authenticated channel's counts.
     verifiedByPeer: state.verifiedByMe && state.verifiedByPeer,

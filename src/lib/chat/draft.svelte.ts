@@ -31,6 +31,11 @@ export class DraftKeeper<R extends { id: string }> {
   /** What the worker holds for `chat` (null: not known, the next flush saves). */
   private stored: DraftSnapshot | null = EMPTY;
   private timer: ReturnType<typeof setTimeout> | undefined;
+  /**
+   * The saves in flight, one after the other: the worker runs calls side by side, and a text sealed
+   * before a blank one (a send) must not be stored after it; a chat read again waits for them too.
+   */
+  private saving: Promise<unknown> = Promise.resolve();
   private opening = 0;
 
   constructor(
@@ -51,6 +56,7 @@ export class DraftKeeper<R extends { id: string }> {
     this.chat = chat;
     this.stored = EMPTY;
     const turn = ++this.opening;
+    await this.saving;
     const draft = await this.io.load(chat).catch(() => null);
     if (turn !== this.opening || this.chat !== chat || !draft || !same(norm(this.current()), EMPTY)) return;
     this.stored = norm({ text: draft.text, replyTo: draft.replyTo?.id ?? null });
@@ -71,8 +77,10 @@ export class DraftKeeper<R extends { id: string }> {
     const now = norm(this.current());
     if (!chat || (this.stored && same(now, this.stored))) return;
     this.stored = now;
+    const save = this.saving.then(() => this.io.save(chat, now));
+    this.saving = save.catch(() => undefined);
     try {
-      await this.io.save(chat, now);
+      await save;
       this.failed = false;
     } catch {
       // Tried again at the next change or flush.

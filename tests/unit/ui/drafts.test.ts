@@ -172,3 +172,26 @@ describe('chat drafts on the page', () => {
     expect(store.drafts.get('a')?.text).toBe('new words');
   });
 });
+
+describe('chat drafts saved in order', () => {
+  it('a blank draft (a send) saved while a slower save of text is on its way is stored last', async () => {
+    const store = new Store();
+    const order: string[] = [];
+    const save = store.save.bind(store);
+    // The worker seals a text (slow) but not a blank: unordered, the text would land after the blank.
+    store.save = async (chat: string, d: DraftSnapshot) => {
+      if (d.text) await new Promise((r) => setTimeout(r, 50));
+      order.push(d.text);
+      return save(chat, d);
+    };
+    const w = new DraftWindow(store);
+    await w.go('a');
+    w.draft = 'about to send';
+    await vi.advanceTimersByTimeAsync(DRAFT_SAVE_MS);
+    const sent = w.send();
+    await vi.advanceTimersByTimeAsync(100);
+    await sent;
+    expect(order).toEqual(['about to send', '']);
+    expect(store.drafts.has('a')).toBe(false);
+  });
+});

@@ -16,6 +16,8 @@ export interface ActionsHost<M extends { id: string }> {
   ops: { run<T>(fn: () => Promise<T>): Promise<T> };
   /** Deletes for me only, or for both / for everyone; then the rows go at the window's refresh. */
   deleteFor(ids: string[], everyone: boolean): Promise<void>;
+  /** The reply target changed (kept with the draft). */
+  replyChanged?(): void;
 }
 
 /** How many older pages a jump to a quoted message loads at most before saying it is gone. */
@@ -28,8 +30,15 @@ const rowOf = (scroller: HTMLElement | undefined, id: string) => scroller?.query
 export class MessageActions<M extends { id: string }> {
   /** The open message menu: for which message, where (viewport px), and what to refocus on close. */
   menu = $state<{ id: string; x: number; y: number; opener: HTMLElement | null } | null>(null);
-  /** The message the composer replies to (shown above it until sent or cancelled). */
-  replyingTo = $state<M | null>(null);
+  #replyingTo = $state<M | null>(null);
+  /** The message the composer replies to (shown above it until sent or cancelled; kept with the draft). */
+  get replyingTo(): M | null {
+    return this.#replyingTo;
+  }
+  set replyingTo(m: M | null) {
+    this.#replyingTo = m;
+    this.host.replyChanged?.();
+  }
   /** The messages waiting for the Delete confirmation (null: no dialog). */
   deleting = $state<string[] | null>(null);
   /** A short notice for the live region ("Copied", "…no longer available"). */

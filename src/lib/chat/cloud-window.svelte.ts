@@ -8,6 +8,7 @@ import { quoteFor } from './reply';
 import { ChatWindow } from './window.svelte';
 import { CloudAttach } from './cloud-attach.svelte';
 import type { VoiceClip } from './voice-recorder.svelte';
+import type { DraftSnapshot } from './draft.svelte';
 
 /**
  * On new messages, ticks or deletions: the window's last page and what came after it is re-read.
@@ -58,6 +59,16 @@ export class CloudWindow extends ChatWindow<MessageView> {
 
   protected latest() {
     return this.showLatest();
+  }
+
+  protected chatId() {
+    return this.peerId();
+  }
+
+  protected loadDraft = (peerId: string) => core().call('draft', { peerId });
+
+  protected saveDraft(peerId: string, d: DraftSnapshot) {
+    return core().call('saveDraft', { peerId, ...d });
   }
 
   /** The first page of a chat (or a jump back to its newest messages). */
@@ -178,6 +189,8 @@ export class CloudWindow extends ChatWindow<MessageView> {
       this.draft = '';
       this.onInput.reset();
       this.actions.replyingTo = null;
+      // Sent: no draft comes back after a reload (a failed send puts the text back, saved again).
+      void this.drafts.flush();
       await core().call('send', { peerId: this.peerId(), text, ...(original ? { replyTo: original.id, quote: quoteFor(original, original.media) } : {}) });
       // Asked on every send: app.connection can still say 'online' while the browser is offline.
       // Should it wait, the service worker sends it when the network returns, even with this tab closed.

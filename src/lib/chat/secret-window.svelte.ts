@@ -8,6 +8,7 @@ import { quoteFor } from './reply';
 import { spliceRows } from './splice';
 import { ChatWindow } from './window.svelte';
 import type { VoiceClip } from './voice-recorder.svelte';
+import type { DraftSnapshot } from './draft.svelte';
 
 const cursor = (m: SecretMessageView): SecretCursor => ({ at: m.at, id: m.id });
 const MAX_FILE = 25 * 1024 * 1024 - 64;
@@ -54,6 +55,16 @@ export class SecretWindow extends ChatWindow<SecretMessageView> {
 
   protected latest() {
     return this.load(true);
+  }
+
+  protected chatId() {
+    return this.id();
+  }
+
+  protected loadDraft = (id: string) => core().call('secretDraft', { id });
+
+  protected saveDraft(id: string, d: DraftSnapshot) {
+    return core().call('secretSaveDraft', { id, ...d });
   }
 
   /**
@@ -210,6 +221,8 @@ export class SecretWindow extends ChatWindow<SecretMessageView> {
     this.onInput.reset();
     const original = this.actions.replyingTo;
     this.actions.replyingTo = null;
+    // Sent: no draft comes back after a reload (a failed send puts the text back, saved again).
+    void this.drafts.flush();
     await this.act(async () => {
       try {
         await core().call('secretSend', {

@@ -1,14 +1,17 @@
 /**
  * A chat screen's window over its stored history (see CHAT_WINDOW in ./chat-ui), shared by the cloud
  * chat and the secret chat: the rows shown, paging older and newer pages as the reader scrolls, the
- * jump back to the newest messages, the peer's "typing…" and the worker's events for this chat.
+ * jump back to the newest messages, the peer's "typing…", the composer's draft kept per chat
+ * (./draft.svelte.ts) and the worker's events for this chat.
  * A subclass says what differs: which worker methods read a page, how the window is refreshed, and
  * which events concern it (./cloud-window.svelte.ts, ./secret-window.svelte.ts).
  */
-import { tick } from 'svelte';
+import { tick, untrack } from 'svelte';
 import { core } from '$lib/worker/client';
 import type { WorkerEvent } from '$lib/worker/protocol';
+import { beforeReload } from '$lib/pwa/reload-guard';
 import { MessageActions } from './actions.svelte';
+import { DraftKeeper, type DraftIO, type DraftSnapshot } from './draft.svelte';
 import { AT_BOTTOM, fromBottom, isSendKey, joinNewer, joinOlder, keepingRow, scrollNeeds, toggled, windowQueue } from './chat-ui';
 
 export type OlderPage<M> = { messages: M[]; hasMore: boolean };
@@ -22,7 +25,15 @@ export abstract class ChatWindow<M extends { id: string }> {
   loadingOlder = $state(false);
   awayFromBottom = $state(false);
   scroller = $state<HTMLDivElement | undefined>();
-  draft = $state('');
+  #draft = $state('');
+  /** The composer's text: each change is kept as the chat's draft (`drafts`). */
+  get draft(): string {
+    return this.#draft;
+  }
+  set draft(text: string) {
+    this.#draft = text;
+    this.drafts.changed();
+  }
   /** What the last send or action failed with, shown to the user. */
   actionError = $state<string | null>(null);
   /** The rows picked for "Delete for both". */
@@ -41,6 +52,15 @@ export abstract class ChatWindow<M extends { id: string }> {
   readonly ops = windowQueue();
   /** Reply, copy, delete (after asking), the jump to a quoted message (./actions.svelte.ts). */
   readonly actions: MessageActions<M> = new MessageActions<M>(this);
+  /** The composer's text and reply target, saved per chat by the worker and restored when it opens. */
+  readonly drafts: DraftKeeper<M> = new DraftKeeper<M>(
+    { load: (chat) => this.loadDraft(chat), save: (chat, d) => this.saveDraft(chat, d) },
+    () => ({ text: this.draft, replyTo: this.actions.replyingTo?.id ?? null }),
+    (text, replyTo) => {
+      this.draft = text;
+      this.actions.replyingTo = replyTo;
+    }
+  );
 
   /**
    * The reader was at the bottom at the last scroll: when the rows or the list's viewport change size
@@ -63,6 +83,11 @@ export abstract class ChatWindow<M extends { id: string }> {
   protected abstract latest(): Promise<void>;
   /** A worker event: refresh the window, the peer typing, progress. */
   protected abstract onEvent(e: WorkerEvent): void;
+  /** The chat shown (its route id). */
+  protected abstract chatId(): string;
+  /** The worker's methods for a chat's draft. */
+  protected abstract loadDraft: DraftIO<M>['load'];
+  protected abstract saveDraft(chat: string, draft: DraftSnapshot): Promise<unknown>;
   /** The rows a page is asked from (a cloud row not stored yet has no place in the history). */
   protected paged(_m: M): boolean {
     return true;
@@ -78,8 +103,20 @@ export abstract class ChatWindow<M extends { id: string }> {
 
   toggle = (m: M) => (this.selected = toggled(this.selected, m.id));
 
-  /** Empties the window (another chat opens). */
+  /** The reply target changed (actions): kept with the draft. */
+  replyChanged() {
+    this.drafts.changed();
+  }
+
+  /** Empties the window (another chat opens): the last chat's draft is saved, this one's restored. */
   reset() {
+    // Untracked: a page's effect calls this when its chat changes, and must not rerun when the draft does.
+    untrack(() => {
+      void this.drafts.close();
+      this.draft = '';
+      this.actions.replyingTo = null;
+      void this.drafts.open(this.chatId());
+    });
     this.messages = [];
     // A selection belongs to its chat: kept, "Delete" would act on the next chat's peer.
     // eslint-disable-next-line svelte/prefer-svelte-reactivity -- replaced, never mutated (see `selected`)
@@ -187,9 +224,16 @@ export abstract class ChatWindow<M extends { id: string }> {
   start(): () => void {
     const clock = setInterval(() => (this.now = Date.now()), this.clock);
     const off = core().on((e) => this.onEvent(e));
+    // Hidden (another app, the phone's home screen, which may then end the app) or updating: saved now.
+    const onHidden = () => document.visibilityState === 'hidden' && void this.drafts.flush();
+    document.addEventListener('visibilitychange', onHidden);
+    const offReload = beforeReload(() => this.drafts.flush());
     return () => {
       off();
       clearInterval(clock);
+      document.removeEventListener('visibilitychange', onHidden);
+      offReload();
+      void this.drafts.close();
     };
   }
 }

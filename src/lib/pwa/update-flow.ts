@@ -13,10 +13,11 @@
  *   eyes, and run old code meanwhile);
  * - a shown tab is not yanked: it says "Cinder was updated" with a Reload that works, and reloads by
  *   itself once it is hidden;
- * - a tab holding what a reload would lose (reload-guard.ts: a draft, a picked file, an upload, a
- *   recording) never reloads by itself; it keeps the banner until its user reloads.
+ * - a tab holding what a reload would lose (reload-guard.ts: a picked file, an upload, a recording,
+ *   a draft that could not be saved) never reloads by itself; it keeps the banner until its user
+ *   reloads. A draft alone does not hold it: drafts are kept per chat and saved before the reload.
  *
- * Every reload first lets the app's worker finish what it is storing (`core().leave()`).
+ * Every reload first saves the drafts and lets the app's worker finish what it is storing (`leave`).
  */
 
 /** 'needed': this tab met what a newer version wrote (a secret chat's state), though no new worker may be known yet. */

@@ -233,6 +233,17 @@ export interface SecretMediaRow {
 }
 
 /**
+ * A chat's unsent draft (the composer's text and the message it replies to), on this device only.
+ * `id` names the chat (worker/drafts.ts: `cloud:<peerId>`, `secret:<chatId>`); the rest, its time
+ * too, is inside the sealed box.
+ */
+export interface DraftRow {
+  id: string;
+  /** Sealed {text, replyTo, at}. */
+  box: Uint8Array;
+}
+
+/**
  * Relay envelopes already processed (a lost ack or a second context may deliver one again): one
  * record per commit, naming every envelope it handled (a batch: up to a page), found by their seqs.
  */
@@ -263,6 +274,7 @@ export class CinderDB extends Dexie {
   cloudMedia!: EntityTable<CloudMediaCacheRow, 'messageId'>;
   mailboxes!: EntityTable<MailboxRow, 'id'>;
   parkedEnvelopes!: EntityTable<ParkedEnvelopeRow, 'id'>;
+  drafts!: EntityTable<DraftRow, 'id'>;
 
   constructor(name = DB_NAME) {
     super(name);
@@ -301,8 +313,9 @@ export class CinderDB extends Dexie {
     this.version(8).stores({ seenEnvelopes: 'id, at, seq' }).upgrade(seenWithSeq);
     // One seen record per commit (a batch of envelopes), found by any of its seqs (see upgrade-seen-batches.ts).
     this.version(9).stores({ seenEnvelopes: 'id, at, *seqs' }).upgrade(seenInBatches);
-    // Envelopes kept for a newer version of the app (see worker/secret/parked.ts).
-    this.version(10).stores({ parkedEnvelopes: 'id, seq, chatId' });
+    // Envelopes kept for a newer version of the app (worker/secret/parked.ts); drafts kept per chat
+    // (worker/drafts.ts). Both new stores, empty at first, so no row to rewrite.
+    this.version(10).stores({ parkedEnvelopes: 'id, seq, chatId', drafts: 'id' });
     lockTransactions(this);
     guardSealedWrites(this);
   }

@@ -8,5 +8,6 @@ export const places = {
   secretChat: (id: string) => `secretChats/${id}`,
   secretMessage: (id: string) => `secretMessages/${id}`,
   secretMedia: (id: string) => `secretMedia/${id}`,
-  cloudMedia: (messageId: string) => `cloudMedia/${messageId}`
+  cloudMedia: (messageId: string) => `cloudMedia/${messageId}`,
+  draft: (id: string) => `drafts/${id}`
 };

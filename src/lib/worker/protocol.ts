@@ -55,8 +55,11 @@ export interface ChatView {
   peer: UserView;
   preview: string;
   previewMine: boolean;
+  /** The newest message's time, or the draft's when that is newer. */
   lastAt: number;
   unread: number;
+  /** The chat's unsent draft (one line, shortened): the list shows it in place of the preview. */
+  draft?: string;
 }
 
 /** What a reply shows of the message it answers (`id`), as the reader sees it. */

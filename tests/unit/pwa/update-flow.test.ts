@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { holdReload, reloadHeld } from '$lib/pwa/reload-guard';
+import { beforeReload, holdReload, reloadHeld, saveBeforeReload } from '$lib/pwa/reload-guard';
 import { UpdateFlow, whenUpdated, type UpdateEnv, type UpdatePhase } from '$lib/pwa/update-flow';
 
 /** A tab: whether it is shown, whether a reload would lose something, what happened. */
@@ -30,7 +30,7 @@ function tab(opts: { visible?: boolean; held?: boolean; waiting?: boolean } = {}
 const settle = () => new Promise((done) => setTimeout(done, 0));
 
 describe('whenUpdated', () => {
-  it('reloads the tab that asked, and hidden tabs; waits in a shown tab or one holding a draft', () => {
+  it('reloads the tab that asked, and hidden tabs; waits in a shown tab or one holding a picked file', () => {
     expect(whenUpdated({ asked: true, visible: true, held: true })).toBe('reload');
     expect(whenUpdated({ asked: false, visible: false, held: false })).toBe('reload');
     expect(whenUpdated({ asked: false, visible: true, held: false })).toBe('wait');
@@ -75,7 +75,7 @@ describe('UpdateFlow', () => {
     expect(t.log).toEqual(['leave', 'reload']);
   });
 
-  it('a tab holding a draft or an upload never reloads by itself; its Reload reloads directly', async () => {
+  it('a tab holding a picked file or an upload never reloads by itself; its Reload reloads directly', async () => {
     const { t, flow } = tab({ visible: false, held: true });
     flow.waiting();
     flow.controlling();
@@ -133,12 +133,22 @@ describe('UpdateFlow: data from a newer version', () => {
 
 describe('reload guard', () => {
   it('holds while any registered hold says so, until removed', () => {
-    let draft = '';
-    const off = holdReload(() => draft.trim());
+    let picked: string | null = null;
+    const off = holdReload(() => picked);
     expect(reloadHeld()).toBe(false);
-    draft = 'half-typed';
+    picked = 'photo.png';
     expect(reloadHeld()).toBe(true);
     off();
     expect(reloadHeld()).toBe(false);
+  });
+
+  it('saves what registered before a reload, each failure alone, without waiting on a store that does not answer', async () => {
+    const saved: string[] = [];
+    const offs = [beforeReload(async () => void saved.push('draft')), beforeReload(() => Promise.reject(new Error('locked'))), beforeReload(() => new Promise(() => {}))];
+    await saveBeforeReload(50);
+    expect(saved).toEqual(['draft']);
+    offs.forEach((off) => off());
+    await saveBeforeReload(50);
+    expect(saved).toEqual(['draft']);
   });
 });

@@ -31,7 +31,8 @@ const HISTORY: Record<number, Record<string, string>> = {
   5: { mailboxes: 'id, chatId, expiresAt' },
   6: {},
   7: { secretMessages: 'id, [chatId+at], deadline, [chatId+unread]' },
-  8: { seenEnvelopes: 'id, at, seq' }
+  8: { seenEnvelopes: 'id, at, seq' },
+  9: { seenEnvelopes: 'id, at, *seqs' }
 };
 
 /** A Dexie declaring versions 1 to `version` as the app did then, without their upgrades. */

@@ -1,5 +1,5 @@
 /**
- * A chat window that never pages, sends or hears the worker: enough to render the shared chat pieces
+ * A chat window that never pages, sends, keeps a draft or hears the worker: enough to render the shared chat pieces
  * (Composer, MessageList, SelectionBar…) on the server and read their markup.
  */
 import { createRawSnippet } from 'svelte';
@@ -18,6 +18,11 @@ export class StillWindow<Row extends { id: string } = { id: string }> extends Ch
   }
   protected async latest() {}
   protected onEvent(_e: WorkerEvent) {}
+  protected chatId() {
+    return 'still';
+  }
+  protected loadDraft = async () => null;
+  protected async saveDraft() {}
   send = async () => {};
   onInput = () => {};
   deleteSelected = async () => {};

@@ -27,6 +27,11 @@ class FakeWindow extends ChatWindow<Row> {
     this.hasNewer = false;
   }
   protected onEvent() {}
+  protected chatId() {
+    return 'chat';
+  }
+  protected loadDraft = async () => null;
+  protected async saveDraft() {}
   send = async () => {};
   onInput = () => {};
   deleteSelected = async () => {};

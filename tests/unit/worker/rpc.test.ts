@@ -6,6 +6,7 @@ import { accountHandlers } from '$lib/worker/rpc/account';
 import { accountDeleteHandlers } from '$lib/worker/rpc/account-delete';
 import { chatsHandlers } from '$lib/worker/rpc/chats';
 import { cloudHandlers } from '$lib/worker/rpc/cloud';
+import { draftsHandlers } from '$lib/worker/rpc/drafts';
 import type { CoreContext } from '$lib/worker/rpc/context';
 import { mediaHandlers } from '$lib/worker/rpc/media';
 import { METHODS, parseParams, parseRequest, type Method } from '$lib/worker/rpc/methods';
@@ -29,7 +30,8 @@ const AREAS = [
   verificationHandlers,
   mediaHandlers,
   pushHandlers,
-  prefsHandlers
+  prefsHandlers,
+  draftsHandlers
 ];
 
 /** A context that fails the test on any use: validation must reject before a handler touches it. */

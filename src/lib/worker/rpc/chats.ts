@@ -2,6 +2,7 @@
 import { z } from '$lib/api/zod';
 import { PublicUser } from '$lib/api/wire';
 import { chatViews, refreshPeer, storeChatPeer } from '../cloud';
+import { withDrafts } from '../drafts';
 import { request } from '../net';
 import type { CoreContext, Handlers } from './context';
 
@@ -24,7 +25,7 @@ export const chatsHandlers: Handlers<'searchUsers' | 'userByName' | 'listChats' 
     const vault = ctx.vault;
     // Secret chats need the crypto code; a device without any doesn't wait for it.
     const secret = (await ctx.db.secretChats.count()) ? await (await ctx.secretModule()).secretChatList(ctx.db, vault) : [];
-    const all = [...(await chatViews(ctx.db, vault, ctx.me)), ...secret];
+    const all = await withDrafts(ctx.db, vault, [...(await chatViews(ctx.db, vault, ctx.me)), ...secret]);
     return all.sort((a, b) => b.lastAt - a.lastAt);
   },
 

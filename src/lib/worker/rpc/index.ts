@@ -6,6 +6,7 @@ import { accountHandlers } from './account';
 import { accountDeleteHandlers } from './account-delete';
 import { chatsHandlers } from './chats';
 import { cloudHandlers } from './cloud';
+import { draftsHandlers } from './drafts';
 import type { CoreContext, Handlers } from './context';
 import { mediaHandlers } from './media';
 import { parseParams, type Method, type Result } from './methods';
@@ -29,7 +30,8 @@ export const HANDLERS: Handlers<Method> = {
   ...verificationHandlers,
   ...mediaHandlers,
   ...pushHandlers,
-  ...prefsHandlers
+  ...prefsHandlers,
+  ...draftsHandlers
 };
 
 /** Runs `method` with `params` validated by its schema (a ZodError, answered as bad_request, if they don't fit). */

@@ -35,6 +35,8 @@ const ChatParams = z.object({ id: Uuid });
 const IdsParams = z.extend(ChatParams, { ids: z.array(Uuid).check(z.minLength(1), z.maxLength(500)) });
 const MessageIdParams = z.object({ messageId: Uuid });
 const Text = z.string().check(z.trim(), z.minLength(1, 'Message is empty'), z.maxLength(LIMITS.textMax, 'Message is too long'));
+/** A draft as typed: untrimmed, and empty once the field is. */
+const DraftText = z.string().check(z.maxLength(LIMITS.textMax, 'Message is too long'));
 // z.number() refuses Infinity and NaN by itself (full zod's .finite() was a no-op).
 const SecretCursor = z.optional(z.object({ at: z.number(), id: StrIn(1, 64) }));
 /** The relay's default MAX_BLOB_BYTES, less room for the AES-GCM nonce and tag. */
@@ -219,6 +221,15 @@ export const METHODS = {
   cloudMedia: { params: MessageIdParams, result: returns<MediaBytes>() },
   /** The recipient opened a (timed) attachment: starts its timer on the relay; returns its deadline. */
   cloudMediaOpened: { params: MessageIdParams, result: returns<{ deadline: number | null }>() },
+
+  // ---------- drafts (kept on this device only, see ../drafts.ts) ----------
+  /** A cloud chat's stored draft, with the message it replies to while that is still stored; null without one. */
+  draft: { params: PeerParams, result: returns<{ text: string; replyTo: MessageView | null } | null>() },
+  /** Stores a cloud chat's draft as typed so far; blank text deletes it. */
+  saveDraft: { params: z.extend(PeerParams, { text: DraftText, replyTo: z.optional(z.nullable(Uuid)) }), result: returns<null>() },
+  secretDraft: { params: ChatParams, result: returns<{ text: string; replyTo: SecretMessageView | null } | null>() },
+  /** Stores a secret chat's draft while the chat is active (ignored otherwise); blank text deletes it. */
+  secretSaveDraft: { params: z.extend(ChatParams, { text: DraftText, replyTo: z.optional(z.nullable(Uuid)) }), result: returns<null>() },
 
   // ---------- push and preferences ----------
   pushKey: { params: None, result: returns<{ publicKey: string }>() },

@@ -7,6 +7,7 @@ import type { CinderDB, SecretChatRow, SecretMessageRow } from '$lib/store/db';
 import { seenRecord } from '$lib/store/upgrade-seen-batches';
 import { isUnread } from '$lib/store/upgrade-secret-unread';
 import type { WorkerEvent } from '../protocol';
+import { secretDraftId } from '../drafts';
 import { withLock } from '../locks';
 import { SecretError, StoreFailure } from './errors';
 import { Mailboxes } from './mailboxes';
@@ -119,7 +120,8 @@ export class Chats {
         db.seenEnvelopes,
         db.mailboxes,
         ...(removes ? [db.secretMedia] : []),
-        ...(c.trust ? [db.trust] : [])
+        ...(c.trust ? [db.trust] : []),
+        ...(ends ? [db.drafts] : [])
       ];
       await db.transaction('rw', stores, async () => {
         if (ends) {
@@ -128,6 +130,8 @@ export class Chats {
           // Those kept only for envelopes still queued (mailboxes.ts MAILBOX_KEEP_MS) are gone at the relay already.
           const now = Date.now();
           dropped = rows.filter((m) => m.expiresAt > now).map((m) => m.id);
+          // What was typed for the chat ends with it (../drafts.ts).
+          await db.drafts.delete(secretDraftId(chatId));
         }
         const seen = c.seen ? [c.seen].flat() : [];
         // One record for all of them: a batch of a page is one write, not one per envelope.

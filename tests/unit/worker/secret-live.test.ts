@@ -180,6 +180,40 @@ describe('live envelopes over the real relay', () => {
     expect(await texts(bob, chatId)).toEqual(['p', 'q', 'r']);
   });
 
+  it('a frame arriving while a pull waits for its last ACK pulls again: the envelope is not left on the relay', async () => {
+    const { alice, bob, chatId } = await established();
+    // 'queued' waits on the relay while Bob's frames are ignored; his pull then takes it.
+    bob.onEnvelope = () => undefined;
+    await alice.engine.sendText(chatId, 'queued', null);
+    await alice.engine.flush();
+    await vi.waitFor(async () => expect(await queued(bob)).toBe(1), { timeout: 10_000, interval: 20 });
+    // The pull's last ACK is held on its way to the relay.
+    let release!: () => void;
+    const acked = new Promise<void>((r) => (release = r));
+    let acking = false;
+    const ack = bob.relay.ack;
+    bob.relay.ack = async (upTo) => {
+      acking = true;
+      await acked;
+      return ack(upTo);
+    };
+    const pull = bob.engine.pull();
+    await vi.waitFor(() => expect(acking).toBe(true), { timeout: 10_000, interval: 10 });
+    // Meanwhile a new message's frame comes: the pull running, it asks that pull for another pass.
+    bob.onEnvelope = (f) => bob.engine.live(f.envelope, f.prev);
+    const frames = bob.frames.length;
+    await alice.engine.sendText(chatId, 'during the ack', null);
+    await alice.engine.flush();
+    await vi.waitFor(() => expect(bob.frames.length).toBe(frames + 1), { timeout: 10_000, interval: 10 });
+    release();
+    bob.relay.ack = ack;
+    await pull;
+    await Promise.all(bob.runs);
+    // Nothing else comes to pull (no frame, no reconnect): that pass alone must have taken it.
+    expect(await texts(bob, chatId)).toEqual(['queued', 'during the ack']);
+    expect(await queued(bob)).toBe(0);
+  });
+
   it('a frame without prev (an older relay, a relay notice) pulls', async () => {
     const { alice, bob, chatId } = await established();
     bob.counts.pulls = 0;

@@ -273,8 +273,10 @@ export class Inbound {
           this.handledUpTo = Math.max(this.handledUpTo, after);
           if (!full) break;
         }
+        // The pass ends once its ACKs are answered, and only then is `pullAgain` read: a frame that
+        // came while the last ACK travelled joined this pull, and nothing else would pull for it.
+        await this.acking;
       } while (this.pullAgain);
-      await this.acking;
       return total;
     })().finally(() => {
       // After a failed page, ACKs already due still go (they cover committed envelopes only).

@@ -16,13 +16,21 @@ let dbs = 0;
 /** Alice and Bob with an active chat, Carol; Bob's claims fail while `outage` holds an error. */
 async function trio() {
   const relay = new FakeRelay();
-  const fail: { outage: NetError | null } = { outage: null };
+  const fail: { outage: NetError | null; pages: number } = { outage: null, pages: 0 };
   const base = relay.as('d-bob');
   const bobRelay = {
     ...base,
     claim: async (id: string) => {
       if (fail.outage) throw fail.outage;
       return base.claim(id);
+    },
+    // The next `pages` page requests fail with the outage (the socket, not modelled here, stays up).
+    pull: async (after: number, limit: number) => {
+      if (fail.pages > 0) {
+        fail.pages--;
+        throw new NetError('unavailable', 'relay restarting', 503);
+      }
+      return base.pull(after, limit);
     }
   };
   const alice = await secretDevice(relay, `outage-alice-${++dbs}`, 'alice', { userId: 'u-alice', deviceId: 'd-alice' });
@@ -62,6 +70,19 @@ describe('a receive run that meets an outage', () => {
       expect(await texts()).toEqual(['a1', 'a2', 'a3']);
     });
   }
+
+  it('pulls again by itself after a page could not be fetched: no frame may come for what waits', async () => {
+    const { relay, fail, bob, cb, texts } = await trio();
+    fail.pages = 2;
+    await expect(bob.engine.pull()).rejects.toMatchObject({ code: 'unavailable' });
+    expect(relay.peek('d-bob')).toBe(4);
+    // Nothing else pulls here (no frame, no reconnect): the engine's own backoff (2 s, then 4 s) does.
+    await vi.waitFor(() => expect(relay.peek('d-bob')).toBe(0), { timeout: 20_000, interval: 100 });
+    expect(fail.pages).toBe(0);
+    await vi.waitFor(async () => expect(await texts()).toEqual(['a1', 'a2', 'a3']), { timeout: 5_000 });
+    expect((await bob.db.secretChats.get(cb))?.status).toBe('active');
+    bob.engine.stop();
+  }, 30_000);
 
   it('keeps held envelopes (already acknowledged: the only copy) past where it stopped', async () => {
     const { relay, fail, alice, bob, ab, cb, texts } = await trio();

@@ -192,8 +192,9 @@ export class SecretEngine {
     this.chats.changed(chatId);
   }
 
-  /** This engine is done with (the vault locked, signed out): its receipt and wake-up timers stop; what they held stays in meta for the next engine. */
+  /** This engine is done with (the vault locked, signed out): its receipt, wake-up and pull-retry timers stop; what they held stays in meta (or on the relay) for the next engine. */
   stop(): void {
+    this.in.stop();
     this.receipts.stop();
     this.chats.wakeups.stop();
   }

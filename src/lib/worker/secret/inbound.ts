@@ -45,6 +45,7 @@ export class Inbound {
   private pulling: Promise<Received> | null = null;
   private pullAgain = false;
   private retryMs = 0;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
   /** Set by the engine: where the chats owing an ACK go (the receipt batches, receipts.ts); sent at once otherwise. */
   onAcksDue: (chatIds: string[]) => Promise<void> | void = (chatIds) => this.out.sendAcks(chatIds);
   /** Every envelope of this device's queue up to this seq is handled (pulled in order, or live). */
@@ -226,10 +227,20 @@ export class Inbound {
     return Promise.resolve();
   }
 
-  /** After a store failure nothing else may pull soon: pull again in 2 s, doubling up to a minute. */
+  /** The engine is done with: no retry pulls through it any more (the next engine pulls at its start). */
+  stop(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+  }
+
+  /** After a store failure or an outage nothing else may pull soon: pull again in 2 s, doubling up to a minute. */
   private retryLater() {
+    if (this.retryTimer) return; // one retry waits at a time, however many runs failed
     this.retryMs = Math.min(60_000, this.retryMs ? this.retryMs * 2 : 2000);
-    setTimeout(() => void this.pull().catch(() => undefined), this.retryMs);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      void this.pull().catch(() => undefined);
+    }, this.retryMs);
   }
 
   /**
@@ -251,32 +262,14 @@ export class Inbound {
       // So are parked ones (parked.ts), of chats this version reads now.
       if ((await takeParked(this.chats, this.receiveUpTo)).left) return total;
       this.acking = Promise.resolve();
-      do {
-        this.pullAgain = false;
-        let after = 0;
-        // From the queue's start, page after page, while no page stops short.
-        let next = this.chats.relay.pull(after, LIMITS.envelopePageMax);
-        for (;;) {
-          const { envelopes, more } = await next;
-          if (!envelopes.length) break;
-          // Read ahead: the next page travels while this one is decrypted (it is only read; acks follow commits).
-          const full = envelopes.length >= LIMITS.envelopePageMax || more === true;
-          if (full) {
-            next = this.chats.relay.pull(envelopes[envelopes.length - 1].seq, LIMITS.envelopePageMax);
-            next.catch(() => undefined); // awaited below unless this page fails first
-          }
-          const got = await this.receive(envelopes);
-          for (const [chatId, n] of got.chats) total.chats.set(chatId, (total.chats.get(chatId) ?? 0) + n);
-          after = envelopes[envelopes.length - 1].seq;
-          // A page that stopped short ends the pull: the next page's ACK would drop what it left on the relay.
-          if (runUpTo.get(got) !== after) break;
-          this.handledUpTo = Math.max(this.handledUpTo, after);
-          if (!full) break;
-        }
-        // The pass ends once its ACKs are answered, and only then is `pullAgain` read: a frame that
-        // came while the last ACK travelled joined this pull, and nothing else would pull for it.
-        await this.acking;
-      } while (this.pullAgain);
+      try {
+        await this.pullPasses(total);
+      } catch (e) {
+        // A page not fetched (offline, 429, 5xx) while the socket stays up: no frame may come to pull
+        // for what waits on the relay, so this pulls again after a backoff.
+        if (isOutage(e)) this.retryLater();
+        throw e;
+      }
       return total;
     })().finally(() => {
       // After a failed page, ACKs already due still go (they cover committed envelopes only).
@@ -284,6 +277,36 @@ export class Inbound {
       this.pulling = null;
     });
     return this.pulling;
+  }
+
+  /** A pull's passes over the relay's queue, from its start, until no frame asked for another. */
+  private async pullPasses(total: Received): Promise<void> {
+    do {
+      this.pullAgain = false;
+      let after = 0;
+      // From the queue's start, page after page, while no page stops short.
+      let next = this.chats.relay.pull(after, LIMITS.envelopePageMax);
+      for (;;) {
+        const { envelopes, more } = await next;
+        if (!envelopes.length) break;
+        // Read ahead: the next page travels while this one is decrypted (it is only read; acks follow commits).
+        const full = envelopes.length >= LIMITS.envelopePageMax || more === true;
+        if (full) {
+          next = this.chats.relay.pull(envelopes[envelopes.length - 1].seq, LIMITS.envelopePageMax);
+          next.catch(() => undefined); // awaited below unless this page fails first
+        }
+        const got = await this.receive(envelopes);
+        for (const [chatId, n] of got.chats) total.chats.set(chatId, (total.chats.get(chatId) ?? 0) + n);
+        after = envelopes[envelopes.length - 1].seq;
+        // A page that stopped short ends the pull: the next page's ACK would drop what it left on the relay.
+        if (runUpTo.get(got) !== after) break;
+        this.handledUpTo = Math.max(this.handledUpTo, after);
+        if (!full) break;
+      }
+      // The pass ends once its ACKs are answered, and only then is `pullAgain` read: a frame that
+      // came while the last ACK travelled joined this pull, and nothing else would pull for it.
+      await this.acking;
+    } while (this.pullAgain);
   }
 
   /**

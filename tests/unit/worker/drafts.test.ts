@@ -81,6 +81,7 @@ describe('cloud chat drafts', () => {
 
   it('are re-keyed with the vault when a passcode is set', async () => {
     const { db, vault } = await unlockedStore(`drafts-rekey-${n++}`);
+    await applyUpdates(db, vault, ME, [msg(1, 'bob')], lastCursor());
     await h.saveDraft(context(db, vault).ctx, { peerId: 'bob', text: 'kept across the passcode', replyTo: null });
     const next = await setPasscode(db, vault, '123456');
     expect(await h.draft(context(db, next).ctx, { peerId: 'bob' })).toEqual({ text: 'kept across the passcode', replyTo: null });

@@ -191,7 +191,11 @@ export class CloudWindow extends ChatWindow<MessageView> {
       this.actions.replyingTo = null;
       // Sent: no draft comes back after a reload (a failed send puts the text back, saved again).
       void this.drafts.flush();
-      await core().call('send', { peerId: this.peerId(), text, ...(original ? { replyTo: original.id, quote: quoteFor(original, original.media, timedMedia(original.media)) } : {}) });
+      await core().call('send', {
+        peerId: this.peerId(),
+        text,
+        ...(original ? { replyTo: original.id, quote: quoteFor(original, original.media, timedMedia(original.media)) } : {})
+      });
       // Asked on every send: app.connection can still say 'online' while the browser is offline.
       // Should it wait, the service worker sends it when the network returns, even with this tab closed.
       void requestBackgroundSync();

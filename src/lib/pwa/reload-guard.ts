@@ -39,7 +39,12 @@ export function beforeReload(save: Save): () => void {
  * time; an automatic reload does not go ahead otherwise (what failed would be lost).
  */
 export async function saveBeforeReload(waitMs = 2000): Promise<boolean> {
-  const all = Promise.all([...saves].map((save) => save().then((ok) => ok !== false, () => false))).then((oks) => oks.every(Boolean));
+  const stored = (save: Save) =>
+    save().then(
+      (ok) => ok !== false,
+      () => false
+    );
+  const all = Promise.all([...saves].map(stored)).then((oks) => oks.every(Boolean));
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<boolean>((done) => (timer = setTimeout(() => done(false), waitMs)));
   return Promise.race([all, late]).finally(() => clearTimeout(timer));

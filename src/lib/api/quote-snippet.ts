@@ -9,13 +9,19 @@ export const QUOTE_MAX = 120;
 /** An attachment as both chats describe it: a cloud photo or video, a secret-chat file. */
 export type QuotedAttachment = { mime: string; name: string } | null | undefined;
 
-/** What a quote shows of an attachment without text: "Photo", "Video", "Voice message", or the file's name. */
-export function attachmentLabel(a: QuotedAttachment): string {
+/** What an attachment is, without anything its sender chose: "Photo", "Video", "Voice message" or "File". */
+function kindLabel(a: QuotedAttachment): string {
   if (!a) return '';
   if (a.mime.startsWith('image/')) return 'Photo';
   if (a.mime.startsWith('video/')) return 'Video';
   if (a.mime.startsWith('audio/')) return 'Voice message';
-  return a.name || 'File';
+  return 'File';
+}
+
+/** What a quote shows of an attachment without text: "Photo", "Video", "Voice message", or the file's name. */
+export function attachmentLabel(a: QuotedAttachment): string {
+  const kind = kindLabel(a);
+  return kind === 'File' ? a?.name || kind : kind;
 }
 
 /** One line of plain text, at most QUOTE_MAX characters (an ellipsis marks a cut). */
@@ -34,7 +40,12 @@ export function snippetOf(m: { text: string }, attachment: QuotedAttachment): st
 /**
  * The snippet a reply quotes of `original`: the sender builds its quote with it, and a reader holding
  * the original shows it instead of the sender's (a peer cannot put other words in my quoted message).
- * A self-destructing original (`timed`) is quoted by its kind only, never its words.
+ * A self-destructing original (`timed`: a secret message with a timer, a cloud file with one) is quoted
+ * by its kind only, never its words nor its file's name: the reply outlives it (and, in a cloud chat,
+ * shows its quote as sent once the original is gone).
  */
 export const quoteSnippet = (original: { text: string }, attachment: QuotedAttachment, timed = false): string =>
-  timed ? attachmentLabel(attachment) || 'Self-destructing message' : snippetOf(original, attachment);
+  timed ? kindLabel(attachment) || 'Self-destructing message' : snippetOf(original, attachment);
+
+/** Whether a cloud message's attachment self-destructs (its quote then names its kind only). */
+export const timedMedia = (media: { ttl?: number } | null | undefined): boolean => (media?.ttl ?? 0) > 0;

@@ -4,7 +4,7 @@ import { core, errorMessage } from '$lib/worker/client';
 import type { MessageView, UserView, WorkerEvent } from '$lib/worker/protocol';
 import { requestBackgroundSync } from '$lib/pwa/sw-client';
 import { CHAT_FIRST_PAGE, CHAT_PAGE as PAGE, firstVisibleRow, joinNewer, typingNotifier, unselected } from './chat-ui';
-import { quoteFor } from './reply';
+import { quoteFor, timedMedia } from './reply';
 import { ChatWindow } from './window.svelte';
 import { CloudAttach } from './cloud-attach.svelte';
 import type { VoiceClip } from './voice-recorder.svelte';
@@ -191,7 +191,11 @@ export class CloudWindow extends ChatWindow<MessageView> {
       this.actions.replyingTo = null;
       // Sent: no draft comes back after a reload (a failed send puts the text back, saved again).
       void this.drafts.flush();
-      await core().call('send', { peerId: this.peerId(), text, ...(original ? { replyTo: original.id, quote: quoteFor(original, original.media) } : {}) });
+      await core().call('send', {
+        peerId: this.peerId(),
+        text,
+        ...(original ? { replyTo: original.id, quote: quoteFor(original, original.media, timedMedia(original.media)) } : {})
+      });
       // Asked on every send: app.connection can still say 'online' while the browser is offline.
       // Should it wait, the service worker sends it when the network returns, even with this tab closed.
       void requestBackgroundSync();

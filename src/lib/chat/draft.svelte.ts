@@ -36,7 +36,11 @@ export class DraftKeeper<R extends { id: string }> {
    * before a blank one (a send) must not be stored after it; a chat read again waits for them too.
    */
   private saving: Promise<unknown> = Promise.resolve();
+  /** Whether the newest save of this chat stored its draft (once it is done). */
+  private last: Promise<boolean> = Promise.resolve(true);
   private opening = 0;
+  /** The open chat's stored draft is being read. */
+  private loading = false;
 
   constructor(
     private readonly io: DraftIO<R>,
@@ -55,10 +59,17 @@ export class DraftKeeper<R extends { id: string }> {
     clearTimeout(this.timer);
     this.chat = chat;
     this.stored = EMPTY;
+    this.failed = false;
+    // The last chat's save still on its way is waited for before a reload; its failure was that chat's.
+    this.last = this.saving.then(() => true);
     const turn = ++this.opening;
+    this.loading = true;
     await this.saving;
     const draft = await this.io.load(chat).catch(() => null);
-    if (turn !== this.opening || this.chat !== chat || !draft || !same(norm(this.current()), EMPTY)) return;
+    if (turn !== this.opening || this.chat !== chat) return;
+    this.loading = false;
+    // Typed (or sent) before the stored draft was read: the composer wins (`stored` is null then).
+    if (!draft || !this.stored || !same(norm(this.current()), EMPTY)) return;
     this.stored = norm({ text: draft.text, replyTo: draft.replyTo?.id ?? null });
     this.restore(draft.text, draft.replyTo);
   }
@@ -66,31 +77,43 @@ export class DraftKeeper<R extends { id: string }> {
   /** The composer changed: saved once typing pauses. */
   changed(): void {
     if (!this.chat) return;
+    // A change before the stored draft was read: what the worker holds is not what the composer started
+    // from, so the next flush saves whatever the composer holds, blank too (a send replaces the old draft).
+    if (this.loading) this.stored = null;
     clearTimeout(this.timer);
     this.timer = setTimeout(() => void this.flush(), this.delay);
   }
 
-  /** Saves the composer's draft now, if it differs from what is stored. */
-  async flush(): Promise<void> {
+  /**
+   * Saves the composer's draft now, if it differs from what is stored. Resolves to whether the worker
+   * holds it (after a save of it still on its way, too): false when storing failed.
+   */
+  async flush(): Promise<boolean> {
     clearTimeout(this.timer);
     const chat = this.chat;
     const now = norm(this.current());
-    if (!chat || (this.stored && same(now, this.stored))) return;
+    if (!chat) return true;
+    if (this.stored && same(now, this.stored)) return this.last;
     this.stored = now;
     const save = this.saving.then(() => this.io.save(chat, now));
     this.saving = save.catch(() => undefined);
-    try {
-      await save;
-      this.failed = false;
-    } catch {
-      // Tried again at the next change or flush.
-      if (this.chat === chat && this.stored === now) this.stored = null;
-      this.failed = true;
+    const ok = save.then(
+      () => true,
+      () => false
+    );
+    this.last = ok;
+    if (await ok) {
+      if (this.chat === chat) this.failed = false;
+      return true;
     }
+    // Tried again at the next change or flush.
+    if (this.chat === chat && this.stored === now) this.stored = null;
+    if (this.chat === chat) this.failed = true;
+    return false;
   }
 
   /** The chat screen closes: its draft is saved, and nothing is saved for it after. */
-  close(): Promise<void> {
+  close(): Promise<boolean> {
     const done = this.flush();
     this.chat = null;
     this.opening++;

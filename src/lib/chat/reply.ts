@@ -2,7 +2,7 @@
  * Replies as the chat screens build them: the snippet a reply quotes of its original (its first line,
  * or what the attachment is), and the quote sent with the reply. Pure, so it is unit-tested.
  */
-import { attachmentLabel, QUOTE_MAX, quoteSnippet, snippetOf, type QuotedAttachment } from '$lib/api/quote-snippet';
+import { attachmentLabel, QUOTE_MAX, quoteSnippet, snippetOf, timedMedia, type QuotedAttachment } from '$lib/api/quote-snippet';
 import type { QuoteView } from '$lib/worker/protocol';
 
 /** Longest snippet (characters); the wire refuses longer ones. */
@@ -12,7 +12,7 @@ export const SNIPPET_MAX = QUOTE_MAX;
 export type Attachment = QuotedAttachment;
 
 // One derivation for the sender's quote and the reader's check of it (the worker uses them too).
-export { attachmentLabel, snippetOf };
+export { attachmentLabel, snippetOf, timedMedia };
 
 /**
  * The quote sent with a reply by me to `original` (`from` as the wire says it: seen by the reply's

@@ -17,7 +17,9 @@
  *   a draft that could not be saved) never reloads by itself; it keeps the banner until its user
  *   reloads. A draft alone does not hold it: drafts are kept per chat and saved before the reload.
  *
- * Every reload first saves the drafts and lets the app's worker finish what it is storing (`leave`).
+ * Every reload first saves the drafts (`save`) and lets the app's worker finish what it is storing
+ * (`leave`). An automatic reload whose save failed or did not finish in time does not happen: the tab
+ * keeps the banner, like one holding a picked file.
  */
 
 /** 'needed': this tab met what a newer version wrote (a secret chat's state), though no new worker may be known yet. */
@@ -34,6 +36,8 @@ export interface UpdateEnv {
   visible(): boolean;
   /** A reload would lose something (reload-guard.ts). */
   held(): boolean;
+  /** Saves what survives a reload (the drafts); false when something could not be saved in time. */
+  save(): Promise<boolean>;
   /** The worker finishes what it is storing and starts nothing new. */
   leave(): Promise<void>;
   reload(): void;
@@ -91,6 +95,8 @@ export class UpdateFlow {
   async reloadClicked(): Promise<void> {
     if (this.asked || this.leaving) return;
     this.asked = true;
+    // Asked for: reloads even when a save failed.
+    await this.env.save();
     await this.env.leave();
     if (this.phase !== 'updated' && (await this.env.activateWaiting().catch(() => false))) {
       // controlling() reloads; should the new worker not take over, the reload happens anyway.
@@ -108,6 +114,11 @@ export class UpdateFlow {
     if (!this.asked) {
       if (this.leaving) return;
       this.leaving = true;
+      // What could not be saved (a draft the store refused while locked) would be lost: its user reloads.
+      if (!(await this.env.save()) || this.env.held()) {
+        this.leaving = false;
+        return;
+      }
       await this.env.leave();
     }
     this.reload();

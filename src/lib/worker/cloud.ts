@@ -5,7 +5,7 @@
 import { Dexie } from 'dexie';
 import { z } from '$lib/api/zod';
 import { CloudMessage, PublicUser as PublicUserSchema, type CloudMedia, type PublicUser } from '$lib/api/wire';
-import { quoteSnippet } from '$lib/api/quote-snippet';
+import { quoteSnippet, timedMedia } from '$lib/api/quote-snippet';
 import type { ReplyQuote } from '$lib/api/quote';
 import type { ChatRow, CinderDB, MessageRow } from '$lib/store/db';
 import type { Vault } from '$lib/store/vault';
@@ -203,7 +203,7 @@ export async function withStoredQuotes(db: CinderDB, vault: Vault, peerId: strin
     const row = originals[i];
     if (row?.peerId !== peerId) continue;
     const original = onPage.get(row.id) ?? (await vault.open<Body>(msgPlace(row.id), row.box));
-    v.quote = { ...v.quote!, snippet: quoteSnippet(original, original.media), mine: row.senderId === me };
+    v.quote = { ...v.quote!, snippet: quoteSnippet(original, original.media, timedMedia(original.media)), mine: row.senderId === me };
   }
   return views;
 }

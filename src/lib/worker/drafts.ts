@@ -7,7 +7,9 @@
  * A secret chat's draft is destroyed with the chat: the commit that deletes, cancels or fails it
  * (secret/chats.ts) deletes the draft in the same transaction, and a draft is only stored while its
  * chat is active (checked in the transaction that stores it), so a save racing the chat's end cannot
- * bring one back. A cleared history keeps the draft: it is not part of the history.
+ * bring one back. A cloud chat's draft is stored only while its chat is (same transaction): after a
+ * wipe (logout, this device revoked), a screen still open cannot store its text in the new, empty
+ * database for whoever signs in next. A cleared history keeps the draft: it is not part of the history.
  */
 import type { CinderDB } from '$lib/store/db';
 import { places } from '$lib/store/places';
@@ -51,7 +53,7 @@ export async function writeDraft(
   vault: Vault,
   id: string,
   draft: { text: string; replyTo: string | null },
-  scope: 'secretChats' | null = null,
+  scope: 'secretChats' | 'chats' | null = null,
   allowed: () => Promise<boolean> = async () => true
 ): Promise<boolean> {
   const blank = !draft.text.trim();

@@ -7,6 +7,8 @@ function tab(opts: { visible?: boolean; held?: boolean; waiting?: boolean } = {}
   const t = {
     visible: opts.visible ?? true,
     held: opts.held ?? false,
+    /** The drafts' save before a reload succeeds. */
+    saves: true,
     waiting: opts.waiting ?? true,
     log: [] as string[],
     shown: 'none' as UpdatePhase,
@@ -16,6 +18,7 @@ function tab(opts: { visible?: boolean; held?: boolean; waiting?: boolean } = {}
   const env: UpdateEnv = {
     visible: () => t.visible,
     held: () => t.held,
+    save: async () => (t.log.push('save'), t.saves),
     leave: async () => void t.log.push('leave'),
     reload: () => void t.log.push('reload'),
     activateWaiting: async () => {
@@ -45,13 +48,13 @@ describe('UpdateFlow', () => {
     expect(t.shown).toBe('waiting');
     const click = flow.reloadClicked();
     await settle();
-    expect(t.log).toEqual(['leave', 'activate']);
+    expect(t.log).toEqual(['save', 'leave', 'activate']);
     flow.controlling();
     await settle();
-    expect(t.log).toEqual(['leave', 'activate', 'reload']);
+    expect(t.log).toEqual(['save', 'leave', 'activate', 'reload']);
     t.timeout?.(); // the fallback reload does not reload twice
     await click;
-    expect(t.log).toEqual(['leave', 'activate', 'reload']);
+    expect(t.log).toEqual(['save', 'leave', 'activate', 'reload']);
   });
 
   it('a hidden tab that did not click reloads onto the new version when another tab activated it', async () => {
@@ -59,7 +62,7 @@ describe('UpdateFlow', () => {
     flow.waiting();
     flow.controlling();
     await settle();
-    expect(t.log).toEqual(['leave', 'reload']);
+    expect(t.log).toEqual(['save', 'leave', 'reload']);
   });
 
   it('a shown tab is not yanked: it says it was updated, and reloads once hidden', async () => {
@@ -72,7 +75,7 @@ describe('UpdateFlow', () => {
     t.visible = false;
     flow.visibilityChanged();
     await settle();
-    expect(t.log).toEqual(['leave', 'reload']);
+    expect(t.log).toEqual(['save', 'leave', 'reload']);
   });
 
   it('a tab holding a picked file or an upload never reloads by itself; its Reload reloads directly', async () => {
@@ -85,14 +88,36 @@ describe('UpdateFlow', () => {
     expect(t.log).toEqual([]);
     // The new version already controls the tab: nothing waits, Reload reloads.
     await flow.reloadClicked();
-    expect(t.log).toEqual(['leave', 'reload']);
+    expect(t.log).toEqual(['save', 'leave', 'reload']);
+  });
+
+  it('a hidden tab whose drafts could not be saved does not reload by itself (the draft would be lost), and does once they are', async () => {
+    const { t, flow } = tab({ visible: false });
+    t.saves = false;
+    flow.waiting();
+    flow.controlling();
+    await settle();
+    expect(t.log).toEqual(['save']);
+    expect(t.shown).toBe('updated');
+    t.saves = true;
+    flow.visibilityChanged();
+    await settle();
+    expect(t.log).toEqual(['save', 'save', 'leave', 'reload']);
+  });
+
+  it('a Reload the user clicks goes ahead even when a draft could not be saved', async () => {
+    const { t, flow } = tab({ waiting: false });
+    t.saves = false;
+    flow.controlling();
+    await flow.reloadClicked();
+    expect(t.log).toEqual(['save', 'leave', 'reload']);
   });
 
   it("the banner's Reload reloads when nothing waits any more (another tab activated it, its event not seen)", async () => {
     const { t, flow } = tab({ waiting: false });
     flow.waiting();
     await flow.reloadClicked();
-    expect(t.log).toEqual(['leave', 'nothing waits', 'reload']);
+    expect(t.log).toEqual(['save', 'leave', 'nothing waits', 'reload']);
   });
 
   it('a clicked Reload reloads even when the new worker never takes over', async () => {
@@ -102,7 +127,7 @@ describe('UpdateFlow', () => {
     await settle();
     t.timeout?.();
     await click;
-    expect(t.log).toEqual(['leave', 'activate', 'reload']);
+    expect(t.log).toEqual(['save', 'leave', 'activate', 'reload']);
   });
 });
 
@@ -113,7 +138,7 @@ describe('UpdateFlow: data from a newer version', () => {
     expect(t.shown).toBe('needed');
     expect(t.log).toEqual([]); // never reloads by itself: the user may be reading
     await flow.reloadClicked();
-    expect(t.log).toEqual(['leave', 'nothing waits', 'reload']);
+    expect(t.log).toEqual(['save', 'leave', 'nothing waits', 'reload']);
   });
 
   it('a version found waiting afterwards takes over the prompt; one already there is not replaced', () => {
@@ -145,10 +170,23 @@ describe('reload guard', () => {
   it('saves what registered before a reload, each failure alone, without waiting on a store that does not answer', async () => {
     const saved: string[] = [];
     const offs = [beforeReload(async () => void saved.push('draft')), beforeReload(() => Promise.reject(new Error('locked'))), beforeReload(() => new Promise(() => {}))];
-    await saveBeforeReload(50);
+    // Not everything was saved: said so, for an automatic reload to wait.
+    expect(await saveBeforeReload(50)).toBe(false);
     expect(saved).toEqual(['draft']);
     offs.forEach((off) => off());
-    await saveBeforeReload(50);
+    expect(await saveBeforeReload(50)).toBe(true);
     expect(saved).toEqual(['draft']);
+  });
+
+  it('says when a save reported that it did not store, or did not finish in time', async () => {
+    let off = beforeReload(async () => false);
+    expect(await saveBeforeReload(50)).toBe(false);
+    off();
+    off = beforeReload(() => new Promise(() => {}));
+    expect(await saveBeforeReload(50)).toBe(false);
+    off();
+    off = beforeReload(async () => true);
+    expect(await saveBeforeReload(50)).toBe(true);
+    off();
   });
 });

@@ -195,3 +195,46 @@ describe('chat drafts saved in order', () => {
     expect(store.drafts.has('a')).toBe(false);
   });
 });
+
+describe('chat drafts racing the chat opening', () => {
+  it('a message typed and sent before the stored draft was read replaces that draft: it is neither restored nor kept', async () => {
+    const store = new Store();
+    store.drafts.set('a', { text: 'an old draft', replyTo: null });
+    let release = () => {};
+    const slow = new Promise<void>((r) => (release = r));
+    const load = store.load.bind(store);
+    store.load = async (chat: string) => (await slow, load(chat));
+    const w = new DraftWindow(store);
+    w.chat = 'a';
+    w.reset();
+    w.draft = 'quick words';
+    await w.send();
+    release();
+    await vi.advanceTimersByTimeAsync(DRAFT_SAVE_MS * 2);
+    expect(w.draft).toBe('');
+    expect(store.drafts.has('a')).toBe(false);
+  });
+});
+
+describe('chat drafts before a reload', () => {
+  it('the save before a reload waits for a save still on its way and says when it failed', async () => {
+    const store = new Store();
+    let fail = (_e: Error) => {};
+    const save = store.save.bind(store);
+    const w = new DraftWindow(store);
+    const stop = w.start();
+    await w.go('a');
+    // The app is hidden: its flush starts a save the worker has not answered when the update's save runs.
+    store.save = (chat: string, d: DraftSnapshot) => new Promise((_ok, no) => (fail = no)).then(() => save(chat, d));
+    w.draft = 'typed as the tab was hidden';
+    visibility = 'hidden';
+    for (const f of listeners) f();
+    await vi.advanceTimersByTimeAsync(0);
+    const before = saveBeforeReload(5_000);
+    fail(new Error('locked'));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(await before).toBe(false);
+    expect(w.drafts.failed).toBe(true);
+    stop();
+  });
+});

@@ -1,7 +1,7 @@
 // What a reply quotes of its original (the snippet and who wrote it), built by the chat screens.
 import { describe, expect, it } from 'vitest';
 import { ReplyQuote } from '$lib/api/quote';
-import { attachmentLabel, quoteAuthor, quoteFor, SNIPPET_MAX, snippetOf } from '$lib/chat/reply';
+import { attachmentLabel, quoteAuthor, quoteFor, SNIPPET_MAX, snippetOf, timedMedia } from '$lib/chat/reply';
 
 describe('reply snippets', () => {
   it('quotes the first non-empty line of the text', () => {
@@ -37,6 +37,10 @@ describe('reply snippets', () => {
     // A self-destructing original is quoted by its kind only, never its words.
     expect(quoteFor({ text: 'burn this', mine: false }, null, true)).toEqual({ snippet: 'Self-destructing message', from: 'recipient' });
     expect(quoteFor({ text: 'caption', mine: true }, { mime: 'image/jpeg', name: 'x.jpg' }, true).snippet).toBe('Photo');
+    // Nor its file's name, which is its sender's words too (and outlives the file in the reply).
+    expect(quoteFor({ text: '', mine: false }, { mime: 'application/pdf', name: 'layoffs-march.pdf' }, true).snippet).toBe('File');
+    expect(quoteFor({ text: '', mine: false }, { mime: 'application/pdf', name: 'layoffs-march.pdf' }).snippet).toBe('layoffs-march.pdf');
+    expect([timedMedia({ ttl: 30 }), timedMedia({ ttl: 0 }), timedMedia(null)]).toEqual([true, false, false]);
     expect(quoteAuthor({ mine: true }, 'Bob')).toBe('You');
     expect(quoteAuthor({ mine: false }, 'Bob')).toBe('Bob');
   });

@@ -74,6 +74,12 @@ describe('cloud chat drafts', () => {
     expect(await chatsHandlers.listChats(ctx, {})).toEqual([]);
     await h.saveDraft(ctx, { peerId: 'dave', text: 'hello Dave', replyTo: null });
     expect(await chatsHandlers.listChats(ctx, {})).toMatchObject([{ kind: 'cloud', id: 'dave', draft: 'hello Dave', preview: '', unread: 0 }]);
+    // The draft cleared: a chat with no message leaves the list again.
+    await h.saveDraft(ctx, { peerId: 'dave', text: ' ', replyTo: null });
+    expect(await chatsHandlers.listChats(ctx, {})).toEqual([]);
+    // No chat stored for that peer: nothing is kept.
+    await h.saveDraft(ctx, { peerId: 'erin', text: 'to nobody stored here', replyTo: null });
+    expect(await db.drafts.count()).toBe(0);
     const { dispatch } = await import('$lib/worker/rpc');
     await expect(dispatch(ctx, 'saveDraft', { peerId: 'dave', text: 'x'.repeat(4097) })).rejects.toThrow();
     db.close();
@@ -81,6 +87,7 @@ describe('cloud chat drafts', () => {
 
   it('are re-keyed with the vault when a passcode is set', async () => {
     const { db, vault } = await unlockedStore(`drafts-rekey-${n++}`);
+    await applyUpdates(db, vault, ME, [msg(1, 'bob')], lastCursor());
     await h.saveDraft(context(db, vault).ctx, { peerId: 'bob', text: 'kept across the passcode', replyTo: null });
     const next = await setPasscode(db, vault, '123456');
     expect(await h.draft(context(db, next).ctx, { peerId: 'bob' })).toEqual({ text: 'kept across the passcode', replyTo: null });

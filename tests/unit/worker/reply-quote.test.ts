@@ -144,6 +144,13 @@ describe('a quote of an original on this device', () => {
     await bob.engine.flush();
     await deliver(relay, alice);
     expect(await quoteOn(alice, chatId, onTimed)).toEqual({ id: timed, snippet: 'Self-destructing message', mine: true });
+    const timedFile = await alice.engine.sendText(chatId, '', null, { ...file, blobId: 'blob2', name: 'layoffs-march.pdf' });
+    await alice.engine.flush();
+    await deliver(relay, bob);
+    const onTimedFile = await bob.engine.sendText(chatId, 'ok', timedFile, null, { snippet: 'layoffs-march.pdf', from: 'recipient' });
+    await bob.engine.flush();
+    await deliver(relay, alice);
+    expect(await quoteOn(alice, chatId, onTimedFile)).toEqual({ id: timedFile, snippet: 'File', mine: true });
 
     // An original not on this device: the quote as sent (here: gone, so not shown at all).
     const unknown = await bob.engine.sendText(chatId, 'remember?', ORIGINAL, null, lie);
@@ -163,12 +170,15 @@ describe('a quote of an original on this device', () => {
       message: { id: uuid(i), peerId: 'bob', seq: i, senderId: 'bob', senderDeviceId: 'd', text: '', replyTo: null, createdAt: i, ...extra }
     });
     const photo = { id: 'm1', mime: 'image/jpeg', name: 'x.jpg', size: 1, ttl: 0, openedAt: null, deadline: null };
+    const timedFile = { id: 'm2', mime: 'application/pdf', name: 'layoffs-march.pdf', size: 1, ttl: 30, openedAt: null, deadline: null };
     await applyUpdates(db, vault, 'me', [
       msg(1, { senderId: 'me', text: 'see you at 5\nbring cake' }),
       msg(2, { senderId: 'me', media: photo }),
       msg(3, { replyTo: uuid(1), quote: lie }),
       msg(4, { replyTo: uuid(2), quote: lie }),
-      msg(5, { replyTo: ORIGINAL, quote: lie })
+      msg(5, { replyTo: ORIGINAL, quote: lie }),
+      msg(6, { senderId: 'me', media: timedFile }),
+      msg(7, { replyTo: uuid(6), quote: { snippet: 'layoffs-march.pdf', from: 'recipient' } })
     ]);
     const ctx = { db, vault, me: 'me', emit: () => undefined, flush: async () => undefined } as never;
     const quotes = async () => new Map((await cloudHandlers.messages(ctx, { peerId: 'bob' })).messages.map((m) => [m.id, m.quote]));
@@ -176,6 +186,8 @@ describe('a quote of an original on this device', () => {
     expect(q.get(uuid(3))).toEqual({ id: uuid(1), snippet: 'see you at 5', mine: true });
     expect(q.get(uuid(4))).toEqual({ id: uuid(2), snippet: 'Photo', mine: true });
     expect(q.get(uuid(5))).toEqual({ id: ORIGINAL, snippet: 'I owe you $1000', mine: true });
+    // A self-destructing file is quoted by its kind, not its name.
+    expect(q.get(uuid(7))).toEqual({ id: uuid(6), snippet: 'File', mine: true });
     // A page without the original (only its reply): the original is read from the store for it.
     const page = await cloudHandlers.messages(ctx, { peerId: 'bob', afterSeq: 3 });
     expect(page.messages.find((m) => m.id === uuid(4))?.quote).toEqual({ id: uuid(2), snippet: 'Photo', mine: true });

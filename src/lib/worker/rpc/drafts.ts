@@ -16,7 +16,10 @@ export const draftsHandlers: Handlers<'draft' | 'saveDraft' | 'secretDraft' | 's
   },
 
   saveDraft: async (ctx, { peerId, text, replyTo }) => {
-    if (await writeDraft(ctx.db, ctx.vault, cloudDraftId(peerId), { text, replyTo: replyTo ?? null })) ctx.emit({ type: 'chats' });
+    const { db } = ctx;
+    // Only for a chat stored here: a screen left open through a wipe (revoked) must not store into the new database.
+    const stored = async () => !!(await db.chats.get(peerId));
+    if (await writeDraft(db, ctx.vault, cloudDraftId(peerId), { text, replyTo: replyTo ?? null }, 'chats', stored)) ctx.emit({ type: 'chats' });
     return null;
   },
 

@@ -225,7 +225,7 @@ export const METHODS = {
   // ---------- drafts (kept on this device only, see ../drafts.ts) ----------
   /** A cloud chat's stored draft, with the message it replies to while that is still stored; null without one. */
   draft: { params: PeerParams, result: returns<{ text: string; replyTo: MessageView | null } | null>() },
-  /** Stores a cloud chat's draft as typed so far; blank text deletes it. */
+  /** Stores a cloud chat's draft as typed so far (ignored for a chat not stored here); blank text deletes it. */
   saveDraft: { params: z.extend(PeerParams, { text: DraftText, replyTo: z.optional(z.nullable(Uuid)) }), result: returns<null>() },
   secretDraft: { params: ChatParams, result: returns<{ text: string; replyTo: SecretMessageView | null } | null>() },
   /** Stores a secret chat's draft while the chat is active (ignored otherwise); blank text deletes it. */

@@ -9,7 +9,7 @@ import { places } from '$lib/store/places';
 import type { Diagnostics } from '$lib/worker/secret';
 import { secretChatList, secretChatView, secretMessages } from '$lib/worker/secret';
 import type { Chats } from '$lib/worker/secret/chats';
-import { takeParked } from '$lib/worker/secret/parked';
+import { park, PARKED_KEEP_MS, PARKED_MAX, takeParked } from '$lib/worker/secret/parked';
 import { newState } from '$lib/worker/secret/state';
 import { decodeState, encodeState, openState } from '$lib/worker/secret/stored';
 import { FakeRelay } from '../support/fake-relay';
@@ -126,12 +126,12 @@ describe('taking parked envelopes', () => {
   it('drops only what the run handled and what was not parked again meanwhile; a run that stops short leaves the rest', async () => {
     const { db } = await unlockedStore(`parked-${n++}`);
     const chats = { ctx: { db }, load: async () => ({ state: newState() }) } as unknown as Chats;
-    for (const seq of [3, 5, 7]) await db.parkedEnvelopes.put({ id: uuid(seq), seq, chatId: 'c', envelope: envelope(seq), at: 1, token: 't' });
+    for (const seq of [3, 5, 7]) await db.parkedEnvelopes.put({ id: uuid(seq), seq, chatId: 'c', envelope: envelope(seq), at: Date.now(), token: 't' });
     const got: number[][] = [];
     const result = await takeParked(chats, async (envs) => {
       got.push(envs.map((e) => e.seq));
       // Another tab's older version meets seq 3 again and parks it anew.
-      await db.parkedEnvelopes.put({ id: uuid(3), seq: 3, chatId: 'c', envelope: envelope(3), at: 2, token: 'again' });
+      await db.parkedEnvelopes.put({ id: uuid(3), seq: 3, chatId: 'c', envelope: envelope(3), at: Date.now(), token: 'again' });
       return 5;
     });
     expect(got).toEqual([[3, 5, 7]]);
@@ -150,12 +150,50 @@ describe('taking parked envelopes', () => {
         return { state: newState() };
       }
     } as unknown as Chats;
-    await db.parkedEnvelopes.put({ id: uuid(1), seq: 1, chatId: 'newer', envelope: envelope(1), at: 1, token: 't' });
-    await db.parkedEnvelopes.put({ id: uuid(2), seq: 2, chatId: 'readable', envelope: envelope(2), at: 1, token: 't' });
+    await db.parkedEnvelopes.put({ id: uuid(1), seq: 1, chatId: 'newer', envelope: envelope(1), at: Date.now(), token: 't' });
+    await db.parkedEnvelopes.put({ id: uuid(2), seq: 2, chatId: 'readable', envelope: envelope(2), at: Date.now(), token: 't' });
     const got: number[][] = [];
     expect(await takeParked(chats, async (envs) => (got.push(envs.map((e) => e.seq)), 2))).toEqual({ handled: 1, left: 0 });
     expect(got).toEqual([[2]]);
     expect((await db.parkedEnvelopes.toArray()).map((r) => r.chatId)).toEqual(['newer']);
+    db.close();
+  });
+
+  it('holds at most PARKED_MAX rows: past that a new envelope is rejected (parked_full), one parked again keeps its place', async () => {
+    const { db } = await unlockedStore(`parked-${n++}`);
+    const chats = { ctx: { db, emit: () => undefined } } as unknown as Chats;
+    const now = Date.now();
+    await db.parkedEnvelopes.bulkPut(
+      Array.from({ length: PARKED_MAX - 1 }, (_, i) => ({ id: uuid(i + 1), seq: i + 1, chatId: 'c', envelope: envelope(i + 1), at: now, token: 't' }))
+    );
+    const next = PARKED_MAX + 10;
+    await park(chats, 'c', [envelope(1), envelope(next), envelope(next + 1)]);
+    expect(await db.parkedEnvelopes.count()).toBe(PARKED_MAX);
+    expect((await db.parkedEnvelopes.get(uuid(1)))!.token).not.toBe('t'); // parked again: kept, with a new token
+    expect(await db.parkedEnvelopes.get(uuid(next))).toBeDefined();
+    expect(await db.parkedEnvelopes.get(uuid(next + 1))).toBeUndefined();
+    expect(((await db.meta.get('diagnostics'))?.value as Diagnostics).byCode).toEqual({ parked_full: 1 });
+    db.close();
+  });
+
+  it('drops rows older than PARKED_KEEP_MS, also of a chat this version cannot read', async () => {
+    const { db } = await unlockedStore(`parked-${n++}`);
+    const { NewerStateError } = await import('$lib/worker/secret/errors');
+    const chats = {
+      ctx: { db, emit: () => undefined },
+      load: async (id: string) => {
+        throw new NewerStateError(id, 'flags 16');
+      }
+    } as unknown as Chats;
+    const now = Date.now();
+    await db.parkedEnvelopes.put({ id: uuid(1), seq: 1, chatId: 'newer', envelope: envelope(1), at: now - PARKED_KEEP_MS - 1000, token: 't' });
+    await db.parkedEnvelopes.put({ id: uuid(2), seq: 2, chatId: 'newer', envelope: envelope(2), at: now - 1000, token: 't' });
+    expect(await takeParked(chats, async () => 0)).toEqual({ handled: 0, left: 0 });
+    expect((await db.parkedEnvelopes.toArray()).map((r) => r.seq)).toEqual([2]);
+    // Parking drops them too (an old tab that never takes any).
+    await db.parkedEnvelopes.put({ id: uuid(3), seq: 3, chatId: 'newer', envelope: envelope(3), at: now - PARKED_KEEP_MS - 1000, token: 't' });
+    await park(chats, 'newer', [envelope(4)]);
+    expect((await db.parkedEnvelopes.orderBy('seq').toArray()).map((r) => r.seq)).toEqual([2, 4]);
     db.close();
   });
 });

@@ -107,6 +107,24 @@ describe('a chat state from a newer version', () => {
     expect(await alice.db.parkedEnvelopes.count()).toBe(0);
   });
 
+  it('can be deleted from this device (its keys, history and kept envelopes go; the peer cannot be told)', async () => {
+    const { relay, alice, bob, chatId } = await established();
+    await send(alice, chatId, 'before');
+    await deliver(relay, bob);
+    await rewrite(bob, chatId, newerFlag(true));
+    await send(alice, chatId, 'kept');
+    await bob.engine.pull();
+    expect(await bob.db.parkedEnvelopes.count()).toBe(1);
+    relay.take('d-alice');
+    await bob.engine.deleteChat(chatId);
+    await bob.engine.flush();
+    expect(await bob.db.secretChats.get(chatId)).toBeUndefined();
+    expect(await bob.db.secretMessages.count()).toBe(0);
+    expect(await bob.db.parkedEnvelopes.count()).toBe(0);
+    // No cancel can be sealed with a state this version cannot open: nothing goes to Alice.
+    expect(relay.peek('d-alice')).toBe(0);
+  });
+
   it('real corruption is rejected and acknowledged as before, nothing kept', async () => {
     const { relay, alice, bob, chatId } = await established();
     await rewrite(bob, chatId, (plain) => void (plain[2] = 1));

@@ -125,6 +125,36 @@ describe('a chat state from a newer version', () => {
     expect(relay.peek('d-alice')).toBe(0);
   });
 
+  it('an account notice still ends the other chats with that device, and is kept for the one a newer version wrote', async () => {
+    const { relay, alice, bob } = await established();
+    await alice.engine.start('u-bob');
+    await alice.engine.flush();
+    await deliver(relay, bob);
+    await deliver(relay, alice);
+    await deliver(relay, bob);
+    // The notice meets the chat a newer version wrote first.
+    const [first, second] = (await bob.db.secretChats.where('peerId').equals('u-alice').toArray()).map((r) => r.id);
+    await rewrite(bob, first!, newerFlag(true));
+    const notice: Envelope = {
+      seq: 5000,
+      id: crypto.randomUUID(),
+      fromDeviceId: 'd-alice',
+      fromUserId: 'u-alice',
+      body: '',
+      createdAt: Date.now(),
+      requestId: null,
+      notice: 'account_deleted'
+    };
+    await bob.engine.receive([notice]);
+    expect((await bob.db.secretChats.get(second!))!.status).toBe('cancelled');
+    expect((await bob.db.parkedEnvelopes.toArray()).map((r) => [r.id, r.chatId])).toEqual([[notice.id, first]]);
+    // Once the chat reads again, the kept notice ends it too.
+    await rewrite(bob, first!, newerFlag(false));
+    await bob.engine.pull();
+    expect((await bob.db.secretChats.get(first!))!.status).toBe('cancelled');
+    expect(await bob.db.parkedEnvelopes.count()).toBe(0);
+  });
+
   it('real corruption is rejected and acknowledged as before, nothing kept', async () => {
     const { relay, alice, bob, chatId } = await established();
     await rewrite(bob, chatId, (plain) => void (plain[2] = 1));

@@ -155,6 +155,25 @@ describe('a chat state from a newer version', () => {
     expect(await bob.db.parkedEnvelopes.count()).toBe(0);
   });
 
+  it('an accept for another waiting chat with the same peer is not held up by it', async () => {
+    const relay = new FakeRelay();
+    const alice = await device(relay, 'alice');
+    const bob = await device(relay, 'bob');
+    const newer = await alice.engine.start('u-bob');
+    const readable = await alice.engine.start('u-bob');
+    await alice.engine.flush();
+    await deliver(relay, bob); // Bob's device accepts both
+    await rewrite(alice, newer, newerFlag(true));
+    await alice.engine.pull();
+    // Searching the waiting chats for the accept's target met the one it cannot read: it is skipped, not the accept's end.
+    expect((await alice.db.secretChats.get(readable))!.status).toBe('active');
+    expect((await alice.db.parkedEnvelopes.toArray()).map((r) => r.chatId)).toEqual([newer]);
+    await rewrite(alice, newer, newerFlag(false));
+    await alice.engine.pull();
+    expect((await alice.db.secretChats.get(newer))!.status).toBe('active');
+    expect(await alice.db.parkedEnvelopes.count()).toBe(0);
+  });
+
   it('real corruption is rejected and acknowledged as before, nothing kept', async () => {
     const { relay, alice, bob, chatId } = await established();
     await rewrite(bob, chatId, (plain) => void (plain[2] = 1));

@@ -174,6 +174,22 @@ describe('a chat state from a newer version', () => {
     expect(await alice.db.parkedEnvelopes.count()).toBe(0);
   });
 
+  it('a post queued long ago for it stays queued (for the version that can seal it again), not failed', async () => {
+    const { relay, alice, chatId } = await established({ relay: new FakeRelay([], true), sealed: true });
+    relay.failSends = 1000; // the relay is down while it is sent
+    await alice.engine.sendText(chatId, 'queued a while ago', null);
+    await alice.engine.flush();
+    relay.failSends = 0;
+    const q = (await alice.db.sendQueue.toArray()).find((r) => r.messageIds.length);
+    expect(q?.mailbox).toBeTruthy();
+    // Its mailbox's epoch is long past: posting it means sealing it again, with the chat's state.
+    await alice.db.sendQueue.put({ ...q!, epoch: q!.epoch! - 5 });
+    await rewrite(alice, chatId, newerFlag(true));
+    await alice.engine.flush();
+    expect(await alice.db.sendQueue.get(q!.id)).toBeDefined();
+    expect((await alice.db.secretMessages.get(q!.messageIds[0]!))!.status).toBe('pending');
+  });
+
   it('real corruption is rejected and acknowledged as before, nothing kept', async () => {
     const { relay, alice, bob, chatId } = await established();
     await rewrite(bob, chatId, (plain) => void (plain[2] = 1));

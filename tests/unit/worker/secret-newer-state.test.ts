@@ -190,6 +190,30 @@ describe('a chat state from a newer version', () => {
     expect((await alice.db.secretMessages.get(q!.messageIds[0]!))!.status).toBe('pending');
   });
 
+  it("keeps its read receipts for the newer version while the other chats' go out", async () => {
+    const { relay, alice, bob, chatId } = await established();
+    const other = await alice.engine.start('u-bob');
+    await alice.engine.flush();
+    await deliver(relay, bob);
+    await deliver(relay, alice);
+    await deliver(relay, bob);
+    await send(alice, chatId, 'in the newer one');
+    await send(alice, other, 'in the other one');
+    await deliver(relay, bob);
+    const unread = async (id: string) => (await secretMessages(bob.db, bob.vault, id, { limit: 50 })).messages.filter((m) => m.kind === 'text').map((m) => m.id);
+    const [inNewer, inOther] = [await unread(chatId), await unread(other)];
+    await rewrite(bob, chatId, newerFlag(true));
+    // Read on this device (that needs no state); the newer chat's report cannot be sealed here.
+    await bob.engine.markRead(chatId, inNewer);
+    await bob.engine.markRead(other, inOther);
+    await bob.engine.sendReceipts();
+    await deliver(relay, alice);
+    expect((await alice.db.secretMessages.get(inOther[0]!))!.status).toBe('read');
+    expect((await alice.db.secretMessages.get(inNewer[0]!))!.status).not.toBe('read');
+    // Kept for the version that reads the chat.
+    expect(Object.keys(((await bob.db.meta.get('receiptsDue'))?.value ?? {}) as object)).toEqual([chatId]);
+  });
+
   it('real corruption is rejected and acknowledged as before, nothing kept', async () => {
     const { relay, alice, bob, chatId } = await established();
     await rewrite(bob, chatId, (plain) => void (plain[2] = 1));

@@ -133,6 +133,12 @@ test('a secret chat a newer version saved keeps its messages until Cinder reads 
   await expect(bob.page.locator('[data-needs-update]')).toContainText('This secret chat was saved by a newer version of Cinder.');
   await expect(messageLog(bob.page).getByText('before the update')).toBeVisible();
   await expect(bob.page.getByLabel('Message', { exact: true })).toHaveCount(0);
+  // The update prompt floats over the screen's foot: it uses the screen's width (a narrow box wrapped a
+  // word a line) and leaves the chat's own notice readable.
+  const prompt = await bob.page.getByRole('status').filter({ hasText: 'A newer version of Cinder saved' }).boundingBox();
+  const notice = await bob.page.locator('[data-needs-update] p').boundingBox();
+  expect(prompt!.width).toBeGreaterThan(bob.page.viewportSize()!.width * 0.75);
+  expect(notice!.y + notice!.height).toBeLessThanOrEqual(prompt!.y);
 
   // Alice writes meanwhile: once it is on the relay, Bob's app takes it off (acknowledged), cannot open it, and keeps it.
   await sendSecret(alice.page, 'kept for the new version');

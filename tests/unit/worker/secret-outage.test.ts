@@ -16,7 +16,7 @@ let dbs = 0;
 /** Alice and Bob with an active chat, Carol; Bob's claims fail while `outage` holds an error. */
 async function trio() {
   const relay = new FakeRelay();
-  const fail: { outage: NetError | null; pages: number } = { outage: null, pages: 0 };
+  const fail: { outage: NetError | null; pages: number; gate: Promise<void> | null; pulls: number } = { outage: null, pages: 0, gate: null, pulls: 0 };
   const base = relay.as('d-bob');
   const bobRelay = {
     ...base,
@@ -26,6 +26,8 @@ async function trio() {
     },
     // The next `pages` page requests fail with the outage (the socket, not modelled here, stays up).
     pull: async (after: number, limit: number) => {
+      fail.pulls++;
+      if (fail.gate) await fail.gate;
       if (fail.pages > 0) {
         fail.pages--;
         throw new NetError('unavailable', 'relay restarting', 503);
@@ -83,6 +85,24 @@ describe('a receive run that meets an outage', () => {
     expect((await bob.db.secretChats.get(cb))?.status).toBe('active');
     bob.engine.stop();
   }, 30_000);
+
+  it('schedules no retry once the engine stopped, even for a pull that fails after the stop', async () => {
+    const { relay, fail, bob } = await trio();
+    let open!: () => void;
+    fail.gate = new Promise((done) => (open = done));
+    fail.pages = 1;
+    const pulled = bob.engine.pull();
+    await vi.waitFor(() => expect(fail.pulls).toBe(1));
+    // Logout or a lock stops the engine while its page request is on the way; then the request fails.
+    bob.engine.stop();
+    fail.gate = null;
+    open();
+    await expect(pulled).rejects.toMatchObject({ code: 'unavailable' });
+    // A retry would come after 2 s: none comes through the stopped engine.
+    await new Promise((done) => setTimeout(done, 2_500));
+    expect(fail.pulls).toBe(1);
+    expect(relay.peek('d-bob')).toBe(4);
+  }, 10_000);
 
   it('keeps held envelopes (already acknowledged: the only copy) past where it stopped', async () => {
     const { relay, fail, alice, bob, ab, cb, texts } = await trio();

@@ -8,16 +8,19 @@
 import type { AddressedEnvelope } from '$lib/api/wire';
 import { zeroize } from '$lib/crypto/bytes';
 import type { Chats } from './chats';
+import { NewerStateError } from './errors';
 import { dropPendings, wipeState } from './stored';
 
 export async function endChatsWithDeletedAccount(chats: Chats, env: AddressedEnvelope): Promise<void> {
   const { db } = chats.ctx;
   const rows = await db.secretChats.where('peerId').equals(env.fromUserId).toArray();
+  // A chat a newer version wrote cannot end here: the others still do, then the notice is kept for it (parked.ts).
+  let newer: NewerStateError | null = null;
   for (const row0 of rows) {
     // A chat with another device of that user is told by that device's own notice; a request still
     // waiting for an answer has no device yet and ends with the first notice.
     if (row0.status === 'cancelled' || (row0.peerDeviceId !== null && row0.peerDeviceId !== env.fromDeviceId)) continue;
-    await chats.locked(row0.id, async () => {
+    const ended = chats.locked(row0.id, async () => {
       const { row, state } = await chats.load(row0.id);
       if (row.status === 'cancelled') return wipeState(state);
       const now = Math.max(Date.now(), row.lastAt + 1);
@@ -34,6 +37,14 @@ export async function endChatsWithDeletedAccount(chats: Chats, env: AddressedEnv
       });
       await chats.commit(row.id, { row: { ...row, status: 'cancelled', cancelledBy: 'peer', lastAt: now }, state, put: [notice] });
     });
+    try {
+      await ended;
+    } catch (e) {
+      if (!(e instanceof NewerStateError)) throw e;
+      newer ??= e;
+      continue;
+    }
     chats.changed(row0.id);
   }
+  if (newer) throw newer;
 }

@@ -121,7 +121,8 @@ export class Chats {
         db.mailboxes,
         ...(removes ? [db.secretMedia] : []),
         ...(c.trust ? [db.trust] : []),
-        ...(ends ? [db.drafts] : [])
+        ...(ends ? [db.drafts] : []),
+        ...(row === null ? [db.parkedEnvelopes] : [])
       ];
       await db.transaction('rw', stores, async () => {
         if (ends) {
@@ -136,8 +137,11 @@ export class Chats {
         const seen = c.seen ? [c.seen].flat() : [];
         // One record for all of them: a batch of a page is one write, not one per envelope.
         if (seen.length) await db.seenEnvelopes.put(seenRecord(seen, Date.now()));
-        if (row === null) await db.secretChats.delete(chatId);
-        else if (row) await db.secretChats.put(row);
+        if (row === null) {
+          await db.secretChats.delete(chatId);
+          // Envelopes kept for a newer version of it (parked.ts) could never be received now.
+          await db.parkedEnvelopes.where('chatId').equals(chatId).delete();
+        } else if (row) await db.secretChats.put(row);
         if (removes) blobs = await removeMessages(db, chatId, c);
         if (add.length) stored = await addNew(db.secretMessages, add);
         if (put.length) await db.secretMessages.bulkPut(put);

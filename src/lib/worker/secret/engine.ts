@@ -16,7 +16,7 @@ import { toHex } from '$lib/crypto';
 import { equalBytes } from '$lib/crypto/bytes';
 import type { SecretChatRow } from '$lib/store/db';
 import { Chats } from './chats';
-import { SecretError } from './errors';
+import { NewerStateError, SecretError } from './errors';
 import { Failures } from './failure';
 import { Handshake } from './handshake';
 import { Inbound } from './inbound';
@@ -242,17 +242,24 @@ export class SecretEngine {
     });
   }
 
-  /** Delete chat: tell the peer (if established), then destroy keys and history here. */
+  /**
+   * Delete chat: tell the peer (if established), then destroy keys and history here. A chat whose state
+   * a newer version wrote is deleted here only: no cancel can be sealed with a state this version
+   * cannot open (the page says the peer is not told), and its keys must not outlive the user's wish.
+   */
   async deleteChat(chatId: string): Promise<void> {
     const row = await this.ctx.db.secretChats.get(chatId);
     if (!row) return;
     if (row.status === 'active') {
-      await this.send(chatId, { k: 'cancel' }, async () => ({ row: null, clearChat: true }));
-    } else {
-      if (row.status === 'waiting') await this.chats.relay.withdraw(chatId).catch(() => undefined);
-      await this.chats.locked(chatId, () => this.chats.commit(chatId, { row: null, clearChat: true }));
-      this.chats.changed(chatId);
+      try {
+        return await this.send(chatId, { k: 'cancel' }, async () => ({ row: null, clearChat: true }));
+      } catch (e) {
+        if (!(e instanceof NewerStateError)) throw e;
+      }
     }
+    if (row.status === 'waiting') await this.chats.relay.withdraw(chatId).catch(() => undefined);
+    await this.chats.locked(chatId, () => this.chats.commit(chatId, { row: null, clearChat: true }));
+    this.chats.changed(chatId);
   }
 
   /** Logging out: every peer is told its chat is cancelled before this device forgets the keys. */

@@ -25,7 +25,8 @@ import type { SecretChatRow, SecretFailure } from '$lib/store/db';
 import type { Chats } from './chats';
 import { SecretError } from './errors';
 import type { SecretState } from './state';
-import { dropPendings, openState, wipeState } from './stored';
+import { pendingTarget } from './pending-target';
+import { dropPendings, wipeState } from './stored';
 
 export const KIND_REFUSE = 0x04;
 const VERSION = 0x01;
@@ -66,17 +67,8 @@ export class Failures {
 
   /** The device that claimed our request refused it. */
   async onRefuse(env: AddressedEnvelope, body: Uint8Array) {
-    const { ctx } = this.chats;
     const { protoChatId, reason } = parseRefusal(body);
-    let target: string | undefined;
-    for (const row of await ctx.db.secretChats.where('peerId').equals(env.fromUserId).toArray()) {
-      if (row.status !== 'waiting') continue;
-      const { state } = await openState(ctx.vault, row.id, row.box);
-      if (state.pendings.some((p) => p.protoChatId === protoChatId && p.deviceId === env.fromDeviceId)) target = row.id;
-      wipeState(state);
-    }
-    if (!target) throw new SecretError('unknown_chat', 'refusal for no pending secret chat');
-    const chatId = target;
+    const chatId = (await pendingTarget(this.chats, env, protoChatId, 'refusal')).id;
     await this.chats.locked(chatId, async () => {
       const { row, state } = await this.chats.load(chatId);
       if (row.status !== 'waiting' || !state.pendings.some((p) => p.protoChatId === protoChatId && p.deviceId === env.fromDeviceId)) return wipeState(state);

@@ -29,7 +29,8 @@ import { queueRow, type Outbound } from './outbound';
 import { ratchet } from './ratchet';
 import { sendKeys } from './sealed';
 import { newState, type SecretState } from './state';
-import { dropPendings, openState, wipeState } from './stored';
+import { pendingTarget } from './pending-target';
+import { dropPendings } from './stored';
 
 export class Handshake {
   constructor(
@@ -185,16 +186,7 @@ export class Handshake {
     const { ctx } = this.chats;
     const acc = parseAccept(body);
     const protoChatId = toHex(acc.chatId);
-    const waiting = await ctx.db.secretChats.where('peerId').equals(env.fromUserId).toArray();
-    let target: SecretChatRow | undefined;
-    for (const row of waiting) {
-      if (row.status !== 'waiting') continue;
-      const { state: st } = await openState(ctx.vault, row.id, row.box);
-      if (st.pendings.some((p) => p.protoChatId === protoChatId && p.deviceId === env.fromDeviceId)) target = row;
-      wipeState(st);
-    }
-    if (!target) throw new SecretError('unknown_chat', 'accept for no pending secret chat');
-    const chatId = target.id;
+    const chatId = (await pendingTarget(this.chats, env, protoChatId, 'accept')).id;
     await this.chats.locked(chatId, async () => {
       const { row, state } = await this.chats.load(chatId);
       if (row.status !== 'waiting') return;

@@ -46,6 +46,8 @@ export class Inbound {
   private pullAgain = false;
   private retryMs = 0;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Set by stop(): a run still going when the engine stopped schedules no retry. */
+  private stopped = false;
   /** Set by the engine: where the chats owing an ACK go (the receipt batches, receipts.ts); sent at once otherwise. */
   onAcksDue: (chatIds: string[]) => Promise<void> | void = (chatIds) => this.out.sendAcks(chatIds);
   /** Every envelope of this device's queue up to this seq is handled (pulled in order, or live). */
@@ -229,13 +231,15 @@ export class Inbound {
 
   /** The engine is done with: no retry pulls through it any more (the next engine pulls at its start). */
   stop(): void {
+    this.stopped = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
   }
 
   /** After a store failure or an outage nothing else may pull soon: pull again in 2 s, doubling up to a minute. */
   private retryLater() {
-    if (this.retryTimer) return; // one retry waits at a time, however many runs failed
+    // One retry waits at a time, however many runs failed; none once stopped (a run that was under way then fails later).
+    if (this.retryTimer || this.stopped) return;
     this.retryMs = Math.min(60_000, this.retryMs ? this.retryMs * 2 : 2000);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;

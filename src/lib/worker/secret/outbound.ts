@@ -21,7 +21,7 @@ import type { SecretChatRow, SendQueueRow } from '$lib/store/db';
 import { withLock } from '../locks';
 import { isOutage, NetError } from '../net';
 import type { Chats } from './chats';
-import { SecretError } from './errors';
+import { NewerStateError, SecretError } from './errors';
 import { APP_JSON, encodePayload, type SecretPayload } from './payload';
 import { SEALED_WAIT_MS } from './mailboxes';
 import { ratchet, readSession } from './ratchet';
@@ -139,6 +139,11 @@ export class Outbound {
               if (isOutage(e)) {
                 stalled = true;
                 break;
+              }
+              // Sealing it again needs a state a newer version wrote: that version posts it (in order, so the chat's later posts wait too).
+              if (e instanceof NewerStateError) {
+                waiting.add(q.chatId);
+                continue;
               }
               // A version-2 handshake's peer may not have registered its mailboxes yet (it has not
               // received the ACCEPT, or was offline for days): try again later, for a while.

@@ -9,21 +9,60 @@
  * drops those its run handled. The old version leaves them be.
  */
 import { Envelope } from '$lib/api/wire';
-import type { ParkedEnvelopeRow } from '$lib/store/db';
+import type { CinderDB, ParkedEnvelopeRow } from '$lib/store/db';
 import type { Chats } from './chats';
-import { NewerStateError, StoreFailure } from './errors';
+import { recordRejection } from './diagnostics';
+import { NewerStateError, SecretError, StoreFailure } from './errors';
 import { wipeState } from './stored';
 
-/** Keeps `envelopes` of chat `chatId` for a version that reads its state. Throws StoreFailure (then nothing is acknowledged). */
+/**
+ * Kept at most this long: as long as the relay keeps an undelivered envelope (7 days by default) and a
+ * day more. A chat stuck on an older build (a rollback) must not keep rows for ever.
+ */
+export const PARKED_KEEP_MS = 8 * 86400_000;
+/**
+ * At most this many rows in all: a peer flooding a chat this version cannot open must not fill the
+ * disk (the rows are not shown, so nobody would see it happen). Beyond, new envelopes are rejected
+ * (`parked_full`) and acknowledged, as the relay refuses a full queue.
+ */
+export const PARKED_MAX = 2000;
+
+const dropExpired = (db: CinderDB, now: number) =>
+  db.parkedEnvelopes
+    .filter((r) => !(r.at >= now - PARKED_KEEP_MS)) // a row without a valid time goes too
+    .delete();
+
+/**
+ * Keeps `envelopes` of chat `chatId` for a version that reads its state, as far as PARKED_MAX allows
+ * (an envelope parked again keeps its place). Throws StoreFailure (then nothing is acknowledged).
+ */
 export async function park(chats: Chats, chatId: string, envelopes: Envelope[]): Promise<void> {
+  const { db } = chats.ctx;
   const at = Date.now();
-  const rows: ParkedEnvelopeRow[] = envelopes.map((e) => ({ id: e.id, seq: e.seq, chatId, envelope: e, at, token: crypto.randomUUID() }));
+  let refused = 0;
+  let kept = 0;
   try {
-    await chats.ctx.db.parkedEnvelopes.bulkPut(rows);
+    await db.transaction('rw', db.parkedEnvelopes, async () => {
+      await dropExpired(db, at);
+      const known = await db.parkedEnvelopes.bulkGet(envelopes.map((e) => e.id));
+      let room = PARKED_MAX - (await db.parkedEnvelopes.count());
+      const rows: ParkedEnvelopeRow[] = [];
+      for (const [i, e] of envelopes.entries()) {
+        if (!known[i] && room <= 0) {
+          refused++;
+          continue;
+        }
+        if (!known[i]) room--;
+        rows.push({ id: e.id, seq: e.seq, chatId, envelope: e, at, token: crypto.randomUUID() });
+      }
+      await db.parkedEnvelopes.bulkPut(rows);
+      kept = rows.length;
+    });
   } catch (e) {
     throw new StoreFailure(e);
   }
-  console.warn(`cinder secret: ${rows.length} envelope(s) kept for a newer version of Cinder (chat ${chatId})`);
+  if (kept) console.warn(`cinder secret: ${kept} envelope(s) kept for a newer version of Cinder (chat ${chatId})`);
+  for (let i = 0; i < refused; i++) await recordRejection(chats.ctx, new SecretError('parked_full', 'too many envelopes kept for a newer version of Cinder'));
 }
 
 /** Whether this version reads the chat's state now (a chat gone or unreadable for another reason: its run says so). */
@@ -45,6 +84,7 @@ async function readable(chats: Chats, chatId: string): Promise<boolean> {
 export async function takeParked(chats: Chats, receiveUpTo: (envelopes: Envelope[]) => Promise<number>): Promise<{ handled: number; left: number }> {
   const { db } = chats.ctx;
   if (!(await db.parkedEnvelopes.count())) return { handled: 0, left: 0 };
+  await dropExpired(db, Date.now());
   const rows = await db.parkedEnvelopes.orderBy('seq').toArray();
   const open = new Map<string, boolean>();
   for (const chatId of new Set(rows.map((r) => r.chatId))) open.set(chatId, await readable(chats, chatId));

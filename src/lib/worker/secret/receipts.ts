@@ -14,7 +14,7 @@
  */
 import { withLock } from '../locks';
 import type { Chats } from './chats';
-import { SecretError } from './errors';
+import { NewerStateError, SecretError } from './errors';
 import { receiptDelay, type Clock } from './jitter';
 import type { Outbound } from './outbound';
 
@@ -128,6 +128,8 @@ export class Receipts {
       try {
         await this.out.send(chatId, { k: 'read', ids, at: entry.at });
       } catch (e) {
+        // A state a newer version wrote: that version sends them (they stay kept), and the other chats' batches still go.
+        if (e instanceof NewerStateError) return;
         // The chat ended or is gone: nobody is left to tell. Anything else: a later batch tries again.
         if (!(e instanceof SecretError && (e.code === 'not_active' || e.code === 'not_found'))) {
           const tries = (this.failures.get(chatId) ?? 0) + 1;

@@ -4,13 +4,14 @@
  * (`box` fields); what stays in clear is what indexes need (ids, sequence numbers, times) and
  * public profile data.
  */
-import { Dexie, type EntityTable } from 'dexie';
+import { Dexie, type EntityTable, type Table } from 'dexie';
 import { lockTransactions, openLocked } from './tx-locks';
 import { dropIndexedNulls } from './upgrade-nulls';
 import { countStoredUnread } from './upgrade-unread';
 import { seenInBatches } from './upgrade-seen-batches';
 import { seenWithSeq } from './upgrade-seen-seq';
 import { markSecretUnread } from './upgrade-secret-unread';
+import { pinTrustPerUser } from './upgrade-trust-pins';
 import { createVaultKey, newKeyId, Vault } from './vault';
 import { guardSealedWrites } from './vault-guard';
 
@@ -216,7 +217,10 @@ export interface MailboxRow {
   expiresAt: number;
 }
 
-/** A peer device whose identity key this user verified (scan or in-person comparison). */
+/**
+ * A peer device whose identity key this user verified (scan or in-person comparison). Keyed by
+ * [userId+deviceId]: the relay says whose a device is, so a pin under one user never replaces another's.
+ */
 export interface TrustRow {
   deviceId: string;
   userId: string;
@@ -267,7 +271,7 @@ export class CinderDB extends Dexie {
   secretChats!: EntityTable<SecretChatRow, 'id'>;
   secretMessages!: EntityTable<SecretMessageRow, 'id'>;
   sendQueue!: EntityTable<SendQueueRow, 'id'>;
-  trust!: EntityTable<TrustRow, 'deviceId'>;
+  trustPins!: Table<TrustRow, [string, string]>;
   seenEnvelopes!: EntityTable<SeenEnvelopeRow, 'id'>;
   secretMedia!: EntityTable<SecretMediaRow, 'messageId'>;
   lockedInbox!: EntityTable<LockedInboxRow, 'id'>;
@@ -316,6 +320,8 @@ export class CinderDB extends Dexie {
     // Envelopes kept for a newer version of the app (worker/secret/parked.ts); drafts kept per chat
     // (worker/drafts.ts). Both new stores, empty at first, so no row to rewrite.
     this.version(10).stores({ parkedEnvelopes: 'id, seq, chatId', drafts: 'id' });
+    // Pins keyed per user and device (see upgrade-trust-pins.ts); `trust` is dropped after the copy.
+    this.version(11).stores({ trustPins: '[userId+deviceId], userId', trust: null }).upgrade(pinTrustPerUser);
     lockTransactions(this);
     guardSealedWrites(this);
   }

@@ -32,7 +32,8 @@ const HISTORY: Record<number, Record<string, string>> = {
   6: {},
   7: { secretMessages: 'id, [chatId+at], deadline, [chatId+unread]' },
   8: { seenEnvelopes: 'id, at, seq' },
-  9: { seenEnvelopes: 'id, at, *seqs' }
+  9: { seenEnvelopes: 'id, at, *seqs' },
+  10: { parkedEnvelopes: 'id, seq, chatId', drafts: 'id' }
 };
 
 /** A Dexie declaring versions 1 to `version` as the app did then, without their upgrades. */

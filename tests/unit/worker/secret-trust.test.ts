@@ -38,14 +38,14 @@ async function verified() {
 describe('pinned trust', () => {
   it('a changed key on a verified device is flagged in every later chat; the trust is never erased', async () => {
     const { relay, alice, bob } = await verified();
-    const pinned = await alice.db.trust.get('d-bob');
+    const pinned = await alice.db.trustPins.get(['u-bob', 'd-bob']);
     // The relay now lists d-bob with another key (Bob's engine uses it too, so the handshake succeeds).
     bob.member.identity = await generateIdentity(nobleBackend());
     for (let i = 0; i < 2; i++) {
       const id = await chat(relay, alice, [bob]);
       expect(await view(alice, id)).toMatchObject({ verifiedByMe: false, keyChanged: true, newDevice: false });
     }
-    expect(await alice.db.trust.get('d-bob')).toEqual(pinned);
+    expect(await alice.db.trustPins.get(['u-bob', 'd-bob'])).toEqual(pinned);
   });
 
   it('a commit that aborts loses neither the trust nor the warning: the warning is saved with the chat', async () => {
@@ -58,7 +58,7 @@ describe('pinned trust', () => {
     const spy = abortNextCommit(alice);
     await alice.engine.receive(accept).catch(() => undefined);
     spy.mockRestore();
-    expect(await alice.db.trust.get('d-bob')).toBeDefined();
+    expect(await alice.db.trustPins.get(['u-bob', 'd-bob'])).toBeDefined();
     await alice.engine.receive(accept);
     expect(await view(alice, id)).toMatchObject({ status: 'active', keyChanged: true, verifiedByMe: false });
   });
@@ -91,9 +91,31 @@ describe('pinned trust', () => {
     const alice = await device(relay, 'alice');
     const bob = await device(relay, 'bob');
     // As if the relay had once filed this device under "Eve" and Alice verified it there.
-    await alice.db.trust.put({ deviceId: 'd-bob', userId: 'u-eve', signPub: toHex(bob.member.identity.sign.pub), verifiedAt: 1 });
+    await alice.db.trustPins.put({ deviceId: 'd-bob', userId: 'u-eve', signPub: toHex(bob.member.identity.sign.pub), verifiedAt: 1 });
     const id = await chat(relay, alice, [bob]);
     expect(await view(alice, id)).toMatchObject({ status: 'active', verifiedByMe: false, keyChanged: false, newDevice: false });
+  });
+});
+
+describe('pins per user', () => {
+  it('a relay that lists a verified device id under another user cannot replace that pin: a changed key is still flagged', async () => {
+    const { relay, alice, bob } = await verified();
+    const bobUser = bob.member.user;
+    // The relay files d-bob under Mallory, with Mallory's key, and Alice verifies that chat too.
+    bob.member.user = { id: 'u-mallory', username: 'mallory', displayName: 'Mallory' };
+    bob.member.identity = await generateIdentity(nobleBackend());
+    const mallory = await chat(relay, alice, [bob], 'u-mallory');
+    await alice.engine.verify(mallory, await keyOf(alice, mallory));
+    expect(await view(alice, mallory)).toMatchObject({ status: 'active', verifiedByMe: true });
+    // Then it lists d-bob as Bob's again, with a key of its own: Bob's pin must still be there.
+    bob.member.user = bobUser;
+    bob.member.identity = await generateIdentity(nobleBackend());
+    const id = await chat(relay, alice, [bob]);
+    expect(await view(alice, id)).toMatchObject({ status: 'active', verifiedByMe: false, keyChanged: true, newDevice: false });
+    expect((await alice.db.trustPins.toArray()).map((t) => [t.userId, t.deviceId])).toEqual([
+      ['u-bob', 'd-bob'],
+      ['u-mallory', 'd-bob']
+    ]);
   });
 });
 
@@ -103,7 +125,7 @@ describe('verify', () => {
     const other = (await keyOf(alice, chatId)).slice();
     other[0]! ^= 1;
     await expect(alice.engine.verify(chatId, other)).rejects.toMatchObject({ code: 'key_mismatch' });
-    expect(await alice.db.trust.count()).toBe(0);
+    expect(await alice.db.trustPins.count()).toBe(0);
     expect(await view(alice, chatId)).toMatchObject({ verifiedByMe: false });
     await alice.engine.flush();
     expect(relay.take('d-bob')).toEqual([]);

@@ -120,7 +120,7 @@ export class Chats {
         db.seenEnvelopes,
         db.mailboxes,
         ...(removes ? [db.secretMedia] : []),
-        ...(c.trust ? [db.trust] : []),
+        ...(c.trust ? [db.trustPins] : []),
         ...(ends ? [db.drafts] : []),
         ...(row === null ? [db.parkedEnvelopes] : [])
       ];
@@ -148,7 +148,7 @@ export class Chats {
         // A message read leaves the unread index (Dexie's update() removes an undefined property).
         for (const u of c.updates ?? []) await db.secretMessages.update(u.id, u.changes.status === 'read' ? { ...u.changes, unread: undefined } : u.changes);
         if (c.queue?.length) await db.sendQueue.bulkPut(c.queue);
-        if (c.trust) await db.trust.put(c.trust);
+        if (c.trust) await db.trustPins.put(c.trust);
       });
     } catch (e) {
       throw new StoreFailure(e);

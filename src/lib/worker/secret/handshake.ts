@@ -47,7 +47,7 @@ export class Handshake {
   private async applyTrust(state: SecretState, userId: string, deviceId: string, signPub: Uint8Array) {
     const { db } = this.chats.ctx;
     const key = toHex(signPub);
-    const pinned = await db.trust.where('userId').equals(userId).toArray();
+    const pinned = await db.trustPins.where('userId').equals(userId).toArray();
     state.verifiedByMe = pinned.some((t) => t.signPub === key);
     state.keyChanged = !state.verifiedByMe && pinned.some((t) => t.deviceId === deviceId);
     state.newDevice = !state.verifiedByMe && !state.keyChanged && pinned.length > 0;

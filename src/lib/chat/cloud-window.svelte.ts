@@ -189,7 +189,7 @@ export class CloudWindow extends ChatWindow<MessageView> {
       this.draft = '';
       this.onInput.reset();
       this.actions.replyingTo = null;
-      // Sent: no draft comes back after a reload (a failed send puts the text back, saved again).
+      // The worker deletes the draft with the message stored; this keeps the keeper in step (a failed send puts the text back, saved again).
       void this.drafts.flush();
       await core().call('send', {
         peerId: this.peerId(),

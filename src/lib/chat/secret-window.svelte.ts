@@ -221,7 +221,7 @@ export class SecretWindow extends ChatWindow<SecretMessageView> {
     this.onInput.reset();
     const original = this.actions.replyingTo;
     this.actions.replyingTo = null;
-    // Sent: no draft comes back after a reload (a failed send puts the text back, saved again).
+    // The worker deletes the draft with the message stored; this keeps the keeper in step (a failed send puts the text back, saved again).
     void this.drafts.flush();
     await this.act(async () => {
       try {

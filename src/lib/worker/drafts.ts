@@ -10,10 +10,14 @@
  * bring one back. A cloud chat's draft is stored only while its chat is (same transaction): after a
  * wipe (logout, this device revoked), a screen still open cannot store its text in the new, empty
  * database for whoever signs in next. A cleared history keeps the draft: it is not part of the history.
+ *
+ * Sending a text (or a file with a caption) deletes the chat's draft in the transaction that stores the
+ * message, ordered against the saves still on their way (./draft-order.ts).
  */
 import type { CinderDB } from '$lib/store/db';
 import { places } from '$lib/store/places';
 import type { Vault } from '$lib/store/vault';
+import { noteSaved, saveSuperseded, saveTicket } from './draft-order';
 import type { ChatView } from './protocol';
 
 export interface Draft {
@@ -56,18 +60,29 @@ export async function writeDraft(
   scope: 'secretChats' | 'chats' | null = null,
   allowed: () => Promise<boolean> = async () => true
 ): Promise<boolean> {
+  const ticket = saveTicket();
   const blank = !draft.text.trim();
   // Sealed before the transaction: WebCrypto inside it would let IndexedDB commit it early.
   const box = blank ? null : await vault.seal<Draft>(places.draft(id), { text: draft.text, replyTo: draft.replyTo, at: Date.now() });
-  return db.transaction('rw', scope ? [db.drafts, db.table(scope)] : [db.drafts], async () => {
-    const had = !!(await db.drafts.get(id));
-    if (!box || !(await allowed())) {
-      await db.drafts.delete(id);
-      return had;
-    }
-    await db.drafts.put({ id, box });
-    return true;
-  });
+  let undo = () => {};
+  try {
+    return await db.transaction('rw', scope ? [db.drafts, db.table(scope)] : [db.drafts], async () => {
+      // A send the page issued after this save deleted the draft: this older text must not come back.
+      if (saveSuperseded(id, ticket)) return false;
+      const had = !!(await db.drafts.get(id));
+      if (!box || !(await allowed())) {
+        await db.drafts.delete(id);
+        undo = noteSaved(id, null);
+        return had;
+      }
+      await db.drafts.put({ id, box });
+      undo = noteSaved(id, ticket);
+      return true;
+    });
+  } catch (e) {
+    undo();
+    throw e;
+  }
 }
 
 /** Every stored draft by id; one that does not open (or is malformed) is left out, not the whole list. */

@@ -3,6 +3,8 @@ import { z } from '$lib/api/zod';
 import { CloudMessage } from '$lib/api/wire';
 import type { MessageRow } from '$lib/store/db';
 import { localPage, localPageAfter, messageView, msgPlace, sealMessage, storedIds, withStoredQuotes, type Body } from '../cloud';
+import { deleteSentDraft, sendTicket } from '../draft-order';
+import { cloudDraftId } from '../drafts';
 import { hiddenIds, hideMessages } from '../hidden';
 import { NetError, request } from '../net';
 import { recountUnread } from '../unread';
@@ -58,15 +60,19 @@ export const cloudHandlers: Handlers<'messages' | 'messageIds' | 'send' | 'markR
   messageIds: async (ctx, { peerId, fromSeq, toSeq }) => storedIds(ctx.db, peerId, fromSeq, toSeq),
 
   send: async (ctx, { peerId, text, replyTo, quote }) => {
+    // Taken as the call arrives: saves of the draft the page issued before it are older (../draft-order.ts).
+    const draftTicket = sendTicket(cloudDraftId(peerId));
     const id = crypto.randomUUID();
     const createdAt = Date.now();
     const body: Body = { text, replyTo: replyTo ?? null, ...(replyTo && quote ? { quote } : {}) };
     const box = await ctx.vault.seal(msgPlace(id), body);
     const row: MessageRow = { id, peerId, seq: 0, senderId: ctx.me, createdAt, status: 'pending', box };
-    await ctx.db.transaction('rw', ctx.db.messages, ctx.db.outbox, ctx.db.chats, async () => {
+    await ctx.db.transaction('rw', [ctx.db.messages, ctx.db.outbox, ctx.db.chats, ctx.db.drafts], async () => {
       await ctx.db.messages.add(row);
       await ctx.db.outbox.add({ id, peerId, createdAt, attempts: 0, box });
       await ctx.db.chats.update(peerId, { lastAt: createdAt });
+      // The text sent is no draft any more, even if the tab closes before the page saves a blank one.
+      await deleteSentDraft(ctx.db, cloudDraftId(peerId), draftTicket);
     });
     ctx.emit({ type: 'messages', peerId });
     ctx.emit({ type: 'chats' });

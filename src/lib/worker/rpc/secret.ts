@@ -1,4 +1,6 @@
 /** Secret chats: starting one, reading, sending, receipts, deleting, the self-destruct timer. */
+import { sendTicket } from '../draft-order';
+import { secretDraftId } from '../drafts';
 import { emptyDiagnostics, type Diagnostics } from '../secret/errors';
 import { CoreError, type CoreContext, type Handlers } from './context';
 
@@ -40,7 +42,9 @@ export const secretHandlers: Handlers<SecretMethod, Ctx> = {
   secretRows: async (ctx, { id, ids }) => (await ctx.secretModule()).secretRows(ctx.db, ctx.vault, id, ids),
 
   secretSend: async (ctx, { id, text, replyTo, quote }) => {
-    const sent = await (await ctx.secret()).sendText(id, text, replyTo ?? null, null, replyTo ? quote : undefined);
+    // Taken as the call arrives: saves of the draft the page issued before it are older (../draft-order.ts).
+    const draftTicket = sendTicket(secretDraftId(id));
+    const sent = await (await ctx.secret()).sendText(id, text, replyTo ?? null, null, replyTo ? quote : undefined, draftTicket);
     // Retried until the queue is empty, in case this flush fails (see Core.scheduleRetry).
     void ctx.scheduleRetry();
     return { id: sent };

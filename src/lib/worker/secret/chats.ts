@@ -7,6 +7,7 @@ import type { CinderDB, SecretChatRow, SecretMessageRow } from '$lib/store/db';
 import { seenRecord } from '$lib/store/upgrade-seen-batches';
 import { isUnread } from '$lib/store/upgrade-secret-unread';
 import type { WorkerEvent } from '../protocol';
+import { deleteSentDraft } from '../draft-order';
 import { secretDraftId } from '../drafts';
 import { withLock } from '../locks';
 import { SecretError, StoreFailure } from './errors';
@@ -121,7 +122,7 @@ export class Chats {
         db.mailboxes,
         ...(removes ? [db.secretMedia] : []),
         ...(c.trust ? [db.trustPins] : []),
-        ...(ends ? [db.drafts] : []),
+        ...(ends || c.sentDraft !== undefined ? [db.drafts] : []),
         ...(row === null ? [db.parkedEnvelopes] : [])
       ];
       await db.transaction('rw', stores, async () => {
@@ -133,7 +134,7 @@ export class Chats {
           dropped = rows.filter((m) => m.expiresAt > now).map((m) => m.id);
           // What was typed for the chat ends with it (../drafts.ts).
           await db.drafts.delete(secretDraftId(chatId));
-        }
+        } else if (c.sentDraft !== undefined) await deleteSentDraft(db, secretDraftId(chatId), c.sentDraft);
         const seen = c.seen ? [c.seen].flat() : [];
         // One record for all of them: a batch of a page is one write, not one per envelope.
         if (seen.length) await db.seenEnvelopes.put(seenRecord(seen, Date.now()));

@@ -130,7 +130,15 @@ export class SecretEngine {
 
   // ---------- local actions that order the peer too ----------
 
-  async sendText(chatId: string, text: string, replyTo: string | null, file: SecretBody['file'] = null, quote?: SecretBody['quote']): Promise<string> {
+  /** `draftTicket`: the send's ticket (../draft-order.ts); the chat's draft goes with the message stored. */
+  async sendText(
+    chatId: string,
+    text: string,
+    replyTo: string | null,
+    file: SecretBody['file'] = null,
+    quote?: SecretBody['quote'],
+    draftTicket?: number
+  ): Promise<string> {
     const id = crypto.randomUUID();
     const at = Date.now();
     // Each message carries the timer in force when it was sent (it applies to later messages only).
@@ -138,7 +146,8 @@ export class SecretEngine {
       chatId,
       (state) => ({ k: 'text', id, text, replyTo, ...(replyTo && quote ? { quote } : {}), ttl: state.ttl, at, file }),
       async (_row, state) => ({
-        put: [this.chats.messageRow(chatId, id, at, true, { kind: 'text', text, replyTo, ...(replyTo && quote ? { quote } : {}), ttl: state.ttl, file }, 'pending')]
+        put: [this.chats.messageRow(chatId, id, at, true, { kind: 'text', text, replyTo, ...(replyTo && quote ? { quote } : {}), ttl: state.ttl, file }, 'pending')],
+        sentDraft: draftTicket
       })
     );
     return id;

@@ -6,6 +6,8 @@
 import type { VoiceMeta } from '$lib/api/voice';
 import { toPlainLine } from '$lib/api/wire-base';
 import type { SecretMediaRow } from '$lib/store/db';
+import { deleteSentDraft } from '../draft-order';
+import { secretDraftId } from '../drafts';
 import { decryptFile, encryptFile } from '../media';
 import { MEDIA_PAD, padMedia, unpadMedia } from '../media-padding';
 import type { Chats } from './chats';
@@ -25,6 +27,8 @@ export interface SendFileOptions {
   height?: number;
   /** A voice message's duration and waveform. */
   voice?: VoiceMeta;
+  /** Sent with a caption typed in the composer: the send's ticket (../draft-order.ts); the chat's draft goes when the file is stored. */
+  draftTicket?: number;
 }
 
 export class Media {
@@ -71,10 +75,13 @@ export class Media {
     const media: SecretMediaRow = { messageId: id, chatId, box: await vault.sealBytes(mediaPlace(id), bytes) };
     await pending.sealing; // written here, not through commit()
     return whileUploading(id, async () => {
-      await db.transaction('rw', db.secretMessages, db.secretMedia, db.meta, async () => {
+      const ticket = opts.draftTicket;
+      await db.transaction('rw', [db.secretMessages, db.secretMedia, db.meta, ...(ticket === undefined ? [] : [db.drafts])], async () => {
         await db.secretMessages.put(pending.row);
         await db.secretMedia.put(media);
         await db.meta.put(uploadMarker(id));
+        // The caption is no draft any more (a failed upload keeps it in the message, shown "Not sent").
+        if (ticket !== undefined) await deleteSentDraft(db, secretDraftId(chatId), ticket);
       });
       this.chats.changed(chatId, [id]);
       let blobId: string | null = null;

@@ -74,6 +74,8 @@ export interface Commit {
   seen?: SeenRef | SeenRef[];
   /** Ids among `put` whose stored row, if there is one, stays as it is (an incoming text sent twice). */
   keep?: string[];
+  /** A send's ticket (../draft-order.ts): the chat's draft, if older, is deleted in the same transaction. */
+  sentDraft?: number;
 }
 
 /** A Commit being built by a received frame (its lists always present). */

@@ -64,6 +64,15 @@ class DraftWindow extends ChatWindow<Row> {
   }
 }
 
+/** The stored draft is read only once the returned function is called (a slow worker). */
+function slowLoad(store: Store): () => void {
+  let release = () => {};
+  const slow = new Promise<void>((r) => (release = r));
+  const load = store.load.bind(store);
+  store.load = async (chat: string) => (await slow, load(chat));
+  return () => release();
+}
+
 let visibility: 'visible' | 'hidden' = 'visible';
 const listeners = new Set<() => void>();
 
@@ -158,10 +167,7 @@ describe('chat drafts on the page', () => {
   it('does not overwrite what the user typed while the stored draft was being read', async () => {
     const store = new Store();
     store.drafts.set('a', { text: 'old draft', replyTo: null });
-    let release = () => {};
-    const slow = new Promise<void>((r) => (release = r));
-    const load = store.load.bind(store);
-    store.load = async (chat: string) => (await slow, load(chat));
+    const release = slowLoad(store);
     const w = new DraftWindow(store);
     w.chat = 'a';
     w.reset();
@@ -200,10 +206,7 @@ describe('chat drafts racing the chat opening', () => {
   it('a message typed and sent before the stored draft was read replaces that draft: it is neither restored nor kept', async () => {
     const store = new Store();
     store.drafts.set('a', { text: 'an old draft', replyTo: null });
-    let release = () => {};
-    const slow = new Promise<void>((r) => (release = r));
-    const load = store.load.bind(store);
-    store.load = async (chat: string) => (await slow, load(chat));
+    const release = slowLoad(store);
     const w = new DraftWindow(store);
     w.chat = 'a';
     w.reset();

@@ -7,6 +7,17 @@ import { FakeSocket } from '../support/fake-socket';
 const me: SessionView = { user: { id: 'me', username: 'me', displayName: 'Me' }, device: { id: 'dev-1', name: 'test' } };
 
 /** At each hello the cloud catch-up and the secret queue's pull run side by side, on a slow network too. */
+/** A worker signed in as `me` starts, its socket opens and the relay says hello with `envelopes` queued. */
+async function startAndHello(envelopes: number): Promise<void> {
+  const { Core } = await import('$lib/worker/core');
+  const core = new Core(() => undefined);
+  await core.ready;
+  await core.methods.init({});
+  const ws = FakeSocket.last!;
+  ws.open();
+  ws.receive({ t: 'hello', cursor: 0, envelopes });
+}
+
 describe('worker hello', () => {
   afterAll(() => vi.unstubAllGlobals());
 
@@ -28,13 +39,7 @@ describe('worker hello', () => {
     await seeded.db.meta.put({ key: 'session', value: me });
     seeded.db.close();
 
-    const { Core } = await import('$lib/worker/core');
-    const core = new Core(() => undefined);
-    await core.ready;
-    await core.methods.init({});
-    const ws = FakeSocket.last!;
-    ws.open();
-    ws.receive({ t: 'hello', cursor: 0, envelopes: 3 });
+    await startAndHello(3);
     await vi.waitFor(() => expect(paths.filter((p) => p.startsWith('/api/envelopes?'))).toHaveLength(1), { timeout: 10_000 });
     expect(paths.filter((p) => p.startsWith('/api/sync'))).toHaveLength(1);
   });
@@ -53,13 +58,7 @@ describe('worker hello', () => {
     await seeded.db.parkedEnvelopes.put({ id: envelope.id, seq: 1, chatId: 'chat', envelope, at: 1, token: 't' });
     seeded.db.close();
 
-    const { Core } = await import('$lib/worker/core');
-    const core = new Core(() => undefined);
-    await core.ready;
-    await core.methods.init({});
-    const ws = FakeSocket.last!;
-    ws.open();
-    ws.receive({ t: 'hello', cursor: 0, envelopes: 0 });
+    await startAndHello(0);
     await vi.waitFor(() => expect(paths.filter((p) => p.startsWith('/api/envelopes?'))).toHaveLength(1), { timeout: 10_000 });
   });
 });

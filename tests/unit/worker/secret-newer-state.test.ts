@@ -21,6 +21,16 @@ vi.mock('$lib/worker/net', async (orig) => (await import('../support/no-relay'))
 const { device, established } = secretPair('newer-state');
 
 /** Rewrites the chat's stored state as `change` makes it: what a newer version (or a corruption) leaves behind. */
+/** A second chat Alice starts with Bob, established (its envelopes come after the first chat's). */
+async function secondChat(relay: FakeRelay, alice: SecretDevice, bob: SecretDevice): Promise<string> {
+  const id = await alice.engine.start('u-bob');
+  await alice.engine.flush();
+  await deliver(relay, bob);
+  await deliver(relay, alice);
+  await deliver(relay, bob);
+  return id;
+}
+
 async function rewrite(d: SecretDevice, chatId: string, change: (plain: Uint8Array) => void): Promise<void> {
   const place = places.secretChat(chatId);
   const row = (await d.db.secretChats.get(chatId))!;
@@ -55,11 +65,7 @@ describe('a chat state from a newer version', () => {
   it('keeps its envelopes (acknowledged) while the rest of the queue goes on, and hands them over once the state reads', async () => {
     const { relay, alice, bob, chatId } = await established();
     // A second chat with the same people, whose envelopes come after the first one's.
-    const other = await alice.engine.start('u-bob');
-    await alice.engine.flush();
-    await deliver(relay, bob);
-    await deliver(relay, alice);
-    await deliver(relay, bob);
+    const other = await secondChat(relay, alice, bob);
 
     await rewrite(bob, chatId, newerFlag(true));
     await expect(openState(bob.vault, chatId, (await bob.db.secretChats.get(chatId))!.box)).rejects.toMatchObject({ code: 'newer_state', chatId });
@@ -192,11 +198,7 @@ describe('a chat state from a newer version', () => {
 
   it("keeps its read receipts for the newer version while the other chats' go out", async () => {
     const { relay, alice, bob, chatId } = await established();
-    const other = await alice.engine.start('u-bob');
-    await alice.engine.flush();
-    await deliver(relay, bob);
-    await deliver(relay, alice);
-    await deliver(relay, bob);
+    const other = await secondChat(relay, alice, bob);
     await send(alice, chatId, 'in the newer one');
     await send(alice, other, 'in the other one');
     await deliver(relay, bob);

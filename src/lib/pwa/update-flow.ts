@@ -45,6 +45,10 @@ export interface UpdateEnv {
   activateWaiting(): Promise<boolean>;
   /** Shows the phase: "a new version is ready", "Cinder was updated" or "a newer version is needed". */
   show(phase: UpdatePhase): void;
+  /** Whether this tab's user answered "Not now" to 'needed' for this build (kept through its reloads). */
+  neededDismissed(): boolean;
+  /** Remembers that answer for this build in this tab. */
+  dismissNeeded(): void;
 }
 
 /** How long a clicked Reload waits for the new worker to take over before reloading anyway. */
@@ -74,8 +78,20 @@ export class UpdateFlow {
    * rolled back). Offers Reload, which takes a waiting version if there is one, else reloads.
    */
   needed(): void {
-    if (this.phase !== 'none') return;
+    if (this.phase !== 'none' || this.env.neededDismissed()) return;
     this.phase = 'needed';
+    this.env.show(this.phase);
+  }
+
+  /**
+   * "Not now" on 'needed': no newer version may be there to take (a rolled-back server hands out this
+   * build again, so Reload would bring the prompt straight back). The chats it concerns keep saying so;
+   * a version found waiting later is still offered.
+   */
+  later(): void {
+    if (this.phase !== 'needed') return;
+    this.phase = 'none';
+    this.env.dismissNeeded();
     this.env.show(this.phase);
   }
 

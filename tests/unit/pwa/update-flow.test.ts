@@ -13,7 +13,9 @@ function tab(opts: { visible?: boolean; held?: boolean; waiting?: boolean } = {}
     log: [] as string[],
     shown: 'none' as UpdatePhase,
     /** Resolves the clicked Reload's wait for the new worker (its fallback). */
-    timeout: null as (() => void) | null
+    timeout: null as (() => void) | null,
+    /** "Not now" answered to 'needed' for this build. */
+    later: false
   };
   const env: UpdateEnv = {
     visible: () => t.visible,
@@ -25,7 +27,9 @@ function tab(opts: { visible?: boolean; held?: boolean; waiting?: boolean } = {}
       t.log.push(t.waiting ? 'activate' : 'nothing waits');
       return t.waiting;
     },
-    show: (phase) => (t.shown = phase)
+    show: (phase) => (t.shown = phase),
+    neededDismissed: () => t.later,
+    dismissNeeded: () => void (t.later = true)
   };
   const flow = new UpdateFlow(env, () => new Promise<void>((done) => (t.timeout = done)));
   return { t, flow };
@@ -153,6 +157,29 @@ describe('UpdateFlow: data from a newer version', () => {
     second.flow.controlling();
     second.flow.needed();
     expect(second.t.shown).toBe('updated');
+  });
+
+  it('"Not now" hides the prompt for this build, also after a reload; a version found waiting is still offered', () => {
+    const { t, flow } = tab({ waiting: false });
+    flow.later(); // nothing to dismiss yet
+    expect(t.later).toBe(false);
+    flow.needed();
+    flow.later();
+    expect(t.shown).toBe('none');
+    expect(t.later).toBe(true);
+    expect(t.log).toEqual([]);
+    // The chat that raised it is met again (the same tab, or after a reload of the same build).
+    flow.needed();
+    expect(t.shown).toBe('none');
+    const reloaded = tab({ waiting: false });
+    reloaded.t.later = true;
+    reloaded.flow.needed();
+    expect(reloaded.t.shown).toBe('none');
+    // A real newer version installs meanwhile: offered as usual.
+    flow.waiting();
+    expect(t.shown).toBe('waiting');
+    flow.later(); // only 'needed' can be put off
+    expect(t.shown).toBe('waiting');
   });
 });
 

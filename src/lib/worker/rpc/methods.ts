@@ -158,6 +158,8 @@ export const METHODS = {
   secretRead: { params: IdsParams, result: returns<null>() },
   secretTyping: { params: ChatParams, result: returns<null>() },
   secretDelete: { params: IdsParams, result: returns<null>() },
+  /** Edits my text message `msg` here and on the peer's device (no file, no timer, at most 48 h old); an unchanged text sends nothing. */
+  secretEdit: { params: z.extend(ChatParams, { msg: Uuid, text: Text }), result: returns<null>() },
   /** Deletes secret messages on this device only ("Delete for me"); nothing is sent to the peer. */
   secretDeleteForMe: { params: IdsParams, result: returns<null>() },
   secretClear: { params: ChatParams, result: returns<null>() },

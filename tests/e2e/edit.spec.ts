@@ -1,7 +1,7 @@
 // Editing a sent message: Edit in the message menu (mine, text, no timer), the composer with an
 // "Editing" bar, Escape giving the draft back, and the new text marked "edited" on both sides.
 import type { Page } from '@playwright/test';
-import { expect, messageLog, test } from './fixtures';
+import { expect, messageLog, openChatWith, PASSWORD, sendText, signUp, test } from './fixtures';
 import { secretPair, sendSecret } from './secret-helpers';
 
 test.describe.configure({ timeout: 180_000 });
@@ -68,4 +68,38 @@ test('secret chat: Alice edits her message; Bob sees the new text marked edited,
   // The chat list's preview follows the newest message (Bob's reply), unchanged; the draft was kept.
   await alice.page.goto('/');
   await expect(alice.page.getByText('half-typed')).toBeVisible();
+});
+
+test("cloud chat: Alice edits her message; Bob's page and Alice's other device show the new text marked edited", async ({ browser, relay }) => {
+  const alice = await signUp(browser, relay, 'alice', 'Alice');
+  const bob = await signUp(browser, relay, 'bob', 'Bob');
+  await openChatWith(alice.page, bob.username);
+  await sendText(alice.page, 'Lunch at noon?');
+  await openChatWith(bob.page, alice.username);
+  await expect(row(bob.page, 'Lunch at noon?')).toBeVisible();
+  // Alice's second device, on the same chat.
+  const laptop = await browser.newContext({ baseURL: relay.url });
+  const other = await laptop.newPage();
+  await other.goto('/login');
+  await other.getByLabel('Username').fill(alice.username);
+  await other.getByLabel('Password').fill(PASSWORD);
+  await other.getByRole('button', { name: 'Sign in' }).click();
+  await expect(other.getByRole('heading', { name: 'Chats' })).toBeVisible();
+  await openChatWith(other, bob.username);
+  await expect(row(other, 'Lunch at noon?')).toBeVisible();
+
+  // Bob cannot edit Alice's message.
+  await openMenu(bob.page, 'Lunch at noon?');
+  await expect(menu(bob.page).getByRole('menuitem', { name: 'Edit' })).toHaveCount(0);
+  await bob.page.keyboard.press('Escape');
+
+  await edit(alice.page, 'Lunch at noon?', 'Lunch at one?');
+  await expect(row(alice.page, 'Lunch at one?')).toContainText('edited');
+  await expect(row(bob.page, 'Lunch at one?')).toContainText('edited');
+  await expect(row(bob.page, 'Lunch at noon?')).toHaveCount(0);
+  await expect(row(other, 'Lunch at one?')).toContainText('edited');
+  // The chat list's preview follows: it was the last message.
+  await bob.page.goto('/');
+  await expect(bob.page.getByText('Lunch at one?')).toBeVisible();
+  await laptop.close();
 });

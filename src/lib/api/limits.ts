@@ -28,7 +28,9 @@ export const LIMITS = {
   envelopePageMax: 500,
   /** Envelope body bytes per page (decoded; the first envelope always comes): large envelopes make short pages. */
   envelopePageBytes: 4 * 1024 * 1024,
-  syncPageMax: 500
+  syncPageMax: 500,
+  /** A message can be edited by its author this long after it was sent (48 h; the relay enforces it for cloud chats). */
+  editWindowMs: 48 * 3600_000
 } as const;
 
 /**

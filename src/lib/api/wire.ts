@@ -224,7 +224,9 @@ export const CloudMessage = z.object({
   quote: z.optional(ReplyQuote),
   createdAt: z.number(),
   /** The attached file (uploaded with `POST /api/cloud/media`); the relay always sends it (null: none). */
-  media: z.optional(z.nullable(CloudMedia))
+  media: z.optional(z.nullable(CloudMedia)),
+  /** When its author last edited it (the relay's clock); absent: never edited. */
+  editedAt: z.optional(z.number())
 });
 export type CloudMessage = z.infer<typeof CloudMessage>;
 
@@ -267,6 +269,18 @@ export type ChatSummary = z.infer<typeof ChatSummary>;
 
 export const ReadReq = z.object({ seq: z.number().check(z.int(), z.positive()) });
 export const DeleteCloudReq = z.object({ ids: z.array(ClientId).check(z.minLength(1), z.maxLength(100)) });
+/** Body of `POST /api/cloud/chats/:peerId/edit`: my message `id`'s new text (the limits of a sent text, not blank). */
+export const EditCloudReq = z.object({
+  id: ClientId,
+  text: plainText(
+    z.string().check(
+      z.maxLength(LIMITS.textMax, 'message is too long'),
+      z.refine((s) => s.trim().length > 0, 'message is empty')
+    ),
+    'text'
+  )
+});
+export type EditCloudReq = z.input<typeof EditCloudReq>;
 
 /** One entry of a user's update log: what every device of the user replays to converge. */
 export const Update = z.discriminatedUnion('kind', [
@@ -279,7 +293,9 @@ export const Update = z.discriminatedUnion('kind', [
     readerId: Id,
     seq: z.number().check(z.int(), z.nonnegative())
   }),
-  z.object({ kind: z.literal('delete'), cursor: z.number().check(z.int()), peerId: Id, ids: z.array(ClientId) })
+  z.object({ kind: z.literal('delete'), cursor: z.number().check(z.int()), peerId: Id, ids: z.array(ClientId) }),
+  /** A message's new text (its current one, read when the update is served), and when it was edited. */
+  z.object({ kind: z.literal('edit'), cursor: z.number().check(z.int()), peerId: Id, id: ClientId, text: z.string(), editedAt: z.number() })
 ]);
 export type Update = z.infer<typeof Update>;
 
@@ -332,8 +348,14 @@ export type ErrorCode =
   | 'bad_credentials'
   | 'rate_limited'
   | 'conflict'
-  /** 410: the thing existed but was withdrawn (a secret-chat request). */
+  /** 410: the thing existed but was withdrawn (a secret-chat request, a deleted message). */
   | 'gone'
+  /** 403: only a message's author may edit it. */
+  | 'not_author'
+  /** 403: the message is older than the edit window (48 h). */
+  | 'edit_expired'
+  /** 403: not a message that can be edited (one with an attachment). */
+  | 'not_editable'
   /** 413: the user's blob storage quota would be exceeded. */
   | 'quota_exceeded'
   | 'method_not_allowed'

@@ -1,6 +1,6 @@
 /**
  * What a chat screen does with one message (or the selection): the message menu (opened by its menu
- * button, a right click or a long press), Reply (the composer's quote until sent or cancelled), Copy
+ * button, a right click or a long press), Edit (a sent text of mine, see ChatWindow.editable), Reply (the composer's quote until sent or cancelled), Copy
  * text, the Delete confirmation, and the jump from a reply's quote to its original. One per window
  * (ChatWindow.actions); the screen's pieces are MessageActions, ActionsButton, ReplyBar and ReplyQuote.
  */
@@ -18,6 +18,9 @@ export interface ActionsHost<M extends { id: string }> {
   deleteFor(ids: string[], everyone: boolean): Promise<void>;
   /** The reply target changed (kept with the draft). */
   replyChanged?(): void;
+  /** Edit: the message's text into the composer, and back out (the window's edit mode). */
+  startEdit(m: M): void;
+  endEdit(): void;
 }
 
 /** How many older pages a jump to a quoted message loads at most before saying it is gone. */
@@ -79,8 +82,16 @@ export class MessageActions<M extends { id: string }> {
 
   reply(m: M) {
     this.close();
+    // A reply is a new message: an edit under way ends first (the draft comes back, then the reply).
+    this.host.endEdit();
     this.replyingTo = m;
     void tick().then(() => document.getElementById('composer')?.focus());
+  }
+
+  /** The menu's Edit. */
+  edit(m: M) {
+    this.close();
+    this.host.startEdit(m);
   }
 
   cancelReply = () => {

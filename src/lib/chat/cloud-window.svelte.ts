@@ -2,6 +2,7 @@
 import { tick } from 'svelte';
 import { core, errorMessage } from '$lib/worker/client';
 import type { MessageView, UserView, WorkerEvent } from '$lib/worker/protocol';
+import { LIMITS } from '$lib/api/limits';
 import { requestBackgroundSync } from '$lib/pwa/sw-client';
 import { CHAT_FIRST_PAGE, CHAT_PAGE as PAGE, firstVisibleRow, joinNewer, typingNotifier, unselected } from './chat-ui';
 import { quoteFor, timedMedia } from './reply';
@@ -224,6 +225,18 @@ export class CloudWindow extends ChatWindow<MessageView> {
   };
 
   onInput = typingNotifier(() => core().call('typing', { peerId: this.peerId() }));
+
+  /**
+   * Edit: a text of mine the relay stored (one still in the outbox has no copy there to edit; a failed
+   * one never will), without an attachment, for 48 h after it was sent (the relay checks again).
+   */
+  editable(m: MessageView): boolean {
+    return m.mine && m.seq > 0 && !m.media && m.ticks !== 'failed' && !this.peer?.deleted && Date.now() - m.createdAt < LIMITS.editWindowMs;
+  }
+
+  protected async edit(m: MessageView, text: string) {
+    await core().call('editMessage', { peerId: this.peerId(), id: m.id, text });
+  }
 
   deleteSelected = () => this.deleteFor([...this.selected], true);
 

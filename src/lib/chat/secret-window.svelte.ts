@@ -1,6 +1,7 @@
 /** The secret chat's window (see ./window.svelte.ts): rows paged by (time, id) cursors, read receipts, sending text and files. */
 import { core, errorMessage } from '$lib/worker/client';
 import type { SecretChatView, SecretCursor, SecretMessageView, WorkerEvent } from '$lib/worker/protocol';
+import { LIMITS } from '$lib/api/limits';
 import { requestBackgroundSync } from '$lib/pwa/sw-client';
 import { tick } from 'svelte';
 import { CHAT_FIRST_PAGE, CHAT_PAGE as PAGE, CHAT_WINDOW as WINDOW, firstVisibleRow, joinNewer, joinOlder, typingNotifier, unselected } from './chat-ui';
@@ -103,6 +104,8 @@ export class SecretWindow extends ChatWindow<SecretMessageView> {
     const ids = this.changedRows;
     this.changedRows = idBuffer();
     if (!ids || !this.messages.length || ids.size > PAGE) return this.load();
+    // A reply quoting a changed row (an edit) is read again with it: its quote shows the new snippet.
+    for (const m of this.messages) if (m.quote && ids.has(m.quote.id)) ids.add(m.id);
     const id = this.id();
     const [c, fresh] = await Promise.all([core().call('secretChat', { id }), ids.size ? core().call('secretRows', { id, ids: [...ids] }) : []]).catch((e: unknown) => {
       this.changedRows = null; // those rows are still to be read: the next update reads the window
@@ -269,6 +272,19 @@ export class SecretWindow extends ChatWindow<SecretMessageView> {
     });
 
   onInput = typingNotifier(() => core().call('secretTyping', { id: this.id() }));
+
+  /**
+   * Edit: a text of mine without a file or timer, in an active chat, for 48 h after it was sent (the
+   * worker checks again). A failed row was never delivered: nothing to edit on the peer's side.
+   */
+  editable(m: SecretMessageView): boolean {
+    return m.mine && m.kind === 'text' && !m.file && m.ttl === 0 && m.ticks !== 'failed' && this.chat?.status === 'active' && Date.now() - m.at < LIMITS.editWindowMs;
+  }
+
+  protected async edit(m: SecretMessageView, text: string) {
+    await core().call('secretEdit', { id: this.id(), msg: m.id, text });
+    void requestBackgroundSync();
+  }
 
   deleteSelected = () => this.deleteFor([...this.selected], true);
 

@@ -7,12 +7,15 @@
  * which events concern it (./cloud-window.svelte.ts, ./secret-window.svelte.ts).
  */
 import { tick, untrack } from 'svelte';
-import { core } from '$lib/worker/client';
+import { core, errorMessage } from '$lib/worker/client';
 import type { WorkerEvent } from '$lib/worker/protocol';
 import { beforeReload } from '$lib/pwa/reload-guard';
 import { MessageActions } from './actions.svelte';
 import { DraftKeeper, type DraftIO, type DraftSnapshot } from './draft.svelte';
 import { AT_BOTTOM, fromBottom, isSendKey, joinNewer, joinOlder, keepingRow, scrollNeeds, toggled, windowQueue } from './chat-ui';
+
+/** A row's text (both chats' rows have one). */
+const textOf = (m: { id: string }): string => (m as { text?: string }).text ?? '';
 
 export type OlderPage<M> = { messages: M[]; hasMore: boolean };
 export type NewerPage<M> = { messages: M[]; hasNewer: boolean };
@@ -32,8 +35,13 @@ export abstract class ChatWindow<M extends { id: string }> {
   }
   set draft(text: string) {
     this.#draft = text;
-    this.drafts.changed();
+    // An edit's text is not the chat's draft (the draft waits in `beforeEdit`).
+    if (!this.editing) this.drafts.changed();
   }
+  /** The message whose text the composer is editing (null: writing a new one). */
+  editing = $state<M | null>(null);
+  /** What the composer held when the edit began: the chat's draft, back when the edit ends. */
+  private beforeEdit: { text: string; replyTo: M | null } | null = null;
   /** What the last send or action failed with, shown to the user. */
   actionError = $state<string | null>(null);
   /** The rows picked for "Delete for both". */
@@ -55,8 +63,11 @@ export abstract class ChatWindow<M extends { id: string }> {
   /** The composer's text and reply target, saved per chat by the worker and restored when it opens. */
   readonly drafts: DraftKeeper<M> = new DraftKeeper<M>(
     { load: (chat) => this.loadDraft(chat), save: (chat, d) => this.saveDraft(chat, d) },
-    () => ({ text: this.draft, replyTo: this.actions.replyingTo?.id ?? null }),
+    () =>
+      this.beforeEdit ? { text: this.beforeEdit.text, replyTo: this.beforeEdit.replyTo?.id ?? null } : { text: this.draft, replyTo: this.actions.replyingTo?.id ?? null },
     (text, replyTo) => {
+      // Read while an edit began: it is what the edit gives back.
+      if (this.beforeEdit) return void (this.beforeEdit = { text, replyTo });
       this.draft = text;
       this.actions.replyingTo = replyTo;
     }
@@ -105,13 +116,66 @@ export abstract class ChatWindow<M extends { id: string }> {
 
   /** The reply target changed (actions): kept with the draft. */
   replyChanged() {
-    this.drafts.changed();
+    if (!this.editing) this.drafts.changed();
   }
+
+  /** Whether message `m` offers Edit now (mine, a text without a file or timer, within 48 h, …): none by default. */
+  editable(_m: M): boolean {
+    return false;
+  }
+  /** Stores the new text of `m` (here and on the peer's side); throws what it failed with. */
+  protected async edit(_m: M, _text: string): Promise<void> {
+    throw new Error('Messages cannot be edited here.');
+  }
+
+  /** Edit: the message's text goes into the composer; the draft (and reply) wait until the edit ends. */
+  startEdit(m: M) {
+    if (!this.editable(m)) return;
+    if (this.editing) this.endEdit();
+    this.beforeEdit = { text: this.#draft, replyTo: this.actions.replyingTo };
+    this.editing = m;
+    this.actions.replyingTo = null;
+    this.#draft = textOf(m);
+    this.actionError = null;
+    void tick().then(() => document.getElementById('composer')?.focus());
+  }
+
+  /** Leaves edit mode (× or Escape, or once saved): the composer holds what it held before. */
+  endEdit = () => {
+    const back = this.beforeEdit;
+    if (!this.editing || !back) return;
+    this.editing = null;
+    this.beforeEdit = null;
+    this.#draft = back.text;
+    this.actions.replyingTo = back.replyTo;
+  };
+
+  /** The composer's Save while editing: a blank text is refused, an unchanged one just ends the edit. */
+  saveEdit = async (e?: Event) => {
+    e?.preventDefault();
+    const m = this.editing;
+    if (!m) return;
+    const text = this.#draft.trim();
+    if (!text) return void (this.actionError = 'A message cannot be empty.');
+    if (text === textOf(m)) return this.endEdit();
+    this.actionError = null;
+    try {
+      await this.edit(m, text);
+      // The edit may have been left meanwhile (another one begun): only this one ends.
+      if (this.editing === m) this.endEdit();
+    } catch (err) {
+      this.actionError = errorMessage(err);
+    }
+  };
+
+  /** The form's submit: sends, or saves the edit. */
+  submit = (e?: Event) => (this.editing ? this.saveEdit(e) : this.send(e));
 
   /** Empties the window (another chat opens): the last chat's draft is saved, this one's restored. */
   reset() {
     // Untracked: a page's effect calls this when its chat changes, and must not rerun when the draft does.
     untrack(() => {
+      this.endEdit();
       void this.drafts.close();
       this.draft = '';
       this.actions.replyingTo = null;
@@ -155,7 +219,10 @@ export abstract class ChatWindow<M extends { id: string }> {
   abstract onInput: () => void;
 
   onKeydown = (e: KeyboardEvent) => {
-    if (isSendKey(e)) void this.send(e);
+    if (e.key === 'Escape' && this.editing) {
+      e.preventDefault();
+      this.endEdit();
+    } else if (isSendKey(e)) void this.submit(e);
   };
 
   isNearBottom = () => fromBottom(this.scroller) < AT_BOTTOM;

@@ -89,7 +89,8 @@ export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) 
       replyTo,
       ...(replyTo && quote ? { quote } : {}),
       createdAt: m.createdAt,
-      media: mediaId ? await mediaWire(mediaId) : null
+      media: mediaId ? await mediaWire(mediaId) : null,
+      ...(m.editedAt != null ? { editedAt: m.editedAt } : {})
     };
   };
 
@@ -119,6 +120,11 @@ export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) 
       }
       case 'delete':
         return { kind: 'delete', cursor: row.cursor, peerId, ids: JSON.parse(row.data) as string[] };
+      case 'edit': {
+        // The text now (a later edit's, if there was one); a message deleted since needs none.
+        if (!row.message || row.message.deleted || row.message.editedAt == null) return null;
+        return { kind: 'edit', cursor: row.cursor, peerId, id: row.message.id, text: open(row.message).text, editedAt: row.message.editedAt };
+      }
     }
   }
 
@@ -210,6 +216,30 @@ export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) 
       const r = await store.deleteMessages(chat.id, ids);
       await publish(r.updates);
       for (const id of r.media ?? []) await mediaFiles?.remove(id);
+    },
+
+    /**
+     * The author edits their message `id` (in the chat with `peerId`): only within LIMITS.editWindowMs
+     * of its time, not once deleted, not one with an attachment (its caption stays). The new text is
+     * sealed like a sent one, the rest of the body (reply, quote) kept; every device of both users gets
+     * an 'edit' update.
+     */
+    async edit(userId: string, peerId: string, id: string, text: string): Promise<void> {
+      const chat = await requireChat(userId, peerId);
+      const m = await store.getMessage(id);
+      if (!m || m.chatId !== chat.id) throw new HttpError(404, 'not_found', 'no such message in this chat');
+      if (m.deleted) throw new HttpError(410, 'gone', 'that message was deleted');
+      if (m.senderId !== userId) throw new HttpError(403, 'not_author', 'only its author can edit a message');
+      const at = now();
+      if (at - m.createdAt > LIMITS.editWindowMs) throw new HttpError(403, 'edit_expired', 'a message can be edited for 48 hours after it was sent');
+      const content = open(m);
+      if (content.mediaId) throw new HttpError(403, 'not_editable', 'a message with an attachment cannot be edited');
+      if (content.text === text) return;
+      // Later than the edit it replaces, whatever the clock did meanwhile: the newest edit wins on every device.
+      const editedAt = Math.max(at, (m.editedAt ?? 0) + 1);
+      const r = await store.editMessage(chat.id, id, seal(id, { ...content, text }), editedAt);
+      if (!r) throw new HttpError(410, 'gone', 'that message was deleted');
+      await publish(r.updates);
     },
 
     /** Live delivery of update rows appended elsewhere (cloud media opened or expired). */

@@ -108,6 +108,8 @@ export interface MessageRow {
    * Absent, never null, while there is none: WebKit returns null-keyed rows from index ranges.
    */
   deadline?: number;
+  /** When its author last edited it (the relay's clock; not indexed, in clear like createdAt); absent: never. */
+  editedAt?: number;
 }
 
 /** A cloud-chat attachment's plaintext, sealed; deleted with its message. */

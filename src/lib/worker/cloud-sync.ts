@@ -11,6 +11,7 @@ import { LIMITS, Update, type PublicUser } from '$lib/api/wire';
 import type { ChatRow, CinderDB, MessageRow } from '$lib/store/db';
 import type { Vault } from '$lib/store/vault';
 import { mediaLabel, newChat, samePeer, sealMessage } from './cloud';
+import { prepareEdits, stillBase } from './cloud-edits';
 import { hiddenKey, idsOf } from './hidden';
 import { withLock } from './locks';
 import { fastMessageUpdate } from './sync-fast-check';
@@ -178,11 +179,13 @@ const cursorOf = async (db: CinderDB) => ((await db.meta.get(CURSOR))?.value as 
  * so it never runs ahead of what is stored (and never goes back).
  */
 export async function applyUpdates(db: CinderDB, vault: Vault, me: string, updates: Update[], cursor?: number): Promise<Applied> {
-  return commit(db, me, { updates, rejected: [], sealed: await sealAll(vault, updates) }, cursor);
+  return commit(db, vault, me, { updates, rejected: [], sealed: await sealAll(vault, updates) }, cursor);
 }
 
-async function commit(db: CinderDB, me: string, page: Pick<Prepared, 'updates' | 'rejected' | 'sealed'>, cursor?: number): Promise<Applied> {
+async function commit(db: CinderDB, vault: Vault, me: string, page: Pick<Prepared, 'updates' | 'rejected' | 'sealed'>, cursor?: number): Promise<Applied> {
   const { updates, sealed } = page;
+  // Sealed here, after the pages before this one are committed: an edit finds the message they stored.
+  const edits = await prepareEdits(db, vault, updates, sealed);
   const changed = new Set<string>();
   const peers = new Set<string>();
   const fresh: Fresh[] = [];
@@ -196,12 +199,15 @@ async function commit(db: CinderDB, me: string, page: Pick<Prepared, 'updates' |
     const deleteIds = updates.flatMap((u) => (u.kind === 'delete' ? u.ids : []));
     const deletedRows = deleteIds.length ? await db.messages.bulkGet(deleteIds) : [];
     for (const r of deletedRows) if (r && !peerIds.includes(r.peerId)) peerIds.push(r.peerId);
-    const [chatRows, metaRows, newest, queued] = await Promise.all([
+    const editIds = [...edits.keys()];
+    const [chatRows, metaRows, newest, queued, editRows] = await Promise.all([
       db.chats.bulkGet(peerIds),
       db.meta.bulkGet([CURSOR, ...messagePeers.map(hiddenKey)]),
       Promise.all(messagePeers.map(async (p) => ((await newestKey(db, p))?.[1] as number | undefined) ?? 0)),
-      db.outbox.toCollection().primaryKeys()
+      db.outbox.toCollection().primaryKeys(),
+      editIds.length ? db.messages.bulkGet(editIds) : []
     ]);
+    const editBase = new Map(editIds.map((id, i) => [id, editRows[i]]));
     const chats = new Map<string, ChatRow>();
     chatRows.forEach((c, i) => c && chats.set(peerIds[i], c));
     // Unread counts: a peer's message above the chat's newest stored seq is a row new to this device
@@ -255,6 +261,11 @@ async function commit(db: CinderDB, me: string, page: Pick<Prepared, 'updates' |
           chat.readSentSeq = Math.max(chat.readSentSeq, u.seq);
         } else chat.peerReadSeq = Math.max(chat.peerReadSeq, u.seq);
         dirty.add(u.peerId);
+      } else if (u.kind === 'edit') {
+        const e = edits.get(u.id);
+        if (!e || deleted.has(u.id)) continue;
+        // Made from this batch's message: only once that is written; from the stored row: only if it is still that row.
+        if (e.was === null ? puts.has(u.id) : puts.has(u.id) || stillBase(e, editBase.get(u.id))) puts.set(u.id, e.row);
       } else {
         recount.add(u.peerId);
         for (const id of u.ids) {
@@ -325,7 +336,7 @@ async function pullLocked(db: CinderDB, vault: Vault, me: string, onApplied: (a:
       const page = await ahead.next();
       // A refused update is named here and skipped: the rest of its page applies, the cursor moves on.
       for (const r of page.rejected) console.warn(`cinder sync: update ${r.cursor ?? '?'} rejected: ${r.reason}`);
-      const applied = await commit(db, me, page, page.cursor);
+      const applied = await commit(db, vault, me, page, page.cursor);
       owed ||= applied.list;
       applied.list = owed && (!page.more || performance.now() - noticeAt >= LIST_NOTICE_MS);
       if (applied.list) [owed, noticeAt] = [false, performance.now()];

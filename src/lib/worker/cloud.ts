@@ -46,7 +46,8 @@ export async function sealMessage(vault: Vault, m: CloudMessage): Promise<Messag
     status: 'sent',
     box: await vault.seal<Body>(msgPlace(m.id), { text: m.text, replyTo: m.replyTo, media: m.media ?? null, ...(m.quote ? { quote: m.quote } : {}) }),
     // Indexed: left out while there is none (WebKit's index ranges return null-keyed rows).
-    ...(typeof deadline === 'number' ? { deadline } : {})
+    ...(typeof deadline === 'number' ? { deadline } : {}),
+    ...(m.editedAt !== undefined ? { editedAt: m.editedAt } : {})
   };
 }
 
@@ -185,7 +186,8 @@ export async function messageView(vault: Vault, row: MessageRow, me: string, pee
           ...(body.media.width && body.media.height ? { width: body.media.width, height: body.media.height } : {})
         }
       : null,
-    quote: quoteView(body.replyTo, body.quote, mine)
+    quote: quoteView(body.replyTo, body.quote, mine),
+    ...(row.editedAt ? { edited: row.editedAt } : {})
   };
 }
 

@@ -93,6 +93,8 @@ export interface MessageView {
   media?: CloudMediaView | null;
   /** A reply: what it quotes (null: not a reply, or one sent before quotes). */
   quote?: QuoteView | null;
+  /** When its author last edited it (the relay's clock), if they did: the bubble says "edited". */
+  edited?: number;
 }
 
 /** A cloud message's attachment as pages see it. */
@@ -159,6 +161,8 @@ export interface SecretMessageView {
   deadline: number | null;
   /** A reply: what it quotes (null: not a reply, or one sent before quotes). */
   quote?: QuoteView | null;
+  /** When it was last edited (the editor's clock), if it was: the bubble says "edited". */
+  edited?: number;
 }
 
 export interface KeyView {

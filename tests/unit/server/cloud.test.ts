@@ -162,7 +162,7 @@ describe('cloud messages', () => {
       for (const u of ups) {
         if (u.kind === 'message') msgs.set(u.message.id, u.message);
         else if (u.kind === 'delete') u.ids.forEach((id) => msgs.delete(id));
-        else reads[u.readerId] = Math.max(reads[u.readerId] ?? 0, u.seq);
+        else if (u.kind === 'read') reads[u.readerId] = Math.max(reads[u.readerId] ?? 0, u.seq);
       }
       return { msgs: [...msgs.values()].sort((x, y) => x.seq - y.seq), reads };
     };

@@ -53,7 +53,8 @@ eachStore(
         senderDeviceId: a.device.id,
         body: Buffer.from('sealed:p-1'),
         createdAt: T0 + 1,
-        deleted: false
+        deleted: false,
+        editedAt: null
       });
 
       const ups = await t.store.listUpdates(b.user.id, 0, 100);
@@ -146,6 +147,29 @@ eachStore(
       await t.store.deleteMessages(ab.id, ['d-2']);
       chats = await t.store.listChats(a.user.id);
       expect(chats[1].lastMessage).toBeNull();
+    });
+
+    it('edits a message: its body and edit time replaced, one edit update per member that joins the message; not once deleted', async () => {
+      const a = await mkUser(t.store);
+      const b = await mkUser(t.store);
+      await send(t.store, a, b, 'e-1');
+      await send(t.store, a, b, 'e-2');
+      const ab = (await t.store.getChat(a.user.id, b.user.id))!;
+      expect(await t.store.getMessage('e-1')).toMatchObject({ id: 'e-1', chatId: ab.id, editedAt: null, deleted: false });
+      expect(await t.store.getMessage('nope')).toBeNull();
+      const r = await t.store.editMessage(ab.id, 'e-1', Buffer.from('sealed:e-1 v2'), T0 + 5);
+      expect(r!.updates.map((u) => u.userId).sort()).toEqual([a.user.id, b.user.id].sort());
+      expect(await t.store.getMessage('e-1')).toMatchObject({ body: Buffer.from('sealed:e-1 v2'), editedAt: T0 + 5 });
+      const up = await t.store.getUpdate(r!.updates[0].cursor);
+      expect(up).toMatchObject({ kind: 'edit', data: 'e-1', message: { id: 'e-1', editedAt: T0 + 5 } });
+      expect((await t.store.listMessages(ab.id, null, 10)).map((m) => m.editedAt)).toEqual([T0 + 5, null]);
+      // Another chat's id, or a deleted message: nothing changes, nothing is appended.
+      const c = await mkUser(t.store);
+      await send(t.store, a, c, 'e-3');
+      expect(await t.store.editMessage(ab.id, 'e-3', Buffer.from('x'), T0 + 6)).toBeNull();
+      await t.store.deleteMessages(ab.id, ['e-2']);
+      expect(await t.store.editMessage(ab.id, 'e-2', Buffer.from('x'), T0 + 6)).toBeNull();
+      expect((await t.store.listUpdates(b.user.id, 0, 100)).map((u) => u.kind)).toEqual(['message', 'message', 'edit', 'delete']);
     });
 
     it('assigns gap-free seqs and in-order cursors under concurrent sends from two nodes', async () => {

@@ -58,9 +58,11 @@ export interface MessageRow {
   body: Buffer;
   createdAt: number;
   deleted: boolean;
+  /** When its author last edited it (null: never). */
+  editedAt: number | null;
 }
 
-export type UpdateKind = 'message' | 'read' | 'delete';
+export type UpdateKind = 'message' | 'read' | 'delete' | 'edit';
 
 /** One appended update-log row, as reported to the caller that caused it (for live fan-out). */
 export interface AppendedUpdate {
@@ -80,9 +82,9 @@ export interface UpdateRow {
   cursor: number;
   kind: UpdateKind;
   chat: ChatRow;
-  /** message: the message id; read: JSON {readerId, seq}; delete: JSON string[] of ids. */
+  /** message, edit: the message id; read: JSON {readerId, seq}; delete: JSON string[] of ids. */
   data: string;
-  /** For kind 'message': the message, or null if it no longer exists. */
+  /** For kinds 'message' and 'edit': the message, or null if it no longer exists. */
   message: MessageRow | null;
 }
 

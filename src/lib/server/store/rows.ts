@@ -68,7 +68,8 @@ export const toMessage = (r: Row, p = ''): MessageRow => ({
   senderDeviceId: r[p + 'sender_device_id'] as string,
   body: r[p + 'body'] as Buffer,
   createdAt: num(r[p + 'created_at']),
-  deleted: flag(r[p + 'deleted'])
+  deleted: flag(r[p + 'deleted']),
+  editedAt: numOrNull(r[p + 'edited_at'])
 });
 
 export const toEnvelope = (r: Row): EnvelopeRow => ({

@@ -102,6 +102,13 @@ export interface CloudStore {
    * removes the files.
    */
   deleteMessages(chatId: number, ids: string[]): Promise<{ ids: string[]; updates: AppendedUpdate[]; media?: string[] }>;
+  /** A message by id (deleted ones too, with `deleted` set), or null. */
+  getMessage(id: string): Promise<MessageRow | null>;
+  /**
+   * Replaces the sealed body of message `id` of the chat and records `editedAt`, with one 'edit' update
+   * row per member (same transaction). Null, changing nothing, when it is not there or deleted.
+   */
+  editMessage(chatId: number, id: string, body: Buffer, editedAt: number): Promise<{ updates: AppendedUpdate[] } | null>;
   /** Update-log rows with cursor > after, ascending, at most `limit`. */
   listUpdates(userId: string, after: number, limit: number): Promise<UpdateRow[]>;
   getUpdate(cursor: number): Promise<UpdateRow | null>;

@@ -10,9 +10,9 @@ import { NetError, request } from '../net';
 import { recountUnread } from '../unread';
 import type { CoreContext, Handlers } from './context';
 
-type Ctx = Pick<CoreContext, 'db' | 'vault' | 'me' | 'emit' | 'flush' | 'sendFrame'>;
+type Ctx = Pick<CoreContext, 'db' | 'vault' | 'me' | 'emit' | 'flush' | 'sendFrame' | 'sync'>;
 
-export const cloudHandlers: Handlers<'messages' | 'messageIds' | 'send' | 'markRead' | 'deleteMessages' | 'deleteForMe' | 'typing', Ctx> = {
+export const cloudHandlers: Handlers<'messages' | 'messageIds' | 'send' | 'markRead' | 'deleteMessages' | 'editMessage' | 'deleteForMe' | 'typing', Ctx> = {
   messages: async (ctx, { peerId, beforeSeq, afterSeq, limit }) => {
     const n = limit ?? 50;
     const chat = await ctx.db.chats.get(peerId);
@@ -91,6 +91,15 @@ export const cloudHandlers: Handlers<'messages' | 'messageIds' | 'send' | 'markR
     if (!moved) return null;
     ctx.emit({ type: 'chats' });
     void ctx.flush();
+    return null;
+  },
+
+  editMessage: async (ctx, { peerId, id, text }) => {
+    const row = await ctx.db.messages.get(id);
+    if (row?.peerId !== peerId || row.senderId !== ctx.me || row.seq === 0) throw new NetError('not_found', 'This message cannot be edited.');
+    await request('POST', `/api/cloud/chats/${encodeURIComponent(peerId)}/edit`, { id, text }, null);
+    // The relay logged the edit for every device, this one too: the log brings it here (as on the others).
+    await ctx.sync().catch(() => undefined);
     return null;
   },
 

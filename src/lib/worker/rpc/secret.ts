@@ -15,6 +15,7 @@ type SecretMethod =
   | 'secretRead'
   | 'secretTyping'
   | 'secretDelete'
+  | 'secretEdit'
   | 'secretDeleteForMe'
   | 'secretClear'
   | 'secretDeleteChat'
@@ -62,6 +63,12 @@ export const secretHandlers: Handlers<SecretMethod, Ctx> = {
 
   secretDelete: async (ctx, { id, ids }) => {
     await (await ctx.secret()).deleteMessages(id, ids);
+    return null;
+  },
+
+  secretEdit: async (ctx, { id, msg, text }) => {
+    await (await ctx.secret()).editMessage(id, msg, text);
+    void ctx.scheduleRetry();
     return null;
   },
 

@@ -1,10 +1,11 @@
 /**
  * What one decrypted payload from the peer does here: a message stored, a receipt that starts a
- * timer, a delete, a clear, a cancel, a timer change, a screenshot notice, the peer's verification.
+ * timer, a delete, an edit, a clear, a cancel, a timer change, a screenshot notice, the peer's verification.
  * It only adds to the commit being built; nothing is written before that commit.
  */
 import type { SecretMessageRow } from '$lib/store/db';
 import type { Chats } from './chats';
+import { applyPeerEdit } from './edit';
 import type { SecretBody, SecretPayload } from './payload';
 import type { Effects, Received } from './state';
 
@@ -71,6 +72,8 @@ export async function applyPayload(chats: Chats, c: Effects, p: SecretPayload, r
         c.remove.push(id);
       }
       return;
+    case 'edit':
+      return applyPeerEdit(chats, c, await pending(chats, c, p.msg), p);
     case 'clear':
       c.clearChat = true;
       c.put.length = 0;

@@ -17,6 +17,7 @@ import { equalBytes } from '$lib/crypto/bytes';
 import type { SecretChatRow } from '$lib/store/db';
 import { Chats } from './chats';
 import { NewerStateError, SecretError } from './errors';
+import { edited, myEdit, rewritten } from './edit';
 import { Failures } from './failure';
 import { Handshake } from './handshake';
 import { Inbound } from './inbound';
@@ -224,6 +225,24 @@ export class SecretEngine {
     const remove = ids.filter((_, i) => rows[i]?.chatId === chatId);
     if (!remove.length) return;
     await this.send(chatId, { k: 'delete', ids: remove }, async () => ({ remove }));
+  }
+
+  /**
+   * Edits my text message `id` (no file, no timer, at most 48 h old) here and on the peer's device. An
+   * unchanged text sends nothing; one that cannot be edited throws (edit.ts).
+   */
+  async editMessage(chatId: string, id: string, text: string): Promise<void> {
+    const first = await myEdit(this.chats, chatId, id, text, Date.now());
+    if (!first) return;
+    // Later than the edit it replaces, whatever the clock did meanwhile.
+    const at = Math.max(Date.now(), (first.body.edited ?? 0) + 1);
+    await this.send(chatId, { k: 'edit', msg: id, text, at }, async () => {
+      // Again under the chat's lock: deleted or edited meanwhile.
+      const now = await myEdit(this.chats, chatId, id, text, Date.now());
+      const body = now && edited(now.body, { msg: id, text, at });
+      if (!now || !body) throw new SecretError('not_editable', 'This message changed meanwhile. Try again.');
+      return { put: [rewritten(this.chats, now.row, body)] };
+    });
   }
 
   /** "Delete for me": removes this chat's messages here only; the peer is not told and keeps them. */

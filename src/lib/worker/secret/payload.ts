@@ -53,7 +53,9 @@ export const SecretPayload = z.discriminatedUnion('k', [
   z.object({ k: z.literal('cancel') }),
   z.object({ k: z.literal('ttl'), id: Uuid, seconds: Ttl, at: z.number() }),
   z.object({ k: z.literal('screenshot'), id: Uuid, at: z.number() }),
-  z.object({ k: z.literal('verified'), on: z.boolean() })
+  z.object({ k: z.literal('verified'), on: z.boolean() }),
+  // `msg`, not `id`: a control older apps must ignore carries no `id` (unsupported.ts, protocol.md §9.3).
+  z.object({ k: z.literal('edit'), msg: Uuid, text: z.string().check(z.minLength(1), z.maxLength(LIMITS.textMax)), at: z.number() })
 ]);
 export type SecretPayload = z.infer<typeof SecretPayload>;
 
@@ -92,4 +94,6 @@ export interface SecretBody {
   by?: 'me' | 'peer';
   /** An unsupported message's payload as it came (JSON text, at most RAW_MAX bytes), for a later version to show. */
   raw?: string;
+  /** Edited: the newest edit's time (the editor's clock); an edit older than this one is ignored (edit.ts). */
+  edited?: number;
 }

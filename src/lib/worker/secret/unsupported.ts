@@ -30,7 +30,8 @@ const KNOWN: Record<SecretPayload['k'], 'message' | 'control'> = {
   cancel: 'control',
   ttl: 'control',
   screenshot: 'control',
-  verified: 'control'
+  verified: 'control',
+  edit: 'control'
 };
 
 export interface Unsupported {

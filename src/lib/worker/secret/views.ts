@@ -97,7 +97,8 @@ export async function secretMessageView(vault: Vault, row: SecretMessageRow): Pr
       : null,
     ticks: row.mine ? row.status : 'sent',
     deadline: row.deadline ?? null,
-    quote: quoteView(body.replyTo, body.quote, row.mine)
+    quote: quoteView(body.replyTo, body.quote, row.mine),
+    ...(body.edited ? { edited: body.edited } : {})
   };
 }
 

@@ -55,7 +55,8 @@ export function pgCloud({ pool, tx }: Pg): CloudStore {
           senderDeviceId: input.senderDeviceId,
           body: input.body,
           createdAt: input.createdAt,
-          deleted: false
+          deleted: false,
+          editedAt: null
         };
         await c.query(
           `INSERT INTO cloud_messages (chat_id, seq, id, sender_id, sender_device_id, body, created_at)
@@ -142,6 +143,19 @@ export function pgCloud({ pool, tx }: Pg): CloudStore {
         const extra = media.length ? { media } : {};
         if (done.length === 0) return { ids: done, updates: [], ...extra };
         return { ids: done, updates: await appendUpdates(c, chat, 'delete', JSON.stringify(done)), ...extra };
+      });
+    },
+    async getMessage(id) {
+      const r = await one(pool, 'SELECT * FROM cloud_messages WHERE id = $1', [id]);
+      return r ? toMessage(r) : null;
+    },
+    async editMessage(chatId, id, body, editedAt) {
+      return tx(async (c) => {
+        // The chat row first, as every write of the update log takes it (then the users' locks).
+        const chat = await lockedChat(c, chatId);
+        const hit = await c.query('UPDATE cloud_messages SET body = $1, edited_at = $2 WHERE chat_id = $3 AND id = $4 AND NOT deleted', [body, editedAt, chatId, id]);
+        if (!hit.rowCount) return null;
+        return { updates: await appendUpdates(c, chat, 'edit', id) };
       });
     },
     async listUpdates(userId, after, limit) {

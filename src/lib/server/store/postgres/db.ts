@@ -79,7 +79,7 @@ export async function migratePostgres(db: pg.Pool, migrations: readonly Migratio
 
 /** The message columns of table alias `a`, aliased with prefix `p` (for ../rows.ts `toMessage(r, p)`). */
 export const MESSAGE_COLS = (p: string, a: string) =>
-  ['chat_id', 'seq', 'id', 'sender_id', 'sender_device_id', 'body', 'created_at', 'deleted'].map((c) => `${a}.${c} AS ${p}${c}`).join(', ');
+  ['chat_id', 'seq', 'id', 'sender_id', 'sender_device_id', 'body', 'created_at', 'deleted', 'edited_at'].map((c) => `${a}.${c} AS ${p}${c}`).join(', ');
 
 /** An update-log row with its chat and (for 'message') its message, aliased for ../rows.ts `toUpdate`. */
 export const UPDATE_SELECT = `
@@ -88,7 +88,7 @@ export const UPDATE_SELECT = `
          ${MESSAGE_COLS('m_', 'm')}
   FROM user_updates u
   JOIN cloud_chats c ON c.id = u.chat_id
-  LEFT JOIN cloud_messages m ON u.kind = 'message' AND m.id = u.data`;
+  LEFT JOIN cloud_messages m ON u.kind IN ('message', 'edit') AND m.id = u.data`;
 
 /** Takes the update-log locks of the members (sorted) and appends one row each. */
 export const appendUpdates = async (c: pg.PoolClient, chat: ChatRow, kind: UpdateKind, data: string): Promise<AppendedUpdate[]> => {

@@ -247,5 +247,14 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE blobs ADD CONSTRAINT blobs_owner_pair CHECK ((owner_device_id IS NULL) = (owner_user_id IS NULL));
       CREATE INDEX blobs_by_recipient ON blobs(to_device_id, expires_at);
     `
+  },
+  {
+    version: 9,
+    name: 'edited cloud messages',
+    sql: `
+      ALTER TABLE cloud_messages ADD COLUMN edited_at BIGINT;
+      ALTER TABLE user_updates DROP CONSTRAINT user_updates_kind_check;
+      ALTER TABLE user_updates ADD CONSTRAINT user_updates_kind_check CHECK (kind IN ('message', 'read', 'delete', 'edit'));
+    `
   }
 ];

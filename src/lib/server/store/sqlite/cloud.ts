@@ -24,6 +24,7 @@ export function sqliteCloud(db: Db, appendUpdates: AppendUpdates): CloudStore {
        ON CONFLICT (chat_id, user_id) DO UPDATE SET read_seq = excluded.read_seq`
     ),
     liveMessageInChat: db.prepare('SELECT id FROM cloud_messages WHERE chat_id = ? AND id = ? AND deleted = 0'),
+    editMessage: db.prepare('UPDATE cloud_messages SET body = ?, edited_at = ? WHERE chat_id = ? AND id = ? AND deleted = 0'),
     deleteMessage: db.prepare("UPDATE cloud_messages SET deleted = 1, body = X'' WHERE chat_id = ? AND id = ?"),
     updatesAfter: db.prepare(`${UPDATE_SELECT} WHERE u.user_id = ? AND u.cursor > ? ORDER BY u.cursor LIMIT ?`),
     updateByCursor: db.prepare(`${UPDATE_SELECT} WHERE u.cursor = ?`),
@@ -62,7 +63,8 @@ export function sqliteCloud(db: Db, appendUpdates: AppendUpdates): CloudStore {
       senderDeviceId: input.senderDeviceId,
       body: input.body,
       createdAt: input.createdAt,
-      deleted: false
+      deleted: false,
+      editedAt: null
     };
     q.insertMessage.run({
       chatId,
@@ -101,7 +103,19 @@ export function sqliteCloud(db: Db, appendUpdates: AppendUpdates): CloudStore {
     return { ids: done, updates: appendUpdates(chat, 'delete', JSON.stringify(done)), ...extra };
   });
 
+  const editTx = db.transaction((chatId: number, id: string, body: Buffer, editedAt: number) => {
+    if (q.editMessage.run(body, editedAt, chatId, id).changes === 0) return null;
+    return { updates: appendUpdates(toChat(get(q.chatById, chatId)!), 'edit', id) };
+  });
+
   return {
+    async getMessage(id) {
+      const r = get(q.messageById, id);
+      return r ? toMessage(r) : null;
+    },
+    async editMessage(chatId, id, body, editedAt) {
+      return editTx(chatId, id, body, editedAt);
+    },
     async getChat(x, y) {
       const r = get(q.chatByPair, ...pair(x, y));
       return r ? toChat(r) : null;

@@ -40,10 +40,10 @@ export const UPDATE_SELECT = `
          c.id AS c_id, c.user_a AS c_user_a, c.user_b AS c_user_b, c.next_seq AS c_next_seq,
          m.chat_id AS m_chat_id, m.seq AS m_seq, m.id AS m_id, m.sender_id AS m_sender_id,
          m.sender_device_id AS m_sender_device_id, m.body AS m_body, m.created_at AS m_created_at,
-         m.deleted AS m_deleted
+         m.deleted AS m_deleted, m.edited_at AS m_edited_at
   FROM user_updates u
   JOIN cloud_chats c ON c.id = u.chat_id
-  LEFT JOIN cloud_messages m ON u.kind = 'message' AND m.id = u.data`;
+  LEFT JOIN cloud_messages m ON u.kind IN ('message', 'edit') AND m.id = u.data`;
 
 /** Appends one update-log row per chat member; call inside the write transaction of the change. */
 export type AppendUpdates = (chat: ChatRow, kind: UpdateKind, data: string) => AppendedUpdate[];

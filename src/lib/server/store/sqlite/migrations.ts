@@ -296,5 +296,28 @@ export const MIGRATIONS: readonly Migration[] = [
       -- The inbound quota of sealed uploads, and the blobs to a device that account deletion drops.
       CREATE INDEX blobs_by_recipient ON blobs(to_device_id, expires_at);
     `
+  },
+  {
+    version: 9,
+    name: 'edited cloud messages',
+    sql: `
+      ALTER TABLE cloud_messages ADD COLUMN edited_at INTEGER;
+
+      -- The update log takes a new kind, 'edit': SQLite changes a CHECK only by rebuilding the table
+      -- (its AUTOINCREMENT counter moves with it, so no cursor is handed out twice).
+      CREATE TABLE user_updates_v9 (
+        cursor  INTEGER PRIMARY KEY AUTOINCREMENT,
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        kind    TEXT NOT NULL CHECK (kind IN ('message', 'read', 'delete', 'edit')),
+        chat_id INTEGER NOT NULL REFERENCES cloud_chats(id) ON DELETE CASCADE,
+        data    TEXT NOT NULL
+      ) STRICT;
+      INSERT INTO user_updates_v9 (cursor, user_id, kind, chat_id, data) SELECT cursor, user_id, kind, chat_id, data FROM user_updates;
+      DELETE FROM sqlite_sequence WHERE name = 'user_updates_v9';
+      UPDATE sqlite_sequence SET name = 'user_updates_v9' WHERE name = 'user_updates';
+      DROP TABLE user_updates;
+      ALTER TABLE user_updates_v9 RENAME TO user_updates;
+      CREATE INDEX user_updates_by_user ON user_updates(user_id, cursor);
+    `
   }
 ];

@@ -1,0 +1,145 @@
+import 'fake-indexeddb/auto';
+import { describe, expect, it, vi } from 'vitest';
+import type { WorkerEvent } from '$lib/worker/protocol';
+import { secretRows } from '$lib/worker/secret/views';
+import type { Diagnostics } from '$lib/worker/secret/errors';
+import { FakeRelay } from '../support/fake-relay';
+import { deliver, secretDevice, type SecretDevice } from '../support/secret-pair';
+
+vi.mock('$lib/worker/net', async (orig) => (await import('../support/no-relay')).noDirectRelay(orig));
+
+type SecretEvent = Extract<WorkerEvent, { type: 'secret' }>;
+let dbs = 0;
+/** Alice and Bob with an active secret chat; each device's 'secret' events are kept. */
+async function pair() {
+  const relay = new FakeRelay();
+  const events = { alice: [] as SecretEvent[], bob: [] as SecretEvent[] };
+  const device = (name: 'alice' | 'bob') =>
+    secretDevice(
+      relay,
+      `secret-edit-${name}-${++dbs}`,
+      name,
+      { userId: `u-${name}`, deviceId: `d-${name}` },
+      { emit: (e) => void (e.type === 'secret' && events[name].push(e)) }
+    );
+  const alice = await device('alice');
+  const bob = await device('bob');
+  const chatId = await alice.engine.start('u-bob');
+  await alice.engine.flush();
+  await deliver(relay, bob);
+  await deliver(relay, alice);
+  await deliver(relay, bob);
+  return { relay, alice, bob, chatId, events };
+}
+
+const view = async (d: SecretDevice, chatId: string, id: string) => (await secretRows(d.db, d.vault, chatId, [id]))[0];
+const refused = async (d: SecretDevice) => (((await d.db.meta.get('diagnostics'))?.value as Diagnostics | undefined)?.byCode ?? {}) as Record<string, number>;
+
+describe('editing a secret message', () => {
+  it('reaches the peer: the new text, marked edited, on both devices; read state and order stay', async () => {
+    const { relay, alice, bob, chatId, events } = await pair();
+    const id = await alice.engine.sendText(chatId, 'helo', null);
+    await alice.engine.flush();
+    await deliver(relay, bob);
+    await bob.engine.markRead(chatId, [id]);
+    await bob.engine.sendReceipts();
+    await bob.engine.flush();
+    await deliver(relay, alice);
+    const before = await view(bob, chatId, id);
+    // A reply quoting it shows the new snippet once edited (quotes are built from the stored original).
+    const reply = await bob.engine.sendText(chatId, 'what?', id, null, { snippet: 'helo', from: 'recipient' });
+    events.alice.length = events.bob.length = 0;
+
+    await alice.engine.editMessage(chatId, id, 'hello');
+    const mine = await view(alice, chatId, id);
+    expect(mine).toMatchObject({ text: 'hello', ticks: 'read' });
+    expect(mine.edited).toBeGreaterThan(0);
+    expect(events.alice.at(-1)?.rows).toContain(id);
+
+    await alice.engine.flush();
+    await deliver(relay, bob);
+    const theirs = await view(bob, chatId, id);
+    expect(theirs).toMatchObject({ text: 'hello', at: before.at, edited: mine.edited });
+    expect(await bob.db.secretMessages.where('[chatId+unread]').equals([chatId, 1]).count()).toBe(0);
+    expect(events.bob.at(-1)?.rows).toContain(id);
+    expect((await view(bob, chatId, reply)).quote?.snippet).toBe('hello');
+  });
+
+  it("an unchanged text sends nothing; a blank one, the peer's message and a gone one are refused", async () => {
+    const { relay, alice, bob, chatId } = await pair();
+    const id = await alice.engine.sendText(chatId, 'same', null);
+    const theirs = await bob.engine.sendText(chatId, 'bob writes', null);
+    await bob.engine.flush();
+    await deliver(relay, alice);
+    await alice.engine.flush();
+    const queued = await alice.db.sendQueue.count();
+    await alice.engine.editMessage(chatId, id, 'same');
+    expect(await alice.db.sendQueue.count()).toBe(queued);
+    await expect(alice.engine.editMessage(chatId, id, '   ')).rejects.toMatchObject({ code: 'bad_text' });
+    await expect(alice.engine.editMessage(chatId, theirs, 'mine now')).rejects.toMatchObject({ code: 'not_editable' });
+    expect((await view(alice, chatId, theirs)).text).toBe('bob writes');
+    await alice.engine.deleteMessages(chatId, [id]);
+    await expect(alice.engine.editMessage(chatId, id, 'back?')).rejects.toMatchObject({ code: 'not_found' });
+  });
+
+  it("the peer's edit of my own message is ignored (and noted in the diagnostics)", async () => {
+    const { relay, alice, bob, chatId } = await pair();
+    const id = await bob.engine.sendText(chatId, 'bob writes', null);
+    await bob.engine.flush();
+    await deliver(relay, alice);
+    // A hostile or broken peer: an edit order for Bob's own message, sent past the engine's checks.
+    await alice.engine.send(chatId, { k: 'edit', msg: id, text: 'alice writes', at: Date.now() });
+    await alice.engine.flush();
+    await deliver(relay, bob);
+    expect((await view(bob, chatId, id)).text).toBe('bob writes');
+    expect((await view(bob, chatId, id)).edited).toBeUndefined();
+    expect((await refused(bob)).edit_refused_not_author).toBe(1);
+  });
+
+  it('a timed message cannot be edited: refused on send, ignored on receive', async () => {
+    const { relay, alice, bob, chatId } = await pair();
+    await alice.engine.setTimer(chatId, 30);
+    const id = await alice.engine.sendText(chatId, 'burns', null);
+    await alice.engine.flush();
+    await deliver(relay, bob);
+    await expect(alice.engine.editMessage(chatId, id, 'burns later')).rejects.toMatchObject({ code: 'not_editable' });
+    await alice.engine.send(chatId, { k: 'edit', msg: id, text: 'burns later', at: Date.now() });
+    await alice.engine.flush();
+    await deliver(relay, bob);
+    expect((await view(bob, chatId, id)).text).toBe('burns');
+    expect((await refused(bob)).edit_refused_timed).toBe(1);
+  });
+
+  it('the newest edit wins: an older one arriving later changes nothing', async () => {
+    const { relay, alice, bob, chatId } = await pair();
+    const id = await alice.engine.sendText(chatId, 'v0', null);
+    await alice.engine.flush();
+    await deliver(relay, bob);
+    const now = Date.now();
+    await alice.engine.send(chatId, { k: 'edit', msg: id, text: 'v2', at: now + 2 });
+    await alice.engine.send(chatId, { k: 'edit', msg: id, text: 'v1', at: now + 1 });
+    await alice.engine.flush();
+    await deliver(relay, bob);
+    expect(await view(bob, chatId, id)).toMatchObject({ text: 'v2', edited: now + 2 });
+    // Two edits through the engine: the later one stays, on both sides.
+    await alice.engine.editMessage(chatId, id, 'v3');
+    await alice.engine.editMessage(chatId, id, 'v4');
+    await alice.engine.flush();
+    await deliver(relay, bob);
+    expect((await view(alice, chatId, id)).text).toBe('v4');
+    expect((await view(bob, chatId, id)).text).toBe('v4');
+  });
+
+  it('an edit of a message deleted meanwhile is a no-op: nothing comes back', async () => {
+    const { relay, alice, bob, chatId } = await pair();
+    const id = await alice.engine.sendText(chatId, 'soon gone', null);
+    await alice.engine.flush();
+    await deliver(relay, bob);
+    await bob.engine.deleteForMe(chatId, [id]);
+    await alice.engine.editMessage(chatId, id, 'still here?');
+    await alice.engine.flush();
+    await deliver(relay, bob);
+    expect(await bob.db.secretMessages.get(id)).toBeUndefined();
+    expect(await refused(bob)).toEqual({});
+  });
+});

@@ -5,6 +5,7 @@
  */
 import { LIMITS } from '../api/limits';
 import type { ReplyQuote } from '../api/quote';
+import { quoteSnippet } from '../api/quote-snippet';
 import type { ChatSummary, CloudMedia, CloudMessage, PublicUser, SyncRes, Update } from '../api/wire';
 import type { AtRest } from './atrest';
 import type { BlobFiles } from './blobs';
@@ -43,6 +44,7 @@ export interface SendInput {
   toUserId: string;
   text: string;
   replyTo?: string | null;
+  /** The sender's quote: validated on the wire but not stored (quoteOf makes the quote from the original). */
   quote?: ReplyQuote;
   media?: { id: string; ttl?: number } | null;
   writtenAt?: number;
@@ -151,11 +153,28 @@ export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) 
     return chat;
   }
 
+  /**
+   * The quote a reply by `senderId` to `replyTo` carries, made here from the stored original, never taken
+   * from the sender (who could put other words in the quoted author's mouth): its snippet as every reader
+   * holding the original would show it, its kind only when its attachment self-destructs (or is gone).
+   * None when the original is not a live message of this chat (deleted meanwhile, or never here).
+   */
+  async function quoteOf(senderId: string, recipientId: string, replyTo: string): Promise<ReplyQuote | undefined> {
+    const [chat, original] = await Promise.all([store.getChat(senderId, recipientId), store.getMessage(replyTo)]);
+    if (!chat || !original || original.chatId !== chat.id || original.deleted) return undefined;
+    const { text, mediaId } = open(original);
+    const mediaRow = mediaId ? await store.getCloudMedia(mediaId) : null;
+    const attachment = mediaRow ? openMediaMeta(atRest, mediaRow) : null;
+    const timed = !!mediaId && (!mediaRow || mediaRow.ttl > 0);
+    return { snippet: quoteSnippet({ text }, attachment, timed), from: original.senderId === senderId ? 'sender' : 'recipient' };
+  }
+
   return {
     async send(senderId: string, senderDeviceId: string, input: SendInput): Promise<CloudMessage> {
       const to = await requireUser(input.toUserId);
       if (to.deletedAt != null) throw new HttpError(410, 'gone', 'this account was deleted');
       const media = input.media ? { id: input.media.id, ttl: input.media.ttl ?? 0 } : undefined;
+      const quote = input.replyTo ? await quoteOf(senderId, input.toUserId, input.replyTo) : undefined;
       const result = await store.sendMessage({
         id: input.id,
         senderId,
@@ -164,7 +183,7 @@ export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) 
         body: seal(input.id, {
           text: input.text,
           replyTo: input.replyTo ?? null,
-          ...(input.replyTo && input.quote ? { quote: input.quote } : {}),
+          ...(quote ? { quote } : {}),
           ...(media ? { mediaId: media.id } : {})
         }),
         createdAt: messageTime(input.writtenAt, now()),

@@ -61,6 +61,10 @@ export class CloudWindow extends ChatWindow<MessageView> {
     return this.showLatest();
   }
 
+  protected around(messageId: string) {
+    return core().call('messagesAround', { peerId: this.peerId(), messageId });
+  }
+
   protected chatId() {
     return this.peerId();
   }

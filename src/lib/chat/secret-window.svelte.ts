@@ -57,6 +57,10 @@ export class SecretWindow extends ChatWindow<SecretMessageView> {
     return this.load(true);
   }
 
+  protected around(messageId: string) {
+    return core().call('secretMessagesAround', { id: this.id(), messageId });
+  }
+
   protected chatId() {
     return this.id();
   }

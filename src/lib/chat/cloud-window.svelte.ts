@@ -61,7 +61,7 @@ export class CloudWindow extends ChatWindow<MessageView> {
     return this.showLatest();
   }
 
-  protected around(messageId: string) {
+  protected override around(messageId: string) {
     return core().call('messagesAround', { peerId: this.peerId(), messageId });
   }
 

@@ -57,7 +57,7 @@ export class SecretWindow extends ChatWindow<SecretMessageView> {
     return this.load(true);
   }
 
-  protected around(messageId: string) {
+  protected override around(messageId: string) {
     return core().call('secretMessagesAround', { id: this.id(), messageId });
   }
 

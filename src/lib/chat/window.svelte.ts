@@ -82,8 +82,10 @@ export abstract class ChatWindow<M extends { id: string }> {
   protected abstract newer(newest: M): Promise<NewerPage<M>>;
   /** Replaces the window with the newest page (the chat scrolled far back jumps to its end). */
   protected abstract latest(): Promise<void>;
-  /** The rows around message `id` (it included), wherever it is in the history; null when it is not stored. */
-  protected abstract around(id: string): Promise<AroundPage<M> | null>;
+  /** The rows around message `id` (it included), wherever it is in the history; null when it is not stored (or the window cannot say). */
+  protected around(_id: string): Promise<AroundPage<M> | null> {
+    return Promise.resolve(null);
+  }
   /** A worker event: refresh the window, the peer typing, progress. */
   protected abstract onEvent(e: WorkerEvent): void;
   /** The chat shown (its route id). */

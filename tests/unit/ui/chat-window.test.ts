@@ -26,7 +26,7 @@ class FakeWindow extends ChatWindow<Row> {
     this.hasMore = true;
     this.hasNewer = false;
   }
-  protected async around(id: string) {
+  protected override async around(id: string) {
     const n = history.findIndex((m) => m.id === id);
     if (n < 0) return null;
     const rows = history.slice(Math.max(0, n - 25), n + 26);

@@ -21,7 +21,7 @@ const file = (name: string, voice = false) => ({
   name,
   mime: voice ? 'audio/webm' : 'application/pdf',
   size: 1,
-  ...(voice ? { voice: { duration: 1, waveform: 'AA' } } : {})
+  ...(voice ? { voice: { duration: 1, waveform: [1, 2] } } : {})
 });
 
 async function secretRow(vault: Vault, i: number, body: Partial<SecretBody>, extra: Partial<SecretMessageRow> = {}): Promise<SecretMessageRow> {
@@ -42,7 +42,7 @@ const media = (name: string, voice = false): CloudMedia => ({
   ttl: 0,
   openedAt: null,
   deadline: null,
-  ...(voice ? { voice: { duration: 1, waveform: 'AA' } } : {})
+  ...(voice ? { voice: { duration: 1, waveform: [1, 2] } } : {})
 });
 
 describe('search inside a chat', () => {

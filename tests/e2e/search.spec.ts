@@ -110,6 +110,8 @@ test('search in a cloud chat finds an early message, steps through the matches a
     const alice = await signUpApi(relay.url, uniqueName('alice'), PASSWORD);
     // One at a time, so seq order is text order.
     await sendCloud(relay.url, alice, me.user.id, N, 1, (i) => text(i + 1));
+    // Synced first (the chat list's preview is the newest message): opened, the chat shows only its newest page.
+    await expect(bob.page.getByRole('list', { name: 'Chats' }).getByText(text(N), { exact: true })).toBeVisible({ timeout: 30_000 });
     await bob.page.goto(`/chat/${alice.userId}`);
     await searchFlow(bob.page, info, 'search-cloud');
   } finally {

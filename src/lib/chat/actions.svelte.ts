@@ -13,6 +13,8 @@ export interface ActionsHost<M extends { id: string }> {
   hasMore: boolean;
   scroller: HTMLDivElement | undefined;
   loadOlder: () => Promise<void>;
+  /** Re-centres the window on a stored message, however far back (false: not stored). */
+  showAround: (id: string) => Promise<boolean>;
   ops: { run<T>(fn: () => Promise<T>): Promise<T> };
   /** Deletes for me only, or for both / for everyone; then the rows go at the window's refresh. */
   deleteFor(ids: string[], everyone: boolean): Promise<void>;
@@ -23,9 +25,9 @@ export interface ActionsHost<M extends { id: string }> {
   endEdit(): void;
 }
 
-/** How many older pages a jump to a quoted message loads at most before saying it is gone. */
+/** How many older pages a jump loads at most, past what this device stores (a cloud chat's older history), before saying it is gone. */
 const JUMP_PAGES = 10;
-/** How long the original of a quote stays highlighted (ms). */
+/** How long the message jumped to stays highlighted (ms). */
 const HIGHLIGHT_MS = 2000;
 
 const rowOf = (scroller: HTMLElement | undefined, id: string) => scroller?.querySelector<HTMLElement>(`[data-row-id="${CSS.escape(id)}"]`) ?? null;
@@ -127,19 +129,23 @@ export class MessageActions<M extends { id: string }> {
   }
 
   /**
-   * A reply's quote was tapped: scrolls to its original and highlights it briefly. An original above
-   * the window is paged in (at most JUMP_PAGES pages); one that is gone (deleted, expired) is said so.
+   * Scrolls to message `id` and highlights it briefly: a reply quote's original (tapped), a search
+   * result. One not in the window is read with the rows around it, however far back (showAround);
+   * one this device does not store is paged in from older history (at most JUMP_PAGES pages); one
+   * that is gone (deleted, expired) is said so. `focus`: its menu button takes the focus (not while
+   * the reader types in the search field).
    */
-  jumpTo = async (id: string) => {
+  jumpTo = async (id: string, { focus = true, gone = 'The original message is no longer available' } = {}) => {
     const has = () => this.host.messages.some((m) => m.id === id);
+    if (!has()) await this.host.ops.run(() => this.host.showAround(id));
     for (let i = 0; !has() && this.host.hasMore && i < JUMP_PAGES; i++) await this.host.ops.run(this.host.loadOlder);
     await tick();
     const row = has() ? rowOf(this.host.scroller, id) : null;
-    if (!row) return this.say('The original message is no longer available');
+    if (!row) return this.say(gone);
     row.scrollIntoView({ block: 'center' });
     row.dataset.highlight = '';
     setTimeout(() => delete row.dataset.highlight, HIGHLIGHT_MS);
-    row.querySelector<HTMLElement>('.msg-actions')?.focus({ preventScroll: true });
+    if (focus) row.querySelector<HTMLElement>('.msg-actions')?.focus({ preventScroll: true });
   };
 
   say(text: string) {

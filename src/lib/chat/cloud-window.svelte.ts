@@ -62,6 +62,10 @@ export class CloudWindow extends ChatWindow<MessageView> {
     return this.showLatest();
   }
 
+  protected override around(messageId: string) {
+    return core().call('messagesAround', { peerId: this.peerId(), messageId });
+  }
+
   protected chatId() {
     return this.peerId();
   }

@@ -58,6 +58,10 @@ export class SecretWindow extends ChatWindow<SecretMessageView> {
     return this.load(true);
   }
 
+  protected override around(messageId: string) {
+    return core().call('secretMessagesAround', { id: this.id(), messageId });
+  }
+
   protected chatId() {
     return this.id();
   }

@@ -19,6 +19,7 @@ const textOf = (m: { id: string }): string => (m as { text?: string }).text ?? '
 
 export type OlderPage<M> = { messages: M[]; hasMore: boolean };
 export type NewerPage<M> = { messages: M[]; hasNewer: boolean };
+export type AroundPage<M> = { messages: M[]; hasMore: boolean; hasNewer: boolean };
 
 export abstract class ChatWindow<M extends { id: string }> {
   messages = $state<M[]>([]);
@@ -92,6 +93,10 @@ export abstract class ChatWindow<M extends { id: string }> {
   protected abstract newer(newest: M): Promise<NewerPage<M>>;
   /** Replaces the window with the newest page (the chat scrolled far back jumps to its end). */
   protected abstract latest(): Promise<void>;
+  /** The rows around message `id` (it included), wherever it is in the history; null when it is not stored (or the window cannot say). */
+  protected around(_id: string): Promise<AroundPage<M> | null> {
+    return Promise.resolve(null);
+  }
   /** A worker event: refresh the window, the peer typing, progress. */
   protected abstract onEvent(e: WorkerEvent): void;
   /** The chat shown (its route id). */
@@ -259,6 +264,23 @@ export abstract class ChatWindow<M extends { id: string }> {
       this.messages = next.rows;
       this.hasNewer = res.hasNewer;
     });
+  };
+
+  /**
+   * Re-centres the window on message `id` (a search result, a quote's original far back): the rows
+   * around it replace the window, however far it is from them. False when it is not stored. Run it
+   * in `ops`, like every load.
+   */
+  showAround = async (id: string): Promise<boolean> => {
+    const res = await this.around(id);
+    if (!res?.messages.some((m) => m.id === id)) return false;
+    // Away from the newest rows: follow() must not pull the list to the end.
+    this.pinned = false;
+    this.messages = res.messages;
+    this.hasMore = res.hasMore;
+    this.hasNewer = res.hasNewer;
+    await tick();
+    return true;
   };
 
   /** The "newest messages" button (or a send while scrolled far back): straight back to the end. */

@@ -26,6 +26,12 @@ class FakeWindow extends ChatWindow<Row> {
     this.hasMore = true;
     this.hasNewer = false;
   }
+  protected override async around(id: string) {
+    const n = history.findIndex((m) => m.id === id);
+    if (n < 0) return null;
+    const rows = history.slice(Math.max(0, n - 25), n + 26);
+    return { messages: rows, hasMore: rows[0].n > 0, hasNewer: rows[rows.length - 1].n < history.length - 1 };
+  }
   protected onEvent() {}
   protected chatId() {
     return 'chat';
@@ -86,6 +92,24 @@ describe('ChatWindow', () => {
     await w.toLatest();
     expect(w.latestCalls).toBe(1);
     expect(w.messages.at(-1)?.n).toBe(history.length - 1);
+  });
+
+  it('re-centres on any message however far back (a search result), then pages on from there', async () => {
+    const w = new FakeWindow();
+    w.messages = history.slice(-20);
+    w.hasMore = true;
+    expect(await w.showAround('m40')).toBe(true);
+    expect(w.messages.map((m) => m.n)).toEqual(history.slice(15, 66).map((m) => m.n));
+    expect([w.hasMore, w.hasNewer]).toEqual([true, true]);
+    await w.loadNewer();
+    expect(w.messages.at(-1)?.n).toBe(115);
+    await w.loadOlder();
+    expect(w.messages[0].n).toBe(0);
+    expect(w.hasMore).toBe(false);
+    // A message not stored leaves the window as it was.
+    const before = w.messages;
+    expect(await w.showAround('gone')).toBe(false);
+    expect(w.messages).toBe(before);
   });
 
   it('selects and unselects rows; reset (another chat opens) empties the window and the selection', () => {

@@ -13,6 +13,7 @@ import { METHODS, parseParams, parseRequest, type Method } from '$lib/worker/rpc
 import { passcodeHandlers } from '$lib/worker/rpc/passcode';
 import { prefsHandlers } from '$lib/worker/rpc/prefs';
 import { pushHandlers } from '$lib/worker/rpc/push';
+import { searchHandlers } from '$lib/worker/rpc/search';
 import { secretHandlers } from '$lib/worker/rpc/secret';
 import { sessionHandlers } from '$lib/worker/rpc/session';
 import { syncHandlers } from '$lib/worker/rpc/sync';
@@ -31,7 +32,8 @@ const AREAS = [
   mediaHandlers,
   pushHandlers,
   prefsHandlers,
-  draftsHandlers
+  draftsHandlers,
+  searchHandlers
 ];
 
 /** A context that fails the test on any use: validation must reject before a handler touches it. */

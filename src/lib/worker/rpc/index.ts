@@ -13,6 +13,7 @@ import { parseParams, type Method, type Result } from './methods';
 import { passcodeHandlers } from './passcode';
 import { prefsHandlers } from './prefs';
 import { pushHandlers } from './push';
+import { searchHandlers } from './search';
 import { secretHandlers } from './secret';
 import { sessionHandlers } from './session';
 import { syncHandlers } from './sync';
@@ -31,7 +32,8 @@ export const HANDLERS: Handlers<Method> = {
   ...mediaHandlers,
   ...pushHandlers,
   ...prefsHandlers,
-  ...draftsHandlers
+  ...draftsHandlers,
+  ...searchHandlers
 };
 
 /** Runs `method` with `params` validated by its schema (a ZodError, answered as bad_request, if they don't fit). */

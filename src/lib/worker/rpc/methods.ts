@@ -9,6 +9,7 @@ import { isAudioMime, VoiceMeta } from '$lib/api/voice';
 import { hasDims, MEDIA_DIM_MAX } from '$lib/api/media-dims';
 import { AutoDeleteReq, CloudMediaTtl, DeviceName, LIMITS, TimerSeconds } from '$lib/api/wire';
 import { ReplyQuote } from '$lib/api/quote';
+import { SEARCH_QUERY_MAX } from '$lib/api/search-text';
 import type {
   ChatView,
   ConnectionState,
@@ -234,6 +235,27 @@ export const METHODS = {
   secretDraft: { params: ChatParams, result: returns<{ text: string; replyTo: SecretMessageView | null } | null>() },
   /** Stores a secret chat's draft while the chat is active (ignored otherwise); blank text deletes it. */
   secretSaveDraft: { params: z.extend(ChatParams, { text: DraftText, replyTo: z.optional(z.nullable(Uuid)) }), result: returns<null>() },
+
+  // ---------- search inside a chat (./search.ts) ----------
+  /**
+   * The messages of one chat stored on this device whose text, caption or file name holds `query`
+   * (see $lib/api/search-text), newest first, at most 1,000 (`more`: there were others). Empty for a
+   * query too short. `partial`: older history may exist only on the relay (a cloud chat).
+   */
+  searchChat: {
+    params: z.object({ kind: z.enum(['cloud', 'secret']), id: StrIn(1, 64), query: Str(SEARCH_QUERY_MAX) }),
+    result: returns<{ ids: string[]; more: boolean; partial: boolean }>()
+  },
+  /** The cloud chat's page around one stored message (it included): where a search result or a quote's original far back is shown; null when not stored. */
+  messagesAround: {
+    params: z.extend(PeerParams, { messageId: Uuid }),
+    result: returns<{ messages: MessageView[]; hasMore: boolean; hasNewer: boolean } | null>()
+  },
+  /** The same for a secret chat. */
+  secretMessagesAround: {
+    params: z.extend(ChatParams, { messageId: StrIn(1, 64) }),
+    result: returns<{ messages: SecretMessageView[]; hasMore: boolean; hasNewer: boolean } | null>()
+  },
 
   // ---------- push and preferences ----------
   pushKey: { params: None, result: returns<{ publicKey: string }>() },

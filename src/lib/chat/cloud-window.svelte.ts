@@ -61,6 +61,7 @@ export class CloudWindow extends ChatWindow<MessageView> {
     return this.showLatest();
   }
 
+  protected readonly kind = 'cloud';
   protected chatId() {
     return this.peerId();
   }

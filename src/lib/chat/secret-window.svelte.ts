@@ -57,6 +57,7 @@ export class SecretWindow extends ChatWindow<SecretMessageView> {
     return this.load(true);
   }
 
+  protected readonly kind = 'secret';
   protected chatId() {
     return this.id();
   }

@@ -27,6 +27,7 @@ class FakeWindow extends ChatWindow<Row> {
     this.hasNewer = false;
   }
   protected onEvent() {}
+  protected readonly kind = 'cloud';
   protected chatId() {
     return 'chat';
   }

@@ -138,7 +138,7 @@ describe('chat drafts on the page', () => {
     expect([w.draft, w.actions.replyingTo?.id]).toEqual(['hello', 'm1']);
     // A restored draft is not saved again (its time would move the chat up the list).
     const saved = store.saves.length;
-    await vi.advanceTimersByTimeAsync(DRAFT_SAVE_MS * 2);
+    await vi.advanceTimersByTimeAsync(1000);
     expect(store.saves.length).toBe(saved);
 
     // Sending clears it.
@@ -234,7 +234,7 @@ describe('chat drafts racing the chat opening', () => {
     w.draft = 'quick words';
     await w.send();
     release();
-    await vi.advanceTimersByTimeAsync(DRAFT_SAVE_MS * 2);
+    await vi.advanceTimersByTimeAsync(1000);
     expect(w.draft).toBe('');
     expect(store.drafts.has('a')).toBe(false);
   });

@@ -121,7 +121,8 @@ export class DraftKeeper<R extends { id: string }> {
     if (chat !== this.chat) return;
     const read = ++this.reads;
     await this.opened;
-    await this.saving;
+    // Every save of this tab landed, those started meanwhile too: a read before one lands is older than the composer.
+    for (let s = this.saving; ; s = this.saving) if ((await s, s === this.saving)) break;
     if (read !== this.reads || chat !== this.chat || !this.clean()) return;
     const stored = this.stored;
     const draft = await this.io.load(chat).catch(() => undefined);

@@ -318,6 +318,26 @@ describe('chat drafts across tabs', () => {
     await vi.advanceTimersByTimeAsync(0);
     expect([w.draft, restores, store.saves.length]).toEqual(['typed here', 0, 1]);
 
+    // A save starts while the echo waits for the one before: the read waits for it too, not reading the older text.
+    let land = () => {};
+    const save = store.save.bind(store);
+    store.save = (chat: string, d: DraftSnapshot) => new Promise<void>((r) => (land = r)).then(() => save(chat, d));
+    w.draft = 'typed here, more';
+    await vi.advanceTimersByTimeAsync(0);
+    draftEvent('a');
+    await vi.advanceTimersByTimeAsync(0);
+    w.draft = 'typed here, more and more';
+    void w.drafts.flush();
+    await vi.advanceTimersByTimeAsync(0);
+    land();
+    await vi.advanceTimersByTimeAsync(0);
+    land();
+    await vi.advanceTimersByTimeAsync(0);
+    store.save = save;
+    expect([w.draft, restores]).toEqual(['typed here, more and more', 0]);
+    w.draft = 'typed here';
+    await vi.advanceTimersByTimeAsync(0);
+
     // Another tab's draft is being read (slowly) when the user types a key: the key stays.
     const release = slowLoad(store);
     store.drafts.set('a', { text: 'from the other tab', replyTo: null });

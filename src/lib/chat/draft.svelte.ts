@@ -7,8 +7,8 @@
  * Why not a pause in typing: the page ends its worker on `pagehide` (worker/client.ts), so a debounce
  * lost what was typed in its last interval before a reload or a closed tab. A save is small (one sealed
  * row, one transaction), about one a keystroke; what would grow with it, every tab re-reading its chat
- * list on `chats`, the worker limits instead (worker/rpc/drafts.ts). What is left to lose: a keystroke
- * typed while the previous save was on its way, in the few milliseconds before the page goes.
+ * list on `chats`, the worker limits instead (worker/rpc/drafts.ts). What is left to lose: what was
+ * typed in the few milliseconds before the page goes, when its worker ends before storing it.
  *
  * Another tab (same chat, same device) storing or deleting the draft: the worker says so (`draft`), and
  * a composer holding nothing unsaved (what this keeper last stored or read) takes the stored draft; one
@@ -24,9 +24,6 @@ export interface DraftIO<R> {
   save(chat: string, draft: DraftSnapshot): Promise<unknown>;
 }
 
-/** How long after a change its save starts (ms), at the soonest: one task, so a burst (a restore, a paste) is one save. */
-export const DRAFT_SAVE_MS = 0;
-
 const EMPTY: DraftSnapshot = { text: '', replyTo: null };
 /** A blank text is no draft, whatever it replies to (the worker deletes it). */
 const norm = (d: DraftSnapshot): DraftSnapshot => (d.text.trim() ? d : EMPTY);
@@ -39,7 +36,6 @@ export class DraftKeeper<R extends { id: string }> {
   private chat: string | null = null;
   /** What the worker holds for `chat` (null: not known, the next flush saves). */
   private stored: DraftSnapshot | null = EMPTY;
-  private timer: ReturnType<typeof setTimeout> | undefined;
   /** A save waits for the one on its way (changed() asks for no other meanwhile). */
   private queued = false;
   /** The newest read of the stored draft for another tab's change (an older one is dropped). */
@@ -62,8 +58,7 @@ export class DraftKeeper<R extends { id: string }> {
     /** The composer now. */
     private readonly current: () => DraftSnapshot,
     /** Puts a stored draft into the composer. */
-    private readonly restore: (text: string, replyTo: R | null) => void,
-    private readonly delay = DRAFT_SAVE_MS
+    private readonly restore: (text: string, replyTo: R | null) => void
   ) {}
 
   /**
@@ -76,7 +71,7 @@ export class DraftKeeper<R extends { id: string }> {
   }
 
   private async read(chat: string): Promise<void> {
-    this.stop();
+    this.unqueue();
     this.chat = chat;
     this.stored = EMPTY;
     this.failed = false;
@@ -102,14 +97,13 @@ export class DraftKeeper<R extends { id: string }> {
     if (this.loading) this.stored = null;
     if (this.queued) return;
     this.queued = true;
-    this.timer = setTimeout(() => {
-      void this.saving.then(() => {
-        // A flush (or another chat) came first: it took this change along.
-        if (!this.queued) return;
-        this.queued = false;
-        return this.flush();
-      });
-    }, this.delay);
+    // After the task that changed it (a restore sets the text, then the reply), not a timer later: a reload may come next.
+    void this.saving.then(() => {
+      // A flush (or another chat) came first: it took this change along.
+      if (!this.queued) return;
+      this.queued = false;
+      return this.flush();
+    });
   }
 
   /**
@@ -139,8 +133,8 @@ export class DraftKeeper<R extends { id: string }> {
     return !this.loading && !this.queued && this.stored !== null && same(norm(this.current()), this.stored);
   }
 
-  private stop(): void {
-    clearTimeout(this.timer);
+  /** A save asked for by changed() is taken along by the one starting now (or dropped with its chat). */
+  private unqueue(): void {
     this.queued = false;
   }
 
@@ -149,7 +143,7 @@ export class DraftKeeper<R extends { id: string }> {
    * holds it (after a save of it still on its way, too): false when storing failed.
    */
   async flush(): Promise<boolean> {
-    this.stop();
+    this.unqueue();
     const chat = this.chat;
     const now = norm(this.current());
     if (!chat) return true;

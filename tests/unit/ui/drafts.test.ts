@@ -3,7 +3,7 @@
 // update, or a message is sent; restored when its chat opens again; taken from another tab's save when
 // the composer holds nothing unsaved.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { DRAFT_SAVE_MS, type DraftSnapshot } from '$lib/chat/draft.svelte';
+import type { DraftSnapshot } from '$lib/chat/draft.svelte';
 import { holdReload, reloadHeld, saveBeforeReload } from '$lib/pwa/reload-guard';
 import type { WorkerEvent } from '$lib/worker/protocol';
 import { StillWindow } from '../support/still-window';
@@ -117,11 +117,11 @@ describe('chat drafts on the page', () => {
     w.draft = 'he';
     w.draft = 'hel';
     w.draft = 'hello';
-    await vi.advanceTimersByTimeAsync(DRAFT_SAVE_MS + 100);
+    await vi.advanceTimersByTimeAsync(100);
     expect([started, store.saves]).toEqual([1, []]);
     store.save = save;
     done();
-    await vi.advanceTimersByTimeAsync(DRAFT_SAVE_MS);
+    await vi.advanceTimersByTimeAsync(0);
     expect(store.saves).toEqual([
       ['a', { text: 'h', replyTo: null }],
       ['a', { text: 'hello', replyTo: null }]
@@ -181,7 +181,7 @@ describe('chat drafts on the page', () => {
     await vi.advanceTimersByTimeAsync(0);
     expect(store.drafts.get('a')?.text).toBe('last words');
     w.draft = 'after close';
-    await vi.advanceTimersByTimeAsync(DRAFT_SAVE_MS);
+    await vi.advanceTimersByTimeAsync(0);
     expect(store.drafts.get('a')?.text).toBe('last words');
   });
 
@@ -194,7 +194,7 @@ describe('chat drafts on the page', () => {
     w.reset();
     w.draft = 'new words';
     release();
-    await vi.advanceTimersByTimeAsync(DRAFT_SAVE_MS);
+    await vi.advanceTimersByTimeAsync(0);
     expect(w.draft).toBe('new words');
     expect(store.drafts.get('a')?.text).toBe('new words');
   });
@@ -214,7 +214,7 @@ describe('chat drafts saved in order', () => {
     const w = new DraftWindow(store);
     await w.go('a');
     w.draft = 'about to send';
-    await vi.advanceTimersByTimeAsync(DRAFT_SAVE_MS);
+    await vi.advanceTimersByTimeAsync(0);
     const sent = w.send();
     await vi.advanceTimersByTimeAsync(100);
     await sent;

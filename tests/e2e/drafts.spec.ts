@@ -2,7 +2,7 @@
 // with its chat, secret or cloud, through leaving the chat and a reload; the chat list shows it as
 // "Draft: …"; sending clears it.
 import type { Page } from '@playwright/test';
-import { expect, openChatWith, test } from './fixtures';
+import { expect, messageLog, openChatWith, signUp, test } from './fixtures';
 import { secretPair } from './secret-helpers';
 
 const field = (page: Page) => page.getByLabel('Message', { exact: true });
@@ -63,6 +63,33 @@ test('a draft survives leaving the chat and a reload, shows in the chat list, an
   await back(page);
   await expect(cloudRow.locator('.preview')).toHaveText('You: a cloud draft, edited');
   await expect(page.locator('.draft')).toHaveCount(0);
+  await alice.context.close();
+  await bob.context.close();
+});
+
+test('two tabs on one chat follow each other: what one types shows in the other, and its send empties both', async ({ browser, relay }) => {
+  const bob = await signUp(browser, relay, 'dtb');
+  const alice = await signUp(browser, relay, 'dta');
+  const a = alice.page;
+  await openChatWith(a, bob.username);
+  const b = await alice.context.newPage();
+  await b.goto(a.url());
+  await expect(field(b)).toHaveValue('');
+
+  // A types: B, open on the chat with nothing typed, shows it.
+  await field(a).fill('written in the first tab');
+  await expect(field(b)).toHaveValue('written in the first tab');
+  await field(a).fill('written in the first tab, and more');
+  await expect(field(b)).toHaveValue('written in the first tab, and more');
+
+  // A sends: the draft is gone, and B's composer empties.
+  await a.getByRole('button', { name: 'Send' }).click();
+  await expect(messageLog(b)).toContainText('written in the first tab, and more');
+  await expect(field(b)).toHaveValue('');
+
+  // B types now, and A follows.
+  await field(b).fill('the second tab answers');
+  await expect(field(a)).toHaveValue('the second tab answers');
   await alice.context.close();
   await bob.context.close();
 });

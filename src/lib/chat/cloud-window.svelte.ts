@@ -62,6 +62,8 @@ export class CloudWindow extends ChatWindow<MessageView> {
     return this.showLatest();
   }
 
+  protected readonly kind = 'cloud';
+
   protected override around(messageId: string) {
     return core().call('messagesAround', { peerId: this.peerId(), messageId });
   }

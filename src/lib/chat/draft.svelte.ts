@@ -1,10 +1,19 @@
 /**
- * A chat screen's draft kept by the worker (worker/drafts.ts): saved DRAFT_SAVE_MS after the user
- * stops typing, at once when the chat is left, the app hidden or reloading for an update, or a message
- * sent; restored when a chat opens with an empty composer. The page ends its worker on `pagehide`
- * (worker/client.ts), so what a page hidden there cannot save any more is what was typed in the last
- * DRAFT_SAVE_MS before a browser reload or tab close; `visibilitychange` comes first when the app is
- * only sent to the background (a phone that may then kill it).
+ * A chat screen's draft kept by the worker (worker/drafts.ts): saved as soon as the previous save is
+ * done (at most one on its way, the next one taking whatever the composer then holds), at once when the
+ * chat is left, the app hidden, the page left (`beforeunload`) or reloading for an update, or a message
+ * sent; restored when a chat opens with an empty composer.
+ *
+ * Why not a pause in typing: the page ends its worker on `pagehide` (worker/client.ts), so a debounce
+ * lost what was typed in its last interval before a reload or a closed tab. A save is small (one sealed
+ * row, one transaction), about one a keystroke; what would grow with it, every tab re-reading its chat
+ * list on `chats`, the worker limits instead (worker/rpc/drafts.ts). What is left to lose: what was
+ * typed in the few milliseconds before the page goes, when its worker ends before storing it.
+ *
+ * Another tab (same chat, same device) storing or deleting the draft: the worker says so (`draft`), and
+ * a composer holding nothing unsaved (what this keeper last stored or read) takes the stored draft; one
+ * with unsaved typing keeps it, and its next save wins. This tab's own saves come back the same way and
+ * change nothing: what is read then is what it stored.
  */
 
 /** What the composer holds: its text, and the id of the message it replies to. */
@@ -14,9 +23,6 @@ export interface DraftIO<R> {
   load(chat: string): Promise<{ text: string; replyTo: R | null } | null>;
   save(chat: string, draft: DraftSnapshot): Promise<unknown>;
 }
-
-/** How long typing pauses before the draft is saved (ms). */
-export const DRAFT_SAVE_MS = 400;
 
 const EMPTY: DraftSnapshot = { text: '', replyTo: null };
 /** A blank text is no draft, whatever it replies to (the worker deletes it). */
@@ -30,7 +36,12 @@ export class DraftKeeper<R extends { id: string }> {
   private chat: string | null = null;
   /** What the worker holds for `chat` (null: not known, the next flush saves). */
   private stored: DraftSnapshot | null = EMPTY;
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  /** A save waits for the one on its way (changed() asks for no other meanwhile). */
+  private queued = false;
+  /** The newest read of the stored draft for another tab's change (an older one is dropped). */
+  private reads = 0;
+  /** The open chat's first read of its draft, done. */
+  private opened: Promise<void> = Promise.resolve();
   /**
    * The saves in flight, one after the other: the worker runs calls side by side, and a text sealed
    * before a blank one (a send) must not be stored after it; a chat read again waits for them too.
@@ -47,16 +58,20 @@ export class DraftKeeper<R extends { id: string }> {
     /** The composer now. */
     private readonly current: () => DraftSnapshot,
     /** Puts a stored draft into the composer. */
-    private readonly restore: (text: string, replyTo: R | null) => void,
-    private readonly delay = DRAFT_SAVE_MS
+    private readonly restore: (text: string, replyTo: R | null) => void
   ) {}
 
   /**
    * Chat `chat` opens, its composer emptied (the previous chat's draft saved by close()): its stored
    * draft is read and restored, unless the user started typing meanwhile.
    */
-  async open(chat: string): Promise<void> {
-    clearTimeout(this.timer);
+  open(chat: string): Promise<void> {
+    this.opened = this.read(chat);
+    return this.opened;
+  }
+
+  private async read(chat: string): Promise<void> {
+    this.unqueue();
     this.chat = chat;
     this.stored = EMPTY;
     this.failed = false;
@@ -74,14 +89,53 @@ export class DraftKeeper<R extends { id: string }> {
     this.restore(draft.text, draft.replyTo);
   }
 
-  /** The composer changed: saved once typing pauses. */
+  /** The composer changed: saved once the save on its way is done. */
   changed(): void {
     if (!this.chat) return;
     // A change before the stored draft was read: what the worker holds is not what the composer started
     // from, so the next flush saves whatever the composer holds, blank too (a send replaces the old draft).
     if (this.loading) this.stored = null;
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.flush(), this.delay);
+    if (this.queued) return;
+    this.queued = true;
+    // After the task that changed it (a restore sets the text, then the reply), not a timer later: a reload may come next.
+    void this.saving.then(() => {
+      // A flush (or another chat) came first: it took this change along.
+      if (!this.queued) return;
+      this.queued = false;
+      return this.flush();
+    });
+  }
+
+  /**
+   * Another tab (or this one) stored or deleted chat `chat`'s draft. A composer with nothing unsaved
+   * takes what is stored now; one with unsaved typing keeps it. Read after this tab's own saves, so
+   * that the echo of one reads what it stored and changes nothing.
+   */
+  async external(chat: string): Promise<void> {
+    if (chat !== this.chat) return;
+    const read = ++this.reads;
+    await this.opened;
+    // Every save of this tab landed, those started meanwhile too: a read before one lands is older than the composer.
+    for (let s = this.saving; ; s = this.saving) if ((await s, s === this.saving)) break;
+    if (read !== this.reads || chat !== this.chat || !this.clean()) return;
+    const stored = this.stored;
+    const draft = await this.io.load(chat).catch(() => undefined);
+    // Typed, saved or another chat opened while it was read: the composer's own text wins.
+    if (draft === undefined || read !== this.reads || chat !== this.chat || this.stored !== stored || !this.clean()) return;
+    const next = norm({ text: draft?.text ?? '', replyTo: draft?.replyTo?.id ?? null });
+    if (same(next, this.stored!)) return;
+    this.stored = next;
+    this.restore(draft?.text ?? '', draft?.replyTo ?? null);
+  }
+
+  /** The composer holds what the worker holds: nothing typed since the last save or read. */
+  private clean(): boolean {
+    return !this.loading && !this.queued && this.stored !== null && same(norm(this.current()), this.stored);
+  }
+
+  /** A save asked for by changed() is taken along by the one starting now (or dropped with its chat). */
+  private unqueue(): void {
+    this.queued = false;
   }
 
   /**
@@ -89,7 +143,7 @@ export class DraftKeeper<R extends { id: string }> {
    * holds it (after a save of it still on its way, too): false when storing failed.
    */
   async flush(): Promise<boolean> {
-    clearTimeout(this.timer);
+    this.unqueue();
     const chat = this.chat;
     const now = norm(this.current());
     if (!chat) return true;

@@ -58,6 +58,8 @@ export class SecretWindow extends ChatWindow<SecretMessageView> {
     return this.load(true);
   }
 
+  protected readonly kind = 'secret';
+
   protected override around(messageId: string) {
     return core().call('secretMessagesAround', { id: this.id(), messageId });
   }

@@ -101,6 +101,8 @@ export abstract class ChatWindow<M extends { id: string }> {
   protected abstract onEvent(e: WorkerEvent): void;
   /** The chat shown (its route id). */
   protected abstract chatId(): string;
+  /** Which chats' `draft` events are this window's (a cloud chat's peer id or a secret chat's id). */
+  protected abstract readonly kind: 'cloud' | 'secret';
   /** The worker's methods for a chat's draft. */
   protected abstract loadDraft: DraftIO<M>['load'];
   protected abstract saveDraft(chat: string, draft: DraftSnapshot): Promise<unknown>;
@@ -312,13 +314,19 @@ export abstract class ChatWindow<M extends { id: string }> {
   /** Follows the clock and the worker's events while the screen is shown; returns the way to stop. */
   start(): () => void {
     const clock = setInterval(() => (this.now = Date.now()), this.clock);
-    const off = core().on((e) => this.onEvent(e));
-    // Hidden (another app, the phone's home screen, which may then end the app) or updating: saved now.
+    const off = core().on((e) => {
+      // Another tab stored or deleted this chat's draft (or this one's save came back): see DraftKeeper.external.
+      if (e.type === 'draft' && e.kind === this.kind) void this.drafts.external(e.chat);
+      this.onEvent(e);
+    });
+    // Hidden (another app, the phone's home screen, which may then end the app), left or updating: saved now.
     const onHidden = () => document.visibilityState === 'hidden' && void this.drafts.flush();
     document.addEventListener('visibilitychange', onHidden);
     const offReload = beforeReload(() => this.drafts.flush());
+    const offLeave = core().onLeave(() => this.drafts.flush());
     return () => {
       off();
+      offLeave();
       clearInterval(clock);
       document.removeEventListener('visibilitychange', onHidden);
       offReload();

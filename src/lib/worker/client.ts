@@ -16,6 +16,8 @@ export class WorkerCallError extends Error implements RpcError {
 
 /** How long leave() waits for the worker to finish storing before the app reloads anyway. */
 const LEAVE_WAIT_MS = 3000;
+/** How long the saves at `beforeunload` may hold back the worker's pause (ms): the page may be gone first anyway. */
+const LEAVE_SAVE_MS = 1000;
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
 type Listener = (e: WorkerEvent) => void;
@@ -25,6 +27,7 @@ class WorkerClient {
   private nextId = 1;
   private pending = new Map<number, Pending>();
   private listeners = new Set<Listener>();
+  private leaveSaves = new Set<() => Promise<unknown>>();
 
   constructor() {
     this.worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'cinder-core' });
@@ -37,7 +40,13 @@ class WorkerClient {
     // WebKit's IndexedDB can hang for the next page when a page is left while its worker stores
     // something (store/tx-locks.ts): from `beforeunload` on, the worker starts no new storage work.
     // Safari on iOS never fires it; the app's own reloads go through leave() instead.
-    window.addEventListener('beforeunload', () => void this.call('leaving', {}).catch(() => undefined));
+    // What the page still has to store (a draft typed just now) goes first: the pause would hold it back.
+    window.addEventListener('beforeunload', () => {
+      const saved = Promise.all([...this.leaveSaves].map((save) => save().catch(() => undefined)));
+      void Promise.race([saved, new Promise((done) => setTimeout(done, LEAVE_SAVE_MS))])
+        .then(() => this.call('leaving', {}))
+        .catch(() => undefined);
+    });
     window.addEventListener('pageshow', (ev) => {
       if (ev.persisted) location.reload();
     });
@@ -62,6 +71,12 @@ class WorkerClient {
    */
   async leave(): Promise<void> {
     await Promise.race([this.call('leaving', {}).catch(() => null), new Promise((done) => setTimeout(done, LEAVE_WAIT_MS))]);
+  }
+
+  /** Registers what the page stores when it is left (`beforeunload`), before the worker pauses; returns its removal. */
+  onLeave(save: () => Promise<unknown>): () => void {
+    this.leaveSaves.add(save);
+    return () => this.leaveSaves.delete(save);
   }
 
   on(listener: Listener): () => void {

@@ -2,12 +2,13 @@
  * "Data changed" events shared by every context of this device that writes the store: the workers of
  * other tabs and the service worker's background wake. Each page's worker passes them on to its page,
  * so an open screen re-reads what another context wrote (a row it was never told about stays off
- * screen until something reads the whole window again).
+ * screen until something reads the whole window again). `draft` names the chat whose draft another tab
+ * stored or deleted, never its text: an open screen of it reads the draft from the store.
  */
 import type { Purged } from '$lib/store/purge';
 import type { WorkerEvent } from './protocol';
 
-export const SHARED: ReadonlySet<WorkerEvent['type']> = new Set(['chats', 'messages', 'peer', 'secret']);
+export const SHARED: ReadonlySet<WorkerEvent['type']> = new Set(['chats', 'messages', 'peer', 'secret', 'draft']);
 
 /** The device's data channel, or null where BroadcastChannel is missing. */
 export const dataChannel = (): BroadcastChannel | null => (typeof BroadcastChannel === 'function' ? new BroadcastChannel('cinder-data') : null);
@@ -20,6 +21,7 @@ export function followPeers(channel: BroadcastChannel | null, show: (e: WorkerEv
   channel?.addEventListener('message', (ev: MessageEvent) => {
     const e = ev.data as WorkerEvent | null;
     if (!e || typeof e !== 'object' || !SHARED.has(e.type)) return;
+    if (e.type === 'draft' && typeof e.chat !== 'string') return;
     show(e);
     if (e.type === 'secret' || e.type === 'messages') deadlinesMayMove();
   });

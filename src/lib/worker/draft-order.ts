@@ -14,6 +14,8 @@ let clock = 0;
 const lastSend = new Map<string, number>();
 /** Draft id → the ticket of the save whose draft is stored (none known: stored before this worker ran). */
 const storedBy = new Map<string, number>();
+/** The tickets of sends whose transaction deleted a stored draft, until their handler tells the other tabs. */
+const deletedBy = new Set<number>();
 
 /** A save of draft `id` arrives: its ticket (take it before any await). */
 export const saveTicket = (): number => ++clock;
@@ -42,6 +44,12 @@ export function noteSaved(id: string, ticket: number | null): () => void {
 /** Inside the send's transaction (over `drafts`): deletes draft `id` unless a save issued after the send stored it. */
 export async function deleteSentDraft(db: CinderDB, id: string, ticket: number): Promise<void> {
   if ((storedBy.get(id) ?? 0) > ticket) return;
-  await db.drafts.delete(id);
+  if (await db.drafts.where(':id').equals(id).delete()) deletedBy.add(ticket);
   storedBy.delete(id);
 }
+
+/**
+ * After the send with `ticket` (done or failed): whether it deleted a stored draft, so the worker says
+ * so (an event; one for a transaction that then failed only makes open screens read the draft again).
+ */
+export const sentDraftDeleted = (ticket: number | undefined): boolean => ticket !== undefined && deletedBy.delete(ticket);

@@ -18,7 +18,7 @@ import type { CinderDB } from '$lib/store/db';
 import { places } from '$lib/store/places';
 import type { Vault } from '$lib/store/vault';
 import { noteSaved, saveSuperseded, saveTicket } from './draft-order';
-import type { ChatView } from './protocol';
+import type { ChatView, WorkerEvent } from './protocol';
 
 export interface Draft {
   text: string;
@@ -30,6 +30,20 @@ export interface Draft {
 
 export const cloudDraftId = (peerId: string) => `cloud:${peerId}`;
 export const secretDraftId = (chatId: string) => `secret:${chatId}`;
+
+type DraftChat = { kind: 'cloud' | 'secret'; chat: string };
+/** The chat a draft id names (the inverse of cloudDraftId and secretDraftId), or null for another id. */
+export function draftChat(id: string): DraftChat | null {
+  const at = id.indexOf(':');
+  const kind = id.slice(0, at);
+  return kind === 'cloud' || kind === 'secret' ? { kind, chat: id.slice(at + 1) } : null;
+}
+
+/** Draft `id` was stored or deleted: the event an open chat screen (of any tab) reads it again on. */
+export function draftEvent(id: string): WorkerEvent[] {
+  const c = draftChat(id);
+  return c ? [{ type: 'draft', ...c }] : [];
+}
 
 /** The chat list shows at most this many characters of a draft. */
 export const DRAFT_PREVIEW_MAX = 100;
@@ -87,15 +101,9 @@ export async function writeDraft(
 
 /** Every stored draft by id; one that does not open (or is malformed) is left out, not the whole list. */
 async function allDrafts(db: CinderDB, vault: Vault): Promise<Map<string, Draft>> {
-  const out = new Map<string, Draft>();
-  for (const row of await db.drafts.toArray()) {
-    const d = await vault
-      .open(places.draft(row.id), row.box)
-      .then(asDraft)
-      .catch(() => null);
-    if (d) out.set(row.id, d);
-  }
-  return out;
+  const rows = await db.drafts.toArray();
+  const opened = await Promise.all(rows.map((row) => vault.open(places.draft(row.id), row.box).then(asDraft, () => null)));
+  return new Map(rows.flatMap((row, i) => (opened[i] ? [[row.id, opened[i]] as const] : [])));
 }
 
 /** A draft's line in the chat list: its first lines joined, cut at DRAFT_PREVIEW_MAX characters. */
@@ -117,8 +125,9 @@ export async function withDrafts(db: CinderDB, vault: Vault, views: ChatView[]):
   });
   const listed = new Set(views.filter((v) => v.kind === 'cloud').map((v) => v.id));
   for (const [id, d] of drafts) {
-    if (!id.startsWith('cloud:') || listed.has(id.slice('cloud:'.length))) continue;
-    const chat = await db.chats.get(id.slice('cloud:'.length));
+    const of = draftChat(id);
+    if (of?.kind !== 'cloud' || listed.has(of.chat)) continue;
+    const chat = await db.chats.get(of.chat);
     if (chat) out.push({ kind: 'cloud', id: chat.peerId, peer: chat.peer, preview: '', previewMine: false, lastAt: d.at, unread: 0, draft: draftPreview(d.text) });
   }
   return out;

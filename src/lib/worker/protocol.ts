@@ -197,6 +197,11 @@ export type WorkerEvent =
   /** How many messages wait to be sent (cloud outbox and secret messages not yet on the relay). */
   | { type: 'queued'; count: number }
   | { type: 'chats' }
+  /**
+   * A chat's stored draft changed or was deleted (a save, a send), in this tab or another: `chat` is
+   * the cloud chat's peer id or the secret chat's id. It carries no text: an open chat reads it again.
+   */
+  | { type: 'draft'; kind: 'cloud' | 'secret'; chat: string }
   | { type: 'messages'; peerId: string }
   /** A cloud chat's peer profile changed (renamed, or the account deleted). */
   | { type: 'peer'; peerId: string }

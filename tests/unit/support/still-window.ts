@@ -3,6 +3,7 @@
  * (Composer, MessageList, SelectionBar…) on the server and read their markup.
  */
 import { createRawSnippet } from 'svelte';
+import type { DraftIO, DraftSnapshot } from '$lib/chat/draft.svelte';
 import { ChatWindow } from '$lib/chat/window.svelte';
 import type { WorkerEvent } from '$lib/worker/protocol';
 
@@ -18,11 +19,14 @@ export class StillWindow<Row extends { id: string } = { id: string }> extends Ch
   }
   protected async latest() {}
   protected onEvent(_e: WorkerEvent) {}
+  protected readonly kind: 'cloud' | 'secret' = 'cloud';
   protected chatId() {
     return 'still';
   }
-  protected loadDraft = async () => null;
-  protected async saveDraft() {}
+  protected loadDraft: DraftIO<Row>['load'] = async () => null;
+  protected async saveDraft(_chat: string, _draft: DraftSnapshot): Promise<unknown> {
+    return undefined;
+  }
   send = async () => {};
   onInput = () => {};
   deleteSelected = async () => {};

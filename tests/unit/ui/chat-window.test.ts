@@ -33,6 +33,7 @@ class FakeWindow extends ChatWindow<Row> {
     return { messages: rows, hasMore: rows[0].n > 0, hasNewer: rows[rows.length - 1].n < history.length - 1 };
   }
   protected onEvent() {}
+  protected readonly kind = 'cloud';
   protected chatId() {
     return 'chat';
   }

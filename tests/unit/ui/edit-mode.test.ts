@@ -2,11 +2,13 @@
 // the chat's draft (and reply) kept aside and never overwritten by the edit, back when the edit ends.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ChatWindow } from '$lib/chat/window.svelte';
-import { DRAFT_SAVE_MS, type DraftSnapshot } from '$lib/chat/draft.svelte';
+import type { DraftSnapshot } from '$lib/chat/draft.svelte';
 
 vi.mock('$lib/worker/client', () => ({ core: () => ({ on: () => () => {} }), errorMessage: (e: unknown) => (e instanceof Error ? e.message : String(e)) }));
 
 type Row = { id: string; text: string; mine: boolean };
+/** Long enough (fake time) for every draft save the keeper would start, and its chat-list notice, to be done. */
+const SETTLE_MS = 1000;
 const mine: Row = { id: 'm1', text: 'the original', mine: true };
 const theirs: Row = { id: 'p1', text: 'from the peer', mine: false };
 
@@ -25,6 +27,7 @@ class EditWindow extends ChatWindow<Row> {
   }
   protected async latest() {}
   protected onEvent() {}
+  protected readonly kind = 'cloud';
   protected chatId() {
     return 'a';
   }
@@ -60,7 +63,7 @@ async function opened() {
   await vi.advanceTimersByTimeAsync(0);
   w.draft = 'my draft';
   w.actions.replyingTo = theirs;
-  await vi.advanceTimersByTimeAsync(DRAFT_SAVE_MS);
+  await vi.advanceTimersByTimeAsync(SETTLE_MS);
   expect(w.saves.at(-1)).toEqual({ text: 'my draft', replyTo: 'p1' });
   return w;
 }
@@ -72,13 +75,13 @@ describe('editing a sent message', () => {
     w.actions.edit(mine);
     expect([w.editing?.id, w.draft, w.actions.replyingTo]).toEqual(['m1', 'the original', null]);
     w.draft = 'the original, changed';
-    await vi.advanceTimersByTimeAsync(DRAFT_SAVE_MS * 2);
+    await vi.advanceTimersByTimeAsync(SETTLE_MS * 2);
     // Hidden or reloading meanwhile: what is saved is the draft, not the edit.
     await w.drafts.flush();
     expect(w.saves.slice(saved)).toEqual([]);
     w.onKeydown({ key: 'Escape', preventDefault: () => {} } as KeyboardEvent);
     expect([w.editing, w.draft, w.actions.replyingTo?.id]).toEqual([null, 'my draft', 'p1']);
-    await vi.advanceTimersByTimeAsync(DRAFT_SAVE_MS * 2);
+    await vi.advanceTimersByTimeAsync(SETTLE_MS * 2);
     expect(w.saves.slice(saved)).toEqual([]);
     expect(w.edits).toEqual([]);
   });

@@ -3,8 +3,8 @@ import { z } from '$lib/api/zod';
 import { CloudMessage } from '$lib/api/wire';
 import type { MessageRow } from '$lib/store/db';
 import { localPage, localPageAfter, messageView, msgPlace, sealMessage, storedIds, withStoredQuotes, type Body } from '../cloud';
-import { deleteSentDraft, sendTicket } from '../draft-order';
-import { cloudDraftId } from '../drafts';
+import { deleteSentDraft, sendTicket, sentDraftDeleted } from '../draft-order';
+import { cloudDraftId, draftEvent } from '../drafts';
 import { hiddenIds, hideMessages } from '../hidden';
 import { NetError, request } from '../net';
 import { recountUnread } from '../unread';
@@ -67,13 +67,18 @@ export const cloudHandlers: Handlers<'messages' | 'messageIds' | 'send' | 'markR
     const body: Body = { text, replyTo: replyTo ?? null, ...(replyTo && quote ? { quote } : {}) };
     const box = await ctx.vault.seal(msgPlace(id), body);
     const row: MessageRow = { id, peerId, seq: 0, senderId: ctx.me, createdAt, status: 'pending', box };
-    await ctx.db.transaction('rw', [ctx.db.messages, ctx.db.outbox, ctx.db.chats, ctx.db.drafts], async () => {
-      await ctx.db.messages.add(row);
-      await ctx.db.outbox.add({ id, peerId, createdAt, attempts: 0, box });
-      await ctx.db.chats.update(peerId, { lastAt: createdAt });
-      // The text sent is no draft any more, even if the tab closes before the page saves a blank one.
-      await deleteSentDraft(ctx.db, cloudDraftId(peerId), draftTicket);
-    });
+    try {
+      await ctx.db.transaction('rw', [ctx.db.messages, ctx.db.outbox, ctx.db.chats, ctx.db.drafts], async () => {
+        await ctx.db.messages.add(row);
+        await ctx.db.outbox.add({ id, peerId, createdAt, attempts: 0, box });
+        await ctx.db.chats.update(peerId, { lastAt: createdAt });
+        // The text sent is no draft any more, even if the tab closes before the page saves a blank one.
+        await deleteSentDraft(ctx.db, cloudDraftId(peerId), draftTicket);
+      });
+    } finally {
+      // Open screens of this chat (other tabs too) empty their composer.
+      if (sentDraftDeleted(draftTicket)) for (const e of draftEvent(cloudDraftId(peerId))) ctx.emit(e);
+    }
     ctx.emit({ type: 'messages', peerId });
     ctx.emit({ type: 'chats' });
     void ctx.flush();

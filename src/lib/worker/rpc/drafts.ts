@@ -1,9 +1,41 @@
-/** Chat drafts (../drafts.ts): read when a chat opens, saved as the user types. */
-import { cloudDraftId, readDraft, secretDraftId, writeDraft } from '../drafts';
+/**
+ * Chat drafts (../drafts.ts): read when a chat opens, saved as the user types. A save that changed the
+ * stored draft says so twice: `draft` at once (an open screen of the chat, in any tab, reads it again),
+ * and `chats` for the list's "Draft: …", at most every DRAFT_LIST_MS: the page saves as soon as its
+ * previous save is done, about once a keystroke, and every tab re-reads its whole chat list on `chats`.
+ */
+import { cloudDraftId, draftEvent, readDraft, secretDraftId, writeDraft } from '../drafts';
 import { messageView } from '../cloud';
+import type { WorkerEvent } from '../protocol';
 import type { CoreContext, Handlers } from './context';
 
 type Ctx = Pick<CoreContext, 'db' | 'vault' | 'me' | 'emit' | 'secretModule'>;
+
+/** How often at most draft saves tell the chat list (ms): the first at once, the last at the end. */
+export const DRAFT_LIST_MS = 400;
+
+let listTimer: ReturnType<typeof setTimeout> | undefined;
+let listDue = false;
+
+/** Tells the chat list: at once, or at the end of the current DRAFT_LIST_MS when it was told already. */
+function listChanged(emit: (e: WorkerEvent) => void): void {
+  if (listTimer) {
+    listDue = true;
+    return;
+  }
+  emit({ type: 'chats' });
+  listTimer = setTimeout(() => {
+    listTimer = undefined;
+    if (!listDue) return;
+    listDue = false;
+    listChanged(emit);
+  }, DRAFT_LIST_MS);
+}
+
+function saved(ctx: Ctx, id: string): void {
+  for (const e of draftEvent(id)) ctx.emit(e);
+  listChanged(ctx.emit);
+}
 
 export const draftsHandlers: Handlers<'draft' | 'saveDraft' | 'secretDraft' | 'secretSaveDraft', Ctx> = {
   draft: async (ctx, { peerId }) => {
@@ -17,9 +49,10 @@ export const draftsHandlers: Handlers<'draft' | 'saveDraft' | 'secretDraft' | 's
 
   saveDraft: async (ctx, { peerId, text, replyTo }) => {
     const { db } = ctx;
+    const id = cloudDraftId(peerId);
     // Only for a chat stored here: a screen left open through a wipe (revoked) must not store into the new database.
     const stored = async () => !!(await db.chats.get(peerId));
-    if (await writeDraft(db, ctx.vault, cloudDraftId(peerId), { text, replyTo: replyTo ?? null }, 'chats', stored)) ctx.emit({ type: 'chats' });
+    if (await writeDraft(db, ctx.vault, id, { text, replyTo: replyTo ?? null }, 'chats', stored)) saved(ctx, id);
     return null;
   },
 
@@ -34,7 +67,7 @@ export const draftsHandlers: Handlers<'draft' | 'saveDraft' | 'secretDraft' | 's
     const { db } = ctx;
     // Checked in the draft's own transaction: a chat ended (deleted, cancelled) keeps no draft.
     const active = async () => (await db.secretChats.get(id))?.status === 'active';
-    if (await writeDraft(db, ctx.vault, secretDraftId(id), { text, replyTo: replyTo ?? null }, 'secretChats', active)) ctx.emit({ type: 'chats' });
+    if (await writeDraft(db, ctx.vault, secretDraftId(id), { text, replyTo: replyTo ?? null }, 'secretChats', active)) saved(ctx, secretDraftId(id));
     return null;
   }
 };

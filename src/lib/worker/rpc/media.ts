@@ -6,8 +6,8 @@ import { CLOUD_MEDIA_MIME_HEADER, CLOUD_MEDIA_NAME_HEADER, CLOUD_MEDIA_TO_USER_H
 import type { MessageRow } from '$lib/store/db';
 import { places } from '$lib/store/places';
 import { messageView, msgPlace, sealMessage, storeOpenedMedia, type Body } from '../cloud';
-import { sendTicket } from '../draft-order';
-import { secretDraftId } from '../drafts';
+import { sendTicket, sentDraftDeleted } from '../draft-order';
+import { draftEvent, secretDraftId } from '../drafts';
 import { downloadBytes, uploadBytes } from '../media';
 import { request } from '../net';
 import { CoreError, type CoreContext, type Handlers } from './context';
@@ -28,10 +28,14 @@ export const mediaHandlers: Handlers<'secretSendFile' | 'secretMedia' | 'cloudSe
   secretSendFile: async (ctx, { id, name, mime, bytes, caption, ttl, width, height, voice }) => {
     // A caption is what was typed: taken as the call arrives, to order it against draft saves (../draft-order.ts).
     const draftTicket = caption?.trim() ? sendTicket(secretDraftId(id)) : undefined;
-    const engine = await ctx.secret();
-    return {
-      id: await engine.sendFile(id, name, mime || 'application/octet-stream', new Uint8Array(bytes), caption?.trim() ?? '', { ttl, width, height, voice, draftTicket })
-    };
+    try {
+      const engine = await ctx.secret();
+      return {
+        id: await engine.sendFile(id, name, mime || 'application/octet-stream', new Uint8Array(bytes), caption?.trim() ?? '', { ttl, width, height, voice, draftTicket })
+      };
+    } finally {
+      if (sentDraftDeleted(draftTicket)) for (const e of draftEvent(secretDraftId(id))) ctx.emit(e);
+    }
   },
 
   secretMedia: async (ctx, { messageId }) => {

@@ -1,10 +1,10 @@
 /** Secret chats: starting one, reading, sending, receipts, deleting, the self-destruct timer. */
-import { sendTicket } from '../draft-order';
-import { secretDraftId } from '../drafts';
+import { sendTicket, sentDraftDeleted } from '../draft-order';
+import { draftEvent, secretDraftId } from '../drafts';
 import { emptyDiagnostics, type Diagnostics } from '../secret/errors';
 import { CoreError, type CoreContext, type Handlers } from './context';
 
-type Ctx = Pick<CoreContext, 'db' | 'vault' | 'me' | 'secret' | 'secretModule' | 'scheduleRetry'>;
+type Ctx = Pick<CoreContext, 'db' | 'vault' | 'me' | 'emit' | 'secret' | 'secretModule' | 'scheduleRetry'>;
 
 type SecretMethod =
   | 'startSecretChat'
@@ -45,7 +45,13 @@ export const secretHandlers: Handlers<SecretMethod, Ctx> = {
   secretSend: async (ctx, { id, text, replyTo, quote }) => {
     // Taken as the call arrives: saves of the draft the page issued before it are older (../draft-order.ts).
     const draftTicket = sendTicket(secretDraftId(id));
-    const sent = await (await ctx.secret()).sendText(id, text, replyTo ?? null, null, replyTo ? quote : undefined, draftTicket);
+    let sent: string;
+    try {
+      sent = await (await ctx.secret()).sendText(id, text, replyTo ?? null, null, replyTo ? quote : undefined, draftTicket);
+    } finally {
+      // Open screens of this chat (other tabs too) empty their composer.
+      if (sentDraftDeleted(draftTicket)) for (const e of draftEvent(secretDraftId(id))) ctx.emit(e);
+    }
     // Retried until the queue is empty, in case this flush fails (see Core.scheduleRetry).
     void ctx.scheduleRetry();
     return { id: sent };

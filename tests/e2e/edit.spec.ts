@@ -103,3 +103,24 @@ test("cloud chat: Alice edits her message; Bob's page and Alice's other device s
   await expect(bob.page.getByText('Lunch at one?')).toBeVisible();
   await laptop.close();
 });
+
+test('cloud chat: an edit of a message far back in an open window shows there too, and in the replies quoting it', async ({ browser, relay }) => {
+  const alice = await signUp(browser, relay, 'alice', 'Alice');
+  const bob = await signUp(browser, relay, 'bob', 'Bob');
+  await openChatWith(alice.page, bob.username);
+  await sendText(alice.page, 'Meet at the old bridge');
+  await openChatWith(bob.page, alice.username);
+  await expect(row(bob.page, 'Meet at the old bridge')).toBeVisible();
+  await openMenu(bob.page, 'Meet at the old bridge');
+  await menu(bob.page).getByRole('menuitem', { name: 'Reply' }).click();
+  await sendText(bob.page, 'Which bridge?');
+  // More messages than the page an open window re-reads when something changes (CHAT_PAGE, 50).
+  for (let i = 1; i <= 55; i++) await sendText(alice.page, `filler ${i}`);
+  await expect(row(bob.page, 'filler 55')).toBeVisible();
+  await expect(row(bob.page, 'Meet at the old bridge')).toHaveCount(1);
+
+  await edit(alice.page, 'Meet at the old bridge', 'Meet at the new bridge');
+  await expect(row(bob.page, 'Meet at the new bridge')).toContainText('edited');
+  await expect(row(bob.page, 'Meet at the old bridge')).toHaveCount(0);
+  await expect(row(bob.page, 'Which bridge?').locator('.reply-quote')).toContainText('Meet at the new bridge');
+});

@@ -29,6 +29,9 @@ export class CloudWindow extends ChatWindow<MessageView> {
   private readonly peerId: () => string;
   private readObserver: IntersectionObserver | null = null;
   private maxVisibleSeq = 0;
+  /** Messages an edit rewrote since the last refresh (its events name them). */
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- ids for the next refresh, never rendered
+  private readonly edited = new Set<string>();
 
   constructor(peerId: () => string) {
     super(1000);
@@ -97,6 +100,7 @@ export class CloudWindow extends ChatWindow<MessageView> {
    */
   private async refreshLatest() {
     const peerId = this.peerId();
+    await this.rereadEdited();
     const stored = this.messages.filter((m) => m.seq > 0);
     if (this.hasNewer) return this.dropGone(stored);
     const from = stored.at(-PAGE)?.seq ?? stored[0]?.seq;
@@ -120,6 +124,22 @@ export class CloudWindow extends ChatWindow<MessageView> {
     if (atBottom) this.scrollToBottom();
   }
 
+  /**
+   * Rows an edit rewrote (the events since the last refresh named them) are read again in place, wherever
+   * they are in the window: the refresh below re-reads only its last page.
+   */
+  private async rereadEdited() {
+    const ids = this.messages.filter((m) => m.seq > 0 && this.edited.has(m.id)).map((m) => m.id);
+    this.edited.clear();
+    if (!ids.length) return;
+    // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a lookup while the rows are replaced, never rendered
+    const fresh = new Map((await core().call('messageRows', { peerId: this.peerId(), ids })).map((m) => [m.id, m]));
+    // A reply quoting an edited row shows its new snippet (quotes are made from the stored original).
+    const quoting = this.messages.filter((m) => m.replyTo && fresh.has(m.replyTo) && !fresh.has(m.id)).map((m) => m.id);
+    if (quoting.length) for (const m of await core().call('messageRows', { peerId: this.peerId(), ids: quoting })) fresh.set(m.id, m);
+    this.messages = this.messages.map((m) => fresh.get(m.id) ?? m);
+  }
+
   /** Scrolled far back: the rows shown stay, less those no longer stored (deleted for both, a timer ran out). */
   private async dropGone(stored: MessageView[]) {
     if (!stored.length) return;
@@ -132,7 +152,10 @@ export class CloudWindow extends ChatWindow<MessageView> {
 
   protected onEvent(e: WorkerEvent) {
     const peerId = this.peerId();
-    if (e.type === 'messages' && e.peerId === peerId) void this.ops.refresh(() => this.refreshLatest()).catch(() => {});
+    if (e.type === 'messages' && e.peerId === peerId) {
+      for (const id of e.edited ?? []) this.edited.add(id);
+      void this.ops.refresh(() => this.refreshLatest()).catch(() => {});
+    }
     // Renamed, or the account deleted: only then is the profile read again.
     if (e.type === 'peer' && e.peerId === peerId) {
       void core()

@@ -40,6 +40,8 @@ export interface Applied {
   rejected: Rejected[];
   /** Whether the chat list changed since it was last announced and should be announced now (see `pullLocked`). */
   list: boolean;
+  /** Messages whose text an edit replaced, by chat: an open window re-reads them wherever they are. */
+  edited?: Map<string, string[]>;
 }
 
 /** A page as it crosses the wire: its updates are checked one by one (see `checkPage`). */
@@ -189,6 +191,7 @@ async function commit(db: CinderDB, vault: Vault, me: string, page: Pick<Prepare
   const changed = new Set<string>();
   const peers = new Set<string>();
   const fresh: Fresh[] = [];
+  const edited = new Map<string, string[]>();
   await db.transaction('rw', [db.chats, db.messages, db.outbox, db.cloudMedia, db.meta], async () => {
     const peerIds = [...new Set(updates.map((u) => (u.kind === 'message' ? u.message.peerId : u.peerId)))];
     const messagePeers = [...new Set([...sealed.values()].map((m) => m.peerId))];
@@ -265,7 +268,11 @@ async function commit(db: CinderDB, vault: Vault, me: string, page: Pick<Prepare
         const e = edits.get(u.id);
         if (!e || deleted.has(u.id)) continue;
         // Made from this batch's message: only once that is written; from the stored row: only if it is still that row.
-        if (e.was === null ? puts.has(u.id) : puts.has(u.id) || stillBase(e, editBase.get(u.id))) puts.set(u.id, e.row);
+        if (e.was === null ? puts.has(u.id) : puts.has(u.id) || stillBase(e, editBase.get(u.id))) {
+          puts.set(u.id, e.row);
+          const ids = edited.get(e.row.peerId) ?? [];
+          if (!ids.includes(u.id)) edited.set(e.row.peerId, [...ids, u.id]);
+        }
       } else {
         recount.add(u.peerId);
         for (const id of u.ids) {
@@ -303,7 +310,7 @@ async function commit(db: CinderDB, vault: Vault, me: string, page: Pick<Prepare
     await Promise.all(writes);
   });
   const deadlines = [...sealed.values()].some((r) => typeof r.deadline === 'number');
-  return { changed, peers, fresh, deadlines, rejected: page.rejected, list: changed.size > 0 };
+  return { changed, peers, fresh, deadlines, rejected: page.rejected, list: changed.size > 0, ...(edited.size ? { edited } : {}) };
 }
 
 /**

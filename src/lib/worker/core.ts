@@ -12,7 +12,7 @@ import type { Vault } from '$lib/store/vault';
 import { onStaleWrite } from '$lib/store/vault-guard';
 import { flushOutbox } from './cloud';
 import { cloudEvents } from './data-channel';
-import { applyLive, pullUpdates, type SyncState } from './cloud-sync';
+import { applyLive, pullUpdates, type Applied, type SyncState } from './cloud-sync';
 import { NetError, request } from './net';
 import type { ConnectionState, SessionView, WorkerEvent } from './protocol';
 import { CoreError, type CoreContext } from './rpc/context';
@@ -295,9 +295,7 @@ export class Core {
         break;
       case 'update': {
         // When this device is behind (a pull failed), this pulls instead, so nothing is skipped.
-        await applyLive(this.db, this.vault, this.me, f.update, f.prev, this.syncState, (a) => this.announce(a.changed, a.deadlines, a.peers, a.list)).catch((e) =>
-          this.onNetFailure(e)
-        );
+        await applyLive(this.db, this.vault, this.me, f.update, f.prev, this.syncState, (a) => this.announce(a)).catch((e) => this.onNetFailure(e));
         break;
       }
       case 'typing':
@@ -321,8 +319,8 @@ export class Core {
     }
   }
 
-  private announce(changed: Set<string>, deadlines = false, peers?: Set<string>, list = changed.size > 0) {
-    for (const e of cloudEvents(changed, peers ?? [], list)) this.emit(e);
+  private announce({ changed, deadlines = false, peers, list = changed.size > 0, edited }: Partial<Applied> & Pick<Applied, 'changed'>) {
+    for (const e of cloudEvents(changed, peers ?? [], list, edited)) this.emit(e);
     // An update brought a cloud media deadline: re-arm the purge timer for it.
     if (deadlines) void this.purge.arm();
   }
@@ -334,7 +332,7 @@ export class Core {
   private sync(): Promise<void> {
     this.syncing ??= (async () => {
       this.setConnection('updating');
-      do await pullUpdates(this.db, this.vault, this.me, (a) => this.announce(a.changed, a.deadlines, a.peers, a.list), this.syncState);
+      do await pullUpdates(this.db, this.vault, this.me, (a) => this.announce(a), this.syncState);
       while (this.syncState.behind && this.socket?.open);
       this.setConnection(this.socket?.open ? 'online' : 'connecting');
     })()
@@ -363,7 +361,9 @@ export class Core {
     this.flushing = (async () => {
       do {
         this.flushAgain = false;
-        await flushOutbox(this.db, this.vault, (peerId, peerChanged) => this.announce(new Set([peerId]), false, peerChanged ? new Set([peerId]) : undefined));
+        await flushOutbox(this.db, this.vault, (peerId, peerChanged) =>
+          this.announce({ changed: new Set([peerId]), peers: peerChanged ? new Set([peerId]) : undefined })
+        );
       } while (this.flushAgain);
     })()
       .catch((e) => this.onNetFailure(e))

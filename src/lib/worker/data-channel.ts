@@ -22,6 +22,8 @@ export function followPeers(channel: BroadcastChannel | null, show: (e: WorkerEv
     const e = ev.data as WorkerEvent | null;
     if (!e || typeof e !== 'object' || !SHARED.has(e.type)) return;
     if (e.type === 'draft' && typeof e.chat !== 'string') return;
+    // Ids the page asks the worker for: strings only (the call's own check refuses a malformed one).
+    if (e.type === 'messages' && e.edited !== undefined && !(Array.isArray(e.edited) && e.edited.every((id) => typeof id === 'string'))) return;
     show(e);
     if (e.type === 'secret' || e.type === 'messages') deadlinesMayMove();
   });
@@ -32,10 +34,13 @@ export function share(channel: BroadcastChannel | null, e: WorkerEvent): void {
   if (SHARED.has(e.type)) channel?.postMessage(e);
 }
 
-/** The events a cloud change makes: the chat list, each changed chat's messages, each changed peer. */
-export function cloudEvents(changed: Iterable<string>, peers: Iterable<string>, list: boolean): WorkerEvent[] {
+/** The events a cloud change makes: the chat list, each changed chat's messages (with the ids an edit changed), each changed peer. */
+export function cloudEvents(changed: Iterable<string>, peers: Iterable<string>, list: boolean, edited?: Map<string, string[]>): WorkerEvent[] {
   const events: WorkerEvent[] = list ? [{ type: 'chats' }] : [];
-  for (const peerId of changed) events.push({ type: 'messages', peerId });
+  for (const peerId of changed) {
+    const ids = edited?.get(peerId);
+    events.push(ids?.length ? { type: 'messages', peerId, edited: ids } : { type: 'messages', peerId });
+  }
   for (const peerId of peers) events.push({ type: 'peer', peerId });
   return events;
 }

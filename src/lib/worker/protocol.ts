@@ -202,7 +202,8 @@ export type WorkerEvent =
    * the cloud chat's peer id or the secret chat's id. It carries no text: an open chat reads it again.
    */
   | { type: 'draft'; kind: 'cloud' | 'secret'; chat: string }
-  | { type: 'messages'; peerId: string }
+  /** A cloud chat's rows changed; `edited`: messages an edit rewrote (an open window re-reads them wherever they are). */
+  | { type: 'messages'; peerId: string; edited?: string[] }
   /** A cloud chat's peer profile changed (renamed, or the account deleted). */
   | { type: 'peer'; peerId: string }
   | { type: 'typing'; peerId: string; chatId?: string }

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Update } from '$lib/api/wire';
 import { messageView, withStoredQuotes } from '$lib/worker/cloud';
 import { applyUpdates, pullUpdates } from '$lib/worker/cloud-sync';
+import { cloudEvents } from '$lib/worker/data-channel';
 import { unlockedStore } from '../support/store';
 import { ME, msg, nextCursor, uuid } from '../support/cloud-updates';
 
@@ -27,6 +28,9 @@ describe('cloud edits from the update log', () => {
     await applyUpdates(db, vault, ME, [msg(1, ME), reply]);
     const applied = await applyUpdates(db, vault, ME, [edit(1, 'text 1, better', 5_000)]);
     expect([...applied.changed]).toEqual(['bob']);
+    // Named for an open window, which re-reads the row wherever it is (not only its last page).
+    expect(applied.edited).toEqual(new Map([['bob', [uuid(1)]]]));
+    expect(cloudEvents(applied.changed, applied.peers, applied.list, applied.edited)).toContainEqual({ type: 'messages', peerId: 'bob', edited: [uuid(1)] });
     expect(await view(1)).toMatchObject({ text: 'text 1, better', edited: 5_000, seq: 1, createdAt: 1_001, mine: true });
     const [quoted] = await withStoredQuotes(db, vault, 'bob', ME, [await view(2)]);
     expect(quoted.quote?.snippet).toBe('text 1, better');
@@ -49,6 +53,7 @@ describe('cloud edits from the update log', () => {
     await applyUpdates(db, vault, ME, [msg(1, ME)]);
     await applyUpdates(db, vault, ME, [{ kind: 'delete', cursor: nextCursor(), peerId: 'bob', ids: [uuid(1)] }, edit(1, 'back?', 2_000), edit(9, 'never here', 2_000)]);
     expect(await db.messages.count()).toBe(0);
+    expect((await applyUpdates(db, vault, ME, [edit(1, 'again?', 3_000)])).edited).toBeUndefined();
     // A first sync: the message (served with its text now, already edited) and its edit in the same batch.
     const m = msg(3, 'bob');
     if (m.kind === 'message') Object.assign(m.message, { text: 'edited text', editedAt: 2_500 });

@@ -104,6 +104,8 @@ export const METHODS = {
       .check(z.refine((q) => q.beforeSeq === undefined || q.afterSeq === undefined, 'beforeSeq and afterSeq exclude each other')),
     result: returns<{ messages: MessageView[]; hasMore: boolean; hasNewer: boolean }>()
   },
+  /** The stored messages of the chat among `ids` (an edit rewrote them), in no particular order; the others are left out. */
+  messageRows: { params: z.extend(PeerParams, { ids: z.array(Uuid).check(z.minLength(1), z.maxLength(500)) }), result: returns<MessageView[]>() },
   /** Ids of the messages still stored with fromSeq ≤ seq ≤ toSeq, at most 1,000 (nothing decrypted): a long window drops what is gone. */
   messageIds: {
     params: z

@@ -1,7 +1,7 @@
 // Editing a sent message on the page (ChatWindow's edit mode): the message's text in the composer,
 // the chat's draft (and reply) kept aside and never overwritten by the edit, back when the edit ends.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ChatWindow } from '$lib/chat/window.svelte';
+import { StillWindow } from '../support/still-window';
 import type { DraftSnapshot } from '$lib/chat/draft.svelte';
 
 vi.mock('$lib/worker/client', () => ({ core: () => ({ on: () => () => {} }), errorMessage: (e: unknown) => (e instanceof Error ? e.message : String(e)) }));
@@ -12,27 +12,11 @@ const SETTLE_MS = 1000;
 const mine: Row = { id: 'm1', text: 'the original', mine: true };
 const theirs: Row = { id: 'p1', text: 'from the peer', mine: false };
 
-class EditWindow extends ChatWindow<Row> {
+class EditWindow extends StillWindow<Row> {
   saves: DraftSnapshot[] = [];
   edits: [string, string][] = [];
   failing = false;
-  constructor() {
-    super(1000);
-  }
-  protected async older() {
-    return { messages: [], hasMore: false };
-  }
-  protected async newer() {
-    return { messages: [], hasNewer: false };
-  }
-  protected async latest() {}
-  protected onEvent() {}
-  protected readonly kind = 'cloud';
-  protected chatId() {
-    return 'a';
-  }
-  protected loadDraft = async () => null;
-  protected async saveDraft(_chat: string, d: DraftSnapshot) {
+  protected override async saveDraft(_chat: string, d: DraftSnapshot) {
     this.saves.push(d);
   }
   override editable(m: Row) {
@@ -42,10 +26,6 @@ class EditWindow extends ChatWindow<Row> {
     if (this.failing) throw new Error('offline');
     this.edits.push([m.id, text]);
   }
-  send = async () => {};
-  onInput = () => {};
-  deleteSelected = async () => {};
-  async deleteFor() {}
 }
 
 beforeEach(() => {

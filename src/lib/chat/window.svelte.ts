@@ -225,6 +225,11 @@ export abstract class ChatWindow<M extends { id: string }> {
   /** Typing in the field: tells the peer (at most every 3 s, see typingNotifier). */
   abstract onInput: () => void;
 
+  /** The composer's input: the peer hears "typing…" only for a new message, not while I edit a sent one. */
+  typed = () => {
+    if (!this.editing) this.onInput();
+  };
+
   onKeydown = (e: KeyboardEvent) => {
     if (e.key === 'Escape' && this.editing) {
       e.preventDefault();

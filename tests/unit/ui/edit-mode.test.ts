@@ -14,6 +14,9 @@ const theirs: Row = { id: 'p1', text: 'from the peer', mine: false };
 
 class EditWindow extends StillWindow<Row> {
   saves: DraftSnapshot[] = [];
+  /** Typing notices the peer would get. */
+  typingSent = 0;
+  override onInput = () => void this.typingSent++;
   edits: [string, string][] = [];
   failing = false;
   protected override async saveDraft(_chat: string, d: DraftSnapshot) {
@@ -102,5 +105,18 @@ describe('editing a sent message', () => {
     await vi.advanceTimersByTimeAsync(0);
     expect(w.editing).toBeNull();
     expect(w.saves.some((s) => s.text === 'the original')).toBe(false);
+  });
+
+  it('tells the peer "typing…" for a new message, not while editing a sent one', async () => {
+    const w = await opened();
+    w.typed();
+    expect(w.typingSent).toBe(1);
+    w.actions.edit(mine);
+    w.draft = 'the original, fixed';
+    w.typed();
+    expect(w.typingSent).toBe(1);
+    w.endEdit();
+    w.typed();
+    expect(w.typingSent).toBe(2);
   });
 });

@@ -6,7 +6,7 @@
  * Binary values travel as base64url without padding (see `b64u`).
  */
 import { z } from './zod';
-import { LIMITS, TTL_CHOICES } from './limits';
+import { LIMITS, REACTIONS, TTL_CHOICES } from './limits';
 import { VoiceMeta } from './voice';
 import { MEDIA_DIM_MAX } from './media-dims';
 import { ReplyQuote } from './quote';
@@ -159,6 +159,8 @@ export const CloudMediaTtl = z.number().check(
  * peer's, so a device never sets a timer its peer would refuse.
  */
 export const TimerSeconds = CloudMediaTtl;
+/** One of the quick reactions (limits.ts REACTIONS). */
+export const Reaction = z.enum(REACTIONS);
 
 /** Limits of a cloud attachment's metadata (headers of `POST /api/cloud/media`). */
 export const CLOUD_MEDIA_LIMITS = { nameMax: 255, mimeMax: 127 } as const;

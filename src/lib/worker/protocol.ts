@@ -95,6 +95,14 @@ export interface MessageView {
   quote?: QuoteView | null;
   /** When its author last edited it (the relay's clock), if they did: the bubble says "edited". */
   edited?: number;
+  /** Each side's reaction (one of REACTIONS), if any: the chips under the bubble. */
+  reactions?: ReactionsView;
+}
+
+/** The reactions on a message: mine and the peer's (one emoji each at most). */
+export interface ReactionsView {
+  mine?: string;
+  peer?: string;
 }
 
 /** A cloud message's attachment as pages see it. */
@@ -163,6 +171,8 @@ export interface SecretMessageView {
   quote?: QuoteView | null;
   /** When it was last edited (the editor's clock), if it was: the bubble says "edited". */
   edited?: number;
+  /** Each side's reaction, if any: the chips under the bubble. */
+  reactions?: ReactionsView;
 }
 
 export interface KeyView {

@@ -120,6 +120,8 @@ export const METHODS = {
   deleteMessages: { params: z.extend(PeerParams, { ids: z.array(Uuid).check(z.minLength(1), z.maxLength(100)) }), result: returns<null>() },
   /** Edits my cloud message `id` at the relay (the author, within 48 h, text only); every device gets it through the update log. */
   editMessage: { params: z.extend(PeerParams, { id: Uuid, text: Text }), result: returns<null>() },
+  /** Sets my reaction to cloud message `id` ('' removes it), on every device of both users (through the relay's log). */
+  reactMessage: { params: z.extend(PeerParams, { id: Uuid, emoji: Emoji }), result: returns<null>() },
   /** Deletes cloud messages on this device only ("Delete for me"); the peer keeps them. */
   deleteForMe: { params: z.extend(PeerParams, { ids: z.array(Uuid).check(z.minLength(1), z.maxLength(100)) }), result: returns<null>() },
   typing: { params: PeerParams, result: returns<null>() },

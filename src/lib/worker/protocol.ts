@@ -6,6 +6,7 @@
  * It must stay free of crypto and storage code (and of zod) because pages import it.
  */
 import type { VoiceMeta } from '$lib/api/voice';
+import type { Reaction } from '$lib/api/limits';
 
 export interface UserView {
   id: string;
@@ -101,8 +102,8 @@ export interface MessageView {
 
 /** The reactions on a message: mine and the peer's (one emoji each at most). */
 export interface ReactionsView {
-  mine?: string;
-  peer?: string;
+  mine?: Reaction;
+  peer?: Reaction;
 }
 
 /** A cloud message's attachment as pages see it. */

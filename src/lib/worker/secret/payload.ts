@@ -6,6 +6,7 @@
 import { z } from '$lib/api/zod';
 import { VoiceMeta } from '$lib/api/voice';
 import { LIMITS, Reaction, TimerSeconds } from '$lib/api/wire';
+import type { Reaction as ReactionEmoji } from '$lib/api/limits';
 import { toPlainLine } from '$lib/api/wire-base';
 import { ReplyQuote } from '$lib/api/quote';
 
@@ -99,5 +100,5 @@ export interface SecretBody {
   /** Edited: the newest edit's time (the editor's clock); an edit older than this one is ignored (edit.ts). */
   edited?: number;
   /** Each side's reaction (one emoji, '' once removed) and its time (the reactor's clock); the newer wins (react.ts). */
-  reactions?: { mine?: { e: string; at: number }; peer?: { e: string; at: number } };
+  reactions?: { mine?: { e: ReactionEmoji | ''; at: number }; peer?: { e: ReactionEmoji | ''; at: number } };
 }

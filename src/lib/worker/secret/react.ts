@@ -7,6 +7,7 @@
  */
 import type { Reaction } from '$lib/api/limits';
 import type { SecretMessageRow } from '$lib/store/db';
+import type { ReactionsView } from '../protocol';
 import type { Chats } from './chats';
 import { recordProblem } from './diagnostics';
 import { rewritten } from './edit';
@@ -67,7 +68,7 @@ export async function myReactTarget(chats: Chats, chatId: string, id: string): P
 }
 
 /** What the message shows: each side's current emoji (a removal shows none). */
-export function reactionsView(body: SecretBody): { mine?: string; peer?: string } | undefined {
+export function reactionsView(body: SecretBody): ReactionsView | undefined {
   const mine = body.reactions?.mine?.e;
   const peer = body.reactions?.peer?.e;
   return mine || peer ? { ...(mine ? { mine } : {}), ...(peer ? { peer } : {}) } : undefined;

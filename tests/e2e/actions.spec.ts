@@ -88,6 +88,14 @@ test('secret chat: keyboard menu, reply quoted inside the encryption, tap to the
   await expect(menu(alice.page).getByRole('menuitem', { name: 'Copy text' })).toBeFocused();
   await alice.page.keyboard.press('End');
   await expect(menu(alice.page).getByRole('menuitem', { name: 'Delete…' })).toBeFocused();
+  // Past the end: the quick reactions above Reply, one stop; Left and Right move along them.
+  await alice.page.keyboard.press('ArrowDown');
+  await expect(menu(alice.page).getByRole('menuitemradio', { name: 'React 👍' })).toBeFocused();
+  await alice.page.keyboard.press('ArrowRight');
+  await expect(menu(alice.page).getByRole('menuitemradio', { name: 'React ❤️' })).toBeFocused();
+  await alice.page.keyboard.press('ArrowLeft');
+  await alice.page.keyboard.press('ArrowLeft');
+  await expect(menu(alice.page).getByRole('menuitemradio', { name: 'React 🙏' })).toBeFocused();
   await alice.page.keyboard.press('ArrowDown');
   await expect(menu(alice.page).getByRole('menuitem', { name: 'Reply' })).toBeFocused();
   await axeBothThemes(alice.page, 'secret message menu');

@@ -1,24 +1,13 @@
 // Editing a sent message: Edit in the message menu (mine, text, no timer), the composer with an
 // "Editing" bar, Escape giving the draft back, and the new text marked "edited" on both sides.
 import type { Page } from '@playwright/test';
-import { expect, messageLog, openChatWith, PASSWORD, sendText, signUp, test } from './fixtures';
+import { expect, openChatWith, PASSWORD, sendText, signUp, test } from './fixtures';
+import { menu, openMenu, row } from './message-helpers';
 import { secretPair, sendSecret } from './secret-helpers';
 
 test.describe.configure({ timeout: 180_000 });
 
-/** The message whose own text (not a quote of it) contains `text`. */
-const row = (page: Page, text: string) =>
-  messageLog(page)
-    .locator('li')
-    .filter({ has: page.locator('p.text', { hasText: text }) });
-const menu = (page: Page) => page.getByRole('menu', { name: 'Message actions' });
 const composer = (page: Page) => page.getByLabel('Message', { exact: true });
-
-async function openMenu(page: Page, text: string) {
-  await row(page, text).hover();
-  await row(page, text).getByRole('button', { name: 'Message actions' }).click();
-  await expect(menu(page)).toBeVisible();
-}
 
 /** Edits my message `from` to `to` with the menu's Edit and the composer's Save. */
 async function edit(page: Page, from: string, to: string) {

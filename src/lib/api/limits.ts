@@ -34,6 +34,14 @@ export const LIMITS = {
 } as const;
 
 /**
+ * The quick reactions (Telegram's without premium: one per person per message), in the message menu's
+ * order. Part of the contract: a reaction outside this list is refused by the relay and by a secret peer.
+ */
+export const REACTIONS = ['👍', '❤️', '😂', '😮', '😢', '🙏'] as const;
+export type Reaction = (typeof REACTIONS)[number];
+export const isReaction = (e: unknown): e is Reaction => (REACTIONS as readonly unknown[]).includes(e);
+
+/**
  * Self-destruct timer choices (seconds), Telegram's set; 0 = off. Part of the contract: the peer's worker
  * refuses a secret message whose timer is not one of these, the relay a cloud photo's. The UI lists them.
  */

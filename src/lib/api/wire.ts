@@ -6,7 +6,7 @@
  * Binary values travel as base64url without padding (see `b64u`).
  */
 import { z } from './zod';
-import { LIMITS, TTL_CHOICES } from './limits';
+import { LIMITS, REACTIONS, TTL_CHOICES } from './limits';
 import { VoiceMeta } from './voice';
 import { MEDIA_DIM_MAX } from './media-dims';
 import { ReplyQuote } from './quote';
@@ -159,6 +159,11 @@ export const CloudMediaTtl = z.number().check(
  * peer's, so a device never sets a timer its peer would refuse.
  */
 export const TimerSeconds = CloudMediaTtl;
+/** One of the quick reactions (limits.ts REACTIONS). */
+export const Reaction = z.enum(REACTIONS);
+/** One user's reaction to a cloud message. */
+export const CloudReaction = z.object({ userId: Id, emoji: Reaction });
+export type CloudReaction = z.infer<typeof CloudReaction>;
 
 /** Limits of a cloud attachment's metadata (headers of `POST /api/cloud/media`). */
 export const CLOUD_MEDIA_LIMITS = { nameMax: 255, mimeMax: 127 } as const;
@@ -226,7 +231,9 @@ export const CloudMessage = z.object({
   /** The attached file (uploaded with `POST /api/cloud/media`); the relay always sends it (null: none). */
   media: z.optional(z.nullable(CloudMedia)),
   /** When its author last edited it (the relay's clock); absent: never edited. */
-  editedAt: z.optional(z.number())
+  editedAt: z.optional(z.number()),
+  /** The reactions to it, at most one per member (absent: none). */
+  reactions: z.optional(z.array(CloudReaction).check(z.maxLength(2)))
 });
 export type CloudMessage = z.infer<typeof CloudMessage>;
 
@@ -282,6 +289,10 @@ export const EditCloudReq = z.object({
 });
 export type EditCloudReq = z.input<typeof EditCloudReq>;
 
+/** Body of `POST /api/cloud/chats/:peerId/react`: my reaction to message `id` of the chat ('' or null removes it). */
+export const ReactCloudReq = z.object({ id: ClientId, emoji: z.nullable(z.union([Reaction, z.literal('')])) });
+export type ReactCloudReq = z.input<typeof ReactCloudReq>;
+
 /** One entry of a user's update log: what every device of the user replays to converge. */
 export const Update = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('message'), cursor: z.number().check(z.int()), message: CloudMessage, peer: PublicUser }),
@@ -295,7 +306,9 @@ export const Update = z.discriminatedUnion('kind', [
   }),
   z.object({ kind: z.literal('delete'), cursor: z.number().check(z.int()), peerId: Id, ids: z.array(ClientId) }),
   /** A message's new text (its current one, read when the update is served), and when it was edited. */
-  z.object({ kind: z.literal('edit'), cursor: z.number().check(z.int()), peerId: Id, id: ClientId, text: z.string(), editedAt: z.number() })
+  z.object({ kind: z.literal('edit'), cursor: z.number().check(z.int()), peerId: Id, id: ClientId, text: z.string(), editedAt: z.number() }),
+  /** Message `id`'s reactions now (all of them, read when the update is served): a device replaces what it had. */
+  z.object({ kind: z.literal('react'), cursor: z.number().check(z.int()), peerId: Id, id: ClientId, reactions: z.array(CloudReaction).check(z.maxLength(2)) })
 ]);
 export type Update = z.infer<typeof Update>;
 

@@ -2,7 +2,7 @@
 import { tick } from 'svelte';
 import { core, errorMessage } from '$lib/worker/client';
 import type { MessageView, UserView, WorkerEvent } from '$lib/worker/protocol';
-import { LIMITS } from '$lib/api/limits';
+import { LIMITS, type Reaction } from '$lib/api/limits';
 import { requestBackgroundSync } from '$lib/pwa/sw-client';
 import { CHAT_FIRST_PAGE, CHAT_PAGE as PAGE, firstVisibleRow, joinNewer, typingNotifier, unselected } from './chat-ui';
 import { quoteFor, timedMedia } from './reply';
@@ -265,6 +265,15 @@ export class CloudWindow extends ChatWindow<MessageView> {
 
   protected async edit(m: MessageView, text: string) {
     await core().call('editMessage', { peerId: this.peerId(), id: m.id, text });
+  }
+
+  /** A reaction: a message the relay stores (not one still in the outbox, nor failed), while the peer's account exists. */
+  reactable(m: MessageView): boolean {
+    return m.seq > 0 && m.ticks !== 'failed' && !this.peer?.deleted;
+  }
+
+  protected async setReaction(m: MessageView, emoji: Reaction | '') {
+    await core().call('reactMessage', { peerId: this.peerId(), id: m.id, emoji });
   }
 
   deleteSelected = () => this.deleteFor([...this.selected], true);

@@ -1,7 +1,7 @@
 /** The secret chat's window (see ./window.svelte.ts): rows paged by (time, id) cursors, read receipts, sending text and files. */
 import { core, errorMessage } from '$lib/worker/client';
 import type { SecretChatView, SecretCursor, SecretMessageView, WorkerEvent } from '$lib/worker/protocol';
-import { LIMITS } from '$lib/api/limits';
+import { LIMITS, type Reaction } from '$lib/api/limits';
 import { requestBackgroundSync } from '$lib/pwa/sw-client';
 import { tick } from 'svelte';
 import { CHAT_FIRST_PAGE, CHAT_PAGE as PAGE, CHAT_WINDOW as WINDOW, firstVisibleRow, joinNewer, joinOlder, typingNotifier, unselected } from './chat-ui';
@@ -289,6 +289,16 @@ export class SecretWindow extends ChatWindow<SecretMessageView> {
 
   protected async edit(m: SecretMessageView, text: string) {
     await core().call('secretEdit', { id: this.id(), msg: m.id, text });
+    void requestBackgroundSync();
+  }
+
+  /** A reaction: a message (not a notice, nor a placeholder), sent (not sending nor failed), in an active chat; timed ones too. */
+  reactable(m: SecretMessageView): boolean {
+    return m.kind === 'text' && m.ticks !== 'pending' && m.ticks !== 'failed' && this.chat?.status === 'active';
+  }
+
+  protected async setReaction(m: SecretMessageView, emoji: Reaction | '') {
+    await core().call('secretReact', { id: this.id(), msg: m.id, emoji });
     void requestBackgroundSync();
   }
 

@@ -8,7 +8,8 @@
  */
 import { tick, untrack } from 'svelte';
 import { core, errorMessage } from '$lib/worker/client';
-import type { WorkerEvent } from '$lib/worker/protocol';
+import type { ReactionsView, WorkerEvent } from '$lib/worker/protocol';
+import type { Reaction } from '$lib/api/limits';
 import { beforeReload } from '$lib/pwa/reload-guard';
 import { MessageActions } from './actions.svelte';
 import { DraftKeeper, type DraftIO, type DraftSnapshot } from './draft.svelte';
@@ -134,6 +135,30 @@ export abstract class ChatWindow<M extends { id: string }> {
   protected async edit(_m: M, _text: string): Promise<void> {
     throw new Error('Messages cannot be edited here.');
   }
+
+  /** Whether message `m` takes a reaction now (a message, not a notice; sent, not sending or failed): none by default. */
+  reactable(_m: M): boolean {
+    return false;
+  }
+  /** Stores my reaction to `m` ('' removes it), here and on the peer's side; throws what it failed with. */
+  protected async setReaction(_m: M, _emoji: Reaction | ''): Promise<void> {
+    throw new Error('Messages cannot take reactions here.');
+  }
+
+  /**
+   * Picks `emoji` as my reaction to `m` (the menu's quick reactions, a chip under the bubble): the one
+   * already mine removes it, another replaces it (one per person). The row shows it when the worker's
+   * event has it re-read.
+   */
+  react = async (m: M, emoji: Reaction) => {
+    if (!this.reactable(m)) return;
+    const mine = (m as { reactions?: ReactionsView }).reactions?.mine;
+    try {
+      await this.setReaction(m, mine === emoji ? '' : emoji);
+    } catch (err) {
+      this.actions.say(errorMessage(err));
+    }
+  };
 
   /** Edit: the message's text goes into the composer; the draft (and reply) wait until the edit ends. */
   startEdit(m: M) {

@@ -6,7 +6,8 @@
 import { LIMITS } from '../api/limits';
 import type { ReplyQuote } from '../api/quote';
 import { quoteSnippet } from '../api/quote-snippet';
-import type { ChatSummary, CloudMedia, CloudMessage, PublicUser, SyncRes, Update } from '../api/wire';
+import type { ChatSummary, CloudMedia, CloudMessage, CloudReaction, PublicUser, SyncRes, Update } from '../api/wire';
+import { isReaction, type Reaction } from '../api/limits';
 import type { AtRest } from './atrest';
 import type { BlobFiles } from './blobs';
 import type { Bus } from './bus';
@@ -20,6 +21,7 @@ export const publicUser = (u: UserRow): PublicUser =>
 
 const otherMember = (chat: ChatRow, userId: string) => (chat.userA === userId ? chat.userB : chat.userA);
 const messageAad = (id: string) => `msg:${id}`;
+const reactionAad = (id: string, userId: string) => `react:${id}:${userId}`;
 
 interface MessageContent {
   text: string;
@@ -79,8 +81,22 @@ export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) 
     };
   };
 
-  const toWire = async (m: MessageRow, peerId: string): Promise<CloudMessage> => {
+  /** The reactions to these messages, by message id (oldest first; each emoji opened from its sealed column). */
+  const reactionsOf = async (ids: string[]): Promise<Map<string, CloudReaction[]>> => {
+    const out = new Map<string, CloudReaction[]>();
+    const rows = (await store.listReactions([...new Set(ids)])).sort((a, b) => a.at - b.at);
+    for (const r of rows) {
+      const emoji = atRest.open(r.emoji, reactionAad(r.messageId, r.userId)).toString('utf8');
+      // Only a reaction this version knows (the list is part of the contract).
+      if (isReaction(emoji)) out.set(r.messageId, [...(out.get(r.messageId) ?? []), { userId: r.userId, emoji }]);
+    }
+    return out;
+  };
+
+  /** `reactions`: prefetched for a page (reactionsOf); without it the message's own are read. */
+  const toWire = async (m: MessageRow, peerId: string, reactions?: Map<string, CloudReaction[]>): Promise<CloudMessage> => {
     const { text, replyTo, quote, mediaId } = open(m);
+    const mine = (reactions ?? (await reactionsOf([m.id]))).get(m.id);
     return {
       id: m.id,
       peerId,
@@ -92,7 +108,8 @@ export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) 
       ...(replyTo && quote ? { quote } : {}),
       createdAt: m.createdAt,
       media: mediaId ? await mediaWire(mediaId) : null,
-      ...(m.editedAt != null ? { editedAt: m.editedAt } : {})
+      ...(m.editedAt != null ? { editedAt: m.editedAt } : {}),
+      ...(mine?.length ? { reactions: mine } : {})
     };
   };
 
@@ -107,14 +124,19 @@ export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) 
   };
 
   /** The wire form of one update-log row for `userId`; null for a message that has since been deleted. */
-  async function hydrate(row: UpdateRow, userId: string, getUser: (id: string) => Promise<UserRow | null>): Promise<Update | null> {
+  async function hydrate(
+    row: UpdateRow,
+    userId: string,
+    getUser: (id: string) => Promise<UserRow | null>,
+    reactions?: Map<string, CloudReaction[]>
+  ): Promise<Update | null> {
     const peerId = otherMember(row.chat, userId);
     switch (row.kind) {
       case 'message': {
         if (!row.message || row.message.deleted) return null;
         const peer = await getUser(peerId);
         if (!peer) return null;
-        return { kind: 'message', cursor: row.cursor, message: await toWire(row.message, peerId), peer: publicUser(peer) };
+        return { kind: 'message', cursor: row.cursor, message: await toWire(row.message, peerId, reactions), peer: publicUser(peer) };
       }
       case 'read': {
         const { readerId, seq } = JSON.parse(row.data) as { readerId: string; seq: number };
@@ -126,6 +148,12 @@ export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) 
         // The text now (a later edit's, if there was one); a message deleted since needs none.
         if (!row.message || row.message.deleted || row.message.editedAt == null) return null;
         return { kind: 'edit', cursor: row.cursor, peerId, id: row.message.id, text: open(row.message).text, editedAt: row.message.editedAt };
+      }
+      case 'react': {
+        // The reactions now (later ones included); a message deleted since needs none.
+        if (!row.message || row.message.deleted) return null;
+        const id = row.message.id;
+        return { kind: 'react', cursor: row.cursor, peerId, id, reactions: (reactions ?? (await reactionsOf([id]))).get(id) ?? [] };
       }
     }
   }
@@ -203,19 +231,23 @@ export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) 
       const chat = await store.getChat(userId, peerId);
       if (!chat) return [];
       const out: CloudMessage[] = [];
-      for (const m of await store.listMessages(chat.id, before, limit)) out.push(await toWire(m, peerId));
+      const rows = await store.listMessages(chat.id, before, limit);
+      const reactions = await reactionsOf(rows.map((m) => m.id));
+      for (const m of rows) out.push(await toWire(m, peerId, reactions));
       return out;
     },
 
     async chats(userId: string): Promise<ChatSummary[]> {
       const getUser = userCache();
       const out: ChatSummary[] = [];
-      for (const s of await store.listChats(userId)) {
+      const summaries = await store.listChats(userId);
+      const reactions = await reactionsOf(summaries.flatMap((s) => (s.lastMessage ? [s.lastMessage.id] : [])));
+      for (const s of summaries) {
         const peer = await getUser(s.peerId);
         if (!peer) continue;
         out.push({
           peer: publicUser(peer),
-          lastMessage: s.lastMessage ? await toWire(s.lastMessage, s.peerId) : null,
+          lastMessage: s.lastMessage ? await toWire(s.lastMessage, s.peerId, reactions) : null,
           myReadSeq: s.myReadSeq,
           peerReadSeq: s.peerReadSeq,
           unread: s.unread
@@ -261,6 +293,22 @@ export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) 
       await publish(r.updates);
     },
 
+    /**
+     * Sets `userId`'s reaction to message `id` (in the chat with `peerId`; either member, whoever wrote
+     * it), replacing theirs, or removes it (`emoji` '' or null); not once deleted. Every device of both
+     * users gets a 'react' update with the message's reactions.
+     */
+    async react(userId: string, peerId: string, id: string, emoji: Reaction | '' | null): Promise<void> {
+      const chat = await requireChat(userId, peerId);
+      const m = await store.getMessage(id);
+      if (!m || m.chatId !== chat.id) throw new HttpError(404, 'not_found', 'no such message in this chat');
+      if (m.deleted) throw new HttpError(410, 'gone', 'that message was deleted');
+      const sealed = emoji ? atRest.seal(Buffer.from(emoji, 'utf8'), reactionAad(id, userId)) : null;
+      const r = await store.reactMessage(chat.id, id, userId, sealed, now());
+      if (!r) throw new HttpError(410, 'gone', 'that message was deleted');
+      await publish(r.updates);
+    },
+
     /** Live delivery of update rows appended elsewhere (cloud media opened or expired). */
     publish,
     mediaWire,
@@ -272,8 +320,10 @@ export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) 
       const page = more ? rows.slice(0, limit) : rows;
       const getUser = userCache();
       const updates: Update[] = [];
+      // The page's reactions in one read (its messages' and its 'react' updates').
+      const reactions = await reactionsOf(page.flatMap((r) => (r.message && (r.kind === 'message' || r.kind === 'react') ? [r.message.id] : [])));
       for (const row of page) {
-        const u = await hydrate(row, userId, getUser);
+        const u = await hydrate(row, userId, getUser, reactions);
         if (u) updates.push(u);
       }
       return { updates, cursor: page.length ? page[page.length - 1].cursor : after, more };

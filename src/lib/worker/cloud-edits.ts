@@ -1,16 +1,18 @@
 /**
- * A cloud message's edits from the update log ('edit': its new text and when it was edited). The text
- * lives in the message's sealed body, so an edit is a body sealed again: prepared before the sync's
- * transaction (sealing cannot run inside one) from the body it replaces, and written in the
- * transaction only if that body is still the stored one. The newest edit wins: one not later than the
- * stored or arriving message's `editedAt` changes nothing.
+ * A cloud message's rewrites from the update log: 'edit' (its new text and when it was edited) and
+ * 'react' (its reactions as the relay served them). Both live in the message's sealed body, so a
+ * rewrite is a body sealed again: prepared before the sync's transaction (sealing cannot run inside
+ * one) from the body it replaces, and written in the transaction only if that body is still the
+ * stored one. The newest edit wins: one not later than the stored or arriving message's `editedAt`
+ * changes nothing. A batch's last 'react' of a message is its reactions now (served at read time).
  */
 import type { CloudMessage, Update } from '$lib/api/wire';
 import type { CinderDB, MessageRow } from '$lib/store/db';
 import type { Vault } from '$lib/store/vault';
-import { msgPlace, type Body } from './cloud';
+import { bodyOf, msgPlace, type Body } from './cloud';
 
 type Edit = Extract<Update, { kind: 'edit' }>;
+type React = Extract<Update, { kind: 'react' }>;
 
 export interface PreparedEdit {
   /** The row as it will be written. */
@@ -22,32 +24,41 @@ export interface PreparedEdit {
 const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /**
- * The rows the batch's edits write, by message id: each from the batch's own message update when it has
- * one (`sealed`: as sealMessage stored it), else from the stored row. Edits of messages not here
- * (deleted, deleted for me, never synced) and older ones are left out.
+ * The rows the batch's edits and reactions write, by message id: each from the batch's own message
+ * update when it has one (`sealed`: as sealMessage stored it), else from the stored row. Rewrites of
+ * messages not here (deleted, deleted for me, never synced) and older edits are left out.
  */
 export async function prepareEdits(db: CinderDB, vault: Vault, updates: Update[], sealed: Map<string, MessageRow>): Promise<Map<string, PreparedEdit>> {
   const edits = new Map<string, Edit>();
-  // Only the newest edit of each message matters.
-  for (const u of updates) if (u.kind === 'edit' && u.editedAt > (edits.get(u.id)?.editedAt ?? 0)) edits.set(u.id, u);
-  if (!edits.size) return new Map();
+  const reacts = new Map<string, React>();
+  // Only the newest edit of each message matters, and its last reactions.
+  for (const u of updates) {
+    if (u.kind === 'edit' && u.editedAt > (edits.get(u.id)?.editedAt ?? 0)) edits.set(u.id, u);
+    else if (u.kind === 'react') reacts.set(u.id, u);
+  }
+  if (!edits.size && !reacts.size) return new Map();
   const inBatch = new Map(updates.flatMap((u): [string, CloudMessage][] => (u.kind === 'message' ? [[u.message.id, u.message]] : [])));
-  const ids = [...edits.keys()];
+  const ids = [...new Set([...edits.keys(), ...reacts.keys()])];
   const stored = await db.messages.bulkGet(ids);
   const out = new Map<string, PreparedEdit>();
   await Promise.all(
     ids.map(async (id, i) => {
-      const e = edits.get(id)!;
+      const r = reacts.get(id);
+      let e = edits.get(id);
       const base = sealed.get(id) ?? stored[i];
-      if (!base || (base.editedAt ?? 0) >= e.editedAt || base.peerId !== e.peerId) return;
+      if (!base || base.peerId !== (e ?? r)!.peerId) return;
+      if (e && (base.editedAt ?? 0) >= e.editedAt) e = undefined;
+      if (!e && !r) return;
       const m = inBatch.get(id);
-      const body: Body = m
-        ? { text: m.text, replyTo: m.replyTo, media: m.media ?? null, ...(m.quote ? { quote: m.quote } : {}) }
-        : await vault.open<Body>(msgPlace(id), base.box);
+      const body: Body = m ? bodyOf(m) : await vault.open<Body>(msgPlace(id), base.box);
       // A message with an attachment is never edited (the relay refuses it): its caption stays.
-      if (body.media) return;
-      const box = await vault.seal<Body>(msgPlace(id), { ...body, text: e.text });
-      out.set(id, { row: { ...base, box, editedAt: e.editedAt }, was: sealed.has(id) ? null : base.box });
+      if (body.media) e = undefined;
+      if (!e && !r) return;
+      const { reactions: _, ...rest } = body;
+      const reactions = r ? r.reactions : body.reactions;
+      const next: Body = { ...rest, ...(e ? { text: e.text } : {}), ...(reactions?.length ? { reactions } : {}) };
+      const box = await vault.seal<Body>(msgPlace(id), next);
+      out.set(id, { row: { ...base, box, ...(e ? { editedAt: e.editedAt } : {}) }, was: sealed.has(id) ? null : base.box });
     })
   );
   return out;

@@ -40,7 +40,7 @@ export interface Applied {
   rejected: Rejected[];
   /** Whether the chat list changed since it was last announced and should be announced now (see `pullLocked`). */
   list: boolean;
-  /** Messages whose text an edit replaced, by chat: an open window re-reads them wherever they are. */
+  /** Messages an edit or a reaction rewrote, by chat: an open window re-reads them wherever they are. */
   edited?: Map<string, string[]>;
 }
 
@@ -264,7 +264,7 @@ async function commit(db: CinderDB, vault: Vault, me: string, page: Pick<Prepare
           chat.readSentSeq = Math.max(chat.readSentSeq, u.seq);
         } else chat.peerReadSeq = Math.max(chat.peerReadSeq, u.seq);
         dirty.add(u.peerId);
-      } else if (u.kind === 'edit') {
+      } else if (u.kind === 'edit' || u.kind === 'react') {
         const e = edits.get(u.id);
         if (!e || deleted.has(u.id)) continue;
         // Made from this batch's message: only once that is written; from the stored row: only if it is still that row.

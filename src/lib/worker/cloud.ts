@@ -4,13 +4,13 @@
  */
 import { Dexie } from 'dexie';
 import { z } from '$lib/api/zod';
-import { CloudMessage, PublicUser as PublicUserSchema, type CloudMedia, type PublicUser } from '$lib/api/wire';
+import { CloudMessage, PublicUser as PublicUserSchema, type CloudMedia, type CloudReaction, type PublicUser } from '$lib/api/wire';
 import { quoteSnippet, timedMedia } from '$lib/api/quote-snippet';
 import type { ReplyQuote } from '$lib/api/quote';
 import type { ChatRow, CinderDB, MessageRow } from '$lib/store/db';
 import type { Vault } from '$lib/store/vault';
 import { places } from '$lib/store/places';
-import { quoteView, type ChatView, type MessageView } from './protocol';
+import { quoteView, type ChatView, type MessageView, type ReactionsView } from './protocol';
 import { withLock } from './locks';
 import { NetError, request } from './net';
 import { unreadOf } from './unread';
@@ -22,6 +22,25 @@ export interface Body {
   quote?: ReplyQuote;
   /** A photo or video (cloud media); its bytes are cached separately (`cloudMedia` table). */
   media?: CloudMedia | null;
+  /** The reactions to it, as the relay last served them (absent: none). */
+  reactions?: CloudReaction[];
+}
+
+/** The body a message from the relay is stored with. */
+export const bodyOf = (m: CloudMessage): Body => ({
+  text: m.text,
+  replyTo: m.replyTo,
+  media: m.media ?? null,
+  ...(m.quote ? { quote: m.quote } : {}),
+  ...(m.reactions?.length ? { reactions: m.reactions } : {})
+});
+
+/** Mine and the peer's reaction, as a page shows them. */
+export function reactionsView(reactions: CloudReaction[] | undefined, me: string): ReactionsView | undefined {
+  if (!reactions?.length) return undefined;
+  const out: ReactionsView = {};
+  for (const r of reactions) out[r.userId === me ? 'mine' : 'peer'] = r.emoji;
+  return out;
 }
 
 export const msgPlace = places.message;
@@ -44,7 +63,7 @@ export async function sealMessage(vault: Vault, m: CloudMessage): Promise<Messag
     senderId: m.senderId,
     createdAt: m.createdAt,
     status: 'sent',
-    box: await vault.seal<Body>(msgPlace(m.id), { text: m.text, replyTo: m.replyTo, media: m.media ?? null, ...(m.quote ? { quote: m.quote } : {}) }),
+    box: await vault.seal<Body>(msgPlace(m.id), bodyOf(m)),
     // Indexed: left out while there is none (WebKit's index ranges return null-keyed rows).
     ...(typeof deadline === 'number' ? { deadline } : {}),
     ...(m.editedAt !== undefined ? { editedAt: m.editedAt } : {})
@@ -166,6 +185,7 @@ export async function messageView(vault: Vault, row: MessageRow, me: string, pee
   const body = await vault.open<Body>(msgPlace(row.id), row.box);
   const mine = row.senderId === me;
   const ticks = row.status === 'failed' ? 'failed' : row.status === 'pending' ? 'pending' : mine && row.seq <= peerReadSeq ? 'read' : 'sent';
+  const reactions = reactionsView(body.reactions, me);
   return {
     id: row.id,
     seq: row.seq,
@@ -187,7 +207,8 @@ export async function messageView(vault: Vault, row: MessageRow, me: string, pee
         }
       : null,
     quote: quoteView(body.replyTo, body.quote, mine),
-    ...(row.editedAt ? { edited: row.editedAt } : {})
+    ...(row.editedAt ? { edited: row.editedAt } : {}),
+    ...(reactions ? { reactions } : {})
   };
 }
 

@@ -6,6 +6,7 @@
  * It must stay free of crypto and storage code (and of zod) because pages import it.
  */
 import type { VoiceMeta } from '$lib/api/voice';
+import type { Reaction } from '$lib/api/limits';
 
 export interface UserView {
   id: string;
@@ -95,6 +96,14 @@ export interface MessageView {
   quote?: QuoteView | null;
   /** When its author last edited it (the relay's clock), if they did: the bubble says "edited". */
   edited?: number;
+  /** Each side's reaction (one of REACTIONS), if any: the chips under the bubble. */
+  reactions?: ReactionsView;
+}
+
+/** The reactions on a message: mine and the peer's (one emoji each at most). */
+export interface ReactionsView {
+  mine?: Reaction;
+  peer?: Reaction;
 }
 
 /** A cloud message's attachment as pages see it. */
@@ -163,6 +172,8 @@ export interface SecretMessageView {
   quote?: QuoteView | null;
   /** When it was last edited (the editor's clock), if it was: the bubble says "edited". */
   edited?: number;
+  /** Each side's reaction, if any: the chips under the bubble. */
+  reactions?: ReactionsView;
 }
 
 export interface KeyView {

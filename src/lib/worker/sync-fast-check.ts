@@ -28,7 +28,7 @@ export function fastMessageUpdate(u: unknown): Update | null {
   // A quote or an attachment: left to the schema.
   if (m.quote !== undefined || (m.media !== undefined && m.media !== null)) return null;
   // Edited: left to the schema too (this path would drop `editedAt`).
-  if (m.editedAt !== undefined) return null;
+  if (m.editedAt !== undefined || m.reactions !== undefined) return null;
   if (!isId(p.id) || typeof p.username !== 'string' || typeof p.displayName !== 'string' || (p.deleted !== undefined && p.deleted !== true)) return null;
   return {
     kind: 'message',

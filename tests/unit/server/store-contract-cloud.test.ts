@@ -172,6 +172,41 @@ eachStore(
       expect((await t.store.listUpdates(b.user.id, 0, 100)).map((u) => u.kind)).toEqual(['message', 'message', 'edit', 'delete']);
     });
 
+    it('reacts: one reaction per message and user (replaced, removed), a react update per member; gone with a deleted message', async () => {
+      const a = await mkUser(t.store);
+      const b = await mkUser(t.store);
+      await send(t.store, a, b, 'r-1');
+      await send(t.store, a, b, 'r-2');
+      const ab = (await t.store.getChat(a.user.id, b.user.id))!;
+      const r = await t.store.reactMessage(ab.id, 'r-1', b.user.id, Buffer.from('sealed:👍'), T0 + 1);
+      expect(r!.updates.map((u) => u.userId).sort()).toEqual([a.user.id, b.user.id].sort());
+      expect(await t.store.getUpdate(r!.updates[0].cursor)).toMatchObject({ kind: 'react', data: 'r-1', message: { id: 'r-1' } });
+      // The author reacts too; Bob replaces his.
+      await t.store.reactMessage(ab.id, 'r-1', a.user.id, Buffer.from('sealed:👍'), T0 + 2);
+      await t.store.reactMessage(ab.id, 'r-1', b.user.id, Buffer.from('sealed:❤️'), T0 + 3);
+      await t.store.reactMessage(ab.id, 'r-2', b.user.id, Buffer.from('sealed:😂'), T0 + 4);
+      const mine = (rows: { messageId: string; userId: string; emoji: Buffer; at: number }[]) =>
+        rows.map((x) => [x.messageId, x.userId === a.user.id ? 'a' : 'b', x.emoji.toString(), x.at]).sort((x, y) => Number(x[3]) - Number(y[3]));
+      expect(mine(await t.store.listReactions(['r-1', 'r-2', 'nope']))).toEqual([
+        ['r-1', 'a', 'sealed:👍', T0 + 2],
+        ['r-1', 'b', 'sealed:❤️', T0 + 3],
+        ['r-2', 'b', 'sealed:😂', T0 + 4]
+      ]);
+      expect(await t.store.listReactions([])).toEqual([]);
+      // Removed: only Bob's.
+      expect(await t.store.reactMessage(ab.id, 'r-1', b.user.id, null, T0 + 5)).not.toBeNull();
+      expect(mine(await t.store.listReactions(['r-1']))).toEqual([['r-1', 'a', 'sealed:👍', T0 + 2]]);
+      // Another chat's message, one not there, a deleted one: nothing changes, nothing is appended.
+      const c = await mkUser(t.store);
+      await send(t.store, a, c, 'r-3');
+      expect(await t.store.reactMessage(ab.id, 'r-3', a.user.id, Buffer.from('x'), T0 + 6)).toBeNull();
+      expect(await t.store.reactMessage(ab.id, 'nope', a.user.id, Buffer.from('x'), T0 + 6)).toBeNull();
+      await t.store.deleteMessages(ab.id, ['r-2']);
+      expect(await t.store.listReactions(['r-2'])).toEqual([]);
+      expect(await t.store.reactMessage(ab.id, 'r-2', a.user.id, Buffer.from('x'), T0 + 6)).toBeNull();
+      expect((await t.store.listUpdates(b.user.id, 0, 100)).map((u) => u.kind)).toEqual(['message', 'message', 'react', 'react', 'react', 'react', 'react', 'delete']);
+    });
+
     it('assigns gap-free seqs and in-order cursors under concurrent sends from two nodes', async () => {
       const other = await t.h.open();
       const a = await mkUser(t.store);

@@ -1,5 +1,5 @@
-/** Cloud chats: send, the chat list, history pages, read marks, deletes, edits, and the update-log sync. */
-import { DeleteCloudReq, EditCloudReq, Id, LIMITS, ReadReq, SendCloudReq } from '../../api/wire';
+/** Cloud chats: send, the chat list, history pages, read marks, deletes, edits, reactions, and the update-log sync. */
+import { DeleteCloudReq, EditCloudReq, Id, LIMITS, ReactCloudReq, ReadReq, SendCloudReq } from '../../api/wire';
 import { queryInt, readJson } from '../http';
 import { json, limit, noContent, param, type RouteArea } from './shared';
 
@@ -49,6 +49,15 @@ export const cloudRoutes: RouteArea = (router, deps, { requireAuth }) => {
     const peerId = param(ctx, 'peerId', Id);
     const { id, text } = await readJson(ctx.req, EditCloudReq);
     await cloud.edit(auth.user.id, peerId, id, text);
+    return noContent();
+  });
+
+  router.add('POST', '/api/cloud/chats/:peerId/react', async (ctx) => {
+    const auth = await requireAuth(ctx);
+    limit(deps.sendLimiter, auth.device.id);
+    const peerId = param(ctx, 'peerId', Id);
+    const { id, emoji } = await readJson(ctx.req, ReactCloudReq);
+    await cloud.react(auth.user.id, peerId, id, emoji);
     return noContent();
   });
 

@@ -62,7 +62,16 @@ export interface MessageRow {
   editedAt: number | null;
 }
 
-export type UpdateKind = 'message' | 'read' | 'delete' | 'edit';
+export type UpdateKind = 'message' | 'read' | 'delete' | 'edit' | 'react';
+
+/** One user's reaction to a cloud message (one per message and user). */
+export interface ReactionRow {
+  messageId: string;
+  userId: string;
+  /** The emoji, sealed at rest. */
+  emoji: Buffer;
+  at: number;
+}
 
 /** One appended update-log row, as reported to the caller that caused it (for live fan-out). */
 export interface AppendedUpdate {
@@ -82,9 +91,9 @@ export interface UpdateRow {
   cursor: number;
   kind: UpdateKind;
   chat: ChatRow;
-  /** message, edit: the message id; read: JSON {readerId, seq}; delete: JSON string[] of ids. */
+  /** message, edit, react: the message id; read: JSON {readerId, seq}; delete: JSON string[] of ids. */
   data: string;
-  /** For kinds 'message' and 'edit': the message, or null if it no longer exists. */
+  /** For kinds 'message', 'edit' and 'react': the message, or null if it no longer exists. */
   message: MessageRow | null;
 }
 

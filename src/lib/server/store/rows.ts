@@ -14,6 +14,7 @@ import type {
   MailboxRow,
   MessageRow,
   PushSubscriptionRow,
+  ReactionRow,
   SecretRequestRow,
   UpdateKind,
   UpdateRow,
@@ -70,6 +71,13 @@ export const toMessage = (r: Row, p = ''): MessageRow => ({
   createdAt: num(r[p + 'created_at']),
   deleted: flag(r[p + 'deleted']),
   editedAt: numOrNull(r[p + 'edited_at'])
+});
+
+export const toReaction = (r: Row): ReactionRow => ({
+  messageId: r.message_id as string,
+  userId: r.user_id as string,
+  emoji: r.emoji as Buffer,
+  at: num(r.at)
 });
 
 export const toEnvelope = (r: Row): EnvelopeRow => ({

@@ -15,6 +15,7 @@ import type {
   NewDevice,
   ChatRow,
   MessageRow,
+  ReactionRow,
   AppendedUpdate,
   UpdateRow,
   SendMessageInput,
@@ -109,6 +110,14 @@ export interface CloudStore {
    * row per member (same transaction). Null, changing nothing, when it is not there or deleted.
    */
   editMessage(chatId: number, id: string, body: Buffer, editedAt: number): Promise<{ updates: AppendedUpdate[] } | null>;
+  /**
+   * Sets `userId`'s reaction to message `id` of the chat (replacing theirs), or removes it (`emoji`
+   * null), with one 'react' update row per member (same transaction). Null, changing nothing, when
+   * the message is not there or deleted.
+   */
+  reactMessage(chatId: number, id: string, userId: string, emoji: Buffer | null, at: number): Promise<{ updates: AppendedUpdate[] } | null>;
+  /** The reactions to these messages (any order). */
+  listReactions(messageIds: string[]): Promise<ReactionRow[]>;
   /** Update-log rows with cursor > after, ascending, at most `limit`. */
   listUpdates(userId: string, after: number, limit: number): Promise<UpdateRow[]>;
   getUpdate(cursor: number): Promise<UpdateRow | null>;

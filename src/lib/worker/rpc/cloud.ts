@@ -12,137 +12,148 @@ import type { CoreContext, Handlers } from './context';
 
 type Ctx = Pick<CoreContext, 'db' | 'vault' | 'me' | 'emit' | 'flush' | 'sendFrame' | 'sync'>;
 
-export const cloudHandlers: Handlers<'messages' | 'messageIds' | 'messageRows' | 'send' | 'markRead' | 'deleteMessages' | 'editMessage' | 'deleteForMe' | 'typing', Ctx> =
-  {
-    messages: async (ctx, { peerId, beforeSeq, afterSeq, limit }) => {
-      const n = limit ?? 50;
-      const chat = await ctx.db.chats.get(peerId);
-      const me = ctx.me;
-      const viewsOf = async (rows: MessageRow[]) => {
-        const views = [];
-        for (const row of rows) views.push(await messageView(ctx.vault, row, me, chat?.peerReadSeq ?? 0));
-        return withStoredQuotes(ctx.db, ctx.vault, peerId, me, views);
-      };
-      if (afterSeq !== undefined) {
-        // Moving back down a long chat: everything after afterSeq is already on this device.
-        const { stored, pending, hasNewer } = await localPageAfter(ctx.db, peerId, afterSeq, n);
-        return { messages: await viewsOf([...stored, ...pending]), hasMore: afterSeq > 0 || (stored[0]?.seq ?? 1) > 1, hasNewer };
-      }
-      let { stored, pending } = await localPage(ctx.db, peerId, beforeSeq, n);
-      const oldest = stored[0]?.seq ?? beforeSeq ?? Infinity;
-      let hasMore = oldest > 1;
-      const want = n - stored.length;
-      if (want > 0 && hasMore && Number.isFinite(oldest)) {
-        // Older history this device has not seen (e.g. before its cursor): ask the server.
-        try {
-          const res = await request(
-            'GET',
-            `/api/cloud/chats/${encodeURIComponent(peerId)}/messages?before=${oldest}&limit=${want}`,
-            undefined,
-            z.object({ messages: z.array(CloudMessage) })
-          );
-          const rows: MessageRow[] = [];
-          const hidden = await hiddenIds(ctx.db, peerId);
-          for (const m of res.messages) if (!hidden.has(m.id)) rows.push(await sealMessage(ctx.vault, m));
-          await ctx.db.transaction('rw', ctx.db.messages, ctx.db.chats, async () => {
-            await ctx.db.messages.bulkPut(rows);
-            await recountUnread(ctx.db, [peerId], me);
-          });
-          stored = [...rows, ...stored];
-          hasMore = res.messages.length === want && (res.messages[0]?.seq ?? 1) > 1;
-        } catch (e) {
-          if (!(e instanceof NetError) || e.code !== 'offline') throw e;
-        }
-      }
-      // A page before beforeSeq has newer messages after it by definition.
-      return { messages: await viewsOf([...stored, ...pending]), hasMore, hasNewer: beforeSeq !== undefined };
-    },
-
-    messageIds: async (ctx, { peerId, fromSeq, toSeq }) => storedIds(ctx.db, peerId, fromSeq, toSeq),
-
-    messageRows: async (ctx, { peerId, ids }) => {
-      const [chat, rows] = await Promise.all([ctx.db.chats.get(peerId), ctx.db.messages.bulkGet(ids)]);
-      const mine = rows.filter((r): r is MessageRow => r?.peerId === peerId);
-      const views = await Promise.all(mine.map((row) => messageView(ctx.vault, row, ctx.me, chat?.peerReadSeq ?? 0)));
-      return withStoredQuotes(ctx.db, ctx.vault, peerId, ctx.me, views);
-    },
-
-    send: async (ctx, { peerId, text, replyTo, quote }) => {
-      // Taken as the call arrives: saves of the draft the page issued before it are older (../draft-order.ts).
-      const draftTicket = sendTicket(cloudDraftId(peerId));
-      const id = crypto.randomUUID();
-      const createdAt = Date.now();
-      const body: Body = { text, replyTo: replyTo ?? null, ...(replyTo && quote ? { quote } : {}) };
-      const box = await ctx.vault.seal(msgPlace(id), body);
-      const row: MessageRow = { id, peerId, seq: 0, senderId: ctx.me, createdAt, status: 'pending', box };
-      try {
-        await ctx.db.transaction('rw', [ctx.db.messages, ctx.db.outbox, ctx.db.chats, ctx.db.drafts], async () => {
-          await ctx.db.messages.add(row);
-          await ctx.db.outbox.add({ id, peerId, createdAt, attempts: 0, box });
-          await ctx.db.chats.update(peerId, { lastAt: createdAt });
-          // The text sent is no draft any more, even if the tab closes before the page saves a blank one.
-          await deleteSentDraft(ctx.db, cloudDraftId(peerId), draftTicket);
-        });
-      } finally {
-        // Open screens of this chat (other tabs too) empty their composer.
-        if (sentDraftDeleted(draftTicket)) for (const e of draftEvent(cloudDraftId(peerId))) ctx.emit(e);
-      }
-      ctx.emit({ type: 'messages', peerId });
-      ctx.emit({ type: 'chats' });
-      void ctx.flush();
-      return messageView(ctx.vault, row, ctx.me, 0);
-    },
-
-    markRead: async (ctx, { peerId, seq }) => {
-      const moved = await ctx.db.transaction('rw', ctx.db.chats, ctx.db.messages, async () => {
-        const chat = await ctx.db.chats.get(peerId);
-        if (!chat || seq <= chat.myReadSeq) return false;
-        await ctx.db.chats.update(peerId, { myReadSeq: seq });
-        await recountUnread(ctx.db, [peerId], ctx.me);
-        return true;
-      });
-      if (!moved) return null;
-      ctx.emit({ type: 'chats' });
-      void ctx.flush();
-      return null;
-    },
-
-    editMessage: async (ctx, { peerId, id, text }) => {
-      const row = await ctx.db.messages.get(id);
-      if (row?.peerId !== peerId || row.senderId !== ctx.me || row.seq === 0) throw new NetError('not_found', 'This message cannot be edited.');
-      await request('POST', `/api/cloud/chats/${encodeURIComponent(peerId)}/edit`, { id, text }, null);
-      // The relay logged the edit for every device, this one too: the log brings it here (as on the others).
-      await ctx.sync().catch(() => undefined);
-      return null;
-    },
-
-    deleteMessages: async (ctx, { peerId, ids: asked }) => {
-      // Only this chat's messages: ids of another chat (a stale selection) are neither deleted here nor sent.
-      const found = await ctx.db.messages.bulkGet(asked);
-      const ids = asked.filter((_, i) => found[i]?.peerId === peerId);
-      if (!ids.length) return null;
-      await request('POST', `/api/cloud/chats/${encodeURIComponent(peerId)}/delete`, { ids }, null);
-      await ctx.db.transaction('rw', [ctx.db.messages, ctx.db.outbox, ctx.db.cloudMedia, ctx.db.chats], async () => {
-        await ctx.db.messages.bulkDelete(ids);
-        await ctx.db.outbox.bulkDelete(ids);
-        await ctx.db.cloudMedia.bulkDelete(ids);
-        await recountUnread(ctx.db, [peerId], ctx.me);
-      });
-      ctx.emit({ type: 'messages', peerId });
-      ctx.emit({ type: 'chats' });
-      return null;
-    },
-
-    /** Deletes on this device only; the peer keeps the messages (./hidden). */
-    deleteForMe: async (ctx, { peerId, ids }) => {
-      await hideMessages(ctx.db, peerId, ids);
-      ctx.emit({ type: 'messages', peerId });
-      ctx.emit({ type: 'chats' });
-      return null;
-    },
-
-    typing: async (ctx, { peerId }) => {
-      ctx.sendFrame({ t: 'typing', peerId });
-      return null;
+export const cloudHandlers: Handlers<
+  'messages' | 'messageIds' | 'messageRows' | 'send' | 'markRead' | 'deleteMessages' | 'editMessage' | 'reactMessage' | 'deleteForMe' | 'typing',
+  Ctx
+> = {
+  messages: async (ctx, { peerId, beforeSeq, afterSeq, limit }) => {
+    const n = limit ?? 50;
+    const chat = await ctx.db.chats.get(peerId);
+    const me = ctx.me;
+    const viewsOf = async (rows: MessageRow[]) => {
+      const views = [];
+      for (const row of rows) views.push(await messageView(ctx.vault, row, me, chat?.peerReadSeq ?? 0));
+      return withStoredQuotes(ctx.db, ctx.vault, peerId, me, views);
+    };
+    if (afterSeq !== undefined) {
+      // Moving back down a long chat: everything after afterSeq is already on this device.
+      const { stored, pending, hasNewer } = await localPageAfter(ctx.db, peerId, afterSeq, n);
+      return { messages: await viewsOf([...stored, ...pending]), hasMore: afterSeq > 0 || (stored[0]?.seq ?? 1) > 1, hasNewer };
     }
-  };
+    let { stored, pending } = await localPage(ctx.db, peerId, beforeSeq, n);
+    const oldest = stored[0]?.seq ?? beforeSeq ?? Infinity;
+    let hasMore = oldest > 1;
+    const want = n - stored.length;
+    if (want > 0 && hasMore && Number.isFinite(oldest)) {
+      // Older history this device has not seen (e.g. before its cursor): ask the server.
+      try {
+        const res = await request(
+          'GET',
+          `/api/cloud/chats/${encodeURIComponent(peerId)}/messages?before=${oldest}&limit=${want}`,
+          undefined,
+          z.object({ messages: z.array(CloudMessage) })
+        );
+        const rows: MessageRow[] = [];
+        const hidden = await hiddenIds(ctx.db, peerId);
+        for (const m of res.messages) if (!hidden.has(m.id)) rows.push(await sealMessage(ctx.vault, m));
+        await ctx.db.transaction('rw', ctx.db.messages, ctx.db.chats, async () => {
+          await ctx.db.messages.bulkPut(rows);
+          await recountUnread(ctx.db, [peerId], me);
+        });
+        stored = [...rows, ...stored];
+        hasMore = res.messages.length === want && (res.messages[0]?.seq ?? 1) > 1;
+      } catch (e) {
+        if (!(e instanceof NetError) || e.code !== 'offline') throw e;
+      }
+    }
+    // A page before beforeSeq has newer messages after it by definition.
+    return { messages: await viewsOf([...stored, ...pending]), hasMore, hasNewer: beforeSeq !== undefined };
+  },
+
+  messageIds: async (ctx, { peerId, fromSeq, toSeq }) => storedIds(ctx.db, peerId, fromSeq, toSeq),
+
+  messageRows: async (ctx, { peerId, ids }) => {
+    const [chat, rows] = await Promise.all([ctx.db.chats.get(peerId), ctx.db.messages.bulkGet(ids)]);
+    const mine = rows.filter((r): r is MessageRow => r?.peerId === peerId);
+    const views = await Promise.all(mine.map((row) => messageView(ctx.vault, row, ctx.me, chat?.peerReadSeq ?? 0)));
+    return withStoredQuotes(ctx.db, ctx.vault, peerId, ctx.me, views);
+  },
+
+  send: async (ctx, { peerId, text, replyTo, quote }) => {
+    // Taken as the call arrives: saves of the draft the page issued before it are older (../draft-order.ts).
+    const draftTicket = sendTicket(cloudDraftId(peerId));
+    const id = crypto.randomUUID();
+    const createdAt = Date.now();
+    const body: Body = { text, replyTo: replyTo ?? null, ...(replyTo && quote ? { quote } : {}) };
+    const box = await ctx.vault.seal(msgPlace(id), body);
+    const row: MessageRow = { id, peerId, seq: 0, senderId: ctx.me, createdAt, status: 'pending', box };
+    try {
+      await ctx.db.transaction('rw', [ctx.db.messages, ctx.db.outbox, ctx.db.chats, ctx.db.drafts], async () => {
+        await ctx.db.messages.add(row);
+        await ctx.db.outbox.add({ id, peerId, createdAt, attempts: 0, box });
+        await ctx.db.chats.update(peerId, { lastAt: createdAt });
+        // The text sent is no draft any more, even if the tab closes before the page saves a blank one.
+        await deleteSentDraft(ctx.db, cloudDraftId(peerId), draftTicket);
+      });
+    } finally {
+      // Open screens of this chat (other tabs too) empty their composer.
+      if (sentDraftDeleted(draftTicket)) for (const e of draftEvent(cloudDraftId(peerId))) ctx.emit(e);
+    }
+    ctx.emit({ type: 'messages', peerId });
+    ctx.emit({ type: 'chats' });
+    void ctx.flush();
+    return messageView(ctx.vault, row, ctx.me, 0);
+  },
+
+  markRead: async (ctx, { peerId, seq }) => {
+    const moved = await ctx.db.transaction('rw', ctx.db.chats, ctx.db.messages, async () => {
+      const chat = await ctx.db.chats.get(peerId);
+      if (!chat || seq <= chat.myReadSeq) return false;
+      await ctx.db.chats.update(peerId, { myReadSeq: seq });
+      await recountUnread(ctx.db, [peerId], ctx.me);
+      return true;
+    });
+    if (!moved) return null;
+    ctx.emit({ type: 'chats' });
+    void ctx.flush();
+    return null;
+  },
+
+  editMessage: async (ctx, { peerId, id, text }) => {
+    const row = await ctx.db.messages.get(id);
+    if (row?.peerId !== peerId || row.senderId !== ctx.me || row.seq === 0) throw new NetError('not_found', 'This message cannot be edited.');
+    await request('POST', `/api/cloud/chats/${encodeURIComponent(peerId)}/edit`, { id, text }, null);
+    // The relay logged the edit for every device, this one too: the log brings it here (as on the others).
+    await ctx.sync().catch(() => undefined);
+    return null;
+  },
+
+  reactMessage: async (ctx, { peerId, id, emoji }) => {
+    const row = await ctx.db.messages.get(id);
+    if (row?.peerId !== peerId || row.seq === 0) throw new NetError('not_found', 'This message cannot take a reaction.');
+    await request('POST', `/api/cloud/chats/${encodeURIComponent(peerId)}/react`, { id, emoji }, null);
+    // As with an edit: the log brings it here as to every other device.
+    await ctx.sync().catch(() => undefined);
+    return null;
+  },
+
+  deleteMessages: async (ctx, { peerId, ids: asked }) => {
+    // Only this chat's messages: ids of another chat (a stale selection) are neither deleted here nor sent.
+    const found = await ctx.db.messages.bulkGet(asked);
+    const ids = asked.filter((_, i) => found[i]?.peerId === peerId);
+    if (!ids.length) return null;
+    await request('POST', `/api/cloud/chats/${encodeURIComponent(peerId)}/delete`, { ids }, null);
+    await ctx.db.transaction('rw', [ctx.db.messages, ctx.db.outbox, ctx.db.cloudMedia, ctx.db.chats], async () => {
+      await ctx.db.messages.bulkDelete(ids);
+      await ctx.db.outbox.bulkDelete(ids);
+      await ctx.db.cloudMedia.bulkDelete(ids);
+      await recountUnread(ctx.db, [peerId], ctx.me);
+    });
+    ctx.emit({ type: 'messages', peerId });
+    ctx.emit({ type: 'chats' });
+    return null;
+  },
+
+  /** Deletes on this device only; the peer keeps the messages (./hidden). */
+  deleteForMe: async (ctx, { peerId, ids }) => {
+    await hideMessages(ctx.db, peerId, ids);
+    ctx.emit({ type: 'messages', peerId });
+    ctx.emit({ type: 'chats' });
+    return null;
+  },
+
+  typing: async (ctx, { peerId }) => {
+    ctx.sendFrame({ t: 'typing', peerId });
+    return null;
+  }
+};

@@ -7,7 +7,7 @@
 import { z } from '$lib/api/zod';
 import { isAudioMime, VoiceMeta } from '$lib/api/voice';
 import { hasDims, MEDIA_DIM_MAX } from '$lib/api/media-dims';
-import { AutoDeleteReq, CloudMediaTtl, DeviceName, LIMITS, TimerSeconds } from '$lib/api/wire';
+import { AutoDeleteReq, CloudMediaTtl, DeviceName, LIMITS, Reaction, TimerSeconds } from '$lib/api/wire';
 import { ReplyQuote } from '$lib/api/quote';
 import { SEARCH_QUERY_MAX } from '$lib/api/search-text';
 import type {
@@ -39,6 +39,8 @@ const Text = z.string().check(z.trim(), z.minLength(1, 'Message is empty'), z.ma
 /** A draft as typed: untrimmed, and empty once the field is. */
 const DraftText = z.string().check(z.maxLength(LIMITS.textMax, 'Message is too long'));
 // z.number() refuses Infinity and NaN by itself (full zod's .finite() was a no-op).
+/** One of REACTIONS, or '' to remove mine. */
+const Emoji = z.union([Reaction, z.literal('')]);
 const SecretCursor = z.optional(z.object({ at: z.number(), id: StrIn(1, 64) }));
 /** The relay's default MAX_BLOB_BYTES, less room for the AES-GCM nonce and tag. */
 export const MAX_FILE_BYTES = LIMITS.fileMax - 64;
@@ -118,6 +120,8 @@ export const METHODS = {
   deleteMessages: { params: z.extend(PeerParams, { ids: z.array(Uuid).check(z.minLength(1), z.maxLength(100)) }), result: returns<null>() },
   /** Edits my cloud message `id` at the relay (the author, within 48 h, text only); every device gets it through the update log. */
   editMessage: { params: z.extend(PeerParams, { id: Uuid, text: Text }), result: returns<null>() },
+  /** Sets my reaction to cloud message `id` ('' removes it), on every device of both users (through the relay's log). */
+  reactMessage: { params: z.extend(PeerParams, { id: Uuid, emoji: Emoji }), result: returns<null>() },
   /** Deletes cloud messages on this device only ("Delete for me"); the peer keeps them. */
   deleteForMe: { params: z.extend(PeerParams, { ids: z.array(Uuid).check(z.minLength(1), z.maxLength(100)) }), result: returns<null>() },
   typing: { params: PeerParams, result: returns<null>() },
@@ -165,6 +169,8 @@ export const METHODS = {
   secretDelete: { params: IdsParams, result: returns<null>() },
   /** Edits my text message `msg` here and on the peer's device (no file, no timer, at most 48 h old); an unchanged text sends nothing. */
   secretEdit: { params: z.extend(ChatParams, { msg: Uuid, text: Text }), result: returns<null>() },
+  /** Sets my reaction to message `msg` ('' removes it) here and on the peer's device. */
+  secretReact: { params: z.extend(ChatParams, { msg: Uuid, emoji: Emoji }), result: returns<null>() },
   /** Deletes secret messages on this device only ("Delete for me"); nothing is sent to the peer. */
   secretDeleteForMe: { params: IdsParams, result: returns<null>() },
   secretClear: { params: ChatParams, result: returns<null>() },

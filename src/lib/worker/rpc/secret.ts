@@ -16,6 +16,7 @@ type SecretMethod =
   | 'secretTyping'
   | 'secretDelete'
   | 'secretEdit'
+  | 'secretReact'
   | 'secretDeleteForMe'
   | 'secretClear'
   | 'secretDeleteChat'
@@ -74,6 +75,12 @@ export const secretHandlers: Handlers<SecretMethod, Ctx> = {
 
   secretEdit: async (ctx, { id, msg, text }) => {
     await (await ctx.secret()).editMessage(id, msg, text);
+    void ctx.scheduleRetry();
+    return null;
+  },
+
+  secretReact: async (ctx, { id, msg, emoji }) => {
+    await (await ctx.secret()).reactMessage(id, msg, emoji);
     void ctx.scheduleRetry();
     return null;
   },

@@ -11,6 +11,7 @@
  * inbound.ts, media.ts) and holds the local actions that order the peer too.
  */
 import type { Envelope } from '$lib/api/wire';
+import type { Reaction } from '$lib/api/limits';
 import { fromB64u } from '$lib/api/b64';
 import { toHex } from '$lib/crypto';
 import { equalBytes } from '$lib/crypto/bytes';
@@ -18,6 +19,7 @@ import type { SecretChatRow } from '$lib/store/db';
 import { Chats } from './chats';
 import { NewerStateError, SecretError } from './errors';
 import { edited, myEdit, rewritten } from './edit';
+import { myReactTarget, reacted } from './react';
 import { Failures } from './failure';
 import { Handshake } from './handshake';
 import { Inbound } from './inbound';
@@ -241,6 +243,22 @@ export class SecretEngine {
       const now = await myEdit(this.chats, chatId, id, text, Date.now());
       const body = now && edited(now.body, { msg: id, text, at });
       if (!now || !body) throw new SecretError('not_editable', 'This message changed meanwhile. Try again.');
+      return { put: [rewritten(this.chats, now.row, body)] };
+    });
+  }
+
+  /**
+   * Sets my reaction to message `id` ('' removes it) here and on the peer's device; one already set
+   * (the same emoji, or no reaction to remove) sends nothing. A service row or placeholder throws (react.ts).
+   */
+  async reactMessage(chatId: string, id: string, emoji: Reaction | ''): Promise<void> {
+    const first = await myReactTarget(this.chats, chatId, id);
+    if ((first.body.reactions?.mine?.e ?? '') === emoji) return;
+    const at = Math.max(Date.now(), (first.body.reactions?.mine?.at ?? 0) + 1);
+    await this.send(chatId, { k: 'react', msg: id, emoji, at }, async () => {
+      const now = await myReactTarget(this.chats, chatId, id);
+      const body = reacted(now.body, 'mine', { msg: id, emoji, at });
+      if (!body) throw new SecretError('not_reactable', 'This message changed meanwhile. Try again.');
       return { put: [rewritten(this.chats, now.row, body)] };
     });
   }

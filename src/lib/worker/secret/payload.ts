@@ -5,7 +5,8 @@
  */
 import { z } from '$lib/api/zod';
 import { VoiceMeta } from '$lib/api/voice';
-import { LIMITS, TimerSeconds } from '$lib/api/wire';
+import { LIMITS, Reaction, TimerSeconds } from '$lib/api/wire';
+import type { Reaction as ReactionEmoji } from '$lib/api/limits';
 import { toPlainLine } from '$lib/api/wire-base';
 import { ReplyQuote } from '$lib/api/quote';
 
@@ -55,7 +56,9 @@ export const SecretPayload = z.discriminatedUnion('k', [
   z.object({ k: z.literal('screenshot'), id: Uuid, at: z.number() }),
   z.object({ k: z.literal('verified'), on: z.boolean() }),
   // `msg`, not `id`: a control older apps must ignore carries no `id` (unsupported.ts, protocol.md §9.3).
-  z.object({ k: z.literal('edit'), msg: Uuid, text: z.string().check(z.minLength(1), z.maxLength(LIMITS.textMax)), at: z.number() })
+  z.object({ k: z.literal('edit'), msg: Uuid, text: z.string().check(z.minLength(1), z.maxLength(LIMITS.textMax)), at: z.number() }),
+  // My reaction to message `msg` ('' removes it); no `id` either, like `edit`.
+  z.object({ k: z.literal('react'), msg: Uuid, emoji: z.union([Reaction, z.literal('')]), at: z.number() })
 ]);
 export type SecretPayload = z.infer<typeof SecretPayload>;
 
@@ -96,4 +99,6 @@ export interface SecretBody {
   raw?: string;
   /** Edited: the newest edit's time (the editor's clock); an edit older than this one is ignored (edit.ts). */
   edited?: number;
+  /** Each side's reaction (one emoji, '' once removed) and its time (the reactor's clock); the newer wins (react.ts). */
+  reactions?: { mine?: { e: ReactionEmoji | ''; at: number }; peer?: { e: ReactionEmoji | ''; at: number } };
 }

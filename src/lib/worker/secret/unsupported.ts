@@ -31,7 +31,8 @@ const KNOWN: Record<SecretPayload['k'], 'message' | 'control'> = {
   ttl: 'control',
   screenshot: 'control',
   verified: 'control',
-  edit: 'control'
+  edit: 'control',
+  react: 'control'
 };
 
 export interface Unsupported {

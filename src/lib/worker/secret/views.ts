@@ -22,6 +22,7 @@ import { readSession } from './ratchet';
 import { NewerStateError, SecretError } from './errors';
 import { secretMsgPlace, type SecretState } from './state';
 import { openState, wipeState } from './stored';
+import { reactionsView } from './react';
 
 const SERVICE_TEXT: Record<NonNullable<SecretBody['service']>, string> = {
   established: 'Secret chat established',
@@ -75,6 +76,7 @@ const byChat = (db: CinderDB, chatId: string) => db.secretMessages.where('[chatI
 
 export async function secretMessageView(vault: Vault, row: SecretMessageRow): Promise<SecretMessageView> {
   const body = await vault.open<SecretBody>(secretMsgPlace(row.id), row.box);
+  const reactions = reactionsView(body);
   return {
     id: row.id,
     at: row.at,
@@ -98,7 +100,8 @@ export async function secretMessageView(vault: Vault, row: SecretMessageRow): Pr
     ticks: row.mine ? row.status : 'sent',
     deadline: row.deadline ?? null,
     quote: quoteView(body.replyTo, body.quote, row.mine),
-    ...(body.edited ? { edited: body.edited } : {})
+    ...(body.edited ? { edited: body.edited } : {}),
+    ...(reactions ? { reactions } : {})
   };
 }
 

@@ -1,5 +1,5 @@
 /** PostgreSQL: cloud chats, messages, read marks and the update log (chat row lock, then user locks). */
-import { num, pair, toChat, toMessage, toUpdate } from '../rows';
+import { num, pair, toChat, toMessage, toReaction, toUpdate } from '../rows';
 import type { ChatSummaryRow, CloudStore, MessageRow, SendMessageResult } from '../types';
 import { all, appendUpdates, lockedChat, MESSAGE_COLS, one, UPDATE_SELECT, type Db, type Pg } from './db';
 
@@ -157,6 +157,26 @@ export function pgCloud({ pool, tx }: Pg): CloudStore {
         if (!hit.rowCount) return null;
         return { updates: await appendUpdates(c, chat, 'edit', id) };
       });
+    },
+    async reactMessage(chatId, id, userId, emoji, at) {
+      return tx(async (c) => {
+        // The chat row first, as every write of the update log takes it (then the users' locks).
+        const chat = await lockedChat(c, chatId);
+        const live = await c.query('SELECT 1 FROM cloud_messages WHERE chat_id = $1 AND id = $2 AND NOT deleted FOR UPDATE', [chatId, id]);
+        if (!live.rowCount) return null;
+        if (emoji)
+          await c.query(
+            `INSERT INTO cloud_reactions (message_id, user_id, emoji, at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (message_id, user_id) DO UPDATE SET emoji = excluded.emoji, at = excluded.at`,
+            [id, userId, emoji, at]
+          );
+        else await c.query('DELETE FROM cloud_reactions WHERE message_id = $1 AND user_id = $2', [id, userId]);
+        return { updates: await appendUpdates(c, chat, 'react', id) };
+      });
+    },
+    async listReactions(ids) {
+      if (!ids.length) return [];
+      return (await all(pool, 'SELECT * FROM cloud_reactions WHERE message_id = ANY($1::text[])', [ids])).map(toReaction);
     },
     async listUpdates(userId, after, limit) {
       return (await all(pool, `${UPDATE_SELECT} WHERE u.user_id = $1 AND u.cursor > $2 ORDER BY u.cursor LIMIT $3`, [userId, after, limit])).map(toUpdate);

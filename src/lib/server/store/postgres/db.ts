@@ -88,7 +88,7 @@ export const UPDATE_SELECT = `
          ${MESSAGE_COLS('m_', 'm')}
   FROM user_updates u
   JOIN cloud_chats c ON c.id = u.chat_id
-  LEFT JOIN cloud_messages m ON u.kind IN ('message', 'edit') AND m.id = u.data`;
+  LEFT JOIN cloud_messages m ON u.kind IN ('message', 'edit', 'react') AND m.id = u.data`;
 
 /** Takes the update-log locks of the members (sorted) and appends one row each. */
 export const appendUpdates = async (c: pg.PoolClient, chat: ChatRow, kind: UpdateKind, data: string): Promise<AppendedUpdate[]> => {

@@ -256,5 +256,28 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE user_updates DROP CONSTRAINT user_updates_kind_check;
       ALTER TABLE user_updates ADD CONSTRAINT user_updates_kind_check CHECK (kind IN ('message', 'read', 'delete', 'edit'));
     `
+  },
+  {
+    version: 10,
+    name: 'cloud message reactions',
+    sql: `
+      CREATE TABLE cloud_reactions (
+        message_id TEXT COLLATE "C" NOT NULL REFERENCES cloud_messages(id) ON DELETE CASCADE,
+        user_id    TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        emoji      BYTEA NOT NULL,
+        at         BIGINT NOT NULL,
+        PRIMARY KEY (message_id, user_id)
+      );
+      -- A deleted message (for everyone, its media expired, its author's account gone) keeps no reaction.
+      CREATE FUNCTION cloud_reactions_of_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        DELETE FROM cloud_reactions WHERE message_id = NEW.id;
+        RETURN NULL;
+      END $$;
+      CREATE TRIGGER cloud_reactions_of_deleted AFTER UPDATE OF deleted ON cloud_messages
+        FOR EACH ROW WHEN (NEW.deleted) EXECUTE FUNCTION cloud_reactions_of_deleted();
+      ALTER TABLE user_updates DROP CONSTRAINT user_updates_kind_check;
+      ALTER TABLE user_updates ADD CONSTRAINT user_updates_kind_check CHECK (kind IN ('message', 'read', 'delete', 'edit', 'react'));
+    `
   }
 ];

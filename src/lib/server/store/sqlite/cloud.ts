@@ -1,5 +1,5 @@
 /** SQLite: cloud chats, messages, read marks and the update log. */
-import { pair, toChat, toMessage, toUpdate } from '../rows';
+import { pair, toChat, toMessage, toReaction, toUpdate } from '../rows';
 import type { ChatSummaryRow, CloudStore, MessageRow, SendMessageInput, SendMessageResult } from '../types';
 import { all, get, UPDATE_SELECT, type AppendUpdates, type Db } from './db';
 
@@ -25,6 +25,13 @@ export function sqliteCloud(db: Db, appendUpdates: AppendUpdates): CloudStore {
     ),
     liveMessageInChat: db.prepare('SELECT id FROM cloud_messages WHERE chat_id = ? AND id = ? AND deleted = 0'),
     editMessage: db.prepare('UPDATE cloud_messages SET body = ?, edited_at = ? WHERE chat_id = ? AND id = ? AND deleted = 0'),
+    upsertReaction: db.prepare(
+      `INSERT INTO cloud_reactions (message_id, user_id, emoji, at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (message_id, user_id) DO UPDATE SET emoji = excluded.emoji, at = excluded.at`
+    ),
+    // The ids as one JSON array: one statement for any number of them.
+    reactionsOf: db.prepare('SELECT * FROM cloud_reactions WHERE message_id IN (SELECT value FROM json_each(?))'),
+    dropReaction: db.prepare('DELETE FROM cloud_reactions WHERE message_id = ? AND user_id = ?'),
     deleteMessage: db.prepare("UPDATE cloud_messages SET deleted = 1, body = X'' WHERE chat_id = ? AND id = ?"),
     updatesAfter: db.prepare(`${UPDATE_SELECT} WHERE u.user_id = ? AND u.cursor > ? ORDER BY u.cursor LIMIT ?`),
     updateByCursor: db.prepare(`${UPDATE_SELECT} WHERE u.cursor = ?`),
@@ -108,7 +115,20 @@ export function sqliteCloud(db: Db, appendUpdates: AppendUpdates): CloudStore {
     return { updates: appendUpdates(toChat(get(q.chatById, chatId)!), 'edit', id) };
   });
 
+  const reactTx = db.transaction((chatId: number, id: string, userId: string, emoji: Buffer | null, at: number) => {
+    if (get(q.liveMessageInChat, chatId, id) === undefined) return null;
+    if (emoji) q.upsertReaction.run(id, userId, emoji, at);
+    else q.dropReaction.run(id, userId);
+    return { updates: appendUpdates(toChat(get(q.chatById, chatId)!), 'react', id) };
+  });
+
   return {
+    async reactMessage(chatId, id, userId, emoji, at) {
+      return reactTx(chatId, id, userId, emoji, at);
+    },
+    async listReactions(ids) {
+      return ids.length ? all(q.reactionsOf, JSON.stringify(ids)).map(toReaction) : [];
+    },
     async getMessage(id) {
       const r = get(q.messageById, id);
       return r ? toMessage(r) : null;

@@ -43,7 +43,7 @@ export const UPDATE_SELECT = `
          m.deleted AS m_deleted, m.edited_at AS m_edited_at
   FROM user_updates u
   JOIN cloud_chats c ON c.id = u.chat_id
-  LEFT JOIN cloud_messages m ON u.kind IN ('message', 'edit') AND m.id = u.data`;
+  LEFT JOIN cloud_messages m ON u.kind IN ('message', 'edit', 'react') AND m.id = u.data`;
 
 /** Appends one update-log row per chat member; call inside the write transaction of the change. */
 export type AppendUpdates = (chat: ChatRow, kind: UpdateKind, data: string) => AppendedUpdate[];

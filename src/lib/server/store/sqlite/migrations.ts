@@ -319,5 +319,39 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE user_updates_v9 RENAME TO user_updates;
       CREATE INDEX user_updates_by_user ON user_updates(user_id, cursor);
     `
+  },
+  {
+    version: 10,
+    name: 'cloud message reactions',
+    sql: `
+      -- One reaction per (message, user); the emoji is sealed at rest like message bodies.
+      CREATE TABLE cloud_reactions (
+        message_id TEXT NOT NULL REFERENCES cloud_messages(id) ON DELETE CASCADE,
+        user_id    TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        emoji      BLOB NOT NULL,
+        at         INTEGER NOT NULL,
+        PRIMARY KEY (message_id, user_id)
+      ) STRICT;
+      -- A deleted message (for everyone, its media expired, its author's account gone) keeps no reaction.
+      CREATE TRIGGER cloud_reactions_of_deleted AFTER UPDATE OF deleted ON cloud_messages WHEN NEW.deleted = 1
+      BEGIN
+        DELETE FROM cloud_reactions WHERE message_id = NEW.id;
+      END;
+
+      -- The update log takes a new kind, 'react' (rebuilt as in migration 9).
+      CREATE TABLE user_updates_v10 (
+        cursor  INTEGER PRIMARY KEY AUTOINCREMENT,
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        kind    TEXT NOT NULL CHECK (kind IN ('message', 'read', 'delete', 'edit', 'react')),
+        chat_id INTEGER NOT NULL REFERENCES cloud_chats(id) ON DELETE CASCADE,
+        data    TEXT NOT NULL
+      ) STRICT;
+      INSERT INTO user_updates_v10 (cursor, user_id, kind, chat_id, data) SELECT cursor, user_id, kind, chat_id, data FROM user_updates;
+      DELETE FROM sqlite_sequence WHERE name = 'user_updates_v10';
+      UPDATE sqlite_sequence SET name = 'user_updates_v10' WHERE name = 'user_updates';
+      DROP TABLE user_updates;
+      ALTER TABLE user_updates_v10 RENAME TO user_updates;
+      CREATE INDEX user_updates_by_user ON user_updates(user_id, cursor);
+    `
   }
 ];

@@ -183,6 +183,36 @@ eachStore('account store', (t) => {
     expect(again.user.id).not.toBe(alice.user.id);
   });
 
+  it("takes the account's reactions off the messages that stay (its peer's), with a react update for the peer", async () => {
+    const alice = await mkUser(t.store);
+    const bob = await mkUser(t.store);
+    const carol = await mkUser(t.store);
+    await send(t.store, bob, alice, 'from-bob');
+    await send(t.store, alice, bob, 'from-alice');
+    await send(t.store, carol, bob, 'carol-bob');
+    const ab = (await t.store.getChat(alice.user.id, bob.user.id))!;
+    const cb = (await t.store.getChat(carol.user.id, bob.user.id))!;
+    await t.store.reactMessage(ab.id, 'from-bob', alice.user.id, Buffer.from('sealed:a'), T0 + 1);
+    await t.store.reactMessage(ab.id, 'from-bob', bob.user.id, Buffer.from('sealed:b'), T0 + 2);
+    await t.store.reactMessage(ab.id, 'from-alice', bob.user.id, Buffer.from('sealed:b'), T0 + 3);
+    await t.store.reactMessage(cb.id, 'carol-bob', bob.user.id, Buffer.from('sealed:b'), T0 + 4);
+    const before = (await t.store.listUpdates(bob.user.id, 0, 100)).length;
+
+    const gone = await t.store.deleteAccount(alice.user.id, T0 + DAY, T0 + 31 * DAY, notice(alice.user.id));
+    // Bob's own reactions stay (on his message and on Carol's); Alice's is gone; her message went with its reactions.
+    const left = (await t.store.listReactions(['from-bob', 'from-alice', 'carol-bob'])).map((r) => [r.messageId, r.userId === bob.user.id ? 'bob' : r.userId]);
+    expect(left.sort()).toEqual([
+      ['carol-bob', 'bob'],
+      ['from-bob', 'bob']
+    ]);
+    const after = (await t.store.listUpdates(bob.user.id, 0, 100)).slice(before);
+    expect(after.map((u) => [u.kind, u.data])).toEqual(expect.arrayContaining([['react', 'from-bob']]));
+    const reacts = after.filter((u) => u.kind === 'react');
+    expect(reacts).toHaveLength(1);
+    // Returned for the live fan-out to Bob's devices.
+    expect(gone!.updates.some((u) => u.userId === bob.user.id && u.cursor === reacts[0].cursor)).toBe(true);
+  });
+
   it('two nodes deleting the same account at once: exactly one deletes it', async () => {
     const alice = await mkUser(t.store);
     const bob = await mkUser(t.store);

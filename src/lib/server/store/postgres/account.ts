@@ -27,6 +27,13 @@ export function pgAccount({ pool, tx }: Pg): AccountStore {
               userId
             ])
           ).map((m) => m.id as string);
+          // Its reactions to the messages that stay (the peer's); those on its own went with them (a trigger).
+          const unreacted = await all(
+            c,
+            'DELETE FROM cloud_reactions WHERE user_id = $1 AND message_id IN (SELECT id FROM cloud_messages WHERE chat_id = $2) RETURNING message_id',
+            [userId, chat.id]
+          );
+          for (const r of unreacted) updates.push(...(await appendUpdates(c, chat, 'react', r.message_id as string)));
           if (gone.length === 0) continue;
           for (const m of await all(c, 'DELETE FROM cloud_media WHERE message_id = ANY($1::text[]) RETURNING id', [gone])) media.push(m.id as string);
           for (let i = 0; i < gone.length; i += DELETE_BATCH) {

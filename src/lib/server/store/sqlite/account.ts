@@ -12,6 +12,8 @@ export function sqliteAccount(db: Db, appendUpdates: AppendUpdates): AccountStor
     scrubRevoked: db.prepare("UPDATE devices SET name = '' WHERE user_id = ?"),
     chatsOf: db.prepare('SELECT * FROM cloud_chats WHERE user_a = ? OR user_b = ?'),
     deleteSent: db.prepare("UPDATE cloud_messages SET deleted = 1, body = X'' WHERE chat_id = ? AND sender_id = ? AND deleted = 0 RETURNING id"),
+    // Its reactions to the messages that stay (the peer's); those on its own went with them (a trigger).
+    dropReactionsIn: db.prepare('DELETE FROM cloud_reactions WHERE user_id = ? AND message_id IN (SELECT id FROM cloud_messages WHERE chat_id = ?) RETURNING message_id'),
     dropMessageMedia: db.prepare('DELETE FROM cloud_media WHERE message_id = ? RETURNING id'),
     dropOwnMedia: db.prepare('DELETE FROM cloud_media WHERE owner_user_id = ? RETURNING id'),
     dropBlobs: db.prepare('DELETE FROM blobs WHERE owner_user_id = ? RETURNING id'),
@@ -75,6 +77,7 @@ export function sqliteAccount(db: Db, appendUpdates: AppendUpdates): AccountStor
       for (let i = 0; i < gone.length; i += DELETE_BATCH) {
         updates.push(...appendUpdates(chat, 'delete', JSON.stringify(gone.slice(i, i + DELETE_BATCH))));
       }
+      for (const r of all(q.dropReactionsIn, userId, chat.id)) updates.push(...appendUpdates(chat, 'react', r.message_id as string));
     }
     for (const m of all(q.dropOwnMedia, userId)) media.push(m.id as string);
     const blobs = all(q.dropBlobs, userId).map((b) => b.id as string);

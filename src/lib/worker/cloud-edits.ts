@@ -1,8 +1,9 @@
 /**
- * A cloud message's edits from the update log ('edit': its new text and when it was edited). The text
- * lives in the message's sealed body, so an edit is a body sealed again: prepared before the sync's
- * transaction (sealing cannot run inside one) from the body it replaces, and written in the
- * transaction only if that body is still the stored one. The newest edit wins: one not later than the
+ * A cloud message's edits from the update log ('edit': its new text, or its attachment's caption, and
+ * when it was edited). The text lives in the message's sealed body (the attachment stays as it is), so
+ * an edit is a body sealed again: prepared before the sync's transaction (sealing cannot run inside
+ * one) from the body it replaces, and written in the transaction only if that body is still the
+ * stored one. The newest edit wins: one not later than the
  * stored or arriving message's `editedAt` changes nothing.
  */
 import type { CloudMessage, Update } from '$lib/api/wire';
@@ -44,8 +45,6 @@ export async function prepareEdits(db: CinderDB, vault: Vault, updates: Update[]
       const body: Body = m
         ? { text: m.text, replyTo: m.replyTo, media: m.media ?? null, ...(m.quote ? { quote: m.quote } : {}) }
         : await vault.open<Body>(msgPlace(id), base.box);
-      // A message with an attachment is never edited (the relay refuses it): its caption stays.
-      if (body.media) return;
       const box = await vault.seal<Body>(msgPlace(id), { ...body, text: e.text });
       out.set(id, { row: { ...base, box, editedAt: e.editedAt }, was: sealed.has(id) ? null : base.box });
     })

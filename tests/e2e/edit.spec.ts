@@ -1,13 +1,43 @@
 // Editing a sent message: Edit in the message menu (mine, text, no timer), the composer with an
 // "Editing" bar, Escape giving the draft back, and the new text marked "edited" on both sides.
+import { readFileSync } from 'node:fs';
 import type { Page } from '@playwright/test';
-import { expect, openChatWith, PASSWORD, sendText, signUp, test } from './fixtures';
+import { expect, messageLog, openChatWith, PASSWORD, sendText, signUp, test } from './fixtures';
 import { menu, openMenu, row } from './message-helpers';
 import { secretPair, sendSecret } from './secret-helpers';
 
 test.describe.configure({ timeout: 180_000 });
 
+const PHOTO = readFileSync('static/icons/icon-512.png');
 const composer = (page: Page) => page.getByLabel('Message', { exact: true });
+
+/** The message showing the photo `name`. */
+const photoRow = (page: Page, name: string) =>
+  messageLog(page)
+    .locator('li')
+    .filter({ has: page.locator(`img[alt="${name}"]`) });
+
+/** Sends a photo (no timer), with `caption` where the chat's panel has one (secret chats). */
+async function sendPhoto(page: Page, name: string, caption?: string) {
+  await page.locator('input[type=file]').setInputFiles({ name, mimeType: 'image/png', buffer: PHOTO });
+  const panel = page.getByRole('region', { name: 'Send photo' });
+  if (caption !== undefined) await panel.getByLabel('Caption').fill(caption);
+  await panel.getByRole('button', { name: 'Send photo' }).click();
+  await expect(panel).toHaveCount(0);
+}
+
+/** Edits my photo `name`'s caption (from `from`) to `to` with the menu's Edit and the composer's Save. */
+async function editCaption(page: Page, name: string, from: string, to: string) {
+  await photoRow(page, name).hover();
+  await photoRow(page, name).getByRole('button', { name: 'Message actions' }).click();
+  await menu(page).getByRole('menuitem', { name: 'Edit' }).click();
+  await expect(page.getByRole('group', { name: 'Editing' })).toContainText(from || 'Photo');
+  await expect(composer(page)).toHaveValue(from);
+  await composer(page).fill(to);
+  // A file needs no caption: Save stays enabled for an empty one.
+  await page.getByRole('button', { name: 'Save edit' }).click();
+  await expect(page.getByRole('group', { name: 'Editing' })).toBeHidden();
+}
 
 /** Edits my message `from` to `to` with the menu's Edit and the composer's Save. */
 async function edit(page: Page, from: string, to: string) {
@@ -112,4 +142,40 @@ test('cloud chat: an edit of a message far back in an open window shows there to
   await expect(row(bob.page, 'Meet at the new bridge')).toContainText('edited');
   await expect(row(bob.page, 'Meet at the old bridge')).toHaveCount(0);
   await expect(row(bob.page, 'Which bridge?').locator('.reply-quote')).toContainText('Meet at the new bridge');
+});
+
+test("secret chat: Alice edits a photo's caption, then removes it; Bob sees each, marked edited", async ({ browser, relay }) => {
+  const { alice, bob } = await secretPair(browser, relay);
+  await sendPhoto(alice.page, 'pier.png', 'Sunset at the peir');
+  await expect(photoRow(bob.page, 'pier.png')).toContainText('Sunset at the peir');
+
+  await editCaption(alice.page, 'pier.png', 'Sunset at the peir', 'Sunset at the pier');
+  for (const page of [alice.page, bob.page]) {
+    await expect(photoRow(page, 'pier.png').locator('p.text')).toHaveText('Sunset at the pier');
+    await expect(photoRow(page, 'pier.png')).toContainText('edited');
+  }
+
+  await editCaption(alice.page, 'pier.png', 'Sunset at the pier', '');
+  for (const page of [alice.page, bob.page]) {
+    await expect(photoRow(page, 'pier.png').locator('p.text')).toHaveCount(0);
+    await expect(photoRow(page, 'pier.png')).toContainText('edited');
+  }
+});
+
+test("cloud chat: Alice captions a photo she sent; Bob's open chat shows it, marked edited", async ({ browser, relay }) => {
+  const alice = await signUp(browser, relay, 'alice', 'Alice');
+  const bob = await signUp(browser, relay, 'bob', 'Bob');
+  await openChatWith(alice.page, bob.username);
+  await sendText(alice.page, 'a photo for you');
+  await openChatWith(bob.page, alice.username);
+  await expect(row(bob.page, 'a photo for you')).toBeVisible();
+  await sendPhoto(alice.page, 'harbour.png');
+  await expect(photoRow(bob.page, 'harbour.png')).toBeVisible();
+  await expect(photoRow(alice.page, 'harbour.png').locator('[data-ticks="sent"], [data-ticks="read"]')).toHaveCount(1);
+
+  await editCaption(alice.page, 'harbour.png', '', 'The harbour at dawn');
+  for (const page of [alice.page, bob.page]) {
+    await expect(photoRow(page, 'harbour.png').locator('p.text')).toHaveText('The harbour at dawn');
+    await expect(photoRow(page, 'harbour.png')).toContainText('edited');
+  }
 });

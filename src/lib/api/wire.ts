@@ -276,16 +276,13 @@ export type ChatSummary = z.infer<typeof ChatSummary>;
 
 export const ReadReq = z.object({ seq: z.number().check(z.int(), z.positive()) });
 export const DeleteCloudReq = z.object({ ids: z.array(ClientId).check(z.minLength(1), z.maxLength(100)) });
-/** Body of `POST /api/cloud/chats/:peerId/edit`: my message `id`'s new text (the limits of a sent text, not blank). */
+/**
+ * Body of `POST /api/cloud/chats/:peerId/edit`: my message `id`'s new text (the limits of a sent text).
+ * It may be empty only for a message with an attachment (a caption removed): the relay checks that.
+ */
 export const EditCloudReq = z.object({
   id: ClientId,
-  text: plainText(
-    z.string().check(
-      z.maxLength(LIMITS.textMax, 'message is too long'),
-      z.refine((s) => s.trim().length > 0, 'message is empty')
-    ),
-    'text'
-  )
+  text: plainText(z.string().check(z.maxLength(LIMITS.textMax, 'message is too long')), 'text')
 });
 export type EditCloudReq = z.input<typeof EditCloudReq>;
 
@@ -367,7 +364,7 @@ export type ErrorCode =
   | 'not_author'
   /** 403: the message is older than the edit window (48 h). */
   | 'edit_expired'
-  /** 403: not a message that can be edited (one with an attachment). */
+  /** 403: not a message that can be edited (one with a self-destructing attachment). */
   | 'not_editable'
   /** 413: the user's blob storage quota would be exceeded. */
   | 'quota_exceeded'

@@ -257,10 +257,23 @@ export class CloudWindow extends ChatWindow<MessageView> {
 
   /**
    * Edit: a text of mine the relay stored (one still in the outbox has no copy there to edit; a failed
-   * one never will), without an attachment, for 48 h after it was sent (the relay checks again).
+   * one never will), or the caption of an attachment without a timer (a voice message has none), for
+   * 48 h after it was sent (the relay checks again).
    */
   editable(m: MessageView): boolean {
-    return m.mine && m.seq > 0 && !m.media && m.ticks !== 'failed' && !this.peer?.deleted && Date.now() - m.createdAt < LIMITS.editWindowMs;
+    const media = m.media;
+    return (
+      m.mine &&
+      m.seq > 0 &&
+      (!media || (media.ttl === 0 && !media.voice)) &&
+      m.ticks !== 'failed' &&
+      !this.peer?.deleted &&
+      Date.now() - m.createdAt < LIMITS.editWindowMs
+    );
+  }
+
+  protected hasFile(m: MessageView): boolean {
+    return !!m.media;
   }
 
   protected async edit(m: MessageView, text: string) {

@@ -280,11 +280,18 @@ export class SecretWindow extends ChatWindow<SecretMessageView> {
   onInput = typingNotifier(() => core().call('secretTyping', { id: this.id() }));
 
   /**
-   * Edit: a text of mine without a file or timer, in an active chat, for 48 h after it was sent (the
-   * worker checks again). A failed row was never delivered: nothing to edit on the peer's side.
+   * Edit: a text of mine, or a file's caption (a voice message has none), without a timer, in an active
+   * chat, for 48 h after it was sent (the worker checks again). A failed row was never delivered:
+   * nothing to edit on the peer's side.
    */
   editable(m: SecretMessageView): boolean {
-    return m.mine && m.kind === 'text' && !m.file && m.ttl === 0 && m.ticks !== 'failed' && this.chat?.status === 'active' && Date.now() - m.at < LIMITS.editWindowMs;
+    return (
+      m.mine && m.kind === 'text' && !m.file?.voice && m.ttl === 0 && m.ticks !== 'failed' && this.chat?.status === 'active' && Date.now() - m.at < LIMITS.editWindowMs
+    );
+  }
+
+  protected hasFile(m: SecretMessageView): boolean {
+    return !!m.file;
   }
 
   protected async edit(m: SecretMessageView, text: string) {

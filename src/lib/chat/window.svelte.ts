@@ -127,9 +127,17 @@ export abstract class ChatWindow<M extends { id: string }> {
     if (!this.editing) this.drafts.changed();
   }
 
-  /** Whether message `m` offers Edit now (mine, a text without a file or timer, within 48 h, …): none by default. */
+  /** Whether message `m` offers Edit now (mine, a text or an untimed file's caption, within 48 h, …): none by default. */
   editable(_m: M): boolean {
     return false;
+  }
+  /** Whether `m` carries a file: its text is a caption, which an edit may empty. */
+  protected hasFile(_m: M): boolean {
+    return false;
+  }
+  /** Whether the composer's Save may store an empty text now: the edit of a file's caption. */
+  get mayBeEmpty(): boolean {
+    return !!this.editing && this.hasFile(this.editing);
   }
   /** Stores the new text of `m` (here and on the peer's side); throws what it failed with. */
   protected async edit(_m: M, _text: string): Promise<void> {
@@ -182,13 +190,13 @@ export abstract class ChatWindow<M extends { id: string }> {
     this.actions.replyingTo = back.replyTo;
   };
 
-  /** The composer's Save while editing: a blank text is refused, an unchanged one just ends the edit. */
+  /** The composer's Save while editing: a blank text is refused (a file's caption may go), an unchanged one just ends the edit. */
   saveEdit = async (e?: Event) => {
     e?.preventDefault();
     const m = this.editing;
     if (!m) return;
     const text = this.#draft.trim();
-    if (!text) return void (this.actionError = 'A message cannot be empty.');
+    if (!text && !this.hasFile(m)) return void (this.actionError = 'A message cannot be empty.');
     if (text === textOf(m)) return this.endEdit();
     this.actionError = null;
     try {

@@ -271,9 +271,9 @@ export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) 
 
     /**
      * The author edits their message `id` (in the chat with `peerId`): only within LIMITS.editWindowMs
-     * of its time, not once deleted, not one with an attachment (its caption stays). The new text is
-     * sealed like a sent one, the rest of the body (reply, quote) kept; every device of both users gets
-     * an 'edit' update.
+     * of its time, not once deleted; one with an attachment only when that has no timer (its caption
+     * is edited, and may become empty; a text may not). The new text is sealed like a sent one, the
+     * rest of the body (reply, quote, attachment) kept; every device of both users gets an 'edit' update.
      */
     async edit(userId: string, peerId: string, id: string, text: string): Promise<void> {
       const chat = await requireChat(userId, peerId);
@@ -284,7 +284,11 @@ export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) 
       const at = now();
       if (at - m.createdAt > LIMITS.editWindowMs) throw new HttpError(403, 'edit_expired', 'a message can be edited for 48 hours after it was sent');
       const content = open(m);
-      if (content.mediaId) throw new HttpError(403, 'not_editable', 'a message with an attachment cannot be edited');
+      if (content.mediaId) {
+        // A timed attachment's message burns with it: no caption to change (nor one gone already).
+        const media = await store.getCloudMedia(content.mediaId);
+        if (!media || media.ttl > 0) throw new HttpError(403, 'not_editable', 'a message with a self-destructing attachment cannot be edited');
+      } else if (!text.trim()) throw new HttpError(400, 'bad_request', 'message is empty');
       if (content.text === text) return;
       // Later than the edit it replaces, whatever the clock did meanwhile: the newest edit wins on every device.
       const editedAt = Math.max(at, (m.editedAt ?? 0) + 1);

@@ -250,6 +250,21 @@ export interface DraftRow {
 }
 
 /**
+ * A cloud update of a kind this version does not know (worker/cloud-kept.ts), kept for a later version
+ * to apply. `kind` (the update's own word for it) is in clear so a version can find the kinds it knows
+ * without opening the rest; the update as it came is sealed, as it may hold a message.
+ */
+export interface KeptUpdateRow {
+  /** The update's cursor in the user's log. */
+  cursor: number;
+  kind: string;
+  /** Bytes of the update's JSON text (the bound on what is kept adds these up). */
+  size: number;
+  /** Sealed: the update's JSON text. */
+  box: Uint8Array;
+}
+
+/**
  * Relay envelopes already processed (a lost ack or a second context may deliver one again): one
  * record per commit, naming every envelope it handled (a batch: up to a page), found by their seqs.
  */
@@ -281,6 +296,7 @@ export class CinderDB extends Dexie {
   mailboxes!: EntityTable<MailboxRow, 'id'>;
   parkedEnvelopes!: EntityTable<ParkedEnvelopeRow, 'id'>;
   drafts!: EntityTable<DraftRow, 'id'>;
+  keptUpdates!: EntityTable<KeptUpdateRow, 'cursor'>;
 
   constructor(name = DB_NAME) {
     super(name);
@@ -324,6 +340,8 @@ export class CinderDB extends Dexie {
     this.version(10).stores({ parkedEnvelopes: 'id, seq, chatId', drafts: 'id' });
     // Pins keyed per user and device (see upgrade-trust-pins.ts); `trust` is dropped after the copy.
     this.version(11).stores({ trustPins: '[userId+deviceId], userId', trust: null }).upgrade(pinTrustPerUser);
+    // Cloud updates of a kind not known yet, kept for a later version (worker/cloud-kept.ts): a new store.
+    this.version(12).stores({ keptUpdates: 'cursor, kind' });
     lockTransactions(this);
     guardSealedWrites(this);
   }

@@ -59,7 +59,8 @@ const PLACES: Record<SealedTable, (r: Record<string, unknown>) => string> = {
   secretMessages: (r) => places.secretMessage(r.id as string),
   secretMedia: (r) => places.secretMedia(r.messageId as string),
   cloudMedia: (r) => places.cloudMedia(r.messageId as string),
-  drafts: (r) => places.draft(r.id as string)
+  drafts: (r) => places.draft(r.id as string),
+  keptUpdates: (r) => places.keptUpdate(r.cursor as number)
 };
 
 /** How often a re-key starts over when other writes keep changing sealed rows while it seals. */

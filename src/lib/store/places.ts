@@ -9,5 +9,6 @@ export const places = {
   secretMessage: (id: string) => `secretMessages/${id}`,
   secretMedia: (id: string) => `secretMedia/${id}`,
   cloudMedia: (messageId: string) => `cloudMedia/${messageId}`,
-  draft: (id: string) => `drafts/${id}`
+  draft: (id: string) => `drafts/${id}`,
+  keptUpdate: (cursor: number) => `keptUpdates/${cursor}`
 };

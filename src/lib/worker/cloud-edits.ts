@@ -1,10 +1,11 @@
 /**
- * A cloud message's rewrites from the update log: 'edit' (its new text and when it was edited) and
- * 'react' (its reactions as the relay served them). Both live in the message's sealed body, so a
- * rewrite is a body sealed again: prepared before the sync's transaction (sealing cannot run inside
- * one) from the body it replaces, and written in the transaction only if that body is still the
- * stored one. The newest edit wins: one not later than the stored or arriving message's `editedAt`
- * changes nothing. A batch's last 'react' of a message is its reactions now (served at read time).
+ * A cloud message's rewrites from the update log: 'edit' (its new text, or its attachment's caption,
+ * and when it was edited) and 'react' (its reactions as the relay served them). Both live in the
+ * message's sealed body (an attachment stays as it is), so a rewrite is a body sealed again: prepared
+ * before the sync's transaction (sealing cannot run inside one) from the body it replaces, and written
+ * in the transaction only if that body is still the stored one. The newest edit wins: one not later
+ * than the stored or arriving message's `editedAt` changes nothing. A batch's last 'react' of a
+ * message is its reactions now (served at read time).
  */
 import type { CloudMessage, Update } from '$lib/api/wire';
 import type { CinderDB, MessageRow } from '$lib/store/db';
@@ -51,9 +52,6 @@ export async function prepareEdits(db: CinderDB, vault: Vault, updates: Update[]
       if (!e && !r) return;
       const m = inBatch.get(id);
       const body: Body = m ? bodyOf(m) : await vault.open<Body>(msgPlace(id), base.box);
-      // A message with an attachment is never edited (the relay refuses it): its caption stays.
-      if (body.media) e = undefined;
-      if (!e && !r) return;
       const { reactions: _, ...rest } = body;
       const reactions = r ? r.reactions : body.reactions;
       const next: Body = { ...rest, ...(e ? { text: e.text } : {}), ...(reactions?.length ? { reactions } : {}) };

@@ -12,6 +12,7 @@ import type { ChatRow, CinderDB, MessageRow } from '$lib/store/db';
 import type { Vault } from '$lib/store/vault';
 import { mediaLabel, newChat, samePeer, sealMessage } from './cloud';
 import { prepareEdits, stillBase } from './cloud-edits';
+import { dropKept, keepLater, knownNow, later, type Later } from './cloud-kept';
 import { hiddenKey, idsOf } from './hidden';
 import { withLock } from './locks';
 import { fastMessageUpdate } from './sync-fast-check';
@@ -54,6 +55,8 @@ const SyncPage = z.object({
 export interface Page {
   updates: Update[];
   rejected: Rejected[];
+  /** Updates of a kind this version does not know, to keep for a later one (./cloud-kept.ts). */
+  later: Later[];
   cursor: number;
   more: boolean;
 }
@@ -62,7 +65,8 @@ export interface Page {
  * Validates a page's updates one at a time, so one bad row is rejected without losing the rest:
  * each must match the wire schema (a plain message is recognised by ./sync-fast-check first, the
  * rest and anything it does not accept by the schema itself), come after `after` in log order, and
- * a message must belong to the chat its peer names.
+ * a message must belong to the chat its peer names. One of a kind not known here, well formed as an
+ * envelope and in order, is set aside (`later`) instead of rejected.
  */
 export function checkPage(raw: unknown, after: number): Page {
   const page = SyncPage.safeParse(raw);
@@ -71,10 +75,20 @@ export function checkPage(raw: unknown, after: number): Page {
     throw new NetError('bad_response', 'Unexpected answer from the server for /api/sync');
   const updates: Update[] = [];
   const rejected: Rejected[] = [];
+  const kept: Later[] = [];
   let last = after;
   for (const item of page.data.updates) {
     const fast = fastMessageUpdate(item);
     const u = fast ? ({ success: true, data: fast } as const) : Update.safeParse(item);
+    const newer = u.success ? null : later(item);
+    if (newer) {
+      if (newer.cursor <= last || newer.cursor > page.data.cursor) rejected.push({ cursor: newer.cursor, reason: 'out of order' });
+      else {
+        kept.push(newer);
+        last = newer.cursor;
+      }
+      continue;
+    }
     if (!u.success) {
       const cursor = (item as { cursor?: unknown } | null)?.cursor;
       const reason = u.error.issues.map((i) => `${i.path.join('.') || 'update'}: ${i.message}`).join('; ');
@@ -93,7 +107,7 @@ export function checkPage(raw: unknown, after: number): Page {
       last = u.data.cursor;
     }
   }
-  return { updates, rejected, cursor: page.data.cursor, more: page.data.more };
+  return { updates, rejected, later: kept, cursor: page.data.cursor, more: page.data.more };
 }
 
 /** A page with its messages already sealed (sealing cannot run inside an IndexedDB transaction). */
@@ -341,6 +355,8 @@ async function pullLocked(db: CinderDB, vault: Vault, me: string, onApplied: (a:
     ahead = readAhead(vault, await cursorOf(db));
     for (;;) {
       const page = await ahead.next();
+      // Kept before the cursor moves past them; those over the bounds are rejected like the rest.
+      for (const u of await keepLater(db, vault, page.later)) page.rejected.push({ cursor: u.cursor, reason: `unknown kind '${u.kind}', not kept (no room)` });
       // A refused update is named here and skipped: the rest of its page applies, the cursor moves on.
       for (const r of page.rejected) console.warn(`cinder sync: update ${r.cursor ?? '?'} rejected: ${r.reason}`);
       const applied = await commit(db, vault, me, page, page.cursor);
@@ -350,6 +366,7 @@ async function pullLocked(db: CinderDB, vault: Vault, me: string, onApplied: (a:
       onApplied(applied);
       if (!page.more) break;
     }
+    await applyKeptLocked(db, vault, me, onApplied).catch(keptFailed);
   } catch (e) {
     ahead?.stop();
     if (state) state.behind = true;
@@ -358,6 +375,29 @@ async function pullLocked(db: CinderDB, vault: Vault, me: string, onApplied: (a:
   }
   if (state && state.epoch === epoch) state.behind = false;
 }
+
+/**
+ * Kept updates (./cloud-kept.ts) whose kind this version knows now, applied in cursor order like a page
+ * (checked by checkPage, without moving the cursor), then dropped; the still unknown ones stay. A crash
+ * in between applies them again: applying is idempotent (an edit's newest `editedAt` wins).
+ */
+async function applyKeptLocked(db: CinderDB, vault: Vault, me: string, onApplied: (a: Applied) => void): Promise<void> {
+  const kept = await knownNow(db, vault);
+  if (!kept.length) return;
+  const page = checkPage({ updates: kept.map((k) => k.update), cursor: kept.at(-1)!.cursor, more: false }, kept[0].cursor - 1);
+  for (const r of page.rejected) console.warn(`cinder sync: kept update ${r.cursor ?? '?'} rejected: ${r.reason}`);
+  if (page.updates.length) onApplied(await commit(db, vault, me, { ...page, sealed: await sealAll(vault, page.updates) }));
+  const cursors = kept.map((k) => k.cursor);
+  await dropKept(db, cursors);
+}
+
+/** Applies the kept updates this version knows now (at start, once the vault is open; a sync does it too). */
+export function applyKept(db: CinderDB, vault: Vault, me: string, onApplied: (a: Applied) => void): Promise<void> {
+  return withLock('cinder-cloud-sync', () => applyKeptLocked(db, vault, me, onApplied)).catch(keptFailed);
+}
+
+// Not the sync's failure: the log was read; the kept updates wait for the next try.
+const keptFailed = (e: unknown) => console.warn('cinder sync: kept updates not applied:', e);
 
 /** Replays the user's update log from the stored cursor until caught up (one context at a time). */
 export function pullUpdates(db: CinderDB, vault: Vault, me: string, onApplied: (a: Applied) => void, state?: SyncState): Promise<void> {

@@ -12,7 +12,7 @@ import type { Vault } from '$lib/store/vault';
 import { onStaleWrite } from '$lib/store/vault-guard';
 import { flushOutbox } from './cloud';
 import { cloudEvents } from './data-channel';
-import { applyLive, pullUpdates, type Applied, type SyncState } from './cloud-sync';
+import { applyKept, applyLive, pullUpdates, type Applied, type SyncState } from './cloud-sync';
 import { NetError, request } from './net';
 import type { ConnectionState, SessionView, WorkerEvent } from './protocol';
 import { CoreError, type CoreContext } from './rpc/context';
@@ -177,7 +177,7 @@ export class Core {
     });
     this.setConnection('connecting');
     this.socket.start();
-    void this.reportQueued();
+    void Promise.all([this.reportQueued(), this.unlockedVault && applyKept(this.db, this.unlockedVault, this.me, (a) => this.announce(a))]);
   }
 
   /** How long the open socket may stay silent once the browser reported going offline. */

@@ -1,6 +1,6 @@
 // Editing a cloud message (POST /api/cloud/chats/:peerId/edit): the author only, within 48 h, not a
-// deleted message nor one with an attachment; the new text sealed like a sent one, and an 'edit'
-// update in both users' logs, delivered live too.
+// deleted message nor one with a timed attachment (an untimed one's caption may even be emptied); the
+// new text sealed like a sent one, and an 'edit' update in both users' logs, delivered live too.
 import { describe, expect, it } from 'vitest';
 import type { CloudMessage, ServerFrame, SyncRes, Update } from '../../../src/lib/api/wire';
 import { call, connect, login, sendText, useRelayWith, uuid, type Account } from './helpers';
@@ -77,24 +77,40 @@ describe('editing a cloud message', () => {
     expect((await history(bob, alice)).map((m) => m.text)).toEqual(['just in time']);
   });
 
-  it('refuses a message with an attachment (a timed photo too)', async () => {
-    const { alice, bob } = rig;
+  const photo = async (from: Account, to: Account, text: string, ttl: number) => {
     const up = await call(rig.ts, 'POST', '/api/cloud/media', {
-      token: alice.token,
+      token: from.token,
       raw: Buffer.from('png bytes'),
-      headers: { 'content-type': 'application/octet-stream', 'x-cinder-to-user': bob.userId, 'x-cinder-mime': 'image/png', 'x-cinder-name': 'a.png' }
+      headers: { 'content-type': 'application/octet-stream', 'x-cinder-to-user': to.userId, 'x-cinder-mime': 'image/png', 'x-cinder-name': 'a.png' }
     });
     expect(up.status).toBe(201);
     const sent = await call(rig.ts, 'POST', '/api/cloud/messages', {
-      token: alice.token,
-      body: { id: uuid(), toUserId: bob.userId, text: 'caption', media: { id: up.body.id, ttl: 30 } }
+      token: from.token,
+      body: { id: uuid(), toUserId: to.userId, text, media: { id: up.body.id, ttl } }
     });
     expect(sent.status).toBe(200);
-    const r = await edit(alice, bob, sent.body.message.id, 'new caption');
-    expect([r.status, r.body.error.code]).toEqual([403, 'not_editable']);
+    return sent.body.message as CloudMessage;
+  };
+
+  it("edits a photo's caption, which may become empty; its attachment stays", async () => {
+    const { alice, bob } = rig;
+    const m = await photo(alice, bob, 'a typo', 0);
+    expect((await edit(alice, bob, m.id, 'no typo')).status).toBe(204);
+    expect((await history(bob, alice))[0]).toMatchObject({ text: 'no typo', media: { id: m.media!.id, name: 'a.png' }, editedAt: expect.any(Number) });
+    expect((await edit(alice, bob, m.id, '')).status).toBe(204);
+    expect((await history(bob, alice))[0]).toMatchObject({ text: '', media: { id: m.media!.id } });
+    expect(((await edits(bob)) as Extract<Update, { kind: 'edit' }>[]).map((u) => u.text)).toEqual(['', '']);
   });
 
-  it('validates the body like a sent text: not blank, not too long, no control characters, a message id', async () => {
+  it('refuses the caption of a timed photo', async () => {
+    const { alice, bob } = rig;
+    const m = await photo(alice, bob, 'caption', 30);
+    const r = await edit(alice, bob, m.id, 'new caption');
+    expect([r.status, r.body.error.code]).toEqual([403, 'not_editable']);
+    expect((await history(bob, alice))[0].text).toBe('caption');
+  });
+
+  it('validates the body like a sent text: not blank (without an attachment), not too long, no control characters, a message id', async () => {
     const { alice, bob } = rig;
     const m = await sendText(rig.ts, alice, bob, 'text');
     for (const text of ['', '   ', 'x'.repeat(4097), 'a\u0000b', 42]) expect((await edit(alice, bob, m.id, text)).status).toBe(400);

@@ -5,7 +5,7 @@
 import { Dexie } from 'dexie';
 
 /** Store changes per version; 4 and 6 changed rows only (their upgrades), not stores. */
-const HISTORY: Record<number, Record<string, string>> = {
+const HISTORY: Record<number, Record<string, string | null>> = {
   1: {
     vault: 'id',
     meta: 'key',
@@ -33,7 +33,8 @@ const HISTORY: Record<number, Record<string, string>> = {
   7: { secretMessages: 'id, [chatId+at], deadline, [chatId+unread]' },
   8: { seenEnvelopes: 'id, at, seq' },
   9: { seenEnvelopes: 'id, at, *seqs' },
-  10: { parkedEnvelopes: 'id, seq, chatId', drafts: 'id' }
+  10: { parkedEnvelopes: 'id, seq, chatId', drafts: 'id' },
+  11: { trustPins: '[userId+deviceId], userId', trust: null }
 };
 
 /** A Dexie declaring versions 1 to `version` as the app did then, without their upgrades. */

@@ -6,11 +6,12 @@ import type { DraftSnapshot } from '$lib/chat/draft.svelte';
 
 vi.mock('$lib/worker/client', () => ({ core: () => ({ on: () => () => {} }), errorMessage: (e: unknown) => (e instanceof Error ? e.message : String(e)) }));
 
-type Row = { id: string; text: string; mine: boolean };
+type Row = { id: string; text: string; mine: boolean; file?: true };
 /** Long enough (fake time) for every draft save the keeper would start, and its chat-list notice, to be done. */
 const SETTLE_MS = 1000;
 const mine: Row = { id: 'm1', text: 'the original', mine: true };
 const theirs: Row = { id: 'p1', text: 'from the peer', mine: false };
+const photo: Row = { id: 'f1', text: 'a caption', mine: true, file: true };
 
 class EditWindow extends StillWindow<Row> {
   saves: DraftSnapshot[] = [];
@@ -24,6 +25,9 @@ class EditWindow extends StillWindow<Row> {
   }
   override editable(m: Row) {
     return m.mine;
+  }
+  protected override hasFile(m: Row) {
+    return !!m.file;
   }
   protected override async edit(m: Row, text: string) {
     if (this.failing) throw new Error('offline');
@@ -91,6 +95,19 @@ describe('editing a sent message', () => {
     await w.submit();
     expect(w.edits).toEqual([['m1', 'new words']]);
     expect([w.editing, w.draft, w.actions.replyingTo?.id]).toEqual([null, 'my draft', 'p1']);
+  });
+
+  it("a file's caption may be emptied (Save stays enabled); a text's may not", async () => {
+    const w = await opened();
+    w.actions.edit(mine);
+    expect(w.mayBeEmpty).toBe(false);
+    w.endEdit();
+    w.actions.edit(photo);
+    expect([w.draft, w.mayBeEmpty]).toEqual(['a caption', true]);
+    w.draft = '  ';
+    await w.submit();
+    expect([w.editing, w.actionError, w.edits]).toEqual([null, null, [['f1', '']]]);
+    expect(w.mayBeEmpty).toBe(false);
   });
 
   it("offers no edit of the peer's message; Reply during an edit ends it first; another chat opening ends it", async () => {

@@ -61,6 +61,18 @@ describe('cloud edits from the update log', () => {
     expect(await view(3)).toMatchObject({ text: 'edited text', edited: 2_500 });
   });
 
+  it("an attachment's caption: replaced (emptied too), the attachment kept", async () => {
+    const { db, vault, view } = await store();
+    const m = msg(1, ME);
+    const media = { id: 'media_1', mime: 'image/png', name: 'a.png', size: 9, ttl: 0, openedAt: null, deadline: null };
+    if (m.kind === 'message') Object.assign(m.message, { text: 'a typo', media });
+    await applyUpdates(db, vault, ME, [m]);
+    await applyUpdates(db, vault, ME, [edit(1, 'no typo', 2_000)]);
+    expect(await view(1)).toMatchObject({ text: 'no typo', edited: 2_000, media: { name: 'a.png', mime: 'image/png' } });
+    await applyUpdates(db, vault, ME, [edit(1, '', 3_000)]);
+    expect(await view(1)).toMatchObject({ text: '', edited: 3_000, media: { name: 'a.png' } });
+  });
+
   it('a pull applies an edit whose message came in an earlier page', async () => {
     const { db, vault, view } = await store();
     const log = [msg(1, 'bob'), msg(2, 'bob'), edit(1, 'edited later', 9_000)];

@@ -120,7 +120,8 @@ describe('cloud sync pull', () => {
       msg(1),
       { ...msg(2), message: { ...(msg(2) as Extract<Update, { kind: 'message' }>).message, text: 42 } },
       { ...wrongChat, peer: { ...bob, id: 'carol' } },
-      { kind: 'telepathy', cursor: 4 },
+      // Not even an update's envelope (a kind must be a string): nothing a later version could read.
+      { kind: 42, cursor: 4 },
       msg(5)
     ];
     fakeRelay(log, 10);

@@ -36,6 +36,8 @@ const ChatParams = z.object({ id: Uuid });
 const IdsParams = z.extend(ChatParams, { ids: z.array(Uuid).check(z.minLength(1), z.maxLength(500)) });
 const MessageIdParams = z.object({ messageId: Uuid });
 const Text = z.string().check(z.trim(), z.minLength(1, 'Message is empty'), z.maxLength(LIMITS.textMax, 'Message is too long'));
+/** An edit's new text: trimmed; empty only for a file's caption (the worker or the relay refuses it for a text). */
+const EditText = z.string().check(z.trim(), z.maxLength(LIMITS.textMax, 'Message is too long'));
 /** A draft as typed: untrimmed, and empty once the field is. */
 const DraftText = z.string().check(z.maxLength(LIMITS.textMax, 'Message is too long'));
 // z.number() refuses Infinity and NaN by itself (full zod's .finite() was a no-op).
@@ -118,8 +120,8 @@ export const METHODS = {
   send: { params: z.extend(PeerParams, { text: Text, replyTo: z.optional(z.nullable(Uuid)), quote: z.optional(ReplyQuote) }), result: returns<MessageView>() },
   markRead: { params: z.extend(PeerParams, { seq: z.number().check(z.int(), z.positive()) }), result: returns<null>() },
   deleteMessages: { params: z.extend(PeerParams, { ids: z.array(Uuid).check(z.minLength(1), z.maxLength(100)) }), result: returns<null>() },
-  /** Edits my cloud message `id` at the relay (the author, within 48 h, text only); every device gets it through the update log. */
-  editMessage: { params: z.extend(PeerParams, { id: Uuid, text: Text }), result: returns<null>() },
+  /** Edits my cloud message `id` at the relay (the author, within 48 h; a text, or an untimed file's caption); every device gets it through the update log. */
+  editMessage: { params: z.extend(PeerParams, { id: Uuid, text: EditText }), result: returns<null>() },
   /** Sets my reaction to cloud message `id` ('' removes it), on every device of both users (through the relay's log). */
   reactMessage: { params: z.extend(PeerParams, { id: Uuid, emoji: Emoji }), result: returns<null>() },
   /** Deletes cloud messages on this device only ("Delete for me"); the peer keeps them. */
@@ -167,8 +169,8 @@ export const METHODS = {
   secretRead: { params: IdsParams, result: returns<null>() },
   secretTyping: { params: ChatParams, result: returns<null>() },
   secretDelete: { params: IdsParams, result: returns<null>() },
-  /** Edits my text message `msg` here and on the peer's device (no file, no timer, at most 48 h old); an unchanged text sends nothing. */
-  secretEdit: { params: z.extend(ChatParams, { msg: Uuid, text: Text }), result: returns<null>() },
+  /** Edits my message `msg` (a text, or a file's caption; no timer, at most 48 h old) here and on the peer's device; an unchanged text sends nothing. */
+  secretEdit: { params: z.extend(ChatParams, { msg: Uuid, text: EditText }), result: returns<null>() },
   /** Sets my reaction to message `msg` ('' removes it) here and on the peer's device. */
   secretReact: { params: z.extend(ChatParams, { msg: Uuid, emoji: Emoji }), result: returns<null>() },
   /** Deletes secret messages on this device only ("Delete for me"); nothing is sent to the peer. */

@@ -1,8 +1,9 @@
 /**
  * Editing a sent message (payload `edit`, docs/protocol.md §9.2). The same rule on both sides: only a
- * text without a file or a timer, of this chat, written by the one who edits it; the newest edit (by
- * its `at`) wins, so an older one arriving late changes nothing. The sender also keeps to
- * LIMITS.editWindowMs; a receiver does not judge the peer's clock.
+ * message (a text, or a file's caption) without a timer, of this chat, written by the one who edits it;
+ * the newest edit (by its `at`) wins, so an older one arriving late changes nothing. A file's caption
+ * may become empty, a text may not. The sender also keeps to LIMITS.editWindowMs; a receiver does not
+ * judge the peer's clock.
  */
 import { LIMITS } from '$lib/api/limits';
 import type { SecretMessageRow } from '$lib/store/db';
@@ -22,7 +23,7 @@ export interface Edit {
 export function notEditable(row: SecretMessageRow | undefined, body: SecretBody | null, chatId: string, mine: boolean): string | null {
   if (!row || !body || row.chatId !== chatId) return 'gone';
   if (row.mine !== mine) return 'not_author';
-  if (body.kind !== 'text' || body.file) return 'not_text';
+  if (body.kind !== 'text') return 'not_text';
   if (row.ttl > 0 || body.ttl > 0) return 'timed';
   return null;
 }
@@ -33,8 +34,8 @@ export function edited(body: SecretBody, edit: Edit): SecretBody | null {
   return { ...body, text: edit.text, edited: edit.at };
 }
 
-/** A blank text or one over the limit is no edit (sending refuses it; receiving ignores it). */
-export const validText = (text: string): boolean => !!text.trim() && text.length <= LIMITS.textMax;
+/** A blank text (unless it is a file's caption) or one over the limit is no edit (sending refuses it; receiving ignores it). */
+export const validText = (text: string, body: SecretBody | null): boolean => (!!text.trim() || !!body?.file) && text.length <= LIMITS.textMax;
 
 /** The stored row with a new body, sealed in the background like Chats.messageRow. */
 export function rewritten(chats: Chats, row: SecretMessageRow, body: SecretBody): { row: SecretMessageRow; sealing: Promise<void> } {
@@ -58,7 +59,7 @@ export async function applyPeerEdit(chats: Chats, c: Effects, m: SecretMessageRo
   const i = c.put.findLastIndex((p) => p.row.id === m.id);
   if (i >= 0) await c.put[i].sealing;
   const body = await openBody(chats, m);
-  const why = validText(edit.text) ? notEditable(m, body, chatId, false) : 'bad_text';
+  const why = notEditable(m, body, chatId, false) ?? (validText(edit.text, body) ? null : 'bad_text');
   if (why) return await recordProblem(chats.ctx, `edit_refused_${why}`).catch(() => undefined);
   const next = edited(body, edit);
   if (!next) return;
@@ -78,9 +79,9 @@ export async function myEdit(chats: Chats, chatId: string, id: string, text: str
   const why = notEditable(row, body, chatId, true);
   if (why === 'gone') throw new SecretError('not_found', 'This message is no longer here.');
   if (why === 'timed') throw new SecretError('not_editable', 'A self-destructing message cannot be edited.');
-  if (why) throw new SecretError('not_editable', 'Only your own text messages can be edited.');
+  if (why) throw new SecretError('not_editable', 'Only your own messages can be edited.');
   if (now - row!.at > LIMITS.editWindowMs) throw new SecretError('edit_too_late', 'A message can be edited for 48 hours after it was sent.');
-  if (!text.trim()) throw new SecretError('bad_text', 'A message cannot be empty.');
+  if (!text.trim() && !body!.file) throw new SecretError('bad_text', 'A message cannot be empty.');
   if (text.length > LIMITS.textMax) throw new SecretError('bad_text', `A message is at most ${LIMITS.textMax} characters.`);
   return body!.text === text ? null : { row: row!, body: body! };
 }

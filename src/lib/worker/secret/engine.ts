@@ -230,8 +230,9 @@ export class SecretEngine {
   }
 
   /**
-   * Edits my text message `id` (no file, no timer, at most 48 h old) here and on the peer's device. An
-   * unchanged text sends nothing; one that cannot be edited throws (edit.ts).
+   * Edits my message `id` (a text, or a file's caption that may become empty; no timer, at most 48 h
+   * old) here and on the peer's device. An unchanged text sends nothing; one that cannot be edited
+   * throws (edit.ts).
    */
   async editMessage(chatId: string, id: string, text: string): Promise<void> {
     const first = await myEdit(this.chats, chatId, id, text, Date.now());

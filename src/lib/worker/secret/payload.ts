@@ -56,7 +56,8 @@ export const SecretPayload = z.discriminatedUnion('k', [
   z.object({ k: z.literal('screenshot'), id: Uuid, at: z.number() }),
   z.object({ k: z.literal('verified'), on: z.boolean() }),
   // `msg`, not `id`: a control older apps must ignore carries no `id` (unsupported.ts, protocol.md §9.3).
-  z.object({ k: z.literal('edit'), msg: Uuid, text: z.string().check(z.minLength(1), z.maxLength(LIMITS.textMax)), at: z.number() }),
+  // `text` may be empty: a file's caption removed (edit.ts refuses it for a text).
+  z.object({ k: z.literal('edit'), msg: Uuid, text: z.string().check(z.maxLength(LIMITS.textMax)), at: z.number() }),
   // My reaction to message `msg` ('' removes it); no `id` either, like `edit`.
   z.object({ k: z.literal('react'), msg: Uuid, emoji: z.union([Reaction, z.literal('')]), at: z.number() })
 ]);

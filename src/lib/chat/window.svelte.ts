@@ -317,6 +317,8 @@ export abstract class ChatWindow<M extends { id: string }> {
     await tick();
     if (from) this.scrollToUnread();
     else this.scrollToBottom();
+    // Few unread (the list could not scroll the divider up to the top): at the bottom, following as ever.
+    if (from) this.pinned = !this.hasNewer && this.isNearBottom();
     this.fillCheck();
   };
 

@@ -119,6 +119,12 @@ test('a cloud chat opens at its first unread message and reads only what is show
     await expect(ticks(alice.page, label('cloud', 1))).toHaveAttribute('data-ticks', 'read', { timeout: 30_000 });
     await expect(ticks(alice.page, label('cloud', N))).toHaveAttribute('data-ticks', 'sent');
 
+    // Reloaded, the chat opens afresh at the first message still unread, below the ones seen.
+    await bob.page.reload();
+    await expect(divider(bob.page)).toBeInViewport();
+    await expect(messageLog(bob.page).getByText(label('cloud', 1), { exact: true })).not.toBeInViewport();
+    await expect(messageLog(bob.page).getByText(label('cloud', N), { exact: true })).not.toBeInViewport();
+
     await scrollToEnd(bob.page, 'cloud');
     await expect(ticks(alice.page, label('cloud', N))).toHaveAttribute('data-ticks', 'read', { timeout: 30_000 });
     await reopens(bob.page, entry, 'cloud');

@@ -51,10 +51,17 @@ async function pageDown(page: Page): Promise<number> {
   return last;
 }
 
-/** From the newest of `n` messages up to the first and back down, checking the window all the way. */
+/**
+ * Opened with all `n` messages unread, the chat shows the first under the "Unread messages" divider;
+ * the newest-messages button goes to the end. From there up to the first and back down, checking the
+ * window all the way.
+ */
 async function walk(page: Page, n: number) {
-  // The whole backlog first (a secret one is decrypted message by message: minutes on a loaded machine).
-  await expect(messageLog(page).getByText(label(n), { exact: true })).toBeVisible({ timeout: 150_000 });
+  await expect(page.getByRole('separator', { name: 'Unread messages' })).toBeInViewport();
+  await expect(messageLog(page).getByText(label(1), { exact: true })).toBeInViewport();
+  await expect(messageLog(page).getByText(label(n), { exact: true })).toHaveCount(0);
+  await page.getByRole('button', { name: /^Go to the newest messages/ }).click();
+  await expect(messageLog(page).getByText(label(n), { exact: true })).toBeInViewport();
   let nums = await shown(page);
   expect(nums.at(-1)).toBe(n);
   let maxShown = nums.length;
@@ -92,6 +99,8 @@ async function withCloudHistory(browser: Browser, n: number, body: (h: CloudHist
     const me = (await (await bob.context.request.get('/api/me')).json()) as { user: { id: string } };
     const alice = await signUpApi(relay.url, uniqueName('alice'), PASSWORD);
     await sendCloud(relay.url, alice, me.user.id, n, 1, (i) => label(i + 1));
+    // Synced before the chat opens (where it opens depends on what is unread).
+    await expect(bob.page.locator(`[data-chat="${alice.username}"]`).getByLabel(`${n} unread`)).toBeVisible({ timeout: 60_000 });
     await body({ relay, bob, alice, bobId: me.user.id });
   } finally {
     await bob?.context.close();
@@ -144,9 +153,14 @@ test('a chat opens with a short first page; a tall screen it does not fill gets 
   await withCloudHistory(browser, N, async ({ bob, alice }) => {
     // ~2,000 px of messages area: more than the first page's rows fill, so nothing can be scrolled.
     await bob.page.setViewportSize({ width: 1280, height: 2200 });
-    // Synced first (the chat list's preview is the newest message), then opened.
-    await expect(bob.page.getByRole('list', { name: 'Chats' }).getByText(label(N))).toBeVisible({ timeout: 30_000 });
+    // Read first (opened at the first unread message, then down to the newest), then opened again: at its newest page.
     await bob.page.goto(`/chat/${alice.userId}`);
+    await bob.page.getByRole('button', { name: /^Go to the newest messages/ }).click();
+    await expect(messageLog(bob.page).getByText(label(N), { exact: true })).toBeInViewport();
+    await bob.page.goto('/');
+    await expect(bob.page.locator(`[data-chat="${alice.username}"]`).locator('.badge')).toHaveCount(0);
+    await bob.page.goto(`/chat/${alice.userId}`);
+    await expect(bob.page.getByRole('separator', { name: 'Unread messages' })).toHaveCount(0);
     // The first 20 rows leave the screen half empty: one older page (50) follows unasked and
     // fills it, and then no more (the list now scrolls, so further pages wait for the reader).
     await expect.poll(async () => (await shown(bob.page))[0], { timeout: 15_000 }).toBe(N - 20 - 50 + 1);
@@ -180,7 +194,10 @@ test('a long secret chat pages the same way, in the order the messages were sent
 
     const page = await bob.context.newPage();
     await page.goto('/');
-    await page.locator(`[data-secret-chat="${alice.username}"]`).click();
+    // The whole backlog first (decrypted message by message: minutes on a loaded machine), then opened.
+    const entry = page.locator(`[data-secret-chat="${alice.username}"]`);
+    await expect(entry.getByLabel(`${N} unread`)).toBeVisible({ timeout: 150_000 });
+    await entry.click();
     await walk(page, N);
 
     // The newest-messages button and a reply from Bob while scrolled back.

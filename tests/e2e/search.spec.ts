@@ -110,9 +110,12 @@ test('search in a cloud chat finds an early message, steps through the matches a
     const alice = await signUpApi(relay.url, uniqueName('alice'), PASSWORD);
     // One at a time, so seq order is text order.
     await sendCloud(relay.url, alice, me.user.id, N, 1, (i) => text(i + 1));
-    // Synced first (the chat list's preview is the newest message): opened, the chat shows only its newest page.
+    // Synced first (the chat list's preview is the newest message): opened at the first unread message,
+    // then at the newest page (the button), where the search starts.
     await expect(bob.page.getByRole('list', { name: 'Chats' }).getByText(text(N), { exact: true })).toBeVisible({ timeout: 30_000 });
     await bob.page.goto(`/chat/${alice.userId}`);
+    await expect(bob.page.getByRole('separator', { name: 'Unread messages' })).toBeInViewport();
+    await bob.page.getByRole('button', { name: /^Go to the newest messages/ }).click();
     await searchFlow(bob.page, info, 'search-cloud');
   } finally {
     await bob.context.close();

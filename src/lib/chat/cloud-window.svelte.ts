@@ -17,8 +17,6 @@ import type { DraftSnapshot } from './draft.svelte';
  */
 const REFRESH = 200;
 
-export type FirstPage = Promise<{ messages: MessageView[]; hasMore: boolean }>;
-
 export class CloudWindow extends ChatWindow<MessageView> {
   peer = $state<UserView | null>(null);
   /** The file picked to send, waiting in the attach panel. */
@@ -81,9 +79,9 @@ export class CloudWindow extends ChatWindow<MessageView> {
     return core().call('saveDraft', { peerId, ...d });
   }
 
-  /** The first page of a chat (or a jump back to its newest messages). */
-  async showLatest(first?: FirstPage) {
-    const res = await (first ?? core().call('messages', { peerId: this.peerId(), limit: CHAT_FIRST_PAGE }));
+  /** The chat's newest page (the jump back to its newest messages; a refresh that fell far behind). */
+  async showLatest() {
+    const res = await core().call('messages', { peerId: this.peerId(), limit: CHAT_FIRST_PAGE });
     this.messages = res.messages;
     this.hasMore = res.hasMore;
     this.hasNewer = false;

@@ -7,7 +7,7 @@ import { tick } from 'svelte';
 import { CHAT_FIRST_PAGE, CHAT_PAGE as PAGE, CHAT_WINDOW as WINDOW, firstVisibleRow, joinNewer, joinOlder, typingNotifier, unselected } from './chat-ui';
 import { quoteFor } from './reply';
 import { spliceRows } from './splice';
-import { ChatWindow } from './window.svelte';
+import { ChatWindow, type OpeningPage } from './window.svelte';
 import type { VoiceClip } from './voice-recorder.svelte';
 import type { DraftSnapshot } from './draft.svelte';
 
@@ -16,7 +16,7 @@ const MAX_FILE = 25 * 1024 * 1024 - 64;
 /** The ids the worker's events named (a plain buffer, never rendered). */
 const idBuffer = () => new Set<string>();
 
-export type SecretOpening = { chat: Promise<SecretChatView>; first: Promise<{ messages: SecretMessageView[]; hasMore: boolean; hasNewer: boolean }> };
+export type SecretOpening = { chat: Promise<SecretChatView>; first: Promise<OpeningPage<SecretMessageView>> };
 
 export class SecretWindow extends ChatWindow<SecretMessageView> {
   chat = $state<SecretChatView | null>(null);
@@ -75,18 +75,31 @@ export class SecretWindow extends ChatWindow<SecretMessageView> {
   }
 
   /**
-   * Reads the chat and the window of messages it shows (see CHAT_WINDOW): on opening, the newest rows
-   * (`opening`: asked for by the route's load); after that, everything from the window's first row on,
+   * Opens the chat (see ChatWindow.open): at its first unread message, else at its newest rows.
+   * `opening`: the chat and that page, asked for by the route's load.
+   */
+  async enter(opening?: SecretOpening): Promise<void> {
+    const id = this.id();
+    const [c, page] = await Promise.all(
+      opening ? [opening.chat, opening.first] : [core().call('secretChat', { id }), core().call('secretMessagesOpening', { id, limit: CHAT_FIRST_PAGE })]
+    );
+    this.chat = c;
+    await this.open(page);
+  }
+
+  /**
+   * Reads the chat and the window of messages it shows (see CHAT_WINDOW): the newest rows when `first`
+   * (the jump to the newest messages); after that, everything from the window's first row on,
    * so timers and deletions anywhere in it show at once and the window keeps its size unless messages
    * came. Following the newest messages (at the bottom), the window drops its oldest rows beyond
    * CHAT_WINDOW; a flood larger than one read jumps to the newest rows. Scrolled up, it keeps its top
    * and leaves the rest below it.
    */
-  async load(first = false, opening?: SecretOpening): Promise<void> {
+  async load(first = false): Promise<void> {
     const id = this.id();
     const fresh = first || !this.messages.length;
     const q = fresh ? { id, limit: CHAT_FIRST_PAGE } : { id, from: cursor(this.messages[0]), limit: this.hasNewer ? WINDOW : WINDOW + PAGE };
-    const [c, res] = await Promise.all(opening ? [opening.chat, opening.first] : [core().call('secretChat', { id }), core().call('secretMessages', q)]);
+    const [c, res] = await Promise.all([core().call('secretChat', { id }), core().call('secretMessages', q)]);
     this.chat = c;
     // Where the reader is now, not when the read began: a scroll up meanwhile must not be undone.
     const following = fresh || (this.isNearBottom() && !this.hasNewer);

@@ -15,12 +15,17 @@ import { MessageActions } from './actions.svelte';
 import { DraftKeeper, type DraftIO, type DraftSnapshot } from './draft.svelte';
 import { AT_BOTTOM, fromBottom, isSendKey, joinNewer, joinOlder, keepingRow, scrollNeeds, toggled, windowQueue } from './chat-ui';
 
+/** Space (px) left above the "Unread messages" divider when a chat opens at it. */
+const UNREAD_MARGIN = 8;
+
 /** A row's text (both chats' rows have one). */
 const textOf = (m: { id: string }): string => (m as { text?: string }).text ?? '';
 
 export type OlderPage<M> = { messages: M[]; hasMore: boolean };
 export type NewerPage<M> = { messages: M[]; hasNewer: boolean };
 export type AroundPage<M> = { messages: M[]; hasMore: boolean; hasNewer: boolean };
+/** The page a chat opens at (the worker's messagesOpening): around its first unread message, or the newest rows (`unreadFrom` null). */
+export type OpeningPage<M> = AroundPage<M> & { unreadFrom: string | null };
 
 export abstract class ChatWindow<M extends { id: string }> {
   messages = $state<M[]>([]);
@@ -30,6 +35,11 @@ export abstract class ChatWindow<M extends { id: string }> {
   loadingOlder = $state(false);
   awayFromBottom = $state(false);
   scroller = $state<HTMLDivElement | undefined>();
+  /**
+   * The first unread message when the chat opened: the "Unread messages" divider stays above it while
+   * the chat is open (reading, or new messages, do not move it); the next opening places it afresh.
+   */
+  unreadFrom = $state<string | null>(null);
   #draft = $state('');
   /** The composer's text: each change is kept as the chat's draft (`drafts`). */
   get draft(): string {
@@ -226,6 +236,7 @@ export abstract class ChatWindow<M extends { id: string }> {
     // eslint-disable-next-line svelte/prefer-svelte-reactivity -- replaced, never mutated (see `selected`)
     this.selected = new Set();
     this.hasMore = this.hasNewer = false;
+    this.unreadFrom = null;
     this.pinned = true;
   }
 
@@ -322,6 +333,36 @@ export abstract class ChatWindow<M extends { id: string }> {
     await tick();
     return true;
   };
+
+  /**
+   * Shows the page the chat opens at: with unread messages, the divider above the first one near the
+   * top of the screen, so only what fits below it is on screen (and read); else the newest rows at the
+   * bottom. Run it in `ops`, like every load.
+   */
+  open = async (page: OpeningPage<M>) => {
+    const from = page.unreadFrom && page.messages.some((m) => m.id === page.unreadFrom) ? page.unreadFrom : null;
+    // Away from the bottom: follow() must not pull the list (and the reader's eyes) to the newest rows.
+    this.pinned = !from;
+    this.unreadFrom = from;
+    this.messages = page.messages;
+    this.hasMore = page.hasMore;
+    this.hasNewer = page.hasNewer;
+    await tick();
+    if (from) this.scrollToUnread();
+    else this.scrollToBottom();
+    // Few unread (the list could not scroll the divider up to the top): at the bottom, following as ever.
+    if (from) this.pinned = !this.hasNewer && this.isNearBottom();
+    this.fillCheck();
+  };
+
+  /** Scrolls the divider (else the first unread row) to just below the top edge. */
+  private scrollToUnread() {
+    const s = this.scroller;
+    const el =
+      s?.querySelector<HTMLElement>('[data-unread-divider]') ??
+      (this.unreadFrom ? s?.querySelector<HTMLElement>(`[data-row-id="${CSS.escape(this.unreadFrom)}"]`) : null);
+    if (s && el) s.scrollTop += el.getBoundingClientRect().top - s.getBoundingClientRect().top - UNREAD_MARGIN;
+  }
 
   /** The "newest messages" button (or a send while scrolled far back): straight back to the end. */
   toLatest = () =>

@@ -15,6 +15,11 @@ export function unreadElsewhere(chats: readonly Pick<ChatView, 'kind' | 'id' | '
   return n;
 }
 
+/** Unread messages in the chat at `path` (the open one: the count on its "newest messages" button). */
+export function unreadAt(chats: readonly Pick<ChatView, 'kind' | 'id' | 'unread'>[] | null, path: string): number {
+  return Math.max(0, chats?.find((c) => chatPath(c) === path)?.unread ?? 0);
+}
+
 /**
  * Secret chats in `next` that the peer started and that were not in the list seen before
  * (`known`, the ids seen so far; null before the first list: nothing is new then).

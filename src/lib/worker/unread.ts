@@ -43,3 +43,12 @@ export async function unreadOf(db: CinderDB, chat: ChatRow, me: string): Promise
     return unread;
   });
 }
+
+/** The peer's oldest stored message after the read marker (where the chat opens), walking the same index as countUnread until the first. */
+export function firstUnread(db: CinderDB, peerId: string, myReadSeq: number, me: string) {
+  return db.messages
+    .where('[peerId+seq]')
+    .between([peerId, myReadSeq + 1], [peerId, Dexie.maxKey])
+    .filter((m) => m.senderId !== me)
+    .first();
+}

@@ -113,6 +113,65 @@ describe('ChatWindow', () => {
     expect(w.messages).toBe(before);
   });
 
+  /** The page a chat opens at, as the worker's messagesOpening gives it: around `first` unread, or the newest rows. */
+  const opening = (first: number | null) => {
+    if (first === null) return { messages: history.slice(-20), hasMore: true, hasNewer: false, unreadFrom: null };
+    const rows = history.slice(Math.max(0, first - 25), first + 26);
+    return { messages: rows, hasMore: rows[0].n > 0, hasNewer: rows[rows.length - 1].n < history.length - 1, unreadFrom: `m${first}` };
+  };
+
+  /** A scroller whose rows are 50 px tall from `top` (the row of message n at `top + 50 n`), the divider just above its first unread row. */
+  function fakeScroller(w: FakeWindow) {
+    const rowTop = (n: number) => 100 + 50 * (n - w.messages[0].n) - fake.scrollTop;
+    const fake = {
+      scrollTop: 0,
+      scrollHeight: 50 * 60,
+      clientHeight: 600,
+      getBoundingClientRect: () => ({ top: 100, bottom: 700 }),
+      querySelector: (sel: string) => {
+        const n = sel === '[data-unread-divider]' ? Number(w.unreadFrom?.slice(1)) : NaN;
+        return Number.isNaN(n) ? null : { getBoundingClientRect: () => ({ top: rowTop(n) - 30 }) };
+      },
+      querySelectorAll: () => []
+    };
+    return fake;
+  }
+
+  it('opens at the first unread message: the divider above it near the top, the newest rows below not loaded', async () => {
+    const w = new FakeWindow();
+    const scroller = fakeScroller(w);
+    w.scroller = scroller as unknown as HTMLDivElement;
+    await w.open(opening(900));
+    expect(w.unreadFrom).toBe('m900');
+    expect(w.messages.map((m) => m.n)).toEqual(history.slice(875, 926).map((m) => m.n));
+    expect([w.hasMore, w.hasNewer]).toEqual([true, true]);
+    // The divider (30 px above row m900, 25 rows down the list) is 8 px below the top edge, not at the bottom.
+    expect(scroller.scrollTop).toBe(25 * 50 - 30 - 8);
+    expect(scroller.scrollTop).toBeLessThan(scroller.scrollHeight - scroller.clientHeight);
+  });
+
+  it('keeps the divider where it was put while the chat is open, and drops it when another chat opens', async () => {
+    const w = new FakeWindow();
+    await w.open(opening(900));
+    await w.loadNewer();
+    await w.loadOlder();
+    await w.toLatest();
+    expect(w.unreadFrom).toBe('m900');
+    w.reset();
+    expect(w.unreadFrom).toBeNull();
+  });
+
+  it('opens at the newest rows, scrolled to the bottom, with nothing unread', async () => {
+    const w = new FakeWindow();
+    const scroller = fakeScroller(w);
+    w.scroller = scroller as unknown as HTMLDivElement;
+    await w.open(opening(null));
+    expect(w.unreadFrom).toBeNull();
+    expect(w.messages.at(-1)?.n).toBe(history.length - 1);
+    expect(w.hasNewer).toBe(false);
+    expect(scroller.scrollTop).toBe(scroller.scrollHeight);
+  });
+
   it('selects and unselects rows; reset (another chat opens) empties the window and the selection', () => {
     const w = new FakeWindow();
     w.messages = history.slice(0, 3);

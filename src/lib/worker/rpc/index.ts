@@ -9,6 +9,7 @@ import { cloudHandlers } from './cloud';
 import { draftsHandlers } from './drafts';
 import type { CoreContext, Handlers } from './context';
 import { mediaHandlers } from './media';
+import { openingHandlers } from './opening';
 import { parseParams, type Method, type Result } from './methods';
 import { passcodeHandlers } from './passcode';
 import { prefsHandlers } from './prefs';
@@ -33,7 +34,8 @@ export const HANDLERS: Handlers<Method> = {
   ...pushHandlers,
   ...prefsHandlers,
   ...draftsHandlers,
-  ...searchHandlers
+  ...searchHandlers,
+  ...openingHandlers
 };
 
 /** Runs `method` with `params` validated by its schema (a ZodError, answered as bad_request, if they don't fit). */

@@ -267,6 +267,21 @@ export const METHODS = {
     result: returns<{ messages: SecretMessageView[]; hasMore: boolean; hasNewer: boolean } | null>()
   },
 
+  // ---------- opening a chat (./opening.ts) ----------
+  /**
+   * The page a cloud chat opens at: around its first unread message (`unreadFrom`, where the "Unread
+   * messages" divider goes), else its newest page of `limit` messages (`unreadFrom` null).
+   */
+  messagesOpening: {
+    params: z.extend(PeerParams, { limit: z.number().check(z.int(), z.minimum(1), z.maximum(LIMITS.pageMax)) }),
+    result: returns<{ messages: MessageView[]; hasMore: boolean; hasNewer: boolean; unreadFrom: string | null }>()
+  },
+  /** The same for a secret chat (an active one: only its messages can be read). */
+  secretMessagesOpening: {
+    params: z.extend(ChatParams, { limit: z.number().check(z.int(), z.minimum(1), z.maximum(1000)) }),
+    result: returns<{ messages: SecretMessageView[]; hasMore: boolean; hasNewer: boolean; unreadFrom: string | null }>()
+  },
+
   // ---------- push and preferences ----------
   pushKey: { params: None, result: returns<{ publicKey: string }>() },
   pushSubscribe: {

@@ -2,9 +2,9 @@ import { CHAT_FIRST_PAGE } from '$lib/chat/chat-ui';
 import { core } from '$lib/worker/client';
 import type { PageLoad } from './$types';
 
-/** The chat and its newest page, asked for together (opening a chat is one round trip). */
+/** The chat and the page it opens at (its first unread message, else its newest), asked for together (opening a chat is one round trip). */
 export function _openChat(peerId: string) {
-  const first = core().call('messages', { peerId, limit: CHAT_FIRST_PAGE });
+  const first = core().call('messagesOpening', { peerId, limit: CHAT_FIRST_PAGE });
   const chat = core().call('chat', { peerId, refresh: true });
   first.catch(() => undefined); // handled where they are awaited
   chat.catch(() => undefined);

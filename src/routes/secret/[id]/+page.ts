@@ -2,10 +2,10 @@ import { CHAT_FIRST_PAGE } from '$lib/chat/chat-ui';
 import { core } from '$lib/worker/client';
 import type { PageLoad } from './$types';
 
-/** The secret chat and its newest page, asked for together (opening a chat is one round trip). */
+/** The secret chat and the page it opens at (its first unread message, else its newest), asked for together (opening a chat is one round trip). */
 export function _openSecret(id: string) {
   const chat = core().call('secretChat', { id });
-  const first = core().call('secretMessages', { id, limit: CHAT_FIRST_PAGE });
+  const first = core().call('secretMessagesOpening', { id, limit: CHAT_FIRST_PAGE });
   chat.catch(() => undefined); // handled where they are awaited
   first.catch(() => undefined);
   return { chat, first };

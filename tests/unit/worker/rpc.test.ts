@@ -10,6 +10,7 @@ import { draftsHandlers } from '$lib/worker/rpc/drafts';
 import type { CoreContext } from '$lib/worker/rpc/context';
 import { mediaHandlers } from '$lib/worker/rpc/media';
 import { METHODS, parseParams, parseRequest, type Method } from '$lib/worker/rpc/methods';
+import { openingHandlers } from '$lib/worker/rpc/opening';
 import { passcodeHandlers } from '$lib/worker/rpc/passcode';
 import { prefsHandlers } from '$lib/worker/rpc/prefs';
 import { pushHandlers } from '$lib/worker/rpc/push';
@@ -33,7 +34,8 @@ const AREAS = [
   pushHandlers,
   prefsHandlers,
   draftsHandlers,
-  searchHandlers
+  searchHandlers,
+  openingHandlers
 ];
 
 /** A context that fails the test on any use: validation must reject before a handler touches it. */

@@ -110,7 +110,8 @@ async function withCloudHistory(browser: Browser, n: number, body: (h: CloudHist
 }
 
 test('a long cloud chat scrolls to its first message and back as a bounded window, every message once and in order', async ({ browser }) => {
-  test.setTimeout(240_000);
+  // Generous: ~25 pages each way and two axe runs over a 300-row DOM (56 s each at load 13 on 2 cores).
+  test.setTimeout(420_000);
   const N = 720;
   await withCloudHistory(browser, N, async ({ relay, bob, alice, bobId }) => {
     const page = bob.page;
@@ -174,7 +175,7 @@ test('a chat opens with a short first page; a tall screen it does not fill gets 
 });
 
 test('a long secret chat pages the same way, in the order the messages were sent', async ({ browser }) => {
-  test.setTimeout(300_000);
+  test.setTimeout(420_000);
   const N = 420;
   const relay = await startServer(unlimited);
   const contexts = [];

@@ -110,12 +110,14 @@ test('a cloud chat opens at its first unread message and reads only what is show
       async (w) => (await rpc<{ messages: { seq: number }[] }>(w, 'messages', { peerId: bobId, limit: N })).messages.every((m) => m.seq > 0)
     );
 
-    const entry = bob.page.locator(`[data-chat="${alice.username}"]`);
-    await opensAtFirstUnread(bob.page, entry, 'cloud', info);
-    // Alice sees two ticks on what Bob saw, not on the newest messages. (Her open chat re-reads the ticks of
-    // its last page only: she opens it now and scrolls up to the first.)
+    // Alice keeps the chat open, scrolled up to her first message (older than the last page her window re-reads).
     await openChatWith(alice.page, bob.username);
     await allShown(alice.page, 'cloud');
+    await expect(ticks(alice.page, label('cloud', 1))).toHaveAttribute('data-ticks', 'sent');
+
+    const entry = bob.page.locator(`[data-chat="${alice.username}"]`);
+    await opensAtFirstUnread(bob.page, entry, 'cloud', info);
+    // Alice sees two ticks on what Bob saw, without opening the chat again; not on the newest messages.
     await expect(ticks(alice.page, label('cloud', 1))).toHaveAttribute('data-ticks', 'read', { timeout: 30_000 });
     await expect(ticks(alice.page, label('cloud', N))).toHaveAttribute('data-ticks', 'sent');
 

@@ -30,6 +30,8 @@ export class CloudWindow extends ChatWindow<MessageView> {
   /** Messages an edit rewrote since the last refresh (its events name them). */
   // eslint-disable-next-line svelte/prefer-svelte-reactivity -- ids for the next refresh, never rendered
   private readonly edited = new Set<string>();
+  /** The peer's read marker as the events last said (0: none said since the chat opened; its rows came with their ticks). */
+  private peerRead = 0;
 
   constructor(peerId: () => string) {
     super(1000);
@@ -41,6 +43,7 @@ export class CloudWindow extends ChatWindow<MessageView> {
     super.reset();
     this.peer = null;
     this.maxVisibleSeq = 0;
+    this.peerRead = 0;
   }
 
   protected override paged(m: MessageView) {
@@ -98,6 +101,7 @@ export class CloudWindow extends ChatWindow<MessageView> {
    */
   private async refreshLatest() {
     const peerId = this.peerId();
+    this.showPeerRead();
     await this.rereadEdited();
     const stored = this.messages.filter((m) => m.seq > 0);
     if (this.hasNewer) return this.dropGone(stored);
@@ -138,6 +142,16 @@ export class CloudWindow extends ChatWindow<MessageView> {
     this.messages = this.messages.map((m) => fresh.get(m.id) ?? m);
   }
 
+  /**
+   * My rows the peer has read since they were read here show two ticks, wherever they are in the window,
+   * changed in place: the refresh re-reads only its last page, and nothing else needs reading.
+   */
+  private showPeerRead() {
+    const upTo = this.peerRead;
+    const readNow = (m: MessageView) => m.mine && m.ticks === 'sent' && m.seq > 0 && m.seq <= upTo;
+    if (this.messages.some(readNow)) this.messages = this.messages.map((m): MessageView => (readNow(m) ? { ...m, ticks: 'read' } : m));
+  }
+
   /** Scrolled far back: the rows shown stay, less those no longer stored (deleted for both, a timer ran out). */
   private async dropGone(stored: MessageView[]) {
     if (!stored.length) return;
@@ -152,6 +166,7 @@ export class CloudWindow extends ChatWindow<MessageView> {
     const peerId = this.peerId();
     if (e.type === 'messages' && e.peerId === peerId) {
       for (const id of e.edited ?? []) this.edited.add(id);
+      if (e.peerRead !== undefined) this.peerRead = Math.max(this.peerRead, e.peerRead);
       void this.ops.refresh(() => this.refreshLatest()).catch(() => {});
     }
     // Renamed, or the account deleted: only then is the profile read again.

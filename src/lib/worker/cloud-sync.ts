@@ -43,6 +43,8 @@ export interface Applied {
   list: boolean;
   /** Messages an edit or a reaction rewrote, by chat: an open window re-reads them wherever they are. */
   edited?: Map<string, string[]>;
+  /** The peer's read marker where it moved, by chat: an open window shows my rows up to it as read, wherever they are. */
+  read?: Map<string, number>;
 }
 
 /** A page as it crosses the wire: its updates are checked one by one (see `checkPage`). */
@@ -206,6 +208,7 @@ async function commit(db: CinderDB, vault: Vault, me: string, page: Pick<Prepare
   const peers = new Set<string>();
   const fresh: Fresh[] = [];
   const edited = new Map<string, string[]>();
+  const read = new Map<string, number>();
   await db.transaction('rw', [db.chats, db.messages, db.outbox, db.cloudMedia, db.meta], async () => {
     const peerIds = [...new Set(updates.map((u) => (u.kind === 'message' ? u.message.peerId : u.peerId)))];
     const messagePeers = [...new Set([...sealed.values()].map((m) => m.peerId))];
@@ -276,7 +279,10 @@ async function commit(db: CinderDB, vault: Vault, me: string, page: Pick<Prepare
         if (u.readerId === me) {
           chat.myReadSeq = Math.max(chat.myReadSeq, u.seq);
           chat.readSentSeq = Math.max(chat.readSentSeq, u.seq);
-        } else chat.peerReadSeq = Math.max(chat.peerReadSeq, u.seq);
+        } else {
+          chat.peerReadSeq = Math.max(chat.peerReadSeq, u.seq);
+          read.set(u.peerId, chat.peerReadSeq);
+        }
         dirty.add(u.peerId);
       } else if (u.kind === 'edit' || u.kind === 'react') {
         const e = edits.get(u.id);
@@ -324,7 +330,7 @@ async function commit(db: CinderDB, vault: Vault, me: string, page: Pick<Prepare
     await Promise.all(writes);
   });
   const deadlines = [...sealed.values()].some((r) => typeof r.deadline === 'number');
-  return { changed, peers, fresh, deadlines, rejected: page.rejected, list: changed.size > 0, ...(edited.size ? { edited } : {}) };
+  return { changed, peers, fresh, deadlines, rejected: page.rejected, list: changed.size > 0, ...(edited.size ? { edited } : {}), ...(read.size ? { read } : {}) };
 }
 
 /**

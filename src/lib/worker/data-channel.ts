@@ -24,6 +24,8 @@ export function followPeers(channel: BroadcastChannel | null, show: (e: WorkerEv
     if (e.type === 'draft' && typeof e.chat !== 'string') return;
     // Ids the page asks the worker for: strings only (the call's own check refuses a malformed one).
     if (e.type === 'messages' && e.edited !== undefined && !(Array.isArray(e.edited) && e.edited.every((id) => typeof id === 'string'))) return;
+    // A seq the page compares with its rows' (my messages up to it show as read).
+    if (e.type === 'messages' && e.peerRead !== undefined && !(Number.isSafeInteger(e.peerRead) && e.peerRead >= 0)) return;
     show(e);
     if (e.type === 'secret' || e.type === 'messages') deadlinesMayMove();
   });
@@ -34,12 +36,22 @@ export function share(channel: BroadcastChannel | null, e: WorkerEvent): void {
   if (SHARED.has(e.type)) channel?.postMessage(e);
 }
 
-/** The events a cloud change makes: the chat list, each changed chat's messages (with the ids an edit changed), each changed peer. */
-export function cloudEvents(changed: Iterable<string>, peers: Iterable<string>, list: boolean, edited?: Map<string, string[]>): WorkerEvent[] {
+/**
+ * The events a cloud change makes: the chat list, each changed chat's messages (with the ids an edit
+ * changed, and the peer's read marker where it moved), each changed peer.
+ */
+export function cloudEvents(
+  changed: Iterable<string>,
+  peers: Iterable<string>,
+  list: boolean,
+  edited?: Map<string, string[]>,
+  read?: Map<string, number>
+): WorkerEvent[] {
   const events: WorkerEvent[] = list ? [{ type: 'chats' }] : [];
   for (const peerId of changed) {
     const ids = edited?.get(peerId);
-    events.push(ids?.length ? { type: 'messages', peerId, edited: ids } : { type: 'messages', peerId });
+    const peerRead = read?.get(peerId);
+    events.push({ type: 'messages', peerId, ...(ids?.length ? { edited: ids } : {}), ...(peerRead !== undefined ? { peerRead } : {}) });
   }
   for (const peerId of peers) events.push({ type: 'peer', peerId });
   return events;

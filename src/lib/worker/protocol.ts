@@ -213,8 +213,11 @@ export type WorkerEvent =
    * the cloud chat's peer id or the secret chat's id. It carries no text: an open chat reads it again.
    */
   | { type: 'draft'; kind: 'cloud' | 'secret'; chat: string }
-  /** A cloud chat's rows changed; `edited`: messages an edit rewrote (an open window re-reads them wherever they are). */
-  | { type: 'messages'; peerId: string; edited?: string[] }
+  /**
+   * A cloud chat's rows changed; `edited`: messages an edit rewrote (an open window re-reads them wherever they are);
+   * `peerRead`: the peer's read marker, when it moved (an open window shows my rows up to it as read, in place).
+   */
+  | { type: 'messages'; peerId: string; edited?: string[]; peerRead?: number }
   /** A cloud chat's peer profile changed (renamed, or the account deleted). */
   | { type: 'peer'; peerId: string }
   | { type: 'typing'; peerId: string; chatId?: string }

@@ -3,7 +3,9 @@
  * the relay and its engine talks to it through the relay's view for that device.
  */
 import { generateIdentity, nobleBackend } from '$lib/crypto';
-import { SecretEngine, type SecretContext } from '$lib/worker/secret';
+import type { WorkerEvent } from '$lib/worker/protocol';
+import { SecretEngine, secretRows, type SecretContext } from '$lib/worker/secret';
+import type { Diagnostics } from '$lib/worker/secret/errors';
 import { FakeClock } from './fake-clock';
 import { FakeRelay, type RelayMember } from './fake-relay';
 import { unlockedStore } from './store';
@@ -11,6 +13,7 @@ import { unlockedStore } from './store';
 const backend = nobleBackend();
 
 export type SecretDevice = Awaited<ReturnType<typeof secretDevice>>;
+export type SecretEvent = Extract<WorkerEvent, { type: 'secret' }>;
 
 export async function secretDevice(relay: FakeRelay, dbName: string, name: string, ids: { userId: string; deviceId: string }, extra: Partial<SecretContext> = {}) {
   const { db, vault } = await unlockedStore(dbName);
@@ -39,19 +42,29 @@ export async function deliver(relay: FakeRelay, to: SecretDevice): Promise<void>
   await to.engine.flush();
 }
 
+/** Message `id` of a secret chat as a page reads it on device `d`. */
+export const rowView = async (d: SecretDevice, chatId: string, id: string) => (await secretRows(d.db, d.vault, chatId, [id]))[0];
+
+/** What device `d` refused from its peers so far, by code (its diagnostics). */
+export const refusals = async (d: SecretDevice) => (((await d.db.meta.get('diagnostics'))?.value as Diagnostics | undefined)?.byCode ?? {}) as Record<string, number>;
+
 /**
  * A test file's devices over a FakeRelay: `device(relay, name)` opens a fresh database
  * (`<prefix>-<name>-<n>`) for user `u-<name>`, device `d-<name>`; `established()` gives Alice and
- * Bob with an active secret chat (request, accept, key confirmation).
+ * Bob with an active secret chat (request, accept, key confirmation), and each device's 'secret'
+ * events from then on (`events`).
  */
 export function secretPair(prefix: string) {
   let dbs = 0;
-  const device = (relay: FakeRelay, name: string, userId = `u-${name}`) => secretDevice(relay, `${prefix}-${name}-${++dbs}`, name, { userId, deviceId: `d-${name}` });
+  const device = (relay: FakeRelay, name: string, userId = `u-${name}`, extra: Partial<SecretContext> = {}) =>
+    secretDevice(relay, `${prefix}-${name}-${++dbs}`, name, { userId, deviceId: `d-${name}` }, extra);
   /** `sealed`: both devices first tell the relay they speak protocol 2 (a sealed-mode FakeRelay), so the chat is version 2. */
   async function established(opts: { relay?: FakeRelay; sealed?: boolean } = {}) {
     const relay = opts.relay ?? new FakeRelay();
-    const alice = await device(relay, 'alice');
-    const bob = await device(relay, 'bob');
+    const events = { alice: [] as SecretEvent[], bob: [] as SecretEvent[] };
+    const keep = (list: SecretEvent[]) => ({ emit: (e: WorkerEvent) => void (e.type === 'secret' && list.push(e)) });
+    const alice = await device(relay, 'alice', undefined, keep(events.alice));
+    const bob = await device(relay, 'bob', undefined, keep(events.bob));
     if (opts.sealed) {
       await alice.engine.maintain();
       await bob.engine.maintain();
@@ -61,7 +74,8 @@ export function secretPair(prefix: string) {
     await deliver(relay, bob);
     await deliver(relay, alice);
     await deliver(relay, bob);
-    return { relay, alice, bob, chatId };
+    events.alice.length = events.bob.length = 0;
+    return { relay, alice, bob, chatId, events };
   }
   return { device, established };
 }

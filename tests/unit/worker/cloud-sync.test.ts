@@ -7,6 +7,7 @@ import type { Vault } from '$lib/store/vault';
 import { unlockedStore } from '../support/store';
 import { messageView } from '$lib/worker/cloud';
 import { applyUpdates, checkPage, pullUpdates, type Applied, type SyncState } from '$lib/worker/cloud-sync';
+import { cloudEvents } from '$lib/worker/data-channel';
 
 const ME = 'me';
 const bob: PublicUser = { id: 'bob', username: 'bob', displayName: 'Bob' };
@@ -95,6 +96,17 @@ describe('cloud sync pull', () => {
     expect(begun).toEqual([0, 0, 0, 1]);
     expect(await cursorOf(db)).toBe(12);
     expect(await texts(db, vault)).toEqual(log.map((_, i) => `text ${i + 1}`));
+    db.close();
+  });
+
+  it("names the peer's read marker where it moved, for an open window's ticks (mine moving is not named)", async () => {
+    const { db, vault } = await unlockedStore(`sync-${dbs++}`);
+    const read = (cursor: number, readerId: string, seq: number) => ({ kind: 'read', cursor, peerId: 'bob', readerId, seq }) as Update;
+    await applyUpdates(db, vault, ME, [msg(1), msg(2)], 2);
+    const applied = await applyUpdates(db, vault, ME, [read(3, 'bob', 2), read(4, 'bob', 1)], 4);
+    expect(applied.read).toEqual(new Map([['bob', 2]]));
+    expect(cloudEvents(applied.changed, applied.peers, applied.list, applied.edited, applied.read)).toContainEqual({ type: 'messages', peerId: 'bob', peerRead: 2 });
+    expect((await applyUpdates(db, vault, ME, [read(5, ME, 2)], 5)).read).toBeUndefined();
     db.close();
   });
 

@@ -55,6 +55,22 @@ describe('draft events', () => {
     db.close();
   });
 
+  it("two cores in one process each throttle their own list's notices", async () => {
+    const { db, vault } = await unlockedStore('drafts-events-two-cores');
+    await applyUpdates(db, vault, ME, [msg(1, 'bob')], lastCursor());
+    const [one, two]: WorkerEvent[][] = [[], []];
+    const [a, b] = [context(one, { db, vault }), context(two, { db, vault })];
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    await h.saveDraft(a, { peerId: 'bob', text: 'a', replyTo: null });
+    await h.saveDraft(b, { peerId: 'bob', text: 'b', replyTo: null });
+    await h.saveDraft(b, { peerId: 'bob', text: 'bb', replyTo: null });
+    expect([lists(one), lists(two)]).toEqual([1, 1]);
+    vi.advanceTimersByTime(DRAFT_LIST_MS);
+    expect([lists(one), lists(two)]).toEqual([1, 2]);
+    vi.useRealTimers();
+    db.close();
+  });
+
   it("a secret chat's save and send say so with the chat's id", async () => {
     const { alice, chatId } = await established();
     const events: WorkerEvent[] = [];

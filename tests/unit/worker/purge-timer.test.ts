@@ -60,4 +60,27 @@ describe("another context's changes", () => {
     mine.close();
     other.close();
   });
+
+  it('drop a cloud chat event whose edited ids or read marker is malformed', async () => {
+    const mine = new BroadcastChannel('cinder-data-test-2');
+    const other = new BroadcastChannel('cinder-data-test-2');
+    const shown: WorkerEvent[] = [];
+    followPeers(
+      mine,
+      (e) => shown.push(e),
+      () => {}
+    );
+    for (const e of [
+      { type: 'messages', peerId: 'bob', peerRead: -1 },
+      { type: 'messages', peerId: 'bob', peerRead: '9' },
+      { type: 'messages', peerId: 'bob', edited: [1] },
+      { type: 'messages', peerId: 'bob', peerRead: 1.5 },
+      { type: 'messages', peerId: 'bob', peerRead: 7, edited: ['m1'] }
+    ])
+      other.postMessage(e);
+    await vi.waitFor(() => expect(shown).toHaveLength(1));
+    expect(shown).toEqual([{ type: 'messages', peerId: 'bob', peerRead: 7, edited: ['m1'] }]);
+    mine.close();
+    other.close();
+  });
 });

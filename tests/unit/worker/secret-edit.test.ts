@@ -1,39 +1,26 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it, vi } from 'vitest';
-import type { WorkerEvent } from '$lib/worker/protocol';
-import { secretRows } from '$lib/worker/secret/views';
-import type { Diagnostics } from '$lib/worker/secret/errors';
-import { FakeRelay } from '../support/fake-relay';
-import { deliver, secretDevice, type SecretDevice } from '../support/secret-pair';
+import { deliver, refusals, rowView, secretPair } from '../support/secret-pair';
 
 vi.mock('$lib/worker/net', async (orig) => (await import('../support/no-relay')).noDirectRelay(orig));
 
-type SecretEvent = Extract<WorkerEvent, { type: 'secret' }>;
-let dbs = 0;
 /** Alice and Bob with an active secret chat; each device's 'secret' events are kept. */
-async function pair() {
-  const relay = new FakeRelay();
-  const events = { alice: [] as SecretEvent[], bob: [] as SecretEvent[] };
-  const device = (name: 'alice' | 'bob') =>
-    secretDevice(
-      relay,
-      `secret-edit-${name}-${++dbs}`,
-      name,
-      { userId: `u-${name}`, deviceId: `d-${name}` },
-      { emit: (e) => void (e.type === 'secret' && events[name].push(e)) }
-    );
-  const alice = await device('alice');
-  const bob = await device('bob');
-  const chatId = await alice.engine.start('u-bob');
+const { established: pair } = secretPair('secret-edit');
+
+/**
+ * Alice's timed message `id` (its text or caption 'burns') reaches Bob; her edit of it is refused, and
+ * one sent past the engine's check is ignored by Bob and noted.
+ */
+async function timedNotEdited({ relay, alice, bob, chatId }: Awaited<ReturnType<typeof pair>>, id: string) {
   await alice.engine.flush();
   await deliver(relay, bob);
-  await deliver(relay, alice);
+  await expect(alice.engine.editMessage(chatId, id, 'burns later')).rejects.toMatchObject({ code: 'not_editable' });
+  await alice.engine.send(chatId, { k: 'edit', msg: id, text: 'burns later', at: Date.now() });
+  await alice.engine.flush();
   await deliver(relay, bob);
-  return { relay, alice, bob, chatId, events };
+  expect((await rowView(bob, chatId, id)).text).toBe('burns');
+  expect((await refusals(bob)).edit_refused_timed).toBe(1);
 }
-
-const view = async (d: SecretDevice, chatId: string, id: string) => (await secretRows(d.db, d.vault, chatId, [id]))[0];
-const refused = async (d: SecretDevice) => (((await d.db.meta.get('diagnostics'))?.value as Diagnostics | undefined)?.byCode ?? {}) as Record<string, number>;
 
 describe('editing a secret message', () => {
   it('reaches the peer: the new text, marked edited, on both devices; read state and order stay', async () => {
@@ -45,24 +32,24 @@ describe('editing a secret message', () => {
     await bob.engine.sendReceipts();
     await bob.engine.flush();
     await deliver(relay, alice);
-    const before = await view(bob, chatId, id);
+    const before = await rowView(bob, chatId, id);
     // A reply quoting it shows the new snippet once edited (quotes are built from the stored original).
     const reply = await bob.engine.sendText(chatId, 'what?', id, null, { snippet: 'helo', from: 'recipient' });
     events.alice.length = events.bob.length = 0;
 
     await alice.engine.editMessage(chatId, id, 'hello');
-    const mine = await view(alice, chatId, id);
+    const mine = await rowView(alice, chatId, id);
     expect(mine).toMatchObject({ text: 'hello', ticks: 'read' });
     expect(mine.edited).toBeGreaterThan(0);
     expect(events.alice.at(-1)?.rows).toContain(id);
 
     await alice.engine.flush();
     await deliver(relay, bob);
-    const theirs = await view(bob, chatId, id);
+    const theirs = await rowView(bob, chatId, id);
     expect(theirs).toMatchObject({ text: 'hello', at: before.at, edited: mine.edited });
     expect(await bob.db.secretMessages.where('[chatId+unread]').equals([chatId, 1]).count()).toBe(0);
     expect(events.bob.at(-1)?.rows).toContain(id);
-    expect((await view(bob, chatId, reply)).quote?.snippet).toBe('hello');
+    expect((await rowView(bob, chatId, reply)).quote?.snippet).toBe('hello');
   });
 
   it("an unchanged text sends nothing; a blank one, the peer's message and a gone one are refused", async () => {
@@ -77,7 +64,7 @@ describe('editing a secret message', () => {
     expect(await alice.db.sendQueue.count()).toBe(queued);
     await expect(alice.engine.editMessage(chatId, id, '   ')).rejects.toMatchObject({ code: 'bad_text' });
     await expect(alice.engine.editMessage(chatId, theirs, 'mine now')).rejects.toMatchObject({ code: 'not_editable' });
-    expect((await view(alice, chatId, theirs)).text).toBe('bob writes');
+    expect((await rowView(alice, chatId, theirs)).text).toBe('bob writes');
     await alice.engine.deleteMessages(chatId, [id]);
     await expect(alice.engine.editMessage(chatId, id, 'back?')).rejects.toMatchObject({ code: 'not_found' });
   });
@@ -91,23 +78,15 @@ describe('editing a secret message', () => {
     await alice.engine.send(chatId, { k: 'edit', msg: id, text: 'alice writes', at: Date.now() });
     await alice.engine.flush();
     await deliver(relay, bob);
-    expect((await view(bob, chatId, id)).text).toBe('bob writes');
-    expect((await view(bob, chatId, id)).edited).toBeUndefined();
-    expect((await refused(bob)).edit_refused_not_author).toBe(1);
+    expect((await rowView(bob, chatId, id)).text).toBe('bob writes');
+    expect((await rowView(bob, chatId, id)).edited).toBeUndefined();
+    expect((await refusals(bob)).edit_refused_not_author).toBe(1);
   });
 
   it('a timed message cannot be edited: refused on send, ignored on receive', async () => {
-    const { relay, alice, bob, chatId } = await pair();
-    await alice.engine.setTimer(chatId, 30);
-    const id = await alice.engine.sendText(chatId, 'burns', null);
-    await alice.engine.flush();
-    await deliver(relay, bob);
-    await expect(alice.engine.editMessage(chatId, id, 'burns later')).rejects.toMatchObject({ code: 'not_editable' });
-    await alice.engine.send(chatId, { k: 'edit', msg: id, text: 'burns later', at: Date.now() });
-    await alice.engine.flush();
-    await deliver(relay, bob);
-    expect((await view(bob, chatId, id)).text).toBe('burns');
-    expect((await refused(bob)).edit_refused_timed).toBe(1);
+    const chat = await pair();
+    await chat.alice.engine.setTimer(chat.chatId, 30);
+    await timedNotEdited(chat, await chat.alice.engine.sendText(chat.chatId, 'burns', null));
   });
 
   it('the newest edit wins: an older one arriving later changes nothing', async () => {
@@ -120,14 +99,14 @@ describe('editing a secret message', () => {
     await alice.engine.send(chatId, { k: 'edit', msg: id, text: 'v1', at: now + 1 });
     await alice.engine.flush();
     await deliver(relay, bob);
-    expect(await view(bob, chatId, id)).toMatchObject({ text: 'v2', edited: now + 2 });
+    expect(await rowView(bob, chatId, id)).toMatchObject({ text: 'v2', edited: now + 2 });
     // Two edits through the engine: the later one stays, on both sides.
     await alice.engine.editMessage(chatId, id, 'v3');
     await alice.engine.editMessage(chatId, id, 'v4');
     await alice.engine.flush();
     await deliver(relay, bob);
-    expect((await view(alice, chatId, id)).text).toBe('v4');
-    expect((await view(bob, chatId, id)).text).toBe('v4');
+    expect((await rowView(alice, chatId, id)).text).toBe('v4');
+    expect((await rowView(bob, chatId, id)).text).toBe('v4');
   });
 
   it('an edit of a message deleted meanwhile is a no-op: nothing comes back', async () => {
@@ -140,7 +119,7 @@ describe('editing a secret message', () => {
     await alice.engine.flush();
     await deliver(relay, bob);
     expect(await bob.db.secretMessages.get(id)).toBeUndefined();
-    expect(await refused(bob)).toEqual({});
+    expect(await refusals(bob)).toEqual({});
   });
 });
 
@@ -156,13 +135,13 @@ describe("editing a file's caption", () => {
     await alice.engine.editMessage(chatId, id, 'no typo');
     await alice.engine.flush();
     await deliver(relay, bob);
-    for (const d of [alice, bob]) expect(await view(d, chatId, id)).toMatchObject({ text: 'no typo', file: { name: 'photo.png' }, edited: expect.any(Number) });
+    for (const d of [alice, bob]) expect(await rowView(d, chatId, id)).toMatchObject({ text: 'no typo', file: { name: 'photo.png' }, edited: expect.any(Number) });
 
     await alice.engine.editMessage(chatId, id, '');
     await alice.engine.flush();
     await deliver(relay, bob);
-    for (const d of [alice, bob]) expect(await view(d, chatId, id)).toMatchObject({ text: '', file: { name: 'photo.png' } });
-    expect(await refused(bob)).toEqual({});
+    for (const d of [alice, bob]) expect(await rowView(d, chatId, id)).toMatchObject({ text: '', file: { name: 'photo.png' } });
+    expect(await refusals(bob)).toEqual({});
 
     // A text still cannot become empty, on either side.
     const text = await alice.engine.sendText(chatId, 'words', null);
@@ -172,21 +151,13 @@ describe("editing a file's caption", () => {
     await alice.engine.send(chatId, { k: 'edit', msg: text, text: '', at: Date.now() });
     await alice.engine.flush();
     await deliver(relay, bob);
-    expect((await view(bob, chatId, text)).text).toBe('words');
-    expect((await refused(bob)).edit_refused_bad_text).toBe(1);
+    expect((await rowView(bob, chatId, text)).text).toBe('words');
+    expect((await refusals(bob)).edit_refused_bad_text).toBe(1);
   });
 
   it("a timed file's caption cannot be edited: refused on send, ignored on receive", async () => {
-    const { relay, alice, bob, chatId } = await pair();
-    const id = await alice.engine.sendFile(chatId, 'photo.png', 'image/png', photo(), 'burns', { ttl: 30 });
-    await alice.engine.flush();
-    await deliver(relay, bob);
-    await expect(alice.engine.editMessage(chatId, id, 'burns later')).rejects.toMatchObject({ code: 'not_editable' });
-    await alice.engine.send(chatId, { k: 'edit', msg: id, text: 'burns later', at: Date.now() });
-    await alice.engine.flush();
-    await deliver(relay, bob);
-    expect((await view(bob, chatId, id)).text).toBe('burns');
-    expect((await refused(bob)).edit_refused_timed).toBe(1);
+    const chat = await pair();
+    await timedNotEdited(chat, await chat.alice.engine.sendFile(chat.chatId, 'photo.png', 'image/png', photo(), 'burns', { ttl: 30 }));
   });
 
   it('an edit a receiver cannot parse (as an older app reads an emptied caption) is counted, and the chat goes on', async () => {
@@ -197,8 +168,8 @@ describe("editing a file's caption", () => {
     const after = await alice.engine.sendText(chatId, 'still talking', null);
     await alice.engine.flush();
     await deliver(relay, bob);
-    expect((await view(bob, chatId, id)).text).toBe('kept');
-    expect((await view(bob, chatId, after)).text).toBe('still talking');
-    expect((await refused(bob)).bad_payload).toBe(1);
+    expect((await rowView(bob, chatId, id)).text).toBe('kept');
+    expect((await rowView(bob, chatId, after)).text).toBe('still talking');
+    expect((await refusals(bob)).bad_payload).toBe(1);
   });
 });

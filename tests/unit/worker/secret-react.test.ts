@@ -1,41 +1,14 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it, vi } from 'vitest';
-import type { WorkerEvent } from '$lib/worker/protocol';
-import { secretRows } from '$lib/worker/secret/views';
-import type { Diagnostics } from '$lib/worker/secret/errors';
 import { decodePayload } from '$lib/worker/secret/payload';
 import { unsupportedPayload } from '$lib/worker/secret/unsupported';
-import { FakeRelay } from '../support/fake-relay';
-import { deliver, secretDevice, type SecretDevice } from '../support/secret-pair';
+import { deliver, refusals, rowView, secretPair } from '../support/secret-pair';
 
 vi.mock('$lib/worker/net', async (orig) => (await import('../support/no-relay')).noDirectRelay(orig));
 
-type SecretEvent = Extract<WorkerEvent, { type: 'secret' }>;
-let dbs = 0;
 /** Alice and Bob with an active secret chat; each device's 'secret' events are kept. */
-async function pair() {
-  const relay = new FakeRelay();
-  const events = { alice: [] as SecretEvent[], bob: [] as SecretEvent[] };
-  const device = (name: 'alice' | 'bob') =>
-    secretDevice(
-      relay,
-      `secret-react-${name}-${++dbs}`,
-      name,
-      { userId: `u-${name}`, deviceId: `d-${name}` },
-      { emit: (e) => void (e.type === 'secret' && events[name].push(e)) }
-    );
-  const alice = await device('alice');
-  const bob = await device('bob');
-  const chatId = await alice.engine.start('u-bob');
-  await alice.engine.flush();
-  await deliver(relay, bob);
-  await deliver(relay, alice);
-  await deliver(relay, bob);
-  return { relay, alice, bob, chatId, events };
-}
+const { established: pair } = secretPair('secret-react');
 
-const view = async (d: SecretDevice, chatId: string, id: string) => (await secretRows(d.db, d.vault, chatId, [id]))[0];
-const refused = async (d: SecretDevice) => (((await d.db.meta.get('diagnostics'))?.value as Diagnostics | undefined)?.byCode ?? {}) as Record<string, number>;
 const enc = (p: unknown) => new TextEncoder().encode(JSON.stringify(p));
 const MSG = '6f1c1c1e-8c52-4a3e-9b1a-1d2f3e4a5b6c';
 
@@ -66,17 +39,17 @@ describe('reacting in a secret chat', () => {
     events.alice.length = events.bob.length = 0;
 
     await alice.engine.reactMessage(chatId, id, '👍');
-    expect((await view(alice, chatId, id)).reactions).toEqual({ mine: '👍' });
+    expect((await rowView(alice, chatId, id)).reactions).toEqual({ mine: '👍' });
     expect(events.alice.at(-1)?.rows).toContain(id);
     await alice.engine.flush();
     await deliver(relay, bob);
-    expect((await view(bob, chatId, id)).reactions).toEqual({ peer: '👍' });
+    expect((await rowView(bob, chatId, id)).reactions).toEqual({ peer: '👍' });
     expect(events.bob.at(-1)?.rows).toContain(id);
 
     await bob.engine.reactMessage(chatId, id, '👍');
     await bob.engine.flush();
     await deliver(relay, alice);
-    expect((await view(alice, chatId, id)).reactions).toEqual({ mine: '👍', peer: '👍' });
+    expect((await rowView(alice, chatId, id)).reactions).toEqual({ mine: '👍', peer: '👍' });
 
     // The same again sends nothing.
     const queued = await alice.db.sendQueue.count();
@@ -87,11 +60,11 @@ describe('reacting in a secret chat', () => {
     await alice.engine.reactMessage(chatId, id, '');
     await alice.engine.flush();
     await deliver(relay, bob);
-    expect((await view(alice, chatId, id)).reactions).toEqual({ peer: '👍' });
-    expect((await view(bob, chatId, id)).reactions).toEqual({ mine: '👍' });
+    expect((await rowView(alice, chatId, id)).reactions).toEqual({ peer: '👍' });
+    expect((await rowView(bob, chatId, id)).reactions).toEqual({ mine: '👍' });
     // The text is untouched, and no unread or "edited" came with it.
-    expect(await view(bob, chatId, id)).toMatchObject({ text: 'dinner at 8?' });
-    expect((await view(bob, chatId, id)).edited).toBeUndefined();
+    expect(await rowView(bob, chatId, id)).toMatchObject({ text: 'dinner at 8?' });
+    expect((await rowView(bob, chatId, id)).edited).toBeUndefined();
   });
 
   it("the newest reaction wins: an older one arriving later changes nothing; a removal's time counts too", async () => {
@@ -104,12 +77,12 @@ describe('reacting in a secret chat', () => {
     await bob.engine.send(chatId, { k: 'react', msg: id, emoji: '😢', at: now + 1 });
     await bob.engine.flush();
     await deliver(relay, alice);
-    expect((await view(alice, chatId, id)).reactions).toEqual({ peer: '😂' });
+    expect((await rowView(alice, chatId, id)).reactions).toEqual({ peer: '😂' });
     await bob.engine.send(chatId, { k: 'react', msg: id, emoji: '', at: now + 5 });
     await bob.engine.send(chatId, { k: 'react', msg: id, emoji: '🙏', at: now + 4 });
     await bob.engine.flush();
     await deliver(relay, alice);
-    expect((await view(alice, chatId, id)).reactions).toBeUndefined();
+    expect((await rowView(alice, chatId, id)).reactions).toBeUndefined();
   });
 
   it('a reaction to a message not in this chat or gone is a no-op; one to a service row is refused and noted', async () => {
@@ -122,13 +95,13 @@ describe('reacting in a secret chat', () => {
     // A message of no chat here (a forged id) and the chat's service row ("established").
     await bob.engine.send(chatId, { k: 'react', msg: crypto.randomUUID(), emoji: '😮', at: Date.now() });
     const service = (await alice.db.secretMessages.where('chatId').equals(chatId).toArray())[0];
-    expect((await view(alice, chatId, service.id)).kind).toBe('service');
+    expect((await rowView(alice, chatId, service.id)).kind).toBe('service');
     await bob.engine.send(chatId, { k: 'react', msg: service.id, emoji: '😮', at: Date.now() });
     await bob.engine.flush();
     await deliver(relay, alice);
     expect(await alice.db.secretMessages.get(id)).toBeUndefined();
-    expect((await view(alice, chatId, service.id)).reactions).toBeUndefined();
-    expect(await refused(alice)).toEqual({ react_refused_not_message: 1 });
+    expect((await rowView(alice, chatId, service.id)).reactions).toBeUndefined();
+    expect(await refusals(alice)).toEqual({ react_refused_not_message: 1 });
     // The sender refuses what it can tell: a service row, a message gone.
     await expect(alice.engine.reactMessage(chatId, service.id, '👍')).rejects.toMatchObject({ code: 'not_reactable' });
     await expect(alice.engine.reactMessage(chatId, id, '👍')).rejects.toMatchObject({ code: 'not_found' });
@@ -143,6 +116,6 @@ describe('reacting in a secret chat', () => {
     await bob.engine.reactMessage(chatId, id, '❤️');
     await bob.engine.flush();
     await deliver(relay, alice);
-    expect(await view(alice, chatId, id)).toMatchObject({ ttl: 30, reactions: { peer: '❤️' } });
+    expect(await rowView(alice, chatId, id)).toMatchObject({ ttl: 30, reactions: { peer: '❤️' } });
   });
 });

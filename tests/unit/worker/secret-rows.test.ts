@@ -4,39 +4,12 @@
  */
 import 'fake-indexeddb/auto';
 import { describe, expect, it, vi } from 'vitest';
-import type { WorkerEvent } from '$lib/worker/protocol';
 import { secretMessages, secretRows } from '$lib/worker/secret';
-import { FakeRelay } from '../support/fake-relay';
-import { deliver, secretDevice } from '../support/secret-pair';
+import { deliver, secretPair, type SecretEvent } from '../support/secret-pair';
 
 vi.mock('$lib/worker/net', async (orig) => (await import('../support/no-relay')).noDirectRelay(orig));
 
-let dbs = 0;
-type SecretEvent = Extract<WorkerEvent, { type: 'secret' }>;
-
-async function pair() {
-  const relay = new FakeRelay();
-  const events = { alice: [] as SecretEvent[], bob: [] as SecretEvent[] };
-  const dev = (name: 'alice' | 'bob') =>
-    secretDevice(
-      relay,
-      `secret-rows-${name}-${++dbs}`,
-      name,
-      { userId: `u-${name}`, deviceId: `d-${name}` },
-      {
-        emit: (e) => void (e.type === 'secret' && events[name].push(e))
-      }
-    );
-  const alice = await dev('alice');
-  const bob = await dev('bob');
-  const chatId = await alice.engine.start('u-bob');
-  await alice.engine.flush();
-  await deliver(relay, bob);
-  await deliver(relay, alice);
-  await deliver(relay, bob);
-  events.alice.length = events.bob.length = 0;
-  return { relay, alice, bob, chatId, events };
-}
+const { established: pair } = secretPair('secret-rows');
 
 /** Every row an event named since `from` (undefined once one named none: a full read). */
 const named = (evs: SecretEvent[], from = 0): string[] | undefined =>

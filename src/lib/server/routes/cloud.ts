@@ -1,5 +1,6 @@
 /** Cloud chats: send, the chat list, history pages, read marks, deletes, edits, reactions, and the update-log sync. */
 import { DeleteCloudReq, EditCloudReq, Id, LIMITS, ReactCloudReq, ReadReq, SendCloudReq } from '../../api/wire';
+import type { z } from '$lib/api/zod';
 import { queryInt, readJson } from '../http';
 import { json, limit, noContent, param, type RouteArea } from './shared';
 
@@ -27,39 +28,24 @@ export const cloudRoutes: RouteArea = (router, deps, { requireAuth }) => {
     return json({ messages: await cloud.history(auth.user.id, peerId, before, n) });
   });
 
-  router.add('POST', '/api/cloud/chats/:peerId/read', async (ctx) => {
-    const auth = await requireAuth(ctx);
-    const peerId = param(ctx, 'peerId', Id);
-    const { seq } = await readJson(ctx.req, ReadReq);
-    await cloud.read(auth.user.id, peerId, seq);
-    return noContent();
-  });
+  /**
+   * A change to one chat, `POST /api/cloud/chats/:peerId/<action>`: its body checked against `schema`,
+   * applied by `apply`, answered with 204. `limited`: it counts against the device's send limit (it
+   * reaches the peer as a new update, as a message does).
+   */
+  const chatChange = <S extends z.ZodMiniType>(action: string, schema: S, apply: (me: string, peerId: string, body: z.output<S>) => Promise<unknown>, limited = false) =>
+    router.add('POST', `/api/cloud/chats/:peerId/${action}`, async (ctx) => {
+      const auth = await requireAuth(ctx);
+      if (limited) limit(deps.sendLimiter, auth.device.id);
+      const peerId = param(ctx, 'peerId', Id);
+      await apply(auth.user.id, peerId, await readJson(ctx.req, schema));
+      return noContent();
+    });
 
-  router.add('POST', '/api/cloud/chats/:peerId/delete', async (ctx) => {
-    const auth = await requireAuth(ctx);
-    const peerId = param(ctx, 'peerId', Id);
-    const { ids } = await readJson(ctx.req, DeleteCloudReq);
-    await cloud.remove(auth.user.id, peerId, ids);
-    return noContent();
-  });
-
-  router.add('POST', '/api/cloud/chats/:peerId/edit', async (ctx) => {
-    const auth = await requireAuth(ctx);
-    limit(deps.sendLimiter, auth.device.id);
-    const peerId = param(ctx, 'peerId', Id);
-    const { id, text } = await readJson(ctx.req, EditCloudReq);
-    await cloud.edit(auth.user.id, peerId, id, text);
-    return noContent();
-  });
-
-  router.add('POST', '/api/cloud/chats/:peerId/react', async (ctx) => {
-    const auth = await requireAuth(ctx);
-    limit(deps.sendLimiter, auth.device.id);
-    const peerId = param(ctx, 'peerId', Id);
-    const { id, emoji } = await readJson(ctx.req, ReactCloudReq);
-    await cloud.react(auth.user.id, peerId, id, emoji);
-    return noContent();
-  });
+  chatChange('read', ReadReq, (me, peerId, { seq }) => cloud.read(me, peerId, seq));
+  chatChange('delete', DeleteCloudReq, (me, peerId, { ids }) => cloud.remove(me, peerId, ids));
+  chatChange('edit', EditCloudReq, (me, peerId, { id, text }) => cloud.edit(me, peerId, id, text), true);
+  chatChange('react', ReactCloudReq, (me, peerId, { id, emoji }) => cloud.react(me, peerId, id, emoji), true);
 
   router.add('GET', '/api/sync', async (ctx) => {
     const auth = await requireAuth(ctx);

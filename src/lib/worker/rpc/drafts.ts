@@ -14,27 +14,35 @@ type Ctx = Pick<CoreContext, 'db' | 'vault' | 'me' | 'emit' | 'secretModule'>;
 /** How often at most draft saves tell the chat list (ms): the first at once, the last at the end. */
 export const DRAFT_LIST_MS = 400;
 
-let listTimer: ReturnType<typeof setTimeout> | undefined;
-let listDue = false;
+/** The chat list told of draft saves: at once, or at the end of the current DRAFT_LIST_MS when it was told already. */
+class ListNotice {
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private due = false;
+  constructor(private readonly emit: (e: WorkerEvent) => void) {}
 
-/** Tells the chat list: at once, or at the end of the current DRAFT_LIST_MS when it was told already. */
-function listChanged(emit: (e: WorkerEvent) => void): void {
-  if (listTimer) {
-    listDue = true;
-    return;
+  changed(): void {
+    if (this.timer) {
+      this.due = true;
+      return;
+    }
+    this.emit({ type: 'chats' });
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (!this.due) return;
+      this.due = false;
+      this.changed();
+    }, DRAFT_LIST_MS);
   }
-  emit({ type: 'chats' });
-  listTimer = setTimeout(() => {
-    listTimer = undefined;
-    if (!listDue) return;
-    listDue = false;
-    listChanged(emit);
-  }, DRAFT_LIST_MS);
 }
+
+/** Each worker context's own (one per Core): two cores in one process (unit tests) do not share a throttle. */
+const listNotices = new WeakMap<Ctx, ListNotice>();
 
 function saved(ctx: Ctx, id: string): void {
   for (const e of draftEvent(id)) ctx.emit(e);
-  listChanged(ctx.emit);
+  let list = listNotices.get(ctx);
+  if (!list) listNotices.set(ctx, (list = new ListNotice((e) => ctx.emit(e))));
+  list.changed();
 }
 
 export const draftsHandlers: Handlers<'draft' | 'saveDraft' | 'secretDraft' | 'secretSaveDraft', Ctx> = {

@@ -1,5 +1,5 @@
-/** Cloud chats: send, the chat list, history pages, read marks, deletes, edits, reactions, and the update-log sync. */
-import { DeleteCloudReq, EditCloudReq, Id, LIMITS, ReactCloudReq, ReadReq, SendCloudReq } from '../../api/wire';
+/** Cloud chats: send, the chat list, history pages, read marks, deletes, edits, reactions, my own chat settings, and the update-log sync. */
+import { ChatSettingsReq, DeleteCloudReq, EditCloudReq, Id, LIMITS, ReactCloudReq, ReadReq, SendCloudReq } from '../../api/wire';
 import { queryInt, readJson } from '../http';
 import { json, limit, noContent, param, type RouteArea } from './shared';
 
@@ -59,6 +59,13 @@ export const cloudRoutes: RouteArea = (router, deps, { requireAuth }) => {
     const { id, emoji } = await readJson(ctx.req, ReactCloudReq);
     await cloud.react(auth.user.id, peerId, id, emoji);
     return noContent();
+  });
+
+  router.add('PUT', '/api/cloud/chats/:peerId/settings', async (ctx) => {
+    const auth = await requireAuth(ctx);
+    const peerId = param(ctx, 'peerId', Id);
+    const change = await readJson(ctx.req, ChatSettingsReq);
+    return json({ settings: await cloud.settings(auth.user.id, peerId, change) });
   });
 
   router.add('GET', '/api/sync', async (ctx) => {

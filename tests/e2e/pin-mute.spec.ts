@@ -26,7 +26,7 @@ const list = (page: Page) => page.getByRole('list', { name: 'Chats' });
 const cloudRow = (page: Page, username: string) => list(page).locator(`a[data-chat="${username}"]`);
 const rowNames = (page: Page) => list(page).locator('a.row .name').allTextContents();
 const titleCount = async (page: Page) => Number((await page.title()).match(/^\((\d+)\)/)?.[1] ?? 0);
-const menu = (page: Page) => page.getByRole('menu', { name: 'Chat actions' });
+const menu = (page: Page) => page.getByRole('menu', { name: 'Chat options' });
 
 /** Opens a row's menu by a right click and picks `item`. */
 async function pick(page: Page, row: ReturnType<typeof cloudRow>, ...items: string[]) {
@@ -54,7 +54,7 @@ test('pinned chats come first, on every device for cloud chats; a muted chat is 
 
   // Dave's chat by a right click, then the secret chat by its "…" button (keyboard reachable: focus, Enter).
   await pick(page, cloudRow(page, peers[1].username), 'Pin');
-  await page.getByRole('button', { name: 'Chat actions: Bob (secret chat)' }).focus();
+  await page.getByRole('button', { name: 'Options for Bob (secret chat)' }).focus();
   await page.keyboard.press('Enter');
   await expect(menu(page).getByRole('menuitem', { name: 'Pin' })).toBeFocused();
   await audit(page, 'chat list row menu');

@@ -18,6 +18,8 @@ import { secretHandlers } from '$lib/worker/rpc/secret';
 import { sessionHandlers } from '$lib/worker/rpc/session';
 import { syncHandlers } from '$lib/worker/rpc/sync';
 import { verificationHandlers } from '$lib/worker/rpc/verification';
+import { openingHandlers } from '$lib/worker/rpc/opening';
+import { chatSettingsHandlers } from '$lib/worker/rpc/chat-settings';
 
 const AREAS = [
   sessionHandlers,
@@ -33,7 +35,9 @@ const AREAS = [
   pushHandlers,
   prefsHandlers,
   draftsHandlers,
-  searchHandlers
+  searchHandlers,
+  openingHandlers,
+  chatSettingsHandlers
 ];
 
 /** A context that fails the test on any use: validation must reject before a handler touches it. */

@@ -30,8 +30,13 @@ export const LIMITS = {
   envelopePageBytes: 4 * 1024 * 1024,
   syncPageMax: 500,
   /** A message can be edited by its author this long after it was sent (48 h; the relay enforces it for cloud chats). */
-  editWindowMs: 48 * 3600_000
+  editWindowMs: 48 * 3600_000,
+  /** Chats pinned to the top of the list, at most (cloud and secret together on a device; the relay counts cloud ones). */
+  pinnedMax: 5
 } as const;
+
+/** `mutedUntil` of a chat muted "until I turn it back on". */
+export const MUTED_FOREVER = Number.MAX_SAFE_INTEGER;
 
 /**
  * The quick reactions (Telegram's without premium: one per person per message), in the message menu's

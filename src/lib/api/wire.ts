@@ -6,7 +6,7 @@
  * Binary values travel as base64url without padding (see `b64u`).
  */
 import { z } from './zod';
-import { LIMITS, REACTIONS, TTL_CHOICES } from './limits';
+import { LIMITS, MUTED_FOREVER, REACTIONS, TTL_CHOICES } from './limits';
 import { VoiceMeta } from './voice';
 import { MEDIA_DIM_MAX } from './media-dims';
 import { ReplyQuote } from './quote';
@@ -270,7 +270,10 @@ export const ChatSummary = z.object({
   myReadSeq: z.number().check(z.int(), z.nonnegative()),
   /** Highest seq the peer has read (drives two ticks). */
   peerReadSeq: z.number().check(z.int(), z.nonnegative()),
-  unread: z.number().check(z.int(), z.nonnegative())
+  unread: z.number().check(z.int(), z.nonnegative()),
+  /** The reader's own settings of the chat (absent from a relay before them): when pinned, and muted until when. */
+  pinnedAt: z.optional(z.nullable(z.number().check(z.int(), z.nonnegative()))),
+  mutedUntil: z.optional(z.nullable(z.number().check(z.int(), z.nonnegative())))
 });
 export type ChatSummary = z.infer<typeof ChatSummary>;
 
@@ -290,6 +293,23 @@ export type EditCloudReq = z.input<typeof EditCloudReq>;
 export const ReactCloudReq = z.object({ id: ClientId, emoji: z.nullable(z.union([Reaction, z.literal('')])) });
 export type ReactCloudReq = z.input<typeof ReactCloudReq>;
 
+/** A time `mutedUntil` may name (ms; MUTED_FOREVER: until unmuted). */
+const MutedUntil = z.number().check(z.int(), z.nonnegative(), z.lte(MUTED_FOREVER));
+
+/**
+ * Body of `PUT /api/cloud/chats/:peerId/settings`: my own settings of the chat, synced to my devices only
+ * (the peer never learns them). `pinned`: pin (keeps an earlier pin's time) or unpin; `mutedUntil`: muted
+ * until then (ms), null unmutes. An absent field is left as it is; at least one must be given.
+ */
+export const ChatSettingsReq = z
+  .object({ pinned: z.optional(z.boolean()), mutedUntil: z.optional(z.nullable(MutedUntil)) })
+  .check(z.refine((v) => v.pinned !== undefined || v.mutedUntil !== undefined, 'give pinned or mutedUntil'));
+export type ChatSettingsReq = z.input<typeof ChatSettingsReq>;
+
+/** One user's own settings of a cloud chat (null: not pinned, not muted). */
+export const ChatSettings = z.object({ pinnedAt: z.nullable(z.number().check(z.int(), z.nonnegative())), mutedUntil: z.nullable(MutedUntil) });
+export type ChatSettings = z.infer<typeof ChatSettings>;
+
 /** One entry of a user's update log: what every device of the user replays to converge. */
 export const Update = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('message'), cursor: z.number().check(z.int()), message: CloudMessage, peer: PublicUser }),
@@ -305,7 +325,15 @@ export const Update = z.discriminatedUnion('kind', [
   /** A message's new text (its current one, read when the update is served), and when it was edited. */
   z.object({ kind: z.literal('edit'), cursor: z.number().check(z.int()), peerId: Id, id: ClientId, text: z.string(), editedAt: z.number() }),
   /** Message `id`'s reactions now (all of them, read when the update is served): a device replaces what it had. */
-  z.object({ kind: z.literal('react'), cursor: z.number().check(z.int()), peerId: Id, id: ClientId, reactions: z.array(CloudReaction).check(z.maxLength(2)) })
+  z.object({ kind: z.literal('react'), cursor: z.number().check(z.int()), peerId: Id, id: ClientId, reactions: z.array(CloudReaction).check(z.maxLength(2)) }),
+  /** My own settings of the chat with `peerId` now (in my log only: the peer never learns them). */
+  z.object({
+    kind: z.literal('settings'),
+    cursor: z.number().check(z.int()),
+    peerId: Id,
+    pinnedAt: z.nullable(z.number().check(z.int(), z.nonnegative())),
+    mutedUntil: z.nullable(MutedUntil)
+  })
 ]);
 export type Update = z.infer<typeof Update>;
 
@@ -366,6 +394,8 @@ export type ErrorCode =
   | 'edit_expired'
   /** 403: not a message that can be edited (one with a self-destructing attachment). */
   | 'not_editable'
+  /** 409: pinning one more chat would pass LIMITS.pinnedMax. */
+  | 'too_many_pinned'
   /** 413: the user's blob storage quota would be exceeded. */
   | 'quota_exceeded'
   | 'method_not_allowed'

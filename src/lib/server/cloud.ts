@@ -6,14 +6,14 @@
 import { LIMITS } from '../api/limits';
 import type { ReplyQuote } from '../api/quote';
 import { quoteSnippet } from '../api/quote-snippet';
-import type { ChatSummary, CloudMedia, CloudMessage, CloudReaction, PublicUser, SyncRes, Update } from '../api/wire';
+import type { ChatSettings, ChatSummary, CloudMedia, CloudMessage, CloudReaction, PublicUser, SyncRes, Update } from '../api/wire';
 import { isReaction, type Reaction } from '../api/limits';
 import type { AtRest } from './atrest';
 import type { BlobFiles } from './blobs';
 import type { Bus } from './bus';
 import { openMediaMeta } from './cloud-media';
 import { HttpError } from './http';
-import type { AppendedUpdate, ChatRow, MessageRow, Store, UpdateRow, UserRow } from './store/types';
+import type { AppendedUpdate, ChatRow, ChatSettingsChange, MessageRow, Store, UpdateRow, UserRow } from './store/types';
 
 /** A deleted account shows as "Deleted account" with no username (its tombstone's placeholder stays private). */
 export const publicUser = (u: UserRow): PublicUser =>
@@ -149,6 +149,10 @@ export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) 
         if (!row.message || row.message.deleted || row.message.editedAt == null) return null;
         return { kind: 'edit', cursor: row.cursor, peerId, id: row.message.id, text: open(row.message).text, editedAt: row.message.editedAt };
       }
+      case 'settings': {
+        const { pinnedAt, mutedUntil } = JSON.parse(row.data) as ChatSettings;
+        return { kind: 'settings', cursor: row.cursor, peerId, pinnedAt, mutedUntil };
+      }
       case 'react': {
         // The reactions now (later ones included); a message deleted since needs none.
         if (!row.message || row.message.deleted) return null;
@@ -250,7 +254,9 @@ export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) 
           lastMessage: s.lastMessage ? await toWire(s.lastMessage, s.peerId, reactions) : null,
           myReadSeq: s.myReadSeq,
           peerReadSeq: s.peerReadSeq,
-          unread: s.unread
+          unread: s.unread,
+          pinnedAt: s.pinnedAt,
+          mutedUntil: s.mutedUntil
         });
       }
       return out;
@@ -311,6 +317,18 @@ export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) 
       const r = await store.reactMessage(chat.id, id, userId, sealed, now());
       if (!r) throw new HttpError(410, 'gone', 'that message was deleted');
       await publish(r.updates);
+    },
+
+    /**
+     * Changes `userId`'s own settings of the chat with `peerId` (pin, mute): a 'settings' update goes to
+     * that user's devices only, never to the peer. 409 too_many_pinned past LIMITS.pinnedMax pinned chats.
+     */
+    async settings(userId: string, peerId: string, change: ChatSettingsChange): Promise<ChatSettings> {
+      const chat = await requireChat(userId, peerId);
+      const r = await store.setChatSettings(chat.id, userId, change, now(), LIMITS.pinnedMax);
+      if (r === 'too_many_pinned') throw new HttpError(409, 'too_many_pinned', `Unpin a chat first: up to ${LIMITS.pinnedMax}`);
+      await publish(r.updates);
+      return r.settings;
     },
 
     /** Live delivery of update rows appended elsewhere (cloud media opened or expired). */

@@ -87,7 +87,10 @@ export interface ChatRow {
    * The peer's stored messages after `myReadSeq`. Absent: not known (cleared by a writer that could
    * not count, or not yet counted), the next list read counts it.
    */
-  unread?: number;
+  unread?: number; /** When I pinned it to the top of the list (my setting, synced to my devices; not indexed); absent: not pinned. */
+  pinnedAt?: number;
+  /** Its notifications are off until then (ms; MUTED_FOREVER: until unmuted; not indexed); absent: not muted. */
+  mutedUntil?: number;
 }
 
 export type MessageStatus = 'pending' | 'sent' | 'failed';
@@ -155,7 +158,10 @@ export interface SecretChatRow {
   /** Set with status 'failed' (absent otherwise; not indexed). */
   failure?: SecretFailure;
   /** Sealed SecretState (ratchet session, pending handshakes, ordering windows, fingerprint). */
-  box: Uint8Array;
+  box: Uint8Array; /** Pinned to the top of the list since then (this device only, like the chat; not indexed); absent: not pinned. */
+  pinnedAt?: number;
+  /** Notifications off until then (ms; MUTED_FOREVER: until unmuted; not indexed); absent: not muted. */
+  mutedUntil?: number;
 }
 
 export type SecretMessageStatus = 'pending' | 'sent' | 'read' | 'failed';

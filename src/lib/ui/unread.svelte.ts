@@ -8,11 +8,27 @@ import type { ChatView } from '$lib/worker/protocol';
 /** The route of a chat in the list (cloud: the peer's id, secret: the chat's own id). */
 export const chatPath = (c: Pick<ChatView, 'kind' | 'id'>): string => (c.kind === 'secret' ? `/secret/${c.id}` : `/chat/${c.id}`);
 
-/** Unread messages in every chat but the one at `path` (the open chat counts as seen). */
-export function unreadElsewhere(chats: readonly Pick<ChatView, 'kind' | 'id' | 'unread'>[] | null, path: string): number {
+/** Muted at `now` (a mute with a duration ends by itself). */
+export const isMuted = (c: Pick<ChatView, 'mutedUntil'>, now: number): boolean => (c.mutedUntil ?? 0) > now;
+
+/** Unread messages in every chat but the one at `path` (the open chat counts as seen) and the chats muted at `now`. */
+export function unreadElsewhere(chats: readonly Pick<ChatView, 'kind' | 'id' | 'unread' | 'mutedUntil'>[] | null, path: string, now = Date.now()): number {
   let n = 0;
-  for (const c of chats ?? []) if (chatPath(c) !== path) n += Math.max(0, c.unread);
+  for (const c of chats ?? []) if (chatPath(c) !== path && !isMuted(c, now)) n += Math.max(0, c.unread);
   return n;
+}
+
+/** The list's order: pinned chats first, the latest pinned on top, then the rest in the order given (newest first). */
+export function orderChats<C extends Pick<ChatView, 'pinnedAt'>>(chats: readonly C[]): C[] {
+  const pinned = chats.filter((c) => c.pinnedAt !== undefined).sort((a, b) => b.pinnedAt! - a.pinnedAt!);
+  return [...pinned, ...chats.filter((c) => c.pinnedAt === undefined)];
+}
+
+/** When the soonest mute of `chats` still on at `now` ends (the counts change then), or null. */
+export function nextMuteEnd(chats: readonly Pick<ChatView, 'mutedUntil'>[] | null, now: number): number | null {
+  let next: number | null = null;
+  for (const c of chats ?? []) if (c.mutedUntil !== undefined && c.mutedUntil > now && (next === null || c.mutedUntil < next)) next = c.mutedUntil;
+  return next;
 }
 
 /** Unread messages in the chat at `path` (the open one: the count on its "newest messages" button). */
@@ -37,6 +53,7 @@ export function titleWithCount(title: string, count: number): string {
 
 /**
  * The chat list, read once per change for everyone who shows it (the list, the back control, the
- * title; UnreadWatch keeps it), null until the first read; and the new-secret-chat notices.
+ * title; UnreadWatch keeps it), null until the first read; the new-secret-chat notices; and `now`, the
+ * time muted chats are judged at (moved on when a list is read and when the soonest mute ends).
  */
-export const unread = $state<{ chats: ChatView[] | null; notices: ChatView[] }>({ chats: null, notices: [] });
+export const unread = $state<{ chats: ChatView[] | null; notices: ChatView[]; now: number }>({ chats: null, notices: [], now: Date.now() });

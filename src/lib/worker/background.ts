@@ -8,6 +8,7 @@ import { z } from '$lib/api/zod';
 import { Envelope } from '$lib/api/wire';
 import { openStore, type CinderDB } from '$lib/store/db';
 import { purgeExpired } from '$lib/store/purge';
+import { unmutedNotices } from './chat-settings';
 import { flushOutbox } from './cloud';
 import { pullUpdates, type Fresh } from './cloud-sync';
 import { cloudEvents, dataChannel, purgeEvents, share } from './data-channel';
@@ -25,6 +26,8 @@ export interface Notice {
   body: string;
   tag: string;
   url: string;
+  /** The chat it is about: none is shown while that chat is muted (./chat-settings.ts). */
+  chat?: { kind: 'cloud' | 'secret'; id: string };
 }
 
 /**
@@ -93,7 +96,8 @@ export async function backgroundWake(kind: WakeKind, extend?: (work: Promise<voi
             title: 'Cinder',
             body: n > 1 ? `${n} new secret messages` : 'New secret message',
             tag: `secret-${chatId}`,
-            url: `/secret/${chat?.id ?? chatId}`
+            url: `/secret/${chat?.id ?? chatId}`,
+            chat: { kind: 'secret', id: chatId }
           });
         }
         await engine.flush();
@@ -115,7 +119,8 @@ export async function backgroundWake(kind: WakeKind, extend?: (work: Promise<voi
             title: last.peer.displayName,
             body: prefs.hidePreviews ? (list.length > 1 ? `${list.length} new messages` : 'New message') : last.text,
             tag: `chat-${peerId}`,
-            url: `/chat/${peerId}`
+            url: `/chat/${peerId}`,
+            chat: { kind: 'cloud', id: peerId }
           });
         }
       }
@@ -131,7 +136,8 @@ export async function backgroundWake(kind: WakeKind, extend?: (work: Promise<voi
       .registerWakeups(WAKE_SEND_BACKGROUND_MAX_MS)
       .catch(() => undefined)
       .finally(() => engine.stop());
-    return notices;
+    // A muted chat's messages raise none (a push then shows the quiet notice: sw-wake.ts).
+    return await unmutedNotices(db, notices, Date.now());
   } finally {
     const end = rest.finally(() => {
       channel?.close();

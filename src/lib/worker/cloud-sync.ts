@@ -10,6 +10,7 @@ import { z } from '$lib/api/zod';
 import { LIMITS, Update, type PublicUser } from '$lib/api/wire';
 import type { ChatRow, CinderDB, MessageRow } from '$lib/store/db';
 import type { Vault } from '$lib/store/vault';
+import { withSettings } from './chat-settings';
 import { mediaLabel, newChat, samePeer, sealMessage } from './cloud';
 import { prepareEdits, stillBase } from './cloud-edits';
 import { dropKept, keepLater, knownNow, later, type Later } from './cloud-kept';
@@ -283,6 +284,12 @@ async function commit(db: CinderDB, vault: Vault, me: string, page: Pick<Prepare
           chat.peerReadSeq = Math.max(chat.peerReadSeq, u.seq);
           read.set(u.peerId, chat.peerReadSeq);
         }
+        dirty.add(u.peerId);
+      } else if (u.kind === 'settings') {
+        // My own pin and mute of the chat (from another device of mine, or this one's change coming back).
+        const chat = chats.get(u.peerId);
+        if (!chat) continue;
+        chats.set(u.peerId, withSettings(chat, u));
         dirty.add(u.peerId);
       } else if (u.kind === 'edit' || u.kind === 'react') {
         const e = edits.get(u.id);

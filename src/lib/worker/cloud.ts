@@ -11,6 +11,7 @@ import type { ChatRow, CinderDB, MessageRow } from '$lib/store/db';
 import type { Vault } from '$lib/store/vault';
 import { places } from '$lib/store/places';
 import { quoteView, type ChatView, type MessageView, type ReactionsView } from './protocol';
+import { settingsView } from './chat-settings';
 import { withLock } from './locks';
 import { NetError, request } from './net';
 import { unreadOf } from './unread';
@@ -175,7 +176,8 @@ export async function chatViews(db: CinderDB, vault: Vault, me: string): Promise
       preview: body.text || mediaLabel(body.media),
       previewMine: last.senderId === me,
       lastAt: last.createdAt,
-      unread: await unreadOf(db, chat, me)
+      unread: await unreadOf(db, chat, me),
+      ...settingsView(chat)
     });
   }
   return views;

@@ -60,7 +60,10 @@ export interface ChatView {
   lastAt: number;
   unread: number;
   /** The chat's unsent draft (one line, shortened): the list shows it in place of the preview. */
-  draft?: string;
+  draft?: string; /** When I pinned it (the list shows pinned chats first, the latest pinned on top); absent: not pinned. */
+  pinnedAt?: number;
+  /** Its notifications are off until then (ms; MUTED_FOREVER: until unmuted); absent: not muted. A past time is no mute. */
+  mutedUntil?: number;
 }
 
 /** What a reply shows of the message it answers (`id`), as the reader sees it. */

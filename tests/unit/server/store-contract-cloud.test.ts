@@ -207,6 +207,49 @@ eachStore(
       expect((await t.store.listUpdates(b.user.id, 0, 100)).map((u) => u.kind)).toEqual(['message', 'message', 'react', 'react', 'react', 'react', 'react', 'delete']);
     });
 
+    it("keeps each member's own chat settings: pin (its first time kept), mute, in that member's log only; at most maxPinned pins", async () => {
+      const a = await mkUser(t.store);
+      const b = await mkUser(t.store);
+      await send(t.store, a, b, 's-1');
+      const ab = (await t.store.getChat(a.user.id, b.user.id))!;
+      const r = await t.store.setChatSettings(ab.id, a.user.id, { pinned: true }, T0 + 1, 5);
+      if (r === 'too_many_pinned') throw new Error('refused');
+      expect(r.settings).toEqual({ pinnedAt: T0 + 1, mutedUntil: null });
+      expect(r.updates.map((u) => u.userId)).toEqual([a.user.id]);
+      expect(await t.store.getUpdate(r.updates[0].cursor)).toMatchObject({ kind: 'settings', data: JSON.stringify(r.settings), message: null, chat: { id: ab.id } });
+      // Pinned again: the first time stays and nothing is appended; a mute keeps the pin.
+      expect(await t.store.setChatSettings(ab.id, a.user.id, { pinned: true }, T0 + 2, 5)).toEqual({ settings: { pinnedAt: T0 + 1, mutedUntil: null }, updates: [] });
+      const muted = await t.store.setChatSettings(ab.id, a.user.id, { mutedUntil: Number.MAX_SAFE_INTEGER }, T0 + 3, 5);
+      expect(muted !== 'too_many_pinned' && muted.settings).toEqual({ pinnedAt: T0 + 1, mutedUntil: Number.MAX_SAFE_INTEGER });
+      expect((await t.store.listChats(a.user.id))[0]).toMatchObject({ pinnedAt: T0 + 1, mutedUntil: Number.MAX_SAFE_INTEGER });
+      // The peer's summary and log know nothing of them.
+      expect((await t.store.listChats(b.user.id))[0]).toMatchObject({ pinnedAt: null, mutedUntil: null });
+      expect((await t.store.listUpdates(b.user.id, 0, 100)).map((u) => u.kind)).toEqual(['message']);
+      expect((await t.store.listUpdates(a.user.id, 0, 100)).map((u) => u.kind)).toEqual(['message', 'settings', 'settings']);
+
+      // Five pinned chats: a sixth is refused and nothing changes; unpinning one makes room.
+      const peers = [];
+      for (let i = 0; i < 5; i++) {
+        const p = await mkUser(t.store);
+        await send(t.store, p, a, `s-p${i}`);
+        peers.push((await t.store.getChat(a.user.id, p.user.id))!);
+      }
+      for (const [i, c] of peers.slice(0, 4).entries())
+        expect(await t.store.setChatSettings(c.id, a.user.id, { pinned: true }, T0 + 10 + i, 5)).not.toBe('too_many_pinned');
+      const before = await t.store.latestCursor(a.user.id);
+      expect(await t.store.setChatSettings(peers[4].id, a.user.id, { pinned: true, mutedUntil: T0 + 99 }, T0 + 20, 5)).toBe('too_many_pinned');
+      expect(await t.store.latestCursor(a.user.id)).toBe(before);
+      // Re-pinning one already pinned is no new pin; the peer's own pins do not count for Alice.
+      expect(await t.store.setChatSettings(ab.id, a.user.id, { pinned: true }, T0 + 21, 5)).not.toBe('too_many_pinned');
+      expect(await t.store.setChatSettings(peers[4].id, peers[4].userA === a.user.id ? peers[4].userB : peers[4].userA, { pinned: true }, T0 + 21, 5)).not.toBe(
+        'too_many_pinned'
+      );
+      const off = await t.store.setChatSettings(ab.id, a.user.id, { pinned: false, mutedUntil: null }, T0 + 22, 5);
+      expect(off !== 'too_many_pinned' && off.settings).toEqual({ pinnedAt: null, mutedUntil: null });
+      const sixth = await t.store.setChatSettings(peers[4].id, a.user.id, { pinned: true }, T0 + 23, 5);
+      expect(sixth !== 'too_many_pinned' && sixth.settings).toEqual({ pinnedAt: T0 + 23, mutedUntil: null });
+    });
+
     it('assigns gap-free seqs and in-order cursors under concurrent sends from two nodes', async () => {
       const other = await t.h.open();
       const a = await mkUser(t.store);

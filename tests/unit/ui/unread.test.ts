@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chatPath, newIncomingSecret, titleWithCount, unreadElsewhere } from '$lib/ui/unread.svelte';
+import { chatPath, isMuted, newIncomingSecret, nextMuteEnd, orderChats, titleWithCount, unreadElsewhere } from '$lib/ui/unread.svelte';
 import type { ChatView } from '$lib/worker/protocol';
 
 const peer = (name: string) => ({ id: `u-${name}`, username: name, displayName: name[0]!.toUpperCase() + name.slice(1) });
@@ -45,5 +45,31 @@ describe('incoming secret chats', () => {
     expect(newIncomingSecret(new Set(), [secret('s4', 'x', { incoming: false }), secret('s5', 'y', { incoming: true, status: 'cancelled' })])).toEqual([]);
     // The first list seen has nothing "new" in it.
     expect(newIncomingSecret(null, next)).toEqual([]);
+  });
+});
+
+describe('pinned and muted chats', () => {
+  const now = 1_000_000;
+  it('lists pinned chats first, the latest pinned on top, then the rest in their order', () => {
+    const list = [cloud('a', 0), { ...cloud('b', 0), pinnedAt: 5 }, secret('s1', 'c'), { ...secret('s2', 'd'), pinnedAt: 9 }, cloud('e', 0)];
+    expect(orderChats(list).map((c) => c.id)).toEqual(['s2', 'u-b', 'u-a', 's1', 'u-e']);
+    expect(orderChats([])).toEqual([]);
+  });
+
+  it('leaves muted chats out of the totals until their mute ends, and names when the soonest ends', () => {
+    const chats = [
+      cloud('bob', 2),
+      { ...cloud('carol', 3), mutedUntil: now + 60_000 },
+      secret('s1', 'dave', { unread: 4, mutedUntil: Number.MAX_SAFE_INTEGER }),
+      { ...cloud('erin', 1), mutedUntil: now }
+    ];
+    expect(unreadElsewhere(chats, '/', now)).toBe(3);
+    expect(unreadElsewhere(chats, '/chat/u-bob', now)).toBe(1);
+    // Carol's hour is over: counted again.
+    expect(unreadElsewhere(chats, '/', now + 60_000)).toBe(6);
+    expect([isMuted(chats[1], now), isMuted(chats[3], now), isMuted(chats[0], now)]).toEqual([true, false, false]);
+    expect(nextMuteEnd(chats, now)).toBe(now + 60_000);
+    expect(nextMuteEnd(chats, now + 60_000)).toBe(Number.MAX_SAFE_INTEGER);
+    expect(nextMuteEnd([cloud('bob', 1)], now)).toBeNull();
   });
 });

@@ -19,6 +19,7 @@ import { secretHandlers } from '$lib/worker/rpc/secret';
 import { sessionHandlers } from '$lib/worker/rpc/session';
 import { syncHandlers } from '$lib/worker/rpc/sync';
 import { verificationHandlers } from '$lib/worker/rpc/verification';
+import { chatSettingsHandlers } from '$lib/worker/rpc/chat-settings';
 
 const AREAS = [
   sessionHandlers,
@@ -35,7 +36,8 @@ const AREAS = [
   prefsHandlers,
   draftsHandlers,
   searchHandlers,
-  openingHandlers
+  openingHandlers,
+  chatSettingsHandlers
 ];
 
 /** A context that fails the test on any use: validation must reject before a handler touches it. */

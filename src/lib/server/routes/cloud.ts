@@ -1,5 +1,5 @@
-/** Cloud chats: send, the chat list, history pages, read marks, deletes, edits, reactions, and the update-log sync. */
-import { DeleteCloudReq, EditCloudReq, Id, LIMITS, ReactCloudReq, ReadReq, SendCloudReq } from '../../api/wire';
+/** Cloud chats: send, the chat list, history pages, read marks, deletes, edits, reactions, my own chat settings, and the update-log sync. */
+import { ChatSettingsReq, DeleteCloudReq, EditCloudReq, Id, LIMITS, ReactCloudReq, ReadReq, SendCloudReq } from '../../api/wire';
 import type { z } from '$lib/api/zod';
 import { queryInt, readJson } from '../http';
 import { json, limit, noContent, param, type RouteArea } from './shared';
@@ -46,6 +46,13 @@ export const cloudRoutes: RouteArea = (router, deps, { requireAuth }) => {
   chatChange('delete', DeleteCloudReq, (me, peerId, { ids }) => cloud.remove(me, peerId, ids));
   chatChange('edit', EditCloudReq, (me, peerId, { id, text }) => cloud.edit(me, peerId, id, text), true);
   chatChange('react', ReactCloudReq, (me, peerId, { id, emoji }) => cloud.react(me, peerId, id, emoji), true);
+
+  router.add('PUT', '/api/cloud/chats/:peerId/settings', async (ctx) => {
+    const auth = await requireAuth(ctx);
+    const peerId = param(ctx, 'peerId', Id);
+    const change = await readJson(ctx.req, ChatSettingsReq);
+    return json({ settings: await cloud.settings(auth.user.id, peerId, change) });
+  });
 
   router.add('GET', '/api/sync', async (ctx) => {
     const auth = await requireAuth(ctx);

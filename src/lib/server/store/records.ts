@@ -62,7 +62,7 @@ export interface MessageRow {
   editedAt: number | null;
 }
 
-export type UpdateKind = 'message' | 'read' | 'delete' | 'edit' | 'react';
+export type UpdateKind = 'message' | 'read' | 'delete' | 'edit' | 'react' | 'settings';
 
 /** One user's reaction to a cloud message (one per message and user). */
 export interface ReactionRow {
@@ -91,7 +91,10 @@ export interface UpdateRow {
   cursor: number;
   kind: UpdateKind;
   chat: ChatRow;
-  /** message, edit, react: the message id; read: JSON {readerId, seq}; delete: JSON string[] of ids. */
+  /**
+   * message, edit, react: the message id; read: JSON {readerId, seq}; delete: JSON string[] of ids;
+   * settings: JSON ChatSettingsRow (the user's settings as they were set).
+   */
   data: string;
   /** For kinds 'message', 'edit' and 'react': the message, or null if it no longer exists. */
   message: MessageRow | null;
@@ -126,6 +129,21 @@ export interface ChatSummaryRow {
   myReadSeq: number;
   peerReadSeq: number;
   unread: number;
+  /** The user's own settings of the chat. */
+  pinnedAt: number | null;
+  mutedUntil: number | null;
+}
+
+/** One user's own settings of a cloud chat (null: not pinned, not muted). */
+export interface ChatSettingsRow {
+  pinnedAt: number | null;
+  mutedUntil: number | null;
+}
+
+/** A change of ChatSettingsRow: `pinned` pins (an earlier pin keeps its time) or unpins; an absent field stays. */
+export interface ChatSettingsChange {
+  pinned?: boolean;
+  mutedUntil?: number | null;
 }
 
 export interface EnvelopeRow {

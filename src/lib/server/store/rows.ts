@@ -7,6 +7,8 @@
 import type {
   BlobRow,
   ChatRow,
+  ChatSettingsChange,
+  ChatSettingsRow,
   CloudMediaRow,
   DeviceRow,
   DueMediaRow,
@@ -172,3 +174,12 @@ export const toUpdate = (r: Row): UpdateRow => ({
 /** Members of a chat, sorted, as stored (user_a <= user_b). */
 export const pair = (x: string, y: string): [string, string] => (x <= y ? [x, y] : [y, x]);
 export const members = (c: ChatRow): string[] => (c.userA === c.userB ? [c.userA] : [c.userA, c.userB]);
+
+/** A user's chat settings from `pinned_at`/`muted_until` columns (none stored: neither). */
+export const toSettings = (r: Row | undefined): ChatSettingsRow => ({ pinnedAt: numOrNull(r?.pinned_at), mutedUntil: numOrNull(r?.muted_until) });
+
+/** The settings after `change` at time `at`: a pin keeps an earlier pin's time (the list's order stays). */
+export const changeSettings = (old: ChatSettingsRow, change: ChatSettingsChange, at: number): ChatSettingsRow => ({
+  pinnedAt: change.pinned === undefined ? old.pinnedAt : change.pinned ? (old.pinnedAt ?? at) : null,
+  mutedUntil: change.mutedUntil === undefined ? old.mutedUntil : change.mutedUntil
+});

@@ -21,6 +21,8 @@ import type {
   SendMessageInput,
   SendMessageResult,
   ChatSummaryRow,
+  ChatSettingsChange,
+  ChatSettingsRow,
   EnvelopeRow,
   NewEnvelope,
   EnvelopeRequestCtx,
@@ -116,6 +118,18 @@ export interface CloudStore {
    * the message is not there or deleted.
    */
   reactMessage(chatId: number, id: string, userId: string, emoji: Buffer | null, at: number): Promise<{ updates: AppendedUpdate[] } | null>;
+  /**
+   * Changes `userId`'s own settings of chat `chatId` (pinned at `at`), appending one 'settings' update
+   * row to that user's log only (same transaction; none when nothing changed). 'too_many_pinned',
+   * changing nothing, when a pin would make more than `maxPinned` of the user's chats pinned.
+   */
+  setChatSettings(
+    chatId: number,
+    userId: string,
+    change: ChatSettingsChange,
+    at: number,
+    maxPinned: number
+  ): Promise<{ settings: ChatSettingsRow; updates: AppendedUpdate[] } | 'too_many_pinned'>;
   /** The reactions to these messages (any order). */
   listReactions(messageIds: string[]): Promise<ReactionRow[]>;
   /** Update-log rows with cursor > after, ascending, at most `limit`. */

@@ -4,6 +4,7 @@
  */
 import { accountHandlers } from './account';
 import { accountDeleteHandlers } from './account-delete';
+import { chatSettingsHandlers } from './chat-settings';
 import { chatsHandlers } from './chats';
 import { cloudHandlers } from './cloud';
 import { draftsHandlers } from './drafts';
@@ -26,6 +27,7 @@ export const HANDLERS: Handlers<Method> = {
   ...accountHandlers,
   ...accountDeleteHandlers,
   ...chatsHandlers,
+  ...chatSettingsHandlers,
   ...cloudHandlers,
   ...syncHandlers,
   ...secretHandlers,

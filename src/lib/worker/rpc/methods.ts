@@ -10,6 +10,7 @@ import { hasDims, MEDIA_DIM_MAX } from '$lib/api/media-dims';
 import { AutoDeleteReq, CloudMediaTtl, DeviceName, LIMITS, Reaction, TimerSeconds } from '$lib/api/wire';
 import { ReplyQuote } from '$lib/api/quote';
 import { SEARCH_QUERY_MAX } from '$lib/api/search-text';
+import { MUTED_FOREVER } from '$lib/api/limits';
 import type {
   ChatView,
   ConnectionState,
@@ -43,6 +44,7 @@ const DraftText = z.string().check(z.maxLength(LIMITS.textMax, 'Message is too l
 // z.number() refuses Infinity and NaN by itself (full zod's .finite() was a no-op).
 /** One of REACTIONS, or '' to remove mine. */
 const Emoji = z.union([Reaction, z.literal('')]);
+const ChatKind = z.enum(['cloud', 'secret']);
 const SecretCursor = z.optional(z.object({ at: z.number(), id: StrIn(1, 64) }));
 /** The relay's default MAX_BLOB_BYTES, less room for the AES-GCM nonce and tag. */
 export const MAX_FILE_BYTES = LIMITS.fileMax - 64;
@@ -245,6 +247,15 @@ export const METHODS = {
   secretDraft: { params: ChatParams, result: returns<{ text: string; replyTo: SecretMessageView | null } | null>() },
   /** Stores a secret chat's draft while the chat is active (ignored otherwise); blank text deletes it. */
   secretSaveDraft: { params: z.extend(ChatParams, { text: DraftText, replyTo: z.optional(z.nullable(Uuid)) }), result: returns<null>() },
+
+  // ---------- a chat's pin and mute (./chat-settings.ts) ----------
+  /** Pins (at most LIMITS.pinnedMax chats: too_many_pinned) or unpins a chat; a cloud chat's on every device of mine. */
+  pinChat: { params: z.object({ kind: ChatKind, id: StrIn(1, 64), pinned: z.boolean() }), result: returns<null>() },
+  /** Mutes a chat's notifications until `mutedUntil` (ms; MUTED_FOREVER: until unmuted), or unmutes it (null). */
+  muteChat: {
+    params: z.object({ kind: ChatKind, id: StrIn(1, 64), mutedUntil: z.nullable(z.number().check(z.int(), z.nonnegative(), z.lte(MUTED_FOREVER))) }),
+    result: returns<null>()
+  },
 
   // ---------- search inside a chat (./search.ts) ----------
   /**

@@ -23,6 +23,7 @@ import { NewerStateError, SecretError } from './errors';
 import { secretMsgPlace, type SecretState } from './state';
 import { openState, wipeState } from './stored';
 import { reactionsView } from './react';
+import { settingsView } from '../chat-settings';
 
 const SERVICE_TEXT: Record<NonNullable<SecretBody['service']>, string> = {
   established: 'Secret chat established',
@@ -140,7 +141,8 @@ export async function secretChatList(db: CinderDB, vault: Vault): Promise<ChatVi
       role: row.role,
       key,
       ...(row.status === 'failed' ? { failure: row.failure ?? 'gone' } : {}),
-      ...(needsUpdate ? { needsUpdate } : {})
+      ...(needsUpdate ? { needsUpdate } : {}),
+      ...settingsView(row)
     });
   }
   return out;

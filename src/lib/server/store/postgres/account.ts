@@ -65,6 +65,7 @@ export function pgAccount({ pool, tx }: Pg): AccountStore {
         await c.query('DELETE FROM mailboxes WHERE device_id = ANY($1::text[])', [ids]);
         await c.query('DELETE FROM known_devices WHERE user_id = $1', [userId]);
         await c.query('DELETE FROM user_updates WHERE user_id = $1', [userId]);
+        await c.query('DELETE FROM cloud_chat_settings WHERE user_id = $1', [userId]);
 
         // Each recipient's device lock before its seq is drawn (sorted: two deletions cannot deadlock).
         const notices: EnvelopeRow[] = [];

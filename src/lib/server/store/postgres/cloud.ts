@@ -1,7 +1,7 @@
 /** PostgreSQL: cloud chats, messages, read marks and the update log (chat row lock, then user locks). */
-import { num, pair, toChat, toMessage, toReaction, toUpdate } from '../rows';
+import { changeSettings, num, pair, toChat, toMessage, toReaction, toSettings, toUpdate } from '../rows';
 import type { ChatSummaryRow, CloudStore, MessageRow, SendMessageResult } from '../types';
-import { all, appendUpdates, lockedChat, MESSAGE_COLS, one, UPDATE_SELECT, type Db, type Pg } from './db';
+import { all, appendUpdates, LOCK, lockedChat, MESSAGE_COLS, one, UPDATE_SELECT, type Db, type Pg } from './db';
 
 const readSeq = async (db: Db, chatId: number, userId: string) =>
   num((await one(db, 'SELECT read_seq FROM chat_reads WHERE chat_id = $1 AND user_id = $2', [chatId, userId]))?.read_seq);
@@ -85,6 +85,7 @@ export function pgCloud({ pool, tx }: Pg): CloudStore {
         pool,
         `SELECT c.id, c.user_a, c.user_b, c.next_seq,
                 coalesce(mr.read_seq, 0) AS my_read, coalesce(pr.read_seq, 0) AS peer_read,
+                s.pinned_at, s.muted_until,
                 ${MESSAGE_COLS('m_', 'lm')},
                 (SELECT count(*) FROM cloud_messages x
                   WHERE x.chat_id = c.id AND x.seq > coalesce(mr.read_seq, 0) AND x.sender_id <> $1 AND NOT x.deleted) AS unread
@@ -92,6 +93,7 @@ export function pgCloud({ pool, tx }: Pg): CloudStore {
          LEFT JOIN chat_reads mr ON mr.chat_id = c.id AND mr.user_id = $1
          LEFT JOIN chat_reads pr ON pr.chat_id = c.id
                                AND pr.user_id = (CASE WHEN c.user_a = $1 THEN c.user_b ELSE c.user_a END)
+         LEFT JOIN cloud_chat_settings s ON s.user_id = $1 AND s.chat_id = c.id
          LEFT JOIN LATERAL (SELECT * FROM cloud_messages m WHERE m.chat_id = c.id AND NOT m.deleted
                             ORDER BY m.seq DESC LIMIT 1) lm ON TRUE
          WHERE c.user_a = $1 OR c.user_b = $1`,
@@ -105,7 +107,8 @@ export function pgCloud({ pool, tx }: Pg): CloudStore {
           lastMessage: r.m_id == null ? null : toMessage(r, 'm_'),
           myReadSeq: num(r.my_read),
           peerReadSeq: num(r.peer_read),
-          unread: num(r.unread)
+          unread: num(r.unread),
+          ...toSettings(r)
         };
       });
       return out.sort((x, y) => (y.lastMessage?.createdAt ?? -1) - (x.lastMessage?.createdAt ?? -1) || y.chat.id - x.chat.id);
@@ -172,6 +175,27 @@ export function pgCloud({ pool, tx }: Pg): CloudStore {
           );
         else await c.query('DELETE FROM cloud_reactions WHERE message_id = $1 AND user_id = $2', [id, userId]);
         return { updates: await appendUpdates(c, chat, 'react', id) };
+      });
+    },
+    async setChatSettings(chatId, userId, change, at, maxPinned) {
+      return tx(async (c) => {
+        // The chat row first, as every write of the update log takes it; then the user's lock, which
+        // also serialises this user's pins (the count below stays true until COMMIT).
+        const chat = await lockedChat(c, chatId);
+        await c.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [LOCK.user, userId]);
+        const old = toSettings(await one(c, 'SELECT pinned_at, muted_until FROM cloud_chat_settings WHERE user_id = $1 AND chat_id = $2', [userId, chatId]));
+        const settings = changeSettings(old, change, at);
+        if (old.pinnedAt === null && settings.pinnedAt !== null) {
+          const n = num((await one(c, 'SELECT count(*) AS n FROM cloud_chat_settings WHERE user_id = $1 AND pinned_at IS NOT NULL', [userId]))?.n);
+          if (n >= maxPinned) return 'too_many_pinned' as const;
+        }
+        if (settings.pinnedAt === old.pinnedAt && settings.mutedUntil === old.mutedUntil) return { settings, updates: [] };
+        await c.query(
+          `INSERT INTO cloud_chat_settings (user_id, chat_id, pinned_at, muted_until) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (user_id, chat_id) DO UPDATE SET pinned_at = excluded.pinned_at, muted_until = excluded.muted_until`,
+          [userId, chatId, settings.pinnedAt, settings.mutedUntil]
+        );
+        return { settings, updates: await appendUpdates(c, chat, 'settings', JSON.stringify(settings), userId) };
       });
     },
     async listReactions(ids) {

@@ -90,9 +90,9 @@ export const UPDATE_SELECT = `
   JOIN cloud_chats c ON c.id = u.chat_id
   LEFT JOIN cloud_messages m ON u.kind IN ('message', 'edit', 'react') AND m.id = u.data`;
 
-/** Takes the update-log locks of the members (sorted) and appends one row each. */
-export const appendUpdates = async (c: pg.PoolClient, chat: ChatRow, kind: UpdateKind, data: string): Promise<AppendedUpdate[]> => {
-  const users = members(chat);
+/** Takes the update-log locks of the members (sorted; or of `only`, a member: their own settings) and appends one row each. */
+export const appendUpdates = async (c: pg.PoolClient, chat: ChatRow, kind: UpdateKind, data: string, only?: string): Promise<AppendedUpdate[]> => {
+  const users = only === undefined ? members(chat) : members(chat).filter((u) => u === only);
   await c.query(
     users.length === 1 ? 'SELECT pg_advisory_xact_lock($1, hashtext($2))' : 'SELECT pg_advisory_xact_lock($1, hashtext($2)), pg_advisory_xact_lock($1, hashtext($3))',
     [LOCK.user, ...users]

@@ -279,5 +279,21 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE user_updates DROP CONSTRAINT user_updates_kind_check;
       ALTER TABLE user_updates ADD CONSTRAINT user_updates_kind_check CHECK (kind IN ('message', 'read', 'delete', 'edit', 'react'));
     `
+  },
+  {
+    version: 11,
+    name: 'cloud chat settings',
+    sql: `
+      -- Each member's own settings of a chat (pinned, muted), synced to that member's devices only.
+      CREATE TABLE cloud_chat_settings (
+        chat_id     BIGINT NOT NULL REFERENCES cloud_chats(id) ON DELETE CASCADE,
+        user_id     TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        pinned_at   BIGINT,
+        muted_until BIGINT,
+        PRIMARY KEY (user_id, chat_id)
+      );
+      ALTER TABLE user_updates DROP CONSTRAINT user_updates_kind_check;
+      ALTER TABLE user_updates ADD CONSTRAINT user_updates_kind_check CHECK (kind IN ('message', 'read', 'delete', 'edit', 'react', 'settings'));
+    `
   }
 ];

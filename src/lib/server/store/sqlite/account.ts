@@ -26,6 +26,7 @@ export function sqliteAccount(db: Db, appendUpdates: AppendUpdates): AccountStor
     dropWakeups: db.prepare('DELETE FROM wakeups WHERE device_id = ?'),
     dropKnown: db.prepare('DELETE FROM known_devices WHERE user_id = ?'),
     dropLog: db.prepare('DELETE FROM user_updates WHERE user_id = ?'),
+    dropSettings: db.prepare('DELETE FROM cloud_chat_settings WHERE user_id = ?'),
     contactsOf: db.prepare(
       `SELECT c.device_b AS peer FROM secret_contacts c JOIN devices d ON d.id = c.device_b WHERE c.device_a = ? AND d.revoked_at IS NULL
        UNION SELECT c.device_a AS peer FROM secret_contacts c JOIN devices d ON d.id = c.device_a WHERE c.device_b = ? AND d.revoked_at IS NULL`
@@ -101,6 +102,7 @@ export function sqliteAccount(db: Db, appendUpdates: AppendUpdates): AccountStor
     q.dropKnown.run(userId);
     // The user's own log: no device of theirs will read it again (appended above for both members).
     q.dropLog.run(userId);
+    q.dropSettings.run(userId);
 
     const notices: EnvelopeRow[] = [];
     for (const [from, to] of peers) {

@@ -1,6 +1,6 @@
 /** SQLite: cloud chats, messages, read marks and the update log. */
-import { pair, toChat, toMessage, toReaction, toUpdate } from '../rows';
-import type { ChatSummaryRow, CloudStore, MessageRow, SendMessageInput, SendMessageResult } from '../types';
+import { changeSettings, pair, toChat, toMessage, toReaction, toSettings, toUpdate } from '../rows';
+import type { ChatSettingsChange, ChatSummaryRow, CloudStore, MessageRow, SendMessageInput, SendMessageResult } from '../types';
 import { all, get, UPDATE_SELECT, type AppendUpdates, type Db } from './db';
 
 export function sqliteCloud(db: Db, appendUpdates: AppendUpdates): CloudStore {
@@ -31,6 +31,12 @@ export function sqliteCloud(db: Db, appendUpdates: AppendUpdates): CloudStore {
     ),
     // The ids as one JSON array: one statement for any number of them.
     reactionsOf: db.prepare('SELECT * FROM cloud_reactions WHERE message_id IN (SELECT value FROM json_each(?))'),
+    settingsOf: db.prepare('SELECT pinned_at, muted_until FROM cloud_chat_settings WHERE user_id = ? AND chat_id = ?'),
+    pinnedCount: db.prepare('SELECT count(*) AS n FROM cloud_chat_settings WHERE user_id = ? AND pinned_at IS NOT NULL'),
+    upsertSettings: db.prepare(
+      `INSERT INTO cloud_chat_settings (user_id, chat_id, pinned_at, muted_until) VALUES (?, ?, ?, ?)
+       ON CONFLICT (user_id, chat_id) DO UPDATE SET pinned_at = excluded.pinned_at, muted_until = excluded.muted_until`
+    ),
     dropReaction: db.prepare('DELETE FROM cloud_reactions WHERE message_id = ? AND user_id = ?'),
     deleteMessage: db.prepare("UPDATE cloud_messages SET deleted = 1, body = X'' WHERE chat_id = ? AND id = ?"),
     updatesAfter: db.prepare(`${UPDATE_SELECT} WHERE u.user_id = ? AND u.cursor > ? ORDER BY u.cursor LIMIT ?`),
@@ -122,7 +128,19 @@ export function sqliteCloud(db: Db, appendUpdates: AppendUpdates): CloudStore {
     return { updates: appendUpdates(toChat(get(q.chatById, chatId)!), 'react', id) };
   });
 
+  const settingsTx = db.transaction((chatId: number, userId: string, change: ChatSettingsChange, at: number, maxPinned: number) => {
+    const old = toSettings(get(q.settingsOf, userId, chatId));
+    const settings = changeSettings(old, change, at);
+    if (old.pinnedAt === null && settings.pinnedAt !== null && (get(q.pinnedCount, userId)!.n as number) >= maxPinned) return 'too_many_pinned' as const;
+    if (settings.pinnedAt === old.pinnedAt && settings.mutedUntil === old.mutedUntil) return { settings, updates: [] };
+    q.upsertSettings.run(userId, chatId, settings.pinnedAt, settings.mutedUntil);
+    return { settings, updates: appendUpdates(toChat(get(q.chatById, chatId)!), 'settings', JSON.stringify(settings), userId) };
+  });
+
   return {
+    async setChatSettings(chatId, userId, change, at, maxPinned) {
+      return settingsTx(chatId, userId, change, at, maxPinned);
+    },
     async reactMessage(chatId, id, userId, emoji, at) {
       return reactTx(chatId, id, userId, emoji, at);
     },
@@ -156,7 +174,8 @@ export function sqliteCloud(db: Db, appendUpdates: AppendUpdates): CloudStore {
         const myReadSeq = (get(q.readSeq, chat.id, userId)?.read_seq as number | undefined) ?? 0;
         const peerReadSeq = peerId === userId ? myReadSeq : ((get(q.readSeq, chat.id, peerId)?.read_seq as number | undefined) ?? 0);
         const unread = get(q.unread, chat.id, myReadSeq, userId)!.n as number;
-        return { chat, peerId, lastMessage: last ? toMessage(last) : null, myReadSeq, peerReadSeq, unread };
+        const { pinnedAt, mutedUntil } = toSettings(get(q.settingsOf, userId, chat.id));
+        return { chat, peerId, lastMessage: last ? toMessage(last) : null, myReadSeq, peerReadSeq, unread, pinnedAt, mutedUntil };
       });
       // Newest activity first; chats whose messages were all deleted sink to the bottom.
       return out.sort((x, y) => (y.lastMessage?.createdAt ?? -1) - (x.lastMessage?.createdAt ?? -1) || y.chat.id - x.chat.id);

@@ -45,14 +45,17 @@ export const UPDATE_SELECT = `
   JOIN cloud_chats c ON c.id = u.chat_id
   LEFT JOIN cloud_messages m ON u.kind IN ('message', 'edit', 'react') AND m.id = u.data`;
 
-/** Appends one update-log row per chat member; call inside the write transaction of the change. */
-export type AppendUpdates = (chat: ChatRow, kind: UpdateKind, data: string) => AppendedUpdate[];
+/**
+ * Appends one update-log row per chat member (or only for `only`, a member: their own settings);
+ * call inside the write transaction of the change.
+ */
+export type AppendUpdates = (chat: ChatRow, kind: UpdateKind, data: string, only?: string) => AppendedUpdate[];
 
 export function updateLog(db: Db): AppendUpdates {
   const latestCursor = db.prepare('SELECT max(cursor) AS c FROM user_updates WHERE user_id = ?');
   const insertUpdate = db.prepare('INSERT INTO user_updates (user_id, kind, chat_id, data) VALUES (?, ?, ?, ?)');
-  return (chat, kind, data) =>
-    members(chat).map((userId) => {
+  return (chat, kind, data, only) =>
+    (only === undefined ? members(chat) : members(chat).filter((u) => u === only)).map((userId) => {
       // Inside the write transaction: nothing can be appended for this user in between.
       const prev = (get(latestCursor, userId)?.c as number | null) ?? 0;
       return { userId, prev, cursor: Number(insertUpdate.run(userId, kind, chat.id, data).lastInsertRowid) };

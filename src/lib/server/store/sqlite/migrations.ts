@@ -353,5 +353,34 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE user_updates_v10 RENAME TO user_updates;
       CREATE INDEX user_updates_by_user ON user_updates(user_id, cursor);
     `
+  },
+  {
+    version: 11,
+    name: 'cloud chat settings',
+    sql: `
+      -- Each member's own settings of a chat (pinned, muted), synced to that member's devices only.
+      CREATE TABLE cloud_chat_settings (
+        chat_id     INTEGER NOT NULL REFERENCES cloud_chats(id) ON DELETE CASCADE,
+        user_id     TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        pinned_at   INTEGER,
+        muted_until INTEGER,
+        PRIMARY KEY (user_id, chat_id)
+      ) STRICT;
+
+      -- The update log takes a new kind, 'settings' (rebuilt as in migration 9).
+      CREATE TABLE user_updates_v11 (
+        cursor  INTEGER PRIMARY KEY AUTOINCREMENT,
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        kind    TEXT NOT NULL CHECK (kind IN ('message', 'read', 'delete', 'edit', 'react', 'settings')),
+        chat_id INTEGER NOT NULL REFERENCES cloud_chats(id) ON DELETE CASCADE,
+        data    TEXT NOT NULL
+      ) STRICT;
+      INSERT INTO user_updates_v11 (cursor, user_id, kind, chat_id, data) SELECT cursor, user_id, kind, chat_id, data FROM user_updates;
+      DELETE FROM sqlite_sequence WHERE name = 'user_updates_v11';
+      UPDATE sqlite_sequence SET name = 'user_updates_v11' WHERE name = 'user_updates';
+      DROP TABLE user_updates;
+      ALTER TABLE user_updates_v11 RENAME TO user_updates;
+      CREATE INDEX user_updates_by_user ON user_updates(user_id, cursor);
+    `
   }
 ];

@@ -1,0 +1,72 @@
+/**
+ * A chat's own settings: pinned to the top of the list, notifications muted until a time. A cloud
+ * chat's are mine on every device (the relay's `settings` update, ./cloud-sync.ts); a secret chat's stay on
+ * this device, on its row, and go with it. Both are stored as absent fields when off (never null), not indexed.
+ */
+import type { ChatSettings } from '$lib/api/wire';
+import { LIMITS } from '$lib/api/limits';
+import type { ChatRow, CinderDB, SecretChatRow } from '$lib/store/db';
+import type { Notice } from './background';
+import { withLock } from './locks';
+import type { ChatView } from './protocol';
+import { CoreError } from './rpc/context';
+
+type Settings = Pick<ChatRow, 'pinnedAt' | 'mutedUntil'>;
+
+/** Muted at `now`: a mute with a duration ends by itself. */
+export const isMuted = (row: Settings | undefined, now: number): boolean => (row?.mutedUntil ?? 0) > now;
+
+/** A chat row's pin and mute as the list sees them (absent when off). */
+export const settingsView = (row: Settings): Pick<ChatView, 'pinnedAt' | 'mutedUntil'> => ({
+  ...(row.pinnedAt !== undefined ? { pinnedAt: row.pinnedAt } : {}),
+  ...(row.mutedUntil !== undefined ? { mutedUntil: row.mutedUntil } : {})
+});
+
+/** `row` with the relay's settings (null: the field removed). */
+export function withSettings<R extends Settings>(row: R, s: ChatSettings): R {
+  const out = { ...row };
+  if (s.pinnedAt === null) delete out.pinnedAt;
+  else out.pinnedAt = s.pinnedAt;
+  if (s.mutedUntil === null) delete out.mutedUntil;
+  else out.mutedUntil = s.mutedUntil;
+  return out;
+}
+
+/** Refuses one more pin past LIMITS.pinnedMax (cloud and secret chats together on this device). */
+export async function checkPinRoom(db: CinderDB, kind: 'cloud' | 'secret', id: string): Promise<void> {
+  const [cloud, secret] = await Promise.all([db.chats.toArray(), db.secretChats.toArray()]);
+  const pinned = [...cloud.map((c) => ['cloud', c.peerId, c] as const), ...secret.map((c) => ['secret', c.id, c] as const)].filter(
+    ([k, i, c]) => c.pinnedAt !== undefined && !(k === kind && i === id)
+  );
+  if (pinned.length >= LIMITS.pinnedMax) throw new CoreError('too_many_pinned', `Unpin a chat first: up to ${LIMITS.pinnedMax}`);
+}
+
+/** Stores a cloud chat's settings as the relay answered them (a chat not stored here: nothing). */
+export async function storeCloudSettings(db: CinderDB, peerId: string, s: ChatSettings): Promise<void> {
+  await db.transaction('rw', db.chats, async () => {
+    const row = await db.chats.get(peerId);
+    if (row) await db.chats.put(withSettings(row, s));
+  });
+}
+
+/**
+ * Changes a secret chat's settings under the chat's lock: the engine writes its whole row back after
+ * each step, so a change made beside one would be lost.
+ */
+export async function changeSecretSettings(db: CinderDB, id: string, change: (row: SecretChatRow) => ChatSettings): Promise<void> {
+  await withLock(`cinder-secret-${id}`, async () => {
+    const row = await db.secretChats.get(id);
+    if (!row) throw new CoreError('not_found', 'This secret chat does not exist on this device');
+    await db.secretChats.put(withSettings(row, change(row)));
+  });
+}
+
+/** A wake's notices without those of chats muted at `now` (a notice names its chat, `chat`). */
+export async function unmutedNotices(db: CinderDB, notices: Notice[], now: number): Promise<Notice[]> {
+  const out: Notice[] = [];
+  for (const n of notices) {
+    const row = !n.chat ? undefined : n.chat.kind === 'cloud' ? await db.chats.get(n.chat.id) : await db.secretChats.get(n.chat.id);
+    if (!isMuted(row, now)) out.push(n);
+  }
+  return out;
+}

@@ -1,0 +1,137 @@
+/**
+ * Pin chats to the top of the list and mute a chat, from the list's row menu (right click, long press,
+ * its "…" button). Pinned chats come first (the latest pinned on top) with a pin, after a reload too; a
+ * cloud chat's pin reaches my second device, a secret chat's stays on this one. A muted chat's badge is
+ * grey and out of the title's count, until unmuted. A sixth pin is refused with a message.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { request, type APIRequestContext, type Page } from '@playwright/test';
+import { audit } from './axe';
+import { expect, logIn, PASSWORD, test, uniqueName } from './fixtures';
+import { secretPair } from './secret-helpers';
+
+/** A peer made through the API only (no browser): it signs up and writes to `toUserId`. */
+async function apiPeer(baseURL: string, name: string) {
+  const ctx: APIRequestContext = await request.newContext({ baseURL, extraHTTPHeaders: { origin: baseURL } });
+  const key = () => randomBytes(32).toString('base64url');
+  const username = uniqueName(name.toLowerCase());
+  const r = await ctx.post('/api/auth/signup', { data: { username, password: PASSWORD, displayName: name, device: { name: 'API', signPub: key(), dhPub: key() } } });
+  expect(r.status()).toBe(201);
+  const say = async (toUserId: string, text: string) =>
+    expect((await ctx.post('/api/cloud/messages', { data: { id: randomUUID(), toUserId, text } })).status()).toBe(200);
+  return { ctx, username, say };
+}
+
+const list = (page: Page) => page.getByRole('list', { name: 'Chats' });
+const cloudRow = (page: Page, username: string) => list(page).locator(`a[data-chat="${username}"]`);
+const rowNames = (page: Page) => list(page).locator('a.row .name').allTextContents();
+const titleCount = async (page: Page) => Number((await page.title()).match(/^\((\d+)\)/)?.[1] ?? 0);
+const menu = (page: Page) => page.getByRole('menu', { name: 'Chat options' });
+
+/** Opens a row's menu by a right click and picks `item`. */
+async function pick(page: Page, row: ReturnType<typeof cloudRow>, ...items: string[]) {
+  await row.click({ button: 'right' });
+  for (const item of items) await menu(page).getByRole('menuitem', { name: item, exact: true }).click();
+  await expect(menu(page)).toBeHidden();
+}
+
+test('pinned chats come first, on every device for cloud chats; a muted chat is grey and not counted', async ({ browser, relay }, info) => {
+  test.setTimeout(180_000);
+  const { alice, bob, chatId } = await secretPair(browser, relay);
+  const aliceId = ((await (await alice.context.request.get('/api/me')).json()) as { user: { id: string } }).user.id;
+  const peers = [];
+  for (const name of ['Carol', 'Dave', 'Erin', 'Frank', 'Grace']) {
+    const p = await apiPeer(relay.url, name);
+    await p.say(aliceId, `hello from ${name}`);
+    peers.push(p);
+  }
+  const page = alice.page;
+  await page.goto('/');
+  for (const p of peers) await expect(cloudRow(page, p.username)).toBeVisible();
+  const secretRow = list(page).locator(`a[href="/secret/${chatId}"]`);
+  await expect(secretRow).toBeVisible();
+  void bob;
+
+  // Dave's chat by a right click, then the secret chat by its "…" button (keyboard reachable: focus, Enter).
+  await pick(page, cloudRow(page, peers[1].username), 'Pin');
+  await page.getByRole('button', { name: 'Options for Bob (secret chat)' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(menu(page).getByRole('menuitem', { name: 'Pin' })).toBeFocused();
+  await audit(page, 'chat list row menu');
+  await page.keyboard.press('Enter');
+  await expect(menu(page)).toBeHidden();
+  const top = async () => (await rowNames(page)).slice(0, 2);
+  await expect.poll(top).toEqual(['Bob', 'Dave']);
+  await expect(secretRow).toHaveAttribute('data-pinned', '');
+  await expect(secretRow.getByRole('img', { name: 'Pinned' })).toBeVisible();
+  await expect(cloudRow(page, peers[1].username).getByRole('img', { name: 'Pinned' })).toBeVisible();
+  await page.reload();
+  await expect.poll(top).toEqual(['Bob', 'Dave']);
+
+  // A second device of Alice's: the cloud pin, not the secret chat (it lives on the first device only).
+  const second = await logIn(browser, relay, alice.username);
+  await expect(cloudRow(second.page, peers[1].username)).toHaveAttribute('data-pinned', '', { timeout: 30_000 });
+  await expect.poll(() => rowNames(second.page).then((n) => n[0])).toBe('Dave');
+  await expect(list(second.page).locator('a[data-secret-chat]')).toHaveCount(0);
+  await second.context.close();
+
+  // Mute Carol for an hour: her badge turns grey and leaves the title's count, her next message too.
+  const carol = cloudRow(page, peers[0].username);
+  await expect.poll(() => titleCount(page)).toBe(5);
+  await pick(page, carol, 'Mute…', 'Mute for 1 hour');
+  await expect(carol).toHaveAttribute('data-muted', '');
+  await expect(carol.getByRole('img', { name: 'Muted' })).toBeVisible();
+  await expect.poll(() => titleCount(page)).toBe(4);
+  await peers[0].say(aliceId, 'are you there?');
+  await expect(carol.getByLabel('2 unread, muted')).toBeVisible();
+  expect(await titleCount(page)).toBe(4);
+
+  // Screenshots of the list with pinned and muted chats, light and dark.
+  await page.screenshot({ path: info.outputPath('pin-mute-light.png') });
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.screenshot({ path: info.outputPath('pin-mute-dark.png') });
+  await page.emulateMedia({ colorScheme: 'light' });
+
+  // Unmuted: counted again.
+  await pick(page, carol, 'Unmute');
+  await expect(carol).not.toHaveAttribute('data-muted');
+  await expect(carol.getByLabel('2 unread', { exact: true })).toBeVisible();
+  await expect.poll(() => titleCount(page)).toBe(6);
+
+  // Three more pins (one by a long press), then a sixth is refused with the reason.
+  await pick(page, carol, 'Pin');
+  await pick(page, cloudRow(page, peers[2].username), 'Pin');
+  const frank = cloudRow(page, peers[3].username);
+  const box = (await frank.boundingBox())!;
+  await page.mouse.move(box.x + 40, box.y + box.height / 2);
+  await page.mouse.down();
+  await expect(menu(page)).toBeVisible();
+  await page.mouse.up();
+  // The press opened the menu, not the chat.
+  await expect(page).toHaveURL(/\/$/);
+  await menu(page).getByRole('menuitem', { name: 'Pin' }).click();
+  await expect(frank).toHaveAttribute('data-pinned', '');
+  await expect.poll(top).toEqual(['Frank', 'Erin']);
+  await pick(page, cloudRow(page, peers[4].username), 'Pin');
+  await expect(page.getByRole('alert').filter({ hasText: 'Unpin a chat first: up to 5' })).toBeVisible();
+  await expect(cloudRow(page, peers[4].username)).not.toHaveAttribute('data-pinned');
+  for (const p of peers) await p.ctx.dispose();
+});
+
+test("a chat's header menu mutes and unmutes it", async ({ browser, relay }) => {
+  const { alice, chatId } = await secretPair(browser, relay);
+  const page = alice.page;
+  await page.goto(`/secret/${chatId}`);
+  await page.getByRole('button', { name: 'Chat actions' }).click();
+  await page.getByRole('menuitem', { name: 'Mute…' }).click();
+  await page.getByRole('menuitem', { name: 'Mute until I turn it back on' }).click();
+  await page.goto('/');
+  const row = list(page).locator(`a[href="/secret/${chatId}"]`);
+  await expect(row).toHaveAttribute('data-muted', '');
+  await page.goto(`/secret/${chatId}`);
+  await page.getByRole('button', { name: 'Chat actions' }).click();
+  await page.getByRole('menuitem', { name: 'Unmute' }).click();
+  await page.goto('/');
+  await expect(row).toBeVisible();
+  await expect(row).not.toHaveAttribute('data-muted');
+});

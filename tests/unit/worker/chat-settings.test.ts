@@ -1,0 +1,117 @@
+// A chat's pin and mute on this device: a cloud chat's from the update log ('settings', my own, from any
+// of my devices) onto its chat row and the list, also kept by a version that knew no such kind and
+// applied once known; a secret chat's on its row. And a wake's notices leave the muted chats out.
+import 'fake-indexeddb/auto';
+import { describe, expect, it } from 'vitest';
+import { MUTED_FOREVER } from '$lib/api/limits';
+import type { Update } from '$lib/api/wire';
+import { chatViews } from '$lib/worker/cloud';
+import { applyUpdates, checkPage } from '$lib/worker/cloud-sync';
+import { changeSecretSettings, checkPinRoom, isMuted, unmutedNotices } from '$lib/worker/chat-settings';
+import type { Notice } from '$lib/worker/background';
+import { unlockedStore } from '../support/store';
+import { ME, msg, nextCursor } from '../support/cloud-updates';
+
+let dbs = 0;
+const settings = (peerId: string, pinnedAt: number | null, mutedUntil: number | null): Update => ({
+  kind: 'settings',
+  cursor: nextCursor(),
+  peerId,
+  pinnedAt,
+  mutedUntil
+});
+
+describe("a cloud chat's settings from the update log", () => {
+  it('pins and mutes the chat row and the list shows it; null takes each away; a chat not stored is left alone', async () => {
+    const { db, vault } = await unlockedStore(`chat-settings-${dbs++}`);
+    await applyUpdates(db, vault, ME, [msg(1, 'bob')]);
+    const applied = await applyUpdates(db, vault, ME, [settings('bob', 1_000, MUTED_FOREVER), settings('nobody', 5, 5)]);
+    expect(applied.list).toBe(true);
+    expect(await db.chats.get('bob')).toMatchObject({ pinnedAt: 1_000, mutedUntil: MUTED_FOREVER, unread: 1 });
+    expect(await db.chats.get('nobody')).toBeUndefined();
+    expect((await chatViews(db, vault, ME))[0]).toMatchObject({ id: 'bob', pinnedAt: 1_000, mutedUntil: MUTED_FOREVER, unread: 1 });
+
+    await applyUpdates(db, vault, ME, [settings('bob', null, 2_000), settings('bob', null, null)]);
+    const row = (await db.chats.get('bob'))!;
+    // Absent, never null, when off.
+    expect(Object.keys(row)).not.toContain('pinnedAt');
+    expect(Object.keys(row)).not.toContain('mutedUntil');
+    const view = (await chatViews(db, vault, ME))[0];
+    expect([view.pinnedAt, view.mutedUntil]).toEqual([undefined, undefined]);
+  });
+
+  it('is a kind this version knows (not kept for later), and a malformed one is rejected', () => {
+    const ok = settings('bob', 1, null);
+    const page = checkPage({ updates: [ok, { ...settings('bob', 1, null), mutedUntil: -3 }], cursor: nextCursor(), more: false }, 0);
+    expect(page.updates).toEqual([ok]);
+    expect(page.later).toEqual([]);
+    expect(page.rejected.map((r) => r.reason)).toEqual([expect.stringContaining('malformed')]);
+  });
+});
+
+describe("a secret chat's settings and the pin limit", () => {
+  it('are stored on its row; a sixth pin is refused, re-pinning a pinned chat is not', async () => {
+    const { db } = await unlockedStore(`chat-settings-${dbs++}`);
+    const base = {
+      peer: { id: 'bob', username: 'bob', displayName: 'Bob' },
+      role: 'initiator' as const,
+      status: 'active' as const,
+      peerDeviceId: 'd',
+      createdAt: 1,
+      lastAt: 1,
+      cancelledBy: null,
+      box: new Uint8Array()
+    };
+    await db.secretChats.bulkPut([1, 2, 3].map((i) => ({ ...base, id: `s${i}`, peerId: 'bob' })));
+    await db.chats.bulkPut([1, 2, 3].map((i) => ({ peerId: `p${i}`, peer: base.peer, lastAt: 1, myReadSeq: 0, readSentSeq: 0, peerReadSeq: 0, pinnedAt: i })));
+    await changeSecretSettings(db, 's1', () => ({ pinnedAt: 7, mutedUntil: 99 }));
+    expect(await db.secretChats.get('s1')).toMatchObject({ pinnedAt: 7, mutedUntil: 99 });
+    await changeSecretSettings(db, 's2', () => ({ pinnedAt: 8, mutedUntil: null }));
+    await expect(checkPinRoom(db, 'secret', 's3')).rejects.toMatchObject({ code: 'too_many_pinned', message: 'Unpin a chat first: up to 5' });
+    await expect(checkPinRoom(db, 'secret', 's2')).resolves.toBeUndefined();
+    await expect(checkPinRoom(db, 'cloud', 'p1')).resolves.toBeUndefined();
+    await changeSecretSettings(db, 's1', () => ({ pinnedAt: null, mutedUntil: null }));
+    expect(Object.keys((await db.secretChats.get('s1'))!)).not.toContain('pinnedAt');
+    await expect(checkPinRoom(db, 'secret', 's3')).resolves.toBeUndefined();
+    await expect(changeSecretSettings(db, 'gone', () => ({ pinnedAt: 1, mutedUntil: null }))).rejects.toMatchObject({ code: 'not_found' });
+  });
+});
+
+describe("a wake's notices", () => {
+  it('leave out the chats muted now (cloud and secret), keep those whose mute ended, and those naming no chat', async () => {
+    const { db } = await unlockedStore(`chat-settings-${dbs++}`);
+    const now = 50_000;
+    const peer = { id: 'x', username: 'x', displayName: 'X' };
+    await db.chats.bulkPut([
+      { peerId: 'muted', peer, lastAt: 1, myReadSeq: 0, readSentSeq: 0, peerReadSeq: 0, mutedUntil: MUTED_FOREVER },
+      { peerId: 'ended', peer, lastAt: 1, myReadSeq: 0, readSentSeq: 0, peerReadSeq: 0, mutedUntil: now },
+      { peerId: 'loud', peer, lastAt: 1, myReadSeq: 0, readSentSeq: 0, peerReadSeq: 0 }
+    ]);
+    const base = {
+      peerId: 'x',
+      peer,
+      role: 'initiator' as const,
+      status: 'active' as const,
+      peerDeviceId: 'd',
+      createdAt: 1,
+      lastAt: 1,
+      cancelledBy: null,
+      box: new Uint8Array()
+    };
+    await db.secretChats.bulkPut([
+      { ...base, id: 's-muted', mutedUntil: now + 1 },
+      { ...base, id: 's-loud' }
+    ]);
+    const n = (kind: 'cloud' | 'secret', id: string): Notice => ({ title: 'T', body: 'B', tag: `${kind}-${id}`, url: '/', chat: { kind, id } });
+    const all = [
+      n('cloud', 'muted'),
+      n('cloud', 'ended'),
+      n('cloud', 'loud'),
+      n('secret', 's-muted'),
+      n('secret', 's-loud'),
+      { title: 'Cinder', body: 'New messages', tag: 'cinder-locked', url: '/' }
+    ];
+    expect((await unmutedNotices(db, all, now)).map((x) => x.tag)).toEqual(['cloud-ended', 'cloud-loud', 'secret-s-loud', 'cinder-locked']);
+    expect([isMuted({ mutedUntil: now }, now), isMuted({ mutedUntil: now + 1 }, now), isMuted(undefined, now)]).toEqual([false, true, false]);
+  });
+});

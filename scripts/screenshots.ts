@@ -84,6 +84,12 @@ await bob
     throw e;
   });
 await send(bob, 'Got it 👍');
+// Bob reacts to the code (the menu's quick reactions); Alice's screen shows the chip.
+const code = bob.getByRole('list', { name: 'Messages' }).locator('li', { hasText: 'This burns in a minute' });
+await code.hover();
+await code.getByRole('button', { name: 'Message actions' }).click();
+await bob.getByRole('menuitemradio', { name: 'React 🙏' }).click();
+await alice.getByRole('button', { name: '🙏 by Bob Builder' }).waitFor();
 await alice.waitForTimeout(1200);
 await shot(alice, 'secret-mobile');
 await bob.waitForTimeout(300);
@@ -125,6 +131,15 @@ await shot(alice, 'secret-failed-mobile');
 await alice.goto('/');
 await alice.locator('[data-chat="carol"]').waitFor();
 await alice.locator('[data-secret-tag]').nth(1).waitFor();
+// Carol's chat pinned on top; Bob's cloud chat muted (its unread count grey, left out of the totals).
+for (const [name, items] of [
+  ['Options for Carol Danvers', ['Pin']],
+  ['Options for Bob Builder', ['Mute…', 'Mute until I turn it back on']]
+] as const) {
+  await alice.getByRole('button', { name, exact: true }).click({ force: true });
+  for (const item of items) await alice.getByRole('menuitem', { name: item, exact: true }).click();
+}
+await alice.locator('[data-chat="carol"]').first().getByLabel('Pinned').waitFor();
 await shot(alice, 'chats-mobile');
 await alice.goto('/settings');
 await alice

@@ -338,6 +338,8 @@ export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) 
       const at = now();
       if (at - m.createdAt > LIMITS.editWindowMs) throw new HttpError(403, 'edit_expired', 'a message can be edited for 48 hours after it was sent');
       const content = open(m);
+      // A forwarded copy says what its author wrote: the forwarder cannot change those words.
+      if (content.forwardedFrom) throw new HttpError(403, 'not_editable', 'a forwarded message cannot be edited');
       if (content.mediaId) {
         // A timed attachment's message burns with it: no caption to change (nor one gone already).
         const media = await store.getCloudMedia(content.mediaId);

@@ -97,12 +97,15 @@ for (const backend of BACKENDS) {
       ]);
     });
 
-    it('a copy of a copy keeps the first origin; a deleted author shows as a deleted account', async () => {
+    it('a copy of a copy keeps the first origin; a copy cannot be edited; a deleted author shows as a deleted account', async () => {
       const m = await sendText(ts, bob, alice, 'original words');
       const [copy] = (await forward(ts, alice, { toUserId: carol.userId, fromPeerId: bob.userId, ids: [m.id], newIds: [uuid()] })).body.messages;
       const again = await forward(ts, carol, { toUserId: bob.userId, fromPeerId: alice.userId, ids: [copy.id], newIds: [uuid()] });
       expect(again.status).toBe(200);
       expect(again.body.messages[0]).toMatchObject({ senderId: carol.userId, text: 'original words', forwardedFrom: { userId: bob.userId, createdAt: m.createdAt } });
+      // Its words are its author's: the forwarder cannot edit them.
+      const edit = await call(ts, 'POST', `/api/cloud/chats/${carol.userId}/edit`, { token: alice.token, body: { id: copy.id, text: 'other words' } });
+      expect([edit.status, edit.body.error.code]).toEqual([403, 'not_editable']);
 
       expect((await call(ts, 'POST', '/api/account/delete', { token: bob.token, body: { password: bob.password, confirm: bob.username } })).status).toBe(204);
       const [seen] = await history(ts, carol, alice);

@@ -69,7 +69,7 @@ describe('the forwardMessages RPC', () => {
     return { db, vault, view, ctx, events };
   }
 
-  it("sends the relay this chat's ids in order with new ids, and stores the copies it answers", async () => {
+  it("sends the relay this chat's ids in the chat's order with new ids, and stores the copies it answers", async () => {
     const { db, ctx, events } = await rig();
     const asked: ForwardCloudReq[] = [];
     vi.stubGlobal('fetch', async (path: string, init: RequestInit) => {
@@ -89,8 +89,9 @@ describe('the forwardMessages RPC', () => {
       }));
       return new Response(JSON.stringify({ messages }), { status: 200 });
     });
+    // Picked newest first: sent in the chat's order.
     await forwardHandlers.forwardMessages(ctx, { fromPeerId: 'bob', toPeerId: 'carol', ids: [uuid(2), uuid(1)] });
-    expect(asked).toEqual([{ toUserId: 'carol', fromPeerId: 'bob', ids: [uuid(2), uuid(1)], newIds: [expect.any(String), expect.any(String)] }]);
+    expect(asked).toEqual([{ toUserId: 'carol', fromPeerId: 'bob', ids: [uuid(1), uuid(2)], newIds: [expect.any(String), expect.any(String)] }]);
     const copies = await db.messages.where('peerId').equals('carol').sortBy('seq');
     expect(copies.map((r) => r.id)).toEqual(asked[0].newIds);
     expect((await db.chats.get('carol'))?.lastAt).toBe(9_001);

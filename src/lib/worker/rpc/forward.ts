@@ -18,10 +18,12 @@ type Ctx = Pick<CoreContext, 'db' | 'vault' | 'emit' | 'sync'>;
 const unanswered = new Map<string, string[]>();
 
 export const forwardHandlers: Handlers<'forwardMessages', Ctx> = {
-  forwardMessages: async (ctx, { fromPeerId, toPeerId, ids }) => {
+  forwardMessages: async (ctx, { fromPeerId, toPeerId, ids: asked }) => {
     // Only this chat's messages the relay stored: one still in the outbox has no original there to copy.
-    const rows = await ctx.db.messages.bulkGet(ids);
+    const rows = await ctx.db.messages.bulkGet(asked);
     if (rows.some((r) => r?.peerId !== fromPeerId || r.seq === 0)) throw new CoreError('not_found', 'A message not sent yet, or no longer here, cannot be forwarded.');
+    // In the chat's order, whatever order they were picked in.
+    const ids = (rows as MessageRow[]).sort((a, b) => a.seq - b.seq).map((r) => r.id);
     const key = JSON.stringify([fromPeerId, toPeerId, ids]);
     const newIds = unanswered.get(key) ?? ids.map(() => crypto.randomUUID());
     unanswered.set(key, newIds);

@@ -5,6 +5,7 @@
 // no Forward at all (menu or selection), and is never a target.
 import type { Page } from '@playwright/test';
 import { expect, messageLog, openChatWith, sendText, signUp, test } from './fixtures';
+import { audit } from './axe';
 import { menu, openMenu, row } from './message-helpers';
 import { sendSecret, startSecretChat } from './secret-helpers';
 
@@ -47,6 +48,7 @@ test('a cloud message forwarded to another cloud chat shows its author; never fr
   // Her cloud chats only: Bob once (not his secret chat), and Carol.
   await expect(targets(alice.page)).toHaveCount(2);
   await expect(targets(alice.page).filter({ hasText: 'Bob' })).toHaveCount(1);
+  await audit(alice.page, 'forward dialog');
   // Escape closes it, nothing forwarded, the focus back on the message's menu button.
   await alice.page.keyboard.press('Escape');
   await expect(forwardDialog(alice.page)).toBeHidden();

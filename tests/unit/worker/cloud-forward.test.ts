@@ -54,6 +54,10 @@ describe('forwarded cloud messages from the update log', () => {
     expect(page.updates).toHaveLength(1);
     expect(page.updates[0]).toMatchObject({ message: { forwardedFrom: { userId: 'carol', createdAt: 500, user: carol } } });
     expect(page.rejected).toEqual([{ cursor: (bad as { cursor: number }).cursor, reason: expect.stringMatching(/user must be the author/) }]);
+    // A later version's extra field in it is dropped, not refused.
+    const newer = forwarded(3, carol);
+    if (newer.kind === 'message') Object.assign(newer.message.forwardedFrom!, { via: 'channel' });
+    expect(checkPage({ updates: [newer], cursor: newer.cursor, more: false }, 0).updates[0]).toMatchObject({ message: { forwardedFrom: { userId: 'carol' } } });
   });
 });
 

@@ -215,6 +215,17 @@ export type CloudMedia = z.infer<typeof CloudMedia>;
 /** Answer of `POST /api/cloud/media` (201). */
 export const CloudMediaCreated = z.object({ id: Id });
 
+/**
+ * Where a forwarded cloud message first came from (`POST /api/cloud/forward`): written by the relay from
+ * the stored original, never taken from a client, and kept through further forwards (the first origin).
+ * `user`: the author's profile as the relay serves it now (a deleted account's says so); absent when the
+ * relay no longer knows the account at all.
+ */
+export const ForwardedFrom = z
+  .object({ userId: Id, createdAt: z.number(), user: z.optional(PublicUser) })
+  .check(z.refine((f) => !f.user || f.user.id === f.userId, 'user must be the author named by userId'));
+export type ForwardedFrom = z.infer<typeof ForwardedFrom>;
+
 export const CloudMessage = z.object({
   id: ClientId,
   /** The chat, named by the other user's id from the reader's point of view. */
@@ -233,7 +244,9 @@ export const CloudMessage = z.object({
   /** When its author last edited it (the relay's clock); absent: never edited. */
   editedAt: z.optional(z.number()),
   /** The reactions to it, at most one per member (absent: none). */
-  reactions: z.optional(z.array(CloudReaction).check(z.maxLength(2)))
+  reactions: z.optional(z.array(CloudReaction).check(z.maxLength(2))),
+  /** A copy forwarded from another message: its original author and time (absent: written here). */
+  forwardedFrom: z.optional(ForwardedFrom)
 });
 export type CloudMessage = z.infer<typeof CloudMessage>;
 
@@ -276,6 +289,28 @@ export const ChatSummary = z.object({
   mutedUntil: z.optional(z.nullable(z.number().check(z.int(), z.nonnegative())))
 });
 export type ChatSummary = z.infer<typeof ChatSummary>;
+
+/** How many messages one `POST /api/cloud/forward` copies at most. */
+export const FORWARD_MAX = 100;
+const ForwardIds = z.array(ClientId).check(z.minLength(1, 'name at least one message'), z.maxLength(FORWARD_MAX, `at most ${FORWARD_MAX} messages at once`));
+
+/**
+ * Body of `POST /api/cloud/forward`: copies my chat with `fromPeerId`'s messages `ids` (in that order)
+ * into my chat with `toUserId`, as new messages `newIds` (client-chosen, one per id, like
+ * SendCloudReq.id: the same request again makes no second copy).
+ */
+export const ForwardCloudReq = z.object({ toUserId: Id, fromPeerId: Id, ids: ForwardIds, newIds: ForwardIds }).check(
+  z.superRefine((v, ctx) => {
+    if (v.newIds.length !== v.ids.length) ctx.addIssue({ code: 'custom', path: ['newIds'], message: 'one new id for each id' });
+    if (new Set(v.ids).size !== v.ids.length) ctx.addIssue({ code: 'custom', path: ['ids'], message: 'a message is named twice' });
+    if (new Set(v.newIds).size !== v.newIds.length) ctx.addIssue({ code: 'custom', path: ['newIds'], message: 'a new id is named twice' });
+    if (v.newIds.some((id) => v.ids.includes(id))) ctx.addIssue({ code: 'custom', path: ['newIds'], message: 'a new id must not name an original' });
+  })
+);
+export type ForwardCloudReq = z.input<typeof ForwardCloudReq>;
+/** Answer of `POST /api/cloud/forward`: the copies, in the order asked, from the forwarder's point of view. */
+export const ForwardCloudRes = z.object({ messages: z.array(CloudMessage) });
+export type ForwardCloudRes = z.infer<typeof ForwardCloudRes>;
 
 export const ReadReq = z.object({ seq: z.number().check(z.int(), z.positive()) });
 export const DeleteCloudReq = z.object({ ids: z.array(ClientId).check(z.minLength(1), z.maxLength(100)) });
@@ -394,6 +429,8 @@ export type ErrorCode =
   | 'edit_expired'
   /** 403: not a message that can be edited (one with a self-destructing attachment). */
   | 'not_editable'
+  /** 403: not a message that can be forwarded (one with a self-destructing attachment). */
+  | 'not_forwardable'
   /** 409: pinning one more chat would pass LIMITS.pinnedMax. */
   | 'too_many_pinned'
   /** 413: the user's blob storage quota would be exceeded. */

@@ -271,18 +271,27 @@ export class CloudWindow extends ChatWindow<MessageView> {
   /**
    * Edit: a text of mine the relay stored (one still in the outbox has no copy there to edit; a failed
    * one never will), or the caption of an attachment without a timer (a voice message has none), for
-   * 48 h after it was sent (the relay checks again).
+   * 48 h after it was sent (the relay checks again). Not a forwarded copy: its words are its author's.
    */
   editable(m: MessageView): boolean {
     const media = m.media;
     return (
       m.mine &&
       m.seq > 0 &&
+      !m.forwarded &&
       (!media || (media.ttl === 0 && !media.voice)) &&
       m.ticks !== 'failed' &&
       !this.peer?.deleted &&
       Date.now() - m.createdAt < LIMITS.editWindowMs
     );
+  }
+
+  /**
+   * Forward: a message the relay stored (seq > 0; one in the outbox is not there to copy), without a
+   * self-destructing attachment (the relay refuses those too).
+   */
+  forwardable(m: MessageView): boolean {
+    return m.seq > 0 && !(m.media && m.media.ttl > 0);
   }
 
   protected hasFile(m: MessageView): boolean {

@@ -9,7 +9,8 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { open, rename, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
-import type { Transform } from 'node:stream';
+import type { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { ClientGone, HttpError } from './http';
 
 export const BLOBS_DIR = 'blobs';
@@ -29,6 +30,8 @@ export interface BlobFiles {
   commit(tmp: string, id: string): Promise<void>;
   /** Writes `data` as blob `id` (through a temp file renamed into place). */
   write(id: string, data: Uint8Array): Promise<void>;
+  /** Writes a stream as blob `id` (through a temp file renamed into place; removed if the stream fails). */
+  writeFrom(id: string, source: Readable): Promise<void>;
   /** Reads blob `id` whole, or null when its file is gone. */
   read(id: string): Promise<Buffer | null>;
   /** Opens blob `id` for reading, or null when its file is gone. */
@@ -113,6 +116,17 @@ export function createBlobFiles(dataDir: string, sub: string = BLOBS_DIR): BlobF
       const tmp = join(dir, TMP_PREFIX + randomBytes(12).toString('base64url'));
       try {
         await writeFile(tmp, data, { flag: 'wx', mode: 0o600 });
+        await rename(tmp, path(id));
+      } catch (e) {
+        await unlink(tmp).catch(() => undefined);
+        throw e;
+      }
+    },
+
+    async writeFrom(id, source) {
+      const tmp = join(dir, TMP_PREFIX + randomBytes(12).toString('base64url'));
+      try {
+        await pipeline(source, createWriteStream(tmp, { flags: 'wx', mode: 0o600 }));
         await rename(tmp, path(id));
       } catch (e) {
         await unlink(tmp).catch(() => undefined);

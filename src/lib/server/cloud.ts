@@ -6,7 +6,7 @@
 import { LIMITS } from '../api/limits';
 import type { ReplyQuote } from '../api/quote';
 import { quoteSnippet } from '../api/quote-snippet';
-import type { ChatSettings, ChatSummary, CloudMedia, CloudMessage, CloudReaction, PublicUser, SyncRes, Update } from '../api/wire';
+import type { ChatSettings, ChatSummary, CloudMedia, CloudMessage, CloudReaction, ForwardedFrom, PublicUser, SyncRes, Update } from '../api/wire';
 import { isReaction, type Reaction } from '../api/limits';
 import type { AtRest } from './atrest';
 import type { BlobFiles } from './blobs';
@@ -23,13 +23,24 @@ const otherMember = (chat: ChatRow, userId: string) => (chat.userA === userId ? 
 const messageAad = (id: string) => `msg:${id}`;
 const reactionAad = (id: string, userId: string) => `react:${id}:${userId}`;
 
-interface MessageContent {
+export interface MessageContent {
   text: string;
   replyTo: string | null;
   /** What a reply quotes of `replyTo`, sealed at rest with the text (absent in older rows). */
   quote?: ReplyQuote;
   /** The attached cloud media (its row holds the metadata and the timer). */
   mediaId?: string | null;
+  /** A forwarded copy's first origin, written by the relay (./cloud-forward.ts); sealed with the text. */
+  forwardedFrom?: { userId: string; createdAt: number };
+}
+
+/** A message ready to store: its sealed content is made by the caller (a send, a forward). */
+export interface DeliverInput {
+  id: string;
+  toUserId: string;
+  content: MessageContent;
+  createdAt: number;
+  media?: { id: string; ttl: number };
 }
 
 export interface CloudDeps {
@@ -93,9 +104,23 @@ export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) 
     return out;
   };
 
-  /** `reactions`: prefetched for a page (reactionsOf); without it the message's own are read. */
-  const toWire = async (m: MessageRow, peerId: string, reactions?: Map<string, CloudReaction[]>): Promise<CloudMessage> => {
-    const { text, replyTo, quote, mediaId } = open(m);
+  /** A forwarded copy's origin on the wire, with its author's profile now (the relay's word, not the forwarder's). */
+  const forwardedWire = async (f: NonNullable<MessageContent['forwardedFrom']>, getUser: (id: string) => Promise<UserRow | null>): Promise<ForwardedFrom> => {
+    const author = await getUser(f.userId);
+    return { userId: f.userId, createdAt: f.createdAt, ...(author ? { user: publicUser(author) } : {}) };
+  };
+
+  /**
+   * `reactions`: prefetched for a page (reactionsOf); without it the message's own are read. `getUser`:
+   * a page's cached look-up (userCache) for a forwarded copy's author.
+   */
+  const toWire = async (
+    m: MessageRow,
+    peerId: string,
+    reactions?: Map<string, CloudReaction[]>,
+    getUser: (id: string) => Promise<UserRow | null> = (id) => store.getUser(id)
+  ): Promise<CloudMessage> => {
+    const { text, replyTo, quote, mediaId, forwardedFrom } = open(m);
     const mine = (reactions ?? (await reactionsOf([m.id]))).get(m.id);
     return {
       id: m.id,
@@ -109,7 +134,8 @@ export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) 
       createdAt: m.createdAt,
       media: mediaId ? await mediaWire(mediaId) : null,
       ...(m.editedAt != null ? { editedAt: m.editedAt } : {}),
-      ...(mine?.length ? { reactions: mine } : {})
+      ...(mine?.length ? { reactions: mine } : {}),
+      ...(forwardedFrom ? { forwardedFrom: await forwardedWire(forwardedFrom, getUser) } : {})
     };
   };
 
@@ -136,7 +162,7 @@ export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) 
         if (!row.message || row.message.deleted) return null;
         const peer = await getUser(peerId);
         if (!peer) return null;
-        return { kind: 'message', cursor: row.cursor, message: await toWire(row.message, peerId, reactions), peer: publicUser(peer) };
+        return { kind: 'message', cursor: row.cursor, message: await toWire(row.message, peerId, reactions, getUser), peer: publicUser(peer) };
       }
       case 'read': {
         const { readerId, seq } = JSON.parse(row.data) as { readerId: string; seq: number };
@@ -201,34 +227,56 @@ export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) 
     return { snippet: quoteSnippet({ text }, attachment, timed), from: original.senderId === senderId ? 'sender' : 'recipient' };
   }
 
+  /**
+   * Stores a message whose content the relay made (a send, a forward) and delivers it to both users'
+   * devices; idempotent by id (`created` false: it was stored before, by the same sender in this chat).
+   * 410 when the recipient's account was deleted, 404 for media that is not the sender's unattached
+   * upload to them, 409 for an id another message holds.
+   */
+  async function deliver(senderId: string, senderDeviceId: string, input: DeliverInput): Promise<{ message: CloudMessage; created: boolean }> {
+    const to = await requireUser(input.toUserId);
+    if (to.deletedAt != null) throw new HttpError(410, 'gone', 'this account was deleted');
+    const result = await store.sendMessage({
+      id: input.id,
+      senderId,
+      senderDeviceId,
+      recipientId: input.toUserId,
+      body: seal(input.id, input.content),
+      createdAt: input.createdAt,
+      media: input.media
+    });
+    if (!result.ok && result.reason === 'media_unavailable') {
+      throw new HttpError(404, 'not_found', 'no such media upload for this chat (or it is attached to another message)');
+    }
+    if (!result.ok) throw new HttpError(409, 'conflict', 'message id is already used by another message');
+    if (result.message.deleted) throw new HttpError(409, 'conflict', 'that message was deleted');
+    await publish(result.updates);
+    return { message: await toWire(result.message, input.toUserId), created: result.created };
+  }
+
   return {
     async send(senderId: string, senderDeviceId: string, input: SendInput): Promise<CloudMessage> {
-      const to = await requireUser(input.toUserId);
-      if (to.deletedAt != null) throw new HttpError(410, 'gone', 'this account was deleted');
-      const media = input.media ? { id: input.media.id, ttl: input.media.ttl ?? 0 } : undefined;
       const quote = input.replyTo ? await quoteOf(senderId, input.toUserId, input.replyTo) : undefined;
-      const result = await store.sendMessage({
+      const { message } = await deliver(senderId, senderDeviceId, {
         id: input.id,
-        senderId,
-        senderDeviceId,
-        recipientId: input.toUserId,
-        body: seal(input.id, {
+        toUserId: input.toUserId,
+        content: {
           text: input.text,
           replyTo: input.replyTo ?? null,
           ...(quote ? { quote } : {}),
-          ...(media ? { mediaId: media.id } : {})
-        }),
+          ...(input.media ? { mediaId: input.media.id } : {})
+        },
         createdAt: messageTime(input.writtenAt, now()),
-        media
+        media: input.media ? { id: input.media.id, ttl: input.media.ttl ?? 0 } : undefined
       });
-      if (!result.ok && result.reason === 'media_unavailable') {
-        throw new HttpError(404, 'not_found', 'no such media upload for this chat (or it is attached to another message)');
-      }
-      if (!result.ok) throw new HttpError(409, 'conflict', 'message id is already used by another message');
-      if (result.message.deleted) throw new HttpError(409, 'conflict', 'that message was deleted');
-      await publish(result.updates);
-      return toWire(result.message, input.toUserId);
+      return message;
     },
+
+    deliver,
+    /** A stored message's wire form, read by `peerId`'s chat partner. */
+    wire: (m: MessageRow, peerId: string) => toWire(m, peerId),
+    /** The content of a stored message (opened from its sealed body), for a forward to copy. */
+    content: open,
 
     async history(userId: string, peerId: string, before: number | null, limit: number): Promise<CloudMessage[]> {
       await requireUser(peerId);
@@ -290,6 +338,8 @@ export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) 
       const at = now();
       if (at - m.createdAt > LIMITS.editWindowMs) throw new HttpError(403, 'edit_expired', 'a message can be edited for 48 hours after it was sent');
       const content = open(m);
+      // A forwarded copy says what its author wrote: the forwarder cannot change those words.
+      if (content.forwardedFrom) throw new HttpError(403, 'not_editable', 'a forwarded message cannot be edited');
       if (content.mediaId) {
         // A timed attachment's message burns with it: no caption to change (nor one gone already).
         const media = await store.getCloudMedia(content.mediaId);

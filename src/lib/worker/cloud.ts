@@ -4,13 +4,13 @@
  */
 import { Dexie } from 'dexie';
 import { z } from '$lib/api/zod';
-import { CloudMessage, PublicUser as PublicUserSchema, type CloudMedia, type CloudReaction, type PublicUser } from '$lib/api/wire';
+import { CloudMessage, PublicUser as PublicUserSchema, type CloudMedia, type CloudReaction, type ForwardedFrom, type PublicUser } from '$lib/api/wire';
 import { quoteSnippet, timedMedia } from '$lib/api/quote-snippet';
 import type { ReplyQuote } from '$lib/api/quote';
 import type { ChatRow, CinderDB, MessageRow } from '$lib/store/db';
 import type { Vault } from '$lib/store/vault';
 import { places } from '$lib/store/places';
-import { quoteView, type ChatView, type MessageView, type ReactionsView } from './protocol';
+import { quoteView, type ChatView, type ForwardedView, type MessageView, type ReactionsView } from './protocol';
 import { settingsView } from './chat-settings';
 import { withLock } from './locks';
 import { NetError, request } from './net';
@@ -25,6 +25,8 @@ export interface Body {
   media?: CloudMedia | null;
   /** The reactions to it, as the relay last served them (absent: none). */
   reactions?: CloudReaction[];
+  /** A forwarded copy's first author and time, and the author's profile, as the relay served them (absent: not forwarded). */
+  forwardedFrom?: ForwardedFrom;
 }
 
 /** The body a message from the relay is stored with. */
@@ -33,8 +35,13 @@ export const bodyOf = (m: CloudMessage): Body => ({
   replyTo: m.replyTo,
   media: m.media ?? null,
   ...(m.quote ? { quote: m.quote } : {}),
-  ...(m.reactions?.length ? { reactions: m.reactions } : {})
+  ...(m.reactions?.length ? { reactions: m.reactions } : {}),
+  ...(m.forwardedFrom ? { forwardedFrom: m.forwardedFrom } : {})
 });
+
+/** The name a forwarded copy's header shows: its author's, as the relay last served it (a deleted or unknown account: "Deleted account"). */
+export const forwardedView = (f: ForwardedFrom | undefined): ForwardedView | undefined =>
+  f ? { name: f.user && !f.user.deleted ? f.user.displayName : 'Deleted account', createdAt: f.createdAt } : undefined;
 
 /** Mine and the peer's reaction, as a page shows them. */
 export function reactionsView(reactions: CloudReaction[] | undefined, me: string): ReactionsView | undefined {
@@ -188,6 +195,7 @@ export async function messageView(vault: Vault, row: MessageRow, me: string, pee
   const mine = row.senderId === me;
   const ticks = row.status === 'failed' ? 'failed' : row.status === 'pending' ? 'pending' : mine && row.seq <= peerReadSeq ? 'read' : 'sent';
   const reactions = reactionsView(body.reactions, me);
+  const forwarded = forwardedView(body.forwardedFrom);
   return {
     id: row.id,
     seq: row.seq,
@@ -210,7 +218,8 @@ export async function messageView(vault: Vault, row: MessageRow, me: string, pee
       : null,
     quote: quoteView(body.replyTo, body.quote, mine),
     ...(row.editedAt ? { edited: row.editedAt } : {}),
-    ...(reactions ? { reactions } : {})
+    ...(reactions ? { reactions } : {}),
+    ...(forwarded ? { forwarded } : {})
   };
 }
 

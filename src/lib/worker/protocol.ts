@@ -101,6 +101,16 @@ export interface MessageView {
   edited?: number;
   /** Each side's reaction (one of REACTIONS), if any: the chips under the bubble. */
   reactions?: ReactionsView;
+  /** A forwarded copy: "Forwarded from <name>" above its text. */
+  forwarded?: ForwardedView;
+}
+
+/** Where a forwarded cloud message came from, as its bubble names it. */
+export interface ForwardedView {
+  /** The original author's display name ("Deleted account" for a deleted one). */
+  name: string;
+  /** When the original was written (ms). */
+  createdAt: number;
 }
 
 /** The reactions on a message: mine and the peer's (one emoji each at most). */

@@ -29,6 +29,8 @@ export function fastMessageUpdate(u: unknown): Update | null {
   if (m.quote !== undefined || (m.media !== undefined && m.media !== null)) return null;
   // Edited: left to the schema too (this path would drop `editedAt`).
   if (m.editedAt !== undefined || m.reactions !== undefined) return null;
+  // Forwarded: the schema checks its origin (this path would drop `forwardedFrom`).
+  if (m.forwardedFrom !== undefined) return null;
   if (!isId(p.id) || typeof p.username !== 'string' || typeof p.displayName !== 'string' || (p.deleted !== undefined && p.deleted !== true)) return null;
   return {
     kind: 'message',

@@ -172,6 +172,8 @@ function template(method: string, pattern: string, self: Account = alice): Recor
       return { months: 3 };
     case 'POST /api/cloud/messages':
       return { id: uuid(), toUserId: bob.userId, text: 'hi', replyTo: messageId };
+    case 'POST /api/cloud/forward':
+      return { toUserId: bob.userId, fromPeerId: bob.userId, ids: [messageId], newIds: [uuid()] };
     case 'POST /api/cloud/chats/:peerId/read':
       return { seq: 1 };
     case 'POST /api/cloud/chats/:peerId/delete':

@@ -20,6 +20,7 @@ import { sessionHandlers } from '$lib/worker/rpc/session';
 import { syncHandlers } from '$lib/worker/rpc/sync';
 import { verificationHandlers } from '$lib/worker/rpc/verification';
 import { chatSettingsHandlers } from '$lib/worker/rpc/chat-settings';
+import { forwardHandlers } from '$lib/worker/rpc/forward';
 
 const AREAS = [
   sessionHandlers,
@@ -37,7 +38,8 @@ const AREAS = [
   draftsHandlers,
   searchHandlers,
   openingHandlers,
-  chatSettingsHandlers
+  chatSettingsHandlers,
+  forwardHandlers
 ];
 
 /** A context that fails the test on any use: validation must reject before a handler touches it. */

@@ -1,11 +1,17 @@
-/** Cloud chats: send, the chat list, history pages, read marks, deletes, edits, reactions, my own chat settings, and the update-log sync. */
-import { ChatSettingsReq, DeleteCloudReq, EditCloudReq, Id, LIMITS, ReactCloudReq, ReadReq, SendCloudReq } from '../../api/wire';
+/** Cloud chats: send, forward, the chat list, history pages, read marks, deletes, edits, reactions, my own chat settings, and the update-log sync. */
+import { ChatSettingsReq, DeleteCloudReq, EditCloudReq, ForwardCloudReq, Id, LIMITS, ReactCloudReq, ReadReq, SendCloudReq } from '../../api/wire';
+import { createForward } from '../cloud-forward';
 import type { z } from '$lib/api/zod';
 import { queryInt, readJson } from '../http';
 import { json, limit, noContent, param, type RouteArea } from './shared';
 
 export const cloudRoutes: RouteArea = (router, deps, { requireAuth }) => {
-  const { cloud } = deps;
+  const { cloud, config } = deps;
+  const forwarder = createForward({
+    ...deps,
+    quotaBytes: config.cloudMediaQuotaBytes,
+    maxBlobBytes: config.maxBlobBytes
+  });
 
   router.add('POST', '/api/cloud/messages', async (ctx) => {
     const auth = await requireAuth(ctx);
@@ -13,6 +19,14 @@ export const cloudRoutes: RouteArea = (router, deps, { requireAuth }) => {
     const body = await readJson(ctx.req, SendCloudReq);
     const message = await cloud.send(auth.user.id, auth.device.id, body);
     return json({ message });
+  });
+
+  router.add('POST', '/api/cloud/forward', async (ctx) => {
+    const auth = await requireAuth(ctx);
+    const body = await readJson(ctx.req, ForwardCloudReq);
+    // Each copy is a message sent: it costs what a send does, up to a whole burst (a larger forward could never pass).
+    limit(deps.sendLimiter, auth.device.id, Math.min(body.ids.length, config.sendRateBurst));
+    return json({ messages: await forwarder.forward(auth.user.id, auth.device.id, body) });
   });
 
   router.add('GET', '/api/cloud/chats', async (ctx) => {

@@ -89,8 +89,9 @@ export async function takeAttempt(deps: ApiDeps, key: string): Promise<void> {
 }
 
 /** 429 unless the limiter has a token for `key`. */
-export const limit = (limiter: RateLimiter, key: string) => {
-  const r = limiter.take(key);
+/** Takes `cost` tokens (a request that does the work of several, e.g. a forward of many messages). */
+export const limit = (limiter: RateLimiter, key: string, cost = 1) => {
+  const r = limiter.take(key, cost);
   if (!r.ok) {
     throw new HttpError(429, 'rate_limited', 'too many requests, slow down', { 'retry-after': String(r.retryAfterSec) });
   }

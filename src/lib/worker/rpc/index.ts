@@ -8,6 +8,7 @@ import { chatSettingsHandlers } from './chat-settings';
 import { chatsHandlers } from './chats';
 import { cloudHandlers } from './cloud';
 import { draftsHandlers } from './drafts';
+import { forwardHandlers } from './forward';
 import type { CoreContext, Handlers } from './context';
 import { mediaHandlers } from './media';
 import { openingHandlers } from './opening';
@@ -29,6 +30,7 @@ export const HANDLERS: Handlers<Method> = {
   ...chatsHandlers,
   ...chatSettingsHandlers,
   ...cloudHandlers,
+  ...forwardHandlers,
   ...syncHandlers,
   ...secretHandlers,
   ...verificationHandlers,

@@ -7,7 +7,7 @@
 import { z } from '$lib/api/zod';
 import { isAudioMime, VoiceMeta } from '$lib/api/voice';
 import { hasDims, MEDIA_DIM_MAX } from '$lib/api/media-dims';
-import { AutoDeleteReq, CloudMediaTtl, DeviceName, LIMITS, Reaction, TimerSeconds } from '$lib/api/wire';
+import { AutoDeleteReq, CloudMediaTtl, DeviceName, FORWARD_MAX, LIMITS, Reaction, TimerSeconds } from '$lib/api/wire';
 import { ReplyQuote } from '$lib/api/quote';
 import { SEARCH_QUERY_MAX } from '$lib/api/search-text';
 import { MUTED_FOREVER } from '$lib/api/limits';
@@ -129,6 +129,13 @@ export const METHODS = {
   /** Deletes cloud messages on this device only ("Delete for me"); the peer keeps them. */
   deleteForMe: { params: z.extend(PeerParams, { ids: z.array(Uuid).check(z.minLength(1), z.maxLength(100)) }), result: returns<null>() },
   typing: { params: PeerParams, result: returns<null>() },
+  /** Forwards messages of my cloud chat with `fromPeerId` (in the chat's order) to my cloud chat with `toPeerId`; the relay copies them (online only). */
+  forwardMessages: {
+    params: z
+      .object({ fromPeerId: StrIn(1, 64), toPeerId: StrIn(1, 64), ids: z.array(Uuid).check(z.minLength(1), z.maxLength(FORWARD_MAX)) })
+      .check(z.refine((p) => new Set(p.ids).size === p.ids.length, 'a message is named twice')),
+    result: returns<null>()
+  },
   syncNow: { params: None, result: returns<null>() },
   /**
    * The page is about to be left (or to reload itself): no new storage work for a few seconds, and the

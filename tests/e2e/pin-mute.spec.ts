@@ -86,6 +86,15 @@ test('pinned chats come first, on every device for cloud chats; a muted chat is 
   await expect(carol.getByLabel('2 unread, muted')).toBeVisible();
   expect(await titleCount(page)).toBe(4);
 
+  // Hovered, the row's "…" button shows at the end of the second line: it covers neither the time nor the badge.
+  await carol.hover();
+  const more = page.getByRole('button', { name: 'Options for Carol' });
+  await expect(more).toHaveCSS('opacity', '1');
+  const apart = (a: { x: number; y: number; width: number; height: number }, b: typeof a) =>
+    a.x + a.width <= b.x || b.x + b.width <= a.x || a.y + a.height <= b.y || b.y + b.height <= a.y;
+  const [moreBox, timeBox, badgeBox] = await Promise.all([more.boundingBox(), carol.locator('time').boundingBox(), carol.getByLabel('2 unread, muted').boundingBox()]);
+  expect([apart(moreBox!, timeBox!), apart(moreBox!, badgeBox!)]).toEqual([true, true]);
+
   // Screenshots of the list with pinned and muted chats, light and dark.
   await page.screenshot({ path: info.outputPath('pin-mute-light.png') });
   await page.emulateMedia({ colorScheme: 'dark' });

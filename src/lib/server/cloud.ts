@@ -381,6 +381,14 @@ export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) 
       return r.settings;
     },
 
+    /** Whether `userId` has muted their chat with `peerId` at this moment (push.ts: no push for its messages). */
+    async mutedNow(userId: string, peerId: string): Promise<boolean> {
+      const chat = await store.getChat(userId, peerId);
+      if (!chat) return false;
+      const { mutedUntil } = await store.getChatSettings(chat.id, userId);
+      return (mutedUntil ?? 0) > now();
+    },
+
     /** Live delivery of update rows appended elsewhere (cloud media opened or expired). */
     publish,
     mediaWire,

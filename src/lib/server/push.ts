@@ -10,6 +10,10 @@
  * - Triggers: the relay hands this module every event the API publishes on the bus (`tapBus`): a new
  *   envelope for a device, or a new cloud message for a user (to each of the user's other devices).
  *   Reads, deletes and one's own messages don't push: browsers make every push show a notification.
+ *   Nor does a message in a chat the recipient has muted at that moment (`isMuted`: the user's own
+ *   cloud chat settings, for all of their devices); a message in another chat in the same coalescing
+ *   window still pushes. Secret envelopes are sealed to the device: the relay cannot tell their chat, so
+ *   they always push and the service worker filters what it shows (docs/threat-model.md).
  * - Only devices for which `isOnline(deviceId)` is false are pushed (the relay's `Presence`: a socket
  *   on this node, or with the Redis bus on any node).
  * - Coalescing: at most one push per device per `coalesceMs` (2 s); events inside the window set a
@@ -184,6 +188,8 @@ export interface PushDeps {
   resolve?: GuardOptions['resolve'];
   /** Whether the device has a live socket on any node (then it hears about everything there). */
   isOnline(deviceId: string): boolean | Promise<boolean>;
+  /** Whether `userId` has muted their cloud chat with `peerId` right now (then its messages push no one). */
+  isMuted?(userId: string, peerId: string): Promise<boolean>;
   /** Counters `cinder_push_sent_total` / `cinder_push_failed_total` (monitor.ts `Metrics`). */
   metrics?: { inc(name: 'cinder_push_sent_total' | 'cinder_push_failed_total'): void };
   coalesceMs?: number;
@@ -356,7 +362,18 @@ export function createPush(deps: PushDeps): PushService {
     void track(sendOnce(deviceId, kind));
   }
 
-  async function notifyUserDevices(userId: string, exceptDeviceId: string): Promise<void> {
+  /** Muted, or not known to be (a failed look-up wakes the devices rather than lose a message's push). */
+  async function muted(userId: string, peerId: string): Promise<boolean> {
+    try {
+      return (await deps.isMuted?.(userId, peerId)) ?? false;
+    } catch (err) {
+      log.error('push mute check failed', { userId, err: err instanceof Error ? err : String(err) });
+      return false;
+    }
+  }
+
+  async function notifyUserDevices(userId: string, peerId: string, exceptDeviceId: string): Promise<void> {
+    if (await muted(userId, peerId)) return;
     for (const d of await store.listDevices(userId)) {
       if (d.id !== exceptDeviceId) notify(d.id, 'update');
     }
@@ -374,9 +391,11 @@ export function createPush(deps: PushDeps): PushService {
           case 'user': {
             const f = event.frame;
             // Only a new message from someone else is worth waking a device (and a notification) for.
+            // The message is hydrated for the recipient: its `peerId` names the chat (the sender).
             if (f.t === 'update' && f.update.kind === 'message' && f.update.message.senderId !== event.userId) {
+              const { peerId, senderDeviceId } = f.update.message;
               void track(
-                notifyUserDevices(event.userId, f.update.message.senderDeviceId).catch((err: unknown) =>
+                notifyUserDevices(event.userId, peerId, senderDeviceId).catch((err: unknown) =>
                   log.error('push fan-out failed', { userId: event.userId, err: err instanceof Error ? err : String(err) })
                 )
               );

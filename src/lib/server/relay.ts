@@ -63,6 +63,8 @@ export interface Relay {
   readonly metrics: Metrics;
   /** Whether a device holds a live socket on any node. */
   readonly presence: Presence;
+  /** Resolves once no push is being decided or sent (tests: a push that did not go, checked without waiting on a timer). */
+  pushIdle(): Promise<void>;
   /** Runs the self-destruct wake-up scheduler once now (it also runs on its own timer); pushes sent. */
   runWakeups(): Promise<number>;
   /** Expires due timed cloud media once now (it also runs on its own timer); how many this node deleted. */
@@ -117,6 +119,8 @@ export function createRelay(config: Config, opts: RelayOptions = {}): Relay {
     allowInsecure: config.pushAllowInsecure,
     allowedHosts: config.pushServiceHosts,
     isOnline: (deviceId) => presence.isOnline(deviceId),
+    // Called only once events flow, after `cloud` below exists.
+    isMuted: (userId, peerId) => cloud.mutedNow(userId, peerId),
     metrics,
     coalesceMs: opts.pushCoalesceMs
   });
@@ -200,6 +204,7 @@ export function createRelay(config: Config, opts: RelayOptions = {}): Relay {
     },
     metrics,
     presence,
+    pushIdle: () => push.idle(),
     runWakeups: () => wakeups.run(),
     runMediaTimers: () => mediaTimers.run(),
     runAccountSweep: () => accounts.sweep(),

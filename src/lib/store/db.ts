@@ -186,7 +186,8 @@ export interface SecretMessageRow {
   box: Uint8Array;
   /**
    * 1 while the message is the peer's and not yet read, absent otherwise (never null: it is indexed).
-   * The chat list counts unread messages on the `[chatId+unread]` index instead of reading every row.
+   * The chat list counts unread messages on the `[chatId+unread]` index instead of reading every row;
+   * a chat opens at the first entry of `[chatId+unread+at]` (by time, then id: the pages' order).
    */
   unread?: 1;
 }
@@ -348,6 +349,9 @@ export class CinderDB extends Dexie {
     this.version(11).stores({ trustPins: '[userId+deviceId], userId', trust: null }).upgrade(pinTrustPerUser);
     // Cloud updates of a kind not known yet, kept for a later version (worker/cloud-kept.ts): a new store.
     this.version(12).stores({ keptUpdates: 'cursor, kind' });
+    // A secret chat's oldest unread message, read as the first entry of an index (worker/rpc/opening.ts)
+    // instead of picked from every unread row. Only an index is added: IndexedDB fills it, no upgrade.
+    this.version(13).stores({ secretMessages: 'id, [chatId+at], deadline, [chatId+unread], [chatId+unread+at]' });
     lockTransactions(this);
     guardSealedWrites(this);
   }

@@ -2,8 +2,9 @@
  * A chat's own settings: pinned to the top of the list, notifications muted until a time. A cloud
  * chat's are mine on every device (the relay's `settings` update, ./cloud-sync.ts); a secret chat's stay on
  * this device, on its row, and go with it. Both are stored as absent fields when off (never null), not indexed.
+ * A cloud chat's that come before its row exists here are kept until it is made (`keptSettingsKey`).
  */
-import type { ChatSettings } from '$lib/api/wire';
+import { ChatSettings } from '$lib/api/wire';
 import { LIMITS } from '$lib/api/limits';
 import type { ChatRow, CinderDB, SecretChatRow } from '$lib/store/db';
 import type { Notice } from './background';
@@ -41,11 +42,32 @@ export async function checkPinRoom(db: CinderDB, kind: 'cloud' | 'secret', id: s
   if (pinned.length >= LIMITS.pinnedMax) throw new CoreError('too_many_pinned', `Unpin a chat first: up to ${LIMITS.pinnedMax}`);
 }
 
-/** Stores a cloud chat's settings as the relay answered them (a chat not stored here: nothing). */
+/**
+ * `meta` key of the settings of a cloud chat with no row here yet: another device of mine pinned or
+ * muted it before this one stored any of it (say its messages were all deleted, or none came yet).
+ * Kept, newest wins, until the chat's row is made (`withKeptSettings`), then dropped. In clear, as the
+ * chat rows' own settings are.
+ */
+export const keptSettingsKey = (peerId: string) => `settings:${peerId}`;
+
+/** A kept `meta` value as settings; null for none, or for one not of that shape (storage is checked too). */
+export function keptSettings(value: unknown): ChatSettings | null {
+  const parsed = ChatSettings.safeParse(value);
+  return parsed.success ? parsed.data : null;
+}
+
+/** A chat row made just now, with the settings kept for it (`kept`: the `meta` value, if any). */
+export const withKeptSettings = <R extends Settings>(row: R, kept: unknown): R => {
+  const s = keptSettings(kept);
+  return s ? withSettings(row, s) : row;
+};
+
+/** Stores a cloud chat's settings as the relay answered them: on its row, or kept until there is one. */
 export async function storeCloudSettings(db: CinderDB, peerId: string, s: ChatSettings): Promise<void> {
-  await db.transaction('rw', db.chats, async () => {
+  await db.transaction('rw', [db.chats, db.meta], async () => {
     const row = await db.chats.get(peerId);
     if (row) await db.chats.put(withSettings(row, s));
+    else await db.meta.put({ key: keptSettingsKey(peerId), value: s });
   });
 }
 

@@ -10,7 +10,7 @@ import { z } from '$lib/api/zod';
 import { LIMITS, Update, type PublicUser } from '$lib/api/wire';
 import type { ChatRow, CinderDB, MessageRow } from '$lib/store/db';
 import type { Vault } from '$lib/store/vault';
-import { withSettings } from './chat-settings';
+import { keptSettingsKey, withKeptSettings, withSettings } from './chat-settings';
 import { mediaLabel, newChat, samePeer, sealMessage } from './cloud';
 import { prepareEdits, stillBase } from './cloud-edits';
 import { dropKept, keepLater, knownNow, later, type Later } from './cloud-kept';
@@ -223,7 +223,7 @@ async function commit(db: CinderDB, vault: Vault, me: string, page: Pick<Prepare
     const editIds = [...edits.keys()];
     const [chatRows, metaRows, newest, queued, editRows] = await Promise.all([
       db.chats.bulkGet(peerIds),
-      db.meta.bulkGet([CURSOR, ...messagePeers.map(hiddenKey)]),
+      db.meta.bulkGet([CURSOR, ...messagePeers.map(hiddenKey), ...messagePeers.map(keptSettingsKey)]),
       Promise.all(messagePeers.map(async (p) => ((await newestKey(db, p))?.[1] as number | undefined) ?? 0)),
       db.outbox.toCollection().primaryKeys(),
       editIds.length ? db.messages.bulkGet(editIds) : []
@@ -238,6 +238,9 @@ async function commit(db: CinderDB, vault: Vault, me: string, page: Pick<Prepare
     const recount = new Set(deletedRows.flatMap((r) => (r ? [r.peerId] : [])));
     const added = new Map<string, number[]>();
     const hidden = new Map(messagePeers.map((p, i) => [p, new Set(idsOf(metaRows[i + 1]?.value))]));
+    // Settings kept for chats with no row here (../chat-settings.ts): taken by the row when it is made.
+    const keptSettings = new Map<string, unknown>(messagePeers.map((p, i) => [p, metaRows[i + 1 + messagePeers.length]?.value]));
+    const keptChanged = new Set<string>();
     const top = new Map(messagePeers.map((p, i) => [p, newest[i]]));
     const inOutbox = new Set(queued as string[]);
     const dirty = new Set<string>();
@@ -251,7 +254,11 @@ async function commit(db: CinderDB, vault: Vault, me: string, page: Pick<Prepare
         if (hidden.get(m.peerId)?.has(m.id)) continue;
         let chat = chats.get(m.peerId);
         if (!chat) {
-          chat = newChat(u.peer, m.createdAt);
+          chat = withKeptSettings(newChat(u.peer, m.createdAt), keptSettings.get(m.peerId));
+          if (keptSettings.get(m.peerId) !== undefined) {
+            keptSettings.delete(m.peerId);
+            keptChanged.add(m.peerId);
+          }
           readBefore.set(m.peerId, chat.myReadSeq);
           // Rows stored without their chat (not expected) would be missed by counting only the new ones.
           if (top.get(m.peerId)) recount.add(m.peerId);
@@ -288,7 +295,11 @@ async function commit(db: CinderDB, vault: Vault, me: string, page: Pick<Prepare
       } else if (u.kind === 'settings') {
         // My own pin and mute of the chat (from another device of mine, or this one's change coming back).
         const chat = chats.get(u.peerId);
-        if (!chat) continue;
+        if (!chat) {
+          keptSettings.set(u.peerId, { pinnedAt: u.pinnedAt, mutedUntil: u.mutedUntil });
+          keptChanged.add(u.peerId);
+          continue;
+        }
         chats.set(u.peerId, withSettings(chat, u));
         dirty.add(u.peerId);
       } else if (u.kind === 'edit' || u.kind === 'react') {
@@ -321,6 +332,10 @@ async function commit(db: CinderDB, vault: Vault, me: string, page: Pick<Prepare
     if (unqueued.size) writes.push(db.outbox.bulkDelete([...unqueued]));
     const stored = (metaRows[0]?.value as number | undefined) ?? 0;
     if (cursor !== undefined && cursor > stored) writes.push(db.meta.put({ key: CURSOR, value: cursor }));
+    for (const id of keptChanged) {
+      const value = keptSettings.get(id);
+      writes.push(value === undefined ? db.meta.delete(keptSettingsKey(id)) : db.meta.put({ key: keptSettingsKey(id), value }));
+    }
     const stale: [string, ChatRow][] = [];
     for (const [id, chat] of chats) {
       if (!dirty.has(id) && !recount.has(id)) continue;

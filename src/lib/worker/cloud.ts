@@ -11,7 +11,7 @@ import type { ChatRow, CinderDB, MessageRow } from '$lib/store/db';
 import type { Vault } from '$lib/store/vault';
 import { places } from '$lib/store/places';
 import { quoteView, type ChatView, type ForwardedView, type MessageView, type ReactionsView } from './protocol';
-import { settingsView } from './chat-settings';
+import { keptSettingsKey, settingsView, withKeptSettings } from './chat-settings';
 import { withLock } from './locks';
 import { NetError, request } from './net';
 import { unreadOf } from './unread';
@@ -159,8 +159,14 @@ export async function refreshPeer(db: CinderDB, peerId: string): Promise<boolean
 }
 
 export async function storeChatPeer(db: CinderDB, peer: PublicUser): Promise<ChatRow> {
-  return db.transaction('rw', db.chats, async () => {
-    const chat = (await db.chats.get(peer.id)) ?? newChat(peer, 0);
+  return db.transaction('rw', [db.chats, db.meta], async () => {
+    let chat = await db.chats.get(peer.id);
+    if (!chat) {
+      // A new row takes the settings my other devices gave the chat before it was stored here.
+      const key = keptSettingsKey(peer.id);
+      chat = withKeptSettings(newChat(peer, 0), (await db.meta.get(key))?.value);
+      await db.meta.delete(key);
+    }
     chat.peer = peer;
     await db.chats.put(chat);
     return chat;

@@ -222,6 +222,8 @@ eachStore(
       const muted = await t.store.setChatSettings(ab.id, a.user.id, { mutedUntil: Number.MAX_SAFE_INTEGER }, T0 + 3, 5);
       expect(muted !== 'too_many_pinned' && muted.settings).toEqual({ pinnedAt: T0 + 1, mutedUntil: Number.MAX_SAFE_INTEGER });
       expect((await t.store.listChats(a.user.id))[0]).toMatchObject({ pinnedAt: T0 + 1, mutedUntil: Number.MAX_SAFE_INTEGER });
+      expect(await t.store.getChatSettings(ab.id, a.user.id)).toEqual({ pinnedAt: T0 + 1, mutedUntil: Number.MAX_SAFE_INTEGER });
+      expect(await t.store.getChatSettings(ab.id, b.user.id)).toEqual({ pinnedAt: null, mutedUntil: null });
       // The peer's summary and log know nothing of them.
       expect((await t.store.listChats(b.user.id))[0]).toMatchObject({ pinnedAt: null, mutedUntil: null });
       expect((await t.store.listUpdates(b.user.id, 0, 100)).map((u) => u.kind)).toEqual(['message']);

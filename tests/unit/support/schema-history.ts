@@ -34,7 +34,8 @@ const HISTORY: Record<number, Record<string, string | null>> = {
   8: { seenEnvelopes: 'id, at, seq' },
   9: { seenEnvelopes: 'id, at, *seqs' },
   10: { parkedEnvelopes: 'id, seq, chatId', drafts: 'id' },
-  11: { trustPins: '[userId+deviceId], userId', trust: null }
+  11: { trustPins: '[userId+deviceId], userId', trust: null },
+  12: { keptUpdates: 'cursor, kind' }
 };
 
 /** A Dexie declaring versions 1 to `version` as the app did then, without their upgrades. */

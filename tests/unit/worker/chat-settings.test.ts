@@ -5,9 +5,9 @@ import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { MUTED_FOREVER } from '$lib/api/limits';
 import type { Update } from '$lib/api/wire';
-import { chatViews } from '$lib/worker/cloud';
+import { chatViews, storeChatPeer } from '$lib/worker/cloud';
 import { applyUpdates, checkPage } from '$lib/worker/cloud-sync';
-import { changeSecretSettings, checkPinRoom, isMuted, unmutedNotices } from '$lib/worker/chat-settings';
+import { changeSecretSettings, checkPinRoom, isMuted, keptSettingsKey, storeCloudSettings, unmutedNotices } from '$lib/worker/chat-settings';
 import type { Notice } from '$lib/worker/background';
 import { unlockedStore } from '../support/store';
 import { ME, msg, nextCursor } from '../support/cloud-updates';
@@ -38,6 +38,38 @@ describe("a cloud chat's settings from the update log", () => {
     expect(Object.keys(row)).not.toContain('mutedUntil');
     const view = (await chatViews(db, vault, ME))[0];
     expect([view.pinnedAt, view.mutedUntil]).toEqual([undefined, undefined]);
+  });
+
+  it('keeps the settings of a chat not stored here and gives them to its row once its first message comes', async () => {
+    const { db, vault } = await unlockedStore(`chat-settings-${dbs++}`);
+    const carol = { id: 'carol', username: 'carol', displayName: 'Carol' };
+    const fromCarol = (i: number): Update => {
+      const m = msg(i, 'carol');
+      return m.kind === 'message' ? { ...m, message: { ...m.message, peerId: 'carol' }, peer: carol } : m;
+    };
+    await applyUpdates(db, vault, ME, [settings('carol', 1_000, null), settings('carol', 1_000, MUTED_FOREVER)]);
+    expect(await db.chats.get('carol')).toBeUndefined();
+    await applyUpdates(db, vault, ME, [fromCarol(1)]);
+    expect(await db.chats.get('carol')).toMatchObject({ pinnedAt: 1_000, mutedUntil: MUTED_FOREVER, unread: 1 });
+    expect((await chatViews(db, vault, ME))[0]).toMatchObject({ id: 'carol', pinnedAt: 1_000, mutedUntil: MUTED_FOREVER });
+    // Taken once: a later unpin sticks.
+    expect(await db.meta.get(keptSettingsKey('carol'))).toBeUndefined();
+    await applyUpdates(db, vault, ME, [settings('carol', null, null), fromCarol(2)]);
+    expect(Object.keys((await db.chats.get('carol'))!)).not.toContain('pinnedAt');
+
+    // Settings and the first message in one page; then the relay's answer for a chat this device has not stored.
+    const dave = { ...carol, id: 'dave', username: 'dave' };
+    const m = fromCarol(3);
+    const first = m.kind === 'message' ? { ...m, message: { ...m.message, peerId: 'dave' }, peer: dave } : m;
+    await applyUpdates(db, vault, ME, [settings('dave', null, 5_000), first]);
+    expect(await db.chats.get('dave')).toMatchObject({ mutedUntil: 5_000 });
+    await storeCloudSettings(db, 'erin', { pinnedAt: 7, mutedUntil: null });
+    expect(await db.chats.get('erin')).toBeUndefined();
+    expect(await storeChatPeer(db, { ...carol, id: 'erin', username: 'erin' })).toMatchObject({ peerId: 'erin', pinnedAt: 7 });
+    expect(await db.meta.get(keptSettingsKey('erin'))).toBeUndefined();
+    // A kept value that is not settings (storage is not trusted) is ignored.
+    await db.meta.put({ key: keptSettingsKey('frank'), value: { pinnedAt: 'soon' } });
+    expect(Object.keys(await storeChatPeer(db, { ...carol, id: 'frank', username: 'frank' }))).not.toContain('pinnedAt');
   });
 
   it('is a kind this version knows (not kept for later), and a malformed one is rejected', () => {

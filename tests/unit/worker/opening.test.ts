@@ -9,6 +9,8 @@ import type { CoreContext } from '$lib/worker/rpc/context';
 import { openingHandlers as h } from '$lib/worker/rpc/opening';
 import { ME, uuid } from '../support/cloud-updates';
 import { unlockedStore } from '../support/store';
+import { databaseAt } from '../support/schema-history';
+import { openStore } from '$lib/store/db';
 
 let n = 0;
 const context = (db: CinderDB, vault: Vault) =>
@@ -87,6 +89,42 @@ describe('opening a chat', () => {
       .equals(['c1', 1])
       .modify((m) => void delete m.unread);
     expect((await h.secretMessagesOpening(ctx, { id: 'c1', limit: 20 })).unreadFrom).toBeNull();
+    db.close();
+  });
+
+  it('finds the oldest unread secret message on an index, reading a page and not every unread row', async () => {
+    const { db, vault } = await unlockedStore(`opening-secret-${n++}`);
+    const ctx = context(db, vault);
+    await db.secretChats.put(secretChat('active'));
+    // 400 unread rows; the two oldest share a time, so the smaller id comes first (the pages' order).
+    const rows = await Promise.all(Array.from({ length: 400 }, (_, i) => secretRow(vault, i + 10, { status: 'sent', unread: 1 })));
+    rows.push(await secretRow(vault, 9, { id: uuid(2000), status: 'sent', unread: 1 }));
+    rows.push(await secretRow(vault, 9, { id: uuid(1000), status: 'sent', unread: 1 }));
+    await db.secretMessages.bulkPut(rows);
+    let read = 0;
+    const count = (row: SecretMessageRow) => (read++, row);
+    db.secretMessages.hook('reading', count);
+    const at = await h.secretMessagesOpening(ctx, { id: 'c1', limit: 20 });
+    db.secretMessages.hook('reading').unsubscribe(count);
+    expect(at.unreadFrom).toBe(uuid(1000));
+    expect(at.messages.slice(0, 2).map((m) => m.id)).toEqual([uuid(1000), uuid(2000)]);
+    // The one found and the page from it (nothing is older: 21 rows, and a look past its end), not the
+    // 402 unread rows as well (430 reads before the index).
+    expect(read).toBeLessThan(60);
+    db.close();
+  });
+
+  it('a database from schema 12 opens with the index filled from its rows', async () => {
+    const name = `opening-upgrade-${n++}`;
+    const old = databaseAt(name, 12);
+    await old.open();
+    const { vault } = await unlockedStore(`opening-vault-${n++}`);
+    const rows = [await secretRow(vault, 5, { status: 'sent', unread: 1 }), await secretRow(vault, 3, { status: 'sent', unread: 1 }), await secretRow(vault, 1)];
+    await old.table('secretMessages').bulkPut(rows);
+    old.close();
+    const { db } = await openStore(name);
+    expect(db.verno).toBe(13);
+    expect((await db.secretMessages.where('[chatId+unread+at]').between(['c1', 1, 0], ['c1', 1, Infinity]).toArray()).map((r) => r.id)).toEqual([uuid(3), uuid(5)]);
     db.close();
   });
 });

@@ -130,6 +130,8 @@ export interface CloudStore {
     at: number,
     maxPinned: number
   ): Promise<{ settings: ChatSettingsRow; updates: AppendedUpdate[] } | 'too_many_pinned'>;
+  /** `userId`'s own settings of chat `chatId` (neither pinned nor muted when none are stored). */
+  getChatSettings(chatId: number, userId: string): Promise<ChatSettingsRow>;
   /** The reactions to these messages (any order). */
   listReactions(messageIds: string[]): Promise<ReactionRow[]>;
   /** Update-log rows with cursor > after, ascending, at most `limit`. */

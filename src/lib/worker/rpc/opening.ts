@@ -2,7 +2,8 @@
  * The page a chat opens at: around its first unread message (the screen puts the "Unread messages"
  * divider above it), or the newest page when everything is read. One indexed read finds that message.
  */
-import type { CinderDB, SecretMessageRow } from '$lib/store/db';
+import { Dexie } from 'dexie';
+import type { CinderDB } from '$lib/store/db';
 import { firstUnread } from '../unread';
 import { cloudHandlers } from './cloud';
 import type { CoreContext, Handlers } from './context';
@@ -10,18 +11,12 @@ import { searchHandlers } from './search';
 
 type Ctx = Pick<CoreContext, 'db' | 'vault' | 'me' | 'emit' | 'flush' | 'sendFrame' | 'sync' | 'secretModule'>;
 
-/** Oldest first by (at, id), the order the secret chat's pages follow. */
-const older = (a: SecretMessageRow, b: SecretMessageRow) => a.at < b.at || (a.at === b.at && a.id < b.id);
-
-/** A secret chat's oldest unread message: the index holds the unread rows only, in id order, so the oldest is picked from them. */
+/**
+ * A secret chat's oldest unread message, in the pages' order (time, then id): the first entry of the
+ * `[chatId+unread+at]` index, whose ties IndexedDB orders by primary key (the id). One row read.
+ */
 async function oldestUnread(db: CinderDB, id: string): Promise<string | undefined> {
-  let first: SecretMessageRow | undefined;
-  await db.secretMessages
-    .where('[chatId+unread]')
-    .equals([id, 1])
-    .each((m) => {
-      if (!first || older(m, first)) first = m;
-    });
+  const first = await db.secretMessages.where('[chatId+unread+at]').between([id, 1, Dexie.minKey], [id, 1, Dexie.maxKey]).first();
   return first?.id;
 }
 

@@ -177,6 +177,9 @@ export function pgCloud({ pool, tx }: Pg): CloudStore {
         return { updates: await appendUpdates(c, chat, 'react', id) };
       });
     },
+    async getChatSettings(chatId, userId) {
+      return toSettings(await one(pool, 'SELECT pinned_at, muted_until FROM cloud_chat_settings WHERE user_id = $1 AND chat_id = $2', [userId, chatId]));
+    },
     async setChatSettings(chatId, userId, change, at, maxPinned) {
       return tx(async (c) => {
         // The chat row first, as every write of the update log takes it; then the user's lock, which

@@ -138,6 +138,9 @@ export function sqliteCloud(db: Db, appendUpdates: AppendUpdates): CloudStore {
   });
 
   return {
+    async getChatSettings(chatId, userId) {
+      return toSettings(get(q.settingsOf, userId, chatId));
+    },
     async setChatSettings(chatId, userId, change, at, maxPinned) {
       return settingsTx(chatId, userId, change, at, maxPinned);
     },

@@ -17,8 +17,7 @@ export interface CloudPinsDeps {
 }
 
 /** The chat's pins on the wire, newest first. */
-export const pinsWire = async (store: Store, chatId: number): Promise<CloudPin[]> =>
-  (await store.listPins(chatId)).map((p) => ({ id: p.messageId, at: p.at }));
+export const pinsWire = async (store: Store, chatId: number): Promise<CloudPin[]> => (await store.listPins(chatId)).map((p) => ({ id: p.messageId, at: p.at }));
 
 export function createCloudPins({ store, now, publish }: CloudPinsDeps) {
   return {

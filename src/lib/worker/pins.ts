@@ -42,7 +42,12 @@ export function withPins<R extends { pins?: PinnedRef[] }>(row: R, pins: readonl
 export function withoutPins<R extends { pins?: PinnedRef[] }>(row: R, ids: Iterable<string>): R {
   const gone = new Set(ids);
   const pins = storedPins(row);
-  return pins.some((p) => gone.has(p.id)) ? withPins(row, pins.filter((p) => !gone.has(p.id))) : row;
+  return pins.some((p) => gone.has(p.id))
+    ? withPins(
+        row,
+        pins.filter((p) => !gone.has(p.id))
+      )
+    : row;
 }
 
 /** A cloud chat's pins whose messages are stored here (sent, not only queued), with their snippets. */

@@ -75,8 +75,7 @@ export async function myPinTarget(chats: Chats, chatId: string, id: string, pinn
     // Pins whose messages are gone (deleted, expired) do not count.
     const pins = storedPins(await db.secretChats.get(chatId)).filter((p) => p.id !== id);
     const live = (await db.secretMessages.bulkGet(pins.map((p) => p.id))).filter((r) => r?.chatId === chatId).length;
-    if (live >= LIMITS.pinnedMessagesMax)
-      throw new SecretError('too_many_pinned', `Unpin a message first: up to ${LIMITS.pinnedMessagesMax} in a chat`);
+    if (live >= LIMITS.pinnedMessagesMax) throw new SecretError('too_many_pinned', `Unpin a message first: up to ${LIMITS.pinnedMessagesMax} in a chat`);
   }
   return m;
 }

@@ -32,7 +32,9 @@ export const LIMITS = {
   /** A message can be edited by its author this long after it was sent (48 h; the relay enforces it for cloud chats). */
   editWindowMs: 48 * 3600_000,
   /** Chats pinned to the top of the list, at most (cloud and secret together on a device; the relay counts cloud ones). */
-  pinnedMax: 5
+  pinnedMax: 5,
+  /** Messages pinned inside one chat, at most (both members' together; the relay enforces it for cloud chats, each side for a secret one). */
+  pinnedMessagesMax: 20
 } as const;
 
 /** `mutedUntil` of a chat muted "until I turn it back on". */

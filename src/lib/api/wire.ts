@@ -328,6 +328,16 @@ export type EditCloudReq = z.input<typeof EditCloudReq>;
 export const ReactCloudReq = z.object({ id: ClientId, emoji: z.nullable(z.union([Reaction, z.literal('')])) });
 export type ReactCloudReq = z.input<typeof ReactCloudReq>;
 
+/** Body of `POST /api/cloud/chats/:peerId/pin`: pin message `id` of the chat for both members, or unpin it. */
+export const PinCloudReq = z.object({ id: ClientId, pinned: z.boolean() });
+export type PinCloudReq = z.input<typeof PinCloudReq>;
+
+/** A pinned message of a cloud chat and when it was pinned. */
+export const CloudPin = z.object({ id: ClientId, at: z.number().check(z.int(), z.nonnegative()) });
+export type CloudPin = z.infer<typeof CloudPin>;
+/** Pins an update may carry: room above LIMITS.pinnedMessagesMax, so a later relay raising it is not refused here. */
+const PINS_WIRE_MAX = 100;
+
 /** A time `mutedUntil` may name (ms; MUTED_FOREVER: until unmuted). */
 const MutedUntil = z.number().check(z.int(), z.nonnegative(), z.lte(MUTED_FOREVER));
 
@@ -368,7 +378,9 @@ export const Update = z.discriminatedUnion('kind', [
     peerId: Id,
     pinnedAt: z.nullable(z.number().check(z.int(), z.nonnegative())),
     mutedUntil: z.nullable(MutedUntil)
-  })
+  }),
+  /** The chat's pinned messages now (all of them, newest pin first, read when the update is served): a device replaces what it had. */
+  z.object({ kind: z.literal('pin'), cursor: z.number().check(z.int()), peerId: Id, pins: z.array(CloudPin).check(z.maxLength(PINS_WIRE_MAX)) })
 ]);
 export type Update = z.infer<typeof Update>;
 

@@ -12,6 +12,7 @@ import type { AtRest } from './atrest';
 import type { BlobFiles } from './blobs';
 import type { Bus } from './bus';
 import { openMediaMeta } from './cloud-media';
+import { pinsWire } from './cloud-pins';
 import { HttpError } from './http';
 import type { AppendedUpdate, ChatRow, ChatSettingsChange, MessageRow, Store, UpdateRow, UserRow } from './store/types';
 
@@ -185,6 +186,9 @@ export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) 
         const id = row.message.id;
         return { kind: 'react', cursor: row.cursor, peerId, id, reactions: (reactions ?? (await reactionsOf([id]))).get(id) ?? [] };
       }
+      case 'pin':
+        // The chat's pins now (later changes included): every device replaces what it had.
+        return { kind: 'pin', cursor: row.cursor, peerId, pins: await pinsWire(store, row.chat.id) };
     }
   }
 

@@ -91,6 +91,14 @@ export interface ChatRow {
   pinnedAt?: number;
   /** Its notifications are off until then (ms; MUTED_FOREVER: until unmuted; not indexed); absent: not muted. */
   mutedUntil?: number;
+  /** Its pinned messages, newest pin first, as the relay's last `pin` update said (../worker/pins.ts; not indexed); absent: none. */
+  pins?: PinnedRef[];
+}
+
+/** A message pinned in a chat and when (ids and times in clear, like the rows' seqs; the content stays sealed). */
+export interface PinnedRef {
+  id: string;
+  at: number;
 }
 
 export type MessageStatus = 'pending' | 'sent' | 'failed';
@@ -162,6 +170,8 @@ export interface SecretChatRow {
   pinnedAt?: number;
   /** Notifications off until then (ms; MUTED_FOREVER: until unmuted; not indexed); absent: not muted. */
   mutedUntil?: number;
+  /** Its pinned messages, newest pin first (../worker/secret/pin.ts; this device only, not indexed); absent: none. */
+  pins?: PinnedRef[];
 }
 
 export type SecretMessageStatus = 'pending' | 'sent' | 'read' | 'failed';

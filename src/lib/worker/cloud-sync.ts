@@ -12,6 +12,7 @@ import type { ChatRow, CinderDB, MessageRow } from '$lib/store/db';
 import type { Vault } from '$lib/store/vault';
 import { keptSettingsKey, withKeptSettings, withSettings } from './chat-settings';
 import { mediaLabel, newChat, samePeer, sealMessage } from './cloud';
+import { withoutPins, withPins } from './pins';
 import { prepareEdits, stillBase } from './cloud-edits';
 import { dropKept, keepLater, knownNow, later, type Later } from './cloud-kept';
 import { hiddenKey, idsOf } from './hidden';
@@ -302,6 +303,12 @@ async function commit(db: CinderDB, vault: Vault, me: string, page: Pick<Prepare
         }
         chats.set(u.peerId, withSettings(chat, u));
         dirty.add(u.peerId);
+      } else if (u.kind === 'pin') {
+        // The chat's pins now (../pins.ts); a chat with no row here has no message to pin yet.
+        const chat = chats.get(u.peerId);
+        if (!chat) continue;
+        chats.set(u.peerId, withPins(chat, u.pins));
+        dirty.add(u.peerId);
       } else if (u.kind === 'edit' || u.kind === 'react') {
         const e = edits.get(u.id);
         if (!e || deleted.has(u.id)) continue;
@@ -313,6 +320,9 @@ async function commit(db: CinderDB, vault: Vault, me: string, page: Pick<Prepare
         }
       } else {
         recount.add(u.peerId);
+        // A deleted message takes its pin with it (the relay dropped it too).
+        const chat = chats.get(u.peerId);
+        if (chat) chats.set(u.peerId, withoutPins(chat, u.ids));
         for (const id of u.ids) {
           puts.delete(id);
           deleted.add(id);

@@ -113,6 +113,15 @@ export interface ForwardedView {
   createdAt: number;
 }
 
+/** A message pinned in the open chat, for its pinned bar: newest pin first. */
+export interface PinnedView {
+  id: string;
+  /** When it was pinned. */
+  at: number;
+  /** One line of it: its text, or what its attachment is (a self-destructing one by its kind only). */
+  snippet: string;
+}
+
 /** The reactions on a message: mine and the peer's (one emoji each at most). */
 export interface ReactionsView {
   mine?: Reaction;

@@ -14,8 +14,8 @@ import { unlockedStore } from '../support/store';
 import { ME, msg, uuid } from '../support/cloud-updates';
 
 let dbs = 0;
-// A kind no version knows yet (a pinned chat, say).
-const later = (cursor: number, extra: object = {}) => ({ kind: 'pin', cursor, peerId: 'bob', pinned: true, ...extra });
+// A kind no version knows yet (a poll, say).
+const later = (cursor: number, extra: object = {}) => ({ kind: 'poll', cursor, peerId: 'bob', question: 'lunch?', ...extra });
 /** Message `i` (its text 'text i') at log cursor `cursor`. */
 const msgAt = (i: number, cursor: number, from = 'bob'): Update => ({ ...msg(i, from), cursor });
 const edit = (cursor: number, text: string, editedAt: number): Update => ({ kind: 'edit', cursor, peerId: 'bob', id: uuid(1), text, editedAt });
@@ -50,12 +50,12 @@ describe('cloud updates of an unknown kind', () => {
   it('checkPage sets a well-formed unknown kind aside; a malformed known kind or a broken envelope is still rejected', () => {
     const bad = { ...msgAt(2, 2), message: 'not a message' };
     const page = checkPage(
-      { updates: [{ cursor: 1, kind: 'pin' }, bad, { cursor: 3.5, kind: 'x' }, { cursor: 4 }, later(5), later(5), msgAt(6, 6)], cursor: 6, more: false },
+      { updates: [{ cursor: 1, kind: 'poll' }, bad, { cursor: 3.5, kind: 'x' }, { cursor: 4 }, later(5), later(5), msgAt(6, 6)], cursor: 6, more: false },
       0
     );
     expect(page.later.map((u) => [u.cursor, u.kind])).toEqual([
-      [1, 'pin'],
-      [5, 'pin']
+      [1, 'poll'],
+      [5, 'poll']
     ]);
     expect(JSON.parse(page.later[1].raw)).toEqual(later(5));
     expect(page.rejected.map((r) => r.cursor)).toEqual([2, 3.5, 4, 5]);
@@ -74,7 +74,7 @@ describe('cloud updates of an unknown kind', () => {
     expect(await text(3)).toBe('text 3');
     expect((await db.meta.get('cursor'))?.value).toBe(3);
     const [row] = await db.keptUpdates.toArray();
-    expect(row).toMatchObject({ cursor: 2, kind: 'pin' });
+    expect(row).toMatchObject({ cursor: 2, kind: 'poll' });
     expect(new TextDecoder().decode(row.box)).not.toContain('🔥');
     expect(JSON.parse(await vault.open<string>(places.keptUpdate(2), row.box))).toEqual(later(2));
 
@@ -96,7 +96,7 @@ describe('cloud updates of an unknown kind', () => {
     await applyKept(db, vault, ME, (a) => notices.push(a));
     expect(await text(1)).toBe('second edit');
     expect(notices.map((n) => n.edited)).toEqual([new Map([['bob', [uuid(1)]]])]);
-    expect((await db.keptUpdates.toArray()).map((r) => r.kind)).toEqual(['pin']);
+    expect((await db.keptUpdates.toArray()).map((r) => r.kind)).toEqual(['poll']);
     // The cursor stays where the log is.
     expect((await db.meta.get('cursor'))?.value).toBe(1);
 
@@ -121,27 +121,27 @@ describe('cloud updates of an unknown kind', () => {
 
   it('is bounded: one too large, or past the count, is rejected as before (and the sync moves on)', async () => {
     const { db, vault } = await store();
-    const big = { cursor: 1, kind: 'pin', blob: 'x'.repeat(KEPT_UPDATE_MAX_BYTES) };
+    const big = { cursor: 1, kind: 'poll', blob: 'x'.repeat(KEPT_UPDATE_MAX_BYTES) };
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
     const notices: Applied[] = [];
     relay([big, later(2)]);
     await pullUpdates(db, vault, ME, (a) => notices.push(a));
-    expect(notices.flatMap((n) => n.rejected)).toEqual([{ cursor: 1, reason: "unknown kind 'pin', not kept (no room)" }]);
+    expect(notices.flatMap((n) => n.rejected)).toEqual([{ cursor: 1, reason: "unknown kind 'poll', not kept (no room)" }]);
     expect(warn).toHaveBeenCalledTimes(1);
     expect((await db.keptUpdates.toArray()).map((r) => r.cursor)).toEqual([2]);
     expect((await db.meta.get('cursor'))?.value).toBe(2);
 
     // Full: the rows kept stay (one kept again keeps its place), new ones are refused.
-    const many = Array.from({ length: KEPT_MAX }, (_, i) => ({ cursor: 10 + i, kind: 'pin', raw: JSON.stringify(later(10 + i)) }));
+    const many = Array.from({ length: KEPT_MAX }, (_, i) => ({ cursor: 10 + i, kind: 'poll', raw: JSON.stringify(later(10 + i)) }));
     const refused = await keepLater(db, vault, many);
     expect(refused.map((u) => u.cursor)).toEqual([10 + KEPT_MAX - 1]);
     expect(await db.keptUpdates.count()).toBe(KEPT_MAX);
-    expect(await keepLater(db, vault, [{ cursor: 2, kind: 'pin', raw: JSON.stringify(later(2)) }])).toEqual([]);
+    expect(await keepLater(db, vault, [{ cursor: 2, kind: 'poll', raw: JSON.stringify(later(2)) }])).toEqual([]);
   });
 
   it('is re-sealed with the other sealed rows when a passcode is set', async () => {
     const { db, vault } = await store();
-    await keepLater(db, vault, [{ cursor: 1, kind: 'pin', raw: JSON.stringify(later(1)) }]);
+    await keepLater(db, vault, [{ cursor: 1, kind: 'poll', raw: JSON.stringify(later(1)) }]);
     const locked = await setPasscode(db, vault, '2468');
     const [row] = await db.keptUpdates.toArray();
     expect(JSON.parse(await locked.open<string>(places.keptUpdate(1), row.box))).toEqual(later(1));
@@ -150,7 +150,7 @@ describe('cloud updates of an unknown kind', () => {
   it('goes with the rest of the device data on logout', async () => {
     const name = `cloud-kept-wipe-${dbs++}`;
     const { db, vault } = await unlockedStore(name);
-    await keepLater(db, vault, [{ cursor: 1, kind: 'pin', raw: JSON.stringify(later(1)) }]);
+    await keepLater(db, vault, [{ cursor: 1, kind: 'poll', raw: JSON.stringify(later(1)) }]);
     expect(await db.keptUpdates.count()).toBe(1);
     await destroyStore(db);
     const again = await openStore(name);

@@ -21,6 +21,7 @@ import { syncHandlers } from '$lib/worker/rpc/sync';
 import { verificationHandlers } from '$lib/worker/rpc/verification';
 import { chatSettingsHandlers } from '$lib/worker/rpc/chat-settings';
 import { forwardHandlers } from '$lib/worker/rpc/forward';
+import { pinsHandlers } from '$lib/worker/rpc/pins';
 
 const AREAS = [
   sessionHandlers,
@@ -39,7 +40,8 @@ const AREAS = [
   searchHandlers,
   openingHandlers,
   chatSettingsHandlers,
-  forwardHandlers
+  forwardHandlers,
+  pinsHandlers
 ];
 
 /** A context that fails the test on any use: validation must reject before a handler touches it. */

@@ -1,6 +1,7 @@
-/** Cloud chats: send, forward, the chat list, history pages, read marks, deletes, edits, reactions, my own chat settings, and the update-log sync. */
-import { ChatSettingsReq, DeleteCloudReq, EditCloudReq, ForwardCloudReq, Id, LIMITS, ReactCloudReq, ReadReq, SendCloudReq } from '../../api/wire';
+/** Cloud chats: send, forward, the chat list, history pages, read marks, deletes, edits, reactions, pinned messages, my own chat settings, and the update-log sync. */
+import { ChatSettingsReq, DeleteCloudReq, EditCloudReq, ForwardCloudReq, Id, LIMITS, PinCloudReq, ReactCloudReq, ReadReq, SendCloudReq } from '../../api/wire';
 import { createForward } from '../cloud-forward';
+import { createCloudPins } from '../cloud-pins';
 import type { z } from '$lib/api/zod';
 import { queryInt, readJson } from '../http';
 import { json, limit, noContent, param, type RouteArea } from './shared';
@@ -12,6 +13,7 @@ export const cloudRoutes: RouteArea = (router, deps, { requireAuth }) => {
     quotaBytes: config.cloudMediaQuotaBytes,
     maxBlobBytes: config.maxBlobBytes
   });
+  const pins = createCloudPins({ store: deps.store, now: deps.now, publish: cloud.publish });
 
   router.add('POST', '/api/cloud/messages', async (ctx) => {
     const auth = await requireAuth(ctx);
@@ -60,6 +62,7 @@ export const cloudRoutes: RouteArea = (router, deps, { requireAuth }) => {
   chatChange('delete', DeleteCloudReq, (me, peerId, { ids }) => cloud.remove(me, peerId, ids));
   chatChange('edit', EditCloudReq, (me, peerId, { id, text }) => cloud.edit(me, peerId, id, text), true);
   chatChange('react', ReactCloudReq, (me, peerId, { id, emoji }) => cloud.react(me, peerId, id, emoji), true);
+  chatChange('pin', PinCloudReq, (me, peerId, { id, pinned }) => pins.pin(me, peerId, id, pinned), true);
 
   router.add('PUT', '/api/cloud/chats/:peerId/settings', async (ctx) => {
     const auth = await requireAuth(ctx);

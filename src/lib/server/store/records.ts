@@ -62,7 +62,16 @@ export interface MessageRow {
   editedAt: number | null;
 }
 
-export type UpdateKind = 'message' | 'read' | 'delete' | 'edit' | 'react' | 'settings';
+export type UpdateKind = 'message' | 'read' | 'delete' | 'edit' | 'react' | 'settings' | 'pin';
+
+/** A message pinned in a cloud chat (shared by both members; SQLite/PG migration 12). */
+export interface PinRow {
+  chatId: number;
+  messageId: string;
+  /** The member who pinned it (their pins go with their account). */
+  pinnedBy: string;
+  at: number;
+}
 
 /** One user's reaction to a cloud message (one per message and user). */
 export interface ReactionRow {
@@ -93,7 +102,8 @@ export interface UpdateRow {
   chat: ChatRow;
   /**
    * message, edit, react: the message id; read: JSON {readerId, seq}; delete: JSON string[] of ids;
-   * settings: JSON ChatSettingsRow (the user's settings as they were set).
+   * settings: JSON ChatSettingsRow (the user's settings as they were set); pin: the message id pinned
+   * or unpinned (the update carries the chat's pins as they are when it is served).
    */
   data: string;
   /** For kinds 'message', 'edit' and 'react': the message, or null if it no longer exists. */

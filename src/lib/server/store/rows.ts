@@ -17,6 +17,7 @@ import type {
   MessageRow,
   PushSubscriptionRow,
   ReactionRow,
+  PinRow,
   SecretRequestRow,
   UpdateKind,
   UpdateRow,
@@ -79,6 +80,13 @@ export const toReaction = (r: Row): ReactionRow => ({
   messageId: r.message_id as string,
   userId: r.user_id as string,
   emoji: r.emoji as Buffer,
+  at: num(r.at)
+});
+
+export const toPin = (r: Row): PinRow => ({
+  chatId: num(r.chat_id),
+  messageId: r.message_id as string,
+  pinnedBy: r.pinned_by as string,
   at: num(r.at)
 });
 

@@ -16,6 +16,7 @@ import type {
   ChatRow,
   MessageRow,
   ReactionRow,
+  PinRow,
   AppendedUpdate,
   UpdateRow,
   SendMessageInput,
@@ -138,6 +139,20 @@ export interface CloudStore {
   listUpdates(userId: string, after: number, limit: number): Promise<UpdateRow[]>;
   getUpdate(cursor: number): Promise<UpdateRow | null>;
   latestCursor(userId: string): Promise<number>;
+}
+
+/** Messages pinned in cloud chats, shared by both members (../cloud-pins.ts; SQLite/PG migration 12). */
+export interface CloudPinStore {
+  /**
+   * Pins (`pinned`) or unpins message `id` of chat `chatId` for both members, with one 'pin' update row
+   * per member (same transaction). A pin of a pinned message keeps its time and an unpin of one that is
+   * not pinned changes nothing (no update). Null, changing nothing, when the message is not there or
+   * deleted; 'too_many_pinned' when a pin would make more than `max` pinned messages in the chat. A
+   * deleted message loses its pin (a trigger, as its reactions).
+   */
+  pinMessage(chatId: number, id: string, userId: string, pinned: boolean, at: number, max: number): Promise<{ updates: AppendedUpdate[] } | 'too_many_pinned' | null>;
+  /** The chat's pinned messages, newest pin first. */
+  listPins(chatId: number): Promise<PinRow[]>;
 }
 
 /** Secret-chat envelopes queued per recipient device. */
@@ -346,7 +361,8 @@ export interface AccountStore {
   /**
    * Deletes the account in one transaction: revokes every device (their envelopes, push subscriptions,
    * wake-ups and mailboxes go), deletes every cloud message the user sent (a 'delete' update each chat, so the
-   * peers' devices drop them) with its media, the user's other cloud media, secret-chat blobs from or to
+   * peers' devices drop them) with its media, its reactions and pins of the peers' messages (a 'react' or
+   * 'pin' update each), the user's other cloud media, secret-chat blobs from or to
    * the user, envelopes from the user, secret-chat requests from or to the user, known-device tokens and
    * the user's own update log. The users row stays as a tombstone (renamed, display name "Deleted
    * account", no password), so peers' chats keep their other member; the username is quarantined until
@@ -380,6 +396,7 @@ export interface Store
     UserStore,
     DeviceStore,
     CloudStore,
+    CloudPinStore,
     EnvelopeStore,
     SecretRequestStore,
     BlobStore,

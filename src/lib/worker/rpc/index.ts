@@ -14,6 +14,7 @@ import { mediaHandlers } from './media';
 import { openingHandlers } from './opening';
 import { parseParams, type Method, type Result } from './methods';
 import { passcodeHandlers } from './passcode';
+import { pinsHandlers } from './pins';
 import { prefsHandlers } from './prefs';
 import { pushHandlers } from './push';
 import { searchHandlers } from './search';
@@ -39,7 +40,8 @@ export const HANDLERS: Handlers<Method> = {
   ...prefsHandlers,
   ...draftsHandlers,
   ...searchHandlers,
-  ...openingHandlers
+  ...openingHandlers,
+  ...pinsHandlers
 };
 
 /** Runs `method` with `params` validated by its schema (a ZodError, answered as bad_request, if they don't fit). */

@@ -18,6 +18,7 @@ import type {
   DiagnosticsView,
   KeyView,
   MessageView,
+  PinnedView,
   PrefsView,
   SecretChatView,
   SecretMessageView,
@@ -284,6 +285,12 @@ export const METHODS = {
     params: z.extend(ChatParams, { messageId: StrIn(1, 64) }),
     result: returns<{ messages: SecretMessageView[]; hasMore: boolean; hasNewer: boolean } | null>()
   },
+
+  // ---------- pinned messages (./pins.ts) ----------
+  /** The open chat's pinned messages whose messages are here, newest pin first, with one line of each (its pinned bar). */
+  pinnedMessages: { params: z.object({ kind: ChatKind, id: StrIn(1, 64) }), result: returns<PinnedView[]>() },
+  /** Pins message `msg` of the chat for both members (cloud: through the relay; secret: with the peer's device), or unpins it. */
+  pinMessage: { params: z.object({ kind: ChatKind, id: StrIn(1, 64), msg: Uuid, pinned: z.boolean() }), result: returns<null>() },
 
   // ---------- opening a chat (./opening.ts) ----------
   /**

@@ -1,12 +1,13 @@
 /**
  * What one decrypted payload from the peer does here: a message stored, a receipt that starts a
- * timer, a delete, an edit, a reaction, a clear, a cancel, a timer change, a screenshot notice, the peer's verification.
+ * timer, a delete, an edit, a reaction, a pin, a clear, a cancel, a timer change, a screenshot notice, the peer's verification.
  * It only adds to the commit being built; nothing is written before that commit.
  */
 import type { SecretMessageRow } from '$lib/store/db';
 import type { Chats } from './chats';
 import { applyPeerEdit } from './edit';
 import type { SecretBody, SecretPayload } from './payload';
+import { applyPeerPin } from './pin';
 import { applyPeerReact } from './react';
 import type { Effects, Received } from './state';
 
@@ -77,6 +78,8 @@ export async function applyPayload(chats: Chats, c: Effects, p: SecretPayload, r
       return applyPeerEdit(chats, c, await pending(chats, c, p.msg), p);
     case 'react':
       return applyPeerReact(chats, c, await pending(chats, c, p.msg), p);
+    case 'pin':
+      return applyPeerPin(chats, c, await pending(chats, c, p.msg), p);
     case 'clear':
       c.clearChat = true;
       c.put.length = 0;

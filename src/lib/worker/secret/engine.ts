@@ -19,6 +19,7 @@ import type { SecretChatRow } from '$lib/store/db';
 import { Chats } from './chats';
 import { NewerStateError, SecretError } from './errors';
 import { edited, myEdit, rewritten } from './edit';
+import { myPinTarget, pinIndexed, pinnedBody } from './pin';
 import { myReactTarget, reacted } from './react';
 import { Failures } from './failure';
 import { Handshake } from './handshake';
@@ -261,6 +262,20 @@ export class SecretEngine {
       const body = reacted(now.body, 'mine', { msg: id, emoji, at });
       if (!body) throw new SecretError('not_reactable', 'This message changed meanwhile. Try again.');
       return { put: [rewritten(this.chats, now.row, body)] };
+    });
+  }
+
+  /** Pins message `id` for both sides, or unpins it (pin.ts); one already so sends nothing. */
+  async pinMessage(chatId: string, id: string, pinned: boolean): Promise<void> {
+    const first = await myPinTarget(this.chats, chatId, id, pinned);
+    if (!first) return;
+    // Later than the state it replaces, whatever the clock did meanwhile.
+    const at = Math.max(Date.now(), (first.body.pin?.at ?? 0) + 1);
+    await this.send(chatId, { k: 'pin', msg: id, pinned, at }, async (row) => {
+      const now = await myPinTarget(this.chats, chatId, id, pinned);
+      const body = now && pinnedBody(now.body, { msg: id, pinned, at });
+      if (!now || !body) throw new SecretError('not_pinnable', 'This message changed meanwhile. Try again.');
+      return { put: [rewritten(this.chats, now.row, body)], row: pinIndexed(row, id, pinned, at) };
     });
   }
 

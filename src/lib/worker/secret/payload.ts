@@ -59,7 +59,9 @@ export const SecretPayload = z.discriminatedUnion('k', [
   // `text` may be empty: a file's caption removed (edit.ts refuses it for a text).
   z.object({ k: z.literal('edit'), msg: Uuid, text: z.string().check(z.maxLength(LIMITS.textMax)), at: z.number() }),
   // My reaction to message `msg` ('' removes it); no `id` either, like `edit`.
-  z.object({ k: z.literal('react'), msg: Uuid, emoji: z.union([Reaction, z.literal('')]), at: z.number() })
+  z.object({ k: z.literal('react'), msg: Uuid, emoji: z.union([Reaction, z.literal('')]), at: z.number() }),
+  // Message `msg` pinned for both sides, or unpinned (pin.ts: the newest `at` wins); no `id` either.
+  z.object({ k: z.literal('pin'), msg: Uuid, pinned: z.boolean(), at: z.number() })
 ]);
 export type SecretPayload = z.infer<typeof SecretPayload>;
 
@@ -102,4 +104,6 @@ export interface SecretBody {
   edited?: number;
   /** Each side's reaction (one emoji, '' once removed) and its time (the reactor's clock); the newer wins (react.ts). */
   reactions?: { mine?: { e: ReactionEmoji | ''; at: number }; peer?: { e: ReactionEmoji | ''; at: number } };
+  /** Pinned in the chat (`on`) or unpinned, and when (either side's clock); the newest wins (pin.ts). Absent: never pinned. */
+  pin?: { on: boolean; at: number };
 }

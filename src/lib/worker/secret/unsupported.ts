@@ -32,7 +32,8 @@ const KNOWN: Record<SecretPayload['k'], 'message' | 'control'> = {
   screenshot: 'control',
   verified: 'control',
   edit: 'control',
-  react: 'control'
+  react: 'control',
+  pin: 'control'
 };
 
 export interface Unsupported {

@@ -34,6 +34,9 @@ export function pgAccount({ pool, tx }: Pg): AccountStore {
             [userId, chat.id]
           );
           for (const r of unreacted) updates.push(...(await appendUpdates(c, chat, 'react', r.message_id as string)));
+          // Its pins of the peer's messages too (those of its own go with them, a trigger): one 'pin' update tells the pins now.
+          const unpinned = await all(c, 'DELETE FROM cloud_pins WHERE pinned_by = $1 AND chat_id = $2 RETURNING message_id', [userId, chat.id]);
+          if (unpinned.length) updates.push(...(await appendUpdates(c, chat, 'pin', unpinned[0].message_id as string)));
           if (gone.length === 0) continue;
           for (const m of await all(c, 'DELETE FROM cloud_media WHERE message_id = ANY($1::text[]) RETURNING id', [gone])) media.push(m.id as string);
           for (let i = 0; i < gone.length; i += DELETE_BATCH) {

@@ -25,6 +25,7 @@ import { pgAccount } from './account';
 import { pgBlobs } from './blobs';
 import { pgCloud } from './cloud';
 import { pgCloudMedia } from './cloud-media';
+import { pgPins } from './pins';
 import { LOCK, migratePostgres, quoteIdent, transactions, type Pg } from './db';
 import { pgDevices } from './devices';
 import { pgEnvelopes } from './envelopes';
@@ -109,6 +110,7 @@ export async function openPostgresStore(url: string, opts: PostgresOptions = {})
     ...pgUsers(kit),
     ...pgDevices(kit),
     ...pgCloud(kit),
+    ...pgPins(kit),
     ...pgEnvelopes(kit),
     ...pgBlobs(kit),
     ...pgMailboxes(kit),

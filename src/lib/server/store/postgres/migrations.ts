@@ -295,5 +295,29 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE user_updates DROP CONSTRAINT user_updates_kind_check;
       ALTER TABLE user_updates ADD CONSTRAINT user_updates_kind_check CHECK (kind IN ('message', 'read', 'delete', 'edit', 'react', 'settings'));
     `
+  },
+  {
+    version: 12,
+    name: 'pinned cloud messages',
+    sql: `
+      -- Messages pinned in a chat, shared by both members; who pinned it, so their pins go with their account.
+      CREATE TABLE cloud_pins (
+        message_id TEXT COLLATE "C" PRIMARY KEY REFERENCES cloud_messages(id) ON DELETE CASCADE,
+        chat_id    BIGINT NOT NULL REFERENCES cloud_chats(id) ON DELETE CASCADE,
+        pinned_by  TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        at         BIGINT NOT NULL
+      );
+      CREATE INDEX cloud_pins_by_chat ON cloud_pins(chat_id, at);
+      -- A deleted message (for everyone, its media expired, its author's account gone) keeps no pin.
+      CREATE FUNCTION cloud_pins_of_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        DELETE FROM cloud_pins WHERE message_id = NEW.id;
+        RETURN NULL;
+      END $$;
+      CREATE TRIGGER cloud_pins_of_deleted AFTER UPDATE OF deleted ON cloud_messages
+        FOR EACH ROW WHEN (NEW.deleted) EXECUTE FUNCTION cloud_pins_of_deleted();
+      ALTER TABLE user_updates DROP CONSTRAINT user_updates_kind_check;
+      ALTER TABLE user_updates ADD CONSTRAINT user_updates_kind_check CHECK (kind IN ('message', 'read', 'delete', 'edit', 'react', 'settings', 'pin'));
+    `
   }
 ];

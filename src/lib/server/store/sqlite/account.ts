@@ -14,6 +14,8 @@ export function sqliteAccount(db: Db, appendUpdates: AppendUpdates): AccountStor
     deleteSent: db.prepare("UPDATE cloud_messages SET deleted = 1, body = X'' WHERE chat_id = ? AND sender_id = ? AND deleted = 0 RETURNING id"),
     // Its reactions to the messages that stay (the peer's); those on its own went with them (a trigger).
     dropReactionsIn: db.prepare('DELETE FROM cloud_reactions WHERE user_id = ? AND message_id IN (SELECT id FROM cloud_messages WHERE chat_id = ?) RETURNING message_id'),
+    // Its pins of the messages that stay (the peer's), as its reactions; those of its own went with them (a trigger).
+    dropPinsIn: db.prepare('DELETE FROM cloud_pins WHERE pinned_by = ? AND chat_id = ? RETURNING message_id'),
     dropMessageMedia: db.prepare('DELETE FROM cloud_media WHERE message_id = ? RETURNING id'),
     dropOwnMedia: db.prepare('DELETE FROM cloud_media WHERE owner_user_id = ? RETURNING id'),
     dropBlobs: db.prepare('DELETE FROM blobs WHERE owner_user_id = ? RETURNING id'),
@@ -79,6 +81,8 @@ export function sqliteAccount(db: Db, appendUpdates: AppendUpdates): AccountStor
         updates.push(...appendUpdates(chat, 'delete', JSON.stringify(gone.slice(i, i + DELETE_BATCH))));
       }
       for (const r of all(q.dropReactionsIn, userId, chat.id)) updates.push(...appendUpdates(chat, 'react', r.message_id as string));
+      const unpinned = all(q.dropPinsIn, userId, chat.id);
+      if (unpinned.length) updates.push(...appendUpdates(chat, 'pin', unpinned[0].message_id as string));
     }
     for (const m of all(q.dropOwnMedia, userId)) media.push(m.id as string);
     const blobs = all(q.dropBlobs, userId).map((b) => b.id as string);

@@ -19,6 +19,7 @@ import { sqliteEnvelopes } from './envelopes';
 import { sqliteLogin } from './login';
 import { sqliteMailboxes } from './mailboxes';
 import { sqlitePush } from './push';
+import { sqlitePins } from './pins';
 import { sqliteUsers } from './users';
 
 export { migrate } from './db';
@@ -82,6 +83,7 @@ export function openSqliteStore(dataDir: string, opts: SqliteOptions = {}): Sqli
     ...sqliteUsers(db),
     ...sqliteDevices(db),
     ...sqliteCloud(db, appendUpdates),
+    ...sqlitePins(db, appendUpdates),
     ...sqliteEnvelopes(db),
     ...sqliteBlobs(db),
     ...sqliteMailboxes(db),

@@ -382,5 +382,39 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE user_updates_v11 RENAME TO user_updates;
       CREATE INDEX user_updates_by_user ON user_updates(user_id, cursor);
     `
+  },
+  {
+    version: 12,
+    name: 'pinned cloud messages',
+    sql: `
+      -- Messages pinned in a chat, shared by both members; who pinned it, so their pins go with their account.
+      CREATE TABLE cloud_pins (
+        message_id TEXT PRIMARY KEY REFERENCES cloud_messages(id) ON DELETE CASCADE,
+        chat_id    INTEGER NOT NULL REFERENCES cloud_chats(id) ON DELETE CASCADE,
+        pinned_by  TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        at         INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX cloud_pins_by_chat ON cloud_pins(chat_id, at);
+      -- A deleted message (for everyone, its media expired, its author's account gone) keeps no pin.
+      CREATE TRIGGER cloud_pins_of_deleted AFTER UPDATE OF deleted ON cloud_messages WHEN NEW.deleted = 1
+      BEGIN
+        DELETE FROM cloud_pins WHERE message_id = NEW.id;
+      END;
+
+      -- The update log takes a new kind, 'pin' (rebuilt as in migration 9).
+      CREATE TABLE user_updates_v12 (
+        cursor  INTEGER PRIMARY KEY AUTOINCREMENT,
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        kind    TEXT NOT NULL CHECK (kind IN ('message', 'read', 'delete', 'edit', 'react', 'settings', 'pin')),
+        chat_id INTEGER NOT NULL REFERENCES cloud_chats(id) ON DELETE CASCADE,
+        data    TEXT NOT NULL
+      ) STRICT;
+      INSERT INTO user_updates_v12 (cursor, user_id, kind, chat_id, data) SELECT cursor, user_id, kind, chat_id, data FROM user_updates;
+      DELETE FROM sqlite_sequence WHERE name = 'user_updates_v12';
+      UPDATE sqlite_sequence SET name = 'user_updates_v12' WHERE name = 'user_updates';
+      DROP TABLE user_updates;
+      ALTER TABLE user_updates_v12 RENAME TO user_updates;
+      CREATE INDEX user_updates_by_user ON user_updates(user_id, cursor);
+    `
   }
 ];

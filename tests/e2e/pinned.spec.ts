@@ -1,0 +1,157 @@
+/**
+ * Pinned messages: the message menu's Pin / Unpin and the pinned bar under the chat header, in a cloud
+ * chat and in a secret chat. Alice pins a message; Bob's open chat shows the bar without a reload. Once
+ * the message is far back (many sent after it, the screen reloaded at the newest), a click on the bar
+ * re-centres the window on it and highlights it. With two pins the bar counts them and steps from the
+ * newest to the older; × unpins, and the bar goes on both sides.
+ */
+import type { Page, TestInfo } from '@playwright/test';
+import { rpc, rpcPage } from '../support/rpc';
+import { removeDir, startServer } from '../support/server';
+import { audit } from './axe';
+import { expect, messageLog, openChatWith, sendText, signUp, test, type User } from './fixtures';
+import { menu, openMenu, row } from './message-helpers';
+import { secretPair, sendSecret } from './secret-helpers';
+
+test.describe.configure({ timeout: 240_000 });
+test.use({ viewport: { width: 360, height: 740 } });
+
+const N = 60;
+const PINNED = 'The address is 5 Elm Street';
+const filler = (i: number) => `filler message ${i}`;
+
+const bar = (page: Page) => page.getByRole('region', { name: 'Pinned messages' });
+const barButton = (page: Page) => bar(page).getByRole('button', { name: /Show it in the chat$/ });
+
+async function pin(page: Page, text: string, item: 'Pin' | 'Unpin' = 'Pin') {
+  await openMenu(page, text);
+  await menu(page).getByRole('menuitem', { name: item, exact: true }).click();
+  await expect(menu(page)).toHaveCount(0);
+}
+
+/** Alice pinned PINNED (Bob sees it live); `send` then writes N more through Alice's worker. */
+async function flow(alice: User, bob: User, send: (i: number) => Promise<void>, reopen: () => Promise<void>, info: TestInfo, shots: string) {
+  await pin(alice.page, PINNED);
+  for (const page of [alice.page, bob.page]) {
+    await expect(bar(page)).toContainText('Pinned message');
+    await expect(bar(page)).toContainText(PINNED);
+  }
+  // The menu now offers Unpin.
+  await openMenu(alice.page, PINNED);
+  await expect(menu(alice.page).getByRole('menuitem', { name: 'Unpin', exact: true })).toBeVisible();
+  await alice.page.keyboard.press('Escape');
+
+  // Far back: many messages after it, the screen opened again at the newest.
+  await alice.page.goto('/settings');
+  for (let i = 1; i <= N; i++) await send(i);
+  await reopen();
+  await expect(messageLog(alice.page).getByText(filler(N), { exact: true })).toBeVisible({ timeout: 60_000 });
+  await expect(row(alice.page, PINNED)).toHaveCount(0);
+  await expect(bar(alice.page)).toContainText(PINNED);
+  // Keyboard: the bar's button takes Enter.
+  await barButton(alice.page).focus();
+  await alice.page.keyboard.press('Enter');
+  await expect(row(alice.page, PINNED)).toBeInViewport();
+  await expect(row(alice.page, PINNED)).toHaveAttribute('data-highlight', '');
+
+  // A second pin (Bob's, of a newer message): both count two, the newest shown first.
+  await expect(messageLog(bob.page).getByText(filler(N), { exact: true })).toBeVisible({ timeout: 60_000 });
+  await pin(bob.page, filler(N));
+  for (const page of [alice.page, bob.page]) {
+    await expect(bar(page)).toContainText('Pinned message 2 of 2');
+    await expect(bar(page)).toContainText(filler(N));
+  }
+  for (const [size, name] of [
+    [{ width: 360, height: 740 }, 'phone'],
+    [{ width: 1280, height: 800 }, 'desktop']
+  ] as const) {
+    await bob.page.setViewportSize(size);
+    await bob.page.screenshot({ path: info.outputPath(`${shots}-${name}.png`) });
+  }
+  await bob.page.setViewportSize({ width: 360, height: 740 });
+  await audit(bob.page, `pinned bar (${shots})`);
+  // Clicks step from the newest to the older one, jumping to each.
+  await barButton(bob.page).click();
+  await expect(row(bob.page, filler(N))).toBeInViewport();
+  await expect(bar(bob.page)).toContainText('Pinned message 1 of 2');
+  await expect(bar(bob.page)).toContainText(PINNED);
+  await barButton(bob.page).click();
+  await expect(row(bob.page, PINNED)).toBeInViewport();
+  await expect(row(bob.page, PINNED)).toHaveAttribute('data-highlight', '');
+  await expect(bar(bob.page)).toContainText('Pinned message 2 of 2');
+
+  // × unpins the one shown (the newest), then the last: the bar goes on both sides.
+  await bar(bob.page).getByRole('button', { name: 'Unpin this message' }).click();
+  await expect(bar(alice.page)).not.toContainText('of 2');
+  await expect(bar(alice.page)).toContainText(PINNED);
+  await bar(alice.page).getByRole('button', { name: 'Unpin this message' }).click();
+  await expect(bar(alice.page)).toHaveCount(0);
+  await expect(bar(bob.page)).toHaveCount(0);
+  // Gone after a reload too.
+  await bob.page.reload();
+  await expect(messageLog(bob.page).getByText(filler(N), { exact: true })).toBeVisible();
+  await expect(bar(bob.page)).toHaveCount(0);
+}
+
+test('pinned messages in a cloud chat: shared live, far jump, several, unpinned on both sides', async ({ browser }, info) => {
+  // Its own relay: the history is sent faster than the default send rate allows.
+  const relay = await startServer({ SEND_RATE_BURST: '1000', SEND_RATE_PER_SEC: '1000' });
+  const alice = await signUp(browser, relay, 'alice', 'Alice');
+  const bob = await signUp(browser, relay, 'bob', 'Bob');
+  try {
+    const bobId = ((await (await bob.context.request.get('/api/me')).json()) as { user: { id: string } }).user.id;
+    await openChatWith(alice.page, bob.username);
+    await sendText(alice.page, PINNED);
+    await expect(row(alice.page, PINNED).locator('[data-ticks]')).not.toHaveAttribute('data-ticks', 'pending');
+    await openChatWith(bob.page, alice.username);
+    await expect(row(bob.page, PINNED)).toBeVisible();
+    const chatUrl = alice.page.url();
+    let writer: Page | null = null;
+    await flow(
+      alice,
+      bob,
+      async (i) => {
+        writer ??= await rpcPage(alice.context, relay.url);
+        await rpc(writer, 'send', { peerId: bobId, text: filler(i) });
+      },
+      async () => {
+        await writer?.close();
+        await alice.page.goto(chatUrl);
+      },
+      info,
+      'pinned-cloud'
+    );
+  } finally {
+    await alice.context.close();
+    await bob.context.close();
+    await relay.stop();
+    removeDir(relay.dataDir);
+  }
+});
+
+test('pinned messages in a secret chat: shared live, far jump, several, unpinned on both sides', async ({ browser, relay }, info) => {
+  const { alice, bob, chatId } = await secretPair(browser, relay);
+  try {
+    await sendSecret(alice.page, PINNED);
+    await expect(row(bob.page, PINNED)).toBeVisible({ timeout: 30_000 });
+    await expect(row(alice.page, PINNED)).toBeVisible();
+    let writer: Page | null = null;
+    await flow(
+      alice,
+      bob,
+      async (i) => {
+        writer ??= await rpcPage(alice.context, relay.url);
+        await rpc(writer, 'secretSend', { id: chatId, text: filler(i) });
+      },
+      async () => {
+        await writer?.close();
+        await alice.page.goto(`/secret/${chatId}`);
+      },
+      info,
+      'pinned-secret'
+    );
+  } finally {
+    await alice.context.close();
+    await bob.context.close();
+  }
+});

@@ -39,9 +39,7 @@ test("offline, Alice's edit, reaction, delete for everyone and mute show at once
   await expect(alice.page.getByRole('group', { name: 'Editing' })).toBeHidden();
   // React.
   await openMenu(alice.page, 'Pizza tonight?');
-  await menu(alice.page)
-    .getByRole('menuitemradio', { name: 'React 👍' })
-    .click();
+  await menu(alice.page).getByRole('menuitemradio', { name: 'React 👍' }).click();
   // Delete for everyone.
   await openMenu(alice.page, 'wrong chat, sorry');
   await menu(alice.page).getByRole('menuitem', { name: 'Delete…' }).click();

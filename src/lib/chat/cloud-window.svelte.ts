@@ -269,15 +269,15 @@ export class CloudWindow extends ChatWindow<MessageView> {
   onInput = typingNotifier(() => core().call('typing', { peerId: this.peerId() }));
 
   /**
-   * Edit: a text of mine the relay stored (one still in the outbox has no copy there to edit; a failed
-   * one never will), or the caption of an attachment without a timer (a voice message has none), for
+   * Edit: a text of mine the relay stored, or one still in the outbox (its queued send takes the new
+   * text; a failed one has no copy anywhere), or the caption of an attachment without a timer (a voice message has none), for
    * 48 h after it was sent (the relay checks again). Not a forwarded copy: its words are its author's.
    */
   editable(m: MessageView): boolean {
     const media = m.media;
     return (
       m.mine &&
-      m.seq > 0 &&
+      (m.seq > 0 || m.ticks === 'pending') &&
       !m.forwarded &&
       (!media || (media.ttl === 0 && !media.voice)) &&
       m.ticks !== 'failed' &&

@@ -121,6 +121,11 @@ export interface MessageRow {
   deadline?: number;
   /** When its author last edited it (the relay's clock; not indexed, in clear like createdAt); absent: never. */
   editedAt?: number;
+  /**
+   * `editedAt` is this device's clock: an edit made here that the relay's log has not brought back yet
+   * (worker/cloud-actions-local.ts); the relay's edit replaces it whatever its time. Absent otherwise.
+   */
+  editedHere?: true;
 }
 
 /** A cloud-chat attachment's plaintext, sealed; deleted with its message. */
@@ -295,6 +300,23 @@ export interface SeenEnvelopeRow {
   seqs: number[];
 }
 
+/**
+ * A cloud-chat action taken on this device and not yet on the relay (worker/cloud-actions.ts): an edit,
+ * a reaction, a delete for everyone, a chat's pin and mute. Shown at once, sent after the outbox.
+ * What it names in clear is what a message row or a chat row shows in clear too (ids, the chat);
+ * what it does (an edit's text, the emoji, the setting) is inside the sealed box.
+ */
+export interface CloudActionRow {
+  /** What it acts on, so a newer action of the same kind replaces it: `edit:<id>`, `react:<id>`, `settings:<peerId>`, `delete:<uuid>`. */
+  key: string;
+  /** Queue order (ms; set when queued, kept when a newer one replaces it). */
+  at: number;
+  kind: 'edit' | 'react' | 'delete' | 'settings';
+  peerId: string;
+  /** Sealed: what the action does (worker/cloud-actions.ts `ActionBody`). */
+  box: Uint8Array;
+}
+
 export class CinderDB extends Dexie {
   vault!: EntityTable<VaultRow, 'id'>;
   meta!: EntityTable<MetaRow, 'key'>;
@@ -314,6 +336,7 @@ export class CinderDB extends Dexie {
   parkedEnvelopes!: EntityTable<ParkedEnvelopeRow, 'id'>;
   drafts!: EntityTable<DraftRow, 'id'>;
   keptUpdates!: EntityTable<KeptUpdateRow, 'cursor'>;
+  cloudActions!: EntityTable<CloudActionRow, 'key'>;
 
   constructor(name = DB_NAME) {
     super(name);
@@ -362,6 +385,8 @@ export class CinderDB extends Dexie {
     // A secret chat's oldest unread message, read as the first entry of an index (worker/rpc/opening.ts)
     // instead of picked from every unread row. Only an index is added: IndexedDB fills it, no upgrade.
     this.version(13).stores({ secretMessages: 'id, [chatId+at], deadline, [chatId+unread], [chatId+unread+at]' });
+    // Cloud actions taken offline, sent after the outbox (worker/cloud-actions.ts): a new store.
+    this.version(14).stores({ cloudActions: 'key, at' });
     lockTransactions(this);
     guardSealedWrites(this);
   }

@@ -10,5 +10,6 @@ export const places = {
   secretMedia: (id: string) => `secretMedia/${id}`,
   cloudMedia: (messageId: string) => `cloudMedia/${messageId}`,
   draft: (id: string) => `drafts/${id}`,
-  keptUpdate: (cursor: number) => `keptUpdates/${cursor}`
+  keptUpdate: (cursor: number) => `keptUpdates/${cursor}`,
+  cloudAction: (key: string) => `cloudActions/${key}`
 };

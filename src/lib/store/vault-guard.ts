@@ -19,7 +19,18 @@ import { equalBytes } from '$lib/crypto/bytes';
 import { keyIdOf, LEGACY_KEY_ID, VaultError } from './vault';
 
 /** The tables whose rows hold a `box` sealed by the vault: re-keyed together, guarded on every write. */
-export const SEALED_TABLES = ['secrets', 'messages', 'outbox', 'secretChats', 'secretMessages', 'secretMedia', 'cloudMedia', 'drafts', 'keptUpdates'] as const;
+export const SEALED_TABLES = [
+  'secrets',
+  'messages',
+  'outbox',
+  'secretChats',
+  'secretMessages',
+  'secretMedia',
+  'cloudMedia',
+  'drafts',
+  'keptUpdates',
+  'cloudActions'
+] as const;
 export type SealedTable = (typeof SEALED_TABLES)[number];
 
 const SEALED: ReadonlySet<string> = new Set(SEALED_TABLES);

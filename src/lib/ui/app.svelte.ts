@@ -10,6 +10,8 @@ export const app = $state<{
   connection: ConnectionState;
   /** Messages waiting to be sent (shown with the connection state). */
   queued: number;
+  /** Cloud edits, reactions, deletes and chat settings taken offline, waiting to be sent (shown with them). */
+  queuedActions: number;
   /** A new version of the app waits (the user may reload into it), or took over and this page is the old one. */
   update: UpdatePhase;
   /** A secret chat's state was written by a newer version: this tab should update (see UpdateFlow.needed). */
@@ -18,4 +20,4 @@ export const app = $state<{
   /** The passcode lock is closed: only the lock screen shows. */
   locked: boolean;
   hasPasscode: boolean;
-}>({ ready: false, session: null, connection: 'offline', queued: 0, update: 'none', outdated: false, notice: null, locked: false, hasPasscode: false });
+}>({ ready: false, session: null, connection: 'offline', queued: 0, queuedActions: 0, update: 'none', outdated: false, notice: null, locked: false, hasPasscode: false });

@@ -48,7 +48,8 @@ export async function prepareEdits(db: CinderDB, vault: Vault, updates: Update[]
       let e = edits.get(id);
       const base = sealed.get(id) ?? stored[i];
       if (!base || base.peerId !== (e ?? r)!.peerId) return;
-      if (e && (base.editedAt ?? 0) >= e.editedAt) e = undefined;
+      // An edit made here and not back yet carries this device's time: the relay's one replaces it.
+      if (e && !base.editedHere && (base.editedAt ?? 0) >= e.editedAt) e = undefined;
       if (!e && !r) return;
       const m = inBatch.get(id);
       const body: Body = m ? bodyOf(m) : await vault.open<Body>(msgPlace(id), base.box);
@@ -56,7 +57,8 @@ export async function prepareEdits(db: CinderDB, vault: Vault, updates: Update[]
       const reactions = r ? r.reactions : body.reactions;
       const next: Body = { ...rest, ...(e ? { text: e.text } : {}), ...(reactions?.length ? { reactions } : {}) };
       const box = await vault.seal<Body>(msgPlace(id), next);
-      out.set(id, { row: { ...base, box, ...(e ? { editedAt: e.editedAt } : {}) }, was: sealed.has(id) ? null : base.box });
+      const { editedHere: _here, ...kept } = base;
+      out.set(id, { row: e ? { ...kept, box, editedAt: e.editedAt } : { ...base, box }, was: sealed.has(id) ? null : base.box });
     })
   );
   return out;

@@ -12,6 +12,7 @@ import type { ChatRow, CinderDB, MessageRow } from '$lib/store/db';
 import type { Vault } from '$lib/store/vault';
 import { keptSettingsKey, withKeptSettings, withSettings } from './chat-settings';
 import { mediaLabel, newChat, samePeer, sealMessage } from './cloud';
+import { reapplyPending } from './cloud-actions-local';
 import { withoutPins, withPins } from './pins';
 import { prepareEdits, stillBase } from './cloud-edits';
 import { dropKept, keepLater, knownNow, later, type Later } from './cloud-kept';
@@ -361,6 +362,9 @@ async function commit(db: CinderDB, vault: Vault, me: string, page: Pick<Prepare
     if (dirty.size) writes.push(db.chats.bulkPut([...dirty].map((id) => chats.get(id)!)));
     await Promise.all(writes);
   });
+  // Actions still waiting here win over what the log says of the same message or chat, until their own echo comes.
+  const ids = new Set(updates.flatMap((u) => (u.kind === 'message' ? [u.message.id] : u.kind === 'edit' || u.kind === 'react' ? [u.id] : [])));
+  await reapplyPending(db, vault, me, ids, new Set(updates.flatMap((u) => (u.kind === 'settings' ? [u.peerId] : []))));
   const deadlines = [...sealed.values()].some((r) => typeof r.deadline === 'number');
   return { changed, peers, fresh, deadlines, rejected: page.rejected, list: changed.size > 0, ...(edited.size ? { edited } : {}), ...(read.size ? { read } : {}) };
 }

@@ -12,7 +12,7 @@ import type { Vault } from '$lib/store/vault';
 import { places } from '$lib/store/places';
 import { quoteView, type ChatView, type ForwardedView, type MessageView, type ReactionsView } from './protocol';
 import { keptSettingsKey, settingsView, withKeptSettings } from './chat-settings';
-import { withLock } from './locks';
+import { OUTBOX_LOCK, withLock } from './locks';
 import { NetError, request } from './net';
 import { unreadOf } from './unread';
 
@@ -95,7 +95,7 @@ export function newChat(peer: PublicUser, lastAt: number): ChatRow {
  * harmless); stops at the first network failure. Throws NetError('unauthorized') when revoked.
  */
 export function flushOutbox(db: CinderDB, vault: Vault, onChanged: (peerId: string, peerChanged?: boolean) => void): Promise<void> {
-  return withLock('cinder-cloud-outbox', async () => {
+  return withLock(OUTBOX_LOCK, async () => {
     for (const row of await db.outbox.orderBy('createdAt').toArray()) {
       const body = await vault.open<Body>(msgPlace(row.id), row.box);
       let peerChanged = false;

@@ -10,7 +10,7 @@ import { Session, type Envelope, type ServerFrame } from '$lib/api/wire';
 import { destroyStore, openStore, type CinderDB } from '$lib/store/db';
 import type { Vault } from '$lib/store/vault';
 import { onStaleWrite } from '$lib/store/vault-guard';
-import { flushOutbox } from './cloud';
+import { flushCloud } from './cloud-actions-flush';
 import { cloudEvents } from './data-channel';
 import { applyKept, applyLive, pullUpdates, type Applied, type SyncState } from './cloud-sync';
 import { NetError, request } from './net';
@@ -27,7 +27,7 @@ import { VaultFollower } from './vault-follow';
 import { parkedWaiting, receiveHeld } from './locked-inbox';
 import { IdentityCache } from './identity-cache';
 import { PurgeTimer } from './purge-timer';
-import { countQueued } from './queued';
+import { anyQueued, countQueued } from './queued';
 import { failDeadUploads } from './secret-uploads';
 
 export { CoreError };
@@ -49,8 +49,8 @@ export class Core {
   private retryDelay = 0;
   /** The browser reported no network, or the heartbeat found the socket dead: shown as 'offline' until the relay answers. */
   private netDown = false;
-  /** The last queued count told to pages (outbox plus secret messages not yet on the relay). */
-  private queued = -1;
+  /** The last queued counts told to pages (messages: outbox and secret send queue; cloud actions). */
+  private queued = '';
   /**
    * Resolves once the database is open, what expired while the app was closed is purged and secret
    * files whose upload died with an earlier worker are marked failed (secret-uploads.ts); every call
@@ -197,12 +197,12 @@ export class Core {
   /** Tells pages how many messages wait to be sent (only when it changed). */
   private async reportQueued(): Promise<void> {
     if (!this.session) return;
-    const count = await countQueued(this.db);
-    if (this.socket) this.socket.urgent = count > 0;
-    if (count > 0) this.socket?.hurry();
-    if (count === this.queued) return;
-    this.queued = count;
-    this.emit({ type: 'queued', count });
+    const { count, actions } = await countQueued(this.db);
+    if (this.socket) this.socket.urgent = count + actions > 0;
+    if (count + actions > 0) this.socket?.hurry();
+    if (`${count}/${actions}` === this.queued) return;
+    this.queued = `${count}/${actions}`;
+    this.emit({ type: 'queued', count, ...(actions ? { actions } : {}) });
   }
 
   /**
@@ -246,7 +246,7 @@ export class Core {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
     this.netDown = false;
-    this.queued = -1;
+    this.queued = '';
     this.socket?.stop();
     this.socket = null;
     this.setConnection('offline');
@@ -361,9 +361,8 @@ export class Core {
     this.flushing = (async () => {
       do {
         this.flushAgain = false;
-        await flushOutbox(this.db, this.vault, (peerId, peerChanged) =>
-          this.announce({ changed: new Set([peerId]), peers: peerChanged ? new Set([peerId]) : undefined })
-        );
+        // The outbox's sends, then the cloud actions taken offline (./cloud-actions-flush.ts).
+        await flushCloud(this.db, this.vault, this.me, (a) => this.announce(a), this.emit);
       } while (this.flushAgain);
     })()
       .catch((e) => this.onNetFailure(e))
@@ -383,7 +382,7 @@ export class Core {
     await this.reportQueued();
     if (!this.session || !this.socket || this.retryTimer) return;
     const behind = this.syncState.behind && this.socket.open;
-    if (!behind && (await this.db.outbox.count()) === 0 && (await this.db.sendQueue.count()) === 0) {
+    if (!behind && !(await anyQueued(this.db))) {
       this.retryDelay = 0;
       return;
     }

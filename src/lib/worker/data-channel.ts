@@ -8,7 +8,7 @@
 import type { Purged } from '$lib/store/purge';
 import type { WorkerEvent } from './protocol';
 
-export const SHARED: ReadonlySet<WorkerEvent['type']> = new Set(['chats', 'messages', 'peer', 'secret', 'draft']);
+export const SHARED: ReadonlySet<WorkerEvent['type']> = new Set(['chats', 'messages', 'peer', 'secret', 'draft', 'notice']);
 
 /** The device's data channel, or null where BroadcastChannel is missing. */
 export const dataChannel = (): BroadcastChannel | null => (typeof BroadcastChannel === 'function' ? new BroadcastChannel('cinder-data') : null);
@@ -22,6 +22,8 @@ export function followPeers(channel: BroadcastChannel | null, show: (e: WorkerEv
     const e = ev.data as WorkerEvent | null;
     if (!e || typeof e !== 'object' || !SHARED.has(e.type)) return;
     if (e.type === 'draft' && typeof e.chat !== 'string') return;
+    // Shown as text (never markup) in the banner: a short string only.
+    if (e.type === 'notice' && !(typeof e.text === 'string' && e.text.length <= 500)) return;
     // Ids the page asks the worker for: strings only (the call's own check refuses a malformed one).
     if (e.type === 'messages' && e.edited !== undefined && !(Array.isArray(e.edited) && e.edited.every((id) => typeof id === 'string'))) return;
     // A seq the page compares with its rows' (my messages up to it show as read).

@@ -227,8 +227,13 @@ export type { Method, Params, Result } from './rpc/methods';
 export type WorkerEvent =
   | { type: 'session'; session: SessionView | null; reason?: 'revoked' | 'logout' }
   | { type: 'connection'; state: ConnectionState }
-  /** How many messages wait to be sent (cloud outbox and secret messages not yet on the relay). */
-  | { type: 'queued'; count: number }
+  /**
+   * How many messages wait to be sent (cloud outbox and secret messages not yet on the relay), and
+   * `actions`: cloud edits, reactions, deletes and chat settings taken offline (absent: none).
+   */
+  | { type: 'queued'; count: number; actions?: number }
+  /** Something the user did offline was refused by the relay for good (said once, in words; the true state is back). */
+  | { type: 'notice'; text: string }
   | { type: 'chats' }
   /**
    * A chat's stored draft changed or was deleted (a save, a send), in this tab or another: `chat` is

@@ -1,8 +1,16 @@
 import type { CinderDB } from '$lib/store/db';
 
-/** How many messages wait to be sent: the cloud outbox and the secret messages in the send queue. */
-export async function countQueued(db: CinderDB): Promise<number> {
+/**
+ * What waits to be sent: `count` messages (the cloud outbox and the secret messages in the send queue)
+ * and `actions`, the cloud actions taken offline (edits, reactions, deletes, chat settings: ./cloud-actions.ts).
+ */
+export async function countQueued(db: CinderDB): Promise<{ count: number; actions: number }> {
   const ids = new Set<string>();
   for (const q of await db.sendQueue.toArray()) for (const id of q.messageIds) ids.add(id);
-  return (await db.outbox.count()) + ids.size;
+  return { count: (await db.outbox.count()) + ids.size, actions: await db.cloudActions.count() };
+}
+
+/** Whether anything waits to be sent (the retry's backoff keeps going until nothing does). */
+export async function anyQueued(db: CinderDB): Promise<boolean> {
+  return (await db.outbox.count()) + (await db.cloudActions.count()) + (await db.sendQueue.count()) > 0;
 }

@@ -10,4 +10,10 @@ describe('connection banner text', () => {
     expect(connectionText('connecting', 2)).toBe('Connecting… 2 messages queued');
     expect(connectionText('updating', 2)).toBe('Updating…');
   });
+
+  it('counts the changes made offline (edits, reactions, deletes, chat settings) beside the messages', () => {
+    expect(connectionText('offline', 0, 1)).toBe('Waiting for network… 1 change queued');
+    expect(connectionText('offline', 2, 3)).toBe('Waiting for network… 2 messages and 3 changes queued');
+    expect(connectionText('online', 0, 3)).toBe('');
+  });
 });

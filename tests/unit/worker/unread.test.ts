@@ -5,6 +5,7 @@ import { openStore } from '$lib/store/db';
 import { purgeExpired } from '$lib/store/purge';
 import { chatViews } from '$lib/worker/cloud';
 import { applyUpdates } from '$lib/worker/cloud-sync';
+import { flushActions } from '$lib/worker/cloud-actions-flush';
 import { hideMessages } from '$lib/worker/hidden';
 import { cloudHandlers } from '$lib/worker/rpc/cloud';
 import { unlockedStore } from '../support/store';
@@ -71,16 +72,15 @@ describe('stored unread counts of cloud chats', () => {
 
     const fetchMock = globalThis.fetch;
     const posted: unknown[] = [];
-    globalThis.fetch = async (_url, init) => (
-      posted.push(JSON.parse(String(init?.body))),
-      new Response('{}', { status: 200, headers: { 'content-type': 'application/json' } })
-    );
+    globalThis.fetch = async (_url, init) => (posted.push(JSON.parse(String(init?.body))), new Response(null, { status: 204 }));
     try {
       // A stale selection from another chat: nothing deleted here, nothing asked of the server.
       await cloudHandlers.deleteMessages(ctx, { peerId: 'carol', ids: [uuid(4)] });
       expect(posted).toEqual([]);
       expect(await db.messages.get(uuid(4))).toBeDefined();
       await cloudHandlers.deleteMessages(ctx, { peerId: 'bob', ids: [uuid(4), 'not-in-this-chat'] });
+      // Deleted here at once; the relay is told by the flush (worker/cloud-actions-flush.ts).
+      await flushActions(db, vault, ME, { changed: () => {}, refused: () => {} });
       expect(posted).toEqual([{ ids: [uuid(4)] }]);
     } finally {
       globalThis.fetch = fetchMock;

@@ -1,19 +1,15 @@
-/** A chat's pin and mute (../chat-settings.ts): a cloud chat's through the relay, a secret chat's on this device. */
-import { z } from '$lib/api/zod';
-import { ChatSettings } from '$lib/api/wire';
-import { changeSecretSettings, checkPinRoom, storeCloudSettings } from '../chat-settings';
-import { request } from '../net';
+/** A chat's pin and mute (../chat-settings.ts): a cloud chat's through the relay (queued while offline), a secret chat's on this device. */
+import { changeSecretSettings, checkPinRoom } from '../chat-settings';
+import { takeAction } from '../cloud-actions-local';
 import type { CoreContext, Handlers } from './context';
 
-type Ctx = Pick<CoreContext, 'db' | 'emit'>;
+type Ctx = Pick<CoreContext, 'db' | 'vault' | 'me' | 'emit' | 'flush'>;
 
-const Answer = z.object({ settings: ChatSettings });
-
-/** A cloud chat's change, as the relay stored it (the `settings` update brings it to my other devices). */
-async function cloudChange(ctx: Ctx, peerId: string, change: { pinned?: boolean; mutedUntil?: number | null }) {
-  const { settings } = await request('PUT', `/api/cloud/chats/${encodeURIComponent(peerId)}/settings`, change, Answer);
-  await storeCloudSettings(ctx.db, peerId, settings);
-}
+/**
+ * A cloud chat's change: shown here at once and sent with the outbox (../cloud-actions.ts), the
+ * relay's answer stored then; the `settings` update brings it to my other devices.
+ */
+const cloudChange = (ctx: Ctx, peerId: string, req: { pinned?: boolean; mutedUntil?: number | null }) => takeAction(ctx, peerId, { kind: 'settings', req });
 
 const current = (row: { pinnedAt?: number; mutedUntil?: number }) => ({ pinnedAt: row.pinnedAt ?? null, mutedUntil: row.mutedUntil ?? null });
 

@@ -5,12 +5,13 @@ import type { MessageRow } from '$lib/store/db';
 import { localPage, localPageAfter, messageView, msgPlace, sealMessage, storedIds, withStoredQuotes, type Body } from '../cloud';
 import { deleteSentDraft, sendTicket, sentDraftDeleted } from '../draft-order';
 import { cloudDraftId, draftEvent } from '../drafts';
+import { pendingDeletes, rewriteQueuedSend, takeAction } from '../cloud-actions-local';
 import { hiddenIds, hideMessages } from '../hidden';
 import { NetError, request } from '../net';
 import { recountUnread } from '../unread';
 import type { CoreContext, Handlers } from './context';
 
-type Ctx = Pick<CoreContext, 'db' | 'vault' | 'me' | 'emit' | 'flush' | 'sendFrame' | 'sync'>;
+type Ctx = Pick<CoreContext, 'db' | 'vault' | 'me' | 'emit' | 'flush' | 'sendFrame'>;
 
 export const cloudHandlers: Handlers<
   'messages' | 'messageIds' | 'messageRows' | 'send' | 'markRead' | 'deleteMessages' | 'editMessage' | 'reactMessage' | 'deleteForMe' | 'typing',
@@ -44,7 +45,8 @@ export const cloudHandlers: Handlers<
           z.object({ messages: z.array(CloudMessage) })
         );
         const rows: MessageRow[] = [];
-        const hidden = await hiddenIds(ctx.db, peerId);
+        // Neither those deleted for me nor those waiting to be deleted for everyone come back.
+        const hidden = new Set([...(await hiddenIds(ctx.db, peerId)), ...(await pendingDeletes(ctx.db, ctx.vault, peerId))]);
         for (const m of res.messages) if (!hidden.has(m.id)) rows.push(await sealMessage(ctx.vault, m));
         await ctx.db.transaction('rw', ctx.db.messages, ctx.db.chats, async () => {
           await ctx.db.messages.bulkPut(rows);
@@ -111,36 +113,35 @@ export const cloudHandlers: Handlers<
 
   editMessage: async (ctx, { peerId, id, text }) => {
     const row = await ctx.db.messages.get(id);
-    if (row?.peerId !== peerId || row.senderId !== ctx.me || row.seq === 0) throw new NetError('not_found', 'This message cannot be edited.');
-    await request('POST', `/api/cloud/chats/${encodeURIComponent(peerId)}/edit`, { id, text }, null);
-    // The relay logged the edit for every device, this one too: the log brings it here (as on the others).
-    await ctx.sync().catch(() => undefined);
+    if (row?.peerId !== peerId || row.senderId !== ctx.me) throw new NetError('not_found', 'This message cannot be edited.');
+    // Still in the outbox: its queued send takes the new text (the relay never had the old one).
+    if (row.seq === 0 && (await rewriteQueuedSend(ctx.db, ctx.vault, id, text))) {
+      ctx.emit({ type: 'messages', peerId, edited: [id] });
+      ctx.emit({ type: 'chats' });
+      return null;
+    }
+    // A send refused for good (failed) has no copy anywhere to edit.
+    if ((await ctx.db.messages.get(id))?.seq === 0) throw new NetError('not_found', 'This message cannot be edited.');
+    // Shown here at once and sent when the relay can be reached; the log brings it to my other devices.
+    await takeAction(ctx, peerId, { kind: 'edit', req: { id, text }, at: Date.now() });
     return null;
   },
 
   reactMessage: async (ctx, { peerId, id, emoji }) => {
     const row = await ctx.db.messages.get(id);
     if (row?.peerId !== peerId || row.seq === 0) throw new NetError('not_found', 'This message cannot take a reaction.');
-    await request('POST', `/api/cloud/chats/${encodeURIComponent(peerId)}/react`, { id, emoji }, null);
-    // As with an edit: the log brings it here as to every other device.
-    await ctx.sync().catch(() => undefined);
+    await takeAction(ctx, peerId, { kind: 'react', req: { id, emoji } });
     return null;
   },
 
   deleteMessages: async (ctx, { peerId, ids: asked }) => {
     // Only this chat's messages: ids of another chat (a stale selection) are neither deleted here nor sent.
     const found = await ctx.db.messages.bulkGet(asked);
-    const ids = asked.filter((_, i) => found[i]?.peerId === peerId);
-    if (!ids.length) return null;
-    await request('POST', `/api/cloud/chats/${encodeURIComponent(peerId)}/delete`, { ids }, null);
-    await ctx.db.transaction('rw', [ctx.db.messages, ctx.db.outbox, ctx.db.cloudMedia, ctx.db.chats], async () => {
-      await ctx.db.messages.bulkDelete(ids);
-      await ctx.db.outbox.bulkDelete(ids);
-      await ctx.db.cloudMedia.bulkDelete(ids);
-      await recountUnread(ctx.db, [peerId], ctx.me);
-    });
-    ctx.emit({ type: 'messages', peerId });
-    ctx.emit({ type: 'chats' });
+    const rows = found.filter((r): r is MessageRow => r?.peerId === peerId);
+    if (!rows.length) return null;
+    // The seqs let a refusal read them back from the relay; one only in the outbox is sent too (a send may be on its way).
+    const seqs = rows.flatMap((r) => (r.seq > 0 ? [r.seq] : []));
+    await takeAction(ctx, peerId, { kind: 'delete', req: { ids: rows.map((r) => r.id) }, seqs });
     return null;
   },
 

@@ -1,0 +1,270 @@
+// Cloud actions taken offline (worker/cloud-actions*.ts): an edit, a reaction, a delete for everyone,
+// a chat's pin and mute are queued (sealed, coalesced), shown here at once, kept over what the log says
+// while they wait, sent after the outbox's sends when the relay answers again, retried after an outage,
+// and a refusal for good drops that one alone, puts back the relay's state and says so.
+import 'fake-indexeddb/auto';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { MUTED_FOREVER } from '$lib/api/limits';
+import type { CloudMessage, Update } from '$lib/api/wire';
+import { openStore } from '$lib/store/db';
+import { places } from '$lib/store/places';
+import { messageView } from '$lib/worker/cloud';
+import { readActions } from '$lib/worker/cloud-actions';
+import { flushCloud } from '$lib/worker/cloud-actions-flush';
+import { applyUpdates } from '$lib/worker/cloud-sync';
+import { cloudHandlers } from '$lib/worker/rpc/cloud';
+import { chatSettingsHandlers } from '$lib/worker/rpc/chat-settings';
+import type { WorkerEvent } from '$lib/worker/protocol';
+import { countQueued } from '$lib/worker/queued';
+import { unlockedStore } from '../support/store';
+import { bob, ME, msg, nextCursor, uuid } from '../support/cloud-updates';
+
+let dbs = 0;
+
+/** One relay answer: a status and a JSON body (204: none). */
+type Answer = { status: number; body?: unknown };
+type Call = { method: string; path: string; body: unknown };
+
+/**
+ * A device with messages 1–3 (1 and 2 mine, 3 Bob's) stored, and a relay stub: `answer` decides
+ * each call (undefined: offline), every call is recorded in `calls`.
+ */
+async function device(name = `cloud-actions-${dbs++}`) {
+  const { db, vault } = await unlockedStore(name);
+  await applyUpdates(db, vault, ME, [msg(1, ME), msg(2, ME), msg(3, 'bob')]);
+  // The read marker is told already: a flush sends nothing else.
+  await db.chats.update('bob', { readSentSeq: 2 });
+  const events: WorkerEvent[] = [];
+  const calls: Call[] = [];
+  const relay: { answer: (c: Call) => Answer | undefined } = { answer: () => undefined };
+  vi.stubGlobal('fetch', async (path: string, init: RequestInit) => {
+    const call = { method: init.method ?? 'GET', path, body: init.body ? JSON.parse(init.body as string) : undefined };
+    const a = relay.answer(call);
+    if (!a) throw new TypeError('Failed to fetch');
+    calls.push(call);
+    return a.status === 204 ? new Response(null, { status: 204 }) : Response.json(a.body ?? {}, { status: a.status });
+  });
+  const flush = () =>
+    flushCloud(
+      db,
+      vault,
+      ME,
+      () => {},
+      (e) => events.push(e)
+    );
+  // The handlers' own flush does nothing here: each test flushes when it says the relay answers.
+  const ctx = { db, vault, me: ME, emit: (e: WorkerEvent) => events.push(e), flush: async () => {}, sendFrame: () => {} };
+  const view = async (i: number) => {
+    const row = await db.messages.get(uuid(i));
+    return row && messageView(vault, row, ME, 0);
+  };
+  const queue = async () => (await readActions(db, vault)).map((a) => a.body);
+  return { db, vault, ctx, events, calls, relay, view, queue, flush };
+}
+
+const ok: Answer = { status: 204 };
+const relayMessage = (i: number, text: string, extra: Partial<CloudMessage> = {}): CloudMessage => ({
+  id: uuid(i),
+  peerId: 'bob',
+  seq: i,
+  senderId: i === 3 ? 'bob' : ME,
+  senderDeviceId: 'd',
+  text,
+  replyTo: null,
+  createdAt: 1_000 + i,
+  ...extra
+});
+
+describe('cloud actions offline', () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  it('are shown at once, sealed in a queue, and coalesced: the newest edit or reaction, settings merged, a delete drops what waits for its messages', async () => {
+    const { db, vault, ctx, view, queue } = await device();
+    await cloudHandlers.editMessage(ctx, { peerId: 'bob', id: uuid(1), text: 'frist' });
+    await cloudHandlers.editMessage(ctx, { peerId: 'bob', id: uuid(1), text: 'first' });
+    await cloudHandlers.reactMessage(ctx, { peerId: 'bob', id: uuid(3), emoji: '👍' });
+    await cloudHandlers.reactMessage(ctx, { peerId: 'bob', id: uuid(3), emoji: '❤️' });
+    await cloudHandlers.editMessage(ctx, { peerId: 'bob', id: uuid(2), text: 'gone soon' });
+    await cloudHandlers.reactMessage(ctx, { peerId: 'bob', id: uuid(2), emoji: '😂' });
+    await cloudHandlers.deleteMessages(ctx, { peerId: 'bob', ids: [uuid(2)] });
+    await chatSettingsHandlers.pinChat(ctx, { kind: 'cloud', id: 'bob', pinned: true });
+    await chatSettingsHandlers.muteChat(ctx, { kind: 'cloud', id: 'bob', mutedUntil: MUTED_FOREVER });
+
+    // Shown here at once.
+    expect(await view(1)).toMatchObject({ text: 'first', edited: expect.any(Number) });
+    expect((await view(3))?.reactions).toEqual({ mine: '❤️' });
+    expect(await view(2)).toBeUndefined();
+    expect(await db.chats.get('bob')).toMatchObject({ pinnedAt: expect.any(Number), mutedUntil: MUTED_FOREVER });
+
+    // One row per thing acted on, in the order first acted on.
+    expect(await queue()).toEqual([
+      { kind: 'edit', req: { id: uuid(1), text: 'first' }, at: expect.any(Number) },
+      { kind: 'react', req: { id: uuid(3), emoji: '❤️' } },
+      { kind: 'delete', req: { ids: [uuid(2)] }, seqs: [2] },
+      { kind: 'settings', req: { pinned: true, mutedUntil: MUTED_FOREVER } }
+    ]);
+    expect(await countQueued(db)).toEqual({ count: 0, actions: 4 });
+    // What it does is sealed: no text, emoji or setting in clear.
+    const rows = await db.cloudActions.toArray();
+    expect(JSON.stringify(rows.map(({ box: _, ...clear }) => clear))).not.toMatch(/first|❤️|pinned/);
+    const edit = (await db.cloudActions.get(`edit:${uuid(1)}`))!;
+    expect(await vault.open(places.cloudAction(edit.key), edit.box)).toMatchObject({ req: { text: 'first' } });
+  });
+
+  it('an edit of a message still in the outbox rewrites its queued send (no edit queued); it goes with the new text', async () => {
+    const { db, ctx, calls, relay, view, queue, flush } = await device();
+    const sent = await cloudHandlers.send(ctx, { peerId: 'bob', text: 'helo' });
+    await cloudHandlers.editMessage(ctx, { peerId: 'bob', id: sent.id, text: 'hello' });
+    expect(await queue()).toEqual([]);
+    expect(await db.outbox.count()).toBe(1);
+    expect((await messageView(ctx.vault, (await db.messages.get(sent.id))!, ME, 0)).text).toBe('hello');
+    relay.answer = (c) =>
+      c.path === '/api/cloud/messages' ? { status: 200, body: { message: { ...relayMessage(9, (c.body as { text: string }).text), id: sent.id } } } : ok;
+    await flush();
+    expect(calls.map((c) => [c.path, (c.body as { text?: string }).text])).toEqual([['/api/cloud/messages', 'hello']]);
+    expect(await view(1)).toMatchObject({ text: 'text 1' });
+  });
+
+  it("go out in order after the outbox's sends; an outage stops the pass and the next one sends what is left", async () => {
+    const { ctx, calls, relay, queue, flush } = await device();
+    await cloudHandlers.send(ctx, { peerId: 'bob', text: 'new' });
+    await cloudHandlers.reactMessage(ctx, { peerId: 'bob', id: uuid(3), emoji: '👍' });
+    await cloudHandlers.editMessage(ctx, { peerId: 'bob', id: uuid(1), text: 'edited' });
+    await chatSettingsHandlers.muteChat(ctx, { kind: 'cloud', id: 'bob', mutedUntil: 5_000 });
+
+    // The relay is down (503) for the send: nothing after it goes.
+    relay.answer = () => ({ status: 503, body: { error: { code: 'unavailable', message: 'down' } } });
+    await flush();
+    expect(calls.map((c) => c.path)).toEqual(['/api/cloud/messages']);
+    // Back, but rate limited at the edit: the send and the reaction went, the edit and the mute wait.
+    calls.length = 0;
+    relay.answer = (c) =>
+      c.path === '/api/cloud/messages'
+        ? { status: 200, body: { message: relayMessage(10, 'new', { id: (c.body as { id: string }).id }) } }
+        : c.path.endsWith('/edit')
+          ? { status: 429, body: { error: { code: 'rate_limited', message: 'slow down' } } }
+          : ok;
+    await flush();
+    expect(calls.map((c) => c.path)).toEqual(['/api/cloud/messages', '/api/cloud/chats/bob/react', '/api/cloud/chats/bob/edit']);
+    expect((await queue()).map((b) => b.kind)).toEqual(['edit', 'settings']);
+    calls.length = 0;
+    relay.answer = (c) => (c.method === 'PUT' ? { status: 200, body: { settings: { pinnedAt: null, mutedUntil: 5_000 } } } : ok);
+    await flush();
+    expect(calls.map((c) => [c.method, c.path, c.body])).toEqual([
+      ['POST', '/api/cloud/chats/bob/edit', { id: uuid(1), text: 'edited' }],
+      ['PUT', '/api/cloud/chats/bob/settings', { mutedUntil: 5_000 }]
+    ]);
+    expect(await queue()).toEqual([]);
+  });
+
+  it('a refusal for good drops that action alone, puts back what the relay holds and says so', async () => {
+    const { db, ctx, events, calls, relay, view, queue, flush } = await device();
+    await cloudHandlers.editMessage(ctx, { peerId: 'bob', id: uuid(1), text: 'too late' });
+    await cloudHandlers.reactMessage(ctx, { peerId: 'bob', id: uuid(3), emoji: '🙏' });
+    await chatSettingsHandlers.pinChat(ctx, { kind: 'cloud', id: 'bob', pinned: true });
+    expect(await view(1)).toMatchObject({ text: 'too late' });
+    relay.answer = (c) => {
+      if (c.path.endsWith('/edit')) return { status: 403, body: { error: { code: 'edit_expired', message: 'a message can be edited for 48 hours after it was sent' } } };
+      if (c.method === 'PUT') return { status: 409, body: { error: { code: 'too_many_pinned', message: 'Unpin a chat first: up to 5' } } };
+      // The relay's copy of message 1, as it still is; its chat list (not pinned there).
+      if (c.path.startsWith('/api/cloud/chats/bob/messages')) return { status: 200, body: { messages: [relayMessage(1, 'text 1', { editedAt: 500 })] } };
+      if (c.path === '/api/cloud/chats')
+        return { status: 200, body: { chats: [{ peer: bob, lastMessage: null, myReadSeq: 0, peerReadSeq: 0, unread: 0, pinnedAt: null, mutedUntil: null }] } };
+      return ok;
+    };
+    await flush();
+    expect(calls.map((c) => `${c.method} ${c.path}`)).toEqual([
+      'POST /api/cloud/chats/bob/edit',
+      'GET /api/cloud/chats/bob/messages?before=2&limit=1',
+      'POST /api/cloud/chats/bob/react',
+      'PUT /api/cloud/chats/bob/settings',
+      'GET /api/cloud/chats'
+    ]);
+    // The true state is back; the reaction between them went.
+    expect(await view(1)).toMatchObject({ text: 'text 1', edited: 500 });
+    expect((await view(3))?.reactions).toEqual({ mine: '🙏' });
+    expect(Object.keys((await db.chats.get('bob'))!)).not.toContain('pinnedAt');
+    expect(await queue()).toEqual([]);
+    expect(events.filter((e) => e.type === 'notice')).toEqual([
+      { type: 'notice', text: 'Your edit was not saved: a message can be edited for 48 hours after it was sent.' },
+      { type: 'notice', text: 'The chat setting was not saved: Unpin a chat first: up to 5.' }
+    ]);
+  });
+
+  it('a delete refused for good brings the messages back from the relay', async () => {
+    const { ctx, events, relay, view, flush } = await device();
+    await cloudHandlers.deleteMessages(ctx, { peerId: 'bob', ids: [uuid(2), uuid(3)] });
+    expect(await view(2)).toBeUndefined();
+    relay.answer = (c) =>
+      c.path.endsWith('/delete')
+        ? { status: 410, body: { error: { code: 'gone', message: 'this account was deleted' } } }
+        : { status: 200, body: { messages: [relayMessage(1, 'text 1'), relayMessage(2, 'text 2'), relayMessage(3, 'text 3')] } };
+    await flush();
+    expect(await view(2)).toMatchObject({ text: 'text 2' });
+    expect(await view(3)).toMatchObject({ text: 'text 3' });
+    expect(events.filter((e) => e.type === 'notice')).toEqual([{ type: 'notice', text: 'The messages were not deleted for everyone: this account was deleted.' }]);
+  });
+
+  it("while waiting, the relay's log does not undo them; once sent, their echo applies", async () => {
+    const { db, vault, ctx, relay, view, flush } = await device();
+    await cloudHandlers.editMessage(ctx, { peerId: 'bob', id: uuid(1), text: 'mine' });
+    await cloudHandlers.reactMessage(ctx, { peerId: 'bob', id: uuid(3), emoji: '👍' });
+    await cloudHandlers.deleteMessages(ctx, { peerId: 'bob', ids: [uuid(2)] });
+    await chatSettingsHandlers.muteChat(ctx, { kind: 'cloud', id: 'bob', mutedUntil: MUTED_FOREVER });
+    const settings = (mutedUntil: number | null): Update => ({ kind: 'settings', cursor: nextCursor(), peerId: 'bob', pinnedAt: null, mutedUntil });
+    // Another device of mine edited earlier; Bob reacted; message 2 comes again in a full sync; an older mute.
+    await applyUpdates(db, vault, ME, [
+      { kind: 'edit', cursor: nextCursor(), peerId: 'bob', id: uuid(1), text: 'from my phone', editedAt: 9_999_999_999_999 },
+      { kind: 'react', cursor: nextCursor(), peerId: 'bob', id: uuid(3), reactions: [{ userId: 'bob', emoji: '😂' }] },
+      msg(2, ME),
+      settings(null)
+    ]);
+    expect(await view(1)).toMatchObject({ text: 'mine' });
+    // Bob's reaction shows, mine stays mine.
+    expect((await view(3))?.reactions).toEqual({ mine: '👍', peer: '😂' });
+    expect(await view(2)).toBeUndefined();
+    expect((await db.chats.get('bob'))?.mutedUntil).toBe(MUTED_FOREVER);
+
+    relay.answer = (c) => (c.method === 'PUT' ? { status: 200, body: { settings: { pinnedAt: null, mutedUntil: MUTED_FOREVER } } } : ok);
+    await flush();
+    // The echo: the relay's time replaces this device's, whatever it is.
+    await applyUpdates(db, vault, ME, [
+      { kind: 'edit', cursor: nextCursor(), peerId: 'bob', id: uuid(1), text: 'mine', editedAt: 2_000 },
+      { kind: 'delete', cursor: nextCursor(), peerId: 'bob', ids: [uuid(2)] },
+      settings(null)
+    ]);
+    expect(await view(1)).toMatchObject({ text: 'mine', edited: 2_000 });
+    expect(Object.keys((await db.messages.get(uuid(1)))!)).not.toContain('editedHere');
+    expect((await db.chats.get('bob'))?.mutedUntil).toBeUndefined();
+  });
+
+  it('survive a worker restart (the queue is stored), and a stored row that is not what this version writes is dropped', async () => {
+    const name = `cloud-actions-${dbs++}`;
+    const first = await device(name);
+    await cloudHandlers.editMessage(first.ctx, { peerId: 'bob', id: uuid(1), text: 'after restart' });
+    await first.db.cloudActions.put({ key: 'react:x', at: 1, kind: 'react', peerId: 'bob', box: new Uint8Array([1, 2, 3]) });
+    first.db.close();
+
+    const { db, vault } = (await openStore(name)) as Awaited<ReturnType<typeof unlockedStore>>;
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    expect((await readActions(db, vault)).map((a) => a.body)).toEqual([{ kind: 'edit', req: { id: uuid(1), text: 'after restart' }, at: expect.any(Number) }]);
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining('does not open'));
+    expect(await db.cloudActions.count()).toBe(1);
+    warn.mockRestore();
+    expect((await messageView(vault, (await db.messages.get(uuid(1)))!, ME, 0)).text).toBe('after restart');
+    const calls: string[] = [];
+    vi.stubGlobal('fetch', async (path: string) => {
+      calls.push(path);
+      return new Response(null, { status: 204 });
+    });
+    await flushCloud(
+      db,
+      vault,
+      ME,
+      () => {},
+      () => {}
+    );
+    expect(calls).toEqual(['/api/cloud/chats/bob/edit']);
+    expect(await db.cloudActions.count()).toBe(0);
+  });
+});

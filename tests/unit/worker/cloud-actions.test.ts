@@ -1,7 +1,8 @@
-// Cloud actions taken offline (worker/cloud-actions*.ts): an edit, a reaction, a delete for everyone,
-// a chat's pin and mute are queued (sealed, coalesced), shown here at once, kept over what the log says
-// while they wait, sent after the outbox's sends when the relay answers again, retried after an outage,
-// and a refusal for good drops that one alone, puts back the relay's state and says so.
+// Cloud actions taken offline (worker/cloud-actions*.ts): an edit, a reaction, a pin of a message, a
+// delete for everyone, a chat's pin and mute are queued (sealed, coalesced), shown here at once, kept
+// over what the log says while they wait, sent after the outbox's sends when the relay answers again,
+// retried after an outage, and a refusal for good drops that one alone, puts back the relay's state
+// and says so.
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LIMITS, MUTED_FOREVER } from '$lib/api/limits';

@@ -2,6 +2,8 @@
 // Bob's, deletes one for everyone and mutes the chat. Her screen shows all of it at once and after a
 // reload while still offline; the banner counts the changes waiting. When the network returns they go
 // out: Bob's screen shows the edit, the reaction and the deletion, and Alice's chat stays muted (the relay's).
+// A pin of a message taken offline likewise: Alice's pinned bar shows it at once and after an offline
+// reload, and Bob's bar once she is back online.
 import type { Page } from '@playwright/test';
 import { expect, messageLog, openChatWith, sendText, signUp, test } from './fixtures';
 import { menu, openMenu, row } from './message-helpers';
@@ -11,6 +13,7 @@ test.describe.configure({ timeout: 180_000 });
 const banner = (page: Page) => page.locator('[data-connection]');
 const composer = (page: Page) => page.getByLabel('Message', { exact: true });
 const chip = (page: Page, text: string, label: string) => row(page, text).getByRole('button', { name: label, exact: true });
+const pinnedBar = (page: Page) => page.getByRole('region', { name: 'Pinned messages' });
 const cloudRow = (page: Page, username: string) => page.getByRole('list', { name: 'Chats' }).locator(`a[data-chat="${username}"]`);
 
 test("offline, Alice's edit, reaction, delete for everyone and mute show at once and after a reload, and reach Bob when the network returns", async ({
@@ -78,6 +81,37 @@ test("offline, Alice's edit, reaction, delete for everyone and mute show at once
   await expect(banner(alice.page)).toBeHidden();
   await alice.page.reload();
   await expect(cloudRow(alice.page, bob.username)).toHaveAttribute('data-muted', '');
+  await alice.context.close();
+  await bob.context.close();
+});
+
+test("offline, Alice's pin of a message shows in her pinned bar at once and after a reload, and in Bob's when the network returns", async ({ browser, relay }) => {
+  const alice = await signUp(browser, relay, 'alice', 'Alice');
+  const bob = await signUp(browser, relay, 'bob', 'Bob');
+  await openChatWith(bob.page, alice.username);
+  await sendText(bob.page, 'Meet at the north gate');
+  await openChatWith(alice.page, bob.username);
+  await expect(row(alice.page, 'Meet at the north gate')).toBeVisible();
+  await expect.poll(() => alice.page.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true);
+
+  await alice.context.setOffline(true);
+  await expect(banner(alice.page)).toHaveText('Waiting for network…', { timeout: 2_000 });
+  await openMenu(alice.page, 'Meet at the north gate');
+  await menu(alice.page).getByRole('menuitem', { name: 'Pin', exact: true }).click();
+
+  const shownOffline = async () => {
+    await expect(pinnedBar(alice.page)).toContainText('Meet at the north gate');
+    await expect(banner(alice.page)).toHaveText('Waiting for network… 1 change queued');
+  };
+  await shownOffline();
+  await expect(pinnedBar(bob.page)).toHaveCount(0);
+  await alice.page.reload();
+  await shownOffline();
+
+  await alice.context.setOffline(false);
+  await expect(pinnedBar(bob.page)).toContainText('Meet at the north gate', { timeout: 15_000 });
+  await expect(banner(alice.page)).toHaveAttribute('data-queued', '0');
+  await expect(pinnedBar(alice.page)).toContainText('Meet at the north gate');
   await alice.context.close();
   await bob.context.close();
 });

@@ -53,7 +53,7 @@ export class ChatPins<M extends { id: string; text: string; mine: boolean }> {
     }
   };
 
-  /** Pins or unpins message `id` for both sides; a refusal (the limit, offline) is said in the window's notice. */
+  /** Pins or unpins message `id` for both sides (a cloud chat's offline too: queued); a refusal (the limit) is said in the window's notice. */
   toggle = async (id: string, pinned: boolean) => {
     try {
       await core().call('pinMessage', { ...this.target(), msg: id, pinned });

@@ -307,11 +307,11 @@ export interface SeenEnvelopeRow {
  * what it does (an edit's text, the emoji, the setting) is inside the sealed box.
  */
 export interface CloudActionRow {
-  /** What it acts on, so a newer action of the same kind replaces it: `edit:<id>`, `react:<id>`, `settings:<peerId>`, `delete:<uuid>`. */
+  /** What it acts on, so a newer action of the same kind replaces it: `edit:<id>`, `react:<id>`, `pin:<id>`, `settings:<peerId>`, `delete:<uuid>`. */
   key: string;
   /** Queue order (ms; set when queued, kept when a newer one replaces it). */
   at: number;
-  kind: 'edit' | 'react' | 'delete' | 'settings';
+  kind: 'edit' | 'react' | 'delete' | 'settings' | 'pin';
   peerId: string;
   /** Sealed: what the action does (worker/cloud-actions.ts `ActionBody`). */
   box: Uint8Array;

@@ -7,7 +7,7 @@ import type { ConnectionState } from '$lib/worker/protocol';
 
 const counted = (n: number, one: string, many: string) => (n === 1 ? `1 ${one}` : `${n} ${many}`);
 
-/** "2 messages queued", "1 change queued", "2 messages and 1 change queued" (a change: an edit, a reaction, a delete, a chat setting). */
+/** "2 messages queued", "1 change queued", "2 messages and 1 change queued" (a change: an edit, a reaction, a pin, a delete, a chat setting). */
 export function queuedText(queued: number, actions = 0): string {
   const parts = [queued > 0 ? counted(queued, 'message', 'messages') : '', actions > 0 ? counted(actions, 'change', 'changes') : ''].filter(Boolean);
   return `${parts.join(' and ')} queued`;

@@ -16,6 +16,7 @@ import { reapplyPending } from './cloud-actions-local';
 import { storeCloudSettings } from './chat-settings';
 import { hiddenIds } from './hidden';
 import { OUTBOX_LOCK, withLock } from './locks';
+import { withoutPins } from './pins';
 import type { Applied } from './cloud-sync';
 import { NetError, request } from './net';
 import type { WorkerEvent } from './protocol';
@@ -40,15 +41,24 @@ async function send(db: CinderDB, a: QueuedAction): Promise<void> {
   if (still && still.box.length === a.box.length && still.box.every((x, i) => x === a.box[i])) await storeCloudSettings(db, a.peerId, settings);
 }
 
-const WHAT: Record<QueuedAction['body']['kind'], string> = {
-  edit: 'Your edit was not saved',
-  react: 'Your reaction was not saved',
-  delete: 'The messages were not deleted for everyone',
-  settings: 'The chat setting was not saved'
-};
+/** What was lost, in the user's words. */
+function what(b: QueuedAction['body']): string {
+  switch (b.kind) {
+    case 'edit':
+      return 'Your edit was not saved';
+    case 'react':
+      return 'Your reaction was not saved';
+    case 'pin':
+      return b.req.pinned ? 'The message was not pinned' : 'The message was not unpinned';
+    case 'delete':
+      return 'The messages were not deleted for everyone';
+    case 'settings':
+      return 'The chat setting was not saved';
+  }
+}
 
 /** The user's words for a refusal: what was lost, and the relay's reason. */
-export const refusalText = (a: QueuedAction, e: NetError) => `${WHAT[a.body.kind]}: ${e.message.replace(/\.$/, '')}.`;
+export const refusalText = (a: QueuedAction, e: NetError) => `${what(a.body)}: ${e.message.replace(/\.$/, '')}.`;
 
 /** The relay's copy of messages `ids` (seqs from..to) stored here again; those it no longer has are deleted here. */
 async function reread(db: CinderDB, vault: Vault, me: string, peerId: string, ids: string[], seqs: number[]): Promise<void> {
@@ -79,10 +89,20 @@ async function restore(db: CinderDB, vault: Vault, me: string, a: QueuedAction):
     await reapplyPending(db, vault, me, new Set(), new Set([a.peerId]));
     return [];
   }
+  if (b.kind === 'pin') {
+    // Any refusal of a pin leaves the relay with no pin of that message (404/410: no such message
+    // there, and a deleted one loses its pin; 409: the limit reached, so not pinned): the relay's pins
+    // are what its log said without this one; the pins still waiting go again below.
+    await db.transaction('rw', db.chats, async () => {
+      const row = await db.chats.get(a.peerId);
+      if (row) await db.chats.put(withoutPins(row, [b.req.id]));
+    });
+  }
+  // The messages acted on read back from the relay (gone there: gone here).
   const ids = b.kind === 'delete' ? b.req.ids : [b.req.id];
   const seqs = b.kind === 'delete' ? b.seqs : [(await db.messages.get(b.req.id))?.seq ?? 0].filter((s) => s > 0);
   await reread(db, vault, me, a.peerId, ids, seqs);
-  await reapplyPending(db, vault, me, new Set(ids), new Set());
+  await reapplyPending(db, vault, me, new Set(ids), new Set(b.kind === 'pin' ? [a.peerId] : []));
   return ids;
 }
 

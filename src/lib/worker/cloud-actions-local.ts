@@ -2,13 +2,15 @@
  * A queued cloud action (./cloud-actions.ts) applied on this device: at once when it is taken, and
  * again over whatever the relay's log brings for the same message or chat while it waits (the waiting
  * action's value wins until it is sent and its echo comes back). Applying is idempotent: an edit sets
- * the text, a reaction sets mine, a delete deletes, a setting sets.
+ * the text, a reaction sets mine, a pin sets the message's place in the chat row's pins, a delete
+ * deletes, a setting sets.
  */
 import type { CinderDB, MessageRow } from '$lib/store/db';
 import type { Vault } from '$lib/store/vault';
 import { msgPlace, type Body } from './cloud';
 import { pendingFor, queueAction, readActions, type ActionBody } from './cloud-actions';
 import { withSettings } from './chat-settings';
+import { storedPins, withPins } from './pins';
 import { OUTBOX_LOCK, withLock } from './locks';
 import type { WorkerEvent } from './protocol';
 import { recountUnread } from './unread';
@@ -48,6 +50,13 @@ const withMine = (body: Body, me: string, emoji: string): Body => {
   return { ...rest, ...(next.length ? { reactions: next } : {}) };
 };
 
+/** A chat row's pins with message `id` pinned (keeping the time it has, as the relay does) or unpinned. */
+const pinsWith = (row: { pins?: unknown }, id: string, pinned: boolean, at: number) => {
+  const pins = storedPins(row);
+  const others = pins.filter((p) => p.id !== id);
+  return pinned ? [pins.find((p) => p.id === id) ?? { id, at }, ...others] : others;
+};
+
 /** Applies one action to the stored rows. */
 export async function applyLocal(db: CinderDB, vault: Vault, me: string, peerId: string, body: ActionBody): Promise<LocalChange> {
   switch (body.kind) {
@@ -60,6 +69,15 @@ export async function applyLocal(db: CinderDB, vault: Vault, me: string, peerId:
     case 'react': {
       const done = await rewrite(db, vault, peerId, body.req.id, (b) => withMine(b, me, body.req.emoji ?? ''));
       return { edited: done ? [body.req.id] : [], chats: false };
+    }
+    case 'pin': {
+      const { id, pinned } = body.req;
+      await db.transaction('rw', db.chats, async () => {
+        const row = await db.chats.get(peerId);
+        if (row) await db.chats.put(withPins(row, pinsWith(row, id, pinned, body.at)));
+      });
+      // The open chat's bar re-reads the pins on a `messages` event of the chat.
+      return { edited: [], chats: false };
     }
     case 'delete': {
       const ids = body.req.ids;

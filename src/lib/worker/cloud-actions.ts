@@ -1,29 +1,34 @@
 /**
  * The queue of cloud-chat actions taken on this device and not yet on the relay (`cloudActions`,
- * schema 14): an edit, a reaction, a delete for everyone, a chat's pin and mute. Each is applied here
+ * schema 14): an edit, a reaction, a pin of a message, a delete for everyone, a chat's pin and mute. Each is applied here
  * at once (./cloud-actions-local.ts) and sent after the outbox (./cloud-actions-flush.ts), as a send is.
  *
- * One row per thing acted on, so the queue holds what is still to say, not every tap: a newer edit or
- * reaction of a message replaces the queued one, the settings of a chat merge into one change, and a
- * delete drops the queued edits and reactions of the messages it deletes. What an action does is sealed
+ * One row per thing acted on, so the queue holds what is still to say, not every tap: a newer edit,
+ * reaction or pin/unpin of a message replaces the queued one, the settings of a chat merge into one
+ * change, and a delete drops the queued edits, reactions and pins of the messages it deletes. What an action does is sealed
  * with the vault (an edit's text is private; the rest goes with it); every row read back is checked,
  * and one that is not what this version writes is dropped (storage is a trust boundary).
  */
 import { z } from '$lib/api/zod';
-import { ChatSettingsReq, DeleteCloudReq, EditCloudReq, ReactCloudReq } from '$lib/api/wire';
+import { ChatSettingsReq, DeleteCloudReq, EditCloudReq, PinCloudReq, ReactCloudReq } from '$lib/api/wire';
 import type { CinderDB, CloudActionRow } from '$lib/store/db';
 import { places } from '$lib/store/places';
 import type { Vault } from '$lib/store/vault';
 import { withLock } from './locks';
 
-/** What an action does, as sealed in its row: the relay's request body, and what this device shows meanwhile. */
+/**
+ * What an action does, as sealed in its row: the relay's request body, and what this device shows
+ * meanwhile. Kinds are only ever added (a row an older version wrote must still read back).
+ */
 export const ActionBody = z.discriminatedUnion('kind', [
   /** `at`: when it was edited here (shown as "edited" until the relay's time comes back). */
   z.object({ kind: z.literal('edit'), req: EditCloudReq, at: z.number().check(z.int(), z.nonnegative()) }),
   z.object({ kind: z.literal('react'), req: ReactCloudReq }),
   /** `seqs`: the deleted messages' seqs, to read them back from the relay if it refuses. */
   z.object({ kind: z.literal('delete'), req: DeleteCloudReq, seqs: z.array(z.number().check(z.int(), z.positive())) }),
-  z.object({ kind: z.literal('settings'), req: ChatSettingsReq })
+  z.object({ kind: z.literal('settings'), req: ChatSettingsReq }),
+  /** A message pinned or unpinned for both members; `at`: when pinned here (the bar's order until the relay's pins come back). */
+  z.object({ kind: z.literal('pin'), req: PinCloudReq, at: z.number().check(z.int(), z.nonnegative()) })
 ]);
 export type ActionBody = z.infer<typeof ActionBody>;
 
@@ -44,6 +49,7 @@ export function actionKey(peerId: string, body: ActionBody): string {
   switch (body.kind) {
     case 'edit':
     case 'react':
+    case 'pin':
       return `${body.kind}:${body.req.id}`;
     case 'settings':
       return `settings:${peerId}`;
@@ -120,7 +126,8 @@ export function queueAction(db: CinderDB, vault: Vault, peerId: string, body: Ac
       // Replacing keeps the queue position: the relay hears of the thing in the order it was first acted on.
       if (old) row.at = old.at;
       await db.cloudActions.put(row);
-      if (body.kind === 'delete') await db.cloudActions.bulkDelete(body.req.ids.flatMap((id) => [`edit:${id}`, `react:${id}`]));
+      // What waits for the deleted messages is moot (the relay would refuse it: gone).
+      if (body.kind === 'delete') await db.cloudActions.bulkDelete(body.req.ids.flatMap((id) => [`edit:${id}`, `react:${id}`, `pin:${id}`]));
     });
   });
 }
@@ -128,11 +135,15 @@ export function queueAction(db: CinderDB, vault: Vault, peerId: string, body: Ac
 /** How many actions wait (the "queued" count shown while offline). */
 export const countActions = (db: CinderDB) => db.cloudActions.count();
 
-/** What waits for the given messages and chats, to apply again over what the relay's log brings meanwhile. */
+/**
+ * What waits for the given messages and chats, to apply again over what the relay's log brings
+ * meanwhile. `peers`: chats whose row the log rewrote (settings, or pins: a `pin` update carries
+ * all of a chat's pins, so every pin waiting in that chat goes again).
+ */
 export function pendingFor(actions: QueuedAction[], ids: ReadonlySet<string>, peers: ReadonlySet<string>): QueuedAction[] {
   return actions.filter((a) => {
     const b = a.body;
-    if (b.kind === 'settings') return peers.has(a.peerId);
+    if (b.kind === 'settings' || b.kind === 'pin') return peers.has(a.peerId);
     if (b.kind === 'delete') return b.req.ids.some((id) => ids.has(id));
     return ids.has(b.req.id);
   });

@@ -364,7 +364,7 @@ async function commit(db: CinderDB, vault: Vault, me: string, page: Pick<Prepare
   });
   // Actions still waiting here win over what the log says of the same message or chat, until their own echo comes.
   const ids = new Set(updates.flatMap((u) => (u.kind === 'message' ? [u.message.id] : u.kind === 'edit' || u.kind === 'react' ? [u.id] : [])));
-  await reapplyPending(db, vault, me, ids, new Set(updates.flatMap((u) => (u.kind === 'settings' ? [u.peerId] : []))));
+  await reapplyPending(db, vault, me, ids, new Set(updates.flatMap((u) => (u.kind === 'settings' || u.kind === 'pin' ? [u.peerId] : []))));
   const deadlines = [...sealed.values()].some((r) => typeof r.deadline === 'number');
   return { changed, peers, fresh, deadlines, rejected: page.rejected, list: changed.size > 0, ...(edited.size ? { edited } : {}), ...(read.size ? { read } : {}) };
 }

@@ -1,11 +1,12 @@
-// Cloud actions taken offline (worker/cloud-actions*.ts): an edit, a reaction, a delete for everyone,
-// a chat's pin and mute are queued (sealed, coalesced), shown here at once, kept over what the log says
-// while they wait, sent after the outbox's sends when the relay answers again, retried after an outage,
-// and a refusal for good drops that one alone, puts back the relay's state and says so.
+// Cloud actions taken offline (worker/cloud-actions*.ts): an edit, a reaction, a pin of a message, a
+// delete for everyone, a chat's pin and mute are queued (sealed, coalesced), shown here at once, kept
+// over what the log says while they wait, sent after the outbox's sends when the relay answers again,
+// retried after an outage, and a refusal for good drops that one alone, puts back the relay's state
+// and says so.
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { MUTED_FOREVER } from '$lib/api/limits';
-import type { CloudMessage, Update } from '$lib/api/wire';
+import { LIMITS, MUTED_FOREVER } from '$lib/api/limits';
+import type { CloudMessage, CloudPin, Update } from '$lib/api/wire';
 import { openStore } from '$lib/store/db';
 import { places } from '$lib/store/places';
 import { messageView } from '$lib/worker/cloud';
@@ -14,6 +15,7 @@ import { flushCloud } from '$lib/worker/cloud-actions-flush';
 import { applyUpdates } from '$lib/worker/cloud-sync';
 import { cloudHandlers } from '$lib/worker/rpc/cloud';
 import { chatSettingsHandlers } from '$lib/worker/rpc/chat-settings';
+import { pinsHandlers } from '$lib/worker/rpc/pins';
 import type { WorkerEvent } from '$lib/worker/protocol';
 import { countQueued } from '$lib/worker/queued';
 import { unlockedStore } from '../support/store';
@@ -266,5 +268,134 @@ describe('cloud actions offline', () => {
     );
     expect(calls).toEqual(['/api/cloud/chats/bob/edit']);
     expect(await db.cloudActions.count()).toBe(0);
+  });
+});
+
+describe('a pinned message, offline', () => {
+  afterEach(() => {
+    vi.unstubAllGlobals();
+    vi.useRealTimers();
+  });
+
+  /**
+   * The device's handlers for pins (a cloud chat's need no secret engine). Each pin is a millisecond
+   * after the last action, so the queue's order and the bar's are the order of the calls.
+   */
+  const pinning = async () => {
+    const d = await device();
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const ctx = { ...d.ctx, secret: () => Promise.reject(new Error('no secret chats here')) };
+    const pin = (i: number, pinned = true) => {
+      vi.setSystemTime(Date.now() + 1);
+      return pinsHandlers.pinMessage(ctx, { kind: 'cloud', id: 'bob', msg: uuid(i), pinned });
+    };
+    const bar = async () => (await pinsHandlers.pinnedMessages(ctx, { kind: 'cloud', id: 'bob' })).map((p) => p.id);
+    const pinUpdate = (pins: CloudPin[]): Update => ({ kind: 'pin', cursor: nextCursor(), peerId: 'bob', pins });
+    return { ...d, pin, bar, pinUpdate };
+  };
+
+  it('is queued and shown in the bar at once; a newer pin or unpin of the same message replaces the queued one', async () => {
+    const { db, events, pin, bar, queue } = await pinning();
+    await pin(3);
+    expect(await bar()).toEqual([uuid(3)]);
+    // The open chat's bar hears of it.
+    expect(events).toContainEqual({ type: 'messages', peerId: 'bob' });
+    expect(await queue()).toEqual([{ kind: 'pin', req: { id: uuid(3), pinned: true }, at: expect.any(Number) }]);
+    // Kept on the chat row: an offline reload shows it too.
+    expect((await db.chats.get('bob'))?.pins).toEqual([{ id: uuid(3), at: expect.any(Number) }]);
+    await pin(1);
+    expect(await bar()).toEqual([uuid(1), uuid(3)]);
+    await pin(3, false);
+    expect(await bar()).toEqual([uuid(1)]);
+    expect(await queue()).toEqual([
+      { kind: 'pin', req: { id: uuid(3), pinned: false }, at: expect.any(Number) },
+      { kind: 'pin', req: { id: uuid(1), pinned: true }, at: expect.any(Number) }
+    ]);
+    expect(await db.cloudActions.get(`pin:${uuid(3)}`)).toMatchObject({ kind: 'pin', peerId: 'bob' });
+    // Pinned again: it keeps its time (and its place in the bar), as on the relay.
+    const pins = (await db.chats.get('bob'))?.pins;
+    await pin(1);
+    expect((await db.chats.get('bob'))?.pins).toEqual(pins);
+  });
+
+  it('counts the pins still queued against the limit (and the unpins still queued)', async () => {
+    const { db, vault, pin, bar, pinUpdate } = await pinning();
+    const more = Array.from({ length: LIMITS.pinnedMessagesMax - 1 }, (_, k) => 10 + k);
+    await applyUpdates(db, vault, ME, [...more.map((i) => msg(i, 'bob')), pinUpdate(more.map((i) => ({ id: uuid(i), at: i })))]);
+    await pin(1);
+    await expect(pin(2)).rejects.toMatchObject({ code: 'too_many_pinned' });
+    await pin(10, false);
+    await pin(2);
+    expect(await bar()).toHaveLength(LIMITS.pinnedMessagesMax);
+  });
+
+  it("is not undone by the relay's pins while it waits; sent by the flush, the echo's pins apply", async () => {
+    const { db, vault, calls, relay, pin, bar, pinUpdate, queue, flush } = await pinning();
+    await pin(3);
+    await pin(1);
+    await pin(1, false);
+    // Bob pinned message 2 meanwhile: his pins come, mine still wait.
+    await applyUpdates(db, vault, ME, [pinUpdate([{ id: uuid(2), at: 50 }])]);
+    expect(await bar()).toEqual([uuid(3), uuid(2)]);
+    await applyUpdates(db, vault, ME, [pinUpdate([{ id: uuid(1), at: 60 }])]);
+    expect(await bar()).toEqual([uuid(3)]);
+
+    relay.answer = () => ok;
+    await flush();
+    expect(calls.map((c) => [c.method, c.path, c.body])).toEqual([
+      ['POST', '/api/cloud/chats/bob/pin', { id: uuid(3), pinned: true }],
+      ['POST', '/api/cloud/chats/bob/pin', { id: uuid(1), pinned: false }]
+    ]);
+    expect(await queue()).toEqual([]);
+    // The echo: the relay's pins as they are now, its time.
+    await applyUpdates(db, vault, ME, [pinUpdate([{ id: uuid(3), at: 70 }])]);
+    expect((await db.chats.get('bob'))?.pins).toEqual([{ id: uuid(3), at: 70 }]);
+  });
+
+  it("refused for good: the relay's pins come back and the user is told", async () => {
+    const { db, vault, events, calls, relay, pin, bar, pinUpdate, queue, flush } = await pinning();
+    await applyUpdates(db, vault, ME, [pinUpdate([{ id: uuid(1), at: 5 }])]);
+    await pin(3);
+    await pin(1, false);
+    expect(await bar()).toEqual([uuid(3)]);
+    relay.answer = (c) => {
+      const body = c.body as { id?: string } | undefined;
+      if (c.path.endsWith('/pin') && body?.id === uuid(3))
+        return { status: 409, body: { error: { code: 'too_many_pinned', message: `Unpin a message first: up to ${LIMITS.pinnedMessagesMax} in a chat` } } };
+      if (c.path.endsWith('/pin')) return { status: 410, body: { error: { code: 'gone', message: 'that message was deleted' } } };
+      // The relay's copy of the messages: 3 as it is, 1 deleted (absent).
+      return { status: 200, body: { messages: [relayMessage(3, 'text 3')] } };
+    };
+    await flush();
+    expect(calls.map((c) => `${c.method} ${c.path}`)).toEqual([
+      'POST /api/cloud/chats/bob/pin',
+      'GET /api/cloud/chats/bob/messages?before=4&limit=1',
+      'POST /api/cloud/chats/bob/pin',
+      'GET /api/cloud/chats/bob/messages?before=2&limit=1'
+    ]);
+    // Neither is pinned on the relay: 3 over the limit, 1 deleted there (and so here).
+    expect(await bar()).toEqual([]);
+    expect((await db.chats.get('bob'))?.pins).toBeUndefined();
+    expect(await db.messages.get(uuid(1))).toBeUndefined();
+    expect(await queue()).toEqual([]);
+    expect(events.filter((e) => e.type === 'notice')).toEqual([
+      { type: 'notice', text: `The message was not pinned: Unpin a message first: up to ${LIMITS.pinnedMessagesMax} in a chat.` },
+      { type: 'notice', text: 'The message was not unpinned: that message was deleted.' }
+    ]);
+  });
+
+  it('a delete for everyone of the message drops its queued pin', async () => {
+    const { ctx, calls, relay, pin, bar, queue, flush } = await pinning();
+    await pin(2);
+    await cloudHandlers.deleteMessages(ctx, { peerId: 'bob', ids: [uuid(2)] });
+    await pin(3);
+    expect(await bar()).toEqual([uuid(3)]);
+    expect((await queue()).map((b) => b.kind)).toEqual(['delete', 'pin']);
+    relay.answer = () => ok;
+    await flush();
+    expect(calls.map((c) => [c.path, c.body])).toEqual([
+      ['/api/cloud/chats/bob/delete', { ids: [uuid(2)] }],
+      ['/api/cloud/chats/bob/pin', { id: uuid(3), pinned: true }]
+    ]);
   });
 });

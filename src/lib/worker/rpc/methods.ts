@@ -289,7 +289,7 @@ export const METHODS = {
   // ---------- pinned messages (./pins.ts) ----------
   /** The open chat's pinned messages whose messages are here, newest pin first, with one line of each (its pinned bar). */
   pinnedMessages: { params: z.object({ kind: ChatKind, id: StrIn(1, 64) }), result: returns<PinnedView[]>() },
-  /** Pins message `msg` of the chat for both members (cloud: through the relay; secret: with the peer's device), or unpins it. */
+  /** Pins message `msg` of the chat for both members (cloud: a queued action for the relay, shown at once, offline too; secret: with the peer's device), or unpins it. */
   pinMessage: { params: z.object({ kind: ChatKind, id: StrIn(1, 64), msg: Uuid, pinned: z.boolean() }), result: returns<null>() },
 
   // ---------- opening a chat (./opening.ts) ----------

@@ -144,3 +144,33 @@ test("a chat's header menu mutes and unmutes it", async ({ browser, relay }) => 
   await expect(row).toBeVisible();
   await expect(row).not.toHaveAttribute('data-muted');
 });
+
+test("a row menu's change that ends after another row's menu opened leaves that menu open", async ({ browser, relay }) => {
+  const { alice, chatId } = await secretPair(browser, relay);
+  const aliceId = ((await (await alice.context.request.get('/api/me')).json()) as { user: { id: string } }).user.id;
+  const carol = await apiPeer(relay.url, 'Carol');
+  await carol.say(aliceId, 'hello from Carol');
+  const page = alice.page;
+  await page.goto('/');
+  const carolRow = cloudRow(page, carol.username);
+  await expect(carolRow).toBeVisible();
+  // The secret chat's pin waits for its chat lock (held here: a page shares the worker's lock manager).
+  await page.evaluate(
+    (name) =>
+      new Promise<void>((held) => {
+        void navigator.locks.request(name, () => new Promise<void>((release) => (((window as unknown as { releasePin: () => void }).releasePin = release), held())));
+      }),
+    `cinder-secret-${chatId}`
+  );
+  await list(page).locator(`a[href="/secret/${chatId}"]`).click({ button: 'right' });
+  await menu(page).getByRole('menuitem', { name: 'Pin', exact: true }).click();
+  await carolRow.click({ button: 'right' });
+  await expect(menu(page).getByRole('menuitem', { name: 'Mute…' })).toBeVisible();
+  await page.evaluate(() => (window as unknown as { releasePin: () => void }).releasePin());
+  await expect(list(page).locator(`a[href="/secret/${chatId}"]`)).toHaveAttribute('data-pinned', '');
+  // Carol's menu is still open and works.
+  await menu(page).getByRole('menuitem', { name: 'Mute…' }).click();
+  await menu(page).getByRole('menuitem', { name: 'Mute for 1 hour' }).click();
+  await expect(carolRow).toHaveAttribute('data-muted', '');
+  await carol.ctx.dispose();
+});

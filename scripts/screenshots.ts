@@ -58,8 +58,23 @@ await send(alice, 'Deal. See you there.');
 await carol.goto('/u/alice');
 await carol.getByRole('link', { name: 'Send message' }).click();
 await send(carol, 'Did you see the new release notes?');
+// Alice pins Bob's answer (the message menu): the pinned bar shows under the header.
+const messageMenu = async (page: Page, text: string) => {
+  const row = page.getByRole('list', { name: 'Messages' }).locator('li', { hasText: text });
+  await row.hover();
+  await row.getByRole('button', { name: 'Message actions' }).click();
+};
+await messageMenu(alice, 'Bring the chalk');
+await alice.getByRole('menuitem', { name: 'Pin', exact: true }).click();
+await alice.locator('[data-pinned-bar]').waitFor();
 await alice.waitForTimeout(400);
 await shot(alice, 'chat-mobile');
+// "Forward…" lists her cloud chats (never a secret one).
+await messageMenu(alice, 'Bring the chalk');
+await alice.getByRole('menuitem', { name: 'Forward…' }).click();
+await alice.getByRole('dialog', { name: 'Forward to…' }).getByText('Carol Danvers').waitFor();
+await shot(alice, 'forward-mobile');
+await alice.keyboard.press('Escape');
 
 // A secret chat with a timer.
 await alice.goto('/u/bob');
@@ -136,7 +151,9 @@ for (const [name, items] of [
   ['Options for Carol Danvers', ['Pin']],
   ['Options for Bob Builder', ['Mute…', 'Mute until I turn it back on']]
 ] as const) {
-  await alice.getByRole('button', { name, exact: true }).click({ force: true });
+  // The row's "…" shows on hover; from the keyboard it opens the same menu.
+  await alice.getByRole('button', { name, exact: true }).focus();
+  await alice.keyboard.press('Enter');
   for (const item of items) await alice.getByRole('menuitem', { name: item, exact: true }).click();
 }
 await alice.locator('[data-chat="carol"]').first().getByLabel('Pinned').waitFor();

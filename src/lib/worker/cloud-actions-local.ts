@@ -5,6 +5,7 @@
  * the text, a reaction sets mine, a pin sets the message's place in the chat row's pins, a delete
  * deletes, a setting sets.
  */
+import { equalBytes } from '$lib/crypto/bytes';
 import type { CinderDB, MessageRow } from '$lib/store/db';
 import type { Vault } from '$lib/store/vault';
 import { msgPlace, type Body } from './cloud';
@@ -21,8 +22,6 @@ export interface LocalChange {
   chats: boolean;
 }
 
-const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
-
 /**
  * Rewrites a stored message's body (sealing runs outside the transaction; the write only if the row is
  * still the one read, else read again). False when the message is not stored here (or not this chat's).
@@ -34,7 +33,7 @@ async function rewrite(db: CinderDB, vault: Vault, peerId: string, id: string, c
     const box = await vault.seal<Body>(msgPlace(id), change(await vault.open<Body>(msgPlace(id), row.box)));
     const written = await db.transaction('rw', db.messages, async () => {
       const now = await db.messages.get(id);
-      if (!now || !sameBytes(now.box, row.box)) return false;
+      if (!now || !equalBytes(now.box, row.box)) return false;
       await db.messages.put({ ...now, ...fields, box });
       return true;
     });
@@ -159,7 +158,7 @@ export function rewriteQueuedSend(db: CinderDB, vault: Vault, id: string, text: 
     const box = await vault.seal<Body>(msgPlace(id), { ...(await vault.open<Body>(msgPlace(id), queued.box)), text });
     return db.transaction('rw', db.messages, db.outbox, async () => {
       const [now, row] = await Promise.all([db.outbox.get(id), db.messages.get(id)]);
-      if (!now || !row || !sameBytes(now.box, queued.box)) return false;
+      if (!now || !row || !equalBytes(now.box, queued.box)) return false;
       await db.outbox.put({ ...now, box });
       await db.messages.put({ ...row, box });
       return true;

@@ -11,7 +11,7 @@ import type { Vault } from '$lib/store/vault';
 import { msgPlace, type Body } from './cloud';
 import { pendingFor, queueAction, readActions, type ActionBody } from './cloud-actions';
 import { withSettings } from './chat-settings';
-import { storedPins, withPins } from './pins';
+import { storedPins, withPinned } from './pins';
 import { OUTBOX_LOCK, withLock } from './locks';
 import type { WorkerEvent } from './protocol';
 import { recountUnread } from './unread';
@@ -49,13 +49,6 @@ const withMine = (body: Body, me: string, emoji: string): Body => {
   return { ...rest, ...(next.length ? { reactions: next } : {}) };
 };
 
-/** A chat row's pins with message `id` pinned (keeping the time it has, as the relay does) or unpinned. */
-const pinsWith = (row: { pins?: unknown }, id: string, pinned: boolean, at: number) => {
-  const pins = storedPins(row);
-  const others = pins.filter((p) => p.id !== id);
-  return pinned ? [pins.find((p) => p.id === id) ?? { id, at }, ...others] : others;
-};
-
 /** Applies one action to the stored rows. */
 export async function applyLocal(db: CinderDB, vault: Vault, me: string, peerId: string, body: ActionBody): Promise<LocalChange> {
   switch (body.kind) {
@@ -73,7 +66,8 @@ export async function applyLocal(db: CinderDB, vault: Vault, me: string, peerId:
       const { id, pinned } = body.req;
       await db.transaction('rw', db.chats, async () => {
         const row = await db.chats.get(peerId);
-        if (row) await db.chats.put(withPins(row, pinsWith(row, id, pinned, body.at)));
+        // A pin keeps the time it has, as the relay does.
+        if (row) await db.chats.put(withPinned(row, id, pinned ? (storedPins(row).find((p) => p.id === id)?.at ?? body.at) : null));
       });
       // The open chat's bar re-reads the pins on a `messages` event of the chat.
       return { edited: [], chats: false };

@@ -29,8 +29,16 @@ async function pin(page: Page, text: string, item: 'Pin' | 'Unpin' = 'Pin') {
   await expect(menu(page)).toHaveCount(0);
 }
 
-/** Alice pinned PINNED (Bob sees it live); `send` then writes N more through Alice's worker. */
-async function flow(alice: User, bob: User, send: (i: number) => Promise<void>, reopen: () => Promise<void>, info: TestInfo, shots: string) {
+/** The chat Alice and Bob have open: where the N later messages go, and the screen Alice opens again. */
+type Chat = { kind: 'cloud'; peerId: string; url: string } | { kind: 'secret'; id: string };
+
+/** Writes message `i` into `chat` through `writer`, a page of Alice's worker (the chat screen stays as it is). */
+const write = (writer: Page, chat: Chat, i: number) =>
+  chat.kind === 'cloud' ? rpc(writer, 'send', { peerId: chat.peerId, text: filler(i) }) : rpc(writer, 'secretSend', { id: chat.id, text: filler(i) });
+
+/** Alice pins PINNED (Bob sees it live); N more are written through her worker, and so on (see the file's comment). */
+async function flow(alice: User, bob: User, chat: Chat, relayUrl: string, info: TestInfo) {
+  const shots = `pinned-${chat.kind}`;
   await pin(alice.page, PINNED);
   for (const page of [alice.page, bob.page]) {
     await expect(bar(page)).toContainText('Pinned message');
@@ -43,8 +51,10 @@ async function flow(alice: User, bob: User, send: (i: number) => Promise<void>, 
 
   // Far back: many messages after it, the screen opened again at the newest.
   await alice.page.goto('/settings');
-  for (let i = 1; i <= N; i++) await send(i);
-  await reopen();
+  const writer = await rpcPage(alice.context, relayUrl);
+  for (let i = 1; i <= N; i++) await write(writer, chat, i);
+  await writer.close();
+  await alice.page.goto(chat.kind === 'cloud' ? chat.url : `/secret/${chat.id}`);
   await expect(messageLog(alice.page).getByText(filler(N), { exact: true })).toBeVisible({ timeout: 60_000 });
   await expect(row(alice.page, PINNED)).toHaveCount(0);
   await expect(bar(alice.page)).toContainText(PINNED);
@@ -105,22 +115,7 @@ test('pinned messages in a cloud chat: shared live, far jump, several, unpinned 
     await expect(row(alice.page, PINNED).locator('[data-ticks]')).not.toHaveAttribute('data-ticks', 'pending');
     await openChatWith(bob.page, alice.username);
     await expect(row(bob.page, PINNED)).toBeVisible();
-    const chatUrl = alice.page.url();
-    let writer: Page | null = null;
-    await flow(
-      alice,
-      bob,
-      async (i) => {
-        writer ??= await rpcPage(alice.context, relay.url);
-        await rpc(writer, 'send', { peerId: bobId, text: filler(i) });
-      },
-      async () => {
-        await writer?.close();
-        await alice.page.goto(chatUrl);
-      },
-      info,
-      'pinned-cloud'
-    );
+    await flow(alice, bob, { kind: 'cloud', peerId: bobId, url: alice.page.url() }, relay.url, info);
   } finally {
     await alice.context.close();
     await bob.context.close();
@@ -135,21 +130,7 @@ test('pinned messages in a secret chat: shared live, far jump, several, unpinned
     await sendSecret(alice.page, PINNED);
     await expect(row(bob.page, PINNED)).toBeVisible({ timeout: 30_000 });
     await expect(row(alice.page, PINNED)).toBeVisible();
-    let writer: Page | null = null;
-    await flow(
-      alice,
-      bob,
-      async (i) => {
-        writer ??= await rpcPage(alice.context, relay.url);
-        await rpc(writer, 'secretSend', { id: chatId, text: filler(i) });
-      },
-      async () => {
-        await writer?.close();
-        await alice.page.goto(`/secret/${chatId}`);
-      },
-      info,
-      'pinned-secret'
-    );
+    await flow(alice, bob, { kind: 'secret', id: chatId }, relay.url, info);
   } finally {
     await alice.context.close();
     await bob.context.close();

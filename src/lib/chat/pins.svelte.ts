@@ -71,19 +71,22 @@ export class ChatPins<M extends { id: string; text: string; mine: boolean }> {
     await this.win.actions.jumpTo(cur.pin.id, { focus: false, gone: 'This message is no longer available' });
   };
 
-  /** Follows the worker's events for this chat while the screen is shown; returns the way to stop. */
+  /**
+   * Follows the worker's events for the chat while the screen is shown; returns the way to stop. The
+   * first read is `show`'s, which the screen calls for each chat it shows (the first one too).
+   */
   start(): () => void {
-    void this.load();
     return core().on((e) => {
       const { kind, id } = this.target();
       if ((kind === 'cloud' && e.type === 'messages' && e.peerId === id) || (kind === 'secret' && e.type === 'secret' && e.chatId === id)) void this.load();
     });
   }
 
-  /** Another chat opened in the same screen: nothing of the last one's pins shows. */
-  reset() {
+  /** A chat shown (the screen's first, or another in the same screen): its pins read, nothing of the last one's shown meanwhile. */
+  show = () => {
     this.reads++;
     this.pins = [];
     this.shown = 0;
-  }
+    return this.load();
+  };
 }

@@ -302,7 +302,7 @@ export interface SeenEnvelopeRow {
 
 /**
  * A cloud-chat action taken on this device and not yet on the relay (worker/cloud-actions.ts): an edit,
- * a reaction, a delete for everyone, a chat's pin and mute. Shown at once, sent after the outbox.
+ * a reaction, a message's pin or unpin, a delete for everyone, a chat's pin and mute. Shown at once, sent after the outbox.
  * What it names in clear is what a message row or a chat row shows in clear too (ids, the chat);
  * what it does (an edit's text, the emoji, the setting) is inside the sealed box.
  */

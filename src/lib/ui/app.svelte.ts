@@ -10,7 +10,7 @@ export const app = $state<{
   connection: ConnectionState;
   /** Messages waiting to be sent (shown with the connection state). */
   queued: number;
-  /** Cloud edits, reactions, deletes and chat settings taken offline, waiting to be sent (shown with them). */
+  /** Cloud edits, reactions, pins of messages, deletes and chat settings taken offline, waiting to be sent (shown with them). */
   queuedActions: number;
   /** A new version of the app waits (the user may reload into it), or took over and this page is the old one. */
   update: UpdatePhase;

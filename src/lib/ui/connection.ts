@@ -1,6 +1,6 @@
 /**
  * What the connection banner says: the state in words a person understands, with how many
- * messages and changes (edits, reactions, deletes, chat settings) wait to be sent while the relay
+ * messages and changes (edits, reactions, pins, deletes, chat settings) wait to be sent while the relay
  * cannot be reached.
  */
 import type { ConnectionState } from '$lib/worker/protocol';

@@ -8,6 +8,7 @@
  */
 import { z } from '$lib/api/zod';
 import { ChatSettings, ChatSummary, CloudMessage, LIMITS } from '$lib/api/wire';
+import { equalBytes } from '$lib/crypto/bytes';
 import type { CinderDB } from '$lib/store/db';
 import type { Vault } from '$lib/store/vault';
 import { flushOutbox, sealMessage } from './cloud';
@@ -38,7 +39,7 @@ async function send(db: CinderDB, a: QueuedAction): Promise<void> {
   const { settings } = await request('PUT', chatPath(a.peerId, 'settings'), b.req, z.object({ settings: ChatSettings }));
   // A newer change of the chat queued meanwhile stays shown; it goes next.
   const still = await db.cloudActions.get(a.key);
-  if (still && still.box.length === a.box.length && still.box.every((x, i) => x === a.box[i])) await storeCloudSettings(db, a.peerId, settings);
+  if (still && equalBytes(still.box, a.box)) await storeCloudSettings(db, a.peerId, settings);
 }
 
 /** What was lost, in the user's words. */

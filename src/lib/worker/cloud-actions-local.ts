@@ -5,12 +5,13 @@
  * the text, a reaction sets mine, a pin sets the message's place in the chat row's pins, a delete
  * deletes, a setting sets.
  */
+import { equalBytes } from '$lib/crypto/bytes';
 import type { CinderDB, MessageRow } from '$lib/store/db';
 import type { Vault } from '$lib/store/vault';
 import { msgPlace, type Body } from './cloud';
 import { pendingFor, queueAction, readActions, type ActionBody } from './cloud-actions';
 import { withSettings } from './chat-settings';
-import { storedPins, withPins } from './pins';
+import { storedPins, withPinned } from './pins';
 import { OUTBOX_LOCK, withLock } from './locks';
 import type { WorkerEvent } from './protocol';
 import { recountUnread } from './unread';
@@ -20,8 +21,6 @@ export interface LocalChange {
   edited: string[];
   chats: boolean;
 }
-
-const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /**
  * Rewrites a stored message's body (sealing runs outside the transaction; the write only if the row is
@@ -34,7 +33,7 @@ async function rewrite(db: CinderDB, vault: Vault, peerId: string, id: string, c
     const box = await vault.seal<Body>(msgPlace(id), change(await vault.open<Body>(msgPlace(id), row.box)));
     const written = await db.transaction('rw', db.messages, async () => {
       const now = await db.messages.get(id);
-      if (!now || !sameBytes(now.box, row.box)) return false;
+      if (!now || !equalBytes(now.box, row.box)) return false;
       await db.messages.put({ ...now, ...fields, box });
       return true;
     });
@@ -48,13 +47,6 @@ const withMine = (body: Body, me: string, emoji: string): Body => {
   const { reactions = [], ...rest } = body;
   const next = [...reactions.filter((r) => r.userId !== me), ...(emoji ? [{ userId: me, emoji } as (typeof reactions)[number]] : [])];
   return { ...rest, ...(next.length ? { reactions: next } : {}) };
-};
-
-/** A chat row's pins with message `id` pinned (keeping the time it has, as the relay does) or unpinned. */
-const pinsWith = (row: { pins?: unknown }, id: string, pinned: boolean, at: number) => {
-  const pins = storedPins(row);
-  const others = pins.filter((p) => p.id !== id);
-  return pinned ? [pins.find((p) => p.id === id) ?? { id, at }, ...others] : others;
 };
 
 /** Applies one action to the stored rows. */
@@ -74,7 +66,8 @@ export async function applyLocal(db: CinderDB, vault: Vault, me: string, peerId:
       const { id, pinned } = body.req;
       await db.transaction('rw', db.chats, async () => {
         const row = await db.chats.get(peerId);
-        if (row) await db.chats.put(withPins(row, pinsWith(row, id, pinned, body.at)));
+        // A pin keeps the time it has, as the relay does.
+        if (row) await db.chats.put(withPinned(row, id, pinned ? (storedPins(row).find((p) => p.id === id)?.at ?? body.at) : null));
       });
       // The open chat's bar re-reads the pins on a `messages` event of the chat.
       return { edited: [], chats: false };
@@ -159,7 +152,7 @@ export function rewriteQueuedSend(db: CinderDB, vault: Vault, id: string, text: 
     const box = await vault.seal<Body>(msgPlace(id), { ...(await vault.open<Body>(msgPlace(id), queued.box)), text });
     return db.transaction('rw', db.messages, db.outbox, async () => {
       const [now, row] = await Promise.all([db.outbox.get(id), db.messages.get(id)]);
-      if (!now || !row || !sameBytes(now.box, queued.box)) return false;
+      if (!now || !row || !equalBytes(now.box, queued.box)) return false;
       await db.outbox.put({ ...now, box });
       await db.messages.put({ ...row, box });
       return true;

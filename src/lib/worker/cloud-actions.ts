@@ -11,6 +11,7 @@
  */
 import { z } from '$lib/api/zod';
 import { ChatSettingsReq, DeleteCloudReq, EditCloudReq, PinCloudReq, ReactCloudReq } from '$lib/api/wire';
+import { equalBytes } from '$lib/crypto/bytes';
 import type { CinderDB, CloudActionRow } from '$lib/store/db';
 import { places } from '$lib/store/places';
 import type { Vault } from '$lib/store/vault';
@@ -58,8 +59,6 @@ export function actionKey(peerId: string, body: ActionBody): string {
   }
 }
 
-const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
-
 /** Settings of one chat merged: the newer change wins field by field. */
 const merged = (older: ActionBody | undefined, newer: Extract<ActionBody, { kind: 'settings' }>): ActionBody =>
   older?.kind === 'settings' ? { kind: 'settings', req: { ...older.req, ...newer.req } } : newer;
@@ -99,7 +98,7 @@ export async function readActions(db: CinderDB, vault: Vault): Promise<QueuedAct
 async function dropUnchanged(db: CinderDB, rows: Pick<CloudActionRow, 'key' | 'box'>[]): Promise<void> {
   await db.transaction('rw', db.cloudActions, async () => {
     const now = await db.cloudActions.bulkGet(rows.map((r) => r.key));
-    const gone = rows.filter((r, i) => now[i] && sameBytes(now[i]!.box, r.box)).map((r) => r.key);
+    const gone = rows.filter((r, i) => now[i] && equalBytes(now[i]!.box, r.box)).map((r) => r.key);
     await db.cloudActions.bulkDelete(gone);
   });
 }
@@ -131,9 +130,6 @@ export function queueAction(db: CinderDB, vault: Vault, peerId: string, body: Ac
     });
   });
 }
-
-/** How many actions wait (the "queued" count shown while offline). */
-export const countActions = (db: CinderDB) => db.cloudActions.count();
 
 /**
  * What waits for the given messages and chats, to apply again over what the relay's log brings

@@ -8,6 +8,7 @@
  * message is its reactions now (served at read time).
  */
 import type { CloudMessage, Update } from '$lib/api/wire';
+import { equalBytes } from '$lib/crypto/bytes';
 import type { CinderDB, MessageRow } from '$lib/store/db';
 import type { Vault } from '$lib/store/vault';
 import { bodyOf, msgPlace, type Body } from './cloud';
@@ -21,8 +22,6 @@ export interface PreparedEdit {
   /** The stored box it was made from (null: made from a message of the same batch). */
   was: Uint8Array | null;
 }
-
-const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /**
  * The rows the batch's edits and reactions write, by message id: each from the batch's own message
@@ -65,4 +64,4 @@ export async function prepareEdits(db: CinderDB, vault: Vault, updates: Update[]
 }
 
 /** Whether a prepared edit of a stored row may be written: the row is still the one it was made from. */
-export const stillBase = (e: PreparedEdit, now: MessageRow | undefined): now is MessageRow => !!now && !!e.was && sameBytes(now.box, e.was);
+export const stillBase = (e: PreparedEdit, now: MessageRow | undefined): now is MessageRow => !!now && !!e.was && equalBytes(now.box, e.was);

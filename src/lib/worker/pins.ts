@@ -7,13 +7,17 @@
  * longer here (deleted, expired, deleted for me) is not shown: it went with its message.
  */
 import { z } from '$lib/api/zod';
+import { LIMITS } from '$lib/api/limits';
 import { quoteSnippet, timedMedia } from '$lib/api/quote-snippet';
-import type { CinderDB, PinnedRef, SecretMessageRow } from '$lib/store/db';
+import type { CinderDB, MessageRow, PinnedRef, SecretMessageRow } from '$lib/store/db';
 import { places } from '$lib/store/places';
 import type { Vault } from '$lib/store/vault';
 import type { Body } from './cloud';
 import type { PinnedView } from './protocol';
 import type { SecretBody } from './secret/payload';
+
+/** Why a pin is refused on this device: the chat has LIMITS.pinnedMessagesMax already (a cloud or a secret chat). */
+export const PINS_FULL = `Unpin a message first: up to ${LIMITS.pinnedMessagesMax} in a chat`;
 
 /**
  * Pins a row keeps at most: above LIMITS.pinnedMessagesMax, so the peer's pins past it (two pins at
@@ -50,16 +54,31 @@ export function withoutPins<R extends { pins?: PinnedRef[] }>(row: R, ids: Itera
     : row;
 }
 
-/** A cloud chat's pins whose messages are stored here (sent, not only queued), with their snippets. */
-export async function cloudPinned(db: CinderDB, vault: Vault, peerId: string): Promise<PinnedView[]> {
+/** `row` with message `id` pinned at `at`, or unpinned (`at` null); its other pins as they were. */
+export function withPinned<R extends { pins?: PinnedRef[] }>(row: R, id: string, at: number | null): R {
+  const others = storedPins(row).filter((p) => p.id !== id);
+  return withPins(row, at === null ? others : [{ id, at }, ...others]);
+}
+
+/** A cloud chat's pins whose messages are stored here (sent, not only queued), with those rows. */
+async function cloudPinRows(db: CinderDB, peerId: string): Promise<{ pin: PinnedRef; row: MessageRow }[]> {
   const pins = storedPins(await db.chats.get(peerId));
   const rows = await db.messages.bulkGet(pins.map((p) => p.id));
-  const out: PinnedView[] = [];
-  for (const [i, p] of pins.entries()) {
+  return pins.flatMap((pin, i) => {
     const row = rows[i];
-    if (row?.peerId !== peerId || row.seq === 0) continue;
+    return row?.peerId === peerId && row.seq > 0 ? [{ pin, row }] : [];
+  });
+}
+
+/** The ids of the pins `cloudPinned` shows, read without opening a message (what the limit counts). */
+export const cloudPinnedIds = async (db: CinderDB, peerId: string): Promise<string[]> => (await cloudPinRows(db, peerId)).map(({ pin }) => pin.id);
+
+/** A cloud chat's pins whose messages are stored here (sent, not only queued), with their snippets. */
+export async function cloudPinned(db: CinderDB, vault: Vault, peerId: string): Promise<PinnedView[]> {
+  const out: PinnedView[] = [];
+  for (const { pin, row } of await cloudPinRows(db, peerId)) {
     const body = await vault.open<Body>(places.message(row.id), row.box);
-    out.push({ id: p.id, at: p.at, snippet: quoteSnippet(body, body.media, timedMedia(body.media)) });
+    out.push({ id: pin.id, at: pin.at, snippet: quoteSnippet(body, body.media, timedMedia(body.media)) });
   }
   return out;
 }

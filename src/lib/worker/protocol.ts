@@ -229,7 +229,7 @@ export type WorkerEvent =
   | { type: 'connection'; state: ConnectionState }
   /**
    * How many messages wait to be sent (cloud outbox and secret messages not yet on the relay), and
-   * `actions`: cloud edits, reactions, deletes and chat settings taken offline (absent: none).
+   * `actions`: cloud edits, reactions, pins of messages, deletes and chat settings taken offline (absent: none).
    */
   | { type: 'queued'; count: number; actions?: number }
   /** Something the user did offline was refused by the relay for good (said once, in words; the true state is back). */

@@ -2,7 +2,7 @@ import type { CinderDB } from '$lib/store/db';
 
 /**
  * What waits to be sent: `count` messages (the cloud outbox and the secret messages in the send queue)
- * and `actions`, the cloud actions taken offline (edits, reactions, deletes, chat settings: ./cloud-actions.ts).
+ * and `actions`, the cloud actions taken offline (edits, reactions, pins, deletes, chat settings: ./cloud-actions.ts).
  */
 export async function countQueued(db: CinderDB): Promise<{ count: number; actions: number }> {
   const ids = new Set<string>();

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { expect, it } from 'vitest';
-import type { NewEnvelope } from '../../../src/lib/server/store/types';
+import type { NewEnvelope, Store } from '../../../src/lib/server/store/types';
 import { eachStore, DAY, env, mkDevice, mkUser, send, T0, type Account } from './store-fixtures';
 
 const MONTH = 30 * DAY;
@@ -25,6 +25,16 @@ const notice =
     expiresAt: T0 + 8 * DAY,
     requestId: null
   });
+
+/** Alice and Bob with a cloud chat: Bob's `from-bob`, Alice's `from-alice`, then `moreOfBob` (Bob's too). */
+async function aliceAndBob(store: Store, ...moreOfBob: string[]) {
+  const alice = await mkUser(store);
+  const bob = await mkUser(store);
+  await send(store, bob, alice, 'from-bob');
+  await send(store, alice, bob, 'from-alice');
+  for (const id of moreOfBob) await send(store, bob, alice, id);
+  return { alice, bob, ab: (await store.getChat(alice.user.id, bob.user.id))! };
+}
 
 eachStore('account store', (t) => {
   it("deletes everything of the account and nothing of anyone else's, and tells its secret-chat peers", async () => {
@@ -184,13 +194,9 @@ eachStore('account store', (t) => {
   });
 
   it("takes the account's reactions off the messages that stay (its peer's), with a react update for the peer", async () => {
-    const alice = await mkUser(t.store);
-    const bob = await mkUser(t.store);
+    const { alice, bob, ab } = await aliceAndBob(t.store);
     const carol = await mkUser(t.store);
-    await send(t.store, bob, alice, 'from-bob');
-    await send(t.store, alice, bob, 'from-alice');
     await send(t.store, carol, bob, 'carol-bob');
-    const ab = (await t.store.getChat(alice.user.id, bob.user.id))!;
     const cb = (await t.store.getChat(carol.user.id, bob.user.id))!;
     await t.store.reactMessage(ab.id, 'from-bob', alice.user.id, Buffer.from('sealed:a'), T0 + 1);
     await t.store.reactMessage(ab.id, 'from-bob', bob.user.id, Buffer.from('sealed:b'), T0 + 2);
@@ -211,6 +217,19 @@ eachStore('account store', (t) => {
     expect(reacts).toHaveLength(1);
     // Returned for the live fan-out to Bob's devices.
     expect(gone!.updates.some((u) => u.userId === bob.user.id && u.cursor === reacts[0].cursor)).toBe(true);
+  });
+
+  it("takes its messages' pins and its own pins of the peer's messages (the peer's own pins stay), with a pin update for the peer", async () => {
+    const { alice, bob, ab } = await aliceAndBob(t.store, 'from-bob-2');
+    await t.store.pinMessage(ab.id, 'from-alice', bob.user.id, true, T0 + 1, 20);
+    await t.store.pinMessage(ab.id, 'from-bob', alice.user.id, true, T0 + 2, 20);
+    await t.store.pinMessage(ab.id, 'from-bob-2', bob.user.id, true, T0 + 3, 20);
+    const gone = await t.store.deleteAccount(alice.user.id, T0 + DAY, T0 + 31 * DAY, notice(alice.user.id));
+    // Bob's pin of his own message stays; Alice's message and Alice's pin went.
+    expect((await t.store.listPins(ab.id)).map((p) => p.messageId)).toEqual(['from-bob-2']);
+    const kinds = await Promise.all(gone!.updates.map(async (u) => (await t.store.getUpdate(u.cursor))!.kind));
+    expect(gone!.updates.every((u) => u.userId === bob.user.id)).toBe(true);
+    expect(kinds).toEqual(expect.arrayContaining(['delete', 'pin']));
   });
 
   it('two nodes deleting the same account at once: exactly one deletes it', async () => {

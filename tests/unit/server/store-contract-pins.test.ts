@@ -1,23 +1,11 @@
 /**
  * The storage contract of pinned cloud messages (CloudPinStore, migration 12) on every backend: a pin
  * per message shared by the chat, one 'pin' update per member, the limit counted in the transaction,
- * and a pin gone with its message (deleted, its author's account deleted) or with its pinner's account.
+ * and a pin gone with its deleted message. What an account's deletion does to pins is in
+ * store-account.test.ts, beside what it does to reactions.
  */
-import { randomUUID } from 'node:crypto';
 import { expect, it } from 'vitest';
-import type { NewEnvelope } from '../../../src/lib/server/store/types';
-import { eachStore, DAY, mkUser, send, T0 } from './store-fixtures';
-
-const notice = (fromDeviceId: string, toDeviceId: string): NewEnvelope => ({
-  id: randomUUID(),
-  toDeviceId,
-  fromDeviceId,
-  fromUserId: null,
-  body: Buffer.from('notice'),
-  createdAt: T0,
-  expiresAt: T0 + DAY,
-  requestId: null
-});
+import { eachStore, mkUser, send, T0 } from './store-fixtures';
 
 eachStore('store contract, pinned messages', (t) => {
   it('pins and unpins a live message of the chat for both members, a pin update each; repeats change nothing', async () => {
@@ -59,23 +47,5 @@ eachStore('store contract, pinned messages', (t) => {
     expect(await t.store.pinMessage(ab.id, 'q-2', a.user.id, true, T0 + 4, 2)).toBeNull();
     // Room again once the deleted one's pin went.
     expect(await t.store.pinMessage(ab.id, 'q-3', b.user.id, true, T0 + 5, 2)).toMatchObject({ updates: [{}, {}] });
-  });
-
-  it("an account deleted takes its messages' pins and its own pins of the peer's messages, telling the peer with a pin update", async () => {
-    const a = await mkUser(t.store);
-    const b = await mkUser(t.store);
-    await send(t.store, a, b, 'd-a');
-    await send(t.store, b, a, 'd-b');
-    await send(t.store, b, a, 'd-b2');
-    const ab = (await t.store.getChat(a.user.id, b.user.id))!;
-    await t.store.pinMessage(ab.id, 'd-a', b.user.id, true, T0 + 1, 20);
-    await t.store.pinMessage(ab.id, 'd-b', a.user.id, true, T0 + 2, 20);
-    await t.store.pinMessage(ab.id, 'd-b2', b.user.id, true, T0 + 3, 20);
-    const gone = await t.store.deleteAccount(a.user.id, T0 + DAY, T0 + 31 * DAY, notice);
-    // Bob's pin of his own message stays; Alice's message and Alice's pin went.
-    expect((await t.store.listPins(ab.id)).map((p) => p.messageId)).toEqual(['d-b2']);
-    const kinds = await Promise.all(gone!.updates.map(async (u) => (await t.store.getUpdate(u.cursor))!.kind));
-    expect(gone!.updates.every((u) => u.userId === b.user.id)).toBe(true);
-    expect(kinds).toEqual(expect.arrayContaining(['delete', 'pin']));
   });
 });

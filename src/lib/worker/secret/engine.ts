@@ -19,7 +19,8 @@ import type { SecretChatRow } from '$lib/store/db';
 import { Chats } from './chats';
 import { NewerStateError, SecretError } from './errors';
 import { edited, myEdit, rewritten } from './edit';
-import { myPinTarget, pinIndexed, pinnedBody } from './pin';
+import { withPinned } from '../pins';
+import { myPinTarget, pinnedBody } from './pin';
 import { myReactTarget, reacted } from './react';
 import { Failures } from './failure';
 import { Handshake } from './handshake';
@@ -275,7 +276,7 @@ export class SecretEngine {
       const now = await myPinTarget(this.chats, chatId, id, pinned);
       const body = now && pinnedBody(now.body, { msg: id, pinned, at });
       if (!now || !body) throw new SecretError('not_pinnable', 'This message changed meanwhile. Try again.');
-      return { put: [rewritten(this.chats, now.row, body)], row: pinIndexed(row, id, pinned, at) };
+      return { put: [rewritten(this.chats, now.row, body)], row: withPinned(row, id, pinned ? at : null) };
     });
   }
 

@@ -8,8 +8,8 @@
  * still applied (two pins at once must not leave the sides apart), up to PINS_STORED_MAX.
  */
 import { LIMITS } from '$lib/api/limits';
-import type { SecretChatRow, SecretMessageRow } from '$lib/store/db';
-import { secretPinnable, storedPins, withPins } from '../pins';
+import type { SecretMessageRow } from '$lib/store/db';
+import { PINS_FULL, secretPinnable, storedPins, withPinned } from '../pins';
 import type { Chats } from './chats';
 import { recordProblem } from './diagnostics';
 import { rewritten } from './edit';
@@ -35,12 +35,6 @@ export function pinnedBody(body: SecretBody, p: Pin): SecretBody | null {
   return pinWins(body, p) ? { ...body, pin: { on: p.pinned, at: p.at } } : null;
 }
 
-/** The chat row's list of pins after message `id` is pinned (at `at`) or unpinned. */
-export function pinIndexed(row: SecretChatRow, id: string, pinned: boolean, at: number): SecretChatRow {
-  const others = storedPins(row).filter((p) => p.id !== id);
-  return withPins(row, pinned ? [{ id, at }, ...others] : others);
-}
-
 /**
  * The peer's pin or unpin, added to the batch being built (`m`: the row as it will be once committed).
  * A message gone is a no-op; a service row or placeholder is refused and noted in the diagnostics.
@@ -57,7 +51,7 @@ export async function applyPeerPin(chats: Chats, c: Effects, m: SecretMessageRow
   const row = rewritten(chats, m, next);
   if (i >= 0) c.put[i] = row;
   else c.put.push(row);
-  c.row = pinIndexed(c.row!, m.id, p.pinned, p.at);
+  c.row = withPinned(c.row!, m.id, p.pinned ? p.at : null);
 }
 
 /**
@@ -75,7 +69,7 @@ export async function myPinTarget(chats: Chats, chatId: string, id: string, pinn
     // Pins whose messages are gone (deleted, expired) do not count.
     const pins = storedPins(await db.secretChats.get(chatId)).filter((p) => p.id !== id);
     const live = (await db.secretMessages.bulkGet(pins.map((p) => p.id))).filter((r) => r?.chatId === chatId).length;
-    if (live >= LIMITS.pinnedMessagesMax) throw new SecretError('too_many_pinned', `Unpin a message first: up to ${LIMITS.pinnedMessagesMax} in a chat`);
+    if (live >= LIMITS.pinnedMessagesMax) throw new SecretError('too_many_pinned', PINS_FULL);
   }
   return m;
 }

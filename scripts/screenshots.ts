@@ -66,7 +66,7 @@ const messageMenu = async (page: Page, text: string) => {
 };
 await messageMenu(alice, 'Bring the chalk');
 await alice.getByRole('menuitem', { name: 'Pin', exact: true }).click();
-await alice.locator('[data-pinned-bar]').waitFor();
+await alice.getByRole('region', { name: 'Pinned messages' }).waitFor();
 await alice.waitForTimeout(400);
 await shot(alice, 'chat-mobile');
 // "Forward…" lists her cloud chats (never a secret one).
@@ -155,8 +155,10 @@ for (const [name, items] of [
   await alice.getByRole('button', { name, exact: true }).focus();
   await alice.keyboard.press('Enter');
   for (const item of items) await alice.getByRole('menuitem', { name: item, exact: true }).click();
+  await alice.getByRole('menu', { name: 'Chat options' }).waitFor({ state: 'hidden' });
+  // As a person would: the next menu once the list has taken the change.
+  await alice.locator('[data-chat="carol"]').first().getByLabel('Pinned').waitFor();
 }
-await alice.locator('[data-chat="carol"]').first().getByLabel('Pinned').waitFor();
 await shot(alice, 'chats-mobile');
 await alice.goto('/settings');
 await alice

@@ -7,7 +7,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { request, type APIRequestContext, type Page } from '@playwright/test';
 import { audit } from './axe';
-import { expect, logIn, PASSWORD, test, uniqueName } from './fixtures';
+import { expect, logIn, PASSWORD, signUp, test, uniqueName } from './fixtures';
 import { secretPair } from './secret-helpers';
 
 /** A peer made through the API only (no browser): it signs up and writes to `toUserId`. */
@@ -178,4 +178,37 @@ test("a row menu closes as its item is chosen, and its change ending later leave
   await menu(page).getByRole('menuitem', { name: 'Mute for 1 hour' }).click();
   await expect(carolRow).toHaveAttribute('data-muted', '');
   await carol.ctx.dispose();
+});
+
+test('a row\'s "…" keeps the keyboard focus while the list re-sorts around it', async ({ browser, relay }) => {
+  const alice = await signUp(browser, relay, 'alice', 'Alice');
+  const aliceId = ((await (await alice.context.request.get('/api/me')).json()) as { user: { id: string } }).user.id;
+  const carol = await apiPeer(relay.url, 'Carol');
+  const bob = await apiPeer(relay.url, 'Bob');
+  try {
+    await carol.say(aliceId, 'hello from Carol');
+    await bob.say(aliceId, 'hello from Bob');
+    const page = alice.page;
+    await page.goto('/');
+    await expect.poll(() => rowNames(page)).toEqual(['Bob', 'Carol']);
+    // A message moves the other row above the focused one's, and back: each time the focus stays where it was.
+    for (const [focused, writer, order] of [
+      ['Bob', carol, ['Carol', 'Bob']],
+      ['Carol', bob, ['Bob', 'Carol']]
+    ] as const) {
+      const button = page.getByRole('button', { name: `Options for ${focused}` });
+      await button.focus();
+      await writer.say(aliceId, `again from ${order[0]}`);
+      await expect.poll(() => rowNames(page)).toEqual(order);
+      await expect(button).toBeFocused();
+      await page.keyboard.press('Enter');
+      await expect(menu(page).getByRole('menuitem', { name: 'Pin' })).toBeFocused();
+      await page.keyboard.press('Escape');
+      await expect(button).toBeFocused();
+    }
+  } finally {
+    await alice.context.close();
+    await carol.ctx.dispose();
+    await bob.ctx.dispose();
+  }
 });

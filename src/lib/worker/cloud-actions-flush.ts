@@ -77,6 +77,10 @@ async function reread(db: CinderDB, vault: Vault, me: string, peerId: string, id
     await db.messages.bulkDelete(gone);
     await db.cloudMedia.bulkDelete(gone);
     await recountUnread(db, [peerId], me);
+    // A message the relay no longer has keeps no pin there (a trigger): none here either.
+    const chat = await db.chats.get(peerId);
+    const next = chat && withoutPins(chat, gone);
+    if (next !== chat) await db.chats.put(next!);
   });
 }
 

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LIMITS, MUTED_FOREVER } from '$lib/api/limits';
 import type { CloudMessage, CloudPin, Update } from '$lib/api/wire';
 import { openStore } from '$lib/store/db';
+import { purgeExpired } from '$lib/store/purge';
 import { places } from '$lib/store/places';
 import { messageView } from '$lib/worker/cloud';
 import { readActions } from '$lib/worker/cloud-actions';
@@ -382,6 +383,55 @@ describe('a pinned message, offline', () => {
       { type: 'notice', text: `The message was not pinned: Unpin a message first: up to ${LIMITS.pinnedMessagesMax} in a chat.` },
       { type: 'notice', text: 'The message was not unpinned: that message was deleted.' }
     ]);
+  });
+
+  it("a delete for everyone takes the message's pin off the chat row at once; the relay's pins while it waits do not bring it back", async () => {
+    const { db, vault, ctx, relay, bar, pinUpdate, flush } = await pinning();
+    await applyUpdates(db, vault, ME, [pinUpdate([{ id: uuid(2), at: 5 }])]);
+    await cloudHandlers.deleteMessages(ctx, { peerId: 'bob', ids: [uuid(2)] });
+    expect((await db.chats.get('bob'))?.pins).toBeUndefined();
+    // Bob pins message 3 meanwhile: the relay's pins still list 2 (it has not had the delete yet).
+    await applyUpdates(db, vault, ME, [
+      pinUpdate([
+        { id: uuid(3), at: 7 },
+        { id: uuid(2), at: 5 }
+      ])
+    ]);
+    expect((await db.chats.get('bob'))?.pins).toEqual([{ id: uuid(3), at: 7 }]);
+    expect(await bar()).toEqual([uuid(3)]);
+    relay.answer = () => ok;
+    await flush();
+    await applyUpdates(db, vault, ME, [{ kind: 'delete', cursor: nextCursor(), peerId: 'bob', ids: [uuid(2)] }]);
+    expect((await db.chats.get('bob'))?.pins).toEqual([{ id: uuid(3), at: 7 }]);
+  });
+
+  it('a pinned message that expires here (its timed file) takes its pin off the row at once, before the relay says so', async () => {
+    const { db, vault, bar, pinUpdate } = await pinning();
+    await applyUpdates(db, vault, ME, [
+      pinUpdate([
+        { id: uuid(3), at: 7 },
+        { id: uuid(1), at: 5 }
+      ])
+    ]);
+    await db.messages.update(uuid(3), { deadline: 10 });
+    const purged = await purgeExpired(db, 11);
+    expect(purged.cloudPeers).toEqual(new Set(['bob']));
+    expect(await db.messages.get(uuid(3))).toBeUndefined();
+    expect((await db.chats.get('bob'))?.pins).toEqual([{ id: uuid(1), at: 5 }]);
+    expect(await bar()).toEqual([uuid(1)]);
+  });
+
+  it('a refusal that finds the message gone on the relay takes its pin off the row with it', async () => {
+    const { db, vault, ctx, relay, pinUpdate, flush } = await pinning();
+    await applyUpdates(db, vault, ME, [pinUpdate([{ id: uuid(3), at: 7 }])]);
+    await cloudHandlers.reactMessage(ctx, { peerId: 'bob', id: uuid(3), emoji: '👍' });
+    relay.answer = (c) =>
+      c.path.endsWith('/react')
+        ? { status: 404, body: { error: { code: 'not_found', message: 'no such message in this chat' } } }
+        : { status: 200, body: { messages: [] } };
+    await flush();
+    expect(await db.messages.get(uuid(3))).toBeUndefined();
+    expect((await db.chats.get('bob'))?.pins).toBeUndefined();
   });
 
   it('a delete for everyone of the message drops its queued pin', async () => {

@@ -3,7 +3,8 @@
  * chat and in a secret chat. Alice pins a message; Bob's open chat shows the bar without a reload. Once
  * the message is far back (many sent after it, the screen reloaded at the newest), a click on the bar
  * re-centres the window on it and highlights it. With two pins the bar counts them and steps from the
- * newest to the older; × unpins, and the bar goes on both sides.
+ * newest to the older; × unpins, and the bar goes on both sides. A pinned message that self-destructs
+ * takes its pin with it on both sides: the bar counts it no more, and no trace of it stays stored.
  */
 import type { Page, TestInfo } from '@playwright/test';
 import { rpc, rpcPage } from '../support/rpc';
@@ -11,7 +12,7 @@ import { removeDir, startServer } from '../support/server';
 import { audit } from './axe';
 import { expect, messageLog, openChatWith, sendText, signUp, test, type User } from './fixtures';
 import { menu, openMenu, row } from './message-helpers';
-import { secretPair, sendSecret } from './secret-helpers';
+import { deviceStorageText, secretPair, sendSecret, setTimer } from './secret-helpers';
 
 test.describe.configure({ timeout: 240_000 });
 test.use({ viewport: { width: 360, height: 740 } });
@@ -131,6 +132,46 @@ test('pinned messages in a secret chat: shared live, far jump, several, unpinned
     await expect(row(bob.page, PINNED)).toBeVisible({ timeout: 30_000 });
     await expect(row(alice.page, PINNED)).toBeVisible();
     await flow(alice, bob, { kind: 'secret', id: chatId }, relay.url, info);
+  } finally {
+    await alice.context.close();
+    await bob.context.close();
+  }
+});
+
+test('a pinned message that self-destructs takes its pin with it on both sides, leaving no trace', async ({ browser, relay }) => {
+  const BURNS = 'burns in five seconds';
+  const { alice, bob, chatId } = await secretPair(browser, relay);
+  try {
+    await sendSecret(alice.page, PINNED);
+    await expect(row(bob.page, PINNED)).toBeVisible({ timeout: 30_000 });
+    await pin(alice.page, PINNED);
+    await expect(bar(bob.page)).toContainText(PINNED);
+    await setTimer(alice.page, '5 seconds');
+    await expect(bob.page.getByText('Alice set the self-destruct timer to 5 seconds')).toBeVisible();
+    // Bob is elsewhere while the timed message comes and is pinned: its timer starts when he opens the chat.
+    await bob.page.goto('/');
+    await sendSecret(alice.page, BURNS);
+    await expect(row(alice.page, BURNS).locator('[data-ticks]')).not.toHaveAttribute('data-ticks', 'pending');
+    const id = await row(alice.page, BURNS).getAttribute('data-message-id');
+    expect(id).toBeTruthy();
+    await pin(alice.page, BURNS);
+    await expect(bar(alice.page)).toContainText('Pinned message 2 of 2');
+
+    await bob.page.goto(`/secret/${chatId}`);
+    await expect(row(bob.page, BURNS)).toBeVisible({ timeout: 30_000 });
+    await expect(bar(bob.page)).toContainText('Pinned message 2 of 2');
+    // It burns on both sides: each bar counts the pin that is left, and shows it.
+    for (const page of [bob.page, alice.page]) {
+      await expect(row(page, BURNS)).toHaveCount(0, { timeout: 20_000 });
+      await expect(bar(page)).not.toContainText('of 2');
+      await expect(bar(page)).toContainText(PINNED);
+    }
+    // No trace of it stays on either device, not even its id in the chat's pins (it stayed there before).
+    for (const page of [alice.page, bob.page]) expect(await deviceStorageText(page)).not.toContain(id!);
+    // The last pin unpinned: the bar goes on both sides.
+    await bar(bob.page).getByRole('button', { name: 'Unpin this message' }).click();
+    await expect(bar(alice.page)).toHaveCount(0);
+    await expect(bar(bob.page)).toHaveCount(0);
   } finally {
     await alice.context.close();
     await bob.context.close();

@@ -25,3 +25,34 @@ export async function secretPair(browser: Parameters<typeof signUp>[0], relay: P
   await expect(bob.page.getByText("You joined Alice's secret chat.")).toBeVisible();
   return { alice, bob, chatId };
 }
+
+/** The chat's self-destruct timer set from its header, as a user does. */
+export async function setTimer(page: Page, label: string) {
+  await page.getByRole('button', { name: /Self-destruct timer/ }).click();
+  await page.getByRole('radio', { name: label, exact: true }).click();
+}
+
+/** Everything the device keeps, as text: every IndexedDB store raw, and Cache Storage (what a burned message must not leave behind). */
+export function deviceStorageText(page: Page): Promise<string> {
+  return page.evaluate(async () => {
+    const db: IDBDatabase = await new Promise((res, rej) => {
+      const r = indexedDB.open('cinder');
+      r.onsuccess = () => res(r.result);
+      r.onerror = () => rej(r.error);
+    });
+    let text = '';
+    for (const name of Array.from(db.objectStoreNames)) {
+      const all: unknown[] = await new Promise((res) => {
+        const req = db.transaction(name).objectStore(name).getAll();
+        req.onsuccess = () => res(req.result);
+      });
+      text += JSON.stringify(all, (_k, v) => (v instanceof Uint8Array ? Array.from(v) : v));
+    }
+    db.close();
+    for (const key of await caches.keys()) {
+      const cache = await caches.open(key);
+      for (const req of await cache.keys()) text += req.url + (await (await cache.match(req))!.text());
+    }
+    return text;
+  });
+}

@@ -1,11 +1,6 @@
 import type { BrowserContext, CDPSession, Page } from '@playwright/test';
 import { expect, messageLog, signUp, test } from './fixtures';
-import { startSecretChat, sendSecret } from './secret-helpers';
-
-async function setTimer(page: Page, label: string) {
-  await page.getByRole('button', { name: /Self-destruct timer/ }).click();
-  await page.getByRole('radio', { name: label, exact: true }).click();
-}
+import { deviceStorageText, setTimer, startSecretChat, sendSecret } from './secret-helpers';
 
 /** Ids in one object store of the app's IndexedDB, read raw inside the running service worker
  * (an evaluate is not an event, so it cannot itself trigger a purge). */
@@ -72,27 +67,7 @@ test('a 5-second timer deletes the message on both devices; earlier messages sta
 
   // No trace in IndexedDB or Cache Storage on either side.
   for (const page of [alice.page, bob.page]) {
-    const raw = await page.evaluate(async () => {
-      const db: IDBDatabase = await new Promise((res, rej) => {
-        const r = indexedDB.open('cinder');
-        r.onsuccess = () => res(r.result);
-        r.onerror = () => rej(r.error);
-      });
-      let text = '';
-      for (const name of Array.from(db.objectStoreNames)) {
-        const all: unknown[] = await new Promise((res) => {
-          const req = db.transaction(name).objectStore(name).getAll();
-          req.onsuccess = () => res(req.result);
-        });
-        text += JSON.stringify(all, (_k, v) => (v instanceof Uint8Array ? Array.from(v) : v));
-      }
-      db.close();
-      for (const key of await caches.keys()) {
-        const cache = await caches.open(key);
-        for (const req of await cache.keys()) text += req.url + (await (await cache.match(req))!.text());
-      }
-      return text;
-    });
+    const raw = await deviceStorageText(page);
     expect(raw).not.toContain(id!);
     expect(raw).not.toContain('burn after reading');
   }

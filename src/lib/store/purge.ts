@@ -5,6 +5,7 @@
  */
 import type { Collection, Table } from 'dexie';
 import type { CinderDB } from './db';
+import { withoutPins } from './pin-refs';
 
 export interface Purged {
   chats: Set<string>;
@@ -31,7 +32,7 @@ function due<T extends { deadline?: number }, I>(table: Table<T, string, I>, upT
 
 export async function purgeExpired(db: CinderDB, now = Date.now()): Promise<Purged> {
   const out: Purged = { chats: new Set(), removed: new Map(), cloudPeers: new Set(), blobs: [] };
-  await db.transaction('rw', db.secretMessages, db.secretMedia, async () => {
+  await db.transaction('rw', db.secretMessages, db.secretMedia, db.secretChats, async () => {
     const expired = await due(db.secretMessages, now).toArray();
     for (const m of expired) {
       out.chats.add(m.chatId);
@@ -41,15 +42,30 @@ export async function purgeExpired(db: CinderDB, now = Date.now()): Promise<Purg
     const ids = expired.map((m) => m.id);
     await db.secretMessages.bulkDelete(ids);
     await db.secretMedia.bulkDelete(ids);
+    // A pin goes with its message: no id of it stays on the chat's row. (A commit of the chat's engine
+    // that read the row before this keeps no pin of a message gone either: ../worker/secret/chats.ts.)
+    for (const [chatId, gone] of out.removed) {
+      const row = await db.secretChats.get(chatId);
+      const next = row && withoutPins(row, gone);
+      if (next !== row) await db.secretChats.put(next!);
+    }
   });
   await db.transaction('rw', db.messages, db.cloudMedia, db.chats, async () => {
     const expired = await due(db.messages, now).toArray();
-    for (const m of expired) out.cloudPeers.add(m.peerId);
+    const byPeer = new Map<string, string[]>();
+    for (const m of expired) byPeer.set(m.peerId, [...(byPeer.get(m.peerId) ?? []), m.id]);
     const ids = expired.map((m) => m.id);
     await db.messages.bulkDelete(ids);
     await db.cloudMedia.bulkDelete(ids);
-    // The chats' unread counts are counted again at the next list read (this layer cannot tell mine).
-    for (const peerId of out.cloudPeers) await db.chats.update(peerId, { unread: undefined });
+    for (const [peerId, gone] of byPeer) {
+      out.cloudPeers.add(peerId);
+      // The chat's unread count is counted again at the next list read (this layer cannot tell mine).
+      await db.chats.update(peerId, { unread: undefined });
+      // Its pins of these go with them, as the relay's do (its 'delete' update comes later).
+      const row = await db.chats.get(peerId);
+      const next = row && withoutPins(row, gone);
+      if (next !== row) await db.chats.put(next!);
+    }
   });
   return out;
 }

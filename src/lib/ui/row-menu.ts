@@ -19,6 +19,9 @@ export interface RowMenuGestures {
   open: (row: HTMLElement, x: number, y: number) => void;
 }
 
+/** An event of the list, its handler, and whether it listens in the capture phase. */
+type Listener = { [K in keyof HTMLElementEventMap]: [type: K, handler: (e: HTMLElementEventMap[K]) => void, capture?: boolean] }[keyof HTMLElementEventMap];
+
 /** Listens on `list` until the returned function is called (an `$effect`'s cleanup). */
 export function rowMenuGestures(list: HTMLElement, g: RowMenuGestures): () => void {
   let press: { x: number; y: number; timer: ReturnType<typeof setTimeout> } | null = null;
@@ -70,19 +73,19 @@ export function rowMenuGestures(list: HTMLElement, g: RowMenuGestures): () => vo
     e.preventDefault();
     e.stopPropagation();
   };
-  list.addEventListener('contextmenu', oncontextmenu);
-  list.addEventListener('pointerdown', onpointerdown);
-  list.addEventListener('pointermove', onpointermove);
-  list.addEventListener('pointerup', cancel);
-  list.addEventListener('pointercancel', cancel);
-  list.addEventListener('click', onclick, true);
+  // One table for both: what is put on is exactly what the cleanup takes off (the click in the
+  // capture phase, before the row's own handler sees it).
+  const listeners: Listener[] = [
+    ['contextmenu', oncontextmenu],
+    ['pointerdown', onpointerdown],
+    ['pointermove', onpointermove],
+    ['pointerup', cancel],
+    ['pointercancel', cancel],
+    ['click', onclick, true]
+  ];
+  for (const [type, fn, capture] of listeners) list.addEventListener(type, fn as EventListener, capture);
   return () => {
     cancel();
-    list.removeEventListener('contextmenu', oncontextmenu);
-    list.removeEventListener('pointerdown', onpointerdown);
-    list.removeEventListener('pointermove', onpointermove);
-    list.removeEventListener('pointerup', cancel);
-    list.removeEventListener('pointercancel', cancel);
-    list.removeEventListener('click', onclick, true);
+    for (const [type, fn, capture] of listeners) list.removeEventListener(type, fn as EventListener, capture);
   };
 }

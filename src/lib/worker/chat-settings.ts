@@ -76,11 +76,14 @@ export async function storeCloudSettings(db: CinderDB, peerId: string, s: ChatSe
  * each step, so a change made beside one would be lost.
  */
 export async function changeSecretSettings(db: CinderDB, id: string, change: (row: SecretChatRow) => ChatSettings): Promise<void> {
-  await withLock(`cinder-secret-${id}`, async () => {
-    const row = await db.secretChats.get(id);
-    if (!row) throw new CoreError('not_found', 'This secret chat does not exist on this device');
-    await db.secretChats.put(withSettings(row, change(row)));
-  });
+  await withLock(`cinder-secret-${id}`, () =>
+    // Read and written in one transaction: the purge, which takes no chat lock, changes the row's pins.
+    db.transaction('rw', db.secretChats, async () => {
+      const row = await db.secretChats.get(id);
+      if (!row) throw new CoreError('not_found', 'This secret chat does not exist on this device');
+      await db.secretChats.put(withSettings(row, change(row)));
+    })
+  );
 }
 
 /** A wake's notices without those of chats muted at `now` (a notice names its chat, `chat`). */

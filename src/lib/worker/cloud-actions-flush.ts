@@ -77,24 +77,42 @@ async function reread(db: CinderDB, vault: Vault, me: string, peerId: string, id
     await db.messages.bulkDelete(gone);
     await db.cloudMedia.bulkDelete(gone);
     await recountUnread(db, [peerId], me);
+    // A message the relay no longer has keeps no pin there (a trigger): none here either.
+    const chat = await db.chats.get(peerId);
+    const next = chat && withoutPins(chat, gone);
+    if (next !== chat) await db.chats.put(next!);
   });
 }
 
-/** Puts back what the relay holds for a refused action (best effort: offline, it stays as shown). */
+/** A chat's pin and mute as its row has them (unset: null), to tell whether they changed. */
+const settingsOf = (row: { pinnedAt?: number; mutedUntil?: number } | undefined) => `${row?.pinnedAt ?? null} ${row?.mutedUntil ?? null}`;
+
+/**
+ * Puts back what the relay holds for a refused action (best effort: offline, it stays as shown). The
+ * newest intent wins: a newer action for the same thing, queued meanwhile (the refused one is dropped
+ * by now, so any row of its key is newer), stays shown and goes next; it is checked in the
+ * transaction that would write, so no later step (a read back that fails) is needed to put it back.
+ */
 async function restore(db: CinderDB, vault: Vault, me: string, a: QueuedAction): Promise<string[]> {
   const b = a.body;
   if (b.kind === 'settings') {
+    const before = settingsOf(await db.chats.get(a.peerId));
     const { chats } = await request('GET', '/api/cloud/chats', undefined, z.object({ chats: z.array(ChatSummary) }));
     const chat = chats.find((c) => c.peer.id === a.peerId);
-    await storeCloudSettings(db, a.peerId, { pinnedAt: chat?.pinnedAt ?? null, mutedUntil: chat?.mutedUntil ?? null });
-    await reapplyPending(db, vault, me, new Set(), new Set([a.peerId]));
+    await db.transaction('rw', [db.chats, db.meta, db.cloudActions], async () => {
+      // Changed while the relay was asked (a newer change of mine applied, or my other device's
+      // from the log, newer than that answer): the newer one stays.
+      if ((await db.cloudActions.get(a.key)) || settingsOf(await db.chats.get(a.peerId)) !== before) return;
+      await storeCloudSettings(db, a.peerId, { pinnedAt: chat?.pinnedAt ?? null, mutedUntil: chat?.mutedUntil ?? null });
+    });
     return [];
   }
   if (b.kind === 'pin') {
     // Any refusal of a pin leaves the relay with no pin of that message (404/410: no such message
     // there, and a deleted one loses its pin; 409: the limit reached, so not pinned): the relay's pins
     // are what its log said without this one; the pins still waiting go again below.
-    await db.transaction('rw', db.chats, async () => {
+    await db.transaction('rw', db.chats, db.cloudActions, async () => {
+      if (await db.cloudActions.get(a.key)) return;
       const row = await db.chats.get(a.peerId);
       if (row) await db.chats.put(withoutPins(row, [b.req.id]));
     });

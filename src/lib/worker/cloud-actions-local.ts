@@ -11,7 +11,7 @@ import type { Vault } from '$lib/store/vault';
 import { msgPlace, type Body } from './cloud';
 import { pendingFor, queueAction, readActions, type ActionBody } from './cloud-actions';
 import { withSettings } from './chat-settings';
-import { storedPins, withPinned } from './pins';
+import { storedPins, withoutPins, withPinned } from './pins';
 import { OUTBOX_LOCK, withLock } from './locks';
 import type { WorkerEvent } from './protocol';
 import { recountUnread } from './unread';
@@ -81,6 +81,11 @@ export async function applyLocal(db: CinderDB, vault: Vault, me: string, peerId:
         await db.outbox.bulkDelete(mine);
         await db.cloudMedia.bulkDelete(mine);
         await recountUnread(db, [peerId], me);
+        // Their pins go with them, as on the relay once it has the delete (a trigger there); applied
+        // again over the relay's pins until then, when the rows are gone already.
+        const chat = await db.chats.get(peerId);
+        const next = chat && withoutPins(chat, ids);
+        if (next !== chat) await db.chats.put(next!);
       });
       return { edited: [], chats: true };
     }

@@ -134,13 +134,14 @@ export function queueAction(db: CinderDB, vault: Vault, peerId: string, body: Ac
 /**
  * What waits for the given messages and chats, to apply again over what the relay's log brings
  * meanwhile. `peers`: chats whose row the log rewrote (settings, or pins: a `pin` update carries
- * all of a chat's pins, so every pin waiting in that chat goes again).
+ * all of a chat's pins, so every pin waiting in that chat goes again, and every delete, whose
+ * messages' pins the relay still lists until it has it).
  */
 export function pendingFor(actions: QueuedAction[], ids: ReadonlySet<string>, peers: ReadonlySet<string>): QueuedAction[] {
   return actions.filter((a) => {
     const b = a.body;
     if (b.kind === 'settings' || b.kind === 'pin') return peers.has(a.peerId);
-    if (b.kind === 'delete') return b.req.ids.some((id) => ids.has(id));
+    if (b.kind === 'delete') return peers.has(a.peerId) || b.req.ids.some((id) => ids.has(id));
     return ids.has(b.req.id);
   });
 }

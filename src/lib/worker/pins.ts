@@ -3,62 +3,25 @@
  * members through the relay: each `pin` update carries the chat's pins as they are, and this device
  * keeps them on the chat row (./cloud-sync.ts). A secret chat's are agreed by the two devices
  * (./secret/pin.ts) and kept on its row here only. Either way the row holds ids and times only; the
- * bar's snippets are read from the sealed messages when asked for, and a pin whose message is no
- * longer here (deleted, expired, deleted for me) is not shown: it went with its message.
+ * bar's snippets are read from the sealed messages when asked for. A pin goes with its message, in the
+ * transaction that deletes it (a delete, a clear, the self-destruct purge: $lib/store/pin-refs.ts); one
+ * whose message is not here all the same (a cloud chat's message never stored here) is not shown.
  */
-import { z } from '$lib/api/zod';
 import { LIMITS } from '$lib/api/limits';
 import { quoteSnippet, timedMedia } from '$lib/api/quote-snippet';
 import type { CinderDB, MessageRow, PinnedRef, SecretMessageRow } from '$lib/store/db';
+import { storedPins } from '$lib/store/pin-refs';
 import { places } from '$lib/store/places';
 import type { Vault } from '$lib/store/vault';
 import type { Body } from './cloud';
 import type { PinnedView } from './protocol';
 import type { SecretBody } from './secret/payload';
 
+// The row's pins as stored (checked, changed), shared with the purge and the secret commit.
+export { PINS_STORED_MAX, storedPins, withoutPins, withPinned, withPins } from '$lib/store/pin-refs';
+
 /** Why a pin is refused on this device: the chat has LIMITS.pinnedMessagesMax already (a cloud or a secret chat). */
 export const PINS_FULL = `Unpin a message first: up to ${LIMITS.pinnedMessagesMax} in a chat`;
-
-/**
- * Pins a row keeps at most: above LIMITS.pinnedMessagesMax, so the peer's pins past it (two pins at
- * once, a later version's limit) still agree on both sides, yet bounded against a hostile peer.
- */
-export const PINS_STORED_MAX = 100;
-
-const Stored = z.array(z.object({ id: z.string().check(z.minLength(1), z.maxLength(64)), at: z.number() })).check(z.maxLength(PINS_STORED_MAX));
-
-/** A row's pins as stored, checked like anything read back from storage: malformed ones count as none. */
-export function storedPins(row: { pins?: unknown } | undefined): PinnedRef[] {
-  const parsed = Stored.safeParse(row?.pins ?? []);
-  return parsed.success ? parsed.data : [];
-}
-
-/** `row` with these pins (newest first, at most PINS_STORED_MAX); none: the field removed. */
-export function withPins<R extends { pins?: PinnedRef[] }>(row: R, pins: readonly PinnedRef[]): R {
-  const out = { ...row };
-  const sorted = [...pins].sort((a, b) => b.at - a.at || (a.id < b.id ? -1 : 1)).slice(0, PINS_STORED_MAX);
-  if (sorted.length) out.pins = sorted.map(({ id, at }) => ({ id, at }));
-  else delete out.pins;
-  return out;
-}
-
-/** `row` without the pins of these messages (deleted ones); the row itself when it had none of them. */
-export function withoutPins<R extends { pins?: PinnedRef[] }>(row: R, ids: Iterable<string>): R {
-  const gone = new Set(ids);
-  const pins = storedPins(row);
-  return pins.some((p) => gone.has(p.id))
-    ? withPins(
-        row,
-        pins.filter((p) => !gone.has(p.id))
-      )
-    : row;
-}
-
-/** `row` with message `id` pinned at `at`, or unpinned (`at` null); its other pins as they were. */
-export function withPinned<R extends { pins?: PinnedRef[] }>(row: R, id: string, at: number | null): R {
-  const others = storedPins(row).filter((p) => p.id !== id);
-  return withPins(row, at === null ? others : [{ id, at }, ...others]);
-}
 
 /** A cloud chat's pins whose messages are stored here (sent, not only queued), with those rows. */
 async function cloudPinRows(db: CinderDB, peerId: string): Promise<{ pin: PinnedRef; row: MessageRow }[]> {

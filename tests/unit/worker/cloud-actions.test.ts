@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LIMITS, MUTED_FOREVER } from '$lib/api/limits';
 import type { CloudMessage, CloudPin, Update } from '$lib/api/wire';
 import { openStore } from '$lib/store/db';
+import { purgeExpired } from '$lib/store/purge';
 import { places } from '$lib/store/places';
 import { messageView } from '$lib/worker/cloud';
 import { readActions } from '$lib/worker/cloud-actions';
@@ -191,6 +192,37 @@ describe('cloud actions offline', () => {
       { type: 'notice', text: 'Your edit was not saved: a message can be edited for 48 hours after it was sent.' },
       { type: 'notice', text: 'The chat setting was not saved: Unpin a chat first: up to 5.' }
     ]);
+  });
+
+  it("a refused chat pin's restore does not undo a newer change of the chat that came meanwhile (from my other device)", async () => {
+    const { db, vault, ctx, relay, queue, flush } = await device();
+    await chatSettingsHandlers.pinChat(ctx, { kind: 'cloud', id: 'bob', pinned: true });
+    const settings = (mutedUntil: number | null): Update => ({ kind: 'settings', cursor: nextCursor(), peerId: 'bob', pinnedAt: null, mutedUntil });
+    const summary = { peer: bob, lastMessage: null, myReadSeq: 0, peerReadSeq: 0, unread: 0, pinnedAt: null, mutedUntil: null };
+    // The relay answers the chat list as it is (neither pinned nor muted); before that answer is
+    // used, the log brings my phone's mute, newer than it.
+    let muted = false;
+    const realFetch = globalThis.fetch;
+    vi.stubGlobal('fetch', async (path: string, init: RequestInit) => {
+      const res = await realFetch(path, init);
+      if (path === '/api/cloud/chats' && !muted) {
+        muted = true;
+        await applyUpdates(db, vault, ME, [settings(MUTED_FOREVER)]);
+      }
+      return res;
+    });
+    relay.answer = (c) =>
+      c.method === 'PUT'
+        ? { status: 409, body: { error: { code: 'too_many_pinned', message: 'Unpin a chat first: up to 5' } } }
+        : c.path === '/api/cloud/chats'
+          ? { status: 200, body: { chats: [summary] } }
+          : ok;
+    await flush();
+    expect(muted).toBe(true);
+    expect(await queue()).toEqual([]);
+    const row = (await db.chats.get('bob'))!;
+    expect(row.mutedUntil).toBe(MUTED_FOREVER);
+    expect(row.pinnedAt).toBeUndefined();
   });
 
   it('a delete refused for good brings the messages back from the relay', async () => {
@@ -382,6 +414,107 @@ describe('a pinned message, offline', () => {
       { type: 'notice', text: `The message was not pinned: Unpin a message first: up to ${LIMITS.pinnedMessagesMax} in a chat.` },
       { type: 'notice', text: 'The message was not unpinned: that message was deleted.' }
     ]);
+  });
+
+  it("a delete for everyone takes the message's pin off the chat row at once; the relay's pins while it waits do not bring it back", async () => {
+    const { db, vault, ctx, relay, bar, pinUpdate, flush } = await pinning();
+    await applyUpdates(db, vault, ME, [pinUpdate([{ id: uuid(2), at: 5 }])]);
+    await cloudHandlers.deleteMessages(ctx, { peerId: 'bob', ids: [uuid(2)] });
+    expect((await db.chats.get('bob'))?.pins).toBeUndefined();
+    // Bob pins message 3 meanwhile: the relay's pins still list 2 (it has not had the delete yet).
+    await applyUpdates(db, vault, ME, [
+      pinUpdate([
+        { id: uuid(3), at: 7 },
+        { id: uuid(2), at: 5 }
+      ])
+    ]);
+    expect((await db.chats.get('bob'))?.pins).toEqual([{ id: uuid(3), at: 7 }]);
+    expect(await bar()).toEqual([uuid(3)]);
+    relay.answer = () => ok;
+    await flush();
+    await applyUpdates(db, vault, ME, [{ kind: 'delete', cursor: nextCursor(), peerId: 'bob', ids: [uuid(2)] }]);
+    expect((await db.chats.get('bob'))?.pins).toEqual([{ id: uuid(3), at: 7 }]);
+  });
+
+  it('a pinned message that expires here (its timed file) takes its pin off the row at once, before the relay says so', async () => {
+    const { db, vault, bar, pinUpdate } = await pinning();
+    await applyUpdates(db, vault, ME, [
+      pinUpdate([
+        { id: uuid(3), at: 7 },
+        { id: uuid(1), at: 5 }
+      ])
+    ]);
+    await db.messages.update(uuid(3), { deadline: 10 });
+    const purged = await purgeExpired(db, 11);
+    expect(purged.cloudPeers).toEqual(new Set(['bob']));
+    expect(await db.messages.get(uuid(3))).toBeUndefined();
+    expect((await db.chats.get('bob'))?.pins).toEqual([{ id: uuid(1), at: 5 }]);
+    expect(await bar()).toEqual([uuid(1)]);
+  });
+
+  it('a refusal that finds the message gone on the relay takes its pin off the row with it', async () => {
+    const { db, vault, ctx, relay, pinUpdate, flush } = await pinning();
+    await applyUpdates(db, vault, ME, [pinUpdate([{ id: uuid(3), at: 7 }])]);
+    await cloudHandlers.reactMessage(ctx, { peerId: 'bob', id: uuid(3), emoji: '👍' });
+    relay.answer = (c) =>
+      c.path.endsWith('/react')
+        ? { status: 404, body: { error: { code: 'not_found', message: 'no such message in this chat' } } }
+        : { status: 200, body: { messages: [] } };
+    await flush();
+    expect(await db.messages.get(uuid(3))).toBeUndefined();
+    expect((await db.chats.get('bob'))?.pins).toBeUndefined();
+  });
+
+  it('refused while a newer pin or unpin of the same message waits: the newest stays shown, also when the relay cannot be read back', async () => {
+    const { db, relay, pin, bar, queue, flush } = await pinning();
+    await pin(3);
+    const full = { status: 409, body: { error: { code: 'too_many_pinned', message: `Unpin a message first: up to ${LIMITS.pinnedMessagesMax} in a chat` } } };
+    // While the pin is on its way the user unpins and pins it again; the refusal comes, then the
+    // connection drops before the relay's copy is read back.
+    let changed = false;
+    const realFetch = globalThis.fetch;
+    vi.stubGlobal('fetch', async (path: string, init: RequestInit) => {
+      if (path.endsWith('/pin') && !changed) {
+        changed = true;
+        await pin(3, false);
+        await pin(3);
+      }
+      return realFetch(path, init);
+    });
+    relay.answer = (c) => (c.path.endsWith('/pin') ? full : undefined);
+    await flush();
+    expect(await queue()).toEqual([{ kind: 'pin', req: { id: uuid(3), pinned: true }, at: expect.any(Number) }]);
+    expect(await bar()).toEqual([uuid(3)]);
+    expect((await db.chats.get('bob'))?.pins).toEqual([{ id: uuid(3), at: expect.any(Number) }]);
+  });
+
+  it('refused while a newer unpin of the same message waits: it stays unpinned, and the unpin goes next', async () => {
+    const { calls, relay, pin, bar, queue, flush } = await pinning();
+    await pin(3);
+    let changed = false;
+    const realFetch = globalThis.fetch;
+    vi.stubGlobal('fetch', async (path: string, init: RequestInit) => {
+      if (path.endsWith('/pin') && !changed) {
+        changed = true;
+        await pin(3, false);
+      }
+      return realFetch(path, init);
+    });
+    relay.answer = (c) =>
+      c.path.endsWith('/pin') && (c.body as { pinned: boolean }).pinned
+        ? { status: 409, body: { error: { code: 'too_many_pinned', message: 'full' } } }
+        : c.path.endsWith('/pin')
+          ? ok
+          : { status: 200, body: { messages: [relayMessage(3, 'text 3')] } };
+    await flush();
+    expect(await bar()).toEqual([]);
+    expect(await queue()).toEqual([{ kind: 'pin', req: { id: uuid(3), pinned: false }, at: expect.any(Number) }]);
+    await flush();
+    expect(calls.filter((c) => c.path.endsWith('/pin')).map((c) => c.body)).toEqual([
+      { id: uuid(3), pinned: true },
+      { id: uuid(3), pinned: false }
+    ]);
+    expect(await queue()).toEqual([]);
   });
 
   it('a delete for everyone of the message drops its queued pin', async () => {

@@ -1,6 +1,7 @@
 // Pinned messages in a secret chat (payload `pin`, docs/protocol.md §9.2): the chat's for both sides,
 // one rule applied by both (the newest `at` wins, an unpin at a tie), only messages of the chat shown as
-// one; an older app ignores it; a pinned message deleted or self-destructed takes its pin with it.
+// one; an older app ignores it; a pinned message deleted, cleared or self-destructed takes its pin with
+// it, off the chat's row too (no id of it stays on the device).
 import 'fake-indexeddb/auto';
 import { describe, expect, it, vi } from 'vitest';
 import { LIMITS } from '$lib/api/limits';
@@ -18,6 +19,8 @@ const { established: pair } = secretPair('secret-pin');
 const enc = (p: unknown) => new TextEncoder().encode(JSON.stringify(p));
 const MSG = '6f1c1c1e-8c52-4a3e-9b1a-1d2f3e4a5b6c';
 const text: SecretBody = { kind: 'text', text: 'hi', replyTo: null, ttl: 0 };
+/** The pinned ids a device keeps on the chat's row (absent: none). */
+const rowPins = async (d: { db: import('$lib/store/db').CinderDB }, chatId: string) => (await d.db.secretChats.get(chatId))?.pins?.map((p) => p.id);
 
 describe('the pin payload', () => {
   it('takes a message id, a boolean and a time; anything else is refused', () => {
@@ -124,5 +127,63 @@ describe('pinning in a secret chat', () => {
     await purgeExpired(bob.db, deadline + 1);
     expect(await bob.db.secretMessages.get(id)).toBeUndefined();
     expect(await secretPinned(bob.db, bob.vault, chatId)).toEqual([]);
+    // Gone from the chat's row too, in the purge's own transaction (the service worker runs the same purge).
+    expect(await rowPins(bob, chatId)).toBeUndefined();
+  });
+
+  it('a pinned message deleted for me, for both, or cleared takes its pin off the chat row, on each side it left', async () => {
+    const { relay, alice, bob, chatId } = await pair();
+    const [m1, m2, m3] = [
+      await alice.engine.sendText(chatId, 'one', null),
+      await alice.engine.sendText(chatId, 'two', null),
+      await alice.engine.sendText(chatId, 'three', null)
+    ];
+    await alice.engine.flush();
+    await deliver(relay, bob);
+    for (const id of [m1, m2, m3]) await alice.engine.pinMessage(chatId, id, true);
+    await alice.engine.flush();
+    await deliver(relay, bob);
+    expect(new Set(await rowPins(bob, chatId))).toEqual(new Set([m1, m2, m3]));
+
+    // For me: gone here only; the peer keeps the message and its pin.
+    await alice.engine.deleteForMe(chatId, [m1]);
+    expect(new Set(await rowPins(alice, chatId))).toEqual(new Set([m2, m3]));
+    expect(new Set(await rowPins(bob, chatId))).toEqual(new Set([m1, m2, m3]));
+    // For both: gone on both sides.
+    await alice.engine.deleteMessages(chatId, [m2]);
+    await alice.engine.flush();
+    await deliver(relay, bob);
+    expect(await rowPins(alice, chatId)).toEqual([m3]);
+    expect(new Set(await rowPins(bob, chatId))).toEqual(new Set([m1, m3]));
+    // The history cleared (by the peer): no pin left anywhere.
+    await bob.engine.clearHistory(chatId);
+    expect(await rowPins(bob, chatId)).toBeUndefined();
+    await bob.engine.flush();
+    await deliver(relay, alice);
+    expect(await rowPins(alice, chatId)).toBeUndefined();
+  });
+
+  it("the purge running while a step of the chat is under way: the step's commit writes no pin of the burned message back", async () => {
+    const { relay, alice, bob, chatId } = await pair();
+    const later = await alice.engine.sendText(chatId, 'stays', null);
+    await alice.engine.setTimer(chatId, 30);
+    const burns = await alice.engine.sendText(chatId, 'burns', null);
+    await alice.engine.flush();
+    await deliver(relay, bob);
+    await bob.engine.pinMessage(chatId, burns, true);
+    await bob.engine.markRead(chatId, [burns]);
+    const deadline = (await bob.db.secretMessages.get(burns))!.deadline!;
+    // Bob pins another message; the purge (the page's timer, or the service worker: it takes no chat
+    // lock) runs after that step read the chat's row and before it commits (at the step's first seal).
+    const seal = bob.vault.seal.bind(bob.vault);
+    const spy = vi.spyOn(bob.vault, 'seal').mockImplementationOnce(async (...args: Parameters<typeof seal>) => {
+      await purgeExpired(bob.db, deadline + 1);
+      return seal(...args);
+    });
+    await bob.engine.pinMessage(chatId, later, true);
+    expect(spy).toHaveBeenCalled();
+    spy.mockRestore();
+    expect(await bob.db.secretMessages.get(burns)).toBeUndefined();
+    expect(await rowPins(bob, chatId)).toEqual([later]);
   });
 });

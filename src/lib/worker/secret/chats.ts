@@ -4,6 +4,7 @@
  */
 import { addNew } from '$lib/store/add-new';
 import type { CinderDB, SecretChatRow, SecretMessageRow } from '$lib/store/db';
+import { storedPins, withoutPins } from '$lib/store/pin-refs';
 import { seenRecord } from '$lib/store/upgrade-seen-batches';
 import { isUnread } from '$lib/store/upgrade-secret-unread';
 import type { WorkerEvent } from '../protocol';
@@ -142,12 +143,20 @@ export class Chats {
           await db.secretChats.delete(chatId);
           // Envelopes kept for a newer version of it (parked.ts) could never be received now.
           await db.parkedEnvelopes.where('chatId').equals(chatId).delete();
-        } else if (row) await db.secretChats.put(row);
+        }
         if (removes) blobs = await removeMessages(db, chatId, c);
         if (add.length) stored = await addNew(db.secretMessages, add);
         if (put.length) await db.secretMessages.bulkPut(put);
         // A message read leaves the unread index (Dexie's update() removes an undefined property).
         for (const u of c.updates ?? []) await db.secretMessages.update(u.id, u.changes.status === 'read' ? { ...u.changes, unread: undefined } : u.changes);
+        // The chat's row once its messages are written: a pin goes with its message, whatever removed
+        // it (this commit's delete or clear, or the self-destruct purge since the row was read).
+        if (row) await db.secretChats.put(await withLivePins(db, row));
+        else if (row === undefined && removes) {
+          const was = await db.secretChats.get(chatId);
+          const now = was && (await withLivePins(db, was));
+          if (now !== was) await db.secretChats.put(now!);
+        }
         if (c.queue?.length) await db.sendQueue.bulkPut(c.queue);
         if (c.trust) await db.trustPins.put(c.trust);
       });
@@ -251,6 +260,17 @@ export class Chats {
     for (const chatId of chats) this.ctx.emit(this.event(chatId));
     this.ctx.emit({ type: 'chats' });
   }
+}
+
+/** `row` without the pins of messages no longer stored in its chat (read in the commit's transaction); itself when none went. */
+async function withLivePins<R extends SecretChatRow>(db: CinderDB, row: R): Promise<R> {
+  const pins = storedPins(row);
+  if (!pins.length) return row;
+  const rows = await db.secretMessages.bulkGet(pins.map((p) => p.id));
+  return withoutPins(
+    row,
+    pins.filter((_, i) => rows[i]?.chatId !== row.id).map((p) => p.id)
+  );
 }
 
 /**

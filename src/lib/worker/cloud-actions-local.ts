@@ -115,7 +115,7 @@ export async function reapplyPending(db: CinderDB, vault: Vault, me: string, ids
 export async function pendingDeletes(db: CinderDB, vault: Vault, peerId: string): Promise<Set<string>> {
   if (!(await db.cloudActions.count())) return new Set();
   const out = new Set<string>();
-  for (const a of await readActions(db, vault)) if (a.body.kind === 'delete' && a.peerId === peerId) for (const id of a.body.req.ids) out.add(id);
+  for (const a of await readActions(db, vault)) if (a.body.kind === 'delete' && a.peerId === peerId && !a.refused) for (const id of a.body.req.ids) out.add(id);
   return out;
 }
 

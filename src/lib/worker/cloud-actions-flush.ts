@@ -14,7 +14,8 @@ import { ChatSettings, ChatSummary, CloudMessage, LIMITS } from '$lib/api/wire';
 import { equalBytes } from '$lib/crypto/bytes';
 import type { CinderDB } from '$lib/store/db';
 import type { Vault } from '$lib/store/vault';
-import { flushOutbox, sealMessage } from './cloud';
+import { sealMessage } from './cloud';
+import { flushOutbox } from './outbox';
 import { dropSent, markRefused, readActions, type QueuedAction } from './cloud-actions';
 import { reapplyPending } from './cloud-actions-local';
 import { storeCloudSettings } from './chat-settings';
@@ -172,15 +173,16 @@ export function flushActions(db: CinderDB, vault: Vault, me: string, hooks: Acti
 type Announce = (a: Pick<Applied, 'changed'> & Partial<Applied>) => void;
 
 /**
- * The cloud side of a flush: the outbox's sends first, then, once it is empty, the queued actions
- * (an edit of a message is never sent before the message). A refusal's notice goes out as an event.
+ * The cloud side of a flush: the outbox's sends and forwards first, then, once it is empty, the queued
+ * actions (an edit of a message is never sent before the message). A refusal's notice goes out as an event.
  */
 export async function flushCloud(db: CinderDB, vault: Vault, me: string, announce: Announce, emit: (e: WorkerEvent) => void): Promise<void> {
-  await flushOutbox(db, vault, (peerId, peerChanged) => announce({ changed: new Set([peerId]), peers: peerChanged ? new Set([peerId]) : undefined }));
+  const refused = (text: string) => emit({ type: 'notice', text });
+  await flushOutbox(db, vault, (peerId, peerChanged) => announce({ changed: new Set([peerId]), peers: peerChanged ? new Set([peerId]) : undefined }), refused);
   // Sends still waiting (an outage stopped the pass): what follows them waits too.
   if (await db.outbox.count()) return;
   await flushActions(db, vault, me, {
     changed: (peerId, edited) => announce({ changed: new Set([peerId]), list: true, ...(edited.length ? { edited: new Map([[peerId, edited]]) } : {}) }),
-    refused: (text) => emit({ type: 'notice', text })
+    refused
   });
 }

@@ -143,13 +143,16 @@ export async function takeAction(ctx: ActionDeps, peerId: string, body: ActionBo
 /**
  * An edit of my message still in the outbox: its queued send carries the new text instead (the relay
  * never had the old one, so there is nothing to edit there). Under the outbox's lock, so no flush is
- * sending the old text meanwhile. False when it is not in the outbox (any more).
+ * sending the old text meanwhile. False when it is not in the outbox (any more), or is a forwarded
+ * copy waiting there (its words are its author's: the relay copies them).
  */
 export function rewriteQueuedSend(db: CinderDB, vault: Vault, id: string, text: string): Promise<boolean> {
   return withLock(OUTBOX_LOCK, async () => {
     const queued = await db.outbox.get(id);
     if (!queued) return false;
-    const box = await vault.seal<Body>(msgPlace(id), { ...(await vault.open<Body>(msgPlace(id), queued.box)), text });
+    const body = await vault.open<Body>(msgPlace(id), queued.box);
+    if (body.forward) return false;
+    const box = await vault.seal<Body>(msgPlace(id), { ...body, text });
     return db.transaction('rw', db.messages, db.outbox, async () => {
       const [now, row] = await Promise.all([db.outbox.get(id), db.messages.get(id)]);
       if (!now || !row || !equalBytes(now.box, queued.box)) return false;

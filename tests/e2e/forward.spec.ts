@@ -141,3 +141,38 @@ test('offline, a forward shows at once as pending in the chosen chat, survives a
 
   for (const u of [alice, bob, carol]) await u.context.close();
 });
+
+test('offline, a forward of a message deleted meanwhile is taken back when the network returns, and the banner says why', async ({ browser, relay }) => {
+  const alice = await signUp(browser, relay, 'alice', 'Alice');
+  const bob = await signUp(browser, relay, 'bob', 'Bob');
+  const carol = await signUp(browser, relay, 'carol', 'Carol');
+  await openChatWith(bob.page, alice.username);
+  await sendText(bob.page, 'Wrong address, ignore');
+  await openChatWith(carol.page, alice.username);
+  await sendText(carol.page, 'Any news?');
+  await openChatWith(alice.page, bob.username);
+  await expect(row(alice.page, 'Wrong address, ignore')).toBeVisible();
+  await expect.poll(() => alice.page.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true);
+
+  await alice.context.setOffline(true);
+  await expect(banner(alice.page)).toHaveText('Waiting for network…', { timeout: 2_000 });
+  await openMenu(alice.page, 'Wrong address, ignore');
+  await menu(alice.page).getByRole('menuitem', { name: 'Forward…' }).click();
+  await targets(alice.page).filter({ hasText: 'Carol' }).click();
+  await expect(row(alice.page, 'Wrong address, ignore').locator('[data-ticks="pending"]')).toHaveCount(1);
+
+  // Bob deletes it for everyone while Alice is away: the relay has no original left to copy.
+  await openMenu(bob.page, 'Wrong address, ignore');
+  await menu(bob.page).getByRole('menuitem', { name: 'Delete…' }).click();
+  await bob.page.getByRole('alertdialog').getByRole('button', { name: 'Delete for everyone' }).click();
+  await expect(row(bob.page, 'Wrong address, ignore')).toHaveCount(0);
+
+  await alice.context.setOffline(false);
+  await expect(banner(alice.page)).toHaveText('The message was not forwarded to Carol: the original was deleted meanwhile.', { timeout: 15_000 });
+  await expect(row(alice.page, 'Wrong address, ignore')).toHaveCount(0);
+  await expect(row(alice.page, 'Any news?')).toBeVisible();
+  await expect(banner(alice.page)).toHaveAttribute('data-queued', '0');
+  await expect(row(carol.page, 'Wrong address, ignore')).toHaveCount(0);
+
+  for (const u of [alice, bob, carol]) await u.context.close();
+});

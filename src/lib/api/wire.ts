@@ -297,16 +297,19 @@ const ForwardIds = z.array(ClientId).check(z.minLength(1, 'name at least one mes
 /**
  * Body of `POST /api/cloud/forward`: copies my chat with `fromPeerId`'s messages `ids` (in that order)
  * into my chat with `toUserId`, as new messages `newIds` (client-chosen, one per id, like
- * SendCloudReq.id: the same request again makes no second copy).
+ * SendCloudReq.id: the same request again makes no second copy). `writtenAt`: when the forward was
+ * made, for one that waited in an outbox; kept as the copies' time under SendCloudReq.writtenAt's rule.
  */
-export const ForwardCloudReq = z.object({ toUserId: Id, fromPeerId: Id, ids: ForwardIds, newIds: ForwardIds }).check(
-  z.superRefine((v, ctx) => {
-    if (v.newIds.length !== v.ids.length) ctx.addIssue({ code: 'custom', path: ['newIds'], message: 'one new id for each id' });
-    if (new Set(v.ids).size !== v.ids.length) ctx.addIssue({ code: 'custom', path: ['ids'], message: 'a message is named twice' });
-    if (new Set(v.newIds).size !== v.newIds.length) ctx.addIssue({ code: 'custom', path: ['newIds'], message: 'a new id is named twice' });
-    if (v.newIds.some((id) => v.ids.includes(id))) ctx.addIssue({ code: 'custom', path: ['newIds'], message: 'a new id must not name an original' });
-  })
-);
+export const ForwardCloudReq = z
+  .object({ toUserId: Id, fromPeerId: Id, ids: ForwardIds, newIds: ForwardIds, writtenAt: z.optional(z.number().check(z.int(), z.nonnegative())) })
+  .check(
+    z.superRefine((v, ctx) => {
+      if (v.newIds.length !== v.ids.length) ctx.addIssue({ code: 'custom', path: ['newIds'], message: 'one new id for each id' });
+      if (new Set(v.ids).size !== v.ids.length) ctx.addIssue({ code: 'custom', path: ['ids'], message: 'a message is named twice' });
+      if (new Set(v.newIds).size !== v.newIds.length) ctx.addIssue({ code: 'custom', path: ['newIds'], message: 'a new id is named twice' });
+      if (v.newIds.some((id) => v.ids.includes(id))) ctx.addIssue({ code: 'custom', path: ['newIds'], message: 'a new id must not name an original' });
+    })
+  );
 export type ForwardCloudReq = z.input<typeof ForwardCloudReq>;
 /** Answer of `POST /api/cloud/forward`: the copies, in the order asked, from the forwarder's point of view. */
 export const ForwardCloudRes = z.object({ messages: z.array(CloudMessage) });

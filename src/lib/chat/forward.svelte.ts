@@ -1,10 +1,11 @@
 /**
  * Forward (cloud chats only): the messages waiting for a target chat while `ForwardDialog` is open, and
- * the forward itself through the worker (the relay copies them). A secret chat has none of this: its
- * screen never creates one, so neither its menu nor its selection bar offers Forward.
+ * the forward itself through the worker (the relay copies them; offline, the worker queues it and the
+ * copies show as pending in the chat opened). A secret chat has none of this: its screen never creates
+ * one, so neither its menu nor its selection bar offers Forward.
  */
 import { tick } from 'svelte';
-import { core, errorMessage, isUnreachable } from '$lib/worker/client';
+import { core, errorMessage } from '$lib/worker/client';
 import type { ChatView } from '$lib/worker/protocol';
 
 export class Forwarding {
@@ -12,7 +13,7 @@ export class Forwarding {
   ids = $state<string[] | null>(null);
   /** A forward is on its way: the dialog's choices wait. */
   busy = $state(false);
-  /** Why the last forward failed (the dialog stays open: nothing was lost, it can be tried again). */
+  /** Why the last forward was refused (the dialog stays open: nothing was lost, it can be tried again). */
   error = $state<string | null>(null);
   /** What gets the focus back when the dialog closes without forwarding. */
   private returnTo: HTMLElement | null = null;
@@ -40,7 +41,7 @@ export class Forwarding {
     if (back?.isConnected) back.focus();
   };
 
-  /** Forwards to `chat` and opens it; a failure (offline) is said in the dialog, which stays. */
+  /** Forwards to `chat` and opens it (offline too: queued); a refusal is said in the dialog, which stays. */
   to = async (chat: ChatView) => {
     const ids = this.ids;
     if (!ids || this.busy || chat.kind !== 'cloud') return;
@@ -50,8 +51,7 @@ export class Forwarding {
       // A plain copy: the state's proxy cannot be posted to the worker.
       await core().call('forwardMessages', { fromPeerId: this.fromPeerId(), toPeerId: chat.id, ids: [...ids] });
     } catch (e) {
-      // Offline says so plainly: the app retries sends by itself, but not a forward.
-      this.error = isUnreachable(e) ? 'You are offline. Nothing was forwarded: try again once connected.' : `Not forwarded: ${errorMessage(e)}`;
+      this.error = `Not forwarded: ${errorMessage(e)}`;
       return;
     } finally {
       this.busy = false;

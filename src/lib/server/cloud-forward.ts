@@ -14,7 +14,7 @@ import { Readable } from 'node:stream';
 import type { CloudMessage } from '../api/wire';
 import type { AtRest } from './atrest';
 import type { BlobFiles } from './blobs';
-import type { Cloud, MessageContent } from './cloud';
+import { messageTime, type Cloud, type MessageContent } from './cloud';
 import { openMediaMeta, sealMediaMeta } from './cloud-media';
 import { HttpError } from './http';
 import { newId } from './ids';
@@ -38,6 +38,8 @@ export interface ForwardInput {
   fromPeerId: string;
   ids: string[];
   newIds: string[];
+  /** When the forward was made (it waited in the client's outbox): the copies' time, as `messageTime` allows. */
+  writtenAt?: number;
 }
 
 /** One copy to make: the original's content and origin, or null when `newId` was stored before (a repeat). */
@@ -113,6 +115,8 @@ export function createForward({ store, atRest, cloud, mediaFiles, now, quotaByte
     /** The copies, in the order of `ids` (repeats answered with the copy stored before). */
     async forward(me: string, deviceId: string, input: ForwardInput): Promise<CloudMessage[]> {
       const planned = await plan(me, input);
+      // A forward made offline keeps its time, for everyone, like a message written offline.
+      const createdAt = messageTime(input.writtenAt, now());
       const out: CloudMessage[] = [];
       for (const { newId, copy } of planned) {
         if (!copy) {
@@ -127,7 +131,7 @@ export function createForward({ store, atRest, cloud, mediaFiles, now, quotaByte
             id: newId,
             toUserId: input.toUserId,
             content: { text: copy.content.text, replyTo: null, ...(mediaId ? { mediaId } : {}), forwardedFrom: copy.origin },
-            createdAt: now(),
+            createdAt,
             ...(mediaId ? { media: { id: mediaId, ttl: 0 } } : {})
           });
           // A concurrent repeat stored this copy first: ours was not attached.

@@ -315,6 +315,11 @@ export interface CloudActionRow {
   peerId: string;
   /** Sealed: what the action does (worker/cloud-actions.ts `ActionBody`). */
   box: Uint8Array;
+  /**
+   * The relay refused it for good and the user was told; kept only until the relay's state is read
+   * back over what it showed (worker/cloud-actions-flush.ts), never sent again. Absent otherwise.
+   */
+  refused?: true;
 }
 
 export class CinderDB extends Dexie {

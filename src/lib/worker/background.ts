@@ -9,11 +9,11 @@ import { Envelope } from '$lib/api/wire';
 import { openStore, type CinderDB } from '$lib/store/db';
 import { purgeExpired } from '$lib/store/purge';
 import { unmutedNotices } from './chat-settings';
-import { flushOutbox } from './cloud';
 import { pullUpdates, type Fresh } from './cloud-sync';
 import { cloudEvents, dataChannel, purgeEvents, share } from './data-channel';
 import { loadIdentity } from './identity';
 import { NetError, request } from './net';
+import { flushOutbox } from './outbox';
 import { loadPrefs } from './prefs';
 import type { SessionView } from './protocol';
 import { SecretEngine } from './secret';
@@ -108,9 +108,15 @@ export async function backgroundWake(kind: WakeKind, extend?: (work: Promise<voi
           fresh.push(...a.fresh);
           for (const e of cloudEvents(a.changed, a.peers, a.list, a.edited, a.read)) share(channel, e);
         });
-        await flushOutbox(db, vault, (peerId, peerChanged) => {
-          for (const e of cloudEvents([peerId], peerChanged ? [peerId] : [], true)) share(channel, e);
-        });
+        await flushOutbox(
+          db,
+          vault,
+          (peerId, peerChanged) => {
+            for (const e of cloudEvents([peerId], peerChanged ? [peerId] : [], true)) share(channel, e);
+          },
+          // A forward refused for good: an open page's banner says why.
+          (text) => share(channel, { type: 'notice', text })
+        );
         const byPeer = new Map<string, Fresh[]>();
         for (const f of fresh) byPeer.set(f.peer.id, [...(byPeer.get(f.peer.id) ?? []), f]);
         for (const [peerId, list] of byPeer) {

@@ -1,8 +1,11 @@
 /**
  * Sends the queued cloud actions (./cloud-actions.ts) in order, after the outbox's sends and by the
  * same flush (../core.ts `flush`). An outage (offline, 429, 5xx) stops the pass and the backoff retries
- * it; a refusal for good (any other 4xx: `edit_expired`, `not_found`, `gone`, `too_many_pinned`…) drops
- * that action alone, puts back what the relay holds (read again from it) and tells the user.
+ * it; a refusal for good (any other 4xx: `edit_expired`, `not_found`, `gone`, `too_many_pinned`…) tells
+ * the user, puts back what the relay holds (read again from it) and then drops that action alone. The
+ * refused action stays queued, marked and never sent again, until that read-back is done: a network
+ * drop right then stops the pass like any outage, and the retry reads it back (the device never keeps
+ * showing what the relay refused).
  * The relay's answer to an edit, a reaction or a delete comes back through the log, as on my other
  * devices; a settings change's answer is stored at once (as the online change did).
  */
@@ -11,8 +14,9 @@ import { ChatSettings, ChatSummary, CloudMessage, LIMITS } from '$lib/api/wire';
 import { equalBytes } from '$lib/crypto/bytes';
 import type { CinderDB } from '$lib/store/db';
 import type { Vault } from '$lib/store/vault';
-import { flushOutbox, sealMessage } from './cloud';
-import { dropSent, readActions, type QueuedAction } from './cloud-actions';
+import { sealMessage } from './cloud';
+import { flushOutbox } from './outbox';
+import { dropSent, markRefused, readActions, type QueuedAction } from './cloud-actions';
 import { reapplyPending } from './cloud-actions-local';
 import { storeCloudSettings } from './chat-settings';
 import { hiddenIds } from './hidden';
@@ -87,11 +91,16 @@ async function reread(db: CinderDB, vault: Vault, me: string, peerId: string, id
 /** A chat's pin and mute as its row has them (unset: null), to tell whether they changed. */
 const settingsOf = (row: { pinnedAt?: number; mutedUntil?: number } | undefined) => `${row?.pinnedAt ?? null} ${row?.mutedUntil ?? null}`;
 
+/** A newer action for the same thing, queued over the refused one (which stays, marked refused, until put back). */
+const newerQueued = async (db: CinderDB, key: string) => {
+  const row = await db.cloudActions.get(key);
+  return !!row && row.refused !== true;
+};
+
 /**
- * Puts back what the relay holds for a refused action (best effort: offline, it stays as shown). The
- * newest intent wins: a newer action for the same thing, queued meanwhile (the refused one is dropped
- * by now, so any row of its key is newer), stays shown and goes next; it is checked in the
- * transaction that would write, so no later step (a read back that fails) is needed to put it back.
+ * Puts back what the relay holds for a refused action (throws when the relay cannot be read). The
+ * newest intent wins: a newer action for the same thing, queued meanwhile, stays shown and goes next;
+ * it is checked in the transaction that would write, so no later step is needed to put it back.
  */
 async function restore(db: CinderDB, vault: Vault, me: string, a: QueuedAction): Promise<string[]> {
   const b = a.body;
@@ -102,7 +111,7 @@ async function restore(db: CinderDB, vault: Vault, me: string, a: QueuedAction):
     await db.transaction('rw', [db.chats, db.meta, db.cloudActions], async () => {
       // Changed while the relay was asked (a newer change of mine applied, or my other device's
       // from the log, newer than that answer): the newer one stays.
-      if ((await db.cloudActions.get(a.key)) || settingsOf(await db.chats.get(a.peerId)) !== before) return;
+      if ((await newerQueued(db, a.key)) || settingsOf(await db.chats.get(a.peerId)) !== before) return;
       await storeCloudSettings(db, a.peerId, { pinnedAt: chat?.pinnedAt ?? null, mutedUntil: chat?.mutedUntil ?? null });
     });
     return [];
@@ -112,7 +121,7 @@ async function restore(db: CinderDB, vault: Vault, me: string, a: QueuedAction):
     // there, and a deleted one loses its pin; 409: the limit reached, so not pinned): the relay's pins
     // are what its log said without this one; the pins still waiting go again below.
     await db.transaction('rw', db.chats, db.cloudActions, async () => {
-      if (await db.cloudActions.get(a.key)) return;
+      if (await newerQueued(db, a.key)) return;
       const row = await db.chats.get(a.peerId);
       if (row) await db.chats.put(withoutPins(row, [b.req.id]));
     });
@@ -125,6 +134,28 @@ async function restore(db: CinderDB, vault: Vault, me: string, a: QueuedAction):
   return ids;
 }
 
+/** A failure to wait out (offline, 429, 5xx, or not the relay's answer at all): the pass stops and the backoff retries. */
+const passing = (e: unknown): boolean => !(e instanceof NetError) || e.code === 'offline' || e.code === 'rate_limited' || e.status >= 500;
+
+/**
+ * The relay's state read back over a refused action, which is then done with. False when an outage
+ * stopped it: the action stays (marked refused) and the next pass tries again. A read-back the relay
+ * refuses for good (nothing left there to read) ends it too, with a warning.
+ */
+async function putBack(db: CinderDB, vault: Vault, me: string, a: QueuedAction, hooks: ActionHooks): Promise<boolean> {
+  let edited: string[] = [];
+  try {
+    edited = await restore(db, vault, me, a);
+  } catch (e) {
+    if (e instanceof NetError && e.code === 'unauthorized') throw e;
+    if (passing(e)) return false;
+    console.warn(`cinder: a refused cloud action could not be read back (${(e as NetError).message})`);
+  }
+  await dropSent(db, a);
+  hooks.changed(a.peerId, edited);
+  return true;
+}
+
 /**
  * Sends the queue oldest first, one context at a time. Stops at an outage, and before an action on a
  * message still in the outbox (it waits for its send). Throws NetError('unauthorized') when revoked.
@@ -134,21 +165,29 @@ export function flushActions(db: CinderDB, vault: Vault, me: string, hooks: Acti
     if (!(await db.cloudActions.count())) return;
     for (const a of await readActions(db, vault)) {
       const b = a.body;
-      if (b.kind === 'edit' || b.kind === 'react') {
-        const row = await db.messages.get(b.req.id);
-        if (row && row.seq === 0 && (await db.outbox.get(row.id))) return;
+      if (!a.refused) {
+        if (b.kind === 'edit' || b.kind === 'react') {
+          const row = await db.messages.get(b.req.id);
+          if (row && row.seq === 0 && (await db.outbox.get(row.id))) return;
+        }
+        try {
+          await send(db, a);
+          await dropSent(db, a);
+          continue;
+        } catch (e) {
+          if (passing(e)) return;
+          if ((e as NetError).code === 'unauthorized') throw e;
+          hooks.refused(refusalText(a, e as NetError));
+          if (!(await markRefused(db, a))) {
+            // A newer action of the same thing replaced it meanwhile: that one goes next and says
+            // what holds; the read-back here is best effort.
+            hooks.changed(a.peerId, await restore(db, vault, me, a).catch(() => []));
+            continue;
+          }
+        }
       }
-      try {
-        await send(db, a);
-        await dropSent(db, a);
-      } catch (e) {
-        if (!(e instanceof NetError) || e.code === 'offline' || e.code === 'rate_limited' || e.status >= 500) return;
-        if (e.code === 'unauthorized') throw e;
-        await dropSent(db, a);
-        hooks.refused(refusalText(a, e));
-        const edited = await restore(db, vault, me, a).catch(() => []);
-        hooks.changed(a.peerId, edited);
-      }
+      // Refused, now or in an earlier pass cut short: the relay's state back, then it is done.
+      if (!(await putBack(db, vault, me, a, hooks))) return;
     }
   });
 }
@@ -157,15 +196,16 @@ export function flushActions(db: CinderDB, vault: Vault, me: string, hooks: Acti
 type Announce = (a: Pick<Applied, 'changed'> & Partial<Applied>) => void;
 
 /**
- * The cloud side of a flush: the outbox's sends first, then, once it is empty, the queued actions
- * (an edit of a message is never sent before the message). A refusal's notice goes out as an event.
+ * The cloud side of a flush: the outbox's sends and forwards first, then, once it is empty, the queued
+ * actions (an edit of a message is never sent before the message). A refusal's notice goes out as an event.
  */
 export async function flushCloud(db: CinderDB, vault: Vault, me: string, announce: Announce, emit: (e: WorkerEvent) => void): Promise<void> {
-  await flushOutbox(db, vault, (peerId, peerChanged) => announce({ changed: new Set([peerId]), peers: peerChanged ? new Set([peerId]) : undefined }));
+  const refused = (text: string) => emit({ type: 'notice', text });
+  await flushOutbox(db, vault, (peerId, peerChanged) => announce({ changed: new Set([peerId]), peers: peerChanged ? new Set([peerId]) : undefined }), refused);
   // Sends still waiting (an outage stopped the pass): what follows them waits too.
   if (await db.outbox.count()) return;
   await flushActions(db, vault, me, {
     changed: (peerId, edited) => announce({ changed: new Set([peerId]), list: true, ...(edited.length ? { edited: new Map([[peerId, edited]]) } : {}) }),
-    refused: (text) => emit({ type: 'notice', text })
+    refused
   });
 }

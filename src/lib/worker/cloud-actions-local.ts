@@ -120,7 +120,7 @@ export async function reapplyPending(db: CinderDB, vault: Vault, me: string, ids
 export async function pendingDeletes(db: CinderDB, vault: Vault, peerId: string): Promise<Set<string>> {
   if (!(await db.cloudActions.count())) return new Set();
   const out = new Set<string>();
-  for (const a of await readActions(db, vault)) if (a.body.kind === 'delete' && a.peerId === peerId) for (const id of a.body.req.ids) out.add(id);
+  for (const a of await readActions(db, vault)) if (a.body.kind === 'delete' && a.peerId === peerId && !a.refused) for (const id of a.body.req.ids) out.add(id);
   return out;
 }
 
@@ -148,13 +148,16 @@ export async function takeAction(ctx: ActionDeps, peerId: string, body: ActionBo
 /**
  * An edit of my message still in the outbox: its queued send carries the new text instead (the relay
  * never had the old one, so there is nothing to edit there). Under the outbox's lock, so no flush is
- * sending the old text meanwhile. False when it is not in the outbox (any more).
+ * sending the old text meanwhile. False when it is not in the outbox (any more), or is a forwarded
+ * copy waiting there (its words are its author's: the relay copies them).
  */
 export function rewriteQueuedSend(db: CinderDB, vault: Vault, id: string, text: string): Promise<boolean> {
   return withLock(OUTBOX_LOCK, async () => {
     const queued = await db.outbox.get(id);
     if (!queued) return false;
-    const box = await vault.seal<Body>(msgPlace(id), { ...(await vault.open<Body>(msgPlace(id), queued.box)), text });
+    const body = await vault.open<Body>(msgPlace(id), queued.box);
+    if (body.forward) return false;
+    const box = await vault.seal<Body>(msgPlace(id), { ...body, text });
     return db.transaction('rw', db.messages, db.outbox, async () => {
       const [now, row] = await Promise.all([db.outbox.get(id), db.messages.get(id)]);
       if (!now || !row || !equalBytes(now.box, queued.box)) return false;

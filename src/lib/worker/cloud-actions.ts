@@ -33,13 +33,17 @@ export const ActionBody = z.discriminatedUnion('kind', [
 ]);
 export type ActionBody = z.infer<typeof ActionBody>;
 
-/** A queued action as read back and checked. `box` is the stored bytes: it is sent only if still those (see `dropSent`). */
+/**
+ * A queued action as read back and checked. `box` is the stored bytes: it is sent only if still those (see `dropSent`).
+ * `refused`: the relay refused it and the user was told; it waits only for the relay's state to be read back.
+ */
 export interface QueuedAction {
   key: string;
   at: number;
   peerId: string;
   body: ActionBody;
   box: Uint8Array;
+  refused: boolean;
 }
 
 const LOCK = 'cinder-cloud-actions';
@@ -66,6 +70,7 @@ const merged = (older: ActionBody | undefined, newer: Extract<ActionBody, { kind
 /** A stored row checked: its clear fields, then its sealed body (authenticated by the vault, then its shape). */
 async function checked(vault: Vault, row: CloudActionRow): Promise<QueuedAction | string> {
   if (typeof row.key !== 'string' || typeof row.peerId !== 'string' || !Number.isFinite(row.at) || !(row.box instanceof Uint8Array)) return 'malformed row';
+  if (row.refused !== undefined && row.refused !== true) return 'malformed row';
   let opened: unknown;
   try {
     opened = await vault.open<unknown>(place(row.key), row.box);
@@ -75,7 +80,7 @@ async function checked(vault: Vault, row: CloudActionRow): Promise<QueuedAction 
   const body = ActionBody.safeParse(opened);
   if (!body.success) return `malformed body (${body.error.issues.map((i) => i.path.join('.') || 'body').join(', ')})`;
   if (body.data.kind !== row.kind || (body.data.kind !== 'delete' && actionKey(row.peerId, body.data) !== row.key)) return 'names another action';
-  return { key: row.key, at: row.at, peerId: row.peerId, body: body.data, box: row.box };
+  return { key: row.key, at: row.at, peerId: row.peerId, body: body.data, box: row.box, refused: row.refused === true };
 }
 
 /** The queue in order (oldest first); rows that fail the checks are dropped and named in the console. */
@@ -103,8 +108,21 @@ async function dropUnchanged(db: CinderDB, rows: Pick<CloudActionRow, 'key' | 'b
   });
 }
 
-/** An action done with (sent, or refused for good): removed unless a newer one replaced it meanwhile. */
+/** An action done with (sent, or refused and put back): removed unless a newer one replaced it meanwhile. */
 export const dropSent = (db: CinderDB, a: QueuedAction) => dropUnchanged(db, [a]);
+
+/**
+ * An action the relay refused for good, kept until its state is read back (a network drop may stop
+ * that): marked so it is never sent again nor applied again. False when a newer one replaced it meanwhile.
+ */
+export function markRefused(db: CinderDB, a: QueuedAction): Promise<boolean> {
+  return db.transaction('rw', db.cloudActions, async () => {
+    const row = await db.cloudActions.get(a.key);
+    if (!row || !equalBytes(row.box, a.box)) return false;
+    await db.cloudActions.put({ ...row, refused: true });
+    return true;
+  });
+}
 
 /**
  * Queues an action (coalesced with what waits for the same thing; see the file's comment). One at a
@@ -117,12 +135,14 @@ export function queueAction(db: CinderDB, vault: Vault, peerId: string, body: Ac
     if (body.kind === 'settings') {
       const old = await db.cloudActions.get(key);
       const before = old ? await checked(vault, old) : undefined;
-      value = merged(typeof before === 'object' ? before.body : undefined, body);
+      // A refused change is not merged into the new one (it only waits for the relay's state to come back).
+      value = merged(typeof before === 'object' && !before.refused ? before.body : undefined, body);
     }
     const row: CloudActionRow = { key, at: Date.now(), kind: body.kind, peerId, box: await vault.seal(place(key), value) };
     await db.transaction('rw', db.cloudActions, async () => {
       const old = await db.cloudActions.get(key);
       // Replacing keeps the queue position: the relay hears of the thing in the order it was first acted on.
+      // (A refused one replaced: the new action is sent, and its answer or its own refusal says what holds.)
       if (old) row.at = old.at;
       await db.cloudActions.put(row);
       // What waits for the deleted messages is moot (the relay would refuse it: gone).
@@ -135,11 +155,13 @@ export function queueAction(db: CinderDB, vault: Vault, peerId: string, body: Ac
  * What waits for the given messages and chats, to apply again over what the relay's log brings
  * meanwhile. `peers`: chats whose row the log rewrote (settings, or pins: a `pin` update carries
  * all of a chat's pins, so every pin waiting in that chat goes again, and every delete, whose
- * messages' pins the relay still lists until it has it).
+ * messages' pins the relay still lists until it has it). A refused action is not applied again: what
+ * the relay brings is what holds.
  */
 export function pendingFor(actions: QueuedAction[], ids: ReadonlySet<string>, peers: ReadonlySet<string>): QueuedAction[] {
   return actions.filter((a) => {
     const b = a.body;
+    if (a.refused) return false;
     if (b.kind === 'settings' || b.kind === 'pin') return peers.has(a.peerId);
     if (b.kind === 'delete') return peers.has(a.peerId) || b.req.ids.some((id) => ids.has(id));
     return ids.has(b.req.id);

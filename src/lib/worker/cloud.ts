@@ -1,6 +1,6 @@
 /**
  * Cloud chats on the device: the local copy of the server's history (kept in step with the user's
- * update log by ./cloud-sync), the outbox, and the views pages read.
+ * update log by ./cloud-sync), and the views pages read (the outbox's flush is ./outbox.ts).
  */
 import { Dexie } from 'dexie';
 import { z } from '$lib/api/zod';
@@ -12,8 +12,7 @@ import type { Vault } from '$lib/store/vault';
 import { places } from '$lib/store/places';
 import { quoteView, type ChatView, type ForwardedView, type MessageView, type ReactionsView } from './protocol';
 import { keptSettingsKey, settingsView, withKeptSettings } from './chat-settings';
-import { OUTBOX_LOCK, withLock } from './locks';
-import { NetError, request } from './net';
+import { request } from './net';
 import { unreadOf } from './unread';
 
 export interface Body {
@@ -25,8 +24,17 @@ export interface Body {
   media?: CloudMedia | null;
   /** The reactions to it, as the relay last served them (absent: none). */
   reactions?: CloudReaction[];
-  /** A forwarded copy's first author and time, and the author's profile, as the relay served them (absent: not forwarded). */
+  /**
+   * A forwarded copy's first author and time, and the author's profile, as the relay served them (absent: not forwarded).
+   * A copy still in the outbox shows what this device knows of its original (./outbox-forward.ts); the relay's replaces it.
+   */
   forwardedFrom?: ForwardedFrom;
+  /**
+   * A forward still in the outbox (./outbox-forward.ts): the original the relay is to copy (my chat
+   * with `fromPeerId`, message `id`) and `batch`, the forward it was made in (its copies go in one
+   * request). Absent on every message the relay stored.
+   */
+  forward?: { fromPeerId: string; id: string; batch: string };
 }
 
 /** The body a message from the relay is stored with. */
@@ -88,56 +96,6 @@ export async function storeOpenedMedia(db: CinderDB, id: string, box: Uint8Array
 
 export function newChat(peer: PublicUser, lastAt: number): ChatRow {
   return { peerId: peer.id, peer, lastAt, myReadSeq: 0, readSentSeq: 0, peerReadSeq: 0, unread: 0 };
-}
-
-/**
- * Sends the outbox oldest first (idempotent by message id, so a resend after a lost answer is
- * harmless); stops at the first network failure. Throws NetError('unauthorized') when revoked.
- */
-export function flushOutbox(db: CinderDB, vault: Vault, onChanged: (peerId: string, peerChanged?: boolean) => void): Promise<void> {
-  return withLock(OUTBOX_LOCK, async () => {
-    for (const row of await db.outbox.orderBy('createdAt').toArray()) {
-      const body = await vault.open<Body>(msgPlace(row.id), row.box);
-      let peerChanged = false;
-      try {
-        const { message } = await request(
-          'POST',
-          '/api/cloud/messages',
-          // writtenAt: a message written offline keeps the time it was written, for everyone.
-          {
-            id: row.id,
-            toUserId: row.peerId,
-            text: body.text,
-            replyTo: body.replyTo,
-            writtenAt: row.createdAt,
-            ...(body.replyTo && body.quote ? { quote: body.quote } : {})
-          },
-          z.object({ message: CloudMessage })
-        );
-        const stored = await sealMessage(vault, message);
-        await db.transaction('rw', db.messages, db.outbox, async () => {
-          await db.messages.put(stored);
-          await db.outbox.delete(row.id);
-        });
-      } catch (e) {
-        if (e instanceof NetError && (e.code === 'offline' || e.code === 'rate_limited' || e.status >= 500)) return;
-        if (e instanceof NetError && e.code === 'unauthorized') throw e;
-        // The server refused this message for good: keep it visible as failed, stop retrying.
-        await db.transaction('rw', db.messages, db.outbox, async () => {
-          await db.messages.update(row.id, { status: 'failed' });
-          await db.outbox.delete(row.id);
-        });
-        // 410: the peer deleted their account; the chat shows it (and stops offering to write).
-        if (e instanceof NetError && e.code === 'gone') peerChanged = await refreshPeer(db, row.peerId).catch(() => false);
-      }
-      onChanged(row.peerId, peerChanged);
-    }
-    for (const chat of await db.chats.toArray()) {
-      if (chat.myReadSeq <= chat.readSentSeq) continue;
-      await request('POST', `/api/cloud/chats/${encodeURIComponent(chat.peerId)}/read`, { seq: chat.myReadSeq }, null);
-      await db.chats.update(chat.peerId, { readSentSeq: chat.myReadSeq });
-    }
-  });
 }
 
 /** Whether two copies of a profile show the same (a rename or a deleted account makes them differ). */

@@ -3,7 +3,7 @@
  * page's worker and the service worker): Web Locks where available, an in-process queue otherwise
  * (Node tests).
  */
-/** The cloud outbox's and queued actions' sender (../cloud.ts flushOutbox, ./cloud-actions-flush.ts): one at a time on the device. */
+/** The cloud outbox's and queued actions' sender (./outbox.ts, ./cloud-actions-flush.ts): one at a time on the device. */
 export const OUTBOX_LOCK = 'cinder-cloud-outbox';
 
 const fallback = new Map<string, Promise<unknown>>();

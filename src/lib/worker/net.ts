@@ -18,6 +18,9 @@ export class NetError extends Error {
   }
 }
 
+/** A failure a queue waits out and retries (no connection, rate limited, the relay down); anything else is the relay's answer. */
+export const isTemporary = (e: unknown): e is NetError => e instanceof NetError && (e.code === 'offline' || e.code === 'rate_limited' || e.status >= 500);
+
 /** A failure worth retrying later (no connection, rate limited, the relay down or the session lapsed). */
 export const isOutage = (e: unknown): e is NetError =>
   e instanceof NetError && (e.code === 'offline' || e.code === 'rate_limited' || e.status >= 500 || e.code === 'unauthorized');

@@ -176,6 +176,23 @@ for (const backend of BACKENDS) {
       expect(otherChat.status).toBe(409);
     });
 
+    it('a forward that waited offline keeps the time it was made (writtenAt, as a send does); a clock far off does not', async () => {
+      const m = await sendText(ts, bob, alice, 'made in a tunnel');
+      const before = Date.now();
+      const writtenAt = before - 60_000;
+      const r = await forward(ts, alice, { toUserId: carol.userId, fromPeerId: bob.userId, ids: [m.id], newIds: [uuid()], writtenAt });
+      expect(r.status).toBe(200);
+      expect(r.body.messages[0].createdAt).toBe(writtenAt);
+      expect((await history(ts, carol, alice))[0].createdAt).toBe(writtenAt);
+      // In the future, or older than the limit: the relay's time.
+      for (const far of [before + 3_600_000, before - 30 * 24 * 3600_000]) {
+        const c = await forward(ts, alice, { toUserId: carol.userId, fromPeerId: bob.userId, ids: [m.id], newIds: [uuid()], writtenAt: far });
+        expect(c.body.messages[0].createdAt).toBeGreaterThanOrEqual(before);
+      }
+      const bad = await forward(ts, alice, { toUserId: carol.userId, fromPeerId: bob.userId, ids: [m.id], newIds: [uuid()], writtenAt: -1 });
+      expect(bad.status).toBe(400);
+    });
+
     it("copies the attachment for the new recipient: the same bytes under a new id, the forwarder's quota, independent of the original", async () => {
       const bytes = randomBytes(150_000);
       const original = await sendFile(ts, bob, alice, bytes);

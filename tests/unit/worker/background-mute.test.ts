@@ -28,7 +28,7 @@ vi.mock('$lib/worker/cloud-sync', () => ({
       list: false
     })
 }));
-vi.mock('$lib/worker/cloud', () => ({ flushOutbox: async () => undefined }));
+vi.mock('$lib/worker/outbox', () => ({ flushOutbox: async () => undefined }));
 
 const peer = { id: 'x', username: 'x', displayName: 'X' };
 const chat = (peerId: string, mutedUntil?: number) => ({ peerId, peer, lastAt: 1, myReadSeq: 0, readSentSeq: 0, peerReadSeq: 0, ...(mutedUntil ? { mutedUntil } : {}) });

@@ -25,7 +25,7 @@ vi.mock('$lib/worker/cloud-sync', () => ({
   pullUpdates: async (_db: unknown, _vault: unknown, _me: string, onApplied: (a: object) => void) =>
     onApplied({ changed: new Set(['peer-1']), peers: new Set(), fresh: [], rejected: [], list: true })
 }));
-vi.mock('$lib/worker/cloud', () => ({
+vi.mock('$lib/worker/outbox', () => ({
   flushOutbox: async (_db: unknown, _vault: unknown, onChanged: (peerId: string, peerChanged?: boolean) => void) => onChanged('peer-2', true)
 }));
 

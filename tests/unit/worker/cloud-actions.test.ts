@@ -18,7 +18,7 @@ import { cloudHandlers } from '$lib/worker/rpc/cloud';
 import { chatSettingsHandlers } from '$lib/worker/rpc/chat-settings';
 import { pinsHandlers } from '$lib/worker/rpc/pins';
 import type { WorkerEvent } from '$lib/worker/protocol';
-import { countQueued } from '$lib/worker/queued';
+import { anyQueued, countQueued } from '$lib/worker/queued';
 import { unlockedStore } from '../support/store';
 import { bob, ME, msg, nextCursor, uuid } from '../support/cloud-updates';
 
@@ -223,6 +223,59 @@ describe('cloud actions offline', () => {
     const row = (await db.chats.get('bob'))!;
     expect(row.mutedUntil).toBe(MUTED_FOREVER);
     expect(row.pinnedAt).toBeUndefined();
+  });
+
+  it("a refusal whose read-back fails (the network drops right then) keeps the action until the relay's state is back: said once, never sent again", async () => {
+    const { db, vault, ctx, events, calls, relay, view, queue, flush } = await device();
+    await cloudHandlers.editMessage(ctx, { peerId: 'bob', id: uuid(1), text: 'too late' });
+    await cloudHandlers.reactMessage(ctx, { peerId: 'bob', id: uuid(3), emoji: '🙏' });
+    // The relay refuses the edit; the read-back after it finds no network.
+    relay.answer = (c) =>
+      c.path.endsWith('/edit')
+        ? { status: 403, body: { error: { code: 'edit_expired', message: 'a message can be edited for 48 hours after it was sent' } } }
+        : undefined;
+    await flush();
+    expect(calls.map((c) => `${c.method} ${c.path}`)).toEqual(['POST /api/cloud/chats/bob/edit']);
+    const notices = () => events.filter((e) => e.type === 'notice');
+    expect(notices()).toEqual([{ type: 'notice', text: 'Your edit was not saved: a message can be edited for 48 hours after it was sent.' }]);
+    // Kept (the retry goes on) but no longer a change waiting to be sent; the reaction after it waits its turn.
+    expect(await db.cloudActions.get(`edit:${uuid(1)}`)).toMatchObject({ refused: true });
+    expect(await countQueued(db)).toEqual({ count: 0, actions: 1 });
+    expect(await anyQueued(db)).toBe(true);
+    // The log meanwhile brings the message again: the refused edit is not put back over it.
+    await applyUpdates(db, vault, ME, [msg(1, ME)]);
+    expect(await view(1)).toMatchObject({ text: 'text 1' });
+    await cloudHandlers.editMessage(ctx, { peerId: 'bob', id: uuid(2), text: 'another' });
+    await applyUpdates(db, vault, ME, [msg(2, ME)]);
+    expect(await view(2)).toMatchObject({ text: 'another' });
+
+    // The network is back: the relay's state is read back (the edit is not sent again), then the rest goes.
+    calls.length = 0;
+    relay.answer = (c) => (c.path.startsWith('/api/cloud/chats/bob/messages') ? { status: 200, body: { messages: [relayMessage(1, 'text 1', { editedAt: 500 })] } } : ok);
+    await flush();
+    expect(calls.map((c) => `${c.method} ${c.path}`)).toEqual([
+      'GET /api/cloud/chats/bob/messages?before=2&limit=1',
+      'POST /api/cloud/chats/bob/react',
+      'POST /api/cloud/chats/bob/edit'
+    ]);
+    expect(await view(1)).toMatchObject({ text: 'text 1', edited: 500 });
+    expect(await queue()).toEqual([]);
+    expect(notices()).toHaveLength(1);
+  });
+
+  it('a read-back the relay refuses for good (nothing left to read) ends the action, with a warning', async () => {
+    const { ctx, calls, relay, queue, flush } = await device();
+    await cloudHandlers.editMessage(ctx, { peerId: 'bob', id: uuid(1), text: 'too late' });
+    relay.answer = (c) =>
+      c.path.endsWith('/edit')
+        ? { status: 403, body: { error: { code: 'edit_expired', message: 'too late' } } }
+        : { status: 404, body: { error: { code: 'not_found', message: 'no such chat' } } };
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    await flush();
+    expect(calls.map((c) => `${c.method} ${c.path}`)).toEqual(['POST /api/cloud/chats/bob/edit', 'GET /api/cloud/chats/bob/messages?before=2&limit=1']);
+    expect(await queue()).toEqual([]);
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining('could not be read back'));
+    warn.mockRestore();
   });
 
   it('a delete refused for good brings the messages back from the relay', async () => {

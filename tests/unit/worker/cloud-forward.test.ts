@@ -1,8 +1,8 @@
 // Forwarded cloud messages on the device: `forwardedFrom` kept sealed in the body through a sync (the
 // fast check leaves such a row to the schema, which keeps it), shown as "Forwarded from <name>" ("Deleted
-// account" for a deleted or unknown author); and the `forwardMessages` RPC: it sends the relay only
-// this chat's sent messages, stores the copies it answers, and offline fails clearly, changing nothing
-// and keeping its new ids for the retry (no second copy).
+// account" for a deleted or unknown author); and the `forwardMessages` RPC online: it sends the relay
+// only this chat's sent messages, stores the copies it answers, and a refusal is said as it is, storing
+// nothing (offline, it is queued: forward-offline.test.ts).
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { CloudMessage, ForwardCloudReq, PublicUser, Update } from '$lib/api/wire';
@@ -69,7 +69,8 @@ describe('the forwardMessages RPC', () => {
     await applyUpdates(db, vault, ME, [msg(1, 'bob'), msg(2, ME)]);
     await db.chats.put(newChat(carol, 0));
     const events: WorkerEvent[] = [];
-    const ctx = { db, vault, emit: (e: WorkerEvent) => events.push(e), sync: async () => {} };
+    const session = { user: { id: ME, username: 'me', displayName: 'Me' }, device: { id: 'd', name: 'phone' } };
+    const ctx = { db, vault, me: ME, session, emit: (e: WorkerEvent) => events.push(e), sync: async () => {}, flush: async () => {} };
     return { db, vault, view, ctx, events };
   }
 
@@ -112,19 +113,14 @@ describe('the forwardMessages RPC', () => {
     await expect(forwardHandlers.forwardMessages(ctx, { fromPeerId: 'carol', toPeerId: 'bob', ids: [uuid(1)] })).rejects.toMatchObject({ code: 'not_found' });
   });
 
-  it('offline: a clear error, nothing stored, and the retry reuses the new ids (the relay makes no second copy)', async () => {
+  it('a refusal for good is said as it is: nothing stored, nothing queued', async () => {
     const { db, ctx } = await rig();
-    const sent: string[][] = [];
-    vi.stubGlobal('fetch', async (_path: string, init: RequestInit) => {
-      sent.push((JSON.parse(init.body as string) as ForwardCloudReq).newIds);
-      throw new TypeError('Failed to fetch');
+    vi.stubGlobal('fetch', async () => Response.json({ error: { code: 'quota_exceeded', message: 'Your storage is full.' } }, { status: 413 }));
+    await expect(forwardHandlers.forwardMessages(ctx, { fromPeerId: 'bob', toPeerId: 'carol', ids: [uuid(1)] })).rejects.toMatchObject({
+      code: 'quota_exceeded',
+      message: 'Your storage is full.'
     });
-    const call = () => forwardHandlers.forwardMessages(ctx, { fromPeerId: 'bob', toPeerId: 'carol', ids: [uuid(1)] });
-    await expect(call()).rejects.toMatchObject({ code: 'offline', message: expect.stringMatching(/Nothing was forwarded/) });
-    await expect(call()).rejects.toMatchObject({ code: 'offline' });
-    expect(sent).toHaveLength(2);
-    expect(sent[1]).toEqual(sent[0]);
     expect(await db.messages.where('peerId').equals('carol').count()).toBe(0);
-    expect(await db.messages.count()).toBe(2);
+    expect(await db.outbox.count()).toBe(0);
   });
 });

@@ -130,7 +130,7 @@ export const METHODS = {
   /** Deletes cloud messages on this device only ("Delete for me"); the peer keeps them. */
   deleteForMe: { params: z.extend(PeerParams, { ids: z.array(Uuid).check(z.minLength(1), z.maxLength(100)) }), result: returns<null>() },
   typing: { params: PeerParams, result: returns<null>() },
-  /** Forwards messages of my cloud chat with `fromPeerId` (in the chat's order) to my cloud chat with `toPeerId`; the relay copies them (online only). */
+  /** Forwards messages of my cloud chat with `fromPeerId` (in the chat's order) to my cloud chat with `toPeerId`; the relay copies them (offline: queued in the outbox, shown pending). */
   forwardMessages: {
     params: z
       .object({ fromPeerId: StrIn(1, 64), toPeerId: StrIn(1, 64), ids: z.array(Uuid).check(z.minLength(1), z.maxLength(FORWARD_MAX)) })

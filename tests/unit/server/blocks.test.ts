@@ -13,11 +13,12 @@ import { b64u, call, connect, login, sendText, signup, startServer, uuid, type A
 import { newSubscriber, startFakePushService, type FakePushService } from './push-fake';
 
 type Served = Parameters<typeof call>[0];
-const blockOf = (ts: Served, who: Account, target: string) => call<{ user: BlockedUser }>(ts, 'PUT', `/api/blocks/${target}`, { token: who.token });
+type Refusal = { error: { code: string; message: string } };
+const blockOf = (ts: Served, who: Account, target: string) => call<{ user: BlockedUser } & Refusal>(ts, 'PUT', `/api/blocks/${target}`, { token: who.token });
 const unblockOf = (ts: Served, who: Account, target: string) => call(ts, 'DELETE', `/api/blocks/${target}`, { token: who.token });
 const listOf = async (ts: Served, who: Account) => (await call<{ users: BlockedUser[] }>(ts, 'GET', '/api/blocks', { token: who.token })).body.users;
-const send = (ts: Served, from: Account, to: Account, text: string, id = uuid()) =>
-  call<{ message: CloudMessage }>(ts, 'POST', '/api/cloud/messages', { token: from.token, body: { id, toUserId: to.userId, text } });
+const send = (ts: Served, from: Account, to: Account, text: string, id: string = uuid()) =>
+  call<{ message: CloudMessage } & Refusal>(ts, 'POST', '/api/cloud/messages', { token: from.token, body: { id, toUserId: to.userId, text } });
 const synced = async (ts: Served, who: Account) =>
   (await call<SyncRes>(ts, 'GET', '/api/sync?after=0', { token: who.token })).body.updates.flatMap((u) => (u.kind === 'message' ? [u.message.text] : []));
 const upload = (ts: Served, from: Account, to: Account) =>
@@ -28,7 +29,7 @@ const upload = (ts: Served, from: Account, to: Account) =>
   });
 const request = (ts: Served, from: Account, to: Account) =>
   call(ts, 'POST', '/api/envelopes', { token: from.token, body: { id: uuid(), toDeviceId: to.deviceId, body: b64u(24), requestId: uuid() } });
-const code = (r: { status: number; body: { error?: { code: string; message: string } } }) => [r.status, r.body?.error?.code];
+const code = (r: { status: number; body: unknown }) => [r.status, (r.body as Partial<Refusal> | undefined)?.error?.code];
 
 for (const backend of BACKENDS) {
   describe.skipIf(backend.skip)(`blocking users: ${backend.name}`, () => {

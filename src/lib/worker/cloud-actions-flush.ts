@@ -143,7 +143,12 @@ type Announce = (a: Pick<Applied, 'changed'> & Partial<Applied>) => void;
  * (an edit of a message is never sent before the message). A refusal's notice goes out as an event.
  */
 export async function flushCloud(db: CinderDB, vault: Vault, me: string, announce: Announce, emit: (e: WorkerEvent) => void): Promise<void> {
-  await flushOutbox(db, vault, (peerId, peerChanged) => announce({ changed: new Set([peerId]), peers: peerChanged ? new Set([peerId]) : undefined }));
+  await flushOutbox(
+    db,
+    vault,
+    (peerId, peerChanged) => announce({ changed: new Set([peerId]), peers: peerChanged ? new Set([peerId]) : undefined }),
+    (text) => emit({ type: 'notice', text })
+  );
   // Sends still waiting (an outage stopped the pass): what follows them waits too.
   if (await db.outbox.count()) return;
   await flushActions(db, vault, me, {

@@ -15,6 +15,7 @@ import { keptSettingsKey, settingsView, withKeptSettings } from './chat-settings
 import { OUTBOX_LOCK, withLock } from './locks';
 import { NetError, request } from './net';
 import { unreadOf } from './unread';
+import { isRefusal, REFUSED_TEXT } from './blocks';
 
 export interface Body {
   text: string;
@@ -92,9 +93,16 @@ export function newChat(peer: PublicUser, lastAt: number): ChatRow {
 
 /**
  * Sends the outbox oldest first (idempotent by message id, so a resend after a lost answer is
- * harmless); stops at the first network failure. Throws NetError('unauthorized') when revoked.
+ * harmless); stops at the first network failure. Throws NetError('unauthorized') when revoked. A
+ * message refused because of a block (403 `blocked` / `you_blocked`) is failed for good like any
+ * refusal, keeps its text, and says why (its row's `refused`, and `onRefused` once).
  */
-export function flushOutbox(db: CinderDB, vault: Vault, onChanged: (peerId: string, peerChanged?: boolean) => void): Promise<void> {
+export function flushOutbox(
+  db: CinderDB,
+  vault: Vault,
+  onChanged: (peerId: string, peerChanged?: boolean) => void,
+  onRefused: (text: string) => void = () => undefined
+): Promise<void> {
   return withLock(OUTBOX_LOCK, async () => {
     for (const row of await db.outbox.orderBy('createdAt').toArray()) {
       const body = await vault.open<Body>(msgPlace(row.id), row.box);
@@ -123,10 +131,12 @@ export function flushOutbox(db: CinderDB, vault: Vault, onChanged: (peerId: stri
         if (e instanceof NetError && (e.code === 'offline' || e.code === 'rate_limited' || e.status >= 500)) return;
         if (e instanceof NetError && e.code === 'unauthorized') throw e;
         // The server refused this message for good: keep it visible as failed, stop retrying.
+        const refused = e instanceof NetError && isRefusal(e.code) ? e.code : undefined;
         await db.transaction('rw', db.messages, db.outbox, async () => {
-          await db.messages.update(row.id, { status: 'failed' });
+          await db.messages.update(row.id, { status: 'failed', ...(refused ? { refused } : {}) });
           await db.outbox.delete(row.id);
         });
+        if (refused) onRefused(REFUSED_TEXT[refused]);
         // 410: the peer deleted their account; the chat shows it (and stops offering to write).
         if (e instanceof NetError && e.code === 'gone') peerChanged = await refreshPeer(db, row.peerId).catch(() => false);
       }
@@ -225,7 +235,8 @@ export async function messageView(vault: Vault, row: MessageRow, me: string, pee
     quote: quoteView(body.replyTo, body.quote, mine),
     ...(row.editedAt ? { edited: row.editedAt } : {}),
     ...(reactions ? { reactions } : {}),
-    ...(forwarded ? { forwarded } : {})
+    ...(forwarded ? { forwarded } : {}),
+    ...(row.status === 'failed' && row.refused ? { failure: REFUSED_TEXT[row.refused] } : {})
   };
 }
 

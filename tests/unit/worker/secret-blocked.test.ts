@@ -61,7 +61,7 @@ describe('a secret chat with a peer I blocked', () => {
     expect(shown.filter((e) => e.type === 'typing')).toEqual([]);
     // Nothing to read, so no read report can go back for it.
     await alice.engine.markRead(chatId, [dropped]);
-    expect((await alice.db.meta.get('receiptsDue'))?.value?.[chatId]).toBeUndefined();
+    expect(((await alice.db.meta.get('receiptsDue'))?.value as Record<string, unknown> | undefined)?.[chatId]).toBeUndefined();
 
     // What only takes away still applies: Bob deletes his older message for both.
     await bob.engine.deleteMessages(chatId, [before]);

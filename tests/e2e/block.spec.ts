@@ -4,7 +4,7 @@
  * relay cannot tell who writes) Alice's device drops what Bob sends. Alice's chats with Bob show "You
  * blocked this user." with Unblock instead of the composer; her second device lists Bob in Settings →
  * Blocked users (offline too, where unblocking says it needs the connection). Unblocked, messages flow
- * again both ways, in both chats. axe checks the blocked bar and the settings card.
+ * again both ways, in both chats. axe checks the blocked bar, the settings card and the refused message.
  */
 import type { Page } from '@playwright/test';
 import { audit } from './axe';
@@ -48,6 +48,7 @@ test('Alice blocks Bob: his cloud and secret messages never reach her, her other
   await expect(refused.locator('[data-ticks="failed"]')).toBeVisible();
   await expect(refused.locator('[data-failure]')).toHaveText('Not sent: this user blocked you.');
   await expect(bob.page.locator('[data-connection]')).toContainText('Not sent: this user blocked you.');
+  await audit(bob.page, 'a message refused because of a block');
 
   // Alice's cloud chat with Bob (his profile's "Send message"): the blocked bar instead of the composer, and no new message.
   await alice.page.getByRole('link', { name: 'Send message' }).click();

@@ -34,7 +34,9 @@ export const LIMITS = {
   /** Chats pinned to the top of the list, at most (cloud and secret together on a device; the relay counts cloud ones). */
   pinnedMax: 5,
   /** Messages pinned inside one chat, at most (both members' together; the relay enforces it for cloud chats, each side for a secret one). */
-  pinnedMessagesMax: 20
+  pinnedMessagesMax: 20,
+  /** Users one account may block, at most (the relay enforces it: 409 too_many_blocked). */
+  blockedMax: 1000
 } as const;
 
 /** `mutedUntil` of a chat muted "until I turn it back on". */

@@ -16,6 +16,7 @@ import { Envelope } from './wire-devices';
 export { LIMITS };
 export * from './wire-base';
 export * from './wire-devices';
+export * from './wire-blocks';
 
 export const Username = z.pipe(
   z.pipe(
@@ -413,6 +414,8 @@ export const ServerFrame = z.discriminatedUnion('t', [
    */
   z.object({ t: z.literal('envelope'), envelope: Envelope, prev: z.optional(z.number().check(z.int(), z.nonnegative())) }),
   z.object({ t: z.literal('typing'), peerId: Id }),
+  /** My block list changed (on another device of mine, or a blocked account was deleted): read it again (`GET /api/blocks`). */
+  z.object({ t: z.literal('blocks') }),
   z.object({ t: z.literal('revoked') }),
   z.object({ t: z.literal('error'), code: z.string(), message: z.string() })
 ]);
@@ -448,6 +451,12 @@ export type ErrorCode =
   | 'not_forwardable'
   /** 409: pinning one more chat would pass LIMITS.pinnedMax. */
   | 'too_many_pinned'
+  /** 403: the recipient blocked the sender (nothing was stored or sent). */
+  | 'blocked'
+  /** 403: the sender blocked the recipient: they must unblock them first. */
+  | 'you_blocked'
+  /** 409: blocking one more user would pass LIMITS.blockedMax. */
+  | 'too_many_blocked'
   /** 413: the user's blob storage quota would be exceeded. */
   | 'quota_exceeded'
   | 'method_not_allowed'

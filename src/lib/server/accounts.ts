@@ -94,6 +94,8 @@ export function createAccounts(deps: AccountDeps): Accounts {
       };
       bus.publish({ to: 'device', deviceId: e.toDeviceId, frame: { t: 'envelope', envelope } });
     }
+    // Whoever had blocked the account: their lists lost it.
+    for (const blocker of gone.blockedBy) bus.publish({ to: 'user', userId: blocker, frame: { t: 'blocks' } });
     await deps.publish(gone.updates).catch((err: unknown) => log.error('account deletion fan-out failed', { err: err instanceof Error ? err : String(err) }));
     await removeFiles(deps.mediaFiles, gone.media, 'media');
     await removeFiles(deps.blobFiles, gone.blobs, 'blob');

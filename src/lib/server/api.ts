@@ -8,6 +8,7 @@ import { accountRoutes } from './routes/account';
 import { accountDeleteRoutes } from './routes/account-delete';
 import { authRoutes } from './routes/auth';
 import { blobRoutes } from './routes/blobs';
+import { blockRoutes } from './routes/blocks';
 import { cloudRoutes } from './routes/cloud';
 import { cloudMediaRoutes } from './routes/cloud-media';
 import { envelopeRoutes } from './routes/envelopes';
@@ -26,6 +27,7 @@ const AREAS: RouteArea[] = [
   accountRoutes,
   accountDeleteRoutes,
   userRoutes,
+  blockRoutes,
   cloudRoutes,
   cloudMediaRoutes,
   envelopeRoutes,

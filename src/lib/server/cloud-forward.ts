@@ -16,6 +16,7 @@ import type { AtRest } from './atrest';
 import type { BlobFiles } from './blobs';
 import { messageTime, type Cloud, type MessageContent } from './cloud';
 import { openMediaMeta, sealMediaMeta } from './cloud-media';
+import { refuseBlocked } from './blocks';
 import { HttpError } from './http';
 import { newId } from './ids';
 import { createChunkSealer, openChunks } from './media-chunks';
@@ -58,6 +59,8 @@ export function createForward({ store, atRest, cloud, mediaFiles, now, quotaByte
     const to = await store.getUser(input.toUserId);
     if (!to) throw new HttpError(404, 'not_found', 'no such user');
     if (to.deletedAt != null) throw new HttpError(410, 'gone', 'this account was deleted');
+    // Into a chat with someone who blocked me, or whom I blocked: refused before anything is copied.
+    await refuseBlocked(store, me, input.toUserId);
     const from = await store.getChat(me, input.fromPeerId);
     if (!from) throw new HttpError(404, 'not_found', 'no such chat');
     const target = await store.getChat(me, input.toUserId);

@@ -6,6 +6,7 @@
  */
 import { LIMITS } from '../api/limits';
 import type { CloudPin } from '../api/wire';
+import { refuseBlocked } from './blocks';
 import { HttpError } from './http';
 import type { AppendedUpdate, Store } from './store/types';
 
@@ -23,12 +24,14 @@ export function createCloudPins({ store, now, publish }: CloudPinsDeps) {
   return {
     /**
      * `userId` pins (or unpins) message `id` of their chat with `peerId`: 404 when there is no such chat
-     * or message in it, 410 once deleted, 409 too_many_pinned past the limit. A pin already there (or
+     * or message in it, 403 when either blocked the other (./blocks.ts), 410 once deleted, 409
+     * too_many_pinned past the limit. A pin already there (or
      * an unpin of none) changes nothing.
      */
     async pin(userId: string, peerId: string, id: string, pinned: boolean): Promise<void> {
       const chat = await store.getChat(userId, peerId);
       if (!chat) throw new HttpError(404, 'not_found', 'no such chat');
+      await refuseBlocked(store, userId, peerId);
       const m = await store.getMessage(id);
       if (!m || m.chatId !== chat.id) throw new HttpError(404, 'not_found', 'no such message in this chat');
       if (m.deleted) throw new HttpError(410, 'gone', 'that message was deleted');

@@ -13,6 +13,7 @@ import type { BlobFiles } from './blobs';
 import type { Bus } from './bus';
 import { openMediaMeta } from './cloud-media';
 import { pinsWire } from './cloud-pins';
+import { refuseBlocked } from './blocks';
 import { HttpError } from './http';
 import type { AppendedUpdate, ChatRow, ChatSettingsChange, MessageRow, Store, UpdateRow, UserRow } from './store/types';
 
@@ -234,12 +235,19 @@ export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) 
   /**
    * Stores a message whose content the relay made (a send, a forward) and delivers it to both users'
    * devices; idempotent by id (`created` false: it was stored before, by the same sender in this chat).
-   * 410 when the recipient's account was deleted, 404 for media that is not the sender's unattached
-   * upload to them, 409 for an id another message holds.
+   * 410 when the recipient's account was deleted, 403 `blocked` / `you_blocked` when either blocked the
+   * other (./blocks.ts), 404 for media that is not the sender's unattached upload to them, 409 for an id
+   * another message holds.
    */
   async function deliver(senderId: string, senderDeviceId: string, input: DeliverInput): Promise<{ message: CloudMessage; created: boolean }> {
     const to = await requireUser(input.toUserId);
     if (to.deletedAt != null) throw new HttpError(410, 'gone', 'this account was deleted');
+    const refused = await refuseBlocked(store, senderId, input.toUserId).then(
+      () => null,
+      (e: unknown) => e
+    );
+    // A repeat of a message stored before the block (its answer was lost) is answered as before.
+    if (refused && (await store.getMessage(input.id))?.senderId !== senderId) throw refused;
     const result = await store.sendMessage({
       id: input.id,
       senderId,
@@ -335,6 +343,7 @@ export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) 
      */
     async edit(userId: string, peerId: string, id: string, text: string): Promise<void> {
       const chat = await requireChat(userId, peerId);
+      await refuseBlocked(store, userId, peerId);
       const m = await store.getMessage(id);
       if (!m || m.chatId !== chat.id) throw new HttpError(404, 'not_found', 'no such message in this chat');
       if (m.deleted) throw new HttpError(410, 'gone', 'that message was deleted');
@@ -364,6 +373,7 @@ export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) 
      */
     async react(userId: string, peerId: string, id: string, emoji: Reaction | '' | null): Promise<void> {
       const chat = await requireChat(userId, peerId);
+      await refuseBlocked(store, userId, peerId);
       const m = await store.getMessage(id);
       if (!m || m.chatId !== chat.id) throw new HttpError(404, 'not_found', 'no such message in this chat');
       if (m.deleted) throw new HttpError(410, 'gone', 'that message was deleted');

@@ -8,6 +8,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { ClientFrame, LIMITS, type ErrorCode, type ServerFrame } from '../api/wire';
 import { originAllowed, type AuthCtx } from './auth';
+import { eitherBlocked } from './blocks';
 import type { Bus, BusEvent } from './bus';
 import type { Config } from './config';
 import { errorBody, requestUrl } from './http';
@@ -169,6 +170,8 @@ export function createWsHub({ config, store, log, bus, now, heartbeatMs = 30_000
           send(c, { t: 'error', code: 'not_found', message: 'no such chat' });
           return;
         }
+        // Never to or from a blocked user (../blocks.ts), and nothing said about it.
+        if (await eitherBlocked(store, c.userId, frame.peerId)) return;
         bus.publish({ to: 'user', userId: frame.peerId, frame: { t: 'typing', peerId: c.userId } });
         return;
       }

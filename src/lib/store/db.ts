@@ -126,6 +126,11 @@ export interface MessageRow {
    * (worker/cloud-actions-local.ts); the relay's edit replaces it whatever its time. Absent otherwise.
    */
   editedHere?: true;
+  /**
+   * Why the relay refused this message of mine for good, when a block did (status 'failed'): 'blocked'
+   * (the peer blocked me) or 'you_blocked' (I blocked the peer; worker/blocks.ts). Not indexed; absent otherwise.
+   */
+  refused?: 'blocked' | 'you_blocked';
 }
 
 /** A cloud-chat attachment's plaintext, sealed; deleted with its message. */
@@ -149,9 +154,10 @@ export type SecretStatus = 'waiting' | 'active' | 'cancelled' | 'failed';
 /**
  * Why a handshake ended without a chat (status 'failed'): the device that claimed the request
  * refused it (it could not verify it: 'refused', or speaks another protocol version: 'unsupported'),
- * or no device the request went to can take it any more (signed out, request undeliverable: 'gone').
+ * or no device the request went to can take it any more (signed out, request undeliverable: 'gone'),
+ * or the relay refused the request because the peer blocked me ('blocked'; an older app reads it as 'gone').
  */
-export type SecretFailure = 'refused' | 'unsupported' | 'gone';
+export type SecretFailure = 'refused' | 'unsupported' | 'gone' | 'blocked';
 
 /** A secret chat. It exists only in this device's database; its keys are inside the sealed `box`. */
 export interface SecretChatRow {

@@ -14,6 +14,7 @@ import { quoteView, type ChatView, type ForwardedView, type MessageView, type Re
 import { keptSettingsKey, settingsView, withKeptSettings } from './chat-settings';
 import { request } from './net';
 import { unreadOf } from './unread';
+import { REFUSED_TEXT } from './blocks';
 
 export interface Body {
   text: string;
@@ -183,7 +184,8 @@ export async function messageView(vault: Vault, row: MessageRow, me: string, pee
     quote: quoteView(body.replyTo, body.quote, mine),
     ...(row.editedAt ? { edited: row.editedAt } : {}),
     ...(reactions ? { reactions } : {}),
-    ...(forwarded ? { forwarded } : {})
+    ...(forwarded ? { forwarded } : {}),
+    ...(row.status === 'failed' && row.refused ? { failure: REFUSED_TEXT[row.refused] } : {})
   };
 }
 

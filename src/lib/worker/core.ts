@@ -23,6 +23,7 @@ import { RelaySocket } from './socket';
 import type { SecretEngine } from './secret';
 import { loadKeygen, loadSecret } from './lazy';
 import { keepAddressing } from './protocol-announce';
+import { refreshBlocks } from './blocks';
 import { VaultFollower } from './vault-follow';
 import { parkedWaiting, receiveHeld } from './locked-inbox';
 import { IdentityCache } from './identity-cache';
@@ -282,12 +283,14 @@ export class Core {
         // The relay answers again: what waits goes out now, beside the catch-up pull, not after a
         // backoff wait left over from the outage.
         void this.sendQueuedNow();
-        // The cloud catch-up and the secret pull side by side (neither waits on the other's round trips).
-        // Nothing queued for this device (hello counts after subscribing, so any later envelope brings
-        // its own frame) and none parked: the crypto half is not loaded and compiled for an empty pull.
-        await Promise.all([this.sync(), (f.envelopes > 0 || (await parkedWaiting(this.db))) && this.pullSecret()]);
-        // Sealed addressing (protocol-announce.ts).
-        if (this.unlockedVault) void keepAddressing(this.db, () => this.secret()).catch(() => undefined);
+        // The cloud catch-up and the secret pull side by side; the pull after the block list (blocks.ts: what a
+        // peer blocked meanwhile sent is dropped). Nothing queued for this device (hello counts after subscribing, so a
+        // later envelope brings its frame) and none parked: the crypto half is not loaded and compiled for an empty pull.
+        await Promise.all([this.sync(), refreshBlocks(this.db, this.emit).then(async () => (f.envelopes > 0 || (await parkedWaiting(this.db))) && this.pullSecret())]);
+        if (this.unlockedVault) void keepAddressing(this.db, () => this.secret()).catch(() => undefined); // sealed addressing
+        break;
+      case 'blocks':
+        await refreshBlocks(this.db, this.emit);
         break;
       case 'envelope':
         // The frame's own envelope when it is next in queue order, else a pull (see SecretEngine.live).
@@ -303,9 +306,6 @@ export class Core {
         break;
       case 'revoked':
         await this.wipe('revoked');
-        break;
-      default:
-        break;
     }
   }
 

@@ -10,12 +10,16 @@ import { CloudMessage, FORWARD_MAX } from '$lib/api/wire';
 import type { CinderDB, OutboxRow } from '$lib/store/db';
 import type { Vault } from '$lib/store/vault';
 import { msgPlace, refreshPeer, sealMessage, type Body } from './cloud';
+import { isRefusal, REFUSED_TEXT } from './blocks';
 import { OUTBOX_LOCK, withLock } from './locks';
 import { isTemporary, NetError, request } from './net';
 import { sameForward, sendForward, type Sent } from './outbox-forward';
 
-/** One message written here sent; refused for good, it stays shown as failed. */
-async function sendMessage(db: CinderDB, vault: Vault, row: OutboxRow, body: Body): Promise<Sent> {
+/**
+ * One message written here sent; refused for good, it stays shown as failed, and a refusal because of
+ * a block (403 `blocked` / `you_blocked`) keeps its reason on the row and is said once (`refused`).
+ */
+async function sendMessage(db: CinderDB, vault: Vault, row: OutboxRow, body: Body, refused: (text: string) => void): Promise<Sent> {
   try {
     const { message } = await request(
       'POST',
@@ -41,10 +45,12 @@ async function sendMessage(db: CinderDB, vault: Vault, row: OutboxRow, body: Bod
     if (isTemporary(e)) return 'wait';
     if (e instanceof NetError && e.code === 'unauthorized') throw e;
     // The server refused this message for good: keep it visible as failed, stop retrying.
+    const blocked = e instanceof NetError && isRefusal(e.code) ? e.code : undefined;
     await db.transaction('rw', db.messages, db.outbox, async () => {
-      await db.messages.update(row.id, { status: 'failed' });
+      await db.messages.update(row.id, { status: 'failed', ...(blocked ? { refused: blocked } : {}) });
       await db.outbox.delete(row.id);
     });
+    if (blocked) refused(REFUSED_TEXT[blocked]);
     // 410: the peer deleted their account; the chat shows it (and stops offering to write).
     if (e instanceof NetError && e.code === 'gone' && (await refreshPeer(db, row.peerId).catch(() => false))) return 'peer';
     return 'refused';
@@ -53,7 +59,8 @@ async function sendMessage(db: CinderDB, vault: Vault, row: OutboxRow, body: Bod
 
 /**
  * Sends the outbox oldest first; stops at the first outage. `onChanged`: a chat's rows changed
- * (`peerChanged`: its peer's profile too); `refused`: a forward refused for good, in the user's words.
+ * (`peerChanged`: its peer's profile too); `refused`: a forward, or a message refused because of a
+ * block, in the user's words.
  * Throws NetError('unauthorized') when revoked.
  */
 export function flushOutbox(
@@ -77,7 +84,7 @@ export function flushOutbox(
         batch.push(next);
       }
       i += batch.length;
-      const sent = body.forward ? await sendForward(db, vault, batch, refused) : await sendMessage(db, vault, row, body);
+      const sent = body.forward ? await sendForward(db, vault, batch, refused) : await sendMessage(db, vault, row, body, refused);
       if (sent === 'wait') return;
       onChanged(row.peerId, sent === 'peer');
     }

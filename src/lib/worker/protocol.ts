@@ -16,6 +16,14 @@ export interface UserView {
   deleted?: true;
 }
 
+/** A user I blocked, and since when (ms). */
+export interface BlockedUserView {
+  id: string;
+  username: string;
+  displayName: string;
+  since: number;
+}
+
 export interface SessionView {
   user: UserView;
   device: { id: string; name: string };
@@ -36,7 +44,7 @@ export interface KeyEmojiView {
 }
 
 /** Why a secret chat's handshake failed: refused by the device that took it, unsupported there, or no device left to take it. */
-export type SecretFailureView = 'refused' | 'unsupported' | 'gone';
+export type SecretFailureView = 'refused' | 'unsupported' | 'gone' | 'blocked';
 
 export interface ChatView {
   kind: 'cloud' | 'secret';
@@ -103,6 +111,8 @@ export interface MessageView {
   reactions?: ReactionsView;
   /** A forwarded copy: "Forwarded from <name>" above its text. */
   forwarded?: ForwardedView;
+  /** A message of mine the relay refused for good, when it says why in words (a block): shown under it. */
+  failure?: string;
 }
 
 /** Where a forwarded cloud message came from, as its bubble names it. */
@@ -235,6 +245,8 @@ export type WorkerEvent =
   /** Something the user did offline was refused by the relay for good (said once, in words; the true state is back). */
   | { type: 'notice'; text: string }
   | { type: 'chats' }
+  /** My block list changed (here, on another device of mine, or read again at connect): pages read it again. */
+  | { type: 'blocks' }
   /**
    * A chat's stored draft changed or was deleted (a save, a send), in this tab or another: `chat` is
    * the cloud chat's peer id or the secret chat's id. It carries no text: an open chat reads it again.

@@ -35,6 +35,8 @@ export class FakeRelay {
   readonly mailboxes = new Map<string, { deviceId: string; cap: Uint8Array; expiresAt: number }>();
   /** Devices that told the relay they speak protocol 2; listed so only when `sealed` is set. */
   readonly protocol2 = new Set<string>();
+  /** Blocks, as `<blocker user id> <blocked user id>`: a chat request between the two is refused as the relay does (403). */
+  readonly blocks = new Set<string>();
 
   /** `sealed`: devices are listed with the protocol they told (else all as 1, so chats stay version 1). */
   constructor(
@@ -79,6 +81,11 @@ export class FakeRelay {
         if (this.failSends > 0 && this.failSends--) throw new NetError('unavailable', 'relay unavailable', 503);
         if (this.revoked.has(e.toDeviceId)) throw new NetError('not_found', 'no such device', 404);
         const from = me();
+        if (e.requestId) {
+          const to = this.member((x) => x.deviceId === e.toDeviceId).user.id;
+          if (this.blocks.has(`${to} ${from.user.id}`)) throw new NetError('blocked', 'This user blocked you: nothing was sent.', 403);
+          if (this.blocks.has(`${from.user.id} ${to}`)) throw new NetError('you_blocked', 'You blocked this user. Unblock them to write to them.', 403);
+        }
         const env: Envelope = {
           seq: ++this.seq,
           id: e.id,

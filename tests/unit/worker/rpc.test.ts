@@ -22,6 +22,7 @@ import { verificationHandlers } from '$lib/worker/rpc/verification';
 import { chatSettingsHandlers } from '$lib/worker/rpc/chat-settings';
 import { forwardHandlers } from '$lib/worker/rpc/forward';
 import { pinsHandlers } from '$lib/worker/rpc/pins';
+import { blocksHandlers } from '$lib/worker/rpc/blocks';
 
 const AREAS = [
   sessionHandlers,
@@ -41,7 +42,8 @@ const AREAS = [
   openingHandlers,
   chatSettingsHandlers,
   forwardHandlers,
-  pinsHandlers
+  pinsHandlers,
+  blocksHandlers
 ];
 
 /** A context that fails the test on any use: validation must reject before a handler touches it. */

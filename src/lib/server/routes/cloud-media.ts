@@ -3,6 +3,7 @@ import { CLOUD_MEDIA_MIME_HEADER, CLOUD_MEDIA_NAME_HEADER, CLOUD_MEDIA_TO_USER_H
 import { CLOUD_MEDIA_VOICE_HEADER, isAudioMime, parseVoiceHeader } from '../../api/voice';
 import { CLOUD_MEDIA_DIMS_HEADER, hasDims, parseDimsHeader } from '../../api/media-dims';
 import type { AuthCtx } from '../auth';
+import { refuseBlocked } from '../blocks';
 import { sealMediaMeta } from '../cloud-media';
 import { HttpError } from '../http';
 import { newId } from '../ids';
@@ -47,6 +48,8 @@ export const cloudMediaRoutes: RouteArea = (router, deps, { requireAuth }) => {
     if (!dims.ok) throw new HttpError(400, 'bad_request', `${CLOUD_MEDIA_DIMS_HEADER}: ${dims.error}`);
     if (dims.dims && !hasDims(mime.data)) throw new HttpError(400, 'bad_request', `${CLOUD_MEDIA_DIMS_HEADER}: only photos and videos have a size`);
     if (!(await store.getUser(toId.data))) throw new HttpError(404, 'not_found', 'no such user');
+    // Nothing is uploaded for someone who blocked me, or whom I blocked (../blocks.ts).
+    await refuseBlocked(store, auth.user.id, toId.data);
     const declared = header('content-length');
     // Without a declared length the unread rest can't be drained: close the connection after refusing.
     const close = declared === undefined ? { connection: 'close' } : undefined;

@@ -3,6 +3,7 @@
  * secret-chat requests they may carry (claim, withdraw).
  */
 import { AckReq, LIMITS, SecretRequestReq, SendEnvelopeReq, type Envelope } from '../../api/wire';
+import { refuseBlocked } from '../blocks';
 import { envelopeAad } from '../envelope-aad';
 import { HttpError, queryInt, readJson } from '../http';
 import type { EnvelopeRow } from '../store/types';
@@ -46,6 +47,9 @@ export const envelopeRoutes: RouteArea = (router, deps, { requireAuth }) => {
     if (!to || to.revokedAt !== null) throw new HttpError(404, 'not_found', 'no such device');
     const t = now();
     const requestId = body.requestId ?? null;
+    // A secret-chat request (a handshake's first message) to someone who blocked me, or whom I blocked,
+    // goes nowhere (../blocks.ts). The rest of a chat's envelopes are the blocker's device's to drop.
+    if (requestId !== null) await refuseBlocked(store, auth.user.id, to.userId);
     const r = await store.putEnvelope(
       {
         id: body.id,

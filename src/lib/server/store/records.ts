@@ -73,6 +73,13 @@ export interface PinRow {
   at: number;
 }
 
+/** A user another one blocked (migration 13), with the blocked user's row as it is now. */
+export interface BlockRow {
+  user: UserRow;
+  /** When it was blocked (a repeated block keeps the first time). */
+  at: number;
+}
+
 /** One user's reaction to a cloud message (one per message and user). */
 export interface ReactionRow {
   messageId: string;

@@ -6,6 +6,7 @@
  */
 import type {
   BlobRow,
+  BlockRow,
   ChatRow,
   ChatSettingsChange,
   ChatSettingsRow,
@@ -89,6 +90,9 @@ export const toPin = (r: Row): PinRow => ({
   pinnedBy: r.pinned_by as string,
   at: num(r.at)
 });
+
+/** A block joined with the blocked user's row (`u.*` and `b.at AS blocked_at`). */
+export const toBlock = (r: Row): BlockRow => ({ user: toUser(r), at: num(r.blocked_at) });
 
 export const toEnvelope = (r: Row): EnvelopeRow => ({
   seq: num(r.seq),

@@ -17,6 +17,7 @@ import type {
   MessageRow,
   ReactionRow,
   PinRow,
+  BlockRow,
   AppendedUpdate,
   UpdateRow,
   SendMessageInput,
@@ -153,6 +154,22 @@ export interface CloudPinStore {
   pinMessage(chatId: number, id: string, userId: string, pinned: boolean, at: number, max: number): Promise<{ updates: AppendedUpdate[] } | 'too_many_pinned' | null>;
   /** The chat's pinned messages, newest pin first. */
   listPins(chatId: number): Promise<PinRow[]>;
+}
+
+/** Each account's block list (../blocks.ts; SQLite/PG migration 13). */
+export interface BlockStore {
+  /**
+   * Records that `blockerId` blocked `blockedId` at `at`, answering when it was blocked and whether that
+   * is new (`created`; a repeat keeps the first time); 'too_many_blocked', changing nothing, when the
+   * user already blocked `max` others.
+   */
+  block(blockerId: string, blockedId: string, at: number, max: number): Promise<{ created: boolean; at: number } | 'too_many_blocked'>;
+  /** Removes the block; false when there was none. */
+  unblock(blockerId: string, blockedId: string): Promise<boolean>;
+  /** The users `blockerId` blocked, the latest blocked first. */
+  listBlocked(blockerId: string): Promise<BlockRow[]>;
+  /** Whether `a` blocked `b` (`aBlockedB`) and whether `b` blocked `a` (`bBlockedA`). */
+  blockedBetween(a: string, b: string): Promise<{ aBlockedB: boolean; bBlockedA: boolean }>;
 }
 
 /** Secret-chat envelopes queued per recipient device. */
@@ -354,6 +371,8 @@ export interface DeletedAccount {
   blobs: string[];
   /** The relay notices queued for peer devices that had secret-chat traffic with the user's devices. */
   notices: EnvelopeRow[];
+  /** Users who had blocked the deleted one: their block lists lost it (their devices are told to read them again). */
+  blockedBy: string[];
 }
 
 /** Account deletion, the username quarantine, "delete my account if away" and secret-chat contacts. */
@@ -363,8 +382,8 @@ export interface AccountStore {
    * wake-ups and mailboxes go), deletes every cloud message the user sent (a 'delete' update each chat, so the
    * peers' devices drop them) with its media, its reactions and pins of the peers' messages (a 'react' or
    * 'pin' update each), the user's other cloud media, secret-chat blobs from or to
-   * the user, envelopes from the user, secret-chat requests from or to the user, known-device tokens and
-   * the user's own update log. The users row stays as a tombstone (renamed, display name "Deleted
+   * the user, envelopes from the user, secret-chat requests from or to the user, known-device tokens,
+   * the blocks the user made and those of the user, and the user's own update log. The users row stays as a tombstone (renamed, display name "Deleted
    * account", no password), so peers' chats keep their other member; the username is quarantined until
    * `usernameFreeAt`. Every live peer device recorded as a secret-chat contact of one of the user's
    * devices gets a notice envelope built by `notice` (the caller seals it). null when there is no such
@@ -397,6 +416,7 @@ export interface Store
     DeviceStore,
     CloudStore,
     CloudPinStore,
+    BlockStore,
     EnvelopeStore,
     SecretRequestStore,
     BlobStore,

@@ -9,7 +9,8 @@ import { pendingDeletes, rewriteQueuedSend, takeAction } from '../cloud-actions-
 import { hiddenIds, hideMessages } from '../hidden';
 import { NetError, request } from '../net';
 import { recountUnread } from '../unread';
-import type { CoreContext, Handlers } from './context';
+import { isBlocked } from '../blocks';
+import { CoreError, type CoreContext, type Handlers } from './context';
 
 type Ctx = Pick<CoreContext, 'db' | 'vault' | 'me' | 'emit' | 'flush' | 'sendFrame'>;
 
@@ -72,6 +73,8 @@ export const cloudHandlers: Handlers<
   },
 
   send: async (ctx, { peerId, text, replyTo, quote }) => {
+    // The relay would refuse it (you_blocked): said at once, nothing queued (the chat screen offers Unblock instead).
+    if (await isBlocked(ctx.db, peerId)) throw new CoreError('you_blocked', 'You blocked this user. Unblock them to write to them.');
     // Taken as the call arrives: saves of the draft the page issued before it are older (../draft-order.ts).
     const draftTicket = sendTicket(cloudDraftId(peerId));
     const id = crypto.randomUUID();

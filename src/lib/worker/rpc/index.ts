@@ -4,6 +4,7 @@
  */
 import { accountHandlers } from './account';
 import { accountDeleteHandlers } from './account-delete';
+import { blocksHandlers } from './blocks';
 import { chatSettingsHandlers } from './chat-settings';
 import { chatsHandlers } from './chats';
 import { cloudHandlers } from './cloud';
@@ -41,7 +42,8 @@ export const HANDLERS: Handlers<Method> = {
   ...draftsHandlers,
   ...searchHandlers,
   ...openingHandlers,
-  ...pinsHandlers
+  ...pinsHandlers,
+  ...blocksHandlers
 };
 
 /** Runs `method` with `params` validated by its schema (a ZodError, answered as bad_request, if they don't fit). */

@@ -12,6 +12,7 @@ import { ReplyQuote } from '$lib/api/quote';
 import { SEARCH_QUERY_MAX } from '$lib/api/search-text';
 import { MUTED_FOREVER } from '$lib/api/limits';
 import type {
+  BlockedUserView,
   ChatView,
   ConnectionState,
   DeviceView,
@@ -94,6 +95,14 @@ export const METHODS = {
   listChats: { params: None, result: returns<ChatView[]>() },
   /** `refresh`: also ask the relay for the peer's profile (a rename, a deleted account) and announce a change. */
   chat: { params: z.extend(PeerParams, { refresh: z.optional(z.boolean()) }), result: returns<{ peer: UserView; peerReadSeq: number }>() },
+
+  // ---------- blocked users (../blocks.ts) ----------
+  /** My blocked users as this device last heard them (offline too), the latest blocked first. */
+  blockedUsers: { params: None, result: returns<BlockedUserView[]>() },
+  /** Blocks a user at the relay (online only: needs_connection otherwise); idempotent. */
+  blockUser: { params: z.object({ userId: StrIn(1, 64) }), result: returns<BlockedUserView>() },
+  /** Unblocks a user at the relay (online only); idempotent. */
+  unblockUser: { params: z.object({ userId: StrIn(1, 64) }), result: returns<null>() },
 
   // ---------- cloud chats ----------
   /**

@@ -31,6 +31,7 @@ import {
 import type { Envelope } from '$lib/api/wire';
 import type { SecretChatRow } from '$lib/store/db';
 import { applyPayload } from './apply';
+import { droppedFromBlocked, peerBlocked } from './blocked';
 import type { Chats } from './chats';
 import { recordRejection } from './diagnostics';
 import { NewerStateError, SecretError, StoreFailure } from './errors';
@@ -85,6 +86,8 @@ export async function receiveBatch(chats: Chats, chatId: string, items: BatchIte
       return;
     }
     const { row, state } = loaded;
+    // A peer I blocked: decrypted and ordered as ever, but what would show is dropped (blocked.ts).
+    const blocked = await peerBlocked(chats, row.peerId);
     let c: Effects = { row, state, put: [], remove: [], updates: [], queue: [], texts: [] };
     const backend = await chats.ctx.backend();
     let accepted = 0;
@@ -103,7 +106,7 @@ export async function receiveBatch(chats: Chats, chatId: string, items: BatchIte
         try {
           const d = await decrypt(backend, live, item.open(trial.row!, live, headerKeys), Date.now());
           next = d.session;
-          const after = await onFrame(chats, trial, d.session, d.frame, counts, run.ackDue);
+          const after = await onFrame(chats, trial, d.session, d.frame, counts, run.ackDue, blocked);
           zeroizeSession(live);
           live = after.session;
           c = trial;
@@ -146,10 +149,18 @@ export async function receiveBatch(chats: Chats, chatId: string, items: BatchIte
 
 /**
  * Applies one decrypted frame to the batch's effects `c`: ordering first, then the payloads it
- * releases, in order. Returns the session after the frames it sends back (resends, resend requests),
- * or null if the chat ended.
+ * releases, in order (those of a `blocked` peer that would show, dropped). Returns the session after
+ * the frames it sends back (resends, resend requests), or null if the chat ended.
  */
-async function onFrame(chats: Chats, c: Effects, session: Session, frame: Frame, received: Received, ackDue: Set<string>): Promise<{ session: Session | null }> {
+async function onFrame(
+  chats: Chats,
+  c: Effects,
+  session: Session,
+  frame: Frame,
+  received: Received,
+  ackDue: Set<string>,
+  blocked: boolean
+): Promise<{ session: Session | null }> {
   const state = c.state!;
   const row = c.row!;
   const outbox = outboxAck(outboxFromJSON(state.outbox), frame.ack);
@@ -172,13 +183,14 @@ async function onFrame(chats: Chats, c: Effects, session: Session, frame: Frame,
     for (const item of r.release) {
       const payload = item.type === APP_JSON ? decodePayload(item.payload) : null;
       if (payload) {
-        await applyPayload(chats, c, payload, received);
+        if (!blocked || !droppedFromBlocked(payload)) await applyPayload(chats, c, payload, received);
         continue;
       }
       // A message of a newer version: a placeholder, not a silent drop (unsupported.ts).
       const newer = item.type === APP_JSON ? unsupportedPayload(item.payload) : null;
-      if (newer) applyUnsupported(chats, c, newer, received);
-      else await recordRejection(chats.ctx, new SecretError('bad_payload', 'peer sent an unreadable payload'));
+      if (newer) {
+        if (!blocked) applyUnsupported(chats, c, newer, received);
+      } else await recordRejection(chats.ctx, new SecretError('bad_payload', 'peer sent an unreadable payload'));
     }
     // The peer may forget what we now hold: one cumulative ACK after the run (see Inbound.receive).
     if (inboxAck(inbox) > state.ackSent) ackDue.add(row.id);

@@ -48,7 +48,7 @@ export class SecretEngine {
     this.out = new Outbound(this.chats);
     this.handshake = new Handshake(this.chats, this.out);
     this.failures = new Failures(this.chats);
-    this.out.onRequestRefused = (chatId, deviceId) => this.failures.requestUndeliverable(chatId, deviceId);
+    this.out.onRequestRefused = (chatId, deviceId, blocked) => this.failures.requestUndeliverable(chatId, deviceId, blocked ? 'blocked' : 'gone');
     this.in = new Inbound(this.chats, this.out, this.handshake, this.failures);
     this.files = new Media(this.chats, this.out);
     // Read reports and ACKs leave in per-chat batches at random times, not right after a message (receipts.ts).

@@ -6,7 +6,8 @@
  * - the device that claimed the request could not accept it (it failed to verify it, or speaks
  *   another version): it sends back a REFUSE envelope, and since it holds the claim no other device
  *   of the peer can accept any more;
- * - the relay refuses for good to take a request for a device (signed out, 404/410);
+ * - the relay refuses for good to take a request for a device (signed out, 404/410; the peer blocked
+ *   me, 403 `blocked`, which the chat then names);
  * - none of the devices the requests went to is still signed in (the relay dropped their queues).
  *
  * REFUSE wire format (19 bytes; unsigned: it comes through the relay, which names and authenticates
@@ -77,8 +78,11 @@ export class Failures {
     this.chats.changed(chatId);
   }
 
-  /** The relay will never take our request for this device (it was signed out): that handshake is over. */
-  async requestUndeliverable(chatId: string, deviceId: string) {
+  /**
+   * The relay will never take our request for this device (it was signed out, or the peer blocked me:
+   * `why` 'blocked', said when the last request goes): that handshake is over.
+   */
+  async requestUndeliverable(chatId: string, deviceId: string, why: 'gone' | 'blocked' = 'gone') {
     const changed = await this.chats.locked(chatId, async () => {
       const row0 = await this.chats.ctx.db.secretChats.get(chatId);
       if (!row0 || row0.status !== 'waiting') return false;
@@ -87,7 +91,7 @@ export class Failures {
       if (!gone.length) return (wipeState(state), false);
       state.pendings = state.pendings.filter((p) => p.deviceId !== deviceId);
       dropPendings({ ...state, pendings: gone });
-      await this.chats.commit(chatId, state.pendings.length ? { row, state } : this.failed(row, state, 'gone'));
+      await this.chats.commit(chatId, state.pendings.length ? { row, state } : this.failed(row, state, why));
       return true;
     });
     if (changed) this.chats.changed(chatId);

@@ -22,6 +22,7 @@ import {
 import { parseAccept } from '$lib/crypto/handshake';
 import type { SecretChatRow, SendQueueRow } from '$lib/store/db';
 import { NetError } from '../net';
+import { peerBlocked } from './blocked';
 import type { Chats } from './chats';
 import { SecretError } from './errors';
 import { encodeRefusal, refusalRow } from './failure';
@@ -56,6 +57,8 @@ export class Handshake {
   /** "Start Secret Chat": one signed request per device of the peer; the first device to accept owns it. */
   async start(peerId: string): Promise<string> {
     const { ctx, relay } = this.chats;
+    // The relay would refuse it too (403 you_blocked): said before anything is made.
+    if (await peerBlocked(this.chats, peerId)) throw new SecretError('you_blocked', 'You blocked this user. Unblock them to start a secret chat.');
     const user = await relay.user(peerId);
     const devices = await relay.devices(peerId);
     if (!devices.length) throw new SecretError('no_devices', `${user.displayName} has no device that can take a secret chat`);
@@ -97,6 +100,8 @@ export class Handshake {
     const requestId = env.requestId;
     if (!requestId) throw new SecretError('malformed', 'request without request id');
     if (await ctx.db.secretChats.get(requestId)) return; // seen before a lost ack
+    // From a user I blocked (queued before the block reached the relay): left unclaimed, never accepted (blocked.ts).
+    if (await peerBlocked(this.chats, env.fromUserId)) return;
     // The relay lets exactly one of the peer's devices own the chat; the others drop the request.
     try {
       await relay.claim(requestId);

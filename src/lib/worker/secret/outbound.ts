@@ -20,6 +20,7 @@ import {
 import type { SecretChatRow, SendQueueRow } from '$lib/store/db';
 import { withLock } from '../locks';
 import { isOutage, NetError } from '../net';
+import { droppedFromBlocked, peerBlocked } from './blocked';
 import type { Chats } from './chats';
 import { NewerStateError, SecretError } from './errors';
 import { APP_JSON, encodePayload, type SecretPayload } from './payload';
@@ -68,8 +69,8 @@ function sealPayload(session: Session, state: SecretState, payload: SecretPayloa
 export class Outbound {
   private flushing: Promise<void> | null = null;
   private flushAgain = false;
-  /** Set by the engine: a chat request the relay refused for good (failure.ts). */
-  onRequestRefused?: (chatId: string, deviceId: string) => Promise<void>;
+  /** Set by the engine: a chat request the relay refused for good (failure.ts); `blocked`: because the peer blocked me. */
+  onRequestRefused?: (chatId: string, deviceId: string, blocked: boolean) => Promise<void>;
 
   constructor(private readonly chats: Chats) {}
 
@@ -84,6 +85,12 @@ export class Outbound {
       if (row.status !== 'active' || !state.session)
         throw new SecretError('not_active', row.status === 'waiting' ? 'The secret chat is not established yet' : 'This secret chat was cancelled');
       const payload = typeof build === 'function' ? build(state) : build;
+      // Nothing goes to a peer I blocked (blocked.ts) but what only takes away: typing is not sent, the rest refused.
+      if (droppedFromBlocked(payload) && (await peerBlocked(this.chats, row.peerId))) {
+        wipeState(state);
+        if (payload.k === 'typing') return;
+        throw new SecretError('you_blocked', 'You blocked this user. Unblock them to write to them.');
+      }
       const { envelope, keys } = await ratchet(state, (session) => sealPayload(session, state, payload));
       const queued = queueRow(row, envelope, payload.k === 'text' ? [payload.id] : [], keys);
       const extra = await local(row, state);
@@ -158,7 +165,7 @@ export class Outbound {
                 for (const id of q.messageIds) await db.secretMessages.update(id, { status: 'failed' });
               });
               // A chat request that can never reach that device: its handshake is over (failure.ts).
-              if (q.requestId) await this.onRequestRefused?.(q.chatId, q.toDeviceId).catch(() => undefined);
+              if (q.requestId) await this.onRequestRefused?.(q.chatId, q.toDeviceId, e instanceof NetError && e.code === 'blocked').catch(() => undefined);
               this.chats.changed(q.chatId, q.messageIds);
               continue;
             }

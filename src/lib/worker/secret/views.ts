@@ -44,7 +44,8 @@ const NEEDS_UPDATE_TEXT = 'Update Cinder to open this chat';
 const FAILURE_TEXT: Record<SecretFailureView, (peer: string) => string> = {
   refused: (peer) => `${peer}'s device refused this secret chat`,
   unsupported: (peer) => `${peer}'s app cannot take this secret chat`,
-  gone: (peer) => `None of ${peer}'s devices can take this secret chat`
+  gone: (peer) => `None of ${peer}'s devices can take this secret chat`,
+  blocked: (peer) => `${peer} blocked you: this secret chat cannot start`
 };
 
 /**
@@ -123,7 +124,7 @@ export async function secretChatList(db: CinderDB, vault: Vault): Promise<ChatVi
       previewMine = v.mine && v.kind === 'text';
     }
     if (row.status === 'cancelled') preview = preview === SERVICE_TEXT.account_deleted ? 'Account deleted · secret chat ended' : 'Secret chat cancelled';
-    if (row.status === 'failed') preview = FAILURE_TEXT[row.failure ?? 'gone'](row.peer.displayName);
+    if (row.status === 'failed') preview = (FAILURE_TEXT[row.failure ?? 'gone'] ?? FAILURE_TEXT.gone)(row.peer.displayName);
     const { key, needsUpdate } = await clearFields(vault, row);
     if (needsUpdate) preview = NEEDS_UPDATE_TEXT;
     const unread = row.status === 'active' ? await db.secretMessages.where('[chatId+unread]').equals([row.id, 1]).count() : 0;

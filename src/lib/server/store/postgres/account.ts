@@ -69,6 +69,9 @@ export function pgAccount({ pool, tx }: Pg): AccountStore {
         await c.query('DELETE FROM known_devices WHERE user_id = $1', [userId]);
         await c.query('DELETE FROM user_updates WHERE user_id = $1', [userId]);
         await c.query('DELETE FROM cloud_chat_settings WHERE user_id = $1', [userId]);
+        // Both sides of its blocks; those who had blocked it are told their list changed.
+        await c.query('DELETE FROM user_blocks WHERE blocker_id = $1', [userId]);
+        const blockedBy = (await all(c, 'DELETE FROM user_blocks WHERE blocked_id = $1 RETURNING blocker_id', [userId])).map((r) => r.blocker_id as string);
 
         // Each recipient's device lock before its seq is drawn (sorted: two deletions cannot deadlock).
         const notices: EnvelopeRow[] = [];
@@ -94,7 +97,7 @@ export function pgAccount({ pool, tx }: Pg): AccountStore {
            ON CONFLICT (username) DO UPDATE SET free_at = GREATEST(username_quarantine.free_at, excluded.free_at)`,
           [user.username, usernameFreeAt]
         );
-        return { liveDeviceIds, updates: updates.filter((u) => u.userId !== userId), media, blobs, notices };
+        return { liveDeviceIds, updates: updates.filter((u) => u.userId !== userId), media, blobs, notices, blockedBy };
       });
     },
     async usernameQuarantine(username, now) {

@@ -11,7 +11,7 @@ import { PG_MIGRATIONS } from './migrations';
 export type Db = pg.Pool | pg.PoolClient;
 
 /** Advisory-lock namespaces (first key of the two-int form). */
-export const LOCK = { user: 1, device: 2, blobOwner: 3, migrate: 4, wakeups: 5, deviceCap: 6, mediaOwner: 7, blobInbox: 8, mailboxes: 9 } as const;
+export const LOCK = { user: 1, device: 2, blobOwner: 3, migrate: 4, wakeups: 5, deviceCap: 6, mediaOwner: 7, blobInbox: 8, mailboxes: 9, blocks: 10 } as const;
 
 const pgCode = (e: unknown): string | undefined =>
   typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'string' ? (e as { code: string }).code : undefined;

@@ -26,6 +26,7 @@ import { pgBlobs } from './blobs';
 import { pgCloud } from './cloud';
 import { pgCloudMedia } from './cloud-media';
 import { pgPins } from './pins';
+import { pgBlocks } from './blocks';
 import { LOCK, migratePostgres, quoteIdent, transactions, type Pg } from './db';
 import { pgDevices } from './devices';
 import { pgEnvelopes } from './envelopes';
@@ -111,6 +112,7 @@ export async function openPostgresStore(url: string, opts: PostgresOptions = {})
     ...pgDevices(kit),
     ...pgCloud(kit),
     ...pgPins(kit),
+    ...pgBlocks(kit),
     ...pgEnvelopes(kit),
     ...pgBlobs(kit),
     ...pgMailboxes(kit),

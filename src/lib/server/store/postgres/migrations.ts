@@ -319,5 +319,20 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE user_updates DROP CONSTRAINT user_updates_kind_check;
       ALTER TABLE user_updates ADD CONSTRAINT user_updates_kind_check CHECK (kind IN ('message', 'read', 'delete', 'edit', 'react', 'settings', 'pin'));
     `
+  },
+  {
+    version: 13,
+    name: 'blocked users',
+    sql: `
+      -- Each account's block list: who blocked whom, since when. Both sides go with either account.
+      CREATE TABLE user_blocks (
+        blocker_id TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        blocked_id TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        at         BIGINT NOT NULL,
+        PRIMARY KEY (blocker_id, blocked_id),
+        CHECK (blocker_id <> blocked_id)
+      );
+      CREATE INDEX user_blocks_by_blocked ON user_blocks(blocked_id);
+    `
   }
 ];

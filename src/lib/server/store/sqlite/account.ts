@@ -29,6 +29,8 @@ export function sqliteAccount(db: Db, appendUpdates: AppendUpdates): AccountStor
     dropKnown: db.prepare('DELETE FROM known_devices WHERE user_id = ?'),
     dropLog: db.prepare('DELETE FROM user_updates WHERE user_id = ?'),
     dropSettings: db.prepare('DELETE FROM cloud_chat_settings WHERE user_id = ?'),
+    dropBlocksBy: db.prepare('DELETE FROM user_blocks WHERE blocker_id = ?'),
+    dropBlocksOf: db.prepare('DELETE FROM user_blocks WHERE blocked_id = ? RETURNING blocker_id'),
     contactsOf: db.prepare(
       `SELECT c.device_b AS peer FROM secret_contacts c JOIN devices d ON d.id = c.device_b WHERE c.device_a = ? AND d.revoked_at IS NULL
        UNION SELECT c.device_a AS peer FROM secret_contacts c JOIN devices d ON d.id = c.device_a WHERE c.device_b = ? AND d.revoked_at IS NULL`
@@ -107,6 +109,9 @@ export function sqliteAccount(db: Db, appendUpdates: AppendUpdates): AccountStor
     // The user's own log: no device of theirs will read it again (appended above for both members).
     q.dropLog.run(userId);
     q.dropSettings.run(userId);
+    // Both sides of its blocks; those who had blocked it are told their list changed.
+    q.dropBlocksBy.run(userId);
+    const blockedBy = all(q.dropBlocksOf, userId).map((r) => r.blocker_id as string);
 
     const notices: EnvelopeRow[] = [];
     for (const [from, to] of peers) {
@@ -115,7 +120,7 @@ export function sqliteAccount(db: Db, appendUpdates: AppendUpdates): AccountStor
     }
     q.tombstone.run(at, tombstoneName(userId), DELETED_NAME, userId);
     q.quarantine.run(user.username as string, freeAt);
-    return { liveDeviceIds, updates: updates.filter((u) => u.userId !== userId), media, blobs, notices };
+    return { liveDeviceIds, updates: updates.filter((u) => u.userId !== userId), media, blobs, notices, blockedBy };
   });
 
   return {

@@ -11,6 +11,7 @@ import { startCheckpointer, type Checkpointer } from '../checkpointer';
 import type { Store } from '../types';
 import { sqliteAccount } from './account';
 import { sqliteBlobs } from './blobs';
+import { sqliteBlocks } from './blocks';
 import { sqliteCloud } from './cloud';
 import { sqliteCloudMedia } from './cloud-media';
 import { migrate, updateLog } from './db';
@@ -84,6 +85,7 @@ export function openSqliteStore(dataDir: string, opts: SqliteOptions = {}): Sqli
     ...sqliteDevices(db),
     ...sqliteCloud(db, appendUpdates),
     ...sqlitePins(db, appendUpdates),
+    ...sqliteBlocks(db),
     ...sqliteEnvelopes(db),
     ...sqliteBlobs(db),
     ...sqliteMailboxes(db),

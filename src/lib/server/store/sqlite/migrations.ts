@@ -416,5 +416,20 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE user_updates_v12 RENAME TO user_updates;
       CREATE INDEX user_updates_by_user ON user_updates(user_id, cursor);
     `
+  },
+  {
+    version: 13,
+    name: 'blocked users',
+    sql: `
+      -- Each account's block list: who blocked whom, since when. Both sides go with either account.
+      CREATE TABLE user_blocks (
+        blocker_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        blocked_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        at         INTEGER NOT NULL,
+        PRIMARY KEY (blocker_id, blocked_id),
+        CHECK (blocker_id <> blocked_id)
+      ) STRICT;
+      CREATE INDEX user_blocks_by_blocked ON user_blocks(blocked_id);
+    `
   }
 ];

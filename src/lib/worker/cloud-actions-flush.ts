@@ -16,7 +16,7 @@ import type { CinderDB } from '$lib/store/db';
 import type { Vault } from '$lib/store/vault';
 import { sealMessage } from './cloud';
 import { flushOutbox } from './outbox';
-import { dropSent, markRefused, readActions, type QueuedAction } from './cloud-actions';
+import { dropSent, markRefused, readActions, withoutPin, type QueuedAction } from './cloud-actions';
 import { reapplyPending } from './cloud-actions-local';
 import { storeCloudSettings } from './chat-settings';
 import { hiddenIds } from './hidden';
@@ -63,7 +63,8 @@ function what(b: QueuedAction['body']): string {
 }
 
 /** The user's words for a refusal: what was lost, and the relay's reason. */
-export const refusalText = (a: QueuedAction, e: NetError) => `${what(a.body)}: ${e.message.replace(/\.$/, '')}.`;
+export const refusalText = (a: QueuedAction, e: NetError) =>
+  `${e.code === 'too_many_pinned' && a.body.kind === 'settings' ? 'The chat was not pinned' : what(a.body)}: ${e.message.replace(/\.$/, '')}.`;
 
 /** The relay's copy of messages `ids` (seqs from..to) stored here again; those it no longer has are deleted here. */
 async function reread(db: CinderDB, vault: Vault, me: string, peerId: string, ids: string[], seqs: number[]): Promise<void> {
@@ -157,33 +158,51 @@ async function putBack(db: CinderDB, vault: Vault, me: string, a: QueuedAction, 
 }
 
 /**
+ * Sends one action: 'sent' (done with), 'stop' (an outage: the pass stops), or the action refused for
+ * good, the user told. A chat's pin refused over the limit does not take the mute merged with it: that
+ * goes alone at once (./cloud-actions.ts `withoutPin`), and is done with or refused in its turn.
+ */
+async function sendOrRefuse(db: CinderDB, vault: Vault, a: QueuedAction, hooks: ActionHooks): Promise<'sent' | 'stop' | QueuedAction> {
+  try {
+    await send(db, a);
+    await dropSent(db, a);
+    return 'sent';
+  } catch (e) {
+    if (passing(e)) return 'stop';
+    if ((e as NetError).code === 'unauthorized') throw e;
+    hooks.refused(refusalText(a, e as NetError));
+    const rest = (e as NetError).code === 'too_many_pinned' ? await withoutPin(db, vault, a) : null;
+    if (!rest) return a;
+    // The relay's answer to the rest (its pin as it holds it) is stored by `send`.
+    const next = await sendOrRefuse(db, vault, rest, hooks);
+    if (next === 'sent') hooks.changed(a.peerId, []);
+    return next;
+  }
+}
+
+/**
  * Sends the queue oldest first, one context at a time. Stops at an outage, and before an action on a
  * message still in the outbox (it waits for its send). Throws NetError('unauthorized') when revoked.
  */
 export function flushActions(db: CinderDB, vault: Vault, me: string, hooks: ActionHooks): Promise<void> {
   return withLock(OUTBOX_LOCK, async () => {
     if (!(await db.cloudActions.count())) return;
-    for (const a of await readActions(db, vault)) {
+    for (let a of await readActions(db, vault)) {
       const b = a.body;
       if (!a.refused) {
         if (b.kind === 'edit' || b.kind === 'react') {
           const row = await db.messages.get(b.req.id);
           if (row && row.seq === 0 && (await db.outbox.get(row.id))) return;
         }
-        try {
-          await send(db, a);
-          await dropSent(db, a);
+        const sent = await sendOrRefuse(db, vault, a, hooks);
+        if (sent === 'stop') return;
+        if (sent === 'sent') continue;
+        a = sent;
+        if (!(await markRefused(db, a))) {
+          // A newer action of the same thing replaced it meanwhile: that one goes next and says
+          // what holds; the read-back here is best effort.
+          hooks.changed(a.peerId, await restore(db, vault, me, a).catch(() => []));
           continue;
-        } catch (e) {
-          if (passing(e)) return;
-          if ((e as NetError).code === 'unauthorized') throw e;
-          hooks.refused(refusalText(a, e as NetError));
-          if (!(await markRefused(db, a))) {
-            // A newer action of the same thing replaced it meanwhile: that one goes next and says
-            // what holds; the read-back here is best effort.
-            hooks.changed(a.peerId, await restore(db, vault, me, a).catch(() => []));
-            continue;
-          }
         }
       }
       // Refused, now or in an earlier pass cut short: the relay's state back, then it is done.

@@ -190,7 +190,7 @@ describe('cloud actions offline', () => {
     expect(await queue()).toEqual([]);
     expect(events.filter((e) => e.type === 'notice')).toEqual([
       { type: 'notice', text: 'Your edit was not saved: a message can be edited for 48 hours after it was sent.' },
-      { type: 'notice', text: 'The chat setting was not saved: Unpin a chat first: up to 5.' }
+      { type: 'notice', text: 'The chat was not pinned: Unpin a chat first: up to 5.' }
     ]);
   });
 
@@ -223,6 +223,52 @@ describe('cloud actions offline', () => {
     const row = (await db.chats.get('bob'))!;
     expect(row.mutedUntil).toBe(MUTED_FOREVER);
     expect(row.pinnedAt).toBeUndefined();
+  });
+
+  it('a chat pin refused over the limit does not take the mute merged with it: the mute goes alone, once, and holds', async () => {
+    const { db, ctx, events, calls, relay, queue, flush } = await device();
+    await chatSettingsHandlers.pinChat(ctx, { kind: 'cloud', id: 'bob', pinned: true });
+    await chatSettingsHandlers.muteChat(ctx, { kind: 'cloud', id: 'bob', mutedUntil: MUTED_FOREVER });
+    expect(await queue()).toEqual([{ kind: 'settings', req: { pinned: true, mutedUntil: MUTED_FOREVER } }]);
+    // The relay refuses any pin (five chats pinned there already) and takes a mute.
+    relay.answer = (c) =>
+      c.method !== 'PUT'
+        ? ok
+        : (c.body as { pinned?: boolean }).pinned
+          ? { status: 409, body: { error: { code: 'too_many_pinned', message: 'Unpin a chat first: up to 5' } } }
+          : { status: 200, body: { settings: { pinnedAt: null, mutedUntil: MUTED_FOREVER } } };
+    await flush();
+    expect(calls.map((c) => [c.method, c.path, c.body])).toEqual([
+      ['PUT', '/api/cloud/chats/bob/settings', { pinned: true, mutedUntil: MUTED_FOREVER }],
+      ['PUT', '/api/cloud/chats/bob/settings', { mutedUntil: MUTED_FOREVER }]
+    ]);
+    expect(events.filter((e) => e.type === 'notice')).toEqual([{ type: 'notice', text: 'The chat was not pinned: Unpin a chat first: up to 5.' }]);
+    // The relay's state here: muted, not pinned; nothing left to send (no second refusal).
+    const row = (await db.chats.get('bob'))!;
+    expect(row.mutedUntil).toBe(MUTED_FOREVER);
+    expect(row.pinnedAt).toBeUndefined();
+    expect(await queue()).toEqual([]);
+    await flush();
+    expect(calls).toHaveLength(2);
+  });
+
+  it('a chat pin refused over the limit while the network drops: the mute alone stays queued and goes next', async () => {
+    const { db, ctx, events, calls, relay, queue, flush } = await device();
+    await chatSettingsHandlers.pinChat(ctx, { kind: 'cloud', id: 'bob', pinned: true });
+    await chatSettingsHandlers.muteChat(ctx, { kind: 'cloud', id: 'bob', mutedUntil: 5_000 });
+    relay.answer = (c) =>
+      c.method === 'PUT' && (c.body as { pinned?: boolean }).pinned
+        ? { status: 409, body: { error: { code: 'too_many_pinned', message: 'Unpin a chat first: up to 5' } } }
+        : undefined;
+    await flush();
+    expect(await queue()).toEqual([{ kind: 'settings', req: { mutedUntil: 5_000 } }]);
+    relay.answer = (c) => (c.method === 'PUT' ? { status: 200, body: { settings: { pinnedAt: null, mutedUntil: 5_000 } } } : ok);
+    await flush();
+    expect(calls.map((c) => c.body)).toEqual([{ pinned: true, mutedUntil: 5_000 }, { mutedUntil: 5_000 }]);
+    expect(await db.chats.get('bob')).toMatchObject({ mutedUntil: 5_000 });
+    expect((await db.chats.get('bob'))?.pinnedAt).toBeUndefined();
+    expect(await queue()).toEqual([]);
+    expect(events.filter((e) => e.type === 'notice')).toHaveLength(1);
   });
 
   it("a refusal whose read-back fails (the network drops right then) keeps the action until the relay's state is back: said once, never sent again", async () => {

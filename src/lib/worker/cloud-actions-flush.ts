@@ -20,7 +20,7 @@ import { dropSent, markRefused, readActions, withoutPin, type QueuedAction } fro
 import { reapplyPending } from './cloud-actions-local';
 import { storeCloudSettings } from './chat-settings';
 import { hiddenIds } from './hidden';
-import { OUTBOX_LOCK, withLock } from './locks';
+import { OUTBOX_LOCK, SYNC_LOCK, withLock } from './locks';
 import { withoutPins } from './pins';
 import type { Applied } from './cloud-sync';
 import { NetError, request } from './net';
@@ -66,9 +66,17 @@ function what(b: QueuedAction['body']): string {
 export const refusalText = (a: QueuedAction, e: NetError) =>
   `${e.code === 'too_many_pinned' && a.body.kind === 'settings' ? 'The chat was not pinned' : what(a.body)}: ${e.message.replace(/\.$/, '')}.`;
 
-/** The relay's copy of messages `ids` (seqs from..to) stored here again; those it no longer has are deleted here. */
-async function reread(db: CinderDB, vault: Vault, me: string, peerId: string, ids: string[], seqs: number[]): Promise<void> {
-  if (!seqs.length) return;
+/**
+ * The relay's copy of messages `ids` (seqs from..to) stored here again; those it no longer has are
+ * deleted here. Read and written under the sync's lock: a newer copy the log brings (the peer's
+ * reaction, my phone's edit) is written by the sync either before this read (and so is in it) or after
+ * this write, never overwritten by an older copy read before it. (A copy carries no version that
+ * orders reactions, so comparing could not tell; the log replays converge from the relay's state.)
+ */
+const reread = (db: CinderDB, vault: Vault, me: string, peerId: string, ids: string[], seqs: number[]) =>
+  seqs.length ? withLock(SYNC_LOCK, () => rereadLocked(db, vault, me, peerId, ids, seqs)) : Promise.resolve();
+
+async function rereadLocked(db: CinderDB, vault: Vault, me: string, peerId: string, ids: string[], seqs: number[]): Promise<void> {
   const top = Math.max(...seqs);
   const n = Math.min(LIMITS.pageMax, top - Math.min(...seqs) + 1);
   const { messages } = await request('GET', `${chatPath(peerId, 'messages')}?before=${top + 1}&limit=${n}`, undefined, z.object({ messages: z.array(CloudMessage) }));

@@ -19,6 +19,7 @@ import { chatSettingsHandlers } from '$lib/worker/rpc/chat-settings';
 import { pinsHandlers } from '$lib/worker/rpc/pins';
 import type { WorkerEvent } from '$lib/worker/protocol';
 import { anyQueued, countQueued } from '$lib/worker/queued';
+import { SYNC_LOCK, tryLock, withLock } from '$lib/worker/locks';
 import { unlockedStore } from '../support/store';
 import { bob, ME, msg, nextCursor, uuid } from '../support/cloud-updates';
 
@@ -269,6 +270,36 @@ describe('cloud actions offline', () => {
     expect((await db.chats.get('bob'))?.pinnedAt).toBeUndefined();
     expect(await queue()).toEqual([]);
     expect(events.filter((e) => e.type === 'notice')).toHaveLength(1);
+  });
+
+  it("a refused edit's read-back never puts an older copy over a newer one the log brought meanwhile", async () => {
+    const { db, vault, ctx, relay, view, queue, flush } = await device();
+    await cloudHandlers.editMessage(ctx, { peerId: 'bob', id: uuid(1), text: 'too late' });
+    // While the relay's (older) copy is on its way, a live update from my phone's newer edit comes:
+    // the sync applies it under its lock (as applyLive does) at once, or as soon as it may.
+    let asked = false;
+    let synced: Promise<unknown> | undefined;
+    const realFetch = globalThis.fetch;
+    vi.stubGlobal('fetch', async (path: string, init: RequestInit) => {
+      const res = await realFetch(path, init);
+      if (path.startsWith('/api/cloud/chats/bob/messages') && !asked) {
+        asked = true;
+        const newer: Update = { kind: 'edit', cursor: nextCursor(), peerId: 'bob', id: uuid(1), text: 'from my phone', editedAt: 600 };
+        const apply = () => withLock(SYNC_LOCK, () => applyUpdates(db, vault, ME, [newer]));
+        // The sync's lock free: it writes now, before the read-back's answer is stored; held: right after.
+        if (await tryLock(SYNC_LOCK, async () => true)) await apply();
+        else synced = apply();
+      }
+      return res;
+    });
+    relay.answer = (c) =>
+      c.path.endsWith('/edit')
+        ? { status: 403, body: { error: { code: 'edit_expired', message: 'too late' } } }
+        : { status: 200, body: { messages: [relayMessage(1, 'text 1', { editedAt: 500 })] } };
+    await flush();
+    await synced;
+    expect(await view(1)).toMatchObject({ text: 'from my phone', edited: 600 });
+    expect(await queue()).toEqual([]);
   });
 
   it("a refusal whose read-back fails (the network drops right then) keeps the action until the relay's state is back: said once, never sent again", async () => {

@@ -17,7 +17,7 @@ import type { Vault } from '$lib/store/vault';
 import { sealMessage } from './cloud';
 import { flushOutbox } from './outbox';
 import { dropSent, markRefused, readActions, withoutPin, type QueuedAction } from './cloud-actions';
-import { reapplyPending } from './cloud-actions-local';
+import { applyLocal, reapplyPending } from './cloud-actions-local';
 import { storeCloudSettings } from './chat-settings';
 import { hiddenIds } from './hidden';
 import { OUTBOX_LOCK, SYNC_LOCK, withLock } from './locks';
@@ -170,7 +170,7 @@ async function putBack(db: CinderDB, vault: Vault, me: string, a: QueuedAction, 
  * good, the user told. A chat's pin refused over the limit does not take the mute merged with it: that
  * goes alone at once (./cloud-actions.ts `withoutPin`), and is done with or refused in its turn.
  */
-async function sendOrRefuse(db: CinderDB, vault: Vault, a: QueuedAction, hooks: ActionHooks): Promise<'sent' | 'stop' | QueuedAction> {
+async function sendOrRefuse(db: CinderDB, vault: Vault, me: string, a: QueuedAction, hooks: ActionHooks): Promise<'sent' | 'stop' | QueuedAction> {
   try {
     await send(db, a);
     await dropSent(db, a);
@@ -181,9 +181,11 @@ async function sendOrRefuse(db: CinderDB, vault: Vault, a: QueuedAction, hooks: 
     hooks.refused(refusalText(a, e as NetError));
     const rest = (e as NetError).code === 'too_many_pinned' ? await withoutPin(db, vault, a) : null;
     if (!rest) return a;
-    // The relay's answer to the rest (its pin as it holds it) is stored by `send`.
-    const next = await sendOrRefuse(db, vault, rest, hooks);
-    if (next === 'sent') hooks.changed(a.peerId, []);
+    // The relay refuses only a chat not pinned there: unpinned here at once (an outage next keeps the
+    // rest queued); the answer to the rest, the relay's settings, is stored by `send`.
+    await applyLocal(db, vault, me, a.peerId, { kind: 'settings', req: { pinned: false } });
+    hooks.changed(a.peerId, []);
+    const next = await sendOrRefuse(db, vault, me, rest, hooks);
     return next;
   }
 }
@@ -202,7 +204,7 @@ export function flushActions(db: CinderDB, vault: Vault, me: string, hooks: Acti
           const row = await db.messages.get(b.req.id);
           if (row && row.seq === 0 && (await db.outbox.get(row.id))) return;
         }
-        const sent = await sendOrRefuse(db, vault, a, hooks);
+        const sent = await sendOrRefuse(db, vault, me, a, hooks);
         if (sent === 'stop') return;
         if (sent === 'sent') continue;
         a = sent;

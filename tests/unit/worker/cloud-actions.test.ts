@@ -263,6 +263,9 @@ describe('cloud actions offline', () => {
         : undefined;
     await flush();
     expect(await queue()).toEqual([{ kind: 'settings', req: { mutedUntil: 5_000 } }]);
+    // Shown as the relay holds it (not pinned), the mute still shown while it waits.
+    expect(await db.chats.get('bob')).toMatchObject({ mutedUntil: 5_000 });
+    expect((await db.chats.get('bob'))?.pinnedAt).toBeUndefined();
     relay.answer = (c) => (c.method === 'PUT' ? { status: 200, body: { settings: { pinnedAt: null, mutedUntil: 5_000 } } } : ok);
     await flush();
     expect(calls.map((c) => c.body)).toEqual([{ pinned: true, mutedUntil: 5_000 }, { mutedUntil: 5_000 }]);

@@ -16,11 +16,11 @@ import type { CinderDB } from '$lib/store/db';
 import type { Vault } from '$lib/store/vault';
 import { sealMessage } from './cloud';
 import { flushOutbox } from './outbox';
-import { dropSent, markRefused, readActions, type QueuedAction } from './cloud-actions';
-import { reapplyPending } from './cloud-actions-local';
+import { dropSent, markRefused, readActions, withoutPin, type QueuedAction } from './cloud-actions';
+import { applyLocal, reapplyPending } from './cloud-actions-local';
 import { storeCloudSettings } from './chat-settings';
 import { hiddenIds } from './hidden';
-import { OUTBOX_LOCK, withLock } from './locks';
+import { OUTBOX_LOCK, SYNC_LOCK, withLock } from './locks';
 import { withoutPins } from './pins';
 import type { Applied } from './cloud-sync';
 import { NetError, request } from './net';
@@ -63,11 +63,20 @@ function what(b: QueuedAction['body']): string {
 }
 
 /** The user's words for a refusal: what was lost, and the relay's reason. */
-export const refusalText = (a: QueuedAction, e: NetError) => `${what(a.body)}: ${e.message.replace(/\.$/, '')}.`;
+export const refusalText = (a: QueuedAction, e: NetError) =>
+  `${e.code === 'too_many_pinned' && a.body.kind === 'settings' ? 'The chat was not pinned' : what(a.body)}: ${e.message.replace(/\.$/, '')}.`;
 
-/** The relay's copy of messages `ids` (seqs from..to) stored here again; those it no longer has are deleted here. */
-async function reread(db: CinderDB, vault: Vault, me: string, peerId: string, ids: string[], seqs: number[]): Promise<void> {
-  if (!seqs.length) return;
+/**
+ * The relay's copy of messages `ids` (seqs from..to) stored here again; those it no longer has are
+ * deleted here. Read and written under the sync's lock: a newer copy the log brings (the peer's
+ * reaction, my phone's edit) is written by the sync either before this read (and so is in it) or after
+ * this write, never overwritten by an older copy read before it. (A copy carries no version that
+ * orders reactions, so comparing could not tell; the log replays converge from the relay's state.)
+ */
+const reread = (db: CinderDB, vault: Vault, me: string, peerId: string, ids: string[], seqs: number[]) =>
+  seqs.length ? withLock(SYNC_LOCK, () => rereadLocked(db, vault, me, peerId, ids, seqs)) : Promise.resolve();
+
+async function rereadLocked(db: CinderDB, vault: Vault, me: string, peerId: string, ids: string[], seqs: number[]): Promise<void> {
   const top = Math.max(...seqs);
   const n = Math.min(LIMITS.pageMax, top - Math.min(...seqs) + 1);
   const { messages } = await request('GET', `${chatPath(peerId, 'messages')}?before=${top + 1}&limit=${n}`, undefined, z.object({ messages: z.array(CloudMessage) }));
@@ -157,33 +166,53 @@ async function putBack(db: CinderDB, vault: Vault, me: string, a: QueuedAction, 
 }
 
 /**
+ * Sends one action: 'sent' (done with), 'stop' (an outage: the pass stops), or the action refused for
+ * good, the user told. A chat's pin refused over the limit does not take the mute merged with it: that
+ * goes alone at once (./cloud-actions.ts `withoutPin`), and is done with or refused in its turn.
+ */
+async function sendOrRefuse(db: CinderDB, vault: Vault, me: string, a: QueuedAction, hooks: ActionHooks): Promise<'sent' | 'stop' | QueuedAction> {
+  try {
+    await send(db, a);
+    await dropSent(db, a);
+    return 'sent';
+  } catch (e) {
+    if (passing(e)) return 'stop';
+    if ((e as NetError).code === 'unauthorized') throw e;
+    hooks.refused(refusalText(a, e as NetError));
+    const rest = (e as NetError).code === 'too_many_pinned' ? await withoutPin(db, vault, a) : null;
+    if (!rest) return a;
+    // The relay refuses only a chat not pinned there: unpinned here at once (an outage next keeps the
+    // rest queued); the answer to the rest, the relay's settings, is stored by `send`.
+    await applyLocal(db, vault, me, a.peerId, { kind: 'settings', req: { pinned: false } });
+    hooks.changed(a.peerId, []);
+    const next = await sendOrRefuse(db, vault, me, rest, hooks);
+    return next;
+  }
+}
+
+/**
  * Sends the queue oldest first, one context at a time. Stops at an outage, and before an action on a
  * message still in the outbox (it waits for its send). Throws NetError('unauthorized') when revoked.
  */
 export function flushActions(db: CinderDB, vault: Vault, me: string, hooks: ActionHooks): Promise<void> {
   return withLock(OUTBOX_LOCK, async () => {
     if (!(await db.cloudActions.count())) return;
-    for (const a of await readActions(db, vault)) {
+    for (let a of await readActions(db, vault)) {
       const b = a.body;
       if (!a.refused) {
         if (b.kind === 'edit' || b.kind === 'react') {
           const row = await db.messages.get(b.req.id);
           if (row && row.seq === 0 && (await db.outbox.get(row.id))) return;
         }
-        try {
-          await send(db, a);
-          await dropSent(db, a);
+        const sent = await sendOrRefuse(db, vault, me, a, hooks);
+        if (sent === 'stop') return;
+        if (sent === 'sent') continue;
+        a = sent;
+        if (!(await markRefused(db, a))) {
+          // A newer action of the same thing replaced it meanwhile: that one goes next and says
+          // what holds; the read-back here is best effort.
+          hooks.changed(a.peerId, await restore(db, vault, me, a).catch(() => []));
           continue;
-        } catch (e) {
-          if (passing(e)) return;
-          if ((e as NetError).code === 'unauthorized') throw e;
-          hooks.refused(refusalText(a, e as NetError));
-          if (!(await markRefused(db, a))) {
-            // A newer action of the same thing replaced it meanwhile: that one goes next and says
-            // what holds; the read-back here is best effort.
-            hooks.changed(a.peerId, await restore(db, vault, me, a).catch(() => []));
-            continue;
-          }
         }
       }
       // Refused, now or in an earlier pass cut short: the relay's state back, then it is done.

@@ -125,6 +125,27 @@ export function markRefused(db: CinderDB, a: QueuedAction): Promise<boolean> {
 }
 
 /**
+ * A chat's merged settings whose pin the relay refused (`too_many_pinned`: a pin alone is ever refused
+ * so): the row rewritten to what else it changes (the mute), to send alone. Null when the pin was all
+ * it changed, or a newer change replaced it meanwhile (that one goes next). Without the pin it cannot
+ * be refused for the limit again, so this happens once.
+ */
+export async function withoutPin(db: CinderDB, vault: Vault, a: QueuedAction): Promise<QueuedAction | null> {
+  if (a.body.kind !== 'settings' || a.body.req.pinned === undefined) return null;
+  const { pinned: _, ...rest } = a.body.req;
+  if (rest.mutedUntil === undefined) return null;
+  const body: ActionBody = { kind: 'settings', req: rest };
+  const box = await vault.seal(place(a.key), body);
+  const done = await db.transaction('rw', db.cloudActions, async () => {
+    const row = await db.cloudActions.get(a.key);
+    if (!row || !equalBytes(row.box, a.box)) return false;
+    await db.cloudActions.put({ ...row, box });
+    return true;
+  });
+  return done ? { ...a, body, box } : null;
+}
+
+/**
  * Queues an action (coalesced with what waits for the same thing; see the file's comment). One at a
  * time on the device, as a merge reads what it replaces.
  */

@@ -17,7 +17,7 @@ import { withoutPins, withPins } from './pins';
 import { prepareEdits, stillBase } from './cloud-edits';
 import { dropKept, keepLater, knownNow, later, type Later } from './cloud-kept';
 import { hiddenKey, idsOf } from './hidden';
-import { withLock } from './locks';
+import { SYNC_LOCK, withLock } from './locks';
 import { fastMessageUpdate } from './sync-fast-check';
 import { countUnread } from './unread';
 import { NetError, request } from './net';
@@ -435,7 +435,7 @@ async function applyKeptLocked(db: CinderDB, vault: Vault, me: string, onApplied
 
 /** Applies the kept updates this version knows now (at start, once the vault is open; a sync does it too). */
 export function applyKept(db: CinderDB, vault: Vault, me: string, onApplied: (a: Applied) => void): Promise<void> {
-  return withLock('cinder-cloud-sync', () => applyKeptLocked(db, vault, me, onApplied)).catch(keptFailed);
+  return withLock(SYNC_LOCK, () => applyKeptLocked(db, vault, me, onApplied)).catch(keptFailed);
 }
 
 // Not the sync's failure: the log was read; the kept updates wait for the next try.
@@ -443,7 +443,7 @@ const keptFailed = (e: unknown) => console.warn('cinder sync: kept updates not a
 
 /** Replays the user's update log from the stored cursor until caught up (one context at a time). */
 export function pullUpdates(db: CinderDB, vault: Vault, me: string, onApplied: (a: Applied) => void, state?: SyncState): Promise<void> {
-  return withLock('cinder-cloud-sync', () => pullLocked(db, vault, me, onApplied, state));
+  return withLock(SYNC_LOCK, () => pullLocked(db, vault, me, onApplied, state));
 }
 
 /**
@@ -453,7 +453,7 @@ export function pullUpdates(db: CinderDB, vault: Vault, me: string, onApplied: (
  * of order (concurrent requests, several relay nodes) or after updates this device never saw.
  */
 export function applyLive(db: CinderDB, vault: Vault, me: string, u: Update, prev: number | undefined, state: SyncState, onApplied: (a: Applied) => void): Promise<void> {
-  return withLock('cinder-cloud-sync', async () => {
+  return withLock(SYNC_LOCK, async () => {
     if (state.behind) return pullLocked(db, vault, me, onApplied, state);
     const cursor = await cursorOf(db);
     if (u.cursor <= cursor) return;

@@ -5,6 +5,8 @@
  */
 /** The cloud outbox's and queued actions' sender (./outbox.ts, ./cloud-actions-flush.ts): one at a time on the device. */
 export const OUTBOX_LOCK = 'cinder-cloud-outbox';
+/** The cloud sync's writes of what the relay's log brings (./cloud-sync.ts), and any read-back of the relay's rows. */
+export const SYNC_LOCK = 'cinder-cloud-sync';
 
 const fallback = new Map<string, Promise<unknown>>();
 /** Fallback only: runs queued or going per name, so tryLock can tell a held lock. */

@@ -19,6 +19,7 @@ import { chatSettingsHandlers } from '$lib/worker/rpc/chat-settings';
 import { pinsHandlers } from '$lib/worker/rpc/pins';
 import type { WorkerEvent } from '$lib/worker/protocol';
 import { anyQueued, countQueued } from '$lib/worker/queued';
+import { SYNC_LOCK, tryLock, withLock } from '$lib/worker/locks';
 import { unlockedStore } from '../support/store';
 import { bob, ME, msg, nextCursor, uuid } from '../support/cloud-updates';
 
@@ -190,7 +191,7 @@ describe('cloud actions offline', () => {
     expect(await queue()).toEqual([]);
     expect(events.filter((e) => e.type === 'notice')).toEqual([
       { type: 'notice', text: 'Your edit was not saved: a message can be edited for 48 hours after it was sent.' },
-      { type: 'notice', text: 'The chat setting was not saved: Unpin a chat first: up to 5.' }
+      { type: 'notice', text: 'The chat was not pinned: Unpin a chat first: up to 5.' }
     ]);
   });
 
@@ -223,6 +224,85 @@ describe('cloud actions offline', () => {
     const row = (await db.chats.get('bob'))!;
     expect(row.mutedUntil).toBe(MUTED_FOREVER);
     expect(row.pinnedAt).toBeUndefined();
+  });
+
+  it('a chat pin refused over the limit does not take the mute merged with it: the mute goes alone, once, and holds', async () => {
+    const { db, ctx, events, calls, relay, queue, flush } = await device();
+    await chatSettingsHandlers.pinChat(ctx, { kind: 'cloud', id: 'bob', pinned: true });
+    await chatSettingsHandlers.muteChat(ctx, { kind: 'cloud', id: 'bob', mutedUntil: MUTED_FOREVER });
+    expect(await queue()).toEqual([{ kind: 'settings', req: { pinned: true, mutedUntil: MUTED_FOREVER } }]);
+    // The relay refuses any pin (five chats pinned there already) and takes a mute.
+    relay.answer = (c) =>
+      c.method !== 'PUT'
+        ? ok
+        : (c.body as { pinned?: boolean }).pinned
+          ? { status: 409, body: { error: { code: 'too_many_pinned', message: 'Unpin a chat first: up to 5' } } }
+          : { status: 200, body: { settings: { pinnedAt: null, mutedUntil: MUTED_FOREVER } } };
+    await flush();
+    expect(calls.map((c) => [c.method, c.path, c.body])).toEqual([
+      ['PUT', '/api/cloud/chats/bob/settings', { pinned: true, mutedUntil: MUTED_FOREVER }],
+      ['PUT', '/api/cloud/chats/bob/settings', { mutedUntil: MUTED_FOREVER }]
+    ]);
+    expect(events.filter((e) => e.type === 'notice')).toEqual([{ type: 'notice', text: 'The chat was not pinned: Unpin a chat first: up to 5.' }]);
+    // The relay's state here: muted, not pinned; nothing left to send (no second refusal).
+    const row = (await db.chats.get('bob'))!;
+    expect(row.mutedUntil).toBe(MUTED_FOREVER);
+    expect(row.pinnedAt).toBeUndefined();
+    expect(await queue()).toEqual([]);
+    await flush();
+    expect(calls).toHaveLength(2);
+  });
+
+  it('a chat pin refused over the limit while the network drops: the mute alone stays queued and goes next', async () => {
+    const { db, ctx, events, calls, relay, queue, flush } = await device();
+    await chatSettingsHandlers.pinChat(ctx, { kind: 'cloud', id: 'bob', pinned: true });
+    await chatSettingsHandlers.muteChat(ctx, { kind: 'cloud', id: 'bob', mutedUntil: 5_000 });
+    relay.answer = (c) =>
+      c.method === 'PUT' && (c.body as { pinned?: boolean }).pinned
+        ? { status: 409, body: { error: { code: 'too_many_pinned', message: 'Unpin a chat first: up to 5' } } }
+        : undefined;
+    await flush();
+    expect(await queue()).toEqual([{ kind: 'settings', req: { mutedUntil: 5_000 } }]);
+    // Shown as the relay holds it (not pinned), the mute still shown while it waits.
+    expect(await db.chats.get('bob')).toMatchObject({ mutedUntil: 5_000 });
+    expect((await db.chats.get('bob'))?.pinnedAt).toBeUndefined();
+    relay.answer = (c) => (c.method === 'PUT' ? { status: 200, body: { settings: { pinnedAt: null, mutedUntil: 5_000 } } } : ok);
+    await flush();
+    expect(calls.map((c) => c.body)).toEqual([{ pinned: true, mutedUntil: 5_000 }, { mutedUntil: 5_000 }]);
+    expect(await db.chats.get('bob')).toMatchObject({ mutedUntil: 5_000 });
+    expect((await db.chats.get('bob'))?.pinnedAt).toBeUndefined();
+    expect(await queue()).toEqual([]);
+    expect(events.filter((e) => e.type === 'notice')).toHaveLength(1);
+  });
+
+  it("a refused edit's read-back never puts an older copy over a newer one the log brought meanwhile", async () => {
+    const { db, vault, ctx, relay, view, queue, flush } = await device();
+    await cloudHandlers.editMessage(ctx, { peerId: 'bob', id: uuid(1), text: 'too late' });
+    // While the relay's (older) copy is on its way, a live update from my phone's newer edit comes:
+    // the sync applies it under its lock (as applyLive does) at once, or as soon as it may.
+    let asked = false;
+    let synced: Promise<unknown> | undefined;
+    const realFetch = globalThis.fetch;
+    vi.stubGlobal('fetch', async (path: string, init: RequestInit) => {
+      const res = await realFetch(path, init);
+      if (path.startsWith('/api/cloud/chats/bob/messages') && !asked) {
+        asked = true;
+        const newer: Update = { kind: 'edit', cursor: nextCursor(), peerId: 'bob', id: uuid(1), text: 'from my phone', editedAt: 600 };
+        const apply = () => withLock(SYNC_LOCK, () => applyUpdates(db, vault, ME, [newer]));
+        // The sync's lock free: it writes now, before the read-back's answer is stored; held: right after.
+        if (await tryLock(SYNC_LOCK, async () => true)) await apply();
+        else synced = apply();
+      }
+      return res;
+    });
+    relay.answer = (c) =>
+      c.path.endsWith('/edit')
+        ? { status: 403, body: { error: { code: 'edit_expired', message: 'too late' } } }
+        : { status: 200, body: { messages: [relayMessage(1, 'text 1', { editedAt: 500 })] } };
+    await flush();
+    await synced;
+    expect(await view(1)).toMatchObject({ text: 'from my phone', edited: 600 });
+    expect(await queue()).toEqual([]);
   });
 
   it("a refusal whose read-back fails (the network drops right then) keeps the action until the relay's state is back: said once, never sent again", async () => {
@@ -567,6 +647,39 @@ describe('a pinned message, offline', () => {
       { id: uuid(3), pinned: true },
       { id: uuid(3), pinned: false }
     ]);
+    expect(await queue()).toEqual([]);
+  });
+
+  it('a delete for me of a pinned message unpins it (pins are shared): the limit never counts a pin the user cannot see', async () => {
+    const { db, vault, ctx, events, calls, relay, pin, bar, pinUpdate, queue, flush } = await pinning();
+    // The chat is full on the relay: 3 and 19 others.
+    const more = Array.from({ length: LIMITS.pinnedMessagesMax - 1 }, (_, k) => 10 + k);
+    await applyUpdates(db, vault, ME, [...more.map((i) => msg(i, 'bob')), pinUpdate([{ id: uuid(3), at: 5 }, ...more.map((i) => ({ id: uuid(i), at: i }))])]);
+    await cloudHandlers.deleteForMe(ctx, { peerId: 'bob', ids: [uuid(3)] });
+    expect(await bar()).toHaveLength(LIMITS.pinnedMessagesMax - 1);
+    expect((await db.chats.get('bob'))?.pins?.map((p) => p.id)).not.toContain(uuid(3));
+    expect(await queue()).toEqual([{ kind: 'pin', req: { id: uuid(3), pinned: false }, at: expect.any(Number) }]);
+    // The relay's pins before it has the unpin (another pin of Bob's, say) do not bring it back.
+    await applyUpdates(db, vault, ME, [pinUpdate([{ id: uuid(3), at: 5 }, ...more.map((i) => ({ id: uuid(i), at: i }))])]);
+    expect(await bar()).not.toContain(uuid(3));
+    // The user sees 19: a 20th is taken, and the relay (counting 20 with 3) takes it after the unpin.
+    const pinned = new Set([uuid(3), ...more.map(uuid)]);
+    relay.answer = (c) => {
+      const { id, pinned: on } = c.body as { id: string; pinned: boolean };
+      if (on && !pinned.has(id) && pinned.size >= LIMITS.pinnedMessagesMax)
+        return { status: 409, body: { error: { code: 'too_many_pinned', message: `Unpin a message first: up to ${LIMITS.pinnedMessagesMax} in a chat` } } };
+      if (on) pinned.add(id);
+      else pinned.delete(id);
+      return ok;
+    };
+    await pin(1);
+    await flush();
+    expect(calls.map((c) => c.body)).toEqual([
+      { id: uuid(3), pinned: false },
+      { id: uuid(1), pinned: true }
+    ]);
+    expect(events.filter((e) => e.type === 'notice')).toEqual([]);
+    expect(await bar()).toHaveLength(LIMITS.pinnedMessagesMax);
     expect(await queue()).toEqual([]);
   });
 

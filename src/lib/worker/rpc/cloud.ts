@@ -7,7 +7,6 @@ import { deleteSentDraft, sendTicket, sentDraftDeleted } from '../draft-order';
 import { cloudDraftId, draftEvent } from '../drafts';
 import { pendingDeletes, rewriteQueuedSend, takeAction } from '../cloud-actions-local';
 import { hiddenIds, hideMessages } from '../hidden';
-import { storedPins } from '../pins';
 import { NetError, request } from '../net';
 import { recountUnread } from '../unread';
 import { isBlocked } from '../blocks';
@@ -149,17 +148,9 @@ export const cloudHandlers: Handlers<
     return null;
   },
 
-  /**
-   * Deletes on this device only; the peer keeps the messages (./hidden). A pinned one is unpinned
-   * (queued like any unpin): a pin is the chat's, shared, and the relay counts it toward the chat's
-   * limit, so one on a message I can no longer see or unpin would refuse a pin at what shows as one less.
-   */
+  /** Deletes on this device only; the peer keeps the messages (./hidden). */
   deleteForMe: async (ctx, { peerId, ids }) => {
-    const pinned = new Set(storedPins(await ctx.db.chats.get(peerId)).map((p) => p.id));
-    const stored = await ctx.db.messages.bulkGet(ids);
-    const unpin = ids.filter((id, i) => pinned.has(id) && stored[i]?.peerId === peerId && stored[i]!.seq > 0);
     await hideMessages(ctx.db, peerId, ids);
-    for (const id of unpin) await takeAction(ctx, peerId, { kind: 'pin', req: { id, pinned: false }, at: Date.now() });
     ctx.emit({ type: 'messages', peerId });
     ctx.emit({ type: 'chats' });
     return null;

@@ -73,10 +73,10 @@ export const cloudHandlers: Handlers<
   },
 
   send: async (ctx, { peerId, text, replyTo, quote }) => {
+    // Taken as the call arrives, before any await: saves of the draft the page issued before it are older (../draft-order.ts).
+    const draftTicket = sendTicket(cloudDraftId(peerId));
     // The relay would refuse it (you_blocked): said at once, nothing queued (the chat screen offers Unblock instead).
     if (await isBlocked(ctx.db, peerId)) throw new CoreError('you_blocked', 'You blocked this user. Unblock them to write to them.');
-    // Taken as the call arrives: saves of the draft the page issued before it are older (../draft-order.ts).
-    const draftTicket = sendTicket(cloudDraftId(peerId));
     const id = crypto.randomUUID();
     const createdAt = Date.now();
     const body: Body = { text, replyTo: replyTo ?? null, ...(replyTo && quote ? { quote } : {}) };

@@ -32,6 +32,19 @@ export async function unblockUser(userId: string): Promise<void> {
   blocks.users = (blocks.users ?? []).filter((u) => u.id !== userId);
 }
 
+/** An Unblock button's press: `busy` while it runs, and the refusal in words for `error` (cleared first). */
+export async function unblockPressed(userId: string, show: { busy: (on: boolean) => void; error: (text: string | null) => void }): Promise<void> {
+  show.busy(true);
+  show.error(null);
+  try {
+    await unblockUser(userId);
+  } catch (e) {
+    show.error(errorMessage(e));
+  } finally {
+    show.busy(false);
+  }
+}
+
 /** A menu's Block / Unblock: Block asks first (`ask`: the page's BlockConfirm), Unblock at once (a refusal said by `failed`). */
 export function toggleBlock(user: { id: string; displayName: string }, ask: (u: { id: string; displayName: string }) => void, failed: (error: string) => void): void {
   if (!inBlockList(blocks.users, user.id)) return ask({ id: user.id, displayName: user.displayName });

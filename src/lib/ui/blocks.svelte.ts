@@ -10,7 +10,8 @@ import type { BlockedUserView } from '$lib/worker/protocol';
 export const blocks = $state<{ users: BlockedUserView[] | null }>({ users: null });
 
 /** Whether `userId` is in the list as last read. */
-export const isBlocked = (users: readonly Pick<BlockedUserView, 'id'>[] | null, userId: string | undefined): boolean => !!userId && !!users?.some((u) => u.id === userId);
+export const inBlockList = (users: readonly Pick<BlockedUserView, 'id'>[] | null, userId: string | undefined): boolean =>
+  !!userId && !!users?.some((u) => u.id === userId);
 
 /** Reads the list again (a failed read keeps the one shown). */
 export async function readBlocks(): Promise<void> {
@@ -31,9 +32,22 @@ export async function unblockUser(userId: string): Promise<void> {
   blocks.users = (blocks.users ?? []).filter((u) => u.id !== userId);
 }
 
+/** An Unblock button's press: `busy` while it runs, and the refusal in words for `error` (cleared first). */
+export async function unblockPressed(userId: string, show: { busy: (on: boolean) => void; error: (text: string | null) => void }): Promise<void> {
+  show.busy(true);
+  show.error(null);
+  try {
+    await unblockUser(userId);
+  } catch (e) {
+    show.error(errorMessage(e));
+  } finally {
+    show.busy(false);
+  }
+}
+
 /** A menu's Block / Unblock: Block asks first (`ask`: the page's BlockConfirm), Unblock at once (a refusal said by `failed`). */
 export function toggleBlock(user: { id: string; displayName: string }, ask: (u: { id: string; displayName: string }) => void, failed: (error: string) => void): void {
-  if (!isBlocked(blocks.users, user.id)) return ask({ id: user.id, displayName: user.displayName });
+  if (!inBlockList(blocks.users, user.id)) return ask({ id: user.id, displayName: user.displayName });
   unblockUser(user.id).catch((e: unknown) => failed(errorMessage(e)));
 }
 

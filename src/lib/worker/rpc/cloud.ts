@@ -1,13 +1,12 @@
 /** Cloud chats: reading pages, sending, read receipts, deleting, typing. */
-import { z } from '$lib/api/zod';
-import { CloudMessage } from '$lib/api/wire';
 import type { MessageRow } from '$lib/store/db';
-import { localPage, localPageAfter, messageView, msgPlace, sealMessage, storedIds, withStoredQuotes, type Body } from '../cloud';
+import { localPage, localPageAfter, messageView, msgPlace, storedIds, withStoredQuotes, type Body } from '../cloud';
+import { olderFromRelay } from '../cloud-history';
 import { deleteSentDraft, sendTicket, sentDraftDeleted } from '../draft-order';
 import { cloudDraftId, draftEvent } from '../drafts';
-import { pendingDeletes, rewriteQueuedSend, takeAction } from '../cloud-actions-local';
-import { hiddenIds, hideMessages } from '../hidden';
-import { NetError, request } from '../net';
+import { rewriteQueuedSend, takeAction } from '../cloud-actions-local';
+import { hideMessages } from '../hidden';
+import { NetError } from '../net';
 import { recountUnread } from '../unread';
 import { isBlocked } from '../blocks';
 import { CoreError, type CoreContext, type Handlers } from './context';
@@ -39,22 +38,9 @@ export const cloudHandlers: Handlers<
     if (want > 0 && hasMore && Number.isFinite(oldest)) {
       // Older history this device has not seen (e.g. before its cursor): ask the server.
       try {
-        const res = await request(
-          'GET',
-          `/api/cloud/chats/${encodeURIComponent(peerId)}/messages?before=${oldest}&limit=${want}`,
-          undefined,
-          z.object({ messages: z.array(CloudMessage) })
-        );
-        const rows: MessageRow[] = [];
-        // Neither those deleted for me nor those waiting to be deleted for everyone come back.
-        const hidden = new Set([...(await hiddenIds(ctx.db, peerId)), ...(await pendingDeletes(ctx.db, ctx.vault, peerId))]);
-        for (const m of res.messages) if (!hidden.has(m.id)) rows.push(await sealMessage(ctx.vault, m));
-        await ctx.db.transaction('rw', ctx.db.messages, ctx.db.chats, async () => {
-          await ctx.db.messages.bulkPut(rows);
-          await recountUnread(ctx.db, [peerId], me);
-        });
+        const { rows, sent } = await olderFromRelay(ctx.db, ctx.vault, me, peerId, oldest, want);
         stored = [...rows, ...stored];
-        hasMore = res.messages.length === want && (res.messages[0]?.seq ?? 1) > 1;
+        hasMore = sent.length === want && (sent[0]?.seq ?? 1) > 1;
       } catch (e) {
         if (!(e instanceof NetError) || e.code !== 'offline') throw e;
       }

@@ -23,10 +23,10 @@ let dbs = 0;
 type Answer = { status: number; body?: unknown };
 type Call = { method: string; path: string; body: unknown };
 
-const settings = (archived: boolean | undefined, mutedUntil: number | null = null): Update => ({
+const settings = (archived: boolean | undefined, mutedUntil: number | null = null, peerId = 'bob'): Update => ({
   kind: 'settings',
   cursor: nextCursor(),
-  peerId: 'bob',
+  peerId,
   pinnedAt: null,
   mutedUntil,
   ...(archived === undefined ? {} : { archived })
@@ -104,7 +104,7 @@ describe("a cloud chat's archive", () => {
     expect(Object.keys((await db.chats.get('bob'))!)).not.toContain('archived');
 
     // A chat with no row here yet keeps its archive until the row is made.
-    await applyUpdates(db, vault, ME, [{ ...settings(true), peerId: 'carol' }]);
+    await applyUpdates(db, vault, ME, [settings(true, null, 'carol')]);
     expect(await db.meta.get(keptSettingsKey('carol'))).toMatchObject({ value: { archived: true } });
     expect(await storeChatPeer(db, { ...bob, id: 'carol', username: 'carol' })).toMatchObject({ peerId: 'carol', archived: true });
   });

@@ -178,8 +178,9 @@ export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) 
         return { kind: 'edit', cursor: row.cursor, peerId, id: row.message.id, text: open(row.message).text, editedAt: row.message.editedAt };
       }
       case 'settings': {
-        const { pinnedAt, mutedUntil } = JSON.parse(row.data) as ChatSettings;
-        return { kind: 'settings', cursor: row.cursor, peerId, pinnedAt, mutedUntil };
+        // Rows written before archiving have no `archived`: not archived.
+        const { pinnedAt, mutedUntil, archived = false } = JSON.parse(row.data) as ChatSettings;
+        return { kind: 'settings', cursor: row.cursor, peerId, pinnedAt, mutedUntil, archived };
       }
       case 'react': {
         // The reactions now (later ones included); a message deleted since needs none.
@@ -255,6 +256,7 @@ export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) 
       recipientId: input.toUserId,
       body: seal(input.id, input.content),
       createdAt: input.createdAt,
+      at: now(),
       media: input.media
     });
     if (!result.ok && result.reason === 'media_unavailable') {
@@ -316,7 +318,8 @@ export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) 
           peerReadSeq: s.peerReadSeq,
           unread: s.unread,
           pinnedAt: s.pinnedAt,
-          mutedUntil: s.mutedUntil
+          mutedUntil: s.mutedUntil,
+          archived: s.archived
         });
       }
       return out;
@@ -384,8 +387,9 @@ export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) 
     },
 
     /**
-     * Changes `userId`'s own settings of the chat with `peerId` (pin, mute): a 'settings' update goes to
-     * that user's devices only, never to the peer. 409 too_many_pinned past LIMITS.pinnedMax pinned chats.
+     * Changes `userId`'s own settings of the chat with `peerId` (pin, mute, archive): a 'settings' update
+     * goes to that user's devices only, never to the peer. 409 too_many_pinned past LIMITS.pinnedMax
+     * pinned chats. (A message from the peer unarchives a chat not muted: the store does it with the send.)
      */
     async settings(userId: string, peerId: string, change: ChatSettingsChange): Promise<ChatSettings> {
       const chat = await requireChat(userId, peerId);

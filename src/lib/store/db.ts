@@ -91,6 +91,8 @@ export interface ChatRow {
   pinnedAt?: number;
   /** Its notifications are off until then (ms; MUTED_FOREVER: until unmuted; not indexed); absent: not muted. */
   mutedUntil?: number;
+  /** Out of the main list, in "Archived chats" (my setting, synced to my devices; not indexed); absent: not archived. */
+  archived?: true;
   /** Its pinned messages, newest pin first, as the relay's last `pin` update said (../worker/pins.ts; not indexed); absent: none. */
   pins?: PinnedRef[];
 }
@@ -181,6 +183,8 @@ export interface SecretChatRow {
   pinnedAt?: number;
   /** Notifications off until then (ms; MUTED_FOREVER: until unmuted; not indexed); absent: not muted. */
   mutedUntil?: number;
+  /** In "Archived chats" (this device only; not indexed); absent: not archived. The peer's message takes it out unless muted. */
+  archived?: true;
   /** Its pinned messages, newest pin first (../worker/secret/pin.ts; this device only, not indexed); absent: none. */
   pins?: PinnedRef[];
 }

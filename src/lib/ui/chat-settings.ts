@@ -1,4 +1,4 @@
-/** A chat's pin and mute as the menus offer them (the chat list's row menu, a chat's header menu). */
+/** A chat's pin, mute and archive as the menus offer them (the chat list's row menu, a chat's header menu). */
 import { MUTED_FOREVER } from '$lib/api/limits';
 import { core } from '$lib/worker/client';
 import type { ChatView } from '$lib/worker/protocol';
@@ -19,3 +19,6 @@ export const pinChat = (c: ChatRef, pinned: boolean) => core().call('pinChat', {
 /** Mutes for `ms` from now (null: until unmuted), or unmutes (`ms` undefined). */
 export const muteChat = (c: ChatRef, ms?: number | null) =>
   core().call('muteChat', { kind: c.kind, id: c.id, mutedUntil: ms === undefined ? null : ms === null ? MUTED_FOREVER : Date.now() + ms });
+
+/** Archives (out of the main list, into "Archived chats") or unarchives a chat. */
+export const archiveChat = (c: ChatRef, archived: boolean) => core().call('archiveChat', { kind: c.kind, id: c.id, archived });

@@ -1,8 +1,9 @@
 /**
- * A chat's own settings: pinned to the top of the list, notifications muted until a time. A cloud
- * chat's are mine on every device (the relay's `settings` update, ./cloud-sync.ts); a secret chat's stay on
- * this device, on its row, and go with it. Both are stored as absent fields when off (never null), not indexed.
- * A cloud chat's that come before its row exists here are kept until it is made (`keptSettingsKey`).
+ * A chat's own settings: pinned to the top of the list, notifications muted until a time, archived (out
+ * of the main list). A cloud chat's are mine on every device (the relay's `settings` update,
+ * ./cloud-sync.ts); a secret chat's stay on this device, on its row, and go with it. All are stored as
+ * absent fields when off (never null, never false), not indexed. A cloud chat's that come before its row
+ * exists here are kept until it is made (`keptSettingsKey`).
  */
 import { ChatSettings } from '$lib/api/wire';
 import { LIMITS } from '$lib/api/limits';
@@ -12,24 +13,45 @@ import { withLock } from './locks';
 import type { ChatView } from './protocol';
 import { CoreError } from './rpc/context';
 
-type Settings = Pick<ChatRow, 'pinnedAt' | 'mutedUntil'>;
+type Settings = Pick<ChatRow, 'pinnedAt' | 'mutedUntil' | 'archived'>;
 
 /** Muted at `now`: a mute with a duration ends by itself. */
 export const isMuted = (row: Settings | undefined, now: number): boolean => (row?.mutedUntil ?? 0) > now;
 
-/** A chat row's pin and mute as the list sees them (absent when off). */
-export const settingsView = (row: Settings): Pick<ChatView, 'pinnedAt' | 'mutedUntil'> => ({
+/** A chat row's pin, mute and archive as the list sees them (absent when off). */
+export const settingsView = (row: Settings): Pick<ChatView, 'pinnedAt' | 'mutedUntil' | 'archived'> => ({
   ...(row.pinnedAt !== undefined ? { pinnedAt: row.pinnedAt } : {}),
-  ...(row.mutedUntil !== undefined ? { mutedUntil: row.mutedUntil } : {})
+  ...(row.mutedUntil !== undefined ? { mutedUntil: row.mutedUntil } : {}),
+  ...(row.archived === true ? { archived: true as const } : {})
 });
 
-/** `row` with the relay's settings (null: the field removed). */
+/** A row's settings in the relay's shape (what a change starts from). */
+export const currentSettings = (row: Settings): Required<ChatSettings> => ({
+  pinnedAt: row.pinnedAt ?? null,
+  mutedUntil: row.mutedUntil ?? null,
+  archived: row.archived === true
+});
+
+/** `row` with the relay's settings (null, false or absent `archived`: the field removed). */
 export function withSettings<R extends Settings>(row: R, s: ChatSettings): R {
   const out = { ...row };
   if (s.pinnedAt === null) delete out.pinnedAt;
   else out.pinnedAt = s.pinnedAt;
   if (s.mutedUntil === null) delete out.mutedUntil;
   else out.mutedUntil = s.mutedUntil;
+  if (s.archived === true) out.archived = true;
+  else delete out.archived;
+  return out;
+}
+
+/**
+ * A secret chat row after the peer's new message at `now`: taken out of the archive unless muted then
+ * (Telegram's rule; the relay applies the same one to cloud chats). The row itself when nothing changes.
+ */
+export function unarchivedByMessage<R extends Settings>(row: R, now: number): R {
+  if (row.archived !== true || isMuted(row, now)) return row;
+  const out = { ...row };
+  delete out.archived;
   return out;
 }
 

@@ -1,6 +1,6 @@
 /**
  * The queue of cloud-chat actions taken on this device and not yet on the relay (`cloudActions`,
- * schema 14): an edit, a reaction, a pin of a message, a delete for everyone, a chat's pin and mute. Each is applied here
+ * schema 14): an edit, a reaction, a pin of a message, a delete for everyone, a chat's pin, mute and archive. Each is applied here
  * at once (./cloud-actions-local.ts) and sent after the outbox (./cloud-actions-flush.ts), as a send is.
  *
  * One row per thing acted on, so the queue holds what is still to say, not every tap: a newer edit,
@@ -126,14 +126,14 @@ export function markRefused(db: CinderDB, a: QueuedAction): Promise<boolean> {
 
 /**
  * A chat's merged settings whose pin the relay refused (`too_many_pinned`: a pin alone is ever refused
- * so): the row rewritten to what else it changes (the mute), to send alone. Null when the pin was all
+ * so): the row rewritten to what else it changes (the mute, the archive), to send alone. Null when the pin was all
  * it changed, or a newer change replaced it meanwhile (that one goes next). Without the pin it cannot
  * be refused for the limit again, so this happens once.
  */
 export async function withoutPin(db: CinderDB, vault: Vault, a: QueuedAction): Promise<QueuedAction | null> {
   if (a.body.kind !== 'settings' || a.body.req.pinned === undefined) return null;
   const { pinned: _, ...rest } = a.body.req;
-  if (rest.mutedUntil === undefined) return null;
+  if (rest.mutedUntil === undefined && rest.archived === undefined) return null;
   const body: ActionBody = { kind: 'settings', req: rest };
   const box = await vault.seal(place(a.key), body);
   const done = await db.transaction('rw', db.cloudActions, async () => {

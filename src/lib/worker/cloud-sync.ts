@@ -295,10 +295,11 @@ async function commit(db: CinderDB, vault: Vault, me: string, page: Pick<Prepare
         }
         dirty.add(u.peerId);
       } else if (u.kind === 'settings') {
-        // My own pin and mute of the chat (from another device of mine, or this one's change coming back).
+        // My own pin, mute and archive of the chat (from another device of mine, this one's change coming
+        // back, or the relay taking it out of the archive for a new message).
         const chat = chats.get(u.peerId);
         if (!chat) {
-          keptSettings.set(u.peerId, { pinnedAt: u.pinnedAt, mutedUntil: u.mutedUntil });
+          keptSettings.set(u.peerId, { pinnedAt: u.pinnedAt, mutedUntil: u.mutedUntil, archived: u.archived === true });
           keptChanged.add(u.peerId);
           continue;
         }

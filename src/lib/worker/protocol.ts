@@ -72,6 +72,8 @@ export interface ChatView {
   pinnedAt?: number;
   /** Its notifications are off until then (ms; MUTED_FOREVER: until unmuted); absent: not muted. A past time is no mute. */
   mutedUntil?: number;
+  /** In "Archived chats", out of the main list; absent: not archived. */
+  archived?: true;
 }
 
 /** What a reply shows of the message it answers (`id`), as the reader sees it. */

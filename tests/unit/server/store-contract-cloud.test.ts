@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { expect, it } from 'vitest';
-import { eachStore, DAY, mkUser, send, T0 } from './store-fixtures';
+import { eachStore, DAY, mkUser, msgInput, send, T0 } from './store-fixtures';
 
 eachStore(
   'store contract, cloud',
@@ -214,18 +214,21 @@ eachStore(
       const ab = (await t.store.getChat(a.user.id, b.user.id))!;
       const r = await t.store.setChatSettings(ab.id, a.user.id, { pinned: true }, T0 + 1, 5);
       if (r === 'too_many_pinned') throw new Error('refused');
-      expect(r.settings).toEqual({ pinnedAt: T0 + 1, mutedUntil: null });
+      expect(r.settings).toEqual({ pinnedAt: T0 + 1, mutedUntil: null, archived: false });
       expect(r.updates.map((u) => u.userId)).toEqual([a.user.id]);
       expect(await t.store.getUpdate(r.updates[0].cursor)).toMatchObject({ kind: 'settings', data: JSON.stringify(r.settings), message: null, chat: { id: ab.id } });
       // Pinned again: the first time stays and nothing is appended; a mute keeps the pin.
-      expect(await t.store.setChatSettings(ab.id, a.user.id, { pinned: true }, T0 + 2, 5)).toEqual({ settings: { pinnedAt: T0 + 1, mutedUntil: null }, updates: [] });
+      expect(await t.store.setChatSettings(ab.id, a.user.id, { pinned: true }, T0 + 2, 5)).toEqual({
+        settings: { pinnedAt: T0 + 1, mutedUntil: null, archived: false },
+        updates: []
+      });
       const muted = await t.store.setChatSettings(ab.id, a.user.id, { mutedUntil: Number.MAX_SAFE_INTEGER }, T0 + 3, 5);
-      expect(muted !== 'too_many_pinned' && muted.settings).toEqual({ pinnedAt: T0 + 1, mutedUntil: Number.MAX_SAFE_INTEGER });
+      expect(muted !== 'too_many_pinned' && muted.settings).toEqual({ pinnedAt: T0 + 1, mutedUntil: Number.MAX_SAFE_INTEGER, archived: false });
       expect((await t.store.listChats(a.user.id))[0]).toMatchObject({ pinnedAt: T0 + 1, mutedUntil: Number.MAX_SAFE_INTEGER });
-      expect(await t.store.getChatSettings(ab.id, a.user.id)).toEqual({ pinnedAt: T0 + 1, mutedUntil: Number.MAX_SAFE_INTEGER });
-      expect(await t.store.getChatSettings(ab.id, b.user.id)).toEqual({ pinnedAt: null, mutedUntil: null });
+      expect(await t.store.getChatSettings(ab.id, a.user.id)).toEqual({ pinnedAt: T0 + 1, mutedUntil: Number.MAX_SAFE_INTEGER, archived: false });
+      expect(await t.store.getChatSettings(ab.id, b.user.id)).toEqual({ pinnedAt: null, mutedUntil: null, archived: false });
       // The peer's summary and log know nothing of them.
-      expect((await t.store.listChats(b.user.id))[0]).toMatchObject({ pinnedAt: null, mutedUntil: null });
+      expect((await t.store.listChats(b.user.id))[0]).toMatchObject({ pinnedAt: null, mutedUntil: null, archived: false });
       expect((await t.store.listUpdates(b.user.id, 0, 100)).map((u) => u.kind)).toEqual(['message']);
       expect((await t.store.listUpdates(a.user.id, 0, 100)).map((u) => u.kind)).toEqual(['message', 'settings', 'settings']);
 
@@ -247,9 +250,54 @@ eachStore(
         'too_many_pinned'
       );
       const off = await t.store.setChatSettings(ab.id, a.user.id, { pinned: false, mutedUntil: null }, T0 + 22, 5);
-      expect(off !== 'too_many_pinned' && off.settings).toEqual({ pinnedAt: null, mutedUntil: null });
+      expect(off !== 'too_many_pinned' && off.settings).toEqual({ pinnedAt: null, mutedUntil: null, archived: false });
       const sixth = await t.store.setChatSettings(peers[4].id, a.user.id, { pinned: true }, T0 + 23, 5);
-      expect(sixth !== 'too_many_pinned' && sixth.settings).toEqual({ pinnedAt: T0 + 23, mutedUntil: null });
+      expect(sixth !== 'too_many_pinned' && sixth.settings).toEqual({ pinnedAt: T0 + 23, mutedUntil: null, archived: false });
+    });
+
+    it("archives a member's chat; the peer's new message unarchives it in the same send unless muted then", async () => {
+      const a = await mkUser(t.store);
+      const b = await mkUser(t.store);
+      await send(t.store, b, a, 'ar-1');
+      const ab = (await t.store.getChat(a.user.id, b.user.id))!;
+      const set = async (change: Parameters<typeof t.store.setChatSettings>[2], at = T0 + 1) => {
+        const r = await t.store.setChatSettings(ab.id, a.user.id, change, at, 5);
+        if (r === 'too_many_pinned') throw new Error('refused');
+        return r;
+      };
+      const archived = await set({ archived: true, pinned: true });
+      expect(archived.settings).toEqual({ pinnedAt: T0 + 1, mutedUntil: null, archived: true });
+      expect(await t.store.getUpdate(archived.updates[0].cursor)).toMatchObject({ kind: 'settings', data: JSON.stringify(archived.settings) });
+      expect((await t.store.listChats(a.user.id))[0]).toMatchObject({ archived: true, pinnedAt: T0 + 1 });
+      expect((await t.store.listChats(b.user.id))[0]).toMatchObject({ archived: false });
+      expect((await set({ archived: true })).updates).toEqual([]);
+
+      // My own message leaves my archive alone; the peer's takes the chat out of it, after the message in my log.
+      const mine = await send(t.store, a, b, 'ar-2');
+      expect(mine.ok && mine.updates.map((u) => u.userId).sort()).toEqual([a.user.id, b.user.id].sort());
+      expect((await t.store.getChatSettings(ab.id, a.user.id)).archived).toBe(true);
+      const theirs = await t.store.sendMessage({ ...msgInput(b, a, 'ar-3'), at: T0 + 5 });
+      if (!theirs.ok) throw new Error('send failed');
+      const forA = theirs.updates.filter((u) => u.userId === a.user.id);
+      expect(await Promise.all(forA.map(async (u) => (await t.store.getUpdate(u.cursor))?.kind))).toEqual(['message', 'settings']);
+      expect(forA[1].prev).toBe(forA[0].cursor);
+      const back = { pinnedAt: T0 + 1, mutedUntil: null, archived: false };
+      expect((await t.store.getUpdate(forA[1].cursor))?.data).toBe(JSON.stringify(back));
+      expect(await t.store.getChatSettings(ab.id, a.user.id)).toEqual(back);
+      // The peer's log has the message only.
+      expect(theirs.updates.filter((u) => u.userId === b.user.id)).toHaveLength(1);
+      // The same message again (a retried send) changes nothing.
+      await set({ archived: true });
+      expect(await t.store.sendMessage({ ...msgInput(b, a, 'ar-3'), at: T0 + 6 })).toMatchObject({ ok: true, created: false, updates: [] });
+      expect((await t.store.getChatSettings(ab.id, a.user.id)).archived).toBe(true);
+
+      // Muted at the message's time: it stays archived; once the mute has ended, it comes back.
+      await set({ mutedUntil: T0 + 100 });
+      const quiet = await t.store.sendMessage({ ...msgInput(b, a, 'ar-4'), at: T0 + 99 });
+      expect(quiet.ok && quiet.updates.filter((u) => u.userId === a.user.id)).toHaveLength(1);
+      expect((await t.store.getChatSettings(ab.id, a.user.id)).archived).toBe(true);
+      await t.store.sendMessage({ ...msgInput(b, a, 'ar-5'), at: T0 + 100 });
+      expect(await t.store.getChatSettings(ab.id, a.user.id)).toEqual({ pinnedAt: T0 + 1, mutedUntil: T0 + 100, archived: false });
     });
 
     it('assigns gap-free seqs and in-order cursors under concurrent sends from two nodes', async () => {

@@ -137,6 +137,16 @@ export const env = (toDeviceId: string, from: Account, over: Partial<NewEnvelope
   ...over
 });
 
+/** A cloud message from `from` to `to` as sendMessage takes it (its sealed body names its id). */
+export const msgInput = (from: Account, to: { user: UserRow }, msgId: string = randomUUID(), createdAt = T0) => ({
+  id: msgId,
+  senderId: from.user.id,
+  senderDeviceId: from.device.id,
+  recipientId: to.user.id,
+  body: Buffer.from(`sealed:${msgId}`),
+  createdAt
+});
+
 /** A cloud message from `from` to `to` (its sealed body names its id). */
 export const send = (store: Store, from: Account, to: { user: UserRow }, msgId: string = randomUUID(), createdAt = T0) =>
-  store.sendMessage({ id: msgId, senderId: from.user.id, senderDeviceId: from.device.id, recipientId: to.user.id, body: Buffer.from(`sealed:${msgId}`), createdAt });
+  store.sendMessage(msgInput(from, to, msgId, createdAt));

@@ -125,6 +125,11 @@ export interface SendMessageInput {
   body: Buffer;
   createdAt: number;
   /**
+   * The relay's time now (absent: `createdAt`): a new message takes the recipient's chat out of their
+   * archive, in the same transaction, unless they have it muted at this time.
+   */
+  at?: number;
+  /**
    * Attaches cloud media `id` (uploaded by `senderId` for `recipientId`, not yet attached to another
    * message) with a self-destruct timer of `ttl` seconds (0 = none), in the same transaction.
    */
@@ -149,18 +154,21 @@ export interface ChatSummaryRow {
   /** The user's own settings of the chat. */
   pinnedAt: number | null;
   mutedUntil: number | null;
+  archived: boolean;
 }
 
 /** One user's own settings of a cloud chat (null: not pinned, not muted). */
 export interface ChatSettingsRow {
   pinnedAt: number | null;
   mutedUntil: number | null;
+  archived: boolean;
 }
 
 /** A change of ChatSettingsRow: `pinned` pins (an earlier pin keeps its time) or unpins; an absent field stays. */
 export interface ChatSettingsChange {
   pinned?: boolean;
   mutedUntil?: number | null;
+  archived?: boolean;
 }
 
 export interface EnvelopeRow {

@@ -187,11 +187,25 @@ export const toUpdate = (r: Row): UpdateRow => ({
 export const pair = (x: string, y: string): [string, string] => (x <= y ? [x, y] : [y, x]);
 export const members = (c: ChatRow): string[] => (c.userA === c.userB ? [c.userA] : [c.userA, c.userB]);
 
-/** A user's chat settings from `pinned_at`/`muted_until` columns (none stored: neither). */
-export const toSettings = (r: Row | undefined): ChatSettingsRow => ({ pinnedAt: numOrNull(r?.pinned_at), mutedUntil: numOrNull(r?.muted_until) });
+/** A user's chat settings from `pinned_at`/`muted_until`/`archived` columns (none stored: none of them). */
+export const toSettings = (r: Row | undefined): ChatSettingsRow => ({
+  pinnedAt: numOrNull(r?.pinned_at),
+  mutedUntil: numOrNull(r?.muted_until),
+  archived: flag(r?.archived)
+});
+
+export const sameSettings = (a: ChatSettingsRow, b: ChatSettingsRow) => a.pinnedAt === b.pinnedAt && a.mutedUntil === b.mutedUntil && a.archived === b.archived;
+
+/**
+ * The recipient's settings after a new message at `at`, when it changes them: an archived chat not
+ * muted then leaves the archive (Telegram's rule); null otherwise (a muted one stays archived).
+ */
+export const unarchivedBy = (old: ChatSettingsRow, at: number): ChatSettingsRow | null =>
+  old.archived && (old.mutedUntil ?? 0) <= at ? { ...old, archived: false } : null;
 
 /** The settings after `change` at time `at`: a pin keeps an earlier pin's time (the list's order stays). */
 export const changeSettings = (old: ChatSettingsRow, change: ChatSettingsChange, at: number): ChatSettingsRow => ({
   pinnedAt: change.pinned === undefined ? old.pinnedAt : change.pinned ? (old.pinnedAt ?? at) : null,
-  mutedUntil: change.mutedUntil === undefined ? old.mutedUntil : change.mutedUntil
+  mutedUntil: change.mutedUntil === undefined ? old.mutedUntil : change.mutedUntil,
+  archived: change.archived ?? old.archived
 });

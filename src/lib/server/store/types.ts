@@ -91,7 +91,11 @@ export interface DeviceStore {
 /** Cloud chats: chats, messages, read marks and the per-user update log. */
 export interface CloudStore {
   getChat(userA: string, userB: string): Promise<ChatRow | null>;
-  /** Atomic and idempotent by message id: seq, message and one update row per member. */
+  /**
+   * Atomic and idempotent by message id: seq, message and one update row per member; and when the
+   * recipient has the chat archived and not muted at `input.at`, it is unarchived with a 'settings'
+   * update in their log (same transaction).
+   */
   sendMessage(input: SendMessageInput): Promise<SendMessageResult>;
   /** Non-deleted messages with seq < before (or the newest), ascending, at most `limit`. */
   listMessages(chatId: number, before: number | null, limit: number): Promise<MessageRow[]>;
@@ -132,7 +136,7 @@ export interface CloudStore {
     at: number,
     maxPinned: number
   ): Promise<{ settings: ChatSettingsRow; updates: AppendedUpdate[] } | 'too_many_pinned'>;
-  /** `userId`'s own settings of chat `chatId` (neither pinned nor muted when none are stored). */
+  /** `userId`'s own settings of chat `chatId` (neither pinned, muted nor archived when none are stored). */
   getChatSettings(chatId: number, userId: string): Promise<ChatSettingsRow>;
   /** The reactions to these messages (any order). */
   listReactions(messageIds: string[]): Promise<ReactionRow[]>;

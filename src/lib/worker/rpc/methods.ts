@@ -265,7 +265,7 @@ export const METHODS = {
   /** Stores a secret chat's draft while the chat is active (ignored otherwise); blank text deletes it. */
   secretSaveDraft: { params: z.extend(ChatParams, { text: DraftText, replyTo: z.optional(z.nullable(Uuid)) }), result: returns<null>() },
 
-  // ---------- a chat's pin and mute (./chat-settings.ts) ----------
+  // ---------- a chat's pin, mute and archive (./chat-settings.ts) ----------
   /** Pins (at most LIMITS.pinnedMax chats: too_many_pinned) or unpins a chat; a cloud chat's on every device of mine. */
   pinChat: { params: z.object({ kind: ChatKind, id: StrIn(1, 64), pinned: z.boolean() }), result: returns<null>() },
   /** Mutes a chat's notifications until `mutedUntil` (ms; MUTED_FOREVER: until unmuted), or unmutes it (null). */
@@ -273,6 +273,8 @@ export const METHODS = {
     params: z.object({ kind: ChatKind, id: StrIn(1, 64), mutedUntil: z.nullable(z.number().check(z.int(), z.nonnegative(), z.lte(MUTED_FOREVER))) }),
     result: returns<null>()
   },
+  /** Archives a chat (out of the main list; the peer's message brings it back unless muted) or unarchives it; a cloud chat's on every device of mine. */
+  archiveChat: { params: z.object({ kind: ChatKind, id: StrIn(1, 64), archived: z.boolean() }), result: returns<null>() },
 
   // ---------- search inside a chat (./search.ts) ----------
   /**

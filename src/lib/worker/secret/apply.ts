@@ -4,6 +4,7 @@
  * It only adds to the commit being built; nothing is written before that commit.
  */
 import type { SecretMessageRow } from '$lib/store/db';
+import { unarchivedByMessage } from '../chat-settings';
 import type { Chats } from './chats';
 import { applyPeerEdit } from './edit';
 import type { SecretBody, SecretPayload } from './payload';
@@ -22,7 +23,10 @@ async function pending(chats: Chats, c: Effects, id: string): Promise<SecretMess
   return chats.ctx.db.secretMessages.get(id);
 }
 
-/** The peer's message `id` (a text, or a placeholder for one this version cannot show: unsupported.ts), new and unread. */
+/**
+ * The peer's message `id` (a text, or a placeholder for one this version cannot show: unsupported.ts),
+ * new and unread; the chat leaves the archive unless muted.
+ */
 export function putIncoming(chats: Chats, c: Effects, id: string, received: Received, body: SecretBody): void {
   const row = c.row!;
   // A copy within this batch is dropped here; one already stored, for the whole batch at once (batch.ts).
@@ -31,7 +35,8 @@ export function putIncoming(chats: Chats, c: Effects, id: string, received: Rece
   // millisecond must still get increasing times, or random ids would reorder them.
   const at = Math.max(Date.now(), row.lastAt + 1);
   c.put.push(chats.messageRow(row.id, id, at, false, body));
-  c.row = { ...row, lastAt: at };
+  // A new message brings an archived chat back to the list, unless it is muted (as the relay does for cloud chats).
+  c.row = unarchivedByMessage({ ...row, lastAt: at }, Date.now());
   c.texts.push(id);
   received.chats.set(row.id, (received.chats.get(row.id) ?? 0) + 1);
 }

@@ -1,7 +1,16 @@
 /** PostgreSQL: cloud chats, messages, read marks and the update log (chat row lock, then user locks). */
-import { changeSettings, num, pair, toChat, toMessage, toReaction, toSettings, toUpdate } from '../rows';
-import type { ChatSummaryRow, CloudStore, MessageRow, SendMessageResult } from '../types';
+import { changeSettings, num, pair, sameSettings, toChat, toMessage, toReaction, toSettings, toUpdate, unarchivedBy } from '../rows';
+import type { ChatSettingsRow, ChatSummaryRow, CloudStore, MessageRow, SendMessageResult } from '../types';
 import { all, appendUpdates, LOCK, lockedChat, MESSAGE_COLS, one, UPDATE_SELECT, type Db, type Pg } from './db';
+
+const SETTINGS_OF = 'SELECT pinned_at, muted_until, archived FROM cloud_chat_settings WHERE user_id = $1 AND chat_id = $2';
+
+const upsertSettings = (c: Db, userId: string, chatId: number, s: ChatSettingsRow) =>
+  c.query(
+    `INSERT INTO cloud_chat_settings (user_id, chat_id, pinned_at, muted_until, archived) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (user_id, chat_id) DO UPDATE SET pinned_at = excluded.pinned_at, muted_until = excluded.muted_until, archived = excluded.archived`,
+    [userId, chatId, s.pinnedAt, s.mutedUntil, s.archived]
+  );
 
 const readSeq = async (db: Db, chatId: number, userId: string) =>
   num((await one(db, 'SELECT read_seq FROM chat_reads WHERE chat_id = $1 AND user_id = $2', [chatId, userId]))?.read_seq);
@@ -66,7 +75,17 @@ export function pgCloud({ pool, tx }: Pg): CloudStore {
         if (input.media) {
           await c.query('UPDATE cloud_media SET message_id = $1, ttl = $2 WHERE id = $3', [message.id, input.media.ttl, input.media.id]);
         }
-        return { ok: true, created: true, chat, message, updates: await appendUpdates(c, chat, 'message', message.id) };
+        const updates = await appendUpdates(c, chat, 'message', message.id);
+        // The recipient's archived chat comes back to their list unless muted (after the message in
+        // their log; the chat row and both users' locks are held already).
+        if (input.recipientId !== input.senderId) {
+          const back = unarchivedBy(toSettings(await one(c, SETTINGS_OF, [input.recipientId, chat.id])), input.at ?? input.createdAt);
+          if (back) {
+            await upsertSettings(c, input.recipientId, chat.id, back);
+            updates.push(...(await appendUpdates(c, chat, 'settings', JSON.stringify(back), input.recipientId)));
+          }
+        }
+        return { ok: true, created: true, chat, message, updates };
       }, true);
     },
     async listMessages(chatId, before, limit) {
@@ -85,7 +104,7 @@ export function pgCloud({ pool, tx }: Pg): CloudStore {
         pool,
         `SELECT c.id, c.user_a, c.user_b, c.next_seq,
                 coalesce(mr.read_seq, 0) AS my_read, coalesce(pr.read_seq, 0) AS peer_read,
-                s.pinned_at, s.muted_until,
+                s.pinned_at, s.muted_until, s.archived,
                 ${MESSAGE_COLS('m_', 'lm')},
                 (SELECT count(*) FROM cloud_messages x
                   WHERE x.chat_id = c.id AND x.seq > coalesce(mr.read_seq, 0) AND x.sender_id <> $1 AND NOT x.deleted) AS unread
@@ -178,7 +197,7 @@ export function pgCloud({ pool, tx }: Pg): CloudStore {
       });
     },
     async getChatSettings(chatId, userId) {
-      return toSettings(await one(pool, 'SELECT pinned_at, muted_until FROM cloud_chat_settings WHERE user_id = $1 AND chat_id = $2', [userId, chatId]));
+      return toSettings(await one(pool, SETTINGS_OF, [userId, chatId]));
     },
     async setChatSettings(chatId, userId, change, at, maxPinned) {
       return tx(async (c) => {
@@ -186,18 +205,14 @@ export function pgCloud({ pool, tx }: Pg): CloudStore {
         // also serialises this user's pins (the count below stays true until COMMIT).
         const chat = await lockedChat(c, chatId);
         await c.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [LOCK.user, userId]);
-        const old = toSettings(await one(c, 'SELECT pinned_at, muted_until FROM cloud_chat_settings WHERE user_id = $1 AND chat_id = $2', [userId, chatId]));
+        const old = toSettings(await one(c, SETTINGS_OF, [userId, chatId]));
         const settings = changeSettings(old, change, at);
         if (old.pinnedAt === null && settings.pinnedAt !== null) {
           const n = num((await one(c, 'SELECT count(*) AS n FROM cloud_chat_settings WHERE user_id = $1 AND pinned_at IS NOT NULL', [userId]))?.n);
           if (n >= maxPinned) return 'too_many_pinned' as const;
         }
-        if (settings.pinnedAt === old.pinnedAt && settings.mutedUntil === old.mutedUntil) return { settings, updates: [] };
-        await c.query(
-          `INSERT INTO cloud_chat_settings (user_id, chat_id, pinned_at, muted_until) VALUES ($1, $2, $3, $4)
-           ON CONFLICT (user_id, chat_id) DO UPDATE SET pinned_at = excluded.pinned_at, muted_until = excluded.muted_until`,
-          [userId, chatId, settings.pinnedAt, settings.mutedUntil]
-        );
+        if (sameSettings(settings, old)) return { settings, updates: [] };
+        await upsertSettings(c, userId, chatId, settings);
         return { settings, updates: await appendUpdates(c, chat, 'settings', JSON.stringify(settings), userId) };
       });
     },

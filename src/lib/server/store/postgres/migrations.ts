@@ -334,5 +334,13 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       );
       CREATE INDEX user_blocks_by_blocked ON user_blocks(blocked_id);
     `
+  },
+  {
+    version: 14,
+    name: 'archived chats',
+    sql: `
+      -- Each member's own "archived" of a chat (out of the main list), beside their pin and mute.
+      ALTER TABLE cloud_chat_settings ADD COLUMN archived BOOLEAN NOT NULL DEFAULT FALSE;
+    `
   }
 ];

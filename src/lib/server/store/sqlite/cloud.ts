@@ -1,6 +1,6 @@
 /** SQLite: cloud chats, messages, read marks and the update log. */
-import { changeSettings, pair, toChat, toMessage, toReaction, toSettings, toUpdate } from '../rows';
-import type { ChatSettingsChange, ChatSummaryRow, CloudStore, MessageRow, SendMessageInput, SendMessageResult } from '../types';
+import { changeSettings, pair, sameSettings, toChat, toMessage, toReaction, toSettings, toUpdate, unarchivedBy } from '../rows';
+import type { ChatSettingsChange, ChatSettingsRow, ChatSummaryRow, CloudStore, MessageRow, SendMessageInput, SendMessageResult } from '../types';
 import { all, get, UPDATE_SELECT, type AppendUpdates, type Db } from './db';
 
 export function sqliteCloud(db: Db, appendUpdates: AppendUpdates): CloudStore {
@@ -31,11 +31,11 @@ export function sqliteCloud(db: Db, appendUpdates: AppendUpdates): CloudStore {
     ),
     // The ids as one JSON array: one statement for any number of them.
     reactionsOf: db.prepare('SELECT * FROM cloud_reactions WHERE message_id IN (SELECT value FROM json_each(?))'),
-    settingsOf: db.prepare('SELECT pinned_at, muted_until FROM cloud_chat_settings WHERE user_id = ? AND chat_id = ?'),
+    settingsOf: db.prepare('SELECT pinned_at, muted_until, archived FROM cloud_chat_settings WHERE user_id = ? AND chat_id = ?'),
     pinnedCount: db.prepare('SELECT count(*) AS n FROM cloud_chat_settings WHERE user_id = ? AND pinned_at IS NOT NULL'),
     upsertSettings: db.prepare(
-      `INSERT INTO cloud_chat_settings (user_id, chat_id, pinned_at, muted_until) VALUES (?, ?, ?, ?)
-       ON CONFLICT (user_id, chat_id) DO UPDATE SET pinned_at = excluded.pinned_at, muted_until = excluded.muted_until`
+      `INSERT INTO cloud_chat_settings (user_id, chat_id, pinned_at, muted_until, archived) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (user_id, chat_id) DO UPDATE SET pinned_at = excluded.pinned_at, muted_until = excluded.muted_until, archived = excluded.archived`
     ),
     dropReaction: db.prepare('DELETE FROM cloud_reactions WHERE message_id = ? AND user_id = ?'),
     deleteMessage: db.prepare("UPDATE cloud_messages SET deleted = 1, body = X'' WHERE chat_id = ? AND id = ?"),
@@ -47,6 +47,8 @@ export function sqliteCloud(db: Db, appendUpdates: AppendUpdates): CloudStore {
     attachMedia: db.prepare('UPDATE cloud_media SET message_id = ?, ttl = ? WHERE id = ? AND message_id IS NULL'),
     dropMessageMedia: db.prepare('DELETE FROM cloud_media WHERE message_id = ? RETURNING id')
   };
+
+  const upsert = (userId: string, chatId: number, s: ChatSettingsRow) => q.upsertSettings.run(userId, chatId, s.pinnedAt, s.mutedUntil, s.archived ? 1 : 0);
 
   const sendMessageTx = db.transaction((input: SendMessageInput): SendMessageResult => {
     const [a, b] = pair(input.senderId, input.recipientId);
@@ -90,7 +92,14 @@ export function sqliteCloud(db: Db, appendUpdates: AppendUpdates): CloudStore {
     });
     if (input.media) q.attachMedia.run(message.id, input.media.ttl, input.media.id);
     const chat = toChat(get(q.chatById, chatId)!);
-    return { ok: true, created: true, chat, message, updates: appendUpdates(chat, 'message', message.id) };
+    const updates = appendUpdates(chat, 'message', message.id);
+    // The recipient's archived chat comes back to their list unless muted (after the message in their log).
+    const back = input.recipientId === input.senderId ? null : unarchivedBy(toSettings(get(q.settingsOf, input.recipientId, chatId)), input.at ?? input.createdAt);
+    if (back) {
+      upsert(input.recipientId, chatId, back);
+      updates.push(...appendUpdates(chat, 'settings', JSON.stringify(back), input.recipientId));
+    }
+    return { ok: true, created: true, chat, message, updates };
   });
 
   const markReadTx = db.transaction((chatId: number, readerId: string, seq: number) => {
@@ -132,8 +141,8 @@ export function sqliteCloud(db: Db, appendUpdates: AppendUpdates): CloudStore {
     const old = toSettings(get(q.settingsOf, userId, chatId));
     const settings = changeSettings(old, change, at);
     if (old.pinnedAt === null && settings.pinnedAt !== null && (get(q.pinnedCount, userId)!.n as number) >= maxPinned) return 'too_many_pinned' as const;
-    if (settings.pinnedAt === old.pinnedAt && settings.mutedUntil === old.mutedUntil) return { settings, updates: [] };
-    q.upsertSettings.run(userId, chatId, settings.pinnedAt, settings.mutedUntil);
+    if (sameSettings(settings, old)) return { settings, updates: [] };
+    upsert(userId, chatId, settings);
     return { settings, updates: appendUpdates(toChat(get(q.chatById, chatId)!), 'settings', JSON.stringify(settings), userId) };
   });
 
@@ -177,8 +186,8 @@ export function sqliteCloud(db: Db, appendUpdates: AppendUpdates): CloudStore {
         const myReadSeq = (get(q.readSeq, chat.id, userId)?.read_seq as number | undefined) ?? 0;
         const peerReadSeq = peerId === userId ? myReadSeq : ((get(q.readSeq, chat.id, peerId)?.read_seq as number | undefined) ?? 0);
         const unread = get(q.unread, chat.id, myReadSeq, userId)!.n as number;
-        const { pinnedAt, mutedUntil } = toSettings(get(q.settingsOf, userId, chat.id));
-        return { chat, peerId, lastMessage: last ? toMessage(last) : null, myReadSeq, peerReadSeq, unread, pinnedAt, mutedUntil };
+        const settings = toSettings(get(q.settingsOf, userId, chat.id));
+        return { chat, peerId, lastMessage: last ? toMessage(last) : null, myReadSeq, peerReadSeq, unread, ...settings };
       });
       // Newest activity first; chats whose messages were all deleted sink to the bottom.
       return out.sort((x, y) => (y.lastMessage?.createdAt ?? -1) - (x.lastMessage?.createdAt ?? -1) || y.chat.id - x.chat.id);

@@ -431,5 +431,13 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
       CREATE INDEX user_blocks_by_blocked ON user_blocks(blocked_id);
     `
+  },
+  {
+    version: 14,
+    name: 'archived chats',
+    sql: `
+      -- Each member's own "archived" of a chat (out of the main list), beside their pin and mute.
+      ALTER TABLE cloud_chat_settings ADD COLUMN archived INTEGER NOT NULL DEFAULT 0;
+    `
   }
 ];

@@ -1,8 +1,8 @@
 // Saved Messages: my cloud chat with myself. It opens from the chat list's header (before it holds
 // anything, offline too), is called "Saved Messages" (never my own name), offers no Block, and is the
-// first target of the Forward dialog. A note, a file (no timer offered) and a forward into it reach my other device live, once each,
-// with ticks that never go past "sent" and nothing unread; a note written offline waits with a clock and
-// goes when the network returns.
+// first target of the Forward dialog. A note, a file (no timer offered) and a forward into it reach my
+// other device live, once each, with ticks that never go past "sent" and nothing unread; a delete there
+// goes from every device. A note written offline waits with a clock and goes when the network returns.
 import type { Page } from '@playwright/test';
 import { audit } from './axe';
 import { expect, logIn, messageLog, openChatWith, sendText, signUp, test } from './fixtures';
@@ -72,6 +72,13 @@ test('Saved Messages: a note and a forward into it reach my other device live, o
   // Nobody else reads them: the ticks stay "sent" on both devices, and nothing is unread.
   for (const page of [alice.page, laptop.page]) await expect(notes(page).locator('[data-ticks="sent"]')).toHaveCount(3);
   await expect(notes(alice.page).locator('[data-ticks="read"]')).toHaveCount(0);
+  // Deleted on the laptop "on all my devices": gone from the phone too.
+  await row(laptop.page, 'Buy oat milk').click({ button: 'right' });
+  await menu(laptop.page).getByRole('menuitem', { name: 'Delete…' }).click();
+  await expect(laptop.page.getByRole('alertdialog').getByRole('button')).toHaveText(['Delete for me', 'Delete on all my devices', 'Cancel']);
+  await laptop.page.getByRole('alertdialog').getByRole('button', { name: 'Delete on all my devices' }).click();
+  await expect(row(alice.page, 'Buy oat milk')).toHaveCount(0);
+  await expect(notes(alice.page)).toHaveCount(2);
   for (const page of [alice.page, laptop.page]) {
     await page.goto('/');
     await expect(chatRow(page, SAVED)).toContainText('The gate code is 4521');

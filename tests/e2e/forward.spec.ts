@@ -47,8 +47,9 @@ test('a cloud message forwarded to another cloud chat shows its author; never fr
   await menu(alice.page).getByRole('menuitem', { name: 'Forward…' }).click();
   await expect(forwardDialog(alice.page)).toBeVisible();
   await expect(forwardDialog(alice.page).getByRole('searchbox', { name: 'Search chats' })).toBeFocused();
-  // Her cloud chats only: Bob once (not his secret chat), and Carol.
-  await expect(targets(alice.page)).toHaveCount(2);
+  // Her Saved Messages first, then her cloud chats only: Bob once (not his secret chat), and Carol.
+  await expect(targets(alice.page)).toHaveCount(3);
+  await expect(targets(alice.page).first()).toHaveText('Saved Messages');
   await expect(targets(alice.page).filter({ hasText: 'Bob' })).toHaveCount(1);
   await audit(alice.page, 'forward dialog');
   // Escape closes it, nothing forwarded, the focus back on the message's menu button.

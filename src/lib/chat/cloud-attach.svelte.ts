@@ -5,6 +5,7 @@
  */
 import { core, errorMessage } from '$lib/worker/client';
 import { MAX_FILE, PickedFile, sendableMime, TOO_LARGE } from './picked-file.svelte';
+import { isSaved } from '$lib/ui/saved';
 
 /** What the attach panel needs of the cloud chat's window. */
 export interface CloudAttachHost {
@@ -37,7 +38,8 @@ export class CloudAttach extends PickedFile {
     const p = this.pending;
     if (!p || this.sending) return;
     this.win.actionError = null;
-    const ttl = this.ttl;
+    // Saved Messages take no timer (the panel offers none; the relay refuses one): a choice made in another chat stays there.
+    const ttl = isSaved(this.peerId()) ? 0 : this.ttl;
     const sent = await this.runSend(p, async () => {
       try {
         const bytes = await p.file.arrayBuffer();

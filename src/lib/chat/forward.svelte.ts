@@ -42,7 +42,7 @@ export class Forwarding {
   };
 
   /** Forwards to `chat` and opens it (offline too: queued); a refusal is said in the dialog, which stays. */
-  to = async (chat: ChatView) => {
+  to = async (chat: Pick<ChatView, 'kind' | 'id'>) => {
     const ids = this.ids;
     if (!ids || this.busy || chat.kind !== 'cloud') return;
     this.busy = true;

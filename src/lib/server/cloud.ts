@@ -270,6 +270,10 @@ export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) 
 
   return {
     async send(senderId: string, senderDeviceId: string, input: SendInput): Promise<CloudMessage> {
+      // Saved Messages (a chat with oneself) have no other reader to open a timed file: its timer could never start.
+      if (input.toUserId === senderId && (input.media?.ttl ?? 0) > 0) {
+        throw new HttpError(400, 'bad_request', 'A file in Saved Messages cannot have a self-destruct timer.');
+      }
       const quote = input.replyTo ? await quoteOf(senderId, input.toUserId, input.replyTo) : undefined;
       const { message } = await deliver(senderId, senderDeviceId, {
         id: input.id,

@@ -18,6 +18,7 @@ import { prepareEdits, stillBase } from './cloud-edits';
 import { dropKept, keepLater, knownNow, later, type Later } from './cloud-kept';
 import { hiddenKey, idsOf } from './hidden';
 import { SYNC_LOCK, withLock } from './locks';
+import { isSaved } from './saved';
 import { fastMessageUpdate } from './sync-fast-check';
 import { countUnread } from './unread';
 import { NetError, request } from './net';
@@ -268,8 +269,10 @@ async function commit(db: CinderDB, vault: Vault, me: string, page: Pick<Prepare
         if (!samePeer(chat.peer, u.peer)) peers.add(m.peerId);
         chat.peer = u.peer;
         chat.lastAt = Math.max(chat.lastAt, m.createdAt);
-        // My own message read by the server means I have read everything before it.
+        // My own message read by the server means I have read everything before it. In Saved Messages
+        // (./saved.ts) nobody else reads: the marker has no one to tell, so it counts as sent.
         if (m.senderId === me) chat.myReadSeq = Math.max(chat.myReadSeq, m.seq);
+        if (isSaved(m.peerId, me)) chat.readSentSeq = Math.max(chat.readSentSeq, chat.myReadSeq);
         chats.set(m.peerId, chat);
         dirty.add(m.peerId);
         const seen = top.get(m.peerId) ?? 0;

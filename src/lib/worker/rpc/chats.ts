@@ -4,9 +4,10 @@ import { PublicUser } from '$lib/api/wire';
 import { chatViews, refreshPeer, storeChatPeer } from '../cloud';
 import { withDrafts } from '../drafts';
 import { request } from '../net';
+import { isSaved, savedChat } from '../saved';
 import type { CoreContext, Handlers } from './context';
 
-type Ctx = Pick<CoreContext, 'db' | 'vault' | 'me' | 'secretModule' | 'emit'>;
+type Ctx = Pick<CoreContext, 'db' | 'vault' | 'me' | 'session' | 'secretModule' | 'emit'>;
 
 export const chatsHandlers: Handlers<'searchUsers' | 'userByName' | 'listChats' | 'chat', Ctx> = {
   searchUsers: async (_ctx, { q }) => {
@@ -30,6 +31,11 @@ export const chatsHandlers: Handlers<'searchUsers' | 'userByName' | 'listChats' 
   },
 
   chat: async (ctx, { peerId, refresh }) => {
+    // Saved Messages open from my own profile, offline too; the relay adds nothing to learn about me.
+    if (ctx.session && isSaved(peerId, ctx.me)) {
+      const saved = await savedChat(ctx.db, ctx.session);
+      return { peer: saved.peer, peerReadSeq: 0 };
+    }
     let chat = await ctx.db.chats.get(peerId);
     if (!chat) {
       const { user } = await request('GET', `/api/users/${encodeURIComponent(peerId)}`, undefined, z.object({ user: PublicUser }));

@@ -9,6 +9,7 @@ import { hideMessages } from '../hidden';
 import { NetError } from '../net';
 import { recountUnread } from '../unread';
 import { isBlocked } from '../blocks';
+import { isSaved } from '../saved';
 import { CoreError, type CoreContext, type Handlers } from './context';
 
 type Ctx = Pick<CoreContext, 'db' | 'vault' | 'me' | 'emit' | 'flush' | 'sendFrame'>;
@@ -143,7 +144,8 @@ export const cloudHandlers: Handlers<
   },
 
   typing: async (ctx, { peerId }) => {
-    ctx.sendFrame({ t: 'typing', peerId });
+    // Nobody else reads Saved Messages (the relay would answer an error frame).
+    if (!isSaved(peerId, ctx.me)) ctx.sendFrame({ t: 'typing', peerId });
     return null;
   }
 };

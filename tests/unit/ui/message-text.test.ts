@@ -65,4 +65,12 @@ describe('MessageText.svelte with formatting', () => {
     expect(html('`cafe` and ||cafe||', 'msg-2', searching('cafe'))).toContain('<code><mark>cafe</mark></code> and <span class="spoiler hidden"');
     expect(html('`cafe` and ||cafe||', 'msg-2', searching('cafe'))).toMatch(/class="veil">cafe<\/span>/);
   });
+
+  it('renders a hostile 64 KB text of markers promptly, its unused markers as text', () => {
+    const text = '**a ~~b ||c __d _e `f '.repeat(3000).slice(0, 64 * 1024);
+    const started = performance.now();
+    const out = html(text, 'msg-3');
+    expect(performance.now() - started).toBeLessThan(5000);
+    expect(out.replace(/<[^>]*>/g, '').length).toBeGreaterThan(60 * 1024);
+  });
 });

@@ -14,8 +14,16 @@ const PAYLOADS = [
   '[x](javascript:window.__xss=1) **bold** <a href="javascript:window.__xss=1">link</a>',
   '<img src=x onerror=window.__xss=1><iframe src="javascript:window.__xss=1"></iframe>',
   '\u202Egnp.exe\u202C \u2067isolate\u2069 \u200Fnormal',
-  '{@html "<b>x</b>"} ${window.__xss=1} {{constructor.constructor("window.__xss=1")()}}'
+  '{@html "<b>x</b>"} ${window.__xss=1} {{constructor.constructor("window.__xss=1")()}}',
+  // Formatting markers around markup: elements made by the app, the markup inside them still text.
+  '**<img src=x onerror=window.__xss=1>** `<script>window.__xss=2</script>` ||<svg onload="window.__xss=1"></svg>||'
 ];
+/** What a payload's bubble shows: its formatting markers (rich-text.ts) are gone, what they wrap stays text. */
+const SHOWN = new Map([
+  [PAYLOADS[2], '[x](javascript:window.__xss=1) bold <a href="javascript:window.__xss=1">link</a>'],
+  [PAYLOADS[6], '<img src=x onerror=window.__xss=1> <script>window.__xss=2</script> <svg onload="window.__xss=1"></svg>']
+]);
+const shown = (p: string) => SHOWN.get(p) ?? p;
 
 /** Nothing ran, and the message log holds no element a payload could have created. */
 async function assertInert(page: Page) {
@@ -47,7 +55,7 @@ test('HTML, script, markdown and bidi tricks in names and messages render inert'
   await openChatWith(mallory.page, victim.username);
   for (const p of PAYLOADS) {
     await sendText(mallory.page, p);
-    await expect(messageLog(mallory.page).getByText(p, { exact: true })).toBeVisible();
+    await expect(messageLog(mallory.page).getByText(shown(p), { exact: true })).toBeVisible();
   }
 
   // The victim sees the chat row and every message as literal text.
@@ -55,7 +63,9 @@ test('HTML, script, markdown and bidi tricks in names and messages render inert'
   await expect(row).toContainText(EVIL_NAME);
   await row.click();
   const log = messageLog(victim.page);
-  for (const p of PAYLOADS) await expect(log.getByText(p, { exact: true })).toBeVisible();
+  for (const p of PAYLOADS) await expect(log.getByText(shown(p), { exact: true })).toBeVisible();
+  await expect(log.locator('p.text strong')).toHaveText(['bold', '<img src=x onerror=window.__xss=1>']);
+  await expect(log.locator('p.text code')).toHaveText('<script>window.__xss=2</script>');
   await expect(victim.page.getByText(EVIL_NAME).first()).toBeVisible();
   // The bidi override survives as a character (not stripped, not interpreted as markup).
   expect(await log.getByText(PAYLOADS[4], { exact: true }).textContent()).toContain('\u202E');
@@ -75,7 +85,7 @@ test('HTML, script, markdown and bidi tricks in names and messages render inert'
   await expect(mallory.page.getByText('Victim joined your secret chat.')).toBeVisible();
   await expect(victim.page.getByText(`You joined ${EVIL_NAME}'s secret chat.`)).toBeVisible();
   for (const p of PAYLOADS.slice(0, 3)) await sendSecret(mallory.page, p);
-  for (const p of PAYLOADS.slice(0, 3)) await expect(messageLog(victim.page).getByText(p, { exact: true })).toBeVisible();
+  for (const p of PAYLOADS.slice(0, 3)) await expect(messageLog(victim.page).getByText(shown(p), { exact: true })).toBeVisible();
   await assertInert(victim.page);
 
   // An attachment whose file name is markup, and carries a bidi override to fake its extension

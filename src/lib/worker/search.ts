@@ -4,6 +4,7 @@
  * chat stops an older one between chunks (the page ignores its answer anyway).
  */
 import { Dexie } from 'dexie';
+import { plainText } from '$lib/api/rich-text';
 import { matchesAny } from '$lib/api/search-text';
 import type { CinderDB, MessageRow, SecretMessageRow } from '$lib/store/db';
 import { places } from '$lib/store/places';
@@ -57,6 +58,9 @@ async function scan<R extends { id: string }>(
 /** Not burned yet: a row past its self-destruct deadline is about to be purged and is not found. */
 const alive = (r: { deadline?: number }, now: number) => r.deadline === undefined || r.deadline > now;
 
+/** A text as its bubble shows it (formatting markers gone, a spoiler's words in): what the search and the bubble's marks look in. */
+const shownText = (text: string) => plainText(text, 'show');
+
 /** A file's name, unless it is a voice message (whose name is made up and never shown). */
 const fileName = (f: { name: string; voice?: unknown } | null | undefined) => (f && !f.voice ? f.name : null);
 
@@ -74,7 +78,7 @@ export async function searchCloud(db: CinderDB, vault: Vault, peerId: string, ne
   const read = async (ids: string[]) => (await db.messages.bulkGet(ids)).map((r) => (r?.peerId === peerId && alive(r, now) ? r : undefined));
   const fields = async (r: MessageRow) => {
     const body = await vault.open<Body>(places.message(r.id), r.box);
-    return [body.text, fileName(body.media)];
+    return [shownText(body.text), fileName(body.media)];
   };
   const res = await scan(`cloud:${peerId}`, [...pending, ...keys], read, fields, needle);
   return res && { ...res, partial: (oldest?.seq ?? 1) > 1 };
@@ -87,7 +91,7 @@ export async function searchSecret(db: CinderDB, vault: Vault, chatId: string, n
   const read = async (ids: string[]) => (await db.secretMessages.bulkGet(ids)).map((r) => (r?.chatId === chatId && alive(r, now) ? r : undefined));
   const fields = async (r: SecretMessageRow) => {
     const body = await vault.open<SecretBody>(places.secretMessage(r.id), r.box);
-    return body.kind === 'text' ? [body.text, fileName(body.file)] : [];
+    return body.kind === 'text' ? [shownText(body.text), fileName(body.file)] : [];
   };
   const res = await scan(`secret:${chatId}`, keys, read, fields, needle);
   return res && { ...res, partial: false };

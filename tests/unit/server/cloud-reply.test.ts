@@ -3,6 +3,7 @@
 // refused; a message without one has no quote field.
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { SPOILER_MASK } from '../../../src/lib/api/rich-text';
 import type { CloudMessage } from '../../../src/lib/api/wire';
 import { call, sendText, signup, useRelayWith, uuid, type Account } from './helpers';
 
@@ -45,6 +46,12 @@ describe('cloud reply quotes', () => {
     const mine = await sendText(rig.ts, rig.alice, rig.bob, 'x'.repeat(150));
     const r = await send({ replyTo: mine.id });
     expect(r.body.message.quote).toEqual({ snippet: 'x'.repeat(119) + '…', from: 'sender' });
+  });
+
+  it('quotes a formatted original as it is shown: no markers, its spoiler masked', async () => {
+    const original = await sendText(rig.ts, rig.bob, rig.alice, '**Door** code: ||4521||, ask _Ann_');
+    const r = await send({ replyTo: original.id });
+    expect(r.body.message.quote).toEqual({ snippet: `Door code: ${SPOILER_MASK}, ask Ann`, from: 'recipient' });
   });
 
   it('carries no quote of a message that is not a live one of this chat', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { render } from 'svelte/server';
 import MessageText from '$lib/components/MessageText.svelte';
-import { linkTarget, splitLinks } from '$lib/ui/links';
+import { linkTarget, splitLinks } from '$lib/api/links';
 
 const links = (text: string) => splitLinks(text).filter((p) => p.href);
 

@@ -1,6 +1,7 @@
 // What a reply quotes of its original (the snippet and who wrote it), built by the chat screens.
 import { describe, expect, it } from 'vitest';
 import { ReplyQuote } from '$lib/api/quote';
+import { SPOILER_MASK } from '$lib/api/rich-text';
 import { attachmentLabel, quoteAuthor, quoteFor, SNIPPET_MAX, snippetOf, timedMedia } from '$lib/chat/reply';
 
 describe('reply snippets', () => {
@@ -23,6 +24,15 @@ describe('reply snippets', () => {
     expect(attachmentLabel(null)).toBe('');
     // A caption wins over the attachment's kind.
     expect(snippetOf({ text: 'look' }, { mime: 'image/png', name: 'a.png' })).toBe('look');
+  });
+
+  it('quotes the text as shown: no formatting markers, a code block by its first line, a spoiler masked', () => {
+    expect(snippetOf({ text: '**Dinner** at _8_ ~~tomorrow~~\nsecond line' }, null)).toBe('Dinner at 8 tomorrow');
+    expect(snippetOf({ text: '```\nconst x = 1;\nconst y = 2;\n```' }, null)).toBe('const x = 1;');
+    expect(snippetOf({ text: 'snake_case stays, **so does this' }, null)).toBe('snake_case stays, **so does this');
+    const masked = quoteFor({ text: 'the killer is ||the butler||', mine: false }, null);
+    expect(masked).toEqual({ snippet: `the killer is ${SPOILER_MASK}`, from: 'recipient' });
+    expect(ReplyQuote.safeParse(masked).success).toBe(true);
   });
 
   it('strips control characters so the snippet always passes the wire check', () => {

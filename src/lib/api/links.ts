@@ -3,29 +3,30 @@
  * and `www.…` count (a bare "example.com" is too often a file name); the shown text stays exactly what
  * was typed, and the link goes where that text says (no hidden targets). Trailing punctuation and an
  * unbalanced closing bracket end the link, as in "see https://example.com/a_(b)." or "(https://x.io)".
+ * Shared with the worker and the relay (through rich-text.ts), so it lives in $lib/api.
  */
 export type TextPart = { text: string; href?: string };
+/** A link found in a text: its characters [start, end) and where it goes. */
+export type LinkRange = { start: number; end: number; href: string };
 
-const CANDIDATE = /\b(?:https?:\/\/|www\.)[^\s<>"]+/gi;
+// Not after a letter or digit ("xhttps://…" is no link); after "_" or "*" it is (a formatting marker).
+const CANDIDATE = /(?<![\p{L}\p{N}])(?:https?:\/\/|www\.)[^\s<>"]+/giu;
 const TRAILING = '.,;:!?\'"…';
 const PAIRS: Record<string, string> = { ')': '(', ']': '[', '}': '{' };
 
-function count(s: string, c: string): number {
-  let n = 0;
-  for (const ch of s) if (ch === c) n++;
-  return n;
-}
-
-function trimEnd(url: string): string {
+/** `url` without its trailing punctuation: one pass, each bracket counted once (a hostile text of brackets stays linear). */
+function trimEnd(url: string, trailing: string): string {
+  const counts: Record<string, number> = { '(': 0, ')': 0, '[': 0, ']': 0, '{': 0, '}': 0 };
+  for (const ch of url) if (counts[ch] !== undefined) counts[ch]++;
   let end = url.length;
-  for (;;) {
+  while (end > 0) {
     const c = url[end - 1];
-    if (c === undefined) return '';
     const open = PAIRS[c];
-    const body = url.slice(0, end);
-    if (TRAILING.includes(c) || (open !== undefined && count(body, c) > count(body, open))) end--;
-    else return body;
+    if (!trailing.includes(c) && (open === undefined || counts[c] <= counts[open])) break;
+    if (open !== undefined) counts[c]--;
+    end--;
   }
+  return url.slice(0, end);
 }
 
 /** The link's target, or null when the text is no usable web address. */
@@ -46,16 +47,24 @@ export function linkTarget(url: string): string | null {
   return parsed.href;
 }
 
+/** The links in `text`, in order; `trailing`: more characters that end a link when last (formatting markers). */
+export function findLinks(text: string, trailing = ''): LinkRange[] {
+  const out: LinkRange[] = [];
+  for (const m of text.matchAll(CANDIDATE)) {
+    const url = trimEnd(m[0], TRAILING + trailing);
+    const href = url && linkTarget(url);
+    if (href) out.push({ start: m.index, end: m.index + url.length, href });
+  }
+  return out;
+}
+
 export function splitLinks(text: string): TextPart[] {
   const parts: TextPart[] = [];
   let last = 0;
-  for (const m of text.matchAll(CANDIDATE)) {
-    const url = trimEnd(m[0]);
-    const href = url && linkTarget(url);
-    if (!href) continue;
-    if (m.index > last) parts.push({ text: text.slice(last, m.index) });
-    parts.push({ text: url, href });
-    last = m.index + url.length;
+  for (const { start, end, href } of findLinks(text)) {
+    if (start > last) parts.push({ text: text.slice(last, start) });
+    parts.push({ text: text.slice(start, end), href });
+    last = end;
   }
   if (last < text.length || parts.length === 0) parts.push({ text: text.slice(last) });
   return parts;

@@ -2,7 +2,7 @@
  * What a reply quotes of its original: the snippet its sender sends, and the one a reader holding the
  * original shows instead. Without zod, so the pages that build quotes do not load it.
  */
-import { plainText } from './rich-text';
+import { withoutMarkers } from './rich-text';
 
 /** Longest snippet (characters); the sender cuts its first line to this. */
 export const QUOTE_MAX = 120;
@@ -35,7 +35,7 @@ function oneLine(text: string): string {
 
 /** The snippet a reply shows of `m`: its first line of text as shown (no formatting markers, a spoiler masked), else what its attachment is. */
 export function snippetOf(m: { text: string }, attachment: QuotedAttachment): string {
-  return oneLine(plainText(m.text)) || oneLine(attachmentLabel(attachment)) || 'Message';
+  return oneLine(withoutMarkers(m.text)) || oneLine(attachmentLabel(attachment)) || 'Message';
 }
 
 /**

@@ -3,8 +3,8 @@
  * **bold**, __italic__ (or _italic_ at word boundaries, so snake_case stays as typed), ~~strike~~,
  * `code`, ```code block``` and ||spoiler||. The wire carries the text as typed (an older Cinder shows
  * the markers); `parseRich` makes the tree the bubble renders as elements (never an HTML string), and
- * `plainText` what is shown outside the bubble and searched. Here in $lib/api because the worker
- * (previews, search, pins) and the relay (reply quotes) need `plainText` too.
+ * `withoutMarkers` what is shown outside the bubble and searched. Here in $lib/api because the worker
+ * (previews, search, pins) and the relay (reply quotes) need `withoutMarkers` too.
  *
  * Rules: code is found first and nothing is parsed inside it; then links (./links.ts), whose text is
  * never parsed either; then the markers. A marker opens when a non-space follows it and closes when a
@@ -26,7 +26,7 @@ export type RichNode =
   | { type: 'codeblock'; text: string }
   | { type: RichStyle; children: RichNode[] };
 
-/** What `plainText` shows of a spoiler unless asked for its words (the same for any length). */
+/** What `withoutMarkers` shows of a spoiler unless asked for its words (the same for any length). */
 export const SPOILER_MASK = '▒▒▒▒▒';
 
 type Marker = '**' | '__' | '_' | '~~' | '||';
@@ -175,7 +175,7 @@ function inline(text: string, start: number, end: number, out: Builder) {
   flush(end);
 }
 
-/** `text` as a tree of formatted pieces, in order; their texts joined (a spoiler's included) are `plainText(text, 'show')`. */
+/** `text` as a tree of formatted pieces, in order; their texts joined (a spoiler's included) are `withoutMarkers(text, 'show')`. */
 export function parseRich(text: string): RichNode[] {
   const out = new Builder();
   let from = 0;
@@ -234,4 +234,4 @@ function flatten(nodes: readonly RichNode[], spoilers: 'hide' | 'show'): string 
  * What `text` shows without its markers: for previews, quotes, pins and notifications (a spoiler's
  * words hidden behind SPOILER_MASK), or with `'show'` the words as the bubble has them (the search).
  */
-export const plainText = (text: string, spoilers: 'hide' | 'show' = 'hide'): string => flatten(parseRich(text), spoilers);
+export const withoutMarkers = (text: string, spoilers: 'hide' | 'show' = 'hide'): string => flatten(parseRich(text), spoilers);

@@ -8,7 +8,7 @@
 import { Dexie } from 'dexie';
 import { z } from '$lib/api/zod';
 import { LIMITS, Update, type PublicUser } from '$lib/api/wire';
-import { plainText } from '$lib/api/rich-text';
+import { withoutMarkers } from '$lib/api/rich-text';
 import type { ChatRow, CinderDB, MessageRow } from '$lib/store/db';
 import type { Vault } from '$lib/store/vault';
 import { keptSettingsKey, withKeptSettings, withSettings } from './chat-settings';
@@ -278,7 +278,7 @@ async function commit(db: CinderDB, vault: Vault, me: string, page: Pick<Prepare
         chats.set(m.peerId, chat);
         dirty.add(m.peerId);
         const seen = top.get(m.peerId) ?? 0;
-        if (m.senderId !== me && m.seq > chat.myReadSeq && m.seq > seen) fresh.push({ peer: u.peer, text: plainText(m.text) || mediaLabel(m.media) });
+        if (m.senderId !== me && m.seq > chat.myReadSeq && m.seq > seen) fresh.push({ peer: u.peer, text: withoutMarkers(m.text) || mediaLabel(m.media) });
         if (m.senderId !== me) {
           if (m.seq <= seen) recount.add(m.peerId);
           else if (added.has(m.peerId)) added.get(m.peerId)!.push(m.seq);

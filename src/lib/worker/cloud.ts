@@ -6,7 +6,7 @@ import { Dexie } from 'dexie';
 import { z } from '$lib/api/zod';
 import { CloudMessage, PublicUser as PublicUserSchema, type CloudMedia, type CloudReaction, type ForwardedFrom, type PublicUser } from '$lib/api/wire';
 import { quoteSnippet, timedMedia } from '$lib/api/quote-snippet';
-import { plainText } from '$lib/api/rich-text';
+import { withoutMarkers } from '$lib/api/rich-text';
 import type { ReplyQuote } from '$lib/api/quote';
 import type { ChatRow, CinderDB, MessageRow } from '$lib/store/db';
 import type { Vault } from '$lib/store/vault';
@@ -146,7 +146,7 @@ export async function chatViews(db: CinderDB, vault: Vault, me: string): Promise
       kind: 'cloud',
       id: chat.peerId,
       peer: chat.peer,
-      preview: plainText(body.text) || mediaLabel(body.media),
+      preview: withoutMarkers(body.text) || mediaLabel(body.media),
       previewMine: last.senderId === me,
       lastAt: last.createdAt,
       unread: await unreadOf(db, chat, me),

@@ -14,7 +14,7 @@
  * Sending a text (or a file with a caption) deletes the chat's draft in the transaction that stores the
  * message, ordered against the saves still on their way (./draft-order.ts).
  */
-import { plainText } from '$lib/api/rich-text';
+import { withoutMarkers } from '$lib/api/rich-text';
 import type { CinderDB } from '$lib/store/db';
 import { places } from '$lib/store/places';
 import type { Vault } from '$lib/store/vault';
@@ -109,7 +109,7 @@ async function allDrafts(db: CinderDB, vault: Vault): Promise<Map<string, Draft>
 
 /** A draft's line in the chat list: its first lines joined as shown (no formatting markers), cut at DRAFT_PREVIEW_MAX characters. */
 export function draftPreview(text: string): string {
-  const chars = [...plainText(text).replace(/\s+/g, ' ').trim()];
+  const chars = [...withoutMarkers(text).replace(/\s+/g, ' ').trim()];
   return chars.length > DRAFT_PREVIEW_MAX ? chars.slice(0, DRAFT_PREVIEW_MAX - 1).join('') + '…' : chars.join('');
 }
 

@@ -4,7 +4,7 @@
  * chat stops an older one between chunks (the page ignores its answer anyway).
  */
 import { Dexie } from 'dexie';
-import { plainText } from '$lib/api/rich-text';
+import { withoutMarkers } from '$lib/api/rich-text';
 import { matchesAny } from '$lib/api/search-text';
 import type { CinderDB, MessageRow, SecretMessageRow } from '$lib/store/db';
 import { places } from '$lib/store/places';
@@ -59,7 +59,7 @@ async function scan<R extends { id: string }>(
 const alive = (r: { deadline?: number }, now: number) => r.deadline === undefined || r.deadline > now;
 
 /** A text as its bubble shows it (formatting markers gone, a spoiler's words in): what the search and the bubble's marks look in. */
-const shownText = (text: string) => plainText(text, 'show');
+const shownText = (text: string) => withoutMarkers(text, 'show');
 
 /** A file's name, unless it is a voice message (whose name is made up and never shown). */
 const fileName = (f: { name: string; voice?: unknown } | null | undefined) => (f && !f.voice ? f.name : null);

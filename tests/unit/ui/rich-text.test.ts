@@ -1,6 +1,6 @@
 // The formatting markers of a message's text: the tree the bubble renders, and the plain text shown elsewhere.
 import { describe, expect, it } from 'vitest';
-import { parseRich, plainText, SPOILER_MASK, type RichNode } from '$lib/api/rich-text';
+import { parseRich, withoutMarkers, SPOILER_MASK, type RichNode } from '$lib/api/rich-text';
 
 /** A tree as compact markup: <b> <i> <s> <sp> for styles, <c> inline code, <pre> a block, <a=href> a link. */
 function show(nodes: readonly RichNode[]): string {
@@ -121,7 +121,7 @@ describe('parseRich', () => {
   it('keeps every character of the text but the markers it used, in order', () => {
     const text = 'a **b _c_ ~~d~~** ||e `f`|| g ```h``` i_j_k https://x.io/y__z__';
     expect(leaves(parseRich(text))).toBe('a b c d e f g h i_j_k https://x.io/y__z__');
-    expect(plainText(text, 'show')).toBe(leaves(parseRich(text)));
+    expect(withoutMarkers(text, 'show')).toBe(leaves(parseRich(text)));
   });
 
   it('makes links only of web addresses, never another scheme', () => {
@@ -129,7 +129,7 @@ describe('parseRich', () => {
   });
 });
 
-describe('plainText', () => {
+describe('withoutMarkers', () => {
   it.each([
     ['**bold** and __italic__ and _it_ and ~~gone~~', 'bold and italic and it and gone'],
     ['run `npm test` now', 'run npm test now'],
@@ -139,11 +139,11 @@ describe('plainText', () => {
     ['snake_case and **unclosed', 'snake_case and **unclosed'],
     ['', '']
   ])('%j → %j', (text, want) => {
-    expect(plainText(text)).toBe(want);
+    expect(withoutMarkers(text)).toBe(want);
   });
 
   it('shows a spoiler’s words when asked (what the search looks in)', () => {
-    expect(plainText('the killer is ||the **butler**||', 'show')).toBe('the killer is the butler');
+    expect(withoutMarkers('the killer is ||the **butler**||', 'show')).toBe('the killer is the butler');
   });
 });
 
@@ -172,7 +172,7 @@ describe('hostile input', () => {
     // A quadratic pass over 64 KB takes seconds; a linear one a few ms (generous for a busy machine).
     expect(took).toBeLessThan(1000);
     expect(leaves(tree).length).toBeLessThanOrEqual(text.length);
-    expect(plainText(text).length).toBeLessThanOrEqual(text.length);
+    expect(withoutMarkers(text).length).toBeLessThanOrEqual(text.length);
   });
 
   it('never nests deeper than the five marker kinds', () => {

@@ -3,7 +3,7 @@
  */
 import { fromB64u } from '$lib/api/b64';
 import { quoteSnippet } from '$lib/api/quote-snippet';
-import { plainText } from '$lib/api/rich-text';
+import { withoutMarkers } from '$lib/api/rich-text';
 import { Dexie } from 'dexie';
 import type { CinderDB, SecretChatRow, SecretMessageRow } from '$lib/store/db';
 import type { Vault } from '$lib/store/vault';
@@ -121,7 +121,7 @@ export async function secretChatList(db: CinderDB, vault: Vault): Promise<ChatVi
           ? SERVICE_TEXT[v.service!]
           : v.kind === 'unsupported'
             ? UNSUPPORTED_TEXT
-            : plainText(v.text) || (v.file ? (v.file.voice ? 'Voice message' : v.file.mime.startsWith('image/') ? 'Photo' : 'File') : '');
+            : withoutMarkers(v.text) || (v.file ? (v.file.voice ? 'Voice message' : v.file.mime.startsWith('image/') ? 'Photo' : 'File') : '');
       previewMine = v.mine && v.kind === 'text';
     }
     if (row.status === 'cancelled') preview = preview === SERVICE_TEXT.account_deleted ? 'Account deleted · secret chat ended' : 'Secret chat cancelled';

@@ -3,11 +3,12 @@
 // their unread count; an older copy never comes back, a later one shows; the cleared chat stays in the
 // list, empty, and a deleted one leaves it until a later message. An older version keeps the update.
 import 'fake-indexeddb/auto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Update } from '$lib/api/wire';
 import { applyUpdates } from '$lib/worker/cloud-sync';
 import { KNOWN_KINDS } from '$lib/worker/cloud-kept';
 import { chatViews } from '$lib/worker/cloud';
+import { cloudClearHandlers } from '$lib/worker/rpc/cloud-clear';
 import { unlockedStore } from '../support/store';
 import { ME, msg, nextCursor, uuid } from '../support/cloud-updates';
 
@@ -53,5 +54,38 @@ describe('clearing a cloud chat on the device', () => {
 
   it('is a kind this version applies (not kept for a later one)', () => {
     expect(KNOWN_KINDS).toContain('clear');
+  });
+});
+
+describe('clearCloudChat (RPC)', () => {
+  const ctxOf = (db: Awaited<ReturnType<typeof unlockedStore>>['db'], vault: Awaited<ReturnType<typeof unlockedStore>>['vault']) => ({
+    db,
+    vault,
+    me: ME,
+    emit: () => {}
+  });
+
+  it('asks the relay up to the newest message here, then clears this device; offline it says so and clears nothing', async () => {
+    const { db, vault } = await unlockedStore(`cloud-clear-${dbs++}`);
+    await applyUpdates(db, vault, ME, [msg(21, 'bob', 1), msg(22, ME, 2)]);
+    vi.stubGlobal('fetch', async () => {
+      throw new TypeError('Failed to fetch');
+    });
+    await expect(cloudClearHandlers.clearCloudChat(ctxOf(db, vault), { peerId: 'bob', forBoth: true, removeChat: false })).rejects.toMatchObject({
+      code: 'offline',
+      message: 'You are offline. Connect to clear this chat.'
+    });
+    expect(await ids(db)).toEqual([1, 2]);
+
+    const sent: unknown[] = [];
+    vi.stubGlobal('fetch', async (path: string, init: RequestInit) => {
+      sent.push([path, JSON.parse(String(init.body))]);
+      return new Response(null, { status: 204 });
+    });
+    await cloudClearHandlers.clearCloudChat(ctxOf(db, vault), { peerId: 'bob', forBoth: true, removeChat: true });
+    expect(sent).toEqual([['/api/cloud/chats/bob/clear', { upTo: 2, forBoth: true, removeChat: true }]]);
+    expect(await ids(db)).toEqual([]);
+    expect(await db.chats.get('bob')).toMatchObject({ clearedSeq: 2, removed: true });
+    vi.unstubAllGlobals();
   });
 });

@@ -1,6 +1,7 @@
 /** Clear history / delete chat of a cloud chat (../cloud-clear.ts): online only, applied here once the relay has it. */
 import { applyUpdates } from '../cloud-sync';
 import { newestStoredSeq } from '../cloud-clear';
+import { SYNC_LOCK, withLock } from '../locks';
 import { NetError, request } from '../net';
 import { CoreError, type CoreContext, type Handlers } from './context';
 
@@ -17,7 +18,8 @@ export const cloudClearHandlers: Handlers<'clearCloudChat', Ctx> = {
       throw e;
     }
     // As the log will say it (the same update again changes nothing); the peer's 'delete' comes through the log.
-    await applyUpdates(ctx.db, ctx.vault, ctx.me, [{ kind: 'clear', cursor: 0, peerId, upTo, removed: removeChat }]);
+    // Under the sync's lock: a page read before the clear is never written over it.
+    await withLock(SYNC_LOCK, () => applyUpdates(ctx.db, ctx.vault, ctx.me, [{ kind: 'clear', cursor: 0, peerId, upTo, removed: removeChat }]));
     ctx.emit({ type: 'messages', peerId });
     ctx.emit({ type: 'chats' });
     return null;

@@ -288,7 +288,9 @@ export const ChatSummary = z.object({
   /** The reader's own settings of the chat (absent from a relay before them): when pinned, muted until when, archived. */
   pinnedAt: z.optional(z.nullable(z.number().check(z.int(), z.nonnegative()))),
   mutedUntil: z.optional(z.nullable(z.number().check(z.int(), z.nonnegative()))),
-  archived: z.optional(z.boolean())
+  archived: z.optional(z.boolean()),
+  /** The reader's own "cleared up to" seq (absent or 0: never cleared): older messages are gone for them. */
+  clearedSeq: z.optional(z.number().check(z.int(), z.nonnegative()))
 });
 export type ChatSummary = z.infer<typeof ChatSummary>;
 
@@ -319,6 +321,17 @@ export type ForwardCloudRes = z.infer<typeof ForwardCloudRes>;
 
 export const ReadReq = z.object({ seq: z.number().check(z.int(), z.positive()) });
 export const DeleteCloudReq = z.object({ ids: z.array(ClientId).check(z.minLength(1), z.maxLength(100)) });
+/**
+ * Body of `POST /api/cloud/chats/:peerId/clear`: clear history up to seq `upTo` (the newest I have;
+ * 0 when I have none), for me on all my devices, and with `forBoth` deleted for the peer too; with
+ * `removeChat` the chat also leaves my list until a later message (Delete chat).
+ */
+export const ClearCloudReq = z.object({
+  upTo: z.number().check(z.int(), z.nonnegative(), z.maximum(Number.MAX_SAFE_INTEGER)),
+  forBoth: z.boolean(),
+  removeChat: z.boolean()
+});
+export type ClearCloudReq = z.input<typeof ClearCloudReq>;
 /**
  * Body of `POST /api/cloud/chats/:peerId/edit`: my message `id`'s new text (the limits of a sent text).
  * It may be empty only for a message with an attachment (a caption removed): the relay checks that.
@@ -396,7 +409,18 @@ export const Update = z.discriminatedUnion('kind', [
     archived: z.optional(z.boolean())
   }),
   /** The chat's pinned messages now (all of them, newest pin first, read when the update is served): a device replaces what it had. */
-  z.object({ kind: z.literal('pin'), cursor: z.number().check(z.int()), peerId: Id, pins: z.array(CloudPin).check(z.maxLength(PINS_WIRE_MAX)) })
+  z.object({ kind: z.literal('pin'), cursor: z.number().check(z.int()), peerId: Id, pins: z.array(CloudPin).check(z.maxLength(PINS_WIRE_MAX)) }),
+  /**
+   * I cleared my history of the chat with `peerId` up to seq `upTo` (in my log only): every message up
+   * to it goes from my devices; `removed`: the chat also leaves my list until a later message.
+   */
+  z.object({
+    kind: z.literal('clear'),
+    cursor: z.number().check(z.int()),
+    peerId: Id,
+    upTo: z.number().check(z.int(), z.nonnegative()),
+    removed: z.boolean()
+  })
 ]);
 export type Update = z.infer<typeof Update>;
 

@@ -74,7 +74,8 @@ export function createForward({ store, atRest, cloud, mediaFiles, now, quotaByte
         continue;
       }
       const original = await store.getMessage(id);
-      if (!original || original.chatId !== from.id) throw new HttpError(404, 'not_found', `no such message in this chat: ${id}`);
+      if (!original || original.chatId !== from.id || (await cloud.clearedFor(me, original)))
+        throw new HttpError(404, 'not_found', `no such message in this chat: ${id}`);
       if (original.deleted) throw new HttpError(410, 'gone', `message ${id} was deleted`);
       const content = cloud.content(original);
       const media = content.mediaId ? await store.getCloudMedia(content.mediaId) : null;

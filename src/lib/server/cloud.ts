@@ -151,14 +151,37 @@ export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) 
     };
   };
 
-  /** The wire form of one update-log row for `userId`; null for a message that has since been deleted. */
+  /** Per-call cache of a user's cleared seq by chat (a page of updates reads each chat's once). */
+  const clearedCache = (userId: string) => {
+    const cache = new Map<number, Promise<number>>();
+    return (chatId: number) => {
+      let p = cache.get(chatId);
+      if (!p) cache.set(chatId, (p = store.getClearedSeq(chatId, userId)));
+      return p;
+    };
+  };
+
+  /** The chat's pins `userId` sees: none of a message they cleared. */
+  const pinsFor = async (chatId: number, clearedSeq: number) => {
+    const pins = await pinsWire(store, chatId);
+    if (clearedSeq === 0) return pins;
+    const seqs = await Promise.all(pins.map(async (p) => (await store.getMessage(p.id))?.seq ?? 0));
+    return pins.filter((_, i) => seqs[i] > clearedSeq);
+  };
+
+  /**
+   * The wire form of one update-log row for `userId`; null for a message that has since been deleted,
+   * or that `userId` cleared from their history (`clearedOf`: their cleared seq of a chat).
+   */
   async function hydrate(
     row: UpdateRow,
     userId: string,
     getUser: (id: string) => Promise<UserRow | null>,
+    clearedOf: (chatId: number) => Promise<number>,
     reactions?: Map<string, CloudReaction[]>
   ): Promise<Update | null> {
     const peerId = otherMember(row.chat, userId);
+    if (row.message && (row.kind === 'message' || row.kind === 'edit' || row.kind === 'react') && row.message.seq <= (await clearedOf(row.chat.id))) return null;
     switch (row.kind) {
       case 'message': {
         if (!row.message || row.message.deleted) return null;
@@ -190,7 +213,11 @@ export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) 
       }
       case 'pin':
         // The chat's pins now (later changes included): every device replaces what it had.
-        return { kind: 'pin', cursor: row.cursor, peerId, pins: await pinsWire(store, row.chat.id) };
+        return { kind: 'pin', cursor: row.cursor, peerId, pins: await pinsFor(row.chat.id, await clearedOf(row.chat.id)) };
+      case 'clear': {
+        const { upTo, removed } = JSON.parse(row.data) as { upTo: number; removed: boolean };
+        return { kind: 'clear', cursor: row.cursor, peerId, upTo, removed };
+      }
     }
   }
 
@@ -200,7 +227,7 @@ export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) 
     for (const { userId, cursor, prev } of appended) {
       const row = await store.getUpdate(cursor);
       if (!row) continue;
-      const update = await hydrate(row, userId, getUser);
+      const update = await hydrate(row, userId, getUser, (chatId) => store.getClearedSeq(chatId, userId));
       if (update) bus.publish({ to: 'user', userId, frame: { t: 'update', update, prev } });
     }
   }
@@ -301,7 +328,8 @@ export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) 
       const chat = await store.getChat(userId, peerId);
       if (!chat) return [];
       const out: CloudMessage[] = [];
-      const rows = await store.listMessages(chat.id, before, limit);
+      // Never what I cleared, however far back the page is.
+      const rows = await store.listMessages(chat.id, before, limit, await store.getClearedSeq(chat.id, userId));
       const reactions = await reactionsOf(rows.map((m) => m.id));
       for (const m of rows) out.push(await toWire(m, peerId, reactions));
       return out;
@@ -323,7 +351,8 @@ export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) 
           unread: s.unread,
           pinnedAt: s.pinnedAt,
           mutedUntil: s.mutedUntil,
-          archived: s.archived
+          archived: s.archived,
+          ...(s.clearedSeq ? { clearedSeq: s.clearedSeq } : {})
         });
       }
       return out;
@@ -333,6 +362,30 @@ export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) 
       const chat = await requireChat(userId, peerId);
       const r = await store.markRead(chat.id, userId, seq);
       if (r) await publish(r.updates);
+    },
+
+    /**
+     * Clears `userId`'s history of the chat with `peerId` up to seq `upTo` on all their devices (a
+     * 'clear' update in their log), and with `removeChat` takes it out of their list until a later
+     * message. `forBoth` (and always in Saved Messages, which is only mine) also deletes those messages
+     * for the peer in one transaction: one 'delete' update per member naming them all, their files
+     * removed. Allowed between a blocked pair, as a delete for everyone is: it only takes away.
+     */
+    async clear(userId: string, peerId: string, { upTo, forBoth, removeChat }: { upTo: number; forBoth: boolean; removeChat: boolean }): Promise<number> {
+      const chat = await requireChat(userId, peerId);
+      if (forBoth || peerId === userId) {
+        const r = await store.clearMessages(chat.id, upTo);
+        await publish(r.updates);
+        for (const id of r.media ?? []) await mediaFiles?.remove(id);
+      }
+      const mine = await store.clearForMe(chat.id, userId, upTo, removeChat);
+      await publish(mine.updates);
+      return mine.clearedSeq;
+    },
+
+    /** Whether `userId` cleared message `m` (of their chat) from their history: it is no longer served to them. */
+    async clearedFor(userId: string, m: MessageRow): Promise<boolean> {
+      return m.seq <= (await store.getClearedSeq(m.chatId, userId));
     },
 
     async remove(userId: string, peerId: string, ids: string[]): Promise<void> {
@@ -421,11 +474,12 @@ export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) 
       const more = rows.length > limit;
       const page = more ? rows.slice(0, limit) : rows;
       const getUser = userCache();
+      const clearedOf = clearedCache(userId);
       const updates: Update[] = [];
       // The page's reactions in one read (its messages' and its 'react' updates').
       const reactions = await reactionsOf(page.flatMap((r) => (r.message && (r.kind === 'message' || r.kind === 'react') ? [r.message.id] : [])));
       for (const row of page) {
-        const u = await hydrate(row, userId, getUser, reactions);
+        const u = await hydrate(row, userId, getUser, clearedOf, reactions);
         if (u) updates.push(u);
       }
       return { updates, cursor: page.length ? page[page.length - 1].cursor : after, more };

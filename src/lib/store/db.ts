@@ -95,6 +95,10 @@ export interface ChatRow {
   archived?: true;
   /** Its pinned messages, newest pin first, as the relay's last `pin` update said (../worker/pins.ts; not indexed); absent: none. */
   pins?: PinnedRef[];
+  /** I cleared its history up to this seq (../worker/cloud-clear.ts; not indexed): older messages never come back here; absent: never. */
+  clearedSeq?: number;
+  /** I deleted the chat: out of my list until a message after `clearedSeq` (not indexed); absent: shown. */
+  removed?: true;
 }
 
 /** A message pinned in a chat and when (ids and times in clear, like the rows' seqs; the content stays sealed). */

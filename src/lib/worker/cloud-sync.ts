@@ -15,6 +15,7 @@ import { keptSettingsKey, withKeptSettings, withSettings } from './chat-settings
 import { mediaLabel, newChat, samePeer, sealMessage } from './cloud';
 import { reapplyPending } from './cloud-actions-local';
 import { withoutPins, withPins } from './pins';
+import { clearedIds, withCleared } from './cloud-clear';
 import { prepareEdits, stillBase } from './cloud-edits';
 import { dropKept, keepLater, knownNow, later, type Later } from './cloud-kept';
 import { hiddenKey, idsOf } from './hidden';
@@ -258,6 +259,9 @@ async function commit(db: CinderDB, vault: Vault, me: string, page: Pick<Prepare
         const m = u.message;
         if (hidden.get(m.peerId)?.has(m.id)) continue;
         let chat = chats.get(m.peerId);
+        // Cleared from my history (./cloud-clear.ts): an older copy never comes back; a later one brings a deleted chat back.
+        if (chat && m.seq <= (chat.clearedSeq ?? 0)) continue;
+        if (chat?.removed) delete chat.removed;
         if (!chat) {
           chat = withKeptSettings(newChat(u.peer, m.createdAt), keptSettings.get(m.peerId));
           if (keptSettings.get(m.peerId) !== undefined) {
@@ -327,10 +331,12 @@ async function commit(db: CinderDB, vault: Vault, me: string, page: Pick<Prepare
         }
       } else {
         recount.add(u.peerId);
-        // A deleted message takes its pin with it (the relay dropped it too).
+        // A deleted (or cleared) message takes its pin with it (the relay dropped it too).
         const chat = chats.get(u.peerId);
-        if (chat) chats.set(u.peerId, withoutPins(chat, u.ids));
-        for (const id of u.ids) {
+        const ids = u.kind === 'clear' ? await clearedIds(db, u, puts) : u.ids;
+        if (chat) chats.set(u.peerId, u.kind === 'clear' ? withCleared(withoutPins(chat, ids), u) : withoutPins(chat, ids));
+        if (chat) dirty.add(u.peerId);
+        for (const id of ids) {
           puts.delete(id);
           deleted.add(id);
           if (inOutbox.has(id)) unqueued.add(id);

@@ -139,16 +139,18 @@ export async function chatViews(db: CinderDB, vault: Vault, me: string): Promise
   const chats = await db.chats.orderBy('lastAt').reverse().toArray();
   const views: ChatView[] = [];
   for (const chat of chats) {
+    // A chat I deleted stays out until a later message; one whose history I cleared stays, empty (./cloud-clear.ts).
+    if (chat.removed) continue;
     const last = await byPeer(db, chat.peerId).last();
-    if (!last) continue;
-    const body = await vault.open<Body>(msgPlace(last.id), last.box);
+    if (!last && !chat.clearedSeq) continue;
+    const body = last ? await vault.open<Body>(msgPlace(last.id), last.box) : null;
     views.push({
       kind: 'cloud',
       id: chat.peerId,
       peer: chat.peer,
-      preview: withoutMarkers(body.text) || mediaLabel(body.media),
-      previewMine: last.senderId === me,
-      lastAt: last.createdAt,
+      preview: body ? withoutMarkers(body.text) || mediaLabel(body.media) : '',
+      previewMine: last?.senderId === me,
+      lastAt: last?.createdAt ?? chat.lastAt,
       unread: await unreadOf(db, chat, me),
       ...settingsView(chat)
     });

@@ -6,6 +6,7 @@ import { accountHandlers } from '$lib/worker/rpc/account';
 import { accountDeleteHandlers } from '$lib/worker/rpc/account-delete';
 import { chatsHandlers } from '$lib/worker/rpc/chats';
 import { cloudHandlers } from '$lib/worker/rpc/cloud';
+import { cloudClearHandlers } from '$lib/worker/rpc/cloud-clear';
 import { draftsHandlers } from '$lib/worker/rpc/drafts';
 import type { CoreContext } from '$lib/worker/rpc/context';
 import { mediaHandlers } from '$lib/worker/rpc/media';
@@ -31,6 +32,7 @@ const AREAS = [
   accountDeleteHandlers,
   chatsHandlers,
   cloudHandlers,
+  cloudClearHandlers,
   syncHandlers,
   secretHandlers,
   verificationHandlers,

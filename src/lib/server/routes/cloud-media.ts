@@ -114,6 +114,9 @@ export const cloudMediaRoutes: RouteArea = (router, deps, { requireAuth }) => {
     if (!media || !member || (media.deadline !== null && media.deadline <= now())) {
       throw new HttpError(404, 'not_found', 'no such media');
     }
+    // Nor the file of a message this user cleared from their history.
+    const message = media.messageId !== null ? await store.getMessage(media.messageId) : null;
+    if (message && (await cloud.clearedFor(auth.user.id, message))) throw new HttpError(404, 'not_found', 'no such media');
     return media;
   };
 

@@ -1,5 +1,17 @@
 /** Cloud chats: send, forward, the chat list, history pages, read marks, deletes, edits, reactions, pinned messages, my own chat settings, and the update-log sync. */
-import { ChatSettingsReq, DeleteCloudReq, EditCloudReq, ForwardCloudReq, Id, LIMITS, PinCloudReq, ReactCloudReq, ReadReq, SendCloudReq } from '../../api/wire';
+import {
+  ChatSettingsReq,
+  ClearCloudReq,
+  DeleteCloudReq,
+  EditCloudReq,
+  ForwardCloudReq,
+  Id,
+  LIMITS,
+  PinCloudReq,
+  ReactCloudReq,
+  ReadReq,
+  SendCloudReq
+} from '../../api/wire';
 import { createForward } from '../cloud-forward';
 import { createCloudPins } from '../cloud-pins';
 import type { z } from '$lib/api/zod';
@@ -60,6 +72,7 @@ export const cloudRoutes: RouteArea = (router, deps, { requireAuth }) => {
 
   chatChange('read', ReadReq, (me, peerId, { seq }) => cloud.read(me, peerId, seq));
   chatChange('delete', DeleteCloudReq, (me, peerId, { ids }) => cloud.remove(me, peerId, ids));
+  chatChange('clear', ClearCloudReq, (me, peerId, body) => cloud.clear(me, peerId, body));
   chatChange('edit', EditCloudReq, (me, peerId, { id, text }) => cloud.edit(me, peerId, id, text), true);
   chatChange('react', ReactCloudReq, (me, peerId, { id, emoji }) => cloud.react(me, peerId, id, emoji), true);
   chatChange('pin', PinCloudReq, (me, peerId, { id, pinned }) => pins.pin(me, peerId, id, pinned), true);

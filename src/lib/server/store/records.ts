@@ -62,7 +62,7 @@ export interface MessageRow {
   editedAt: number | null;
 }
 
-export type UpdateKind = 'message' | 'read' | 'delete' | 'edit' | 'react' | 'settings' | 'pin';
+export type UpdateKind = 'message' | 'read' | 'delete' | 'edit' | 'react' | 'settings' | 'pin' | 'clear';
 
 /** A message pinned in a cloud chat (shared by both members; SQLite/PG migration 12). */
 export interface PinRow {
@@ -155,6 +155,8 @@ export interface ChatSummaryRow {
   pinnedAt: number | null;
   mutedUntil: number | null;
   archived: boolean;
+  /** The user's own "cleared up to" seq (0: never cleared): lastMessage and unread count only later ones. */
+  clearedSeq: number;
 }
 
 /** One user's own settings of a cloud chat (null: not pinned, not muted). */

@@ -97,9 +97,21 @@ export interface CloudStore {
    * update in their log (same transaction).
    */
   sendMessage(input: SendMessageInput): Promise<SendMessageResult>;
-  /** Non-deleted messages with seq < before (or the newest), ascending, at most `limit`. */
-  listMessages(chatId: number, before: number | null, limit: number): Promise<MessageRow[]>;
+  /** Non-deleted messages with afterSeq < seq < before (or the newest), ascending, at most `limit`. */
+  listMessages(chatId: number, before: number | null, limit: number, afterSeq?: number): Promise<MessageRow[]>;
+  /**
+   * The user's chats, their last message and unread count after the user's cleared seq; a chat the user
+   * deleted (`removed`) is left out while it has no live message after that seq.
+   */
   listChats(userId: string): Promise<ChatSummaryRow[]>;
+  /**
+   * `userId` clears their own history of the chat up to `upToSeq` (capped at the chat's last seq; never
+   * lowered), and with `removed` deletes the chat from their list until a later message: one 'clear'
+   * update (data `{ upTo, removed }`) in their log only, none when nothing changed. Same transaction.
+   */
+  clearForMe(chatId: number, userId: string, upToSeq: number, removed: boolean): Promise<{ clearedSeq: number; removed: boolean; updates: AppendedUpdate[] }>;
+  /** `userId`'s cleared seq of the chat (0: never cleared). */
+  getClearedSeq(chatId: number, userId: string): Promise<number>;
   /**
    * Raises the reader's read mark (monotonic, capped at the chat's last seq). Returns the new mark and
    * the update rows appended, or null when nothing changed.
@@ -111,6 +123,11 @@ export interface CloudStore {
    * removes the files.
    */
   deleteMessages(chatId: number, ids: string[]): Promise<{ ids: string[]; updates: AppendedUpdate[]; media?: string[] }>;
+  /**
+   * Deletes for both members every live message of the chat up to `upToSeq` (a whole history cleared),
+   * as deleteMessages does, in one transaction with one 'delete' update row per member naming them all.
+   */
+  clearMessages(chatId: number, upToSeq: number): Promise<{ ids: string[]; updates: AppendedUpdate[]; media?: string[] }>;
   /** A message by id (deleted ones too, with `deleted` set), or null. */
   getMessage(id: string): Promise<MessageRow | null>;
   /**

@@ -8,6 +8,7 @@ import { blocksHandlers } from './blocks';
 import { chatSettingsHandlers } from './chat-settings';
 import { chatsHandlers } from './chats';
 import { cloudHandlers } from './cloud';
+import { cloudClearHandlers } from './cloud-clear';
 import { draftsHandlers } from './drafts';
 import { forwardHandlers } from './forward';
 import type { CoreContext, Handlers } from './context';
@@ -32,6 +33,7 @@ export const HANDLERS: Handlers<Method> = {
   ...chatsHandlers,
   ...chatSettingsHandlers,
   ...cloudHandlers,
+  ...cloudClearHandlers,
   ...forwardHandlers,
   ...syncHandlers,
   ...secretHandlers,

@@ -138,6 +138,11 @@ export const METHODS = {
   reactMessage: { params: z.extend(PeerParams, { id: Uuid, emoji: Emoji }), result: returns<null>() },
   /** Deletes cloud messages on this device only ("Delete for me"); the peer keeps them. */
   deleteForMe: { params: z.extend(PeerParams, { ids: z.array(Uuid).check(z.minLength(1), z.maxLength(100)) }), result: returns<null>() },
+  /**
+   * Clears my cloud chat's history up to its newest message here, on all my devices, and with `forBoth`
+   * for the peer too; `removeChat` also takes it out of my list until a later message (online only).
+   */
+  clearCloudChat: { params: z.extend(PeerParams, { forBoth: z.boolean(), removeChat: z.boolean() }), result: returns<null>() },
   typing: { params: PeerParams, result: returns<null>() },
   /** Forwards messages of my cloud chat with `fromPeerId` (in the chat's order) to my cloud chat with `toPeerId`; the relay copies them (offline: queued in the outbox, shown pending). */
   forwardMessages: {

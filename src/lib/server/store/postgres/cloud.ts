@@ -88,12 +88,13 @@ export function pgCloud({ pool, tx }: Pg): CloudStore {
         return { ok: true, created: true, chat, message, updates };
       }, true);
     },
-    async listMessages(chatId, before, limit) {
+    async listMessages(chatId, before, limit, afterSeq = 0) {
       return (
-        await all(pool, 'SELECT * FROM cloud_messages WHERE chat_id = $1 AND seq < $2 AND NOT deleted ORDER BY seq DESC LIMIT $3', [
+        await all(pool, 'SELECT * FROM cloud_messages WHERE chat_id = $1 AND seq < $2 AND seq > $4 AND NOT deleted ORDER BY seq DESC LIMIT $3', [
           chatId,
           before ?? Number.MAX_SAFE_INTEGER,
-          limit
+          limit,
+          afterSeq
         ])
       )
         .map((r) => toMessage(r))
@@ -104,32 +105,37 @@ export function pgCloud({ pool, tx }: Pg): CloudStore {
         pool,
         `SELECT c.id, c.user_a, c.user_b, c.next_seq,
                 coalesce(mr.read_seq, 0) AS my_read, coalesce(pr.read_seq, 0) AS peer_read,
-                s.pinned_at, s.muted_until, s.archived,
+                s.pinned_at, s.muted_until, s.archived, coalesce(s.cleared_seq, 0) AS cleared_seq, coalesce(s.removed, FALSE) AS removed,
                 ${MESSAGE_COLS('m_', 'lm')},
                 (SELECT count(*) FROM cloud_messages x
-                  WHERE x.chat_id = c.id AND x.seq > coalesce(mr.read_seq, 0) AND x.sender_id <> $1 AND NOT x.deleted) AS unread
+                  WHERE x.chat_id = c.id AND x.seq > greatest(coalesce(mr.read_seq, 0), coalesce(s.cleared_seq, 0))
+                    AND x.sender_id <> $1 AND NOT x.deleted) AS unread
          FROM cloud_chats c
          LEFT JOIN chat_reads mr ON mr.chat_id = c.id AND mr.user_id = $1
          LEFT JOIN chat_reads pr ON pr.chat_id = c.id
                                AND pr.user_id = (CASE WHEN c.user_a = $1 THEN c.user_b ELSE c.user_a END)
          LEFT JOIN cloud_chat_settings s ON s.user_id = $1 AND s.chat_id = c.id
          LEFT JOIN LATERAL (SELECT * FROM cloud_messages m WHERE m.chat_id = c.id AND NOT m.deleted
-                            ORDER BY m.seq DESC LIMIT 1) lm ON TRUE
+                            AND m.seq > coalesce(s.cleared_seq, 0) ORDER BY m.seq DESC LIMIT 1) lm ON TRUE
          WHERE c.user_a = $1 OR c.user_b = $1`,
         [userId]
       );
-      const out: ChatSummaryRow[] = rows.map((r) => {
-        const chat = toChat(r);
-        return {
-          chat,
-          peerId: chat.userA === userId ? chat.userB : chat.userA,
-          lastMessage: r.m_id == null ? null : toMessage(r, 'm_'),
-          myReadSeq: num(r.my_read),
-          peerReadSeq: num(r.peer_read),
-          unread: num(r.unread),
-          ...toSettings(r)
-        };
-      });
+      // A chat I deleted stays out of my list until a message after my cleared seq.
+      const out: ChatSummaryRow[] = rows
+        .filter((r) => !(r.removed && r.m_id == null))
+        .map((r) => {
+          const chat = toChat(r);
+          return {
+            clearedSeq: num(r.cleared_seq),
+            chat,
+            peerId: chat.userA === userId ? chat.userB : chat.userA,
+            lastMessage: r.m_id == null ? null : toMessage(r, 'm_'),
+            myReadSeq: num(r.my_read),
+            peerReadSeq: num(r.peer_read),
+            unread: num(r.unread),
+            ...toSettings(r)
+          };
+        });
       return out.sort((x, y) => (y.lastMessage?.createdAt ?? -1) - (x.lastMessage?.createdAt ?? -1) || y.chat.id - x.chat.id);
     },
     async markRead(chatId, readerId, seq) {
@@ -166,6 +172,38 @@ export function pgCloud({ pool, tx }: Pg): CloudStore {
         if (done.length === 0) return { ids: done, updates: [], ...extra };
         return { ids: done, updates: await appendUpdates(c, chat, 'delete', JSON.stringify(done)), ...extra };
       });
+    },
+    async clearMessages(chatId, upToSeq) {
+      return tx(async (c) => {
+        const chat = await lockedChat(c, chatId);
+        const done = (
+          await all(c, `UPDATE cloud_messages SET deleted = TRUE, body = ''::bytea WHERE chat_id = $1 AND seq <= $2 AND NOT deleted RETURNING id, seq`, [chatId, upToSeq])
+        )
+          .sort((x, y) => num(x.seq) - num(y.seq))
+          .map((r) => r.id as string);
+        if (done.length === 0) return { ids: done, updates: [] };
+        const media = (await all(c, 'DELETE FROM cloud_media WHERE message_id = ANY($1::text[]) RETURNING id', [done])).map((r) => r.id as string);
+        return { ids: done, updates: await appendUpdates(c, chat, 'delete', JSON.stringify(done)), ...(media.length ? { media } : {}) };
+      });
+    },
+    async clearForMe(chatId, userId, upToSeq, removed) {
+      return tx(async (c) => {
+        const chat = await lockedChat(c, chatId);
+        const old = await one(c, 'SELECT cleared_seq, removed FROM cloud_chat_settings WHERE user_id = $1 AND chat_id = $2 FOR UPDATE', [userId, chatId]);
+        const oldSeq = num(old?.cleared_seq);
+        const clearedSeq = Math.max(oldSeq, Math.min(upToSeq, chat.nextSeq - 1));
+        if (old && clearedSeq === oldSeq && removed === old.removed) return { clearedSeq, removed, updates: [] };
+        if (!old && clearedSeq === 0 && !removed) return { clearedSeq, removed, updates: [] };
+        await c.query(
+          `INSERT INTO cloud_chat_settings (user_id, chat_id, cleared_seq, removed) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (user_id, chat_id) DO UPDATE SET cleared_seq = excluded.cleared_seq, removed = excluded.removed`,
+          [userId, chatId, clearedSeq, removed]
+        );
+        return { clearedSeq, removed, updates: await appendUpdates(c, chat, 'clear', JSON.stringify({ upTo: clearedSeq, removed }), userId) };
+      });
+    },
+    async getClearedSeq(chatId, userId) {
+      return num((await one(pool, 'SELECT cleared_seq FROM cloud_chat_settings WHERE user_id = $1 AND chat_id = $2', [userId, chatId]))?.cleared_seq);
     },
     async getMessage(id) {
       const r = await one(pool, 'SELECT * FROM cloud_messages WHERE id = $1', [id]);

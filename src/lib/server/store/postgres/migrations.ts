@@ -342,5 +342,17 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       -- Each member's own "archived" of a chat (out of the main list), beside their pin and mute.
       ALTER TABLE cloud_chat_settings ADD COLUMN archived BOOLEAN NOT NULL DEFAULT FALSE;
     `
+  },
+  {
+    version: 15,
+    name: 'cleared chat history',
+    sql: `
+      -- Each member's own "cleared up to seq" of a chat (history hidden from them only), and whether they
+      -- deleted the chat (out of their list until a message after that seq).
+      ALTER TABLE cloud_chat_settings ADD COLUMN cleared_seq BIGINT NOT NULL DEFAULT 0;
+      ALTER TABLE cloud_chat_settings ADD COLUMN removed BOOLEAN NOT NULL DEFAULT FALSE;
+      ALTER TABLE user_updates DROP CONSTRAINT user_updates_kind_check;
+      ALTER TABLE user_updates ADD CONSTRAINT user_updates_kind_check CHECK (kind IN ('message', 'read', 'delete', 'edit', 'react', 'settings', 'pin', 'clear'));
+    `
   }
 ];

@@ -15,9 +15,14 @@ export function sqliteCloud(db: Db, appendUpdates: AppendUpdates): CloudStore {
       `INSERT INTO cloud_messages (chat_id, seq, id, sender_id, sender_device_id, body, created_at)
        VALUES (@chatId, @seq, @id, @senderId, @senderDeviceId, @body, @createdAt)`
     ),
-    messagesBefore: db.prepare('SELECT * FROM cloud_messages WHERE chat_id = ? AND seq < ? AND deleted = 0 ORDER BY seq DESC LIMIT ?'),
-    lastMessage: db.prepare('SELECT * FROM cloud_messages WHERE chat_id = ? AND deleted = 0 ORDER BY seq DESC LIMIT 1'),
+    messagesBefore: db.prepare('SELECT * FROM cloud_messages WHERE chat_id = ? AND seq < ? AND seq > ? AND deleted = 0 ORDER BY seq DESC LIMIT ?'),
+    lastMessage: db.prepare('SELECT * FROM cloud_messages WHERE chat_id = ? AND seq > ? AND deleted = 0 ORDER BY seq DESC LIMIT 1'),
     unread: db.prepare('SELECT count(*) AS n FROM cloud_messages WHERE chat_id = ? AND seq > ? AND sender_id <> ? AND deleted = 0'),
+    clearedOf: db.prepare('SELECT cleared_seq, removed FROM cloud_chat_settings WHERE user_id = ? AND chat_id = ?'),
+    upsertCleared: db.prepare(
+      `INSERT INTO cloud_chat_settings (user_id, chat_id, cleared_seq, removed) VALUES (?, ?, ?, ?)
+       ON CONFLICT (user_id, chat_id) DO UPDATE SET cleared_seq = excluded.cleared_seq, removed = excluded.removed`
+    ),
     readSeq: db.prepare('SELECT read_seq FROM chat_reads WHERE chat_id = ? AND user_id = ?'),
     upsertRead: db.prepare(
       `INSERT INTO chat_reads (chat_id, user_id, read_seq) VALUES (?, ?, ?)
@@ -39,6 +44,9 @@ export function sqliteCloud(db: Db, appendUpdates: AppendUpdates): CloudStore {
     ),
     dropReaction: db.prepare('DELETE FROM cloud_reactions WHERE message_id = ? AND user_id = ?'),
     deleteMessage: db.prepare("UPDATE cloud_messages SET deleted = 1, body = X'' WHERE chat_id = ? AND id = ?"),
+    // A cleared history: every live message up to a seq, in one statement (ordered, for the update's ids).
+    clearMessages: db.prepare("UPDATE cloud_messages SET deleted = 1, body = X'' WHERE chat_id = ? AND seq <= ? AND deleted = 0 RETURNING id, seq"),
+    dropMediaOf: db.prepare('DELETE FROM cloud_media WHERE message_id IN (SELECT value FROM json_each(?)) RETURNING id'),
     updatesAfter: db.prepare(`${UPDATE_SELECT} WHERE u.user_id = ? AND u.cursor > ? ORDER BY u.cursor LIMIT ?`),
     updateByCursor: db.prepare(`${UPDATE_SELECT} WHERE u.cursor = ?`),
     latestCursor: db.prepare('SELECT max(cursor) AS c FROM user_updates WHERE user_id = ?'),
@@ -125,6 +133,30 @@ export function sqliteCloud(db: Db, appendUpdates: AppendUpdates): CloudStore {
     return { ids: done, updates: appendUpdates(chat, 'delete', JSON.stringify(done)), ...extra };
   });
 
+  const clearTx = db.transaction((chatId: number, upToSeq: number) => {
+    const chat = toChat(get(q.chatById, chatId)!);
+    const done = all(q.clearMessages, chatId, upToSeq)
+      .sort((x, y) => (x.seq as number) - (y.seq as number))
+      .map((r) => r.id as string);
+    if (done.length === 0) return { ids: done, updates: [] };
+    const media = all(q.dropMediaOf, JSON.stringify(done)).map((r) => r.id as string);
+    return { ids: done, updates: appendUpdates(chat, 'delete', JSON.stringify(done)), ...(media.length ? { media } : {}) };
+  });
+
+  const clearedOf = (userId: string, chatId: number) => {
+    const r = get(q.clearedOf, userId, chatId);
+    return { clearedSeq: (r?.cleared_seq as number | undefined) ?? 0, removed: r?.removed === 1 };
+  };
+
+  const clearForMeTx = db.transaction((chatId: number, userId: string, upToSeq: number, removed: boolean) => {
+    const chat = toChat(get(q.chatById, chatId)!);
+    const old = clearedOf(userId, chatId);
+    const clearedSeq = Math.max(old.clearedSeq, Math.min(upToSeq, chat.nextSeq - 1));
+    if (clearedSeq === old.clearedSeq && removed === old.removed) return { clearedSeq, removed, updates: [] };
+    q.upsertCleared.run(userId, chatId, clearedSeq, removed ? 1 : 0);
+    return { clearedSeq, removed, updates: appendUpdates(chat, 'clear', JSON.stringify({ upTo: clearedSeq, removed }), userId) };
+  });
+
   const editTx = db.transaction((chatId: number, id: string, body: Buffer, editedAt: number) => {
     if (q.editMessage.run(body, editedAt, chatId, id).changes === 0) return null;
     return { updates: appendUpdates(toChat(get(q.chatById, chatId)!), 'edit', id) };
@@ -173,21 +205,29 @@ export function sqliteCloud(db: Db, appendUpdates: AppendUpdates): CloudStore {
     async sendMessage(input) {
       return sendMessageTx(input);
     },
-    async listMessages(chatId, before, limit) {
-      return all(q.messagesBefore, chatId, before ?? Number.MAX_SAFE_INTEGER, limit)
+    async clearForMe(chatId, userId, upToSeq, removed) {
+      return clearForMeTx(chatId, userId, upToSeq, removed);
+    },
+    async getClearedSeq(chatId, userId) {
+      return clearedOf(userId, chatId).clearedSeq;
+    },
+    async listMessages(chatId, before, limit, afterSeq = 0) {
+      return all(q.messagesBefore, chatId, before ?? Number.MAX_SAFE_INTEGER, afterSeq, limit)
         .map((r) => toMessage(r))
         .reverse();
     },
     async listChats(userId) {
-      const out: ChatSummaryRow[] = all(q.chatsOf, userId, userId).map((r) => {
+      const out: ChatSummaryRow[] = all(q.chatsOf, userId, userId).flatMap((r) => {
         const chat = toChat(r);
         const peerId = chat.userA === userId ? chat.userB : chat.userA;
-        const last = get(q.lastMessage, chat.id);
+        const { clearedSeq, removed } = clearedOf(userId, chat.id);
+        const last = get(q.lastMessage, chat.id, clearedSeq);
+        if (removed && !last) return [];
         const myReadSeq = (get(q.readSeq, chat.id, userId)?.read_seq as number | undefined) ?? 0;
         const peerReadSeq = peerId === userId ? myReadSeq : ((get(q.readSeq, chat.id, peerId)?.read_seq as number | undefined) ?? 0);
-        const unread = get(q.unread, chat.id, myReadSeq, userId)!.n as number;
+        const unread = get(q.unread, chat.id, Math.max(myReadSeq, clearedSeq), userId)!.n as number;
         const settings = toSettings(get(q.settingsOf, userId, chat.id));
-        return { chat, peerId, lastMessage: last ? toMessage(last) : null, myReadSeq, peerReadSeq, unread, ...settings };
+        return [{ chat, peerId, lastMessage: last ? toMessage(last) : null, myReadSeq, peerReadSeq, unread, ...settings, clearedSeq }];
       });
       // Newest activity first; chats whose messages were all deleted sink to the bottom.
       return out.sort((x, y) => (y.lastMessage?.createdAt ?? -1) - (x.lastMessage?.createdAt ?? -1) || y.chat.id - x.chat.id);
@@ -197,6 +237,9 @@ export function sqliteCloud(db: Db, appendUpdates: AppendUpdates): CloudStore {
     },
     async deleteMessages(chatId, ids) {
       return deleteTx(chatId, ids);
+    },
+    async clearMessages(chatId, upToSeq) {
+      return clearTx(chatId, upToSeq);
     },
     async listUpdates(userId, after, limit) {
       return all(q.updatesAfter, userId, after, limit).map(toUpdate);

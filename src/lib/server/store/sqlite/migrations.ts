@@ -439,5 +439,30 @@ export const MIGRATIONS: readonly Migration[] = [
       -- Each member's own "archived" of a chat (out of the main list), beside their pin and mute.
       ALTER TABLE cloud_chat_settings ADD COLUMN archived INTEGER NOT NULL DEFAULT 0;
     `
+  },
+  {
+    version: 15,
+    name: 'cleared chat history',
+    sql: `
+      -- Each member's own "cleared up to seq" of a chat (history hidden from them only), and whether they
+      -- deleted the chat (out of their list until a message after that seq).
+      ALTER TABLE cloud_chat_settings ADD COLUMN cleared_seq INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE cloud_chat_settings ADD COLUMN removed INTEGER NOT NULL DEFAULT 0;
+
+      -- The update log takes a new kind, 'clear' (rebuilt as in migration 9).
+      CREATE TABLE user_updates_v15 (
+        cursor  INTEGER PRIMARY KEY AUTOINCREMENT,
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        kind    TEXT NOT NULL CHECK (kind IN ('message', 'read', 'delete', 'edit', 'react', 'settings', 'pin', 'clear')),
+        chat_id INTEGER NOT NULL REFERENCES cloud_chats(id) ON DELETE CASCADE,
+        data    TEXT NOT NULL
+      ) STRICT;
+      INSERT INTO user_updates_v15 (cursor, user_id, kind, chat_id, data) SELECT cursor, user_id, kind, chat_id, data FROM user_updates;
+      DELETE FROM sqlite_sequence WHERE name = 'user_updates_v15';
+      UPDATE sqlite_sequence SET name = 'user_updates_v15' WHERE name = 'user_updates';
+      DROP TABLE user_updates;
+      ALTER TABLE user_updates_v15 RENAME TO user_updates;
+      CREATE INDEX user_updates_by_user ON user_updates(user_id, cursor);
+    `
   }
 ];

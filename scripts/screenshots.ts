@@ -42,6 +42,8 @@ const shot = (page: Page, name: string) => page.screenshot({ path: `${OUT}/${nam
 
 const alice = await device(360, 740);
 await alice.goto('/signup');
+// The form, not the app's "Opening Cinder…" before it.
+await alice.getByLabel('Username').waitFor();
 await shot(alice, 'signup-mobile');
 await signUp(alice, 'alice', 'Alice Liddell');
 const bob = await device(1280, 800);

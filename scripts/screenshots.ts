@@ -1,7 +1,8 @@
 /**
  * Takes the README's screenshots: starts the built server on a scratch DATA_DIR, plays a short
- * conversation between users and captures each main screen on a phone (360×740) and a desktop
- * (1280×800). Run after `npm run build`: `npx tsx scripts/screenshots.ts` (SCHEME=dark for dark).
+ * conversation between users and captures each main screen on a phone (360×740; the newest
+ * screens 390×800) and a desktop (1280×800). Run after `npm run build`:
+ * `npx tsx scripts/screenshots.ts` (SCHEME=dark for dark).
  * Waits only on what the screen shows (a fixed pause only to let an animation settle before a shot).
  */
 import { chromium, type Page } from 'playwright';
@@ -41,6 +42,8 @@ const shot = (page: Page, name: string) => page.screenshot({ path: `${OUT}/${nam
 
 const alice = await device(360, 740);
 await alice.goto('/signup');
+// The form, not the app's "Opening Cinder…" before it.
+await alice.getByLabel('Username').waitFor();
 await shot(alice, 'signup-mobile');
 await signUp(alice, 'alice', 'Alice Liddell');
 const bob = await device(1280, 800);
@@ -175,6 +178,81 @@ await bob.goto('/');
 await bob.locator('[data-no-chat-open]').waitFor();
 await bob.locator('[data-secret-tag]').nth(1).waitFor();
 await shot(bob, 'chats-desktop');
+
+// The newest screens, on a 390×800 phone (Alice) and the desktop (Bob).
+await alice.setViewportSize({ width: 390, height: 800 });
+const both = async (name: string, settle = 300) => {
+  // The pointer off the content: no row or bubble in its hover state.
+  for (const page of [alice, bob]) await page.mouse.move(0, 799);
+  await alice.waitForTimeout(settle);
+  await shot(alice, `${name}-mobile`);
+  await shot(bob, `${name}-desktop`);
+};
+const openChat = async (page: Page, username: string) => {
+  await page.goto(`/u/${username}`);
+  await page.getByRole('link', { name: 'Send message' }).click();
+  await page.getByLabel('Message', { exact: true }).waitFor();
+};
+const messages = (page: Page) => page.getByRole('list', { name: 'Messages' });
+
+// Formatting: each kind, two spoilers (one revealed), a code block with a line longer than the bubble.
+await openChat(bob, 'alice');
+for (const text of [
+  '**Bold**, _italic_, ~~strike~~ and `inline code`',
+  'The door key is ||under the mat||',
+  'And the alarm code: ||4-8-1-5||',
+  '```\nconst route = await fetch(`/api/gyms?city=${encodeURIComponent(city)}&open=now&sort=distance`);\n```'
+])
+  await send(bob, text);
+await openChat(alice, 'bob');
+await messages(alice).getByText('inline code').waitFor();
+await messages(alice).locator('code.block').waitFor();
+for (const page of [alice, bob]) await messages(page).locator('li', { hasText: 'The door key is' }).getByRole('button', { name: 'Spoiler, hidden: show it' }).click();
+await both('formatting');
+
+// Saved Messages: opened from the chat list's header, with a note.
+for (const page of [alice, bob]) {
+  await page.goto('/');
+  await page.getByRole('link', { name: 'Saved Messages', exact: true }).click();
+  await page.getByLabel('Message', { exact: true }).waitFor();
+}
+await send(alice, 'Buy **oat milk** and new chalk');
+await send(bob, 'Gym locker: _47_');
+await messages(alice).getByText('oat milk').waitFor();
+await both('saved');
+
+// Archive: Alice archives Carol's chat, Bob his second secret chat (a right click on the row).
+await alice.goto('/');
+await alice.locator('a[data-chat="carol"]').click({ button: 'right' });
+await alice.getByRole('menuitem', { name: 'Archive', exact: true }).click();
+await bob.goto('/');
+await bob.locator('[data-secret-tag]').nth(1).click({ button: 'right' });
+await bob.getByRole('menuitem', { name: 'Archive', exact: true }).click();
+for (const page of [alice, bob]) await page.getByRole('button', { name: 'Archived chats', exact: true }).waitFor();
+await both('chats-archive');
+for (const page of [alice, bob]) {
+  await page.getByRole('button', { name: 'Archived chats', exact: true }).click();
+  await page.getByRole('heading', { name: 'Archived chats' }).waitFor();
+}
+await both('archived');
+
+// Block: both block Carol from her profile; her chat shows the blocked bar, Settings lists her.
+for (const page of [alice, bob]) {
+  await page.goto('/u/carol');
+  await page.getByRole('button', { name: 'More actions' }).click();
+  await page.getByRole('menuitem', { name: 'Block user' }).click();
+  await page.getByRole('alertdialog').getByRole('button', { name: 'Block user' }).click();
+  await page.getByRole('link', { name: 'Send message' }).click();
+  await page.getByRole('region', { name: 'Blocked user', exact: true }).waitFor();
+}
+await both('blocked');
+for (const page of [alice, bob]) {
+  await page.goto('/settings');
+  const card = page.getByRole('region', { name: 'Blocked users' });
+  await card.getByRole('link', { name: 'Carol Danvers' }).waitFor();
+  await card.scrollIntoViewIfNeeded();
+}
+await both('settings-blocked');
 
 await browser.close();
 await server.stop();

@@ -8,7 +8,7 @@
  */
 import type { Page } from '@playwright/test';
 import { audit } from './axe';
-import { expect, logIn, messageLog, openChatWith, sendText, test } from './fixtures';
+import { expect, logIn, messageLog, openChatWith, sendText, signUp, test } from './fixtures';
 import { row } from './message-helpers';
 import { secretPair, sendSecret } from './secret-helpers';
 
@@ -112,4 +112,22 @@ test('Alice blocks Bob: his cloud and secret messages never reach her, her other
   await expect(row(bob.page, 'welcome back')).toBeVisible();
   await expect(row(bob.page, 'are you ignoring me?').locator('[data-failure]')).toBeVisible();
   await second.context.close();
+});
+
+test('an empty chat with a blocked user does not invite a hello its composer cannot send', async ({ browser, relay }) => {
+  const alice = await signUp(browser, relay, 'alice', 'Alice');
+  const bob = await signUp(browser, relay, 'bob', 'Bob');
+  await alice.page.goto(`/u/${bob.username}`);
+  await alice.page.getByRole('link', { name: 'Send message' }).click();
+  await expect(alice.page.getByText('No messages here yet. Say hello!')).toBeVisible();
+  await alice.page.goto(`/u/${bob.username}`);
+  await alice.page.getByRole('button', { name: 'More actions' }).click();
+  await alice.page.getByRole('menuitem', { name: 'Block user' }).click();
+  await alice.page.getByRole('alertdialog', { name: 'Block Bob?' }).getByRole('button', { name: 'Block user' }).click();
+  await alice.page.getByRole('link', { name: 'Send message' }).click();
+  await expect(blockedBar(alice.page)).toBeVisible();
+  await expect(alice.page.getByText('No messages here.', { exact: true })).toBeVisible();
+  await expect(alice.page.getByText(/Say hello/)).toHaveCount(0);
+  await alice.context.close();
+  await bob.context.close();
 });

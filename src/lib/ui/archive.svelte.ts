@@ -3,6 +3,7 @@
  * of their own, opened from one row at the top of the main list. Counts and names only.
  */
 import type { ChatView } from '$lib/worker/protocol';
+import { chatName } from './saved';
 import { isMuted } from './unread.svelte';
 
 /**
@@ -25,12 +26,12 @@ export interface ArchiveSummary {
 /** The chats the list shows: the archived ones when `archived`, else the others. */
 export const inList = <C extends Pick<ChatView, 'archived'>>(chats: readonly C[], archived: boolean): C[] => chats.filter((c) => (c.archived === true) === archived);
 
-export function archiveSummary(chats: readonly Pick<ChatView, 'archived' | 'unread' | 'mutedUntil' | 'peer'>[] | null, now: number): ArchiveSummary {
+export function archiveSummary(chats: readonly Pick<ChatView, 'kind' | 'archived' | 'unread' | 'mutedUntil' | 'peer'>[] | null, now: number): ArchiveSummary {
   const out: ArchiveSummary = { count: 0, unread: 0, muted: true, names: [] };
   for (const c of chats ?? []) {
     if (c.archived !== true) continue;
     out.count++;
-    out.names.push(c.peer.displayName);
+    out.names.push(chatName(c));
     const n = Math.max(0, c.unread);
     out.unread += n;
     if (n > 0 && !isMuted(c, now)) out.muted = false;

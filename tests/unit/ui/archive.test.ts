@@ -1,6 +1,7 @@
 // The chat list's archive (ui/archive.svelte.ts): which chats each list shows, and the "Archived chats"
 // row's count, names and unread badge (grey only when every archived chat with unread messages is muted).
 import { describe, expect, it } from 'vitest';
+import { app } from '$lib/ui/app.svelte';
 import { archiveSummary, inList } from '$lib/ui/archive.svelte';
 import type { ChatView } from '$lib/worker/protocol';
 
@@ -30,5 +31,14 @@ describe('the archive', () => {
     // A mute that ended, or an unmuted chat with unread messages: the badge is a loud one.
     expect(archiveSummary(quiet, now + 1).muted).toBe(false);
     expect(archiveSummary([...quiet, chat('d', { archived: true, unread: 1 })], now)).toMatchObject({ count: 3, unread: 3, muted: false });
+  });
+
+  it('names my archived Saved Messages as the list does, not by my own name', () => {
+    app.session = { user: { id: 'u-me', username: 'me', displayName: 'ME' }, device: { id: 'd1', name: 'Phone' } };
+    try {
+      expect(archiveSummary([chat('me', { archived: true }), chat('b', { archived: true })], 0).names).toEqual(['Saved Messages', 'B']);
+    } finally {
+      app.session = null;
+    }
   });
 });

@@ -20,7 +20,7 @@ import { prepareEdits, stillBase } from './cloud-edits';
 import { dropKept, keepLater, knownNow, later, type Later } from './cloud-kept';
 import { hiddenKey, idsOf } from './hidden';
 import { SYNC_LOCK, withLock } from './locks';
-import { isSaved } from './saved';
+import { isSelfChat } from './saved';
 import { fastMessageUpdate } from './sync-fast-check';
 import { countUnread } from './unread';
 import { NetError, request } from './net';
@@ -278,7 +278,7 @@ async function commit(db: CinderDB, vault: Vault, me: string, page: Pick<Prepare
         // My own message read by the server means I have read everything before it. In Saved Messages
         // (./saved.ts) nobody else reads: the marker has no one to tell, so it counts as sent.
         if (m.senderId === me) chat.myReadSeq = Math.max(chat.myReadSeq, m.seq);
-        if (isSaved(m.peerId, me)) chat.readSentSeq = Math.max(chat.readSentSeq, chat.myReadSeq);
+        if (isSelfChat(m.peerId, me)) chat.readSentSeq = Math.max(chat.readSentSeq, chat.myReadSeq);
         chats.set(m.peerId, chat);
         dirty.add(m.peerId);
         const seen = top.get(m.peerId) ?? 0;

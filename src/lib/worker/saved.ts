@@ -8,8 +8,8 @@ import type { ChatRow, CinderDB } from '$lib/store/db';
 import { storeChatPeer } from './cloud';
 import type { SessionView } from './protocol';
 
-/** Whether the cloud chat with `peerId` is my Saved Messages. */
-export const isSaved = (peerId: string, me: string): boolean => peerId === me;
+/** Whether the cloud chat with `peerId` is my Saved Messages (the page's `isSaved` knows `me` from the session). */
+export const isSelfChat = (peerId: string, me: string): boolean => peerId === me;
 
 /** The Saved Messages row, made from my profile when this device has none yet (without asking the relay). */
 export async function savedChat(db: CinderDB, session: SessionView): Promise<ChatRow> {

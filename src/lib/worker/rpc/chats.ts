@@ -4,7 +4,7 @@ import { PublicUser } from '$lib/api/wire';
 import { chatViews, refreshPeer, storeChatPeer } from '../cloud';
 import { withDrafts } from '../drafts';
 import { request } from '../net';
-import { isSaved, savedChat } from '../saved';
+import { isSelfChat, savedChat } from '../saved';
 import type { CoreContext, Handlers } from './context';
 
 type Ctx = Pick<CoreContext, 'db' | 'vault' | 'me' | 'session' | 'secretModule' | 'emit'>;
@@ -32,7 +32,7 @@ export const chatsHandlers: Handlers<'searchUsers' | 'userByName' | 'listChats' 
 
   chat: async (ctx, { peerId, refresh }) => {
     // Saved Messages open from my own profile, offline too; the relay adds nothing to learn about me.
-    if (ctx.session && isSaved(peerId, ctx.me)) {
+    if (ctx.session && isSelfChat(peerId, ctx.me)) {
       const saved = await savedChat(ctx.db, ctx.session);
       return { peer: saved.peer, peerReadSeq: 0 };
     }

@@ -9,7 +9,7 @@ import { hideMessages } from '../hidden';
 import { NetError } from '../net';
 import { recountUnread } from '../unread';
 import { isBlocked } from '../blocks';
-import { isSaved } from '../saved';
+import { isSelfChat } from '../saved';
 import { CoreError, type CoreContext, type Handlers } from './context';
 
 type Ctx = Pick<CoreContext, 'db' | 'vault' | 'me' | 'emit' | 'flush' | 'sendFrame'>;
@@ -145,7 +145,7 @@ export const cloudHandlers: Handlers<
 
   typing: async (ctx, { peerId }) => {
     // Nobody else reads Saved Messages (the relay would answer an error frame).
-    if (!isSaved(peerId, ctx.me)) ctx.sendFrame({ t: 'typing', peerId });
+    if (!isSelfChat(peerId, ctx.me)) ctx.sendFrame({ t: 'typing', peerId });
     return null;
   }
 };

@@ -12,7 +12,7 @@ import { sealMessage } from '../cloud';
 import { OUTBOX_LOCK, withLock } from '../locks';
 import { isTemporary, request } from '../net';
 import { copyIds, pendingCopies, storePending } from '../outbox-forward';
-import { isSaved, savedChat } from '../saved';
+import { isSelfChat, savedChat } from '../saved';
 import { CoreError, type CoreContext, type Handlers } from './context';
 
 type Ctx = Pick<CoreContext, 'db' | 'vault' | 'me' | 'session' | 'emit' | 'sync' | 'flush'>;
@@ -42,7 +42,7 @@ export const forwardHandlers: Handlers<'forwardMessages', Ctx> = {
     if ((await ctx.db.cloudActions.bulkGet(ids.map((id) => `edit:${id}`))).some(Boolean))
       throw new CoreError('not_ready', 'A message edited offline can be forwarded once its edit reaches the server.');
     // Saved Messages need no relay to exist here: offline, the copies have their chat to wait in.
-    if (ctx.session && isSaved(toPeerId, ctx.me)) await savedChat(ctx.db, ctx.session);
+    if (ctx.session && isSelfChat(toPeerId, ctx.me)) await savedChat(ctx.db, ctx.session);
     const newIds = copyIds(ids.length);
     const queued = await withLock(OUTBOX_LOCK, async () => {
       // Nothing waits before it (the outbox's flush holds this lock while it sends): asked at once.

@@ -227,7 +227,10 @@ export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) 
     for (const { userId, cursor, prev } of appended) {
       const row = await store.getUpdate(cursor);
       if (!row) continue;
-      const update = await hydrate(row, userId, getUser, (chatId) => store.getClearedSeq(chatId, userId));
+      // A message published as it is sent is newer than any clear (a clear stops at the chat's newest
+      // seq; a later one reaches the devices after this): the send's path reads no cleared seq.
+      const clearedOf = row.kind === 'message' ? async () => 0 : (chatId: number) => store.getClearedSeq(chatId, userId);
+      const update = await hydrate(row, userId, getUser, clearedOf);
       if (update) bus.publish({ to: 'user', userId, frame: { t: 'update', update, prev } });
     }
   }

@@ -145,6 +145,25 @@ for (const backend of BACKENDS) {
       expect(await history(ts, alice, bob)).toEqual([]);
     });
 
+    it('a message sent live costs no read of the cleared seq (a new message is newer than any clear); an edit still checks', async () => {
+      await sendText(ts, bob, alice, 'before');
+      expect((await clear(ts, alice, bob, { upTo: 1, forBoth: false, removeChat: false })).status).toBe(204);
+      const ws = await connect(ts, alice.token);
+      await ws.next((f) => f.t === 'hello');
+      const read = ts.store.getClearedSeq.bind(ts.store);
+      let reads = 0;
+      ts.store.getClearedSeq = (chatId, userId) => (reads++, read(chatId, userId));
+      const m = await sendText(ts, bob, alice, 'after');
+      const live = await ws.next<Extract<ServerFrame, { t: 'update' }>>((f) => f.t === 'update' && f.update.kind === 'message');
+      expect(live.update).toMatchObject({ kind: 'message', message: { id: m.id, text: 'after' } });
+      expect(reads).toBe(0);
+      const edited = await call(ts, 'POST', `/api/cloud/chats/${alice.userId}/edit`, { token: bob.token, body: { id: m.id, text: 'after, edited' } });
+      expect(edited.status).toBe(204);
+      await ws.next((f) => f.t === 'update' && f.update.kind === 'edit');
+      expect(reads).toBeGreaterThan(0);
+      ws.close();
+    });
+
     it('refuses bad bodies (400) and a chat that is not mine (404), changing nothing', async () => {
       const m = await sendText(ts, alice, bob, 'just us');
       for (const body of [

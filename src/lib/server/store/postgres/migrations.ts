@@ -354,5 +354,13 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE user_updates DROP CONSTRAINT user_updates_kind_check;
       ALTER TABLE user_updates ADD CONSTRAINT user_updates_kind_check CHECK (kind IN ('message', 'read', 'delete', 'edit', 'react', 'settings', 'pin', 'clear'));
     `
+  },
+  {
+    version: 16,
+    name: 'chats marked as unread',
+    sql: `
+      -- Each member's own "marked as unread" of a chat (an unread badge without a number until they open it).
+      ALTER TABLE cloud_chat_settings ADD COLUMN marked_unread BOOLEAN NOT NULL DEFAULT FALSE;
+    `
   }
 ];

@@ -464,5 +464,13 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE user_updates_v15 RENAME TO user_updates;
       CREATE INDEX user_updates_by_user ON user_updates(user_id, cursor);
     `
+  },
+  {
+    version: 16,
+    name: 'chats marked as unread',
+    sql: `
+      -- Each member's own "marked as unread" of a chat (an unread badge without a number until they open it).
+      ALTER TABLE cloud_chat_settings ADD COLUMN marked_unread INTEGER NOT NULL DEFAULT 0;
+    `
   }
 ];

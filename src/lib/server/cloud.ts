@@ -12,7 +12,7 @@ import type { AtRest } from './atrest';
 import type { BlobFiles } from './blobs';
 import type { Bus } from './bus';
 import { openMediaMeta } from './cloud-media';
-import { pinsWire } from './cloud-pins';
+import { messageFor, pinsWire } from './cloud-pins';
 import { refuseBlocked } from './blocks';
 import { HttpError } from './http';
 import type { AppendedUpdate, ChatRow, ChatSettingsChange, MessageRow, Store, UpdateRow, UserRow } from './store/types';
@@ -407,8 +407,7 @@ export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) 
     async edit(userId: string, peerId: string, id: string, text: string): Promise<void> {
       const chat = await requireChat(userId, peerId);
       await refuseBlocked(store, userId, peerId);
-      const m = await store.getMessage(id);
-      if (!m || m.chatId !== chat.id) throw new HttpError(404, 'not_found', 'no such message in this chat');
+      const m = await messageFor(store, userId, chat.id, id);
       if (m.deleted) throw new HttpError(410, 'gone', 'that message was deleted');
       if (m.senderId !== userId) throw new HttpError(403, 'not_author', 'only its author can edit a message');
       const at = now();
@@ -437,8 +436,7 @@ export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) 
     async react(userId: string, peerId: string, id: string, emoji: Reaction | '' | null): Promise<void> {
       const chat = await requireChat(userId, peerId);
       await refuseBlocked(store, userId, peerId);
-      const m = await store.getMessage(id);
-      if (!m || m.chatId !== chat.id) throw new HttpError(404, 'not_found', 'no such message in this chat');
+      const m = await messageFor(store, userId, chat.id, id);
       if (m.deleted) throw new HttpError(410, 'gone', 'that message was deleted');
       const sealed = emoji ? atRest.seal(Buffer.from(emoji, 'utf8'), reactionAad(id, userId)) : null;
       const r = await store.reactMessage(chat.id, id, userId, sealed, now());

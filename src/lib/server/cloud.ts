@@ -368,20 +368,24 @@ export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) 
     },
 
     /**
-     * Clears `userId`'s history of the chat with `peerId` up to seq `upTo` on all their devices (a
+     * Clears `userId`'s history of the chat with `peerId` up to seq `upTo` (none: its newest) on all their devices (a
      * 'clear' update in their log), and with `removeChat` takes it out of their list until a later
      * message. `forBoth` (and always in Saved Messages, which is only mine) also deletes those messages
      * for the peer in one transaction: one 'delete' update per member naming them all, their files
      * removed. Allowed between a blocked pair, as a delete for everyone is: it only takes away.
      */
-    async clear(userId: string, peerId: string, { upTo, forBoth, removeChat }: { upTo: number; forBoth: boolean; removeChat: boolean }): Promise<number> {
+    async clear(userId: string, peerId: string, { upTo, forBoth, removeChat }: { upTo?: number; forBoth: boolean; removeChat: boolean }): Promise<number> {
       const chat = await requireChat(userId, peerId);
+      // No `upTo`: the chat's newest seq, read in the clear's transaction (what my device has not synced yet too).
+      let through = upTo ?? Number.MAX_SAFE_INTEGER;
       if (forBoth || peerId === userId) {
-        const r = await store.clearMessages(chat.id, upTo);
+        const r = await store.clearMessages(chat.id, through);
         await publish(r.updates);
         for (const id of r.media ?? []) await mediaFiles?.remove(id);
+        // Hidden for me exactly what went for both, not a message that came in between.
+        through = r.upTo;
       }
-      const mine = await store.clearForMe(chat.id, userId, upTo, removeChat);
+      const mine = await store.clearForMe(chat.id, userId, through, removeChat);
       await publish(mine.updates);
       return mine.clearedSeq;
     },

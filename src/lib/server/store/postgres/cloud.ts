@@ -176,14 +176,15 @@ export function pgCloud({ pool, tx }: Pg): CloudStore {
     async clearMessages(chatId, upToSeq) {
       return tx(async (c) => {
         const chat = await lockedChat(c, chatId);
+        const upTo = Math.min(upToSeq, chat.nextSeq - 1);
         const done = (
-          await all(c, `UPDATE cloud_messages SET deleted = TRUE, body = ''::bytea WHERE chat_id = $1 AND seq <= $2 AND NOT deleted RETURNING id, seq`, [chatId, upToSeq])
+          await all(c, `UPDATE cloud_messages SET deleted = TRUE, body = ''::bytea WHERE chat_id = $1 AND seq <= $2 AND NOT deleted RETURNING id, seq`, [chatId, upTo])
         )
           .sort((x, y) => num(x.seq) - num(y.seq))
           .map((r) => r.id as string);
-        if (done.length === 0) return { ids: done, updates: [] };
+        if (done.length === 0) return { ids: done, upTo, updates: [] };
         const media = (await all(c, 'DELETE FROM cloud_media WHERE message_id = ANY($1::text[]) RETURNING id', [done])).map((r) => r.id as string);
-        return { ids: done, updates: await appendUpdates(c, chat, 'delete', JSON.stringify(done)), ...(media.length ? { media } : {}) };
+        return { ids: done, upTo, updates: await appendUpdates(c, chat, 'delete', JSON.stringify(done)), ...(media.length ? { media } : {}) };
       });
     },
     async clearForMe(chatId, userId, upToSeq, removed) {

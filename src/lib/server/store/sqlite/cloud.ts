@@ -135,12 +135,13 @@ export function sqliteCloud(db: Db, appendUpdates: AppendUpdates): CloudStore {
 
   const clearTx = db.transaction((chatId: number, upToSeq: number) => {
     const chat = toChat(get(q.chatById, chatId)!);
-    const done = all(q.clearMessages, chatId, upToSeq)
+    const upTo = Math.min(upToSeq, chat.nextSeq - 1);
+    const done = all(q.clearMessages, chatId, upTo)
       .sort((x, y) => (x.seq as number) - (y.seq as number))
       .map((r) => r.id as string);
-    if (done.length === 0) return { ids: done, updates: [] };
+    if (done.length === 0) return { ids: done, upTo, updates: [] };
     const media = all(q.dropMediaOf, JSON.stringify(done)).map((r) => r.id as string);
-    return { ids: done, updates: appendUpdates(chat, 'delete', JSON.stringify(done)), ...(media.length ? { media } : {}) };
+    return { ids: done, upTo, updates: appendUpdates(chat, 'delete', JSON.stringify(done)), ...(media.length ? { media } : {}) };
   });
 
   const clearedOf = (userId: string, chatId: number) => {

@@ -6,7 +6,7 @@
  */
 import type { Locator, Page, TestInfo } from '@playwright/test';
 import { audit } from './axe';
-import { expect, messageLog, openChatWith, test } from './fixtures';
+import { expect, messageLog, openChatWith, signUp, test } from './fixtures';
 import { row } from './message-helpers';
 import { secretPair } from './secret-helpers';
 
@@ -114,4 +114,40 @@ test('Ctrl+B and Ctrl+I in the composer wrap the selection in markers, again to 
   await expect(row(bob.page, 'see you soon').locator('strong > em')).toHaveText('you', { timeout: 30_000 });
   await alice.context.close();
   await bob.context.close();
+});
+
+test('a code block keeps its lines and scrolls sideways inside its bubble (by keyboard too), the bubble within the chat at 390 px', async ({ browser, relay }, info) => {
+  const alice = await signUp(browser, relay, 'alice');
+  await alice.page.setViewportSize({ width: 390, height: 800 });
+  await alice.page.getByRole('link', { name: 'Saved Messages', exact: true }).click();
+  const line = `const route = ${'"/api/cloud/chats/:peerId/messages", '.repeat(6)}null;`;
+  for (const text of [`the long one\n\`\`\`\n${line}\nshort\n\`\`\``, 'the short one\n```\nok\n```']) {
+    await field(alice.page).fill(text);
+    await alice.page.getByRole('button', { name: 'Send' }).click();
+  }
+  const long = row(alice.page, 'the long one');
+  const block = long.locator('code.block');
+  await expect(block).toHaveJSProperty('textContent', `${line}\nshort`);
+  // Its lines kept (no wrap): wider than it shows, so it scrolls, and the bubble stays within the viewport.
+  await expect.poll(() => block.evaluate((el) => el.scrollWidth > el.clientWidth && getComputedStyle(el).overflowX === 'auto')).toBe(true);
+  const box = (await long.locator('.bubble').boundingBox())!;
+  expect(box.x).toBeGreaterThanOrEqual(0);
+  expect(box.x + box.width).toBeLessThanOrEqual(390);
+  // Reachable by keyboard while it overflows: a region named "Code" in the tab order; the arrows scroll it.
+  const region = long.getByRole('region', { name: 'Code' });
+  await expect(region).toHaveAttribute('tabindex', '0');
+  await region.focus();
+  await alice.page.keyboard.press('ArrowRight');
+  await expect.poll(() => block.evaluate((el) => el.scrollLeft)).toBeGreaterThan(0);
+  // One that fits is no tab stop.
+  const short = row(alice.page, 'the short one').locator('code.block');
+  await expect(short).toHaveText('ok');
+  await expect(short).not.toHaveAttribute('tabindex', /.*/);
+  await expect(row(alice.page, 'the short one').getByRole('region')).toHaveCount(0);
+  for (const scheme of ['light', 'dark'] as const) {
+    await alice.page.emulateMedia({ colorScheme: scheme });
+    await audit(alice.page, `code block (${scheme})`);
+    await alice.page.screenshot({ path: info.outputPath(`code-block-${scheme}.png`) });
+  }
+  await alice.context.close();
 });

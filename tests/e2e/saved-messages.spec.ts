@@ -54,7 +54,6 @@ test('Saved Messages: a note and a forward into it reach my other device live, o
   await expect(panel.getByLabel('Self-destruct timer')).toHaveCount(0);
   await panel.getByRole('button', { name: 'Send file' }).click();
   await expect(notes(alice.page).filter({ hasText: 'plan.pdf' }).locator('[data-ticks="sent"]')).toHaveCount(1);
-
   // From the chat with Bob: Saved Messages is the Forward dialog's first target.
   await openChatWith(alice.page, bob.username);
   await openMenu(alice.page, 'The gate code is 4521');
@@ -87,6 +86,18 @@ test('Saved Messages: a note and a forward into it reach my other device live, o
   }
   // Bob saw none of it.
   await expect(notes(bob.page).locator('p.text')).toHaveText(['The gate code is 4521']);
+
+  // Nothing ever notifies here: neither its row's menu nor its "…" offers Mute… (nor Unmute).
+  await chatRow(alice.page, SAVED).click({ button: 'right' });
+  const rowMenu = alice.page.getByRole('menu', { name: 'Chat options' });
+  await expect(rowMenu.getByRole('menuitem', { name: 'Pin', exact: true })).toBeVisible();
+  await expect(rowMenu.getByRole('menuitem', { name: /mute/i })).toHaveCount(0);
+  await alice.page.keyboard.press('Escape');
+  await expect(rowMenu).toBeHidden();
+  await openSaved(alice.page);
+  await alice.page.getByRole('button', { name: 'Chat actions' }).click();
+  await expect(alice.page.getByRole('menuitem', { name: 'Archive', exact: true })).toBeVisible();
+  await expect(alice.page.getByRole('menuitem', { name: /mute/i })).toHaveCount(0);
 
   for (const u of [alice, bob, laptop]) await u.context.close();
 });

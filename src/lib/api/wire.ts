@@ -323,12 +323,13 @@ export type ForwardCloudRes = z.infer<typeof ForwardCloudRes>;
 export const ReadReq = z.object({ seq: z.number().check(z.int(), z.positive()) });
 export const DeleteCloudReq = z.object({ ids: z.array(ClientId).check(z.minLength(1), z.maxLength(100)) });
 /**
- * Body of `POST /api/cloud/chats/:peerId/clear`: clear history up to seq `upTo` (the newest I have;
- * 0 when I have none), for me on all my devices, and with `forBoth` deleted for the peer too; with
- * `removeChat` the chat also leaves my list until a later message (Delete chat).
+ * Body of `POST /api/cloud/chats/:peerId/clear`: clear history up to seq `upTo` (absent: the chat's
+ * newest on the relay, what this device has not synced yet too; the app sends none), for me on all my
+ * devices, and with `forBoth` deleted for the peer too; with `removeChat` the chat also leaves my list
+ * until a later message (Delete chat).
  */
 export const ClearCloudReq = z.object({
-  upTo: z.number().check(z.int(), z.nonnegative(), z.maximum(Number.MAX_SAFE_INTEGER)),
+  upTo: z.optional(z.number().check(z.int(), z.nonnegative(), z.maximum(Number.MAX_SAFE_INTEGER))),
   forBoth: z.boolean(),
   removeChat: z.boolean()
 });

@@ -12,7 +12,7 @@ import type { AtRest } from './atrest';
 import type { BlobFiles } from './blobs';
 import type { Bus } from './bus';
 import { openMediaMeta } from './cloud-media';
-import { pinsWire } from './cloud-pins';
+import { messageFor, pinsWire } from './cloud-pins';
 import { refuseBlocked } from './blocks';
 import { HttpError } from './http';
 import type { AppendedUpdate, ChatRow, ChatSettingsChange, MessageRow, Store, UpdateRow, UserRow } from './store/types';
@@ -369,20 +369,24 @@ export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) 
     },
 
     /**
-     * Clears `userId`'s history of the chat with `peerId` up to seq `upTo` on all their devices (a
+     * Clears `userId`'s history of the chat with `peerId` up to seq `upTo` (none: its newest) on all their devices (a
      * 'clear' update in their log), and with `removeChat` takes it out of their list until a later
      * message. `forBoth` (and always in Saved Messages, which is only mine) also deletes those messages
      * for the peer in one transaction: one 'delete' update per member naming them all, their files
      * removed. Allowed between a blocked pair, as a delete for everyone is: it only takes away.
      */
-    async clear(userId: string, peerId: string, { upTo, forBoth, removeChat }: { upTo: number; forBoth: boolean; removeChat: boolean }): Promise<number> {
+    async clear(userId: string, peerId: string, { upTo, forBoth, removeChat }: { upTo?: number; forBoth: boolean; removeChat: boolean }): Promise<number> {
       const chat = await requireChat(userId, peerId);
+      // No `upTo`: the chat's newest seq, read in the clear's transaction (what my device has not synced yet too).
+      let through = upTo ?? Number.MAX_SAFE_INTEGER;
       if (forBoth || peerId === userId) {
-        const r = await store.clearMessages(chat.id, upTo);
+        const r = await store.clearMessages(chat.id, through);
         await publish(r.updates);
         for (const id of r.media ?? []) await mediaFiles?.remove(id);
+        // Hidden for me exactly what went for both, not a message that came in between.
+        through = r.upTo;
       }
-      const mine = await store.clearForMe(chat.id, userId, upTo, removeChat);
+      const mine = await store.clearForMe(chat.id, userId, through, removeChat);
       await publish(mine.updates);
       return mine.clearedSeq;
     },
@@ -408,8 +412,7 @@ export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) 
     async edit(userId: string, peerId: string, id: string, text: string): Promise<void> {
       const chat = await requireChat(userId, peerId);
       await refuseBlocked(store, userId, peerId);
-      const m = await store.getMessage(id);
-      if (!m || m.chatId !== chat.id) throw new HttpError(404, 'not_found', 'no such message in this chat');
+      const m = await messageFor(store, userId, chat.id, id);
       if (m.deleted) throw new HttpError(410, 'gone', 'that message was deleted');
       if (m.senderId !== userId) throw new HttpError(403, 'not_author', 'only its author can edit a message');
       const at = now();
@@ -438,8 +441,7 @@ export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) 
     async react(userId: string, peerId: string, id: string, emoji: Reaction | '' | null): Promise<void> {
       const chat = await requireChat(userId, peerId);
       await refuseBlocked(store, userId, peerId);
-      const m = await store.getMessage(id);
-      if (!m || m.chatId !== chat.id) throw new HttpError(404, 'not_found', 'no such message in this chat');
+      const m = await messageFor(store, userId, chat.id, id);
       if (m.deleted) throw new HttpError(410, 'gone', 'that message was deleted');
       const sealed = emoji ? atRest.seal(Buffer.from(emoji, 'utf8'), reactionAad(id, userId)) : null;
       const r = await store.reactMessage(chat.id, id, userId, sealed, now());

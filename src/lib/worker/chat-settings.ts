@@ -59,13 +59,36 @@ export function unarchivedByMessage<R extends Settings>(row: R, now: number): R 
   return out;
 }
 
-/** Refuses one more pin past LIMITS.pinnedMax (cloud and secret chats together on this device). */
-export async function checkPinRoom(db: CinderDB, kind: 'cloud' | 'secret', id: string): Promise<void> {
+/**
+ * How many chats other than this one are pinned in a list: the archive (`archived`) or the main one,
+ * each with room for LIMITS.pinnedMax (Telegram's rule; cloud and secret chats together on this device).
+ */
+async function pinnedIn(db: CinderDB, archived: boolean, kind: 'cloud' | 'secret', id: string): Promise<number> {
   const [cloud, secret] = await Promise.all([db.chats.toArray(), db.secretChats.toArray()]);
-  const pinned = [...cloud.map((c) => ['cloud', c.peerId, c] as const), ...secret.map((c) => ['secret', c.id, c] as const)].filter(
-    ([k, i, c]) => c.pinnedAt !== undefined && !(k === kind && i === id)
-  );
-  if (pinned.length >= LIMITS.pinnedMax) throw new CoreError('too_many_pinned', `Unpin a chat first: up to ${LIMITS.pinnedMax}`);
+  return [...cloud.map((c) => ['cloud', c.peerId, c] as const), ...secret.map((c) => ['secret', c.id, c] as const)].filter(
+    ([k, i, c]) => c.pinnedAt !== undefined && (c.archived === true) === archived && !(k === kind && i === id)
+  ).length;
+}
+
+/** Refuses one more pin past LIMITS.pinnedMax in the chat's list (the main one or the archive). */
+export async function checkPinRoom(db: CinderDB, kind: 'cloud' | 'secret', id: string): Promise<void> {
+  const row = kind === 'cloud' ? await db.chats.get(id) : await db.secretChats.get(id);
+  if ((await pinnedIn(db, row?.archived === true, kind, id)) >= LIMITS.pinnedMax) throw new CoreError('too_many_pinned', `Unpin a chat first: up to ${LIMITS.pinnedMax}`);
+}
+
+/** Whether a chat moving from `was` to `next` brings its pin into another list (so needs room there). */
+const pinMoves = (was: Settings | undefined, next: Settings): boolean => next.pinnedAt !== undefined && !!was && (was.archived === true) !== (next.archived === true);
+
+/**
+ * A chat's row after moving between the main list and the archive (from `was`): a pinned one arrives
+ * unpinned in a list already holding LIMITS.pinnedMax pins (the relay does the same for cloud chats).
+ * Read with db.chats and db.secretChats in the caller's transaction.
+ */
+export async function withPinRoom<R extends Settings>(db: CinderDB, kind: 'cloud' | 'secret', id: string, was: Settings | undefined, next: R): Promise<R> {
+  if (!pinMoves(was, next) || (await pinnedIn(db, next.archived === true, kind, id)) < LIMITS.pinnedMax) return next;
+  const out = { ...next };
+  delete out.pinnedAt;
+  return out;
 }
 
 /**
@@ -103,11 +126,12 @@ export async function storeCloudSettings(db: CinderDB, peerId: string, s: ChatSe
  */
 export async function changeSecretSettings(db: CinderDB, id: string, change: (row: SecretChatRow) => ChatSettings): Promise<void> {
   await withLock(`cinder-secret-${id}`, () =>
-    // Read and written in one transaction: the purge, which takes no chat lock, changes the row's pins.
-    db.transaction('rw', db.secretChats, async () => {
+    // Read and written in one transaction: the purge, which takes no chat lock, changes the row's pins
+    // (of messages); the other chats' rows, for a pinned chat's room in the list it moves to.
+    db.transaction('rw', [db.secretChats, db.chats], async () => {
       const row = await db.secretChats.get(id);
       if (!row) throw new CoreError('not_found', 'This secret chat does not exist on this device');
-      await db.secretChats.put(withSettings(row, change(row)));
+      await db.secretChats.put(await withPinRoom(db, 'secret', id, row, withSettings(row, change(row))));
     })
   );
 }

@@ -164,6 +164,45 @@ for (const backend of BACKENDS) {
       ws.close();
     });
 
+    it('with no upTo: up to the newest seq of the chat on the relay (what my device has not synced yet too), for me and for both', async () => {
+      await sendText(ts, alice, bob, 'seen');
+      await sendText(ts, bob, alice, 'not synced yet');
+      const newest = await sendText(ts, bob, alice, 'nor this');
+      expect((await clear(ts, alice, bob, { forBoth: false, removeChat: false })).status).toBe(204);
+      expect(await history(ts, alice, bob)).toEqual([]);
+      expect((await chats(ts, alice)).find((c) => c.peer.id === bob.userId)).toMatchObject({ lastMessage: null, unread: 0, clearedSeq: newest.seq });
+      expect((await updates(ts, alice)).at(-1)).toMatchObject({ kind: 'clear', upTo: newest.seq, removed: false });
+      expect(texts(await history(ts, bob, alice))).toEqual(['seen', 'not synced yet', 'nor this']);
+
+      const last = await sendText(ts, bob, alice, 'one more');
+      expect((await clear(ts, alice, bob, { forBoth: true, removeChat: true })).status).toBe(204);
+      expect(await history(ts, bob, alice)).toEqual([]);
+      expect((await updates(ts, alice)).at(-1)).toMatchObject({ kind: 'clear', upTo: last.seq, removed: true });
+      expect((await chats(ts, alice)).map((c) => c.peer.id)).toEqual([]);
+    });
+
+    it('an edit, a reaction or a pin of a message I cleared is refused as a missing one (404, same body); the peer still may', async () => {
+      const mine = await sendText(ts, alice, bob, 'mine');
+      const theirs = await sendText(ts, bob, alice, 'theirs');
+      expect((await clear(ts, alice, bob, { upTo: theirs.seq, forBoth: false, removeChat: false })).status).toBe(204);
+      const missing = await call(ts, 'POST', `/api/cloud/chats/${bob.userId}/edit`, { token: alice.token, body: { id: uuid(), text: 'x' } });
+      expect(missing.status).toBe(404);
+      const attempts = [
+        call(ts, 'POST', `/api/cloud/chats/${bob.userId}/edit`, { token: alice.token, body: { id: mine.id, text: 'mine, edited' } }),
+        call(ts, 'POST', `/api/cloud/chats/${bob.userId}/react`, { token: alice.token, body: { id: theirs.id, emoji: '👍' } }),
+        call(ts, 'POST', `/api/cloud/chats/${bob.userId}/react`, { token: alice.token, body: { id: mine.id, emoji: null } }),
+        pin(ts, alice, bob, theirs.id)
+      ];
+      for (const r of await Promise.all(attempts)) expect([r.status, r.body]).toEqual([404, missing.body]);
+      // Nothing changed for Bob, who cleared nothing: he still reacts to and pins them.
+      expect(texts(await history(ts, bob, alice))).toEqual(['mine', 'theirs']);
+      expect((await call(ts, 'POST', `/api/cloud/chats/${alice.userId}/react`, { token: bob.token, body: { id: mine.id, emoji: '👍' } })).status).toBe(204);
+      expect((await pin(ts, bob, alice, mine.id)).status).toBe(204);
+      // A later message of mine is mine to edit.
+      const later = await sendText(ts, alice, bob, 'later');
+      expect((await call(ts, 'POST', `/api/cloud/chats/${bob.userId}/edit`, { token: alice.token, body: { id: later.id, text: 'later, edited' } })).status).toBe(204);
+    });
+
     it('refuses bad bodies (400) and a chat that is not mine (404), changing nothing', async () => {
       const m = await sendText(ts, alice, bob, 'just us');
       for (const body of [

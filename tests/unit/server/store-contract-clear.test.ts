@@ -44,6 +44,9 @@ eachStore('store contract, clearing a chat', (t) => {
     expect(await t.store.getUpdate(r.updates[0].cursor)).toMatchObject({ kind: 'delete', data: JSON.stringify(ids.slice(0, 590)) });
     expect((await t.store.listUpdates(a.user.id, 0, 1000)).length).toBe(before + 1);
     expect((await t.store.listMessages(chat.id, null, 50)).map((m) => m.id)).toEqual(ids.slice(590));
-    expect(await t.store.clearMessages(chat.id, 590)).toEqual({ ids: [], updates: [] });
+    expect(await t.store.clearMessages(chat.id, 590)).toEqual({ ids: [], upTo: 590, updates: [] });
+    // Past the last seq: capped at it, read in the same transaction (a clear with no upTo).
+    const rest = await t.store.clearMessages(chat.id, Number.MAX_SAFE_INTEGER);
+    expect([rest.ids, rest.upTo]).toEqual([ids.slice(590), 600]);
   });
 });

@@ -255,6 +255,40 @@ eachStore(
       expect(sixth !== 'too_many_pinned' && sixth.settings).toEqual({ pinnedAt: T0 + 23, mutedUntil: null, archived: false, markedUnread: false });
     });
 
+    it('pins count per list (the main one, the archive); a pinned chat moved into a full list, by a change or a message, arrives unpinned', async () => {
+      const a = await mkUser(t.store);
+      const peers: { p: Awaited<ReturnType<typeof mkUser>>; chat: NonNullable<Awaited<ReturnType<typeof t.store.getChat>>> }[] = [];
+      for (let i = 0; i < 7; i++) {
+        const p = await mkUser(t.store);
+        await send(t.store, p, a, `pl-${i}`);
+        peers.push({ p, chat: (await t.store.getChat(a.user.id, p.user.id))! });
+      }
+      const set = async (i: number, change: Parameters<typeof t.store.setChatSettings>[2], at: number) => {
+        const r = await t.store.setChatSettings(peers[i].chat.id, a.user.id, change, at, 5);
+        return r === 'too_many_pinned' ? r : r.settings;
+      };
+      // Two pinned in the archive leave the main list its five.
+      for (const i of [5, 6])
+        expect(await set(i, { archived: true, pinned: true }, T0 + i)).toEqual({ pinnedAt: T0 + i, mutedUntil: null, archived: true, markedUnread: false });
+      for (const i of [0, 1, 2, 3, 4])
+        expect(await set(i, { pinned: true }, T0 + 10 + i)).toEqual({ pinnedAt: T0 + 10 + i, mutedUntil: null, archived: false, markedUnread: false });
+      // Unarchived into a full main list: back unpinned (the settings update says so).
+      expect(await set(5, { archived: false }, T0 + 20)).toEqual({ pinnedAt: null, mutedUntil: null, archived: false, markedUnread: false });
+      expect(await set(5, { pinned: true }, T0 + 21)).toBe('too_many_pinned');
+      // So is one a message brings back.
+      const back = await send(t.store, peers[6].p, a, 'pl-back', T0 + 22);
+      expect(back.ok && (await t.store.getUpdate(back.updates.at(-1)!.cursor))).toMatchObject({
+        kind: 'settings',
+        data: JSON.stringify({ pinnedAt: null, mutedUntil: null, archived: false, markedUnread: false })
+      });
+      expect(await t.store.getChatSettings(peers[6].chat.id, a.user.id)).toEqual({ pinnedAt: null, mutedUntil: null, archived: false, markedUnread: false });
+      // Archived with room there, a pin stays; then the main list has room again, and a message brings a pinned chat back pinned.
+      expect(await set(0, { archived: true }, T0 + 23)).toEqual({ pinnedAt: T0 + 10, mutedUntil: null, archived: true, markedUnread: false });
+      expect(await set(6, { archived: true, pinned: true }, T0 + 24)).toEqual({ pinnedAt: T0 + 24, mutedUntil: null, archived: true, markedUnread: false });
+      await send(t.store, peers[6].p, a, 'pl-back-2', T0 + 25);
+      expect(await t.store.getChatSettings(peers[6].chat.id, a.user.id)).toEqual({ pinnedAt: T0 + 24, mutedUntil: null, archived: false, markedUnread: false });
+    });
+
     it("archives a member's chat; the peer's new message unarchives it in the same send unless muted then", async () => {
       const a = await mkUser(t.store);
       const b = await mkUser(t.store);

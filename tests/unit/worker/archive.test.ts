@@ -178,6 +178,21 @@ describe("a secret chat's archive", () => {
     expect(Object.keys((await alice.db.secretChats.get(chatId))!)).not.toContain('archived');
   });
 
+  it("the peer's message brings a pinned archived chat back unpinned when the main list holds five pins already", async () => {
+    const { relay, alice, bob: peer, chatId } = await pair();
+    const ctx = { db: alice.db, vault: alice.vault, me: 'u-alice', emit: () => {}, flush: async () => {} };
+    await chatSettingsHandlers.archiveChat(ctx, { kind: 'secret', id: chatId, archived: true });
+    await chatSettingsHandlers.pinChat(ctx, { kind: 'secret', id: chatId, pinned: true });
+    await alice.db.chats.bulkPut(
+      [1, 2, 3, 4, 5].map((i) => ({ peerId: `p${i}`, peer: { ...bob, id: `p${i}` }, lastAt: 1, myReadSeq: 0, readSentSeq: 0, peerReadSeq: 0, pinnedAt: i }))
+    );
+    await peer.engine.sendText(chatId, 'back?', null);
+    await peer.engine.flush();
+    await deliver(relay, alice);
+    const row = (await alice.db.secretChats.get(chatId))!;
+    expect([row.archived, row.pinnedAt, row.lastAt > 1]).toEqual([undefined, undefined, true]);
+  });
+
   it('a mute that has ended is no mute: the message unarchives', () => {
     const row = { archived: true as const, mutedUntil: 1_000 };
     expect(unarchivedByMessage(row, 999)).toBe(row);

@@ -7,7 +7,7 @@ import { MUTED_FOREVER } from '$lib/api/limits';
 import type { Update } from '$lib/api/wire';
 import { chatViews, storeChatPeer } from '$lib/worker/cloud';
 import { applyUpdates, checkPage } from '$lib/worker/cloud-sync';
-import { changeSecretSettings, checkPinRoom, isMuted, keptSettingsKey, storeCloudSettings, unmutedNotices } from '$lib/worker/chat-settings';
+import { changeSecretSettings, checkPinRoom, currentSettings, isMuted, keptSettingsKey, storeCloudSettings, unmutedNotices } from '$lib/worker/chat-settings';
 import type { Notice } from '$lib/worker/background';
 import { unlockedStore } from '../support/store';
 import { ME, msg, nextCursor } from '../support/cloud-updates';
@@ -106,6 +106,43 @@ describe("a secret chat's settings and the pin limit", () => {
     expect(Object.keys((await db.secretChats.get('s1'))!)).not.toContain('pinnedAt');
     await expect(checkPinRoom(db, 'secret', 's3')).resolves.toBeUndefined();
     await expect(changeSecretSettings(db, 'gone', () => ({ pinnedAt: 1, mutedUntil: null }))).rejects.toMatchObject({ code: 'not_found' });
+  });
+});
+
+describe('pinned chats per list (the main one, the archive)', () => {
+  it('the archive has room of its own; a pinned chat unarchived into a full main list comes back unpinned', async () => {
+    const { db } = await unlockedStore(`chat-settings-${dbs++}`);
+    const peer = { id: 'bob', username: 'bob', displayName: 'Bob' };
+    const secret = (id: string) => ({
+      id,
+      peer,
+      peerId: 'bob',
+      role: 'initiator' as const,
+      status: 'active' as const,
+      peerDeviceId: 'd',
+      createdAt: 1,
+      lastAt: 1,
+      cancelledBy: null,
+      box: new Uint8Array()
+    });
+    await db.secretChats.bulkPut([secret('s1'), secret('s2')]);
+    // Five pinned in the main list (cloud chats, here).
+    await db.chats.bulkPut([1, 2, 3, 4, 5].map((i) => ({ peerId: `p${i}`, peer, lastAt: 1, myReadSeq: 0, readSentSeq: 0, peerReadSeq: 0, pinnedAt: i })));
+    await expect(checkPinRoom(db, 'secret', 's1')).rejects.toMatchObject({ code: 'too_many_pinned' });
+    for (const id of ['s1', 's2']) {
+      await changeSecretSettings(db, id, (row) => ({ ...currentSettings(row), archived: true }));
+      await expect(checkPinRoom(db, 'secret', id)).resolves.toBeUndefined();
+      await changeSecretSettings(db, id, (row) => ({ ...currentSettings(row), pinnedAt: 7 }));
+    }
+    expect(await db.secretChats.get('s1')).toMatchObject({ pinnedAt: 7, archived: true });
+    // Back to the full main list: unpinned.
+    await changeSecretSettings(db, 's1', (row) => ({ ...currentSettings(row), archived: false }));
+    const back = (await db.secretChats.get('s1'))!;
+    expect([back.pinnedAt, back.archived]).toEqual([undefined, undefined]);
+    // With room there, the pin comes along.
+    await db.chats.update('p5', { pinnedAt: undefined });
+    await changeSecretSettings(db, 's2', (row) => ({ ...currentSettings(row), archived: false }));
+    expect(await db.secretChats.get('s2')).toMatchObject({ pinnedAt: 7 });
   });
 });
 

@@ -205,6 +205,19 @@ export const sameSettings = (a: ChatSettingsRow, b: ChatSettingsRow) =>
 export const unarchivedBy = (old: ChatSettingsRow, at: number): ChatSettingsRow | null =>
   old.archived && (old.mutedUntil ?? 0) <= at ? { ...old, archived: false } : null;
 
+/**
+ * Whether `next` brings a pin into a list (the main one or the archive, each with up to
+ * LIMITS.pinnedMax pins, as Telegram) it was not pinned in: a new pin, or a pinned chat moved.
+ */
+export const pinEnters = (old: ChatSettingsRow, next: ChatSettingsRow): boolean => next.pinnedAt !== null && (old.pinnedAt === null || old.archived !== next.archived);
+
+/**
+ * `next` given `others` pinned chats already in its list: as it is with room; else a new pin is
+ * refused, and a pinned chat moved into a full list arrives unpinned.
+ */
+export const withPinRoom = (old: ChatSettingsRow, next: ChatSettingsRow, others: number, max: number): ChatSettingsRow | 'too_many_pinned' =>
+  others < max ? next : old.pinnedAt === null ? 'too_many_pinned' : { ...next, pinnedAt: null };
+
 /** The settings after `change` at time `at`: a pin keeps an earlier pin's time (the list's order stays). */
 export const changeSettings = (old: ChatSettingsRow, change: ChatSettingsChange, at: number): ChatSettingsRow => ({
   pinnedAt: change.pinned === undefined ? old.pinnedAt : change.pinned ? (old.pinnedAt ?? at) : null,

@@ -124,10 +124,11 @@ export interface CloudStore {
    */
   deleteMessages(chatId: number, ids: string[]): Promise<{ ids: string[]; updates: AppendedUpdate[]; media?: string[] }>;
   /**
-   * Deletes for both members every live message of the chat up to `upToSeq` (a whole history cleared),
-   * as deleteMessages does, in one transaction with one 'delete' update row per member naming them all.
+   * Deletes for both members every live message of the chat up to `upToSeq` (a whole history cleared;
+   * capped at the chat's last seq, read in the same transaction: `upTo`), as deleteMessages does, in one
+   * transaction with one 'delete' update row per member naming them all.
    */
-  clearMessages(chatId: number, upToSeq: number): Promise<{ ids: string[]; updates: AppendedUpdate[]; media?: string[] }>;
+  clearMessages(chatId: number, upToSeq: number): Promise<{ ids: string[]; upTo: number; updates: AppendedUpdate[]; media?: string[] }>;
   /** A message by id (deleted ones too, with `deleted` set), or null. */
   getMessage(id: string): Promise<MessageRow | null>;
   /**

@@ -9,10 +9,11 @@ type Ctx = Pick<CoreContext, 'db' | 'vault' | 'me' | 'emit'>;
 
 export const cloudClearHandlers: Handlers<'clearCloudChat', Ctx> = {
   clearCloudChat: async (ctx, { peerId, forBoth, removeChat }) => {
-    // "Up to now" is the newest message this device holds: one arriving meanwhile is not cleared unseen.
+    // No `upTo`: up to the relay's newest, messages this device has not synced yet too (their 'clear'
+    // update, with the relay's seq, takes those when they come). Here: what this device holds.
     const upTo = await newestStoredSeq(ctx.db, peerId);
     try {
-      await request('POST', `/api/cloud/chats/${encodeURIComponent(peerId)}/clear`, { upTo, forBoth, removeChat }, null);
+      await request('POST', `/api/cloud/chats/${encodeURIComponent(peerId)}/clear`, { forBoth, removeChat }, null);
     } catch (e) {
       if (e instanceof NetError && e.code === 'offline') throw new CoreError('offline', 'You are offline. Connect to clear this chat.');
       throw e;

@@ -10,6 +10,7 @@ import { isUnread } from '$lib/store/upgrade-secret-unread';
 import type { WorkerEvent } from '../protocol';
 import { deleteSentDraft } from '../draft-order';
 import { secretDraftId } from '../drafts';
+import { withPinRoom } from '../chat-settings';
 import { withLock } from '../locks';
 import { SecretError, StoreFailure } from './errors';
 import { Mailboxes } from './mailboxes';
@@ -124,7 +125,9 @@ export class Chats {
         ...(removes ? [db.secretMedia] : []),
         ...(c.trust ? [db.trustPins] : []),
         ...(ends || c.sentDraft !== undefined ? [db.drafts] : []),
-        ...(row === null ? [db.parkedEnvelopes] : [])
+        ...(row === null ? [db.parkedEnvelopes] : []),
+        // A pinned chat a message takes out of the archive needs room among the main list's pins.
+        ...(row && row.pinnedAt !== undefined && row.archived !== true ? [db.chats] : [])
       ];
       await db.transaction('rw', stores, async () => {
         if (ends) {
@@ -151,8 +154,10 @@ export class Chats {
         for (const u of c.updates ?? []) await db.secretMessages.update(u.id, u.changes.status === 'read' ? { ...u.changes, unread: undefined } : u.changes);
         // The chat's row once its messages are written: a pin goes with its message, whatever removed
         // it (this commit's delete or clear, or the self-destruct purge since the row was read).
-        if (row) await db.secretChats.put(await withLivePins(db, row));
-        else if (row === undefined && removes) {
+        if (row) {
+          const was = row.pinnedAt !== undefined && row.archived !== true ? await db.secretChats.get(chatId) : undefined;
+          await db.secretChats.put(await withPinRoom(db, 'secret', chatId, was, await withLivePins(db, row)));
+        } else if (row === undefined && removes) {
           const was = await db.secretChats.get(chatId);
           const now = was && (await withLivePins(db, was));
           if (now !== was) await db.secretChats.put(now!);

@@ -1,5 +1,6 @@
 /** PostgreSQL: cloud chats, messages, read marks and the update log (chat row lock, then user locks). */
-import { changeSettings, num, pair, sameSettings, toChat, toMessage, toReaction, toSettings, toUpdate, unarchivedBy } from '../rows';
+import { LIMITS } from '../../../api/limits';
+import { changeSettings, num, pair, pinEnters, sameSettings, toChat, toMessage, toReaction, toSettings, toUpdate, unarchivedBy, withPinRoom } from '../rows';
 import type { ChatSettingsRow, ChatSummaryRow, CloudStore, MessageRow, SendMessageResult } from '../types';
 import { all, appendUpdates, LOCK, lockedChat, MESSAGE_COLS, one, UPDATE_SELECT, type Db, type Pg } from './db';
 
@@ -11,6 +12,18 @@ const upsertSettings = (c: Db, userId: string, chatId: number, s: ChatSettingsRo
      ON CONFLICT (user_id, chat_id) DO UPDATE SET pinned_at = excluded.pinned_at, muted_until = excluded.muted_until, archived = excluded.archived,
        marked_unread = excluded.marked_unread`,
     [userId, chatId, s.pinnedAt, s.mutedUntil, s.archived, s.markedUnread]
+  );
+
+/** The user's other pinned chats in `s`'s list (the main one or the archive): each has its own room. */
+const pinnedIn = async (c: Db, userId: string, s: ChatSettingsRow, chatId: number) =>
+  num(
+    (
+      await one(c, 'SELECT count(*) AS n FROM cloud_chat_settings WHERE user_id = $1 AND pinned_at IS NOT NULL AND archived = $2 AND chat_id <> $3', [
+        userId,
+        s.archived,
+        chatId
+      ])
+    )?.n
   );
 
 const readSeq = async (db: Db, chatId: number, userId: string) =>
@@ -80,7 +93,10 @@ export function pgCloud({ pool, tx }: Pg): CloudStore {
         // The recipient's archived chat comes back to their list unless muted (after the message in
         // their log; the chat row and both users' locks are held already).
         if (input.recipientId !== input.senderId) {
-          const back = unarchivedBy(toSettings(await one(c, SETTINGS_OF, [input.recipientId, chat.id])), input.at ?? input.createdAt);
+          const was = toSettings(await one(c, SETTINGS_OF, [input.recipientId, chat.id]));
+          let back = unarchivedBy(was, input.at ?? input.createdAt);
+          // Pinned in the archive, it comes back unpinned to a main list with no room for its pin.
+          if (back && pinEnters(was, back)) back = withPinRoom(was, back, await pinnedIn(c, input.recipientId, back, chat.id), LIMITS.pinnedMax) as ChatSettingsRow;
           if (back) {
             await upsertSettings(c, input.recipientId, chat.id, back);
             updates.push(...(await appendUpdates(c, chat, 'settings', JSON.stringify(back), input.recipientId)));
@@ -177,14 +193,15 @@ export function pgCloud({ pool, tx }: Pg): CloudStore {
     async clearMessages(chatId, upToSeq) {
       return tx(async (c) => {
         const chat = await lockedChat(c, chatId);
+        const upTo = Math.min(upToSeq, chat.nextSeq - 1);
         const done = (
-          await all(c, `UPDATE cloud_messages SET deleted = TRUE, body = ''::bytea WHERE chat_id = $1 AND seq <= $2 AND NOT deleted RETURNING id, seq`, [chatId, upToSeq])
+          await all(c, `UPDATE cloud_messages SET deleted = TRUE, body = ''::bytea WHERE chat_id = $1 AND seq <= $2 AND NOT deleted RETURNING id, seq`, [chatId, upTo])
         )
           .sort((x, y) => num(x.seq) - num(y.seq))
           .map((r) => r.id as string);
-        if (done.length === 0) return { ids: done, updates: [] };
+        if (done.length === 0) return { ids: done, upTo, updates: [] };
         const media = (await all(c, 'DELETE FROM cloud_media WHERE message_id = ANY($1::text[]) RETURNING id', [done])).map((r) => r.id as string);
-        return { ids: done, updates: await appendUpdates(c, chat, 'delete', JSON.stringify(done)), ...(media.length ? { media } : {}) };
+        return { ids: done, upTo, updates: await appendUpdates(c, chat, 'delete', JSON.stringify(done)), ...(media.length ? { media } : {}) };
       });
     },
     async clearForMe(chatId, userId, upToSeq, removed) {
@@ -245,11 +262,9 @@ export function pgCloud({ pool, tx }: Pg): CloudStore {
         const chat = await lockedChat(c, chatId);
         await c.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [LOCK.user, userId]);
         const old = toSettings(await one(c, SETTINGS_OF, [userId, chatId]));
-        const settings = changeSettings(old, change, at);
-        if (old.pinnedAt === null && settings.pinnedAt !== null) {
-          const n = num((await one(c, 'SELECT count(*) AS n FROM cloud_chat_settings WHERE user_id = $1 AND pinned_at IS NOT NULL', [userId]))?.n);
-          if (n >= maxPinned) return 'too_many_pinned' as const;
-        }
+        const changed = changeSettings(old, change, at);
+        const settings = pinEnters(old, changed) ? withPinRoom(old, changed, await pinnedIn(c, userId, changed, chatId), maxPinned) : changed;
+        if (settings === 'too_many_pinned') return settings;
         if (sameSettings(settings, old)) return { settings, updates: [] };
         await upsertSettings(c, userId, chatId, settings);
         return { settings, updates: await appendUpdates(c, chat, 'settings', JSON.stringify(settings), userId) };

@@ -1,5 +1,6 @@
 /** SQLite: cloud chats, messages, read marks and the update log. */
-import { changeSettings, pair, sameSettings, toChat, toMessage, toReaction, toSettings, toUpdate, unarchivedBy } from '../rows';
+import { LIMITS } from '../../../api/limits';
+import { changeSettings, pair, pinEnters, sameSettings, toChat, toMessage, toReaction, toSettings, toUpdate, unarchivedBy, withPinRoom } from '../rows';
 import type { ChatSettingsChange, ChatSettingsRow, ChatSummaryRow, CloudStore, MessageRow, SendMessageInput, SendMessageResult } from '../types';
 import { all, get, UPDATE_SELECT, type AppendUpdates, type Db } from './db';
 
@@ -37,7 +38,8 @@ export function sqliteCloud(db: Db, appendUpdates: AppendUpdates): CloudStore {
     // The ids as one JSON array: one statement for any number of them.
     reactionsOf: db.prepare('SELECT * FROM cloud_reactions WHERE message_id IN (SELECT value FROM json_each(?))'),
     settingsOf: db.prepare('SELECT pinned_at, muted_until, archived, marked_unread FROM cloud_chat_settings WHERE user_id = ? AND chat_id = ?'),
-    pinnedCount: db.prepare('SELECT count(*) AS n FROM cloud_chat_settings WHERE user_id = ? AND pinned_at IS NOT NULL'),
+    // The user's other pinned chats in one list (the main one or the archive): each has its own room.
+    pinnedCount: db.prepare('SELECT count(*) AS n FROM cloud_chat_settings WHERE user_id = ? AND pinned_at IS NOT NULL AND archived = ? AND chat_id != ?'),
     upsertSettings: db.prepare(
       `INSERT INTO cloud_chat_settings (user_id, chat_id, pinned_at, muted_until, archived, marked_unread) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (user_id, chat_id) DO UPDATE SET pinned_at = excluded.pinned_at, muted_until = excluded.muted_until, archived = excluded.archived,
@@ -57,6 +59,13 @@ export function sqliteCloud(db: Db, appendUpdates: AppendUpdates): CloudStore {
     dropMessageMedia: db.prepare('DELETE FROM cloud_media WHERE message_id = ? RETURNING id')
   };
 
+  const pinnedIn = (userId: string, s: ChatSettingsRow, chatId: number) => get(q.pinnedCount, userId, s.archived ? 1 : 0, chatId)!.n as number;
+  /** unarchivedBy, and a pinned chat comes back unpinned to a main list with no room for its pin. */
+  const unarchivedWithRoom = (userId: string, chatId: number, at: number) => {
+    const old = toSettings(get(q.settingsOf, userId, chatId));
+    const back = unarchivedBy(old, at);
+    return back && pinEnters(old, back) ? (withPinRoom(old, back, pinnedIn(userId, back, chatId), LIMITS.pinnedMax) as ChatSettingsRow) : back;
+  };
   const upsert = (userId: string, chatId: number, s: ChatSettingsRow) =>
     q.upsertSettings.run(userId, chatId, s.pinnedAt, s.mutedUntil, s.archived ? 1 : 0, s.markedUnread ? 1 : 0);
 
@@ -104,7 +113,7 @@ export function sqliteCloud(db: Db, appendUpdates: AppendUpdates): CloudStore {
     const chat = toChat(get(q.chatById, chatId)!);
     const updates = appendUpdates(chat, 'message', message.id);
     // The recipient's archived chat comes back to their list unless muted (after the message in their log).
-    const back = input.recipientId === input.senderId ? null : unarchivedBy(toSettings(get(q.settingsOf, input.recipientId, chatId)), input.at ?? input.createdAt);
+    const back = input.recipientId === input.senderId ? null : unarchivedWithRoom(input.recipientId, chatId, input.at ?? input.createdAt);
     if (back) {
       upsert(input.recipientId, chatId, back);
       updates.push(...appendUpdates(chat, 'settings', JSON.stringify(back), input.recipientId));
@@ -137,12 +146,13 @@ export function sqliteCloud(db: Db, appendUpdates: AppendUpdates): CloudStore {
 
   const clearTx = db.transaction((chatId: number, upToSeq: number) => {
     const chat = toChat(get(q.chatById, chatId)!);
-    const done = all(q.clearMessages, chatId, upToSeq)
+    const upTo = Math.min(upToSeq, chat.nextSeq - 1);
+    const done = all(q.clearMessages, chatId, upTo)
       .sort((x, y) => (x.seq as number) - (y.seq as number))
       .map((r) => r.id as string);
-    if (done.length === 0) return { ids: done, updates: [] };
+    if (done.length === 0) return { ids: done, upTo, updates: [] };
     const media = all(q.dropMediaOf, JSON.stringify(done)).map((r) => r.id as string);
-    return { ids: done, updates: appendUpdates(chat, 'delete', JSON.stringify(done)), ...(media.length ? { media } : {}) };
+    return { ids: done, upTo, updates: appendUpdates(chat, 'delete', JSON.stringify(done)), ...(media.length ? { media } : {}) };
   });
 
   const clearedOf = (userId: string, chatId: number) => {
@@ -173,8 +183,9 @@ export function sqliteCloud(db: Db, appendUpdates: AppendUpdates): CloudStore {
 
   const settingsTx = db.transaction((chatId: number, userId: string, change: ChatSettingsChange, at: number, maxPinned: number) => {
     const old = toSettings(get(q.settingsOf, userId, chatId));
-    const settings = changeSettings(old, change, at);
-    if (old.pinnedAt === null && settings.pinnedAt !== null && (get(q.pinnedCount, userId)!.n as number) >= maxPinned) return 'too_many_pinned' as const;
+    const changed = changeSettings(old, change, at);
+    const settings = pinEnters(old, changed) ? withPinRoom(old, changed, pinnedIn(userId, changed, chatId), maxPinned) : changed;
+    if (settings === 'too_many_pinned') return settings;
     if (sameSettings(settings, old)) return { settings, updates: [] };
     upsert(userId, chatId, settings);
     return { settings, updates: appendUpdates(toChat(get(q.chatById, chatId)!), 'settings', JSON.stringify(settings), userId) };

@@ -86,12 +86,13 @@ export function pgAccount({ pool, tx }: Pg): AccountStore {
           );
           if (r) notices.push(toEnvelope(r));
         }
-        await c.query("UPDATE users SET deleted_at = $1, username = $2, display_name = $3, pw_hash = '!', away_months = 0 WHERE id = $4", [
+        await c.query("UPDATE users SET deleted_at = $1, username = $2, display_name = $3, pw_hash = '!', away_months = 0, photo = NULL WHERE id = $4", [
           at,
           tombstoneName(userId),
           DELETED_NAME,
           userId
         ]);
+        await c.query('DELETE FROM user_photos WHERE user_id = $1', [userId]);
         await c.query(
           `INSERT INTO username_quarantine (username, free_at) VALUES ($1, $2)
            ON CONFLICT (username) DO UPDATE SET free_at = GREATEST(username_quarantine.free_at, excluded.free_at)`,

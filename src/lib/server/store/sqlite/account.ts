@@ -42,7 +42,8 @@ export function sqliteAccount(db: Db, appendUpdates: AppendUpdates): AccountStor
        VALUES (@id, @toDeviceId, @fromDeviceId, @fromUserId, @body, @createdAt, @expiresAt, NULL, 'account_deleted')
        ON CONFLICT (to_device_id, id) DO NOTHING RETURNING *`
     ),
-    tombstone: db.prepare("UPDATE users SET deleted_at = ?, username = ?, display_name = ?, pw_hash = '!', away_months = 0 WHERE id = ?"),
+    tombstone: db.prepare("UPDATE users SET deleted_at = ?, username = ?, display_name = ?, pw_hash = '!', away_months = 0, photo = NULL WHERE id = ?"),
+    dropPhoto: db.prepare('DELETE FROM user_photos WHERE user_id = ?'),
     quarantine: db.prepare(
       `INSERT INTO username_quarantine (username, free_at) VALUES (?, ?)
        ON CONFLICT (username) DO UPDATE SET free_at = max(free_at, excluded.free_at)`
@@ -119,6 +120,7 @@ export function sqliteAccount(db: Db, appendUpdates: AppendUpdates): AccountStor
       if (r) notices.push(toEnvelope(r));
     }
     q.tombstone.run(at, tombstoneName(userId), DELETED_NAME, userId);
+    q.dropPhoto.run(userId);
     q.quarantine.run(user.username as string, freeAt);
     return { liveDeviceIds, updates: updates.filter((u) => u.userId !== userId), media, blobs, notices, blockedBy };
   });

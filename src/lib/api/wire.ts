@@ -84,10 +84,7 @@ export type ChangePasswordReq = z.input<typeof ChangePasswordReq>;
 export const SignedOutRes = z.object({ signedOut: z.number().check(z.int(), z.nonnegative()) });
 export type SignedOutRes = z.infer<typeof SignedOutRes>;
 
-/**
- * `deleted`: the account was deleted (its username is then empty); absent for every other user. `photo`:
- * the profile photo's version (GET /api/users/:id/photo/:version), null without one (absent: an older relay).
- */
+/** `deleted`: a deleted account (username empty). `photo`: its version (GET /api/users/:id/photo/:version), null: none, absent: an older relay. */
 export const PublicUser = z.object({
   id: Id,
   username: z.string(),

@@ -18,10 +18,7 @@ import { seenBy } from './photos';
 import { HttpError } from './http';
 import type { AppendedUpdate, ChatRow, ChatSettingsChange, MessageRow, Store, UpdateRow, UserRow } from './store/types';
 
-/**
- * A deleted account shows as "Deleted account" with no username (its tombstone's placeholder stays
- * private) and no photo. `photo` false: without it (a forward's author shows by name only).
- */
+/** A deleted account shows as "Deleted account", no username (its tombstone's stays private), no photo. `photo` false: left out. */
 export const publicUser = (u: UserRow, photo = true): PublicUser =>
   u.deletedAt != null
     ? { id: u.id, username: '', displayName: u.displayName, deleted: true, ...(photo ? { photo: null } : {}) }

@@ -73,7 +73,11 @@ export async function uploadPhoto(db: CinderDB, me: string, bytes: Uint8Array, t
   const body = (await res.json().catch(() => null)) as { photo?: unknown; error?: { code?: unknown; message?: unknown } } | null;
   if (!res.ok || typeof body?.photo !== 'number') {
     const e = body?.error;
-    throw new NetError(typeof e?.code === 'string' ? e.code : 'bad_response', typeof e?.message === 'string' ? e.message : `The server answered ${res.status}`, res.status);
+    throw new NetError(
+      typeof e?.code === 'string' ? e.code : 'bad_response',
+      typeof e?.message === 'string' ? e.message : `The server answered ${res.status}`,
+      res.status
+    );
   }
   const version = body.photo;
   const sniffed = photoType(bytes);

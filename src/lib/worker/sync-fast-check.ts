@@ -47,6 +47,12 @@ export function fastMessageUpdate(u: unknown): Update | null {
       createdAt: m.createdAt,
       ...(m.media === null ? { media: null } : {})
     },
-    peer: { id: p.id, username: p.username, displayName: p.displayName, ...(p.deleted ? { deleted: true as const } : {}), ...(p.photo !== undefined ? { photo: p.photo as number | null } : {}) }
+    peer: {
+      id: p.id,
+      username: p.username,
+      displayName: p.displayName,
+      ...(p.deleted ? { deleted: true as const } : {}),
+      ...(p.photo !== undefined ? { photo: p.photo as number | null } : {})
+    }
   };
 }

@@ -93,7 +93,7 @@ for (const backend of BACKENDS) {
       ws.close();
     });
 
-    it('shows a user who blocked me none of their photo (null, 404), live; unblocked, it is back', async () => {
+    it('shows a user who blocked me none of their photo (null, 404, a profile update in my log); unblocked, it is back', async () => {
       await sendText(ts, alice, bob, 'hi');
       const v = (await put(ts, alice, JPEG)).body.photo;
       expect((await call(ts, 'PUT', `/api/blocks/${bob.userId}`, { token: alice.token })).status).toBe(200);

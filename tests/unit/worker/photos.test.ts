@@ -21,7 +21,9 @@ function relay(photos: Record<string, Record<number, Uint8Array>>) {
     state.fetches.push(path);
     const m = /^\/api\/users\/([^/]+)\/photo\/(\d+)$/.exec(path);
     const bytes = m && photos[m[1]]?.[Number(m[2])];
-    return bytes ? new Response(bytes.slice(), { status: 200 }) : new Response(JSON.stringify({ error: { code: 'not_found', message: 'no such photo' } }), { status: 404 });
+    return bytes
+      ? new Response(bytes.slice(), { status: 200 })
+      : new Response(JSON.stringify({ error: { code: 'not_found', message: 'no such photo' } }), { status: 404 });
   });
   return state;
 }

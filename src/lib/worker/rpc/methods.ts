@@ -110,7 +110,10 @@ export const METHODS = {
   photo: { params: z.object({ userId: StrIn(1, 64), version: z.optional(z.number().check(z.int(), z.positive())) }), result: returns<Blob | null>() },
   /** My new photo, as the page re-encoded it; the session with its version. */
   setPhoto: {
-    params: z.object({ bytes: z.instanceof(ArrayBuffer).check(z.refine((b) => b.byteLength > 0 && b.byteLength <= PHOTO_MAX, 'A photo up to 256 KB')), type: z.enum(['image/jpeg', 'image/webp']) }),
+    params: z.object({
+      bytes: z.instanceof(ArrayBuffer).check(z.refine((b) => b.byteLength > 0 && b.byteLength <= PHOTO_MAX, 'A photo up to 256 KB')),
+      type: z.enum(['image/jpeg', 'image/webp'])
+    }),
     result: returns<SessionView>()
   },
   removePhoto: { params: None, result: returns<SessionView>() },

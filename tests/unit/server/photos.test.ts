@@ -112,13 +112,18 @@ for (const backend of BACKENDS) {
       expect((await bytesOf(ts, bob, alice.userId, v)).status).toBe(200);
     });
 
-    it('a deleted account has no photo', async () => {
+    it('a deleted account has no photo, and those who chatted with it are told', async () => {
+      await sendText(ts, alice, bob, 'hi');
       const v = (await put(ts, alice, JPEG)).body.photo;
       expect((await call(ts, 'POST', '/api/account/delete', { token: alice.token, body: { password: alice.password, confirm: alice.username } })).status).toBe(204);
       const gone = await userOf(ts, bob, alice.userId);
       expect([gone.deleted, gone.photo]).toEqual([true, null]);
       expect((await bytesOf(ts, bob, alice.userId, v)).status).toBe(404);
       expect(await ts.store.getPhoto(alice.userId)).toBeNull();
+      expect((await profiles(ts, bob)).map((p) => [p.deleted, p.photo])).toEqual([
+        [true, null],
+        [true, null]
+      ]);
     });
   });
 }

@@ -291,10 +291,11 @@ export const ChatSummary = z.object({
   /** Highest seq the peer has read (drives two ticks). */
   peerReadSeq: z.number().check(z.int(), z.nonnegative()),
   unread: z.number().check(z.int(), z.nonnegative()),
-  /** The reader's own settings of the chat (absent from a relay before them): when pinned, muted until when, archived. */
+  /** The reader's own settings of the chat (absent from a relay before them): when pinned, muted until when, archived, marked as unread. */
   pinnedAt: z.optional(z.nullable(z.number().check(z.int(), z.nonnegative()))),
   mutedUntil: z.optional(z.nullable(z.number().check(z.int(), z.nonnegative()))),
   archived: z.optional(z.boolean()),
+  markedUnread: z.optional(z.boolean()),
   /** The reader's own "cleared up to" seq (absent or 0: never cleared): older messages are gone for them. */
   clearedSeq: z.optional(z.number().check(z.int(), z.nonnegative()))
 });
@@ -369,22 +370,34 @@ const MutedUntil = z.number().check(z.int(), z.nonnegative(), z.lte(MUTED_FOREVE
  * Body of `PUT /api/cloud/chats/:peerId/settings`: my own settings of the chat, synced to my devices only
  * (the peer never learns them). `pinned`: pin (keeps an earlier pin's time) or unpin; `mutedUntil`: muted
  * until then (ms), null unmutes; `archived`: out of the main list (the relay takes it back out of the
- * archive when the peer's message comes while it is not muted). An absent field is left as it is; at
- * least one must be given.
+ * archive when the peer's message comes while it is not muted); `markedUnread`: marked as unread by hand
+ * (never in Saved Messages: 400), cleared when a device of mine opens the chat. An absent field is left
+ * as it is; at least one must be given.
  */
 export const ChatSettingsReq = z
-  .object({ pinned: z.optional(z.boolean()), mutedUntil: z.optional(z.nullable(MutedUntil)), archived: z.optional(z.boolean()) })
-  .check(z.refine((v) => v.pinned !== undefined || v.mutedUntil !== undefined || v.archived !== undefined, 'give pinned, mutedUntil or archived'));
+  .object({
+    pinned: z.optional(z.boolean()),
+    mutedUntil: z.optional(z.nullable(MutedUntil)),
+    archived: z.optional(z.boolean()),
+    markedUnread: z.optional(z.boolean())
+  })
+  .check(
+    z.refine(
+      (v) => v.pinned !== undefined || v.mutedUntil !== undefined || v.archived !== undefined || v.markedUnread !== undefined,
+      'give pinned, mutedUntil, archived or markedUnread'
+    )
+  );
 export type ChatSettingsReq = z.input<typeof ChatSettingsReq>;
 
 /**
- * One user's own settings of a cloud chat (null: not pinned, not muted). `archived` absent: false (a
- * relay from before archiving).
+ * One user's own settings of a cloud chat (null: not pinned, not muted). `archived` or `markedUnread`
+ * absent: false (a relay from before them).
  */
 export const ChatSettings = z.object({
   pinnedAt: z.nullable(z.number().check(z.int(), z.nonnegative())),
   mutedUntil: z.nullable(MutedUntil),
-  archived: z.optional(z.boolean())
+  archived: z.optional(z.boolean()),
+  markedUnread: z.optional(z.boolean())
 });
 export type ChatSettings = z.infer<typeof ChatSettings>;
 
@@ -412,7 +425,9 @@ export const Update = z.discriminatedUnion('kind', [
     pinnedAt: z.nullable(z.number().check(z.int(), z.nonnegative())),
     mutedUntil: z.nullable(MutedUntil),
     /** Absent from a relay before archiving: not archived. */
-    archived: z.optional(z.boolean())
+    archived: z.optional(z.boolean()),
+    /** Absent from a relay before the unread mark: not marked. */
+    markedUnread: z.optional(z.boolean())
   }),
   /** The chat's pinned messages now (all of them, newest pin first, read when the update is served): a device replaces what it had. */
   z.object({ kind: z.literal('pin'), cursor: z.number().check(z.int()), peerId: Id, pins: z.array(CloudPin).check(z.maxLength(PINS_WIRE_MAX)) }),

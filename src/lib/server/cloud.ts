@@ -204,9 +204,9 @@ export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) 
         return { kind: 'edit', cursor: row.cursor, peerId, id: row.message.id, text: open(row.message).text, editedAt: row.message.editedAt };
       }
       case 'settings': {
-        // Rows written before archiving have no `archived`: not archived.
-        const { pinnedAt, mutedUntil, archived = false } = JSON.parse(row.data) as ChatSettings;
-        return { kind: 'settings', cursor: row.cursor, peerId, pinnedAt, mutedUntil, archived };
+        // Rows written before archiving (or the unread mark) have no `archived` (`markedUnread`): false.
+        const { pinnedAt, mutedUntil, archived = false, markedUnread = false } = JSON.parse(row.data) as ChatSettings;
+        return { kind: 'settings', cursor: row.cursor, peerId, pinnedAt, mutedUntil, archived, markedUnread };
       }
       case 'react': {
         // The reactions now (later ones included); a message deleted since needs none.
@@ -363,6 +363,7 @@ export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) 
           pinnedAt: s.pinnedAt,
           mutedUntil: s.mutedUntil,
           archived: s.archived,
+          markedUnread: s.markedUnread,
           ...(s.clearedSeq ? { clearedSeq: s.clearedSeq } : {})
         });
       }
@@ -455,11 +456,13 @@ export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) 
     },
 
     /**
-     * Changes `userId`'s own settings of the chat with `peerId` (pin, mute, archive): a 'settings' update
+     * Changes `userId`'s own settings of the chat with `peerId` (pin, mute, archive, unread mark): a 'settings' update
      * goes to that user's devices only, never to the peer. 409 too_many_pinned past LIMITS.pinnedMax
      * pinned chats. (A message from the peer unarchives a chat not muted: the store does it with the send.)
      */
     async settings(userId: string, peerId: string, change: ChatSettingsChange): Promise<ChatSettings> {
+      // Saved Messages are never unread (clearing a mark there is harmless).
+      if (change.markedUnread && peerId === userId) throw new HttpError(400, 'bad_request', 'Saved Messages cannot be marked as unread');
       const chat = await requireChat(userId, peerId);
       const r = await store.setChatSettings(chat.id, userId, change, now(), LIMITS.pinnedMax);
       if (r === 'too_many_pinned') throw new HttpError(409, 'too_many_pinned', `Unpin a chat first: up to ${LIMITS.pinnedMax}`);

@@ -106,6 +106,8 @@ export interface ChatRow {
   mutedUntil?: number;
   /** Out of the main list, in "Archived chats" (my setting, synced to my devices; not indexed); absent: not archived. */
   archived?: true;
+  /** Marked as unread by hand (my setting, synced to my devices; opening the chat clears it; not indexed); absent: not marked. */
+  markedUnread?: true;
   /** Its pinned messages, newest pin first, as the relay's last `pin` update said (../worker/pins.ts; not indexed); absent: none. */
   pins?: PinnedRef[];
   /** I cleared its history up to this seq (../worker/cloud-clear.ts; not indexed): older messages never come back here; absent: never. */
@@ -202,6 +204,8 @@ export interface SecretChatRow {
   mutedUntil?: number;
   /** In "Archived chats" (this device only; not indexed); absent: not archived. The peer's message takes it out unless muted. */
   archived?: true;
+  /** Marked as unread by hand (this device only; opening the chat clears it; not indexed); absent: not marked. */
+  markedUnread?: true;
   /** Its pinned messages, newest pin first (../worker/secret/pin.ts; this device only, not indexed); absent: none. */
   pins?: PinnedRef[];
 }

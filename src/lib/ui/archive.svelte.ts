@@ -4,7 +4,7 @@
  */
 import type { ChatView } from '$lib/worker/protocol';
 import { chatName } from './saved';
-import { isMuted } from './unread.svelte';
+import { isMuted, unreadCount } from './unread.svelte';
 
 /**
  * Whether the chat list shows the archived chats. Kept beside the list, not in it: the list is made
@@ -13,7 +13,7 @@ import { isMuted } from './unread.svelte';
  */
 export const archive = $state({ open: false });
 
-/** The "Archived chats" row: how many chats, their unread messages, and whether all those are muted (a grey badge). */
+/** The "Archived chats" row: how many chats, their unread messages (a chat marked as unread: 1), and whether all those are muted (a grey badge). */
 export interface ArchiveSummary {
   count: number;
   unread: number;
@@ -26,13 +26,16 @@ export interface ArchiveSummary {
 /** The chats the list shows: the archived ones when `archived`, else the others. */
 export const inList = <C extends Pick<ChatView, 'archived'>>(chats: readonly C[], archived: boolean): C[] => chats.filter((c) => (c.archived === true) === archived);
 
-export function archiveSummary(chats: readonly Pick<ChatView, 'kind' | 'archived' | 'unread' | 'mutedUntil' | 'peer'>[] | null, now: number): ArchiveSummary {
+export function archiveSummary(
+  chats: readonly Pick<ChatView, 'kind' | 'archived' | 'unread' | 'markedUnread' | 'mutedUntil' | 'peer'>[] | null,
+  now: number
+): ArchiveSummary {
   const out: ArchiveSummary = { count: 0, unread: 0, muted: true, names: [] };
   for (const c of chats ?? []) {
     if (c.archived !== true) continue;
     out.count++;
     out.names.push(chatName(c));
-    const n = Math.max(0, c.unread);
+    const n = unreadCount(c);
     out.unread += n;
     if (n > 0 && !isMuted(c, now)) out.muted = false;
   }

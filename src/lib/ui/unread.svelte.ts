@@ -11,10 +11,17 @@ export const chatPath = (c: Pick<ChatView, 'kind' | 'id'>): string => (c.kind ==
 /** Muted at `now` (a mute with a duration ends by itself). */
 export const isMuted = (c: Pick<ChatView, 'mutedUntil'>, now: number): boolean => (c.mutedUntil ?? 0) > now;
 
-/** Unread messages in every chat but the one at `path` (the open chat counts as seen) and the chats muted at `now`. */
-export function unreadElsewhere(chats: readonly Pick<ChatView, 'kind' | 'id' | 'unread' | 'mutedUntil'>[] | null, path: string, now = Date.now()): number {
+/** A chat's share of the totals: its unread messages, or 1 when it is marked as unread by hand and has none. */
+export const unreadCount = (c: Pick<ChatView, 'unread' | 'markedUnread'>): number => Math.max(0, c.unread) || (c.markedUnread ? 1 : 0);
+
+/** Unread messages in every chat but the one at `path` (the open chat counts as seen) and the chats muted at `now`; a marked chat counts as 1. */
+export function unreadElsewhere(
+  chats: readonly Pick<ChatView, 'kind' | 'id' | 'unread' | 'mutedUntil' | 'markedUnread'>[] | null,
+  path: string,
+  now = Date.now()
+): number {
   let n = 0;
-  for (const c of chats ?? []) if (chatPath(c) !== path && !isMuted(c, now)) n += Math.max(0, c.unread);
+  for (const c of chats ?? []) if (chatPath(c) !== path && !isMuted(c, now)) n += unreadCount(c);
   return n;
 }
 

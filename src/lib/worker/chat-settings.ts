@@ -1,6 +1,6 @@
 /**
  * A chat's own settings: pinned to the top of the list, notifications muted until a time, archived (out
- * of the main list). A cloud chat's are mine on every device (the relay's `settings` update,
+ * of the main list), marked as unread (./unread-mark.ts). A cloud chat's are mine on every device (the relay's `settings` update,
  * ./cloud-sync.ts); a secret chat's stay on this device, on its row, and go with it. All are stored as
  * absent fields when off (never null, never false), not indexed. A cloud chat's that come before its row
  * exists here are kept until it is made (`keptSettingsKey`).
@@ -13,26 +13,28 @@ import { withLock } from './locks';
 import type { ChatView } from './protocol';
 import { CoreError } from './rpc/context';
 
-type Settings = Pick<ChatRow, 'pinnedAt' | 'mutedUntil' | 'archived'>;
+type Settings = Pick<ChatRow, 'pinnedAt' | 'mutedUntil' | 'archived' | 'markedUnread'>;
 
 /** Muted at `now`: a mute with a duration ends by itself. */
 export const isMuted = (row: Settings | undefined, now: number): boolean => (row?.mutedUntil ?? 0) > now;
 
-/** A chat row's pin, mute and archive as the list sees them (absent when off). */
-export const settingsView = (row: Settings): Pick<ChatView, 'pinnedAt' | 'mutedUntil' | 'archived'> => ({
+/** A chat row's pin, mute, archive and unread mark as the list sees them (absent when off). */
+export const settingsView = (row: Settings): Pick<ChatView, 'pinnedAt' | 'mutedUntil' | 'archived' | 'markedUnread'> => ({
   ...(row.pinnedAt !== undefined ? { pinnedAt: row.pinnedAt } : {}),
   ...(row.mutedUntil !== undefined ? { mutedUntil: row.mutedUntil } : {}),
-  ...(row.archived === true ? { archived: true as const } : {})
+  ...(row.archived === true ? { archived: true as const } : {}),
+  ...(row.markedUnread === true ? { markedUnread: true as const } : {})
 });
 
 /** A row's settings in the relay's shape (what a change starts from). */
 export const currentSettings = (row: Settings): Required<ChatSettings> => ({
   pinnedAt: row.pinnedAt ?? null,
   mutedUntil: row.mutedUntil ?? null,
-  archived: row.archived === true
+  archived: row.archived === true,
+  markedUnread: row.markedUnread === true
 });
 
-/** `row` with the relay's settings (null, false or absent `archived`: the field removed). */
+/** `row` with the relay's settings (null, false or absent `archived` or `markedUnread`: the field removed). */
 export function withSettings<R extends Settings>(row: R, s: ChatSettings): R {
   const out = { ...row };
   if (s.pinnedAt === null) delete out.pinnedAt;
@@ -41,6 +43,8 @@ export function withSettings<R extends Settings>(row: R, s: ChatSettings): R {
   else out.mutedUntil = s.mutedUntil;
   if (s.archived === true) out.archived = true;
   else delete out.archived;
+  if (s.markedUnread === true) out.markedUnread = true;
+  else delete out.markedUnread;
   return out;
 }
 

@@ -97,9 +97,9 @@ async function rereadLocked(db: CinderDB, vault: Vault, me: string, peerId: stri
   });
 }
 
-/** A chat's pin, mute and archive as its row has them (unset: null), to tell whether they changed. */
-const settingsOf = (row: { pinnedAt?: number; mutedUntil?: number; archived?: true } | undefined) =>
-  `${row?.pinnedAt ?? null} ${row?.mutedUntil ?? null} ${row?.archived === true}`;
+/** A chat's pin, mute, archive and unread mark as its row has them (unset: null), to tell whether they changed. */
+const settingsOf = (row: { pinnedAt?: number; mutedUntil?: number; archived?: true; markedUnread?: true } | undefined) =>
+  `${row?.pinnedAt ?? null} ${row?.mutedUntil ?? null} ${row?.archived === true} ${row?.markedUnread === true}`;
 
 /** A newer action for the same thing, queued over the refused one (which stays, marked refused, until put back). */
 const newerQueued = async (db: CinderDB, key: string) => {
@@ -122,7 +122,12 @@ async function restore(db: CinderDB, vault: Vault, me: string, a: QueuedAction):
       // Changed while the relay was asked (a newer change of mine applied, or my other device's
       // from the log, newer than that answer): the newer one stays.
       if ((await newerQueued(db, a.key)) || settingsOf(await db.chats.get(a.peerId)) !== before) return;
-      await storeCloudSettings(db, a.peerId, { pinnedAt: chat?.pinnedAt ?? null, mutedUntil: chat?.mutedUntil ?? null, archived: chat?.archived === true });
+      await storeCloudSettings(db, a.peerId, {
+        pinnedAt: chat?.pinnedAt ?? null,
+        mutedUntil: chat?.mutedUntil ?? null,
+        archived: chat?.archived === true,
+        markedUnread: chat?.markedUnread === true
+      });
     });
     return [];
   }

@@ -90,7 +90,7 @@ export async function applyLocal(db: CinderDB, vault: Vault, me: string, peerId:
       return { edited: [], chats: true };
     }
     case 'settings': {
-      const { pinned, mutedUntil, archived } = body.req;
+      const { pinned, mutedUntil, archived, markedUnread } = body.req;
       await db.transaction('rw', db.chats, async () => {
         const row = await db.chats.get(peerId);
         if (!row) return;
@@ -99,7 +99,8 @@ export async function applyLocal(db: CinderDB, vault: Vault, me: string, peerId:
             // A pin keeps its first time (the list's order stays), as the relay does.
             pinnedAt: pinned === undefined ? (row.pinnedAt ?? null) : pinned ? (row.pinnedAt ?? Date.now()) : null,
             mutedUntil: mutedUntil === undefined ? (row.mutedUntil ?? null) : mutedUntil,
-            archived: archived ?? row.archived === true
+            archived: archived ?? row.archived === true,
+            markedUnread: markedUnread ?? row.markedUnread === true
           })
         );
       });

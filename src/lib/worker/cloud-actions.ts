@@ -1,6 +1,6 @@
 /**
  * The queue of cloud-chat actions taken on this device and not yet on the relay (`cloudActions`,
- * schema 14): an edit, a reaction, a pin of a message, a delete for everyone, a chat's pin, mute and archive. Each is applied here
+ * schema 14): an edit, a reaction, a pin of a message, a delete for everyone, a chat's pin, mute, archive and unread mark. Each is applied here
  * at once (./cloud-actions-local.ts) and sent after the outbox (./cloud-actions-flush.ts), as a send is.
  *
  * One row per thing acted on, so the queue holds what is still to say, not every tap: a newer edit,
@@ -133,7 +133,7 @@ export function markRefused(db: CinderDB, a: QueuedAction): Promise<boolean> {
 export async function withoutPin(db: CinderDB, vault: Vault, a: QueuedAction): Promise<QueuedAction | null> {
   if (a.body.kind !== 'settings' || a.body.req.pinned === undefined) return null;
   const { pinned: _, ...rest } = a.body.req;
-  if (rest.mutedUntil === undefined && rest.archived === undefined) return null;
+  if (rest.mutedUntil === undefined && rest.archived === undefined && rest.markedUnread === undefined) return null;
   const body: ActionBody = { kind: 'settings', req: rest };
   const box = await vault.seal(place(a.key), body);
   const done = await db.transaction('rw', db.cloudActions, async () => {

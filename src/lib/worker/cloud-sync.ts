@@ -309,7 +309,7 @@ async function commit(db: CinderDB, vault: Vault, me: string, page: Pick<Prepare
         // back, or the relay taking it out of the archive for a new message).
         const chat = chats.get(u.peerId);
         if (!chat) {
-          keptSettings.set(u.peerId, { pinnedAt: u.pinnedAt, mutedUntil: u.mutedUntil, archived: u.archived === true });
+          keptSettings.set(u.peerId, { pinnedAt: u.pinnedAt, mutedUntil: u.mutedUntil, archived: u.archived === true, markedUnread: u.markedUnread === true });
           keptChanged.add(u.peerId);
           continue;
         }

@@ -76,6 +76,8 @@ export interface ChatView {
   mutedUntil?: number;
   /** In "Archived chats", out of the main list; absent: not archived. */
   archived?: true;
+  /** Marked as unread by hand: an unread badge without a number (counts as 1) until the chat is opened; absent: not marked. */
+  markedUnread?: true;
 }
 
 /** What a reply shows of the message it answers (`id`), as the reader sees it. */

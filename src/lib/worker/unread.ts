@@ -25,6 +25,20 @@ export async function recountUnread(db: CinderDB, peerIds: Iterable<string>, me:
   }
 }
 
+/**
+ * Moves my read marker of a cloud chat to `seq` (never back) and counts its unread messages again; the
+ * outbox's flush tells the relay (the peer's ticks, my other devices). False when it did not move.
+ */
+export function advanceRead(db: CinderDB, peerId: string, seq: number, me: string): Promise<boolean> {
+  return db.transaction('rw', db.chats, db.messages, async () => {
+    const chat = await db.chats.get(peerId);
+    if (!chat || seq <= chat.myReadSeq) return false;
+    await db.chats.update(peerId, { myReadSeq: seq });
+    await recountUnread(db, [peerId], me);
+    return true;
+  });
+}
+
 /** Forgets the stored counts of `peerIds` (for a writer without the user's id); inside its transaction. */
 export async function clearUnread(db: CinderDB, peerIds: Iterable<string>): Promise<void> {
   // undefined makes Dexie's update() remove the property.

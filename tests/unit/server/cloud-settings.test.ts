@@ -30,13 +30,13 @@ describe("a cloud chat's own settings", () => {
     const pinned = await put(alice, bob, { pinned: true });
     expect(pinned.status).toBe(200);
     const pinnedAt = pinned.body.settings.pinnedAt as number;
-    expect(pinned.body.settings).toEqual({ pinnedAt, mutedUntil: null, archived: false });
+    expect(pinned.body.settings).toEqual({ pinnedAt, mutedUntil: null, archived: false, markedUnread: false });
     const isSettings = (f: ServerFrame) => f.t === 'update' && f.update.kind === 'settings';
     const live = await laptopWs.next<Extract<ServerFrame, { t: 'update' }>>(isSettings);
-    expect(live.update).toEqual({ kind: 'settings', cursor: live.update.cursor, peerId: bob.userId, pinnedAt, mutedUntil: null, archived: false });
+    expect(live.update).toEqual({ kind: 'settings', cursor: live.update.cursor, peerId: bob.userId, pinnedAt, mutedUntil: null, archived: false, markedUnread: false });
 
     const until = Date.now() + 3600_000;
-    expect((await put(alice, bob, { mutedUntil: until })).body.settings).toEqual({ pinnedAt, mutedUntil: until, archived: false });
+    expect((await put(alice, bob, { mutedUntil: until })).body.settings).toEqual({ pinnedAt, mutedUntil: until, archived: false, markedUnread: false });
     expect((await put(alice, bob, { mutedUntil: MUTED_FOREVER })).status).toBe(200);
     expect((await settingsUpdates(alice)).map((u) => [u.pinnedAt, u.mutedUntil])).toEqual([
       [pinnedAt, null],
@@ -52,7 +52,12 @@ describe("a cloud chat's own settings", () => {
     const next = await bobWs.next<Extract<ServerFrame, { t: 'update' }>>((f) => f.t === 'update');
     expect(next.update.kind).toBe('message');
 
-    expect((await put(alice, bob, { pinned: false, mutedUntil: null })).body.settings).toEqual({ pinnedAt: null, mutedUntil: null, archived: false });
+    expect((await put(alice, bob, { pinned: false, mutedUntil: null })).body.settings).toEqual({
+      pinnedAt: null,
+      mutedUntil: null,
+      archived: false,
+      markedUnread: false
+    });
     laptopWs.close();
     bobWs.close();
   });
@@ -68,7 +73,7 @@ describe("a cloud chat's own settings", () => {
     await phoneWs.next((f) => f.t === 'hello');
     const settingsFrame = (archived: boolean) => (f: ServerFrame) => f.t === 'update' && f.update.kind === 'settings' && f.update.archived === archived;
 
-    expect((await put(dana, bob, { archived: true })).body.settings).toEqual({ pinnedAt: null, mutedUntil: null, archived: true });
+    expect((await put(dana, bob, { archived: true })).body.settings).toEqual({ pinnedAt: null, mutedUntil: null, archived: true, markedUnread: false });
     await phoneWs.next(settingsFrame(true));
     expect(await summary(dana, bob)).toMatchObject({ archived: true });
     expect(await summary(bob, dana)).toMatchObject({ archived: false });
@@ -109,7 +114,12 @@ describe("a cloud chat's own settings", () => {
     const refused = await put(carol, peers[5], { pinned: true });
     expect([refused.status, refused.body.error.code, refused.body.error.message]).toEqual([409, 'too_many_pinned', 'Unpin a chat first: up to 5']);
     // Muting is not limited; the refused pin stored nothing.
-    expect((await put(carol, peers[5], { mutedUntil: MUTED_FOREVER })).body.settings).toEqual({ pinnedAt: null, mutedUntil: MUTED_FOREVER, archived: false });
+    expect((await put(carol, peers[5], { mutedUntil: MUTED_FOREVER })).body.settings).toEqual({
+      pinnedAt: null,
+      mutedUntil: MUTED_FOREVER,
+      archived: false,
+      markedUnread: false
+    });
     expect((await put(carol, peers[0], { pinned: false })).status).toBe(200);
     expect((await put(carol, peers[5], { pinned: true })).status).toBe(200);
   });

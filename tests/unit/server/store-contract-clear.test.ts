@@ -27,7 +27,7 @@ eachStore('store contract, clearing a chat', (t) => {
     expect((await t.store.listChats(b.user.id)).map((c) => c.lastMessage?.id)).toEqual(['c-3']);
     await send(t.store, b, a, 'c-4');
     expect((await t.store.listChats(a.user.id)).map((c) => [c.lastMessage?.id, c.unread, c.clearedSeq])).toEqual([['c-4', 1, 3]]);
-    expect(await t.store.getChatSettings(chat.id, a.user.id)).toEqual({ pinnedAt: null, mutedUntil: null, archived: false });
+    expect(await t.store.getChatSettings(chat.id, a.user.id)).toEqual({ pinnedAt: null, mutedUntil: null, archived: false, markedUnread: false });
     expect((await t.store.listUpdates(b.user.id, 0, 100)).map((u) => u.kind)).toEqual(['message', 'message', 'message', 'message']);
   });
 

@@ -214,19 +214,19 @@ eachStore(
       const ab = (await t.store.getChat(a.user.id, b.user.id))!;
       const r = await t.store.setChatSettings(ab.id, a.user.id, { pinned: true }, T0 + 1, 5);
       if (r === 'too_many_pinned') throw new Error('refused');
-      expect(r.settings).toEqual({ pinnedAt: T0 + 1, mutedUntil: null, archived: false });
+      expect(r.settings).toEqual({ pinnedAt: T0 + 1, mutedUntil: null, archived: false, markedUnread: false });
       expect(r.updates.map((u) => u.userId)).toEqual([a.user.id]);
       expect(await t.store.getUpdate(r.updates[0].cursor)).toMatchObject({ kind: 'settings', data: JSON.stringify(r.settings), message: null, chat: { id: ab.id } });
       // Pinned again: the first time stays and nothing is appended; a mute keeps the pin.
       expect(await t.store.setChatSettings(ab.id, a.user.id, { pinned: true }, T0 + 2, 5)).toEqual({
-        settings: { pinnedAt: T0 + 1, mutedUntil: null, archived: false },
+        settings: { pinnedAt: T0 + 1, mutedUntil: null, archived: false, markedUnread: false },
         updates: []
       });
       const muted = await t.store.setChatSettings(ab.id, a.user.id, { mutedUntil: Number.MAX_SAFE_INTEGER }, T0 + 3, 5);
-      expect(muted !== 'too_many_pinned' && muted.settings).toEqual({ pinnedAt: T0 + 1, mutedUntil: Number.MAX_SAFE_INTEGER, archived: false });
+      expect(muted !== 'too_many_pinned' && muted.settings).toEqual({ pinnedAt: T0 + 1, mutedUntil: Number.MAX_SAFE_INTEGER, archived: false, markedUnread: false });
       expect((await t.store.listChats(a.user.id))[0]).toMatchObject({ pinnedAt: T0 + 1, mutedUntil: Number.MAX_SAFE_INTEGER });
-      expect(await t.store.getChatSettings(ab.id, a.user.id)).toEqual({ pinnedAt: T0 + 1, mutedUntil: Number.MAX_SAFE_INTEGER, archived: false });
-      expect(await t.store.getChatSettings(ab.id, b.user.id)).toEqual({ pinnedAt: null, mutedUntil: null, archived: false });
+      expect(await t.store.getChatSettings(ab.id, a.user.id)).toEqual({ pinnedAt: T0 + 1, mutedUntil: Number.MAX_SAFE_INTEGER, archived: false, markedUnread: false });
+      expect(await t.store.getChatSettings(ab.id, b.user.id)).toEqual({ pinnedAt: null, mutedUntil: null, archived: false, markedUnread: false });
       // The peer's summary and log know nothing of them.
       expect((await t.store.listChats(b.user.id))[0]).toMatchObject({ pinnedAt: null, mutedUntil: null, archived: false });
       expect((await t.store.listUpdates(b.user.id, 0, 100)).map((u) => u.kind)).toEqual(['message']);
@@ -250,9 +250,9 @@ eachStore(
         'too_many_pinned'
       );
       const off = await t.store.setChatSettings(ab.id, a.user.id, { pinned: false, mutedUntil: null }, T0 + 22, 5);
-      expect(off !== 'too_many_pinned' && off.settings).toEqual({ pinnedAt: null, mutedUntil: null, archived: false });
+      expect(off !== 'too_many_pinned' && off.settings).toEqual({ pinnedAt: null, mutedUntil: null, archived: false, markedUnread: false });
       const sixth = await t.store.setChatSettings(peers[4].id, a.user.id, { pinned: true }, T0 + 23, 5);
-      expect(sixth !== 'too_many_pinned' && sixth.settings).toEqual({ pinnedAt: T0 + 23, mutedUntil: null, archived: false });
+      expect(sixth !== 'too_many_pinned' && sixth.settings).toEqual({ pinnedAt: T0 + 23, mutedUntil: null, archived: false, markedUnread: false });
     });
 
     it("archives a member's chat; the peer's new message unarchives it in the same send unless muted then", async () => {
@@ -266,7 +266,7 @@ eachStore(
         return r;
       };
       const archived = await set({ archived: true, pinned: true });
-      expect(archived.settings).toEqual({ pinnedAt: T0 + 1, mutedUntil: null, archived: true });
+      expect(archived.settings).toEqual({ pinnedAt: T0 + 1, mutedUntil: null, archived: true, markedUnread: false });
       expect(await t.store.getUpdate(archived.updates[0].cursor)).toMatchObject({ kind: 'settings', data: JSON.stringify(archived.settings) });
       expect((await t.store.listChats(a.user.id))[0]).toMatchObject({ archived: true, pinnedAt: T0 + 1 });
       expect((await t.store.listChats(b.user.id))[0]).toMatchObject({ archived: false });
@@ -281,7 +281,7 @@ eachStore(
       const forA = theirs.updates.filter((u) => u.userId === a.user.id);
       expect(await Promise.all(forA.map(async (u) => (await t.store.getUpdate(u.cursor))?.kind))).toEqual(['message', 'settings']);
       expect(forA[1].prev).toBe(forA[0].cursor);
-      const back = { pinnedAt: T0 + 1, mutedUntil: null, archived: false };
+      const back = { pinnedAt: T0 + 1, mutedUntil: null, archived: false, markedUnread: false };
       expect((await t.store.getUpdate(forA[1].cursor))?.data).toBe(JSON.stringify(back));
       expect(await t.store.getChatSettings(ab.id, a.user.id)).toEqual(back);
       // The peer's log has the message only.
@@ -297,7 +297,40 @@ eachStore(
       expect(quiet.ok && quiet.updates.filter((u) => u.userId === a.user.id)).toHaveLength(1);
       expect((await t.store.getChatSettings(ab.id, a.user.id)).archived).toBe(true);
       await t.store.sendMessage({ ...msgInput(b, a, 'ar-5'), at: T0 + 100 });
-      expect(await t.store.getChatSettings(ab.id, a.user.id)).toEqual({ pinnedAt: T0 + 1, mutedUntil: T0 + 100, archived: false });
+      expect(await t.store.getChatSettings(ab.id, a.user.id)).toEqual({ pinnedAt: T0 + 1, mutedUntil: T0 + 100, archived: false, markedUnread: false });
+    });
+
+    it("marks a member's chat as unread and clears it, in that member's log only; other settings and a new message keep the mark", async () => {
+      const a = await mkUser(t.store);
+      const b = await mkUser(t.store);
+      await send(t.store, b, a, 'mu-1');
+      const ab = (await t.store.getChat(a.user.id, b.user.id))!;
+      const set = async (change: Parameters<typeof t.store.setChatSettings>[2], at = T0 + 1) => {
+        const r = await t.store.setChatSettings(ab.id, a.user.id, change, at, 5);
+        if (r === 'too_many_pinned') throw new Error('refused');
+        return r;
+      };
+      const marked = await set({ markedUnread: true });
+      expect(marked.settings).toEqual({ pinnedAt: null, mutedUntil: null, archived: false, markedUnread: true });
+      expect(marked.updates.map((u) => u.userId)).toEqual([a.user.id]);
+      expect(await t.store.getUpdate(marked.updates[0].cursor)).toMatchObject({ kind: 'settings', data: JSON.stringify(marked.settings) });
+      expect((await t.store.listChats(a.user.id))[0]).toMatchObject({ markedUnread: true });
+      expect((await t.store.listChats(b.user.id))[0]).toMatchObject({ markedUnread: false });
+      expect(await t.store.getChatSettings(ab.id, b.user.id)).toMatchObject({ markedUnread: false });
+      expect((await set({ markedUnread: true })).updates).toEqual([]);
+
+      // An archive and the peer's message (which unarchives) leave the mark; a clear of my history too.
+      await set({ archived: true, mutedUntil: T0 + 50 });
+      await t.store.sendMessage({ ...msgInput(b, a, 'mu-2'), at: T0 + 60 });
+      expect(await t.store.getChatSettings(ab.id, a.user.id)).toEqual({ pinnedAt: null, mutedUntil: T0 + 50, archived: false, markedUnread: true });
+      await t.store.clearForMe(ab.id, a.user.id, 1, false);
+      expect((await t.store.getChatSettings(ab.id, a.user.id)).markedUnread).toBe(true);
+
+      const cleared = await set({ markedUnread: false });
+      expect(cleared.settings.markedUnread).toBe(false);
+      expect(cleared.updates).toHaveLength(1);
+      expect((await t.store.listChats(a.user.id))[0]).toMatchObject({ markedUnread: false, mutedUntil: T0 + 50 });
+      expect((await t.store.listUpdates(b.user.id, 0, 100)).map((u) => u.kind)).toEqual(['message', 'message']);
     });
 
     it('assigns gap-free seqs and in-order cursors under concurrent sends from two nodes', async () => {

@@ -165,6 +165,7 @@ export interface ChatSummaryRow {
   pinnedAt: number | null;
   mutedUntil: number | null;
   archived: boolean;
+  markedUnread: boolean;
   /** The user's own "cleared up to" seq (0: never cleared): lastMessage and unread count only later ones. */
   clearedSeq: number;
 }
@@ -174,6 +175,8 @@ export interface ChatSettingsRow {
   pinnedAt: number | null;
   mutedUntil: number | null;
   archived: boolean;
+  /** Marked as unread by hand (an unread badge without a number until a device of theirs opens the chat). */
+  markedUnread: boolean;
 }
 
 /** A change of ChatSettingsRow: `pinned` pins (an earlier pin keeps its time) or unpins; an absent field stays. */
@@ -181,6 +184,7 @@ export interface ChatSettingsChange {
   pinned?: boolean;
   mutedUntil?: number | null;
   archived?: boolean;
+  markedUnread?: boolean;
 }
 
 export interface EnvelopeRow {

@@ -188,14 +188,16 @@ export const toUpdate = (r: Row): UpdateRow => ({
 export const pair = (x: string, y: string): [string, string] => (x <= y ? [x, y] : [y, x]);
 export const members = (c: ChatRow): string[] => (c.userA === c.userB ? [c.userA] : [c.userA, c.userB]);
 
-/** A user's chat settings from `pinned_at`/`muted_until`/`archived` columns (none stored: none of them). */
+/** A user's chat settings from `pinned_at`/`muted_until`/`archived`/`marked_unread` columns (none stored: none of them). */
 export const toSettings = (r: Row | undefined): ChatSettingsRow => ({
   pinnedAt: numOrNull(r?.pinned_at),
   mutedUntil: numOrNull(r?.muted_until),
-  archived: flag(r?.archived)
+  archived: flag(r?.archived),
+  markedUnread: flag(r?.marked_unread)
 });
 
-export const sameSettings = (a: ChatSettingsRow, b: ChatSettingsRow) => a.pinnedAt === b.pinnedAt && a.mutedUntil === b.mutedUntil && a.archived === b.archived;
+export const sameSettings = (a: ChatSettingsRow, b: ChatSettingsRow) =>
+  a.pinnedAt === b.pinnedAt && a.mutedUntil === b.mutedUntil && a.archived === b.archived && a.markedUnread === b.markedUnread;
 
 /**
  * The recipient's settings after a new message at `at`, when it changes them: an archived chat not
@@ -208,5 +210,6 @@ export const unarchivedBy = (old: ChatSettingsRow, at: number): ChatSettingsRow 
 export const changeSettings = (old: ChatSettingsRow, change: ChatSettingsChange, at: number): ChatSettingsRow => ({
   pinnedAt: change.pinned === undefined ? old.pinnedAt : change.pinned ? (old.pinnedAt ?? at) : null,
   mutedUntil: change.mutedUntil === undefined ? old.mutedUntil : change.mutedUntil,
-  archived: change.archived ?? old.archived
+  archived: change.archived ?? old.archived,
+  markedUnread: change.markedUnread ?? old.markedUnread
 });

@@ -168,7 +168,7 @@ export interface CloudStore {
     at: number,
     maxPinned: number
   ): Promise<{ settings: ChatSettingsRow; updates: AppendedUpdate[] } | 'too_many_pinned'>;
-  /** `userId`'s own settings of chat `chatId` (neither pinned, muted nor archived when none are stored). */
+  /** `userId`'s own settings of chat `chatId` (neither pinned, muted, archived nor marked as unread when none are stored). */
   getChatSettings(chatId: number, userId: string): Promise<ChatSettingsRow>;
   /** The reactions to these messages (any order). */
   listReactions(messageIds: string[]): Promise<ReactionRow[]>;

@@ -1,7 +1,11 @@
-/** A chat's pin, mute and archive (../chat-settings.ts): a cloud chat's through the relay (queued while offline), a secret chat's on this device. */
+/**
+ * A chat's pin, mute, archive and unread mark (../chat-settings.ts, ../unread-mark.ts): a cloud chat's
+ * through the relay (queued while offline), a secret chat's on this device.
+ */
 import type { ChatSettingsReq } from '$lib/api/wire';
 import { changeSecretSettings, checkPinRoom, currentSettings } from '../chat-settings';
 import { takeAction } from '../cloud-actions-local';
+import { markRead, markUnread } from '../unread-mark';
 import type { CoreContext, Handlers } from './context';
 
 type Ctx = Pick<CoreContext, 'db' | 'vault' | 'me' | 'emit' | 'flush'>;
@@ -12,7 +16,7 @@ type Ctx = Pick<CoreContext, 'db' | 'vault' | 'me' | 'emit' | 'flush'>;
  */
 const cloudChange = (ctx: Ctx, peerId: string, req: ChatSettingsReq) => takeAction(ctx, peerId, { kind: 'settings', req });
 
-export const chatSettingsHandlers: Handlers<'pinChat' | 'muteChat' | 'archiveChat', Ctx> = {
+export const chatSettingsHandlers: Handlers<'pinChat' | 'muteChat' | 'archiveChat' | 'markChatUnread' | 'markChatRead', Ctx> = {
   pinChat: async (ctx, { kind, id, pinned }) => {
     if (pinned) await checkPinRoom(ctx.db, kind, id);
     if (kind === 'cloud') await cloudChange(ctx, id, { pinned });
@@ -36,6 +40,16 @@ export const chatSettingsHandlers: Handlers<'pinChat' | 'muteChat' | 'archiveCha
     if (kind === 'cloud') await cloudChange(ctx, id, { archived });
     else await changeSecretSettings(ctx.db, id, (row) => ({ ...currentSettings(row), archived }));
     ctx.emit({ type: 'chats' });
+    return null;
+  },
+
+  markChatUnread: async (ctx, { kind, id, marked }) => {
+    await markUnread(ctx, kind, id, marked);
+    return null;
+  },
+
+  markChatRead: async (ctx, { kind, id }) => {
+    await markRead(ctx, kind, id);
     return null;
   }
 };

@@ -7,7 +7,7 @@ import { cloudDraftId, draftEvent } from '../drafts';
 import { rewriteQueuedSend, takeAction } from '../cloud-actions-local';
 import { hideMessages } from '../hidden';
 import { NetError } from '../net';
-import { recountUnread } from '../unread';
+import { advanceRead } from '../unread';
 import { isBlocked } from '../blocks';
 import { isSelfChat } from '../saved';
 import { CoreError, type CoreContext, type Handlers } from './context';
@@ -88,14 +88,7 @@ export const cloudHandlers: Handlers<
   },
 
   markRead: async (ctx, { peerId, seq }) => {
-    const moved = await ctx.db.transaction('rw', ctx.db.chats, ctx.db.messages, async () => {
-      const chat = await ctx.db.chats.get(peerId);
-      if (!chat || seq <= chat.myReadSeq) return false;
-      await ctx.db.chats.update(peerId, { myReadSeq: seq });
-      await recountUnread(ctx.db, [peerId], ctx.me);
-      return true;
-    });
-    if (!moved) return null;
+    if (!(await advanceRead(ctx.db, peerId, seq, ctx.me))) return null;
     ctx.emit({ type: 'chats' });
     void ctx.flush();
     return null;

@@ -284,7 +284,7 @@ export const METHODS = {
   /** Stores a secret chat's draft while the chat is active (ignored otherwise); blank text deletes it. */
   secretSaveDraft: { params: z.extend(ChatParams, { text: DraftText, replyTo: z.optional(z.nullable(Uuid)) }), result: returns<null>() },
 
-  // ---------- a chat's pin, mute and archive (./chat-settings.ts) ----------
+  // ---------- a chat's pin, mute, archive and unread mark (./chat-settings.ts) ----------
   /** Pins (at most LIMITS.pinnedMax chats: too_many_pinned) or unpins a chat; a cloud chat's on every device of mine. */
   pinChat: { params: z.object({ kind: ChatKind, id: StrIn(1, 64), pinned: z.boolean() }), result: returns<null>() },
   /** Mutes a chat's notifications until `mutedUntil` (ms; MUTED_FOREVER: until unmuted), or unmutes it (null). */
@@ -294,6 +294,17 @@ export const METHODS = {
   },
   /** Archives a chat (out of the main list; the peer's message brings it back unless muted) or unarchives it; a cloud chat's on every device of mine. */
   archiveChat: { params: z.object({ kind: ChatKind, id: StrIn(1, 64), archived: z.boolean() }), result: returns<null>() },
+  /**
+   * Marks a chat as unread (an unread badge without a number until it is opened; never Saved Messages:
+   * bad_request) or takes the mark off (opening the chat does); a cloud chat's on every device of mine.
+   */
+  markChatUnread: { params: z.object({ kind: ChatKind, id: StrIn(1, 64), marked: z.boolean() }), result: returns<null>() },
+  /**
+   * "Mark as read": takes the mark off and, in a cloud chat, reads its messages up to the newest (the
+   * peer sees them read). A secret chat's messages stay unread: their receipts start the sender's
+   * timers, so only the screen showing them sends those.
+   */
+  markChatRead: { params: z.object({ kind: ChatKind, id: StrIn(1, 64) }), result: returns<null>() },
 
   // ---------- search inside a chat (./search.ts) ----------
   /**

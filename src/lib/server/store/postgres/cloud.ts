@@ -3,13 +3,14 @@ import { changeSettings, num, pair, sameSettings, toChat, toMessage, toReaction,
 import type { ChatSettingsRow, ChatSummaryRow, CloudStore, MessageRow, SendMessageResult } from '../types';
 import { all, appendUpdates, LOCK, lockedChat, MESSAGE_COLS, one, UPDATE_SELECT, type Db, type Pg } from './db';
 
-const SETTINGS_OF = 'SELECT pinned_at, muted_until, archived FROM cloud_chat_settings WHERE user_id = $1 AND chat_id = $2';
+const SETTINGS_OF = 'SELECT pinned_at, muted_until, archived, marked_unread FROM cloud_chat_settings WHERE user_id = $1 AND chat_id = $2';
 
 const upsertSettings = (c: Db, userId: string, chatId: number, s: ChatSettingsRow) =>
   c.query(
-    `INSERT INTO cloud_chat_settings (user_id, chat_id, pinned_at, muted_until, archived) VALUES ($1, $2, $3, $4, $5)
-     ON CONFLICT (user_id, chat_id) DO UPDATE SET pinned_at = excluded.pinned_at, muted_until = excluded.muted_until, archived = excluded.archived`,
-    [userId, chatId, s.pinnedAt, s.mutedUntil, s.archived]
+    `INSERT INTO cloud_chat_settings (user_id, chat_id, pinned_at, muted_until, archived, marked_unread) VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (user_id, chat_id) DO UPDATE SET pinned_at = excluded.pinned_at, muted_until = excluded.muted_until, archived = excluded.archived,
+       marked_unread = excluded.marked_unread`,
+    [userId, chatId, s.pinnedAt, s.mutedUntil, s.archived, s.markedUnread]
   );
 
 const readSeq = async (db: Db, chatId: number, userId: string) =>
@@ -105,7 +106,7 @@ export function pgCloud({ pool, tx }: Pg): CloudStore {
         pool,
         `SELECT c.id, c.user_a, c.user_b, c.next_seq,
                 coalesce(mr.read_seq, 0) AS my_read, coalesce(pr.read_seq, 0) AS peer_read,
-                s.pinned_at, s.muted_until, s.archived, coalesce(s.cleared_seq, 0) AS cleared_seq, coalesce(s.removed, FALSE) AS removed,
+                s.pinned_at, s.muted_until, s.archived, s.marked_unread, coalesce(s.cleared_seq, 0) AS cleared_seq, coalesce(s.removed, FALSE) AS removed,
                 ${MESSAGE_COLS('m_', 'lm')},
                 (SELECT count(*) FROM cloud_messages x
                   WHERE x.chat_id = c.id AND x.seq > greatest(coalesce(mr.read_seq, 0), coalesce(s.cleared_seq, 0))

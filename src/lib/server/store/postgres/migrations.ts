@@ -356,6 +356,14 @@ export const PG_MIGRATIONS: readonly Migration[] = [
     `
   },
   {
+    version: 16,
+    name: 'chats marked as unread',
+    sql: `
+      -- Each member's own "marked as unread" of a chat (an unread badge without a number until they open it).
+      ALTER TABLE cloud_chat_settings ADD COLUMN marked_unread BOOLEAN NOT NULL DEFAULT FALSE;
+    `
+  },
+  {
     version: 18,
     name: 'profile photos',
     sql: `

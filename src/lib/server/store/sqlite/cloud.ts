@@ -36,11 +36,12 @@ export function sqliteCloud(db: Db, appendUpdates: AppendUpdates): CloudStore {
     ),
     // The ids as one JSON array: one statement for any number of them.
     reactionsOf: db.prepare('SELECT * FROM cloud_reactions WHERE message_id IN (SELECT value FROM json_each(?))'),
-    settingsOf: db.prepare('SELECT pinned_at, muted_until, archived FROM cloud_chat_settings WHERE user_id = ? AND chat_id = ?'),
+    settingsOf: db.prepare('SELECT pinned_at, muted_until, archived, marked_unread FROM cloud_chat_settings WHERE user_id = ? AND chat_id = ?'),
     pinnedCount: db.prepare('SELECT count(*) AS n FROM cloud_chat_settings WHERE user_id = ? AND pinned_at IS NOT NULL'),
     upsertSettings: db.prepare(
-      `INSERT INTO cloud_chat_settings (user_id, chat_id, pinned_at, muted_until, archived) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (user_id, chat_id) DO UPDATE SET pinned_at = excluded.pinned_at, muted_until = excluded.muted_until, archived = excluded.archived`
+      `INSERT INTO cloud_chat_settings (user_id, chat_id, pinned_at, muted_until, archived, marked_unread) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (user_id, chat_id) DO UPDATE SET pinned_at = excluded.pinned_at, muted_until = excluded.muted_until, archived = excluded.archived,
+         marked_unread = excluded.marked_unread`
     ),
     dropReaction: db.prepare('DELETE FROM cloud_reactions WHERE message_id = ? AND user_id = ?'),
     deleteMessage: db.prepare("UPDATE cloud_messages SET deleted = 1, body = X'' WHERE chat_id = ? AND id = ?"),
@@ -56,7 +57,8 @@ export function sqliteCloud(db: Db, appendUpdates: AppendUpdates): CloudStore {
     dropMessageMedia: db.prepare('DELETE FROM cloud_media WHERE message_id = ? RETURNING id')
   };
 
-  const upsert = (userId: string, chatId: number, s: ChatSettingsRow) => q.upsertSettings.run(userId, chatId, s.pinnedAt, s.mutedUntil, s.archived ? 1 : 0);
+  const upsert = (userId: string, chatId: number, s: ChatSettingsRow) =>
+    q.upsertSettings.run(userId, chatId, s.pinnedAt, s.mutedUntil, s.archived ? 1 : 0, s.markedUnread ? 1 : 0);
 
   const sendMessageTx = db.transaction((input: SendMessageInput): SendMessageResult => {
     const [a, b] = pair(input.senderId, input.recipientId);

@@ -1,0 +1,117 @@
+/**
+ * "Mark as unread" of a cloud chat (PUT /api/cloud/chats/:peerId/settings `markedUnread`), on SQLite and
+ * PostgreSQL: set and cleared, on my other devices live (the `settings` update) and by sync, on my chat
+ * summary; the peer learns nothing. Never in Saved Messages. "Mark as read" moves my read marker through
+ * POST /read, which gives the peer their ticks and starts no self-destruct timer of a timed file (those
+ * start only when the file is opened, POST /api/cloud/media/:id/opened).
+ */
+import { randomBytes } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ChatSummary, CloudMessage, ServerFrame, SyncRes, Update } from '../../../src/lib/api/wire';
+import { BACKENDS, startOn, type AnyServer } from './backends';
+import { call, connect, login, sendText, signup, uuid, type Account } from './helpers';
+
+type SettingsUpdate = Extract<Update, { kind: 'settings' }>;
+
+const put = (ts: AnyServer, who: Account, peer: Account, body: unknown) => call(ts, 'PUT', `/api/cloud/chats/${peer.userId}/settings`, { token: who.token, body });
+const summary = async (ts: AnyServer, who: Account, peer: Account) =>
+  (await call<{ chats: ChatSummary[] }>(ts, 'GET', '/api/cloud/chats', { token: who.token })).body.chats.find((c) => c.peer.id === peer.userId);
+const settingsLog = async (ts: AnyServer, who: Account) =>
+  (await call<SyncRes>(ts, 'GET', '/api/sync?after=0&limit=500', { token: who.token })).body.updates.filter((u): u is SettingsUpdate => u.kind === 'settings');
+
+for (const backend of BACKENDS) {
+  describe.skipIf(backend.skip)(`a cloud chat marked as unread: ${backend.name}`, () => {
+    let ts: AnyServer;
+    let alice: Account;
+    let bob: Account;
+    beforeEach(async () => {
+      ts = await startOn(backend.name);
+      [alice, bob] = [await signup(ts, `alice_${backend.name}`), await signup(ts, `bob_${backend.name}`)];
+    });
+    afterEach(async () => {
+      await ts.close();
+    });
+
+    it('is set and cleared on all my devices (live and by sync) and on my summary; the peer learns nothing', async () => {
+      await sendText(ts, bob, alice, 'hi');
+      const phone = await login(ts, { username: alice.username, password: alice.password }, 'Phone');
+      const phoneWs = await connect(ts, phone.token);
+      const bobWs = await connect(ts, bob.token);
+      await phoneWs.next((f) => f.t === 'hello');
+      await bobWs.next((f) => f.t === 'hello');
+      const settingsFrame = (marked: boolean) => (f: ServerFrame) => f.t === 'update' && f.update.kind === 'settings' && f.update.markedUnread === marked;
+
+      const marked = await put(ts, alice, bob, { markedUnread: true });
+      expect([marked.status, marked.body.settings]).toEqual([200, { pinnedAt: null, mutedUntil: null, archived: false, markedUnread: true }]);
+      const live = await phoneWs.next<Extract<ServerFrame, { t: 'update' }>>(settingsFrame(true));
+      expect(live.update).toEqual({
+        kind: 'settings',
+        cursor: live.update.cursor,
+        peerId: bob.userId,
+        pinnedAt: null,
+        mutedUntil: null,
+        archived: false,
+        markedUnread: true
+      });
+      expect(await summary(ts, phone, bob)).toMatchObject({ markedUnread: true, unread: 1 });
+
+      // Merged with an archive in one change (as a device's offline queue sends them), and kept by a mute.
+      expect((await put(ts, alice, bob, { archived: true, markedUnread: true })).body.settings).toMatchObject({ archived: true, markedUnread: true });
+      expect((await put(ts, alice, bob, { mutedUntil: Date.now() + 3600_000 })).body.settings).toMatchObject({ archived: true, markedUnread: true });
+
+      // Opened on the phone: cleared everywhere.
+      expect((await put(ts, phone, bob, { markedUnread: false })).body.settings).toMatchObject({ archived: true, markedUnread: false });
+      await phoneWs.next(settingsFrame(false));
+      expect(await summary(ts, alice, bob)).toMatchObject({ markedUnread: false });
+      expect((await settingsLog(ts, alice)).map((u) => u.markedUnread)).toEqual([true, true, true, false]);
+
+      // Bob: no settings frame, no log entry, a plain summary.
+      expect(await settingsLog(ts, bob)).toEqual([]);
+      expect(await summary(ts, bob, alice)).toMatchObject({ markedUnread: false });
+      await sendText(ts, alice, bob, 'ping');
+      const next = await bobWs.next<Extract<ServerFrame, { t: 'update' }>>((f) => f.t === 'update');
+      expect(next.update.kind).toBe('message');
+      expect(bobWs.frames.some((f) => f.t === 'update' && f.update.kind === 'settings')).toBe(false);
+      phoneWs.close();
+      bobWs.close();
+    });
+
+    it('is refused for Saved Messages (400) and for a malformed body; clearing it there is harmless', async () => {
+      await sendText(ts, alice, alice, 'a note');
+      const self = await put(ts, alice, alice, { markedUnread: true });
+      expect([self.status, self.body.error.code]).toEqual([400, 'bad_request']);
+      expect(await summary(ts, alice, alice)).toMatchObject({ markedUnread: false });
+      expect((await put(ts, alice, alice, { markedUnread: false })).status).toBe(200);
+      await sendText(ts, bob, alice, 'hi');
+      for (const body of [{ markedUnread: 'yes' }, { markedUnread: null }, { markedUnread: 1 }]) {
+        const r = await put(ts, alice, bob, body);
+        expect([r.status, r.body.error.code]).toEqual([400, 'bad_request']);
+      }
+    });
+
+    it("Mark as read moves my read marker (Bob's ticks) and starts no timer of a timed file", async () => {
+      const up = await call<{ id: string }>(ts, 'POST', '/api/cloud/media', {
+        token: bob.token,
+        raw: randomBytes(300),
+        headers: { 'content-type': 'application/octet-stream', 'x-cinder-to-user': alice.userId, 'x-cinder-mime': 'image/png', 'x-cinder-name': 'p.png' }
+      });
+      expect(up.status).toBe(201);
+      const sent = await call<{ message: CloudMessage }>(ts, 'POST', '/api/cloud/messages', {
+        token: bob.token,
+        body: { id: uuid(), toUserId: alice.userId, text: '', media: { id: up.body.id, ttl: 10 } }
+      });
+      expect(sent.status).toBe(200);
+      const last = await sendText(ts, bob, alice, 'look');
+      expect(await summary(ts, alice, bob)).toMatchObject({ unread: 2 });
+
+      expect((await call(ts, 'POST', `/api/cloud/chats/${bob.userId}/read`, { token: alice.token, body: { seq: last.seq } })).status).toBe(204);
+      expect(await summary(ts, alice, bob)).toMatchObject({ unread: 0, myReadSeq: last.seq });
+      expect(await summary(ts, bob, alice)).toMatchObject({ peerReadSeq: last.seq });
+      // The file is read, not opened: no timer started, and it stays downloadable.
+      const media = (await ts.store.getCloudMedia(up.body.id))!;
+      expect([media.openedAt, media.deadline]).toEqual([null, null]);
+      const page = (await call<{ messages: CloudMessage[] }>(ts, 'GET', `/api/cloud/chats/${bob.userId}/messages`, { token: alice.token })).body.messages;
+      expect(page.find((m) => m.id === sent.body.message.id)?.media).toMatchObject({ ttl: 10, openedAt: null, deadline: null });
+    });
+  });
+}

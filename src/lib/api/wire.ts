@@ -84,8 +84,14 @@ export type ChangePasswordReq = z.input<typeof ChangePasswordReq>;
 export const SignedOutRes = z.object({ signedOut: z.number().check(z.int(), z.nonnegative()) });
 export type SignedOutRes = z.infer<typeof SignedOutRes>;
 
-/** `deleted`: the account was deleted (its username is then empty); absent for every other user. */
-export const PublicUser = z.object({ id: Id, username: z.string(), displayName: z.string(), deleted: z.optional(z.literal(true)) });
+/** `deleted`: a deleted account (username empty). `photo`: its version (GET /api/users/:id/photo/:version), null: none, absent: an older relay. */
+export const PublicUser = z.object({
+  id: Id,
+  username: z.string(),
+  displayName: z.string(),
+  deleted: z.optional(z.literal(true)),
+  photo: z.optional(z.nullable(z.number().check(z.int(), z.positive())))
+});
 export type PublicUser = z.infer<typeof PublicUser>;
 
 export const DeviceInfo = z.object({
@@ -426,6 +432,8 @@ export const Update = z.discriminatedUnion('kind', [
   }),
   /** The chat's pinned messages now (all of them, newest pin first, read when the update is served): a device replaces what it had. */
   z.object({ kind: z.literal('pin'), cursor: z.number().check(z.int()), peerId: Id, pins: z.array(CloudPin).check(z.maxLength(PINS_WIRE_MAX)) }),
+  /** `peer` (the peer, or me in Saved Messages) changed their name or photo: their profile now, as served to me. */
+  z.object({ kind: z.literal('profile'), cursor: z.number().check(z.int()), peerId: Id, peer: PublicUser }),
   /**
    * I cleared my history of the chat with `peerId` up to seq `upTo` (in my log only): every message up
    * to it goes from my devices; `removed`: the chat also leaves my list until a later message.

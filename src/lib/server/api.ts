@@ -13,6 +13,7 @@ import { cloudRoutes } from './routes/cloud';
 import { cloudMediaRoutes } from './routes/cloud-media';
 import { envelopeRoutes } from './routes/envelopes';
 import { healthRoutes } from './routes/health';
+import { photoRoutes } from './routes/photos';
 import { pushRoutes } from './routes/push';
 import { sealedRoutes } from './routes/sealed';
 import { createKit, type ApiDeps, type RouteArea } from './routes/shared';
@@ -27,6 +28,7 @@ const AREAS: RouteArea[] = [
   accountRoutes,
   accountDeleteRoutes,
   userRoutes,
+  photoRoutes,
   blockRoutes,
   cloudRoutes,
   cloudMediaRoutes,

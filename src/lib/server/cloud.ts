@@ -14,12 +14,15 @@ import type { Bus } from './bus';
 import { openMediaMeta } from './cloud-media';
 import { messageFor, pinsWire } from './cloud-pins';
 import { refuseBlocked } from './blocks';
+import { seenBy } from './photos';
 import { HttpError } from './http';
 import type { AppendedUpdate, ChatRow, ChatSettingsChange, MessageRow, Store, UpdateRow, UserRow } from './store/types';
 
-/** A deleted account shows as "Deleted account" with no username (its tombstone's placeholder stays private). */
-export const publicUser = (u: UserRow): PublicUser =>
-  u.deletedAt != null ? { id: u.id, username: '', displayName: u.displayName, deleted: true } : { id: u.id, username: u.username, displayName: u.displayName };
+/** A deleted account shows as "Deleted account", no username (its tombstone's stays private), no photo. `photo` false: left out. */
+export const publicUser = (u: UserRow, photo = true): PublicUser =>
+  u.deletedAt != null
+    ? { id: u.id, username: '', displayName: u.displayName, deleted: true, ...(photo ? { photo: null } : {}) }
+    : { id: u.id, username: u.username, displayName: u.displayName, ...(photo ? { photo: u.photo ?? null } : {}) };
 
 const otherMember = (chat: ChatRow, userId: string) => (chat.userA === userId ? chat.userB : chat.userA);
 const messageAad = (id: string) => `msg:${id}`;
@@ -109,7 +112,7 @@ export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) 
   /** A forwarded copy's origin on the wire, with its author's profile now (the relay's word, not the forwarder's). */
   const forwardedWire = async (f: NonNullable<MessageContent['forwardedFrom']>, getUser: (id: string) => Promise<UserRow | null>): Promise<ForwardedFrom> => {
     const author = await getUser(f.userId);
-    return { userId: f.userId, createdAt: f.createdAt, ...(author ? { user: publicUser(author) } : {}) };
+    return { userId: f.userId, createdAt: f.createdAt, ...(author ? { user: publicUser(author, false) } : {}) };
   };
 
   /**
@@ -141,12 +144,12 @@ export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) 
     };
   };
 
-  /** Per-call cache so a page of updates looks each peer up once. */
-  const userCache = () => {
+  /** Per-call cache so a page of updates looks each peer up once, as `viewerId` may see them (./photos.ts). */
+  const userCache = (viewerId: string) => {
     const cache = new Map<string, Promise<UserRow | null>>();
     return (id: string) => {
       let p = cache.get(id);
-      if (!p) cache.set(id, (p = store.getUser(id)));
+      if (!p) cache.set(id, (p = store.getUser(id).then((u) => u && seenBy(store, u, viewerId))));
       return p;
     };
   };
@@ -214,6 +217,10 @@ export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) 
       case 'pin':
         // The chat's pins now (later changes included): every device replaces what it had.
         return { kind: 'pin', cursor: row.cursor, peerId, pins: await pinsFor(row.chat.id, await clearedOf(row.chat.id)) };
+      case 'profile': {
+        const peer = await getUser(peerId);
+        return peer && { kind: 'profile', cursor: row.cursor, peerId, peer: publicUser(peer) };
+      }
       case 'clear': {
         const { upTo, removed } = JSON.parse(row.data) as { upTo: number; removed: boolean };
         return { kind: 'clear', cursor: row.cursor, peerId, upTo, removed };
@@ -223,8 +230,9 @@ export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) 
 
   /** Pushes freshly appended update rows to every socket of their users. */
   async function publish(appended: AppendedUpdate[]): Promise<void> {
-    const getUser = userCache();
+    const caches = new Map<string, ReturnType<typeof userCache>>();
     for (const { userId, cursor, prev } of appended) {
+      const getUser = caches.get(userId) ?? caches.set(userId, userCache(userId)).get(userId)!;
       const row = await store.getUpdate(cursor);
       if (!row) continue;
       // A message published as it is sent is newer than any clear (a clear stops at the chat's newest
@@ -339,7 +347,7 @@ export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) 
     },
 
     async chats(userId: string): Promise<ChatSummary[]> {
-      const getUser = userCache();
+      const getUser = userCache(userId);
       const out: ChatSummary[] = [];
       const summaries = await store.listChats(userId);
       const reactions = await reactionsOf(summaries.flatMap((s) => (s.lastMessage ? [s.lastMessage.id] : [])));
@@ -481,7 +489,7 @@ export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) 
       const rows = await store.listUpdates(userId, after, limit + 1);
       const more = rows.length > limit;
       const page = more ? rows.slice(0, limit) : rows;
-      const getUser = userCache();
+      const getUser = userCache(userId);
       const clearedOf = clearedCache(userId);
       const updates: Update[] = [];
       // The page's reactions in one read (its messages' and its 'react' updates').

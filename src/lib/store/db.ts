@@ -68,6 +68,19 @@ export interface PeerProfile {
   displayName: string;
   /** The account was deleted (the relay's placeholder profile). */
   deleted?: true;
+  /** The profile photo's version (`photos` holds its bytes once fetched); null or absent: none. */
+  photo?: number | null;
+}
+
+/**
+ * A person's profile photo as the relay served it (../worker/photos.ts), one version per user: a new
+ * version replaces it. In clear: the relay shows it to any signed-in user, and avatars show while locked.
+ */
+export interface PhotoCacheRow {
+  userId: string;
+  version: number;
+  type: string;
+  bytes: Uint8Array;
 }
 
 /**
@@ -360,6 +373,7 @@ export class CinderDB extends Dexie {
   drafts!: EntityTable<DraftRow, 'id'>;
   keptUpdates!: EntityTable<KeptUpdateRow, 'cursor'>;
   cloudActions!: EntityTable<CloudActionRow, 'key'>;
+  photos!: EntityTable<PhotoCacheRow, 'userId'>;
 
   constructor(name = DB_NAME) {
     super(name);
@@ -410,6 +424,8 @@ export class CinderDB extends Dexie {
     this.version(13).stores({ secretMessages: 'id, [chatId+at], deadline, [chatId+unread], [chatId+unread+at]' });
     // Cloud actions taken offline, sent after the outbox (worker/cloud-actions.ts): a new store.
     this.version(14).stores({ cloudActions: 'key, at' });
+    // Profile photos, one version per user (worker/photos.ts): a new store.
+    this.version(17).stores({ photos: 'userId' });
     lockTransactions(this);
     guardSealedWrites(this);
   }

@@ -13,6 +13,7 @@ import type { ChatRow, CinderDB, MessageRow } from '$lib/store/db';
 import type { Vault } from '$lib/store/vault';
 import { keptSettingsKey, withKeptSettings, withSettings } from './chat-settings';
 import { mediaLabel, newChat, samePeer, sealMessage } from './cloud';
+import { dropStalePhotos } from './photos';
 import { reapplyPending } from './cloud-actions-local';
 import { withoutPins, withPins } from './pins';
 import { clearedIds, withCleared } from './cloud-clear';
@@ -314,6 +315,13 @@ async function commit(db: CinderDB, vault: Vault, me: string, page: Pick<Prepare
         }
         chats.set(u.peerId, withSettings(chat, u));
         dirty.add(u.peerId);
+      } else if (u.kind === 'profile') {
+        // The peer renamed or changed their photo (../photos.ts drops the old one's bytes after the commit).
+        const chat = chats.get(u.peerId);
+        if (!chat) continue;
+        if (!samePeer(chat.peer, u.peer)) peers.add(u.peerId);
+        chats.set(u.peerId, { ...chat, peer: u.peer });
+        dirty.add(u.peerId);
       } else if (u.kind === 'pin') {
         // The chat's pins now (../pins.ts); a chat with no row here has no message to pin yet.
         const chat = chats.get(u.peerId);
@@ -374,6 +382,7 @@ async function commit(db: CinderDB, vault: Vault, me: string, page: Pick<Prepare
     if (dirty.size) writes.push(db.chats.bulkPut([...dirty].map((id) => chats.get(id)!)));
     await Promise.all(writes);
   });
+  if (peers.size) await dropStalePhotos(db, [...peers]);
   // Actions still waiting here win over what the log says of the same message or chat, until their own echo comes.
   const ids = new Set(updates.flatMap((u) => (u.kind === 'message' ? [u.message.id] : u.kind === 'edit' || u.kind === 'react' ? [u.id] : [])));
   await reapplyPending(db, vault, me, ids, new Set(updates.flatMap((u) => (u.kind === 'settings' || u.kind === 'pin' ? [u.peerId] : []))));

@@ -100,8 +100,9 @@ export function newChat(peer: PublicUser, lastAt: number): ChatRow {
   return { peerId: peer.id, peer, lastAt, myReadSeq: 0, readSentSeq: 0, peerReadSeq: 0, unread: 0 };
 }
 
-/** Whether two copies of a profile show the same (a rename or a deleted account makes them differ). */
-export const samePeer = (a: PublicUser, b: PublicUser) => a.username === b.username && a.displayName === b.displayName && !!a.deleted === !!b.deleted;
+/** Whether two copies of a profile show the same (a rename, a new photo or a deleted account makes them differ). */
+export const samePeer = (a: PublicUser, b: PublicUser) =>
+  a.username === b.username && a.displayName === b.displayName && !!a.deleted === !!b.deleted && (a.photo ?? null) === (b.photo ?? null);
 
 /**
  * Reads the peer's public profile from the relay and stores it on the chat if it changed (renamed, or

@@ -14,6 +14,8 @@ export interface UserView {
   displayName: string;
   /** The account was deleted (its username is then empty): nothing can be sent to it. */
   deleted?: true;
+  /** The profile photo's version (the worker's `photo` gives its bytes); null or absent: initials. */
+  photo?: number | null;
 }
 
 /** A user I blocked, and since when (ms). */

@@ -32,6 +32,7 @@ export function fastMessageUpdate(u: unknown): Update | null {
   // Forwarded: the schema checks its origin (this path would drop `forwardedFrom`).
   if (m.forwardedFrom !== undefined) return null;
   if (!isId(p.id) || typeof p.username !== 'string' || typeof p.displayName !== 'string' || (p.deleted !== undefined && p.deleted !== true)) return null;
+  if (p.photo !== undefined && p.photo !== null && !(isInt(p.photo) && p.photo > 0)) return null;
   return {
     kind: 'message',
     cursor: u.cursor,
@@ -46,6 +47,12 @@ export function fastMessageUpdate(u: unknown): Update | null {
       createdAt: m.createdAt,
       ...(m.media === null ? { media: null } : {})
     },
-    peer: { id: p.id, username: p.username, displayName: p.displayName, ...(p.deleted ? { deleted: true as const } : {}) }
+    peer: {
+      id: p.id,
+      username: p.username,
+      displayName: p.displayName,
+      ...(p.deleted ? { deleted: true as const } : {}),
+      ...(p.photo !== undefined ? { photo: p.photo as number | null } : {})
+    }
   };
 }

@@ -99,7 +99,7 @@ for (const backend of BACKENDS) {
 
       // Bob sees "Deleted account" and cannot write to it.
       const user = await call(ts, 'GET', `/api/users/${alice.userId}`, { token: bob.token });
-      expect(user.body.user).toEqual({ id: alice.userId, username: '', displayName: 'Deleted account', deleted: true });
+      expect(user.body.user).toEqual({ id: alice.userId, username: '', displayName: 'Deleted account', deleted: true, photo: null });
       const chats = await call(ts, 'GET', '/api/cloud/chats', { token: bob.token });
       expect(chats.body.chats[0].peer).toMatchObject({ id: alice.userId, deleted: true });
       const write = await call(ts, 'POST', '/api/cloud/messages', { token: bob.token, body: { id: uuid(), toUserId: alice.userId, text: 'still there?' } });

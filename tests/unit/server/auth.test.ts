@@ -154,7 +154,7 @@ describe('directory', () => {
     const s = await call(ts, 'GET', '/api/users?q=JUDY_', { token: a.token });
     expect(s.status).toBe(200);
     expect(s.body.users.map((u: { username: string }) => u.username)).toEqual(['judy_a', 'judy_b']);
-    expect(Object.keys(s.body.users[0]).sort()).toEqual(['displayName', 'id', 'username']);
+    expect(Object.keys(s.body.users[0]).sort()).toEqual(['displayName', 'id', 'photo', 'username']);
     expect((await call(ts, 'GET', '/api/users?q=zz%25', { token: a.token })).body.users).toEqual([]);
 
     const byName = await call(ts, 'GET', '/api/users/by-name/KARL', { token: a.token });

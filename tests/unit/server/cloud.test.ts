@@ -174,7 +174,7 @@ describe('cloud messages', () => {
     expect(a.reads).toEqual({ [rig.bob.userId]: 3, [rig.alice.userId]: 2 });
     // Message updates carry the peer's public profile.
     const msgUpdate = laptop.updates.find((u) => u.kind === 'message');
-    expect(msgUpdate && msgUpdate.kind === 'message' && msgUpdate.peer).toEqual({ id: rig.bob.userId, username: 'bob', displayName: 'bob' });
+    expect(msgUpdate && msgUpdate.kind === 'message' && msgUpdate.peer).toEqual({ id: rig.bob.userId, username: 'bob', displayName: 'bob', photo: null });
 
     // Bob's log mirrors it from his side.
     const bobLog = await syncAll(rig.bob);

@@ -23,6 +23,7 @@ import { verificationHandlers } from '$lib/worker/rpc/verification';
 import { chatSettingsHandlers } from '$lib/worker/rpc/chat-settings';
 import { forwardHandlers } from '$lib/worker/rpc/forward';
 import { pinsHandlers } from '$lib/worker/rpc/pins';
+import { photosHandlers } from '$lib/worker/rpc/photos';
 import { blocksHandlers } from '$lib/worker/rpc/blocks';
 
 const AREAS = [
@@ -45,7 +46,8 @@ const AREAS = [
   chatSettingsHandlers,
   forwardHandlers,
   pinsHandlers,
-  blocksHandlers
+  blocksHandlers,
+  photosHandlers
 ];
 
 /** A context that fails the test on any use: validation must reject before a handler touches it. */

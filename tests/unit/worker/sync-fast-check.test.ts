@@ -33,7 +33,10 @@ describe('the fast check of a sync page row', () => {
     edit((u) => (u.message.replyTo = '00000000-0000-4000-8000-000000000002')),
     edit((u) => (u.peer = { id: 'bob', username: '', displayName: 'Deleted account', deleted: true })),
     edit((u) => ((u.extra = 1), (u.message.extra = 2), (u.peer.extra = 3))),
-    edit((u) => (u.message.text = ''))
+    edit((u) => (u.message.text = '')),
+    // The peer's profile photo version (kept: dropping it would make every message look like a photo change).
+    edit((u) => (u.peer.photo = 3)),
+    edit((u) => (u.peer.photo = null))
   ];
   const invalid = [
     edit((u) => (u.message.id = 'not-a-uuid')),
@@ -49,6 +52,9 @@ describe('the fast check of a sync page row', () => {
     edit((u) => (u.message.createdAt = '1')),
     edit((u) => (u.cursor = 1.5)),
     edit((u) => (u.peer.deleted = false)),
+    edit((u) => (u.peer.photo = 0)),
+    edit((u) => (u.peer.photo = 1.5)),
+    edit((u) => (u.peer.photo = '2')),
     edit((u) => delete u.peer.displayName),
     edit((u) => (u.message = [] as never)),
     edit((u) => (u.kind = 'reads')),

@@ -18,7 +18,9 @@ export const accountRoutes: RouteArea = (router, deps, { requireAuth, revoke, re
     const { displayName } = await readJson(ctx.req, UpdateProfileReq);
     await store.setDisplayName(auth.user.id, displayName);
     deps.sessions.forgetUser(auth.user.id);
-    return json(session({ ...auth.user, displayName }, auth.device));
+    // Those I chat with see the new name live (a 'profile' update in their logs), as for a photo.
+    await deps.cloud.publish(await store.announceProfile(auth.user.id));
+    return json(session({ ...((await store.getUser(auth.user.id)) ?? auth.user), displayName }, auth.device));
   });
 
   router.add('GET', '/api/devices', async (ctx) => {

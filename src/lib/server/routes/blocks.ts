@@ -5,6 +5,10 @@ import { json, limit, noContent, param, type RouteArea } from './shared';
 
 export const blockRoutes: RouteArea = (router, deps, { requireAuth }) => {
   const blocks = createBlocks(deps);
+  /** My photo goes from (or comes back to) the chat list of the one I (un)blocked, live (../photos.ts). */
+  const photoSeen = async (me: string, userId: string) => {
+    if ((await deps.store.getUser(me))?.photo != null) await deps.cloud.publish(await deps.store.announceProfile(me, userId));
+  };
 
   router.add('GET', '/api/blocks', async (ctx) => {
     const auth = await requireAuth(ctx);
@@ -16,13 +20,17 @@ export const blockRoutes: RouteArea = (router, deps, { requireAuth }) => {
   router.add('PUT', '/api/blocks/:userId', async (ctx) => {
     const auth = await requireAuth(ctx);
     limit(deps.sendLimiter, auth.device.id);
-    return json({ user: await blocks.block(auth.user.id, param(ctx, 'userId', Id)) });
+    const user = await blocks.block(auth.user.id, param(ctx, 'userId', Id));
+    await photoSeen(auth.user.id, user.id);
+    return json({ user });
   });
 
   router.add('DELETE', '/api/blocks/:userId', async (ctx) => {
     const auth = await requireAuth(ctx);
     limit(deps.sendLimiter, auth.device.id);
-    await blocks.unblock(auth.user.id, param(ctx, 'userId', Id));
+    const userId = param(ctx, 'userId', Id);
+    await blocks.unblock(auth.user.id, userId);
+    await photoSeen(auth.user.id, userId);
     return noContent();
   });
 };

@@ -3,6 +3,7 @@ import { z } from '$lib/api/zod';
 import { Id, LIMITS, plainText, type PublicDevice } from '../../api/wire';
 import { publicUser } from '../cloud';
 import { HttpError, parse } from '../http';
+import { seenBy } from '../photos';
 import { compressibleJson, json, param, type RouteArea } from './shared';
 
 const UsernameParam = z.pipe(
@@ -16,25 +17,25 @@ const SearchQuery = z.pipe(
 
 export const userRoutes: RouteArea = (router, { store }, { requireAuth }) => {
   router.add('GET', '/api/users', async (ctx) => {
-    await requireAuth(ctx);
+    const auth = await requireAuth(ctx);
     const q = parse(SearchQuery, ctx.url.searchParams.get('q') ?? '');
     // Usernames are [a-z0-9_]; any other character can't match anything.
     const users = /^[a-z0-9_]+$/.test(q) ? await store.searchUsers(q, 20) : [];
-    return compressibleJson({ users: users.map(publicUser) });
+    return compressibleJson({ users: (await Promise.all(users.map((u) => seenBy(store, u, auth.user.id)))).map((u) => publicUser(u)) });
   });
 
   router.add('GET', '/api/users/by-name/:username', async (ctx) => {
-    await requireAuth(ctx);
+    const auth = await requireAuth(ctx);
     const user = await store.getUserByName(param(ctx, 'username', UsernameParam));
     if (!user) throw new HttpError(404, 'not_found', 'no such user');
-    return json({ user: publicUser(user) });
+    return json({ user: publicUser(await seenBy(store, user, auth.user.id)) });
   });
 
   router.add('GET', '/api/users/:id', async (ctx) => {
-    await requireAuth(ctx);
+    const auth = await requireAuth(ctx);
     const user = await store.getUser(param(ctx, 'id', Id));
     if (!user) throw new HttpError(404, 'not_found', 'no such user');
-    return json({ user: publicUser(user) });
+    return json({ user: publicUser(await seenBy(store, user, auth.user.id)) });
   });
 
   router.add('GET', '/api/users/:id/devices', async (ctx) => {

@@ -12,6 +12,15 @@ export interface UserRow {
   createdAt: number;
   /** Set once the account is deleted (the row stays as a tombstone so peers' chats keep their other side). */
   deletedAt?: number | null;
+  /** The profile photo's version (migration 18); absent or null: none. */
+  photo?: number | null;
+}
+
+/** A profile photo: its version, its type (image/jpeg or image/webp) and its bytes, sealed at rest. */
+export interface PhotoRow {
+  version: number;
+  type: string;
+  body: Buffer;
 }
 
 export interface DeviceRow {
@@ -62,7 +71,7 @@ export interface MessageRow {
   editedAt: number | null;
 }
 
-export type UpdateKind = 'message' | 'read' | 'delete' | 'edit' | 'react' | 'settings' | 'pin' | 'clear';
+export type UpdateKind = 'message' | 'read' | 'delete' | 'edit' | 'react' | 'settings' | 'pin' | 'clear' | 'profile';
 
 /** A message pinned in a cloud chat (shared by both members; SQLite/PG migration 12). */
 export interface PinRow {
@@ -110,7 +119,8 @@ export interface UpdateRow {
   /**
    * message, edit, react: the message id; read: JSON {readerId, seq}; delete: JSON string[] of ids;
    * settings: JSON ChatSettingsRow (the user's settings as they were set); pin: the message id pinned
-   * or unpinned (the update carries the chat's pins as they are when it is served).
+   * or unpinned (the update carries the chat's pins as they are when it is served); profile: the user
+   * whose profile changed (the update carries it as it is when served).
    */
   data: string;
   /** For kinds 'message', 'edit' and 'react': the message, or null if it no longer exists. */

@@ -42,7 +42,8 @@ export const toUser = (r: Row): UserRow => ({
   pwHash: r.pw_hash as string,
   createdAt: num(r.created_at),
   // Only on a deleted account's tombstone, so a live user's row is the same as before migration 7.
-  ...(r.deleted_at != null ? { deletedAt: num(r.deleted_at) } : {})
+  ...(r.deleted_at != null ? { deletedAt: num(r.deleted_at) } : {}),
+  ...(r.photo != null ? { photo: num(r.photo) } : {})
 });
 
 export const toDevice = (r: Row, p = ''): DeviceRow => ({

@@ -18,6 +18,7 @@ import type {
   ReactionRow,
   PinRow,
   BlockRow,
+  PhotoRow,
   AppendedUpdate,
   UpdateRow,
   SendMessageInput,
@@ -50,6 +51,20 @@ export interface UserStore {
   /** Users whose (lowercase) username starts with `prefix`, ordered by username. */
   searchUsers(prefix: string, limit: number): Promise<UserRow[]>;
   setDisplayName(userId: string, displayName: string): Promise<void>;
+}
+
+/** Profile photos (migration 18). */
+export interface PhotoStore {
+  /**
+   * Sets the user's photo under the next version (`seal` makes the stored bytes for that version), or
+   * removes it (null; nothing when there is none). Either way one 'profile' update per person the user
+   * shares a cloud chat with (themselves for Saved Messages), same transaction. The version now, or null.
+   */
+  setPhoto(userId: string, photo: { type: string; seal: (version: number) => Buffer } | null): Promise<{ photo: number | null; updates: AppendedUpdate[] }>;
+  /** The user's photo (any version), or null. */
+  getPhoto(userId: string): Promise<PhotoRow | null>;
+  /** One 'profile' update about `userId` to each person sharing a cloud chat with them (or only `only`); after a rename, a block. */
+  announceProfile(userId: string, only?: string): Promise<AppendedUpdate[]>;
 }
 
 /** Devices and their sessions (token hashes), sign-out, and the password change that signs the others out. */
@@ -435,6 +450,7 @@ export interface AccountStore {
 export interface Store
   extends
     UserStore,
+    PhotoStore,
     DeviceStore,
     CloudStore,
     CloudPinStore,

@@ -16,6 +16,7 @@ import { mediaHandlers } from './media';
 import { openingHandlers } from './opening';
 import { parseParams, type Method, type Result } from './methods';
 import { passcodeHandlers } from './passcode';
+import { photosHandlers } from './photos';
 import { pinsHandlers } from './pins';
 import { prefsHandlers } from './prefs';
 import { pushHandlers } from './push';
@@ -45,7 +46,8 @@ export const HANDLERS: Handlers<Method> = {
   ...searchHandlers,
   ...openingHandlers,
   ...pinsHandlers,
-  ...blocksHandlers
+  ...blocksHandlers,
+  ...photosHandlers
 };
 
 /** Runs `method` with `params` validated by its schema (a ZodError, answered as bad_request, if they don't fit). */

@@ -11,6 +11,7 @@ import { AutoDeleteReq, CloudMediaTtl, DeviceName, FORWARD_MAX, LIMITS, Reaction
 import { ReplyQuote } from '$lib/api/quote';
 import { SEARCH_QUERY_MAX } from '$lib/api/search-text';
 import { MUTED_FOREVER } from '$lib/api/limits';
+import { PHOTO_MAX } from '$lib/api/photo';
 import type {
   BlockedUserView,
   ChatView,
@@ -103,6 +104,19 @@ export const METHODS = {
   blockUser: { params: z.object({ userId: StrIn(1, 64) }), result: returns<BlockedUserView>() },
   /** Unblocks a user at the relay (online only); idempotent. */
   unblockUser: { params: z.object({ userId: StrIn(1, 64) }), result: returns<null>() },
+
+  // ---------- profile photos ----------
+  /** A person's photo at `version` (fetched once, then cached); without `version`, only what is cached. Null: none to show. */
+  photo: { params: z.object({ userId: StrIn(1, 64), version: z.optional(z.number().check(z.int(), z.positive())) }), result: returns<Blob | null>() },
+  /** My new photo, as the page re-encoded it; the session with its version. */
+  setPhoto: {
+    params: z.object({
+      bytes: z.instanceof(ArrayBuffer).check(z.refine((b) => b.byteLength > 0 && b.byteLength <= PHOTO_MAX, 'A photo up to 256 KB')),
+      type: z.enum(['image/jpeg', 'image/webp'])
+    }),
+    result: returns<SessionView>()
+  },
+  removePhoto: { params: None, result: returns<SessionView>() },
 
   // ---------- cloud chats ----------
   /**

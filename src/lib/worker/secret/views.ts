@@ -5,7 +5,7 @@ import { fromB64u } from '$lib/api/b64';
 import { quoteSnippet } from '$lib/api/quote-snippet';
 import { withoutMarkers } from '$lib/api/rich-text';
 import { Dexie } from 'dexie';
-import type { CinderDB, SecretChatRow, SecretMessageRow } from '$lib/store/db';
+import type { CinderDB, PeerProfile, SecretChatRow, SecretMessageRow } from '$lib/store/db';
 import type { Vault } from '$lib/store/vault';
 import { fingerprintEmoji } from '$lib/verify/emoji';
 import {
@@ -108,6 +108,12 @@ export async function secretMessageView(vault: Vault, row: SecretMessageRow): Pr
   };
 }
 
+/** The peer with the photo version a cloud chat with them last heard of (fresher than the handshake's profile). */
+const withPhoto = async (db: CinderDB, peer: PeerProfile): Promise<PeerProfile> => {
+  const photo = (await db.chats.get(peer.id))?.peer.photo;
+  return photo === undefined ? peer : { ...peer, photo };
+};
+
 export async function secretChatList(db: CinderDB, vault: Vault): Promise<ChatView[]> {
   const out: ChatView[] = [];
   for (const row of await db.secretChats.toArray()) {
@@ -133,7 +139,7 @@ export async function secretChatList(db: CinderDB, vault: Vault): Promise<ChatVi
       kind: 'secret',
       id: row.id,
       status: row.status,
-      peer: row.peer,
+      peer: await withPhoto(db, row.peer),
       preview,
       previewMine,
       lastAt: row.lastAt,
@@ -155,7 +161,7 @@ export async function secretChatView(db: CinderDB, vault: Vault, id: string): Pr
   if (!row) throw new SecretError('not_found', 'This secret chat does not exist on this device');
   const base = {
     id,
-    peer: row.peer,
+    peer: await withPhoto(db, row.peer),
     role: row.role,
     status: row.status,
     cancelledBy: row.cancelledBy,

@@ -9,7 +9,7 @@ export function pgAccount({ pool, tx }: Pg): AccountStore {
     async deleteAccount(userId, at, usernameFreeAt, notice) {
       return tx(async (c) => {
         // The row lock makes a second deletion (another node's sweep) wait here, then find it deleted.
-        const user = await one(c, 'SELECT username FROM users WHERE id = $1 AND deleted_at IS NULL FOR UPDATE', [userId]);
+        const user = await one(c, 'SELECT username, photo FROM users WHERE id = $1 AND deleted_at IS NULL FOR UPDATE', [userId]);
         if (!user) return null;
         const devices = await all(c, 'SELECT id, revoked_at FROM devices WHERE user_id = $1 ORDER BY id FOR UPDATE', [userId]);
         const ids = devices.map((d) => d.id as string);
@@ -21,6 +21,9 @@ export function pgAccount({ pool, tx }: Pg): AccountStore {
         const updates: AppendedUpdate[] = [];
         const media: string[] = [];
         for (const chat of chats) {
+          // Its photo leaves the peers' devices too (a 'profile' update, served as the deleted account's).
+          const peer = chat.userA === userId ? chat.userB : chat.userA;
+          if (user.photo != null && peer !== userId) updates.push(...(await appendUpdates(c, chat, 'profile', userId, peer)));
           const gone = (
             await all(c, "UPDATE cloud_messages SET deleted = TRUE, body = ''::bytea WHERE chat_id = $1 AND sender_id = $2 AND deleted = FALSE RETURNING id", [
               chat.id,
@@ -86,12 +89,13 @@ export function pgAccount({ pool, tx }: Pg): AccountStore {
           );
           if (r) notices.push(toEnvelope(r));
         }
-        await c.query("UPDATE users SET deleted_at = $1, username = $2, display_name = $3, pw_hash = '!', away_months = 0 WHERE id = $4", [
+        await c.query("UPDATE users SET deleted_at = $1, username = $2, display_name = $3, pw_hash = '!', away_months = 0, photo = NULL WHERE id = $4", [
           at,
           tombstoneName(userId),
           DELETED_NAME,
           userId
         ]);
+        await c.query('DELETE FROM user_photos WHERE user_id = $1', [userId]);
         await c.query(
           `INSERT INTO username_quarantine (username, free_at) VALUES ($1, $2)
            ON CONFLICT (username) DO UPDATE SET free_at = GREATEST(username_quarantine.free_at, excluded.free_at)`,

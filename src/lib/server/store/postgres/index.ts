@@ -25,6 +25,7 @@ import { pgAccount } from './account';
 import { pgBlobs } from './blobs';
 import { pgCloud } from './cloud';
 import { pgCloudMedia } from './cloud-media';
+import { pgPhotos } from './photos';
 import { pgPins } from './pins';
 import { pgBlocks } from './blocks';
 import { LOCK, migratePostgres, quoteIdent, transactions, type Pg } from './db';
@@ -109,6 +110,7 @@ export async function openPostgresStore(url: string, opts: PostgresOptions = {})
     },
 
     ...pgUsers(kit),
+    ...pgPhotos(kit),
     ...pgDevices(kit),
     ...pgCloud(kit),
     ...pgPins(kit),

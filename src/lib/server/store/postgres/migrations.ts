@@ -362,5 +362,23 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       -- Each member's own "marked as unread" of a chat (an unread badge without a number until they open it).
       ALTER TABLE cloud_chat_settings ADD COLUMN marked_unread BOOLEAN NOT NULL DEFAULT FALSE;
     `
+  },
+  {
+    version: 18,
+    name: 'profile photos',
+    sql: `
+      -- A profile photo per account: the version shown (NULL: none) and the last one given, never reused,
+      -- so a version's URL can be cached for good. The bytes are sealed at rest, apart from the users rows.
+      ALTER TABLE users ADD COLUMN photo BIGINT;
+      ALTER TABLE users ADD COLUMN photo_version BIGINT NOT NULL DEFAULT 0;
+      CREATE TABLE user_photos (
+        user_id TEXT COLLATE "C" PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+        version BIGINT NOT NULL,
+        type    TEXT NOT NULL,
+        body    BYTEA NOT NULL
+      );
+      ALTER TABLE user_updates DROP CONSTRAINT user_updates_kind_check;
+      ALTER TABLE user_updates ADD CONSTRAINT user_updates_kind_check CHECK (kind IN ('message', 'read', 'delete', 'edit', 'react', 'settings', 'pin', 'clear', 'profile'));
+    `
   }
 ];

@@ -6,7 +6,7 @@ import { all, get, type AppendUpdates, type Db } from './db';
 
 export function sqliteAccount(db: Db, appendUpdates: AppendUpdates): AccountStore {
   const q = {
-    liveUser: db.prepare('SELECT username FROM users WHERE id = ? AND deleted_at IS NULL'),
+    liveUser: db.prepare('SELECT username, photo FROM users WHERE id = ? AND deleted_at IS NULL'),
     devices: db.prepare('SELECT id, revoked_at FROM devices WHERE user_id = ?'),
     revokeAll: db.prepare("UPDATE devices SET revoked_at = ?, name = '' WHERE user_id = ? AND revoked_at IS NULL"),
     scrubRevoked: db.prepare("UPDATE devices SET name = '' WHERE user_id = ?"),
@@ -42,7 +42,8 @@ export function sqliteAccount(db: Db, appendUpdates: AppendUpdates): AccountStor
        VALUES (@id, @toDeviceId, @fromDeviceId, @fromUserId, @body, @createdAt, @expiresAt, NULL, 'account_deleted')
        ON CONFLICT (to_device_id, id) DO NOTHING RETURNING *`
     ),
-    tombstone: db.prepare("UPDATE users SET deleted_at = ?, username = ?, display_name = ?, pw_hash = '!', away_months = 0 WHERE id = ?"),
+    tombstone: db.prepare("UPDATE users SET deleted_at = ?, username = ?, display_name = ?, pw_hash = '!', away_months = 0, photo = NULL WHERE id = ?"),
+    dropPhoto: db.prepare('DELETE FROM user_photos WHERE user_id = ?'),
     quarantine: db.prepare(
       `INSERT INTO username_quarantine (username, free_at) VALUES (?, ?)
        ON CONFLICT (username) DO UPDATE SET free_at = max(free_at, excluded.free_at)`
@@ -77,6 +78,9 @@ export function sqliteAccount(db: Db, appendUpdates: AppendUpdates): AccountStor
     const media: string[] = [];
     for (const r of all(q.chatsOf, userId, userId)) {
       const chat = toChat(r);
+      // Its photo leaves the peers' devices too (a 'profile' update, served as the deleted account's).
+      const peer = chat.userA === userId ? chat.userB : chat.userA;
+      if (user.photo != null && peer !== userId) updates.push(...appendUpdates(chat, 'profile', userId, peer));
       const gone = all(q.deleteSent, chat.id, userId).map((m) => m.id as string);
       for (const id of gone) for (const m of all(q.dropMessageMedia, id)) media.push(m.id as string);
       for (let i = 0; i < gone.length; i += DELETE_BATCH) {
@@ -119,6 +123,7 @@ export function sqliteAccount(db: Db, appendUpdates: AppendUpdates): AccountStor
       if (r) notices.push(toEnvelope(r));
     }
     q.tombstone.run(at, tombstoneName(userId), DELETED_NAME, userId);
+    q.dropPhoto.run(userId);
     q.quarantine.run(user.username as string, freeAt);
     return { liveDeviceIds, updates: updates.filter((u) => u.userId !== userId), media, blobs, notices, blockedBy };
   });

@@ -19,6 +19,7 @@ import { sqliteDevices } from './devices';
 import { sqliteEnvelopes } from './envelopes';
 import { sqliteLogin } from './login';
 import { sqliteMailboxes } from './mailboxes';
+import { sqlitePhotos } from './photos';
 import { sqlitePush } from './push';
 import { sqlitePins } from './pins';
 import { sqliteUsers } from './users';
@@ -82,6 +83,7 @@ export function openSqliteStore(dataDir: string, opts: SqliteOptions = {}): Sqli
     db,
     migrated,
     ...sqliteUsers(db),
+    ...sqlitePhotos(db, appendUpdates),
     ...sqliteDevices(db),
     ...sqliteCloud(db, appendUpdates),
     ...sqlitePins(db, appendUpdates),

@@ -472,5 +472,36 @@ export const MIGRATIONS: readonly Migration[] = [
       -- Each member's own "marked as unread" of a chat (an unread badge without a number until they open it).
       ALTER TABLE cloud_chat_settings ADD COLUMN marked_unread INTEGER NOT NULL DEFAULT 0;
     `
+  },
+  {
+    version: 18,
+    name: 'profile photos',
+    sql: `
+      -- A profile photo per account: the version shown (NULL: none) and the last one given, never reused,
+      -- so a version's URL can be cached for good. The bytes are sealed at rest, apart from the users rows.
+      ALTER TABLE users ADD COLUMN photo INTEGER;
+      ALTER TABLE users ADD COLUMN photo_version INTEGER NOT NULL DEFAULT 0;
+      CREATE TABLE user_photos (
+        user_id TEXT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+        version INTEGER NOT NULL,
+        type    TEXT NOT NULL,
+        body    BLOB NOT NULL
+      ) STRICT;
+
+      -- The update log takes a new kind, 'profile' (rebuilt as in migration 9).
+      CREATE TABLE user_updates_v18 (
+        cursor  INTEGER PRIMARY KEY AUTOINCREMENT,
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        kind    TEXT NOT NULL CHECK (kind IN ('message', 'read', 'delete', 'edit', 'react', 'settings', 'pin', 'clear', 'profile')),
+        chat_id INTEGER NOT NULL REFERENCES cloud_chats(id) ON DELETE CASCADE,
+        data    TEXT NOT NULL
+      ) STRICT;
+      INSERT INTO user_updates_v18 (cursor, user_id, kind, chat_id, data) SELECT cursor, user_id, kind, chat_id, data FROM user_updates;
+      DELETE FROM sqlite_sequence WHERE name = 'user_updates_v18';
+      UPDATE sqlite_sequence SET name = 'user_updates_v18' WHERE name = 'user_updates';
+      DROP TABLE user_updates;
+      ALTER TABLE user_updates_v18 RENAME TO user_updates;
+      CREATE INDEX user_updates_by_user ON user_updates(user_id, cursor);
+    `
   }
 ];

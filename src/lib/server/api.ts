@@ -14,6 +14,7 @@ import { cloudMediaRoutes } from './routes/cloud-media';
 import { envelopeRoutes } from './routes/envelopes';
 import { healthRoutes } from './routes/health';
 import { pushRoutes } from './routes/push';
+import { scheduledRoutes } from './routes/scheduled';
 import { sealedRoutes } from './routes/sealed';
 import { createKit, type ApiDeps, type RouteArea } from './routes/shared';
 import { userRoutes } from './routes/users';
@@ -29,6 +30,7 @@ const AREAS: RouteArea[] = [
   userRoutes,
   blockRoutes,
   cloudRoutes,
+  scheduledRoutes,
   cloudMediaRoutes,
   envelopeRoutes,
   blobRoutes,

@@ -67,6 +67,7 @@ export function pgAccount({ pool, tx }: Pg): AccountStore {
         await c.query('DELETE FROM secret_contacts WHERE device_a = ANY($1::text[]) OR device_b = ANY($1::text[])', [ids]);
         await c.query('DELETE FROM mailboxes WHERE device_id = ANY($1::text[])', [ids]);
         await c.query('DELETE FROM known_devices WHERE user_id = $1', [userId]);
+        await c.query('DELETE FROM scheduled_messages WHERE sender_id = $1', [userId]);
         await c.query('DELETE FROM user_updates WHERE user_id = $1', [userId]);
         await c.query('DELETE FROM cloud_chat_settings WHERE user_id = $1', [userId]);
         // Both sides of its blocks; those who had blocked it are told their list changed.

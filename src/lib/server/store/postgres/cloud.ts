@@ -23,7 +23,27 @@ export function pgCloud({ pool, tx }: Pg): CloudStore {
     },
     async sendMessage(input) {
       const [a, b] = pair(input.senderId, input.recipientId);
+      // A scheduled message falling due: its row goes in the same transaction as the send, or nothing does.
+      const undo = (r: SendMessageResult) => Object.assign(new Error('scheduled send undone'), { result: r });
       return tx<SendMessageResult>(async (c) => {
+        const taken = input.scheduled
+          ? await c.query('DELETE FROM scheduled_messages WHERE id = $1 AND sender_id = $2 AND version = $3', [
+              input.scheduled.id,
+              input.senderId,
+              input.scheduled.version
+            ])
+          : null;
+        if (taken && !taken.rowCount) return { ok: false, reason: 'scheduled_gone' };
+        const r = await sendIn(c);
+        if (!r.ok && input.scheduled) throw undo(r);
+        if (r.ok && input.scheduled) r.updates.push(...(await appendUpdates(c, r.chat, 'scheduled', input.scheduled.id, input.senderId)));
+        return r;
+      }, true).catch((e: unknown) => {
+        if (e instanceof Error && 'result' in e) return e.result as SendMessageResult;
+        throw e;
+      });
+
+      async function sendIn(c: Parameters<Parameters<typeof tx>[0]>[0]): Promise<SendMessageResult> {
         const ex = await one(
           c,
           `SELECT m.*, c.user_a AS c_user_a, c.user_b AS c_user_b, c.next_seq AS c_next_seq, c.id AS c_id
@@ -86,7 +106,7 @@ export function pgCloud({ pool, tx }: Pg): CloudStore {
           }
         }
         return { ok: true, created: true, chat, message, updates };
-      }, true);
+      }
     },
     async listMessages(chatId, before, limit, afterSeq = 0) {
       return (

@@ -27,6 +27,8 @@ export function sqliteAccount(db: Db, appendUpdates: AppendUpdates): AccountStor
     dropPush: db.prepare('DELETE FROM push_subscriptions WHERE device_id = ?'),
     dropWakeups: db.prepare('DELETE FROM wakeups WHERE device_id = ?'),
     dropKnown: db.prepare('DELETE FROM known_devices WHERE user_id = ?'),
+    // What the user scheduled (what others scheduled to them fails when due, with its reason).
+    dropScheduled: db.prepare('DELETE FROM scheduled_messages WHERE sender_id = ?'),
     dropLog: db.prepare('DELETE FROM user_updates WHERE user_id = ?'),
     dropSettings: db.prepare('DELETE FROM cloud_chat_settings WHERE user_id = ?'),
     dropBlocksBy: db.prepare('DELETE FROM user_blocks WHERE blocker_id = ?'),
@@ -106,6 +108,7 @@ export function sqliteAccount(db: Db, appendUpdates: AppendUpdates): AccountStor
     q.dropEnvelopesFrom.run(userId);
     q.dropRequestsTo.run(userId);
     q.dropKnown.run(userId);
+    q.dropScheduled.run(userId);
     // The user's own log: no device of theirs will read it again (appended above for both members).
     q.dropLog.run(userId);
     q.dropSettings.run(userId);

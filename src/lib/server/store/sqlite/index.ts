@@ -21,6 +21,7 @@ import { sqliteLogin } from './login';
 import { sqliteMailboxes } from './mailboxes';
 import { sqlitePush } from './push';
 import { sqlitePins } from './pins';
+import { sqliteScheduled } from './scheduled';
 import { sqliteUsers } from './users';
 
 export { migrate } from './db';
@@ -85,6 +86,7 @@ export function openSqliteStore(dataDir: string, opts: SqliteOptions = {}): Sqli
     ...sqliteDevices(db),
     ...sqliteCloud(db, appendUpdates),
     ...sqlitePins(db, appendUpdates),
+    ...sqliteScheduled(db, appendUpdates),
     ...sqliteBlocks(db),
     ...sqliteEnvelopes(db),
     ...sqliteBlobs(db),

@@ -35,7 +35,7 @@ for (const backend of BACKENDS) {
       await ts.close();
     });
 
-    const schedule = (who: Account, peer: Account, text: string, at: number, id = uuid(), replyTo?: string) =>
+    const schedule = (who: Account, peer: Account, text: string, at: number, id: string = uuid(), replyTo?: string) =>
       call<{ scheduled: ScheduledMessage; error: { code: string; message: string } }>(ts, 'POST', '/api/cloud/scheduled', {
         token: who.token,
         body: { id, peerId: peer.userId, text, at, ...(replyTo ? { replyTo } : {}) }

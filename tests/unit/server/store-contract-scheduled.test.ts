@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { expect, it } from 'vitest';
 import { eachStore, mkUser, msgInput, T0, type Account } from './store-fixtures';
 
-const row = (from: Account, to: Account, id = randomUUID(), at = T0 + 60_000) => ({
+const row = (from: Account, to: Account, id: string = randomUUID(), at = T0 + 60_000) => ({
   id,
   senderId: from.user.id,
   recipientId: to.user.id,

@@ -19,6 +19,7 @@ import { passcodeHandlers } from './passcode';
 import { pinsHandlers } from './pins';
 import { prefsHandlers } from './prefs';
 import { pushHandlers } from './push';
+import { scheduledHandlers } from './scheduled';
 import { searchHandlers } from './search';
 import { secretHandlers } from './secret';
 import { sessionHandlers } from './session';
@@ -34,6 +35,7 @@ export const HANDLERS: Handlers<Method> = {
   ...chatSettingsHandlers,
   ...cloudHandlers,
   ...cloudClearHandlers,
+  ...scheduledHandlers,
   ...forwardHandlers,
   ...syncHandlers,
   ...secretHandlers,

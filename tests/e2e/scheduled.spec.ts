@@ -98,7 +98,13 @@ test('scheduled: sent by the relay at its time, shown on my second device until 
 
   // Offline: said so, nothing lost.
   await alice.context.setOffline(true);
-  await openScheduleFromSend(alice.page, 'when back');
+  // From the keyboard this time: Shift+F10 on the Send button.
+  await alice.page.getByLabel('Message', { exact: true }).fill('when back');
+  await alice.page.getByRole('button', { name: 'Send', exact: true }).focus();
+  await alice.page.keyboard.press('Shift+F10');
+  await expect(alice.page.getByRole('menuitem', { name: 'Schedule message…' })).toBeFocused();
+  await alice.page.keyboard.press('Enter');
+  await expect(scheduleDialog(alice.page)).toBeVisible();
   await scheduleAt(alice.page, Date.now() + 3_600_000, false);
   await expect(scheduleDialog(alice.page).getByRole('alert')).toHaveText('You are offline. Connect to schedule this message.');
   await scheduleDialog(alice.page).getByRole('button', { name: 'Cancel' }).click();

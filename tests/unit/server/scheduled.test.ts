@@ -62,6 +62,7 @@ for (const backend of BACKENDS) {
       // Bob learns nothing of it until it is sent.
       expect(await history(bob, alice)).toEqual([]);
       expect((await updates(bob)).length).toBe(0);
+      expect((await call(ts, 'GET', '/api/cloud/chats', { token: bob.token })).body.chats).toEqual([]);
 
       at(60 * SEC - 1);
       expect(await ts.relay.runScheduled()).toBe(0);

@@ -32,6 +32,9 @@ eachStore('store contract, scheduled messages', (t) => {
     // The chat exists now (empty); the peer's log has nothing.
     const chat = (await t.store.getChat(a.user.id, b.user.id))!;
     expect(await t.store.listUpdates(b.user.id, 0, 10)).toEqual([]);
+    // Nor in either chat list until a message is sent in it (the peer must not learn of it).
+    expect(await t.store.listChats(b.user.id)).toEqual([]);
+    expect(await t.store.listChats(a.user.id)).toEqual([]);
     expect(await t.store.createScheduled(row(a, b, 's-1'), b.user.id, 2)).toMatchObject({ created: false, updates: [] });
     expect(await t.store.createScheduled(row(b, a, 's-1'), a.user.id, 2)).toBe('id_conflict');
     await t.store.createScheduled(row(a, b, 's-2', T0 + 30_000), b.user.id, 2);

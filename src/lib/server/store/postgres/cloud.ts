@@ -137,7 +137,7 @@ export function pgCloud({ pool, tx }: Pg): CloudStore {
          LEFT JOIN cloud_chat_settings s ON s.user_id = $1 AND s.chat_id = c.id
          LEFT JOIN LATERAL (SELECT * FROM cloud_messages m WHERE m.chat_id = c.id AND NOT m.deleted
                             AND m.seq > coalesce(s.cleared_seq, 0) ORDER BY m.seq DESC LIMIT 1) lm ON TRUE
-         WHERE c.user_a = $1 OR c.user_b = $1`,
+         WHERE (c.user_a = $1 OR c.user_b = $1) AND c.next_seq > 1`,
         [userId]
       );
       // A chat I deleted stays out of my list until a message after my cleared seq.

@@ -7,7 +7,8 @@ export function sqliteCloud(db: Db, appendUpdates: AppendUpdates): CloudStore {
   const q = {
     chatByPair: db.prepare('SELECT * FROM cloud_chats WHERE user_a = ? AND user_b = ?'),
     chatById: db.prepare('SELECT * FROM cloud_chats WHERE id = ?'),
-    chatsOf: db.prepare('SELECT * FROM cloud_chats WHERE user_a = ? OR user_b = ?'),
+    // Not a chat no message was ever sent in (made by scheduling one: the peer must not learn of it).
+    chatsOf: db.prepare('SELECT * FROM cloud_chats WHERE (user_a = ? OR user_b = ?) AND next_seq > 1'),
     insertChat: db.prepare('INSERT INTO cloud_chats (user_a, user_b) VALUES (?, ?) ON CONFLICT DO NOTHING'),
     bumpSeq: db.prepare('UPDATE cloud_chats SET next_seq = next_seq + 1 WHERE id = ? RETURNING next_seq - 1 AS seq'),
     messageById: db.prepare('SELECT * FROM cloud_messages WHERE id = ?'),

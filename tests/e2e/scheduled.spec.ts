@@ -132,4 +132,6 @@ test('scheduled: phone-width screenshots of the dialog and the Scheduled view', 
   await scheduledButton(alice.page).click();
   await expect(listView(alice.page).getByRole('listitem')).toHaveCount(2);
   await alice.page.screenshot({ path: test.info().outputPath('scheduled-view.png') });
+  await alice.page.emulateMedia({ colorScheme: 'dark' });
+  await alice.page.screenshot({ path: test.info().outputPath('scheduled-view-dark.png') });
 });

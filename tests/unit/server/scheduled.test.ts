@@ -3,7 +3,8 @@
  * clock set by the test: a message is sent at its time and not before, through the normal send path
  * (the peer gets a message from me, dated then), and leaves my list in the same step; an edit moves it,
  * a delete cancels it, "send now" sends it at once; a send refused when due (the peer blocked me) keeps
- * the row with its reason; two relay nodes send it once; a relay starting later sends what is overdue.
+ * the row with its reason (an account deleted too: its own rows go with it); two relay nodes send it
+ * once; a relay starting later sends what is overdue.
  * Every change reaches my other devices as a 'scheduled' update.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -165,6 +166,17 @@ for (const backend of BACKENDS) {
       at(30 * SEC);
       await ts.relay.runScheduled();
       expect((await history(alice, bob)).find((m) => m.text === 'answer')).toMatchObject({ replyTo: original.id, quote: { snippet: 'question', from: 'sender' } });
+    });
+
+    it('an account deleted: what it scheduled goes; what was scheduled to it is not sent, with the reason', async () => {
+      const mine = (await schedule(bob, alice, 'from bob', t0 + 20 * SEC)).body.scheduled;
+      const toBob = (await schedule(alice, bob, 'to bob', t0 + 20 * SEC)).body.scheduled;
+      const del = await call(ts, 'POST', '/api/account/delete', { token: bob.token, body: { password: bob.password, confirm: bob.username } });
+      expect(del.status).toBeLessThan(300);
+      expect(await ts.store.getScheduled(mine.id)).toBeNull();
+      at(20 * SEC);
+      await ts.relay.runScheduled();
+      expect(await list(alice, bob)).toMatchObject([{ id: toBob.id, failed: 'this account was deleted' }]);
     });
 
     const startSecond = async () => {

@@ -12,6 +12,7 @@ import { MEDIA_DIM_MAX } from './media-dims';
 import { ReplyQuote } from './quote';
 import { b64u, ClientId, CONTROL_CHARS_MESSAGE, Id, isPlainText, plainText } from './wire-base';
 import { Envelope } from './wire-devices';
+import { ScheduledUpdate } from './wire-scheduled';
 
 export { LIMITS };
 export * from './wire-base';
@@ -444,7 +445,9 @@ export const Update = z.discriminatedUnion('kind', [
     peerId: Id,
     upTo: z.number().check(z.int(), z.nonnegative()),
     removed: z.boolean()
-  })
+  }),
+  /** One of my scheduled messages as it is now, or null once gone (./wire-scheduled.ts; in my log only). */
+  ScheduledUpdate
 ]);
 export type Update = z.infer<typeof Update>;
 
@@ -517,6 +520,8 @@ export type ErrorCode =
   | 'you_blocked'
   /** 409: blocking one more user would pass LIMITS.blockedMax. */
   | 'too_many_blocked'
+  /** 409: one more scheduled message would pass 100 in the chat. */
+  | 'too_many_scheduled'
   /** 413: the user's blob storage quota would be exceeded. */
   | 'quota_exceeded'
   | 'method_not_allowed'

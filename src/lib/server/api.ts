@@ -15,6 +15,7 @@ import { envelopeRoutes } from './routes/envelopes';
 import { healthRoutes } from './routes/health';
 import { photoRoutes } from './routes/photos';
 import { pushRoutes } from './routes/push';
+import { scheduledRoutes } from './routes/scheduled';
 import { sealedRoutes } from './routes/sealed';
 import { createKit, type ApiDeps, type RouteArea } from './routes/shared';
 import { userRoutes } from './routes/users';
@@ -31,6 +32,7 @@ const AREAS: RouteArea[] = [
   photoRoutes,
   blockRoutes,
   cloudRoutes,
+  scheduledRoutes,
   cloudMediaRoutes,
   envelopeRoutes,
   blobRoutes,

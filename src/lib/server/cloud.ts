@@ -15,6 +15,7 @@ import { openMediaMeta } from './cloud-media';
 import { messageFor, pinsWire } from './cloud-pins';
 import { refuseBlocked } from './blocks';
 import { seenBy } from './photos';
+import { scheduledWire } from './scheduled-seal';
 import { HttpError } from './http';
 import type { AppendedUpdate, ChatRow, ChatSettingsChange, MessageRow, Store, UpdateRow, UserRow } from './store/types';
 
@@ -46,6 +47,8 @@ export interface DeliverInput {
   content: MessageContent;
   createdAt: number;
   media?: { id: string; ttl: number };
+  /** A scheduled message falling due (./cloud-scheduled.ts): its row is deleted with the send. */
+  scheduled?: { id: string; version: number };
 }
 
 export interface CloudDeps {
@@ -66,6 +69,8 @@ export interface SendInput {
   quote?: ReplyQuote;
   media?: { id: string; ttl?: number } | null;
   writtenAt?: number;
+  /** A scheduled message falling due (./cloud-scheduled.ts). */
+  scheduled?: { id: string; version: number };
 }
 
 /** A message written offline keeps its time (see SendCloudReq.writtenAt); a clock far off does not. */
@@ -225,6 +230,11 @@ export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) 
         const { upTo, removed } = JSON.parse(row.data) as { upTo: number; removed: boolean };
         return { kind: 'clear', cursor: row.cursor, peerId, upTo, removed };
       }
+      case 'scheduled': {
+        // My scheduled message as it is now; null once sent or deleted (never another's: the log is mine).
+        const s = await store.getScheduled(row.data);
+        return { kind: 'scheduled', cursor: row.cursor, peerId, id: row.data, item: s && s.senderId === userId ? scheduledWire(atRest, s, peerId) : null };
+      }
     }
   }
 
@@ -295,8 +305,10 @@ export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) 
       body: seal(input.id, input.content),
       createdAt: input.createdAt,
       at: now(),
-      media: input.media
+      media: input.media,
+      scheduled: input.scheduled
     });
+    if (!result.ok && result.reason === 'scheduled_gone') throw new HttpError(409, 'conflict', 'that scheduled message was sent, changed or deleted meanwhile');
     if (!result.ok && result.reason === 'media_unavailable') {
       throw new HttpError(404, 'not_found', 'no such media upload for this chat (or it is attached to another message)');
     }
@@ -323,7 +335,8 @@ export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) 
           ...(input.media ? { mediaId: input.media.id } : {})
         },
         createdAt: messageTime(input.writtenAt, now()),
-        media: input.media ? { id: input.media.id, ttl: input.media.ttl ?? 0 } : undefined
+        media: input.media ? { id: input.media.id, ttl: input.media.ttl ?? 0 } : undefined,
+        scheduled: input.scheduled
       });
       return message;
     },

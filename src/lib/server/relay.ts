@@ -11,6 +11,7 @@ import { createAtRest } from './atrest';
 import { createBlobFiles, MEDIA_DIR } from './blobs';
 import { createLocalBus, type Bus } from './bus';
 import { createCloud } from './cloud';
+import { createScheduled } from './cloud-scheduled';
 import { restrictDataDir } from './data-perms';
 import { createMediaTimers, UNATTACHED_MEDIA_MS } from './cloud-media';
 import type { Config } from './config';
@@ -69,6 +70,8 @@ export interface Relay {
   runWakeups(): Promise<number>;
   /** Expires due timed cloud media once now (it also runs on its own timer); how many this node deleted. */
   runMediaTimers(): Promise<number>;
+  /** Sends the scheduled messages due now (the timer does it by itself; tests with a set clock call it). */
+  runScheduled(): Promise<number>;
   /** Deletes the accounts away longer than their "delete if away" option once now (it also runs hourly); how many. */
   runAccountSweep(): Promise<number>;
   /** Closes sockets (1001), timers, and the store if the relay opened it. */
@@ -128,6 +131,7 @@ export function createRelay(config: Config, opts: RelayOptions = {}): Relay {
   // The API and cloud publish through this tap, so each new envelope or message can push offline devices.
   const apiBus = tapBus(bus, (event) => push.onEvent(event));
   const cloud = createCloud({ store, atRest, bus: apiBus, now, mediaFiles });
+  const scheduled = createScheduled({ store, atRest, cloud, log, now });
   const mediaTimers = createMediaTimers({ store, files: mediaFiles, publish: cloud.publish, log, now });
   const accounts = createAccounts({ config, store, atRest, bus: apiBus, sessions, blobFiles, mediaFiles, publish: cloud.publish, log, now });
   const router = createApi({
@@ -140,6 +144,7 @@ export function createRelay(config: Config, opts: RelayOptions = {}): Relay {
     blobFiles,
     mediaFiles,
     mediaTimers,
+    scheduled,
     passwords: createPasswordVerifier(opts.scrypt ?? DEFAULT_PARAMS),
     sessions,
     authLimiter,
@@ -158,6 +163,7 @@ export function createRelay(config: Config, opts: RelayOptions = {}): Relay {
   const hub = createWsHub({ config, store, log, bus, now, heartbeatMs: opts.heartbeatMs, presence, authenticate: (req) => sessions.authenticate(req) });
   wakeups.start();
   mediaTimers.start();
+  scheduled.start();
   accounts.start();
   log.debug('web push ready', { vapid: vapid.source });
   metrics.gauge('cinder_ws_connected_sockets', 'Open WebSockets on this node.', () => hub.size);
@@ -207,12 +213,14 @@ export function createRelay(config: Config, opts: RelayOptions = {}): Relay {
     pushIdle: () => push.idle(),
     runWakeups: () => wakeups.run(),
     runMediaTimers: () => mediaTimers.run(),
+    runScheduled: () => scheduled.run(),
     runAccountSweep: () => accounts.sweep(),
     async close() {
       if (closed) return;
       closed = true;
       await wakeups.close();
       await mediaTimers.close();
+      await scheduled.close();
       await accounts.close();
       await push.close();
       await hub.close();

@@ -303,6 +303,19 @@ export interface DraftRow {
 }
 
 /**
+ * One of my scheduled messages of a cloud chat (worker/scheduled.ts), as the relay's last word on it
+ * said: kept so the Scheduled view shows offline. Ids, chat and time in clear (for the list's order),
+ * the rest sealed.
+ */
+export interface ScheduledRow {
+  id: string;
+  peerId: string;
+  at: number;
+  /** Sealed: { text, replyTo, createdAt, failed }. */
+  box: Uint8Array;
+}
+
+/**
  * A cloud update of a kind this version does not know (worker/cloud-kept.ts), kept for a later version
  * to apply. `kind` (the update's own word for it) is in clear so a version can find the kinds it knows
  * without opening the rest; the update as it came is sealed, as it may hold a message.
@@ -373,6 +386,7 @@ export class CinderDB extends Dexie {
   drafts!: EntityTable<DraftRow, 'id'>;
   keptUpdates!: EntityTable<KeptUpdateRow, 'cursor'>;
   cloudActions!: EntityTable<CloudActionRow, 'key'>;
+  scheduled!: EntityTable<ScheduledRow, 'id'>;
   photos!: EntityTable<PhotoCacheRow, 'userId'>;
 
   constructor(name = DB_NAME) {
@@ -424,8 +438,10 @@ export class CinderDB extends Dexie {
     this.version(13).stores({ secretMessages: 'id, [chatId+at], deadline, [chatId+unread], [chatId+unread+at]' });
     // Cloud actions taken offline, sent after the outbox (worker/cloud-actions.ts): a new store.
     this.version(14).stores({ cloudActions: 'key, at' });
+    // My scheduled messages of cloud chats (worker/scheduled.ts): a new store.
+    this.version(15).stores({ scheduled: 'id, peerId' });
     // Profile photos, one version per user (worker/photos.ts): a new store.
-    this.version(17).stores({ photos: 'userId' });
+    this.version(16).stores({ photos: 'userId' });
     lockTransactions(this);
     guardSealedWrites(this);
   }

@@ -61,7 +61,8 @@ const PLACES: Record<SealedTable, (r: Record<string, unknown>) => string> = {
   cloudMedia: (r) => places.cloudMedia(r.messageId as string),
   drafts: (r) => places.draft(r.id as string),
   keptUpdates: (r) => places.keptUpdate(r.cursor as number),
-  cloudActions: (r) => places.cloudAction(r.key as string)
+  cloudActions: (r) => places.cloudAction(r.key as string),
+  scheduled: (r) => places.scheduled(r.id as string)
 };
 
 /** How often a re-key starts over when other writes keep changing sealed rows while it seals. */

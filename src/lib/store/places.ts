@@ -11,5 +11,6 @@ export const places = {
   cloudMedia: (messageId: string) => `cloudMedia/${messageId}`,
   draft: (id: string) => `drafts/${id}`,
   keptUpdate: (cursor: number) => `keptUpdates/${cursor}`,
-  cloudAction: (key: string) => `cloudActions/${key}`
+  cloudAction: (key: string) => `cloudActions/${key}`,
+  scheduled: (id: string) => `scheduled/${id}`
 };

@@ -29,7 +29,8 @@ export const SEALED_TABLES = [
   'cloudMedia',
   'drafts',
   'keptUpdates',
-  'cloudActions'
+  'cloudActions',
+  'scheduled'
 ] as const;
 export type SealedTable = (typeof SEALED_TABLES)[number];
 

@@ -21,7 +21,18 @@ export const KEPT_TOTAL_MAX_BYTES = 4 * 1024 * 1024;
 const KIND_MAX = 64;
 
 /** Every kind this version applies: TypeScript keeps the list complete (a new kind must be added here). */
-const KNOWN: Record<Update['kind'], true> = { message: true, read: true, delete: true, edit: true, react: true, settings: true, pin: true, clear: true, profile: true };
+const KNOWN: Record<Update['kind'], true> = {
+  message: true,
+  read: true,
+  delete: true,
+  edit: true,
+  react: true,
+  settings: true,
+  pin: true,
+  clear: true,
+  scheduled: true,
+  profile: true
+};
 export const KNOWN_KINDS: readonly string[] = Object.keys(KNOWN);
 
 /** An update of an unknown kind as it came. */

@@ -18,6 +18,7 @@ import { reapplyPending } from './cloud-actions-local';
 import { withoutPins, withPins } from './pins';
 import { clearedIds, withCleared } from './cloud-clear';
 import { prepareEdits, stillBase } from './cloud-edits';
+import { prepareScheduled, writeScheduled } from './scheduled';
 import { dropKept, keepLater, knownNow, later, type Later } from './cloud-kept';
 import { hiddenKey, idsOf } from './hidden';
 import { SYNC_LOCK, withLock } from './locks';
@@ -212,12 +213,13 @@ async function commit(db: CinderDB, vault: Vault, me: string, page: Pick<Prepare
   const { updates, sealed } = page;
   // Sealed here, after the pages before this one are committed: an edit finds the message they stored.
   const edits = await prepareEdits(db, vault, updates, sealed);
+  const scheduled = await prepareScheduled(vault, updates);
   const changed = new Set<string>();
   const peers = new Set<string>();
   const fresh: Fresh[] = [];
   const edited = new Map<string, string[]>();
   const read = new Map<string, number>();
-  await db.transaction('rw', [db.chats, db.messages, db.outbox, db.cloudMedia, db.meta], async () => {
+  await db.transaction('rw', [db.chats, db.messages, db.outbox, db.cloudMedia, db.meta, db.scheduled], async () => {
     const peerIds = [...new Set(updates.map((u) => (u.kind === 'message' ? u.message.peerId : u.peerId)))];
     const messagePeers = [...new Set([...sealed.values()].map((m) => m.peerId))];
     // The reads in one round trip: chats, the stored cursor and the ids deleted for me (./hidden:
@@ -328,6 +330,9 @@ async function commit(db: CinderDB, vault: Vault, me: string, page: Pick<Prepare
         if (!chat) continue;
         chats.set(u.peerId, withPins(chat, u.pins));
         dirty.add(u.peerId);
+      } else if (u.kind === 'scheduled') {
+        // My scheduled messages (./scheduled.ts): written below; the chat's window re-reads its list.
+        continue;
       } else if (u.kind === 'edit' || u.kind === 'react') {
         const e = edits.get(u.id);
         if (!e || deleted.has(u.id)) continue;
@@ -353,7 +358,7 @@ async function commit(db: CinderDB, vault: Vault, me: string, page: Pick<Prepare
     }
     // The writes are queued without waiting for each other (IndexedDB runs them in this order);
     // `puts` and `deleted` are disjoint (each update above moves its ids from one to the other).
-    const writes: Promise<unknown>[] = [];
+    const writes: Promise<unknown>[] = writeScheduled(db, scheduled);
     if (deleted.size) {
       writes.push(db.messages.bulkDelete([...deleted]));
       // A deleted (or expired) photo or video leaves nothing behind on the device.

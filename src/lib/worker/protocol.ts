@@ -240,6 +240,17 @@ export type ConnectionState = 'offline' | 'connecting' | 'updating' | 'online';
 // its types from here, as types only, so zod stays out of their bundle.
 export type { Method, Params, Result } from './rpc/methods';
 
+/** One of my scheduled messages of a cloud chat (../worker/scheduled.ts); `failed`: why the relay could not send it. */
+export interface ScheduledView {
+  id: string;
+  peerId: string;
+  text: string;
+  replyTo: string | null;
+  /** When the relay sends it (ms). */
+  at: number;
+  failed: string | null;
+}
+
 export type WorkerEvent =
   | { type: 'session'; session: SessionView | null; reason?: 'revoked' | 'logout' }
   | { type: 'connection'; state: ConnectionState }

@@ -93,6 +93,16 @@ for (const backend of BACKENDS) {
       ws.close();
     });
 
+    it('tells no one I only scheduled a message to (a chat with no message yet)', async () => {
+      const carol = await signup(ts);
+      const body = { id: crypto.randomUUID(), peerId: carol.userId, text: 'later', at: Date.now() + 3_600_000 };
+      expect((await call(ts, 'POST', '/api/cloud/scheduled', { token: alice.token, body })).status).toBe(200);
+      await sendText(ts, alice, bob, 'hi');
+      await put(ts, alice, JPEG);
+      expect(await profiles(ts, bob)).toHaveLength(1);
+      expect(await profiles(ts, carol)).toEqual([]);
+    });
+
     it('shows a user who blocked me none of their photo (null, 404, a profile update in my log); unblocked, it is back', async () => {
       await sendText(ts, alice, bob, 'hi');
       const v = (await put(ts, alice, JPEG)).body.photo;

@@ -51,7 +51,7 @@ describe('seen envelopes by seq (schemas 8 and 9)', () => {
     old.close();
 
     const { db } = await openStore(name);
-    expect(db.verno).toBe(14);
+    expect(db.verno).toBe(16);
     expect(await db.seenEnvelopes.toArray()).toEqual([
       { id: 'a', at: 1, ids: ['a'], seqs: [SEQ_UNKNOWN] },
       { id: 'b', at: 2, ids: ['b'], seqs: [SEQ_UNKNOWN] }
@@ -72,7 +72,7 @@ describe('seen envelopes by seq (schemas 8 and 9)', () => {
     old.close();
 
     const { db } = await openStore(name);
-    expect(db.verno).toBe(14);
+    expect(db.verno).toBe(16);
     expect(await db.seenEnvelopes.toArray()).toEqual([
       { id: 'a', at: 1, ids: ['a'], seqs: [SEQ_UNKNOWN] },
       { id: 'b', at: 2, ids: ['b'], seqs: [7] },

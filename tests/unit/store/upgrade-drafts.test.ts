@@ -16,7 +16,7 @@ describe('drafts (schema 10)', () => {
     old.close();
 
     const { db, vault } = await openStore(name);
-    expect(db.verno).toBe(14);
+    expect(db.verno).toBe(16);
     expect(await db.meta.get('cursor')).toEqual({ key: 'cursor', value: 42 });
     expect((await db.chats.get('bob'))?.peer.username).toBe('bob');
     expect(await db.drafts.count()).toBe(0);

@@ -15,7 +15,7 @@ describe('kept cloud updates (schema 12)', () => {
     old.close();
 
     const { db, vault } = await openStore(name);
-    expect(db.verno).toBe(14);
+    expect(db.verno).toBe(16);
     expect(await db.meta.get('cursor')).toEqual({ key: 'cursor', value: 42 });
     expect(await db.keptUpdates.count()).toBe(0);
     expect(await keepLater(db, vault!, [{ cursor: 43, kind: 'react', raw: '{"cursor":43,"kind":"react"}' }])).toEqual([]);

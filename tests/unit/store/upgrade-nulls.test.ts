@@ -36,7 +36,7 @@ describe('schema 4 upgrade', () => {
 
     const db = new CinderDB(name);
     await db.open();
-    expect(db.verno).toBe(14); // through 4's upgrade (5 added the mailboxes table, 6 stored unread counts, 7 indexed secret unread, 8 seen seqs, 9 seen batches, 10 parked envelopes and drafts, 11 trust pins per user, 12 kept cloud updates, 13 the secret unread-by-time index, 14 queued cloud actions)
+    expect(db.verno).toBe(16); // through 4's upgrade (5 added the mailboxes table, 6 stored unread counts, 7 indexed secret unread, 8 seen seqs, 9 seen batches, 10 parked envelopes and drafts, 11 trust pins per user, 12 kept cloud updates, 13 the secret unread-by-time index, 14 queued cloud actions, 15 scheduled messages, 16 profile photos)
     const nulls = await findIndexedNulls(db);
     expect(nulls, describeIndexedNulls(nulls)).toEqual([]);
 

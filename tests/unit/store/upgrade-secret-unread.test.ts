@@ -51,7 +51,7 @@ describe('secret unread counts (schema 7)', () => {
     old.close();
 
     const { db } = await openStore(name);
-    expect(db.verno).toBe(14); // through 7's upgrade (8 indexed seen envelopes by seq, 9 put a batch in one record, 10 parked envelopes and drafts, 11 trust pins per user, 12 kept cloud updates, 13 the secret unread-by-time index, 14 queued cloud actions)
+    expect(db.verno).toBe(16); // through 7's upgrade (8 indexed seen envelopes by seq, 9 put a batch in one record, 10 parked envelopes and drafts, 11 trust pins per user, 12 kept cloud updates, 13 the secret unread-by-time index, 14 queued cloud actions, 15 scheduled messages, 16 profile photos)
     const marked = (await db.secretMessages.toArray()).filter((m) => m.unread === 1).map((m) => m.id);
     expect(marked.sort()).toEqual(['theirs-new', 'theirs-new-2', 'theirs-other-chat']);
     expect(await db.secretMessages.where('[chatId+unread]').equals(['c1', 1]).count()).toBe(2);

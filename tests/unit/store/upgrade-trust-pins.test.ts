@@ -17,7 +17,7 @@ describe('trust pins (schema 11)', () => {
     old.close();
 
     const { db } = await openStore(name);
-    expect(db.verno).toBe(14);
+    expect(db.verno).toBe(16);
     expect(db.tables.map((t) => t.name)).not.toContain('trust');
     expect([...db.backendDB().objectStoreNames]).not.toContain('trust');
     expect(await db.trustPins.where('userId').equals('u-alice').sortBy('deviceId')).toEqual([pin('u-alice', 'd-alice', 'aa'), pin('u-alice', 'd-alice-phone', 'bb')]);

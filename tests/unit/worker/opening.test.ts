@@ -123,7 +123,7 @@ describe('opening a chat', () => {
     await old.table('secretMessages').bulkPut(rows);
     old.close();
     const { db } = await openStore(name);
-    expect(db.verno).toBe(14);
+    expect(db.verno).toBe(16);
     expect((await db.secretMessages.where('[chatId+unread+at]').between(['c1', 1, 0], ['c1', 1, Infinity]).toArray()).map((r) => r.id)).toEqual([uuid(3), uuid(5)]);
     db.close();
   });

@@ -7,6 +7,7 @@ import { accountDeleteHandlers } from '$lib/worker/rpc/account-delete';
 import { chatsHandlers } from '$lib/worker/rpc/chats';
 import { cloudHandlers } from '$lib/worker/rpc/cloud';
 import { cloudClearHandlers } from '$lib/worker/rpc/cloud-clear';
+import { scheduledHandlers } from '$lib/worker/rpc/scheduled';
 import { draftsHandlers } from '$lib/worker/rpc/drafts';
 import type { CoreContext } from '$lib/worker/rpc/context';
 import { mediaHandlers } from '$lib/worker/rpc/media';
@@ -34,6 +35,7 @@ const AREAS = [
   chatsHandlers,
   cloudHandlers,
   cloudClearHandlers,
+  scheduledHandlers,
   syncHandlers,
   secretHandlers,
   verificationHandlers,

@@ -12,6 +12,7 @@ import type { BlobFiles } from '../blobs';
 import type { Bus } from '../bus';
 import { publicUser, type Cloud } from '../cloud';
 import type { MediaTimers } from '../cloud-media';
+import type { Scheduled } from '../cloud-scheduled';
 import type { Config } from '../config';
 import { HttpError, parse, type Ctx, type Reply, type Router } from '../http';
 import type { Logger } from '../log';
@@ -34,6 +35,8 @@ export interface ApiDeps {
   /** Cloud-chat media files (DATA_DIR/media, sealed at rest) and their self-destruct timers. */
   mediaFiles: BlobFiles;
   mediaTimers: MediaTimers;
+  /** Scheduled messages and their timer (../cloud-scheduled.ts). */
+  scheduled: Scheduled;
   passwords: PasswordVerifier;
   /** Cached session and device lookups (the relay drops revoked devices from it). */
   sessions: SessionCache;

@@ -71,7 +71,7 @@ export interface MessageRow {
   editedAt: number | null;
 }
 
-export type UpdateKind = 'message' | 'read' | 'delete' | 'edit' | 'react' | 'settings' | 'pin' | 'clear' | 'profile';
+export type UpdateKind = 'message' | 'read' | 'delete' | 'edit' | 'react' | 'settings' | 'pin' | 'clear' | 'scheduled' | 'profile';
 
 /** A message pinned in a cloud chat (shared by both members; SQLite/PG migration 12). */
 export interface PinRow {
@@ -144,6 +144,29 @@ export interface SendMessageInput {
    * message) with a self-destruct timer of `ttl` seconds (0 = none), in the same transaction.
    */
   media?: { id: string; ttl: number };
+  /**
+   * A scheduled message falling due (../cloud-scheduled.ts): its row (of `senderId`, still at `version`)
+   * is deleted in the same transaction, with a 'scheduled' update in the sender's log; when it is gone
+   * or changed meanwhile (sent by another node, edited, deleted) nothing is stored: 'scheduled_gone'.
+   */
+  scheduled?: { id: string; version: number };
+}
+
+/** A message a user scheduled in a cloud chat (SQLite/PG migration 17): `body` sealed at rest like a message's. */
+export interface ScheduledRow {
+  id: string;
+  chatId: number;
+  senderId: string;
+  /** The chat's other member (the sender again in Saved Messages). */
+  recipientId: string;
+  senderDeviceId: string;
+  body: Buffer;
+  at: number;
+  createdAt: number;
+  /** Bumped by every change: a send or a failure applies only to the version it read. */
+  version: number;
+  /** Why the relay could not send it when due (null: not failed). */
+  failed: string | null;
 }
 
 export type SendMessageResult =
@@ -152,7 +175,7 @@ export type SendMessageResult =
    * id_conflict: the id is already used by a message of another sender or chat.
    * media_unavailable: the media is unknown, not the sender's upload for this recipient, or attached elsewhere.
    */
-  | { ok: false; reason: 'id_conflict' | 'media_unavailable' };
+  | { ok: false; reason: 'id_conflict' | 'media_unavailable' | 'scheduled_gone' };
 
 export interface ChatSummaryRow {
   chat: ChatRow;

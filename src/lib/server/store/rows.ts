@@ -20,6 +20,7 @@ import type {
   ReactionRow,
   PinRow,
   SecretRequestRow,
+  ScheduledRow,
   UpdateKind,
   UpdateRow,
   UserRow,
@@ -90,6 +91,19 @@ export const toPin = (r: Row): PinRow => ({
   messageId: r.message_id as string,
   pinnedBy: r.pinned_by as string,
   at: num(r.at)
+});
+
+export const toScheduled = (r: Row): ScheduledRow => ({
+  id: r.id as string,
+  chatId: num(r.chat_id),
+  senderId: r.sender_id as string,
+  recipientId: r.recipient_id as string,
+  senderDeviceId: r.sender_device_id as string,
+  body: r.body as Buffer,
+  at: num(r.at),
+  createdAt: num(r.created_at),
+  version: num(r.version),
+  failed: (r.failed as string | null) ?? null
 });
 
 /** A block joined with the blocked user's row (`u.*` and `b.at AS blocked_at`). */

@@ -40,7 +40,8 @@ import type {
   NewCloudMedia,
   DueMediaRow,
   WakeupRow,
-  LoginAttempt
+  LoginAttempt,
+  ScheduledRow
 } from './records';
 /** Accounts (the `users` table). */
 export interface UserStore {
@@ -191,6 +192,37 @@ export interface CloudPinStore {
   pinMessage(chatId: number, id: string, userId: string, pinned: boolean, at: number, max: number): Promise<{ updates: AppendedUpdate[] } | 'too_many_pinned' | null>;
   /** The chat's pinned messages, newest pin first. */
   listPins(chatId: number): Promise<PinRow[]>;
+}
+
+/** Scheduled messages of cloud chats, per sender (../cloud-scheduled.ts; SQLite/PG migration 17). */
+export interface ScheduledStore {
+  /**
+   * Stores a scheduled message of `row.senderId` to `peerId` (the chat is created when there is none yet)
+   * with a 'scheduled' update in the sender's log (same transaction). Idempotent by id (`created` false:
+   * the sender's own row of this chat). 'id_conflict' when the id is another's row or a message's;
+   * 'too_many' when the sender already has `max` scheduled in this chat.
+   */
+  createScheduled(
+    row: Omit<ScheduledRow, 'chatId' | 'version' | 'failed'>,
+    peerId: string,
+    max: number
+  ): Promise<{ created: boolean; row: ScheduledRow; updates: AppendedUpdate[] } | 'too_many' | 'id_conflict'>;
+  getScheduled(id: string): Promise<ScheduledRow | null>;
+  /** The sender's scheduled messages of the chat, earliest `at` first. */
+  listScheduled(senderId: string, chatId: number): Promise<ScheduledRow[]>;
+  /**
+   * Changes the sender's row (a new sealed body and/or time), bumps its version and clears a failure,
+   * with a 'scheduled' update in the sender's log. Null when there is no such row of theirs.
+   */
+  editScheduled(id: string, senderId: string, change: { body?: Buffer; at?: number }): Promise<{ row: ScheduledRow; updates: AppendedUpdate[] } | null>;
+  /** Deletes the sender's row, with a 'scheduled' update in their log. Null when there is none. */
+  deleteScheduled(id: string, senderId: string): Promise<{ updates: AppendedUpdate[] } | null>;
+  /** Rows due at `now` (at <= now) and not failed, earliest first, at most `limit`. */
+  dueScheduled(now: number, limit: number): Promise<ScheduledRow[]>;
+  /** The earliest `at` of a row not failed; null when none. */
+  nextScheduledAt(): Promise<number | null>;
+  /** Records why row `id` (still at `version`) was not sent, bumping its version, with a 'scheduled' update; null when it changed meanwhile. */
+  failScheduled(id: string, version: number, reason: string): Promise<{ updates: AppendedUpdate[] } | null>;
 }
 
 /** Each account's block list (../blocks.ts; SQLite/PG migration 13). */
@@ -454,6 +486,7 @@ export interface Store
     DeviceStore,
     CloudStore,
     CloudPinStore,
+    ScheduledStore,
     BlockStore,
     EnvelopeStore,
     SecretRequestStore,

@@ -20,6 +20,7 @@ import { photosHandlers } from './photos';
 import { pinsHandlers } from './pins';
 import { prefsHandlers } from './prefs';
 import { pushHandlers } from './push';
+import { scheduledHandlers } from './scheduled';
 import { searchHandlers } from './search';
 import { secretHandlers } from './secret';
 import { sessionHandlers } from './session';
@@ -35,6 +36,7 @@ export const HANDLERS: Handlers<Method> = {
   ...chatSettingsHandlers,
   ...cloudHandlers,
   ...cloudClearHandlers,
+  ...scheduledHandlers,
   ...forwardHandlers,
   ...syncHandlers,
   ...secretHandlers,

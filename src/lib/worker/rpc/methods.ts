@@ -23,6 +23,7 @@ import type {
   PinnedView,
   PrefsView,
   SecretChatView,
+  ScheduledView,
   SecretMessageView,
   SessionView,
   UserView
@@ -156,6 +157,23 @@ export const METHODS = {
    * Clears my cloud chat's history up to its newest message here, on all my devices, and with `forBoth`
    * for the peer too; `removeChat` also takes it out of my list until a later message (online only).
    */
+  /** My scheduled messages of the cloud chat held here, earliest first; `refresh`: read from the relay first when online. */
+  scheduledList: { params: z.extend(PeerParams, { refresh: z.optional(z.boolean()) }), result: returns<ScheduledView[]>() },
+  /** Has the relay send `text` (and the reply) to the cloud chat at `at` (online only; the relay checks the time). */
+  scheduleMessage: {
+    params: z.extend(PeerParams, { id: z.optional(Uuid), text: Text, replyTo: z.optional(z.nullable(Uuid)), at: z.number().check(z.int(), z.nonnegative()) }),
+    result: returns<ScheduledView>()
+  },
+  /** A new text and/or time for my scheduled message (online only). */
+  editScheduled: {
+    params: z
+      .object({ id: Uuid, text: z.optional(Text), at: z.optional(z.number().check(z.int(), z.nonnegative())) })
+      .check(z.refine((p) => p.text !== undefined || p.at !== undefined, 'give text or at')),
+    result: returns<null>()
+  },
+  deleteScheduled: { params: z.object({ id: Uuid }), result: returns<null>() },
+  /** Has the relay send my scheduled message now (online only); it then arrives like any message. */
+  sendScheduledNow: { params: z.object({ id: Uuid }), result: returns<null>() },
   clearCloudChat: { params: z.extend(PeerParams, { forBoth: z.boolean(), removeChat: z.boolean() }), result: returns<null>() },
   typing: { params: PeerParams, result: returns<null>() },
   /** Forwards messages of my cloud chat with `fromPeerId` (in the chat's order) to my cloud chat with `toPeerId`; the relay copies them (offline: queued in the outbox, shown pending). */

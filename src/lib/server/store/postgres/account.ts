@@ -23,7 +23,7 @@ export function pgAccount({ pool, tx }: Pg): AccountStore {
         for (const chat of chats) {
           // Its photo leaves the peers' devices too (a 'profile' update, served as the deleted account's).
           const peer = chat.userA === userId ? chat.userB : chat.userA;
-          if (user.photo != null && peer !== userId) updates.push(...(await appendUpdates(c, chat, 'profile', userId, peer)));
+          if (user.photo != null && peer !== userId && chat.nextSeq > 1) updates.push(...(await appendUpdates(c, chat, 'profile', userId, peer)));
           const gone = (
             await all(c, "UPDATE cloud_messages SET deleted = TRUE, body = ''::bytea WHERE chat_id = $1 AND sender_id = $2 AND deleted = FALSE RETURNING id", [
               chat.id,
@@ -70,6 +70,7 @@ export function pgAccount({ pool, tx }: Pg): AccountStore {
         await c.query('DELETE FROM secret_contacts WHERE device_a = ANY($1::text[]) OR device_b = ANY($1::text[])', [ids]);
         await c.query('DELETE FROM mailboxes WHERE device_id = ANY($1::text[])', [ids]);
         await c.query('DELETE FROM known_devices WHERE user_id = $1', [userId]);
+        await c.query('DELETE FROM scheduled_messages WHERE sender_id = $1', [userId]);
         await c.query('DELETE FROM user_updates WHERE user_id = $1', [userId]);
         await c.query('DELETE FROM cloud_chat_settings WHERE user_id = $1', [userId]);
         // Both sides of its blocks; those who had blocked it are told their list changed.

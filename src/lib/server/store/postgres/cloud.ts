@@ -37,7 +37,27 @@ export function pgCloud({ pool, tx }: Pg): CloudStore {
     },
     async sendMessage(input) {
       const [a, b] = pair(input.senderId, input.recipientId);
+      // A scheduled message falling due: its row goes in the same transaction as the send, or nothing does.
+      const undo = (r: SendMessageResult) => Object.assign(new Error('scheduled send undone'), { result: r });
       return tx<SendMessageResult>(async (c) => {
+        const taken = input.scheduled
+          ? await c.query('DELETE FROM scheduled_messages WHERE id = $1 AND sender_id = $2 AND version = $3', [
+              input.scheduled.id,
+              input.senderId,
+              input.scheduled.version
+            ])
+          : null;
+        if (taken && !taken.rowCount) return { ok: false, reason: 'scheduled_gone' };
+        const r = await sendIn(c);
+        if (!r.ok && input.scheduled) throw undo(r);
+        if (r.ok && input.scheduled) r.updates.push(...(await appendUpdates(c, r.chat, 'scheduled', input.scheduled.id, input.senderId)));
+        return r;
+      }, true).catch((e: unknown) => {
+        if (e instanceof Error && 'result' in e) return e.result as SendMessageResult;
+        throw e;
+      });
+
+      async function sendIn(c: Parameters<Parameters<typeof tx>[0]>[0]): Promise<SendMessageResult> {
         const ex = await one(
           c,
           `SELECT m.*, c.user_a AS c_user_a, c.user_b AS c_user_b, c.next_seq AS c_next_seq, c.id AS c_id
@@ -103,7 +123,7 @@ export function pgCloud({ pool, tx }: Pg): CloudStore {
           }
         }
         return { ok: true, created: true, chat, message, updates };
-      }, true);
+      }
     },
     async listMessages(chatId, before, limit, afterSeq = 0) {
       return (
@@ -134,7 +154,7 @@ export function pgCloud({ pool, tx }: Pg): CloudStore {
          LEFT JOIN cloud_chat_settings s ON s.user_id = $1 AND s.chat_id = c.id
          LEFT JOIN LATERAL (SELECT * FROM cloud_messages m WHERE m.chat_id = c.id AND NOT m.deleted
                             AND m.seq > coalesce(s.cleared_seq, 0) ORDER BY m.seq DESC LIMIT 1) lm ON TRUE
-         WHERE c.user_a = $1 OR c.user_b = $1`,
+         WHERE (c.user_a = $1 OR c.user_b = $1) AND c.next_seq > 1`,
         [userId]
       );
       // A chat I deleted stays out of my list until a message after my cleared seq.

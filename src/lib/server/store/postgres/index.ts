@@ -27,6 +27,7 @@ import { pgCloud } from './cloud';
 import { pgCloudMedia } from './cloud-media';
 import { pgPhotos } from './photos';
 import { pgPins } from './pins';
+import { pgScheduled } from './scheduled';
 import { pgBlocks } from './blocks';
 import { LOCK, migratePostgres, quoteIdent, transactions, type Pg } from './db';
 import { pgDevices } from './devices';
@@ -114,6 +115,7 @@ export async function openPostgresStore(url: string, opts: PostgresOptions = {})
     ...pgDevices(kit),
     ...pgCloud(kit),
     ...pgPins(kit),
+    ...pgScheduled(kit),
     ...pgBlocks(kit),
     ...pgEnvelopes(kit),
     ...pgBlobs(kit),

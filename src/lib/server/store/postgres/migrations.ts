@@ -364,6 +364,30 @@ export const PG_MIGRATIONS: readonly Migration[] = [
     `
   },
   {
+    version: 17,
+    name: 'scheduled messages',
+    sql: `
+      -- Messages a user scheduled in a cloud chat, sealed at rest like messages; sent (and deleted) when due.
+      CREATE TABLE scheduled_messages (
+        id               TEXT PRIMARY KEY,
+        chat_id          BIGINT NOT NULL REFERENCES cloud_chats(id) ON DELETE CASCADE,
+        sender_id        TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        recipient_id     TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        sender_device_id TEXT NOT NULL,
+        body             BYTEA NOT NULL,
+        at               BIGINT NOT NULL,
+        created_at       BIGINT NOT NULL,
+        version          INTEGER NOT NULL DEFAULT 1,
+        failed           TEXT
+      );
+      CREATE INDEX scheduled_by_sender ON scheduled_messages(sender_id, chat_id, at);
+      CREATE INDEX scheduled_due ON scheduled_messages(at) WHERE failed IS NULL;
+      ALTER TABLE user_updates DROP CONSTRAINT user_updates_kind_check;
+      ALTER TABLE user_updates ADD CONSTRAINT user_updates_kind_check
+        CHECK (kind IN ('message', 'read', 'delete', 'edit', 'react', 'settings', 'pin', 'clear', 'scheduled'));
+    `
+  },
+  {
     version: 18,
     name: 'profile photos',
     sql: `
@@ -378,7 +402,7 @@ export const PG_MIGRATIONS: readonly Migration[] = [
         body    BYTEA NOT NULL
       );
       ALTER TABLE user_updates DROP CONSTRAINT user_updates_kind_check;
-      ALTER TABLE user_updates ADD CONSTRAINT user_updates_kind_check CHECK (kind IN ('message', 'read', 'delete', 'edit', 'react', 'settings', 'pin', 'clear', 'profile'));
+      ALTER TABLE user_updates ADD CONSTRAINT user_updates_kind_check CHECK (kind IN ('message', 'read', 'delete', 'edit', 'react', 'settings', 'pin', 'clear', 'scheduled', 'profile'));
     `
   }
 ];

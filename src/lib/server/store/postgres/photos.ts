@@ -6,7 +6,7 @@ import { all, appendUpdates, one, type Pg } from './db';
 
 /** Each chat partner's log once, in id order (so two announcements take the peers' log locks in one order). */
 async function announce(c: pg.PoolClient, userId: string, only?: string): Promise<AppendedUpdate[]> {
-  const chats = (await all(c, 'SELECT * FROM cloud_chats WHERE user_a = $1 OR user_b = $1', [userId]))
+  const chats = (await all(c, 'SELECT * FROM cloud_chats WHERE (user_a = $1 OR user_b = $1) AND next_seq > 1', [userId]))
     .map((r) => toChat(r))
     .map((chat) => ({ chat, peer: chat.userA === userId ? chat.userB : chat.userA }))
     .filter(({ peer }) => only === undefined || peer === only)

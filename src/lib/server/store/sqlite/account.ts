@@ -27,6 +27,8 @@ export function sqliteAccount(db: Db, appendUpdates: AppendUpdates): AccountStor
     dropPush: db.prepare('DELETE FROM push_subscriptions WHERE device_id = ?'),
     dropWakeups: db.prepare('DELETE FROM wakeups WHERE device_id = ?'),
     dropKnown: db.prepare('DELETE FROM known_devices WHERE user_id = ?'),
+    // What the user scheduled (what others scheduled to them fails when due, with its reason).
+    dropScheduled: db.prepare('DELETE FROM scheduled_messages WHERE sender_id = ?'),
     dropLog: db.prepare('DELETE FROM user_updates WHERE user_id = ?'),
     dropSettings: db.prepare('DELETE FROM cloud_chat_settings WHERE user_id = ?'),
     dropBlocksBy: db.prepare('DELETE FROM user_blocks WHERE blocker_id = ?'),
@@ -80,7 +82,7 @@ export function sqliteAccount(db: Db, appendUpdates: AppendUpdates): AccountStor
       const chat = toChat(r);
       // Its photo leaves the peers' devices too (a 'profile' update, served as the deleted account's).
       const peer = chat.userA === userId ? chat.userB : chat.userA;
-      if (user.photo != null && peer !== userId) updates.push(...appendUpdates(chat, 'profile', userId, peer));
+      if (user.photo != null && peer !== userId && chat.nextSeq > 1) updates.push(...appendUpdates(chat, 'profile', userId, peer));
       const gone = all(q.deleteSent, chat.id, userId).map((m) => m.id as string);
       for (const id of gone) for (const m of all(q.dropMessageMedia, id)) media.push(m.id as string);
       for (let i = 0; i < gone.length; i += DELETE_BATCH) {
@@ -110,6 +112,7 @@ export function sqliteAccount(db: Db, appendUpdates: AppendUpdates): AccountStor
     q.dropEnvelopesFrom.run(userId);
     q.dropRequestsTo.run(userId);
     q.dropKnown.run(userId);
+    q.dropScheduled.run(userId);
     // The user's own log: no device of theirs will read it again (appended above for both members).
     q.dropLog.run(userId);
     q.dropSettings.run(userId);

@@ -8,7 +8,8 @@ export function sqliteCloud(db: Db, appendUpdates: AppendUpdates): CloudStore {
   const q = {
     chatByPair: db.prepare('SELECT * FROM cloud_chats WHERE user_a = ? AND user_b = ?'),
     chatById: db.prepare('SELECT * FROM cloud_chats WHERE id = ?'),
-    chatsOf: db.prepare('SELECT * FROM cloud_chats WHERE user_a = ? OR user_b = ?'),
+    // Not a chat no message was ever sent in (made by scheduling one: the peer must not learn of it).
+    chatsOf: db.prepare('SELECT * FROM cloud_chats WHERE (user_a = ? OR user_b = ?) AND next_seq > 1'),
     insertChat: db.prepare('INSERT INTO cloud_chats (user_a, user_b) VALUES (?, ?) ON CONFLICT DO NOTHING'),
     bumpSeq: db.prepare('UPDATE cloud_chats SET next_seq = next_seq + 1 WHERE id = ? RETURNING next_seq - 1 AS seq'),
     messageById: db.prepare('SELECT * FROM cloud_messages WHERE id = ?'),
@@ -56,7 +57,8 @@ export function sqliteCloud(db: Db, appendUpdates: AppendUpdates): CloudStore {
     // The media a message carries (../cloud-media.ts), attached and dropped with it.
     mediaById: db.prepare('SELECT * FROM cloud_media WHERE id = ?'),
     attachMedia: db.prepare('UPDATE cloud_media SET message_id = ?, ttl = ? WHERE id = ? AND message_id IS NULL'),
-    dropMessageMedia: db.prepare('DELETE FROM cloud_media WHERE message_id = ? RETURNING id')
+    dropMessageMedia: db.prepare('DELETE FROM cloud_media WHERE message_id = ? RETURNING id'),
+    takeScheduled: db.prepare('DELETE FROM scheduled_messages WHERE id = ? AND sender_id = ? AND version = ?')
   };
 
   const pinnedIn = (userId: string, s: ChatSettingsRow, chatId: number) => get(q.pinnedCount, userId, s.archived ? 1 : 0, chatId)!.n as number;
@@ -119,6 +121,19 @@ export function sqliteCloud(db: Db, appendUpdates: AppendUpdates): CloudStore {
       updates.push(...appendUpdates(chat, 'settings', JSON.stringify(back), input.recipientId));
     }
     return { ok: true, created: true, chat, message, updates };
+  });
+
+  /** Thrown to roll a scheduled send back (its row was deleted first): the result it answers. */
+  class Undo {
+    constructor(readonly result: SendMessageResult) {}
+  }
+  // A scheduled message falling due: its row goes in the same transaction as the send (or nothing does).
+  const sendScheduledTx = db.transaction((input: SendMessageInput, scheduled: { id: string; version: number }): SendMessageResult => {
+    if (q.takeScheduled.run(scheduled.id, input.senderId, scheduled.version).changes === 0) return { ok: false, reason: 'scheduled_gone' };
+    const r = sendMessageTx(input);
+    if (!r.ok) throw new Undo(r);
+    r.updates.push(...appendUpdates(r.chat, 'scheduled', scheduled.id, input.senderId));
+    return r;
   });
 
   const markReadTx = db.transaction((chatId: number, readerId: string, seq: number) => {
@@ -216,7 +231,13 @@ export function sqliteCloud(db: Db, appendUpdates: AppendUpdates): CloudStore {
       return r ? toChat(r) : null;
     },
     async sendMessage(input) {
-      return sendMessageTx(input);
+      if (!input.scheduled) return sendMessageTx(input);
+      try {
+        return sendScheduledTx(input, input.scheduled);
+      } catch (e) {
+        if (e instanceof Undo) return e.result;
+        throw e;
+      }
     },
     async clearForMe(chatId, userId, upToSeq, removed) {
       return clearForMeTx(chatId, userId, upToSeq, removed);

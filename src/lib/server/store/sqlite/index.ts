@@ -22,6 +22,7 @@ import { sqliteMailboxes } from './mailboxes';
 import { sqlitePhotos } from './photos';
 import { sqlitePush } from './push';
 import { sqlitePins } from './pins';
+import { sqliteScheduled } from './scheduled';
 import { sqliteUsers } from './users';
 
 export { migrate } from './db';
@@ -87,6 +88,7 @@ export function openSqliteStore(dataDir: string, opts: SqliteOptions = {}): Sqli
     ...sqliteDevices(db),
     ...sqliteCloud(db, appendUpdates),
     ...sqlitePins(db, appendUpdates),
+    ...sqliteScheduled(db, appendUpdates),
     ...sqliteBlocks(db),
     ...sqliteEnvelopes(db),
     ...sqliteBlobs(db),

@@ -474,6 +474,42 @@ export const MIGRATIONS: readonly Migration[] = [
     `
   },
   {
+    version: 17,
+    name: 'scheduled messages',
+    sql: `
+      -- Messages a user scheduled in a cloud chat, sealed at rest like messages; sent (and deleted) when due.
+      CREATE TABLE scheduled_messages (
+        id               TEXT PRIMARY KEY,
+        chat_id          INTEGER NOT NULL REFERENCES cloud_chats(id) ON DELETE CASCADE,
+        sender_id        TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        recipient_id     TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        sender_device_id TEXT NOT NULL,
+        body             BLOB NOT NULL,
+        at               INTEGER NOT NULL,
+        created_at       INTEGER NOT NULL,
+        version          INTEGER NOT NULL DEFAULT 1,
+        failed           TEXT
+      ) STRICT;
+      CREATE INDEX scheduled_by_sender ON scheduled_messages(sender_id, chat_id, at);
+      CREATE INDEX scheduled_due ON scheduled_messages(at) WHERE failed IS NULL;
+
+      -- The update log takes a new kind, 'scheduled' (rebuilt as in migration 15).
+      CREATE TABLE user_updates_v17 (
+        cursor  INTEGER PRIMARY KEY AUTOINCREMENT,
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        kind    TEXT NOT NULL CHECK (kind IN ('message', 'read', 'delete', 'edit', 'react', 'settings', 'pin', 'clear', 'scheduled')),
+        chat_id INTEGER NOT NULL REFERENCES cloud_chats(id) ON DELETE CASCADE,
+        data    TEXT NOT NULL
+      ) STRICT;
+      INSERT INTO user_updates_v17 (cursor, user_id, kind, chat_id, data) SELECT cursor, user_id, kind, chat_id, data FROM user_updates;
+      DELETE FROM sqlite_sequence WHERE name = 'user_updates_v17';
+      UPDATE sqlite_sequence SET name = 'user_updates_v17' WHERE name = 'user_updates';
+      DROP TABLE user_updates;
+      ALTER TABLE user_updates_v17 RENAME TO user_updates;
+      CREATE INDEX user_updates_by_user ON user_updates(user_id, cursor);
+    `
+  },
+  {
     version: 18,
     name: 'profile photos',
     sql: `
@@ -492,7 +528,7 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE TABLE user_updates_v18 (
         cursor  INTEGER PRIMARY KEY AUTOINCREMENT,
         user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-        kind    TEXT NOT NULL CHECK (kind IN ('message', 'read', 'delete', 'edit', 'react', 'settings', 'pin', 'clear', 'profile')),
+        kind    TEXT NOT NULL CHECK (kind IN ('message', 'read', 'delete', 'edit', 'react', 'settings', 'pin', 'clear', 'scheduled', 'profile')),
         chat_id INTEGER NOT NULL REFERENCES cloud_chats(id) ON DELETE CASCADE,
         data    TEXT NOT NULL
       ) STRICT;

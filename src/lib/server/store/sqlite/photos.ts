@@ -11,10 +11,10 @@ export function sqlitePhotos(db: Db, appendUpdates: AppendUpdates): PhotoStore {
     put: db.prepare('INSERT OR REPLACE INTO user_photos (user_id, version, type, body) VALUES (?, ?, ?, ?)'),
     drop: db.prepare('DELETE FROM user_photos WHERE user_id = ?'),
     get: db.prepare('SELECT version, type, body FROM user_photos WHERE user_id = ?'),
-    chatsOf: db.prepare('SELECT * FROM cloud_chats WHERE user_a = ? OR user_b = ?')
+    chatsOf: db.prepare('SELECT * FROM cloud_chats WHERE (user_a = ? OR user_b = ?) AND next_seq > 1')
   };
 
-  /** Each chat partner's log once, in id order (the PostgreSQL store locks them in that order). */
+  /** Each chat partner's log once (a chat with no message yet, made by a scheduled one, tells no one), in id order (the PostgreSQL store locks them in that order). */
   const announce = (userId: string, only?: string): AppendedUpdate[] =>
     all(q.chatsOf, userId, userId)
       .map((r) => toChat(r))

@@ -1,0 +1,137 @@
+/**
+ * Scheduled messages (Telegram's "Schedule message"): Alice schedules a message a few seconds ahead
+ * from the Send button's menu; it shows in the Scheduled view on her second device; the relay sends it
+ * at its time (Bob gets it like any message) and it leaves the list. Then edit + send now, and delete
+ * (asked first). Offline, scheduling says so and the text stays in the composer.
+ */
+import type { Page } from '@playwright/test';
+import { expect, logIn, messageLog, openChatWith, signUp, test } from './fixtures';
+
+const bubble = (page: Page, text: string) => messageLog(page).locator('p.text', { hasText: text });
+const scheduledButton = (page: Page) => page.getByRole('button', { name: /^Scheduled messages \(\d+\)$/ });
+const scheduleDialog = (page: Page) => page.getByRole('dialog', { name: /Schedule message|Edit scheduled message/ });
+const listView = (page: Page) => page.getByRole('dialog', { name: 'Scheduled messages' });
+
+/** A `datetime-local` value for `ms` in the browser's (this machine's) time zone, with seconds. */
+function localInput(ms: number): string {
+  const d = new Date(ms);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}
+
+async function openScheduleFromSend(page: Page, text: string) {
+  await page.getByLabel('Message', { exact: true }).fill(text);
+  await page.getByRole('button', { name: 'Send', exact: true }).click({ button: 'right' });
+  await page.getByRole('menu', { name: 'Send options' }).getByRole('menuitem', { name: 'Schedule message…' }).click();
+  await expect(scheduleDialog(page)).toBeVisible();
+}
+
+async function scheduleAt(page: Page, at: number, done = true) {
+  await scheduleDialog(page).getByLabel('Send on').fill(localInput(at));
+  await scheduleDialog(page).getByRole('button', { name: 'Schedule' }).click();
+  if (done) await expect(scheduleDialog(page)).toBeHidden();
+}
+
+test('scheduled: sent by the relay at its time, shown on my second device until then; edit + send now; delete', async ({ browser, relay }) => {
+  test.setTimeout(180_000);
+  const alice = await signUp(browser, relay, 'alice', 'Alice');
+  const bob = await signUp(browser, relay, 'bob', 'Bob');
+  await openChatWith(alice.page, bob.username);
+  const phone = await logIn(browser, relay, alice.username);
+  await openChatWith(phone.page, bob.username);
+
+  // Too soon is refused in words; the dialog stays.
+  await openScheduleFromSend(alice.page, 'see you **later**');
+  await scheduleAt(alice.page, Date.now() - 60_000, false);
+  await expect(scheduleDialog(alice.page).getByRole('alert')).toHaveText('Choose a time at least 5 seconds from now.');
+  // ~12 s ahead: the relay sends it, whatever the devices do.
+  await scheduleAt(alice.page, Date.now() + 12_000);
+  await expect(alice.page.getByLabel('Message', { exact: true })).toHaveValue('');
+  await expect(scheduledButton(alice.page)).toHaveAccessibleName('Scheduled messages (1)');
+  await expect(bubble(alice.page, 'see you later')).toHaveCount(0);
+
+  // My second device shows it in its Scheduled view.
+  await expect(scheduledButton(phone.page)).toBeVisible();
+  await scheduledButton(phone.page).click();
+  await expect(listView(phone.page).getByRole('listitem')).toHaveCount(1);
+  await expect(listView(phone.page)).toContainText('see you later');
+
+  // Bob gets it after its time, as a message from Alice; it leaves the lists.
+  await openChatWith(bob.page, alice.username);
+  await expect(bubble(bob.page, 'see you later')).toBeVisible({ timeout: 60_000 });
+  await expect(bob.page.locator('.msg strong', { hasText: 'later' })).toBeVisible();
+  await expect(bubble(alice.page, 'see you later')).toBeVisible();
+  await expect(scheduledButton(alice.page)).toHaveCount(0);
+  await expect(listView(phone.page).getByRole('listitem')).toHaveCount(0);
+  await phone.page.keyboard.press('Escape');
+
+  // Edit, then send now (from the chat's menu this time).
+  await alice.page.getByLabel('Message', { exact: true }).fill('second');
+  await alice.page.getByRole('button', { name: 'Chat actions' }).click();
+  await alice.page.getByRole('menuitem', { name: 'Schedule message…' }).click();
+  await scheduleAt(alice.page, Date.now() + 3_600_000);
+  await expect(scheduledButton(alice.page)).toHaveAccessibleName('Scheduled messages (1)');
+  await scheduledButton(alice.page).click();
+  await listView(alice.page).getByRole('button', { name: 'Edit' }).click();
+  await scheduleDialog(alice.page).getByLabel('Text').fill('second, edited');
+  await scheduleDialog(alice.page).getByRole('button', { name: 'Save' }).click();
+  await expect(listView(alice.page)).toContainText('second, edited');
+  await expect(scheduledButton(phone.page)).toBeVisible();
+  await listView(alice.page).getByRole('button', { name: 'Send now' }).click();
+  await expect(bubble(bob.page, 'second, edited')).toBeVisible();
+  await expect(listView(alice.page).getByRole('listitem')).toHaveCount(0);
+  await expect(scheduledButton(phone.page)).toHaveCount(0);
+  await alice.page.keyboard.press('Escape');
+
+  // Delete, asked first.
+  await openScheduleFromSend(alice.page, 'third');
+  await scheduleAt(alice.page, Date.now() + 3_600_000);
+  await scheduledButton(alice.page).click();
+  await listView(alice.page).getByRole('button', { name: 'Delete' }).click();
+  const ask = alice.page.getByRole('alertdialog');
+  await expect(ask).toContainText('Delete this scheduled message?');
+  await ask.getByRole('button', { name: 'Delete', exact: true }).click();
+  await expect(listView(alice.page)).toContainText('No scheduled messages.');
+  await expect(scheduledButton(alice.page)).toHaveCount(0);
+  await expect(scheduledButton(phone.page)).toHaveCount(0);
+  await alice.page.keyboard.press('Escape');
+
+  // Offline: said so, nothing lost.
+  await alice.context.setOffline(true);
+  // From the keyboard this time: Shift+F10 on the Send button.
+  await alice.page.getByLabel('Message', { exact: true }).fill('when back');
+  await alice.page.getByRole('button', { name: 'Send', exact: true }).focus();
+  await alice.page.keyboard.press('Shift+F10');
+  await expect(alice.page.getByRole('menuitem', { name: 'Schedule message…' })).toBeFocused();
+  await alice.page.keyboard.press('Enter');
+  await expect(scheduleDialog(alice.page)).toBeVisible();
+  await scheduleAt(alice.page, Date.now() + 3_600_000, false);
+  await expect(scheduleDialog(alice.page).getByRole('alert')).toHaveText('You are offline. Connect to schedule this message.');
+  await scheduleDialog(alice.page).getByRole('button', { name: 'Cancel' }).click();
+  await expect(alice.page.getByLabel('Message', { exact: true })).toHaveValue('when back');
+  await alice.context.setOffline(false);
+});
+
+test('scheduled: phone-width screenshots of the dialog and the Scheduled view', async ({ browser, relay }) => {
+  test.setTimeout(120_000);
+  const alice = await signUp(browser, relay, 'alice', 'Alice');
+  const bob = await signUp(browser, relay, 'bob', 'Bob');
+  await alice.page.setViewportSize({ width: 390, height: 844 });
+  await openChatWith(alice.page, bob.username);
+  await openScheduleFromSend(alice.page, 'Happy **birthday**! 🎂');
+  await scheduleDialog(alice.page)
+    .getByLabel('Send on')
+    .fill(localInput(Date.now() + 86_400_000));
+  await alice.page.screenshot({ path: test.info().outputPath('schedule-dialog.png') });
+  await scheduleDialog(alice.page).getByRole('button', { name: 'Schedule' }).click();
+  await expect(scheduleDialog(alice.page)).toBeHidden();
+  await openScheduleFromSend(alice.page, 'Call the bank');
+  await scheduleAt(alice.page, Date.now() + 2 * 86_400_000);
+  await expect(scheduledButton(alice.page)).toHaveAccessibleName('Scheduled messages (2)');
+  await alice.page.screenshot({ path: test.info().outputPath('scheduled-button.png') });
+  await scheduledButton(alice.page).click();
+  await expect(listView(alice.page).getByRole('listitem')).toHaveCount(2);
+  await alice.page.screenshot({ path: test.info().outputPath('scheduled-view.png') });
+  await alice.page.emulateMedia({ colorScheme: 'dark' });
+  await alice.page.screenshot({ path: test.info().outputPath('scheduled-view-dark.png') });
+});

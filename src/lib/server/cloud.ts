@@ -1,17 +1,19 @@
 /**
  * Cloud chats: 1:1 conversations stored on the relay, sealed at rest. This module owns the mapping
- * between stored rows and the wire types, always from one reader's point of view (`peerId` is the
- * other member), and publishes every appended update-log row to the bus for live delivery.
+ * between stored rows and the wire types (a message's own in ./cloud-wire.ts), always from one reader's
+ * point of view (`peerId` is the other member), and publishes every appended update-log row to the bus
+ * for live delivery.
  */
 import { LIMITS } from '../api/limits';
 import type { ReplyQuote } from '../api/quote';
 import { quoteSnippet } from '../api/quote-snippet';
-import type { ChatSettings, ChatSummary, CloudMedia, CloudMessage, CloudReaction, ForwardedFrom, PublicUser, SyncRes, Update } from '../api/wire';
-import { isReaction, type Reaction } from '../api/limits';
+import type { ChatSettings, ChatSummary, CloudMessage, CloudReaction, SyncRes, Update } from '../api/wire';
+import type { Reaction } from '../api/limits';
 import type { AtRest } from './atrest';
 import type { BlobFiles } from './blobs';
 import type { Bus } from './bus';
 import { openMediaMeta } from './cloud-media';
+import { createMessageWire, publicUser, reactionAad, type MessageContent } from './cloud-wire';
 import { messageFor, pinsWire } from './cloud-pins';
 import { refuseBlocked } from './blocks';
 import { seenBy } from './photos';
@@ -19,26 +21,9 @@ import { scheduledWire } from './scheduled-seal';
 import { HttpError } from './http';
 import type { AppendedUpdate, ChatRow, ChatSettingsChange, MessageRow, Store, UpdateRow, UserRow } from './store/types';
 
-/** A deleted account shows as "Deleted account", no username (its tombstone's stays private), no photo. `photo` false: left out. */
-export const publicUser = (u: UserRow, photo = true): PublicUser =>
-  u.deletedAt != null
-    ? { id: u.id, username: '', displayName: u.displayName, deleted: true, ...(photo ? { photo: null } : {}) }
-    : { id: u.id, username: u.username, displayName: u.displayName, ...(photo ? { photo: u.photo ?? null } : {}) };
+export { publicUser, type MessageContent };
 
 const otherMember = (chat: ChatRow, userId: string) => (chat.userA === userId ? chat.userB : chat.userA);
-const messageAad = (id: string) => `msg:${id}`;
-const reactionAad = (id: string, userId: string) => `react:${id}:${userId}`;
-
-export interface MessageContent {
-  text: string;
-  replyTo: string | null;
-  /** What a reply quotes of `replyTo`, sealed at rest with the text (absent in older rows). */
-  quote?: ReplyQuote;
-  /** The attached cloud media (its row holds the metadata and the timer). */
-  mediaId?: string | null;
-  /** A forwarded copy's first origin, written by the relay (./cloud-forward.ts); sealed with the text. */
-  forwardedFrom?: { userId: string; createdAt: number };
-}
 
 /** A message ready to store: its sealed content is made by the caller (a send, a forward). */
 export interface DeliverInput {
@@ -80,74 +65,7 @@ export function messageTime(writtenAt: number | undefined, now: number): number 
 }
 
 export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) {
-  const seal = (id: string, content: MessageContent) => atRest.seal(Buffer.from(JSON.stringify(content), 'utf8'), messageAad(id));
-
-  const open = (m: MessageRow): MessageContent => JSON.parse(atRest.open(m.body, messageAad(m.id)).toString('utf8')) as MessageContent;
-
-  /** The wire form of an attachment, from its row; null when it is gone. */
-  const mediaWire = async (id: string): Promise<CloudMedia | null> => {
-    const row = await store.getCloudMedia(id);
-    if (!row) return null;
-    const { mime, name, voice, width, height } = openMediaMeta(atRest, row);
-    return {
-      id: row.id,
-      mime,
-      name,
-      size: row.size,
-      ttl: row.ttl,
-      openedAt: row.openedAt,
-      deadline: row.deadline,
-      ...(voice ? { voice } : {}),
-      ...(width && height ? { width, height } : {})
-    };
-  };
-
-  /** The reactions to these messages, by message id (oldest first; each emoji opened from its sealed column). */
-  const reactionsOf = async (ids: string[]): Promise<Map<string, CloudReaction[]>> => {
-    const out = new Map<string, CloudReaction[]>();
-    const rows = (await store.listReactions([...new Set(ids)])).sort((a, b) => a.at - b.at);
-    for (const r of rows) {
-      const emoji = atRest.open(r.emoji, reactionAad(r.messageId, r.userId)).toString('utf8');
-      // Only a reaction this version knows (the list is part of the contract).
-      if (isReaction(emoji)) out.set(r.messageId, [...(out.get(r.messageId) ?? []), { userId: r.userId, emoji }]);
-    }
-    return out;
-  };
-
-  /** A forwarded copy's origin on the wire, with its author's profile now (the relay's word, not the forwarder's). */
-  const forwardedWire = async (f: NonNullable<MessageContent['forwardedFrom']>, getUser: (id: string) => Promise<UserRow | null>): Promise<ForwardedFrom> => {
-    const author = await getUser(f.userId);
-    return { userId: f.userId, createdAt: f.createdAt, ...(author ? { user: publicUser(author, false) } : {}) };
-  };
-
-  /**
-   * `reactions`: prefetched for a page (reactionsOf); without it the message's own are read. `getUser`:
-   * a page's cached look-up (userCache) for a forwarded copy's author.
-   */
-  const toWire = async (
-    m: MessageRow,
-    peerId: string,
-    reactions?: Map<string, CloudReaction[]>,
-    getUser: (id: string) => Promise<UserRow | null> = (id) => store.getUser(id)
-  ): Promise<CloudMessage> => {
-    const { text, replyTo, quote, mediaId, forwardedFrom } = open(m);
-    const mine = (reactions ?? (await reactionsOf([m.id]))).get(m.id);
-    return {
-      id: m.id,
-      peerId,
-      seq: m.seq,
-      senderId: m.senderId,
-      senderDeviceId: m.senderDeviceId,
-      text,
-      replyTo,
-      ...(replyTo && quote ? { quote } : {}),
-      createdAt: m.createdAt,
-      media: mediaId ? await mediaWire(mediaId) : null,
-      ...(m.editedAt != null ? { editedAt: m.editedAt } : {}),
-      ...(mine?.length ? { reactions: mine } : {}),
-      ...(forwardedFrom ? { forwardedFrom: await forwardedWire(forwardedFrom, getUser) } : {})
-    };
-  };
+  const { seal, open, mediaWire, reactionsOf, toWire } = createMessageWire(store, atRest);
 
   /** Per-call cache so a page of updates looks each peer up once, as `viewerId` may see them (./photos.ts). */
   const userCache = (viewerId: string) => {

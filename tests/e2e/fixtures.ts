@@ -4,7 +4,7 @@ import { removeDir, startServer, type RunningServer } from '../support/server';
 export { expect };
 
 /** One real server per Playwright worker; tests keep apart by unique usernames. */
-export const test = base.extend<{ relay: RunningServer }, { workerRelay: RunningServer }>({
+export const test = base.extend<{ relay: RunningServer; closeContexts: void }, { workerRelay: RunningServer }>({
   workerRelay: [
     // eslint-disable-next-line no-empty-pattern -- Playwright requires a destructuring first parameter
     async ({}, use) => {
@@ -15,7 +15,16 @@ export const test = base.extend<{ relay: RunningServer }, { workerRelay: Running
     },
     { scope: 'worker' }
   ],
-  relay: async ({ workerRelay }, use) => use(workerRelay)
+  relay: async ({ workerRelay }, use) => use(workerRelay),
+  // Every context a test opened (its users' devices) closes with it, also when the test failed midway: a
+  // page left open keeps its app running (socket, timers) beside every later test of the worker.
+  closeContexts: [
+    async ({ browser }, use) => {
+      await use();
+      await Promise.all(browser.contexts().map((c) => c.close().catch(() => undefined)));
+    },
+    { auto: true }
+  ]
 });
 
 let counter = 0;

@@ -1,7 +1,7 @@
 /**
  * The open cloud chat's scheduled messages (Telegram's "Schedule message"): the worker's list (held on
- * the device, read again from the relay when the chat opens), re-read whenever the worker says the chat
- * changed (a 'scheduled' update from any of my devices, or the relay sending one, arrives as such).
+ * the device, read again from the relay when the chat opens), re-read when the worker says that chat's
+ * scheduled messages changed (its 'scheduled' event: here, on another device of mine, or sent by the relay).
  * Scheduling takes the composer's text and reply; offline it is refused and the text stays.
  */
 import { core, errorMessage, isUnreachable } from '$lib/worker/client';
@@ -49,7 +49,7 @@ export class ChatScheduled {
 
   start(): () => void {
     return core().on((e) => {
-      if (e.type === 'messages' && e.peerId === this.peerId()) void this.load();
+      if (e.type === 'scheduled' && e.peerId === this.peerId()) void this.load();
       // Back online: what other devices or the relay did meanwhile.
       if (e.type === 'connection' && e.state === 'online') void this.load(true);
     });

@@ -106,13 +106,13 @@ export async function backgroundWake(kind: WakeKind, extend?: (work: Promise<voi
         const fresh: Fresh[] = [];
         await pullUpdates(db, vault, session.user.id, (a) => {
           fresh.push(...a.fresh);
-          for (const e of cloudEvents(a.changed, a.peers, a.list, a.edited, a.read)) share(channel, e);
+          for (const e of cloudEvents(a)) share(channel, e);
         });
         await flushOutbox(
           db,
           vault,
           (peerId, peerChanged) => {
-            for (const e of cloudEvents([peerId], peerChanged ? [peerId] : [], true)) share(channel, e);
+            for (const e of cloudEvents({ changed: new Set([peerId]), peers: new Set(peerChanged ? [peerId] : []), list: true })) share(channel, e);
           },
           // A forward refused for good: an open page's banner says why.
           (text) => share(channel, { type: 'notice', text })

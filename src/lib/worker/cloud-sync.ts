@@ -54,6 +54,8 @@ export interface Applied {
   edited?: Map<string, string[]>;
   /** The peer's read marker where it moved, by chat: an open window shows my rows up to it as read, wherever they are. */
   read?: Map<string, number>;
+  /** Chats whose scheduled messages changed (only those: their messages did not, so no window re-reads). */
+  scheduled?: Set<string>;
 }
 
 /** A page as it crosses the wire: its updates are checked one by one (see `checkPage`). */
@@ -257,6 +259,8 @@ async function commit(db: CinderDB, vault: Vault, me: string, page: Pick<Prepare
     const deleted = new Set<string>();
     const unqueued = new Set<string>();
     for (const u of updates) {
+      // My scheduled messages (./scheduled.ts): written below, announced apart (the chat's messages did not change).
+      if (u.kind === 'scheduled') continue;
       changed.add(u.kind === 'message' ? u.message.peerId : u.peerId);
       if (u.kind === 'message') {
         const m = u.message;
@@ -330,9 +334,6 @@ async function commit(db: CinderDB, vault: Vault, me: string, page: Pick<Prepare
         if (!chat) continue;
         chats.set(u.peerId, withPins(chat, u.pins));
         dirty.add(u.peerId);
-      } else if (u.kind === 'scheduled') {
-        // My scheduled messages (./scheduled.ts): written below; the chat's window re-reads its list.
-        continue;
       } else if (u.kind === 'edit' || u.kind === 'react') {
         const e = edits.get(u.id);
         if (!e || deleted.has(u.id)) continue;
@@ -392,7 +393,18 @@ async function commit(db: CinderDB, vault: Vault, me: string, page: Pick<Prepare
   const ids = new Set(updates.flatMap((u) => (u.kind === 'message' ? [u.message.id] : u.kind === 'edit' || u.kind === 'react' ? [u.id] : [])));
   await reapplyPending(db, vault, me, ids, new Set(updates.flatMap((u) => (u.kind === 'settings' || u.kind === 'pin' ? [u.peerId] : []))));
   const deadlines = [...sealed.values()].some((r) => typeof r.deadline === 'number');
-  return { changed, peers, fresh, deadlines, rejected: page.rejected, list: changed.size > 0, ...(edited.size ? { edited } : {}), ...(read.size ? { read } : {}) };
+  const plans = new Set(updates.flatMap((u) => (u.kind === 'scheduled' ? [u.peerId] : [])));
+  return {
+    changed,
+    peers,
+    fresh,
+    deadlines,
+    rejected: page.rejected,
+    list: changed.size > 0,
+    ...(edited.size ? { edited } : {}),
+    ...(read.size ? { read } : {}),
+    ...(plans.size ? { scheduled: plans } : {})
+  };
 }
 
 /**

@@ -319,8 +319,8 @@ export class Core {
     }
   }
 
-  private announce({ changed, deadlines = false, peers, list = changed.size > 0, edited, read }: Partial<Applied> & Pick<Applied, 'changed'>) {
-    for (const e of cloudEvents(changed, peers ?? [], list, edited, read)) this.emit(e);
+  private announce({ changed, deadlines = false, peers = new Set(), list = changed.size > 0, ...rest }: Partial<Applied> & Pick<Applied, 'changed'>) {
+    for (const e of cloudEvents({ changed, peers, list, ...rest })) this.emit(e);
     // An update brought a cloud media deadline: re-arm the purge timer for it.
     if (deadlines) void this.purge.arm();
   }

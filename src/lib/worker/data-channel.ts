@@ -6,9 +6,13 @@
  * stored or deleted, never its text: an open screen of it reads the draft from the store.
  */
 import type { Purged } from '$lib/store/purge';
+import type { Applied } from './cloud-sync';
 import type { WorkerEvent } from './protocol';
 
-export const SHARED: ReadonlySet<WorkerEvent['type']> = new Set(['chats', 'messages', 'peer', 'secret', 'draft', 'notice']);
+/** What a cloud change touched (./cloud-sync.ts `Applied`, or less). */
+export type CloudChange = Pick<Applied, 'changed' | 'peers' | 'list'> & Partial<Pick<Applied, 'edited' | 'read' | 'scheduled'>>;
+
+export const SHARED: ReadonlySet<WorkerEvent['type']> = new Set(['chats', 'messages', 'peer', 'secret', 'draft', 'notice', 'scheduled']);
 
 /** The device's data channel, or null where BroadcastChannel is missing. */
 export const dataChannel = (): BroadcastChannel | null => (typeof BroadcastChannel === 'function' ? new BroadcastChannel('cinder-data') : null);
@@ -22,6 +26,7 @@ export function followPeers(channel: BroadcastChannel | null, show: (e: WorkerEv
     const e = ev.data as WorkerEvent | null;
     if (!e || typeof e !== 'object' || !SHARED.has(e.type)) return;
     if (e.type === 'draft' && typeof e.chat !== 'string') return;
+    if (e.type === 'scheduled' && typeof e.peerId !== 'string') return;
     // Shown as text (never markup) in the banner: a short string only.
     if (e.type === 'notice' && !(typeof e.text === 'string' && e.text.length <= 500)) return;
     // Ids the page asks the worker for: strings only (the call's own check refuses a malformed one).
@@ -40,15 +45,10 @@ export function share(channel: BroadcastChannel | null, e: WorkerEvent): void {
 
 /**
  * The events a cloud change makes: the chat list, each changed chat's messages (with the ids an edit
- * changed, and the peer's read marker where it moved), each changed peer.
+ * changed, and the peer's read marker where it moved), each changed peer, each chat whose scheduled
+ * messages changed.
  */
-export function cloudEvents(
-  changed: Iterable<string>,
-  peers: Iterable<string>,
-  list: boolean,
-  edited?: Map<string, string[]>,
-  read?: Map<string, number>
-): WorkerEvent[] {
+export function cloudEvents({ changed, peers, list, edited, read, scheduled }: CloudChange): WorkerEvent[] {
   const events: WorkerEvent[] = list ? [{ type: 'chats' }] : [];
   for (const peerId of changed) {
     const ids = edited?.get(peerId);
@@ -56,6 +56,7 @@ export function cloudEvents(
     events.push({ type: 'messages', peerId, ...(ids?.length ? { edited: ids } : {}), ...(peerRead !== undefined ? { peerRead } : {}) });
   }
   for (const peerId of peers) events.push({ type: 'peer', peerId });
+  for (const peerId of scheduled ?? []) events.push({ type: 'scheduled', peerId });
   return events;
 }
 

@@ -277,6 +277,8 @@ export type WorkerEvent =
   /** A cloud chat's peer profile changed (renamed, or the account deleted). */
   | { type: 'peer'; peerId: string }
   | { type: 'typing'; peerId: string; chatId?: string }
+  /** My scheduled messages of a cloud chat changed (here, on another device of mine, or sent by the relay). */
+  | { type: 'scheduled'; peerId: string }
   /**
    * A secret chat changed. `rows`: the ids of the message rows added, changed or removed since its last
    * event (a page reads just those); absent when that is not known (a clear, many changes): read all.

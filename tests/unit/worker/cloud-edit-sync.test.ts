@@ -30,7 +30,7 @@ describe('cloud edits from the update log', () => {
     expect([...applied.changed]).toEqual(['bob']);
     // Named for an open window, which re-reads the row wherever it is (not only its last page).
     expect(applied.edited).toEqual(new Map([['bob', [uuid(1)]]]));
-    expect(cloudEvents(applied.changed, applied.peers, applied.list, applied.edited)).toContainEqual({ type: 'messages', peerId: 'bob', edited: [uuid(1)] });
+    expect(cloudEvents(applied)).toContainEqual({ type: 'messages', peerId: 'bob', edited: [uuid(1)] });
     expect(await view(1)).toMatchObject({ text: 'text 1, better', edited: 5_000, seq: 1, createdAt: 1_001, mine: true });
     const [quoted] = await withStoredQuotes(db, vault, 'bob', ME, [await view(2)]);
     expect(quoted.quote?.snippet).toBe('text 1, better');

@@ -105,7 +105,7 @@ describe('cloud sync pull', () => {
     await applyUpdates(db, vault, ME, [msg(1), msg(2)], 2);
     const applied = await applyUpdates(db, vault, ME, [read(3, 'bob', 2), read(4, 'bob', 1)], 4);
     expect(applied.read).toEqual(new Map([['bob', 2]]));
-    expect(cloudEvents(applied.changed, applied.peers, applied.list, applied.edited, applied.read)).toContainEqual({ type: 'messages', peerId: 'bob', peerRead: 2 });
+    expect(cloudEvents(applied)).toContainEqual({ type: 'messages', peerId: 'bob', peerRead: 2 });
     expect((await applyUpdates(db, vault, ME, [read(5, ME, 2)], 5)).read).toBeUndefined();
     db.close();
   });

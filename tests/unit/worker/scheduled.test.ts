@@ -1,12 +1,14 @@
 // Scheduled messages on the device: a 'scheduled' update (my log only) puts my scheduled message into
 // the `scheduled` table as it is now, or takes it out (null: sent or deleted); the last word in a batch
-// wins; the chat's window is told. The RPC: offline it says so and keeps nothing; online it keeps the
+// wins; the chat is told by its own event (not as a change of its messages). The RPC: offline it says so and keeps nothing; online it keeps the
 // relay's answer; a list read from the relay replaces the chat's rows. An older version keeps the kind.
 import 'fake-indexeddb/auto';
 import { describe, expect, it, vi } from 'vitest';
 import type { Update } from '$lib/api/wire';
 import type { ScheduledMessage } from '$lib/api/wire-scheduled';
 import { applyUpdates } from '$lib/worker/cloud-sync';
+import { cloudEvents, followPeers, share } from '$lib/worker/data-channel';
+import type { WorkerEvent } from '$lib/worker/protocol';
 import { KNOWN_KINDS } from '$lib/worker/cloud-kept';
 import { scheduledViews } from '$lib/worker/scheduled';
 import { scheduledHandlers } from '$lib/worker/rpc/scheduled';
@@ -30,7 +32,9 @@ describe('scheduled messages on the device', () => {
   it('applies the update: put as it is now, replaced, removed; the last word in a batch wins; the chat is told', async () => {
     const { db, vault } = await unlockedStore(`scheduled-${dbs++}`);
     const applied = await applyUpdates(db, vault, ME, [upd(1, item(1)), upd(2, item(2, { at: 900 }))]);
-    expect([...applied.changed]).toEqual(['bob']);
+    // Told as its own event: the chat's messages did not change, so no window re-reads them, nor the list.
+    expect([...applied.changed]).toEqual([]);
+    expect(cloudEvents(applied)).toEqual([{ type: 'scheduled', peerId: 'bob' }]);
     expect((await scheduledViews(db, vault, 'bob')).map((s) => [s.text, s.at])).toEqual([
       ['later 2', 900],
       ['later 1', 1_000_001]
@@ -78,9 +82,25 @@ describe('scheduled messages on the device', () => {
     const view = await scheduledHandlers.scheduleMessage(ctx, { id: uuid(5), peerId: 'bob', text: 'hi **there**', at: 2_000_000 });
     expect(view).toMatchObject({ id: uuid(5), text: 'hi **there**', at: 2_000_000 });
     expect(sent[0]).toEqual(['POST', '/api/cloud/scheduled', { id: uuid(5), peerId: 'bob', text: 'hi **there**', replyTo: null, at: 2_000_000 }]);
-    expect(events).toContainEqual({ type: 'messages', peerId: 'bob' });
+    expect(events).toEqual([{ type: 'scheduled', peerId: 'bob' }]);
     expect((await scheduledHandlers.scheduledList(ctx, { peerId: 'bob' })).map((s) => s.id)).toEqual([uuid(5)]);
     expect((await scheduledHandlers.scheduledList(ctx, { peerId: 'bob', refresh: true })).map((s) => s.id)).toEqual([uuid(7), uuid(8)]);
     vi.unstubAllGlobals();
+  });
+
+  it("other tabs hear a chat's scheduled change (a well-formed one only)", () => {
+    const posted: unknown[] = [];
+    share({ postMessage: (m: unknown) => posted.push(m) } as unknown as BroadcastChannel, { type: 'scheduled', peerId: 'bob' });
+    expect(posted).toEqual([{ type: 'scheduled', peerId: 'bob' }]);
+    let listener: (ev: MessageEvent) => void = () => {};
+    const heard: WorkerEvent[] = [];
+    followPeers(
+      { addEventListener: (_t: string, l: typeof listener) => (listener = l) } as unknown as BroadcastChannel,
+      (e) => heard.push(e),
+      () => {}
+    );
+    listener({ data: { type: 'scheduled', peerId: 'bob' } } as MessageEvent);
+    listener({ data: { type: 'scheduled', peerId: 7 } } as MessageEvent);
+    expect(heard).toEqual([{ type: 'scheduled', peerId: 'bob' }]);
   });
 });

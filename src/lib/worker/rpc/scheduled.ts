@@ -31,13 +31,13 @@ const OFFLINE_CHANGE = 'You are offline. Connect to change scheduled messages.';
 async function keep(ctx: Ctx, m: ScheduledMessage) {
   const row = await sealScheduled(ctx.vault, m);
   await withLock(SYNC_LOCK, () => ctx.db.scheduled.put(row));
-  ctx.emit({ type: 'messages', peerId: m.peerId });
+  ctx.emit({ type: 'scheduled', peerId: m.peerId });
 }
 
 async function drop(ctx: Ctx, id: string) {
   const row = await ctx.db.scheduled.get(id);
   await withLock(SYNC_LOCK, () => ctx.db.scheduled.delete(id));
-  if (row) ctx.emit({ type: 'messages', peerId: row.peerId });
+  if (row) ctx.emit({ type: 'scheduled', peerId: row.peerId });
 }
 
 export const scheduledHandlers: Handlers<'scheduledList' | 'scheduleMessage' | 'editScheduled' | 'deleteScheduled' | 'sendScheduledNow', Ctx> = {

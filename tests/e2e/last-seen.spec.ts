@@ -2,10 +2,12 @@
  * "Online" / "last seen", end to end (docs/api.md "Last seen"): Bob's open chat with Alice says "online"
  * while her page is open and "last seen just now" once her browser closes (live, no reload); her profile
  * says it too. Alice then picks Nobody in Settings → Privacy (axe-checked) and Bob's header turns to
- * "last seen recently" at once; hiding hers, she sees only "last seen recently" of Bob (reciprocity).
+ * "last seen recently" at once; hiding hers, she sees only "last seen recently" of Bob (reciprocity); a
+ * secret chat's header says it beside the chat's tag.
  */
 import { audit } from './axe';
 import { expect, logIn, openChatWith, sendText, signUp, test } from './fixtures';
+import { startSecretChat } from './secret-helpers';
 
 test.describe.configure({ timeout: 180_000 });
 
@@ -47,4 +49,10 @@ test('Bob sees Alice online, then "last seen just now" when she leaves, then "la
   // Reciprocity: hiding hers, Alice sees only "last seen recently" of Bob, who is online.
   await openChatWith(again.page, bob.username);
   await expect(again.page.locator('.peer-status')).toHaveText('last seen recently');
+
+  // A secret chat with her says it too, beside the chat's tag, once her device has joined it.
+  await startSecretChat(bob.page, alice.username);
+  const secretStatus = bob.page.locator('[data-secret-status="active"]');
+  await expect(secretStatus.locator('[data-last-seen]')).toHaveText('last seen recently');
+  await expect(secretStatus.locator('[data-secret-tag]')).toBeVisible();
 });

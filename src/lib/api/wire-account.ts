@@ -6,6 +6,7 @@
 import { z } from './zod';
 import { LIMITS } from './limits';
 import { b64u, Id, plainText } from './wire-base';
+import { LastSeen } from './wire-presence';
 
 export const Username = z.pipe(
   z.pipe(
@@ -73,13 +74,17 @@ export type ChangePasswordReq = z.input<typeof ChangePasswordReq>;
 export const SignedOutRes = z.object({ signedOut: z.number().check(z.int(), z.nonnegative()) });
 export type SignedOutRes = z.infer<typeof SignedOutRes>;
 
-/** `deleted`: a deleted account (username empty). `photo`: its version (GET /api/users/:id/photo/:version), null: none, absent: an older relay. */
+/**
+ * `deleted`: a deleted account (username empty). `photo`: its version (GET /api/users/:id/photo/:version), null: none, absent: an older relay.
+ * `lastSeen`: as the relay shows it to the viewer (./wire-presence.ts); absent for a deleted account, myself, a message's sender, an older relay.
+ */
 export const PublicUser = z.object({
   id: Id,
   username: z.string(),
   displayName: z.string(),
   deleted: z.optional(z.literal(true)),
-  photo: z.optional(z.nullable(z.number().check(z.int(), z.positive())))
+  photo: z.optional(z.nullable(z.number().check(z.int(), z.positive()))),
+  lastSeen: z.optional(LastSeen)
 });
 export type PublicUser = z.infer<typeof PublicUser>;
 

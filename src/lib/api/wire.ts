@@ -14,12 +14,14 @@ import { b64u, ClientId, CONTROL_CHARS_MESSAGE, Id, isPlainText, plainText } fro
 import { Envelope } from './wire-devices';
 import { ScheduledUpdate } from './wire-scheduled';
 import { PublicUser } from './wire-account';
+import { LastSeen, LastSeenPrivacy } from './wire-presence';
 
 export { LIMITS };
 export * from './wire-base';
 export * from './wire-devices';
 export * from './wire-blocks';
 export * from './wire-account';
+export * from './wire-presence';
 
 /** A device's name as its owner types it in Settings (sign-up and login send the browser's guess). */
 export const DeviceName = plainText(
@@ -368,6 +370,10 @@ export const ServerFrame = z.discriminatedUnion('t', [
    */
   z.object({ t: z.literal('envelope'), envelope: Envelope, prev: z.optional(z.number().check(z.int(), z.nonnegative())) }),
   z.object({ t: z.literal('typing'), peerId: Id }),
+  /** Ephemeral, never logged: a user I share a cloud chat with went online or offline, as I may see it (./wire-presence.ts). */
+  z.object({ t: z.literal('presence'), userId: Id, lastSeen: LastSeen }),
+  /** My "last seen" privacy changed (on this or another device of mine): what I see of others may change too. */
+  z.object({ t: z.literal('privacy'), lastSeen: LastSeenPrivacy }),
   /** My block list changed (on another device of mine, or a blocked account was deleted): read it again (`GET /api/blocks`). */
   z.object({ t: z.literal('blocks') }),
   z.object({ t: z.literal('revoked') }),

@@ -14,6 +14,7 @@ import { cloudMediaRoutes } from './routes/cloud-media';
 import { envelopeRoutes } from './routes/envelopes';
 import { healthRoutes } from './routes/health';
 import { photoRoutes } from './routes/photos';
+import { privacyRoutes } from './routes/privacy';
 import { pushRoutes } from './routes/push';
 import { scheduledRoutes } from './routes/scheduled';
 import { sealedRoutes } from './routes/sealed';
@@ -28,6 +29,7 @@ const AREAS: RouteArea[] = [
   authRoutes,
   accountRoutes,
   accountDeleteRoutes,
+  privacyRoutes,
   userRoutes,
   photoRoutes,
   blockRoutes,

@@ -45,6 +45,20 @@ interface Wire {
   e: BusEvent;
 }
 
+/** The user's live nodes before this one joined (expired ones dropped): 0 means the user came online. */
+const USER_ONLINE = `
+redis.call('ZREM', KEYS[1], ARGV[3])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+local before = redis.call('ZCARD', KEYS[1])
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[3])
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+return before`;
+/** The user's live nodes once this one left: 0 means the user went offline. */
+const USER_OFFLINE = `
+redis.call('ZREM', KEYS[1], ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+return redis.call('ZCARD', KEYS[1])`;
+
 /** Connects (both connections) and subscribes before resolving, so no event published afterwards is missed. */
 export async function createRedisBus(opts: RedisBusOptions): Promise<RedisBus> {
   const prefix = opts.prefix ?? 'cinder';
@@ -97,20 +111,28 @@ export async function createRedisBus(opts: RedisBusOptions): Promise<RedisBus> {
 
   // ---- presence ----
   const presenceKey = (deviceId: string) => `${prefix}:presence:${deviceId}`;
+  const userKey = (userId: string) => `${prefix}:upresence:${userId}`;
   const local = new Set<string>();
-  const refresh = (deviceIds: Iterable<string>) => {
+  const localUsers = new Set<string>();
+  const refresh = (ids: Iterable<string>, key = presenceKey) => {
     const until = Date.now() + ttl;
     const m = pub.multi();
     let n = 0;
-    for (const id of deviceIds) {
-      m.zadd(presenceKey(id), until, nodeId);
-      m.pexpire(presenceKey(id), ttl * 2);
+    for (const id of ids) {
+      m.zadd(key(id), until, nodeId);
+      m.pexpire(key(id), ttl * 2);
       n++;
     }
     if (n > 0) m.exec().catch(onError);
     else m.discard();
   };
-  const heartbeat = setInterval(() => refresh(local), Math.max(1000, Math.floor(ttl / 3)));
+  const heartbeat = setInterval(
+    () => {
+      refresh(local);
+      refresh(localUsers, userKey);
+    },
+    Math.max(1000, Math.floor(ttl / 3))
+  );
   heartbeat.unref();
 
   const presence: Presence = {
@@ -125,6 +147,20 @@ export async function createRedisBus(opts: RedisBusOptions): Promise<RedisBus> {
     async isOnline(deviceId) {
       if (local.has(deviceId)) return true;
       return (await pub.zcount(presenceKey(deviceId), Date.now(), '+inf')) > 0;
+    },
+    // One script each, so two nodes changing one user at once cannot both (or neither) see the transition.
+    async userOnline(userId) {
+      localUsers.add(userId);
+      const now = Date.now();
+      return (await pub.eval(USER_ONLINE, 1, userKey(userId), now, now + ttl, nodeId, ttl * 2)) === 0;
+    },
+    async userOffline(userId) {
+      localUsers.delete(userId);
+      return (await pub.eval(USER_OFFLINE, 1, userKey(userId), Date.now(), nodeId)) === 0;
+    },
+    async isUserOnline(userId) {
+      if (localUsers.has(userId)) return true;
+      return (await pub.zcount(userKey(userId), Date.now(), '+inf')) > 0;
     }
   };
 
@@ -158,6 +194,12 @@ export async function createRedisBus(opts: RedisBusOptions): Promise<RedisBus> {
         for (const id of local) m.zrem(presenceKey(id), nodeId);
         await m.exec().catch(() => {});
         local.clear();
+      }
+      if (localUsers.size > 0) {
+        const m = pub.multi();
+        for (const id of localUsers) m.zrem(userKey(id), nodeId);
+        await m.exec().catch(() => {});
+        localUsers.clear();
       }
       await Promise.all([sub.quit().catch(() => sub.disconnect()), pub.quit().catch(() => pub.disconnect())]);
     }

@@ -19,6 +19,7 @@ import { dispatch, errorBody, requestUrl } from './http';
 import { createLogger, type Logger } from './log';
 import { instrumentStore, Metrics, runHealth, serveMetrics, storeCheck, type HealthCheck } from './monitor';
 import { createPasswordVerifier, DEFAULT_PARAMS, type ScryptParams } from './password';
+import { createLastSeen } from './last-seen';
 import { createLocalPresence, type Presence } from './presence';
 import { perMinute, RateLimiter } from './ratelimit';
 import { SessionCache } from './session-cache';
@@ -133,6 +134,7 @@ export function createRelay(config: Config, opts: RelayOptions = {}): Relay {
   const cloud = createCloud({ store, atRest, bus: apiBus, now, mediaFiles });
   const scheduled = createScheduled({ store, atRest, cloud, log, now });
   const mediaTimers = createMediaTimers({ store, files: mediaFiles, publish: cloud.publish, log, now });
+  const lastSeen = createLastSeen({ store, presence, bus, log, now });
   const accounts = createAccounts({ config, store, atRest, bus: apiBus, sessions, blobFiles, mediaFiles, publish: cloud.publish, log, now });
   const router = createApi({
     config,
@@ -155,12 +157,23 @@ export function createRelay(config: Config, opts: RelayOptions = {}): Relay {
     push,
     wakeups,
     accounts,
+    lastSeen,
     health: async () => {
       const report = await runHealth(healthChecks);
       return { status: report.ok ? 200 : 503, body: { ...report, sockets: hub.size } };
     }
   });
-  const hub = createWsHub({ config, store, log, bus, now, heartbeatMs: opts.heartbeatMs, presence, authenticate: (req) => sessions.authenticate(req) });
+  const hub = createWsHub({
+    config,
+    store,
+    log,
+    bus,
+    now,
+    heartbeatMs: opts.heartbeatMs,
+    presence,
+    onUser: (userId, online) => void lastSeen.socket(userId, online),
+    authenticate: (req) => sessions.authenticate(req)
+  });
   wakeups.start();
   mediaTimers.start();
   scheduled.start();
@@ -224,6 +237,7 @@ export function createRelay(config: Config, opts: RelayOptions = {}): Relay {
       await accounts.close();
       await push.close();
       await hub.close();
+      await lastSeen.idle();
       unsubscribeSessions();
       authLimiter.close();
       sendLimiter.close();

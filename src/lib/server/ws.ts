@@ -40,6 +40,8 @@ export interface WsDeps {
   heartbeatMs?: number;
   /** Told when this node gets its first / loses its last socket of a device (cross-node presence). */
   presence?: Presence;
+  /** Told when this node gets its first (`online`) / loses its last socket of a user ("last seen": ./last-seen.ts). */
+  onUser?: (userId: string, online: boolean) => void;
   /** Resolves a request's session (the relay's SessionCache, shared with the HTTP API). */
   authenticate: (req: IncomingMessage) => Promise<AuthCtx | null>;
 }
@@ -73,7 +75,7 @@ function rejectUpgrade(socket: Duplex, status: number, code: ErrorCode, message:
   );
 }
 
-export function createWsHub({ config, store, log, bus, now, heartbeatMs = 30_000, presence, authenticate }: WsDeps): WsHub {
+export function createWsHub({ config, store, log, bus, now, heartbeatMs = 30_000, presence, onUser, authenticate }: WsDeps): WsHub {
   const wss = new WebSocketServer({ noServer: true, maxPayload: LIMITS.wsFrameMax });
   const byUser = new Map<string, Set<Client>>();
   const byDevice = new Map<string, Set<Client>>();
@@ -192,6 +194,7 @@ export function createWsHub({ config, store, log, bus, now, heartbeatMs = 30_000
     index(byUser, c.userId, c, true);
     index(byDevice, c.deviceId, c, true);
     if (byDevice.get(c.deviceId)?.size === 1) presence?.online(c.deviceId);
+    if (byUser.get(c.userId)?.size === 1) onUser?.(c.userId, true);
     // Nothing naming the device: the log would otherwise keep when each one was online.
     log.debug('ws open');
 
@@ -208,6 +211,7 @@ export function createWsHub({ config, store, log, bus, now, heartbeatMs = 30_000
       index(byUser, c.userId, c, false);
       index(byDevice, c.deviceId, c, false);
       if (!byDevice.has(c.deviceId)) presence?.offline(c.deviceId);
+      if (!byUser.has(c.userId)) onUser?.(c.userId, false);
       log.debug('ws close', { code });
     });
 

@@ -30,6 +30,7 @@ import { IdentityCache } from './identity-cache';
 import { PurgeTimer } from './purge-timer';
 import { anyQueued, countQueued } from './queued';
 import { failDeadUploads } from './secret-uploads';
+import { ephemeralFrame } from './presence';
 
 export { CoreError };
 
@@ -276,6 +277,7 @@ export class Core {
   // ---------- relay events ----------
 
   private async onFrame(f: ServerFrame) {
+    if (ephemeralFrame(f, this.emit)) return; // typing, presence, privacy (./presence.ts)
     switch (f.t) {
       case 'hello':
         // A new socket (perhaps to a relay restored from a backup): what was handled counts again after a pull.
@@ -301,9 +303,6 @@ export class Core {
         await applyLive(this.db, this.vault, this.me, f.update, f.prev, this.syncState, (a) => this.announce(a)).catch((e) => this.onNetFailure(e));
         break;
       }
-      case 'typing':
-        this.emit({ type: 'typing', peerId: f.peerId });
-        break;
       case 'revoked':
         await this.wipe('revoked');
     }

@@ -7,6 +7,11 @@
  */
 import type { VoiceMeta } from '$lib/api/voice';
 import type { Reaction } from '$lib/api/limits';
+import type { LastSeen, LastSeenPrivacy } from '$lib/api/wire-presence';
+
+/** What I may see of a person's "online" / "last seen" (docs/api.md "Last seen"), and who sees mine. */
+export type LastSeenView = LastSeen;
+export type LastSeenPrivacyView = LastSeenPrivacy;
 
 export interface UserView {
   id: string;
@@ -279,6 +284,8 @@ export type WorkerEvent =
   | { type: 'typing'; peerId: string; chatId?: string }
   /** My scheduled messages of a cloud chat changed (here, on another device of mine, or sent by the relay). */
   | { type: 'scheduled'; peerId: string }
+  /** What I may see of the user's "online" / "last seen" changed (or must be asked again): `lastSeen` answers it. */
+  | { type: 'presence'; userId: string }
   /**
    * A secret chat changed. `rows`: the ids of the message rows added, changed or removed since its last
    * event (a page reads just those); absent when that is not known (a clear, many changes): read all.

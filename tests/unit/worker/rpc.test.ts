@@ -25,6 +25,7 @@ import { chatSettingsHandlers } from '$lib/worker/rpc/chat-settings';
 import { forwardHandlers } from '$lib/worker/rpc/forward';
 import { pinsHandlers } from '$lib/worker/rpc/pins';
 import { photosHandlers } from '$lib/worker/rpc/photos';
+import { presenceHandlers } from '$lib/worker/rpc/presence';
 import { blocksHandlers } from '$lib/worker/rpc/blocks';
 
 const AREAS = [
@@ -49,7 +50,8 @@ const AREAS = [
   forwardHandlers,
   pinsHandlers,
   blocksHandlers,
-  photosHandlers
+  photosHandlers,
+  presenceHandlers
 ];
 
 /** A context that fails the test on any use: validation must reject before a handler touches it. */

@@ -15,6 +15,7 @@ import type { MediaTimers } from '../cloud-media';
 import type { Scheduled } from '../cloud-scheduled';
 import type { Config } from '../config';
 import { HttpError, parse, type Ctx, type Reply, type Router } from '../http';
+import type { LastSeenService } from '../last-seen';
 import type { Logger } from '../log';
 import type { PasswordVerifier } from '../password';
 import type { PushService } from '../push';
@@ -53,6 +54,8 @@ export interface ApiDeps {
   wakeups: WakeScheduler;
   /** Account deletion and its fan-out (../accounts.ts). */
   accounts: Accounts;
+  /** "Last seen" as each viewer may see it, and its privacy setting's fan-out (../last-seen.ts). */
+  lastSeen: LastSeenService;
 }
 
 /** The deps-bound helpers of `createKit`. */

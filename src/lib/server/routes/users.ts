@@ -1,9 +1,10 @@
 /** The user directory: search by username prefix, look-ups by name or id, and a user's public device keys. */
 import { z } from '$lib/api/zod';
-import { Id, LIMITS, plainText, type PublicDevice } from '../../api/wire';
+import { Id, LIMITS, plainText, type PublicDevice, type PublicUser } from '../../api/wire';
 import { publicUser } from '../cloud';
 import { HttpError, parse } from '../http';
 import { seenBy } from '../photos';
+import type { UserRow } from '../store/types';
 import { compressibleJson, json, param, type RouteArea } from './shared';
 
 const UsernameParam = z.pipe(
@@ -15,27 +16,35 @@ const SearchQuery = z.pipe(
   z.transform((s: string) => s.toLowerCase())
 );
 
-export const userRoutes: RouteArea = (router, { store }, { requireAuth }) => {
+export const userRoutes: RouteArea = (router, { store, lastSeen }, { requireAuth }) => {
+  /** `u` as `viewerId` may see it: its photo (../photos.ts) and its last seen (../last-seen.ts). */
+  const shown = async (u: UserRow, viewerId: string, viewer: UserRow | null): Promise<PublicUser> => {
+    const seen = await lastSeen.view(viewerId, u, { viewer });
+    return { ...publicUser(await seenBy(store, u, viewerId)), ...(seen ? { lastSeen: seen } : {}) };
+  };
+
   router.add('GET', '/api/users', async (ctx) => {
     const auth = await requireAuth(ctx);
     const q = parse(SearchQuery, ctx.url.searchParams.get('q') ?? '');
     // Usernames are [a-z0-9_]; any other character can't match anything.
     const users = /^[a-z0-9_]+$/.test(q) ? await store.searchUsers(q, 20) : [];
-    return compressibleJson({ users: (await Promise.all(users.map((u) => seenBy(store, u, auth.user.id)))).map((u) => publicUser(u)) });
+    // Fresh: the cached row may predate a privacy change made through another node.
+    const viewer = await store.getUser(auth.user.id);
+    return compressibleJson({ users: await Promise.all(users.map((u) => shown(u, auth.user.id, viewer))) });
   });
 
   router.add('GET', '/api/users/by-name/:username', async (ctx) => {
     const auth = await requireAuth(ctx);
     const user = await store.getUserByName(param(ctx, 'username', UsernameParam));
     if (!user) throw new HttpError(404, 'not_found', 'no such user');
-    return json({ user: publicUser(await seenBy(store, user, auth.user.id)) });
+    return json({ user: await shown(user, auth.user.id, await store.getUser(auth.user.id)) });
   });
 
   router.add('GET', '/api/users/:id', async (ctx) => {
     const auth = await requireAuth(ctx);
     const user = await store.getUser(param(ctx, 'id', Id));
     if (!user) throw new HttpError(404, 'not_found', 'no such user');
-    return json({ user: publicUser(await seenBy(store, user, auth.user.id)) });
+    return json({ user: await shown(user, auth.user.id, await store.getUser(auth.user.id)) });
   });
 
   router.add('GET', '/api/users/:id/devices', async (ctx) => {

@@ -14,6 +14,10 @@ export interface UserRow {
   deletedAt?: number | null;
   /** The profile photo's version (migration 18); absent or null: none. */
   photo?: number | null;
+  /** When the user's last socket closed or first one opened (ms, migration 19); absent: never since. */
+  lastSeenAt?: number | null;
+  /** Who sees `lastSeenAt` (migration 19); absent: 'chats', the default. */
+  lastSeenPrivacy?: 'everybody' | 'chats' | 'nobody';
 }
 
 /** A profile photo: its version, its type (image/jpeg or image/webp) and its bytes, sealed at rest. */

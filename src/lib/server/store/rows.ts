@@ -44,7 +44,9 @@ export const toUser = (r: Row): UserRow => ({
   createdAt: num(r.created_at),
   // Only on a deleted account's tombstone, so a live user's row is the same as before migration 7.
   ...(r.deleted_at != null ? { deletedAt: num(r.deleted_at) } : {}),
-  ...(r.photo != null ? { photo: num(r.photo) } : {})
+  ...(r.photo != null ? { photo: num(r.photo) } : {}),
+  ...(r.last_seen_at != null ? { lastSeenAt: num(r.last_seen_at) } : {}),
+  ...(r.last_seen_privacy != null && r.last_seen_privacy !== 'chats' ? { lastSeenPrivacy: r.last_seen_privacy as 'everybody' | 'nobody' } : {})
 });
 
 export const toDevice = (r: Row, p = ''): DeviceRow => ({

@@ -54,6 +54,16 @@ export interface UserStore {
   setDisplayName(userId: string, displayName: string): Promise<void>;
 }
 
+/** "Last seen" and its privacy setting (../last-seen.ts; migration 19). */
+export interface LastSeenStore {
+  /** Records when a live user was last online (a deleted account keeps none). */
+  setLastSeenAt(userId: string, at: number): Promise<void>;
+  /** Sets who sees the user's last seen; false when there is no such live user. */
+  setLastSeenPrivacy(userId: string, privacy: 'everybody' | 'chats' | 'nobody'): Promise<boolean>;
+  /** The users who share a cloud chat with `userId` (not themselves), in id order. */
+  cloudPeers(userId: string): Promise<string[]>;
+}
+
 /** Profile photos (migration 18). */
 export interface PhotoStore {
   /**
@@ -482,6 +492,7 @@ export interface AccountStore {
 export interface Store
   extends
     UserStore,
+    LastSeenStore,
     PhotoStore,
     DeviceStore,
     CloudStore,

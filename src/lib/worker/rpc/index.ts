@@ -19,6 +19,7 @@ import { passcodeHandlers } from './passcode';
 import { photosHandlers } from './photos';
 import { pinsHandlers } from './pins';
 import { prefsHandlers } from './prefs';
+import { presenceHandlers } from './presence';
 import { pushHandlers } from './push';
 import { scheduledHandlers } from './scheduled';
 import { searchHandlers } from './search';
@@ -49,7 +50,8 @@ export const HANDLERS: Handlers<Method> = {
   ...openingHandlers,
   ...pinsHandlers,
   ...blocksHandlers,
-  ...photosHandlers
+  ...photosHandlers,
+  ...presenceHandlers
 };
 
 /** Runs `method` with `params` validated by its schema (a ZodError, answered as bad_request, if they don't fit). */

@@ -7,7 +7,7 @@
 import { z } from '$lib/api/zod';
 import { isAudioMime, VoiceMeta } from '$lib/api/voice';
 import { hasDims, MEDIA_DIM_MAX } from '$lib/api/media-dims';
-import { AutoDeleteReq, CloudMediaTtl, DeviceName, FORWARD_MAX, LIMITS, Reaction, TimerSeconds } from '$lib/api/wire';
+import { AutoDeleteReq, PrivacyReq, CloudMediaTtl, DeviceName, FORWARD_MAX, LIMITS, Reaction, TimerSeconds } from '$lib/api/wire';
 import { ReplyQuote } from '$lib/api/quote';
 import { SEARCH_QUERY_MAX } from '$lib/api/search-text';
 import { MUTED_FOREVER } from '$lib/api/limits';
@@ -19,6 +19,8 @@ import type {
   DeviceView,
   DiagnosticsView,
   KeyView,
+  LastSeenPrivacyView,
+  LastSeenView,
   MessageView,
   PinnedView,
   PrefsView,
@@ -90,6 +92,11 @@ export const METHODS = {
   /** "Delete my account if away for N months" (0 = never). */
   getAutoDelete: { params: None, result: returns<{ months: number }>() },
   setAutoDelete: { params: AutoDeleteReq, result: returns<{ months: number }>() },
+  /** Who sees my "last seen" (online only: the relay's word). */
+  getPrivacy: { params: None, result: returns<{ lastSeen: LastSeenPrivacyView }>() },
+  setPrivacy: { params: PrivacyReq, result: returns<{ lastSeen: LastSeenPrivacyView }>() },
+  /** A person's "online" / "last seen" as I may see it (../presence.ts); null when not known (offline) or none (a deleted account, myself). */
+  lastSeen: { params: z.object({ userId: StrIn(1, 64) }), result: returns<LastSeenView | null>() },
 
   // ---------- people and the chat list ----------
   searchUsers: { params: z.object({ q: Str(64) }), result: returns<UserView[]>() },

@@ -404,5 +404,15 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE user_updates DROP CONSTRAINT user_updates_kind_check;
       ALTER TABLE user_updates ADD CONSTRAINT user_updates_kind_check CHECK (kind IN ('message', 'read', 'delete', 'edit', 'react', 'settings', 'pin', 'clear', 'scheduled', 'profile'));
     `
+  },
+  {
+    version: 19,
+    name: 'last seen',
+    sql: `
+      -- When the user was last online (ms; set as their first socket opens and their last one closes
+      -- anywhere), and who may see it exactly (docs/api.md "Last seen").
+      ALTER TABLE users ADD COLUMN last_seen_at BIGINT;
+      ALTER TABLE users ADD COLUMN last_seen_privacy TEXT NOT NULL DEFAULT 'chats' CHECK (last_seen_privacy IN ('everybody', 'chats', 'nobody'));
+    `
   }
 ];

@@ -1,10 +1,10 @@
 /** PostgreSQL: accounts. */
 import { toUser } from '../rows';
-import { UniqueViolation, type UserStore } from '../types';
+import { UniqueViolation, type LastSeenStore, type UserStore } from '../types';
 import { all, isUnique, one, type Pg } from './db';
 import { deviceArgs, INSERT_DEVICE } from './devices';
 
-export function pgUsers({ pool, tx }: Pg): UserStore {
+export function pgUsers({ pool, tx }: Pg): UserStore & LastSeenStore {
   return {
     async createUser(user, device) {
       try {
@@ -37,6 +37,20 @@ export function pgUsers({ pool, tx }: Pg): UserStore {
     },
     async setDisplayName(userId, displayName) {
       await pool.query('UPDATE users SET display_name = $1 WHERE id = $2', [displayName, userId]);
+    },
+    async setLastSeenAt(userId, at) {
+      await pool.query('UPDATE users SET last_seen_at = $1 WHERE id = $2 AND deleted_at IS NULL', [at, userId]);
+    },
+    async setLastSeenPrivacy(userId, privacy) {
+      return ((await pool.query('UPDATE users SET last_seen_privacy = $1 WHERE id = $2 AND deleted_at IS NULL', [privacy, userId])).rowCount ?? 0) > 0;
+    },
+    async cloudPeers(userId) {
+      const rows = await all(
+        pool,
+        'SELECT CASE WHEN user_a = $1 THEN user_b ELSE user_a END AS peer FROM cloud_chats WHERE (user_a = $1 OR user_b = $1) AND user_a <> user_b ORDER BY peer',
+        [userId]
+      );
+      return rows.map((r) => r.peer as string);
     }
   };
 }

@@ -539,5 +539,15 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE user_updates_v18 RENAME TO user_updates;
       CREATE INDEX user_updates_by_user ON user_updates(user_id, cursor);
     `
+  },
+  {
+    version: 19,
+    name: 'last seen',
+    sql: `
+      -- When the user was last online (ms; set as their first socket opens and their last one closes
+      -- anywhere), and who may see it exactly (docs/api.md "Last seen").
+      ALTER TABLE users ADD COLUMN last_seen_at INTEGER;
+      ALTER TABLE users ADD COLUMN last_seen_privacy TEXT NOT NULL DEFAULT 'chats' CHECK (last_seen_privacy IN ('everybody', 'chats', 'nobody'));
+    `
   }
 ];

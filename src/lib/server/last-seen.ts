@@ -1,0 +1,110 @@
+/**
+ * "Online" and "last seen" (docs/api.md "Last seen"). The relay already knows who holds a socket
+ * (./presence.ts); what a peer may learn of it is the user's choice (`last_seen_privacy`, migration 19):
+ * everybody, people they share a cloud chat with (the default) or nobody. Otherwise, and to a viewer who
+ * hides their own (reciprocity, as in Telegram), only an approximate form; to a viewer the user blocked,
+ * "a long time ago"; of a deleted account, nothing. Exact times are rounded down to the minute, so no
+ * sub-minute socket timing leaks.
+ *
+ * Transitions are user-level across the deployment (the presence decides them atomically); each one
+ * stores `last_seen_at` and tells the peers allowed to see it who hold a socket, with an ephemeral
+ * `presence` frame through the bus (never logged). Nothing happens per message.
+ */
+import type { LastSeen, LastSeenPrivacy } from '../api/wire';
+import type { Bus } from './bus';
+import type { Logger } from './log';
+import type { Presence } from './presence';
+import type { Store, UserRow } from './store/types';
+
+const MIN = 60_000;
+const DAY = 86_400_000;
+/** "recently" up to 3 days, then "within a week", "within a month", "a long time ago". */
+export const APPROX_LIMITS = { recently: 3 * DAY, week: 7 * DAY, month: 30 * DAY } as const;
+
+export const roundToMinute = (ms: number): number => Math.floor(ms / MIN) * MIN;
+
+/** The approximate form of a last seen at `at` (null: never), as of `now`. */
+export function approxOf(at: number | null | undefined, now: number): Extract<LastSeen, { approx: string }> {
+  if (at == null) return { approx: 'long' };
+  const ago = now - at;
+  return { approx: ago <= APPROX_LIMITS.recently ? 'recently' : ago <= APPROX_LIMITS.week ? 'week' : ago <= APPROX_LIMITS.month ? 'month' : 'long' };
+}
+
+export const privacyOf = (u: Pick<UserRow, 'lastSeenPrivacy'>): LastSeenPrivacy => u.lastSeenPrivacy ?? 'chats';
+
+export interface LastSeenDeps {
+  store: Store;
+  presence: Presence;
+  bus: Bus;
+  log: Logger;
+  now: () => number;
+}
+
+export type LastSeenService = ReturnType<typeof createLastSeen>;
+
+export function createLastSeen({ store, presence, bus, log, now }: LastSeenDeps) {
+  /**
+   * What `viewerId` sees of `target` (fresh rows; undefined for myself and a deleted account).
+   * `known` saves look-ups the caller already made.
+   */
+  async function view(viewerId: string, target: UserRow, known: { online?: boolean; shared?: boolean; viewer?: UserRow | null } = {}): Promise<LastSeen | undefined> {
+    if (target.deletedAt != null || target.id === viewerId) return undefined;
+    if ((await store.blockedBetween(target.id, viewerId)).aBlockedB) return { approx: 'long' };
+    const online = known.online ?? (await presence.isUserOnline(target.id));
+    const viewer = known.viewer !== undefined ? known.viewer : await store.getUser(viewerId);
+    const theirs = privacyOf(target);
+    const allowed =
+      !!viewer && privacyOf(viewer) !== 'nobody' && (theirs === 'everybody' || (theirs === 'chats' && (known.shared ?? !!(await store.getChat(viewerId, target.id)))));
+    if (!allowed) return approxOf(online ? now() : target.lastSeenAt, now());
+    if (online) return { online: true };
+    return target.lastSeenAt != null ? { at: roundToMinute(target.lastSeenAt) } : { approx: 'long' };
+  }
+
+  /**
+   * Tells `userId`'s chat partners who hold a socket what they now see of them: `all` (a privacy change)
+   * sends the approximate form too; a transition only the exact one (the approximate cannot change then).
+   */
+  async function fanOut(userId: string, all: boolean, online?: boolean): Promise<void> {
+    const target = await store.getUser(userId);
+    if (!target || target.deletedAt != null) return;
+    for (const peerId of await store.cloudPeers(userId)) {
+      if (!(await presence.isUserOnline(peerId))) continue;
+      const lastSeen = await view(peerId, target, { online, shared: true });
+      if (lastSeen && (all || !('approx' in lastSeen))) bus.publish({ to: 'user', userId: peerId, frame: { t: 'presence', userId, lastSeen } });
+    }
+  }
+
+  /** One user's socket changes in order (an open and a close racing must not swap their stored times). */
+  const chains = new Map<string, Promise<void>>();
+  const step = async (userId: string, online: boolean) => {
+    const changed = online ? await presence.userOnline(userId) : await presence.userOffline(userId);
+    if (!changed) return;
+    await store.setLastSeenAt(userId, now());
+    await fanOut(userId, false, online);
+  };
+
+  return {
+    view,
+
+    /** This node got its first (`online`) or lost its last socket of the user (from the socket hub). */
+    socket(userId: string, online: boolean): Promise<void> {
+      const next = (chains.get(userId) ?? Promise.resolve())
+        .then(() => step(userId, online))
+        .catch((err: unknown) => log.error('last seen transition failed', { err: err instanceof Error ? err : String(err) }));
+      chains.set(userId, next);
+      void next.then(() => chains.get(userId) === next && chains.delete(userId));
+      return next;
+    },
+
+    /** The user changed who sees their last seen: their partners online see what they now may, their own devices the setting. */
+    async privacyChanged(userId: string, privacy: LastSeenPrivacy): Promise<void> {
+      bus.publish({ to: 'user', userId, frame: { t: 'privacy', lastSeen: privacy } });
+      await fanOut(userId, true);
+    },
+
+    /** Waits for the transitions under way (tests, shutdown). */
+    async idle(): Promise<void> {
+      while (chains.size > 0) await Promise.all([...chains.values()]);
+    }
+  };
+}

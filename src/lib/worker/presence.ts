@@ -1,0 +1,59 @@
+/**
+ * "Online" / "last seen" of the people I chat with (docs/api.md "Last seen"), kept in memory only: from
+ * the profiles the relay serves (`GET /api/users/:id`, asked for when a screen wants one not known) and
+ * the relay's ephemeral `presence` frames (validated as every frame, `ServerFrame`). A new socket
+ * (`hello`: frames may have been missed) or a change of my own setting (`privacy`: reciprocity changes
+ * what I may see) forgets them all; each forgotten user gets a `presence` event, so an open screen asks
+ * again. Typing notices pass through here too: both are ephemeral frames.
+ */
+import { z } from '$lib/api/zod';
+import { PublicUser, type LastSeen, type ServerFrame } from '$lib/api/wire';
+import { request } from './net';
+import type { WorkerEvent } from './protocol';
+
+const known = new Map<string, LastSeen>();
+const UserRes = z.object({ user: PublicUser });
+
+/** Forgets everything known; each forgotten user's screen is told to ask again. */
+function forget(emit: (e: WorkerEvent) => void): void {
+  const users = [...known.keys()];
+  known.clear();
+  for (const userId of users) emit({ type: 'presence', userId });
+}
+
+/** Handles an ephemeral frame (typing, presence, privacy); true when it was one. `hello` is seen and passed on. */
+export function ephemeralFrame(f: ServerFrame, emit: (e: WorkerEvent) => void): boolean {
+  switch (f.t) {
+    case 'typing':
+      emit({ type: 'typing', peerId: f.peerId });
+      return true;
+    case 'presence':
+      known.set(f.userId, f.lastSeen);
+      emit({ type: 'presence', userId: f.userId });
+      return true;
+    case 'privacy':
+      forget(emit);
+      return true;
+    case 'hello':
+      forget(emit);
+      return false;
+    default:
+      return false;
+  }
+}
+
+/** The user's last seen as known, else as the relay serves it now (null: not known, offline, or none shown). */
+export async function lastSeenOf(userId: string): Promise<LastSeen | null> {
+  const have = known.get(userId);
+  if (have) return have;
+  let user: PublicUser;
+  try {
+    user = (await request('GET', `/api/users/${encodeURIComponent(userId)}`, undefined, UserRes)).user;
+  } catch {
+    return null; // offline, or no such user: the screen shows none
+  }
+  // A frame that came meanwhile is newer than this answer.
+  const now = known.get(userId) ?? user.lastSeen;
+  if (now) known.set(userId, now);
+  return now ?? null;
+}

@@ -1,0 +1,58 @@
+/**
+ * "Online" / "last seen", end to end (docs/api.md "Last seen"): Bob's open chat with Alice says "online"
+ * while her page is open and "last seen just now" once her browser closes (live, no reload); her profile
+ * says it too. Alice then picks Nobody in Settings → Privacy (axe-checked) and Bob's header turns to
+ * "last seen recently" at once; hiding hers, she sees only "last seen recently" of Bob (reciprocity); a
+ * secret chat's header says it beside the chat's tag.
+ */
+import { audit } from './axe';
+import { expect, logIn, openChatWith, sendText, signUp, test } from './fixtures';
+import { startSecretChat } from './secret-helpers';
+
+test.describe.configure({ timeout: 180_000 });
+
+test('Bob sees Alice online, then "last seen just now" when she leaves, then "last seen recently" once she hides it', async ({ browser, relay }) => {
+  const alice = await signUp(browser, relay, 'alice', 'Alice');
+  const bob = await signUp(browser, relay, 'bob', 'Bob');
+  // A cloud chat between them: the default "My chats" shows them each other's exact last seen.
+  await openChatWith(alice.page, bob.username);
+  await sendText(alice.page, 'hi Bob');
+  await openChatWith(bob.page, alice.username);
+  const status = bob.page.locator('.peer-status');
+  await expect(status).toHaveText('online');
+
+  // Alice's browser closes: Bob's header follows live, without a reload.
+  await alice.context.close();
+  await expect(status).toHaveText(/^last seen (just now|1 minute ago)$/);
+  await bob.page.goto(`/u/${alice.username}`);
+  await expect(bob.page.locator('[data-last-seen]')).toHaveText(/^last seen (just now|1 minute ago)$/);
+  await bob.page.getByRole('link', { name: 'Send message' }).click();
+
+  // She comes back on another device: online again; there she hides her last seen.
+  const again = await logIn(browser, relay, alice.username);
+  await expect(status).toHaveText('online');
+  await again.page.goto('/settings');
+  const card = again.page.getByRole('region', { name: 'Privacy' });
+  const group = card.getByRole('group', { name: 'Last seen & online' });
+  await expect(group.getByRole('radio', { name: 'My chats' })).toBeChecked();
+  await expect(card).toContainText("If you hide yours, you won't see others' either.");
+  await audit(again.page, 'Settings → Privacy');
+  await group.getByRole('radio', { name: 'Nobody' }).check();
+  await expect(card.getByRole('status')).toHaveText('Saved.');
+  await expect(group.getByRole('radio', { name: 'Nobody' })).toBeChecked();
+
+  // Bob's open chat turns to the approximate form at once, and stays so after a reload.
+  await expect(status).toHaveText('last seen recently');
+  await bob.page.reload();
+  await expect(status).toHaveText('last seen recently');
+
+  // Reciprocity: hiding hers, Alice sees only "last seen recently" of Bob, who is online.
+  await openChatWith(again.page, bob.username);
+  await expect(again.page.locator('.peer-status')).toHaveText('last seen recently');
+
+  // A secret chat with her says it too, beside the chat's tag, once her device has joined it.
+  await startSecretChat(bob.page, alice.username);
+  const secretStatus = bob.page.locator('[data-secret-status="active"]');
+  await expect(secretStatus.locator('[data-last-seen]')).toHaveText('last seen recently');
+  await expect(secretStatus.locator('[data-secret-tag]')).toBeVisible();
+});

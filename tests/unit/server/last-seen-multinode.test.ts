@@ -1,0 +1,100 @@
+/**
+ * "Last seen" across two relay nodes (one PostgreSQL schema, Redis between them): a user is online while
+ * any device holds a socket on any node; only the user-level transitions reach a chat partner connected
+ * to the other node, once each (docs/api.md "Last seen").
+ *
+ * Needs PostgreSQL and Redis; skipped with a printed reason without them, except with CI=true.
+ */
+import { rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LastSeen, PublicUser, ServerFrame } from '../../../src/lib/api/wire';
+import { loadConfig } from '../../../src/lib/server/config';
+import { createLogger } from '../../../src/lib/server/log';
+import { createRedisBus } from '../../../src/lib/server/redis-bus';
+import { createRelay } from '../../../src/lib/server/relay';
+import { dropPostgresSchema, openPostgresStore } from '../../../src/lib/server/store/postgres';
+import { call, connect, FAST_SCRYPT, login, sendText, signup, tempDir, type TestServer, type WsClient } from './helpers';
+import { postgres, redis, skipWithout, uniqueName } from './services';
+
+const pgService = await postgres();
+const redisService = await redis();
+const skip = skipWithout('last seen on two nodes', pgService, redisService);
+
+async function startNode(name: string, schema: string, prefix: string, dataDir: string) {
+  const config = loadConfig({ DATA_DIR: dataDir, AT_REST_KEY: Buffer.alloc(32, 7).toString('base64'), AUTH_RATE_LIMIT: '10000', SEND_RATE_BURST: '10000' });
+  const store = await openPostgresStore(pgService.url, { schema, max: 4 });
+  const bus = await createRedisBus({ url: redisService.url, prefix, nodeId: name, presenceTtlMs: 3000, onError: () => {} });
+  const relay = createRelay(config, { store, bus, presence: bus.presence, log: createLogger('error'), scrypt: FAST_SCRYPT });
+  const server = createServer((req, res) => {
+    if (!relay.handle(req, res)) res.writeHead(404).end();
+  });
+  server.on('upgrade', (req, socket, head) => {
+    if (!relay.upgrade(req, socket, head)) socket.destroy();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    ts: { url: `http://127.0.0.1:${port}`, host: `127.0.0.1:${port}` } as TestServer,
+    async close() {
+      server.closeAllConnections();
+      await relay.close();
+      await new Promise<void>((r) => server.close(() => r()));
+      await bus.close();
+      await store.close();
+    }
+  };
+}
+
+describe.skipIf(skip)('last seen on two nodes (PostgreSQL + Redis)', () => {
+  const schema = uniqueName('lastseen');
+  const prefix = uniqueName('bus');
+  const dataDir = tempDir();
+  let a: Awaited<ReturnType<typeof startNode>>;
+  let b: Awaited<ReturnType<typeof startNode>>;
+
+  beforeAll(async () => {
+    a = await startNode('node-a', schema, prefix, dataDir);
+    b = await startNode('node-b', schema, prefix, dataDir);
+  });
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    await dropPostgresSchema(pgService.url, schema).catch(() => {});
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('online while a socket is open on either node; one frame per transition to a partner on the other node', async () => {
+    const alice = await signup(a.ts);
+    const bob = await signup(a.ts);
+    await sendText(a.ts, alice, bob, 'hi');
+    const laptop = await login(b.ts, alice, 'Laptop');
+    const open = async (ts: TestServer, token: string): Promise<WsClient> => {
+      const ws = await connect(ts, token);
+      await ws.next((f) => f.t === 'hello');
+      return ws;
+    };
+    const isAlice = (pred: (l: LastSeen) => boolean) => (f: ServerFrame) => f.t === 'presence' && f.userId === alice.userId && pred(f.lastSeen);
+    const seen = async (ts: TestServer) => (await call<{ user: PublicUser }>(ts, 'GET', `/api/users/${alice.userId}`, { token: bob.token })).body.user.lastSeen;
+
+    const wsBob = await open(b.ts, bob.token);
+    const onA = await open(a.ts, alice.token);
+    await wsBob.next(isAlice((l) => 'online' in l));
+    expect(await seen(b.ts)).toEqual({ online: true });
+
+    // Her laptop joins on node B, then the phone on node A leaves: still online, no transition.
+    const onB = await open(b.ts, laptop.token);
+    onA.close();
+    await onA.closed;
+    await expect.poll(() => seen(a.ts)).toEqual({ online: true });
+    expect(await seen(b.ts)).toEqual({ online: true });
+
+    onB.close();
+    const off = await wsBob.next(isAlice((l) => 'at' in l));
+    expect(off.t === 'presence' && 'at' in off.lastSeen && off.lastSeen.at % 60_000).toBe(0);
+    await expect.poll(() => seen(a.ts)).toEqual(off.t === 'presence' ? off.lastSeen : null);
+    expect(wsBob.frames.filter(isAlice(() => true))).toHaveLength(2);
+    wsBob.close();
+  });
+});

@@ -129,8 +129,9 @@ export interface CloudStore {
   /** `userId`'s cleared seq of the chat (0: never cleared). */
   getClearedSeq(chatId: number, userId: string): Promise<number>;
   /**
-   * Raises the reader's read mark (monotonic, capped at the chat's last seq). Returns the new mark and
-   * the update rows appended, or null when nothing changed.
+   * Raises the reader's read mark (monotonic, capped at the chat's last seq); when it moved, also takes
+   * the reader's "marked as unread" off (a 'settings' update in their log, only when it was set).
+   * Returns the new mark and the update rows appended, or null when nothing changed.
    */
   markRead(chatId: number, readerId: string, seq: number): Promise<{ seq: number; updates: AppendedUpdate[] } | null>;
   /**

@@ -8,7 +8,7 @@
  * Every change reaches my other devices as a 'scheduled' update.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CloudMessage, SyncRes, Update } from '../../../src/lib/api/wire';
+import type { CloudMessage, ServerFrame, SyncRes, Update } from '../../../src/lib/api/wire';
 import type { ScheduledMessage } from '../../../src/lib/api/wire-scheduled';
 import { createLogger } from '../../../src/lib/server/log';
 import { createRelay, type Relay } from '../../../src/lib/server/relay';
@@ -137,6 +137,36 @@ for (const backend of BACKENDS) {
       expect([now.status, now.body.error.code]).toEqual([403, 'blocked']);
       expect((await call(ts, 'DELETE', `/api/cloud/scheduled/${s.id}`, { token: alice.token })).status).toBe(204);
       expect(await list(alice, bob)).toEqual([]);
+    });
+
+    it('a send now failing again for another reason stores that reason (and tells my devices); the same reason again changes nothing', async () => {
+      const phone = await login(ts, { username: alice.username, password: alice.password });
+      const ws = await connect(ts, phone.token);
+      const failedFrame = (reason: string) => (f: ServerFrame) => f.t === 'update' && f.update.kind === 'scheduled' && f.update.item?.failed === reason;
+      const s = (await schedule(alice, bob, 'hello?', t0 + 20 * SEC)).body.scheduled;
+      expect((await call(ts, 'PUT', `/api/blocks/${alice.userId}`, { token: bob.token })).status).toBe(200);
+      at(20 * SEC);
+      await ts.relay.runScheduled();
+      await ws.next(failedFrame('this user blocked you'));
+      // Bob unblocks me and I block him: Send now fails for another reason, which replaces the first.
+      expect((await call(ts, 'DELETE', `/api/blocks/${alice.userId}`, { token: bob.token })).status).toBe(204);
+      expect((await call(ts, 'PUT', `/api/blocks/${bob.userId}`, { token: alice.token })).status).toBe(200);
+      const again = await call(ts, 'POST', `/api/cloud/scheduled/${s.id}/send`, { token: phone.token });
+      expect([again.status, again.body.error.code]).toEqual([403, 'you_blocked']);
+      expect(await list(alice, bob)).toMatchObject([{ id: s.id, failed: 'you blocked this user' }]);
+      const live = await ws.next<Extract<ServerFrame, { t: 'update' }>>(failedFrame('you blocked this user'));
+      expect(live.update).toMatchObject({ kind: 'scheduled', id: s.id, item: { text: 'hello?', failed: 'you blocked this user' } });
+      const scheduledLog = async () => (await updates(alice)).filter((x): x is Extract<Update, { kind: 'scheduled' }> => x.kind === 'scheduled');
+      expect((await scheduledLog()).map((u) => u.item?.failed)).toEqual(['you blocked this user', 'you blocked this user', 'you blocked this user']);
+      // The same refusal again: no new update.
+      expect((await call(ts, 'POST', `/api/cloud/scheduled/${s.id}/send`, { token: alice.token })).status).toBe(403);
+      expect(await scheduledLog()).toHaveLength(3);
+      // Unblocked: Send now sends it.
+      expect((await call(ts, 'DELETE', `/api/blocks/${bob.userId}`, { token: alice.token })).status).toBe(204);
+      expect((await call(ts, 'POST', `/api/cloud/scheduled/${s.id}/send`, { token: alice.token })).status).toBe(204);
+      expect((await history(bob, alice)).map((m) => m.text)).toEqual(['hello?']);
+      expect(await list(alice, bob)).toEqual([]);
+      ws.close();
     });
 
     it('checks the time, the text and the per-chat limit; Saved Messages too; a reply keeps its quote', async () => {

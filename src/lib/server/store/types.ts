@@ -222,7 +222,10 @@ export interface ScheduledStore {
   dueScheduled(now: number, limit: number): Promise<ScheduledRow[]>;
   /** The earliest `at` of a row not failed; null when none. */
   nextScheduledAt(): Promise<number | null>;
-  /** Records why row `id` (still at `version`) was not sent, bumping its version, with a 'scheduled' update; null when it changed meanwhile. */
+  /**
+   * Records why row `id` (still at `version`) was not sent, replacing an older reason, bumping its version,
+   * with a 'scheduled' update; null when it changed meanwhile or already failed for that same reason.
+   */
   failScheduled(id: string, version: number, reason: string): Promise<{ updates: AppendedUpdate[] } | null>;
 }
 

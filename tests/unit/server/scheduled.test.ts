@@ -198,6 +198,55 @@ for (const backend of BACKENDS) {
       expect((await history(alice, bob)).find((m) => m.text === 'answer')).toMatchObject({ replyTo: original.id, quote: { snippet: 'question', from: 'sender' } });
     });
 
+    it('a chat holding only a scheduled message answers as a chat never used, to both of us (read, settings, clear, delete, pin, edit, react, forward, typing)', async () => {
+      const carol = await signup(ts, `carol_${backend.name}`);
+      const s = (await schedule(alice, bob, 'later', t0 + 60 * SEC)).body.scheduled;
+      const other = uuid();
+      const probes = async (me: Account, peer: Account) => {
+        const chat = `/api/cloud/chats/${peer.userId}`;
+        const tries: [string, string, unknown][] = [
+          ['POST', `${chat}/read`, { seq: 1 }],
+          ['PUT', `${chat}/settings`, { pinned: true }],
+          ['PUT', `${chat}/settings`, { mutedUntil: t0 + 3600 * SEC }],
+          ['PUT', `${chat}/settings`, { archived: true }],
+          ['POST', `${chat}/clear`, { forBoth: false, removeChat: true }],
+          ['POST', `${chat}/clear`, { forBoth: true, removeChat: false }],
+          ['POST', `${chat}/delete`, { ids: [s.id] }],
+          ['POST', `${chat}/pin`, { id: s.id, pinned: true }],
+          ['POST', `${chat}/edit`, { id: s.id, text: 'x' }],
+          ['POST', `${chat}/react`, { id: s.id, emoji: '👍' }],
+          ['POST', '/api/cloud/forward', { toUserId: me.userId, fromPeerId: peer.userId, ids: [s.id], newIds: [other] }]
+        ];
+        const out: (string | number)[] = [];
+        for (const [method, path, body] of tries) {
+          const r = await call(ts, method, path, { token: me.token, body });
+          out.push(`${method} ${path.replace(peer.userId, ':peer')} ${r.status}${r.status >= 400 ? ` ${r.body.error.message}` : ''}`);
+        }
+        const page = await call(ts, 'GET', `/api/cloud/chats/${peer.userId}/messages`, { token: me.token });
+        out.push(`history ${page.status} ${JSON.stringify(page.body)}`);
+        const ws = await connect(ts, me.token);
+        await ws.next((f) => f.t === 'hello');
+        ws.send({ t: 'typing', peerId: peer.userId });
+        const err = await ws.next((f) => f.t === 'error');
+        out.push(`typing ${JSON.stringify(err)}`);
+        ws.close();
+        return out;
+      };
+      const never = await probes(alice, carol);
+      expect(never.slice(0, 11).every((line) => / 404 /.test(line))).toBe(true);
+      expect(await probes(alice, bob)).toEqual(never);
+      expect(await probes(bob, alice)).toEqual(never);
+      // Nothing stored: my log holds the scheduled row alone, Bob's nothing; the row waits.
+      expect((await updates(alice)).map((u) => u.kind)).toEqual(['scheduled']);
+      expect(await updates(bob)).toEqual([]);
+      expect(await list(alice, bob)).toMatchObject([{ id: s.id, failed: null }]);
+      // Once sent, it is a chat like any other.
+      at(60 * SEC);
+      await ts.relay.runScheduled();
+      expect((await call(ts, 'POST', `/api/cloud/chats/${alice.userId}/read`, { token: bob.token, body: { seq: 1 } })).status).toBe(204);
+      expect((await call(ts, 'PUT', `/api/cloud/chats/${bob.userId}/settings`, { token: alice.token, body: { pinned: true } })).status).toBe(200);
+    });
+
     it('an account deleted: what it scheduled goes; what was scheduled to it is not sent, with the reason', async () => {
       const mine = (await schedule(bob, alice, 'from bob', t0 + 20 * SEC)).body.scheduled;
       const toBob = (await schedule(alice, bob, 'to bob', t0 + 20 * SEC)).body.scheduled;

@@ -59,12 +59,13 @@ export interface PhotoStore {
   /**
    * Sets the user's photo under the next version (`seal` makes the stored bytes for that version), or
    * removes it (null; nothing when there is none). Either way one 'profile' update per person the user
-   * shares a cloud chat with (themselves for Saved Messages), same transaction. The version now, or null.
+   * shares a cloud chat with, and one in their own log (through their Saved Messages chat, made empty when
+   * there is none), same transaction. The version now, or null.
    */
   setPhoto(userId: string, photo: { type: string; seal: (version: number) => Buffer } | null): Promise<{ photo: number | null; updates: AppendedUpdate[] }>;
   /** The user's photo (any version), or null. */
   getPhoto(userId: string): Promise<PhotoRow | null>;
-  /** One 'profile' update about `userId` to each person sharing a cloud chat with them (or only `only`); after a rename, a block. */
+  /** One 'profile' update about `userId` to each person sharing a cloud chat with them and to themselves (or only `only`); after a rename, a block. */
   announceProfile(userId: string, only?: string): Promise<AppendedUpdate[]>;
 }
 

@@ -14,6 +14,8 @@ import type { Vault } from '$lib/store/vault';
 import { keptSettingsKey, withKeptSettings, withSettings } from './chat-settings';
 import { mediaLabel, newChat, samePeer, sealMessage } from './cloud';
 import { dropStalePhotos } from './photos';
+import { applyOwnProfile } from './own-profile';
+import type { SessionView } from './protocol';
 import { reapplyPending } from './cloud-actions-local';
 import { withoutPins, withPins } from './pins';
 import { clearedIds, withCleared } from './cloud-clear';
@@ -54,6 +56,8 @@ export interface Applied {
   edited?: Map<string, string[]>;
   /** The peer's read marker where it moved, by chat: an open window shows my rows up to it as read, wherever they are. */
   read?: Map<string, number>;
+  /** My own name or photo changed on another device of mine (./own-profile.ts): the session now. */
+  session?: SessionView;
 }
 
 /** A page as it crosses the wire: its updates are checked one by one (see `checkPage`). */
@@ -219,6 +223,7 @@ async function commit(db: CinderDB, vault: Vault, me: string, page: Pick<Prepare
   const fresh: Fresh[] = [];
   const edited = new Map<string, string[]>();
   const read = new Map<string, number>();
+  let own: PublicUser | undefined;
   await db.transaction('rw', [db.chats, db.messages, db.outbox, db.cloudMedia, db.meta, db.scheduled], async () => {
     const peerIds = [...new Set(updates.map((u) => (u.kind === 'message' ? u.message.peerId : u.peerId)))];
     const messagePeers = [...new Set([...sealed.values()].map((m) => m.peerId))];
@@ -318,7 +323,8 @@ async function commit(db: CinderDB, vault: Vault, me: string, page: Pick<Prepare
         chats.set(u.peerId, withSettings(chat, u));
         dirty.add(u.peerId);
       } else if (u.kind === 'profile') {
-        // The peer renamed or changed their photo (../photos.ts drops the old one's bytes after the commit).
+        // The peer renamed or changed their photo (../photos.ts drops the old one's bytes after the commit); or I did, elsewhere.
+        if (u.peerId === me) own = u.peer;
         const chat = chats.get(u.peerId);
         if (!chat) continue;
         if (!samePeer(chat.peer, u.peer)) peers.add(u.peerId);
@@ -388,11 +394,13 @@ async function commit(db: CinderDB, vault: Vault, me: string, page: Pick<Prepare
     await Promise.all(writes);
   });
   if (peers.size) await dropStalePhotos(db, [...peers]);
+  const session = own && (await applyOwnProfile(db, me, own));
   // Actions still waiting here win over what the log says of the same message or chat, until their own echo comes.
   const ids = new Set(updates.flatMap((u) => (u.kind === 'message' ? [u.message.id] : u.kind === 'edit' || u.kind === 'react' ? [u.id] : [])));
   await reapplyPending(db, vault, me, ids, new Set(updates.flatMap((u) => (u.kind === 'settings' || u.kind === 'pin' ? [u.peerId] : []))));
   const deadlines = [...sealed.values()].some((r) => typeof r.deadline === 'number');
-  return { changed, peers, fresh, deadlines, rejected: page.rejected, list: changed.size > 0, ...(edited.size ? { edited } : {}), ...(read.size ? { read } : {}) };
+  const extra = { ...(edited.size ? { edited } : {}), ...(read.size ? { read } : {}), ...(session ? { session } : {}) };
+  return { changed, peers, fresh, deadlines, rejected: page.rejected, list: changed.size > 0, ...extra };
 }
 
 /**

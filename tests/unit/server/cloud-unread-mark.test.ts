@@ -118,7 +118,7 @@ for (const backend of BACKENDS) {
 
       // Marked again and a read that does not move the marker: the mark stays.
       expect((await put(ts, alice, bob, { markedUnread: true })).status).toBe(200);
-      await phoneWs.next((f) => f.t === 'update' && f.update.kind === 'settings' && f.update.markedUnread && f.update.cursor > live.update.cursor);
+      await phoneWs.next((f) => f.t === 'update' && f.update.kind === 'settings' && f.update.markedUnread === true && f.update.cursor > live.update.cursor);
       expect((await read(alice, three.seq)).status).toBe(204);
       expect(await summary(ts, alice, bob)).toMatchObject({ markedUnread: true });
       // Live, my phone heard of the mark exactly as set: on, off by the read, on again (no frame in between).

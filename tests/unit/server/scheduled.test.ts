@@ -217,7 +217,7 @@ for (const backend of BACKENDS) {
           ['POST', `${chat}/react`, { id: s.id, emoji: '👍' }],
           ['POST', '/api/cloud/forward', { toUserId: me.userId, fromPeerId: peer.userId, ids: [s.id], newIds: [other] }]
         ];
-        const out: (string | number)[] = [];
+        const out: string[] = [];
         for (const [method, path, body] of tries) {
           const r = await call(ts, method, path, { token: me.token, body });
           out.push(`${method} ${path.replace(peer.userId, ':peer')} ${r.status}${r.status >= 400 ? ` ${r.body.error.message}` : ''}`);

@@ -36,7 +36,11 @@ eachStore('store contract, profile photos', (t) => {
     // Without chats: only to my own log (through my own chat, made empty: in no list). `only`: one partner.
     const alone = await t.store.setPhoto(d.user.id, sealed('d'));
     expect(alone.updates.map((u) => u.userId)).toEqual([d.user.id]);
-    expect(await t.store.getUpdate(alone.updates[0].cursor)).toMatchObject({ kind: 'profile', data: d.user.id, chat: { userA: d.user.id, userB: d.user.id, nextSeq: 1 } });
+    expect(await t.store.getUpdate(alone.updates[0].cursor)).toMatchObject({
+      kind: 'profile',
+      data: d.user.id,
+      chat: { userA: d.user.id, userB: d.user.id, nextSeq: 1 }
+    });
     expect(await t.store.listChats(d.user.id)).toEqual([]);
     expect((await t.store.announceProfile(d.user.id)).map((u) => u.userId)).toEqual([d.user.id]);
     expect((await t.store.announceProfile(a.user.id, b.user.id)).map((u) => u.userId)).toEqual([b.user.id]);

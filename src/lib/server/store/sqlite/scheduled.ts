@@ -23,9 +23,7 @@ export function sqliteScheduled(db: Db, appendUpdates: AppendUpdates): Scheduled
     due: db.prepare('SELECT * FROM scheduled_messages WHERE failed IS NULL AND at <= ? ORDER BY at, id LIMIT ?'),
     next: db.prepare('SELECT min(at) AS at FROM scheduled_messages WHERE failed IS NULL'),
     // A new reason replaces an older one (a send now failing again); the same one changes nothing.
-    fail: db.prepare(
-      'UPDATE scheduled_messages SET failed = ?, version = version + 1 WHERE id = ? AND version = ? AND failed IS NOT ? RETURNING chat_id, sender_id'
-    )
+    fail: db.prepare('UPDATE scheduled_messages SET failed = ?, version = version + 1 WHERE id = ? AND version = ? AND failed IS NOT ? RETURNING chat_id, sender_id')
   };
   const chatOf = (id: number) => toChat(get(q.chatById, id)!);
 

@@ -3,11 +3,12 @@
  * wider than tall, so it is cropped to its centre square); her settings and Bob's chat list and chat
  * header show it as an image, live; Bob's reload without a network still shows it (cached on his
  * device). Alice removes it: Bob's list shows her initials again, live. A file that is not a picture
- * is refused with a clear message. axe checks Settings with a photo.
+ * is refused with a clear message. axe checks Settings with a photo. Her second device's Settings follow
+ * her photo and name live (a 'profile' update in her own log), though she has no chat at all.
  */
 import type { Page } from '@playwright/test';
 import { audit } from './axe';
-import { expect, openChatWith, sendText, signUp, test } from './fixtures';
+import { expect, logIn, openChatWith, sendText, signUp, test } from './fixtures';
 
 test.describe.configure({ timeout: 180_000 });
 
@@ -83,4 +84,33 @@ test('Alice sets a photo: her settings and Bob’s list and chat show it, offlin
   await expect(alice.page.locator('section.me img')).toHaveCount(0);
   await alice.context.close();
   await bob.context.close();
+});
+
+test('my second device follows my new photo and name live, without a chat or a reload', async ({ browser, relay }) => {
+  const alice = await signUp(browser, relay, 'alice', 'Alice');
+  const phone = await logIn(browser, relay, alice.username);
+  await phone.page.goto('/settings');
+  const phoneMe = phone.page.locator('section.me');
+  await expect(phoneMe.getByRole('heading', { name: 'Alice' })).toBeVisible();
+  await expect(phoneMe.locator('img')).toHaveCount(0);
+
+  await alice.page.goto('/settings');
+  await pick(alice.page, { name: 'me.png', mimeType: 'image/png', buffer: await pngBytes(alice.page) });
+  await expect(alice.page.getByRole('status').filter({ hasText: 'Photo saved' })).toBeVisible();
+  // The phone, never reloaded: her photo.
+  await expect(phoneMe.locator('img')).toBeVisible();
+  expect(await phoneMe.locator('img').evaluate((img: HTMLImageElement) => [img.naturalWidth, img.naturalHeight])).toEqual([64, 64]);
+
+  await alice.page.getByLabel('Display name').fill('Alice A.');
+  await alice.page.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(alice.page.getByRole('status').filter({ hasText: /^Saved$/ })).toBeVisible();
+  await expect(phoneMe.getByRole('heading', { name: 'Alice A.' })).toBeVisible();
+
+  await alice.page.getByRole('button', { name: 'Remove photo' }).click();
+  await expect(alice.page.getByRole('status').filter({ hasText: 'Photo removed' })).toBeVisible();
+  await expect(phoneMe.locator('img')).toHaveCount(0);
+  await expect(phoneMe.locator('.avatar')).toHaveText('AA');
+  // Her list holds no chat made for it.
+  await phone.page.goto('/');
+  await expect(phone.page.locator('[data-chat]')).toHaveCount(0);
 });

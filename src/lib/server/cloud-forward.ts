@@ -17,6 +17,7 @@ import type { BlobFiles } from './blobs';
 import { messageTime, type Cloud, type MessageContent } from './cloud';
 import { openMediaMeta, sealMediaMeta } from './cloud-media';
 import { refuseBlocked } from './blocks';
+import { chatOf } from './chat-of';
 import { HttpError } from './http';
 import { newId } from './ids';
 import { createChunkSealer, openChunks } from './media-chunks';
@@ -61,7 +62,7 @@ export function createForward({ store, atRest, cloud, mediaFiles, now, quotaByte
     if (to.deletedAt != null) throw new HttpError(410, 'gone', 'this account was deleted');
     // Into a chat with someone who blocked me, or whom I blocked: refused before anything is copied.
     await refuseBlocked(store, me, input.toUserId);
-    const from = await store.getChat(me, input.fromPeerId);
+    const from = await chatOf(store, me, input.fromPeerId);
     if (!from) throw new HttpError(404, 'not_found', 'no such chat');
     const target = await store.getChat(me, input.toUserId);
     const out: Planned[] = [];

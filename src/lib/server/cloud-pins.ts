@@ -7,6 +7,7 @@
 import { LIMITS } from '../api/limits';
 import type { CloudPin } from '../api/wire';
 import { refuseBlocked } from './blocks';
+import { chatOf } from './chat-of';
 import { HttpError } from './http';
 import type { AppendedUpdate, MessageRow, Store } from './store/types';
 
@@ -39,7 +40,7 @@ export function createCloudPins({ store, now, publish }: CloudPinsDeps) {
      * an unpin of none) changes nothing.
      */
     async pin(userId: string, peerId: string, id: string, pinned: boolean): Promise<void> {
-      const chat = await store.getChat(userId, peerId);
+      const chat = await chatOf(store, userId, peerId);
       if (!chat) throw new HttpError(404, 'not_found', 'no such chat');
       await refuseBlocked(store, userId, peerId);
       const m = await messageFor(store, userId, chat.id, id);

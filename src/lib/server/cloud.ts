@@ -16,6 +16,7 @@ import { openMediaMeta } from './cloud-media';
 import { createMessageWire, publicUser, reactionAad, type MessageContent } from './cloud-wire';
 import { messageFor, pinsWire } from './cloud-pins';
 import { refuseBlocked } from './blocks';
+import { chatOf } from './chat-of';
 import { seenBy } from './photos';
 import { scheduledWire } from './scheduled-seal';
 import { HttpError } from './http';
@@ -177,8 +178,9 @@ export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) 
     return u;
   }
 
+  /** The chat, 404 when there is none (or only a scheduled message made it: ./chat-of.ts). */
   async function requireChat(userId: string, peerId: string): Promise<ChatRow> {
-    const chat = await store.getChat(userId, peerId);
+    const chat = await chatOf(store, userId, peerId);
     if (!chat) throw new HttpError(404, 'not_found', 'no such chat');
     return chat;
   }

@@ -9,6 +9,7 @@ import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { ClientFrame, LIMITS, type ErrorCode, type ServerFrame } from '../api/wire';
 import { originAllowed, type AuthCtx } from './auth';
 import { eitherBlocked } from './blocks';
+import { chatOf } from './chat-of';
 import type { Bus, BusEvent } from './bus';
 import type { Config } from './config';
 import { errorBody, requestUrl } from './http';
@@ -167,8 +168,8 @@ export function createWsHub({ config, store, log, bus, now, heartbeatMs = 30_000
         send(c, frame.n === undefined ? { t: 'pong' } : { t: 'pong', n: frame.n });
         return;
       case 'typing': {
-        // Only between members of an existing chat, so typing can't be used to poke strangers.
-        if (frame.peerId === c.userId || !(await store.getChat(c.userId, frame.peerId))) {
+        // Only between members of an existing chat (one a message was sent in), so typing can't be used to poke strangers.
+        if (frame.peerId === c.userId || !(await chatOf(store, c.userId, frame.peerId))) {
           send(c, { t: 'error', code: 'not_found', message: 'no such chat' });
           return;
         }

@@ -14,6 +14,8 @@ import type { Vault } from '$lib/store/vault';
 import { keptSettingsKey, withKeptSettings, withSettings } from './chat-settings';
 import { mediaLabel, newChat, samePeer } from './cloud';
 import { dropStalePhotos } from './photos';
+import { applyOwnProfile } from './own-profile';
+import type { SessionView } from './protocol';
 import { reapplyPending } from './cloud-actions-local';
 import { withoutPins, withPins } from './pins';
 import { clearedIds, withCleared } from './cloud-clear';
@@ -51,6 +53,8 @@ export interface Applied {
   read?: Map<string, number>;
   /** Chats whose scheduled messages changed (only those: their messages did not, so no window re-reads). */
   scheduled?: Set<string>;
+  /** My own name or photo changed on another device of mine (./own-profile.ts): the session now. */
+  session?: SessionView;
 }
 
 const CURSOR = 'cursor';
@@ -80,6 +84,7 @@ async function commit(db: CinderDB, vault: Vault, me: string, page: Pick<Prepare
   const fresh: Fresh[] = [];
   const edited = new Map<string, string[]>();
   const read = new Map<string, number>();
+  let own: PublicUser | undefined;
   await db.transaction('rw', [db.chats, db.messages, db.outbox, db.cloudMedia, db.meta, db.scheduled], async () => {
     const peerIds = [...new Set(updates.map((u) => (u.kind === 'message' ? u.message.peerId : u.peerId)))];
     const messagePeers = [...new Set([...sealed.values()].map((m) => m.peerId))];
@@ -181,7 +186,8 @@ async function commit(db: CinderDB, vault: Vault, me: string, page: Pick<Prepare
         chats.set(u.peerId, withSettings(chat, u));
         dirty.add(u.peerId);
       } else if (u.kind === 'profile') {
-        // The peer renamed or changed their photo (../photos.ts drops the old one's bytes after the commit).
+        // The peer renamed or changed their photo (../photos.ts drops the old one's bytes after the commit); or I did, elsewhere.
+        if (u.peerId === me) own = u.peer;
         const chat = chats.get(u.peerId);
         if (!chat) continue;
         if (!samePeer(chat.peer, u.peer)) peers.add(u.peerId);
@@ -248,6 +254,7 @@ async function commit(db: CinderDB, vault: Vault, me: string, page: Pick<Prepare
     await Promise.all(writes);
   });
   if (peers.size) await dropStalePhotos(db, [...peers]);
+  const session = own && (await applyOwnProfile(db, me, own));
   // Actions still waiting here win over what the log says of the same message or chat, until their own echo comes.
   const ids = new Set(updates.flatMap((u) => (u.kind === 'message' ? [u.message.id] : u.kind === 'edit' || u.kind === 'react' ? [u.id] : [])));
   await reapplyPending(db, vault, me, ids, new Set(updates.flatMap((u) => (u.kind === 'settings' || u.kind === 'pin' ? [u.peerId] : []))));
@@ -262,7 +269,8 @@ async function commit(db: CinderDB, vault: Vault, me: string, page: Pick<Prepare
     list: changed.size > 0,
     ...(edited.size ? { edited } : {}),
     ...(read.size ? { read } : {}),
-    ...(plans.size ? { scheduled: plans } : {})
+    ...(plans.size ? { scheduled: plans } : {}),
+    ...(session ? { session } : {})
   };
 }
 

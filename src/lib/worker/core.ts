@@ -318,10 +318,10 @@ export class Core {
     }
   }
 
-  private announce({ changed, deadlines = false, peers = new Set(), list = changed.size > 0, ...rest }: Partial<Applied> & Pick<Applied, 'changed'>) {
+  private announce({ changed, deadlines = false, peers = new Set(), list = changed.size > 0, session, ...rest }: Partial<Applied> & Pick<Applied, 'changed'>) {
     for (const e of cloudEvents({ changed, peers, list, ...rest })) this.emit(e);
-    // An update brought a cloud media deadline: re-arm the purge timer for it.
-    if (deadlines) void this.purge.arm();
+    if (deadlines) void this.purge.arm(); // an update brought a cloud media deadline: re-arm the purge timer for it
+    if (session && this.session) void this.setSession(session); // my name or photo, changed on another device
   }
 
   /**

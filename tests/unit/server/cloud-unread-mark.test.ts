@@ -89,6 +89,44 @@ for (const backend of BACKENDS) {
       }
     });
 
+    it('moving my read marker takes my mark off in the same step (live to my devices, by sync); a read that moves nothing, or of an unmarked chat, tells nothing', async () => {
+      await sendText(ts, bob, alice, 'one');
+      const phone = await login(ts, { username: alice.username, password: alice.password }, 'Phone');
+      const phoneWs = await connect(ts, phone.token);
+      await phoneWs.next((f) => f.t === 'hello');
+      const read = (who: Account, seq: number) => call(ts, 'POST', `/api/cloud/chats/${bob.userId}/read`, { token: who.token, body: { seq } });
+
+      const until = Date.now() + 3600_000;
+      expect((await put(ts, alice, bob, { markedUnread: true, mutedUntil: until })).status).toBe(200);
+      const two = await sendText(ts, bob, alice, 'two');
+      // Read on the phone: the relay clears the mark itself (nobody sent settings), the rest kept.
+      expect((await read(phone, two.seq)).status).toBe(204);
+      const live = await phoneWs.next<Extract<ServerFrame, { t: 'update' }>>((f) => f.t === 'update' && f.update.kind === 'settings' && !f.update.markedUnread);
+      expect(live.update).toMatchObject({ kind: 'settings', peerId: bob.userId, mutedUntil: until, markedUnread: false });
+      expect(await summary(ts, alice, bob)).toMatchObject({ markedUnread: false, mutedUntil: until, unread: 0, myReadSeq: two.seq });
+      expect((await settingsLog(ts, alice)).map((u) => u.markedUnread)).toEqual([true, false]);
+      // After the read update, in my log only.
+      const log = (await call<SyncRes>(ts, 'GET', '/api/sync?after=0&limit=500', { token: alice.token })).body.updates.map((u) => u.kind);
+      expect(log.slice(-2)).toEqual(['read', 'settings']);
+      expect(await settingsLog(ts, bob)).toEqual([]);
+
+      // Nothing more: the marker did not move, then it moved with no mark set.
+      expect((await read(alice, two.seq)).status).toBe(204);
+      const three = await sendText(ts, bob, alice, 'three');
+      expect((await read(alice, three.seq)).status).toBe(204);
+      expect((await settingsLog(ts, alice)).length).toBe(2);
+
+      // Marked again and a read that does not move the marker: the mark stays.
+      expect((await put(ts, alice, bob, { markedUnread: true })).status).toBe(200);
+      await phoneWs.next((f) => f.t === 'update' && f.update.kind === 'settings' && f.update.markedUnread === true && f.update.cursor > live.update.cursor);
+      expect((await read(alice, three.seq)).status).toBe(204);
+      expect(await summary(ts, alice, bob)).toMatchObject({ markedUnread: true });
+      // Live, my phone heard of the mark exactly as set: on, off by the read, on again (no frame in between).
+      const marks = phoneWs.frames.flatMap((f) => (f.t === 'update' && f.update.kind === 'settings' ? [f.update.markedUnread] : []));
+      expect(marks).toEqual([true, false, true]);
+      phoneWs.close();
+    });
+
     it("Mark as read moves my read marker (Bob's ticks) and starts no timer of a timed file", async () => {
       const up = await call<{ id: string }>(ts, 'POST', '/api/cloud/media', {
         token: bob.token,

@@ -2,12 +2,12 @@
  * Profile photos over HTTP, on SQLite and PostgreSQL (docs/api.md "Profile photos"): set, replace (a new
  * version, a new URL; the old one gone), remove; refusals by type, size and magic bytes storing nothing;
  * the profile views carrying the version; those I share a chat with told live ('profile' update), a
- * rename too; a user who blocked me shows me none (null, 404); a deleted account has none.
+ * rename too, and my own other devices; a user who blocked me shows me none (null, 404); a deleted account has none.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { PublicUser, SyncRes } from '../../../src/lib/api/wire';
+import type { PublicUser, ServerFrame, SyncRes } from '../../../src/lib/api/wire';
 import { BACKENDS, startOn, type AnyServer } from './backends';
-import { call, connect, sendText, signup, type Account } from './helpers';
+import { call, connect, login, sendText, signup, type Account } from './helpers';
 
 type Served = Parameters<typeof call>[0];
 const JPEG = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.from('a tiny jpeg')]);
@@ -90,6 +90,33 @@ for (const backend of BACKENDS) {
       const seen = await profiles(ts, bob);
       expect(seen).toHaveLength(3);
       expect(seen.every((p) => p.id === alice.userId && p.displayName === 'Alice A.' && p.photo === null)).toBe(true);
+      ws.close();
+    });
+
+    it('tells my own other devices live, in my own log (no Saved Messages needed, none made visible), a rename too', async () => {
+      const phone = await login(ts, { username: alice.username, password: alice.password }, 'Phone');
+      const ws = await connect(ts, phone.token);
+      await ws.next((f) => f.t === 'hello');
+      const v = (await put(ts, alice, JPEG)).body.photo;
+      const live = await ws.next<Extract<ServerFrame, { t: 'update' }>>((f) => f.t === 'update' && f.update.kind === 'profile');
+      expect(live.update).toMatchObject({ kind: 'profile', peerId: alice.userId, peer: { id: alice.userId, photo: v } });
+      expect((await call(ts, 'PATCH', '/api/me', { token: alice.token, body: { displayName: 'Alice A.' } })).status).toBe(200);
+      await ws.next((f) => f.t === 'update' && f.update.kind === 'profile' && f.update.peer.displayName === 'Alice A.');
+      await call(ts, 'DELETE', '/api/me/photo', { token: alice.token });
+      await ws.next((f) => f.t === 'update' && f.update.kind === 'profile' && f.update.peer.photo === null);
+      // By sync too, each as served now; once each (a chat with someone else adds their log, not a second of mine).
+      await sendText(ts, alice, bob, 'hi');
+      await put(ts, alice, WEBP, 'image/webp');
+      const mine = await profiles(ts, phone);
+      expect(mine).toHaveLength(4);
+      expect(mine.every((p) => p.id === alice.userId && p.displayName === 'Alice A.' && typeof p.photo === 'number')).toBe(true);
+      expect(await profiles(ts, bob)).toHaveLength(1);
+      // My Saved Messages, never written in, stay out of my list, and answer as a chat never used.
+      const chats = (await call<{ chats: { peer: PublicUser }[] }>(ts, 'GET', '/api/cloud/chats', { token: alice.token })).body.chats;
+      expect(chats.map((c) => c.peer.id)).toEqual([bob.userId]);
+      expect((await call(ts, 'PUT', `/api/cloud/chats/${alice.userId}/settings`, { token: alice.token, body: { pinned: true } })).status).toBe(404);
+      // The first note to myself still starts at seq 1.
+      expect((await sendText(ts, alice, alice, 'note')).seq).toBe(1);
       ws.close();
     });
 

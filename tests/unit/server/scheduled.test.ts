@@ -8,7 +8,7 @@
  * Every change reaches my other devices as a 'scheduled' update.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CloudMessage, SyncRes, Update } from '../../../src/lib/api/wire';
+import type { CloudMessage, ServerFrame, SyncRes, Update } from '../../../src/lib/api/wire';
 import type { ScheduledMessage } from '../../../src/lib/api/wire-scheduled';
 import { createLogger } from '../../../src/lib/server/log';
 import { createRelay, type Relay } from '../../../src/lib/server/relay';
@@ -139,6 +139,36 @@ for (const backend of BACKENDS) {
       expect(await list(alice, bob)).toEqual([]);
     });
 
+    it('a send now failing again for another reason stores that reason (and tells my devices); the same reason again changes nothing', async () => {
+      const phone = await login(ts, { username: alice.username, password: alice.password });
+      const ws = await connect(ts, phone.token);
+      const failedFrame = (reason: string) => (f: ServerFrame) => f.t === 'update' && f.update.kind === 'scheduled' && f.update.item?.failed === reason;
+      const s = (await schedule(alice, bob, 'hello?', t0 + 20 * SEC)).body.scheduled;
+      expect((await call(ts, 'PUT', `/api/blocks/${alice.userId}`, { token: bob.token })).status).toBe(200);
+      at(20 * SEC);
+      await ts.relay.runScheduled();
+      await ws.next(failedFrame('this user blocked you'));
+      // Bob unblocks me and I block him: Send now fails for another reason, which replaces the first.
+      expect((await call(ts, 'DELETE', `/api/blocks/${alice.userId}`, { token: bob.token })).status).toBe(204);
+      expect((await call(ts, 'PUT', `/api/blocks/${bob.userId}`, { token: alice.token })).status).toBe(200);
+      const again = await call(ts, 'POST', `/api/cloud/scheduled/${s.id}/send`, { token: phone.token });
+      expect([again.status, again.body.error.code]).toEqual([403, 'you_blocked']);
+      expect(await list(alice, bob)).toMatchObject([{ id: s.id, failed: 'you blocked this user' }]);
+      const live = await ws.next<Extract<ServerFrame, { t: 'update' }>>(failedFrame('you blocked this user'));
+      expect(live.update).toMatchObject({ kind: 'scheduled', id: s.id, item: { text: 'hello?', failed: 'you blocked this user' } });
+      const scheduledLog = async () => (await updates(alice)).filter((x): x is Extract<Update, { kind: 'scheduled' }> => x.kind === 'scheduled');
+      expect((await scheduledLog()).map((u) => u.item?.failed)).toEqual(['you blocked this user', 'you blocked this user', 'you blocked this user']);
+      // The same refusal again: no new update.
+      expect((await call(ts, 'POST', `/api/cloud/scheduled/${s.id}/send`, { token: alice.token })).status).toBe(403);
+      expect(await scheduledLog()).toHaveLength(3);
+      // Unblocked: Send now sends it.
+      expect((await call(ts, 'DELETE', `/api/blocks/${bob.userId}`, { token: alice.token })).status).toBe(204);
+      expect((await call(ts, 'POST', `/api/cloud/scheduled/${s.id}/send`, { token: alice.token })).status).toBe(204);
+      expect((await history(bob, alice)).map((m) => m.text)).toEqual(['hello?']);
+      expect(await list(alice, bob)).toEqual([]);
+      ws.close();
+    });
+
     it('checks the time, the text and the per-chat limit; Saved Messages too; a reply keeps its quote', async () => {
       expect((await schedule(alice, bob, 'soon', t0 + 4 * SEC)).body.error.message).toMatch(/at least 5 seconds/);
       expect((await schedule(alice, bob, 'late', t0 + 366 * 24 * 3600 * SEC)).body.error.message).toMatch(/within 365 days/);
@@ -166,6 +196,55 @@ for (const backend of BACKENDS) {
       at(30 * SEC);
       await ts.relay.runScheduled();
       expect((await history(alice, bob)).find((m) => m.text === 'answer')).toMatchObject({ replyTo: original.id, quote: { snippet: 'question', from: 'sender' } });
+    });
+
+    it('a chat holding only a scheduled message answers as a chat never used, to both of us (read, settings, clear, delete, pin, edit, react, forward, typing)', async () => {
+      const carol = await signup(ts, `carol_${backend.name}`);
+      const s = (await schedule(alice, bob, 'later', t0 + 60 * SEC)).body.scheduled;
+      const other = uuid();
+      const probes = async (me: Account, peer: Account) => {
+        const chat = `/api/cloud/chats/${peer.userId}`;
+        const tries: [string, string, unknown][] = [
+          ['POST', `${chat}/read`, { seq: 1 }],
+          ['PUT', `${chat}/settings`, { pinned: true }],
+          ['PUT', `${chat}/settings`, { mutedUntil: t0 + 3600 * SEC }],
+          ['PUT', `${chat}/settings`, { archived: true }],
+          ['POST', `${chat}/clear`, { forBoth: false, removeChat: true }],
+          ['POST', `${chat}/clear`, { forBoth: true, removeChat: false }],
+          ['POST', `${chat}/delete`, { ids: [s.id] }],
+          ['POST', `${chat}/pin`, { id: s.id, pinned: true }],
+          ['POST', `${chat}/edit`, { id: s.id, text: 'x' }],
+          ['POST', `${chat}/react`, { id: s.id, emoji: '👍' }],
+          ['POST', '/api/cloud/forward', { toUserId: me.userId, fromPeerId: peer.userId, ids: [s.id], newIds: [other] }]
+        ];
+        const out: string[] = [];
+        for (const [method, path, body] of tries) {
+          const r = await call(ts, method, path, { token: me.token, body });
+          out.push(`${method} ${path.replace(peer.userId, ':peer')} ${r.status}${r.status >= 400 ? ` ${r.body.error.message}` : ''}`);
+        }
+        const page = await call(ts, 'GET', `/api/cloud/chats/${peer.userId}/messages`, { token: me.token });
+        out.push(`history ${page.status} ${JSON.stringify(page.body)}`);
+        const ws = await connect(ts, me.token);
+        await ws.next((f) => f.t === 'hello');
+        ws.send({ t: 'typing', peerId: peer.userId });
+        const err = await ws.next((f) => f.t === 'error');
+        out.push(`typing ${JSON.stringify(err)}`);
+        ws.close();
+        return out;
+      };
+      const never = await probes(alice, carol);
+      expect(never.slice(0, 11).every((line) => / 404 /.test(line))).toBe(true);
+      expect(await probes(alice, bob)).toEqual(never);
+      expect(await probes(bob, alice)).toEqual(never);
+      // Nothing stored: my log holds the scheduled row alone, Bob's nothing; the row waits.
+      expect((await updates(alice)).map((u) => u.kind)).toEqual(['scheduled']);
+      expect(await updates(bob)).toEqual([]);
+      expect(await list(alice, bob)).toMatchObject([{ id: s.id, failed: null }]);
+      // Once sent, it is a chat like any other.
+      at(60 * SEC);
+      await ts.relay.runScheduled();
+      expect((await call(ts, 'POST', `/api/cloud/chats/${alice.userId}/read`, { token: bob.token, body: { seq: 1 } })).status).toBe(204);
+      expect((await call(ts, 'PUT', `/api/cloud/chats/${bob.userId}/settings`, { token: alice.token, body: { pinned: true } })).status).toBe(200);
     });
 
     it('an account deleted: what it scheduled goes; what was scheduled to it is not sent, with the reason', async () => {

@@ -1,7 +1,7 @@
 /**
  * The storage contract of profile photos (PhotoStore, migration 18) on every backend: versions never
- * reused (a removed photo's neither), the row replaced, one 'profile' update per chat partner (Saved
- * Messages: mine) in the same transaction, none for a removal of nothing, and gone with the account.
+ * reused (a removed photo's neither), the row replaced, one 'profile' update per chat partner and one in
+ * my own log (through my own chat, made empty when there is none) in the same transaction, none for a removal of nothing, and gone with the account.
  */
 import { randomUUID } from 'node:crypto';
 import { expect, it } from 'vitest';
@@ -33,8 +33,16 @@ eachStore('store contract, profile photos', (t) => {
     expect(await t.store.setPhoto(a.user.id, null)).toEqual({ photo: null, updates: [] });
     expect((await t.store.setPhoto(a.user.id, sealed('three'))).photo).toBe(3);
 
-    // Without chats: nothing to announce. `only`: one partner.
-    expect((await t.store.setPhoto(d.user.id, sealed('d'))).updates).toEqual([]);
+    // Without chats: only to my own log (through my own chat, made empty: in no list). `only`: one partner.
+    const alone = await t.store.setPhoto(d.user.id, sealed('d'));
+    expect(alone.updates.map((u) => u.userId)).toEqual([d.user.id]);
+    expect(await t.store.getUpdate(alone.updates[0].cursor)).toMatchObject({
+      kind: 'profile',
+      data: d.user.id,
+      chat: { userA: d.user.id, userB: d.user.id, nextSeq: 1 }
+    });
+    expect(await t.store.listChats(d.user.id)).toEqual([]);
+    expect((await t.store.announceProfile(d.user.id)).map((u) => u.userId)).toEqual([d.user.id]);
     expect((await t.store.announceProfile(a.user.id, b.user.id)).map((u) => u.userId)).toEqual([b.user.id]);
   });
 

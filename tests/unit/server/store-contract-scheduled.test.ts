@@ -58,6 +58,20 @@ eachStore('store contract, scheduled messages', (t) => {
     expect((await t.store.listUpdates(a.user.id, 0, 20)).map((u) => u.kind)).toEqual(['scheduled', 'scheduled', 'scheduled', 'scheduled', 'scheduled']);
   });
 
+  it('a failed row failing again (send now) takes the new reason at its version; the same reason changes nothing', async () => {
+    const a = await mkUser(t.store);
+    const b = await mkUser(t.store);
+    const made = await t.store.createScheduled(row(a, b, 's-again'), b.user.id, 10);
+    if (typeof made === 'string') throw new Error(made);
+    expect(await t.store.failScheduled('s-again', 1, 'blocked')).toMatchObject({ updates: [{ userId: a.user.id }] });
+    expect(await t.store.failScheduled('s-again', 2, 'you blocked')).toMatchObject({ updates: [{ userId: a.user.id }] });
+    expect(await t.store.getScheduled('s-again')).toMatchObject({ failed: 'you blocked', version: 3 });
+    expect(await t.store.failScheduled('s-again', 3, 'you blocked')).toBeNull();
+    expect(await t.store.failScheduled('s-again', 2, 'other')).toBeNull();
+    expect(await t.store.getScheduled('s-again')).toMatchObject({ failed: 'you blocked', version: 3 });
+    expect((await t.store.listUpdates(a.user.id, 0, 20)).map((u) => u.kind)).toEqual(['scheduled', 'scheduled', 'scheduled']);
+  });
+
   it('a send naming the row takes it in the same transaction, once, and only at its version', async () => {
     const a = await mkUser(t.store);
     const b = await mkUser(t.store);

@@ -1,10 +1,12 @@
 // Profile photos on the device (worker/photos.ts): each version fetched once and cached per user, so an
 // avatar shows offline; a newer version replaces the row; a 'profile' update naming another version or
-// none drops the old bytes; my own upload is cached under the relay's version.
+// none drops the old bytes; my own upload is cached under the relay's version; one about me (from my other
+// device) updates my stored session.
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Update } from '$lib/api/wire';
 import { applyUpdates } from '$lib/worker/cloud-sync';
+import type { SessionView } from '$lib/worker/protocol';
 import { photoBlob, uploadPhoto } from '$lib/worker/photos';
 import { unlockedStore } from '../support/store';
 import { bob, ME, msg, nextCursor } from '../support/cloud-updates';
@@ -79,6 +81,36 @@ describe('profile photos on the device', () => {
     await applyUpdates(db, vault, ME, [profile(null)]);
     expect((await db.chats.get('bob'))?.peer.photo).toBeNull();
     expect(await db.photos.get('bob')).toBeUndefined();
+  });
+
+  it("a 'profile' update about me (my other device renamed me or changed my photo) updates my stored session and drops my stale cached photo", async () => {
+    const { db, vault } = await unlockedStore(`photos-${dbs++}`);
+    relay({});
+    const session: SessionView = { user: { id: ME, username: 'me', displayName: 'Me', photo: 3 }, device: { id: 'dev', name: 'Laptop' } };
+    await db.meta.put({ key: 'session', value: session });
+    await db.photos.put({ userId: ME, version: 3, type: 'image/jpeg', bytes: jpeg('three') });
+    const mine = (displayName: string, photo: number | null): Update => ({
+      kind: 'profile',
+      cursor: nextCursor(),
+      peerId: ME,
+      peer: { id: ME, username: 'me', displayName, photo }
+    });
+
+    const renamed = await applyUpdates(db, vault, ME, [mine('Me, renamed', 3)]);
+    const want = { ...session, user: { ...session.user, displayName: 'Me, renamed' } };
+    expect(renamed.session).toEqual(want);
+    expect((await db.meta.get('session'))?.value).toEqual(want);
+    expect((await db.photos.get(ME))?.version).toBe(3);
+
+    const newPhoto = await applyUpdates(db, vault, ME, [mine('Me, renamed', 4)]);
+    expect(newPhoto.session?.user).toMatchObject({ displayName: 'Me, renamed', photo: 4 });
+    expect(await db.photos.get(ME)).toBeUndefined();
+    // Seen again (a replay): nothing changes, no session to announce.
+    expect((await applyUpdates(db, vault, ME, [mine('Me, renamed', 4)])).session).toBeUndefined();
+    // Removed; and a peer's profile never touches mine.
+    expect((await applyUpdates(db, vault, ME, [mine('Me, renamed', null)])).session?.user.photo).toBeNull();
+    expect((await applyUpdates(db, vault, ME, [profile(9)])).session).toBeUndefined();
+    expect(((await db.meta.get('session'))?.value as SessionView).user).toEqual({ id: ME, username: 'me', displayName: 'Me, renamed', photo: null });
   });
 
   it('my upload is cached under the version the relay gave it; a refusal says why', async () => {

@@ -69,12 +69,13 @@ export interface PhotoStore {
   /**
    * Sets the user's photo under the next version (`seal` makes the stored bytes for that version), or
    * removes it (null; nothing when there is none). Either way one 'profile' update per person the user
-   * shares a cloud chat with (themselves for Saved Messages), same transaction. The version now, or null.
+   * shares a cloud chat with, and one in their own log (through their Saved Messages chat, made empty when
+   * there is none), same transaction. The version now, or null.
    */
   setPhoto(userId: string, photo: { type: string; seal: (version: number) => Buffer } | null): Promise<{ photo: number | null; updates: AppendedUpdate[] }>;
   /** The user's photo (any version), or null. */
   getPhoto(userId: string): Promise<PhotoRow | null>;
-  /** One 'profile' update about `userId` to each person sharing a cloud chat with them (or only `only`); after a rename, a block. */
+  /** One 'profile' update about `userId` to each person sharing a cloud chat with them and to themselves (or only `only`); after a rename, a block. */
   announceProfile(userId: string, only?: string): Promise<AppendedUpdate[]>;
 }
 
@@ -139,8 +140,9 @@ export interface CloudStore {
   /** `userId`'s cleared seq of the chat (0: never cleared). */
   getClearedSeq(chatId: number, userId: string): Promise<number>;
   /**
-   * Raises the reader's read mark (monotonic, capped at the chat's last seq). Returns the new mark and
-   * the update rows appended, or null when nothing changed.
+   * Raises the reader's read mark (monotonic, capped at the chat's last seq); when it moved, also takes
+   * the reader's "marked as unread" off (a 'settings' update in their log, only when it was set).
+   * Returns the new mark and the update rows appended, or null when nothing changed.
    */
   markRead(chatId: number, readerId: string, seq: number): Promise<{ seq: number; updates: AppendedUpdate[] } | null>;
   /**
@@ -231,7 +233,10 @@ export interface ScheduledStore {
   dueScheduled(now: number, limit: number): Promise<ScheduledRow[]>;
   /** The earliest `at` of a row not failed; null when none. */
   nextScheduledAt(): Promise<number | null>;
-  /** Records why row `id` (still at `version`) was not sent, bumping its version, with a 'scheduled' update; null when it changed meanwhile. */
+  /**
+   * Records why row `id` (still at `version`) was not sent, replacing an older reason, bumping its version,
+   * with a 'scheduled' update; null when it changed meanwhile or already failed for that same reason.
+   */
   failScheduled(id: string, version: number, reason: string): Promise<{ updates: AppendedUpdate[] } | null>;
 }
 

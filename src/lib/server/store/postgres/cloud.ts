@@ -185,7 +185,15 @@ export function pgCloud({ pool, tx }: Pg): CloudStore {
            ON CONFLICT (chat_id, user_id) DO UPDATE SET read_seq = excluded.read_seq`,
           [chatId, readerId, capped]
         );
-        return { seq: capped, updates: await appendUpdates(c, chat, 'read', JSON.stringify({ readerId, seq: capped })) };
+        const updates = await appendUpdates(c, chat, 'read', JSON.stringify({ readerId, seq: capped }));
+        // Read (on any device, or by "Mark as read"): my mark "unread" goes too, told to my devices when it was set.
+        const old = toSettings(await one(c, SETTINGS_OF, [readerId, chatId]));
+        if (old.markedUnread) {
+          const settings = { ...old, markedUnread: false };
+          await upsertSettings(c, readerId, chatId, settings);
+          updates.push(...(await appendUpdates(c, chat, 'settings', JSON.stringify(settings), readerId)));
+        }
+        return { seq: capped, updates };
       });
     },
     async deleteMessages(chatId, ids) {

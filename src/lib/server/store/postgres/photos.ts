@@ -4,9 +4,15 @@ import { num, toChat } from '../rows';
 import type { AppendedUpdate, PhotoStore } from '../types';
 import { all, appendUpdates, one, type Pg } from './db';
 
-/** Each chat partner's log once, in id order (so two announcements take the peers' log locks in one order). */
+/**
+ * Each chat partner's log once (a chat with no message yet, made by a scheduled one, tells no one), and
+ * mine (through my own chat, made empty if need be: it stays out of every list until a message), in id
+ * order (so two announcements take the logs' locks in one order). `only`: that one's log alone.
+ */
 async function announce(c: pg.PoolClient, userId: string, only?: string): Promise<AppendedUpdate[]> {
-  const chats = (await all(c, 'SELECT * FROM cloud_chats WHERE (user_a = $1 OR user_b = $1) AND next_seq > 1', [userId]))
+  // Before any log lock: a concurrent first message to myself holds this row until its COMMIT.
+  if (only === undefined || only === userId) await c.query('INSERT INTO cloud_chats (user_a, user_b) VALUES ($1, $1) ON CONFLICT DO NOTHING', [userId]);
+  const chats = (await all(c, 'SELECT * FROM cloud_chats WHERE (user_a = $1 OR user_b = $1) AND (next_seq > 1 OR user_a = user_b)', [userId]))
     .map((r) => toChat(r))
     .map((chat) => ({ chat, peer: chat.userA === userId ? chat.userB : chat.userA }))
     .filter(({ peer }) => only === undefined || peer === only)

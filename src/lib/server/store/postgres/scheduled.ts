@@ -72,7 +72,8 @@ export function pgScheduled({ pool, tx }: Pg): ScheduledStore {
       return tx(async (c) => {
         const r = await one(
           c,
-          'UPDATE scheduled_messages SET failed = $1, version = version + 1 WHERE id = $2 AND version = $3 AND failed IS NULL RETURNING chat_id, sender_id',
+          // A new reason replaces an older one (a send now failing again); the same one changes nothing.
+          'UPDATE scheduled_messages SET failed = $1, version = version + 1 WHERE id = $2 AND version = $3 AND failed IS DISTINCT FROM $1 RETURNING chat_id, sender_id',
           [reason, id, version]
         );
         if (!r) return null;

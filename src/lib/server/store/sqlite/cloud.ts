@@ -142,7 +142,15 @@ export function sqliteCloud(db: Db, appendUpdates: AppendUpdates): CloudStore {
     const current = (get(q.readSeq, chatId, readerId)?.read_seq as number | undefined) ?? 0;
     if (capped <= current) return null;
     q.upsertRead.run(chatId, readerId, capped);
-    return { seq: capped, updates: appendUpdates(chat, 'read', JSON.stringify({ readerId, seq: capped })) };
+    const updates = appendUpdates(chat, 'read', JSON.stringify({ readerId, seq: capped }));
+    // Read (on any device, or by "Mark as read"): my mark "unread" goes too, told to my devices when it was set.
+    const old = toSettings(get(q.settingsOf, readerId, chatId));
+    if (old.markedUnread) {
+      const settings = { ...old, markedUnread: false };
+      upsert(readerId, chatId, settings);
+      updates.push(...appendUpdates(chat, 'settings', JSON.stringify(settings), readerId));
+    }
+    return { seq: capped, updates };
   });
 
   const deleteTx = db.transaction((chatId: number, ids: string[]) => {

@@ -11,17 +11,25 @@ export function sqlitePhotos(db: Db, appendUpdates: AppendUpdates): PhotoStore {
     put: db.prepare('INSERT OR REPLACE INTO user_photos (user_id, version, type, body) VALUES (?, ?, ?, ?)'),
     drop: db.prepare('DELETE FROM user_photos WHERE user_id = ?'),
     get: db.prepare('SELECT version, type, body FROM user_photos WHERE user_id = ?'),
-    chatsOf: db.prepare('SELECT * FROM cloud_chats WHERE (user_a = ? OR user_b = ?) AND next_seq > 1')
+    // My own chat (Saved Messages) even without a message: my other devices learn my profile through it.
+    chatsOf: db.prepare('SELECT * FROM cloud_chats WHERE (user_a = ? OR user_b = ?) AND (next_seq > 1 OR user_a = user_b)'),
+    insertSelf: db.prepare('INSERT INTO cloud_chats (user_a, user_b) VALUES (?, ?) ON CONFLICT DO NOTHING')
   };
 
-  /** Each chat partner's log once (a chat with no message yet, made by a scheduled one, tells no one), in id order (the PostgreSQL store locks them in that order). */
-  const announce = (userId: string, only?: string): AppendedUpdate[] =>
-    all(q.chatsOf, userId, userId)
+  /**
+   * Each chat partner's log once (a chat with no message yet, made by a scheduled one, tells no one), and
+   * mine (through my own chat, made empty if need be: it stays out of every list until a message), in id
+   * order (the PostgreSQL store locks them in that order). `only`: that one's log alone.
+   */
+  const announce = (userId: string, only?: string): AppendedUpdate[] => {
+    if (only === undefined || only === userId) q.insertSelf.run(userId, userId);
+    return all(q.chatsOf, userId, userId)
       .map((r) => toChat(r))
       .map((chat) => ({ chat, peer: chat.userA === userId ? chat.userB : chat.userA }))
       .filter(({ peer }) => only === undefined || peer === only)
       .sort((a, b) => (a.peer < b.peer ? -1 : a.peer > b.peer ? 1 : 0))
       .flatMap(({ chat, peer }) => appendUpdates(chat, 'profile', userId, peer));
+  };
 
   const setTx = db.transaction((userId: string, photo: { type: string; seal: (version: number) => Buffer } | null) => {
     const u = get(q.user, userId);

@@ -22,7 +22,8 @@ export function sqliteScheduled(db: Db, appendUpdates: AppendUpdates): Scheduled
     drop: db.prepare('DELETE FROM scheduled_messages WHERE id = ? AND sender_id = ? RETURNING chat_id'),
     due: db.prepare('SELECT * FROM scheduled_messages WHERE failed IS NULL AND at <= ? ORDER BY at, id LIMIT ?'),
     next: db.prepare('SELECT min(at) AS at FROM scheduled_messages WHERE failed IS NULL'),
-    fail: db.prepare('UPDATE scheduled_messages SET failed = ?, version = version + 1 WHERE id = ? AND version = ? AND failed IS NULL RETURNING chat_id, sender_id')
+    // A new reason replaces an older one (a send now failing again); the same one changes nothing.
+    fail: db.prepare('UPDATE scheduled_messages SET failed = ?, version = version + 1 WHERE id = ? AND version = ? AND failed IS NOT ? RETURNING chat_id, sender_id')
   };
   const chatOf = (id: number) => toChat(get(q.chatById, id)!);
 
@@ -56,7 +57,7 @@ export function sqliteScheduled(db: Db, appendUpdates: AppendUpdates): Scheduled
   });
 
   const failTx = db.transaction((id: string, version: number, reason: string) => {
-    const r = get(q.fail, reason, id, version);
+    const r = get(q.fail, reason, id, version, reason);
     if (!r) return null;
     return { updates: appendUpdates(chatOf(r.chat_id as number), 'scheduled', id, r.sender_id as string) };
   });

@@ -14,6 +14,7 @@ import type { LastSeen, LastSeenPrivacy } from '../api/wire';
 import type { Bus } from './bus';
 import type { Logger } from './log';
 import type { Presence } from './presence';
+import { chatOf } from './chat-of';
 import type { Store, UserRow } from './store/types';
 
 const MIN = 60_000;
@@ -54,7 +55,7 @@ export function createLastSeen({ store, presence, bus, log, now }: LastSeenDeps)
     const viewer = known.viewer !== undefined ? known.viewer : await store.getUser(viewerId);
     const theirs = privacyOf(target);
     const allowed =
-      !!viewer && privacyOf(viewer) !== 'nobody' && (theirs === 'everybody' || (theirs === 'chats' && (known.shared ?? !!(await store.getChat(viewerId, target.id)))));
+      !!viewer && privacyOf(viewer) !== 'nobody' && (theirs === 'everybody' || (theirs === 'chats' && (known.shared ?? !!(await chatOf(store, viewerId, target.id)))));
     if (!allowed) return approxOf(online ? now() : target.lastSeenAt, now());
     if (online) return { online: true };
     return target.lastSeenAt != null ? { at: roundToMinute(target.lastSeenAt) } : { approx: 'long' };

@@ -123,6 +123,22 @@ for (const backend of BACKENDS) {
       expect(await seenBy(ts, alice, bob.userId)).toEqual({ online: true });
     });
 
+    it('a chat holding only a scheduled message is no chat yet: its peer sees the approximate form and gets no frame', async () => {
+      const T = ahead(11, 0);
+      ts.clock.now = T;
+      const r = await call(ts, 'POST', '/api/cloud/scheduled', {
+        token: alice.token,
+        body: { id: crypto.randomUUID(), peerId: carol.userId, text: 'later', replyTo: null, at: T + DAY }
+      });
+      expect(r.status).toBe(200);
+      const wsCarol = await open(carol);
+      const wsBob = await open(bob);
+      await open(alice);
+      await wsBob.next(presenceOf(alice.userId, (l) => 'online' in l));
+      expect(await seenBy(ts, carol, alice.userId)).toEqual({ approx: 'recently' });
+      expect(wsCarol.frames.filter((f) => f.t === 'presence')).toEqual([]);
+    });
+
     it('the approximate forms by age; a user who blocked me shows "a long time ago"; a deleted account none', async () => {
       const T = ahead(12, 0);
       ts.clock.now = T;

@@ -60,7 +60,7 @@ export interface LastSeenStore {
   setLastSeenAt(userId: string, at: number): Promise<void>;
   /** Sets who sees the user's last seen; false when there is no such live user. */
   setLastSeenPrivacy(userId: string, privacy: 'everybody' | 'chats' | 'nobody'): Promise<boolean>;
-  /** The users who share a cloud chat with `userId` (not themselves), in id order. */
+  /** The users who share a cloud chat with `userId` (not themselves; a chat with only a scheduled message is none yet), in id order. */
   cloudPeers(userId: string): Promise<string[]>;
 }
 

@@ -47,7 +47,7 @@ export function pgUsers({ pool, tx }: Pg): UserStore & LastSeenStore {
     async cloudPeers(userId) {
       const rows = await all(
         pool,
-        'SELECT CASE WHEN user_a = $1 THEN user_b ELSE user_a END AS peer FROM cloud_chats WHERE (user_a = $1 OR user_b = $1) AND user_a <> user_b ORDER BY peer',
+        'SELECT CASE WHEN user_a = $1 THEN user_b ELSE user_a END AS peer FROM cloud_chats WHERE (user_a = $1 OR user_b = $1) AND user_a <> user_b AND next_seq > 1 ORDER BY peer',
         [userId]
       );
       return rows.map((r) => r.peer as string);

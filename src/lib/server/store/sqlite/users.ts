@@ -15,7 +15,7 @@ export function sqliteUsers(db: Db): UserStore & LastSeenStore {
     setLastSeenAt: db.prepare('UPDATE users SET last_seen_at = ? WHERE id = ? AND deleted_at IS NULL'),
     setLastSeenPrivacy: db.prepare('UPDATE users SET last_seen_privacy = ? WHERE id = ? AND deleted_at IS NULL'),
     cloudPeers: db.prepare(
-      'SELECT CASE WHEN user_a = @id THEN user_b ELSE user_a END AS peer FROM cloud_chats WHERE (user_a = @id OR user_b = @id) AND user_a <> user_b ORDER BY peer'
+      'SELECT CASE WHEN user_a = @id THEN user_b ELSE user_a END AS peer FROM cloud_chats WHERE (user_a = @id OR user_b = @id) AND user_a <> user_b AND next_seq > 1 ORDER BY peer'
     )
   };
 

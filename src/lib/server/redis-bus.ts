@@ -69,6 +69,10 @@ export async function createRedisBus(opts: RedisBusOptions): Promise<RedisBus> {
   const redisOpts = { lazyConnect: true, maxRetriesPerRequest: 2, enableAutoPipelining: true } as const;
 
   const pub = new Redis(opts.url, { ...redisOpts, connectionName: `cinder-pub-${nodeId}` });
+  // The transition scripts as commands (sent by their SHA once Redis has them, EVALSHA).
+  pub.defineCommand('cinderUserOnline', { numberOfKeys: 1, lua: USER_ONLINE });
+  pub.defineCommand('cinderUserOffline', { numberOfKeys: 1, lua: USER_OFFLINE });
+  const scripts = pub as unknown as Record<'cinderUserOnline' | 'cinderUserOffline', (key: string, ...args: (string | number)[]) => Promise<unknown>>;
   const sub = new Redis(opts.url, { ...redisOpts, connectionName: `cinder-sub-${nodeId}` });
   // Without listeners ioredis logs every connection error to stderr; route them to the caller instead.
   pub.on('error', onError);
@@ -152,11 +156,11 @@ export async function createRedisBus(opts: RedisBusOptions): Promise<RedisBus> {
     async userOnline(userId) {
       localUsers.add(userId);
       const now = Date.now();
-      return (await pub.eval(USER_ONLINE, 1, userKey(userId), now, now + ttl, nodeId, ttl * 2)) === 0;
+      return (await scripts.cinderUserOnline(userKey(userId), now, now + ttl, nodeId, ttl * 2)) === 0;
     },
     async userOffline(userId) {
       localUsers.delete(userId);
-      return (await pub.eval(USER_OFFLINE, 1, userKey(userId), Date.now(), nodeId)) === 0;
+      return (await scripts.cinderUserOffline(userKey(userId), Date.now(), nodeId)) === 0;
     },
     async isUserOnline(userId) {
       if (localUsers.has(userId)) return true;

@@ -22,6 +22,7 @@ import { prefsHandlers } from './prefs';
 import { pushHandlers } from './push';
 import { scheduledHandlers } from './scheduled';
 import { searchHandlers } from './search';
+import { searchAllHandlers } from './search-all';
 import { secretHandlers } from './secret';
 import { sessionHandlers } from './session';
 import { syncHandlers } from './sync';
@@ -46,6 +47,7 @@ export const HANDLERS: Handlers<Method> = {
   ...prefsHandlers,
   ...draftsHandlers,
   ...searchHandlers,
+  ...searchAllHandlers,
   ...openingHandlers,
   ...pinsHandlers,
   ...blocksHandlers,

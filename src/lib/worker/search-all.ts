@@ -6,7 +6,7 @@
  * merged by time, so only rows that can still belong to the page are opened; the search stops as soon
  * as the page is full, and a newer search stops an older one between batches.
  */
-import { Dexie, type Table } from 'dexie';
+import { Dexie, type EntityTable } from 'dexie';
 import { SPOILER_MASK, withoutMarkers } from '$lib/api/rich-text';
 import { matchesAny, matchRanges } from '$lib/api/search-text';
 import type { ChatRow, CinderDB, MessageRow, SecretChatRow, SecretMessageRow } from '$lib/store/db';
@@ -57,7 +57,7 @@ function stream<R extends { id: string }>(read: (before: SearchCursor | undefine
 }
 
 /** Rows of one chat on a `[chat+time]` index strictly older than `before`, newest first. */
-function olderRows<R extends { id: string }>(table: Table<R, string>, index: string, chat: string, time: (r: R) => number) {
+function olderRows<R extends { id: string }>(table: EntityTable<R, 'id'>, index: string, chat: string, time: (r: R) => number) {
   return (before: SearchCursor | undefined) =>
     table
       .where(index)

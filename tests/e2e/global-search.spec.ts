@@ -2,12 +2,15 @@
  * Search across all chats from the chat list: a word found in two chats lists both messages under
  * "Messages" (newest first, the match marked), the results are reachable by Tab, and one far back in
  * a long chat opens that chat re-centred on it and highlighted. A miss says "No messages found".
+ * A secret chat and Saved Messages are searched too, a spoiler staying masked in the snippet.
  */
 import type { Page } from '@playwright/test';
 import { sendCloud, signUpApi } from '../support/api';
+import { rpc, rpcPage } from '../support/rpc';
 import { removeDir, startServer } from '../support/server';
 import { audit } from './axe';
 import { expect, messageLog, PASSWORD, signUp, test, uniqueName } from './fixtures';
+import { startSecretChat } from './secret-helpers';
 
 const N = 60;
 /** Alice's message i: an early one mentions the café. */
@@ -80,5 +83,44 @@ test('the chat list finds messages in every chat and opens one far back at its p
     await bob.context.close();
     await relay.stop();
     removeDir(relay.dataDir);
+  }
+});
+
+test('a secret chat and Saved Messages are searched too; a secret result opens at its place', async ({ browser, relay }) => {
+  test.setTimeout(180_000);
+  const alice = await signUp(browser, relay, 'alice', 'Alice');
+  const bob = await signUp(browser, relay, 'bob', 'Bob');
+  const { page } = alice;
+  const note = (i: number) => (i === 3 ? 'the picnic plan, early on' : `note ${i}`);
+  try {
+    const chatId = await startSecretChat(page, bob.username);
+    await expect(page.getByText('Bob joined your secret chat.')).toBeVisible({ timeout: 30_000 });
+    const me = (await (await alice.context.request.get('/api/me')).json()) as { user: { id: string } };
+    // Written through Alice's worker (no page re-rendering per message).
+    await page.goto('/settings');
+    const writer = await rpcPage(alice.context, relay.url);
+    for (let i = 1; i <= N; i++) await rpc(writer, 'secretSend', { id: chatId, text: note(i) });
+    await rpc(writer, 'send', { peerId: me.user.id, text: 'Picnic ||at noon|| in the park' });
+    await writer.close();
+
+    await page.goto('/');
+    await page.getByLabel('Search chats and people').fill('picnic');
+    const results = page.getByRole('list', { name: 'Message search results' }).getByRole('link');
+    await expect(results).toHaveCount(2);
+    // Saved Messages (the newest), its spoiler masked; then the secret chat's early message.
+    await expect(results.nth(0)).toContainText('Saved Messages');
+    await expect(results.nth(0)).toContainText('Picnic ▒▒▒▒▒ in the park');
+    await expect(results.nth(0)).not.toContainText('noon');
+    await expect(results.nth(1)).toContainText('Bob');
+    await expect(results.nth(1)).toContainText('You: the picnic plan, early on');
+    await audit(page, 'message search results, secret and saved');
+
+    await results.nth(1).click();
+    await expect(page).toHaveURL(new RegExp(`/secret/${chatId}\\?m=`));
+    await expect(row(page, note(3))).toBeInViewport();
+    await expect(row(page, note(N))).toHaveCount(0);
+  } finally {
+    await alice.context.close();
+    await bob.context.close();
   }
 });

@@ -2,6 +2,7 @@
  * Search across all chats from the chat list: a word found in two chats lists both messages under
  * "Messages" (newest first, the match marked), the results are reachable by Tab, and one far back in
  * a long chat opens that chat re-centred on it and highlighted. A miss says "No messages found".
+ * Results come 30 at a time, the next page when "Load more" scrolls into view.
  * A secret chat and Saved Messages are searched too, a spoiler staying masked in the snippet.
  */
 import type { Page } from '@playwright/test';
@@ -79,6 +80,16 @@ test('the chat list finds messages in every chat and opens one far back at its p
     await field.fill('zebra');
     await expect(page.getByText('No messages found.')).toBeVisible();
     await expect(page.getByRole('list', { name: 'Message search results' })).toHaveCount(0);
+
+    // Pages of 30: Alice's other 59 messages are the first page, then the next one once "Load more" scrolls into view.
+    await field.fill('message');
+    await expect(results).toHaveCount(30);
+    const more = page.getByRole('button', { name: 'Load more' });
+    await more.scrollIntoViewIfNeeded();
+    await expect(results).toHaveCount(N - 1);
+    await expect(more).toHaveCount(0);
+    await expect(results.nth(0)).toContainText(`message ${N}`);
+    await expect(results.nth(N - 2)).toHaveText(/message 1$/);
   } finally {
     await bob.context.close();
     await relay.stop();

@@ -355,6 +355,11 @@ export abstract class ChatWindow<M extends { id: string }> {
     this.fillCheck();
   };
 
+  /** Once the chat is open: the message the chat list's search found (the route's `?m=`), scrolled to and highlighted. */
+  showFound = async (id: string | null) => {
+    if (id) await this.actions.jumpTo(id, { gone: 'This message is no longer available' });
+  };
+
   /** Scrolls the divider (else the first unread row) to just below the top edge. */
   private scrollToUnread() {
     const s = this.scroller;

@@ -195,6 +195,32 @@ export interface SecretCursor {
   id: string;
 }
 
+/** A place in the all-chats search's order (time, then message id, both newest first): a page's `next`. */
+export type SearchCursor = SecretCursor;
+
+/** A message found by the all-chats search (worker/search-all.ts). */
+export interface MessageHit {
+  kind: 'cloud' | 'secret';
+  /** The peer's id (a cloud chat) or the secret chat's id. */
+  chatId: string;
+  /** The chat's name: "Saved Messages" for mine, else the peer's name. */
+  title: string;
+  peer: UserView;
+  saved: boolean;
+  messageId: string;
+  at: number;
+  /** One line of its text around the match, as the chat list shows text (no markers, spoilers masked). */
+  snippet: string;
+  mine: boolean;
+}
+
+/** A page of the all-chats search, newest first; `next` asks for the page after it (null: no more). `partial`: older cloud history may be on the relay only. */
+export interface MessagesPage {
+  results: MessageHit[];
+  next: SearchCursor | null;
+  partial: boolean;
+}
+
 export interface SecretMessageView {
   id: string;
   at: number;

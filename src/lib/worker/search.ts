@@ -56,13 +56,31 @@ async function scan<R extends { id: string }>(
 }
 
 /** Not burned yet: a row past its self-destruct deadline is about to be purged and is not found. */
-const alive = (r: { deadline?: number }, now: number) => r.deadline === undefined || r.deadline > now;
+export const alive = (r: { deadline?: number }, now: number) => r.deadline === undefined || r.deadline > now;
 
 /** A text as its bubble shows it (formatting markers gone, a spoiler's words in): what the search and the bubble's marks look in. */
 const shownText = (text: string) => withoutMarkers(text, 'show');
 
 /** A file's name, unless it is a voice message (whose name is made up and never shown). */
 const fileName = (f: { name: string; voice?: unknown } | null | undefined) => (f && !f.voice ? f.name : null);
+
+/** What a search looks in of one message: its text as typed (with its markers) and its file's name. */
+export type Searchable = { text: string; file: string | null };
+
+/** A cloud row opened for the search. */
+export async function cloudSearchable(vault: Vault, r: MessageRow): Promise<Searchable> {
+  const body = await vault.open<Body>(places.message(r.id), r.box);
+  return { text: body.text, file: fileName(body.media) };
+}
+
+/** A secret row opened for the search; null for a service row (never found). */
+export async function secretSearchable(vault: Vault, r: SecretMessageRow): Promise<Searchable | null> {
+  const body = await vault.open<SecretBody>(places.secretMessage(r.id), r.box);
+  return body.kind === 'text' ? { text: body.text, file: fileName(body.file) } : null;
+}
+
+/** The fields a query is matched against: the text as its bubble shows it, and the file's name. */
+export const searchFields = (s: Searchable | null): (string | null)[] => (s ? [shownText(s.text), s.file] : []);
 
 /** A cloud chat: its stored history and outbox, newest first. `partial`: older history may exist only on the relay. */
 export async function searchCloud(db: CinderDB, vault: Vault, peerId: string, needle: string): Promise<SearchResult | null> {
@@ -76,10 +94,7 @@ export async function searchCloud(db: CinderDB, vault: Vault, peerId: string, ne
   const pending = outbox.sort((a, b) => b.createdAt - a.createdAt).map((r) => r.id);
   const now = Date.now();
   const read = async (ids: string[]) => (await db.messages.bulkGet(ids)).map((r) => (r?.peerId === peerId && alive(r, now) ? r : undefined));
-  const fields = async (r: MessageRow) => {
-    const body = await vault.open<Body>(places.message(r.id), r.box);
-    return [shownText(body.text), fileName(body.media)];
-  };
+  const fields = async (r: MessageRow) => searchFields(await cloudSearchable(vault, r));
   const res = await scan(`cloud:${peerId}`, [...pending, ...keys], read, fields, needle);
   return res && { ...res, partial: (oldest?.seq ?? 1) > 1 };
 }
@@ -89,10 +104,7 @@ export async function searchSecret(db: CinderDB, vault: Vault, chatId: string, n
   const keys = (await db.secretMessages.where('[chatId+at]').between([chatId, Dexie.minKey], [chatId, Dexie.maxKey]).reverse().primaryKeys()) as string[];
   const now = Date.now();
   const read = async (ids: string[]) => (await db.secretMessages.bulkGet(ids)).map((r) => (r?.chatId === chatId && alive(r, now) ? r : undefined));
-  const fields = async (r: SecretMessageRow) => {
-    const body = await vault.open<SecretBody>(places.secretMessage(r.id), r.box);
-    return body.kind === 'text' ? [shownText(body.text), fileName(body.file)] : [];
-  };
+  const fields = async (r: SecretMessageRow) => searchFields(await secretSearchable(vault, r));
   const res = await scan(`secret:${chatId}`, keys, read, fields, needle);
   return res && { ...res, partial: false };
 }

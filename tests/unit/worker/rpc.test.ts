@@ -17,6 +17,7 @@ import { passcodeHandlers } from '$lib/worker/rpc/passcode';
 import { prefsHandlers } from '$lib/worker/rpc/prefs';
 import { pushHandlers } from '$lib/worker/rpc/push';
 import { searchHandlers } from '$lib/worker/rpc/search';
+import { searchAllHandlers } from '$lib/worker/rpc/search-all';
 import { secretHandlers } from '$lib/worker/rpc/secret';
 import { sessionHandlers } from '$lib/worker/rpc/session';
 import { syncHandlers } from '$lib/worker/rpc/sync';
@@ -45,6 +46,7 @@ const AREAS = [
   prefsHandlers,
   draftsHandlers,
   searchHandlers,
+  searchAllHandlers,
   openingHandlers,
   chatSettingsHandlers,
   forwardHandlers,

@@ -23,6 +23,7 @@ import { presenceHandlers } from './presence';
 import { pushHandlers } from './push';
 import { scheduledHandlers } from './scheduled';
 import { searchHandlers } from './search';
+import { searchAllHandlers } from './search-all';
 import { secretHandlers } from './secret';
 import { sessionHandlers } from './session';
 import { syncHandlers } from './sync';
@@ -47,6 +48,7 @@ export const HANDLERS: Handlers<Method> = {
   ...prefsHandlers,
   ...draftsHandlers,
   ...searchHandlers,
+  ...searchAllHandlers,
   ...openingHandlers,
   ...pinsHandlers,
   ...blocksHandlers,

@@ -21,6 +21,7 @@ import type {
   KeyView,
   LastSeenPrivacyView,
   LastSeenView,
+  MessagesPage,
   MessageView,
   PinnedView,
   PrefsView,
@@ -340,6 +341,15 @@ export const METHODS = {
   searchChat: {
     params: z.object({ kind: z.enum(['cloud', 'secret']), id: StrIn(1, 64), query: Str(SEARCH_QUERY_MAX) }),
     result: returns<{ ids: string[]; more: boolean; partial: boolean }>()
+  },
+  /**
+   * Every chat's stored messages (cloud, Saved Messages, archived and secret chats) that hold `query`,
+   * newest first across chats, ALL_PAGE at a time; `before` is the previous page's `next`. An empty page
+   * for a query too short, or when a newer search superseded this one.
+   */
+  searchMessages: {
+    params: z.object({ query: Str(SEARCH_QUERY_MAX), before: SecretCursor }),
+    result: returns<MessagesPage>()
   },
   /** The cloud chat's page around one stored message (it included): where a search result or a quote's original far back is shown; null when not stored. */
   messagesAround: {

@@ -404,5 +404,15 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE user_updates DROP CONSTRAINT user_updates_kind_check;
       ALTER TABLE user_updates ADD CONSTRAINT user_updates_kind_check CHECK (kind IN ('message', 'read', 'delete', 'edit', 'react', 'settings', 'pin', 'clear', 'scheduled', 'profile'));
     `
+  },
+  {
+    version: 20,
+    name: 'scheduled files',
+    sql: `
+      -- An upload held by a scheduled message (its id: the message it becomes), kept from the unattached
+      -- purge while that row exists; attached (and the hold cleared) when the message is sent.
+      ALTER TABLE cloud_media ADD COLUMN scheduled_id TEXT COLLATE "C";
+      CREATE UNIQUE INDEX cloud_media_by_scheduled ON cloud_media(scheduled_id) WHERE scheduled_id IS NOT NULL;
+    `
   }
 ];

@@ -539,5 +539,15 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE user_updates_v18 RENAME TO user_updates;
       CREATE INDEX user_updates_by_user ON user_updates(user_id, cursor);
     `
+  },
+  {
+    version: 20,
+    name: 'scheduled files',
+    sql: `
+      -- An upload held by a scheduled message (its id: the message it becomes), kept from the unattached
+      -- purge while that row exists; attached (and the hold cleared) when the message is sent.
+      ALTER TABLE cloud_media ADD COLUMN scheduled_id TEXT;
+      CREATE UNIQUE INDEX cloud_media_by_scheduled ON cloud_media(scheduled_id) WHERE scheduled_id IS NOT NULL;
+    `
   }
 ];

@@ -85,7 +85,7 @@ describe('scheduled files on the device', () => {
   it('offline: refused with the words, nothing scheduled nor kept; a timer is refused before any upload', async () => {
     const { db, vault } = await unlockedStore(`scheduled-files-${dbs++}`);
     const ctx = { db, vault, me: ME, emit: () => {} };
-    const uploads: unknown[] = [];
+    const uploads: { path: string; headers: Record<string, string>; size: number }[] = [];
     const fetched: unknown[] = [];
     vi.stubGlobal('XMLHttpRequest', fakeXhr([], true));
     vi.stubGlobal('fetch', async (path: string) => {

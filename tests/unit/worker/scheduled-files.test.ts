@@ -1,7 +1,8 @@
 // Scheduling a file in a cloud chat: the worker uploads it (progress under the scheduled message's id),
 // then schedules a message naming the upload with the caption; offline it says so and keeps nothing; a
 // self-destruct timer is refused before anything is sent. The list carries the file's summary (sealed on
-// the device, from the RPC's answer and from 'scheduled' updates alike).
+// the device, from the RPC's answer and from 'scheduled' updates alike). A file sent at once from the
+// attach panel takes its caption too (the panel now offers one in cloud chats).
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ScheduledMessage } from '$lib/api/wire-scheduled';
@@ -9,6 +10,7 @@ import type { Update } from '$lib/api/wire';
 import { applyUpdates } from '$lib/worker/cloud-sync';
 import { scheduledViews } from '$lib/worker/scheduled';
 import { scheduledHandlers } from '$lib/worker/rpc/scheduled';
+import { mediaHandlers } from '$lib/worker/rpc/media';
 import { unlockedStore } from '../support/store';
 import { ME, nextCursor, uuid } from '../support/cloud-updates';
 
@@ -114,5 +116,31 @@ describe('scheduled files on the device', () => {
     const u: Update = { kind: 'scheduled', cursor: nextCursor(), peerId: 'bob', id: uuid(3), item };
     await applyUpdates(db, vault, ME, [u]);
     expect(await scheduledViews(db, vault, 'bob')).toEqual([{ id: uuid(3), peerId: 'bob', text: '', replyTo: null, media, at: 5, failed: null }]);
+  });
+
+  it('a file sent at once carries the caption as its text', async () => {
+    const { db, vault } = await unlockedStore(`scheduled-files-${dbs++}`);
+    await db.chats.put({ peerId: 'bob' } as never);
+    const ctx = { db, vault, me: ME, emit: () => {}, secret: () => Promise.reject(new Error('unused')), armPurge: async () => {} };
+    const posted: { text: string; media: unknown }[] = [];
+    vi.stubGlobal('XMLHttpRequest', fakeXhr([]));
+    vi.stubGlobal('fetch', async (_path: string, init: RequestInit) => {
+      const body = JSON.parse(String(init.body)) as { id: string; text: string; media: { id: string; ttl: number } };
+      posted.push({ text: body.text, media: body.media });
+      const m = { ...media, ttl: 0, openedAt: null, deadline: null };
+      return Response.json({
+        message: { id: body.id, peerId: 'bob', seq: 1, senderId: ME, senderDeviceId: 'd1', text: body.text, replyTo: null, createdAt: 5, media: m }
+      });
+    });
+    const view = await mediaHandlers.cloudSendMedia(ctx as never, {
+      peerId: 'bob',
+      name: 'beach.png',
+      mime: 'image/png',
+      bytes: new Uint8Array([1]).buffer,
+      ttl: 0,
+      caption: ' at dawn '
+    });
+    expect(posted).toEqual([{ text: 'at dawn', media: { id: media.id, ttl: 0 } }]);
+    expect(view).toMatchObject({ text: 'at dawn' });
   });
 });

@@ -200,9 +200,8 @@ export interface ScheduledStore {
    * Stores a scheduled message of `row.senderId` to `peerId` (the chat is created when there is none yet)
    * with a 'scheduled' update in the sender's log (same transaction). Idempotent by id (`created` false:
    * the sender's own row of this chat). 'id_conflict' when the id is another's row or a message's;
-   * 'too_many' when the sender already has `max` scheduled in this chat. `mediaId`: an upload the message
-   * will carry, held for it (`cloud_media.scheduled_id`, migration 20: kept from the unattached purge, refused
-   * to any other send); 'media_unavailable' unless it is the sender's own to `peerId`, unattached and not held.
+   * 'too_many' when the sender already has `max` scheduled in this chat. `mediaId`: the sender's upload to
+   * `peerId` (unattached, not held) held for it (migration 20), else 'media_unavailable'.
    */
   createScheduled(
     row: Omit<ScheduledRow, 'chatId' | 'version' | 'failed'>,
@@ -218,10 +217,7 @@ export interface ScheduledStore {
    * with a 'scheduled' update in the sender's log. Null when there is no such row of theirs.
    */
   editScheduled(id: string, senderId: string, change: { body?: Buffer; at?: number }): Promise<{ row: ScheduledRow; updates: AppendedUpdate[] } | null>;
-  /**
-   * Deletes the sender's row, with a 'scheduled' update in their log, and the upload it held (same
-   * transaction; its id in `media` for the caller to remove the file). Null when there is none.
-   */
+  /** Deletes the sender's row and the upload it held (its id in `media`: the caller removes the file), with a 'scheduled' update. Null when none. */
   deleteScheduled(id: string, senderId: string): Promise<{ updates: AppendedUpdate[]; media: string[] } | null>;
   /** Rows due at `now` (at <= now) and not failed, earliest first, at most `limit`. */
   dueScheduled(now: number, limit: number): Promise<ScheduledRow[]>;
@@ -409,10 +405,7 @@ export interface CloudMediaStore {
   finishDueMedia(id: string, node: string): Promise<{ done: boolean; updates: AppendedUpdate[] }>;
   /** The earliest time a due row is ready (deadline, or claimed_at + staleMs for a claimed one); null if none. */
   nextMediaDeadline(staleMs: number): Promise<number | null>;
-  /**
-   * Deletes uploads never attached to a message and created before `before`, but for those a scheduled
-   * message still holds; returns their ids.
-   */
+  /** Deletes uploads never attached to a message (nor held by a scheduled one) created before `before`; returns their ids. */
   purgeUnattachedMedia(before: number): Promise<string[]>;
 }
 

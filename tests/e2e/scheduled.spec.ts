@@ -159,6 +159,26 @@ test('scheduled file: a photo with its caption from the attach panel; Bob gets b
   await expect(bubble(bob.page, 'Dawn at the harbour')).toBeVisible();
   await expect(bob.page.locator('.msg strong', { hasText: 'harbour' })).toBeVisible();
   await expect(scheduledButton(alice.page)).toHaveCount(0);
+
+  // Another, an hour ahead: Edit changes its caption (here to none), keeping the file; Delete takes it.
+  await alice.page.locator('input[type=file]').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('hello') });
+  const filePanel = alice.page.getByRole('region', { name: 'Send file' });
+  await filePanel.getByLabel('Caption').fill('read this');
+  await filePanel.getByRole('button', { name: 'Send file' }).click({ button: 'right' });
+  await alice.page.getByRole('menu', { name: 'Send options' }).getByRole('menuitem', { name: 'Schedule message…' }).click();
+  await scheduleAt(alice.page, Date.now() + 3_600_000);
+  await scheduledButton(alice.page).click();
+  await expect(item.getByText('notes.txt')).toBeVisible();
+  await listView(alice.page).getByRole('button', { name: 'Edit' }).click();
+  await expect(scheduleDialog(alice.page).getByLabel('Caption')).toHaveValue('read this');
+  await scheduleDialog(alice.page).getByLabel('Caption').fill('');
+  await scheduleDialog(alice.page).getByRole('button', { name: 'Save' }).click();
+  await expect(scheduleDialog(alice.page)).toBeHidden();
+  await expect(item).not.toContainText('read this');
+  await expect(item.getByText('notes.txt')).toBeVisible();
+  await listView(alice.page).getByRole('button', { name: 'Delete' }).click();
+  await alice.page.getByRole('alertdialog').getByRole('button', { name: 'Delete', exact: true }).click();
+  await expect(listView(alice.page)).toContainText('No scheduled messages.');
 });
 
 test('scheduled: phone-width screenshots of the dialog and the Scheduled view', async ({ browser, relay }) => {

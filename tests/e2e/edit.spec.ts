@@ -17,7 +17,7 @@ const photoRow = (page: Page, name: string) =>
     .locator('li')
     .filter({ has: page.locator(`img[alt="${name}"]`) });
 
-/** Sends a photo (no timer), with `caption` where the chat's panel has one (secret chats). */
+/** Sends a photo (no timer), with `caption` when given (both chats' panels have one). */
 async function sendPhoto(page: Page, name: string, caption?: string) {
   await page.locator('input[type=file]').setInputFiles({ name, mimeType: 'image/png', buffer: PHOTO });
   const panel = page.getByRole('region', { name: 'Send photo' });

@@ -2,8 +2,11 @@
  * Scheduled messages (Telegram's "Schedule message"): Alice schedules a message a few seconds ahead
  * from the Send button's menu; it shows in the Scheduled view on her second device; the relay sends it
  * at its time (Bob gets it like any message) and it leaves the list. Then edit + send now, and delete
- * (asked first). Offline, scheduling says so and the text stays in the composer.
+ * (asked first). Offline, scheduling says so and the text stays in the composer. A photo picked in the
+ * attach panel is scheduled with its caption from its Send button's menu (offline: said, the file stays);
+ * the list shows the file and the caption, and Bob gets the photo and the caption after the time.
  */
+import { readFileSync } from 'node:fs';
 import type { Page } from '@playwright/test';
 import { expect, logIn, messageLog, openChatWith, signUp, test } from './fixtures';
 
@@ -11,6 +14,7 @@ const bubble = (page: Page, text: string) => messageLog(page).locator('p.text', 
 const scheduledButton = (page: Page) => page.getByRole('button', { name: /^Scheduled messages \(\d+\)$/ });
 const scheduleDialog = (page: Page) => page.getByRole('dialog', { name: /Schedule message|Edit scheduled message/ });
 const listView = (page: Page) => page.getByRole('dialog', { name: 'Scheduled messages' });
+const PHOTO = readFileSync('static/icons/icon-512.png');
 
 /** A `datetime-local` value for `ms` in the browser's (this machine's) time zone, with seconds. */
 function localInput(ms: number): string {
@@ -110,6 +114,71 @@ test('scheduled: sent by the relay at its time, shown on my second device until 
   await scheduleDialog(alice.page).getByRole('button', { name: 'Cancel' }).click();
   await expect(alice.page.getByLabel('Message', { exact: true })).toHaveValue('when back');
   await alice.context.setOffline(false);
+});
+
+test('scheduled file: a photo with its caption from the attach panel; Bob gets both after its time', async ({ browser, relay }) => {
+  test.setTimeout(180_000);
+  const alice = await signUp(browser, relay, 'alice', 'Alice');
+  const bob = await signUp(browser, relay, 'bob', 'Bob');
+  await openChatWith(alice.page, bob.username);
+  await alice.page.locator('input[type=file]').setInputFiles({ name: 'dawn.png', mimeType: 'image/png', buffer: PHOTO });
+  const panel = alice.page.getByRole('region', { name: 'Send photo' });
+  await panel.getByLabel('Caption').fill('Dawn at the **harbour**');
+  const scheduleFile = async () => {
+    await panel.getByRole('button', { name: 'Send photo' }).click({ button: 'right' });
+    await alice.page.getByRole('menu', { name: 'Send options' }).getByRole('menuitem', { name: 'Schedule message…' }).click();
+    await expect(scheduleDialog(alice.page)).toBeVisible();
+  };
+
+  // Offline: said so; the photo and its caption stay in the panel.
+  await alice.context.setOffline(true);
+  await scheduleFile();
+  await scheduleAt(alice.page, Date.now() + 3_600_000, false);
+  await expect(scheduleDialog(alice.page).getByRole('alert')).toHaveText('You are offline. Connect to schedule this message.');
+  await scheduleDialog(alice.page).getByRole('button', { name: 'Cancel' }).click();
+  await expect(panel.getByLabel('Caption')).toHaveValue('Dawn at the **harbour**');
+  await alice.context.setOffline(false);
+
+  // ~12 s ahead: uploaded, scheduled, the panel closes; the list shows the file and the caption.
+  await scheduleFile();
+  await scheduleAt(alice.page, Date.now() + 12_000);
+  await expect(panel).toHaveCount(0);
+  await expect(scheduledButton(alice.page)).toHaveAccessibleName('Scheduled messages (1)');
+  await scheduledButton(alice.page).click();
+  const item = listView(alice.page).getByRole('listitem');
+  await expect(item).toHaveCount(1);
+  await expect(item.getByText('dawn.png')).toBeVisible();
+  await expect(item).toContainText('Dawn at the harbour');
+  await alice.page.keyboard.press('Escape');
+
+  // Bob gets a normal photo message with the caption after its time.
+  await openChatWith(bob.page, alice.username);
+  const photo = messageLog(bob.page).locator('img[alt="dawn.png"]');
+  await expect(photo).toBeVisible({ timeout: 60_000 });
+  await expect.poll(() => photo.evaluate((i: HTMLImageElement) => i.naturalWidth)).toBeGreaterThan(0);
+  await expect(bubble(bob.page, 'Dawn at the harbour')).toBeVisible();
+  await expect(bob.page.locator('.msg strong', { hasText: 'harbour' })).toBeVisible();
+  await expect(scheduledButton(alice.page)).toHaveCount(0);
+
+  // Another, an hour ahead: Edit changes its caption (here to none), keeping the file; Delete takes it.
+  await alice.page.locator('input[type=file]').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('hello') });
+  const filePanel = alice.page.getByRole('region', { name: 'Send file' });
+  await filePanel.getByLabel('Caption').fill('read this');
+  await filePanel.getByRole('button', { name: 'Send file' }).click({ button: 'right' });
+  await alice.page.getByRole('menu', { name: 'Send options' }).getByRole('menuitem', { name: 'Schedule message…' }).click();
+  await scheduleAt(alice.page, Date.now() + 3_600_000);
+  await scheduledButton(alice.page).click();
+  await expect(item.getByText('notes.txt')).toBeVisible();
+  await listView(alice.page).getByRole('button', { name: 'Edit' }).click();
+  await expect(scheduleDialog(alice.page).getByLabel('Caption')).toHaveValue('read this');
+  await scheduleDialog(alice.page).getByLabel('Caption').fill('');
+  await scheduleDialog(alice.page).getByRole('button', { name: 'Save' }).click();
+  await expect(scheduleDialog(alice.page)).toBeHidden();
+  await expect(item).not.toContainText('read this');
+  await expect(item.getByText('notes.txt')).toBeVisible();
+  await listView(alice.page).getByRole('button', { name: 'Delete' }).click();
+  await alice.page.getByRole('alertdialog').getByRole('button', { name: 'Delete', exact: true }).click();
+  await expect(listView(alice.page)).toContainText('No scheduled messages.');
 });
 
 test('scheduled: phone-width screenshots of the dialog and the Scheduled view', async ({ browser, relay }) => {

@@ -10,8 +10,11 @@ import type { CloudWindow } from './cloud-window.svelte';
 
 export { localInput, pickedTime } from './schedule-time';
 
-/** What the dialog is doing: scheduling the composer's text, or changing one already scheduled. */
-export type ScheduleTarget = { kind: 'new' } | { kind: 'edit'; item: ScheduledView };
+/**
+ * What the dialog is doing: scheduling the composer's text, the attach panel's file (`run` uploads and
+ * schedules it: ./cloud-attach.svelte.ts), or changing one already scheduled.
+ */
+export type ScheduleTarget = { kind: 'new' } | { kind: 'file'; run: (at: number) => Promise<string | null> } | { kind: 'edit'; item: ScheduledView };
 
 /** Offline, the worker's own words (which say what was kept), not the generic "can't reach". */
 const said = (e: unknown) => (isUnreachable(e) && e instanceof Error ? e.message : errorMessage(e));
@@ -75,7 +78,8 @@ export class ChatScheduled {
 
   edit = async (item: ScheduledView, text: string, at: number): Promise<string | null> => {
     const t = text.trim();
-    if (!t) return 'Write a message first.';
+    // A file's caption may be emptied.
+    if (!t && !item.media) return 'Write a message first.';
     try {
       await core().call('editScheduled', { id: item.id, ...(t !== item.text ? { text: t } : {}), at });
     } catch (e) {

@@ -132,7 +132,7 @@ export function createRelay(config: Config, opts: RelayOptions = {}): Relay {
   // The API and cloud publish through this tap, so each new envelope or message can push offline devices.
   const apiBus = tapBus(bus, (event) => push.onEvent(event));
   const cloud = createCloud({ store, atRest, bus: apiBus, now, mediaFiles });
-  const scheduled = createScheduled({ store, atRest, cloud, log, now });
+  const scheduled = createScheduled({ store, atRest, cloud, log, now, mediaFiles });
   const mediaTimers = createMediaTimers({ store, files: mediaFiles, publish: cloud.publish, log, now });
   const lastSeen = createLastSeen({ store, presence, bus, log, now });
   const accounts = createAccounts({ config, store, atRest, bus: apiBus, sessions, blobFiles, mediaFiles, publish: cloud.publish, log, now });

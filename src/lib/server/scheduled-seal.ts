@@ -1,11 +1,13 @@
 /** A scheduled message's body, sealed at rest like a cloud message's (./cloud.ts), and its wire form. */
-import type { ScheduledMessage } from '../api/wire-scheduled';
+import type { ScheduledMedia, ScheduledMessage } from '../api/wire-scheduled';
 import type { AtRest } from './atrest';
 import type { ScheduledRow } from './store/types';
 
 export interface ScheduledContent {
   text: string;
   replyTo: string | null;
+  /** The upload it carries (held for it: cloud_media.scheduled_id), as its sender's list shows it; absent: a text. */
+  media?: ScheduledMedia;
 }
 
 const aad = (id: string) => `sched:${id}`;
@@ -16,6 +18,6 @@ export const openScheduled = (atRest: AtRest, row: ScheduledRow): ScheduledConte
 
 /** The row as its sender's devices get it (`peerId`: the chat's other member, or the sender in Saved Messages). */
 export function scheduledWire(atRest: AtRest, row: ScheduledRow, peerId: string): ScheduledMessage {
-  const { text, replyTo } = openScheduled(atRest, row);
-  return { id: row.id, peerId, text, replyTo, at: row.at, createdAt: row.createdAt, failed: row.failed };
+  const { text, replyTo, media } = openScheduled(atRest, row);
+  return { id: row.id, peerId, text, replyTo, ...(media ? { media } : {}), at: row.at, createdAt: row.createdAt, failed: row.failed };
 }

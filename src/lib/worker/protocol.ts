@@ -277,6 +277,8 @@ export interface ScheduledView {
   peerId: string;
   text: string;
   replyTo: string | null;
+  /** The file it carries (`text` is then its caption); absent: a text. `id`: the relay's upload (my own, readable). */
+  media?: { id: string; mime: string; name: string; size: number; width?: number; height?: number };
   /** When the relay sends it (ms). */
   at: number;
   failed: string | null;

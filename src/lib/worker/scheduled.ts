@@ -3,7 +3,8 @@
  * holds them and sends each at its time; every change comes back as a 'scheduled' update in my log
  * (the item as it is now, or null once sent or deleted), applied with the sync's page (./cloud-sync.ts)
  * into the `scheduled` table, so the Scheduled view shows offline. A chat's list read from the relay
- * replaces what this device holds for it (a device signed in later has no older updates).
+ * replaces what this device holds for it (a device signed in later has no older updates). A file's
+ * summary (name, type, size, its upload's id) is sealed with the text; the file itself stays at the relay.
  */
 import type { ScheduledMessage } from '$lib/api/wire-scheduled';
 import type { Update } from '$lib/api/wire';
@@ -12,13 +13,19 @@ import { places } from '$lib/store/places';
 import type { Vault } from '$lib/store/vault';
 import type { ScheduledView } from './protocol';
 
-type Sealed = Pick<ScheduledMessage, 'text' | 'replyTo' | 'createdAt' | 'failed'>;
+type Sealed = Pick<ScheduledMessage, 'text' | 'replyTo' | 'createdAt' | 'failed' | 'media'>;
 
 export const sealScheduled = async (vault: Vault, m: ScheduledMessage): Promise<ScheduledRow> => ({
   id: m.id,
   peerId: m.peerId,
   at: m.at,
-  box: await vault.seal<Sealed>(places.scheduled(m.id), { text: m.text, replyTo: m.replyTo, createdAt: m.createdAt, failed: m.failed })
+  box: await vault.seal<Sealed>(places.scheduled(m.id), {
+    text: m.text,
+    replyTo: m.replyTo,
+    createdAt: m.createdAt,
+    failed: m.failed,
+    ...(m.media ? { media: m.media } : {})
+  })
 });
 
 /** The 'scheduled' updates of a batch, sealed (before its transaction): by id, the last word on each (null: gone). */
@@ -51,7 +58,7 @@ export async function scheduledViews(db: CinderDB, vault: Vault, peerId: string)
   const views = await Promise.all(
     rows.map(async (r): Promise<ScheduledView> => {
       const s = await vault.open<Sealed>(places.scheduled(r.id), r.box);
-      return { id: r.id, peerId: r.peerId, at: r.at, text: s.text, replyTo: s.replyTo, failed: s.failed };
+      return { id: r.id, peerId: r.peerId, at: r.at, text: s.text, replyTo: s.replyTo, ...(s.media ? { media: s.media } : {}), failed: s.failed };
     })
   );
   return views.sort((a, b) => a.at - b.at || a.id.localeCompare(b.id));

@@ -212,13 +212,15 @@ export interface ScheduledStore {
    * Stores a scheduled message of `row.senderId` to `peerId` (the chat is created when there is none yet)
    * with a 'scheduled' update in the sender's log (same transaction). Idempotent by id (`created` false:
    * the sender's own row of this chat). 'id_conflict' when the id is another's row or a message's;
-   * 'too_many' when the sender already has `max` scheduled in this chat.
+   * 'too_many' when the sender already has `max` scheduled in this chat. `mediaId`: the sender's upload to
+   * `peerId` (unattached, not held) held for it (migration 20), else 'media_unavailable'.
    */
   createScheduled(
     row: Omit<ScheduledRow, 'chatId' | 'version' | 'failed'>,
     peerId: string,
-    max: number
-  ): Promise<{ created: boolean; row: ScheduledRow; updates: AppendedUpdate[] } | 'too_many' | 'id_conflict'>;
+    max: number,
+    mediaId?: string
+  ): Promise<{ created: boolean; row: ScheduledRow; updates: AppendedUpdate[] } | 'too_many' | 'id_conflict' | 'media_unavailable'>;
   getScheduled(id: string): Promise<ScheduledRow | null>;
   /** The sender's scheduled messages of the chat, earliest `at` first. */
   listScheduled(senderId: string, chatId: number): Promise<ScheduledRow[]>;
@@ -227,8 +229,8 @@ export interface ScheduledStore {
    * with a 'scheduled' update in the sender's log. Null when there is no such row of theirs.
    */
   editScheduled(id: string, senderId: string, change: { body?: Buffer; at?: number }): Promise<{ row: ScheduledRow; updates: AppendedUpdate[] } | null>;
-  /** Deletes the sender's row, with a 'scheduled' update in their log. Null when there is none. */
-  deleteScheduled(id: string, senderId: string): Promise<{ updates: AppendedUpdate[] } | null>;
+  /** Deletes the sender's row and the upload it held (its id in `media`: the caller removes the file), with a 'scheduled' update. Null when none. */
+  deleteScheduled(id: string, senderId: string): Promise<{ updates: AppendedUpdate[]; media: string[] } | null>;
   /** Rows due at `now` (at <= now) and not failed, earliest first, at most `limit`. */
   dueScheduled(now: number, limit: number): Promise<ScheduledRow[]>;
   /** The earliest `at` of a row not failed; null when none. */
@@ -418,7 +420,7 @@ export interface CloudMediaStore {
   finishDueMedia(id: string, node: string): Promise<{ done: boolean; updates: AppendedUpdate[] }>;
   /** The earliest time a due row is ready (deadline, or claimed_at + staleMs for a claimed one); null if none. */
   nextMediaDeadline(staleMs: number): Promise<number | null>;
-  /** Deletes uploads never attached to a message and created before `before`; returns their ids. */
+  /** Deletes uploads never attached to a message (nor held by a scheduled one) created before `before`; returns their ids. */
   purgeUnattachedMedia(before: number): Promise<string[]>;
 }
 

@@ -1,14 +1,13 @@
 /** Attachments: files in secret and cloud chats (sending, fetching, opening). */
 import { z } from '$lib/api/zod';
-import { CLOUD_MEDIA_VOICE_HEADER, voiceHeader } from '$lib/api/voice';
-import { CLOUD_MEDIA_DIMS_HEADER, dimsHeader } from '$lib/api/media-dims';
-import { CLOUD_MEDIA_MIME_HEADER, CLOUD_MEDIA_NAME_HEADER, CLOUD_MEDIA_TO_USER_HEADER, CloudMedia, CloudMessage } from '$lib/api/wire';
+import { CloudMedia, CloudMessage } from '$lib/api/wire';
 import type { MessageRow } from '$lib/store/db';
 import { places } from '$lib/store/places';
 import { messageView, msgPlace, sealMessage, storeOpenedMedia, type Body } from '../cloud';
 import { sendTicket, sentDraftDeleted } from '../draft-order';
 import { draftEvent, secretDraftId } from '../drafts';
-import { downloadBytes, uploadBytes } from '../media';
+import { downloadBytes } from '../media';
+import { uploadCloudFile } from '../cloud-upload';
 import { request } from '../net';
 import { CoreError, type CoreContext, type Handlers } from './context';
 
@@ -43,27 +42,16 @@ export const mediaHandlers: Handlers<'secretSendFile' | 'secretMedia' | 'cloudSe
     return { bytes: ownBuffer(m.bytes), mime: m.mime, name: m.name };
   },
 
-  cloudSendMedia: async (ctx, { peerId, name, mime, bytes, ttl, voice, width, height }) => {
+  cloudSendMedia: async (ctx, { peerId, name, mime, bytes, ttl, voice, width, height, caption }) => {
     const id = crypto.randomUUID();
     const plain = new Uint8Array(bytes);
-    // eslint-disable-next-line no-control-regex -- replacing control characters is the point
-    const safeName = name.replace(/[\u0000-\u001f\u007f/\\]/g, '_');
-    const mediaId = await uploadBytes(
-      '/api/cloud/media',
-      {
-        [CLOUD_MEDIA_TO_USER_HEADER]: peerId,
-        [CLOUD_MEDIA_MIME_HEADER]: mime.toLowerCase(),
-        [CLOUD_MEDIA_NAME_HEADER]: encodeURIComponent(safeName),
-        ...(voice ? { [CLOUD_MEDIA_VOICE_HEADER]: voiceHeader(voice) } : {}),
-        ...(width && height ? { [CLOUD_MEDIA_DIMS_HEADER]: dimsHeader(width, height) } : {})
-      },
-      plain,
-      (loaded, total) => ctx.emit({ type: 'progress', id, loaded, total })
+    const mediaId = await uploadCloudFile(peerId, { name, mime, bytes: plain, voice, width, height }, (loaded, total) =>
+      ctx.emit({ type: 'progress', id, loaded, total })
     );
     const { message } = await request(
       'POST',
       '/api/cloud/messages',
-      { id, toUserId: peerId, text: '', media: { id: mediaId, ttl } },
+      { id, toUserId: peerId, text: caption?.trim() ?? '', media: { id: mediaId, ttl } },
       z.object({ message: CloudMessage })
     );
     const row = await sealMessage(ctx.vault, message);

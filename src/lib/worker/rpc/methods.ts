@@ -57,6 +57,21 @@ const SecretCursor = z.optional(z.object({ at: z.number(), id: StrIn(1, 64) }));
 export const MAX_FILE_BYTES = LIMITS.fileMax - 64;
 const MediaDim = z.number().check(z.int(), z.minimum(1), z.maximum(MEDIA_DIM_MAX));
 const FileBytes = z.instanceof(ArrayBuffer).check(z.refine((b) => b.byteLength > 0 && b.byteLength <= MAX_FILE_BYTES, 'Files up to 25 MB can be sent'));
+/** A file to schedule in a cloud chat (a photo's or video's size in pixels along, as for a send). */
+const ScheduledFile = z
+  .object({
+    name: z.string().check(z.trim(), z.minLength(1), z.maxLength(255)),
+    mime: z.string().check(z.maxLength(127), z.regex(/^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/i, 'Unknown file type')),
+    bytes: FileBytes,
+    width: z.optional(MediaDim),
+    height: z.optional(MediaDim)
+  })
+  .check(
+    z.refine((f) => (f.width === undefined && f.height === undefined) || (f.width !== undefined && f.height !== undefined && hasDims(f.mime)), {
+      message: 'Only a photo or video has a size, and it needs both sides',
+      path: ['width']
+    })
+  );
 /** A chat key's fingerprint (verify/), as the page holds it: 32 to 64 bytes. */
 const KeyBytes = z.custom<Uint8Array>((b) => b instanceof Uint8Array && b.length >= 32 && b.length <= 64, 'A key is 32 to 64 bytes');
 /** An attachment's plaintext as pages get it. */
@@ -167,15 +182,32 @@ export const METHODS = {
    */
   /** My scheduled messages of the cloud chat held here, earliest first; `refresh`: read from the relay first when online. */
   scheduledList: { params: z.extend(PeerParams, { refresh: z.optional(z.boolean()) }), result: returns<ScheduledView[]>() },
-  /** Has the relay send `text` (and the reply) to the cloud chat at `at` (online only; the relay checks the time). */
+  /**
+   * Has the relay send `text` (and the reply) to the cloud chat at `at` (online only; the relay checks the
+   * time). With `file`: uploads it first (progress events carry the scheduled message's id), `text` its
+   * caption (may be empty); no self-destruct timer (`ttl` > 0 is refused).
+   */
   scheduleMessage: {
-    params: z.extend(PeerParams, { id: z.optional(Uuid), text: Text, replyTo: z.optional(z.nullable(Uuid)), at: z.number().check(z.int(), z.nonnegative()) }),
+    params: z
+      .extend(PeerParams, {
+        id: z.optional(Uuid),
+        text: z.string().check(z.trim(), z.maxLength(LIMITS.textMax, 'Message is too long')),
+        replyTo: z.optional(z.nullable(Uuid)),
+        at: z.number().check(z.int(), z.nonnegative()),
+        file: z.optional(ScheduledFile),
+        ttl: z.optional(z.number().check(z.int(), z.nonnegative()))
+      })
+      .check(z.refine((p) => p.file !== undefined || p.text.length > 0, { message: 'Message is empty', path: ['text'] })),
     result: returns<ScheduledView>()
   },
-  /** A new text and/or time for my scheduled message (online only). */
+  /** A new text (a file's caption, which may be emptied: the relay refuses an empty text) and/or time for my scheduled message (online only). */
   editScheduled: {
     params: z
-      .object({ id: Uuid, text: z.optional(Text), at: z.optional(z.number().check(z.int(), z.nonnegative())) })
+      .object({
+        id: Uuid,
+        text: z.optional(z.string().check(z.trim(), z.maxLength(LIMITS.textMax, 'Message is too long'))),
+        at: z.optional(z.number().check(z.int(), z.nonnegative()))
+      })
       .check(z.refine((p) => p.text !== undefined || p.at !== undefined, 'give text or at')),
     result: returns<null>()
   },
@@ -281,6 +313,8 @@ export const METHODS = {
         mime: z.string().check(z.maxLength(127), z.regex(/^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/i, 'Unknown file type')),
         bytes: FileBytes,
         ttl: CloudMediaTtl,
+        /** Sent as the message's text (the attach panel's caption). */
+        caption: z.optional(Str(LIMITS.textMax)),
         /** A voice message's duration and waveform (the file is then its audio). */
         voice: z.optional(VoiceMeta),
         /** A photo's or video's size in pixels, sent along so the peer reserves its box before it loads. */

@@ -2,12 +2,15 @@
  * Scheduled messages of cloud chats (../scheduled.ts): the list held here (read again from the relay
  * when asked and online), and schedule / edit / delete / send now, which need the relay (offline they
  * are refused at once, nothing queued: the text stays in the composer). Each answer is applied here
- * as the 'scheduled' update will say it, under the sync's lock.
+ * as the 'scheduled' update will say it, under the sync's lock. A file is uploaded first (progress
+ * events under the scheduled message's id), then named by the schedule; offline either step is refused
+ * and the panel keeps the file.
  */
 import { z } from '$lib/api/zod';
 import { ScheduledListRes, ScheduledMessage } from '$lib/api/wire-scheduled';
 import { SYNC_LOCK, withLock } from '../locks';
 import { NetError, request } from '../net';
+import { uploadCloudFile } from '../cloud-upload';
 import { replaceScheduled, scheduledViews, sealScheduled } from '../scheduled';
 import { CoreError, type CoreContext, type Handlers } from './context';
 
@@ -27,6 +30,7 @@ async function online<T>(offline: string, call: () => Promise<T>): Promise<T> {
 
 const OFFLINE_SCHEDULE = 'You are offline. Connect to schedule this message.';
 const OFFLINE_CHANGE = 'You are offline. Connect to change scheduled messages.';
+const NO_TIMER = 'A scheduled file cannot have a self-destruct timer.';
 
 async function keep(ctx: Ctx, m: ScheduledMessage) {
   const row = await sealScheduled(ctx.vault, m);
@@ -54,12 +58,27 @@ export const scheduledHandlers: Handlers<'scheduledList' | 'scheduleMessage' | '
     return scheduledViews(ctx.db, ctx.vault, peerId);
   },
 
-  scheduleMessage: async (ctx, { id, peerId, text, replyTo, at }) => {
-    const { scheduled } = await online(OFFLINE_SCHEDULE, () =>
-      request('POST', '/api/cloud/scheduled', { id: id ?? crypto.randomUUID(), peerId, text, replyTo: replyTo ?? null, at }, ScheduledRes)
-    );
+  scheduleMessage: async (ctx, { id, peerId, text, replyTo, at, file, ttl }) => {
+    if (file && ttl) throw new CoreError('bad_request', NO_TIMER);
+    const sid = id ?? crypto.randomUUID();
+    const mediaId = file
+      ? await online(OFFLINE_SCHEDULE, () =>
+          uploadCloudFile(peerId, { ...file, bytes: new Uint8Array(file.bytes) }, (loaded, total) => ctx.emit({ type: 'progress', id: sid, loaded, total }))
+        )
+      : undefined;
+    const body = { id: sid, peerId, text, replyTo: replyTo ?? null, at, ...(mediaId ? { media: { id: mediaId } } : {}) };
+    const { scheduled } = await online(OFFLINE_SCHEDULE, () => request('POST', '/api/cloud/scheduled', body, ScheduledRes));
     await keep(ctx, scheduled);
-    return { id: scheduled.id, peerId: scheduled.peerId, text: scheduled.text, replyTo: scheduled.replyTo, at: scheduled.at, failed: scheduled.failed };
+    const { media } = scheduled;
+    return {
+      id: scheduled.id,
+      peerId: scheduled.peerId,
+      text: scheduled.text,
+      replyTo: scheduled.replyTo,
+      ...(media ? { media } : {}),
+      at: scheduled.at,
+      failed: scheduled.failed
+    };
   },
 
   editScheduled: async (ctx, { id, text, at }) => {

@@ -92,7 +92,11 @@ export function pgCloudMedia({ pool, tx }: Pg): CloudMediaStore {
       return r?.t == null ? null : num(r.t);
     },
     async purgeUnattachedMedia(before) {
-      return (await all(pool, 'DELETE FROM cloud_media WHERE message_id IS NULL AND created_at < $1 RETURNING id', [before])).map((r) => r.id as string);
+      // An upload a scheduled message holds stays (one whose row went some other way, a cascade, does not).
+      const sql = `DELETE FROM cloud_media WHERE message_id IS NULL AND created_at < $1
+                     AND NOT EXISTS (SELECT 1 FROM scheduled_messages s WHERE s.id = cloud_media.scheduled_id)
+                   RETURNING id`;
+      return (await all(pool, sql, [before])).map((r) => r.id as string);
     }
   };
 }

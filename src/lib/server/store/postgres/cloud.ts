@@ -74,8 +74,10 @@ export function pgCloud({ pool, tx }: Pg): CloudStore {
         }
         if (input.media) {
           // Row lock: a concurrent send attaching the same upload waits, then sees it attached.
-          const media = await one(c, 'SELECT owner_user_id, to_user_id, message_id FROM cloud_media WHERE id = $1 FOR UPDATE', [input.media.id]);
-          if (!media || media.owner_user_id !== input.senderId || media.to_user_id !== input.recipientId || media.message_id !== null) {
+          const media = await one(c, 'SELECT owner_user_id, to_user_id, message_id, scheduled_id FROM cloud_media WHERE id = $1 FOR UPDATE', [input.media.id]);
+          // An upload held by a scheduled message goes only with that message (its id).
+          const held = media?.scheduled_id != null && media.scheduled_id !== input.id;
+          if (!media || media.owner_user_id !== input.senderId || media.to_user_id !== input.recipientId || media.message_id !== null || held) {
             return { ok: false, reason: 'media_unavailable' };
           }
         }
@@ -107,7 +109,7 @@ export function pgCloud({ pool, tx }: Pg): CloudStore {
           [message.chatId, message.seq, message.id, message.senderId, message.senderDeviceId, message.body, message.createdAt]
         );
         if (input.media) {
-          await c.query('UPDATE cloud_media SET message_id = $1, ttl = $2 WHERE id = $3', [message.id, input.media.ttl, input.media.id]);
+          await c.query('UPDATE cloud_media SET message_id = $1, ttl = $2, scheduled_id = NULL WHERE id = $3', [message.id, input.media.ttl, input.media.id]);
         }
         const updates = await appendUpdates(c, chat, 'message', message.id);
         // The recipient's archived chat comes back to their list unless muted (after the message in

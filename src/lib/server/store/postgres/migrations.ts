@@ -414,5 +414,15 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE users ADD COLUMN last_seen_at BIGINT;
       ALTER TABLE users ADD COLUMN last_seen_privacy TEXT NOT NULL DEFAULT 'chats' CHECK (last_seen_privacy IN ('everybody', 'chats', 'nobody'));
     `
+  },
+  {
+    version: 20,
+    name: 'scheduled files',
+    sql: `
+      -- An upload held by a scheduled message (its id: the message it becomes), kept from the unattached
+      -- purge while that row exists; attached (and the hold cleared) when the message is sent.
+      ALTER TABLE cloud_media ADD COLUMN scheduled_id TEXT COLLATE "C";
+      CREATE UNIQUE INDEX cloud_media_by_scheduled ON cloud_media(scheduled_id) WHERE scheduled_id IS NOT NULL;
+    `
   }
 ];

@@ -10,7 +10,7 @@ import { all, appendUpdates, one, type Pg } from './db';
 export function pgScheduled({ pool, tx }: Pg): ScheduledStore {
   const chatOf = async (c: Parameters<Parameters<Pg['tx']>[0]>[0], id: number) => toChat((await one(c, 'SELECT * FROM cloud_chats WHERE id = $1', [id]))!);
   return {
-    async createScheduled(row, peerId, max) {
+    async createScheduled(row, peerId, max, mediaId) {
       const [a, b] = pair(row.senderId, peerId);
       return tx(async (c) => {
         const had = await one(c, 'SELECT * FROM scheduled_messages WHERE id = $1', [row.id]);
@@ -25,6 +25,15 @@ export function pgScheduled({ pool, tx }: Pg): ScheduledStore {
         const chat = toChat((await one(c, 'SELECT * FROM cloud_chats WHERE user_a = $1 AND user_b = $2 FOR UPDATE', [a, b]))!);
         const n = num((await one(c, 'SELECT count(*) AS n FROM scheduled_messages WHERE sender_id = $1 AND chat_id = $2', [row.senderId, chat.id]))?.n);
         if (n >= max) return 'too_many' as const;
+        // The upload it carries (migration 20): held for it, and deleted with it.
+        if (mediaId !== undefined) {
+          const held = await c.query(
+            `UPDATE cloud_media SET scheduled_id = $1
+             WHERE id = $2 AND owner_user_id = $3 AND to_user_id = $4 AND message_id IS NULL AND scheduled_id IS NULL`,
+            [row.id, mediaId, row.senderId, peerId]
+          );
+          if (!held.rowCount) return 'media_unavailable' as const;
+        }
         const r = await one(
           c,
           `INSERT INTO scheduled_messages (id, chat_id, sender_id, recipient_id, sender_device_id, body, at, created_at)
@@ -58,7 +67,8 @@ export function pgScheduled({ pool, tx }: Pg): ScheduledStore {
       return tx(async (c) => {
         const r = await one(c, 'DELETE FROM scheduled_messages WHERE id = $1 AND sender_id = $2 RETURNING chat_id', [id, senderId]);
         if (!r) return null;
-        return { updates: await appendUpdates(c, await chatOf(c, num(r.chat_id)), 'scheduled', id, senderId) };
+        const media = (await all(c, 'DELETE FROM cloud_media WHERE scheduled_id = $1 AND message_id IS NULL RETURNING id', [id])).map((m) => m.id as string);
+        return { updates: await appendUpdates(c, await chatOf(c, num(r.chat_id)), 'scheduled', id, senderId), media };
       });
     },
     async dueScheduled(now, limit) {

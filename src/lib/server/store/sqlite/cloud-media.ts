@@ -27,7 +27,12 @@ export function sqliteCloudMedia(db: Db, appendUpdates: AppendUpdates): CloudMed
       `SELECT min(CASE WHEN claimed_by IS NULL THEN deadline ELSE max(deadline, claimed_at + ?) END) AS t
        FROM cloud_media WHERE deadline IS NOT NULL`
     ),
-    purgeUnattachedMedia: db.prepare('DELETE FROM cloud_media WHERE message_id IS NULL AND created_at < ? RETURNING id'),
+    // An upload a scheduled message holds stays (one whose row went some other way, a cascade, does not).
+    purgeUnattachedMedia: db.prepare(
+      `DELETE FROM cloud_media WHERE message_id IS NULL AND created_at < ?
+         AND NOT EXISTS (SELECT 1 FROM scheduled_messages s WHERE s.id = cloud_media.scheduled_id)
+       RETURNING id`
+    ),
     // The carrying message: its chat gets the update rows; a due deadline deletes it.
     messageById: db.prepare('SELECT * FROM cloud_messages WHERE id = ?'),
     chatById: db.prepare('SELECT * FROM cloud_chats WHERE id = ?'),

@@ -56,7 +56,7 @@ export function sqliteCloud(db: Db, appendUpdates: AppendUpdates): CloudStore {
     latestCursor: db.prepare('SELECT max(cursor) AS c FROM user_updates WHERE user_id = ?'),
     // The media a message carries (../cloud-media.ts), attached and dropped with it.
     mediaById: db.prepare('SELECT * FROM cloud_media WHERE id = ?'),
-    attachMedia: db.prepare('UPDATE cloud_media SET message_id = ?, ttl = ? WHERE id = ? AND message_id IS NULL'),
+    attachMedia: db.prepare('UPDATE cloud_media SET message_id = ?, ttl = ?, scheduled_id = NULL WHERE id = ? AND message_id IS NULL'),
     dropMessageMedia: db.prepare('DELETE FROM cloud_media WHERE message_id = ? RETURNING id'),
     takeScheduled: db.prepare('DELETE FROM scheduled_messages WHERE id = ? AND sender_id = ? AND version = ?')
   };
@@ -84,7 +84,9 @@ export function sqliteCloud(db: Db, appendUpdates: AppendUpdates): CloudStore {
     }
     if (input.media) {
       const media = get(q.mediaById, input.media.id);
-      if (!media || media.owner_user_id !== input.senderId || media.to_user_id !== input.recipientId || media.message_id !== null) {
+      // An upload held by a scheduled message goes only with that message (its id).
+      const held = media?.scheduled_id != null && media.scheduled_id !== input.id;
+      if (!media || media.owner_user_id !== input.senderId || media.to_user_id !== input.recipientId || media.message_id !== null || held) {
         return { ok: false, reason: 'media_unavailable' };
       }
     }

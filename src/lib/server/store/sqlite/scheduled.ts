@@ -23,11 +23,17 @@ export function sqliteScheduled(db: Db, appendUpdates: AppendUpdates): Scheduled
     due: db.prepare('SELECT * FROM scheduled_messages WHERE failed IS NULL AND at <= ? ORDER BY at, id LIMIT ?'),
     next: db.prepare('SELECT min(at) AS at FROM scheduled_messages WHERE failed IS NULL'),
     // A new reason replaces an older one (a send now failing again); the same one changes nothing.
-    fail: db.prepare('UPDATE scheduled_messages SET failed = ?, version = version + 1 WHERE id = ? AND version = ? AND failed IS NOT ? RETURNING chat_id, sender_id')
+    fail: db.prepare('UPDATE scheduled_messages SET failed = ?, version = version + 1 WHERE id = ? AND version = ? AND failed IS NOT ? RETURNING chat_id, sender_id'),
+    // The upload a scheduled message carries (migration 20): held for it, and deleted with it.
+    holdMedia: db.prepare(
+      `UPDATE cloud_media SET scheduled_id = @id
+       WHERE id = @mediaId AND owner_user_id = @senderId AND to_user_id = @peerId AND message_id IS NULL AND scheduled_id IS NULL`
+    ),
+    dropMedia: db.prepare('DELETE FROM cloud_media WHERE scheduled_id = ? AND message_id IS NULL RETURNING id')
   };
   const chatOf = (id: number) => toChat(get(q.chatById, id)!);
 
-  const createTx = db.transaction((row: Omit<ScheduledRow, 'chatId' | 'version' | 'failed'>, peerId: string, max: number) => {
+  const createTx = db.transaction((row: Omit<ScheduledRow, 'chatId' | 'version' | 'failed'>, peerId: string, max: number, mediaId?: string) => {
     const [a, b] = pair(row.senderId, peerId);
     const had = get(q.byId, row.id);
     const chatRow = get(q.chatByPair, a, b);
@@ -39,6 +45,7 @@ export function sqliteScheduled(db: Db, appendUpdates: AppendUpdates): Scheduled
     q.insertChat.run(a, b);
     const chat = toChat(get(q.chatByPair, a, b)!);
     if ((get(q.count, row.senderId, chat.id)!.n as number) >= max) return 'too_many' as const;
+    if (mediaId !== undefined && q.holdMedia.run({ id: row.id, mediaId, senderId: row.senderId, peerId }).changes === 0) return 'media_unavailable' as const;
     q.insert.run({ ...row, chatId: chat.id });
     return { created: true, row: toScheduled(get(q.byId, row.id)!), updates: appendUpdates(chat, 'scheduled', row.id, row.senderId) };
   });
@@ -53,7 +60,8 @@ export function sqliteScheduled(db: Db, appendUpdates: AppendUpdates): Scheduled
   const deleteTx = db.transaction((id: string, senderId: string) => {
     const r = get(q.drop, id, senderId);
     if (!r) return null;
-    return { updates: appendUpdates(chatOf(r.chat_id as number), 'scheduled', id, senderId) };
+    const media = all(q.dropMedia, id).map((m) => m.id as string);
+    return { updates: appendUpdates(chatOf(r.chat_id as number), 'scheduled', id, senderId), media };
   });
 
   const failTx = db.transaction((id: string, version: number, reason: string) => {
@@ -63,8 +71,8 @@ export function sqliteScheduled(db: Db, appendUpdates: AppendUpdates): Scheduled
   });
 
   return {
-    async createScheduled(row, peerId, max) {
-      return createTx(row, peerId, max);
+    async createScheduled(row, peerId, max, mediaId) {
+      return createTx(row, peerId, max, mediaId);
     },
     async getScheduled(id) {
       const r = get(q.byId, id);

@@ -88,3 +88,10 @@ export async function sendText(page: Page, text: string) {
 }
 
 export const messageLog = (page: Page) => page.getByRole('list', { name: 'Messages' });
+
+/** Sends `text` and waits until the relay has it (its bubble's tick says Sent or Read): a navigation right after cannot lose it. */
+export async function sendTextAndWait(page: Page, text: string) {
+  await sendText(page, text);
+  const bubble = messageLog(page).locator('li').filter({ hasText: text }).last();
+  await expect(bubble.locator('[data-ticks="sent"], [data-ticks="read"]')).toBeVisible();
+}

@@ -9,7 +9,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { request, type APIRequestContext, type Locator, type Page } from '@playwright/test';
 import { audit } from './axe';
-import { expect, logIn, messageLog, openChatWith, PASSWORD, sendText, signUp, test, uniqueName } from './fixtures';
+import { expect, logIn, messageLog, openChatWith, PASSWORD, sendText, sendTextAndWait, signUp, test, uniqueName } from './fixtures';
 import { secretPair, sendSecret } from './secret-helpers';
 
 /** A peer made through the API only (no browser): it signs up and writes to `toUserId`. */
@@ -110,7 +110,7 @@ test('a cloud chat marked as unread on one device shows so on my other live; ope
 
   // Saved Messages are never unread: no such item there.
   await page.locator('[data-saved-messages]').click();
-  await sendText(page, 'a note');
+  await sendTextAndWait(page, 'a note');
   await page.goto('/');
   const savedRow = mainList(page).locator(`a[data-chat]`).filter({ hasText: 'Saved Messages' });
   const items = await menuItems(page, savedRow);

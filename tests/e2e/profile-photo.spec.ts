@@ -8,7 +8,7 @@
  */
 import type { Page } from '@playwright/test';
 import { audit } from './axe';
-import { expect, logIn, openChatWith, sendText, signUp, test } from './fixtures';
+import { expect, logIn, openChatWith, sendTextAndWait, signUp, test } from './fixtures';
 
 test.describe.configure({ timeout: 180_000 });
 
@@ -41,7 +41,7 @@ test('Alice sets a photo: her settings and Bob’s list and chat show it, offlin
   const alice = await signUp(browser, relay, 'alice', 'Alice');
   const bob = await signUp(browser, relay, 'bob', 'Bob');
   await openChatWith(bob.page, alice.username);
-  await sendText(bob.page, 'hi Alice');
+  await sendTextAndWait(bob.page, 'hi Alice');
   await bob.page.goto('/');
   const bobsRow = bob.page.locator(`[data-chat="${alice.username}"]`);
   // Her initials until she has a photo.

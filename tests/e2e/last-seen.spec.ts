@@ -2,8 +2,8 @@
  * "Online" / "last seen", end to end (docs/api.md "Last seen"): Bob's open chat with Alice says "online"
  * while her page is open and "last seen just now" once her browser closes (live, no reload); her profile
  * says it too. Alice then picks Nobody in Settings → Privacy (axe-checked) and Bob's header turns to
- * "last seen recently" at once; hiding hers, she sees only "last seen recently" of Bob (reciprocity); a
- * secret chat's header says it beside the chat's tag.
+ * "last seen recently" at once, and her other device's open Settings follows the change; hiding hers, she
+ * sees only "last seen recently" of Bob (reciprocity); a secret chat's header says it beside the chat's tag.
  */
 import { audit } from './axe';
 import { expect, logIn, openChatWith, sendText, signUp, test } from './fixtures';
@@ -37,9 +37,16 @@ test('Bob sees Alice online, then "last seen just now" when she leaves, then "la
   await expect(group.getByRole('radio', { name: 'My chats' })).toBeChecked();
   await expect(card).toContainText("If you hide yours, you won't see others' either.");
   await audit(again.page, 'Settings → Privacy');
+  // Her laptop has Settings open too: it follows the change made on the other device, without a reload.
+  const laptop = await logIn(browser, relay, alice.username);
+  await laptop.page.goto('/settings');
+  const laptopGroup = laptop.page.getByRole('region', { name: 'Privacy' }).getByRole('group', { name: 'Last seen & online' });
+  await expect(laptopGroup.getByRole('radio', { name: 'My chats' })).toBeChecked();
   await group.getByRole('radio', { name: 'Nobody' }).check();
   await expect(card.getByRole('status')).toHaveText('Saved.');
   await expect(group.getByRole('radio', { name: 'Nobody' })).toBeChecked();
+  await expect(laptopGroup.getByRole('radio', { name: 'Nobody' })).toBeChecked();
+  await laptop.context.close();
 
   // Bob's open chat turns to the approximate form at once, and stays so after a reload.
   await expect(status).toHaveText('last seen recently');

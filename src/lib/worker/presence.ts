@@ -4,7 +4,8 @@
  * the relay's ephemeral `presence` frames (validated as every frame, `ServerFrame`). A new socket
  * (`hello`: frames may have been missed) or a change of my own setting (`privacy`: reciprocity changes
  * what I may see) forgets them all; each forgotten user gets a `presence` event, so an open screen asks
- * again, and the setting itself a `privacy` event (Settings → Privacy follows it). A `presence` frame
+ * again, and the setting a `privacy` event (Settings → Privacy follows it; on `hello`, without the
+ * setting: ask again). A `presence` frame
  * without `lastSeen` (a deleted account) forgets that user. Typing notices pass through here too: both are ephemeral frames.
  */
 import { z } from '$lib/api/zod';
@@ -41,6 +42,8 @@ export function ephemeralFrame(f: ServerFrame, emit: (e: WorkerEvent) => void): 
       return true;
     case 'hello':
       forget(emit);
+      // A privacy frame may have been missed too: an open Settings page asks again.
+      emit({ type: 'privacy' });
       return false;
     default:
       return false;

@@ -4,9 +4,10 @@
  * says it too. Alice then picks Nobody in Settings → Privacy (axe-checked) and Bob's header turns to
  * "last seen recently" at once, and her other device's open Settings follows the change; hiding hers, she
  * sees only "last seen recently" of Bob (reciprocity); a secret chat's header says it beside the chat's tag.
+ * A peer who deletes their account stops showing "online" in an open chat at once.
  */
 import { audit } from './axe';
-import { expect, logIn, openChatWith, sendText, signUp, test } from './fixtures';
+import { expect, logIn, openChatWith, PASSWORD, sendText, sendTextAndWait, signUp, test } from './fixtures';
 import { startSecretChat } from './secret-helpers';
 
 test.describe.configure({ timeout: 180_000 });
@@ -62,4 +63,26 @@ test('Bob sees Alice online, then "last seen just now" when she leaves, then "la
   const secretStatus = bob.page.locator('[data-secret-status="active"]');
   await expect(secretStatus.locator('[data-last-seen]')).toHaveText('last seen recently');
   await expect(secretStatus.locator('[data-secret-tag]')).toBeVisible();
+});
+
+test('a peer who deletes their account stops showing "online" in my open chat at once', async ({ browser, relay }) => {
+  const bob = await signUp(browser, relay, 'bob', 'Bob');
+  const carol = await signUp(browser, relay, 'carol', 'Carol');
+  // Only Bob wrote: Carol's deletion leaves no message of hers to delete in his chat (no update, no `peer` event).
+  await openChatWith(bob.page, carol.username);
+  await sendTextAndWait(bob.page, 'hi Carol');
+  // Asked before the chat existed, her last seen was the approximate form: read again now that they share one.
+  await bob.page.reload();
+  const status = bob.page.locator('.peer-status');
+  await expect(status).toHaveText('online');
+
+  await carol.page.goto('/settings');
+  const section = carol.page.getByRole('region', { name: 'Delete account' });
+  await section.getByLabel('Password').fill(PASSWORD);
+  await section.getByLabel(/Type your username/).fill(carol.username);
+  await section.getByRole('button', { name: 'Delete account…' }).click();
+  await carol.page.getByRole('dialog', { name: 'Delete your account?' }).getByRole('button', { name: 'Delete my account' }).click();
+  await expect(carol.page.getByText('Your account was deleted')).toBeVisible();
+  // Bob's header drops her "online" without a reload.
+  await expect(status).toHaveText(new RegExp(`^(@${carol.username}|account deleted)$`));
 });

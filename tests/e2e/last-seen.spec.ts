@@ -2,11 +2,12 @@
  * "Online" / "last seen", end to end (docs/api.md "Last seen"): Bob's open chat with Alice says "online"
  * while her page is open and "last seen just now" once her browser closes (live, no reload); her profile
  * says it too. Alice then picks Nobody in Settings → Privacy (axe-checked) and Bob's header turns to
- * "last seen recently" at once; hiding hers, she sees only "last seen recently" of Bob (reciprocity); a
- * secret chat's header says it beside the chat's tag.
+ * "last seen recently" at once, and her other device's open Settings follows the change; hiding hers, she
+ * sees only "last seen recently" of Bob (reciprocity); a secret chat's header says it beside the chat's tag.
+ * A peer who deletes their account stops showing "online" in an open chat at once.
  */
 import { audit } from './axe';
-import { expect, logIn, openChatWith, sendText, signUp, test } from './fixtures';
+import { expect, logIn, openChatWith, PASSWORD, sendText, sendTextAndWait, signUp, test } from './fixtures';
 import { startSecretChat } from './secret-helpers';
 
 test.describe.configure({ timeout: 180_000 });
@@ -37,9 +38,16 @@ test('Bob sees Alice online, then "last seen just now" when she leaves, then "la
   await expect(group.getByRole('radio', { name: 'My chats' })).toBeChecked();
   await expect(card).toContainText("If you hide yours, you won't see others' either.");
   await audit(again.page, 'Settings → Privacy');
+  // Her laptop has Settings open too: it follows the change made on the other device, without a reload.
+  const laptop = await logIn(browser, relay, alice.username);
+  await laptop.page.goto('/settings');
+  const laptopGroup = laptop.page.getByRole('region', { name: 'Privacy' }).getByRole('group', { name: 'Last seen & online' });
+  await expect(laptopGroup.getByRole('radio', { name: 'My chats' })).toBeChecked();
   await group.getByRole('radio', { name: 'Nobody' }).check();
   await expect(card.getByRole('status')).toHaveText('Saved.');
   await expect(group.getByRole('radio', { name: 'Nobody' })).toBeChecked();
+  await expect(laptopGroup.getByRole('radio', { name: 'Nobody' })).toBeChecked();
+  await laptop.context.close();
 
   // Bob's open chat turns to the approximate form at once, and stays so after a reload.
   await expect(status).toHaveText('last seen recently');
@@ -55,4 +63,26 @@ test('Bob sees Alice online, then "last seen just now" when she leaves, then "la
   const secretStatus = bob.page.locator('[data-secret-status="active"]');
   await expect(secretStatus.locator('[data-last-seen]')).toHaveText('last seen recently');
   await expect(secretStatus.locator('[data-secret-tag]')).toBeVisible();
+});
+
+test('a peer who deletes their account stops showing "online" in my open chat at once', async ({ browser, relay }) => {
+  const bob = await signUp(browser, relay, 'bob', 'Bob');
+  const carol = await signUp(browser, relay, 'carol', 'Carol');
+  // Only Bob wrote: Carol's deletion leaves no message of hers to delete in his chat (no update, no `peer` event).
+  await openChatWith(bob.page, carol.username);
+  await sendTextAndWait(bob.page, 'hi Carol');
+  // Asked before the chat existed, her last seen was the approximate form: read again now that they share one.
+  await bob.page.reload();
+  const status = bob.page.locator('.peer-status');
+  await expect(status).toHaveText('online');
+
+  await carol.page.goto('/settings');
+  const section = carol.page.getByRole('region', { name: 'Delete account' });
+  await section.getByLabel('Password').fill(PASSWORD);
+  await section.getByLabel(/Type your username/).fill(carol.username);
+  await section.getByRole('button', { name: 'Delete account…' }).click();
+  await carol.page.getByRole('dialog', { name: 'Delete your account?' }).getByRole('button', { name: 'Delete my account' }).click();
+  await expect(carol.page.getByText('Your account was deleted')).toBeVisible();
+  // Bob's header drops her "online" without a reload.
+  await expect(status).toHaveText(new RegExp(`^(@${carol.username}|account deleted)$`));
 });

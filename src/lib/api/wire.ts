@@ -370,8 +370,11 @@ export const ServerFrame = z.discriminatedUnion('t', [
    */
   z.object({ t: z.literal('envelope'), envelope: Envelope, prev: z.optional(z.number().check(z.int(), z.nonnegative())) }),
   z.object({ t: z.literal('typing'), peerId: Id }),
-  /** Ephemeral, never logged: a user I share a cloud chat with went online or offline, as I may see it (./wire-presence.ts). */
-  z.object({ t: z.literal('presence'), userId: Id, lastSeen: LastSeen }),
+  /**
+   * Ephemeral, never logged: a user I share a cloud chat with went online or offline, as I may see it
+   * (./wire-presence.ts); `lastSeen` absent: none shown any more (the account was deleted).
+   */
+  z.object({ t: z.literal('presence'), userId: Id, lastSeen: z.optional(LastSeen) }),
   /** My "last seen" privacy changed (on this or another device of mine): what I see of others may change too. */
   z.object({ t: z.literal('privacy'), lastSeen: LastSeenPrivacy }),
   /** My block list changed (on another device of mine, or a blocked account was deleted): read it again (`GET /api/blocks`). */

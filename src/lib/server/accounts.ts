@@ -36,6 +36,8 @@ export interface AccountDeps {
   mediaFiles: BlobFiles;
   /** Live delivery of the peers' 'delete' updates (Cloud.publish). */
   publish: (updates: AppendedUpdate[]) => Promise<void>;
+  /** Tells the account's chat partners online that it shows no last seen any more (LastSeenService.gone). */
+  gone?: (userId: string) => Promise<void>;
   log: Logger;
   now: () => number;
 }
@@ -97,6 +99,7 @@ export function createAccounts(deps: AccountDeps): Accounts {
     // Whoever had blocked the account: their lists lost it.
     for (const blocker of gone.blockedBy) bus.publish({ to: 'user', userId: blocker, frame: { t: 'blocks' } });
     await deps.publish(gone.updates).catch((err: unknown) => log.error('account deletion fan-out failed', { err: err instanceof Error ? err : String(err) }));
+    await deps.gone?.(userId).catch((err: unknown) => log.error('account deletion last seen failed', { err: err instanceof Error ? err : String(err) }));
     await removeFiles(deps.mediaFiles, gone.media, 'media');
     await removeFiles(deps.blobFiles, gone.blobs, 'blob');
     log.info('account deleted', { userId, why, devices: gone.liveDeviceIds.length, notices: gone.notices.length, media: gone.media.length, blobs: gone.blobs.length });

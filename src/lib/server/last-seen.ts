@@ -8,7 +8,8 @@
  *
  * Transitions are user-level across the deployment (the presence decides them atomically); each one
  * stores `last_seen_at` and tells the peers allowed to see it who hold a socket, with an ephemeral
- * `presence` frame through the bus (never logged). Nothing happens per message.
+ * `presence` frame through the bus (never logged). Nothing happens per message. A block or unblock tells
+ * the one concerned at once what they now see; a deleted account tells its partners it shows none.
  */
 import type { LastSeen, LastSeenPrivacy } from '../api/wire';
 import type { Bus } from './bus';
@@ -95,6 +96,21 @@ export function createLastSeen({ store, presence, bus, log, now }: LastSeenDeps)
       chains.set(userId, next);
       void next.then(() => chains.get(userId) === next && chains.delete(userId));
       return next;
+    },
+
+    /** `viewerId`, if they hold a socket, sees at once what they now may of `targetId` (after a block or an unblock between the two). */
+    async showTo(viewerId: string, targetId: string): Promise<void> {
+      if (!(await presence.isUserOnline(viewerId))) return;
+      const target = await store.getUser(targetId);
+      const lastSeen = target && (await view(viewerId, target));
+      if (lastSeen) bus.publish({ to: 'user', userId: viewerId, frame: { t: 'presence', userId: targetId, lastSeen } });
+    },
+
+    /** The account was deleted: its partners with a socket learn it shows none now (a frame without `lastSeen`). */
+    async gone(userId: string): Promise<void> {
+      for (const peerId of await store.cloudPeers(userId)) {
+        if (await presence.isUserOnline(peerId)) bus.publish({ to: 'user', userId: peerId, frame: { t: 'presence', userId } });
+      }
     },
 
     /** The user changed who sees their last seen: their partners online see what they now may, their own devices the setting. */

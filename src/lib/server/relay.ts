@@ -135,7 +135,19 @@ export function createRelay(config: Config, opts: RelayOptions = {}): Relay {
   const scheduled = createScheduled({ store, atRest, cloud, log, now, mediaFiles });
   const mediaTimers = createMediaTimers({ store, files: mediaFiles, publish: cloud.publish, log, now });
   const lastSeen = createLastSeen({ store, presence, bus, log, now });
-  const accounts = createAccounts({ config, store, atRest, bus: apiBus, sessions, blobFiles, mediaFiles, publish: cloud.publish, log, now });
+  const accounts = createAccounts({
+    config,
+    store,
+    atRest,
+    bus: apiBus,
+    sessions,
+    blobFiles,
+    mediaFiles,
+    publish: cloud.publish,
+    gone: (id) => lastSeen.gone(id),
+    log,
+    now
+  });
   const router = createApi({
     config,
     store,

@@ -4,7 +4,9 @@
  * the relay's ephemeral `presence` frames (validated as every frame, `ServerFrame`). A new socket
  * (`hello`: frames may have been missed) or a change of my own setting (`privacy`: reciprocity changes
  * what I may see) forgets them all; each forgotten user gets a `presence` event, so an open screen asks
- * again. Typing notices pass through here too: both are ephemeral frames.
+ * again, and the setting a `privacy` event (Settings → Privacy follows it; on `hello`, without the
+ * setting: ask again). A `presence` frame
+ * without `lastSeen` (a deleted account) forgets that user. Typing notices pass through here too: both are ephemeral frames.
  */
 import { z } from '$lib/api/zod';
 import { PublicUser, type LastSeen, type ServerFrame } from '$lib/api/wire';
@@ -28,14 +30,20 @@ export function ephemeralFrame(f: ServerFrame, emit: (e: WorkerEvent) => void): 
       emit({ type: 'typing', peerId: f.peerId });
       return true;
     case 'presence':
-      known.set(f.userId, f.lastSeen);
+      // Absent: none shown any more (a deleted account); the screen's ask then gets the relay's answer.
+      if (f.lastSeen) known.set(f.userId, f.lastSeen);
+      else known.delete(f.userId);
       emit({ type: 'presence', userId: f.userId });
       return true;
     case 'privacy':
       forget(emit);
+      // An open Settings page shows the setting as now (changed on this device or another).
+      emit({ type: 'privacy', lastSeen: f.lastSeen });
       return true;
     case 'hello':
       forget(emit);
+      // A privacy frame may have been missed too: an open Settings page asks again.
+      emit({ type: 'privacy' });
       return false;
     default:
       return false;

@@ -315,6 +315,11 @@ export type WorkerEvent =
   /** What I may see of the user's "online" / "last seen" changed (or must be asked again): `lastSeen` answers it. */
   | { type: 'presence'; userId: string }
   /**
+   * My "last seen" privacy setting is now `lastSeen` (changed on this device or another of mine): Settings
+   * shows it. Without it (a new socket: a change may have been missed), Settings asks again (`getPrivacy`).
+   */
+  | { type: 'privacy'; lastSeen?: LastSeenPrivacyView }
+  /**
    * A secret chat changed. `rows`: the ids of the message rows added, changed or removed since its last
    * event (a page reads just those); absent when that is not known (a clear, many changes): read all.
    */

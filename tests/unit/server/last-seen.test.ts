@@ -2,7 +2,8 @@
  * "Online" / "last seen" over HTTP and WebSockets, on SQLite and PostgreSQL (docs/api.md "Last seen"):
  * the privacy matrix (everybody / my chats / nobody), reciprocity (hiding mine hides others' from me), a
  * user who blocked me, a deleted account, times rounded to the minute, the approximate forms by age, the
- * setting's endpoint and its 400s, and the live `presence` frames on user-level transitions only.
+ * setting's endpoint and its 400s, and the live `presence` frames on user-level transitions only, on a
+ * block and an unblock, and on an account's deletion.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LastSeen, PublicUser, ServerFrame } from '../../../src/lib/api/wire';
@@ -16,7 +17,7 @@ const setPrivacy = (ts: Served, who: Account, lastSeen: unknown) => call(ts, 'PU
 const presenceOf =
   (userId: string, pred: (l: LastSeen) => boolean = () => true) =>
   (f: ServerFrame) =>
-    f.t === 'presence' && f.userId === userId && pred(f.lastSeen);
+    f.t === 'presence' && f.userId === userId && f.lastSeen !== undefined && pred(f.lastSeen);
 const MIN = 60_000;
 const DAY = 86_400_000;
 /** A moment ahead of the real clock (rate limiters refill from the clock: it must not go back), `h:m:s.ms` into its day. */
@@ -165,6 +166,37 @@ for (const backend of BACKENDS) {
       const gone = (await call<{ user: PublicUser }>(ts, 'GET', `/api/users/${carol.userId}`, { token: bob.token })).body.user;
       expect(gone.deleted).toBe(true);
       expect(gone.lastSeen).toBeUndefined();
+    });
+
+    it('a block shows the blocked one "a long time ago" live, an unblock what he may see again', async () => {
+      ts.clock.now = ahead(13, 0);
+      const wsBob = await open(bob);
+      await open(alice);
+      await wsBob.next(presenceOf(alice.userId, (l) => 'online' in l));
+
+      expect((await call(ts, 'PUT', `/api/blocks/${bob.userId}`, { token: alice.token })).status).toBeLessThan(300);
+      await wsBob.next(presenceOf(alice.userId, (l) => 'approx' in l && l.approx === 'long'));
+      expect((await call(ts, 'DELETE', `/api/blocks/${bob.userId}`, { token: alice.token })).status).toBeLessThan(300);
+      await wsBob.next(presenceOf(alice.userId, (l) => 'online' in l));
+      expect(await seenBy(ts, bob, alice.userId)).toEqual({ online: true });
+
+      // Carol, who shares no chat with Bob, blocks him: she shows him "a long time ago" too, as the API does.
+      expect((await call(ts, 'PUT', `/api/blocks/${bob.userId}`, { token: carol.token })).status).toBeLessThan(300);
+      await wsBob.next(presenceOf(carol.userId, (l) => 'approx' in l && l.approx === 'long'));
+    });
+
+    it('a deleted account tells its partners online at once that it shows no last seen any more', async () => {
+      ts.clock.now = ahead(14, 0);
+      const wsBob = await open(bob);
+      await open(alice);
+      await wsBob.next(presenceOf(alice.userId, (l) => 'online' in l));
+
+      // Alice deletes her account: Bob's header must stop showing her online.
+      const del = await call(ts, 'POST', '/api/account/delete', { token: alice.token, body: { password: alice.password, confirm: alice.username } });
+      expect(del.status).toBe(204);
+      const gone = await wsBob.next((f) => f.t === 'presence' && f.userId === alice.userId);
+      expect(gone).toEqual({ t: 'presence', userId: alice.userId });
+      expect(await seenBy(ts, bob, alice.userId)).toBeUndefined();
     });
   });
 }

@@ -57,16 +57,18 @@ describe('worker presence', () => {
     await presence.lastSeenOf(ALICE);
     await presence.lastSeenOf(BOB);
     expect(presence.ephemeralFrame({ t: 'hello', cursor: 0, envelopes: 0 }, emit)).toBe(false); // core handles it too
-    expect(events).toEqual([
-      { type: 'presence', userId: ALICE },
-      { type: 'presence', userId: BOB }
-    ]);
+    // A privacy frame may have been missed as well: an open Settings page is told to ask again.
+    expect(events).toEqual([{ type: 'presence', userId: ALICE }, { type: 'presence', userId: BOB }, { type: 'privacy' }]);
     served[ALICE] = { at: 1_700_000_100_000 };
     expect(await presence.lastSeenOf(ALICE)).toEqual({ at: 1_700_000_100_000 });
 
     events = [];
     expect(presence.ephemeralFrame({ t: 'privacy', lastSeen: 'nobody' }, emit)).toBe(true);
-    expect(events).toEqual([{ type: 'presence', userId: ALICE }]);
+    // Each screen asks again, and an open Settings page is told the setting (changed here or on another device).
+    expect(events).toEqual([
+      { type: 'presence', userId: ALICE },
+      { type: 'privacy', lastSeen: 'nobody' }
+    ]);
     served[ALICE] = { approx: 'recently' };
     expect(await presence.lastSeenOf(ALICE)).toEqual({ approx: 'recently' });
   });
@@ -79,6 +81,17 @@ describe('worker presence', () => {
       throw new TypeError('offline');
     });
     expect(await presence.lastSeenOf(BOB)).toBeNull();
+  });
+
+  it('a presence frame without lastSeen (a deleted account) forgets the user: the screen asks and shows none', async () => {
+    served[ALICE] = { online: true };
+    expect(await presence.lastSeenOf(ALICE)).toEqual({ online: true });
+    const frame = ServerFrame.parse({ t: 'presence', userId: ALICE });
+    served[ALICE] = undefined; // the relay now serves the deleted account without lastSeen
+    expect(presence.ephemeralFrame(frame, emit)).toBe(true);
+    expect(events).toEqual([{ type: 'presence', userId: ALICE }]);
+    expect(await presence.lastSeenOf(ALICE)).toBeNull();
+    expect(asked).toEqual([`/api/users/${ALICE}`, `/api/users/${ALICE}`]);
   });
 
   it('the wire schema refuses a malformed presence frame', () => {

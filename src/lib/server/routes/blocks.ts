@@ -1,4 +1,5 @@
-/** My block list (../blocks.ts): read it, block a user, unblock one. Each change reaches my other devices. */
+/** My block list (../blocks.ts): read it, block a user, unblock one. Each change reaches my other devices, and the
+ * one (un)blocked sees my last seen as they now may, at once (../last-seen.ts). */
 import { Id } from '../../api/wire';
 import { createBlocks } from '../blocks';
 import { json, limit, noContent, param, type RouteArea } from './shared';
@@ -22,6 +23,7 @@ export const blockRoutes: RouteArea = (router, deps, { requireAuth }) => {
     limit(deps.sendLimiter, auth.device.id);
     const user = await blocks.block(auth.user.id, param(ctx, 'userId', Id));
     await photoSeen(auth.user.id, user.id);
+    await deps.lastSeen.showTo(user.id, auth.user.id);
     return json({ user });
   });
 
@@ -31,6 +33,7 @@ export const blockRoutes: RouteArea = (router, deps, { requireAuth }) => {
     const userId = param(ctx, 'userId', Id);
     await blocks.unblock(auth.user.id, userId);
     await photoSeen(auth.user.id, userId);
+    await deps.lastSeen.showTo(userId, auth.user.id);
     return noContent();
   });
 };

@@ -44,6 +44,8 @@ export interface CloudDeps {
   now: () => number;
   /** Files of cloud media (DATA_DIR/media); removed when their message is deleted. */
   mediaFiles?: BlobFiles;
+  /** A chat's first message was stored: the two now share a chat (what each may see of the other's last seen changes). */
+  onChatStarted?: (a: string, b: string) => void;
 }
 
 export interface SendInput {
@@ -65,7 +67,7 @@ export function messageTime(writtenAt: number | undefined, now: number): number 
   return writtenAt;
 }
 
-export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) {
+export function createCloud({ store, atRest, bus, now, mediaFiles, onChatStarted }: CloudDeps) {
   const { seal, open, mediaWire, reactionsOf, toWire } = createMessageWire(store, atRest);
 
   /** Per-call cache so a page of updates looks each peer up once, as `viewerId` may see them (./photos.ts). */
@@ -235,6 +237,7 @@ export function createCloud({ store, atRest, bus, now, mediaFiles }: CloudDeps) 
     if (!result.ok) throw new HttpError(409, 'conflict', 'message id is already used by another message');
     if (result.message.deleted) throw new HttpError(409, 'conflict', 'that message was deleted');
     await publish(result.updates);
+    if (result.created && result.message.seq === 1 && senderId !== input.toUserId) onChatStarted?.(senderId, input.toUserId);
     return { message: await toWire(result.message, input.toUserId), created: result.created };
   }
 

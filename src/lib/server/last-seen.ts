@@ -76,6 +76,14 @@ export function createLastSeen({ store, presence, bus, log, now }: LastSeenDeps)
     }
   }
 
+  /** `viewerId`, if they hold a socket, sees at once what they now may of `targetId` (after a block or an unblock between the two). */
+  async function showTo(viewerId: string, targetId: string): Promise<void> {
+    if (!(await presence.isUserOnline(viewerId))) return;
+    const target = await store.getUser(targetId);
+    const lastSeen = target && (await view(viewerId, target));
+    if (lastSeen) bus.publish({ to: 'user', userId: viewerId, frame: { t: 'presence', userId: targetId, lastSeen } });
+  }
+
   /** One user's socket changes in order (an open and a close racing must not swap their stored times). */
   const chains = new Map<string, Promise<void>>();
   const step = async (userId: string, online: boolean) => {
@@ -98,12 +106,13 @@ export function createLastSeen({ store, presence, bus, log, now }: LastSeenDeps)
       return next;
     },
 
-    /** `viewerId`, if they hold a socket, sees at once what they now may of `targetId` (after a block or an unblock between the two). */
-    async showTo(viewerId: string, targetId: string): Promise<void> {
-      if (!(await presence.isUserOnline(viewerId))) return;
-      const target = await store.getUser(targetId);
-      const lastSeen = target && (await view(viewerId, target));
-      if (lastSeen) bus.publish({ to: 'user', userId: viewerId, frame: { t: 'presence', userId: targetId, lastSeen } });
+    showTo,
+
+    /** Two users' first shared chat began: each online sees at once what they now may of the other ("my chats"). */
+    async chatStarted(a: string, b: string): Promise<void> {
+      await Promise.all([showTo(a, b), showTo(b, a)]).catch((err: unknown) =>
+        log.error('last seen: a new chat not announced', { err: err instanceof Error ? err : String(err) })
+      );
     },
 
     /** The account was deleted: its partners with a socket learn it shows none now (a frame without `lastSeen`). */

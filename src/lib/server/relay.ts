@@ -131,10 +131,10 @@ export function createRelay(config: Config, opts: RelayOptions = {}): Relay {
   const wakeups = createWakeScheduler({ store, push, log, now });
   // The API and cloud publish through this tap, so each new envelope or message can push offline devices.
   const apiBus = tapBus(bus, (event) => push.onEvent(event));
-  const cloud = createCloud({ store, atRest, bus: apiBus, now, mediaFiles });
+  const lastSeen = createLastSeen({ store, presence, bus, log, now });
+  const cloud = createCloud({ store, atRest, bus: apiBus, now, mediaFiles, onChatStarted: (a, b) => void lastSeen.chatStarted(a, b) });
   const scheduled = createScheduled({ store, atRest, cloud, log, now, mediaFiles });
   const mediaTimers = createMediaTimers({ store, files: mediaFiles, publish: cloud.publish, log, now });
-  const lastSeen = createLastSeen({ store, presence, bus, log, now });
   const accounts = createAccounts({
     config,
     store,

@@ -140,6 +140,21 @@ for (const backend of BACKENDS) {
       expect(wsCarol.frames.filter((f) => f.t === 'presence')).toEqual([]);
     });
 
+    it("a chat's first message shows each one online the other's exact last seen at once (they now share a chat)", async () => {
+      ts.clock.now = ahead(12, 0);
+      const wsCarol = await open(carol);
+      const wsAlice = await open(alice);
+      expect(await seenBy(ts, carol, alice.userId)).toEqual({ approx: 'recently' });
+      await sendText(ts, alice, carol, 'hello Carol');
+      await wsCarol.next(presenceOf(alice.userId, (l) => 'online' in l));
+      await wsAlice.next(presenceOf(carol.userId, (l) => 'online' in l));
+      // The second message starts nothing.
+      await sendText(ts, carol, alice, 'hi');
+      await wsAlice.next((f) => f.t === 'update' && f.update.kind === 'message' && f.update.message.text === 'hi');
+      expect(wsAlice.frames.filter(presenceOf(carol.userId))).toHaveLength(1);
+      expect(wsCarol.frames.filter(presenceOf(alice.userId))).toHaveLength(1);
+    });
+
     it('the approximate forms by age; a user who blocked me shows "a long time ago"; a deleted account none', async () => {
       const T = ahead(12, 0);
       ts.clock.now = T;

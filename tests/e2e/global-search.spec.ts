@@ -102,9 +102,19 @@ test('the chat list finds messages in every chat and opens one far back at its p
     await page.goBack();
     await expect(field).toHaveValue('cafe');
     await expect(results).toHaveCount(2);
-    await expect(results.nth(1)).toBeInViewport();
+    // One far down the first page: the list comes back scrolled to it.
+    await field.fill('message');
+    await expect(results).toHaveCount(30);
+    await results.nth(25).click();
+    await expect(page).toHaveURL(/\?m=/);
+    await page.goBack();
+    await expect(field).toHaveValue('message');
+    await expect(results.nth(25)).toBeInViewport();
+    await expect(results.nth(0)).not.toBeInViewport();
 
     // A new message that matches shows up in the shown results.
+    await field.fill('cafe');
+    await expect(results).toHaveCount(2);
     await sendCloud(relay.url, carol, me.user.id, 1, 1, () => 'one more cafe, please');
     await expect(results).toHaveCount(3);
     await expect(results.nth(0)).toContainText('one more cafe, please');

@@ -21,6 +21,9 @@ export function withQuery(url: URL, query: string): URL {
   return out;
 }
 
+/** A chat's screen (cloud or secret): the search goes on there; elsewhere (a profile, Settings) it ends. */
+export const isChatPath = (path: string) => /^\/(chat|secret)\/[^/]+$/.test(path);
+
 /** Where "back to the chat list" goes: the list with its search, if one is shown. */
 export const listHref = (): string => (listSearch.query.trim() ? `/?q=${encodeURIComponent(listSearch.query)}` : '/');
 

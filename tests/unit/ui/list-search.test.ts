@@ -1,6 +1,6 @@
 // The chat list's search kept across screens (list-search.svelte.ts): its URL, what re-runs it, a repeated tap.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { FOLLOW_DELAY, followMessages, isShown, jumpAgain, listHref, listSearch, onJumpAgain, queryOf, withQuery } from '$lib/ui/list-search.svelte';
+import { FOLLOW_DELAY, followMessages, isChatPath, isShown, jumpAgain, listHref, listSearch, onJumpAgain, queryOf, withQuery } from '$lib/ui/list-search.svelte';
 import type { WorkerEvent } from '$lib/worker/protocol';
 
 describe('the list URL', () => {
@@ -22,6 +22,15 @@ describe('the list URL', () => {
     expect(listHref()).toBe('/?q=a%26b');
     expect(queryOf(new URL(listHref(), 'https://c.example'))).toBe('a&b');
     listSearch.query = '';
+  });
+
+  it('goes on into a chat only', () => {
+    expect(isChatPath('/chat/p1')).toBe(true);
+    expect(isChatPath('/secret/s1')).toBe(true);
+    expect(isChatPath('/secret/s1/key')).toBe(false);
+    expect(isChatPath('/u/bob')).toBe(false);
+    expect(isChatPath('/settings')).toBe(false);
+    expect(isChatPath('/')).toBe(false);
   });
 
   it('knows the result shown now', () => {

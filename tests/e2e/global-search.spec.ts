@@ -3,6 +3,8 @@
  * "Messages" (newest first, the match marked), the results are reachable by Tab, and one far back in
  * a long chat opens that chat re-centred on it and highlighted. A miss says "No messages found".
  * Results come 30 at a time, the next page when "Load more" scrolls into view.
+ * The search is in the list's URL (Back from a result on a phone shows it again), follows new messages,
+ * stays beside an open chat on a wide screen, where a result tapped again is shown again.
  * A secret chat and Saved Messages are searched too, a spoiler staying masked in the snippet.
  */
 import type { Page } from '@playwright/test';
@@ -90,6 +92,44 @@ test('the chat list finds messages in every chat and opens one far back at its p
     await expect(more).toHaveCount(0);
     await expect(results.nth(0)).toContainText(`message ${N}`);
     await expect(results.nth(N - 2)).toHaveText(/message 1$/);
+
+    // Phone: the search is in the list's URL, so Back from a result shows it again, scrolled to that result.
+    await field.fill('cafe');
+    await expect(results).toHaveCount(2);
+    await expect(page).toHaveURL(/\/\?q=cafe$/);
+    await results.nth(1).click();
+    await expect(row(page, fromAlice(3))).toHaveAttribute('data-highlight', '');
+    await page.goBack();
+    await expect(field).toHaveValue('cafe');
+    await expect(results).toHaveCount(2);
+    // One far down the first page: the list comes back scrolled to it.
+    await field.fill('message');
+    await expect(results).toHaveCount(30);
+    await results.nth(25).click();
+    await expect(page).toHaveURL(/\?m=/);
+    await page.goBack();
+    await expect(field).toHaveValue('message');
+    await expect(results.nth(25)).toBeInViewport();
+    await expect(results.nth(0)).not.toBeInViewport();
+
+    // A new message that matches shows up in the shown results.
+    await field.fill('cafe');
+    await expect(results).toHaveCount(2);
+    await sendCloud(relay.url, carol, me.user.id, 1, 1, () => 'one more cafe, please');
+    await expect(results).toHaveCount(3);
+    await expect(results.nth(0)).toContainText('one more cafe, please');
+
+    // Beside the chat (wide): the search stays while a result is open, and tapping it again shows it again.
+    await page.setViewportSize({ width: 1200, height: 800 });
+    await results.nth(2).click();
+    await expect(page).toHaveURL(new RegExp(`/chat/${alice.userId}\\?m=`));
+    const highlighted = row(page, fromAlice(3));
+    await expect(highlighted).toHaveAttribute('data-highlight', '');
+    await expect(field).toHaveValue('cafe');
+    await expect(results).toHaveCount(3);
+    await expect(highlighted).not.toHaveAttribute('data-highlight', '');
+    await results.nth(2).click();
+    await expect(highlighted).toHaveAttribute('data-highlight', '');
   } finally {
     await bob.context.close();
     await relay.stop();

@@ -1,7 +1,7 @@
 /**
- * The chat list's search, kept across screens: its text in the list's URL (`/?q=`: Back from a result
- * on a phone restores it, a reload too) and here (beside an open chat on a wide screen the list is
- * another instance, which starts from it). Also: a result tapped again while its chat is open jumps
+ * The chat list's search, kept across screens in memory (Back from a result on a phone shows it again;
+ * beside an open chat on a wide screen the list is another instance, which starts from it). Never in the
+ * URL: what someone searched their messages for stays out of the browser's history and its sync. Also: a result tapped again while its chat is open jumps
  * to it again (its URL does not change), and which worker events re-run a shown search.
  */
 import type { WorkerEvent } from '$lib/worker/protocol';
@@ -9,23 +9,8 @@ import type { WorkerEvent } from '$lib/worker/protocol';
 /** The search's text across list instances; `opened`: the message result last opened (the list scrolls to it when shown again). */
 export const listSearch = $state<{ query: string; opened: string | null }>({ query: '', opened: null });
 
-/** The query a list URL carries (`?q=`). */
-export const queryOf = (url: URL): string => url.searchParams.get('q') ?? '';
-
-/** `url` carrying `query` as `?q=` (none when blank), other parameters kept. */
-export function withQuery(url: URL, query: string): URL {
-  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a copy handed to the router, never rendered
-  const out = new URL(url);
-  if (query.trim()) out.searchParams.set('q', query);
-  else out.searchParams.delete('q');
-  return out;
-}
-
 /** A chat's screen (cloud or secret): the search goes on there; elsewhere (a profile, Settings) it ends. */
 export const isChatPath = (path: string) => /^\/(chat|secret)\/[^/]+$/.test(path);
-
-/** Where "back to the chat list" goes: the list with its search, if one is shown. */
-export const listHref = (): string => (listSearch.query.trim() ? `/?q=${encodeURIComponent(listSearch.query)}` : '/');
 
 /** Events that can change which messages match: a cloud chat's rows, a secret chat's (not typing, presence…). */
 export const changesMessages = (e: WorkerEvent): boolean => e.type === 'messages' || e.type === 'secret';

@@ -1,29 +1,9 @@
-// The chat list's search kept across screens (list-search.svelte.ts): its URL, what re-runs it, a repeated tap.
+// The chat list's search kept across screens (list-search.svelte.ts): where it goes on, what re-runs it, a repeated tap.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { FOLLOW_DELAY, followMessages, isChatPath, isShown, jumpAgain, listHref, listSearch, onJumpAgain, queryOf, withQuery } from '$lib/ui/list-search.svelte';
+import { FOLLOW_DELAY, followMessages, isChatPath, isShown, jumpAgain, onJumpAgain } from '$lib/ui/list-search.svelte';
 import type { WorkerEvent } from '$lib/worker/protocol';
 
-describe('the list URL', () => {
-  it('carries the query as ?q=, other parameters kept, none when blank', () => {
-    const url = new URL('https://c.example/?x=1');
-    const q = withQuery(url, 'café & tea');
-    expect(queryOf(q)).toBe('café & tea');
-    expect(q.searchParams.get('x')).toBe('1');
-    expect(url.search).toBe('?x=1');
-    expect(queryOf(withQuery(q, '  '))).toBe('');
-    expect(withQuery(q, '').search).toBe('?x=1');
-    expect(queryOf(new URL('https://c.example/'))).toBe('');
-  });
-
-  it('back to the list goes to its search when one is shown', () => {
-    listSearch.query = '';
-    expect(listHref()).toBe('/');
-    listSearch.query = 'a&b';
-    expect(listHref()).toBe('/?q=a%26b');
-    expect(queryOf(new URL(listHref(), 'https://c.example'))).toBe('a&b');
-    listSearch.query = '';
-  });
-
+describe('where the search goes on', () => {
   it('goes on into a chat only', () => {
     expect(isChatPath('/chat/p1')).toBe(true);
     expect(isChatPath('/secret/s1')).toBe(true);

@@ -1,0 +1,2 @@
+// As in Cinder: a client-rendered shell.
+export const ssr = false;

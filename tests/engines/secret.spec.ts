@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { test } from './fixtures';
 import { camera } from './camera';
 import { inMessages, messages, setTimer, signUp, startSecretChat, type User } from './flows';
-import type { Engine } from './driver';
+import type { Engine, Target } from './driver';
 
 const PHOTO = new Uint8Array(readFileSync('static/icons/icon-512.png'));
 
@@ -71,6 +71,25 @@ for (const [a, b] of pairs) {
       await u.device.see(inMessages(`secret from ${a}`));
       await u.device.see(inMessages(`secret from ${b}`));
     }
+
+    // The chat list's search opens the sealed rows in each engine's worker: both texts are found, the
+    // deleted and the burned ones are not, and a result opens the chat at the message.
+    const results: Target = { role: 'list', name: 'Message search results', exact: true };
+    for (const u of [alice, bob]) {
+      await u.device.goto('/');
+      await u.device.fill({ label: 'Search chats and people' }, 'FROM');
+      await u.device.see({ role: 'link', hasText: `secret from ${a}`, within: results });
+      await u.device.see({ role: 'link', hasText: `secret from ${b}`, within: results });
+      if ((await u.device.count({ role: 'link', within: results })) !== 2) throw new Error(`${u.device.engine}: not exactly the two messages found`);
+      await u.device.fill({ label: 'Search chats and people' }, 'burn');
+      await u.device.seeText('No messages found.');
+      await u.device.fill({ label: 'Search chats and people' }, 'delete for both');
+      await u.device.seeText('No messages found.');
+    }
+    await alice.device.fill({ label: 'Search chats and people' }, 'from');
+    await alice.device.click({ role: 'link', hasText: `secret from ${b}`, within: results });
+    await alice.device.waitForURL(/\/secret\/[^/?]+\?m=/);
+    await alice.device.see(inMessages(`secret from ${b}`));
   });
 }
 

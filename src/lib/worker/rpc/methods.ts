@@ -9,7 +9,7 @@ import { isAudioMime, VoiceMeta } from '$lib/api/voice';
 import { hasDims, MEDIA_DIM_MAX } from '$lib/api/media-dims';
 import { AutoDeleteReq, PrivacyReq, CloudMediaTtl, DeviceName, FORWARD_MAX, LIMITS, Reaction, TimerSeconds } from '$lib/api/wire';
 import { ReplyQuote } from '$lib/api/quote';
-import { SEARCH_QUERY_MAX } from '$lib/api/search-text';
+import { SEARCH_QUERY_MAX, SEARCH_RERUN_MAX } from '$lib/api/search-text';
 import { MUTED_FOREVER } from '$lib/api/limits';
 import { PHOTO_MAX } from '$lib/api/photo';
 import type {
@@ -378,11 +378,16 @@ export const METHODS = {
   },
   /**
    * Every chat's stored messages (cloud, Saved Messages, archived and secret chats) that hold `query`,
-   * newest first across chats, ALL_PAGE at a time; `before` is the previous page's `next`. An empty page
+   * newest first across chats, SEARCH_PAGE at a time (`limit`: more at once, up to SEARCH_RERUN_MAX, when a
+   * shown search is re-run with its loaded pages); `before` is the previous page's `next`. An empty page
    * for a query too short, or when a newer search superseded this one.
    */
   searchMessages: {
-    params: z.object({ query: Str(SEARCH_QUERY_MAX), before: SecretCursor }),
+    params: z.object({
+      query: Str(SEARCH_QUERY_MAX),
+      before: SecretCursor,
+      limit: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(SEARCH_RERUN_MAX)))
+    }),
     result: returns<MessagesPage>()
   },
   /** The cloud chat's page around one stored message (it included): where a search result or a quote's original far back is shown; null when not stored. */

@@ -118,7 +118,7 @@ test('my second device follows my new photo and name live, without a chat or a r
   await alice.page.getByRole('button', { name: 'Remove photo' }).click();
   await expect(alice.page.getByRole('status').filter({ hasText: 'Photo removed' })).toBeVisible();
   await expect(phoneMe.locator('img')).toHaveCount(0);
-  await expect(phoneMe.locator('.avatar')).toHaveText('AA');
+  await expect(phoneMe.locator('.avatar')).toHaveText('AB');
   // Neither device's list holds a chat made for it (the updates travel through her Saved Messages log), reloaded too.
   for (const p of [phone.page, alice.page]) {
     await p.goto('/');

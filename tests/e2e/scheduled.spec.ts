@@ -5,6 +5,8 @@
  * (asked first). Offline, scheduling says so and the text stays in the composer. A photo picked in the
  * attach panel is scheduled with its caption from its Send button's menu (offline: said, the file stays);
  * the list shows the file and the caption, and Bob gets the photo and the caption after the time.
+ * A photo (and a video) scheduled here shows its small picture in the list, my other device the icon;
+ * refused at its time (Bob blocked me), it is marked Not sent with Send now / Delete (phone and wide).
  */
 import { readFileSync } from 'node:fs';
 import type { Page } from '@playwright/test';
@@ -15,6 +17,7 @@ const scheduledButton = (page: Page) => page.getByRole('button', { name: /^Sched
 const scheduleDialog = (page: Page) => page.getByRole('dialog', { name: /Schedule message|Edit scheduled message/ });
 const listView = (page: Page) => page.getByRole('dialog', { name: 'Scheduled messages' });
 const PHOTO = readFileSync('static/icons/icon-512.png');
+const CLIP = readFileSync('tests/fixtures/media/clip.webm');
 
 /** A `datetime-local` value for `ms` in the browser's (this machine's) time zone, with seconds. */
 function localInput(ms: number): string {
@@ -265,4 +268,16 @@ test('scheduled photo: its small picture here, the icon on my other device; refu
   await alice.page.getByRole('alertdialog').getByRole('button', { name: 'Delete', exact: true }).click();
   await expect(listView(alice.page)).toContainText('No scheduled messages.');
   await expect(phoneItem).toHaveCount(0);
+  await alice.page.keyboard.press('Escape');
+
+  // A video: its first frame.
+  expect((await bob.context.request.delete(`/api/blocks/${aliceId}`)).ok()).toBe(true);
+  await alice.page.locator('input[type=file]').setInputFiles({ name: 'clip.webm', mimeType: 'video/webm', buffer: CLIP });
+  const videoPanel = alice.page.getByRole('region', { name: 'Send video' });
+  await videoPanel.getByRole('button', { name: 'Send video' }).click({ button: 'right' });
+  await alice.page.getByRole('menu', { name: 'Send options' }).getByRole('menuitem', { name: 'Schedule message…' }).click();
+  await scheduleAt(alice.page, Date.now() + 3_600_000);
+  await scheduledButton(alice.page).click();
+  await expect(item.getByText('clip.webm')).toBeVisible();
+  await expect.poll(() => thumb.evaluate((i: HTMLImageElement) => i.naturalWidth)).toBeGreaterThan(0);
 });

@@ -2,7 +2,7 @@
  * Search across all chats from the chat list: a word found in two chats lists both messages under
  * "Messages" (newest first, the match marked), the results are reachable by Tab, and one far back in
  * a long chat opens that chat re-centred on it and highlighted. A miss says "No messages found".
- * Results come 30 at a time, the next page when "Load more" scrolls into view.
+ * Results come 30 at a time, the next page when "Load more" scrolls into view; a new match keeps the pages loaded.
  * The search is kept in memory, never in the URL (Back from a result on a phone shows it again), follows new messages,
  * stays beside an open chat on a wide screen, where a result tapped again is shown again.
  * A secret chat and Saved Messages are searched too, a spoiler staying masked in the snippet.
@@ -92,6 +92,22 @@ test('the chat list finds messages in every chat and opens one far back at its p
     await expect(more).toHaveCount(0);
     await expect(results.nth(0)).toContainText(`message ${N}`);
     await expect(results.nth(N - 2)).toHaveText(/message 1$/);
+
+    // A new match while both pages are shown: the re-run keeps the pages loaded (the new one on top), the list where it was.
+    // (Never a first page alone meanwhile, which "Load more" at the end would then fill again: the list jumped.)
+    await results.nth(N - 2).scrollIntoViewIfNeeded();
+    await page.evaluate(() => {
+      const shown = () => document.querySelectorAll('[aria-label="Message search results"] a').length;
+      const w = window as unknown as { fewest: number };
+      w.fewest = shown();
+      new MutationObserver(() => (w.fewest = Math.min(w.fewest, shown()))).observe(document.body, { childList: true, subtree: true });
+    });
+    await sendCloud(relay.url, alice, me.user.id, 1, 1, () => 'message new');
+    await expect(results.nth(0)).toContainText('message new');
+    await expect(results).toHaveCount(N);
+    await expect(results.nth(N - 1)).toHaveText(/message 1$/);
+    await expect(results.nth(N - 1)).toBeInViewport();
+    expect(await page.evaluate(() => (window as unknown as { fewest: number }).fewest)).toBe(N - 1);
 
     // Phone: Back from a result shows the search again, scrolled to that result; its words never enter the URL (history).
     await field.fill('cafe');

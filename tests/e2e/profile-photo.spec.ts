@@ -4,7 +4,8 @@
  * header show it as an image, live; Bob's reload without a network still shows it (cached on his
  * device). Alice removes it: Bob's list shows her initials again, live. A file that is not a picture
  * is refused with a clear message. axe checks Settings with a photo. Her second device's Settings follow
- * her photo and name live (a 'profile' update in her own log), though she has no chat at all.
+ * her photo and name live (a 'profile' update in her own log), the name field too unless it is being
+ * edited there, though she has no chat at all (no empty Saved Messages row on either device).
  */
 import type { Page } from '@playwright/test';
 import { audit } from './axe';
@@ -105,12 +106,26 @@ test('my second device follows my new photo and name live, without a chat or a r
   await alice.page.getByRole('button', { name: 'Save', exact: true }).click();
   await expect(alice.page.getByRole('status').filter({ hasText: /^Saved$/ })).toBeVisible();
   await expect(phoneMe.getByRole('heading', { name: 'Alice A.' })).toBeVisible();
+  // Its name field follows too, unless it is being edited there: the typing stays.
+  const phoneField = phone.page.getByLabel('Display name');
+  await expect(phoneField).toHaveValue('Alice A.');
+  await phoneField.fill('Ally');
+  await alice.page.getByLabel('Display name').fill('Alice B.');
+  await alice.page.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(phoneMe.getByRole('heading', { name: 'Alice B.' })).toBeVisible();
+  await expect(phoneField).toHaveValue('Ally');
 
   await alice.page.getByRole('button', { name: 'Remove photo' }).click();
   await expect(alice.page.getByRole('status').filter({ hasText: 'Photo removed' })).toBeVisible();
   await expect(phoneMe.locator('img')).toHaveCount(0);
-  await expect(phoneMe.locator('.avatar')).toHaveText('AA');
-  // Her list holds no chat made for it.
-  await phone.page.goto('/');
-  await expect(phone.page.locator('[data-chat]')).toHaveCount(0);
+  await expect(phoneMe.locator('.avatar')).toHaveText('AB');
+  // Neither device's list holds a chat made for it (the updates travel through her Saved Messages log), reloaded too.
+  for (const p of [phone.page, alice.page]) {
+    await p.goto('/');
+    await expect(p.getByRole('heading', { name: 'Chats' })).toBeVisible();
+    await expect(p.locator('[data-chat]')).toHaveCount(0);
+    await p.reload();
+    await expect(p.getByRole('heading', { name: 'Chats' })).toBeVisible();
+    await expect(p.locator('[data-chat]')).toHaveCount(0);
+  }
 });

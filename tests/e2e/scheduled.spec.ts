@@ -5,6 +5,8 @@
  * (asked first). Offline, scheduling says so and the text stays in the composer. A photo picked in the
  * attach panel is scheduled with its caption from its Send button's menu (offline: said, the file stays);
  * the list shows the file and the caption, and Bob gets the photo and the caption after the time.
+ * A photo (and a video) scheduled here shows its small picture in the list, my other device the icon;
+ * refused at its time (Bob blocked me), it is marked Not sent with Send now / Delete (phone and wide).
  */
 import { readFileSync } from 'node:fs';
 import type { Page } from '@playwright/test';
@@ -15,6 +17,7 @@ const scheduledButton = (page: Page) => page.getByRole('button', { name: /^Sched
 const scheduleDialog = (page: Page) => page.getByRole('dialog', { name: /Schedule message|Edit scheduled message/ });
 const listView = (page: Page) => page.getByRole('dialog', { name: 'Scheduled messages' });
 const PHOTO = readFileSync('static/icons/icon-512.png');
+const CLIP = readFileSync('tests/fixtures/media/clip.webm');
 
 /** A `datetime-local` value for `ms` in the browser's (this machine's) time zone, with seconds. */
 function localInput(ms: number): string {
@@ -203,4 +206,78 @@ test('scheduled: phone-width screenshots of the dialog and the Scheduled view', 
   await alice.page.screenshot({ path: test.info().outputPath('scheduled-view.png') });
   await alice.page.emulateMedia({ colorScheme: 'dark' });
   await alice.page.screenshot({ path: test.info().outputPath('scheduled-view-dark.png') });
+});
+
+test('scheduled photo: its small picture here, the icon on my other device; refused at its time, marked Not sent, and deleted', async ({ browser, relay }) => {
+  test.setTimeout(180_000);
+  const alice = await signUp(browser, relay, 'alice', 'Alice');
+  const bob = await signUp(browser, relay, 'bob', 'Bob');
+  const phone = await logIn(browser, relay, alice.username);
+  await alice.page.setViewportSize({ width: 360, height: 740 });
+  await openChatWith(alice.page, bob.username);
+  await alice.page.locator('input[type=file]').setInputFiles({ name: 'dawn.png', mimeType: 'image/png', buffer: PHOTO });
+  const panel = alice.page.getByRole('region', { name: 'Send photo' });
+  await panel.getByLabel('Caption').fill('Dawn at the harbour');
+  await panel.getByRole('button', { name: 'Send photo' }).click({ button: 'right' });
+  await alice.page.getByRole('menu', { name: 'Send options' }).getByRole('menuitem', { name: 'Schedule message…' }).click();
+  const due = Date.now() + 15_000;
+  await scheduleAt(alice.page, due);
+  await expect(panel).toHaveCount(0);
+
+  // Bob blocks Alice before its time.
+  const aliceId = ((await (await alice.context.request.get('/api/me')).json()) as { user: { id: string } }).user.id;
+  expect((await bob.context.request.put(`/api/blocks/${aliceId}`)).ok()).toBe(true);
+
+  await scheduledButton(alice.page).click();
+  const item = listView(alice.page).getByRole('listitem');
+  const thumb = item.locator('img[data-thumb]');
+  await expect(thumb).toBeVisible();
+  await expect.poll(() => thumb.evaluate((i: HTMLImageElement) => i.naturalWidth)).toBeGreaterThan(0);
+  await expect(item.getByText('dawn.png')).toBeVisible();
+
+  // My other device never had the file: the photo icon.
+  await openChatWith(phone.page, bob.username);
+  await scheduledButton(phone.page).click();
+  const phoneItem = listView(phone.page).getByRole('listitem');
+  await expect(phoneItem.getByText('dawn.png')).toBeVisible();
+  await expect(phoneItem.locator('img')).toHaveCount(0);
+  await expect(phoneItem.locator('svg')).toBeVisible();
+
+  // At its time the relay refuses it: marked, with Send now and Delete; the picture stays.
+  const failed = item.locator('[data-failed]');
+  await expect(failed).toHaveText(/Not sent: this user blocked you/, { timeout: 60_000 });
+  await expect(item).toHaveAccessibleName(/^Not sent, scheduled for /);
+  await expect(item.getByRole('button', { name: 'Send now' })).toBeVisible();
+  await expect(item.getByRole('button', { name: 'Delete' })).toBeVisible();
+  await expect(thumb).toBeVisible();
+  await expect(phoneItem.locator('[data-failed]')).toHaveText(/Not sent: this user blocked you/);
+  await alice.page.screenshot({ path: test.info().outputPath('scheduled-failed-phone.png') });
+  // Wide (the chat beside the list: shown anew, the view reopened).
+  await alice.page.setViewportSize({ width: 1200, height: 800 });
+  await expect(alice.page.getByRole('heading', { name: 'Chats' })).toBeVisible();
+  await expect(async () => {
+    if (!(await listView(alice.page).isVisible())) await scheduledButton(alice.page).click();
+    await expect(thumb).toBeVisible({ timeout: 1000 });
+  }).toPass();
+  await alice.page.screenshot({ path: test.info().outputPath('scheduled-failed-wide.png') });
+
+  // Send now is refused again with the reason; Delete takes it on both devices.
+  await item.getByRole('button', { name: 'Send now' }).click();
+  await expect(listView(alice.page).getByRole('alert')).toContainText(/blocked you/);
+  await item.getByRole('button', { name: 'Delete' }).click();
+  await alice.page.getByRole('alertdialog').getByRole('button', { name: 'Delete', exact: true }).click();
+  await expect(listView(alice.page)).toContainText('No scheduled messages.');
+  await expect(phoneItem).toHaveCount(0);
+  await alice.page.keyboard.press('Escape');
+
+  // A video: its first frame.
+  expect((await bob.context.request.delete(`/api/blocks/${aliceId}`)).ok()).toBe(true);
+  await alice.page.locator('input[type=file]').setInputFiles({ name: 'clip.webm', mimeType: 'video/webm', buffer: CLIP });
+  const videoPanel = alice.page.getByRole('region', { name: 'Send video' });
+  await videoPanel.getByRole('button', { name: 'Send video' }).click({ button: 'right' });
+  await alice.page.getByRole('menu', { name: 'Send options' }).getByRole('menuitem', { name: 'Schedule message…' }).click();
+  await scheduleAt(alice.page, Date.now() + 3_600_000);
+  await scheduledButton(alice.page).click();
+  await expect(item.getByText('clip.webm')).toBeVisible();
+  await expect.poll(() => thumb.evaluate((i: HTMLImageElement) => i.naturalWidth)).toBeGreaterThan(0);
 });

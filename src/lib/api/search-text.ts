@@ -12,6 +12,14 @@ const IDEOGRAPHIC = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u;
 /** At most this many characters of a query are used (the field allows no more). */
 export const SEARCH_QUERY_MAX = 200;
 
+/** Results in a page of the search across chats (the first page, and each "Load more"). */
+export const SEARCH_PAGE = 30;
+/** At most this many results in one answer: a shown search re-run for new messages keeps what was loaded up to it (10 pages). */
+export const SEARCH_RERUN_MAX = 10 * SEARCH_PAGE;
+
+/** How many results a re-run of a shown search asks for: the pages loaded (`shown` results, the last page full), bounded. */
+export const rerunLimit = (shown: number) => Math.min(SEARCH_RERUN_MAX, Math.max(1, Math.ceil(shown / SEARCH_PAGE)) * SEARCH_PAGE);
+
 /** One character folded: lower case, decomposed, combining marks dropped ('' for a mark alone). */
 function foldChar(ch: string): string {
   let out = '';

@@ -7,6 +7,7 @@
  */
 import { core, errorMessage, isUnreachable } from '$lib/worker/client';
 import { MAX_FILE, PickedFile, sendableMime, TOO_LARGE } from './picked-file.svelte';
+import { makeThumb } from './thumb';
 import { isSaved } from '$lib/ui/saved';
 
 /** What the attach panel needs of the cloud chat's window. */
@@ -59,11 +60,11 @@ export class CloudAttach extends PickedFile {
     let failed: string | null = null;
     await this.runSend(p, async () => {
       try {
-        const file = await this.fileOf(p);
+        const [file, thumb] = await Promise.all([this.fileOf(p), p.kind === 'file' ? null : makeThumb(p.file)]);
         this.progress = 0;
         // A timer chosen here is refused with the worker's words (a scheduled file has none): the choice stays to change.
         const ttl = isSaved(this.peerId()) ? 0 : this.ttl;
-        await core().call('scheduleMessage', { peerId: this.peerId(), text: this.caption.trim(), at, file, ...(ttl ? { ttl } : {}) });
+        await core().call('scheduleMessage', { peerId: this.peerId(), text: this.caption.trim(), at, file, ...(thumb ? { thumb } : {}), ...(ttl ? { ttl } : {}) });
         return true;
       } catch (err) {
         // Offline, the worker's own words (which say nothing was scheduled), not the generic "can't reach".

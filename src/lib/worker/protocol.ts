@@ -279,6 +279,8 @@ export interface ScheduledView {
   replyTo: string | null;
   /** The file it carries (`text` is then its caption); absent: a text. `id`: the relay's upload (my own, readable). */
   media?: { id: string; mime: string; name: string; size: number; width?: number; height?: number };
+  /** A photo's or video's small picture (JPEG), when it was scheduled from this device; absent: the kind's icon. */
+  thumb?: Blob;
   /** When the relay sends it (ms). */
   at: number;
   failed: string | null;

@@ -8,14 +8,14 @@
  */
 import { Dexie, type EntityTable } from 'dexie';
 import { SPOILER_MASK, withoutMarkers } from '$lib/api/rich-text';
-import { matchesAny, matchRanges } from '$lib/api/search-text';
+import { matchesAny, matchRanges, SEARCH_PAGE } from '$lib/api/search-text';
 import type { ChatRow, CinderDB, MessageRow, SecretChatRow, SecretMessageRow } from '$lib/store/db';
 import type { Vault } from '$lib/store/vault';
 import type { MessageHit, MessagesPage, SearchCursor } from './protocol';
 import { alive, cloudSearchable, searchFields, secretSearchable, type Searchable } from './search';
 
 /** Results in a page. */
-export const ALL_PAGE = 30;
+export const ALL_PAGE = SEARCH_PAGE;
 /** Rows each chat reads at a time. */
 const CHUNK = 40;
 /** Rows opened together. */
@@ -137,10 +137,18 @@ const secretCandidate = (vault: Vault, chat: SecretChatRow) => (r: SecretMessage
 let searches = 0;
 
 /**
- * One page of results older than `before` (the previous page's `next`), newest first. null once a newer
- * search began (its answer is the one wanted).
+ * One page of results older than `before` (the previous page's `next`), newest first: `limit` of them
+ * (a re-run of several loaded pages at once). null once a newer search began (its answer is the one wanted).
  */
-export async function searchAll(db: CinderDB, vault: Vault, me: string, needle: string, query: string, before?: SearchCursor): Promise<MessagesPage | null> {
+export async function searchAll(
+  db: CinderDB,
+  vault: Vault,
+  me: string,
+  needle: string,
+  query: string,
+  before?: SearchCursor,
+  limit = ALL_PAGE
+): Promise<MessagesPage | null> {
   const mine = ++searches;
   const [chats, secrets] = await Promise.all([db.chats.toArray(), db.secretChats.toArray()]);
   const streams = [
@@ -189,7 +197,7 @@ export async function searchAll(db: CinderDB, vault: Vault, me: string, needle: 
       for (const h of hits) {
         if (!h) continue;
         results.push(h);
-        if (results.length === ALL_PAGE) return { results, next: { at: h.at, id: h.messageId }, partial };
+        if (results.length === limit) return { results, next: { at: h.at, id: h.messageId }, partial };
       }
     }
   }

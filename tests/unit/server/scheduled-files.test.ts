@@ -138,6 +138,25 @@ for (const backend of BACKENDS) {
       expect(m).toMatchObject({ id: s.id, text: '', media: { id: mediaId } });
     });
 
+    it('refused at its time (the peer blocked me): the row keeps its upload, held, until I delete it; then both go', async () => {
+      const mediaId = await upload(alice, bob, randomBytes(400));
+      const s = (await schedule(alice, bob, 'for you', t0 + 60 * SEC, { id: mediaId })).body.scheduled;
+      expect((await call(ts, 'PUT', `/api/blocks/${alice.userId}`, { token: bob.token })).status).toBe(200);
+      at(60 * SEC);
+      await ts.relay.runScheduled();
+      expect(await list(alice, bob)).toMatchObject([{ id: s.id, failed: 'this user blocked you', media: { id: mediaId } }]);
+      expect(await history(bob, alice)).toEqual([]);
+      // Held through the unattached-upload purge (Send now may still send it once unblocked).
+      at(UNATTACHED_MEDIA_MS + 120 * SEC);
+      await ts.relay.purgeExpired();
+      expect(await ts.store.getCloudMedia(mediaId)).not.toBeNull();
+      expect((await call(ts, 'GET', `/api/cloud/media/${mediaId}`, { token: bob.token })).status).toBe(404);
+      expect((await call(ts, 'DELETE', `/api/cloud/scheduled/${s.id}`, { token: alice.token })).status).toBe(204);
+      expect(await list(alice, bob)).toEqual([]);
+      expect(await ts.store.getCloudMedia(mediaId)).toBeNull();
+      expect(mediaFiles().some((f) => f.includes(mediaId))).toBe(false);
+    });
+
     it('account deletion takes the scheduled message and its upload with it', async () => {
       const mediaId = await upload(alice, bob, randomBytes(100));
       expect((await schedule(alice, bob, 'later', t0 + 60 * SEC, { id: mediaId })).body.scheduled.media).toMatchObject({ id: mediaId });

@@ -11,6 +11,8 @@ import { applyUpdates } from '$lib/worker/cloud-sync';
 import { scheduledViews } from '$lib/worker/scheduled';
 import { scheduledHandlers } from '$lib/worker/rpc/scheduled';
 import { mediaHandlers } from '$lib/worker/rpc/media';
+import { parseParams } from '$lib/worker/rpc/methods';
+import { THUMB_MAX } from '$lib/api/thumb';
 import { unlockedStore } from '../support/store';
 import { ME, nextCursor, uuid } from '../support/cloud-updates';
 
@@ -108,6 +110,58 @@ describe('scheduled files on the device', () => {
     expect(uploads).toEqual([]);
     expect(fetched).toEqual([]);
     expect(await db.scheduled.count()).toBe(0);
+  });
+
+  it("keeps the small picture made here, sealed, in the list; it goes with the row (sent, deleted, or the relay's list without it)", async () => {
+    const { db, vault } = await unlockedStore(`scheduled-files-${dbs++}`);
+    const ctx = { db, vault, me: ME, emit: () => {} };
+    vi.stubGlobal('XMLHttpRequest', fakeXhr([]));
+    let listed: unknown[] = [];
+    vi.stubGlobal('fetch', async (path: string, init: RequestInit) => {
+      if (init.method === 'DELETE') return new Response(null, { status: 204 });
+      if (init.method === 'GET') return Response.json({ scheduled: listed });
+      const body = JSON.parse(String(init.body)) as { id: string; text: string; at: number };
+      return Response.json({ scheduled: { id: body.id, peerId: 'bob', text: body.text, replyTo: null, media, at: body.at, createdAt: 1, failed: null } });
+    });
+    const picture = new Uint8Array([0xff, 0xd8, 0xff, 7, 7, 7]);
+    const schedule = (i: number) =>
+      scheduledHandlers.scheduleMessage(ctx, {
+        id: uuid(i),
+        peerId: 'bob',
+        text: '',
+        at: 2_000_000 + i,
+        file: { name: 'beach.png', mime: 'image/png', bytes: new Uint8Array([1]).buffer, width: 2, height: 2 },
+        thumb: picture.slice().buffer
+      });
+    for (const i of [1, 2, 3]) await schedule(i);
+    const views = await scheduledViews(db, vault, 'bob');
+    expect(views.map((v) => v.id)).toEqual([uuid(1), uuid(2), uuid(3)]);
+    for (const v of views) {
+      expect(v.thumb?.type).toBe('image/jpeg');
+      expect(new Uint8Array(await v.thumb!.arrayBuffer())).toEqual(picture);
+    }
+    // Sealed at rest.
+    expect((await db.cloudMedia.toArray()).some((r) => r.box.length === picture.length)).toBe(false);
+    // Sent (the relay's update says it is gone), deleted here, then missing from the relay's list: each takes its picture.
+    await applyUpdates(db, vault, ME, [{ kind: 'scheduled', cursor: nextCursor(), peerId: 'bob', id: uuid(1), item: null }]);
+    await scheduledHandlers.deleteScheduled(ctx, { id: uuid(2) });
+    expect(await db.cloudMedia.count()).toBe(1);
+    await scheduledHandlers.scheduledList({ ...ctx }, { peerId: 'bob', refresh: true });
+    expect(await db.scheduled.count()).toBe(0);
+    expect(await db.cloudMedia.count()).toBe(0);
+    // Another device's item (or one scheduled before): no picture, the icon.
+    listed = [{ id: uuid(4), peerId: 'bob', text: '', replyTo: null, media, at: 9, createdAt: 1, failed: null }];
+    const [other] = await scheduledHandlers.scheduledList({ ...ctx }, { peerId: 'bob', refresh: true });
+    expect(other.thumb).toBeUndefined();
+  });
+
+  it('refuses a small picture too large, or without a photo or video', () => {
+    const file = { name: 'a.png', mime: 'image/png', bytes: new Uint8Array([1]).buffer };
+    const base = { peerId: 'bob', text: '', at: 2_000_000 };
+    expect(() => parseParams('scheduleMessage', { ...base, file, thumb: new ArrayBuffer(THUMB_MAX + 1) })).toThrow();
+    expect(() => parseParams('scheduleMessage', { ...base, file: { ...file, mime: 'application/pdf' }, thumb: new ArrayBuffer(8) })).toThrow();
+    expect(() => parseParams('scheduleMessage', { ...base, text: 'hi', thumb: new ArrayBuffer(8) })).toThrow();
+    expect(parseParams('scheduleMessage', { ...base, file, thumb: new ArrayBuffer(THUMB_MAX) }).thumb?.byteLength).toBe(THUMB_MAX);
   });
 
   it("a 'scheduled' update's file goes into the list", async () => {

@@ -5,8 +5,10 @@ import type { ChatRow, CinderDB, MessageRow, SecretChatRow, SecretMessageRow } f
 import type { Vault } from '$lib/store/vault';
 import { sealMessage } from '$lib/worker/cloud';
 import type { CoreContext } from '$lib/worker/rpc/context';
+import { parseParams } from '$lib/worker/rpc/methods';
 import { searchAllHandlers as h } from '$lib/worker/rpc/search-all';
 import { ALL_PAGE } from '$lib/worker/search-all';
+import { rerunLimit, SEARCH_PAGE, SEARCH_RERUN_MAX } from '$lib/api/search-text';
 import type { MessageHit } from '$lib/worker/protocol';
 import type { SecretBody } from '$lib/worker/secret/payload';
 import { ME, uuid } from '../support/cloud-updates';
@@ -173,5 +175,37 @@ describe('search across all chats', () => {
       ['lunch 79', 'lunch 78', 'lunch 77', 'lunch 76', 'lunch 74', 'lunch 73', 'lunch 72', 'lunch 71', 'lunch 7'].map((t) => uuid(Number(t.slice(6))))
     );
     db.close();
+  });
+
+  it('answers a re-run of several loaded pages at once (limit), the same rows as those pages, and refuses an unbounded one', async () => {
+    const { db, vault } = await unlockedStore(`search-all-limit-${n++}`);
+    const ctx = context(db, vault);
+    await db.chats.put(chat('bob', 'Bob'));
+    const rows: MessageRow[] = [];
+    for (let i = 1; i <= 75; i++) rows.push(await cloudRow(vault, 'bob', i, `tea ${i}`, 1000 + i));
+    await db.messages.bulkPut(rows);
+    const first = await h.searchMessages(ctx, { query: 'tea' });
+    const second = await h.searchMessages(ctx, { query: 'tea', before: first.next! });
+    const both = await h.searchMessages(ctx, { query: 'tea', limit: 2 * ALL_PAGE });
+    expect(both.results.map((r) => r.messageId)).toEqual([...first.results, ...second.results].map((r) => r.messageId));
+    expect(both.next).toEqual(second.next);
+    const rest = await h.searchMessages(ctx, { query: 'tea', before: both.next!, limit: 2 * ALL_PAGE });
+    expect(rest.results).toHaveLength(75 - 2 * ALL_PAGE);
+    expect(rest.next).toBeNull();
+    expect(() => parseParams('searchMessages', { query: 'tea', limit: SEARCH_RERUN_MAX + 1 })).toThrow();
+    expect(() => parseParams('searchMessages', { query: 'tea', limit: 0 })).toThrow();
+    expect(parseParams('searchMessages', { query: 'tea', limit: SEARCH_RERUN_MAX })).toMatchObject({ limit: SEARCH_RERUN_MAX });
+    db.close();
+  });
+});
+
+describe('rerunLimit', () => {
+  it('asks again for the pages loaded, a page at least, never more than SEARCH_RERUN_MAX', () => {
+    expect(rerunLimit(0)).toBe(SEARCH_PAGE);
+    expect(rerunLimit(2)).toBe(SEARCH_PAGE);
+    expect(rerunLimit(SEARCH_PAGE)).toBe(SEARCH_PAGE);
+    // Two pages loaded, the second not full: room for the new messages that push the list down.
+    expect(rerunLimit(SEARCH_PAGE + 29)).toBe(2 * SEARCH_PAGE);
+    expect(rerunLimit(10_000)).toBe(SEARCH_RERUN_MAX);
   });
 });

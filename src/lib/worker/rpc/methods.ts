@@ -9,9 +9,10 @@ import { isAudioMime, VoiceMeta } from '$lib/api/voice';
 import { hasDims, MEDIA_DIM_MAX } from '$lib/api/media-dims';
 import { AutoDeleteReq, PrivacyReq, CloudMediaTtl, DeviceName, FORWARD_MAX, LIMITS, Reaction, TimerSeconds } from '$lib/api/wire';
 import { ReplyQuote } from '$lib/api/quote';
-import { SEARCH_QUERY_MAX } from '$lib/api/search-text';
+import { SEARCH_QUERY_MAX, SEARCH_RERUN_MAX } from '$lib/api/search-text';
 import { MUTED_FOREVER } from '$lib/api/limits';
 import { PHOTO_MAX } from '$lib/api/photo';
+import { THUMB_MAX } from '$lib/api/thumb';
 import type {
   BlockedUserView,
   ChatView,
@@ -185,7 +186,8 @@ export const METHODS = {
   /**
    * Has the relay send `text` (and the reply) to the cloud chat at `at` (online only; the relay checks the
    * time). With `file`: uploads it first (progress events carry the scheduled message's id), `text` its
-   * caption (may be empty); no self-destruct timer (`ttl` > 0 is refused).
+   * caption (may be empty); no self-destruct timer (`ttl` > 0 is refused). `thumb`: a photo's or video's
+   * small picture (JPEG, made in the page) this device keeps for its Scheduled view until the row goes.
    */
   scheduleMessage: {
     params: z
@@ -195,9 +197,16 @@ export const METHODS = {
         replyTo: z.optional(z.nullable(Uuid)),
         at: z.number().check(z.int(), z.nonnegative()),
         file: z.optional(ScheduledFile),
+        thumb: z.optional(z.instanceof(ArrayBuffer).check(z.refine((b) => b.byteLength > 0 && b.byteLength <= THUMB_MAX, 'The small picture is too large'))),
         ttl: z.optional(z.number().check(z.int(), z.nonnegative()))
       })
-      .check(z.refine((p) => p.file !== undefined || p.text.length > 0, { message: 'Message is empty', path: ['text'] })),
+      .check(
+        z.refine((p) => p.file !== undefined || p.text.length > 0, { message: 'Message is empty', path: ['text'] }),
+        z.refine((p) => p.thumb === undefined || (p.file !== undefined && hasDims(p.file.mime)), {
+          message: 'Only a photo or video has a small picture',
+          path: ['thumb']
+        })
+      ),
     result: returns<ScheduledView>()
   },
   /** A new text (a file's caption, which may be emptied: the relay refuses an empty text) and/or time for my scheduled message (online only). */
@@ -378,11 +387,16 @@ export const METHODS = {
   },
   /**
    * Every chat's stored messages (cloud, Saved Messages, archived and secret chats) that hold `query`,
-   * newest first across chats, ALL_PAGE at a time; `before` is the previous page's `next`. An empty page
+   * newest first across chats, SEARCH_PAGE at a time (`limit`: more at once, up to SEARCH_RERUN_MAX, when a
+   * shown search is re-run with its loaded pages); `before` is the previous page's `next`. An empty page
    * for a query too short, or when a newer search superseded this one.
    */
   searchMessages: {
-    params: z.object({ query: Str(SEARCH_QUERY_MAX), before: SecretCursor }),
+    params: z.object({
+      query: Str(SEARCH_QUERY_MAX),
+      before: SecretCursor,
+      limit: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(SEARCH_RERUN_MAX)))
+    }),
     result: returns<MessagesPage>()
   },
   /** The cloud chat's page around one stored message (it included): where a search result or a quote's original far back is shown; null when not stored. */

@@ -11,7 +11,7 @@ import { ScheduledListRes, ScheduledMessage } from '$lib/api/wire-scheduled';
 import { SYNC_LOCK, withLock } from '../locks';
 import { NetError, request } from '../net';
 import { uploadCloudFile } from '../cloud-upload';
-import { replaceScheduled, scheduledViews, sealScheduled } from '../scheduled';
+import { dropScheduled, keepThumb, replaceScheduled, scheduledViews, sealScheduled } from '../scheduled';
 import { CoreError, type CoreContext, type Handlers } from './context';
 
 type Ctx = Pick<CoreContext, 'db' | 'vault' | 'me' | 'emit'>;
@@ -40,7 +40,7 @@ async function keep(ctx: Ctx, m: ScheduledMessage) {
 
 async function drop(ctx: Ctx, id: string) {
   const row = await ctx.db.scheduled.get(id);
-  await withLock(SYNC_LOCK, () => ctx.db.scheduled.delete(id));
+  await withLock(SYNC_LOCK, () => dropScheduled(ctx.db, id));
   if (row) ctx.emit({ type: 'scheduled', peerId: row.peerId });
 }
 
@@ -58,7 +58,7 @@ export const scheduledHandlers: Handlers<'scheduledList' | 'scheduleMessage' | '
     return scheduledViews(ctx.db, ctx.vault, peerId);
   },
 
-  scheduleMessage: async (ctx, { id, peerId, text, replyTo, at, file, ttl }) => {
+  scheduleMessage: async (ctx, { id, peerId, text, replyTo, at, file, thumb, ttl }) => {
     if (file && ttl) throw new CoreError('bad_request', NO_TIMER);
     const sid = id ?? crypto.randomUUID();
     const mediaId = file
@@ -68,6 +68,8 @@ export const scheduledHandlers: Handlers<'scheduledList' | 'scheduleMessage' | '
       : undefined;
     const body = { id: sid, peerId, text, replyTo: replyTo ?? null, at, ...(mediaId ? { media: { id: mediaId } } : {}) };
     const { scheduled } = await online(OFFLINE_SCHEDULE, () => request('POST', '/api/cloud/scheduled', body, ScheduledRes));
+    // Before the row, so the list never shows it with the icon first (a picture without a row is dropped with it by the sync).
+    if (thumb && scheduled.media) await keepThumb(ctx.db, ctx.vault, scheduled.id, scheduled.peerId, thumb);
     await keep(ctx, scheduled);
     const { media } = scheduled;
     return {

@@ -6,10 +6,10 @@ import type { CoreContext, Handlers } from './context';
 type Ctx = Pick<CoreContext, 'db' | 'vault' | 'me'>;
 
 export const searchAllHandlers: Handlers<'searchMessages', Ctx> = {
-  searchMessages: async (ctx, { query, before }) => {
+  searchMessages: async (ctx, { query, before, limit }) => {
     const needle = searchNeedle(query);
     if (!needle) return { results: [], next: null, partial: false };
     // Superseded by a newer search: the page reads only the newest answer.
-    return (await searchAll(ctx.db, ctx.vault, ctx.me, needle, query, before)) ?? { results: [], next: null, partial: false };
+    return (await searchAll(ctx.db, ctx.vault, ctx.me, needle, query, before, limit)) ?? { results: [], next: null, partial: false };
   }
 };

@@ -120,6 +120,14 @@ export function createLastSeen({ store, presence, bus, log, now }: LastSeenDeps)
       });
     },
 
+    /** This node still holds the user, whom the deployment had counted offline (its entry was swept): online again. */
+    back(userId: string): Promise<void> {
+      return queue(userId, async () => {
+        await store.setLastSeenAt(userId, now());
+        await fanOut(userId, false, true);
+      });
+    },
+
     showTo,
 
     /** Two users' first shared chat began: each online sees at once what they now may of the other ("my chats"). */

@@ -27,6 +27,11 @@ export interface Presence {
    * such user reaches one node's handler only. Absent in one process, where a crash forgets everything.
    */
   onUserExpired?(handler: (userId: string, lastSeenAt: number) => void): void;
+  /**
+   * Several nodes: `handler` learns of each user this node still holds whom the deployment counted
+   * offline meanwhile (this node was cut off from the others or stalled past the TTL): online again.
+   */
+  onUserBack?(handler: (userId: string) => void): void;
 }
 
 export function createLocalPresence(): Presence {

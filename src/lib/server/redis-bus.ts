@@ -11,7 +11,8 @@
  * Presence (which devices hold a socket on any node) lives next to it: a sorted set per device whose
  * members are node ids scored with an expiry time, refreshed by a heartbeat, so a node that dies
  * stops counting after `presenceTtlMs`; the survivors' heartbeat sweeps its users' entries so their
- * going offline is recorded and announced (Presence.onUserExpired).
+ * going offline is recorded and announced (Presence.onUserExpired), and a node that was only cut off
+ * announces its users again once its heartbeat finds them gone (Presence.onUserBack).
  */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
@@ -93,6 +94,29 @@ for i = 1, #expired, 2 do
 end
 return out`;
 
+/**
+ * This node's heartbeat for its users (KEYS[1]: the index; ARGV: now, expiry, node, key ttl, user key
+ * prefix, then the user ids). An entry found gone (a survivor swept it while this node could not reach
+ * Redis or stalled, or another node's script dropped it as expired) was counted offline: the users with
+ * no other live node are answered, to be announced online again.
+ */
+const USERS_HEARTBEAT = `
+local back = {}
+for i = 6, #ARGV do
+  local user = ARGV[i]
+  local key = ARGV[5] .. user
+  if not redis.call('ZSCORE', key, ARGV[3]) then
+    local gone = redis.call('ZRANGEBYSCORE', key, '-inf', ARGV[1])
+    for _, node in ipairs(gone) do redis.call('ZREM', KEYS[1], user .. ' ' .. node) end
+    redis.call('ZREMRANGEBYSCORE', key, '-inf', ARGV[1])
+    if redis.call('ZCARD', key) == 0 then table.insert(back, user) end
+  end
+  redis.call('ZADD', key, ARGV[2], ARGV[3])
+  redis.call('PEXPIRE', key, ARGV[4])
+  redis.call('ZADD', KEYS[1], ARGV[2], user .. ' ' .. ARGV[3])
+end
+return back`;
+
 /** Index entries one sweep script claims at most (a script blocks Redis while it runs). */
 const SWEEP_BATCH = 200;
 
@@ -110,7 +134,11 @@ export async function createRedisBus(opts: RedisBusOptions): Promise<RedisBus> {
   pub.defineCommand('cinderUserOffline', { numberOfKeys: 2, lua: USER_OFFLINE });
   pub.defineCommand('cinderUserOnline', { numberOfKeys: 2, lua: USER_ONLINE });
   pub.defineCommand('cinderSweep', { numberOfKeys: 1, lua: SWEEP });
-  const scripts = pub as unknown as Record<'cinderUserOnline' | 'cinderUserOffline' | 'cinderSweep', (...args: (string | number)[]) => Promise<unknown>>;
+  pub.defineCommand('cinderUsersHeartbeat', { numberOfKeys: 1, lua: USERS_HEARTBEAT });
+  const scripts = pub as unknown as Record<
+    'cinderUserOnline' | 'cinderUserOffline' | 'cinderSweep' | 'cinderUsersHeartbeat',
+    (...args: (string | number)[]) => Promise<unknown>
+  >;
   const sub = new Redis(opts.url, { ...redisOpts, connectionName: `cinder-sub-${nodeId}` });
   // Without listeners ioredis logs every connection error to stderr; route them to the caller instead.
   pub.on('error', onError);
@@ -158,20 +186,30 @@ export async function createRedisBus(opts: RedisBusOptions): Promise<RedisBus> {
   const indexKey = `${prefix}:upresence-index`;
   const local = new Set<string>();
   const localUsers = new Set<string>();
-  const refresh = (ids: Iterable<string>, key = presenceKey, indexed = false) => {
+  const refresh = (ids: Iterable<string>) => {
     const until = Date.now() + ttl;
     const m = pub.multi();
     let n = 0;
     for (const id of ids) {
-      m.zadd(key(id), until, nodeId);
-      m.pexpire(key(id), ttl * 2);
-      if (indexed) m.zadd(indexKey, until, `${id} ${nodeId}`);
+      m.zadd(presenceKey(id), until, nodeId);
+      m.pexpire(presenceKey(id), ttl * 2);
       n++;
     }
     if (n > 0) m.exec().catch(onError);
     else m.discard();
   };
   let expiredHandler: ((userId: string, lastSeenAt: number) => void) | null = null;
+  let backHandler: ((userId: string) => void) | null = null;
+  /** Refreshes this node's users; those it finds were counted offline meanwhile are announced again. */
+  const refreshUsers = async () => {
+    const ids = [...localUsers];
+    for (let i = 0; i < ids.length; i += SWEEP_BATCH) {
+      const now = Date.now();
+      const back = (await scripts.cinderUsersHeartbeat(indexKey, now, now + ttl, nodeId, ttl * 2, userPrefix, ...ids.slice(i, i + SWEEP_BATCH))) as string[];
+      // One that left meanwhile had its own transition.
+      for (const id of back) if (localUsers.has(id)) backHandler?.(id);
+    }
+  };
   /** Users whose last live node stopped heartbeating without leaving: each told to one node only (the script's claim). */
   const sweep = async () => {
     for (let batch = 0; batch < 10; batch++) {
@@ -184,7 +222,7 @@ export async function createRedisBus(opts: RedisBusOptions): Promise<RedisBus> {
   const beat = Math.max(1000, Math.floor(ttl / 3));
   const heartbeat = setInterval(() => {
     refresh(local);
-    refresh(localUsers, userKey, true);
+    refreshUsers().catch(onError);
     if (expiredHandler) sweep().catch(onError);
   }, beat);
   heartbeat.unref();
@@ -218,6 +256,9 @@ export async function createRedisBus(opts: RedisBusOptions): Promise<RedisBus> {
     },
     onUserExpired(handler) {
       expiredHandler = handler;
+    },
+    onUserBack(handler) {
+      backHandler = handler;
     }
   };
 

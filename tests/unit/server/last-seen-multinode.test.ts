@@ -13,6 +13,7 @@ import { rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LastSeen, PublicUser, ServerFrame } from '../../../src/lib/api/wire';
 import { loadConfig } from '../../../src/lib/server/config';
@@ -103,6 +104,32 @@ describe.skipIf(skip)('last seen on two nodes (PostgreSQL + Redis)', () => {
     expect(off.t === 'presence' && off.lastSeen && 'at' in off.lastSeen && off.lastSeen.at % 60_000).toBe(0);
     await expect.poll(() => seen(a.ts)).toEqual(off.t === 'presence' ? off.lastSeen : null);
     expect(wsBob.frames.filter(isAlice(() => true))).toHaveLength(2);
+    wsBob.close();
+  });
+
+  it('a node that finds its user was counted offline meanwhile (cut off past the TTL, swept) announces her online again', async () => {
+    const alice = await signup(a.ts);
+    const bob = await signup(a.ts);
+    await sendText(a.ts, alice, bob, 'hi');
+    const wsBob = await connect(b.ts, bob.token);
+    await wsBob.next((f) => f.t === 'hello');
+    const onA = await connect(a.ts, alice.token);
+    await onA.next((f) => f.t === 'hello');
+    const online = (f: ServerFrame) => f.t === 'presence' && f.userId === alice.userId && !!f.lastSeen && 'online' in f.lastSeen;
+    await wsBob.next(online);
+
+    // What a survivor's sweep leaves behind: node A's entry for her gone from her set and the index.
+    const r = new Redis(redisService.url);
+    try {
+      await r.zrem(`${prefix}:upresence:${alice.userId}`, 'node-a');
+      await r.zrem(`${prefix}:upresence-index`, `${alice.userId} node-a`);
+    } finally {
+      r.disconnect();
+    }
+    // Node A's next heartbeat (every second here) finds it gone: online again, told to Bob on node B.
+    await wsBob.next(online, 4000);
+    expect(await (await call<{ user: PublicUser }>(b.ts, 'GET', `/api/users/${alice.userId}`, { token: bob.token })).body.user.lastSeen).toEqual({ online: true });
+    onA.close();
     wsBob.close();
   });
 });

@@ -71,13 +71,13 @@ redis.call('ZREM', KEYS[2], ARGV[2] .. ' ' .. ARGV[3])
 return redis.call('ZCARD', KEYS[1])`;
 /**
  * Claims up to ARGV[2] index entries expired by ARGV[1] (nodes gone without saying so) and drops them
- * from their users' sets; answers [user, expiry] for each user left with no node. One script, so of
+ * from their users' sets; answers how many it claimed, then user, expiry for each user left with no node. One script, so of
  * several nodes sweeping at once exactly one claims each entry. KEYS[1]: the index; ARGV[3]: the
  * user key prefix.
  */
 const SWEEP = `
-local out = {}
 local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[2]))
+local out = {#expired / 2}
 for i = 1, #expired, 2 do
   local member = expired[i]
   redis.call('ZREM', KEYS[1], member)
@@ -213,10 +213,10 @@ export async function createRedisBus(opts: RedisBusOptions): Promise<RedisBus> {
   /** Users whose last live node stopped heartbeating without leaving: each told to one node only (the script's claim). */
   const sweep = async () => {
     for (let batch = 0; batch < 10; batch++) {
-      const found = (await scripts.cinderSweep(indexKey, Date.now(), SWEEP_BATCH, userPrefix)) as string[];
+      const [claimed, ...found] = (await scripts.cinderSweep(indexKey, Date.now(), SWEEP_BATCH, userPrefix)) as [number, ...string[]];
       // The entry's expiry is its node's last heartbeat plus the TTL.
       for (let i = 0; i + 1 < found.length; i += 2) expiredHandler?.(found[i], Number(found[i + 1]) - ttl);
-      if (found.length < SWEEP_BATCH * 2) return;
+      if (claimed < SWEEP_BATCH) return;
     }
   };
   const beat = Math.max(1000, Math.floor(ttl / 3));

@@ -14,6 +14,7 @@ import { cloudMediaRoutes } from './routes/cloud-media';
 import { envelopeRoutes } from './routes/envelopes';
 import { healthRoutes } from './routes/health';
 import { photoRoutes } from './routes/photos';
+import { presenceRoutes } from './routes/presence';
 import { privacyRoutes } from './routes/privacy';
 import { pushRoutes } from './routes/push';
 import { scheduledRoutes } from './routes/scheduled';
@@ -30,6 +31,7 @@ const AREAS: RouteArea[] = [
   accountRoutes,
   accountDeleteRoutes,
   privacyRoutes,
+  presenceRoutes,
   userRoutes,
   photoRoutes,
   blockRoutes,

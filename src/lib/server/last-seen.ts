@@ -93,17 +93,39 @@ export function createLastSeen({ store, presence, bus, log, now }: LastSeenDeps)
     await fanOut(userId, false, online);
   };
 
+  const queue = (userId: string, run: () => Promise<void>): Promise<void> => {
+    const next = (chains.get(userId) ?? Promise.resolve())
+      .then(run)
+      .catch((err: unknown) => log.error('last seen transition failed', { err: err instanceof Error ? err : String(err) }));
+    chains.set(userId, next);
+    void next.then(() => chains.get(userId) === next && chains.delete(userId));
+    return next;
+  };
+
   return {
     view,
 
     /** This node got its first (`online`) or lost its last socket of the user (from the socket hub). */
-    socket(userId: string, online: boolean): Promise<void> {
-      const next = (chains.get(userId) ?? Promise.resolve())
-        .then(() => step(userId, online))
-        .catch((err: unknown) => log.error('last seen transition failed', { err: err instanceof Error ? err : String(err) }));
-      chains.set(userId, next);
-      void next.then(() => chains.get(userId) === next && chains.delete(userId));
-      return next;
+    socket: (userId: string, online: boolean): Promise<void> => queue(userId, () => step(userId, online)),
+
+    /**
+     * The user's last live node died (another node's sweep claimed it): stored as last seen at that node's
+     * last heartbeat and told to the partners, unless the user came back meanwhile.
+     */
+    expired(userId: string, at: number): Promise<void> {
+      return queue(userId, async () => {
+        if (await presence.isUserOnline(userId)) return;
+        await store.setLastSeenAt(userId, at);
+        await fanOut(userId, false, false);
+      });
+    },
+
+    /** This node still holds the user, whom the deployment had counted offline (its entry was swept): online again. */
+    back(userId: string): Promise<void> {
+      return queue(userId, async () => {
+        await store.setLastSeenAt(userId, now());
+        await fanOut(userId, false, true);
+      });
     },
 
     showTo,

@@ -21,6 +21,17 @@ export interface Presence {
   userOffline(userId: string): Promise<boolean>;
   /** Whether any node holds a live socket of any device of the user ("online"). */
   isUserOnline(userId: string): Promise<boolean>;
+  /**
+   * Several nodes: `handler` learns of each user whose last live node died without a clean shutdown
+   * (its heartbeats stopped), with the time of that node's last heartbeat; across the deployment each
+   * such user reaches one node's handler only. Absent in one process, where a crash forgets everything.
+   */
+  onUserExpired?(handler: (userId: string, lastSeenAt: number) => void): void;
+  /**
+   * Several nodes: `handler` learns of each user this node still holds whom the deployment counted
+   * offline meanwhile (this node was cut off from the others or stalled past the TTL): online again.
+   */
+  onUserBack?(handler: (userId: string) => void): void;
 }
 
 export function createLocalPresence(): Presence {

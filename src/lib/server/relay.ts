@@ -132,6 +132,9 @@ export function createRelay(config: Config, opts: RelayOptions = {}): Relay {
   // The API and cloud publish through this tap, so each new envelope or message can push offline devices.
   const apiBus = tapBus(bus, (event) => push.onEvent(event));
   const lastSeen = createLastSeen({ store, presence, bus, log, now });
+  // Users left "online" by a node that died: this node may be the one to record it (redis-bus.ts sweep).
+  presence.onUserExpired?.((userId, at) => void lastSeen.expired(userId, at));
+  presence.onUserBack?.((userId) => void lastSeen.back(userId));
   const cloud = createCloud({ store, atRest, bus: apiBus, now, mediaFiles, onChatStarted: (a, b) => void lastSeen.chatStarted(a, b) });
   const scheduled = createScheduled({ store, atRest, cloud, log, now, mediaFiles });
   const mediaTimers = createMediaTimers({ store, files: mediaFiles, publish: cloud.publish, log, now });

@@ -7,9 +7,10 @@
  * again, and the setting a `privacy` event (Settings → Privacy follows it; on `hello`, without the
  * setting: ask again). A `presence` frame
  * without `lastSeen` (a deleted account) forgets that user. Typing notices pass through here too: both are ephemeral frames.
+ * The chat list asks for all its peers at once (`lastSeenOfMany`: `POST /api/presence`, 100 a request).
  */
 import { z } from '$lib/api/zod';
-import { PublicUser, type LastSeen, type ServerFrame } from '$lib/api/wire';
+import { PRESENCE_BATCH_MAX, PresenceRes, PublicUser, type LastSeen, type ServerFrame } from '$lib/api/wire';
 import { request } from './net';
 import type { WorkerEvent } from './protocol';
 
@@ -64,4 +65,33 @@ export async function lastSeenOf(userId: string): Promise<LastSeen | null> {
   const now = known.get(userId) ?? user.lastSeen;
   if (now) known.set(userId, now);
   return now ?? null;
+}
+
+/**
+ * Several users' last seen as known, the others asked of the relay in batches; users the relay says
+ * nothing of (deleted, unknown) and batches that failed (offline) are left out.
+ */
+export async function lastSeenOfMany(userIds: readonly string[]): Promise<Record<string, LastSeen>> {
+  const out: Record<string, LastSeen> = {};
+  const missing: string[] = [];
+  for (const id of new Set(userIds)) {
+    const have = known.get(id);
+    if (have) out[id] = have;
+    else missing.push(id);
+  }
+  for (let i = 0; i < missing.length; i += PRESENCE_BATCH_MAX) {
+    let res: PresenceRes;
+    try {
+      res = await request('POST', '/api/presence', { userIds: missing.slice(i, i + PRESENCE_BATCH_MAX) }, PresenceRes);
+    } catch {
+      continue; // offline or refused: those rows show nothing until asked again
+    }
+    for (const { userId, lastSeen } of res.users) {
+      // A frame that came meanwhile is newer than this answer.
+      const now = known.get(userId) ?? lastSeen;
+      known.set(userId, now);
+      out[userId] = now;
+    }
+  }
+  return out;
 }

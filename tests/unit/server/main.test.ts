@@ -5,7 +5,8 @@ import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { deviceKeys, stopProcess, tempDir } from './helpers';
+import type { PublicUser } from '../../../src/lib/api/wire';
+import { call, connect as openSocket, deviceKeys, sendText, signup, stopProcess, tempDir } from './helpers';
 
 const root = join(__dirname, '..', '..', '..');
 const entry = join(root, 'src', 'lib', 'server', 'main.ts');
@@ -101,6 +102,25 @@ describe('main entry', () => {
     const msgs = s.lines.map((l) => JSON.parse(l).msg);
     expect(msgs).not.toContain('in-flight requests did not finish in time; closing connections');
     expect(msgs.at(-1)).toBe('stopped');
+  }, 30_000);
+
+  it('one process killed without shutting down: after a restart on its data nobody it held shows online', async () => {
+    const dataDir = tempDir();
+    dirs.push(dataDir);
+    const first = start({ DATA_DIR: dataDir });
+    const relay = { url: (await first.listening).replace('localhost', '127.0.0.1') };
+    const [alice, bob] = [await signup(relay), await signup(relay)];
+    await sendText(relay, alice, bob, 'hi');
+    const ws = await openSocket(relay, alice.token);
+    await ws.next((f) => f.t === 'hello');
+    const seen = async (url: string) => (await call<{ user: PublicUser }>({ url }, 'GET', `/api/users/${alice.userId}`, { token: bob.token })).body.user.lastSeen;
+    expect(await seen(relay.url)).toEqual({ online: true });
+
+    await stopProcess(first.p); // SIGKILL: no socket closes, no transition recorded
+    const again = start({ DATA_DIR: dataDir });
+    const url = (await again.listening).replace('localhost', '127.0.0.1');
+    // Presence lives in the process's memory: the stored last seen (when she came online) is all that is left.
+    expect(await seen(url)).toEqual({ at: expect.any(Number) });
   }, 30_000);
 
   it('exits 1 with a clear message on bad configuration', async () => {

@@ -13,6 +13,7 @@ const BOB = 'u-bob';
 describe('worker presence', () => {
   let served: Record<string, unknown>;
   let asked: string[];
+  let batches: string[][];
   let presence: typeof import('$lib/worker/presence');
   let events: WorkerEvent[];
   const emit = (e: WorkerEvent) => events.push(e);
@@ -22,9 +23,16 @@ describe('worker presence', () => {
     presence = await import('$lib/worker/presence');
     events = [];
     asked = [];
+    batches = [];
     served = {};
-    vi.stubGlobal('fetch', async (path: string) => {
+    vi.stubGlobal('fetch', async (path: string, init?: RequestInit) => {
       asked.push(path);
+      if (path === '/api/presence') {
+        const { userIds } = JSON.parse(String(init?.body)) as { userIds: string[] };
+        batches.push(userIds);
+        const users = userIds.filter((id) => served[id]).map((userId) => ({ userId, lastSeen: served[userId] }));
+        return new Response(JSON.stringify({ users }), { status: 200, headers: { 'content-type': 'application/json' } });
+      }
       const id = decodeURIComponent(path.split('/').pop()!);
       if (!(id in served)) return new Response(JSON.stringify({ error: { code: 'not_found', message: 'no such user' } }), { status: 404 });
       const user = { id, username: id.slice(2), displayName: id, photo: null, ...(served[id] ? { lastSeen: served[id] } : {}) };
@@ -101,5 +109,44 @@ describe('worker presence', () => {
       expect(ServerFrame.safeParse({ ...ok, lastSeen }).success).toBe(false);
     }
     expect(ServerFrame.safeParse({ t: 'privacy', lastSeen: 'friends' }).success).toBe(false);
+  });
+
+  it('the chat list asks for its peers in batches of 100, keeps the answers and takes frames over them', async () => {
+    const ids = Array.from({ length: 150 }, (_, i) => `u-${i}`);
+    for (const id of ids) served[id] = { at: 1_700_000_040_000 };
+    served['u-7'] = { online: true };
+    served['u-8'] = undefined; // deleted: the relay leaves it out
+    await presence.lastSeenOf('u-3'); // already known: not asked again
+    asked = [];
+
+    const seen = await presence.lastSeenOfMany([...ids, 'u-7']);
+    expect(batches.map((b) => b.length)).toEqual([100, 49]);
+    expect(batches.flat()).not.toContain('u-3');
+    expect(seen['u-7']).toEqual({ online: true });
+    expect(seen['u-3']).toEqual({ at: 1_700_000_040_000 });
+    expect('u-8' in seen).toBe(false);
+    expect(Object.keys(seen)).toHaveLength(149);
+
+    // Kept: the header's ask needs no request; a frame replaces it for both.
+    expect(await presence.lastSeenOf('u-7')).toEqual({ online: true });
+    presence.ephemeralFrame({ t: 'presence', userId: 'u-7', lastSeen: { at: 1_700_000_100_000 } }, emit);
+    batches = [];
+    expect(await presence.lastSeenOfMany(['u-7', 'u-1'])).toEqual({ 'u-7': { at: 1_700_000_100_000 }, 'u-1': { at: 1_700_000_040_000 } });
+    expect(batches).toEqual([]);
+
+    // Offline: nothing known is left out quietly.
+    vi.stubGlobal('fetch', async () => {
+      throw new TypeError('offline');
+    });
+    expect(await presence.lastSeenOfMany(['u-1', 'u-999'])).toEqual({ 'u-1': { at: 1_700_000_040_000 } });
+  });
+
+  it('the relay answer is validated: a malformed one shows nothing', async () => {
+    vi.stubGlobal(
+      'fetch',
+      async () =>
+        new Response(JSON.stringify({ users: [{ userId: ALICE, lastSeen: { online: false } }] }), { status: 200, headers: { 'content-type': 'application/json' } })
+    );
+    expect(await presence.lastSeenOfMany([ALICE])).toEqual({});
   });
 });

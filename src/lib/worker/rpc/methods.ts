@@ -40,6 +40,8 @@ const None = z.object({});
 const Str = (max: number) => z.string().check(z.maxLength(max));
 const StrIn = (min: number, max: number) => z.string().check(z.minLength(min), z.maxLength(max));
 const Uuid = z.string().check(z.uuid());
+/** The most peers one `lastSeenMany` asks for (a chat list larger than any real one). */
+const LIST_PEERS_MAX = 5000;
 const PeerParams = z.object({ peerId: StrIn(1, 64) });
 const ChatParams = z.object({ id: Uuid });
 const IdsParams = z.extend(ChatParams, { ids: z.array(Uuid).check(z.minLength(1), z.maxLength(500)) });
@@ -114,6 +116,8 @@ export const METHODS = {
   setPrivacy: { params: PrivacyReq, result: returns<{ lastSeen: LastSeenPrivacyView }>() },
   /** A person's "online" / "last seen" as I may see it (../presence.ts); null when not known (offline) or none (a deleted account, myself). */
   lastSeen: { params: z.object({ userId: StrIn(1, 64) }), result: returns<LastSeenView | null>() },
+  /** The chat list's peers at once (asked of the relay in batches); users it says nothing of are left out. */
+  lastSeenMany: { params: z.object({ userIds: z.array(StrIn(1, 64)).check(z.maxLength(LIST_PEERS_MAX)) }), result: returns<Record<string, LastSeenView>>() },
 
   // ---------- people and the chat list ----------
   searchUsers: { params: z.object({ q: Str(64) }), result: returns<UserView[]>() },

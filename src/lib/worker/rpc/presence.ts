@@ -1,11 +1,13 @@
 /** "Online" / "last seen": a person's as I may see it (../presence.ts), and who sees mine (the relay's setting). */
 import { PrivacyReq } from '$lib/api/wire';
 import { request } from '../net';
-import { lastSeenOf } from '../presence';
+import { lastSeenOf, lastSeenOfMany } from '../presence';
 import type { CoreContext, Handlers } from './context';
 
-export const presenceHandlers: Handlers<'lastSeen' | 'getPrivacy' | 'setPrivacy', Pick<CoreContext, 'me'>> = {
+export const presenceHandlers: Handlers<'lastSeen' | 'lastSeenMany' | 'getPrivacy' | 'setPrivacy', Pick<CoreContext, 'me'>> = {
   lastSeen: async (_ctx, { userId }) => lastSeenOf(userId),
+
+  lastSeenMany: async (_ctx, { userIds }) => lastSeenOfMany(userIds),
 
   getPrivacy: async () => request('GET', '/api/me/privacy', undefined, PrivacyReq),
 

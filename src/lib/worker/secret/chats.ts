@@ -2,6 +2,7 @@
  * The engine's shared core: a chat's state loaded from the vault, changed under the chat's lock and
  * committed in ONE Dexie transaction together with its effects, and the news of it given to the page.
  */
+import { Dexie } from 'dexie';
 import { addNew } from '$lib/store/add-new';
 import type { CinderDB, SecretChatRow, SecretMessageRow } from '$lib/store/db';
 import { storedPins, withoutPins } from '$lib/store/pin-refs';
@@ -60,6 +61,17 @@ export class Chats {
     // Either stored format; a format-1 state is written as format 2 at this chat's next commit.
     const { state } = await openState(this.ctx.vault, id, row.box);
     return { row, state };
+  }
+
+  /**
+   * The time of a message this device writes now, taken under the chat's lock: after every message the
+   * chat holds. Rows show in (at, id) order, so a time taken before the lock (a send queued behind a
+   * timer change) or in the same millisecond as the last row would show it before what committed first.
+   */
+  async nextAt(chatId: string): Promise<number> {
+    const last = (await this.ctx.db.secretMessages.where('[chatId+at]').between([chatId, Dexie.minKey], [chatId, Dexie.maxKey]).lastKey()) as
+      [string, number] | undefined;
+    return Math.max(Date.now(), (last?.[1] ?? 0) + 1);
   }
 
   /**

@@ -67,8 +67,8 @@ export class SecretEngine {
   /** Sends a payload in an established chat and runs `local` to build the matching local effects. */
   send(
     chatId: string,
-    build: SecretPayload | ((state: SecretState) => SecretPayload),
-    local?: (row: SecretChatRow, state: SecretState) => Promise<Partial<Commit>>
+    build: SecretPayload | ((state: SecretState, at: number) => SecretPayload),
+    local?: (row: SecretChatRow, state: SecretState, at: number) => Promise<Partial<Commit>>
   ): Promise<void> {
     return this.out.send(chatId, build, local);
   }
@@ -145,12 +145,12 @@ export class SecretEngine {
     draftTicket?: number
   ): Promise<string> {
     const id = crypto.randomUUID();
-    const at = Date.now();
-    // Each message carries the timer in force when it was sent (it applies to later messages only).
+    // Each message carries the timer in force when it was sent (it applies to later messages only), and
+    // the time the send takes under the chat's lock (Chats.nextAt), not the time it was asked for.
     await this.send(
       chatId,
-      (state) => ({ k: 'text', id, text, replyTo, ...(replyTo && quote ? { quote } : {}), ttl: state.ttl, at, file }),
-      async (_row, state) => ({
+      (state, at) => ({ k: 'text', id, text, replyTo, ...(replyTo && quote ? { quote } : {}), ttl: state.ttl, at, file }),
+      async (_row, state, at) => ({
         put: [this.chats.messageRow(chatId, id, at, true, { kind: 'text', text, replyTo, ...(replyTo && quote ? { quote } : {}), ttl: state.ttl, file }, 'pending')],
         sentDraft: draftTicket
       })
@@ -299,10 +299,14 @@ export class SecretEngine {
 
   async setTimer(chatId: string, seconds: number): Promise<void> {
     const id = crypto.randomUUID();
-    await this.send(chatId, { k: 'ttl', id, seconds, at: Date.now() }, async (_row, state) => {
-      state.ttl = seconds;
-      return { put: [this.chats.messageRow(chatId, id, Date.now(), true, { kind: 'service', text: '', replyTo: null, ttl: seconds, service: 'ttl', by: 'me' })] };
-    });
+    await this.send(
+      chatId,
+      (_state, at) => ({ k: 'ttl', id, seconds, at }),
+      async (_row, state, at) => {
+        state.ttl = seconds;
+        return { put: [this.chats.messageRow(chatId, id, at, true, { kind: 'service', text: '', replyTo: null, ttl: seconds, service: 'ttl', by: 'me' })] };
+      }
+    );
   }
 
   /**
@@ -336,10 +340,13 @@ export class SecretEngine {
   /** Best-effort screenshot notice (the page saw a platform signal such as PrintScreen). */
   async screenshot(chatId: string): Promise<void> {
     const id = crypto.randomUUID();
-    const at = Date.now();
-    await this.send(chatId, { k: 'screenshot', id, at }, async () => ({
-      put: [this.chats.messageRow(chatId, id, at, true, { kind: 'service', text: '', replyTo: null, ttl: 0, service: 'screenshot', by: 'me' })]
-    }));
+    await this.send(
+      chatId,
+      (_state, at) => ({ k: 'screenshot', id, at }),
+      async (_row, _state, at) => ({
+        put: [this.chats.messageRow(chatId, id, at, true, { kind: 'service', text: '', replyTo: null, ttl: 0, service: 'screenshot', by: 'me' })]
+      })
+    );
   }
 
   async typing(chatId: string): Promise<void> {

@@ -77,14 +77,23 @@ export class Outbound {
   /** Sends a payload in an established chat and runs `local` to build the matching local effects. */
   async send(
     chatId: string,
-    build: SecretPayload | ((state: SecretState) => SecretPayload),
-    local: (row: SecretChatRow, state: SecretState) => Promise<Partial<Commit>> = async () => ({})
+    build: SecretPayload | ((state: SecretState, at: number) => SecretPayload),
+    local: (row: SecretChatRow, state: SecretState, at: number) => Promise<Partial<Commit>> = async () => ({})
   ): Promise<void> {
     await this.chats.locked(chatId, async () => {
       const { row, state } = await this.chats.load(chatId);
       if (row.status !== 'active' || !state.session)
         throw new SecretError('not_active', row.status === 'waiting' ? 'The secret chat is not established yet' : 'This secret chat was cancelled');
-      const payload = typeof build === 'function' ? build(state) : build;
+      // A message this send writes is timed here, under the lock: this device shows its messages in the
+      // order they are sealed, which is the order the peer gets them in.
+      let at: number;
+      try {
+        at = await this.chats.nextAt(chatId);
+      } catch (e) {
+        wipeState(state);
+        throw e;
+      }
+      const payload = typeof build === 'function' ? build(state, at) : build;
       // Nothing goes to a peer I blocked (blocked.ts) but what only takes away: typing is not sent, the rest refused.
       if (droppedFromBlocked(payload) && (await peerBlocked(this.chats, row.peerId))) {
         wipeState(state);
@@ -93,10 +102,10 @@ export class Outbound {
       }
       const { envelope, keys } = await ratchet(state, (session) => sealPayload(session, state, payload));
       const queued = queueRow(row, envelope, payload.k === 'text' ? [payload.id] : [], keys);
-      const extra = await local(row, state);
+      const extra = await local(row, state, at);
       await this.chats.commit(chatId, {
         ...extra,
-        row: extra.row === undefined ? { ...row, lastAt: payload.k === 'text' ? Date.now() : row.lastAt } : extra.row,
+        row: extra.row === undefined ? { ...row, lastAt: payload.k === 'text' ? at : row.lastAt } : extra.row,
         state,
         queue: [...(extra.queue ?? []), queued]
       });

@@ -3,18 +3,10 @@
  * says so with a way out; devices can be renamed; the timer is a keyboard-friendly grid; nothing
  * wraps at 360 px; a wide screen's chat list uses the width. Each changed screen passes axe in both themes.
  */
-import type { Locator, Page } from '@playwright/test';
-import { audit } from './axe';
+import type { Locator } from '@playwright/test';
+import { auditBothThemes } from './axe';
 import { expect, logIn, signUp, test } from './fixtures';
 import { sendSecret, startSecretChat } from './secret-helpers';
-
-/** axe in the light and the dark theme, leaving the page in the light one. */
-async function auditBoth(page: Page, screen: string) {
-  for (const colorScheme of ['dark', 'light'] as const) {
-    await page.emulateMedia({ colorScheme });
-    await audit(page, `${screen} (${colorScheme})`);
-  }
-}
 
 /**
  * How many lines an element's visible text is laid out on: its text boxes grouped by top (boxes on one
@@ -65,7 +57,7 @@ test('two secret chats with one person are told apart in the list and the header
     await expectOneLine(status, 'the header subtitle');
   }
   expect(headerTags[0]).not.toBe(headerTags[1]);
-  await auditBoth(alice.page, 'secret chat header with its tag');
+  await auditBothThemes(alice.page, 'secret chat header with its tag');
 
   await alice.page.goto('/');
   const rows = alice.page.locator(`[data-secret-chat="${bob.username}"]`);
@@ -79,7 +71,7 @@ test('two secret chats with one person are told apart in the list and the header
   await expect(bobTags).toHaveCount(2);
   await expect(bob.page.locator(`[data-secret-chat="${alice.username}"] [data-secret-tag]`).first()).toContainText('accepted'); // spoken
   expect((await bobTags.allTextContents()).map((t) => t.trim().split(' · ')[0]).sort()).toEqual(listTags.map((t) => t.trim().split(' · ')[0]).sort());
-  await auditBoth(alice.page, 'chat list with two secret chats');
+  await auditBothThemes(alice.page, 'chat list with two secret chats');
   await alice.context.close();
   await bob.context.close();
 });
@@ -116,7 +108,7 @@ test('a secret chat refused by the peer’s device says so, and a new one can be
   await expect(alice.page.locator('[data-secret-status="failed"]')).toHaveText('Secret chat failed');
   await expect(alice.page.getByText('Waiting for Bob to get online…')).toHaveCount(0);
   await expect(alice.page.getByLabel('Message', { exact: true })).toHaveCount(0);
-  await auditBoth(alice.page, 'refused secret chat');
+  await auditBothThemes(alice.page, 'refused secret chat');
   await alice.page.goto('/');
   await expect(alice.page.locator(`[data-secret-chat="${bob.username}"][data-status="failed"]`)).toContainText("Bob's device refused this secret chat");
   await expect(bobPage.locator(`[data-secret-chat="${alice.username}"]`)).toHaveCount(0);
@@ -147,7 +139,7 @@ test('a device can be renamed in Settings, with an inline check', async ({ brows
   await devices.getByRole('button', { name: 'Save' }).click();
   await expect(page.getByRole('alert')).toHaveText('Give the device a name');
   await expect(input).toHaveAttribute('aria-invalid', 'true');
-  await auditBoth(page, 'device rename form');
+  await auditBothThemes(page, 'device rename form');
   await input.fill('Work laptop');
   await input.press('Enter');
   await expect(devices.locator('strong')).toHaveText('Work laptop');
@@ -183,7 +175,7 @@ test('the timer is a grid of choices, all in view at 360 px, picked by keyboard'
   await expect(grid.getByRole('radio', { name: 'Off', exact: true })).toBeFocused();
   // Every choice is on screen at once: no scrolling to reach 1 minute, 1 hour, 1 day, 1 week.
   for (const r of await radios.all()) await expect(r).toBeInViewport({ ratio: 1 });
-  await auditBoth(page, 'timer grid');
+  await auditBothThemes(page, 'timer grid');
 
   // Arrows move (nothing changes yet), Enter picks: Off → (down) 4 s → (right) 5 s.
   await page.keyboard.press('ArrowDown');
@@ -233,7 +225,7 @@ test('nothing wraps at 360 px: long header subtitles, list rows, Settings button
   await expectOneLine(page.getByRole('button', { name: 'Sign out all other devices' }), 'Sign out all other devices');
   await expectOneLine(page.getByRole('button', { name: 'Log out' }), 'Log out');
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
-  await auditBoth(page, 'settings with two devices');
+  await auditBothThemes(page, 'settings with two devices');
   await phone.context.close();
   await alice.context.close();
   await bob.context.close();
@@ -252,7 +244,7 @@ test('on a wide screen the chat list sits beside an empty pane, using the width'
   expect(l.width).toBeGreaterThanOrEqual(300);
   expect(p.x).toBeGreaterThanOrEqual(l.x + l.width - 2);
   expect(l.width + p.width).toBeGreaterThan(1270);
-  await auditBoth(page, 'wide chat list');
+  await auditBothThemes(page, 'wide chat list');
   // At phone width it is the list alone.
   await page.setViewportSize({ width: 360, height: 740 });
   await expect(pane).toHaveCount(0);

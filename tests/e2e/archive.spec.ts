@@ -5,46 +5,21 @@
  * offline; the peer's new message brings an archived chat back unless it is muted; Unarchive brings it
  * back. A secret chat's archive is kept on its device and works the same way.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
-import { request, type APIRequestContext, type Locator, type Page } from '@playwright/test';
-import { audit } from './axe';
-import { expect, logIn, PASSWORD, signUp, test, uniqueName } from './fixtures';
+import type { Locator, Page } from '@playwright/test';
+import { auditBothThemes } from './axe';
+import { apiPeer, banner, chatMenu, expect, logIn, mainList, myId, signUp, test } from './fixtures';
 import { secretPair, sendSecret } from './secret-helpers';
 
-/** A peer made through the API only (no browser): it signs up and writes to `toUserId`. */
-async function apiPeer(baseURL: string, name: string) {
-  const ctx: APIRequestContext = await request.newContext({ baseURL, extraHTTPHeaders: { origin: baseURL } });
-  const key = () => randomBytes(32).toString('base64url');
-  const username = uniqueName(name.toLowerCase());
-  const r = await ctx.post('/api/auth/signup', { data: { username, password: PASSWORD, displayName: name, device: { name: 'API', signPub: key(), dhPub: key() } } });
-  expect(r.status()).toBe(201);
-  const say = async (toUserId: string, text: string) =>
-    expect((await ctx.post('/api/cloud/messages', { data: { id: randomUUID(), toUserId, text } })).status()).toBe(200);
-  return { ctx, username, say };
-}
-
-const mainList = (page: Page) => page.getByRole('list', { name: 'Chats', exact: true });
 const archiveList = (page: Page) => page.getByRole('list', { name: 'Archived chats', exact: true });
 const cloudRow = (list: Locator, username: string) => list.locator(`a[data-chat="${username}"]`);
 const archivedRow = (page: Page) => page.getByRole('button', { name: 'Archived chats', exact: true });
 const back = (page: Page) => page.getByRole('button', { name: 'Back to chats', exact: true });
-const menu = (page: Page) => page.getByRole('menu', { name: 'Chat options' });
-const banner = (page: Page) => page.locator('[data-connection]');
-const myId = async (page: Page) => ((await (await page.context().request.get('/api/me')).json()) as { user: { id: string } }).user.id;
-
-/** axe in the light and the dark theme. */
-async function auditBoth(page: Page, screen: string) {
-  for (const scheme of ['dark', 'light'] as const) {
-    await page.emulateMedia({ colorScheme: scheme });
-    await audit(page, `${screen} (${scheme})`);
-  }
-}
 
 /** Opens a row's menu by a right click and picks `items` in turn. */
 async function pick(page: Page, row: Locator, ...items: string[]) {
   await row.click({ button: 'right' });
-  for (const item of items) await menu(page).getByRole('menuitem', { name: item, exact: true }).click();
-  await expect(menu(page)).toBeHidden();
+  for (const item of items) await chatMenu(page).getByRole('menuitem', { name: item, exact: true }).click();
+  await expect(chatMenu(page)).toBeHidden();
 }
 
 test('an archived chat leaves the list for "Archived chats" on every device; a message brings it back unless muted; Unarchive too', async ({ browser, relay }) => {
@@ -72,10 +47,10 @@ test('an archived chat leaves the list for "Archived chats" on every device; a m
   await expect(page.getByRole('heading', { name: 'Archived chats' })).toBeVisible();
   await expect(back(page)).toBeFocused();
   await expect(cloudRow(archiveList(page), carol.username)).toHaveAttribute('data-archived', '');
-  await auditBoth(page, 'archived chats');
+  await auditBothThemes(page, 'archived chats');
   await page.keyboard.press('Enter');
   await expect(archivedRow(page)).toBeFocused();
-  await auditBoth(page, 'chat list with archived chats');
+  await auditBothThemes(page, 'chat list with archived chats');
   await pick(page, cloudRow(mainList(page), dave.username), 'Archive');
   await expect(archivedRow(page)).toHaveAccessibleDescription('2 chats, 2 unread');
   await expect(mainList(page)).toHaveCount(0);
@@ -83,9 +58,9 @@ test('an archived chat leaves the list for "Archived chats" on every device; a m
   // Dave's is muted from the archive, where its menu offers Unarchive.
   await archivedRow(page).click();
   await cloudRow(archiveList(page), dave.username).click({ button: 'right' });
-  await expect(menu(page).getByRole('menuitem', { name: 'Unarchive' })).toBeVisible();
-  await menu(page).getByRole('menuitem', { name: 'Mute…' }).click();
-  await menu(page).getByRole('menuitem', { name: 'Mute until I turn it back on' }).click();
+  await expect(chatMenu(page).getByRole('menuitem', { name: 'Unarchive' })).toBeVisible();
+  await chatMenu(page).getByRole('menuitem', { name: 'Mute…' }).click();
+  await chatMenu(page).getByRole('menuitem', { name: 'Mute until I turn it back on' }).click();
   await expect(cloudRow(archiveList(page), dave.username)).toHaveAttribute('data-muted', '');
 
   // My second device: both archived (from the relay), and after a reload here too.

@@ -8,3 +8,11 @@ export async function audit(page: Page, screen: string) {
   const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   expect(bad.map((v) => `${screen}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
 }
+
+/** `audit` in the dark and then the light theme (the page is left in the light one). */
+export async function auditBothThemes(page: Page, screen: string) {
+  for (const colorScheme of ['dark', 'light'] as const) {
+    await page.emulateMedia({ colorScheme });
+    await audit(page, `${screen} (${colorScheme})`);
+  }
+}

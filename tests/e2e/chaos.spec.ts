@@ -6,7 +6,7 @@
  * The schedule comes from a seeded PRNG; the seed is printed. Replay a failure with
  * CHAOS_SEED=<seed> npx playwright test tests/e2e/chaos.spec.ts
  */
-import type { BrowserContext, Page } from '@playwright/test';
+import type { Browser, BrowserContext, Page } from '@playwright/test';
 import { removeDir, snapshotBuild, startServer, type RunningServer } from '../support/server';
 import { expect, messageLog, openChatWith, signUp, test, type User } from './fixtures';
 import { startSecretChat } from './secret-helpers';
@@ -17,6 +17,24 @@ test.beforeAll(async () => {
   buildDir = await snapshotBuild();
 });
 test.afterAll(() => removeDir(buildDir));
+
+/**
+ * Runs `body` with Alice and Bob signed up on a relay of its own (started from the build snapshot, so
+ * it restarts the same program), then closes their devices and removes the relay.
+ */
+async function onOwnRelay(browser: Browser, env: Record<string, string>, body: (relay: RunningServer, alice: User, bob: User) => Promise<void>) {
+  const relay = await startServer(env, undefined, buildDir);
+  const users: User[] = [];
+  try {
+    users.push(await signUp(browser, relay, 'alice', 'Alice'));
+    users.push(await signUp(browser, relay, 'bob', 'Bob'));
+    await body(relay, users[0], users[1]);
+  } finally {
+    for (const u of users) await u.context.close();
+    await relay.stop();
+    removeDir(relay.dataDir);
+  }
+}
 
 /** mulberry32: small, fast, good enough for a test schedule. */
 function prng(seed: number) {
@@ -212,6 +230,26 @@ async function uiSend(page: Page, text: string) {
   await expect(box).toHaveValue('');
 }
 
+/**
+ * Alice ('a') and Bob ('b') click their sends in `order` while the chaos `plan` strikes, then wait
+ * until it is over (relay up, both online). Returns when the sending began.
+ */
+async function sendThroughChaos(relay: RunningServer, alice: User, bob: User, plan: Chaos, order: ('a' | 'b')[], log: (s: string) => void): Promise<number> {
+  const pages = { a: alice.page, b: bob.page };
+  const chaos = chaosRunner(relay, { a: alice.context, b: bob.context }, plan, log);
+  const next = { a: 1, b: 1 };
+  const t0 = Date.now();
+  for (let i = 0; i < order.length; i++) {
+    chaos.at(i);
+    const who = order[i];
+    await uiSend(pages[who], label(who, next[who]++));
+  }
+  log(`all ${order.length} sends clicked after ${Date.now() - t0} ms`);
+  await chaos.done();
+  log('chaos over: relay up, both online');
+  return t0;
+}
+
 test('cloud chat: 300 messages each way survive 3 relay restarts (one crash) and random offline spells, exactly once and in order', async ({ browser }) => {
   // Generous: this checks correctness, not speed, and 600 UI sends take minutes on a loaded 2-core machine.
   // 600 sends clicked in the UI: on shared 2-core machines that phase alone has taken 390–470 s, and over
@@ -227,27 +265,10 @@ test('cloud chat: 300 messages each way survive 3 relay restarts (one crash) and
   const events: string[] = [];
   const log = (s: string) => events.push(`${new Date().toISOString().slice(11, 23)} ${s}`);
 
-  const relay = await startServer({ SEND_RATE_BURST: '30', SEND_RATE_PER_SEC: '10' }, undefined, buildDir);
-  const users: User[] = [];
-  try {
-    const alice = await signUp(browser, relay, 'alice', 'Alice');
-    const bob = await signUp(browser, relay, 'bob', 'Bob');
-    users.push(alice, bob);
+  await onOwnRelay(browser, { SEND_RATE_BURST: '30', SEND_RATE_PER_SEC: '10' }, async (relay, alice, bob) => {
     await openChatWith(alice.page, bob.username);
     await openChatWith(bob.page, alice.username);
-    const pages = { a: alice.page, b: bob.page };
-    const chaos = chaosRunner(relay, { a: alice.context, b: bob.context }, plan, log);
-
-    const next = { a: 1, b: 1 };
-    const t0 = Date.now();
-    for (let i = 0; i < order.length; i++) {
-      chaos.at(i);
-      const who = order[i];
-      await uiSend(pages[who], label(who, next[who]++));
-    }
-    log(`all ${order.length} sends clicked after ${Date.now() - t0} ms`);
-    await chaos.done();
-    log('chaos over: relay up, both online');
+    const t0 = await sendThroughChaos(relay, alice, bob, plan, order, log);
 
     const [ta, tb] = [await sessionToken(alice.context), await sessionToken(bob.context)];
     const [aliceId, bobId] = [await userId(relay, ta), await userId(relay, tb)];
@@ -304,11 +325,7 @@ test('cloud chat: 300 messages each way survive 3 relay restarts (one crash) and
       await expect(messageLog(page).getByText(label('a', N), { exact: true })).toBeVisible();
       await expect(messageLog(page).getByText(label('b', N), { exact: true })).toBeVisible();
     }
-  } finally {
-    for (const u of users) await u.context.close();
-    await relay.stop();
-    removeDir(relay.dataDir);
-  }
+  });
 });
 
 test('secret chat: 100 messages each way survive 2 relay restarts and random offline spells, exactly once and in order', async ({ browser }) => {
@@ -323,29 +340,12 @@ test('secret chat: 100 messages each way survive 2 relay restarts and random off
   const events: string[] = [];
   const log = (s: string) => events.push(`${new Date().toISOString().slice(11, 23)} ${s}`);
 
-  const relay = await startServer({ SEND_RATE_BURST: '30', SEND_RATE_PER_SEC: '10' }, undefined, buildDir);
-  const users: User[] = [];
-  try {
-    const alice = await signUp(browser, relay, 'alice', 'Alice');
-    const bob = await signUp(browser, relay, 'bob', 'Bob');
-    users.push(alice, bob);
+  await onOwnRelay(browser, { SEND_RATE_BURST: '30', SEND_RATE_PER_SEC: '10' }, async (relay, alice, bob) => {
     const chatId = await startSecretChat(alice.page, bob.username);
     await expect(alice.page.getByText('Bob joined your secret chat.')).toBeVisible();
     await bob.page.goto(`/secret/${chatId}`);
     await expect(bob.page.getByText("You joined Alice's secret chat.")).toBeVisible();
-    const pages = { a: alice.page, b: bob.page };
-    const chaos = chaosRunner(relay, { a: alice.context, b: bob.context }, plan, log);
-
-    const next = { a: 1, b: 1 };
-    const t0 = Date.now();
-    for (let i = 0; i < order.length; i++) {
-      chaos.at(i);
-      const who = order[i];
-      await uiSend(pages[who], label(who, next[who]++));
-    }
-    log(`all ${order.length} sends clicked after ${Date.now() - t0} ms`);
-    await chaos.done();
-    log('chaos over: relay up, both online');
+    const t0 = await sendThroughChaos(relay, alice, bob, plan, order, log);
 
     /** The rendered history: every text message with its id, in display order. */
     const shown = (page: Page) =>
@@ -390,20 +390,11 @@ test('secret chat: 100 messages each way survive 2 relay restarts and random off
     }
     // Both sides name each message by the same id.
     expect(onBob.map((m) => m.id).sort()).toEqual(onAlice.map((m) => m.id).sort());
-  } finally {
-    for (const u of users) await u.context.close();
-    await relay.stop();
-    removeDir(relay.dataDir);
-  }
+  });
 });
 
 test('a message written while the network is down (the socket survives the outage) goes out once it is back, cloud and secret', async ({ browser }) => {
-  const relay = await startServer({}, undefined, buildDir);
-  const users: User[] = [];
-  try {
-    const alice = await signUp(browser, relay, 'alice', 'Alice');
-    const bob = await signUp(browser, relay, 'bob', 'Bob');
-    users.push(alice, bob);
+  await onOwnRelay(browser, {}, async (relay, alice, bob) => {
     const chatId = await startSecretChat(alice.page, bob.username);
     await expect(alice.page.getByText('Bob joined your secret chat.')).toBeVisible();
     await openChatWith(alice.page, bob.username);
@@ -440,20 +431,11 @@ test('a message written while the network is down (the socket survives the outag
     await expect(messageLog(bob.page).getByText('secret in the tunnel')).toBeVisible();
     await openChatWith(bob.page, alice.username);
     await expect(messageLog(bob.page).getByText('cloud in the tunnel')).toBeVisible();
-  } finally {
-    for (const u of users) await u.context.close();
-    await relay.stop();
-    removeDir(relay.dataDir);
-  }
+  });
 });
 
 test('an update written while the sync after a reconnect failed is not skipped when live updates resume', async ({ browser }) => {
-  const relay = await startServer({}, undefined, buildDir);
-  const users: User[] = [];
-  try {
-    const alice = await signUp(browser, relay, 'alice', 'Alice');
-    const bob = await signUp(browser, relay, 'bob', 'Bob');
-    users.push(alice, bob);
+  await onOwnRelay(browser, {}, async (relay, alice, bob) => {
     await openChatWith(alice.page, bob.username);
     await openChatWith(bob.page, alice.username);
     await uiSend(bob.page, 'before');
@@ -477,9 +459,5 @@ test('an update written while the sync after a reconnect failed is not skipped w
     await expect(messageLog(alice.page).getByText('while alice reconnects')).toBeVisible();
     const texts = await messageLog(alice.page).locator('li.msg .text').allTextContents();
     expect(texts.map((t) => t.trim())).toEqual(['before', 'while alice reconnects', 'after the blip']);
-  } finally {
-    for (const u of users) await u.context.close();
-    await relay.stop();
-    removeDir(relay.dataDir);
-  }
+  });
 });

@@ -5,9 +5,9 @@
  * the bubble has its final box before the bytes arrive.
  */
 import { readFileSync } from 'node:fs';
-import type { Page } from '@playwright/test';
 import { audit } from './axe';
 import { expect, messageLog, openChatWith, sendText, signUp, test } from './fixtures';
+import { playMuted, sendAttachment } from './message-helpers';
 
 // Two users, many uploads and round trips: a generous ceiling for a loaded machine (the steps wait on conditions).
 test.describe.configure({ timeout: 240_000 });
@@ -17,15 +17,6 @@ const WIDE = readFileSync('tests/fixtures/media/wide.png');
 /** A zip's local-file-header magic followed by bytes of every value: a generic binary. */
 const ZIP = Buffer.concat([Buffer.from('504b0304', 'hex'), Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 37 + 11) % 256))]);
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
-
-/** Picks a file, optionally sets its timer in the attach panel, and sends it. */
-async function sendFile(page: Page, kind: 'photo' | 'file', name: string, mimeType: string, buffer: Buffer, timer?: string) {
-  await page.locator('input[type=file]').setInputFiles({ name, mimeType, buffer });
-  const panel = page.getByRole('region', { name: `Send ${kind}` });
-  if (timer) await panel.getByLabel('Self-destruct timer').selectOption({ label: timer });
-  await panel.getByRole('button', { name: `Send ${kind}` }).click();
-  await expect(panel).toHaveCount(0);
-}
 
 async function pair(browser: Parameters<typeof signUp>[0], relay: Parameters<typeof signUp>[1]) {
   const alice = await signUp(browser, relay, 'alice', 'Alice');
@@ -56,21 +47,17 @@ test('a cloud chat sends any file: audio plays, text opens in the viewer, a file
   await expect(panel).toHaveCount(0);
 
   const words = `plain words ${Math.random().toString(36).slice(2)}`;
-  await sendFile(alice.page, 'file', 'notes.txt', 'text/plain', Buffer.from(words));
-  await sendFile(alice.page, 'file', 'doc.pdf', 'application/pdf', PDF);
-  await sendFile(alice.page, 'file', 'bundle.zip', 'application/zip', ZIP);
-  await sendFile(alice.page, 'file', 'tone.ogg', 'audio/ogg', TONE);
+  await sendAttachment(alice.page, 'file', 'notes.txt', 'text/plain', Buffer.from(words));
+  await sendAttachment(alice.page, 'file', 'doc.pdf', 'application/pdf', PDF);
+  await sendAttachment(alice.page, 'file', 'bundle.zip', 'application/zip', ZIP);
+  await sendAttachment(alice.page, 'file', 'tone.ogg', 'audio/ogg', TONE);
   await expect(aliceLog.locator('[data-cloud-media]')).toHaveCount(4);
 
   // Audio plays inline.
   const audio = bobLog.locator('audio[aria-label="tone.ogg"]');
   await expect(audio).toBeAttached();
   await expect.poll(() => audio.evaluate((a: HTMLAudioElement) => a.duration)).toBeGreaterThan(0.5);
-  await audio.evaluate((a: HTMLAudioElement) => {
-    a.muted = true;
-    return a.play();
-  });
-  await expect.poll(() => audio.evaluate((a: HTMLAudioElement) => a.currentTime)).toBeGreaterThan(0);
+  await playMuted(audio);
 
   // The text file opens in the viewer, showing its text, with Save.
   await bobLog.getByRole('button', { name: 'Open notes.txt' }).click();
@@ -103,7 +90,7 @@ test('a cloud chat sends any file: audio plays, text opens in the viewer, a file
 
   // A timed file: no Save anywhere, it says it opens only in Cinder, and nothing runs until Bob opens it.
   const secretWords = `secret words ${Math.random().toString(36).slice(2)}`;
-  await sendFile(alice.page, 'file', 'secret.txt', 'text/plain', Buffer.from(secretWords), '10 seconds');
+  await sendAttachment(alice.page, 'file', 'secret.txt', 'text/plain', Buffer.from(secretWords), '10 seconds');
   const open = bobLog.getByRole('button', { name: 'Open secret.txt. Its timer starts when you open it.' });
   await expect(open).toBeVisible();
   await expect(bobLog.getByRole('button', { name: 'Save secret.txt' })).toHaveCount(0);
@@ -146,7 +133,7 @@ test("a cloud photo's bubble has its final box before its bytes arrive, and keep
     await route.fallback();
   });
 
-  await sendFile(alice.page, 'photo', 'wide.png', 'image/png', WIDE);
+  await sendAttachment(alice.page, 'photo', 'wide.png', 'image/png', WIDE);
   const frame = bobLog.locator('[data-cloud-media] [data-frame]');
   await expect(frame).toBeVisible();
   await expect.poll(() => asked).toBe(true);

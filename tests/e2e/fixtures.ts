@@ -1,4 +1,5 @@
-import { test as base, expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { test as base, expect, request, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { removeDir, startServer, type RunningServer } from '../support/server';
 
 export { expect };
@@ -95,3 +96,25 @@ export async function sendTextAndWait(page: Page, text: string) {
   const bubble = messageLog(page).locator('li').filter({ hasText: text }).last();
   await expect(bubble.locator('[data-ticks="sent"], [data-ticks="read"]')).toBeVisible();
 }
+
+/** A peer made through the API only (no browser): it signs up and writes to `toUserId`. */
+export async function apiPeer(baseURL: string, name: string) {
+  const ctx = await request.newContext({ baseURL, extraHTTPHeaders: { origin: baseURL } });
+  const key = () => randomBytes(32).toString('base64url');
+  const username = uniqueName(name.toLowerCase());
+  const r = await ctx.post('/api/auth/signup', { data: { username, password: PASSWORD, displayName: name, device: { name: 'API', signPub: key(), dhPub: key() } } });
+  expect(r.status()).toBe(201);
+  const say = async (toUserId: string, text: string) =>
+    expect((await ctx.post('/api/cloud/messages', { data: { id: randomUUID(), toUserId, text } })).status()).toBe(200);
+  return { ctx, username, say };
+}
+
+/** The signed-in user's id, as the relay knows it. */
+export const myId = async (page: Page) => ((await (await page.context().request.get('/api/me')).json()) as { user: { id: string } }).user.id;
+
+/** The main chat list, and a row's menu ("Chat options"). */
+export const mainList = (page: Page) => page.getByRole('list', { name: 'Chats', exact: true });
+export const chatMenu = (page: Page) => page.getByRole('menu', { name: 'Chat options' });
+
+/** The connection banner (offline, reconnecting). */
+export const banner = (page: Page) => page.locator('[data-connection]');

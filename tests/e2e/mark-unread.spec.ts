@@ -6,46 +6,29 @@
  * A secret chat's mark stays on its device and goes when the chat is opened; its unread messages are
  * never read from the list (their receipts start the sender's timers).
  */
-import { randomBytes, randomUUID } from 'node:crypto';
-import { request, type APIRequestContext, type Locator, type Page } from '@playwright/test';
+import type { Locator, Page } from '@playwright/test';
 import { audit } from './axe';
-import { expect, logIn, messageLog, openChatWith, PASSWORD, sendText, sendTextAndWait, signUp, test, uniqueName } from './fixtures';
+import { apiPeer, banner, chatMenu, expect, logIn, mainList, messageLog, myId, openChatWith, sendText, sendTextAndWait, signUp, test } from './fixtures';
 import { secretPair, sendSecret } from './secret-helpers';
 
-/** A peer made through the API only (no browser): it signs up and writes to `toUserId`. */
-async function apiPeer(baseURL: string, name: string) {
-  const ctx: APIRequestContext = await request.newContext({ baseURL, extraHTTPHeaders: { origin: baseURL } });
-  const key = () => randomBytes(32).toString('base64url');
-  const username = uniqueName(name.toLowerCase());
-  const r = await ctx.post('/api/auth/signup', { data: { username, password: PASSWORD, displayName: name, device: { name: 'API', signPub: key(), dhPub: key() } } });
-  expect(r.status()).toBe(201);
-  const say = async (toUserId: string, text: string) =>
-    expect((await ctx.post('/api/cloud/messages', { data: { id: randomUUID(), toUserId, text } })).status()).toBe(200);
-  return { ctx, username, say };
-}
-
-const mainList = (page: Page) => page.getByRole('list', { name: 'Chats', exact: true });
 const cloudRow = (page: Page, username: string) => mainList(page).locator(`a[data-chat="${username}"]`);
 const secretRow = (page: Page, chatId: string) => mainList(page).locator(`a[href="/secret/${chatId}"]`);
 const mark = (row: Locator) => row.getByRole('img', { name: 'marked as unread', exact: true });
-const menu = (page: Page) => page.getByRole('menu', { name: 'Chat options' });
-const banner = (page: Page) => page.locator('[data-connection]');
-const myId = async (page: Page) => ((await (await page.context().request.get('/api/me')).json()) as { user: { id: string } }).user.id;
 
 /** Opens a row's menu by a right click and picks `item`. */
 async function pick(page: Page, row: Locator, item: string) {
   await row.click({ button: 'right' });
-  await menu(page).getByRole('menuitem', { name: item, exact: true }).click();
-  await expect(menu(page)).toBeHidden();
+  await chatMenu(page).getByRole('menuitem', { name: item, exact: true }).click();
+  await expect(chatMenu(page)).toBeHidden();
 }
 
 /** The row menu's items, in order (then closed). */
 async function menuItems(page: Page, row: Locator): Promise<string[]> {
   await row.click({ button: 'right' });
-  await expect(menu(page)).toBeVisible();
-  const items = (await menu(page).getByRole('menuitem').allTextContents()).map((t) => t.trim());
+  await expect(chatMenu(page)).toBeVisible();
+  const items = (await chatMenu(page).getByRole('menuitem').allTextContents()).map((t) => t.trim());
   await page.keyboard.press('Escape');
-  await expect(menu(page)).toBeHidden();
+  await expect(chatMenu(page)).toBeHidden();
   return items;
 }
 

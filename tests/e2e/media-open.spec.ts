@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import type { Page } from '@playwright/test';
 import { audit } from './axe';
 import { expect, messageLog, openChatWith, sendText, test } from './fixtures';
+import { pickFile, playMuted, sendAttachment } from './message-helpers';
 import { secretPair, sendSecret } from './secret-helpers';
 
 // Two users each, many round trips: a generous ceiling for a loaded machine (the steps wait on conditions).
@@ -20,17 +21,6 @@ test.describe.configure({ timeout: 240_000 });
 const CLIP = readFileSync('tests/fixtures/media/clip.webm');
 const TONE = readFileSync('tests/fixtures/media/tone.ogg');
 const WIDE = readFileSync('tests/fixtures/media/wide.png');
-
-const pick = (page: Page, name: string, mimeType: string, buffer: Buffer) => page.locator('input[type=file]').setInputFiles({ name, mimeType, buffer });
-
-/** Picks a photo or video, optionally sets its timer in the preview, and sends it. */
-async function sendMedia(page: Page, kind: 'photo' | 'video', name: string, mimeType: string, buffer: Buffer, timer?: string) {
-  await pick(page, name, mimeType, buffer);
-  const panel = page.getByRole('region', { name: `Send ${kind}` });
-  if (timer) await panel.getByLabel('Self-destruct timer').selectOption({ label: timer });
-  await panel.getByRole('button', { name: `Send ${kind}` }).click();
-  await expect(panel).toHaveCount(0);
-}
 
 async function setChatTimer(page: Page, label: string) {
   await page.getByRole('button', { name: /Self-destruct timer:/ }).click();
@@ -54,21 +44,17 @@ test('a received video plays inline; a short-timer video stays locked until tapp
   const aliceLog = messageLog(alice.page);
   const bobLog = messageLog(bob.page);
 
-  await sendMedia(alice.page, 'video', 'clip.webm', 'video/webm', CLIP);
+  await sendAttachment(alice.page, 'video', 'clip.webm', 'video/webm', CLIP);
   const video = bobLog.locator('video[aria-label="clip.webm"]');
   await expect(video).toBeVisible();
   await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.videoWidth)).toBe(160);
-  await video.evaluate((v: HTMLVideoElement) => {
-    v.muted = true;
-    return v.play();
-  });
-  await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.currentTime)).toBeGreaterThan(0);
+  await playMuted(video);
   // Its box came with it: 16:9, whatever the bubble's width.
   const frame = await bobLog.locator('[data-media] [data-frame]').first().boundingBox();
   expect(Math.abs(frame!.width / frame!.height - 160 / 90)).toBeLessThan(0.05);
 
   // A 15-second video: locked for Bob, nothing runs, even once later messages were read.
-  await sendMedia(alice.page, 'video', 'clip.webm', 'video/webm', CLIP, '15 seconds');
+  await sendAttachment(alice.page, 'video', 'clip.webm', 'video/webm', CLIP, '15 seconds');
   await sendSecret(alice.page, 'after the video');
   await expect(bobLog.getByText('after the video')).toBeVisible();
   // Read: the first video and the text; the locked video is not, until it is opened.
@@ -103,19 +89,15 @@ test('audio plays; a file opens in the viewer or downloads; a timed file opens o
   const bobLog = messageLog(bob.page);
 
   // Audio: sent at once (no preview), plays inline.
-  await pick(alice.page, 'tone.ogg', 'audio/ogg', TONE);
+  await pickFile(alice.page, 'tone.ogg', 'audio/ogg', TONE);
   const audio = bobLog.locator('audio[aria-label="tone.ogg"]');
   await expect(audio).toBeAttached();
   await expect.poll(() => audio.evaluate((a: HTMLAudioElement) => a.duration)).toBeGreaterThan(0.5);
-  await audio.evaluate((a: HTMLAudioElement) => {
-    a.muted = true;
-    return a.play();
-  });
-  await expect.poll(() => audio.evaluate((a: HTMLAudioElement) => a.currentTime)).toBeGreaterThan(0);
+  await playMuted(audio);
 
   // A text file without a timer: opens in the viewer (with Save), and downloads from the bubble.
   const words = `plain words ${Math.random().toString(36).slice(2)}`;
-  await pick(alice.page, 'notes.txt', 'text/plain', Buffer.from(words));
+  await pickFile(alice.page, 'notes.txt', 'text/plain', Buffer.from(words));
   await bobLog.getByRole('button', { name: 'Open notes.txt' }).click();
   const viewer = bob.page.getByRole('dialog', { name: 'notes.txt' });
   await expect(viewer).toBeVisible();
@@ -133,8 +115,8 @@ test('audio plays; a file opens in the viewer or downloads; a timed file opens o
   await setChatTimer(alice.page, '1 hour');
   await expect(bob.page.getByText('Alice set the self-destruct timer to 1 hour')).toBeVisible();
   const secretWords = `secret words ${Math.random().toString(36).slice(2)}`;
-  await pick(alice.page, 'secret.txt', 'text/plain', Buffer.from(secretWords));
-  await pick(alice.page, 'doc.pdf', 'application/pdf', Buffer.from('%PDF-1.4\n%%EOF\n'));
+  await pickFile(alice.page, 'secret.txt', 'text/plain', Buffer.from(secretWords));
+  await pickFile(alice.page, 'doc.pdf', 'application/pdf', Buffer.from('%PDF-1.4\n%%EOF\n'));
   await expect(bobLog.getByRole('button', { name: 'Open doc.pdf' })).toBeVisible();
   await expect(bobLog.getByRole('button', { name: 'Save secret.txt' })).toHaveCount(0);
   await expect(bobLog.getByRole('button', { name: 'Save doc.pdf' })).toHaveCount(0);
@@ -173,7 +155,7 @@ test('a secret photo waits in a preview: caption, its own timer, cancel; it open
 
   // The words typed so far become the caption; Cancel sends nothing and gives them back.
   await field.fill('draft words');
-  await pick(alice.page, 'wide.png', 'image/png', WIDE);
+  await pickFile(alice.page, 'wide.png', 'image/png', WIDE);
   const panel = alice.page.getByRole('region', { name: 'Send photo' });
   await expect(panel.getByRole('img', { name: 'Selected photo wide.png' })).toBeVisible();
   await expect(panel.getByLabel('Caption')).toHaveValue('draft words');
@@ -184,7 +166,7 @@ test('a secret photo waits in a preview: caption, its own timer, cancel; it open
   await expect(field).toHaveValue('draft words');
   // Escape cancels too.
   await field.fill('');
-  await pick(alice.page, 'wide.png', 'image/png', WIDE);
+  await pickFile(alice.page, 'wide.png', 'image/png', WIDE);
   await panel.getByLabel('Caption').press('Escape');
   await expect(panel).toHaveCount(0);
 
@@ -197,7 +179,7 @@ test('a secret photo waits in a preview: caption, its own timer, cancel; it open
   });
 
   // Sent with a caption and a 1-hour timer of its own; the chat's timer stays off.
-  await pick(alice.page, 'wide.png', 'image/png', WIDE);
+  await pickFile(alice.page, 'wide.png', 'image/png', WIDE);
   await panel.getByLabel('Caption').fill('a wide one');
   await panel.getByLabel('Self-destruct timer').selectOption({ label: '1 hour' });
   await panel.getByRole('button', { name: 'Send photo' }).click();
@@ -241,7 +223,7 @@ test('at 360×740 the newest message stays fully in view as a photo and a long t
   await expect(bobLog.getByText('filler 12', { exact: true })).toBeVisible();
   await expect.poll(() => lastInView(bob.page)).toBe('in view');
 
-  await sendMedia(alice.page, 'photo', 'wide.png', 'image/png', WIDE);
+  await sendAttachment(alice.page, 'photo', 'wide.png', 'image/png', WIDE);
   await expect(bobLog.locator('img[alt="wide.png"]')).toBeVisible();
   await expect.poll(() => lastInView(bob.page)).toBe('in view');
 
@@ -251,7 +233,7 @@ test('at 360×740 the newest message stays fully in view as a photo and a long t
   await expect.poll(() => lastInView(bob.page)).toBe('in view');
 
   // A photo last, then the chat is opened afresh: the photo is whole on screen.
-  await sendMedia(alice.page, 'photo', 'wide.png', 'image/png', WIDE);
+  await sendAttachment(alice.page, 'photo', 'wide.png', 'image/png', WIDE);
   await expect(bobLog.locator('img[alt="wide.png"]')).toHaveCount(2);
   await bob.page.goto('/');
   await bob.page.goto(`/secret/${chatId}`);
@@ -263,7 +245,7 @@ test('at 360×740 the newest message stays fully in view as a photo and a long t
   await openChatWith(bob.page, alice.username);
   for (let i = 1; i <= 12; i++) await sendText(alice.page, `cloud filler ${i}`);
   await expect(bobLog.getByText('cloud filler 12', { exact: true })).toBeVisible();
-  await pick(alice.page, 'wide.png', 'image/png', WIDE);
+  await pickFile(alice.page, 'wide.png', 'image/png', WIDE);
   await alice.page.getByRole('region', { name: 'Send photo' }).getByRole('button', { name: 'Send photo' }).click();
   await expect(bobLog.locator('img[alt="wide.png"]')).toBeVisible();
   await expect.poll(() => lastInView(bob.page)).toBe('in view');

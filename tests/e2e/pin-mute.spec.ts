@@ -4,35 +4,21 @@
  * cloud chat's pin reaches my second device, a secret chat's stays on this one. A muted chat's badge is
  * grey and out of the title's count, until unmuted. A sixth pin is refused with a message.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
-import { request, type APIRequestContext, type Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import { audit } from './axe';
-import { expect, logIn, PASSWORD, signUp, test, uniqueName } from './fixtures';
+import { apiPeer, chatMenu, expect, logIn, signUp, test } from './fixtures';
 import { secretPair } from './secret-helpers';
-
-/** A peer made through the API only (no browser): it signs up and writes to `toUserId`. */
-async function apiPeer(baseURL: string, name: string) {
-  const ctx: APIRequestContext = await request.newContext({ baseURL, extraHTTPHeaders: { origin: baseURL } });
-  const key = () => randomBytes(32).toString('base64url');
-  const username = uniqueName(name.toLowerCase());
-  const r = await ctx.post('/api/auth/signup', { data: { username, password: PASSWORD, displayName: name, device: { name: 'API', signPub: key(), dhPub: key() } } });
-  expect(r.status()).toBe(201);
-  const say = async (toUserId: string, text: string) =>
-    expect((await ctx.post('/api/cloud/messages', { data: { id: randomUUID(), toUserId, text } })).status()).toBe(200);
-  return { ctx, username, say };
-}
 
 const list = (page: Page) => page.getByRole('list', { name: 'Chats' });
 const cloudRow = (page: Page, username: string) => list(page).locator(`a[data-chat="${username}"]`);
 const rowNames = (page: Page) => list(page).locator('a.row .name').allTextContents();
 const titleCount = async (page: Page) => Number((await page.title()).match(/^\((\d+)\)/)?.[1] ?? 0);
-const menu = (page: Page) => page.getByRole('menu', { name: 'Chat options' });
 
 /** Opens a row's menu by a right click and picks `item`. */
 async function pick(page: Page, row: ReturnType<typeof cloudRow>, ...items: string[]) {
   await row.click({ button: 'right' });
-  for (const item of items) await menu(page).getByRole('menuitem', { name: item, exact: true }).click();
-  await expect(menu(page)).toBeHidden();
+  for (const item of items) await chatMenu(page).getByRole('menuitem', { name: item, exact: true }).click();
+  await expect(chatMenu(page)).toBeHidden();
 }
 
 test('pinned chats come first, on every device for cloud chats; a muted chat is grey and not counted', async ({ browser, relay }, info) => {
@@ -56,10 +42,10 @@ test('pinned chats come first, on every device for cloud chats; a muted chat is 
   await pick(page, cloudRow(page, peers[1].username), 'Pin');
   await page.getByRole('button', { name: 'Options for Bob (secret chat)' }).focus();
   await page.keyboard.press('Enter');
-  await expect(menu(page).getByRole('menuitem', { name: 'Pin' })).toBeFocused();
+  await expect(chatMenu(page).getByRole('menuitem', { name: 'Pin' })).toBeFocused();
   await audit(page, 'chat list row menu');
   await page.keyboard.press('Enter');
-  await expect(menu(page)).toBeHidden();
+  await expect(chatMenu(page)).toBeHidden();
   const top = async () => (await rowNames(page)).slice(0, 2);
   await expect.poll(top).toEqual(['Bob', 'Dave']);
   await expect(secretRow).toHaveAttribute('data-pinned', '');
@@ -116,11 +102,11 @@ test('pinned chats come first, on every device for cloud chats; a muted chat is 
   const box = (await frank.boundingBox())!;
   await page.mouse.move(box.x + 40, box.y + box.height / 2);
   await page.mouse.down();
-  await expect(menu(page)).toBeVisible();
+  await expect(chatMenu(page)).toBeVisible();
   await page.mouse.up();
   // The press opened the menu, not the chat.
   await expect(page).toHaveURL(/\/$/);
-  await menu(page).getByRole('menuitem', { name: 'Pin' }).click();
+  await chatMenu(page).getByRole('menuitem', { name: 'Pin' }).click();
   await expect(frank).toHaveAttribute('data-pinned', '');
   await expect.poll(top).toEqual(['Frank', 'Erin']);
   await pick(page, cloudRow(page, peers[4].username), 'Pin');
@@ -166,16 +152,16 @@ test("a row menu closes as its item is chosen, and its change ending later leave
     `cinder-secret-${chatId}`
   );
   await list(page).locator(`a[href="/secret/${chatId}"]`).click({ button: 'right' });
-  await menu(page).getByRole('menuitem', { name: 'Pin', exact: true }).click();
+  await chatMenu(page).getByRole('menuitem', { name: 'Pin', exact: true }).click();
   // The menu closed as the item was chosen, not when the worker answered (it still waits for the lock).
-  await expect(menu(page)).toBeHidden();
+  await expect(chatMenu(page)).toBeHidden();
   await carolRow.click({ button: 'right' });
-  await expect(menu(page).getByRole('menuitem', { name: 'Mute…' })).toBeVisible();
+  await expect(chatMenu(page).getByRole('menuitem', { name: 'Mute…' })).toBeVisible();
   await page.evaluate(() => (window as unknown as { releasePin: () => void }).releasePin());
   await expect(list(page).locator(`a[href="/secret/${chatId}"]`)).toHaveAttribute('data-pinned', '');
   // Carol's menu is still open and works.
-  await menu(page).getByRole('menuitem', { name: 'Mute…' }).click();
-  await menu(page).getByRole('menuitem', { name: 'Mute for 1 hour' }).click();
+  await chatMenu(page).getByRole('menuitem', { name: 'Mute…' }).click();
+  await chatMenu(page).getByRole('menuitem', { name: 'Mute for 1 hour' }).click();
   await expect(carolRow).toHaveAttribute('data-muted', '');
   await carol.ctx.dispose();
 });
@@ -202,7 +188,7 @@ test('a row\'s "…" keeps the keyboard focus while the list re-sorts around it'
       await expect.poll(() => rowNames(page)).toEqual(order);
       await expect(button).toBeFocused();
       await page.keyboard.press('Enter');
-      await expect(menu(page).getByRole('menuitem', { name: 'Pin' })).toBeFocused();
+      await expect(chatMenu(page).getByRole('menuitem', { name: 'Pin' })).toBeFocused();
       await page.keyboard.press('Escape');
       await expect(button).toBeFocused();
     }

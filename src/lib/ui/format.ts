@@ -19,15 +19,28 @@ export function relativeTime(ts: number, now = Date.now(), locale?: string): str
   const ago = now - ts;
   if (ago < MIN) return 'just now';
   if (ago < 60 * MIN) return `${Math.floor(ago / MIN)} min`;
-  const d = new Date(ts);
+  const day = nearDay(ts, now);
+  if (day === 'today') return clockTime(ts, locale);
+  if (day === 'yesterday') return 'Yesterday';
   const n = new Date(now);
-  if (d.toDateString() === n.toDateString()) return d.toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' });
-  const yesterday = new Date(n.getFullYear(), n.getMonth(), n.getDate() - 1);
-  if (d.toDateString() === yesterday.toDateString()) return 'Yesterday';
   const weekAgo = new Date(n.getFullYear(), n.getMonth(), n.getDate() - 6);
-  if (d >= weekAgo) return d.toLocaleDateString(locale, { weekday: 'short' });
-  if (d.getFullYear() === n.getFullYear()) return d.toLocaleDateString(locale, { day: 'numeric', month: 'short' });
-  return d.toLocaleDateString(locale, { day: 'numeric', month: 'short', year: 'numeric' });
+  if (ts >= weekAgo.getTime()) return new Date(ts).toLocaleDateString(locale, { weekday: 'short' });
+  return shortDate(ts, now, locale);
+}
+
+/** Whether `ts` falls on `now`'s calendar day or the one before (local time); null otherwise. */
+export function nearDay(ts: number, now: number): 'today' | 'yesterday' | null {
+  const d = new Date(ts).toDateString();
+  const n = new Date(now);
+  if (d === n.toDateString()) return 'today';
+  if (d === new Date(n.getFullYear(), n.getMonth(), n.getDate() - 1).toDateString()) return 'yesterday';
+  return null;
+}
+
+/** "4 Dec", or "4 Dec 2025" in another year than `now`'s. */
+export function shortDate(ts: number, now: number, locale?: string): string {
+  const d = new Date(ts);
+  return d.toLocaleDateString(locale, { day: 'numeric', month: 'short', ...(d.getFullYear() === new Date(now).getFullYear() ? {} : { year: 'numeric' }) });
 }
 
 /** How long until relativeTime's answer for `ts` may change (ms): a list re-renders then. */
@@ -41,11 +54,12 @@ export function relativeTimeRefresh(ts: number, now = Date.now()): number {
 /** "4 Dec 14:05": when a secret chat started, to tell several with one person apart. */
 export function startedAt(ts: number, locale?: string): string {
   const d = new Date(ts);
-  return `${d.toLocaleDateString(locale, { day: 'numeric', month: 'short' })} ${d.toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' })}`;
+  return `${d.toLocaleDateString(locale, { day: 'numeric', month: 'short' })} ${clockTime(ts, locale)}`;
 }
 
-export function clockTime(ts: number): string {
-  return new Date(ts).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+/** "14:05" (as the locale writes a time of day). */
+export function clockTime(ts: number, locale?: string): string {
+  return new Date(ts).toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' });
 }
 
 export function dayLabel(ts: number, now = Date.now()): string {

@@ -5,6 +5,7 @@
  * week", "… within a month", "… a long time ago". The chat header refreshes it every 30 s while shown.
  */
 import type { LastSeenView } from '$lib/worker/protocol';
+import { clockTime, nearDay, shortDate } from './format';
 
 const MIN = 60_000;
 /** How often an open screen re-reads the text (minutes pass). */
@@ -27,12 +28,6 @@ export function lastSeenText(seen: LastSeenView, now = Date.now(), locale?: stri
     const n = Math.floor(ago / MIN);
     return `last seen ${n} ${n === 1 ? 'minute' : 'minutes'} ago`;
   }
-  const d = new Date(seen.at);
-  const n = new Date(now);
-  const time = d.toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' });
-  if (d.toDateString() === n.toDateString()) return `last seen today at ${time}`;
-  const yesterday = new Date(n.getFullYear(), n.getMonth(), n.getDate() - 1);
-  if (d.toDateString() === yesterday.toDateString()) return `last seen yesterday at ${time}`;
-  const date = d.toLocaleDateString(locale, { day: 'numeric', month: 'short', ...(d.getFullYear() === n.getFullYear() ? {} : { year: 'numeric' }) });
-  return `last seen ${date} at ${time}`;
+  const time = clockTime(seen.at, locale);
+  return `last seen ${nearDay(seen.at, now) ?? shortDate(seen.at, now, locale)} at ${time}`;
 }

@@ -3,13 +3,11 @@
  * alike (PostgreSQL: a fresh schema per server, dropped on close; skipped when unreachable outside CI).
  */
 import { rmSync } from 'node:fs';
-import { loadConfig } from '../../../src/lib/server/config';
-import { createLogger } from '../../../src/lib/server/log';
-import { createRelay } from '../../../src/lib/server/relay';
 import { dropPostgresSchema, openPostgresStore } from '../../../src/lib/server/store/postgres';
 import { openSqliteStore } from '../../../src/lib/server/store/sqlite';
 import type { Store } from '../../../src/lib/server/store/types';
-import { FAST_SCRYPT, listenRelay, tempDir, type TestServer } from './helpers';
+import { afterEach, beforeEach } from 'vitest';
+import { serveRelay, signup, tempDir, type Account, type TestServer } from './helpers';
 import { postgres, skipWithout, uniqueName } from './services';
 
 const pgService = await postgres();
@@ -27,29 +25,31 @@ export const BACKENDS: Backend[] = [
 /** Enough of TestServer for `call`, `signup` and friends, plus the store whatever its backend. */
 export type AnyServer = Omit<TestServer, 'store'> & { store: Store };
 
-export async function startOn(backend: Backend['name'], env: Record<string, string> = {}): Promise<AnyServer> {
+export function startOn(backend: Backend['name'], env: Record<string, string> = {}): Promise<AnyServer> {
   const dataDir = tempDir();
-  const config = loadConfig({ DATA_DIR: dataDir, AUTH_RATE_LIMIT: '10000', SEND_RATE_BURST: '10000', ...env });
-  const logs: string[] = [];
-  const log = createLogger('debug', (l) => logs.push(l));
   const schema = uniqueName('relay');
-  const store: Store = backend === 'sqlite' ? openSqliteStore(dataDir) : await openPostgresStore(pgService.url, { schema, max: 4 });
-  const clock: { now: number | null } = { now: null };
-  const relay = createRelay(config, { store, log, scrypt: FAST_SCRYPT, now: () => clock.now ?? Date.now() });
-  const served = await listenRelay(relay);
-  return {
-    ...served,
-    dataDir,
-    config,
-    relay,
-    store,
-    logs,
-    clock,
-    async close() {
-      await served.stop();
-      await store.close();
-      if (backend === 'postgres') await dropPostgresSchema(pgService.url, schema);
-      rmSync(dataDir, { recursive: true, force: true });
-    }
-  };
+  const open = (): Store | Promise<Store> => (backend === 'sqlite' ? openSqliteStore(dataDir) : openPostgresStore(pgService.url, { schema, max: 4 }));
+  return serveRelay(dataDir, open, { env }, async () => {
+    if (backend === 'postgres') await dropPostgresSchema(pgService.url, schema);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+}
+
+/** A relay on `backend` and its accounts, refreshed before each test (see useRelayOn). */
+export type RelayOn<N extends string> = { ts: AnyServer } & Record<N, Account>;
+
+/**
+ * useRelayWith on either backend: before each test a fresh relay on `backend` and one account per
+ * name (username `${name}_${backend}`), closed after. Read `rig.ts`, `rig.alice`… inside tests.
+ */
+export function useRelayOn<N extends string>(backend: Backend['name'], names: readonly N[]): RelayOn<N> {
+  const rig = {} as RelayOn<N>;
+  beforeEach(async () => {
+    rig.ts = await startOn(backend);
+    for (const name of names) (rig as Record<N, Account>)[name] = await signup(rig.ts, `${name}_${backend}`);
+  });
+  afterEach(async () => {
+    await rig.ts.close();
+  });
+  return rig;
 }

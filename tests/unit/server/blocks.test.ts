@@ -8,7 +8,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BlockedUser, CloudMessage, ServerFrame, SyncRes } from '../../../src/lib/api/wire';
-import { BACKENDS, startOn, type AnyServer } from './backends';
+import { BACKENDS, useRelayOn } from './backends';
 import { b64u, call, connect, login, sendText, signup, startServer, uuid, type Account, type TestServer } from './helpers';
 import { newSubscriber, startFakePushService, type FakePushService } from './push-fake';
 
@@ -33,19 +33,10 @@ const code = (r: { status: number; body: unknown }) => [r.status, (r.body as Par
 
 for (const backend of BACKENDS) {
   describe.skipIf(backend.skip)(`blocking users: ${backend.name}`, () => {
-    let ts: AnyServer;
-    let alice: Account;
-    let bob: Account;
-    let carol: Account;
-    beforeEach(async () => {
-      ts = await startOn(backend.name);
-      [alice, bob, carol] = [await signup(ts, `alice_${backend.name}`), await signup(ts, `bob_${backend.name}`), await signup(ts, `carol_${backend.name}`)];
-    });
-    afterEach(async () => {
-      await ts.close();
-    });
+    const rig = useRelayOn(backend.name, ['alice', 'bob', 'carol']);
 
     it('lists, blocks and unblocks idempotently; my other devices are told live; a later device reads the list', async () => {
+      const { ts, alice, bob, carol } = rig;
       const laptop = await login(ts, alice, 'Laptop');
       const laptopWs = await connect(ts, laptop.token);
       const bobWs = await connect(ts, bob.token);
@@ -80,6 +71,7 @@ for (const backend of BACKENDS) {
     });
 
     it('refuses myself, an unknown user, a malformed id, no session and another origin, clearly', async () => {
+      const { ts, alice, bob } = rig;
       const self = await blockOf(ts, alice, alice.userId);
       expect(code(self)).toEqual([400, 'bad_request']);
       expect(self.body.error.message).toBe('You cannot block yourself.');
@@ -95,6 +87,7 @@ for (const backend of BACKENDS) {
     });
 
     it("refuses the blocked user's writes with 403 blocked and the blocker's with 403 you_blocked, storing nothing; reading, read marks and deletes stay open", async () => {
+      const { ts, alice, bob, carol } = rig;
       const old = await sendText(ts, bob, alice, 'before the block');
       const mine = await sendText(ts, alice, bob, 'mine, before');
       const fromCarol = await sendText(ts, carol, bob, 'from carol');
@@ -155,6 +148,7 @@ for (const backend of BACKENDS) {
     });
 
     it('sends no typing to or from a blocked user, and says nothing about it', async () => {
+      const { ts, alice, bob } = rig;
       await sendText(ts, bob, alice, 'hi');
       const [a, b] = [await connect(ts, alice.token), await connect(ts, bob.token)];
       await a.next((f) => f.t === 'hello');
@@ -177,6 +171,7 @@ for (const backend of BACKENDS) {
     });
 
     it("an account's deletion takes both sides of its blocks; the blockers' devices are told", async () => {
+      const { ts, alice, bob, carol } = rig;
       await blockOf(ts, alice, bob.userId);
       await blockOf(ts, bob, carol.userId);
       const aliceWs = await connect(ts, alice.token);

@@ -6,10 +6,10 @@
  * member, files removed, pins gone, unread 0). Bad bodies are 400, a stranger's chat 404.
  */
 import { randomBytes } from 'node:crypto';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ChatSummary, CloudMessage, ServerFrame, SyncRes, Update } from '../../../src/lib/api/wire';
-import { BACKENDS, startOn, type AnyServer } from './backends';
-import { call, connect, login, sendText, signup, uuid, type Account } from './helpers';
+import { BACKENDS, useRelayOn, type AnyServer } from './backends';
+import { call, connect, login, sendText, uuid, type Account } from './helpers';
 
 const clear = (ts: AnyServer, who: Account, peer: Account, body: Record<string, unknown>) =>
   call<{ error: { code: string } }>(ts, 'POST', `/api/cloud/chats/${peer.userId}/clear`, { token: who.token, body });
@@ -39,19 +39,10 @@ const pin = (ts: AnyServer, who: Account, peer: Account, id: string) =>
 
 for (const backend of BACKENDS) {
   describe.skipIf(backend.skip)(`clearing a cloud chat: ${backend.name}`, () => {
-    let ts: AnyServer;
-    let alice: Account;
-    let bob: Account;
-    let carol: Account;
-    beforeEach(async () => {
-      ts = await startOn(backend.name);
-      [alice, bob, carol] = [await signup(ts, `alice_${backend.name}`), await signup(ts, `bob_${backend.name}`), await signup(ts, `carol_${backend.name}`)];
-    });
-    afterEach(async () => {
-      await ts.close();
-    });
+    const rig = useRelayOn(backend.name, ['alice', 'bob', 'carol']);
 
     it('for me only: gone from my history, list, sync, pins and files on all my devices; the peer keeps it all; later messages show', async () => {
+      const { ts, alice, bob, carol } = rig;
       const m1 = await sendText(ts, bob, alice, 'one');
       const file = await sendFile(ts, alice, bob);
       const m3 = await sendText(ts, alice, bob, 'three');
@@ -98,6 +89,7 @@ for (const backend of BACKENDS) {
     });
 
     it('delete chat for me: out of my list until a later message; the peer keeps the chat', async () => {
+      const { ts, alice, bob } = rig;
       const m = await sendText(ts, bob, alice, 'hello');
       expect((await clear(ts, alice, bob, { upTo: m.seq, forBoth: false, removeChat: true })).status).toBe(204);
       expect((await chats(ts, alice)).map((c) => c.peer.id)).toEqual([]);
@@ -107,6 +99,7 @@ for (const backend of BACKENDS) {
     });
 
     it('for both: every message deleted for both in one delete update each (live too), files removed, pins gone, unread 0', async () => {
+      const { ts, alice, bob } = rig;
       const ids: string[] = [];
       for (let i = 0; i < 30; i++) ids.push((await sendText(ts, i % 2 ? alice : bob, i % 2 ? bob : alice, `m${i}`)).id);
       const file = await sendFile(ts, bob, alice);
@@ -134,6 +127,7 @@ for (const backend of BACKENDS) {
     });
 
     it('Saved Messages: cleared for real on all my devices; a blocked pair may still clear', async () => {
+      const { ts, alice, bob } = rig;
       await sendText(ts, alice, alice, 'note');
       expect((await clear(ts, alice, alice, { upTo: 1, forBoth: false, removeChat: false })).status).toBe(204);
       expect(await history(ts, alice, alice)).toEqual([]);
@@ -146,6 +140,7 @@ for (const backend of BACKENDS) {
     });
 
     it('a message sent live costs no read of the cleared seq (a new message is newer than any clear); an edit still checks', async () => {
+      const { ts, alice, bob } = rig;
       await sendText(ts, bob, alice, 'before');
       expect((await clear(ts, alice, bob, { upTo: 1, forBoth: false, removeChat: false })).status).toBe(204);
       const ws = await connect(ts, alice.token);
@@ -165,6 +160,7 @@ for (const backend of BACKENDS) {
     });
 
     it('with no upTo: up to the newest seq of the chat on the relay (what my device has not synced yet too), for me and for both', async () => {
+      const { ts, alice, bob } = rig;
       await sendText(ts, alice, bob, 'seen');
       await sendText(ts, bob, alice, 'not synced yet');
       const newest = await sendText(ts, bob, alice, 'nor this');
@@ -182,6 +178,7 @@ for (const backend of BACKENDS) {
     });
 
     it('an edit, a reaction or a pin of a message I cleared is refused as a missing one (404, same body); the peer still may', async () => {
+      const { ts, alice, bob } = rig;
       const mine = await sendText(ts, alice, bob, 'mine');
       const theirs = await sendText(ts, bob, alice, 'theirs');
       expect((await clear(ts, alice, bob, { upTo: theirs.seq, forBoth: false, removeChat: false })).status).toBe(204);
@@ -204,6 +201,7 @@ for (const backend of BACKENDS) {
     });
 
     it('refuses bad bodies (400) and a chat that is not mine (404), changing nothing', async () => {
+      const { ts, alice, bob, carol } = rig;
       const m = await sendText(ts, alice, bob, 'just us');
       for (const body of [
         {},

@@ -7,11 +7,11 @@
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CloudMessage, type CloudMessage as CloudMessageT } from '../../../src/lib/api/wire';
 import { parseDimsHeader } from '../../../src/lib/api/media-dims';
-import { BACKENDS, startOn, type AnyServer } from './backends';
-import { call, signup, uuid, type Account } from './helpers';
+import { BACKENDS, useRelayOn, type AnyServer } from './backends';
+import { call, uuid, type Account } from './helpers';
 
 const upload = (ts: AnyServer, from: Account, to: string, mime: string, name: string, bytes: Buffer, extra: Record<string, string> = {}) =>
   call<{ id: string; error: { code: string; message: string } }>(ts, 'POST', '/api/cloud/media', {
@@ -43,18 +43,10 @@ describe('parseDimsHeader', () => {
 
 for (const backend of BACKENDS) {
   describe.skipIf(backend.skip)(`cloud files and media sizes: ${backend.name}`, () => {
-    let ts: AnyServer;
-    let alice: Account;
-    let bob: Account;
-    beforeEach(async () => {
-      ts = await startOn(backend.name);
-      [alice, bob] = [await signup(ts), await signup(ts)];
-    });
-    afterEach(async () => {
-      await ts.close();
-    });
+    const rig = useRelayOn(backend.name, ['alice', 'bob']);
 
     it('refuses a malformed size, and a size on anything but a photo or video, with a clear 400 and nothing stored', async () => {
+      const { ts, alice, bob } = rig;
       const png = randomBytes(500);
       for (const [mime, dims, message] of [
         ['image/png', 'big', /^x-cinder-dims: must be <width>x<height>/],
@@ -72,6 +64,7 @@ for (const backend of BACKENDS) {
     });
 
     it('seals the size with the name and type and returns it to both members; media without one has none', async () => {
+      const { ts, alice, bob } = rig;
       const photo = await upload(ts, alice, bob.userId, 'image/png', 'wide.png', randomBytes(800), { 'x-cinder-dims': '1280x720' });
       expect(photo.status).toBe(201);
       const sent = await send(ts, alice, bob, photo.body.id);
@@ -99,6 +92,7 @@ for (const backend of BACKENDS) {
     });
 
     it('carries any file type, with or without a timer', async () => {
+      const { ts, alice, bob } = rig;
       const cases = [
         ['application/pdf', 'doc.pdf'],
         ['text/plain', 'notes.txt'],

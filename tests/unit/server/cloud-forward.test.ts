@@ -6,9 +6,9 @@
  * copies reach every device of both users through the log and live; a copy costs what a send does.
  */
 import { randomBytes } from 'node:crypto';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CloudMessage, type ServerFrame, type SyncRes } from '../../../src/lib/api/wire';
-import { BACKENDS, startOn, type AnyServer } from './backends';
+import { BACKENDS, startOn, useRelayOn, type AnyServer } from './backends';
 import { call, connect, login, sendText, signup, uuid, type Account } from './helpers';
 
 type Wire = import('../../../src/lib/api/wire').CloudMessage;
@@ -40,19 +40,10 @@ const sendFile = async (ts: AnyServer, from: Account, to: Account, bytes: Buffer
 
 for (const backend of BACKENDS) {
   describe.skipIf(backend.skip)(`forwarding cloud messages: ${backend.name}`, () => {
-    let ts: AnyServer;
-    let alice: Account;
-    let bob: Account;
-    let carol: Account;
-    beforeEach(async () => {
-      ts = await startOn(backend.name);
-      [alice, bob, carol] = [await signup(ts, `alice_${backend.name}`), await signup(ts, `bob_${backend.name}`), await signup(ts, `carol_${backend.name}`)];
-    });
-    afterEach(async () => {
-      await ts.close();
-    });
+    const rig = useRelayOn(backend.name, ['alice', 'bob', 'carol']);
 
     it('copies the originals in order, naming their author and time, to every device of both users (log and live)', async () => {
+      const { ts, alice, bob, carol } = rig;
       const first = await sendText(ts, bob, alice, 'the meeting moved to 3');
       // A reply with a reaction: the copy carries neither.
       const reply = await call<{ message: Wire }>(ts, 'POST', '/api/cloud/messages', {
@@ -98,6 +89,7 @@ for (const backend of BACKENDS) {
     });
 
     it('a copy of a copy keeps the first origin; a copy cannot be edited; a deleted author shows as a deleted account', async () => {
+      const { ts, alice, bob, carol } = rig;
       const m = await sendText(ts, bob, alice, 'original words');
       const [copy] = (await forward(ts, alice, { toUserId: carol.userId, fromPeerId: bob.userId, ids: [m.id], newIds: [uuid()] })).body.messages;
       const again = await forward(ts, carol, { toUserId: bob.userId, fromPeerId: alice.userId, ids: [copy.id], newIds: [uuid()] });
@@ -117,6 +109,7 @@ for (const backend of BACKENDS) {
     });
 
     it('refuses ids not in that chat, deleted messages, timed media and a gone recipient, storing nothing', async () => {
+      const { ts, alice, bob, carol } = rig;
       const ok = await sendText(ts, bob, alice, 'fine to forward');
       const elsewhere = await sendText(ts, carol, bob, 'between carol and bob');
       const deleted = await sendText(ts, bob, alice, 'regretted');
@@ -157,6 +150,7 @@ for (const backend of BACKENDS) {
     });
 
     it('the same request again makes no second copy; a new id another message holds is a conflict', async () => {
+      const { ts, alice, bob, carol } = rig;
       const m = await sendText(ts, bob, alice, 'once only');
       const body = { toUserId: carol.userId, fromPeerId: bob.userId, ids: [m.id], newIds: [uuid()] };
       const a = await forward(ts, alice, body);
@@ -177,6 +171,7 @@ for (const backend of BACKENDS) {
     });
 
     it('a forward that waited offline keeps the time it was made (writtenAt, as a send does); a clock far off does not', async () => {
+      const { ts, alice, bob, carol } = rig;
       const m = await sendText(ts, bob, alice, 'made in a tunnel');
       const before = Date.now();
       const writtenAt = before - 60_000;
@@ -194,6 +189,7 @@ for (const backend of BACKENDS) {
     });
 
     it("copies the attachment for the new recipient: the same bytes under a new id, the forwarder's quota, independent of the original", async () => {
+      const { ts, alice, bob, carol } = rig;
       const bytes = randomBytes(150_000);
       const original = await sendFile(ts, bob, alice, bytes);
       const r = await forward(ts, alice, { toUserId: carol.userId, fromPeerId: bob.userId, ids: [original.id], newIds: [uuid()] });
@@ -214,9 +210,10 @@ for (const backend of BACKENDS) {
     });
 
     it('a copy counts as a sent message against the rate limit', async () => {
-      await ts.close();
-      ts = await startOn(backend.name, { SEND_RATE_BURST: '3', SEND_RATE_PER_SEC: '1' });
-      [alice, bob, carol] = [await signup(ts), await signup(ts), await signup(ts)];
+      // A relay of its own, with a low limit (closed after the test in its place).
+      await rig.ts.close();
+      const ts = (rig.ts = await startOn(backend.name, { SEND_RATE_BURST: '3', SEND_RATE_PER_SEC: '1' }));
+      const [alice, bob, carol] = [await signup(ts), await signup(ts), await signup(ts)];
       const ids = [];
       for (const t of ['a', 'b', 'c']) ids.push((await sendText(ts, bob, alice, t)).id);
       expect((await forward(ts, alice, { toUserId: carol.userId, fromPeerId: bob.userId, ids, newIds: ids.map(() => uuid()) })).status).toBe(200);

@@ -6,10 +6,10 @@
  * start only when the file is opened, POST /api/cloud/media/:id/opened).
  */
 import { randomBytes } from 'node:crypto';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ChatSummary, CloudMessage, ServerFrame, SyncRes, Update } from '../../../src/lib/api/wire';
-import { BACKENDS, startOn, type AnyServer } from './backends';
-import { call, connect, login, sendText, signup, uuid, type Account } from './helpers';
+import { BACKENDS, useRelayOn, type AnyServer } from './backends';
+import { call, connect, login, sendText, uuid, type Account } from './helpers';
 
 type SettingsUpdate = Extract<Update, { kind: 'settings' }>;
 
@@ -21,18 +21,10 @@ const settingsLog = async (ts: AnyServer, who: Account) =>
 
 for (const backend of BACKENDS) {
   describe.skipIf(backend.skip)(`a cloud chat marked as unread: ${backend.name}`, () => {
-    let ts: AnyServer;
-    let alice: Account;
-    let bob: Account;
-    beforeEach(async () => {
-      ts = await startOn(backend.name);
-      [alice, bob] = [await signup(ts, `alice_${backend.name}`), await signup(ts, `bob_${backend.name}`)];
-    });
-    afterEach(async () => {
-      await ts.close();
-    });
+    const rig = useRelayOn(backend.name, ['alice', 'bob']);
 
     it('is set and cleared on all my devices (live and by sync) and on my summary; the peer learns nothing', async () => {
+      const { ts, alice, bob } = rig;
       await sendText(ts, bob, alice, 'hi');
       const phone = await login(ts, { username: alice.username, password: alice.password }, 'Phone');
       const phoneWs = await connect(ts, phone.token);
@@ -77,6 +69,7 @@ for (const backend of BACKENDS) {
     });
 
     it('is refused for Saved Messages (400) and for a malformed body; clearing it there is harmless', async () => {
+      const { ts, alice, bob } = rig;
       await sendText(ts, alice, alice, 'a note');
       const self = await put(ts, alice, alice, { markedUnread: true });
       expect([self.status, self.body.error.code]).toEqual([400, 'bad_request']);
@@ -90,6 +83,7 @@ for (const backend of BACKENDS) {
     });
 
     it('moving my read marker takes my mark off in the same step (live to my devices, by sync); a read that moves nothing, or of an unmarked chat, tells nothing', async () => {
+      const { ts, alice, bob } = rig;
       await sendText(ts, bob, alice, 'one');
       const phone = await login(ts, { username: alice.username, password: alice.password }, 'Phone');
       const phoneWs = await connect(ts, phone.token);
@@ -128,6 +122,7 @@ for (const backend of BACKENDS) {
     });
 
     it("Mark as read moves my read marker (Bob's ticks) and starts no timer of a timed file", async () => {
+      const { ts, alice, bob } = rig;
       const up = await call<{ id: string }>(ts, 'POST', '/api/cloud/media', {
         token: bob.token,
         raw: randomBytes(300),

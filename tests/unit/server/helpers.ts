@@ -12,6 +12,7 @@ import { loadConfig, type Config } from '../../../src/lib/server/config';
 import { createLogger } from '../../../src/lib/server/log';
 import { createRelay, type Relay } from '../../../src/lib/server/relay';
 import { openSqliteStore, type SqliteStore } from '../../../src/lib/server/store/sqlite';
+import type { Store } from '../../../src/lib/server/store/types';
 
 /** Cheap scrypt for speed; password.test.ts covers the production parameters. */
 export const FAST_SCRYPT = { N: 1024, r: 8, p: 1 };
@@ -41,12 +42,32 @@ export function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'cinder-test-'));
 }
 
-export async function startServer(opts: StartOptions = {}): Promise<TestServer> {
+export function startServer(opts: StartOptions = {}): Promise<TestServer> {
   const dataDir = opts.dataDir ?? tempDir();
+  return serveRelay(
+    dataDir,
+    () => openSqliteStore(dataDir),
+    opts,
+    () => {
+      if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    }
+  );
+}
+
+/**
+ * A relay over the store `open` gives, for `dataDir`, served on an ephemeral port, its logs kept.
+ * `close` stops it, closes the store, then runs `cleanUp` (the store's files, schema…).
+ */
+export async function serveRelay<S extends Store>(
+  dataDir: string,
+  open: () => S | Promise<S>,
+  opts: Omit<StartOptions, 'dataDir'>,
+  cleanUp: () => void | Promise<void>
+): Promise<Omit<TestServer, 'store'> & { store: S }> {
   const config = loadConfig({ DATA_DIR: dataDir, AUTH_RATE_LIMIT: '10000', SEND_RATE_BURST: '10000', ...opts.env });
   const logs: string[] = [];
   const log = createLogger('debug', (l) => logs.push(l));
-  const store = openSqliteStore(dataDir);
+  const store = await open();
   // A settable clock: null means real time.
   const clock: { now: number | null } = { now: null };
   const relay = createRelay(config, {
@@ -69,7 +90,7 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
     async close() {
       await served.stop();
       await store.close();
-      if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
+      await cleanUp();
     }
   };
 }

@@ -10,68 +10,27 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LastSeen, PublicUser, ServerFrame } from '../../../src/lib/api/wire';
-import { loadConfig } from '../../../src/lib/server/config';
-import { createLogger } from '../../../src/lib/server/log';
-import { createRedisBus } from '../../../src/lib/server/redis-bus';
-import { createRelay } from '../../../src/lib/server/relay';
-import { dropPostgresSchema, openPostgresStore } from '../../../src/lib/server/store/postgres';
-import { call, connect, FAST_SCRYPT, login, sendText, signup, sleep, stopProcess, tempDir, type TestServer, type WsClient } from './helpers';
+import { dropPostgresSchema } from '../../../src/lib/server/store/postgres';
+import { call, connect, login, sendText, signup, sleep, stopProcess, tempDir, type TestServer, type WsClient } from './helpers';
+import { AT_REST_KEY, startNode, twoNodes, type Node } from './nodes';
 import { postgres, redis, skipWithout, uniqueName } from './services';
 
 const pgService = await postgres();
 const redisService = await redis();
 const skip = skipWithout('last seen on two nodes', pgService, redisService);
-const AT_REST_KEY = Buffer.alloc(32, 7).toString('base64');
-
-async function startNode(name: string, schema: string, prefix: string, dataDir: string) {
-  const config = loadConfig({ DATA_DIR: dataDir, AT_REST_KEY, AUTH_RATE_LIMIT: '10000', SEND_RATE_BURST: '10000' });
-  const store = await openPostgresStore(pgService.url, { schema, max: 4 });
-  const bus = await createRedisBus({ url: redisService.url, prefix, nodeId: name, presenceTtlMs: 3000, onError: () => {} });
-  const relay = createRelay(config, { store, bus, presence: bus.presence, log: createLogger('error'), scrypt: FAST_SCRYPT });
-  const server = createServer((req, res) => {
-    if (!relay.handle(req, res)) res.writeHead(404).end();
-  });
-  server.on('upgrade', (req, socket, head) => {
-    if (!relay.upgrade(req, socket, head)) socket.destroy();
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  return {
-    ts: { url: `http://127.0.0.1:${port}`, host: `127.0.0.1:${port}` } as TestServer,
-    store,
-    async close() {
-      server.closeAllConnections();
-      await relay.close();
-      await new Promise<void>((r) => server.close(() => r()));
-      await bus.close();
-      await store.close();
-    }
-  };
-}
-
 describe.skipIf(skip)('last seen on two nodes (PostgreSQL + Redis)', () => {
-  const schema = uniqueName('lastseen');
-  const prefix = uniqueName('bus');
-  const dataDir = tempDir();
-  let a: Awaited<ReturnType<typeof startNode>>;
-  let b: Awaited<ReturnType<typeof startNode>>;
+  const nodes = twoNodes('lastseen');
+  let a: Node;
+  let b: Node;
 
   beforeAll(async () => {
-    a = await startNode('node-a', schema, prefix, dataDir);
-    b = await startNode('node-b', schema, prefix, dataDir);
+    [a, b] = await nodes.start();
   });
-  afterAll(async () => {
-    await a?.close();
-    await b?.close();
-    await dropPostgresSchema(pgService.url, schema).catch(() => {});
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => nodes.stop());
 
   it('online while a socket is open on either node; one frame per transition to a partner on the other node', async () => {
     const alice = await signup(a.ts);
@@ -121,8 +80,8 @@ describe.skipIf(skip)('last seen on two nodes (PostgreSQL + Redis)', () => {
     // What a survivor's sweep leaves behind: node A's entry for her gone from her set and the index.
     const r = new Redis(redisService.url);
     try {
-      await r.zrem(`${prefix}:upresence:${alice.userId}`, 'node-a');
-      await r.zrem(`${prefix}:upresence-index`, `${alice.userId} node-a`);
+      await r.zrem(`${nodes.prefix}:upresence:${alice.userId}`, 'node-a');
+      await r.zrem(`${nodes.prefix}:upresence-index`, `${alice.userId} node-a`);
     } finally {
       r.disconnect();
     }

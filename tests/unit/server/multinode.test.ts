@@ -7,92 +7,12 @@
  * Needs PostgreSQL and Redis; skipped with a printed reason without them, except with CI=true.
  */
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Envelope, ServerFrame, SyncRes, Update } from '../../../src/lib/api/wire';
-import { loadConfig } from '../../../src/lib/server/config';
-import { createLogger } from '../../../src/lib/server/log';
-import { createRedisBus, type RedisBus } from '../../../src/lib/server/redis-bus';
-import { createRelay, type Relay } from '../../../src/lib/server/relay';
-import { dropPostgresSchema, openPostgresStore, type PostgresStore } from '../../../src/lib/server/store/postgres';
-import { call, connect, FAST_SCRYPT, login, signup, sleep, tempDir, uuid, type Account, type TestServer, type WsClient } from './helpers';
-import { postgres, redis, skipWithout, uniqueName } from './services';
+import { call, connect, login, signup, sleep, uuid, type Account, type WsClient } from './helpers';
+import { skipNodes, twoNodes, type Node } from './nodes';
 
-const pgService = await postgres();
-const redisService = await redis();
-const skip = skipWithout('multi-node relay', pgService, redisService);
-
-interface Node {
-  name: string;
-  /** Enough of TestServer for the helpers (they only use `url`). */
-  ts: TestServer;
-  relay: Relay;
-  bus: RedisBus;
-  store: PostgresStore;
-  server: Server;
-  logs: string[];
-  /** Abrupt stop: sockets cut without a close handshake, then everything released. */
-  kill(): Promise<void>;
-  close(): Promise<void>;
-}
-
-const AT_REST_KEY = randomBytes(32).toString('base64');
-
-async function startNode(name: string, schema: string, prefix: string, dataDir: string): Promise<Node> {
-  // Nodes share the at-rest key and (like a shared volume) DATA_DIR for blobs.
-  const config = loadConfig({ DATA_DIR: dataDir, AT_REST_KEY, AUTH_RATE_LIMIT: '10000', SEND_RATE_BURST: '10000', SEND_RATE_PER_SEC: '10000' });
-  const logs: string[] = [];
-  const log = createLogger('debug', (l) => logs.push(l));
-  const store = await openPostgresStore(pgService.url, { schema, max: 6 });
-  const bus = await createRedisBus({ url: redisService.url, prefix, nodeId: name, presenceTtlMs: 3000, onError: () => {} });
-  const relay = createRelay(config, {
-    store,
-    bus,
-    presence: bus.presence,
-    log,
-    scrypt: FAST_SCRYPT,
-    healthChecks: [{ name: 'redis', run: () => bus.ping() }]
-  });
-  const server = createServer((req, res) => {
-    if (!relay.handle(req, res)) res.writeHead(404).end();
-  });
-  server.on('upgrade', (req, socket, head) => {
-    if (!relay.upgrade(req, socket, head)) socket.destroy();
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  const url = `http://127.0.0.1:${port}`;
-  let done = false;
-  const release = async () => {
-    await relay.close();
-    await new Promise<void>((r) => server.close(() => r()));
-    await bus.close();
-    await store.close();
-  };
-  return {
-    name,
-    ts: { url, host: `127.0.0.1:${port}` } as TestServer,
-    relay,
-    bus,
-    store,
-    server,
-    logs,
-    async kill() {
-      if (done) return;
-      done = true;
-      server.closeAllConnections(); // HTTP keep-alive and upgraded sockets alike: no close frames
-      await release();
-    },
-    async close() {
-      if (done) return;
-      done = true;
-      server.closeAllConnections();
-      await release();
-    }
-  };
-}
+const skip = skipNodes('multi-node relay');
 
 const isUpdate = (pred: (u: Update) => boolean) => (f: ServerFrame) => f.t === 'update' && pred(f.update);
 const isMessageFrom = (id: string) => isUpdate((u) => u.kind === 'message' && u.message.id === id);
@@ -152,23 +72,14 @@ class Client {
 }
 
 describe.skipIf(skip)('multi-node relay (PostgreSQL + Redis)', () => {
-  const schema = uniqueName('multinode');
-  const prefix = uniqueName('bus');
-  const dataDir = tempDir();
+  const nodes = twoNodes('multinode');
   let a: Node;
   let b: Node;
 
   beforeAll(async () => {
-    a = await startNode('node-a', schema, prefix, dataDir);
-    b = await startNode('node-b', schema, prefix, dataDir);
+    [a, b] = await nodes.start();
   });
-
-  afterAll(async () => {
-    await a?.close();
-    await b?.close();
-    await dropPostgresSchema(pgService.url, schema).catch(() => {});
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => nodes.stop());
 
   it('reports db and redis in /healthz and counts in /metrics', async () => {
     const h = await call(a.ts, 'GET', '/healthz');

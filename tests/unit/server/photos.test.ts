@@ -4,9 +4,9 @@
  * the profile views carrying the version; those I share a chat with told live ('profile' update), a
  * rename too, and my own other devices; a user who blocked me shows me none (null, 404); a deleted account has none.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { PublicUser, ServerFrame, SyncRes } from '../../../src/lib/api/wire';
-import { BACKENDS, startOn, type AnyServer } from './backends';
+import { BACKENDS, useRelayOn } from './backends';
 import { call, connect, login, sendText, signup, type Account } from './helpers';
 
 type Served = Parameters<typeof call>[0];
@@ -24,18 +24,10 @@ const profiles = async (ts: Served, who: Account) =>
 
 for (const backend of BACKENDS) {
   describe.skipIf(backend.skip)(`profile photos: ${backend.name}`, () => {
-    let ts: AnyServer;
-    let alice: Account;
-    let bob: Account;
-    beforeEach(async () => {
-      ts = await startOn(backend.name);
-      [alice, bob] = [await signup(ts), await signup(ts)];
-    });
-    afterEach(async () => {
-      await ts.close();
-    });
+    const rig = useRelayOn(backend.name, ['alice', 'bob']);
 
     it('sets, replaces under a new version (the old URL gone), serves it immutable, removes it; the views carry the version', async () => {
+      const { ts, alice, bob } = rig;
       expect((await userOf(ts, bob, alice.userId)).photo).toBeNull();
       const first = await put(ts, alice, JPEG);
       expect(first.status).toBe(200);
@@ -63,6 +55,7 @@ for (const backend of BACKENDS) {
     });
 
     it('refuses another type (415), more than 256 KB (413) and bytes that are not what they say (400), storing nothing', async () => {
+      const { ts, alice, bob } = rig;
       const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]);
       const r415 = await put(ts, alice, png, 'image/png');
       expect([r415.status, r415.body.error?.code]).toEqual([415, 'bad_request']);
@@ -78,6 +71,7 @@ for (const backend of BACKENDS) {
     });
 
     it('tells those I chat with live, in their update log, and a rename too', async () => {
+      const { ts, alice, bob } = rig;
       await sendText(ts, alice, bob, 'hi');
       const ws = await connect(ts, bob.token);
       await ws.next((f) => f.t === 'hello');
@@ -94,6 +88,7 @@ for (const backend of BACKENDS) {
     });
 
     it('tells my own other devices live, in my own log (no Saved Messages needed, none made visible), a rename too', async () => {
+      const { ts, alice, bob } = rig;
       const phone = await login(ts, { username: alice.username, password: alice.password }, 'Phone');
       const ws = await connect(ts, phone.token);
       await ws.next((f) => f.t === 'hello');
@@ -121,6 +116,7 @@ for (const backend of BACKENDS) {
     });
 
     it('tells no one I only scheduled a message to (a chat with no message yet)', async () => {
+      const { ts, alice, bob } = rig;
       const carol = await signup(ts);
       const body = { id: crypto.randomUUID(), peerId: carol.userId, text: 'later', at: Date.now() + 3_600_000 };
       expect((await call(ts, 'POST', '/api/cloud/scheduled', { token: alice.token, body })).status).toBe(200);
@@ -131,6 +127,7 @@ for (const backend of BACKENDS) {
     });
 
     it('shows a user who blocked me none of their photo (null, 404, a profile update in my log); unblocked, it is back', async () => {
+      const { ts, alice, bob } = rig;
       await sendText(ts, alice, bob, 'hi');
       const v = (await put(ts, alice, JPEG)).body.photo;
       expect((await call(ts, 'PUT', `/api/blocks/${bob.userId}`, { token: alice.token })).status).toBe(200);
@@ -150,6 +147,7 @@ for (const backend of BACKENDS) {
     });
 
     it('a deleted account has no photo, and those who chatted with it are told', async () => {
+      const { ts, alice, bob } = rig;
       await sendText(ts, alice, bob, 'hi');
       const v = (await put(ts, alice, JPEG)).body.photo;
       expect((await call(ts, 'POST', '/api/account/delete', { token: alice.token, body: { password: alice.password, confirm: alice.username } })).status).toBe(204);

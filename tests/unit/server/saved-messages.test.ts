@@ -4,10 +4,10 @@
  * each device of theirs live too; nothing counts as unread; my block list never refuses writing to
  * myself; a file there cannot have a self-destruct timer (no other reader would ever open it).
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ChatSummary, SyncRes, Update } from '../../../src/lib/api/wire';
-import { BACKENDS, startOn, type AnyServer } from './backends';
-import { call, connect, login, sendText, signup, uuid, type Account } from './helpers';
+import { BACKENDS, useRelayOn, type AnyServer } from './backends';
+import { call, connect, login, sendText, uuid, type Account } from './helpers';
 
 const log = async (ts: AnyServer, who: Account, after = 0): Promise<Update[]> =>
   (await call<SyncRes>(ts, 'GET', `/api/sync?after=${after}`, { token: who.token })).body.updates;
@@ -16,18 +16,10 @@ const chats = async (ts: AnyServer, who: Account) => (await call<{ chats: ChatSu
 
 for (const backend of BACKENDS) {
   describe.skipIf(backend.skip)(`Saved Messages: ${backend.name}`, () => {
-    let ts: AnyServer;
-    let alice: Account;
-    let bob: Account;
-    beforeEach(async () => {
-      ts = await startOn(backend.name);
-      [alice, bob] = [await signup(ts, `alice_${backend.name}`), await signup(ts, `bob_${backend.name}`)];
-    });
-    afterEach(async () => {
-      await ts.close();
-    });
+    const rig = useRelayOn(backend.name, ['alice', 'bob']);
 
     it('notes, a forward into it, an edit, a reaction, a pin and a delete: one update each, to every device of mine, live', async () => {
+      const { ts, alice, bob } = rig;
       const laptop = await login(ts, { username: alice.username, password: alice.password }, 'Laptop');
       const ws = await connect(ts, laptop.token);
       await ws.next((f) => f.t === 'hello');
@@ -72,6 +64,7 @@ for (const backend of BACKENDS) {
     });
 
     it('my block list never refuses writing to myself', async () => {
+      const { ts, alice, bob } = rig;
       expect((await call(ts, 'PUT', `/api/blocks/${bob.userId}`, { token: alice.token })).status).toBe(200);
       const note = await sendText(ts, alice, alice, 'still mine');
       expect(note.peerId).toBe(alice.userId);
@@ -80,6 +73,7 @@ for (const backend of BACKENDS) {
     });
 
     it('refuses a self-destruct timer on a file there (no other reader would open it); one without a timer goes', async () => {
+      const { ts, alice } = rig;
       const upload = async () => {
         const r = await call<{ id: string }>(ts, 'POST', '/api/cloud/media', {
           token: alice.token,

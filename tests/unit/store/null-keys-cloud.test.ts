@@ -1,18 +1,15 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import type { CloudMedia, CloudMessage, PublicUser, Update } from '$lib/api/wire';
+import type { CloudMedia } from '$lib/api/wire';
 import type { MessageRow } from '$lib/store/db';
 import { places } from '$lib/store/places';
 import { storeOpenedMedia } from '$lib/worker/cloud';
 import { applyUpdates } from '$lib/worker/cloud-sync';
 import { describeIndexedNulls, findIndexedNulls } from '../../support/indexed-nulls';
 import { unlockedStore } from '../support/store';
+import { ME, msg, uuid } from '../support/cloud-updates';
 
-const ME = 'me';
-const bob: PublicUser = { id: 'bob', username: 'bob', displayName: 'Bob' };
-const uuid = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
 let n = 0;
-let cursor = 0;
 
 const media = (over: Partial<CloudMedia> = {}): CloudMedia => ({
   id: 'media_1',
@@ -25,10 +22,8 @@ const media = (over: Partial<CloudMedia> = {}): CloudMedia => ({
   ...over
 });
 
-function msg(i: number, m: CloudMedia | null, from = 'bob'): Update {
-  const message: CloudMessage = { id: uuid(i), peerId: 'bob', seq: i, senderId: from, senderDeviceId: 'd', text: `t${i}`, replyTo: null, createdAt: 1_000 + i, media: m };
-  return { kind: 'message', cursor: ++cursor, message, peer: bob };
-}
+/** Message `i` in the chat with bob carrying `m` (null: no attachment). */
+const withMedia = (i: number, m: CloudMedia | null, from = 'bob') => msg(i, from, i, { media: m });
 
 describe('no null in indexed properties: cloud chats', () => {
   it('the helper flags a row stored with a null deadline (what WebKit returns from a range)', async () => {
@@ -49,7 +44,7 @@ describe('no null in indexed properties: cloud chats', () => {
       const nulls = await findIndexedNulls(db);
       expect(nulls, describeIndexedNulls(nulls)).toEqual([]);
     };
-    await applyUpdates(db, vault, ME, [msg(1, null), msg(2, null, ME), msg(3, media()), msg(4, media({ id: 'media_4', ttl: 0 }))]);
+    await applyUpdates(db, vault, ME, [withMedia(1, null), withMedia(2, null, ME), withMedia(3, media()), withMedia(4, media({ id: 'media_4', ttl: 0 }))]);
     await check();
     expect(await db.messages.where('deadline').above(0).count()).toBe(0);
 
@@ -57,7 +52,7 @@ describe('no null in indexed properties: cloud chats', () => {
     const box = await vault.seal(places.message(uuid(3)), { text: '', replyTo: null, media: media({ openedAt: 5_000, deadline: 10_000 }) });
     await storeOpenedMedia(db, uuid(3), box, 10_000);
     expect((await db.messages.get(uuid(3)))?.deadline).toBe(10_000);
-    await applyUpdates(db, vault, ME, [msg(3, media({ openedAt: 5_000, deadline: 10_000 }))]);
+    await applyUpdates(db, vault, ME, [withMedia(3, media({ openedAt: 5_000, deadline: 10_000 }))]);
     await check();
     // An 'opened' answer without a deadline removes it rather than storing null.
     await storeOpenedMedia(db, uuid(3), box, null);

@@ -11,8 +11,18 @@ export const nextCursor = () => ++cursor;
 /** The last cursor handed out. */
 export const lastCursor = () => cursor;
 
-/** Message `i` in the chat with bob, from `from` (ME or 'bob'). */
-export function msg(i: number, from: string, seq = i): Update {
-  const message: CloudMessage = { id: uuid(i), peerId: 'bob', seq, senderId: from, senderDeviceId: 'd', text: `text ${i}`, replyTo: null, createdAt: 1_000 + i };
+/** Message `i` in the chat with bob, from `from` (ME or 'bob'), `extra` (an attachment…) on top. */
+export function msg(i: number, from: string, seq = i, extra: Partial<CloudMessage> = {}): Update {
+  const message: CloudMessage = {
+    id: uuid(i),
+    peerId: 'bob',
+    seq,
+    senderId: from,
+    senderDeviceId: 'd',
+    text: `text ${i}`,
+    replyTo: null,
+    createdAt: 1_000 + i,
+    ...extra
+  };
   return { kind: 'message', cursor: nextCursor(), message, peer: bob };
 }

@@ -3,18 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { app } from '$lib/ui/app.svelte';
 import { archiveSummary, inList } from '$lib/ui/archive.svelte';
-import type { ChatView } from '$lib/worker/protocol';
-
-const chat = (name: string, over: Partial<ChatView> = {}): ChatView => ({
-  kind: 'cloud',
-  id: `u-${name}`,
-  peer: { id: `u-${name}`, username: name, displayName: name.toUpperCase() },
-  preview: 'hi',
-  previewMine: false,
-  lastAt: 1,
-  unread: 0,
-  ...over
-});
+import { cloudChat as chat } from '../support/chat-views';
 
 describe('the archive', () => {
   it('splits the list: archived chats leave the main one, in the order given', () => {

@@ -5,18 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { archiveSummary } from '$lib/ui/archive.svelte';
 import { unreadCount, unreadElsewhere } from '$lib/ui/unread.svelte';
 import { markChoice } from '$lib/ui/unread-mark.svelte';
-import type { ChatView } from '$lib/worker/protocol';
-
-const chat = (name: string, over: Partial<ChatView> = {}): ChatView => ({
-  kind: 'cloud',
-  id: `u-${name}`,
-  peer: { id: `u-${name}`, username: name, displayName: name.toUpperCase() },
-  preview: 'hi',
-  previewMine: false,
-  lastAt: 1,
-  unread: 0,
-  ...over
-});
+import { cloudChat as chat } from '../support/chat-views';
 
 describe('a chat marked as unread', () => {
   const now = 1_000;

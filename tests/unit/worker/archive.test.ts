@@ -7,21 +7,16 @@ import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MUTED_FOREVER } from '$lib/api/limits';
 import type { Update } from '$lib/api/wire';
-import { chatViews, storeChatPeer } from '$lib/worker/cloud';
-import { readActions } from '$lib/worker/cloud-actions';
-import { flushCloud } from '$lib/worker/cloud-actions-flush';
+import { storeChatPeer } from '$lib/worker/cloud';
 import { applyUpdates } from '$lib/worker/cloud-sync';
 import { keptSettingsKey, unarchivedByMessage } from '$lib/worker/chat-settings';
 import { chatSettingsHandlers } from '$lib/worker/rpc/chat-settings';
-import type { WorkerEvent } from '$lib/worker/protocol';
 import { secretChatList } from '$lib/worker/secret/views';
-import { unlockedStore } from '../support/store';
+import { settingsDevice } from '../support/settings-device';
 import { bob, ME, msg, nextCursor } from '../support/cloud-updates';
 import { deliver, secretPair } from '../support/secret-pair';
 
 let dbs = 0;
-type Answer = { status: number; body?: unknown };
-type Call = { method: string; path: string; body: unknown };
 
 const settings = (archived: boolean | undefined, mutedUntil: number | null = null, peerId = 'bob'): Update => ({
   kind: 'settings',
@@ -32,34 +27,7 @@ const settings = (archived: boolean | undefined, mutedUntil: number | null = nul
   ...(archived === undefined ? {} : { archived })
 });
 
-/** A device with Bob's chat stored and a relay stub (`answer`; undefined: offline) recording its calls. */
-async function device() {
-  const { db, vault } = await unlockedStore(`archive-${dbs++}`);
-  await applyUpdates(db, vault, ME, [msg(1, 'bob')]);
-  await db.chats.update('bob', { readSentSeq: 1, myReadSeq: 1 });
-  const events: WorkerEvent[] = [];
-  const calls: Call[] = [];
-  const relay: { answer: (c: Call) => Answer | undefined } = { answer: () => undefined };
-  vi.stubGlobal('fetch', async (path: string, init: RequestInit) => {
-    const call = { method: init.method ?? 'GET', path, body: init.body ? JSON.parse(init.body as string) : undefined };
-    const a = relay.answer(call);
-    if (!a) throw new TypeError('Failed to fetch');
-    calls.push(call);
-    return a.status === 204 ? new Response(null, { status: 204 }) : Response.json(a.body ?? {}, { status: a.status });
-  });
-  const ctx = { db, vault, me: ME, emit: (e: WorkerEvent) => events.push(e), flush: async () => {} };
-  const flush = () =>
-    flushCloud(
-      db,
-      vault,
-      ME,
-      () => {},
-      (e) => events.push(e)
-    );
-  const queue = async () => (await readActions(db, vault)).map((a) => a.body);
-  const listed = async () => (await chatViews(db, vault, ME)).find((c) => c.id === 'bob');
-  return { db, vault, ctx, events, calls, relay, flush, queue, listed };
-}
+const device = () => settingsDevice(`archive-${dbs++}`);
 
 describe("a cloud chat's archive", () => {
   afterEach(() => vi.unstubAllGlobals());

@@ -6,6 +6,7 @@ import { MUTED_FOREVER } from '$lib/api/limits';
 import { openStore } from '$lib/store/db';
 import { backgroundWake } from '$lib/worker/background';
 import { onPush, type SwScope } from '$lib/worker/sw-wake';
+import { chatRow, secretChatRow } from '../support/chat-rows';
 
 const wake = vi.hoisted(() => ({ secret: [] as string[], cloud: [] as string[] }));
 vi.mock('$lib/worker/secret', () => ({
@@ -30,27 +31,11 @@ vi.mock('$lib/worker/cloud-sync', () => ({
 }));
 vi.mock('$lib/worker/outbox', () => ({ flushOutbox: async () => undefined }));
 
-const peer = { id: 'x', username: 'x', displayName: 'X' };
-const chat = (peerId: string, mutedUntil?: number) => ({ peerId, peer, lastAt: 1, myReadSeq: 0, readSentSeq: 0, peerReadSeq: 0, ...(mutedUntil ? { mutedUntil } : {}) });
-const secretChat = (id: string, mutedUntil?: number) => ({
-  id,
-  peerId: 'x',
-  peer,
-  role: 'initiator' as const,
-  status: 'active' as const,
-  peerDeviceId: 'd',
-  createdAt: 1,
-  lastAt: 1,
-  cancelledBy: null,
-  box: new Uint8Array(),
-  ...(mutedUntil ? { mutedUntil } : {})
-});
-
 async function seed() {
   const { db } = await openStore();
   await db.meta.put({ key: 'session', value: { user: { id: 'u-me', username: 'me', displayName: 'Me' }, device: { id: 'd-me', name: 'm' } } });
-  await db.chats.bulkPut([chat('muted', MUTED_FOREVER), chat('was-muted', Date.now() - 1), chat('loud')]);
-  await db.secretChats.bulkPut([secretChat('s-muted', Date.now() + 3600_000), secretChat('s-loud')]);
+  await db.chats.bulkPut([chatRow('muted', { mutedUntil: MUTED_FOREVER }), chatRow('was-muted', { mutedUntil: Date.now() - 1 }), chatRow('loud')]);
+  await db.secretChats.bulkPut([secretChatRow('s-muted', { mutedUntil: Date.now() + 3600_000 }), secretChatRow('s-loud')]);
   return db;
 }
 

@@ -8,17 +8,15 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { BlockedUser } from '$lib/api/wire';
 import { BLOCKS_KEY, followBlocks, readBlocks } from '$lib/worker/blocks';
 import { messageView } from '$lib/worker/cloud';
-import { flushCloud } from '$lib/worker/cloud-actions-flush';
 import { applyUpdates } from '$lib/worker/cloud-sync';
 import { blocksHandlers } from '$lib/worker/rpc/blocks';
 import { cloudHandlers } from '$lib/worker/rpc/cloud';
 import type { WorkerEvent } from '$lib/worker/protocol';
 import { unlockedStore } from '../support/store';
+import { cloudQueue, stubRelay } from '../support/relay-stub';
 import { ME, msg } from '../support/cloud-updates';
 
 let dbs = 0;
-type Answer = { status: number; body?: unknown };
-type Call = { method: string; path: string };
 
 const bob: BlockedUser = { id: 'bob', username: 'bob', displayName: 'Bob', since: 1_000 };
 const carol: BlockedUser = { id: 'carol', username: 'carol', displayName: 'Carol', since: 2_000 };
@@ -29,18 +27,10 @@ async function device() {
   await applyUpdates(db, vault, ME, [msg(1, 'bob')]);
   await db.chats.update('bob', { readSentSeq: 1, myReadSeq: 1 });
   const events: WorkerEvent[] = [];
-  const calls: Call[] = [];
-  const relay: { answer: (c: Call) => Answer | undefined } = { answer: () => undefined };
-  vi.stubGlobal('fetch', async (path: string, init: RequestInit) => {
-    const call = { method: init.method ?? 'GET', path };
-    const a = relay.answer(call);
-    if (!a) throw new TypeError('Failed to fetch');
-    calls.push(call);
-    return a.status === 204 ? new Response(null, { status: 204 }) : Response.json(a.body ?? {}, { status: a.status });
-  });
+  const { calls, relay } = stubRelay();
   const emit = (e: WorkerEvent) => void events.push(e);
   const ctx = { db, vault, me: ME, emit, flush: async () => {}, sendFrame: () => {} };
-  const flush = () => flushCloud(db, vault, ME, () => {}, emit);
+  const { flush } = cloudQueue(db, vault, events);
   return { db, vault, ctx, events, calls, relay, flush };
 }
 

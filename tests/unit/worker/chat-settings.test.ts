@@ -10,7 +10,8 @@ import { applyUpdates, checkPage } from '$lib/worker/cloud-sync';
 import { changeSecretSettings, checkPinRoom, currentSettings, isMuted, keptSettingsKey, storeCloudSettings, unmutedNotices } from '$lib/worker/chat-settings';
 import type { Notice } from '$lib/worker/background';
 import { unlockedStore } from '../support/store';
-import { ME, msg, nextCursor } from '../support/cloud-updates';
+import { bob, ME, msg, nextCursor } from '../support/cloud-updates';
+import { chatRow, secretChatRow } from '../support/chat-rows';
 
 let dbs = 0;
 const settings = (peerId: string, pinnedAt: number | null, mutedUntil: number | null): Update => ({
@@ -84,18 +85,8 @@ describe("a cloud chat's settings from the update log", () => {
 describe("a secret chat's settings and the pin limit", () => {
   it('are stored on its row; a sixth pin is refused, re-pinning a pinned chat is not', async () => {
     const { db } = await unlockedStore(`chat-settings-${dbs++}`);
-    const base = {
-      peer: { id: 'bob', username: 'bob', displayName: 'Bob' },
-      role: 'initiator' as const,
-      status: 'active' as const,
-      peerDeviceId: 'd',
-      createdAt: 1,
-      lastAt: 1,
-      cancelledBy: null,
-      box: new Uint8Array()
-    };
-    await db.secretChats.bulkPut([1, 2, 3].map((i) => ({ ...base, id: `s${i}`, peerId: 'bob' })));
-    await db.chats.bulkPut([1, 2, 3].map((i) => ({ peerId: `p${i}`, peer: base.peer, lastAt: 1, myReadSeq: 0, readSentSeq: 0, peerReadSeq: 0, pinnedAt: i })));
+    await db.secretChats.bulkPut([1, 2, 3].map((i) => secretChatRow(`s${i}`, {}, bob)));
+    await db.chats.bulkPut([1, 2, 3].map((i) => chatRow(`p${i}`, { pinnedAt: i }, bob)));
     await changeSecretSettings(db, 's1', () => ({ pinnedAt: 7, mutedUntil: 99 }));
     expect(await db.secretChats.get('s1')).toMatchObject({ pinnedAt: 7, mutedUntil: 99 });
     await changeSecretSettings(db, 's2', () => ({ pinnedAt: 8, mutedUntil: null }));
@@ -112,22 +103,9 @@ describe("a secret chat's settings and the pin limit", () => {
 describe('pinned chats per list (the main one, the archive)', () => {
   it('the archive has room of its own; a pinned chat unarchived into a full main list comes back unpinned', async () => {
     const { db } = await unlockedStore(`chat-settings-${dbs++}`);
-    const peer = { id: 'bob', username: 'bob', displayName: 'Bob' };
-    const secret = (id: string) => ({
-      id,
-      peer,
-      peerId: 'bob',
-      role: 'initiator' as const,
-      status: 'active' as const,
-      peerDeviceId: 'd',
-      createdAt: 1,
-      lastAt: 1,
-      cancelledBy: null,
-      box: new Uint8Array()
-    });
-    await db.secretChats.bulkPut([secret('s1'), secret('s2')]);
+    await db.secretChats.bulkPut([secretChatRow('s1', {}, bob), secretChatRow('s2', {}, bob)]);
     // Five pinned in the main list (cloud chats, here).
-    await db.chats.bulkPut([1, 2, 3, 4, 5].map((i) => ({ peerId: `p${i}`, peer, lastAt: 1, myReadSeq: 0, readSentSeq: 0, peerReadSeq: 0, pinnedAt: i })));
+    await db.chats.bulkPut([1, 2, 3, 4, 5].map((i) => chatRow(`p${i}`, { pinnedAt: i }, bob)));
     await expect(checkPinRoom(db, 'secret', 's1')).rejects.toMatchObject({ code: 'too_many_pinned' });
     for (const id of ['s1', 's2']) {
       await changeSecretSettings(db, id, (row) => ({ ...currentSettings(row), archived: true }));
@@ -150,27 +128,8 @@ describe("a wake's notices", () => {
   it('leave out the chats muted now (cloud and secret), keep those whose mute ended, and those naming no chat', async () => {
     const { db } = await unlockedStore(`chat-settings-${dbs++}`);
     const now = 50_000;
-    const peer = { id: 'x', username: 'x', displayName: 'X' };
-    await db.chats.bulkPut([
-      { peerId: 'muted', peer, lastAt: 1, myReadSeq: 0, readSentSeq: 0, peerReadSeq: 0, mutedUntil: MUTED_FOREVER },
-      { peerId: 'ended', peer, lastAt: 1, myReadSeq: 0, readSentSeq: 0, peerReadSeq: 0, mutedUntil: now },
-      { peerId: 'loud', peer, lastAt: 1, myReadSeq: 0, readSentSeq: 0, peerReadSeq: 0 }
-    ]);
-    const base = {
-      peerId: 'x',
-      peer,
-      role: 'initiator' as const,
-      status: 'active' as const,
-      peerDeviceId: 'd',
-      createdAt: 1,
-      lastAt: 1,
-      cancelledBy: null,
-      box: new Uint8Array()
-    };
-    await db.secretChats.bulkPut([
-      { ...base, id: 's-muted', mutedUntil: now + 1 },
-      { ...base, id: 's-loud' }
-    ]);
+    await db.chats.bulkPut([chatRow('muted', { mutedUntil: MUTED_FOREVER }), chatRow('ended', { mutedUntil: now }), chatRow('loud')]);
+    await db.secretChats.bulkPut([secretChatRow('s-muted', { mutedUntil: now + 1 }), secretChatRow('s-loud')]);
     const n = (kind: 'cloud' | 'secret', id: string): Notice => ({ title: 'T', body: 'B', tag: `${kind}-${id}`, url: '/', chat: { kind, id } });
     const all = [
       n('cloud', 'muted'),

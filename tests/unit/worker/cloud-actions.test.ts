@@ -21,13 +21,10 @@ import type { WorkerEvent } from '$lib/worker/protocol';
 import { anyQueued, countQueued } from '$lib/worker/queued';
 import { SYNC_LOCK, tryLock, withLock } from '$lib/worker/locks';
 import { unlockedStore } from '../support/store';
+import { cloudQueue, stubRelay, type Answer } from '../support/relay-stub';
 import { bob, ME, msg, nextCursor, uuid } from '../support/cloud-updates';
 
 let dbs = 0;
-
-/** One relay answer: a status and a JSON body (204: none). */
-type Answer = { status: number; body?: unknown };
-type Call = { method: string; path: string; body: unknown };
 
 /**
  * A device with messages 1–3 (1 and 2 mine, 3 Bob's) stored, and a relay stub: `answer` decides
@@ -39,30 +36,14 @@ async function device(name = `cloud-actions-${dbs++}`) {
   // The read marker is told already: a flush sends nothing else.
   await db.chats.update('bob', { readSentSeq: 2 });
   const events: WorkerEvent[] = [];
-  const calls: Call[] = [];
-  const relay: { answer: (c: Call) => Answer | undefined } = { answer: () => undefined };
-  vi.stubGlobal('fetch', async (path: string, init: RequestInit) => {
-    const call = { method: init.method ?? 'GET', path, body: init.body ? JSON.parse(init.body as string) : undefined };
-    const a = relay.answer(call);
-    if (!a) throw new TypeError('Failed to fetch');
-    calls.push(call);
-    return a.status === 204 ? new Response(null, { status: 204 }) : Response.json(a.body ?? {}, { status: a.status });
-  });
-  const flush = () =>
-    flushCloud(
-      db,
-      vault,
-      ME,
-      () => {},
-      (e) => events.push(e)
-    );
+  const { calls, relay } = stubRelay();
+  const { flush, queue } = cloudQueue(db, vault, events);
   // The handlers' own flush does nothing here: each test flushes when it says the relay answers.
   const ctx = { db, vault, me: ME, emit: (e: WorkerEvent) => events.push(e), flush: async () => {}, sendFrame: () => {} };
   const view = async (i: number) => {
     const row = await db.messages.get(uuid(i));
     return row && messageView(vault, row, ME, 0);
   };
-  const queue = async () => (await readActions(db, vault)).map((a) => a.body);
   return { db, vault, ctx, events, calls, relay, view, queue, flush };
 }
 

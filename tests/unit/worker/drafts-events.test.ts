@@ -17,6 +17,7 @@ import { followPeers, share } from '$lib/worker/data-channel';
 import { lastCursor, ME, msg } from '../support/cloud-updates';
 import { secretPair } from '../support/secret-pair';
 import { unlockedStore } from '../support/store';
+import { fakeChannel } from '../support/fake-channel';
 
 const { established } = secretPair('drafts-events');
 
@@ -81,20 +82,18 @@ describe('draft events', () => {
   });
 
   it('go to the other tabs without text, and a draft id names its chat', () => {
-    const posted: unknown[] = [];
-    const channel = { postMessage: (m: unknown) => posted.push(m) } as unknown as BroadcastChannel;
+    const { channel, posted, hear } = fakeChannel();
     share(channel, { type: 'draft', kind: 'cloud', chat: 'bob' });
     expect(posted).toEqual([{ type: 'draft', kind: 'cloud', chat: 'bob' }]);
 
-    let listener: (ev: MessageEvent) => void = () => {};
     const heard: WorkerEvent[] = [];
     followPeers(
-      { addEventListener: (_t: string, l: typeof listener) => (listener = l) } as unknown as BroadcastChannel,
+      channel,
       (e) => heard.push(e),
       () => {}
     );
-    listener({ data: { type: 'draft', kind: 'secret', chat: 'c1' } } as MessageEvent);
-    listener({ data: { type: 'draft', kind: 'secret' } } as MessageEvent);
+    hear({ type: 'draft', kind: 'secret', chat: 'c1' });
+    hear({ type: 'draft', kind: 'secret' });
     expect(heard).toEqual([{ type: 'draft', kind: 'secret', chat: 'c1' }]);
 
     expect(draftChat('cloud:bob')).toEqual({ kind: 'cloud', chat: 'bob' });

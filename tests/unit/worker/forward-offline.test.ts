@@ -9,22 +9,19 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { CloudMedia, CloudMessage, ForwardCloudReq, PublicUser, Update } from '$lib/api/wire';
 import { places } from '$lib/store/places';
 import { localPage, messageView, newChat } from '$lib/worker/cloud';
-import { flushCloud } from '$lib/worker/cloud-actions-flush';
 import { applyUpdates } from '$lib/worker/cloud-sync';
 import { cloudHandlers } from '$lib/worker/rpc/cloud';
 import { forwardHandlers } from '$lib/worker/rpc/forward';
 import type { WorkerEvent } from '$lib/worker/protocol';
 import { countQueued } from '$lib/worker/queued';
 import { unlockedStore } from '../support/store';
+import { cloudQueue, stubRelay, type Answer, type Call } from '../support/relay-stub';
 import { bob, ME, msg, nextCursor, uuid } from '../support/cloud-updates';
 
 let dbs = 0;
 const carol: PublicUser = { id: 'carol', username: 'carol', displayName: 'Carol' };
 const photo: CloudMedia = { id: 'media-1', mime: 'image/png', name: 'door.png', size: 3, ttl: 0, openedAt: null, deadline: null };
 const bytes = new Uint8Array([1, 2, 3]);
-
-type Call = { method: string; path: string; body: unknown };
-type Answer = { status: number; body?: unknown };
 
 /**
  * A device with my chat with Bob (1: Bob's photo "text 1", its bytes on this device; 2: mine "text 2")
@@ -39,27 +36,12 @@ async function device(name = `forward-offline-${dbs++}`) {
   await db.chats.put(newChat(carol, 0));
   // The read markers are told already: a flush sends nothing else.
   await db.chats.update('bob', { readSentSeq: 2 });
-  const calls: Call[] = [];
   const events: WorkerEvent[] = [];
-  const relay: { answer: (c: Call) => Answer | undefined } = { answer: () => undefined };
-  vi.stubGlobal('fetch', async (path: string, init: RequestInit) => {
-    const call = { method: init.method ?? 'GET', path, body: init.body ? JSON.parse(init.body as string) : undefined };
-    calls.push(call);
-    const a = relay.answer(call);
-    if (!a) throw new TypeError('Failed to fetch');
-    return Response.json(a.body ?? {}, { status: a.status });
-  });
+  const { calls, relay } = stubRelay({ recordOffline: true });
   const session = { user: { id: ME, username: 'me', displayName: 'Me' }, device: { id: 'd', name: 'phone' } };
   // The handlers' own flush does nothing: each test flushes when it says the relay answers.
   const ctx = { db, vault, me: ME, session, emit: (e: WorkerEvent) => events.push(e), flush: async () => {}, sync: async () => {}, sendFrame: () => {} };
-  const flush = () =>
-    flushCloud(
-      db,
-      vault,
-      ME,
-      () => {},
-      (e) => events.push(e)
-    );
+  const { flush } = cloudQueue(db, vault, events);
   /** Carol's chat as a page shows it: every row, oldest first (pending after the stored). */
   const carolChat = async () => {
     const { stored, pending } = await localPage(db, 'carol', undefined, 50);

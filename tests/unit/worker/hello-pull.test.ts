@@ -18,23 +18,29 @@ async function startAndHello(envelopes: number): Promise<void> {
   ws.receive({ t: 'hello', cursor: 0, envelopes });
 }
 
+/** Stubs the relay: the catch-up pull never ends (a slow network), the envelope queue is empty. Returns the paths asked. */
+function slowSyncRelay(): string[] {
+  const paths: string[] = [];
+  vi.stubGlobal('fetch', async (path: string) => {
+    paths.push(path);
+    if (path === '/api/me') return Response.json(me);
+    // The secret queue must not wait behind the catch-up.
+    if (path.startsWith('/api/sync')) return new Promise<Response>(() => {});
+    if (path.startsWith('/api/envelopes?')) return Response.json({ envelopes: [] });
+    return Response.json({ error: { code: 'not_found', message: 'no' } }, { status: 404 });
+  });
+  return paths;
+}
+
 describe('worker hello', () => {
   afterAll(() => vi.unstubAllGlobals());
 
   it('a hello with envelopes waiting: the secret pull does not wait for the cloud catch-up', async () => {
-    const paths: string[] = [];
     vi.stubGlobal('addEventListener', () => {});
     vi.stubGlobal('self', globalThis);
     vi.stubGlobal('location', new URL('http://relay.test/'));
     vi.stubGlobal('WebSocket', FakeSocket);
-    vi.stubGlobal('fetch', async (path: string) => {
-      paths.push(path);
-      if (path === '/api/me') return Response.json(me);
-      // The catch-up pull never ends (a slow network): the secret queue must not wait behind it.
-      if (path.startsWith('/api/sync')) return new Promise<Response>(() => {});
-      if (path.startsWith('/api/envelopes?')) return Response.json({ envelopes: [] });
-      return Response.json({ error: { code: 'not_found', message: 'no' } }, { status: 404 });
-    });
+    const paths = slowSyncRelay();
     const seeded = await openStore();
     await seeded.db.meta.put({ key: 'session', value: me });
     seeded.db.close();
@@ -45,14 +51,7 @@ describe('worker hello', () => {
   });
 
   it('a hello with nothing queued still pulls while envelopes are parked for a newer version (an updated app takes them at once)', async () => {
-    const paths: string[] = [];
-    vi.stubGlobal('fetch', async (path: string) => {
-      paths.push(path);
-      if (path === '/api/me') return Response.json(me);
-      if (path.startsWith('/api/sync')) return new Promise<Response>(() => {});
-      if (path.startsWith('/api/envelopes?')) return Response.json({ envelopes: [] });
-      return Response.json({ error: { code: 'not_found', message: 'no' } }, { status: 404 });
-    });
+    const paths = slowSyncRelay();
     const seeded = await openStore();
     const envelope = { seq: 1, id: '00000000-0000-4000-8000-000000000001', fromDeviceId: 'dev-2', fromUserId: 'peer', body: 'AAAA', createdAt: 1, requestId: null };
     await seeded.db.parkedEnvelopes.put({ id: envelope.id, seq: 1, chatId: 'chat', envelope, at: 1, token: 't' });

@@ -13,6 +13,7 @@ import { KNOWN_KINDS } from '$lib/worker/cloud-kept';
 import { scheduledViews } from '$lib/worker/scheduled';
 import { scheduledHandlers } from '$lib/worker/rpc/scheduled';
 import { unlockedStore } from '../support/store';
+import { fakeChannel } from '../support/fake-channel';
 import { ME, nextCursor, uuid } from '../support/cloud-updates';
 
 let dbs = 0;
@@ -89,18 +90,17 @@ describe('scheduled messages on the device', () => {
   });
 
   it("other tabs hear a chat's scheduled change (a well-formed one only)", () => {
-    const posted: unknown[] = [];
-    share({ postMessage: (m: unknown) => posted.push(m) } as unknown as BroadcastChannel, { type: 'scheduled', peerId: 'bob' });
+    const { channel, posted, hear } = fakeChannel();
+    share(channel, { type: 'scheduled', peerId: 'bob' });
     expect(posted).toEqual([{ type: 'scheduled', peerId: 'bob' }]);
-    let listener: (ev: MessageEvent) => void = () => {};
     const heard: WorkerEvent[] = [];
     followPeers(
-      { addEventListener: (_t: string, l: typeof listener) => (listener = l) } as unknown as BroadcastChannel,
+      channel,
       (e) => heard.push(e),
       () => {}
     );
-    listener({ data: { type: 'scheduled', peerId: 'bob' } } as MessageEvent);
-    listener({ data: { type: 'scheduled', peerId: 7 } } as MessageEvent);
+    hear({ type: 'scheduled', peerId: 'bob' });
+    hear({ type: 'scheduled', peerId: 7 });
     expect(heard).toEqual([{ type: 'scheduled', peerId: 'bob' }]);
   });
 });

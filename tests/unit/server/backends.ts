@@ -27,7 +27,8 @@ export const BACKENDS: Backend[] = [
 /** Enough of TestServer for `call`, `signup` and friends, plus the store whatever its backend. */
 export type AnyServer = Omit<TestServer, 'store'> & { store: Store };
 
-export async function startOn(backend: Backend['name'], env: Record<string, string> = {}): Promise<AnyServer> {
+/** `wrap`: what the relay gets instead of the store (e.g. a spy counting its calls); `store` stays the bare one. */
+export async function startOn(backend: Backend['name'], env: Record<string, string> = {}, wrap: (s: Store) => Store = (s) => s): Promise<AnyServer> {
   const dataDir = tempDir();
   const config = loadConfig({ DATA_DIR: dataDir, AUTH_RATE_LIMIT: '10000', SEND_RATE_BURST: '10000', ...env });
   const logs: string[] = [];
@@ -35,7 +36,7 @@ export async function startOn(backend: Backend['name'], env: Record<string, stri
   const schema = uniqueName('relay');
   const store: Store = backend === 'sqlite' ? openSqliteStore(dataDir) : await openPostgresStore(pgService.url, { schema, max: 4 });
   const clock: { now: number | null } = { now: null };
-  const relay = createRelay(config, { store, log, scrypt: FAST_SCRYPT, now: () => clock.now ?? Date.now() });
+  const relay = createRelay(config, { store: wrap(store), log, scrypt: FAST_SCRYPT, now: () => clock.now ?? Date.now() });
   const served = await listenRelay(relay);
   return {
     ...served,

@@ -128,6 +128,11 @@ export function createLastSeen({ store, presence, bus, log, now }: LastSeenDeps)
     if (lastSeen) bus.publish({ to: 'user', userId: viewerId, frame: { t: 'presence', userId: targetId, lastSeen } });
   }
 
+  /** The users this node holds a socket of: their stored last seen is refreshed while they stay (`refresh`). */
+  const held = new Set<string>();
+  let refreshTimer: ReturnType<typeof setInterval> | null = null;
+  const refresh = async (): Promise<number> => (held.size > 0 ? store.refreshLastSeen([...held], now()) : 0);
+
   /** One user's socket changes in order (an open and a close racing must not swap their stored times). */
   const chains = new Map<string, Promise<void>>();
   const step = async (userId: string, online: boolean) => {
@@ -151,7 +156,32 @@ export function createLastSeen({ store, presence, bus, log, now }: LastSeenDeps)
     viewMany,
 
     /** This node got its first (`online`) or lost its last socket of the user (from the socket hub). */
-    socket: (userId: string, online: boolean): Promise<void> => queue(userId, () => step(userId, online)),
+    socket(userId: string, online: boolean): Promise<void> {
+      if (online) held.add(userId);
+      else held.delete(userId);
+      return queue(userId, () => step(userId, online));
+    },
+
+    /**
+     * Stores now as the last seen of every user this node holds, in one statement (never moving a stored
+     * time back): the in-memory presence dies with a crash, and then the stored time is at most one
+     * period old instead of the moment they came online. How many rows changed.
+     */
+    refresh,
+
+    /** Refreshes every `periodMs` until `close` (errors logged; the next period tries again). */
+    start(periodMs: number): void {
+      refreshTimer ??= setInterval(
+        () => void refresh().catch((err: unknown) => log.error('last seen refresh failed', { err: err instanceof Error ? err : String(err) })),
+        periodMs
+      );
+      refreshTimer.unref?.();
+    },
+
+    close(): void {
+      if (refreshTimer) clearInterval(refreshTimer);
+      refreshTimer = null;
+    },
 
     /**
      * The user's last live node died (another node's sweep claimed it): stored as last seen at that node's

@@ -5,7 +5,8 @@ import { all, isUnique, one, type Pg } from './db';
 import { deviceArgs, INSERT_DEVICE } from './devices';
 
 /** `$1`'s cloud peers (a chat with a message in it, not with oneself) as `peer`. */
-const PEERS = 'SELECT CASE WHEN user_a = $1 THEN user_b ELSE user_a END AS peer FROM cloud_chats WHERE (user_a = $1 OR user_b = $1) AND user_a <> user_b AND next_seq > 1';
+const PEERS =
+  'SELECT CASE WHEN user_a = $1 THEN user_b ELSE user_a END AS peer FROM cloud_chats WHERE (user_a = $1 OR user_b = $1) AND user_a <> user_b AND next_seq > 1';
 
 export function pgUsers({ pool, tx }: Pg): UserStore & LastSeenStore {
   return {
@@ -81,10 +82,10 @@ export function pgUsers({ pool, tx }: Pg): UserStore & LastSeenStore {
     },
     async refreshLastSeen(userIds, at) {
       if (!userIds.length) return 0;
-      const r = await pool.query(
-        'UPDATE users SET last_seen_at = $1 WHERE id = ANY($2::text[]) AND deleted_at IS NULL AND (last_seen_at IS NULL OR last_seen_at < $1)',
-        [at, userIds]
-      );
+      const r = await pool.query('UPDATE users SET last_seen_at = $1 WHERE id = ANY($2::text[]) AND deleted_at IS NULL AND (last_seen_at IS NULL OR last_seen_at < $1)', [
+        at,
+        userIds
+      ]);
       return r.rowCount ?? 0;
     }
   };

@@ -5,7 +5,8 @@ import { all, get, isUnique, type Db } from './db';
 import { INSERT_DEVICE } from './devices';
 
 /** `@id`'s cloud peers (a chat with a message in it, not with oneself) as `peer`. */
-const PEERS = 'SELECT CASE WHEN user_a = @id THEN user_b ELSE user_a END AS peer FROM cloud_chats WHERE (user_a = @id OR user_b = @id) AND user_a <> user_b AND next_seq > 1';
+const PEERS =
+  'SELECT CASE WHEN user_a = @id THEN user_b ELSE user_a END AS peer FROM cloud_chats WHERE (user_a = @id OR user_b = @id) AND user_a <> user_b AND next_seq > 1';
 
 export function sqliteUsers(db: Db): UserStore & LastSeenStore {
   const q = {

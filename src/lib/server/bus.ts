@@ -8,6 +8,8 @@ import type { ServerFrame } from '../api/wire';
 export type BusEvent =
   /** Deliver a frame to every socket of a user (all their devices). */
   | { to: 'user'; userId: string; frame: ServerFrame }
+  /** Deliver one frame to every socket of each of these users (a presence fan-out: one event, not one per user). */
+  | { to: 'users'; userIds: string[]; frame: ServerFrame }
   /** Deliver a frame to the sockets of one device. */
   | { to: 'device'; deviceId: string; frame: ServerFrame }
   /** The device was revoked: tell its sockets and close them. */

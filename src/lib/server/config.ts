@@ -48,6 +48,8 @@ export interface Config {
   wsFramePerSec: number;
   /** How long graceful shutdown waits for in-flight requests before cutting connections. */
   shutdownTimeoutMs: number;
+  /** How often this node stores "now" as the last seen of the users it holds online (what a crash can lose). */
+  lastSeenRefreshMs: number;
   /** DATABASE_URL: PostgreSQL (several nodes can share it); null: SQLite in dataDir. */
   databaseUrl: string | null;
   /** REDIS_URL: cross-node pub/sub for live events and presence; null: in-process bus (one node). */
@@ -190,6 +192,7 @@ export function loadConfig(env: Env = process.env): Config {
     wsFrameBurst: int(env, 'WS_FRAME_BURST', 40, 1, 1_000_000),
     wsFramePerSec: int(env, 'WS_FRAME_PER_SEC', 20, 1, 1_000_000),
     shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+    lastSeenRefreshMs: int(env, 'LAST_SEEN_REFRESH_MS', 60_000, 100, 3_600_000),
     databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     redisPrefix: redisPrefix(env, atRestKey),

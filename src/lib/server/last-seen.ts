@@ -33,6 +33,8 @@ export function approxOf(at: number | null | undefined, now: number): Extract<La
 }
 
 export const privacyOf = (u: Pick<UserRow, 'lastSeenPrivacy'>): LastSeenPrivacy => u.lastSeenPrivacy ?? 'chats';
+/** Reciprocity: a viewer hiding their own last seen (or with no account) sees only the approximate form of others'. */
+const hides = (viewer: UserRow | null): boolean => !viewer || privacyOf(viewer) === 'nobody';
 
 export interface LastSeenDeps {
   store: Store;
@@ -45,6 +47,16 @@ export interface LastSeenDeps {
 export type LastSeenService = ReturnType<typeof createLastSeen>;
 
 export function createLastSeen({ store, presence, bus, log, now }: LastSeenDeps) {
+  /** What a viewer sees of `target` once the facts are known (one rule for one profile, a list and a fan-out). */
+  function decide(target: UserRow, f: { blockedViewer: boolean; online: boolean; viewerHides: boolean; shared: boolean }): LastSeen {
+    if (f.blockedViewer) return { approx: 'long' };
+    const theirs = privacyOf(target);
+    const allowed = !f.viewerHides && (theirs === 'everybody' || (theirs === 'chats' && f.shared));
+    if (!allowed) return approxOf(f.online ? now() : target.lastSeenAt, now());
+    if (f.online) return { online: true };
+    return target.lastSeenAt != null ? { at: roundToMinute(target.lastSeenAt) } : { approx: 'long' };
+  }
+
   /**
    * What `viewerId` sees of `target` (fresh rows; undefined for myself and a deleted account).
    * `known` saves look-ups the caller already made.
@@ -55,25 +67,57 @@ export function createLastSeen({ store, presence, bus, log, now }: LastSeenDeps)
     const online = known.online ?? (await presence.isUserOnline(target.id));
     const viewer = known.viewer !== undefined ? known.viewer : await store.getUser(viewerId);
     const theirs = privacyOf(target);
-    const allowed =
-      !!viewer && privacyOf(viewer) !== 'nobody' && (theirs === 'everybody' || (theirs === 'chats' && (known.shared ?? !!(await chatOf(store, viewerId, target.id)))));
-    if (!allowed) return approxOf(online ? now() : target.lastSeenAt, now());
-    if (online) return { online: true };
-    return target.lastSeenAt != null ? { at: roundToMinute(target.lastSeenAt) } : { approx: 'long' };
+    // Whether they share a chat matters only under "my chats" (and is a query).
+    const shared = theirs === 'chats' && (known.shared ?? !!(await chatOf(store, viewerId, target.id)));
+    return decide(target, { blockedViewer: false, online, viewerHides: hides(viewer), shared });
   }
 
   /**
-   * Tells `userId`'s chat partners who hold a socket what they now see of them: `all` (a privacy change)
-   * sends the approximate form too; a transition only the exact one (the approximate cannot change then).
+   * What `viewerId` sees of each of `ids` (POST /api/presence), as `view` answers one by one, in the ids'
+   * order without repeats, leaving out myself, unknown ids and deleted accounts. A fixed number of store
+   * queries whatever the number of ids.
+   */
+  async function viewMany(viewerId: string, ids: readonly string[]): Promise<{ userId: string; lastSeen: LastSeen }[]> {
+    const wanted = [...new Set(ids)].filter((id) => id !== viewerId);
+    if (wanted.length === 0) return [];
+    const [viewer, targets, blocks, shared] = await Promise.all([
+      store.getUser(viewerId),
+      store.getUsers(wanted),
+      store.blocksWith(viewerId, wanted),
+      store.sharedChats(viewerId, wanted)
+    ]);
+    const byId = new Map(targets.filter((t) => t.deletedAt == null).map((t) => [t.id, t]));
+    const blockedBy = new Set(blocks.blockedBy);
+    const sharing = new Set(shared);
+    const shown = wanted.filter((id) => byId.has(id));
+    const online = await Promise.all(shown.map((id) => presence.isUserOnline(id)));
+    return shown.map((id, i) => ({
+      userId: id,
+      lastSeen: decide(byId.get(id)!, { blockedViewer: blockedBy.has(id), online: online[i], viewerHides: hides(viewer), shared: sharing.has(id) })
+    }));
+  }
+
+  /**
+   * Tells `userId`'s chat partners what they now see of them: `all` (a privacy change) sends the
+   * approximate form too; a transition only the exact one (the approximate cannot change then). One
+   * query for the partners, then one bus event per distinct frame (at most three) naming its
+   * recipients: each node hands it to the sockets it holds, so no partner is looked up one by one.
    */
   async function fanOut(userId: string, all: boolean, online?: boolean): Promise<void> {
     const target = await store.getUser(userId);
     if (!target || target.deletedAt != null) return;
-    for (const peerId of await store.cloudPeers(userId)) {
-      if (!(await presence.isUserOnline(peerId))) continue;
-      const lastSeen = await view(peerId, target, { online, shared: true });
-      if (lastSeen && (all || !('approx' in lastSeen))) bus.publish({ to: 'user', userId: peerId, frame: { t: 'presence', userId, lastSeen } });
+    const audience = await store.peerAudience(userId);
+    if (audience.length === 0) return;
+    const isOnline = online ?? (await presence.isUserOnline(userId));
+    const groups = new Map<string, { lastSeen: LastSeen; userIds: string[] }>();
+    for (const peer of audience) {
+      const lastSeen = decide(target, { blockedViewer: peer.blockedByUser, online: isOnline, viewerHides: peer.hidesOwn, shared: true });
+      if (!all && 'approx' in lastSeen) continue;
+      const key = JSON.stringify(lastSeen);
+      const group = groups.get(key) ?? groups.set(key, { lastSeen, userIds: [] }).get(key)!;
+      group.userIds.push(peer.peerId);
     }
+    for (const { lastSeen, userIds } of groups.values()) bus.publish({ to: 'users', userIds, frame: { t: 'presence', userId, lastSeen } });
   }
 
   /** `viewerId`, if they hold a socket, sees at once what they now may of `targetId` (after a block or an unblock between the two). */
@@ -83,6 +127,11 @@ export function createLastSeen({ store, presence, bus, log, now }: LastSeenDeps)
     const lastSeen = target && (await view(viewerId, target));
     if (lastSeen) bus.publish({ to: 'user', userId: viewerId, frame: { t: 'presence', userId: targetId, lastSeen } });
   }
+
+  /** The users this node holds a socket of: their stored last seen is refreshed while they stay (`refresh`). */
+  const held = new Set<string>();
+  let refreshTimer: ReturnType<typeof setInterval> | null = null;
+  const refresh = async (): Promise<number> => (held.size > 0 ? store.refreshLastSeen([...held], now()) : 0);
 
   /** One user's socket changes in order (an open and a close racing must not swap their stored times). */
   const chains = new Map<string, Promise<void>>();
@@ -104,9 +153,35 @@ export function createLastSeen({ store, presence, bus, log, now }: LastSeenDeps)
 
   return {
     view,
+    viewMany,
 
     /** This node got its first (`online`) or lost its last socket of the user (from the socket hub). */
-    socket: (userId: string, online: boolean): Promise<void> => queue(userId, () => step(userId, online)),
+    socket(userId: string, online: boolean): Promise<void> {
+      if (online) held.add(userId);
+      else held.delete(userId);
+      return queue(userId, () => step(userId, online));
+    },
+
+    /**
+     * Stores now as the last seen of every user this node holds, in one statement (never moving a stored
+     * time back): the in-memory presence dies with a crash, and then the stored time is at most one
+     * period old instead of the moment they came online. How many rows changed.
+     */
+    refresh,
+
+    /** Refreshes every `periodMs` until `close` (errors logged; the next period tries again). */
+    start(periodMs: number): void {
+      refreshTimer ??= setInterval(
+        () => void refresh().catch((err: unknown) => log.error('last seen refresh failed', { err: err instanceof Error ? err : String(err) })),
+        periodMs
+      );
+      refreshTimer.unref?.();
+    },
+
+    close(): void {
+      if (refreshTimer) clearInterval(refreshTimer);
+      refreshTimer = null;
+    },
 
     /**
      * The user's last live node died (another node's sweep claimed it): stored as last seen at that node's
@@ -139,9 +214,8 @@ export function createLastSeen({ store, presence, bus, log, now }: LastSeenDeps)
 
     /** The account was deleted: its partners with a socket learn it shows none now (a frame without `lastSeen`). */
     async gone(userId: string): Promise<void> {
-      for (const peerId of await store.cloudPeers(userId)) {
-        if (await presence.isUserOnline(peerId)) bus.publish({ to: 'user', userId: peerId, frame: { t: 'presence', userId } });
-      }
+      const userIds = await store.cloudPeers(userId);
+      if (userIds.length > 0) bus.publish({ to: 'users', userIds, frame: { t: 'presence', userId } });
     },
 
     /** The user changed who sees their last seen: their partners online see what they now may, their own devices the setting. */

@@ -48,6 +48,8 @@ export interface RelayOptions {
   healthChecks?: HealthCheck[];
   /** Cross-node presence (RedisBus.presence); defaults to this process's sockets only. */
   presence?: Presence;
+  /** How often the last seen of the users this node holds is stored (ms); config.lastSeenRefreshMs by default. */
+  lastSeenRefreshMs?: number;
   /** Web Push coalescing window per device (ms, default 2000); only changed in tests. */
   pushCoalesceMs?: number;
 }
@@ -73,6 +75,8 @@ export interface Relay {
   runMediaTimers(): Promise<number>;
   /** Sends the scheduled messages due now (the timer does it by itself; tests with a set clock call it). */
   runScheduled(): Promise<number>;
+  /** Stores now as the last seen of the users this node holds online, once (it also runs on its own timer); rows changed. */
+  runLastSeenRefresh(): Promise<number>;
   /** Deletes the accounts away longer than their "delete if away" option once now (it also runs hourly); how many. */
   runAccountSweep(): Promise<number>;
   /** Closes sockets (1001), timers, and the store if the relay opened it. */
@@ -193,6 +197,7 @@ export function createRelay(config: Config, opts: RelayOptions = {}): Relay {
   mediaTimers.start();
   scheduled.start();
   accounts.start();
+  lastSeen.start(opts.lastSeenRefreshMs ?? config.lastSeenRefreshMs);
   log.debug('web push ready', { vapid: vapid.source });
   metrics.gauge('cinder_ws_connected_sockets', 'Open WebSockets on this node.', () => hub.size);
   let closed = false;
@@ -243,6 +248,7 @@ export function createRelay(config: Config, opts: RelayOptions = {}): Relay {
     runMediaTimers: () => mediaTimers.run(),
     runScheduled: () => scheduled.run(),
     runAccountSweep: () => accounts.sweep(),
+    runLastSeenRefresh: () => lastSeen.refresh(),
     async close() {
       if (closed) return;
       closed = true;
@@ -252,6 +258,7 @@ export function createRelay(config: Config, opts: RelayOptions = {}): Relay {
       await accounts.close();
       await push.close();
       await hub.close();
+      lastSeen.close();
       await lastSeen.idle();
       unsubscribeSessions();
       authLimiter.close();

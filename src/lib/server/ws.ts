@@ -113,6 +113,9 @@ export function createWsHub({ config, store, log, bus, now, heartbeatMs = 30_000
       case 'user':
         for (const c of byUser.get(event.userId) ?? []) send(c, event.frame);
         break;
+      case 'users':
+        for (const userId of event.userIds) for (const c of byUser.get(userId) ?? []) send(c, event.frame);
+        break;
       case 'device':
         for (const c of byDevice.get(event.deviceId) ?? []) send(c, event.frame);
         break;

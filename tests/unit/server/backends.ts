@@ -25,11 +25,12 @@ export const BACKENDS: Backend[] = [
 /** Enough of TestServer for `call`, `signup` and friends, plus the store whatever its backend. */
 export type AnyServer = Omit<TestServer, 'store'> & { store: Store };
 
-export function startOn(backend: Backend['name'], env: Record<string, string> = {}): Promise<AnyServer> {
+/** `wrap`: what the relay gets instead of the store (e.g. a spy counting its calls); `store` stays the bare one. */
+export function startOn(backend: Backend['name'], env: Record<string, string> = {}, wrap?: (s: Store) => Store): Promise<AnyServer> {
   const dataDir = tempDir();
   const schema = uniqueName('relay');
   const open = (): Store | Promise<Store> => (backend === 'sqlite' ? openSqliteStore(dataDir) : openPostgresStore(pgService.url, { schema, max: 4 }));
-  return serveRelay(dataDir, open, { env }, async () => {
+  return serveRelay(dataDir, open, { env, wrap }, async () => {
     if (backend === 'postgres') await dropPostgresSchema(pgService.url, schema);
     rmSync(dataDir, { recursive: true, force: true });
   });

@@ -36,6 +36,8 @@ export interface StartOptions {
   dataDir?: string;
   /** Web Push coalescing window (ms); the relay's default (2000) otherwise. */
   pushCoalesceMs?: number;
+  /** What the relay gets instead of the store (e.g. a spy counting its calls); `store` stays the bare one. */
+  wrap?: (s: Store) => Store;
 }
 
 export function tempDir(): string {
@@ -71,7 +73,7 @@ export async function serveRelay<S extends Store>(
   // A settable clock: null means real time.
   const clock: { now: number | null } = { now: null };
   const relay = createRelay(config, {
-    store,
+    store: opts.wrap ? opts.wrap(store) : store,
     log,
     scrypt: FAST_SCRYPT,
     now: () => clock.now ?? Date.now(),

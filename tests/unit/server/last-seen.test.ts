@@ -2,8 +2,8 @@
  * "Online" / "last seen" over HTTP and WebSockets, on SQLite and PostgreSQL (docs/api.md "Last seen"):
  * the privacy matrix (everybody / my chats / nobody), reciprocity (hiding mine hides others' from me), a
  * user who blocked me, a deleted account, times rounded to the minute, the approximate forms by age, the
- * setting's endpoint and its 400s, and the live `presence` frames on user-level transitions only, on a
- * block and an unblock, and on an account's deletion.
+ * setting's endpoint and its 400s, the live `presence` frames on user-level transitions only, on a
+ * block and an unblock, and on an account's deletion, and the periodic refresh of the online users' stored time.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LastSeen, PublicUser, ServerFrame } from '../../../src/lib/api/wire';
@@ -212,6 +212,27 @@ for (const backend of BACKENDS) {
       const gone = await wsBob.next((f) => f.t === 'presence' && f.userId === alice.userId);
       expect(gone).toEqual({ t: 'presence', userId: alice.userId });
       expect(await seenBy(ts, bob, alice.userId)).toBeUndefined();
+    });
+
+    it('while users are online the node stores now as their last seen on each refresh (what a crash leaves), only for those it holds', async () => {
+      const T = ahead(15, 0, 7);
+      ts.clock.now = T;
+      const stored = async (who: Account) => (await ts.store.getUser(who.userId))?.lastSeenAt ?? null;
+      await open(alice);
+      const wsBob = await open(bob);
+      await expect.poll(() => stored(bob)).toBe(T);
+      await expect.poll(() => stored(alice)).toBe(T);
+
+      ts.clock.now = T + 5 * MIN;
+      expect(await ts.relay.runLastSeenRefresh()).toBe(2);
+      expect([await stored(alice), await stored(bob), await stored(carol)]).toEqual([T + 5 * MIN, T + 5 * MIN, null]);
+
+      ts.clock.now = T + 6 * MIN;
+      wsBob.close();
+      await expect.poll(() => stored(bob)).toBe(T + 6 * MIN);
+      ts.clock.now = T + 10 * MIN;
+      expect(await ts.relay.runLastSeenRefresh()).toBe(1);
+      expect([await stored(alice), await stored(bob)]).toEqual([T + 10 * MIN, T + 6 * MIN]);
     });
   });
 }

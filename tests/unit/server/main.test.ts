@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import type { PublicUser } from '../../../src/lib/api/wire';
@@ -104,10 +105,11 @@ describe('main entry', () => {
     expect(msgs.at(-1)).toBe('stopped');
   }, 30_000);
 
-  it('one process killed without shutting down: after a restart on its data nobody it held shows online', async () => {
+  it('one process killed without shutting down: after a restart on its data nobody it held shows online, and their last seen is at most a refresh period old', async () => {
     const dataDir = tempDir();
     dirs.push(dataDir);
-    const first = start({ DATA_DIR: dataDir });
+    const PERIOD = 200; // LAST_SEEN_REFRESH_MS, short so the test need not wait a minute
+    const first = start({ DATA_DIR: dataDir, LAST_SEEN_REFRESH_MS: String(PERIOD) });
     const relay = { url: (await first.listening).replace('localhost', '127.0.0.1') };
     const [alice, bob] = [await signup(relay), await signup(relay)];
     await sendText(relay, alice, bob, 'hi');
@@ -115,12 +117,27 @@ describe('main entry', () => {
     await ws.next((f) => f.t === 'hello');
     const seen = async (url: string) => (await call<{ user: PublicUser }>({ url }, 'GET', `/api/users/${alice.userId}`, { token: bob.token })).body.user.lastSeen;
     expect(await seen(relay.url)).toEqual({ online: true });
+    // What the process stored, read beside it (WAL: a reader does not disturb the writer).
+    const db = new Database(join(dataDir, 'cinder.db'), { readonly: true });
+    const stored = () => (db.prepare('SELECT last_seen_at FROM users WHERE id = ?').get(alice.userId) as { last_seen_at: number | null }).last_seen_at;
+    try {
+      await expect.poll(stored).not.toBeNull();
+      const cameOnline = stored()!;
+      // Online for several periods: the refresh has moved her stored time on since she came online.
+      await expect.poll(stored, { timeout: 15_000 }).toBeGreaterThan(cameOnline + 3 * PERIOD);
 
-    await stopProcess(first.p); // SIGKILL: no socket closes, no transition recorded
-    const again = start({ DATA_DIR: dataDir });
-    const url = (await again.listening).replace('localhost', '127.0.0.1');
-    // Presence lives in the process's memory: the stored last seen (when she came online) is all that is left.
-    expect(await seen(url)).toEqual({ at: expect.any(Number) });
+      const killedAt = Date.now();
+      await stopProcess(first.p); // SIGKILL: no socket closes, no transition recorded
+      const left = stored()!;
+      // At most one period (plus this loaded machine's scheduling slack) before the crash, not when she came online.
+      expect(killedAt - left).toBeLessThan(PERIOD + 2_000);
+      const again = start({ DATA_DIR: dataDir });
+      const url = (await again.listening).replace('localhost', '127.0.0.1');
+      // Presence lives in the process's memory: the stored last seen is all that is left, and it is recent.
+      expect(await seen(url)).toEqual({ at: Math.floor(left / 60_000) * 60_000 });
+    } finally {
+      db.close();
+    }
   }, 30_000);
 
   it('exits 1 with a clear message on bad configuration', async () => {

@@ -2,12 +2,13 @@
  * `POST /api/presence` on SQLite and PostgreSQL (docs/api.md "Last seen"): many users' "online" / "last
  * seen" in one request, each exactly as their profile shows it to the caller (the privacy matrix,
  * reciprocity, a user who blocked the caller), leaving out the caller, unknown ids and deleted accounts;
- * clear 400s, 401 and the send rate limit.
+ * clear 400s, 401 and the send rate limit; a fixed number of store queries however many ids are asked.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LastSeen, PresenceRes, PublicUser } from '../../../src/lib/api/wire';
 import { BACKENDS, startOn, type AnyServer } from './backends';
 import { call, connect, sendText, signup, type Account, type WsClient } from './helpers';
+import { storeSpy } from './store-spy';
 
 type Served = Parameters<typeof call>[0];
 const batch = (ts: Served, who: Account | null, userIds: unknown) =>
@@ -70,6 +71,36 @@ for (const backend of BACKENDS) {
       const del = await call(ts, 'POST', '/api/account/delete', { token: carol.token, body: { password: carol.password, confirm: carol.username } });
       expect(del.status).toBe(204);
       expect(await asked(ts, bob, [carol.userId])).toEqual({});
+    });
+
+    it('costs the same few store queries for 100 ids as for one', async () => {
+      const spy = storeSpy();
+      const spied = await startOn(backend.name, {}, spy.wrap);
+      try {
+        const [me, partner] = [await signup(spied), await signup(spied)];
+        await sendText(spied, me, partner, 'hi');
+        const others = [partner];
+        for (let i = 0; i < 12; i++) others.push(await signup(spied));
+        await call(spied, 'PUT', `/api/blocks/${me.userId}`, { token: others[1].token });
+        await call(spied, 'PUT', '/api/me/privacy', { token: others[2].token, body: { lastSeen: 'everybody' } });
+        const cost = async (ids: string[]) => {
+          spy.calls.length = 0;
+          spy.on = true;
+          const seen = await asked(spied, me, ids);
+          spy.on = false;
+          return { seen, calls: [...spy.calls] };
+        };
+        await cost([partner.userId]); // the session is cached from here on
+        const one = await cost([partner.userId]);
+        const many = await cost([...others.map((o) => o.userId), ...Array.from({ length: 100 - others.length }, (_, i) => `nobody${i}`)]);
+        expect(one.seen).toEqual({ [partner.userId]: { approx: 'long' } });
+        expect(Object.keys(many.seen)).toHaveLength(others.length);
+        expect(many.seen[others[1].userId]).toEqual({ approx: 'long' }); // blocked me
+        expect(many.calls.length).toBe(one.calls.length);
+        expect(many.calls.length).toBeLessThanOrEqual(5);
+      } finally {
+        await spied.close();
+      }
     });
 
     it('refuses a bad body clearly, without a session, and beyond the send rate', async () => {

@@ -8,20 +8,14 @@ import { readJson } from '../http';
 import { json, limit, type RouteArea } from './shared';
 
 export const presenceRoutes: RouteArea = (router, deps, { requireAuth }) => {
-  const { store, lastSeen } = deps;
+  const { lastSeen } = deps;
   router.add('POST', '/api/presence', async (ctx) => {
     const auth = await requireAuth(ctx);
     // One list's worth costs what a send does: asking again and again for timing is throttled.
     limit(deps.sendLimiter, auth.device.id);
     const { userIds } = await readJson(ctx.req, PresenceReq);
-    // Fresh: the cached row may predate a privacy change made through another node.
-    const viewer = await store.getUser(auth.user.id);
-    const users: PresenceRes['users'] = [];
-    for (const userId of new Set(userIds)) {
-      const target = await store.getUser(userId);
-      const seen = target && (await lastSeen.view(auth.user.id, target, { viewer }));
-      if (seen) users.push({ userId, lastSeen: seen });
-    }
+    // Fresh rows (the cached one may predate a privacy change made through another node), in a fixed number of queries.
+    const users: PresenceRes['users'] = await lastSeen.viewMany(auth.user.id, userIds);
     const res: PresenceRes = { users };
     return json(res);
   });

@@ -53,6 +53,19 @@ export interface LastSeenStore {
   setLastSeenPrivacy(userId: string, privacy: 'everybody' | 'chats' | 'nobody'): Promise<boolean>;
   /** The users who share a cloud chat with `userId` (not themselves; a chat with only a scheduled message is none yet), in id order. */
   cloudPeers(userId: string): Promise<string[]>;
+  /** The users of `ids` that exist (deleted ones too), in no particular order; one query. */
+  getUsers(ids: readonly string[]): Promise<UserRow[]>;
+  /** Blocks between `userId` and any of `others`, both ways: who of them blocked `userId`, whom of them `userId` blocked; one query. */
+  blocksWith(userId: string, others: readonly string[]): Promise<{ blockedBy: string[]; blocked: string[] }>;
+  /** Which of `others` share a cloud chat with `userId` (as cloudPeers counts one); one query. */
+  sharedChats(userId: string, others: readonly string[]): Promise<string[]>;
+  /**
+   * `userId`'s cloud peers with live accounts (as cloudPeers), each with whether they hide their own last
+   * seen (privacy 'nobody') and whether `userId` blocked them: whom a presence change of `userId` concerns; one query.
+   */
+  peerAudience(userId: string): Promise<{ peerId: string; hidesOwn: boolean; blockedByUser: boolean }[]>;
+  /** Sets `at` as the last seen of those of `userIds` still live whose stored one is older (never moves one back); one statement. How many changed. */
+  refreshLastSeen(userIds: readonly string[], at: number): Promise<number>;
 }
 
 /** Profile photos (migration 18). */

@@ -4,6 +4,10 @@ import { UniqueViolation, type LastSeenStore, type UserStore } from '../types';
 import { all, isUnique, one, type Pg } from './db';
 import { deviceArgs, INSERT_DEVICE } from './devices';
 
+/** `$1`'s cloud peers (a chat with a message in it, not with oneself) as `peer`. */
+const PEERS =
+  'SELECT CASE WHEN user_a = $1 THEN user_b ELSE user_a END AS peer FROM cloud_chats WHERE (user_a = $1 OR user_b = $1) AND user_a <> user_b AND next_seq > 1';
+
 export function pgUsers({ pool, tx }: Pg): UserStore & LastSeenStore {
   return {
     async createUser(user, device) {
@@ -45,12 +49,44 @@ export function pgUsers({ pool, tx }: Pg): UserStore & LastSeenStore {
       return ((await pool.query('UPDATE users SET last_seen_privacy = $1 WHERE id = $2 AND deleted_at IS NULL', [privacy, userId])).rowCount ?? 0) > 0;
     },
     async cloudPeers(userId) {
+      return (await all(pool, `${PEERS} ORDER BY peer`, [userId])).map((r) => r.peer as string);
+    },
+    async getUsers(ids) {
+      return ids.length ? (await all(pool, 'SELECT * FROM users WHERE id = ANY($1::text[])', [ids])).map(toUser) : [];
+    },
+    async blocksWith(userId, others) {
+      const rows = others.length
+        ? await all(
+            pool,
+            'SELECT blocker_id, blocked_id FROM user_blocks WHERE (blocker_id = $1 AND blocked_id = ANY($2::text[])) OR (blocked_id = $1 AND blocker_id = ANY($2::text[]))',
+            [userId, others]
+          )
+        : [];
+      return {
+        blockedBy: rows.filter((r) => r.blocked_id === userId).map((r) => r.blocker_id as string),
+        blocked: rows.filter((r) => r.blocker_id === userId).map((r) => r.blocked_id as string)
+      };
+    },
+    async sharedChats(userId, others) {
+      return others.length ? (await all(pool, `SELECT peer FROM (${PEERS}) p WHERE peer = ANY($2::text[])`, [userId, others])).map((r) => r.peer as string) : [];
+    },
+    async peerAudience(userId) {
       const rows = await all(
         pool,
-        'SELECT CASE WHEN user_a = $1 THEN user_b ELSE user_a END AS peer FROM cloud_chats WHERE (user_a = $1 OR user_b = $1) AND user_a <> user_b AND next_seq > 1 ORDER BY peer',
+        `SELECT p.peer, coalesce(u.last_seen_privacy, 'chats') = 'nobody' AS hides,
+                EXISTS (SELECT 1 FROM user_blocks b WHERE b.blocker_id = $1 AND b.blocked_id = p.peer) AS blocked
+         FROM (${PEERS}) p JOIN users u ON u.id = p.peer WHERE u.deleted_at IS NULL ORDER BY p.peer`,
         [userId]
       );
-      return rows.map((r) => r.peer as string);
+      return rows.map((r) => ({ peerId: r.peer as string, hidesOwn: !!r.hides, blockedByUser: !!r.blocked }));
+    },
+    async refreshLastSeen(userIds, at) {
+      if (!userIds.length) return 0;
+      const r = await pool.query('UPDATE users SET last_seen_at = $1 WHERE id = ANY($2::text[]) AND deleted_at IS NULL AND (last_seen_at IS NULL OR last_seen_at < $1)', [
+        at,
+        userIds
+      ]);
+      return r.rowCount ?? 0;
     }
   };
 }

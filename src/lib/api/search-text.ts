@@ -63,7 +63,7 @@ function foldMapped(text: string): { folded: string; from: number[]; to: number[
 }
 
 /** ASCII only: folding is lower case and whitespace runs as one space (the search's usual text, folded fast). */
-const ASCII = /^[\x00-\x7f]*$/;
+const ASCII = /^\p{ASCII}*$/u;
 
 /** `text` as the search compares it. */
 export const foldText = (text: string): string => (ASCII.test(text) ? text.toLowerCase().replace(/\s+/g, ' ') : foldMapped(text).folded);

@@ -172,20 +172,8 @@ export async function searchAll(
   const mine = ++searches;
   const [chats, secrets] = await Promise.all([db.chats.toArray(), db.secretChats.toArray()]);
   const streams = [
-    ...chats.map((c) =>
-      stream(
-        olderRows(db.messages, '[peerId+createdAt]', c.peerId),
-        cloudCandidate(vault, me, c),
-        before
-      )
-    ),
-    ...secrets.map((c) =>
-      stream(
-        olderRows(db.secretMessages, '[chatId+at]', c.id),
-        secretCandidate(vault, c),
-        before
-      )
-    )
+    ...chats.map((c) => stream(olderRows(db.messages, '[peerId+createdAt]', c.peerId), cloudCandidate(vault, me, c), before)),
+    ...secrets.map((c) => stream(olderRows(db.secretMessages, '[chatId+at]', c.id), secretCandidate(vault, c), before))
   ];
   // A cloud chat whose oldest stored message is not its first: older history may be on the relay only.
   const partial = ahead(

@@ -8,8 +8,8 @@
  */
 import type { Vault } from '$lib/store/vault';
 
-/** About how many characters of text (plus a fixed cost per row) are kept per vault. */
-export const OPENED_BUDGET = 10_000_000;
+/** About how many characters (each row's size, plus a fixed cost per row) are kept per vault: some 16-32 MB at most. */
+export const OPENED_BUDGET = 16_000_000;
 /** The bookkeeping of one entry, counted against the budget. */
 const ENTRY_COST = 100;
 const TAG_BYTES = 16;

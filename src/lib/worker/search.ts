@@ -97,8 +97,8 @@ export async function secretSearchable(vault: Vault, r: SecretMessageRow): Promi
   );
 }
 
-/** What an opened row holds, in characters (the memory it keeps: ./search-opened.ts). */
-const sizeOf = (s: Searchable | null) => (s ? s.text.length + (s.file?.length ?? 0) : 0);
+/** What an opened row keeps in memory, in characters (./search-opened.ts): its text and file name, and their folded copies. */
+const sizeOf = (s: Searchable | null) => (s ? 2 * (s.text.length + (s.file?.length ?? 0)) : 0);
 
 /** The fields a query is matched against: the text as its bubble shows it, and the file's name. */
 export const searchFields = (s: Searchable | null): (string | null)[] => (s ? [shownText(s.text), s.file] : []);

@@ -7,7 +7,7 @@ import type { CoreContext } from '$lib/worker/rpc/context';
 import { searchAllHandlers as h } from '$lib/worker/rpc/search-all';
 import { searchCloud } from '$lib/worker/search';
 import { ALL_PAGE } from '$lib/worker/search-all';
-import { forgetOpened } from '$lib/worker/search-opened';
+import { forgetOpened, OPENED_BUDGET, openedOnce } from '$lib/worker/search-opened';
 import { ME, uuid } from '../support/cloud-updates';
 import { unlockedStore } from '../support/store';
 
@@ -80,6 +80,22 @@ describe('what the searches opened, kept in memory', () => {
     c.opens = 0;
     await h.searchMessages(context(db, v), { query: 'zebra' });
     expect(c.opens).toBe(120);
+    db.close();
+  });
+
+  it('keeps no more than its budget: past it, a row is opened each time, and the rows kept stay', async () => {
+    const { db, vault } = await unlockedStore(`search-budget-${n++}`);
+    const opened: string[] = [];
+    const open = (place: string) => () => (opened.push(place), Promise.resolve(place));
+    const half = () => OPENED_BUDGET / 2;
+    const box = new Uint8Array(40).fill(1);
+    for (const place of ['a', 'b', 'a', 'b', 'b', 'a']) await openedOnce(vault, place, box, open(place), half);
+    expect(opened).toEqual(['a', 'b', 'b', 'b']);
+    // Another sealed value at a kept place (an edit): opened again, and kept in place of the old one.
+    const edited = new Uint8Array(40).fill(2);
+    await openedOnce(vault, 'a', edited, open('a'), half);
+    await openedOnce(vault, 'a', edited, open('a'), half);
+    expect(opened).toEqual(['a', 'b', 'b', 'b', 'a']);
     db.close();
   });
 

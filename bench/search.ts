@@ -1,8 +1,8 @@
 /**
  * Search across all chats (the chat list's "Messages"): `npm run bench:search` (Node, ~1-3 min).
  *
- * Node with fake-indexeddb, as the unit tests build the worker's store: seeding 50,000 cloud messages
- * through the relay and a browser's sync would take longer than the bench may run. The rows are sealed
+ * Node with fake-indexeddb, as the unit tests build the worker's store, so the floor below can use the
+ * same vault (in the app only the worker holds its key; bench/search-browser.ts is the app). The rows are sealed
  * with the vault's AES-GCM key (Node's WebCrypto) and stored as the worker stores synced ones, over 50
  * chats. Figures, per size (10,000 and 50,000 messages; `BENCH_SEARCH_SIZES`):
  *   - few: a query matching a handful of messages (fewer than a page, so the whole history is opened),

@@ -23,6 +23,7 @@ const BENCHES = [
   { name: 'wire', file: 'bench/wire.ts' },
   { name: 'sockets', file: 'bench/sockets.ts' },
   { name: 'window', file: 'bench/window.ts' },
+  { name: 'search', file: 'bench/search.ts' },
   { name: 'relay', file: 'bench/relay-load.ts' }
 ];
 const PER_BENCH_TIMEOUT_MS = 5 * 60_000;

@@ -4,7 +4,8 @@
  * a long chat opens that chat re-centred on it and highlighted. A miss says "No messages found".
  * Results come 30 at a time, the next page when "Load more" scrolls into view; a new match keeps the pages loaded.
  * The search is kept in memory, never in the URL (Back from a result on a phone shows it again), follows new messages,
- * stays beside an open chat on a wide screen, where a result tapped again is shown again.
+ * stays beside an open chat on a wide screen, where a result tapped again is shown again (a secret chat's too);
+ * Back to a result from a later page loads those pages again and scrolls to it.
  * A secret chat and Saved Messages are searched too, a spoiler staying masked in the snippet.
  */
 import type { Page } from '@playwright/test';
@@ -128,6 +129,15 @@ test('the chat list finds messages in every chat and opens one far back at its p
     await expect(field).toHaveValue('message');
     await expect(results.nth(25)).toBeInViewport();
     await expect(results.nth(0)).not.toBeInViewport();
+    // One on the second page ("Load more"): Back loads both pages again and scrolls to it.
+    await more.scrollIntoViewIfNeeded();
+    await expect(results).toHaveCount(N);
+    await results.nth(45).click();
+    await expect(page).toHaveURL(/\?m=/);
+    await page.goBack();
+    await expect(field).toHaveValue('message');
+    await expect(results.nth(45)).toBeInViewport();
+    await expect(results.nth(0)).not.toBeInViewport();
 
     // A new message that matches shows up in the shown results.
     await field.fill('cafe');
@@ -187,6 +197,16 @@ test('a secret chat and Saved Messages are searched too; a secret result opens a
     await expect(page).toHaveURL(new RegExp(`/secret/${chatId}\\?m=`));
     await expect(row(page, note(3))).toBeInViewport();
     await expect(row(page, note(N))).toHaveCount(0);
+
+    // Wide: the search beside the secret chat; the same result tapped again shows it again.
+    await page.setViewportSize({ width: 1200, height: 800 });
+    const found = row(page, note(3));
+    await expect(page.getByLabel('Search chats and people')).toHaveValue('picnic');
+    await expect(results).toHaveCount(2);
+    await expect(found).not.toHaveAttribute('data-highlight', '');
+    await results.nth(1).click();
+    await expect(found).toHaveAttribute('data-highlight', '');
+    await expect(found).toBeInViewport();
   } finally {
     await alice.context.close();
     await bob.context.close();

@@ -62,8 +62,11 @@ function foldMapped(text: string): { folded: string; from: number[]; to: number[
   return { folded, from, to };
 }
 
+/** ASCII only: folding is lower case and whitespace runs as one space (the search's usual text, folded fast). */
+const ASCII = /^\p{ASCII}*$/u;
+
 /** `text` as the search compares it. */
-export const foldText = (text: string): string => foldMapped(text).folded;
+export const foldText = (text: string): string => (ASCII.test(text) ? text.toLowerCase().replace(/\s+/g, ' ') : foldMapped(text).folded);
 
 /** The query to look for, folded and trimmed; null when too short to search (2 characters, 1 of an ideographic script). */
 export function searchNeedle(query: string): string | null {

@@ -6,8 +6,11 @@
  */
 import type { WorkerEvent } from '$lib/worker/protocol';
 
-/** The search's text across list instances; `opened`: the message result last opened (the list scrolls to it when shown again). */
-export const listSearch = $state<{ query: string; opened: string | null }>({ query: '', opened: null });
+/**
+ * The search's text across list instances; `opened`: the message result last opened (the list scrolls to
+ * it when shown again); `shown`: how many results were listed then (a result from a later page is loaded again).
+ */
+export const listSearch = $state<{ query: string; opened: string | null; shown: number }>({ query: '', opened: null, shown: 0 });
 
 /** A chat's screen (cloud or secret): the search goes on there; elsewhere (a profile, Settings) it ends. */
 export const isChatPath = (path: string) => /^\/(chat|secret)\/[^/]+$/.test(path);

@@ -2,9 +2,11 @@
  * Search across every chat on this device (the chat list's "Messages" results): every cloud chat
  * (Saved Messages and archived chats too) and every secret chat, newest first across chats, a page at
  * a time. The rows are sealed, so they are opened here as the in-chat search opens them (./search.ts):
- * nothing is indexed in clear. Each chat is read newest first a chunk at a time and the chats are
- * merged by time, so only rows that can still belong to the page are opened; the search stops as soon
- * as the page is full, and a newer search stops an older one between batches.
+ * nothing is indexed in clear. Each chat is read newest first a chunk at a time (growing, each chunk
+ * one IndexedDB request, the next ones read while a batch is opened) and the chats are merged by time,
+ * so only rows that can still belong to the page are opened; the search stops as soon as the page is
+ * full, and a newer search stops an older one between batches. What was opened is kept in memory for
+ * the next search (./search-opened.ts).
  */
 import { Dexie, type EntityTable } from 'dexie';
 import { SPOILER_MASK, withoutMarkers } from '$lib/api/rich-text';
@@ -12,12 +14,13 @@ import { matchesAny, matchRanges, SEARCH_PAGE } from '$lib/api/search-text';
 import type { ChatRow, CinderDB, MessageRow, SecretChatRow, SecretMessageRow } from '$lib/store/db';
 import type { Vault } from '$lib/store/vault';
 import type { MessageHit, MessagesPage, SearchCursor } from './protocol';
-import { alive, cloudSearchable, searchFields, secretSearchable, type Searchable } from './search';
+import { alive, cloudSearchable, searchMatches, secretSearchable, type Searchable } from './search';
 
 /** Results in a page. */
 export const ALL_PAGE = SEARCH_PAGE;
-/** Rows each chat reads at a time. */
+/** Rows each chat reads at first; each further read of that chat asks twice as many, up to MAX_CHUNK (fewer reads over a long history). */
 const CHUNK = 40;
+const MAX_CHUNK = 1280;
 /** Rows opened together. */
 const BATCH = 200;
 /** How many characters of a text a snippet shows before its match, and in all. */
@@ -40,32 +43,43 @@ interface Stream {
   fill(): Promise<void>;
 }
 
-function stream<R extends { id: string }>(read: (before: SearchCursor | undefined) => Promise<R[]>, candidate: (r: R) => Candidate, start?: SearchCursor): Stream {
+function stream<R extends { id: string }>(
+  read: (before: SearchCursor | undefined, limit: number) => Promise<R[]>,
+  candidate: (r: R) => Candidate,
+  start?: SearchCursor
+): Stream {
   let last = start;
+  let chunk = CHUNK;
   const s: Stream = {
     buf: [],
     done: false,
     async fill() {
-      const rows = await read(last);
+      const limit = chunk;
+      chunk = Math.min(2 * chunk, MAX_CHUNK);
+      const rows = await read(last, limit);
       const cands = rows.map(candidate);
       if (cands.length) last = cands[cands.length - 1];
-      if (rows.length < CHUNK) s.done = true;
-      s.buf.push(...cands);
+      if (rows.length < limit) s.done = true;
+      for (const c of cands) s.buf.push(c);
     }
   };
   return s;
 }
 
-/** Rows of one chat on a `[chat+time]` index strictly older than `before`, newest first. */
-function olderRows<R extends { id: string }>(table: EntityTable<R, 'id'>, index: string, chat: string, time: (r: R) => number) {
-  return (before: SearchCursor | undefined) =>
-    table
-      .where(index)
-      .between([chat, Dexie.minKey], [chat, before?.at ?? Dexie.maxKey], true, true)
-      .reverse()
-      .filter((r) => !before || newer(before, { at: time(r), id: r.id }))
-      .limit(CHUNK)
-      .toArray();
+/**
+ * Rows of one chat on a `[chat+time]` index strictly older than `before`, newest first, `limit` at most.
+ * Plain key ranges, no filter: Dexie then asks IndexedDB for the rows at once (getAll) instead of a
+ * cursor step per row. Those at `before`'s time with a smaller id (ties, in the index's id order) first.
+ */
+function olderRows<R extends { id: string }>(table: EntityTable<R, 'id'>, index: string, chat: string) {
+  return async (before: SearchCursor | undefined, limit: number): Promise<R[]> => {
+    if (!before) return table.where(index).between([chat, Dexie.minKey], [chat, Dexie.maxKey]).reverse().limit(limit).toArray();
+    const [ties, older] = await Promise.all([
+      table.where(index).equals([chat, before.at]).reverse().toArray(),
+      table.where(index).between([chat, Dexie.minKey], [chat, before.at], true, false).reverse().limit(limit).toArray()
+    ]);
+    return [...ties.filter((r) => r.id < before.id), ...older].slice(0, limit);
+  };
 }
 
 /**
@@ -96,7 +110,7 @@ const cloudCandidate = (vault: Vault, me: string, chat: ChatRow) => (r: MessageR
     // Cleared history (older than clearedSeq) and burned rows are never found; the outbox (seq 0) is.
     if (!alive(r, Date.now()) || (r.seq > 0 && r.seq <= (chat.clearedSeq ?? 0))) return null;
     const s = await cloudSearchable(vault, r);
-    if (!matchesAny(needle, searchFields(s))) return null;
+    if (!searchMatches(needle, s)) return null;
     const saved = chat.peerId === me;
     const title = saved ? SAVED : chat.peer.displayName;
     return {
@@ -119,7 +133,7 @@ const secretCandidate = (vault: Vault, chat: SecretChatRow) => (r: SecretMessage
   hit: async (needle: string, query: string): Promise<MessageHit | null> => {
     if (!alive(r, Date.now())) return null;
     const s = await secretSearchable(vault, r);
-    if (!s || !matchesAny(needle, searchFields(s))) return null;
+    if (!s || !searchMatches(needle, s)) return null;
     return {
       kind: 'secret',
       chatId: chat.id,
@@ -135,6 +149,12 @@ const secretCandidate = (vault: Vault, chat: SecretChatRow) => (r: SecretMessage
 });
 
 let searches = 0;
+
+/** Work started ahead (read-ahead): a search that ends first does not wait for it, nor fail on it. */
+function ahead<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => undefined);
+  return p;
+}
 
 /**
  * One page of results older than `before` (the previous page's `next`), newest first: `limit` of them
@@ -152,31 +172,24 @@ export async function searchAll(
   const mine = ++searches;
   const [chats, secrets] = await Promise.all([db.chats.toArray(), db.secretChats.toArray()]);
   const streams = [
-    ...chats.map((c) =>
-      stream(
-        olderRows(db.messages, '[peerId+createdAt]', c.peerId, (r) => r.createdAt),
-        cloudCandidate(vault, me, c),
-        before
-      )
-    ),
-    ...secrets.map((c) =>
-      stream(
-        olderRows(db.secretMessages, '[chatId+at]', c.id, (r) => r.at),
-        secretCandidate(vault, c),
-        before
-      )
-    )
+    ...chats.map((c) => stream(olderRows(db.messages, '[peerId+createdAt]', c.peerId), cloudCandidate(vault, me, c), before)),
+    ...secrets.map((c) => stream(olderRows(db.secretMessages, '[chatId+at]', c.id), secretCandidate(vault, c), before))
   ];
   // A cloud chat whose oldest stored message is not its first: older history may be on the relay only.
-  const partial = (await Promise.all(chats.map((c) => db.messages.where('[peerId+seq]').between([c.peerId, 1], [c.peerId, Dexie.maxKey]).first()))).some(
-    (r) => (r?.seq ?? 1) > 1
+  const partial = ahead(
+    Promise.all(chats.map((c) => db.messages.where('[peerId+seq]').between([c.peerId, 1], [c.peerId, Dexie.maxKey]).first())).then((rows) =>
+      rows.some((r) => (r?.seq ?? 1) > 1)
+    )
   );
+  const refill = () => ahead(Promise.all(streams.filter((s) => !s.done && !s.buf.length).map((s) => s.fill())));
   const results: MessageHit[] = [];
+  const end = async (next: SearchCursor | null): Promise<MessagesPage> => ({ results, next, partial: await partial });
+  let filling = refill();
   for (;;) {
-    await Promise.all(streams.filter((s) => !s.done && !s.buf.length).map((s) => s.fill()));
+    await filling;
     if (searches !== mine) return null;
     const waiting = streams.filter((s) => s.buf.length);
-    if (!waiting.length) return { results, next: null, partial };
+    if (!waiting.length) return end(null);
     // Every row at least as new as the oldest buffered row of a chat with more to read is in its place.
     let frontier: SearchCursor | null = null;
     for (const s of waiting) {
@@ -190,6 +203,8 @@ export async function searchAll(
       ready.push(...s.buf.splice(0, k < 0 ? s.buf.length : k));
     }
     ready.sort((a, b) => (newer(a, b) ? -1 : 1));
+    // The chats emptied are read again while these rows are opened.
+    filling = refill();
     for (let i = 0; i < ready.length; i += BATCH) {
       // A row that cannot be opened (another vault's, damaged) is not found rather than failing the search.
       const hits = await Promise.all(ready.slice(i, i + BATCH).map((c) => c.hit(needle, query).catch(() => null)));
@@ -197,7 +212,7 @@ export async function searchAll(
       for (const h of hits) {
         if (!h) continue;
         results.push(h);
-        if (results.length === limit) return { results, next: { at: h.at, id: h.messageId }, partial };
+        if (results.length === limit) return end({ at: h.at, id: h.messageId });
       }
     }
   }

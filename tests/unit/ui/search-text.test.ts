@@ -71,4 +71,12 @@ describe('chat search matching', () => {
     ]);
     expect(markPieces('plain', [], 0)).toEqual([{ text: 'plain', mark: false }]);
   });
+
+  it('folds plain ASCII text (the fast path) as it folds the same text beside a non-ASCII letter', () => {
+    let seed = 7;
+    const rnd = (n: number) => (seed = (seed * 48271) % 2147483647) % n;
+    const samples = ['Hello  World', 'TAB\there\n\r\nnext', '  lead and trail \t', '\u0000\u001f\u007f ~!@#', 'MiXeD 123 ABC xyz'];
+    for (let i = 0; i < 200; i++) samples.push(Array.from({ length: 1 + rnd(40) }, () => String.fromCharCode(rnd(128))).join(''));
+    for (const s of samples) expect(foldText(s) + 'e').toBe(foldText(s + 'É'));
+  });
 });

@@ -4,7 +4,8 @@
  * whole history. Kept per open vault (a WeakMap on it: once the vault is locked or replaced, nothing
  * reaches its entries), each entry tied to the sealed value it came from by the value's AES-GCM tag (its
  * last 16 bytes), so an edited (re-sealed) row is opened again. Bounded by OPENED_BUDGET: past it, new rows
- * are not kept (a search reads newest first, so the newest rows, most often read, stay).
+ * are not kept (a search reads newest first, so the newest rows, most often read, stay). Cloud rows only:
+ * secret rows are opened anew for each search, so a burned or deleted secret message leaves nothing here.
  */
 import type { Vault } from '$lib/store/vault';
 

@@ -82,19 +82,13 @@ export async function cloudSearchable(vault: Vault, r: MessageRow): Promise<Sear
   );
 }
 
-/** A secret row opened for the search; null for a service row (never found). */
+/**
+ * A secret row opened for the search; null for a service row (never found). Opened anew each time, never
+ * kept (./search-opened.ts): a secret message that burns or is deleted must not live on in a cache.
+ */
 export async function secretSearchable(vault: Vault, r: SecretMessageRow): Promise<Searchable | null> {
-  const place = places.secretMessage(r.id);
-  return openedOnce(
-    vault,
-    place,
-    r.box,
-    async () => {
-      const body = await vault.open<SecretBody>(place, r.box);
-      return body.kind === 'text' ? { text: body.text, file: fileName(body.file) } : null;
-    },
-    sizeOf
-  );
+  const body = await vault.open<SecretBody>(places.secretMessage(r.id), r.box);
+  return body.kind === 'text' ? { text: body.text, file: fileName(body.file) } : null;
 }
 
 /** What an opened row keeps in memory, in characters (./search-opened.ts): its text and file name, and their folded copies. */

@@ -1,6 +1,7 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import type { ChatRow, CinderDB, MessageRow } from '$lib/store/db';
+import type { ChatRow, CinderDB, MessageRow, SecretChatRow, SecretMessageRow } from '$lib/store/db';
+import { places } from '$lib/store/places';
 import type { Vault } from '$lib/store/vault';
 import { sealMessage } from '$lib/worker/cloud';
 import type { CoreContext } from '$lib/worker/rpc/context';
@@ -80,6 +81,38 @@ describe('what the searches opened, kept in memory', () => {
     c.opens = 0;
     await h.searchMessages(context(db, v), { query: 'zebra' });
     expect(c.opens).toBe(120);
+    db.close();
+  });
+
+  it('keeps no secret row: each search opens them again, so a burned message lives on in no cache', async () => {
+    const { db, vault } = await history('search-opened-secret', ['bob'], 10);
+    const secretChat: SecretChatRow = {
+      id: 's1',
+      peerId: 'dave',
+      peer: { id: 'dave', username: 'dave', displayName: 'Dave' },
+      role: 'initiator',
+      status: 'active',
+      peerDeviceId: 'd',
+      createdAt: 0,
+      lastAt: 0,
+      cancelledBy: null,
+      box: new Uint8Array(1)
+    };
+    await db.secretChats.put(secretChat);
+    const rows: SecretMessageRow[] = [];
+    for (let i = 101; i <= 105; i++) {
+      const id = uuid(i);
+      const box = await vault.seal(places.secretMessage(id), { kind: 'text', text: `secret tea ${i}`, replyTo: null, ttl: 0 });
+      rows.push({ id, chatId: 's1', at: 2000 + i, mine: false, status: 'sent', ttl: 0, blobId: null, box });
+    }
+    await db.secretMessages.bulkPut(rows);
+    const { v, c } = counting(vault);
+    expect((await h.searchMessages(context(db, v), { query: 'zebra' })).results).toEqual([]);
+    expect(c.opens).toBe(15);
+    c.opens = 0;
+    expect((await h.searchMessages(context(db, v), { query: 'zebr' })).results).toEqual([]);
+    // The cloud rows were kept; the five secret ones were opened again.
+    expect(c.opens).toBe(5);
     db.close();
   });
 

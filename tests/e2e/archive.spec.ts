@@ -7,7 +7,7 @@
  */
 import type { Locator, Page } from '@playwright/test';
 import { auditBothThemes } from './axe';
-import { apiPeer, banner, chatMenu, expect, logIn, mainList, myId, signUp, test } from './fixtures';
+import { apiPeer, banner, chatMenu, expect, logIn, mainList, myId, signUp, test, controlledBySW } from './fixtures';
 import { secretPair, sendSecret } from './secret-helpers';
 
 const archiveList = (page: Page) => page.getByRole('list', { name: 'Archived chats', exact: true });
@@ -108,7 +108,7 @@ test('archived offline: the chat leaves the list at once and after an offline re
   const page = alice.page;
   await page.goto('/');
   await expect(cloudRow(mainList(page), carol.username)).toBeVisible();
-  await expect.poll(() => page.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true);
+  await controlledBySW(page);
 
   await alice.context.setOffline(true);
   await expect(banner(page)).toHaveText('Waiting for network…', { timeout: 2_000 });

@@ -8,7 +8,7 @@
  */
 import type { Page } from '@playwright/test';
 import { audit } from './axe';
-import { expect, logIn, messageLog, openChatWith, sendText, signUp, test } from './fixtures';
+import { expect, logIn, messageLog, openChatWith, sendText, signUp, test, controlledBySW } from './fixtures';
 import { row } from './message-helpers';
 import { secretPair, sendSecret } from './secret-helpers';
 
@@ -78,7 +78,7 @@ test('Alice blocks Bob: his cloud and secret messages never reach her, her other
   await second.page.goto('/settings');
   await expect(blockedCard(second.page).getByRole('link', { name: 'Bob' })).toBeVisible();
   await audit(second.page, 'settings with a blocked user');
-  await expect.poll(() => second.page.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true);
+  await controlledBySW(second.page);
   await second.context.setOffline(true);
   await second.page.reload();
   await expect(blockedCard(second.page).getByRole('link', { name: 'Bob' })).toBeVisible();

@@ -1,7 +1,7 @@
 import type { Page } from '@playwright/test';
 import { swRegistration } from '../support/sw';
 import { audit } from './axe';
-import { expect, messageLog, openChatWith, sendText, signUp, test } from './fixtures';
+import { expect, messageLog, openChatWith, sendText, signUp, test, controlledBySW } from './fixtures';
 
 const persisted = (page: Page) => page.evaluate(() => navigator.storage.persisted());
 const syncTags = (page: Page) =>
@@ -42,7 +42,7 @@ test('a message sent while the browser is offline registers Background Sync and 
   const alice = await signUp(browser, relay, 'alice', 'Alice');
   const bob = await signUp(browser, relay, 'bob', 'Bob');
   await openChatWith(alice.page, bob.username);
-  await expect.poll(() => alice.page.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true);
+  await controlledBySW(alice.page);
   await expect.poll(() => syncTags(alice.page)).toEqual([]);
 
   // The relay socket may stay open, so the app can still believe it is online.

@@ -118,3 +118,13 @@ export const chatMenu = (page: Page) => page.getByRole('menu', { name: 'Chat opt
 
 /** The connection banner (offline, reconnecting). */
 export const banner = (page: Page) => page.locator('[data-connection]');
+
+/**
+ * Waits until the service worker controls `page` (installed, its precache filled, clients claimed): on a
+ * loaded machine the install alone can take longer than expect.poll's default 10 s, so it waits on the
+ * registration being ready, then on the controller, with the test's own time.
+ */
+export async function controlledBySW(page: Page) {
+  await page.evaluate(async () => void (await navigator.serviceWorker.ready));
+  await expect.poll(() => page.evaluate(() => !!navigator.serviceWorker.controller), { timeout: 60_000 }).toBe(true);
+}

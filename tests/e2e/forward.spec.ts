@@ -5,7 +5,7 @@
 // target. Offline, a forward shows at once as pending copies in the chat it went to, survives a reload,
 // and reaches the peer once, in order, when the network returns.
 import type { Page } from '@playwright/test';
-import { expect, messageLog, openChatWith, sendText, signUp, test } from './fixtures';
+import { expect, messageLog, openChatWith, sendText, signUp, test, controlledBySW } from './fixtures';
 import { audit } from './axe';
 import { menu, openMenu, row } from './message-helpers';
 import { sendSecret, startSecretChat } from './secret-helpers';
@@ -102,7 +102,7 @@ test('offline, a forward shows at once as pending in the chosen chat, survives a
   await sendText(carol.page, 'How do I get in?');
   await openChatWith(alice.page, bob.username);
   await expect(row(alice.page, 'The gate code is 4521')).toBeVisible();
-  await expect.poll(() => alice.page.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true);
+  await controlledBySW(alice.page);
 
   await alice.context.setOffline(true);
   await expect(banner(alice.page)).toHaveText('Waiting for network…', { timeout: 2_000 });
@@ -153,7 +153,7 @@ test('offline, a forward of a message deleted meanwhile is taken back when the n
   await sendText(carol.page, 'Any news?');
   await openChatWith(alice.page, bob.username);
   await expect(row(alice.page, 'Wrong address, ignore')).toBeVisible();
-  await expect.poll(() => alice.page.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true);
+  await controlledBySW(alice.page);
 
   await alice.context.setOffline(true);
   await expect(banner(alice.page)).toHaveText('Waiting for network…', { timeout: 2_000 });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CHROMIUM_ARGS, chromiumPath } from '../support/chromium';
 import { removeDir } from '../support/server';
-import { expect, logIn, messageLog, openChatWith, sendText, signUp, test, PASSWORD, uniqueName } from './fixtures';
+import { expect, logIn, messageLog, openChatWith, sendText, signUp, test, PASSWORD, uniqueName, controlledBySW } from './fixtures';
 
 test('two users chat in real time; a second device gets the history; offline reload still shows it', async ({ browser, relay }) => {
   const alice = await signUp(browser, relay, 'alice', 'Alice Liddell');
@@ -54,7 +54,7 @@ test('two users chat in real time; a second device gets the history; offline rel
     await navigator.serviceWorker.ready;
   });
   await alice.page.reload();
-  await expect.poll(() => alice.page.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true);
+  await controlledBySW(alice.page);
   await alice.context.setOffline(true);
   await alice.page.reload();
   await expect(messageLog(alice.page).getByText('Hi Alice! Bob here.')).toBeVisible();

@@ -8,7 +8,7 @@
  */
 import type { Locator, Page } from '@playwright/test';
 import { audit } from './axe';
-import { apiPeer, banner, chatMenu, expect, logIn, mainList, messageLog, myId, openChatWith, sendText, sendTextAndWait, signUp, test } from './fixtures';
+import { apiPeer, banner, chatMenu, expect, logIn, mainList, messageLog, myId, openChatWith, sendText, sendTextAndWait, signUp, test, controlledBySW } from './fixtures';
 import { secretPair, sendSecret } from './secret-helpers';
 
 const cloudRow = (page: Page, username: string) => mainList(page).locator(`a[data-chat="${username}"]`);
@@ -114,7 +114,7 @@ test('marked offline: the badge shows at once and after an offline reload, and r
   await expect(messageLog(page).getByText('hello from Carol')).toBeVisible();
   await page.goto('/');
   await expect(cloudRow(page, carol.username).getByLabel('1 unread', { exact: true })).toHaveCount(0);
-  await expect.poll(() => page.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true);
+  await controlledBySW(page);
 
   await alice.context.setOffline(true);
   await expect(banner(page)).toHaveText('Waiting for network…', { timeout: 2_000 });

@@ -5,7 +5,7 @@
 // A pin of a message taken offline likewise: Alice's pinned bar shows it at once and after an offline
 // reload, and Bob's bar once she is back online.
 import type { Page } from '@playwright/test';
-import { expect, messageLog, openChatWith, sendText, signUp, test } from './fixtures';
+import { expect, messageLog, openChatWith, sendText, signUp, test, controlledBySW } from './fixtures';
 import { menu, openMenu, row } from './message-helpers';
 
 test.describe.configure({ timeout: 180_000 });
@@ -29,7 +29,7 @@ test("offline, Alice's edit, reaction, delete for everyone and mute show at once
   await sendText(alice.page, 'wrong chat, sorry');
   for (const t of ['Pizza tonight?', 'See you at 8', 'wrong chat, sorry']) await expect(row(bob.page, t)).toBeVisible();
   await expect(messageLog(alice.page).locator('[data-ticks="pending"]')).toHaveCount(0);
-  await expect.poll(() => alice.page.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true);
+  await controlledBySW(alice.page);
 
   await alice.context.setOffline(true);
   await expect(banner(alice.page)).toHaveText('Waiting for network…', { timeout: 2_000 });
@@ -92,7 +92,7 @@ test("offline, Alice's pin of a message shows in her pinned bar at once and afte
   await sendText(bob.page, 'Meet at the north gate');
   await openChatWith(alice.page, bob.username);
   await expect(row(alice.page, 'Meet at the north gate')).toBeVisible();
-  await expect.poll(() => alice.page.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true);
+  await controlledBySW(alice.page);
 
   await alice.context.setOffline(true);
   await expect(banner(alice.page)).toHaveText('Waiting for network…', { timeout: 2_000 });

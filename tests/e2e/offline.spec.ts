@@ -2,7 +2,7 @@ import type { BrowserContext, Worker } from '@playwright/test';
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { countStore as countRows, swRegistration as swSession } from '../support/sw';
-import { expect, messageLog, openChatWith, sendText, signUp, test } from './fixtures';
+import { expect, messageLog, openChatWith, sendText, signUp, test, controlledBySW } from './fixtures';
 import { sendSecret, startSecretChat } from './secret-helpers';
 
 async function serviceWorker(context: BrowserContext): Promise<Worker> {
@@ -68,7 +68,7 @@ test('messages written offline wait with a clock and go out through Background S
   const chatId = await startSecretChat(alice.page, bob.username);
   await expect(alice.page.getByText('Bob joined your secret chat.')).toBeVisible();
   await bob.page.evaluate(async () => navigator.serviceWorker.ready);
-  await expect.poll(() => bob.page.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true);
+  await controlledBySW(bob.page);
 
   await openChatWith(bob.page, alice.username);
   // On the train: no network.

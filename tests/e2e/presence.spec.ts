@@ -1,6 +1,6 @@
 import type { Page } from '@playwright/test';
 import { audit } from './axe';
-import { expect, messageLog, newDevice, openChatWith, PASSWORD, sendText, signUp, test, uniqueName } from './fixtures';
+import { expect, messageLog, newDevice, openChatWith, PASSWORD, sendText, signUp, test, uniqueName, controlledBySW } from './fixtures';
 import { sendSecret, startSecretChat } from './secret-helpers';
 
 const syncTags = (page: Page) =>
@@ -24,7 +24,7 @@ test('offline: "Waiting for network…" within 2 s with the queued count, Backgr
   await alice.page.setViewportSize({ width: 360, height: 740 });
   await openChatWith(alice.page, bob.username);
   await openChatWith(bob.page, alice.username);
-  await expect.poll(() => alice.page.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true);
+  await controlledBySW(alice.page);
   await expect(banner(alice.page)).toHaveAttribute('data-connection', 'online');
 
   await alice.context.setOffline(true);

@@ -5,7 +5,7 @@
 // goes from every device. A note written offline waits with a clock and goes when the network returns.
 import type { Page } from '@playwright/test';
 import { audit } from './axe';
-import { expect, logIn, messageLog, openChatWith, sendText, signUp, test } from './fixtures';
+import { expect, logIn, messageLog, openChatWith, sendText, signUp, test, controlledBySW } from './fixtures';
 import { menu, openMenu, row } from './message-helpers';
 
 test.describe.configure({ timeout: 180_000 });
@@ -106,7 +106,7 @@ test('Saved Messages offline: a device that never opened them opens them, and a 
   const alice = await signUp(browser, relay, 'alice', 'Alice');
   await openSaved(alice.page);
   const laptop = await logIn(browser, relay, alice.username);
-  await expect.poll(() => laptop.page.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true);
+  await controlledBySW(laptop.page);
 
   await laptop.context.setOffline(true);
   await expect(laptop.page.locator('[data-connection]')).toHaveText('Waiting for network…');

@@ -1,6 +1,6 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import type { ChatRow, CinderDB, MessageRow, SecretChatRow, SecretMessageRow } from '$lib/store/db';
+import type { CinderDB, MessageRow, SecretMessageRow } from '$lib/store/db';
 import { places } from '$lib/store/places';
 import type { Vault } from '$lib/store/vault';
 import { sealMessage } from '$lib/worker/cloud';
@@ -9,21 +9,14 @@ import { searchAllHandlers as h } from '$lib/worker/rpc/search-all';
 import { searchCloud } from '$lib/worker/search';
 import { ALL_PAGE } from '$lib/worker/search-all';
 import { forgetOpened, OPENED_BUDGET, openedOnce } from '$lib/worker/search-opened';
+import { chatRow, secretChatRow } from '../support/chat-rows';
 import { ME, uuid } from '../support/cloud-updates';
 import { unlockedStore } from '../support/store';
 
 let n = 0;
 const context = (db: CinderDB, vault: Vault) => ({ db, vault, me: ME }) as unknown as CoreContext;
 
-const chat = (peerId: string): ChatRow => ({
-  peerId,
-  peer: { id: peerId, username: peerId, displayName: peerId },
-  lastAt: 0,
-  myReadSeq: 0,
-  readSentSeq: 0,
-  peerReadSeq: 0,
-  unread: 0
-});
+const chat = (peerId: string) => chatRow(peerId, { lastAt: 0, unread: 0 }, { id: peerId, username: peerId, displayName: peerId });
 
 const cloudRow = (vault: Vault, peerId: string, i: number, text: string, at: number): Promise<MessageRow> =>
   sealMessage(vault, { id: uuid(i), peerId, seq: i, senderId: peerId, senderDeviceId: 'd', text, replyTo: null, createdAt: at, media: null });
@@ -86,19 +79,7 @@ describe('what the searches opened, kept in memory', () => {
 
   it('keeps no secret row: each search opens them again, so a burned message lives on in no cache', async () => {
     const { db, vault } = await history('search-opened-secret', ['bob'], 10);
-    const secretChat: SecretChatRow = {
-      id: 's1',
-      peerId: 'dave',
-      peer: { id: 'dave', username: 'dave', displayName: 'Dave' },
-      role: 'initiator',
-      status: 'active',
-      peerDeviceId: 'd',
-      createdAt: 0,
-      lastAt: 0,
-      cancelledBy: null,
-      box: new Uint8Array(1)
-    };
-    await db.secretChats.put(secretChat);
+    await db.secretChats.put(secretChatRow('s1', {}, { id: 'dave', username: 'dave', displayName: 'Dave' }));
     const rows: SecretMessageRow[] = [];
     for (let i = 101; i <= 105; i++) {
       const id = uuid(i);

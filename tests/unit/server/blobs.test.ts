@@ -38,22 +38,23 @@ function streamUpload(from: Account, toDeviceId: string, total: number) {
         headers: { 'content-type': 'application/octet-stream', 'x-cinder-to-device': toDeviceId, authorization: `Bearer ${from.token}` }
       },
       (res) => {
+        // Answered: stop writing. The server closes after its answer, and a write that meets the
+        // closed socket (EPIPE) would end this request before the answer is read.
+        done = true;
         let body = '';
         res.on('data', (c) => (body += c));
-        res.on('end', () => {
-          done = true;
-          resolve({ status: res.statusCode!, body, sent });
-        });
+        res.on('end', () => resolve({ status: res.statusCode!, body, sent }));
       }
     );
     req.on('error', (e) => (done ? undefined : reject(e)));
     const chunk = randomBytes(16 * 1024);
+    // One chunk per turn of the event loop, so an answer that came in is seen before the next write.
     const pump = () => {
-      while (!done && sent < total) {
-        sent += chunk.length;
-        if (!req.write(chunk)) return void req.once('drain', pump);
-      }
-      if (!done) req.end();
+      if (done) return;
+      if (sent >= total) return void req.end();
+      sent += chunk.length;
+      if (req.write(chunk)) setImmediate(pump);
+      else req.once('drain', pump);
     };
     pump();
   });

@@ -36,7 +36,6 @@ export const countExpr = (t: Target) => `(${LIB}).find(${serializeTarget(t)}).le
  * Resolves true when the target's box is the same two frames apart. A native click aims at a point
  * computed before it is delivered (WebKitWebDriver asks the page for it, then sends the mouse): an
  * element still moving (a later answer drawing a line above it) is missed, and the click lands beside it.
- * When still, it notes where the next click lands (window.__engineLastClick, in a failed test's report).
  */
 export const stillExpr = (t: Target) => `new Promise((done) => {
   const el = ${findExpr(t)};
@@ -45,19 +44,7 @@ export const stillExpr = (t: Target) => `new Promise((done) => {
   const first = box();
   // A frame, or 50 ms where frames do not run (a page the browser does not draw).
   const frame = (f) => { let ran = false; const go = () => { if (!ran) { ran = true; f(); } }; requestAnimationFrame(go); setTimeout(go, 50); };
-  const name = (n) => n && n.tagName ? n.tagName.toLowerCase() + (typeof n.className === 'string' && n.className.trim() ? '.' + n.className.trim().split(/\\s+/).join('.') : '') + ' "' + (n.textContent || '').trim().slice(0, 40) + '"' : String(n);
-  frame(() => frame(() => {
-    const still = el.isConnected && box() === first;
-    if (still) {
-      if (window.__engineAim) removeEventListener('click', window.__engineAim, true);
-      window.__engineAim = (e) => {
-        removeEventListener('click', window.__engineAim, true);
-        window.__engineLastClick = { aimed: name(el), landed: name(e.target), hit: el.contains(e.target), at: [e.clientX, e.clientY], box: first, path: location.pathname };
-      };
-      addEventListener('click', window.__engineAim, true);
-    }
-    done(still);
-  }));
+  frame(() => frame(() => done(el.isConnected && box() === first)));
 })`;
 
 /** An expression that calls `fn` with JSON arguments; `fn` must not close over anything. */

@@ -56,9 +56,7 @@ async function diagnose() {
     channel.postMessage({ type: 'ask', ask });
     setTimeout(() => (channel.close(), done(reports)), 1500);
   });
-  // Where the last click aimed and landed (driver.ts stillExpr): a click that missed a moving element says so.
-  const lastClick = (window as { __engineLastClick?: unknown }).__engineLastClick ?? null;
-  return { url: location.href, sw: !!navigator.serviceWorker?.controller, me, db, locks, contexts, lastClick, text: document.body.innerText.slice(0, 200) };
+  return { url: location.href, sw: !!navigator.serviceWorker?.controller, me, db, locks, contexts, text: document.body.innerText.slice(0, 200) };
 }
 
 interface Browsers {

@@ -32,21 +32,6 @@ export function serializeTarget(t: Target): string {
 export const findExpr = (t: Target) => `(${LIB}).one(${serializeTarget(t)})`;
 export const countExpr = (t: Target) => `(${LIB}).find(${serializeTarget(t)}).length`;
 
-/**
- * Resolves true when the target's box is the same two frames apart. A native click aims at a point
- * computed before it is delivered (WebKitWebDriver asks the page for it, then sends the mouse): an
- * element still moving (a later answer drawing a line above it) is missed, and the click lands beside it.
- */
-export const stillExpr = (t: Target) => `new Promise((done) => {
-  const el = ${findExpr(t)};
-  if (!el) return done(false);
-  const box = () => JSON.stringify(el.getBoundingClientRect());
-  const first = box();
-  // A frame, or 50 ms where frames do not run (a page the browser does not draw).
-  const frame = (f) => { let ran = false; const go = () => { if (!ran) { ran = true; f(); } }; requestAnimationFrame(go); setTimeout(go, 50); };
-  frame(() => frame(() => done(el.isConnected && box() === first)));
-})`;
-
 /** An expression that calls `fn` with JSON arguments; `fn` must not close over anything. */
 export function callExpr(fn: (...args: never[]) => unknown, args: unknown[]): string {
   return `(${fn.toString()})(...${JSON.stringify(args)})`;
@@ -150,9 +135,8 @@ export class Device {
     await this.see({ text, within }, timeout);
   }
 
-  /** Clicks the target once it stands still (see stillExpr). */
   async click(t: Target, timeout?: number): Promise<void> {
-    await this.until(`${serializeTarget(t)} to click`, async () => (await this.a.evaluate<boolean>(stillExpr(t))) && this.a.click(findExpr(t)), timeout);
+    await this.until(`${serializeTarget(t)} to click`, () => this.a.click(findExpr(t)), timeout);
   }
 
   async fill(t: Target, text: string, timeout?: number): Promise<void> {
